@@ -1,0 +1,145 @@
+# netsim -- build, run, test, benchmark.
+#
+#   make            build bin/netsim, the C test programs and benchmarks
+#   make run        set up, build, run scenarios/default.json, write a report
+#   make test       set up, build, run the whole suite (what CI runs)
+#   make asan       the suite again on an AddressSanitizer+UBSan build
+#   make tsan       the native lockless tests under ThreadSanitizer
+#   make bench      every benchmark (BENCH=prefix for a subset)
+#   make lint       the house rules of DESIGN.md section 2
+#   make clean
+#
+# Files are found by convention, so a new file needs no edit here:
+#   sim/*.c sim/*.S stack/*/*.c   the simulator and the stack (bin/netsim)
+#   tests/c/test_*.c              C test programs on the simulated machine
+#   tests/native/test_*.c         native (pthreads) tests of the lockless code
+#   bench/sim_*.c                 benchmarks on the simulated machine
+#   bench/native_*.c              native benchmarks of the lockless code
+
+VARIANT ?= release
+CC      ?= gcc
+PYTHON  ?= /usr/bin/python3
+DB      ?= results/netsim.db
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
+           -Wstrict-prototypes -Wno-sign-compare
+CPPFLAGS := -I. -Istack -D_GNU_SOURCE
+BASEFLAGS := -std=gnu11 -g $(WARN) -MMD -MP
+LIBS    := -ljansson -lsqlite3 -lm
+
+ifeq ($(VARIANT),release)
+  OPTFLAGS := -O2
+else ifeq ($(VARIANT),asan)
+  OPTFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=undefined
+else ifeq ($(VARIANT),tsan)
+  OPTFLAGS := -O1 -fsanitize=thread
+else
+  $(error VARIANT must be release, asan or tsan)
+endif
+
+CFLAGS  := $(BASEFLAGS) $(OPTFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(OPTFLAGS)
+
+O       := build/$(VARIANT)
+B       := bin/$(VARIANT)
+
+SIM_SRC     := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard sim/*.S)
+STACK_SRC   := $(wildcard stack/*/*.c)
+LIB_OBJ     := $(patsubst %,$(O)/%.o,$(SIM_SRC) $(STACK_SRC))
+TEST_SRC    := $(wildcard tests/c/test_*.c)
+TEST_BIN    := $(patsubst tests/c/%.c,$(B)/tests/%,$(TEST_SRC))
+SBENCH_SRC  := $(wildcard bench/sim_*.c)
+SBENCH_BIN  := $(patsubst bench/%.c,$(B)/bench/%,$(SBENCH_SRC))
+
+# The lockless library code, also built against the native backend.
+NATIVE_STACK := $(wildcard stack/kern/subr_pcq.c stack/kern/subr_atomic_queue.c \
+                           stack/kern/subr_ptree.c stack/kern/ptree_inet.c)
+NATIVE_SUP   := $(wildcard tests/native/native_*.c)
+NATIVE_OBJ   := $(patsubst %,$(O)/native/%.o,$(NATIVE_STACK) $(NATIVE_SUP))
+NTEST_SRC    := $(wildcard tests/native/test_*.c)
+NTEST_BIN    := $(patsubst tests/native/%.c,$(B)/native/%,$(NTEST_SRC))
+NBENCH_SRC   := $(wildcard bench/native_*.c)
+NBENCH_BIN   := $(patsubst bench/%.c,$(B)/bench/%,$(NBENCH_SRC))
+
+ALL := $(B)/netsim $(TEST_BIN) $(NTEST_BIN) $(SBENCH_BIN) $(NBENCH_BIN)
+ifeq ($(VARIANT),tsan)
+  ALL := $(NTEST_BIN)
+endif
+
+.PHONY: all setup run test asan tsan bench lint clean
+.DEFAULT_GOAL := all
+
+all: $(ALL)
+ifeq ($(VARIANT),release)
+	@ln -sfn $(VARIANT)/netsim bin/netsim
+endif
+
+$(O)/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(O)/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(O)/native/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DKERN_NATIVE -pthread $(CFLAGS) -c $< -o $@
+
+$(O)/lib.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(B)/netsim: $(O)/sim/main.c.o $(O)/lib.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/%: $(O)/tests/c/%.c.o $(O)/lib.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/bench/sim_%: $(O)/bench/sim_%.c.o $(O)/lib.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/native/%: $(O)/native/tests/native/%.c.o $(NATIVE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lm
+
+$(B)/bench/native_%: $(O)/native/bench/native_%.c.o $(NATIVE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lm
+
+setup:
+	@./scripts/setup-deps
+
+run: setup
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(dir $(DB))
+	bin/netsim run scenarios/default.json --db $(DB)
+	$(PYTHON) reports/report.py --db $(DB) --out results/report.html
+
+test: setup
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) -m pytest -q tests
+
+asan: setup
+	@$(MAKE) --no-print-directory VARIANT=asan all
+	NETSIM_VARIANT=asan $(PYTHON) -m pytest -q tests
+
+tsan: setup
+	@$(MAKE) --no-print-directory VARIANT=tsan all
+	NETSIM_VARIANT=tsan $(PYTHON) -m pytest -q tests -k native
+
+bench: setup
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) bench/run.py $(BENCH)
+
+lint:
+	@$(PYTHON) scripts/lint.py
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

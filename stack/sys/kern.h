@@ -1,0 +1,174 @@
+/*
+ * kern.h -- the core of the kernel-services interface.
+ *
+ * This is netsim's rumpuser.h: stack code asks the machine for everything
+ * through the headers in stack/sys/, and only through them.  Two machines
+ * implement it:
+ *
+ *   - the deterministic simulated machine (sim/), the default build;
+ *   - a small native backend on C11 atomics and pthreads (tests/native/),
+ *     selected with -DKERN_NATIVE, for the pure-library parts (pcq, atomic
+ *     queue, ptree) so they can also run on real threads under TSan.
+ *
+ * Every call into the interface is a scheduling point of the simulated
+ * machine, except the few that only read the calling context's own state
+ * (cpu_number, curlwp, curcpu, ncpu, hz, cpu_intr_p): a real CPU does not
+ * interleave with others on those either.
+ *
+ * Memory model: between two scheduling points a context runs alone, so
+ * stack code sees a sequentially consistent memory at scheduling points and
+ * nowhere else.  Plain loads and stores are not scheduling points; a race on
+ * a plain field shows up only if a scheduling point falls between the
+ * accesses.  Use atomic.h to make an access visible to the machine.
+ *
+ * Names follow NetBSD where NetBSD has one.
+ */
+#ifndef _STACK_SYS_KERN_H_
+#define _STACK_SYS_KERN_H_
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef unsigned int u_int;
+typedef unsigned char u_char;
+typedef unsigned short u_short;
+typedef unsigned long u_long;
+
+typedef struct lwp lwp_t;          /* an execution context that may sleep */
+struct cpu_info;                   /* one CPU of the calling host */
+
+#define __unused        __attribute__((__unused__))
+#define __noreturn      __attribute__((__noreturn__))
+#define __printflike(f, a) __attribute__((__format__(__printf__, f, a)))
+#define __predict_true(e)  __builtin_expect(!!(e), 1)
+#define __predict_false(e) __builtin_expect(!!(e), 0)
+#define __aligned(x)    __attribute__((__aligned__(x)))
+#define __packed        __attribute__((__packed__))
+#define __arraycount(a) (sizeof(a) / sizeof((a)[0]))
+#define __CACHE_LINE_SIZE 64
+#define __cacheline_aligned __aligned(__CACHE_LINE_SIZE)
+
+#define roundup(x, y)   ((((x) + ((y) - 1)) / (y)) * (y))
+#define howmany(x, y)   (((x) + ((y) - 1)) / (y))
+#ifndef MIN
+#define MIN(a, b)       ((a) < (b) ? (a) : (b))
+#define MAX(a, b)       ((a) > (b) ? (a) : (b))
+#endif
+#define container_of(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+/* Error numbers the stack returns (the values of NetBSD's errno.h). */
+#define EPERM           1
+#define ENOENT          2
+#define EINTR           4
+#define EIO             5
+#define ENOMEM          12
+#define EBUSY           16
+#define EEXIST          17
+#define EINVAL          22
+#define ENOSPC          28
+#define EAGAIN          35
+#define EWOULDBLOCK     EAGAIN
+#define EMSGSIZE        40
+#define ENOPROTOOPT     42
+#define EPROTONOSUPPORT 43
+#define EOPNOTSUPP      45
+#define EAFNOSUPPORT    47
+#define EADDRINUSE      48
+#define EADDRNOTAVAIL   49
+#define ENETDOWN        50
+#define ENETUNREACH     51
+#define ENOBUFS         55
+#define EISCONN         56
+#define ENOTCONN        57
+#define ETIMEDOUT       60
+#define ECONNREFUSED    61
+#define EHOSTDOWN       64
+#define EHOSTUNREACH    65
+#define ERESTART        (-3)
+
+/*
+ * Assertions and panics stop the whole run with a report that names the
+ * seed, virtual time, host, CPU, LWP and file:line; the run exits with
+ * status 3.  KASSERT is always compiled in: assertions are documentation
+ * that runs.
+ */
+void	kern_assert_fail(const char *expr, const char *file, int line)
+	    __noreturn;
+void	kern_panic(const char *file, int line, const char *fmt, ...)
+	    __noreturn __printflike(3, 4);
+
+#define KASSERT(e) \
+	(__predict_true(e) ? (void)0 : kern_assert_fail(#e, __FILE__, __LINE__))
+#define KASSERTMSG(e, ...) \
+	(__predict_true(e) ? (void)0 : kern_panic(__FILE__, __LINE__, __VA_ARGS__))
+#define panic(...)      kern_panic(__FILE__, __LINE__, __VA_ARGS__)
+#define CTASSERT(e)     _Static_assert(e, #e)
+
+/*
+ * The calling context.  cpu_number() is the index of the current CPU within
+ * its host (0 .. ncpu-1).  Not scheduling points.
+ */
+u_int	cpu_number(void);
+struct cpu_info *curcpu(void);
+lwp_t	*kern_curlwp(void);
+u_int	kern_ncpu(void);
+int	kern_hz(void);
+#define curlwp  kern_curlwp()
+#define ncpu    kern_ncpu()
+#define hz      kern_hz()
+
+/* The host's CPU with index i, or NULL past the last. */
+struct cpu_info *cpu_lookup(u_int i);
+u_int	cpu_index(const struct cpu_info *);
+
+/* A short name of the LWP for reports ("counter.3"). */
+const char *lwp_name(const lwp_t *);
+/* A stable id of the LWP, unique on its host. */
+u_int	lwp_id(const lwp_t *);
+
+/*
+ * Virtual time.  getnanouptime() reads the CPU's local clock in
+ * nanoseconds since the start of the run; getticks() counts clock ticks
+ * (hz per second).  Both are scheduling points.
+ */
+uint64_t getnanouptime(void);
+int	getticks(void);
+/* Convert between ticks and milliseconds, rounding up like NetBSD's. */
+int	mstohz(int ms);
+int	hztoms(int ticks);
+
+/*
+ * Random numbers for the stack, from the host's own seeded stream: the same
+ * seed gives the same sequence.  Not for cryptography.
+ */
+uint32_t cprng_fast32(void);
+uint64_t cprng_fast64(void);
+
+/* An explicit scheduling point: another CPU may run before this returns. */
+void	preempt_point(void);
+
+/*
+ * Sleep for timo ticks (timo > 0).  Releases mtx (if not NULL) while
+ * asleep and takes it again before returning.  wmesg names the wait in
+ * deadlock reports.  Returns EWOULDBLOCK when the time has passed.
+ */
+struct kmutex;
+int	kpause(const char *wmesg, bool intr, int timo, struct kmutex *mtx);
+
+/*
+ * Messages for the run's log, prefixed with virtual time, host, CPU and
+ * LWP.  The stack has no other output.
+ */
+void	kern_printf(const char *fmt, ...) __printflike(1, 2);
+void	kern_vprintf(const char *fmt, va_list ap);
+
+/*
+ * Mark the calling LWP as a daemon: a daemon blocked forever (a server
+ * waiting for requests) does not make a run a deadlock.
+ */
+void	lwp_set_daemon(lwp_t *);
+
+#endif /* _STACK_SYS_KERN_H_ */

@@ -1,0 +1,273 @@
+/*
+ * native_kern.c -- the kernel-services interface on real threads.
+ *
+ * The second, small implementation of stack/sys/ (DESIGN.md section 2):
+ * C11 atomics come from atomic.h itself under -DKERN_NATIVE; this file
+ * supplies the few calls the lockless library code needs -- assertions,
+ * allocation, mutexes and condition variables on pthreads, the calling
+ * thread's CPU number -- so pcq, the atomic queue and ptree run unchanged
+ * on real cores and under ThreadSanitizer.  It is never linked into
+ * bin/netsim.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sys/kern.h>
+#include <sys/atomic.h>
+#include <sys/kmem.h>
+#include <sys/mutex.h>
+#include <sys/condvar.h>
+
+#include "tests/native/native_kern.h"
+
+struct native_mutex {
+	pthread_mutex_t m;
+	pthread_t owner;
+	int owned;
+};
+struct native_cv {
+	pthread_cond_t c;
+	const char *wmesg;
+};
+_Static_assert(sizeof(struct native_mutex) <= sizeof(kmutex_t), "mutex fits");
+_Static_assert(sizeof(struct native_cv) <= sizeof(kcondvar_t), "cv fits");
+
+static __thread unsigned native_cpu;
+static __thread uint64_t native_rng = 0x9e3779b97f4a7c15ULL;
+static unsigned native_ncpu = 1;
+static uint64_t native_allocs;
+
+void
+native_set_cpu(unsigned cpu, unsigned ncpus)
+{
+	native_cpu = cpu;
+	native_ncpu = ncpus;
+	native_rng ^= (uint64_t)(cpu + 1) * 0xbf58476d1ce4e5b9ULL;
+}
+
+uint64_t
+native_kmem_allocs(void)
+{
+	return __atomic_load_n(&native_allocs, __ATOMIC_RELAXED);
+}
+
+int
+native_pin(unsigned core)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(core, &set);
+	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+void
+kern_assert_fail(const char *expr, const char *file, int line)
+{
+	fprintf(stderr, "native: assertion \"%s\" failed at %s:%d\n",
+	    expr, file, line);
+	abort();
+}
+
+void
+kern_panic(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "native: panic at %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+u_int
+cpu_number(void)
+{
+	return native_cpu;
+}
+
+u_int
+kern_ncpu(void)
+{
+	return native_ncpu;
+}
+
+int
+kern_hz(void)
+{
+	return 1000;
+}
+
+uint64_t
+getnanouptime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+cprng_fast64(void)
+{
+	/* xorshift64*, per thread: plenty for test data. */
+	native_rng ^= native_rng >> 12;
+	native_rng ^= native_rng << 25;
+	native_rng ^= native_rng >> 27;
+	return native_rng * 0x2545f4914f6cdd1dULL;
+}
+
+uint32_t
+cprng_fast32(void)
+{
+	return (uint32_t)(cprng_fast64() >> 32);
+}
+
+void
+preempt_point(void)
+{
+}
+
+void
+kern_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+void *
+kmem_alloc(size_t size, km_flag_t flags)
+{
+	void *p;
+
+	(void)flags;
+	__atomic_add_fetch(&native_allocs, 1, __ATOMIC_RELAXED);
+	p = malloc(size ? size : 1);
+	if (p == NULL)
+		kern_panic(__FILE__, __LINE__, "out of memory");
+	return p;
+}
+
+void *
+kmem_zalloc(size_t size, km_flag_t flags)
+{
+	void *p = kmem_alloc(size, flags);
+
+	memset(p, 0, size);
+	return p;
+}
+
+void
+kmem_free(void *p, size_t size)
+{
+	(void)size;
+	free(p);
+}
+
+void
+kern_mutex_init(kmutex_t *mtx, kmutex_type_t type, int ipl,
+    const char *file, int line)
+{
+	struct native_mutex *m = (struct native_mutex *)mtx;
+
+	(void)type; (void)ipl; (void)file; (void)line;
+	memset(mtx, 0, sizeof(*mtx));
+	pthread_mutex_init(&m->m, NULL);
+}
+
+void
+kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
+{
+	struct native_mutex *m = (struct native_mutex *)mtx;
+
+	(void)file; (void)line;
+	pthread_mutex_lock(&m->m);
+	m->owner = pthread_self();
+	m->owned = 1;
+}
+
+bool
+mutex_tryenter(kmutex_t *mtx)
+{
+	struct native_mutex *m = (struct native_mutex *)mtx;
+
+	if (pthread_mutex_trylock(&m->m) != 0)
+		return false;
+	m->owner = pthread_self();
+	m->owned = 1;
+	return true;
+}
+
+void
+mutex_exit(kmutex_t *mtx)
+{
+	struct native_mutex *m = (struct native_mutex *)mtx;
+
+	KASSERT(mutex_owned(mtx));
+	m->owned = 0;
+	pthread_mutex_unlock(&m->m);
+}
+
+bool
+mutex_owned(const kmutex_t *mtx)
+{
+	const struct native_mutex *m = (const struct native_mutex *)mtx;
+
+	/* Only meaningful for the owner asking, as in NetBSD. */
+	return m->owned && pthread_equal(m->owner, pthread_self());
+}
+
+void
+mutex_destroy(kmutex_t *mtx)
+{
+	pthread_mutex_destroy(&((struct native_mutex *)mtx)->m);
+}
+
+void
+cv_init(kcondvar_t *cv, const char *wmesg)
+{
+	struct native_cv *c = (struct native_cv *)cv;
+
+	memset(cv, 0, sizeof(*cv));
+	pthread_cond_init(&c->c, NULL);
+	c->wmesg = wmesg;
+}
+
+void
+cv_destroy(kcondvar_t *cv)
+{
+	pthread_cond_destroy(&((struct native_cv *)cv)->c);
+}
+
+void
+kern_cv_wait(kcondvar_t *cv, kmutex_t *mtx, const char *file, int line)
+{
+	struct native_mutex *m = (struct native_mutex *)mtx;
+
+	(void)file; (void)line;
+	m->owned = 0;
+	pthread_cond_wait(&((struct native_cv *)cv)->c, &m->m);
+	m->owner = pthread_self();
+	m->owned = 1;
+}
+
+void
+cv_signal(kcondvar_t *cv)
+{
+	pthread_cond_signal(&((struct native_cv *)cv)->c);
+}
+
+void
+cv_broadcast(kcondvar_t *cv)
+{
+	pthread_cond_broadcast(&((struct native_cv *)cv)->c);
+}
