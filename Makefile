@@ -44,6 +44,12 @@ LDFLAGS := $(OPTFLAGS)
 O       := build/$(VARIANT)
 B       := bin/$(VARIANT)
 
+# The machine's side of the kernel-services interface (everything but
+# stack/) sees the functions behind curlwp, ncpu and hz, not the macros.
+$(O)/sim/%: CPPFLAGS += -DKERN_MACHINE_SIDE
+$(O)/tests/c/%: CPPFLAGS += -DKERN_MACHINE_SIDE
+$(O)/bench/%: CPPFLAGS += -DKERN_MACHINE_SIDE
+
 SIM_SRC     := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard sim/*.S)
 STACK_SRC   := $(wildcard stack/*/*.c)
 LIB_OBJ     := $(patsubst %,$(O)/%.o,$(SIM_SRC) $(STACK_SRC))

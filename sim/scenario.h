@@ -68,6 +68,19 @@ struct scenario {
 
 	struct {
 		enum sc_policy policy;
+		/*
+		 * CPUs whose clocks fall in the same window of this many ns
+		 * are tied and ordered by the seed: timing on real hardware
+		 * does not order events closer than a few ns.  A power of
+		 * two; 1 (or 0) means only equal clocks tie.  Default 16.
+		 */
+		uint64_t window_ns;
+		/*
+		 * Timing drift: every charge is stretched by a random 0 ..
+		 * jitter of itself (a fraction 0..1, in 1/65536ths).
+		 * Default 0: costs exactly as the cost table says.
+		 */
+		uint64_t jitter_q16;
 	} interleaving;
 };
 

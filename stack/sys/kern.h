@@ -59,35 +59,12 @@ struct cpu_info;                   /* one CPU of the calling host */
 #define container_of(p, type, member) \
 	((type *)(void *)((char *)(p) - offsetof(type, member)))
 
-/* Error numbers the stack returns (the values of NetBSD's errno.h). */
-#define EPERM           1
-#define ENOENT          2
-#define EINTR           4
-#define EIO             5
-#define ENOMEM          12
-#define EBUSY           16
-#define EEXIST          17
-#define EINVAL          22
-#define ENOSPC          28
-#define EAGAIN          35
-#define EWOULDBLOCK     EAGAIN
-#define EMSGSIZE        40
-#define ENOPROTOOPT     42
-#define EPROTONOSUPPORT 43
-#define EOPNOTSUPP      45
-#define EAFNOSUPPORT    47
-#define EADDRINUSE      48
-#define EADDRNOTAVAIL   49
-#define ENETDOWN        50
-#define ENETUNREACH     51
-#define ENOBUFS         55
-#define EISCONN         56
-#define ENOTCONN        57
-#define ETIMEDOUT       60
-#define ECONNREFUSED    61
-#define EHOSTDOWN       64
-#define EHOSTUNREACH    65
-#define ERESTART        (-3)
+/*
+ * Error numbers: the host's <errno.h> values (EAGAIN, EMSGSIZE, ENOBUFS,
+ * ERESTART, ...).  They never reach the host's libc, so any consistent set
+ * would do; sharing the host's keeps sim/ and stack/ in agreement.
+ */
+#include <errno.h>
 
 /*
  * Assertions and panics stop the whole run with a report that names the
@@ -116,9 +93,16 @@ struct cpu_info *curcpu(void);
 lwp_t	*kern_curlwp(void);
 u_int	kern_ncpu(void);
 int	kern_hz(void);
+/*
+ * The NetBSD spellings.  The machine's own sources (built with
+ * -DKERN_MACHINE_SIDE) use the functions, so their fields may be called
+ * hz or ncpu.
+ */
+#ifndef KERN_MACHINE_SIDE
 #define curlwp  kern_curlwp()
 #define ncpu    kern_ncpu()
 #define hz      kern_hz()
+#endif
 
 /* The host's CPU with index i, or NULL past the last. */
 struct cpu_info *cpu_lookup(u_int i);

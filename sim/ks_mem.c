@@ -1,0 +1,167 @@
+/*
+ * ks_mem.c -- kmem(9) and evcnt(9) on the simulated machine.
+ *
+ * Kernel memory comes from the host's arena (kmem_arena.h), never from
+ * malloc, so addresses -- and so cache-line sharing and what an atomic
+ * costs -- are the same in every run.  kmem_alloc fills fresh memory with
+ * 0xa5 so code that forgets to initialise fails the same way every time.
+ *
+ * Event counters are kept per host in attach order; the machine samples
+ * them into the counters time series (never iterating anything unordered).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/machine.h"
+#include "sim/record.h"
+#include "stack/sys/evcnt.h"
+#include "stack/sys/kmem.h"
+
+static void *
+ks_alloc(size_t size, km_flag_t flags)
+{
+	struct cpu_info *ci;
+	void *p;
+
+	KASSERT(flags == KM_SLEEP || flags == KM_NOSLEEP);
+	sim_point(PT_KMEM, SIM_COST_kmem_alloc);
+	ci = sim_cur->running;
+	p = sim_arena_alloc(&ci->host->arena, size);
+	if (p == NULL && flags == KM_SLEEP)
+		panic("kmem_alloc(%zu, KM_SLEEP): host %s is out of kernel "
+		    "memory", size, ci->host->sc->name);
+	return p;
+}
+
+void *
+kmem_alloc(size_t size, km_flag_t flags)
+{
+	void *p = ks_alloc(size, flags);
+
+	if (p != NULL)
+		memset(p, 0xa5, size);
+	return p;
+}
+
+void *
+kmem_zalloc(size_t size, km_flag_t flags)
+{
+	void *p = ks_alloc(size, flags);
+
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+void
+kmem_free(void *p, size_t size)
+{
+	struct cpu_info *ci;
+
+	sim_point(PT_KMEM, SIM_COST_kmem_free);
+	ci = sim_cur->running;
+	KASSERTMSG(sim_arena_owns(&ci->host->arena, p), "kmem_free of memory "
+	    "host %s did not allocate", ci->host->sc->name);
+	sim_arena_free(&ci->host->arena, p, size);
+}
+
+/* --- event counters ---------------------------------------------------------- */
+
+static void
+evcnt_record(struct sim_machine *m, struct sim_host *h, const struct evcnt *ev,
+    uint64_t t)
+{
+	char name[128];
+
+	if (m->rec == NULL || !m->sc->record.counters)
+		return;
+	snprintf(name, sizeof(name), "%s.%s", ev->ev_group, ev->ev_name);
+	sim_record_counter(m->rec, name, h->sc->name, ev->ev_cpu, t,
+	    (int64_t)ev->ev_count);
+}
+
+static void
+evcnt_attach(struct evcnt *ev, int type, int cpu, const char *group,
+    const char *name)
+{
+	struct cpu_info *ci;
+	struct sim_host *h;
+
+	KASSERT(group != NULL && name != NULL);
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = sim_cur->running;
+	h = ci->host;
+	if (h->nevcnts == h->evcnts_cap) {
+		u_int cap = h->evcnts_cap ? 2 * h->evcnts_cap : 16;
+		struct evcnt **a = realloc(h->evcnts, cap * sizeof(*a));
+
+		if (a == NULL)
+			panic("evcnt_attach: out of memory");
+		h->evcnts = a;
+		h->evcnts_cap = cap;
+	}
+	ev->ev_type = type;
+	ev->ev_group = group;
+	ev->ev_name = name;
+	ev->ev_cpu = cpu;
+	ev->ev_slot = h->nevcnts;
+	h->evcnts[h->nevcnts++] = ev;
+}
+
+void
+evcnt_attach_dynamic(struct evcnt *ev, int type, const struct evcnt *parent,
+    const char *group, const char *name)
+{
+	(void)parent;
+	evcnt_attach(ev, type, -1, group, name);
+}
+
+void
+evcnt_attach_cpu(struct evcnt *ev, int type, u_int cpu, const char *group,
+    const char *name)
+{
+	evcnt_attach(ev, type, (int)cpu, group, name);
+}
+
+void
+evcnt_detach(struct evcnt *ev)
+{
+	struct cpu_info *ci;
+	struct sim_host *h;
+
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = sim_cur->running;
+	h = ci->host;
+	KASSERTMSG(ev->ev_slot < h->nevcnts && h->evcnts[ev->ev_slot] == ev,
+	    "evcnt_detach of a counter not attached on host %s",
+	    h->sc->name);
+	/* The final value, at the time it stops being counted. */
+	evcnt_record(ci->m, h, ev, ci->clock);
+	/* Keep attach order: close the gap. */
+	for (u_int i = ev->ev_slot + 1; i < h->nevcnts; i++) {
+		h->evcnts[i - 1] = h->evcnts[i];
+		h->evcnts[i - 1]->ev_slot = i - 1;
+	}
+	h->nevcnts--;
+}
+
+void
+sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
+{
+	for (u_int i = 0; i < m->nhosts; i++) {
+		struct sim_host *h = &m->hosts[i];
+
+		for (u_int j = 0; j < h->nevcnts; j++)
+			evcnt_record(m, h, h->evcnts[j], t);
+		for (u_int c = 0; c < h->ncpu; c++) {
+			uint64_t busy = h->cpus[c].busy_ns;
+
+			if (m->rec == NULL || !m->sc->record.counters)
+				break;
+			/* A CPU's clock may run ahead of t: never claim more. */
+			sim_record_counter(m->rec, "cpu.busy_ns", h->sc->name,
+			    (int)c, t, (int64_t)(busy < t ? busy : t));
+		}
+	}
+}

@@ -1,0 +1,546 @@
+/*
+ * machine.c -- the scheduler: which CPU runs next, and when events run.
+ *
+ * The one idea: everything that happens is ordered by virtual time.  The
+ * runnable CPUs sit in a min-heap keyed by (local clock, tiebreak); the
+ * engine's events by (time, seq).  The loop takes whichever is earliest --
+ * an event at time t before a CPU whose clock is t -- and runs it: an
+ * event to completion, a CPU until its context reaches a scheduling point
+ * at which something else is earlier.  The context then switches back
+ * here, and the loop goes on.
+ *
+ * This file must never decide anything by wall-clock time or pointer
+ * value: the tiebreaks come from the policy, which draws them from the
+ * seeded stream "cpu.tiebreak".
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/machine.h"
+#include "sim/record.h"
+
+struct sim_machine *sim_cur;
+
+/* --- the runnable heap ------------------------------------------------ */
+
+static inline void
+heap_set(struct sim_machine *m, u_int i, struct sim_heap_ent e)
+{
+	m->heap[i] = e;
+	e.ci->heap_pos = (int)i;
+}
+
+static void
+heap_up(struct sim_machine *m, u_int i)
+{
+	struct sim_heap_ent e = m->heap[i];
+
+	while (i > 0) {
+		u_int p = (i - 1) / 2;
+		if (e.key >= m->heap[p].key)
+			break;
+		heap_set(m, i, m->heap[p]);
+		i = p;
+	}
+	heap_set(m, i, e);
+}
+
+static void
+heap_down(struct sim_machine *m, u_int i)
+{
+	struct sim_heap_ent e = m->heap[i];
+	u_int n = m->heap_n;
+
+	for (;;) {
+		u_int c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && m->heap[c + 1].key < m->heap[c].key)
+			c++;
+		if (m->heap[c].key >= e.key)
+			break;
+		heap_set(m, i, m->heap[c]);
+		i = c;
+	}
+	heap_set(m, i, e);
+}
+
+static void
+heap_insert(struct sim_machine *m, struct cpu_info *ci)
+{
+	KASSERT(ci->heap_pos < 0);
+	KASSERT(m->heap_n < m->ncpus);
+	m->heap[m->heap_n].key = sim_cpu_key(ci);
+	m->heap[m->heap_n].ci = ci;
+	m->heap_n++;
+	heap_up(m, m->heap_n - 1);
+}
+
+static struct cpu_info *
+heap_pop(struct sim_machine *m)
+{
+	struct cpu_info *ci = m->heap[0].ci;
+
+	KASSERT(m->heap_n > 0);
+	ci->heap_pos = -1;
+	if (--m->heap_n > 0) {
+		heap_set(m, 0, m->heap[m->heap_n]);
+		heap_down(m, 0);
+	}
+	return ci;
+}
+
+/* An event sorts before every CPU in its tie window. */
+static inline sim_key_t
+event_key(const struct sim_machine *m, uint64_t t)
+{
+	return (sim_key_t)(t >> m->window_shift) << 64;
+}
+
+/*
+ * Make a CPU that has something to run wait for its turn.  If a context
+ * is running, its yield limit may have to come down.
+ */
+static void
+cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
+{
+	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
+	ci->idle = false;
+	heap_insert(m, ci);
+	if (m->running != NULL && sim_cpu_key(ci) < m->limit)
+		m->limit = sim_cpu_key(ci);
+}
+
+void
+sim_cpu_wake_idle(struct cpu_info *ci, uint64_t at)
+{
+	KASSERT(ci->idle);
+	KASSERT(ci->heap_pos < 0);
+	if (ci->clock < at)
+		ci->clock = at;
+	cpu_enqueue(ci->m, ci);
+}
+
+void
+sim_cpu_release(struct cpu_info *ci)
+{
+	if (ci->cur != NULL || ci->rq_head != NULL)
+		cpu_enqueue(ci->m, ci);
+	else
+		ci->idle = true;
+}
+
+uint64_t
+sim_machine_at(struct sim_machine *m, uint64_t t, sim_event_fn fn, void *arg)
+{
+	uint64_t seq;
+
+	/*
+	 * A CPU may act a little behind the last event's time when both fall
+	 * in one tie window; what it schedules cannot go back in time.
+	 */
+	if (t < m->eng.now)
+		t = m->eng.now;
+	seq = sim_engine_at(&m->eng, t, fn, arg);
+	if (m->running != NULL && event_key(m, t) < m->limit)
+		m->limit = event_key(m, t);
+	return seq;
+}
+
+/* --- policies ----------------------------------------------------------- */
+
+static uint64_t
+policy_time_tiebreak(struct sim_machine *m, struct cpu_info *ci)
+{
+	(void)ci;
+	return sim_rng_next(&m->tiebreak_rng);
+}
+
+static const struct sim_policy policy_time = {
+	.name = "time",
+	.tiebreak = policy_time_tiebreak,
+};
+
+/* --- set-up and tear-down ---------------------------------------------- */
+
+static int
+host_init(struct sim_machine *m, struct sim_host *h, u_int index,
+    const struct sc_host *sc)
+{
+	char stream[SC_NAME_MAX + 32];
+
+	memset(h, 0, sizeof(*h));
+	h->m = m;
+	h->index = index;
+	h->sc = sc;
+	memcpy(h->cost, sc->cost.ns, sizeof(h->cost));
+	h->probe_cost = sc->cost.probe;
+	h->tick_ns = 1000000000ULL / (uint64_t)sc->hz;
+	h->ncpu = sc->cpus;
+	h->next_lwp_id = 1;
+	snprintf(stream, sizeof(stream), "host.%s.cprng", sc->name);
+	sim_rng_init(&h->cprng, m->seed, stream);
+	if (sim_lines_init(&h->lines) != 0)
+		return -1;
+	if (sim_arena_init(&h->arena, (size_t)16 << 30) != 0)
+		return -1;
+	h->cpus = calloc(h->ncpu, sizeof(*h->cpus));
+	if (h->cpus == NULL)
+		return -1;
+	for (u_int i = 0; i < h->ncpu; i++) {
+		struct cpu_info *ci = &h->cpus[i];
+
+		ci->m = m;
+		ci->host = h;
+		ci->index = i;
+		ci->gindex = m->ncpus;
+		ci->heap_pos = -1;
+		ci->idle = true;
+		snprintf(stream, sizeof(stream), "cpu.%s.%u.jitter", sc->name, i);
+		sim_rng_init(&ci->jitter_rng, m->seed, stream);
+		m->cpus[m->ncpus++] = ci;
+	}
+	return 0;
+}
+
+int
+sim_machine_init(struct sim_machine *m, const struct scenario *sc,
+    uint64_t seed)
+{
+	u_int total = 0;
+
+	memset(m, 0, sizeof(*m));
+	sim_engine_init(&m->eng);
+	m->sc = sc;
+	m->seed = seed;
+	m->policy = &policy_time;
+	sim_rng_init(&m->tiebreak_rng, seed, "cpu.tiebreak");
+	m->end_ns = sc->duration_ns;
+	while ((2ULL << m->window_shift) <= sc->interleaving.window_ns)
+		m->window_shift++;
+	m->jitter_q16 = sc->interleaving.jitter_q16;
+	m->stop_status = -1;
+	m->stack_size = sim_coro_default_stack();
+	m->next_sample_ns = sc->record.interval_ns ? sc->record.interval_ns
+	    : UINT64_MAX;
+	sim_coro_init_main(&m->sched);
+
+	for (u_int i = 0; i < sc->nhosts; i++)
+		total += sc->hosts[i].cpus;
+	m->cpus = calloc(total, sizeof(*m->cpus));
+	m->heap = calloc(total, sizeof(*m->heap));
+	m->hosts = calloc(sc->nhosts, sizeof(*m->hosts));
+	if (m->cpus == NULL || m->heap == NULL || m->hosts == NULL)
+		return -1;
+	m->nhosts = sc->nhosts;
+	for (u_int i = 0; i < sc->nhosts; i++)
+		if (host_init(m, &m->hosts[i], i, &sc->hosts[i]) != 0)
+			return -1;
+	return 0;
+}
+
+static void
+host_fini(struct sim_host *h)
+{
+	struct lwp *l, *next;
+
+	for (l = h->all_head; l != NULL; l = next) {
+		next = l->all_next;
+		sim_coro_destroy(&l->coro);
+		free(l);
+	}
+	for (l = h->free_lwps; l != NULL; l = next) {
+		next = l->link;
+		free(l);
+	}
+	free(h->evcnts);
+	free(h->cpus);
+	sim_lines_fini(&h->lines);
+	sim_arena_fini(&h->arena);
+}
+
+void
+sim_machine_fini(struct sim_machine *m)
+{
+	if (m->hosts != NULL)
+		for (u_int i = 0; i < m->nhosts; i++)
+			host_fini(&m->hosts[i]);
+	free(m->hosts);
+	free(m->cpus);
+	free(m->heap);
+	sim_engine_fini(&m->eng);
+	if (sim_cur == m)
+		sim_cur = NULL;
+}
+
+void
+sim_machine_start_programs(struct sim_machine *m)
+{
+	const struct scenario *sc = m->sc;
+
+	for (u_int i = 0; i < sc->nprograms; i++) {
+		const struct sc_program *p = &sc->programs[i];
+		char name[32];
+
+		if (p->args.instance == 0)
+			snprintf(name, sizeof(name), "%s", p->app->name);
+		else
+			snprintf(name, sizeof(name), "%s%u", p->app->name,
+			    p->args.instance);
+		sim_lwp_create(&m->hosts[p->host], NULL, p->app->main,
+		    (void *)&p->args, false, name);
+	}
+}
+
+/* --- stopping ------------------------------------------------------------- */
+
+void
+sim_machine_stop(struct sim_machine *m, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->stop_status >= 0)
+		return;         /* the first reason stands */
+	m->stop_status = status;
+	va_start(ap, fmt);
+	vsnprintf(m->stop_reason, sizeof(m->stop_reason), fmt, ap);
+	va_end(ap);
+}
+
+/* --- running ---------------------------------------------------------------- */
+
+/* The least of the next runnable CPU and the next event. */
+static sim_key_t
+machine_limit(struct sim_machine *m)
+{
+	sim_key_t lim = ~(sim_key_t)0;
+	uint64_t t;
+
+	if (m->heap_n > 0)
+		lim = m->heap[0].key;
+	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < lim)
+		lim = event_key(m, t);
+	return lim;
+}
+
+/* After any switch lands: free the stack of an LWP that just exited. */
+static inline void
+sched_arrived(struct sim_machine *m)
+{
+	if (__predict_false(m->reap != NULL)) {
+		sim_lwp_free(m->reap);
+		m->reap = NULL;
+	}
+}
+
+/*
+ * The next CPU, if it can be resumed straight from another context: it
+ * has an LWP on it, comes before the next event, and nothing the loop
+ * watches (time cap, sample, limits, progress) is due before it.
+ */
+static struct cpu_info *
+sched_direct_next(struct sim_machine *m)
+{
+	struct cpu_info *ci;
+	uint64_t t;
+
+	if (m->heap_n == 0 || m->stop_status >= 0 ||
+	    m->points >= m->checkpoint_points)
+		return NULL;
+	ci = m->heap[0].ci;
+	if (ci->cur == NULL || ci->clock >= m->end_ns ||
+	    ci->clock >= m->next_sample_ns)
+		return NULL;
+	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < m->heap[0].key)
+		return NULL;
+	return ci;
+}
+
+void
+sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
+{
+	struct sim_machine *m = self->m;
+	struct cpu_info *next = sched_direct_next(m);
+
+	(void)self;
+	if (next == NULL) {
+		m->running = NULL;
+		sim_coro_switch(from, &m->sched);
+	} else {
+		heap_pop(m);
+		m->limit = machine_limit(m);
+		m->running = next;
+		if (&next->cur->coro != from)
+			sim_coro_switch(from, &next->cur->coro);
+	}
+	sched_arrived(m);
+}
+
+void
+sim_cpu_yield(struct cpu_info *ci)
+{
+	struct sim_machine *m = ci->m;
+
+	KASSERT(m->running == ci);
+	KASSERT(ci->cur != NULL);
+	cpu_enqueue(m, ci);
+	sim_sched_leave(ci, &ci->cur->coro);
+}
+
+/* Put the next runnable LWP on an empty CPU, paying for the switch. */
+static void
+cpu_dispatch(struct cpu_info *ci)
+{
+	struct lwp *l = ci->rq_head;
+
+	KASSERT(ci->cur == NULL);
+	KASSERT(l != NULL && l->state == LWP_RUNNABLE);
+	ci->rq_head = l->link;
+	if (ci->rq_head == NULL)
+		ci->rq_tail = NULL;
+	l->link = NULL;
+	l->state = LWP_ONCPU;
+	ci->cur = l;
+	ci->dispatches++;
+	sim_cpu_charge(ci, ci->host->cost[SIM_COST_ctx_switch]);
+	l->slice_start = ci->clock;
+}
+
+/*
+ * Give the CPU (taken off the heap) to its context.  Control comes back
+ * here when some context finds nothing it can switch to directly; that
+ * context has put its own CPU back in line or marked it idle.
+ */
+static void
+cpu_run(struct sim_machine *m, struct cpu_info *ci)
+{
+	if (ci->cur == NULL) {
+		cpu_dispatch(ci);
+		/* The switch took time: others may now come first. */
+		if (sim_cpu_key(ci) > machine_limit(m)) {
+			cpu_enqueue(m, ci);
+			return;
+		}
+	}
+	m->limit = machine_limit(m);
+	m->running = ci;
+	sim_coro_switch(&m->sched, &ci->cur->coro);
+	KASSERT(m->running == NULL);
+	sched_arrived(m);
+}
+
+static void
+machine_sample(struct sim_machine *m, uint64_t t)
+{
+	sim_evcnt_sample_all(m, t);
+	if (m->sc->record.interval_ns == 0)
+		m->next_sample_ns = UINT64_MAX;
+	else
+		while (m->next_sample_ns <= t)
+			m->next_sample_ns += m->sc->record.interval_ns;
+}
+
+static u_int
+machine_live(const struct sim_machine *m)
+{
+	u_int n = 0;
+
+	for (u_int i = 0; i < m->nhosts; i++)
+		n += m->hosts[i].live;
+	return n;
+}
+
+static void
+machine_check_limits(struct sim_machine *m)
+{
+	const struct scenario *sc = m->sc;
+
+	if (sc->limits.max_points && m->points >= sc->limits.max_points)
+		sim_machine_stop(m, SIM_EXIT_LIMIT, "the run reached its limit "
+		    "of %llu scheduling points (limits.points)",
+		    (unsigned long long)sc->limits.max_points);
+	if (sc->limits.max_events && m->eng.executed >= sc->limits.max_events)
+		sim_machine_stop(m, SIM_EXIT_LIMIT, "the run reached its limit "
+		    "of %llu events (limits.events)",
+		    (unsigned long long)sc->limits.max_events);
+}
+
+static void
+machine_time_cap(struct sim_machine *m)
+{
+	u_int live = machine_live(m);
+
+	m->capped = true;
+	if (live == 0)
+		return;         /* only daemons were left: a normal end */
+	sim_machine_stop(m, SIM_EXIT_LIMIT, "the duration (%llu ns) ended "
+	    "before the workload did: %u LWP%s still running",
+	    (unsigned long long)m->end_ns, live, live == 1 ? "" : "s");
+}
+
+/* When direct switching must next come back through the loop. */
+static void
+machine_checkpoint(struct sim_machine *m)
+{
+	uint64_t cap = m->sc->limits.max_points;
+
+	m->checkpoint_points = m->points + (1u << 16);
+	if (cap != 0 && cap < m->checkpoint_points)
+		m->checkpoint_points = cap;
+}
+
+void
+sim_machine_run(struct sim_machine *m)
+{
+	sim_cur = m;
+	machine_checkpoint(m);
+	while (m->stop_status < 0) {
+		struct cpu_info *ci = m->heap_n > 0 ? m->heap[0].ci : NULL;
+		uint64_t t;
+		bool ev = sim_engine_next_time(&m->eng, &t);
+
+		if (ci == NULL && !ev) {
+			if (machine_live(m) > 0)
+				sim_report_deadlock(m);
+			break;
+		}
+		if (ci != NULL && (!ev || sim_cpu_key(ci) < event_key(m, t))) {
+			if (ci->clock >= m->end_ns) {
+				machine_time_cap(m);
+				break;
+			}
+			if (ci->clock >= m->next_sample_ns)
+				machine_sample(m, m->next_sample_ns);
+			heap_pop(m);
+			cpu_run(m, ci);
+		} else {
+			if (t >= m->end_ns) {
+				machine_time_cap(m);
+				break;
+			}
+			if (t >= m->next_sample_ns)
+				machine_sample(m, m->next_sample_ns);
+			sim_engine_step(&m->eng);
+		}
+		machine_check_limits(m);
+		if (m->points >= m->checkpoint_points) {
+			if (m->progress != NULL)
+				m->progress(m);
+			machine_checkpoint(m);
+		}
+	}
+}
+
+uint64_t
+sim_machine_end_time(const struct sim_machine *m)
+{
+	uint64_t t = m->eng.now;
+
+	if (m->capped)
+		return m->end_ns;
+	for (u_int i = 0; i < m->ncpus; i++)
+		if (m->cpus[i]->clock > t)
+			t = m->cpus[i]->clock;
+	return t;
+}

@@ -1,0 +1,319 @@
+/*
+ * machine.h -- the simulated machine: hosts, their CPUs, LWPs, and the
+ * loop that interleaves them with the engine's events.
+ *
+ * Each CPU has a local clock.  The machine always resumes the runnable CPU
+ * with the smallest (clock, tiebreak) key, where the tiebreak is drawn
+ * from a seeded stream each time the CPU becomes runnable, so CPUs whose
+ * clocks are equal go in an order the seed decides.  An event due at time
+ * t runs before any CPU whose clock has reached t.  A running context
+ * keeps its CPU until its next scheduling point finds some other CPU or
+ * event earlier than its own clock; then it yields.  Idle CPUs do not
+ * advance: when something wakes them their clock jumps forward.
+ *
+ * At a scheduling point the order is always: wait for the turn, act, then
+ * charge the cost.  So every access to shared state happens when the
+ * acting CPU's clock is the earliest of all: the memory order of the run
+ * is the order of the clocks, ties broken by the seed.
+ *
+ * The stack's struct cpu_info and struct lwp are defined here: stack code
+ * sees them only as opaque pointers through stack/sys/.
+ */
+#ifndef SIM_MACHINE_H
+#define SIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/coro.h"
+#include "sim/cost.h"
+#include "sim/engine.h"
+#include "sim/lines.h"
+#include "sim/kmem_arena.h"
+#include "sim/rng.h"
+#include "sim/scenario.h"
+#include "stack/sys/kern.h"
+
+struct sim_machine;
+struct sim_host;
+struct sim_policy;
+struct sim_recorder;
+struct evcnt;
+
+typedef unsigned __int128 sim_key_t;    /* (window << 64) | tiebreak */
+
+enum lwp_state {
+	LWP_RUNNABLE,           /* on its CPU's run queue */
+	LWP_ONCPU,              /* its CPU's current LWP */
+	LWP_SLEEP,              /* waiting for a wake-up */
+	LWP_ZOMBIE,             /* exited, not yet joined */
+	LWP_FREE,               /* on the host's free list */
+};
+
+enum lwp_wait {
+	WAIT_NONE,
+	WAIT_MUTEX,
+	WAIT_RWLOCK,
+	WAIT_CV,
+	WAIT_JOIN,
+	WAIT_PAUSE,
+};
+
+struct lwp {
+	struct sim_coro coro;
+	struct sim_host *host;
+	struct cpu_info *cpu;           /* the CPU it is bound to */
+	u_int id;                       /* unique on the host, from 1 */
+	enum lwp_state state;
+	bool daemon;
+	bool mustjoin;
+	bool wake_pending;              /* woken before it got to sleep */
+	char name[32];
+	void (*func)(void *);
+	void *arg;
+	struct lwp *link;               /* run queue or wait queue */
+	struct lwp *all_prev, *all_next;        /* host's live LWPs, by id */
+
+	/* What it waits on (for wake-ups and deadlock reports). */
+	enum lwp_wait wait;
+	const void *wait_obj;
+	const char *wait_file;
+	int wait_line;
+	uint64_t wait_timer_seq;        /* seq of a pending timeout, or 0 */
+	int wait_result;                /* 0, or EWOULDBLOCK on timeout */
+	int wait_rw_op;                 /* RW_READER / RW_WRITER */
+	struct lwp *joiner;
+	u_int spin_held;                /* spin mutexes held */
+
+	uint64_t slice_start;           /* clock when it got the CPU */
+};
+
+struct cpu_info {
+	struct sim_machine *m;
+	struct sim_host *host;
+	u_int index;                    /* within its host */
+	u_int gindex;                   /* across the machine */
+	uint64_t clock;                 /* local virtual clock, ns */
+	uint64_t tiebreak;              /* odd, drawn when it became runnable */
+	int heap_pos;                   /* in the runnable heap, or -1 */
+	bool idle;                      /* nothing to run: clock stands still */
+	struct lwp *cur;                /* the LWP on the CPU, or NULL */
+	struct lwp *rq_head, *rq_tail;  /* runnable LWPs bound here */
+	uint64_t busy_ns;               /* clock = busy_ns + idle time */
+	uint64_t frac_ps;               /* picoseconds not yet charged */
+	uint64_t points;                /* scheduling points taken */
+	uint64_t dispatches;            /* LWPs put on the CPU */
+	struct sim_rng jitter_rng;      /* "cpu.<host>.<index>.jitter" */
+};
+
+struct sim_host {
+	struct sim_machine *m;
+	u_int index;
+	const struct sc_host *sc;
+	uint64_t cost[SIM_NCOSTS];      /* ns, copied from the scenario */
+	const struct sim_probe_cost *probe_cost;
+	uint64_t tick_ns;               /* 1e9 / hz */
+	u_int ncpu;
+	struct cpu_info *cpus;
+	struct sim_lines lines;         /* who holds which cache line */
+	struct sim_arena arena;         /* kmem */
+	struct sim_rng cprng;
+	u_int next_lwp_id;
+	u_int next_cpu;                 /* round-robin placement */
+	struct lwp *all_head, *all_tail;
+	struct lwp *free_lwps;
+	u_int live;                     /* LWPs not yet exited, not daemons */
+
+	struct evcnt **evcnts;          /* attached, in attach order */
+	u_int nevcnts, evcnts_cap;
+};
+
+/* An interleaving policy: a pure function of the seed (SQLite-VFS style). */
+struct sim_policy {
+	const char *name;
+	/* The tiebreak of a CPU becoming runnable (made odd by the caller). */
+	uint64_t (*tiebreak)(struct sim_machine *, struct cpu_info *);
+};
+
+enum sim_exit {
+	SIM_EXIT_OK = 0,
+	SIM_EXIT_USAGE = 2,
+	SIM_EXIT_VIOLATION = 3,
+	SIM_EXIT_DEADLOCK = 4,
+	SIM_EXIT_LIMIT = 5,
+};
+
+/* A runnable CPU in line, with its key (constant while in the heap). */
+struct sim_heap_ent {
+	sim_key_t key;
+	struct cpu_info *ci;
+};
+
+struct sim_machine {
+	struct sim_engine eng;
+	const struct scenario *sc;
+	uint64_t seed;
+	const struct sim_policy *policy;
+	struct sim_rng tiebreak_rng;
+
+	u_int nhosts;
+	struct sim_host *hosts;
+	u_int ncpus;
+	struct cpu_info **cpus;         /* every CPU, by gindex */
+
+	struct sim_heap_ent *heap;      /* runnable CPUs, least key first */
+	u_int heap_n;
+	struct cpu_info *running;       /* whose context runs now, or NULL */
+	sim_key_t limit;                /* the running CPU yields past this */
+	unsigned window_shift;          /* log2 of the tie window, ns */
+	uint64_t jitter_q16;            /* interleaving.jitter * 65536 */
+	struct sim_coro sched;          /* the scheduler's own context */
+	struct lwp *reap;               /* exited LWP whose stack to free */
+	size_t stack_size;
+
+	uint64_t checkpoint_points;     /* go through the loop at this count */
+	uint64_t end_ns;                /* the duration: a time cap */
+	bool capped;                    /* the run ended at end_ns */
+	uint64_t points;                /* scheduling points, all CPUs */
+	uint64_t next_sample_ns;
+	struct sim_recorder *rec;
+	bool quiet;
+	FILE *log;                      /* kern_printf output, or NULL */
+
+	int stop_status;                /* -1 while running */
+	char stop_reason[512];
+
+	/* Wall-clock progress display; never feeds results. */
+	void (*progress)(struct sim_machine *);
+};
+
+/* The machine whose context is executing (one real thread). */
+extern struct sim_machine *sim_cur;
+
+int	sim_machine_init(struct sim_machine *, const struct scenario *,
+	    uint64_t seed);
+void	sim_machine_fini(struct sim_machine *);
+/* Start every program of the scenario as an LWP of its host at time 0. */
+void	sim_machine_start_programs(struct sim_machine *);
+/* Run until nothing is left, the time cap, a limit or a stop. */
+void	sim_machine_run(struct sim_machine *);
+/* The virtual time the run ended at (the latest clock or event). */
+uint64_t sim_machine_end_time(const struct sim_machine *);
+
+/* Stop the run with an exit status and a one-line reason. */
+void	sim_machine_stop(struct sim_machine *, int status, const char *fmt, ...)
+	    __attribute__((__format__(__printf__, 3, 4)));
+
+/* A CPU that was idle has work from time `at`: its clock jumps there. */
+void	sim_cpu_wake_idle(struct cpu_info *, uint64_t at);
+/* Every LWP left is blocked and nothing is pending: say who waits on what. */
+void	sim_report_deadlock(struct sim_machine *);
+
+/* Schedule an event, keeping the running CPU's yield limit right. */
+uint64_t sim_machine_at(struct sim_machine *, uint64_t t, sim_event_fn fn,
+	    void *arg);
+
+/* LWPs (ks_thread.c). */
+struct lwp *sim_lwp_create(struct sim_host *, struct cpu_info *ci,
+	    void (*func)(void *), void *arg, bool mustjoin, const char *name);
+void	sim_lwp_sleep(struct lwp *);
+void	sim_lwp_wake(struct lwp *, uint64_t at);
+void	sim_lwp_free(struct lwp *);
+
+/* Timeouts on a tick boundary, timo ticks ahead (ks_thread.c). */
+uint64_t sim_ticks_from_now(const struct cpu_info *, int timo);
+void	sim_lwp_arm_timeout(struct lwp *, int timo);
+
+/* Wait queues (ks_sync.c). */
+void	sim_sync_cancel_wait(struct lwp *);
+const char *sim_sync_describe(const struct lwp *, char *buf, size_t len);
+
+/* Counter sampling (ks_evcnt.c). */
+void	sim_evcnt_sample_all(struct sim_machine *, uint64_t t_ns);
+
+/*
+ * The running context gives its CPU up: its CPU has already been put back
+ * in line (or marked idle) and from is the context's coroutine.  Switches
+ * straight to the next context when nothing else is due, else to the
+ * scheduler loop; returns when from is resumed.
+ */
+void	sim_sched_leave(struct cpu_info *, struct sim_coro *from);
+/* Put a CPU that still has work back in line, or mark it idle. */
+void	sim_cpu_release(struct cpu_info *);
+/* The hot path: the running CPU, a turn, a charge. */
+void	sim_cpu_yield(struct cpu_info *);
+
+/*
+ * A CPU's place in line: its clock's tie window, then its tiebreak.  Two
+ * CPUs whose clocks fall in the same window (interleaving.window, a power
+ * of two) are tied, and the seed orders them.
+ */
+static inline sim_key_t
+sim_cpu_key(const struct cpu_info *ci)
+{
+	return ((sim_key_t)(ci->clock >> ci->m->window_shift) << 64) |
+	    ci->tiebreak;
+}
+
+static inline struct cpu_info *
+sim_running_cpu(void)
+{
+	return sim_cur->running;
+}
+
+/* Wait until this CPU's clock is the earliest of everything pending. */
+static inline void
+sim_cpu_turn(struct cpu_info *ci)
+{
+	if (__builtin_expect(sim_cpu_key(ci) > ci->m->limit, 0))
+		sim_cpu_yield(ci);
+}
+
+/*
+ * Charge ns of work to the CPU.  With interleaving.jitter > 0 each charge
+ * is stretched by a random 0..jitter of itself, from the CPU's own stream:
+ * real cores drift against each other, and without drift CPUs running
+ * the same loop lock into fixed phases that no seed can shake.
+ */
+static inline void
+sim_cpu_charge(struct cpu_info *ci, uint64_t ns)
+{
+	if (ci->m->jitter_q16 != 0 && ns != 0) {
+		uint64_t r = sim_rng_next(&ci->jitter_rng) >> 48;
+
+		ns += (uint64_t)(((unsigned __int128)ns * ci->m->jitter_q16 * r)
+		    >> 32);
+	}
+	ci->clock += ns;
+	ci->busy_ns += ns;
+}
+
+/* Fold one scheduling point into the fingerprint. */
+static inline void
+sim_cpu_fp(struct cpu_info *ci, unsigned kind)
+{
+	struct lwp *l = ci->cur;
+
+	sim_fp_mix(&ci->m->eng, ci->clock ^ ((uint64_t)ci->gindex << 48) ^
+	    ((uint64_t)kind << 40) ^ (l ? l->id : 0));
+	ci->points++;
+	ci->m->points++;
+}
+
+/* Kinds of scheduling point, for the fingerprint. */
+enum sim_point_kind {
+	PT_LOAD, PT_STORE, PT_RMW, PT_BARRIER, PT_CALL, PT_PROBE, PT_MUTEX,
+	PT_RWLOCK, PT_CV, PT_SPIN, PT_KMEM, PT_THREAD,
+};
+
+/* A plain scheduling point priced at one cost-table entry. */
+void	sim_point(enum sim_point_kind, enum sim_cost_id);
+/* Preempt the running LWP if its quantum is used up and others wait. */
+void	sim_cpu_maybe_preempt(struct cpu_info *);
+
+/* Stop from inside a context: report, record, never return. */
+void	sim_context_stop(const char *kind, const char *file, int line,
+	    const char *msg) __attribute__((__noreturn__));
+
+#endif /* SIM_MACHINE_H */

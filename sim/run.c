@@ -1,0 +1,167 @@
+/*
+ * run.c -- one run of a scenario, from the database row to the fingerprint.
+ *
+ * Order matters for the promise "bad input loses nothing": the scenario is
+ * fully checked before this is called, and the run's row is committed
+ * before the machine starts, so a run that dies half-way is visible as
+ * 'unfinished' and never as a result.  The last line on stdout is always
+ * "fingerprint <16 hex digits>": scripts rely on it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sim/machine.h"
+#include "sim/record.h"
+#include "sim/run.h"
+
+static const char *const status_names[] = {
+	[SIM_EXIT_OK] = "ok",
+	[SIM_EXIT_USAGE] = "usage",
+	[SIM_EXIT_VIOLATION] = "violation",
+	[SIM_EXIT_DEADLOCK] = "deadlock",
+	[SIM_EXIT_LIMIT] = "limit",
+};
+
+/* Wall-clock time, for the progress line only. */
+static double
+run_wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double run_progress_last;
+
+static void
+run_progress(struct sim_machine *m)
+{
+	double now = run_wall_s();
+	uint64_t t = m->eng.now;
+
+	if (now - run_progress_last < 0.2)
+		return;
+	run_progress_last = now;
+	for (u_int i = 0; i < m->ncpus; i++)
+		if (m->cpus[i]->clock > t && !m->cpus[i]->idle)
+			t = m->cpus[i]->clock;
+	fprintf(stderr, "\r%s: %.3f of %.3f ms virtual, %llu points, "
+	    "%llu events ", m->sc->name, (double)t / 1e6,
+	    (double)m->end_ns / 1e6, (unsigned long long)m->points,
+	    (unsigned long long)m->eng.executed);
+	fflush(stderr);
+}
+
+static void
+run_record_cpus(struct sim_machine *m, uint64_t t_end)
+{
+	for (u_int i = 0; i < m->ncpus; i++) {
+		struct cpu_info *ci = m->cpus[i];
+		const char *host = ci->host->sc->name;
+		uint64_t busy = ci->busy_ns < t_end ? ci->busy_ns : t_end;
+
+		/* cpu.busy_ns at t_end comes with the last sample. */
+		sim_record_counter(m->rec, "cpu.idle_ns", host, (int)ci->index,
+		    t_end, (int64_t)(t_end - busy));
+		sim_record_counter(m->rec, "cpu.points", host, (int)ci->index,
+		    t_end, (int64_t)ci->points);
+		sim_record_counter(m->rec, "cpu.dispatches", host,
+		    (int)ci->index, t_end, (int64_t)ci->dispatches);
+	}
+	sim_record_counter(m->rec, "machine.points", NULL, -1, t_end,
+	    (int64_t)m->points);
+	sim_record_counter(m->rec, "machine.events", NULL, -1, t_end,
+	    (int64_t)m->eng.executed);
+}
+
+static void
+run_summary(const struct sim_machine *m, uint64_t t_end, int status)
+{
+	printf("end: %.6f ms virtual, %llu scheduling points, %llu events, "
+	    "status %s\n", (double)t_end / 1e6, (unsigned long long)m->points,
+	    (unsigned long long)m->eng.executed, status_names[status]);
+	for (u_int i = 0; i < m->ncpus; i++) {
+		const struct cpu_info *ci = m->cpus[i];
+		uint64_t busy = ci->busy_ns < t_end ? ci->busy_ns : t_end;
+
+		printf("  %s/cpu%u: busy %.6f ms, idle %.6f ms (%.1f%% busy)\n",
+		    ci->host->sc->name, ci->index, (double)busy / 1e6,
+		    (double)(t_end - busy) / 1e6,
+		    t_end ? 100.0 * (double)busy / (double)t_end : 0.0);
+	}
+}
+
+int
+sim_run(const struct scenario *sc, const struct sim_run_opts *o)
+{
+	uint64_t seed = o->seed_set ? o->seed : sc->seed;
+	struct sim_recorder *rec = NULL;
+	struct sim_machine m;
+	int64_t run_id = -1;
+	uint64_t t_end;
+	char err[512];
+	int status;
+
+	if (o->db_path != NULL) {
+		rec = sim_record_open(o->db_path, err, sizeof(err));
+		if (rec == NULL) {
+			fprintf(stderr, "netsim: %s\n", err);
+			return SIM_EXIT_USAGE;
+		}
+		run_id = sim_record_run_begin(rec, sc->name, sc->file, sc->text,
+		    seed, NETSIM_VERSION, err, sizeof(err));
+		if (run_id < 0) {
+			fprintf(stderr, "netsim: %s\n", err);
+			sim_record_close(rec);
+			return SIM_EXIT_USAGE;
+		}
+	}
+	if (sim_machine_init(&m, sc, seed) != 0) {
+		fprintf(stderr, "netsim: out of memory setting up the machine\n");
+		sim_machine_fini(&m);
+		sim_record_close(rec);
+		return SIM_EXIT_USAGE;
+	}
+	m.rec = rec;
+	m.quiet = o->quiet;
+	m.log = o->quiet ? NULL : stdout;
+	if (o->progress) {
+		m.progress = run_progress;
+	}
+	if (!o->quiet)
+		printf("netsim %s: scenario %s (%s), seed %llu%s\n",
+		    NETSIM_VERSION, sc->name, sc->file,
+		    (unsigned long long)seed, rec ? "" : ", no database");
+
+	sim_machine_start_programs(&m);
+	sim_machine_run(&m);
+	if (o->progress)
+		fprintf(stderr, "\r\033[K");
+
+	status = m.stop_status < 0 ? SIM_EXIT_OK : m.stop_status;
+	if (status == SIM_EXIT_LIMIT)
+		fprintf(stderr, "netsim: limit: %s\n", m.stop_reason);
+	t_end = sim_machine_end_time(&m);
+	sim_fp_mix(&m.eng, t_end);
+	sim_fp_mix(&m.eng, (uint64_t)status);
+	if (rec != NULL) {
+		sim_evcnt_sample_all(&m, t_end);
+		run_record_cpus(&m, t_end);
+		sim_record_run_end(rec, m.eng.fingerprint, t_end, status,
+		    status_names[status], status ? m.stop_reason : NULL);
+	}
+	if (!o->quiet) {
+		run_summary(&m, t_end, status);
+		if (rec != NULL)
+			printf("database: %s (run %lld)\n", o->db_path,
+			    (long long)run_id);
+	}
+	printf("fingerprint %016llx\n", (unsigned long long)m.eng.fingerprint);
+	fflush(stdout);
+	sim_machine_fini(&m);
+	sim_record_close(rec);
+	return status;
+}
