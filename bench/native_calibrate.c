@@ -218,6 +218,21 @@ calib_busy_ns(double ns)
 		_mm_pause();
 }
 
+/* Zeroed memory aligned to align (a power of two), or exit. */
+static void *
+calib_alloc(size_t align, size_t size)
+{
+	size_t rounded = (size + align - 1) & ~(align - 1);
+	void *p = aligned_alloc(align, rounded);
+
+	if (p == NULL) {
+		fprintf(stderr, "calib: out of memory (%zu bytes)\n", rounded);
+		exit(1);
+	}
+	memset(p, 0, rounded);
+	return p;
+}
+
 static pthread_t
 calib_spawn(void *(*fn)(void *), void *arg)
 {
@@ -531,13 +546,7 @@ calib_xfer_init(struct calib_xfer *x)
 {
 	uint64_t rng = 0x2545f4914f6cdd1dULL;
 
-	memset(x, 0, sizeof(*x));
-	x->buf = aligned_alloc(4096, (size_t)CALIB_LINES * CALIB_STRIDE);
-	if (x->buf == NULL) {
-		fprintf(stderr, "calib: out of memory\n");
-		exit(1);
-	}
-	memset(x->buf, 0, (size_t)CALIB_LINES * CALIB_STRIDE);
+	x->buf = calib_alloc(4096, (size_t)CALIB_LINES * CALIB_STRIDE);
 	for (uint32_t k = 0; k < CALIB_LINES; k++)
 		x->order[k] = k;
 	for (uint32_t k = CALIB_LINES - 1; k > 0; k--) {
@@ -642,7 +651,7 @@ calib_transfers(void)
 
 	if (!calib_any_wanted(names))
 		return;
-	x = aligned_alloc(CALIB_LINE, sizeof(*x));
+	x = calib_alloc(CALIB_LINE, sizeof(*x));
 	calib_xfer_init(x);
 	t = calib_spawn(calib_xfer_partner, x);
 	for (int i = 0; i < CALIB_WARMUP + 101; i++) {
@@ -774,8 +783,7 @@ calib_pingpong(void)
 
 	if (!calib_any_wanted(names))
 		return;
-	pp = aligned_alloc(CALIB_LINE, sizeof(*pp));
-	memset(pp, 0, sizeof(*pp));
+	pp = calib_alloc(CALIB_LINE, sizeof(*pp));
 	pp->rounds = (uint64_t)samples * CALIB_PP_ROUNDS;
 	t = calib_spawn(calib_pp_partner, pp);
 	for (int i = 0; i < samples; i++) {
@@ -902,8 +910,7 @@ calib_ctx_switch(void)
 
 	if (!calib_any_wanted(names))
 		return;
-	cs = aligned_alloc(CALIB_LINE, sizeof(*cs));
-	memset(cs, 0, sizeof(*cs));
+	cs = calib_alloc(CALIB_LINE, sizeof(*cs));
 	cs->samples = CALIB_WARMUP + CALIB_RUNS;
 	t = calib_spawn(calib_cs_partner, cs);
 	for (int s = 0; s < cs->samples; s++) {
@@ -951,9 +958,8 @@ calib_filler_main(void *arg)
 static struct calib_filler *
 calib_filler_start(unsigned core)
 {
-	struct calib_filler *f = aligned_alloc(CALIB_LINE, sizeof(*f));
+	struct calib_filler *f = calib_alloc(CALIB_LINE, sizeof(*f));
 
-	memset(f, 0, sizeof(*f));
 	f->core = core;
 	f->thread = calib_spawn(calib_filler_main, f);
 	return f;
@@ -1010,9 +1016,8 @@ calib_wk_sleeper(void *arg)
 static struct calib_wk *
 calib_wk_start(unsigned core, int idle_policy, int events, pthread_t *t)
 {
-	struct calib_wk *w = aligned_alloc(CALIB_LINE, sizeof(*w));
+	struct calib_wk *w = calib_alloc(CALIB_LINE, sizeof(*w));
 
-	memset(w, 0, sizeof(*w));
 	w->core = core;
 	w->idle_policy = idle_policy;
 	w->events = events;
