@@ -6,7 +6,9 @@
  * prices; the scenario loader, scenarios/schema.json (checked by a test),
  * the README and the machine all derive from it.  A host's "cost" object
  * overrides entries by name.  Where the defaults come from is written in
- * the README ("Where the default costs come from").
+ * the README ("Where the default costs come from"); the figures behind
+ * them are `make bench BENCH=calib` (bench/native_calibrate.c), recorded
+ * in bench/README.md ("Cost table calibration").
  */
 #ifndef SIM_COST_H
 #define SIM_COST_H
@@ -18,20 +20,20 @@
 /* X(name, default_ns, what it prices) */
 #define SIM_COST_LIST(X)                                                   \
 	X(load_hit, 1, "a load from a line this CPU holds")                 \
-	X(load_miss, 60, "a load from a line last written by another CPU")  \
+	X(load_miss, 28, "a load from a line last written by another CPU")  \
 	X(store_hit, 1, "a store to a line this CPU owns")                  \
-	X(store_miss, 65, "a store to a line another CPU holds")            \
-	X(rmw_local, 6, "an atomic read-modify-write on a line this CPU owns") \
-	X(rmw_remote, 70, "an atomic read-modify-write on a line another CPU holds") \
-	X(membar, 10, "a full memory barrier (membar_sync)")               \
-	X(spin, 25, "one iteration of a spin-wait loop")                    \
+	X(store_miss, 25, "a store to a line another CPU holds")            \
+	X(rmw_local, 3, "an atomic read-modify-write on a line this CPU owns") \
+	X(rmw_remote, 31, "an atomic read-modify-write on a line another CPU holds") \
+	X(membar, 2, "a full memory barrier (membar_sync)")               \
+	X(spin, 26, "one iteration of a spin-wait loop")                    \
 	X(call, 2, "any other kernel-service call (time, random, preempt_point)") \
-	X(ctx_switch, 1200, "switching a CPU from one LWP to another")      \
-	X(wakeup, 250, "making a sleeping LWP runnable (charged to the waker)") \
-	X(ipi, 1500, "delay before an idle CPU runs an LWP woken from another CPU") \
-	X(kmem_alloc, 45, "kmem_alloc/kmem_zalloc")                        \
-	X(kmem_free, 30, "kmem_free")                                       \
-	X(lwp_create, 4000, "kthread_create")
+	X(ctx_switch, 2000, "switching a CPU from one LWP to another")      \
+	X(wakeup, 1400, "making a sleeping LWP runnable (charged to the waker)") \
+	X(ipi, 20000, "delay before an idle CPU runs an LWP woken from another CPU") \
+	X(kmem_alloc, 4, "kmem_alloc/kmem_zalloc")                        \
+	X(kmem_free, 8, "kmem_free")                                       \
+	X(lwp_create, 8000, "kthread_create")
 
 enum sim_cost_id {
 #define SIM_COST_ENUM_(name, def, doc) SIM_COST_##name,
