@@ -370,6 +370,10 @@ sim_json_quote(const char *s, size_t maxchars, char *buf, size_t len)
 			esc[0] = '\\';
 			esc[1] = (char)b;
 			ok = append(buf, len, &at, esc, 2, tail);
+		} else if (b == '\n' || b == '\t' || b == '\r') {
+			esc[0] = '\\';
+			esc[1] = b == '\n' ? 'n' : b == '\t' ? 't' : 'r';
+			ok = append(buf, len, &at, esc, 2, tail);
 		} else if (b < 0x20 || b == 0x7f) {
 			snprintf(esc, sizeof(esc), "\\u%04x", b);
 			ok = append(buf, len, &at, esc, 6, tail);
