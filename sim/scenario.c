@@ -208,13 +208,13 @@ static size_t
 ld_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	size_t d[LD_SUGGEST_MAX + 1][LD_SUGGEST_MAX + 1];
+	unsigned char d[LD_SUGGEST_MAX + 1][LD_SUGGEST_MAX + 1];  /* <= 64 */
 
 	assert(la <= LD_SUGGEST_MAX && lb <= LD_SUGGEST_MAX);
 	for (size_t i = 0; i <= la; i++)
-		d[i][0] = i;
+		d[i][0] = (unsigned char)i;
 	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
+		d[0][j] = (unsigned char)j;
 	for (size_t i = 1; i <= la; i++) {
 		for (size_t j = 1; j <= lb; j++) {
 			size_t cost = strncasecmp(a + i - 1, b + j - 1, 1) != 0;
@@ -227,7 +227,7 @@ ld_distance(const char *a, const char *b)
 			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
 			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
 				best = d[i - 2][j - 2] + 1;
-			d[i][j] = best;
+			d[i][j] = (unsigned char)best;
 		}
 	}
 	return d[la][lb];

@@ -250,6 +250,13 @@ def test_broken_json_gets_jansson_message_with_position(
         assert w in msg, f"{w!r} missing from\n  {msg}"
 
 
+def test_first_unknown_key_in_file_order_is_the_one_reported(loader,
+                                                             tmp_path):
+    f = tmp_path / "order.json"
+    f.write_text('{"zz": 1, "aa": 2, "name": "x", "hosts": [{"name": "a"}]}')
+    assert load_error(loader, f).startswith(f'{f}:1:2: at $.zz: ')
+
+
 def test_missing_file_says_cannot_read(loader, tmp_path):
     f = tmp_path / "nope.json"
     p = run(loader + [f], check=2)
