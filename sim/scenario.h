@@ -7,7 +7,8 @@
  * succeeds completely or fails with one line that names the file, line,
  * column and JSON path and says what was expected: a run never starts from
  * a half-understood scenario.  The format is documented in the README and
- * in scenarios/schema.json; a test keeps the three in step.
+ * in scenarios/schema.json; a test keeps the three in step.  The unit
+ * parsers, shared with the command line, are in units.h.
  */
 #ifndef SIM_SCENARIO_H
 #define SIM_SCENARIO_H
@@ -17,21 +18,36 @@
 #include <stdint.h>
 
 #include "sim/cost.h"
+#include "sim/units.h"
 #include "stack/apps/apps.h"
 
-#define SC_NAME_MAX     64
+#define SC_NAME_MAX     64      /* bytes with the NUL: names are 1..63 */
 #define SC_HOSTS_MAX    256
 #define SC_CPUS_MAX     64
 #define SC_PROGRAMS_MAX 1024
+#define SC_HZ_MIN       10
+#define SC_HZ_MAX       100000
+#define SC_QUANTUM_MIN_NS 1000ULL                       /* 1us */
+#define SC_QUANTUM_MAX_NS 10000000000ULL                /* 10s */
+#define SC_DURATION_MAX_NS (86400ULL * 1000000000ULL)   /* one day */
+#define SC_COST_MAX_NS  1000000000ULL   /* 1s: any one cost-table entry */
+#define SC_DESCRIPTION_MAX 4096         /* characters */
+#define SC_FILE_MAX     (16u << 20)     /* bytes of scenario text */
+#define SC_ERR_MAX      1024            /* an err buffer this big holds any message */
 
 enum sc_policy {
 	SC_POLICY_TIME,         /* time order, ties broken by the seed */
+	SC_NPOLICIES
 };
+
+/* "time", ...: the names a scenario writes, indexed by enum sc_policy. */
+extern const char *const sc_policy_names[SC_NPOLICIES];
 
 struct sc_host {
 	char name[SC_NAME_MAX];
 	unsigned cpus;                  /* 1..SC_CPUS_MAX, default 1 */
-	int hz;                         /* clock ticks per second, default 1000 */
+	int tick_hz;                    /* clock ticks per second, default 1000
+					   (not "hz": <sys/kern.h> makes that a macro) */
 	uint64_t quantum_ns;            /* time slice, default 10ms */
 	struct sim_cost cost;           /* defaults with the file's overrides */
 };
@@ -86,23 +102,19 @@ struct scenario {
 
 /*
  * Load and check a scenario file.  On success returns 0 and *out (free with
- * sim_scenario_free).  On failure returns -1 and writes one line to err:
- * "FILE:LINE:COL: at JSON.PATH: expected ..., got ...".
+ * sim_scenario_free).  On failure returns -1, sets *out to NULL, and
+ * writes one line (no newline) to err:
+ *	FILE:LINE:COL: at JSON.PATH: expected ..., got ...
+ *	FILE:LINE:COL: invalid JSON: <Jansson's message>
+ *	FILE: cannot read: <strerror>
+ * LINE and COL count from 1, COL in characters (UTF-8 code points); they
+ * point at the offending value, at the key of an unknown key, and at the
+ * enclosing object for a missing key.
+ * => nothing is left allocated on failure
+ * => err should hold SC_ERR_MAX bytes; a shorter buffer gets a cut message
  */
 int	sim_scenario_load(const char *path, struct scenario **out,
 	    char *err, size_t errlen);
 void	sim_scenario_free(struct scenario *);
-
-/*
- * Unit parsers, shared with the command line.  Each accepts a JSON-style
- * string with a unit ("250us") and returns 0, or -1 with a reason in err.
- * Durations: ns us ms s (ps allowed where noted); rates: bit kbit Mbit
- * Gbit (per second), pps kpps Mpps; sizes: B KB MB GB (1000s) KiB MiB GiB.
- */
-int	sim_parse_duration_ps(const char *s, uint64_t *ps, char *err, size_t len);
-int	sim_parse_duration_ns(const char *s, uint64_t *ns, char *err, size_t len);
-int	sim_parse_rate_bps(const char *s, uint64_t *bps, char *err, size_t len);
-int	sim_parse_rate_pps(const char *s, uint64_t *pps, char *err, size_t len);
-int	sim_parse_size(const char *s, uint64_t *bytes, char *err, size_t len);
 
 #endif /* SIM_SCENARIO_H */

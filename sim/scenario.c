@@ -1,0 +1,1060 @@
+/*
+ * scenario.c -- load a scenario file, check every key, fill a struct
+ * scenario (see scenario.h; the format is scenarios/schema.json).
+ *
+ * The one idea: the loader walks the Jansson tree while keeping the JSON
+ * path of what it is looking at in a small stack (struct ld).  When a
+ * value is wrong it stops at once, and ld_fail() turns that path into
+ * "$.hosts[2].cost" and, through jsonpos.c, into FILE:LINE:COL of the
+ * value in the original text.  The first error ends the load: one line,
+ * no cascade.  Which error comes first is fixed: an object's unknown keys
+ * in file order, then its known keys in the order of the tables below.
+ *
+ * Nothing half-loaded escapes: on any error everything allocated is
+ * freed and the caller gets NULL.  The loader never trusts a table it
+ * reads (apps, probes) to be well-formed beyond what scenario.h promises;
+ * sizes are bounded by SC_*_MAX before anything is allocated.
+ */
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "sim/jsonpos.h"
+#include "sim/readfile.h"
+#include "sim/scenario.h"
+
+#define LD_DEPTH_MAX    16      /* deeper than any path of the format */
+#define LD_LIST_MAX     480     /* bytes of an "expected one of" list */
+#define LD_GOT_CHARS    40      /* characters of a string value shown */
+#define LD_SUGGEST_MAX  64      /* longer names get no "did you mean" */
+#define LD_PROBE_NAME_MAX 80
+
+const char *const sc_policy_names[SC_NPOLICIES] = {
+	[SC_POLICY_TIME] = "time",
+};
+
+static const char *const top_keys[] = { "name", "description", "seed",
+    "duration", "hosts", "workload", "record", "limits", "interleaving" };
+static const char *const host_keys[] = { "name", "cpus", "hz", "quantum",
+    "cost" };
+static const char *const probe_cost_keys[] = { "fixed", "per_unit" };
+static const char *const record_keys[] = { "interval", "counters" };
+static const char *const limits_keys[] = { "events", "points" };
+static const char *const interleaving_keys[] = { "policy" };
+
+#define NKEYS(a)        (sizeof(a) / sizeof((a)[0]))
+
+/* The loader's state: where the text is and where in it we are. */
+struct ld {
+	const char *file;
+	const char *text;
+	size_t len;
+	struct sim_jsonpath_step path[LD_DEPTH_MAX];
+	size_t depth;
+	char *err;
+	size_t errlen;
+};
+
+enum ld_at {
+	LD_AT_VALUE,            /* point at the value at the path */
+	LD_AT_KEY,              /* point at the key of the path's last step */
+};
+
+static void
+ld_push_key(struct ld *ld, const char *key)
+{
+	assert(ld->depth < LD_DEPTH_MAX);
+	assert(key != NULL);
+	ld->path[ld->depth].key = key;
+	ld->path[ld->depth].index = 0;
+	ld->depth++;
+}
+
+static void
+ld_push_index(struct ld *ld, size_t i)
+{
+	assert(ld->depth < LD_DEPTH_MAX);
+	ld->path[ld->depth].key = NULL;
+	ld->path[ld->depth].index = i;
+	ld->depth++;
+}
+
+static void
+ld_pop(struct ld *ld)
+{
+	assert(ld->depth > 0);
+	ld->depth--;
+}
+
+/*
+ * Make err one printable line: control characters become spaces and
+ * bytes that are not UTF-8 become '?', so a message never breaks a
+ * terminal or a reader that decodes it.
+ */
+static void
+ld_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p != '\0') {
+		size_t n = *p < 0x80 ? 1 : *p >= 0xf0 && *p < 0xf5 ? 4 :
+		    *p >= 0xe0 && *p < 0xf0 ? 3 : *p >= 0xc2 && *p < 0xe0 ? 2 : 0;
+		size_t i;
+
+		for (i = 1; i < n && (p[i] & 0xc0) == 0x80; i++)
+			continue;
+		if (n == 0 || i < n) {
+			*p++ = '?';
+			continue;
+		}
+		if (n == 1 && (*p < 0x20 || *p == 0x7f))
+			*p = ' ';
+		p += n;
+	}
+}
+
+/* Report an error at the current path.  Always returns -1. */
+static int __attribute__((__format__(__printf__, 3, 4)))
+ld_fail(struct ld *ld, enum ld_at at, const char *fmt, ...)
+{
+	char path[256], msg[SC_ERR_MAX];
+	unsigned line, col;
+	size_t off;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sim_jsonpath_format(ld->path, ld->depth, path, sizeof(path));
+	if (sim_jsonpos_find(ld->text, ld->len, ld->path, ld->depth,
+	    at == LD_AT_KEY, &off)) {
+		sim_jsonpos_linecol(ld->text, ld->len, off, &line, &col);
+		snprintf(ld->err, ld->errlen, "%s:%u:%u: at %s: %s", ld->file,
+		    line, col, path, msg);
+	} else
+		snprintf(ld->err, ld->errlen, "%s: at %s: %s", ld->file, path,
+		    msg);
+	ld_sanitize(ld->err);
+	return -1;
+}
+
+/* What was found, for "got ...": a quoted string, a number, a kind. */
+static const char *
+ld_got(const json_t *v, char *buf, size_t len)
+{
+	char *s;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		sim_json_quote(json_string_value(v), LD_GOT_CHARS, buf, len);
+		break;
+	case JSON_INTEGER:
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		s = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+		snprintf(buf, len, "%s", s != NULL ? s : "a number");
+		free(s);
+		break;
+	case JSON_TRUE:
+		snprintf(buf, len, "true");
+		break;
+	case JSON_FALSE:
+		snprintf(buf, len, "false");
+		break;
+	case JSON_NULL:
+		snprintf(buf, len, "null");
+		break;
+	case JSON_OBJECT:
+		snprintf(buf, len, "an object");
+		break;
+	case JSON_ARRAY:
+		snprintf(buf, len, json_array_size(v) == 0 ? "an empty array" :
+		    "an array of %zu", json_array_size(v));
+		break;
+	}
+	return buf;
+}
+
+/* "a, b, c" (or "\"a\", \"b\"" with quote); a long list ends in "...". */
+static const char *
+ld_list(const char *const *names, size_t n, bool quote, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	assert(len > 8);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *q = quote ? "\"" : "";
+		int w = snprintf(buf + at, len - at, "%s%s%s%s",
+		    i > 0 ? ", " : "", q, names[i], q);
+
+		if (w < 0 || (size_t)w >= len - at - 5) {
+			snprintf(buf + at, len - at, ", ...");
+			break;
+		}
+		at += (size_t)w;
+	}
+	return buf;
+}
+
+/* Optimal string alignment distance, case-insensitive; both short. */
+static size_t
+ld_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d[LD_SUGGEST_MAX + 1][LD_SUGGEST_MAX + 1];  /* <= 64 */
+
+	assert(la <= LD_SUGGEST_MAX && lb <= LD_SUGGEST_MAX);
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = (unsigned char)i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = (unsigned char)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = strncasecmp(a + i - 1, b + j - 1, 1) != 0;
+			size_t best = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = (unsigned char)best;
+		}
+	}
+	return d[la][lb];
+}
+
+/* The name closest to got, if close enough to be a typo; else NULL. */
+static const char *
+ld_suggest(const char *got, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+
+	if (strlen(got) > LD_SUGGEST_MAX)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(names[i]), glen = strlen(got), d, limit;
+
+		if (len > LD_SUGGEST_MAX)
+			continue;
+		limit = len <= 3 ? 1 : len <= 7 ? 2 : len / 3;
+		d = ld_distance(got, names[i]);
+		/* A cut-short name ("counter:iter") is a typo too. */
+		if (glen >= 3 && glen < len &&
+		    strncasecmp(got, names[i], glen) == 0)
+			limit = len;
+		if (d <= limit && d < best_d) {
+			best = names[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/* " (did you mean \"x\"?)" or "". */
+static const char *
+ld_mean(const char *got, const char *const *names, size_t n, char *buf,
+    size_t len)
+{
+	const char *s = ld_suggest(got, names, n);
+
+	buf[0] = '\0';
+	if (s != NULL)
+		snprintf(buf, len, " (did you mean \"%s\"?)", s);
+	return buf;
+}
+
+/* Refuse any key of obj that is not in allowed[]; noun is "key", "probe". */
+static int
+ld_keys(struct ld *ld, json_t *obj, const char *const *allowed, size_t n,
+    const char *noun)
+{
+	char q[LD_GOT_CHARS * 4 + 16], mean[LD_SUGGEST_MAX + 32];
+	char list[LD_LIST_MAX];
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(obj, key, v) {
+		for (i = 0; i < n; i++)
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		if (i < n)
+			continue;
+		ld_push_key(ld, key);
+		sim_json_quote(key, LD_GOT_CHARS, q, sizeof(q));
+		return ld_fail(ld, LD_AT_KEY, "unknown %s %s%s; expected one of %s",
+		    noun, q, ld_mean(key, allowed, n, mean, sizeof(mean)),
+		    ld_list(allowed, n, false, list, sizeof(list)));
+	}
+	return 0;
+}
+
+static int
+ld_object(struct ld *ld, const json_t *v, const char *what)
+{
+	char got[LD_GOT_CHARS * 4 + 16];
+
+	if (json_is_object(v))
+		return 0;
+	return ld_fail(ld, LD_AT_VALUE, "expected %s, got %s", what,
+	    ld_got(v, got, sizeof(got)));
+}
+
+static int
+ld_missing(struct ld *ld, const char *key, const char *what)
+{
+	return ld_fail(ld, LD_AT_VALUE, "missing required key \"%s\" (%s)", key,
+	    what);
+}
+
+/*
+ * A required key is missing; if a key of obj looks like a misspelling of
+ * it ("progam"), point at that key instead, which is the real mistake.
+ */
+static int
+ld_missing_near(struct ld *ld, json_t *obj, const char *key, const char *what)
+{
+	char q[LD_GOT_CHARS * 4 + 16];
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(obj, k, v) {
+		if (ld_suggest(k, &key, 1) == NULL)
+			continue;
+		ld_push_key(ld, k);
+		sim_json_quote(k, LD_GOT_CHARS, q, sizeof(q));
+		return ld_fail(ld, LD_AT_KEY, "unknown key %s (did you mean "
+		    "\"%s\"?); \"%s\" is required (%s)", q, key, key, what);
+	}
+	return ld_missing(ld, key, what);
+}
+
+/* ---- Values: the path is already at v. ---- */
+
+static int
+ld_v_int(struct ld *ld, const json_t *v, int64_t min, int64_t max,
+    int64_t *out)
+{
+	char got[LD_GOT_CHARS * 4 + 16];
+
+	if (json_is_integer(v) && json_integer_value(v) >= min &&
+	    json_integer_value(v) <= max) {
+		*out = json_integer_value(v);
+		return 0;
+	}
+	ld_got(v, got, sizeof(got));
+	if (max == INT64_MAX)
+		return ld_fail(ld, LD_AT_VALUE, "expected an integer of %lld or "
+		    "more, got %s", (long long)min, got);
+	return ld_fail(ld, LD_AT_VALUE, "expected an integer from %lld to %lld, "
+	    "got %s", (long long)min, (long long)max, got);
+}
+
+static int
+ld_v_bool(struct ld *ld, const json_t *v, bool *out)
+{
+	char got[LD_GOT_CHARS * 4 + 16];
+
+	if (!json_is_boolean(v))
+		return ld_fail(ld, LD_AT_VALUE, "expected true or false, got %s",
+		    ld_got(v, got, sizeof(got)));
+	*out = json_is_true(v);
+	return 0;
+}
+
+/* A value with a unit: a string ("250us") or an integer in the base unit. */
+static int
+ld_v_unit(struct ld *ld, const json_t *v, enum sim_unit_kind kind,
+    uint64_t min, uint64_t max, uint64_t *out)
+{
+	char got[LD_GOT_CHARS * 4 + 16], msg[SC_ERR_MAX], lo[48], hi[48];
+	char digits[32];
+	const char *s;
+
+	ld_got(v, got, sizeof(got));
+	if (json_is_integer(v) && json_integer_value(v) < 0)
+		return ld_fail(ld, LD_AT_VALUE, "expected %s of 0 or more, got %s",
+		    sim_unit_what(kind), got);
+	if (json_is_integer(v)) {
+		snprintf(digits, sizeof(digits), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		s = digits;
+	} else if (json_is_string(v))
+		s = json_string_value(v);
+	else {
+		sim_unit_expected(kind, msg, sizeof(msg));
+		return ld_fail(ld, LD_AT_VALUE, "expected %s, got %s", msg, got);
+	}
+	if (sim_parse_unit(kind, s, out, msg, sizeof(msg)) != 0)
+		return ld_fail(ld, LD_AT_VALUE, "%s", msg);
+	if (*out < min || *out > max) {
+		sim_format_unit(kind, min, lo, sizeof(lo));
+		sim_format_unit(kind, max, hi, sizeof(hi));
+		return ld_fail(ld, LD_AT_VALUE, "expected %s from %s to %s, got %s",
+		    sim_unit_what(kind), lo, hi, got);
+	}
+	return 0;
+}
+
+/* A string that must be one of names[]; *out is its index. */
+static int
+ld_v_choice(struct ld *ld, const json_t *v, const char *const *names,
+    size_t n, int64_t *out)
+{
+	char got[LD_GOT_CHARS * 4 + 16], list[LD_LIST_MAX];
+	char mean[LD_SUGGEST_MAX + 32] = "";
+
+	if (json_is_string(v)) {
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(json_string_value(v), names[i]) == 0) {
+				*out = (int64_t)i;
+				return 0;
+			}
+		}
+		ld_mean(json_string_value(v), names, n, mean, sizeof(mean));
+	}
+	return ld_fail(ld, LD_AT_VALUE, "expected one of %s, got %s%s",
+	    ld_list(names, n, true, list, sizeof(list)),
+	    ld_got(v, got, sizeof(got)), mean);
+}
+
+/* A name: 1..SC_NAME_MAX-1 characters of [A-Za-z0-9._-]. */
+static int
+ld_v_name(struct ld *ld, const json_t *v, const char *what,
+    char out[SC_NAME_MAX])
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	char got[LD_GOT_CHARS * 4 + 16], why[sizeof(got) + 32] = "";
+	const char *s;
+	size_t n, bad;
+
+	if (json_is_string(v)) {
+		s = json_string_value(v);
+		n = json_string_length(v);
+		bad = strspn(s, ok);
+		if (bad == n && n > 0 && n < SC_NAME_MAX) {
+			memcpy(out, s, n + 1);
+			return 0;
+		}
+		if (bad < n) {
+			char c[16];
+			size_t cl = 1;
+
+			while (cl < 4 && ((unsigned char)s[bad + cl] & 0xc0) == 0x80)
+				cl++;
+			snprintf(c, sizeof(c), "%.*s", (int)cl, s + bad);
+			sim_json_quote(c, 1, got, sizeof(got));
+			snprintf(why, sizeof(why), " (%s is not allowed)", got);
+		} else if (n >= SC_NAME_MAX)
+			snprintf(why, sizeof(why), " (%zu characters)", n);
+	}
+	return ld_fail(ld, LD_AT_VALUE, "expected %s: 1 to %d characters from "
+	    "A-Z a-z 0-9 . _ -, got %s%s", what, SC_NAME_MAX - 1,
+	    ld_got(v, got, sizeof(got)), why);
+}
+
+/* ---- Optional keys of an object: absent keeps *out (the default). ---- */
+
+static int
+ld_opt_int(struct ld *ld, json_t *obj, const char *key, int64_t min,
+    int64_t max, int64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	int r;
+
+	if (v == NULL)
+		return 0;
+	ld_push_key(ld, key);
+	r = ld_v_int(ld, v, min, max, out);
+	ld_pop(ld);
+	return r;
+}
+
+static int
+ld_opt_bool(struct ld *ld, json_t *obj, const char *key, bool *out)
+{
+	json_t *v = json_object_get(obj, key);
+	int r;
+
+	if (v == NULL)
+		return 0;
+	ld_push_key(ld, key);
+	r = ld_v_bool(ld, v, out);
+	ld_pop(ld);
+	return r;
+}
+
+static int
+ld_opt_unit(struct ld *ld, json_t *obj, const char *key,
+    enum sim_unit_kind kind, uint64_t min, uint64_t max, uint64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	int r;
+
+	if (v == NULL)
+		return 0;
+	ld_push_key(ld, key);
+	r = ld_v_unit(ld, v, kind, min, max, out);
+	ld_pop(ld);
+	return r;
+}
+
+static int
+ld_req_name(struct ld *ld, json_t *obj, const char *what,
+    char out[SC_NAME_MAX])
+{
+	json_t *v = json_object_get(obj, "name");
+	int r;
+
+	if (v == NULL)
+		return ld_missing(ld, "name", what);
+	ld_push_key(ld, "name");
+	r = ld_v_name(ld, v, what, out);
+	ld_pop(ld);
+	return r;
+}
+
+/* ---- Hosts and their cost tables. ---- */
+
+static int
+ld_probe(struct ld *ld, json_t *v, struct sim_probe_cost *pc)
+{
+	const uint64_t max_ps = SC_COST_MAX_NS * 1000;
+	char got[LD_GOT_CHARS * 4 + 16];
+
+	if (json_is_string(v) || json_is_integer(v))
+		return ld_v_unit(ld, v, SIM_UNIT_DURATION_PS, 0, max_ps,
+		    &pc->fixed_ps);
+	if (!json_is_object(v))
+		return ld_fail(ld, LD_AT_VALUE, "expected a duration such as "
+		    "\"0.5ns\" or an object {\"fixed\": ..., \"per_unit\": ...}, "
+		    "got %s", ld_got(v, got, sizeof(got)));
+	if (ld_keys(ld, v, probe_cost_keys, NKEYS(probe_cost_keys), "key") != 0 ||
+	    ld_opt_unit(ld, v, "fixed", SIM_UNIT_DURATION_PS, 0, max_ps,
+	    &pc->fixed_ps) != 0 ||
+	    ld_opt_unit(ld, v, "per_unit", SIM_UNIT_DURATION_PS, 0, max_ps,
+	    &pc->per_unit_ps) != 0)
+		return -1;
+	return 0;
+}
+
+/* "probes": {"provider:name": cost, ...} */
+static int
+ld_probes(struct ld *ld, json_t *obj, struct sim_cost *c)
+{
+	char buf[SDT_NPROBES][LD_PROBE_NAME_MAX];
+	const char *names[SDT_NPROBES];
+	json_t *v;
+
+	if (ld_object(ld, obj, "an object of probe costs such as "
+	    "{\"counter:iteration\": \"5ns\"}") != 0)
+		return -1;
+	for (int i = 0; i < SDT_NPROBES; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "%s:%s", sdt_probe_provider[i],
+		    sdt_probe_name[i]);
+		names[i] = buf[i];
+	}
+	if (ld_keys(ld, obj, names, SDT_NPROBES, "probe") != 0)
+		return -1;
+	for (int i = 0; i < SDT_NPROBES; i++) {
+		if ((v = json_object_get(obj, names[i])) == NULL)
+			continue;
+		ld_push_key(ld, names[i]);
+		if (ld_probe(ld, v, &c->probe[i]) != 0)
+			return -1;
+		ld_pop(ld);
+	}
+	return 0;
+}
+
+static int
+ld_cost(struct ld *ld, json_t *obj, struct sim_cost *c)
+{
+	const char *keys[SIM_NCOSTS + 1];
+	json_t *probes;
+	int r;
+
+	if (ld_object(ld, obj, "an object of costs such as "
+	    "{\"load_miss\": \"80ns\"}") != 0)
+		return -1;
+	for (int i = 0; i < SIM_NCOSTS; i++)
+		keys[i] = sim_cost_table[i].name;
+	keys[SIM_NCOSTS] = "probes";
+	if (ld_keys(ld, obj, keys, SIM_NCOSTS + 1, "key") != 0)
+		return -1;
+	for (int i = 0; i < SIM_NCOSTS; i++)
+		if (ld_opt_unit(ld, obj, keys[i], SIM_UNIT_DURATION_NS, 0,
+		    SC_COST_MAX_NS, &c->ns[i]) != 0)
+			return -1;
+	if ((probes = json_object_get(obj, "probes")) == NULL)
+		return 0;
+	ld_push_key(ld, "probes");
+	r = ld_probes(ld, probes, c);
+	ld_pop(ld);
+	return r;
+}
+
+/* hosts[i]'s name must not be an earlier host's. */
+static int
+ld_host_unique(struct ld *ld, const struct scenario *sc, unsigned i)
+{
+	char got[LD_GOT_CHARS * 4 + 16];
+
+	for (unsigned j = 0; j < i; j++) {
+		if (strcmp(sc->hosts[j].name, sc->hosts[i].name) != 0)
+			continue;
+		ld_push_key(ld, "name");
+		sim_json_quote(sc->hosts[i].name, LD_GOT_CHARS, got, sizeof(got));
+		return ld_fail(ld, LD_AT_VALUE, "expected a name no other host "
+		    "has, got %s (the name of $.hosts[%u] too)", got, j);
+	}
+	return 0;
+}
+
+static int
+ld_host(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
+{
+	struct sc_host *h = &sc->hosts[i];
+	int64_t cpus = 1, tick_hz = 1000;
+	json_t *cost;
+	int r;
+
+	if (ld_object(ld, v, "a host object such as {\"name\": \"a\", "
+	    "\"cpus\": 2}") != 0 ||
+	    ld_keys(ld, v, host_keys, NKEYS(host_keys), "key") != 0 ||
+	    ld_req_name(ld, v, "a host name", h->name) != 0 ||
+	    ld_host_unique(ld, sc, i) != 0 ||
+	    ld_opt_int(ld, v, "cpus", 1, SC_CPUS_MAX, &cpus) != 0 ||
+	    ld_opt_int(ld, v, "hz", SC_HZ_MIN, SC_HZ_MAX, &tick_hz) != 0)
+		return -1;
+	h->cpus = (unsigned)cpus;
+	h->tick_hz = (int)tick_hz;
+	h->quantum_ns = 10000000;
+	if (ld_opt_unit(ld, v, "quantum", SIM_UNIT_DURATION_NS,
+	    SC_QUANTUM_MIN_NS, SC_QUANTUM_MAX_NS, &h->quantum_ns) != 0)
+		return -1;
+	sim_cost_defaults(&h->cost);
+	if ((cost = json_object_get(v, "cost")) == NULL)
+		return 0;
+	ld_push_key(ld, "cost");
+	r = ld_cost(ld, cost, &h->cost);
+	ld_pop(ld);
+	return r;
+}
+
+static int
+ld_hosts(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	json_t *a = json_object_get(root, "hosts");
+	char got[LD_GOT_CHARS * 4 + 16];
+	size_t n;
+
+	if (a == NULL)
+		return ld_missing(ld, "hosts", "an array of 1 to 256 hosts");
+	ld_push_key(ld, "hosts");
+	n = json_is_array(a) ? json_array_size(a) : 0;
+	if (n == 0 || n > SC_HOSTS_MAX)
+		return ld_fail(ld, LD_AT_VALUE, "expected an array of 1 to %d "
+		    "host objects, got %s", SC_HOSTS_MAX,
+		    ld_got(a, got, sizeof(got)));
+	if ((sc->hosts = calloc(n, sizeof(*sc->hosts))) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	sc->nhosts = (unsigned)n;
+	for (size_t i = 0; i < n; i++) {
+		ld_push_index(ld, i);
+		if (ld_host(ld, json_array_get(a, i), sc, (unsigned)i) != 0)
+			return -1;
+		ld_pop(ld);
+	}
+	ld_pop(ld);
+	return 0;
+}
+
+/* ---- The workload: programs and their parameters. ---- */
+
+#define LD_APPS_MAX     64
+
+static size_t
+ld_app_names(const char *names[LD_APPS_MAX])
+{
+	size_t n;
+
+	for (n = 0; app_table[n] != NULL; n++) {
+		assert(n < LD_APPS_MAX);
+		names[n] = app_table[n]->name;
+	}
+	return n;
+}
+
+static int
+ld_program_app(struct ld *ld, json_t *obj, struct sc_program *p)
+{
+	json_t *v = json_object_get(obj, "program");
+	const char *names[LD_APPS_MAX];
+	size_t n = ld_app_names(names);
+	char list[LD_LIST_MAX], what[LD_LIST_MAX + 32];
+	int64_t k;
+	int r;
+
+	if (v == NULL) {
+		snprintf(what, sizeof(what), "one of the programs %s",
+		    ld_list(names, n, false, list, sizeof(list)));
+		return ld_missing_near(ld, obj, "program", what);
+	}
+	ld_push_key(ld, "program");
+	r = ld_v_choice(ld, v, names, n, &k);
+	ld_pop(ld);
+	if (r == 0)
+		p->app = app_table[k];
+	return r;
+}
+
+static int
+ld_program_host(struct ld *ld, json_t *obj, const struct scenario *sc,
+    struct sc_program *p)
+{
+	json_t *v = json_object_get(obj, "host");
+	const char *names[SC_HOSTS_MAX];
+	char list[LD_LIST_MAX], got[LD_GOT_CHARS * 4 + 16];
+	char mean[LD_SUGGEST_MAX + 32] = "";
+
+	for (unsigned i = 0; i < sc->nhosts; i++)
+		names[i] = sc->hosts[i].name;
+	ld_list(names, sc->nhosts, false, list, sizeof(list));
+	if (v == NULL && sc->nhosts == 1) {
+		p->host = 0;
+		return 0;
+	}
+	if (v == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "missing key \"host\": with %u "
+		    "hosts (%s) a program must name the host it runs on",
+		    sc->nhosts, list);
+	ld_push_key(ld, "host");
+	if (json_is_string(v)) {
+		for (unsigned i = 0; i < sc->nhosts; i++) {
+			if (strcmp(json_string_value(v), names[i]) == 0) {
+				p->host = i;
+				ld_pop(ld);
+				return 0;
+			}
+		}
+		ld_mean(json_string_value(v), names, sc->nhosts, mean,
+		    sizeof(mean));
+	}
+	return ld_fail(ld, LD_AT_VALUE, "expected the name of a host (one of "
+	    "%s), got %s%s", list, ld_got(v, got, sizeof(got)), mean);
+}
+
+static int
+ld_program_keys(struct ld *ld, json_t *obj, const struct app_desc *app)
+{
+	const char *keys[2 + APP_PARAMS_MAX];
+
+	assert(app->nparams <= APP_PARAMS_MAX);
+	keys[0] = "program";
+	keys[1] = "host";
+	for (u_int i = 0; i < app->nparams; i++)
+		keys[2 + i] = app->params[i].name;
+	return ld_keys(ld, obj, keys, 2 + app->nparams, "key");
+}
+
+static const enum sim_unit_kind param_kind[] = {
+	[APP_DURATION] = SIM_UNIT_DURATION_NS,
+	[APP_SIZE] = SIM_UNIT_SIZE,
+	[APP_RATE_BPS] = SIM_UNIT_RATE_BPS,
+	[APP_RATE_PPS] = SIM_UNIT_RATE_PPS,
+};
+
+/* One parameter's value at the current path. */
+static int
+ld_param_value(struct ld *ld, const json_t *v, const struct app_param *prm,
+    int64_t *out)
+{
+	bool b = false;
+	uint64_t u;
+	size_t n;
+
+	switch (prm->type) {
+	case APP_INT:
+		return ld_v_int(ld, v, prm->min, prm->max, out);
+	case APP_BOOL:
+		if (ld_v_bool(ld, v, &b) != 0)
+			return -1;
+		*out = b;
+		return 0;
+	case APP_DURATION:
+	case APP_SIZE:
+	case APP_RATE_BPS:
+	case APP_RATE_PPS:
+		assert(prm->min >= 0 && prm->max >= prm->min);
+		if (ld_v_unit(ld, v, param_kind[prm->type], (uint64_t)prm->min,
+		    (uint64_t)prm->max, &u) != 0)
+			return -1;
+		*out = (int64_t)u;
+		return 0;
+	case APP_ENUM:
+		for (n = 0; prm->choices[n] != NULL; n++)
+			continue;
+		return ld_v_choice(ld, v, prm->choices, n, out);
+	}
+	return ld_fail(ld, LD_AT_VALUE, "parameter type %d is not known",
+	    (int)prm->type);
+}
+
+static int
+ld_program(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
+{
+	struct sc_program *p = &sc->programs[i];
+	const struct app_param *prm;
+	json_t *x;
+
+	if (ld_object(ld, v, "a program object such as "
+	    "{\"program\": \"counter\"}") != 0 ||
+	    ld_program_app(ld, v, p) != 0 ||
+	    ld_program_host(ld, v, sc, p) != 0 ||
+	    ld_program_keys(ld, v, p->app) != 0)
+		return -1;
+	p->args.desc = p->app;
+	p->args.instance = 0;
+	for (unsigned j = 0; j < i; j++)
+		if (sc->programs[j].app == p->app)
+			p->args.instance++;
+	for (u_int k = 0; k < p->app->nparams; k++) {
+		prm = &p->app->params[k];
+		p->args.v[k] = prm->def;
+		if ((x = json_object_get(v, prm->name)) == NULL)
+			continue;
+		ld_push_key(ld, prm->name);
+		if (ld_param_value(ld, x, prm, &p->args.v[k]) != 0)
+			return -1;
+		ld_pop(ld);
+	}
+	return 0;
+}
+
+static int
+ld_workload(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	json_t *a = json_object_get(root, "workload");
+	char got[LD_GOT_CHARS * 4 + 16];
+	size_t n;
+
+	if (a == NULL)
+		return 0;
+	ld_push_key(ld, "workload");
+	if (!json_is_array(a) || json_array_size(a) > SC_PROGRAMS_MAX)
+		return ld_fail(ld, LD_AT_VALUE, "expected an array of at most "
+		    "%d program objects, got %s", SC_PROGRAMS_MAX,
+		    ld_got(a, got, sizeof(got)));
+	n = json_array_size(a);
+	if (n > 0 && (sc->programs = calloc(n, sizeof(*sc->programs))) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	sc->nprograms = (unsigned)n;
+	for (size_t i = 0; i < n; i++) {
+		ld_push_index(ld, i);
+		if (ld_program(ld, json_array_get(a, i), sc, (unsigned)i) != 0)
+			return -1;
+		ld_pop(ld);
+	}
+	ld_pop(ld);
+	return 0;
+}
+
+/* ---- The small sections. ---- */
+
+static int
+ld_record(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	json_t *v = json_object_get(root, "record");
+	int r;
+
+	sc->record.interval_ns = 1000000;
+	sc->record.counters = true;
+	if (v == NULL)
+		return 0;
+	ld_push_key(ld, "record");
+	r = ld_object(ld, v, "an object with keys interval, counters") != 0 ||
+	    ld_keys(ld, v, record_keys, NKEYS(record_keys), "key") != 0 ||
+	    ld_opt_unit(ld, v, "interval", SIM_UNIT_DURATION_NS, 0,
+	    SC_DURATION_MAX_NS, &sc->record.interval_ns) != 0 ||
+	    ld_opt_bool(ld, v, "counters", &sc->record.counters) != 0 ? -1 : 0;
+	ld_pop(ld);
+	return r;
+}
+
+static int
+ld_limits(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	json_t *v = json_object_get(root, "limits");
+	int64_t events = 0, points = 0;
+	int r;
+
+	if (v != NULL) {
+		ld_push_key(ld, "limits");
+		r = ld_object(ld, v, "an object with keys events, points") != 0 ||
+		    ld_keys(ld, v, limits_keys, NKEYS(limits_keys), "key") != 0 ||
+		    ld_opt_int(ld, v, "events", 0, INT64_MAX, &events) != 0 ||
+		    ld_opt_int(ld, v, "points", 0, INT64_MAX, &points) != 0;
+		if (r != 0)
+			return -1;
+		ld_pop(ld);
+	}
+	sc->limits.max_events = (uint64_t)events;
+	sc->limits.max_points = (uint64_t)points;
+	return 0;
+}
+
+static int
+ld_interleaving(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	json_t *v = json_object_get(root, "interleaving");
+	json_t *policy;
+	int64_t k = SC_POLICY_TIME;
+
+	if (v != NULL) {
+		ld_push_key(ld, "interleaving");
+		if (ld_object(ld, v, "an object with key policy") != 0 ||
+		    ld_keys(ld, v, interleaving_keys, NKEYS(interleaving_keys),
+		    "key") != 0)
+			return -1;
+		if ((policy = json_object_get(v, "policy")) != NULL) {
+			ld_push_key(ld, "policy");
+			if (ld_v_choice(ld, policy, sc_policy_names,
+			    SC_NPOLICIES, &k) != 0)
+				return -1;
+			ld_pop(ld);
+		}
+		ld_pop(ld);
+	}
+	sc->interleaving.policy = (enum sc_policy)k;
+	return 0;
+}
+
+static int
+ld_description(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	json_t *v = json_object_get(root, "description");
+	char got[LD_GOT_CHARS * 4 + 16];
+	size_t chars = 0;
+	const char *s;
+
+	if (v == NULL)
+		return 0;
+	ld_push_key(ld, "description");
+	if (!json_is_string(v))
+		return ld_fail(ld, LD_AT_VALUE, "expected a string, got %s",
+		    ld_got(v, got, sizeof(got)));
+	for (s = json_string_value(v); *s != '\0'; s++)
+		chars += ((unsigned char)*s & 0xc0) != 0x80;
+	if (chars > SC_DESCRIPTION_MAX)
+		return ld_fail(ld, LD_AT_VALUE, "expected a string of at most %d "
+		    "characters, got one of %zu", SC_DESCRIPTION_MAX, chars);
+	if ((sc->description = strdup(json_string_value(v))) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	ld_pop(ld);
+	return 0;
+}
+
+static int
+ld_top(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	char list[LD_LIST_MAX], what[LD_LIST_MAX + 32];
+	int64_t seed = 1;
+
+	snprintf(what, sizeof(what), "an object with keys %s",
+	    ld_list(top_keys, NKEYS(top_keys), false, list, sizeof(list)));
+	sc->duration_ns = 1000000000;
+	if (ld_object(ld, root, what) != 0 ||
+	    ld_keys(ld, root, top_keys, NKEYS(top_keys), "key") != 0 ||
+	    ld_req_name(ld, root, "a scenario name", sc->name) != 0 ||
+	    ld_description(ld, root, sc) != 0 ||
+	    ld_opt_int(ld, root, "seed", 0, INT64_MAX, &seed) != 0 ||
+	    ld_opt_unit(ld, root, "duration", SIM_UNIT_DURATION_NS, 1,
+	    SC_DURATION_MAX_NS, &sc->duration_ns) != 0 ||
+	    ld_hosts(ld, root, sc) != 0 ||
+	    ld_workload(ld, root, sc) != 0 ||
+	    ld_record(ld, root, sc) != 0 ||
+	    ld_limits(ld, root, sc) != 0 ||
+	    ld_interleaving(ld, root, sc) != 0)
+		return -1;
+	sc->seed = (uint64_t)seed;
+	assert(ld->depth == 0);
+	return 0;
+}
+
+/* ---- The two entry points. ---- */
+
+int
+sim_scenario_load(const char *path, struct scenario **out, char *err,
+    size_t errlen)
+{
+	struct ld ld = { .file = path, .err = err, .errlen = errlen };
+	struct scenario *sc = NULL;
+	json_error_t jerr;
+	json_t *root = NULL;
+	char *text;
+	size_t len;
+
+	assert(path != NULL && out != NULL && err != NULL && errlen > 0);
+	*out = NULL;
+	err[0] = '\0';
+	if (sim_read_file(path, SC_FILE_MAX, &text, &len, err, errlen) != 0)
+		goto fail;
+	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
+		free(text);
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	sc->text = text;
+	ld.text = text;
+	ld.len = len;
+	if ((sc->file = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	if ((root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+		if (jerr.line < 1)
+			snprintf(err, errlen, "%s: invalid JSON: %s", path,
+			    jerr.text);
+		else
+			snprintf(err, errlen, "%s:%d:%d: invalid JSON: %s", path,
+			    jerr.line, jerr.column < 1 ? 1 : jerr.column,
+			    jerr.text);
+		goto fail;
+	}
+	if (ld_top(&ld, root, sc) != 0)
+		goto fail;
+	json_decref(root);
+	*out = sc;
+	return 0;
+fail:
+	json_decref(root);
+	sim_scenario_free(sc);
+	ld_sanitize(err);
+	return -1;
+}
+
+void
+sim_scenario_free(struct scenario *sc)
+{
+	if (sc == NULL)
+		return;
+	free(sc->file);
+	free(sc->text);
+	free(sc->description);
+	free(sc->hosts);
+	free(sc->programs);
+	free(sc);
+}

@@ -1,0 +1,252 @@
+/*
+ * test_scenario_load.c -- drive the scenario loader from pytest.
+ *
+ *	test_scenario_load FILE          load FILE; print what was understood
+ *	test_scenario_load --dump-tables print the tables the format comes from
+ *	test_scenario_load --parse KIND VALUE...
+ *	                                 run a unit parser on each VALUE
+ *
+ * Loading prints, on success, a JSON dump of the whole struct scenario
+ * with every default filled in (stable: keys in a fixed order) and exits
+ * 0; on failure it prints the loader's one error line to stderr and exits
+ * 2, exactly as `netsim validate FILE` will.  --dump-tables prints the
+ * cost names, probe names and programs with their parameters, so that a
+ * test can hold scenarios/schema.json to them.  --parse prints one line
+ * per value: the number, or "error: " and the message; it exits 2 if any
+ * value was refused.  KIND is duration_ps, duration_ns, rate_bps,
+ * rate_pps or size.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "sim/scenario.h"
+
+static const char *const param_type_names[] = {
+	[APP_INT] = "int",
+	[APP_BOOL] = "bool",
+	[APP_DURATION] = "duration",
+	[APP_SIZE] = "size",
+	[APP_RATE_BPS] = "rate_bps",
+	[APP_RATE_PPS] = "rate_pps",
+	[APP_ENUM] = "enum",
+};
+
+static json_t *
+dump_cost(const struct sim_cost *c)
+{
+	json_t *o = json_object(), *probes = json_object();
+	char name[128];
+
+	for (int i = 0; i < SIM_NCOSTS; i++)
+		json_object_set_new(o, sim_cost_table[i].name,
+		    json_integer((json_int_t)c->ns[i]));
+	for (int i = 0; i < SDT_NPROBES; i++) {
+		snprintf(name, sizeof(name), "%s:%s", sdt_probe_provider[i],
+		    sdt_probe_name[i]);
+		json_object_set_new(probes, name, json_pack("{s:I, s:I}",
+		    "fixed_ps", (json_int_t)c->probe[i].fixed_ps,
+		    "per_unit_ps", (json_int_t)c->probe[i].per_unit_ps));
+	}
+	json_object_set_new(o, "probes", probes);
+	return o;
+}
+
+static json_t *
+dump_host(const struct sc_host *h)
+{
+	return json_pack("{s:s, s:i, s:i, s:I, s:o}", "name", h->name,
+	    "cpus", (int)h->cpus, "hz", h->tick_hz,
+	    "quantum_ns", (json_int_t)h->quantum_ns, "cost", dump_cost(&h->cost));
+}
+
+static json_t *
+dump_arg(const struct app_param *prm, int64_t v)
+{
+	switch (prm->type) {
+	case APP_BOOL:
+		return json_boolean(v != 0);
+	case APP_ENUM:
+		return json_string(prm->choices[v]);
+	default:
+		return json_integer((json_int_t)v);
+	}
+}
+
+static json_t *
+dump_program(const struct scenario *sc, const struct sc_program *p)
+{
+	json_t *args = json_object(), *v = json_array();
+
+	for (u_int i = 0; i < p->app->nparams; i++) {
+		json_object_set_new(args, p->app->params[i].name,
+		    dump_arg(&p->app->params[i], p->args.v[i]));
+		json_array_append_new(v, json_integer((json_int_t)p->args.v[i]));
+	}
+	return json_pack("{s:s, s:s, s:i, s:i, s:b, s:o, s:o}",
+	    "program", p->app->name, "host", sc->hosts[p->host].name,
+	    "host_index", (int)p->host, "instance", (int)p->args.instance,
+	    "desc_matches", p->args.desc == p->app, "args", args, "v", v);
+}
+
+static json_t *
+dump_scenario(const struct scenario *sc)
+{
+	json_t *hosts = json_array(), *programs = json_array();
+
+	for (unsigned i = 0; i < sc->nhosts; i++)
+		json_array_append_new(hosts, dump_host(&sc->hosts[i]));
+	for (unsigned i = 0; i < sc->nprograms; i++)
+		json_array_append_new(programs,
+		    dump_program(sc, &sc->programs[i]));
+	return json_pack("{s:s, s:s, s:s?, s:I, s:I, s:o, s:o, "
+	    "s:{s:I, s:b}, s:{s:I, s:I}, s:{s:s}, s:I}",
+	    "file", sc->file, "name", sc->name,
+	    "description", sc->description,
+	    "seed", (json_int_t)sc->seed,
+	    "duration_ns", (json_int_t)sc->duration_ns,
+	    "hosts", hosts, "workload", programs,
+	    "record", "interval_ns", (json_int_t)sc->record.interval_ns,
+	    "counters", sc->record.counters,
+	    "limits", "events", (json_int_t)sc->limits.max_events,
+	    "points", (json_int_t)sc->limits.max_points,
+	    "interleaving", "policy", sc_policy_names[sc->interleaving.policy],
+	    "text_bytes", (json_int_t)strlen(sc->text));
+}
+
+static json_t *
+dump_param(const struct app_param *prm)
+{
+	json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "name", prm->name,
+	    "type", param_type_names[prm->type], "default", (json_int_t)prm->def,
+	    "doc", prm->doc);
+
+	if (prm->type == APP_ENUM) {
+		json_t *c = json_array();
+
+		for (size_t i = 0; prm->choices[i] != NULL; i++)
+			json_array_append_new(c, json_string(prm->choices[i]));
+		json_object_set_new(o, "choices", c);
+	} else if (prm->type != APP_BOOL) {
+		json_object_set_new(o, "min", json_integer((json_int_t)prm->min));
+		json_object_set_new(o, "max", json_integer((json_int_t)prm->max));
+	}
+	return o;
+}
+
+static json_t *
+dump_tables(void)
+{
+	json_t *costs = json_array(), *probes = json_array();
+	json_t *programs = json_array(), *policies = json_array();
+	char name[128];
+
+	for (int i = 0; i < SIM_NCOSTS; i++)
+		json_array_append_new(costs, json_pack("{s:s, s:I, s:s}",
+		    "name", sim_cost_table[i].name,
+		    "default_ns", (json_int_t)sim_cost_table[i].def_ns,
+		    "doc", sim_cost_table[i].doc));
+	for (int i = 0; i < SDT_NPROBES; i++) {
+		snprintf(name, sizeof(name), "%s:%s", sdt_probe_provider[i],
+		    sdt_probe_name[i]);
+		json_array_append_new(probes, json_pack("{s:s, s:s}", "name",
+		    name, "doc", sdt_probe_doc[i]));
+	}
+	for (size_t i = 0; app_table[i] != NULL; i++) {
+		const struct app_desc *a = app_table[i];
+		json_t *params = json_array();
+
+		for (u_int k = 0; k < a->nparams; k++)
+			json_array_append_new(params, dump_param(&a->params[k]));
+		json_array_append_new(programs, json_pack("{s:s, s:s, s:o}",
+		    "name", a->name, "doc", a->doc, "params", params));
+	}
+	for (int i = 0; i < SC_NPOLICIES; i++)
+		json_array_append_new(policies, json_string(sc_policy_names[i]));
+	return json_pack("{s:o, s:o, s:o, s:o, s:{s:i, s:i, s:i, s:i, s:i, "
+	    "s:i, s:I, s:I, s:I, s:I, s:i, s:I}}",
+	    "costs", costs, "probes", probes, "programs", programs,
+	    "policies", policies, "limits",
+	    "name_max", SC_NAME_MAX - 1, "hosts_max", SC_HOSTS_MAX,
+	    "cpus_max", SC_CPUS_MAX, "programs_max", SC_PROGRAMS_MAX,
+	    "hz_min", SC_HZ_MIN, "hz_max", SC_HZ_MAX,
+	    "quantum_min_ns", (json_int_t)SC_QUANTUM_MIN_NS,
+	    "quantum_max_ns", (json_int_t)SC_QUANTUM_MAX_NS,
+	    "duration_max_ns", (json_int_t)SC_DURATION_MAX_NS,
+	    "cost_max_ns", (json_int_t)SC_COST_MAX_NS,
+	    "description_max", SC_DESCRIPTION_MAX,
+	    "file_max", (json_int_t)SC_FILE_MAX);
+}
+
+static int
+print_json(json_t *j)
+{
+	if (j == NULL) {
+		fprintf(stderr, "test_scenario_load: building the dump failed\n");
+		return 1;
+	}
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(j);
+	return 0;
+}
+
+static int
+parse_values(const char *kind, char **values, int n)
+{
+	static const char *const kinds[SIM_NUNIT_KINDS] = {
+		[SIM_UNIT_DURATION_PS] = "duration_ps",
+		[SIM_UNIT_DURATION_NS] = "duration_ns",
+		[SIM_UNIT_RATE_BPS] = "rate_bps",
+		[SIM_UNIT_RATE_PPS] = "rate_pps",
+		[SIM_UNIT_SIZE] = "size",
+	};
+	char err[SC_ERR_MAX];
+	uint64_t v;
+	int k, status = 0;
+
+	for (k = 0; k < SIM_NUNIT_KINDS; k++)
+		if (strcmp(kinds[k], kind) == 0)
+			break;
+	if (k == SIM_NUNIT_KINDS) {
+		fprintf(stderr, "test_scenario_load: unknown kind %s\n", kind);
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (sim_parse_unit((enum sim_unit_kind)k, values[i], &v, err,
+		    sizeof(err)) == 0)
+			printf("%llu\n", (unsigned long long)v);
+		else {
+			printf("error: %s\n", err);
+			status = 2;
+		}
+	}
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct scenario *sc;
+	char err[SC_ERR_MAX];
+	int status;
+
+	if (argc == 2 && strcmp(argv[1], "--dump-tables") == 0)
+		return print_json(dump_tables());
+	if (argc >= 3 && strcmp(argv[1], "--parse") == 0)
+		return parse_values(argv[2], argv + 3, argc - 3);
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: test_scenario_load FILE | --dump-tables | "
+		    "--parse KIND VALUE...\n");
+		return 1;
+	}
+	if (sim_scenario_load(argv[1], &sc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	status = print_json(dump_scenario(sc));
+	sim_scenario_free(sc);
+	return status;
+}

@@ -1,0 +1,615 @@
+"""Scenario files: what the loader accepts, how it refuses, and the schema.
+
+A user's claims checked here:
+  * a mistake in a scenario gets exactly one line that names the file, the
+    line and column of the offending value (or key), the JSON path, what
+    was expected and what was found;
+  * units mean exactly what they say ("1.5ms" is 1500000 ns, no rounding);
+  * scenarios/schema.json describes the same format as the loader: the
+    same cost names, probes, programs and parameters, so an editor that
+    validates with it agrees with netsim;
+  * every scenario shipped under scenarios/ loads and validates.
+
+Fixtures live in tests/scenarios/{ok,bad}/.  Columns count characters
+(UTF-8 code points), as Jansson does for its own syntax errors.
+"""
+import json
+import pathlib
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, run
+
+FIXTURES = ROOT / "tests" / "scenarios"
+SCHEMA_PATH = ROOT / "scenarios" / "schema.json"
+
+
+@pytest.fixture
+def loader(test_bin):
+    """The command that validates a scenario file: exit 0 and a JSON dump of
+    what was understood, or exit 2 and one error line on stderr.
+
+    When `netsim validate FILE` exists, this line is the only one to change.
+    """
+    return [test_bin("test_scenario_load")]
+
+
+@pytest.fixture
+def tables(test_bin):
+    p = run([test_bin("test_scenario_load"), "--dump-tables"], check=0)
+    return json.loads(p.stdout)
+
+
+@pytest.fixture(scope="module")
+def schema():
+    with open(SCHEMA_PATH, encoding="utf-8") as f:
+        s = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(s)
+    return s
+
+
+def rel(path):
+    """The path as the tests pass it: relative to the worktree if inside."""
+    path = pathlib.Path(path)
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+def load_ok(loader, path):
+    p = run(loader + [rel(path)], check=0)
+    return json.loads(p.stdout)
+
+
+def load_error(loader, path):
+    """Load a file that must be refused; return its one error line."""
+    p = run(loader + [rel(path)], check=2)
+    assert p.stdout == "", f"a refused scenario printed:\n{p.stdout}"
+    lines = p.stderr.split("\n")
+    assert len(lines) == 2 and lines[1] == "", (
+        f"expected exactly one error line, got:\n{p.stderr}")
+    return lines[0]
+
+
+def line_col(text, snippet):
+    """1-based line and column (in characters) of snippet's first occurrence."""
+    off = text.index(snippet)
+    before = text[:off]
+    return before.count("\n") + 1, off - (before.rfind("\n") + 1) + 1
+
+
+# --- Loading what is right --------------------------------------------------
+
+def test_minimal_scenario_gets_every_default(loader, tables):
+    d = load_ok(loader, FIXTURES / "ok" / "minimal.json")
+    assert d["name"] == "minimal"
+    assert d["description"] is None
+    assert d["seed"] == 1
+    assert d["duration_ns"] == 1_000_000_000
+    assert d["record"] == {"interval_ns": 1_000_000, "counters": True}
+    assert d["limits"] == {"events": 0, "points": 0}
+    assert d["interleaving"] == {"policy": "time"}
+    assert d["workload"] == []
+    [h] = d["hosts"]
+    assert (h["name"], h["cpus"], h["hz"], h["quantum_ns"]) == (
+        "a", 1, 1000, 10_000_000)
+    for c in tables["costs"]:
+        assert h["cost"][c["name"]] == c["default_ns"], c["name"]
+    for p in tables["probes"]:
+        assert h["cost"]["probes"][p["name"]] == {"fixed_ps": 0,
+                                                  "per_unit_ps": 0}
+
+
+def test_full_scenario_resolves_units_programs_and_instances(loader):
+    d = load_ok(loader, FIXTURES / "ok" / "full.json")
+    assert d["description"].endswith("Grüße, 日本語 🎉")
+    assert d["seed"] == 2**63 - 1
+    assert d["duration_ns"] == 2_500_000
+    a, b = d["hosts"]
+    assert (a["cpus"], a["hz"], a["quantum_ns"]) == (4, 100, 1_500_000)
+    assert (b["cpus"], b["hz"], b["quantum_ns"]) == (64, 100000, 10**10)
+    assert a["cost"]["load_miss"] == 80
+    assert a["cost"]["rmw_remote"] == 120
+    assert a["cost"]["ctx_switch"] == 1200
+    assert a["cost"]["probes"]["counter:iteration"] == {
+        "fixed_ps": 500, "per_unit_ps": 0}
+    assert a["cost"]["probes"]["pingpong:hit"] == {
+        "fixed_ps": 1000, "per_unit_ps": 120}
+    assert b["cost"]["load_miss"] == 60, "a host's costs are its own"
+    w = d["workload"]
+    assert [(p["program"], p["host_index"], p["instance"]) for p in w] == [
+        ("counter", 0, 0), ("counter", 1, 1), ("pingpong", 0, 0),
+        ("counter", 0, 2)]
+    assert all(p["desc_matches"] for p in w)
+    assert w[0]["args"] == {"lwps": 8, "iterations": 100, "method": "plain"}
+    assert w[0]["v"] == [8, 100, 2], "an enum's value is its index"
+    assert w[1]["args"] == {"lwps": 4, "iterations": 1000, "method": "mutex"}
+    assert w[3]["v"][2] == 1
+    assert w[2]["args"] == {"rounds": 10}
+    assert d["record"] == {"interval_ns": 0, "counters": False}
+    assert d["limits"] == {"events": 1_000_000, "points": 0}
+
+
+def test_program_runs_on_the_only_host_when_none_is_named(loader):
+    d = load_ok(loader, FIXTURES / "ok" / "one_host_default.json")
+    assert d["workload"][0]["host"] == "solo"
+    assert d["duration_ns"] == 1000, "a plain integer duration is in ns"
+    assert d["hosts"][0]["quantum_ns"] == 1000
+    assert d["record"]["interval_ns"] == 0
+
+
+# --- Refusing what is wrong -------------------------------------------------
+
+# (fixture, JSON path, what the position points at, words the message needs)
+# The position is the first occurrence of the snippet in the file.
+BAD = [
+    ("typo_key", "$.hosts[0].cpu", '"cpu"',
+     ['unknown key "cpu"', 'did you mean "cpus"?',
+      "expected one of name, cpus, hz, quantum, cost"]),
+    ("wrong_type", "$.hosts[0].cpus", '"two"',
+     ["expected an integer from 1 to 64", 'got "two"']),
+    ("bad_unit", "$.duration", '"10 parsecs"',
+     ['expected a duration such as "250us"', "units ps, ns, us, ms, s",
+      'got "10 parsecs"', 'unknown unit "parsecs"']),
+    ("out_of_range", "$.hosts[1].cpus", "0}",
+     ["expected an integer from 1 to 64", "got 0"]),
+    ("missing_name", "$.hosts[1]", '{"cpus"',
+     ['missing required key "name"']),
+    ("missing_hosts", "$", "{",
+     ['missing required key "hosts"', "an array of 1 to 256 hosts"]),
+    ("unknown_program", "$.workload[1].program", '"countr"',
+     ['expected one of "counter", "pingpong"', 'got "countr"',
+      'did you mean "counter"?']),
+    ("unknown_host", "$.workload[0].host", '"alpah"',
+     ["expected the name of a host (one of alpha, beta)", 'got "alpah"',
+      'did you mean "alpha"?']),
+    ("ambiguous_host", "$.workload[1]", '{"program": "counter"',
+     ['missing key "host"', "2 hosts (alpha, beta)",
+      "must name the host it runs on"]),
+    ("bad_probe", '$.hosts[0].cost.probes["counter:iter"]', '"counter:iter"',
+     ['unknown probe "counter:iter"', 'did you mean "counter:iteration"?',
+      "expected one of counter:iteration, pingpong:hit"]),
+    ("fractional_ns", "$.hosts[0].cost.load_hit", '"0.5ns"',
+     ["expected a whole number of nanoseconds", 'got "0.5ns"']),
+    ("overflow", "$.duration", '"99999999999999999999s"',
+     ["fits in 64 bits", 'got "99999999999999999999s"']),
+    ("unicode", "$.seed", "-1",
+     ["expected an integer of 0 or more", "got -1"]),
+    ("unicode_name", "$.hosts[0].name", '"ünï"',
+     ["expected a host name", "A-Z a-z 0-9 . _ -", 'got "ünï"',
+      '"ü" is not allowed']),
+    ("deep_path",
+     '$.hosts[2].cost.probes["counter:iteration"].per_unit', '"2 parsecs"',
+     ["expected a duration", 'got "2 parsecs"']),
+    ("escaped_key", '$.hosts[0].cost.probes["counter:iteration"].fixed',
+     '"-1ns"', ["expected a duration of 0 or more", 'got "-1ns"']),
+    ("bad_enum", "$.workload[0].method", '"atomc"',
+     ['expected one of "mutex", "atomic", "plain"', 'got "atomc"',
+      'did you mean "atomic"?']),
+    ("duplicate_host", "$.hosts[2].name", '"a"}]',
+     ["expected a name no other host has", 'got "a"', "$.hosts[0]"]),
+    ("param_range", "$.workload[0].lwps", "0}",
+     ["expected an integer from 1 to 1024", "got 0"]),
+    ("param_typo", "$.workload[0].iteratons", '"iteratons"',
+     ['unknown key "iteratons"', 'did you mean "iterations"?',
+      "expected one of program, host, lwps, iterations, method"]),
+    ("not_object", "$", "[",
+     ["expected an object with keys name,", "got an array"]),
+    ("zero_duration", "$.duration", "0,",
+     ["expected a duration from 1ns to 86400s", "got 0"]),
+    ("too_long_duration", "$.duration", '"86400.000000001s"',
+     ["expected a duration from 1ns to 86400s"]),
+    ("bad_policy", "$.interleaving.policy", '"pct"',
+     ['expected one of "time"', 'got "pct"']),
+    ("program_not_object", "$.workload[0]", '"counter"',
+     ["expected a program object", 'got "counter"']),
+    ("empty_hosts", "$.hosts", "[]",
+     ["expected an array of 1 to 256 host objects", "got an empty array"]),
+    ("quantum_range", "$.hosts[0].quantum", '"20s"',
+     ["expected a duration from 1us to 10s", 'got "20s"']),
+    ("record_bool", "$.record.counters", '"yes"',
+     ["expected true or false", 'got "yes"']),
+    ("misspelt_required", "$.workload[0].progam", '"progam"',
+     ['unknown key "progam"', 'did you mean "program"?',
+      '"program" is required']),
+]
+
+
+@pytest.mark.parametrize("name,path,at,words", BAD, ids=[b[0] for b in BAD])
+def test_mistake_gets_one_line_with_position_path_and_reason(
+        loader, name, path, at, words):
+    f = FIXTURES / "bad" / f"{name}.json"
+    text = f.read_text(encoding="utf-8")
+    line, col = line_col(text, at)
+    msg = load_error(loader, f)
+    head = f"{rel(f)}:{line}:{col}: at {path}: "
+    assert msg.startswith(head), f"expected the line to start with\n  {head}\ngot\n  {msg}"
+    for w in words:
+        assert w in msg, f"{w!r} missing from\n  {msg}"
+
+
+# Syntax errors: Jansson's message and position (it points at the end of the
+# token it could not take).
+BROKEN = [
+    ("unterminated", 4, 1, ["invalid JSON", "']' expected near end of file"]),
+    ("trailing_comma", 4, 1, ["invalid JSON", "'}' expected near '}'"]),
+    ("duplicate_key", 3, 43, ["invalid JSON", "duplicate object key",
+                              '"cpus"']),
+    ("big_seed", 3, 30, ["invalid JSON", "too big integer"]),
+    ("empty", 1, 1, ["invalid JSON", "expected near end of file"]),
+]
+
+
+@pytest.mark.parametrize("name,line,col,words", BROKEN,
+                         ids=[b[0] for b in BROKEN])
+def test_broken_json_gets_jansson_message_with_position(
+        loader, name, line, col, words):
+    f = FIXTURES / "bad" / f"{name}.json"
+    msg = load_error(loader, f)
+    assert msg.startswith(f"{rel(f)}:{line}:{col}: invalid JSON: "), msg
+    for w in words:
+        assert w in msg, f"{w!r} missing from\n  {msg}"
+
+
+def test_first_unknown_key_in_file_order_is_the_one_reported(loader,
+                                                             tmp_path):
+    f = tmp_path / "order.json"
+    f.write_text('{"zz": 1, "aa": 2, "name": "x", "hosts": [{"name": "a"}]}')
+    assert load_error(loader, f).startswith(f'{f}:1:2: at $.zz: ')
+
+
+def test_missing_file_says_cannot_read(loader, tmp_path):
+    f = tmp_path / "nope.json"
+    p = run(loader + [f], check=2)
+    assert p.stderr == f"{f}: cannot read: No such file or directory\n"
+
+
+def test_directory_says_cannot_read(loader, tmp_path):
+    p = run(loader + [tmp_path], check=2)
+    assert p.stderr.startswith(f"{tmp_path}: cannot read: ")
+    assert p.stderr.count("\n") == 1
+
+
+def test_control_characters_in_values_stay_on_one_line(loader, tmp_path):
+    f = tmp_path / "ctl.json"
+    f.write_text('{"name": "x",\n"hosts": [{"name": "a\\nb\\u0007"}]}')
+    msg = load_error(loader, f)
+    assert msg.startswith(f"{f}:2:20: at $.hosts[0].name: "), msg
+    assert 'got "a\\nb\\u0007"' in msg
+
+
+def test_bytes_that_are_not_utf8_get_a_readable_line(loader, tmp_path):
+    f = tmp_path / "latin1.json"
+    f.write_bytes(b'{"name": "caf\xe9", "hosts": [{"name": "a"}]}')
+    msg = load_error(loader, f)      # decodes as UTF-8, or the run fails
+    assert msg.startswith(f"{f}:1:"), msg
+    assert "invalid JSON" in msg
+
+
+def test_long_values_are_cut_in_messages(loader, tmp_path):
+    f = tmp_path / "long.json"
+    f.write_text(json.dumps({"name": "n" * 500, "hosts": [{"name": "a"}]}))
+    msg = load_error(loader, f)
+    assert "(500 characters)" in msg
+    assert len(msg) < 400
+
+
+def test_odd_keys_are_quoted_in_the_path(loader, tmp_path):
+    f = tmp_path / "odd.json"
+    f.write_text('{"name": "x", "hosts": [{"name": "a"}],\n'
+                 ' "odd \\"key\\"": 1}')
+    msg = load_error(loader, f)
+    assert msg.startswith(f'{f}:2:2: at $["odd \\"key\\""]: '
+                          'unknown key "odd \\"key\\""'), msg
+
+
+# --- Units --------------------------------------------------------------------
+
+UNITS_OK = [
+    ("duration_ns", "1.5ms", 1_500_000),
+    ("duration_ns", "250us", 250_000),
+    ("duration_ns", "250µs", 250_000),
+    ("duration_ns", "1s", 10**9),
+    ("duration_ns", "0.1ms", 100_000),
+    ("duration_ns", "1000ps", 1),
+    ("duration_ns", "0", 0),
+    ("duration_ns", "42", 42),
+    ("duration_ns", "18446744073709551615", 2**64 - 1),
+    ("duration_ps", "0.12ns", 120),
+    ("duration_ps", "0.5ns", 500),
+    ("duration_ps", "7ps", 7),
+    ("duration_ps", "2", 2000),
+    ("duration_ps", "1.000000000001s", 10**12 + 1),
+    ("rate_bps", "10Gbit", 10_000_000_000),
+    ("rate_bps", "10Gbit/s", 10_000_000_000),
+    ("rate_bps", "1.5kbit", 1500),
+    ("rate_bps", "2Tbit", 2 * 10**12),
+    ("rate_bps", "9600", 9600),
+    ("rate_pps", "100kpps", 100_000),
+    ("rate_pps", "1.25Mpps", 1_250_000),
+    ("rate_pps", "30pps", 30),
+    ("size", "64KiB", 65536),
+    ("size", "1.5KiB", 1536),
+    ("size", "1500B", 1500),
+    ("size", "1kB", 1000),
+    ("size", "1KB", 1000),
+    ("size", "2MiB", 2 * 2**20),
+    ("size", "1GB", 10**9),
+    ("size", "1GiB", 2**30),
+    ("size", "0.0009765625KiB", 1),
+]
+
+
+@pytest.mark.parametrize("kind,text,value", UNITS_OK)
+def test_unit_parses_exactly(test_bin, kind, text, value):
+    p = run([test_bin("test_scenario_load"), "--parse", kind, text], check=0)
+    assert p.stdout == f"{value}\n"
+
+
+UNITS_BAD = [
+    ("duration_ns", "0.5ns", "expected a whole number of nanoseconds"),
+    ("duration_ns", "1.0001ns", "expected a whole number of nanoseconds"),
+    ("duration_ps", "0.0001ns", "expected a whole number of picoseconds"),
+    ("duration_ns", "99999999999999999999s", "fits in 64 bits"),
+    ("duration_ns", "18446744073709551616", "fits in 64 bits"),
+    ("duration_ps", "18446744073709552s", "fits in 64 bits"),
+    ("duration_ns", "-5ms", "expected a duration of 0 or more"),
+    ("duration_ns", "", 'expected a duration such as "250us"'),
+    ("duration_ns", "ms", 'expected a duration such as "250us"'),
+    ("duration_ns", "1.5", "a number with a fraction needs a unit"),
+    ("duration_ns", ".5ms", 'expected a duration such as "250us"'),
+    ("duration_ns", "5.ms", 'expected a duration such as "250us"'),
+    ("duration_ns", "10 ms", 'write no space between the number and the '
+                             'unit: "10ms"'),
+    ("duration_ns", "10 parsecs", 'unknown unit "parsecs"'),
+    ("duration_ns", "1e3ns", 'unknown unit "e3ns"'),
+    ("duration_ns", "10MS", 'did you mean "ms"?'),
+    ("duration_ns", "0.00000000000000000001s", "at most 19 significant"),
+    ("rate_bps", "10gbit", 'did you mean "Gbit"?'),
+    ("rate_bps", "0.5bit", "expected a whole number of bits per second"),
+    ("rate_bps", "10Gbps", "units bit, kbit, Mbit, Gbit, Tbit"),
+    ("rate_pps", "100kbit", "units pps, kpps, Mpps"),
+    ("rate_pps", "0.5pps", "whole number of packets per second"),
+    ("size", "1.5B", "expected a whole number of bytes"),
+    ("size", "10mb", 'did you mean "MB"?'),
+    ("size", "17179869184GiB", "fits in 64 bits"),
+]
+
+
+@pytest.mark.parametrize("kind,text,words", UNITS_BAD)
+def test_unit_refuses_with_reason(test_bin, kind, text, words):
+    p = run([test_bin("test_scenario_load"), "--parse", kind, text], check=2)
+    assert p.stdout.startswith("error: expected "), p.stdout
+    assert p.stdout.count("\n") == 1
+    assert words in p.stdout
+    assert json.dumps(text, ensure_ascii=False) in p.stdout, \
+        "the message shows what was given"
+
+
+def test_trailing_zeros_in_fractions_do_not_count_as_precision(test_bin):
+    p = run([test_bin("test_scenario_load"), "--parse", "duration_ns",
+             "1.500000000000000000000000000000ms"], check=0)
+    assert p.stdout == "1500000\n"
+
+
+# --- The schema, held to the C tables -----------------------------------------
+
+DURATION_PATTERN = "^([0-9]+|[0-9]+(\\.[0-9]+)?(ps|ns|us|µs|μs|ms|s))$"
+PARAM_TEXT = {"duration": "duration_text", "size": "size_text",
+              "rate_bps": "rate_bps_text", "rate_pps": "rate_pps_text"}
+
+
+def expected_costs(tables):
+    props = {c["name"]: {"$ref": "#/$defs/cost_ns",
+                         "default": c["default_ns"],
+                         "description": c["doc"]} for c in tables["costs"]}
+    props["probes"] = {"$ref": "#/$defs/probes"}
+    return props
+
+
+def expected_probes(tables):
+    return {p["name"]: {"$ref": "#/$defs/probe_cost",
+                        "description": p["doc"]} for p in tables["probes"]}
+
+
+def expected_param(p):
+    doc = p["doc"]
+    if p["type"] == "int":
+        return {"type": "integer", "minimum": p["min"], "maximum": p["max"],
+                "default": p["default"], "description": doc}
+    if p["type"] == "bool":
+        return {"type": "boolean", "default": bool(p["default"]),
+                "description": doc}
+    if p["type"] == "enum":
+        return {"enum": p["choices"], "default": p["choices"][p["default"]],
+                "description": doc}
+    return {"anyOf": [{"type": "integer", "minimum": p["min"],
+                       "maximum": p["max"]},
+                      {"$ref": f"#/$defs/{PARAM_TEXT[p['type']]}"}],
+            "default": p["default"], "description": doc}
+
+
+def expected_programs(tables):
+    out = []
+    for prog in tables["programs"]:
+        props = {"program": {"const": prog["name"]},
+                 "host": {"$ref": "#/$defs/name",
+                          "description": "the host it runs on; may be left "
+                                         "out when there is only one"}}
+        for p in prog["params"]:
+            assert p["name"] not in props, f"{prog['name']}: {p['name']} " \
+                "would hide a key of every workload entry"
+            props[p["name"]] = expected_param(p)
+        out.append({"type": "object", "description": prog["doc"],
+                    "required": ["program"], "additionalProperties": False,
+                    "properties": props})
+    return out
+
+
+def assert_fragment(got, want, where):
+    assert got == want, (
+        f"scenarios/schema.json {where} is out of step with the C tables; "
+        f"it should read:\n{json.dumps(want, indent=2, ensure_ascii=False)}")
+
+
+def test_schema_cost_keys_match_the_cost_table(schema, tables):
+    assert_fragment(schema["$defs"]["cost"]["properties"],
+                    expected_costs(tables), '$defs.cost.properties')
+
+
+def test_schema_probe_keys_match_the_probe_list(schema, tables):
+    assert_fragment(schema["$defs"]["probes"]["properties"],
+                    expected_probes(tables), '$defs.probes.properties')
+
+
+def test_schema_programs_match_the_app_table(schema, tables):
+    assert_fragment(schema["$defs"]["program"]["oneOf"],
+                    expected_programs(tables), '$defs.program.oneOf')
+
+
+def test_schema_limits_match_the_loader(schema, tables):
+    lim = tables["limits"]
+    props = schema["properties"]
+    host = schema["$defs"]["host"]["properties"]
+    assert props["hosts"]["maxItems"] == lim["hosts_max"]
+    assert props["workload"]["maxItems"] == lim["programs_max"]
+    assert props["description"]["maxLength"] == lim["description_max"]
+    assert schema["$defs"]["name"]["pattern"] == \
+        "^[A-Za-z0-9._-]{1,%d}$" % lim["name_max"]
+    assert host["cpus"]["maximum"] == lim["cpus_max"]
+    assert (host["hz"]["minimum"], host["hz"]["maximum"]) == (
+        lim["hz_min"], lim["hz_max"])
+    q = host["quantum"]["anyOf"][0]
+    assert (q["minimum"], q["maximum"]) == (lim["quantum_min_ns"],
+                                           lim["quantum_max_ns"])
+    assert props["duration"]["anyOf"][0]["maximum"] == lim["duration_max_ns"]
+    assert schema["$defs"]["cost_ns"]["anyOf"][0]["maximum"] == \
+        lim["cost_max_ns"]
+    assert props["interleaving"]["properties"]["policy"]["enum"] == \
+        tables["policies"]
+    assert schema["$defs"]["duration_text"]["pattern"] == DURATION_PATTERN
+
+
+def test_schema_forbids_unknown_keys_everywhere(schema):
+    def walk(node, where):
+        if isinstance(node, dict):
+            if node.get("type") == "object" or "properties" in node:
+                assert node.get("additionalProperties") is False, where
+            for k, v in node.items():
+                walk(v, f"{where}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{where}[{i}]")
+    walk(schema, "$")
+
+
+def ok_fixtures():
+    return sorted((FIXTURES / "ok").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", ok_fixtures(),
+                         ids=[p.name for p in ok_fixtures()])
+def test_schema_accepts_what_the_loader_accepts(schema, loader, path):
+    load_ok(loader, path)
+    jsonschema.Draft202012Validator(schema).validate(
+        json.loads(path.read_text(encoding="utf-8")))
+
+
+# Refused fixtures that the schema refuses too.  The others need the loader:
+# ranges of values written with units, unique and known host names, one
+# host or a named one, whole nanoseconds, 64-bit overflow, duplicate keys.
+SCHEMA_REFUSES = {"typo_key", "wrong_type", "bad_unit", "out_of_range",
+                  "missing_name", "missing_hosts", "unknown_program",
+                  "bad_probe", "unicode", "unicode_name", "deep_path",
+                  "escaped_key", "bad_enum", "param_range", "param_typo",
+                  "not_object", "bad_policy", "program_not_object",
+                  "empty_hosts", "record_bool", "misspelt_required",
+                  "zero_duration", "big_seed"}
+
+
+def parseable_bad_fixtures():
+    out = []
+    for p in sorted((FIXTURES / "bad").glob("*.json")):
+        try:
+            out.append((p.stem, json.loads(p.read_text(encoding="utf-8"))))
+        except ValueError:
+            pass            # broken JSON: only the loader's concern
+    return out
+
+
+@pytest.mark.parametrize("name,doc", parseable_bad_fixtures(),
+                         ids=[n for n, _ in parseable_bad_fixtures()])
+def test_schema_refuses_exactly_what_it_can_describe(schema, name, doc):
+    errors = list(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+    if name in SCHEMA_REFUSES:
+        assert errors, f"the schema accepts bad/{name}.json"
+    else:
+        assert not errors, (f"the schema now refuses bad/{name}.json; add it "
+                            f"to SCHEMA_REFUSES: {errors[0].message}")
+
+
+def shipped_scenarios():
+    return sorted(p for p in (ROOT / "scenarios").glob("**/*.json")
+                  if p != SCHEMA_PATH)
+
+
+@pytest.mark.parametrize("path", shipped_scenarios(),
+                         ids=[rel(p) for p in shipped_scenarios()])
+def test_shipped_scenario_loads_and_matches_the_schema(schema, loader, path):
+    load_ok(loader, path)
+    jsonschema.Draft202012Validator(schema).validate(
+        json.loads(path.read_text(encoding="utf-8")))
+
+
+# --- Robustness: mutated scenarios never crash the loader ---------------------
+
+def mutate(rng, node, depth=0):
+    """Return a copy of a JSON tree with one random change somewhere."""
+    if isinstance(node, dict) and node and (depth == 0 or rng.random() < 0.7):
+        node = dict(node)
+        key = rng.choice(sorted(node))
+        r = rng.random()
+        if r < 0.15:
+            del node[key]
+        elif r < 0.3:
+            pos = rng.randrange(len(key) + 1)
+            node[key[:pos] + rng.choice("xé_:") + key[pos:]] = node.pop(key)
+        else:
+            node[key] = mutate(rng, node[key], depth + 1)
+        return node
+    if isinstance(node, list) and node and rng.random() < 0.7:
+        node = list(node)
+        i = rng.randrange(len(node))
+        node[i] = mutate(rng, node[i], depth + 1)
+        return node
+    return rng.choice([None, True, -1, 0, 2**63 - 1, 1.5, "", "x", "1.5ms",
+                       "0.5ns", "10 parsecs", "ünï", "18446744073709551616s",
+                       [], {}, [1], {"name": "a"}])
+
+
+def test_mutated_scenarios_get_a_result_or_one_positioned_line(
+        loader, tmp_path):
+    import random
+    seed = 20240601
+    rng = random.Random(seed)
+    base = json.loads((FIXTURES / "ok" / "full.json").read_text("utf-8"))
+    refused = 0
+    for i in range(150):
+        doc = mutate(rng, base)
+        f = tmp_path / f"mutant{i}.json"
+        f.write_text(json.dumps(doc, indent=rng.choice([None, 1, 4]),
+                                ensure_ascii=rng.random() < 0.5), "utf-8")
+        p = run(loader + [f])
+        replay = (f"seed {seed}, mutant {i}: {' '.join(map(str, loader))} "
+                  f"{f}\n{f.read_text('utf-8')[:2000]}\n{p.stderr}")
+        assert p.returncode in (0, 2), replay
+        if p.returncode == 2:
+            refused += 1
+            assert p.stderr.count("\n") == 1, replay
+            assert p.stderr.startswith(f"{f}:"), replay
+            if ": at $" in p.stderr:
+                head = p.stderr.split(": at $")[0]
+                assert head.count(":") == 2 and \
+                    head.split(":")[1].isdigit() and \
+                    head.split(":")[2].isdigit(), \
+                    "an error at a JSON path has a line and column\n" + replay
+    assert refused > 50, "the mutations should mostly be mistakes"
