@@ -68,7 +68,7 @@ bench_counter(const char *name, int method, uint64_t iterations)
 		sc.interleaving.window_ns = 16;
 		snprintf(host.name, sizeof(host.name), "box");
 		host.cpus = 8;
-		host.hz = 1000;
+		host.tick_hz = 1000;
 		host.quantum_ns = 10 * 1000 * 1000;
 		sim_cost_defaults(&host.cost);
 		sc.nhosts = 1;

@@ -59,7 +59,7 @@ kern_ncpu(void)
 int
 kern_hz(void)
 {
-	return ks_cpu()->host->sc->hz;
+	return ks_cpu()->host->sc->tick_hz;
 }
 
 struct cpu_info *

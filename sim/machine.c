@@ -176,7 +176,7 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 	h->sc = sc;
 	memcpy(h->cost, sc->cost.ns, sizeof(h->cost));
 	h->probe_cost = sc->cost.probe;
-	h->tick_ns = 1000000000ULL / (uint64_t)sc->hz;
+	h->tick_ns = 1000000000ULL / (uint64_t)sc->tick_hz;
 	h->ncpu = sc->cpus;
 	h->next_lwp_id = 1;
 	snprintf(stream, sizeof(stream), "host.%s.cprng", sc->name);

@@ -45,7 +45,7 @@ static const char *const host_keys[] = { "name", "cpus", "hz", "quantum",
 static const char *const probe_cost_keys[] = { "fixed", "per_unit" };
 static const char *const record_keys[] = { "interval", "counters" };
 static const char *const limits_keys[] = { "events", "points" };
-static const char *const interleaving_keys[] = { "policy" };
+static const char *const interleaving_keys[] = { "policy", "window", "jitter" };
 
 #define NKEYS(a)        (sizeof(a) / sizeof((a)[0]))
 
@@ -916,6 +916,44 @@ ld_limits(struct ld *ld, json_t *root, struct scenario *sc)
 	return 0;
 }
 
+/* interleaving.window (a power of two) and interleaving.jitter (0..1). */
+static int
+ld_interleaving_timing(struct ld *ld, json_t *v, struct scenario *sc)
+{
+	uint64_t window = SC_WINDOW_DEFAULT_NS;
+	json_t *j;
+	double jitter = 0;
+	char got[64];
+
+	if (v == NULL)
+		goto done;
+	ld_push_key(ld, "interleaving");
+	if (ld_opt_unit(ld, v, "window", SIM_UNIT_DURATION_NS, 0,
+	    SC_WINDOW_MAX_NS, &window) != 0)
+		return -1;
+	if (window & (window - 1)) {
+		ld_push_key(ld, "window");
+		return ld_fail(ld, LD_AT_VALUE, "expected a power of two "
+		    "nanoseconds (1ns, 2ns, 4ns, ... 1024ns) or 0, got %lluns",
+		    (unsigned long long)window);
+	}
+	if ((j = json_object_get(v, "jitter")) != NULL) {
+		ld_push_key(ld, "jitter");
+		if (!json_is_number(j) || json_number_value(j) < 0 ||
+		    json_number_value(j) > 1)
+			return ld_fail(ld, LD_AT_VALUE, "expected a number from 0 "
+			    "to 1 (a fraction of each charge), got %s",
+			    ld_got(j, got, sizeof(got)));
+		jitter = json_number_value(j);
+		ld_pop(ld);
+	}
+	ld_pop(ld);
+done:
+	sc->interleaving.window_ns = window;
+	sc->interleaving.jitter_q16 = (uint64_t)(jitter * 65536.0 + 0.5);
+	return 0;
+}
+
 static int
 ld_interleaving(struct ld *ld, json_t *root, struct scenario *sc)
 {
@@ -925,7 +963,8 @@ ld_interleaving(struct ld *ld, json_t *root, struct scenario *sc)
 
 	if (v != NULL) {
 		ld_push_key(ld, "interleaving");
-		if (ld_object(ld, v, "an object with key policy") != 0 ||
+		if (ld_object(ld, v, "an object with keys policy, window, "
+		    "jitter") != 0 ||
 		    ld_keys(ld, v, interleaving_keys, NKEYS(interleaving_keys),
 		    "key") != 0)
 			return -1;
@@ -939,7 +978,7 @@ ld_interleaving(struct ld *ld, json_t *root, struct scenario *sc)
 		ld_pop(ld);
 	}
 	sc->interleaving.policy = (enum sc_policy)k;
-	return 0;
+	return ld_interleaving_timing(ld, v, sc);
 }
 
 static int

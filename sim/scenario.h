@@ -43,6 +43,9 @@ enum sc_policy {
 /* "time", ...: the names a scenario writes, indexed by enum sc_policy. */
 extern const char *const sc_policy_names[SC_NPOLICIES];
 
+#define SC_WINDOW_DEFAULT_NS    16
+#define SC_WINDOW_MAX_NS        1024
+
 struct sc_host {
 	char name[SC_NAME_MAX];
 	unsigned cpus;                  /* 1..SC_CPUS_MAX, default 1 */

@@ -99,8 +99,9 @@ def test_minimal_scenario_gets_every_default(loader, tables):
                                                   "per_unit_ps": 0}
 
 
-def test_full_scenario_resolves_units_programs_and_instances(loader):
+def test_full_scenario_resolves_units_programs_and_instances(loader, tables):
     d = load_ok(loader, FIXTURES / "ok" / "full.json")
+    default_ns = {c["name"]: c["default_ns"] for c in tables["costs"]}
     assert d["description"].endswith("Grüße, 日本語 🎉")
     assert d["seed"] == 2**63 - 1
     assert d["duration_ns"] == 2_500_000
@@ -114,7 +115,8 @@ def test_full_scenario_resolves_units_programs_and_instances(loader):
         "fixed_ps": 500, "per_unit_ps": 0}
     assert a["cost"]["probes"]["pingpong:hit"] == {
         "fixed_ps": 1000, "per_unit_ps": 120}
-    assert b["cost"]["load_miss"] == 60, "a host's costs are its own"
+    assert b["cost"]["load_miss"] == default_ns["load_miss"], \
+        "a host's costs are its own"
     w = d["workload"]
     assert [(p["program"], p["host_index"], p["instance"]) for p in w] == [
         ("counter", 0, 0), ("counter", 1, 1), ("pingpong", 0, 0),
@@ -200,6 +202,10 @@ BAD = [
      ["expected a duration from 1ns to 86400s"]),
     ("bad_policy", "$.interleaving.policy", '"pct"',
      ['expected one of "time"', 'got "pct"']),
+    ("bad_window", "$.interleaving.window", '"24ns"',
+     ["expected a power of two nanoseconds", "got 24ns"]),
+    ("bad_jitter", "$.interleaving.jitter", "1.5",
+     ["expected a number from 0 to 1", "got 1.5"]),
     ("program_not_object", "$.workload[0]", '"counter"',
      ["expected a program object", 'got "counter"']),
     ("empty_hosts", "$.hosts", "[]",
@@ -523,7 +529,7 @@ SCHEMA_REFUSES = {"typo_key", "wrong_type", "bad_unit", "out_of_range",
                   "escaped_key", "bad_enum", "param_range", "param_typo",
                   "not_object", "bad_policy", "program_not_object",
                   "empty_hosts", "record_bool", "misspelt_required",
-                  "zero_duration", "big_seed"}
+                  "zero_duration", "big_seed", "bad_jitter"}
 
 
 def parseable_bad_fixtures():

@@ -7,10 +7,14 @@
 
 extern const struct app_desc app_counter_desc;
 extern const struct app_desc app_pingpong_desc;
+extern const struct app_desc app_abba_desc;
+extern const struct app_desc app_selftest_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
 	&app_pingpong_desc,
+	&app_abba_desc,
+	&app_selftest_desc,
 	NULL,
 };
 

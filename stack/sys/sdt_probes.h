@@ -14,6 +14,7 @@
 
 #define SDT_PROBE_LIST(X)                                                 \
 	X(counter, iteration, "one pass of the counter test program's loop") \
-	X(pingpong, hit, "the pingpong program handed the token over")
+	X(pingpong, hit, "the pingpong program handed the token over")     \
+	X(abba, holding_one, "an abba LWP holds its first lock")
 
 #endif /* _STACK_SYS_SDT_PROBES_H_ */

@@ -94,7 +94,7 @@ main(int argc, char **argv)
 	sc.interleaving.window_ns = 16;
 	snprintf(host.name, sizeof(host.name), "box");
 	host.cpus = (unsigned)atoi(argv[2]);
-	host.hz = 1000;
+	host.tick_hz = 1000;
 	host.quantum_ns = 10 * 1000 * 1000;
 	sim_cost_defaults(&host.cost);
 	sc.nhosts = 1;
