@@ -59,7 +59,9 @@ static const char rec_schema_sql[] =
 "  exit_status INTEGER,        -- netsim's exit status; NULL until finished\n"
 "  status TEXT NOT NULL DEFAULT 'unfinished'\n"
 "    CHECK (status IN ('unfinished', 'ok', 'violation', 'deadlock', 'limit')),\n"
-"  message TEXT                -- why it ended that way, one line; may be NULL\n"
+"  message TEXT,               -- why it ended that way, one line; may be NULL\n"
+"  CHECK ((status = 'unfinished') = (fingerprint IS NULL AND end_ns IS NULL\n"
+"    AND exit_status IS NULL))  -- finished exactly when these are set\n"
 ");\n"
 "CREATE TABLE counters (       -- a time series: one row per sample\n"
 "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
@@ -383,11 +385,9 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	if (rec_read_version(db, path, &version, &nobjects, err, len) != 0 ||
 	    rec_check_version(path, version, nobjects, err, len) != 0)
 		goto fail;
-	if (version == SIM_RECORD_SCHEMA_VERSION)
-		return rec_exec(db, "COMMIT") == SQLITE_OK ? 0 : -1;
 	snprintf(sql, sizeof(sql), "%sPRAGMA user_version=%d;", rec_schema_sql,
 	    SIM_RECORD_SCHEMA_VERSION);
-	if (rec_exec(db, sql) != SQLITE_OK ||
+	if ((version == 0 && rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {
 		rec_errf(err, len, path, "cannot create the tables: %s",
 		    sqlite3_errmsg(db));
@@ -454,8 +454,13 @@ struct sim_recorder *
 sim_record_open(const char *path, char *err, size_t len)
 {
 	struct sim_recorder *r;
+	char ignored[1];
 
 	assert(path != NULL);
+	if (err == NULL) {
+		err = ignored;
+		len = sizeof(ignored);
+	}
 	if (rec_check_path(path, err, len) != 0)
 		return NULL;
 	r = calloc(1, sizeof(*r));

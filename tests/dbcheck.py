@@ -4,15 +4,18 @@ it was killed at any moment, and a helper to kill one.
 A test of a writer (test_record, `netsim run`) goes:
 
     before = dbcheck.snapshot(db)
-    killed = dbcheck.kill_after(cmd, delay_s, ready="started")
-    dbcheck.check_after_kill(db, before, killed_run=...)
+    k = dbcheck.kill_after(cmd, delay_s, ready="started")
+    assert k.landed
+    new = dbcheck.check_after_kill(db, before, killed_run=...)
+    before.update(new)          # the snapshot for the next kill
 
 check_after_kill asserts that the file passes PRAGMA integrity_check, that
 every row points at an existing run, that every run row is consistent
 ('unfinished' exactly when fingerprint, end_ns and exit_status are NULL),
 that the runs present before are untouched (rows and all their samples
 and violations), and that the run the killed process had begun is
-'unfinished'.  It only reads the database.
+'unfinished'.  It only reads the database (though closing the last
+connection checkpoints the WAL, as any SQLite connection does).
 """
 import os
 import re

@@ -205,6 +205,19 @@ def test_seed_beyond_sqlite_integer_is_refused(rec, tmp_path):
     assert rows(db, "SELECT count(*) FROM runs") == [(0,)]
 
 
+def test_a_failed_write_is_reported_and_leaves_no_rows(rec, tmp_path):
+    # Another connection deletes the run's row; run_end must not claim the
+    # run, nor leave its samples behind; the recorder refuses new runs.
+    db = tmp_path / "r.db"
+    p = run([rec, "vanish", db], check=1)
+    assert p.stdout == ""
+    assert p.stderr == (f"results database {db}: run 1 is no longer there "
+                        "or no longer unfinished\n")
+    assert rows(db, "SELECT count(*) FROM runs") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM counters") == [(0,)]
+    dbcheck.check_db(db)
+
+
 def test_two_processes_share_one_database(rec, tmp_path):
     db = tmp_path / "r.db"
     n = 4 * ROWS_MAX

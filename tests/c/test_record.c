@@ -11,6 +11,8 @@
  *	test_record abandon DB N   N samples, then _exit without flush or close
  *	test_record unended DB     samples, then close without ending the run
  *	test_record badseed DB     begin a run with seed 2^63 (must be refused)
+ *	test_record vanish DB      another connection deletes the open run's
+ *	                           row before run_end (which must fail)
  *
  * Exit status 0 on success, 1 when the recorder refused (message on
  * stderr), 2 on bad usage.  Every value written is a function of the
@@ -21,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "sim/record.h"
 
@@ -224,6 +228,37 @@ cmd_badseed(const char *path)
 	return 1;
 }
 
+static int
+cmd_vanish(const char *path)
+{
+	struct sim_recorder *r = open_or_die(path);
+	int64_t id = begin_or_die(r, "vanish", 1);
+	sqlite3 *other;
+	char sql[512];
+
+	write_samples(r, 10);
+	snprintf(sql, sizeof(sql), "DELETE FROM runs WHERE id = %" PRId64, id);
+	if (sqlite3_open(path, &other) != SQLITE_OK ||
+	    sqlite3_exec(other, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "test_record: %s\n", sqlite3_errmsg(other));
+		return 2;
+	}
+	sqlite3_close(other);
+	sim_record_run_end(r, 1, 10, 0, "ok", NULL);
+	if (sim_record_error(r) == NULL) {
+		printf("run_end succeeded without its row\n");
+		sim_record_close(r);
+		return 0;
+	}
+	fprintf(stderr, "%s\n", sim_record_error(r));
+	/* The failure sticks: the next run is refused with the same words. */
+	if (sim_record_run_begin(r, "next", NULL, NULL, 1, NULL, sql,
+	    sizeof(sql)) >= 0 || strcmp(sql, sim_record_error(r)) != 0)
+		printf("a run began after a failure\n");
+	sim_record_close(r);
+	return 1;
+}
+
 static long
 count_arg(const char *s)
 {
@@ -260,7 +295,9 @@ main(int argc, char **argv)
 		return cmd_unended(argv[2]);
 	if (argc == 3 && strcmp(cmd, "badseed") == 0)
 		return cmd_badseed(argv[2]);
+	if (argc == 3 && strcmp(cmd, "vanish") == 0)
+		return cmd_vanish(argv[2]);
 	fprintf(stderr, "usage: test_record open|basic|forever|cycle|unended|"
-	    "badseed DB\n       test_record bulk|abandon DB N\n");
+	    "badseed|vanish DB\n       test_record bulk|abandon DB N\n");
 	return 2;
 }
