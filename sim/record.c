@@ -151,7 +151,7 @@ static const char *const rec_statuses[] = {
 static void __attribute__((format(printf, 4, 5)))
 rec_errf(char *err, size_t len, const char *path, const char *fmt, ...)
 {
-	char reason[400];
+	char reason[1024];
 	va_list ap;
 
 	if (err == NULL || len == 0)
@@ -207,7 +207,12 @@ rec_check_path(const char *path, char *err, size_t len)
 			rec_errf(err, len, path, "is a directory");
 			return -1;
 		}
-		if (access(path, R_OK | W_OK) != 0) {
+		if (access(path, R_OK) != 0) {
+			rec_errf(err, len, path, "the file cannot be read (%s)",
+			    strerror(errno));
+			return -1;
+		}
+		if (access(path, W_OK) != 0) {
 			rec_errf(err, len, path, "the file is read-only (%s)",
 			    strerror(errno));
 			return -1;
@@ -226,8 +231,12 @@ rec_check_path(const char *path, char *err, size_t len)
 		return -1;
 	}
 	if (stat(dir, &st) != 0) {
-		rec_errf(err, len, path, "directory %s does not exist%s", dir,
-		    errno == ENOENT ? "" : " or cannot be read");
+		if (errno == ENOENT)
+			rec_errf(err, len, path, "directory %s does not exist",
+			    dir);
+		else
+			rec_errf(err, len, path, "directory %s cannot be "
+			    "reached (%s)", dir, strerror(errno));
 		return -1;
 	}
 	if (!S_ISDIR(st.st_mode)) {
@@ -821,6 +830,11 @@ sim_record_run_end(struct sim_recorder *r, uint64_t fingerprint,
 	assert(r != NULL && r->run_id >= 0);
 	assert(status != NULL && rec_status_valid(status));
 	assert(end_ns <= (uint64_t)INT64_MAX);
+	if (!r->failed && !rec_status_valid(status)) {
+		r->failed = true;
+		rec_errf(r->error, sizeof(r->error), r->path, "run status "
+		    "'%s' is not ok, violation, deadlock or limit", status);
+	}
 	if (r->failed) {
 		rec_clear_batch(r);
 		r->run_id = -1;
