@@ -1,0 +1,436 @@
+"""The results database (sim/record.c), driven by tests/c/test_record.c and
+read back with Python's sqlite3: what users and reports rely on.
+
+The SIGKILL tests draw their kill moments from random.Random(KILL_SEED);
+set NETSIM_KILL_SEED to replay or vary them.  A failure prints the seed,
+the iteration, the delay and the command.
+"""
+import os
+import pathlib
+import pwd
+import random
+import re
+import shutil
+import sqlite3
+import stat
+import subprocess
+import tempfile
+
+import pytest
+
+import dbcheck
+from conftest import ROOT, run
+
+KILL_SEED = int(os.environ.get("NETSIM_KILL_SEED", "20261125"))
+INT64_MAX = 2**63 - 1
+INT64_MIN = -2**63
+
+
+def header_define(name):
+    text = (ROOT / "sim" / "record.h").read_text()
+    return int(re.search(rf"#define {name}\s+(\d+)", text).group(1))
+
+
+ROWS_MAX = header_define("SIM_RECORD_ROWS_MAX")
+STRING_MAX = header_define("SIM_RECORD_STRING_MAX")
+
+
+@pytest.fixture
+def rec(test_bin):
+    return test_bin("test_record")
+
+
+def rows(db, sql, *args):
+    con = dbcheck.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def replay_note(seed, i, delay, cmd):
+    return (f"\nreplay: NETSIM_KILL_SEED={seed} {ROOT}/tests/test_record.py "
+            f"(iteration {i}, delay {delay:.3f}s): {' '.join(map(str, cmd))}")
+
+
+# --- what a run writes ----------------------------------------------------
+
+def test_finished_runs_keep_every_column(rec, tmp_path):
+    db = tmp_path / "r.db"
+    p = run([rec, "basic", db], check=0)
+    assert p.stdout == "run 1\nrun 2\n"
+    got = rows(db, "SELECT id, scenario, scenario_file, scenario_text, seed, "
+               "fingerprint, version, start_ns, end_ns, exit_status, status, "
+               "message FROM runs ORDER BY id")
+    text = '{"name": "test"}\n'
+    assert got == [
+        (1, "alpha", "scenarios/test.json", text, 1, "0123456789abcdef",
+         "test-1", 0, 3000, 0, "ok", None),
+        (2, "beta", "scenarios/test.json", text, INT64_MAX,
+         "ffffffffffffffff", "test-1", 0, 20, 3, "violation", "panic: boom"),
+    ]
+
+
+def test_counters_keep_values_and_nulls_in_order(rec, tmp_path):
+    db = tmp_path / "r.db"
+    run([rec, "basic", db], check=0)
+    got = rows(db, "SELECT run_id, name, host, cpu, t_ns, value FROM counters "
+               "ORDER BY rowid")
+    long_name = "x" * STRING_MAX
+    assert got == [
+        (1, "run.events", None, None, 0, 0),
+        (1, "run.events", None, None, 1000, 42),
+        (1, "ip.input", "h1", 0, 1000, 7),
+        (1, "ip.input", "h1", 1, 1000, -5),
+        (1, "ip.input", "h1", 0, 2000, INT64_MAX),
+        (1, "ip.input", "h1", 0, 2000, INT64_MIN),
+        (1, long_name, "h2", None, 3000, 1),
+        (2, "tcp.segs", "h2", 3, 10, 100),
+        (2, "tcp.segs", "h2", 3, 20, 200),
+    ]
+
+
+def test_violations_keep_values_and_nulls(rec, tmp_path):
+    db = tmp_path / "r.db"
+    run([rec, "basic", db], check=0)
+    got = rows(db, "SELECT run_id, t_ns, host, cpu, lwp, kind, file, line, "
+               "message FROM violations ORDER BY rowid")
+    assert got == [
+        (1, 1500, "h1", 1, "softint/1", "kassert", "stack/kern/subr_pcq.c",
+         120, "pcq->pcq_pc < pcq->pcq_nitems"),
+        # A line without a file is not stored.
+        (1, 1600, None, None, None, "deadlock", None, None, None),
+        (2, 20, "h2", 3, "lwp0", "panic", "x.c", 1, "boom"),
+    ]
+
+
+def test_views_answer_common_questions(rec, tmp_path):
+    db = tmp_path / "r.db"
+    run([rec, "basic", db], check=0)
+    assert rows(db, "SELECT * FROM run_summary ORDER BY id") == [
+        (1, "alpha", 1, "0123456789abcdef", "ok", 0, 3000, 7, 2, None),
+        (2, "beta", INT64_MAX, "ffffffffffffffff", "violation", 3, 20, 2, 1,
+         "panic: boom"),
+    ]
+    # The last sample per (run, name, host, cpu); a tie on t_ns goes to
+    # the later row; NULL host and cpu are a series of their own.
+    assert rows(db, "SELECT run_id, name, host, cpu, t_ns, value "
+                "FROM counter_last WHERE name != ? "
+                "ORDER BY run_id, name, host, cpu", "x" * STRING_MAX) == [
+        (1, "ip.input", "h1", 0, 2000, INT64_MIN),
+        (1, "ip.input", "h1", 1, 1000, -5),
+        (1, "run.events", None, None, 1000, 42),
+        (2, "tcp.segs", "h2", 3, 20, 200),
+    ]
+    assert rows(db, "SELECT * FROM violation_kinds ORDER BY run_id, kind") == [
+        (1, "deadlock", 1, 1600), (1, "kassert", 1, 1500), (2, "panic", 1, 20)]
+
+
+def test_schema_version_wal_and_index_for_one_counter(rec, tmp_path):
+    db = tmp_path / "r.db"
+    run([rec, "basic", db], check=0)
+    assert rows(db, "PRAGMA user_version") == [(dbcheck.SCHEMA_VERSION,)]
+    assert rows(db, "PRAGMA journal_mode") == [("wal",)]
+    plan = " ".join(r[3] for r in rows(
+        db, "EXPLAIN QUERY PLAN SELECT t_ns, value FROM counters "
+        "WHERE run_id = 1 AND name = 'ip.input' ORDER BY t_ns"))
+    assert "INDEX counters_by_run_name (run_id=? AND name=?)" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan
+    # The schema explains itself to a reader of `sqlite3 DB .schema`.
+    sql = rows(db, "SELECT sql FROM sqlite_master WHERE name = 'runs'")[0][0]
+    assert "-- virtual time at the end" in sql
+
+
+def test_the_same_run_gives_the_same_rows(rec, tmp_path):
+    dumps = []
+    for name in ("a.db", "b.db"):
+        run([rec, "basic", tmp_path / name], check=0)
+        con = dbcheck.connect(tmp_path / name)
+        dumps.append(list(con.iterdump()))
+        con.close()
+    assert dumps[0] == dumps[1]
+
+
+def test_one_database_holds_many_runs(rec, tmp_path):
+    db = tmp_path / "r.db"
+    run([rec, "basic", db], check=0)
+    p = run([rec, "basic", db], check=0)
+    assert p.stdout == "run 3\nrun 4\n"
+    assert rows(db, "SELECT id, scenario, counter_sample_count, "
+                "violation_count FROM run_summary ORDER BY id") == [
+        (1, "alpha", 7, 2), (2, "beta", 2, 1),
+        (3, "alpha", 7, 2), (4, "beta", 2, 1)]
+    dbcheck.check_db(db)
+
+
+def test_many_samples_are_flushed_in_batches_and_all_kept(rec, tmp_path):
+    db = tmp_path / "r.db"
+    n = 5 * ROWS_MAX + 17
+    run([rec, "bulk", db, n], check=0)
+    assert rows(db, "SELECT count(*), sum(value), min(value), max(value) "
+                "FROM counters WHERE run_id = 1") == [
+        (n, n * (n - 1) // 2, 0, n - 1)]
+    assert rows(db, "SELECT status, end_ns FROM runs") == [("ok", n)]
+    # 64 names x 4 hosts x 5 cpu columns (one of them NULL).
+    assert rows(db, "SELECT count(*), count(cpu), count(DISTINCT name) "
+                "FROM counter_last") == [(1280, 1024, 64)]
+
+
+def test_buffer_is_committed_when_full_even_without_flush(rec, tmp_path):
+    # The process exits without flush or close: only whole batches of
+    # SIM_RECORD_ROWS_MAX rows, committed as the buffer filled, are there.
+    db = tmp_path / "r.db"
+    n = 2 * ROWS_MAX + 100
+    run([rec, "abandon", db, n], check=0)
+    assert rows(db, "SELECT count(*), max(value) FROM counters") == [
+        (2 * ROWS_MAX, 2 * ROWS_MAX - 1)]
+    assert rows(db, "SELECT status, exit_status FROM runs") == [
+        ("unfinished", None)]
+    dbcheck.check_db(db)
+
+
+def test_close_commits_an_unended_run_as_unfinished(rec, tmp_path):
+    db = tmp_path / "r.db"
+    run([rec, "unended", db], check=0)
+    assert rows(db, "SELECT status, fingerprint, end_ns, exit_status, "
+                "counter_sample_count, violation_count FROM run_summary") == [
+        ("unfinished", None, None, None, 10, 1)]
+
+
+def test_seed_beyond_sqlite_integer_is_refused(rec, tmp_path):
+    db = tmp_path / "r.db"
+    p = run([rec, "badseed", db], check=1)
+    assert p.stderr == (f"results database {db}: seed 9223372036854775808 is "
+                        "out of range (0 to 9223372036854775807)\n")
+    assert rows(db, "SELECT count(*) FROM runs") == [(0,)]
+
+
+def test_a_failed_write_is_reported_and_leaves_no_rows(rec, tmp_path):
+    # Another connection deletes the run's row; run_end must not claim the
+    # run, nor leave its samples behind; the recorder refuses new runs.
+    db = tmp_path / "r.db"
+    p = run([rec, "vanish", db], check=1)
+    assert p.stdout == ""
+    assert p.stderr == (f"results database {db}: run 1 is no longer there "
+                        "or no longer unfinished\n")
+    assert rows(db, "SELECT count(*) FROM runs") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM counters") == [(0,)]
+    dbcheck.check_db(db)
+
+
+def test_two_processes_share_one_database(rec, tmp_path):
+    db = tmp_path / "r.db"
+    n = 4 * ROWS_MAX
+    cmd = [str(rec), "bulk", str(db), str(n)]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, f"replay: {' '.join(cmd)}\n{out}{err}"
+    assert rows(db, "SELECT id, status, counter_sample_count FROM run_summary "
+                "ORDER BY id") == [(i, "ok", n) for i in (1, 2, 3)]
+    dbcheck.check_db(db)
+
+
+# --- errors a user reads --------------------------------------------------
+
+def open_error(rec, path, **kw):
+    p = run([rec, "open", path], check=1, **kw)
+    assert p.stdout == ""
+    assert p.stderr.count("\n") == 1, p.stderr
+    assert p.stderr.startswith(f"results database {path}: "), p.stderr
+    return p.stderr.strip()
+
+
+def test_error_names_a_missing_directory(rec, tmp_path):
+    path = tmp_path / "nope" / "r.db"
+    assert open_error(rec, path).endswith(
+        f"directory {tmp_path / 'nope'} does not exist")
+    assert not (tmp_path / "nope").exists()
+
+
+def test_error_for_a_file_that_is_not_a_database(rec, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("these are my notes, not a database\n" * 100)
+    assert open_error(rec, path).endswith("not an SQLite database "
+                                          "(is it the right file?)")
+    assert path.read_text().startswith("these are my notes")
+
+
+def test_error_for_a_directory(rec, tmp_path):
+    assert open_error(rec, tmp_path).endswith(": is a directory")
+
+
+def test_error_for_another_sqlite_database(rec, tmp_path):
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (x)")
+    con.close()
+    assert "not a netsim results database" in open_error(rec, path)
+    # Left as it was: no netsim tables, journal mode unchanged.
+    assert rows(path, "SELECT name FROM sqlite_master") == [("t",)]
+    assert rows(path, "PRAGMA journal_mode") == [("delete",)]
+
+
+@pytest.mark.parametrize("version,word", [(2, "newer"), (99, "newer")])
+def test_error_for_a_newer_schema_version(rec, tmp_path, version, word):
+    path = tmp_path / "r.db"
+    run([rec, "basic", path], check=0)
+    con = sqlite3.connect(path)
+    con.execute(f"PRAGMA user_version = {version}")
+    con.close()
+    msg = open_error(rec, path)
+    assert f"written by a {word} netsim (schema version {version}); " \
+        "this netsim reads version 1 only" in msg
+
+
+def test_error_for_an_older_schema_version(rec, tmp_path, monkeypatch):
+    # Version 0 with tables is "not ours"; an older numbered version says so.
+    path = tmp_path / "r.db"
+    run([rec, "basic", path], check=0)
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version = 0")
+    con.close()
+    assert "not a netsim results database" in open_error(rec, path)
+
+
+def as_unprivileged():
+    """preexec_fn that drops root (to 'nobody'), so permissions bite."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pw = pwd.getpwnam("nobody")
+    except KeyError:
+        pytest.skip("running as root and there is no user 'nobody'")
+
+    def drop():
+        os.setgroups([])
+        os.setgid(pw.pw_gid)
+        os.setuid(pw.pw_uid)
+    return drop
+
+
+@pytest.fixture
+def public_tmp():
+    """A directory every user can enter (pytest's tmp_path is 0700)."""
+    d = pathlib.Path(tempfile.mkdtemp(prefix="netsim-record-"))
+    d.chmod(0o755)
+    yield d
+    for p in d.rglob("*"):
+        p.chmod(0o777 if p.is_dir() else 0o666)
+    shutil.rmtree(d)
+
+
+def read_only_dir(parent, name):
+    d = parent / name
+    d.mkdir()
+    d.chmod(0o555)
+    return d
+
+
+def test_error_for_a_new_file_in_a_read_only_directory(rec, public_tmp):
+    d = read_only_dir(public_tmp, "ro")
+    msg = open_error(rec, d / "r.db", preexec_fn=as_unprivileged())
+    assert msg.endswith(f"cannot create it: directory {d} is not writable "
+                        "(Permission denied)")
+
+
+def test_error_for_a_read_only_file(rec, public_tmp):
+    path = public_tmp / "r.db"
+    run([rec, "basic", path], check=0)
+    public_tmp.chmod(0o777)
+    path.chmod(0o444)
+    msg = open_error(rec, path, preexec_fn=as_unprivileged())
+    assert msg.endswith("the file is read-only (Permission denied)")
+
+
+def test_error_for_a_database_in_a_read_only_directory(rec, public_tmp):
+    d = public_tmp / "ro"
+    d.mkdir()
+    run([rec, "basic", d / "r.db"], check=0)
+    (d / "r.db").chmod(0o666)
+    d.chmod(0o555)
+    msg = open_error(rec, d / "r.db", preexec_fn=as_unprivileged())
+    assert f"directory {d} is not writable" in msg and "-wal" in msg
+
+
+# --- SIGKILL at any moment ------------------------------------------------
+
+def forever_batches_are_whole(db, run_id, v):
+    """test_record forever commits batches of 1000 samples, t_ns 0, 1, ...
+    with one violation each: a batch is all there or not at all."""
+    count, _, tmin, tmax = v.get("counters", (0, 0, None, None))
+    assert count % 1000 == 0, f"run {run_id}: {count} samples, a cut batch"
+    if count:
+        assert (tmin, tmax) == (0, count - 1)
+    assert v.get("violations", (0,))[0] == count // 1000
+
+
+def test_sigkill_while_writing_leaves_a_sound_database(rec, tmp_path):
+    db = tmp_path / "r.db"
+    run([rec, "basic", db], check=0)
+    rnd = random.Random(KILL_SEED)
+    cmd = [rec, "forever", db]
+    before = dbcheck.snapshot(db)
+    for i in range(10):
+        # Even iterations count the delay from the start (0 = at once),
+        # odd ones from the committed run row.
+        delay = 0.0 if i == 0 else rnd.uniform(0, 0.3)
+        ready = "started" if i % 2 else None
+        k = dbcheck.kill_after(cmd, delay, ready=ready)
+        note = replay_note(KILL_SEED, i, delay, cmd) + "\n" + k.stderr
+        assert k.landed, f"exit {k.returncode} before the kill" + note
+        m = re.match(r"started (\d+)\n", k.stdout)
+        killed = int(m.group(1)) if m else None
+        try:
+            new = dbcheck.check_after_kill(db, before, killed_run=killed)
+            for run_id, v in new.items():
+                forever_batches_are_whole(db, run_id, v)
+        except AssertionError as e:
+            raise AssertionError(str(e) + note) from None
+        before.update(new)
+    assert len(dbcheck.check_db(db)) >= 2 + 5
+
+
+def test_sigkill_between_and_inside_run_ends(rec, tmp_path):
+    # `cycle` ends a run every few ms: kills land in run_begin, in a
+    # batch and in run_end.  A finished run must have all of its rows.
+    db = tmp_path / "r.db"
+    run([rec, "basic", db], check=0)
+    rnd = random.Random(KILL_SEED + 1)
+    cmd = [rec, "cycle", db]
+    before = dbcheck.snapshot(db)
+    for i in range(10):
+        delay = rnd.uniform(0, 0.3)
+        k = dbcheck.kill_after(cmd, delay, ready="started" if i % 2 else None)
+        note = replay_note(KILL_SEED + 1, i, delay, cmd) + "\n" + k.stderr
+        assert k.landed, f"exit {k.returncode} before the kill" + note
+        try:
+            new = dbcheck.check_after_kill(db, before, new_may_finish=True)
+            for run_id, v in new.items():
+                if v["row"]["status"] == "ok":
+                    assert v["counters"][0] == 500 and \
+                        v["violations"][0] == 1, f"run {run_id}: {v}"
+            assert [v["row"]["status"] for v in new.values()].count(
+                "unfinished") <= 1
+        except AssertionError as e:
+            raise AssertionError(str(e) + note) from None
+        before.update(new)
+
+
+def test_sigkill_while_creating_the_database(rec, tmp_path):
+    rnd = random.Random(KILL_SEED + 2)
+    for i in range(6):
+        db = tmp_path / f"new{i}.db"
+        delay = rnd.uniform(0, 0.004) if i else 0.0
+        cmd = [rec, "forever", db]
+        k = dbcheck.kill_after(cmd, delay)
+        note = replay_note(KILL_SEED + 2, i, delay, cmd) + "\n" + k.stderr
+        try:
+            dbcheck.check_after_kill(db, {})
+        except AssertionError as e:
+            raise AssertionError(str(e) + note) from None
+        # Whatever the kill left, the next netsim can use the file.
+        run([rec, "basic", db], check=0)
+        dbcheck.check_db(db)
