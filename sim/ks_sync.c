@@ -183,20 +183,28 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 	if (__predict_false(m->owner == l))
 		kern_panic(file, line, "mutex_enter: locking against myself "
 		    "(mutex initialised at %s:%d)", m->file, m->line);
-	for (;;) {
+	for (uint64_t spins = 0;; spins++) {
 		kern_mem_point(mtx, KERN_MEM_RMW);      /* the CAS */
 		ci = sync_cpu();
 		if (m->owner == NULL) {
 			mutex_acquired(m, l);
 			return;
 		}
-		/* Spin mutexes spin; adaptive ones while the owner runs. */
-		if (m->spin || m->owner->state == LWP_ONCPU) {
+		/*
+		 * Spin mutexes spin.  Adaptive ones spin while the owner runs,
+		 * but no longer than a context switch would cost (spinning
+		 * longer cannot pay off), then sleep: two LWPs each spinning
+		 * on a lock the other holds would otherwise spin forever.
+		 */
+		if (m->spin || (m->owner->state == LWP_ONCPU &&
+		    spins * ci->host->cost[SIM_COST_spin] <
+		    ci->host->cost[SIM_COST_ctx_switch])) {
 			sim_point(PT_SPIN, SIM_COST_spin);
 			continue;
 		}
 		waitq_append(&m->waiters, l);
 		sync_sleep(l, WAIT_MUTEX, m, file, line);
+		spins = 0;
 	}
 }
 
