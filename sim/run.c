@@ -131,10 +131,17 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	if (o->progress) {
 		m.progress = run_progress;
 	}
-	if (!o->quiet)
-		printf("netsim %s: scenario %s (%s), seed %llu%s\n",
-		    NETSIM_VERSION, sc->name, sc->file,
-		    (unsigned long long)seed, rec ? "" : ", no database");
+	if (!o->quiet) {
+		if (rec != NULL)
+			printf("netsim %s: run %lld, scenario %s (%s), seed %llu\n",
+			    NETSIM_VERSION, (long long)run_id, sc->name,
+			    sc->file, (unsigned long long)seed);
+		else
+			printf("netsim %s: scenario %s (%s), seed %llu, no "
+			    "database\n", NETSIM_VERSION, sc->name, sc->file,
+			    (unsigned long long)seed);
+		fflush(stdout);
+	}
 
 	sim_machine_start_programs(&m);
 	sim_machine_run(&m);

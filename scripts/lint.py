@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""The house rules of DESIGN.md section 2, checked on a tree.
+
+  1. stack/ includes only the kernel-services headers (<sys/...> from
+     stack/sys/), headers of its own room ("apps.h"), and a few freestanding
+     libc headers; never anything from sim/.
+  2. stack/ calls no libc I/O, allocator, clock, random or pthreads
+     function: it asks the machine through stack/sys/.
+  3. stack/ objects hold no writable data (nm shows no B, D, C, S symbols):
+     a network stack's state lives in the brane, the CPU, the interface or
+     the object, never in a global.
+  4. No stack/sys/ header shares a name with a system <sys/...> header.
+
+Usage: lint.py [--root DIR] [--objdir DIR]...  Prints one line a problem
+and exits 1 if there is any.
+"""
+import argparse
+import pathlib
+import re
+import subprocess
+import sys
+
+ALLOWED_LIBC = {"stddef.h", "stdint.h", "stdbool.h", "stdarg.h", "string.h",
+                "errno.h", "limits.h"}
+FORBIDDEN_CALLS = re.compile(
+    r"\b(malloc|calloc|realloc|free|printf|fprintf|sprintf|snprintf|puts|"
+    r"fopen|fwrite|rand|srand|random|time|gettimeofday|clock_gettime|abort|"
+    r"exit|pthread_[a-z_]+)\s*\(")
+INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
+WRITABLE = set("BbDdCSs")
+INSTRUMENTATION = ("__odr_asan", "__asan", "__ubsan", "__tsan", "__gcov",
+                   "__llvm", ".L")
+
+
+def strip_comments(text):
+    text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"),
+                  text, flags=re.S)
+    return re.sub(r"//[^\n]*", "", text)
+
+
+def check_sources(root):
+    problems = []
+    stack = root / "stack"
+    sys_headers = {p.name for p in (stack / "sys").glob("*.h")}
+    for path in sorted(stack.rglob("*.[ch]")):
+        rel = path.relative_to(root)
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for n, line in enumerate(text.splitlines(), 1):
+            m = INCLUDE.match(line)
+            if not m:
+                continue
+            kind, name = m.groups()
+            if "sim/" in name:
+                problems.append(f"{rel}:{n}: includes {name}: stack/ reaches "
+                                "the machine only through stack/sys/")
+            elif kind == "<" and name.startswith("sys/"):
+                if name[4:] not in sys_headers:
+                    problems.append(f"{rel}:{n}: <{name}> is not a "
+                                    "kernel-services header (stack/sys/)")
+            elif kind == "<" and name not in ALLOWED_LIBC:
+                problems.append(f"{rel}:{n}: <{name}> is not allowed in "
+                                f"stack/ (only {', '.join(sorted(ALLOWED_LIBC))})")
+            elif kind == '"' and not (path.parent / name).exists():
+                problems.append(f"{rel}:{n}: \"{name}\" is not a header of "
+                                "this room")
+        code = strip_comments(text)
+        for n, line in enumerate(code.splitlines(), 1):
+            m = FORBIDDEN_CALLS.search(line)
+            if m and not line.lstrip().startswith("#define"):
+                problems.append(f"{rel}:{n}: calls {m.group(1)}(): ask the "
+                                "machine through stack/sys/ instead")
+    return problems
+
+
+def check_objects(root, objdirs):
+    problems = []
+    for objdir in objdirs:
+        objs = sorted(pathlib.Path(objdir).rglob("*.o"))
+        objs = [o for o in objs if "/stack/" in str(o)]
+        if not objs:
+            continue
+        out = subprocess.run(["nm", "-A", *map(str, objs)],
+                             capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) < 3 or parts[-2] not in WRITABLE:
+                continue
+            sym = parts[-1]
+            if sym.startswith(INSTRUMENTATION):
+                continue
+            obj = parts[0].rstrip(":").split(":")[0]
+            problems.append(f"{obj}: writable global {sym} ({parts[-2]}): "
+                            "state belongs in the brane, the CPU or the object")
+    return problems
+
+
+def check_header_names(root):
+    problems = []
+    for d in ("/usr/include/sys", "/usr/include/x86_64-linux-gnu/sys",
+              "/usr/include/aarch64-linux-gnu/sys"):
+        system = {p.name for p in pathlib.Path(d).glob("*.h")}
+        for p in sorted((root / "stack" / "sys").glob("*.h")):
+            if p.name in system:
+                problems.append(f"stack/sys/{p.name}: shares its name with "
+                                f"the system's {d}/{p.name}")
+    return problems
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", default=pathlib.Path(__file__).resolve().parent.parent,
+                    type=pathlib.Path)
+    ap.add_argument("--objdir", action="append", default=None)
+    a = ap.parse_args()
+    objdirs = a.objdir if a.objdir is not None else [
+        a.root / "build" / v for v in ("release", "asan", "tsan")]
+    problems = (check_sources(a.root) + check_objects(a.root, objdirs) +
+                check_header_names(a.root))
+    for p in problems:
+        print(p)
+    if problems:
+        sys.exit(1)
+    print("lint: stack/ keeps the house rules")
+
+
+if __name__ == "__main__":
+    main()
