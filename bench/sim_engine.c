@@ -20,7 +20,7 @@
  *	evqalt_<queue>_<workload>_events_per_s  the candidates (bench/evq_alt_*.h)
  *
  * The candidates run through a copy of sim_engine_step whose queue calls go
- * through a small method table; "radix" there is sim/evq.c itself, so
+ * through a small method table; "radix256" there is sim/evq.c itself, so
  * evqalt figures compare queues with each other under equal call costs.
  * Every run of every queue must execute the same event sequence: the bench
  * exits with status 1 if a fingerprint differs.
@@ -33,6 +33,7 @@
 #include "bench/evq_alt_heap2.h"
 #include "bench/evq_alt_heap4.h"
 #include "bench/evq_alt_pairing.h"
+#include "bench/evq_alt_radix2.h"
 #include "sim/engine.h"
 #include "sim/rng.h"
 
@@ -108,11 +109,12 @@ radix_pop(void *q, struct sim_event *out)
 }
 
 static const struct evq_alt_ops evq_alt_radix = {
-	"radix", radix_create, radix_destroy, radix_push, radix_pop,
+	"radix256", radix_create, radix_destroy, radix_push, radix_pop,
 };
 
 static const struct evq_alt_ops *const evq_alts[] = {
-	&evq_alt_radix, &evq_alt_heap2, &evq_alt_heap4, &evq_alt_pairing,
+	&evq_alt_radix, &evq_alt_radix2, &evq_alt_heap2, &evq_alt_heap4,
+	&evq_alt_pairing,
 };
 
 /* sim_engine_at and sim_engine_step, with the candidate's queue. */

@@ -1,41 +1,48 @@
 /*
- * evq.c -- the event queue: a radix heap on the events' times.
+ * evq.c -- the event queue: a radix heap on the events' times, 256 ways
+ * per level.
  *
  * The one idea (the radix heap of Ahuja, Mehlhorn, Orlin and Tarjan,
- * 1990): virtual time never runs backwards, so every pending time t is
- * >= `last', the time of the last event popped, and t can be filed by the
- * highest bit in which it differs from `last'.  Bucket 0 holds the events
- * at exactly `last'; bucket k (1..64) those whose highest differing bit is
- * bit k - 1.  A push appends to its bucket.  A pop takes the front of
- * bucket 0; when bucket 0 is empty, the lowest non-empty bucket k holds
- * the least time, which becomes the new `last', and k's events are
- * redistributed relative to it -- each lands in a bucket below k, because
- * it agrees with the new `last' on every bit from k - 1 up.  Buckets above
- * k stay valid: the new `last' agrees with the old one on bits k and up.
- * An event moves down a few times in its life, each move a sequential
- * scan or append: no comparisons against other events, and little cache
- * traffic even with a million events pending.  bench/README.md has the
- * measurements against comparison heaps.
+ * 1990, with bytes for digits): virtual time never runs backwards, so
+ * every pending time t is >= `last', the time of the last event popped,
+ * and t can be filed by how it differs from `last'.  An event lives at
+ * level L = the index of the highest byte in which t differs from `last'
+ * (0 if t == last), in slot v = byte L of t.  A slot is a FIFO of events.
+ *
+ *  - Level 0 slots hold single times: t agrees with `last' on bytes 1..7
+ *    and byte 0 is the slot.  They are popped from, in slot order.
+ *  - When level 0 is empty, the lowest slot of the lowest non-empty level
+ *    L holds the least times; its least time (kept per slot) becomes
+ *    `last', and the slot's events are redistributed relative to it: each
+ *    lands on a level below L, because it agrees with the new `last' on
+ *    bytes L and up.  Every other pending event keeps its place: the new
+ *    `last' agrees with the old one on bytes L + 1 and up and is below
+ *    every other slot of level L.
+ *
+ * An event moves at most once per byte of its delay (in the hold model,
+ * about once), each move a sequential read and append: no comparisons
+ * between events, and little cache traffic even with a million events
+ * pending.  bench/README.md has the measurements against binary and 4-ary
+ * heaps, a pairing heap and the one-bit radix heap.
  *
  * Equal times leave in push order (FIFO) without comparing seqs, because
- * every bucket keeps its events in seq order:
- *  - a push appends the largest seq so far to the end of its bucket;
- *  - a redistribution empties bucket k, scanning it front to back, into
- *    buckets below k, and those are all empty at that moment (k is the
- *    lowest non-empty bucket and bucket 0 was drained first), so each of
- *    them receives an in-order subsequence of k's run, and later pushes
- *    append larger seqs behind it;
- *  - bucket 0 holds only events at time `last' and is popped from its
- *    front.
+ * every slot keeps its events in seq order:
+ *  - a push appends the largest seq so far to the end of its slot;
+ *  - a redistribution empties one slot of level L, front to back, into
+ *    levels below L, which are all empty at that moment (L is the lowest
+ *    non-empty level), so each receiving slot gets an in-order
+ *    subsequence, and later pushes append larger seqs behind it;
+ *  - a level 0 slot holds one time and is popped from its front.
  * tests/c/test_evq.c checks this against a reference sorted by (time, seq).
  *
- * Each bucket also keeps the least time it holds, so peeking never
- * reorganises anything (a peek must not move `last': the caller may still
- * push an event earlier than the one peeked at) and a redistribution is a
- * single pass.
+ * Slots are chains of fixed-size chunks taken from a free list that the
+ * queue refills a slab at a time and never shrinks, so memory is about
+ * the most events ever pending plus one partial chunk per non-empty slot,
+ * and a chunk emptied by a redistribution is the next one filled.
  *
- * Must never look at a pointer's value, and must never move `last' past
- * the time of an event actually popped.
+ * Must never look at a pointer's value for ordering, and must never move
+ * `last' past the time of an event actually popped: a peek changes
+ * nothing, since the caller may still push a time before the one peeked.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -44,106 +51,179 @@
 
 #include "sim/evq.h"
 
-#define EVQ_NBUCKETS    65      /* bucket 0, and one per bit of a time */
-#define EVQ_MIN_CAP     16      /* events in a bucket's first allocation */
+#define EVQ_LEVELS              8       /* bytes in a time */
+#define EVQ_SLOTS               256     /* values of a byte */
+#define EVQ_MASK_WORDS          (EVQ_SLOTS / 64)
+#define EVQ_CHUNK_EVENTS        63      /* a chunk is 2 KiB */
+#define EVQ_SLAB_CHUNKS         64      /* chunks allocated at once */
 
-struct evq_bucket {
-	struct sim_event *ev;   /* ev[head..len) are pending, in seq order */
-	uint32_t head;          /* first pending (moves only in bucket 0) */
-	uint32_t len;
-	uint32_t cap;
-	uint64_t min_time;      /* least pending time; UINT64_MAX if empty */
+struct evq_chunk {
+	struct sim_event ev[EVQ_CHUNK_EVENTS];
+	struct evq_chunk *next; /* next in the slot, or in the free list */
+	uint64_t pad_[3];
+};
+
+_Static_assert(sizeof(struct evq_chunk) == 2048, "a chunk is 2 KiB");
+_Static_assert(EVQ_MASK_WORDS == 4, "evq_slot_clear tests four words");
+
+struct evq_slab {
+	struct evq_chunk chunk[EVQ_SLAB_CHUNKS];
+	struct evq_slab *next;
+};
+
+/* A FIFO of events: head->ev[head_i] .. tail->ev[tail_n - 1]. */
+struct evq_slot {
+	struct evq_chunk *head; /* NULL iff the slot is empty */
+	struct evq_chunk *tail;
+	uint32_t head_i;        /* next event to pop in head */
+	uint32_t tail_n;        /* events written in tail */
+	uint64_t min_time;      /* least time pending here */
 };
 
 struct sim_evq_impl {
 	uint64_t last;          /* time of the last event popped (0 at start) */
 	uint64_t last_seq;      /* seq of the last event pushed (0 at start) */
-	uint64_t nonempty;      /* bit k - 1 set iff bucket k (1..64) has events */
-	struct evq_bucket b[EVQ_NBUCKETS];
+	uint32_t level_mask;    /* bit L set iff level L has events */
+	uint64_t slot_mask[EVQ_LEVELS][EVQ_MASK_WORDS]; /* slots with events */
+	struct evq_slot slot[EVQ_LEVELS][EVQ_SLOTS];
+	struct evq_chunk *free; /* chunks not in any slot */
+	struct evq_slab *slabs; /* every allocation, for sim_evq_fini */
+	size_t chunks;          /* chunks allocated */
 };
 
-/* The bucket of time t relative to last: bits in (t ^ last). */
+/* The level of time t: its highest byte that differs from last. */
 static inline unsigned
-evq_bucket_of(uint64_t t, uint64_t last)
+evq_level_of(uint64_t t, uint64_t last)
 {
-	uint64_t x = t ^ last;
+	/* | 1: t == last is level 0, and clz(0) is undefined. */
+	return (63 ^ (unsigned)__builtin_clzll((t ^ last) | 1)) >> 3;
+}
 
-	return x == 0 ? 0 : 64 - (unsigned)__builtin_clzll(x);
+static inline unsigned
+evq_slot_of(uint64_t t, unsigned level)
+{
+	return (unsigned)(t >> (8 * level)) & (EVQ_SLOTS - 1);
 }
 
 static void
-evq_grow(struct evq_bucket *b)
+evq_slab_add(struct sim_evq_impl *h)
 {
-	size_t cap = b->cap ? (size_t)b->cap * 2 : EVQ_MIN_CAP;
-	struct sim_event *ev;
+	struct evq_slab *s;
 
-	if (cap > SIM_EVQ_MAX_EVENTS) {
-		fprintf(stderr, "sim_evq: more than %lu events pending\n",
-		    (unsigned long)SIM_EVQ_MAX_EVENTS);
+	if (posix_memalign((void **)&s, 64, sizeof(*s)) != 0) {
+		fprintf(stderr, "sim_evq: out of memory adding %zu events' "
+		    "room to %zu\n", (size_t)EVQ_SLAB_CHUNKS * EVQ_CHUNK_EVENTS,
+		    h->chunks * EVQ_CHUNK_EVENTS);
 		abort();
 	}
-	ev = realloc(b->ev, cap * sizeof(*ev));
-	if (ev == NULL) {
-		fprintf(stderr, "sim_evq: out of memory growing a bucket to "
-		    "%zu events\n", cap);
-		abort();
+	s->next = h->slabs;
+	h->slabs = s;
+	for (unsigned i = 0; i < EVQ_SLAB_CHUNKS; i++) {
+		s->chunk[i].next = h->free;
+		h->free = &s->chunk[i];
 	}
-	b->ev = ev;
-	b->cap = (uint32_t)cap;
+	h->chunks += EVQ_SLAB_CHUNKS;
 }
 
-/* Append ev to bucket k, keeping its least time. */
+static inline struct evq_chunk *
+evq_chunk_get(struct sim_evq_impl *h)
+{
+	struct evq_chunk *c;
+
+	if (__builtin_expect(h->free == NULL, 0))
+		evq_slab_add(h);
+	c = h->free;
+	h->free = c->next;
+	c->next = NULL;
+	return c;
+}
+
 static inline void
-evq_append(struct sim_evq_impl *h, unsigned k, const struct sim_event *ev)
+evq_chunk_put(struct sim_evq_impl *h, struct evq_chunk *c)
 {
-	struct evq_bucket *b = &h->b[k];
-
-	if (__builtin_expect(b->len == b->cap, 0))
-		evq_grow(b);
-	b->ev[b->len++] = *ev;
-	if (ev->time < b->min_time)
-		b->min_time = ev->time;
-	if (k != 0)
-		h->nonempty |= 1ULL << (k - 1);
+	c->next = h->free;
+	h->free = c;
 }
 
-static void
-evq_bucket_clear(struct sim_evq_impl *h, unsigned k)
+/* Append ev to slot v of level L. */
+static inline void
+evq_append(struct sim_evq_impl *h, unsigned L, unsigned v,
+    const struct sim_event *ev)
 {
-	struct evq_bucket *b = &h->b[k];
+	struct evq_slot *s = &h->slot[L][v];
+	struct evq_chunk *c = s->tail;
 
-	b->head = 0;
-	b->len = 0;
-	b->min_time = UINT64_MAX;
-	if (k != 0)
-		h->nonempty &= ~(1ULL << (k - 1));
+	if (c == NULL) {
+		c = evq_chunk_get(h);
+		s->head = s->tail = c;
+		s->head_i = s->tail_n = 0;
+		s->min_time = ev->time;
+		h->slot_mask[L][v / 64] |= 1ULL << (v % 64);
+		h->level_mask |= 1U << L;
+	} else if (s->tail_n == EVQ_CHUNK_EVENTS) {
+		c->next = evq_chunk_get(h);
+		c = s->tail = c->next;
+		s->tail_n = 0;
+	}
+	c->ev[s->tail_n++] = *ev;
+	if (ev->time < s->min_time)
+		s->min_time = ev->time;
+}
+
+/* Mark slot v of level L empty. */
+static inline void
+evq_slot_clear(struct sim_evq_impl *h, unsigned L, unsigned v)
+{
+	uint64_t *m = h->slot_mask[L];
+
+	h->slot[L][v].head = h->slot[L][v].tail = NULL;
+	m[v / 64] &= ~(1ULL << (v % 64));
+	if ((m[0] | m[1] | m[2] | m[3]) == 0)
+		h->level_mask &= ~(1U << L);
+}
+
+/* The lowest non-empty slot of level L. => level L has events */
+static inline unsigned
+evq_lowest_slot(const struct sim_evq_impl *h, unsigned L)
+{
+	const uint64_t *m = h->slot_mask[L];
+	unsigned w = 0;
+
+	while (m[w] == 0) {
+		w++;
+		assert(w < EVQ_MASK_WORDS);
+	}
+	return w * 64 + (unsigned)__builtin_ctzll(m[w]);
 }
 
 /*
- * Bucket 0 is empty: make the least pending time the new `last' and
- * redistribute the lowest non-empty bucket, whose events all go below it.
- * => at least one event is pending
+ * Level 0 is empty: make the least time of slot v of level L the new
+ * `last' and move the slot's events, in order, to the levels below L.
+ * => L is the lowest non-empty level, v its lowest non-empty slot
  */
 static void
-evq_refill(struct sim_evq_impl *h)
+evq_redistribute(struct sim_evq_impl *h, unsigned L, unsigned v)
 {
-	unsigned k, j;
-	struct evq_bucket *b;
-	uint64_t last;
+	struct evq_slot *s = &h->slot[L][v];
+	struct evq_chunk *c = s->head, *tail = s->tail, *next;
+	uint32_t i = s->head_i, end, tail_n = s->tail_n;
+	uint64_t last = s->min_time;
+	unsigned k;
 
-	assert(h->b[0].head == h->b[0].len && h->nonempty != 0);
-	k = (unsigned)__builtin_ctzll(h->nonempty) + 1;
-	b = &h->b[k];
-	last = b->min_time;
-	assert(last > h->last && evq_bucket_of(last, h->last) == k);
+	assert(L > 0 && c != NULL && last > h->last);
+	assert(evq_level_of(last, h->last) == L);
 	h->last = last;
-	for (uint32_t i = 0; i < b->len; i++) {
-		j = evq_bucket_of(b->ev[i].time, last);
-		assert(j < k);
-		evq_append(h, j, &b->ev[i]);
+	evq_slot_clear(h, L, v);
+	for (; c != NULL; c = next, i = 0) {
+		end = c == tail ? tail_n : EVQ_CHUNK_EVENTS;
+		for (; i < end; i++) {
+			k = evq_level_of(c->ev[i].time, last);
+			assert(k < L);
+			evq_append(h, k, evq_slot_of(c->ev[i].time, k), &c->ev[i]);
+		}
+		next = c->next;
+		evq_chunk_put(h, c);
 	}
-	evq_bucket_clear(h, k);
-	assert(h->b[0].len > 0);
 }
 
 void
@@ -154,17 +234,19 @@ sim_evq_init(struct sim_evq *q)
 		fprintf(stderr, "sim_evq: out of memory\n");
 		abort();
 	}
-	for (unsigned k = 0; k < EVQ_NBUCKETS; k++)
-		q->impl->b[k].min_time = UINT64_MAX;
 	q->size = 0;
 }
 
 void
 sim_evq_fini(struct sim_evq *q)
 {
+	struct evq_slab *s, *next;
+
 	if (q->impl != NULL) {
-		for (unsigned k = 0; k < EVQ_NBUCKETS; k++)
-			free(q->impl->b[k].ev);
+		for (s = q->impl->slabs; s != NULL; s = next) {
+			next = s->next;
+			free(s);
+		}
 	}
 	free(q->impl);
 	q->impl = NULL;
@@ -175,12 +257,13 @@ void
 sim_evq_push(struct sim_evq *q, const struct sim_event *ev)
 {
 	struct sim_evq_impl *h = q->impl;
+	unsigned L = evq_level_of(ev->time, h->last);
 
 	assert(ev->time >= h->last);
 	assert(ev->seq > h->last_seq);
 	assert(q->size < SIM_EVQ_MAX_EVENTS);
 	h->last_seq = ev->seq;
-	evq_append(h, evq_bucket_of(ev->time, h->last), ev);
+	evq_append(h, L, evq_slot_of(ev->time, L), ev);
 	q->size++;
 }
 
@@ -188,16 +271,32 @@ bool
 sim_evq_pop(struct sim_evq *q, struct sim_event *out)
 {
 	struct sim_evq_impl *h = q->impl;
-	struct evq_bucket *b0 = &h->b[0];
+	struct evq_slot *s;
+	struct evq_chunk *c;
+	unsigned L, v;
 
 	if (q->size == 0)
 		return false;
-	if (b0->head == b0->len)
-		evq_refill(h);
-	assert(b0->ev[b0->head].time == h->last);
-	*out = b0->ev[b0->head++];
-	if (b0->head == b0->len)
-		evq_bucket_clear(h, 0);
+	assert(h->level_mask != 0);
+	L = (unsigned)__builtin_ctz(h->level_mask);
+	v = evq_lowest_slot(h, L);
+	if (L > 0) {
+		evq_redistribute(h, L, v);
+		v = evq_slot_of(h->last, 0);
+	}
+	s = &h->slot[0][v];
+	c = s->head;
+	assert(c != NULL && c->ev[s->head_i].time >= h->last);
+	*out = c->ev[s->head_i++];
+	h->last = out->time;
+	if (c == s->tail && s->head_i == s->tail_n) {
+		evq_slot_clear(h, 0, v);
+		evq_chunk_put(h, c);
+	} else if (s->head_i == EVQ_CHUNK_EVENTS) {
+		s->head = c->next;
+		s->head_i = 0;
+		evq_chunk_put(h, c);
+	}
 	q->size--;
 	return true;
 }
@@ -206,12 +305,11 @@ bool
 sim_evq_peek_time(struct sim_evq *q, uint64_t *time)
 {
 	struct sim_evq_impl *h = q->impl;
+	unsigned L;
 
 	if (q->size == 0)
 		return false;
-	if (h->b[0].head < h->b[0].len)
-		*time = h->last;
-	else
-		*time = h->b[__builtin_ctzll(h->nonempty) + 1].min_time;
+	L = (unsigned)__builtin_ctz(h->level_mask);
+	*time = h->slot[L][evq_lowest_slot(h, L)].min_time;
 	return true;
 }
