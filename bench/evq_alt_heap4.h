@@ -86,13 +86,11 @@ heap4_min_child(const struct sim_event *a, size_t c, size_t n)
 	size_t m = c;
 
 	if (c + 3 < n) {
-		size_t m2 = c + 2;
+		/* A tournament, written for conditional moves. */
+		size_t m1 = c + evq_alt_less(&a[c + 1], &a[c]);
+		size_t m2 = c + 2 + evq_alt_less(&a[c + 3], &a[c + 2]);
 
-		if (evq_alt_less(&a[c + 1], &a[c]))
-			m = c + 1;
-		if (evq_alt_less(&a[c + 3], &a[c + 2]))
-			m2 = c + 3;
-		return evq_alt_less(&a[m2], &a[m]) ? m2 : m;
+		return evq_alt_less(&a[m2], &a[m1]) ? m2 : m1;
 	}
 	for (size_t k = c + 1; k < n; k++)
 		if (evq_alt_less(&a[k], &a[m]))
