@@ -26,20 +26,35 @@ struct sim_event {
 	void *arg;
 };
 
+/* The most events one queue holds at once; a push beyond it aborts. */
+#define SIM_EVQ_MAX_EVENTS      (1UL << 31)
+
 struct sim_evq_impl;
 
 struct sim_evq {
-	struct sim_evq_impl *impl;
-	size_t size;
+	struct sim_evq_impl *impl;     /* private to evq.c */
+	size_t size;                    /* events pending; read-only */
 };
 
 void	sim_evq_init(struct sim_evq *);
+/* => accepts a queue already finished; pending events are dropped */
 void	sim_evq_fini(struct sim_evq *);
-/* => ev->time >= the time of the last event popped */
+/*
+ * Add an event.
+ * => ev->time >= the time of the last event popped
+ * => ev->seq greater than every seq pushed before
+ * => at most SIM_EVQ_MAX_EVENTS pending
+ */
 void	sim_evq_push(struct sim_evq *, const struct sim_event *ev);
-/* Removes the least (time, seq) into *out; false if empty. */
+/*
+ * Removes the least (time, seq) into *out; false if empty.
+ * => equal times come out in the order they were pushed
+ */
 bool	sim_evq_pop(struct sim_evq *, struct sim_event *out);
-/* The least time, without removing; false if empty. */
+/*
+ * The least time, without removing; false if empty.
+ * => changes nothing: any time >= the last popped may still be pushed
+ */
 bool	sim_evq_peek_time(struct sim_evq *, uint64_t *time);
 
 static inline size_t
