@@ -27,7 +27,11 @@ sim_arena_init(struct sim_arena *a, size_t reserve)
 		return -1;
 	}
 	a->reserved = reserve;
-	ARENA_POISON(a->base, reserve);
+	/*
+	 * Not poisoned up front: that would write the shadow of the whole
+	 * reservation (gigabytes).  Blocks are poisoned as they are cut
+	 * from it and freed.
+	 */
 	return 0;
 }
 
@@ -36,7 +40,7 @@ sim_arena_fini(struct sim_arena *a)
 {
 	if (a->base == NULL)
 		return;
-	ARENA_UNPOISON(a->base, a->reserved);
+	ARENA_UNPOISON(a->base, a->used);
 	munmap(a->base, a->reserved);
 	a->base = NULL;
 }
@@ -74,6 +78,7 @@ sim_arena_alloc(struct sim_arena *a, size_t size)
 			return NULL;
 		p = a->base + off;
 		a->used = off + block;
+		ARENA_POISON(p, block);
 	}
 	ARENA_UNPOISON(p, size ? size : 1);
 	a->live_bytes += size;
