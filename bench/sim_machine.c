@@ -82,7 +82,7 @@ bench_counter(const char *name, int method, uint64_t iterations)
 		sc.programs = &prog;
 		if (sim_machine_init(&m, &sc, sc.seed) != 0)
 			abort();
-		sim_machine_start_programs(&m);
+		sim_machine_boot(&m);
 		t0 = bench_now_s();
 		sim_machine_run(&m);
 		dt = bench_now_s() - t0;

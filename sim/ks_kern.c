@@ -15,6 +15,7 @@
 #include "sim/machine.h"
 #include "sim/record.h"
 #include "stack/sys/atomic.h"
+#include "stack/sys/intr.h"
 #include "stack/sys/sdt.h"
 
 static struct cpu_info *
@@ -70,6 +71,18 @@ cpu_lookup(u_int i)
 	return i < h->ncpu ? &h->cpus[i] : NULL;
 }
 
+struct kern_globals *
+kern_globals(void)
+{
+	return &ks_cpu()->host->kg;
+}
+
+struct cpu_data *
+cpu_data(struct cpu_info *ci)
+{
+	return &ci->cd;
+}
+
 u_int
 cpu_index(const struct cpu_info *ci)
 {
@@ -97,6 +110,63 @@ lwp_set_daemon(lwp_t *l)
 	}
 }
 
+bool
+cpu_intr_p(void)
+{
+	/* No interrupt contexts yet: they arrive with the devices. */
+	return false;
+}
+
+int
+splraise(int ipl)
+{
+	struct cpu_info *ci;
+	int old;
+
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = ks_cpu();
+	old = ci->ipl;
+	KASSERT(ipl >= IPL_NONE && ipl <= IPL_HIGH);
+	if (ipl > old)
+		ci->ipl = ipl;
+	return old;
+}
+
+void
+splx(int s)
+{
+	struct cpu_info *ci;
+
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = ks_cpu();
+	KASSERTMSG(s <= ci->ipl, "splx(%d) raises the level from %d", s,
+	    ci->ipl);
+	ci->ipl = s;
+}
+
+void
+kpreempt_disable(void)
+{
+	ks_cpu()->cur->nopreempt++;
+}
+
+void
+kpreempt_enable(void)
+{
+	struct lwp *l = ks_cpu()->cur;
+
+	KASSERT(l->nopreempt > 0);
+	l->nopreempt--;
+}
+
+bool
+kpreempt_disabled(void)
+{
+	struct cpu_info *ci = ks_cpu();
+
+	return ci->cur->nopreempt > 0 || ci->ipl > IPL_NONE;
+}
+
 /* --- scheduling points ---------------------------------------------------- */
 
 void
@@ -104,7 +174,8 @@ sim_cpu_maybe_preempt(struct cpu_info *ci)
 {
 	struct lwp *l = ci->cur;
 
-	if (ci->rq_head == NULL || l == NULL || l->spin_held > 0)
+	if (ci->rq_head == NULL || l == NULL || l->spin_held > 0 ||
+	    l->nopreempt > 0 || ci->ipl > IPL_NONE)
 		return;
 	if (ci->clock - l->slice_start < ci->host->sc->quantum_ns)
 		return;

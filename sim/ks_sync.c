@@ -165,12 +165,23 @@ mutex_destroy(kmutex_t *mtx)
 	m->magic = 0;
 }
 
+/*
+ * A spin mutex raises the CPU's level to its ipl; the level before the
+ * outermost one is restored when the last is released (NetBSD's rule).
+ */
 static void
 mutex_acquired(struct sim_mutex *m, struct lwp *l)
 {
+	struct cpu_info *ci = l->cpu;
+
 	m->owner = l;
-	if (m->spin)
+	if (m->spin) {
 		l->spin_held++;
+		if (ci->spin_count++ == 0)
+			ci->spin_oldspl = ci->ipl;
+		if (m->ipl > ci->ipl)
+			ci->ipl = m->ipl;
+	}
 }
 
 void
@@ -232,8 +243,11 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m, const kmutex_t *mtx)
 	KASSERTMSG(m->owner == l, "mutex_exit of a mutex not held by lwp %s "
 	    "(initialised at %s:%d)", l->name, m->file, m->line);
 	m->owner = NULL;
-	if (m->spin)
+	if (m->spin) {
 		l->spin_held--;
+		if (--ci->spin_count == 0)
+			ci->ipl = ci->spin_oldspl;
+	}
 	if ((w = waitq_pop(&m->waiters)) != NULL)
 		sync_wake(ci, w);
 }

@@ -125,7 +125,12 @@ sim_lwp_sleep(struct lwp *l)
 	struct cpu_info *ci = l->cpu;
 
 	KASSERT(ci->cur == l);
-	KASSERT(l->spin_held == 0);
+	KASSERTMSG(l->spin_held == 0, "lwp %s sleeps holding a spin mutex",
+	    l->name);
+	KASSERTMSG(ci->ipl == IPL_NONE, "lwp %s sleeps at spl %d", l->name,
+	    ci->ipl);
+	KASSERTMSG(l->nopreempt == 0, "lwp %s sleeps with preemption "
+	    "disabled", l->name);
 	if (l->wake_pending) {
 		/* Woken between joining a wait queue and getting here. */
 		l->wake_pending = false;
@@ -200,6 +205,10 @@ kthread_exit(int ecode)
 	l->state = LWP_ZOMBIE;
 	if (!l->daemon)
 		l->host->live--;
+	if (l->boot) {
+		l->host->booting = false;
+		ci->m->hosts_booting--;
+	}
 	if (l->joiner != NULL) {
 		sim_cpu_charge(ci, ci->host->cost[SIM_COST_wakeup]);
 		sim_lwp_wake(l->joiner, ci->clock);

@@ -274,6 +274,53 @@ sim_machine_fini(struct sim_machine *m)
 		sim_cur = NULL;
 }
 
+/* Prices while a host boots: nothing costs anything. */
+static const struct sim_probe_cost boot_probe_cost[SDT_NPROBES];
+
+static void
+boot_main(void *arg)
+{
+	(void)arg;
+	kern_boot();
+}
+
+void
+sim_machine_boot(struct sim_machine *m)
+{
+	if (m->after_boot == NULL)
+		m->after_boot = sim_machine_start_programs;
+	for (u_int i = 0; i < m->nhosts; i++) {
+		struct sim_host *h = &m->hosts[i];
+		struct lwp *l;
+
+		memset(h->cost, 0, sizeof(h->cost));
+		h->probe_cost = boot_probe_cost;
+		h->booting = true;
+		m->hosts_booting++;
+		l = sim_lwp_create(h, &h->cpus[0], boot_main, h, false, "boot");
+		if (l == NULL)
+			abort();
+		/* Programs' LWPs are numbered from 1, as if boot took none. */
+		l->boot = true;
+		l->id = 0;
+		h->next_lwp_id = 1;
+	}
+}
+
+/* Every host has booted: real prices from now on, then the programs. */
+static void
+machine_booted(struct sim_machine *m)
+{
+	for (u_int i = 0; i < m->nhosts; i++) {
+		struct sim_host *h = &m->hosts[i];
+
+		memcpy(h->cost, h->sc->cost.ns, sizeof(h->cost));
+		h->probe_cost = h->sc->cost.probe;
+	}
+	m->after_boot(m);
+	m->after_boot = NULL;
+}
+
 void
 sim_machine_start_programs(struct sim_machine *m)
 {
@@ -496,9 +543,14 @@ sim_machine_run(struct sim_machine *m)
 	sim_cur = m;
 	machine_checkpoint(m);
 	while (m->stop_status < 0) {
-		struct cpu_info *ci = m->heap_n > 0 ? m->heap[0].ci : NULL;
+		struct cpu_info *ci;
 		uint64_t t;
-		bool ev = sim_engine_next_time(&m->eng, &t);
+		bool ev;
+
+		if (m->hosts_booting == 0 && m->after_boot != NULL)
+			machine_booted(m);
+		ci = m->heap_n > 0 ? m->heap[0].ci : NULL;
+		ev = sim_engine_next_time(&m->eng, &t);
 
 		if (ci == NULL && !ev) {
 			if (machine_live(m) > 0)

@@ -34,6 +34,7 @@
 #include "sim/rng.h"
 #include "sim/scenario.h"
 #include "stack/sys/kern.h"
+#include "stack/sys/kernvar.h"
 
 struct sim_machine;
 struct sim_host;
@@ -69,6 +70,7 @@ struct lwp {
 	bool daemon;
 	bool mustjoin;
 	bool wake_pending;              /* woken before it got to sleep */
+	bool boot;                      /* runs kern_boot (id 0) */
 	char name[32];
 	void (*func)(void *);
 	void *arg;
@@ -85,6 +87,7 @@ struct lwp {
 	int wait_rw_op;                 /* RW_READER / RW_WRITER */
 	struct lwp *joiner;
 	u_int spin_held;                /* spin mutexes held */
+	u_int nopreempt;                /* kpreempt_disable depth */
 
 	uint64_t slice_start;           /* clock when it got the CPU */
 };
@@ -105,6 +108,10 @@ struct cpu_info {
 	uint64_t points;                /* scheduling points taken */
 	uint64_t dispatches;            /* LWPs put on the CPU */
 	struct sim_rng jitter_rng;      /* "cpu.<host>.<index>.jitter" */
+	struct cpu_data cd;             /* the stack's per-CPU roots */
+	int ipl;                        /* spl(9) level */
+	u_int spin_count;               /* spin mutexes held */
+	int spin_oldspl;                /* level before the first of them */
 };
 
 struct sim_host {
@@ -127,6 +134,9 @@ struct sim_host {
 
 	struct evcnt **evcnts;          /* attached, in attach order */
 	u_int nevcnts, evcnts_cap;
+
+	struct kern_globals kg;         /* the stack's per-host roots */
+	bool booting;                   /* kern_boot still running */
 };
 
 /* An interleaving policy: a pure function of the seed (SQLite-VFS style). */
@@ -173,6 +183,9 @@ struct sim_machine {
 	size_t stack_size;
 
 	uint64_t checkpoint_points;     /* go through the loop at this count */
+	u_int hosts_booting;            /* hosts whose kern_boot runs */
+	/* Called once every host has booted: starts the programs. */
+	void (*after_boot)(struct sim_machine *);
 	uint64_t end_ns;                /* the duration: a time cap */
 	bool capped;                    /* the run ended at end_ns */
 	uint64_t points;                /* scheduling points, all CPUs */
@@ -194,7 +207,12 @@ extern struct sim_machine *sim_cur;
 int	sim_machine_init(struct sim_machine *, const struct scenario *,
 	    uint64_t seed);
 void	sim_machine_fini(struct sim_machine *);
-/* Start every program of the scenario as an LWP of its host at time 0. */
+/*
+ * Boot every host (kern_boot, free of charge, at time 0); once all have
+ * booted, m->after_boot runs -- by default it starts the scenario's
+ * programs, each as an LWP of its host.
+ */
+void	sim_machine_boot(struct sim_machine *);
 void	sim_machine_start_programs(struct sim_machine *);
 /* Run until nothing is left, the time cap, a limit or a stop. */
 void	sim_machine_run(struct sim_machine *);

@@ -143,7 +143,7 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 		fflush(stdout);
 	}
 
-	sim_machine_start_programs(&m);
+	sim_machine_boot(&m);
 	sim_machine_run(&m);
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");

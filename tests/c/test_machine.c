@@ -118,7 +118,7 @@ main(int argc, char **argv)
 	if (sim_machine_init(&m, &sc, sc.seed) != 0)
 		return 2;
 	m.log = stdout;
-	sim_machine_start_programs(&m);
+	sim_machine_boot(&m);
 	sim_machine_run(&m);
 	status = m.stop_status < 0 ? 0 : m.stop_status;
 	t_end = sim_machine_end_time(&m);

@@ -1,0 +1,20 @@
+/*
+ * init_main.c -- a host's kernel start.
+ *
+ * kern_boot() runs once per host, in an LWP on CPU 0, before any program:
+ * each subsystem sets up its per-host and per-CPU roots (kernvar.h) in a
+ * fixed order, lowest layer first.  The machine charges nothing for it, so
+ * a scenario's timeline starts with a booted kernel at virtual time 0.
+ */
+#include <sys/kern.h>
+#include <sys/kernvar.h>
+
+void
+kern_boot(void)
+{
+	struct kern_globals *kg = kern_globals();
+
+	KASSERT(kg != NULL);
+	KASSERT(kg->kg_mbuf == NULL && kg->kg_kcont == NULL);
+	/* Subsystems are added here as they arrive, lowest layer first. */
+}
