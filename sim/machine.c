@@ -19,6 +19,7 @@
 
 #include "sim/machine.h"
 #include "sim/record.h"
+#include "sim/topology.h"
 
 struct sim_machine *sim_cur;
 
@@ -237,6 +238,9 @@ sim_machine_init(struct sim_machine *m, const struct scenario *sc,
 	for (u_int i = 0; i < sc->nhosts; i++)
 		if (host_init(m, &m->hosts[i], i, &sc->hosts[i]) != 0)
 			return -1;
+	if ((m->topo = sim_topology_create(m)) == NULL ||
+	    sim_topology_build(m->topo, sc) != 0)
+		return -1;
 	return 0;
 }
 
@@ -263,6 +267,8 @@ host_fini(struct sim_host *h)
 void
 sim_machine_fini(struct sim_machine *m)
 {
+	sim_topology_destroy(m->topo);
+	m->topo = NULL;
 	if (m->hosts != NULL)
 		for (u_int i = 0; i < m->nhosts; i++)
 			host_fini(&m->hosts[i]);
@@ -481,6 +487,7 @@ static void
 machine_sample(struct sim_machine *m, uint64_t t)
 {
 	sim_evcnt_sample_all(m, t);
+	sim_topology_sample(m, t);
 	if (m->sc->record.interval_ns == 0)
 		m->next_sample_ns = UINT64_MAX;
 	else

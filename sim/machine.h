@@ -40,6 +40,7 @@ struct sim_machine;
 struct sim_host;
 struct sim_policy;
 struct sim_recorder;
+struct sim_topology;
 struct evcnt;
 
 typedef unsigned __int128 sim_key_t;    /* (window << 64) | tiebreak */
@@ -191,6 +192,7 @@ struct sim_machine {
 	uint64_t points;                /* scheduling points, all CPUs */
 	uint64_t next_sample_ns;
 	struct sim_recorder *rec;
+	struct sim_topology *topo;      /* the wires (topology.h) */
 	bool quiet;
 	FILE *log;                      /* kern_printf output, or NULL */
 

@@ -1,7 +1,7 @@
 /*
  * main.c -- the netsim command line.
  *
- *   netsim run SCENARIO [--seed N] [--db FILE] [--quiet]
+ *   netsim run SCENARIO [--seed N] [--db FILE] [--pcap DIR] [--quiet]
  *   netsim validate SCENARIO...
  *   netsim --help | --version
  *
@@ -20,7 +20,7 @@
 #include "sim/scenario.h"
 
 static const char usage_text[] =
-"usage: netsim run SCENARIO [--seed N] [--db FILE] [--quiet]\n"
+"usage: netsim run SCENARIO [--seed N] [--db FILE] [--pcap DIR] [--quiet]\n"
 "       netsim validate SCENARIO...\n"
 "       netsim --help | --version\n"
 "\n"
@@ -32,6 +32,8 @@ static const char usage_text[] =
 "  --seed N  use seed N (0 .. 2^63-1) instead of the scenario's\n"
 "  --db FILE record the run in the SQLite database FILE (created if\n"
 "            missing; one database holds many runs)\n"
+"  --pcap DIR capture every link to DIR/<link>.pcap (DIR is created if\n"
+"            missing) instead of the files the scenario's links name\n"
 "  --quiet   print only the fingerprint line on stdout\n"
 "\n"
 "exit status:\n"
@@ -86,6 +88,10 @@ cmd_run(int argc, char **argv)
 			if (++i == argc)
 				return usage_error("--db needs a file name%s", "");
 			o.db_path = argv[i];
+		} else if (strcmp(argv[i], "--pcap") == 0) {
+			if (++i == argc || argv[i][0] == '\0')
+				return usage_error("--pcap needs a directory%s", "");
+			o.pcap_dir = argv[i];
 		} else if (strcmp(argv[i], "--quiet") == 0) {
 			o.quiet = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {

@@ -15,6 +15,7 @@
 #include "sim/machine.h"
 #include "sim/record.h"
 #include "sim/run.h"
+#include "sim/topology.h"
 
 static const char *const status_names[] = {
 	[SIM_EXIT_OK] = "ok",
@@ -102,7 +103,7 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	struct sim_machine m;
 	int64_t run_id = -1;
 	uint64_t t_end;
-	char err[512];
+	char err[SC_PATH_MAX + 512];
 	int status;
 
 	if (o->db_path != NULL) {
@@ -111,20 +112,26 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 			fprintf(stderr, "netsim: %s\n", err);
 			return SIM_EXIT_USAGE;
 		}
+	}
+	if (sim_machine_init(&m, sc, seed) != 0) {
+		fprintf(stderr, "netsim: out of memory setting up the machine\n");
+		goto fail;
+	}
+	/* Captures before the run's row: a bad directory records no run. */
+	if (sim_topology_pcap_open(m.topo, o->pcap_dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "netsim: %s\n", err);
+		goto fail;
+	}
+	if (rec != NULL) {
 		run_id = sim_record_run_begin(rec, sc->name, sc->file, sc->text,
 		    seed, NETSIM_VERSION, err, sizeof(err));
 		if (run_id < 0) {
 			fprintf(stderr, "netsim: %s\n", err);
-			sim_record_close(rec);
-			return SIM_EXIT_USAGE;
+			goto fail;
 		}
 	}
-	if (sim_machine_init(&m, sc, seed) != 0) {
-		fprintf(stderr, "netsim: out of memory setting up the machine\n");
-		sim_machine_fini(&m);
-		sim_record_close(rec);
-		return SIM_EXIT_USAGE;
-	}
+	if (o->setup != NULL)
+		o->setup(&m, o->setup_arg);
 	m.rec = rec;
 	m.quiet = o->quiet;
 	m.log = o->quiet ? NULL : stdout;
@@ -156,6 +163,7 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	sim_fp_mix(&m.eng, (uint64_t)status);
 	if (rec != NULL) {
 		sim_evcnt_sample_all(&m, t_end);
+		sim_topology_sample(&m, t_end);
 		run_record_cpus(&m, t_end);
 		sim_record_run_end(rec, m.eng.fingerprint, t_end, status,
 		    status_names[status], status ? m.stop_reason : NULL);
@@ -166,9 +174,19 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 			printf("database: %s (run %lld)\n", o->db_path,
 			    (long long)run_id);
 	}
+	/* A capture that could not be written fails the run's exit status. */
+	if (sim_topology_pcap_close(m.topo, err, sizeof(err)) != 0) {
+		fprintf(stderr, "netsim: %s\n", err);
+		if (status == SIM_EXIT_OK)
+			status = SIM_EXIT_USAGE;
+	}
 	printf("fingerprint %016llx\n", (unsigned long long)m.eng.fingerprint);
 	fflush(stdout);
 	sim_machine_fini(&m);
 	sim_record_close(rec);
 	return status;
+fail:
+	sim_machine_fini(&m);
+	sim_record_close(rec);
+	return SIM_EXIT_USAGE;
 }

@@ -9,6 +9,8 @@
 
 #include "sim/scenario.h"
 
+struct sim_machine;
+
 #define NETSIM_VERSION "0.1.0"
 
 struct sim_run_opts {
@@ -17,6 +19,10 @@ struct sim_run_opts {
 	bool seed_set;          /* seed overrides the scenario's */
 	uint64_t seed;
 	bool progress;          /* a one-line progress indicator on stderr */
+	const char *pcap_dir;   /* capture every link to DIR/<link>.pcap */
+	/* For C test programs: attach devices to the machine before boot. */
+	void (*setup)(struct sim_machine *, void *arg);
+	void *setup_arg;
 };
 
 /* Run sc; returns the exit status (see enum sim_exit). */

@@ -38,10 +38,21 @@ const char *const sc_policy_names[SC_NPOLICIES] = {
 	[SC_POLICY_TIME] = "time",
 };
 
+const char *const sc_nic_type_names[SC_NNICTYPES] = {
+	[SC_NIC_DMA] = "dma",
+	[SC_NIC_PIO] = "pio",
+};
+
 static const char *const top_keys[] = { "name", "description", "seed",
-    "duration", "hosts", "workload", "record", "limits", "interleaving" };
+    "duration", "hosts", "switches", "links", "workload", "record", "limits",
+    "interleaving" };
 static const char *const host_keys[] = { "name", "cpus", "hz", "quantum",
-    "cost" };
+    "cost", "nics" };
+static const char *const nic_keys[] = { "name", "type", "mac" };
+static const char *const switch_keys[] = { "name", "ports", "latency",
+    "queue", "aging" };
+static const char *const link_keys[] = { "name", "a", "b", "rate", "delay",
+    "mtu", "loss", "reorder", "reorder_delay", "pcap" };
 static const char *const probe_cost_keys[] = { "fixed", "per_unit" };
 static const char *const record_keys[] = { "interval", "counters" };
 static const char *const limits_keys[] = { "events", "points" };
@@ -606,6 +617,205 @@ ld_cost(struct ld *ld, json_t *obj, struct sim_cost *c)
 	return r;
 }
 
+/* ---- NICs: names, types, MACs (the models' parameters come later). ---- */
+
+void
+sc_nic_default_mac(unsigned host, unsigned nic, uint8_t mac[6])
+{
+	assert(host < 65536 && nic < 255);
+	mac[0] = 0x02;          /* locally administered, unicast */
+	mac[1] = 0x00;
+	mac[2] = (uint8_t)(host >> 8);
+	mac[3] = (uint8_t)host;
+	mac[4] = 0x00;
+	mac[5] = (uint8_t)(nic + 1);
+}
+
+static int
+ld_hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "xx:xx:xx:xx:xx:xx", exactly. */
+static bool
+ld_parse_mac(const char *s, size_t n, uint8_t mac[6])
+{
+	if (n != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		int hi = ld_hexdigit(s[3 * i]), lo = ld_hexdigit(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+static void
+ld_format_mac(const uint8_t mac[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+	    mac[2], mac[3], mac[4], mac[5]);
+}
+
+static int
+ld_v_mac(struct ld *ld, const json_t *v, uint8_t mac[6])
+{
+	static const uint8_t zero[6];
+	char got[LD_GOT_CHARS * 4 + 16];
+
+	ld_got(v, got, sizeof(got));
+	if (!json_is_string(v) || !ld_parse_mac(json_string_value(v),
+	    json_string_length(v), mac))
+		return ld_fail(ld, LD_AT_VALUE, "expected a MAC address such as "
+		    "\"02:00:00:00:00:01\" (six two-digit hex bytes joined by "
+		    "colons), got %s", got);
+	if (mac[0] & 1)
+		return ld_fail(ld, LD_AT_VALUE, "expected a unicast MAC address "
+		    "(its first byte even; an odd one makes it multicast), got %s",
+		    got);
+	if (memcmp(mac, zero, 6) == 0)
+		return ld_fail(ld, LD_AT_VALUE, "expected a MAC address other "
+		    "than 00:00:00:00:00:00, got %s", got);
+	return 0;
+}
+
+/* nics[i]'s name: no '.', and not an earlier NIC's of the host. */
+static int
+ld_nic_name(struct ld *ld, const struct sc_host *h, unsigned i)
+{
+	char got[LD_GOT_CHARS * 4 + 16];
+	const char *name = h->nics[i].name;
+
+	sim_json_quote(name, LD_GOT_CHARS, got, sizeof(got));
+	ld_push_key(ld, "name");
+	if (strchr(name, '.') != NULL)
+		return ld_fail(ld, LD_AT_VALUE, "expected a NIC name without "
+		    "\".\" (links name a NIC as HOST.NIC), got %s", got);
+	for (unsigned j = 0; j < i; j++)
+		if (strcmp(h->nics[j].name, name) == 0)
+			return ld_fail(ld, LD_AT_VALUE, "expected a name no other "
+			    "NIC of host %s has, got %s (the name of nics[%u] "
+			    "too)", h->name, got, j);
+	ld_pop(ld);
+	return 0;
+}
+
+static int
+ld_nic(struct ld *ld, json_t *v, struct sc_host *h, unsigned hi, unsigned i)
+{
+	struct sc_nic *n = &h->nics[i];
+	int64_t type = SC_NIC_DMA;
+	json_t *x;
+
+	if (ld_object(ld, v, "a NIC object such as {\"name\": \"wm0\", "
+	    "\"type\": \"dma\"}") != 0 ||
+	    ld_keys(ld, v, nic_keys, NKEYS(nic_keys), "key") != 0 ||
+	    ld_req_name(ld, v, "a NIC name", n->name) != 0 ||
+	    ld_nic_name(ld, h, i) != 0)
+		return -1;
+	if ((x = json_object_get(v, "type")) != NULL) {
+		ld_push_key(ld, "type");
+		if (ld_v_choice(ld, x, sc_nic_type_names, SC_NNICTYPES,
+		    &type) != 0)
+			return -1;
+		ld_pop(ld);
+	}
+	n->type = (enum sc_nic_type)type;
+	sc_nic_default_mac(hi, i, n->mac);
+	if ((x = json_object_get(v, "mac")) != NULL) {
+		ld_push_key(ld, "mac");
+		if (ld_v_mac(ld, x, n->mac) != 0)
+			return -1;
+		ld_pop(ld);
+		n->mac_given = true;
+	}
+	return 0;
+}
+
+static int
+ld_nics(struct ld *ld, json_t *hv, struct sc_host *h, unsigned hi)
+{
+	json_t *a = json_object_get(hv, "nics");
+	char got[LD_GOT_CHARS * 4 + 16];
+	size_t n;
+
+	if (a == NULL)
+		return 0;
+	ld_push_key(ld, "nics");
+	if (!json_is_array(a) || json_array_size(a) > SC_NICS_MAX)
+		return ld_fail(ld, LD_AT_VALUE, "expected an array of at most %d "
+		    "NIC objects, got %s", SC_NICS_MAX,
+		    ld_got(a, got, sizeof(got)));
+	n = json_array_size(a);
+	if (n > 0 && (h->nics = calloc(n, sizeof(*h->nics))) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	h->nnics = (unsigned)n;
+	for (size_t i = 0; i < n; i++) {
+		ld_push_index(ld, i);
+		if (ld_nic(ld, json_array_get(a, i), h, hi, (unsigned)i) != 0)
+			return -1;
+		ld_pop(ld);
+	}
+	ld_pop(ld);
+	return 0;
+}
+
+/* Point the path at $.hosts[h].nics[i].mac. */
+static void
+ld_path_mac(struct ld *ld, unsigned h, unsigned i)
+{
+	ld_push_key(ld, "hosts");
+	ld_push_index(ld, h);
+	ld_push_key(ld, "nics");
+	ld_push_index(ld, i);
+	ld_push_key(ld, "mac");
+}
+
+/*
+ * No two NICs share a MAC.  The error points at a MAC the file gives:
+ * the later one's, or the earlier one's if the later is a default.
+ */
+static int
+ld_macs(struct ld *ld, const struct scenario *sc)
+{
+	char mac[24];
+
+	for (unsigned h = 0; h < sc->nhosts; h++)
+	for (unsigned i = 0; i < sc->hosts[h].nnics; i++)
+	for (unsigned g = 0; g <= h; g++)
+	for (unsigned j = 0; j < (g < h ? sc->hosts[g].nnics : i); j++) {
+		const struct sc_nic *a = &sc->hosts[g].nics[j];
+		const struct sc_nic *b = &sc->hosts[h].nics[i];
+
+		if (memcmp(a->mac, b->mac, 6) != 0)
+			continue;
+		ld_format_mac(b->mac, mac, sizeof(mac));
+		if (b->mac_given) {
+			ld_path_mac(ld, h, i);
+			return ld_fail(ld, LD_AT_VALUE, "expected a MAC address "
+			    "no other NIC has, got \"%s\" (the %sMAC of "
+			    "$.hosts[%u].nics[%u], %s.%s, too)", mac,
+			    a->mac_given ? "" : "default ", g, j,
+			    sc->hosts[g].name, a->name);
+		}
+		ld_path_mac(ld, g, j);
+		return ld_fail(ld, LD_AT_VALUE, "expected a MAC address no "
+		    "other NIC has, got \"%s\" (the default MAC of "
+		    "$.hosts[%u].nics[%u], %s.%s, derived from its host's and "
+		    "its own index)", mac, h, i, sc->hosts[h].name, b->name);
+	}
+	return 0;
+}
+
 /* hosts[i]'s name must not be an earlier host's. */
 static int
 ld_host_unique(struct ld *ld, const struct scenario *sc, unsigned i)
@@ -646,12 +856,14 @@ ld_host(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 	    SC_QUANTUM_MIN_NS, SC_QUANTUM_MAX_NS, &h->quantum_ns) != 0)
 		return -1;
 	sim_cost_defaults(&h->cost);
-	if ((cost = json_object_get(v, "cost")) == NULL)
-		return 0;
-	ld_push_key(ld, "cost");
-	r = ld_cost(ld, cost, &h->cost);
-	ld_pop(ld);
-	return r;
+	if ((cost = json_object_get(v, "cost")) != NULL) {
+		ld_push_key(ld, "cost");
+		r = ld_cost(ld, cost, &h->cost);
+		if (r != 0)
+			return r;
+		ld_pop(ld);
+	}
+	return ld_nics(ld, v, h, i);
 }
 
 static int
@@ -679,7 +891,7 @@ ld_hosts(struct ld *ld, json_t *root, struct scenario *sc)
 		ld_pop(ld);
 	}
 	ld_pop(ld);
-	return 0;
+	return ld_macs(ld, sc);
 }
 
 /* ---- The workload: programs and their parameters. ---- */
@@ -872,6 +1084,348 @@ ld_workload(struct ld *ld, json_t *root, struct scenario *sc)
 	return 0;
 }
 
+/* ---- The wires: switches and links. ---- */
+
+/* switches[i]'s name must be no host's and no earlier switch's. */
+static int
+ld_switch_unique(struct ld *ld, const struct scenario *sc, unsigned i)
+{
+	const char *name = sc->switches[i].name;
+	char got[LD_GOT_CHARS * 4 + 16];
+
+	sim_json_quote(name, LD_GOT_CHARS, got, sizeof(got));
+	for (unsigned j = 0; j < sc->nhosts; j++) {
+		if (strcmp(sc->hosts[j].name, name) != 0)
+			continue;
+		ld_push_key(ld, "name");
+		return ld_fail(ld, LD_AT_VALUE, "expected a name no host or other "
+		    "switch has, got %s (the name of $.hosts[%u] too)", got, j);
+	}
+	for (unsigned j = 0; j < i; j++) {
+		if (strcmp(sc->switches[j].name, name) != 0)
+			continue;
+		ld_push_key(ld, "name");
+		return ld_fail(ld, LD_AT_VALUE, "expected a name no host or other "
+		    "switch has, got %s (the name of $.switches[%u] too)", got, j);
+	}
+	return 0;
+}
+
+static int
+ld_switch(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
+{
+	struct sc_switch *s = &sc->switches[i];
+	int64_t ports = 0, queue = 256;
+
+	s->latency_ns = 1000;
+	s->aging_ns = 300 * 1000000000ULL;
+	if (ld_object(ld, v, "a switch object such as {\"name\": \"sw0\", "
+	    "\"ports\": 8}") != 0 ||
+	    ld_keys(ld, v, switch_keys, NKEYS(switch_keys), "key") != 0 ||
+	    ld_req_name(ld, v, "a switch name", s->name) != 0 ||
+	    ld_switch_unique(ld, sc, i) != 0)
+		return -1;
+	if (json_object_get(v, "ports") == NULL)
+		return ld_missing(ld, "ports", "the number of ports, 1 to 256");
+	if (ld_opt_int(ld, v, "ports", 1, SC_SWITCH_PORTS_MAX, &ports) != 0 ||
+	    ld_opt_unit(ld, v, "latency", SIM_UNIT_DURATION_NS, 0,
+	    SC_LATENCY_MAX_NS, &s->latency_ns) != 0 ||
+	    ld_opt_int(ld, v, "queue", 0, SC_QUEUE_MAX, &queue) != 0 ||
+	    ld_opt_unit(ld, v, "aging", SIM_UNIT_DURATION_NS, 0,
+	    SC_DURATION_MAX_NS, &s->aging_ns) != 0)
+		return -1;
+	s->ports = (unsigned)ports;
+	s->queue = (unsigned)queue;
+	return 0;
+}
+
+/*
+ * An optional array at root.key of at most max objects, each loaded by
+ * fn; *n and *arr (elements of size) are set before the first is loaded.
+ */
+static int
+ld_array(struct ld *ld, json_t *root, const char *key, size_t max,
+    const char *what, size_t size, void **arr, unsigned *n,
+    int (*fn)(struct ld *, json_t *, struct scenario *, unsigned),
+    struct scenario *sc)
+{
+	json_t *a = json_object_get(root, key);
+	char got[LD_GOT_CHARS * 4 + 16];
+	size_t len;
+
+	if (a == NULL)
+		return 0;
+	ld_push_key(ld, key);
+	if (!json_is_array(a) || json_array_size(a) > max)
+		return ld_fail(ld, LD_AT_VALUE, "expected an array of at most %zu "
+		    "%s, got %s", max, what, ld_got(a, got, sizeof(got)));
+	len = json_array_size(a);
+	if (len > 0 && (*arr = calloc(len, size)) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	*n = (unsigned)len;
+	for (size_t i = 0; i < len; i++) {
+		ld_push_index(ld, i);
+		if (fn(ld, json_array_get(a, i), sc, (unsigned)i) != 0)
+			return -1;
+		ld_pop(ld);
+	}
+	ld_pop(ld);
+	return 0;
+}
+
+static int
+ld_switches(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	return ld_array(ld, root, "switches", SC_SWITCHES_MAX,
+	    "switch objects", sizeof(*sc->switches), (void **)&sc->switches,
+	    &sc->nswitches, ld_switch, sc);
+}
+
+#define LD_ENDPOINT_EXAMPLE "\"HOST.NIC\" or \"SWITCH.PORT\" (such as " \
+	"\"a.wm0\" or \"sw0.3\")"
+
+/* The endpoint names a NIC of host h: which one. */
+static int
+ld_ep_nic(struct ld *ld, const json_t *v, const struct scenario *sc,
+    unsigned h, const char *nic, struct sc_endpoint *ep)
+{
+	const struct sc_host *host = &sc->hosts[h];
+	char full[SC_NICS_MAX][2 * SC_NAME_MAX];
+	const char *names[SC_NICS_MAX];
+	char got[LD_GOT_CHARS * 4 + 16], list[LD_LIST_MAX];
+	char mean[LD_SUGGEST_MAX + 32];
+
+	for (unsigned i = 0; i < host->nnics; i++) {
+		if (strcmp(host->nics[i].name, nic) == 0) {
+			ep->kind = SC_EP_NIC;
+			ep->index = h;
+			ep->sub = i;
+			return 0;
+		}
+		snprintf(full[i], sizeof(full[i]), "%s.%s", host->name,
+		    host->nics[i].name);
+		names[i] = full[i];
+	}
+	ld_got(v, got, sizeof(got));
+	if (host->nnics == 0)
+		return ld_fail(ld, LD_AT_VALUE, "expected a NIC of host %s, got "
+		    "%s, but host %s has no NICs (give it \"nics\")", host->name,
+		    got, host->name);
+	return ld_fail(ld, LD_AT_VALUE, "expected a NIC of host %s (one of %s), "
+	    "got %s%s", host->name, ld_list(names, host->nnics, false, list,
+	    sizeof(list)), got, ld_mean(json_string_value(v), names,
+	    host->nnics, mean, sizeof(mean)));
+}
+
+/* The endpoint names a port of switch s: a number below its ports. */
+static int
+ld_ep_port(struct ld *ld, const json_t *v, const struct scenario *sc,
+    unsigned s, const char *port, struct sc_endpoint *ep)
+{
+	const struct sc_switch *sw = &sc->switches[s];
+	char got[LD_GOT_CHARS * 4 + 16];
+	size_t n = strlen(port);
+	unsigned long k = 0;
+
+	if (n > 0 && n <= 4 && strspn(port, "0123456789") == n &&
+	    (port[0] != '0' || n == 1)) {
+		k = strtoul(port, NULL, 10);
+		if (k < sw->ports) {
+			ep->kind = SC_EP_SWITCH;
+			ep->index = s;
+			ep->sub = (unsigned)k;
+			return 0;
+		}
+	}
+	return ld_fail(ld, LD_AT_VALUE, "expected a port of switch %s (%s.0 to "
+	    "%s.%u), got %s", sw->name, sw->name, sw->name, sw->ports - 1,
+	    ld_got(v, got, sizeof(got)));
+}
+
+/*
+ * "HOST.NIC" or "SWITCH.PORT".  NIC names have no '.' and ports are
+ * numbers, so the last '.' splits it; host and switch names are distinct.
+ */
+static int
+ld_v_endpoint(struct ld *ld, const json_t *v, const struct scenario *sc,
+    struct sc_endpoint *ep)
+{
+	const char *names[SC_HOSTS_MAX + SC_SWITCHES_MAX];
+	char got[LD_GOT_CHARS * 4 + 16], pre[SC_NAME_MAX], q[sizeof(got)];
+	char mean[LD_SUGGEST_MAX + 32];
+	const char *s, *dot;
+	unsigned n = 0;
+
+	ld_got(v, got, sizeof(got));
+	if (!json_is_string(v) ||
+	    strlen(s = json_string_value(v)) != json_string_length(v) ||
+	    (dot = strrchr(s, '.')) == NULL || dot == s || dot[1] == '\0')
+		return ld_fail(ld, LD_AT_VALUE, "expected an endpoint "
+		    LD_ENDPOINT_EXAMPLE ", got %s", got);
+	if ((size_t)(dot - s) < sizeof(pre)) {
+		snprintf(pre, sizeof(pre), "%.*s", (int)(dot - s), s);
+		for (unsigned h = 0; h < sc->nhosts; h++)
+			if (strcmp(sc->hosts[h].name, pre) == 0)
+				return ld_ep_nic(ld, v, sc, h, dot + 1, ep);
+		for (unsigned w = 0; w < sc->nswitches; w++)
+			if (strcmp(sc->switches[w].name, pre) == 0)
+				return ld_ep_port(ld, v, sc, w, dot + 1, ep);
+	} else
+		snprintf(pre, sizeof(pre), "?");
+	for (unsigned h = 0; h < sc->nhosts; h++)
+		names[n++] = sc->hosts[h].name;
+	for (unsigned w = 0; w < sc->nswitches; w++)
+		names[n++] = sc->switches[w].name;
+	sim_json_quote(pre, LD_GOT_CHARS, q, sizeof(q));
+	return ld_fail(ld, LD_AT_VALUE, "expected an endpoint "
+	    LD_ENDPOINT_EXAMPLE ", got %s: no host or switch is named %s%s",
+	    got, q, ld_mean(pre, names, n, mean, sizeof(mean)));
+}
+
+static bool
+ld_ep_same(const struct sc_endpoint *x, const struct sc_endpoint *y)
+{
+	return x->kind == y->kind && x->index == y->index && x->sub == y->sub;
+}
+
+/*
+ * links[i].a or .b (key): an endpoint that is no end of an earlier link,
+ * nor this link's a.
+ */
+static int
+ld_link_end(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i,
+    const char *key)
+{
+	struct sc_link *l = &sc->links[i];
+	struct sc_endpoint *ep = key[0] == 'a' ? &l->a : &l->b;
+	json_t *v = json_object_get(obj, key);
+	char got[LD_GOT_CHARS * 4 + 16];
+	const char *end = NULL;
+	unsigned j;
+
+	if (v == NULL)
+		return ld_missing(ld, key, "an endpoint " LD_ENDPOINT_EXAMPLE);
+	ld_push_key(ld, key);
+	if (ld_v_endpoint(ld, v, sc, ep) != 0)
+		return -1;
+	ld_got(v, got, sizeof(got));
+	for (j = 0; j < i && end == NULL; j++)
+		end = ld_ep_same(&sc->links[j].a, ep) ? "a" :
+		    ld_ep_same(&sc->links[j].b, ep) ? "b" : NULL;
+	if (end != NULL)
+		return ld_fail(ld, LD_AT_VALUE, "expected a NIC or switch port no "
+		    "other link uses, got %s (the %s end of $.links[%u], %s, too)",
+		    got, end, j - 1, sc->links[j - 1].name);
+	if (key[0] == 'b' && ld_ep_same(&l->a, ep))
+		return ld_fail(ld, LD_AT_VALUE, "expected an endpoint other than "
+		    "this link's a, got %s: a link joins two different ports",
+		    got);
+	ld_pop(ld);
+	return 0;
+}
+
+/* links[i]'s name must not be an earlier link's. */
+static int
+ld_link_unique(struct ld *ld, const struct scenario *sc, unsigned i)
+{
+	char got[LD_GOT_CHARS * 4 + 16];
+
+	for (unsigned j = 0; j < i; j++) {
+		if (strcmp(sc->links[j].name, sc->links[i].name) != 0)
+			continue;
+		ld_push_key(ld, "name");
+		sim_json_quote(sc->links[i].name, LD_GOT_CHARS, got, sizeof(got));
+		return ld_fail(ld, LD_AT_VALUE, "expected a name no other link "
+		    "has, got %s (the name of $.links[%u] too)", got, j);
+	}
+	return 0;
+}
+
+/* A probability: a number from 0 to 1. */
+static int
+ld_opt_prob(struct ld *ld, json_t *obj, const char *key, double *out)
+{
+	json_t *v = json_object_get(obj, key);
+	char got[64];
+
+	if (v == NULL)
+		return 0;
+	ld_push_key(ld, key);
+	if (!json_is_number(v) || json_number_value(v) < 0 ||
+	    json_number_value(v) > 1)
+		return ld_fail(ld, LD_AT_VALUE, "expected a probability from 0 "
+		    "to 1, got %s", ld_got(v, got, sizeof(got)));
+	*out = json_number_value(v);
+	ld_pop(ld);
+	return 0;
+}
+
+/* links[i].pcap: a file name no earlier link captures to. */
+static int
+ld_link_pcap(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i)
+{
+	json_t *v = json_object_get(obj, "pcap");
+	char got[LD_GOT_CHARS * 4 + 16];
+	size_t n;
+
+	if (v == NULL)
+		return 0;
+	ld_push_key(ld, "pcap");
+	ld_got(v, got, sizeof(got));
+	n = json_is_string(v) ? json_string_length(v) : 0;
+	if (n == 0 || n > SC_PATH_MAX || strlen(json_string_value(v)) != n)
+		return ld_fail(ld, LD_AT_VALUE, "expected a file name such as "
+		    "\"l0.pcap\" (1 to %d bytes, no NUL), got %s", SC_PATH_MAX,
+		    got);
+	for (unsigned j = 0; j < i; j++)
+		if (sc->links[j].pcap != NULL &&
+		    strcmp(sc->links[j].pcap, json_string_value(v)) == 0)
+			return ld_fail(ld, LD_AT_VALUE, "expected a file no other "
+			    "link captures to, got %s (the pcap of $.links[%u], "
+			    "%s, too)", got, j, sc->links[j].name);
+	if ((sc->links[i].pcap = strdup(json_string_value(v))) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	ld_pop(ld);
+	return 0;
+}
+
+static int
+ld_link(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
+{
+	struct sc_link *l = &sc->links[i];
+	int64_t mtu = 1500;
+
+	l->rate_bps = 1000000000;
+	l->reorder_delay_ns = 10000;
+	if (ld_object(ld, v, "a link object such as {\"name\": \"l0\", "
+	    "\"a\": \"a.wm0\", \"b\": \"sw0.0\"}") != 0 ||
+	    ld_keys(ld, v, link_keys, NKEYS(link_keys), "key") != 0 ||
+	    ld_req_name(ld, v, "a link name", l->name) != 0 ||
+	    ld_link_unique(ld, sc, i) != 0 ||
+	    ld_link_end(ld, v, sc, i, "a") != 0 ||
+	    ld_link_end(ld, v, sc, i, "b") != 0 ||
+	    ld_opt_unit(ld, v, "rate", SIM_UNIT_RATE_BPS, SC_RATE_MIN_BPS,
+	    SC_RATE_MAX_BPS, &l->rate_bps) != 0 ||
+	    ld_opt_unit(ld, v, "delay", SIM_UNIT_DURATION_NS, 0,
+	    SC_DELAY_MAX_NS, &l->delay_ns) != 0 ||
+	    ld_opt_int(ld, v, "mtu", SC_MTU_MIN, SC_MTU_MAX, &mtu) != 0 ||
+	    ld_opt_prob(ld, v, "loss", &l->loss) != 0 ||
+	    ld_opt_prob(ld, v, "reorder", &l->reorder) != 0 ||
+	    ld_opt_unit(ld, v, "reorder_delay", SIM_UNIT_DURATION_NS, 0,
+	    SC_DELAY_MAX_NS, &l->reorder_delay_ns) != 0 ||
+	    ld_link_pcap(ld, v, sc, i) != 0)
+		return -1;
+	l->mtu = (unsigned)mtu;
+	return 0;
+}
+
+static int
+ld_links(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	return ld_array(ld, root, "links", SC_LINKS_MAX, "link objects",
+	    sizeof(*sc->links), (void **)&sc->links, &sc->nlinks, ld_link, sc);
+}
+
 /* ---- The small sections. ---- */
 
 static int
@@ -1023,6 +1577,8 @@ ld_top(struct ld *ld, json_t *root, struct scenario *sc)
 	    ld_opt_unit(ld, root, "duration", SIM_UNIT_DURATION_NS, 1,
 	    SC_DURATION_MAX_NS, &sc->duration_ns) != 0 ||
 	    ld_hosts(ld, root, sc) != 0 ||
+	    ld_switches(ld, root, sc) != 0 ||
+	    ld_links(ld, root, sc) != 0 ||
 	    ld_workload(ld, root, sc) != 0 ||
 	    ld_record(ld, root, sc) != 0 ||
 	    ld_limits(ld, root, sc) != 0 ||
@@ -1093,7 +1649,13 @@ sim_scenario_free(struct scenario *sc)
 	free(sc->file);
 	free(sc->text);
 	free(sc->description);
+	for (unsigned i = 0; sc->hosts != NULL && i < sc->nhosts; i++)
+		free(sc->hosts[i].nics);
 	free(sc->hosts);
 	free(sc->programs);
+	free(sc->switches);
+	for (unsigned i = 0; sc->links != NULL && i < sc->nlinks; i++)
+		free(sc->links[i].pcap);
+	free(sc->links);
 	free(sc);
 }

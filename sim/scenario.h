@@ -35,6 +35,20 @@
 #define SC_FILE_MAX     (16u << 20)     /* bytes of scenario text */
 #define SC_ERR_MAX      1024            /* an err buffer this big holds any message */
 
+/* The wires: NICs, switches, links. */
+#define SC_NICS_MAX     16              /* per host */
+#define SC_SWITCHES_MAX 256
+#define SC_SWITCH_PORTS_MAX 256
+#define SC_LINKS_MAX    4096
+#define SC_QUEUE_MAX    65536           /* frames waiting per switch port */
+#define SC_LATENCY_MAX_NS 1000000000ULL         /* 1s: switch latency */
+#define SC_MTU_MIN      68              /* IPv4's minimum */
+#define SC_MTU_MAX      9216
+#define SC_RATE_MIN_BPS 1000ULL                 /* 1kbit */
+#define SC_RATE_MAX_BPS 1600000000000ULL        /* 1.6Tbit */
+#define SC_DELAY_MAX_NS 10000000000ULL          /* 10s: link delays */
+#define SC_PATH_MAX     4096            /* bytes of a file name */
+
 enum sc_policy {
 	SC_POLICY_TIME,         /* time order, ties broken by the seed */
 	SC_NPOLICIES
@@ -46,6 +60,57 @@ extern const char *const sc_policy_names[SC_NPOLICIES];
 #define SC_WINDOW_DEFAULT_NS    16
 #define SC_WINDOW_MAX_NS        1024
 
+enum sc_nic_type {
+	SC_NIC_DMA,             /* descriptor rings in host memory */
+	SC_NIC_PIO,             /* a small FIFO read word by word */
+	SC_NNICTYPES
+};
+
+/* "dma", "pio": the names a scenario writes, indexed by enum sc_nic_type. */
+extern const char *const sc_nic_type_names[SC_NNICTYPES];
+
+struct sc_nic {
+	char name[SC_NAME_MAX];         /* unique on its host; no '.' */
+	enum sc_nic_type type;          /* default "dma" */
+	uint8_t mac[6];                 /* default 02:00:HH:HH:00:NN (below) */
+	bool mac_given;                 /* from the file, not derived */
+	/*
+	 * The NIC model's parameters (ring sizes, interrupt coalescing,
+	 * FIFO depth, ...) go here when the models exist.
+	 */
+};
+
+/*
+ * Where a link ends: NIC sub of host index, or port sub of switch index.
+ */
+enum sc_endpoint_kind { SC_EP_NIC, SC_EP_SWITCH };
+
+struct sc_endpoint {
+	enum sc_endpoint_kind kind;
+	unsigned index;                 /* into hosts[] or switches[] */
+	unsigned sub;                   /* into that host's nics[], or a port */
+};
+
+struct sc_switch {
+	char name[SC_NAME_MAX];         /* unique among hosts and switches */
+	unsigned ports;                 /* 1..SC_SWITCH_PORTS_MAX, required */
+	uint64_t latency_ns;            /* store and forward, default 1us */
+	unsigned queue;                 /* frames per output port, default 256 */
+	uint64_t aging_ns;              /* MAC aging, default 300s; 0: never */
+};
+
+struct sc_link {
+	char name[SC_NAME_MAX];         /* unique among links */
+	struct sc_endpoint a, b;        /* each NIC or port on one link at most */
+	uint64_t rate_bps;              /* default 1Gbit */
+	uint64_t delay_ns;              /* default 0 */
+	unsigned mtu;                   /* payload bytes, default 1500 */
+	double loss;                    /* probability per frame, default 0 */
+	double reorder;                 /* probability per frame, default 0 */
+	uint64_t reorder_delay_ns;      /* extra hold, default 10us */
+	char *pcap;                     /* capture file, or NULL */
+};
+
 struct sc_host {
 	char name[SC_NAME_MAX];
 	unsigned cpus;                  /* 1..SC_CPUS_MAX, default 1 */
@@ -53,6 +118,8 @@ struct sc_host {
 					   (not "hz": <sys/kern.h> makes that a macro) */
 	uint64_t quantum_ns;            /* time slice, default 10ms */
 	struct sim_cost cost;           /* defaults with the file's overrides */
+	unsigned nnics;
+	struct sc_nic *nics;
 };
 
 struct sc_program {
@@ -74,6 +141,11 @@ struct scenario {
 
 	unsigned nprograms;
 	struct sc_program *programs;
+
+	unsigned nswitches;
+	struct sc_switch *switches;
+	unsigned nlinks;
+	struct sc_link *links;
 
 	struct {
 		uint64_t interval_ns;   /* counter sampling period; 0 = only at the end */
@@ -102,6 +174,13 @@ struct scenario {
 		uint64_t jitter_q16;
 	} interleaving;
 };
+
+/*
+ * The MAC a NIC gets when the file gives none: locally administered,
+ * unicast, 02:00 then the host's index (two bytes), 00, the NIC's index
+ * plus one -- host 0's first NIC is 02:00:00:00:00:01.
+ */
+void	sc_nic_default_mac(unsigned host, unsigned nic, uint8_t mac[6]);
 
 /*
  * Load and check a scenario file.  On success returns 0 and *out (free with
