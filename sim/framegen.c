@@ -214,15 +214,16 @@ sim_gen_create(struct sim_topology *topo, const char *name,
 	struct sim_gen *g;
 	char stream[SC_NAME_MAX + 8];
 
-	assert(p->frame_len >= SIM_GEN_LEN_MIN &&
-	    p->frame_len <= SIM_FRAME_BYTES_MAX);
-	assert(p->rate_pps == 0 || p->rate_bps == 0);
+	assert(p == NULL || (p->frame_len >= SIM_GEN_LEN_MIN &&
+	    p->frame_len <= SIM_FRAME_BYTES_MAX));
+	assert(p == NULL || p->rate_pps == 0 || p->rate_bps == 0);
 	assert(port->topo == topo);
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return NULL;
 	g->topo = topo;
 	snprintf(g->name, sizeof(g->name), "%s", name);
-	g->p = *p;
+	if (p != NULL)
+		g->p = *p;
 	g->port = port;
 	snprintf(stream, sizeof(stream), "gen.%s", g->name);
 	sim_rng_init(&g->rng, topo->m->seed, stream);
@@ -231,6 +232,10 @@ sim_gen_create(struct sim_topology *topo, const char *name,
 		return NULL;
 	}
 	sim_port_attach(port, &gen_ops, g, 0);
+	if (p == NULL) {
+		g->started = g->stopped = true;         /* a sink */
+		return g;
+	}
 	g->timer = true;
 	sim_machine_at(topo->m, p->start_ns, gen_due, g);
 	return g;

@@ -63,8 +63,8 @@ typedef void (*sim_gen_rx_fn)(void *arg, struct sim_gen *,
 	    const struct sim_frame *, uint64_t t_ns);
 
 /*
- * A generator on port, starting at start_ns.  Returns NULL if out of
- * memory.
+ * A generator on port, starting at start_ns; with params NULL, a sink
+ * that only counts what arrives.  Returns NULL if out of memory.
  * => no device has the port; start_ns >= now; rate_pps and rate_bps not
  *    both set; params as in the struct
  */

@@ -1181,8 +1181,8 @@ ld_switches(struct ld *ld, json_t *root, struct scenario *sc)
 	    &sc->nswitches, ld_switch, sc);
 }
 
-#define LD_ENDPOINT_EXAMPLE "\"HOST.NIC\" or \"SWITCH.PORT\" (such as " \
-	"\"a.wm0\" or \"sw0.3\")"
+#define LD_ENDPOINT_EXAMPLE "\"HOST.NIC\" or \"SWITCH.PORT\", such as " \
+	"\"a.wm0\" or \"sw0.3\""
 
 /* The endpoint names a NIC of host h: which one. */
 static int

@@ -131,6 +131,43 @@ def test_full_scenario_resolves_units_programs_and_instances(loader, tables):
     assert d["limits"] == {"events": 1_000_000, "points": 0}
 
 
+def test_wires_resolve_endpoints_macs_and_defaults(loader):
+    d = load_ok(loader, FIXTURES / "ok" / "wires.json")
+    a, b, c, dd = d["hosts"]
+    assert a["nics"] == [
+        {"name": "wm0", "type": "dma", "mac": "02:00:00:00:00:01",
+         "mac_given": False},
+        {"name": "wm1", "type": "pio", "mac": "02:aa:00:00:00:01",
+         "mac_given": True}]
+    assert b["nics"][0]["mac"] == "02:00:00:01:00:01", \
+        "a default MAC is 02:00, the host's index, 00, the NIC's index + 1"
+    assert c["nics"][0]["mac"] == "02:00:00:02:00:01"
+    assert dd["nics"] == []
+    assert d["switches"] == [
+        {"name": "sw0", "ports": 8, "latency_ns": 1000, "queue": 256,
+         "aging_ns": 300 * 10**9},
+        {"name": "sw.1", "ports": 2, "latency_ns": 1000, "queue": 256,
+         "aging_ns": 300 * 10**9}]
+    l0, l1, l2, trunk = d["links"]
+    assert (l0["a"], l0["b"]) == (
+        {"name": "a.wm0", "kind": "nic", "index": 0, "sub": 0},
+        {"name": "sw0.0", "kind": "switch", "index": 0, "sub": 0})
+    assert (l0["rate_bps"], l0["delay_ns"], l0["mtu"], l0["pcap"]) == (
+        10**10, 10_000, 1500, "l0.pcap")
+    assert l1 == {"name": "l1",
+                  "a": {"name": "b.wm0", "kind": "nic", "index": 1, "sub": 0},
+                  "b": {"name": "sw0.7", "kind": "switch", "index": 0,
+                        "sub": 7},
+                  "rate_bps": 10**9, "delay_ns": 0, "mtu": 1500, "loss": 0.0,
+                  "reorder": 0.0, "reorder_delay_ns": 10_000, "pcap": None}
+    assert (l2["a"]["name"], l2["b"]["name"]) == ("sw.1.1", "c.lab.em0"), \
+        "names with dots split at the last one"
+    assert (l2["rate_bps"], l2["delay_ns"], l2["mtu"], l2["loss"],
+            l2["reorder"], l2["reorder_delay_ns"]) == (
+        2_500_000_000, 1500, 9000, 0.001, 0.25, 2500)
+    assert (trunk["a"]["name"], trunk["b"]["name"]) == ("sw0.3", "sw.1.0")
+
+
 def test_program_runs_on_the_only_host_when_none_is_named(loader):
     d = load_ok(loader, FIXTURES / "ok" / "one_host_default.json")
     assert d["workload"][0]["host"] == "solo"
@@ -217,6 +254,76 @@ BAD = [
     ("misspelt_required", "$.workload[0].progam", '"progam"',
      ['unknown key "progam"', 'did you mean "program"?',
       '"program" is required']),
+    # The wires: NICs, switches, links.
+    ("nic_typo_key", "$.hosts[0].nics[0].typ", '"typ"',
+     ['unknown key "typ"', 'did you mean "type"?',
+      "expected one of name, type, mac"]),
+    ("nic_bad_type", "$.hosts[0].nics[0].type", '"dmx"',
+     ['expected one of "dma", "pio"', 'got "dmx"', 'did you mean "dma"?']),
+    ("nic_bad_mac", "$.hosts[0].nics[0].mac", '"02:00:00:00:01"',
+     ['expected a MAC address such as "02:00:00:00:00:01"',
+      'got "02:00:00:00:01"']),
+    ("nic_multicast_mac", "$.hosts[0].nics[0].mac", '"01:00:5e',
+     ["expected a unicast MAC address", "first byte even",
+      'got "01:00:5e:00:00:01"']),
+    ("nic_zero_mac", "$.hosts[0].nics[0].mac", '"00:00',
+     ["expected a MAC address other than 00:00:00:00:00:00"]),
+    ("nic_duplicate_mac", "$.hosts[1].nics[0].mac", '"02:00:00:00:00:AA"',
+     ["expected a MAC address no other NIC has", 'got "02:00:00:00:00:aa"',
+      "(the MAC of $.hosts[0].nics[0], a.wm0, too)"]),
+    ("nic_mac_is_a_default", "$.hosts[0].nics[0].mac", '"02:00:00:01:00:01"',
+     ["expected a MAC address no other NIC has",
+      "the default MAC of $.hosts[1].nics[0], b.wm0"]),
+    ("nic_dot_name", "$.hosts[0].nics[0].name", '"wm.0"',
+     ['expected a NIC name without "."', 'got "wm.0"']),
+    ("nic_duplicate_name", "$.hosts[0].nics[1].name", '"wm0", "type"',
+     ["expected a name no other NIC of host a has", 'got "wm0"']),
+    ("nics_not_array", "$.hosts[0].nics", '{"name": "wm0"}',
+     ["expected an array of at most 16 NIC objects", "got an object"]),
+    ("switch_missing_ports", "$.switches[0]", '{"name": "sw0"',
+     ['missing required key "ports"', "1 to 256"]),
+    ("switch_name_is_a_host", "$.switches[0].name", '"sw0", "ports"',
+     ["expected a name no host or other switch has", 'got "sw0"',
+      "$.hosts[1]"]),
+    ("switch_ports_range", "$.switches[0].ports", "257",
+     ["expected an integer from 1 to 256", "got 257"]),
+    ("switch_bad_latency", "$.switches[0].latency", '"2s"',
+     ["expected a duration from 0s to 1s", 'got "2s"']),
+    ("link_unknown_host", "$.links[0].b", '"bb.wm0"',
+     ['expected an endpoint "HOST.NIC" or "SWITCH.PORT"', 'got "bb.wm0"',
+      'no host or switch is named "bb"', 'did you mean "b"?']),
+    ("link_unknown_nic", "$.links[0].a", '"a.wm1"',
+     ["expected a NIC of host a (one of a.wm0)", 'got "a.wm1"',
+      'did you mean "a.wm0"?']),
+    ("link_host_without_nics", "$.links[0].b", '"b.wm0"',
+     ["expected a NIC of host b", "host b has no NICs"]),
+    ("link_bad_port", "$.links[0].b", '"sw0.8"',
+     ["expected a port of switch sw0 (sw0.0 to sw0.7)", 'got "sw0.8"']),
+    ("link_endpoint_twice", "$.links[1].a", '"sw0.1", "b": "b',
+     ["expected a NIC or switch port no other link uses", 'got "sw0.1"',
+      "(the b end of $.links[0], l0, too)"]),
+    ("link_to_itself", "$.links[0].b", '"sw0.2"}',
+     ["expected an endpoint other than this link's a", 'got "sw0.2"']),
+    ("link_no_dot", "$.links[0].a", '"a", "b"',
+     ['expected an endpoint "HOST.NIC" or "SWITCH.PORT", such as "a.wm0"',
+      'got "a"']),
+    ("link_missing_b", "$.links[0]", '{"name": "l0"',
+     ['missing required key "b"', 'an endpoint "HOST.NIC"']),
+    ("link_loss_range", "$.links[0].loss", "1.5",
+     ["expected a probability from 0 to 1", "got 1.5"]),
+    ("link_rate_range", "$.links[0].rate", '"100bit"',
+     ["expected a bit rate from 1kbit to 1600Gbit", 'got "100bit"']),
+    ("link_mtu_range", "$.links[0].mtu", "9217",
+     ["expected an integer from 68 to 9216", "got 9217"]),
+    ("link_duplicate_pcap", "$.links[1].pcap", '"same.pcap"}]',
+     ["expected a file no other link captures to", 'got "same.pcap"',
+      "(the pcap of $.links[0], l0, too)"]),
+    ("link_duplicate_name", "$.links[1].name", '"l0", "a": "a.wm1"',
+     ["expected a name no other link has", 'got "l0"']),
+    ("link_typo_key", "$.links[0].dealy", '"dealy"',
+     ['unknown key "dealy"', 'did you mean "delay"?']),
+    ("link_empty_pcap", "$.links[0].pcap", '""',
+     ['expected a file name such as "l0.pcap"', 'got ""']),
 ]
 
 
@@ -495,6 +602,29 @@ def test_schema_limits_match_the_loader(schema, tables):
     assert schema["$defs"]["duration_text"]["pattern"] == DURATION_PATTERN
 
 
+def test_schema_wire_limits_match_the_loader(schema, tables):
+    lim = tables["wire_limits"]
+    props, defs = schema["properties"], schema["$defs"]
+    assert defs["host"]["properties"]["nics"]["maxItems"] == lim["nics_max"]
+    assert props["switches"]["maxItems"] == lim["switches_max"]
+    assert props["links"]["maxItems"] == lim["links_max"]
+    assert defs["nic"]["properties"]["type"]["enum"] == tables["nic_types"]
+    sw, link = defs["switch"]["properties"], defs["link"]["properties"]
+    assert sw["ports"]["maximum"] == lim["switch_ports_max"]
+    assert sw["queue"]["maximum"] == lim["queue_max"]
+    assert sw["latency"]["anyOf"][0]["maximum"] == lim["latency_max_ns"]
+    assert sw["aging"]["anyOf"][0]["maximum"] == \
+        tables["limits"]["duration_max_ns"]
+    assert (link["mtu"]["minimum"], link["mtu"]["maximum"]) == (
+        lim["mtu_min"], lim["mtu_max"])
+    r = link["rate"]["anyOf"][0]
+    assert (r["minimum"], r["maximum"]) == (lim["rate_min_bps"],
+                                           lim["rate_max_bps"])
+    for k in ("delay", "reorder_delay"):
+        assert link[k]["anyOf"][0]["maximum"] == lim["delay_max_ns"]
+    assert link["pcap"]["maxLength"] == lim["path_max"]
+
+
 def test_schema_forbids_unknown_keys_everywhere(schema):
     def walk(node, where):
         if isinstance(node, dict):
@@ -522,14 +652,21 @@ def test_schema_accepts_what_the_loader_accepts(schema, loader, path):
 
 # Refused fixtures that the schema refuses too.  The others need the loader:
 # ranges of values written with units, unique and known host names, one
-# host or a named one, whole nanoseconds, 64-bit overflow, duplicate keys.
+# host or a named one, whole nanoseconds, 64-bit overflow, duplicate keys,
+# endpoints that exist and are used once, unique MACs, NIC, switch, link
+# and capture names.
 SCHEMA_REFUSES = {"typo_key", "wrong_type", "bad_unit", "out_of_range",
                   "missing_name", "missing_hosts", "unknown_program",
                   "bad_probe", "unicode", "unicode_name", "deep_path",
                   "escaped_key", "bad_enum", "param_range", "param_typo",
                   "not_object", "bad_policy", "program_not_object",
                   "empty_hosts", "record_bool", "misspelt_required",
-                  "zero_duration", "big_seed", "bad_jitter"}
+                  "zero_duration", "big_seed", "bad_jitter",
+                  "nic_typo_key", "nic_bad_type", "nic_bad_mac",
+                  "nic_multicast_mac", "nic_dot_name", "nics_not_array",
+                  "switch_missing_ports", "switch_ports_range",
+                  "link_no_dot", "link_missing_b", "link_loss_range",
+                  "link_mtu_range", "link_typo_key", "link_empty_pcap"}
 
 
 def parseable_bad_fixtures():

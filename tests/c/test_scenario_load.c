@@ -55,11 +55,65 @@ dump_cost(const struct sim_cost *c)
 }
 
 static json_t *
+dump_nic(const struct sc_nic *n)
+{
+	char mac[24];
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
+	    n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+	return json_pack("{s:s, s:s, s:s, s:b}", "name", n->name,
+	    "type", sc_nic_type_names[n->type], "mac", mac,
+	    "mac_given", n->mac_given);
+}
+
+static json_t *
 dump_host(const struct sc_host *h)
 {
-	return json_pack("{s:s, s:i, s:i, s:I, s:o}", "name", h->name,
+	json_t *nics = json_array();
+
+	for (unsigned i = 0; i < h->nnics; i++)
+		json_array_append_new(nics, dump_nic(&h->nics[i]));
+	return json_pack("{s:s, s:i, s:i, s:I, s:o, s:o}", "name", h->name,
 	    "cpus", (int)h->cpus, "hz", h->tick_hz,
-	    "quantum_ns", (json_int_t)h->quantum_ns, "cost", dump_cost(&h->cost));
+	    "quantum_ns", (json_int_t)h->quantum_ns, "cost", dump_cost(&h->cost),
+	    "nics", nics);
+}
+
+static json_t *
+dump_switch(const struct sc_switch *s)
+{
+	return json_pack("{s:s, s:i, s:I, s:i, s:I}", "name", s->name,
+	    "ports", (int)s->ports, "latency_ns", (json_int_t)s->latency_ns,
+	    "queue", (int)s->queue, "aging_ns", (json_int_t)s->aging_ns);
+}
+
+/* An endpoint as the file writes it, from what the loader resolved. */
+static json_t *
+dump_endpoint(const struct scenario *sc, const struct sc_endpoint *ep)
+{
+	char name[256];
+
+	if (ep->kind == SC_EP_NIC)
+		snprintf(name, sizeof(name), "%s.%s", sc->hosts[ep->index].name,
+		    sc->hosts[ep->index].nics[ep->sub].name);
+	else
+		snprintf(name, sizeof(name), "%s.%u",
+		    sc->switches[ep->index].name, ep->sub);
+	return json_pack("{s:s, s:s, s:i, s:i}", "name", name,
+	    "kind", ep->kind == SC_EP_NIC ? "nic" : "switch",
+	    "index", (int)ep->index, "sub", (int)ep->sub);
+}
+
+static json_t *
+dump_link(const struct scenario *sc, const struct sc_link *l)
+{
+	return json_pack("{s:s, s:o, s:o, s:I, s:I, s:i, s:f, s:f, s:I, s:s?}",
+	    "name", l->name, "a", dump_endpoint(sc, &l->a),
+	    "b", dump_endpoint(sc, &l->b), "rate_bps", (json_int_t)l->rate_bps,
+	    "delay_ns", (json_int_t)l->delay_ns, "mtu", (int)l->mtu,
+	    "loss", l->loss, "reorder", l->reorder,
+	    "reorder_delay_ns", (json_int_t)l->reorder_delay_ns,
+	    "pcap", l->pcap);
 }
 
 static json_t *
@@ -95,19 +149,25 @@ static json_t *
 dump_scenario(const struct scenario *sc)
 {
 	json_t *hosts = json_array(), *programs = json_array();
+	json_t *switches = json_array(), *links = json_array();
 
 	for (unsigned i = 0; i < sc->nhosts; i++)
 		json_array_append_new(hosts, dump_host(&sc->hosts[i]));
 	for (unsigned i = 0; i < sc->nprograms; i++)
 		json_array_append_new(programs,
 		    dump_program(sc, &sc->programs[i]));
-	return json_pack("{s:s, s:s, s:s?, s:I, s:I, s:o, s:o, "
+	for (unsigned i = 0; i < sc->nswitches; i++)
+		json_array_append_new(switches, dump_switch(&sc->switches[i]));
+	for (unsigned i = 0; i < sc->nlinks; i++)
+		json_array_append_new(links, dump_link(sc, &sc->links[i]));
+	return json_pack("{s:s, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o, "
 	    "s:{s:I, s:b}, s:{s:I, s:I}, s:{s:s}, s:I}",
 	    "file", sc->file, "name", sc->name,
 	    "description", sc->description,
 	    "seed", (json_int_t)sc->seed,
 	    "duration_ns", (json_int_t)sc->duration_ns,
-	    "hosts", hosts, "workload", programs,
+	    "hosts", hosts, "switches", switches, "links", links,
+	    "workload", programs,
 	    "record", "interval_ns", (json_int_t)sc->record.interval_ns,
 	    "counters", sc->record.counters,
 	    "limits", "events", (json_int_t)sc->limits.max_events,
@@ -137,10 +197,27 @@ dump_param(const struct app_param *prm)
 }
 
 static json_t *
+dump_wire_limits(void)
+{
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:I, s:i, s:i, s:I, s:I, "
+	    "s:I, s:i}",
+	    "nics_max", SC_NICS_MAX, "switches_max", SC_SWITCHES_MAX,
+	    "switch_ports_max", SC_SWITCH_PORTS_MAX, "links_max", SC_LINKS_MAX,
+	    "queue_max", SC_QUEUE_MAX,
+	    "latency_max_ns", (json_int_t)SC_LATENCY_MAX_NS,
+	    "mtu_min", SC_MTU_MIN, "mtu_max", SC_MTU_MAX,
+	    "rate_min_bps", (json_int_t)SC_RATE_MIN_BPS,
+	    "rate_max_bps", (json_int_t)SC_RATE_MAX_BPS,
+	    "delay_max_ns", (json_int_t)SC_DELAY_MAX_NS,
+	    "path_max", SC_PATH_MAX);
+}
+
+static json_t *
 dump_tables(void)
 {
 	json_t *costs = json_array(), *probes = json_array();
 	json_t *programs = json_array(), *policies = json_array();
+	json_t *nic_types = json_array();
 	char name[128];
 
 	for (int i = 0; i < SIM_NCOSTS; i++)
@@ -165,10 +242,14 @@ dump_tables(void)
 	}
 	for (int i = 0; i < SC_NPOLICIES; i++)
 		json_array_append_new(policies, json_string(sc_policy_names[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:{s:i, s:i, s:i, s:i, s:i, "
-	    "s:i, s:I, s:I, s:I, s:I, s:i, s:I}}",
+	for (int i = 0; i < SC_NNICTYPES; i++)
+		json_array_append_new(nic_types,
+		    json_string(sc_nic_type_names[i]));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i, s:i, "
+	    "s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:i, s:I}}",
 	    "costs", costs, "probes", probes, "programs", programs,
-	    "policies", policies, "limits",
+	    "policies", policies, "nic_types", nic_types,
+	    "wire_limits", dump_wire_limits(), "limits",
 	    "name_max", SC_NAME_MAX - 1, "hosts_max", SC_HOSTS_MAX,
 	    "cpus_max", SC_CPUS_MAX, "programs_max", SC_PROGRAMS_MAX,
 	    "hz_min", SC_HZ_MIN, "hz_max", SC_HZ_MAX,
