@@ -781,38 +781,51 @@ ld_path_mac(struct ld *ld, unsigned h, unsigned i)
 }
 
 /*
- * No two NICs share a MAC.  The error points at a MAC the file gives:
- * the later one's, or the earlier one's if the later is a default.
+ * hosts[h].nics[i]'s MAC is no earlier NIC's.  The error points at a MAC
+ * the file gives: this one's, or the earlier one's if this is a default.
  */
+static int
+ld_mac_unique(struct ld *ld, const struct scenario *sc, unsigned h,
+    unsigned i)
+{
+	const struct sc_nic *b = &sc->hosts[h].nics[i];
+	char mac[24];
+
+	for (unsigned g = 0; g <= h; g++) {
+		for (unsigned j = 0; j < (g < h ? sc->hosts[g].nnics : i); j++) {
+			const struct sc_nic *a = &sc->hosts[g].nics[j];
+
+			if (memcmp(a->mac, b->mac, 6) != 0)
+				continue;
+			ld_format_mac(b->mac, mac, sizeof(mac));
+			if (b->mac_given) {
+				ld_path_mac(ld, h, i);
+				return ld_fail(ld, LD_AT_VALUE, "expected a MAC "
+				    "address no other NIC has, got \"%s\" (the "
+				    "%sMAC of $.hosts[%u].nics[%u], %s.%s, too)",
+				    mac, a->mac_given ? "" : "default ", g, j,
+				    sc->hosts[g].name, a->name);
+			}
+			/* Defaults differ: the earlier one was given. */
+			ld_path_mac(ld, g, j);
+			return ld_fail(ld, LD_AT_VALUE, "expected a MAC address no "
+			    "other NIC has, got \"%s\" (the default MAC of "
+			    "$.hosts[%u].nics[%u], %s.%s, derived from its host's "
+			    "and its own index)", mac, h, i, sc->hosts[h].name,
+			    b->name);
+		}
+	}
+	return 0;
+}
+
+/* No two NICs share a MAC. */
 static int
 ld_macs(struct ld *ld, const struct scenario *sc)
 {
-	char mac[24];
-
 	for (unsigned h = 0; h < sc->nhosts; h++)
-	for (unsigned i = 0; i < sc->hosts[h].nnics; i++)
-	for (unsigned g = 0; g <= h; g++)
-	for (unsigned j = 0; j < (g < h ? sc->hosts[g].nnics : i); j++) {
-		const struct sc_nic *a = &sc->hosts[g].nics[j];
-		const struct sc_nic *b = &sc->hosts[h].nics[i];
-
-		if (memcmp(a->mac, b->mac, 6) != 0)
-			continue;
-		ld_format_mac(b->mac, mac, sizeof(mac));
-		if (b->mac_given) {
-			ld_path_mac(ld, h, i);
-			return ld_fail(ld, LD_AT_VALUE, "expected a MAC address "
-			    "no other NIC has, got \"%s\" (the %sMAC of "
-			    "$.hosts[%u].nics[%u], %s.%s, too)", mac,
-			    a->mac_given ? "" : "default ", g, j,
-			    sc->hosts[g].name, a->name);
-		}
-		ld_path_mac(ld, g, j);
-		return ld_fail(ld, LD_AT_VALUE, "expected a MAC address no "
-		    "other NIC has, got \"%s\" (the default MAC of "
-		    "$.hosts[%u].nics[%u], %s.%s, derived from its host's and "
-		    "its own index)", mac, h, i, sc->hosts[h].name, b->name);
-	}
+		for (unsigned i = 0; i < sc->hosts[h].nnics; i++)
+			if (ld_mac_unique(ld, sc, h, i) != 0)
+				return -1;
 	return 0;
 }
 
