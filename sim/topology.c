@@ -259,14 +259,21 @@ sim_topology_pcap_open(struct sim_topology *t, const char *dir, char *err,
 		struct sim_link *l = t->links[i];
 		struct sim_pcap *pc;
 
+		int n;
+
 		assert(sim_link_pcap(l) == NULL);
 		if (dir != NULL)
-			snprintf(path, sizeof(path), "%s/%s.pcap", dir,
+			n = snprintf(path, sizeof(path), "%s/%s.pcap", dir,
 			    sim_link_name(l));
 		else if (i < t->sc_nlinks && sc->links[i].pcap != NULL)
-			snprintf(path, sizeof(path), "%s", sc->links[i].pcap);
+			n = snprintf(path, sizeof(path), "%s", sc->links[i].pcap);
 		else
 			continue;
+		if (n < 0 || (size_t)n >= sizeof(path)) {
+			snprintf(err, errlen, "pcap directory %.64s...: the path "
+			    "is too long", dir != NULL ? dir : "");
+			return -1;
+		}
 		if ((pc = sim_pcap_open(path, err, errlen)) == NULL)
 			return -1;
 		sim_link_set_pcap(l, pc);

@@ -89,7 +89,9 @@ def test_minimal_scenario_gets_every_default(loader, tables):
     assert d["limits"] == {"events": 0, "points": 0}
     assert d["interleaving"] == {"policy": "time"}
     assert d["workload"] == []
+    assert (d["switches"], d["links"]) == ([], []), "no wires unless given"
     [h] = d["hosts"]
+    assert h["nics"] == []
     assert (h["name"], h["cpus"], h["hz"], h["quantum_ns"]) == (
         "a", 1, 1000, 10_000_000)
     for c in tables["costs"]:

@@ -408,7 +408,7 @@ def test_scenario_run_is_deterministic_with_loss_and_reordering(wire,
 
 def test_netsim_run_pcap_dir_captures_every_link(netsim, tmp_path):
     sc = topology_scenario(tmp_path, pcap=str(tmp_path / "own.pcap"))
-    out = tmp_path / "caps" 
+    out = tmp_path / "caps"
     run([netsim, "run", sc, "--pcap", out, "--quiet"], check=0)
     assert sorted(p.name for p in out.iterdir()) == [
         "l0.pcap", "l1.pcap", "l2.pcap"]
@@ -449,6 +449,15 @@ def test_pcap_directory_that_cannot_be_made_is_refused_before_the_run(
     assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,), \
         "no run is recorded"
     con.close()
+
+
+def test_capture_file_that_cannot_be_made_is_refused_before_the_run(
+        netsim, tmp_path):
+    sc = topology_scenario(tmp_path, pcap=str(tmp_path / "nodir" / "l0.pcap"))
+    p = run([netsim, "run", sc, "--quiet"], check=2)
+    assert p.stderr == (f"netsim: pcap file {tmp_path}/nodir/l0.pcap: cannot "
+                        "open: No such file or directory\n")
+    assert p.stdout == ""
 
 
 def test_capture_that_cannot_be_written_fails_the_exit_status(netsim,
