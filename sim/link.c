@@ -79,6 +79,12 @@ sim_port_detach(struct sim_port *port)
 	port->softc = NULL;
 }
 
+struct sim_frame *
+sim_port_frame_alloc(struct sim_port *port, uint32_t len)
+{
+	return sim_frame_alloc(&port->topo->pool, len);
+}
+
 bool
 sim_port_tx_busy(const struct sim_port *port)
 {

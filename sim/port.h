@@ -129,6 +129,9 @@ void	sim_port_detach(struct sim_port *);
  */
 int	sim_port_send(struct sim_port *, struct sim_frame *f);
 
+/* A frame of len bytes from the port's topology's pool, or NULL (frame.h). */
+struct sim_frame *sim_port_frame_alloc(struct sim_port *, uint32_t len);
+
 /* Is the transmitter sending (no sim_port_send until tx_ready)? */
 bool	sim_port_tx_busy(const struct sim_port *);
 /* The parameters of the direction the port sends on, or NULL. */

@@ -123,6 +123,14 @@ def test_back_to_back_frames_average_exactly_the_line_rate(wire, rate):
     assert end == math.ceil(777 * wire_ns(1514, rate))
 
 
+def test_a_device_sending_from_a_cpu_context_starts_at_the_cpus_clock(
+        wire):
+    out = wire("cpu").stdout
+    t = int(out.split("cpu_send ")[1].split()[0])
+    assert t >= 5000, "the CPU was charged 5 us before sending"
+    assert parse(out, "recv") == [(0, 60, t + 672 + 10_000)]
+
+
 def test_paced_generator_sends_at_its_rate(wire):
     out = wire("link", "count=10", "len=60", "pps=1000", "delay=0").stdout
     assert [t for _, _, t in parse(out, "recv")] == [

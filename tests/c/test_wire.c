@@ -29,6 +29,10 @@
  *	frames/s from t=1s+500ns -- and link l1 (loss 0.5) with 100 frames
  *	one way; captured to DIR/l0.pcap and DIR/l1.pcap.  Prints each
  *	link's counters.
+ *   test_wire cpu
+ *	an LWP on a fresh machine (testhook.h) charges its CPU 5 us, then
+ *	sends a 60-byte frame over a 1 Gbit/s link with 10 us delay; prints
+ *	"cpu_send T" (the CPU's clock) and the "recv" line of the frame.
  *   test_wire scenario FILE [--db DB] [--pcap DIR] [gen=SRC:DST:N:LEN:PPS]...
  *	netsim run FILE, with a generator on each NIC named SRC (HOST.NIC)
  *	sending N frames of LEN bytes at PPS frames/s (0: back to back) to
@@ -44,6 +48,7 @@
 #include "sim/machine.h"
 #include "sim/run.h"
 #include "sim/switch.h"
+#include "sim/testhook.h"
 #include "sim/topology.h"
 
 #define MAX_FRAMES      4096
@@ -603,6 +608,47 @@ cmd_pcap(const char *dir)
 	return 0;
 }
 
+/* --- cpu: a device acting from a CPU context --------------------------------- */
+
+static struct probe *cpu_sink;
+
+static void
+cpu_sender(void *arg)
+{
+	struct sim_link_params p = { .rate_bps = 1000000000, .delay_ns = 10000,
+	    .mtu = 1500 };
+	struct sim_topology *t = sim_cur->topo;
+	struct sim_port *a = sim_topology_port_create(t, "A");
+	struct sim_port *b = sim_topology_port_create(t, "B");
+	struct cpu_info *ci = curcpu();
+	struct sim_frame *f;
+	uint64_t now;
+
+	(void)arg;
+	if (a == NULL || b == NULL ||
+	    sim_link_create(t, "l0", a, b, &p, &p) == NULL)
+		exit(2);
+	cpu_sink = probe_new(b, 1);
+	sim_cpu_charge(ci, 5000);
+	if ((f = sim_port_frame_alloc(a, 60)) == NULL)
+		exit(2);
+	memset(f->data, 0, f->len);
+	now = ci->clock;
+	if (sim_port_send(a, f) != 0)
+		exit(2);
+	printf("cpu_send %llu\n", (unsigned long long)now);
+}
+
+static int
+cmd_cpu(void)
+{
+	struct sim_test_opts o = { .quiet = 1 };
+	int status = sim_test_run(&o, cpu_sender, NULL, NULL);
+
+	free(cpu_sink);
+	return status;
+}
+
 /* --- scenario ------------------------------------------------------------------ */
 
 struct gen_spec {
@@ -717,11 +763,13 @@ main(int argc, char **argv)
 		return cmd_switch(argc - 2, argv + 2);
 	if (argc == 2 && strcmp(argv[1], "queue") == 0)
 		return cmd_queue();
+	if (argc == 2 && strcmp(argv[1], "cpu") == 0)
+		return cmd_cpu();
 	if (argc == 3 && strcmp(argv[1], "pcap") == 0)
 		return cmd_pcap(argv[2]);
 	if (argc >= 3 && strcmp(argv[1], "scenario") == 0)
 		return cmd_scenario(argc - 2, argv + 2);
-	fprintf(stderr, "usage: test_wire link|switch|queue|pcap DIR|"
+	fprintf(stderr, "usage: test_wire link|switch|queue|cpu|pcap DIR|"
 	    "scenario FILE ...\n");
 	return 2;
 }
