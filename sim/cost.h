@@ -33,7 +33,9 @@
 	X(ipi, 20000, "delay before an idle CPU runs an LWP woken from another CPU") \
 	X(kmem_alloc, 4, "kmem_alloc/kmem_zalloc")                        \
 	X(kmem_free, 8, "kmem_free")                                       \
-	X(lwp_create, 8000, "kthread_create")
+	X(lwp_create, 8000, "kthread_create")                              \
+	X(intr, 2000, "taking a hardware interrupt: entry, dispatch and return") \
+	X(softint, 300, "dispatching a soft interrupt")
 
 enum sim_cost_id {
 #define SIM_COST_ENUM_(name, def, doc) SIM_COST_##name,
