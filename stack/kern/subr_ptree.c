@@ -72,11 +72,23 @@ struct pt_key {
 	const pt_node_t	*pk_node;	/* ops mode: this node's key */
 };
 
-/* A place that holds a vertex: a child slot of ps_parent, or the root. */
+/*
+ * A place that holds a vertex: a child slot of ps_parent, or the root.
+ * Two markers stand for slots a walk has not read: PT_SIDE_UNKNOWN, one
+ * above where the walk started, and PT_SIDE_JUMP, the slot of jump
+ * subtree number ps_jump where it started, to be read from the table
+ * only if needed (it costs a cache miss).
+ */
 struct pt_slot {
 	pt_node_t	*ps_parent;	/* NULL: the tree's root */
-	u_int		ps_side;
+	u_int		ps_side;	/* 0, 1, PT_SIDE_UNKNOWN, PT_SIDE_JUMP */
+	u_int		ps_jump;	/* PT_SIDE_JUMP: the entry */
 };
+#define PT_SIDE_UNKNOWN	2u
+#define PT_SIDE_JUMP	3u
+
+static const struct pt_slot pt_slot_root = { NULL, 0, 0 };
+static const struct pt_slot pt_slot_unknown = { NULL, PT_SIDE_UNKNOWN, 0 };
 
 /* ---------------------------------------------------------------- */
 /* Counting leading zeroes. */
@@ -350,11 +362,69 @@ pt_top(const pt_tree_t *t, const struct pt_key *k, u_int nbits)
 }
 
 /* ---------------------------------------------------------------- */
-/* Slots. */
+/* Slots, and the jump table's knowledge of them. */
+
+static inline struct pt_jump *
+pt_jump_entry(const pt_tree_t *t, u_int v)
+{
+	KASSERT(v < (1u << t->ptt_jumpbits));
+	return &t->ptt_jump[v];
+}
+
+/* A vertex's "bit": what it tests, or a leaf's masklen. */
+static inline u_int
+pt_vbit(uintptr_t p)
+{
+	return pt_isleaf(p) ? pt_node(p)->ptn_masklen : pt_node(p)->ptn_bit;
+}
+
+/*
+ * Vertex p now hangs in child slot `side' of m (m NULL: the root).  If
+ * that makes it the top of a jump subtree -- it is jumpbits or more
+ * deep, its parent is not -- its entry now names it and its slot.  Every
+ * write of a child pointer comes through here, which is all it takes to
+ * keep the table's subtree pointers right.
+ */
+static void
+pt_jump_note(pt_tree_t *t, const pt_node_t *m, u_int side, uintptr_t p)
+{
+	struct pt_key k;
+	u_int jb = t->ptt_jumpbits, v;
+
+	if (t->ptt_jump == NULL || p == 0 || pt_vbit(p) < jb)
+		return;
+	if (m != NULL && m->ptn_bit >= jb)
+		return;
+	KASSERT(side <= 1);
+	pt_key_node(t, &k, pt_node(p));
+	v = pt_top(t, &k, jb);
+	pt_jump_entry(t, v)->ptj_sub = p;
+	t->ptt_jslot[v] = (uintptr_t)m | side;
+}
+
+/* Read the slot a PT_SIDE_JUMP marker stands for. */
+static inline void
+pt_jump_slot(const pt_tree_t *t, struct pt_slot *s)
+{
+	uintptr_t x;
+
+	if (s->ps_side != PT_SIDE_JUMP)
+		return;
+	x = t->ptt_jslot[s->ps_jump];
+	s->ps_parent = (pt_node_t *)(x & ~(uintptr_t)1);
+	s->ps_side = (u_int)(x & 1);
+}
+
+static inline bool
+pt_slot_known(const struct pt_slot *s)
+{
+	return s->ps_side <= 1;
+}
 
 static inline uintptr_t
 pt_slot_get(const pt_tree_t *t, const struct pt_slot *s)
 {
+	KASSERT(pt_slot_known(s));
 	if (s->ps_parent == NULL)
 		return t->ptt_root;
 	return s->ps_parent->ptn_child[s->ps_side];
@@ -366,17 +436,35 @@ pt_slot_set(pt_tree_t *t, const struct pt_slot *s, uintptr_t p)
 {
 	pt_node_t *m = s->ps_parent;
 
+	KASSERT(pt_slot_known(s));
 	KASSERT(p != 0 || m == NULL);
 	if (m == NULL) {
 		t->ptt_root = p;
+		pt_jump_note(t, NULL, 0, p);
 		return;
 	}
 	KASSERT(m->ptn_flags & PTN_BRANCH);
 	if (pt_itemvertex(m)) {
 		m->ptn_child[0] = p;
 		m->ptn_child[1] = p;
-	} else
+		pt_jump_note(t, m, 0, p);
+	} else {
 		m->ptn_child[s->ps_side] = p;
+		pt_jump_note(t, m, s->ps_side, p);
+	}
+}
+
+/* Give m (in its branch role, bit already set) the children c0, c1. */
+static void
+pt_set_children(pt_tree_t *t, pt_node_t *m, uintptr_t c0, uintptr_t c1)
+{
+	KASSERT(c0 != 0 && c1 != 0);
+	KASSERT((c0 == c1) == pt_itemvertex(m));
+	m->ptn_child[0] = c0;
+	m->ptn_child[1] = c1;
+	pt_jump_note(t, m, 0, c0);
+	if (c1 != c0)
+		pt_jump_note(t, m, 1, c1);
 }
 
 /*
@@ -393,9 +481,8 @@ pt_move_branch(pt_tree_t *t, const struct pt_slot *s, pt_node_t *from,
 	KASSERT(from->ptn_bit < to->ptn_masklen);
 
 	to->ptn_bit = from->ptn_bit;
-	to->ptn_child[0] = from->ptn_child[0];
-	to->ptn_child[1] = from->ptn_child[1];
 	to->ptn_flags |= PTN_BRANCH;
+	pt_set_children(t, to, from->ptn_child[0], from->ptn_child[1]);
 	from->ptn_flags &= ~PTN_BRANCH;
 	from->ptn_bit = PT_NOBIT;
 	from->ptn_child[0] = from->ptn_child[1] = 0;
@@ -536,42 +623,7 @@ pt_exact(const pt_tree_t *t, uintptr_t p, const struct pt_key *k, u_int len,
 }
 
 /* ---------------------------------------------------------------- */
-/* The jump table. */
-
-static inline struct pt_jump *
-pt_jump_entry(const pt_tree_t *t, u_int v)
-{
-	KASSERT(v < (1u << t->ptt_jumpbits));
-	return &t->ptt_jump[v];
-}
-
-/*
- * Recompute the subtree pointer of the entry of x's top bits: the
- * shallowest vertex whose string extends them, found from the root.
- * => masklen(x) >= jumpbits; x need not be in the tree any more
- */
-static void
-pt_jump_refresh(pt_tree_t *t, const pt_node_t *x)
-{
-	struct pt_key k;
-	const pt_node_t *m;
-	uintptr_t p = t->ptt_root;
-	u_int jb = t->ptt_jumpbits, v;
-
-	KASSERT(x->ptn_masklen >= jb);
-	pt_key_node(t, &k, x);
-	v = pt_top(t, &k, jb);
-	while (p != 0 && !pt_isleaf(p)) {
-		m = pt_node(p);
-		if (m->ptn_bit >= jb)
-			break;
-		p = m->ptn_child[pt_bit(t, &k, m->ptn_bit)];
-	}
-	if (p != 0 && (pt_node(p)->ptn_masklen < jb ||
-	    pt_match(t, &k, pt_node(p), jb) != jb))
-		p = 0;
-	pt_jump_entry(t, v)->ptj_sub = p;
-}
+/* The jump table's shorter items. */
 
 /* The first entry and the number of entries x (masklen < jumpbits) covers. */
 static void
@@ -587,16 +639,15 @@ pt_jump_range(const pt_tree_t *t, const pt_node_t *x, u_int *first,
 	*count = 1u << span;
 }
 
+/* x was inserted: where it is the longest short item, note it. */
 static void
 pt_jump_insert(pt_tree_t *t, pt_node_t *x)
 {
 	struct pt_jump *e;
 	u_int v, first, count;
 
-	if (x->ptn_masklen >= t->ptt_jumpbits) {
-		pt_jump_refresh(t, x);
-		return;
-	}
+	if (x->ptn_masklen >= t->ptt_jumpbits)
+		return;			/* pt_jump_note saw to it */
 	pt_jump_range(t, x, &first, &count);
 	for (v = first; v < first + count; v++) {
 		e = pt_jump_entry(t, v);
@@ -606,7 +657,7 @@ pt_jump_insert(pt_tree_t *t, pt_node_t *x)
 	}
 }
 
-/* => x has been unlinked already */
+/* x was unlinked: forget it. */
 static void
 pt_jump_remove(pt_tree_t *t, pt_node_t *x)
 {
@@ -615,19 +666,21 @@ pt_jump_remove(pt_tree_t *t, pt_node_t *x)
 	pt_node_t *cover = NULL;
 	u_int v, first, count;
 
+	pt_key_node(t, &k, x);
 	if (x->ptn_masklen >= t->ptt_jumpbits) {
-		pt_jump_refresh(t, x);
+		/* If x was its subtree's top, nothing took its place. */
+		e = pt_jump_entry(t, pt_top(t, &k, t->ptt_jumpbits));
+		if (e->ptj_sub != 0 && pt_node(e->ptj_sub) == x)
+			e->ptj_sub = 0;
 		return;
 	}
 	/* Where x was the longest short item, the next shorter one is. */
-	if (x->ptn_masklen > 0 && t->ptt_root != 0) {
-		pt_key_node(t, &k, x);
+	if (x->ptn_masklen > 0 && t->ptt_root != 0)
 		cover = t->ptt_direct ?
 		    pt_lpm(t, t->ptt_root, &k, x->ptn_masklen - 1, NULL, NULL,
 			true) :
 		    pt_lpm(t, t->ptt_root, &k, x->ptn_masklen - 1, NULL, NULL,
 			false);
-	}
 	pt_jump_range(t, x, &first, &count);
 	for (v = first; v < first + count; v++) {
 		e = pt_jump_entry(t, v);
@@ -666,6 +719,8 @@ ptree_init_jump(pt_tree_t *t, const pt_tree_ops_t *ops, void *ctx,
 	KASSERT(jumpbits <= t->ptt_keybits);
 	t->ptt_jumpbits = jumpbits;
 	t->ptt_jump = kmem_zalloc(ptree_jump_bytes(t), KM_SLEEP);
+	/* The slots, apart: lookups never read them. */
+	t->ptt_jslot = (uintptr_t *)(void *)(t->ptt_jump + (1u << jumpbits));
 }
 
 void
@@ -675,6 +730,7 @@ ptree_fini(pt_tree_t *t)
 	if (t->ptt_jump != NULL)
 		kmem_free(t->ptt_jump, ptree_jump_bytes(t));
 	t->ptt_jump = NULL;
+	t->ptt_jslot = NULL;
 	t->ptt_ops = NULL;
 }
 
@@ -689,7 +745,7 @@ ptree_jump_bytes(const pt_tree_t *t)
 {
 	if (t->ptt_jumpbits == 0)
 		return 0;
-	return sizeof(struct pt_jump) << t->ptt_jumpbits;
+	return (sizeof(struct pt_jump) + sizeof(uintptr_t)) << t->ptt_jumpbits;
 }
 
 pt_bitlen_t
@@ -703,20 +759,45 @@ ptree_node_masklen(const pt_node_t *n)
 /* Insert. */
 
 /*
- * Walk x's path from the root to the slot where x's change goes: the
- * first vertex testing a bit > d (split) or >= d (otherwise).  *brs gets
- * the slot of owner's branch role if the walk passes it.
+ * Where a walk for the item with key k (masklen len) starts: the
+ * jump-table subtree of its top bits if it has one, or the root.  *s gets
+ * the slot of that vertex.  Vertices above it are not seen.
  */
 static uintptr_t
-pt_insert_walk(pt_tree_t *t, const struct pt_key *k, u_int d, bool split,
-    const pt_node_t *owner, struct pt_slot *s, struct pt_slot *brs)
+pt_start(const pt_tree_t *t, const struct pt_key *k, u_int len,
+    struct pt_slot *s)
+{
+	const struct pt_jump *e;
+	u_int v;
+
+	*s = pt_slot_root;
+	if (t->ptt_jump == NULL || len < t->ptt_jumpbits)
+		return t->ptt_root;
+	v = pt_top(t, k, t->ptt_jumpbits);
+	e = pt_jump_entry(t, v);
+	if (e->ptj_sub == 0)
+		return t->ptt_root;
+	s->ps_parent = NULL;
+	s->ps_side = PT_SIDE_JUMP;
+	s->ps_jump = v;
+	return e->ptj_sub;
+}
+
+/*
+ * Walk x's path down from vertex p, held in slot *s, to the slot where
+ * x's change goes: the first vertex testing a bit > d (split) or >= d
+ * (otherwise).  *brs gets the slot of owner's branch role if the walk
+ * passes it.  Returns the vertex in *s.
+ */
+static uintptr_t
+pt_insert_walk(pt_tree_t *t, uintptr_t p, const struct pt_key *k, u_int d,
+    bool split, const pt_node_t *owner, struct pt_slot *s,
+    struct pt_slot *brs)
 {
 	pt_node_t *m;
-	uintptr_t p = t->ptt_root;
 	u_int side;
 
-	s->ps_parent = NULL;
-	s->ps_side = 0;
+	*brs = pt_slot_unknown;
 	while (!pt_isleaf(p)) {
 		m = pt_node(p);
 		if (m->ptn_bit > d || (m->ptn_bit == d && !split))
@@ -749,19 +830,72 @@ pt_insert_below_leaf(pt_tree_t *t, pt_node_t *n, pt_node_t *r,
 			s->ps_parent = n;
 	}
 	r->ptn_bit = r->ptn_masklen;
-	r->ptn_child[0] = r->ptn_child[1] = pt_leaf(n);
 	r->ptn_flags |= PTN_BRANCH;
+	pt_set_children(t, r, pt_leaf(n), pt_leaf(n));
 	pt_slot_set(t, s, pt_branch(r));
+}
+
+/*
+ * Link n (masklen len, already set) into the non-empty tree.  Returns n,
+ * or the item with n's key and masklen.
+ */
+static pt_node_t *
+pt_insert(pt_tree_t *t, pt_node_t *n, const struct pt_key *k, u_int len)
+{
+	struct pt_slot s, brs;
+	uintptr_t start, u;
+	pt_node_t *r;
+	u_int d, lim, side;
+
+	/* Pass 1: an item that shares the most bits with n. */
+	start = pt_start(t, k, len, &s);
+	r = t->ptt_direct ? pt_descend(t, start, k, len, true) :
+	    pt_descend(t, start, k, len, false);
+	lim = MIN(len, r->ptn_masklen);
+	d = pt_match(t, k, r, lim);
+	if (d == lim && len == r->ptn_masklen)
+		return r;			/* already there */
+
+	/* Pass 2, in cache: where n goes. */
+	u = pt_insert_walk(t, start, k, d, d < lim, r, &s, &brs);
+	pt_jump_slot(t, &s);
+	pt_jump_slot(t, &brs);
+	if (d == r->ptn_masklen && d < len && (r->ptn_flags & PTN_BRANCH) &&
+	    !pt_slot_known(&brs)) {
+		/* r's branch is above the jump subtree: from the root. */
+		KASSERT(start != t->ptt_root || t->ptt_jump != NULL);
+		s = pt_slot_root;
+		u = pt_insert_walk(t, t->ptt_root, k, d, d < lim, r, &s, &brs);
+	}
+
+	if (d < lim) {
+		/* n and the subtree at u part at bit d: a new branch. */
+		side = pt_bit(t, k, d);
+		n->ptn_bit = (uint16_t)d;
+		n->ptn_flags |= PTN_BRANCH;
+		pt_set_children(t, n, side == 0 ? pt_leaf(n) : u,
+		    side == 0 ? u : pt_leaf(n));
+		pt_slot_set(t, &s, pt_branch(n));
+	} else if (d == len) {
+		/* n is a prefix of everything at u: an item vertex above. */
+		KASSERT(len < r->ptn_masklen);
+		n->ptn_bit = (uint16_t)len;
+		n->ptn_flags |= PTN_BRANCH;
+		pt_set_children(t, n, u, u);
+		pt_slot_set(t, &s, pt_branch(n));
+	} else {
+		/* Leaf r is a prefix of n. */
+		KASSERT(d == r->ptn_masklen && u == pt_leaf(r));
+		pt_insert_below_leaf(t, n, r, &s, &brs);
+	}
+	return n;
 }
 
 pt_node_t *
 ptree_insert_mask_node(pt_tree_t *t, pt_node_t *n, pt_bitlen_t len)
 {
 	struct pt_key k;
-	struct pt_slot s, brs = { NULL, 0 };
 	pt_node_t *r;
-	uintptr_t u;
-	u_int d, lim, side;
 
 	KASSERT(len <= t->ptt_keybits);
 	KASSERT((n->ptn_flags & PTN_INTREE) == 0);
@@ -773,43 +907,11 @@ ptree_insert_mask_node(pt_tree_t *t, pt_node_t *n, pt_bitlen_t len)
 	n->ptn_spare = 0;
 	pt_key_node(t, &k, n);
 
-	if (t->ptt_root == 0) {
-		t->ptt_root = pt_leaf(n);
-		goto inserted;
-	}
+	if (t->ptt_root == 0)
+		pt_slot_set(t, &pt_slot_root, pt_leaf(n));
+	else if ((r = pt_insert(t, n, &k, len)) != n)
+		return r;
 
-	/* Pass 1: an item that shares the most bits with n. */
-	r = t->ptt_direct ? pt_descend(t, t->ptt_root, &k, len, true) :
-	    pt_descend(t, t->ptt_root, &k, len, false);
-	lim = MIN(len, r->ptn_masklen);
-	d = pt_match(t, &k, r, lim);
-	if (d == lim && len == r->ptn_masklen)
-		return r;			/* already there */
-
-	/* Pass 2: where n goes. */
-	u = pt_insert_walk(t, &k, d, d < lim, r, &s, &brs);
-	if (d < lim) {
-		/* n and the subtree at u part at bit d: a new branch. */
-		side = pt_bit(t, &k, d);
-		n->ptn_bit = (uint16_t)d;
-		n->ptn_child[side] = pt_leaf(n);
-		n->ptn_child[side ^ 1] = u;
-		n->ptn_flags |= PTN_BRANCH;
-		pt_slot_set(t, &s, pt_branch(n));
-	} else if (d == len) {
-		/* n is a prefix of everything at u: an item vertex above. */
-		KASSERT(len < r->ptn_masklen);
-		n->ptn_bit = (uint16_t)len;
-		n->ptn_child[0] = n->ptn_child[1] = u;
-		n->ptn_flags |= PTN_BRANCH;
-		pt_slot_set(t, &s, pt_branch(n));
-	} else {
-		/* Leaf r is a prefix of n. */
-		KASSERT(d == r->ptn_masklen && u == pt_leaf(r));
-		pt_insert_below_leaf(t, n, r, &s, &brs);
-	}
-
-inserted:
 	n->ptn_flags |= PTN_INTREE;
 	t->ptt_count++;
 	if (t->ptt_jump != NULL)
@@ -835,15 +937,14 @@ struct pt_rmpath {
 };
 
 static void
-pt_remove_walk(const pt_tree_t *t, const pt_node_t *n, struct pt_rmpath *rp)
+pt_remove_walk(const pt_tree_t *t, const pt_node_t *n, uintptr_t p,
+    const struct pt_key *k, struct pt_rmpath *rp)
 {
-	struct pt_key k;
 	pt_node_t *m;
-	uintptr_t p = t->ptt_root;
 	u_int side;
 
-	memset(rp, 0, sizeof(*rp));
-	pt_key_node(t, &k, n);
+	rp->rp_pslot = rp->rp_bslot = pt_slot_unknown;
+	rp->rp_leaf = false;
 	for (;;) {
 		KASSERTMSG(p != 0, "ptree: node %p is not in tree %p",
 		    (const void *)n, (const void *)t);
@@ -863,12 +964,29 @@ pt_remove_walk(const pt_tree_t *t, const pt_node_t *n, struct pt_rmpath *rp)
 		KASSERTMSG(m->ptn_bit < n->ptn_masklen,
 		    "ptree: node %p is not in tree %p",
 		    (const void *)n, (const void *)t);
-		side = pt_bit(t, &k, m->ptn_bit);
+		side = pt_bit(t, k, m->ptn_bit);
 		rp->rp_pslot = rp->rp_slot;
 		rp->rp_slot.ps_parent = m;
 		rp->rp_slot.ps_side = side;
 		p = m->ptn_child[side];
 	}
+}
+
+/* Whether the removal can use the slots the walk found. */
+static bool
+pt_remove_known(const pt_node_t *n, const struct pt_rmpath *rp)
+{
+	const pt_node_t *pv = rp->rp_slot.ps_parent;
+
+	if (!pt_slot_known(&rp->rp_slot))
+		return false;
+	if (!rp->rp_leaf || pv == NULL)
+		return true;
+	if (!pt_slot_known(&rp->rp_pslot))
+		return false;
+	if ((n->ptn_flags & PTN_BRANCH) && (pt_itemvertex(pv) || pv != n))
+		return pt_slot_known(&rp->rp_bslot);
+	return true;
 }
 
 /* Remove leaf n whose parent vertex is a branch or an item vertex. */
@@ -903,11 +1021,25 @@ void
 ptree_remove_node(pt_tree_t *t, pt_node_t *n)
 {
 	struct pt_rmpath rp;
+	struct pt_key k;
+	uintptr_t start;
 
 	KASSERT(n->ptn_flags & PTN_INTREE);
 	KASSERT(t->ptt_count > 0);
 
-	pt_remove_walk(t, n, &rp);
+	pt_key_node(t, &k, n);
+	start = pt_start(t, &k, n->ptn_masklen, &rp.rp_slot);
+	pt_remove_walk(t, n, start, &k, &rp);
+	pt_jump_slot(t, &rp.rp_slot);
+	pt_jump_slot(t, &rp.rp_pslot);
+	pt_jump_slot(t, &rp.rp_bslot);
+	if (!pt_remove_known(n, &rp)) {
+		/* The change reaches above the jump subtree. */
+		KASSERT(start != t->ptt_root || t->ptt_jump != NULL);
+		rp.rp_slot = pt_slot_root;
+		pt_remove_walk(t, n, t->ptt_root, &k, &rp);
+	}
+
 	if (!rp.rp_leaf) {
 		/* An item vertex: its one child moves up. */
 		pt_slot_set(t, &rp.rp_slot, n->ptn_child[0]);
@@ -915,7 +1047,7 @@ ptree_remove_node(pt_tree_t *t, pt_node_t *n)
 	} else if (rp.rp_slot.ps_parent == NULL) {
 		KASSERT((n->ptn_flags & PTN_BRANCH) == 0);
 		KASSERT(t->ptt_count == 1);
-		t->ptt_root = 0;
+		t->ptt_root = 0;	/* (pt_jump_remove clears the entry) */
 	} else
 		pt_remove_leaf(t, n, &rp);
 
@@ -1190,12 +1322,16 @@ pt_check_jump_sub(struct pt_check *ck, uintptr_t p, u_int vbit,
 {
 	const pt_tree_t *t = ck->ck_tree;
 	struct pt_key k;
-	u_int jb = t->ptt_jumpbits;
+	u_int jb = t->ptt_jumpbits, v;
 
 	if (t->ptt_jump == NULL || vbit < jb || (up != NULL && up->cf_bit >= jb))
 		return;
 	pt_key_node(t, &k, pt_node(p));
-	KASSERT(pt_jump_entry(t, pt_top(t, &k, jb))->ptj_sub == p);
+	v = pt_top(t, &k, jb);
+	KASSERT(pt_jump_entry(t, v)->ptj_sub == p);
+	/* ...and knows the slot it hangs in. */
+	KASSERT(t->ptt_jslot[v] == (up == NULL ? 0 : (uintptr_t)up->cf_owner |
+	    (uintptr_t)(up->cf_side < 0 ? 0 : up->cf_side)));
 	ck->ck_subs++;
 }
 

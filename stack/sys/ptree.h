@@ -30,7 +30,8 @@
  * indexed by the top jumpbits bits of a key: a lookup starts below them,
  * at the subtree of items longer than jumpbits that share them, and the
  * entry also remembers the longest shorter item covering it.  The table is
- * allocated once, at init; insert and remove only update it.
+ * allocated once, at init (24 bytes an entry); insert and remove only
+ * update it, and start their walks from it too.
  *
  * Locking.  None inside: the caller serializes.  Any number of finds and
  * iterations may run together; an insert or remove runs alone.
@@ -49,7 +50,7 @@ typedef u_int pt_bitlen_t;		/* a number of bits */
 
 /* The longest key a tree may have, in bits. */
 #define PT_KEYBITS_MAX	4096
-/* The largest jump table: 2^PT_JUMPBITS_MAX entries of 16 bytes. */
+/* The largest jump table: 2^PT_JUMPBITS_MAX entries of 24 bytes. */
 #define PT_JUMPBITS_MAX	20
 
 /*
@@ -116,6 +117,7 @@ struct pt_jump {
 typedef struct pt_tree {
 	uintptr_t	ptt_root;	/* w: the top vertex, tagged */
 	struct pt_jump	*ptt_jump;	/* w: 2^ptt_jumpbits entries or NULL */
+	uintptr_t	*ptt_jslot;	/* w: where each entry's subtree hangs */
 	const pt_tree_ops_t *ptt_ops;	/* c */
 	void		*ptt_context;	/* c: first argument of the ops */
 	ptrdiff_t	ptt_keyoff;	/* c: ops->ptto_keyoff if direct */
@@ -137,7 +139,7 @@ void	ptree_init(pt_tree_t *t, const pt_tree_ops_t *ops, void *ctx);
 /*
  * Initialise an empty tree with a jump table on the top jumpbits bits.
  * => 1 <= jumpbits <= MIN(PT_JUMPBITS_MAX, ops->ptto_keybits)
- * => allocates 16 << jumpbits bytes (KM_SLEEP, so never fails); the only
+ * => allocates 24 << jumpbits bytes (KM_SLEEP, so never fails); the only
  *    allocation a tree ever makes.  Must be called where kmem_alloc may
  *    sleep.
  */

@@ -47,7 +47,7 @@ extern const pt_tree_ops_t ptree_in6_ops;
 /*
  * Initialise an empty tree of IPv4 (IPv6) prefixes.
  * => jumpbits 0: no jump table, no allocation (nexthop caches, small
- *    tables); otherwise 1..PT_JUMPBITS_MAX, allocating 16 << jumpbits
+ *    tables); otherwise 1..PT_JUMPBITS_MAX, allocating 24 << jumpbits
  *    bytes once (a full routing table: 16 to 18)
  * => ptree_fini tears it down
  */

@@ -427,8 +427,12 @@ op_insert(struct rtest *rt, struct tentry *e)
 	pt_node_t *got;
 
 	if (!e->te_present) {
-		got = ptree_insert_mask_node(&rt->rt_tree, &e->te_node,
-		    e->te_plen);
+		/* A whole-length key goes in either way. */
+		if (e->te_plen == rt->rt_keybits && rnd(2))
+			got = ptree_insert_node(&rt->rt_tree, &e->te_node);
+		else
+			got = ptree_insert_mask_node(&rt->rt_tree,
+			    &e->te_node, e->te_plen);
 		if (got != &e->te_node)
 			fail(rt, "insert(%s) returned another node",
 			    ename(rt, e, b1, sizeof(b1)));
@@ -698,13 +702,14 @@ netbsd_orders(const struct ntree *v)
 						perm[np][2] = c; perm[np][3] = d;
 						np++;
 					}
+	/* One tree, emptied and refilled 576 times. */
+	ntree_init(&t, v);
 	for (i = 0; i < np; i++) {
 		for (j = 0; j < np; j++) {
 			set4(&e[0], 0, 0, 0, 0, 0);
 			set4(&e[1], 10, 0, 0, 0, 8);
 			set4(&e[2], 10, 1, 0, 0, 16);
 			set4(&e[3], 10, 1, 2, 0, 24);
-			ntree_init(&t, v);
 			for (o = 0; o < 8; o++) {
 				struct tentry *x = &e[o < 4 ? perm[i][o] :
 				    perm[j][o - 4]];
@@ -729,9 +734,14 @@ netbsd_orders(const struct ntree *v)
 					    probe[p][1], probe[p][2],
 					    probe[p][3]);
 			}
-			ptree_fini(&t);
+			if (ptree_count(&t) != 0) {
+				nfail++;
+				fprintf(stderr, "FAIL %s: not empty\n", what);
+			}
 		}
 	}
+	ptree_check(&t);
+	ptree_fini(&t);
 }
 
 static int
