@@ -21,8 +21,10 @@
  * The ptree and trie answers are compared on the first million lookups
  * before anything is timed; a difference is fatal.
  *
- * NETSIM_PTREE_JUMPBITS=n (0..20) overrides the jump table size, for
- * experiments; the recorded figures use the default.
+ * For experiments (the recorded figures use neither):
+ * NETSIM_PTREE_JUMPBITS=n (0..20) sets the jump table size (default 18);
+ * NETSIM_PTREE_DIRECT=0 makes the tree call the inet ops' four functions
+ * instead of reading the key bytes itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +111,20 @@ jumpbits(void)
 	return s == NULL ? JUMPBITS : (u_int)atoi(s);
 }
 
+static void
+ptree_setup(pt_tree_t *t)
+{
+	static pt_tree_ops_t ops;
+	const char *s = getenv("NETSIM_PTREE_DIRECT");
+
+	ops = ptree_in4_ops;
+	ops.ptto_direct = s == NULL || atoi(s) != 0;
+	if (jumpbits() == 0)
+		ptree_init(t, &ops, NULL);
+	else
+		ptree_init_jump(t, &ops, NULL, jumpbits());
+}
+
 static double
 ptree_build(pt_tree_t *t, struct table *tb)
 {
@@ -116,7 +132,7 @@ ptree_build(pt_tree_t *t, struct table *tb)
 	double t0;
 	size_t i;
 
-	ptree_in4_init(t, jumpbits());
+	ptree_setup(t);
 	t0 = bench_now_s();
 	for (i = 0; i < tb->tb_n; i++) {
 		be32(a, tb->tb_pfx[i].pg_addr);
@@ -242,6 +258,24 @@ trie_lookups(const struct trie *tr, const struct table *tb, uintptr_t *sink)
 
 /* ---------------------------------------------------------------- */
 
+/* 0 .. n-1 in a fixed random order: the order of removal. */
+static size_t *
+shuffled(size_t n)
+{
+	uint64_t state = 7;
+	size_t *order = xcalloc(n, sizeof(*order)), i, j, k;
+
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	for (i = n - 1; i > 0; i--) {
+		j = (size_t)(prefixgen_next(&state) % (i + 1));
+		k = order[i];
+		order[i] = order[j];
+		order[j] = k;
+	}
+	return order;
+}
+
 static void
 cross_check(const pt_tree_t *t, const struct trie *tr, const struct table *tb)
 {
@@ -271,8 +305,7 @@ main(int argc, char **argv)
 	struct trie tr;
 	pt_tree_t t;
 	uintptr_t sink = 0;
-	uint64_t state = 7;
-	size_t *order, i, j, k;
+	size_t *order;
 	int r;
 
 	bench_init(argc, argv);
@@ -286,15 +319,7 @@ main(int argc, char **argv)
 		return 0;
 
 	table_make(&tb);
-	order = xcalloc(tb.tb_n, sizeof(*order));
-	for (i = 0; i < tb.tb_n; i++)
-		order[i] = i;
-	for (i = tb.tb_n - 1; i > 0; i--) {
-		j = (size_t)(prefixgen_next(&state) % (i + 1));
-		k = order[i];
-		order[i] = order[j];
-		order[j] = k;
-	}
+	order = shuffled(tb.tb_n);
 
 	/* Both structures agree before anything is timed. */
 	trie_build(&tr, &tb);

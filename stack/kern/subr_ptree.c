@@ -44,6 +44,17 @@
  * order items arrived in; in particular a short prefix inserted after
  * longer ones sits above them as an item vertex, on every path below it.
  *
+ * Jump table (optional).  Entry v, for the top jumpbits bits v of a key,
+ * names the top vertex of the subtree of items at least jumpbits long
+ * that start with v (its "jump subtree"), the slot that vertex hangs in,
+ * and the longest item shorter than jumpbits covering v.  A lookup reads
+ * one entry and walks only the subtree below it, and the entry's short
+ * item answers when the subtree has nothing.  Insert and remove walk from
+ * the entry too and reach the root only to move a branch role above it.
+ * The subtree pointers and slots are kept by one rule, applied on every
+ * write of a child pointer (pt_jump_note); the short items by a sweep over
+ * the entries a short item covers when it comes or goes.
+ *
  * This file must never allocate outside ptree_init_jump, never look at a
  * key except through the ops (or the direct byte reading the ops allow),
  * and never order or decide anything by pointer value (pointers are only

@@ -487,6 +487,38 @@ random_step(struct rtest *rt, u_int check_every)
 	}
 }
 
+/* The ops table for a family and a key access mode. */
+static int
+random_ops(pt_tree_ops_t *ops, const char *family, const char *mode)
+{
+	if (strcmp(family, "v4") == 0)
+		*ops = ptree_in4_ops;
+	else if (strcmp(family, "v6") == 0)
+		*ops = ptree_in6_ops;
+	else if (strcmp(family, "k13") == 0) {
+		*ops = ptree_in4_ops;
+		ops->ptto_keybits = 13;
+	} else {
+		fprintf(stderr, "%s: unknown family %s\n", prog, family);
+		return -1;
+	}
+	if (strcmp(mode, "direct") == 0)
+		ops->ptto_direct = true;
+	else if (strcmp(mode, "ops") == 0)
+		ops->ptto_direct = false;
+	else if (strncmp(mode, "naive", 5) == 0) {
+		ops->ptto_matchnode = naive_matchnode;
+		ops->ptto_matchkey = naive_matchkey;
+		ops->ptto_testnode = naive_testnode;
+		ops->ptto_testkey = naive_testkey;
+		ops->ptto_direct = strcmp(mode, "naivedirect") == 0;
+	} else {
+		fprintf(stderr, "%s: unknown mode %s\n", prog, mode);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 test_random(int argc, char **argv)
 {
@@ -506,31 +538,8 @@ test_random(int argc, char **argv)
 	rt.rt_nops = (u_int)strtoul(argv[6], NULL, 0);
 	rng_state = rt.rt_seed;
 
-	if (strcmp(rt.rt_family, "v4") == 0)
-		rt.rt_ops = ptree_in4_ops;
-	else if (strcmp(rt.rt_family, "v6") == 0)
-		rt.rt_ops = ptree_in6_ops;
-	else if (strcmp(rt.rt_family, "k13") == 0) {
-		rt.rt_ops = ptree_in4_ops;
-		rt.rt_ops.ptto_keybits = 13;
-	} else {
-		fprintf(stderr, "%s: unknown family %s\n", prog, rt.rt_family);
+	if (random_ops(&rt.rt_ops, rt.rt_family, rt.rt_mode) != 0)
 		return 2;
-	}
-	if (strcmp(rt.rt_mode, "direct") == 0)
-		rt.rt_ops.ptto_direct = true;
-	else if (strcmp(rt.rt_mode, "ops") == 0)
-		rt.rt_ops.ptto_direct = false;
-	else if (strncmp(rt.rt_mode, "naive", 5) == 0) {
-		rt.rt_ops.ptto_matchnode = naive_matchnode;
-		rt.rt_ops.ptto_matchkey = naive_matchkey;
-		rt.rt_ops.ptto_testnode = naive_testnode;
-		rt.rt_ops.ptto_testkey = naive_testkey;
-		rt.rt_ops.ptto_direct = strcmp(rt.rt_mode, "naivedirect") == 0;
-	} else {
-		fprintf(stderr, "%s: unknown mode %s\n", prog, rt.rt_mode);
-		return 2;
-	}
 	rt.rt_keybits = rt.rt_ops.ptto_keybits;
 	rt.rt_nbytes = howmany(rt.rt_keybits, 8);
 	if (rt.rt_jumpbits > MIN(rt.rt_keybits, (u_int)PT_JUMPBITS_MAX)) {
