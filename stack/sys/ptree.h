@@ -28,7 +28,7 @@
  *
  * Jump table.  ptree_init_jump gives a tree a table of 2^jumpbits entries
  * indexed by the top jumpbits bits of a key: a lookup starts below them,
- * at the subtree of items longer than jumpbits that share them, and the
+ * at the subtree of items at least jumpbits long that share them; the
  * entry also remembers the longest shorter item covering it.  The table is
  * allocated once, at init (24 bytes an entry); insert and remove only
  * update it, and start their walks from it too.
@@ -36,9 +36,12 @@
  * Locking.  None inside: the caller serializes.  Any number of finds and
  * iterations may run together; an insert or remove runs alone.
  *
- * Costs.  Find, insert and remove walk one root-to-leaf path (insert
- * twice), O(keybits); inserting or removing an item shorter than jumpbits
- * also touches the 2^(jumpbits - masklen) table entries it covers.
+ * Costs.  Find, insert and remove walk one path down, O(keybits): from
+ * the jump-table entry when there is one (to the root only when a change
+ * reaches above it), from the root otherwise; insert walks it twice, the
+ * second time in cache.  Inserting or removing an item shorter than
+ * jumpbits also touches the 2^(jumpbits - masklen) entries it covers
+ * (all of them for a default route).
  */
 #ifndef _STACK_SYS_PTREE_H_
 #define _STACK_SYS_PTREE_H_
