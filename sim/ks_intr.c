@@ -172,6 +172,22 @@ isrc_init(struct sim_isrc *src, struct sim_host *h, u_int level,
 	return 0;
 }
 
+struct sim_isrc *
+sim_isrc_new(struct sim_host *h, u_int level, void (*fn)(void *), void *arg)
+{
+	struct sim_isrc *src = calloc(1, sizeof(*src));
+
+	if (src == NULL || isrc_init(src, h, level, fn, arg) != 0)
+		abort();
+	return src;
+}
+
+bool
+sim_isrc_pending(const struct sim_isrc *src, const struct cpu_info *ci)
+{
+	return src->pending[ci->index];
+}
+
 /* Free every source of a host (machine teardown); nothing runs now. */
 void
 sim_intr_fini_host(struct sim_host *h)

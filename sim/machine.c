@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "sim/machine.h"
+#include "sim/device.h"
 #include "sim/record.h"
 #include "stack/sys/intr.h"
 
@@ -288,6 +289,7 @@ host_fini(struct sim_host *h)
 {
 	struct lwp *l, *next;
 
+	sim_device_fini_host(h);
 	sim_intr_fini_host(h);
 	for (l = h->all_head; l != NULL; l = next) {
 		next = l->all_next;

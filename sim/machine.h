@@ -151,6 +151,8 @@ struct sim_host {
 
 	struct kern_globals kg;         /* the stack's per-host roots */
 	struct sim_isrc *isrcs;         /* softints and timers, for freeing */
+	struct device *devices;         /* in scenario order */
+	u_int ndevices;
 	bool booting;                   /* kern_boot still running */
 };
 
@@ -269,6 +271,9 @@ sim_rq_best(const struct cpu_info *ci)
 struct sim_isrc;
 void	sim_intr_post(struct cpu_info *, struct sim_isrc *, uint64_t at);
 void	sim_intr_fini_host(struct sim_host *);
+struct sim_isrc *sim_isrc_new(struct sim_host *, u_int level,
+	    void (*fn)(void *), void *arg);
+bool	sim_isrc_pending(const struct sim_isrc *, const struct cpu_info *);
 
 /* Timeouts on a tick boundary, timo ticks ahead (ks_thread.c). */
 uint64_t sim_ticks_from_now(const struct cpu_info *, int timo);
@@ -353,7 +358,7 @@ sim_cpu_fp(struct cpu_info *ci, unsigned kind)
 /* Kinds of scheduling point, for the fingerprint. */
 enum sim_point_kind {
 	PT_LOAD, PT_STORE, PT_RMW, PT_BARRIER, PT_CALL, PT_PROBE, PT_MUTEX,
-	PT_RWLOCK, PT_CV, PT_SPIN, PT_KMEM, PT_THREAD, PT_INTR,
+	PT_RWLOCK, PT_CV, PT_SPIN, PT_KMEM, PT_THREAD, PT_INTR, PT_PIO, PT_DMA,
 };
 
 /* A plain scheduling point priced at one cost-table entry. */

@@ -432,29 +432,47 @@ kcont_take(kcont_t *kc)
 	kc->kc_state = (kc->kc_state & ~KCS_PENDING) | KCS_RUNNING;
 }
 
-/* The soft interrupt of one level: run this CPU's ready continuations. */
+/*
+ * The soft interrupt of one level: run this CPU's ready continuations.
+ * The lock taken to pop the next one also finishes the last one's run
+ * when it is still at home here, as it almost always is.
+ */
 static void
 kcont_softintr(void *arg)
 {
 	u_int lvl = (u_int)(uintptr_t)arg;
 	struct kcont_sys *ks = kcont_sys();
 	struct kcont_cpu *kcc = kcont_cpu(curcpu());
-	kcont_t *kc;
+	kcont_t *kc, *done = NULL;
+	bool wake = false;
 
+	mutex_spin_enter(&kcc->kcc_lock);
 	for (;;) {
-		mutex_spin_enter(&kcc->kcc_lock);
-		if ((kc = kcc->kcc_ready[lvl].head) == NULL) {
-			mutex_spin_exit(&kcc->kcc_lock);
-			return;
+		if (done != NULL) {
+			if (atomic_load_relaxed(&done->kc_lock) == &kcc->kcc_lock) {
+				wake |= (done->kc_state & KCS_HALTWAIT) != 0;
+				done->kc_state &= ~(KCS_RUNNING | KCS_HALTWAIT);
+			} else {
+				mutex_spin_exit(&kcc->kcc_lock);
+				kcont_ran(ks, done);
+				mutex_spin_enter(&kcc->kcc_lock);
+			}
+			done = NULL;
 		}
+		if ((kc = kcc->kcc_ready[lvl].head) == NULL)
+			break;
 		q_remove(&kcc->kcc_ready[lvl], kc);
 		kcont_take(kc);
 		mutex_spin_exit(&kcc->kcc_lock);
 		SDT_PROBE2(kcont, run, kc, lvl);
 		(*kc->kc_func)(kc->kc_arg);
 		kcc->kcc_ev_ran.ev_count++;
-		kcont_ran(ks, kc);
+		done = kc;
+		mutex_spin_enter(&kcc->kcc_lock);
 	}
+	mutex_spin_exit(&kcc->kcc_lock);
+	if (wake)
+		cv_broadcast(&ks->ks_donecv);
 }
 
 /* A worker LWP: take the next item, whoever scheduled it, and run it. */

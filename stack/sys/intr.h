@@ -5,8 +5,9 @@
  * The priority levels that mutex_init(9) takes, spl(9) and preemption
  * control.  Raising the level keeps lower-priority work (interrupts at or
  * below it, other LWPs) off this CPU until it is lowered again; sleeping
- * with it raised is a KASSERT failure.  intr_establish and masking a
- * device's line arrive with the simulated devices.
+ * with it raised is a KASSERT failure.  Soft interrupts, the CPU timer,
+ * and masking a device's interrupt line are here too; establishing a
+ * device's line is in device.h.
  */
 #ifndef _STACK_SYS_INTR_H_
 #define _STACK_SYS_INTR_H_
@@ -77,6 +78,16 @@ void	ktimer_init(ktimer_t *, struct cpu_info *ci, void (*fn)(void *),
 void	ktimer_arm(ktimer_t *, uint64_t when_ns);
 void	ktimer_disarm(ktimer_t *);
 void	ktimer_destroy(ktimer_t *);
+
+/*
+ * Mask and unmask an interrupt line at the interrupt controller (the
+ * handle from device_intr_establish).  While masked the line's interrupts
+ * are held, not lost: unmasking a line the device still asserts delivers
+ * one.  intr_masked tells whether it is masked now.
+ */
+void	intr_mask(void *ih);
+void	intr_unmask(void *ih);
+bool	intr_masked(void *ih);
 
 /* Keep the calling LWP on its CPU (no preemption) until enabled again. */
 void	kpreempt_disable(void);
