@@ -72,7 +72,8 @@ SBENCH_BIN  := $(patsubst bench/%.c,$(B)/bench/%,$(SBENCH_SRC))
 
 # The lockless library code, also built against the native backend.
 NATIVE_STACK := $(wildcard stack/kern/subr_pcq.c stack/kern/subr_atomic_queue.c \
-                           stack/kern/subr_ptree.c stack/kern/ptree_inet.c)
+                           stack/kern/subr_ptree.c stack/kern/ptree_inet.c \
+                           stack/kern/kern_kcont.c)
 NATIVE_SUP   := $(wildcard tests/native/native_*.c)
 NATIVE_OBJ   := $(patsubst %,$(O)/native/%.o,$(NATIVE_STACK) $(NATIVE_SUP))
 NTEST_SRC    := $(wildcard tests/native/test_*.c)

@@ -33,7 +33,13 @@
 	X(ipi, 20000, "delay before an idle CPU runs an LWP woken from another CPU") \
 	X(kmem_alloc, 4, "kmem_alloc/kmem_zalloc")                        \
 	X(kmem_free, 8, "kmem_free")                                       \
-	X(lwp_create, 8000, "kthread_create")
+	X(lwp_create, 8000, "kthread_create")                              \
+	X(intr, 2000, "taking a hardware interrupt: entry, dispatch and return") \
+	X(softint, 300, "dispatching a soft interrupt")                     \
+	X(pio_read, 600, "a device register read across the bus (bus_space_read_*)") \
+	X(pio_write, 60, "a device register write, posted (bus_space_write_*)") \
+	X(pio_byte, 2, "each byte moved by a register access")            \
+	X(dma_sync, 10, "bus_dmamap_sync")
 
 enum sim_cost_id {
 #define SIM_COST_ENUM_(name, def, doc) SIM_COST_##name,

@@ -113,8 +113,9 @@ lwp_set_daemon(lwp_t *l)
 bool
 cpu_intr_p(void)
 {
-	/* No interrupt contexts yet: they arrive with the devices. */
-	return false;
+	struct cpu_info *ci = sim_cur != NULL ? sim_cur->running : NULL;
+
+	return ci != NULL && ci->cur != NULL && ci->cur->prio >= IPL_VM;
 }
 
 int
@@ -141,7 +142,11 @@ splx(int s)
 	ci = ks_cpu();
 	KASSERTMSG(s <= ci->ipl, "splx(%d) raises the level from %d", s,
 	    ci->ipl);
+	KASSERTMSG(s >= (int)ci->cur->prio, "splx(%d) below the level of "
+	    "the interrupt being handled (%u)", s, ci->cur->prio);
 	ci->ipl = s;
+	/* Work held off by the raised level may run now. */
+	sim_cpu_maybe_preempt(ci);
 }
 
 void
@@ -169,21 +174,39 @@ kpreempt_disabled(void)
 
 /* --- scheduling points ---------------------------------------------------- */
 
+/*
+ * Called at the end of every scheduling point.  A context of higher
+ * priority than the CPU's level (an interrupt, a soft interrupt) that has
+ * become ready takes the CPU; the preempted context goes back to the front
+ * of its queue and resumes when the interrupt is done.  Among threads, one
+ * that has used up its quantum while others wait goes to the back.
+ */
 void
 sim_cpu_maybe_preempt(struct cpu_info *ci)
 {
 	struct lwp *l = ci->cur;
+	int best, level;
+	bool front;
 
-	if (ci->rq_head == NULL || l == NULL || l->spin_held > 0 ||
-	    l->nopreempt > 0 || ci->ipl > IPL_NONE)
+	if (__predict_true(ci->rq_mask == 0))
 		return;
-	if (ci->clock - l->slice_start < ci->host->sc->quantum_ns)
+	best = sim_rq_best(ci);
+	level = ci->ipl > (int)l->prio ? ci->ipl : (int)l->prio;
+	if (best > level) {
+		if (ci->clock < ci->rq_head[best]->ready_at)
+			return;
+		front = true;           /* interrupted: resumes first */
+		l->interrupted = true;
+	} else if (best == 0 && level == 0 && l->spin_held == 0 &&
+	    l->nopreempt == 0 &&
+	    ci->clock - l->slice_start >= ci->host->sc->quantum_ns) {
+		front = false;          /* time slice over: to the back */
+	} else {
 		return;
-	/* Quantum used up and others wait: to the back of the queue. */
-	l->state = LWP_RUNNABLE;
-	l->link = NULL;
-	ci->rq_tail->link = l;
-	ci->rq_tail = l;
+	}
+	l->ipl = ci->ipl;
+	ci->ipl = IPL_NONE;
+	sim_rq_push(ci, l, front);
 	ci->cur = NULL;
 	sim_cpu_release(ci);
 	sim_sched_leave(ci, &l->coro);

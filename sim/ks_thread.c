@@ -17,6 +17,7 @@
 #include "sim/machine.h"
 #include "stack/sys/kthread.h"
 #include "stack/sys/mutex.h"
+#include "stack/sys/intr.h"
 
 static void
 lwp_entry(void *arg)
@@ -52,31 +53,28 @@ host_list_remove(struct sim_host *h, struct lwp *l)
 		h->all_tail = l->all_prev;
 }
 
-/* Append to the CPU's run queue; an idle CPU wakes at time `at`. */
+/*
+ * Append to the CPU's run queue; an idle CPU wakes at time `at`, a busy
+ * one is preempted at its first scheduling point from `at` on if l has
+ * the higher priority.
+ */
 static void
 lwp_make_runnable(struct lwp *l, uint64_t at)
 {
 	struct cpu_info *ci = l->cpu;
 
-	l->state = LWP_RUNNABLE;
-	l->link = NULL;
-	if (ci->rq_tail != NULL)
-		ci->rq_tail->link = l;
-	else
-		ci->rq_head = l;
-	ci->rq_tail = l;
+	l->ready_at = at;
+	sim_rq_push(ci, l, false);
 	if (ci->idle && ci->m->running != ci)
 		sim_cpu_wake_idle(ci, at);
 }
 
 struct lwp *
-sim_lwp_create(struct sim_host *h, struct cpu_info *ci, void (*func)(void *),
-    void *arg, bool mustjoin, const char *name)
+sim_lwp_alloc(struct sim_host *h, struct cpu_info *ci, void (*func)(void *),
+    void *arg, const char *name)
 {
 	struct sim_machine *m = h->m;
-	struct cpu_info *self = m->running;
 	struct lwp *l;
-	uint64_t at;
 
 	if ((l = h->free_lwps) != NULL)
 		h->free_lwps = l->link;
@@ -91,16 +89,32 @@ sim_lwp_create(struct sim_host *h, struct cpu_info *ci, void (*func)(void *),
 		ci = &h->cpus[h->next_cpu++ % h->ncpu];
 	l->host = h;
 	l->cpu = ci;
-	l->id = h->next_lwp_id++;
+	/* Kernel threads started at boot are numbered apart from programs'. */
+	l->id = h->booting ? h->next_boot_id++ : h->next_lwp_id++;
 	l->func = func;
 	l->arg = arg;
-	l->mustjoin = mustjoin;
+	l->state = LWP_SLEEP;
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	host_list_append(h, l);
 	h->live++;
+	return l;
+}
+
+struct lwp *
+sim_lwp_create(struct sim_host *h, struct cpu_info *ci, void (*func)(void *),
+    void *arg, bool mustjoin, const char *name)
+{
+	struct sim_machine *m = h->m;
+	struct cpu_info *self = m->running;
+	struct lwp *l;
+	uint64_t at;
+
+	if ((l = sim_lwp_alloc(h, ci, func, arg, name)) == NULL)
+		return NULL;
+	l->mustjoin = mustjoin;
 	/* Created by a running LWP: it starts when its creator's clock says. */
 	at = self != NULL ? self->clock : m->eng.now;
-	if (self != NULL && self != ci)
+	if (self != NULL && self != l->cpu)
 		at += h->cost[SIM_COST_ipi];
 	lwp_make_runnable(l, at);
 	return l;
@@ -127,8 +141,14 @@ sim_lwp_sleep(struct lwp *l)
 	KASSERT(ci->cur == l);
 	KASSERTMSG(l->spin_held == 0, "lwp %s sleeps holding a spin mutex",
 	    l->name);
-	KASSERTMSG(ci->ipl == IPL_NONE, "lwp %s sleeps at spl %d", l->name,
-	    ci->ipl);
+	KASSERTMSG(ci->ipl == (int)l->prio, "lwp %s sleeps at spl %d",
+	    l->name, ci->ipl);
+	KASSERTMSG(l->prio < IPL_VM || l->wait == WAIT_INTR, "lwp %s sleeps "
+	    "in a hardware interrupt handler", l->name);
+	KASSERTMSG(l->prio == 0 || l->wait == WAIT_INTR ||
+	    l->wait == WAIT_MUTEX || l->wait == WAIT_RWLOCK, "lwp %s sleeps "
+	    "in a soft interrupt (only waiting for a lock is allowed there)",
+	    l->name);
 	KASSERTMSG(l->nopreempt == 0, "lwp %s sleeps with preemption "
 	    "disabled", l->name);
 	if (l->wake_pending) {
@@ -138,6 +158,8 @@ sim_lwp_sleep(struct lwp *l)
 		return;
 	}
 	l->state = LWP_SLEEP;
+	l->ipl = ci->ipl;
+	ci->ipl = IPL_NONE;
 	ci->cur = NULL;
 	sim_cpu_release(ci);
 	sim_sched_leave(ci, &l->coro);
@@ -215,6 +237,7 @@ kthread_exit(int ecode)
 	}
 	if (!l->mustjoin)
 		ci->m->reap = l;       /* freed once off its stack */
+	ci->ipl = IPL_NONE;
 	ci->cur = NULL;
 	sim_cpu_release(ci);
 	ci->m->running = NULL;

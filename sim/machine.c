@@ -18,8 +18,10 @@
 #include <string.h>
 
 #include "sim/machine.h"
+#include "sim/device.h"
 #include "sim/record.h"
 #include "sim/topology.h"
+#include "stack/sys/intr.h"
 
 struct sim_machine *sim_cur;
 
@@ -124,9 +126,50 @@ sim_cpu_wake_idle(struct cpu_info *ci, uint64_t at)
 }
 
 void
+sim_rq_push(struct cpu_info *ci, struct lwp *l, bool front)
+{
+	u_int p = l->prio;
+
+	KASSERT(p < SIM_NPRIO);
+	l->state = LWP_RUNNABLE;
+	if (front) {
+		l->link = ci->rq_head[p];
+		ci->rq_head[p] = l;
+		if (ci->rq_tail[p] == NULL)
+			ci->rq_tail[p] = l;
+	} else {
+		l->link = NULL;
+		if (ci->rq_tail[p] != NULL)
+			ci->rq_tail[p]->link = l;
+		else
+			ci->rq_head[p] = l;
+		ci->rq_tail[p] = l;
+	}
+	ci->rq_mask |= 1u << p;
+}
+
+/* The first runnable context of the highest priority. */
+struct lwp *
+sim_rq_pop(struct cpu_info *ci)
+{
+	int p = sim_rq_best(ci);
+	struct lwp *l;
+
+	KASSERT(p >= 0);
+	l = ci->rq_head[p];
+	ci->rq_head[p] = l->link;
+	if (ci->rq_head[p] == NULL) {
+		ci->rq_tail[p] = NULL;
+		ci->rq_mask &= ~(1u << p);
+	}
+	l->link = NULL;
+	return l;
+}
+
+void
 sim_cpu_release(struct cpu_info *ci)
 {
-	if (ci->cur != NULL || ci->rq_head != NULL)
+	if (ci->cur != NULL || ci->rq_mask != 0)
 		cpu_enqueue(ci->m, ci);
 	else
 		ci->idle = true;
@@ -180,6 +223,7 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 	h->tick_ns = 1000000000ULL / (uint64_t)sc->tick_hz;
 	h->ncpu = sc->cpus;
 	h->next_lwp_id = 1;
+	h->next_boot_id = 0x8000;
 	snprintf(stream, sizeof(stream), "host.%s.cprng", sc->name);
 	sim_rng_init(&h->cprng, m->seed, stream);
 	if (sim_lines_init(&h->lines) != 0)
@@ -249,6 +293,8 @@ host_fini(struct sim_host *h)
 {
 	struct lwp *l, *next;
 
+	sim_device_fini_host(h);
+	sim_intr_fini_host(h);
 	for (l = h->all_head; l != NULL; l = next) {
 		next = l->all_next;
 		sim_coro_destroy(&l->coro);
@@ -267,11 +313,12 @@ host_fini(struct sim_host *h)
 void
 sim_machine_fini(struct sim_machine *m)
 {
-	sim_topology_destroy(m->topo);
-	m->topo = NULL;
 	if (m->hosts != NULL)
 		for (u_int i = 0; i < m->nhosts; i++)
 			host_fini(&m->hosts[i]);
+	/* After the devices: they may hand frames back to its pool. */
+	sim_topology_destroy(m->topo);
+	m->topo = NULL;
 	free(m->hosts);
 	free(m->cpus);
 	free(m->heap);
@@ -441,22 +488,32 @@ sim_cpu_yield(struct cpu_info *ci)
 	sim_sched_leave(ci, &ci->cur->coro);
 }
 
-/* Put the next runnable LWP on an empty CPU, paying for the switch. */
+/*
+ * Put the best runnable context on an empty CPU, paying for it: an
+ * interrupt context costs an interrupt (hard) or a soft interrupt
+ * dispatch; a thread that an interrupt preempted resumes for free (the
+ * interrupt's price covers the return); any other thread costs a context
+ * switch.
+ */
 static void
 cpu_dispatch(struct cpu_info *ci)
 {
-	struct lwp *l = ci->rq_head;
+	struct lwp *l = sim_rq_pop(ci);
+	const uint64_t *cost = ci->host->cost;
 
 	KASSERT(ci->cur == NULL);
-	KASSERT(l != NULL && l->state == LWP_RUNNABLE);
-	ci->rq_head = l->link;
-	if (ci->rq_head == NULL)
-		ci->rq_tail = NULL;
-	l->link = NULL;
+	KASSERT(l->state == LWP_RUNNABLE);
 	l->state = LWP_ONCPU;
 	ci->cur = l;
+	ci->ipl = l->ipl;
 	ci->dispatches++;
-	sim_cpu_charge(ci, ci->host->cost[SIM_COST_ctx_switch]);
+	if (l->prio >= IPL_VM)
+		sim_cpu_charge(ci, cost[SIM_COST_intr]);
+	else if (l->prio > 0)
+		sim_cpu_charge(ci, cost[SIM_COST_softint]);
+	else if (!l->interrupted)
+		sim_cpu_charge(ci, cost[SIM_COST_ctx_switch]);
+	l->interrupted = false;
 	l->slice_start = ci->clock;
 }
 
@@ -554,10 +611,18 @@ sim_machine_run(struct sim_machine *m)
 		uint64_t t;
 		bool ev;
 
-		if (m->hosts_booting == 0 && m->after_boot != NULL)
-			machine_booted(m);
 		ci = m->heap_n > 0 ? m->heap[0].ci : NULL;
 		ev = sim_engine_next_time(&m->eng, &t);
+		/*
+		 * Boot is over when every kern_boot has returned and what it
+		 * started (kernel threads) has settled: nothing runnable,
+		 * nothing pending.
+		 */
+		if (m->hosts_booting == 0 && m->after_boot != NULL &&
+		    ci == NULL && !ev) {
+			machine_booted(m);
+			continue;
+		}
 
 		if (ci == NULL && !ev) {
 			if (machine_live(m) > 0)

@@ -43,6 +43,11 @@ struct sim_recorder;
 struct sim_topology;
 struct evcnt;
 
+/* Priorities of contexts on a CPU: 0 for threads, the IPL for interrupts. */
+#define SIM_NPRIO       8
+
+struct sim_intr_ctx;
+
 typedef unsigned __int128 sim_key_t;    /* (window << 64) | tiebreak */
 
 enum lwp_state {
@@ -55,6 +60,7 @@ enum lwp_state {
 
 enum lwp_wait {
 	WAIT_NONE,
+	WAIT_INTR,              /* an interrupt context with nothing to do */
 	WAIT_MUTEX,
 	WAIT_RWLOCK,
 	WAIT_CV,
@@ -72,6 +78,10 @@ struct lwp {
 	bool mustjoin;
 	bool wake_pending;              /* woken before it got to sleep */
 	bool boot;                      /* runs kern_boot (id 0) */
+	bool interrupted;               /* preempted by higher priority work */
+	u_int prio;                     /* 0 thread, else its interrupt level */
+	int ipl;                        /* spl level while off the CPU */
+	uint64_t ready_at;              /* may preempt its CPU from this time */
 	char name[32];
 	void (*func)(void *);
 	void *arg;
@@ -103,7 +113,10 @@ struct cpu_info {
 	int heap_pos;                   /* in the runnable heap, or -1 */
 	bool idle;                      /* nothing to run: clock stands still */
 	struct lwp *cur;                /* the LWP on the CPU, or NULL */
-	struct lwp *rq_head, *rq_tail;  /* runnable LWPs bound here */
+	/* Runnable contexts bound here, FIFO per priority (0 = threads). */
+	struct lwp *rq_head[SIM_NPRIO], *rq_tail[SIM_NPRIO];
+	uint32_t rq_mask;               /* bit p: rq_head[p] != NULL */
+	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
 	uint64_t busy_ns;               /* clock = busy_ns + idle time */
 	uint64_t frac_ps;               /* picoseconds not yet charged */
 	uint64_t points;                /* scheduling points taken */
@@ -128,6 +141,7 @@ struct sim_host {
 	struct sim_arena arena;         /* kmem */
 	struct sim_rng cprng;
 	u_int next_lwp_id;
+	u_int next_boot_id;             /* from 0x8000, for boot's threads */
 	u_int next_cpu;                 /* round-robin placement */
 	struct lwp *all_head, *all_tail;
 	struct lwp *free_lwps;
@@ -137,6 +151,9 @@ struct sim_host {
 	u_int nevcnts, evcnts_cap;
 
 	struct kern_globals kg;         /* the stack's per-host roots */
+	struct sim_isrc *isrcs;         /* softints and timers, for freeing */
+	struct device *devices;         /* in scenario order */
+	u_int ndevices;
 	bool booting;                   /* kern_boot still running */
 };
 
@@ -234,12 +251,31 @@ void	sim_report_deadlock(struct sim_machine *);
 uint64_t sim_machine_at(struct sim_machine *, uint64_t t, sim_event_fn fn,
 	    void *arg);
 
-/* LWPs (ks_thread.c). */
+/* LWPs (ks_thread.c).  sim_lwp_alloc makes one that sleeps until woken. */
+struct lwp *sim_lwp_alloc(struct sim_host *, struct cpu_info *ci,
+	    void (*func)(void *), void *arg, const char *name);
 struct lwp *sim_lwp_create(struct sim_host *, struct cpu_info *ci,
 	    void (*func)(void *), void *arg, bool mustjoin, const char *name);
 void	sim_lwp_sleep(struct lwp *);
 void	sim_lwp_wake(struct lwp *, uint64_t at);
 void	sim_lwp_free(struct lwp *);
+
+/* Run queues (machine.c). */
+void	sim_rq_push(struct cpu_info *, struct lwp *, bool front);
+struct lwp *sim_rq_pop(struct cpu_info *);
+static inline int
+sim_rq_best(const struct cpu_info *ci)
+{
+	return ci->rq_mask ? 31 - __builtin_clz(ci->rq_mask) : -1;
+}
+
+/* Interrupt contexts (ks_intr.c). */
+struct sim_isrc;
+void	sim_intr_post(struct cpu_info *, struct sim_isrc *, uint64_t at);
+void	sim_intr_fini_host(struct sim_host *);
+struct sim_isrc *sim_isrc_new(struct sim_host *, u_int level,
+	    void (*fn)(void *), void *arg);
+bool	sim_isrc_pending(const struct sim_isrc *, const struct cpu_info *);
 
 /* Timeouts on a tick boundary, timo ticks ahead (ks_thread.c). */
 uint64_t sim_ticks_from_now(const struct cpu_info *, int timo);
@@ -324,7 +360,7 @@ sim_cpu_fp(struct cpu_info *ci, unsigned kind)
 /* Kinds of scheduling point, for the fingerprint. */
 enum sim_point_kind {
 	PT_LOAD, PT_STORE, PT_RMW, PT_BARRIER, PT_CALL, PT_PROBE, PT_MUTEX,
-	PT_RWLOCK, PT_CV, PT_SPIN, PT_KMEM, PT_THREAD,
+	PT_RWLOCK, PT_CV, PT_SPIN, PT_KMEM, PT_THREAD, PT_INTR, PT_PIO, PT_DMA,
 };
 
 /* A plain scheduling point priced at one cost-table entry. */

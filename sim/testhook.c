@@ -40,7 +40,10 @@ sim_test_run(const struct sim_test_opts *o, void (*fn)(void *), void *arg,
 	host.cpus = o->cpus ? o->cpus : 1;
 	host.tick_hz = 1000;
 	host.quantum_ns = 10000000;
-	sim_cost_defaults(&host.cost);
+	if (o->cost != NULL)
+		host.cost = *o->cost;
+	else
+		sim_cost_defaults(&host.cost);
 	sc.nhosts = 1;
 	sc.hosts = &host;
 	if (sim_machine_init(&m, &sc, sc.seed) != 0) {

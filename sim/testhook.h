@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "sim/cost.h"
+
 struct sim_test_opts {
 	unsigned cpus;                  /* default 1 */
 	uint64_t seed;                  /* default 1 */
@@ -18,6 +20,7 @@ struct sim_test_opts {
 	uint64_t window_ns;             /* tie window, default 16 */
 	double jitter;                  /* default 0 */
 	int quiet;                      /* no kern_printf output */
+	const struct sim_cost *cost;    /* NULL: the default cost table */
 };
 
 struct sim_test_result {

@@ -208,7 +208,7 @@ BAD = [
       "must name the host it runs on"]),
     ("bad_probe", '$.hosts[0].cost.probes["counter:iter"]', '"counter:iter"',
      ['unknown probe "counter:iter"', 'did you mean "counter:iteration"?',
-      "expected one of counter:iteration, pingpong:hit"]),
+      "expected one of ", "counter:iteration, pingpong:hit"]),
     ("fractional_ns", "$.hosts[0].cost.load_hit", '"0.5ns"',
      ["expected a whole number of nanoseconds", 'got "0.5ns"']),
     ("overflow", "$.duration", '"99999999999999999999s"',

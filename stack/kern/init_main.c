@@ -7,6 +7,7 @@
  * a scenario's timeline starts with a booted kernel at virtual time 0.
  */
 #include <sys/kern.h>
+#include <sys/kcont.h>
 #include <sys/kernvar.h>
 
 void
@@ -16,5 +17,6 @@ kern_boot(void)
 
 	KASSERT(kg != NULL);
 	KASSERT(kg->kg_mbuf == NULL && kg->kg_kcont == NULL);
-	/* Subsystems are added here as they arrive, lowest layer first. */
+	/* Lowest layer first. */
+	kcont_sysinit();
 }

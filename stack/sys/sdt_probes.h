@@ -13,6 +13,8 @@
 #define _STACK_SYS_SDT_PROBES_H_
 
 #define SDT_PROBE_LIST(X)                                                 \
+	X(kcont, schedule, "a continuation was scheduled (kc, ticks)")      \
+	X(kcont, run, "a continuation starts to run (kc, level; 4 = worker)") \
 	X(counter, iteration, "one pass of the counter test program's loop") \
 	X(pingpong, hit, "the pingpong program handed the token over")     \
 	X(abba, holding_one, "an abba LWP holds its first lock")

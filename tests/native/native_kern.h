@@ -11,6 +11,8 @@
 void	native_set_cpu(unsigned cpu, unsigned ncpus);
 /* kmem_alloc/kmem_zalloc calls made so far, by every thread. */
 uint64_t native_kmem_allocs(void);
+/* Run the soft interrupts pending on the calling thread's CPU; how many. */
+int	native_softint_run(void);
 /* Pin the calling thread to a real core (best effort; 0 on success). */
 int	native_pin(unsigned core);
 
