@@ -28,6 +28,8 @@ FORBIDDEN_CALLS = re.compile(
     r"exit|pthread_[a-z_]+)\s*\(")
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 WRITABLE = set("BbDdCSs")
+# Rooms of stack/ whose headers stack code includes as <room/name.h>.
+STACK_ROOMS = {"net", "netinet", "dev", "apps"}
 INSTRUMENTATION = ("__odr_asan", "__asan", "__ubsan", "__tsan", "__gcov",
                    "__llvm", ".L")
 
@@ -57,6 +59,10 @@ def check_sources(root):
                 if name[4:] not in sys_headers:
                     problems.append(f"{rel}:{n}: <{name}> is not a "
                                     "kernel-services header (stack/sys/)")
+            elif kind == "<" and name.split("/")[0] in STACK_ROOMS:
+                if not (stack / name).exists():
+                    problems.append(f"{rel}:{n}: <{name}> is not a header "
+                                    f"of stack/{name.split('/')[0]}/")
             elif kind == "<" and name not in ALLOWED_LIBC:
                 problems.append(f"{rel}:{n}: <{name}> is not allowed in "
                                 f"stack/ (only {', '.join(sorted(ALLOWED_LIBC))})")

@@ -1,0 +1,195 @@
+/*
+ * if.c -- interfaces: attach, the poll continuation, interrupt mitigation,
+ * and the legacy input queue.
+ *
+ * Per host (kern_globals()->kg_net): the list of interfaces and, for the
+ * legacy model, one input queue drained by a SOFTNET soft interrupt under
+ * the big network lock.  Never allocates on the receive path.
+ */
+#include <sys/kern.h>
+#include <sys/atomic.h>
+#include <sys/intr.h>
+#include <sys/kcont.h>
+#include <sys/kernvar.h>
+#include <sys/kmem.h>
+#include <sys/mbuf.h>
+#include <sys/mutex.h>
+#include <sys/sdt.h>
+
+#include <net/if.h>
+#include <net/netsys.h>
+
+/* The mitigation window: rates are judged over this much time. */
+#define IF_WINDOW_NS    1000000ULL
+
+struct net_sys *
+net_sys(void)
+{
+	struct net_sys *ns = kern_globals()->kg_net;
+
+	KASSERTMSG(ns != NULL, "network used before if_sysinit");
+	return ns;
+}
+
+static void
+if_legacy_softint(void *arg)
+{
+	struct net_sys *ns = arg;
+
+	for (;;) {
+		struct mbuf *m;
+		struct ifnet *ifp;
+
+		mutex_spin_enter(&ns->ns_inq_lock);
+		if ((m = ns->ns_inq_head) != NULL) {
+			ns->ns_inq_head = m->m_nextpkt;
+			if (ns->ns_inq_head == NULL)
+				ns->ns_inq_tail = NULL;
+			ns->ns_inq_len--;
+		}
+		mutex_spin_exit(&ns->ns_inq_lock);
+		if (m == NULL)
+			return;
+		m->m_nextpkt = NULL;
+		ifp = m->m_pkthdr.rcvif;
+		/* The big network lock: all protocol work, one CPU at a time. */
+		mutex_enter(&ns->ns_biglock);
+		(*ifp->if_input)(ifp, m);
+		mutex_exit(&ns->ns_biglock);
+	}
+}
+
+void
+if_sysinit(void)
+{
+	struct kern_globals *kg = kern_globals();
+	struct net_sys *ns;
+
+	KASSERT(kg->kg_net == NULL);
+	ns = kmem_zalloc(sizeof(*ns), KM_SLEEP);
+	mutex_init(&ns->ns_biglock, MUTEX_DEFAULT, IPL_NONE);
+	mutex_init(&ns->ns_inq_lock, MUTEX_SPIN, IPL_NET);
+	ns->ns_inq_max = NET_INQ_MAX;
+	ns->ns_inq_si = softint_establish(SOFTINT_NET | SOFTINT_MPSAFE,
+	    if_legacy_softint, ns);
+	evcnt_attach_dynamic(&ns->ns_ev_inq_drops, EVCNT_TYPE_MISC, NULL,
+	    "ipintrq", "drops");
+	evcnt_attach_dynamic(&ns->ns_ev_inq_peak, EVCNT_TYPE_MISC, NULL,
+	    "ipintrq", "peak");
+	kg->kg_net = ns;
+}
+
+struct ifnet *
+if_first(void)
+{
+	return net_sys()->ns_ifnets;
+}
+
+/* <iftype>_poll: run the driver's poll; again at once while it asks. */
+static void
+ether_poll(void *arg)
+{
+	struct ifnet *ifp = arg;
+
+	ifp->if_ev_polls.ev_count++;
+	if ((*ifp->if_poll)(ifp))
+		kcont_schedule(&ifp->if_kc, 0);
+}
+
+#define IF_COUNTER(ifp, ev, name) \
+	evcnt_attach_dynamic(&(ifp)->ev, EVCNT_TYPE_MISC, NULL, (ifp)->if_xname, \
+	    name)
+
+void
+if_attach(struct ifnet *ifp, struct cpu_info *poll_cpu)
+{
+	struct net_sys *ns = net_sys();
+	struct ifnet **pp;
+
+	KASSERT(ifp->if_poll != NULL && ifp->if_transmit != NULL);
+	kcont_init(&ifp->if_kc, ether_poll, ifp, KCONT_SOFTNET);
+	kcont_bind(&ifp->if_kc, poll_cpu);
+	IF_COUNTER(ifp, if_ev_ipackets, "rx_frames");
+	IF_COUNTER(ifp, if_ev_ibytes, "rx_bytes");
+	IF_COUNTER(ifp, if_ev_opackets, "tx_frames");
+	IF_COUNTER(ifp, if_ev_obytes, "tx_bytes");
+	IF_COUNTER(ifp, if_ev_iqdrops, "rx_drop_nombuf");
+	IF_COUNTER(ifp, if_ev_oqdrops, "tx_drop_ring");
+	IF_COUNTER(ifp, if_ev_intrs, "intrs");
+	IF_COUNTER(ifp, if_ev_masked, "intr_masked");
+	IF_COUNTER(ifp, if_ev_polls, "polls");
+	IF_COUNTER(ifp, if_ev_noproto, "rx_noproto");
+	IF_COUNTER(ifp, if_ev_sink, "rx_sink");
+	IF_COUNTER(ifp, if_ev_ierrors, "rx_errors");
+	for (pp = &ns->ns_ifnets; *pp != NULL; pp = &(*pp)->if_next)
+		continue;
+	*pp = ifp;
+	ifp->if_flags |= IFF_UP | IFF_RUNNING;
+}
+
+void
+ether_defer(struct ifnet *ifp)
+{
+	kcont_schedule(&ifp->if_kc, 0);
+}
+
+void
+ether_defer_tick(struct ifnet *ifp)
+{
+	kcont_schedule(&ifp->if_kc, 1);
+}
+
+void
+if_intr_count(struct ifnet *ifp)
+{
+	ifp->if_ev_intrs.ev_count++;
+	ifp->if_window_intrs++;
+}
+
+bool
+if_intr_mitigate(struct ifnet *ifp)
+{
+	uint64_t now = getnanouptime(), span = now - ifp->if_window_start;
+
+	if (ifp->if_intr_max_per_s == 0)
+		return false;
+	if (span >= IF_WINDOW_NS) {
+		/* Judge the window that just ended, then start another. */
+		ifp->if_mitigating = ifp->if_window_intrs * 1000000000ULL >
+		    ifp->if_intr_max_per_s * span;
+		ifp->if_window_start = now;
+		ifp->if_window_intrs = 0;
+	}
+	if (ifp->if_mitigating)
+		ifp->if_ev_masked.ev_count++;
+	return ifp->if_mitigating;
+}
+
+void
+if_legacy_enqueue(struct ifnet *ifp, struct mbuf *m)
+{
+	struct net_sys *ns = net_sys();
+	bool drop;
+
+	KASSERT(m->m_flags & M_PKTHDR);
+	m->m_pkthdr.rcvif = ifp;
+	mutex_spin_enter(&ns->ns_inq_lock);
+	drop = ns->ns_inq_len >= ns->ns_inq_max;
+	if (!drop) {
+		m->m_nextpkt = NULL;
+		if (ns->ns_inq_tail != NULL)
+			ns->ns_inq_tail->m_nextpkt = m;
+		else
+			ns->ns_inq_head = m;
+		ns->ns_inq_tail = m;
+		if (++ns->ns_inq_len > ns->ns_ev_inq_peak.ev_count)
+			ns->ns_ev_inq_peak.ev_count = ns->ns_inq_len;
+	} else {
+		ns->ns_ev_inq_drops.ev_count++;
+	}
+	mutex_spin_exit(&ns->ns_inq_lock);
+	if (drop)
+		m_freem(m);
+	else
+		softint_schedule(ns->ns_inq_si);
+}
