@@ -8,6 +8,7 @@
  */
 #include <sys/kern.h>
 #include <sys/kernvar.h>
+#include <sys/mbuf.h>
 
 void
 kern_boot(void)
@@ -17,4 +18,5 @@ kern_boot(void)
 	KASSERT(kg != NULL);
 	KASSERT(kg->kg_mbuf == NULL && kg->kg_kcont == NULL);
 	/* Subsystems are added here as they arrive, lowest layer first. */
+	mbinit();
 }
