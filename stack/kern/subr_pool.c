@@ -41,12 +41,17 @@
  * while it is held.  It is entered with the per-CPU level raised (refill,
  * flush) or with nothing held (grow, wait, stats).
  *
+ * Free objects are marked unaddressable for AddressSanitizer
+ * (kasan_mark), and so is the padding after each object's requested
+ * size: a use after pool_cache_put stops a sanitizer build at once.
+ *
  * Never calls the allocator on the get/put fast path, never sleeps in
  * put, never orders anything by pointer value.
  */
 #include <string.h>
 
 #include <sys/kern.h>
+#include <sys/asan.h>
 #include <sys/condvar.h>
 #include <sys/evcnt.h>
 #include <sys/intr.h>
@@ -97,6 +102,7 @@ struct pool_cache {
 	struct evcnt pc_ev_grow;        /* d */
 	struct evcnt pc_ev_wait;        /* d */
 
+	size_t pc_reqsize;              /* c: object size as asked */
 	size_t pc_size;                 /* c: object size, rounded to align */
 	size_t pc_slab_off;             /* c: first object's offset in a slab */
 	u_int pc_slab_nobj;             /* c: objects in a full slab */
@@ -183,6 +189,7 @@ pool_cache_init(size_t size, u_int align, const char *name, int ipl,
 	if (align == 0)
 		align = PC_DEFAULT_ALIGN;
 	pc = kmem_zalloc(sizeof(*pc), KM_SLEEP);
+	pc->pc_reqsize = size;
 	pc->pc_size = roundup(size, align);
 	pool_cache_size_slabs(pc, align);
 	pc->pc_ipl = MAX(ipl, IPL_VM);
@@ -236,9 +243,11 @@ pool_cache_destroy(pool_cache_t pc)
 	    pc->pc_nobj - pc->pc_ndepot, pc->pc_nobj);
 	mutex_exit(&pc->pc_lock);
 
-	if (pc->pc_dtor != NULL)
-		for (u_int i = 0; i < pc->pc_ndepot; i++)
+	for (u_int i = 0; i < pc->pc_ndepot; i++) {
+		kasan_mark(pc->pc_depot[i], pc->pc_size, pc->pc_size, 0);
+		if (pc->pc_dtor != NULL)
 			(*pc->pc_dtor)(pc->pc_arg, pc->pc_depot[i]);
+	}
 	while ((ps = pc->pc_slabs) != NULL) {
 		pc->pc_slabs = ps->ps_next;
 		kmem_free(ps, ps->ps_bytes);
@@ -432,7 +441,9 @@ pool_cache_depot_reserve(pool_cache_t pc, km_flag_t km)
 		oldcap = cap;
 		if (pc->pc_depot_cap < cap) {
 			/* Nobody grew it meanwhile: install ours. */
-			memcpy(new, pc->pc_depot, pc->pc_ndepot * sizeof(void *));
+			if (pc->pc_ndepot > 0)
+				memcpy(new, pc->pc_depot,
+				    pc->pc_ndepot * sizeof(void *));
 			old = pc->pc_depot;
 			oldcap = pc->pc_depot_cap;
 			pc->pc_depot = new;
@@ -496,8 +507,11 @@ pool_cache_slab_add(pool_cache_t pc, u_int n, int flags)
 	ps->ps_next = pc->pc_slabs;
 	pc->pc_slabs = ps;
 	/* Pushed last first, so gets hand them out in address order. */
-	for (u_int i = n; i-- > 0;)
+	for (u_int i = n; i-- > 0;) {
+		kasan_mark(base + i * pc->pc_size, 0, pc->pc_size,
+		    KASAN_POOL_FREED);
 		pc->pc_depot[pc->pc_ndepot++] = base + i * pc->pc_size;
+	}
 	pc->pc_ev_grow.ev_count++;
 	if (pc->pc_nwait > 0)
 		cv_broadcast(&pc->pc_cv);
@@ -599,6 +613,8 @@ pool_cache_get(pool_cache_t pc, int flags)
 		if (obj != NULL) {
 			cc->cc_ev_get.ev_count++;
 			splx(s);
+			kasan_mark(obj, pc->pc_reqsize, pc->pc_size,
+			    KASAN_POOL_REDZONE);
 			SDT_PROBE1(pool, get, 1);
 			return obj;
 		}
@@ -620,6 +636,7 @@ pool_cache_put(pool_cache_t pc, void *obj)
 
 	KASSERT(pc != NULL);
 	KASSERTMSG(obj != NULL, "pool_cache_put(%s, NULL)", pc->pc_name);
+	kasan_mark(obj, 0, pc->pc_size, KASAN_POOL_FREED);
 	s = splraise(pc->pc_ipl);
 	cc = pool_cache_cpu(pc);
 	pool_cc_check_free(pc, cc, obj);
