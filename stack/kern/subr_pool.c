@@ -80,7 +80,6 @@ struct pool_cache_cpu {
 	struct evcnt cc_ev_get;         /* p */
 	struct evcnt cc_ev_put;         /* p */
 	struct evcnt cc_ev_hit;         /* p */
-	struct evcnt cc_ev_fail;        /* p (gets are never in interrupts) */
 };
 
 struct pool_cache {
@@ -97,6 +96,7 @@ struct pool_cache {
 	uint64_t pc_warned_ns;          /* d: when last printed */
 	bool pc_warned;                 /* d: printed at least once */
 	struct pool_slab *pc_slabs;     /* d */
+	struct evcnt pc_ev_fail;        /* d */
 	struct evcnt pc_ev_refill;      /* d */
 	struct evcnt pc_ev_flush;       /* d */
 	struct evcnt pc_ev_grow;        /* d */
@@ -128,8 +128,8 @@ pool_cache_attach_counters(pool_cache_t pc)
 		evcnt_attach_cpu(&cc->cc_ev_get, EVCNT_TYPE_MISC, i, g, "get");
 		evcnt_attach_cpu(&cc->cc_ev_put, EVCNT_TYPE_MISC, i, g, "put");
 		evcnt_attach_cpu(&cc->cc_ev_hit, EVCNT_TYPE_MISC, i, g, "hit");
-		evcnt_attach_cpu(&cc->cc_ev_fail, EVCNT_TYPE_MISC, i, g, "fail");
 	}
+	evcnt_attach_dynamic(&pc->pc_ev_fail, EVCNT_TYPE_MISC, NULL, g, "fail");
 	evcnt_attach_dynamic(&pc->pc_ev_refill, EVCNT_TYPE_MISC, NULL, g,
 	    "refill");
 	evcnt_attach_dynamic(&pc->pc_ev_flush, EVCNT_TYPE_MISC, NULL, g,
@@ -147,8 +147,8 @@ pool_cache_detach_counters(pool_cache_t pc)
 		evcnt_detach(&cc->cc_ev_get);
 		evcnt_detach(&cc->cc_ev_put);
 		evcnt_detach(&cc->cc_ev_hit);
-		evcnt_detach(&cc->cc_ev_fail);
 	}
+	evcnt_detach(&pc->pc_ev_fail);
 	evcnt_detach(&pc->pc_ev_refill);
 	evcnt_detach(&pc->pc_ev_flush);
 	evcnt_detach(&pc->pc_ev_grow);
@@ -289,9 +289,9 @@ pool_cache_stats(pool_cache_t pc, struct pool_cache_stats *st)
 		st->pcs_get += cc->cc_ev_get.ev_count;
 		st->pcs_put += cc->cc_ev_put.ev_count;
 		st->pcs_hit += cc->cc_ev_hit.ev_count;
-		st->pcs_fail += cc->cc_ev_fail.ev_count;
 	}
 	mutex_enter(&pc->pc_lock);
+	st->pcs_fail = pc->pc_ev_fail.ev_count;
 	st->pcs_refill = pc->pc_ev_refill.ev_count;
 	st->pcs_flush = pc->pc_ev_flush.ev_count;
 	st->pcs_grow = pc->pc_ev_grow.ev_count;
@@ -541,7 +541,8 @@ pool_cache_warn(pool_cache_t pc)
  * The depot is empty: grow the pool by a slab, or wait at the hard limit.
  * => called with nothing held
  * => 0: look again; ENOBUFS: at the limit and may not wait; ENOMEM: kmem
- *    (KM_NOSLEEP) or the ctor failed
+ *    (KM_NOSLEEP) or the ctor failed.  Failures are counted here, under
+ *    the depot lock.
  */
 static int
 pool_cache_grow(pool_cache_t pc, int flags)
@@ -558,6 +559,7 @@ pool_cache_grow(pool_cache_t pc, int flags)
 	if (pc->pc_hardlimit != 0 && pc->pc_nobj >= pc->pc_hardlimit) {
 		pool_cache_warn(pc);
 		if (flags & (PR_NOWAIT | PR_LIMITFAIL)) {
+			pc->pc_ev_fail.ev_count++;
 			mutex_exit(&pc->pc_lock);
 			return ENOBUFS;
 		}
@@ -577,6 +579,7 @@ pool_cache_grow(pool_cache_t pc, int flags)
 	if ((error = pool_cache_slab_add(pc, n, flags)) != 0) {
 		mutex_enter(&pc->pc_lock);
 		pc->pc_nobj -= n;
+		pc->pc_ev_fail.ev_count++;
 		/* A waiter may have seen our reservation as the limit. */
 		if (pc->pc_nwait > 0)
 			cv_broadcast(&pc->pc_cv);
@@ -620,11 +623,6 @@ pool_cache_get(pool_cache_t pc, int flags)
 		}
 		splx(s);
 	} while (pool_cache_grow(pc, flags) == 0);
-
-	/* Preemption off: gets are never in interrupts, so this suffices. */
-	kpreempt_disable();
-	pool_cache_cpu(pc)->cc_ev_fail.ev_count++;
-	kpreempt_enable();
 	return NULL;
 }
 

@@ -16,10 +16,10 @@
  * allowed at up to the pool's ipl.
  *
  * What is dropped from NetBSD's interface: the pool_allocator (backing
- * memory always comes from kmem), align_offset and creation flags,
- * physical addresses (pool_cache_get_paddr), low/high water marks and
- * reclaiming idle memory.  pool_cache_init takes the name before the ipl
- * and has no flags argument.  What is added: pool_cache_stats().
+ * memory always comes from kmem), align_offset and creation flags --
+ * pool_cache_init keeps the order of its other arguments -- physical
+ * addresses (pool_cache_get_paddr), low/high water marks, priming, and
+ * reclaiming idle memory.  What is added: pool_cache_stats().
  */
 #ifndef _STACK_SYS_POOL_H_
 #define _STACK_SYS_POOL_H_
@@ -40,8 +40,8 @@ typedef struct pool_cache *pool_cache_t;
 /*
  * What the pool's event counters say, summed over the CPUs.  The same
  * counters are attached with evcnt(9) under the pool's name ("mbpl.get",
- * "mbpl.hit", ...; get, put, hit and fail once per CPU), so a run's
- * database has them too.
+ * "mbpl.hit", ...; get, put and hit once per CPU), so a run's database
+ * has them too.
  */
 struct pool_cache_stats {
 	uint64_t pcs_get;       /* objects handed out */
