@@ -39,7 +39,7 @@ sim_test_run(const struct sim_test_opts *o, void (*fn)(void *), void *arg,
 	snprintf(host.name, sizeof(host.name), "host");
 	host.cpus = o->cpus ? o->cpus : 1;
 	host.tick_hz = 1000;
-	host.quantum_ns = 10000000;
+	host.quantum_ns = o->quantum_ns ? o->quantum_ns : 10000000;
 	if (o->cost != NULL)
 		host.cost = *o->cost;
 	else

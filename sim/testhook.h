@@ -19,6 +19,7 @@ struct sim_test_opts {
 	uint64_t duration_ns;           /* default 10 s */
 	uint64_t window_ns;             /* tie window, default 16 */
 	double jitter;                  /* default 0 */
+	uint64_t quantum_ns;            /* LWP time slice, default 10 ms */
 	int quiet;                      /* no kern_printf output */
 	const struct sim_cost *cost;    /* NULL: the default cost table */
 };

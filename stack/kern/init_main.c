@@ -7,8 +7,12 @@
  * a scenario's timeline starts with a booted kernel at virtual time 0.
  */
 #include <sys/kern.h>
+#include <sys/autoconf.h>
 #include <sys/kcont.h>
 #include <sys/kernvar.h>
+#include <sys/mbuf.h>
+
+#include <net/if.h>
 
 void
 kern_boot(void)
@@ -19,4 +23,7 @@ kern_boot(void)
 	KASSERT(kg->kg_mbuf == NULL && kg->kg_kcont == NULL);
 	/* Lowest layer first. */
 	kcont_sysinit();
+	mbinit();
+	if_sysinit();
+	config_attach_all();
 }

@@ -12,6 +12,8 @@
 #include <sys/endian.h>
 #include <sys/mbuf.h>
 
+#include <string.h>
+
 #include <net/if.h>
 #include <net/if_ether.h>
 

@@ -17,6 +17,19 @@
 	X(kcont, run, "a continuation starts to run (kc, level; 4 = worker)") \
 	X(counter, iteration, "one pass of the counter test program's loop") \
 	X(pingpong, hit, "the pingpong program handed the token over")     \
-	X(abba, holding_one, "an abba LWP holds its first lock")
+	X(abba, holding_one, "an abba LWP holds its first lock")          \
+	X(pool, get, "a pool cache handed out an object (a0: 1)")           \
+	X(pool, put, "an object came back to a pool cache (a0: 1)")         \
+	X(pool, depot, "a CPU's magazine was refilled from or flushed to "  \
+	    "its pool's depot, under the depot lock (a0: objects moved)")   \
+	X(pool, grow, "a pool cache took a slab from kmem and constructed " \
+	    "its objects (a0: objects)")                                    \
+	X(mbuf, get, "an mbuf was allocated (a0: 1)")                       \
+	X(mbuf, free, "an mbuf was freed (a0: 1)")                          \
+	X(mbuf, clget, "a 2 KiB cluster was attached to an mbuf (a0: 1)")   \
+	X(mbuf, copy, "packet bytes were copied into, out of or between "   \
+	    "mbufs (a0: bytes)")                                            \
+	X(cksum, bytes, "the Internet checksum summed packet bytes "        \
+	    "(a0: bytes)")
 
 #endif /* _STACK_SYS_SDT_PROBES_H_ */

@@ -1,0 +1,647 @@
+/*
+ * subr_pool.c -- pool caches: per-CPU magazines in front of a shared
+ * depot (pool.h).
+ *
+ * The one idea: a CPU that gets and puts objects of one kind in a steady
+ * state should touch only memory of its own.  Each CPU has two magazines
+ * of up to PC_MAGSIZE free objects.  A get pops from the current magazine,
+ * or swaps in the other one if that has objects; a put pushes, or swaps
+ * in the other magazine if that has room.  Only when both are empty
+ * (get) or full (put) does the CPU take the depot mutex and move a
+ * magazine's worth of objects: a refill takes up to PC_MAGSIZE objects
+ * from the depot, a flush gives the other, full, magazine to it.  Two
+ * magazines give hysteresis: a CPU alternating get and put at a magazine
+ * boundary does not go to the depot every time.
+ *
+ * The depot is an array of object pointers, never the objects' own
+ * memory: objects stay in their constructed state while cached.  The
+ * array always has room for every object the pool owns, so a put never
+ * needs memory -- it may run in an interrupt handler.  When a get finds
+ * the depot empty the pool grows by one slab from kmem_alloc, constructs
+ * the new objects and puts them in the depot; it never gives memory back
+ * before pool_cache_destroy.
+ *
+ * The hard limit bounds the objects the pool owns -- handed out or cached
+ * anywhere -- as NetBSD's does.  At the limit a PR_NOWAIT get fails, and
+ * a PR_WAITOK get sleeps on pc_cv until a put brings an object to the
+ * depot.  Puts look (racily) at pc_nwait and, when someone waits, go
+ * straight to the depot instead of their own magazine.  Objects sitting in
+ * other CPUs' magazines are not taken back for a waiter (NetBSD does not
+ * either): a put that read pc_nwait just before the waiter registered
+ * parks its object in its own CPU's magazine, where the next get on that
+ * CPU finds it.  If no put ever comes the run ends in a deadlock report
+ * naming the pool.
+ *
+ * Locking.  Legend on the fields: c = constant after pool_cache_init;
+ * d = the depot mutex pc_lock; p = per-CPU: touched only by its own CPU
+ * with the level raised to pc_ipl, which keeps interrupts up to that
+ * level and every other LWP off the CPU (NetBSD uses splvm() the same
+ * way; kpreempt_disable alone would not stop an interrupt handler's put).
+ * pc_lock is a spin mutex at pc_ipl and a leaf: nothing else is taken
+ * while it is held.  It is entered with the per-CPU level raised (refill,
+ * flush) or with nothing held (grow, wait, stats).
+ *
+ * Free objects are marked unaddressable for AddressSanitizer
+ * (kasan_mark), and so is the padding after each object's requested
+ * size: a use after pool_cache_put stops a sanitizer build at once.
+ *
+ * Never calls the allocator on the get/put fast path, never sleeps in
+ * put, never orders anything by pointer value.
+ */
+#include <string.h>
+
+#include <sys/kern.h>
+#include <sys/asan.h>
+#include <sys/condvar.h>
+#include <sys/evcnt.h>
+#include <sys/intr.h>
+#include <sys/kmem.h>
+#include <sys/mutex.h>
+#include <sys/pool.h>
+#include <sys/sdt.h>
+
+#define PC_MAGSIZE      16      /* objects per magazine */
+#define PC_SLAB_MINOBJ  8       /* a slab holds at least this many */
+#define PC_SLAB_MINSIZE 4096    /* bytes; slabs are powers of two */
+#define PC_DEFAULT_ALIGN 8
+
+/* A slab: this header, then ps_nobj objects at pc_slab_off. */
+struct pool_slab {
+	struct pool_slab *ps_next;
+	size_t ps_bytes;                /* as passed to kmem_alloc */
+	u_int ps_nobj;
+};
+
+/* One CPU's magazines and counters, on cache lines of their own. */
+struct pool_cache_cpu {
+	void *cc_mag[2][PC_MAGSIZE];    /* p: free objects */
+	u_int cc_n[2];                  /* p: how many in each */
+	u_int cc_cur;                   /* p: the current magazine, 0 or 1 */
+	struct evcnt cc_ev_get;         /* p */
+	struct evcnt cc_ev_put;         /* p */
+	struct evcnt cc_ev_hit;         /* p */
+};
+
+struct pool_cache {
+	kmutex_t pc_lock;               /* the depot's lock */
+	kcondvar_t pc_cv;               /* d: gets waiting at the limit */
+	void **pc_depot;                /* d: free objects */
+	u_int pc_ndepot;                /* d */
+	u_int pc_depot_cap;             /* d: >= pc_nobj, never shrinks */
+	u_int pc_nobj;                  /* d: owned, incl. slabs being made */
+	u_int pc_nwait;                 /* d (read racily by puts) */
+	u_int pc_hardlimit;             /* d: 0 = none */
+	const char *pc_warnmess;        /* d */
+	uint64_t pc_ratecap_ns;         /* d */
+	uint64_t pc_warned_ns;          /* d: when last printed */
+	bool pc_warned;                 /* d: printed at least once */
+	struct pool_slab *pc_slabs;     /* d */
+	struct evcnt pc_ev_fail;        /* d */
+	struct evcnt pc_ev_refill;      /* d */
+	struct evcnt pc_ev_flush;       /* d */
+	struct evcnt pc_ev_grow;        /* d */
+	struct evcnt pc_ev_wait;        /* d */
+
+	size_t pc_reqsize;              /* c: object size as asked */
+	size_t pc_size;                 /* c: object size, rounded to align */
+	size_t pc_slab_off;             /* c: first object's offset in a slab */
+	u_int pc_slab_nobj;             /* c: objects in a full slab */
+	int pc_ipl;                     /* c: max(ipl, IPL_VM) */
+	const char *pc_name;            /* c */
+	int (*pc_ctor)(void *, void *, int);    /* c */
+	void (*pc_dtor)(void *, void *);        /* c */
+	void *pc_arg;                   /* c */
+	u_int pc_ncpu;                  /* c */
+	struct pool_cache_cpu **pc_cpus;        /* c: by cpu_index */
+};
+
+/* --- set-up and teardown ------------------------------------------------- */
+
+static void
+pool_cache_attach_counters(pool_cache_t pc)
+{
+	const char *g = pc->pc_name;
+
+	for (u_int i = 0; i < pc->pc_ncpu; i++) {
+		struct pool_cache_cpu *cc = pc->pc_cpus[i];
+
+		evcnt_attach_cpu(&cc->cc_ev_get, EVCNT_TYPE_MISC, i, g, "get");
+		evcnt_attach_cpu(&cc->cc_ev_put, EVCNT_TYPE_MISC, i, g, "put");
+		evcnt_attach_cpu(&cc->cc_ev_hit, EVCNT_TYPE_MISC, i, g, "hit");
+	}
+	evcnt_attach_dynamic(&pc->pc_ev_fail, EVCNT_TYPE_MISC, NULL, g, "fail");
+	evcnt_attach_dynamic(&pc->pc_ev_refill, EVCNT_TYPE_MISC, NULL, g,
+	    "refill");
+	evcnt_attach_dynamic(&pc->pc_ev_flush, EVCNT_TYPE_MISC, NULL, g,
+	    "flush");
+	evcnt_attach_dynamic(&pc->pc_ev_grow, EVCNT_TYPE_MISC, NULL, g, "grow");
+	evcnt_attach_dynamic(&pc->pc_ev_wait, EVCNT_TYPE_MISC, NULL, g, "wait");
+}
+
+static void
+pool_cache_detach_counters(pool_cache_t pc)
+{
+	for (u_int i = 0; i < pc->pc_ncpu; i++) {
+		struct pool_cache_cpu *cc = pc->pc_cpus[i];
+
+		evcnt_detach(&cc->cc_ev_get);
+		evcnt_detach(&cc->cc_ev_put);
+		evcnt_detach(&cc->cc_ev_hit);
+	}
+	evcnt_detach(&pc->pc_ev_fail);
+	evcnt_detach(&pc->pc_ev_refill);
+	evcnt_detach(&pc->pc_ev_flush);
+	evcnt_detach(&pc->pc_ev_grow);
+	evcnt_detach(&pc->pc_ev_wait);
+}
+
+/*
+ * Slabs are powers of two (the kmem arena's size classes) big enough for
+ * PC_SLAB_MINOBJ objects after the header.
+ */
+static void
+pool_cache_size_slabs(pool_cache_t pc, u_int align)
+{
+	size_t bytes = PC_SLAB_MINSIZE;
+
+	pc->pc_slab_off = roundup(sizeof(struct pool_slab), align);
+	while (bytes < pc->pc_slab_off + PC_SLAB_MINOBJ * pc->pc_size)
+		bytes <<= 1;
+	pc->pc_slab_nobj = (u_int)((bytes - pc->pc_slab_off) / pc->pc_size);
+	KASSERT(pc->pc_slab_nobj >= PC_SLAB_MINOBJ);
+}
+
+pool_cache_t
+pool_cache_init(size_t size, u_int align, const char *name, int ipl,
+    int (*ctor)(void *, void *, int), void (*dtor)(void *, void *),
+    void *arg)
+{
+	pool_cache_t pc;
+
+	KASSERT(size > 0 && size <= ((size_t)1 << 24));
+	KASSERTMSG(align == 0 || ((align & (align - 1)) == 0 &&
+	    align <= __CACHE_LINE_SIZE), "pool_cache_init(%s): alignment %u "
+	    "is not a power of two up to %d", name, align, __CACHE_LINE_SIZE);
+	KASSERT(name != NULL);
+	KASSERT(ipl >= IPL_NONE && ipl <= IPL_HIGH);
+	KASSERT(!cpu_intr_p());
+
+	if (align == 0)
+		align = PC_DEFAULT_ALIGN;
+	pc = kmem_zalloc(sizeof(*pc), KM_SLEEP);
+	pc->pc_reqsize = size;
+	pc->pc_size = roundup(size, align);
+	pool_cache_size_slabs(pc, align);
+	pc->pc_ipl = MAX(ipl, IPL_VM);
+	pc->pc_name = name;
+	pc->pc_ctor = ctor;
+	pc->pc_dtor = dtor;
+	pc->pc_arg = arg;
+	mutex_init(&pc->pc_lock, MUTEX_SPIN, pc->pc_ipl);
+	cv_init(&pc->pc_cv, name);
+	pc->pc_ncpu = ncpu;
+	pc->pc_cpus = kmem_zalloc(pc->pc_ncpu * sizeof(pc->pc_cpus[0]),
+	    KM_SLEEP);
+	for (u_int i = 0; i < pc->pc_ncpu; i++)
+		pc->pc_cpus[i] = kmem_zalloc(sizeof(struct pool_cache_cpu),
+		    KM_SLEEP);
+	pool_cache_attach_counters(pc);
+	return pc;
+}
+
+/* Every free object, wherever it is cached, into the depot. */
+static void
+pool_cache_gather(pool_cache_t pc)
+{
+	KASSERT(mutex_owned(&pc->pc_lock));
+	for (u_int i = 0; i < pc->pc_ncpu; i++) {
+		struct pool_cache_cpu *cc = pc->pc_cpus[i];
+
+		for (u_int j = 0; j < 2; j++) {
+			KASSERT(pc->pc_ndepot + cc->cc_n[j] <= pc->pc_depot_cap);
+			memcpy(&pc->pc_depot[pc->pc_ndepot], cc->cc_mag[j],
+			    cc->cc_n[j] * sizeof(void *));
+			pc->pc_ndepot += cc->cc_n[j];
+			cc->cc_n[j] = 0;
+		}
+	}
+}
+
+void
+pool_cache_destroy(pool_cache_t pc)
+{
+	struct pool_slab *ps;
+
+	if (pc == NULL)
+		return;
+	KASSERT(!cpu_intr_p());
+	mutex_enter(&pc->pc_lock);
+	KASSERT(pc->pc_nwait == 0);
+	pool_cache_gather(pc);
+	KASSERTMSG(pc->pc_ndepot == pc->pc_nobj, "pool_cache_destroy(%s): "
+	    "%u of its %u objects were never put back", pc->pc_name,
+	    pc->pc_nobj - pc->pc_ndepot, pc->pc_nobj);
+	mutex_exit(&pc->pc_lock);
+
+	for (u_int i = 0; i < pc->pc_ndepot; i++) {
+		kasan_mark(pc->pc_depot[i], pc->pc_size, pc->pc_size, 0);
+		if (pc->pc_dtor != NULL)
+			(*pc->pc_dtor)(pc->pc_arg, pc->pc_depot[i]);
+	}
+	while ((ps = pc->pc_slabs) != NULL) {
+		pc->pc_slabs = ps->ps_next;
+		kmem_free(ps, ps->ps_bytes);
+	}
+	if (pc->pc_depot != NULL)
+		kmem_free(pc->pc_depot, pc->pc_depot_cap * sizeof(void *));
+	pool_cache_detach_counters(pc);
+	for (u_int i = 0; i < pc->pc_ncpu; i++)
+		kmem_free(pc->pc_cpus[i], sizeof(struct pool_cache_cpu));
+	kmem_free(pc->pc_cpus, pc->pc_ncpu * sizeof(pc->pc_cpus[0]));
+	cv_destroy(&pc->pc_cv);
+	mutex_destroy(&pc->pc_lock);
+	kmem_free(pc, sizeof(*pc));
+}
+
+void
+pool_cache_sethardlimit(pool_cache_t pc, int n, const char *warnmess,
+    int ratecap)
+{
+	KASSERT(n >= 0 && ratecap >= 0);
+	mutex_enter(&pc->pc_lock);
+	pc->pc_hardlimit = (u_int)n;
+	pc->pc_warnmess = warnmess;
+	pc->pc_ratecap_ns = (uint64_t)ratecap * 1000000000ULL;
+	pc->pc_warned = false;
+	/* A raised limit may let waiters grow the pool. */
+	if (pc->pc_nwait > 0)
+		cv_broadcast(&pc->pc_cv);
+	mutex_exit(&pc->pc_lock);
+}
+
+void
+pool_cache_stats(pool_cache_t pc, struct pool_cache_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	for (u_int i = 0; i < pc->pc_ncpu; i++) {
+		const struct pool_cache_cpu *cc = pc->pc_cpus[i];
+
+		st->pcs_get += cc->cc_ev_get.ev_count;
+		st->pcs_put += cc->cc_ev_put.ev_count;
+		st->pcs_hit += cc->cc_ev_hit.ev_count;
+	}
+	mutex_enter(&pc->pc_lock);
+	st->pcs_fail = pc->pc_ev_fail.ev_count;
+	st->pcs_refill = pc->pc_ev_refill.ev_count;
+	st->pcs_flush = pc->pc_ev_flush.ev_count;
+	st->pcs_grow = pc->pc_ev_grow.ev_count;
+	st->pcs_wait = pc->pc_ev_wait.ev_count;
+	st->pcs_nobj = pc->pc_nobj;
+	st->pcs_ndepot = pc->pc_ndepot;
+	st->pcs_hardlimit = pc->pc_hardlimit;
+	mutex_exit(&pc->pc_lock);
+}
+
+/* --- the per-CPU magazines (level raised to pc_ipl) ------------------------ */
+
+static inline struct pool_cache_cpu *
+pool_cache_cpu(pool_cache_t pc)
+{
+	u_int i = cpu_number();
+
+	KASSERT(i < pc->pc_ncpu);
+	return pc->pc_cpus[i];
+}
+
+/* Pop a free object from this CPU's magazines, or NULL if both are empty. */
+static inline void *
+pool_cc_get(struct pool_cache_cpu *cc)
+{
+	u_int c = cc->cc_cur;
+
+	if (cc->cc_n[c] == 0) {
+		c ^= 1;
+		if (cc->cc_n[c] == 0)
+			return NULL;
+		cc->cc_cur = c;
+	}
+	return cc->cc_mag[c][--cc->cc_n[c]];
+}
+
+/* Push obj on this CPU's magazines; false if both are full. */
+static inline bool
+pool_cc_put(struct pool_cache_cpu *cc, void *obj)
+{
+	u_int c = cc->cc_cur;
+
+	if (cc->cc_n[c] == PC_MAGSIZE) {
+		c ^= 1;
+		if (cc->cc_n[c] == PC_MAGSIZE)
+			return false;
+		cc->cc_cur = c;
+	}
+	cc->cc_mag[c][cc->cc_n[c]++] = obj;
+	return true;
+}
+
+/* A put of an object this CPU already holds free is a double free. */
+static inline void
+pool_cc_check_free(const pool_cache_t pc, const struct pool_cache_cpu *cc,
+    const void *obj)
+{
+	for (u_int j = 0; j < 2; j++)
+		for (u_int i = 0; i < cc->cc_n[j]; i++)
+			KASSERTMSG(cc->cc_mag[j][i] != obj, "pool_cache_put(%s): "
+			    "object put back twice", pc->pc_name);
+}
+
+/*
+ * Both magazines are empty: fill the current one from the depot and pop.
+ * => level raised to pc_ipl; returns NULL if the depot is empty
+ */
+static void *
+pool_cache_refill(pool_cache_t pc, struct pool_cache_cpu *cc)
+{
+	u_int c = cc->cc_cur, k;
+
+	KASSERT(cc->cc_n[0] == 0 && cc->cc_n[1] == 0);
+	mutex_enter(&pc->pc_lock);
+	k = MIN(pc->pc_ndepot, PC_MAGSIZE);
+	if (k == 0) {
+		mutex_exit(&pc->pc_lock);
+		return NULL;
+	}
+	pc->pc_ndepot -= k;
+	memcpy(cc->cc_mag[c], &pc->pc_depot[pc->pc_ndepot], k * sizeof(void *));
+	pc->pc_ev_refill.ev_count++;
+	mutex_exit(&pc->pc_lock);
+	SDT_PROBE1(pool, depot, k);
+	cc->cc_n[c] = k;
+	return cc->cc_mag[c][--cc->cc_n[c]];
+}
+
+/*
+ * Both magazines are full, or a get waits at the limit: give the other
+ * magazine to the depot and push obj on it -- or, for a waiter, obj
+ * alone, where the waiter will look.
+ * => level raised to pc_ipl; never sleeps
+ */
+static void
+pool_cache_flush(pool_cache_t pc, struct pool_cache_cpu *cc, void *obj)
+{
+	u_int c, k;
+
+	mutex_enter(&pc->pc_lock);
+	if (pc->pc_nwait > 0) {
+		KASSERT(pc->pc_ndepot < pc->pc_depot_cap);
+		pc->pc_depot[pc->pc_ndepot++] = obj;
+		k = 1;
+		cv_broadcast(&pc->pc_cv);
+	} else {
+		c = cc->cc_cur ^ 1;
+		k = cc->cc_n[c];
+		KASSERT(k == PC_MAGSIZE);
+		KASSERT(pc->pc_ndepot + k <= pc->pc_depot_cap);
+		memcpy(&pc->pc_depot[pc->pc_ndepot], cc->cc_mag[c],
+		    k * sizeof(void *));
+		pc->pc_ndepot += k;
+		cc->cc_n[c] = 0;
+		cc->cc_cur = c;
+		cc->cc_mag[c][cc->cc_n[c]++] = obj;
+	}
+	pc->pc_ev_flush.ev_count++;
+	mutex_exit(&pc->pc_lock);
+	SDT_PROBE1(pool, depot, k);
+}
+
+/* --- growing, and the hard limit -------------------------------------------- */
+
+/*
+ * Make the depot array hold at least pc_nobj pointers.
+ * => called with nothing held; ENOMEM only for KM_NOSLEEP
+ */
+static int
+pool_cache_depot_reserve(pool_cache_t pc, km_flag_t km)
+{
+	void **old, **new;
+	u_int need, cap, oldcap;
+
+	for (;;) {
+		mutex_enter(&pc->pc_lock);
+		need = pc->pc_nobj;
+		cap = pc->pc_depot_cap;
+		mutex_exit(&pc->pc_lock);
+		if (cap >= need)
+			return 0;
+		cap = MAX(2 * cap, need + pc->pc_slab_nobj);
+		if ((new = kmem_alloc(cap * sizeof(void *), km)) == NULL)
+			return ENOMEM;
+		mutex_enter(&pc->pc_lock);
+		old = new;
+		oldcap = cap;
+		if (pc->pc_depot_cap < cap) {
+			/* Nobody grew it meanwhile: install ours. */
+			if (pc->pc_ndepot > 0)
+				memcpy(new, pc->pc_depot,
+				    pc->pc_ndepot * sizeof(void *));
+			old = pc->pc_depot;
+			oldcap = pc->pc_depot_cap;
+			pc->pc_depot = new;
+			pc->pc_depot_cap = cap;
+		}
+		mutex_exit(&pc->pc_lock);
+		if (old != NULL)
+			kmem_free(old, oldcap * sizeof(void *));
+	}
+}
+
+/*
+ * A slab of n constructed objects, or NULL (KM_NOSLEEP, or a ctor failed
+ * for a PR_NOWAIT get).
+ */
+static struct pool_slab *
+pool_cache_slab_make(pool_cache_t pc, u_int n, int flags)
+{
+	size_t bytes = pc->pc_slab_off + n * pc->pc_size;
+	struct pool_slab *ps;
+	char *base;
+	int error;
+
+	ps = kmem_alloc(bytes, (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP);
+	if (ps == NULL)
+		return NULL;
+	ps->ps_next = NULL;
+	ps->ps_bytes = bytes;
+	ps->ps_nobj = n;
+	base = (char *)ps + pc->pc_slab_off;
+	for (u_int i = 0; pc->pc_ctor != NULL && i < n; i++) {
+		error = (*pc->pc_ctor)(pc->pc_arg, base + i * pc->pc_size,
+		    flags & (PR_WAITOK | PR_NOWAIT));
+		if (error == 0)
+			continue;
+		KASSERTMSG(flags & PR_NOWAIT, "pool %s: the constructor failed "
+		    "(error %d) for a PR_WAITOK get", pc->pc_name, error);
+		while (i-- > 0 && pc->pc_dtor != NULL)
+			(*pc->pc_dtor)(pc->pc_arg, base + i * pc->pc_size);
+		kmem_free(ps, bytes);
+		return NULL;
+	}
+	return ps;
+}
+
+/* Add a slab of n objects, already counted in pc_nobj, to the depot. */
+static int
+pool_cache_slab_add(pool_cache_t pc, u_int n, int flags)
+{
+	struct pool_slab *ps;
+	char *base;
+
+	if (pool_cache_depot_reserve(pc,
+	    (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP) != 0)
+		return ENOMEM;
+	if ((ps = pool_cache_slab_make(pc, n, flags)) == NULL)
+		return ENOMEM;
+	base = (char *)ps + pc->pc_slab_off;
+	mutex_enter(&pc->pc_lock);
+	KASSERT(pc->pc_ndepot + n <= pc->pc_depot_cap);
+	ps->ps_next = pc->pc_slabs;
+	pc->pc_slabs = ps;
+	/* Pushed last first, so gets hand them out in address order. */
+	for (u_int i = n; i-- > 0;) {
+		kasan_mark(base + i * pc->pc_size, 0, pc->pc_size,
+		    KASAN_POOL_FREED);
+		pc->pc_depot[pc->pc_ndepot++] = base + i * pc->pc_size;
+	}
+	pc->pc_ev_grow.ev_count++;
+	if (pc->pc_nwait > 0)
+		cv_broadcast(&pc->pc_cv);
+	mutex_exit(&pc->pc_lock);
+	SDT_PROBE1(pool, grow, n);
+	return 0;
+}
+
+/* Print the limit warning, at most once every ratecap seconds. */
+static void
+pool_cache_warn(pool_cache_t pc)
+{
+	uint64_t now;
+
+	KASSERT(mutex_owned(&pc->pc_lock));
+	if (pc->pc_warnmess == NULL)
+		return;
+	now = getnanouptime();
+	if (pc->pc_warned && now - pc->pc_warned_ns < pc->pc_ratecap_ns)
+		return;
+	pc->pc_warned = true;
+	pc->pc_warned_ns = now;
+	kern_printf("%s\n", pc->pc_warnmess);
+}
+
+/*
+ * The depot is empty: grow the pool by a slab, or wait at the hard limit.
+ * => called with nothing held
+ * => 0: look again; ENOBUFS: at the limit and may not wait; ENOMEM: kmem
+ *    (KM_NOSLEEP) or the ctor failed.  Failures are counted here, under
+ *    the depot lock.
+ */
+static int
+pool_cache_grow(pool_cache_t pc, int flags)
+{
+	u_int n;
+	int error;
+
+	mutex_enter(&pc->pc_lock);
+	if (pc->pc_ndepot > 0) {
+		/* Someone put objects back meanwhile. */
+		mutex_exit(&pc->pc_lock);
+		return 0;
+	}
+	if (pc->pc_hardlimit != 0 && pc->pc_nobj >= pc->pc_hardlimit) {
+		pool_cache_warn(pc);
+		if (flags & (PR_NOWAIT | PR_LIMITFAIL)) {
+			pc->pc_ev_fail.ev_count++;
+			mutex_exit(&pc->pc_lock);
+			return ENOBUFS;
+		}
+		pc->pc_nwait++;
+		pc->pc_ev_wait.ev_count++;
+		cv_wait(&pc->pc_cv, &pc->pc_lock);
+		pc->pc_nwait--;
+		mutex_exit(&pc->pc_lock);
+		return 0;
+	}
+	n = pc->pc_slab_nobj;
+	if (pc->pc_hardlimit != 0)
+		n = MIN(n, pc->pc_hardlimit - pc->pc_nobj);
+	pc->pc_nobj += n;       /* reserved: other growers count it */
+	mutex_exit(&pc->pc_lock);
+
+	if ((error = pool_cache_slab_add(pc, n, flags)) != 0) {
+		mutex_enter(&pc->pc_lock);
+		pc->pc_nobj -= n;
+		pc->pc_ev_fail.ev_count++;
+		/* A waiter may have seen our reservation as the limit. */
+		if (pc->pc_nwait > 0)
+			cv_broadcast(&pc->pc_cv);
+		mutex_exit(&pc->pc_lock);
+	}
+	return error;
+}
+
+/* --- get and put ---------------------------------------------------------- */
+
+void *
+pool_cache_get(pool_cache_t pc, int flags)
+{
+	struct pool_cache_cpu *cc;
+	void *obj;
+	int s;
+
+	KASSERT(pc != NULL);
+	KASSERTMSG((flags & (PR_WAITOK | PR_NOWAIT)) == PR_WAITOK ||
+	    (flags & (PR_WAITOK | PR_NOWAIT)) == PR_NOWAIT,
+	    "pool_cache_get(%s): flags 0x%x need exactly one of PR_WAITOK "
+	    "and PR_NOWAIT", pc->pc_name, flags);
+	KASSERT((flags & ~(PR_WAITOK | PR_NOWAIT | PR_LIMITFAIL)) == 0);
+	KASSERTMSG(!cpu_intr_p(), "pool_cache_get(%s) in interrupt context: "
+	    "interrupt routines use what if_poll allocated", pc->pc_name);
+
+	do {
+		s = splraise(pc->pc_ipl);
+		cc = pool_cache_cpu(pc);
+		if ((obj = pool_cc_get(cc)) != NULL)
+			cc->cc_ev_hit.ev_count++;
+		else
+			obj = pool_cache_refill(pc, cc);
+		if (obj != NULL) {
+			cc->cc_ev_get.ev_count++;
+			splx(s);
+			kasan_mark(obj, pc->pc_reqsize, pc->pc_size,
+			    KASAN_POOL_REDZONE);
+			SDT_PROBE1(pool, get, 1);
+			return obj;
+		}
+		splx(s);
+	} while (pool_cache_grow(pc, flags) == 0);
+	return NULL;
+}
+
+void
+pool_cache_put(pool_cache_t pc, void *obj)
+{
+	struct pool_cache_cpu *cc;
+	int s;
+
+	KASSERT(pc != NULL);
+	KASSERTMSG(obj != NULL, "pool_cache_put(%s, NULL)", pc->pc_name);
+	kasan_mark(obj, 0, pc->pc_size, KASAN_POOL_FREED);
+	s = splraise(pc->pc_ipl);
+	cc = pool_cache_cpu(pc);
+	pool_cc_check_free(pc, cc, obj);
+	cc->cc_ev_put.ev_count++;
+	/* A racy read of pc_nwait: see "hard limit" at the top. */
+	if (__predict_false(pc->pc_nwait > 0) || !pool_cc_put(cc, obj))
+		pool_cache_flush(pc, cc, obj);
+	splx(s);
+	SDT_PROBE1(pool, put, 1);
+}

@@ -1,0 +1,141 @@
+/*
+ * in_cksum.c -- the Internet checksum over mbuf chains (RFC 1071) and its
+ * incremental update (RFC 1624).
+ *
+ * The one's-complement sum does not care about byte order as long as it
+ * is consistent (RFC 1071, section 2(B)): words are summed as the host
+ * reads them from memory, and the result, stored back the same way, has
+ * the right bytes.  It does care about position: a byte at an odd offset
+ * of the summed region is the low half of its word.  An mbuf may start at
+ * an odd offset of the region; its bytes are then summed as if they began
+ * a word and the partial sum is byte-swapped, which moves every byte to
+ * the other half of its word.  Words are read with memcpy, so data at any
+ * alignment is fine.
+ *
+ * The simulated cost is the cksum:bytes probe, fired once per call with
+ * the number of bytes summed; the stack never charges time itself.
+ * Nothing here reads past the end of a chain.
+ */
+#include <string.h>
+
+#include <sys/kern.h>
+#include <sys/endian.h>
+#include <sys/mbuf.h>
+#include <sys/sdt.h>
+
+#include "in_cksum.h"
+
+#define IP4_HDR_LEN     20      /* the IPv4 header without options */
+#define IP4_SRC_OFF     12      /* ip_src, then ip_dst */
+
+/* Fold a wide one's-complement sum to 16 bits, end-around carries in. */
+static inline uint32_t
+cksum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint32_t)sum;
+}
+
+/*
+ * The sum of len bytes at p as 16-bit words in memory order, p at an even
+ * position.  32-bit chunks fold to the same 16-bit sum, since 2^16 is 1
+ * modulo 2^16 - 1.
+ */
+static uint32_t
+cksum_bytes(const uint8_t *p, int len)
+{
+	uint64_t sum = 0, w64;
+	uint32_t w32;
+	uint16_t w16;
+
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w64, p, 8);
+		sum += (w64 & 0xffffffff) + (w64 >> 32);
+	}
+	if (len >= 4) {
+		memcpy(&w32, p, 4);
+		sum += w32;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		memcpy(&w16, p, 2);
+		sum += w16;
+		p += 2;
+		len -= 2;
+	}
+	if (len == 1) {
+		/* The odd byte is the first half of a word padded with 0. */
+		w16 = 0;
+		memcpy(&w16, p, 1);
+		sum += w16;
+	}
+	return cksum_fold(sum);
+}
+
+/* The IPv4 pseudo-header: source, destination, protocol, length. */
+static uint32_t
+cksum_pseudo4(const struct mbuf *m, uint8_t nxt, int len)
+{
+	KASSERTMSG(m->m_len >= IP4_HDR_LEN, "in4_cksum: the IPv4 header is "
+	    "not contiguous in the first mbuf (%d bytes): m_pullup it first",
+	    m->m_len);
+	KASSERTMSG(len <= 0xffff, "in4_cksum: transport length %d", len);
+	return cksum_bytes(mtod(m, const uint8_t *) + IP4_SRC_OFF, 8) +
+	    htons(nxt) + htons((uint16_t)len);
+}
+
+int
+in4_cksum(struct mbuf *m, uint8_t nxt, int off, int len)
+{
+	uint64_t sum = 0;
+	uint32_t part;
+	bool odd = false;       /* the next byte is at an odd position */
+	int count;
+
+	KASSERT(m != NULL);
+	KASSERTMSG(off >= 0 && len >= 0, "in4_cksum: off %d len %d", off, len);
+	SDT_PROBE1(cksum, bytes, len);
+	if (nxt != 0)
+		sum += cksum_pseudo4(m, nxt, len);
+	while (m != NULL && off >= m->m_len) {
+		off -= m->m_len;
+		m = m->m_next;
+	}
+	if (m == NULL && (off > 0 || len > 0))
+		return -1;
+	for (; len > 0; m = m->m_next, off = 0) {
+		if (m == NULL)
+			return -1;
+		count = MIN(m->m_len - off, len);
+		part = cksum_bytes(mtod(m, const uint8_t *) + off, count);
+		sum += odd ? bswap16((uint16_t)part) : part;
+		odd ^= (count & 1) != 0;
+		len -= count;
+	}
+	return (int)(~cksum_fold(sum) & 0xffff);
+}
+
+int
+in_cksum(struct mbuf *m, int len)
+{
+	return in4_cksum(m, 0, 0, len);
+}
+
+uint16_t
+in_cksum_fixup16(uint16_t cksum, uint16_t old, uint16_t new)
+{
+	/* HC' = ~(~HC + ~m + m') */
+	uint32_t sum = (uint32_t)(uint16_t)~cksum + (uint16_t)~old + new;
+
+	return (uint16_t)~cksum_fold(sum);
+}
+
+uint16_t
+in_cksum_fixup32(uint16_t cksum, uint32_t old, uint32_t new)
+{
+	cksum = in_cksum_fixup16(cksum, (uint16_t)(old >> 16),
+	    (uint16_t)(new >> 16));
+	return in_cksum_fixup16(cksum, (uint16_t)old, (uint16_t)new);
+}
