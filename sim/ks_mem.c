@@ -68,14 +68,24 @@ kmem_free(void *p, size_t size)
 
 /* --- event counters ---------------------------------------------------------- */
 
+/*
+ * Write a counter's sample, if its value changed since the last one
+ * written (or none was): a time series of a value that stands still is
+ * one row, and counter_last still gives its value at the end.
+ */
 static void
 evcnt_record(struct sim_machine *m, struct sim_host *h, const struct evcnt *ev,
     uint64_t t)
 {
+	struct sim_evlast *last = &h->evlast[ev->ev_slot];
 	char name[128];
 
 	if (m->rec == NULL || !m->sc->record.counters)
 		return;
+	if (last->valid && last->value == ev->ev_count)
+		return;
+	last->valid = true;
+	last->value = ev->ev_count;
 	snprintf(name, sizeof(name), "%s.%s", ev->ev_group, ev->ev_name);
 	sim_record_counter(m->rec, name, h->sc->name, ev->ev_cpu, t,
 	    (int64_t)ev->ev_count);
@@ -95,12 +105,15 @@ evcnt_attach(struct evcnt *ev, int type, int cpu, const char *group,
 	if (h->nevcnts == h->evcnts_cap) {
 		u_int cap = h->evcnts_cap ? 2 * h->evcnts_cap : 16;
 		struct evcnt **a = realloc(h->evcnts, cap * sizeof(*a));
+		struct sim_evlast *l = realloc(h->evlast, cap * sizeof(*l));
 
-		if (a == NULL)
+		if (a == NULL || l == NULL)
 			panic("evcnt_attach: out of memory");
 		h->evcnts = a;
+		h->evlast = l;
 		h->evcnts_cap = cap;
 	}
+	h->evlast[h->nevcnts].valid = false;
 	ev->ev_type = type;
 	ev->ev_group = group;
 	ev->ev_name = name;
@@ -141,6 +154,7 @@ evcnt_detach(struct evcnt *ev)
 	/* Keep attach order: close the gap. */
 	for (u_int i = ev->ev_slot + 1; i < h->nevcnts; i++) {
 		h->evcnts[i - 1] = h->evcnts[i];
+		h->evlast[i - 1] = h->evlast[i];
 		h->evcnts[i - 1]->ev_slot = i - 1;
 	}
 	h->nevcnts--;
@@ -155,13 +169,20 @@ sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
 		for (u_int j = 0; j < h->nevcnts; j++)
 			evcnt_record(m, h, h->evcnts[j], t);
 		for (u_int c = 0; c < h->ncpu; c++) {
-			uint64_t busy = h->cpus[c].busy_ns;
+			struct cpu_info *ci = &h->cpus[c];
+			uint64_t busy = ci->busy_ns;
 
 			if (m->rec == NULL || !m->sc->record.counters)
 				break;
 			/* A CPU's clock may run ahead of t: never claim more. */
+			if (busy > t)
+				busy = t;
+			if (ci->busy_recorded && ci->busy_last == busy)
+				continue;
+			ci->busy_recorded = true;
+			ci->busy_last = busy;
 			sim_record_counter(m->rec, "cpu.busy_ns", h->sc->name,
-			    (int)c, t, (int64_t)(busy < t ? busy : t));
+			    (int)c, t, (int64_t)busy);
 		}
 	}
 }

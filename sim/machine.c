@@ -305,6 +305,7 @@ host_fini(struct sim_host *h)
 		free(l);
 	}
 	free(h->evcnts);
+	free(h->evlast);
 	free(h->cpus);
 	sim_lines_fini(&h->lines);
 	sim_arena_fini(&h->arena);

@@ -124,8 +124,16 @@ struct cpu_info {
 	struct sim_rng jitter_rng;      /* "cpu.<host>.<index>.jitter" */
 	struct cpu_data cd;             /* the stack's per-CPU roots */
 	int ipl;                        /* spl(9) level */
+	uint64_t busy_last;             /* cpu.busy_ns last written */
+	bool busy_recorded;
 	u_int spin_count;               /* spin mutexes held */
 	int spin_oldspl;                /* level before the first of them */
+};
+
+/* The last value of a counter written to the database. */
+struct sim_evlast {
+	uint64_t value;
+	bool valid;
 };
 
 struct sim_host {
@@ -148,6 +156,7 @@ struct sim_host {
 	u_int live;                     /* LWPs not yet exited, not daemons */
 
 	struct evcnt **evcnts;          /* attached, in attach order */
+	struct sim_evlast *evlast;      /* last value written, same order */
 	u_int nevcnts, evcnts_cap;
 
 	struct kern_globals kg;         /* the stack's per-host roots */
