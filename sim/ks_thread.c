@@ -18,6 +18,7 @@
 #include "stack/sys/kthread.h"
 #include "stack/sys/mutex.h"
 #include "stack/sys/intr.h"
+#include "stack/sys/proc.h"
 
 static void
 lwp_entry(void *arg)
@@ -208,6 +209,7 @@ kthread_create(pri_t pri, int flags, struct cpu_info *ci,
 		return ENOMEM;
 	if (flags & KTHREAD_DAEMON)
 		lwp_set_daemon(l);
+	l->proc = self->cur->proc;      /* threads share their process */
 	if (lp != NULL)
 		*lp = l;
 	return 0;
@@ -263,6 +265,18 @@ kthread_join(lwp_t *l)
 	KASSERT(l->state == LWP_ZOMBIE);
 	sim_lwp_free(l);
 	return 0;
+}
+
+void *
+lwp_getproc(lwp_t *l)
+{
+	return l->proc;
+}
+
+void
+lwp_setproc(lwp_t *l, void *p)
+{
+	l->proc = p;
 }
 
 /* --- kpause ------------------------------------------------------------------ */

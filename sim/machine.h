@@ -78,6 +78,7 @@ struct lwp {
 	bool mustjoin;
 	bool wake_pending;              /* woken before it got to sleep */
 	bool boot;                      /* runs kern_boot (id 0) */
+	void *proc;                     /* the stack's struct proc, or NULL */
 	bool interrupted;               /* preempted by higher priority work */
 	u_int prio;                     /* 0 thread, else its interrupt level */
 	int ipl;                        /* spl level while off the CPU */

@@ -36,6 +36,7 @@
 
 struct mbuf;
 struct brane;
+struct nhcache;
 
 #define IFNAMSIZ        16
 #define ETHER_ADDR_LEN  6
@@ -83,6 +84,8 @@ struct ifnet {
 	struct evcnt if_ev_ierrors;             /* malformed frames */
 
 	struct ifnet *if_next;                  /* c: host's list */
+	struct ifnet *if_brane_next;            /* its brane's list */
+	struct nhcache *if_nh4;                 /* IPv4 neighbours (nexthop.h) */
 };
 
 /* Attach an interface: counters "<xname>.<counter>", poll continuation. */

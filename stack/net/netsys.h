@@ -14,6 +14,7 @@
 
 struct ifnet;
 struct mbuf;
+struct brane;
 
 #define NET_INQ_MAX     256     /* ipintrq's classic limit (IFQ_MAXLEN 50 x ~5) */
 
@@ -28,6 +29,9 @@ struct net_sys {
 	struct evcnt ns_ev_inq_drops;   /* q */
 	struct evcnt ns_ev_inq_peak;    /* q */
 	struct ifnet *ns_ifnets;        /* l */
+	struct brane *ns_branes;        /* l: in creation order */
+	u_int ns_next_pid;              /* l: process ids */
+	u_int ns_vpairs;                /* l: virtual pairs made */
 };
 
 struct net_sys *net_sys(void);

@@ -1,0 +1,47 @@
+/*
+ * in.h -- Internet (IPv4) addresses, socket addresses and protocol numbers.
+ *
+ * Addresses are kept in network byte order, as on the wire.
+ */
+#ifndef _STACK_NETINET_IN_H_
+#define _STACK_NETINET_IN_H_
+
+#include <sys/kern.h>
+#include <sys/endian.h>
+
+#define IPPROTO_IP      0
+#define IPPROTO_ICMP    1
+#define IPPROTO_TCP     6
+#define IPPROTO_UDP     17
+#define IPPROTO_RAW     255
+
+typedef uint32_t in_addr_t;
+typedef uint16_t in_port_t;
+
+struct in_addr {
+	in_addr_t s_addr;               /* network byte order */
+};
+
+#define INADDR_ANY              ((in_addr_t)0x00000000)
+#define INADDR_BROADCAST        ((in_addr_t)0xffffffff)
+
+struct sockaddr_in {
+	uint8_t sin_len;
+	uint8_t sin_family;             /* AF_INET */
+	in_port_t sin_port;             /* network byte order */
+	struct in_addr sin_addr;
+	uint8_t sin_zero[8];
+};
+
+/* 10.1.2.3 as an in_addr_t in network byte order. */
+#define IN_ADDR(a, b, c, d) \
+	htonl(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | \
+	    ((uint32_t)(c) << 8) | (uint32_t)(d))
+
+static inline bool
+in_multicast(in_addr_t a)
+{
+	return (ntohl(a) & 0xf0000000u) == 0xe0000000u;
+}
+
+#endif /* _STACK_NETINET_IN_H_ */
