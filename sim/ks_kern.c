@@ -344,7 +344,8 @@ sim_context_stop(const char *kind, const char *file, int line,
 	struct sim_machine *m = ci->m;
 	struct lwp *l = ci->cur;
 
-	fprintf(stderr, "netsim: %s: %s\n"
+	if (!m->no_reports)
+		fprintf(stderr, "netsim: %s: %s\n"
 	    "  at %s:%d\n"
 	    "  seed %llu, virtual time %llu ns, host %s, cpu %u, lwp %s (id %u)\n"
 	    "  replay: netsim run %s --seed %llu\n",

@@ -221,6 +221,7 @@ struct sim_machine {
 	struct sim_recorder *rec;
 	struct sim_topology *topo;      /* the wires (topology.h) */
 	bool quiet;
+	bool no_reports;                /* benchmarks: no violation reports */
 	FILE *log;                      /* kern_printf output, or NULL */
 
 	int stop_status;                /* -1 while running */
