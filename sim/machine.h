@@ -222,6 +222,8 @@ struct sim_machine {
 	struct sim_topology *topo;      /* the wires (topology.h) */
 	bool quiet;
 	bool no_reports;                /* benchmarks: no violation reports */
+	bool tracing;                   /* record.packets, with a database */
+	const char *trace_stage[SDT_NPROBES];   /* stage a probe marks, or NULL */
 	FILE *log;                      /* kern_printf output, or NULL */
 
 	int stop_status;                /* -1 while running */

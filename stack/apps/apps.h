@@ -38,6 +38,12 @@ struct app_param {
 struct app_args {
 	const struct app_desc *desc;
 	u_int instance;                 /* 0, 1, ... among the same program */
+	/*
+	 * The program's flow: its place in the scenario's workload, from 1.
+	 * Packets it originates carry ids flow << 32 | n (n from 1), which
+	 * is how per-packet records tie a packet to its sender.
+	 */
+	uint32_t flow;
 	int64_t v[APP_PARAMS_MAX];
 };
 
