@@ -37,8 +37,9 @@
  * at the head or the tail as a hash of the sequence number says,
  * producers 1, 4, ... at the head only (LIFO use), 2, 5, ... at the tail
  * only (FIFO use); each reuses a pool of AQ_POOL items, an item only
- * after it was popped.  One remover, serialised by a lock as the
- * contract asks.  For each popped item s of producer p, with w the
+ * after it was popped, and wakes the remover after each burst of
+ * AQ_POOL pushes so that items pile up.  One remover, serialised by a
+ * lock as the contract asks.  For each popped item s of producer p, with w the
  * number of pushes p had completed when the pop began:
  *   - s was pushed and not popped before (exactly once);
  *   - no tail item of p pushed after s came out before s (tail items are
