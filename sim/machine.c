@@ -430,14 +430,21 @@ sim_machine_stop(struct sim_machine *m, int status, const char *fmt, ...)
 
 /* --- running ---------------------------------------------------------------- */
 
-/* The least of the next runnable CPU and the next event. */
+/*
+ * The least of the next runnable CPU, the next event, the time cap and
+ * the next sample: a context running alone must still come back to the
+ * loop when the duration ends (a CPU spinning with nothing else due would
+ * otherwise run forever) and when a sample is due.
+ */
 static sim_key_t
 machine_limit(struct sim_machine *m)
 {
-	sim_key_t lim = ~(sim_key_t)0;
+	sim_key_t lim = event_key(m, m->end_ns);
 	uint64_t t;
 
-	if (m->heap_n > 0)
+	if (event_key(m, m->next_sample_ns) < lim)
+		lim = event_key(m, m->next_sample_ns);
+	if (m->heap_n > 0 && m->heap[0].key < lim)
 		lim = m->heap[0].key;
 	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < lim)
 		lim = event_key(m, t);

@@ -246,6 +246,18 @@ def test_duration_ending_before_the_workload_is_a_limit(netsim, tmp_path):
     assert re.search(r"end: 0\.010000 ms virtual", p.stdout)
 
 
+def test_a_cpu_running_alone_stops_at_the_duration(netsim, tmp_path):
+    """One worker on one CPU and nothing else due: the run still ends at
+    the duration, not when the worker is done (or never, for a spin)."""
+    sc = scenario(tmp_path, "alone", [{"name": "h", "cpus": 1}],
+                  [{"program": "counter", "lwps": 1, "method": "atomic",
+                    "iterations": 100000000}], duration="1ms")
+    p = run([netsim, "run", sc], check=5, timeout=60)
+    points = int(re.search(r"(\d+) scheduling points", p.stdout).group(1))
+    # Every point costs at least 1 ns in the default table.
+    assert points < 1_000_000, p.stdout
+
+
 def test_points_limit_stops_the_run(netsim, tmp_path):
     sc = scenario(tmp_path, "capped", [{"name": "h", "cpus": 2}],
                   [{"program": "counter", "iterations": 100000}],
