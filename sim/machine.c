@@ -665,11 +665,12 @@ sim_machine_run(struct sim_machine *m)
 		ev = sim_engine_next_time(&m->eng, &t);
 		/*
 		 * Boot is over when every kern_boot has returned and what it
-		 * started (kernel threads) has settled: nothing runnable,
-		 * nothing pending.
+		 * started (kernel threads) has settled: nothing runnable and
+		 * nothing due now.  Events already set for later (a traffic
+		 * source's first frame) wait for the booted machine.
 		 */
 		if (m->hosts_booting == 0 && m->after_boot != NULL &&
-		    ci == NULL && !ev) {
+		    ci == NULL && (!ev || t > m->eng.now)) {
 			machine_booted(m);
 			continue;
 		}
