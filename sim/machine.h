@@ -335,7 +335,11 @@ sim_running_cpu(void)
 static inline void
 sim_cpu_turn(struct cpu_info *ci)
 {
-	if (__builtin_expect(sim_cpu_key(ci) > ci->m->limit, 0))
+	struct sim_machine *m = ci->m;
+
+	/* Also back through the loop at the points checkpoint (limits). */
+	if (__builtin_expect(sim_cpu_key(ci) > m->limit ||
+	    m->points >= m->checkpoint_points, 0))
 		sim_cpu_yield(ci);
 }
 

@@ -303,3 +303,14 @@ def test_validate_checks_without_running(netsim, tmp_path):
     p = run([netsim, "validate", bad], check=2)
     assert f"{bad}:1:47: at $.hosts[0].cpus: expected an integer from 1 to 64" \
         in p.stderr
+
+
+def test_points_limit_holds_for_a_cpu_running_alone(netsim, tmp_path):
+    """One CPU never has to yield to another; the limit must still stop it
+    at exactly the cap."""
+    sc = scenario(tmp_path, "lone", [{"name": "h", "cpus": 1}],
+                  [{"program": "counter", "lwps": 1,
+                    "iterations": 100000000, "method": "atomic"}],
+                  duration="10s", limits={"points": 100000})
+    p = run([netsim, "run", sc], check=5)
+    assert "end: " in p.stdout and " 100000 scheduling points" in p.stdout
