@@ -14,6 +14,9 @@
  *   lpm SEED N       N insertion orders of overlapping prefixes checked
  *                    against a brute-force longest match, deletes, and
  *                    connected routes following addresses
+ *   nhlimits         hold queues, failure and its hold-down (EHOSTDOWN),
+ *                    aging (stale entries asked for again), a full cache
+ *                    and recycling of failed entries
  *   isolation        two pairs of branes with the same addresses: neither
  *                    pair sees the other's routes, neighbours or packets
  *   fuzz SEED N      N random and mutated frames into if_input: every one
@@ -623,6 +626,124 @@ case_route(void *arg)
 	    (unsigned long long)IPS(n.r, hostdown),
 	    (unsigned long long)IPS(n.r, timxceed),
 	    (unsigned long long)IPS(n.r, toobig));
+}
+
+/* ------------------------------------------------------------------ */
+/* nhlimits: hold queues, failure and its hold-down, aging, a full cache */
+
+static void
+nh_hold_and_fail(struct brane *a, struct ifnet *ifa)
+{
+	struct in_addr nobody = ip4("10.0.0.9");
+	enum nh_state st;
+
+	for (uint16_t k = 1; k <= NH_HOLD_MAX + 2; k++)
+		CHECK(ping(a, "0.0.0.0", "10.0.0.9", 10, k, 8, 0, false) == 0,
+		    "ping %u to an unresolved neighbour", k);
+	CHECK(NHS(ifa, held) == NH_HOLD_MAX + 2 && NHS(ifa, hold_drops) == 2 &&
+	    IPS(a, nobufs) == 2 && NHS(ifa, req_out) == 1,
+	    "hold: held %llu drops %llu requests %llu",
+	    (unsigned long long)NHS(ifa, held),
+	    (unsigned long long)NHS(ifa, hold_drops),
+	    (unsigned long long)NHS(ifa, req_out));
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 100);
+	CHECK(NHS(ifa, timeouts) == 1 && IPS(a, hostdown) == NH_HOLD_MAX &&
+	    NHS(ifa, req_out) == NH_ASK_MAX, "failure: timeouts %llu hostdown "
+	    "%llu requests %llu", (unsigned long long)NHS(ifa, timeouts),
+	    (unsigned long long)IPS(a, hostdown),
+	    (unsigned long long)NHS(ifa, req_out));
+	CHECK(nh4_query(ifa, nobody, &st, NULL) && st == NH_FAILED, "not FAILED");
+	/* Down: sends fail at once, without asking. */
+	CHECK(ping(a, "0.0.0.0", "10.0.0.9", 10, 9, 8, 0, false) == EHOSTDOWN,
+	    "send to a failed neighbour did not fail with EHOSTDOWN");
+	CHECK(NHS(ifa, req_out) == NH_ASK_MAX, "asked while down");
+	/* After the hold-down it is asked for again. */
+	wait_ms((int)(NH_DOWN_NS / 1000000));
+	CHECK(ping(a, "0.0.0.0", "10.0.0.9", 10, 10, 8, 0, false) == 0,
+	    "send after the hold-down");
+	CHECK(NHS(ifa, req_out) == NH_ASK_MAX + 1 &&
+	    nh4_query(ifa, nobody, &st, NULL) && st == NH_INCOMPLETE,
+	    "not asked again after the hold-down");
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 100);
+}
+
+static void
+nh_aging(struct brane *a, struct ifnet *ifa)
+{
+	uint64_t req0, stale0 = NHS(ifa, stale), res0;
+	struct in_addr peer = ip4("10.0.0.2");
+	enum nh_state st;
+
+	CHECK(ping(a, "0.0.0.0", "10.0.0.2", 11, 1, 8, 0, false) == 0, "ping");
+	wait_ms(10);
+	CHECK(nh4_query(ifa, peer, &st, NULL) && st == NH_REACHABLE, "resolve");
+	req0 = NHS(ifa, req_out);
+	res0 = NHS(ifa, resolved);
+	wait_ms((int)(NH_REACHABLE_NS / 1000000) + 1000);
+	/* Stale: the packet goes out on the old header, and we ask again. */
+	CHECK(ping(a, "0.0.0.0", "10.0.0.2", 11, 2, 8, 0, false) == 0, "ping 2");
+	CHECK(NHS(ifa, stale) == stale0 + 1 && NHS(ifa, req_out) == req0 + 1,
+	    "stale entry: stale %llu requests %llu",
+	    (unsigned long long)NHS(ifa, stale),
+	    (unsigned long long)NHS(ifa, req_out));
+	wait_ms(10);
+	CHECK(ICMPS(a, in_echoreply) == 2 && NHS(ifa, resolved) == res0 + 1 &&
+	    nh4_query(ifa, peer, &st, NULL) && st == NH_REACHABLE,
+	    "stale entry not confirmed again");
+}
+
+static void
+nh_full(struct brane *a, struct ifnet *ifa)
+{
+	u_int n0 = nh4_count(ifa), refused = 0, ok = 0;
+	char dst[16];
+
+	/* More neighbours than an interface keeps: the rest are refused. */
+	for (u_int k = 0; k < NH_ENTRIES_MAX + 50; k++) {
+		snprintf(dst, sizeof(dst), "10.0.%u.%u", 1 + k / 250, 1 + k % 250);
+		if (ping(a, "0.0.0.0", dst, 12, 1, 0, 0, false) == ENOBUFS)
+			refused++;
+	}
+	/* (The failed entry of nh_hold_and_fail was recycled.) */
+	CHECK(nh4_count(ifa) == NH_ENTRIES_MAX && refused == n0 + 50 - 1 &&
+	    NHS(ifa, full) == refused && NHS(ifa, evicted) == 1,
+	    "full cache: %u entries, %u refused, %llu recycled", nh4_count(ifa),
+	    refused, (unsigned long long)NHS(ifa, evicted));
+	/* Once they failed, new neighbours take failed entries' places. */
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 500);
+	for (u_int k = 0; k < 20; k++) {
+		snprintf(dst, sizeof(dst), "10.0.3.%u", 100 + k);
+		if (ping(a, "0.0.0.0", dst, 12, 2, 0, 0, false) == 0)
+			ok++;
+	}
+	CHECK(ok == 20 && NHS(ifa, evicted) == 1 + 20 &&
+	    nh4_count(ifa) == NH_ENTRIES_MAX, "recycling: %u sent, %llu evicted",
+	    ok, (unsigned long long)NHS(ifa, evicted));
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 500);
+}
+
+static void
+case_nhlimits(void *arg)
+{
+	struct brane *a = mkbrane("a"), *b = mkbrane("b");
+	struct ifnet *ifa, *ifb;
+
+	(void)arg;
+	mkpair("vp0a", a, "vp0b", b, &ifa, &ifb);
+	addr(a, ifa, "10.0.0.1", 22);
+	addr(b, ifb, "10.0.0.2", 22);
+	nh_hold_and_fail(a, ifa);
+	nh_aging(a, ifa);
+	nh_full(a, ifa);
+	CHECK(mbufs_live() == 0, "%llu mbufs still out",
+	    (unsigned long long)mbufs_live());
+	printf("ok nhlimits held=%llu hold_drops=%llu timeouts=%llu stale=%llu "
+	    "full=%llu evicted=%llu\n", (unsigned long long)NHS(ifa, held),
+	    (unsigned long long)NHS(ifa, hold_drops),
+	    (unsigned long long)NHS(ifa, timeouts),
+	    (unsigned long long)NHS(ifa, stale),
+	    (unsigned long long)NHS(ifa, full),
+	    (unsigned long long)NHS(ifa, evicted));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1259,15 +1380,6 @@ case_fuzz(void *arg)
 /* ------------------------------------------------------------------ */
 /* scenario: what net_boot made of a scenario file's keys               */
 
-static struct ifnet *
-ifunit(const char *name)
-{
-	for (struct ifnet *ifp = if_first(); ifp != NULL; ifp = ifp->if_next)
-		if (strcmp(ifp->if_xname, name) == 0)
-			return ifp;
-	return NULL;
-}
-
 static char proc_brane_seen[BRANE_NAMESZ];
 
 static void
@@ -1327,26 +1439,20 @@ case_scenario_host(void *arg)
 	printf("app brane (none) -> %s\n", proc_brane_seen);
 }
 
-/* In a scenario with branes a and b on vp0a/vp0b: a pings b. */
+/* In a scenario with branes a and b: a pings b's first address. */
 static void
 case_scenario_ping(void)
 {
 	struct brane *a = brane_lookup("a"), *b = brane_lookup("b");
-	struct in_ifaddr *ib;
+	char dst[16];
 
-	if (a == NULL || b == NULL || ifunit("vp0b") == NULL)
+	if (a == NULL || b == NULL || b->br_inet->ib_addrs == NULL)
 		return;
-	ib = in_ifaddr_of(b, ifunit("vp0b"));
-	CHECK(ib != NULL, "vp0b has no address");
-	{
-		char dst[16];
-
-		ntoa(ib->ia_addr, dst);
-		CHECK(ping(a, "0.0.0.0", dst, 77, 1, 32, 0, false) == 0,
-		    "ping %s", dst);
-	}
+	ntoa(b->br_inet->ib_addrs->ia_addr, dst);
+	CHECK(ping(a, "0.0.0.0", dst, 77, 1, 32, 0, false) == 0, "ping %s",
+	    dst);
 	wait_ms(20);
-	printf("ping a->b echo=%llu reply=%llu\n",
+	printf("ping a->b %s echo=%llu reply=%llu\n", dst,
 	    (unsigned long long)ICMPS(b, in_echo),
 	    (unsigned long long)ICMPS(a, in_echoreply));
 }
@@ -1403,6 +1509,7 @@ static const struct {
 } cases[] = {
 	{ "arp", case_arp, 1 },
 	{ "route", case_route, 2 },
+	{ "nhlimits", case_nhlimits, 1 },
 	{ "lpm", case_lpm, 1 },
 	{ "isolation", case_isolation, 1 },
 	{ "fuzz", case_fuzz, 1 },
