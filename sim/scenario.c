@@ -1445,10 +1445,10 @@ ld_branes(struct ld *ld, json_t *hv, struct sc_host *h, unsigned hi)
 	h->nbranes = 1;
 	for (size_t i = 0; i < n; i++) {
 		ld_push_index(ld, i);
+		h->nbranes++;           /* so a failure frees its routes */
 		if (ld_brane(ld, json_array_get(a, i), h, hi, file, (unsigned)i,
 		    &file[i]) != 0)
 			return -1;
-		h->nbranes++;
 		ld_pop(ld);
 	}
 	if (a != NULL)
