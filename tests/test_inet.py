@@ -52,6 +52,16 @@ def test_router_forwards_and_reports_errors(test_bin):
                  "toobig": 2}
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_pings_from_four_cpus_through_a_router_all_come_back(test_bin, seed):
+    # 4 LWPs on 4 CPUs send 200 pings each; the pairs are polled on CPUs 1
+    # and 2, so ip_input, the router and the nexthop caches run on several
+    # CPUs at once.  Every echo is answered, ARP asked once per neighbour,
+    # no mbuf is left.
+    s = summary(case(test_bin, "smp", seed, 200), "smp")
+    assert (s["pings"], s["forwarded"]) == (800, 1602)
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_longest_prefix_match_in_any_insertion_order(test_bin, seed):
     # 11 overlapping prefixes inserted in 50 random orders, checked after

@@ -11,6 +11,8 @@
  *   route            A -- router -- B over two vpairs: forwarding (TTL,
  *                    checksum), net and host unreachable, time exceeded,
  *                    EMSGSIZE, needfrag, EHOSTUNREACH, sends to ourselves
+ *   smp SEED N       4 LWPs on 4 CPUs each send N pings through a
+ *                    router whose pairs are polled on CPUs 1 and 2
  *   lpm SEED N       N insertion orders of overlapping prefixes checked
  *                    against a brute-force longest match, deletes, and
  *                    connected routes following addresses
@@ -744,6 +746,89 @@ case_nhlimits(void *arg)
 	    (unsigned long long)NHS(ifa, stale),
 	    (unsigned long long)NHS(ifa, full),
 	    (unsigned long long)NHS(ifa, evicted));
+}
+
+/* ------------------------------------------------------------------ */
+/* smp: pings from LWPs on four CPUs through a router polled elsewhere  */
+
+#define SMP_LWPS        4
+
+struct smp_sender {
+	struct net3 *n;
+	u_int index;
+	int pings;
+	int failed;
+};
+
+static void
+smp_send(void *arg)
+{
+	struct smp_sender *ss = arg;
+
+	for (int k = 0; k < ss->pings; k++) {
+		if (ping(ss->n->a, "0.0.0.0", "10.0.2.1", (uint16_t)ss->index,
+		    (uint16_t)k, 8 + (k % 64), 0, false) != 0)
+			ss->failed++;
+		if (k % 8 == 7)
+			wait_ms(1);
+	}
+}
+
+static void
+case_smp(void *arg)
+{
+	static struct smp_sender ss[SMP_LWPS];
+	struct net3 n;
+	lwp_t *l[SMP_LWPS];
+	int pings = nrounds > 0 ? (int)nrounds : 200, total = 0;
+
+	(void)arg;
+	n.a = mkbrane("a");
+	n.r = mkbrane("r");
+	n.b = mkbrane("b");
+	/* Each pair polled on its own CPU. */
+	CHECK(vpair_create("vp0a", "vp0b", cpu_lookup(1), &n.a0, &n.r0) == 0 &&
+	    vpair_create("vp1a", "vp1b", cpu_lookup(2), &n.r1, &n.b1) == 0,
+	    "vpairs");
+	brane_attach_ifnet(n.a, n.a0);
+	brane_attach_ifnet(n.r, n.r0);
+	brane_attach_ifnet(n.r, n.r1);
+	brane_attach_ifnet(n.b, n.b1);
+	addr(n.a, n.a0, "10.0.1.1", 24);
+	addr(n.r, n.r0, "10.0.1.254", 24);
+	addr(n.r, n.r1, "10.0.2.254", 24);
+	addr(n.b, n.b1, "10.0.2.1", 24);
+	route(n.a, "0.0.0.0", 0, "10.0.1.254");
+	route(n.b, "0.0.0.0", 0, "10.0.2.254");
+	n.r->br_inet->ib_forwarding = true;
+	/* Resolve first: concurrent senders would overflow a hold queue. */
+	CHECK(ping(n.a, "0.0.0.0", "10.0.2.1", 99, 0, 8, 0, false) == 0, "ping");
+	wait_ms(10);
+	for (u_int i = 0; i < SMP_LWPS; i++) {
+		ss[i] = (struct smp_sender){ &n, i, pings, 0 };
+		CHECK(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, cpu_lookup(i),
+		    smp_send, &ss[i], &l[i], "send%u", i) == 0, "kthread");
+	}
+	for (u_int i = 0; i < SMP_LWPS; i++) {
+		kthread_join(l[i]);
+		CHECK(ss[i].failed == 0, "sender %u: %d sends failed", i,
+		    ss[i].failed);
+		total += pings;
+	}
+	wait_ms(50);
+	CHECK(ICMPS(n.b, in_echo) == (uint64_t)total + 1 &&
+	    ICMPS(n.a, in_echoreply) == (uint64_t)total + 1 &&
+	    IPS(n.r, forwarded) == 2 * ((uint64_t)total + 1),
+	    "echo %llu replies %llu forwarded %llu, sent %d + 1",
+	    (unsigned long long)ICMPS(n.b, in_echo),
+	    (unsigned long long)ICMPS(n.a, in_echoreply),
+	    (unsigned long long)IPS(n.r, forwarded), total);
+	CHECK(NHS(n.a0, req_out) == 1 && NHS(n.r1, req_out) == 1 &&
+	    n.a0->if_ev_oqdrops.ev_count == 0, "ARP asked again or drops");
+	CHECK(mbufs_live() == 0, "%llu mbufs still out",
+	    (unsigned long long)mbufs_live());
+	printf("ok smp pings=%d forwarded=%llu\n", total,
+	    (unsigned long long)IPS(n.r, forwarded));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1510,6 +1595,7 @@ static const struct {
 	{ "arp", case_arp, 1 },
 	{ "route", case_route, 2 },
 	{ "nhlimits", case_nhlimits, 1 },
+	{ "smp", case_smp, 4 },
 	{ "lpm", case_lpm, 1 },
 	{ "isolation", case_isolation, 1 },
 	{ "fuzz", case_fuzz, 1 },
