@@ -1245,7 +1245,7 @@ ld_route_dev(struct ld *ld, const json_t *v, const struct sc_host *h,
 	char got[LD_GOT_CHARS * 4 + 16], list[LD_LIST_MAX];
 	char mean[LD_SUGGEST_MAX + 32] = "";
 	struct ld_if ifs[LD_IFS_MAX];
-	const char *names[LD_IFS_MAX];
+	const char *names[LD_IFS_MAX] = { NULL };
 	unsigned n = ld_host_ifs(h, ifs);
 
 	ld_got(v, got, sizeof(got));
@@ -1261,12 +1261,12 @@ ld_route_dev(struct ld *ld, const json_t *v, const struct sc_host *h,
 		snprintf(r->dev, sizeof(r->dev), "%s", ifs[i].name);
 		return 0;
 	}
-	if (json_is_string(v))
-		ld_mean(json_string_value(v), names, n, mean, sizeof(mean));
 	if (n == 0)
 		return ld_fail(ld, LD_AT_VALUE, "expected an interface of host %s, "
 		    "got %s, but it has none (give it \"nics\" or \"vpairs\")",
 		    h->name, got);
+	if (json_is_string(v))
+		ld_mean(json_string_value(v), names, n, mean, sizeof(mean));
 	return ld_fail(ld, LD_AT_VALUE, "expected an interface of host %s (one "
 	    "of %s), got %s%s", h->name, ld_list(names, n, false, list,
 	    sizeof(list)), got, mean);

@@ -1401,7 +1401,8 @@ fz_report(struct fz *z, uint64_t frames)
 	struct fz_sums t;
 
 	fz_sums(z, &t);
-	printf("ok fuzz frames=%llu", (unsigned long long)frames);
+	printf("ok fuzz frames=%llu raw=%d", (unsigned long long)frames,
+	    rip_proto() != NULL);
 	for (int i = 0; i < 7; i++)
 		printf(" kind.%s=%llu", fz_kind_names[i],
 		    (unsigned long long)z->kinds[i]);
