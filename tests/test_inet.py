@@ -37,7 +37,7 @@ def test_arp_resolves_once_and_echo_comes_back_with_its_id_seq_and_checksum(
     # One request, one reply, both caches hold the right header; the echo
     # reply matches the request's id, sequence, data and checksums.
     s = summary(case(test_bin, "arp"), "arp")
-    assert (s["req_out"], s["rep_in"], s["frames"]) == (1, 1, 3)
+    assert (s["req_out"], s["rep_in"], s["frames"]) == (1, 1, 4)
 
 
 def test_router_forwards_and_reports_errors(test_bin):

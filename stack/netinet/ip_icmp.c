@@ -170,6 +170,14 @@ icmp_echo(struct brane *br, struct mbuf *m, int off)
 	icp->icmp_type = ICMP_ECHOREPLY;
 	memcpy(&new, &icp->icmp_type, sizeof(new));
 	icp->icmp_cksum = in_cksum_fixup16(icp->icmp_cksum, old, new);
+	/*
+	 * RFC 1624's update gives +0 (0x0000) where a full sum gives -0
+	 * (0xffff) when everything else summed is zero (an echo with id, seq
+	 * and data all zero); only -0 checks then.  -0 is right whenever +0
+	 * is, so always store it.
+	 */
+	if (icp->icmp_cksum == 0)
+		icp->icmp_cksum = 0xffff;
 	M_PREPEND(m, sizeof(struct ip), M_DONTWAIT);
 	if (m == NULL) {
 		IPSTAT_INC(ib, nobufs);
