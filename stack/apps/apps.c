@@ -1,7 +1,13 @@
 /*
- * apps.c -- the table of simulated programs (constant).
+ * apps.c -- the table of simulated programs (constant), and app_run, the
+ * trampoline that makes each program a process of its brane.
  */
 #include <string.h>
+
+#include <sys/kern.h>
+#include <sys/proc.h>
+
+#include <net/brane.h>
 
 #include "apps.h"
 
@@ -25,4 +31,17 @@ app_lookup(const char *name)
 		if (strcmp(app_table[i]->name, name) == 0)
 			return app_table[i];
 	return NULL;
+}
+
+void
+app_run(void *argp)
+{
+	const struct app_args *args = argp;
+	struct brane *br = args->brane != NULL && args->brane[0] != '\0' ?
+	    brane_lookup(args->brane) : brane_default();
+
+	KASSERTMSG(br != NULL, "%s: no brane %s on this host", args->desc->name,
+	    args->brane);
+	proc_adopt(proc_create(args->desc->name, br));
+	(*args->desc->main)(argp);
 }

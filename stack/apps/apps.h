@@ -44,6 +44,7 @@ struct app_args {
 	 * is how per-packet records tie a packet to its sender.
 	 */
 	uint32_t flow;
+	const char *brane;              /* its process's brane; NULL: default */
 	int64_t v[APP_PARAMS_MAX];
 };
 
@@ -59,5 +60,13 @@ struct app_desc {
 extern const struct app_desc *const app_table[];
 
 const struct app_desc *app_lookup(const char *name);
+
+/*
+ * Run a program (the function the machine starts each program's LWP
+ * with): make it a process in its brane (args->brane, or the host's
+ * default), named after the program, then call its main.
+ * => the brane exists (the scenario loader checked it)
+ */
+void	app_run(void *app_args);
 
 #endif /* _STACK_APPS_APPS_H_ */
