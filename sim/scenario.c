@@ -418,6 +418,48 @@ ld_v_unit(struct ld *ld, const json_t *v, enum sim_unit_kind kind,
 	return 0;
 }
 
+/*
+ * Dotted-quad IPv4 text ("10.0.0.1": four decimal numbers 0..255, no
+ * leading zeros, nothing else); *out in host byte order.
+ */
+static bool
+ld_parse_inaddr(const char *s, uint32_t *out)
+{
+	uint32_t a = 0;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = 0, nd = 0;
+
+		if (i > 0 && *s++ != '.')
+			return false;
+		for (; *s >= '0' && *s <= '9' && nd < 4; s++, nd++)
+			v = v * 10 + (unsigned)(*s - '0');
+		if (nd == 0 || nd > 3 || v > 255 || (nd > 1 && s[-(int)nd] == '0'))
+			return false;
+		a = a << 8 | v;
+	}
+	if (*s != '\0')
+		return false;
+	*out = a;
+	return true;
+}
+
+/* An IPv4 address written "10.0.0.1"; *out in host byte order. */
+static int
+ld_v_inaddr(struct ld *ld, const json_t *v, uint64_t min, uint64_t max,
+    int64_t *out)
+{
+	char got[LD_GOT_CHARS * 4 + 16];
+	uint32_t a;
+
+	if (!json_is_string(v) || !ld_parse_inaddr(json_string_value(v), &a) ||
+	    a < min || a > max)
+		return ld_fail(ld, LD_AT_VALUE, "expected an IPv4 address "
+		    "such as \"10.0.0.1\", got %s", ld_got(v, got, sizeof(got)));
+	*out = a;
+	return 0;
+}
+
 /* A string that must be one of names[]; *out is its index. */
 static int
 ld_v_choice(struct ld *ld, const json_t *v, const char *const *names,
@@ -1033,6 +1075,9 @@ ld_param_value(struct ld *ld, const json_t *v, const struct app_param *prm,
 		for (n = 0; prm->choices[n] != NULL; n++)
 			continue;
 		return ld_v_choice(ld, v, prm->choices, n, out);
+	case APP_INADDR:
+		return ld_v_inaddr(ld, v, (uint64_t)prm->min, (uint64_t)prm->max,
+		    out);
 	}
 	return ld_fail(ld, LD_AT_VALUE, "parameter type %d is not known",
 	    (int)prm->type);
@@ -1053,14 +1098,20 @@ ld_program(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 		return -1;
 	p->args.desc = p->app;
 	p->args.instance = 0;
+	p->args.host = p->host;
+	p->args.index = i;
 	for (unsigned j = 0; j < i; j++)
 		if (sc->programs[j].app == p->app)
 			p->args.instance++;
 	for (u_int k = 0; k < p->app->nparams; k++) {
 		prm = &p->app->params[k];
 		p->args.v[k] = prm->def;
-		if ((x = json_object_get(v, prm->name)) == NULL)
+		if ((x = json_object_get(v, prm->name)) == NULL) {
+			if (prm->required)
+				return ld_missing_near(ld, v, prm->name,
+				    prm->doc);
 			continue;
+		}
 		ld_push_key(ld, prm->name);
 		if (ld_param_value(ld, x, prm, &p->args.v[k]) != 0)
 			return -1;

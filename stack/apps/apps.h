@@ -21,6 +21,8 @@ enum app_param_type {
 	APP_RATE_BPS,   /* "10Gbit" or integer bits/s; value in bit/s */
 	APP_RATE_PPS,   /* "100kpps" or integer packets/s; value in pkt/s */
 	APP_ENUM,       /* one of choices[]; value is the index */
+	APP_INADDR,     /* "10.0.0.1": an IPv4 address; value in host byte
+			   order (10.0.0.1 is 0x0a000001), def/min/max too */
 };
 
 struct app_param {
@@ -30,6 +32,7 @@ struct app_param {
 	int64_t min, max;               /* inclusive range (not for APP_ENUM) */
 	const char *const *choices;     /* APP_ENUM: NULL-terminated */
 	const char *doc;
+	bool required;                  /* the key must be given: no def */
 };
 
 #define APP_PARAMS_MAX 16
@@ -38,8 +41,23 @@ struct app_param {
 struct app_args {
 	const struct app_desc *desc;
 	u_int instance;                 /* 0, 1, ... among the same program */
+	u_int host;                     /* index of its host in the scenario */
+	u_int index;                    /* its place in the workload: unique */
 	int64_t v[APP_PARAMS_MAX];
 };
+
+/*
+ * The first packet id of a program's datagrams: its host in bits 48-63,
+ * its workload index + 1 in bits 32-47; the program numbers its datagrams
+ * in the low 32 bits.  Unique in the run (the workload index is) and the
+ * same in every run of the scenario.
+ */
+static inline uint64_t
+app_pktid_base(const struct app_args *a)
+{
+	return (uint64_t)(a->host & 0xffff) << 48 |
+	    (uint64_t)((a->index + 1) & 0xffff) << 32;
+}
 
 struct app_desc {
 	const char *name;
@@ -53,5 +71,21 @@ struct app_desc {
 extern const struct app_desc *const app_table[];
 
 const struct app_desc *app_lookup(const char *name);
+
+/*
+ * Programs that use the network need a process (it says which brane
+ * their sockets live in).  If the launcher gave the calling LWP none, make
+ * p -- the program's own storage, which must outlive its LWPs -- the
+ * process, named after the program, in the host's default brane.
+ * Returns the calling LWP's process.
+ */
+struct proc;
+struct proc *app_proc(const struct app_args *, struct proc *p);
+
+/* name, then the instance if not 0: "ping", "ping1", ...  buf: 24 bytes */
+void	app_group(char *buf, size_t size, const char *name, u_int instance);
+
+/* "10.0.0.1" for an address in host byte order; buf holds 16 bytes. */
+const char *app_inaddr_str(uint32_t a, char buf[16]);
 
 #endif /* _STACK_APPS_APPS_H_ */

@@ -30,6 +30,29 @@
 	X(mbuf, copy, "packet bytes were copied into, out of or between "   \
 	    "mbufs (a0: bytes)")                                            \
 	X(cksum, bytes, "the Internet checksum summed packet bytes "        \
-	    "(a0: bytes)")
+	    "(a0: bytes)")                                                  \
+	X(sock, send, "a program handed a datagram to its socket "          \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(sock, deliver, "demux queued a packet on a socket's receive PCQ " \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(sock, wakeup, "a reader blocked in soreceive woke (a0: bytes, "   \
+	    "a1: id of the packet at the head of its PCQ; 0, 0 if none)")   \
+	X(sock, rcvd, "receive work put a datagram in a socket's buffer "   \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(sock, receive, "a program took a datagram from its socket "       \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(udp, input, "udp_input got a datagram (a0: bytes, a1: packet id)") \
+	X(udp, output, "udp_output handed a datagram to ip_output "         \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(rip, input, "rip_input got a packet for raw sockets "             \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(ping, sent, "ping sent an echo request (a0: bytes, a1: packet "   \
+	    "id, a2: sequence)")                                            \
+	X(ping, reply, "ping got the reply to its request (a0: bytes, "     \
+	    "a1: the request's packet id, a2: round trip ns)")              \
+	X(udp_send, sent, "udp_send sent a datagram (a0: bytes, a1: "       \
+	    "packet id)")                                                   \
+	X(udp_send, echoed, "udp_send got a datagram's echo back (a0: "     \
+	    "bytes, a1: the packet id it was sent with, a2: round trip ns)")
 
 #endif /* _STACK_SYS_SDT_PROBES_H_ */
