@@ -19,6 +19,7 @@
 
 #include "sim/machine.h"
 #include "sim/device.h"
+#include "sim/netconf.h"
 #include "sim/record.h"
 #include "sim/topology.h"
 #include "stack/sys/intr.h"
@@ -230,6 +231,8 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 		return -1;
 	if (sim_arena_init(&h->arena, (size_t)16 << 30) != 0)
 		return -1;
+	if ((h->netconf = sim_netconf_build(sc)) == NULL)
+		return -1;
 	h->cpus = calloc(h->ncpu, sizeof(*h->cpus));
 	if (h->cpus == NULL)
 		return -1;
@@ -309,6 +312,7 @@ host_fini(struct sim_host *h)
 	free(h->cpus);
 	sim_lines_fini(&h->lines);
 	sim_arena_fini(&h->arena);
+	sim_netconf_free(h->netconf);
 }
 
 void
@@ -389,7 +393,7 @@ sim_machine_start_programs(struct sim_machine *m)
 		else
 			snprintf(name, sizeof(name), "%s%u", p->app->name,
 			    p->args.instance);
-		sim_lwp_create(&m->hosts[p->host], NULL, p->app->main,
+		sim_lwp_create(&m->hosts[p->host], NULL, app_run,
 		    (void *)&p->args, false, name);
 	}
 }

@@ -41,6 +41,7 @@ struct sim_host;
 struct sim_policy;
 struct sim_recorder;
 struct sim_topology;
+struct sim_netconf;
 struct evcnt;
 
 /* Priorities of contexts on a CPU: 0 for threads, the IPL for interrupts. */
@@ -164,6 +165,7 @@ struct sim_host {
 	struct sim_isrc *isrcs;         /* softints and timers, for freeing */
 	struct device *devices;         /* in scenario order */
 	u_int ndevices;
+	struct sim_netconf *netconf;    /* <sys/netconf.h>, from sc */
 	bool booting;                   /* kern_boot still running */
 };
 

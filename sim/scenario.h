@@ -49,6 +49,13 @@
 #define SC_DELAY_MAX_NS 10000000000ULL          /* 10s: link delays */
 #define SC_PATH_MAX     4096            /* bytes of a file name */
 
+/* The network configuration: branes, addresses, routes, virtual pairs. */
+#define SC_BRANES_MAX   64              /* per host */
+#define SC_ROUTES_MAX   1024            /* per brane */
+#define SC_VPAIRS_MAX   64              /* per host */
+#define SC_IFNAME_MAX   16              /* bytes with the NUL: IFNAMSIZ */
+#define SC_BRANE_NAME_MAX 16            /* bytes with the NUL: BRANE_NAMESZ */
+
 enum sc_policy {
 	SC_POLICY_TIME,         /* time order, ties broken by the seed */
 	SC_NPOLICIES
@@ -69,8 +76,17 @@ enum sc_nic_type {
 /* "dma", "pio": the names a scenario writes, indexed by enum sc_nic_type. */
 extern const char *const sc_nic_type_names[SC_NNICTYPES];
 
+/* How an interface (a NIC or a vpair end) is configured. */
+struct sc_ifconf {
+	char brane[SC_BRANE_NAME_MAX];  /* default "default" */
+	bool has_addr;
+	uint8_t addr[4];                /* network byte order */
+	unsigned plen;
+};
+
 struct sc_nic {
 	char name[SC_NAME_MAX];         /* unique on its host; no '.' */
+	struct sc_ifconf conf;          /* "addr", "brane" */
 	enum sc_nic_type type;          /* default "dma" */
 	uint8_t mac[6];                 /* default 02:00:HH:HH:00:NN (below) */
 	bool mac_given;                 /* from the file, not derived */
@@ -111,6 +127,31 @@ struct sc_link {
 	char *pcap;                     /* capture file, or NULL */
 };
 
+/* One end of a virtual Ethernet pair. */
+struct sc_vpair_end {
+	char name[SC_IFNAME_MAX];       /* unique among the host's NICs and ends */
+	struct sc_ifconf conf;
+};
+
+struct sc_vpair {
+	struct sc_vpair_end a, b;
+};
+
+struct sc_route {
+	uint8_t dst[4];                 /* network order, host bits zero */
+	unsigned plen;
+	bool has_gw;
+	uint8_t gw[4];                  /* "via" */
+	char dev[SC_NAME_MAX];          /* "dev", or "" */
+};
+
+struct sc_brane {
+	char name[SC_BRANE_NAME_MAX];
+	bool forwarding;                /* default false */
+	unsigned nroutes;
+	struct sc_route *routes;
+};
+
 struct sc_host {
 	char name[SC_NAME_MAX];
 	unsigned cpus;                  /* 1..SC_CPUS_MAX, default 1 */
@@ -120,12 +161,22 @@ struct sc_host {
 	struct sim_cost cost;           /* defaults with the file's overrides */
 	unsigned nnics;
 	struct sc_nic *nics;
+	unsigned nvpairs;
+	struct sc_vpair *vpairs;
+	/*
+	 * Branes: "default" first (given or implied), then the others in file
+	 * order.  A host loaded from a file has at least one; zero (a host
+	 * made by code) means just "default".
+	 */
+	unsigned nbranes;
+	struct sc_brane *branes;
 };
 
 struct sc_program {
 	const struct app_desc *app;
 	unsigned host;                  /* index into hosts[] */
-	struct app_args args;
+	char brane[SC_BRANE_NAME_MAX];  /* its process's brane, default "default" */
+	struct app_args args;           /* args.brane points at brane */
 };
 
 struct scenario {

@@ -1,5 +1,6 @@
 /*
- * apps.c -- the table of simulated programs (constant), and what the
+ * apps.c -- the table of simulated programs (constant), app_run, the
+ * trampoline that makes each program a process of its brane, and what the
  * network programs share.
  */
 #include <sys/kern.h>
@@ -39,25 +40,6 @@ app_lookup(const char *name)
 	return NULL;
 }
 
-struct proc *
-app_proc(const struct app_args *a, struct proc *p)
-{
-	struct proc *cur = curproc();
-	size_t n;
-
-	if (cur != NULL)
-		return cur;
-	KASSERT(p != NULL);
-	memset(p, 0, sizeof(*p));
-	n = MIN(strlen(a->desc->name), sizeof(p->p_comm) - 1);
-	memcpy(p->p_comm, a->desc->name, n);
-	p->p_brane = brane_default();
-	KASSERTMSG(p->p_brane != NULL, "%s: the host has no network",
-	    a->desc->name);
-	proc_adopt(p);
-	return p;
-}
-
 void
 app_group(char *buf, size_t size, const char *name, u_int instance)
 {
@@ -95,4 +77,17 @@ app_inaddr_str(uint32_t a, char buf[16])
 	}
 	buf[n] = '\0';
 	return buf;
+}
+
+void
+app_run(void *argp)
+{
+	const struct app_args *args = argp;
+	struct brane *br = args->brane != NULL && args->brane[0] != '\0' ?
+	    brane_lookup(args->brane) : brane_default();
+
+	KASSERTMSG(br != NULL, "%s: no brane %s on this host", args->desc->name,
+	    args->brane);
+	proc_adopt(proc_create(args->desc->name, br));
+	(*args->desc->main)(argp);
 }

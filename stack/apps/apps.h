@@ -43,6 +43,7 @@ struct app_args {
 	u_int instance;                 /* 0, 1, ... among the same program */
 	u_int host;                     /* index of its host in the scenario */
 	u_int index;                    /* its place in the workload: unique */
+	const char *brane;              /* its process's brane; NULL: default */
 	int64_t v[APP_PARAMS_MAX];
 };
 
@@ -73,14 +74,12 @@ extern const struct app_desc *const app_table[];
 const struct app_desc *app_lookup(const char *name);
 
 /*
- * Programs that use the network need a process (it says which brane
- * their sockets live in).  If the launcher gave the calling LWP none, make
- * p -- the program's own storage, which must outlive its LWPs -- the
- * process, named after the program, in the host's default brane.
- * Returns the calling LWP's process.
+ * Run a program (the function the machine starts each program's LWP
+ * with): make it a process in its brane (args->brane, or the host's
+ * default), named after the program, then call its main.
+ * => the brane exists (the scenario loader checked it)
  */
-struct proc;
-struct proc *app_proc(const struct app_args *, struct proc *p);
+void	app_run(void *app_args);
 
 /* name, then the instance if not 0: "ping", "ping1", ...  buf: 24 bytes */
 void	app_group(char *buf, size_t size, const char *name, u_int instance);

@@ -24,7 +24,6 @@
 #include <sys/evcnt.h>
 #include <sys/kmem.h>
 #include <sys/ksocket.h>
-#include <sys/proc.h>
 #include <sys/sdt.h>
 
 #include <string.h>
@@ -60,7 +59,6 @@ enum ping_state {
 
 /* One LWP's; legend: c = constant after start. */
 struct ping {
-	struct proc proc;               /* c: if the launcher gave none */
 	const struct app_args *args;    /* c */
 	struct socket *so;              /* c */
 	struct sockaddr_in dst;         /* c */
@@ -305,7 +303,6 @@ ping_main(void *argp)
 	pg->state = kmem_zalloc(pg->count, KM_SLEEP);
 	pg->buf = kmem_zalloc(PING_RCVBUF, KM_SLEEP);
 	ping_counters(pg, true);
-	(void)app_proc(args, &pg->proc);
 	if ((error = socreate(AF_INET, &pg->so, SOCK_RAW, IPPROTO_ICMP)) != 0)
 		panic("ping: socreate: error %d", error);
 	(void)sosetopt(pg->so, SOL_SOCKET, SO_PKTID, &base, sizeof(base));
@@ -327,8 +324,6 @@ ping_main(void *argp)
 	kmem_free(pg->buf, PING_RCVBUF);
 	kmem_free(pg->state, pg->count);
 	kmem_free(pg->sent_at, pg->count * sizeof(*pg->sent_at));
-	if (curproc() == &pg->proc)
-		proc_adopt(NULL);       /* ours: it goes with pg */
 	kmem_free(pg, sizeof(*pg));
 }
 

@@ -12,7 +12,6 @@
 #include <sys/evcnt.h>
 #include <sys/kmem.h>
 #include <sys/ksocket.h>
-#include <sys/proc.h>
 
 #include <string.h>
 
@@ -30,7 +29,6 @@ static const struct app_param udp_echo_params[] = {
 };
 
 struct udp_echo {
-	struct proc proc;               /* if the launcher gave none */
 	struct socket *so;
 	uint8_t *buf;                   /* ECHO_BUFSZ bytes */
 	char group[24];
@@ -56,7 +54,6 @@ udp_echo_main(void *argp)
 	    ue->group, "echoed");
 	evcnt_attach_dynamic(&ue->ev_errors, EVCNT_TYPE_MISC, NULL,
 	    ue->group, "errors");
-	(void)app_proc(args, &ue->proc);
 	if ((error = socreate(AF_INET, &ue->so, SOCK_DGRAM, IPPROTO_UDP)) != 0)
 		panic("udp_echo: socreate: error %d", error);
 	(void)sosetopt(ue->so, SOL_SOCKET, SO_PKTID, &base, sizeof(base));

@@ -31,7 +31,6 @@
 #include <sys/kmem.h>
 #include <sys/ksocket.h>
 #include <sys/kthread.h>
-#include <sys/proc.h>
 #include <sys/sdt.h>
 
 #include <string.h>
@@ -66,7 +65,6 @@ static const struct app_param udp_send_params[] = {
 
 /* Legend: c = constant after start, a = atomic, r = the receiver's. */
 struct udp_send {
-	struct proc proc;               /* c: if the launcher gave none */
 	const struct app_args *args;    /* c */
 	struct socket *so;              /* c */
 	struct sockaddr_in dst;         /* c */
@@ -225,7 +223,6 @@ us_open(struct udp_send *us)
 {
 	int error;
 
-	(void)app_proc(us->args, &us->proc);
 	if ((error = socreate(AF_INET, &us->so, SOCK_DGRAM, IPPROTO_UDP)) != 0)
 		panic("udp_send: socreate: error %d", error);
 	(void)sosetopt(us->so, SOL_SOCKET, SO_PKTID, &us->pktid_base,
@@ -301,8 +298,6 @@ udp_send_main(void *argp)
 	kmem_free(us->seen, seen_bytes);
 	kmem_free(us->rbuf, us->size);
 	kmem_free(us->sbuf, us->size);
-	if (curproc() == &us->proc)
-		proc_adopt(NULL);       /* ours: it goes with us */
 	kmem_free(us, sizeof(*us));
 }
 

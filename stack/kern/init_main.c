@@ -11,6 +11,7 @@
 #include <sys/kcont.h>
 #include <sys/kernvar.h>
 #include <sys/mbuf.h>
+#include <sys/netconf.h>
 
 #include <net/if.h>
 
@@ -26,4 +27,6 @@ kern_boot(void)
 	mbinit();
 	if_sysinit();
 	config_attach_all();
+	/* After the drivers: their interfaces go into branes. */
+	net_boot();
 }

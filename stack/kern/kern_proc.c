@@ -6,9 +6,27 @@
  * decides where the sockets it opens live.
  */
 #include <sys/kern.h>
+#include <sys/kmem.h>
 #include <sys/proc.h>
 
+#include <string.h>
+
 #include <net/brane.h>
+#include <net/netsys.h>
+
+struct proc *
+proc_create(const char *comm, struct brane *br)
+{
+	struct proc *p = kmem_zalloc(sizeof(*p), KM_SLEEP);
+	size_t n = MIN(strlen(comm), sizeof(p->p_comm) - 1);
+
+	KASSERT(br != NULL);
+	memcpy(p->p_comm, comm, n);
+	p->p_comm[n] = '\0';
+	p->p_pid = ++net_sys()->ns_next_pid;
+	p->p_brane = br;
+	return p;
+}
 
 struct proc *
 curproc(void)

@@ -8,8 +8,11 @@
 #include <sys/protosw.h>
 #include <sys/ksocket.h>
 
+#include <netinet/ip_var.h>
+
 /* Each domain adds its row. */
 const struct domain *const domains[] = {
+	&inetdomain,
 	NULL,
 };
 

@@ -18,6 +18,7 @@
 
 #include <net/if.h>
 #include <net/netsys.h>
+#include <net/nexthop.h>
 
 /* The mitigation window: rates are judged over this much time. */
 #define IF_WINDOW_NS    1000000ULL
@@ -124,6 +125,7 @@ if_attach(struct ifnet *ifp, struct cpu_info *poll_cpu)
 	for (pp = &ns->ns_ifnets; *pp != NULL; pp = &(*pp)->if_next)
 		continue;
 	*pp = ifp;
+	nh4_attach(ifp);
 	ifp->if_flags |= IFF_UP | IFF_RUNNING;
 }
 

@@ -6,7 +6,9 @@
  * Frames of the IEEE local-experimental type go to a counting sink, which
  * is what raw traffic floods aim at; unknown types are counted and freed.
  * Malformed frames (shorter than a header) are dropped and counted, never
- * read past their end.
+ * read past their end.  A protocol's input gets the frame without its
+ * Ethernet header (m_pkthdr.rcvif set, M_BCAST/M_MCAST as the destination
+ * said), as BSD's ether_input hands packets on.
  */
 #include <sys/kern.h>
 #include <sys/endian.h>
@@ -16,6 +18,8 @@
 
 #include <net/if.h>
 #include <net/if_ether.h>
+#include <net/nexthop.h>
+#include <netinet/ip_var.h>
 
 static void
 ether_sink(struct ifnet *ifp, struct mbuf *m)
@@ -26,6 +30,8 @@ ether_sink(struct ifnet *ifp, struct mbuf *m)
 
 const struct ether_proto ether_protos[] = {
 	{ ETHERTYPE_EXPERIMENTAL, ether_sink, "sink" },
+	{ ETHERTYPE_IP, ip_input, "ip" },
+	{ ETHERTYPE_ARP, arp_input, "arp" },
 	{ 0, NULL, NULL },
 };
 
@@ -60,6 +66,7 @@ ether_input(struct ifnet *ifp, struct mbuf *m)
 	m->m_pkthdr.rcvif = ifp;
 	for (const struct ether_proto *ep = ether_protos; ep->ep_input; ep++) {
 		if (ep->ep_type == type) {
+			m_adj(m, ETHER_HDR_LEN);
 			(*ep->ep_input)(ifp, m);
 			return;
 		}

@@ -44,4 +44,18 @@ in_multicast(in_addr_t a)
 	return (ntohl(a) & 0xf0000000u) == 0xe0000000u;
 }
 
+/* 127.0.0.0/8: never on a wire. */
+static inline bool
+in_loopback(in_addr_t a)
+{
+	return (ntohl(a) & 0xff000000u) == 0x7f000000u;
+}
+
+/* The netmask of a prefix length (0..32), network byte order. */
+static inline in_addr_t
+in_plen2mask(u_int plen)
+{
+	return plen == 0 ? 0 : htonl(0xffffffffu << (32 - plen));
+}
+
 #endif /* _STACK_NETINET_IN_H_ */

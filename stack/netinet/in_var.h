@@ -25,14 +25,47 @@ struct in_ifaddr {
 	struct in_ifaddr *ia_next;      /* r: the brane's list */
 };
 
-/* Give ifp (an interface of br) addr/plen, with its connected route. */
+/*
+ * Give ifp (an interface of br) addr/plen, with its connected route
+ * (unless another interface of br has that subnet already: the first
+ * keeps it).
+ * => 0; EINVAL (plen > 32, ifp not in br, addr zero, broadcast or
+ *    multicast); EEXIST (br has addr already)
+ * => configuration: may sleep
+ */
 int	in_addr_add(struct brane *br, struct ifnet *ifp, struct in_addr addr,
 	    u_int plen);
-/* br's address equal to a, or NULL.  => any context */
+/*
+ * Take addr away from br, with every route whose source it was (its
+ * connected route, and routes through a gateway on its subnet).  The
+ * in_ifaddr stays allocated until the brane is torn down, so a pointer
+ * from in_ifaddr_lookup never dangles.  => 0, or ENOENT
+ */
+int	in_addr_delete(struct brane *br, struct in_addr addr);
+/*
+ * br's address equal to a, or NULL.  => any context; the result stays
+ * valid memory (see in_addr_delete)
+ */
 struct in_ifaddr *in_ifaddr_lookup(struct brane *br, struct in_addr a);
-/* Whether a is for us on br: one of its addresses or a broadcast. */
+/*
+ * Whether a is for us on br: one of its addresses (on any of its
+ * interfaces: the weak host model), the limited broadcast, or the
+ * directed broadcast of a subnet of rcvif (which may be NULL).
+ */
 bool	in_ours(struct brane *br, struct ifnet *rcvif, struct in_addr a);
+/*
+ * Whether a is a broadcast address on ifp: all ones, or the directed
+ * broadcast of one of ifp's subnets (ifp NULL: all ones only).
+ */
+bool	in_broadcast(struct brane *br, const struct ifnet *ifp,
+	    struct in_addr a);
 /* The interface's first address, or NULL. */
 struct in_ifaddr *in_ifaddr_of(struct brane *br, const struct ifnet *ifp);
+/*
+ * The address of ifp whose subnet holds a, else ifp's first address, or
+ * NULL if ifp has none (the source for ARP and for ICMP errors).
+ */
+struct in_ifaddr *in_ifaddr_for(struct brane *br, const struct ifnet *ifp,
+	    struct in_addr a);
 
 #endif /* _STACK_NETINET_IN_VAR_H_ */

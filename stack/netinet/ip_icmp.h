@@ -12,11 +12,20 @@
 #define ICMP_UNREACH            3
 #define ICMP_UNREACH_NET        0
 #define ICMP_UNREACH_HOST       1
+#define ICMP_UNREACH_PROTOCOL   2
 #define ICMP_UNREACH_PORT       3
 #define ICMP_UNREACH_NEEDFRAG   4
+#define ICMP_SOURCEQUENCH       4       /* errors this stack never sends */
+#define ICMP_REDIRECT           5
 #define ICMP_ECHO               8
 #define ICMP_TIMXCEED           11
 #define ICMP_TIMXCEED_INTRANS   0
+#define ICMP_PARAMPROB          12
+
+/* Whether a type is an error message (never answered with an error). */
+#define ICMP_IS_ERROR(t) \
+	((t) == ICMP_UNREACH || (t) == ICMP_SOURCEQUENCH || \
+	(t) == ICMP_REDIRECT || (t) == ICMP_TIMXCEED || (t) == ICMP_PARAMPROB)
 
 #define ICMP_MINLEN     8               /* type, code, sum, id, seq */
 

@@ -43,15 +43,29 @@ struct rtresult {
 };
 
 /*
- * Add a route: dst/plen through gw (INADDR_ANY: connected on ifp).  With a
- * gateway and no ifp, the interface is the one whose subnet holds gw.
- * => EEXIST if that prefix is already routed; ENETUNREACH if gw is on no
- *    connected subnet
+ * Add a route: dst/plen (host bits of dst ignored) through gw, or, with gw
+ * INADDR_ANY, straight out of ifp (flags RTF_CONNECTED for an address's
+ * own subnet: in_addr_add does that).  With a gateway the interface is
+ * the one of the connected subnet that holds gw (ifp, if given, must be
+ * that subnet's).  The source address is that subnet's address, or for a
+ * route straight out of ifp, ifp's address on dst's subnet, else its
+ * first.
+ * => 0; EINVAL (plen > 32, neither gw nor ifp); EEXIST if that prefix is
+ *    already routed; ENETUNREACH if gw is on no connected subnet (of ifp);
+ *    EADDRNOTAVAIL if ifp has no address
+ * => configuration: may sleep
  */
 int	rt_add(struct brane *, struct in_addr dst, u_int plen,
 	    struct in_addr gw, struct ifnet *ifp, u_int flags);
+/* => 0, or ESRCH if dst/plen is not routed */
 int	rt_delete(struct brane *, struct in_addr dst, u_int plen);
-/* Longest-prefix match.  => 0, or EHOSTUNREACH when no route matches */
+/*
+ * Longest-prefix match.  => 0, or EHOSTUNREACH when no route matches
+ * => any context but hardware interrupts; copies the answer out, so no
+ *    route is referenced after the lock is dropped
+ */
 int	rt_lookup(struct brane *, struct in_addr dst, struct rtresult *);
+/* Delete every route whose source address is ia (in_addr_delete). */
+void	rt_purge_ifa(struct brane *, const struct in_ifaddr *ia);
 
 #endif /* _STACK_NETINET_ROUTE_H_ */

@@ -1,10 +1,15 @@
 /*
  * netconf.h -- a host's network configuration, as the scenario gives it.
  *
- * What /etc/rc.conf is to a real host: the branes to create, which
- * interface goes into which brane with which address, and each brane's
- * static routes.  The machine provides it read-only; net_boot() applies it
- * once at boot, after the drivers have attached.
+ * What /etc/rc.conf is to a real host: the virtual Ethernet pairs to
+ * create, the branes, which interface goes into which brane with which
+ * address, and each brane's static routes.  The machine provides it
+ * read-only (sim/netconf.c builds it from the scenario, which has checked
+ * it); net_boot() applies it once at boot, after the drivers have
+ * attached: pairs first, then branes in order (the first is the default
+ * brane), interfaces in attach order (one the configuration does not name
+ * goes to the default brane, without an address), then each brane's
+ * routes in order, then forwarding.  Every string outlives the run.
  */
 #ifndef _STACK_SYS_NETCONF_H_
 #define _STACK_SYS_NETCONF_H_
@@ -33,14 +38,31 @@ struct netconf_if {
 	u_int ni_plen;
 };
 
+/* A virtual Ethernet pair (if_vpair.h): two interfaces cabled together. */
+struct netconf_vpair {
+	const char *nv_a;               /* interface names */
+	const char *nv_b;
+};
+
 struct netconf {
-	u_int nc_nbranes;               /* at least 1; the first is the default */
+	u_int nc_nbranes;               /* 0: just "default"; else the first
+					   is the default */
 	const struct netconf_brane *nc_branes;
 	u_int nc_nifs;
 	const struct netconf_if *nc_ifs;
+	u_int nc_nvpairs;
+	const struct netconf_vpair *nc_vpairs;
 };
 
 /* The calling host's configuration. */
 const struct netconf *netconf(void);
+
+/*
+ * Apply netconf() to this host (net_boot.c); kern_boot calls it once,
+ * after config_attach_all.  A configuration naming an interface no driver
+ * attached is reported to the run's log and skipped; anything else that
+ * fails to apply is a panic (the scenario loader has checked it).
+ */
+void	net_boot(void);
 
 #endif /* _STACK_SYS_NETCONF_H_ */

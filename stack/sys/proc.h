@@ -21,6 +21,12 @@ struct proc {
 	struct brane *p_brane;          /* b */
 };
 
+/*
+ * A new process named comm (cut to fit) in brane br, with the host's next
+ * pid (from 1).  Processes are never freed: their threads may outlive the
+ * one that made them.  => may sleep
+ */
+struct proc *proc_create(const char *comm, struct brane *br);
 /* The calling LWP's process, or NULL for a kernel thread. */
 struct proc *curproc(void);
 /* Make p the calling LWP's process (and its future threads'). */

@@ -8,6 +8,10 @@
  * names a probe "provider:name".
  *
  * Keep the list grouped by provider; a new probe goes here first.
+ *
+ * Packet probes put the count the probe is priced by first (a0: the
+ * packet's bytes) and the packet's m_pkthdr.ph_id second (a1), so a
+ * per-packet record can follow one packet through the stages.
  */
 #ifndef _STACK_SYS_SDT_PROBES_H_
 #define _STACK_SYS_SDT_PROBES_H_
@@ -31,6 +35,15 @@
 	    "mbufs (a0: bytes)")                                            \
 	X(cksum, bytes, "the Internet checksum summed packet bytes "        \
 	    "(a0: bytes)")                                                  \
+	X(ip, input, "ip_input took a packet (a0: bytes, a1: m_pkthdr.ph_id)") \
+	X(ip, output, "ip_output sent a packet of this host's (a0: bytes, " \
+	    "a1: m_pkthdr.ph_id)")                                          \
+	X(ip, forward, "a router passed a packet on (a0: bytes, "           \
+	    "a1: m_pkthdr.ph_id)")                                          \
+	X(icmp, input, "icmp_input took a message (a0: bytes of the IP "    \
+	    "packet, a1: m_pkthdr.ph_id)")                                  \
+	X(arp, input, "arp_input took an ARP packet (a0: bytes, "           \
+	    "a1: m_pkthdr.ph_id)")                                          \
 	X(sock, send, "a program handed a datagram to its socket "          \
 	    "(a0: bytes, a1: packet id)")                                   \
 	X(sock, deliver, "demux queued a packet on a socket's receive PCQ " \

@@ -1,0 +1,100 @@
+/*
+ * in_proto.c -- the Internet domain: its protocols, one constant row each.
+ *
+ * Row order matters twice: brane_create runs the rows' pr_init in this
+ * order (IP first: it sets up the brane's struct inet_brane, which the
+ * others may use), and ip_proto() answers the first row that takes a
+ * protocol number.  Nothing here is state: adding a protocol is adding a
+ * row.
+ */
+#include <sys/kern.h>
+#include <sys/ksocket.h>
+#include <sys/protosw.h>
+
+#include <netinet/in.h>
+#include <netinet/ip_var.h>
+#include <netinet/raw_ip_var.h>
+#include <netinet/udp_var.h>
+
+static const struct protosw inetsw[] = {
+	/* IPv4 itself: per-brane state (routes, addresses, counters). */
+	{
+		.pr_type = 0,
+		.pr_protocol = IPPROTO_IP,
+		.pr_name = "ip",
+		.pr_init = ip_init,
+		.pr_fini = ip_fini,
+	},
+	{
+		.pr_type = SOCK_RAW,
+		.pr_protocol = IPPROTO_ICMP,
+		.pr_name = "icmp",
+		.pr_input = icmp_input,
+	},
+	/* UDP: per-brane PCB table and counters; demux to socket PCQs. */
+	{
+		.pr_type = SOCK_DGRAM,
+		.pr_protocol = IPPROTO_UDP,
+		.pr_flags = PR_ATOMIC | PR_ADDR,
+		.pr_name = "udp",
+		.pr_init = udp_init,
+		.pr_fini = udp_fini,
+		.pr_input = udp_input,
+		.pr_ctlinput = udp_ctlinput,
+		.pr_attach = udp_attach,
+		.pr_detach = udp_detach,
+		.pr_bind = udp_bind,
+		.pr_connect = udp_connect,
+		.pr_disconnect = udp_disconnect,
+		.pr_send = udp_send,
+		.pr_rcvd = udp_rcvd,
+	},
+	/*
+	 * Raw IP: the wildcard SOCK_RAW row -- a raw socket of any protocol
+	 * (ping's ICMP), and the input of protocols no other row takes.
+	 */
+	{
+		.pr_type = SOCK_RAW,
+		.pr_protocol = 0,
+		.pr_flags = PR_ATOMIC | PR_ADDR,
+		.pr_name = "rawip",
+		.pr_init = rip_init,
+		.pr_fini = rip_fini,
+		.pr_input = rip_input,
+		.pr_attach = rip_attach,
+		.pr_detach = rip_detach,
+		.pr_bind = rip_bind,
+		.pr_connect = rip_connect,
+		.pr_disconnect = rip_disconnect,
+		.pr_send = rip_send,
+		.pr_rcvd = rip_rcvd,
+	},
+};
+
+const struct domain inetdomain = {
+	.dom_family = AF_INET,
+	.dom_name = "internet",
+	.dom_protosw = inetsw,
+	.dom_nprotosw = __arraycount(inetsw),
+};
+
+const struct protosw *
+ip_proto(int p)
+{
+	if (p == 0)
+		return NULL;
+	for (u_int i = 0; i < __arraycount(inetsw); i++)
+		if (inetsw[i].pr_protocol == p && inetsw[i].pr_input != NULL)
+			return &inetsw[i];
+	return NULL;
+}
+
+const struct protosw *
+rip_proto(void)
+{
+	for (u_int i = 0; i < __arraycount(inetsw); i++)
+		if (inetsw[i].pr_type == SOCK_RAW &&
+		    inetsw[i].pr_protocol == 0 && inetsw[i].pr_input != NULL)
+			return &inetsw[i];
+	return NULL;
+}

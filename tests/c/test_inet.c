@@ -1,0 +1,1456 @@
+/*
+ * test_inet.c -- IPv4 in branes: ARP and nexthop caches, ICMP, routes,
+ * forwarding, brane isolation, and a fuzz of if_input, run as stack code
+ * on the simulated machine (sim/testhook.h).
+ *
+ *   test_inet CASE [SEED [N]]
+ *
+ * Cases:
+ *   arp              two branes joined by a vpair: one ARP exchange, an
+ *                    echo and its reply (checked byte by byte on a tap)
+ *   route            A -- router -- B over two vpairs: forwarding (TTL,
+ *                    checksum), net and host unreachable, time exceeded,
+ *                    EMSGSIZE, needfrag, EHOSTUNREACH, sends to ourselves
+ *   lpm SEED N       N insertion orders of overlapping prefixes checked
+ *                    against a brute-force longest match, deletes, and
+ *                    connected routes following addresses
+ *   isolation        two pairs of branes with the same addresses: neither
+ *                    pair sees the other's routes, neighbours or packets
+ *   fuzz SEED N      N random and mutated frames into if_input: every one
+ *                    dropped and counted by reason or handled; counters
+ *                    add up; no mbuf left
+ *   scenario FILE    boot a scenario's hosts (net_boot from the scenario's
+ *                    keys) and check what it configured; ping across it
+ *
+ * Each case prints "ok CASE key=value ..." and exits 0, or stops the run
+ * with a report (KASSERT/panic) and prints the command to replay.  This
+ * file is machine-side code: its statics hold what the taps saw.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/machine.h"
+#include "sim/netconf.h"
+#include "sim/testhook.h"
+#include "stack/sys/endian.h"
+#include "stack/sys/evcnt.h"
+#include "stack/sys/kmem.h"
+#include "stack/sys/kthread.h"
+#include "stack/sys/mbuf.h"
+#include "stack/sys/netconf.h"
+#include "stack/sys/proc.h"
+#include "stack/sys/protosw.h"
+#include "stack/sys/ptree.h"
+#include "stack/sys/ptree_inet.h"
+#include "stack/apps/apps.h"
+#include "stack/net/brane.h"
+#include "stack/net/if.h"
+#include "stack/net/if_ether.h"
+#include "stack/net/if_vpair.h"
+#include "stack/net/nexthop.h"
+#include "stack/netinet/in.h"
+#include "stack/netinet/in_var.h"
+#include "stack/netinet/ip.h"
+#include "stack/netinet/ip_icmp.h"
+#include "stack/netinet/ip_var.h"
+#include "stack/netinet/route.h"
+
+#define FAIL(...)       panic(__VA_ARGS__)
+#define CHECK(e, ...)   do { if (!(e)) FAIL(__VA_ARGS__); } while (0)
+
+static uint64_t seed = 1;
+static long nrounds = 0;
+
+/* ------------------------------------------------------------------ */
+/* Small tools                                                          */
+
+static uint64_t
+rnd64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t
+rnd(uint64_t *s, uint32_t n)
+{
+	return (uint32_t)(rnd64(s) % n);
+}
+
+/* RFC 1071 by the book, as the reference the stack is checked against. */
+static uint16_t
+ref_cksum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static struct in_addr
+ip4(const char *s)
+{
+	unsigned a, b, c, d;
+	struct in_addr x;
+
+	if (sscanf(s, "%u.%u.%u.%u", &a, &b, &c, &d) != 4)
+		FAIL("bad address %s", s);
+	x.s_addr = IN_ADDR(a, b, c, d);
+	return x;
+}
+
+static const char *
+ntoa(struct in_addr a, char *buf)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	snprintf(buf, 16, "%u.%u.%u.%u", h >> 24, (h >> 16) & 255,
+	    (h >> 8) & 255, h & 255);
+	return buf;
+}
+
+static void
+wait_ms(int ms)
+{
+	(void)kpause("test", false, mstohz(ms), NULL);
+}
+
+static uint64_t
+ipstat(struct brane *br, enum ipstat_id i)
+{
+	return br->br_inet->ib_ipstat[i].ev_count;
+}
+
+static uint64_t
+icmpstat(struct brane *br, enum icmpstat_id i)
+{
+	return br->br_inet->ib_icmpstat[i].ev_count;
+}
+
+static uint64_t
+nhstat(struct ifnet *ifp, enum nhstat_id i)
+{
+	return ifp->if_nh4->nc_stat[i].ev_count;
+}
+
+#define IPS(br, n)      ipstat((br), IPSTAT_##n)
+#define ICMPS(br, n)    icmpstat((br), ICMPSTAT_##n)
+#define NHS(ifp, n)     nhstat((ifp), NHSTAT_##n)
+
+static uint64_t
+mbufs_live(void)
+{
+	struct mbstat ms;
+
+	mbstat_get(&ms);
+	return ms.ms_mbuf.pcs_get - ms.ms_mbuf.pcs_put;
+}
+
+/* ------------------------------------------------------------------ */
+/* Taps: what an interface received, copied before the stack sees it.  */
+
+#define TAPS            4
+#define TAP_FRAMES      32
+#define TAP_BYTES       2048
+
+struct tap {
+	struct ifnet *ifp;
+	int n;                          /* frames seen (may exceed TAP_FRAMES) */
+	int len[TAP_FRAMES];
+	uint8_t frame[TAP_FRAMES][TAP_BYTES];
+};
+
+static struct tap taps[TAPS];
+
+static void
+tap_input(struct ifnet *ifp, struct mbuf *m)
+{
+	for (int i = 0; i < TAPS; i++) {
+		struct tap *t = &taps[i];
+		int len = m->m_pkthdr.len;
+
+		if (t->ifp != ifp)
+			continue;
+		if (t->n < TAP_FRAMES) {
+			t->len[t->n] = len < TAP_BYTES ? len : TAP_BYTES;
+			m_copydata(m, 0, t->len[t->n], t->frame[t->n]);
+		}
+		t->n++;
+		break;
+	}
+	ether_input(ifp, m);
+}
+
+static struct tap *
+tap_on(struct ifnet *ifp)
+{
+	for (int i = 0; i < TAPS; i++) {
+		if (taps[i].ifp == NULL) {
+			memset(&taps[i], 0, sizeof(taps[i]));
+			taps[i].ifp = ifp;
+			ifp->if_input = tap_input;
+			return &taps[i];
+		}
+	}
+	FAIL("out of taps");
+}
+
+/* Frame k of the tap, which must be IPv4; returns its IP header. */
+static const struct ip *
+tap_ip(const struct tap *t, int k)
+{
+	const uint8_t *f = t->frame[k];
+
+	CHECK(k < t->n && k < TAP_FRAMES, "tap %s: no frame %d (%d seen)",
+	    t->ifp->if_xname, k, t->n);
+	CHECK(be16dec(f + 12) == ETHERTYPE_IP, "tap %s frame %d: type %04x",
+	    t->ifp->if_xname, k, be16dec(f + 12));
+	CHECK(ref_cksum(f + 14, IP_HL((const struct ip *)(f + 14))) == 0,
+	    "tap %s frame %d: bad IP header checksum", t->ifp->if_xname, k);
+	return (const struct ip *)(f + 14);
+}
+
+/* The n-th IPv4 frame of the tap carrying ICMP, or NULL. */
+static const struct ip *
+tap_icmp(const struct tap *t, int n)
+{
+	for (int k = 0; k < t->n && k < TAP_FRAMES; k++) {
+		if (be16dec(t->frame[k] + 12) != ETHERTYPE_IP)
+			continue;
+		const struct ip *ip = tap_ip(t, k);
+
+		if (ip->ip_p == IPPROTO_ICMP && n-- == 0)
+			return ip;
+	}
+	return NULL;
+}
+
+static const struct icmp *
+icmp_of(const struct ip *ip)
+{
+	const uint8_t *p = (const uint8_t *)ip + IP_HL(ip);
+
+	CHECK(ref_cksum(p, ntohs(ip->ip_len) - IP_HL(ip)) == 0,
+	    "bad ICMP checksum");
+	return (const struct icmp *)p;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building a little network                                           */
+
+static struct brane *
+mkbrane(const char *name)
+{
+	struct brane *br = brane_create(name);
+
+	CHECK(br != NULL && strcmp(br->br_name, name) == 0, "brane %s", name);
+	return br;
+}
+
+static void
+mkpair(const char *a, struct brane *bra, const char *b, struct brane *brb,
+    struct ifnet **ifa, struct ifnet **ifb)
+{
+	CHECK(vpair_create(a, b, NULL, ifa, ifb) == 0, "vpair %s", a);
+	if (bra != NULL)
+		brane_attach_ifnet(bra, *ifa);
+	if (brb != NULL)
+		brane_attach_ifnet(brb, *ifb);
+}
+
+static void
+addr(struct brane *br, struct ifnet *ifp, const char *a, u_int plen)
+{
+	int error = in_addr_add(br, ifp, ip4(a), plen);
+
+	CHECK(error == 0, "in_addr_add %s/%u on %s: error %d", a, plen,
+	    ifp->if_xname, error);
+}
+
+static void
+route(struct brane *br, const char *dst, u_int plen, const char *gw)
+{
+	int error = rt_add(br, ip4(dst), plen, ip4(gw), NULL, 0);
+
+	CHECK(error == 0, "rt_add %s/%u via %s: error %d", dst, plen, gw,
+	    error);
+}
+
+/*
+ * An ICMP echo request from src (0.0.0.0: let ip_output choose) to dst
+ * with datalen bytes of pattern data, sent with ip_output.
+ */
+static int
+ping(struct brane *br, const char *src, const char *dst, uint16_t id,
+    uint16_t seq, int datalen, int ttl, bool df)
+{
+	int len = (int)sizeof(struct ip) + ICMP_MINLEN + datalen;
+	struct mbuf *m = m_gethdr(M_WAIT, MT_DATA);
+	uint8_t *buf = malloc((size_t)len);
+	struct ip *ip = (struct ip *)buf;
+	struct icmp *icp = (struct icmp *)(ip + 1);
+	int error;
+
+	CHECK(buf != NULL, "malloc");
+	memset(buf, 0, (size_t)len);
+	ip->ip_len = htons((uint16_t)len);
+	ip->ip_p = IPPROTO_ICMP;
+	ip->ip_off = df ? htons(IP_DF) : 0;
+	ip->ip_src = ip4(src);
+	ip->ip_dst = ip4(dst);
+	icp->icmp_type = ICMP_ECHO;
+	icp->icmp_id = htons(id);
+	icp->icmp_seq = htons(seq);
+	for (int i = 0; i < datalen; i++)
+		((uint8_t *)(icp + 1))[i] = (uint8_t)(i * 7 + seq);
+	be16enc(&icp->icmp_cksum, ref_cksum((uint8_t *)icp,
+	    (size_t)(ICMP_MINLEN + datalen)));
+	if (len <= MHLEN)
+		m_align(m, len);
+	CHECK(m_copyback(m, 0, len, buf) == 0, "m_copyback");
+	free(buf);
+	if (m->m_len < (int)sizeof(struct ip))
+		m = m_pullup(m, sizeof(struct ip));
+	error = ip_output(br, m, ttl);
+	return error;
+}
+
+/* The reply to ping(..., id, seq, datalen) is ip, from `from`. */
+static void
+check_echo_reply(const struct ip *ip, const char *from, const char *to,
+    uint16_t id, uint16_t seq, int datalen)
+{
+	const struct icmp *icp = icmp_of(ip);
+	const uint8_t *data = (const uint8_t *)(icp + 1);
+	char b1[16], b2[16];
+
+	CHECK(ip->ip_src.s_addr == ip4(from).s_addr &&
+	    ip->ip_dst.s_addr == ip4(to).s_addr, "reply %s -> %s",
+	    ntoa(ip->ip_src, b1), ntoa(ip->ip_dst, b2));
+	CHECK(icp->icmp_type == ICMP_ECHOREPLY && icp->icmp_code == 0,
+	    "reply type %d code %d", icp->icmp_type, icp->icmp_code);
+	CHECK(ntohs(icp->icmp_id) == id && ntohs(icp->icmp_seq) == seq,
+	    "reply id %u seq %u, sent %u %u", ntohs(icp->icmp_id),
+	    ntohs(icp->icmp_seq), id, seq);
+	CHECK(ntohs(ip->ip_len) == (int)sizeof(struct ip) + ICMP_MINLEN +
+	    datalen, "reply length %u", ntohs(ip->ip_len));
+	for (int i = 0; i < datalen; i++)
+		CHECK(data[i] == (uint8_t)(i * 7 + seq), "reply data byte %d", i);
+}
+
+/* ip is an ICMP error type/code quoting a packet from qsrc to qdst. */
+static const struct icmp *
+check_error(const struct ip *ip, int type, int code, const char *qsrc,
+    const char *qdst)
+{
+	const struct icmp *icp;
+	const struct ip *q;
+	char b1[16], b2[16];
+
+	CHECK(ip != NULL, "no ICMP error (type %d code %d) came back", type,
+	    code);
+	icp = icmp_of(ip);
+	CHECK(icp->icmp_type == type && icp->icmp_code == code,
+	    "ICMP type %d code %d, expected %d/%d", icp->icmp_type,
+	    icp->icmp_code, type, code);
+	q = (const struct ip *)((const uint8_t *)icp + ICMP_MINLEN);
+	CHECK(q->ip_src.s_addr == ip4(qsrc).s_addr &&
+	    q->ip_dst.s_addr == ip4(qdst).s_addr, "quoted %s -> %s",
+	    ntoa(q->ip_src, b1), ntoa(q->ip_dst, b2));
+	CHECK(ntohs(ip->ip_len) == (int)sizeof(struct ip) + ICMP_MINLEN +
+	    IP_HL(q) + 8, "error length %u", ntohs(ip->ip_len));
+	return icp;
+}
+
+/* ------------------------------------------------------------------ */
+/* arp                                                                  */
+
+static void
+case_arp(void *arg)
+{
+	struct brane *a = mkbrane("a"), *b = mkbrane("b");
+	struct ifnet *ifa, *ifb;
+	struct tap *ta;
+	uint8_t hdr[NH_LLHDR_LEN];
+	enum nh_state st;
+	const struct ip *ip;
+
+	(void)arg;
+	mkpair("vp0a", a, "vp0b", b, &ifa, &ifb);
+	addr(a, ifa, "10.0.0.1", 24);
+	addr(b, ifb, "10.0.0.2", 24);
+	ta = tap_on(ifa);
+	CHECK(ping(a, "0.0.0.0", "10.0.0.2", 0x1234, 7, 56, 0, false) == 0,
+	    "ping");
+	wait_ms(10);
+
+	CHECK(NHS(ifa, req_out) == 1 && NHS(ifb, req_in) == 1 &&
+	    NHS(ifb, rep_out) == 1 && NHS(ifa, rep_in) == 1 &&
+	    NHS(ifb, req_out) == 0 && NHS(ifa, resolved) == 1,
+	    "ARP: a req_out %llu rep_in %llu, b req_in %llu rep_out %llu "
+	    "req_out %llu", (unsigned long long)NHS(ifa, req_out),
+	    (unsigned long long)NHS(ifa, rep_in),
+	    (unsigned long long)NHS(ifb, req_in),
+	    (unsigned long long)NHS(ifb, rep_out),
+	    (unsigned long long)NHS(ifb, req_out));
+	CHECK(nh4_query(ifa, ip4("10.0.0.2"), &st, hdr) && st == NH_REACHABLE,
+	    "a has no REACHABLE entry for 10.0.0.2");
+	CHECK(memcmp(hdr, ifb->if_lladdr, 6) == 0 &&
+	    memcmp(hdr + 6, ifa->if_lladdr, 6) == 0 &&
+	    be16dec(hdr + 12) == ETHERTYPE_IP, "a's header for 10.0.0.2");
+	CHECK(nh4_query(ifb, ip4("10.0.0.1"), &st, hdr) && st == NH_REACHABLE &&
+	    memcmp(hdr, ifa->if_lladdr, 6) == 0,
+	    "b did not learn 10.0.0.1 from the request");
+	CHECK(nh4_count(ifa) == 1 && nh4_count(ifb) == 1, "cache sizes");
+
+	/* What a received: the ARP reply, then the echo reply. */
+	CHECK(ta->n == 2, "a received %d frames, expected 2", ta->n);
+	CHECK(be16dec(ta->frame[0] + 12) == ETHERTYPE_ARP &&
+	    be16dec(ta->frame[0] + 14 + 6) == 2, "first frame: not an ARP reply");
+	CHECK(memcmp(ta->frame[0], ifa->if_lladdr, 6) == 0,
+	    "ARP reply not unicast to a");
+	ip = tap_ip(ta, 1);
+	check_echo_reply(ip, "10.0.0.2", "10.0.0.1", 0x1234, 7, 56);
+	CHECK(ip->ip_ttl == IPDEFTTL, "reply TTL %d", ip->ip_ttl);
+	CHECK(ICMPS(b, in_echo) == 1 && ICMPS(b, out_echoreply) == 1 &&
+	    ICMPS(a, in_echoreply) == 1, "ICMP counters");
+
+	/* Again: the cache answers, no more ARP. */
+	CHECK(ping(a, "10.0.0.1", "10.0.0.2", 0x1234, 8, 0, 0, false) == 0,
+	    "ping 2");
+	wait_ms(10);
+	CHECK(NHS(ifa, req_out) == 1 && ta->n == 3, "second ping: %llu "
+	    "requests, %d frames", (unsigned long long)NHS(ifa, req_out), ta->n);
+	check_echo_reply(tap_ip(ta, 2), "10.0.0.2", "10.0.0.1", 0x1234, 8, 0);
+	CHECK(IPS(a, sent) == 2 && IPS(b, received) == 2 &&
+	    IPS(b, delivered) == 2 && IPS(a, delivered) == 2, "IP counters");
+	printf("ok arp req_out=%llu rep_in=%llu frames=%d\n",
+	    (unsigned long long)NHS(ifa, req_out),
+	    (unsigned long long)NHS(ifa, rep_in), ta->n);
+}
+
+/* ------------------------------------------------------------------ */
+/* route: A (10.0.1.1) -- R (10.0.1.254 | 10.0.2.254) -- B (10.0.2.1)   */
+
+struct net3 {
+	struct brane *a, *r, *b;
+	struct ifnet *a0, *r0, *r1, *b1;
+	struct tap *ta, *tb;
+};
+
+static void
+net3_build(struct net3 *n)
+{
+	n->a = mkbrane("a");
+	n->r = mkbrane("r");
+	n->b = mkbrane("b");
+	mkpair("vp0a", n->a, "vp0b", n->r, &n->a0, &n->r0);
+	mkpair("vp1a", n->r, "vp1b", n->b, &n->r1, &n->b1);
+	addr(n->a, n->a0, "10.0.1.1", 24);
+	addr(n->r, n->r0, "10.0.1.254", 24);
+	addr(n->r, n->r1, "10.0.2.254", 24);
+	addr(n->b, n->b1, "10.0.2.1", 24);
+	route(n->a, "0.0.0.0", 0, "10.0.1.254");
+	route(n->b, "0.0.0.0", 0, "10.0.2.254");
+	n->r->br_inet->ib_forwarding = true;
+	n->ta = tap_on(n->a0);
+	n->tb = tap_on(n->b1);
+}
+
+static void
+route_forward(struct net3 *n)
+{
+	const struct ip *ip;
+
+	CHECK(ping(n->a, "0.0.0.0", "10.0.2.1", 1, 1, 100, 0, false) == 0,
+	    "ping b");
+	wait_ms(10);
+	ip = tap_icmp(n->tb, 0);
+	CHECK(ip != NULL, "b saw no echo request");
+	CHECK(ip->ip_ttl == IPDEFTTL - 1, "forwarded TTL %d", ip->ip_ttl);
+	CHECK(icmp_of(ip)->icmp_type == ICMP_ECHO, "b saw type %d",
+	    icmp_of(ip)->icmp_type);
+	ip = tap_icmp(n->ta, 0);
+	CHECK(ip != NULL, "a got no reply");
+	check_echo_reply(ip, "10.0.2.1", "10.0.1.1", 1, 1, 100);
+	CHECK(ip->ip_ttl == IPDEFTTL - 1, "reply TTL %d", ip->ip_ttl);
+	CHECK(IPS(n->r, forwarded) == 2 && IPS(n->r, delivered) == 0,
+	    "router forwarded %llu", (unsigned long long)IPS(n->r, forwarded));
+}
+
+static void
+route_unreach(struct net3 *n)
+{
+	const struct icmp *icp;
+	uint64_t t0;
+	int before = n->ta->n;
+
+	/* No route at the router: net unreachable from 10.0.1.254. */
+	CHECK(ping(n->a, "0.0.0.0", "10.9.9.9", 2, 1, 8, 0, false) == 0,
+	    "ping 10.9.9.9");
+	wait_ms(10);
+	check_error(tap_icmp(n->ta, 1), ICMP_UNREACH, ICMP_UNREACH_NET,
+	    "10.0.1.1", "10.9.9.9");
+	CHECK(tap_icmp(n->ta, 1)->ip_src.s_addr == ip4("10.0.1.254").s_addr,
+	    "net unreachable not from the router's address on a's subnet");
+	CHECK(IPS(n->r, noroute) == 1 && ICMPS(n->a, in_unreach) == 1,
+	    "noroute %llu", (unsigned long long)IPS(n->r, noroute));
+
+	/* Nobody at 10.0.2.77: three requests, then host unreachable. */
+	t0 = getnanouptime();
+	CHECK(ping(n->a, "0.0.0.0", "10.0.2.77", 3, 1, 8, 0, false) == 0,
+	    "ping 10.0.2.77");
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 100);
+	CHECK(NHS(n->r1, timeouts) == 1, "router timeouts %llu",
+	    (unsigned long long)NHS(n->r1, timeouts));
+	CHECK(NHS(n->r1, req_out) == 1 + NH_ASK_MAX, "router sent %llu "
+	    "requests (1 for b, %d for .77)",
+	    (unsigned long long)NHS(n->r1, req_out), NH_ASK_MAX);
+	check_error(tap_icmp(n->ta, 2), ICMP_UNREACH, ICMP_UNREACH_HOST,
+	    "10.0.1.1", "10.0.2.77");
+	CHECK(IPS(n->r, hostdown) == 1, "hostdown %llu",
+	    (unsigned long long)IPS(n->r, hostdown));
+	(void)t0;
+	/* While it is down, the next packet fails at once. */
+	CHECK(ping(n->a, "0.0.0.0", "10.0.2.77", 3, 2, 8, 0, false) == 0,
+	    "ping 10.0.2.77 again");
+	wait_ms(10);
+	check_error(tap_icmp(n->ta, 3), ICMP_UNREACH, ICMP_UNREACH_HOST,
+	    "10.0.1.1", "10.0.2.77");
+	CHECK(IPS(n->r, hostdown) == 2 && NHS(n->r1, req_out) == 1 + NH_ASK_MAX,
+	    "down entry: hostdown %llu", (unsigned long long)IPS(n->r, hostdown));
+
+	/* TTL 1 at the router: time exceeded. */
+	CHECK(ping(n->a, "0.0.0.0", "10.0.2.1", 4, 1, 8, 1, false) == 0,
+	    "ping ttl 1");
+	wait_ms(10);
+	icp = check_error(tap_icmp(n->ta, 4), ICMP_TIMXCEED,
+	    ICMP_TIMXCEED_INTRANS, "10.0.1.1", "10.0.2.1");
+	(void)icp;
+	CHECK(IPS(n->r, timxceed) == 1 && ICMPS(n->r, out_timxceed) == 1,
+	    "timxceed");
+	CHECK(n->ta->n - before == 4, "a received %d frames",
+	    n->ta->n - before);
+}
+
+static void
+route_mtu(struct net3 *n)
+{
+	const struct icmp *icp;
+	int before;
+
+	/* Larger than a's own MTU: EMSGSIZE, nothing sent. */
+	CHECK(ping(n->a, "0.0.0.0", "10.0.2.1", 5, 1, 1500, 0, false) ==
+	    EMSGSIZE, "oversize send did not fail with EMSGSIZE");
+	CHECK(IPS(n->a, out_toobig) == 1, "a out_toobig");
+
+	/* The router's way to b takes 1000 bytes: DF gets needfrag. */
+	n->r1->if_mtu = 1000;
+	before = tap_icmp(n->ta, 5) == NULL ? 0 : 1;
+	CHECK(before == 0, "stray ICMP before the MTU test");
+	CHECK(ping(n->a, "0.0.0.0", "10.0.2.1", 5, 2, 1172, 0, true) == 0,
+	    "ping DF 1200");
+	wait_ms(10);
+	icp = check_error(tap_icmp(n->ta, 5), ICMP_UNREACH,
+	    ICMP_UNREACH_NEEDFRAG, "10.0.1.1", "10.0.2.1");
+	CHECK(ntohs(icp->icmp_nextmtu) == 1000, "next-hop MTU %u",
+	    ntohs(icp->icmp_nextmtu));
+	/* Without DF it is dropped: no fragmentation here. */
+	CHECK(ping(n->a, "0.0.0.0", "10.0.2.1", 5, 3, 1172, 0, false) == 0,
+	    "ping 1200");
+	wait_ms(10);
+	CHECK(tap_icmp(n->ta, 6) == NULL, "an answer to an oversize packet");
+	CHECK(IPS(n->r, toobig) == 2 && ICMPS(n->r, out_unreach) == 4,
+	    "router toobig %llu", (unsigned long long)IPS(n->r, toobig));
+	n->r1->if_mtu = ETHERMTU;
+}
+
+static void
+route_local(struct net3 *n)
+{
+	struct brane *c = mkbrane("c");
+	struct ifnet *c0, *c1;
+	int wire = n->ta->n;
+
+	/* No route at the sender: EHOSTUNREACH. */
+	mkpair("vp2a", c, "vp2b", NULL, &c0, &c1);
+	addr(c, c0, "192.168.7.1", 24);
+	CHECK(ping(c, "0.0.0.0", "192.168.9.9", 6, 1, 8, 0, false) ==
+	    EHOSTUNREACH && IPS(c, out_noroute) == 1, "unrouted send");
+
+	/* To our own address: never on the wire, back through the loop. */
+	CHECK(ping(n->a, "0.0.0.0", "10.0.1.1", 7, 1, 8, 0, false) == 0,
+	    "ping self");
+	wait_ms(10);
+	CHECK(ICMPS(n->a, in_echo) == 1 && ICMPS(n->a, in_echoreply) == 2 &&
+	    IPS(n->a, looped) == 2 && n->ta->n == wire, "self ping: echo %llu "
+	    "replies %llu looped %llu", (unsigned long long)ICMPS(n->a, in_echo),
+	    (unsigned long long)ICMPS(n->a, in_echoreply),
+	    (unsigned long long)IPS(n->a, looped));
+	/* A broadcast echo is not answered. */
+	CHECK(ping(n->b, "0.0.0.0", "10.0.2.255", 8, 1, 8, 0, false) == 0,
+	    "ping broadcast");
+	wait_ms(10);
+	CHECK(ICMPS(n->r, bcastecho) == 1 && ICMPS(n->r, out_echoreply) == 0,
+	    "broadcast echo answered");
+}
+
+static void
+case_route(void *arg)
+{
+	struct net3 n;
+
+	(void)arg;
+	net3_build(&n);
+	route_forward(&n);
+	route_unreach(&n);
+	route_mtu(&n);
+	route_local(&n);
+	printf("ok route forwarded=%llu noroute=%llu hostdown=%llu "
+	    "timxceed=%llu toobig=%llu\n",
+	    (unsigned long long)IPS(n.r, forwarded),
+	    (unsigned long long)IPS(n.r, noroute),
+	    (unsigned long long)IPS(n.r, hostdown),
+	    (unsigned long long)IPS(n.r, timxceed),
+	    (unsigned long long)IPS(n.r, toobig));
+}
+
+/* ------------------------------------------------------------------ */
+/* lpm                                                                  */
+
+struct pfx {
+	const char *dst;
+	u_int plen;
+	const char *gw;
+};
+
+static const struct pfx lpm_pfx[] = {
+	{ "0.0.0.0", 0, "192.168.0.10" },
+	{ "10.0.0.0", 8, "192.168.0.11" },
+	{ "10.1.0.0", 16, "192.168.0.12" },
+	{ "10.1.2.0", 24, "192.168.0.13" },
+	{ "10.1.2.128", 25, "192.168.0.14" },
+	{ "10.1.2.3", 32, "192.168.0.15" },
+	{ "10.128.0.0", 9, "192.168.0.16" },
+	{ "11.0.0.0", 8, "192.168.0.17" },
+	{ "10.1.3.0", 24, "192.168.0.18" },
+	{ "10.1.2.0", 23, "192.168.0.19" },
+	{ "128.0.0.0", 1, "192.168.0.20" },
+};
+#define NPFX    __arraycount(lpm_pfx)
+
+/* The model: the longest present prefix holding a, else -1. */
+static int
+lpm_model(const bool *present, struct in_addr a)
+{
+	int best = -1;
+
+	for (u_int i = 0; i < NPFX; i++) {
+		uint32_t m = ntohl(in_plen2mask(lpm_pfx[i].plen));
+
+		if (!present[i] ||
+		    (ntohl(a.s_addr) & m) != (ntohl(ip4(lpm_pfx[i].dst).s_addr) & m))
+			continue;
+		if (best < 0 || lpm_pfx[i].plen > lpm_pfx[best].plen)
+			best = (int)i;
+	}
+	return best;
+}
+
+static struct in_addr
+lpm_addr(uint64_t *s)
+{
+	struct in_addr a;
+	uint32_t h;
+
+	if (rnd(s, 4) == 0) {
+		a.s_addr = (in_addr_t)rnd64(s);
+		return a;
+	}
+	/* Near a prefix: its address with some low bits changed. */
+	h = ntohl(ip4(lpm_pfx[rnd(s, NPFX)].dst).s_addr);
+	h ^= (uint32_t)rnd64(s) & ((1u << rnd(s, 32)) - 1);
+	a.s_addr = htonl(h);
+	return a;
+}
+
+static void
+lpm_check(struct brane *br, const bool *present, uint64_t *s, int n)
+{
+	struct rtresult rr;
+	char b1[16], b2[16];
+
+	ptree_check(&br->br_inet->ib_routes);
+	for (int k = 0; k < n; k++) {
+		struct in_addr a = lpm_addr(s);
+		int want = lpm_model(present, a), error = rt_lookup(br, a, &rr);
+
+		/* 192.168.0.0/24 is connected: the model ignores it. */
+		if ((ntohl(a.s_addr) >> 8) == 0xc0a800) {
+			CHECK(error == 0 && rr.rr_nexthop.s_addr == a.s_addr &&
+			    (rr.rr_flags & RTF_CONNECTED), "connected %s",
+			    ntoa(a, b1));
+			continue;
+		}
+		if (want < 0) {
+			CHECK(error == EHOSTUNREACH, "%s: found a route via %s, "
+			    "none expected", ntoa(a, b1), ntoa(rr.rr_nexthop, b2));
+			continue;
+		}
+		CHECK(error == 0 && rr.rr_nexthop.s_addr ==
+		    ip4(lpm_pfx[want].gw).s_addr && (rr.rr_flags & RTF_GATEWAY),
+		    "%s: expected %s/%u via %s, got error %d via %s", ntoa(a, b1),
+		    lpm_pfx[want].dst, lpm_pfx[want].plen, lpm_pfx[want].gw, error,
+		    error ? "-" : ntoa(rr.rr_nexthop, b2));
+		CHECK(rr.rr_src.s_addr == ip4("192.168.0.1").s_addr,
+		    "source %s", ntoa(rr.rr_src, b1));
+	}
+}
+
+static void
+lpm_orders(struct brane *br, uint64_t *s, long orders)
+{
+	u_int order[NPFX];
+	bool present[NPFX];
+
+	for (long k = 0; k < orders; k++) {
+		for (u_int i = 0; i < NPFX; i++)
+			order[i] = i;
+		for (u_int i = NPFX - 1; i > 0; i--) {
+			u_int j = rnd(s, i + 1), t = order[i];
+
+			order[i] = order[j];
+			order[j] = t;
+		}
+		memset(present, 0, sizeof(present));
+		for (u_int i = 0; i < NPFX; i++) {
+			const struct pfx *p = &lpm_pfx[order[i]];
+
+			route(br, p->dst, p->plen, p->gw);
+			present[order[i]] = true;
+			CHECK(rt_add(br, ip4(p->dst), p->plen, ip4(p->gw), NULL,
+			    0) == EEXIST, "second %s/%u added", p->dst, p->plen);
+			lpm_check(br, present, s, 50);
+		}
+		lpm_check(br, present, s, 1000);
+		/* Delete in another order. */
+		for (u_int i = 0; i < NPFX; i++) {
+			u_int j = order[(i * 7 + k) % NPFX];
+			const struct pfx *p = &lpm_pfx[j];
+
+			CHECK(rt_delete(br, ip4(p->dst), p->plen) == 0,
+			    "rt_delete %s/%u", p->dst, p->plen);
+			CHECK(rt_delete(br, ip4(p->dst), p->plen) == ESRCH,
+			    "second rt_delete %s/%u", p->dst, p->plen);
+			present[j] = false;
+			lpm_check(br, present, s, 50);
+		}
+		CHECK(ptree_count(&br->br_inet->ib_routes) == 1,
+		    "%zu routes left", ptree_count(&br->br_inet->ib_routes));
+	}
+}
+
+static void
+lpm_connected(struct brane *br, struct ifnet *ifp)
+{
+	struct rtresult rr;
+
+	/* An address brings its subnet; a gateway route may then use it. */
+	CHECK(rt_lookup(br, ip4("172.16.9.9"), &rr) == EHOSTUNREACH,
+	    "172.16/16 routed before its address");
+	CHECK(rt_add(br, ip4("172.20.0.0"), 16, ip4("172.16.0.254"), NULL, 0) ==
+	    ENETUNREACH, "gateway off every connected subnet accepted");
+	addr(br, ifp, "172.16.5.1", 16);
+	CHECK(rt_lookup(br, ip4("172.16.9.9"), &rr) == 0 &&
+	    rr.rr_nexthop.s_addr == ip4("172.16.9.9").s_addr &&
+	    rr.rr_src.s_addr == ip4("172.16.5.1").s_addr &&
+	    rr.rr_ifp == ifp && (rr.rr_flags & RTF_CONNECTED),
+	    "connected route of 172.16.5.1/16");
+	route(br, "172.20.0.0", 16, "172.16.0.254");
+	CHECK(rt_lookup(br, ip4("172.20.1.1"), &rr) == 0 &&
+	    rr.rr_src.s_addr == ip4("172.16.5.1").s_addr, "route via 172.16");
+	CHECK(in_addr_add(br, ifp, ip4("172.16.5.1"), 16) == EEXIST,
+	    "address added twice");
+	/* Taking the address away takes its routes. */
+	CHECK(in_addr_delete(br, ip4("172.16.5.1")) == 0, "in_addr_delete");
+	CHECK(in_addr_delete(br, ip4("172.16.5.1")) == ENOENT, "deleted twice");
+	CHECK(rt_lookup(br, ip4("172.16.9.9"), &rr) == EHOSTUNREACH &&
+	    rt_lookup(br, ip4("172.20.1.1"), &rr) == EHOSTUNREACH,
+	    "routes outlived their address");
+	CHECK(in_ifaddr_lookup(br, ip4("172.16.5.1")) == NULL, "address kept");
+	CHECK(ptree_count(&br->br_inet->ib_routes) == 1, "routes left: %zu",
+	    ptree_count(&br->br_inet->ib_routes));
+}
+
+static void
+case_lpm(void *arg)
+{
+	struct brane *br = mkbrane("lpm");
+	struct ifnet *ifp, *peer;
+	uint64_t s = seed;
+
+	(void)arg;
+	mkpair("vp0a", br, "vp0b", NULL, &ifp, &peer);
+	addr(br, ifp, "192.168.0.1", 24);
+	lpm_connected(br, ifp);
+	lpm_orders(br, &s, nrounds > 0 ? nrounds : 50);
+	printf("ok lpm orders=%ld prefixes=%u\n", nrounds > 0 ? nrounds : 50L,
+	    (u_int)NPFX);
+}
+
+/* ------------------------------------------------------------------ */
+/* isolation                                                            */
+
+static uint64_t
+brane_traffic(struct brane *br)
+{
+	uint64_t sum = 0;
+
+	for (u_int i = 0; i < IPSTAT_N; i++)
+		sum += br->br_inet->ib_ipstat[i].ev_count;
+	for (u_int i = 0; i < ICMPSTAT_N; i++)
+		sum += br->br_inet->ib_icmpstat[i].ev_count;
+	return sum;
+}
+
+static uint64_t
+if_arp_traffic(struct ifnet *ifp)
+{
+	uint64_t sum = 0;
+
+	for (u_int i = 0; i < NHSTAT_N; i++)
+		sum += ifp->if_nh4->nc_stat[i].ev_count;
+	return sum;
+}
+
+static void
+case_isolation(void *arg)
+{
+	struct brane *x = mkbrane("x"), *y = mkbrane("y");
+	struct brane *x2 = mkbrane("x2"), *y2 = mkbrane("y2");
+	struct ifnet *xi, *yi, *x2i, *y2i;
+	struct rtresult rr;
+
+	(void)arg;
+	mkpair("vp0a", x, "vp0b", y, &xi, &yi);
+	mkpair("vp1a", x2, "vp1b", y2, &x2i, &y2i);
+	addr(x, xi, "10.0.0.1", 24);
+	addr(y, yi, "10.0.0.2", 24);
+	addr(x2, x2i, "10.0.0.1", 24);
+	addr(y2, y2i, "10.0.0.2", 24);
+	route(x, "10.9.0.0", 16, "10.0.0.2");
+
+	CHECK(ping(x, "0.0.0.0", "10.0.0.2", 9, 1, 16, 0, false) == 0, "ping");
+	wait_ms(10);
+	CHECK(ICMPS(y, in_echo) == 1 && ICMPS(x, in_echoreply) == 1,
+	    "x and y did not talk");
+	CHECK(brane_traffic(x2) == 0 && brane_traffic(y2) == 0,
+	    "the other pair counted traffic: x2 %llu y2 %llu",
+	    (unsigned long long)brane_traffic(x2),
+	    (unsigned long long)brane_traffic(y2));
+	CHECK(nh4_count(x2i) == 0 && nh4_count(y2i) == 0 &&
+	    if_arp_traffic(x2i) == 0 && if_arp_traffic(y2i) == 0,
+	    "the other pair saw ARP");
+	CHECK(x2i->if_ev_ipackets.ev_count == 0 &&
+	    y2i->if_ev_ipackets.ev_count == 0, "the other pair got frames");
+	/* Routes are the brane's own. */
+	CHECK(ptree_count(&x->br_inet->ib_routes) == 2 &&
+	    ptree_count(&x2->br_inet->ib_routes) == 1, "route counts");
+	CHECK(rt_lookup(x2, ip4("10.9.1.1"), &rr) == EHOSTUNREACH,
+	    "x2 sees x's route");
+	CHECK(rt_lookup(x2, ip4("10.0.0.2"), &rr) == 0 && rr.rr_ifp == x2i,
+	    "x2's connected route");
+	CHECK(in_ifaddr_lookup(x2, ip4("10.0.0.1"))->ia_ifp == x2i,
+	    "x2's address is on x2's interface");
+
+	/* And the other way round. */
+	CHECK(ping(y2, "0.0.0.0", "10.0.0.1", 9, 2, 16, 0, false) == 0, "ping 2");
+	wait_ms(10);
+	CHECK(ICMPS(x2, in_echo) == 1 && ICMPS(y2, in_echoreply) == 1 &&
+	    ICMPS(x, in_echo) == 0 && ICMPS(x, in_echoreply) == 1 &&
+	    IPS(x, received) == 1 && IPS(y, received) == 1,
+	    "traffic crossed pairs");
+	CHECK(nh4_count(xi) == 1 && nh4_count(x2i) == 1, "cache sizes");
+	printf("ok isolation x=%llu x2=%llu\n",
+	    (unsigned long long)brane_traffic(x),
+	    (unsigned long long)brane_traffic(x2));
+}
+
+/* ------------------------------------------------------------------ */
+/* fuzz                                                                 */
+
+#define FZ_MAX  1600
+
+struct fz {
+	uint64_t s;
+	struct brane *f;
+	struct ifnet *if0, *if1;        /* injection points */
+	uint64_t kinds[7];
+};
+
+static const char *const fz_kind_names[7] = { "random", "short", "type",
+    "ip", "ipmut", "arp", "arpmut" };
+
+/* A plausible IPv4 address for the fuzz: ours, neighbours, others. */
+static struct in_addr
+fz_addr(struct fz *z)
+{
+	static const char *const pool[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3",
+	    "10.0.0.255", "10.1.0.1", "10.1.0.2", "10.2.3.4", "255.255.255.255",
+	    "224.0.0.1", "0.0.0.0", "127.0.0.1", "10.1.0.255", "10.0.0.0" };
+	struct in_addr a;
+
+	if (rnd(&z->s, 5) == 0) {
+		a.s_addr = (in_addr_t)rnd64(&z->s);
+		return a;
+	}
+	return ip4(pool[rnd(&z->s, __arraycount(pool))]);
+}
+
+/* An IPv4 packet at p (options, payload); returns its length. */
+static int
+fz_ip(struct fz *z, uint8_t *p, int room)
+{
+	static const uint8_t protos[] = { IPPROTO_ICMP, IPPROTO_ICMP,
+	    IPPROTO_ICMP, IPPROTO_UDP, IPPROTO_TCP, 0, 99, 255 };
+	struct ip *ip = (struct ip *)p;
+	int hlen = 20 + 4 * (int)(rnd(&z->s, 4) == 0 ? rnd(&z->s, 11) : 0);
+	int plen = (int)rnd(&z->s, 4) == 0 ? (int)rnd(&z->s, 1530) :
+	    (int)rnd(&z->s, 64);
+	int len = hlen + plen;
+	uint8_t *q = p + hlen;
+
+	if (len > room)
+		len = room, plen = len - hlen;
+	memset(p, 0, (size_t)len);
+	ip->ip_vhl = IP_VHL(4, hlen);
+	ip->ip_tos = (uint8_t)rnd(&z->s, 256);
+	ip->ip_len = htons((uint16_t)len);
+	ip->ip_id = (uint16_t)rnd(&z->s, 65536);
+	ip->ip_off = rnd(&z->s, 8) == 0 ? (uint16_t)rnd64(&z->s) :
+	    rnd(&z->s, 2) ? htons(IP_DF) : 0;
+	ip->ip_ttl = (uint8_t)(rnd(&z->s, 4) == 0 ? rnd(&z->s, 3) : 64);
+	ip->ip_p = protos[rnd(&z->s, sizeof(protos))];
+	ip->ip_src = fz_addr(z);
+	ip->ip_dst = fz_addr(z);
+	for (int i = 20; i < hlen; i++)         /* option soup */
+		p[i] = (uint8_t)(rnd(&z->s, 3) == 0 ? rnd(&z->s, 4) :
+		    rnd64(&z->s));
+	for (int i = 0; i < plen; i++)
+		q[i] = (uint8_t)rnd64(&z->s);
+	if (ip->ip_p == IPPROTO_ICMP && plen >= 8) {
+		static const uint8_t types[] = { ICMP_ECHO, ICMP_ECHO,
+		    ICMP_ECHOREPLY, ICMP_UNREACH, ICMP_TIMXCEED, 13, 5, 42 };
+
+		q[0] = types[rnd(&z->s, sizeof(types))];
+		q[1] = (uint8_t)rnd(&z->s, 6);
+		q[2] = q[3] = 0;
+		if ((q[0] == ICMP_UNREACH || q[0] == ICMP_TIMXCEED) &&
+		    plen >= 8 + 28 && rnd(&z->s, 2)) {
+			struct ip *qi = (struct ip *)(q + 8);
+
+			qi->ip_vhl = rnd(&z->s, 4) ? IP_VHL(4, 20) :
+			    (uint8_t)rnd64(&z->s);
+			qi->ip_p = protos[rnd(&z->s, sizeof(protos))];
+		}
+		be16enc(q + 2, ref_cksum(q, (size_t)plen));
+	}
+	be16enc(&ip->ip_sum, ref_cksum(p, (size_t)hlen));
+	return len;
+}
+
+/* Mutate a packet of len bytes at p; returns the new length. */
+static int
+fz_mutate(struct fz *z, uint8_t *p, int len, int room)
+{
+	switch (rnd(&z->s, 7)) {
+	case 0:                                 /* truncate */
+		return (int)rnd(&z->s, (uint32_t)len + 1);
+	case 1:                                 /* flip bytes */
+		for (int k = (int)rnd(&z->s, 4) + 1; k > 0 && len > 0; k--)
+			p[rnd(&z->s, (uint32_t)len)] ^= (uint8_t)(1 +
+			    rnd(&z->s, 255));
+		return len;
+	case 2:                                 /* bad ip_len */
+		if (len >= 4)
+			be16enc(p + 2, (uint16_t)rnd(&z->s, 65536));
+		return len;
+	case 3:                                 /* bad header length */
+		if (len >= 1)
+			p[0] = (uint8_t)(0x40 | rnd(&z->s, 16));
+		return len;
+	case 4:                                 /* pad */
+		{
+			int pad = (int)rnd(&z->s, 64);
+
+			if (len + pad > room)
+				pad = room - len;
+			memset(p + len, 0xee, (size_t)pad);
+			return len + pad;
+		}
+	case 5:                                 /* version */
+		if (len >= 1)
+			p[0] = (uint8_t)((rnd(&z->s, 16) << 4) | (p[0] & 15));
+		return len;
+	default:                                /* bad checksum */
+		if (len >= 12)
+			p[10] ^= 0x5a;
+		return len;
+	}
+}
+
+static int
+fz_arp(struct fz *z, uint8_t *p, struct ifnet *ifp)
+{
+	struct in_addr spa = fz_addr(z), tpa = fz_addr(z);
+
+	be16enc(p, 1);
+	be16enc(p + 2, ETHERTYPE_IP);
+	p[4] = 6;
+	p[5] = 4;
+	be16enc(p + 6, (uint16_t)(1 + rnd(&z->s, 2)));
+	for (int i = 0; i < 6; i++)
+		p[8 + i] = (uint8_t)rnd64(&z->s);
+	p[8] = (uint8_t)(p[8] & 0xfe);
+	if (rnd(&z->s, 16) == 0)
+		memcpy(p + 8, ifp->if_lladdr, 6);
+	memcpy(p + 14, &spa, 4);
+	memset(p + 18, 0, 6);
+	memcpy(p + 24, &tpa, 4);
+	return 28;
+}
+
+/* One frame into buf; returns its length. */
+static int
+fz_frame(struct fz *z, uint8_t *buf, struct ifnet *ifp)
+{
+	uint32_t kind = rnd(&z->s, 16);
+	int len = 14;
+
+	if (rnd(&z->s, 8) == 0)
+		memset(buf, 0xff, 6);
+	else
+		memcpy(buf, ifp->if_lladdr, 6);
+	for (int i = 6; i < 12; i++)
+		buf[i] = (uint8_t)rnd64(&z->s);
+	buf[6] &= 0xfe;
+	if (kind == 0) {
+		z->kinds[0]++;
+		len = (int)rnd(&z->s, 200);
+		for (int i = 0; i < len; i++)
+			buf[i] = (uint8_t)rnd64(&z->s);
+		return len;
+	}
+	if (kind == 1) {
+		z->kinds[1]++;
+		return (int)rnd(&z->s, 14);
+	}
+	if (kind == 2) {
+		z->kinds[2]++;
+		be16enc(buf + 12, (uint16_t)rnd64(&z->s));
+		return 14 + (int)rnd(&z->s, 60);
+	}
+	if (kind <= 10) {
+		be16enc(buf + 12, ETHERTYPE_IP);
+		len += fz_ip(z, buf + 14, FZ_MAX - 14 - 64);
+		if (kind <= 6) {
+			z->kinds[3]++;
+			return len;
+		}
+		z->kinds[4]++;
+		return 14 + fz_mutate(z, buf + 14, len - 14, FZ_MAX - 14);
+	}
+	be16enc(buf + 12, ETHERTYPE_ARP);
+	len += fz_arp(z, buf + 14, ifp);
+	if (kind <= 13) {
+		z->kinds[5]++;
+		return len;
+	}
+	z->kinds[6]++;
+	return 14 + fz_mutate(z, buf + 14, len - 14, FZ_MAX - 14);
+}
+
+/* The frame as an mbuf chain cut at random places. */
+static struct mbuf *
+fz_chain(struct fz *z, const uint8_t *buf, int len)
+{
+	struct mbuf *m = m_gethdr(M_WAIT, MT_DATA), *n, *last;
+	int first = len == 0 ? 0 : (int)rnd(&z->s, (uint32_t)MIN(len, MHLEN)) + 1;
+	int done, seg;
+
+	if (rnd(&z->s, 4) == 0)
+		m_clget(m, M_WAIT);
+	memcpy(mtod(m, uint8_t *), buf, (size_t)first);
+	m->m_len = first;
+	m->m_pkthdr.len = len;
+	last = m;
+	for (done = first; done < len; done += n->m_len) {
+		n = m_get(M_WAIT, MT_DATA);
+		if (len - done > MLEN || rnd(&z->s, 8) == 0)
+			m_clget(n, M_WAIT);
+		seg = (int)rnd(&z->s, (uint32_t)MLEN) + 1;
+		n->m_len = MIN(len - done, seg);
+		memcpy(mtod(n, uint8_t *), buf + done, (size_t)n->m_len);
+		last->m_next = n;
+		last = n;
+	}
+	return m;
+}
+
+struct fz_sums {
+	uint64_t ifin, arp, ipin, iploop, ipout, icmpin, icmpout;
+	uint64_t ip[IPSTAT_N], icmp[ICMPSTAT_N], nh[NHSTAT_N];
+};
+
+static void
+fz_sums(struct fz *z, struct fz_sums *t)
+{
+	struct ifnet *ifs[2] = { z->if0, z->if1 };
+
+	memset(t, 0, sizeof(*t));
+	for (int k = 0; k < 2; k++) {
+		struct ifnet *ifp = ifs[k];
+
+		t->ifin += ifp->if_ev_ierrors.ev_count +
+		    ifp->if_ev_noproto.ev_count + ifp->if_ev_sink.ev_count;
+		for (u_int i = 0; i < NHSTAT_N; i++)
+			t->nh[i] += ifp->if_nh4->nc_stat[i].ev_count;
+	}
+	t->arp = t->nh[NHSTAT_bad] + t->nh[NHSTAT_dup] + t->nh[NHSTAT_req_in] +
+	    t->nh[NHSTAT_rep_in];
+	for (u_int i = 0; i < IPSTAT_N; i++)
+		t->ip[i] = z->f->br_inet->ib_ipstat[i].ev_count;
+	for (u_int i = 0; i < ICMPSTAT_N; i++)
+		t->icmp[i] = z->f->br_inet->ib_icmpstat[i].ev_count;
+	t->ipin = t->ip[IPSTAT_received];
+	t->iploop = t->ip[IPSTAT_looped];
+}
+
+/* The counters add up: every frame has exactly one outcome. */
+static void
+fz_check_sums(struct fz *z, uint64_t frames)
+{
+	static const enum ipstat_id ipout[] = { IPSTAT_tooshort, IPSTAT_badvers,
+	    IPSTAT_badhlen, IPSTAT_badsum, IPSTAT_badlen, IPSTAT_badaddr,
+	    IPSTAT_fragment, IPSTAT_noproto, IPSTAT_notforus,
+	    IPSTAT_delivered, IPSTAT_forwarded, IPSTAT_noroute,
+	    IPSTAT_timxceed, IPSTAT_toobig };
+	static const enum icmpstat_id icmpout[] = { ICMPSTAT_badlen,
+	    ICMPSTAT_badsum, ICMPSTAT_in_echo, ICMPSTAT_in_echoreply,
+	    ICMPSTAT_in_unreach, ICMPSTAT_in_timxceed, ICMPSTAT_unknown };
+	struct fz_sums t;
+	uint64_t ipsum = 0, icmpsum = 0;
+
+	fz_sums(z, &t);
+	for (u_int i = 0; i < __arraycount(ipout); i++)
+		ipsum += t.ip[ipout[i]];
+	for (u_int i = 0; i < __arraycount(icmpout); i++)
+		icmpsum += t.icmp[icmpout[i]];
+	/*
+	 * No mbuf limit is set: only full hold queues and full caches drop
+	 * (a full cache also refuses to learn, without a packet to drop).
+	 */
+	CHECK(t.ip[IPSTAT_nobufs] >= t.nh[NHSTAT_hold_drops] &&
+	    t.ip[IPSTAT_nobufs] <= t.nh[NHSTAT_hold_drops] + t.nh[NHSTAT_full],
+	    "nobufs %llu, hold_drops %llu, full %llu",
+	    (unsigned long long)t.ip[IPSTAT_nobufs],
+	    (unsigned long long)t.nh[NHSTAT_hold_drops],
+	    (unsigned long long)t.nh[NHSTAT_full]);
+	CHECK(t.ifin + t.arp + t.ipin - t.iploop == frames,
+	    "frames %llu, outcomes %llu (link %llu + arp %llu + ip %llu - "
+	    "looped %llu)", (unsigned long long)frames,
+	    (unsigned long long)(t.ifin + t.arp + t.ipin - t.iploop),
+	    (unsigned long long)t.ifin, (unsigned long long)t.arp,
+	    (unsigned long long)t.ipin, (unsigned long long)t.iploop);
+	CHECK(ipsum == t.ipin, "ip.received %llu, its outcomes add to %llu",
+	    (unsigned long long)t.ipin, (unsigned long long)ipsum);
+	CHECK(icmpsum == t.icmp[ICMPSTAT_received], "icmp.received %llu, its "
+	    "outcomes add to %llu",
+	    (unsigned long long)t.icmp[ICMPSTAT_received],
+	    (unsigned long long)icmpsum);
+	if (ip_proto(IPPROTO_UDP) == NULL && ip_proto(IPPROTO_TCP) == NULL &&
+	    rip_proto() == NULL)
+		CHECK(t.ip[IPSTAT_delivered] == t.icmp[ICMPSTAT_received],
+		    "delivered %llu, ICMP received %llu",
+		    (unsigned long long)t.ip[IPSTAT_delivered],
+		    (unsigned long long)t.icmp[ICMPSTAT_received]);
+	else
+		CHECK(t.ip[IPSTAT_delivered] >= t.icmp[ICMPSTAT_received],
+		    "delivered < ICMP received");
+}
+
+static void
+fz_report(struct fz *z, uint64_t frames)
+{
+	struct fz_sums t;
+
+	fz_sums(z, &t);
+	printf("ok fuzz frames=%llu", (unsigned long long)frames);
+	for (int i = 0; i < 7; i++)
+		printf(" kind.%s=%llu", fz_kind_names[i],
+		    (unsigned long long)z->kinds[i]);
+	printf(" link=%llu", (unsigned long long)t.ifin);
+	for (u_int i = 0; i < NHSTAT_N; i++)
+		printf(" arp.%s=%llu", z->if0->if_nh4->nc_stat[i].ev_name,
+		    (unsigned long long)t.nh[i]);
+	for (u_int i = 0; i < IPSTAT_N; i++)
+		printf(" ip.%s=%llu", z->f->br_inet->ib_ipstat[i].ev_name,
+		    (unsigned long long)t.ip[i]);
+	for (u_int i = 0; i < ICMPSTAT_N; i++)
+		printf(" icmp.%s=%llu", z->f->br_inet->ib_icmpstat[i].ev_name,
+		    (unsigned long long)t.icmp[i]);
+	printf("\n");
+}
+
+static void
+case_fuzz(void *arg)
+{
+	static struct fz z;
+	static uint8_t buf[FZ_MAX];
+	struct ifnet *p0, *p1;
+	long n = nrounds > 0 ? nrounds : 10000;
+	uint64_t frames = 0;
+
+	(void)arg;
+	memset(&z, 0, sizeof(z));
+	z.s = seed;
+	z.f = mkbrane("f");
+	/* The peers are in no brane: what f sends never comes back. */
+	mkpair("vp0a", z.f, "vp0b", NULL, &z.if0, &p0);
+	mkpair("vp1a", z.f, "vp1b", NULL, &z.if1, &p1);
+	addr(z.f, z.if0, "10.0.0.1", 24);
+	addr(z.f, z.if1, "10.1.0.1", 24);
+	route(z.f, "10.2.0.0", 16, "10.1.0.2");
+	z.f->br_inet->ib_forwarding = true;
+	for (long i = 0; i < n; i++) {
+		struct ifnet *ifp = rnd(&z.s, 4) == 0 ? z.if1 : z.if0;
+		int len = fz_frame(&z, buf, ifp);
+		struct mbuf *m;
+
+		CHECK(len >= 0 && len <= FZ_MAX, "frame %ld: %d bytes", i, len);
+		m = fz_chain(&z, buf, len);
+
+		m->m_pkthdr.rcvif = ifp;
+		(*ifp->if_input)(ifp, m);
+		frames++;
+		if ((i & 255) == 255) {
+			wait_ms(1);             /* let the continuations run */
+			fz_check_sums(&z, frames);
+		}
+	}
+	/* Let every resolution finish or fail, every queue drain. */
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 1000);
+	fz_check_sums(&z, frames);
+	CHECK(mbufs_live() == 0, "%llu mbufs still out after the fuzz",
+	    (unsigned long long)mbufs_live());
+	fz_report(&z, frames);
+}
+
+/* ------------------------------------------------------------------ */
+/* scenario: what net_boot made of a scenario file's keys               */
+
+static struct ifnet *
+ifunit(const char *name)
+{
+	for (struct ifnet *ifp = if_first(); ifp != NULL; ifp = ifp->if_next)
+		if (strcmp(ifp->if_xname, name) == 0)
+			return ifp;
+	return NULL;
+}
+
+static char proc_brane_seen[BRANE_NAMESZ];
+
+static void
+proc_probe_main(void *argp)
+{
+	(void)argp;
+	snprintf(proc_brane_seen, sizeof(proc_brane_seen), "%s",
+	    curproc()->p_brane->br_name);
+}
+
+static const struct app_desc proc_probe_desc = {
+	.name = "probe", .doc = "records its brane", .main = proc_probe_main,
+};
+
+/* Print the configuration net_boot applied, one line per fact. */
+static void
+case_scenario_host(void *arg)
+{
+	const struct netconf *nc = netconf();
+	struct app_args args = { .desc = &proc_probe_desc };
+	char b1[16];
+
+	(void)arg;
+	for (struct brane *br = brane_default(); br != NULL; br = br->br_next) {
+		pt_in4_node_t *n;
+		struct in_ifaddr *ia;
+
+		printf("brane %s forwarding=%d\n", br->br_name,
+		    br->br_inet->ib_forwarding);
+		for (struct ifnet *ifp = br->br_ifnets; ifp != NULL;
+		    ifp = ifp->if_brane_next)
+			printf("  if %s\n", ifp->if_xname);
+		for (ia = br->br_inet->ib_addrs; ia != NULL; ia = ia->ia_next)
+			printf("  addr %s/%u %s\n", ntoa(ia->ia_addr, b1),
+			    ia->ia_plen, ia->ia_ifp->if_xname);
+		for (n = ptree_in4_first(&br->br_inet->ib_routes); n != NULL;
+		    n = ptree_in4_next(&br->br_inet->ib_routes, n)) {
+			struct rtentry *rt = container_of(n, struct rtentry,
+			    rt_node);
+			char b2[16];
+
+			printf("  route %s/%u %s %s\n", ntoa(rt->rt_dst, b1),
+			    rt->rt_plen, rt->rt_flags & RTF_GATEWAY ?
+			    ntoa(rt->rt_gateway, b2) : "connected",
+			    rt->rt_ifp->if_xname);
+		}
+	}
+	/* A program's process lives in its workload entry's brane. */
+	for (u_int i = 0; i < nc->nc_nbranes; i++) {
+		args.brane = nc->nc_branes[i].nb_name;
+		proc_brane_seen[0] = '\0';
+		app_run(&args);
+		printf("app brane %s -> %s\n", args.brane, proc_brane_seen);
+	}
+	args.brane = NULL;
+	app_run(&args);
+	printf("app brane (none) -> %s\n", proc_brane_seen);
+}
+
+/* In a scenario with branes a and b on vp0a/vp0b: a pings b. */
+static void
+case_scenario_ping(void)
+{
+	struct brane *a = brane_lookup("a"), *b = brane_lookup("b");
+	struct in_ifaddr *ib;
+
+	if (a == NULL || b == NULL || ifunit("vp0b") == NULL)
+		return;
+	ib = in_ifaddr_of(b, ifunit("vp0b"));
+	CHECK(ib != NULL, "vp0b has no address");
+	{
+		char dst[16];
+
+		ntoa(ib->ia_addr, dst);
+		CHECK(ping(a, "0.0.0.0", dst, 77, 1, 32, 0, false) == 0,
+		    "ping %s", dst);
+	}
+	wait_ms(20);
+	printf("ping a->b echo=%llu reply=%llu\n",
+	    (unsigned long long)ICMPS(b, in_echo),
+	    (unsigned long long)ICMPS(a, in_echoreply));
+}
+
+static void
+case_scenario(void *arg)
+{
+	case_scenario_host(arg);
+	case_scenario_ping();
+	printf("ok scenario\n");
+}
+
+static void
+scenario_after_boot(struct sim_machine *m)
+{
+	sim_lwp_create(&m->hosts[0], &m->hosts[0].cpus[0], case_scenario, NULL,
+	    false, "test");
+}
+
+/* Boot a scenario loaded from a file; then run the checks on host 0. */
+static int
+run_scenario(const char *path)
+{
+	char err[SC_ERR_MAX];
+	struct scenario *sc;
+	struct sim_machine m;
+	int status;
+
+	if (sim_scenario_load(path, &sc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	if (sim_machine_init(&m, sc, sc->seed) != 0) {
+		sim_machine_fini(&m);
+		sim_scenario_free(sc);
+		return 2;
+	}
+	m.log = stdout;
+	m.after_boot = scenario_after_boot;
+	sim_machine_boot(&m);
+	sim_machine_run(&m);
+	status = m.stop_status < 0 ? 0 : m.stop_status;
+	sim_machine_fini(&m);
+	sim_scenario_free(sc);
+	return status;
+}
+
+/* ------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	void (*fn)(void *);
+	unsigned cpus;
+} cases[] = {
+	{ "arp", case_arp, 1 },
+	{ "route", case_route, 2 },
+	{ "lpm", case_lpm, 1 },
+	{ "isolation", case_isolation, 1 },
+	{ "fuzz", case_fuzz, 1 },
+	{ "scenario", case_scenario, 1 },
+};
+
+int
+main(int argc, char **argv)
+{
+	struct sim_test_opts o;
+	struct sim_test_result res;
+	int status;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_inet CASE [SEED [N]] | "
+		    "test_inet scenario FILE\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "scenario") == 0) {
+		if (argc < 3) {
+			fprintf(stderr, "usage: test_inet scenario FILE\n");
+			return 2;
+		}
+		status = run_scenario(argv[2]);
+		printf("status %d\n", status);
+		if (status != 0)
+			printf("replay: %s scenario %s\n", argv[0], argv[2]);
+		return status;
+	}
+	seed = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
+	nrounds = argc > 3 ? atol(argv[3]) : 0;
+	for (size_t i = 0; i < __arraycount(cases); i++) {
+		if (strcmp(cases[i].name, argv[1]) != 0)
+			continue;
+		memset(&o, 0, sizeof(o));
+		o.cpus = cases[i].cpus;
+		o.seed = seed;
+		o.quiet = 1;
+		o.duration_ns = 3600ULL * 1000000000ULL;
+		status = sim_test_run(&o, cases[i].fn, NULL, &res);
+		printf("status %d fingerprint %016llx end_ns %llu\n", status,
+		    (unsigned long long)res.fingerprint,
+		    (unsigned long long)res.end_ns);
+		if (status != 0)
+			printf("replay: %s %s %llu %ld\n", argv[0], argv[1],
+			    (unsigned long long)seed, nrounds);
+		return status;
+	}
+	fprintf(stderr, "test_inet: unknown case %s\n", argv[1]);
+	return 2;
+}
