@@ -1066,8 +1066,10 @@ main(int argc, char **argv)
 		printf("ok %s%s\n", case_name, result);
 	printf("fingerprint %016" PRIx64 " end_ns %" PRIu64 " status %d\n",
 	    res.fingerprint, res.end_ns, status);
-	if (status != 0)
-		printf("replay: %s %s %s%s%s\n", argv[0], case_name, argc > 2 ?
-		    argv[2] : "1", argc > 4 ? " " : "", argc > 4 ? argv[3] : "");
+	if (status != 0 && argc > 4)
+		printf("replay: %s %s %" PRIu64 " %ld %ld\n", argv[0], case_name,
+		    seed, flood_count, flood_rate);
+	else if (status != 0)
+		printf("replay: %s %s %" PRIu64 "\n", argv[0], case_name, seed);
 	return status;
 }
