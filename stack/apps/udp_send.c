@@ -110,6 +110,13 @@ us_send_one(struct udp_send *us, uint64_t seq)
 		us->ev_sent.ev_count++;
 	else
 		us->ev_errors.ev_count++;
+	if (error == ECONNREFUSED) {
+		/* No call took seq's id: the next datagram gets seq + 1's. */
+		uint64_t next = us->pktid_base | (seq + 1);
+
+		(void)sosetopt(us->so, SOL_SOCKET, SO_PKTID, &next,
+		    sizeof(next));
+	}
 }
 
 /* Clock ticks from now until the first tick at or after when_ns (>= 1). */
