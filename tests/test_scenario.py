@@ -155,9 +155,9 @@ def test_wires_resolve_endpoints_macs_and_defaults(loader):
     a, b, c, dd = d["hosts"]
     assert a["nics"] == [
         {"name": "wm0", "type": "dma", "mac": "02:00:00:00:00:01",
-         "mac_given": False},
+         "mac_given": False, "addr": None, "brane": "default"},
         {"name": "wm1", "type": "pio", "mac": "02:aa:00:00:00:01",
-         "mac_given": True}]
+         "mac_given": True, "addr": None, "brane": "default"}]
     assert b["nics"][0]["mac"] == "02:00:00:01:00:01", \
         "a default MAC is 02:00, the host's index, 00, the NIC's index + 1"
     assert c["nics"][0]["mac"] == "02:00:00:02:00:01"
@@ -185,6 +185,36 @@ def test_wires_resolve_endpoints_macs_and_defaults(loader):
             l2["reorder"], l2["reorder_delay_ns"]) == (
         2_500_000_000, 1500, 9000, 0.001, 0.25, 2500)
     assert (trunk["a"]["name"], trunk["b"]["name"]) == ("sw0.3", "sw.1.0")
+
+
+def test_network_keys_give_branes_addresses_routes_and_pairs(loader):
+    d = load_ok(loader, FIXTURES / "ok" / "net.json")
+    a, b = d["hosts"]
+    assert [(n["name"], n["addr"], n["brane"]) for n in a["nics"]] == [
+        ("wm0", "10.0.0.1/24", "default"), ("wm1", "10.1.0.1/24", "r")]
+    assert a["vpairs"] == [
+        {"a": {"name": "vp0a", "addr": "192.168.1.1/24", "brane": "left"},
+         "b": {"name": "vp0b", "addr": "192.168.1.2/24", "brane": "r"}},
+        {"a": {"name": "vp1a", "addr": None, "brane": "default"},
+         "b": {"name": "vp1b", "addr": None, "brane": "default"}}], \
+        "a pair's end may be just a name: no address, the default brane"
+    assert [br["name"] for br in a["branes"]] == ["default", "r", "left"], \
+        "default comes first wherever the file lists it"
+    default, r, left = a["branes"]
+    assert default == {"name": "default", "forwarding": False, "routes": [
+        {"dst": "10.2.0.0/16", "via": "10.0.0.254", "dev": None}]}
+    assert r["forwarding"] and not left["forwarding"]
+    assert r["routes"] == [
+        {"dst": "0.0.0.0/0", "via": "10.1.0.254", "dev": None},
+        {"dst": "10.9.0.0/16", "via": "192.168.1.1", "dev": "vp0b"},
+        {"dst": "172.16.0.0/12", "via": None, "dev": "wm1"}]
+    assert b["branes"] == [{"name": "default", "forwarding": False,
+                            "routes": []}], "every host has a default brane"
+    assert (b["nics"], b["vpairs"]) == ([], [])
+    w = d["workload"]
+    assert [(p["program"], p["brane"]) for p in w] == [
+        ("pingpong", "left"), ("counter", "default")]
+    assert all(p["args_brane_matches"] for p in w)
 
 
 def test_program_runs_on_the_only_host_when_none_is_named(loader):
@@ -249,7 +279,7 @@ BAD = [
      ["expected an integer from 1 to 1024", "got 0"]),
     ("param_typo", "$.workload[0].iteratons", '"iteratons"',
      ['unknown key "iteratons"', 'did you mean "iterations"?',
-      "expected one of program, host, lwps, iterations, method"]),
+      "expected one of program, host, brane, lwps, iterations, method"]),
     ("not_object", "$", "[",
      ["expected an object with keys name,", "got an array"]),
     ("zero_duration", "$.duration", "0,",
@@ -351,6 +381,75 @@ BAD = [
      ['unknown key "dealy"', 'did you mean "delay"?']),
     ("link_empty_pcap", "$.links[0].pcap", '""',
      ['expected a file name such as "l0.pcap"', 'got ""']),
+    # The network: addresses, branes, routes, virtual pairs.
+    ("net_bad_addr", "$.hosts[0].nics[0].addr", '"10.0.0.256/24"',
+     ['expected an address with its prefix length such as "10.0.0.1/24"',
+      'got "10.0.0.256/24"']),
+    ("net_addr_no_len", "$.hosts[0].nics[0].addr", '"10.0.0.1"',
+     ["expected an address with its prefix length", 'got "10.0.0.1"']),
+    ("net_addr_leading_zero", "$.hosts[0].nics[0].addr", '"10.0.0.01/24"',
+     ["expected an address with its prefix length", 'got "10.0.0.01/24"']),
+    ("net_addr_network", "$.hosts[0].nics[0].addr", '"10.0.0.0/24"',
+     ["expected a host address", 'got "10.0.0.0/24"',
+      "the network address of its subnet"]),
+    ("net_addr_multicast", "$.hosts[0].nics[0].addr", '"224.0.0.5/24"',
+     ["expected a unicast address", 'got "224.0.0.5/24"']),
+    ("net_unknown_brane", "$.hosts[0].nics[0].brane", '"rigth"',
+     ["expected a brane of host a (one of default, right)", 'got "rigth"',
+      'did you mean "right"?', 'declared in the host\'s "branes"']),
+    ("net_long_brane", "$.hosts[0].branes[0].name", '"a_very_long_brane"',
+     ["expected a brane name of at most 15 characters", "(17 characters)"]),
+    ("net_dup_brane", "$.hosts[0].branes[1].name", '"r"}]',
+     ["expected a name no other brane of host a has", 'got "r"',
+      "$.hosts[0].branes[0]"]),
+    ("net_gw_off_subnet", "$.hosts[0].branes[0].routes[0].via", '"10.5.0.1"',
+     ["expected a gateway on a connected subnet of brane default "
+      "(10.0.0.0/24 on wm0)", 'got "10.5.0.1"']),
+    ("net_gw_no_addr", "$.hosts[0].branes[0].routes[0].via", '"10.5.0.1"',
+     ["expected a gateway on a connected subnet of brane default",
+      "the brane has no address"]),
+    ("net_gw_self", "$.hosts[0].branes[0].routes[0].via", '"10.0.0.1"}',
+     ["expected a gateway other than this brane's own address",
+      "(the address of wm0)"]),
+    ("net_dst_host_bits", "$.hosts[0].branes[0].routes[0].dst",
+     '"10.9.1.0/16"', ["expected a prefix with no bits set past its length",
+                       'did you mean "10.9.0.0/16"?']),
+    ("net_dup_route", "$.hosts[0].branes[0].routes[1].dst",
+     '"10.9.0.0/16", "via": "10.0.0.253"',
+     ["expected a prefix no other route of brane default has",
+      "$.hosts[0].branes[0].routes[0]"]),
+    ("net_route_connected", "$.hosts[0].branes[0].routes[0].dst",
+     '"10.0.0.0/24", "via"',
+     ["expected a prefix other than a connected subnet of brane default",
+      "wm0's address routes it already"]),
+    ("net_route_no_via_dev", "$.hosts[0].branes[0].routes[0]",
+     '{"dst": "0.0.0.0/0"}',
+     ['expected "via", "dev" or both']),
+    ("net_route_dev_other_brane", "$.hosts[0].branes[1].routes[0].dev",
+     '"vp0b"}', ["expected an interface of brane default", 'got "vp0b"',
+                 "which is in brane r"]),
+    ("net_route_dev_unknown", "$.hosts[0].branes[0].routes[0].dev",
+     '"wm9"', ["expected an interface of host a (one of wm0, vp0a, vp0b)",
+               'did you mean "wm0"?']),
+    ("net_route_dev_no_addr", "$.hosts[0].branes[0].routes[0].dev",
+     '"wm0"}]}]', ["expected an interface with an address", "which has none"]),
+    ("net_route_typo", "$.hosts[0].branes[0].routes[0].gw", '"gw"',
+     ['unknown key "gw"', "expected one of dst, via, dev"]),
+    ("net_vpair_dup_name", "$.hosts[0].vpairs[0].b", '"wm0"}]}]}',
+     ["expected a name no NIC or other interface of host a has",
+      "(the name of $.hosts[0].nics[0] too)"]),
+    ("net_vpair_long_name", "$.hosts[0].vpairs[0].a", '"vp0a_is_too_long"',
+     ["expected an interface name of at most 15 characters"]),
+    ("net_vpair_missing_b", "$.hosts[0].vpairs[0]", '{"a"',
+     ['missing required key "b"']),
+    ("net_vpair_typo", "$.hosts[0].vpairs[0].a.adr", '"adr"',
+     ['unknown key "adr"', 'did you mean "addr"?']),
+    ("net_dup_addr", "$.hosts[0].vpairs[0].a.addr", '"10.0.0.1/16"',
+     ["expected an address no other interface of brane default has",
+      "(the address of $.hosts[0].nics[0], wm0, too)"]),
+    ("net_program_brane", "$.workload[0].brane", '"lfet"',
+     ["expected a brane of host a (one of default, left)", 'got "lfet"',
+      'did you mean "left"?']),
 ]
 
 
@@ -554,7 +653,7 @@ def expected_probes(tables):
 def expected_param(p):
     doc = p["doc"]
     if p["type"] == "inaddr":
-        out = {"$ref": "#/$defs/inaddr_text", "description": doc}
+        out = {"$ref": "#/$defs/ipv4", "description": doc}
         if not p["required"]:
             d = p["default"]
             out["default"] = ".".join(str(d >> s & 255) for s in (24, 16, 8, 0))
@@ -580,7 +679,12 @@ def expected_programs(tables):
         props = {"program": {"const": prog["name"]},
                  "host": {"$ref": "#/$defs/name",
                           "description": "the host it runs on; may be left "
-                                         "out when there is only one"}}
+                                         "out when there is only one"},
+                 "brane": {"$ref": "#/$defs/brane_name",
+                           "default": "default",
+                           "description": "the brane (network stack) its "
+                                          "process and sockets belong to; "
+                                          "one of its host's"}}
         for p in prog["params"]:
             assert p["name"] not in props, f"{prog['name']}: {p['name']} " \
                 "would hide a key of every workload entry"
@@ -660,6 +764,20 @@ def test_schema_wire_limits_match_the_loader(schema, tables):
     assert link["pcap"]["maxLength"] == lim["path_max"]
 
 
+def test_schema_network_limits_match_the_loader(schema, tables):
+    lim = tables["net_limits"]
+    defs = schema["$defs"]
+    host = defs["host"]["properties"]
+    assert host["branes"]["maxItems"] == lim["branes_max"]
+    assert host["vpairs"]["maxItems"] == lim["vpairs_max"]
+    assert defs["brane"]["properties"]["routes"]["maxItems"] == \
+        lim["routes_max"]
+    assert defs["brane_name"]["pattern"] == \
+        "^[A-Za-z0-9._-]{1,%d}$" % lim["brane_name_max"]
+    assert defs["ifname"]["pattern"] == \
+        "^[A-Za-z0-9_-]{1,%d}$" % lim["ifname_max"]
+
+
 def test_schema_forbids_unknown_keys_everywhere(schema):
     def walk(node, where):
         if isinstance(node, dict):
@@ -703,7 +821,11 @@ SCHEMA_REFUSES = {"typo_key", "wrong_type", "bad_unit", "out_of_range",
                   "link_no_dot", "link_missing_b", "link_loss_range",
                   "link_mtu_range", "link_typo_key", "link_empty_pcap",
                   "param_bad_inaddr", "param_inaddr_number",
-                  "param_inaddr_leading_zero", "param_missing_required"}
+                  "param_inaddr_leading_zero", "param_missing_required",
+                  "net_bad_addr", "net_addr_no_len", "net_addr_leading_zero",
+                  "net_long_brane", "net_route_no_via_dev", "net_route_typo",
+                  "net_vpair_long_name", "net_vpair_missing_b",
+                  "net_vpair_typo"}
 
 
 def parseable_bad_fixtures():

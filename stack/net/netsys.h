@@ -30,7 +30,8 @@ struct net_sys {
 	struct evcnt ns_ev_inq_peak;    /* q */
 	struct ifnet *ns_ifnets;        /* l */
 	struct brane *ns_branes;        /* l: in creation order */
-	u_int ns_next_pid;              /* l: process ids */
+	u_int ns_next_pid;              /* process ids (proc_create: a plain
+					   increment, no scheduling point in it) */
 	u_int ns_vpairs;                /* l: virtual pairs made */
 };
 

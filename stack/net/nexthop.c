@@ -312,7 +312,7 @@ nh4_output(struct ifnet *ifp, struct mbuf *m, struct in_addr nh)
 	uint64_t now;
 	int error = 0;
 
-	KASSERT(nc != NULL);
+	KASSERT(nc != NULL && ifp->if_brane != NULL);
 	KASSERT(m->m_flags & M_PKTHDR);
 	if (in_multicast(nh.s_addr) || nh_is_broadcast(ifp, nh))
 		return nh_output_group(ifp, m, nh);

@@ -158,9 +158,10 @@ void	icmp_error(struct brane *, struct mbuf *m, int type, int code,
  * ICMP input (IPPROTO_ICMP), off = the IPv4 header's length.  Echo
  * requests are answered; errors go to the pr_ctlinput of the protocol
  * they quote (cmd PRC_*, the quoted destination as a sockaddr_in, hdr =
- * the quoted IPv4 header with its header length + 8 bytes contiguous);
- * everything but echo requests then goes to the raw row's pr_input, if
- * there is one.
+ * the quoted IPv4 header with its header length + 8 bytes contiguous; the
+ * 8-byte ICMP header sits right before it, so for PRC_MSGSIZE the
+ * next-hop MTU is be16dec((const uint8_t *)hdr - 2)); everything but echo
+ * requests then goes to the raw row's pr_input, if there is one.
  */
 void	icmp_input(struct ifnet *, struct mbuf *, int off);
 

@@ -11,9 +11,14 @@
  *   route            A -- router -- B over two vpairs: forwarding (TTL,
  *                    checksum), net and host unreachable, time exceeded,
  *                    EMSGSIZE, needfrag, EHOSTUNREACH, sends to ourselves
+ *   smp SEED N       4 LWPs on 4 CPUs each send N pings through a
+ *                    router whose pairs are polled on CPUs 1 and 2
  *   lpm SEED N       N insertion orders of overlapping prefixes checked
  *                    against a brute-force longest match, deletes, and
  *                    connected routes following addresses
+ *   nhlimits         hold queues, failure and its hold-down (EHOSTDOWN),
+ *                    aging (stale entries asked for again), a full cache
+ *                    and recycling of failed entries
  *   isolation        two pairs of branes with the same addresses: neither
  *                    pair sees the other's routes, neighbours or packets
  *   fuzz SEED N      N random and mutated frames into if_input: every one
@@ -626,6 +631,207 @@ case_route(void *arg)
 }
 
 /* ------------------------------------------------------------------ */
+/* nhlimits: hold queues, failure and its hold-down, aging, a full cache */
+
+static void
+nh_hold_and_fail(struct brane *a, struct ifnet *ifa)
+{
+	struct in_addr nobody = ip4("10.0.0.9");
+	enum nh_state st;
+
+	for (uint16_t k = 1; k <= NH_HOLD_MAX + 2; k++)
+		CHECK(ping(a, "0.0.0.0", "10.0.0.9", 10, k, 8, 0, false) == 0,
+		    "ping %u to an unresolved neighbour", k);
+	CHECK(NHS(ifa, held) == NH_HOLD_MAX + 2 && NHS(ifa, hold_drops) == 2 &&
+	    IPS(a, nobufs) == 2 && NHS(ifa, req_out) == 1,
+	    "hold: held %llu drops %llu requests %llu",
+	    (unsigned long long)NHS(ifa, held),
+	    (unsigned long long)NHS(ifa, hold_drops),
+	    (unsigned long long)NHS(ifa, req_out));
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 100);
+	CHECK(NHS(ifa, timeouts) == 1 && IPS(a, hostdown) == NH_HOLD_MAX &&
+	    NHS(ifa, req_out) == NH_ASK_MAX, "failure: timeouts %llu hostdown "
+	    "%llu requests %llu", (unsigned long long)NHS(ifa, timeouts),
+	    (unsigned long long)IPS(a, hostdown),
+	    (unsigned long long)NHS(ifa, req_out));
+	CHECK(nh4_query(ifa, nobody, &st, NULL) && st == NH_FAILED, "not FAILED");
+	/* Down: sends fail at once, without asking. */
+	CHECK(ping(a, "0.0.0.0", "10.0.0.9", 10, 9, 8, 0, false) == EHOSTDOWN,
+	    "send to a failed neighbour did not fail with EHOSTDOWN");
+	CHECK(NHS(ifa, req_out) == NH_ASK_MAX, "asked while down");
+	/* After the hold-down it is asked for again. */
+	wait_ms((int)(NH_DOWN_NS / 1000000));
+	CHECK(ping(a, "0.0.0.0", "10.0.0.9", 10, 10, 8, 0, false) == 0,
+	    "send after the hold-down");
+	CHECK(NHS(ifa, req_out) == NH_ASK_MAX + 1 &&
+	    nh4_query(ifa, nobody, &st, NULL) && st == NH_INCOMPLETE,
+	    "not asked again after the hold-down");
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 100);
+}
+
+static void
+nh_aging(struct brane *a, struct ifnet *ifa)
+{
+	uint64_t req0, stale0 = NHS(ifa, stale), res0;
+	struct in_addr peer = ip4("10.0.0.2");
+	enum nh_state st;
+
+	CHECK(ping(a, "0.0.0.0", "10.0.0.2", 11, 1, 8, 0, false) == 0, "ping");
+	wait_ms(10);
+	CHECK(nh4_query(ifa, peer, &st, NULL) && st == NH_REACHABLE, "resolve");
+	req0 = NHS(ifa, req_out);
+	res0 = NHS(ifa, resolved);
+	wait_ms((int)(NH_REACHABLE_NS / 1000000) + 1000);
+	/* Stale: the packet goes out on the old header, and we ask again. */
+	CHECK(ping(a, "0.0.0.0", "10.0.0.2", 11, 2, 8, 0, false) == 0, "ping 2");
+	CHECK(NHS(ifa, stale) == stale0 + 1 && NHS(ifa, req_out) == req0 + 1,
+	    "stale entry: stale %llu requests %llu",
+	    (unsigned long long)NHS(ifa, stale),
+	    (unsigned long long)NHS(ifa, req_out));
+	wait_ms(10);
+	CHECK(ICMPS(a, in_echoreply) == 2 && NHS(ifa, resolved) == res0 + 1 &&
+	    nh4_query(ifa, peer, &st, NULL) && st == NH_REACHABLE,
+	    "stale entry not confirmed again");
+}
+
+static void
+nh_full(struct brane *a, struct ifnet *ifa)
+{
+	u_int n0 = nh4_count(ifa), refused = 0, ok = 0;
+	char dst[16];
+
+	/* More neighbours than an interface keeps: the rest are refused. */
+	for (u_int k = 0; k < NH_ENTRIES_MAX + 50; k++) {
+		snprintf(dst, sizeof(dst), "10.0.%u.%u", 1 + k / 250, 1 + k % 250);
+		if (ping(a, "0.0.0.0", dst, 12, 1, 0, 0, false) == ENOBUFS)
+			refused++;
+	}
+	/* (The failed entry of nh_hold_and_fail was recycled.) */
+	CHECK(nh4_count(ifa) == NH_ENTRIES_MAX && refused == n0 + 50 - 1 &&
+	    NHS(ifa, full) == refused && NHS(ifa, evicted) == 1,
+	    "full cache: %u entries, %u refused, %llu recycled", nh4_count(ifa),
+	    refused, (unsigned long long)NHS(ifa, evicted));
+	/* Once they failed, new neighbours take failed entries' places. */
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 500);
+	for (u_int k = 0; k < 20; k++) {
+		snprintf(dst, sizeof(dst), "10.0.3.%u", 100 + k);
+		if (ping(a, "0.0.0.0", dst, 12, 2, 0, 0, false) == 0)
+			ok++;
+	}
+	CHECK(ok == 20 && NHS(ifa, evicted) == 1 + 20 &&
+	    nh4_count(ifa) == NH_ENTRIES_MAX, "recycling: %u sent, %llu evicted",
+	    ok, (unsigned long long)NHS(ifa, evicted));
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 500);
+}
+
+static void
+case_nhlimits(void *arg)
+{
+	struct brane *a = mkbrane("a"), *b = mkbrane("b");
+	struct ifnet *ifa, *ifb;
+
+	(void)arg;
+	mkpair("vp0a", a, "vp0b", b, &ifa, &ifb);
+	addr(a, ifa, "10.0.0.1", 22);
+	addr(b, ifb, "10.0.0.2", 22);
+	nh_hold_and_fail(a, ifa);
+	nh_aging(a, ifa);
+	nh_full(a, ifa);
+	CHECK(mbufs_live() == 0, "%llu mbufs still out",
+	    (unsigned long long)mbufs_live());
+	printf("ok nhlimits held=%llu hold_drops=%llu timeouts=%llu stale=%llu "
+	    "full=%llu evicted=%llu\n", (unsigned long long)NHS(ifa, held),
+	    (unsigned long long)NHS(ifa, hold_drops),
+	    (unsigned long long)NHS(ifa, timeouts),
+	    (unsigned long long)NHS(ifa, stale),
+	    (unsigned long long)NHS(ifa, full),
+	    (unsigned long long)NHS(ifa, evicted));
+}
+
+/* ------------------------------------------------------------------ */
+/* smp: pings from LWPs on four CPUs through a router polled elsewhere  */
+
+#define SMP_LWPS        4
+
+struct smp_sender {
+	struct net3 *n;
+	u_int index;
+	int pings;
+	int failed;
+};
+
+static void
+smp_send(void *arg)
+{
+	struct smp_sender *ss = arg;
+
+	for (int k = 0; k < ss->pings; k++) {
+		if (ping(ss->n->a, "0.0.0.0", "10.0.2.1", (uint16_t)ss->index,
+		    (uint16_t)k, 8 + (k % 64), 0, false) != 0)
+			ss->failed++;
+		if (k % 8 == 7)
+			wait_ms(1);
+	}
+}
+
+static void
+case_smp(void *arg)
+{
+	static struct smp_sender ss[SMP_LWPS];
+	struct net3 n;
+	lwp_t *l[SMP_LWPS];
+	int pings = nrounds > 0 ? (int)nrounds : 200, total = 0;
+
+	(void)arg;
+	n.a = mkbrane("a");
+	n.r = mkbrane("r");
+	n.b = mkbrane("b");
+	/* Each pair polled on its own CPU. */
+	CHECK(vpair_create("vp0a", "vp0b", cpu_lookup(1), &n.a0, &n.r0) == 0 &&
+	    vpair_create("vp1a", "vp1b", cpu_lookup(2), &n.r1, &n.b1) == 0,
+	    "vpairs");
+	brane_attach_ifnet(n.a, n.a0);
+	brane_attach_ifnet(n.r, n.r0);
+	brane_attach_ifnet(n.r, n.r1);
+	brane_attach_ifnet(n.b, n.b1);
+	addr(n.a, n.a0, "10.0.1.1", 24);
+	addr(n.r, n.r0, "10.0.1.254", 24);
+	addr(n.r, n.r1, "10.0.2.254", 24);
+	addr(n.b, n.b1, "10.0.2.1", 24);
+	route(n.a, "0.0.0.0", 0, "10.0.1.254");
+	route(n.b, "0.0.0.0", 0, "10.0.2.254");
+	n.r->br_inet->ib_forwarding = true;
+	/* Resolve first: concurrent senders would overflow a hold queue. */
+	CHECK(ping(n.a, "0.0.0.0", "10.0.2.1", 99, 0, 8, 0, false) == 0, "ping");
+	wait_ms(10);
+	for (u_int i = 0; i < SMP_LWPS; i++) {
+		ss[i] = (struct smp_sender){ &n, i, pings, 0 };
+		CHECK(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, cpu_lookup(i),
+		    smp_send, &ss[i], &l[i], "send%u", i) == 0, "kthread");
+	}
+	for (u_int i = 0; i < SMP_LWPS; i++) {
+		kthread_join(l[i]);
+		CHECK(ss[i].failed == 0, "sender %u: %d sends failed", i,
+		    ss[i].failed);
+		total += pings;
+	}
+	wait_ms(50);
+	CHECK(ICMPS(n.b, in_echo) == (uint64_t)total + 1 &&
+	    ICMPS(n.a, in_echoreply) == (uint64_t)total + 1 &&
+	    IPS(n.r, forwarded) == 2 * ((uint64_t)total + 1),
+	    "echo %llu replies %llu forwarded %llu, sent %d + 1",
+	    (unsigned long long)ICMPS(n.b, in_echo),
+	    (unsigned long long)ICMPS(n.a, in_echoreply),
+	    (unsigned long long)IPS(n.r, forwarded), total);
+	CHECK(NHS(n.a0, req_out) == 1 && NHS(n.r1, req_out) == 1 &&
+	    n.a0->if_ev_oqdrops.ev_count == 0, "ARP asked again or drops");
+	CHECK(mbufs_live() == 0, "%llu mbufs still out",
+	    (unsigned long long)mbufs_live());
+	printf("ok smp pings=%d forwarded=%llu\n", total,
+	    (unsigned long long)IPS(n.r, forwarded));
+}
+
+/* ------------------------------------------------------------------ */
 /* lpm                                                                  */
 
 struct pfx {
@@ -1195,7 +1401,8 @@ fz_report(struct fz *z, uint64_t frames)
 	struct fz_sums t;
 
 	fz_sums(z, &t);
-	printf("ok fuzz frames=%llu", (unsigned long long)frames);
+	printf("ok fuzz frames=%llu raw=%d", (unsigned long long)frames,
+	    rip_proto() != NULL);
 	for (int i = 0; i < 7; i++)
 		printf(" kind.%s=%llu", fz_kind_names[i],
 		    (unsigned long long)z->kinds[i]);
@@ -1259,15 +1466,6 @@ case_fuzz(void *arg)
 /* ------------------------------------------------------------------ */
 /* scenario: what net_boot made of a scenario file's keys               */
 
-static struct ifnet *
-ifunit(const char *name)
-{
-	for (struct ifnet *ifp = if_first(); ifp != NULL; ifp = ifp->if_next)
-		if (strcmp(ifp->if_xname, name) == 0)
-			return ifp;
-	return NULL;
-}
-
 static char proc_brane_seen[BRANE_NAMESZ];
 
 static void
@@ -1327,26 +1525,20 @@ case_scenario_host(void *arg)
 	printf("app brane (none) -> %s\n", proc_brane_seen);
 }
 
-/* In a scenario with branes a and b on vp0a/vp0b: a pings b. */
+/* In a scenario with branes a and b: a pings b's first address. */
 static void
 case_scenario_ping(void)
 {
 	struct brane *a = brane_lookup("a"), *b = brane_lookup("b");
-	struct in_ifaddr *ib;
+	char dst[16];
 
-	if (a == NULL || b == NULL || ifunit("vp0b") == NULL)
+	if (a == NULL || b == NULL || b->br_inet->ib_addrs == NULL)
 		return;
-	ib = in_ifaddr_of(b, ifunit("vp0b"));
-	CHECK(ib != NULL, "vp0b has no address");
-	{
-		char dst[16];
-
-		ntoa(ib->ia_addr, dst);
-		CHECK(ping(a, "0.0.0.0", dst, 77, 1, 32, 0, false) == 0,
-		    "ping %s", dst);
-	}
+	ntoa(b->br_inet->ib_addrs->ia_addr, dst);
+	CHECK(ping(a, "0.0.0.0", dst, 77, 1, 32, 0, false) == 0, "ping %s",
+	    dst);
 	wait_ms(20);
-	printf("ping a->b echo=%llu reply=%llu\n",
+	printf("ping a->b %s echo=%llu reply=%llu\n", dst,
 	    (unsigned long long)ICMPS(b, in_echo),
 	    (unsigned long long)ICMPS(a, in_echoreply));
 }
@@ -1403,6 +1595,8 @@ static const struct {
 } cases[] = {
 	{ "arp", case_arp, 1 },
 	{ "route", case_route, 2 },
+	{ "nhlimits", case_nhlimits, 1 },
+	{ "smp", case_smp, 4 },
 	{ "lpm", case_lpm, 1 },
 	{ "isolation", case_isolation, 1 },
 	{ "fuzz", case_fuzz, 1 },

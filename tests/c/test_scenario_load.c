@@ -67,6 +67,26 @@ dump_cost(const struct sim_cost *c)
 	return o;
 }
 
+/* "10.0.0.1/24" (plen >= 0) or "10.0.0.1". */
+static json_t *
+dump_addr(const uint8_t a[4], int plen)
+{
+	char buf[32];
+
+	if (plen < 0)
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	else
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%d", a[0], a[1], a[2],
+		    a[3], plen);
+	return json_string(buf);
+}
+
+static json_t *
+dump_ifaddr(const struct sc_ifconf *c)
+{
+	return c->has_addr ? dump_addr(c->addr, (int)c->plen) : json_null();
+}
+
 static json_t *
 dump_nic(const struct sc_nic *n)
 {
@@ -74,22 +94,54 @@ dump_nic(const struct sc_nic *n)
 
 	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
 	    n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
-	return json_pack("{s:s, s:s, s:s, s:b}", "name", n->name,
+	return json_pack("{s:s, s:s, s:s, s:b, s:o, s:s}", "name", n->name,
 	    "type", sc_nic_type_names[n->type], "mac", mac,
-	    "mac_given", n->mac_given);
+	    "mac_given", n->mac_given, "addr", dump_ifaddr(&n->conf),
+	    "brane", n->conf.brane);
+}
+
+static json_t *
+dump_vpair_end(const struct sc_vpair_end *e)
+{
+	return json_pack("{s:s, s:o, s:s}", "name", e->name,
+	    "addr", dump_ifaddr(&e->conf), "brane", e->conf.brane);
+}
+
+static json_t *
+dump_brane(const struct sc_brane *b)
+{
+	json_t *routes = json_array();
+
+	for (unsigned i = 0; i < b->nroutes; i++) {
+		const struct sc_route *r = &b->routes[i];
+
+		json_array_append_new(routes, json_pack("{s:o, s:o, s:o}",
+		    "dst", dump_addr(r->dst, (int)r->plen),
+		    "via", r->has_gw ? dump_addr(r->gw, -1) : json_null(),
+		    "dev", r->dev[0] ? json_string(r->dev) : json_null()));
+	}
+	return json_pack("{s:s, s:b, s:o}", "name", b->name,
+	    "forwarding", b->forwarding, "routes", routes);
 }
 
 static json_t *
 dump_host(const struct sc_host *h)
 {
-	json_t *nics = json_array();
+	json_t *nics = json_array(), *vpairs = json_array();
+	json_t *branes = json_array();
 
 	for (unsigned i = 0; i < h->nnics; i++)
 		json_array_append_new(nics, dump_nic(&h->nics[i]));
-	return json_pack("{s:s, s:i, s:i, s:I, s:o, s:o}", "name", h->name,
-	    "cpus", (int)h->cpus, "hz", h->tick_hz,
+	for (unsigned i = 0; i < h->nvpairs; i++)
+		json_array_append_new(vpairs, json_pack("{s:o, s:o}",
+		    "a", dump_vpair_end(&h->vpairs[i].a),
+		    "b", dump_vpair_end(&h->vpairs[i].b)));
+	for (unsigned i = 0; i < h->nbranes; i++)
+		json_array_append_new(branes, dump_brane(&h->branes[i]));
+	return json_pack("{s:s, s:i, s:i, s:I, s:o, s:o, s:o, s:o}", "name",
+	    h->name, "cpus", (int)h->cpus, "hz", h->tick_hz,
 	    "quantum_ns", (json_int_t)h->quantum_ns, "cost", dump_cost(&h->cost),
-	    "nics", nics);
+	    "nics", nics, "vpairs", vpairs, "branes", branes);
 }
 
 static json_t *
@@ -154,10 +206,13 @@ dump_program(const struct scenario *sc, const struct sc_program *p)
 		    dump_arg(&p->app->params[i], p->args.v[i]));
 		json_array_append_new(v, json_integer((json_int_t)p->args.v[i]));
 	}
-	return json_pack("{s:s, s:s, s:i, s:i, s:b, s:o, s:o, s:i, s:i}",
+	return json_pack("{s:s, s:s, s:i, s:i, s:b, s:o, s:o, s:s, s:b, s:i, "
+	    "s:i}",
 	    "program", p->app->name, "host", sc->hosts[p->host].name,
 	    "host_index", (int)p->host, "instance", (int)p->args.instance,
 	    "desc_matches", p->args.desc == p->app, "args", args, "v", v,
+	    "brane", p->brane, "args_brane_matches",
+	    p->args.brane == p->brane,
 	    "args_host", (int)p->args.host, "args_index", (int)p->args.index);
 }
 
@@ -229,6 +284,15 @@ dump_wire_limits(void)
 }
 
 static json_t *
+dump_net_limits(void)
+{
+	return json_pack("{s:i, s:i, s:i, s:i, s:i}",
+	    "branes_max", SC_BRANES_MAX, "routes_max", SC_ROUTES_MAX,
+	    "vpairs_max", SC_VPAIRS_MAX, "ifname_max", SC_IFNAME_MAX - 1,
+	    "brane_name_max", SC_BRANE_NAME_MAX - 1);
+}
+
+static json_t *
 dump_tables(void)
 {
 	json_t *costs = json_array(), *probes = json_array();
@@ -261,11 +325,12 @@ dump_tables(void)
 	for (int i = 0; i < SC_NNICTYPES; i++)
 		json_array_append_new(nic_types,
 		    json_string(sc_nic_type_names[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i, s:i, "
-	    "s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:i, s:I}}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i, "
+	    "s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:i, s:I}}",
 	    "costs", costs, "probes", probes, "programs", programs,
 	    "policies", policies, "nic_types", nic_types,
-	    "wire_limits", dump_wire_limits(), "limits",
+	    "wire_limits", dump_wire_limits(), "net_limits", dump_net_limits(),
+	    "limits",
 	    "name_max", SC_NAME_MAX - 1, "hosts_max", SC_HOSTS_MAX,
 	    "cpus_max", SC_CPUS_MAX, "programs_max", SC_PROGRAMS_MAX,
 	    "hz_min", SC_HZ_MIN, "hz_max", SC_HZ_MAX,
