@@ -258,6 +258,16 @@ so_ticks_until(uint64_t deadline_ns)
 	return ticks > (uint64_t)INT32_MAX ? INT32_MAX : (int)ticks;
 }
 
+/* The reader woke: name the packet that (probably) woke it. */
+static void
+so_wakeup_probe(struct socket *so)
+{
+	struct mbuf *m = pcq_peek(so->so_rcvpcq);
+
+	SDT_PROBE2(sock, wakeup, m != NULL ? m->m_pkthdr.len : 0,
+	    m != NULL ? m->m_pkthdr.ph_id : 0);
+}
+
 /*
  * Sleep until demux or an error wakes the socket, or the deadline (0:
  * none).  Drops so_lock while asleep.  => so_lock held; 0 or EWOULDBLOCK
@@ -275,7 +285,7 @@ so_wait(struct socket *so, uint64_t deadline_ns)
 	if (atomic_load_relaxed(&so->so_pending) != 0 ||
 	    atomic_load_relaxed(&so->so_error) != 0) {
 		mutex_exit(&so->so_cvlock);
-		return 0;
+		return 0;               /* no sleep: no wake-up to report */
 	}
 	so->so_waiters++;
 	mutex_exit(&so->so_lock);
@@ -287,17 +297,8 @@ so_wait(struct socket *so, uint64_t deadline_ns)
 	so->so_waiters--;
 	mutex_exit(&so->so_cvlock);
 	mutex_enter(&so->so_lock);
+	so_wakeup_probe(so);
 	return error;
-}
-
-/* The reader woke: name the packet that (probably) woke it. */
-static void
-so_wakeup_probe(struct socket *so)
-{
-	struct mbuf *m = pcq_peek(so->so_rcvpcq);
-
-	SDT_PROBE2(sock, wakeup, m != NULL ? m->m_pkthdr.len : 0,
-	    m != NULL ? m->m_pkthdr.ph_id : 0);
 }
 
 /* Take so_rcv's first record into the caller's buffer.  => so_lock held */
@@ -354,7 +355,6 @@ soreceive(struct socket *so, struct sockaddr *from, void *buf, size_t *lenp,
 			goto out;
 		}
 		timedout = so_wait(so, deadline_ns) == EWOULDBLOCK;
-		so_wakeup_probe(so);
 	}
 	so_takerecord(so, from, buf, lenp);
 out:
