@@ -12,11 +12,13 @@
  *
  *   - an LWP in soreceive does it for its own socket, on its own CPU
  *     (lazy receive); demux's signal is what wakes it;
- *   - otherwise the socket's continuation does it when it fires.  It
- *     waits one tick (KCONT_SOFTNET, 1 tick: the kcont interface counts
- *     ticks, and a tick -- 1 ms at the default hz -- is what it takes for
- *     an LWP that is busy elsewhere, e.g. sending, to come back to
- *     soreceive and do the work itself) and does nothing if an LWP waits
+ *   - otherwise the socket's continuation does it when it fires.  It is
+ *     scheduled 1 tick ahead (KCONT_SOFTNET), so it runs at the next
+ *     clock tick -- within 1 ms at the default hz.  Ticks because the
+ *     kcont interface counts ticks; one because that gives an LWP busy
+ *     elsewhere (sending, say) time to come back to soreceive and do the
+ *     work itself, while a socket nobody reads still gets its packets
+ *     checked and queued within a tick.  It does nothing if an LWP waits
  *     or the work is done.  It is scheduled only when so_pending goes
  *     from 0 to 1, so a stream of packets cannot keep pushing it back.
  *
