@@ -16,6 +16,7 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SIM_CORO_ASAN 1
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -156,6 +157,14 @@ sim_coro_destroy(struct sim_coro *c)
 {
 	if (c == NULL || c->map == NULL)
 		return;
+#ifdef SIM_CORO_ASAN
+	/*
+	 * A coroutine stopped in mid-function (a run that ended at its time
+	 * cap, an assertion, a deadlock) leaves its frames' redzones
+	 * poisoned; the next stack mmap'd at this address would inherit them.
+	 */
+	__asan_unpoison_memory_region(c->stack_lo, c->stack_size);
+#endif
 	munmap(c->map, c->map_len);
 	c->map = NULL;
 }

@@ -14,6 +14,7 @@
 
 #include "sim/machine.h"
 #include "sim/record.h"
+#include "sim/trace.h"
 #include "stack/sys/atomic.h"
 #include "stack/sys/intr.h"
 #include "stack/sys/sdt.h"
@@ -244,10 +245,14 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 	const struct sim_probe_cost *pc = &ci->host->probe_cost[id];
 	uint64_t ps;
 
-	(void)a1; (void)a2; (void)a3;
+	(void)a2; (void)a3;
 	sim_cpu_turn(ci);
 	sim_cpu_fp(ci, PT_PROBE + ((unsigned)id << 4));
 	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
+	/* The packet is at this stage when the probe fires, before its cost. */
+	if (__predict_false(ci->m->tracing) && ci->m->trace_stage[id] != NULL)
+		sim_trace_packet(ci->m, (uint64_t)a1, ci->m->trace_stage[id],
+		    ci->host, (int)ci->index, ci->clock);
 	ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
 	ci->frac_ps = ps % 1000;
 	sim_cpu_charge(ci, ps / 1000);
@@ -344,7 +349,8 @@ sim_context_stop(const char *kind, const char *file, int line,
 	struct sim_machine *m = ci->m;
 	struct lwp *l = ci->cur;
 
-	fprintf(stderr, "netsim: %s: %s\n"
+	if (!m->no_reports)
+		fprintf(stderr, "netsim: %s: %s\n"
 	    "  at %s:%d\n"
 	    "  seed %llu, virtual time %llu ns, host %s, cpu %u, lwp %s (id %u)\n"
 	    "  replay: netsim run %s --seed %llu\n",

@@ -28,11 +28,14 @@ struct sim_machine *sim_cur;
 
 /* --- the runnable heap ------------------------------------------------ */
 
+/*
+ * The heap holds keys inline, so sifting never touches a cpu_info; a CPU
+ * only knows whether it is in the heap (heap_pos 0) or not (-1).
+ */
 static inline void
 heap_set(struct sim_machine *m, u_int i, struct sim_heap_ent e)
 {
 	m->heap[i] = e;
-	e.ci->heap_pos = (int)i;
 }
 
 static void
@@ -75,10 +78,26 @@ heap_insert(struct sim_machine *m, struct cpu_info *ci)
 {
 	KASSERT(ci->heap_pos < 0);
 	KASSERT(m->heap_n < m->ncpus);
+	ci->heap_pos = 0;
 	m->heap[m->heap_n].key = sim_cpu_key(ci);
 	m->heap[m->heap_n].ci = ci;
 	m->heap_n++;
 	heap_up(m, m->heap_n - 1);
+}
+
+/* Pop the least and insert ci in one sift.  => ci not in the heap */
+static struct cpu_info *
+heap_replace_top(struct sim_machine *m, struct cpu_info *ci)
+{
+	struct cpu_info *top = m->heap[0].ci;
+
+	KASSERT(m->heap_n > 0 && ci->heap_pos < 0);
+	top->heap_pos = -1;
+	ci->heap_pos = 0;
+	m->heap[0].key = sim_cpu_key(ci);
+	m->heap[0].ci = ci;
+	heap_down(m, 0);
+	return top;
 }
 
 static struct cpu_info *
@@ -415,14 +434,21 @@ sim_machine_stop(struct sim_machine *m, int status, const char *fmt, ...)
 
 /* --- running ---------------------------------------------------------------- */
 
-/* The least of the next runnable CPU and the next event. */
+/*
+ * The least of the next runnable CPU, the next event, the time cap and
+ * the next sample: a context running alone must still come back to the
+ * loop when the duration ends (a CPU spinning with nothing else due would
+ * otherwise run forever) and when a sample is due.
+ */
 static sim_key_t
 machine_limit(struct sim_machine *m)
 {
-	sim_key_t lim = ~(sim_key_t)0;
+	sim_key_t lim = event_key(m, m->end_ns);
 	uint64_t t;
 
-	if (m->heap_n > 0)
+	if (event_key(m, m->next_sample_ns) < lim)
+		lim = event_key(m, m->next_sample_ns);
+	if (m->heap_n > 0 && m->heap[0].key < lim)
 		lim = m->heap[0].key;
 	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < lim)
 		lim = event_key(m, t);
@@ -482,14 +508,37 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 	sched_arrived(m);
 }
 
+/*
+ * The running context reached a scheduling point at which something is
+ * earlier than its CPU.  The common case -- another CPU with a context on
+ * it comes first and nothing else is due -- swaps the two in the heap
+ * with one sift and switches straight to the other context.
+ */
 void
 sim_cpu_yield(struct cpu_info *ci)
 {
 	struct sim_machine *m = ci->m;
+	struct cpu_info *next;
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
-	cpu_enqueue(m, ci);
+	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
+	ci->idle = false;
+	next = sched_direct_next(m);
+	if (next != NULL && m->heap[0].key < sim_cpu_key(ci)) {
+		heap_replace_top(m, ci);
+		m->limit = machine_limit(m);
+		m->running = next;
+		sim_coro_switch(&ci->cur->coro, &next->cur->coro);
+		sched_arrived(m);
+		return;
+	}
+	if (next != NULL && sim_cpu_key(ci) < machine_limit(m)) {
+		/* The new tiebreak put this CPU first again: go on. */
+		m->limit = machine_limit(m);
+		return;
+	}
+	heap_insert(m, ci);
 	sim_sched_leave(ci, &ci->cur->coro);
 }
 
@@ -620,11 +669,12 @@ sim_machine_run(struct sim_machine *m)
 		ev = sim_engine_next_time(&m->eng, &t);
 		/*
 		 * Boot is over when every kern_boot has returned and what it
-		 * started (kernel threads) has settled: nothing runnable,
-		 * nothing pending.
+		 * started (kernel threads) has settled: nothing runnable and
+		 * nothing due now.  Events already set for later (a traffic
+		 * source's first frame) wait for the booted machine.
 		 */
 		if (m->hosts_booting == 0 && m->after_boot != NULL &&
-		    ci == NULL && !ev) {
+		    ci == NULL && (!ev || t > m->eng.now)) {
 			machine_booted(m);
 			continue;
 		}

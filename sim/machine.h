@@ -223,6 +223,9 @@ struct sim_machine {
 	struct sim_recorder *rec;
 	struct sim_topology *topo;      /* the wires (topology.h) */
 	bool quiet;
+	bool no_reports;                /* benchmarks: no violation reports */
+	bool tracing;                   /* record.packets, with a database */
+	const char *trace_stage[SDT_NPROBES];   /* stage a probe marks, or NULL */
 	FILE *log;                      /* kern_printf output, or NULL */
 
 	int stop_status;                /* -1 while running */
@@ -334,7 +337,11 @@ sim_running_cpu(void)
 static inline void
 sim_cpu_turn(struct cpu_info *ci)
 {
-	if (__builtin_expect(sim_cpu_key(ci) > ci->m->limit, 0))
+	struct sim_machine *m = ci->m;
+
+	/* Also back through the loop at the points checkpoint (limits). */
+	if (__builtin_expect(sim_cpu_key(ci) > m->limit ||
+	    m->points >= m->checkpoint_points, 0))
 		sim_cpu_yield(ci);
 }
 

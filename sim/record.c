@@ -105,6 +105,53 @@ static const char rec_schema_sql[] =
 "  min(t_ns) AS first_t_ns\n"
 "FROM violations GROUP BY run_id, kind;\n";
 
+/*
+ * Version 2 adds per-packet records (record.packets).  A version 1 file
+ * is brought up to date by running just this part.
+ */
+static const char rec_schema_v2_sql[] =
+"CREATE TABLE IF NOT EXISTS packet_stages (  -- a traced packet passed a stage\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  pkt_id INTEGER NOT NULL,    -- the packet's id: flow_id << 32 | sequence\n"
+"  stage TEXT NOT NULL,        -- 'app_send', 'nic_rx', 'ip_input', ...\n"
+"  host TEXT,                  -- where it was\n"
+"  cpu INTEGER,                -- on which CPU; NULL for a device\n"
+"  t_ns INTEGER NOT NULL       -- virtual time it got there\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS packet_stages_by_pkt\n"
+"  ON packet_stages (run_id, pkt_id, t_ns);\n"
+"CREATE TABLE IF NOT EXISTS flows (  -- who sends the packets of a flow\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  flow_id INTEGER NOT NULL,   -- packet ids of the flow are flow_id << 32 | n\n"
+"  host TEXT,                  -- the sending program's host\n"
+"  program TEXT,               -- its name\n"
+"  description TEXT            -- its parameters, for people\n"
+");\n"
+"CREATE VIEW IF NOT EXISTS packets AS  -- per packet: first stage to last\n"
+"SELECT run_id, pkt_id, pkt_id >> 32 AS flow_id, count(*) AS stages,\n"
+"  min(t_ns) AS first_ns, max(t_ns) AS last_ns,\n"
+"  max(t_ns) - min(t_ns) AS latency_ns\n"
+"FROM packet_stages GROUP BY run_id, pkt_id;\n"
+"CREATE VIEW IF NOT EXISTS stage_deltas AS  -- time from the previous stage\n"
+"SELECT run_id, pkt_id, pkt_id >> 32 AS flow_id, stage, host, cpu, t_ns,\n"
+"  t_ns - lag(t_ns) OVER (PARTITION BY run_id, pkt_id\n"
+"    ORDER BY t_ns, rowid) AS since_prev_ns\n"
+"FROM packet_stages;\n"
+"CREATE VIEW IF NOT EXISTS flow_latency AS  -- nearest-rank percentiles\n"
+"SELECT run_id, flow_id, max(n) AS packets,\n"
+"  min(CASE WHEN rk >= (n * 50 + 99) / 100 THEN latency_ns END) AS p50_ns,\n"
+"  min(CASE WHEN rk >= (n * 90 + 99) / 100 THEN latency_ns END) AS p90_ns,\n"
+"  min(CASE WHEN rk >= (n * 99 + 99) / 100 THEN latency_ns END) AS p99_ns,\n"
+"  min(CASE WHEN rk >= (n * 999 + 999) / 1000 THEN latency_ns END)\n"
+"    AS p999_ns,\n"
+"  max(latency_ns) AS max_ns\n"
+"FROM (SELECT run_id, flow_id, latency_ns,\n"
+"    row_number() OVER (PARTITION BY run_id, flow_id\n"
+"      ORDER BY latency_ns) AS rk,\n"
+"    count(*) OVER (PARTITION BY run_id, flow_id) AS n\n"
+"  FROM packets)\n"
+"GROUP BY run_id, flow_id;\n";
+
 #define REC_BUSY_TIMEOUT_MS	10000	/* another netsim's flush takes ms */
 #define REC_STRS_BYTES		(1024 * 1024)	/* string arena per batch */
 #define REC_NO_STR		UINT32_MAX	/* a NULL string */
@@ -124,11 +171,25 @@ struct rec_violation {
 	uint32_t host, lwp, kind, file, message;    /* offsets or REC_NO_STR */
 };
 
+struct rec_stage {
+	uint64_t pkt_id;
+	uint64_t t_ns;
+	int32_t cpu;                    /* -1: a device */
+	uint32_t stage, host;           /* offsets in strs */
+};
+
+struct rec_flow {
+	uint64_t flow_id;
+	uint32_t host, program, description;
+};
+
 struct sim_recorder {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *ins_counter;
 	sqlite3_stmt *ins_violation;
+	sqlite3_stmt *ins_stage;
+	sqlite3_stmt *ins_flow;
 	int64_t run_id;                 /* the open run, or -1 */
 
 	/* The batch: rows and their strings, sized at open. */
@@ -136,6 +197,10 @@ struct sim_recorder {
 	unsigned ncounters;
 	struct rec_violation *violations;
 	unsigned nviolations;
+	struct rec_stage *stages;
+	unsigned nstages;
+	struct rec_flow *flows;
+	unsigned nflows;
 	char *strs;
 	size_t strs_len;
 
@@ -289,7 +354,7 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0))
+	    nobjects == 0) || version == 1)     /* 1: upgraded in place */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -383,7 +448,7 @@ rec_configure(sqlite3 *db, const char *path, char *err, size_t len)
 static int
 rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 {
-	char sql[sizeof(rec_schema_sql) + 64];
+	char sql[sizeof(rec_schema_sql) + sizeof(rec_schema_v2_sql) + 64];
 	int version, nobjects;
 
 	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
@@ -394,9 +459,11 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	if (rec_read_version(db, path, &version, &nobjects, err, len) != 0 ||
 	    rec_check_version(path, version, nobjects, err, len) != 0)
 		goto fail;
-	snprintf(sql, sizeof(sql), "%sPRAGMA user_version=%d;", rec_schema_sql,
+	snprintf(sql, sizeof(sql), "%s%sPRAGMA user_version=%d;",
+	    version == 0 ? rec_schema_sql : "", rec_schema_v2_sql,
 	    SIM_RECORD_SCHEMA_VERSION);
-	if ((version == 0 && rec_exec(db, sql) != SQLITE_OK) ||
+	if ((version < SIM_RECORD_SCHEMA_VERSION &&
+	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {
 		rec_errf(err, len, path, "cannot create the tables: %s",
 		    sqlite3_errmsg(db));
@@ -448,11 +515,19 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	static const char ins_v[] = "INSERT INTO violations (run_id, t_ns, "
 	    "host, cpu, lwp, kind, file, line, message) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	static const char ins_s[] = "INSERT INTO packet_stages (run_id, "
+	    "pkt_id, stage, host, cpu, t_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	static const char ins_f[] = "INSERT INTO flows (run_id, flow_id, "
+	    "host, program, description) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 	if (sqlite3_prepare_v3(r->db, ins_c, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_counter, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(r->db, ins_v, -1, SQLITE_PREPARE_PERSISTENT,
-	    &r->ins_violation, NULL) != SQLITE_OK) {
+	    &r->ins_violation, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, ins_s, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_stage, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, ins_f, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_flow, NULL) != SQLITE_OK) {
 		rec_errf(err, len, r->path, "%s", sqlite3_errmsg(r->db));
 		return -1;
 	}
@@ -478,6 +553,10 @@ sim_record_open(const char *path, char *err, size_t len)
 	    sizeof(*r->counters))) == NULL ||
 	    (r->violations = calloc(SIM_RECORD_ROWS_MAX,
 	    sizeof(*r->violations))) == NULL ||
+	    (r->stages = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->stages))) == NULL ||
+	    (r->flows = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->flows))) == NULL ||
 	    (r->strs = malloc(REC_STRS_BYTES)) == NULL) {
 		rec_errf(err, len, path, "out of memory");
 		goto fail;
@@ -500,11 +579,15 @@ sim_record_close(struct sim_recorder *r)
 		sim_record_flush(r);    /* the run stays 'unfinished' */
 	sqlite3_finalize(r->ins_counter);
 	sqlite3_finalize(r->ins_violation);
+	sqlite3_finalize(r->ins_stage);
+	sqlite3_finalize(r->ins_flow);
 	/* Every statement is finalized, so this cannot be refused. */
 	if (sqlite3_close(r->db) != SQLITE_OK)
 		assert(!"sqlite3_close refused: a statement leaked");
 	free(r->strs);
 	free(r->violations);
+	free(r->stages);
+	free(r->flows);
 	free(r->counters);
 	free(r->path);
 	free(r);
@@ -526,7 +609,8 @@ sim_record_run_begin(struct sim_recorder *r, const char *scenario_name,
 	int64_t id;
 
 	assert(r != NULL && scenario_name != NULL);
-	assert(r->run_id < 0 && r->ncounters == 0 && r->nviolations == 0);
+	assert(r->run_id < 0 && r->ncounters == 0 && r->nviolations == 0 &&
+	    r->nstages == 0 && r->nflows == 0);
 	if (r->failed) {
 		snprintf(err, len, "%s", r->error);
 		return -1;
@@ -599,7 +683,8 @@ rec_room(struct sim_recorder *r, unsigned nstr)
 	size_t need = nstr * (SIM_RECORD_STRING_MAX + 1);
 
 	assert(r->run_id >= 0);
-	if (r->ncounters + r->nviolations >= SIM_RECORD_ROWS_MAX ||
+	if (r->ncounters + r->nviolations + r->nstages + r->nflows >=
+	    SIM_RECORD_ROWS_MAX ||
 	    r->strs_len + need > REC_STRS_BYTES)
 		sim_record_flush(r);
 	return !r->failed;
@@ -714,11 +799,86 @@ rec_write_violations(struct sim_recorder *r)
 	return 0;
 }
 
+/* Insert the batch's packet stages and flows.  => in a write transaction */
+static int
+rec_write_packets(struct sim_recorder *r)
+{
+	sqlite3_stmt *st = r->ins_stage;
+
+	sqlite3_bind_int64(st, 1, r->run_id);
+	for (unsigned i = 0; i < r->nstages; i++) {
+		const struct rec_stage *g = &r->stages[i];
+
+		sqlite3_bind_int64(st, 2, (int64_t)g->pkt_id);
+		rec_bind_str(st, 3, rec_get_str(r, g->stage));
+		rec_bind_str(st, 4, rec_get_str(r, g->host));
+		rec_bind_int_or_null(st, 5, g->cpu, -1);
+		sqlite3_bind_int64(st, 6, (int64_t)g->t_ns);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	st = r->ins_flow;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	for (unsigned i = 0; i < r->nflows; i++) {
+		const struct rec_flow *f = &r->flows[i];
+
+		sqlite3_bind_int64(st, 2, (int64_t)f->flow_id);
+		rec_bind_str(st, 3, rec_get_str(r, f->host));
+		rec_bind_str(st, 4, rec_get_str(r, f->program));
+		rec_bind_str(st, 5, rec_get_str(r, f->description));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+void
+sim_record_packet_stage(struct sim_recorder *r, uint64_t pkt_id,
+    const char *stage, const char *host, int cpu, uint64_t t_ns)
+{
+	struct rec_stage *g;
+
+	assert(r != NULL && stage != NULL && cpu >= -1);
+	assert(t_ns <= (uint64_t)INT64_MAX && pkt_id <= (uint64_t)INT64_MAX);
+	if (!rec_room(r, 2))
+		return;
+	g = &r->stages[r->nstages++];
+	g->pkt_id = pkt_id;
+	g->t_ns = t_ns;
+	g->cpu = cpu;
+	g->stage = rec_str(r, stage);
+	g->host = rec_str(r, host);
+}
+
+void
+sim_record_flow(struct sim_recorder *r, uint64_t flow_id, const char *host,
+    const char *program, const char *description)
+{
+	struct rec_flow *f;
+
+	assert(r != NULL && flow_id <= (uint64_t)INT64_MAX);
+	if (!rec_room(r, 3))
+		return;
+	f = &r->flows[r->nflows++];
+	f->flow_id = flow_id;
+	f->host = rec_str(r, host);
+	f->program = rec_str(r, program);
+	f->description = rec_str(r, description);
+}
+
 static void
 rec_clear_batch(struct sim_recorder *r)
 {
 	r->ncounters = 0;
 	r->nviolations = 0;
+	r->nstages = 0;
+	r->nflows = 0;
 	r->strs_len = 0;
 }
 
@@ -738,7 +898,8 @@ rec_begin_and_write(struct sim_recorder *r)
 		rec_clear_batch(r);
 		return -1;
 	}
-	if (rec_write_counters(r) != 0 || rec_write_violations(r) != 0) {
+	if (rec_write_counters(r) != 0 || rec_write_violations(r) != 0 ||
+	    rec_write_packets(r) != 0) {
 		rec_fail(r, "cannot write the run's rows");
 		rec_exec(r->db, "ROLLBACK");
 		rec_clear_batch(r);
@@ -766,7 +927,8 @@ sim_record_flush(struct sim_recorder *r)
 		rec_clear_batch(r);
 		return;
 	}
-	if (r->ncounters == 0 && r->nviolations == 0)
+	if (r->ncounters == 0 && r->nviolations == 0 && r->nstages == 0 &&
+	    r->nflows == 0)
 		return;
 	assert(r->run_id >= 0);
 	if (rec_begin_and_write(r) == 0)

@@ -41,7 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 1
+#define SIM_RECORD_SCHEMA_VERSION 2
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 
@@ -99,6 +99,16 @@ void	sim_record_counter(struct sim_recorder *, const char *name,
 void	sim_record_violation(struct sim_recorder *, uint64_t t_ns,
 	    const char *host, int cpu, const char *lwp, const char *kind,
 	    const char *file, int line, const char *message);
+
+/*
+ * Per-packet records (record.packets): packet pkt_id reached a stage at
+ * t_ns on host/cpu (cpu -1: a device).  A flow says who sends the packets
+ * whose ids are flow_id << 32 | n.
+ */
+void	sim_record_packet_stage(struct sim_recorder *, uint64_t pkt_id,
+	    const char *stage, const char *host, int cpu, uint64_t t_ns);
+void	sim_record_flow(struct sim_recorder *, uint64_t flow_id,
+	    const char *host, const char *program, const char *description);
 
 /* Commit what is buffered, in one transaction (the machine calls it). */
 void	sim_record_flush(struct sim_recorder *);

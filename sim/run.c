@@ -15,6 +15,7 @@
 #include "sim/machine.h"
 #include "sim/record.h"
 #include "sim/run.h"
+#include "sim/trace.h"
 #include "sim/topology.h"
 
 static const char *const status_names[] = {
@@ -150,6 +151,8 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 		fflush(stdout);
 	}
 
+	sim_trace_init(&m);
+	sim_trace_flows(&m);
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
 	if (o->progress)

@@ -59,7 +59,8 @@ static const char *const switch_keys[] = { "name", "ports", "latency",
 static const char *const link_keys[] = { "name", "a", "b", "rate", "delay",
     "mtu", "loss", "reorder", "reorder_delay", "pcap" };
 static const char *const probe_cost_keys[] = { "fixed", "per_unit" };
-static const char *const record_keys[] = { "interval", "counters" };
+static const char *const record_keys[] = { "interval", "counters",
+    "packets" };
 static const char *const limits_keys[] = { "events", "points" };
 static const char *const interleaving_keys[] = { "policy", "window", "jitter" };
 
@@ -1773,9 +1774,8 @@ ld_program(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 	    ld_program_brane(ld, v, sc, p) != 0)
 		return -1;
 	p->args.desc = p->app;
+	p->args.flow = i + 1;
 	p->args.instance = 0;
-	p->args.host = p->host;
-	p->args.index = i;
 	for (unsigned j = 0; j < i; j++)
 		if (sc->programs[j].app == p->app)
 			p->args.instance++;
@@ -2179,11 +2179,13 @@ ld_record(struct ld *ld, json_t *root, struct scenario *sc)
 	if (v == NULL)
 		return 0;
 	ld_push_key(ld, "record");
-	r = ld_object(ld, v, "an object with keys interval, counters") != 0 ||
+	r = ld_object(ld, v, "an object with keys interval, counters, "
+	    "packets") != 0 ||
 	    ld_keys(ld, v, record_keys, NKEYS(record_keys), "key") != 0 ||
 	    ld_opt_unit(ld, v, "interval", SIM_UNIT_DURATION_NS, 0,
 	    SC_DURATION_MAX_NS, &sc->record.interval_ns) != 0 ||
-	    ld_opt_bool(ld, v, "counters", &sc->record.counters) != 0 ? -1 : 0;
+	    ld_opt_bool(ld, v, "counters", &sc->record.counters) != 0 ||
+	    ld_opt_bool(ld, v, "packets", &sc->record.packets) != 0 ? -1 : 0;
 	ld_pop(ld);
 	return r;
 }

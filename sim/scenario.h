@@ -201,6 +201,7 @@ struct scenario {
 	struct {
 		uint64_t interval_ns;   /* counter sampling period; 0 = only at the end */
 		bool counters;          /* write the counters time series (default true) */
+		bool packets;           /* per-packet stage records (default false) */
 	} record;
 
 	struct {

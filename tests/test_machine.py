@@ -246,6 +246,18 @@ def test_duration_ending_before_the_workload_is_a_limit(netsim, tmp_path):
     assert re.search(r"end: 0\.010000 ms virtual", p.stdout)
 
 
+def test_a_cpu_running_alone_stops_at_the_duration(netsim, tmp_path):
+    """One worker on one CPU and nothing else due: the run still ends at
+    the duration, not when the worker is done (or never, for a spin)."""
+    sc = scenario(tmp_path, "alone", [{"name": "h", "cpus": 1}],
+                  [{"program": "counter", "lwps": 1, "method": "atomic",
+                    "iterations": 100000000}], duration="1ms")
+    p = run([netsim, "run", sc], check=5, timeout=60)
+    points = int(re.search(r"(\d+) scheduling points", p.stdout).group(1))
+    # Every point costs at least 1 ns in the default table.
+    assert points < 1_000_000, p.stdout
+
+
 def test_points_limit_stops_the_run(netsim, tmp_path):
     sc = scenario(tmp_path, "capped", [{"name": "h", "cpus": 2}],
                   [{"program": "counter", "iterations": 100000}],
@@ -291,3 +303,14 @@ def test_validate_checks_without_running(netsim, tmp_path):
     p = run([netsim, "validate", bad], check=2)
     assert f"{bad}:1:47: at $.hosts[0].cpus: expected an integer from 1 to 64" \
         in p.stderr
+
+
+def test_points_limit_holds_for_a_cpu_running_alone(netsim, tmp_path):
+    """One CPU never has to yield to another; the limit must still stop it
+    at exactly the cap."""
+    sc = scenario(tmp_path, "lone", [{"name": "h", "cpus": 1}],
+                  [{"program": "counter", "lwps": 1,
+                    "iterations": 100000000, "method": "atomic"}],
+                  duration="10s", limits={"points": 100000})
+    p = run([netsim, "run", sc], check=5)
+    assert "end: " in p.stdout and " 100000 scheduling points" in p.stdout

@@ -273,7 +273,8 @@ def test_error_for_another_sqlite_database(rec, tmp_path):
     assert rows(path, "PRAGMA journal_mode") == [("delete",)]
 
 
-@pytest.mark.parametrize("version,word", [(2, "newer"), (99, "newer")])
+@pytest.mark.parametrize("version,word", [
+    (dbcheck.SCHEMA_VERSION + 1, "newer"), (99, "newer")])
 def test_error_for_a_newer_schema_version(rec, tmp_path, version, word):
     path = tmp_path / "r.db"
     run([rec, "basic", path], check=0)
@@ -282,7 +283,28 @@ def test_error_for_a_newer_schema_version(rec, tmp_path, version, word):
     con.close()
     msg = open_error(rec, path)
     assert f"written by a {word} netsim (schema version {version}); " \
-        "this netsim reads version 1 only" in msg
+        f"this netsim reads version {dbcheck.SCHEMA_VERSION} only" in msg
+
+
+def test_a_version_1_database_is_upgraded_in_place(rec, tmp_path):
+    """Version 2 added per-packet records; version 1 files keep their runs
+    and gain the new tables and views when opened."""
+    path = tmp_path / "r.db"
+    run([rec, "basic", path], check=0)
+    con = sqlite3.connect(path)
+    for view in ("flow_latency", "stage_deltas", "packets"):
+        con.execute(f"DROP VIEW {view}")
+    con.execute("DROP TABLE packet_stages")
+    con.execute("DROP TABLE flows")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    runs_before = rows(path, "SELECT * FROM runs")
+    con.close()
+    run([rec, "basic", path], check=0)
+    assert rows(path, "PRAGMA user_version") == [(dbcheck.SCHEMA_VERSION,)]
+    assert rows(path, "SELECT * FROM runs")[:len(runs_before)] == runs_before
+    names = {n for (n,) in rows(path, "SELECT name FROM sqlite_master")}
+    assert {"packet_stages", "flows", "packets", "flow_latency"} <= names
 
 
 def test_error_for_an_older_schema_version(rec, tmp_path, monkeypatch):
@@ -434,3 +456,22 @@ def test_sigkill_while_creating_the_database(rec, tmp_path):
         # Whatever the kill left, the next netsim can use the file.
         run([rec, "basic", db], check=0)
         dbcheck.check_db(db)
+
+
+def test_flow_latency_view_gives_nearest_rank_percentiles(rec, tmp_path):
+    """Latencies 1..1000 us in flow 1: nearest-rank p50 is the 500th value,
+    p90 the 900th, p99 the 990th, p99.9 the 999th; flow 2 has one packet."""
+    path = tmp_path / "r.db"
+    run([rec, "packets", path], check=0)
+    got = rows(path, "SELECT flow_id, packets, p50_ns, p90_ns, p99_ns, "
+               "p999_ns, max_ns FROM flow_latency ORDER BY flow_id")
+    assert got == [(1, 1000, 500000, 900000, 990000, 999000, 1000000),
+                   (2, 1, 7, 7, 7, 7, 7)]
+    assert rows(path, "SELECT program FROM flows ORDER BY flow_id") == [
+        ("udp_send",), ("ping",)]
+    # Where the time went: from ip_input to app_recv is half of each.
+    (mean,), = rows(path, "SELECT avg(since_prev_ns) FROM stage_deltas "
+                    "WHERE flow_id = 1 AND stage = 'app_recv'")
+    assert mean == 250250.0
+    assert rows(path, "SELECT count(*) FROM packets WHERE stages = 3") == [
+        (1000,)]

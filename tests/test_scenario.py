@@ -145,9 +145,8 @@ def test_network_programs_get_addresses_ids_and_defaults(loader):
     assert (send["args"]["rate"], send["args"]["echo"]) == (100000, False)
     assert send2["args"]["dst"] == "0.0.0.0"
     assert (send2["args"]["port"], send2["args"]["count"]) == (7, 100)
-    # The ids datagrams are numbered from: host and place in the workload.
-    assert [(p["args_host"], p["args_index"]) for p in d["workload"]] == [
-        (1, 0), (0, 1), (0, 2), (1, 3)]
+    # Flows, which number the programs' packet ids: the workload's order.
+    assert [p["flow"] for p in d["workload"]] == [1, 2, 3, 4]
 
 
 def test_wires_resolve_endpoints_macs_and_defaults(loader):

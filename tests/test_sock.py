@@ -162,14 +162,14 @@ def test_ping_rtt_matches_hand_calculation(test_bin):
     # the request and its reply fire, on whichever CPU: ping's socket send
     # and ip_output on a; ip_input and ip_forward on r; ip_input, ICMP
     # input and ip_output of the echo reply on b; r again; then on a
-    # ip_input, icmp_input, rip_input, the socket's deliver, the reader's
-    # wake-up, its receive work and its receive.
+    # ip_input, icmp_input, rip_input, raw demux onto the socket's PCQ,
+    # the reader's wake-up, its receive work and its receive.
     p = case(test_bin, "ping")
     c = ping_costs(p)
     want = (c["sock:send"] + 2 * c["ip:output"] + 4 * c["ip:input"] +
             2 * c["ip:forward"] + 2 * c["icmp:input"] + c["rip:input"] +
-            c["sock:deliver"] + c["sock:wakeup"] + c["sock:rcvd"] +
-            c["sock:receive"])
+            c["rip:demux"] + c["sock:wake"] + c["sock:rcvd"] +
+            c["sock:recv"])
     times = [int(t) for t in re.findall(
         r"from 10\.0\.2\.1: icmp_seq=\d+ ttl=63 time=(\d+) ns", p.stdout)]
     assert times == [want] * 4, f"rtts {times}, hand calculation {want}"

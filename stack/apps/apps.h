@@ -41,23 +41,25 @@ struct app_param {
 struct app_args {
 	const struct app_desc *desc;
 	u_int instance;                 /* 0, 1, ... among the same program */
-	u_int host;                     /* index of its host in the scenario */
-	u_int index;                    /* its place in the workload: unique */
+	/*
+	 * The program's flow: its place in the scenario's workload, from 1.
+	 * Packets it originates carry ids flow << 32 | n (n from 1), which
+	 * is how per-packet records tie a packet to its sender.
+	 */
+	uint32_t flow;
 	const char *brane;              /* its process's brane; NULL: default */
 	int64_t v[APP_PARAMS_MAX];
 };
 
 /*
- * The first packet id of a program's datagrams: its host in bits 48-63,
- * its workload index + 1 in bits 32-47; the program numbers its datagrams
- * in the low 32 bits.  Unique in the run (the workload index is) and the
- * same in every run of the scenario.
+ * The packet id of a program's n-th datagram (n from 1): its flow in the
+ * high 32 bits, n in the low (see app_args.flow).  Unique in the run and
+ * the same in every run of the scenario.
  */
 static inline uint64_t
-app_pktid_base(const struct app_args *a)
+app_pktid(const struct app_args *a, uint64_t n)
 {
-	return (uint64_t)(a->host & 0xffff) << 48 |
-	    (uint64_t)((a->index + 1) & 0xffff) << 32;
+	return (uint64_t)a->flow << 32 | (n & 0xffffffffu);
 }
 
 struct app_desc {

@@ -12,13 +12,13 @@
  * error,rtt_min_ns,rtt_avg_ns,rtt_max_ns}": sent = received + unreach +
  * timeout + error.
  *
- * Requests carry the identifier (workload index + 1) and the sequence
+ * Requests carry the identifier (the program's flow) and the sequence
  * number; replies and ICMP unreachables quoting a request are matched by
  * both, so several pings on one brane keep apart.  A request that cannot
  * be sent for lack of a route counts as unreachable at once, one that
  * cannot be sent for another reason (EMSGSIZE: larger than the MTU) as
- * an error.  Packet ids
- * are app_pktid_base | sequence (probe ping:sent, ping:reply).
+ * an error.  Request seq has packet id app_pktid(seq + 1) (probes
+ * ping:sent, ping:reply).
  */
 #include <sys/kern.h>
 #include <sys/evcnt.h>
@@ -104,7 +104,7 @@ ping_send(struct ping *pg, u_int seq)
 {
 	struct icmp *icp = (struct icmp *)pg->buf;
 	size_t len = ICMP_MINLEN + pg->size;
-	uint64_t id = app_pktid_base(pg->args) | seq;
+	uint64_t id = app_pktid(pg->args, seq + 1);
 	int error;
 
 	memset(icp, 0, ICMP_MINLEN);
@@ -150,7 +150,7 @@ ping_reply(struct ping *pg, u_int seq, uint64_t now, size_t len,
 		pg->ev_rtt_min.ev_count = rtt;
 	if (rtt > pg->ev_rtt_max.ev_count)
 		pg->ev_rtt_max.ev_count = rtt;
-	SDT_PROBE3(ping, reply, len, app_pktid_base(pg->args) | seq, rtt);
+	SDT_PROBE3(ping, reply, len, app_pktid(pg->args, seq + 1), rtt);
 	kern_printf("ping: %zu bytes from %s: icmp_seq=%u ttl=%u time=%llu ns\n",
 	    len, pg->host, seq, ip->ip_ttl, (unsigned long long)rtt);
 }
@@ -285,7 +285,7 @@ ping_main(void *argp)
 {
 	const struct app_args *args = argp;
 	struct ping *pg = kmem_zalloc(sizeof(*pg), KM_SLEEP);
-	uint64_t base = app_pktid_base(args);
+	uint64_t first = app_pktid(args, 1);
 	int error;
 
 	pg->args = args;
@@ -293,7 +293,7 @@ ping_main(void *argp)
 	pg->size = (u_int)args->v[PING_SIZE];
 	pg->interval_ns = (uint64_t)args->v[PING_INTERVAL];
 	pg->timeout_ns = (uint64_t)args->v[PING_TIMEOUT];
-	pg->ident = (uint16_t)(args->index + 1);
+	pg->ident = (uint16_t)args->flow;
 	pg->dst.sin_len = sizeof(pg->dst);
 	pg->dst.sin_family = AF_INET;
 	pg->dst.sin_addr.s_addr = htonl((uint32_t)args->v[PING_DST]);
@@ -305,7 +305,7 @@ ping_main(void *argp)
 	ping_counters(pg, true);
 	if ((error = socreate(AF_INET, &pg->so, SOCK_RAW, IPPROTO_ICMP)) != 0)
 		panic("ping: socreate: error %d", error);
-	(void)sosetopt(pg->so, SOL_SOCKET, SO_PKTID, &base, sizeof(base));
+	(void)sosetopt(pg->so, SOL_SOCKET, SO_PKTID, &first, sizeof(first));
 	ping_loop(pg);
 	soclose(pg->so);
 	if (pg->ev_received.ev_count > 0)

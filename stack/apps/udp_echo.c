@@ -5,8 +5,8 @@
  * A daemon LWP (lwp_set_daemon): it blocks in soreceive forever, which
  * is what a server does, and the run ends when the other programs do.
  * Counters "udp_echo<N>.{received,echoed,errors}": received = echoed +
- * errors (a send that failed, e.g. no route back).  Its datagrams get
- * packet ids app_pktid_base | n, n counting its sends.
+ * errors (a send that failed, e.g. no route back).  Its n-th send gets
+ * packet id app_pktid(n), n from 1.
  */
 #include <sys/kern.h>
 #include <sys/evcnt.h>
@@ -40,7 +40,7 @@ udp_echo_main(void *argp)
 {
 	const struct app_args *args = argp;
 	struct udp_echo *ue = kmem_zalloc(sizeof(*ue), KM_SLEEP);
-	uint64_t base = app_pktid_base(args);
+	uint64_t first = app_pktid(args, 1);
 	struct sockaddr_in sin, from;
 	size_t len;
 	int error;
@@ -56,7 +56,7 @@ udp_echo_main(void *argp)
 	    ue->group, "errors");
 	if ((error = socreate(AF_INET, &ue->so, SOCK_DGRAM, IPPROTO_UDP)) != 0)
 		panic("udp_echo: socreate: error %d", error);
-	(void)sosetopt(ue->so, SOL_SOCKET, SO_PKTID, &base, sizeof(base));
+	(void)sosetopt(ue->so, SOL_SOCKET, SO_PKTID, &first, sizeof(first));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_len = sizeof(sin);
 	sin.sin_family = AF_INET;

@@ -14,9 +14,9 @@
  * ns), so an echo tells its round trip without a table; a bitmap catches
  * duplicates.  Per-packet records: probe udp_send:sent (bytes, packet id)
  * just before sosend, udp_send:echoed (bytes, the id it was sent with,
- * round trip) when its echo is taken; ids are app_pktid_base | sequence,
- * which the socket's SO_PKTID numbering keeps in step (every sosend call
- * that gets past a pending error takes one id).
+ * round trip) when its echo is taken; datagram seq (from 0) has id
+ * app_pktid(seq + 1), which the socket's SO_PKTID numbering keeps in
+ * step (every sosend call that gets past a pending error takes one id).
  *
  * Counters "udp_send<N>.<name>": sent (handed to the network) + errors
  * (sends that failed: no route, no buffers) = count; in echo mode
@@ -70,7 +70,7 @@ struct udp_send {
 	struct sockaddr_in dst;         /* c */
 	u_int size;                     /* c */
 	uint64_t count, rate_pps, timeout_ns;   /* c */
-	uint64_t pktid_base;            /* c */
+	uint64_t pktid_first;           /* c: the first datagram's id */
 	uint8_t *sbuf;                  /* the sender's datagram */
 	uint8_t *rbuf;                  /* r: an echo */
 	uint8_t *seen;                  /* r: bitmap by sequence number */
@@ -100,7 +100,7 @@ us_send_one(struct udp_send *us, uint64_t seq)
 
 	do {
 		us_fill(us, seq, getnanouptime());
-		SDT_PROBE2(udp_send, sent, us->size, us->pktid_base | seq);
+		SDT_PROBE2(udp_send, sent, us->size, us->pktid_first + seq);
 		error = sosend(us->so, NULL, us->sbuf, us->size, 0);
 		/* A pending port unreachable: reported, not sent; again. */
 		if (error == ECONNREFUSED)
@@ -112,7 +112,7 @@ us_send_one(struct udp_send *us, uint64_t seq)
 		us->ev_errors.ev_count++;
 	if (error == ECONNREFUSED) {
 		/* No call took seq's id: the next datagram gets seq + 1's. */
-		uint64_t next = us->pktid_base | (seq + 1);
+		uint64_t next = us->pktid_first + seq + 1;
 
 		(void)sosetopt(us->so, SOL_SOCKET, SO_PKTID, &next,
 		    sizeof(next));
@@ -182,7 +182,7 @@ us_echoed(struct udp_send *us, size_t len, uint64_t now)
 		us->ev_rtt_min.ev_count = rtt;
 	if (rtt > us->ev_rtt_max.ev_count)
 		us->ev_rtt_max.ev_count = rtt;
-	SDT_PROBE3(udp_send, echoed, len, us->pktid_base | seq, rtt);
+	SDT_PROBE3(udp_send, echoed, len, us->pktid_first + seq, rtt);
 }
 
 static void
@@ -232,8 +232,8 @@ us_open(struct udp_send *us)
 
 	if ((error = socreate(AF_INET, &us->so, SOCK_DGRAM, IPPROTO_UDP)) != 0)
 		panic("udp_send: socreate: error %d", error);
-	(void)sosetopt(us->so, SOL_SOCKET, SO_PKTID, &us->pktid_base,
-	    sizeof(us->pktid_base));
+	(void)sosetopt(us->so, SOL_SOCKET, SO_PKTID, &us->pktid_first,
+	    sizeof(us->pktid_first));
 	(void)sosetopt(us->so, SOL_SOCKET, SO_RCVTIMEO, &us->timeout_ns,
 	    sizeof(us->timeout_ns));
 	/* Connected: port unreachables come back as ECONNREFUSED. */
@@ -280,7 +280,7 @@ udp_send_main(void *argp)
 	us->count = (uint64_t)args->v[US_COUNT];
 	us->rate_pps = (uint64_t)args->v[US_RATE];
 	us->timeout_ns = (uint64_t)args->v[US_TIMEOUT];
-	us->pktid_base = app_pktid_base(args);
+	us->pktid_first = app_pktid(args, 1);
 	us->dst.sin_len = sizeof(us->dst);
 	us->dst.sin_family = AF_INET;
 	us->dst.sin_port = htons((uint16_t)args->v[US_PORT]);

@@ -266,7 +266,7 @@ so_wakeup_probe(struct socket *so)
 {
 	struct mbuf *m = pcq_peek(so->so_rcvpcq);
 
-	SDT_PROBE2(sock, wakeup, m != NULL ? m->m_pkthdr.len : 0,
+	SDT_PROBE2(sock, wake, m != NULL ? m->m_pkthdr.len : 0,
 	    m != NULL ? m->m_pkthdr.ph_id : 0);
 }
 
@@ -328,7 +328,7 @@ so_takerecord(struct socket *so, struct sockaddr *from, void *buf,
 	if (copy > 0)
 		m_copydata(m, 0, (int)copy, buf);
 	*lenp = copy;
-	SDT_PROBE2(sock, receive, m->m_pkthdr.len, m->m_pkthdr.ph_id);
+	SDT_PROBE2(sock, recv, m->m_pkthdr.len, m->m_pkthdr.ph_id);
 	m_freem(n);             /* the address and, through m_next, the data */
 }
 
@@ -522,15 +522,11 @@ soclose(struct socket *so)
 bool
 so_deliver(struct socket *so, struct mbuf *m)
 {
-	/* Read before the put: a reader may take and free m at once. */
-	uint64_t id = m->m_pkthdr.ph_id;
-	int len = m->m_pkthdr.len;
-
 	KASSERT(m->m_flags & M_PKTHDR);
 	KASSERTMSG(!mutex_owned(&so->so_lock), "demux holds the socket lock");
+	/* From here a reader may take m at once: m is not touched again. */
 	if (!pcq_put(so->so_rcvpcq, m))
 		return false;
-	SDT_PROBE2(sock, deliver, len, id);
 	mutex_enter(&so->so_cvlock);
 	if (atomic_swap_32(&so->so_pending, 1) == 0)
 		kcont_schedule(&so->so_kc, SO_KCONT_DELAY_TICKS);

@@ -148,20 +148,34 @@ if_intr_count(struct ifnet *ifp)
 	ifp->if_window_intrs++;
 }
 
+/*
+ * Called by a driver's poll when it is done.  Not mitigating: judge the
+ * window just ended -- interrupts faster than if_intr_max_per_s start
+ * mitigation.  Mitigating (masked, polled each tick): go on while each
+ * tick still finds frames, stop at the first tick that finds none, as
+ * NAPI does; a masked line raises no interrupts, so its rate says nothing.
+ */
 bool
 if_intr_mitigate(struct ifnet *ifp)
 {
 	uint64_t now = getnanouptime(), span = now - ifp->if_window_start;
+	uint64_t rx = ifp->if_ev_ipackets.ev_count;
 
 	if (ifp->if_intr_max_per_s == 0)
 		return false;
-	if (span >= IF_WINDOW_NS) {
-		/* Judge the window that just ended, then start another. */
+	if (ifp->if_mitigating) {
+		if (rx == ifp->if_window_rx) {
+			ifp->if_mitigating = false;
+			ifp->if_window_start = now;
+			ifp->if_window_intrs = 0;
+		}
+	} else if (span >= IF_WINDOW_NS) {
 		ifp->if_mitigating = ifp->if_window_intrs * 1000000000ULL >
 		    ifp->if_intr_max_per_s * span;
 		ifp->if_window_start = now;
 		ifp->if_window_intrs = 0;
 	}
+	ifp->if_window_rx = rx;
 	if (ifp->if_mitigating)
 		ifp->if_ev_masked.ev_count++;
 	return ifp->if_mitigating;

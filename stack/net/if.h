@@ -16,7 +16,8 @@
  * Interrupt mitigation: a driver asks if_intr_mitigate() whether its line
  * has been interrupting faster than the interface's threshold; if so it
  * leaves the line masked and polls again at the next clock tick
- * (ether_defer_tick) instead of unmasking.
+ * (ether_defer_tick) instead of unmasking, and keeps doing so while each
+ * tick finds frames.
  *
  * The legacy model (a host's "rx_model": "legacy"), kept to compare: the
  * interrupt handler does the receive work itself and queues frames on the
@@ -68,6 +69,7 @@ struct ifnet {
 	kcont_t if_kc;                          /* runs <iftype>_poll */
 	uint64_t if_window_start;               /* k: mitigation window */
 	uint64_t if_window_intrs;               /* a: interrupts in it */
+	uint64_t if_window_rx;                  /* k: rx_frames at the last poll */
 	bool if_mitigating;                     /* k: masked, polled per tick */
 
 	struct evcnt if_ev_ipackets;            /* frames received */

@@ -103,6 +103,7 @@ rip_wants(const struct rawcb *rcb, const struct ip *ip)
 static void
 rip_deliver(struct rip_brane *rb, struct rawcb *rcb, struct mbuf *m)
 {
+	SDT_PROBE2(rip, demux, m->m_pkthdr.len, m->m_pkthdr.ph_id);
 	if (so_deliver(rcb->rcb_socket, m))
 		RIPSTAT_INC(rb, delivered);
 	else {

@@ -108,6 +108,8 @@ udp_deliver(struct inpcb *inp, void *arg)
 {
 	struct udp_delivery *ud = arg;
 
+	/* Before the put: once on the PCQ a reader may take it at once. */
+	SDT_PROBE2(udp, demux, ud->ud_m->m_pkthdr.len, ud->ud_m->m_pkthdr.ph_id);
 	ud->ud_taken = so_deliver(inp->inp_socket, ud->ud_m);
 }
 

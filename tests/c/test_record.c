@@ -272,6 +272,43 @@ count_arg(const char *s)
 	return n;
 }
 
+/*
+ * Flow 1: 1000 packets whose latencies (app_send to app_recv) are
+ * 1000, 2000, ..., 1000000 ns, written in a shuffled order; each also
+ * passes ip_input halfway.  Flow 2: one packet of 7 ns.
+ */
+static int
+cmd_packets(const char *path)
+{
+	struct sim_recorder *r = open_or_die(path);
+	uint64_t order[1000];
+
+	begin_or_die(r, "packets", 1);
+	sim_record_flow(r, 1, "a", "udp_send", "dst=10.0.0.2");
+	sim_record_flow(r, 2, "b", "ping", "count=1");
+	for (uint64_t i = 0; i < 1000; i++)
+		order[i] = i;
+	for (uint64_t i = 999; i > 0; i--) {    /* a fixed shuffle */
+		uint64_t j = (i * 2654435761u) % (i + 1), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	for (uint64_t k = 0; k < 1000; k++) {
+		uint64_t i = order[k], id = 1ULL << 32 | (i + 1);
+		uint64_t t0 = 10000000 + i * 5000, lat = (i + 1) * 1000;
+
+		sim_record_packet_stage(r, id, "app_send", "a", 0, t0);
+		sim_record_packet_stage(r, id, "ip_input", "b", 1, t0 + lat / 2);
+		sim_record_packet_stage(r, id, "app_recv", "b", 1, t0 + lat);
+	}
+	sim_record_packet_stage(r, 2ULL << 32 | 1, "app_send", "b", 0, 100);
+	sim_record_packet_stage(r, 2ULL << 32 | 1, "app_recv", "b", 0, 107);
+	sim_record_run_end(r, 0x1234, 20000000, 0, "ok", NULL);
+	sim_record_close(r);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -283,6 +320,8 @@ main(int argc, char **argv)
 	}
 	if (argc == 3 && strcmp(cmd, "basic") == 0)
 		return cmd_basic(argv[2]);
+	if (argc == 3 && strcmp(cmd, "packets") == 0)
+		return cmd_packets(argv[2]);
 	if (argc == 3 && strcmp(cmd, "forever") == 0)
 		cmd_forever(argv[2]);
 	if (argc == 3 && strcmp(cmd, "cycle") == 0)

@@ -206,14 +206,12 @@ dump_program(const struct scenario *sc, const struct sc_program *p)
 		    dump_arg(&p->app->params[i], p->args.v[i]));
 		json_array_append_new(v, json_integer((json_int_t)p->args.v[i]));
 	}
-	return json_pack("{s:s, s:s, s:i, s:i, s:b, s:o, s:o, s:s, s:b, s:i, "
-	    "s:i}",
+	return json_pack("{s:s, s:s, s:i, s:i, s:b, s:o, s:o, s:s, s:b, s:i}",
 	    "program", p->app->name, "host", sc->hosts[p->host].name,
 	    "host_index", (int)p->host, "instance", (int)p->args.instance,
 	    "desc_matches", p->args.desc == p->app, "args", args, "v", v,
 	    "brane", p->brane, "args_brane_matches",
-	    p->args.brane == p->brane,
-	    "args_host", (int)p->args.host, "args_index", (int)p->args.index);
+	    p->args.brane == p->brane, "flow", (int)p->args.flow);
 }
 
 static json_t *

@@ -869,7 +869,7 @@ prog_args(struct prog *pg, const char *name, u_int index, ...)
 	CHECK(d != NULL, "no program %s", name);
 	memset(&pg->args, 0, sizeof(pg->args));
 	pg->args.desc = d;
-	pg->args.index = index;
+	pg->args.flow = index + 1;
 	for (u_int i = 0; i < d->nparams; i++)
 		pg->args.v[i] = d->params[i].def;
 	va_start(ap, index);
@@ -895,7 +895,7 @@ prog_start(struct prog *pg, struct proc *p, u_int cpu, bool join)
 	pg->proc = p;
 	CHECK_ERR(kthread_create(PRI_NONE, join ? KTHREAD_MUSTJOIN : 0,
 	    cpu_lookup(cpu % kern_ncpu()), prog_lwp, pg, &pg->l, "%s%u",
-	    pg->args.desc->name, pg->args.index), 0);
+	    pg->args.desc->name, pg->args.flow), 0);
 }
 
 /* Every counter of the host, for the test to add up. */
@@ -991,10 +991,10 @@ ping_costs(struct sim_cost *c)
 		{ SDT_ID(ip, forward), 300 },
 		{ SDT_ID(icmp, input), 500 },
 		{ SDT_ID(rip, input), 50 },
-		{ SDT_ID(sock, deliver), 20 },
-		{ SDT_ID(sock, wakeup), 7 },
+		{ SDT_ID(rip, demux), 20 },
+		{ SDT_ID(sock, wake), 7 },
 		{ SDT_ID(sock, rcvd), 3 },
-		{ SDT_ID(sock, receive), 1 },
+		{ SDT_ID(sock, recv), 1 },
 	};
 
 	memset(c, 0, sizeof(*c));

@@ -1,0 +1,76 @@
+/*
+ * trace.c -- per-packet records (see trace.h).
+ *
+ * The stage table below names, for each probe that marks a stage of a
+ * packet's life, the stage it records.  Probes not listed are never
+ * traced; a listed name the stack does not fire is simply never seen.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/record.h"
+#include "sim/trace.h"
+
+static const struct {
+	const char *probe;              /* "provider:name" */
+	const char *stage;
+} trace_stages[] = {
+	{ "nic:rx", "nic_rx" },
+	{ "nic:intr", "intr" },
+	{ "if:poll", "poll" },
+	{ "ip:input", "ip_input" },
+	{ "ip:output", "ip_output" },
+	{ "udp:demux", "demux" },
+	{ "sock:wake", "socket_wake" },
+	{ "sock:recv", "app_recv" },
+	{ "sock:send", "app_send" },
+};
+
+void
+sim_trace_init(struct sim_machine *m)
+{
+	char name[64];
+
+	memset(m->trace_stage, 0, sizeof(m->trace_stage));
+	m->tracing = m->sc->record.packets && m->rec != NULL;
+	if (!m->tracing)
+		return;
+	for (int id = 0; id < SDT_NPROBES; id++) {
+		snprintf(name, sizeof(name), "%s:%s", sdt_probe_provider[id],
+		    sdt_probe_name[id]);
+		for (size_t i = 0; i < __arraycount(trace_stages); i++)
+			if (strcmp(trace_stages[i].probe, name) == 0)
+				m->trace_stage[id] = trace_stages[i].stage;
+	}
+}
+
+void
+sim_trace_flows(struct sim_machine *m)
+{
+	const struct scenario *sc = m->sc;
+
+	if (!m->tracing)
+		return;
+	for (u_int i = 0; i < sc->nprograms; i++) {
+		const struct sc_program *p = &sc->programs[i];
+		char desc[256];
+		size_t n = 0;
+
+		desc[0] = '\0';
+		for (u_int k = 0; k < p->app->nparams && n < sizeof(desc); k++)
+			n += (size_t)snprintf(desc + n, sizeof(desc) - n, "%s%s=%lld",
+			    k ? " " : "", p->app->params[k].name,
+			    (long long)p->args.v[k]);
+		sim_record_flow(m->rec, p->args.flow, sc->hosts[p->host].name,
+		    p->app->name, desc);
+	}
+}
+
+void
+sim_trace_packet(struct sim_machine *m, uint64_t pkt_id, const char *stage,
+    const struct sim_host *h, int cpu, uint64_t t)
+{
+	if (!m->tracing || pkt_id == 0)
+		return;
+	sim_record_packet_stage(m->rec, pkt_id, stage, h->sc->name, cpu, t);
+}
