@@ -129,7 +129,12 @@ sim_intr_post(struct cpu_info *ci, struct sim_isrc *src, uint64_t at)
 	else
 		ctx->head = src;
 	ctx->tail = src;
-	if (ctx->l->state == LWP_SLEEP)
+	/*
+	 * Only an idle context: one asleep on a mutex its handler wants
+	 * (soft interrupts may take adaptive mutexes) is woken by the
+	 * mutex, and runs this source after the handler it is in.
+	 */
+	if (ctx->l->state == LWP_SLEEP && ctx->l->wait == WAIT_INTR)
 		sim_lwp_wake(ctx->l, at);
 }
 

@@ -688,6 +688,25 @@ ld_be32(const uint8_t a[4])
 	    (uint32_t)a[2] << 8 | a[3];
 }
 
+/* A program's address parameter, "10.0.0.1"; *out in host byte order. */
+static int
+ld_v_inaddr(struct ld *ld, const json_t *v, uint64_t min, uint64_t max,
+    int64_t *out)
+{
+	char got[LD_GOT_CHARS * 4 + 16];
+	const char *s, *end;
+	uint8_t a[4];
+
+	if (!json_is_string(v) ||
+	    strlen(s = json_string_value(v)) != json_string_length(v) ||
+	    !ld_parse_ipv4(s, a, &end) || *end != '\0' ||
+	    ld_be32(a) < min || ld_be32(a) > max)
+		return ld_fail(ld, LD_AT_VALUE, "expected an IPv4 address "
+		    "such as \"10.0.0.1\", got %s", ld_got(v, got, sizeof(got)));
+	*out = ld_be32(a);
+	return 0;
+}
+
 static uint32_t
 ld_mask(unsigned plen)
 {
@@ -1732,6 +1751,9 @@ ld_param_value(struct ld *ld, const json_t *v, const struct app_param *prm,
 		for (n = 0; prm->choices[n] != NULL; n++)
 			continue;
 		return ld_v_choice(ld, v, prm->choices, n, out);
+	case APP_INADDR:
+		return ld_v_inaddr(ld, v, (uint64_t)prm->min, (uint64_t)prm->max,
+		    out);
 	}
 	return ld_fail(ld, LD_AT_VALUE, "parameter type %d is not known",
 	    (int)prm->type);
@@ -1760,8 +1782,12 @@ ld_program(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 	for (u_int k = 0; k < p->app->nparams; k++) {
 		prm = &p->app->params[k];
 		p->args.v[k] = prm->def;
-		if ((x = json_object_get(v, prm->name)) == NULL)
+		if ((x = json_object_get(v, prm->name)) == NULL) {
+			if (prm->required)
+				return ld_missing_near(ld, v, prm->name,
+				    prm->doc);
 			continue;
+		}
 		ld_push_key(ld, prm->name);
 		if (ld_param_value(ld, x, prm, &p->args.v[k]) != 0)
 			return -1;

@@ -133,6 +133,22 @@ def test_full_scenario_resolves_units_programs_and_instances(loader, tables):
     assert d["limits"] == {"events": 1_000_000, "points": 0}
 
 
+def test_network_programs_get_addresses_ids_and_defaults(loader):
+    d = load_ok(loader, FIXTURES / "ok" / "net_programs.json")
+    echo, ping, send, send2 = d["workload"]
+    assert echo["args"] == {"port": 9}
+    assert ping["args"]["dst"] == "10.0.2.1"
+    assert ping["v"][0] == 0x0a000201, "an address's value is host order"
+    assert (ping["args"]["interval"], ping["args"]["size"]) == (10**7, 1024)
+    assert send["args"]["dst"] == "255.255.255.255"
+    assert send["v"][0] == 0xffffffff
+    assert (send["args"]["rate"], send["args"]["echo"]) == (100000, False)
+    assert send2["args"]["dst"] == "0.0.0.0"
+    assert (send2["args"]["port"], send2["args"]["count"]) == (7, 100)
+    # Flows, which number the programs' packet ids: the workload's order.
+    assert [p["flow"] for p in d["workload"]] == [1, 2, 3, 4]
+
+
 def test_wires_resolve_endpoints_macs_and_defaults(loader):
     d = load_ok(loader, FIXTURES / "ok" / "wires.json")
     a, b, c, dd = d["hosts"]
@@ -283,6 +299,14 @@ BAD = [
      ["expected a duration from 1us to 10s", 'got "20s"']),
     ("record_bool", "$.record.counters", '"yes"',
      ["expected true or false", 'got "yes"']),
+    ("param_bad_inaddr", "$.workload[0].dst", '"10.0.0.256"',
+     ['expected an IPv4 address such as "10.0.0.1"', 'got "10.0.0.256"']),
+    ("param_inaddr_number", "$.workload[0].dst", "167772161",
+     ['expected an IPv4 address such as "10.0.0.1"', "got 167772161"]),
+    ("param_inaddr_leading_zero", "$.workload[0].dst", '"10.0.0.01"',
+     ['expected an IPv4 address', 'got "10.0.0.01"']),
+    ("param_missing_required", "$.workload[1]", '{"program": "ping"',
+     ['missing required key "dst"', "the address to ping"]),
     ("misspelt_required", "$.workload[0].progam", '"progam"',
      ['unknown key "progam"', 'did you mean "program"?',
       '"program" is required']),
@@ -627,6 +651,12 @@ def expected_probes(tables):
 
 def expected_param(p):
     doc = p["doc"]
+    if p["type"] == "inaddr":
+        out = {"$ref": "#/$defs/ipv4", "description": doc}
+        if not p["required"]:
+            d = p["default"]
+            out["default"] = ".".join(str(d >> s & 255) for s in (24, 16, 8, 0))
+        return out
     if p["type"] == "int":
         return {"type": "integer", "minimum": p["min"], "maximum": p["max"],
                 "default": p["default"], "description": doc}
@@ -658,8 +688,10 @@ def expected_programs(tables):
             assert p["name"] not in props, f"{prog['name']}: {p['name']} " \
                 "would hide a key of every workload entry"
             props[p["name"]] = expected_param(p)
+        required = ["program"] + [p["name"] for p in prog["params"]
+                                  if p["required"]]
         out.append({"type": "object", "description": prog["doc"],
-                    "required": ["program"], "additionalProperties": False,
+                    "required": required, "additionalProperties": False,
                     "properties": props})
     return out
 
@@ -787,6 +819,8 @@ SCHEMA_REFUSES = {"typo_key", "wrong_type", "bad_unit", "out_of_range",
                   "switch_missing_ports", "switch_ports_range",
                   "link_no_dot", "link_missing_b", "link_loss_range",
                   "link_mtu_range", "link_typo_key", "link_empty_pcap",
+                  "param_bad_inaddr", "param_inaddr_number",
+                  "param_inaddr_leading_zero", "param_missing_required",
                   "net_bad_addr", "net_addr_no_len", "net_addr_leading_zero",
                   "net_long_brane", "net_route_no_via_dev", "net_route_typo",
                   "net_vpair_long_name", "net_vpair_missing_b",

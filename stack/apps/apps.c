@@ -1,11 +1,12 @@
 /*
- * apps.c -- the table of simulated programs (constant), and app_run, the
- * trampoline that makes each program a process of its brane.
+ * apps.c -- the table of simulated programs (constant), app_run, the
+ * trampoline that makes each program a process of its brane, and what the
+ * network programs share.
  */
-#include <string.h>
-
 #include <sys/kern.h>
 #include <sys/proc.h>
+
+#include <string.h>
 
 #include <net/brane.h>
 
@@ -15,12 +16,18 @@ extern const struct app_desc app_counter_desc;
 extern const struct app_desc app_pingpong_desc;
 extern const struct app_desc app_abba_desc;
 extern const struct app_desc app_selftest_desc;
+extern const struct app_desc app_ping_desc;
+extern const struct app_desc app_udp_echo_desc;
+extern const struct app_desc app_udp_send_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
 	&app_pingpong_desc,
 	&app_abba_desc,
 	&app_selftest_desc,
+	&app_ping_desc,
+	&app_udp_echo_desc,
+	&app_udp_send_desc,
 	NULL,
 };
 
@@ -31,6 +38,45 @@ app_lookup(const char *name)
 		if (strcmp(app_table[i]->name, name) == 0)
 			return app_table[i];
 	return NULL;
+}
+
+void
+app_group(char *buf, size_t size, const char *name, u_int instance)
+{
+	size_t n = MIN(strlen(name), size - 1);
+	char digits[10];
+	size_t d = 0;
+
+	KASSERT(size > 0);
+	memcpy(buf, name, n);
+	for (u_int i = instance; i > 0 && d < sizeof(digits); i /= 10)
+		digits[d++] = (char)('0' + i % 10);
+	while (d > 0 && n < size - 1)
+		buf[n++] = digits[--d];
+	buf[n] = '\0';
+}
+
+const char *
+app_inaddr_str(uint32_t a, char buf[16])
+{
+	size_t n = 0;
+
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		u_int octet = (a >> shift) & 0xff;
+		char d[3];
+		int nd = 0;
+
+		do {
+			d[nd++] = (char)('0' + octet % 10);
+			octet /= 10;
+		} while (octet > 0);
+		while (nd > 0)
+			buf[n++] = d[--nd];
+		if (shift > 0)
+			buf[n++] = '.';
+	}
+	buf[n] = '\0';
+	return buf;
 }
 
 void

@@ -21,6 +21,8 @@ enum app_param_type {
 	APP_RATE_BPS,   /* "10Gbit" or integer bits/s; value in bit/s */
 	APP_RATE_PPS,   /* "100kpps" or integer packets/s; value in pkt/s */
 	APP_ENUM,       /* one of choices[]; value is the index */
+	APP_INADDR,     /* "10.0.0.1": an IPv4 address; value in host byte
+			   order (10.0.0.1 is 0x0a000001), def/min/max too */
 };
 
 struct app_param {
@@ -30,6 +32,7 @@ struct app_param {
 	int64_t min, max;               /* inclusive range (not for APP_ENUM) */
 	const char *const *choices;     /* APP_ENUM: NULL-terminated */
 	const char *doc;
+	bool required;                  /* the key must be given: no def */
 };
 
 #define APP_PARAMS_MAX 16
@@ -47,6 +50,17 @@ struct app_args {
 	const char *brane;              /* its process's brane; NULL: default */
 	int64_t v[APP_PARAMS_MAX];
 };
+
+/*
+ * The packet id of a program's n-th datagram (n from 1): its flow in the
+ * high 32 bits, n in the low (see app_args.flow).  Unique in the run and
+ * the same in every run of the scenario.
+ */
+static inline uint64_t
+app_pktid(const struct app_args *a, uint64_t n)
+{
+	return (uint64_t)a->flow << 32 | (n & 0xffffffffu);
+}
 
 struct app_desc {
 	const char *name;
@@ -68,5 +82,11 @@ const struct app_desc *app_lookup(const char *name);
  * => the brane exists (the scenario loader checked it)
  */
 void	app_run(void *app_args);
+
+/* name, then the instance if not 0: "ping", "ping1", ...  buf: 24 bytes */
+void	app_group(char *buf, size_t size, const char *name, u_int instance);
+
+/* "10.0.0.1" for an address in host byte order; buf holds 16 bytes. */
+const char *app_inaddr_str(uint32_t a, char buf[16]);
 
 #endif /* _STACK_APPS_APPS_H_ */

@@ -9,7 +9,8 @@
  * socket lock.  Binding, connecting and closing take the writer lock of
  * the buckets they change.  Lookup prefers a connected PCB (both
  * addresses and ports match) to a bound one (local port, local address or
- * wildcard).
+ * wildcard).  A PCB hangs in the bucket of its local port (in_pcb.c says
+ * why), so a lookup reads one bucket.
  */
 #ifndef _STACK_NETINET_IN_PCB_H_
 #define _STACK_NETINET_IN_PCB_H_
@@ -53,7 +54,9 @@ struct inpcb *in_pcballoc(struct inpcbtable *, struct socket *);
 void	in_pcbfree(struct inpcb *);
 /* => EADDRINUSE, EADDRNOTAVAIL (not one of the brane's addresses) */
 int	in_pcbbind(struct inpcb *, struct brane *, const struct sockaddr_in *);
+/* => EADDRNOTAVAIL, EHOSTUNREACH / ENETUNREACH (no route), EADDRINUSE */
 int	in_pcbconnect(struct inpcb *, struct brane *, const struct sockaddr_in *);
+void	in_pcbdisconnect(struct inpcb *);
 
 /*
  * Find the PCB for a packet and call fn(inp, arg) with its bucket

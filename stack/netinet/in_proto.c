@@ -13,6 +13,8 @@
 
 #include <netinet/in.h>
 #include <netinet/ip_var.h>
+#include <netinet/raw_ip_var.h>
+#include <netinet/udp_var.h>
 
 static const struct protosw inetsw[] = {
 	/* IPv4 itself: per-brane state (routes, addresses, counters). */
@@ -29,11 +31,44 @@ static const struct protosw inetsw[] = {
 		.pr_name = "icmp",
 		.pr_input = icmp_input,
 	},
+	/* UDP: per-brane PCB table and counters; demux to socket PCQs. */
+	{
+		.pr_type = SOCK_DGRAM,
+		.pr_protocol = IPPROTO_UDP,
+		.pr_flags = PR_ATOMIC | PR_ADDR,
+		.pr_name = "udp",
+		.pr_init = udp_init,
+		.pr_fini = udp_fini,
+		.pr_input = udp_input,
+		.pr_ctlinput = udp_ctlinput,
+		.pr_attach = udp_attach,
+		.pr_detach = udp_detach,
+		.pr_bind = udp_bind,
+		.pr_connect = udp_connect,
+		.pr_disconnect = udp_disconnect,
+		.pr_send = udp_send,
+		.pr_rcvd = udp_rcvd,
+	},
 	/*
-	 * The sockets helper's rows go here: UDP (SOCK_DGRAM, IPPROTO_UDP,
-	 * pr_input udp_input, pr_ctlinput, the socket entry points) and raw
-	 * IP (SOCK_RAW, protocol 0: the wildcard row, pr_input rip_input).
+	 * Raw IP: the wildcard SOCK_RAW row -- a raw socket of any protocol
+	 * (ping's ICMP), and the input of protocols no other row takes.
 	 */
+	{
+		.pr_type = SOCK_RAW,
+		.pr_protocol = 0,
+		.pr_flags = PR_ATOMIC | PR_ADDR,
+		.pr_name = "rawip",
+		.pr_init = rip_init,
+		.pr_fini = rip_fini,
+		.pr_input = rip_input,
+		.pr_attach = rip_attach,
+		.pr_detach = rip_detach,
+		.pr_bind = rip_bind,
+		.pr_connect = rip_connect,
+		.pr_disconnect = rip_disconnect,
+		.pr_send = rip_send,
+		.pr_rcvd = rip_rcvd,
+	},
 };
 
 const struct domain inetdomain = {

@@ -12,8 +12,9 @@
  *   lazy receive: an LWP blocked in soreceive wakes and does the pending
  *     protocol work for its own socket, on its own CPU time (pr_rcvd),
  *     then takes its datagram.  Only when nobody waits does the socket's
- *     continuation do that work.  Which context did it is counted
- *     (so_ev_lazy_lwp, so_ev_lazy_kcont).
+ *     continuation do that work.  Which context did it is counted by the
+ *     protocol (udp.<brane>.lazy_lwp / lazy_kcont): pr_rcvd is told the
+ *     LWP doing the work, or NULL for the continuation.
  *
  * The calls below are the program-facing API (NetBSD's in-kernel socket
  * routines, with a buffer instead of a uio).  A socket lives in the brane
@@ -56,7 +57,17 @@ struct sockaddr {
 #define SOL_SOCKET      0xffff
 #define SO_RCVTIMEO     0x1006  /* uint64_t nanoseconds, 0 = forever */
 #define SO_RCVBUF       0x1002  /* int bytes */
+#define SO_ERROR        0x1007  /* int, get only: the pending error, cleared */
 #define SO_NBIO         0x1100  /* netsim: int, non-zero = non-blocking */
+#define SO_PKTID        0x1101  /* netsim: uint64_t, the packet id (ph_id)
+				   the next datagram sent gets; each send
+				   takes one and adds 1; 0 = untraced */
+
+/* Limits. */
+#define SO_PCQ_MAXLEN   512     /* packets demux may queue on one socket */
+#define SO_RCVBUF_DEFAULT 65536 /* bytes in so_rcv (SO_RCVBUF changes it) */
+#define SO_RCVBUF_MAX   (4 << 20)
+#define SO_SEND_MAX     65507   /* datagram payload: IP_MAXPACKET - 28 */
 
 struct sockopt {
 	int sopt_level;
@@ -65,11 +76,16 @@ struct sockopt {
 	size_t sopt_size;
 };
 
-/* A received datagram waiting in so_rcv: data chain and its sender. */
+/*
+ * Received datagrams waiting in so_rcv.  Each record is an MT_SONAME mbuf
+ * holding the sender's address (m_len = its sa_len), whose m_next is the
+ * data, a chain with a packet header (NetBSD's sbappendaddr layout).
+ * sb_cc counts both, so even empty datagrams fill the buffer.
+ */
 struct sockbuf {
-	struct mbuf *sb_head;           /* s: packets, linked by m_nextpkt */
+	struct mbuf *sb_head;           /* s: records, linked by m_nextpkt */
 	struct mbuf *sb_tail;           /* s */
-	u_int sb_cc;                    /* s: bytes queued */
+	u_int sb_cc;                    /* s: bytes queued (address + data) */
 	u_int sb_hiwat;                 /* s: limit */
 };
 
@@ -88,12 +104,16 @@ struct socket {
 	kcont_t so_kc;                  /* does pr_rcvd when nobody waits */
 	const struct protosw *so_proto; /* c */
 	struct brane *so_brane;         /* c */
-	void *so_pcb;                   /* c: the protocol's control block */
+	void *so_pcb;                   /* s: the protocol's control block,
+					   NULL after pr_detach */
 	int so_type;                    /* c */
-	int so_error;                   /* s: to report on the next call */
+	volatile uint32_t so_error;     /* a: to report on the next call; set
+					   by pr_ctlinput (so_seterror), taken
+					   with an atomic swap under so_lock */
 	bool so_nbio;                   /* s */
 	uint64_t so_rcvtimeo_ns;        /* s: 0 = forever */
 	uint64_t so_rcvdrops;           /* s: dropped, receive buffer full */
+	uint64_t so_pktid;              /* s: ph_id of the next datagram sent */
 };
 
 /*
@@ -104,12 +124,19 @@ struct socket {
 int	socreate(int family, struct socket **, int type, int proto);
 int	sobind(struct socket *, const struct sockaddr *);
 int	soconnect(struct socket *, const struct sockaddr *);
-/* Send len bytes of buf as one datagram to `to` (NULL: the connected peer). */
+/*
+ * Send len bytes of buf as one datagram to `to` (NULL: the connected
+ * peer).  It gets the packet id SO_PKTID says.  => EMSGSIZE above
+ * SO_SEND_MAX or the interface MTU (no fragmentation)
+ */
 int	sosend(struct socket *, const struct sockaddr *to, const void *buf,
 	    size_t len, int flags);
 /*
  * Receive one datagram: at most *lenp bytes into buf (the rest is
- * discarded), its length in *lenp, its sender in *from if not NULL.
+ * discarded), the bytes copied in *lenp, its sender in *from if not NULL.
+ * Blocks until one comes, for at most SO_RCVTIMEO (rounded up to the
+ * next clock tick, as callouts are), unless non-blocking.  A raw socket's
+ * datagram is the whole IPv4 packet, header first.
  */
 int	soreceive(struct socket *, struct sockaddr *from, void *buf,
 	    size_t *lenp, int flags);
@@ -123,7 +150,24 @@ int	soclose(struct socket *);
  * reader; never blocks.  Returns false if the PCQ is full (m not taken).
  */
 bool	so_deliver(struct socket *, struct mbuf *);
-/* Append a processed datagram to so_rcv.  => so_lock held */
-bool	sbappend_dgram(struct socket *, struct mbuf *);
+/*
+ * Append a processed datagram to so_rcv: m is the data (a packet header
+ * first), from its sender.  => so_lock held; returns false (m not
+ * taken) if it does not fit under sb_hiwat or no mbuf for the address.
+ */
+bool	sbappend_dgram(struct socket *, const struct sockaddr *from,
+	    struct mbuf *m);
+/*
+ * Free what waits on the socket's receive PCQ (the protocol's detach,
+ * after its PCB left the table); returns how many packets.
+ * => so_lock held
+ */
+u_int	so_rcvpcq_flush(struct socket *);
+/*
+ * Post an asynchronous error (an ICMP error about what the socket sent)
+ * and wake its readers; the next call returns it.  Like so_deliver it
+ * never takes the socket lock.  => called with the PCB's bucket read-locked
+ */
+void	so_seterror(struct socket *, int error);
 
 #endif /* _STACK_SYS_KSOCKET_H_ */

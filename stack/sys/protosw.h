@@ -56,10 +56,11 @@ struct protosw {
 	/*
 	 * Do the protocol work pending for this socket: move what demux put
 	 * on its receive PCQ into its receive buffer.  Called by the LWP that
-	 * waits on the socket (lazy receive) or by the socket's continuation
-	 * when nobody waits.  => socket lock held
+	 * waits on the socket (lazy receive; l is that LWP) or by the
+	 * socket's continuation when nobody waits (l is NULL), as NetBSD's
+	 * pr_rcvd is told its lwp.  => socket lock held
 	 */
-	void	(*pr_rcvd)(struct socket *);
+	void	(*pr_rcvd)(struct socket *, lwp_t *l);
 	int	(*pr_getopt)(struct socket *, struct sockopt *);
 	int	(*pr_setopt)(struct socket *, struct sockopt *);
 };

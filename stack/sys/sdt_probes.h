@@ -43,6 +43,31 @@
 	X(icmp, input, "icmp_input took a message (a0: bytes of the IP "    \
 	    "packet, a1: m_pkthdr.ph_id)")                                  \
 	X(arp, input, "arp_input took an ARP packet (a0: bytes, "           \
-	    "a1: m_pkthdr.ph_id)")
+	    "a1: m_pkthdr.ph_id)")                                          \
+	X(sock, send, "a program handed a datagram to its socket "          \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(sock, wake, "a reader blocked in soreceive woke (a0: bytes, a1: " \
+	    "id of the packet at the head of its PCQ; 0, 0 if none)")       \
+	X(sock, rcvd, "receive work put a datagram in a socket's buffer "   \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(sock, recv, "a program took a datagram from its socket "          \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(udp, input, "udp_input got a datagram (a0: bytes, a1: packet id)") \
+	X(udp, demux, "demux found the datagram's socket and puts it on "   \
+	    "the socket's receive PCQ (a0: bytes, a1: packet id)")          \
+	X(udp, output, "udp_output handed a datagram to ip_output "         \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(rip, input, "rip_input got a packet for raw sockets "             \
+	    "(a0: bytes, a1: packet id)")                                   \
+	X(rip, demux, "rip_input puts a packet (or a copy) on a raw "       \
+	    "socket's receive PCQ (a0: bytes, a1: packet id)")              \
+	X(ping, sent, "ping sent an echo request (a0: bytes, a1: packet "   \
+	    "id, a2: sequence)")                                            \
+	X(ping, reply, "ping got the reply to its request (a0: bytes, "     \
+	    "a1: the request's packet id, a2: round trip ns)")              \
+	X(udp_send, sent, "udp_send sent a datagram (a0: bytes, a1: "       \
+	    "packet id)")                                                   \
+	X(udp_send, echoed, "udp_send got a datagram's echo back (a0: "     \
+	    "bytes, a1: the packet id it was sent with, a2: round trip ns)")
 
 #endif /* _STACK_SYS_SDT_PROBES_H_ */

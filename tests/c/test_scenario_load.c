@@ -32,7 +32,20 @@ static const char *const param_type_names[] = {
 	[APP_RATE_BPS] = "rate_bps",
 	[APP_RATE_PPS] = "rate_pps",
 	[APP_ENUM] = "enum",
+	[APP_INADDR] = "inaddr",
 };
+
+/* An APP_INADDR value (host byte order) as the scenario writes it. */
+static json_t *
+dump_inaddr(int64_t v)
+{
+	char buf[16];
+	uint32_t a = (uint32_t)v;
+
+	snprintf(buf, sizeof(buf), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
+	    (a >> 8) & 0xff, a & 0xff);
+	return json_string(buf);
+}
 
 static json_t *
 dump_cost(const struct sim_cost *c)
@@ -176,6 +189,8 @@ dump_arg(const struct app_param *prm, int64_t v)
 		return json_boolean(v != 0);
 	case APP_ENUM:
 		return json_string(prm->choices[v]);
+	case APP_INADDR:
+		return dump_inaddr(v);
 	default:
 		return json_integer((json_int_t)v);
 	}
@@ -191,12 +206,12 @@ dump_program(const struct scenario *sc, const struct sc_program *p)
 		    dump_arg(&p->app->params[i], p->args.v[i]));
 		json_array_append_new(v, json_integer((json_int_t)p->args.v[i]));
 	}
-	return json_pack("{s:s, s:s, s:i, s:i, s:b, s:o, s:o, s:s, s:b}",
+	return json_pack("{s:s, s:s, s:i, s:i, s:b, s:o, s:o, s:s, s:b, s:i}",
 	    "program", p->app->name, "host", sc->hosts[p->host].name,
 	    "host_index", (int)p->host, "instance", (int)p->args.instance,
 	    "desc_matches", p->args.desc == p->app, "args", args, "v", v,
 	    "brane", p->brane, "args_brane_matches",
-	    p->args.brane == p->brane);
+	    p->args.brane == p->brane, "flow", (int)p->args.flow);
 }
 
 static json_t *
@@ -233,9 +248,9 @@ dump_scenario(const struct scenario *sc)
 static json_t *
 dump_param(const struct app_param *prm)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "name", prm->name,
+	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:b}", "name", prm->name,
 	    "type", param_type_names[prm->type], "default", (json_int_t)prm->def,
-	    "doc", prm->doc);
+	    "doc", prm->doc, "required", prm->required);
 
 	if (prm->type == APP_ENUM) {
 		json_t *c = json_array();

@@ -1,0 +1,592 @@
+/*
+ * uipc_socket.c -- sockets: the calls simulated programs make, and the
+ * receive path of fast demultiplexing and lazy receive (ksocket.h).
+ *
+ * The one idea: demux never waits for a socket.  It puts the packet on
+ * the socket's receive PCQ (lockless, bounded), notes "PCQ needs
+ * processing" (so_pending), schedules the socket's continuation one clock
+ * tick ahead and signals a reader -- under so_cvlock only, which nobody
+ * holds for long.  The protocol's receive work (checksum, taking the
+ * headers off, queueing in so_rcv) is done later by pr_rcvd with the
+ * socket lock held, by whoever needs it first:
+ *
+ *   - an LWP in soreceive does it for its own socket, on its own CPU
+ *     (lazy receive); demux's signal is what wakes it;
+ *   - otherwise the socket's continuation does it when it fires.  It is
+ *     scheduled 1 tick ahead (KCONT_SOFTNET), so it runs at the next
+ *     clock tick -- within 1 ms at the default hz.  Ticks because the
+ *     kcont interface counts ticks; one because that gives an LWP busy
+ *     elsewhere (sending, say) time to come back to soreceive and do the
+ *     work itself, while a socket nobody reads still gets its packets
+ *     checked and queued within a tick.  It does nothing if an LWP waits
+ *     or the work is done.  It is scheduled only when so_pending goes
+ *     from 0 to 1, so a stream of packets cannot keep pushing it back.
+ *
+ * so_pending protocol: demux sets it (atomic swap, under so_cvlock) after
+ * its pcq_put; the consumer clears it (atomic swap, under so_lock) BEFORE
+ * draining the PCQ.  A put that the drain missed therefore sets it again
+ * afterwards, and a reader checks it under so_cvlock before sleeping, so
+ * no packet is left behind without someone being woken for it.
+ *
+ * Lock order: so_lock, then so_cvlock (ksocket.h); so_lock comes before
+ * every lock of the protocols below (PCB table, routes, interfaces).
+ * Demux holds a PCB bucket's reader lock when it takes so_cvlock; nothing
+ * takes a bucket lock with so_cvlock held.  Never allocates in demux.
+ */
+#include <sys/kern.h>
+#include <sys/atomic.h>
+#include <sys/condvar.h>
+#include <sys/kcont.h>
+#include <sys/kmem.h>
+#include <sys/ksocket.h>
+#include <sys/mbuf.h>
+#include <sys/mutex.h>
+#include <sys/pcq.h>
+#include <sys/proc.h>
+#include <sys/protosw.h>
+#include <sys/sdt.h>
+
+#include <string.h>
+
+#include <net/brane.h>
+
+/* How long the continuation waits before doing the work itself. */
+#define SO_KCONT_DELAY_TICKS    1
+/* Room kept in front of a datagram for Ethernet, IPv4 and UDP headers. */
+#define SO_HDRSPACE             64
+
+/* The brane a socket created now belongs to: the caller's process's. */
+static struct brane *
+so_brane_of_caller(void)
+{
+	struct proc *p = curproc();
+
+	if (p != NULL && p->p_brane != NULL)
+		return p->p_brane;
+	return brane_default();         /* a kernel thread */
+}
+
+static void
+so_free(struct socket *so)
+{
+	KASSERT(so->so_rcv.sb_head == NULL && so->so_rcv.sb_cc == 0);
+	KASSERT(pcq_peek(so->so_rcvpcq) == NULL);
+	kcont_destroy(&so->so_kc);
+	pcq_destroy(so->so_rcvpcq);
+	cv_destroy(&so->so_cv);
+	mutex_destroy(&so->so_cvlock);
+	mutex_destroy(&so->so_lock);
+	kmem_free(so, sizeof(*so));
+}
+
+/* Do the protocol work pending for the socket.  => so_lock held */
+static void
+so_dorcvd(struct socket *so, lwp_t *l)
+{
+	KASSERT(mutex_owned(&so->so_lock));
+	/* Cleared before draining: a put the drain misses sets it again. */
+	if (atomic_swap_32(&so->so_pending, 0) != 0)
+		(*so->so_proto->pr_rcvd)(so, l);
+}
+
+/*
+ * The socket's continuation: the receive work when nobody waits to do
+ * it (soft interrupt, may take adaptive mutexes).
+ */
+static void
+so_kcont(void *arg)
+{
+	struct socket *so = arg;
+	u_int waiters;
+
+	mutex_enter(&so->so_lock);
+	mutex_enter(&so->so_cvlock);
+	waiters = so->so_waiters;
+	mutex_exit(&so->so_cvlock);
+	/* A waiting LWP was signalled for the work: leave it to it. */
+	if (waiters == 0)
+		so_dorcvd(so, NULL);
+	mutex_exit(&so->so_lock);
+}
+
+int
+socreate(int family, struct socket **sop, int type, int proto)
+{
+	const struct protosw *pr;
+	struct socket *so;
+	struct brane *br;
+	int error;
+
+	*sop = NULL;
+	pr = proto != 0 ? pffindproto(family, proto, type) :
+	    pffindtype(family, type);
+	if (pr == NULL)
+		return pffindtype(family, type) != NULL ? EPROTONOSUPPORT :
+		    EAFNOSUPPORT;
+	KASSERT(pr->pr_attach != NULL && pr->pr_rcvd != NULL);
+	if ((br = so_brane_of_caller()) == NULL)
+		return ENETDOWN;        /* the network was never booted */
+	so = kmem_zalloc(sizeof(*so), KM_SLEEP);
+	mutex_init(&so->so_lock, MUTEX_DEFAULT, IPL_NONE);
+	mutex_init(&so->so_cvlock, MUTEX_DEFAULT, IPL_NONE);
+	cv_init(&so->so_cv, "sorecv");
+	so->so_rcvpcq = pcq_create(SO_PCQ_MAXLEN, KM_SLEEP);
+	so->so_rcv.sb_hiwat = SO_RCVBUF_DEFAULT;
+	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
+	so->so_proto = pr;
+	so->so_brane = br;
+	so->so_type = type;
+	mutex_enter(&so->so_lock);
+	error = (*pr->pr_attach)(so, proto);
+	mutex_exit(&so->so_lock);
+	if (error != 0) {
+		so_free(so);
+		return error;
+	}
+	*sop = so;
+	return 0;
+}
+
+/* The error an ICMP message left for the socket, taken.  => so_lock held */
+static int
+so_takeerror(struct socket *so)
+{
+	KASSERT(mutex_owned(&so->so_lock));
+	if (atomic_load_relaxed(&so->so_error) == 0)
+		return 0;
+	return (int)atomic_swap_32(&so->so_error, 0);
+}
+
+int
+sobind(struct socket *so, const struct sockaddr *nam)
+{
+	int error;
+
+	KASSERT(so != NULL);
+	if (so->so_proto->pr_bind == NULL)
+		return EOPNOTSUPP;
+	mutex_enter(&so->so_lock);
+	error = (*so->so_proto->pr_bind)(so, nam);
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+/* Connect to nam; an AF_UNSPEC address disconnects. */
+int
+soconnect(struct socket *so, const struct sockaddr *nam)
+{
+	const struct protosw *pr = so->so_proto;
+	int error;
+
+	KASSERT(so != NULL && nam != NULL);
+	mutex_enter(&so->so_lock);
+	if (nam->sa_family == AF_UNSPEC)
+		error = pr->pr_disconnect != NULL ?
+		    (*pr->pr_disconnect)(so) : EOPNOTSUPP;
+	else
+		error = pr->pr_connect != NULL ?
+		    (*pr->pr_connect)(so, nam) : EOPNOTSUPP;
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+/*
+ * One datagram of len bytes from buf, with room for the headers in front:
+ * small ones in the packet header mbuf itself, larger ones in clusters
+ * behind an empty first mbuf.  NULL when out of mbufs.
+ */
+static struct mbuf *
+so_datagram(const void *buf, size_t len)
+{
+	struct mbuf *m = m_gethdr(M_WAIT, MT_DATA);
+
+	KASSERT(len <= SO_SEND_MAX);
+	m_align(m, len <= (size_t)(MHLEN - SO_HDRSPACE) ? (int)len : 0);
+	if (len > 0 && !m_append(m, (int)len, buf)) {
+		m_freem(m);
+		return NULL;
+	}
+	KASSERT(m->m_pkthdr.len == (int)len);
+	return m;
+}
+
+int
+sosend(struct socket *so, const struct sockaddr *to, const void *buf,
+    size_t len, int flags)
+{
+	struct mbuf *m;
+	uint64_t id;
+	int error;
+
+	KASSERT(so != NULL && (buf != NULL || len == 0));
+	(void)flags;            /* sends never wait for buffer space here */
+	if (len > SO_SEND_MAX)
+		return EMSGSIZE;
+	mutex_enter(&so->so_lock);
+	if ((error = so_takeerror(so)) != 0)
+		goto out;
+	/* Every call takes an id, sent or not: ids follow the calls. */
+	id = so->so_pktid;
+	if (id != 0)
+		so->so_pktid++;
+	if ((m = so_datagram(buf, len)) == NULL) {
+		error = ENOBUFS;
+		goto out;
+	}
+	m->m_pkthdr.ph_id = id;
+	SDT_PROBE2(sock, send, len, id);
+	error = (*so->so_proto->pr_send)(so, m, to);
+out:
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+/*
+ * Clock ticks to wait from now so that the wait ends at the first tick
+ * boundary at or after deadline_ns (timeouts run on ticks, as callouts
+ * do); 0 if the deadline has passed.
+ */
+static int
+so_ticks_until(uint64_t deadline_ns)
+{
+	uint64_t tick_ns = 1000000000ULL / (uint64_t)hz;
+	uint64_t now = getnanouptime();
+	uint64_t ticks;
+
+	if (now >= deadline_ns)
+		return 0;
+	ticks = howmany(deadline_ns, tick_ns) - now / tick_ns;
+	KASSERT(ticks > 0);
+	return ticks > (uint64_t)INT32_MAX ? INT32_MAX : (int)ticks;
+}
+
+/* The reader woke: name the packet that (probably) woke it. */
+static void
+so_wakeup_probe(struct socket *so)
+{
+	struct mbuf *m = pcq_peek(so->so_rcvpcq);
+
+	SDT_PROBE2(sock, wake, m != NULL ? m->m_pkthdr.len : 0,
+	    m != NULL ? m->m_pkthdr.ph_id : 0);
+}
+
+/*
+ * Sleep until demux or an error wakes the socket, or the deadline (0:
+ * none).  Drops so_lock while asleep.  => so_lock held; 0 or EWOULDBLOCK
+ */
+static int
+so_wait(struct socket *so, uint64_t deadline_ns)
+{
+	int error = 0, ticks = 0;
+
+	KASSERT(mutex_owned(&so->so_lock));
+	if (deadline_ns != 0 && (ticks = so_ticks_until(deadline_ns)) == 0)
+		return EWOULDBLOCK;
+	mutex_enter(&so->so_cvlock);
+	/* Checked under so_cvlock, which demux holds to set it: no lost wake. */
+	if (atomic_load_relaxed(&so->so_pending) != 0 ||
+	    atomic_load_relaxed(&so->so_error) != 0) {
+		mutex_exit(&so->so_cvlock);
+		return 0;               /* no sleep: no wake-up to report */
+	}
+	so->so_waiters++;
+	mutex_exit(&so->so_lock);
+	if (deadline_ns == 0)
+		cv_wait(&so->so_cv, &so->so_cvlock);
+	else
+		error = cv_timedwait(&so->so_cv, &so->so_cvlock, ticks);
+	KASSERT(so->so_waiters > 0);
+	so->so_waiters--;
+	mutex_exit(&so->so_cvlock);
+	mutex_enter(&so->so_lock);
+	so_wakeup_probe(so);
+	return error;
+}
+
+/* Take so_rcv's first record into the caller's buffer.  => so_lock held */
+static void
+so_takerecord(struct socket *so, struct sockaddr *from, void *buf,
+    size_t *lenp)
+{
+	struct sockbuf *sb = &so->so_rcv;
+	struct mbuf *n = sb->sb_head, *m;
+	size_t copy;
+
+	KASSERT(mutex_owned(&so->so_lock));
+	KASSERT(n != NULL && n->m_type == MT_SONAME);
+	m = n->m_next;
+	KASSERT(m != NULL && (m->m_flags & M_PKTHDR));
+	if ((sb->sb_head = n->m_nextpkt) == NULL)
+		sb->sb_tail = NULL;
+	n->m_nextpkt = NULL;
+	KASSERT(sb->sb_cc >= (u_int)n->m_len + (u_int)m->m_pkthdr.len);
+	sb->sb_cc -= (u_int)n->m_len + (u_int)m->m_pkthdr.len;
+	if (from != NULL)
+		memcpy(from, mtod(n, void *), MIN((size_t)n->m_len,
+		    sizeof(*from)));
+	copy = MIN(*lenp, (size_t)m->m_pkthdr.len);
+	if (copy > 0)
+		m_copydata(m, 0, (int)copy, buf);
+	*lenp = copy;
+	SDT_PROBE2(sock, recv, m->m_pkthdr.len, m->m_pkthdr.ph_id);
+	m_freem(n);             /* the address and, through m_next, the data */
+}
+
+int
+soreceive(struct socket *so, struct sockaddr *from, void *buf, size_t *lenp,
+    int flags)
+{
+	bool nbio, timedout = false;
+	uint64_t deadline_ns = 0;
+	int error = 0;
+
+	KASSERT(so != NULL && lenp != NULL && (buf != NULL || *lenp == 0));
+	mutex_enter(&so->so_lock);
+	nbio = so->so_nbio || (flags & MSG_DONTWAIT) != 0;
+	if (!nbio && so->so_rcvtimeo_ns != 0)
+		deadline_ns = getnanouptime() + so->so_rcvtimeo_ns;
+	for (;;) {
+		/* Lazy receive: this LWP does its socket's pending work. */
+		so_dorcvd(so, curlwp);
+		if (so->so_rcv.sb_head != NULL)
+			break;
+		if ((error = so_takeerror(so)) != 0)
+			goto out;
+		if (nbio || timedout) {
+			error = EWOULDBLOCK;
+			goto out;
+		}
+		timedout = so_wait(so, deadline_ns) == EWOULDBLOCK;
+	}
+	so_takerecord(so, from, buf, lenp);
+out:
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+/* The option's value, of exactly the size expected. */
+static int
+so_optval(const void *val, size_t size, void *out, size_t want)
+{
+	if (val == NULL || size != want)
+		return EINVAL;
+	memcpy(out, val, want);
+	return 0;
+}
+
+static int
+so_setopt_locked(struct socket *so, int name, const void *val, size_t size)
+{
+	uint64_t u64;
+	int error, i;
+
+	switch (name) {
+	case SO_RCVTIMEO:
+		if ((error = so_optval(val, size, &u64, sizeof(u64))) == 0)
+			so->so_rcvtimeo_ns = u64;
+		return error;
+	case SO_NBIO:
+		if ((error = so_optval(val, size, &i, sizeof(i))) == 0)
+			so->so_nbio = i != 0;
+		return error;
+	case SO_RCVBUF:
+		if ((error = so_optval(val, size, &i, sizeof(i))) != 0)
+			return error;
+		if (i <= 0 || i > SO_RCVBUF_MAX)
+			return EINVAL;
+		so->so_rcv.sb_hiwat = (u_int)i;
+		return 0;
+	case SO_PKTID:
+		if ((error = so_optval(val, size, &u64, sizeof(u64))) == 0)
+			so->so_pktid = u64;
+		return error;
+	default:
+		return ENOPROTOOPT;
+	}
+}
+
+int
+sosetopt(struct socket *so, int level, int name, const void *val, size_t size)
+{
+	struct sockopt sopt = { level, name, (void *)(uintptr_t)val, size };
+	int error;
+
+	KASSERT(so != NULL);
+	mutex_enter(&so->so_lock);
+	if (level == SOL_SOCKET)
+		error = so_setopt_locked(so, name, val, size);
+	else if (so->so_proto->pr_setopt != NULL)
+		error = (*so->so_proto->pr_setopt)(so, &sopt);
+	else
+		error = ENOPROTOOPT;
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+/* Copy an option's value out, if the caller's buffer is its size. */
+static int
+so_optout(void *val, size_t *sizep, const void *in, size_t have)
+{
+	if (val == NULL || sizep == NULL || *sizep != have)
+		return EINVAL;
+	memcpy(val, in, have);
+	return 0;
+}
+
+static int
+so_getopt_locked(struct socket *so, int name, void *val, size_t *sizep)
+{
+	int i;
+
+	switch (name) {
+	case SO_RCVTIMEO:
+		return so_optout(val, sizep, &so->so_rcvtimeo_ns, sizeof(uint64_t));
+	case SO_NBIO:
+		i = so->so_nbio;
+		return so_optout(val, sizep, &i, sizeof(i));
+	case SO_RCVBUF:
+		i = (int)so->so_rcv.sb_hiwat;
+		return so_optout(val, sizep, &i, sizeof(i));
+	case SO_PKTID:
+		return so_optout(val, sizep, &so->so_pktid, sizeof(uint64_t));
+	case SO_ERROR:
+		if (val == NULL || sizep == NULL || *sizep != sizeof(int))
+			return EINVAL;
+		i = so_takeerror(so);
+		memcpy(val, &i, sizeof(i));
+		return 0;
+	default:
+		return ENOPROTOOPT;
+	}
+}
+
+int
+sogetopt(struct socket *so, int level, int name, void *val, size_t *sizep)
+{
+	struct sockopt sopt = { level, name, val, sizep ? *sizep : 0 };
+	int error;
+
+	KASSERT(so != NULL);
+	mutex_enter(&so->so_lock);
+	if (level == SOL_SOCKET)
+		error = so_getopt_locked(so, name, val, sizep);
+	else if (so->so_proto->pr_getopt != NULL) {
+		error = (*so->so_proto->pr_getopt)(so, &sopt);
+		if (error == 0 && sizep != NULL)
+			*sizep = sopt.sopt_size;
+	} else
+		error = ENOPROTOOPT;
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+/*
+ * Close: the protocol detaches (its PCB leaves the table, so demux can no
+ * longer reach the socket, and it drains the PCQ), the continuation is
+ * halted, what so_rcv holds is freed.
+ * => no other LWP may be using the socket
+ */
+int
+soclose(struct socket *so)
+{
+	struct mbuf *n;
+
+	KASSERT(so != NULL);
+	mutex_enter(&so->so_lock);
+	mutex_enter(&so->so_cvlock);
+	KASSERTMSG(so->so_waiters == 0, "soclose: %u LWPs still wait in "
+	    "soreceive", so->so_waiters);
+	mutex_exit(&so->so_cvlock);
+	(*so->so_proto->pr_detach)(so);
+	KASSERT(so->so_pcb == NULL);
+	mutex_exit(&so->so_lock);
+	/* Not under so_lock: a run in progress may be waiting for it. */
+	kcont_halt(&so->so_kc);
+	mutex_enter(&so->so_lock);
+	KASSERT(pcq_peek(so->so_rcvpcq) == NULL);
+	while ((n = so->so_rcv.sb_head) != NULL) {
+		so->so_rcv.sb_head = n->m_nextpkt;
+		so->so_rcv.sb_cc -= (u_int)n->m_len +
+		    (u_int)n->m_next->m_pkthdr.len;
+		so->so_rcvdrops++;
+		m_freem(n);
+	}
+	so->so_rcv.sb_tail = NULL;
+	mutex_exit(&so->so_lock);
+	so_free(so);
+	return 0;
+}
+
+/* --- for protocols ------------------------------------------------------- */
+
+bool
+so_deliver(struct socket *so, struct mbuf *m)
+{
+	KASSERT(m->m_flags & M_PKTHDR);
+	KASSERTMSG(!mutex_owned(&so->so_lock), "demux holds the socket lock");
+	/* From here a reader may take m at once: m is not touched again. */
+	if (!pcq_put(so->so_rcvpcq, m))
+		return false;
+	mutex_enter(&so->so_cvlock);
+	if (atomic_swap_32(&so->so_pending, 1) == 0)
+		kcont_schedule(&so->so_kc, SO_KCONT_DELAY_TICKS);
+	if (so->so_waiters > 0)
+		cv_signal(&so->so_cv);
+	mutex_exit(&so->so_cvlock);
+	return true;
+}
+
+void
+so_seterror(struct socket *so, int error)
+{
+	KASSERT(error > 0);
+	KASSERTMSG(!mutex_owned(&so->so_lock), "so_seterror under so_lock");
+	atomic_swap_32(&so->so_error, (uint32_t)error);
+	mutex_enter(&so->so_cvlock);
+	if (so->so_waiters > 0)
+		cv_broadcast(&so->so_cv);
+	mutex_exit(&so->so_cvlock);
+}
+
+u_int
+so_rcvpcq_flush(struct socket *so)
+{
+	struct mbuf *m;
+	u_int n = 0;
+
+	KASSERT(mutex_owned(&so->so_lock));
+	atomic_swap_32(&so->so_pending, 0);
+	while ((m = pcq_get(so->so_rcvpcq)) != NULL) {
+		m_freem(m);
+		n++;
+	}
+	return n;
+}
+
+bool
+sbappend_dgram(struct socket *so, const struct sockaddr *from, struct mbuf *m)
+{
+	struct sockbuf *sb = &so->so_rcv;
+	struct mbuf *n;
+	u_int reclen;
+
+	KASSERT(mutex_owned(&so->so_lock));
+	KASSERT(m != NULL && (m->m_flags & M_PKTHDR) && m->m_nextpkt == NULL);
+	KASSERT(from->sa_len > 0 && from->sa_len <= MLEN);
+	reclen = from->sa_len + (u_int)m->m_pkthdr.len;
+	if (sb->sb_cc + reclen > sb->sb_hiwat)
+		return false;
+	if ((n = m_get(M_DONTWAIT, MT_SONAME)) == NULL)
+		return false;
+	memcpy(mtod(n, void *), from, from->sa_len);
+	n->m_len = from->sa_len;
+	n->m_next = m;
+	if (sb->sb_tail != NULL)
+		sb->sb_tail->m_nextpkt = n;
+	else
+		sb->sb_head = n;
+	sb->sb_tail = n;
+	sb->sb_cc += reclen;
+	SDT_PROBE2(sock, rcvd, m->m_pkthdr.len, m->m_pkthdr.ph_id);
+	return true;
+}
