@@ -20,6 +20,7 @@
 #include "sim/machine.h"
 #include "sim/device.h"
 #include "sim/record.h"
+#include "sim/nic.h"
 #include "sim/topology.h"
 #include "stack/sys/intr.h"
 
@@ -283,7 +284,7 @@ sim_machine_init(struct sim_machine *m, const struct scenario *sc,
 		if (host_init(m, &m->hosts[i], i, &sc->hosts[i]) != 0)
 			return -1;
 	if ((m->topo = sim_topology_create(m)) == NULL ||
-	    sim_topology_build(m->topo, sc) != 0)
+	    sim_topology_build(m->topo, sc) != 0 || sim_nics_create(m) != 0)
 		return -1;
 	return 0;
 }
@@ -546,6 +547,7 @@ machine_sample(struct sim_machine *m, uint64_t t)
 {
 	sim_evcnt_sample_all(m, t);
 	sim_topology_sample(m, t);
+	sim_device_sample_all(m, t);
 	if (m->sc->record.interval_ns == 0)
 		m->next_sample_ns = UINT64_MAX;
 	else
