@@ -16,6 +16,7 @@
 #include "sim/machine.h"
 #include "sim/record.h"
 #include "stack/sys/evcnt.h"
+#include "stack/sys/intr.h"
 #include "stack/sys/kmem.h"
 
 static void *
@@ -27,6 +28,8 @@ ks_alloc(size_t size, km_flag_t flags)
 	KASSERT(flags == KM_SLEEP || flags == KM_NOSLEEP);
 	sim_point(PT_KMEM, SIM_COST_kmem_alloc);
 	ci = sim_cur->running;
+	KASSERTMSG(ci->cur->prio < IPL_VM, "kmem_alloc(%zu) in interrupt "
+	    "context: interrupt routines use what if_poll allocated", size);
 	p = sim_arena_alloc(&ci->host->arena, size);
 	if (p == NULL && flags == KM_SLEEP)
 		panic("kmem_alloc(%zu, KM_SLEEP): host %s is out of kernel "

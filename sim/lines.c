@@ -73,10 +73,25 @@ lines_lookup(struct sim_lines *t, uintptr_t tag)
 			}
 			l->tag = tag;
 			l->holders = 0;
+			l->device = false;
 			t->used++;
 			return l;
 		}
 		i = (i + 1) & t->mask;
+	}
+}
+
+void
+sim_lines_device_write(struct sim_lines *t, const volatile void *p, size_t len)
+{
+	uintptr_t first = (uintptr_t)p >> 6;
+	uintptr_t last = ((uintptr_t)p + (len ? len : 1) - 1) >> 6;
+
+	for (uintptr_t tag = first; tag <= last; tag++) {
+		struct sim_line *l = lines_lookup(t, tag + 1);
+
+		l->holders = 0;
+		l->device = true;
 	}
 }
 
@@ -93,13 +108,16 @@ sim_lines_access(struct sim_lines *t, const uint64_t *cost, unsigned cpu,
 	/* +1 keeps the tag of line 0 distinct from an empty slot. */
 	l = lines_lookup(t, ((uintptr_t)p >> 6) + 1);
 	if (op == KERN_MEM_LOAD) {
-		bool held = l->holders == 0 || (l->holders & me) != 0;
+		bool held = !l->device &&
+		    (l->holders == 0 || (l->holders & me) != 0);
 
 		l->holders |= me;
+		l->device = false;
 		return held ? cost[SIM_COST_load_hit] : cost[SIM_COST_load_miss];
 	}
-	alone = (l->holders & ~me) == 0;
+	alone = !l->device && (l->holders & ~me) == 0;
 	l->holders = me;
+	l->device = false;
 	if (op == KERN_MEM_STORE)
 		return alone ? cost[SIM_COST_store_hit] : cost[SIM_COST_store_miss];
 	return alone ? cost[SIM_COST_rmw_local] : cost[SIM_COST_rmw_remote];

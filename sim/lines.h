@@ -21,6 +21,7 @@
 #ifndef SIM_LINES_H
 #define SIM_LINES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,7 @@
 struct sim_line {
 	uintptr_t tag;          /* address >> 6, or 0 for an empty slot */
 	uint64_t holders;       /* bit i: CPU i of the host holds a copy */
+	bool device;            /* last written by a device (DMA) */
 };
 
 struct sim_lines {
@@ -46,5 +48,12 @@ void	sim_lines_fini(struct sim_lines *);
  */
 uint64_t sim_lines_access(struct sim_lines *, const uint64_t *cost,
 	    unsigned cpu, const volatile void *p, enum kern_mem_op op);
+
+/*
+ * A device wrote [p, p + len) by DMA: every CPU's copy of those lines is
+ * gone, so the next access from any CPU misses.
+ */
+void	sim_lines_device_write(struct sim_lines *, const volatile void *p,
+	    size_t len);
 
 #endif /* SIM_LINES_H */
