@@ -20,6 +20,9 @@ struct sim_nic_model {
 	    const struct device_config *, struct sim_port *);
 };
 
+/* The DMA NIC (nic_dma.c). */
+extern const struct sim_nic_model sim_nic_dma;
+
 /* The models, one per sc_nic_type (nic.c). */
 extern const struct sim_nic_model *const sim_nic_models[SC_NNICTYPES];
 
