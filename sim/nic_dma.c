@@ -25,6 +25,7 @@
  * Never allocates per frame beyond the topology's frame pool, never
  * decides anything by pointer value.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include "sim/frame.h"
 #include "sim/machine.h"
 #include "sim/nic.h"
+#include "sim/nic_dma.h"
 #include "sim/port.h"
 #include "sim/record.h"
 #include "stack/dev/dmanicreg.h"
@@ -95,6 +97,9 @@ struct nic_dma {
 	struct nic_txjob tx[DMANIC_TX_FIFO];
 	uint32_t tx_head, tx_n;
 	uint32_t tx_fetch;              /* jobs whose fetch has completed */
+
+	sim_nic_dma_observer_fn obs;    /* tests: see nic_dma.h */
+	void *obs_arg;
 };
 
 static void nic_rx_done(void *);
@@ -161,9 +166,11 @@ nic_dma(struct nic_dma *nic, struct nic_engine *e, uint64_t now,
     uint64_t bytes)
 {
 	uint64_t start = now > e->free_ns ? now : e->free_ns;
-	unsigned __int128 bits_ns = (unsigned __int128)bytes * 8 * NS_PER_S;
-	uint64_t xfer = (uint64_t)((bits_ns + nic->dma_rate_bps - 1) /
-	    nic->dma_rate_bps);
+	/* bytes <= SIM_FRAME_BYTES_MAX: 8e9 times that fits in 64 bits. */
+	uint64_t xfer = (bytes * 8 * NS_PER_S + nic->dma_rate_bps - 1) /
+	    nic->dma_rate_bps;
+
+	assert(bytes <= SIM_FRAME_BYTES_MAX);
 
 	e->free_ns = start + xfer;
 	nic->stat[DMANIC_STAT_DMA_XFERS]++;
@@ -266,6 +273,18 @@ nic_rx(struct sim_port *port, struct sim_frame *f, uint64_t t)
 	    nic_rx_done, nic);
 }
 
+/*
+ * A descriptor of a ring the card has checked: RXEN/TXEN are only set
+ * for a ring in host memory (nic_write_ctrl), and a ring's base and size
+ * cannot change while its direction is enabled.
+ */
+static struct dmanic_rxdesc *
+nic_rxdesc(struct nic_dma *nic, uint32_t slot)
+{
+	assert(slot < nic->rdlen);
+	return (struct dmanic_rxdesc *)(uintptr_t)nic->rdba + slot;
+}
+
 /* The oldest receive transfer has completed: frame and descriptor written. */
 static void
 nic_rx_done(void *arg)
@@ -283,14 +302,15 @@ nic_rx_done(void *arg)
 		sim_frame_free(f);
 		return;
 	}
-	d = nic_mem(nic, nic->rdba + f->tag * sizeof(*d), sizeof(*d),
-	    "rx descriptor");
-	buf = d != NULL ? nic_mem(nic, d->rd_addr, f->len, "rx buffer") : NULL;
-	if (buf == NULL) {
+	d = nic_rxdesc(nic, (uint32_t)f->tag);
+	if ((buf = nic_mem(nic, d->rd_addr, f->len, "rx buffer")) == NULL) {
 		sim_frame_free(f);
 		return;
 	}
 	memcpy(buf, f->data, f->len);
+	if (nic->obs != NULL)
+		nic->obs(nic->obs_arg, nic->dev, SIM_NIC_DMA_RX_DONE, f->data,
+		    f->len, now);
 	d->rd_len = (uint16_t)f->len;
 	d->rd_errors = 0;
 	d->rd_status = DMANIC_RXS_DD | DMANIC_RXS_EOP;
@@ -310,11 +330,12 @@ nic_txjob(struct nic_dma *nic, uint32_t i)
 	return &nic->tx[(nic->tx_head + i) % DMANIC_TX_FIFO];
 }
 
+/* A descriptor of the checked transmit ring (see nic_rxdesc). */
 static struct dmanic_txdesc *
 nic_txdesc(struct nic_dma *nic, uint32_t slot)
 {
-	return nic_mem(nic, nic->tdba + slot * sizeof(struct dmanic_txdesc),
-	    sizeof(struct dmanic_txdesc), "tx descriptor");
+	assert(slot < nic->tdlen);
+	return (struct dmanic_txdesc *)(uintptr_t)nic->tdba + slot;
 }
 
 /*
@@ -330,8 +351,6 @@ nic_tx_take(struct nic_dma *nic, struct nic_txjob *j)
 	while (s != nic->tdt && n < DMANIC_TX_MAXSEGS && !eop) {
 		const struct dmanic_txdesc *d = nic_txdesc(nic, s);
 
-		if (d == NULL)
-			return false;
 		bytes += d->td_len;
 		eop = (d->td_cmd & DMANIC_TXC_EOP) != 0;
 		n++;
@@ -379,7 +398,7 @@ nic_tx_gather(struct nic_dma *nic, const struct nic_txjob *j)
 	for (uint32_t i = 0; i < j->ndesc; i++) {
 		const struct dmanic_txdesc *d =
 		    nic_txdesc(nic, (j->first + i) % nic->tdlen);
-		const void *src = d == NULL ? NULL : d->td_len == 0 ? f->data :
+		const void *src = d->td_len == 0 ? f->data :
 		    nic_mem(nic, d->td_addr, d->td_len, "tx buffer");
 
 		if (src == NULL) {
@@ -419,8 +438,6 @@ nic_tx_retire(struct nic_dma *nic, uint64_t now)
 		struct dmanic_txdesc *d = nic_txdesc(nic,
 		    (j->first + i) % nic->tdlen);
 
-		if (d == NULL)
-			break;
 		d->td_status = DMANIC_TXS_DD | (j->error ? DMANIC_TXS_ERR : 0);
 		sim_lines_device_write(&nic->host->lines, d, sizeof(*d));
 	}
@@ -442,9 +459,17 @@ nic_tx_pump(struct nic_dma *nic, uint64_t now)
 			if (!j->abandoned)
 				nic->stat[DMANIC_STAT_TX_ERRORS]++;
 		} else {
-			uint32_t len = j->f->len;
-			int r = nic->port != NULL ?
-			    sim_port_send(nic->port, j->f) : ENOTCONN;
+			struct sim_frame *f = j->f;
+			uint32_t len = f->len;
+			int r;
+
+			if (nic->obs != NULL && nic->port != NULL &&
+			    sim_port_tx_params(nic->port) != NULL &&
+			    !sim_port_tx_busy(nic->port))
+				nic->obs(nic->obs_arg, nic->dev,
+				    SIM_NIC_DMA_TX_WIRE, f->data, len, now);
+			r = nic->port != NULL ? sim_port_send(nic->port, f) :
+			    ENOTCONN;
 
 			if (r == EBUSY)
 				return;         /* tx_ready pumps again */
@@ -475,12 +500,18 @@ static const struct sim_port_ops nic_port_ops = {
 
 /* --- registers ------------------------------------------------------------------ */
 
-/* Power-on and CTRL_RST: everything in flight is abandoned. */
+/* Receive stops: frames in flight will not be written. */
 static void
-nic_reset(struct nic_dma *nic, uint64_t now)
+nic_rx_abandon(struct nic_dma *nic)
 {
 	for (struct sim_frame *f = nic->rx_head; f != NULL; f = f->next)
 		f->tag = NIC_VOID;
+}
+
+/* Transmit stops: frames taken will not be sent nor written back. */
+static void
+nic_tx_abandon(struct nic_dma *nic)
+{
 	for (uint32_t i = 0; i < nic->tx_n; i++) {
 		struct nic_txjob *j = nic_txjob(nic, i);
 
@@ -488,6 +519,14 @@ nic_reset(struct nic_dma *nic, uint64_t now)
 		sim_frame_free(j->f);
 		j->f = NULL;
 	}
+}
+
+/* Power-on and CTRL_RST: everything in flight is abandoned. */
+static void
+nic_reset(struct nic_dma *nic, uint64_t now)
+{
+	nic_rx_abandon(nic);
+	nic_tx_abandon(nic);
 	nic->ctrl = 0;
 	nic->icr = 0;
 	nic->ims = 0;
@@ -611,6 +650,10 @@ nic_write_ctrl(struct nic_dma *nic, uint32_t v, uint64_t now)
 	if ((v & DMANIC_CTRL_TXEN) &&
 	    !nic_ring_ok(nic, nic->tdba, nic->tdlen, "tx ring"))
 		return;
+	if ((nic->ctrl & DMANIC_CTRL_RXEN) && !(v & DMANIC_CTRL_RXEN))
+		nic_rx_abandon(nic);
+	if ((nic->ctrl & DMANIC_CTRL_TXEN) && !(v & DMANIC_CTRL_TXEN))
+		nic_tx_abandon(nic);
 	nic->ctrl = v & (en | DMANIC_CTRL_PROMISC);
 	nic_tx_start(nic, now);
 }
@@ -624,6 +667,17 @@ nic_index_ok(struct nic_dma *nic, uint64_t v, uint32_t len, const char *what)
 	nic_fault(nic, "%s set to %llu in a ring of %u descriptors", what,
 	    (unsigned long long)v, len);
 	return false;
+}
+
+/* A ring register written while its direction runs: a driver bug. */
+static bool
+nic_ring_busy(struct nic_dma *nic, uint32_t en, const char *reg)
+{
+	if (!(nic->ctrl & en))
+		return false;
+	nic_fault(nic, "%s written while %s is enabled", reg,
+	    en == DMANIC_CTRL_RXEN ? "receive" : "transmit");
+	return true;
 }
 
 static void
@@ -670,15 +724,27 @@ nic_write(struct device *dev, bus_size_t off, uint64_t v, int size)
 		nic->mac[4] = (uint8_t)v;
 		nic->mac[5] = (uint8_t)(v >> 8);
 		return;
-	case DMANIC_RDBA:       nic->rdba = v; return;
-	case DMANIC_TDBA:       nic->tdba = v; return;
+	case DMANIC_RDBA:
+		if (nic_ring_busy(nic, DMANIC_CTRL_RXEN, "RDBA"))
+			return;
+		nic->rdba = v;
+		return;
+	case DMANIC_TDBA:
+		if (nic_ring_busy(nic, DMANIC_CTRL_TXEN, "TDBA"))
+			return;
+		nic->tdba = v;
+		return;
 	case DMANIC_RDLEN:
+		if (nic_ring_busy(nic, DMANIC_CTRL_RXEN, "RDLEN"))
+			return;
 		if (v < DMANIC_RING_MIN || v > DMANIC_RING_MAX)
 			break;
 		nic->rdlen = (uint32_t)v;
 		nic->rdh = nic->rdt = 0;
 		return;
 	case DMANIC_TDLEN:
+		if (nic_ring_busy(nic, DMANIC_CTRL_TXEN, "TDLEN"))
+			return;
 		if (v < DMANIC_RING_MIN || v > DMANIC_RING_MAX)
 			break;
 		nic->tdlen = (uint32_t)v;
@@ -692,6 +758,9 @@ nic_write(struct device *dev, bus_size_t off, uint64_t v, int size)
 		if (!nic_index_ok(nic, v, nic->tdlen, "TDT"))
 			return;
 		nic->tdt = (uint32_t)v;
+		if (nic->obs != NULL)
+			nic->obs(nic->obs_arg, dev, SIM_NIC_DMA_DOORBELL, NULL, 0,
+			    now);
 		nic_tx_start(nic, now);
 		return;
 	default:
@@ -761,6 +830,16 @@ nic_dma_create(struct sim_host *h, const struct sc_nic *n,
 	if (port != NULL)
 		sim_port_attach(port, &nic_port_ops, nic, 0);
 	return nic->dev;
+}
+
+void
+sim_nic_dma_observe(struct device *dev, sim_nic_dma_observer_fn fn, void *arg)
+{
+	struct nic_dma *nic = dev->model;
+
+	assert(dev->ops == &nic_dma_ops);
+	nic->obs = fn;
+	nic->obs_arg = arg;
 }
 
 const struct sim_nic_model sim_nic_dma = {

@@ -42,6 +42,7 @@
 #include <sys/kmem.h>
 #include <sys/mbuf.h>
 #include <sys/mutex.h>
+#include <sys/sdt.h>
 
 #include <string.h>
 
@@ -53,6 +54,8 @@
 
 /* Frames one poll pass harvests before it asks to be called again. */
 #define DMANIC_RX_BATCH         64
+/* Frames up to this long are copied out of their cluster (poll model). */
+#define DMANIC_RX_COPYBREAK     MHLEN
 
 struct dmanic_softc {
 	struct ifnet sc_if;                     /* the interface */
@@ -126,8 +129,18 @@ dmanic_freelist(struct mbuf *m)
 
 /* --- receive ------------------------------------------------------------------ */
 
+/* Slot i's buffer goes back to the card as it is (its map stays loaded). */
+static void
+dmanic_rx_repost(struct dmanic_softc *sc, u_int i)
+{
+	bus_dmamap_sync(sc->sc_dmat, sc->sc_rxmap[i], 0, MCLBYTES,
+	    BUS_DMASYNC_PREREAD);
+	sc->sc_rxd[i].rd_len = 0;
+	sc->sc_rxd[i].rd_status = 0;
+}
+
 /*
- * Give slot i's buffer (sc_rxm[i]) to the card: load its map, write the
+ * Give slot i a new buffer (sc_rxm[i]): load its map, write the
  * descriptor.  The card sees it once RDT passes the slot.
  */
 static void
@@ -143,10 +156,8 @@ dmanic_rx_post(struct dmanic_softc *sc, u_int i)
 	    BUS_DMA_NOWAIT);
 	KASSERTMSG(error == 0, "%s: rx map load: error %d",
 	    sc->sc_if.if_xname, error);
-	bus_dmamap_sync(sc->sc_dmat, map, 0, MCLBYTES, BUS_DMASYNC_PREREAD);
 	sc->sc_rxd[i].rd_addr = map->dm_segs[0].ds_addr;
-	sc->sc_rxd[i].rd_len = 0;
-	sc->sc_rxd[i].rd_status = 0;
+	dmanic_rx_repost(sc, i);
 }
 
 /* Legacy: the handler's next spare buffer, or NULL when none is left. */
@@ -182,10 +193,41 @@ dmanic_rx_newbuf(struct dmanic_softc *sc)
 }
 
 /*
- * Harvest up to limit filled slots, oldest first; each gets a new buffer
- * (or keeps its own, the frame dropped), and the card gets them back with
- * one RDT write.  Returns the frames, linked by m_nextpkt, and *np how
- * many slots were harvested.
+ * The frame in slot i, len bytes, as an mbuf to hand up; NULL if it had
+ * to be dropped for want of a buffer.  The slot is ready for the card
+ * again either way.  Small frames are copied into a header mbuf and the
+ * cluster stays in the ring ("copybreak": an mbuf costs half a cluster
+ * and its map need not be reloaded); the legacy handler, which may not
+ * allocate, always swaps in a spare cluster.
+ */
+static struct mbuf *
+dmanic_rx_take(struct dmanic_softc *sc, u_int i, int len)
+{
+	struct mbuf *m = sc->sc_rxm[i], *n;
+
+	if (!sc->sc_legacy && len <= DMANIC_RX_COPYBREAK) {
+		if ((n = m_gethdr(M_DONTWAIT, MT_DATA)) != NULL) {
+			memcpy(mtod(n, void *), mtod(m, const void *),
+			    (size_t)len);
+			SDT_PROBE1(mbuf, copy, len);
+		}
+		dmanic_rx_repost(sc, i);
+		return n;
+	}
+	if ((n = dmanic_rx_newbuf(sc)) == NULL) {
+		dmanic_rx_repost(sc, i);
+		return NULL;
+	}
+	sc->sc_rxm[i] = n;
+	dmanic_rx_post(sc, i);
+	return m;
+}
+
+/*
+ * Harvest up to limit filled slots, oldest first, and give them back to
+ * the card with one RDT write.  Returns the frames, linked by m_nextpkt,
+ * and *np how many slots were harvested.  A frame with no buffer to be
+ * had is dropped and counted (rx_drop_nombuf).
  */
 static struct mbuf *
 dmanic_rx_harvest(struct dmanic_softc *sc, u_int limit, u_int *np)
@@ -198,29 +240,25 @@ dmanic_rx_harvest(struct dmanic_softc *sc, u_int limit, u_int *np)
 	    sc->sc_nrx * sizeof(struct dmanic_rxdesc), BUS_DMASYNC_POSTREAD);
 	for (; n < limit; n++, i = (i + 1) % sc->sc_nrx) {
 		struct dmanic_rxdesc *d = &sc->sc_rxd[i];
-		struct mbuf *m, *nm;
+		struct mbuf *m;
 		int len;
 
 		if (!(atomic_load_relaxed(&d->rd_status) & DMANIC_RXS_DD))
 			break;
 		len = d->rd_len;
 		KASSERT(len > 0 && len <= MCLBYTES);
-		m = sc->sc_rxm[i];
-		bus_dmamap_sync(sc->sc_dmat, sc->sc_rxmap[i], 0, len,
+		bus_dmamap_sync(sc->sc_dmat, sc->sc_rxmap[i], 0, (bus_size_t)len,
 		    BUS_DMASYNC_POSTREAD);
-		if ((nm = dmanic_rx_newbuf(sc)) == NULL) {
-			/* No buffer: the frame is lost, its buffer reused. */
+		if ((m = dmanic_rx_take(sc, i, len)) == NULL) {
 			ifp->if_ev_iqdrops.ev_count++;
-		} else {
-			sc->sc_rxm[i] = nm;
-			m->m_len = m->m_pkthdr.len = len;
-			m->m_pkthdr.rcvif = ifp;
-			*tailp = m;
-			tailp = &m->m_nextpkt;
-			ifp->if_ev_ipackets.ev_count++;
-			ifp->if_ev_ibytes.ev_count += (uint64_t)len;
+			continue;
 		}
-		dmanic_rx_post(sc, i);
+		m->m_len = m->m_pkthdr.len = len;
+		m->m_pkthdr.rcvif = ifp;
+		*tailp = m;
+		tailp = &m->m_nextpkt;
+		ifp->if_ev_ipackets.ev_count++;
+		ifp->if_ev_ibytes.ev_count += (uint64_t)len;
 	}
 	if (n > 0) {
 		sc->sc_rxnext = i;
@@ -551,8 +589,7 @@ dmanic_tx_init(struct dmanic_softc *sc)
 	mutex_init(&sc->sc_txlock, MUTEX_SPIN, IPL_NET);
 	bus_space_write_8(sc->sc_st, sc->sc_sh, DMANIC_TDBA,
 	    sc->sc_txring->dm_segs[0].ds_addr);
-	dmanic_write(sc, DMANIC_TDLEN, n);
-	dmanic_write(sc, DMANIC_TDT, 0);
+	dmanic_write(sc, DMANIC_TDLEN, n);     /* TDH = TDT = 0 */
 }
 
 /* The station address into the card's filter, and the coalescing. */
