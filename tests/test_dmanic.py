@@ -306,3 +306,56 @@ def test_other_seeds_replay_their_own_runs(nic):
     assert nic("flood", "count=5000", "pps=2000000", "jitter=0.2",
                "seed=2").stdout == runs[2]
     assert kv(runs[1], "end")["fingerprint"] != kv(runs[2], "end")["fingerprint"]
+
+
+# --- Scenarios and the database ------------------------------------------------------
+
+def last_values(db, run_id):
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute(
+            "SELECT host, cpu, name, value FROM counter_last WHERE run_id = ?",
+            (run_id,)).fetchall()
+        status = con.execute("SELECT status FROM runs WHERE id = ?",
+                             (run_id,)).fetchone()[0]
+    finally:
+        con.close()
+    return status, rows
+
+
+def host_sum(rows, host, name):
+    return sum(v for h, _, n, v in rows if h == host and n == name)
+
+
+def test_flood_scenarios_poll_and_legacy_in_the_database(netsim, tmp_path):
+    """scenarios/nic-dma-flood.json and nic-dma-legacy.json: the same
+    20000 frames from a rawsend program, received in the poll and in the
+    legacy model; the database says where the receiving CPU's time went."""
+    db = tmp_path / "r.db"
+    got = {}
+    for run_id, name in enumerate(("flood", "legacy"), 1):
+        p = run([netsim, "run", ROOT / "scenarios" / f"nic-dma-{name}.json",
+                 "--db", db, "--quiet"], check=0)
+        assert p.stdout.startswith("fingerprint ")
+        status, rows = last_values(db, run_id)
+        assert status == "ok"
+        assert host_sum(rows, "src", "rawsend.sent") == 20000
+        assert host_sum(rows, "src", "nic.dm0.tx_frames") == 20000
+        assert host_sum(rows, "dut", "nic.dm0.rx_frames") == 20000
+        assert host_sum(rows, "dut", "dm0.rx_sink") == 20000
+        got[name] = {k: host_sum(rows, "dut", f"cpu.{k}_ns")
+                     for k in ("busy", "intr", "softint")}
+        assert got[name]["intr"] + got[name]["softint"] <= got[name]["busy"]
+    # The legacy handler does the receive work: more interrupt time, and
+    # more time in all.
+    assert got["legacy"]["intr"] > 2 * got["flood"]["intr"]
+    assert got["legacy"]["busy"] > got["flood"]["busy"]
+    # The poll model's receive work is in soft interrupts.
+    assert got["flood"]["softint"] > 0.5 * got["flood"]["intr"]
+
+
+def test_flood_scenario_replays_its_fingerprint(netsim):
+    sc = ROOT / "scenarios" / "nic-dma-flood.json"
+    a = run([netsim, "run", sc, "--quiet"], check=0).stdout
+    b = run([netsim, "run", sc, "--quiet"], check=0).stdout
+    assert a == b
