@@ -299,6 +299,8 @@ nic_rx_done(void *arg)
 		nic->rx_tail = NULL;
 	f->next = NULL;
 	if (f->tag == NIC_VOID || nic_stopped(nic)) {
+		/* Receive was turned off (or reset) while it was in flight. */
+		nic->stat[DMANIC_STAT_RX_OFF]++;
 		sim_frame_free(f);
 		return;
 	}

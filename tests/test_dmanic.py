@@ -253,6 +253,23 @@ def test_no_mbuf_recycles_the_buffer_and_counts_the_drop(nic):
     assert kv(out, "end")["status"] == 0
 
 
+def test_frames_sent_on_an_uncabled_port_are_counted(nic):
+    out = nic("pair", "nolink=1").stdout
+    a = kv(out, "nic_a")
+    assert (a["tx_drops_no_link"], a["tx_frames"]) == (3, 0)
+    assert kv(out, "nic")["rx_frames"] == 0
+
+
+@pytest.mark.parametrize("kind,says", [
+    ("bad-ring", "rx ring at bus address 0x1000 (4096 bytes) is not in "
+                 "host memory"),
+    ("ring-while-enabled", "RDBA written while receive is enabled")])
+def test_the_card_refuses_a_misprogrammed_ring(nic, kind, says):
+    p = nic("fault", kind, check=3)
+    assert f"device fault: dm0: {says}" in p.stderr
+    assert "replay:" in p.stderr
+
+
 # --- No allocation in interrupt context --------------------------------------------
 
 def test_allocating_in_an_interrupt_handler_is_a_kassert(nic):

@@ -354,6 +354,12 @@ dmanic_txeof(struct dmanic_softc *sc)
 {
 	struct mbuf *done = NULL;
 
+	/*
+	 * Nothing outstanding: skip the lock.  A racy read; a frame queued
+	 * meanwhile is reaped by the next pass or its own interrupt.
+	 */
+	if (sc->sc_txfree == sc->sc_ntx - 1)
+		return;
 	mutex_spin_enter(&sc->sc_txlock);
 	dmanic_txeof_locked(sc, &done);
 	mutex_spin_exit(&sc->sc_txlock);
@@ -419,7 +425,8 @@ dmanic_transmit(struct ifnet *ifp, struct mbuf *m)
 	int len = m->m_pkthdr.len;
 
 	KASSERT(m->m_flags & M_PKTHDR);
-	if (nsegs == 0 || nsegs > DMANIC_TX_MAXSEGS || len < ETHER_HDR_LEN ||
+	if (nsegs == 0 || nsegs > MIN(DMANIC_TX_MAXSEGS, sc->sc_ntx - 1) ||
+	    len < ETHER_HDR_LEN ||
 	    len > (int)(ifp->if_mtu + ETHER_HDR_LEN)) {
 		sc->sc_ev_tx_errors.ev_count++;
 		m_freem(m);

@@ -20,9 +20,14 @@
  *	prints "rxdone SEQ LEN T" for every frame written to host memory.
  *   test_dmanic pair [key=value...]
  *	hosts "a" and "b" with a DMA NIC each, cabled (rate=1e9, delay=
- *	10000 ns).  Once booted, an LWP on a sends one frame of each of
- *	sizes=60,508,1514 to b, gap=100000 ns apart; prints "doorbell T"
- *	and "wire SEQ LEN T" for a's card and "rxdone SEQ LEN T" for b's.
+ *	10000 ns; nolink=1: not cabled).  Once booted, an LWP on a sends
+ *	one frame of each of sizes=60,508,1514 to b, gap=100000 ns apart;
+ *	prints "doorbell T" and "wire SEQ LEN T" for a's card, "rxdone SEQ
+ *	LEN T" for b's, and a's statistics as "nic_a K=V...".
+ *   test_dmanic fault bad-ring|ring-while-enabled
+ *	after boot an LWP programs host dut's card wrongly through
+ *	bus_space: a receive ring outside host memory, or RDBA rewritten
+ *	while receive runs.  The card must stop the run (exit status 3).
  *   test_dmanic intr-alloc
  *	a CPU timer's handler (hardware interrupt context) asks for an
  *	mbuf: the run must stop with a KASSERT (exit status 3).
@@ -47,6 +52,8 @@
 #include "sim/topology.h"
 #include "stack/dev/dmanicreg.h"
 #include "stack/net/if.h"
+#include "stack/sys/bus.h"
+#include "stack/sys/device.h"
 #include "stack/sys/evcnt.h"
 #include "stack/sys/intr.h"
 #include "stack/sys/kmem.h"
@@ -61,7 +68,7 @@ struct opts {
 	uint64_t cpus, hz, legacy, rx_ring, tx_ring, mitigation, intr_max;
 	uint64_t coalesce_frames, coalesce, dma_latency, dma_rate, intr_cpu;
 	uint64_t rate, delay, count, len, pps, start, seed, trace, mbuf_max;
-	uint64_t starve;
+	uint64_t starve, nolink;
 	uint64_t gap, mtu;
 	double jitter;
 	char dst[16];
@@ -111,6 +118,7 @@ parse_opts(int argc, char **argv)
 		{ "seed", &o.seed }, { "trace", &o.trace },
 		{ "mbuf_max", &o.mbuf_max }, { "gap", &o.gap },
 		{ "starve", &o.starve }, { "mtu", &o.mtu },
+		{ "nolink", &o.nolink },
 	};
 
 	for (int i = 0; i < argc; i++) {
@@ -259,9 +267,9 @@ observe(void *arg, struct device *dev, enum sim_nic_dma_event ev,
 /* --- reports ---------------------------------------------------------------------- */
 
 static void
-print_nic(struct device *dev)
+print_nic(const char *prefix, struct device *dev)
 {
-	printf("nic");
+	printf("%s", prefix);
 	for (int i = 0; i < DMANIC_NSTATS; i++)
 		printf(" %s=%llu", stat_names[i], (unsigned long long)
 		    dev->ops->read(dev, DMANIC_STAT(i), 8));
@@ -422,7 +430,7 @@ cmd_flood(int argc, char **argv)
 	m.after_boot = flood_start;
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
-	print_nic(m.hosts[0].devices);
+	print_nic("nic", m.hosts[0].devices);
 	print_evcnts(&m.hosts[0]);
 	print_link(l, SIM_LINK_AB);
 	print_gen();
@@ -481,9 +489,11 @@ cmd_pair(int argc, char **argv)
 	o.cpus = 1;
 	parse_opts(argc, argv);
 	machine_setup(&m, 2, names);
-	l = sim_link_create(m.topo, "l0", sim_topology_nic_port(&m, 0, 0),
-	    sim_topology_nic_port(&m, 1, 0), link_params(), link_params());
-	if (l == NULL)
+	if (o.nolink)
+		l = NULL;
+	else if ((l = sim_link_create(m.topo, "l0",
+	    sim_topology_nic_port(&m, 0, 0), sim_topology_nic_port(&m, 1, 0),
+	    link_params(), link_params())) == NULL)
 		exit(2);
 	sim_nic_dma_observe(m.hosts[0].devices, observe, NULL);
 	sim_nic_dma_observe(m.hosts[1].devices, observe, NULL);
@@ -491,10 +501,59 @@ cmd_pair(int argc, char **argv)
 	m.after_boot = pair_start;
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
-	print_nic(m.hosts[1].devices);
+	print_nic("nic_a", m.hosts[0].devices);
+	print_nic("nic", m.hosts[1].devices);
 	print_evcnts(&m.hosts[1]);
-	print_link(l, SIM_LINK_AB);
+	if (l != NULL)
+		print_link(l, SIM_LINK_AB);
 	print_cpus(&m.hosts[1]);
+	status = finish(&m);
+	sim_machine_fini(&m);
+	return status;
+}
+
+/* --- fault: a driver bug the card refuses ------------------------------------------ */
+
+static const char *fault_kind;
+
+static void
+fault_main(void *arg)
+{
+	device_t dev = device_lookup(0);
+	bus_space_tag_t t = device_bus_tag(dev);
+	bus_space_handle_t h = device_bus_handle(dev);
+
+	(void)arg;
+	if (strcmp(fault_kind, "bad-ring") == 0) {
+		bus_space_write_4(t, h, DMANIC_CTRL, DMANIC_CTRL_TXEN);
+		bus_space_write_8(t, h, DMANIC_RDBA, 0x1000);
+		bus_space_write_4(t, h, DMANIC_CTRL, DMANIC_CTRL_RXEN);
+	} else {
+		bus_space_write_8(t, h, DMANIC_RDBA, 0x1000);
+	}
+	panic("the card took a bad ring");
+}
+
+static void
+fault_start(struct sim_machine *m)
+{
+	sim_lwp_create(&m->hosts[0], &m->hosts[0].cpus[0], fault_main, NULL,
+	    false, "fault");
+}
+
+static int
+cmd_fault(const char *kind)
+{
+	static const char *const names[] = { "dut" };
+	struct sim_machine m;
+	int status;
+
+	fault_kind = kind;
+	machine_setup(&m, 1, names);
+	m.quiet = true;
+	m.after_boot = fault_start;
+	sim_machine_boot(&m);
+	sim_machine_run(&m);
 	status = finish(&m);
 	sim_machine_fini(&m);
 	return status;
@@ -538,7 +597,9 @@ main(int argc, char **argv)
 		return cmd_pair(argc - 2, argv + 2);
 	if (argc == 2 && strcmp(argv[1], "intr-alloc") == 0)
 		return cmd_intr_alloc();
+	if (argc == 3 && strcmp(argv[1], "fault") == 0)
+		return cmd_fault(argv[2]);
 	fprintf(stderr, "usage: test_dmanic flood|pair [key=value...] | "
-	    "intr-alloc\n");
+	    "intr-alloc | fault bad-ring|ring-while-enabled\n");
 	return 2;
 }
