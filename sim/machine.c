@@ -126,10 +126,18 @@ sim_cpu_wake_idle(struct cpu_info *ci, uint64_t at)
 	cpu_enqueue(ci->m, ci);
 }
 
+/*
+ * A context is queued at its priority -- or, when an interrupt preempted
+ * it with its level raised (spl, a spin mutex), at that level: it must
+ * resume before anything its level holds off.  Otherwise a soft interrupt
+ * made ready by the interrupt would run first and spin forever on a spin
+ * mutex the preempted thread holds.
+ */
 void
 sim_rq_push(struct cpu_info *ci, struct lwp *l, bool front)
 {
-	u_int p = l->prio;
+	u_int p = l->interrupted && l->ipl > (int)l->prio ? (u_int)l->ipl :
+	    l->prio;
 
 	KASSERT(p < SIM_NPRIO);
 	l->state = LWP_RUNNABLE;

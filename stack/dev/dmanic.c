@@ -463,6 +463,7 @@ dmanic_intr(void *arg)
 	struct dmanic_softc *sc = arg;
 	struct ifnet *ifp = &sc->sc_if;
 
+	KASSERT(cpu_intr_p() && !sc->sc_legacy);
 	if (dmanic_read(sc, DMANIC_ICR) == 0)
 		return 0;
 	intr_mask(sc->sc_ih);
@@ -480,6 +481,7 @@ dmanic_intr_legacy(void *arg)
 	struct mbuf *m;
 	u_int n;
 
+	KASSERT(cpu_intr_p() && sc->sc_legacy);
 	if (dmanic_read(sc, DMANIC_ICR) == 0)
 		return 0;
 	if_intr_count(ifp);
