@@ -682,97 +682,116 @@ nic_ring_busy(struct nic_dma *nic, uint32_t en, const char *reg)
 	return true;
 }
 
+/* What a register write did. */
+enum nic_wr { NIC_WR_OK, NIC_WR_RANGE, NIC_WR_NONE };
+
+/* The ring registers. */
+static enum nic_wr
+nic_write_ring(struct nic_dma *nic, bus_size_t off, uint64_t v, uint64_t now)
+{
+	bool rx = off < DMANIC_TDBA;
+	uint32_t en = rx ? DMANIC_CTRL_RXEN : DMANIC_CTRL_TXEN;
+
+	switch (off) {
+	case DMANIC_RDBA:
+	case DMANIC_TDBA:
+		if (!nic_ring_busy(nic, en, rx ? "RDBA" : "TDBA"))
+			*(rx ? &nic->rdba : &nic->tdba) = v;
+		return NIC_WR_OK;
+	case DMANIC_RDLEN:
+	case DMANIC_TDLEN:
+		if (nic_ring_busy(nic, en, rx ? "RDLEN" : "TDLEN"))
+			return NIC_WR_OK;
+		if (v < DMANIC_RING_MIN || v > DMANIC_RING_MAX)
+			return NIC_WR_RANGE;
+		if (rx) {
+			nic->rdlen = (uint32_t)v;
+			nic->rdh = nic->rdt = 0;
+		} else {
+			nic->tdlen = (uint32_t)v;
+			nic->tdh = nic->tdt = 0;
+		}
+		return NIC_WR_OK;
+	case DMANIC_RDT:
+		if (nic_index_ok(nic, v, nic->rdlen, "RDT"))
+			nic->rdt = (uint32_t)v;
+		return NIC_WR_OK;
+	case DMANIC_TDT:
+		if (!nic_index_ok(nic, v, nic->tdlen, "TDT"))
+			return NIC_WR_OK;
+		nic->tdt = (uint32_t)v;
+		if (nic->obs != NULL)
+			nic->obs(nic->obs_arg, nic->dev, SIM_NIC_DMA_DOORBELL,
+			    NULL, 0, now);
+		nic_tx_start(nic, now);
+		return NIC_WR_OK;
+	}
+	return NIC_WR_NONE;
+}
+
+/* Everything but the rings. */
+static enum nic_wr
+nic_write_misc(struct nic_dma *nic, bus_size_t off, uint64_t v, uint64_t now)
+{
+	switch (off) {
+	case DMANIC_CTRL:
+		nic_write_ctrl(nic, (uint32_t)v, now);
+		return NIC_WR_OK;
+	case DMANIC_IMS:
+	case DMANIC_IMC:
+		if (off == DMANIC_IMS)
+			nic->ims |= (uint32_t)v;
+		else
+			nic->ims &= ~(uint32_t)v;
+		nic_line(nic, now);
+		return NIC_WR_OK;
+	case DMANIC_ITR_FRAMES:
+		if (v < 1 || v > DMANIC_ITR_FRAMES_MAX)
+			return NIC_WR_RANGE;
+		nic->itr_frames = (uint32_t)v;
+		return NIC_WR_OK;
+	case DMANIC_ITR_NS:
+		nic->itr_ns = (uint32_t)v;
+		return NIC_WR_OK;
+	case DMANIC_RXBUFSZ:
+		if (v < DMANIC_RXBUFSZ_MIN || v > DMANIC_RXBUFSZ_MAX)
+			return NIC_WR_RANGE;
+		nic->rxbufsz = (uint32_t)v;
+		return NIC_WR_OK;
+	case DMANIC_RAL:
+		for (int i = 0; i < 4; i++)
+			nic->mac[i] = (uint8_t)(v >> (8 * i));
+		return NIC_WR_OK;
+	case DMANIC_RAH:
+		nic->mac[4] = (uint8_t)v;
+		nic->mac[5] = (uint8_t)(v >> 8);
+		return NIC_WR_OK;
+	}
+	return NIC_WR_NONE;
+}
+
 static void
 nic_write(struct device *dev, bus_size_t off, uint64_t v, int size)
 {
 	struct nic_dma *nic = dev->model;
 	uint64_t now = sim_device_now(dev);
+	enum nic_wr r;
 
 	if (size != nic_reg_size(off)) {
 		nic_fault(nic, "%d-byte write of register %#llx", size,
 		    (unsigned long long)off);
 		return;
 	}
-	switch (off) {
-	case DMANIC_CTRL:
-		nic_write_ctrl(nic, (uint32_t)v, now);
-		return;
-	case DMANIC_IMS:
-		nic->ims |= (uint32_t)v;
-		nic_line(nic, now);
-		return;
-	case DMANIC_IMC:
-		nic->ims &= ~(uint32_t)v;
-		nic_line(nic, now);
-		return;
-	case DMANIC_ITR_FRAMES:
-		if (v < 1 || v > DMANIC_ITR_FRAMES_MAX)
-			break;
-		nic->itr_frames = (uint32_t)v;
-		return;
-	case DMANIC_ITR_NS:
-		nic->itr_ns = (uint32_t)v;
-		return;
-	case DMANIC_RXBUFSZ:
-		if (v < DMANIC_RXBUFSZ_MIN || v > DMANIC_RXBUFSZ_MAX)
-			break;
-		nic->rxbufsz = (uint32_t)v;
-		return;
-	case DMANIC_RAL:
-		for (int i = 0; i < 4; i++)
-			nic->mac[i] = (uint8_t)(v >> (8 * i));
-		return;
-	case DMANIC_RAH:
-		nic->mac[4] = (uint8_t)v;
-		nic->mac[5] = (uint8_t)(v >> 8);
-		return;
-	case DMANIC_RDBA:
-		if (nic_ring_busy(nic, DMANIC_CTRL_RXEN, "RDBA"))
-			return;
-		nic->rdba = v;
-		return;
-	case DMANIC_TDBA:
-		if (nic_ring_busy(nic, DMANIC_CTRL_TXEN, "TDBA"))
-			return;
-		nic->tdba = v;
-		return;
-	case DMANIC_RDLEN:
-		if (nic_ring_busy(nic, DMANIC_CTRL_RXEN, "RDLEN"))
-			return;
-		if (v < DMANIC_RING_MIN || v > DMANIC_RING_MAX)
-			break;
-		nic->rdlen = (uint32_t)v;
-		nic->rdh = nic->rdt = 0;
-		return;
-	case DMANIC_TDLEN:
-		if (nic_ring_busy(nic, DMANIC_CTRL_TXEN, "TDLEN"))
-			return;
-		if (v < DMANIC_RING_MIN || v > DMANIC_RING_MAX)
-			break;
-		nic->tdlen = (uint32_t)v;
-		nic->tdh = nic->tdt = 0;
-		return;
-	case DMANIC_RDT:
-		if (nic_index_ok(nic, v, nic->rdlen, "RDT"))
-			nic->rdt = (uint32_t)v;
-		return;
-	case DMANIC_TDT:
-		if (!nic_index_ok(nic, v, nic->tdlen, "TDT"))
-			return;
-		nic->tdt = (uint32_t)v;
-		if (nic->obs != NULL)
-			nic->obs(nic->obs_arg, dev, SIM_NIC_DMA_DOORBELL, NULL, 0,
-			    now);
-		nic_tx_start(nic, now);
-		return;
-	default:
+	r = off >= DMANIC_RDBA && off < DMANIC_STAT(0) ?
+	    nic_write_ring(nic, off, v, now) : nic_write_misc(nic, off, v, now);
+	if (r == NIC_WR_NONE)
 		nic_fault(nic, "write of %#llx to register %#llx: no such "
 		    "register, or read-only", (unsigned long long)v,
 		    (unsigned long long)off);
-		return;
-	}
-	nic_fault(nic, "write of %llu to register %#llx: out of the card's "
-	    "range", (unsigned long long)v, (unsigned long long)off);
+	else if (r == NIC_WR_RANGE)
+		nic_fault(nic, "write of %llu to register %#llx: out of the "
+		    "card's range", (unsigned long long)v,
+		    (unsigned long long)off);
 }
 
 /* --- the device ------------------------------------------------------------------ */

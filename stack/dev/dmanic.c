@@ -6,13 +6,14 @@
  * clears the cause, masks the line, counts the interrupt and calls
  * ether_defer: it touches no ring and allocates nothing.  The interface's
  * continuation then calls dmanic_poll, which harvests up to a batch of
- * received frames -- each buffer replaced in its descriptor by a freshly
- * allocated mbuf cluster, or, with none to be had, recycled and the frame
- * counted as dropped -- reaps finished transmissions, and asks to be
- * called again at once when it stopped at the batch limit.  When it is
- * done it unmasks the line, or, if if_intr_mitigate() finds the line has
- * been interrupting too fast, leaves it masked and has itself polled at
- * the next clock tick.
+ * received frames -- a small frame copied into a fresh header mbuf, its
+ * cluster left in the ring; a large one handed up in its cluster, which
+ * a freshly allocated one replaces; with no mbuf to be had, the buffer
+ * recycled and the frame counted as dropped -- reaps finished
+ * transmissions, and asks to be called again at once when it stopped at
+ * the batch limit.  When it is done it unmasks the line, or, if
+ * if_intr_mitigate() finds the line has used up its interrupts for now,
+ * leaves it masked and has itself polled at the next clock tick.
  *
  * Legacy model (BSD's, for comparison).  The interrupt handler does the
  * receive work itself: it swaps each filled buffer for one from a list of
