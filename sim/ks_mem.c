@@ -163,6 +163,31 @@ evcnt_detach(struct evcnt *ev)
 	h->nevcnts--;
 }
 
+/*
+ * Where a CPU's busy time went: hardware interrupts (entry and handlers)
+ * and soft interrupts (softints, continuations); the rest is threads.
+ */
+static void
+evcnt_record_levels(struct sim_machine *m, struct cpu_info *ci, uint64_t t)
+{
+	uint64_t intr = 0, soft = 0;
+
+	for (u_int p = 1; p < SIM_NPRIO; p++) {
+		if (p >= IPL_VM)
+			intr += ci->prio_ns[p];
+		else
+			soft += ci->prio_ns[p];
+	}
+	if (intr != ci->intr_last)
+		sim_record_counter(m->rec, "cpu.intr_ns", ci->host->sc->name,
+		    (int)ci->index, t, (int64_t)intr);
+	if (soft != ci->softint_last)
+		sim_record_counter(m->rec, "cpu.softint_ns", ci->host->sc->name,
+		    (int)ci->index, t, (int64_t)soft);
+	ci->intr_last = intr;
+	ci->softint_last = soft;
+}
+
 void
 sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
 {
@@ -186,6 +211,7 @@ sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
 			ci->busy_last = busy;
 			sim_record_counter(m->rec, "cpu.busy_ns", h->sc->name,
 			    (int)c, t, (int64_t)busy);
+			evcnt_record_levels(m, ci, t);
 		}
 	}
 }

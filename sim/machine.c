@@ -21,6 +21,7 @@
 #include "sim/device.h"
 #include "sim/netconf.h"
 #include "sim/record.h"
+#include "sim/nic.h"
 #include "sim/topology.h"
 #include "stack/sys/intr.h"
 
@@ -145,10 +146,18 @@ sim_cpu_wake_idle(struct cpu_info *ci, uint64_t at)
 	cpu_enqueue(ci->m, ci);
 }
 
+/*
+ * A context is queued at its priority -- or, when an interrupt preempted
+ * it with its level raised (spl, a spin mutex), at that level: it must
+ * resume before anything its level holds off.  Otherwise a soft interrupt
+ * made ready by the interrupt would run first and spin forever on a spin
+ * mutex the preempted thread holds.
+ */
 void
 sim_rq_push(struct cpu_info *ci, struct lwp *l, bool front)
 {
-	u_int p = l->prio;
+	u_int p = l->interrupted && l->ipl > (int)l->prio ? (u_int)l->ipl :
+	    l->prio;
 
 	KASSERT(p < SIM_NPRIO);
 	l->state = LWP_RUNNABLE;
@@ -305,7 +314,7 @@ sim_machine_init(struct sim_machine *m, const struct scenario *sc,
 		if (host_init(m, &m->hosts[i], i, &sc->hosts[i]) != 0)
 			return -1;
 	if ((m->topo = sim_topology_create(m)) == NULL ||
-	    sim_topology_build(m->topo, sc) != 0)
+	    sim_topology_build(m->topo, sc) != 0 || sim_nics_create(m) != 0)
 		return -1;
 	return 0;
 }
@@ -599,6 +608,7 @@ machine_sample(struct sim_machine *m, uint64_t t)
 {
 	sim_evcnt_sample_all(m, t);
 	sim_topology_sample(m, t);
+	sim_device_sample_all(m, t);
 	if (m->sc->record.interval_ns == 0)
 		m->next_sample_ns = UINT64_MAX;
 	else

@@ -120,6 +120,10 @@ struct cpu_info {
 	uint32_t rq_mask;               /* bit p: rq_head[p] != NULL */
 	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
 	uint64_t busy_ns;               /* clock = busy_ns + idle time */
+	/* busy_ns by the priority of the context charged: 0 threads, 1-4
+	   soft interrupts, IPL_VM and up hardware interrupts. */
+	uint64_t prio_ns[SIM_NPRIO];
+	uint64_t intr_last, softint_last; /* cpu.{intr,softint}_ns last written */
 	uint64_t frac_ps;               /* picoseconds not yet charged */
 	uint64_t points;                /* scheduling points taken */
 	uint64_t dispatches;            /* LWPs put on the CPU */
@@ -362,6 +366,7 @@ sim_cpu_charge(struct cpu_info *ci, uint64_t ns)
 	}
 	ci->clock += ns;
 	ci->busy_ns += ns;
+	ci->prio_ns[ci->cur != NULL ? ci->cur->prio : 0] += ns;
 }
 
 /* Fold one scheduling point into the fingerprint. */

@@ -47,13 +47,16 @@ static const char *const top_keys[] = { "name", "description", "seed",
     "duration", "hosts", "switches", "links", "workload", "record", "limits",
     "interleaving" };
 static const char *const host_keys[] = { "name", "cpus", "hz", "quantum",
-    "cost", "nics", "vpairs", "branes" };
+    "cost", "nics", "vpairs", "branes", "rx_model" };
 static const char *const nic_keys[] = { "name", "type", "mac", "addr",
-    "brane" };
+    "brane", "rx_ring", "tx_ring", "mitigation", "intr_max",
+    "coalesce_frames", "coalesce", "prealloc_low", "prealloc_max", "fifo",
+    "dma_latency", "dma_rate", "intr_cpu" };
 static const char *const vpair_keys[] = { "a", "b" };
 static const char *const vpair_end_keys[] = { "name", "addr", "brane" };
 static const char *const brane_keys[] = { "name", "forwarding", "routes" };
 static const char *const route_keys[] = { "dst", "via", "dev" };
+const char *const sc_rx_model_names[SC_NRXMODELS] = { "poll", "legacy" };
 static const char *const switch_keys[] = { "name", "ports", "latency",
     "queue", "aging" };
 static const char *const link_keys[] = { "name", "a", "b", "rate", "delay",
@@ -883,6 +886,51 @@ ld_nic_name(struct ld *ld, const struct sc_host *h, unsigned i)
 	return 0;
 }
 
+/* The NIC model's parameters, with their defaults. */
+static int
+ld_nic_params(struct ld *ld, json_t *v, const struct sc_host *h,
+    struct sc_nic *n)
+{
+	int64_t rx = 256, tx = 256, cf = 8, low = 32, max = 4096, icpu = 0;
+	uint64_t intr_max = 20000;
+	bool mit = true;
+
+	n->coalesce_ns = 20000;
+	n->fifo_bytes = 16384;
+	n->dma_latency_ns = 500;
+	n->dma_rate_bps = 64000000000ULL;
+	if (ld_opt_int(ld, v, "rx_ring", SC_NIC_RING_MIN, SC_NIC_RING_MAX,
+	    &rx) != 0 ||
+	    ld_opt_int(ld, v, "tx_ring", SC_NIC_RING_MIN, SC_NIC_RING_MAX,
+	    &tx) != 0 ||
+	    ld_opt_bool(ld, v, "mitigation", &mit) != 0 ||
+	    ld_opt_unit(ld, v, "intr_max", SIM_UNIT_RATE_PPS, 0, 100000000,
+	    &intr_max) != 0 ||
+	    ld_opt_int(ld, v, "coalesce_frames", 1, 1024, &cf) != 0 ||
+	    ld_opt_unit(ld, v, "coalesce", SIM_UNIT_DURATION_NS, 0, 10000000,
+	    &n->coalesce_ns) != 0 ||
+	    ld_opt_int(ld, v, "prealloc_low", 1, 65536, &low) != 0 ||
+	    ld_opt_int(ld, v, "prealloc_max", 1, 65536, &max) != 0 ||
+	    ld_opt_unit(ld, v, "fifo", SIM_UNIT_SIZE, 2048, 16 << 20,
+	    &n->fifo_bytes) != 0 ||
+	    ld_opt_unit(ld, v, "dma_latency", SIM_UNIT_DURATION_NS, 0,
+	    100000000, &n->dma_latency_ns) != 0 ||
+	    ld_opt_unit(ld, v, "dma_rate", SIM_UNIT_RATE_BPS, 1000000,
+	    10000000000000ULL, &n->dma_rate_bps) != 0 ||
+	    ld_opt_int(ld, v, "intr_cpu", 0, (int64_t)h->cpus - 1, &icpu) != 0)
+		return -1;
+	n->rx_ring = (unsigned)rx;
+	n->tx_ring = (unsigned)tx;
+	n->mitigation = mit;
+	n->intr_max = intr_max;
+	n->coalesce_frames = (unsigned)cf;
+	n->prealloc_low = (unsigned)low;
+	n->prealloc_max = (unsigned)max;
+	n->intr_cpu = (unsigned)icpu;
+	n->intr_cpu_given = json_object_get(v, "intr_cpu") != NULL;
+	return 0;
+}
+
 static int
 ld_nic(struct ld *ld, json_t *v, struct sc_host *h, unsigned hi, unsigned i)
 {
@@ -904,6 +952,8 @@ ld_nic(struct ld *ld, json_t *v, struct sc_host *h, unsigned hi, unsigned i)
 		ld_pop(ld);
 	}
 	n->type = (enum sc_nic_type)type;
+	if (ld_nic_params(ld, v, h, n) != 0)
+		return -1;
 	sc_nic_default_mac(hi, i, n->mac);
 	if ((x = json_object_get(v, "mac")) != NULL) {
 		ld_push_key(ld, "mac");
@@ -1546,8 +1596,8 @@ static int
 ld_host(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 {
 	struct sc_host *h = &sc->hosts[i];
-	int64_t cpus = 1, tick_hz = 1000;
-	json_t *cost;
+	int64_t cpus = 1, tick_hz = 1000, rxm = SC_RX_POLL;
+	json_t *cost, *x;
 	int r;
 
 	if (ld_object(ld, v, "a host object such as {\"name\": \"a\", "
@@ -1572,6 +1622,14 @@ ld_host(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 			return r;
 		ld_pop(ld);
 	}
+	if ((x = json_object_get(v, "rx_model")) != NULL) {
+		ld_push_key(ld, "rx_model");
+		if (ld_v_choice(ld, x, sc_rx_model_names, SC_NRXMODELS,
+		    &rxm) != 0)
+			return -1;
+		ld_pop(ld);
+	}
+	h->rx_model = (enum sc_rx_model)rxm;
 	return ld_nics(ld, v, h, i) != 0 || ld_vpairs(ld, v, h, i) != 0 ||
 	    ld_branes(ld, v, h, i) != 0 || ld_netcheck(ld, h, i) != 0 ? -1 : 0;
 }

@@ -90,11 +90,24 @@ struct sc_nic {
 	enum sc_nic_type type;          /* default "dma" */
 	uint8_t mac[6];                 /* default 02:00:HH:HH:00:NN (below) */
 	bool mac_given;                 /* from the file, not derived */
-	/*
-	 * The NIC model's parameters (ring sizes, interrupt coalescing,
-	 * FIFO depth, ...) go here when the models exist.
-	 */
+	/* The NIC model's parameters (README "NICs"; defaults below). */
+	unsigned rx_ring;               /* descriptors / PIO first pre-allocation */
+	unsigned tx_ring;               /* descriptors */
+	bool mitigation;                /* coalescing and masking, default on */
+	uint64_t intr_max;              /* interrupts/s before masking (0 = never) */
+	unsigned coalesce_frames;       /* DMA: interrupt after this many frames */
+	uint64_t coalesce_ns;           /* DMA: ... or this long after the first */
+	unsigned prealloc_low;          /* PIO: refill below this many mbufs */
+	unsigned prealloc_max;          /* PIO: pre-allocate at most this many */
+	uint64_t fifo_bytes;            /* PIO: on-card FIFO */
+	uint64_t dma_latency_ns;        /* DMA: one transfer's latency */
+	uint64_t dma_rate_bps;          /* DMA: engine bandwidth */
+	unsigned intr_cpu;              /* CPU the line goes to */
+	bool intr_cpu_given;
 };
+
+#define SC_NIC_RING_MIN         8
+#define SC_NIC_RING_MAX         4096
 
 /*
  * Where a link ends: NIC sub of host index, or port sub of switch index.
@@ -151,6 +164,13 @@ struct sc_brane {
 	unsigned nroutes;
 	struct sc_route *routes;
 };
+/* How a host receives: the proposal's poll model, or BSD's legacy one. */
+enum sc_rx_model {
+	SC_RX_POLL,             /* interrupt -> defer -> continuation -> if_poll */
+	SC_RX_LEGACY,           /* interrupt does the work, ipintrq, softint */
+	SC_NRXMODELS
+};
+extern const char *const sc_rx_model_names[SC_NRXMODELS];
 
 struct sc_host {
 	char name[SC_NAME_MAX];
@@ -170,6 +190,7 @@ struct sc_host {
 	 */
 	unsigned nbranes;
 	struct sc_brane *branes;
+	enum sc_rx_model rx_model;      /* default poll */
 };
 
 struct sc_program {

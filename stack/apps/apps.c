@@ -19,6 +19,7 @@ extern const struct app_desc app_selftest_desc;
 extern const struct app_desc app_ping_desc;
 extern const struct app_desc app_udp_echo_desc;
 extern const struct app_desc app_udp_send_desc;
+extern const struct app_desc app_rawsend_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
@@ -28,6 +29,7 @@ const struct app_desc *const app_table[] = {
 	&app_ping_desc,
 	&app_udp_echo_desc,
 	&app_udp_send_desc,
+	&app_rawsend_desc,
 	NULL,
 };
 

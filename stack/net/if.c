@@ -149,33 +149,30 @@ if_intr_count(struct ifnet *ifp)
 }
 
 /*
- * Called by a driver's poll when it is done.  Not mitigating: judge the
- * window just ended -- interrupts faster than if_intr_max_per_s start
- * mitigation.  Mitigating (masked, polled each tick): go on while each
- * tick still finds frames, stop at the first tick that finds none, as
- * NAPI does; a masked line raises no interrupts, so its rate says nothing.
+ * A budget per window: a window lasts IF_WINDOW_NS (longer when the
+ * threshold allows less than one interrupt in that time) and may take
+ * if_intr_max_per_s * window interrupts; once they are used up the line
+ * stays masked, polled per tick, until the window ends.  Judging a whole
+ * window after the fact instead lets a masked (so quiet) window unmask
+ * the next one, and the rate then swings with the load; the budget holds
+ * any window to at most its share plus the one interrupt that may arrive
+ * between the window's end and the next call.
  */
 bool
 if_intr_mitigate(struct ifnet *ifp)
 {
-	uint64_t now = getnanouptime(), span = now - ifp->if_window_start;
-	uint64_t rx = ifp->if_ev_ipackets.ev_count;
+	uint64_t now, window_ns, max = ifp->if_intr_max_per_s;
 
-	if (ifp->if_intr_max_per_s == 0)
+	if (max == 0)
 		return false;
-	if (ifp->if_mitigating) {
-		if (rx == ifp->if_window_rx) {
-			ifp->if_mitigating = false;
-			ifp->if_window_start = now;
-			ifp->if_window_intrs = 0;
-		}
-	} else if (span >= IF_WINDOW_NS) {
-		ifp->if_mitigating = ifp->if_window_intrs * 1000000000ULL >
-		    ifp->if_intr_max_per_s * span;
+	now = getnanouptime();
+	window_ns = MAX(IF_WINDOW_NS, (1000000000ULL + max - 1) / max);
+	if (now - ifp->if_window_start >= window_ns) {
 		ifp->if_window_start = now;
 		ifp->if_window_intrs = 0;
 	}
-	ifp->if_window_rx = rx;
+	ifp->if_mitigating = ifp->if_window_intrs * 1000000000ULL >=
+	    max * window_ns;
 	if (ifp->if_mitigating)
 		ifp->if_ev_masked.ev_count++;
 	return ifp->if_mitigating;

@@ -14,10 +14,12 @@
  *                                             protocol: no ipintrq
  *
  * Interrupt mitigation: a driver asks if_intr_mitigate() whether its line
- * has been interrupting faster than the interface's threshold; if so it
- * leaves the line masked and polls again at the next clock tick
- * (ether_defer_tick) instead of unmasking, and keeps doing so while each
- * tick finds frames.
+ * has used up the interrupts the interface's threshold allows in the
+ * current window (if_intr_max_per_s * 1 ms); if so it leaves the line
+ * masked and polls again at the next clock tick (ether_defer_tick)
+ * instead of unmasking.  So interrupts stay under the threshold (plus
+ * one a window) whatever the load, provided hz is high enough for the
+ * ring to hold a tick's worth of frames.
  *
  * The legacy model (a host's "rx_model": "legacy"), kept to compare: the
  * interrupt handler does the receive work itself and queues frames on the
@@ -67,7 +69,7 @@ struct ifnet {
 	void	(*if_input)(struct ifnet *, struct mbuf *);
 
 	kcont_t if_kc;                          /* runs <iftype>_poll */
-	uint64_t if_window_start;               /* k: mitigation window */
+	uint64_t if_window_start;               /* k: mitigation window, ns */
 	uint64_t if_window_intrs;               /* a: interrupts in it */
 	uint64_t if_window_rx;                  /* k: rx_frames at the last poll */
 	bool if_mitigating;                     /* k: masked, polled per tick */
@@ -104,9 +106,11 @@ void	ether_defer(struct ifnet *);
 void	ether_defer_tick(struct ifnet *);
 
 /*
- * Count an interrupt and say whether the line should stay masked and be
- * polled per tick: true when interrupts over the last window ran faster
- * than if_intr_max_per_s.  Called by the poll routine when it is done.
+ * Count an interrupt (from the handler), and say whether the line should
+ * stay masked and be polled per tick: true when the current window's
+ * interrupts have reached its budget, if_intr_max_per_s * the window
+ * (1 ms, or longer for thresholds under 1000/s).  Called by the poll
+ * routine when it is done.
  */
 bool	if_intr_mitigate(struct ifnet *);
 void	if_intr_count(struct ifnet *);

@@ -708,6 +708,9 @@ scen_setup(struct sim_machine *m, void *arg)
 			gp.rate_pps = s->gens[i].pps;
 			sink = false;
 		}
+		/* The generator stands in for the NIC's model on its port. */
+		if (port->ops != NULL)
+			sim_port_detach(port);
 		s->g[s->ng] = sim_gen_create(m->topo, port->name, port,
 		    sink ? NULL : &gp);
 		if (s->g[s->ng] == NULL)
