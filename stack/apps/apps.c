@@ -9,12 +9,14 @@ extern const struct app_desc app_counter_desc;
 extern const struct app_desc app_pingpong_desc;
 extern const struct app_desc app_abba_desc;
 extern const struct app_desc app_selftest_desc;
+extern const struct app_desc app_rawtx_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
 	&app_pingpong_desc,
 	&app_abba_desc,
 	&app_selftest_desc,
+	&app_rawtx_desc,
 	NULL,
 };
 

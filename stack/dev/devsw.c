@@ -4,6 +4,9 @@
 #include <sys/kern.h>
 #include <sys/autoconf.h>
 
+#include <dev/pionicvar.h>
+
 const struct cfdriver cfdrivers[] = {
+	{ "pionic", pionic_attach },
 	{ NULL, NULL },
 };
