@@ -58,6 +58,7 @@ struct nic_pio {
 
 	struct sim_frame *rx_head;      /* the FIFO, oldest first */
 	struct sim_frame *rx_tail;
+	uint32_t rx_count;              /* frames in the FIFO */
 	uint64_t fifo_used;             /* bytes, by PIONIC_FIFO_ENTRY */
 	uint32_t rx_off;                /* bytes of the head frame read */
 
@@ -123,6 +124,7 @@ pio_port_rx(struct sim_port *port, struct sim_frame *f, uint64_t t)
 	else
 		p->rx_head = f;
 	p->rx_tail = f;
+	p->rx_count++;
 	p->fifo_used += need;
 	if (p->fifo_used > p->c.fifo_hw)
 		p->c.fifo_hw = p->fifo_used;
@@ -161,6 +163,8 @@ pio_rx_done(struct nic_pio *p, uint64_t t)
 	if (p->rx_head == NULL)
 		p->rx_tail = NULL;
 	f->next = NULL;
+	assert(p->rx_count > 0);
+	p->rx_count--;
 	assert(p->fifo_used >= PIONIC_FIFO_ENTRY((uint64_t)f->len));
 	p->fifo_used -= PIONIC_FIFO_ENTRY((uint64_t)f->len);
 	p->rx_off = 0;
@@ -291,6 +295,8 @@ pio_read(struct device *dev, bus_size_t off, int size)
 		    (uint32_t)mac[2] << 16 | (uint32_t)mac[3] << 24;
 	case PIONIC_MAC1:
 		return (uint32_t)mac[4] | (uint32_t)mac[5] << 8;
+	case PIONIC_RXCOUNT:
+		return p->rx_count;
 	default:
 		/* Statistics, or nothing there: all ones, as on a real bus. */
 		return pio_stat(p, off);

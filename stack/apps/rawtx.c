@@ -4,9 +4,10 @@
  * for tests and scenarios that need one (the sim side has framegen.h for
  * floods from outside).
  *
- * Every interval it hands `burst` frames, back to back, to the
- * interface's if_transmit, until `count` have been offered; the interval
- * is slept with kpause, so it is rounded up to whole clock ticks.  Each
+ * From `start` on, every interval it hands `burst` frames, back to back,
+ * to the interface's if_transmit, until `count` have been offered; start
+ * and interval are slept with kpause, so they round up to clock ticks.
+ * Each
  * frame is laid out like a framegen frame: destination, the interface's
  * own address, the ethertype (0x88b5, which receivers count in their
  * sink), the frame's number from 0 as 8 bytes big-endian, the virtual
@@ -25,7 +26,7 @@
 #include "apps.h"
 
 enum { RAWTX_NIC, RAWTX_COUNT, RAWTX_LEN, RAWTX_BURST, RAWTX_INTERVAL,
-    RAWTX_DST_HOST, RAWTX_DST_NIC, RAWTX_ETHERTYPE };
+    RAWTX_DST_HOST, RAWTX_DST_NIC, RAWTX_ETHERTYPE, RAWTX_START };
 
 #define RAWTX_LEN_MIN   30      /* header, number, time */
 #define RAWTX_LEN_MAX   2048
@@ -49,6 +50,9 @@ static const struct app_param rawtx_params[] = {
 	    "the NIC of dst_host" },
 	[RAWTX_ETHERTYPE] = { "ethertype", APP_INT, 0x88b5, 0x600, 0xffff,
 	    NULL, "the frames' ethertype (default: the receivers' sink)" },
+	[RAWTX_START] = { "start", APP_DURATION, 0, 0, 10000000000LL, NULL,
+	    "wait this long before the first burst, rounded up to clock "
+	    "ticks" },
 };
 
 static void
@@ -110,6 +114,13 @@ rawtx_ifnet(u_int nic)
 	return ifp;
 }
 
+/* Clock ticks covering ns, rounded up. */
+static int
+rawtx_ticks(int64_t ns)
+{
+	return (int)howmany((uint64_t)ns * (uint64_t)hz, 1000000000ULL);
+}
+
 static void
 rawtx_main(void *argp)
 {
@@ -117,8 +128,8 @@ rawtx_main(void *argp)
 	struct ifnet *ifp = rawtx_ifnet((u_int)args->v[RAWTX_NIC]);
 	uint64_t count = (uint64_t)args->v[RAWTX_COUNT];
 	uint64_t burst = (uint64_t)args->v[RAWTX_BURST];
-	uint64_t interval_ns = (uint64_t)args->v[RAWTX_INTERVAL];
-	int ticks = (int)howmany(interval_ns * (uint64_t)hz, 1000000000ULL);
+	int ticks = rawtx_ticks(args->v[RAWTX_INTERVAL]);
+	int start = rawtx_ticks(args->v[RAWTX_START]);
 	uint64_t sent = 0, refused = 0;
 	uint8_t dst[ETHER_ADDR_LEN];
 
@@ -126,6 +137,8 @@ rawtx_main(void *argp)
 		panic("rawtx: the host has no interface number %lld",
 		    (long long)args->v[RAWTX_NIC]);
 	rawtx_dst(args, dst);
+	if (start > 0)
+		(void)kpause("rawtx", false, start, NULL);
 	for (uint64_t seq = 0; seq < count;) {
 		for (uint64_t b = 0; b < burst && seq < count; b++, seq++) {
 			struct mbuf *m = rawtx_frame(ifp, dst,

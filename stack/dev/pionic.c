@@ -14,11 +14,12 @@
  * soft-network level) hands completed frames to if_input, then tops the
  * free queue up to the pre-allocation target, which it adapts:
  *
- *   grow   after drops: by the drops plus prealloc_low, because the burst
- *          that ran the queue dry needed that many more than it held;
+ *   grow   when the interrupt routine ran out: by the frames it dropped,
+ *          the frames still waiting in the FIFO (RXCOUNT, one register
+ *          read) and prealloc_low -- what the burst needed beyond the
+ *          target, plus headroom, so the same burst fits next time;
  *          after a near miss (fewer than prealloc_low left when the pass
- *          came): by the shortfall, so the same burst would leave
- *          prealloc_low spare.  Never above prealloc_max.
+ *          came): by the shortfall.  Never above prealloc_max.
  *   shrink slowly: after PIONIC_SHRINK_NS of passes with no drop and no
  *          near miss, by half the smallest spare seen above prealloc_low,
  *          at most an eighth of the target, never below rx_ring (the
@@ -74,7 +75,7 @@
 
 #define PIONIC_HDR_LEN          14      /* an Ethernet header: the least */
 #define PIONIC_POLL_BUDGET      64      /* frames per poll pass */
-#define PIONIC_SHRINK_NS        100000000ULL    /* 100 ms of slack */
+#define PIONIC_SHRINK_NS        1000000000ULL   /* 1 s of slack */
 
 /*
  * Legend: c = constant after attach; a = atomic; i = written by the
@@ -368,6 +369,8 @@ pionic_prealloc(struct pionic_softc *sc)
 
 	KASSERT(drops >= sc->sc_drops_seen);
 	sc->sc_drops_seen = drops;
+	if (sc->sc_stalled)
+		d += pionic_read(sc, PIONIC_RXCOUNT);
 	if (d > 0)
 		pionic_grow(sc, d + sc->sc_low);
 	else if (left < sc->sc_low)

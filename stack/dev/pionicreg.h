@@ -19,6 +19,7 @@
  * empty), then howmany(len, 4) words of RXDATA, then writes RXDONE, which
  * removes the head frame: whether it was read fully, partly or not at all
  * (that is how a driver with nowhere to put a frame skips it cheaply).
+ * RXCOUNT says how many frames the FIFO holds, the head one included.
  *
  * Transmit.  The host writes howmany(len, 4) words to TXDATA, then len to
  * TXLEN; the card copies the frame to the wire at once if the wire is
@@ -51,6 +52,7 @@
 #define PIONIC_FIFOSZ           0x24    /* R: receive FIFO bytes */
 #define PIONIC_MAC0             0x28    /* R: MAC bytes 0..3, byte 0 in bits 0-7 */
 #define PIONIC_MAC1             0x2c    /* R: MAC bytes 4..5 in bits 0-15 */
+#define PIONIC_RXCOUNT          0x30    /* R: frames in the FIFO */
 
 /* Statistics: read-only, 32 bits, wrapping; the model keeps 64-bit copies. */
 #define PIONIC_STAT_RX_FRAMES   0x40    /* frames put in the FIFO */
