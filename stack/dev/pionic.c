@@ -1,11 +1,9 @@
 /*
  * pionic.c -- the poll-mode driver of the pionic programmed-I/O Ethernet
- * card (dev/pionicreg.h), after the proposal's PIO recipe:
- *
- *   "pre-allocated mbufs are enqueued onto the softc of the device so
- *    when the interrupt routine needs one it simply dequeues one, fills
- *    it in, and then enqueues it onto a completed queue, finally calls
- *    <iftype>_defer."
+ * card (dev/pionicreg.h), after the proposal's recipe for PIO devices:
+ * if_poll keeps mbufs pre-allocated on a queue in the softc; the
+ * interrupt routine takes one, fills it, queues it as completed and
+ * defers to the interface's continuation.
  *
  * The interrupt routine reads every waiting frame out of the card's FIFO,
  * word by word, into an mbuf it takes from the free queue, and puts it on
@@ -53,8 +51,9 @@
  *     subtracts after it gets, so a get that finds the queue empty while
  *     sc_nfree > 0 has met a put still in progress, not an empty queue.
  *   - the FIFO registers: the interrupt routine's while the line is
- *     unmasked; poll's while sc_rxpoll (the line masked).  A routine that
- *     runs and finds sc_rxpoll or sc_stalled set masks the line and leaves.
+ *     unmasked; poll's while sc_rxpoll (the line masked).  An interrupt
+ *     that finds sc_rxpoll or sc_stalled set (it raced with the masking)
+ *     masks the line and leaves the FIFO alone.
  *   - transmit: sc_txlock (an adaptive mutex), held while a frame is
  *     written to the card, so senders on several CPUs do not interleave.
  */
@@ -431,8 +430,10 @@ pionic_poll(struct ifnet *ifp)
 
 /*
  * if_transmit: write the frame to the card word by word and send it, or
- * drop it (tx_drop_ring) if the card's transmit buffer is still full.
+ * drop it: tx_drop_ring if the card's transmit buffer is still full,
+ * tx_bad if it is shorter than a header or longer than the buffer.
  * => thread or soft interrupt context; frees m either way
+ * => 0, ENOBUFS or EMSGSIZE
  */
 static int
 pionic_transmit(struct ifnet *ifp, struct mbuf *m)
@@ -442,13 +443,12 @@ pionic_transmit(struct ifnet *ifp, struct mbuf *m)
 	int error = 0;
 
 	KASSERT(m->m_flags & M_PKTHDR);
+	mutex_enter(&sc->sc_txlock);
 	if (len < PIONIC_HDR_LEN || len > PIONIC_TXBUF_BYTES) {
 		sc->sc_ev_txbad.ev_count++;
-		m_freem(m);
-		return EMSGSIZE;
-	}
-	mutex_enter(&sc->sc_txlock);
-	if ((pionic_read(sc, PIONIC_STATUS) & PIONIC_STATUS_TXRDY) == 0) {
+		error = EMSGSIZE;
+	} else if ((pionic_read(sc, PIONIC_STATUS) &
+	    PIONIC_STATUS_TXRDY) == 0) {
 		ifp->if_ev_oqdrops.ev_count++;
 		error = ENOBUFS;
 	} else {
@@ -519,6 +519,7 @@ pionic_ifinit(struct pionic_softc *sc, const struct device_config *cfg)
 /*
  * Attach: the interface, the queues, the first pre-allocation (rx_ring
  * mbufs), the interrupt line on intr_cpu, then receive on.
+ * => from autoconfiguration at boot (thread context); 0 or an errno
  */
 int
 pionic_attach(device_t dev)
