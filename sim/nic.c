@@ -13,7 +13,7 @@
 /* Each model adds its line here. */
 const struct sim_nic_model *const sim_nic_models[SC_NNICTYPES] = {
 	[SC_NIC_DMA] = &sim_nic_dma,
-	[SC_NIC_PIO] = NULL,
+	[SC_NIC_PIO] = &sim_nic_pio,
 };
 
 static void

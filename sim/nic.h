@@ -25,6 +25,7 @@ extern const struct sim_nic_model sim_nic_dma;
 
 /* The models, one per sc_nic_type (nic.c). */
 extern const struct sim_nic_model *const sim_nic_models[SC_NNICTYPES];
+extern const struct sim_nic_model sim_nic_pio;          /* nic_pio.c */
 
 int	sim_nics_create(struct sim_machine *);
 

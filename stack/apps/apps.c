@@ -20,6 +20,7 @@ extern const struct app_desc app_ping_desc;
 extern const struct app_desc app_udp_echo_desc;
 extern const struct app_desc app_udp_send_desc;
 extern const struct app_desc app_rawsend_desc;
+extern const struct app_desc app_rawtx_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
@@ -30,6 +31,7 @@ const struct app_desc *const app_table[] = {
 	&app_udp_echo_desc,
 	&app_udp_send_desc,
 	&app_rawsend_desc,
+	&app_rawtx_desc,
 	NULL,
 };
 

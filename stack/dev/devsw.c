@@ -5,8 +5,10 @@
 #include <sys/autoconf.h>
 
 #include <dev/dmanic.h>
+#include <dev/pionicvar.h>
 
 const struct cfdriver cfdrivers[] = {
 	{ "dmanic", dmanic_attach },
+	{ "pionic", pionic_attach },
 	{ NULL, NULL },
 };
