@@ -155,6 +155,8 @@ irq_dispatch(void *arg)
 	struct sim_irq *irq = &dev->irq;
 
 	irq->taken++;
+	if (dev->ops->intr_taken != NULL && dev->host->m->tracing)
+		dev->ops->intr_taken(dev, (int)irq->ci->index, irq->ci->clock);
 	(void)irq->fn(irq->arg);
 	/* Level-triggered: still up after the handler means again. */
 	irq_post(dev, irq->ci->clock);

@@ -24,6 +24,8 @@ struct sim_device_ops {
 	void	(*write)(struct device *, bus_size_t off, uint64_t v, int size);
 	/* Counters for the database, sampled with the host's. */
 	void	(*sample)(struct device *, uint64_t t_ns);
+	/* A CPU began to run the line's handler (per-packet records). */
+	void	(*intr_taken)(struct device *, int cpu, uint64_t t_ns);
 	void	(*fini)(struct device *);
 };
 

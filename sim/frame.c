@@ -104,6 +104,7 @@ sim_frame_alloc(struct sim_frame_pool *pool, uint32_t len)
 	f->id = pool->next_id++;
 	f->len = len;
 	f->tag = 0;
+	f->pkt_id = 0;
 	if (++pool->in_use > pool->in_use_hw)
 		pool->in_use_hw = pool->in_use;
 	return f;
@@ -118,6 +119,7 @@ sim_frame_copy(const struct sim_frame *f)
 		return NULL;
 	memcpy(c->data, f->data, f->len);
 	c->tag = f->tag;
+	c->pkt_id = f->pkt_id;
 	return c;
 }
 

@@ -50,6 +50,8 @@ struct sim_frame {
 	uint32_t cap;           /* bytes data can hold (read-only) */
 	uint8_t *data;          /* dst MAC, src MAC, ethertype, payload */
 	uint64_t tag;           /* free for the frame's current owner */
+	uint64_t pkt_id;        /* the stack's packet id it carries, or 0:
+				   per-packet records follow it (read-write) */
 
 	/* Private. */
 	struct sim_frame *next;         /* the owner's queue, or a free list */

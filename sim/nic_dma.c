@@ -37,6 +37,7 @@
 #include "sim/machine.h"
 #include "sim/nic.h"
 #include "sim/nic_dma.h"
+#include "sim/trace.h"
 #include "sim/port.h"
 #include "sim/record.h"
 #include "stack/dev/dmanicreg.h"
@@ -59,6 +60,8 @@ struct nic_txjob {
 	bool abandoned;                 /* by a reset */
 	struct sim_frame *f;            /* the bytes, once fetched */
 };
+
+#define NIC_TRACE_MAX   1024    /* frames noted between interrupts */
 
 struct nic_dma {
 	struct device *dev;
@@ -100,6 +103,10 @@ struct nic_dma {
 
 	sim_nic_dma_observer_fn obs;    /* tests: see nic_dma.h */
 	void *obs_arg;
+
+	/* record.packets: ids received since the CPU last took the line. */
+	uint64_t trace_ids[NIC_TRACE_MAX];
+	uint32_t trace_n;
 };
 
 static void nic_rx_done(void *);
@@ -315,7 +322,13 @@ nic_rx_done(void *arg)
 		    f->len, now);
 	d->rd_len = (uint16_t)f->len;
 	d->rd_errors = 0;
+	d->rd_tag = f->pkt_id;
 	d->rd_status = DMANIC_RXS_DD | DMANIC_RXS_EOP;
+	if (nic->m->tracing && f->pkt_id != 0) {
+		sim_trace_packet(nic->m, f->pkt_id, "nic_rx", nic->host, -1, now);
+		if (nic->trace_n < NIC_TRACE_MAX)
+			nic->trace_ids[nic->trace_n++] = f->pkt_id;
+	}
 	sim_lines_device_write(&nic->host->lines, buf, f->len);
 	sim_lines_device_write(&nic->host->lines, d, sizeof(*d));
 	nic->stat[DMANIC_STAT_RX_FRAMES]++;
@@ -409,6 +422,8 @@ nic_tx_gather(struct nic_dma *nic, const struct nic_txjob *j)
 		}
 		memcpy(f->data + off, src, d->td_len);
 		off += d->td_len;
+		if (d->td_cmd & DMANIC_TXC_EOP)
+			f->pkt_id = d->td_tag;
 	}
 	return f;
 }
@@ -634,7 +649,8 @@ nic_ring_ok(struct nic_dma *nic, uint64_t base, uint32_t len, const char *what)
 		    (unsigned long long)base);
 		return false;
 	}
-	return nic_mem(nic, base, (uint64_t)len * 16, what) != NULL;
+	return nic_mem(nic, base, (uint64_t)len * sizeof(struct dmanic_rxdesc),
+	    what) != NULL;
 }
 
 static void
@@ -824,11 +840,24 @@ nic_fini(struct device *dev)
 	dev->model = NULL;
 }
 
+/* The CPU took the line: the frames it announces reach stage "intr". */
+static void
+nic_intr_taken(struct device *dev, int cpu, uint64_t t)
+{
+	struct nic_dma *nic = dev->model;
+
+	for (uint32_t i = 0; i < nic->trace_n; i++)
+		sim_trace_packet(nic->m, nic->trace_ids[i], "intr", nic->host,
+		    cpu, t);
+	nic->trace_n = 0;
+}
+
 static const struct sim_device_ops nic_dma_ops = {
 	.model = "dmanic",
 	.read = nic_read,
 	.write = nic_write,
 	.sample = nic_sample,
+	.intr_taken = nic_intr_taken,
 	.fini = nic_fini,
 };
 

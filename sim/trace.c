@@ -2,8 +2,8 @@
  * trace.c -- per-packet records (see trace.h).
  *
  * The stage table below names, for each probe that marks a stage of a
- * packet's life, the stage it records.  Probes not listed are never
- * traced; a listed name the stack does not fire is simply never seen.
+ * packet's life, the stage it records, in the order a datagram meets
+ * them.  Probes not listed are never traced.
  */
 #include <stdio.h>
 #include <string.h>
@@ -15,15 +15,17 @@ static const struct {
 	const char *probe;              /* "provider:name" */
 	const char *stage;
 } trace_stages[] = {
-	{ "nic:rx", "nic_rx" },
-	{ "nic:intr", "intr" },
-	{ "if:poll", "poll" },
-	{ "ip:input", "ip_input" },
-	{ "ip:output", "ip_output" },
-	{ "udp:demux", "demux" },
-	{ "sock:wake", "socket_wake" },
-	{ "sock:recv", "app_recv" },
+	/* Device-side stages ("nic_rx", "intr") come from the NIC models. */
 	{ "sock:send", "app_send" },
+	{ "ip:output", "ip_output" },
+	{ "ether:input", "ether_input" },       /* the poll or legacy softint */
+	{ "ip:input", "ip_input" },
+	{ "ip:forward", "ip_forward" },
+	{ "udp:demux", "demux" },
+	{ "rip:demux", "demux" },
+	{ "sock:wake", "socket_wake" },
+	{ "sock:rcvd", "receive_work" },
+	{ "sock:recv", "app_recv" },
 };
 
 void
@@ -57,10 +59,19 @@ sim_trace_flows(struct sim_machine *m)
 		size_t n = 0;
 
 		desc[0] = '\0';
-		for (u_int k = 0; k < p->app->nparams && n < sizeof(desc); k++)
-			n += (size_t)snprintf(desc + n, sizeof(desc) - n, "%s%s=%lld",
-			    k ? " " : "", p->app->params[k].name,
-			    (long long)p->args.v[k]);
+		for (u_int k = 0; k < p->app->nparams && n < sizeof(desc); k++) {
+			const struct app_param *prm = &p->app->params[k];
+			char addr[16];
+
+			if (prm->type == APP_INADDR)
+				n += (size_t)snprintf(desc + n, sizeof(desc) - n,
+				    "%s%s=%s", k ? " " : "", prm->name,
+				    app_inaddr_str((uint32_t)p->args.v[k], addr));
+			else
+				n += (size_t)snprintf(desc + n, sizeof(desc) - n,
+				    "%s%s=%lld", k ? " " : "", prm->name,
+				    (long long)p->args.v[k]);
+		}
 		sim_record_flow(m->rec, p->args.flow, sc->hosts[p->host].name,
 		    p->app->name, desc);
 	}

@@ -261,7 +261,7 @@ def test_frames_sent_on_an_uncabled_port_are_counted(nic):
 
 
 @pytest.mark.parametrize("kind,says", [
-    ("bad-ring", "rx ring at bus address 0x1000 (4096 bytes) is not in "
+    ("bad-ring", "rx ring at bus address 0x1000 (8192 bytes) is not in "
                  "host memory"),
     ("ring-while-enabled", "RDBA written while receive is enabled")])
 def test_the_card_refuses_a_misprogrammed_ring(nic, kind, says):

@@ -242,11 +242,13 @@ dmanic_rx_harvest(struct dmanic_softc *sc, u_int limit, u_int *np)
 	for (; n < limit; n++, i = (i + 1) % sc->sc_nrx) {
 		struct dmanic_rxdesc *d = &sc->sc_rxd[i];
 		struct mbuf *m;
+		uint64_t tag;
 		int len;
 
 		if (!(atomic_load_relaxed(&d->rd_status) & DMANIC_RXS_DD))
 			break;
 		len = d->rd_len;
+		tag = d->rd_tag;
 		KASSERT(len > 0 && len <= MCLBYTES);
 		bus_dmamap_sync(sc->sc_dmat, sc->sc_rxmap[i], 0, (bus_size_t)len,
 		    BUS_DMASYNC_POSTREAD);
@@ -256,6 +258,7 @@ dmanic_rx_harvest(struct dmanic_softc *sc, u_int limit, u_int *np)
 		}
 		m->m_len = m->m_pkthdr.len = len;
 		m->m_pkthdr.rcvif = ifp;
+		m->m_pkthdr.ph_id = tag;
 		*tailp = m;
 		tailp = &m->m_nextpkt;
 		ifp->if_ev_ipackets.ev_count++;
@@ -403,10 +406,12 @@ dmanic_tx_fill(struct dmanic_softc *sc, struct mbuf *m)
 		d->td_len = (uint16_t)n->m_len;
 		d->td_cmd = 0;
 		d->td_status = 0;
+		d->td_tag = 0;
 		last = i;
 		i = (i + 1) % sc->sc_ntx;
 	}
 	sc->sc_txd[last].td_cmd = DMANIC_TXC_EOP;
+	sc->sc_txd[last].td_tag = m->m_pkthdr.ph_id;
 	sc->sc_txm[last] = m;
 	return i;
 }
@@ -538,11 +543,13 @@ dmanic_poll(struct ifnet *ifp)
 
 /* --- attach ------------------------------------------------------------------- */
 
-/* A ring of n 16-byte descriptors in kernel memory, and its loaded map. */
+/* A ring of n descriptors in kernel memory, and its loaded map. */
 static void *
 dmanic_ring_alloc(struct dmanic_softc *sc, u_int n, bus_dmamap_t *mapp)
 {
-	size_t size = (size_t)n * 16;
+	size_t size = (size_t)n * sizeof(struct dmanic_rxdesc);
+
+	CTASSERT(sizeof(struct dmanic_rxdesc) == sizeof(struct dmanic_txdesc));
 	void *ring = kmem_zalloc(size, KM_SLEEP);
 	int error;
 

@@ -9,7 +9,7 @@
  * clear, and interrupt coalescing by count and by time.
  *
  * Registers are 32 bits wide unless marked 64; a 64-bit register is read
- * and written whole (bus_space_*_8).  Descriptors are 16 bytes in the
+ * and written whole (bus_space_*_8).  Descriptors are 32 bytes in the
  * host's byte order.
  *
  * Rings.  A ring is DMANIC_RDLEN/TDLEN descriptors (8..4096) at bus
@@ -107,7 +107,16 @@
 #define DMANIC_TX_MAXSEGS       8       /* descriptors in one tx frame */
 #define DMANIC_TX_FIFO          64      /* tx frames fetched ahead */
 
-/* --- descriptors (16 bytes, host byte order) ----------------------------- */
+/*
+ * --- descriptors (32 bytes, host byte order) -----------------------------
+ *
+ * A netsim extension, like a hardware timestamp field: each descriptor
+ * carries a 64-bit trace tag.  The card sends the tag of a frame's last
+ * transmit descriptor along with the frame, and the receiving card writes
+ * it into the receive descriptor, so a packet's id (m_pkthdr.ph_id) crosses
+ * the wire for per-packet records at no cost beyond the descriptor access
+ * the driver makes anyway.
+ */
 
 /*
  * Receive descriptor.  The driver writes rd_addr and clears rd_status;
@@ -119,6 +128,8 @@ struct dmanic_rxdesc {
 	uint8_t rd_status;              /* DMANIC_RXS_* */
 	uint8_t rd_errors;              /* 0: none defined yet */
 	uint32_t rd_reserved;
+	uint64_t rd_tag;                /* the frame's trace tag (card writes) */
+	uint64_t rd_reserved2;
 };
 
 #define DMANIC_RXS_DD           0x01    /* descriptor done */
@@ -134,13 +145,15 @@ struct dmanic_txdesc {
 	uint8_t td_cmd;                 /* DMANIC_TXC_* */
 	uint8_t td_status;              /* DMANIC_TXS_* */
 	uint32_t td_reserved;
+	uint64_t td_tag;                /* trace tag, read from the EOP one */
+	uint64_t td_reserved2;
 };
 
 #define DMANIC_TXC_EOP          0x01    /* the frame's last descriptor */
 #define DMANIC_TXS_DD           0x01    /* descriptor done */
 #define DMANIC_TXS_ERR          0x02    /* frame malformed, not sent */
 
-CTASSERT(sizeof(struct dmanic_rxdesc) == 16);
-CTASSERT(sizeof(struct dmanic_txdesc) == 16);
+CTASSERT(sizeof(struct dmanic_rxdesc) == 32);
+CTASSERT(sizeof(struct dmanic_txdesc) == 32);
 
 #endif /* _STACK_DEV_DMANICREG_H_ */

@@ -13,6 +13,7 @@
 #include <sys/kern.h>
 #include <sys/endian.h>
 #include <sys/mbuf.h>
+#include <sys/sdt.h>
 
 #include <string.h>
 
@@ -51,6 +52,7 @@ ether_input(struct ifnet *ifp, struct mbuf *m)
 	uint16_t type;
 
 	KASSERT(m->m_flags & M_PKTHDR);
+	SDT_PROBE2(ether, input, m->m_pkthdr.len, m->m_pkthdr.ph_id);
 	if (m->m_pkthdr.len < ETHER_HDR_LEN ||
 	    (m->m_len < ETHER_HDR_LEN &&
 	    (m = m_pullup(m, ETHER_HDR_LEN)) == NULL)) {

@@ -218,7 +218,8 @@ ip_forward(struct brane *br, struct mbuf *m, int hlen)
 	}
 	if (rt_lookup(br, ip->ip_dst, &rr) != 0) {
 		IPSTAT_INC(ib, noroute);
-		icmp_error(br, m, ICMP_UNREACH, ICMP_UNREACH_NET, 0);
+		/* As NetBSD's ip_forward: no route is "host unreachable". */
+		icmp_error(br, m, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
 		return;
 	}
 	if ((u_int)len > rr.rr_ifp->if_mtu) {

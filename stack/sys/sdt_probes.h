@@ -35,6 +35,7 @@
 	    "mbufs (a0: bytes)")                                            \
 	X(cksum, bytes, "the Internet checksum summed packet bytes "        \
 	    "(a0: bytes)")                                                  \
+	X(ether, input, "a frame goes up from a driver (bytes, packet id)") \
 	X(ip, input, "ip_input took a packet (a0: bytes, a1: m_pkthdr.ph_id)") \
 	X(ip, output, "ip_output sent a packet of this host's (a0: bytes, " \
 	    "a1: m_pkthdr.ph_id)")                                          \

@@ -504,14 +504,14 @@ route_unreach(struct net3 *n)
 	uint64_t t0;
 	int before = n->ta->n;
 
-	/* No route at the router: net unreachable from 10.0.1.254. */
+	/* No route at the router: host unreachable from 10.0.1.254. */
 	CHECK(ping(n->a, "0.0.0.0", "10.9.9.9", 2, 1, 8, 0, false) == 0,
 	    "ping 10.9.9.9");
 	wait_ms(10);
-	check_error(tap_icmp(n->ta, 1), ICMP_UNREACH, ICMP_UNREACH_NET,
+	check_error(tap_icmp(n->ta, 1), ICMP_UNREACH, ICMP_UNREACH_HOST,
 	    "10.0.1.1", "10.9.9.9");
 	CHECK(tap_icmp(n->ta, 1)->ip_src.s_addr == ip4("10.0.1.254").s_addr,
-	    "net unreachable not from the router's address on a's subnet");
+	    "host unreachable not from the router's address on a's subnet");
 	CHECK(IPS(n->r, noroute) == 1 && ICMPS(n->a, in_unreach) == 1,
 	    "noroute %llu", (unsigned long long)IPS(n->r, noroute));
 

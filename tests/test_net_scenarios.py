@@ -1,0 +1,126 @@
+"""The network scenarios, end to end over NICs, links and the router:
+what they deliver, what a hand calculation says the round trip is, what
+the branes keep apart, and what the per-packet records show."""
+import json
+import re
+import sqlite3
+
+import pytest
+
+from conftest import ROOT, run
+
+NET = ROOT / "scenarios" / "net"
+
+# Every CPU cost, zeroed: only devices and wires take time.
+ZERO_COSTS = {k: 0 for k in (
+    "load_hit", "load_miss", "store_hit", "store_miss", "rmw_local",
+    "rmw_remote", "membar", "spin", "call", "ctx_switch", "wakeup", "ipi",
+    "kmem_alloc", "kmem_free", "lwp_create", "intr", "softint", "pio_read",
+    "pio_write", "pio_byte", "dma_sync")}
+
+
+def netsim_run(netsim, scenario, db, *args):
+    p = run([netsim, "run", scenario, "--db", db, *args], check=0)
+    return p.stdout
+
+
+def last(db, host, name):
+    con = sqlite3.connect(db)
+    row = con.execute("SELECT value FROM counter_last WHERE host = ? AND "
+                      "name = ?", (host, name)).fetchone()
+    return row[0] if row else 0
+
+
+def test_two_hosts_on_one_link(netsim, tmp_path):
+    db = tmp_path / "r.db"
+    out = netsim_run(netsim, NET / "two-hosts.json", db)
+    assert "5 sent, 5 received, 0 unreachable" in out
+    assert "2000 sent, 0 errors, 2000 received, 0 lost" in out
+    assert last(db, "b", "udp_echo.echoed") == 2000
+
+
+def test_ping_across_the_router_takes_the_hand_calculated_rtt(netsim,
+                                                               tmp_path):
+    """With every CPU cost zero and interrupts per frame, an echo's round
+    trip is four hops, each a transmit DMA, the wire and the delay, and a
+    receive DMA.  98-byte frames (56 bytes of data + ICMP 8 + IP 20 +
+    Ethernet 14): a DMA is dma_latency + ceil(8 * 98 / 64 Gbit/s) =
+    500 + 13 ns; the wire is ceil((98 + 4 + 8 + 12) * 8 / 10 Gbit/s) = 98
+    ns; the delay is 5 us.  The first ping also waits for ARP."""
+    doc = json.loads((NET / "router.json").read_text())
+    for h in doc["hosts"]:
+        h["cost"] = ZERO_COSTS
+        for n in h["nics"]:
+            n["coalesce_frames"] = 1
+    doc["workload"] = [{"program": "ping", "host": "client",
+                        "dst": "10.0.2.1", "count": 3, "interval": "1ms",
+                        "timeout": "10ms"}]
+    doc.pop("record")
+    sc = tmp_path / "rtt.json"
+    sc.write_text(json.dumps(doc))
+    out = run([netsim, "run", sc], check=0).stdout
+    rtts = [int(t) for t in re.findall(r"icmp_seq=[12] ttl=63 time=(\d+) ns",
+                                       out)]
+    dma = 500 + (8 * 98 * 10**9 + 64 * 10**9 - 1) // (64 * 10**9)
+    wire = ((98 + 24) * 8 * 10**9 + 10**10 - 1) // 10**10
+    assert rtts == [4 * (2 * dma + wire + 5000)] * 2
+
+
+def test_router_scenario_forwards_and_reports_unreachables(netsim, tmp_path):
+    db = tmp_path / "r.db"
+    out = netsim_run(netsim, NET / "router.json", db)
+    assert "ping 10.0.2.1: 5 sent, 5 received" in out
+    assert "10000 sent, 0 errors, 10000 received, 0 lost" in out
+    # An address the router has no route for: host unreachable from it.
+    assert out.count("destination unreachable (code 1)") == 2
+    assert "2 sent, 0 received, 2 unreachable" in out
+    # A closed port: port unreachable for each datagram.
+    assert "3 sent, 0 errors, 0 received, 3 lost, 3 unreachable" in out
+    assert last(db, "router", "ip.default.forwarded") >= 2 * 10000
+    assert last(db, "router", "ip.default.noroute") == 2
+    assert last(db, "server", "udp.default.noport") == 3
+
+
+def test_per_packet_records_show_each_stage_and_flow_percentiles(netsim,
+                                                                  tmp_path):
+    db = tmp_path / "r.db"
+    netsim_run(netsim, NET / "router.json", db)
+    con = sqlite3.connect(db)
+    flows = dict(con.execute("SELECT flow_id, program FROM flows"))
+    udp = next(f for f, p in flows.items() if p == "udp_send")
+    (n, p50, p99, mx), = con.execute(
+        "SELECT packets, p50_ns, p99_ns, max_ns FROM flow_latency "
+        "WHERE flow_id = ? AND packets > 100", (udp,))
+    assert n == 10000 and 0 < p50 <= p99 <= mx
+    # Each datagram passes these stages, in this order, once per host
+    # (the router's ip_input, nic_rx, intr, ether_input included).
+    stages = [s for (s,) in con.execute(
+        "SELECT stage FROM packet_stages WHERE pkt_id = ? ORDER BY t_ns, "
+        "rowid", ((udp << 32) | 5000,))]
+    assert stages[:2] == ["app_send", "ip_output"]
+    assert stages.count("nic_rx") == 2 and stages.count("ip_input") == 2
+    assert "ip_forward" in stages and stages[-1] == "app_recv"
+    assert stages.index("demux") < stages.index("app_recv")
+
+
+def test_two_branes_with_one_address_never_meet(netsim, tmp_path):
+    db = tmp_path / "r.db"
+    out = netsim_run(netsim, NET / "same-address-branes.json", db)
+    assert "300 sent, 0 errors, 300 received" in out
+    assert "700 sent, 0 errors, 700 received" in out
+    assert last(db, "redpeer", "udp_echo.echoed") == 300
+    assert last(db, "bluepeer", "udp_echo1.echoed") == 700
+    for br, n in (("red", 300), ("blue", 700)):
+        assert last(db, "split", f"ip.{br}.received") == n
+        assert last(db, "split", f"udp.{br}.delivered") == n
+    # One ARP exchange per brane's interface, none across.
+    assert last(db, "split", "arp.wm0.req_out") == 1
+    assert last(db, "split", "arp.wm1.req_out") == 1
+
+
+@pytest.mark.parametrize("name", ["two-hosts", "router",
+                                  "same-address-branes"])
+def test_network_scenarios_replay_their_fingerprint(netsim, name):
+    fp = [run([netsim, "run", NET / f"{name}.json", "--quiet"],
+              check=0).stdout for _ in range(2)]
+    assert fp[0] == fp[1]
