@@ -124,3 +124,29 @@ def test_network_scenarios_replay_their_fingerprint(netsim, name):
     fp = [run([netsim, "run", NET / f"{name}.json", "--quiet"],
               check=0).stdout for _ in range(2)]
     assert fp[0] == fp[1]
+
+
+@pytest.mark.parametrize("name", ["udp-router.json", "udp-router15.json"])
+def test_benchmark_floods_add_up_datagram_for_datagram(netsim, tmp_path,
+                                                        name):
+    """The udp_e2e benchmark's scenarios, as `make bench` runs them: every
+    datagram a host's UDP sent is taken by a udp_sink or dropped under a
+    counted reason (the sink's socket queue full, ARP's hold queue)."""
+    db = tmp_path / "r.db"
+    netsim_run(netsim, ROOT / "bench" / "scenarios" / name, db)
+    con = sqlite3.connect(db)
+
+    def total(where):
+        return con.execute("SELECT coalesce(sum(value), 0) FROM counter_last "
+                           "WHERE " + where).fetchone()[0]
+
+    sent = total("name GLOB 'udp.*.sent'")
+    taken = total("name GLOB 'udp_sink*.received'")
+    drops = total("name GLOB 'udp.*.full*' OR name GLOB '*drop*'")
+    count = sum(w.get("count", 0) for w in json.loads(
+        (ROOT / "bench" / "scenarios" / name).read_text())["workload"])
+    assert sent == count
+    assert taken > 0.99 * sent
+    assert sent == taken + drops
+    # The sinks counted every byte of what they took: 64 a datagram.
+    assert total("name GLOB 'udp_sink*.bytes'") == 64 * taken

@@ -19,6 +19,7 @@ extern const struct app_desc app_selftest_desc;
 extern const struct app_desc app_ping_desc;
 extern const struct app_desc app_udp_echo_desc;
 extern const struct app_desc app_udp_send_desc;
+extern const struct app_desc app_udp_sink_desc;
 extern const struct app_desc app_rawsend_desc;
 extern const struct app_desc app_rawtx_desc;
 
@@ -30,6 +31,7 @@ const struct app_desc *const app_table[] = {
 	&app_ping_desc,
 	&app_udp_echo_desc,
 	&app_udp_send_desc,
+	&app_udp_sink_desc,
 	&app_rawsend_desc,
 	&app_rawtx_desc,
 	NULL,
