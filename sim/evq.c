@@ -234,6 +234,7 @@ sim_evq_init(struct sim_evq *q)
 		abort();
 	}
 	q->size = 0;
+	q->min_valid = false;
 }
 
 void
@@ -250,6 +251,7 @@ sim_evq_fini(struct sim_evq *q)
 	free(q->impl);
 	q->impl = NULL;
 	q->size = 0;
+	q->min_valid = false;
 }
 
 void
@@ -263,7 +265,10 @@ sim_evq_push(struct sim_evq *q, const struct sim_event *ev)
 	assert(q->size < SIM_EVQ_MAX_EVENTS);
 	h->last_seq = ev->seq;
 	evq_append(h, L, evq_slot_of(ev->time, L), ev);
-	q->size++;
+	if (q->size++ == 0 || ev->time < q->min_time) {
+		q->min_time = ev->time;
+		q->min_valid = true;
+	}
 }
 
 bool
@@ -297,18 +302,18 @@ sim_evq_pop(struct sim_evq *q, struct sim_event *out)
 		evq_chunk_put(h, c);
 	}
 	q->size--;
+	q->min_valid = false;
 	return true;
 }
 
-bool
-sim_evq_peek_time(struct sim_evq *q, uint64_t *time)
+void
+sim_evq_find_min_(struct sim_evq *q)
 {
 	struct sim_evq_impl *h = q->impl;
 	unsigned L;
 
-	if (q->size == 0)
-		return false;
+	assert(q->size > 0);
 	L = (unsigned)__builtin_ctz(h->level_mask);
-	*time = h->slot[L][evq_lowest_slot(h, L)].min_time;
-	return true;
+	q->min_time = h->slot[L][evq_lowest_slot(h, L)].min_time;
+	q->min_valid = true;
 }

@@ -34,6 +34,10 @@ struct sim_evq_impl;
 struct sim_evq {
 	struct sim_evq_impl *impl;     /* private to evq.c */
 	size_t size;                    /* events pending; read-only */
+	/* Private: the least time pending, kept by push, found again lazily
+	   after a pop (the machine peeks at every yield, pops far less). */
+	uint64_t min_time;
+	bool min_valid;
 };
 
 void	sim_evq_init(struct sim_evq *);
@@ -55,7 +59,19 @@ bool	sim_evq_pop(struct sim_evq *, struct sim_event *out);
  * The least time, without removing; false if empty.
  * => changes nothing: any time >= the last popped may still be pushed
  */
-bool	sim_evq_peek_time(struct sim_evq *, uint64_t *time);
+static inline bool sim_evq_peek_time(struct sim_evq *, uint64_t *time);
+void	sim_evq_find_min_(struct sim_evq *);    /* private */
+
+static inline bool
+sim_evq_peek_time(struct sim_evq *q, uint64_t *time)
+{
+	if (q->size == 0)
+		return false;
+	if (!q->min_valid)
+		sim_evq_find_min_(q);
+	*time = q->min_time;
+	return true;
+}
 
 static inline size_t
 sim_evq_size(const struct sim_evq *q)
