@@ -28,11 +28,14 @@
 #include "sim/cost.h"
 #include "stack/sys/atomic.h"
 
+/* Sixteen bytes, four to a real cache line: the table is on every path. */
 struct sim_line {
-	uintptr_t tag;          /* address >> 6, or 0 for an empty slot */
+	uint64_t tag;           /* address >> 6, + 1; 0: an empty slot; with
+				   SIM_LINE_DEVICE: last written by a device */
 	uint64_t holders;       /* bit i: CPU i of the host holds a copy */
-	bool device;            /* last written by a device (DMA) */
 };
+
+#define SIM_LINE_DEVICE (1ULL << 63)    /* tags stay below 2^58 */
 
 struct sim_lines {
 	struct sim_line *slot;
@@ -42,12 +45,62 @@ struct sim_lines {
 
 int	sim_lines_init(struct sim_lines *);
 void	sim_lines_fini(struct sim_lines *);
+/* Private to lines.[ch]: a new entry for tag, whose probe ended at i. */
+struct sim_line *sim_lines_insert_(struct sim_lines *, uint64_t tag, size_t i);
+
+static inline size_t
+sim_lines_hash_(uint64_t tag, size_t mask)
+{
+	return (size_t)((tag * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+}
+
+/* The entry of the line with this tag, made if new. */
+static inline struct sim_line *
+sim_lines_find_(struct sim_lines *t, uint64_t tag)
+{
+	size_t i = sim_lines_hash_(tag, t->mask);
+
+	for (;;) {
+		struct sim_line *l = &t->slot[i];
+
+		if ((l->tag & ~SIM_LINE_DEVICE) == tag)
+			return l;
+		if (l->tag == 0)
+			return sim_lines_insert_(t, tag, i);
+		i = (i + 1) & t->mask;
+	}
+}
+
 /*
  * Record an access by CPU cpu (host index) to the word at p and return
  * its cost in ns from the host's cost table.
  */
-uint64_t sim_lines_access(struct sim_lines *, const uint64_t *cost,
-	    unsigned cpu, const volatile void *p, enum kern_mem_op op);
+static inline uint64_t
+sim_lines_access(struct sim_lines *t, const uint64_t *cost, unsigned cpu,
+    const volatile void *p, enum kern_mem_op op)
+{
+	uint64_t me = 1ULL << cpu;
+	struct sim_line *l;
+	bool alone, dev;
+
+	if (op == KERN_MEM_BARRIER)
+		return cost[SIM_COST_membar];
+	/* +1 keeps the tag of line 0 distinct from an empty slot. */
+	l = sim_lines_find_(t, ((uintptr_t)p >> 6) + 1);
+	dev = (l->tag & SIM_LINE_DEVICE) != 0;
+	l->tag &= ~SIM_LINE_DEVICE;
+	if (op == KERN_MEM_LOAD) {
+		bool held = !dev && (l->holders == 0 || (l->holders & me) != 0);
+
+		l->holders |= me;
+		return held ? cost[SIM_COST_load_hit] : cost[SIM_COST_load_miss];
+	}
+	alone = !dev && (l->holders & ~me) == 0;
+	l->holders = me;
+	if (op == KERN_MEM_STORE)
+		return alone ? cost[SIM_COST_store_hit] : cost[SIM_COST_store_miss];
+	return alone ? cost[SIM_COST_rmw_local] : cost[SIM_COST_rmw_remote];
+}
 
 /*
  * A device wrote [p, p + len) by DMA: every CPU's copy of those lines is
