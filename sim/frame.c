@@ -21,8 +21,19 @@ struct sim_frame_slab {
 	/* then SLAB_FRAMES of (struct sim_frame, data[cap]) */
 };
 
-static const uint32_t class_cap[2] = { SIM_FRAME_STD_BYTES,
-    SIM_FRAME_BYTES_MAX };
+static const uint32_t class_cap[SIM_FRAME_CLASSES] = {
+    SIM_FRAME_SMALL_BYTES, SIM_FRAME_STD_BYTES, SIM_FRAME_BYTES_MAX };
+
+/* The smallest class that holds len bytes. */
+static int
+frame_class(uint32_t len)
+{
+	int cls = 0;
+
+	while (len > class_cap[cls])
+		cls++;
+	return cls;
+}
 
 /* Room for one frame and its bytes, keeping the next header aligned. */
 static size_t
@@ -51,7 +62,7 @@ sim_frame_pool_fini(struct sim_frame_pool *pool)
 		free(s);
 	}
 	pool->slabs = NULL;
-	pool->free[0] = pool->free[1] = NULL;
+	memset(pool->free, 0, sizeof(pool->free));
 }
 
 /* Cut a new slab of class cls onto its free list. */
@@ -86,10 +97,11 @@ pool_grow(struct sim_frame_pool *pool, int cls)
 struct sim_frame *
 sim_frame_alloc(struct sim_frame_pool *pool, uint32_t len)
 {
-	int cls = len <= SIM_FRAME_STD_BYTES ? 0 : 1;
 	struct sim_frame *f;
+	int cls;
 
 	assert(len <= SIM_FRAME_BYTES_MAX);
+	cls = frame_class(len);
 	if (pool->in_use >= pool->in_use_max ||
 	    (pool->free[cls] == NULL && pool_grow(pool, cls) != 0)) {
 		pool->failed++;
@@ -132,7 +144,7 @@ sim_frame_free(struct sim_frame *f)
 	if (f == NULL)
 		return;
 	pool = f->pool;
-	cls = f->cap == SIM_FRAME_STD_BYTES ? 0 : 1;
+	cls = frame_class(f->cap);
 	assert(f->cap == class_cap[cls]);
 	assert(!f->is_free);            /* freed twice */
 	assert(pool->in_use > 0);

@@ -10,7 +10,9 @@
  * than the Ethernet minimum of 60 bytes is padded with zeros by the link
  * that sends it, as a real MAC does.
  *
- * Frames live in a pool (one per topology): slabs of frames of two sizes,
+ * Frames live in a pool (one per topology): slabs of frames of three
+ * sizes, small (up to SIM_FRAME_SMALL_BYTES, so that a flood of small
+ * packets in flight costs a few hundred bytes each, not two kilobytes),
  * standard (up to SIM_FRAME_STD_BYTES) and jumbo (up to
  * SIM_FRAME_BYTES_MAX), cut as needed and kept on free lists, with a cap
  * on how many may be in use at once.  Frame memory is the machine's, never
@@ -37,8 +39,10 @@
 	(((len) < SIM_ETHER_MIN_LEN ? SIM_ETHER_MIN_LEN : (len)) + \
 	SIM_ETHER_FCS_LEN + SIM_ETHER_PREAMBLE_LEN + SIM_ETHER_IFG_LEN)
 
+#define SIM_FRAME_SMALL_BYTES   256     /* ACKs, pings, small datagrams */
 #define SIM_FRAME_STD_BYTES     2048    /* covers 1514 and a VLAN tag */
 #define SIM_FRAME_BYTES_MAX     9234    /* a 9216-byte MTU, header, VLAN tag */
+#define SIM_FRAME_CLASSES       3
 #define SIM_FRAME_POOL_DEFAULT_MAX (1u << 18)   /* frames in use at once */
 
 struct sim_frame_pool;
@@ -63,7 +67,7 @@ struct sim_frame {
 struct sim_frame_slab;
 
 struct sim_frame_pool {
-	struct sim_frame *free[2];      /* standard, jumbo */
+	struct sim_frame *free[SIM_FRAME_CLASSES];  /* small, standard, jumbo */
 	struct sim_frame_slab *slabs;   /* every slab cut, to free at the end */
 	uint64_t next_id;
 	uint64_t in_use;
