@@ -251,7 +251,8 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
 	/* The packet is at this stage when the probe fires, before its cost. */
 	if (__predict_false(ci->m->tracing) && ci->m->trace_stage[id] != NULL)
-		sim_trace_packet(ci->m, (uint64_t)a1, ci->m->trace_stage[id],
+		sim_trace_packet(ci->m, (uint64_t)a1, ci->cur->prio > 0 ?
+		    ci->m->trace_stage_intr[id] : ci->m->trace_stage[id],
 		    ci->host, (int)ci->index, ci->clock);
 	ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
 	ci->frac_ps = ps % 1000;

@@ -230,6 +230,8 @@ struct sim_machine {
 	bool no_reports;                /* benchmarks: no violation reports */
 	bool tracing;                   /* record.packets, with a database */
 	const char *trace_stage[SDT_NPROBES];   /* stage a probe marks, or NULL */
+	const char *trace_stage_intr[SDT_NPROBES];      /* the same, fired in
+							   an interrupt context */
 	FILE *log;                      /* kern_printf output, or NULL */
 
 	int stop_status;                /* -1 while running */

@@ -3,7 +3,9 @@
  *
  * The stage table below names, for each probe that marks a stage of a
  * packet's life, the stage it records, in the order a datagram meets
- * them.  Probes not listed are never traced.
+ * them; a probe whose work may be done by a thread or by an interrupt
+ * context names one stage for each, so the records say which did it.
+ * Probes not listed are never traced.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,18 +16,20 @@
 static const struct {
 	const char *probe;              /* "provider:name" */
 	const char *stage;
+	const char *stage_intr;         /* in an interrupt context, if not stage */
 } trace_stages[] = {
 	/* Device-side stages ("nic_rx", "intr") come from the NIC models. */
-	{ "sock:send", "app_send" },
-	{ "ip:output", "ip_output" },
-	{ "ether:input", "ether_input" },       /* the poll or legacy softint */
-	{ "ip:input", "ip_input" },
-	{ "ip:forward", "ip_forward" },
-	{ "udp:demux", "demux" },
-	{ "rip:demux", "demux" },
-	{ "sock:wake", "socket_wake" },
-	{ "sock:rcvd", "receive_work" },
-	{ "sock:recv", "app_recv" },
+	{ "sock:send", "app_send", NULL },
+	{ "ip:output", "ip_output", NULL },
+	{ "ether:input", "ether_input", NULL },       /* the poll or legacy softint */
+	{ "ip:input", "ip_input", NULL },
+	{ "ip:forward", "ip_forward", NULL },
+	{ "udp:demux", "demux", NULL },
+	{ "rip:demux", "demux", NULL },
+	{ "sock:wake", "socket_wake", NULL },
+	/* Lazy receive: the LWP in soreceive, or the socket's continuation. */
+	{ "sock:rcvd", "receive_lwp", "receive_kcont" },
+	{ "sock:recv", "app_recv", NULL },
 };
 
 void
@@ -34,6 +38,7 @@ sim_trace_init(struct sim_machine *m)
 	char name[64];
 
 	memset(m->trace_stage, 0, sizeof(m->trace_stage));
+	memset(m->trace_stage_intr, 0, sizeof(m->trace_stage_intr));
 	m->tracing = m->sc->record.packets && m->rec != NULL;
 	if (!m->tracing)
 		return;
@@ -41,8 +46,13 @@ sim_trace_init(struct sim_machine *m)
 		snprintf(name, sizeof(name), "%s:%s", sdt_probe_provider[id],
 		    sdt_probe_name[id]);
 		for (size_t i = 0; i < __arraycount(trace_stages); i++)
-			if (strcmp(trace_stages[i].probe, name) == 0)
+			if (strcmp(trace_stages[i].probe, name) == 0) {
 				m->trace_stage[id] = trace_stages[i].stage;
+				m->trace_stage_intr[id] =
+				    trace_stages[i].stage_intr != NULL ?
+				    trace_stages[i].stage_intr :
+				    trace_stages[i].stage;
+			}
 	}
 }
 

@@ -101,6 +101,24 @@ def test_per_packet_records_show_each_stage_and_flow_percentiles(netsim,
     assert stages.count("nic_rx") == 2 and stages.count("ip_input") == 2
     assert "ip_forward" in stages and stages[-1] == "app_recv"
     assert stages.index("demux") < stages.index("app_recv")
+    # The echo server waits in soreceive: its LWP did the receive work.
+    assert stages.index("demux") < stages.index("receive_lwp") < \
+        stages.index("app_recv")
+    # Lazy receive both ways, and the records agree with UDP's counters:
+    # the batch reader sleeps, so its socket's continuation does the work.
+    rows = dict(con.execute(
+        "SELECT stage, count(*) FROM packet_stages WHERE host = 'server' "
+        "AND stage IN ('receive_lwp', 'receive_kcont') GROUP BY stage"))
+    assert rows["receive_kcont"] > 0 and rows["receive_lwp"] > 0
+    assert rows["receive_kcont"] == last(db, "server",
+                                         "udp.default.lazy_kcont")
+    assert rows["receive_lwp"] == last(db, "server", "udp.default.lazy_lwp")
+    sink = next(f for f, p in flows.items() if p == "udp_send" and f != udp
+                and con.execute("SELECT count(*) FROM packet_stages WHERE "
+                                "pkt_id >> 32 = ? AND stage = "
+                                "'receive_kcont'", (f,)).fetchone()[0])
+    assert last(db, "server", "udp_sink.received") == 1000
+    assert sink == 7
 
 
 def test_two_branes_with_one_address_never_meet(netsim, tmp_path):

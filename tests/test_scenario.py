@@ -849,8 +849,9 @@ def test_schema_refuses_exactly_what_it_can_describe(schema, name, doc):
 
 
 def shipped_scenarios():
-    return sorted(p for p in (ROOT / "scenarios").glob("**/*.json")
-                  if p != SCHEMA_PATH)
+    return sorted([p for p in (ROOT / "scenarios").glob("**/*.json")
+                   if p != SCHEMA_PATH] +
+                  list((ROOT / "bench" / "scenarios").glob("*.json")))
 
 
 @pytest.mark.parametrize("path", shipped_scenarios(),

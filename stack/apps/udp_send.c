@@ -1,6 +1,7 @@
 /*
  * udp_send.c -- send `count` UDP datagrams of `size` bytes to dst:port at
- * `rate` packets a second and, with `echo`, take their echoes back.
+ * `rate` packets a second, the first `start` after the program starts,
+ * and, with `echo`, take their echoes back.
  *
  * Two LWPs share one connected socket.  The sender paces itself by the
  * clock: whenever it wakes it sends every datagram due by then, then
@@ -39,7 +40,8 @@
 
 #include "apps.h"
 
-enum { US_DST, US_PORT, US_RATE, US_SIZE, US_COUNT, US_TIMEOUT, US_ECHO };
+enum { US_DST, US_PORT, US_RATE, US_SIZE, US_COUNT, US_TIMEOUT, US_ECHO,
+    US_START };
 
 #define US_HDR          16              /* sequence, send time */
 #define US_COUNT_MAX    10000000
@@ -61,6 +63,9 @@ static const struct app_param udp_send_params[] = {
 	    "echoes once everything is sent" },
 	[US_ECHO] = { "echo", APP_BOOL, 1, 0, 1, NULL,
 	    "expect every datagram back (from udp_echo)" },
+	[US_START] = { "start", APP_DURATION, 0, 0, 3600000000000, NULL,
+	    "wait this long after the program starts before the first "
+	    "datagram (to the next clock tick)" },
 };
 
 /* Legend: c = constant after start, a = atomic, r = the receiver's. */
@@ -70,6 +75,7 @@ struct udp_send {
 	struct sockaddr_in dst;         /* c */
 	u_int size;                     /* c */
 	uint64_t count, rate_pps, timeout_ns;   /* c */
+	uint64_t start_ns;              /* c: the delay before the first */
 	uint64_t pktid_first;           /* c: the first datagram's id */
 	uint8_t *sbuf;                  /* the sender's datagram */
 	uint8_t *rbuf;                  /* r: an echo */
@@ -133,8 +139,12 @@ us_ticks_until(uint64_t when_ns)
 static void
 us_sender(struct udp_send *us)
 {
-	uint64_t start = getnanouptime(), seq = 0, due, next;
+	uint64_t start, seq = 0, due, next;
 
+	if (us->start_ns > 0)
+		(void)kpause("udpsend", false,
+		    us_ticks_until(getnanouptime() + us->start_ns), NULL);
+	start = getnanouptime();
 	while (seq < us->count) {
 		/* Datagrams due by now: the first at start. */
 		due = (uint64_t)((unsigned __int128)(getnanouptime() - start) *
@@ -280,6 +290,7 @@ udp_send_main(void *argp)
 	us->count = (uint64_t)args->v[US_COUNT];
 	us->rate_pps = (uint64_t)args->v[US_RATE];
 	us->timeout_ns = (uint64_t)args->v[US_TIMEOUT];
+	us->start_ns = (uint64_t)args->v[US_START];
 	us->pktid_first = app_pktid(args, 1);
 	us->dst.sin_len = sizeof(us->dst);
 	us->dst.sin_family = AF_INET;

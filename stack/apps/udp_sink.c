@@ -2,11 +2,17 @@
  * udp_sink.c -- a UDP discard server (RFC 863): takes every datagram on
  * its port and counts it.
  *
- * A daemon LWP, like udp_echo: it blocks in soreceive forever and the run
- * ends when the other programs do.  Counters "udp_sink<N>.{received,
- * bytes,errors}": datagrams taken, their payload bytes, and receive calls
- * that returned an error instead (an ICMP error reported to the socket).
- * With udp_send (echo false) on the other side, udp_send.sent =
+ * A daemon LWP, like udp_echo: the run ends when the other programs do.
+ * With `interval` 0 it blocks in soreceive, so it does its socket's
+ * receive work itself (lazy receive by the waiting LWP).  With an
+ * interval it is a batch reader: it sleeps that long, takes everything
+ * queued without blocking, and sleeps again -- while it sleeps nobody
+ * waits on the socket, so the socket's continuation does the work.
+ *
+ * Counters "udp_sink<N>.{received,bytes,errors,batches}": datagrams taken,
+ * their payload bytes, receive calls that returned an error instead (an
+ * ICMP error reported to the socket), and batch passes.  With udp_send
+ * (echo false) on the other side, the senders' udp.<brane>.sent =
  * udp_sink.received + the drops the hosts between them counted.
  */
 #include <sys/kern.h>
@@ -20,30 +26,52 @@
 
 #include "apps.h"
 
-enum { SINK_PORT };
+enum { SINK_PORT, SINK_INTERVAL };
 
 #define SINK_BUFSZ      SO_SEND_MAX
 
 static const struct app_param udp_sink_params[] = {
 	[SINK_PORT] = { "port", APP_INT, 9, 1, 65535, NULL,
 	    "the UDP port it listens on" },
+	[SINK_INTERVAL] = { "interval", APP_DURATION, 0, 0, 3600000000000,
+	    NULL, "0: block in each receive; else sleep this long between "
+	    "batches of non-blocking receives" },
 };
 
 struct udp_sink {
 	struct socket *so;
 	uint8_t *buf;                   /* SINK_BUFSZ bytes */
 	char group[24];
-	struct evcnt ev_received, ev_bytes, ev_errors;
+	struct evcnt ev_received, ev_bytes, ev_errors, ev_batches;
 };
+
+/* Take one datagram (flags: 0 or MSG_DONTWAIT); its error, if any. */
+static int
+udp_sink_take(struct udp_sink *us, int flags)
+{
+	size_t len = SINK_BUFSZ;
+	int error;
+
+	error = soreceive(us->so, NULL, us->buf, &len, flags);
+	if (error == EWOULDBLOCK)
+		return error;
+	if (error != 0) {
+		us->ev_errors.ev_count++;
+		return error;
+	}
+	us->ev_received.ev_count++;
+	us->ev_bytes.ev_count += len;
+	return 0;
+}
 
 static void
 udp_sink_main(void *argp)
 {
 	const struct app_args *args = argp;
 	struct udp_sink *us = kmem_zalloc(sizeof(*us), KM_SLEEP);
+	uint64_t interval_ns = (uint64_t)args->v[SINK_INTERVAL];
 	struct sockaddr_in sin;
-	size_t len;
-	int error;
+	int error, ticks;
 
 	lwp_set_daemon(curlwp);
 	us->buf = kmem_alloc(SINK_BUFSZ, KM_SLEEP);
@@ -54,6 +82,8 @@ udp_sink_main(void *argp)
 	    us->group, "bytes");
 	evcnt_attach_dynamic(&us->ev_errors, EVCNT_TYPE_MISC, NULL,
 	    us->group, "errors");
+	evcnt_attach_dynamic(&us->ev_batches, EVCNT_TYPE_MISC, NULL,
+	    us->group, "batches");
 	if ((error = socreate(AF_INET, &us->so, SOCK_DGRAM, IPPROTO_UDP)) != 0)
 		panic("udp_sink: socreate: error %d", error);
 	memset(&sin, 0, sizeof(sin));
@@ -63,14 +93,17 @@ udp_sink_main(void *argp)
 	if ((error = sobind(us->so, (const struct sockaddr *)&sin)) != 0)
 		panic("udp_sink: cannot bind port %u: error %d",
 		    (u_int)args->v[SINK_PORT], error);
+	if (interval_ns == 0)
+		for (;;)
+			(void)udp_sink_take(us, 0);
+	/* Whole ticks, at least one: kpause sleeps by the clock. */
+	ticks = (int)MAX(1, (interval_ns * (uint64_t)hz + 999999999) /
+	    1000000000);
 	for (;;) {
-		len = SINK_BUFSZ;
-		if (soreceive(us->so, NULL, us->buf, &len, 0) != 0) {
-			us->ev_errors.ev_count++;
+		(void)kpause("udp_sink", false, ticks, NULL);
+		us->ev_batches.ev_count++;
+		while (udp_sink_take(us, MSG_DONTWAIT) != EWOULDBLOCK)
 			continue;
-		}
-		us->ev_received.ev_count++;
-		us->ev_bytes.ev_count += len;
 	}
 }
 
