@@ -104,12 +104,20 @@ struct nic_dma {
 	sim_nic_dma_observer_fn obs;    /* tests: see nic_dma.h */
 	void *obs_arg;
 
-	/* record.packets: ids received since the CPU last took the line. */
+	/*
+	 * record.packets: frames written back and not yet announced by an
+	 * interrupt nor handed back by the driver (RDT moving past their
+	 * descriptor: harvested by a poll, with no interrupt), in ring order.
+	 */
 	uint64_t trace_ids[NIC_TRACE_MAX];
+	uint64_t trace_t[NIC_TRACE_MAX];        /* when written back */
+	uint32_t trace_desc[NIC_TRACE_MAX];
 	uint32_t trace_n;
 };
 
 static void nic_rx_done(void *);
+static void nic_trace_returned(struct nic_dma *, uint32_t new_rdt);
+static void nic_trace_drop(struct nic_dma *, uint32_t k);
 static void nic_tx_fetched(void *);
 static void nic_tx_pump(struct nic_dma *, uint64_t now);
 
@@ -326,8 +334,11 @@ nic_rx_done(void *arg)
 	d->rd_status = DMANIC_RXS_DD | DMANIC_RXS_EOP;
 	if (nic->m->tracing && f->pkt_id != 0) {
 		sim_trace_packet(nic->m, f->pkt_id, "nic_rx", nic->host, -1, now);
-		if (nic->trace_n < NIC_TRACE_MAX)
-			nic->trace_ids[nic->trace_n++] = f->pkt_id;
+		if (nic->trace_n < NIC_TRACE_MAX) {
+			nic->trace_ids[nic->trace_n] = f->pkt_id;
+			nic->trace_t[nic->trace_n] = now;
+			nic->trace_desc[nic->trace_n++] = (uint32_t)f->tag;
+		}
 	}
 	sim_lines_device_write(&nic->host->lines, buf, f->len);
 	sim_lines_device_write(&nic->host->lines, d, sizeof(*d));
@@ -729,8 +740,10 @@ nic_write_ring(struct nic_dma *nic, bus_size_t off, uint64_t v, uint64_t now)
 		}
 		return NIC_WR_OK;
 	case DMANIC_RDT:
-		if (nic_index_ok(nic, v, nic->rdlen, "RDT"))
+		if (nic_index_ok(nic, v, nic->rdlen, "RDT")) {
+			nic_trace_returned(nic, (uint32_t)v);
 			nic->rdt = (uint32_t)v;
+		}
 		return NIC_WR_OK;
 	case DMANIC_TDT:
 		if (!nic_index_ok(nic, v, nic->tdlen, "TDT"))
@@ -840,16 +853,67 @@ nic_fini(struct device *dev)
 	dev->model = NULL;
 }
 
-/* The CPU took the line: the frames it announces reach stage "intr". */
+/* Forget the first k frames noted. */
+static void
+nic_trace_drop(struct nic_dma *nic, uint32_t k)
+{
+	if (k == 0)
+		return;
+	nic->trace_n -= k;
+	memmove(nic->trace_ids, nic->trace_ids + k,
+	    nic->trace_n * sizeof(nic->trace_ids[0]));
+	memmove(nic->trace_t, nic->trace_t + k,
+	    nic->trace_n * sizeof(nic->trace_t[0]));
+	memmove(nic->trace_desc, nic->trace_desc + k,
+	    nic->trace_n * sizeof(nic->trace_desc[0]));
+}
+
+/*
+ * The driver hands descriptors [rdt, new_rdt) back: it has harvested the
+ * frames in them, so no later interrupt announces those (the ones an
+ * interrupt announced are gone from the list already).
+ */
+static void
+nic_trace_returned(struct nic_dma *nic, uint32_t new_rdt)
+{
+	uint32_t back = (new_rdt + nic->rdlen - nic->rdt) % nic->rdlen, k = 0;
+
+	while (k < nic->trace_n &&
+	    (nic->trace_desc[k] + nic->rdlen - nic->rdt) % nic->rdlen < back)
+		k++;
+	nic_trace_drop(nic, k);
+}
+
+/*
+ * The CPU took the line at t (its clock): the frames it announces reach
+ * stage "intr" -- those written back by t whose descriptor still holds
+ * them, not yet harvested (the driver clears the status when it takes a
+ * frame; a poll that ran while the line was masked may have taken some
+ * already).  A frame written back after t by the clock (CPUs and
+ * devices interleave within the tie window) waits for the next
+ * interrupt.  The model looks at the descriptors for its own
+ * bookkeeping: no DMA, no time.
+ */
 static void
 nic_intr_taken(struct device *dev, int cpu, uint64_t t)
 {
 	struct nic_dma *nic = dev->model;
+	uint32_t i;
 
-	for (uint32_t i = 0; i < nic->trace_n; i++)
-		sim_trace_packet(nic->m, nic->trace_ids[i], "intr", nic->host,
-		    cpu, t);
-	nic->trace_n = 0;
+	for (i = 0; i < nic->trace_n && nic->trace_t[i] <= t; i++) {
+		const struct dmanic_rxdesc *d;
+
+		if (nic->rdba == 0 || nic->trace_desc[i] >= nic->rdlen) {
+			nic->trace_n = 0;       /* the ring was reset */
+			return;
+		}
+		d = nic_rxdesc(nic, nic->trace_desc[i]);
+		if ((d->rd_status & DMANIC_RXS_DD) != 0 &&
+		    d->rd_tag == nic->trace_ids[i])
+			sim_trace_packet(nic->m, nic->trace_ids[i], "intr",
+			    nic->host, cpu, t);
+	}
+	nic_trace_drop(nic, i);
 }
 
 static const struct sim_device_ops nic_dma_ops = {

@@ -106,8 +106,9 @@ static const char rec_schema_sql[] =
 "FROM violations GROUP BY run_id, kind;\n";
 
 /*
- * Version 2 adds per-packet records (record.packets).  A version 1 file
- * is brought up to date by running just this part.
+ * Version 2 adds per-packet records (record.packets): these tables, and
+ * the views below.  A version 1 file is brought up to date by running
+ * just this part and the next.
  */
 static const char rec_schema_v2_sql[] =
 "CREATE TABLE IF NOT EXISTS packet_stages (  -- a traced packet passed a stage\n"
@@ -126,29 +127,46 @@ static const char rec_schema_v2_sql[] =
 "  host TEXT,                  -- the sending program's host\n"
 "  program TEXT,               -- its name\n"
 "  description TEXT            -- its parameters, for people\n"
-");\n"
-"CREATE VIEW IF NOT EXISTS packets AS  -- per packet: first stage to last\n"
+");\n";
+
+/*
+ * Version 3 redefines the packet views: a packet is delivered when it
+ * reached app_recv, its latency runs from its first stage to that, and
+ * a flow's percentiles are over its delivered packets only (a packet
+ * dropped on the way is counted, not timed).  Older files get the new
+ * views when opened.
+ */
+static const char rec_schema_v3_sql[] =
+"DROP VIEW IF EXISTS packets;\n"
+"DROP VIEW IF EXISTS stage_deltas;\n"
+"DROP VIEW IF EXISTS flow_latency;\n"
+"CREATE VIEW packets AS  -- per packet: its stages, delivered or where lost\n"
 "SELECT run_id, pkt_id, pkt_id >> 32 AS flow_id, count(*) AS stages,\n"
 "  min(t_ns) AS first_ns, max(t_ns) AS last_ns,\n"
-"  max(t_ns) - min(t_ns) AS latency_ns\n"
-"FROM packet_stages GROUP BY run_id, pkt_id;\n"
-"CREATE VIEW IF NOT EXISTS stage_deltas AS  -- time from the previous stage\n"
+"  max(stage = 'app_recv') AS delivered,\n"
+"  max(CASE WHEN stage = 'app_recv' THEN t_ns END) - min(t_ns)\n"
+"    AS latency_ns,            -- NULL unless delivered\n"
+"  (SELECT s.stage FROM packet_stages s WHERE s.run_id = p.run_id\n"
+"    AND s.pkt_id = p.pkt_id ORDER BY s.t_ns DESC, s.rowid DESC LIMIT 1)\n"
+"    AS last_stage\n"
+"FROM packet_stages p GROUP BY run_id, pkt_id;\n"
+"CREATE VIEW stage_deltas AS  -- time from the previous stage\n"
 "SELECT run_id, pkt_id, pkt_id >> 32 AS flow_id, stage, host, cpu, t_ns,\n"
 "  t_ns - lag(t_ns) OVER (PARTITION BY run_id, pkt_id\n"
 "    ORDER BY t_ns, rowid) AS since_prev_ns\n"
 "FROM packet_stages;\n"
-"CREATE VIEW IF NOT EXISTS flow_latency AS  -- nearest-rank percentiles\n"
-"SELECT run_id, flow_id, max(n) AS packets,\n"
+"CREATE VIEW flow_latency AS  -- nearest-rank percentiles of delivered ones\n"
+"SELECT run_id, flow_id, count(*) AS packets, sum(delivered) AS delivered,\n"
 "  min(CASE WHEN rk >= (n * 50 + 99) / 100 THEN latency_ns END) AS p50_ns,\n"
 "  min(CASE WHEN rk >= (n * 90 + 99) / 100 THEN latency_ns END) AS p90_ns,\n"
 "  min(CASE WHEN rk >= (n * 99 + 99) / 100 THEN latency_ns END) AS p99_ns,\n"
 "  min(CASE WHEN rk >= (n * 999 + 999) / 1000 THEN latency_ns END)\n"
 "    AS p999_ns,\n"
-"  max(latency_ns) AS max_ns\n"
-"FROM (SELECT run_id, flow_id, latency_ns,\n"
-"    row_number() OVER (PARTITION BY run_id, flow_id\n"
+"  max(latency_ns) AS max_ns, avg(latency_ns) AS mean_ns\n"
+"FROM (SELECT run_id, flow_id, delivered, latency_ns,\n"
+"    row_number() OVER (PARTITION BY run_id, flow_id, delivered\n"
 "      ORDER BY latency_ns) AS rk,\n"
-"    count(*) OVER (PARTITION BY run_id, flow_id) AS n\n"
+"    sum(delivered) OVER (PARTITION BY run_id, flow_id) AS n\n"
 "  FROM packets)\n"
 "GROUP BY run_id, flow_id;\n";
 
@@ -354,7 +372,7 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || version == 1)     /* 1: upgraded in place */
+	    nobjects == 0) || version == 1 || version == 2)     /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -448,7 +466,8 @@ rec_configure(sqlite3 *db, const char *path, char *err, size_t len)
 static int
 rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 {
-	char sql[sizeof(rec_schema_sql) + sizeof(rec_schema_v2_sql) + 64];
+	char sql[sizeof(rec_schema_sql) + sizeof(rec_schema_v2_sql) +
+	    sizeof(rec_schema_v3_sql) + 64];
 	int version, nobjects;
 
 	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
@@ -459,9 +478,9 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	if (rec_read_version(db, path, &version, &nobjects, err, len) != 0 ||
 	    rec_check_version(path, version, nobjects, err, len) != 0)
 		goto fail;
-	snprintf(sql, sizeof(sql), "%s%sPRAGMA user_version=%d;",
+	snprintf(sql, sizeof(sql), "%s%s%sPRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "", rec_schema_v2_sql,
-	    SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v3_sql, SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {

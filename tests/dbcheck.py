@@ -26,7 +26,7 @@ import threading
 import time
 
 FINISHED = ("ok", "violation", "deadlock", "limit")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FINGERPRINT = re.compile(r"[0-9a-f]{16}\Z")
 
 

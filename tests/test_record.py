@@ -286,6 +286,23 @@ def test_error_for_a_newer_schema_version(rec, tmp_path, version, word):
         f"this netsim reads version {dbcheck.SCHEMA_VERSION} only" in msg
 
 
+def test_a_version_2_database_gets_the_new_packet_views(rec, tmp_path):
+    """Version 3 redefined the packet views (delivered packets, latency to
+    app_recv); a version 2 file keeps its rows and gets them."""
+    path = tmp_path / "r.db"
+    run([rec, "packets", path], check=0)
+    con = sqlite3.connect(path)
+    con.execute("DROP VIEW flow_latency")
+    con.execute("CREATE VIEW flow_latency AS SELECT 1 AS old")
+    con.execute("PRAGMA user_version = 2")
+    con.commit()
+    con.close()
+    run([rec, "basic", path], check=0)
+    assert rows(path, "PRAGMA user_version") == [(dbcheck.SCHEMA_VERSION,)]
+    assert rows(path, "SELECT packets, delivered FROM flow_latency WHERE "
+                "run_id = 1 AND flow_id = 1") == [(1001, 1000)]
+
+
 def test_a_version_1_database_is_upgraded_in_place(rec, tmp_path):
     """Version 2 added per-packet records; version 1 files keep their runs
     and gain the new tables and views when opened."""
@@ -460,13 +477,21 @@ def test_sigkill_while_creating_the_database(rec, tmp_path):
 
 def test_flow_latency_view_gives_nearest_rank_percentiles(rec, tmp_path):
     """Latencies 1..1000 us in flow 1: nearest-rank p50 is the 500th value,
-    p90 the 900th, p99 the 990th, p99.9 the 999th; flow 2 has one packet."""
+    p90 the 900th, p99 the 990th, p99.9 the 999th; a 1001st packet of
+    flow 1 is lost after ip_input: counted, not timed; flow 2 has one
+    packet."""
     path = tmp_path / "r.db"
     run([rec, "packets", path], check=0)
-    got = rows(path, "SELECT flow_id, packets, p50_ns, p90_ns, p99_ns, "
-               "p999_ns, max_ns FROM flow_latency ORDER BY flow_id")
-    assert got == [(1, 1000, 500000, 900000, 990000, 999000, 1000000),
-                   (2, 1, 7, 7, 7, 7, 7)]
+    got = rows(path, "SELECT flow_id, packets, delivered, p50_ns, p90_ns, "
+               "p99_ns, p999_ns, max_ns, mean_ns FROM flow_latency "
+               "ORDER BY flow_id")
+    assert got == [(1, 1001, 1000, 500000, 900000, 990000, 999000, 1000000,
+                    500500.0),
+                   (2, 1, 1, 7, 7, 7, 7, 7, 7.0)]
+    assert rows(path, "SELECT delivered, latency_ns, last_stage FROM packets "
+                "WHERE pkt_id = (1 << 32) + 1001") == [(0, None, "ip_input")]
+    assert rows(path, "SELECT delivered, latency_ns, last_stage FROM packets "
+                "WHERE pkt_id = (1 << 32) + 7") == [(1, 7000, "app_recv")]
     assert rows(path, "SELECT program FROM flows ORDER BY flow_id") == [
         ("udp_send",), ("ping",)]
     # Where the time went: from ip_input to app_recv is half of each.

@@ -302,6 +302,9 @@ cmd_packets(const char *path)
 		sim_record_packet_stage(r, id, "ip_input", "b", 1, t0 + lat / 2);
 		sim_record_packet_stage(r, id, "app_recv", "b", 1, t0 + lat);
 	}
+	/* Lost after ip_input: counted in flow 1, not timed. */
+	sim_record_packet_stage(r, 1ULL << 32 | 1001, "app_send", "a", 0, 5);
+	sim_record_packet_stage(r, 1ULL << 32 | 1001, "ip_input", "b", 1, 9);
 	sim_record_packet_stage(r, 2ULL << 32 | 1, "app_send", "b", 0, 100);
 	sim_record_packet_stage(r, 2ULL << 32 | 1, "app_recv", "b", 0, 107);
 	sim_record_run_end(r, 0x1234, 20000000, 0, "ok", NULL);
