@@ -30,7 +30,7 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 WRITABLE = set("BbDdCSs")
 # Rooms of stack/ whose headers stack code includes as <room/name.h>.
 STACK_ROOMS = {"net", "netinet", "dev", "apps"}
-INSTRUMENTATION = ("__odr_asan", "__asan", "__ubsan", "__tsan", "__gcov",
+INSTRUMENTATION = ("__asan", "__ubsan", "__tsan", "__gcov",
                    "__llvm", ".L")
 
 
