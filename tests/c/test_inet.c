@@ -1309,7 +1309,7 @@ fz_chain(struct fz *z, const uint8_t *buf, int len)
 }
 
 struct fz_sums {
-	uint64_t ifin, arp, ipin, iploop, ipout, icmpin, icmpout;
+	uint64_t ifin, arp, ipin, iploop;
 	uint64_t ip[IPSTAT_N], icmp[ICMPSTAT_N], nh[NHSTAT_N];
 };
 

@@ -113,7 +113,6 @@ static const size_t ls_pcq_caps[] = { 1, 2, 5, 16 };
 
 /* A PCQ implementation: the library's or the mutant. */
 struct ls_pcq_ops {
-	const char *name;
 	pcq_t *(*create)(size_t, km_flag_t);
 	void (*destroy)(pcq_t *);
 	bool (*put)(pcq_t *, void *);
@@ -122,11 +121,11 @@ struct ls_pcq_ops {
 };
 
 static const struct ls_pcq_ops ls_pcq_real = {
-	"pcq", pcq_create, pcq_destroy, pcq_put, pcq_get, pcq_peek,
+	pcq_create, pcq_destroy, pcq_put, pcq_get, pcq_peek,
 };
 static const struct ls_pcq_ops ls_pcq_mutant = {
-	"pcq-mutant", mutant_pcq_create, mutant_pcq_destroy, mutant_pcq_put,
-	mutant_pcq_get, mutant_pcq_peek,
+	mutant_pcq_create, mutant_pcq_destroy, mutant_pcq_put, mutant_pcq_get,
+	mutant_pcq_peek,
 };
 
 /* ---- what a run observed (statics: read after the machine is gone) ---- */
@@ -597,10 +596,11 @@ aq_boot(void *arg)
 	atomic_qinit(&s->q, offsetof(struct aq_item, link));
 	s->producers = su->producers;
 	s->items = LS_AQ_ITEMS;
+	s->remover_cpu = su->consumer_cpu;
 	mutex_init(&s->lock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&s->nonempty, "nonempty");
 	cv_init(&s->freed, "freed");
-	ls_run_lwps(s, s->producers, aq_producer, su->consumer_cpu, aq_remover,
+	ls_run_lwps(s, s->producers, aq_producer, s->remover_cpu, aq_remover,
 	    "remover");
 	mutex_enter(&s->lock);
 	obs.left_over = !atomic_qempty(&s->q) || atomic_qpop_head(&s->q) != NULL;
