@@ -31,6 +31,16 @@ bench_wanted(const char *name)
 	return strncmp(name, bench_prefix_, strlen(bench_prefix_)) == 0;
 }
 
+/* Whether any of the figures in names (NULL-terminated) was asked for. */
+static inline int
+bench_any_wanted(const char *const *names)
+{
+	for (; *names != NULL; names++)
+		if (bench_wanted(*names))
+			return 1;
+	return 0;
+}
+
 static inline double
 bench_now_s(void)
 {

@@ -149,16 +149,6 @@ calib_fig_print(struct calib_fig *f)
 	bench_report(f->name, "ns", f->v, f->n);
 }
 
-/* Whether any figure of a group was asked for. */
-static int
-calib_any_wanted(const char *const *names)
-{
-	for (; *names != NULL; names++)
-		if (bench_wanted(*names))
-			return 1;
-	return 0;
-}
-
 static void
 calib_pin(unsigned core, const char *who)
 {
@@ -649,7 +639,7 @@ calib_transfers(void)
 	struct calib_xfer *x;
 	pthread_t t;
 
-	if (!calib_any_wanted(names))
+	if (!bench_any_wanted(names))
 		return;
 	x = calib_alloc(CALIB_LINE, sizeof(*x));
 	calib_xfer_init(x);
@@ -781,7 +771,7 @@ calib_pingpong(void)
 	uint64_t r = 0;
 	pthread_t t;
 
-	if (!calib_any_wanted(names))
+	if (!bench_any_wanted(names))
 		return;
 	pp = calib_alloc(CALIB_LINE, sizeof(*pp));
 	pp->rounds = (uint64_t)samples * CALIB_PP_ROUNDS;
@@ -908,7 +898,7 @@ calib_ctx_switch(void)
 	struct calib_cs *cs;
 	pthread_t t;
 
-	if (!calib_any_wanted(names))
+	if (!bench_any_wanted(names))
 		return;
 	cs = calib_alloc(CALIB_LINE, sizeof(*cs));
 	cs->samples = CALIB_WARMUP + CALIB_RUNS;
@@ -1131,7 +1121,7 @@ calib_ipi(void)
 	struct calib_fig f[] = { { .name = names[0] }, { .name = names[1] },
 	    { .name = names[2] }, { .name = names[3] }, { .name = names[4] } };
 
-	if (!calib_any_wanted(names))
+	if (!bench_any_wanted(names))
 		return;
 	calib_wakeup_remote(&f[1], &f[0], CALIB_EVENTS + 5, 50e3, 0);
 	if (bench_wanted(names[2]))
@@ -1192,7 +1182,7 @@ calib_kmem(void)
 	struct calib_fig fa = { .name = names[0] }, ff = { .name = names[1] };
 	double ovh;
 
-	if (!calib_any_wanted(names))
+	if (!bench_any_wanted(names))
 		return;
 	ovh = calib_tsc_overhead_;
 	for (int i = 0; i < CALIB_WARMUP + CALIB_RUNS; i++) {
@@ -1227,7 +1217,7 @@ calib_lwp_create(void)
 	struct calib_fig run = { .name = names[1] };
 	struct calib_fig all = { .name = names[2] };
 
-	if (!calib_any_wanted(names))
+	if (!bench_any_wanted(names))
 		return;
 	for (int i = 0; i < 20 + 201; i++) {
 		double t0, t1, t2, ran = 0;
@@ -1277,7 +1267,7 @@ main(int argc, char **argv)
 	double v[CALIB_RUNS];
 
 	bench_init(argc, argv);
-	if (!calib_any_wanted(calib_all_names))
+	if (!bench_any_wanted(calib_all_names))
 		return 0;
 	calib_pin(0, "main thread");
 	calib_measure_clock();

@@ -295,6 +295,11 @@ cross_check(const pt_tree_t *t, const struct trie *tr, const struct table *tb)
 	}
 }
 
+static const char *const ptree_figures[] = { "ptree_lpm_lookup_ns",
+    "ptree_insert_ns", "ptree_remove_ns", "ptree_bytes_per_prefix", NULL };
+static const char *const trie_figures[] = { "trie_lpm_lookup_ns",
+    "trie_bytes_per_prefix", NULL };
+
 int
 main(int argc, char **argv)
 {
@@ -309,12 +314,8 @@ main(int argc, char **argv)
 	int r;
 
 	bench_init(argc, argv);
-	want_ptree = bench_wanted("ptree_lpm_lookup_ns") ||
-	    bench_wanted("ptree_insert_ns") ||
-	    bench_wanted("ptree_remove_ns") ||
-	    bench_wanted("ptree_bytes_per_prefix");
-	want_trie = bench_wanted("trie_lpm_lookup_ns") ||
-	    bench_wanted("trie_bytes_per_prefix");
+	want_ptree = bench_any_wanted(ptree_figures);
+	want_trie = bench_any_wanted(trie_figures);
 	if (!want_ptree && !want_trie)
 		return 0;
 

@@ -27,11 +27,11 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/bench_sim.h"
 #include "sim/device.h"
 #include "sim/framegen.h"
 #include "sim/machine.h"
 #include "sim/topology.h"
-#include "stack/sys/evcnt.h"
 
 #define BENCH_FRAMES    1000000
 #define BENCH_RUNS      5
@@ -44,20 +44,9 @@ static struct sim_port *src;
 static void
 bench_machine(struct sim_machine *m, bool legacy)
 {
-	memset(&sc, 0, sizeof(sc));
-	memset(&host, 0, sizeof(host));
+	bench_sim_scenario(&sc, &host, "bench_dmanic", "dut", 4, 10000);
 	memset(&nic, 0, sizeof(nic));
-	snprintf(sc.name, sizeof(sc.name), "bench_dmanic");
-	sc.file = "(bench)";
-	sc.seed = 1;
-	sc.duration_ns = 3600ULL * 1000000000ULL;
-	sc.interleaving.window_ns = 16;
-	snprintf(host.name, sizeof(host.name), "dut");
-	host.cpus = 4;
-	host.tick_hz = 10000;
-	host.quantum_ns = 10000000;
 	host.rx_model = legacy ? SC_RX_LEGACY : SC_RX_POLL;
-	sim_cost_defaults(&host.cost);
 	snprintf(nic.name, sizeof(nic.name), "dm0");
 	nic.type = SC_NIC_DMA;
 	sc_nic_default_mac(0, 0, nic.mac);
@@ -71,8 +60,6 @@ bench_machine(struct sim_machine *m, bool legacy)
 	nic.dma_rate_bps = 64000000000ULL;
 	host.nnics = 1;
 	host.nics = &nic;
-	sc.nhosts = 1;
-	sc.hosts = &host;
 	if (sim_machine_init(m, &sc, 1) != 0)
 		exit(1);
 }
@@ -88,19 +75,6 @@ bench_start(struct sim_machine *m)
 	gp.start_ns = m->eng.now + 10000;
 	if (sim_gen_create(m->topo, "src", src, &gp) == NULL)
 		exit(1);
-}
-
-/* The host's counter group.name, summed over CPUs. */
-static uint64_t
-bench_counter(const struct sim_host *h, const char *group, const char *name)
-{
-	uint64_t sum = 0;
-
-	for (u_int i = 0; i < h->nevcnts; i++)
-		if (strcmp(h->evcnts[i]->ev_group, group) == 0 &&
-		    strcmp(h->evcnts[i]->ev_name, name) == 0)
-			sum += h->evcnts[i]->ev_count;
-	return sum;
 }
 
 static double
@@ -123,7 +97,7 @@ bench_run(bool legacy)
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
 	t1 = bench_now_s();
-	got = bench_counter(&m.hosts[0], "dm0", "rx_sink");
+	got = bench_sim_counter(&m, "dm0", "rx_sink");
 	if (m.stop_status >= 0 || got != BENCH_FRAMES) {
 		fprintf(stderr, "sim_dmanic: %llu of %d frames reached the sink "
 		    "(%s)\n", (unsigned long long)got, BENCH_FRAMES,

@@ -35,6 +35,9 @@
 
 static uint64_t rtt_ns, points;
 
+static const char *const figures[] = { "inet_sim_echo_rtt_ns",
+    "inet_sim_echo_points", "inet_sim_echo_wall_us", NULL };
+
 static struct mbuf *
 echo_request(struct in_addr dst, uint16_t seq)
 {
@@ -116,7 +119,7 @@ main(int argc, char **argv)
 	double rtt[RUNS], pts[RUNS], wall[RUNS];
 
 	bench_init(argc, argv);
-	if (!bench_wanted("inet_sim"))
+	if (!bench_any_wanted(figures))
 		return 0;
 	for (int r = 0; r < RUNS; r++) {
 		double t0 = bench_now_s();

@@ -17,6 +17,9 @@
 static kcont_t kc;
 static uint64_t ran, points_before, points_after;
 
+static const char *const figures[] = { "kcont_sim_points_per_run",
+    "kcont_sim_schedule_run_ns", NULL };
+
 static void
 again(void *arg)
 {
@@ -43,7 +46,7 @@ main(int argc, char **argv)
 	double ns[RUNS], pts[RUNS];
 
 	bench_init(argc, argv);
-	if (!bench_wanted("kcont_sim"))
+	if (!bench_any_wanted(figures))
 		return 0;
 	for (int r = 0; r < RUNS; r++) {
 		double t0;

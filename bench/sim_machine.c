@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/bench_sim.h"
 #include "sim/coro.h"
 #include "sim/machine.h"
 
@@ -58,21 +59,10 @@ bench_counter(const char *name, int method, uint64_t iterations)
 		struct sim_machine m;
 		double t0, dt;
 
-		memset(&sc, 0, sizeof(sc));
-		memset(&host, 0, sizeof(host));
-		memset(&prog, 0, sizeof(prog));
-		snprintf(sc.name, sizeof(sc.name), "bench");
-		sc.file = "(bench)";
+		bench_sim_scenario(&sc, &host, "bench", "box", 8, 1000);
 		sc.seed = (uint64_t)r + 1;
 		sc.duration_ns = UINT64_MAX / 2;
-		sc.interleaving.window_ns = 16;
-		snprintf(host.name, sizeof(host.name), "box");
-		host.cpus = 8;
-		host.tick_hz = 1000;
-		host.quantum_ns = 10 * 1000 * 1000;
-		sim_cost_defaults(&host.cost);
-		sc.nhosts = 1;
-		sc.hosts = &host;
+		memset(&prog, 0, sizeof(prog));
 		prog.app = app_lookup("counter");
 		prog.args.desc = prog.app;
 		prog.args.v[0] = 8;                     /* lwps */

@@ -22,10 +22,10 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/bench_sim.h"
 #include "sim/framegen.h"
 #include "sim/machine.h"
 #include "sim/topology.h"
-#include "stack/sys/evcnt.h"
 
 #define PIO_FRAMES      300000
 #define PIO_PPS         50000
@@ -38,14 +38,8 @@ static struct sc_nic nic;
 static void
 bench_scenario(enum sc_rx_model model)
 {
-	memset(&sc, 0, sizeof(sc));
-	memset(&host, 0, sizeof(host));
+	bench_sim_scenario(&sc, &host, "bench_pionic", "box", 4, 1000);
 	memset(&nic, 0, sizeof(nic));
-	snprintf(sc.name, sizeof(sc.name), "bench_pionic");
-	sc.file = "(bench)";
-	sc.seed = 1;
-	sc.duration_ns = 3600ULL * 1000000000ULL;
-	sc.interleaving.window_ns = 16;
 	snprintf(nic.name, sizeof(nic.name), "pio0");
 	nic.type = SC_NIC_PIO;
 	sc_nic_default_mac(0, 0, nic.mac);
@@ -55,16 +49,9 @@ bench_scenario(enum sc_rx_model model)
 	nic.prealloc_low = 32;
 	nic.prealloc_max = 4096;
 	nic.fifo_bytes = 16384;
-	snprintf(host.name, sizeof(host.name), "box");
-	host.cpus = 4;
-	host.tick_hz = 1000;
-	host.quantum_ns = 10000000;
 	host.rx_model = model;
 	host.nnics = 1;
 	host.nics = &nic;
-	sim_cost_defaults(&host.cost);
-	sc.nhosts = 1;
-	sc.hosts = &host;
 }
 
 /* After boot (an event pending earlier would hold boot open). */
@@ -86,16 +73,6 @@ bench_flood(struct sim_machine *m)
 		exit(1);
 }
 
-static uint64_t
-bench_counter(struct sim_host *h, const char *group, const char *name)
-{
-	for (u_int i = 0; i < h->nevcnts; i++)
-		if (strcmp(h->evcnts[i]->ev_group, group) == 0 &&
-		    strcmp(h->evcnts[i]->ev_name, name) == 0)
-			return h->evcnts[i]->ev_count;
-	return 0;
-}
-
 static double
 bench_run(enum sc_rx_model model)
 {
@@ -111,7 +88,7 @@ bench_run(enum sc_rx_model model)
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
 	t1 = bench_now_s();
-	got = bench_counter(&m.hosts[0], "pio0", "rx_sink");
+	got = bench_sim_counter(&m, "pio0", "rx_sink");
 	if (m.stop_status >= 0 || got != PIO_FRAMES) {
 		fprintf(stderr, "sim_pionic: %llu frames reached the sink, not "
 		    "%d (stop status %d)\n", (unsigned long long)got,

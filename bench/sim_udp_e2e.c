@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
+#include "bench/bench_sim.h"
 #include "sim/frame.h"
 #include "sim/machine.h"
 #include "sim/scenario.h"
@@ -62,23 +63,6 @@ struct e2e_result {
 };
 
 static char scen_dir[PATH_MAX];
-
-/* Counters whose name starts with prefix, over every host and CPU. */
-static uint64_t
-e2e_sum(const struct sim_machine *m, const char *prefix, const char *name)
-{
-	uint64_t sum = 0;
-
-	for (u_int h = 0; h < m->nhosts; h++)
-		for (u_int i = 0; i < m->hosts[h].nevcnts; i++) {
-			const struct evcnt *ev = m->hosts[h].evcnts[i];
-
-			if (strncmp(ev->ev_group, prefix, strlen(prefix)) == 0 &&
-			    strcmp(ev->ev_name, name) == 0)
-				sum += ev->ev_count;
-		}
-	return sum;
-}
 
 /* Every drop the hosts counted, each packet once. */
 static uint64_t
@@ -127,8 +111,8 @@ e2e_child(const char *file, uint64_t delay_ns, int fd)
 	sim_machine_run(&m);
 	memset(&r, 0, sizeof(r));
 	r.wall_s = bench_now_s() - t0;
-	r.sent = e2e_sum(&m, "udp.", "sent");
-	r.delivered = e2e_sum(&m, "udp_sink", "received");
+	r.sent = bench_sim_counter(&m, "udp.", "sent");
+	r.delivered = bench_sim_counter(&m, "udp_sink", "received");
 	r.dropped = e2e_drops(&m);
 	r.points = m.points;
 	r.events = m.eng.executed;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/bench_sim.h"
 #include "sim/framegen.h"
 #include "sim/machine.h"
 #include "sim/switch.h"
@@ -32,20 +33,7 @@ static struct sc_host host;
 static void
 bench_machine(struct sim_machine *m)
 {
-	memset(&sc, 0, sizeof(sc));
-	memset(&host, 0, sizeof(host));
-	snprintf(sc.name, sizeof(sc.name), "bench_wire");
-	sc.file = "(bench)";
-	sc.seed = 1;
-	sc.duration_ns = 3600ULL * 1000000000ULL;
-	sc.interleaving.window_ns = 16;
-	snprintf(host.name, sizeof(host.name), "box");
-	host.cpus = 1;
-	host.tick_hz = 1000;
-	host.quantum_ns = 10000000;
-	sim_cost_defaults(&host.cost);
-	sc.nhosts = 1;
-	sc.hosts = &host;
+	bench_sim_scenario(&sc, &host, "bench_wire", "box", 1, 1000);
 	if (sim_machine_init(m, &sc, 1) != 0)
 		exit(1);
 }

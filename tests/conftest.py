@@ -3,9 +3,11 @@
 NETSIM_VARIANT selects the build (release, asan, tsan); `make test` uses
 release, `make asan` and `make tsan` set it.  NETSIM_BINDIR overrides the
 directory outright (a build made with `make O=... B=...`).  Every C test program is run
-through these helpers so a failing test prints the command that replays it.
+through these helpers so a failing test prints the command that replays it;
+ok_summary reads the "ok CASE key=value ..." line of a case that passed.
 """
 import os
+import re
 import subprocess
 import pathlib
 
@@ -38,6 +40,15 @@ def run(cmd, timeout=300, check=None, **kw):
             f"replay: {' '.join(cmd)}\n"
             f"--- stdout\n{p.stdout[-4000:]}\n--- stderr\n{p.stderr[-4000:]}")
     return p
+
+
+def ok_summary(p, name, ints=False):
+    """The key=value words of the "ok NAME ..." line a C test case prints
+    when it passes, as a dict of strings (ints: numbers as ints)."""
+    m = re.search(rf"^ok {name}\b(.*)$", p.stdout, re.M)
+    assert m, f"no 'ok {name}' line in:\n{p.stdout[-3000:]}"
+    pairs = (kv.split("=", 1) for kv in m.group(1).split())
+    return {k: int(v) if ints and v.isdigit() else v for k, v in pairs}
 
 
 @pytest.fixture

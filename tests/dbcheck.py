@@ -136,14 +136,13 @@ def check_after_kill(db, before, killed_run=None, new_may_finish=False):
 
 
 class Killed:
-    """What kill_after saw: the exit status (-9 when the kill landed),
-    everything printed, and how long after the start the kill was sent."""
+    """What kill_after saw: the exit status (-9 when the kill landed) and
+    everything printed."""
 
-    def __init__(self, returncode, stdout, stderr, after_s):
+    def __init__(self, returncode, stdout, stderr):
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
-        self.after_s = after_s
 
     @property
     def landed(self):
@@ -158,7 +157,6 @@ def kill_after(cmd, delay_s, ready=None, timeout_s=60, **popen_kw):
     prints nothing within timeout_s is killed anyway.
     """
     cmd = [str(c) for c in cmd]
-    t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, **popen_kw)
     watchdog = threading.Timer(timeout_s, p.kill)
@@ -172,9 +170,8 @@ def kill_after(cmd, delay_s, ready=None, timeout_s=60, **popen_kw):
                     break
         if delay_s > 0:
             time.sleep(delay_s)
-        after_s = time.monotonic() - t0
         p.send_signal(signal.SIGKILL)
         out, err = p.communicate()
     finally:
         watchdog.cancel()
-    return Killed(p.returncode, "".join(head) + out, err, after_s)
+    return Killed(p.returncode, "".join(head) + out, err)

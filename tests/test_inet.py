@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, VARIANT, run
+from conftest import ROOT, VARIANT, ok_summary, run
 
 FUZZ_SEEDS = [1, 2, 3]
 FUZZ_FRAMES = 1_000_000 if VARIANT == "asan" else 100_000
@@ -25,18 +25,11 @@ def case(test_bin, *args, status=0):
     return run([test_bin("test_inet"), *map(str, args)], check=status)
 
 
-def summary(p, name):
-    m = re.search(rf"^ok {name}\b(.*)$", p.stdout, re.M)
-    assert m, f"no 'ok {name}' line in:\n{p.stdout[-3000:]}"
-    return {k: int(v) if v.isdigit() else v
-            for k, v in (kv.split("=", 1) for kv in m.group(1).split())}
-
-
 def test_arp_resolves_once_and_echo_comes_back_with_its_id_seq_and_checksum(
         test_bin):
     # One request, one reply, both caches hold the right header; the echo
     # reply matches the request's id, sequence, data and checksums.
-    s = summary(case(test_bin, "arp"), "arp")
+    s = ok_summary(case(test_bin, "arp"), "arp", ints=True)
     assert (s["req_out"], s["rep_in"], s["frames"]) == (1, 1, 4)
 
 
@@ -47,7 +40,7 @@ def test_router_forwards_and_reports_errors(test_bin):
     # exceeded (TTL 1), EMSGSIZE for an oversize send, needfrag with the
     # next-hop MTU for DF, a silent drop without DF, EHOSTUNREACH without
     # a route, sends to ourselves through the loop, broadcast echo ignored.
-    s = summary(case(test_bin, "route"), "route")
+    s = ok_summary(case(test_bin, "route"), "route", ints=True)
     assert s == {"forwarded": 4, "noroute": 1, "hostdown": 2, "timxceed": 1,
                  "toobig": 2}
 
@@ -58,7 +51,7 @@ def test_pings_from_four_cpus_through_a_router_all_come_back(test_bin, seed):
     # and 2, so ip_input, the router and the nexthop caches run on several
     # CPUs at once.  Every echo is answered, ARP asked once per neighbour,
     # no mbuf is left.
-    s = summary(case(test_bin, "smp", seed, 200), "smp")
+    s = ok_summary(case(test_bin, "smp", seed, 200), "smp", ints=True)
     assert (s["pings"], s["forwarded"]) == (800, 1602)
 
 
@@ -68,12 +61,12 @@ def test_longest_prefix_match_in_any_insertion_order(test_bin, seed):
     # every insertion and deletion against a brute-force longest match;
     # duplicates refused, deletes exact; an address brings its connected
     # route and takes its routes with it when deleted.
-    s = summary(case(test_bin, "lpm", seed, 50), "lpm")
+    s = ok_summary(case(test_bin, "lpm", seed, 50), "lpm", ints=True)
     assert s["orders"] == 50
 
 
 def test_branes_with_the_same_addresses_never_meet(test_bin):
-    s = summary(case(test_bin, "isolation"), "isolation")
+    s = ok_summary(case(test_bin, "isolation"), "isolation", ints=True)
     assert s["x"] > 0 and s["x2"] > 0
 
 
@@ -92,7 +85,7 @@ def test_fuzzed_frames_are_all_counted_and_nothing_leaks(test_bin, seed):
     # received), no mbuf is left once the queues drain, and nothing reads
     # out of bounds (the asan build checks that).
     n = FUZZ_FRAMES if seed == FUZZ_SEEDS[0] else 100_000
-    s = summary(case(test_bin, "fuzz", seed, n), "fuzz")
+    s = ok_summary(case(test_bin, "fuzz", seed, n), "fuzz", ints=True)
     assert s["frames"] == n
     # Every kind of frame and the main outcomes occurred.
     for k in ("random", "short", "type", "ip", "ipmut", "arp", "arpmut"):
@@ -117,7 +110,7 @@ def test_neighbour_limits_failure_hold_down_and_aging(test_bin):
     # the neighbour is asked for again; an entry older than
     # NH_REACHABLE_NS is used once more and confirmed again; a full cache
     # refuses new neighbours until failed entries can be recycled.
-    s = summary(case(test_bin, "nhlimits"), "nhlimits")
+    s = ok_summary(case(test_bin, "nhlimits"), "nhlimits", ints=True)
     assert (s["hold_drops"], s["stale"], s["evicted"]) == (2, 1, 21)
 
 

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import VARIANT, run
+from conftest import VARIANT, ok_summary, run
 
 PROP_SEEDS = list(range(1, 21))
 
@@ -19,18 +19,12 @@ def case(test_bin, name, *args, status=0):
     return run([test_bin("test_mbuf"), name, *args], check=status)
 
 
-def summary(p, name):
-    m = re.search(rf"^ok {name}\b(.*)$", p.stdout, re.M)
-    assert m, f"no 'ok {name}' line in:\n{p.stdout[-2000:]}"
-    return dict(kv.split("=", 1) for kv in m.group(1).split())
-
-
 @pytest.mark.parametrize("seed", PROP_SEEDS)
 def test_random_chain_operations_match_a_flat_byte_model(test_bin, seed):
     # 5000 appends, prepends, adjusts, pullups, copies in and out, shared
     # copies written through m_copyback_cow, cats, dups; contents and
     # m_pkthdr.len checked after each, no mbuf or cluster left at the end.
-    s = summary(case(test_bin, "prop", seed, 5000), "prop")
+    s = ok_summary(case(test_bin, "prop", seed, 5000), "prop")
     assert all(int(s[f"op{i}"]) > 0 for i in range(12)), s
     assert int(s["readonly"]) > 0, "no operation met a shared cluster"
 
@@ -42,15 +36,15 @@ def test_same_seed_same_run(test_bin):
 
 
 def test_pullup_of_a_short_chain_frees_it_and_returns_null(test_bin):
-    summary(case(test_bin, "pullup"), "pullup")
+    ok_summary(case(test_bin, "pullup"), "pullup")
 
 
 def test_copies_share_clusters_and_the_last_reference_frees_them(test_bin):
-    summary(case(test_bin, "share"), "share")
+    ok_summary(case(test_bin, "share"), "share")
 
 
 def test_prepend_uses_leading_space_or_a_new_first_mbuf(test_bin):
-    summary(case(test_bin, "prepend"), "prepend")
+    ok_summary(case(test_bin, "prepend"), "prepend")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
@@ -60,7 +54,7 @@ def test_pool_caches_on_four_cpus_never_hand_out_an_object_twice(test_bin,
     # copies to each other; the case checks owners, counters
     # (gets = puts + live), per-CPU hits and constructor/destructor calls.
     p = case(test_bin, "pool", seed, 1000)
-    s = summary(p, "pool")
+    s = ok_summary(p, "pool")
     assert int(s["get"]) == int(s["put"]) + 7
     assert all(int(h) > 0 for h in s["hits"].split(","))
     assert int(s["refill"]) > 0 and int(s["flush"]) > 0
@@ -75,7 +69,7 @@ def test_pool_run_is_deterministic(test_bin):
 
 def test_hard_limit_makes_nowait_fail_and_counts_it(test_bin):
     p = case(test_bin, "limit")
-    summary(p, "limit")
+    ok_summary(p, "limit")
     # Each pool warns once when it first hits its limit (then at most
     # once a minute), however many gets fail.
     for pool in ("ltest", "mbpl", "mclpl"):
@@ -84,7 +78,7 @@ def test_hard_limit_makes_nowait_fail_and_counts_it(test_bin):
 
 
 def test_waitok_get_at_the_limit_sleeps_until_a_put(test_bin):
-    summary(case(test_bin, "limitwait"), "limitwait")
+    ok_summary(case(test_bin, "limitwait"), "limitwait")
 
 
 def test_waitok_get_with_nothing_coming_back_is_a_deadlock(test_bin):
@@ -101,7 +95,7 @@ def test_writing_into_a_shared_cluster_stops_the_run(test_bin):
 
 def test_use_after_free_is_caught_by_the_sanitizer_build(test_bin):
     if VARIANT != "asan":
-        summary(case(test_bin, "useafterfree"), "useafterfree")
+        ok_summary(case(test_bin, "useafterfree"), "useafterfree")
         pytest.skip("only the AddressSanitizer build can catch it")
     p = run([test_bin("test_mbuf"), "useafterfree"])
     assert p.returncode != 0

@@ -10,17 +10,11 @@ replays it.
 import re
 import sqlite3
 
-from conftest import ROOT, run
+from conftest import ROOT, ok_summary, run
 
 
 def case(test_bin, name, *args, status=0):
     return run([test_bin("test_sock"), name, *map(str, args)], check=status)
-
-
-def summary(p, name):
-    m = re.search(rf"^ok {name}\b(.*)$", p.stdout, re.M)
-    assert m, f"no 'ok {name}' line in:\n{p.stdout[-3000:]}"
-    return dict(kv.split("=", 1) for kv in m.group(1).split())
 
 
 def counters(p):
@@ -39,7 +33,7 @@ def test_udp_datagrams_arrive_intact_with_their_sender(test_bin):
     # Sizes 0 to 1472 (the most a 1500-byte MTU carries) from 10.0.0.1:5000
     # in brane a to *:7 in brane b: contents, lengths and sender checked
     # inside; 1473 bytes and 65508 bytes are EMSGSIZE.
-    s = summary(case(test_bin, "udp"), "udp")
+    s = ok_summary(case(test_bin, "udp"), "udp")
     assert s["sizes"] == "14"
     assert s["binds"] == "ok" and s["nonblocking"] == "ok"
     assert s["ephemeral"] == "49152,49153"
@@ -53,7 +47,7 @@ def test_receive_timeout_ends_on_the_clock_tick_after_it(test_bin):
     # SO_RCVTIMEO 5 ms from 300 us into a tick: EWOULDBLOCK when the tick
     # that ends the wait comes (timeouts run on ticks, as callouts do),
     # plus the wake-up's price (a context switch, 2 us by default).
-    s = summary(case(test_bin, "udp"), "udp")
+    s = ok_summary(case(test_bin, "udp"), "udp")
     start, end, tick = (int(s[k]) for k in ("timeout_start", "timeout_end",
                                             "timeout_tick"))
     assert start % 1_000_000 >= 300_000
@@ -64,14 +58,14 @@ def test_receive_timeout_ends_on_the_clock_tick_after_it(test_bin):
 def test_corrupted_and_malformed_datagrams_are_dropped_and_counted(test_bin):
     # By hand through a raw socket: good, corrupted, no checksum, a length
     # past the packet, half a header, trailing bytes past the UDP length.
-    s = summary(case(test_bin, "badsum"), "badsum")
+    s = ok_summary(case(test_bin, "badsum"), "badsum")
     assert s == {"received": "6", "queued": "3", "badsum": "1",
                  "badlen": "1", "hdrops": "1"}
 
 
 def test_port_unreachable_reaches_a_connected_socket_as_econnrefused(
         test_bin):
-    s = summary(case(test_bin, "refused"), "refused")
+    s = ok_summary(case(test_bin, "refused"), "refused")
     assert s["noport"] == "5" and s["in_unreach"] == "5"
 
 
@@ -79,7 +73,7 @@ def test_lazy_receive_by_the_waiting_lwp_then_by_the_continuation(test_bin):
     # 20 datagrams each wake the LWP blocked in soreceive, which checks
     # and queues it on its own CPU; 30 arrive while nobody waits and the
     # socket's continuation does the work a tick later.
-    s = summary(case(test_bin, "lazy"), "lazy")
+    s = ok_summary(case(test_bin, "lazy"), "lazy")
     assert int(s["lazy_lwp"]) == 20
     assert int(s["lazy_kcont"]) == 30
     assert int(s["lazy_lwp"]) + int(s["lazy_kcont"]) == int(s["delivered"])
@@ -91,12 +85,12 @@ def test_lazy_receive_by_the_waiting_lwp_then_by_the_continuation(test_bin):
 
 
 def test_demux_never_waits_for_the_socket_lock(test_bin):
-    s = summary(case(test_bin, "nolock"), "nolock")
+    s = ok_summary(case(test_bin, "nolock"), "nolock")
     assert s["delivered_while_locked"] == "10"
 
 
 def test_branes_with_the_same_addresses_never_meet(test_bin):
-    s = summary(case(test_bin, "branes"), "branes")
+    s = ok_summary(case(test_bin, "branes"), "branes")
     assert s == {"b1_queued": "4", "b2_queued": "4"}
 
 

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "sim/machine.h"
+#include "sim/rng.h"
 #include "sim/netconf.h"
 #include "sim/testhook.h"
 #include "stack/sys/endian.h"
@@ -71,20 +72,10 @@ static long nrounds = 0;
 /* ------------------------------------------------------------------ */
 /* Small tools                                                          */
 
-static uint64_t
-rnd64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 static uint32_t
 rnd(uint64_t *s, uint32_t n)
 {
-	return (uint32_t)(rnd64(s) % n);
+	return (uint32_t)(sim_splitmix64(s) % n);
 }
 
 /* RFC 1071 by the book, as the reference the stack is checked against. */
@@ -884,12 +875,12 @@ lpm_addr(uint64_t *s)
 	uint32_t h;
 
 	if (rnd(s, 4) == 0) {
-		a.s_addr = (in_addr_t)rnd64(s);
+		a.s_addr = (in_addr_t)sim_splitmix64(s);
 		return a;
 	}
 	/* Near a prefix: its address with some low bits changed. */
 	h = ntohl(ip4(lpm_pfx[rnd(s, NPFX)].dst).s_addr);
-	h ^= (uint32_t)rnd64(s) & ((1u << rnd(s, 32)) - 1);
+	h ^= (uint32_t)sim_splitmix64(s) & ((1u << rnd(s, 32)) - 1);
 	a.s_addr = htonl(h);
 	return a;
 }
@@ -1121,7 +1112,7 @@ fz_addr(struct fz *z)
 	struct in_addr a;
 
 	if (rnd(&z->s, 5) == 0) {
-		a.s_addr = (in_addr_t)rnd64(&z->s);
+		a.s_addr = (in_addr_t)sim_splitmix64(&z->s);
 		return a;
 	}
 	return ip4(pool[rnd(&z->s, __arraycount(pool))]);
@@ -1147,7 +1138,7 @@ fz_ip(struct fz *z, uint8_t *p, int room)
 	ip->ip_tos = (uint8_t)rnd(&z->s, 256);
 	ip->ip_len = htons((uint16_t)len);
 	ip->ip_id = (uint16_t)rnd(&z->s, 65536);
-	ip->ip_off = rnd(&z->s, 8) == 0 ? (uint16_t)rnd64(&z->s) :
+	ip->ip_off = rnd(&z->s, 8) == 0 ? (uint16_t)sim_splitmix64(&z->s) :
 	    rnd(&z->s, 2) ? htons(IP_DF) : 0;
 	ip->ip_ttl = (uint8_t)(rnd(&z->s, 4) == 0 ? rnd(&z->s, 3) : 64);
 	ip->ip_p = protos[rnd(&z->s, sizeof(protos))];
@@ -1155,9 +1146,9 @@ fz_ip(struct fz *z, uint8_t *p, int room)
 	ip->ip_dst = fz_addr(z);
 	for (int i = 20; i < hlen; i++)         /* option soup */
 		p[i] = (uint8_t)(rnd(&z->s, 3) == 0 ? rnd(&z->s, 4) :
-		    rnd64(&z->s));
+		    sim_splitmix64(&z->s));
 	for (int i = 0; i < plen; i++)
-		q[i] = (uint8_t)rnd64(&z->s);
+		q[i] = (uint8_t)sim_splitmix64(&z->s);
 	if (ip->ip_p == IPPROTO_ICMP && plen >= 8) {
 		static const uint8_t types[] = { ICMP_ECHO, ICMP_ECHO,
 		    ICMP_ECHOREPLY, ICMP_UNREACH, ICMP_TIMXCEED, 13, 5, 42 };
@@ -1170,7 +1161,7 @@ fz_ip(struct fz *z, uint8_t *p, int room)
 			struct ip *qi = (struct ip *)(q + 8);
 
 			qi->ip_vhl = rnd(&z->s, 4) ? IP_VHL(4, 20) :
-			    (uint8_t)rnd64(&z->s);
+			    (uint8_t)sim_splitmix64(&z->s);
 			qi->ip_p = protos[rnd(&z->s, sizeof(protos))];
 		}
 		be16enc(q + 2, ref_cksum(q, (size_t)plen));
@@ -1230,7 +1221,7 @@ fz_arp(struct fz *z, uint8_t *p, struct ifnet *ifp)
 	p[5] = 4;
 	be16enc(p + 6, (uint16_t)(1 + rnd(&z->s, 2)));
 	for (int i = 0; i < 6; i++)
-		p[8 + i] = (uint8_t)rnd64(&z->s);
+		p[8 + i] = (uint8_t)sim_splitmix64(&z->s);
 	p[8] = (uint8_t)(p[8] & 0xfe);
 	if (rnd(&z->s, 16) == 0)
 		memcpy(p + 8, ifp->if_lladdr, 6);
@@ -1252,13 +1243,13 @@ fz_frame(struct fz *z, uint8_t *buf, struct ifnet *ifp)
 	else
 		memcpy(buf, ifp->if_lladdr, 6);
 	for (int i = 6; i < 12; i++)
-		buf[i] = (uint8_t)rnd64(&z->s);
+		buf[i] = (uint8_t)sim_splitmix64(&z->s);
 	buf[6] &= 0xfe;
 	if (kind == 0) {
 		z->kinds[0]++;
 		len = (int)rnd(&z->s, 200);
 		for (int i = 0; i < len; i++)
-			buf[i] = (uint8_t)rnd64(&z->s);
+			buf[i] = (uint8_t)sim_splitmix64(&z->s);
 		return len;
 	}
 	if (kind == 1) {
@@ -1267,7 +1258,7 @@ fz_frame(struct fz *z, uint8_t *buf, struct ifnet *ifp)
 	}
 	if (kind == 2) {
 		z->kinds[2]++;
-		be16enc(buf + 12, (uint16_t)rnd64(&z->s));
+		be16enc(buf + 12, (uint16_t)sim_splitmix64(&z->s));
 		return 14 + (int)rnd(&z->s, 60);
 	}
 	if (kind <= 10) {
@@ -1318,7 +1309,7 @@ fz_chain(struct fz *z, const uint8_t *buf, int len)
 }
 
 struct fz_sums {
-	uint64_t ifin, arp, ipin, iploop, ipout, icmpin, icmpout;
+	uint64_t ifin, arp, ipin, iploop;
 	uint64_t ip[IPSTAT_N], icmp[ICMPSTAT_N], nh[NHSTAT_N];
 };
 

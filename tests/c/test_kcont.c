@@ -310,7 +310,7 @@ print_probe(const char *name, const struct probe *p)
 }
 
 static int
-run_case(const char *name, struct sim_test_opts *o, void (*fn)(void *))
+run_case(struct sim_test_opts *o, void (*fn)(void *))
 {
 	struct sim_test_result r;
 
@@ -320,8 +320,39 @@ run_case(const char *name, struct sim_test_opts *o, void (*fn)(void *))
 	printf("end_ns %" PRIu64 "\nfingerprint %016" PRIx64 "\n", r.end_ns,
 	    r.fingerprint);
 	printf("status %d\n", r.status);
-	(void)name;
 	return r.status;
+}
+
+static void
+print_delay(void)
+{
+	for (int i = 0; i < 4; i++) {
+		printf("delay%d ticks %d scheduled_at %" PRIu64 "\n", i,
+		    delay_ticks[i], delay_sched_at[i]);
+		print_probe("delay", &delay_p[i]);
+	}
+}
+
+static void
+print_many(void)
+{
+	u_int once = 0, on_bound = 0, on_time = 0, late_max = 0;
+
+	for (int i = 0; i < MANY; i++) {
+		const struct probe *p = &many_p[i];
+		uint64_t late = p->ran_at - many_due[i];
+
+		once += p->runs == 1;
+		on_bound += many_bound[i] < 0 ? p->cpu == 1 :
+		    p->cpu == many_bound[i];
+		on_time += p->ran_at >= many_due[i];
+		if (p->ran_at >= many_due[i] && late > late_max)
+			late_max = (u_int)late;
+	}
+	printf("many %d in_intr %d allocs_during %" PRIu64
+	    " ran_once %u on_cpu %u on_time %u late_max_ns %u\n",
+	    MANY, many_in_intr, many_allocs_after - many_allocs_before, once,
+	    on_bound, on_time, late_max);
 }
 
 int
@@ -347,27 +378,19 @@ main(int argc, char **argv)
 		cost.ns[SIM_COST_intr] = 1000;
 		cost.ns[SIM_COST_softint] = 100;
 		o.cost = &cost;
-		status = run_case(c, &o, case_delay);
-		for (int i = 0; i < 4; i++) {
-			printf("delay%d ticks %d scheduled_at %" PRIu64 "\n", i,
-			    delay_ticks[i], delay_sched_at[i]);
-			print_probe("delay", &delay_p[i]);
-		}
+		status = run_case(&o, case_delay);
+		print_delay();
 	} else if (strcmp(c, "delay_default_costs") == 0) {
-		status = run_case(c, &o, case_delay);
-		for (int i = 0; i < 4; i++) {
-			printf("delay%d ticks %d scheduled_at %" PRIu64 "\n", i,
-			    delay_ticks[i], delay_sched_at[i]);
-			print_probe("delay", &delay_p[i]);
-		}
+		status = run_case(&o, case_delay);
+		print_delay();
 	} else if (strcmp(c, "bind") == 0) {
 		o.cpus = 4;
-		status = run_case(c, &o, case_bind);
+		status = run_case(&o, case_bind);
 		print_probe("bound_now", &bind_p[0]);
 		print_probe("bound_later", &bind_p[1]);
 		print_probe("unbound_from3", &bind_p[2]);
 	} else if (strcmp(c, "stop_before") == 0) {
-		status = run_case(c, &o, case_stop_before);
+		status = run_case(&o, case_stop_before);
 		printf("stop_timed %d pending_after %d stop_immediate %d "
 		    "stop_again %d\n", stop_results[0], stop_results[1],
 		    stop_results[2], stop_results[3]);
@@ -375,7 +398,7 @@ main(int argc, char **argv)
 		print_probe("immediate", &stop_p[1]);
 	} else if (strcmp(c, "stop_during") == 0) {
 		o.cpus = 2;
-		status = run_case(c, &o, case_stop_during);
+		status = run_case(&o, case_stop_during);
 		printf("stop %d running_after_stop %d running_after_halt %d\n",
 		    during_results[0], during_results[1], during_results[2]);
 		printf("func_ended_at %" PRIu64 " halt_returned_at %" PRIu64 "\n",
@@ -383,36 +406,17 @@ main(int argc, char **argv)
 		print_probe("during", &during_p);
 	} else if (strcmp(c, "worker") == 0) {
 		o.cpus = 2;
-		status = run_case(c, &o, case_worker);
+		status = run_case(&o, case_worker);
 		printf("worker_lwp %s slept_ns %" PRIu64 " stage %d\n", hs.lwp,
 		    hs.slept_ns, hs.stage);
 	} else if (strcmp(c, "soft_sleep") == 0) {
-		status = run_case(c, &o, case_soft_sleep);
+		status = run_case(&o, case_soft_sleep);
 	} else if (strcmp(c, "many") == 0) {
 		o.cpus = 4;
-		status = run_case(c, &o, case_many);
-		{
-			u_int once = 0, on_bound = 0, on_time = 0, late_max = 0;
-
-			for (int i = 0; i < MANY; i++) {
-				const struct probe *p = &many_p[i];
-				uint64_t late = p->ran_at - many_due[i];
-
-				once += p->runs == 1;
-				on_bound += many_bound[i] < 0 ? p->cpu == 1 :
-				    p->cpu == many_bound[i];
-				on_time += p->ran_at >= many_due[i];
-				if (p->ran_at >= many_due[i] && late > late_max)
-					late_max = (u_int)late;
-			}
-			printf("many %d in_intr %d allocs_during %" PRIu64
-			    " ran_once %u on_cpu %u on_time %u late_max_ns %u\n",
-			    MANY, many_in_intr,
-			    many_allocs_after - many_allocs_before, once,
-			    on_bound, on_time, late_max);
-		}
+		status = run_case(&o, case_many);
+		print_many();
 	} else if (strcmp(c, "reschedule") == 0) {
-		status = run_case(c, &o, case_reschedule);
+		status = run_case(&o, case_reschedule);
 		print_probe("later", &resched_p[0]);
 		print_probe("earlier", &resched_p[1]);
 		print_probe("periodic", &resched_p[2]);

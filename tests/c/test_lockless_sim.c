@@ -113,7 +113,6 @@ static const size_t ls_pcq_caps[] = { 1, 2, 5, 16 };
 
 /* A PCQ implementation: the library's or the mutant. */
 struct ls_pcq_ops {
-	const char *name;
 	pcq_t *(*create)(size_t, km_flag_t);
 	void (*destroy)(pcq_t *);
 	bool (*put)(pcq_t *, void *);
@@ -122,11 +121,11 @@ struct ls_pcq_ops {
 };
 
 static const struct ls_pcq_ops ls_pcq_real = {
-	"pcq", pcq_create, pcq_destroy, pcq_put, pcq_get, pcq_peek,
+	pcq_create, pcq_destroy, pcq_put, pcq_get, pcq_peek,
 };
 static const struct ls_pcq_ops ls_pcq_mutant = {
-	"pcq-mutant", mutant_pcq_create, mutant_pcq_destroy, mutant_pcq_put,
-	mutant_pcq_get, mutant_pcq_peek,
+	mutant_pcq_create, mutant_pcq_destroy, mutant_pcq_put, mutant_pcq_get,
+	mutant_pcq_peek,
 };
 
 /* ---- what a run observed (statics: read after the machine is gone) ---- */
@@ -206,6 +205,39 @@ ls_watchdog(void *arg)
 	}
 }
 
+struct ls_lwp_arg {
+	void *shared;
+	unsigned id;
+};
+
+/*
+ * One run's LWPs: the watchdog on CPU 0, the taker (the consumer or the
+ * remover) on taker_cpu, producer i on CPU i % LS_NCPU with (shared, i);
+ * returns when the producers and the taker have been joined.
+ */
+static void
+ls_run_lwps(void *shared, unsigned producers, void (*producer)(void *),
+    u_int taker_cpu, void (*taker)(void *), const char *taker_name)
+{
+	struct ls_lwp_arg pargs[LS_PRODUCERS_MAX];
+	lwp_t *tl, *prods[LS_PRODUCERS_MAX];
+
+	KASSERT(producers <= LS_PRODUCERS_MAX);
+	kthread_create(PRI_NONE, KTHREAD_MPSAFE, cpu_lookup(0), ls_watchdog,
+	    NULL, NULL, "watchdog");
+	kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, cpu_lookup(taker_cpu),
+	    taker, shared, &tl, "%s", taker_name);
+	for (unsigned i = 0; i < producers; i++) {
+		pargs[i] = (struct ls_lwp_arg){ shared, i };
+		kthread_create(PRI_NONE, KTHREAD_MUSTJOIN,
+		    cpu_lookup(i % LS_NCPU), producer, &pargs[i], &prods[i],
+		    "producer.%u", i);
+	}
+	for (unsigned i = 0; i < producers; i++)
+		kthread_join(prods[i]);
+	kthread_join(tl);
+}
+
 /* ---- PCQ stress ------------------------------------------------------- */
 
 /*
@@ -223,11 +255,6 @@ struct ps_shared {
 	kcondvar_t notfull;             /* l: producers wait for room */
 	u_int full_waiters;             /* l */
 	uint64_t room_gen;              /* l: gets so far */
-};
-
-struct ls_lwp_arg {
-	void *shared;
-	unsigned id;
 };
 
 /* Items are opaque non-NULL pointers: (producer + 1) << 32 | (seq + 1). */
@@ -356,26 +383,13 @@ static void
 ps_main(void *arg)
 {
 	struct ps_shared *s = arg;
-	struct ls_lwp_arg pargs[LS_PRODUCERS_MAX];
-	lwp_t *consumer, *prods[LS_PRODUCERS_MAX];
 
 	KASSERT(s->producers <= LS_PRODUCERS_MAX);
 	mutex_init(&s->lock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&s->nonempty, "nonempty");
 	cv_init(&s->notfull, "notfull");
-	kthread_create(PRI_NONE, KTHREAD_MPSAFE, cpu_lookup(0), ls_watchdog,
-	    NULL, NULL, "watchdog");
-	kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, cpu_lookup(s->consumer_cpu),
-	    ps_consumer, s, &consumer, "consumer");
-	for (unsigned i = 0; i < s->producers; i++) {
-		pargs[i] = (struct ls_lwp_arg){ s, i };
-		kthread_create(PRI_NONE, KTHREAD_MUSTJOIN,
-		    cpu_lookup(i % LS_NCPU), ps_producer, &pargs[i], &prods[i],
-		    "producer.%u", i);
-	}
-	for (unsigned i = 0; i < s->producers; i++)
-		kthread_join(prods[i]);
-	kthread_join(consumer);
+	ls_run_lwps(s, s->producers, ps_producer, s->consumer_cpu, ps_consumer,
+	    "consumer");
 	mutex_enter(&s->lock);
 	obs.left_over = s->ops->peek(s->q) != NULL ||
 	    s->ops->get(s->q) != NULL;
@@ -577,29 +591,17 @@ aq_boot(void *arg)
 {
 	const struct ps_setup *su = arg;
 	struct aq_shared *s = kmem_zalloc(sizeof(*s), KM_SLEEP);
-	struct ls_lwp_arg pargs[LS_PRODUCERS_MAX];
-	lwp_t *remover, *prods[LS_PRODUCERS_MAX];
 
 	KASSERT(su->producers <= LS_PRODUCERS_MAX);
 	atomic_qinit(&s->q, offsetof(struct aq_item, link));
 	s->producers = su->producers;
 	s->items = LS_AQ_ITEMS;
+	s->remover_cpu = su->consumer_cpu;
 	mutex_init(&s->lock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&s->nonempty, "nonempty");
 	cv_init(&s->freed, "freed");
-	kthread_create(PRI_NONE, KTHREAD_MPSAFE, cpu_lookup(0), ls_watchdog,
-	    NULL, NULL, "watchdog");
-	kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, cpu_lookup(su->consumer_cpu),
-	    aq_remover, s, &remover, "remover");
-	for (unsigned i = 0; i < s->producers; i++) {
-		pargs[i] = (struct ls_lwp_arg){ s, i };
-		kthread_create(PRI_NONE, KTHREAD_MUSTJOIN,
-		    cpu_lookup(i % LS_NCPU), aq_producer, &pargs[i], &prods[i],
-		    "producer.%u", i);
-	}
-	for (unsigned i = 0; i < s->producers; i++)
-		kthread_join(prods[i]);
-	kthread_join(remover);
+	ls_run_lwps(s, s->producers, aq_producer, s->remover_cpu, aq_remover,
+	    "remover");
 	mutex_enter(&s->lock);
 	obs.left_over = !atomic_qempty(&s->q) || atomic_qpop_head(&s->q) != NULL;
 	mutex_exit(&s->lock);

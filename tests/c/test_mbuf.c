@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "sim/machine.h"
+#include "sim/rng.h"
 #include "sim/testhook.h"
 #include "stack/sys/condvar.h"
 #include "stack/sys/evcnt.h"
@@ -39,28 +40,18 @@
 #define FAIL(...)       panic(__VA_ARGS__)
 #define CHECK(e, ...)   do { if (!(e)) FAIL(__VA_ARGS__); } while (0)
 
-static uint64_t
-rnd64(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
 /* Uniform in [0, n); n > 0. */
 static int
 rnd(uint64_t *s, int n)
 {
-	return (int)(rnd64(s) % (uint64_t)n);
+	return (int)(sim_splitmix64(s) % (uint64_t)n);
 }
 
 static void
 rnd_bytes(uint64_t *s, uint8_t *p, int n)
 {
 	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)rnd64(s);
+		p[i] = (uint8_t)sim_splitmix64(s);
 }
 
 /* Objects of a pool that are out: gets minus puts. */

@@ -107,7 +107,6 @@ struct probe {
 	uint8_t dst[MAX_FRAMES][6];
 	uint8_t src[MAX_FRAMES][6];
 	uint64_t ebusy;
-	uint64_t got;
 };
 
 static void probe_pump(struct probe *, uint64_t now);
@@ -163,7 +162,6 @@ probe_rx(struct sim_port *port, struct sim_frame *f, uint64_t t)
 	struct probe *p = port->softc;
 	unsigned seq = (unsigned)f->data[14] << 8 | f->data[15];
 
-	p->got++;
 	if (!quiet)
 		printf("recv %u %u %llu E%u\n", seq, f->len,
 		    (unsigned long long)t, p->id);

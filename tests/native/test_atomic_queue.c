@@ -32,7 +32,6 @@
  */
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +43,7 @@
 #include <sys/mutex.h>
 
 #include "tests/native/native_kern.h"
+#include "tests/native/native_test.h"
 
 #define TAQ_PRODUCERS_MAX       64
 #define TAQ_POOL                16      /* items per producer in stress */
@@ -64,23 +64,6 @@ struct taq_item0 {
 	atomic_queue_link_t link;
 	uint64_t seq;
 };
-
-static char taq_cmdline[256];
-
-static void __printflike(1, 2) __noreturn
-taq_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "test_atomic_queue: FAIL: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nreplay: %s\n", taq_cmdline);
-	exit(1);
-}
-
-#define TAQ_CHECK(e, ...) do { if (!(e)) taq_fail(__VA_ARGS__); } while (0)
 
 static void
 taq_push(atomic_queue_t *q, void *item, enum taq_how how)
@@ -119,14 +102,14 @@ taq_expect(atomic_queue_t *q, const char *what, const int *want, int n)
 {
 	struct taq_item0 *it;
 
-	TAQ_CHECK(n == 0 || !atomic_qempty(q), "%s: empty before pops", what);
+	CHECK(n == 0 || !atomic_qempty(q), "%s: empty before pops", what);
 	for (int i = 0; i < n; i++) {
 		it = atomic_qpop_head(q);
-		TAQ_CHECK(it != NULL && it->seq == (uint64_t)want[i],
+		CHECK(it != NULL && it->seq == (uint64_t)want[i],
 		    "%s: pop %d gave %lld, want %d", what, i,
 		    it ? (long long)it->seq : -1LL, want[i]);
 	}
-	TAQ_CHECK(atomic_qpop_head(q) == NULL && atomic_qempty(q),
+	CHECK(atomic_qpop_head(q) == NULL && atomic_qempty(q),
 	    "%s: not empty after %d pops", what, n);
 }
 
@@ -140,7 +123,7 @@ taq_examples(void)
 	for (int i = 0; i < 8; i++)
 		it[i].seq = (uint64_t)i;
 	atomic_qinit(&q, offsetof(struct taq_item0, link));
-	TAQ_CHECK(atomic_qempty(&q) && atomic_qpop_head(&q) == NULL,
+	CHECK(atomic_qempty(&q) && atomic_qpop_head(&q) == NULL,
 	    "a new queue is not empty");
 
 	atomic_qpush_head(&q, &it[1]);
@@ -163,7 +146,7 @@ taq_examples(void)
 	/* Tail items already taken by the remover, then more of each. */
 	atomic_qpush_tail(&q, &it[1]);
 	atomic_qpush_tail(&q, &it[2]);
-	TAQ_CHECK(((struct taq_item0 *)atomic_qpop_head(&q))->seq == 1,
+	CHECK(((struct taq_item0 *)atomic_qpop_head(&q))->seq == 1,
 	    "first tail item");
 	atomic_qpush_tail(&q, &it[3]);
 	atomic_qpush_head(&q, &it[4]);
@@ -204,7 +187,7 @@ taq_model(unsigned ops, uint64_t seed)
 			struct taq_item *it = atomic_qpop_head(&q);
 			struct taq_item *want = count ? &items[model[head]] : NULL;
 
-			TAQ_CHECK(it == want, "seed %llu op %u: popped item %ld, "
+			CHECK(it == want, "seed %llu op %u: popped item %ld, "
 			    "want %ld", (unsigned long long)seed, op,
 			    it ? (long)(it - items) : -1L,
 			    want ? (long)(want - items) : -1L);
@@ -214,7 +197,7 @@ taq_model(unsigned ops, uint64_t seed)
 				count--;
 			}
 		}
-		TAQ_CHECK(atomic_qempty(&q) == (count == 0),
+		CHECK(atomic_qempty(&q) == (count == 0),
 		    "seed %llu op %u: empty() wrong with %d queued",
 		    (unsigned long long)seed, op, count);
 	}
@@ -228,7 +211,7 @@ taq_sequential(void)
 	taq_examples();
 	for (uint64_t seed = 1; seed <= 5; seed++)
 		taq_model(100000, seed);
-	TAQ_CHECK(native_kmem_allocs() == allocs, "the queue allocated");
+	CHECK(native_kmem_allocs() == allocs, "the queue allocated");
 	printf("sequential: ok\n");
 }
 
@@ -283,28 +266,28 @@ taq_rounds_check(struct taq_rounds *r, unsigned np, unsigned round)
 		unsigned p = it->producer;
 		int64_t s = (int64_t)it->seq;
 
-		TAQ_CHECK(p < np && n < np * TAQ_ROUND_ITEMS,
+		CHECK(p < np && n < np * TAQ_ROUND_ITEMS,
 		    "round %u: bad item or too many", round);
 		if (it->how == TAQ_HEAD) {
-			TAQ_CHECK(!tail_seen, "round %u: head item %u/%lld "
+			CHECK(!tail_seen, "round %u: head item %u/%lld "
 			    "after a tail item", round, p, (long long)s);
-			TAQ_CHECK(last_head[p] < 0 || s < last_head[p],
+			CHECK(last_head[p] < 0 || s < last_head[p],
 			    "round %u: producer %u head items not LIFO "
 			    "(%lld after %lld)", round, p, (long long)s,
 			    (long long)last_head[p]);
 			last_head[p] = s;
 		} else {
 			tail_seen = true;
-			TAQ_CHECK(s > last_tail[p], "round %u: producer %u tail "
+			CHECK(s > last_tail[p], "round %u: producer %u tail "
 			    "items not FIFO (%lld after %lld)", round, p,
 			    (long long)s, (long long)last_tail[p]);
 			last_tail[p] = s;
 		}
 		n++;
 	}
-	TAQ_CHECK(n == np * TAQ_ROUND_ITEMS, "round %u: %u items, want %u",
+	CHECK(n == np * TAQ_ROUND_ITEMS, "round %u: %u items, want %u",
 	    round, n, np * TAQ_ROUND_ITEMS);
-	TAQ_CHECK(atomic_qempty(&r->q), "round %u: not empty", round);
+	CHECK(atomic_qempty(&r->q), "round %u: not empty", round);
 }
 
 static void
@@ -379,25 +362,25 @@ taq_stress_check(struct taq_stress *s, struct taq_item *it, uint64_t w)
 	unsigned p = it->producer;
 	uint64_t seq = it->seq;
 
-	TAQ_CHECK(atomic_load_relaxed(&it->queued) == 1,
+	CHECK(atomic_load_relaxed(&it->queued) == 1,
 	    "popped an item that was not queued");
-	TAQ_CHECK(p < s->producers && seq < s->items,
+	CHECK(p < s->producers && seq < s->items,
 	    "popped item %u/%llu was never pushed", p,
 	    (unsigned long long)seq);
-	TAQ_CHECK(it->how == (uint32_t)taq_how(p, seq), "item corrupted");
-	TAQ_CHECK(!s->popped[p][seq], "item %u/%llu popped twice", p,
+	CHECK(it->how == (uint32_t)taq_how(p, seq), "item corrupted");
+	CHECK(!s->popped[p][seq], "item %u/%llu popped twice", p,
 	    (unsigned long long)seq);
 	s->popped[p][seq] = 1;
-	TAQ_CHECK((int64_t)seq > s->last_tail[p], "producer %u: %s item %llu "
+	CHECK((int64_t)seq > s->last_tail[p], "producer %u: %s item %llu "
 	    "came out after tail item %lld, pushed later", p,
 	    it->how == TAQ_HEAD ? "head" : "tail", (unsigned long long)seq,
 	    (long long)s->last_tail[p]);
 	if (it->how == TAQ_TAIL)
 		s->last_tail[p] = (int64_t)seq;
-	TAQ_CHECK(w <= seq + TAQ_POOL, "producer %u ran %llu items ahead",
+	CHECK(w <= seq + TAQ_POOL, "producer %u ran %llu items ahead",
 	    p, (unsigned long long)(w - seq));
 	for (uint64_t t = seq + 1; t < w; t++)
-		TAQ_CHECK(taq_how(p, t) != TAQ_HEAD || s->popped[p][t],
+		CHECK(taq_how(p, t) != TAQ_HEAD || s->popped[p][t],
 		    "producer %u: item %llu came out before head item %llu, "
 		    "pushed later but before the pop", p,
 		    (unsigned long long)seq, (unsigned long long)t);
@@ -463,9 +446,9 @@ taq_stress_run(unsigned np, uint64_t n, unsigned nremovers)
 	}
 	for (unsigned t = 0; t < np + nremovers; t++)
 		pthread_join(th[t], NULL);
-	TAQ_CHECK(s.got == np * n, "popped %llu items, want %llu",
+	CHECK(s.got == np * n, "popped %llu items, want %llu",
 	    (unsigned long long)s.got, (unsigned long long)(np * n));
-	TAQ_CHECK(atomic_qempty(&s.q), "items left at the end");
+	CHECK(atomic_qempty(&s.q), "items left at the end");
 	for (unsigned p = 0; p < np; p++)
 		free(s.popped[p]);
 	mutex_destroy(&s.lock);
@@ -482,47 +465,29 @@ taq_usage(void)
 	exit(2);
 }
 
-static unsigned long
-taq_number(const char *s, unsigned long lo, unsigned long hi)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "test_atomic_queue: \"%s\" is not a number in "
-		    "%lu..%lu\n", s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
-	size_t len = 0;
 	atomic_queue_t q;
 
-	for (int i = 0; i < argc; i++) {
-		len += (size_t)snprintf(taq_cmdline + len,
-		    len < sizeof(taq_cmdline) ? sizeof(taq_cmdline) - len : 0,
-		    "%s%s", i ? " " : "", argv[i]);
-	}
+	native_test_init("test_atomic_queue", argc, argv);
 	if (argc < 2)
 		taq_usage();
 	if (strcmp(argv[1], "sequential") == 0 && argc == 2) {
 		taq_sequential();
 	} else if (strcmp(argv[1], "rounds") == 0 && argc == 3) {
-		taq_rounds((unsigned)taq_number(argv[2], 1, TAQ_PRODUCERS_MAX));
+		taq_rounds((unsigned)native_test_number(argv[2], 1,
+		    TAQ_PRODUCERS_MAX));
 	} else if (strcmp(argv[1], "stress") == 0 && (argc == 3 || argc == 4)) {
-		unsigned np = (unsigned)taq_number(argv[2], 1,
+		unsigned np = (unsigned)native_test_number(argv[2], 1,
 		    TAQ_PRODUCERS_MAX);
-		uint64_t n = argc == 4 ? taq_number(argv[3], 1, 1UL << 32) :
-		    20000;
+		uint64_t n = argc == 4 ?
+		    native_test_number(argv[3], 1, 1UL << 32) : 20000;
 
 		taq_stress_run(np, n, 1);
 		taq_stress_run(np, n, 2);
 	} else if (strcmp(argv[1], "badoffset") == 0 && argc == 3) {
-		atomic_qinit(&q, taq_number(argv[2], 0, 4096));
+		atomic_qinit(&q, native_test_number(argv[2], 0, 4096));
 	} else {
 		taq_usage();
 	}

@@ -22,7 +22,6 @@
  */
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,26 +33,10 @@
 #include <sys/pcq.h>
 
 #include "tests/native/native_kern.h"
+#include "tests/native/native_test.h"
 
 #define TP_PRODUCERS_MAX        64
 #define TP_SEQ_BITS             40
-
-static char tp_cmdline[256];
-
-static void __printflike(1, 2) __noreturn
-tp_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "test_pcq: FAIL: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nreplay: %s\n", tp_cmdline);
-	exit(1);
-}
-
-#define TP_CHECK(e, ...) do { if (!(e)) tp_fail(__VA_ARGS__); } while (0)
 
 static void *
 tp_item(unsigned producer, uint64_t seq)
@@ -90,38 +73,38 @@ tp_fill_drain(size_t cap, unsigned rounds)
 	uint64_t allocs = native_kmem_allocs();
 	uint64_t seq = 0;
 
-	TP_CHECK(pcq_maxitems(q) == cap, "maxitems %zu, want %zu",
+	CHECK(pcq_maxitems(q) == cap, "maxitems %zu, want %zu",
 	    pcq_maxitems(q), cap);
 	for (unsigned r = 0; r < rounds; r++) {
-		TP_CHECK(pcq_get(q) == NULL && pcq_peek(q) == NULL,
+		CHECK(pcq_get(q) == NULL && pcq_peek(q) == NULL,
 		    "cap %zu round %u: not empty at start", cap, r);
 		for (size_t i = 0; i < cap; i++)
-			TP_CHECK(pcq_put(q, tp_item(0, seq + i)),
+			CHECK(pcq_put(q, tp_item(0, seq + i)),
 			    "cap %zu round %u: put %zu of %zu failed", cap, r,
 			    i + 1, cap);
-		TP_CHECK(!pcq_put(q, tp_item(1, 0)),
+		CHECK(!pcq_put(q, tp_item(1, 0)),
 		    "cap %zu round %u: put into a full PCQ succeeded", cap, r);
-		TP_CHECK(pcq_peek(q) == tp_item(0, seq),
+		CHECK(pcq_peek(q) == tp_item(0, seq),
 		    "cap %zu round %u: peek is not the oldest item", cap, r);
 		for (size_t i = 0; i < cap; i++, seq++) {
 			void *it = pcq_get(q);
 
-			TP_CHECK(it == tp_item(0, seq), "cap %zu round %u: "
+			CHECK(it == tp_item(0, seq), "cap %zu round %u: "
 			    "get %zu gave %p, want %p", cap, r, i, it,
 			    tp_item(0, seq));
 			/* Room again after the first get: a put recovers. */
 			if (i == 0) {
-				TP_CHECK(pcq_put(q, tp_item(2, r)),
+				CHECK(pcq_put(q, tp_item(2, r)),
 				    "cap %zu: put after a get failed", cap);
-				TP_CHECK(!pcq_put(q, tp_item(2, r)),
+				CHECK(!pcq_put(q, tp_item(2, r)),
 				    "cap %zu: full again, put succeeded", cap);
 			}
 		}
-		TP_CHECK(pcq_get(q) == tp_item(2, r),
+		CHECK(pcq_get(q) == tp_item(2, r),
 		    "cap %zu round %u: late item missing", cap, r);
-		TP_CHECK(pcq_get(q) == NULL, "cap %zu: get on empty", cap);
+		CHECK(pcq_get(q) == NULL, "cap %zu: get on empty", cap);
 	}
-	TP_CHECK(native_kmem_allocs() == allocs,
+	CHECK(native_kmem_allocs() == allocs,
 	    "put/get allocated memory (%llu allocations)",
 	    (unsigned long long)(native_kmem_allocs() - allocs));
 	pcq_destroy(q);
@@ -141,7 +124,7 @@ tp_model(size_t cap, unsigned ops, uint64_t seed)
 		if (x % 3 != 0) {               /* put, a bit more often */
 			bool ok = pcq_put(q, tp_item(0, seq));
 
-			TP_CHECK(ok == (count < cap), "seed %llu op %u: put "
+			CHECK(ok == (count < cap), "seed %llu op %u: put "
 			    "returned %d with %zu of %zu queued",
 			    (unsigned long long)seed, op, ok, count, cap);
 			if (ok)
@@ -150,7 +133,7 @@ tp_model(size_t cap, unsigned ops, uint64_t seed)
 			void *want = count ? model[head] : NULL;
 			void *peek = pcq_peek(q), *got = pcq_get(q);
 
-			TP_CHECK(peek == want && got == want, "seed %llu op %u:"
+			CHECK(peek == want && got == want, "seed %llu op %u:"
 			    " peek %p get %p, want %p", (unsigned long long)seed,
 			    op, peek, got, want);
 			if (count) {
@@ -177,10 +160,10 @@ tp_sequential(void)
 	/* The same item twice is two insertions; the item is untouched. */
 	q = pcq_create(4, KM_SLEEP);
 	x = 42;
-	TP_CHECK(pcq_put(q, &x) && pcq_put(q, &x), "put same item twice");
-	TP_CHECK(pcq_get(q) == &x && pcq_get(q) == &x && pcq_get(q) == NULL,
+	CHECK(pcq_put(q, &x) && pcq_put(q, &x), "put same item twice");
+	CHECK(pcq_get(q) == &x && pcq_get(q) == &x && pcq_get(q) == NULL,
 	    "same item twice: not delivered twice");
-	TP_CHECK(x == 42, "the PCQ modified an item");
+	CHECK(x == 42, "the PCQ modified an item");
 	pcq_destroy(q);
 	pcq_destroy(NULL);
 	printf("sequential: ok\n");
@@ -228,20 +211,20 @@ tp_fill_check(struct tp_fill *f, unsigned np, size_t cap, uint64_t *seen)
 
 	for (unsigned p = 0; p < np; p++)
 		total += f->ok[p];
-	TP_CHECK(total == cap, "%u producers filled a PCQ of %zu with %llu "
+	CHECK(total == cap, "%u producers filled a PCQ of %zu with %llu "
 	    "items", np, cap, (unsigned long long)total);
-	TP_CHECK(!pcq_put(f->q, tp_item(np, 0)), "full PCQ took a put");
+	CHECK(!pcq_put(f->q, tp_item(np, 0)), "full PCQ took a put");
 	for (size_t i = 0; i < cap; i++) {
 		it = pcq_get(f->q);
-		TP_CHECK(it != NULL, "drain: item %zu of %zu missing", i, cap);
-		TP_CHECK(tp_producer(it) < np &&
+		CHECK(it != NULL, "drain: item %zu of %zu missing", i, cap);
+		CHECK(tp_producer(it) < np &&
 		    tp_seq(it) == seen[tp_producer(it)],
 		    "drain: got producer %u seq %llu, want seq %llu",
 		    tp_producer(it), (unsigned long long)tp_seq(it),
 		    (unsigned long long)seen[tp_producer(it) % np]);
 		seen[tp_producer(it)]++;
 	}
-	TP_CHECK(pcq_get(f->q) == NULL, "drain: more than %zu items", cap);
+	CHECK(pcq_get(f->q) == NULL, "drain: more than %zu items", cap);
 }
 
 static void
@@ -320,11 +303,11 @@ tp_stress_take(struct tp_stress *s)
 	finished = atomic_load_acquire(&s->done) == s->producers;
 	peek = pcq_peek(s->q);
 	it = pcq_get(s->q);
-	TP_CHECK(peek == NULL || peek == it, "peek %p but get %p", peek, it);
+	CHECK(peek == NULL || peek == it, "peek %p but get %p", peek, it);
 	if (it != NULL) {
 		p = tp_producer(it);
-		TP_CHECK(p < s->producers, "item %p: no such producer", it);
-		TP_CHECK(tp_seq(it) == s->next[p], "producer %u: got seq %llu,"
+		CHECK(p < s->producers, "item %p: no such producer", it);
+		CHECK(tp_seq(it) == s->next[p], "producer %u: got seq %llu,"
 		    " want %llu (lost, duplicated or reordered)", p,
 		    (unsigned long long)tp_seq(it),
 		    (unsigned long long)s->next[p]);
@@ -370,12 +353,12 @@ tp_stress_run(unsigned np, uint64_t n, size_t cap, unsigned nc)
 	}
 	for (unsigned t = 0; t < np + nc; t++)
 		pthread_join(th[t], NULL);
-	TP_CHECK(s.got == np * n, "delivered %llu items, want %llu",
+	CHECK(s.got == np * n, "delivered %llu items, want %llu",
 	    (unsigned long long)s.got, (unsigned long long)(np * n));
 	for (unsigned p = 0; p < np; p++)
-		TP_CHECK(s.next[p] == n, "producer %u: %llu of %llu delivered",
+		CHECK(s.next[p] == n, "producer %u: %llu of %llu delivered",
 		    p, (unsigned long long)s.next[p], (unsigned long long)n);
-	TP_CHECK(pcq_get(s.q) == NULL, "items left after the end");
+	CHECK(pcq_get(s.q) == NULL, "items left after the end");
 	printf("stress: %u producers x %llu items, capacity %zu, %u "
 	    "consumer(s): ok (%llu full puts, %llu empty gets)\n", np,
 	    (unsigned long long)n, cap, nc, (unsigned long long)s.full,
@@ -401,41 +384,23 @@ tp_usage(void)
 	exit(2);
 }
 
-static unsigned long
-tp_number(const char *s, unsigned long lo, unsigned long hi)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "test_pcq: \"%s\" is not a number in %lu..%lu\n",
-		    s, lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
-	size_t len = 0;
-
-	for (int i = 0; i < argc; i++) {
-		len += (size_t)snprintf(tp_cmdline + len,
-		    len < sizeof(tp_cmdline) ? sizeof(tp_cmdline) - len : 0,
-		    "%s%s", i ? " " : "", argv[i]);
-	}
+	native_test_init("test_pcq", argc, argv);
 	if (argc < 2)
 		tp_usage();
 	if (strcmp(argv[1], "sequential") == 0 && argc == 2)
 		tp_sequential();
 	else if (strcmp(argv[1], "fill") == 0 && argc == 3)
-		tp_fill((unsigned)tp_number(argv[2], 1, TP_PRODUCERS_MAX));
+		tp_fill((unsigned)native_test_number(argv[2], 1,
+		    TP_PRODUCERS_MAX));
 	else if (strcmp(argv[1], "stress") == 0 && (argc == 3 || argc == 4))
-		tp_stress((unsigned)tp_number(argv[2], 1, TP_PRODUCERS_MAX),
-		    argc == 4 ? tp_number(argv[3], 1, 1UL << 32) : 20000);
+		tp_stress((unsigned)native_test_number(argv[2], 1,
+		    TP_PRODUCERS_MAX), argc == 4 ?
+		    native_test_number(argv[3], 1, 1UL << 32) : 20000);
 	else if (strcmp(argv[1], "badlen") == 0 && argc == 3)
-		pcq_create(tp_number(argv[2], 0, ~0UL), KM_SLEEP);
+		pcq_create(native_test_number(argv[2], 0, ~0UL), KM_SLEEP);
 	else
 		tp_usage();
 	return 0;

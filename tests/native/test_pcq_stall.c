@@ -38,6 +38,8 @@ static void stall_reserved(void);
 
 #include "stack/kern/subr_pcq.c"
 
+#include "tests/native/native_test.h"
+
 #define STALL_OTHERS_MAX        16
 
 static __thread int stall_me;   /* this thread stops in the seam */
@@ -52,16 +54,6 @@ stall_reserved(void)
 	sem_post(&stall_reached);
 	sem_wait(&stall_resume);
 }
-
-#define STALL_CHECK(e, ...) do {                                        \
-	if (!(e)) {                                                     \
-		fprintf(stderr, "test_pcq_stall: FAIL: " __VA_ARGS__);  \
-		fprintf(stderr, "\nreplay: %s\n", stall_cmdline);       \
-		exit(1);                                                \
-	}                                                               \
-} while (0)
-
-static char stall_cmdline[128];
 
 /* Items encode (producer, sequence); producer 0 is the stopped one. */
 static void *
@@ -86,7 +78,7 @@ stall_stopped_producer(void *argp)
 	struct stall_run *r = argp;
 
 	stall_me = 1;
-	STALL_CHECK(pcq_put(r->q, stall_item(0, 0)),
+	CHECK(pcq_put(r->q, stall_item(0, 0)),
 	    "the stopped producer's put failed");
 	r->ok[0] = 1;
 	return NULL;
@@ -124,31 +116,31 @@ stall_once(unsigned nothers, size_t cap)
 		pthread_join(others[i], NULL);
 	for (unsigned i = 1; i <= nothers; i++)
 		total += r.ok[i];
-	STALL_CHECK(total == cap - 1, "cap %zu: other producers put %u items "
+	CHECK(total == cap - 1, "cap %zu: other producers put %u items "
 	    "while one was stopped, want %zu", cap, total, cap - 1);
-	STALL_CHECK(!pcq_put(r.q, stall_item(nothers + 1, 0)),
+	CHECK(!pcq_put(r.q, stall_item(nothers + 1, 0)),
 	    "cap %zu: put into a full PCQ succeeded", cap);
-	STALL_CHECK(pcq_peek(r.q) == NULL && pcq_get(r.q) == NULL,
+	CHECK(pcq_peek(r.q) == NULL && pcq_get(r.q) == NULL,
 	    "cap %zu: consumer got an item past the unpublished slot", cap);
 
 	sem_post(&stall_resume);
 	pthread_join(stopped, NULL);
-	STALL_CHECK(pcq_get(r.q) == stall_item(0, 0),
+	CHECK(pcq_get(r.q) == stall_item(0, 0),
 	    "cap %zu: the resumed producer's item is not first", cap);
 	for (unsigned i = 0; i < total; i++) {
 		unsigned p;
 
 		it = pcq_get(r.q);
-		STALL_CHECK(it != NULL, "cap %zu: item %u of %u missing", cap,
+		CHECK(it != NULL, "cap %zu: item %u of %u missing", cap,
 		    i, total);
 		p = (unsigned)((uintptr_t)it >> 32) - 1;
-		STALL_CHECK(p >= 1 && p <= nothers &&
+		CHECK(p >= 1 && p <= nothers &&
 		    (unsigned)(uintptr_t)it - 1 == next[p],
 		    "cap %zu: got %p out of order", cap, it);
 		next[p]++;
 	}
-	STALL_CHECK(pcq_get(r.q) == NULL, "cap %zu: extra items", cap);
-	STALL_CHECK(pcq_put(r.q, stall_item(0, 1)) &&
+	CHECK(pcq_get(r.q) == NULL, "cap %zu: extra items", cap);
+	CHECK(pcq_put(r.q, stall_item(0, 1)) &&
 	    pcq_get(r.q) == stall_item(0, 1), "cap %zu: no recovery", cap);
 	pcq_destroy(r.q);
 }
@@ -159,8 +151,7 @@ main(int argc, char **argv)
 	static const size_t caps[] = { 1, 2, 8, 100 };
 	unsigned nothers;
 
-	snprintf(stall_cmdline, sizeof(stall_cmdline), "%s %s", argv[0],
-	    argc > 1 ? argv[1] : "");
+	native_test_init("test_pcq_stall", argc, argv);
 	nothers = argc == 2 ? (unsigned)atoi(argv[1]) : 0;
 	if (nothers < 1 || nothers > STALL_OTHERS_MAX) {
 		fprintf(stderr, "usage: test_pcq_stall PRODUCERS (1..%d)\n",
