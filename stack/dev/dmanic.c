@@ -60,7 +60,6 @@
 
 struct dmanic_softc {
 	struct ifnet sc_if;                     /* the interface */
-	device_t sc_dev;                        /* c */
 	const struct device_config *sc_cfg;     /* c */
 	bus_space_tag_t sc_st;                  /* c */
 	bus_space_handle_t sc_sh;               /* c */
@@ -664,7 +663,6 @@ dmanic_attach(device_t dev)
 	    cfg->tx_ring <= DMANIC_RING_MAX);
 	sc = kmem_zalloc(sizeof(*sc), KM_SLEEP);
 	ifp = &sc->sc_if;
-	sc->sc_dev = dev;
 	sc->sc_cfg = cfg;
 	sc->sc_st = device_bus_tag(dev);
 	sc->sc_sh = device_bus_handle(dev);

@@ -29,7 +29,6 @@ struct rip_brane;       /* netinet/raw_ip.c: raw IP PCBs */
 
 struct brane {
 	char br_name[BRANE_NAMESZ];     /* c */
-	u_int br_id;                    /* c: 0, 1, ... in creation order */
 	krwlock_t br_lock;              /* its interface list */
 	struct ifnet *br_ifnets;        /* br_lock: linked by if_brane_next */
 	struct inet_brane *br_inet;     /* c */

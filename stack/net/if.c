@@ -70,7 +70,6 @@ if_sysinit(void)
 	ns = kmem_zalloc(sizeof(*ns), KM_SLEEP);
 	mutex_init(&ns->ns_biglock, MUTEX_DEFAULT, IPL_NONE);
 	mutex_init(&ns->ns_inq_lock, MUTEX_SPIN, IPL_NET);
-	ns->ns_inq_max = NET_INQ_MAX;
 	ns->ns_inq_si = softint_establish(SOFTINT_NET | SOFTINT_MPSAFE,
 	    if_legacy_softint, ns);
 	evcnt_attach_dynamic(&ns->ns_ev_inq_drops, EVCNT_TYPE_MISC, NULL,
@@ -187,7 +186,7 @@ if_legacy_enqueue(struct ifnet *ifp, struct mbuf *m)
 	KASSERT(m->m_flags & M_PKTHDR);
 	m->m_pkthdr.rcvif = ifp;
 	mutex_spin_enter(&ns->ns_inq_lock);
-	drop = ns->ns_inq_len >= ns->ns_inq_max;
+	drop = ns->ns_inq_len >= NET_INQ_MAX;
 	if (!drop) {
 		m->m_nextpkt = NULL;
 		if (ns->ns_inq_tail != NULL)
