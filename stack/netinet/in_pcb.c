@@ -244,7 +244,7 @@ in_pcbbind(struct inpcb *inp, struct brane *br, const struct sockaddr_in *sin)
 	struct inpcbtable *t = inp->inp_table;
 	struct in_addr laddr = { INADDR_ANY };
 	in_port_t lport = 0;
-	int error;
+	int error = 0;
 
 	if (sin != NULL) {
 		if ((error = in_pcbcheckaddr(sin)) != 0)
