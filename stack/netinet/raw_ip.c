@@ -187,19 +187,6 @@ rip_pcb(const struct socket *so)
 	return so->so_pcb;
 }
 
-static int
-rip_sin(const struct sockaddr *nam, const struct sockaddr_in **sinp)
-{
-	if (nam == NULL)
-		return EINVAL;
-	if (nam->sa_family != AF_INET)
-		return EAFNOSUPPORT;
-	if (nam->sa_len != sizeof(struct sockaddr_in))
-		return EINVAL;
-	*sinp = (const struct sockaddr_in *)nam;
-	return 0;
-}
-
 int
 rip_attach(struct socket *so, int proto)
 {
@@ -256,7 +243,7 @@ rip_bind(struct socket *so, const struct sockaddr *nam)
 	const struct sockaddr_in *sin;
 	int error;
 
-	if ((error = rip_sin(nam, &sin)) != 0)
+	if ((error = sockaddr_in_check(nam, &sin)) != 0)
 		return error;
 	if (sin->sin_addr.s_addr != INADDR_ANY &&
 	    in_ifaddr_lookup(so->so_brane, sin->sin_addr) == NULL)
@@ -272,7 +259,7 @@ rip_connect(struct socket *so, const struct sockaddr *nam)
 	const struct sockaddr_in *sin;
 	int error;
 
-	if ((error = rip_sin(nam, &sin)) != 0)
+	if ((error = sockaddr_in_check(nam, &sin)) != 0)
 		return error;
 	if (sin->sin_addr.s_addr == INADDR_ANY)
 		return EADDRNOTAVAIL;
@@ -303,7 +290,7 @@ rip_send(struct socket *so, struct mbuf *m, const struct sockaddr *to)
 	int error, len = m->m_pkthdr.len;
 
 	if (to != NULL) {
-		if ((error = rip_sin(to, &sin)) != 0)
+		if ((error = sockaddr_in_check(to, &sin)) != 0)
 			goto fail;
 		dst = sin->sin_addr;
 	}

@@ -271,20 +271,6 @@ udp_pcb(const struct socket *so)
 	return so->so_pcb;
 }
 
-/* An AF_INET address of the right size, or an errno. */
-static int
-udp_sin(const struct sockaddr *nam, const struct sockaddr_in **sinp)
-{
-	if (nam == NULL)
-		return EINVAL;
-	if (nam->sa_family != AF_INET)
-		return EAFNOSUPPORT;
-	if (nam->sa_len != sizeof(struct sockaddr_in))
-		return EINVAL;
-	*sinp = (const struct sockaddr_in *)nam;
-	return 0;
-}
-
 int
 udp_attach(struct socket *so, int proto)
 {
@@ -314,7 +300,7 @@ udp_bind(struct socket *so, const struct sockaddr *nam)
 	const struct sockaddr_in *sin;
 	int error;
 
-	if ((error = udp_sin(nam, &sin)) != 0)
+	if ((error = sockaddr_in_check(nam, &sin)) != 0)
 		return error;
 	return in_pcbbind(udp_pcb(so), so->so_brane, sin);
 }
@@ -325,7 +311,7 @@ udp_connect(struct socket *so, const struct sockaddr *nam)
 	const struct sockaddr_in *sin;
 	int error;
 
-	if ((error = udp_sin(nam, &sin)) != 0)
+	if ((error = sockaddr_in_check(nam, &sin)) != 0)
 		return error;
 	return in_pcbconnect(udp_pcb(so), so->so_brane, sin);
 }
@@ -356,7 +342,7 @@ udp_endpoints(struct socket *so, const struct sockaddr *to,
 	int error;
 
 	if (to != NULL) {
-		if ((error = udp_sin(to, &sin)) != 0)
+		if ((error = sockaddr_in_check(to, &sin)) != 0)
 			return error;
 		if (inp->inp_faddr.s_addr != INADDR_ANY)
 			return EISCONN;
