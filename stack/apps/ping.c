@@ -294,9 +294,8 @@ ping_main(void *argp)
 	pg->interval_ns = (uint64_t)args->v[PING_INTERVAL];
 	pg->timeout_ns = (uint64_t)args->v[PING_TIMEOUT];
 	pg->ident = (uint16_t)args->flow;
-	pg->dst.sin_len = sizeof(pg->dst);
-	pg->dst.sin_family = AF_INET;
-	pg->dst.sin_addr.s_addr = htonl((uint32_t)args->v[PING_DST]);
+	sockaddr_in_init(&pg->dst,
+	    (struct in_addr){ htonl((uint32_t)args->v[PING_DST]) }, 0);
 	app_inaddr_str((uint32_t)args->v[PING_DST], pg->host);
 	app_group(pg->group, sizeof(pg->group), "ping", args->instance);
 	pg->sent_at = kmem_zalloc(pg->count * sizeof(*pg->sent_at), KM_SLEEP);

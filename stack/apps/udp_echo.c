@@ -57,10 +57,8 @@ udp_echo_main(void *argp)
 	if ((error = socreate(AF_INET, &ue->so, SOCK_DGRAM, IPPROTO_UDP)) != 0)
 		panic("udp_echo: socreate: error %d", error);
 	(void)sosetopt(ue->so, SOL_SOCKET, SO_PKTID, &first, sizeof(first));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_len = sizeof(sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)args->v[ECHO_PORT]);
+	sockaddr_in_init(&sin, (struct in_addr){ INADDR_ANY },
+	    htons((uint16_t)args->v[ECHO_PORT]));
 	if ((error = sobind(ue->so, (const struct sockaddr *)&sin)) != 0)
 		panic("udp_echo: cannot bind port %u: error %d",
 		    (u_int)args->v[ECHO_PORT], error);

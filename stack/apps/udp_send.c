@@ -292,10 +292,9 @@ udp_send_main(void *argp)
 	us->timeout_ns = (uint64_t)args->v[US_TIMEOUT];
 	us->start_ns = (uint64_t)args->v[US_START];
 	us->pktid_first = app_pktid(args, 1);
-	us->dst.sin_len = sizeof(us->dst);
-	us->dst.sin_family = AF_INET;
-	us->dst.sin_port = htons((uint16_t)args->v[US_PORT]);
-	us->dst.sin_addr.s_addr = htonl((uint32_t)args->v[US_DST]);
+	sockaddr_in_init(&us->dst,
+	    (struct in_addr){ htonl((uint32_t)args->v[US_DST]) },
+	    htons((uint16_t)args->v[US_PORT]));
 	app_inaddr_str((uint32_t)args->v[US_DST], us->dststr);
 	app_group(us->group, sizeof(us->group), "udp_send", args->instance);
 	seen_bytes = (size_t)howmany(us->count, 8);

@@ -86,10 +86,8 @@ udp_sink_main(void *argp)
 	    us->group, "batches");
 	if ((error = socreate(AF_INET, &us->so, SOCK_DGRAM, IPPROTO_UDP)) != 0)
 		panic("udp_sink: socreate: error %d", error);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_len = sizeof(sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)args->v[SINK_PORT]);
+	sockaddr_in_init(&sin, (struct in_addr){ INADDR_ANY },
+	    htons((uint16_t)args->v[SINK_PORT]));
 	if ((error = sobind(us->so, (const struct sockaddr *)&sin)) != 0)
 		panic("udp_sink: cannot bind port %u: error %d",
 		    (u_int)args->v[SINK_PORT], error);

@@ -34,6 +34,18 @@ struct sockaddr_in {
 	uint8_t sin_zero[8];
 };
 
+/* sin = AF_INET, addr, port (network byte order), the rest zero. */
+static inline void
+sockaddr_in_init(struct sockaddr_in *sin, struct in_addr addr, in_port_t port)
+{
+	*sin = (struct sockaddr_in){
+		.sin_len = sizeof(*sin),
+		.sin_family = AF_INET,
+		.sin_port = port,
+		.sin_addr = addr,
+	};
+}
+
 /*
  * nam as an AF_INET socket address, what a socket of the family checks
  * of an address it is given (bind, connect, send).

@@ -158,15 +158,12 @@ rip_rcvd(struct socket *so, lwp_t *l)
 	struct mbuf *m;
 
 	KASSERT(mutex_owned(&so->so_lock));
-	memset(&from, 0, sizeof(from));
-	from.sin_len = sizeof(from);
-	from.sin_family = AF_INET;
 	while ((m = pcq_get(so->so_rcvpcq)) != NULL) {
 		if (l != NULL)
 			RIPSTAT_INC(rb, lazy_lwp);
 		else
 			RIPSTAT_INC(rb, lazy_kcont);
-		from.sin_addr = mtod(m, const struct ip *)->ip_src;
+		sockaddr_in_init(&from, mtod(m, const struct ip *)->ip_src, 0);
 		if (sbappend_dgram(so, (const struct sockaddr *)&from, m))
 			RIPSTAT_INC(rb, queued);
 		else {

@@ -230,11 +230,7 @@ udp_rcvd_one(struct socket *so, struct udp_brane *ub, struct mbuf *m)
 		m_freem(m);
 		return;
 	}
-	memset(&from, 0, sizeof(from));
-	from.sin_len = sizeof(from);
-	from.sin_family = AF_INET;
-	from.sin_port = uh->uh_sport;
-	from.sin_addr = ip->ip_src;
+	sockaddr_in_init(&from, ip->ip_src, uh->uh_sport);
 	m_adj(m, off + (int)sizeof(*uh));
 	if (sbappend_dgram(so, (const struct sockaddr *)&from, m))
 		UDPSTAT_INC(ub, queued);
