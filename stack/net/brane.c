@@ -47,6 +47,17 @@ brane_create(const char *name)
 	return br;
 }
 
+void
+brane_group(const struct brane *br, const char *prefix, char *dst,
+    size_t size)
+{
+	size_t p = strlen(prefix), n = strlen(br->br_name);
+
+	KASSERT(p + n < size);
+	memcpy(dst, prefix, p);
+	memcpy(dst + p, br->br_name, n + 1);
+}
+
 struct brane *
 brane_lookup(const char *name)
 {

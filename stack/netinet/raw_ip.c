@@ -51,15 +51,12 @@ rip_init(void *arg)
 {
 	struct brane *br = arg;
 	struct rip_brane *rb;
-	static const char prefix[] = "rip.";
-	size_t n = sizeof(prefix) - 1;
 
 	KASSERT(br->br_rip == NULL);
 	rb = kmem_zalloc(sizeof(*rb), KM_SLEEP);
 	rw_init(&rb->rb_lock);
-	CTASSERT(sizeof(rb->rb_group) >= sizeof(prefix) + BRANE_NAMESZ - 1);
-	memcpy(rb->rb_group, prefix, n);
-	memcpy(rb->rb_group + n, br->br_name, strlen(br->br_name) + 1);
+	CTASSERT(sizeof(rb->rb_group) >= sizeof("rip.") + BRANE_NAMESZ - 1);
+	brane_group(br, "rip.", rb->rb_group, sizeof(rb->rb_group));
 	for (u_int i = 0; i < RIPSTAT_N; i++)
 		evcnt_attach_dynamic(&rb->rb_stat[i], EVCNT_TYPE_MISC, NULL,
 		    rb->rb_group, ripstat_names[i]);

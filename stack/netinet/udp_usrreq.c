@@ -65,15 +65,12 @@ udp_init(void *arg)
 {
 	struct brane *br = arg;
 	struct udp_brane *ub;
-	static const char prefix[] = "udp.";
-	size_t n = sizeof(prefix) - 1, len = strlen(br->br_name);
 
 	KASSERT(br->br_udp == NULL);
 	ub = kmem_zalloc(sizeof(*ub), KM_SLEEP);
 	in_pcbtable_init(&ub->ub_table, UDP_PCBHASHSIZE);
-	CTASSERT(sizeof(ub->ub_group) >= sizeof(prefix) + BRANE_NAMESZ - 1);
-	memcpy(ub->ub_group, prefix, n);
-	memcpy(ub->ub_group + n, br->br_name, len + 1);
+	CTASSERT(sizeof(ub->ub_group) >= sizeof("udp.") + BRANE_NAMESZ - 1);
+	brane_group(br, "udp.", ub->ub_group, sizeof(ub->ub_group));
 	for (u_int i = 0; i < UDPSTAT_N; i++)
 		evcnt_attach_dynamic(&ub->ub_stat[i], EVCNT_TYPE_MISC, NULL,
 		    ub->ub_group, udpstat_names[i]);
