@@ -623,16 +623,6 @@ dmanic_program(struct dmanic_softc *sc, const uint8_t *mac)
 }
 
 static void
-dmanic_name(char *dst, const char *src)
-{
-	size_t n = strlen(src);
-
-	n = MIN(n, IFNAMSIZ - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void
 dmanic_counters(struct dmanic_softc *sc)
 {
 	const char *x = sc->sc_if.if_xname;
@@ -670,7 +660,7 @@ dmanic_attach(device_t dev)
 	sc->sc_legacy = cfg->legacy;
 	sc->sc_nrx = cfg->rx_ring;
 	sc->sc_ntx = cfg->tx_ring;
-	dmanic_name(ifp->if_xname, device_xname(dev));
+	if_initname(ifp, device_xname(dev));
 	device_macaddr(dev, mac);
 
 	dmanic_write(sc, DMANIC_CTRL, DMANIC_CTRL_RST);

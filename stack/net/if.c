@@ -16,6 +16,8 @@
 #include <sys/mutex.h>
 #include <sys/sdt.h>
 
+#include <string.h>
+
 #include <net/if.h>
 #include <net/netsys.h>
 #include <net/nexthop.h>
@@ -94,6 +96,15 @@ ether_poll(void *arg)
 	ifp->if_ev_polls.ev_count++;
 	if ((*ifp->if_poll)(ifp))
 		kcont_schedule(&ifp->if_kc, 0);
+}
+
+void
+if_initname(struct ifnet *ifp, const char *name)
+{
+	size_t n = MIN(strlen(name), sizeof(ifp->if_xname) - 1);
+
+	memcpy(ifp->if_xname, name, n);
+	ifp->if_xname[n] = '\0';
 }
 
 #define IF_COUNTER(ifp, ev, name) \

@@ -91,6 +91,8 @@ struct ifnet {
 	struct nhcache *if_nh4;                 /* IPv4 neighbours (nexthop.h) */
 };
 
+/* if_xname = name, cut to IFNAMSIZ - 1 characters (before if_attach). */
+void	if_initname(struct ifnet *, const char *name);
 /* Attach an interface: counters "<xname>.<counter>", poll continuation. */
 void	if_attach(struct ifnet *, struct cpu_info *poll_cpu);
 /* Ethernet: if_input = ether_input, the link-level address. */
