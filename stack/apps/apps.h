@@ -83,7 +83,10 @@ const struct app_desc *app_lookup(const char *name);
  */
 void	app_run(void *app_args);
 
-/* name, then the instance if not 0: "ping", "ping1", ...  buf: 24 bytes */
+/*
+ * A program's counter group: name, then the instance if not 0: "ping",
+ * "ping1", ...  Cut to fit buf's size bytes.
+ */
 void	app_group(char *buf, size_t size, const char *name, u_int instance);
 
 /* "10.0.0.1" for an address in host byte order; buf holds 16 bytes. */

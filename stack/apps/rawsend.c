@@ -59,22 +59,6 @@ struct rawsend {
 };
 
 static void
-rawsend_group(struct rawsend *rs, u_int instance)
-{
-	static const char base[] = "rawsend";
-	size_t n = sizeof(base) - 1;
-	char digits[8];
-	size_t d = 0;
-
-	memcpy(rs->group, base, n);
-	for (u_int i = instance; i > 0 && d < sizeof(digits); i /= 10)
-		digits[d++] = (char)('0' + i % 10);
-	while (d > 0 && n < sizeof(rs->group) - 1)
-		rs->group[n++] = digits[--d];
-	rs->group[n] = '\0';
-}
-
-static void
 be64enc(uint8_t *p, uint64_t v)
 {
 	be32enc(p, (uint32_t)(v >> 32));
@@ -122,7 +106,7 @@ rawsend_setup(struct rawsend *rs, const struct app_args *args)
 		rs->dst[5] = (uint8_t)(args->v[RS_DST_NIC] + 1);
 	}
 	rs->size = (int)args->v[RS_SIZE];
-	rawsend_group(rs, args->instance);
+	app_group(rs->group, sizeof(rs->group), "rawsend", args->instance);
 	evcnt_attach_dynamic(&rs->ev_sent, EVCNT_TYPE_MISC, NULL, rs->group,
 	    "sent");
 	evcnt_attach_dynamic(&rs->ev_refused, EVCNT_TYPE_MISC, NULL,
