@@ -4,11 +4,13 @@
  * network programs share.
  */
 #include <sys/kern.h>
+#include <sys/endian.h>
 #include <sys/proc.h>
 
 #include <string.h>
 
 #include <net/brane.h>
+#include <net/if.h>
 
 #include "apps.h"
 
@@ -83,6 +85,47 @@ app_inaddr_str(uint32_t a, char buf[16])
 	}
 	buf[n] = '\0';
 	return buf;
+}
+
+struct ifnet *
+app_ifnet(u_int index)
+{
+	struct ifnet *ifp = if_first();
+
+	while (ifp != NULL && index-- > 0)
+		ifp = ifp->if_next;
+	return ifp;
+}
+
+void
+app_nic_mac(int64_t host, int64_t nic, uint8_t mac[ETHER_ADDR_LEN])
+{
+	if (host < 0) {
+		memset(mac, 0xff, ETHER_ADDR_LEN);
+		return;
+	}
+	/* sc_nic_default_mac's numbering: 02:00:HH:HH:00:NN+1. */
+	mac[0] = 0x02;
+	mac[1] = 0x00;
+	mac[2] = (uint8_t)(host >> 8);
+	mac[3] = (uint8_t)host;
+	mac[4] = 0x00;
+	mac[5] = (uint8_t)(nic + 1);
+}
+
+void
+app_frame_head(uint8_t *p, const struct ifnet *ifp, const uint8_t *dst,
+    uint16_t type, uint64_t seq)
+{
+	uint64_t now = getnanouptime();
+
+	memcpy(p, dst, ETHER_ADDR_LEN);
+	memcpy(p + ETHER_ADDR_LEN, ifp->if_lladdr, ETHER_ADDR_LEN);
+	be16enc(p + 12, type);
+	be32enc(p + 14, (uint32_t)(seq >> 32));
+	be32enc(p + 18, (uint32_t)seq);
+	be32enc(p + 22, (uint32_t)(now >> 32));
+	be32enc(p + 26, (uint32_t)now);
 }
 
 void

@@ -13,6 +13,8 @@
 
 #include <sys/kern.h>
 
+struct ifnet;
+
 enum app_param_type {
 	APP_INT,        /* a JSON integer */
 	APP_BOOL,       /* true / false (0 / 1) */
@@ -91,5 +93,25 @@ void	app_group(char *buf, size_t size, const char *name, u_int instance);
 
 /* "10.0.0.1" for an address in host byte order; buf holds 16 bytes. */
 const char *app_inaddr_str(uint32_t a, char buf[16]);
+
+/* --- raw Ethernet traffic sources (rawsend, rawtx) ------------------------ */
+
+/* The host's interface number index (0: the first attached), or NULL. */
+struct ifnet *app_ifnet(u_int index);
+/*
+ * The default MAC of NIC nic of host host (the scenario's numbering,
+ * 02:00:HH:HH:00:NN+1), or with host < 0 the broadcast address.
+ */
+void	app_nic_mac(int64_t host, int64_t nic, uint8_t mac[6]);
+
+/* Bytes app_frame_head writes: the Ethernet header, number, time. */
+#define APP_FRAME_HEAD  30
+/*
+ * The head of a test frame at p (APP_FRAME_HEAD bytes, as sim/framegen
+ * lays them out): dst, ifp's address, type, then seq and the virtual
+ * time now, 8 bytes big-endian each.
+ */
+void	app_frame_head(uint8_t *p, const struct ifnet *ifp,
+	    const uint8_t *dst, uint16_t type, uint64_t seq);
 
 #endif /* _STACK_APPS_APPS_H_ */
