@@ -5,12 +5,15 @@
  */
 #include <sys/kern.h>
 #include <sys/endian.h>
+#include <sys/evcnt.h>
+#include <sys/ksocket.h>
 #include <sys/proc.h>
 
 #include <string.h>
 
 #include <net/brane.h>
 #include <net/if.h>
+#include <netinet/in.h>
 
 #include "apps.h"
 
@@ -85,6 +88,43 @@ app_inaddr_str(uint32_t a, char buf[16])
 	}
 	buf[n] = '\0';
 	return buf;
+}
+
+void
+app_counters(const char *group, struct evcnt *const ev[],
+    const char *const names[], u_int n, bool attach)
+{
+	for (u_int i = 0; i < n; i++) {
+		if (attach)
+			evcnt_attach_dynamic(ev[i], EVCNT_TYPE_MISC, NULL, group,
+			    names[i]);
+		else
+			evcnt_detach(ev[i]);
+	}
+}
+
+struct socket *
+app_socket(const char *prog, int type, int proto)
+{
+	struct socket *so;
+	int error;
+
+	if ((error = socreate(AF_INET, &so, type, proto)) != 0)
+		panic("%s: socreate: error %d", prog, error);
+	return so;
+}
+
+void
+app_bind_port(struct socket *so, const char *prog, u_int port)
+{
+	struct sockaddr_in sin;
+	int error;
+
+	KASSERT(port >= 1 && port <= 65535);
+	sockaddr_in_init(&sin, (struct in_addr){ INADDR_ANY },
+	    htons((uint16_t)port));
+	if ((error = sobind(so, (const struct sockaddr *)&sin)) != 0)
+		panic("%s: cannot bind port %u: error %d", prog, port, error);
 }
 
 struct ifnet *

@@ -13,7 +13,9 @@
 
 #include <sys/kern.h>
 
+struct evcnt;
 struct ifnet;
+struct socket;
 
 enum app_param_type {
 	APP_INT,        /* a JSON integer */
@@ -93,6 +95,20 @@ void	app_group(char *buf, size_t size, const char *name, u_int instance);
 
 /* "10.0.0.1" for an address in host byte order; buf holds 16 bytes. */
 const char *app_inaddr_str(uint32_t a, char buf[16]);
+
+/*
+ * Attach the n counters ev[i] as group.names[i], in that order, or
+ * (attach false) detach them.
+ */
+void	app_counters(const char *group, struct evcnt *const ev[],
+	    const char *const names[], u_int n, bool attach);
+
+/* --- sockets ---------------------------------------------------------------- */
+
+/* An AF_INET socket; panics, naming prog, if none can be made. */
+struct socket *app_socket(const char *prog, int type, int proto);
+/* Bind so to port (1..65535) on every address; panics if it cannot. */
+void	app_bind_port(struct socket *so, const char *prog, u_int port);
 
 /* --- raw Ethernet traffic sources (rawsend, rawtx) ------------------------ */
 
