@@ -172,6 +172,7 @@ bool
 if_intr_mitigate(struct ifnet *ifp)
 {
 	uint64_t now, window_ns, max = ifp->if_intr_max_per_s;
+	bool mitigate;
 
 	if (max == 0)
 		return false;
@@ -181,11 +182,10 @@ if_intr_mitigate(struct ifnet *ifp)
 		ifp->if_window_start = now;
 		ifp->if_window_intrs = 0;
 	}
-	ifp->if_mitigating = ifp->if_window_intrs * 1000000000ULL >=
-	    max * window_ns;
-	if (ifp->if_mitigating)
+	mitigate = ifp->if_window_intrs * 1000000000ULL >= max * window_ns;
+	if (mitigate)
 		ifp->if_ev_masked.ev_count++;
-	return ifp->if_mitigating;
+	return mitigate;
 }
 
 void

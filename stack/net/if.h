@@ -71,7 +71,6 @@ struct ifnet {
 	kcont_t if_kc;                          /* runs <iftype>_poll */
 	uint64_t if_window_start;               /* k: mitigation window, ns */
 	uint64_t if_window_intrs;               /* a: interrupts in it */
-	bool if_mitigating;                     /* k: masked, polled per tick */
 
 	struct evcnt if_ev_ipackets;            /* frames received */
 	struct evcnt if_ev_ibytes;
