@@ -4,11 +4,16 @@
  * network programs share.
  */
 #include <sys/kern.h>
+#include <sys/endian.h>
+#include <sys/evcnt.h>
+#include <sys/ksocket.h>
 #include <sys/proc.h>
 
 #include <string.h>
 
 #include <net/brane.h>
+#include <net/if.h>
+#include <netinet/in.h>
 
 #include "apps.h"
 
@@ -83,6 +88,84 @@ app_inaddr_str(uint32_t a, char buf[16])
 	}
 	buf[n] = '\0';
 	return buf;
+}
+
+void
+app_counters(const char *group, struct evcnt *const ev[],
+    const char *const names[], u_int n, bool attach)
+{
+	for (u_int i = 0; i < n; i++) {
+		if (attach)
+			evcnt_attach_dynamic(ev[i], EVCNT_TYPE_MISC, NULL, group,
+			    names[i]);
+		else
+			evcnt_detach(ev[i]);
+	}
+}
+
+struct socket *
+app_socket(const char *prog, int type, int proto)
+{
+	struct socket *so;
+	int error;
+
+	if ((error = socreate(AF_INET, &so, type, proto)) != 0)
+		panic("%s: socreate: error %d", prog, error);
+	return so;
+}
+
+void
+app_bind_port(struct socket *so, const char *prog, u_int port)
+{
+	struct sockaddr_in sin;
+	int error;
+
+	KASSERT(port >= 1 && port <= 65535);
+	sockaddr_in_init(&sin, (struct in_addr){ INADDR_ANY },
+	    htons((uint16_t)port));
+	if ((error = sobind(so, (const struct sockaddr *)&sin)) != 0)
+		panic("%s: cannot bind port %u: error %d", prog, port, error);
+}
+
+struct ifnet *
+app_ifnet(u_int index)
+{
+	struct ifnet *ifp = if_first();
+
+	while (ifp != NULL && index-- > 0)
+		ifp = ifp->if_next;
+	return ifp;
+}
+
+void
+app_nic_mac(int64_t host, int64_t nic, uint8_t mac[ETHER_ADDR_LEN])
+{
+	if (host < 0) {
+		memset(mac, 0xff, ETHER_ADDR_LEN);
+		return;
+	}
+	/* sc_nic_default_mac's numbering: 02:00:HH:HH:00:NN+1. */
+	mac[0] = 0x02;
+	mac[1] = 0x00;
+	mac[2] = (uint8_t)(host >> 8);
+	mac[3] = (uint8_t)host;
+	mac[4] = 0x00;
+	mac[5] = (uint8_t)(nic + 1);
+}
+
+void
+app_frame_head(uint8_t *p, const struct ifnet *ifp, const uint8_t *dst,
+    uint16_t type, uint64_t seq)
+{
+	uint64_t now = getnanouptime();
+
+	memcpy(p, dst, ETHER_ADDR_LEN);
+	memcpy(p + ETHER_ADDR_LEN, ifp->if_lladdr, ETHER_ADDR_LEN);
+	be16enc(p + 12, type);
+	be32enc(p + 14, (uint32_t)(seq >> 32));
+	be32enc(p + 18, (uint32_t)seq);
+	be32enc(p + 22, (uint32_t)(now >> 32));
+	be32enc(p + 26, (uint32_t)now);
 }
 
 void

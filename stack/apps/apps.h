@@ -13,6 +13,10 @@
 
 #include <sys/kern.h>
 
+struct evcnt;
+struct ifnet;
+struct socket;
+
 enum app_param_type {
 	APP_INT,        /* a JSON integer */
 	APP_BOOL,       /* true / false (0 / 1) */
@@ -83,10 +87,47 @@ const struct app_desc *app_lookup(const char *name);
  */
 void	app_run(void *app_args);
 
-/* name, then the instance if not 0: "ping", "ping1", ...  buf: 24 bytes */
+/*
+ * A program's counter group: name, then the instance if not 0: "ping",
+ * "ping1", ...  Cut to fit buf's size bytes.
+ */
 void	app_group(char *buf, size_t size, const char *name, u_int instance);
 
 /* "10.0.0.1" for an address in host byte order; buf holds 16 bytes. */
 const char *app_inaddr_str(uint32_t a, char buf[16]);
+
+/*
+ * Attach the n counters ev[i] as group.names[i], in that order, or
+ * (attach false) detach them.
+ */
+void	app_counters(const char *group, struct evcnt *const ev[],
+	    const char *const names[], u_int n, bool attach);
+
+/* --- sockets ---------------------------------------------------------------- */
+
+/* An AF_INET socket; panics, naming prog, if none can be made. */
+struct socket *app_socket(const char *prog, int type, int proto);
+/* Bind so to port (1..65535) on every address; panics if it cannot. */
+void	app_bind_port(struct socket *so, const char *prog, u_int port);
+
+/* --- raw Ethernet traffic sources (rawsend, rawtx) ------------------------ */
+
+/* The host's interface number index (0: the first attached), or NULL. */
+struct ifnet *app_ifnet(u_int index);
+/*
+ * The default MAC of NIC nic of host host (the scenario's numbering,
+ * 02:00:HH:HH:00:NN+1), or with host < 0 the broadcast address.
+ */
+void	app_nic_mac(int64_t host, int64_t nic, uint8_t mac[6]);
+
+/* Bytes app_frame_head writes: the Ethernet header, number, time. */
+#define APP_FRAME_HEAD  30
+/*
+ * The head of a test frame at p (APP_FRAME_HEAD bytes, as sim/framegen
+ * lays them out): dst, ifp's address, type, then seq and the virtual
+ * time now, 8 bytes big-endian each.
+ */
+void	app_frame_head(uint8_t *p, const struct ifnet *ifp,
+	    const uint8_t *dst, uint16_t type, uint64_t seq);
 
 #endif /* _STACK_APPS_APPS_H_ */

@@ -20,8 +20,6 @@
 #include <sys/mutex.h>
 #include <sys/sdt.h>
 
-#include <string.h>
-
 #include "apps.h"
 
 enum { COUNTER_LWPS, COUNTER_ITERATIONS, COUNTER_METHOD };
@@ -82,25 +80,6 @@ counter_worker(void *arg)
 }
 
 static void
-counter_name_group(struct counter *c, u_int instance)
-{
-	static const char base[] = "counter";
-	size_t n = sizeof(base) - 1;
-
-	memcpy(c->group, base, n);
-	if (instance > 0) {
-		char digits[8];
-		size_t d = 0;
-
-		for (u_int i = instance; i > 0 && d < sizeof(digits); i /= 10)
-			digits[d++] = (char)('0' + i % 10);
-		while (d > 0 && n < sizeof(c->group) - 1)
-			c->group[n++] = digits[--d];
-	}
-	c->group[n] = '\0';
-}
-
-static void
 counter_main(void *argp)
 {
 	const struct app_args *args = argp;
@@ -115,7 +94,7 @@ counter_main(void *argp)
 	mutex_init(&c->lock, MUTEX_DEFAULT, IPL_NONE);
 	c->iterations = (uint64_t)args->v[COUNTER_ITERATIONS];
 	c->method = (enum counter_method)args->v[COUNTER_METHOD];
-	counter_name_group(c, args->instance);
+	app_group(c->group, sizeof(c->group), "counter", args->instance);
 
 	for (u_int i = 0; i < nlwps; i++) {
 		int error = kthread_create(PRI_NONE, KTHREAD_MUSTJOIN,

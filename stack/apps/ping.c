@@ -271,13 +271,8 @@ ping_counters(struct ping *pg, bool attach)
 	static const char *const names[] = { "sent", "received", "unreach",
 	    "timeout", "error", "rtt_min_ns", "rtt_avg_ns", "rtt_max_ns" };
 
-	for (u_int i = 0; i < __arraycount(ev); i++) {
-		if (attach)
-			evcnt_attach_dynamic(ev[i], EVCNT_TYPE_MISC, NULL,
-			    pg->group, names[i]);
-		else
-			evcnt_detach(ev[i]);
-	}
+	CTASSERT(__arraycount(ev) == __arraycount(names));
+	app_counters(pg->group, ev, names, __arraycount(ev), attach);
 }
 
 static void
@@ -286,7 +281,6 @@ ping_main(void *argp)
 	const struct app_args *args = argp;
 	struct ping *pg = kmem_zalloc(sizeof(*pg), KM_SLEEP);
 	uint64_t first = app_pktid(args, 1);
-	int error;
 
 	pg->args = args;
 	pg->count = (u_int)args->v[PING_COUNT];
@@ -294,17 +288,15 @@ ping_main(void *argp)
 	pg->interval_ns = (uint64_t)args->v[PING_INTERVAL];
 	pg->timeout_ns = (uint64_t)args->v[PING_TIMEOUT];
 	pg->ident = (uint16_t)args->flow;
-	pg->dst.sin_len = sizeof(pg->dst);
-	pg->dst.sin_family = AF_INET;
-	pg->dst.sin_addr.s_addr = htonl((uint32_t)args->v[PING_DST]);
+	sockaddr_in_init(&pg->dst,
+	    (struct in_addr){ htonl((uint32_t)args->v[PING_DST]) }, 0);
 	app_inaddr_str((uint32_t)args->v[PING_DST], pg->host);
 	app_group(pg->group, sizeof(pg->group), "ping", args->instance);
 	pg->sent_at = kmem_zalloc(pg->count * sizeof(*pg->sent_at), KM_SLEEP);
 	pg->state = kmem_zalloc(pg->count, KM_SLEEP);
 	pg->buf = kmem_zalloc(PING_RCVBUF, KM_SLEEP);
 	ping_counters(pg, true);
-	if ((error = socreate(AF_INET, &pg->so, SOCK_RAW, IPPROTO_ICMP)) != 0)
-		panic("ping: socreate: error %d", error);
+	pg->so = app_socket("ping", SOCK_RAW, IPPROTO_ICMP);
 	(void)sosetopt(pg->so, SOL_SOCKET, SO_PKTID, &first, sizeof(first));
 	ping_loop(pg);
 	soclose(pg->so);

@@ -58,29 +58,6 @@ struct rawsend {
 	struct evcnt ev_refused;
 };
 
-static void
-rawsend_group(struct rawsend *rs, u_int instance)
-{
-	static const char base[] = "rawsend";
-	size_t n = sizeof(base) - 1;
-	char digits[8];
-	size_t d = 0;
-
-	memcpy(rs->group, base, n);
-	for (u_int i = instance; i > 0 && d < sizeof(digits); i /= 10)
-		digits[d++] = (char)('0' + i % 10);
-	while (d > 0 && n < sizeof(rs->group) - 1)
-		rs->group[n++] = digits[--d];
-	rs->group[n] = '\0';
-}
-
-static void
-be64enc(uint8_t *p, uint64_t v)
-{
-	be32enc(p, (uint32_t)(v >> 32));
-	be32enc(p + 4, (uint32_t)v);
-}
-
 /* Frame seq, made now. */
 static struct mbuf *
 rawsend_frame(const struct rawsend *rs, uint64_t seq)
@@ -89,12 +66,8 @@ rawsend_frame(const struct rawsend *rs, uint64_t seq)
 	    m_getcl(M_WAITOK, MT_DATA, M_PKTHDR);
 	uint8_t *p = mtod(m, uint8_t *);
 
-	memcpy(p, rs->dst, ETHER_ADDR_LEN);
-	memcpy(p + ETHER_ADDR_LEN, rs->ifp->if_lladdr, ETHER_ADDR_LEN);
-	be16enc(p + 12, ETHERTYPE_EXPERIMENTAL);
-	be64enc(p + ETHER_HDR_LEN, seq);
-	be64enc(p + ETHER_HDR_LEN + 8, getnanouptime());
-	memset(p + ETHER_HDR_LEN + 16, 0, (size_t)rs->size - ETHER_HDR_LEN - 16);
+	app_frame_head(p, rs->ifp, rs->dst, ETHERTYPE_EXPERIMENTAL, seq);
+	memset(p + APP_FRAME_HEAD, 0, (size_t)rs->size - APP_FRAME_HEAD);
 	m->m_len = m->m_pkthdr.len = rs->size;
 	return m;
 }
@@ -102,27 +75,13 @@ rawsend_frame(const struct rawsend *rs, uint64_t seq)
 static void
 rawsend_setup(struct rawsend *rs, const struct app_args *args)
 {
-	int64_t host = args->v[RS_DST_HOST];
 	u_int index = (u_int)args->v[RS_IFINDEX];
 
-	rs->ifp = if_first();
-	for (u_int i = 0; i < index && rs->ifp != NULL; i++)
-		rs->ifp = rs->ifp->if_next;
-	if (rs->ifp == NULL)
+	if ((rs->ifp = app_ifnet(index)) == NULL)
 		panic("rawsend: the host has no interface %u", index);
-	if (host < 0) {
-		memset(rs->dst, 0xff, ETHER_ADDR_LEN);
-	} else {
-		/* sc_nic_default_mac's numbering: 02:00:HH:HH:00:NN+1. */
-		rs->dst[0] = 0x02;
-		rs->dst[1] = 0x00;
-		rs->dst[2] = (uint8_t)(host >> 8);
-		rs->dst[3] = (uint8_t)host;
-		rs->dst[4] = 0x00;
-		rs->dst[5] = (uint8_t)(args->v[RS_DST_NIC] + 1);
-	}
+	app_nic_mac(args->v[RS_DST_HOST], args->v[RS_DST_NIC], rs->dst);
 	rs->size = (int)args->v[RS_SIZE];
-	rawsend_group(rs, args->instance);
+	app_group(rs->group, sizeof(rs->group), "rawsend", args->instance);
 	evcnt_attach_dynamic(&rs->ev_sent, EVCNT_TYPE_MISC, NULL, rs->group,
 	    "sent");
 	evcnt_attach_dynamic(&rs->ev_refused, EVCNT_TYPE_MISC, NULL,

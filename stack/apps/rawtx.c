@@ -28,7 +28,7 @@
 enum { RAWTX_NIC, RAWTX_COUNT, RAWTX_LEN, RAWTX_BURST, RAWTX_INTERVAL,
     RAWTX_DST_HOST, RAWTX_DST_NIC, RAWTX_ETHERTYPE, RAWTX_START };
 
-#define RAWTX_LEN_MIN   30      /* header, number, time */
+#define RAWTX_LEN_MIN   APP_FRAME_HEAD  /* header, number, time */
 #define RAWTX_LEN_MAX   2048
 
 static const struct app_param rawtx_params[] = {
@@ -55,31 +55,6 @@ static const struct app_param rawtx_params[] = {
 	    "ticks" },
 };
 
-static void
-rawtx_put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static void
-rawtx_dst(const struct app_args *args, uint8_t dst[ETHER_ADDR_LEN])
-{
-	int64_t h = args->v[RAWTX_DST_HOST];
-
-	if (h < 0) {
-		for (int i = 0; i < ETHER_ADDR_LEN; i++)
-			dst[i] = 0xff;
-		return;
-	}
-	dst[0] = 0x02;
-	dst[1] = 0x00;
-	dst[2] = (uint8_t)(h >> 8);
-	dst[3] = (uint8_t)h;
-	dst[4] = 0x00;
-	dst[5] = (uint8_t)(args->v[RAWTX_DST_NIC] + 1);
-}
-
 /* Frame number seq, as the header says. */
 static struct mbuf *
 rawtx_frame(struct ifnet *ifp, const uint8_t *dst, uint16_t type, int len,
@@ -89,29 +64,12 @@ rawtx_frame(struct ifnet *ifp, const uint8_t *dst, uint16_t type, int len,
 	uint8_t *p = mtod(m, uint8_t *);
 
 	KASSERT(len >= RAWTX_LEN_MIN && len <= MCLBYTES);
-	for (int i = 0; i < ETHER_ADDR_LEN; i++) {
-		p[i] = dst[i];
-		p[ETHER_ADDR_LEN + i] = ifp->if_lladdr[i];
-	}
-	p[12] = (uint8_t)(type >> 8);
-	p[13] = (uint8_t)type;
-	rawtx_put64(p + 14, seq);
-	rawtx_put64(p + 22, getnanouptime());
+	app_frame_head(p, ifp, dst, type, seq);
 	for (int i = RAWTX_LEN_MIN; i < len; i++)
 		p[i] = (uint8_t)(i - RAWTX_LEN_MIN);
 	m->m_len = len;
 	m->m_pkthdr.len = len;
 	return m;
-}
-
-static struct ifnet *
-rawtx_ifnet(u_int nic)
-{
-	struct ifnet *ifp = if_first();
-
-	while (ifp != NULL && nic-- > 0)
-		ifp = ifp->if_next;
-	return ifp;
 }
 
 /* Clock ticks covering ns, rounded up. */
@@ -125,7 +83,7 @@ static void
 rawtx_main(void *argp)
 {
 	const struct app_args *args = argp;
-	struct ifnet *ifp = rawtx_ifnet((u_int)args->v[RAWTX_NIC]);
+	struct ifnet *ifp = app_ifnet((u_int)args->v[RAWTX_NIC]);
 	uint64_t count = (uint64_t)args->v[RAWTX_COUNT];
 	uint64_t burst = (uint64_t)args->v[RAWTX_BURST];
 	int ticks = rawtx_ticks(args->v[RAWTX_INTERVAL]);
@@ -136,7 +94,7 @@ rawtx_main(void *argp)
 	if (ifp == NULL)
 		panic("rawtx: the host has no interface number %lld",
 		    (long long)args->v[RAWTX_NIC]);
-	rawtx_dst(args, dst);
+	app_nic_mac(args->v[RAWTX_DST_HOST], args->v[RAWTX_DST_NIC], dst);
 	if (start > 0)
 		(void)kpause("rawtx", false, start, NULL);
 	for (uint64_t seq = 0; seq < count;) {

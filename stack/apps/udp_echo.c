@@ -41,9 +41,8 @@ udp_echo_main(void *argp)
 	const struct app_args *args = argp;
 	struct udp_echo *ue = kmem_zalloc(sizeof(*ue), KM_SLEEP);
 	uint64_t first = app_pktid(args, 1);
-	struct sockaddr_in sin, from;
+	struct sockaddr_in from;
 	size_t len;
-	int error;
 
 	lwp_set_daemon(curlwp);
 	ue->buf = kmem_alloc(ECHO_BUFSZ, KM_SLEEP);
@@ -54,16 +53,9 @@ udp_echo_main(void *argp)
 	    ue->group, "echoed");
 	evcnt_attach_dynamic(&ue->ev_errors, EVCNT_TYPE_MISC, NULL,
 	    ue->group, "errors");
-	if ((error = socreate(AF_INET, &ue->so, SOCK_DGRAM, IPPROTO_UDP)) != 0)
-		panic("udp_echo: socreate: error %d", error);
+	ue->so = app_socket("udp_echo", SOCK_DGRAM, IPPROTO_UDP);
 	(void)sosetopt(ue->so, SOL_SOCKET, SO_PKTID, &first, sizeof(first));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_len = sizeof(sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)args->v[ECHO_PORT]);
-	if ((error = sobind(ue->so, (const struct sockaddr *)&sin)) != 0)
-		panic("udp_echo: cannot bind port %u: error %d",
-		    (u_int)args->v[ECHO_PORT], error);
+	app_bind_port(ue->so, "udp_echo", (u_int)args->v[ECHO_PORT]);
 	for (;;) {
 		len = ECHO_BUFSZ;
 		if (soreceive(ue->so, (struct sockaddr *)&from, ue->buf, &len,

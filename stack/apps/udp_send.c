@@ -226,13 +226,8 @@ us_counters(struct udp_send *us, bool attach)
 	    "received", "lost", "bad", "rtt_min_ns", "rtt_avg_ns",
 	    "rtt_max_ns" };
 
-	for (u_int i = 0; i < __arraycount(ev); i++) {
-		if (attach)
-			evcnt_attach_dynamic(ev[i], EVCNT_TYPE_MISC, NULL,
-			    us->group, names[i]);
-		else
-			evcnt_detach(ev[i]);
-	}
+	CTASSERT(__arraycount(ev) == __arraycount(names));
+	app_counters(us->group, ev, names, __arraycount(ev), attach);
 }
 
 static void
@@ -240,8 +235,7 @@ us_open(struct udp_send *us)
 {
 	int error;
 
-	if ((error = socreate(AF_INET, &us->so, SOCK_DGRAM, IPPROTO_UDP)) != 0)
-		panic("udp_send: socreate: error %d", error);
+	us->so = app_socket("udp_send", SOCK_DGRAM, IPPROTO_UDP);
 	(void)sosetopt(us->so, SOL_SOCKET, SO_PKTID, &us->pktid_first,
 	    sizeof(us->pktid_first));
 	(void)sosetopt(us->so, SOL_SOCKET, SO_RCVTIMEO, &us->timeout_ns,
@@ -292,10 +286,9 @@ udp_send_main(void *argp)
 	us->timeout_ns = (uint64_t)args->v[US_TIMEOUT];
 	us->start_ns = (uint64_t)args->v[US_START];
 	us->pktid_first = app_pktid(args, 1);
-	us->dst.sin_len = sizeof(us->dst);
-	us->dst.sin_family = AF_INET;
-	us->dst.sin_port = htons((uint16_t)args->v[US_PORT]);
-	us->dst.sin_addr.s_addr = htonl((uint32_t)args->v[US_DST]);
+	sockaddr_in_init(&us->dst,
+	    (struct in_addr){ htonl((uint32_t)args->v[US_DST]) },
+	    htons((uint16_t)args->v[US_PORT]));
 	app_inaddr_str((uint32_t)args->v[US_DST], us->dststr);
 	app_group(us->group, sizeof(us->group), "udp_send", args->instance);
 	seen_bytes = (size_t)howmany(us->count, 8);

@@ -70,8 +70,7 @@ udp_sink_main(void *argp)
 	const struct app_args *args = argp;
 	struct udp_sink *us = kmem_zalloc(sizeof(*us), KM_SLEEP);
 	uint64_t interval_ns = (uint64_t)args->v[SINK_INTERVAL];
-	struct sockaddr_in sin;
-	int error, ticks;
+	int ticks;
 
 	lwp_set_daemon(curlwp);
 	us->buf = kmem_alloc(SINK_BUFSZ, KM_SLEEP);
@@ -84,15 +83,8 @@ udp_sink_main(void *argp)
 	    us->group, "errors");
 	evcnt_attach_dynamic(&us->ev_batches, EVCNT_TYPE_MISC, NULL,
 	    us->group, "batches");
-	if ((error = socreate(AF_INET, &us->so, SOCK_DGRAM, IPPROTO_UDP)) != 0)
-		panic("udp_sink: socreate: error %d", error);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_len = sizeof(sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)args->v[SINK_PORT]);
-	if ((error = sobind(us->so, (const struct sockaddr *)&sin)) != 0)
-		panic("udp_sink: cannot bind port %u: error %d",
-		    (u_int)args->v[SINK_PORT], error);
+	us->so = app_socket("udp_sink", SOCK_DGRAM, IPPROTO_UDP);
+	app_bind_port(us->so, "udp_sink", (u_int)args->v[SINK_PORT]);
 	if (interval_ns == 0)
 		for (;;)
 			(void)udp_sink_take(us, 0);

@@ -60,7 +60,6 @@
 
 struct dmanic_softc {
 	struct ifnet sc_if;                     /* the interface */
-	device_t sc_dev;                        /* c */
 	const struct device_config *sc_cfg;     /* c */
 	bus_space_tag_t sc_st;                  /* c */
 	bus_space_handle_t sc_sh;               /* c */
@@ -624,16 +623,6 @@ dmanic_program(struct dmanic_softc *sc, const uint8_t *mac)
 }
 
 static void
-dmanic_name(char *dst, const char *src)
-{
-	size_t n = strlen(src);
-
-	n = MIN(n, IFNAMSIZ - 1);
-	memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void
 dmanic_counters(struct dmanic_softc *sc)
 {
 	const char *x = sc->sc_if.if_xname;
@@ -664,7 +653,6 @@ dmanic_attach(device_t dev)
 	    cfg->tx_ring <= DMANIC_RING_MAX);
 	sc = kmem_zalloc(sizeof(*sc), KM_SLEEP);
 	ifp = &sc->sc_if;
-	sc->sc_dev = dev;
 	sc->sc_cfg = cfg;
 	sc->sc_st = device_bus_tag(dev);
 	sc->sc_sh = device_bus_handle(dev);
@@ -672,7 +660,7 @@ dmanic_attach(device_t dev)
 	sc->sc_legacy = cfg->legacy;
 	sc->sc_nrx = cfg->rx_ring;
 	sc->sc_ntx = cfg->tx_ring;
-	dmanic_name(ifp->if_xname, device_xname(dev));
+	if_initname(ifp, device_xname(dev));
 	device_macaddr(dev, mac);
 
 	dmanic_write(sc, DMANIC_CTRL, DMANIC_CTRL_RST);

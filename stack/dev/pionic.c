@@ -501,12 +501,8 @@ static void
 pionic_ifinit(struct pionic_softc *sc, const struct device_config *cfg)
 {
 	struct ifnet *ifp = &sc->sc_if;
-	const char *name = device_xname(sc->sc_dev);
-	size_t i;
 
-	for (i = 0; i + 1 < sizeof(ifp->if_xname) && name[i] != '\0'; i++)
-		ifp->if_xname[i] = name[i];
-	ifp->if_xname[i] = '\0';
+	if_initname(ifp, device_xname(sc->sc_dev));
 	ifp->if_softc = sc;
 	ifp->if_poll = pionic_poll;
 	ifp->if_transmit = pionic_transmit;

@@ -21,7 +21,6 @@ brane_create(const char *name)
 {
 	struct net_sys *ns = net_sys();
 	struct brane *br, **pp;
-	u_int id = 0;
 
 	KASSERT(strlen(name) < BRANE_NAMESZ);
 	KASSERTMSG(brane_lookup(name) == NULL, "brane %s exists", name);
@@ -29,8 +28,7 @@ brane_create(const char *name)
 	memcpy(br->br_name, name, strlen(name) + 1);
 	rw_init(&br->br_lock);
 	for (pp = &ns->ns_branes; *pp != NULL; pp = &(*pp)->br_next)
-		id++;
-	br->br_id = id;
+		continue;
 	for (u_int d = 0; domains[d] != NULL; d++) {
 		const struct domain *dom = domains[d];
 
@@ -47,6 +45,17 @@ brane_create(const char *name)
 	}
 	*pp = br;
 	return br;
+}
+
+void
+brane_group(const struct brane *br, const char *prefix, char *dst,
+    size_t size)
+{
+	size_t p = strlen(prefix), n = strlen(br->br_name);
+
+	KASSERT(p + n < size);
+	memcpy(dst, prefix, p);
+	memcpy(dst + p, br->br_name, n + 1);
 }
 
 struct brane *

@@ -29,7 +29,6 @@ struct rip_brane;       /* netinet/raw_ip.c: raw IP PCBs */
 
 struct brane {
 	char br_name[BRANE_NAMESZ];     /* c */
-	u_int br_id;                    /* c: 0, 1, ... in creation order */
 	krwlock_t br_lock;              /* its interface list */
 	struct ifnet *br_ifnets;        /* br_lock: linked by if_brane_next */
 	struct inet_brane *br_inet;     /* c */
@@ -40,6 +39,13 @@ struct brane {
 
 /* Create a brane and run every protocol's pr_init on it. */
 struct brane *brane_create(const char *name);
+/*
+ * The counter group of a protocol's part of br: prefix, then br's name
+ * ("udp." and "default": "udp.default").  => dst holds size bytes, room
+ * for both (KASSERT)
+ */
+void	brane_group(const struct brane *, const char *prefix, char *dst,
+	    size_t size);
 /* The calling host's brane of that name, or NULL. */
 struct brane *brane_lookup(const char *name);
 /* The host's first brane ("default"). */

@@ -16,6 +16,8 @@
 #include <sys/mutex.h>
 #include <sys/sdt.h>
 
+#include <string.h>
+
 #include <net/if.h>
 #include <net/netsys.h>
 #include <net/nexthop.h>
@@ -70,7 +72,6 @@ if_sysinit(void)
 	ns = kmem_zalloc(sizeof(*ns), KM_SLEEP);
 	mutex_init(&ns->ns_biglock, MUTEX_DEFAULT, IPL_NONE);
 	mutex_init(&ns->ns_inq_lock, MUTEX_SPIN, IPL_NET);
-	ns->ns_inq_max = NET_INQ_MAX;
 	ns->ns_inq_si = softint_establish(SOFTINT_NET | SOFTINT_MPSAFE,
 	    if_legacy_softint, ns);
 	evcnt_attach_dynamic(&ns->ns_ev_inq_drops, EVCNT_TYPE_MISC, NULL,
@@ -95,6 +96,15 @@ ether_poll(void *arg)
 	ifp->if_ev_polls.ev_count++;
 	if ((*ifp->if_poll)(ifp))
 		kcont_schedule(&ifp->if_kc, 0);
+}
+
+void
+if_initname(struct ifnet *ifp, const char *name)
+{
+	size_t n = MIN(strlen(name), sizeof(ifp->if_xname) - 1);
+
+	memcpy(ifp->if_xname, name, n);
+	ifp->if_xname[n] = '\0';
 }
 
 #define IF_COUNTER(ifp, ev, name) \
@@ -162,6 +172,7 @@ bool
 if_intr_mitigate(struct ifnet *ifp)
 {
 	uint64_t now, window_ns, max = ifp->if_intr_max_per_s;
+	bool mitigate;
 
 	if (max == 0)
 		return false;
@@ -171,11 +182,10 @@ if_intr_mitigate(struct ifnet *ifp)
 		ifp->if_window_start = now;
 		ifp->if_window_intrs = 0;
 	}
-	ifp->if_mitigating = ifp->if_window_intrs * 1000000000ULL >=
-	    max * window_ns;
-	if (ifp->if_mitigating)
+	mitigate = ifp->if_window_intrs * 1000000000ULL >= max * window_ns;
+	if (mitigate)
 		ifp->if_ev_masked.ev_count++;
-	return ifp->if_mitigating;
+	return mitigate;
 }
 
 void
@@ -187,7 +197,7 @@ if_legacy_enqueue(struct ifnet *ifp, struct mbuf *m)
 	KASSERT(m->m_flags & M_PKTHDR);
 	m->m_pkthdr.rcvif = ifp;
 	mutex_spin_enter(&ns->ns_inq_lock);
-	drop = ns->ns_inq_len >= ns->ns_inq_max;
+	drop = ns->ns_inq_len >= NET_INQ_MAX;
 	if (!drop) {
 		m->m_nextpkt = NULL;
 		if (ns->ns_inq_tail != NULL)

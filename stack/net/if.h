@@ -71,8 +71,6 @@ struct ifnet {
 	kcont_t if_kc;                          /* runs <iftype>_poll */
 	uint64_t if_window_start;               /* k: mitigation window, ns */
 	uint64_t if_window_intrs;               /* a: interrupts in it */
-	uint64_t if_window_rx;                  /* k: rx_frames at the last poll */
-	bool if_mitigating;                     /* k: masked, polled per tick */
 
 	struct evcnt if_ev_ipackets;            /* frames received */
 	struct evcnt if_ev_ibytes;
@@ -92,6 +90,8 @@ struct ifnet {
 	struct nhcache *if_nh4;                 /* IPv4 neighbours (nexthop.h) */
 };
 
+/* if_xname = name, cut to IFNAMSIZ - 1 characters (before if_attach). */
+void	if_initname(struct ifnet *, const char *name);
 /* Attach an interface: counters "<xname>.<counter>", poll continuation. */
 void	if_attach(struct ifnet *, struct cpu_info *poll_cpu);
 /* Ethernet: if_input = ether_input, the link-level address. */

@@ -28,7 +28,6 @@ struct ether_header {
 struct ether_proto {
 	uint16_t ep_type;               /* host byte order */
 	void (*ep_input)(struct ifnet *, struct mbuf *);
-	const char *ep_name;
 };
 
 /* The table (constant), searched by type; the protocols fill it. */

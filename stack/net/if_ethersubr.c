@@ -30,10 +30,10 @@ ether_sink(struct ifnet *ifp, struct mbuf *m)
 }
 
 const struct ether_proto ether_protos[] = {
-	{ ETHERTYPE_EXPERIMENTAL, ether_sink, "sink" },
-	{ ETHERTYPE_IP, ip_input, "ip" },
-	{ ETHERTYPE_ARP, arp_input, "arp" },
-	{ 0, NULL, NULL },
+	{ ETHERTYPE_EXPERIMENTAL, ether_sink },
+	{ ETHERTYPE_IP, ip_input },
+	{ ETHERTYPE_ARP, arp_input },
+	{ 0, NULL },
 };
 
 void

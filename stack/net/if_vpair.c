@@ -71,7 +71,7 @@ vpair_end_create(const char *name, u_int pair, u_int side,
 	    (uint8_t)(pair >> 7), (uint8_t)((pair << 1 | side) & 0xff) };
 
 	KASSERT(strlen(name) < IFNAMSIZ);
-	memcpy(ifp->if_xname, name, strlen(name) + 1);
+	if_initname(ifp, name);
 	ifp->if_softc = ve;
 	ifp->if_poll = vpair_poll;
 	ifp->if_transmit = vpair_transmit;

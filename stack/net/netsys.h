@@ -24,7 +24,6 @@ struct net_sys {
 	struct mbuf *ns_inq_head;       /* q: the legacy input queue */
 	struct mbuf *ns_inq_tail;       /* q */
 	u_int ns_inq_len;               /* q */
-	u_int ns_inq_max;               /* c */
 	void *ns_inq_si;                /* c: its SOFTNET soft interrupt */
 	struct evcnt ns_ev_inq_drops;   /* q */
 	struct evcnt ns_ev_inq_peak;    /* q */

@@ -92,14 +92,17 @@ nh_build_header(const struct ifnet *ifp, const uint8_t *dst,
 	be16enc(hdr + 2 * ETHER_ADDR_LEN, ETHERTYPE_IP);
 }
 
-/* Prepend the header and hand the frame to the driver.  Consumes m. */
+/*
+ * Prepend the header and hand the frame to the driver.  Consumes m.
+ * => ifp is in a brane (nh4_output and ARP input see to it)
+ */
 static int
 nh_transmit(struct ifnet *ifp, struct mbuf *m, const uint8_t *hdr)
 {
+	KASSERT(ifp->if_brane != NULL);
 	M_PREPEND(m, NH_LLHDR_LEN, M_DONTWAIT);
 	if (m == NULL) {
-		if (ifp->if_brane != NULL)
-			IPSTAT_INC(ifp->if_brane->br_inet, nobufs);
+		IPSTAT_INC(ifp->if_brane->br_inet, nobufs);
 		return ENOBUFS;
 	}
 	memcpy(mtod(m, uint8_t *), hdr, NH_LLHDR_LEN);
@@ -276,12 +279,6 @@ nh_decide(struct nhcache *nc, struct in_addr a, struct mbuf *m,
 	}
 }
 
-static bool
-nh_is_broadcast(struct ifnet *ifp, struct in_addr nh)
-{
-	return ifp->if_brane != NULL && in_broadcast(ifp->if_brane, ifp, nh);
-}
-
 /* Broadcast and multicast destinations need no ARP. */
 static int
 nh_output_group(struct ifnet *ifp, struct mbuf *m, struct in_addr nh)
@@ -314,7 +311,7 @@ nh4_output(struct ifnet *ifp, struct mbuf *m, struct in_addr nh)
 
 	KASSERT(nc != NULL && ifp->if_brane != NULL);
 	KASSERT(m->m_flags & M_PKTHDR);
-	if (in_multicast(nh.s_addr) || nh_is_broadcast(ifp, nh))
+	if (in_multicast(nh.s_addr) || in_broadcast(ifp->if_brane, ifp, nh))
 		return nh_output_group(ifp, m, nh);
 	now = getnanouptime();
 	rw_enter(&nc->nc_lock, RW_READER);

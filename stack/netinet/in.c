@@ -156,20 +156,6 @@ in_broadcast(struct brane *br, const struct ifnet *ifp, struct in_addr a)
 }
 
 struct in_ifaddr *
-in_ifaddr_of(struct brane *br, const struct ifnet *ifp)
-{
-	struct inet_brane *ib = br->br_inet;
-	struct in_ifaddr *ia;
-
-	rw_enter(&ib->ib_lock, RW_READER);
-	for (ia = ib->ib_addrs; ia != NULL; ia = ia->ia_next)
-		if (ia->ia_ifp == ifp)
-			break;
-	rw_exit(&ib->ib_lock);
-	return ia;
-}
-
-struct in_ifaddr *
 in_ifaddr_for(struct brane *br, const struct ifnet *ifp, struct in_addr a)
 {
 	struct inet_brane *ib = br->br_inet;

@@ -8,6 +8,7 @@
 
 #include <sys/kern.h>
 #include <sys/endian.h>
+#include <sys/ksocket.h>
 
 #define IPPROTO_IP      0
 #define IPPROTO_ICMP    1
@@ -32,6 +33,37 @@ struct sockaddr_in {
 	struct in_addr sin_addr;
 	uint8_t sin_zero[8];
 };
+
+/* sin = AF_INET, addr, port (network byte order), the rest zero. */
+static inline void
+sockaddr_in_init(struct sockaddr_in *sin, struct in_addr addr, in_port_t port)
+{
+	*sin = (struct sockaddr_in){
+		.sin_len = sizeof(*sin),
+		.sin_family = AF_INET,
+		.sin_port = port,
+		.sin_addr = addr,
+	};
+}
+
+/*
+ * nam as an AF_INET socket address, what a socket of the family checks
+ * of an address it is given (bind, connect, send).
+ * => 0 and *sinp = nam; EINVAL (NULL, or not sizeof(struct sockaddr_in)
+ *    bytes); EAFNOSUPPORT (another family)
+ */
+static inline int
+sockaddr_in_check(const struct sockaddr *nam, const struct sockaddr_in **sinp)
+{
+	if (nam == NULL)
+		return EINVAL;
+	if (nam->sa_family != AF_INET)
+		return EAFNOSUPPORT;
+	if (nam->sa_len != sizeof(struct sockaddr_in))
+		return EINVAL;
+	*sinp = (const struct sockaddr_in *)nam;
+	return 0;
+}
 
 /* 10.1.2.3 as an in_addr_t in network byte order. */
 #define IN_ADDR(a, b, c, d) \

@@ -228,27 +228,16 @@ in_pcbephemeral(struct inpcbtable *t)
 	return 0;
 }
 
-static int
-in_pcbcheckaddr(const struct sockaddr_in *sin)
-{
-	if (sin == NULL || sin->sin_family != AF_INET)
-		return EAFNOSUPPORT;
-	if (sin->sin_len != 0 && sin->sin_len < sizeof(*sin))
-		return EINVAL;
-	return 0;
-}
-
 int
 in_pcbbind(struct inpcb *inp, struct brane *br, const struct sockaddr_in *sin)
 {
 	struct inpcbtable *t = inp->inp_table;
 	struct in_addr laddr = { INADDR_ANY };
 	in_port_t lport = 0;
-	int error;
+	int error = 0;
 
 	if (sin != NULL) {
-		if ((error = in_pcbcheckaddr(sin)) != 0)
-			return error;
+		KASSERT(sin->sin_family == AF_INET);
 		laddr = sin->sin_addr;
 		lport = sin->sin_port;
 	}
@@ -309,10 +298,9 @@ in_pcbconnect(struct inpcb *inp, struct brane *br,
 	struct in_addr laddr;
 	struct rtresult rr;
 	in_port_t lport;
-	int error;
+	int error = 0;
 
-	if ((error = in_pcbcheckaddr(sin)) != 0)
-		return error;
+	KASSERT(sin != NULL && sin->sin_family == AF_INET);
 	if (sin->sin_port == 0 || sin->sin_addr.s_addr == INADDR_ANY)
 		return EADDRNOTAVAIL;
 	mutex_enter(&t->inpt_portlock);

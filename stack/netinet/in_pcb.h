@@ -52,7 +52,12 @@ int	in_pcbtable_init(struct inpcbtable *, u_int nbuckets);
 void	in_pcbtable_fini(struct inpcbtable *);
 struct inpcb *in_pcballoc(struct inpcbtable *, struct socket *);
 void	in_pcbfree(struct inpcb *);
-/* => EADDRINUSE, EADDRNOTAVAIL (not one of the brane's addresses) */
+/*
+ * The addresses given to bind and connect were checked by the protocol
+ * (sockaddr_in_check); bind's may be NULL (the wildcard, an ephemeral
+ * port).
+ * => EADDRINUSE, EADDRNOTAVAIL (not one of the brane's addresses)
+ */
 int	in_pcbbind(struct inpcb *, struct brane *, const struct sockaddr_in *);
 /* => EADDRNOTAVAIL, EHOSTUNREACH / ENETUNREACH (no route), EADDRINUSE */
 int	in_pcbconnect(struct inpcb *, struct brane *, const struct sockaddr_in *);

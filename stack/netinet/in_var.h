@@ -59,8 +59,6 @@ bool	in_ours(struct brane *br, struct ifnet *rcvif, struct in_addr a);
  */
 bool	in_broadcast(struct brane *br, const struct ifnet *ifp,
 	    struct in_addr a);
-/* The interface's first address, or NULL. */
-struct in_ifaddr *in_ifaddr_of(struct brane *br, const struct ifnet *ifp);
 /*
  * The address of ifp whose subnet holds a, else ifp's first address, or
  * NULL if ifp has none (the source for ARP and for ICMP errors).

@@ -242,10 +242,7 @@ icmp_notify(struct brane *br, struct mbuf *m, int off)
 	cmd = icmp_prc(icp);
 	pr = ip_proto(qip->ip_p);
 	if (cmd != 0 && pr != NULL && pr->pr_ctlinput != NULL) {
-		memset(&sin, 0, sizeof(sin));
-		sin.sin_len = sizeof(sin);
-		sin.sin_family = AF_INET;
-		sin.sin_addr = qip->ip_dst;
+		sockaddr_in_init(&sin, qip->ip_dst, 0);
 		(*pr->pr_ctlinput)(br, cmd, (const struct sockaddr *)&sin, qip);
 	}
 	return m;

@@ -51,17 +51,6 @@ static const char *const icmpstat_names[ICMPSTAT_N] = {
 #undef ICMPSTAT_NAME_
 };
 
-/* dst = prefix followed by name (dst holds at least size bytes). */
-static void
-ip_group_name(char *dst, size_t size, const char *prefix, const char *name)
-{
-	size_t p = strlen(prefix), n = strlen(name);
-
-	KASSERT(p + n < size);
-	memcpy(dst, prefix, p);
-	memcpy(dst + p, name, n + 1);
-}
-
 static void ip_loop_drain(void *);
 
 int
@@ -80,10 +69,8 @@ ip_init(void *dsc)
 	kcont_init(&ib->ib_loopkc, ip_loop_drain, br, KCONT_SOFTNET);
 	/* One CPU drains the queue: the PCQ has a single consumer. */
 	kcont_bind(&ib->ib_loopkc, cpu_lookup(0));
-	ip_group_name(ib->ib_ipgroup, sizeof(ib->ib_ipgroup), "ip.",
-	    br->br_name);
-	ip_group_name(ib->ib_icmpgroup, sizeof(ib->ib_icmpgroup), "icmp.",
-	    br->br_name);
+	brane_group(br, "ip.", ib->ib_ipgroup, sizeof(ib->ib_ipgroup));
+	brane_group(br, "icmp.", ib->ib_icmpgroup, sizeof(ib->ib_icmpgroup));
 	for (u_int i = 0; i < IPSTAT_N; i++)
 		evcnt_attach_dynamic(&ib->ib_ipstat[i], EVCNT_TYPE_MISC, NULL,
 		    ib->ib_ipgroup, ipstat_names[i]);

@@ -51,15 +51,12 @@ rip_init(void *arg)
 {
 	struct brane *br = arg;
 	struct rip_brane *rb;
-	static const char prefix[] = "rip.";
-	size_t n = sizeof(prefix) - 1;
 
 	KASSERT(br->br_rip == NULL);
 	rb = kmem_zalloc(sizeof(*rb), KM_SLEEP);
 	rw_init(&rb->rb_lock);
-	CTASSERT(sizeof(rb->rb_group) >= sizeof(prefix) + BRANE_NAMESZ - 1);
-	memcpy(rb->rb_group, prefix, n);
-	memcpy(rb->rb_group + n, br->br_name, strlen(br->br_name) + 1);
+	CTASSERT(sizeof(rb->rb_group) >= sizeof("rip.") + BRANE_NAMESZ - 1);
+	brane_group(br, "rip.", rb->rb_group, sizeof(rb->rb_group));
 	for (u_int i = 0; i < RIPSTAT_N; i++)
 		evcnt_attach_dynamic(&rb->rb_stat[i], EVCNT_TYPE_MISC, NULL,
 		    rb->rb_group, ripstat_names[i]);
@@ -158,15 +155,12 @@ rip_rcvd(struct socket *so, lwp_t *l)
 	struct mbuf *m;
 
 	KASSERT(mutex_owned(&so->so_lock));
-	memset(&from, 0, sizeof(from));
-	from.sin_len = sizeof(from);
-	from.sin_family = AF_INET;
 	while ((m = pcq_get(so->so_rcvpcq)) != NULL) {
 		if (l != NULL)
 			RIPSTAT_INC(rb, lazy_lwp);
 		else
 			RIPSTAT_INC(rb, lazy_kcont);
-		from.sin_addr = mtod(m, const struct ip *)->ip_src;
+		sockaddr_in_init(&from, mtod(m, const struct ip *)->ip_src, 0);
 		if (sbappend_dgram(so, (const struct sockaddr *)&from, m))
 			RIPSTAT_INC(rb, queued);
 		else {
@@ -185,19 +179,6 @@ rip_pcb(const struct socket *so)
 	KASSERT(mutex_owned(&so->so_lock));
 	KASSERT(so->so_pcb != NULL);
 	return so->so_pcb;
-}
-
-static int
-rip_sin(const struct sockaddr *nam, const struct sockaddr_in **sinp)
-{
-	if (nam == NULL)
-		return EINVAL;
-	if (nam->sa_family != AF_INET)
-		return EAFNOSUPPORT;
-	if (nam->sa_len != sizeof(struct sockaddr_in))
-		return EINVAL;
-	*sinp = (const struct sockaddr_in *)nam;
-	return 0;
 }
 
 int
@@ -256,7 +237,7 @@ rip_bind(struct socket *so, const struct sockaddr *nam)
 	const struct sockaddr_in *sin;
 	int error;
 
-	if ((error = rip_sin(nam, &sin)) != 0)
+	if ((error = sockaddr_in_check(nam, &sin)) != 0)
 		return error;
 	if (sin->sin_addr.s_addr != INADDR_ANY &&
 	    in_ifaddr_lookup(so->so_brane, sin->sin_addr) == NULL)
@@ -272,7 +253,7 @@ rip_connect(struct socket *so, const struct sockaddr *nam)
 	const struct sockaddr_in *sin;
 	int error;
 
-	if ((error = rip_sin(nam, &sin)) != 0)
+	if ((error = sockaddr_in_check(nam, &sin)) != 0)
 		return error;
 	if (sin->sin_addr.s_addr == INADDR_ANY)
 		return EADDRNOTAVAIL;
@@ -303,7 +284,7 @@ rip_send(struct socket *so, struct mbuf *m, const struct sockaddr *to)
 	int error, len = m->m_pkthdr.len;
 
 	if (to != NULL) {
-		if ((error = rip_sin(to, &sin)) != 0)
+		if ((error = sockaddr_in_check(to, &sin)) != 0)
 			goto fail;
 		dst = sin->sin_addr;
 	}

@@ -65,15 +65,12 @@ udp_init(void *arg)
 {
 	struct brane *br = arg;
 	struct udp_brane *ub;
-	static const char prefix[] = "udp.";
-	size_t n = sizeof(prefix) - 1, len = strlen(br->br_name);
 
 	KASSERT(br->br_udp == NULL);
 	ub = kmem_zalloc(sizeof(*ub), KM_SLEEP);
 	in_pcbtable_init(&ub->ub_table, UDP_PCBHASHSIZE);
-	CTASSERT(sizeof(ub->ub_group) >= sizeof(prefix) + BRANE_NAMESZ - 1);
-	memcpy(ub->ub_group, prefix, n);
-	memcpy(ub->ub_group + n, br->br_name, len + 1);
+	CTASSERT(sizeof(ub->ub_group) >= sizeof("udp.") + BRANE_NAMESZ - 1);
+	brane_group(br, "udp.", ub->ub_group, sizeof(ub->ub_group));
 	for (u_int i = 0; i < UDPSTAT_N; i++)
 		evcnt_attach_dynamic(&ub->ub_stat[i], EVCNT_TYPE_MISC, NULL,
 		    ub->ub_group, udpstat_names[i]);
@@ -230,11 +227,7 @@ udp_rcvd_one(struct socket *so, struct udp_brane *ub, struct mbuf *m)
 		m_freem(m);
 		return;
 	}
-	memset(&from, 0, sizeof(from));
-	from.sin_len = sizeof(from);
-	from.sin_family = AF_INET;
-	from.sin_port = uh->uh_sport;
-	from.sin_addr = ip->ip_src;
+	sockaddr_in_init(&from, ip->ip_src, uh->uh_sport);
 	m_adj(m, off + (int)sizeof(*uh));
 	if (sbappend_dgram(so, (const struct sockaddr *)&from, m))
 		UDPSTAT_INC(ub, queued);
@@ -271,20 +264,6 @@ udp_pcb(const struct socket *so)
 	return so->so_pcb;
 }
 
-/* An AF_INET address of the right size, or an errno. */
-static int
-udp_sin(const struct sockaddr *nam, const struct sockaddr_in **sinp)
-{
-	if (nam == NULL)
-		return EINVAL;
-	if (nam->sa_family != AF_INET)
-		return EAFNOSUPPORT;
-	if (nam->sa_len != sizeof(struct sockaddr_in))
-		return EINVAL;
-	*sinp = (const struct sockaddr_in *)nam;
-	return 0;
-}
-
 int
 udp_attach(struct socket *so, int proto)
 {
@@ -314,7 +293,7 @@ udp_bind(struct socket *so, const struct sockaddr *nam)
 	const struct sockaddr_in *sin;
 	int error;
 
-	if ((error = udp_sin(nam, &sin)) != 0)
+	if ((error = sockaddr_in_check(nam, &sin)) != 0)
 		return error;
 	return in_pcbbind(udp_pcb(so), so->so_brane, sin);
 }
@@ -325,7 +304,7 @@ udp_connect(struct socket *so, const struct sockaddr *nam)
 	const struct sockaddr_in *sin;
 	int error;
 
-	if ((error = udp_sin(nam, &sin)) != 0)
+	if ((error = sockaddr_in_check(nam, &sin)) != 0)
 		return error;
 	return in_pcbconnect(udp_pcb(so), so->so_brane, sin);
 }
@@ -356,7 +335,7 @@ udp_endpoints(struct socket *so, const struct sockaddr *to,
 	int error;
 
 	if (to != NULL) {
-		if ((error = udp_sin(to, &sin)) != 0)
+		if ((error = sockaddr_in_check(to, &sin)) != 0)
 			return error;
 		if (inp->inp_faddr.s_addr != INADDR_ANY)
 			return EISCONN;
