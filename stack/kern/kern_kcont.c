@@ -341,7 +341,7 @@ kcont_schedule(kcont_t *kc, int ticks)
 	}
 	if (home == &kcc->kcc_lock)
 		kcc->kcc_ev_scheduled.ev_count++;
-	SDT_PROBE2(kcont, schedule, kc, ticks);
+	SDT_PROBE2(kcont, schedule, 1, ticks);
 	mutex_spin_exit(home);
 	if (softint)
 		softint_schedule_cpu(ks->ks_si[lvl], ci);
@@ -464,7 +464,7 @@ kcont_softintr(void *arg)
 		q_remove(&kcc->kcc_ready[lvl], kc);
 		kcont_take(kc);
 		mutex_spin_exit(&kcc->kcc_lock);
-		SDT_PROBE2(kcont, run, kc, lvl);
+		SDT_PROBE2(kcont, run, 1, lvl);
 		(*kc->kc_func)(kc->kc_arg);
 		kcc->kcc_ev_ran.ev_count++;
 		done = kc;
@@ -490,7 +490,7 @@ kcont_worker(void *arg)
 		kcont_take(kc);
 		ks->ks_ev_worker_ran.ev_count++;
 		mutex_spin_exit(&ks->ks_wlock);
-		SDT_PROBE2(kcont, run, kc, KCONT_NLEVELS);
+		SDT_PROBE2(kcont, run, 1, KCONT_NLEVELS);
 		(*kc->kc_func)(kc->kc_arg);
 		kcont_ran(ks, kc);
 		mutex_spin_enter(&ks->ks_wlock);
