@@ -67,7 +67,6 @@ struct kcont_sys {
 	kcondvar_t ks_donecv;                           /* a run finished */
 	struct kcont_q ks_work;                         /* w */
 	void *ks_si[KCONT_NLEVELS];                     /* c */
-	u_int ks_nworkers;                              /* c */
 	struct evcnt ks_ev_worker_ran;                  /* w */
 };
 
@@ -410,14 +409,26 @@ kcont_destroy(kcont_t *kc)
 
 /* --- running them ---------------------------------------------------------- */
 
-/* A run of kc is over: clear RUNNING, wake anyone halting it. */
+/*
+ * A run of kc is over: clear RUNNING.  Returns whether someone halting it
+ * must be woken.  => home lock held
+ */
+static bool
+kcont_finish(kcont_t *kc)
+{
+	bool wake = (kc->kc_state & KCS_HALTWAIT) != 0;
+
+	kc->kc_state &= ~(KCS_RUNNING | KCS_HALTWAIT);
+	return wake;
+}
+
+/* The same, taking the home lock, and the wake-up. */
 static void
 kcont_ran(struct kcont_sys *ks, kcont_t *kc)
 {
 	kmutex_t *lock = kcont_lock(kc);
-	bool wake = (kc->kc_state & KCS_HALTWAIT) != 0;
+	bool wake = kcont_finish(kc);
 
-	kc->kc_state &= ~(KCS_RUNNING | KCS_HALTWAIT);
 	mutex_spin_exit(lock);
 	if (wake)
 		cv_broadcast(&ks->ks_donecv);
@@ -450,8 +461,7 @@ kcont_softintr(void *arg)
 	for (;;) {
 		if (done != NULL) {
 			if (atomic_load_relaxed(&done->kc_lock) == &kcc->kcc_lock) {
-				wake |= (done->kc_state & KCS_HALTWAIT) != 0;
-				done->kc_state &= ~(KCS_RUNNING | KCS_HALTWAIT);
+				wake |= kcont_finish(done);
 			} else {
 				mutex_spin_exit(&kcc->kcc_lock);
 				kcont_ran(ks, done);
@@ -576,8 +586,7 @@ kcont_sysinit(void)
 		    "kcont", "timer");
 		cpu_data(ci)->cd_kcont = kcc;
 	}
-	ks->ks_nworkers = ncpu;
-	for (u_int i = 0; i < ks->ks_nworkers; i++) {
+	for (u_int i = 0; i < ncpu; i++) {
 		int error = kthread_create(PRI_NONE, KTHREAD_MPSAFE |
 		    KTHREAD_DAEMON, cpu_lookup(i), kcont_worker, ks, NULL,
 		    "kcontwk/%u", i);
