@@ -67,7 +67,6 @@ struct kcont_sys {
 	kcondvar_t ks_donecv;                           /* a run finished */
 	struct kcont_q ks_work;                         /* w */
 	void *ks_si[KCONT_NLEVELS];                     /* c */
-	u_int ks_nworkers;                              /* c */
 	struct evcnt ks_ev_worker_ran;                  /* w */
 };
 
@@ -341,7 +340,7 @@ kcont_schedule(kcont_t *kc, int ticks)
 	}
 	if (home == &kcc->kcc_lock)
 		kcc->kcc_ev_scheduled.ev_count++;
-	SDT_PROBE2(kcont, schedule, kc, ticks);
+	SDT_PROBE2(kcont, schedule, 1, ticks);
 	mutex_spin_exit(home);
 	if (softint)
 		softint_schedule_cpu(ks->ks_si[lvl], ci);
@@ -410,14 +409,26 @@ kcont_destroy(kcont_t *kc)
 
 /* --- running them ---------------------------------------------------------- */
 
-/* A run of kc is over: clear RUNNING, wake anyone halting it. */
+/*
+ * A run of kc is over: clear RUNNING.  Returns whether someone halting it
+ * must be woken.  => home lock held
+ */
+static bool
+kcont_finish(kcont_t *kc)
+{
+	bool wake = (kc->kc_state & KCS_HALTWAIT) != 0;
+
+	kc->kc_state &= ~(KCS_RUNNING | KCS_HALTWAIT);
+	return wake;
+}
+
+/* The same, taking the home lock, and the wake-up. */
 static void
 kcont_ran(struct kcont_sys *ks, kcont_t *kc)
 {
 	kmutex_t *lock = kcont_lock(kc);
-	bool wake = (kc->kc_state & KCS_HALTWAIT) != 0;
+	bool wake = kcont_finish(kc);
 
-	kc->kc_state &= ~(KCS_RUNNING | KCS_HALTWAIT);
 	mutex_spin_exit(lock);
 	if (wake)
 		cv_broadcast(&ks->ks_donecv);
@@ -450,8 +461,7 @@ kcont_softintr(void *arg)
 	for (;;) {
 		if (done != NULL) {
 			if (atomic_load_relaxed(&done->kc_lock) == &kcc->kcc_lock) {
-				wake |= (done->kc_state & KCS_HALTWAIT) != 0;
-				done->kc_state &= ~(KCS_RUNNING | KCS_HALTWAIT);
+				wake |= kcont_finish(done);
 			} else {
 				mutex_spin_exit(&kcc->kcc_lock);
 				kcont_ran(ks, done);
@@ -464,7 +474,7 @@ kcont_softintr(void *arg)
 		q_remove(&kcc->kcc_ready[lvl], kc);
 		kcont_take(kc);
 		mutex_spin_exit(&kcc->kcc_lock);
-		SDT_PROBE2(kcont, run, kc, lvl);
+		SDT_PROBE2(kcont, run, 1, lvl);
 		(*kc->kc_func)(kc->kc_arg);
 		kcc->kcc_ev_ran.ev_count++;
 		done = kc;
@@ -490,7 +500,7 @@ kcont_worker(void *arg)
 		kcont_take(kc);
 		ks->ks_ev_worker_ran.ev_count++;
 		mutex_spin_exit(&ks->ks_wlock);
-		SDT_PROBE2(kcont, run, kc, KCONT_NLEVELS);
+		SDT_PROBE2(kcont, run, 1, KCONT_NLEVELS);
 		(*kc->kc_func)(kc->kc_arg);
 		kcont_ran(ks, kc);
 		mutex_spin_enter(&ks->ks_wlock);
@@ -576,8 +586,7 @@ kcont_sysinit(void)
 		    "kcont", "timer");
 		cpu_data(ci)->cd_kcont = kcc;
 	}
-	ks->ks_nworkers = ncpu;
-	for (u_int i = 0; i < ks->ks_nworkers; i++) {
+	for (u_int i = 0; i < ncpu; i++) {
 		int error = kthread_create(PRI_NONE, KTHREAD_MPSAFE |
 		    KTHREAD_DAEMON, cpu_lookup(i), kcont_worker, ks, NULL,
 		    "kcontwk/%u", i);

@@ -65,11 +65,10 @@
 #define PC_SLAB_MINSIZE 4096    /* bytes; slabs are powers of two */
 #define PC_DEFAULT_ALIGN 8
 
-/* A slab: this header, then ps_nobj objects at pc_slab_off. */
+/* A slab: this header, then its objects from pc_slab_off on. */
 struct pool_slab {
 	struct pool_slab *ps_next;
 	size_t ps_bytes;                /* as passed to kmem_alloc */
-	u_int ps_nobj;
 };
 
 /* One CPU's magazines and counters, on cache lines of their own. */
@@ -472,7 +471,6 @@ pool_cache_slab_make(pool_cache_t pc, u_int n, int flags)
 		return NULL;
 	ps->ps_next = NULL;
 	ps->ps_bytes = bytes;
-	ps->ps_nobj = n;
 	base = (char *)ps + pc->pc_slab_off;
 	for (u_int i = 0; pc->pc_ctor != NULL && i < n; i++) {
 		error = (*pc->pc_ctor)(pc->pc_arg, base + i * pc->pc_size,

@@ -615,6 +615,18 @@ pt_lpm(const pt_tree_t *t, uintptr_t p, const struct pt_key *k,
 	return NULL;
 }
 
+/* pt_lpm from the root, choosing the direct reading at run time. */
+static pt_node_t *
+pt_lpm_root(const pt_tree_t *t, const struct pt_key *k, u_int maxlen,
+    pt_filter_t filter, void *arg)
+{
+	if (t->ptt_root == 0)
+		return NULL;
+	return t->ptt_direct ?
+	    pt_lpm(t, t->ptt_root, k, maxlen, filter, arg, true) :
+	    pt_lpm(t, t->ptt_root, k, maxlen, filter, arg, false);
+}
+
 /* The item with masklen len and k's first len bits below p, or NULL. */
 static inline __attribute__((__always_inline__)) pt_node_t *
 pt_exact(const pt_tree_t *t, uintptr_t p, const struct pt_key *k, u_int len,
@@ -686,12 +698,8 @@ pt_jump_remove(pt_tree_t *t, pt_node_t *x)
 		return;
 	}
 	/* Where x was the longest short item, the next shorter one is. */
-	if (x->ptn_masklen > 0 && t->ptt_root != 0)
-		cover = t->ptt_direct ?
-		    pt_lpm(t, t->ptt_root, &k, x->ptn_masklen - 1, NULL, NULL,
-			true) :
-		    pt_lpm(t, t->ptt_root, &k, x->ptn_masklen - 1, NULL, NULL,
-			false);
+	if (x->ptn_masklen > 0)
+		cover = pt_lpm_root(t, &k, x->ptn_masklen - 1, NULL, NULL);
 	pt_jump_range(t, x, &first, &count);
 	for (v = first; v < first + count; v++) {
 		e = pt_jump_entry(t, v);
@@ -1122,12 +1130,8 @@ ptree_find_covering_node(const pt_tree_t *t, const void *key,
 	KASSERT(maxlen <= t->ptt_keybits);
 	if (maxlen == t->ptt_keybits)
 		return ptree_find_filtered_node(t, key, filter, arg);
-	if (t->ptt_root == 0)
-		return NULL;
 	pt_key_search(t, &k, key);
-	if (t->ptt_direct)
-		return pt_lpm(t, t->ptt_root, &k, maxlen, filter, arg, true);
-	return pt_lpm(t, t->ptt_root, &k, maxlen, filter, arg, false);
+	return pt_lpm_root(t, &k, maxlen, filter, arg);
 }
 
 static inline __attribute__((__always_inline__)) pt_node_t *

@@ -310,12 +310,28 @@ m_getspace(int len, int how, int type)
 }
 
 /*
- * Grow the chain by len zero bytes at its tail (and m_pkthdr.len with
- * it): into the last mbuf's writable room, then new mbufs.
+ * n bytes from cp to dst, or n zero bytes if cp is NULL.  Returns where
+ * the source goes on (NULL: still zeros).
+ */
+static const char *
+m_fill(char *dst, const char *cp, int n)
+{
+	if (cp == NULL) {
+		memset(dst, 0, (size_t)n);
+		return NULL;
+	}
+	memcpy(dst, cp, (size_t)n);
+	return cp + n;
+}
+
+/*
+ * Grow the chain by len bytes at its tail (and m_pkthdr.len with it),
+ * copied from cp, or zeros if cp is NULL: into the last mbuf's writable
+ * room, then new mbufs.  Fires no probe: the callers account the copy.
  * => 0, or ENOBUFS with the chain unchanged
  */
 static int
-m_extend(struct mbuf *m0, int len, int how)
+m_extend(struct mbuf *m0, int len, const char *cp, int how)
 {
 	struct mbuf *last = m_last(m0), *n;
 	int take, room = m_trailingspace(last);
@@ -328,13 +344,13 @@ m_extend(struct mbuf *m0, int len, int how)
 	if (m0->m_flags & M_PKTHDR)
 		m0->m_pkthdr.len += len;
 	take = MIN(len, room);
-	memset(mtod(last, char *) + last->m_len, 0, (size_t)take);
+	cp = m_fill(mtod(last, char *) + last->m_len, cp, take);
 	last->m_len += take;
 	len -= take;
 	last->m_next = n;
 	for (; n != NULL; n = n->m_next) {
 		take = MIN(len, (int)(m_storage_end(n) - n->m_data));
-		memset(mtod(n, char *), 0, (size_t)take);
+		cp = m_fill(mtod(n, char *), cp, take);
 		n->m_len = take;
 		len -= take;
 	}
@@ -373,7 +389,8 @@ m_copyback(struct mbuf *m0, int off, int len, const void *cp)
 	KASSERT(m0 != NULL);
 	KASSERTMSG(off >= 0 && len >= 0, "m_copyback: off %d len %d", off, len);
 	total = (int)m_length(m0);
-	if (off + len > total && m_extend(m0, off + len - total, M_DONTWAIT))
+	if (off + len > total &&
+	    m_extend(m0, off + len - total, NULL, M_DONTWAIT) != 0)
 		return ENOBUFS;
 	m_write(m0, off, len, cp);
 	return 0;
@@ -529,7 +546,7 @@ m_dup(struct mbuf *m, int off, int len, int how)
 		m_copy_pkthdr(top, m);
 		top->m_pkthdr.len = 0;          /* m_extend adds len */
 	}
-	if (m_extend(top, len, how) != 0) {
+	if (m_extend(top, len, NULL, how) != 0) {
 		m_freem(top);
 		return NULL;
 	}
@@ -685,14 +702,13 @@ m_cat(struct mbuf *m, struct mbuf *n)
 int
 m_append(struct mbuf *m, int len, const void *cp)
 {
-	int off;
-
-	KASSERT(m != NULL);
+	KASSERT(m != NULL && (cp != NULL || len == 0));
 	KASSERTMSG(len >= 0, "m_append: %d bytes", len);
-	off = (int)m_length(m);
-	if (m_extend(m, len, M_DONTWAIT) != 0)
+	/* Straight into the new room: nothing is zeroed to be overwritten. */
+	if (m_extend(m, len, cp, M_DONTWAIT) != 0)
 		return 0;
-	m_write(m, off, len, cp);
+	if (len > 0)
+		SDT_PROBE1(mbuf, copy, len);
 	return 1;
 }
 

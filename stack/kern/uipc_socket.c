@@ -303,24 +303,37 @@ so_wait(struct socket *so, uint64_t deadline_ns)
 	return error;
 }
 
-/* Take so_rcv's first record into the caller's buffer.  => so_lock held */
-static void
-so_takerecord(struct socket *so, struct sockaddr *from, void *buf,
-    size_t *lenp)
+/* Unlink sb's first record and take its bytes off sb_cc.  => so_lock held */
+static struct mbuf *
+sb_dequeue_record(struct sockbuf *sb)
 {
-	struct sockbuf *sb = &so->so_rcv;
 	struct mbuf *n = sb->sb_head, *m;
-	size_t copy;
+	u_int reclen;
 
-	KASSERT(mutex_owned(&so->so_lock));
 	KASSERT(n != NULL && n->m_type == MT_SONAME);
 	m = n->m_next;
 	KASSERT(m != NULL && (m->m_flags & M_PKTHDR));
 	if ((sb->sb_head = n->m_nextpkt) == NULL)
 		sb->sb_tail = NULL;
 	n->m_nextpkt = NULL;
-	KASSERT(sb->sb_cc >= (u_int)n->m_len + (u_int)m->m_pkthdr.len);
-	sb->sb_cc -= (u_int)n->m_len + (u_int)m->m_pkthdr.len;
+	/* The address and the data, as sbappend_dgram counted them. */
+	reclen = (u_int)n->m_len + (u_int)m->m_pkthdr.len;
+	KASSERT(sb->sb_cc >= reclen);
+	sb->sb_cc -= reclen;
+	return n;
+}
+
+/* Take so_rcv's first record into the caller's buffer.  => so_lock held */
+static void
+so_takerecord(struct socket *so, struct sockaddr *from, void *buf,
+    size_t *lenp)
+{
+	struct mbuf *n, *m;
+	size_t copy;
+
+	KASSERT(mutex_owned(&so->so_lock));
+	n = sb_dequeue_record(&so->so_rcv);
+	m = n->m_next;
 	if (from != NULL)
 		memcpy(from, mtod(n, void *), MIN((size_t)n->m_len,
 		    sizeof(*from)));
@@ -489,8 +502,6 @@ sogetopt(struct socket *so, int level, int name, void *val, size_t *sizep)
 int
 soclose(struct socket *so)
 {
-	struct mbuf *n;
-
 	KASSERT(so != NULL);
 	mutex_enter(&so->so_lock);
 	mutex_enter(&so->so_cvlock);
@@ -504,14 +515,10 @@ soclose(struct socket *so)
 	kcont_halt(&so->so_kc);
 	mutex_enter(&so->so_lock);
 	KASSERT(pcq_peek(so->so_rcvpcq) == NULL);
-	while ((n = so->so_rcv.sb_head) != NULL) {
-		so->so_rcv.sb_head = n->m_nextpkt;
-		so->so_rcv.sb_cc -= (u_int)n->m_len +
-		    (u_int)n->m_next->m_pkthdr.len;
+	while (so->so_rcv.sb_head != NULL) {
+		m_freem(sb_dequeue_record(&so->so_rcv));
 		so->so_rcvdrops++;
-		m_freem(n);
 	}
-	so->so_rcv.sb_tail = NULL;
 	mutex_exit(&so->so_lock);
 	so_free(so);
 	return 0;

@@ -9,16 +9,18 @@
  *
  * Keep the list grouped by provider; a new probe goes here first.
  *
- * Packet probes put the count the probe is priced by first (a0: the
- * packet's bytes) and the packet's m_pkthdr.ph_id second (a1), so a
+ * a0 is what a probe's per_unit cost is multiplied by, so it is a small
+ * number (1, bytes, objects), never a pointer.  Packet probes put the
+ * packet's bytes first and its m_pkthdr.ph_id second (a1), so a
  * per-packet record can follow one packet through the stages.
  */
 #ifndef _STACK_SYS_SDT_PROBES_H_
 #define _STACK_SYS_SDT_PROBES_H_
 
 #define SDT_PROBE_LIST(X)                                                 \
-	X(kcont, schedule, "a continuation was scheduled (kc, ticks)")      \
-	X(kcont, run, "a continuation starts to run (kc, level; 4 = worker)") \
+	X(kcont, schedule, "a continuation was scheduled (a0: 1, a1: ticks)") \
+	X(kcont, run, "a continuation starts to run (a0: 1, a1: level; "    \
+	    "4 = worker)")                                                  \
 	X(counter, iteration, "one pass of the counter test program's loop") \
 	X(pingpong, hit, "the pingpong program handed the token over")     \
 	X(abba, holding_one, "an abba LWP holds its first lock")          \
