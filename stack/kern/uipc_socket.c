@@ -581,10 +581,12 @@ sbappend_dgram(struct socket *so, const struct sockaddr *from, struct mbuf *m)
 	KASSERT(m != NULL && (m->m_flags & M_PKTHDR) && m->m_nextpkt == NULL);
 	KASSERT(from->sa_len > 0 && from->sa_len <= MLEN);
 	reclen = from->sa_len + (u_int)m->m_pkthdr.len;
-	if (sb->sb_cc + reclen > sb->sb_hiwat)
+	if (sb->sb_cc + reclen > sb->sb_hiwat ||
+	    (n = m_get(M_DONTWAIT, MT_SONAME)) == NULL) {
+		so->so_rcvdrops++;
+		m_freem(m);
 		return false;
-	if ((n = m_get(M_DONTWAIT, MT_SONAME)) == NULL)
-		return false;
+	}
 	memcpy(mtod(n, void *), from, from->sa_len);
 	n->m_len = from->sa_len;
 	n->m_next = m;

@@ -163,11 +163,8 @@ rip_rcvd(struct socket *so, lwp_t *l)
 		sockaddr_in_init(&from, mtod(m, const struct ip *)->ip_src, 0);
 		if (sbappend_dgram(so, (const struct sockaddr *)&from, m))
 			RIPSTAT_INC(rb, queued);
-		else {
+		else
 			RIPSTAT_INC(rb, fullsock);
-			so->so_rcvdrops++;
-			m_freem(m);
-		}
 	}
 }
 

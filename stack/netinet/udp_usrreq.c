@@ -231,11 +231,8 @@ udp_rcvd_one(struct socket *so, struct udp_brane *ub, struct mbuf *m)
 	m_adj(m, off + (int)sizeof(*uh));
 	if (sbappend_dgram(so, (const struct sockaddr *)&from, m))
 		UDPSTAT_INC(ub, queued);
-	else {
+	else
 		UDPSTAT_INC(ub, fullsock);
-		so->so_rcvdrops++;
-		m_freem(m);
-	}
 }
 
 void

@@ -152,8 +152,9 @@ int	soclose(struct socket *);
 bool	so_deliver(struct socket *, struct mbuf *);
 /*
  * Append a processed datagram to so_rcv: m is the data (a packet header
- * first), from its sender.  => so_lock held; returns false (m not
- * taken) if it does not fit under sb_hiwat or no mbuf for the address.
+ * first), from its sender.  => so_lock held; returns false if it does
+ * not fit under sb_hiwat or no mbuf for the address: then m is freed and
+ * counted in so_rcvdrops.  Either way m is taken.
  */
 bool	sbappend_dgram(struct socket *, const struct sockaddr *from,
 	    struct mbuf *m);
