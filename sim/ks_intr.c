@@ -221,7 +221,7 @@ softint_establish(u_int flags, void (*func)(void *), void *arg)
 	u_int level = IPL_SOFTCLOCK + (flags & SOFTINT_LVLMASK);
 
 	sim_point(PT_INTR, SIM_COST_call);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	KASSERTMSG(level <= IPL_SOFTSERIAL, "softint_establish: bad level in "
 	    "flags %#x", flags);
 	src = calloc(1, sizeof(*src));
@@ -248,7 +248,7 @@ softint_schedule_cpu(void *cookie, struct cpu_info *ci)
 	struct cpu_info *self;
 
 	sim_point(PT_INTR, SIM_COST_call);
-	self = sim_cur->running;
+	self = sim_running_cpu();
 	KASSERT(ci->host == self->host);
 	sim_intr_post(ci, cookie, self->clock);
 }
@@ -256,7 +256,7 @@ softint_schedule_cpu(void *cookie, struct cpu_info *ci)
 void
 softint_schedule(void *cookie)
 {
-	softint_schedule_cpu(cookie, sim_cur->running);
+	softint_schedule_cpu(cookie, sim_running_cpu());
 }
 
 /* --- CPU timers ----------------------------------------------------------------- */
@@ -277,7 +277,7 @@ ktimer_init(ktimer_t *kt, struct cpu_info *ci, void (*fn)(void *), void *arg)
 	struct cpu_info *self;
 
 	sim_point(PT_INTR, SIM_COST_call);
-	self = sim_cur->running;
+	self = sim_running_cpu();
 	if (ci == NULL)
 		ci = self;
 	KASSERT(ci->host == self->host);

@@ -27,7 +27,7 @@ ks_alloc(size_t size, km_flag_t flags)
 
 	KASSERT(flags == KM_SLEEP || flags == KM_NOSLEEP);
 	sim_point(PT_KMEM, SIM_COST_kmem_alloc);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	KASSERTMSG(ci->cur->prio < IPL_VM, "kmem_alloc(%zu) in interrupt "
 	    "context: interrupt routines use what if_poll allocated", size);
 	p = sim_arena_alloc(&ci->host->arena, size);
@@ -63,7 +63,7 @@ kmem_free(void *p, size_t size)
 	struct cpu_info *ci;
 
 	sim_point(PT_KMEM, SIM_COST_kmem_free);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	KASSERTMSG(sim_arena_owns(&ci->host->arena, p), "kmem_free of memory "
 	    "host %s did not allocate", ci->host->sc->name);
 	sim_arena_free(&ci->host->arena, p, size);
@@ -103,7 +103,7 @@ evcnt_attach(struct evcnt *ev, int type, int cpu, const char *group,
 
 	KASSERT(group != NULL && name != NULL);
 	sim_point(PT_CALL, SIM_COST_call);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	h = ci->host;
 	if (h->nevcnts == h->evcnts_cap) {
 		u_int cap = h->evcnts_cap ? 2 * h->evcnts_cap : 16;
@@ -147,7 +147,7 @@ evcnt_detach(struct evcnt *ev)
 	struct sim_host *h;
 
 	sim_point(PT_CALL, SIM_COST_call);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	h = ci->host;
 	KASSERTMSG(ev->ev_slot < h->nevcnts && h->evcnts[ev->ev_slot] == ev,
 	    "evcnt_detach of a counter not attached on host %s",

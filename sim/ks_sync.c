@@ -102,12 +102,6 @@ waitq_remove(struct sim_waitq *q, struct lwp *l)
 	return false;
 }
 
-static struct cpu_info *
-sync_cpu(void)
-{
-	return sim_cur->running;
-}
-
 /* Wake l at the waker's clock, charging the waker for it. */
 static void
 sync_wake(struct cpu_info *ci, struct lwp *l)
@@ -188,7 +182,7 @@ void
 kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 {
 	struct sim_mutex *m = mutex_state(mtx, file, line);
-	struct cpu_info *ci = sync_cpu();
+	struct cpu_info *ci = sim_running_cpu();
 	struct lwp *l = ci->cur;
 
 	if (__predict_false(m->owner == l))
@@ -196,7 +190,7 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 		    "(mutex initialised at %s:%d)", m->file, m->line);
 	for (uint64_t spins = 0;; spins++) {
 		kern_mem_point(mtx, KERN_MEM_RMW);      /* the CAS */
-		ci = sync_cpu();
+		ci = sim_running_cpu();
 		if (m->owner == NULL) {
 			mutex_acquired(m, l);
 			return;
@@ -226,7 +220,7 @@ mutex_tryenter(kmutex_t *mtx)
 	struct lwp *l;
 
 	kern_mem_point(mtx, KERN_MEM_RMW);
-	l = sync_cpu()->cur;
+	l = sim_running_cpu()->cur;
 	if (m->owner != NULL)
 		return false;
 	mutex_acquired(m, l);
@@ -258,14 +252,14 @@ mutex_exit(kmutex_t *mtx)
 	struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
 
 	kern_mem_point(mtx, KERN_MEM_RMW);
-	mutex_release(sync_cpu(), m, mtx);
+	mutex_release(sim_running_cpu(), m, mtx);
 }
 
 bool
 mutex_owned(const kmutex_t *mtx)
 {
 	const struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
-	struct cpu_info *ci = sync_cpu();
+	struct cpu_info *ci = sim_running_cpu();
 
 	return ci != NULL && m->owner != NULL && m->owner == ci->cur;
 }
@@ -326,7 +320,7 @@ void
 kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 {
 	struct sim_rwlock *rw = rw_state(rwl, file, line);
-	struct lwp *l = sync_cpu()->cur;
+	struct lwp *l = sim_running_cpu()->cur;
 
 	if (__predict_false(rw->writer == l))
 		kern_panic(file, line, "rw_enter: locking against myself "
@@ -359,7 +353,7 @@ rw_tryenter(krwlock_t *rwl, krw_t op)
 	kern_mem_point(rwl, KERN_MEM_RMW);
 	if (!rw_can_take(rw, op))
 		return false;
-	rw_take(rw, op, sync_cpu()->cur);
+	rw_take(rw, op, sim_running_cpu()->cur);
 	return true;
 }
 
@@ -371,7 +365,7 @@ rw_exit(krwlock_t *rwl)
 	struct lwp *l, *w;
 
 	kern_mem_point(rwl, KERN_MEM_RMW);
-	ci = sync_cpu();
+	ci = sim_running_cpu();
 	l = ci->cur;
 	if (rw->writer != NULL) {
 		KASSERTMSG(rw->writer == l, "rw_exit by lwp %s of a lock "
@@ -419,7 +413,7 @@ rw_write_held(const krwlock_t *rwl)
 {
 	const struct sim_rwlock *rw = rw_state(rwl, __FILE__, __LINE__);
 
-	return rw->writer != NULL && rw->writer == sync_cpu()->cur;
+	return rw->writer != NULL && rw->writer == sim_running_cpu()->cur;
 }
 
 bool
@@ -474,7 +468,7 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 	int result;
 
 	sim_point(PT_CV, SIM_COST_call);
-	ci = sync_cpu();
+	ci = sim_running_cpu();
 	l = ci->cur;
 	KASSERTMSG(m->owner == l, "cv_wait on \"%s\" without holding the "
 	    "mutex, at %s:%d", cv->wmesg, file, line);
@@ -515,7 +509,7 @@ cv_signal(kcondvar_t *kcv)
 	struct lwp *w;
 
 	sim_point(PT_CV, SIM_COST_call);
-	ci = sync_cpu();
+	ci = sim_running_cpu();
 	if ((w = waitq_pop(&cv->waiters)) != NULL)
 		sync_wake(ci, w);
 }
@@ -528,7 +522,7 @@ cv_broadcast(kcondvar_t *kcv)
 	struct lwp *w;
 
 	sim_point(PT_CV, SIM_COST_call);
-	ci = sync_cpu();
+	ci = sim_running_cpu();
 	while ((w = waitq_pop(&cv->waiters)) != NULL)
 		sync_wake(ci, w);
 }

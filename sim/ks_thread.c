@@ -198,7 +198,7 @@ kthread_create(pri_t pri, int flags, struct cpu_info *ci,
 
 	(void)pri;
 	sim_point(PT_THREAD, SIM_COST_lwp_create);
-	self = sim_cur->running;
+	self = sim_running_cpu();
 	KASSERT(ci == NULL || ci->host == self->host);
 	va_start(ap, fmt);
 	vsnprintf(name, sizeof(name), fmt, ap);
@@ -223,7 +223,7 @@ kthread_exit(int ecode)
 
 	(void)ecode;
 	sim_point(PT_THREAD, SIM_COST_call);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	l = ci->cur;
 	KASSERT(l->spin_held == 0);
 	l->state = LWP_ZOMBIE;

@@ -333,6 +333,7 @@ sim_cpu_key(const struct cpu_info *ci)
 	    ci->tiebreak;
 }
 
+/* The CPU whose context is executing: what a kernel service acts for. */
 static inline struct cpu_info *
 sim_running_cpu(void)
 {
