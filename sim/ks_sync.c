@@ -182,15 +182,14 @@ void
 kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 {
 	struct sim_mutex *m = mutex_state(mtx, file, line);
-	struct cpu_info *ci = sim_running_cpu();
-	struct lwp *l = ci->cur;
+	struct lwp *l = sim_running_cpu()->cur;
+	const uint64_t *cost = l->host->cost;
 
 	if (__predict_false(m->owner == l))
 		kern_panic(file, line, "mutex_enter: locking against myself "
 		    "(mutex initialised at %s:%d)", m->file, m->line);
 	for (uint64_t spins = 0;; spins++) {
 		kern_mem_point(mtx, KERN_MEM_RMW);      /* the CAS */
-		ci = sim_running_cpu();
 		if (m->owner == NULL) {
 			mutex_acquired(m, l);
 			return;
@@ -202,8 +201,7 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 		 * on a lock the other holds would otherwise spin forever.
 		 */
 		if (m->spin || (m->owner->state == LWP_ONCPU &&
-		    spins * ci->host->cost[SIM_COST_spin] <
-		    ci->host->cost[SIM_COST_ctx_switch])) {
+		    spins * cost[SIM_COST_spin] < cost[SIM_COST_ctx_switch])) {
 			sim_point(PT_SPIN, SIM_COST_spin);
 			continue;
 		}
@@ -229,11 +227,10 @@ mutex_tryenter(kmutex_t *mtx)
 
 /* Release without a scheduling point (the caller just had one). */
 static void
-mutex_release(struct cpu_info *ci, struct sim_mutex *m, const kmutex_t *mtx)
+mutex_release(struct cpu_info *ci, struct sim_mutex *m)
 {
 	struct lwp *l = ci->cur, *w;
 
-	(void)mtx;
 	KASSERTMSG(m->owner == l, "mutex_exit of a mutex not held by lwp %s "
 	    "(initialised at %s:%d)", l->name, m->file, m->line);
 	m->owner = NULL;
@@ -252,7 +249,7 @@ mutex_exit(kmutex_t *mtx)
 	struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
 
 	kern_mem_point(mtx, KERN_MEM_RMW);
-	mutex_release(sim_running_cpu(), m, mtx);
+	mutex_release(sim_running_cpu(), m);
 }
 
 bool
@@ -457,6 +454,7 @@ cv_destroy(kcondvar_t *kcv)
  * Queue on the cv and release the mutex in one step after one scheduling
  * point, so no signal can fall between them; then sleep and take the
  * mutex again.
+ * => timo > 0: wake with EWOULDBLOCK after timo ticks; else no timeout
  */
 static int
 cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
@@ -475,7 +473,7 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 	waitq_append(&cv->waiters, l);
 	sim_cpu_charge(ci, sim_lines_access(&ci->host->lines, ci->host->cost,
 	    ci->index, mtx, KERN_MEM_RMW));
-	mutex_release(ci, m, mtx);
+	mutex_release(ci, m);
 	if (timo > 0)
 		sim_lwp_arm_timeout(l, timo);
 	else
@@ -496,8 +494,6 @@ int
 kern_cv_timedwait(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file,
     int line)
 {
-	if (timo <= 0)
-		return cv_block(kcv, mtx, 0, file, line);
 	return cv_block(kcv, mtx, timo, file, line);
 }
 
