@@ -497,8 +497,9 @@ kern_cv_timedwait(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file,
 	return cv_block(kcv, mtx, timo, file, line);
 }
 
-void
-cv_signal(kcondvar_t *kcv)
+/* Wake the first waiter, or (all) every waiter, in the order they came. */
+static void
+cv_wake(kcondvar_t *kcv, bool all)
 {
 	struct sim_cv *cv = cv_state(kcv);
 	struct cpu_info *ci;
@@ -506,21 +507,23 @@ cv_signal(kcondvar_t *kcv)
 
 	sim_point(PT_CV, SIM_COST_call);
 	ci = sim_running_cpu();
-	if ((w = waitq_pop(&cv->waiters)) != NULL)
+	while ((w = waitq_pop(&cv->waiters)) != NULL) {
 		sync_wake(ci, w);
+		if (!all)
+			break;
+	}
+}
+
+void
+cv_signal(kcondvar_t *kcv)
+{
+	cv_wake(kcv, false);
 }
 
 void
 cv_broadcast(kcondvar_t *kcv)
 {
-	struct sim_cv *cv = cv_state(kcv);
-	struct cpu_info *ci;
-	struct lwp *w;
-
-	sim_point(PT_CV, SIM_COST_call);
-	ci = sim_running_cpu();
-	while ((w = waitq_pop(&cv->waiters)) != NULL)
-		sync_wake(ci, w);
+	cv_wake(kcv, true);
 }
 
 bool
