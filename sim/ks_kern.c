@@ -194,7 +194,7 @@ sim_cpu_maybe_preempt(struct cpu_info *ci)
 	best = sim_rq_best(ci);
 	level = ci->ipl > (int)l->prio ? ci->ipl : (int)l->prio;
 	if (best > level) {
-		if (ci->clock < ci->rq_head[best]->ready_at)
+		if (ci->clock < ci->rq[best].head->ready_at)
 			return;
 		front = true;           /* interrupted: resumes first */
 		l->interrupted = true;

@@ -24,13 +24,9 @@
 #define CV_MAGIC        0x63766172u     /* "cvar" */
 #define RW_HANDED_OVER  (-1)            /* wait_rw_op of a woken holder */
 
-struct sim_waitq {
-	struct lwp *head, *tail;
-};
-
 struct sim_mutex {
 	struct lwp *owner;              /* the lock word */
-	struct sim_waitq waiters;
+	struct sim_lwpq waiters;
 	const char *file;               /* where mutex_init was called */
 	int line;
 	uint32_t magic;
@@ -42,14 +38,14 @@ struct sim_rwlock {
 	struct lwp *writer;             /* the lock word */
 	u_int readers;
 	u_int writers_waiting;
-	struct sim_waitq waiters;
+	struct sim_lwpq waiters;
 	const char *file;
 	int line;
 	uint32_t magic;
 };
 
 struct sim_cv {
-	struct sim_waitq waiters;
+	struct sim_lwpq waiters;
 	const char *wmesg;
 	uint32_t magic;
 };
@@ -60,33 +56,9 @@ CTASSERT(sizeof(struct sim_cv) <= sizeof(kcondvar_t));
 
 /* --- wait queues ------------------------------------------------------------ */
 
-static void
-waitq_append(struct sim_waitq *q, struct lwp *l)
-{
-	l->link = NULL;
-	if (q->tail != NULL)
-		q->tail->link = l;
-	else
-		q->head = l;
-	q->tail = l;
-}
-
-static struct lwp *
-waitq_pop(struct sim_waitq *q)
-{
-	struct lwp *l = q->head;
-
-	if (l != NULL) {
-		q->head = l->link;
-		if (q->head == NULL)
-			q->tail = NULL;
-		l->link = NULL;
-	}
-	return l;
-}
-
+/* Take l out of q wherever it stands (a timeout); false if not there. */
 static bool
-waitq_remove(struct sim_waitq *q, struct lwp *l)
+lwpq_remove(struct sim_lwpq *q, struct lwp *l)
 {
 	struct lwp **pp, *prev = NULL;
 
@@ -205,7 +177,7 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 			sim_point(PT_SPIN, SIM_COST_spin);
 			continue;
 		}
-		waitq_append(&m->waiters, l);
+		sim_lwpq_append(&m->waiters, l);
 		sync_sleep(l, WAIT_MUTEX, m, file, line);
 		spins = 0;
 	}
@@ -239,7 +211,7 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m)
 		if (--ci->spin_count == 0)
 			ci->ipl = ci->spin_oldspl;
 	}
-	if ((w = waitq_pop(&m->waiters)) != NULL)
+	if ((w = sim_lwpq_pop(&m->waiters)) != NULL)
 		sync_wake(ci, w);
 }
 
@@ -335,7 +307,7 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 		l->wait_rw_op = op;
 		if (op == RW_WRITER)
 			rw->writers_waiting++;
-		waitq_append(&rw->waiters, l);
+		sim_lwpq_append(&rw->waiters, l);
 		sync_sleep(l, WAIT_RWLOCK, rw, file, line);
 		if (l->wait_rw_op == RW_HANDED_OVER)
 			return;         /* rw_exit made us a holder */
@@ -383,14 +355,14 @@ rw_exit(krwlock_t *rwl)
 		if (w->wait_rw_op == RW_WRITER) {
 			if (rw->readers > 0)
 				break;
-			waitq_pop(&rw->waiters);
+			sim_lwpq_pop(&rw->waiters);
 			rw->writers_waiting--;
 			rw->writer = w;
 			w->wait_rw_op = RW_HANDED_OVER;
 			sync_wake(ci, w);
 			break;
 		}
-		waitq_pop(&rw->waiters);
+		sim_lwpq_pop(&rw->waiters);
 		rw->readers++;
 		w->wait_rw_op = RW_HANDED_OVER;
 		sync_wake(ci, w);
@@ -470,7 +442,7 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 	l = ci->cur;
 	KASSERTMSG(m->owner == l, "cv_wait on \"%s\" without holding the "
 	    "mutex, at %s:%d", cv->wmesg, file, line);
-	waitq_append(&cv->waiters, l);
+	sim_lwpq_append(&cv->waiters, l);
 	sim_cpu_charge(ci, sim_lines_access(&ci->host->lines, ci->host->cost,
 	    ci->index, mtx, KERN_MEM_RMW));
 	mutex_release(ci, m);
@@ -507,7 +479,7 @@ cv_wake(kcondvar_t *kcv, bool all)
 
 	sim_point(PT_CV, SIM_COST_call);
 	ci = sim_running_cpu();
-	while ((w = waitq_pop(&cv->waiters)) != NULL) {
+	while ((w = sim_lwpq_pop(&cv->waiters)) != NULL) {
 		sync_wake(ci, w);
 		if (!all)
 			break;
@@ -541,7 +513,7 @@ sim_sync_cancel_wait(struct lwp *l)
 {
 	switch (l->wait) {
 	case WAIT_CV:
-		waitq_remove(&((struct sim_cv *)(uintptr_t)l->wait_obj)->waiters, l);
+		lwpq_remove(&((struct sim_cv *)(uintptr_t)l->wait_obj)->waiters, l);
 		break;
 	default:
 		break;

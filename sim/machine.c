@@ -161,19 +161,10 @@ sim_rq_push(struct cpu_info *ci, struct lwp *l, bool front)
 
 	KASSERT(p < SIM_NPRIO);
 	l->state = LWP_RUNNABLE;
-	if (front) {
-		l->link = ci->rq_head[p];
-		ci->rq_head[p] = l;
-		if (ci->rq_tail[p] == NULL)
-			ci->rq_tail[p] = l;
-	} else {
-		l->link = NULL;
-		if (ci->rq_tail[p] != NULL)
-			ci->rq_tail[p]->link = l;
-		else
-			ci->rq_head[p] = l;
-		ci->rq_tail[p] = l;
-	}
+	if (front)
+		sim_lwpq_prepend(&ci->rq[p], l);
+	else
+		sim_lwpq_append(&ci->rq[p], l);
 	ci->rq_mask |= 1u << p;
 }
 
@@ -185,13 +176,9 @@ sim_rq_pop(struct cpu_info *ci)
 	struct lwp *l;
 
 	KASSERT(p >= 0);
-	l = ci->rq_head[p];
-	ci->rq_head[p] = l->link;
-	if (ci->rq_head[p] == NULL) {
-		ci->rq_tail[p] = NULL;
+	l = sim_lwpq_pop(&ci->rq[p]);
+	if (ci->rq[p].head == NULL)
 		ci->rq_mask &= ~(1u << p);
-	}
-	l->link = NULL;
 	return l;
 }
 

@@ -105,6 +105,50 @@ struct lwp {
 	uint64_t slice_start;           /* clock when it got the CPU */
 };
 
+/*
+ * A FIFO of LWPs linked through l->link: a CPU's run queue at one
+ * priority, or the waiters of a lock or condvar (ks_sync.c).  An LWP is
+ * on at most one at a time.
+ */
+struct sim_lwpq {
+	struct lwp *head, *tail;        /* NULL, NULL when empty */
+};
+
+static inline void
+sim_lwpq_append(struct sim_lwpq *q, struct lwp *l)
+{
+	l->link = NULL;
+	if (q->tail != NULL)
+		q->tail->link = l;
+	else
+		q->head = l;
+	q->tail = l;
+}
+
+static inline void
+sim_lwpq_prepend(struct sim_lwpq *q, struct lwp *l)
+{
+	l->link = q->head;
+	q->head = l;
+	if (q->tail == NULL)
+		q->tail = l;
+}
+
+/* The first LWP, taken off; NULL if the queue is empty. */
+static inline struct lwp *
+sim_lwpq_pop(struct sim_lwpq *q)
+{
+	struct lwp *l = q->head;
+
+	if (l != NULL) {
+		q->head = l->link;
+		if (q->head == NULL)
+			q->tail = NULL;
+		l->link = NULL;
+	}
+	return l;
+}
+
 struct cpu_info {
 	struct sim_machine *m;
 	struct sim_host *host;
@@ -116,8 +160,8 @@ struct cpu_info {
 	bool idle;                      /* nothing to run: clock stands still */
 	struct lwp *cur;                /* the LWP on the CPU, or NULL */
 	/* Runnable contexts bound here, FIFO per priority (0 = threads). */
-	struct lwp *rq_head[SIM_NPRIO], *rq_tail[SIM_NPRIO];
-	uint32_t rq_mask;               /* bit p: rq_head[p] != NULL */
+	struct sim_lwpq rq[SIM_NPRIO];
+	uint32_t rq_mask;               /* bit p: rq[p] is not empty */
 	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
 	uint64_t busy_ns;               /* clock = busy_ns + idle time */
 	/* busy_ns by the priority of the context charged: 0 threads, 1-4
