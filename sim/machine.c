@@ -31,14 +31,8 @@ struct sim_machine *sim_cur;
 
 /*
  * The heap holds keys inline, so sifting never touches a cpu_info; a CPU
- * only knows whether it is in the heap (heap_pos 0) or not (-1).
+ * only knows whether it is in the heap (in_heap), not where.
  */
-static inline void
-heap_set(struct sim_machine *m, u_int i, struct sim_heap_ent e)
-{
-	m->heap[i] = e;
-}
-
 static void
 heap_up(struct sim_machine *m, u_int i)
 {
@@ -48,10 +42,10 @@ heap_up(struct sim_machine *m, u_int i)
 		u_int p = (i - 1) / 2;
 		if (e.key >= m->heap[p].key)
 			break;
-		heap_set(m, i, m->heap[p]);
+		m->heap[i] = m->heap[p];
 		i = p;
 	}
-	heap_set(m, i, e);
+	m->heap[i] = e;
 }
 
 static void
@@ -68,18 +62,18 @@ heap_down(struct sim_machine *m, u_int i)
 			c++;
 		if (m->heap[c].key >= e.key)
 			break;
-		heap_set(m, i, m->heap[c]);
+		m->heap[i] = m->heap[c];
 		i = c;
 	}
-	heap_set(m, i, e);
+	m->heap[i] = e;
 }
 
 static void
 heap_insert(struct sim_machine *m, struct cpu_info *ci)
 {
-	KASSERT(ci->heap_pos < 0);
+	KASSERT(!ci->in_heap);
 	KASSERT(m->heap_n < m->ncpus);
-	ci->heap_pos = 0;
+	ci->in_heap = true;
 	m->heap[m->heap_n].key = sim_cpu_key(ci);
 	m->heap[m->heap_n].ci = ci;
 	m->heap_n++;
@@ -92,9 +86,9 @@ heap_replace_top(struct sim_machine *m, struct cpu_info *ci)
 {
 	struct cpu_info *top = m->heap[0].ci;
 
-	KASSERT(m->heap_n > 0 && ci->heap_pos < 0);
-	top->heap_pos = -1;
-	ci->heap_pos = 0;
+	KASSERT(m->heap_n > 0 && !ci->in_heap);
+	top->in_heap = false;
+	ci->in_heap = true;
 	m->heap[0].key = sim_cpu_key(ci);
 	m->heap[0].ci = ci;
 	heap_down(m, 0);
@@ -107,9 +101,9 @@ heap_pop(struct sim_machine *m)
 	struct cpu_info *ci = m->heap[0].ci;
 
 	KASSERT(m->heap_n > 0);
-	ci->heap_pos = -1;
+	ci->in_heap = false;
 	if (--m->heap_n > 0) {
-		heap_set(m, 0, m->heap[m->heap_n]);
+		m->heap[0] = m->heap[m->heap_n];
 		heap_down(m, 0);
 	}
 	return ci;
@@ -140,7 +134,7 @@ void
 sim_cpu_wake_idle(struct cpu_info *ci, uint64_t at)
 {
 	KASSERT(ci->idle);
-	KASSERT(ci->heap_pos < 0);
+	KASSERT(!ci->in_heap);
 	if (ci->clock < at)
 		ci->clock = at;
 	cpu_enqueue(ci->m, ci);
@@ -258,7 +252,6 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 		ci->host = h;
 		ci->index = i;
 		ci->gindex = m->ncpus;
-		ci->heap_pos = -1;
 		ci->idle = true;
 		snprintf(stream, sizeof(stream), "cpu.%s.%u.jitter", sc->name, i);
 		sim_rng_init(&ci->jitter_rng, m->seed, stream);
@@ -490,7 +483,6 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 	struct sim_machine *m = self->m;
 	struct cpu_info *next = sched_direct_next(m);
 
-	(void)self;
 	if (next == NULL) {
 		m->running = NULL;
 		sim_coro_switch(from, &m->sched);

@@ -156,7 +156,7 @@ struct cpu_info {
 	u_int gindex;                   /* across the machine */
 	uint64_t clock;                 /* local virtual clock, ns */
 	uint64_t tiebreak;              /* odd, drawn when it became runnable */
-	int heap_pos;                   /* in the runnable heap, or -1 */
+	bool in_heap;                   /* waiting in the runnable heap */
 	bool idle;                      /* nothing to run: clock stands still */
 	struct lwp *cur;                /* the LWP on the CPU, or NULL */
 	/* Runnable contexts bound here, FIFO per priority (0 = threads). */
