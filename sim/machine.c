@@ -507,24 +507,28 @@ sim_cpu_yield(struct cpu_info *ci)
 {
 	struct sim_machine *m = ci->m;
 	struct cpu_info *next;
+	sim_key_t lim;
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
 	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
 	ci->idle = false;
 	next = sched_direct_next(m);
-	if (next != NULL && m->heap[0].key < sim_cpu_key(ci)) {
-		heap_replace_top(m, ci);
-		m->limit = machine_limit(m);
-		m->running = next;
-		sim_coro_switch(&ci->cur->coro, &next->cur->coro);
-		sched_arrived(m);
-		return;
-	}
-	if (next != NULL && sim_cpu_key(ci) < machine_limit(m)) {
-		/* The new tiebreak put this CPU first again: go on. */
-		m->limit = machine_limit(m);
-		return;
+	if (next != NULL) {
+		if (m->heap[0].key < sim_cpu_key(ci)) {
+			heap_replace_top(m, ci);
+			m->limit = machine_limit(m);
+			m->running = next;
+			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
+			sched_arrived(m);
+			return;
+		}
+		lim = machine_limit(m);
+		if (sim_cpu_key(ci) < lim) {
+			/* The new tiebreak put this CPU first again: go on. */
+			m->limit = lim;
+			return;
+		}
 	}
 	heap_insert(m, ci);
 	sim_sched_leave(ci, &ci->cur->coro);
