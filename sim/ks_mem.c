@@ -19,8 +19,9 @@
 #include "stack/sys/intr.h"
 #include "stack/sys/kmem.h"
 
+/* A block from the host's arena with every byte set to fill. */
 static void *
-ks_alloc(size_t size, km_flag_t flags)
+ks_alloc(size_t size, km_flag_t flags, int fill)
 {
 	struct cpu_info *ci;
 	void *p;
@@ -34,27 +35,21 @@ ks_alloc(size_t size, km_flag_t flags)
 	if (p == NULL && flags == KM_SLEEP)
 		panic("kmem_alloc(%zu, KM_SLEEP): host %s is out of kernel "
 		    "memory", size, ci->host->sc->name);
+	if (p != NULL)
+		memset(p, fill, size);
 	return p;
 }
 
 void *
 kmem_alloc(size_t size, km_flag_t flags)
 {
-	void *p = ks_alloc(size, flags);
-
-	if (p != NULL)
-		memset(p, 0xa5, size);
-	return p;
+	return ks_alloc(size, flags, 0xa5);
 }
 
 void *
 kmem_zalloc(size_t size, km_flag_t flags)
 {
-	void *p = ks_alloc(size, flags);
-
-	if (p != NULL)
-		memset(p, 0, size);
-	return p;
+	return ks_alloc(size, flags, 0);
 }
 
 void
