@@ -158,21 +158,26 @@ evcnt_detach(struct evcnt *ev)
 	h->nevcnts--;
 }
 
-/*
- * Where a CPU's busy time went: hardware interrupts (entry and handlers)
- * and soft interrupts (softints, continuations); the rest is threads.
- */
+void
+sim_cpu_intr_ns(const struct cpu_info *ci, uint64_t *intr_ns,
+    uint64_t *softint_ns)
+{
+	*intr_ns = *softint_ns = 0;
+	for (u_int p = 1; p < SIM_NPRIO; p++) {
+		if (p >= IPL_VM)
+			*intr_ns += ci->prio_ns[p];
+		else
+			*softint_ns += ci->prio_ns[p];
+	}
+}
+
+/* Where a CPU's busy time went, as cpu.intr_ns and cpu.softint_ns. */
 static void
 evcnt_record_levels(struct sim_machine *m, struct cpu_info *ci, uint64_t t)
 {
-	uint64_t intr = 0, soft = 0;
+	uint64_t intr, soft;
 
-	for (u_int p = 1; p < SIM_NPRIO; p++) {
-		if (p >= IPL_VM)
-			intr += ci->prio_ns[p];
-		else
-			soft += ci->prio_ns[p];
-	}
+	sim_cpu_intr_ns(ci, &intr, &soft);
 	if (intr != ci->intr_last)
 		sim_record_counter(m->rec, "cpu.intr_ns", ci->host->sc->name,
 		    (int)ci->index, t, (int64_t)intr);
@@ -186,6 +191,8 @@ evcnt_record_levels(struct sim_machine *m, struct cpu_info *ci, uint64_t t)
 void
 sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
 {
+	if (m->rec == NULL || !m->sc->record.counters)
+		return;
 	for (u_int i = 0; i < m->nhosts; i++) {
 		struct sim_host *h = &m->hosts[i];
 
@@ -195,8 +202,6 @@ sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
 			struct cpu_info *ci = &h->cpus[c];
 			uint64_t busy = ci->busy_ns;
 
-			if (m->rec == NULL || !m->sc->record.counters)
-				break;
 			/* A CPU's clock may run ahead of t: never claim more. */
 			if (busy > t)
 				busy = t;

@@ -350,8 +350,15 @@ void	sim_lwp_arm_timeout(struct lwp *, int timo);
 void	sim_sync_cancel_wait(struct lwp *);
 const char *sim_sync_describe(const struct lwp *, char *buf, size_t len);
 
-/* Counter sampling (ks_evcnt.c). */
+/* Counter sampling (ks_mem.c). */
 void	sim_evcnt_sample_all(struct sim_machine *, uint64_t t_ns);
+/*
+ * Where a CPU's busy time went: hardware interrupts (IPL_VM and up: entry
+ * and handlers) and soft interrupts (softints, continuations), ns; the
+ * rest of busy_ns is threads.
+ */
+void	sim_cpu_intr_ns(const struct cpu_info *, uint64_t *intr_ns,
+	    uint64_t *softint_ns);
 
 /*
  * The running context gives its CPU up: its CPU has already been put back

@@ -306,14 +306,9 @@ print_cpus(struct sim_host *h)
 {
 	for (u_int c = 0; c < h->ncpu; c++) {
 		const struct cpu_info *ci = &h->cpus[c];
-		uint64_t intr = 0, soft = 0;
+		uint64_t intr, soft;
 
-		for (u_int p = 1; p < SIM_NPRIO; p++) {
-			if (p >= IPL_VM)
-				intr += ci->prio_ns[p];
-			else
-				soft += ci->prio_ns[p];
-		}
+		sim_cpu_intr_ns(ci, &intr, &soft);
 		printf("cpu %u busy=%llu intr=%llu softint=%llu\n", c,
 		    (unsigned long long)ci->busy_ns, (unsigned long long)intr,
 		    (unsigned long long)soft);
