@@ -586,12 +586,19 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 	sched_arrived(m);
 }
 
-static void
-machine_sample(struct sim_machine *m, uint64_t t)
+void
+sim_machine_sample_all(struct sim_machine *m, uint64_t t)
 {
 	sim_evcnt_sample_all(m, t);
 	sim_topology_sample(m, t);
 	sim_device_sample_all(m, t);
+}
+
+/* The periodic sample (record.interval) is due at t. */
+static void
+machine_sample(struct sim_machine *m, uint64_t t)
+{
+	sim_machine_sample_all(m, t);
 	if (m->sc->record.interval_ns == 0)
 		m->next_sample_ns = UINT64_MAX;
 	else

@@ -300,6 +300,8 @@ void	sim_machine_boot(struct sim_machine *);
 void	sim_machine_start_programs(struct sim_machine *);
 /* Run until nothing is left, the time cap, a limit or a stop. */
 void	sim_machine_run(struct sim_machine *);
+/* Sample every counter, link and device into the recorder at time t. */
+void	sim_machine_sample_all(struct sim_machine *, uint64_t t);
 /* The virtual time the run ended at (the latest clock or event). */
 uint64_t sim_machine_end_time(const struct sim_machine *);
 

@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/device.h"
 #include "sim/machine.h"
 #include "sim/record.h"
 #include "sim/run.h"
@@ -166,9 +165,7 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	sim_fp_mix(&m.eng, t_end);
 	sim_fp_mix(&m.eng, (uint64_t)status);
 	if (rec != NULL) {
-		sim_evcnt_sample_all(&m, t_end);
-		sim_topology_sample(&m, t_end);
-		sim_device_sample_all(&m, t_end);
+		sim_machine_sample_all(&m, t_end);
 		run_record_cpus(&m, t_end);
 		sim_record_run_end(rec, m.eng.fingerprint, t_end, status,
 		    status_names[status], status ? m.stop_reason : NULL);
