@@ -187,12 +187,6 @@ sim_isrc_new(struct sim_host *h, u_int level, void (*fn)(void *), void *arg)
 	return src;
 }
 
-bool
-sim_isrc_pending(const struct sim_isrc *src, const struct cpu_info *ci)
-{
-	return src->pending[ci->index];
-}
-
 /* Free every source of a host (machine teardown); nothing runs now. */
 void
 sim_intr_fini_host(struct sim_host *h)

@@ -295,8 +295,8 @@ pause_timeout(void *arg)
 }
 
 /* The time timo ticks from now, on a tick boundary like a callout. */
-uint64_t
-sim_ticks_from_now(const struct cpu_info *ci, int timo)
+static uint64_t
+ticks_from_now(const struct cpu_info *ci, int timo)
 {
 	uint64_t tick = ci->host->tick_ns;
 
@@ -311,7 +311,7 @@ sim_lwp_arm_timeout(struct lwp *l, int timo)
 
 	KASSERT(timo > 0);
 	l->wait_result = 0;
-	l->wait_timer_seq = sim_machine_at(m, sim_ticks_from_now(l->cpu, timo),
+	l->wait_timer_seq = sim_machine_at(m, ticks_from_now(l->cpu, timo),
 	    pause_timeout, l);
 }
 

@@ -163,8 +163,8 @@ sim_rq_push(struct cpu_info *ci, struct lwp *l, bool front)
 }
 
 /* The first runnable context of the highest priority. */
-struct lwp *
-sim_rq_pop(struct cpu_info *ci)
+static struct lwp *
+rq_pop(struct cpu_info *ci)
 {
 	int p = sim_rq_best(ci);
 	struct lwp *l;
@@ -544,7 +544,7 @@ sim_cpu_yield(struct cpu_info *ci)
 static void
 cpu_dispatch(struct cpu_info *ci)
 {
-	struct lwp *l = sim_rq_pop(ci);
+	struct lwp *l = rq_pop(ci);
 	const uint64_t *cost = ci->host->cost;
 
 	KASSERT(ci->cur == NULL);

@@ -329,7 +329,6 @@ void	sim_lwp_free(struct lwp *);
 
 /* Run queues (machine.c). */
 void	sim_rq_push(struct cpu_info *, struct lwp *, bool front);
-struct lwp *sim_rq_pop(struct cpu_info *);
 static inline int
 sim_rq_best(const struct cpu_info *ci)
 {
@@ -342,10 +341,8 @@ void	sim_intr_post(struct cpu_info *, struct sim_isrc *, uint64_t at);
 void	sim_intr_fini_host(struct sim_host *);
 struct sim_isrc *sim_isrc_new(struct sim_host *, u_int level,
 	    void (*fn)(void *), void *arg);
-bool	sim_isrc_pending(const struct sim_isrc *, const struct cpu_info *);
 
-/* Timeouts on a tick boundary, timo ticks ahead (ks_thread.c). */
-uint64_t sim_ticks_from_now(const struct cpu_info *, int timo);
+/* A timeout on a tick boundary, timo ticks ahead (ks_thread.c). */
 void	sim_lwp_arm_timeout(struct lwp *, int timo);
 
 /* Wait queues (ks_sync.c). */
