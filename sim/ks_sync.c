@@ -74,14 +74,6 @@ lwpq_remove(struct sim_lwpq *q, struct lwp *l)
 	return false;
 }
 
-/* Wake l at the waker's clock, charging the waker for it. */
-static void
-sync_wake(struct cpu_info *ci, struct lwp *l)
-{
-	sim_cpu_charge(ci, ci->host->cost[SIM_COST_wakeup]);
-	sim_lwp_wake(l, ci->clock);
-}
-
 static void
 sync_sleep(struct lwp *l, enum lwp_wait why, const void *obj,
     const char *file, int line)
@@ -212,7 +204,7 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m)
 			ci->ipl = ci->spin_oldspl;
 	}
 	if ((w = sim_lwpq_pop(&m->waiters)) != NULL)
-		sync_wake(ci, w);
+		sim_lwp_wakeup(ci, w);
 }
 
 void
@@ -359,13 +351,13 @@ rw_exit(krwlock_t *rwl)
 			rw->writers_waiting--;
 			rw->writer = w;
 			w->wait_rw_op = RW_HANDED_OVER;
-			sync_wake(ci, w);
+			sim_lwp_wakeup(ci, w);
 			break;
 		}
 		sim_lwpq_pop(&rw->waiters);
 		rw->readers++;
 		w->wait_rw_op = RW_HANDED_OVER;
-		sync_wake(ci, w);
+		sim_lwp_wakeup(ci, w);
 	}
 }
 
@@ -480,7 +472,7 @@ cv_wake(kcondvar_t *kcv, bool all)
 	sim_point(PT_CV, SIM_COST_call);
 	ci = sim_running_cpu();
 	while ((w = sim_lwpq_pop(&cv->waiters)) != NULL) {
-		sync_wake(ci, w);
+		sim_lwp_wakeup(ci, w);
 		if (!all)
 			break;
 	}

@@ -185,6 +185,14 @@ sim_lwp_wake(struct lwp *l, uint64_t at)
 	lwp_make_runnable(l, at);
 }
 
+void
+sim_lwp_wakeup(struct cpu_info *waker, struct lwp *l)
+{
+	KASSERT(waker == waker->m->running);
+	sim_cpu_charge(waker, waker->host->cost[SIM_COST_wakeup]);
+	sim_lwp_wake(l, waker->clock);
+}
+
 /* --- kthread(9) ------------------------------------------------------------ */
 
 int
@@ -233,10 +241,8 @@ kthread_exit(int ecode)
 		l->host->booting = false;
 		ci->m->hosts_booting--;
 	}
-	if (l->joiner != NULL) {
-		sim_cpu_charge(ci, ci->host->cost[SIM_COST_wakeup]);
-		sim_lwp_wake(l->joiner, ci->clock);
-	}
+	if (l->joiner != NULL)
+		sim_lwp_wakeup(ci, l->joiner);
 	if (!l->mustjoin)
 		ci->m->reap = l;       /* freed once off its stack */
 	ci->ipl = IPL_NONE;

@@ -325,6 +325,8 @@ struct lwp *sim_lwp_create(struct sim_host *, struct cpu_info *ci,
 	    void (*func)(void *), void *arg, bool mustjoin, const char *name);
 void	sim_lwp_sleep(struct lwp *);
 void	sim_lwp_wake(struct lwp *, uint64_t at);
+/* The running context on waker wakes l at its clock and pays for it. */
+void	sim_lwp_wakeup(struct cpu_info *waker, struct lwp *l);
 void	sim_lwp_free(struct lwp *);
 
 /* Run queues (machine.c). */
