@@ -200,11 +200,8 @@ sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
 			evcnt_record(m, h, h->evcnts[j], t);
 		for (u_int c = 0; c < h->ncpu; c++) {
 			struct cpu_info *ci = &h->cpus[c];
-			uint64_t busy = ci->busy_ns;
+			uint64_t busy = sim_cpu_busy_ns(ci, t);
 
-			/* A CPU's clock may run ahead of t: never claim more. */
-			if (busy > t)
-				busy = t;
 			if (ci->busy_recorded && ci->busy_last == busy)
 				continue;
 			ci->busy_recorded = true;

@@ -424,6 +424,16 @@ sim_cpu_charge(struct cpu_info *ci, uint64_t ns)
 	ci->prio_ns[ci->cur != NULL ? ci->cur->prio : 0] += ns;
 }
 
+/*
+ * A CPU's busy time up to time t, as recorded and reported: its clock may
+ * have run ahead of t, and it never claims more than t.
+ */
+static inline uint64_t
+sim_cpu_busy_ns(const struct cpu_info *ci, uint64_t t)
+{
+	return ci->busy_ns < t ? ci->busy_ns : t;
+}
+
 /* Fold one scheduling point into the fingerprint. */
 static inline void
 sim_cpu_fp(struct cpu_info *ci, unsigned kind)

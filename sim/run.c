@@ -63,7 +63,7 @@ run_record_cpus(struct sim_machine *m, uint64_t t_end)
 	for (u_int i = 0; i < m->ncpus; i++) {
 		struct cpu_info *ci = m->cpus[i];
 		const char *host = ci->host->sc->name;
-		uint64_t busy = ci->busy_ns < t_end ? ci->busy_ns : t_end;
+		uint64_t busy = sim_cpu_busy_ns(ci, t_end);
 
 		/* cpu.busy_ns at t_end comes with the last sample. */
 		sim_record_counter(m->rec, "cpu.idle_ns", host, (int)ci->index,
@@ -87,7 +87,7 @@ run_summary(const struct sim_machine *m, uint64_t t_end, int status)
 	    (unsigned long long)m->eng.executed, status_names[status]);
 	for (u_int i = 0; i < m->ncpus; i++) {
 		const struct cpu_info *ci = m->cpus[i];
-		uint64_t busy = ci->busy_ns < t_end ? ci->busy_ns : t_end;
+		uint64_t busy = sim_cpu_busy_ns(ci, t_end);
 
 		printf("  %s/cpu%u: busy %.6f ms, idle %.6f ms (%.1f%% busy)\n",
 		    ci->host->sc->name, ci->index, (double)busy / 1e6,
