@@ -270,7 +270,6 @@ struct sim_machine {
 	uint64_t next_sample_ns;
 	struct sim_recorder *rec;
 	struct sim_topology *topo;      /* the wires (topology.h) */
-	bool quiet;
 	bool no_reports;                /* benchmarks: no violation reports */
 	bool tracing;                   /* record.packets, with a database */
 	const char *trace_stage[SDT_NPROBES];   /* stage a probe marks, or NULL */

@@ -134,7 +134,6 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	if (o->setup != NULL)
 		o->setup(&m, o->setup_arg);
 	m.rec = rec;
-	m.quiet = o->quiet;
 	m.log = o->quiet ? NULL : stdout;
 	if (o->progress) {
 		m.progress = run_progress;

@@ -421,7 +421,6 @@ cmd_flood(int argc, char **argv)
 		exit(2);
 	if (o.trace)
 		sim_nic_dma_observe(m.hosts[0].devices, observe, NULL);
-	m.quiet = true;
 	m.after_boot = flood_start;
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
@@ -492,7 +491,6 @@ cmd_pair(int argc, char **argv)
 		exit(2);
 	sim_nic_dma_observe(m.hosts[0].devices, observe, NULL);
 	sim_nic_dma_observe(m.hosts[1].devices, observe, NULL);
-	m.quiet = true;
 	m.after_boot = pair_start;
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
@@ -545,7 +543,6 @@ cmd_fault(const char *kind)
 
 	fault_kind = kind;
 	machine_setup(&m, 1, names);
-	m.quiet = true;
 	m.after_boot = fault_start;
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
