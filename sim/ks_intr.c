@@ -101,8 +101,7 @@ intr_ctx(struct cpu_info *ci, u_int level)
 	/* Not numbered among the programs' LWPs; never counted as live. */
 	h->next_lwp_id = id;
 	ctx->l->id = 0x10000 + ci->index * SIM_NPRIO + level;
-	ctx->l->daemon = true;
-	h->live--;
+	lwp_set_daemon(ctx->l);
 	ctx->l->prio = level;
 	ctx->l->ipl = (int)level;
 	ctx->l->wait = WAIT_INTR;

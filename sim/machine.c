@@ -366,10 +366,9 @@ sim_machine_boot(struct sim_machine *m)
 		l = sim_lwp_create(h, &h->cpus[0], boot_main, h, false, "boot");
 		if (l == NULL)
 			abort();
-		/* Programs' LWPs are numbered from 1, as if boot took none. */
+		/* Boot is LWP 0; it took a boot id, so programs' start at 1. */
 		l->boot = true;
 		l->id = 0;
-		h->next_lwp_id = 1;
 	}
 }
 
