@@ -147,7 +147,7 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 {
 	struct sim_mutex *m = mutex_state(mtx, file, line);
 	struct lwp *l = sim_running_cpu()->cur;
-	const uint64_t *cost = l->host->cost;
+	const uint64_t *cost;
 
 	if (__predict_false(m->owner == l))
 		kern_panic(file, line, "mutex_enter: locking against myself "
@@ -164,6 +164,7 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 		 * longer cannot pay off), then sleep: two LWPs each spinning
 		 * on a lock the other holds would otherwise spin forever.
 		 */
+		cost = l->host->cost;
 		if (m->spin || (m->owner->state == LWP_ONCPU &&
 		    spins * cost[SIM_COST_spin] < cost[SIM_COST_ctx_switch])) {
 			sim_point(PT_SPIN, SIM_COST_spin);
