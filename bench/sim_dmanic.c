@@ -91,7 +91,6 @@ bench_run(bool legacy)
 	if (src == NULL || sim_link_create(m.topo, "l0", src,
 	    sim_topology_nic_port(&m, 0, 0), &lp, &lp) == NULL)
 		exit(1);
-	m.quiet = true;
 	m.after_boot = bench_start;
 	t0 = bench_now_s();
 	sim_machine_boot(&m);

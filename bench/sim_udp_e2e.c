@@ -104,7 +104,6 @@ e2e_child(const char *file, uint64_t delay_ns, int fd)
 			sc->links[i].delay_ns = delay_ns;
 	if (sim_machine_init(&m, sc, sc->seed) != 0)
 		_exit(1);
-	m.quiet = true;
 	m.no_reports = true;
 	t0 = bench_now_s();
 	sim_machine_boot(&m);

@@ -169,34 +169,37 @@ sim_coro_destroy(struct sim_coro *c)
 	c->map = NULL;
 }
 
-void
-sim_coro_switch(struct sim_coro *from, struct sim_coro *to)
+/*
+ * Announce the switch to ASan and make it.  fake_save is where ASan keeps
+ * from's fake stack until it is resumed, or NULL when from never will be
+ * (its fake frames can then be released).  Returns when from is resumed.
+ */
+static inline void
+coro_jump(struct sim_coro *from, struct sim_coro *to, void **fake_save)
 {
 	coro_switching_from = from;
 #ifdef SIM_CORO_ASAN
-	__sanitizer_start_switch_fiber(&from->asan_fake, to->stack_lo,
-	    to->stack_size);
+	__sanitizer_start_switch_fiber(fake_save, to->stack_lo, to->stack_size);
+#else
+	(void)fake_save;
 #endif
 #ifdef SIM_CORO_UCONTEXT
 	swapcontext(&from->uc, &to->uc);
 #else
 	sim_coro_swap(&from->sp, to->sp);
 #endif
+}
+
+void
+sim_coro_switch(struct sim_coro *from, struct sim_coro *to)
+{
+	coro_jump(from, to, &from->asan_fake);
 	coro_arrived(from);
 }
 
 void
 sim_coro_exit_to(struct sim_coro *from, struct sim_coro *to)
 {
-	coro_switching_from = from;
-#ifdef SIM_CORO_ASAN
-	/* NULL: this stack's fake frames can be released. */
-	__sanitizer_start_switch_fiber(NULL, to->stack_lo, to->stack_size);
-#endif
-#ifdef SIM_CORO_UCONTEXT
-	swapcontext(&from->uc, &to->uc);
-#else
-	sim_coro_swap(&from->sp, to->sp);
-#endif
+	coro_jump(from, to, NULL);
 	abort();
 }

@@ -23,9 +23,7 @@ struct sim_arena {
 	size_t reserved;        /* bytes of address space */
 	size_t used;            /* bump pointer offset */
 	void *free[SIM_ARENA_CLASSES];
-	uint64_t live_bytes;    /* requested sizes of live blocks */
-	uint64_t allocs;
-	uint64_t frees;
+	uint64_t allocs;        /* blocks handed out, ever */
 };
 
 int	sim_arena_init(struct sim_arena *, size_t reserve);

@@ -101,8 +101,7 @@ intr_ctx(struct cpu_info *ci, u_int level)
 	/* Not numbered among the programs' LWPs; never counted as live. */
 	h->next_lwp_id = id;
 	ctx->l->id = 0x10000 + ci->index * SIM_NPRIO + level;
-	ctx->l->daemon = true;
-	h->live--;
+	lwp_set_daemon(ctx->l);
 	ctx->l->prio = level;
 	ctx->l->ipl = (int)level;
 	ctx->l->wait = WAIT_INTR;
@@ -187,12 +186,6 @@ sim_isrc_new(struct sim_host *h, u_int level, void (*fn)(void *), void *arg)
 	return src;
 }
 
-bool
-sim_isrc_pending(const struct sim_isrc *src, const struct cpu_info *ci)
-{
-	return src->pending[ci->index];
-}
-
 /* Free every source of a host (machine teardown); nothing runs now. */
 void
 sim_intr_fini_host(struct sim_host *h)
@@ -221,7 +214,7 @@ softint_establish(u_int flags, void (*func)(void *), void *arg)
 	u_int level = IPL_SOFTCLOCK + (flags & SOFTINT_LVLMASK);
 
 	sim_point(PT_INTR, SIM_COST_call);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	KASSERTMSG(level <= IPL_SOFTSERIAL, "softint_establish: bad level in "
 	    "flags %#x", flags);
 	src = calloc(1, sizeof(*src));
@@ -248,7 +241,7 @@ softint_schedule_cpu(void *cookie, struct cpu_info *ci)
 	struct cpu_info *self;
 
 	sim_point(PT_INTR, SIM_COST_call);
-	self = sim_cur->running;
+	self = sim_running_cpu();
 	KASSERT(ci->host == self->host);
 	sim_intr_post(ci, cookie, self->clock);
 }
@@ -256,7 +249,7 @@ softint_schedule_cpu(void *cookie, struct cpu_info *ci)
 void
 softint_schedule(void *cookie)
 {
-	softint_schedule_cpu(cookie, sim_cur->running);
+	softint_schedule_cpu(cookie, sim_running_cpu());
 }
 
 /* --- CPU timers ----------------------------------------------------------------- */
@@ -277,7 +270,7 @@ ktimer_init(ktimer_t *kt, struct cpu_info *ci, void (*fn)(void *), void *arg)
 	struct cpu_info *self;
 
 	sim_point(PT_INTR, SIM_COST_call);
-	self = sim_cur->running;
+	self = sim_running_cpu();
 	if (ci == NULL)
 		ci = self;
 	KASSERT(ci->host == self->host);

@@ -194,7 +194,7 @@ sim_cpu_maybe_preempt(struct cpu_info *ci)
 	best = sim_rq_best(ci);
 	level = ci->ipl > (int)l->prio ? ci->ipl : (int)l->prio;
 	if (best > level) {
-		if (ci->clock < ci->rq_head[best]->ready_at)
+		if (ci->clock < ci->rq[best].head->ready_at)
 			return;
 		front = true;           /* interrupted: resumes first */
 		l->interrupted = true;
@@ -248,12 +248,12 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 	(void)a2; (void)a3;
 	sim_cpu_turn(ci);
 	sim_cpu_fp(ci, PT_PROBE + ((unsigned)id << 4));
-	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
 	/* The packet is at this stage when the probe fires, before its cost. */
 	if (__predict_false(ci->m->tracing) && ci->m->trace_stage[id] != NULL)
 		sim_trace_packet(ci->m, (uint64_t)a1, ci->cur->prio > 0 ?
 		    ci->m->trace_stage_intr[id] : ci->m->trace_stage[id],
 		    ci->host, (int)ci->index, ci->clock);
+	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
 	ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
 	ci->frac_ps = ps % 1000;
 	sim_cpu_charge(ci, ps / 1000);

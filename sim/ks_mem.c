@@ -19,42 +19,37 @@
 #include "stack/sys/intr.h"
 #include "stack/sys/kmem.h"
 
+/* A block from the host's arena with every byte set to fill. */
 static void *
-ks_alloc(size_t size, km_flag_t flags)
+ks_alloc(size_t size, km_flag_t flags, int fill)
 {
 	struct cpu_info *ci;
 	void *p;
 
 	KASSERT(flags == KM_SLEEP || flags == KM_NOSLEEP);
 	sim_point(PT_KMEM, SIM_COST_kmem_alloc);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	KASSERTMSG(ci->cur->prio < IPL_VM, "kmem_alloc(%zu) in interrupt "
 	    "context: interrupt routines use what if_poll allocated", size);
 	p = sim_arena_alloc(&ci->host->arena, size);
 	if (p == NULL && flags == KM_SLEEP)
 		panic("kmem_alloc(%zu, KM_SLEEP): host %s is out of kernel "
 		    "memory", size, ci->host->sc->name);
+	if (p != NULL)
+		memset(p, fill, size);
 	return p;
 }
 
 void *
 kmem_alloc(size_t size, km_flag_t flags)
 {
-	void *p = ks_alloc(size, flags);
-
-	if (p != NULL)
-		memset(p, 0xa5, size);
-	return p;
+	return ks_alloc(size, flags, 0xa5);
 }
 
 void *
 kmem_zalloc(size_t size, km_flag_t flags)
 {
-	void *p = ks_alloc(size, flags);
-
-	if (p != NULL)
-		memset(p, 0, size);
-	return p;
+	return ks_alloc(size, flags, 0);
 }
 
 void
@@ -63,7 +58,7 @@ kmem_free(void *p, size_t size)
 	struct cpu_info *ci;
 
 	sim_point(PT_KMEM, SIM_COST_kmem_free);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	KASSERTMSG(sim_arena_owns(&ci->host->arena, p), "kmem_free of memory "
 	    "host %s did not allocate", ci->host->sc->name);
 	sim_arena_free(&ci->host->arena, p, size);
@@ -103,7 +98,7 @@ evcnt_attach(struct evcnt *ev, int type, int cpu, const char *group,
 
 	KASSERT(group != NULL && name != NULL);
 	sim_point(PT_CALL, SIM_COST_call);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	h = ci->host;
 	if (h->nevcnts == h->evcnts_cap) {
 		u_int cap = h->evcnts_cap ? 2 * h->evcnts_cap : 16;
@@ -147,7 +142,7 @@ evcnt_detach(struct evcnt *ev)
 	struct sim_host *h;
 
 	sim_point(PT_CALL, SIM_COST_call);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	h = ci->host;
 	KASSERTMSG(ev->ev_slot < h->nevcnts && h->evcnts[ev->ev_slot] == ev,
 	    "evcnt_detach of a counter not attached on host %s",
@@ -163,21 +158,26 @@ evcnt_detach(struct evcnt *ev)
 	h->nevcnts--;
 }
 
-/*
- * Where a CPU's busy time went: hardware interrupts (entry and handlers)
- * and soft interrupts (softints, continuations); the rest is threads.
- */
+void
+sim_cpu_intr_ns(const struct cpu_info *ci, uint64_t *intr_ns,
+    uint64_t *softint_ns)
+{
+	*intr_ns = *softint_ns = 0;
+	for (u_int p = 1; p < SIM_NPRIO; p++) {
+		if (p >= IPL_VM)
+			*intr_ns += ci->prio_ns[p];
+		else
+			*softint_ns += ci->prio_ns[p];
+	}
+}
+
+/* Where a CPU's busy time went, as cpu.intr_ns and cpu.softint_ns. */
 static void
 evcnt_record_levels(struct sim_machine *m, struct cpu_info *ci, uint64_t t)
 {
-	uint64_t intr = 0, soft = 0;
+	uint64_t intr, soft;
 
-	for (u_int p = 1; p < SIM_NPRIO; p++) {
-		if (p >= IPL_VM)
-			intr += ci->prio_ns[p];
-		else
-			soft += ci->prio_ns[p];
-	}
+	sim_cpu_intr_ns(ci, &intr, &soft);
 	if (intr != ci->intr_last)
 		sim_record_counter(m->rec, "cpu.intr_ns", ci->host->sc->name,
 		    (int)ci->index, t, (int64_t)intr);
@@ -191,6 +191,8 @@ evcnt_record_levels(struct sim_machine *m, struct cpu_info *ci, uint64_t t)
 void
 sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
 {
+	if (m->rec == NULL || !m->sc->record.counters)
+		return;
 	for (u_int i = 0; i < m->nhosts; i++) {
 		struct sim_host *h = &m->hosts[i];
 
@@ -198,13 +200,8 @@ sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
 			evcnt_record(m, h, h->evcnts[j], t);
 		for (u_int c = 0; c < h->ncpu; c++) {
 			struct cpu_info *ci = &h->cpus[c];
-			uint64_t busy = ci->busy_ns;
+			uint64_t busy = sim_cpu_busy_ns(ci, t);
 
-			if (m->rec == NULL || !m->sc->record.counters)
-				break;
-			/* A CPU's clock may run ahead of t: never claim more. */
-			if (busy > t)
-				busy = t;
 			if (ci->busy_recorded && ci->busy_last == busy)
 				continue;
 			ci->busy_recorded = true;

@@ -24,13 +24,9 @@
 #define CV_MAGIC        0x63766172u     /* "cvar" */
 #define RW_HANDED_OVER  (-1)            /* wait_rw_op of a woken holder */
 
-struct sim_waitq {
-	struct lwp *head, *tail;
-};
-
 struct sim_mutex {
 	struct lwp *owner;              /* the lock word */
-	struct sim_waitq waiters;
+	struct sim_lwpq waiters;
 	const char *file;               /* where mutex_init was called */
 	int line;
 	uint32_t magic;
@@ -42,14 +38,14 @@ struct sim_rwlock {
 	struct lwp *writer;             /* the lock word */
 	u_int readers;
 	u_int writers_waiting;
-	struct sim_waitq waiters;
+	struct sim_lwpq waiters;
 	const char *file;
 	int line;
 	uint32_t magic;
 };
 
 struct sim_cv {
-	struct sim_waitq waiters;
+	struct sim_lwpq waiters;
 	const char *wmesg;
 	uint32_t magic;
 };
@@ -60,33 +56,9 @@ CTASSERT(sizeof(struct sim_cv) <= sizeof(kcondvar_t));
 
 /* --- wait queues ------------------------------------------------------------ */
 
-static void
-waitq_append(struct sim_waitq *q, struct lwp *l)
-{
-	l->link = NULL;
-	if (q->tail != NULL)
-		q->tail->link = l;
-	else
-		q->head = l;
-	q->tail = l;
-}
-
-static struct lwp *
-waitq_pop(struct sim_waitq *q)
-{
-	struct lwp *l = q->head;
-
-	if (l != NULL) {
-		q->head = l->link;
-		if (q->head == NULL)
-			q->tail = NULL;
-		l->link = NULL;
-	}
-	return l;
-}
-
+/* Take l out of q wherever it stands (a timeout); false if not there. */
 static bool
-waitq_remove(struct sim_waitq *q, struct lwp *l)
+lwpq_remove(struct sim_lwpq *q, struct lwp *l)
 {
 	struct lwp **pp, *prev = NULL;
 
@@ -100,20 +72,6 @@ waitq_remove(struct sim_waitq *q, struct lwp *l)
 		return true;
 	}
 	return false;
-}
-
-static struct cpu_info *
-sync_cpu(void)
-{
-	return sim_cur->running;
-}
-
-/* Wake l at the waker's clock, charging the waker for it. */
-static void
-sync_wake(struct cpu_info *ci, struct lwp *l)
-{
-	sim_cpu_charge(ci, ci->host->cost[SIM_COST_wakeup]);
-	sim_lwp_wake(l, ci->clock);
 }
 
 static void
@@ -188,15 +146,14 @@ void
 kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 {
 	struct sim_mutex *m = mutex_state(mtx, file, line);
-	struct cpu_info *ci = sync_cpu();
-	struct lwp *l = ci->cur;
+	struct lwp *l = sim_running_cpu()->cur;
+	const uint64_t *cost;
 
 	if (__predict_false(m->owner == l))
 		kern_panic(file, line, "mutex_enter: locking against myself "
 		    "(mutex initialised at %s:%d)", m->file, m->line);
 	for (uint64_t spins = 0;; spins++) {
 		kern_mem_point(mtx, KERN_MEM_RMW);      /* the CAS */
-		ci = sync_cpu();
 		if (m->owner == NULL) {
 			mutex_acquired(m, l);
 			return;
@@ -207,13 +164,13 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 		 * longer cannot pay off), then sleep: two LWPs each spinning
 		 * on a lock the other holds would otherwise spin forever.
 		 */
+		cost = l->host->cost;
 		if (m->spin || (m->owner->state == LWP_ONCPU &&
-		    spins * ci->host->cost[SIM_COST_spin] <
-		    ci->host->cost[SIM_COST_ctx_switch])) {
+		    spins * cost[SIM_COST_spin] < cost[SIM_COST_ctx_switch])) {
 			sim_point(PT_SPIN, SIM_COST_spin);
 			continue;
 		}
-		waitq_append(&m->waiters, l);
+		sim_lwpq_append(&m->waiters, l);
 		sync_sleep(l, WAIT_MUTEX, m, file, line);
 		spins = 0;
 	}
@@ -226,7 +183,7 @@ mutex_tryenter(kmutex_t *mtx)
 	struct lwp *l;
 
 	kern_mem_point(mtx, KERN_MEM_RMW);
-	l = sync_cpu()->cur;
+	l = sim_running_cpu()->cur;
 	if (m->owner != NULL)
 		return false;
 	mutex_acquired(m, l);
@@ -235,11 +192,10 @@ mutex_tryenter(kmutex_t *mtx)
 
 /* Release without a scheduling point (the caller just had one). */
 static void
-mutex_release(struct cpu_info *ci, struct sim_mutex *m, const kmutex_t *mtx)
+mutex_release(struct cpu_info *ci, struct sim_mutex *m)
 {
 	struct lwp *l = ci->cur, *w;
 
-	(void)mtx;
 	KASSERTMSG(m->owner == l, "mutex_exit of a mutex not held by lwp %s "
 	    "(initialised at %s:%d)", l->name, m->file, m->line);
 	m->owner = NULL;
@@ -248,8 +204,8 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m, const kmutex_t *mtx)
 		if (--ci->spin_count == 0)
 			ci->ipl = ci->spin_oldspl;
 	}
-	if ((w = waitq_pop(&m->waiters)) != NULL)
-		sync_wake(ci, w);
+	if ((w = sim_lwpq_pop(&m->waiters)) != NULL)
+		sim_lwp_wakeup(ci, w);
 }
 
 void
@@ -258,14 +214,14 @@ mutex_exit(kmutex_t *mtx)
 	struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
 
 	kern_mem_point(mtx, KERN_MEM_RMW);
-	mutex_release(sync_cpu(), m, mtx);
+	mutex_release(sim_running_cpu(), m);
 }
 
 bool
 mutex_owned(const kmutex_t *mtx)
 {
 	const struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
-	struct cpu_info *ci = sync_cpu();
+	struct cpu_info *ci = sim_running_cpu();
 
 	return ci != NULL && m->owner != NULL && m->owner == ci->cur;
 }
@@ -326,7 +282,7 @@ void
 kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 {
 	struct sim_rwlock *rw = rw_state(rwl, file, line);
-	struct lwp *l = sync_cpu()->cur;
+	struct lwp *l = sim_running_cpu()->cur;
 
 	if (__predict_false(rw->writer == l))
 		kern_panic(file, line, "rw_enter: locking against myself "
@@ -344,7 +300,7 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 		l->wait_rw_op = op;
 		if (op == RW_WRITER)
 			rw->writers_waiting++;
-		waitq_append(&rw->waiters, l);
+		sim_lwpq_append(&rw->waiters, l);
 		sync_sleep(l, WAIT_RWLOCK, rw, file, line);
 		if (l->wait_rw_op == RW_HANDED_OVER)
 			return;         /* rw_exit made us a holder */
@@ -359,7 +315,7 @@ rw_tryenter(krwlock_t *rwl, krw_t op)
 	kern_mem_point(rwl, KERN_MEM_RMW);
 	if (!rw_can_take(rw, op))
 		return false;
-	rw_take(rw, op, sync_cpu()->cur);
+	rw_take(rw, op, sim_running_cpu()->cur);
 	return true;
 }
 
@@ -371,7 +327,7 @@ rw_exit(krwlock_t *rwl)
 	struct lwp *l, *w;
 
 	kern_mem_point(rwl, KERN_MEM_RMW);
-	ci = sync_cpu();
+	ci = sim_running_cpu();
 	l = ci->cur;
 	if (rw->writer != NULL) {
 		KASSERTMSG(rw->writer == l, "rw_exit by lwp %s of a lock "
@@ -392,17 +348,17 @@ rw_exit(krwlock_t *rwl)
 		if (w->wait_rw_op == RW_WRITER) {
 			if (rw->readers > 0)
 				break;
-			waitq_pop(&rw->waiters);
+			sim_lwpq_pop(&rw->waiters);
 			rw->writers_waiting--;
 			rw->writer = w;
 			w->wait_rw_op = RW_HANDED_OVER;
-			sync_wake(ci, w);
+			sim_lwp_wakeup(ci, w);
 			break;
 		}
-		waitq_pop(&rw->waiters);
+		sim_lwpq_pop(&rw->waiters);
 		rw->readers++;
 		w->wait_rw_op = RW_HANDED_OVER;
-		sync_wake(ci, w);
+		sim_lwp_wakeup(ci, w);
 	}
 }
 
@@ -419,7 +375,7 @@ rw_write_held(const krwlock_t *rwl)
 {
 	const struct sim_rwlock *rw = rw_state(rwl, __FILE__, __LINE__);
 
-	return rw->writer != NULL && rw->writer == sync_cpu()->cur;
+	return rw->writer != NULL && rw->writer == sim_running_cpu()->cur;
 }
 
 bool
@@ -463,6 +419,7 @@ cv_destroy(kcondvar_t *kcv)
  * Queue on the cv and release the mutex in one step after one scheduling
  * point, so no signal can fall between them; then sleep and take the
  * mutex again.
+ * => timo > 0: wake with EWOULDBLOCK after timo ticks; else no timeout
  */
 static int
 cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
@@ -474,14 +431,14 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 	int result;
 
 	sim_point(PT_CV, SIM_COST_call);
-	ci = sync_cpu();
+	ci = sim_running_cpu();
 	l = ci->cur;
 	KASSERTMSG(m->owner == l, "cv_wait on \"%s\" without holding the "
 	    "mutex, at %s:%d", cv->wmesg, file, line);
-	waitq_append(&cv->waiters, l);
+	sim_lwpq_append(&cv->waiters, l);
 	sim_cpu_charge(ci, sim_lines_access(&ci->host->lines, ci->host->cost,
 	    ci->index, mtx, KERN_MEM_RMW));
-	mutex_release(ci, m, mtx);
+	mutex_release(ci, m);
 	if (timo > 0)
 		sim_lwp_arm_timeout(l, timo);
 	else
@@ -502,35 +459,36 @@ int
 kern_cv_timedwait(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file,
     int line)
 {
-	if (timo <= 0)
-		return cv_block(kcv, mtx, 0, file, line);
 	return cv_block(kcv, mtx, timo, file, line);
+}
+
+/* Wake the first waiter, or (all) every waiter, in the order they came. */
+static void
+cv_wake(kcondvar_t *kcv, bool all)
+{
+	struct sim_cv *cv = cv_state(kcv);
+	struct cpu_info *ci;
+	struct lwp *w;
+
+	sim_point(PT_CV, SIM_COST_call);
+	ci = sim_running_cpu();
+	while ((w = sim_lwpq_pop(&cv->waiters)) != NULL) {
+		sim_lwp_wakeup(ci, w);
+		if (!all)
+			break;
+	}
 }
 
 void
 cv_signal(kcondvar_t *kcv)
 {
-	struct sim_cv *cv = cv_state(kcv);
-	struct cpu_info *ci;
-	struct lwp *w;
-
-	sim_point(PT_CV, SIM_COST_call);
-	ci = sync_cpu();
-	if ((w = waitq_pop(&cv->waiters)) != NULL)
-		sync_wake(ci, w);
+	cv_wake(kcv, false);
 }
 
 void
 cv_broadcast(kcondvar_t *kcv)
 {
-	struct sim_cv *cv = cv_state(kcv);
-	struct cpu_info *ci;
-	struct lwp *w;
-
-	sim_point(PT_CV, SIM_COST_call);
-	ci = sync_cpu();
-	while ((w = waitq_pop(&cv->waiters)) != NULL)
-		sync_wake(ci, w);
+	cv_wake(kcv, true);
 }
 
 bool
@@ -548,7 +506,7 @@ sim_sync_cancel_wait(struct lwp *l)
 {
 	switch (l->wait) {
 	case WAIT_CV:
-		waitq_remove(&((struct sim_cv *)(uintptr_t)l->wait_obj)->waiters, l);
+		lwpq_remove(&((struct sim_cv *)(uintptr_t)l->wait_obj)->waiters, l);
 		break;
 	default:
 		break;

@@ -185,6 +185,14 @@ sim_lwp_wake(struct lwp *l, uint64_t at)
 	lwp_make_runnable(l, at);
 }
 
+void
+sim_lwp_wakeup(struct cpu_info *waker, struct lwp *l)
+{
+	KASSERT(waker == waker->m->running);
+	sim_cpu_charge(waker, waker->host->cost[SIM_COST_wakeup]);
+	sim_lwp_wake(l, waker->clock);
+}
+
 /* --- kthread(9) ------------------------------------------------------------ */
 
 int
@@ -198,7 +206,7 @@ kthread_create(pri_t pri, int flags, struct cpu_info *ci,
 
 	(void)pri;
 	sim_point(PT_THREAD, SIM_COST_lwp_create);
-	self = sim_cur->running;
+	self = sim_running_cpu();
 	KASSERT(ci == NULL || ci->host == self->host);
 	va_start(ap, fmt);
 	vsnprintf(name, sizeof(name), fmt, ap);
@@ -223,7 +231,7 @@ kthread_exit(int ecode)
 
 	(void)ecode;
 	sim_point(PT_THREAD, SIM_COST_call);
-	ci = sim_cur->running;
+	ci = sim_running_cpu();
 	l = ci->cur;
 	KASSERT(l->spin_held == 0);
 	l->state = LWP_ZOMBIE;
@@ -233,10 +241,8 @@ kthread_exit(int ecode)
 		l->host->booting = false;
 		ci->m->hosts_booting--;
 	}
-	if (l->joiner != NULL) {
-		sim_cpu_charge(ci, ci->host->cost[SIM_COST_wakeup]);
-		sim_lwp_wake(l->joiner, ci->clock);
-	}
+	if (l->joiner != NULL)
+		sim_lwp_wakeup(ci, l->joiner);
 	if (!l->mustjoin)
 		ci->m->reap = l;       /* freed once off its stack */
 	ci->ipl = IPL_NONE;
@@ -295,8 +301,8 @@ pause_timeout(void *arg)
 }
 
 /* The time timo ticks from now, on a tick boundary like a callout. */
-uint64_t
-sim_ticks_from_now(const struct cpu_info *ci, int timo)
+static uint64_t
+ticks_from_now(const struct cpu_info *ci, int timo)
 {
 	uint64_t tick = ci->host->tick_ns;
 
@@ -311,7 +317,7 @@ sim_lwp_arm_timeout(struct lwp *l, int timo)
 
 	KASSERT(timo > 0);
 	l->wait_result = 0;
-	l->wait_timer_seq = sim_machine_at(m, sim_ticks_from_now(l->cpu, timo),
+	l->wait_timer_seq = sim_machine_at(m, ticks_from_now(l->cpu, timo),
 	    pause_timeout, l);
 }
 

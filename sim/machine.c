@@ -31,14 +31,8 @@ struct sim_machine *sim_cur;
 
 /*
  * The heap holds keys inline, so sifting never touches a cpu_info; a CPU
- * only knows whether it is in the heap (heap_pos 0) or not (-1).
+ * only knows whether it is in the heap (in_heap), not where.
  */
-static inline void
-heap_set(struct sim_machine *m, u_int i, struct sim_heap_ent e)
-{
-	m->heap[i] = e;
-}
-
 static void
 heap_up(struct sim_machine *m, u_int i)
 {
@@ -48,10 +42,10 @@ heap_up(struct sim_machine *m, u_int i)
 		u_int p = (i - 1) / 2;
 		if (e.key >= m->heap[p].key)
 			break;
-		heap_set(m, i, m->heap[p]);
+		m->heap[i] = m->heap[p];
 		i = p;
 	}
-	heap_set(m, i, e);
+	m->heap[i] = e;
 }
 
 static void
@@ -68,18 +62,18 @@ heap_down(struct sim_machine *m, u_int i)
 			c++;
 		if (m->heap[c].key >= e.key)
 			break;
-		heap_set(m, i, m->heap[c]);
+		m->heap[i] = m->heap[c];
 		i = c;
 	}
-	heap_set(m, i, e);
+	m->heap[i] = e;
 }
 
 static void
 heap_insert(struct sim_machine *m, struct cpu_info *ci)
 {
-	KASSERT(ci->heap_pos < 0);
+	KASSERT(!ci->in_heap);
 	KASSERT(m->heap_n < m->ncpus);
-	ci->heap_pos = 0;
+	ci->in_heap = true;
 	m->heap[m->heap_n].key = sim_cpu_key(ci);
 	m->heap[m->heap_n].ci = ci;
 	m->heap_n++;
@@ -92,9 +86,9 @@ heap_replace_top(struct sim_machine *m, struct cpu_info *ci)
 {
 	struct cpu_info *top = m->heap[0].ci;
 
-	KASSERT(m->heap_n > 0 && ci->heap_pos < 0);
-	top->heap_pos = -1;
-	ci->heap_pos = 0;
+	KASSERT(m->heap_n > 0 && !ci->in_heap);
+	top->in_heap = false;
+	ci->in_heap = true;
 	m->heap[0].key = sim_cpu_key(ci);
 	m->heap[0].ci = ci;
 	heap_down(m, 0);
@@ -107,9 +101,9 @@ heap_pop(struct sim_machine *m)
 	struct cpu_info *ci = m->heap[0].ci;
 
 	KASSERT(m->heap_n > 0);
-	ci->heap_pos = -1;
+	ci->in_heap = false;
 	if (--m->heap_n > 0) {
-		heap_set(m, 0, m->heap[m->heap_n]);
+		m->heap[0] = m->heap[m->heap_n];
 		heap_down(m, 0);
 	}
 	return ci;
@@ -140,7 +134,7 @@ void
 sim_cpu_wake_idle(struct cpu_info *ci, uint64_t at)
 {
 	KASSERT(ci->idle);
-	KASSERT(ci->heap_pos < 0);
+	KASSERT(!ci->in_heap);
 	if (ci->clock < at)
 		ci->clock = at;
 	cpu_enqueue(ci->m, ci);
@@ -161,37 +155,24 @@ sim_rq_push(struct cpu_info *ci, struct lwp *l, bool front)
 
 	KASSERT(p < SIM_NPRIO);
 	l->state = LWP_RUNNABLE;
-	if (front) {
-		l->link = ci->rq_head[p];
-		ci->rq_head[p] = l;
-		if (ci->rq_tail[p] == NULL)
-			ci->rq_tail[p] = l;
-	} else {
-		l->link = NULL;
-		if (ci->rq_tail[p] != NULL)
-			ci->rq_tail[p]->link = l;
-		else
-			ci->rq_head[p] = l;
-		ci->rq_tail[p] = l;
-	}
+	if (front)
+		sim_lwpq_prepend(&ci->rq[p], l);
+	else
+		sim_lwpq_append(&ci->rq[p], l);
 	ci->rq_mask |= 1u << p;
 }
 
 /* The first runnable context of the highest priority. */
-struct lwp *
-sim_rq_pop(struct cpu_info *ci)
+static struct lwp *
+rq_pop(struct cpu_info *ci)
 {
 	int p = sim_rq_best(ci);
 	struct lwp *l;
 
 	KASSERT(p >= 0);
-	l = ci->rq_head[p];
-	ci->rq_head[p] = l->link;
-	if (ci->rq_head[p] == NULL) {
-		ci->rq_tail[p] = NULL;
+	l = sim_lwpq_pop(&ci->rq[p]);
+	if (ci->rq[p].head == NULL)
 		ci->rq_mask &= ~(1u << p);
-	}
-	l->link = NULL;
 	return l;
 }
 
@@ -271,7 +252,6 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 		ci->host = h;
 		ci->index = i;
 		ci->gindex = m->ncpus;
-		ci->heap_pos = -1;
 		ci->idle = true;
 		snprintf(stream, sizeof(stream), "cpu.%s.%u.jitter", sc->name, i);
 		sim_rng_init(&ci->jitter_rng, m->seed, stream);
@@ -386,10 +366,9 @@ sim_machine_boot(struct sim_machine *m)
 		l = sim_lwp_create(h, &h->cpus[0], boot_main, h, false, "boot");
 		if (l == NULL)
 			abort();
-		/* Programs' LWPs are numbered from 1, as if boot took none. */
+		/* Boot is LWP 0; it took a boot id, so programs' start at 1. */
 		l->boot = true;
 		l->id = 0;
-		h->next_lwp_id = 1;
 	}
 }
 
@@ -503,7 +482,6 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 	struct sim_machine *m = self->m;
 	struct cpu_info *next = sched_direct_next(m);
 
-	(void)self;
 	if (next == NULL) {
 		m->running = NULL;
 		sim_coro_switch(from, &m->sched);
@@ -528,24 +506,28 @@ sim_cpu_yield(struct cpu_info *ci)
 {
 	struct sim_machine *m = ci->m;
 	struct cpu_info *next;
+	sim_key_t lim;
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
 	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
 	ci->idle = false;
 	next = sched_direct_next(m);
-	if (next != NULL && m->heap[0].key < sim_cpu_key(ci)) {
-		heap_replace_top(m, ci);
-		m->limit = machine_limit(m);
-		m->running = next;
-		sim_coro_switch(&ci->cur->coro, &next->cur->coro);
-		sched_arrived(m);
-		return;
-	}
-	if (next != NULL && sim_cpu_key(ci) < machine_limit(m)) {
-		/* The new tiebreak put this CPU first again: go on. */
-		m->limit = machine_limit(m);
-		return;
+	if (next != NULL) {
+		if (m->heap[0].key < sim_cpu_key(ci)) {
+			heap_replace_top(m, ci);
+			m->limit = machine_limit(m);
+			m->running = next;
+			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
+			sched_arrived(m);
+			return;
+		}
+		lim = machine_limit(m);
+		if (sim_cpu_key(ci) < lim) {
+			/* The new tiebreak put this CPU first again: go on. */
+			m->limit = lim;
+			return;
+		}
 	}
 	heap_insert(m, ci);
 	sim_sched_leave(ci, &ci->cur->coro);
@@ -561,7 +543,7 @@ sim_cpu_yield(struct cpu_info *ci)
 static void
 cpu_dispatch(struct cpu_info *ci)
 {
-	struct lwp *l = sim_rq_pop(ci);
+	struct lwp *l = rq_pop(ci);
 	const uint64_t *cost = ci->host->cost;
 
 	KASSERT(ci->cur == NULL);
@@ -603,12 +585,19 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 	sched_arrived(m);
 }
 
-static void
-machine_sample(struct sim_machine *m, uint64_t t)
+void
+sim_machine_sample_all(struct sim_machine *m, uint64_t t)
 {
 	sim_evcnt_sample_all(m, t);
 	sim_topology_sample(m, t);
 	sim_device_sample_all(m, t);
+}
+
+/* The periodic sample (record.interval) is due at t. */
+static void
+machine_sample(struct sim_machine *m, uint64_t t)
+{
+	sim_machine_sample_all(m, t);
 	if (m->sc->record.interval_ns == 0)
 		m->next_sample_ns = UINT64_MAX;
 	else

@@ -105,6 +105,50 @@ struct lwp {
 	uint64_t slice_start;           /* clock when it got the CPU */
 };
 
+/*
+ * A FIFO of LWPs linked through l->link: a CPU's run queue at one
+ * priority, or the waiters of a lock or condvar (ks_sync.c).  An LWP is
+ * on at most one at a time.
+ */
+struct sim_lwpq {
+	struct lwp *head, *tail;        /* NULL, NULL when empty */
+};
+
+static inline void
+sim_lwpq_append(struct sim_lwpq *q, struct lwp *l)
+{
+	l->link = NULL;
+	if (q->tail != NULL)
+		q->tail->link = l;
+	else
+		q->head = l;
+	q->tail = l;
+}
+
+static inline void
+sim_lwpq_prepend(struct sim_lwpq *q, struct lwp *l)
+{
+	l->link = q->head;
+	q->head = l;
+	if (q->tail == NULL)
+		q->tail = l;
+}
+
+/* The first LWP, taken off; NULL if the queue is empty. */
+static inline struct lwp *
+sim_lwpq_pop(struct sim_lwpq *q)
+{
+	struct lwp *l = q->head;
+
+	if (l != NULL) {
+		q->head = l->link;
+		if (q->head == NULL)
+			q->tail = NULL;
+		l->link = NULL;
+	}
+	return l;
+}
+
 struct cpu_info {
 	struct sim_machine *m;
 	struct sim_host *host;
@@ -112,12 +156,12 @@ struct cpu_info {
 	u_int gindex;                   /* across the machine */
 	uint64_t clock;                 /* local virtual clock, ns */
 	uint64_t tiebreak;              /* odd, drawn when it became runnable */
-	int heap_pos;                   /* in the runnable heap, or -1 */
+	bool in_heap;                   /* waiting in the runnable heap */
 	bool idle;                      /* nothing to run: clock stands still */
 	struct lwp *cur;                /* the LWP on the CPU, or NULL */
 	/* Runnable contexts bound here, FIFO per priority (0 = threads). */
-	struct lwp *rq_head[SIM_NPRIO], *rq_tail[SIM_NPRIO];
-	uint32_t rq_mask;               /* bit p: rq_head[p] != NULL */
+	struct sim_lwpq rq[SIM_NPRIO];
+	uint32_t rq_mask;               /* bit p: rq[p] is not empty */
 	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
 	uint64_t busy_ns;               /* clock = busy_ns + idle time */
 	/* busy_ns by the priority of the context charged: 0 threads, 1-4
@@ -226,7 +270,6 @@ struct sim_machine {
 	uint64_t next_sample_ns;
 	struct sim_recorder *rec;
 	struct sim_topology *topo;      /* the wires (topology.h) */
-	bool quiet;
 	bool no_reports;                /* benchmarks: no violation reports */
 	bool tracing;                   /* record.packets, with a database */
 	const char *trace_stage[SDT_NPROBES];   /* stage a probe marks, or NULL */
@@ -256,6 +299,8 @@ void	sim_machine_boot(struct sim_machine *);
 void	sim_machine_start_programs(struct sim_machine *);
 /* Run until nothing is left, the time cap, a limit or a stop. */
 void	sim_machine_run(struct sim_machine *);
+/* Sample every counter, link and device into the recorder at time t. */
+void	sim_machine_sample_all(struct sim_machine *, uint64_t t);
 /* The virtual time the run ended at (the latest clock or event). */
 uint64_t sim_machine_end_time(const struct sim_machine *);
 
@@ -279,11 +324,12 @@ struct lwp *sim_lwp_create(struct sim_host *, struct cpu_info *ci,
 	    void (*func)(void *), void *arg, bool mustjoin, const char *name);
 void	sim_lwp_sleep(struct lwp *);
 void	sim_lwp_wake(struct lwp *, uint64_t at);
+/* The running context on waker wakes l at its clock and pays for it. */
+void	sim_lwp_wakeup(struct cpu_info *waker, struct lwp *l);
 void	sim_lwp_free(struct lwp *);
 
 /* Run queues (machine.c). */
 void	sim_rq_push(struct cpu_info *, struct lwp *, bool front);
-struct lwp *sim_rq_pop(struct cpu_info *);
 static inline int
 sim_rq_best(const struct cpu_info *ci)
 {
@@ -296,18 +342,23 @@ void	sim_intr_post(struct cpu_info *, struct sim_isrc *, uint64_t at);
 void	sim_intr_fini_host(struct sim_host *);
 struct sim_isrc *sim_isrc_new(struct sim_host *, u_int level,
 	    void (*fn)(void *), void *arg);
-bool	sim_isrc_pending(const struct sim_isrc *, const struct cpu_info *);
 
-/* Timeouts on a tick boundary, timo ticks ahead (ks_thread.c). */
-uint64_t sim_ticks_from_now(const struct cpu_info *, int timo);
+/* A timeout on a tick boundary, timo ticks ahead (ks_thread.c). */
 void	sim_lwp_arm_timeout(struct lwp *, int timo);
 
 /* Wait queues (ks_sync.c). */
 void	sim_sync_cancel_wait(struct lwp *);
 const char *sim_sync_describe(const struct lwp *, char *buf, size_t len);
 
-/* Counter sampling (ks_evcnt.c). */
+/* Counter sampling (ks_mem.c). */
 void	sim_evcnt_sample_all(struct sim_machine *, uint64_t t_ns);
+/*
+ * Where a CPU's busy time went: hardware interrupts (IPL_VM and up: entry
+ * and handlers) and soft interrupts (softints, continuations), ns; the
+ * rest of busy_ns is threads.
+ */
+void	sim_cpu_intr_ns(const struct cpu_info *, uint64_t *intr_ns,
+	    uint64_t *softint_ns);
 
 /*
  * The running context gives its CPU up: its CPU has already been put back
@@ -333,6 +384,7 @@ sim_cpu_key(const struct cpu_info *ci)
 	    ci->tiebreak;
 }
 
+/* The CPU whose context is executing: what a kernel service acts for. */
 static inline struct cpu_info *
 sim_running_cpu(void)
 {
@@ -369,6 +421,16 @@ sim_cpu_charge(struct cpu_info *ci, uint64_t ns)
 	ci->clock += ns;
 	ci->busy_ns += ns;
 	ci->prio_ns[ci->cur != NULL ? ci->cur->prio : 0] += ns;
+}
+
+/*
+ * A CPU's busy time up to time t, as recorded and reported: its clock may
+ * have run ahead of t, and it never claims more than t.
+ */
+static inline uint64_t
+sim_cpu_busy_ns(const struct cpu_info *ci, uint64_t t)
+{
+	return ci->busy_ns < t ? ci->busy_ns : t;
 }
 
 /* Fold one scheduling point into the fingerprint. */

@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sim/device.h"
 #include "sim/machine.h"
 #include "sim/record.h"
 #include "sim/run.h"
@@ -64,7 +63,7 @@ run_record_cpus(struct sim_machine *m, uint64_t t_end)
 	for (u_int i = 0; i < m->ncpus; i++) {
 		struct cpu_info *ci = m->cpus[i];
 		const char *host = ci->host->sc->name;
-		uint64_t busy = ci->busy_ns < t_end ? ci->busy_ns : t_end;
+		uint64_t busy = sim_cpu_busy_ns(ci, t_end);
 
 		/* cpu.busy_ns at t_end comes with the last sample. */
 		sim_record_counter(m->rec, "cpu.idle_ns", host, (int)ci->index,
@@ -88,7 +87,7 @@ run_summary(const struct sim_machine *m, uint64_t t_end, int status)
 	    (unsigned long long)m->eng.executed, status_names[status]);
 	for (u_int i = 0; i < m->ncpus; i++) {
 		const struct cpu_info *ci = m->cpus[i];
-		uint64_t busy = ci->busy_ns < t_end ? ci->busy_ns : t_end;
+		uint64_t busy = sim_cpu_busy_ns(ci, t_end);
 
 		printf("  %s/cpu%u: busy %.6f ms, idle %.6f ms (%.1f%% busy)\n",
 		    ci->host->sc->name, ci->index, (double)busy / 1e6,
@@ -135,7 +134,6 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	if (o->setup != NULL)
 		o->setup(&m, o->setup_arg);
 	m.rec = rec;
-	m.quiet = o->quiet;
 	m.log = o->quiet ? NULL : stdout;
 	if (o->progress) {
 		m.progress = run_progress;
@@ -166,9 +164,7 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	sim_fp_mix(&m.eng, t_end);
 	sim_fp_mix(&m.eng, (uint64_t)status);
 	if (rec != NULL) {
-		sim_evcnt_sample_all(&m, t_end);
-		sim_topology_sample(&m, t_end);
-		sim_device_sample_all(&m, t_end);
+		sim_machine_sample_all(&m, t_end);
 		run_record_cpus(&m, t_end);
 		sim_record_run_end(rec, m.eng.fingerprint, t_end, status,
 		    status_names[status], status ? m.stop_reason : NULL);

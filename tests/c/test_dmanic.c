@@ -306,14 +306,9 @@ print_cpus(struct sim_host *h)
 {
 	for (u_int c = 0; c < h->ncpu; c++) {
 		const struct cpu_info *ci = &h->cpus[c];
-		uint64_t intr = 0, soft = 0;
+		uint64_t intr, soft;
 
-		for (u_int p = 1; p < SIM_NPRIO; p++) {
-			if (p >= IPL_VM)
-				intr += ci->prio_ns[p];
-			else
-				soft += ci->prio_ns[p];
-		}
+		sim_cpu_intr_ns(ci, &intr, &soft);
 		printf("cpu %u busy=%llu intr=%llu softint=%llu\n", c,
 		    (unsigned long long)ci->busy_ns, (unsigned long long)intr,
 		    (unsigned long long)soft);
@@ -426,7 +421,6 @@ cmd_flood(int argc, char **argv)
 		exit(2);
 	if (o.trace)
 		sim_nic_dma_observe(m.hosts[0].devices, observe, NULL);
-	m.quiet = true;
 	m.after_boot = flood_start;
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
@@ -497,7 +491,6 @@ cmd_pair(int argc, char **argv)
 		exit(2);
 	sim_nic_dma_observe(m.hosts[0].devices, observe, NULL);
 	sim_nic_dma_observe(m.hosts[1].devices, observe, NULL);
-	m.quiet = true;
 	m.after_boot = pair_start;
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
@@ -550,7 +543,6 @@ cmd_fault(const char *kind)
 
 	fault_kind = kind;
 	machine_setup(&m, 1, names);
-	m.quiet = true;
 	m.after_boot = fault_start;
 	sim_machine_boot(&m);
 	sim_machine_run(&m);
