@@ -7,6 +7,8 @@
 #   make tsan       the native lockless tests under ThreadSanitizer
 #   make bench      every benchmark (BENCH=prefix for a subset)
 #   make lint       the house rules of DESIGN.md section 2
+#   make fingerprints  rewrite the pinned fingerprints after a change that
+#                   moves them (tests/fingerprints.tsv)
 #   make clean
 #
 # Files are found by convention, so a new file needs no edit here:
@@ -17,9 +19,17 @@
 #   bench/native_*.c              native benchmarks of the lockless code
 
 VARIANT ?= release
+NPROC   := $(shell nproc 2>/dev/null || echo 2)
+
+# Build in parallel unless the caller chose -j itself.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+  MAKEFLAGS += -j$(NPROC)
+endif
 CC      ?= gcc
 PYTHON  ?= /usr/bin/python3
 DB      ?= results/netsim.db
+# The suite runs on every core (pytest-xdist); PYTEST_JOBS= runs it serially.
+PYTEST_JOBS ?= -n $(NPROC)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
            -Wstrict-prototypes -Wno-sign-compare
@@ -96,7 +106,10 @@ ifeq ($(VARIANT),tsan)
   ALL := $(NTEST_BIN)
 endif
 
-.PHONY: all setup run test asan tsan bench lint clean
+.PHONY: all setup run test asan tsan bench lint fingerprints clean
+# Objects are intermediate files of the pattern rules; keep them, so a
+# second make rebuilds nothing that did not change.
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(ALL)
@@ -159,11 +172,11 @@ run: setup
 
 test: setup
 	@$(MAKE) --no-print-directory all
-	$(PYTHON) -m pytest -q tests
+	$(PYTHON) -m pytest -q $(PYTEST_JOBS) tests
 
 asan: setup
 	@$(MAKE) --no-print-directory VARIANT=asan all
-	NETSIM_VARIANT=asan $(PYTHON) -m pytest -q tests
+	NETSIM_VARIANT=asan $(PYTHON) -m pytest -q $(PYTEST_JOBS) tests
 
 tsan: setup
 	@$(MAKE) --no-print-directory VARIANT=tsan all
@@ -172,6 +185,11 @@ tsan: setup
 bench: setup
 	@$(MAKE) --no-print-directory all
 	$(PYTHON) bench/run.py $(BENCH)
+
+# Rewrite the pinned fingerprints (tests/fingerprints.tsv) after a change
+# that moves them; the commit says why.
+fingerprints: all
+	$(PYTHON) scripts/fingerprints.py
 
 lint:
 	@$(PYTHON) scripts/lint.py
