@@ -12,7 +12,8 @@
 #   make clean
 #
 # Files are found by convention, so a new file needs no edit here:
-#   sim/*.c sim/*.S stack/*/*.c   the simulator and the stack (bin/netsim)
+#   sim/*/*.c sim/*/*.S stack/*/*.c   the simulator (one room a folder) and
+#                                 the stack (bin/netsim)
 #   tests/c/test_*.c              C test programs on the simulated machine
 #   tests/native/test_*.c         native (pthreads) tests of the lockless code
 #   bench/sim_*.c                 benchmarks on the simulated machine
@@ -82,7 +83,7 @@ $(O)/stack/%: CFLAGS += --param=asan-globals=0
 $(O)/native/stack/%: CFLAGS += --param=asan-globals=0
 endif
 
-SIM_SRC     := $(filter-out sim/main.c,$(wildcard sim/*.c)) $(wildcard sim/*.S)
+SIM_SRC     := $(filter-out sim/cli/main.c,$(wildcard sim/*/*.c)) $(wildcard sim/*/*.S)
 STACK_SRC   := $(wildcard stack/*/*.c)
 LIB_OBJ     := $(patsubst %,$(O)/%.o,$(SIM_SRC) $(STACK_SRC))
 TEST_SRC    := $(wildcard tests/c/test_*.c)
@@ -136,7 +137,7 @@ $(O)/lib.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(B)/netsim: $(O)/sim/main.c.o $(O)/lib.a
+$(B)/netsim: $(O)/sim/cli/main.c.o $(O)/lib.a
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

@@ -13,7 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim/machine.h"
+#include "sim/scenario/scenario.h"
+#include "sim/sched/machine.h"
 #include "stack/sys/evcnt.h"
 
 /*

@@ -4,8 +4,8 @@
  * copy of the engine's loop (`make bench BENCH=evqalt').
  *
  * The candidates live only here, on the bench side: sim/ carries exactly
- * one implementation, the one these measurements chose (sim/evq.c).
- * Every candidate keeps sim/evq.h's semantics -- least (time, seq) first,
+ * one implementation, the one these measurements chose (sim/engine/evq.c).
+ * Every candidate keeps sim/engine/evq.h's semantics -- least (time, seq) first,
  * equal times in push order, no decision by pointer value -- and the bench
  * checks that each one executes the very same event sequence (the same
  * fingerprint) as the engine itself.
@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "sim/evq.h"
+#include "sim/engine/evq.h"
 
 struct evq_alt_ops {
 	const char *name;       /* in figure names: evqalt_<name>_... */

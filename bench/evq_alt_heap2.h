@@ -1,6 +1,6 @@
 /*
  * evq_alt_heap2.h -- candidate event queue: the binary min-heap on
- * (time, seq) that sim/evq.c started as, events stored inline.  The
+ * (time, seq) that sim/engine/evq.c started as, events stored inline.  The
  * baseline every other candidate is compared with.
  */
 #ifndef BENCH_EVQ_ALT_HEAP2_H

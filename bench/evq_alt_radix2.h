@@ -9,11 +9,11 @@
  * array per bucket.  Pop takes the front of bucket 0; when it is empty,
  * the lowest non-empty bucket k is emptied into the buckets below it,
  * relative to its least time (kept per bucket), which becomes `last'.
- * FIFO among equal times holds for the reason sim/evq.c gives: every
+ * FIFO among equal times holds for the reason sim/engine/evq.c gives: every
  * bucket stays in seq order because a redistribution only fills buckets
  * that are empty at that moment, and later pushes carry larger seqs.
  *
- * It lost to sim/evq.c's 256-way version: with one bit per bucket an
+ * It lost to sim/engine/evq.c's 256-way version: with one bit per bucket an
  * event moves down several times before it is popped; see bench/README.md.
  */
 #ifndef BENCH_EVQ_ALT_RADIX2_H

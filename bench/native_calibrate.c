@@ -1,6 +1,6 @@
 /*
  * native_calibrate.c -- measure, on the real machine, what each entry of
- * the simulator's cost table (sim/cost.h, SIM_COST_LIST) costs, so that
+ * the simulator's cost table (sim/sched/cost.h, SIM_COST_LIST) costs, so that
  * the defaults are measured figures rather than guesses.
  *
  * The one idea: every entry is priced by the smallest honest experiment
@@ -42,7 +42,7 @@
  *
  * This is a measurement tool, not stack code: it may use pthreads, raw
  * futexes, inline assembly and the clock.  Nothing it reads ever reaches a
- * simulation; the numbers reach sim/cost.h only by a person copying them
+ * simulation; the numbers reach sim/sched/cost.h only by a person copying them
  * (bench/README.md, "Cost table calibration").  The whole run takes a few
  * seconds.
  */

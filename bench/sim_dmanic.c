@@ -26,12 +26,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/scenario/scenario.h"
 #include "bench/bench.h"
 #include "bench/bench_sim.h"
-#include "sim/device.h"
-#include "sim/framegen.h"
-#include "sim/machine.h"
-#include "sim/topology.h"
+#include "sim/sys/ks_device.h"
+#include "sim/wire/framegen.h"
+#include "sim/sched/machine.h"
+#include "sim/world/world.h"
+#include "sim/wire/topology.h"
 
 #define BENCH_FRAMES    1000000
 #define BENCH_RUNS      5
@@ -60,7 +62,7 @@ bench_machine(struct sim_machine *m, bool legacy)
 	nic.dma_rate_bps = 64000000000ULL;
 	host.nnics = 1;
 	host.nics = &nic;
-	if (sim_machine_init(m, &sc, 1) != 0)
+	if (sim_world_build(m, &sc, 1) != 0)
 		exit(1);
 }
 
@@ -93,7 +95,7 @@ bench_run(bool legacy)
 		exit(1);
 	m.after_boot = bench_start;
 	t0 = bench_now_s();
-	sim_machine_boot(&m);
+	sim_world_boot(&m);
 	sim_machine_run(&m);
 	t1 = bench_now_s();
 	got = bench_sim_counter(&m, "dm0", "rx_sink");
@@ -103,7 +105,7 @@ bench_run(bool legacy)
 		    m.stop_status >= 0 ? m.stop_reason : "run ended");
 		exit(1);
 	}
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	return BENCH_FRAMES / (t1 - t0);
 }
 

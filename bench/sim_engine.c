@@ -16,11 +16,11 @@
  * the callback: a logarithm per event would cost about as much as the
  * queue, and every candidate sees the very same delays.
  *
- *	engine_<workload>_events_per_s          through sim/engine.c + sim/evq.c
+ *	engine_<workload>_events_per_s          through sim/engine/engine.c + sim/engine/evq.c
  *	evqalt_<queue>_<workload>_events_per_s  the candidates (bench/evq_alt_*.h)
  *
  * The candidates run through a copy of sim_engine_step whose queue calls go
- * through a small method table; "radix256" there is sim/evq.c itself, so
+ * through a small method table; "radix256" there is sim/engine/evq.c itself, so
  * evqalt figures compare queues with each other under equal call costs.
  * Every run of every queue must execute the same event sequence: the bench
  * exits with status 1 if a fingerprint differs.
@@ -34,8 +34,8 @@
 #include "bench/evq_alt_heap4.h"
 #include "bench/evq_alt_pairing.h"
 #include "bench/evq_alt_radix2.h"
-#include "sim/engine.h"
-#include "sim/rng.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/rng.h"
 
 #define HOLD_EVENTS     5000000 /* events run in the timed region */
 #define HOLD_RUNS       5
@@ -79,7 +79,7 @@ struct hold {
 	struct alt_engine *ae;          /* when run by a candidate */
 };
 
-/* sim/evq.c behind the method table, for the side-by-side figures. */
+/* sim/engine/evq.c behind the method table, for the side-by-side figures. */
 static void *
 radix_create(void)
 {

@@ -15,8 +15,8 @@
  * priced) plus a few "call" charges of the wait -- no IPI, no idle time.
  */
 #include "bench/bench.h"
-#include "sim/machine.h"
-#include "sim/testhook.h"
+#include "sim/sched/machine.h"
+#include "sim/world/testhook.h"
 #include "stack/sys/kthread.h"
 #include "stack/sys/mbuf.h"
 #include "stack/net/brane.h"

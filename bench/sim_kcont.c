@@ -7,8 +7,8 @@
  *   kcont_sim_schedule_run_ns    wall ns per schedule + run in the simulator
  */
 #include "bench/bench.h"
-#include "sim/machine.h"
-#include "sim/testhook.h"
+#include "sim/sched/machine.h"
+#include "sim/world/testhook.h"
 #include "stack/sys/kcont.h"
 
 #define RUNS 5

@@ -11,8 +11,9 @@
 
 #include "bench/bench.h"
 #include "bench/bench_sim.h"
-#include "sim/coro.h"
-#include "sim/machine.h"
+#include "sim/sched/coro.h"
+#include "sim/sched/machine.h"
+#include "sim/world/world.h"
 
 #define RUNS 5
 
@@ -70,15 +71,15 @@ bench_counter(const char *name, int method, uint64_t iterations)
 		prog.args.v[2] = method;
 		sc.nprograms = 1;
 		sc.programs = &prog;
-		if (sim_machine_init(&m, &sc, sc.seed) != 0)
+		if (sim_world_build(&m, &sc, sc.seed) != 0)
 			abort();
 		m.no_reports = true;    /* "plain" loses updates, as it should */
-		sim_machine_boot(&m);
+		sim_world_boot(&m);
 		t0 = bench_now_s();
 		sim_machine_run(&m);
 		dt = bench_now_s() - t0;
 		v[r] = (double)m.points / dt;
-		sim_machine_fini(&m);
+		sim_world_destroy(&m);
 	}
 	bench_report(name, "points/s", v, RUNS);
 }

@@ -23,9 +23,10 @@
 
 #include "bench/bench.h"
 #include "bench/bench_sim.h"
-#include "sim/framegen.h"
-#include "sim/machine.h"
-#include "sim/topology.h"
+#include "sim/wire/framegen.h"
+#include "sim/sched/machine.h"
+#include "sim/world/world.h"
+#include "sim/wire/topology.h"
 
 #define PIO_FRAMES      300000
 #define PIO_PPS         50000
@@ -81,11 +82,11 @@ bench_run(enum sc_rx_model model)
 	double t0, t1;
 
 	bench_scenario(model);
-	if (sim_machine_init(&m, &sc, 1) != 0)
+	if (sim_world_build(&m, &sc, 1) != 0)
 		exit(1);
 	m.after_boot = bench_flood;
 	t0 = bench_now_s();
-	sim_machine_boot(&m);
+	sim_world_boot(&m);
 	sim_machine_run(&m);
 	t1 = bench_now_s();
 	got = bench_sim_counter(&m, "pio0", "rx_sink");
@@ -95,7 +96,7 @@ bench_run(enum sc_rx_model model)
 		    PIO_FRAMES, m.stop_status);
 		exit(1);
 	}
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	return PIO_FRAMES / (t1 - t0);
 }
 

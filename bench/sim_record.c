@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "sim/record.h"
+#include "sim/record/record.h"
 
 #define ROWS	1000000L
 #define RUNS	3

@@ -46,10 +46,11 @@
 
 #include "bench/bench.h"
 #include "bench/bench_sim.h"
-#include "sim/frame.h"
-#include "sim/machine.h"
-#include "sim/scenario.h"
-#include "sim/topology.h"
+#include "sim/wire/frame.h"
+#include "sim/sched/machine.h"
+#include "sim/world/world.h"
+#include "sim/scenario/scenario.h"
+#include "sim/wire/topology.h"
 #include "stack/sys/evcnt.h"
 
 #define RUNS            5
@@ -102,11 +103,11 @@ e2e_child(const char *file, uint64_t delay_ns, int fd)
 	if (delay_ns != 0)
 		for (u_int i = 0; i < sc->nlinks; i++)
 			sc->links[i].delay_ns = delay_ns;
-	if (sim_machine_init(&m, sc, sc->seed) != 0)
+	if (sim_world_build(&m, sc, sc->seed) != 0)
 		_exit(1);
 	m.no_reports = true;
 	t0 = bench_now_s();
-	sim_machine_boot(&m);
+	sim_world_boot(&m);
 	sim_machine_run(&m);
 	memset(&r, 0, sizeof(r));
 	r.wall_s = bench_now_s() - t0;

@@ -19,10 +19,11 @@
 
 #include "bench/bench.h"
 #include "bench/bench_sim.h"
-#include "sim/framegen.h"
-#include "sim/machine.h"
-#include "sim/switch.h"
-#include "sim/topology.h"
+#include "sim/wire/framegen.h"
+#include "sim/sched/machine.h"
+#include "sim/world/world.h"
+#include "sim/wire/switch.h"
+#include "sim/wire/topology.h"
 
 #define WIRE_FRAMES     1000000
 #define WIRE_RUNS       5
@@ -34,7 +35,7 @@ static void
 bench_machine(struct sim_machine *m)
 {
 	bench_sim_scenario(&sc, &host, "bench_wire", "box", 1, 1000);
-	if (sim_machine_init(m, &sc, 1) != 0)
+	if (sim_world_build(m, &sc, 1) != 0)
 		exit(1);
 }
 
@@ -96,7 +97,7 @@ bench_run(int through_switch)
 		    WIRE_FRAMES);
 		exit(1);
 	}
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	return WIRE_FRAMES / (t1 - t0);
 }
 

@@ -18,7 +18,7 @@ def test_lint_catches_a_sim_include_a_libc_call_and_a_global(tmp_path):
     shutil.copytree(ROOT / "stack" / "sys", stack / "sys")
     (stack / "kern").mkdir()
     bad = stack / "kern" / "bad.c"
-    bad.write_text('#include "../../sim/machine.h"\n#include <stdio.h>\n'
+    bad.write_text('#include "../../sim/sched/machine.h"\n#include <stdio.h>\n'
                    "int counter_total;\n"
                    "void f(void) { printf(\"x\"); counter_total++; }\n")
     objdir = tmp_path / "build" / "stack" / "kern"
@@ -30,7 +30,7 @@ def test_lint_catches_a_sim_include_a_libc_call_and_a_global(tmp_path):
     p = run(["/usr/bin/python3", LINT, "--root", tmp_path, "--objdir",
              tmp_path / "build"], check=1)
     out = p.stdout
-    assert "stack/kern/bad.c:1: includes ../../sim/machine.h" in out
+    assert "stack/kern/bad.c:1: includes ../../sim/sched/machine.h" in out
     assert "stack/kern/bad.c:2: <stdio.h> is not allowed" in out
     assert "stack/kern/bad.c:4: calls printf()" in out
     assert "writable global counter_total" in out

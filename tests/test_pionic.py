@@ -1,4 +1,4 @@
-"""The PIO NIC (sim/nic_pio.c) and its poll-mode driver (stack/dev/pionic.c).
+"""The PIO NIC (sim/nic/nic_pio.c) and its poll-mode driver (stack/dev/pionic.c).
 
 A user's claims checked here:
   * frames dropped because the driver's free queue of pre-allocated mbufs

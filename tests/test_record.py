@@ -1,4 +1,4 @@
-"""The results database (sim/record.c), driven by tests/c/test_record.c and
+"""The results database (sim/record/record.c), driven by tests/c/test_record.c and
 read back with Python's sqlite3: what users and reports rely on.
 
 The SIGKILL tests draw their kill moments from random.Random(KILL_SEED);
@@ -27,7 +27,7 @@ INT64_MIN = -2**63
 
 
 def header_define(name):
-    text = (ROOT / "sim" / "record.h").read_text()
+    text = (ROOT / "sim" / "record" / "record.h").read_text()
     return int(re.search(rf"#define {name}\s+(\d+)", text).group(1))
 
 

@@ -2,7 +2,7 @@
  * dmanicreg.h -- the DMA NIC's hardware: registers and descriptors.
  *
  * What a datasheet extract would say, shared by the device model
- * (sim/nic_dma.c) and the driver (stack/dev/dmanic.c), so the two cannot
+ * (sim/nic/nic_dma.c) and the driver (stack/dev/dmanic.c), so the two cannot
  * disagree.  The card is a plain descriptor-ring Ethernet controller in the
  * style of the Intel 8254x: one receive and one transmit ring in host
  * memory, a DMA engine per direction, interrupt causes that are read to

@@ -1,6 +1,6 @@
 /*
  * pionicreg.h -- the "pionic" programmed-I/O Ethernet card: its registers,
- * as a datasheet extract.  Shared by the card's model (sim/nic_pio.c) and
+ * as a datasheet extract.  Shared by the card's model (sim/nic/nic_pio.c) and
  * its driver (stack/dev/pionic.c); nothing else belongs here.
  *
  * The card has no DMA engine.  Received frames wait in a small on-card

@@ -4,7 +4,7 @@
  * What /etc/rc.conf is to a real host: the virtual Ethernet pairs to
  * create, the branes, which interface goes into which brane with which
  * address, and each brane's static routes.  The machine provides it
- * read-only (sim/netconf.c builds it from the scenario, which has checked
+ * read-only (sim/sys/ks_netconf.c builds it from the scenario, which has checked
  * it); net_boot() applies it once at boot, after the drivers have
  * attached: pairs first, then branes in order (the first is the default
  * brane), interfaces in attach order (one the configuration does not name

@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/machine.h"
-#include "sim/testhook.h"
+#include "sim/sched/machine.h"
+#include "sim/world/testhook.h"
 #include "stack/netinet/in_cksum.h"
 #include "stack/sys/mbuf.h"
 

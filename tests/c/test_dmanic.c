@@ -44,12 +44,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/device.h"
-#include "sim/framegen.h"
-#include "sim/machine.h"
-#include "sim/nic_dma.h"
-#include "sim/testhook.h"
-#include "sim/topology.h"
+#include "sim/sys/ks.h"
+#include "sim/scenario/scenario.h"
+#include "sim/sys/ks_device.h"
+#include "sim/wire/framegen.h"
+#include "sim/sched/machine.h"
+#include "sim/world/world.h"
+#include "sim/nic/nic_dma.h"
+#include "sim/world/testhook.h"
+#include "sim/wire/topology.h"
 #include "stack/dev/dmanicreg.h"
 #include "stack/net/if.h"
 #include "stack/sys/bus.h"
@@ -204,7 +207,7 @@ machine_setup(struct sim_machine *m, unsigned nhosts, const char *const *names)
 		host_setup(i, names[i]);
 	sc.nhosts = nhosts;
 	sc.hosts = hosts;
-	if (sim_machine_init(m, &sc, o.seed) != 0) {
+	if (sim_world_build(m, &sc, o.seed) != 0) {
 		fprintf(stderr, "test_dmanic: machine set-up failed\n");
 		exit(2);
 	}
@@ -422,7 +425,7 @@ cmd_flood(int argc, char **argv)
 	if (o.trace)
 		sim_nic_dma_observe(m.hosts[0].devices, observe, NULL);
 	m.after_boot = flood_start;
-	sim_machine_boot(&m);
+	sim_world_boot(&m);
 	sim_machine_run(&m);
 	print_nic("nic", m.hosts[0].devices);
 	print_evcnts(&m.hosts[0]);
@@ -430,7 +433,7 @@ cmd_flood(int argc, char **argv)
 	print_gen();
 	print_cpus(&m.hosts[0]);
 	status = finish(&m);
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	return status;
 }
 
@@ -492,7 +495,7 @@ cmd_pair(int argc, char **argv)
 	sim_nic_dma_observe(m.hosts[0].devices, observe, NULL);
 	sim_nic_dma_observe(m.hosts[1].devices, observe, NULL);
 	m.after_boot = pair_start;
-	sim_machine_boot(&m);
+	sim_world_boot(&m);
 	sim_machine_run(&m);
 	print_nic("nic_a", m.hosts[0].devices);
 	print_nic("nic", m.hosts[1].devices);
@@ -501,7 +504,7 @@ cmd_pair(int argc, char **argv)
 		print_link(l, SIM_LINK_AB);
 	print_cpus(&m.hosts[1]);
 	status = finish(&m);
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	return status;
 }
 
@@ -544,10 +547,10 @@ cmd_fault(const char *kind)
 	fault_kind = kind;
 	machine_setup(&m, 1, names);
 	m.after_boot = fault_start;
-	sim_machine_boot(&m);
+	sim_world_boot(&m);
 	sim_machine_run(&m);
 	status = finish(&m);
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	return status;
 }
 

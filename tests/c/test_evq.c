@@ -23,8 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/evq.h"
-#include "sim/rng.h"
+#include "sim/engine/evq.h"
+#include "sim/engine/rng.h"
 
 /* Pending events at most where the sorted reference is kept (memmove). */
 #define REF_PENDING_MAX 1000

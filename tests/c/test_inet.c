@@ -1,7 +1,7 @@
 /*
  * test_inet.c -- IPv4 in branes: ARP and nexthop caches, ICMP, routes,
  * forwarding, brane isolation, and a fuzz of if_input, run as stack code
- * on the simulated machine (sim/testhook.h).
+ * on the simulated machine (sim/world/testhook.h).
  *
  *   test_inet CASE [SEED [N]]
  *
@@ -36,10 +36,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/machine.h"
-#include "sim/rng.h"
-#include "sim/netconf.h"
-#include "sim/testhook.h"
+#include "sim/sched/machine.h"
+#include "sim/world/world.h"
+#include "sim/engine/rng.h"
+#include "sim/sys/ks_netconf.h"
+#include "sim/world/testhook.h"
 #include "stack/sys/endian.h"
 #include "stack/sys/evcnt.h"
 #include "stack/sys/kmem.h"
@@ -1566,17 +1567,17 @@ run_scenario(const char *path)
 		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
-	if (sim_machine_init(&m, sc, sc->seed) != 0) {
-		sim_machine_fini(&m);
+	if (sim_world_build(&m, sc, sc->seed) != 0) {
+		sim_world_destroy(&m);
 		sim_scenario_free(sc);
 		return 2;
 	}
 	m.log = stdout;
 	m.after_boot = scenario_after_boot;
-	sim_machine_boot(&m);
+	sim_world_boot(&m);
 	sim_machine_run(&m);
 	status = m.stop_status < 0 ? 0 : m.stop_status;
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	sim_scenario_free(sc);
 	return status;
 }

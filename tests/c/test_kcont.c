@@ -3,7 +3,7 @@
  *
  *   test_kcont CASE [SEED]
  *
- * Each case runs as an LWP on a fresh machine (sim/testhook.h), prints
+ * Each case runs as an LWP on a fresh machine (sim/world/testhook.h), prints
  * what it observed as "key value" lines and ends with "status N" (the
  * machine's exit status).  tests/test_kcont.py checks the lines.
  * Observations are kept in this file's statics: the test body runs on
@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/machine.h"
-#include "sim/testhook.h"
+#include "sim/sched/machine.h"
+#include "sim/world/testhook.h"
 #include "stack/sys/atomic.h"
 #include "stack/sys/condvar.h"
 #include "stack/sys/intr.h"

@@ -61,8 +61,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/machine.h"
-#include "sim/testhook.h"
+#include "sim/sched/machine.h"
+#include "sim/world/testhook.h"
 #include "stack/sys/atomic.h"
 #include "stack/sys/atomic_queue.h"
 #include "stack/sys/condvar.h"

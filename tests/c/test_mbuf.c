@@ -1,6 +1,6 @@
 /*
  * test_mbuf.c -- mbufs and pool caches, run as stack code on the
- * simulated machine (sim/testhook.h).
+ * simulated machine (sim/world/testhook.h).
  *
  *   test_mbuf CASE [SEED [N]]
  *
@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/machine.h"
-#include "sim/rng.h"
-#include "sim/testhook.h"
+#include "sim/sched/machine.h"
+#include "sim/engine/rng.h"
+#include "sim/world/testhook.h"
 #include "stack/sys/condvar.h"
 #include "stack/sys/evcnt.h"
 #include "stack/sys/intr.h"

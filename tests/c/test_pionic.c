@@ -3,7 +3,7 @@
  * tests/test_pionic.py, which checks the database it writes.
  *
  *   test_pionic run FILE DB [key=value...]
- *	netsim run FILE into DB, with a frame generator (sim/framegen.h)
+ *	netsim run FILE into DB, with a frame generator (sim/wire/framegen.h)
  *	cabled to one NIC by a link of its own: the external flood.  keys:
  *	  host, nic   the NIC flooded (default: the first NIC of the first
  *	              host); it must be on no link in FILE
@@ -25,11 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/framegen.h"
-#include "sim/machine.h"
-#include "sim/run.h"
-#include "sim/testhook.h"
-#include "sim/topology.h"
+#include "sim/wire/framegen.h"
+#include "sim/sched/machine.h"
+#include "sim/world/world.h"
+#include "sim/cli/run.h"
+#include "sim/world/testhook.h"
+#include "sim/wire/topology.h"
 #include "stack/sys/intr.h"
 #include "stack/sys/mbuf.h"
 
@@ -146,7 +147,7 @@ flood_start(struct sim_machine *m)
 		fprintf(stderr, "test_pionic: out of memory\n");
 		exit(2);
 	}
-	sim_machine_start_programs(m);
+	sim_world_start_programs(m);
 }
 
 static void

@@ -1,5 +1,5 @@
 /*
- * test_record.c -- drives the results database (sim/record.h) for
+ * test_record.c -- drives the results database (sim/record/record.h) for
  * tests/test_record.py, which reads the file back with Python's sqlite3.
  *
  *	test_record open DB        open and close; the error, if any, on stderr
@@ -26,7 +26,7 @@
 
 #include <sqlite3.h>
 
-#include "sim/record.h"
+#include "sim/record/record.h"
 
 #define FOREVER_BATCH	1000	/* samples per flush; below ROWS_MAX */
 #define CYCLE_SAMPLES	500	/* samples per run in `cycle` */

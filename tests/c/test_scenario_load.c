@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "sim/scenario.h"
+#include "sim/scenario/scenario.h"
 
 static const char *const param_type_names[] = {
 	[APP_INT] = "int",

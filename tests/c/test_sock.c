@@ -1,6 +1,6 @@
 /*
  * test_sock.c -- sockets, UDP, raw IP and the network programs, run as
- * stack code on the simulated machine (sim/testhook.h).
+ * stack code on the simulated machine (sim/world/testhook.h).
  *
  *   test_sock CASE [SEED]
  *
@@ -39,8 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/machine.h"
-#include "sim/testhook.h"
+#include "sim/sched/machine.h"
+#include "sim/world/testhook.h"
 #include "stack/sys/atomic.h"
 #include "stack/sys/condvar.h"
 #include "stack/sys/evcnt.h"

@@ -44,12 +44,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/framegen.h"
-#include "sim/machine.h"
-#include "sim/run.h"
-#include "sim/switch.h"
-#include "sim/testhook.h"
-#include "sim/topology.h"
+#include "sim/wire/framegen.h"
+#include "sim/sched/machine.h"
+#include "sim/world/world.h"
+#include "sim/cli/run.h"
+#include "sim/wire/switch.h"
+#include "sim/world/testhook.h"
+#include "sim/wire/topology.h"
 
 #define MAX_FRAMES      4096
 #define NS_PER_S        1000000000ULL
@@ -78,7 +79,7 @@ wire_machine(struct sim_machine *m, uint64_t seed)
 	sim_cost_defaults(&wire_host.cost);
 	wire_sc.nhosts = 1;
 	wire_sc.hosts = &wire_host;
-	if (sim_machine_init(m, &wire_sc, seed) != 0) {
+	if (sim_world_build(m, &wire_sc, seed) != 0) {
 		fprintf(stderr, "test_wire: machine set-up failed\n");
 		exit(2);
 	}
@@ -412,7 +413,7 @@ cmd_link(int argc, char **argv)
 	printf("pool in_use=%llu\n", (unsigned long long)m.topo->pool.in_use);
 	free(pa);
 	free(pb);
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	return 0;
 }
 
@@ -520,7 +521,7 @@ cmd_switch(int argc, char **argv)
 	print_switch(sw);
 	for (int i = 0; i < 4; i++)
 		free(pr[i]);
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	return 0;
 }
 
@@ -546,7 +547,7 @@ cmd_queue(void)
 	print_switch(sw);
 	free(pr[0]);
 	free(pr[1]);
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	return 0;
 }
 
@@ -602,7 +603,7 @@ cmd_pcap(const char *dir)
 		fprintf(stderr, "test_wire: %s\n", err);
 		return 1;
 	}
-	sim_machine_fini(&m);
+	sim_world_destroy(&m);
 	return 0;
 }
 

@@ -1,0 +1,71 @@
+/*
+ * engine.h -- virtual time and the event loop.
+ *
+ * Virtual time is an integer count of nanoseconds from the start of a run.
+ * An event is a callback with an argument, due at a time; events run in
+ * (time, seq) order, one at a time, on one real thread.  The engine also
+ * keeps the run's fingerprint: a running 64-bit hash over every executed
+ * event and every scheduling point, fed only with stable values (times,
+ * sequence numbers, CPU and LWP ids, kinds), never with pointers.
+ */
+#ifndef SIM_ENGINE_H
+#define SIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/engine/evq.h"
+
+struct sim_engine {
+	struct sim_evq q;
+	uint64_t now;           /* time of the event running or last run */
+	uint64_t next_seq;      /* seq of the next event scheduled */
+	uint64_t cur_seq;       /* seq of the event running or last run */
+	uint64_t executed;      /* events run so far */
+	uint64_t fingerprint;
+};
+
+void	sim_engine_init(struct sim_engine *);
+void	sim_engine_fini(struct sim_engine *);
+
+/*
+ * Schedule fn(arg) at virtual time t.  Returns the event's seq, which the
+ * callback can compare with sim_engine_cur_seq() (how timers cancel
+ * lazily).
+ * => t >= sim_engine_now()
+ */
+uint64_t sim_engine_at(struct sim_engine *, uint64_t t, sim_event_fn fn,
+	    void *arg);
+
+/* Run the next event.  Returns false if none is pending. */
+bool	sim_engine_step(struct sim_engine *);
+
+/* The time of the next event, without running it; false if none. */
+static inline bool
+sim_engine_next_time(struct sim_engine *e, uint64_t *t)
+{
+	return sim_evq_peek_time(&e->q, t);
+}
+
+static inline uint64_t
+sim_engine_now(const struct sim_engine *e)
+{
+	return e->now;
+}
+
+static inline uint64_t
+sim_engine_cur_seq(const struct sim_engine *e)
+{
+	return e->cur_seq;
+}
+
+/* Fold a stable value into the fingerprint. */
+static inline void
+sim_fp_mix(struct sim_engine *e, uint64_t v)
+{
+	uint64_t h = (e->fingerprint ^ v) * 0x9e3779b97f4a7c15ULL;
+
+	e->fingerprint = h ^ (h >> 29);
+}
+
+#endif /* SIM_ENGINE_H */

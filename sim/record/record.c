@@ -1,0 +1,1033 @@
+/*
+ * record.c -- the results database: runs, counters and violations in
+ * SQLite.
+ *
+ * The one idea: the file only ever changes by whole transactions, and a
+ * run's row is committed before anything else of the run is.  So at any
+ * moment the file holds some prefix of the committed transactions, a
+ * process killed in the middle of a run leaves that run's row with status
+ * 'unfinished' (and whatever batches it had committed), and a run is
+ * 'ok', 'violation', 'deadlock' or 'limit' only together with all of its
+ * rows, because the last batch and the final update of the row are one
+ * transaction.
+ *
+ * Samples and violations are not written one by one: they are copied into
+ * buffers allocated at open (rows and their strings), and a flush writes
+ * the whole buffer with prepared statements inside one transaction.  That
+ * is what makes a million samples take seconds rather than minutes.
+ *
+ * Never: read the wall clock, a process id or anything else that differs
+ * between two runs of the same (binary, scenario, seed); the same run
+ * appends the same rows.  Never leave a transaction open between calls.
+ */
+#include <sys/stat.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "sim/record/record.h"
+
+/*
+ * The schema.  Comments inside a CREATE statement are kept by SQLite, so
+ * `sqlite3 DB .schema` shows every column with its meaning and unit.
+ * Changing anything here means bumping SIM_RECORD_SCHEMA_VERSION.
+ */
+static const char rec_schema_sql[] =
+"CREATE TABLE runs (\n"
+"  id INTEGER PRIMARY KEY,     -- run id, referenced by run_id elsewhere\n"
+"  scenario TEXT NOT NULL,     -- the scenario's name\n"
+"  scenario_file TEXT,         -- the file as given on the command line\n"
+"  scenario_text TEXT,         -- the file's whole text, to replay the run\n"
+"  seed INTEGER NOT NULL       -- the run's seed\n"
+"    CHECK (typeof(seed) = 'integer' AND seed >= 0),\n"
+"  fingerprint TEXT            -- 16 lowercase hex digits; NULL until finished\n"
+"    CHECK (fingerprint IS NULL OR (length(fingerprint) = 16\n"
+"      AND fingerprint NOT GLOB '*[^0-9a-f]*')),\n"
+"  version TEXT,               -- the netsim version that ran it\n"
+"  start_ns INTEGER NOT NULL,  -- virtual time at the start (not a wall clock)\n"
+"  end_ns INTEGER,             -- virtual time at the end; NULL until finished\n"
+"  exit_status INTEGER,        -- netsim's exit status; NULL until finished\n"
+"  status TEXT NOT NULL DEFAULT 'unfinished'\n"
+"    CHECK (status IN ('unfinished', 'ok', 'violation', 'deadlock', 'limit')),\n"
+"  message TEXT,               -- why it ended that way, one line; may be NULL\n"
+"  CHECK ((status = 'unfinished') = (fingerprint IS NULL AND end_ns IS NULL\n"
+"    AND exit_status IS NULL))  -- finished exactly when these are set\n"
+");\n"
+"CREATE TABLE counters (       -- a time series: one row per sample\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  name TEXT NOT NULL,         -- 'group.name' (evcnt) or a machine counter\n"
+"  host TEXT,                  -- the host's name; NULL for the whole run\n"
+"  cpu INTEGER,                -- the CPU index; NULL when not per-CPU\n"
+"  t_ns INTEGER NOT NULL,      -- virtual time of the sample\n"
+"  value INTEGER NOT NULL      -- the counter's value at t_ns\n"
+");\n"
+"CREATE INDEX counters_by_run_name ON counters (run_id, name, t_ns);\n"
+"CREATE TABLE violations (     -- broken invariants: KASSERT, panic, checkers\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  t_ns INTEGER NOT NULL,      -- virtual time it was detected\n"
+"  host TEXT,                  -- NULL when not on a host\n"
+"  cpu INTEGER,                -- NULL when not on a CPU\n"
+"  lwp TEXT,                   -- the LWP's name; NULL when none ran\n"
+"  kind TEXT NOT NULL,         -- 'kassert', 'panic', a checker's name...\n"
+"  file TEXT,                  -- source file of the check; may be NULL\n"
+"  line INTEGER,               -- its line; NULL when file is\n"
+"  message TEXT                -- what broke, one line\n"
+");\n"
+"CREATE INDEX violations_by_run ON violations (run_id, t_ns);\n"
+"CREATE VIEW run_summary AS    -- one row per run, what to look at first\n"
+"SELECT r.id, r.scenario, r.seed, r.fingerprint, r.status, r.exit_status,\n"
+"  r.end_ns,\n"
+"  (SELECT count(*) FROM counters c WHERE c.run_id = r.id)\n"
+"    AS counter_sample_count,\n"
+"  (SELECT count(*) FROM violations v WHERE v.run_id = r.id)\n"
+"    AS violation_count,\n"
+"  r.message\n"
+"FROM runs r;\n"
+"CREATE VIEW counter_last AS   -- each counter's last sample per run/host/cpu\n"
+"SELECT run_id, name, host, cpu, t_ns, value FROM (\n"
+"  SELECT run_id, name, host, cpu, t_ns, value,\n"
+"    row_number() OVER (PARTITION BY run_id, name, host, cpu\n"
+"      ORDER BY t_ns DESC, rowid DESC) AS nth   -- a tie: the later row\n"
+"  FROM counters)\n"
+"WHERE nth = 1;\n"
+"CREATE VIEW violation_kinds AS  -- per run and kind: how many, first when\n"
+"SELECT run_id, kind, count(*) AS violation_count,\n"
+"  min(t_ns) AS first_t_ns\n"
+"FROM violations GROUP BY run_id, kind;\n";
+
+/*
+ * Version 2 adds per-packet records (record.packets): these tables, and
+ * the views below.  A version 1 file is brought up to date by running
+ * just this part and the next.
+ */
+static const char rec_schema_v2_sql[] =
+"CREATE TABLE IF NOT EXISTS packet_stages (  -- a traced packet passed a stage\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  pkt_id INTEGER NOT NULL,    -- the packet's id: flow_id << 32 | sequence\n"
+"  stage TEXT NOT NULL,        -- 'app_send', 'nic_rx', 'ip_input', ...\n"
+"  host TEXT,                  -- where it was\n"
+"  cpu INTEGER,                -- on which CPU; NULL for a device\n"
+"  t_ns INTEGER NOT NULL       -- virtual time it got there\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS packet_stages_by_pkt\n"
+"  ON packet_stages (run_id, pkt_id, t_ns);\n"
+"CREATE TABLE IF NOT EXISTS flows (  -- who sends the packets of a flow\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  flow_id INTEGER NOT NULL,   -- packet ids of the flow are flow_id << 32 | n\n"
+"  host TEXT,                  -- the sending program's host\n"
+"  program TEXT,               -- its name\n"
+"  description TEXT            -- its parameters, for people\n"
+");\n";
+
+/*
+ * Version 3 redefines the packet views: a packet is delivered when it
+ * reached app_recv, its latency runs from its first stage to that, and
+ * a flow's percentiles are over its delivered packets only (a packet
+ * dropped on the way is counted, not timed).  Older files get the new
+ * views when opened.
+ */
+static const char rec_schema_v3_sql[] =
+"DROP VIEW IF EXISTS packets;\n"
+"DROP VIEW IF EXISTS stage_deltas;\n"
+"DROP VIEW IF EXISTS flow_latency;\n"
+"CREATE VIEW packets AS  -- per packet: its stages, delivered or where lost\n"
+"SELECT run_id, pkt_id, pkt_id >> 32 AS flow_id, count(*) AS stages,\n"
+"  min(t_ns) AS first_ns, max(t_ns) AS last_ns,\n"
+"  max(stage = 'app_recv') AS delivered,\n"
+"  max(CASE WHEN stage = 'app_recv' THEN t_ns END) - min(t_ns)\n"
+"    AS latency_ns,            -- NULL unless delivered\n"
+"  (SELECT s.stage FROM packet_stages s WHERE s.run_id = p.run_id\n"
+"    AND s.pkt_id = p.pkt_id ORDER BY s.t_ns DESC, s.rowid DESC LIMIT 1)\n"
+"    AS last_stage\n"
+"FROM packet_stages p GROUP BY run_id, pkt_id;\n"
+"CREATE VIEW stage_deltas AS  -- time from the previous stage\n"
+"SELECT run_id, pkt_id, pkt_id >> 32 AS flow_id, stage, host, cpu, t_ns,\n"
+"  t_ns - lag(t_ns) OVER (PARTITION BY run_id, pkt_id\n"
+"    ORDER BY t_ns, rowid) AS since_prev_ns\n"
+"FROM packet_stages;\n"
+"CREATE VIEW flow_latency AS  -- nearest-rank percentiles of delivered ones\n"
+"SELECT run_id, flow_id, count(*) AS packets, sum(delivered) AS delivered,\n"
+"  min(CASE WHEN rk >= (n * 50 + 99) / 100 THEN latency_ns END) AS p50_ns,\n"
+"  min(CASE WHEN rk >= (n * 90 + 99) / 100 THEN latency_ns END) AS p90_ns,\n"
+"  min(CASE WHEN rk >= (n * 99 + 99) / 100 THEN latency_ns END) AS p99_ns,\n"
+"  min(CASE WHEN rk >= (n * 999 + 999) / 1000 THEN latency_ns END)\n"
+"    AS p999_ns,\n"
+"  max(latency_ns) AS max_ns, avg(latency_ns) AS mean_ns\n"
+"FROM (SELECT run_id, flow_id, delivered, latency_ns,\n"
+"    row_number() OVER (PARTITION BY run_id, flow_id, delivered\n"
+"      ORDER BY latency_ns) AS rk,\n"
+"    sum(delivered) OVER (PARTITION BY run_id, flow_id) AS n\n"
+"  FROM packets)\n"
+"GROUP BY run_id, flow_id;\n";
+
+#define REC_BUSY_TIMEOUT_MS	10000	/* another netsim's flush takes ms */
+#define REC_STRS_BYTES		(1024 * 1024)	/* string arena per batch */
+#define REC_NO_STR		UINT32_MAX	/* a NULL string */
+
+struct rec_counter {
+	uint32_t name;                  /* offset in strs */
+	uint32_t host;                  /* offset in strs, or REC_NO_STR */
+	int32_t cpu;                    /* -1: not per-CPU */
+	uint64_t t_ns;
+	int64_t value;
+};
+
+struct rec_violation {
+	uint64_t t_ns;
+	int32_t cpu;                    /* -1: none */
+	int32_t line;                   /* <= 0: none */
+	uint32_t host, lwp, kind, file, message;    /* offsets or REC_NO_STR */
+};
+
+struct rec_stage {
+	uint64_t pkt_id;
+	uint64_t t_ns;
+	int32_t cpu;                    /* -1: a device */
+	uint32_t stage, host;           /* offsets in strs */
+};
+
+struct rec_flow {
+	uint64_t flow_id;
+	uint32_t host, program, description;
+};
+
+struct sim_recorder {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *ins_counter;
+	sqlite3_stmt *ins_violation;
+	sqlite3_stmt *ins_stage;
+	sqlite3_stmt *ins_flow;
+	int64_t run_id;                 /* the open run, or -1 */
+
+	/* The batch: rows and their strings, sized at open. */
+	struct rec_counter *counters;
+	unsigned ncounters;
+	struct rec_violation *violations;
+	unsigned nviolations;
+	struct rec_stage *stages;
+	unsigned nstages;
+	struct rec_flow *flows;
+	unsigned nflows;
+	char *strs;
+	size_t strs_len;
+
+	bool failed;                    /* sticky: no more writes */
+	char error[512];
+};
+
+static const char *const rec_statuses[] = {
+	"ok", "violation", "deadlock", "limit", NULL
+};
+
+/* Write "results database PATH: REASON" to err (which may be NULL). */
+static void __attribute__((format(printf, 4, 5)))
+rec_errf(char *err, size_t len, const char *path, const char *fmt, ...)
+{
+	char reason[1024];
+	va_list ap;
+
+	if (err == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	snprintf(err, len, "results database %s: %s", path, reason);
+}
+
+/* Record the first failure of an open recorder; later writes are dropped. */
+static void
+rec_fail(struct sim_recorder *r, const char *what)
+{
+	if (r->failed)
+		return;
+	r->failed = true;
+	rec_errf(r->error, sizeof(r->error), r->path, "%s: %s", what,
+	    sqlite3_errmsg(r->db));
+}
+
+static int
+rec_exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* The directory part of path, in buf. */
+static const char *
+rec_dirname(const char *path, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", path);
+	return dirname(buf);
+}
+
+/*
+ * Say why path cannot be opened for writing, before SQLite gives a
+ * vaguer reason.  Returns 0 if nothing is visibly wrong.
+ */
+static int
+rec_check_path(const char *path, char *err, size_t len)
+{
+	char dbuf[4096];
+	const char *dir = rec_dirname(path, dbuf, sizeof(dbuf));
+	struct stat st;
+
+	if (path[0] == '\0') {
+		snprintf(err, len, "results database: the path is empty");
+		return -1;
+	}
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			rec_errf(err, len, path, "is a directory");
+			return -1;
+		}
+		if (access(path, R_OK) != 0) {
+			rec_errf(err, len, path, "the file cannot be read (%s)",
+			    strerror(errno));
+			return -1;
+		}
+		if (access(path, W_OK) != 0) {
+			rec_errf(err, len, path, "the file is read-only (%s)",
+			    strerror(errno));
+			return -1;
+		}
+		if (access(dir, W_OK) != 0) {
+			rec_errf(err, len, path, "directory %s is not writable "
+			    "(%s), and SQLite must create %s-wal and %s-shm "
+			    "beside the database", dir, strerror(errno), path,
+			    path);
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		rec_errf(err, len, path, "%s", strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &st) != 0) {
+		if (errno == ENOENT)
+			rec_errf(err, len, path, "directory %s does not exist",
+			    dir);
+		else
+			rec_errf(err, len, path, "directory %s cannot be "
+			    "reached (%s)", dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		rec_errf(err, len, path, "%s is not a directory", dir);
+		return -1;
+	}
+	if (access(dir, W_OK) != 0) {
+		rec_errf(err, len, path, "cannot create it: directory %s is not "
+		    "writable (%s)", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read the schema version and whether the file holds any schema at all.
+ * Fails (with err) on a file that is not an SQLite database.
+ */
+static int
+rec_read_version(sqlite3 *db, const char *path, int *version, int *nobjects,
+    char *err, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM "
+	    "pragma_user_version), (SELECT count(*) FROM sqlite_master)", -1,
+	    &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		if ((rc & 0xff) == SQLITE_NOTADB)
+			rec_errf(err, len, path, "not an SQLite database "
+			    "(is it the right file?)");
+		else
+			rec_errf(err, len, path, "cannot read it: %s",
+			    sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	*version = sqlite3_column_int(st, 0);
+	*nobjects = sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Say what is wrong with a file's schema version, or return 0. */
+static int
+rec_check_version(const char *path, int version, int nobjects, char *err,
+    size_t len)
+{
+	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
+	    nobjects == 0) || version == 1 || version == 2)     /* upgraded */
+		return 0;
+	if (version == 0)
+		rec_errf(err, len, path, "an SQLite database, but not a netsim "
+		    "results database (it has tables and no schema version)");
+	else if (version < SIM_RECORD_SCHEMA_VERSION)
+		rec_errf(err, len, path, "written by an older netsim (schema "
+		    "version %d); this netsim reads version %d only: use a new "
+		    "database file", version, SIM_RECORD_SCHEMA_VERSION);
+	else
+		rec_errf(err, len, path, "written by a newer netsim (schema "
+		    "version %d); this netsim reads version %d only", version,
+		    SIM_RECORD_SCHEMA_VERSION);
+	return -1;
+}
+
+/*
+ * Journal and sync settings.
+ *
+ * WAL: a transaction appends its pages to PATH-wal and ends with a commit
+ * frame; readers and a recovering opener ignore frames after the last
+ * commit frame, and pages reach the main file only by a checkpoint that
+ * copies committed frames.  A process killed at any moment (SIGKILL, a
+ * crash, an abort) therefore leaves the last committed state: what it
+ * wrote with write() is in the OS's page cache, which outlives it.
+ *
+ * synchronous=NORMAL: the WAL is fsync'ed at checkpoints, not at every
+ * commit.  On power loss or an OS crash the database still opens and
+ * passes integrity_check (the checkpoint syncs the WAL before writing the
+ * main file), but the last committed transactions may be gone: a finished
+ * run can come back as 'unfinished', or vanish if its first commit was
+ * lost.  Durability across power loss is not promised; FULL would cost an
+ * fsync per batch.
+ */
+/*
+ * Ask for WAL mode; *wal says whether the file is in it now.  Returns an
+ * SQLite result code.  Switching needs the file to itself, and SQLite
+ * reports a busy file at once instead of calling the busy handler, so
+ * the caller retries.
+ */
+static int
+rec_set_wal(sqlite3 *db, bool *wal)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		*wal = strcmp((const char *)sqlite3_column_text(st, 0),
+		    "wal") == 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+static int
+rec_configure(sqlite3 *db, const char *path, char *err, size_t len)
+{
+	bool wal = false;
+	int rc, tries = 0;
+
+	while ((rc = rec_set_wal(db, &wal)) != SQLITE_OK &&
+	    (rc & 0xff) == SQLITE_BUSY && tries++ < REC_BUSY_TIMEOUT_MS / 10)
+		sqlite3_sleep(10);
+	if (rc != SQLITE_OK) {
+		rec_errf(err, len, path, "cannot switch to WAL mode: %s",
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	if (!wal) {
+		rec_errf(err, len, path, "the file system refuses WAL mode "
+		    "(a network file system?)");
+		return -1;
+	}
+	/*
+	 * foreign_keys stays off in the writer: the only parent it could
+	 * check is its own run, and checking it costs a third of the insert
+	 * time.  The REFERENCES clauses document the links, and cascade
+	 * deletes for a reader that turns the pragma on.
+	 */
+	if (rec_exec(db, "PRAGMA synchronous=NORMAL; "
+	    "PRAGMA cache_size=-16384") != SQLITE_OK) {
+		rec_errf(err, len, path, "%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Create the schema if the file has none.  The check is repeated inside
+ * the write transaction: another netsim may have created it meanwhile.
+ */
+static int
+rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
+{
+	char sql[sizeof(rec_schema_sql) + sizeof(rec_schema_v2_sql) +
+	    sizeof(rec_schema_v3_sql) + 64];
+	int version, nobjects;
+
+	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		rec_errf(err, len, path, "cannot lock it to create the "
+		    "tables: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (rec_read_version(db, path, &version, &nobjects, err, len) != 0 ||
+	    rec_check_version(path, version, nobjects, err, len) != 0)
+		goto fail;
+	snprintf(sql, sizeof(sql), "%s%s%sPRAGMA user_version=%d;",
+	    version == 0 ? rec_schema_sql : "", rec_schema_v2_sql,
+	    rec_schema_v3_sql, SIM_RECORD_SCHEMA_VERSION);
+	if ((version < SIM_RECORD_SCHEMA_VERSION &&
+	    rec_exec(db, sql) != SQLITE_OK) ||
+	    rec_exec(db, "COMMIT") != SQLITE_OK) {
+		rec_errf(err, len, path, "cannot create the tables: %s",
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	return 0;
+fail:
+	rec_exec(db, "ROLLBACK");
+	return -1;
+}
+
+/* Open the file and bring it to a usable schema. */
+static int
+rec_open_db(struct sim_recorder *r, char *err, size_t len)
+{
+	const char *path = r->path;
+	int version, nobjects;
+
+	/* NOMUTEX: one recorder is used by one thread (the engine's). */
+	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rec_errf(err, len, path, "%s", r->db ? sqlite3_errmsg(r->db) :
+		    "out of memory");
+		return -1;
+	}
+	sqlite3_extended_result_codes(r->db, 1);
+	sqlite3_busy_timeout(r->db, REC_BUSY_TIMEOUT_MS);
+	if (sqlite3_db_readonly(r->db, "main") == 1) {
+		rec_errf(err, len, path, "the file is read-only");
+		return -1;
+	}
+	/* Identify the file before changing anything in it. */
+	if (rec_read_version(r->db, path, &version, &nobjects, err, len) != 0 ||
+	    rec_check_version(path, version, nobjects, err, len) != 0)
+		return -1;
+	if (rec_configure(r->db, path, err, len) != 0)
+		return -1;
+	if (version != SIM_RECORD_SCHEMA_VERSION &&
+	    rec_create_schema(r->db, path, err, len) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+rec_prepare(struct sim_recorder *r, char *err, size_t len)
+{
+	static const char ins_c[] = "INSERT INTO counters (run_id, name, "
+	    "host, cpu, t_ns, value) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	static const char ins_v[] = "INSERT INTO violations (run_id, t_ns, "
+	    "host, cpu, lwp, kind, file, line, message) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+	static const char ins_s[] = "INSERT INTO packet_stages (run_id, "
+	    "pkt_id, stage, host, cpu, t_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	static const char ins_f[] = "INSERT INTO flows (run_id, flow_id, "
+	    "host, program, description) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+	if (sqlite3_prepare_v3(r->db, ins_c, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_counter, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, ins_v, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_violation, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, ins_s, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_stage, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, ins_f, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_flow, NULL) != SQLITE_OK) {
+		rec_errf(err, len, r->path, "%s", sqlite3_errmsg(r->db));
+		return -1;
+	}
+	return 0;
+}
+
+struct sim_recorder *
+sim_record_open(const char *path, char *err, size_t len)
+{
+	struct sim_recorder *r;
+	char ignored[1];
+
+	assert(path != NULL);
+	if (err == NULL) {
+		err = ignored;
+		len = sizeof(ignored);
+	}
+	if (rec_check_path(path, err, len) != 0)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->path = strdup(path)) == NULL ||
+	    (r->counters = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->counters))) == NULL ||
+	    (r->violations = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->violations))) == NULL ||
+	    (r->stages = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->stages))) == NULL ||
+	    (r->flows = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->flows))) == NULL ||
+	    (r->strs = malloc(REC_STRS_BYTES)) == NULL) {
+		rec_errf(err, len, path, "out of memory");
+		goto fail;
+	}
+	r->run_id = -1;
+	if (rec_open_db(r, err, len) != 0 || rec_prepare(r, err, len) != 0)
+		goto fail;
+	return r;
+fail:
+	sim_record_close(r);
+	return NULL;
+}
+
+void
+sim_record_close(struct sim_recorder *r)
+{
+	if (r == NULL)
+		return;
+	if (r->db != NULL && r->run_id >= 0)
+		sim_record_flush(r);    /* the run stays 'unfinished' */
+	sqlite3_finalize(r->ins_counter);
+	sqlite3_finalize(r->ins_violation);
+	sqlite3_finalize(r->ins_stage);
+	sqlite3_finalize(r->ins_flow);
+	/* Every statement is finalized, so this cannot be refused. */
+	if (sqlite3_close(r->db) != SQLITE_OK)
+		assert(!"sqlite3_close refused: a statement leaked");
+	free(r->strs);
+	free(r->violations);
+	free(r->stages);
+	free(r->flows);
+	free(r->counters);
+	free(r->path);
+	free(r);
+}
+
+const char *
+sim_record_error(const struct sim_recorder *r)
+{
+	assert(r != NULL);
+	return r->failed ? r->error : NULL;
+}
+
+int64_t
+sim_record_run_begin(struct sim_recorder *r, const char *scenario_name,
+    const char *scenario_file, const char *scenario_text, uint64_t seed,
+    const char *version, char *err, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id;
+
+	assert(r != NULL && scenario_name != NULL);
+	assert(r->run_id < 0 && r->ncounters == 0 && r->nviolations == 0 &&
+	    r->nstages == 0 && r->nflows == 0);
+	if (r->failed) {
+		snprintf(err, len, "%s", r->error);
+		return -1;
+	}
+	if (seed > (uint64_t)INT64_MAX) {
+		rec_errf(err, len, r->path, "seed %" PRIu64 " is out of range "
+		    "(0 to %" PRId64 ")", seed, INT64_MAX);
+		return -1;
+	}
+	/* One statement outside BEGIN is its own committed transaction. */
+	if (sqlite3_prepare_v2(r->db, "INSERT INTO runs (scenario, "
+	    "scenario_file, scenario_text, seed, version, start_ns) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, 0)", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, scenario_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, scenario_file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, scenario_text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (int64_t)seed);
+	sqlite3_bind_text(st, 5, version, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	id = sqlite3_last_insert_rowid(r->db);
+	assert(id > 0);
+	r->run_id = id;
+	return id;
+fail:
+	rec_errf(err, len, r->path, "cannot add the run: %s",
+	    sqlite3_errmsg(r->db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+/*
+ * Copy s into the batch's strings; returns its offset, or REC_NO_STR for
+ * NULL.  Longer strings are cut at SIM_RECORD_STRING_MAX bytes.
+ * => the caller made room for SIM_RECORD_STRING_MAX + 1 bytes
+ */
+static uint32_t
+rec_str(struct sim_recorder *r, const char *s)
+{
+	size_t n;
+	uint32_t off;
+
+	if (s == NULL)
+		return REC_NO_STR;
+	n = strnlen(s, SIM_RECORD_STRING_MAX);
+	assert(r->strs_len + n + 1 <= REC_STRS_BYTES);
+	off = (uint32_t)r->strs_len;
+	memcpy(r->strs + off, s, n);
+	r->strs[off + n] = '\0';
+	r->strs_len += n + 1;
+	return off;
+}
+
+static const char *
+rec_get_str(const struct sim_recorder *r, uint32_t off)
+{
+	assert(off == REC_NO_STR || off < r->strs_len);
+	return off == REC_NO_STR ? NULL : r->strs + off;
+}
+
+/*
+ * Make room in the batch for one row with nstr strings, flushing it when
+ * full.  Returns false if the recorder has failed (the row is dropped).
+ */
+static bool
+rec_room(struct sim_recorder *r, unsigned nstr)
+{
+	size_t need = nstr * (SIM_RECORD_STRING_MAX + 1);
+
+	assert(r->run_id >= 0);
+	if (r->ncounters + r->nviolations + r->nstages + r->nflows >=
+	    SIM_RECORD_ROWS_MAX ||
+	    r->strs_len + need > REC_STRS_BYTES)
+		sim_record_flush(r);
+	return !r->failed;
+}
+
+void
+sim_record_counter(struct sim_recorder *r, const char *name,
+    const char *host, int cpu, uint64_t t_ns, int64_t value)
+{
+	struct rec_counter *c;
+
+	assert(r != NULL && name != NULL && cpu >= -1);
+	assert(t_ns <= (uint64_t)INT64_MAX);
+	if (!rec_room(r, 2))
+		return;
+	c = &r->counters[r->ncounters++];
+	c->name = rec_str(r, name);
+	c->host = rec_str(r, host);
+	c->cpu = cpu;
+	c->t_ns = t_ns;
+	c->value = value;
+}
+
+void
+sim_record_violation(struct sim_recorder *r, uint64_t t_ns, const char *host,
+    int cpu, const char *lwp, const char *kind, const char *file, int line,
+    const char *message)
+{
+	struct rec_violation *v;
+
+	assert(r != NULL && kind != NULL && cpu >= -1);
+	assert(t_ns <= (uint64_t)INT64_MAX);
+	if (!rec_room(r, 5))
+		return;
+	v = &r->violations[r->nviolations++];
+	v->t_ns = t_ns;
+	v->cpu = cpu;
+	v->line = file != NULL && line > 0 ? line : 0;
+	v->host = rec_str(r, host);
+	v->lwp = rec_str(r, lwp);
+	v->kind = rec_str(r, kind);
+	v->file = rec_str(r, file);
+	v->message = rec_str(r, message);
+}
+
+static void
+rec_bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+static void
+rec_bind_int_or_null(sqlite3_stmt *st, int i, int v, int none)
+{
+	if (v == none)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int(st, i, v);
+}
+
+/* Insert the batch's counter rows.  => inside a write transaction */
+static int
+rec_write_counters(struct sim_recorder *r)
+{
+	sqlite3_stmt *st = r->ins_counter;
+
+	sqlite3_bind_int64(st, 1, r->run_id);
+	for (unsigned i = 0; i < r->ncounters; i++) {
+		const struct rec_counter *c = &r->counters[i];
+
+		rec_bind_str(st, 2, rec_get_str(r, c->name));
+		rec_bind_str(st, 3, rec_get_str(r, c->host));
+		rec_bind_int_or_null(st, 4, c->cpu, -1);
+		sqlite3_bind_int64(st, 5, (int64_t)c->t_ns);
+		sqlite3_bind_int64(st, 6, c->value);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+/* Insert the batch's violation rows.  => inside a write transaction */
+static int
+rec_write_violations(struct sim_recorder *r)
+{
+	sqlite3_stmt *st = r->ins_violation;
+
+	sqlite3_bind_int64(st, 1, r->run_id);
+	for (unsigned i = 0; i < r->nviolations; i++) {
+		const struct rec_violation *v = &r->violations[i];
+
+		sqlite3_bind_int64(st, 2, (int64_t)v->t_ns);
+		rec_bind_str(st, 3, rec_get_str(r, v->host));
+		rec_bind_int_or_null(st, 4, v->cpu, -1);
+		rec_bind_str(st, 5, rec_get_str(r, v->lwp));
+		rec_bind_str(st, 6, rec_get_str(r, v->kind));
+		rec_bind_str(st, 7, rec_get_str(r, v->file));
+		rec_bind_int_or_null(st, 8, v->line, 0);
+		rec_bind_str(st, 9, rec_get_str(r, v->message));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+/* Insert the batch's packet stages and flows.  => in a write transaction */
+static int
+rec_write_packets(struct sim_recorder *r)
+{
+	sqlite3_stmt *st = r->ins_stage;
+
+	sqlite3_bind_int64(st, 1, r->run_id);
+	for (unsigned i = 0; i < r->nstages; i++) {
+		const struct rec_stage *g = &r->stages[i];
+
+		sqlite3_bind_int64(st, 2, (int64_t)g->pkt_id);
+		rec_bind_str(st, 3, rec_get_str(r, g->stage));
+		rec_bind_str(st, 4, rec_get_str(r, g->host));
+		rec_bind_int_or_null(st, 5, g->cpu, -1);
+		sqlite3_bind_int64(st, 6, (int64_t)g->t_ns);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	st = r->ins_flow;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	for (unsigned i = 0; i < r->nflows; i++) {
+		const struct rec_flow *f = &r->flows[i];
+
+		sqlite3_bind_int64(st, 2, (int64_t)f->flow_id);
+		rec_bind_str(st, 3, rec_get_str(r, f->host));
+		rec_bind_str(st, 4, rec_get_str(r, f->program));
+		rec_bind_str(st, 5, rec_get_str(r, f->description));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+void
+sim_record_packet_stage(struct sim_recorder *r, uint64_t pkt_id,
+    const char *stage, const char *host, int cpu, uint64_t t_ns)
+{
+	struct rec_stage *g;
+
+	assert(r != NULL && stage != NULL && cpu >= -1);
+	assert(t_ns <= (uint64_t)INT64_MAX && pkt_id <= (uint64_t)INT64_MAX);
+	if (!rec_room(r, 2))
+		return;
+	g = &r->stages[r->nstages++];
+	g->pkt_id = pkt_id;
+	g->t_ns = t_ns;
+	g->cpu = cpu;
+	g->stage = rec_str(r, stage);
+	g->host = rec_str(r, host);
+}
+
+void
+sim_record_flow(struct sim_recorder *r, uint64_t flow_id, const char *host,
+    const char *program, const char *description)
+{
+	struct rec_flow *f;
+
+	assert(r != NULL && flow_id <= (uint64_t)INT64_MAX);
+	if (!rec_room(r, 3))
+		return;
+	f = &r->flows[r->nflows++];
+	f->flow_id = flow_id;
+	f->host = rec_str(r, host);
+	f->program = rec_str(r, program);
+	f->description = rec_str(r, description);
+}
+
+static void
+rec_clear_batch(struct sim_recorder *r)
+{
+	r->ncounters = 0;
+	r->nviolations = 0;
+	r->nstages = 0;
+	r->nflows = 0;
+	r->strs_len = 0;
+}
+
+/*
+ * Begin a write transaction and insert the batch.  On failure the
+ * transaction is rolled back and the recorder marked failed.
+ * => no transaction open; on success one is, for the caller to commit
+ */
+static int
+rec_begin_and_write(struct sim_recorder *r)
+{
+	assert(sqlite3_get_autocommit(r->db));
+	/* IMMEDIATE: take the write lock now, waiting (busy timeout) for
+	 * another netsim's batch, rather than fail when upgrading later. */
+	if (rec_exec(r->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		rec_fail(r, "cannot begin a transaction");
+		rec_clear_batch(r);
+		return -1;
+	}
+	if (rec_write_counters(r) != 0 || rec_write_violations(r) != 0 ||
+	    rec_write_packets(r) != 0) {
+		rec_fail(r, "cannot write the run's rows");
+		rec_exec(r->db, "ROLLBACK");
+		rec_clear_batch(r);
+		return -1;
+	}
+	rec_clear_batch(r);
+	return 0;
+}
+
+static void
+rec_commit(struct sim_recorder *r)
+{
+	if (rec_exec(r->db, "COMMIT") != SQLITE_OK) {
+		rec_fail(r, "cannot commit");
+		rec_exec(r->db, "ROLLBACK");
+	}
+	assert(sqlite3_get_autocommit(r->db));
+}
+
+void
+sim_record_flush(struct sim_recorder *r)
+{
+	assert(r != NULL);
+	if (r->failed) {
+		rec_clear_batch(r);
+		return;
+	}
+	if (r->ncounters == 0 && r->nviolations == 0 && r->nstages == 0 &&
+	    r->nflows == 0)
+		return;
+	assert(r->run_id >= 0);
+	if (rec_begin_and_write(r) == 0)
+		rec_commit(r);
+}
+
+static bool
+rec_status_valid(const char *status)
+{
+	for (int i = 0; rec_statuses[i] != NULL; i++)
+		if (strcmp(status, rec_statuses[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Set the run row's final columns.  On failure the recorder is marked
+ * failed and the caller rolls back.
+ * => inside a write transaction
+ */
+static int
+rec_update_run(struct sim_recorder *r, uint64_t fingerprint, uint64_t end_ns,
+    int exit_status, const char *status, const char *message)
+{
+	sqlite3_stmt *st = NULL;
+	char fp[17];
+	int rc;
+
+	snprintf(fp, sizeof(fp), "%016" PRIx64, fingerprint);
+	rc = sqlite3_prepare_v2(r->db, "UPDATE runs SET fingerprint = ?1, "
+	    "end_ns = ?2, exit_status = ?3, status = ?4, message = ?5 "
+	    "WHERE id = ?6 AND status = 'unfinished'", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)end_ns);
+		sqlite3_bind_int(st, 3, exit_status);
+		sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+		rec_bind_str(st, 5, message);
+		sqlite3_bind_int64(st, 6, r->run_id);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE) {
+		rec_fail(r, "cannot finish the run's row");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_changes(r->db) != 1) {
+		r->failed = true;
+		rec_errf(r->error, sizeof(r->error), r->path, "run %" PRId64
+		    " is no longer there or no longer unfinished", r->run_id);
+		return -1;
+	}
+	return 0;
+}
+
+void
+sim_record_run_end(struct sim_recorder *r, uint64_t fingerprint,
+    uint64_t end_ns, int exit_status, const char *status, const char *message)
+{
+	assert(r != NULL && r->run_id >= 0);
+	assert(status != NULL && rec_status_valid(status));
+	assert(end_ns <= (uint64_t)INT64_MAX);
+	if (!r->failed && !rec_status_valid(status)) {
+		r->failed = true;
+		rec_errf(r->error, sizeof(r->error), r->path, "run status "
+		    "'%s' is not ok, violation, deadlock or limit", status);
+	}
+	if (r->failed) {
+		rec_clear_batch(r);
+		r->run_id = -1;
+		return;
+	}
+	/* The last batch and the run's verdict: one transaction. */
+	if (rec_begin_and_write(r) == 0) {
+		if (rec_update_run(r, fingerprint, end_ns, exit_status, status,
+		    message) == 0)
+			rec_commit(r);
+		else
+			rec_exec(r->db, "ROLLBACK");
+	}
+	r->run_id = -1;
+}

@@ -1,0 +1,275 @@
+/*
+ * scenario.h -- a scenario file, loaded and checked.
+ *
+ * sim_scenario_load() reads a JSON scenario with Jansson, checks every key
+ * against what the machine understands, converts units ("250us",
+ * "10Gbit", "100kpps", "64KiB") and fills a struct scenario.  It either
+ * succeeds completely or fails with one line that names the file, line,
+ * column and JSON path and says what was expected: a run never starts from
+ * a half-understood scenario.  The format is documented in the README and
+ * in scenarios/schema.json; a test keeps the three in step.  The unit
+ * parsers, shared with the command line, are in units.h.
+ */
+#ifndef SIM_SCENARIO_H
+#define SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/sched/cost.h"
+#include "sim/scenario/units.h"
+#include "stack/apps/apps.h"
+
+#define SC_NAME_MAX     64      /* bytes with the NUL: names are 1..63 */
+#define SC_HOSTS_MAX    256
+#define SC_CPUS_MAX     64
+#define SC_PROGRAMS_MAX 1024
+#define SC_HZ_MIN       10
+#define SC_HZ_MAX       100000
+#define SC_QUANTUM_MIN_NS 1000ULL                       /* 1us */
+#define SC_QUANTUM_MAX_NS 10000000000ULL                /* 10s */
+#define SC_DURATION_MAX_NS (86400ULL * 1000000000ULL)   /* one day */
+#define SC_COST_MAX_NS  1000000000ULL   /* 1s: any one cost-table entry */
+#define SC_DESCRIPTION_MAX 4096         /* characters */
+#define SC_FILE_MAX     (16u << 20)     /* bytes of scenario text */
+#define SC_ERR_MAX      1024            /* an err buffer this big holds any message */
+
+/* The wires: NICs, switches, links. */
+#define SC_NICS_MAX     16              /* per host */
+#define SC_SWITCHES_MAX 256
+#define SC_SWITCH_PORTS_MAX 256
+#define SC_LINKS_MAX    4096
+#define SC_QUEUE_MAX    65536           /* frames waiting per switch port */
+#define SC_LATENCY_MAX_NS 1000000000ULL         /* 1s: switch latency */
+#define SC_MTU_MIN      68              /* IPv4's minimum */
+#define SC_MTU_MAX      9216
+#define SC_RATE_MIN_BPS 1000ULL                 /* 1kbit */
+#define SC_RATE_MAX_BPS 1600000000000ULL        /* 1.6Tbit */
+#define SC_DELAY_MAX_NS 10000000000ULL          /* 10s: link delays */
+#define SC_PATH_MAX     4096            /* bytes of a file name */
+
+/* The network configuration: branes, addresses, routes, virtual pairs. */
+#define SC_BRANES_MAX   64              /* per host */
+#define SC_ROUTES_MAX   1024            /* per brane */
+#define SC_VPAIRS_MAX   64              /* per host */
+#define SC_IFNAME_MAX   16              /* bytes with the NUL: IFNAMSIZ */
+#define SC_BRANE_NAME_MAX 16            /* bytes with the NUL: BRANE_NAMESZ */
+
+enum sc_policy {
+	SC_POLICY_TIME,         /* time order, ties broken by the seed */
+	SC_NPOLICIES
+};
+
+/* "time", ...: the names a scenario writes, indexed by enum sc_policy. */
+extern const char *const sc_policy_names[SC_NPOLICIES];
+
+#define SC_WINDOW_DEFAULT_NS    16
+#define SC_WINDOW_MAX_NS        1024
+
+enum sc_nic_type {
+	SC_NIC_DMA,             /* descriptor rings in host memory */
+	SC_NIC_PIO,             /* a small FIFO read word by word */
+	SC_NNICTYPES
+};
+
+/* "dma", "pio": the names a scenario writes, indexed by enum sc_nic_type. */
+extern const char *const sc_nic_type_names[SC_NNICTYPES];
+
+/* How an interface (a NIC or a vpair end) is configured. */
+struct sc_ifconf {
+	char brane[SC_BRANE_NAME_MAX];  /* default "default" */
+	bool has_addr;
+	uint8_t addr[4];                /* network byte order */
+	unsigned plen;
+};
+
+struct sc_nic {
+	char name[SC_NAME_MAX];         /* unique on its host; no '.' */
+	struct sc_ifconf conf;          /* "addr", "brane" */
+	enum sc_nic_type type;          /* default "dma" */
+	uint8_t mac[6];                 /* default 02:00:HH:HH:00:NN (below) */
+	bool mac_given;                 /* from the file, not derived */
+	/* The NIC model's parameters (README "NICs"; defaults below). */
+	unsigned rx_ring;               /* descriptors / PIO first pre-allocation */
+	unsigned tx_ring;               /* descriptors */
+	bool mitigation;                /* coalescing and masking, default on */
+	uint64_t intr_max;              /* interrupts/s before masking (0 = never) */
+	unsigned coalesce_frames;       /* DMA: interrupt after this many frames */
+	uint64_t coalesce_ns;           /* DMA: ... or this long after the first */
+	unsigned prealloc_low;          /* PIO: refill below this many mbufs */
+	unsigned prealloc_max;          /* PIO: pre-allocate at most this many */
+	uint64_t fifo_bytes;            /* PIO: on-card FIFO */
+	uint64_t dma_latency_ns;        /* DMA: one transfer's latency */
+	uint64_t dma_rate_bps;          /* DMA: engine bandwidth */
+	unsigned intr_cpu;              /* CPU the line goes to */
+	bool intr_cpu_given;
+};
+
+#define SC_NIC_RING_MIN         8
+#define SC_NIC_RING_MAX         4096
+
+/*
+ * Where a link ends: NIC sub of host index, or port sub of switch index.
+ */
+enum sc_endpoint_kind { SC_EP_NIC, SC_EP_SWITCH };
+
+struct sc_endpoint {
+	enum sc_endpoint_kind kind;
+	unsigned index;                 /* into hosts[] or switches[] */
+	unsigned sub;                   /* into that host's nics[], or a port */
+};
+
+struct sc_switch {
+	char name[SC_NAME_MAX];         /* unique among hosts and switches */
+	unsigned ports;                 /* 1..SC_SWITCH_PORTS_MAX, required */
+	uint64_t latency_ns;            /* store and forward, default 1us */
+	unsigned queue;                 /* frames per output port, default 256 */
+	uint64_t aging_ns;              /* MAC aging, default 300s; 0: never */
+};
+
+struct sc_link {
+	char name[SC_NAME_MAX];         /* unique among links */
+	struct sc_endpoint a, b;        /* each NIC or port on one link at most */
+	uint64_t rate_bps;              /* default 1Gbit */
+	uint64_t delay_ns;              /* default 0 */
+	unsigned mtu;                   /* payload bytes, default 1500 */
+	double loss;                    /* probability per frame, default 0 */
+	double reorder;                 /* probability per frame, default 0 */
+	uint64_t reorder_delay_ns;      /* extra hold, default 10us */
+	char *pcap;                     /* capture file, or NULL */
+};
+
+/* One end of a virtual Ethernet pair. */
+struct sc_vpair_end {
+	char name[SC_IFNAME_MAX];       /* unique among the host's NICs and ends */
+	struct sc_ifconf conf;
+};
+
+struct sc_vpair {
+	struct sc_vpair_end a, b;
+};
+
+struct sc_route {
+	uint8_t dst[4];                 /* network order, host bits zero */
+	unsigned plen;
+	bool has_gw;
+	uint8_t gw[4];                  /* "via" */
+	char dev[SC_NAME_MAX];          /* "dev", or "" */
+};
+
+struct sc_brane {
+	char name[SC_BRANE_NAME_MAX];
+	bool forwarding;                /* default false */
+	unsigned nroutes;
+	struct sc_route *routes;
+};
+/* How a host receives: the proposal's poll model, or BSD's legacy one. */
+enum sc_rx_model {
+	SC_RX_POLL,             /* interrupt -> defer -> continuation -> if_poll */
+	SC_RX_LEGACY,           /* interrupt does the work, ipintrq, softint */
+	SC_NRXMODELS
+};
+extern const char *const sc_rx_model_names[SC_NRXMODELS];
+
+struct sc_host {
+	char name[SC_NAME_MAX];
+	unsigned cpus;                  /* 1..SC_CPUS_MAX, default 1 */
+	int tick_hz;                    /* clock ticks per second, default 1000
+					   (not "hz": <sys/kern.h> makes that a macro) */
+	uint64_t quantum_ns;            /* time slice, default 10ms */
+	struct sim_cost cost;           /* defaults with the file's overrides */
+	unsigned nnics;
+	struct sc_nic *nics;
+	unsigned nvpairs;
+	struct sc_vpair *vpairs;
+	/*
+	 * Branes: "default" first (given or implied), then the others in file
+	 * order.  A host loaded from a file has at least one; zero (a host
+	 * made by code) means just "default".
+	 */
+	unsigned nbranes;
+	struct sc_brane *branes;
+	enum sc_rx_model rx_model;      /* default poll */
+};
+
+struct sc_program {
+	const struct app_desc *app;
+	unsigned host;                  /* index into hosts[] */
+	char brane[SC_BRANE_NAME_MAX];  /* its process's brane, default "default" */
+	struct app_args args;           /* args.brane points at brane */
+};
+
+struct scenario {
+	char *file;                     /* as given on the command line */
+	char *text;                     /* the file's whole text, for the runs table */
+	char name[SC_NAME_MAX];
+	char *description;              /* may be NULL */
+	uint64_t seed;                  /* default 1 */
+	uint64_t duration_ns;           /* virtual time cap, default 1s */
+
+	unsigned nhosts;
+	struct sc_host *hosts;
+
+	unsigned nprograms;
+	struct sc_program *programs;
+
+	unsigned nswitches;
+	struct sc_switch *switches;
+	unsigned nlinks;
+	struct sc_link *links;
+
+	struct {
+		uint64_t interval_ns;   /* counter sampling period; 0 = only at the end */
+		bool counters;          /* write the counters time series (default true) */
+		bool packets;           /* per-packet stage records (default false) */
+	} record;
+
+	struct {
+		uint64_t max_events;    /* 0 = no cap */
+		uint64_t max_points;    /* 0 = no cap */
+	} limits;
+
+	struct {
+		enum sc_policy policy;
+		/*
+		 * CPUs whose clocks fall in the same window of this many ns
+		 * are tied and ordered by the seed: timing on real hardware
+		 * does not order events closer than a few ns.  A power of
+		 * two; 1 (or 0) means only equal clocks tie.  Default 16.
+		 */
+		uint64_t window_ns;
+		/*
+		 * Timing drift: every charge is stretched by a random 0 ..
+		 * jitter of itself (a fraction 0..1, in 1/65536ths).
+		 * Default 0: costs exactly as the cost table says.
+		 */
+		uint64_t jitter_q16;
+	} interleaving;
+};
+
+/*
+ * The MAC a NIC gets when the file gives none: locally administered,
+ * unicast, 02:00 then the host's index (two bytes), 00, the NIC's index
+ * plus one -- host 0's first NIC is 02:00:00:00:00:01.
+ */
+void	sc_nic_default_mac(unsigned host, unsigned nic, uint8_t mac[6]);
+
+/*
+ * Load and check a scenario file.  On success returns 0 and *out (free with
+ * sim_scenario_free).  On failure returns -1, sets *out to NULL, and
+ * writes one line (no newline) to err:
+ *	FILE:LINE:COL: at JSON.PATH: expected ..., got ...
+ *	FILE:LINE:COL: invalid JSON: <Jansson's message>
+ *	FILE: cannot read: <strerror>
+ * LINE and COL count from 1, COL in characters (UTF-8 code points); they
+ * point at the offending value, at the key of an unknown key, and at the
+ * enclosing object for a missing key.
+ * => nothing is left allocated on failure
+ * => err should hold SC_ERR_MAX bytes; a shorter buffer gets a cut message
+ */
+int	sim_scenario_load(const char *path, struct scenario **out,
+	    char *err, size_t errlen);
+void	sim_scenario_free(struct scenario *);
+
+#endif /* SIM_SCENARIO_H */

@@ -1,0 +1,205 @@
+/*
+ * coro.c -- coroutine stacks, first frames, and the sanitizer and valgrind
+ * annotations around the hand-written switch.
+ *
+ * The switch itself lives in coro_<arch>.S.  This file must never let a
+ * coroutine's function return into nothing: fn ends with sim_coro_exit_to.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "sim/sched/coro.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SIM_CORO_ASAN 1
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define SIM_CORO_VALGRIND 1
+#endif
+#endif
+
+#ifndef SIM_CORO_UCONTEXT
+void	sim_coro_swap(void **save_sp, void *new_sp);
+void	sim_coro_trampoline(void);
+#endif
+void	sim_coro_boot(void (*fn)(void *), void *arg) __attribute__((__noreturn__));
+
+/* The coroutine that is switching away, read by the one switched to. */
+static struct sim_coro *coro_switching_from;
+
+size_t
+sim_coro_default_stack(void)
+{
+#ifdef SIM_CORO_ASAN
+	return 512 * 1024;
+#else
+	return 128 * 1024;
+#endif
+}
+
+void
+sim_coro_init_main(struct sim_coro *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+static inline void
+coro_arrived(struct sim_coro *self)
+{
+#ifdef SIM_CORO_ASAN
+	struct sim_coro *from = coro_switching_from;
+
+	__sanitizer_finish_switch_fiber(self ? self->asan_fake : NULL,
+	    &from->stack_lo, &from->stack_size);
+#else
+	(void)self;
+#endif
+}
+
+void
+sim_coro_boot(void (*fn)(void *), void *arg)
+{
+	coro_arrived(NULL);
+	fn(arg);
+	fprintf(stderr, "netsim: internal error: a coroutine returned\n");
+	abort();
+}
+
+#ifdef SIM_CORO_UCONTEXT
+static void
+coro_uc_entry(unsigned hi_fn, unsigned lo_fn, unsigned hi_arg, unsigned lo_arg)
+{
+	uintptr_t f = ((uintptr_t)hi_fn << 32) | lo_fn;
+	uintptr_t a = ((uintptr_t)hi_arg << 32) | lo_arg;
+
+	sim_coro_boot((void (*)(void *))f, (void *)a);
+}
+#endif
+
+int
+sim_coro_create(struct sim_coro *c, size_t stack_size, void (*fn)(void *),
+    void *arg)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = ((stack_size + page - 1) / page + 1) * page;
+	char *map, *top;
+
+	memset(c, 0, sizeof(*c));
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	if (mprotect(map, page, PROT_NONE) != 0) {      /* the guard page */
+		munmap(map, len);
+		return -1;
+	}
+	c->map = map;
+	c->map_len = len;
+	c->stack_lo = map + page;
+	c->stack_size = len - page;
+	top = map + len;
+#ifdef SIM_CORO_VALGRIND
+	VALGRIND_STACK_REGISTER(map + page, top);
+#endif
+
+#if defined(__x86_64__)
+	{
+		/* r15 r14 r13 r12 rbx rbp, then the return address. */
+		uint64_t *f = (uint64_t *)(void *)(top - 64);
+
+		f[0] = 0;
+		f[1] = 0;
+		f[2] = (uint64_t)(uintptr_t)arg;         /* r13 */
+		f[3] = (uint64_t)(uintptr_t)fn;          /* r12 */
+		f[4] = 0;
+		f[5] = 0;                                /* rbp: ends backtraces */
+		f[6] = (uint64_t)(uintptr_t)sim_coro_trampoline;
+		f[7] = 0;
+		c->sp = f;
+	}
+#elif defined(__aarch64__)
+	{
+		/* x19..x30, then d8..d15. */
+		uint64_t *f = (uint64_t *)(void *)(top - 160);
+
+		memset(f, 0, 160);
+		f[0] = (uint64_t)(uintptr_t)fn;          /* x19 */
+		f[1] = (uint64_t)(uintptr_t)arg;         /* x20 */
+		f[11] = (uint64_t)(uintptr_t)sim_coro_trampoline;   /* x30 */
+		c->sp = f;
+	}
+#else
+	if (getcontext(&c->uc) != 0) {
+		munmap(map, len);
+		return -1;
+	}
+	c->uc.uc_stack.ss_sp = map + page;
+	c->uc.uc_stack.ss_size = len - page;
+	c->uc.uc_link = NULL;
+	makecontext(&c->uc, (void (*)(void))coro_uc_entry, 4,
+	    (unsigned)((uintptr_t)fn >> 32), (unsigned)(uintptr_t)fn,
+	    (unsigned)((uintptr_t)arg >> 32), (unsigned)(uintptr_t)arg);
+#endif
+	return 0;
+}
+
+void
+sim_coro_destroy(struct sim_coro *c)
+{
+	if (c == NULL || c->map == NULL)
+		return;
+#ifdef SIM_CORO_ASAN
+	/*
+	 * A coroutine stopped in mid-function (a run that ended at its time
+	 * cap, an assertion, a deadlock) leaves its frames' redzones
+	 * poisoned; the next stack mmap'd at this address would inherit them.
+	 */
+	__asan_unpoison_memory_region(c->stack_lo, c->stack_size);
+#endif
+	munmap(c->map, c->map_len);
+	c->map = NULL;
+}
+
+/*
+ * Announce the switch to ASan and make it.  fake_save is where ASan keeps
+ * from's fake stack until it is resumed, or NULL when from never will be
+ * (its fake frames can then be released).  Returns when from is resumed.
+ */
+static inline void
+coro_jump(struct sim_coro *from, struct sim_coro *to, void **fake_save)
+{
+	coro_switching_from = from;
+#ifdef SIM_CORO_ASAN
+	__sanitizer_start_switch_fiber(fake_save, to->stack_lo, to->stack_size);
+#else
+	(void)fake_save;
+#endif
+#ifdef SIM_CORO_UCONTEXT
+	swapcontext(&from->uc, &to->uc);
+#else
+	sim_coro_swap(&from->sp, to->sp);
+#endif
+}
+
+void
+sim_coro_switch(struct sim_coro *from, struct sim_coro *to)
+{
+	coro_jump(from, to, &from->asan_fake);
+	coro_arrived(from);
+}
+
+void
+sim_coro_exit_to(struct sim_coro *from, struct sim_coro *to)
+{
+	coro_jump(from, to, NULL);
+	abort();
+}

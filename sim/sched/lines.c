@@ -1,0 +1,83 @@
+/*
+ * lines.c -- the cache-line holder table (see lines.h).
+ *
+ * Never iterates the table for anything a run reports.
+ */
+#include <stdlib.h>
+
+#include "sim/sched/lines.h"
+
+#define LINES_INITIAL 1024
+
+int
+sim_lines_init(struct sim_lines *t)
+{
+	t->slot = calloc(LINES_INITIAL, sizeof(*t->slot));
+	if (t->slot == NULL)
+		return -1;
+	t->mask = LINES_INITIAL - 1;
+	t->used = 0;
+	return 0;
+}
+
+void
+sim_lines_fini(struct sim_lines *t)
+{
+	free(t->slot);
+	t->slot = NULL;
+}
+
+static void
+lines_grow(struct sim_lines *t)
+{
+	size_t n = (t->mask + 1) * 2;
+	struct sim_line *s = calloc(n, sizeof(*s));
+
+	if (s == NULL)
+		abort();
+	for (size_t i = 0; i <= t->mask; i++) {
+		size_t j;
+
+		if (t->slot[i].tag == 0)
+			continue;
+		j = sim_lines_hash_(t->slot[i].tag & ~SIM_LINE_DEVICE, n - 1);
+		while (s[j].tag != 0)
+			j = (j + 1) & (n - 1);
+		s[j] = t->slot[i];
+	}
+	free(t->slot);
+	t->slot = s;
+	t->mask = n - 1;
+}
+
+struct sim_line *
+sim_lines_insert_(struct sim_lines *t, uint64_t tag, size_t i)
+{
+	struct sim_line *l;
+
+	if (2 * (t->used + 1) > t->mask + 1) {
+		lines_grow(t);
+		i = sim_lines_hash_(tag, t->mask);
+		while (t->slot[i].tag != 0)
+			i = (i + 1) & t->mask;
+	}
+	l = &t->slot[i];
+	l->tag = tag;
+	l->holders = 0;
+	t->used++;
+	return l;
+}
+
+void
+sim_lines_device_write(struct sim_lines *t, const volatile void *p, size_t len)
+{
+	uintptr_t first = (uintptr_t)p >> 6;
+	uintptr_t last = ((uintptr_t)p + (len ? len : 1) - 1) >> 6;
+
+	for (uintptr_t tag = first; tag <= last; tag++) {
+		struct sim_line *l = sim_lines_find_(t, tag + 1);
+
+		l->holders = 0;
+		l->tag |= SIM_LINE_DEVICE;
+	}
+}

@@ -1,0 +1,112 @@
+/*
+ * lines.h -- who holds which cache line, per host.
+ *
+ * The machine prices every access that stack code makes visible to it
+ * (atomics, lock words) by the state of the 64-byte line holding the
+ * word, a MESI-like model reduced to what costs time:
+ *
+ *   load:   a hit if this CPU holds a copy (or nobody has touched the line
+ *           yet), a miss if another CPU wrote it since this CPU last read;
+ *           either way this CPU now holds a copy;
+ *   store and read-modify-write: local if this CPU is the only holder (or
+ *           the line is untouched), remote otherwise; afterwards this CPU
+ *           is the only holder and the last writer.
+ *
+ * Lines are found by address in an open-addressing table.  The address
+ * only decides which entry is looked at; nothing is ever ordered or
+ * iterated by it, and memory the stack uses comes from page-aligned
+ * regions (kmem arena, LWP stacks), so which words share a line is the
+ * same from run to run.
+ */
+#ifndef SIM_LINES_H
+#define SIM_LINES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/sched/cost.h"
+#include "stack/sys/atomic.h"
+
+/* Sixteen bytes, four to a real cache line: the table is on every path. */
+struct sim_line {
+	uint64_t tag;           /* address >> 6, + 1; 0: an empty slot; with
+				   SIM_LINE_DEVICE: last written by a device */
+	uint64_t holders;       /* bit i: CPU i of the host holds a copy */
+};
+
+#define SIM_LINE_DEVICE (1ULL << 63)    /* tags stay below 2^58 */
+
+struct sim_lines {
+	struct sim_line *slot;
+	size_t mask;            /* slots - 1 */
+	size_t used;
+};
+
+int	sim_lines_init(struct sim_lines *);
+void	sim_lines_fini(struct sim_lines *);
+/* Private to lines.[ch]: a new entry for tag, whose probe ended at i. */
+struct sim_line *sim_lines_insert_(struct sim_lines *, uint64_t tag, size_t i);
+
+static inline size_t
+sim_lines_hash_(uint64_t tag, size_t mask)
+{
+	return (size_t)((tag * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+}
+
+/* The entry of the line with this tag, made if new. */
+static inline struct sim_line *
+sim_lines_find_(struct sim_lines *t, uint64_t tag)
+{
+	size_t i = sim_lines_hash_(tag, t->mask);
+
+	for (;;) {
+		struct sim_line *l = &t->slot[i];
+
+		if ((l->tag & ~SIM_LINE_DEVICE) == tag)
+			return l;
+		if (l->tag == 0)
+			return sim_lines_insert_(t, tag, i);
+		i = (i + 1) & t->mask;
+	}
+}
+
+/*
+ * Record an access by CPU cpu (host index) to the word at p and return
+ * its cost in ns from the host's cost table.
+ */
+static inline uint64_t
+sim_lines_access(struct sim_lines *t, const uint64_t *cost, unsigned cpu,
+    const volatile void *p, enum kern_mem_op op)
+{
+	uint64_t me = 1ULL << cpu;
+	struct sim_line *l;
+	bool alone, dev;
+
+	if (op == KERN_MEM_BARRIER)
+		return cost[SIM_COST_membar];
+	/* +1 keeps the tag of line 0 distinct from an empty slot. */
+	l = sim_lines_find_(t, ((uintptr_t)p >> 6) + 1);
+	dev = (l->tag & SIM_LINE_DEVICE) != 0;
+	l->tag &= ~SIM_LINE_DEVICE;
+	if (op == KERN_MEM_LOAD) {
+		bool held = !dev && (l->holders == 0 || (l->holders & me) != 0);
+
+		l->holders |= me;
+		return held ? cost[SIM_COST_load_hit] : cost[SIM_COST_load_miss];
+	}
+	alone = !dev && (l->holders & ~me) == 0;
+	l->holders = me;
+	if (op == KERN_MEM_STORE)
+		return alone ? cost[SIM_COST_store_hit] : cost[SIM_COST_store_miss];
+	return alone ? cost[SIM_COST_rmw_local] : cost[SIM_COST_rmw_remote];
+}
+
+/*
+ * A device wrote [p, p + len) by DMA: every CPU's copy of those lines is
+ * gone, so the next access from any CPU misses.
+ */
+void	sim_lines_device_write(struct sim_lines *, const volatile void *p,
+	    size_t len);
+
+#endif /* SIM_LINES_H */

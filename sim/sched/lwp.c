@@ -1,0 +1,222 @@
+/*
+ * lwp.c -- LWPs: creation, sleeping and waking, exit.
+ *
+ * An LWP is bound to one CPU and runs there as a coroutine.  Sleeping
+ * gives the CPU to the next LWP on its run queue (or leaves it idle);
+ * waking puts the LWP at the back of its CPU's run queue and, if that CPU
+ * was idle, makes its clock jump to the waker's time plus the IPI delay.
+ * Run queues and wait queues are FIFO, so who runs next never depends on
+ * anything but the order things happened in.  The stack reaches these
+ * through kthread(9) and the locks (sim/sys/); nothing here is a
+ * scheduling point of its own except an LWP's return from its function.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sched/machine.h"
+#include "stack/sys/intr.h"
+
+static void
+lwp_entry(void *arg)
+{
+	struct lwp *l = arg;
+
+	l->func(l->arg);
+	/* Returning is exiting, at the price of kthread_exit's call. */
+	sim_point(PT_THREAD, SIM_COST_call);
+	sim_lwp_exit(l->cpu);
+}
+
+static void
+host_list_append(struct sim_host *h, struct lwp *l)
+{
+	l->all_next = NULL;
+	l->all_prev = h->all_tail;
+	if (h->all_tail != NULL)
+		h->all_tail->all_next = l;
+	else
+		h->all_head = l;
+	h->all_tail = l;
+}
+
+static void
+host_list_remove(struct sim_host *h, struct lwp *l)
+{
+	if (l->all_prev != NULL)
+		l->all_prev->all_next = l->all_next;
+	else
+		h->all_head = l->all_next;
+	if (l->all_next != NULL)
+		l->all_next->all_prev = l->all_prev;
+	else
+		h->all_tail = l->all_prev;
+}
+
+/*
+ * Append to the CPU's run queue; an idle CPU wakes at time `at`, a busy
+ * one is preempted at its first scheduling point from `at` on if l has
+ * the higher priority.
+ */
+static void
+lwp_make_runnable(struct lwp *l, uint64_t at)
+{
+	struct cpu_info *ci = l->cpu;
+
+	l->ready_at = at;
+	sim_rq_push(ci, l, false);
+	if (ci->idle && ci->m->running != ci)
+		sim_cpu_wake_idle(ci, at);
+}
+
+struct lwp *
+sim_lwp_alloc(struct sim_host *h, struct cpu_info *ci, void (*func)(void *),
+    void *arg, const char *name)
+{
+	struct sim_machine *m = h->m;
+	struct lwp *l;
+
+	if ((l = h->free_lwps) != NULL)
+		h->free_lwps = l->link;
+	else if ((l = malloc(sizeof(*l))) == NULL)
+		return NULL;
+	memset(l, 0, sizeof(*l));
+	if (sim_coro_create(&l->coro, m->stack_size, lwp_entry, l) != 0) {
+		free(l);
+		return NULL;
+	}
+	if (ci == NULL)
+		ci = &h->cpus[h->next_cpu++ % h->ncpu];
+	l->host = h;
+	l->cpu = ci;
+	/* Kernel threads started at boot are numbered apart from programs'. */
+	l->id = h->booting ? h->next_boot_id++ : h->next_lwp_id++;
+	l->func = func;
+	l->arg = arg;
+	l->state = LWP_SLEEP;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	host_list_append(h, l);
+	h->live++;
+	return l;
+}
+
+struct lwp *
+sim_lwp_create(struct sim_host *h, struct cpu_info *ci, void (*func)(void *),
+    void *arg, bool mustjoin, const char *name)
+{
+	struct sim_machine *m = h->m;
+	struct cpu_info *self = m->running;
+	struct lwp *l;
+	uint64_t at;
+
+	if ((l = sim_lwp_alloc(h, ci, func, arg, name)) == NULL)
+		return NULL;
+	l->mustjoin = mustjoin;
+	/* Created by a running LWP: it starts when its creator's clock says. */
+	at = self != NULL ? self->clock : m->eng.now;
+	if (self != NULL && self != l->cpu)
+		at += h->cost[SIM_COST_ipi];
+	lwp_make_runnable(l, at);
+	return l;
+}
+
+void
+sim_lwp_free(struct lwp *l)
+{
+	struct sim_host *h = l->host;
+
+	KASSERT(l->state == LWP_ZOMBIE);
+	host_list_remove(h, l);
+	sim_coro_destroy(&l->coro);
+	l->state = LWP_FREE;
+	l->link = h->free_lwps;
+	h->free_lwps = l;
+}
+
+void
+sim_lwp_sleep(struct lwp *l)
+{
+	struct cpu_info *ci = l->cpu;
+
+	KASSERT(ci->cur == l);
+	KASSERTMSG(l->spin_held == 0, "lwp %s sleeps holding a spin mutex",
+	    l->name);
+	KASSERTMSG(ci->ipl == (int)l->prio, "lwp %s sleeps at spl %d",
+	    l->name, ci->ipl);
+	KASSERTMSG(l->prio < IPL_VM || l->wait == WAIT_INTR, "lwp %s sleeps "
+	    "in a hardware interrupt handler", l->name);
+	KASSERTMSG(l->prio == 0 || l->wait == WAIT_INTR ||
+	    l->wait == WAIT_MUTEX || l->wait == WAIT_RWLOCK, "lwp %s sleeps "
+	    "in a soft interrupt (only waiting for a lock is allowed there)",
+	    l->name);
+	KASSERTMSG(l->nopreempt == 0, "lwp %s sleeps with preemption "
+	    "disabled", l->name);
+	if (l->wake_pending) {
+		/* Woken between joining a wait queue and getting here. */
+		l->wake_pending = false;
+		l->wait = WAIT_NONE;
+		return;
+	}
+	l->state = LWP_SLEEP;
+	l->ipl = ci->ipl;
+	ci->ipl = IPL_NONE;
+	ci->cur = NULL;
+	sim_cpu_release(ci);
+	sim_sched_leave(ci, &l->coro);
+	KASSERT(l->state == LWP_ONCPU);
+}
+
+void
+sim_lwp_wake(struct lwp *l, uint64_t at)
+{
+	struct cpu_info *waker = l->host->m->running;
+
+	l->wait_timer_seq = 0;          /* a pending timeout is now stale */
+	if (l->state == LWP_ONCPU) {
+		/* It queued itself and has not gone to sleep yet. */
+		l->wake_pending = true;
+		return;
+	}
+	KASSERT(l->state == LWP_SLEEP);
+	l->wait = WAIT_NONE;
+	if (waker != NULL && waker != l->cpu)
+		at += l->host->cost[SIM_COST_ipi];
+	lwp_make_runnable(l, at);
+}
+
+void
+sim_lwp_wakeup(struct cpu_info *waker, struct lwp *l)
+{
+	KASSERT(waker == waker->m->running);
+	sim_cpu_charge(waker, waker->host->cost[SIM_COST_wakeup]);
+	sim_lwp_wake(l, waker->clock);
+}
+
+/*
+ * The running LWP on ci exits: a zombie until joined (mustjoin) or freed
+ * by the scheduler once off its stack.  => never returns
+ */
+void
+sim_lwp_exit(struct cpu_info *ci)
+{
+	struct lwp *l = ci->cur;
+
+	KASSERT(ci == ci->m->running);
+	KASSERT(l->spin_held == 0);
+	l->state = LWP_ZOMBIE;
+	if (!l->daemon)
+		l->host->live--;
+	if (l->boot) {
+		l->host->booting = false;
+		ci->m->hosts_booting--;
+	}
+	if (l->joiner != NULL)
+		sim_lwp_wakeup(ci, l->joiner);
+	if (!l->mustjoin)
+		ci->m->reap = l;       /* freed once off its stack */
+	ci->ipl = IPL_NONE;
+	ci->cur = NULL;
+	sim_cpu_release(ci);
+	ci->m->running = NULL;
+	sim_coro_exit_to(&l->coro, &ci->m->sched);
+}

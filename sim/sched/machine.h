@@ -1,0 +1,469 @@
+/*
+ * machine.h -- the simulated machine: hosts, their CPUs, LWPs, and the
+ * loop that interleaves them with the engine's events.
+ *
+ * Each CPU has a local clock.  The machine always resumes the runnable CPU
+ * with the smallest (clock, tiebreak) key, where the tiebreak is drawn
+ * from a seeded stream each time the CPU becomes runnable, so CPUs whose
+ * clocks are equal go in an order the seed decides.  An event due at time
+ * t runs before any CPU whose clock has reached t.  A running context
+ * keeps its CPU until its next scheduling point finds some other CPU or
+ * event earlier than its own clock; then it yields.  Idle CPUs do not
+ * advance: when something wakes them their clock jumps forward.
+ *
+ * At a scheduling point the order is always: wait for the turn, act, then
+ * charge the cost.  So every access to shared state happens when the
+ * acting CPU's clock is the earliest of all: the memory order of the run
+ * is the order of the clocks, ties broken by the seed.
+ *
+ * The stack's struct cpu_info and struct lwp are defined here: stack code
+ * sees them only as opaque pointers through stack/sys/.
+ */
+#ifndef SIM_MACHINE_H
+#define SIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/sched/coro.h"
+#include "sim/sched/cost.h"
+#include "sim/engine/engine.h"
+#include "sim/sched/lines.h"
+#include "sim/sched/kmem_arena.h"
+#include "sim/engine/rng.h"
+#include "stack/sys/kern.h"
+#include "stack/sys/kernvar.h"
+
+struct sim_machine;
+struct sim_host;
+struct scenario;
+struct sc_host;
+struct sim_policy;
+struct sim_recorder;
+struct sim_topology;
+struct sim_netconf;
+struct evcnt;
+
+/* Samplers a machine can hold (sim_machine_add_sampler). */
+#define SIM_SAMPLERS_MAX 8
+
+/* Priorities of contexts on a CPU: 0 for threads, the IPL for interrupts. */
+#define SIM_NPRIO       8
+
+struct sim_intr_ctx;
+
+typedef unsigned __int128 sim_key_t;    /* (window << 64) | tiebreak */
+
+enum lwp_state {
+	LWP_RUNNABLE,           /* on its CPU's run queue */
+	LWP_ONCPU,              /* its CPU's current LWP */
+	LWP_SLEEP,              /* waiting for a wake-up */
+	LWP_ZOMBIE,             /* exited, not yet joined */
+	LWP_FREE,               /* on the host's free list */
+};
+
+enum lwp_wait {
+	WAIT_NONE,
+	WAIT_INTR,              /* an interrupt context with nothing to do */
+	WAIT_MUTEX,
+	WAIT_RWLOCK,
+	WAIT_CV,
+	WAIT_JOIN,
+	WAIT_PAUSE,
+};
+
+struct lwp {
+	struct sim_coro coro;
+	struct sim_host *host;
+	struct cpu_info *cpu;           /* the CPU it is bound to */
+	u_int id;                       /* unique on the host, from 1 */
+	enum lwp_state state;
+	bool daemon;
+	bool mustjoin;
+	bool wake_pending;              /* woken before it got to sleep */
+	bool boot;                      /* runs kern_boot (id 0) */
+	void *proc;                     /* the stack's struct proc, or NULL */
+	bool interrupted;               /* preempted by higher priority work */
+	u_int prio;                     /* 0 thread, else its interrupt level */
+	int ipl;                        /* spl level while off the CPU */
+	uint64_t ready_at;              /* may preempt its CPU from this time */
+	char name[32];
+	void (*func)(void *);
+	void *arg;
+	struct lwp *link;               /* run queue or wait queue */
+	struct lwp *all_prev, *all_next;        /* host's live LWPs, by id */
+
+	/* What it waits on (for wake-ups and deadlock reports). */
+	enum lwp_wait wait;
+	const void *wait_obj;
+	const char *wait_file;
+	int wait_line;
+	uint64_t wait_timer_seq;        /* seq of a pending timeout, or 0 */
+	int wait_result;                /* 0, or EWOULDBLOCK on timeout */
+	int wait_rw_op;                 /* RW_READER / RW_WRITER */
+	struct lwp *joiner;
+	u_int spin_held;                /* spin mutexes held */
+	u_int nopreempt;                /* kpreempt_disable depth */
+
+	uint64_t slice_start;           /* clock when it got the CPU */
+};
+
+/*
+ * A FIFO of LWPs linked through l->link: a CPU's run queue at one
+ * priority, or the waiters of a lock or condvar (ks_sync.c).  An LWP is
+ * on at most one at a time.
+ */
+struct sim_lwpq {
+	struct lwp *head, *tail;        /* NULL, NULL when empty */
+};
+
+static inline void
+sim_lwpq_append(struct sim_lwpq *q, struct lwp *l)
+{
+	l->link = NULL;
+	if (q->tail != NULL)
+		q->tail->link = l;
+	else
+		q->head = l;
+	q->tail = l;
+}
+
+static inline void
+sim_lwpq_prepend(struct sim_lwpq *q, struct lwp *l)
+{
+	l->link = q->head;
+	q->head = l;
+	if (q->tail == NULL)
+		q->tail = l;
+}
+
+/* The first LWP, taken off; NULL if the queue is empty. */
+static inline struct lwp *
+sim_lwpq_pop(struct sim_lwpq *q)
+{
+	struct lwp *l = q->head;
+
+	if (l != NULL) {
+		q->head = l->link;
+		if (q->head == NULL)
+			q->tail = NULL;
+		l->link = NULL;
+	}
+	return l;
+}
+
+struct cpu_info {
+	struct sim_machine *m;
+	struct sim_host *host;
+	u_int index;                    /* within its host */
+	u_int gindex;                   /* across the machine */
+	uint64_t clock;                 /* local virtual clock, ns */
+	uint64_t tiebreak;              /* odd, drawn when it became runnable */
+	bool in_heap;                   /* waiting in the runnable heap */
+	bool idle;                      /* nothing to run: clock stands still */
+	struct lwp *cur;                /* the LWP on the CPU, or NULL */
+	/* Runnable contexts bound here, FIFO per priority (0 = threads). */
+	struct sim_lwpq rq[SIM_NPRIO];
+	uint32_t rq_mask;               /* bit p: rq[p] is not empty */
+	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
+	uint64_t busy_ns;               /* clock = busy_ns + idle time */
+	/* busy_ns by the priority of the context charged: 0 threads, 1-4
+	   soft interrupts, IPL_VM and up hardware interrupts. */
+	uint64_t prio_ns[SIM_NPRIO];
+	uint64_t intr_last, softint_last; /* cpu.{intr,softint}_ns last written */
+	uint64_t frac_ps;               /* picoseconds not yet charged */
+	uint64_t points;                /* scheduling points taken */
+	uint64_t dispatches;            /* LWPs put on the CPU */
+	struct sim_rng jitter_rng;      /* "cpu.<host>.<index>.jitter" */
+	struct cpu_data cd;             /* the stack's per-CPU roots */
+	int ipl;                        /* spl(9) level */
+	uint64_t busy_last;             /* cpu.busy_ns last written */
+	bool busy_recorded;
+	u_int spin_count;               /* spin mutexes held */
+	int spin_oldspl;                /* level before the first of them */
+};
+
+/* The last value of a counter written to the database. */
+struct sim_evlast {
+	uint64_t value;
+	bool valid;
+};
+
+struct sim_host {
+	struct sim_machine *m;
+	u_int index;
+	const struct sc_host *sc;
+	uint64_t cost[SIM_NCOSTS];      /* ns: now (free while booting) */
+	const struct sim_probe_cost *probe_cost;
+	uint64_t run_cost[SIM_NCOSTS];  /* ns, the scenario's, after boot */
+	const struct sim_probe_cost *run_probe_cost;
+	uint64_t tick_ns;               /* 1e9 / hz */
+	uint64_t quantum_ns;            /* a thread's time slice */
+	u_int ncpu;
+	struct cpu_info *cpus;
+	struct sim_lines lines;         /* who holds which cache line */
+	struct sim_arena arena;         /* kmem */
+	struct sim_rng cprng;
+	u_int next_lwp_id;
+	u_int next_boot_id;             /* from 0x8000, for boot's threads */
+	u_int next_cpu;                 /* round-robin placement */
+	struct lwp *all_head, *all_tail;
+	struct lwp *free_lwps;
+	u_int live;                     /* LWPs not yet exited, not daemons */
+
+	struct evcnt **evcnts;          /* attached, in attach order */
+	struct sim_evlast *evlast;      /* last value written, same order */
+	u_int nevcnts, evcnts_cap;
+
+	struct kern_globals kg;         /* the stack's per-host roots */
+	struct sim_isrc *isrcs;         /* softints and timers, for freeing */
+	struct device *devices;         /* in scenario order */
+	u_int ndevices;
+	struct sim_netconf *netconf;    /* <sys/netconf.h>, from sc */
+	bool booting;                   /* kern_boot still running */
+};
+
+/* An interleaving policy: a pure function of the seed (SQLite-VFS style). */
+struct sim_policy {
+	const char *name;
+	/* The tiebreak of a CPU becoming runnable (made odd by the caller). */
+	uint64_t (*tiebreak)(struct sim_machine *, struct cpu_info *);
+};
+
+enum sim_exit {
+	SIM_EXIT_OK = 0,
+	SIM_EXIT_USAGE = 2,
+	SIM_EXIT_VIOLATION = 3,
+	SIM_EXIT_DEADLOCK = 4,
+	SIM_EXIT_LIMIT = 5,
+};
+
+/* A runnable CPU in line, with its key (constant while in the heap). */
+struct sim_heap_ent {
+	sim_key_t key;
+	struct cpu_info *ci;
+};
+
+struct sim_machine {
+	struct sim_engine eng;
+	const struct scenario *sc;
+	uint64_t seed;
+	const struct sim_policy *policy;
+	struct sim_rng tiebreak_rng;
+
+	u_int nhosts;
+	struct sim_host *hosts;
+	u_int ncpus;
+	struct cpu_info **cpus;         /* every CPU, by gindex */
+
+	struct sim_heap_ent *heap;      /* runnable CPUs, least key first */
+	u_int heap_n;
+	struct cpu_info *running;       /* whose context runs now, or NULL */
+	sim_key_t limit;                /* the running CPU yields past this */
+	unsigned window_shift;          /* log2 of the tie window, ns */
+	uint64_t jitter_q16;            /* interleaving.jitter * 65536 */
+	struct sim_coro sched;          /* the scheduler's own context */
+	struct lwp *reap;               /* exited LWP whose stack to free */
+	size_t stack_size;
+
+	uint64_t checkpoint_points;     /* go through the loop at this count */
+	u_int hosts_booting;            /* hosts whose kern_boot runs */
+	/* Called once every host has booted: starts the programs. */
+	void (*after_boot)(struct sim_machine *);
+	uint64_t end_ns;                /* the duration: a time cap */
+	uint64_t sample_interval_ns;    /* record.interval, 0: none */
+	uint64_t max_points, max_events;        /* limits, 0: none */
+	bool capped;                    /* the run ended at end_ns */
+	uint64_t points;                /* scheduling points, all CPUs */
+	uint64_t next_sample_ns;
+	/* What reads counters at each sample, in registration order. */
+	void (*samplers[SIM_SAMPLERS_MAX])(struct sim_machine *, uint64_t t);
+	u_int nsamplers;
+	/* Says who waits on what when every LWP is blocked (or NULL). */
+	void (*report_deadlock)(struct sim_machine *);
+	struct sim_recorder *rec;
+	struct sim_topology *topo;      /* the wires (topology.h) */
+	bool no_reports;                /* benchmarks: no violation reports */
+	bool tracing;                   /* record.packets, with a database */
+	const char *trace_stage[SDT_NPROBES];   /* stage a probe marks, or NULL */
+	const char *trace_stage_intr[SDT_NPROBES];      /* the same, fired in
+							   an interrupt context */
+	FILE *log;                      /* kern_printf output, or NULL */
+
+	int stop_status;                /* -1 while running */
+	char stop_reason[512];
+
+	/* Wall-clock progress display; never feeds results. */
+	void (*progress)(struct sim_machine *);
+};
+
+/* The machine whose context is executing (one real thread). */
+extern struct sim_machine *sim_cur;
+
+/* What the scheduler needs to know of a run (the world copies it in). */
+struct sim_sched_params {
+	uint64_t seed;
+	uint64_t end_ns;                /* the duration: a time cap */
+	uint64_t window_ns;             /* interleaving.window */
+	uint64_t jitter_q16;            /* interleaving.jitter * 65536 */
+	uint64_t sample_interval_ns;    /* 0: no periodic samples */
+	uint64_t max_points, max_events;        /* 0: no limit */
+};
+
+/*
+ * Clear the machine and set up its scheduler: the engine, the policy,
+ * the tie window.  Hosts, CPUs and devices are the world's to add
+ * (sim/world/world.h).
+ */
+void	sim_sched_init(struct sim_machine *, const struct sim_sched_params *);
+/* Run until nothing is left, the time cap, a limit or a stop. */
+void	sim_machine_run(struct sim_machine *);
+/*
+ * Add a sampler: sample(m, t) reads its counters into the recorder at
+ * every periodic sample and at the end of the run.  => at set-up only
+ */
+void	sim_machine_add_sampler(struct sim_machine *,
+	    void (*sample)(struct sim_machine *, uint64_t t));
+/* Call every sampler at time t, in the order they were added. */
+void	sim_machine_sample_all(struct sim_machine *, uint64_t t);
+/* The virtual time the run ended at (the latest clock or event). */
+uint64_t sim_machine_end_time(const struct sim_machine *);
+
+/* Stop the run with an exit status and a one-line reason. */
+void	sim_machine_stop(struct sim_machine *, int status, const char *fmt, ...)
+	    __attribute__((__format__(__printf__, 3, 4)));
+
+/* A CPU that was idle has work from time `at`: its clock jumps there. */
+void	sim_cpu_wake_idle(struct cpu_info *, uint64_t at);
+
+/* Schedule an event, keeping the running CPU's yield limit right. */
+uint64_t sim_machine_at(struct sim_machine *, uint64_t t, sim_event_fn fn,
+	    void *arg);
+
+/* LWPs (lwp.c).  sim_lwp_alloc makes one that sleeps until woken. */
+struct lwp *sim_lwp_alloc(struct sim_host *, struct cpu_info *ci,
+	    void (*func)(void *), void *arg, const char *name);
+struct lwp *sim_lwp_create(struct sim_host *, struct cpu_info *ci,
+	    void (*func)(void *), void *arg, bool mustjoin, const char *name);
+void	sim_lwp_sleep(struct lwp *);
+void	sim_lwp_wake(struct lwp *, uint64_t at);
+/* The running context on waker wakes l at its clock and pays for it. */
+void	sim_lwp_wakeup(struct cpu_info *waker, struct lwp *l);
+void	sim_lwp_free(struct lwp *);
+/* The running LWP on its CPU exits.  => never returns */
+void	sim_lwp_exit(struct cpu_info *) __attribute__((__noreturn__));
+
+/* Run queues (sched.c). */
+void	sim_rq_push(struct cpu_info *, struct lwp *, bool front);
+static inline int
+sim_rq_best(const struct cpu_info *ci)
+{
+	return ci->rq_mask ? 31 - __builtin_clz(ci->rq_mask) : -1;
+}
+
+
+/*
+ * The running context gives its CPU up: its CPU has already been put back
+ * in line (or marked idle) and from is the context's coroutine.  Switches
+ * straight to the next context when nothing else is due, else to the
+ * scheduler loop; returns when from is resumed.
+ */
+void	sim_sched_leave(struct cpu_info *, struct sim_coro *from);
+/* Put a CPU that still has work back in line, or mark it idle. */
+void	sim_cpu_release(struct cpu_info *);
+/* The hot path: the running CPU, a turn, a charge. */
+void	sim_cpu_yield(struct cpu_info *);
+
+/*
+ * A CPU's place in line: its clock's tie window, then its tiebreak.  Two
+ * CPUs whose clocks fall in the same window (interleaving.window, a power
+ * of two) are tied, and the seed orders them.
+ */
+static inline sim_key_t
+sim_cpu_key(const struct cpu_info *ci)
+{
+	return ((sim_key_t)(ci->clock >> ci->m->window_shift) << 64) |
+	    ci->tiebreak;
+}
+
+/*
+ * The CPU whose context is executing, checked: a kernel service called
+ * outside any simulated context is an internal error (abort).
+ */
+struct cpu_info *sim_cpu_current(void);
+
+/* The CPU whose context is executing: what a kernel service acts for. */
+static inline struct cpu_info *
+sim_running_cpu(void)
+{
+	return sim_cur->running;
+}
+
+/* Wait until this CPU's clock is the earliest of everything pending. */
+static inline void
+sim_cpu_turn(struct cpu_info *ci)
+{
+	struct sim_machine *m = ci->m;
+
+	/* Also back through the loop at the points checkpoint (limits). */
+	if (__builtin_expect(sim_cpu_key(ci) > m->limit ||
+	    m->points >= m->checkpoint_points, 0))
+		sim_cpu_yield(ci);
+}
+
+/*
+ * Charge ns of work to the CPU.  With interleaving.jitter > 0 each charge
+ * is stretched by a random 0..jitter of itself, from the CPU's own stream:
+ * real cores drift against each other, and without drift CPUs running
+ * the same loop lock into fixed phases that no seed can shake.
+ */
+static inline void
+sim_cpu_charge(struct cpu_info *ci, uint64_t ns)
+{
+	if (ci->m->jitter_q16 != 0 && ns != 0) {
+		uint64_t r = sim_rng_next(&ci->jitter_rng) >> 48;
+
+		ns += (uint64_t)(((unsigned __int128)ns * ci->m->jitter_q16 * r)
+		    >> 32);
+	}
+	ci->clock += ns;
+	ci->busy_ns += ns;
+	ci->prio_ns[ci->cur != NULL ? ci->cur->prio : 0] += ns;
+}
+
+/*
+ * A CPU's busy time up to time t, as recorded and reported: its clock may
+ * have run ahead of t, and it never claims more than t.
+ */
+static inline uint64_t
+sim_cpu_busy_ns(const struct cpu_info *ci, uint64_t t)
+{
+	return ci->busy_ns < t ? ci->busy_ns : t;
+}
+
+/* Fold one scheduling point into the fingerprint. */
+static inline void
+sim_cpu_fp(struct cpu_info *ci, unsigned kind)
+{
+	struct lwp *l = ci->cur;
+
+	sim_fp_mix(&ci->m->eng, ci->clock ^ ((uint64_t)ci->gindex << 48) ^
+	    ((uint64_t)kind << 40) ^ (l ? l->id : 0));
+	ci->points++;
+	ci->m->points++;
+}
+
+/* Kinds of scheduling point, for the fingerprint. */
+enum sim_point_kind {
+	PT_LOAD, PT_STORE, PT_RMW, PT_BARRIER, PT_CALL, PT_PROBE, PT_MUTEX,
+	PT_RWLOCK, PT_CV, PT_SPIN, PT_KMEM, PT_THREAD, PT_INTR, PT_PIO, PT_DMA,
+};
+
+/* A plain scheduling point priced at one cost-table entry. */
+void	sim_point(enum sim_point_kind, enum sim_cost_id);
+/* Preempt the running LWP if its quantum is used up and others wait. */
+void	sim_cpu_maybe_preempt(struct cpu_info *);
+
+
+#endif /* SIM_MACHINE_H */

@@ -1,0 +1,650 @@
+/*
+ * machine.c -- the scheduler: which CPU runs next, and when events run.
+ *
+ * The one idea: everything that happens is ordered by virtual time.  The
+ * runnable CPUs sit in a min-heap keyed by (local clock, tiebreak); the
+ * engine's events by (time, seq).  The loop takes whichever is earliest --
+ * an event at time t before a CPU whose clock is t -- and runs it: an
+ * event to completion, a CPU until its context reaches a scheduling point
+ * at which something else is earlier.  The context then switches back
+ * here, and the loop goes on.
+ *
+ * This file must never decide anything by wall-clock time or pointer
+ * value: the tiebreaks come from the policy, which draws them from the
+ * seeded stream "cpu.tiebreak".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sched/machine.h"
+#include "stack/sys/intr.h"
+
+struct sim_machine *sim_cur;
+
+/* --- the runnable heap ------------------------------------------------ */
+
+/*
+ * The heap holds keys inline, so sifting never touches a cpu_info; a CPU
+ * only knows whether it is in the heap (in_heap), not where.
+ */
+static void
+heap_up(struct sim_machine *m, u_int i)
+{
+	struct sim_heap_ent e = m->heap[i];
+
+	while (i > 0) {
+		u_int p = (i - 1) / 2;
+		if (e.key >= m->heap[p].key)
+			break;
+		m->heap[i] = m->heap[p];
+		i = p;
+	}
+	m->heap[i] = e;
+}
+
+static void
+heap_down(struct sim_machine *m, u_int i)
+{
+	struct sim_heap_ent e = m->heap[i];
+	u_int n = m->heap_n;
+
+	for (;;) {
+		u_int c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && m->heap[c + 1].key < m->heap[c].key)
+			c++;
+		if (m->heap[c].key >= e.key)
+			break;
+		m->heap[i] = m->heap[c];
+		i = c;
+	}
+	m->heap[i] = e;
+}
+
+static void
+heap_insert(struct sim_machine *m, struct cpu_info *ci)
+{
+	KASSERT(!ci->in_heap);
+	KASSERT(m->heap_n < m->ncpus);
+	ci->in_heap = true;
+	m->heap[m->heap_n].key = sim_cpu_key(ci);
+	m->heap[m->heap_n].ci = ci;
+	m->heap_n++;
+	heap_up(m, m->heap_n - 1);
+}
+
+/* Pop the least and insert ci in one sift.  => ci not in the heap */
+static struct cpu_info *
+heap_replace_top(struct sim_machine *m, struct cpu_info *ci)
+{
+	struct cpu_info *top = m->heap[0].ci;
+
+	KASSERT(m->heap_n > 0 && !ci->in_heap);
+	top->in_heap = false;
+	ci->in_heap = true;
+	m->heap[0].key = sim_cpu_key(ci);
+	m->heap[0].ci = ci;
+	heap_down(m, 0);
+	return top;
+}
+
+static struct cpu_info *
+heap_pop(struct sim_machine *m)
+{
+	struct cpu_info *ci = m->heap[0].ci;
+
+	KASSERT(m->heap_n > 0);
+	ci->in_heap = false;
+	if (--m->heap_n > 0) {
+		m->heap[0] = m->heap[m->heap_n];
+		heap_down(m, 0);
+	}
+	return ci;
+}
+
+/* An event sorts before every CPU in its tie window. */
+static inline sim_key_t
+event_key(const struct sim_machine *m, uint64_t t)
+{
+	return (sim_key_t)(t >> m->window_shift) << 64;
+}
+
+/*
+ * Make a CPU that has something to run wait for its turn.  If a context
+ * is running, its yield limit may have to come down.
+ */
+static void
+cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
+{
+	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
+	ci->idle = false;
+	heap_insert(m, ci);
+	if (m->running != NULL && sim_cpu_key(ci) < m->limit)
+		m->limit = sim_cpu_key(ci);
+}
+
+void
+sim_cpu_wake_idle(struct cpu_info *ci, uint64_t at)
+{
+	KASSERT(ci->idle);
+	KASSERT(!ci->in_heap);
+	if (ci->clock < at)
+		ci->clock = at;
+	cpu_enqueue(ci->m, ci);
+}
+
+/*
+ * A context is queued at its priority -- or, when an interrupt preempted
+ * it with its level raised (spl, a spin mutex), at that level: it must
+ * resume before anything its level holds off.  Otherwise a soft interrupt
+ * made ready by the interrupt would run first and spin forever on a spin
+ * mutex the preempted thread holds.
+ */
+void
+sim_rq_push(struct cpu_info *ci, struct lwp *l, bool front)
+{
+	u_int p = l->interrupted && l->ipl > (int)l->prio ? (u_int)l->ipl :
+	    l->prio;
+
+	KASSERT(p < SIM_NPRIO);
+	l->state = LWP_RUNNABLE;
+	if (front)
+		sim_lwpq_prepend(&ci->rq[p], l);
+	else
+		sim_lwpq_append(&ci->rq[p], l);
+	ci->rq_mask |= 1u << p;
+}
+
+/* The first runnable context of the highest priority. */
+static struct lwp *
+rq_pop(struct cpu_info *ci)
+{
+	int p = sim_rq_best(ci);
+	struct lwp *l;
+
+	KASSERT(p >= 0);
+	l = sim_lwpq_pop(&ci->rq[p]);
+	if (ci->rq[p].head == NULL)
+		ci->rq_mask &= ~(1u << p);
+	return l;
+}
+
+void
+sim_cpu_release(struct cpu_info *ci)
+{
+	if (ci->cur != NULL || ci->rq_mask != 0)
+		cpu_enqueue(ci->m, ci);
+	else
+		ci->idle = true;
+}
+
+uint64_t
+sim_machine_at(struct sim_machine *m, uint64_t t, sim_event_fn fn, void *arg)
+{
+	uint64_t seq;
+
+	/*
+	 * A CPU may act a little behind the last event's time when both fall
+	 * in one tie window; what it schedules cannot go back in time.
+	 */
+	if (t < m->eng.now)
+		t = m->eng.now;
+	seq = sim_engine_at(&m->eng, t, fn, arg);
+	if (m->running != NULL && event_key(m, t) < m->limit)
+		m->limit = event_key(m, t);
+	return seq;
+}
+
+/* --- policies ----------------------------------------------------------- */
+
+static uint64_t
+policy_time_tiebreak(struct sim_machine *m, struct cpu_info *ci)
+{
+	(void)ci;
+	return sim_rng_next(&m->tiebreak_rng);
+}
+
+static const struct sim_policy policy_time = {
+	.name = "time",
+	.tiebreak = policy_time_tiebreak,
+};
+
+/* Every host has booted: real prices from now on, then the programs. */
+static void
+machine_booted(struct sim_machine *m)
+{
+	for (u_int i = 0; i < m->nhosts; i++) {
+		struct sim_host *h = &m->hosts[i];
+
+		memcpy(h->cost, h->run_cost, sizeof(h->cost));
+		h->probe_cost = h->run_probe_cost;
+	}
+	m->after_boot(m);
+	m->after_boot = NULL;
+}
+
+/* --- set-up ------------------------------------------------------------- */
+
+void
+sim_sched_init(struct sim_machine *m, const struct sim_sched_params *p)
+{
+	memset(m, 0, sizeof(*m));
+	sim_engine_init(&m->eng);
+	m->seed = p->seed;
+	m->policy = &policy_time;
+	sim_rng_init(&m->tiebreak_rng, p->seed, "cpu.tiebreak");
+	m->end_ns = p->end_ns;
+	while ((2ULL << m->window_shift) <= p->window_ns)
+		m->window_shift++;
+	m->jitter_q16 = p->jitter_q16;
+	m->sample_interval_ns = p->sample_interval_ns;
+	m->max_points = p->max_points;
+	m->max_events = p->max_events;
+	m->stop_status = -1;
+	m->stack_size = sim_coro_default_stack();
+	m->next_sample_ns = p->sample_interval_ns ? p->sample_interval_ns
+	    : UINT64_MAX;
+	sim_coro_init_main(&m->sched);
+}
+
+/* --- scheduling points ---------------------------------------------------- */
+
+struct cpu_info *
+sim_cpu_current(void)
+{
+	struct cpu_info *ci = sim_cur != NULL ? sim_cur->running : NULL;
+
+	if (__builtin_expect(ci == NULL, 0)) {
+		fprintf(stderr, "netsim: internal error: a kernel service was "
+		    "called outside any simulated context\n");
+		abort();
+	}
+	return ci;
+}
+
+/*
+ * Called at the end of every scheduling point.  A context of higher
+ * priority than the CPU's level (an interrupt, a soft interrupt) that has
+ * become ready takes the CPU; the preempted context goes back to the front
+ * of its queue and resumes when the interrupt is done.  Among threads, one
+ * that has used up its quantum while others wait goes to the back.
+ */
+void
+sim_cpu_maybe_preempt(struct cpu_info *ci)
+{
+	struct lwp *l = ci->cur;
+	int best, level;
+	bool front;
+
+	if (__predict_true(ci->rq_mask == 0))
+		return;
+	best = sim_rq_best(ci);
+	level = ci->ipl > (int)l->prio ? ci->ipl : (int)l->prio;
+	if (best > level) {
+		if (ci->clock < ci->rq[best].head->ready_at)
+			return;
+		front = true;           /* interrupted: resumes first */
+		l->interrupted = true;
+	} else if (best == 0 && level == 0 && l->spin_held == 0 &&
+	    l->nopreempt == 0 &&
+	    ci->clock - l->slice_start >= ci->host->quantum_ns) {
+		front = false;          /* time slice over: to the back */
+	} else {
+		return;
+	}
+	l->ipl = ci->ipl;
+	ci->ipl = IPL_NONE;
+	sim_rq_push(ci, l, front);
+	ci->cur = NULL;
+	sim_cpu_release(ci);
+	sim_sched_leave(ci, &l->coro);
+}
+
+void
+sim_point(enum sim_point_kind kind, enum sim_cost_id cost)
+{
+	struct cpu_info *ci = sim_cpu_current();
+
+	sim_cpu_turn(ci);
+	sim_cpu_fp(ci, kind);
+	sim_cpu_charge(ci, ci->host->cost[cost]);
+	sim_cpu_maybe_preempt(ci);
+}
+
+/* --- stopping ------------------------------------------------------------- */
+
+void
+sim_machine_stop(struct sim_machine *m, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->stop_status >= 0)
+		return;         /* the first reason stands */
+	m->stop_status = status;
+	va_start(ap, fmt);
+	vsnprintf(m->stop_reason, sizeof(m->stop_reason), fmt, ap);
+	va_end(ap);
+}
+
+/* --- running ---------------------------------------------------------------- */
+
+/*
+ * The least of the next runnable CPU, the next event, the time cap and
+ * the next sample: a context running alone must still come back to the
+ * loop when the duration ends (a CPU spinning with nothing else due would
+ * otherwise run forever) and when a sample is due.
+ */
+static sim_key_t
+machine_limit(struct sim_machine *m)
+{
+	sim_key_t lim = event_key(m, m->end_ns);
+	uint64_t t;
+
+	if (event_key(m, m->next_sample_ns) < lim)
+		lim = event_key(m, m->next_sample_ns);
+	if (m->heap_n > 0 && m->heap[0].key < lim)
+		lim = m->heap[0].key;
+	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < lim)
+		lim = event_key(m, t);
+	return lim;
+}
+
+/* After any switch lands: free the stack of an LWP that just exited. */
+static inline void
+sched_arrived(struct sim_machine *m)
+{
+	if (__predict_false(m->reap != NULL)) {
+		sim_lwp_free(m->reap);
+		m->reap = NULL;
+	}
+}
+
+/*
+ * The next CPU, if it can be resumed straight from another context: it
+ * has an LWP on it, comes before the next event, and nothing the loop
+ * watches (time cap, sample, limits, progress) is due before it.
+ */
+static struct cpu_info *
+sched_direct_next(struct sim_machine *m)
+{
+	struct cpu_info *ci;
+	uint64_t t;
+
+	if (m->heap_n == 0 || m->stop_status >= 0 ||
+	    m->points >= m->checkpoint_points)
+		return NULL;
+	ci = m->heap[0].ci;
+	if (ci->cur == NULL || ci->clock >= m->end_ns ||
+	    ci->clock >= m->next_sample_ns)
+		return NULL;
+	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < m->heap[0].key)
+		return NULL;
+	return ci;
+}
+
+void
+sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
+{
+	struct sim_machine *m = self->m;
+	struct cpu_info *next = sched_direct_next(m);
+
+	if (next == NULL) {
+		m->running = NULL;
+		sim_coro_switch(from, &m->sched);
+	} else {
+		heap_pop(m);
+		m->limit = machine_limit(m);
+		m->running = next;
+		if (&next->cur->coro != from)
+			sim_coro_switch(from, &next->cur->coro);
+	}
+	sched_arrived(m);
+}
+
+/*
+ * The running context reached a scheduling point at which something is
+ * earlier than its CPU.  The common case -- another CPU with a context on
+ * it comes first and nothing else is due -- swaps the two in the heap
+ * with one sift and switches straight to the other context.
+ */
+void
+sim_cpu_yield(struct cpu_info *ci)
+{
+	struct sim_machine *m = ci->m;
+	struct cpu_info *next;
+	sim_key_t lim;
+
+	KASSERT(m->running == ci);
+	KASSERT(ci->cur != NULL);
+	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
+	ci->idle = false;
+	next = sched_direct_next(m);
+	if (next != NULL) {
+		if (m->heap[0].key < sim_cpu_key(ci)) {
+			heap_replace_top(m, ci);
+			m->limit = machine_limit(m);
+			m->running = next;
+			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
+			sched_arrived(m);
+			return;
+		}
+		lim = machine_limit(m);
+		if (sim_cpu_key(ci) < lim) {
+			/* The new tiebreak put this CPU first again: go on. */
+			m->limit = lim;
+			return;
+		}
+	}
+	heap_insert(m, ci);
+	sim_sched_leave(ci, &ci->cur->coro);
+}
+
+/*
+ * Put the best runnable context on an empty CPU, paying for it: an
+ * interrupt context costs an interrupt (hard) or a soft interrupt
+ * dispatch; a thread that an interrupt preempted resumes for free (the
+ * interrupt's price covers the return); any other thread costs a context
+ * switch.
+ */
+static void
+cpu_dispatch(struct cpu_info *ci)
+{
+	struct lwp *l = rq_pop(ci);
+	const uint64_t *cost = ci->host->cost;
+
+	KASSERT(ci->cur == NULL);
+	KASSERT(l->state == LWP_RUNNABLE);
+	l->state = LWP_ONCPU;
+	ci->cur = l;
+	ci->ipl = l->ipl;
+	ci->dispatches++;
+	if (l->prio >= IPL_VM)
+		sim_cpu_charge(ci, cost[SIM_COST_intr]);
+	else if (l->prio > 0)
+		sim_cpu_charge(ci, cost[SIM_COST_softint]);
+	else if (!l->interrupted)
+		sim_cpu_charge(ci, cost[SIM_COST_ctx_switch]);
+	l->interrupted = false;
+	l->slice_start = ci->clock;
+}
+
+/*
+ * Give the CPU (taken off the heap) to its context.  Control comes back
+ * here when some context finds nothing it can switch to directly; that
+ * context has put its own CPU back in line or marked it idle.
+ */
+static void
+cpu_run(struct sim_machine *m, struct cpu_info *ci)
+{
+	if (ci->cur == NULL) {
+		cpu_dispatch(ci);
+		/* The switch took time: others may now come first. */
+		if (sim_cpu_key(ci) > machine_limit(m)) {
+			cpu_enqueue(m, ci);
+			return;
+		}
+	}
+	m->limit = machine_limit(m);
+	m->running = ci;
+	sim_coro_switch(&m->sched, &ci->cur->coro);
+	KASSERT(m->running == NULL);
+	sched_arrived(m);
+}
+
+void
+sim_machine_add_sampler(struct sim_machine *m,
+    void (*sample)(struct sim_machine *, uint64_t))
+{
+	KASSERT(sample != NULL);
+	KASSERT(m->nsamplers < SIM_SAMPLERS_MAX);
+	m->samplers[m->nsamplers++] = sample;
+}
+
+void
+sim_machine_sample_all(struct sim_machine *m, uint64_t t)
+{
+	for (u_int i = 0; i < m->nsamplers; i++)
+		m->samplers[i](m, t);
+}
+
+/* The periodic sample (record.interval) is due at t. */
+static void
+machine_sample(struct sim_machine *m, uint64_t t)
+{
+	sim_machine_sample_all(m, t);
+	if (m->sample_interval_ns == 0)
+		m->next_sample_ns = UINT64_MAX;
+	else
+		while (m->next_sample_ns <= t)
+			m->next_sample_ns += m->sample_interval_ns;
+}
+
+static u_int
+machine_live(const struct sim_machine *m)
+{
+	u_int n = 0;
+
+	for (u_int i = 0; i < m->nhosts; i++)
+		n += m->hosts[i].live;
+	return n;
+}
+
+static void
+machine_check_limits(struct sim_machine *m)
+{
+	if (m->max_points && m->points >= m->max_points)
+		sim_machine_stop(m, SIM_EXIT_LIMIT, "the run reached its limit "
+		    "of %llu scheduling points (limits.points)",
+		    (unsigned long long)m->max_points);
+	if (m->max_events && m->eng.executed >= m->max_events)
+		sim_machine_stop(m, SIM_EXIT_LIMIT, "the run reached its limit "
+		    "of %llu events (limits.events)",
+		    (unsigned long long)m->max_events);
+}
+
+static void
+machine_time_cap(struct sim_machine *m)
+{
+	u_int live = machine_live(m);
+
+	m->capped = true;
+	if (live == 0)
+		return;         /* only daemons were left: a normal end */
+	sim_machine_stop(m, SIM_EXIT_LIMIT, "the duration (%llu ns) ended "
+	    "before the workload did: %u LWP%s still running",
+	    (unsigned long long)m->end_ns, live, live == 1 ? "" : "s");
+}
+
+/* When direct switching must next come back through the loop. */
+static void
+machine_checkpoint(struct sim_machine *m)
+{
+	uint64_t cap = m->max_points;
+
+	m->checkpoint_points = m->points + (1u << 16);
+	if (cap != 0 && cap < m->checkpoint_points)
+		m->checkpoint_points = cap;
+}
+
+/* Every LWP left is blocked and nothing is pending. */
+static void
+machine_deadlock(struct sim_machine *m)
+{
+	if (m->report_deadlock != NULL)
+		m->report_deadlock(m);
+	sim_machine_stop(m, SIM_EXIT_DEADLOCK, "deadlock at %llu ns: every "
+	    "LWP is blocked and nothing is pending",
+	    (unsigned long long)sim_machine_end_time(m));
+}
+
+void
+sim_machine_run(struct sim_machine *m)
+{
+	sim_cur = m;
+	machine_checkpoint(m);
+	while (m->stop_status < 0) {
+		struct cpu_info *ci;
+		uint64_t t;
+		bool ev;
+
+		ci = m->heap_n > 0 ? m->heap[0].ci : NULL;
+		ev = sim_engine_next_time(&m->eng, &t);
+		/*
+		 * Boot is over when every kern_boot has returned and what it
+		 * started (kernel threads) has settled: nothing runnable and
+		 * nothing due now.  Events already set for later (a traffic
+		 * source's first frame) wait for the booted machine.
+		 */
+		if (m->hosts_booting == 0 && m->after_boot != NULL &&
+		    ci == NULL && (!ev || t > m->eng.now)) {
+			machine_booted(m);
+			continue;
+		}
+
+		if (ci == NULL && !ev) {
+			if (machine_live(m) > 0)
+				machine_deadlock(m);
+			break;
+		}
+		if (ci != NULL && (!ev || sim_cpu_key(ci) < event_key(m, t))) {
+			if (ci->clock >= m->end_ns) {
+				machine_time_cap(m);
+				break;
+			}
+			if (ci->clock >= m->next_sample_ns)
+				machine_sample(m, m->next_sample_ns);
+			heap_pop(m);
+			cpu_run(m, ci);
+		} else {
+			if (t >= m->end_ns) {
+				machine_time_cap(m);
+				break;
+			}
+			if (t >= m->next_sample_ns)
+				machine_sample(m, m->next_sample_ns);
+			sim_engine_step(&m->eng);
+		}
+		machine_check_limits(m);
+		if (m->points >= m->checkpoint_points) {
+			if (m->progress != NULL)
+				m->progress(m);
+			machine_checkpoint(m);
+		}
+	}
+}
+
+uint64_t
+sim_machine_end_time(const struct sim_machine *m)
+{
+	uint64_t t = m->eng.now;
+
+	if (m->capped)
+		return m->end_ns;
+	for (u_int i = 0; i < m->ncpus; i++)
+		if (m->cpus[i]->clock > t)
+			t = m->cpus[i]->clock;
+	return t;
+}

@@ -1,0 +1,47 @@
+/*
+ * ks.h -- the kernel-services implementation's own entry points: what the
+ * rest of sim/ (the devices, the world builder, tests) calls in the files
+ * that implement stack/sys/ on the simulated machine (ks_*.c).
+ *
+ * The stack never sees these; it calls the stack/sys/ functions they sit
+ * behind.
+ */
+#ifndef SIM_KS_H
+#define SIM_KS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/sched/machine.h"
+
+/* Interrupt contexts (ks_intr.c). */
+struct sim_isrc;
+void	sim_intr_post(struct cpu_info *, struct sim_isrc *, uint64_t at);
+void	sim_intr_fini_host(struct sim_host *);
+struct sim_isrc *sim_isrc_new(struct sim_host *, u_int level,
+	    void (*fn)(void *), void *arg);
+
+/* A timeout on a tick boundary, timo ticks ahead (ks_thread.c). */
+void	sim_lwp_arm_timeout(struct lwp *, int timo);
+/* Every LWP left is blocked and nothing is pending: say who waits on what. */
+void	sim_report_deadlock(struct sim_machine *);
+
+/* Wait queues (ks_sync.c). */
+void	sim_sync_cancel_wait(struct lwp *);
+const char *sim_sync_describe(const struct lwp *, char *buf, size_t len);
+
+/* Counter sampling (ks_mem.c): a sampler (sim_machine_add_sampler). */
+void	sim_evcnt_sample_all(struct sim_machine *, uint64_t t_ns);
+/*
+ * Where a CPU's busy time went: hardware interrupts (IPL_VM and up: entry
+ * and handlers) and soft interrupts (softints, continuations), ns; the
+ * rest of busy_ns is threads.
+ */
+void	sim_cpu_intr_ns(const struct cpu_info *, uint64_t *intr_ns,
+	    uint64_t *softint_ns);
+
+/* Stop from inside a context: report, record, never return (ks_kern.c). */
+void	sim_context_stop(const char *kind, const char *file, int line,
+	    const char *msg) __attribute__((__noreturn__));
+
+#endif /* SIM_KS_H */

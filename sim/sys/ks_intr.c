@@ -1,0 +1,327 @@
+/*
+ * ks_intr.c -- interrupt contexts on the simulated machine: soft
+ * interrupts (softint(9)) and the CPUs' one-shot timers (intr.h).
+ *
+ * Each CPU has, for each interrupt level in use, one interrupt context: a
+ * daemon LWP of that priority that runs the level's pending sources in the
+ * order they were posted, then sleeps.  Posting a source makes the context
+ * runnable; being of higher priority than threads (and than lower levels),
+ * it takes the CPU at the running context's first scheduling point from
+ * the posting time on -- or at once on an idle CPU -- unless spl holds it
+ * off.  So an interrupt is an LWP like the others, and everything the
+ * machine knows about LWPs (points, costs, reports) applies to it.
+ *
+ * Never decides anything by pointer value: queues are FIFO.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sys/ks.h"
+#include "sim/sched/machine.h"
+#include "stack/sys/intr.h"
+
+/* An interrupt source: a softint handle or a timer. */
+struct sim_isrc {
+	struct sim_host *host;
+	void (*fn)(void *);
+	void *arg;
+	u_int level;
+	bool dead;                      /* disestablished */
+	bool *pending;                  /* [ncpu] */
+	struct sim_isrc **next;         /* [ncpu] link in the CPU's queue */
+	struct sim_isrc *all_next;      /* host's list */
+};
+
+struct sim_intr_ctx {
+	struct lwp *l;
+	struct cpu_info *ci;
+	u_int level;
+	struct sim_isrc *head, *tail;
+};
+
+/* A CPU timer (the stack's ktimer_t points at one). */
+struct sim_ktimer {
+	struct sim_isrc src;
+	struct cpu_info *ci;
+	uint64_t seq;                   /* the armed event, or 0 */
+};
+
+CTASSERT(sizeof(struct sim_ktimer *) <= sizeof(ktimer_t));
+
+static const char *const level_names[SIM_NPRIO] = {
+	"thread", "softclock", "softbio", "softnet", "softserial", "intr-vm",
+	"intr-sched", "intr-high",
+};
+
+static void
+intr_ctx_main(void *arg)
+{
+	struct sim_intr_ctx *ctx = arg;
+	struct lwp *l = ctx->l;
+	u_int c = ctx->ci->index;
+
+	for (;;) {
+		struct sim_isrc *src;
+
+		while ((src = ctx->head) != NULL) {
+			ctx->head = src->next[c];
+			if (ctx->head == NULL)
+				ctx->tail = NULL;
+			src->next[c] = NULL;
+			src->pending[c] = false;
+			sim_point(PT_INTR, SIM_COST_call);
+			src->fn(src->arg);
+			KASSERTMSG(ctx->ci->ipl == (int)ctx->level, "%s handler "
+			    "returned at spl %d", level_names[ctx->level],
+			    ctx->ci->ipl);
+		}
+		l->wait = WAIT_INTR;
+		sim_lwp_sleep(l);
+	}
+}
+
+static struct sim_intr_ctx *
+intr_ctx(struct cpu_info *ci, u_int level)
+{
+	struct sim_intr_ctx *ctx = ci->ictx[level];
+	struct sim_host *h = ci->host;
+	char name[32];
+	u_int id;
+
+	if (ctx != NULL)
+		return ctx;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		abort();
+	snprintf(name, sizeof(name), "%s/%u", level_names[level], ci->index);
+	id = h->next_lwp_id;
+	ctx->l = sim_lwp_alloc(h, ci, intr_ctx_main, ctx, name);
+	if (ctx->l == NULL)
+		abort();
+	/* Not numbered among the programs' LWPs; never counted as live. */
+	h->next_lwp_id = id;
+	ctx->l->id = 0x10000 + ci->index * SIM_NPRIO + level;
+	lwp_set_daemon(ctx->l);
+	ctx->l->prio = level;
+	ctx->l->ipl = (int)level;
+	ctx->l->wait = WAIT_INTR;
+	ctx->ci = ci;
+	ctx->level = level;
+	ci->ictx[level] = ctx;
+	return ctx;
+}
+
+void
+sim_intr_post(struct cpu_info *ci, struct sim_isrc *src, uint64_t at)
+{
+	struct sim_intr_ctx *ctx;
+	u_int c = ci->index;
+
+	KASSERT(ci->host == src->host);
+	if (src->pending[c] || src->dead)
+		return;
+	src->pending[c] = true;
+	ctx = intr_ctx(ci, src->level);
+	src->next[c] = NULL;
+	if (ctx->tail != NULL)
+		ctx->tail->next[c] = src;
+	else
+		ctx->head = src;
+	ctx->tail = src;
+	/*
+	 * Only an idle context: one asleep on a mutex its handler wants
+	 * (soft interrupts may take adaptive mutexes) is woken by the
+	 * mutex, and runs this source after the handler it is in.
+	 */
+	if (ctx->l->state == LWP_SLEEP && ctx->l->wait == WAIT_INTR)
+		sim_lwp_wake(ctx->l, at);
+}
+
+/* Take src off ci's queue if it is pending there. */
+static void
+intr_unpost(struct cpu_info *ci, struct sim_isrc *src)
+{
+	struct sim_intr_ctx *ctx = ci->ictx[src->level];
+	u_int c = ci->index;
+	struct sim_isrc **pp, *prev = NULL;
+
+	if (!src->pending[c] || ctx == NULL)
+		return;
+	for (pp = &ctx->head; *pp != NULL; prev = *pp, pp = &(*pp)->next[c]) {
+		if (*pp != src)
+			continue;
+		*pp = src->next[c];
+		if (ctx->tail == src)
+			ctx->tail = prev;
+		src->next[c] = NULL;
+		src->pending[c] = false;
+		return;
+	}
+}
+
+static int
+isrc_init(struct sim_isrc *src, struct sim_host *h, u_int level,
+    void (*fn)(void *), void *arg)
+{
+	src->host = h;
+	src->fn = fn;
+	src->arg = arg;
+	src->level = level;
+	src->pending = calloc(h->ncpu, sizeof(*src->pending));
+	src->next = calloc(h->ncpu, sizeof(*src->next));
+	if (src->pending == NULL || src->next == NULL)
+		return -1;
+	src->all_next = h->isrcs;
+	h->isrcs = src;
+	return 0;
+}
+
+struct sim_isrc *
+sim_isrc_new(struct sim_host *h, u_int level, void (*fn)(void *), void *arg)
+{
+	struct sim_isrc *src = calloc(1, sizeof(*src));
+
+	if (src == NULL || isrc_init(src, h, level, fn, arg) != 0)
+		abort();
+	return src;
+}
+
+/* Free every source of a host (machine teardown); nothing runs now. */
+void
+sim_intr_fini_host(struct sim_host *h)
+{
+	struct sim_isrc *src, *next;
+
+	for (src = h->isrcs; src != NULL; src = next) {
+		next = src->all_next;
+		free(src->pending);
+		free(src->next);
+		free(src);      /* a timer's isrc is its first member */
+	}
+	h->isrcs = NULL;
+	for (u_int i = 0; i < h->ncpu; i++)
+		for (u_int lv = 0; lv < SIM_NPRIO; lv++)
+			free(h->cpus[i].ictx[lv]);
+}
+
+/* --- softint(9) --------------------------------------------------------------- */
+
+void *
+softint_establish(u_int flags, void (*func)(void *), void *arg)
+{
+	struct sim_isrc *src;
+	struct cpu_info *ci;
+	u_int level = IPL_SOFTCLOCK + (flags & SOFTINT_LVLMASK);
+
+	sim_point(PT_INTR, SIM_COST_call);
+	ci = sim_running_cpu();
+	KASSERTMSG(level <= IPL_SOFTSERIAL, "softint_establish: bad level in "
+	    "flags %#x", flags);
+	src = calloc(1, sizeof(*src));
+	if (src == NULL || isrc_init(src, ci->host, level, func, arg) != 0)
+		panic("softint_establish: out of memory");
+	return src;
+}
+
+void
+softint_disestablish(void *cookie)
+{
+	struct sim_isrc *src = cookie;
+
+	sim_point(PT_INTR, SIM_COST_call);
+	for (u_int i = 0; i < src->host->ncpu; i++)
+		KASSERTMSG(!src->pending[i], "softint_disestablish of a pending "
+		    "softint");
+	src->dead = true;       /* freed with the machine */
+}
+
+void
+softint_schedule_cpu(void *cookie, struct cpu_info *ci)
+{
+	struct cpu_info *self;
+
+	sim_point(PT_INTR, SIM_COST_call);
+	self = sim_running_cpu();
+	KASSERT(ci->host == self->host);
+	sim_intr_post(ci, cookie, self->clock);
+}
+
+void
+softint_schedule(void *cookie)
+{
+	softint_schedule_cpu(cookie, sim_running_cpu());
+}
+
+/* --- CPU timers ----------------------------------------------------------------- */
+
+static struct sim_ktimer *
+ktimer_state(ktimer_t *kt)
+{
+	struct sim_ktimer *t = *(struct sim_ktimer **)(void *)kt;
+
+	KASSERTMSG(t != NULL, "ktimer used before ktimer_init");
+	return t;
+}
+
+void
+ktimer_init(ktimer_t *kt, struct cpu_info *ci, void (*fn)(void *), void *arg)
+{
+	struct sim_ktimer *t;
+	struct cpu_info *self;
+
+	sim_point(PT_INTR, SIM_COST_call);
+	self = sim_running_cpu();
+	if (ci == NULL)
+		ci = self;
+	KASSERT(ci->host == self->host);
+	t = calloc(1, sizeof(*t));
+	if (t == NULL || isrc_init(&t->src, ci->host, IPL_SCHED, fn, arg) != 0)
+		panic("ktimer_init: out of memory");
+	t->ci = ci;
+	memset(kt, 0, sizeof(*kt));
+	*(struct sim_ktimer **)(void *)kt = t;
+}
+
+static void
+ktimer_fire(void *arg)
+{
+	struct sim_ktimer *t = arg;
+	struct sim_machine *m = t->ci->m;
+
+	if (t->seq != sim_engine_cur_seq(&m->eng))
+		return;         /* re-armed or disarmed since */
+	t->seq = 0;
+	sim_intr_post(t->ci, &t->src, m->eng.now);
+}
+
+void
+ktimer_arm(ktimer_t *kt, uint64_t when_ns)
+{
+	struct sim_ktimer *t = ktimer_state(kt);
+
+	sim_point(PT_INTR, SIM_COST_call);
+	intr_unpost(t->ci, &t->src);
+	t->seq = sim_machine_at(t->ci->m, when_ns, ktimer_fire, t);
+}
+
+void
+ktimer_disarm(ktimer_t *kt)
+{
+	struct sim_ktimer *t = ktimer_state(kt);
+
+	sim_point(PT_INTR, SIM_COST_call);
+	t->seq = 0;
+	intr_unpost(t->ci, &t->src);
+}
+
+void
+ktimer_destroy(ktimer_t *kt)
+{
+	struct sim_ktimer *t = ktimer_state(kt);
+
+	t->seq = 0;
+	intr_unpost(t->ci, &t->src);
+	t->src.dead = true;     /* freed with the machine */
+	memset(kt, 0, sizeof(*kt));
+}

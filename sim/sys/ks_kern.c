@@ -1,0 +1,339 @@
+/*
+ * ks_kern.c -- kern.h, atomic.h and sdt.h on the simulated machine: the
+ * calling context, virtual time, random numbers, scheduling points and
+ * their prices, assertions and panics.
+ *
+ * Every function here that stack code calls is a scheduling point (wait
+ * for the turn, act, charge), except the pure readers of the caller's own
+ * state listed in kern.h.  Nothing here reads the wall clock.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sched/machine.h"
+#include "sim/scenario/scenario.h"
+#include "sim/sys/ks.h"
+#include "sim/record/record.h"
+#include "sim/record/trace.h"
+#include "stack/sys/atomic.h"
+#include "stack/sys/intr.h"
+#include "stack/sys/sdt.h"
+
+static inline struct cpu_info *
+ks_cpu(void)
+{
+	return sim_cpu_current();
+}
+
+/* --- the calling context (not scheduling points) ------------------------ */
+
+u_int
+cpu_number(void)
+{
+	return ks_cpu()->index;
+}
+
+struct cpu_info *
+curcpu(void)
+{
+	return ks_cpu();
+}
+
+lwp_t *
+kern_curlwp(void)
+{
+	return ks_cpu()->cur;
+}
+
+u_int
+kern_ncpu(void)
+{
+	return ks_cpu()->host->ncpu;
+}
+
+int
+kern_hz(void)
+{
+	return ks_cpu()->host->sc->tick_hz;
+}
+
+struct cpu_info *
+cpu_lookup(u_int i)
+{
+	struct sim_host *h = ks_cpu()->host;
+
+	return i < h->ncpu ? &h->cpus[i] : NULL;
+}
+
+struct kern_globals *
+kern_globals(void)
+{
+	return &ks_cpu()->host->kg;
+}
+
+struct cpu_data *
+cpu_data(struct cpu_info *ci)
+{
+	return &ci->cd;
+}
+
+u_int
+cpu_index(const struct cpu_info *ci)
+{
+	return ci->index;
+}
+
+const char *
+lwp_name(const lwp_t *l)
+{
+	return l->name;
+}
+
+u_int
+lwp_id(const lwp_t *l)
+{
+	return l->id;
+}
+
+void
+lwp_set_daemon(lwp_t *l)
+{
+	if (!l->daemon && l->state != LWP_ZOMBIE) {
+		l->daemon = true;
+		l->host->live--;
+	}
+}
+
+bool
+cpu_intr_p(void)
+{
+	struct cpu_info *ci = sim_cur != NULL ? sim_cur->running : NULL;
+
+	return ci != NULL && ci->cur != NULL && ci->cur->prio >= IPL_VM;
+}
+
+int
+splraise(int ipl)
+{
+	struct cpu_info *ci;
+	int old;
+
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = ks_cpu();
+	old = ci->ipl;
+	KASSERT(ipl >= IPL_NONE && ipl <= IPL_HIGH);
+	if (ipl > old)
+		ci->ipl = ipl;
+	return old;
+}
+
+void
+splx(int s)
+{
+	struct cpu_info *ci;
+
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = ks_cpu();
+	KASSERTMSG(s <= ci->ipl, "splx(%d) raises the level from %d", s,
+	    ci->ipl);
+	KASSERTMSG(s >= (int)ci->cur->prio, "splx(%d) below the level of "
+	    "the interrupt being handled (%u)", s, ci->cur->prio);
+	ci->ipl = s;
+	/* Work held off by the raised level may run now. */
+	sim_cpu_maybe_preempt(ci);
+}
+
+void
+kpreempt_disable(void)
+{
+	ks_cpu()->cur->nopreempt++;
+}
+
+void
+kpreempt_enable(void)
+{
+	struct lwp *l = ks_cpu()->cur;
+
+	KASSERT(l->nopreempt > 0);
+	l->nopreempt--;
+}
+
+bool
+kpreempt_disabled(void)
+{
+	struct cpu_info *ci = ks_cpu();
+
+	return ci->cur->nopreempt > 0 || ci->ipl > IPL_NONE;
+}
+
+/* --- scheduling points ---------------------------------------------------- */
+
+void
+kern_mem_point(const volatile void *p, enum kern_mem_op op)
+{
+	struct cpu_info *ci = ks_cpu();
+	struct sim_host *h = ci->host;
+
+	sim_cpu_turn(ci);
+	sim_cpu_fp(ci, PT_LOAD + (unsigned)op);
+	sim_cpu_charge(ci, sim_lines_access(&h->lines, h->cost, ci->index, p,
+	    op));
+	sim_cpu_maybe_preempt(ci);
+}
+
+void
+kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
+    uintptr_t a2, uintptr_t a3)
+{
+	struct cpu_info *ci = ks_cpu();
+	const struct sim_probe_cost *pc = &ci->host->probe_cost[id];
+	uint64_t ps;
+
+	(void)a2; (void)a3;
+	sim_cpu_turn(ci);
+	sim_cpu_fp(ci, PT_PROBE + ((unsigned)id << 4));
+	/* The packet is at this stage when the probe fires, before its cost. */
+	if (__predict_false(ci->m->tracing) && ci->m->trace_stage[id] != NULL)
+		sim_trace_packet(ci->m, (uint64_t)a1, ci->cur->prio > 0 ?
+		    ci->m->trace_stage_intr[id] : ci->m->trace_stage[id],
+		    ci->host, (int)ci->index, ci->clock);
+	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
+	ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
+	ci->frac_ps = ps % 1000;
+	sim_cpu_charge(ci, ps / 1000);
+	sim_cpu_maybe_preempt(ci);
+}
+
+void
+preempt_point(void)
+{
+	sim_point(PT_CALL, SIM_COST_call);
+}
+
+/* --- time and randomness ---------------------------------------------------- */
+
+uint64_t
+getnanouptime(void)
+{
+	sim_point(PT_CALL, SIM_COST_call);
+	return ks_cpu()->clock;
+}
+
+int
+getticks(void)
+{
+	struct cpu_info *ci;
+
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = ks_cpu();
+	return (int)(ci->clock / ci->host->tick_ns);
+}
+
+int
+mstohz(int ms)
+{
+	int h = kern_hz();
+
+	return (int)(((int64_t)ms * h + 999) / 1000);
+}
+
+int
+hztoms(int ticks)
+{
+	int h = kern_hz();
+
+	return (int)(((int64_t)ticks * 1000 + h - 1) / h);
+}
+
+uint64_t
+cprng_fast64(void)
+{
+	sim_point(PT_CALL, SIM_COST_call);
+	return sim_rng_next(&ks_cpu()->host->cprng);
+}
+
+uint32_t
+cprng_fast32(void)
+{
+	return (uint32_t)(cprng_fast64() >> 32);
+}
+
+/* --- output ----------------------------------------------------------------- */
+
+void
+kern_vprintf(const char *fmt, va_list ap)
+{
+	struct cpu_info *ci = ks_cpu();
+	struct sim_machine *m = ci->m;
+
+	sim_point(PT_CALL, SIM_COST_call);
+	if (m->log == NULL)
+		return;
+	fprintf(m->log, "[%12.6f ms] %s/cpu%u %s: ", (double)ci->clock / 1e6,
+	    ci->host->sc->name, ci->index, ci->cur ? ci->cur->name : "-");
+	vfprintf(m->log, fmt, ap);
+}
+
+void
+kern_printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kern_vprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* --- assertions and panics ----------------------------------------------- */
+
+void
+sim_context_stop(const char *kind, const char *file, int line,
+    const char *msg)
+{
+	struct cpu_info *ci = ks_cpu();
+	struct sim_machine *m = ci->m;
+	struct lwp *l = ci->cur;
+
+	if (!m->no_reports)
+		fprintf(stderr, "netsim: %s: %s\n"
+	    "  at %s:%d\n"
+	    "  seed %llu, virtual time %llu ns, host %s, cpu %u, lwp %s (id %u)\n"
+	    "  replay: netsim run %s --seed %llu\n",
+	    kind, msg, file, line, (unsigned long long)m->seed,
+	    (unsigned long long)ci->clock, ci->host->sc->name, ci->index,
+	    l ? l->name : "-", l ? l->id : 0, m->sc->file,
+	    (unsigned long long)m->seed);
+	if (m->rec != NULL)
+		sim_record_violation(m->rec, ci->clock, ci->host->sc->name,
+		    (int)ci->index, l ? l->name : NULL, kind, file, line, msg);
+	sim_machine_stop(m, SIM_EXIT_VIOLATION, "%s at %s:%d: %s", kind, file,
+	    line, msg);
+	/* Never resumed: the machine stops; the stack is freed at the end. */
+	sim_cpu_release(ci);
+	m->running = NULL;
+	for (;;)
+		sim_coro_switch(&l->coro, &m->sched);
+}
+
+void
+kern_assert_fail(const char *expr, const char *file, int line)
+{
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), "assertion \"%s\" failed", expr);
+	sim_context_stop("KASSERT", file, line, msg);
+}
+
+void
+kern_panic(const char *file, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	sim_context_stop("panic", file, line, msg);
+}

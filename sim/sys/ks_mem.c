@@ -1,0 +1,216 @@
+/*
+ * ks_mem.c -- kmem(9) and evcnt(9) on the simulated machine.
+ *
+ * Kernel memory comes from the host's arena (kmem_arena.h), never from
+ * malloc, so addresses -- and so cache-line sharing and what an atomic
+ * costs -- are the same in every run.  kmem_alloc fills fresh memory with
+ * 0xa5 so code that forgets to initialise fails the same way every time.
+ *
+ * Event counters are kept per host in attach order; the machine samples
+ * them into the counters time series (never iterating anything unordered).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sys/ks.h"
+#include "sim/scenario/scenario.h"
+#include "sim/sched/machine.h"
+#include "sim/record/record.h"
+#include "stack/sys/evcnt.h"
+#include "stack/sys/intr.h"
+#include "stack/sys/kmem.h"
+
+/* A block from the host's arena with every byte set to fill. */
+static void *
+ks_alloc(size_t size, km_flag_t flags, int fill)
+{
+	struct cpu_info *ci;
+	void *p;
+
+	KASSERT(flags == KM_SLEEP || flags == KM_NOSLEEP);
+	sim_point(PT_KMEM, SIM_COST_kmem_alloc);
+	ci = sim_running_cpu();
+	KASSERTMSG(ci->cur->prio < IPL_VM, "kmem_alloc(%zu) in interrupt "
+	    "context: interrupt routines use what if_poll allocated", size);
+	p = sim_arena_alloc(&ci->host->arena, size);
+	if (p == NULL && flags == KM_SLEEP)
+		panic("kmem_alloc(%zu, KM_SLEEP): host %s is out of kernel "
+		    "memory", size, ci->host->sc->name);
+	if (p != NULL)
+		memset(p, fill, size);
+	return p;
+}
+
+void *
+kmem_alloc(size_t size, km_flag_t flags)
+{
+	return ks_alloc(size, flags, 0xa5);
+}
+
+void *
+kmem_zalloc(size_t size, km_flag_t flags)
+{
+	return ks_alloc(size, flags, 0);
+}
+
+void
+kmem_free(void *p, size_t size)
+{
+	struct cpu_info *ci;
+
+	sim_point(PT_KMEM, SIM_COST_kmem_free);
+	ci = sim_running_cpu();
+	KASSERTMSG(sim_arena_owns(&ci->host->arena, p), "kmem_free of memory "
+	    "host %s did not allocate", ci->host->sc->name);
+	sim_arena_free(&ci->host->arena, p, size);
+}
+
+/* --- event counters ---------------------------------------------------------- */
+
+/*
+ * Write a counter's sample, if its value changed since the last one
+ * written (or none was): a time series of a value that stands still is
+ * one row, and counter_last still gives its value at the end.
+ */
+static void
+evcnt_record(struct sim_machine *m, struct sim_host *h, const struct evcnt *ev,
+    uint64_t t)
+{
+	struct sim_evlast *last = &h->evlast[ev->ev_slot];
+	char name[128];
+
+	if (m->rec == NULL || !m->sc->record.counters)
+		return;
+	if (last->valid && last->value == ev->ev_count)
+		return;
+	last->valid = true;
+	last->value = ev->ev_count;
+	snprintf(name, sizeof(name), "%s.%s", ev->ev_group, ev->ev_name);
+	sim_record_counter(m->rec, name, h->sc->name, ev->ev_cpu, t,
+	    (int64_t)ev->ev_count);
+}
+
+static void
+evcnt_attach(struct evcnt *ev, int type, int cpu, const char *group,
+    const char *name)
+{
+	struct cpu_info *ci;
+	struct sim_host *h;
+
+	KASSERT(group != NULL && name != NULL);
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = sim_running_cpu();
+	h = ci->host;
+	if (h->nevcnts == h->evcnts_cap) {
+		u_int cap = h->evcnts_cap ? 2 * h->evcnts_cap : 16;
+		struct evcnt **a = realloc(h->evcnts, cap * sizeof(*a));
+		struct sim_evlast *l = realloc(h->evlast, cap * sizeof(*l));
+
+		if (a == NULL || l == NULL)
+			panic("evcnt_attach: out of memory");
+		h->evcnts = a;
+		h->evlast = l;
+		h->evcnts_cap = cap;
+	}
+	h->evlast[h->nevcnts].valid = false;
+	ev->ev_type = type;
+	ev->ev_group = group;
+	ev->ev_name = name;
+	ev->ev_cpu = cpu;
+	ev->ev_slot = h->nevcnts;
+	h->evcnts[h->nevcnts++] = ev;
+}
+
+void
+evcnt_attach_dynamic(struct evcnt *ev, int type, const struct evcnt *parent,
+    const char *group, const char *name)
+{
+	(void)parent;
+	evcnt_attach(ev, type, -1, group, name);
+}
+
+void
+evcnt_attach_cpu(struct evcnt *ev, int type, u_int cpu, const char *group,
+    const char *name)
+{
+	evcnt_attach(ev, type, (int)cpu, group, name);
+}
+
+void
+evcnt_detach(struct evcnt *ev)
+{
+	struct cpu_info *ci;
+	struct sim_host *h;
+
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = sim_running_cpu();
+	h = ci->host;
+	KASSERTMSG(ev->ev_slot < h->nevcnts && h->evcnts[ev->ev_slot] == ev,
+	    "evcnt_detach of a counter not attached on host %s",
+	    h->sc->name);
+	/* The final value, at the time it stops being counted. */
+	evcnt_record(ci->m, h, ev, ci->clock);
+	/* Keep attach order: close the gap. */
+	for (u_int i = ev->ev_slot + 1; i < h->nevcnts; i++) {
+		h->evcnts[i - 1] = h->evcnts[i];
+		h->evlast[i - 1] = h->evlast[i];
+		h->evcnts[i - 1]->ev_slot = i - 1;
+	}
+	h->nevcnts--;
+}
+
+void
+sim_cpu_intr_ns(const struct cpu_info *ci, uint64_t *intr_ns,
+    uint64_t *softint_ns)
+{
+	*intr_ns = *softint_ns = 0;
+	for (u_int p = 1; p < SIM_NPRIO; p++) {
+		if (p >= IPL_VM)
+			*intr_ns += ci->prio_ns[p];
+		else
+			*softint_ns += ci->prio_ns[p];
+	}
+}
+
+/* Where a CPU's busy time went, as cpu.intr_ns and cpu.softint_ns. */
+static void
+evcnt_record_levels(struct sim_machine *m, struct cpu_info *ci, uint64_t t)
+{
+	uint64_t intr, soft;
+
+	sim_cpu_intr_ns(ci, &intr, &soft);
+	if (intr != ci->intr_last)
+		sim_record_counter(m->rec, "cpu.intr_ns", ci->host->sc->name,
+		    (int)ci->index, t, (int64_t)intr);
+	if (soft != ci->softint_last)
+		sim_record_counter(m->rec, "cpu.softint_ns", ci->host->sc->name,
+		    (int)ci->index, t, (int64_t)soft);
+	ci->intr_last = intr;
+	ci->softint_last = soft;
+}
+
+void
+sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
+{
+	if (m->rec == NULL || !m->sc->record.counters)
+		return;
+	for (u_int i = 0; i < m->nhosts; i++) {
+		struct sim_host *h = &m->hosts[i];
+
+		for (u_int j = 0; j < h->nevcnts; j++)
+			evcnt_record(m, h, h->evcnts[j], t);
+		for (u_int c = 0; c < h->ncpu; c++) {
+			struct cpu_info *ci = &h->cpus[c];
+			uint64_t busy = sim_cpu_busy_ns(ci, t);
+
+			if (ci->busy_recorded && ci->busy_last == busy)
+				continue;
+			ci->busy_recorded = true;
+			ci->busy_last = busy;
+			sim_record_counter(m->rec, "cpu.busy_ns", h->sc->name,
+			    (int)c, t, (int64_t)busy);
+			evcnt_record_levels(m, ci, t);
+		}
+	}
+}

@@ -1,0 +1,559 @@
+/*
+ * ks_sync.c -- mutexes, reader/writer locks and condition variables on the
+ * simulated machine (mutex.h, rwlock.h, condvar.h).
+ *
+ * Each lock's state lives in the opaque storage of the stack's kmutex_t,
+ * krwlock_t or kcondvar_t; the lock word is the object's first word, so
+ * every acquire and release is priced by that cache line like an atomic.
+ * Waiters queue first-come first-served and are woken in that order.
+ * Misuse -- entering a lock one holds, releasing one one does not hold,
+ * using one never initialised, sleeping with a spin mutex held -- stops
+ * the run with a KASSERT report.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sim/sys/ks.h"
+#include "sim/sched/machine.h"
+#include "stack/sys/atomic.h"
+#include "stack/sys/condvar.h"
+#include "stack/sys/mutex.h"
+#include "stack/sys/rwlock.h"
+
+#define MUTEX_MAGIC     0x6d757478u     /* "mutx" */
+#define RW_MAGIC        0x72776c6bu     /* "rwlk" */
+#define CV_MAGIC        0x63766172u     /* "cvar" */
+#define RW_HANDED_OVER  (-1)            /* wait_rw_op of a woken holder */
+
+struct sim_mutex {
+	struct lwp *owner;              /* the lock word */
+	struct sim_lwpq waiters;
+	const char *file;               /* where mutex_init was called */
+	int line;
+	uint32_t magic;
+	uint8_t spin;
+	uint8_t ipl;
+};
+
+struct sim_rwlock {
+	struct lwp *writer;             /* the lock word */
+	u_int readers;
+	u_int writers_waiting;
+	struct sim_lwpq waiters;
+	const char *file;
+	int line;
+	uint32_t magic;
+};
+
+struct sim_cv {
+	struct sim_lwpq waiters;
+	const char *wmesg;
+	uint32_t magic;
+};
+
+CTASSERT(sizeof(struct sim_mutex) <= sizeof(kmutex_t));
+CTASSERT(sizeof(struct sim_rwlock) <= sizeof(krwlock_t));
+CTASSERT(sizeof(struct sim_cv) <= sizeof(kcondvar_t));
+
+/* --- wait queues ------------------------------------------------------------ */
+
+/* Take l out of q wherever it stands (a timeout); false if not there. */
+static bool
+lwpq_remove(struct sim_lwpq *q, struct lwp *l)
+{
+	struct lwp **pp, *prev = NULL;
+
+	for (pp = &q->head; *pp != NULL; prev = *pp, pp = &(*pp)->link) {
+		if (*pp != l)
+			continue;
+		*pp = l->link;
+		if (q->tail == l)
+			q->tail = prev;
+		l->link = NULL;
+		return true;
+	}
+	return false;
+}
+
+static void
+sync_sleep(struct lwp *l, enum lwp_wait why, const void *obj,
+    const char *file, int line)
+{
+	l->wait = why;
+	l->wait_obj = obj;
+	l->wait_file = file;
+	l->wait_line = line;
+	sim_lwp_sleep(l);
+}
+
+/* --- mutexes ----------------------------------------------------------------- */
+
+static struct sim_mutex *
+mutex_state(const kmutex_t *mtx, const char *file, int line)
+{
+	struct sim_mutex *m = (struct sim_mutex *)(uintptr_t)mtx;
+
+	if (__predict_false(m->magic != MUTEX_MAGIC))
+		kern_assert_fail("mutex initialised (mutex_init) before use",
+		    file, line);
+	return m;
+}
+
+void
+kern_mutex_init(kmutex_t *mtx, kmutex_type_t type, int ipl,
+    const char *file, int line)
+{
+	struct sim_mutex *m = (struct sim_mutex *)mtx;
+
+	memset(mtx, 0, sizeof(*mtx));
+	m->magic = MUTEX_MAGIC;
+	m->file = file;
+	m->line = line;
+	m->spin = type == MUTEX_SPIN || ipl > IPL_NONE;
+	m->ipl = (uint8_t)ipl;
+}
+
+void
+mutex_destroy(kmutex_t *mtx)
+{
+	struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
+
+	KASSERTMSG(m->owner == NULL, "mutex_destroy of a held mutex "
+	    "(initialised at %s:%d)", m->file, m->line);
+	KASSERT(m->waiters.head == NULL);
+	m->magic = 0;
+}
+
+/*
+ * A spin mutex raises the CPU's level to its ipl; the level before the
+ * outermost one is restored when the last is released (NetBSD's rule).
+ */
+static void
+mutex_acquired(struct sim_mutex *m, struct lwp *l)
+{
+	struct cpu_info *ci = l->cpu;
+
+	m->owner = l;
+	if (m->spin) {
+		l->spin_held++;
+		if (ci->spin_count++ == 0)
+			ci->spin_oldspl = ci->ipl;
+		if (m->ipl > ci->ipl)
+			ci->ipl = m->ipl;
+	}
+}
+
+void
+kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
+{
+	struct sim_mutex *m = mutex_state(mtx, file, line);
+	struct lwp *l = sim_running_cpu()->cur;
+	const uint64_t *cost;
+
+	if (__predict_false(m->owner == l))
+		kern_panic(file, line, "mutex_enter: locking against myself "
+		    "(mutex initialised at %s:%d)", m->file, m->line);
+	for (uint64_t spins = 0;; spins++) {
+		kern_mem_point(mtx, KERN_MEM_RMW);      /* the CAS */
+		if (m->owner == NULL) {
+			mutex_acquired(m, l);
+			return;
+		}
+		/*
+		 * Spin mutexes spin.  Adaptive ones spin while the owner runs,
+		 * but no longer than a context switch would cost (spinning
+		 * longer cannot pay off), then sleep: two LWPs each spinning
+		 * on a lock the other holds would otherwise spin forever.
+		 */
+		cost = l->host->cost;
+		if (m->spin || (m->owner->state == LWP_ONCPU &&
+		    spins * cost[SIM_COST_spin] < cost[SIM_COST_ctx_switch])) {
+			sim_point(PT_SPIN, SIM_COST_spin);
+			continue;
+		}
+		sim_lwpq_append(&m->waiters, l);
+		sync_sleep(l, WAIT_MUTEX, m, file, line);
+		spins = 0;
+	}
+}
+
+bool
+mutex_tryenter(kmutex_t *mtx)
+{
+	struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
+	struct lwp *l;
+
+	kern_mem_point(mtx, KERN_MEM_RMW);
+	l = sim_running_cpu()->cur;
+	if (m->owner != NULL)
+		return false;
+	mutex_acquired(m, l);
+	return true;
+}
+
+/* Release without a scheduling point (the caller just had one). */
+static void
+mutex_release(struct cpu_info *ci, struct sim_mutex *m)
+{
+	struct lwp *l = ci->cur, *w;
+
+	KASSERTMSG(m->owner == l, "mutex_exit of a mutex not held by lwp %s "
+	    "(initialised at %s:%d)", l->name, m->file, m->line);
+	m->owner = NULL;
+	if (m->spin) {
+		l->spin_held--;
+		if (--ci->spin_count == 0)
+			ci->ipl = ci->spin_oldspl;
+	}
+	if ((w = sim_lwpq_pop(&m->waiters)) != NULL)
+		sim_lwp_wakeup(ci, w);
+}
+
+void
+mutex_exit(kmutex_t *mtx)
+{
+	struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
+
+	kern_mem_point(mtx, KERN_MEM_RMW);
+	mutex_release(sim_running_cpu(), m);
+}
+
+bool
+mutex_owned(const kmutex_t *mtx)
+{
+	const struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
+	struct cpu_info *ci = sim_running_cpu();
+
+	return ci != NULL && m->owner != NULL && m->owner == ci->cur;
+}
+
+/* --- reader/writer locks ---------------------------------------------------- */
+
+static struct sim_rwlock *
+rw_state(const krwlock_t *rwl, const char *file, int line)
+{
+	struct sim_rwlock *rw = (struct sim_rwlock *)(uintptr_t)rwl;
+
+	if (__predict_false(rw->magic != RW_MAGIC))
+		kern_assert_fail("rwlock initialised (rw_init) before use",
+		    file, line);
+	return rw;
+}
+
+void
+kern_rw_init(krwlock_t *rwl, const char *file, int line)
+{
+	struct sim_rwlock *rw = (struct sim_rwlock *)rwl;
+
+	memset(rwl, 0, sizeof(*rwl));
+	rw->magic = RW_MAGIC;
+	rw->file = file;
+	rw->line = line;
+}
+
+void
+rw_destroy(krwlock_t *rwl)
+{
+	struct sim_rwlock *rw = rw_state(rwl, __FILE__, __LINE__);
+
+	KASSERT(rw->writer == NULL && rw->readers == 0);
+	KASSERT(rw->waiters.head == NULL);
+	rw->magic = 0;
+}
+
+/* Whether op can take the lock now; a waiting writer bars new readers. */
+static bool
+rw_can_take(const struct sim_rwlock *rw, krw_t op)
+{
+	if (op == RW_WRITER)
+		return rw->writer == NULL && rw->readers == 0;
+	return rw->writer == NULL && rw->writers_waiting == 0;
+}
+
+static void
+rw_take(struct sim_rwlock *rw, krw_t op, struct lwp *l)
+{
+	if (op == RW_WRITER)
+		rw->writer = l;
+	else
+		rw->readers++;
+}
+
+void
+kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
+{
+	struct sim_rwlock *rw = rw_state(rwl, file, line);
+	struct lwp *l = sim_running_cpu()->cur;
+
+	if (__predict_false(rw->writer == l))
+		kern_panic(file, line, "rw_enter: locking against myself "
+		    "(rwlock initialised at %s:%d)", rw->file, rw->line);
+	for (;;) {
+		kern_mem_point(rwl, KERN_MEM_RMW);
+		if (rw_can_take(rw, op)) {
+			rw_take(rw, op, l);
+			return;
+		}
+		if (rw->writer != NULL && rw->writer->state == LWP_ONCPU) {
+			sim_point(PT_SPIN, SIM_COST_spin);
+			continue;
+		}
+		l->wait_rw_op = op;
+		if (op == RW_WRITER)
+			rw->writers_waiting++;
+		sim_lwpq_append(&rw->waiters, l);
+		sync_sleep(l, WAIT_RWLOCK, rw, file, line);
+		if (l->wait_rw_op == RW_HANDED_OVER)
+			return;         /* rw_exit made us a holder */
+	}
+}
+
+bool
+rw_tryenter(krwlock_t *rwl, krw_t op)
+{
+	struct sim_rwlock *rw = rw_state(rwl, __FILE__, __LINE__);
+
+	kern_mem_point(rwl, KERN_MEM_RMW);
+	if (!rw_can_take(rw, op))
+		return false;
+	rw_take(rw, op, sim_running_cpu()->cur);
+	return true;
+}
+
+void
+rw_exit(krwlock_t *rwl)
+{
+	struct sim_rwlock *rw = rw_state(rwl, __FILE__, __LINE__);
+	struct cpu_info *ci;
+	struct lwp *l, *w;
+
+	kern_mem_point(rwl, KERN_MEM_RMW);
+	ci = sim_running_cpu();
+	l = ci->cur;
+	if (rw->writer != NULL) {
+		KASSERTMSG(rw->writer == l, "rw_exit by lwp %s of a lock "
+		    "write-held by %s", l->name, rw->writer->name);
+		rw->writer = NULL;
+	} else {
+		KASSERTMSG(rw->readers > 0, "rw_exit of an unheld rwlock "
+		    "(initialised at %s:%d)", rw->file, rw->line);
+		rw->readers--;
+	}
+	if (rw->writer != NULL || rw->readers > 0)
+		return;
+	/*
+	 * Free: hand it to the first waiter, or to every reader at the
+	 * front; they hold it when they wake, so nobody can barge in.
+	 */
+	while ((w = rw->waiters.head) != NULL) {
+		if (w->wait_rw_op == RW_WRITER) {
+			if (rw->readers > 0)
+				break;
+			sim_lwpq_pop(&rw->waiters);
+			rw->writers_waiting--;
+			rw->writer = w;
+			w->wait_rw_op = RW_HANDED_OVER;
+			sim_lwp_wakeup(ci, w);
+			break;
+		}
+		sim_lwpq_pop(&rw->waiters);
+		rw->readers++;
+		w->wait_rw_op = RW_HANDED_OVER;
+		sim_lwp_wakeup(ci, w);
+	}
+}
+
+bool
+rw_read_held(const krwlock_t *rwl)
+{
+	const struct sim_rwlock *rw = rw_state(rwl, __FILE__, __LINE__);
+
+	return rw->readers > 0;
+}
+
+bool
+rw_write_held(const krwlock_t *rwl)
+{
+	const struct sim_rwlock *rw = rw_state(rwl, __FILE__, __LINE__);
+
+	return rw->writer != NULL && rw->writer == sim_running_cpu()->cur;
+}
+
+bool
+rw_lock_held(const krwlock_t *rwl)
+{
+	return rw_read_held(rwl) || rw_write_held(rwl);
+}
+
+/* --- condition variables ------------------------------------------------------ */
+
+static struct sim_cv *
+cv_state(const kcondvar_t *kcv)
+{
+	struct sim_cv *cv = (struct sim_cv *)(uintptr_t)kcv;
+
+	KASSERTMSG(cv->magic == CV_MAGIC, "condvar used before cv_init");
+	return cv;
+}
+
+void
+cv_init(kcondvar_t *kcv, const char *wmesg)
+{
+	struct sim_cv *cv = (struct sim_cv *)kcv;
+
+	memset(kcv, 0, sizeof(*kcv));
+	cv->magic = CV_MAGIC;
+	cv->wmesg = wmesg;
+}
+
+void
+cv_destroy(kcondvar_t *kcv)
+{
+	struct sim_cv *cv = cv_state(kcv);
+
+	KASSERTMSG(cv->waiters.head == NULL, "cv_destroy of condvar \"%s\" "
+	    "with waiters", cv->wmesg);
+	cv->magic = 0;
+}
+
+/*
+ * Queue on the cv and release the mutex in one step after one scheduling
+ * point, so no signal can fall between them; then sleep and take the
+ * mutex again.
+ * => timo > 0: wake with EWOULDBLOCK after timo ticks; else no timeout
+ */
+static int
+cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
+{
+	struct sim_cv *cv = cv_state(kcv);
+	struct sim_mutex *m = mutex_state(mtx, file, line);
+	struct cpu_info *ci;
+	struct lwp *l;
+	int result;
+
+	sim_point(PT_CV, SIM_COST_call);
+	ci = sim_running_cpu();
+	l = ci->cur;
+	KASSERTMSG(m->owner == l, "cv_wait on \"%s\" without holding the "
+	    "mutex, at %s:%d", cv->wmesg, file, line);
+	sim_lwpq_append(&cv->waiters, l);
+	sim_cpu_charge(ci, sim_lines_access(&ci->host->lines, ci->host->cost,
+	    ci->index, mtx, KERN_MEM_RMW));
+	mutex_release(ci, m);
+	if (timo > 0)
+		sim_lwp_arm_timeout(l, timo);
+	else
+		l->wait_result = 0;
+	sync_sleep(l, WAIT_CV, cv, file, line);
+	result = l->wait_result;
+	kern_mutex_enter(mtx, file, line);
+	return result;
+}
+
+void
+kern_cv_wait(kcondvar_t *kcv, kmutex_t *mtx, const char *file, int line)
+{
+	(void)cv_block(kcv, mtx, 0, file, line);
+}
+
+int
+kern_cv_timedwait(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file,
+    int line)
+{
+	return cv_block(kcv, mtx, timo, file, line);
+}
+
+/* Wake the first waiter, or (all) every waiter, in the order they came. */
+static void
+cv_wake(kcondvar_t *kcv, bool all)
+{
+	struct sim_cv *cv = cv_state(kcv);
+	struct cpu_info *ci;
+	struct lwp *w;
+
+	sim_point(PT_CV, SIM_COST_call);
+	ci = sim_running_cpu();
+	while ((w = sim_lwpq_pop(&cv->waiters)) != NULL) {
+		sim_lwp_wakeup(ci, w);
+		if (!all)
+			break;
+	}
+}
+
+void
+cv_signal(kcondvar_t *kcv)
+{
+	cv_wake(kcv, false);
+}
+
+void
+cv_broadcast(kcondvar_t *kcv)
+{
+	cv_wake(kcv, true);
+}
+
+bool
+cv_has_waiters(kcondvar_t *kcv)
+{
+	struct sim_cv *cv = cv_state(kcv);
+
+	sim_point(PT_CV, SIM_COST_call);
+	return cv->waiters.head != NULL;
+}
+
+/* A timeout fired: take l off the queue it waits in, if any. */
+void
+sim_sync_cancel_wait(struct lwp *l)
+{
+	switch (l->wait) {
+	case WAIT_CV:
+		lwpq_remove(&((struct sim_cv *)(uintptr_t)l->wait_obj)->waiters, l);
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- what an LWP waits on, for the deadlock report ---------------------------- */
+
+const char *
+sim_sync_describe(const struct lwp *l, char *buf, size_t len)
+{
+	const struct sim_mutex *m;
+	const struct sim_rwlock *rw;
+	const struct sim_cv *cv;
+
+	switch (l->wait) {
+	case WAIT_MUTEX:
+		m = l->wait_obj;
+		snprintf(buf, len, "waits at %s:%d for the mutex initialised at "
+		    "%s:%d, held by lwp %s (id %u)", l->wait_file, l->wait_line,
+		    m->file, m->line, m->owner ? m->owner->name : "-",
+		    m->owner ? m->owner->id : 0);
+		break;
+	case WAIT_RWLOCK:
+		rw = l->wait_obj;
+		snprintf(buf, len, "waits at %s:%d to %s the rwlock initialised "
+		    "at %s:%d (%s)", l->wait_file, l->wait_line,
+		    l->wait_rw_op == RW_WRITER ? "write" : "read", rw->file,
+		    rw->line, rw->writer ? "write-held" : "read-held");
+		break;
+	case WAIT_CV:
+		cv = l->wait_obj;
+		snprintf(buf, len, "waits at %s:%d on condvar \"%s\"",
+		    l->wait_file, l->wait_line, cv->wmesg);
+		break;
+	case WAIT_JOIN:
+		snprintf(buf, len, "waits to join lwp %s",
+		    ((const struct lwp *)l->wait_obj)->name);
+		break;
+	case WAIT_PAUSE:
+		snprintf(buf, len, "sleeps in kpause \"%s\"",
+		    (const char *)l->wait_obj);
+		break;
+	default:
+		snprintf(buf, len, "sleeps");
+		break;
+	}
+	return buf;
+}

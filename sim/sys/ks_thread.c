@@ -1,0 +1,174 @@
+/*
+ * ks_thread.c -- kthread(9) on the simulated machine: creation, exit and
+ * join of kernel threads, kpause, timeouts, and the deadlock report.
+ *
+ * The LWPs themselves (creation, sleeping, waking, exit) are the
+ * scheduler's (sim/sched/lwp.c); this file gives them the stack's API, a
+ * scheduling point for every call, and the report of who waits on what
+ * when every LWP is blocked.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sched/machine.h"
+#include "sim/scenario/scenario.h"
+#include "sim/sys/ks.h"
+#include "stack/sys/kthread.h"
+#include "stack/sys/mutex.h"
+#include "stack/sys/intr.h"
+#include "stack/sys/proc.h"
+
+/* --- kthread(9) ------------------------------------------------------------ */
+
+int
+kthread_create(pri_t pri, int flags, struct cpu_info *ci,
+    void (*func)(void *), void *arg, lwp_t **lp, const char *fmt, ...)
+{
+	struct cpu_info *self;
+	char name[32];
+	struct lwp *l;
+	va_list ap;
+
+	(void)pri;
+	sim_point(PT_THREAD, SIM_COST_lwp_create);
+	self = sim_running_cpu();
+	KASSERT(ci == NULL || ci->host == self->host);
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	l = sim_lwp_create(self->host, ci, func, arg,
+	    (flags & KTHREAD_MUSTJOIN) != 0, name);
+	if (l == NULL)
+		return ENOMEM;
+	if (flags & KTHREAD_DAEMON)
+		lwp_set_daemon(l);
+	l->proc = self->cur->proc;      /* threads share their process */
+	if (lp != NULL)
+		*lp = l;
+	return 0;
+}
+
+void
+kthread_exit(int ecode)
+{
+	(void)ecode;
+	sim_point(PT_THREAD, SIM_COST_call);
+	sim_lwp_exit(sim_running_cpu());
+}
+
+int
+kthread_join(lwp_t *l)
+{
+	struct lwp *self;
+
+	sim_point(PT_THREAD, SIM_COST_call);
+	self = kern_curlwp();
+	KASSERT(l->mustjoin);
+	KASSERT(l != self);
+	KASSERT(l->joiner == NULL);
+	if (l->state != LWP_ZOMBIE) {
+		l->joiner = self;
+		self->wait = WAIT_JOIN;
+		self->wait_obj = l;
+		sim_lwp_sleep(self);
+	}
+	KASSERT(l->state == LWP_ZOMBIE);
+	sim_lwp_free(l);
+	return 0;
+}
+
+void *
+lwp_getproc(lwp_t *l)
+{
+	return l->proc;
+}
+
+void
+lwp_setproc(lwp_t *l, void *p)
+{
+	l->proc = p;
+}
+
+/* --- kpause ------------------------------------------------------------------ */
+
+static void
+pause_timeout(void *arg)
+{
+	struct lwp *l = arg;
+	struct sim_machine *m = l->host->m;
+
+	if (l->state == LWP_FREE || l->wait_timer_seq != sim_engine_cur_seq(&m->eng))
+		return;         /* woken otherwise, or gone: a stale timer */
+	l->wait_result = EWOULDBLOCK;
+	sim_sync_cancel_wait(l);
+	sim_lwp_wake(l, m->eng.now);
+}
+
+/* The time timo ticks from now, on a tick boundary like a callout. */
+static uint64_t
+ticks_from_now(const struct cpu_info *ci, int timo)
+{
+	uint64_t tick = ci->host->tick_ns;
+
+	return (ci->clock / tick + (uint64_t)timo) * tick;
+}
+
+/* Arm a timeout that wakes l with EWOULDBLOCK timo ticks from now. */
+void
+sim_lwp_arm_timeout(struct lwp *l, int timo)
+{
+	struct sim_machine *m = l->host->m;
+
+	KASSERT(timo > 0);
+	l->wait_result = 0;
+	l->wait_timer_seq = sim_machine_at(m, ticks_from_now(l->cpu, timo),
+	    pause_timeout, l);
+}
+
+int
+kpause(const char *wmesg, bool intr, int timo, struct kmutex *mtx)
+{
+	struct lwp *l;
+
+	(void)intr;
+	sim_point(PT_CALL, SIM_COST_call);
+	l = kern_curlwp();
+	KASSERT(timo > 0);
+	if (mtx != NULL)
+		mutex_exit(mtx);
+	l->wait = WAIT_PAUSE;
+	l->wait_obj = wmesg;
+	sim_lwp_arm_timeout(l, timo);
+	sim_lwp_sleep(l);
+	if (mtx != NULL)
+		mutex_enter(mtx);
+	return EWOULDBLOCK;
+}
+
+/* --- the deadlock report ------------------------------------------------------ */
+
+void
+sim_report_deadlock(struct sim_machine *m)
+{
+	uint64_t t = sim_machine_end_time(m);
+	char why[256];
+
+	fprintf(stderr, "netsim: deadlock: every LWP is blocked and nothing is "
+	    "pending\n  seed %llu, virtual time %llu ns\n",
+	    (unsigned long long)m->seed, (unsigned long long)t);
+	for (u_int i = 0; i < m->nhosts; i++) {
+		struct sim_host *h = &m->hosts[i];
+
+		for (struct lwp *l = h->all_head; l != NULL; l = l->all_next) {
+			if (l->state != LWP_SLEEP || l->daemon)
+				continue;
+			fprintf(stderr, "  host %s, cpu %u: lwp %s (id %u) %s\n",
+			    h->sc->name, l->cpu->index, l->name, l->id,
+			    sim_sync_describe(l, why, sizeof(why)));
+		}
+	}
+	fprintf(stderr, "  replay: netsim run %s --seed %llu\n", m->sc->file,
+	    (unsigned long long)m->seed);
+}

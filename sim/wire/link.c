@@ -1,0 +1,324 @@
+/*
+ * link.c -- full-duplex point-to-point links and the ports at their ends
+ * (the model is in port.h).
+ *
+ * The one idea: a direction of a link is a transmitter plus a pipe.  The
+ * transmitter is busy from a frame's first bit to its last; the exact
+ * instant its last bit leaves is kept as a whole nanosecond (when the
+ * tx_ready event runs) minus a fraction of a nanosecond in units of
+ * 1/rate_bps, so a frame sent back to back starts at the exact instant
+ * and rounding never piles up.  Each frame in the pipe is one event at
+ * its arrival time; the engine orders events by (time, seq), so frames
+ * that arrive in the same nanosecond arrive in the order they were sent.
+ *
+ * Every random draw comes from the direction's own named streams, and a
+ * stream is drawn from only when its probability is above zero.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/scenario/scenario.h"
+#include "sim/sched/machine.h"
+#include "sim/wire/pcap.h"
+#include "sim/wire/port.h"
+#include "sim/record/record.h"
+#include "sim/engine/rng.h"
+#include "sim/wire/topology.h"
+
+#define NS_PER_S        1000000000ULL
+
+struct sim_link_dir {
+	struct sim_link *link;
+	struct sim_port *from, *to;
+	const char *tag;                /* "ab" or "ba" */
+	struct sim_link_params p;
+	bool busy;                      /* a tx_ready event is pending */
+	uint64_t end_ns;                /* when the last frame's last bit left, */
+	uint64_t end_frac;              /* ... less end_frac / rate_bps ns */
+	struct sim_rng loss_rng, reorder_rng;
+	struct sim_link_counters c;
+};
+
+struct sim_link {
+	struct sim_topology *topo;
+	char name[SC_NAME_MAX];
+	struct sim_link_dir dir[2];
+	struct sim_pcap *pcap;          /* NULL: not captured */
+};
+
+static const char *const dir_tag[2] = { "ab", "ba" };
+
+/* --- ports ---------------------------------------------------------------- */
+
+void
+sim_port_init(struct sim_port *port, struct sim_topology *topo,
+    const char *name)
+{
+	memset(port, 0, sizeof(*port));
+	snprintf(port->name, sizeof(port->name), "%s", name);
+	port->topo = topo;
+}
+
+void
+sim_port_attach(struct sim_port *port, const struct sim_port_ops *ops,
+    void *softc, unsigned index)
+{
+	assert(port->ops == NULL);
+	assert(ops != NULL && ops->rx != NULL);
+	port->ops = ops;
+	port->softc = softc;
+	port->index = index;
+}
+
+void
+sim_port_detach(struct sim_port *port)
+{
+	port->ops = NULL;
+	port->softc = NULL;
+}
+
+struct sim_frame *
+sim_port_frame_alloc(struct sim_port *port, uint32_t len)
+{
+	return sim_frame_alloc(&port->topo->pool, len);
+}
+
+bool
+sim_port_tx_busy(const struct sim_port *port)
+{
+	return port->tx != NULL && port->tx->busy;
+}
+
+const struct sim_link_params *
+sim_port_tx_params(const struct sim_port *port)
+{
+	return port->tx != NULL ? &port->tx->p : NULL;
+}
+
+/* --- events ------------------------------------------------------------- */
+
+/* The last bit of the direction's frame has left: the transmitter is free. */
+static void
+link_tx_done(void *arg)
+{
+	struct sim_link_dir *d = arg;
+	struct sim_port *from = d->from;
+
+	assert(d->busy);
+	assert(d->end_ns == d->link->topo->m->eng.now);
+	d->busy = false;
+	if (from->ops != NULL && from->ops->tx_ready != NULL)
+		from->ops->tx_ready(from, d->end_ns);
+}
+
+/* A frame's last bit has arrived at the far end. */
+static void
+link_deliver(void *arg)
+{
+	struct sim_frame *f = arg;
+	struct sim_link_dir *d = f->on;
+	struct sim_port *to = d->to;
+	uint64_t t = d->link->topo->m->eng.now;
+
+	assert(d != NULL && !f->is_free);
+	f->on = NULL;
+	d->c.rx_frames++;
+	d->c.rx_bytes += f->len;
+	if (d->link->pcap != NULL)
+		sim_pcap_write(d->link->pcap, t, f->data, f->len);
+	if (to->ops == NULL) {
+		d->c.drops_unattached++;
+		sim_frame_free(f);
+		return;
+	}
+	to->ops->rx(to, f, t);
+}
+
+/* --- sending ------------------------------------------------------------ */
+
+/*
+ * The transmitter takes a frame of wire_bits at now: set when its last
+ * bit leaves (end_ns - end_frac / rate, see the file comment).
+ */
+static void
+link_serialise(struct sim_link_dir *d, uint64_t now, uint64_t wire_bits)
+{
+	__int128 rate = (__int128)d->p.rate_bps;
+	/* Back to back: start at the exact instant the last frame ended. */
+	__int128 carry = now == d->end_ns ? (__int128)d->end_frac : 0;
+	__int128 num = (__int128)wire_bits * NS_PER_S - carry;
+	__int128 q = num > 0 ? (num + rate - 1) / rate : 0;
+
+	assert(now >= d->end_ns);
+	d->end_ns = now + (uint64_t)q;
+	d->end_frac = (uint64_t)(q * rate - num);
+	assert(d->end_frac < d->p.rate_bps);
+}
+
+static bool
+link_draw(struct sim_rng *r, double p)
+{
+	return p > 0 && (p >= 1 || sim_rng_double(r) < p);
+}
+
+int
+sim_port_send(struct sim_port *port, struct sim_frame *f)
+{
+	struct sim_link_dir *d = port->tx;
+	struct sim_machine *m;
+	uint64_t now, arrive;
+
+	assert(f != NULL && !f->is_free && f->on == NULL && f->next == NULL);
+	assert(f->len >= SIM_ETHER_HDR_LEN && f->len <= f->cap);
+	if (d == NULL)
+		return ENOTCONN;
+	if (d->busy)
+		return EBUSY;
+	if (f->len < SIM_ETHER_MIN_LEN) {
+		memset(f->data + f->len, 0, SIM_ETHER_MIN_LEN - f->len);
+		f->len = SIM_ETHER_MIN_LEN;
+	}
+	if (f->len - SIM_ETHER_HDR_LEN > d->p.mtu) {
+		d->c.drops_mtu++;
+		sim_frame_free(f);
+		return 0;
+	}
+	m = d->link->topo->m;
+	now = sim_topology_now(d->link->topo);
+	link_serialise(d, now, 8 * (uint64_t)SIM_FRAME_WIRE_BYTES(f->len));
+	d->busy = true;
+	sim_machine_at(m, d->end_ns, link_tx_done, d);
+	d->c.tx_frames++;
+	d->c.tx_bytes += f->len;
+	if (link_draw(&d->loss_rng, d->p.loss)) {
+		d->c.drops_loss++;
+		sim_frame_free(f);
+		return 0;
+	}
+	arrive = d->end_ns + d->p.delay_ns;
+	if (link_draw(&d->reorder_rng, d->p.reorder)) {
+		d->c.reordered++;
+		arrive += d->p.reorder_delay_ns;
+	}
+	f->on = d;
+	sim_machine_at(m, arrive, link_deliver, f);
+	return 0;
+}
+
+/* --- links -------------------------------------------------------------- */
+
+static void
+link_dir_init(struct sim_link *l, int i, struct sim_port *from,
+    struct sim_port *to, const struct sim_link_params *p)
+{
+	struct sim_link_dir *d = &l->dir[i];
+	char stream[SC_NAME_MAX + 32];
+
+	assert(p->rate_bps > 0);
+	assert(p->loss >= 0 && p->loss <= 1);
+	assert(p->reorder >= 0 && p->reorder <= 1);
+	d->link = l;
+	d->from = from;
+	d->to = to;
+	d->tag = dir_tag[i];
+	d->p = *p;
+	snprintf(stream, sizeof(stream), "link.%s.%s.loss", l->name, d->tag);
+	sim_rng_init(&d->loss_rng, l->topo->m->seed, stream);
+	snprintf(stream, sizeof(stream), "link.%s.%s.reorder", l->name, d->tag);
+	sim_rng_init(&d->reorder_rng, l->topo->m->seed, stream);
+	from->tx = d;
+	to->rx = d;
+}
+
+struct sim_link *
+sim_link_create(struct sim_topology *topo, const char *name,
+    struct sim_port *a, struct sim_port *b, const struct sim_link_params *ab,
+    const struct sim_link_params *ba)
+{
+	struct sim_link *l;
+
+	assert(a != b);
+	assert(a->topo == topo && b->topo == topo);
+	assert(a->tx == NULL && a->rx == NULL && b->tx == NULL && b->rx == NULL);
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return NULL;
+	l->topo = topo;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	if (sim_topology_add_link(topo, l) != 0) {
+		free(l);
+		return NULL;
+	}
+	link_dir_init(l, SIM_LINK_AB, a, b, ab);
+	link_dir_init(l, SIM_LINK_BA, b, a, ba);
+	return l;
+}
+
+void
+sim_link_destroy(struct sim_link *l)
+{
+	if (l == NULL)
+		return;
+	for (int i = 0; i < 2; i++) {
+		l->dir[i].from->tx = NULL;
+		l->dir[i].to->rx = NULL;
+	}
+	free(l);
+}
+
+const char *
+sim_link_name(const struct sim_link *l)
+{
+	return l->name;
+}
+
+const struct sim_link_counters *
+sim_link_counters(const struct sim_link *l, enum sim_link_dirn i)
+{
+	assert(i == SIM_LINK_AB || i == SIM_LINK_BA);
+	return &l->dir[i].c;
+}
+
+void
+sim_link_set_pcap(struct sim_link *l, struct sim_pcap *pc)
+{
+	l->pcap = pc;
+}
+
+struct sim_pcap *
+sim_link_pcap(const struct sim_link *l)
+{
+	return l->pcap;
+}
+
+void
+sim_link_sample(const struct sim_link *l, struct sim_recorder *rec,
+    uint64_t t)
+{
+	for (int i = 0; i < 2; i++) {
+		const struct sim_link_dir *d = &l->dir[i];
+		const struct {
+			const char *name;
+			uint64_t v;
+		} f[] = {
+			{ "tx_frames", d->c.tx_frames },
+			{ "tx_bytes", d->c.tx_bytes },
+			{ "rx_frames", d->c.rx_frames },
+			{ "rx_bytes", d->c.rx_bytes },
+			{ "drops_mtu", d->c.drops_mtu },
+			{ "drops_loss", d->c.drops_loss },
+			{ "drops_unattached", d->c.drops_unattached },
+			{ "reordered", d->c.reordered },
+		};
+		char name[SC_NAME_MAX + 48];
+
+		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+			snprintf(name, sizeof(name), "link.%s.%s.%s", l->name,
+			    d->tag, f[k].name);
+			sim_record_counter(rec, name, NULL, -1, t,
+			    (int64_t)f[k].v);
+		}
+	}
+}

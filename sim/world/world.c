@@ -1,0 +1,198 @@
+/*
+ * world.c -- build, boot and tear down the machine a scenario describes
+ * (see world.h).
+ *
+ * The one idea: every object is made in scenario order (hosts, then each
+ * host's CPUs, then the wires, then the NICs), so its place in memory and
+ * every name derived from it are the same in every run.  This file never
+ * schedules anything itself; it hands the scheduler a finished machine.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/world/world.h"
+#include "sim/nic/nic.h"
+#include "sim/sched/machine.h"
+#include "sim/scenario/scenario.h"
+#include "sim/sys/ks.h"
+#include "sim/sys/ks_device.h"
+#include "sim/sys/ks_netconf.h"
+#include "sim/wire/topology.h"
+#include "stack/apps/apps.h"
+#include "stack/sys/kern.h"
+
+static int
+host_init(struct sim_machine *m, struct sim_host *h, u_int index,
+    const struct sc_host *sc)
+{
+	char stream[SC_NAME_MAX + 32];
+
+	memset(h, 0, sizeof(*h));
+	h->m = m;
+	h->index = index;
+	h->sc = sc;
+	memcpy(h->run_cost, sc->cost.ns, sizeof(h->run_cost));
+	h->run_probe_cost = sc->cost.probe;
+	memcpy(h->cost, h->run_cost, sizeof(h->cost));
+	h->probe_cost = h->run_probe_cost;
+	h->tick_ns = 1000000000ULL / (uint64_t)sc->tick_hz;
+	h->quantum_ns = sc->quantum_ns;
+	h->ncpu = sc->cpus;
+	h->next_lwp_id = 1;
+	h->next_boot_id = 0x8000;
+	snprintf(stream, sizeof(stream), "host.%s.cprng", sc->name);
+	sim_rng_init(&h->cprng, m->seed, stream);
+	if (sim_lines_init(&h->lines) != 0)
+		return -1;
+	if (sim_arena_init(&h->arena, (size_t)16 << 30) != 0)
+		return -1;
+	if ((h->netconf = sim_netconf_build(sc)) == NULL)
+		return -1;
+	h->cpus = calloc(h->ncpu, sizeof(*h->cpus));
+	if (h->cpus == NULL)
+		return -1;
+	for (u_int i = 0; i < h->ncpu; i++) {
+		struct cpu_info *ci = &h->cpus[i];
+
+		ci->m = m;
+		ci->host = h;
+		ci->index = i;
+		ci->gindex = m->ncpus;
+		ci->idle = true;
+		snprintf(stream, sizeof(stream), "cpu.%s.%u.jitter", sc->name, i);
+		sim_rng_init(&ci->jitter_rng, m->seed, stream);
+		m->cpus[m->ncpus++] = ci;
+	}
+	return 0;
+}
+
+int
+sim_world_build(struct sim_machine *m, const struct scenario *sc,
+    uint64_t seed)
+{
+	const struct sim_sched_params sp = {
+		.seed = seed,
+		.end_ns = sc->duration_ns,
+		.window_ns = sc->interleaving.window_ns,
+		.jitter_q16 = sc->interleaving.jitter_q16,
+		.sample_interval_ns = sc->record.interval_ns,
+		.max_points = sc->limits.max_points,
+		.max_events = sc->limits.max_events,
+	};
+	u_int total = 0;
+
+	sim_sched_init(m, &sp);
+	m->sc = sc;
+	m->report_deadlock = sim_report_deadlock;
+	sim_machine_add_sampler(m, sim_evcnt_sample_all);
+	sim_machine_add_sampler(m, sim_topology_sample);
+	sim_machine_add_sampler(m, sim_device_sample_all);
+
+	for (u_int i = 0; i < sc->nhosts; i++)
+		total += sc->hosts[i].cpus;
+	m->cpus = calloc(total, sizeof(*m->cpus));
+	m->heap = calloc(total, sizeof(*m->heap));
+	m->hosts = calloc(sc->nhosts, sizeof(*m->hosts));
+	if (m->cpus == NULL || m->heap == NULL || m->hosts == NULL)
+		return -1;
+	m->nhosts = sc->nhosts;
+	for (u_int i = 0; i < sc->nhosts; i++)
+		if (host_init(m, &m->hosts[i], i, &sc->hosts[i]) != 0)
+			return -1;
+	if ((m->topo = sim_topology_create(m)) == NULL ||
+	    sim_topology_build(m->topo, sc) != 0 || sim_nics_create(m) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+host_destroy(struct sim_host *h)
+{
+	struct lwp *l, *next;
+
+	sim_device_fini_host(h);
+	sim_intr_fini_host(h);
+	for (l = h->all_head; l != NULL; l = next) {
+		next = l->all_next;
+		sim_coro_destroy(&l->coro);
+		free(l);
+	}
+	for (l = h->free_lwps; l != NULL; l = next) {
+		next = l->link;
+		free(l);
+	}
+	free(h->evcnts);
+	free(h->evlast);
+	free(h->cpus);
+	sim_lines_fini(&h->lines);
+	sim_arena_fini(&h->arena);
+	sim_netconf_free(h->netconf);
+}
+
+void
+sim_world_destroy(struct sim_machine *m)
+{
+	if (m->hosts != NULL)
+		for (u_int i = 0; i < m->nhosts; i++)
+			host_destroy(&m->hosts[i]);
+	/* After the devices: they may hand frames back to its pool. */
+	sim_topology_destroy(m->topo);
+	m->topo = NULL;
+	free(m->hosts);
+	free(m->cpus);
+	free(m->heap);
+	sim_engine_fini(&m->eng);
+	if (sim_cur == m)
+		sim_cur = NULL;
+}
+
+/* Prices while a host boots: nothing costs anything. */
+static const struct sim_probe_cost boot_probe_cost[SDT_NPROBES];
+
+static void
+boot_main(void *arg)
+{
+	(void)arg;
+	kern_boot();
+}
+
+void
+sim_world_boot(struct sim_machine *m)
+{
+	if (m->after_boot == NULL)
+		m->after_boot = sim_world_start_programs;
+	for (u_int i = 0; i < m->nhosts; i++) {
+		struct sim_host *h = &m->hosts[i];
+		struct lwp *l;
+
+		memset(h->cost, 0, sizeof(h->cost));
+		h->probe_cost = boot_probe_cost;
+		h->booting = true;
+		m->hosts_booting++;
+		l = sim_lwp_create(h, &h->cpus[0], boot_main, h, false, "boot");
+		if (l == NULL)
+			abort();
+		/* Boot is LWP 0; it took a boot id, so programs' start at 1. */
+		l->boot = true;
+		l->id = 0;
+	}
+}
+
+void
+sim_world_start_programs(struct sim_machine *m)
+{
+	const struct scenario *sc = m->sc;
+
+	for (u_int i = 0; i < sc->nprograms; i++) {
+		const struct sc_program *p = &sc->programs[i];
+		char name[32];
+
+		if (p->args.instance == 0)
+			snprintf(name, sizeof(name), "%s", p->app->name);
+		else
+			snprintf(name, sizeof(name), "%s%u", p->app->name,
+			    p->args.instance);
+		sim_lwp_create(&m->hosts[p->host], NULL, app_run,
+		    (void *)&p->args, false, name);
+	}
+}
