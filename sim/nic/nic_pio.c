@@ -264,7 +264,7 @@ pio_stat(const struct nic_pio *p, bus_size_t off)
 }
 
 static uint64_t
-pio_read(struct device *dev, bus_size_t off, int size)
+card_reg_read(struct device *dev, bus_size_t off, int size)
 {
 	struct nic_pio *p = dev->model;
 	const uint8_t *mac = dev->mac;
@@ -304,7 +304,7 @@ pio_read(struct device *dev, bus_size_t off, int size)
 }
 
 static void
-pio_write(struct device *dev, bus_size_t off, uint64_t v, int size)
+card_reg_write(struct device *dev, bus_size_t off, uint64_t v, int size)
 {
 	struct nic_pio *p = dev->model;
 
@@ -386,8 +386,8 @@ pio_fini(struct device *dev)
 
 static const struct sim_device_ops nic_pio_ops = {
 	.model = "pionic",
-	.read = pio_read,
-	.write = pio_write,
+	.read = card_reg_read,
+	.write = card_reg_write,
 	.sample = pio_sample,
 	.fini = pio_fini,
 };

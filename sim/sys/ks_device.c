@@ -224,7 +224,7 @@ sim_irq_set(struct device *dev, bool asserted, uint64_t t)
 /* --- bus_space -------------------------------------------------------------------- */
 
 static uint64_t
-pio_read(bus_space_tag_t t, bus_size_t off, int size)
+bus_pio_read(bus_space_tag_t t, bus_size_t off, int size)
 {
 	struct cpu_info *ci;
 
@@ -235,7 +235,7 @@ pio_read(bus_space_tag_t t, bus_size_t off, int size)
 }
 
 static void
-pio_write(bus_space_tag_t t, bus_size_t off, uint64_t v, int size)
+bus_pio_write(bus_space_tag_t t, bus_size_t off, uint64_t v, int size)
 {
 	struct cpu_info *ci;
 
@@ -249,28 +249,28 @@ uint8_t
 bus_space_read_1(bus_space_tag_t t, bus_space_handle_t h, bus_size_t off)
 {
 	(void)h;
-	return (uint8_t)pio_read(t, off, 1);
+	return (uint8_t)bus_pio_read(t, off, 1);
 }
 
 uint16_t
 bus_space_read_2(bus_space_tag_t t, bus_space_handle_t h, bus_size_t off)
 {
 	(void)h;
-	return (uint16_t)pio_read(t, off, 2);
+	return (uint16_t)bus_pio_read(t, off, 2);
 }
 
 uint32_t
 bus_space_read_4(bus_space_tag_t t, bus_space_handle_t h, bus_size_t off)
 {
 	(void)h;
-	return (uint32_t)pio_read(t, off, 4);
+	return (uint32_t)bus_pio_read(t, off, 4);
 }
 
 uint64_t
 bus_space_read_8(bus_space_tag_t t, bus_space_handle_t h, bus_size_t off)
 {
 	(void)h;
-	return pio_read(t, off, 8);
+	return bus_pio_read(t, off, 8);
 }
 
 void
@@ -278,7 +278,7 @@ bus_space_write_1(bus_space_tag_t t, bus_space_handle_t h, bus_size_t off,
     uint8_t v)
 {
 	(void)h;
-	pio_write(t, off, v, 1);
+	bus_pio_write(t, off, v, 1);
 }
 
 void
@@ -286,7 +286,7 @@ bus_space_write_2(bus_space_tag_t t, bus_space_handle_t h, bus_size_t off,
     uint16_t v)
 {
 	(void)h;
-	pio_write(t, off, v, 2);
+	bus_pio_write(t, off, v, 2);
 }
 
 void
@@ -294,7 +294,7 @@ bus_space_write_4(bus_space_tag_t t, bus_space_handle_t h, bus_size_t off,
     uint32_t v)
 {
 	(void)h;
-	pio_write(t, off, v, 4);
+	bus_pio_write(t, off, v, 4);
 }
 
 void
@@ -302,7 +302,7 @@ bus_space_write_8(bus_space_tag_t t, bus_space_handle_t h, bus_size_t off,
     uint64_t v)
 {
 	(void)h;
-	pio_write(t, off, v, 8);
+	bus_pio_write(t, off, v, 8);
 }
 
 void
@@ -311,7 +311,7 @@ bus_space_read_multi_4(bus_space_tag_t t, bus_space_handle_t h,
 {
 	(void)h;
 	for (bus_size_t i = 0; i < count; i++)
-		buf[i] = (uint32_t)pio_read(t, off, 4);
+		buf[i] = (uint32_t)bus_pio_read(t, off, 4);
 }
 
 void
@@ -320,7 +320,7 @@ bus_space_write_multi_4(bus_space_tag_t t, bus_space_handle_t h,
 {
 	(void)h;
 	for (bus_size_t i = 0; i < count; i++)
-		pio_write(t, off, buf[i], 4);
+		bus_pio_write(t, off, buf[i], 4);
 }
 
 /* --- bus_dma (identity-mapped) ----------------------------------------------------- */
