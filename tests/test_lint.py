@@ -35,3 +35,72 @@ def test_lint_catches_a_sim_include_a_libc_call_and_a_global(tmp_path):
     assert "stack/kern/bad.c:4: calls printf()" in out
     assert "writable global counter_total" in out
     assert "writable global hidden" in out
+
+
+def fake_tree(tmp_path, files):
+    """A tree of the given {path: text} under tmp_path, for lint --root."""
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    return tmp_path
+
+
+def lint_fake(tmp_path, files):
+    root = fake_tree(tmp_path, files)
+    return run(["/usr/bin/python3", LINT, "--root", root, "--objdir",
+                root / "build"], check=None)
+
+
+def test_lint_catches_a_sim_room_including_one_above_or_beside_it(tmp_path):
+    p = lint_fake(tmp_path, {
+        "sim/engine/engine.h": "int sim_engine_now(void);\n",
+        "sim/sched/sched.c": '#include "sim/engine/engine.h"\n'
+                             '#include "sim/world/world.h"\n',
+        "sim/world/world.h": "void sim_world_build(void);\n",
+        "sim/wire/link.c": '#include "sim/sys/ks.h"\n'
+                           '#include "sim/sched/machine.h"\n',
+        "sim/sys/ks.h": "void ks_init(void);\n",
+        "sim/sched/machine.h": "struct machine;\n",
+    })
+    assert p.returncode == 1, p.stdout
+    out = p.stdout
+    # Down is allowed: sched -> engine, wire -> sched.
+    assert "sim/sched/sched.c:1:" not in out
+    assert "sim/wire/link.c:2:" not in out
+    assert ("sim/sched/sched.c:2: includes sim/world/world.h: sim/world is "
+            "above sim/sched") in out
+    assert ("sim/wire/link.c:1: includes sim/sys/ks.h: sim/wire and sim/sys "
+            "are on one level") in out
+
+
+def test_lint_judges_objects_by_their_place_in_the_build_not_the_checkout(
+        tmp_path):
+    # A checkout in a folder named "stack" (or any path with /stack/ in
+    # it): the simulator's objects may hold state, only stack/'s may not.
+    root = tmp_path / "stack"
+    objdir = root / "build" / "release" / "sim" / "cli"
+    objdir.mkdir(parents=True)
+    (root / "stack" / "sys").mkdir(parents=True)
+    (tmp_path / "g.c").write_text("int progress_last;\n")
+    subprocess.run(["gcc", "-c", "-O0", "-fno-pie", tmp_path / "g.c", "-o",
+                    objdir / "run.o"], check=True)
+    p = run(["/usr/bin/python3", LINT, "--root", root, "--objdir",
+             root / "build" / "release"], check=None)
+    assert p.returncode == 0, p.stdout
+
+
+def test_include_graph_draws_every_room_and_no_arrow_against_the_rules(
+        tmp_path):
+    if shutil.which("dot") is None:
+        import pytest
+        pytest.skip("Graphviz dot is not installed")
+    graph = ROOT / "scripts" / "include_graph.py"
+    p = run(["/usr/bin/python3", graph, "--out", tmp_path], check=0)
+    assert "against the rules" not in p.stdout, p.stdout
+    dot = (tmp_path / "rooms.dot").read_text()
+    for room in ("sim_engine", "sim_sched", "sim_sys", "sim_wire", "sim_cli",
+                 "stack_sys", "stack_kern", "stack_net", "stack_netinet"):
+        assert f"{room} [label=" in dot, room
+    assert 'color="red"' not in dot
+    assert (tmp_path / "rooms.svg").stat().st_size > 0
