@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The house rules of DESIGN.md section 2, checked on a tree.
 
-  1. stack/ includes only the kernel-services headers (<sys/...> from
-     stack/sys/), headers of its own room ("apps.h"), and a few freestanding
-     libc headers; never anything from sim/.
+  1. stack/ includes only the machine interface (<sys/...> from
+     stack/sys/), the stack's own headers (<kern/...>, <net/...>, ...;
+     "apps.h" in its own room), and a few freestanding libc headers;
+     never anything from sim/.
   2. stack/ calls no libc I/O, allocator, clock, random or pthreads
      function: it asks the machine through stack/sys/.
   3. stack/ objects hold no writable data (nm shows no B, D, C, S symbols):
@@ -15,6 +16,12 @@
      a sim/ room includes only rooms below it (engine < sched < scenario
      < record < sys = wire < nic < world < cli), and the machine (sim/,
      the native backend) reaches the stack only through stack/sys/.
+  6. stack/sys/ is the machine interface and nothing else
+     (stack/sys/README.md): headers only, each in README.md's table,
+     including only each other and freestanding libc, declaring no
+     function that stack/ defines (the stack's library lives in
+     stack/kern/) but kern_boot; README.md states kern.h's
+     KERN_IFACE_VERSION.
 
 Usage: lint.py [--root DIR] [--objdir DIR]...  Prints one line a problem
 and exits 1 if there is any.
@@ -36,7 +43,7 @@ FORBIDDEN_CALLS = re.compile(
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 WRITABLE = set("BbDdCSs")
 # Rooms of stack/ whose headers stack code includes as <room/name.h>.
-STACK_ROOMS = {"net", "netinet", "dev", "apps"}
+STACK_ROOMS = {"kern", "net", "netinet", "dev", "apps"}
 INSTRUMENTATION = ("__asan", "__ubsan", "__tsan", "__gcov",
                    "__llvm", ".L")
 
@@ -136,6 +143,53 @@ def check_rooms(root):
     return problems
 
 
+def check_interface(root):
+    problems = []
+    sysdir = root / "stack" / "sys"
+    if not sysdir.is_dir():
+        return problems
+    readme = sysdir / "README.md"
+    doc = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    defined = {}
+    for c in sorted((root / "stack").rglob("*.c")):
+        rel = c.relative_to(root).as_posix()
+        if c.parent == sysdir:
+            problems.append(f"{rel}: stack/sys/ holds the machine interface's "
+                            "headers only; the machine implements them "
+                            "(sim/sys/)")
+        text = c.read_text(encoding="utf-8", errors="replace")
+        for fn in rooms.defined_functions(text):
+            defined.setdefault(fn, rel)
+    for h in sorted(sysdir.glob("*.h")):
+        rel = h.relative_to(root).as_posix()
+        text = h.read_text(encoding="utf-8", errors="replace")
+        for fn in sorted(rooms.declared_functions(text)):
+            if fn in defined and fn not in rooms.UPCALLS:
+                problems.append(
+                    f"{rel}: declares {fn}(), which {defined[fn]} defines: "
+                    "stack/sys/ is what the machine implements; the stack's "
+                    "own library header belongs beside its code (stack/kern/)")
+        for n, line in enumerate(text.splitlines(), 1):
+            m = INCLUDE.match(line)
+            if m and not (m.group(1) == "<" and (
+                    m.group(2).startswith("sys/") or
+                    m.group(2) in ALLOWED_LIBC)):
+                problems.append(f"{rel}:{n}: includes {m.group(2)}: the "
+                                "machine interface includes only stack/sys/ "
+                                "and freestanding libc")
+        if f"`{h.name}`" not in doc:
+            problems.append(f"{rel}: missing from stack/sys/README.md, the "
+                            "machine interface's one document")
+    kern_h = sysdir / "kern.h"
+    if kern_h.exists():
+        m = re.search(r"#define\s+KERN_IFACE_VERSION\s+(\d+)",
+                      kern_h.read_text(encoding="utf-8"))
+        if m and not re.search(rf"\bversion {m.group(1)}\b", doc):
+            problems.append(f"stack/sys/README.md: does not state version "
+                            f"{m.group(1)} (KERN_IFACE_VERSION in kern.h)")
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", default=pathlib.Path(__file__).resolve().parent.parent,
@@ -145,7 +199,8 @@ def main():
     objdirs = a.objdir if a.objdir is not None else [
         a.root / "build" / v for v in ("release", "asan", "tsan")]
     problems = (check_sources(a.root) + check_objects(a.root, objdirs) +
-                check_header_names(a.root) + check_rooms(a.root))
+                check_header_names(a.root) + check_rooms(a.root) +
+                check_interface(a.root))
     for p in problems:
         print(p)
     if problems:

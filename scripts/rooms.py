@@ -14,10 +14,12 @@ The rules:
           runs back up: the scheduler calls nothing above it.
   stack/  never includes sim/.
   the machine interface
-          stack/sys/ is the machine's interface (netsim's rumpuser.h).
-          The machine -- sim/ and
-          the native backend tests/native/native_* -- reaches the stack
-          only through it, plus the few stack/ headers MACHINE_READS names.
+          stack/sys/ is the machine's interface (netsim's rumpuser.h;
+          stack/sys/README.md is its contract): it declares only what a
+          machine implements (and UPCALLS, what the stack provides).  The
+          machine -- sim/ and the native backend tests/native/native_* --
+          reaches the stack only through it, plus the few stack/ headers
+          MACHINE_READS names.
 
 Includes are resolved as the compiler does with -I. -Istack: "x" first
 beside the including file, then from the root, then from stack/; <x>
@@ -44,6 +46,8 @@ MACHINE_READS = (
 )
 # Rooms that are the machine: all of sim/, and the native backend.
 MACHINE_FILES = re.compile(r"^(sim/|tests/native/native_)")
+# What stack/ provides to the machine, though declared in stack/sys/.
+UPCALLS = {"kern_boot"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 SOURCE_GLOBS = ("sim/*/*.[chS]", "stack/*/*.[ch]", "tests/native/*.[ch]",
@@ -159,3 +163,35 @@ def edges(incs):
         if inc.src_room and inc.dst_room and inc.src_room != inc.dst_room:
             out[(inc.src_room, inc.dst_room)].append(inc)
     return out
+
+
+# --- the machine interface: what stack/sys/ declares --------------------
+
+COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+PROTOTYPE = re.compile(
+    r"^(?!static\b|typedef\b|return\b)(?:extern\s+)?(?:const\s+)?"
+    r"(?:struct\s+|enum\s+|unsigned\s+)?\w+[\s*]+\**(\w+)\s*\(", re.M)
+DEFINITION = re.compile(r"^(\w+)\((?![^\n]*;[ \t]*$)", re.M)
+
+
+def strip_cpp(text):
+    """Text without comments and preprocessor lines (continued too)."""
+    text = COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    out, cont = [], False
+    for line in text.splitlines():
+        if cont or line.lstrip().startswith("#"):
+            cont = line.rstrip().endswith("\\")
+            out.append("")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def declared_functions(header_text):
+    """Names of the functions a header declares (KNF: at column 0)."""
+    return set(PROTOTYPE.findall(strip_cpp(header_text)))
+
+
+def defined_functions(c_text):
+    """Names of the functions a .c file defines (KNF: name at column 0)."""
+    return set(DEFINITION.findall(strip_cpp(c_text)))

@@ -104,3 +104,35 @@ def test_include_graph_draws_every_room_and_no_arrow_against_the_rules(
         assert f"{room} [label=" in dot, room
     assert 'color="red"' not in dot
     assert (tmp_path / "rooms.svg").stat().st_size > 0
+
+
+def test_lint_catches_a_library_header_in_the_machine_interface(tmp_path):
+    # stack/sys/ is what the machine implements: a header there that
+    # declares the stack's own code, or includes the stack's library, or
+    # the machine reading a library header, each breaks the boundary.
+    shutil.copytree(ROOT / "stack" / "sys", tmp_path / "stack" / "sys")
+    p = lint_fake(tmp_path, {
+        "stack/sys/pcq.h": "#include <sys/kern.h>\n#include <kern/pool.h>\n"
+                           "typedef struct pcq pcq_t;\n"
+                           "pcq_t\t*pcq_create(u_int, int);\n",
+        "stack/kern/pool.h": "struct pool;\n",
+        "stack/kern/subr_pcq.c": "#include <sys/pcq.h>\n\npcq_t *\n"
+                                 "pcq_create(u_int n, int flags)\n"
+                                 "{\n\treturn 0;\n}\n",
+        "stack/kern/mbuf.h": "struct mbuf;\n",
+        "sim/wire/link.c": '#include "stack/sys/kern.h"\n'
+                           '#include "stack/kern/mbuf.h"\n',
+    })
+    assert p.returncode == 1, p.stdout
+    out = p.stdout
+    assert ("stack/sys/pcq.h: declares pcq_create(), which "
+            "stack/kern/subr_pcq.c defines") in out
+    assert ("stack/sys/pcq.h:2: includes kern/pool.h: the machine interface "
+            "includes only stack/sys/") in out
+    assert "stack/sys/pcq.h: missing from stack/sys/README.md" in out
+    assert ("sim/wire/link.c:2: includes stack/kern/mbuf.h: the machine "
+            "reads stack/kern/mbuf.h") in out
+    assert "sim/wire/link.c:1:" not in out
+    # kern_boot is declared in stack/sys/ and defined by the stack on
+    # purpose: the machine's one call into the stack.
+    assert "kern_boot" not in out

@@ -64,9 +64,10 @@
 #include <sys/evcnt.h>
 #include <sys/intr.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
 #include <sys/mutex.h>
-#include <sys/pcq.h>
+
+#include <kern/mbuf.h>
+#include <kern/pcq.h>
 
 #include <net/if.h>
 #include <dev/pionicreg.h>

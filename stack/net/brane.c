@@ -8,8 +8,9 @@
  */
 #include <sys/kern.h>
 #include <sys/kmem.h>
-#include <sys/protosw.h>
 #include <sys/rwlock.h>
+
+#include <kern/protosw.h>
 
 #include <string.h>
 

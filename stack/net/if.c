@@ -9,12 +9,13 @@
 #include <sys/kern.h>
 #include <sys/atomic.h>
 #include <sys/intr.h>
-#include <sys/kcont.h>
 #include <sys/kernvar.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
 #include <sys/mutex.h>
 #include <sys/sdt.h>
+
+#include <kern/kcont.h>
+#include <kern/mbuf.h>
 
 #include <string.h>
 

@@ -34,8 +34,9 @@
 
 #include <sys/kern.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
 #include <sys/mutex.h>
+
+#include <kern/kcont.h>
 
 struct mbuf;
 struct brane;

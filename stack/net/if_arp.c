@@ -14,9 +14,10 @@
  * rep_in (arp.<xname>.*); nothing is read before its length is checked.
  */
 #include <sys/kern.h>
-#include <sys/endian.h>
-#include <sys/mbuf.h>
 #include <sys/sdt.h>
+
+#include <kern/endian.h>
+#include <kern/mbuf.h>
 
 #include <string.h>
 

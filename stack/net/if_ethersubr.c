@@ -11,9 +11,10 @@
  * said), as BSD's ether_input hands packets on.
  */
 #include <sys/kern.h>
-#include <sys/endian.h>
-#include <sys/mbuf.h>
 #include <sys/sdt.h>
+
+#include <kern/endian.h>
+#include <kern/mbuf.h>
 
 #include <string.h>
 

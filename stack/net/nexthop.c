@@ -17,14 +17,15 @@
  * Aging is lazy: an entry past NH_REACHABLE_NS is noticed when used.
  */
 #include <sys/kern.h>
-#include <sys/endian.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
-#include <sys/ptree.h>
-#include <sys/ptree_inet.h>
 #include <sys/rwlock.h>
+
+#include <kern/endian.h>
+#include <kern/kcont.h>
+#include <kern/mbuf.h>
+#include <kern/ptree.h>
+#include <kern/ptree_inet.h>
 
 #include <string.h>
 

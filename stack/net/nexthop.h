@@ -38,10 +38,11 @@
 
 #include <sys/kern.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
-#include <sys/ptree.h>
-#include <sys/ptree_inet.h>
 #include <sys/rwlock.h>
+
+#include <kern/kcont.h>
+#include <kern/ptree.h>
+#include <kern/ptree_inet.h>
 
 #include <net/if.h>
 #include <netinet/in.h>

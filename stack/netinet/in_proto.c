@@ -8,8 +8,9 @@
  * row.
  */
 #include <sys/kern.h>
-#include <sys/ksocket.h>
-#include <sys/protosw.h>
+
+#include <kern/ksocket.h>
+#include <kern/protosw.h>
 
 #include <netinet/in.h>
 #include <netinet/ip_var.h>

@@ -17,14 +17,15 @@
  */
 #include <sys/kern.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
-#include <sys/pcq.h>
-#include <sys/protosw.h>
-#include <sys/ptree_inet.h>
 #include <sys/rwlock.h>
 #include <sys/sdt.h>
+
+#include <kern/kcont.h>
+#include <kern/mbuf.h>
+#include <kern/pcq.h>
+#include <kern/protosw.h>
+#include <kern/ptree_inet.h>
 
 #include <string.h>
 

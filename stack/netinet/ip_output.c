@@ -13,8 +13,9 @@
  */
 #include <sys/kern.h>
 #include <sys/atomic.h>
-#include <sys/mbuf.h>
 #include <sys/sdt.h>
+
+#include <kern/mbuf.h>
 
 #include <net/brane.h>
 #include <net/if.h>

@@ -15,9 +15,10 @@
 
 #include <sys/kern.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
-#include <sys/ptree.h>
 #include <sys/rwlock.h>
+
+#include <kern/kcont.h>
+#include <kern/ptree.h>
 
 #include <netinet/in.h>
 

@@ -11,8 +11,8 @@
  * The tables (domains[], each domain's protosw[]) are constant: adding a
  * protocol is adding a row, not registering at run time.
  */
-#ifndef _STACK_SYS_PROTOSW_H_
-#define _STACK_SYS_PROTOSW_H_
+#ifndef _STACK_KERN_PROTOSW_H_
+#define _STACK_KERN_PROTOSW_H_
 
 #include <sys/kern.h>
 
@@ -84,4 +84,4 @@ const struct protosw *pffindtype(int family, int type);
 #define PRC_TIMXCEED_INTRANS    3
 #define PRC_MSGSIZE             4
 
-#endif /* _STACK_SYS_PROTOSW_H_ */
+#endif /* _STACK_KERN_PROTOSW_H_ */
