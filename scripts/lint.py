@@ -9,7 +9,8 @@
      function: it asks the machine through stack/sys/.
   3. stack/ objects hold no writable data (nm shows no B, D, C, S symbols):
      a network stack's state lives in the brane, the CPU, the interface or
-     the object, never in a global.
+     the object, never in a global.  Nor do stack/net/ objects use a
+     symbol stack/netinet/ defines (rule 5, as links).
   4. No stack/sys/ header shares a name with a system <sys/...> header.
   5. The rooms keep their layering (scripts/rooms.py says which rooms
      there are and draws them: scripts/include_graph.py, `make graph`):
@@ -100,22 +101,52 @@ def check_objects(root, objdirs):
         # build/<variant>/native/stack/... (judged below objdir, so a
         # checkout that lives in a folder named "stack" is no exception).
         objs = [o for o in sorted(objdir.rglob("*.o"))
-                if "stack" in o.relative_to(objdir).parts[:-1]]
+                if "stack" in o.relative_to(objdir).parts[:-1] and
+                not stale(root, objdir, o)]
         if not objs:
             continue
         out = subprocess.run(["nm", "-A", *map(str, objs)],
                              capture_output=True, text=True, check=True).stdout
+        defined, used = {}, []
         for line in out.splitlines():
             parts = line.split()
-            if len(parts) < 3 or parts[-2] not in WRITABLE:
+            if len(parts) < 3:
                 continue
-            sym = parts[-1]
-            if sym.startswith(INSTRUMENTATION):
+            obj, kind, sym = parts[0].rstrip(":").split(":")[0], *parts[-2:]
+            room = object_room(objdir, obj)
+            if kind == "U":
+                used.append((obj, room, sym))
+            elif kind.isupper():
+                defined[(room, sym)] = obj
+            if kind not in WRITABLE or sym.startswith(INSTRUMENTATION):
                 continue
-            obj = parts[0].rstrip(":").split(":")[0]
-            problems.append(f"{obj}: writable global {sym} ({parts[-2]}): "
+            problems.append(f"{obj}: writable global {sym} ({kind}): "
                             "state belongs in the brane, the CPU or the object")
+        # The forbidden includes, as links: no call or data reference
+        # either (an extern declaration would dodge the include rule).
+        for obj, room, sym in used:
+            for (a, b), why in sorted(rooms.STACK_FORBIDDEN.items()):
+                if room == a and (b, sym) in defined:
+                    problems.append(f"{obj}: uses {sym}, defined in "
+                                    f"{defined[(b, sym)]}: {why}")
     return problems
+
+
+def stale(root, objdir, obj):
+    """Whether obj (.../stack/<room>/<source>.o) was compiled from a source
+    that is gone -- moved or deleted since: not part of the build."""
+    parts = obj.relative_to(objdir).parts
+    if not obj.name.endswith((".c.o", ".S.o")):
+        return False
+    src = pathlib.Path(*parts[parts.index("stack"):])
+    return not (root / src.with_name(obj.name[:-2])).exists()
+
+
+def object_room(objdir, obj):
+    """The stack/ room an object was compiled from ("stack/net")."""
+    parts = pathlib.Path(obj).relative_to(objdir).parts
+    i = parts.index("stack")
+    return f"stack/{parts[i + 1]}" if i + 2 < len(parts) else None
 
 
 def check_header_names(root):

@@ -12,7 +12,9 @@ The rules:
           includes only rooms strictly below it (and itself); rooms on one
           level (sys and wire) do not include each other.  So nothing
           runs back up: the scheduler calls nothing above it.
-  stack/  never includes sim/.
+  stack/  never includes sim/; net/ never includes netinet/ (the link
+          layer serves protocols it does not know: they list what they
+          need in their domain's row, as NetBSD's domains do).
   the machine interface
           stack/sys/ is the machine's interface (netsim's rumpuser.h;
           stack/sys/README.md is its contract): it declares only what a
@@ -36,7 +38,12 @@ SIM_LAYERS = (("engine",), ("sched",), ("scenario",), ("record",),
 STACK_LAYERS = (("sys",), ("kern",), ("net",), ("netinet", "dev"),
                 ("apps",))
 # (from, to): why that include is not allowed.
-STACK_FORBIDDEN = {}
+STACK_FORBIDDEN = {
+    ("stack/net", "stack/netinet"):
+        "net/ never includes netinet/: a protocol tells the link layer "
+        "what it needs through its domain's row (dom_ether, dom_ifattach "
+        "in kern/protosw.h); the link layer names no protocol",
+}
 # The stack headers the machine may read besides stack/sys/: the
 # devices' register layouts (the datasheets a NIC model implements) and
 # the program table (the user land the machine starts).

@@ -136,3 +136,37 @@ def test_lint_catches_a_library_header_in_the_machine_interface(tmp_path):
     # kern_boot is declared in stack/sys/ and defined by the stack on
     # purpose: the machine's one call into the stack.
     assert "kern_boot" not in out
+
+
+def test_lint_catches_net_reaching_up_into_netinet(tmp_path):
+    # The link layer serves protocols it does not know: neither an
+    # include of netinet/ nor a call into it (an extern declaration
+    # dodging the include) may appear in stack/net/.
+    shutil.copytree(ROOT / "stack" / "sys", tmp_path / "stack" / "sys")
+    p = lint_fake(tmp_path, {
+        "stack/netinet/ip_var.h": "void ip_input(void);\n",
+        "stack/net/if_ethersubr.c": "#include <sys/kern.h>\n"
+                                    "#include <netinet/ip_var.h>\n",
+        "stack/netinet/ip_input.c": "#include <sys/kern.h>\n",
+    })
+    assert p.returncode == 1, p.stdout
+    assert ("stack/net/if_ethersubr.c:2: includes netinet/ip_var.h: net/ "
+            "never includes netinet/") in p.stdout
+    assert "stack/netinet/ip_input.c" not in p.stdout
+
+    objs = tmp_path / "build" / "release" / "stack"
+    for room, src in (("net", "void ip_input(void);\n"
+                              "void ether_input(void) { ip_input(); }\n"),
+                      ("netinet", "void ip_input(void) {}\n")):
+        (objs / room).mkdir(parents=True)
+        c = tmp_path / f"{room}.c"
+        c.write_text(src)
+        subprocess.run(["gcc", "-c", "-O0", "-fno-pie", c, "-o",
+                        objs / room / "x.o"], check=True)
+    (tmp_path / "stack" / "net" / "if_ethersubr.c").write_text(
+        "#include <sys/kern.h>\n")
+    p = run(["/usr/bin/python3", LINT, "--root", tmp_path, "--objdir",
+             tmp_path / "build" / "release"], check=1)
+    assert "net/x.o: uses ip_input, defined in" in p.stdout, p.stdout
+    assert "if_ethersubr.c" not in p.stdout
+    assert len(p.stdout.splitlines()) == 1, p.stdout

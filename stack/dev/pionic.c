@@ -70,6 +70,7 @@
 #include <kern/pcq.h>
 
 #include <net/if.h>
+#include <net/if_ether.h>
 #include <dev/pionicreg.h>
 #include <dev/pionicvar.h>
 

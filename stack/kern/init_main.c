@@ -14,7 +14,7 @@
 #include <kern/mbuf.h>
 
 #include <net/if.h>
-#include <net/netsys.h>
+#include <netinet/ip_var.h>
 
 void
 kern_boot(void)

@@ -8,8 +8,9 @@
  * destroyed and set up or tear down the protocol's part of it.  pr_drain
  * only schedules a continuation.
  *
- * The tables (domains[], each domain's protosw[]) are constant: adding a
- * protocol is adding a row, not registering at run time.
+ * The tables (domains[], each domain's protosw[] and Ethernet types) are
+ * constant: adding a protocol is adding a row, not registering at run
+ * time.
  */
 #ifndef _STACK_KERN_PROTOSW_H_
 #define _STACK_KERN_PROTOSW_H_
@@ -22,6 +23,7 @@ struct socket;
 struct sockaddr;
 struct sockopt;
 struct ifnet;
+struct ether_proto;     /* net/if_ether.h */
 
 /* pr_flags */
 #define PR_ATOMIC       0x01    /* exchange atomic messages only */
@@ -70,6 +72,17 @@ struct domain {
 	const char *dom_name;
 	const struct protosw *dom_protosw;
 	u_int dom_nprotosw;
+
+	/*
+	 * What the link layer asks of the domain; both optional.  The
+	 * Ethernet types its protocols take, with their input routines:
+	 * ether_input dispatches by these rows and names no protocol.
+	 * And the setup of its per-interface state, which if_attach runs
+	 * for every interface (IPv4: the nexthop cache).
+	 */
+	const struct ether_proto *dom_ether;
+	u_int dom_nether;
+	void	(*dom_ifattach)(struct ifnet *);
 };
 
 /* Every domain, NULL-terminated (uipc_domain.c). */

@@ -36,13 +36,4 @@ struct net_sys {
 
 struct net_sys *net_sys(void);
 
-/*
- * Apply netconf() (sys/netconf.h) to this host (net_boot.c); kern_boot
- * calls it once, after config_attach_all.  A configuration naming an
- * interface no driver attached is reported to the run's log and skipped;
- * anything else that fails to apply is a panic (the scenario loader has
- * checked it).
- */
-void	net_boot(void);
-
 #endif /* _STACK_NET_NETSYS_H_ */

@@ -31,13 +31,13 @@
 
 #include <net/brane.h>
 #include <net/if.h>
-#include <net/nexthop.h>
 #include <netinet/in.h>
 #include <netinet/in_cksum.h>
 #include <netinet/in_var.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/ip_var.h>
+#include <netinet/nexthop.h>
 #include <netinet/route.h>
 
 static const char *const ipstat_names[IPSTAT_N] = {

@@ -19,12 +19,12 @@
 
 #include <net/brane.h>
 #include <net/if.h>
-#include <net/nexthop.h>
 #include <netinet/in.h>
 #include <netinet/in_cksum.h>
 #include <netinet/in_var.h>
 #include <netinet/ip.h>
 #include <netinet/ip_var.h>
+#include <netinet/nexthop.h>
 #include <netinet/route.h>
 
 /*

@@ -188,4 +188,14 @@ int	ip_loop(struct brane *br, struct ifnet *ifp, struct mbuf *m);
 int	ip_init(void *brane);
 int	ip_fini(void *brane);
 
+/*
+ * Apply netconf() (sys/netconf.h) to this host (net_boot.c): the virtual
+ * pairs, the branes, each interface's brane and IPv4 address, the static
+ * routes, forwarding.  kern_boot calls it once, after config_attach_all.
+ * A configuration naming an interface no driver attached is reported to
+ * the run's log and skipped; anything else that fails to apply is a
+ * panic (the scenario loader has checked it).
+ */
+void	net_boot(void);
+
 #endif /* _STACK_NETINET_IP_VAR_H_ */

@@ -56,12 +56,12 @@
 #include "stack/net/if.h"
 #include "stack/net/if_ether.h"
 #include "stack/net/if_vpair.h"
-#include "stack/net/nexthop.h"
 #include "stack/netinet/in.h"
 #include "stack/netinet/in_var.h"
 #include "stack/netinet/ip.h"
 #include "stack/netinet/ip_icmp.h"
 #include "stack/netinet/ip_var.h"
+#include "stack/netinet/nexthop.h"
 #include "stack/netinet/route.h"
 
 #define FAIL(...)       panic(__VA_ARGS__)

@@ -24,9 +24,9 @@
 #include <net/brane.h>
 #include <net/if.h>
 #include <net/if_ether.h>
-#include <net/nexthop.h>
 #include <netinet/in.h>
 #include <netinet/in_var.h>
+#include <netinet/nexthop.h>
 #include <netinet/ip_var.h>
 
 #define ARPHRD_ETHER    1

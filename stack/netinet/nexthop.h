@@ -115,7 +115,10 @@ struct nhcache {
 
 #define NHSTAT_INC(nc, n)       ((nc)->nc_stat[NHSTAT_##n].ev_count++)
 
-/* Set up ifp's IPv4 cache and its counters (if_attach calls it). */
+/*
+ * Set up ifp's IPv4 cache and its counters: the inet domain's
+ * dom_ifattach, which if_attach runs.
+ */
 void	nh4_attach(struct ifnet *);
 
 /*

@@ -32,11 +32,11 @@
 #include <net/brane.h>
 #include <net/if.h>
 #include <net/if_ether.h>
-#include <net/nexthop.h>
 #include <netinet/in.h>
 #include <netinet/in_var.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/ip_var.h>
+#include <netinet/nexthop.h>
 
 /* Requests the retry continuation sends per run (the rest: next tick). */
 #define NH_ASKS_PER_RUN 32

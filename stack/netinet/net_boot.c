@@ -19,7 +19,6 @@
 #include <net/brane.h>
 #include <net/if.h>
 #include <net/if_vpair.h>
-#include <net/netsys.h>
 #include <netinet/in.h>
 #include <netinet/in_var.h>
 #include <netinet/ip_var.h>
