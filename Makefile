@@ -6,7 +6,9 @@
 #   make asan       the suite again on an AddressSanitizer+UBSan build
 #   make tsan       the native lockless tests under ThreadSanitizer
 #   make bench      every benchmark (BENCH=prefix for a subset)
-#   make lint       the house rules of DESIGN.md section 2
+#   make lint       the house rules of DESIGN.md section 2 and the rooms'
+#                   layering (scripts/rooms.py)
+#   make graph      draw which room includes which: build/graph/rooms.svg
 #   make fingerprints  rewrite the pinned fingerprints after a change that
 #                   moves them (tests/fingerprints.tsv)
 #   make clean
@@ -107,7 +109,7 @@ ifeq ($(VARIANT),tsan)
   ALL := $(NTEST_BIN)
 endif
 
-.PHONY: all setup run test asan tsan bench lint fingerprints clean
+.PHONY: all setup run test asan tsan bench lint graph fingerprints clean
 # Objects are intermediate files of the pattern rules; keep them, so a
 # second make rebuilds nothing that did not change.
 .SECONDARY:
@@ -194,6 +196,10 @@ fingerprints: all
 
 lint:
 	@$(PYTHON) scripts/lint.py
+
+# The include graph by rooms (Graphviz); red arrows break the rules.
+graph:
+	@$(PYTHON) scripts/include_graph.py
 
 clean:
 	rm -rf build bin

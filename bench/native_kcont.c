@@ -6,7 +6,7 @@
  *   kcont_schedule_run_ns
  */
 #include "bench/bench.h"
-#include "stack/sys/kcont.h"
+#include "stack/kern/kcont.h"
 #include "tests/native/native_kern.h"
 
 #define RUNS 7

@@ -32,7 +32,8 @@
 #include <sys/atomic.h>
 #include <sys/kmem.h>
 #include <sys/mutex.h>
-#include <sys/pcq.h>
+
+#include <kern/pcq.h>
 
 #include "bench/bench.h"
 #include "tests/native/native_kern.h"

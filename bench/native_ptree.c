@@ -31,8 +31,9 @@
 #include <string.h>
 
 #include <sys/kern.h>
-#include <sys/ptree.h>
-#include <sys/ptree_inet.h>
+
+#include <kern/ptree.h>
+#include <kern/ptree_inet.h>
 
 #include "bench/bench.h"
 #include "bench/prefixgen.h"

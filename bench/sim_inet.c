@@ -18,7 +18,7 @@
 #include "sim/sched/machine.h"
 #include "sim/world/testhook.h"
 #include "stack/sys/kthread.h"
-#include "stack/sys/mbuf.h"
+#include "stack/kern/mbuf.h"
 #include "stack/net/brane.h"
 #include "stack/net/if.h"
 #include "stack/net/if_vpair.h"

@@ -9,7 +9,7 @@
 #include "bench/bench.h"
 #include "sim/sched/machine.h"
 #include "sim/world/testhook.h"
-#include "stack/sys/kcont.h"
+#include "stack/kern/kcont.h"
 
 #define RUNS 5
 #define N 200000

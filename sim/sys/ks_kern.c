@@ -21,6 +21,10 @@
 #include "stack/sys/intr.h"
 #include "stack/sys/sdt.h"
 
+/* The machine interface this machine implements (stack/sys/README.md). */
+_Static_assert(KERN_IFACE_VERSION == 1, "the machine interface changed "
+    "(stack/sys/README.md): implement it here, then say so");
+
 static inline struct cpu_info *
 ks_cpu(void)
 {

@@ -18,7 +18,6 @@
 #include "stack/sys/kthread.h"
 #include "stack/sys/mutex.h"
 #include "stack/sys/intr.h"
-#include "stack/sys/proc.h"
 
 /* --- kthread(9) ------------------------------------------------------------ */
 

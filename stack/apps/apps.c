@@ -4,10 +4,11 @@
  * network programs share.
  */
 #include <sys/kern.h>
-#include <sys/endian.h>
 #include <sys/evcnt.h>
-#include <sys/ksocket.h>
-#include <sys/proc.h>
+
+#include <kern/endian.h>
+#include <kern/ksocket.h>
+#include <kern/proc.h>
 
 #include <string.h>
 

@@ -23,8 +23,9 @@
 #include <sys/kern.h>
 #include <sys/evcnt.h>
 #include <sys/kmem.h>
-#include <sys/ksocket.h>
 #include <sys/sdt.h>
+
+#include <kern/ksocket.h>
 
 #include <string.h>
 

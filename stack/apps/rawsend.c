@@ -17,10 +17,11 @@
  * clock tick.  Written against stack/sys/ and the interface layer only.
  */
 #include <sys/kern.h>
-#include <sys/endian.h>
 #include <sys/evcnt.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
+
+#include <kern/endian.h>
+#include <kern/mbuf.h>
 
 #include <string.h>
 

@@ -19,7 +19,8 @@
  * the interface counts it (tx_drop_ring) and so does the final line.
  */
 #include <sys/kern.h>
-#include <sys/mbuf.h>
+
+#include <kern/mbuf.h>
 
 #include <net/if.h>
 

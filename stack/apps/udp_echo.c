@@ -11,7 +11,8 @@
 #include <sys/kern.h>
 #include <sys/evcnt.h>
 #include <sys/kmem.h>
-#include <sys/ksocket.h>
+
+#include <kern/ksocket.h>
 
 #include <string.h>
 

@@ -30,9 +30,10 @@
 #include <sys/atomic.h>
 #include <sys/evcnt.h>
 #include <sys/kmem.h>
-#include <sys/ksocket.h>
 #include <sys/kthread.h>
 #include <sys/sdt.h>
+
+#include <kern/ksocket.h>
 
 #include <string.h>
 

@@ -2,7 +2,8 @@
  * devsw.c -- the drivers this kernel has (constant).
  */
 #include <sys/kern.h>
-#include <sys/autoconf.h>
+
+#include <kern/autoconf.h>
 
 #include <dev/dmanic.h>
 #include <dev/pionicvar.h>

@@ -41,9 +41,10 @@
 #include <sys/evcnt.h>
 #include <sys/intr.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
 #include <sys/mutex.h>
 #include <sys/sdt.h>
+
+#include <kern/mbuf.h>
 
 #include <string.h>
 

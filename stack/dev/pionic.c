@@ -64,11 +64,13 @@
 #include <sys/evcnt.h>
 #include <sys/intr.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
 #include <sys/mutex.h>
-#include <sys/pcq.h>
+
+#include <kern/mbuf.h>
+#include <kern/pcq.h>
 
 #include <net/if.h>
+#include <net/if_ether.h>
 #include <dev/pionicreg.h>
 #include <dev/pionicvar.h>
 

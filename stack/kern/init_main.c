@@ -7,13 +7,14 @@
  * a scenario's timeline starts with a booted kernel at virtual time 0.
  */
 #include <sys/kern.h>
-#include <sys/autoconf.h>
-#include <sys/kcont.h>
 #include <sys/kernvar.h>
-#include <sys/mbuf.h>
-#include <sys/netconf.h>
+
+#include <kern/autoconf.h>
+#include <kern/kcont.h>
+#include <kern/mbuf.h>
 
 #include <net/if.h>
+#include <netinet/ip_var.h>
 
 void
 kern_boot(void)

@@ -27,12 +27,13 @@
 #include <sys/condvar.h>
 #include <sys/evcnt.h>
 #include <sys/intr.h>
-#include <sys/kcont.h>
 #include <sys/kernvar.h>
 #include <sys/kmem.h>
 #include <sys/kthread.h>
 #include <sys/mutex.h>
 #include <sys/sdt.h>
+
+#include <kern/kcont.h>
 
 #define KCONT_MAGIC     0x6b636e74u     /* "kcnt" */
 

@@ -7,7 +7,9 @@
  */
 #include <sys/kern.h>
 #include <sys/kmem.h>
-#include <sys/proc.h>
+#include <sys/kthread.h>
+
+#include <kern/proc.h>
 
 #include <string.h>
 

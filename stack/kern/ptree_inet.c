@@ -16,8 +16,9 @@
 #include <string.h>
 
 #include <sys/kern.h>
-#include <sys/ptree.h>
-#include <sys/ptree_inet.h>
+
+#include <kern/ptree.h>
+#include <kern/ptree_inet.h>
 
 #define PIN4_KEYOFF	(offsetof(pt_in4_node_t, pin4_addr) - \
 			    offsetof(pt_in4_node_t, pin4_node))

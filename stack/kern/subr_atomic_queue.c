@@ -1,5 +1,5 @@
 /*
- * subr_atomic_queue.c -- the lockless head/tail queue of <sys/atomic_queue.h>.
+ * subr_atomic_queue.c -- the lockless head/tail queue of <kern/atomic_queue.h>.
  *
  * The queue is [head stack, newest first] ++ [taken list] ++ [tail stack,
  * reversed].  The head and tail stacks are Treiber stacks that any number
@@ -29,7 +29,8 @@
  */
 #include <sys/kern.h>
 #include <sys/atomic.h>
-#include <sys/atomic_queue.h>
+
+#include <kern/atomic_queue.h>
 
 static inline atomic_queue_link_t *
 atomic_q_link(const atomic_queue_t *q, void *item)

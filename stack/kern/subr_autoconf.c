@@ -5,8 +5,9 @@
  * error the run cannot recover from: it panics naming the device.
  */
 #include <sys/kern.h>
-#include <sys/autoconf.h>
 #include <sys/device.h>
+
+#include <kern/autoconf.h>
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
  * subr_pcq.c -- the producer/consumer queue: many producers, one
- * consumer, FIFO, no locks (the contract is in <sys/pcq.h>).
+ * consumer, FIFO, no locks (the contract is in <kern/pcq.h>).
  *
  * The one idea: a ring of slots, each slot stamped with whose turn it is.
  * A position names one use of one slot: pos = lap << 16 | index.  For the
@@ -50,7 +50,8 @@
 #include <sys/kern.h>
 #include <sys/atomic.h>
 #include <sys/kmem.h>
-#include <sys/pcq.h>
+
+#include <kern/pcq.h>
 
 #if (defined(PCQ_MUTANT_NO_CAS) || defined(PCQ_TEST_RESERVED)) && \
     !defined(PCQ_TEST_BUILD)

@@ -57,8 +57,9 @@
 #include <sys/intr.h>
 #include <sys/kmem.h>
 #include <sys/mutex.h>
-#include <sys/pool.h>
 #include <sys/sdt.h>
+
+#include <kern/pool.h>
 
 #define PC_MAGSIZE      16      /* objects per magazine */
 #define PC_SLAB_MINOBJ  8       /* a slab holds at least this many */

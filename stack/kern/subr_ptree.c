@@ -64,7 +64,8 @@
 
 #include <sys/kern.h>
 #include <sys/kmem.h>
-#include <sys/ptree.h>
+
+#include <kern/ptree.h>
 
 #define PT_LEAF		((uintptr_t)1)	/* tag: the vertex is a leaf */
 #define PT_NOBIT	0xffffu		/* ptn_bit of a node with no branch */

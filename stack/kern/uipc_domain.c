@@ -5,8 +5,9 @@
  * domain's protosw array.
  */
 #include <sys/kern.h>
-#include <sys/protosw.h>
-#include <sys/ksocket.h>
+
+#include <kern/protosw.h>
+#include <kern/ksocket.h>
 
 #include <netinet/ip_var.h>
 

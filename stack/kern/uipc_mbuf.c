@@ -26,9 +26,10 @@
 #include <sys/intr.h>
 #include <sys/kernvar.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
-#include <sys/pool.h>
 #include <sys/sdt.h>
+
+#include <kern/mbuf.h>
+#include <kern/pool.h>
 
 CTASSERT(sizeof(struct mbuf) == MSIZE);
 CTASSERT(MHLEN >= 14 + 60 + 60);        /* Ethernet + IPv4 + TCP, maximal */

@@ -36,15 +36,16 @@
 #include <sys/kern.h>
 #include <sys/atomic.h>
 #include <sys/condvar.h>
-#include <sys/kcont.h>
 #include <sys/kmem.h>
-#include <sys/ksocket.h>
-#include <sys/mbuf.h>
 #include <sys/mutex.h>
-#include <sys/pcq.h>
-#include <sys/proc.h>
-#include <sys/protosw.h>
 #include <sys/sdt.h>
+
+#include <kern/kcont.h>
+#include <kern/ksocket.h>
+#include <kern/mbuf.h>
+#include <kern/pcq.h>
+#include <kern/proc.h>
+#include <kern/protosw.h>
 
 #include <string.h>
 

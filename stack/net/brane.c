@@ -1,15 +1,16 @@
 /*
  * brane.c -- creating branes and finding them.
  *
- * A brane is created at boot from the host's configuration (net_boot.c);
+ * A brane is created at boot from the host's configuration (netinet/net_boot.c);
  * every protocol of every domain then sets up its part of it through its
  * pr_init, in table order.  The host's branes hang off net_sys(), in
  * creation order; lookups are by name.  Nothing here is on a packet path.
  */
 #include <sys/kern.h>
 #include <sys/kmem.h>
-#include <sys/protosw.h>
 #include <sys/rwlock.h>
+
+#include <kern/protosw.h>
 
 #include <string.h>
 

@@ -1,6 +1,7 @@
 /*
- * if.c -- interfaces: attach, the poll continuation, interrupt mitigation,
- * and the legacy input queue.
+ * if.c -- interfaces: attach, interrupt mitigation, and the legacy input
+ * queue.  (The Ethernet routines of the receive path -- <iftype>_defer,
+ * _poll, _input -- are in if_ethersubr.c.)
  *
  * Per host (kern_globals()->kg_net): the list of interfaces and, for the
  * legacy model, one input queue drained by a SOFTNET soft interrupt under
@@ -9,18 +10,20 @@
 #include <sys/kern.h>
 #include <sys/atomic.h>
 #include <sys/intr.h>
-#include <sys/kcont.h>
 #include <sys/kernvar.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
 #include <sys/mutex.h>
 #include <sys/sdt.h>
+
+#include <kern/kcont.h>
+#include <kern/mbuf.h>
+#include <kern/protosw.h>
 
 #include <string.h>
 
 #include <net/if.h>
+#include <net/if_ether.h>
 #include <net/netsys.h>
-#include <net/nexthop.h>
 
 /* The mitigation window: rates are judged over this much time. */
 #define IF_WINDOW_NS    1000000ULL
@@ -87,17 +90,6 @@ if_first(void)
 	return net_sys()->ns_ifnets;
 }
 
-/* <iftype>_poll: run the driver's poll; again at once while it asks. */
-static void
-ether_poll(void *arg)
-{
-	struct ifnet *ifp = arg;
-
-	ifp->if_ev_polls.ev_count++;
-	if ((*ifp->if_poll)(ifp))
-		kcont_schedule(&ifp->if_kc, 0);
-}
-
 void
 if_initname(struct ifnet *ifp, const char *name)
 {
@@ -135,20 +127,11 @@ if_attach(struct ifnet *ifp, struct cpu_info *poll_cpu)
 	for (pp = &ns->ns_ifnets; *pp != NULL; pp = &(*pp)->if_next)
 		continue;
 	*pp = ifp;
-	nh4_attach(ifp);
+	/* Each domain's state for the interface (IPv4: its nexthop cache). */
+	for (u_int d = 0; domains[d] != NULL; d++)
+		if (domains[d]->dom_ifattach != NULL)
+			(*domains[d]->dom_ifattach)(ifp);
 	ifp->if_flags |= IFF_UP | IFF_RUNNING;
-}
-
-void
-ether_defer(struct ifnet *ifp)
-{
-	kcont_schedule(&ifp->if_kc, 0);
-}
-
-void
-ether_defer_tick(struct ifnet *ifp)
-{
-	kcont_schedule(&ifp->if_kc, 1);
 }
 
 void

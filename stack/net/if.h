@@ -34,8 +34,9 @@
 
 #include <sys/kern.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
 #include <sys/mutex.h>
+
+#include <kern/kcont.h>
 
 struct mbuf;
 struct brane;
@@ -87,23 +88,18 @@ struct ifnet {
 
 	struct ifnet *if_next;                  /* c: host's list */
 	struct ifnet *if_brane_next;            /* its brane's list */
-	struct nhcache *if_nh4;                 /* IPv4 neighbours (nexthop.h) */
+	struct nhcache *if_nh4;                 /* IPv4 neighbours (set by the
+						   inet domain's dom_ifattach:
+						   netinet/nexthop.h) */
 };
 
 /* if_xname = name, cut to IFNAMSIZ - 1 characters (before if_attach). */
 void	if_initname(struct ifnet *, const char *name);
-/* Attach an interface: counters "<xname>.<counter>", poll continuation. */
-void	if_attach(struct ifnet *, struct cpu_info *poll_cpu);
-/* Ethernet: if_input = ether_input, the link-level address. */
-void	ether_ifattach(struct ifnet *, const uint8_t *lla);
-
 /*
- * <iftype>_defer: have the interface polled as soon as possible (from the
- * interrupt handler) or at the next clock tick (mitigation).
- * => any context; never allocates
+ * Attach an interface: counters "<xname>.<counter>", the poll continuation
+ * (ether_poll), and each domain's per-interface state (dom_ifattach).
  */
-void	ether_defer(struct ifnet *);
-void	ether_defer_tick(struct ifnet *);
+void	if_attach(struct ifnet *, struct cpu_info *poll_cpu);
 
 /*
  * Count an interrupt (from the handler), and say whether the line should
@@ -114,9 +110,6 @@ void	ether_defer_tick(struct ifnet *);
  */
 bool	if_intr_mitigate(struct ifnet *);
 void	if_intr_count(struct ifnet *);
-
-/* Ethernet input: decode, dispatch by type; see if_ether.h. */
-void	ether_input(struct ifnet *, struct mbuf *);
 
 /* The legacy model: queue a received frame for the netisr softint. */
 void	if_legacy_enqueue(struct ifnet *, struct mbuf *);

@@ -1,5 +1,7 @@
 /*
- * if_ether.h -- Ethernet frames and the link layer's protocol table.
+ * if_ether.h -- Ethernet: frames, the protocol dispatch table, and the
+ * <iftype>_input/_defer/_poll routines of the proposal's receive path
+ * (if.h draws it).
  */
 #ifndef _STACK_NET_IF_ETHER_H_
 #define _STACK_NET_IF_ETHER_H_
@@ -24,13 +26,38 @@ struct ether_header {
 	uint16_t ether_type;            /* network byte order */
 } __packed;
 
-/* An entry of the dispatch table: frames of one type go to its input. */
+/*
+ * A row of the dispatch table: frames of one type go to its input, the
+ * Ethernet header stripped.  A domain lists the rows of its protocols
+ * (struct domain's dom_ether, kern/protosw.h); the link layer keeps only
+ * its own, the counting sink.
+ */
 struct ether_proto {
 	uint16_t ep_type;               /* host byte order */
 	void (*ep_input)(struct ifnet *, struct mbuf *);
 };
 
-/* The table (constant), searched by type; the protocols fill it. */
-extern const struct ether_proto ether_protos[];
+/* Ethernet: if_input = ether_input, the link-level address. */
+void	ether_ifattach(struct ifnet *, const uint8_t *lla);
+
+/*
+ * Decode the header and hand the frame to the protocol of its type, by
+ * table (the link layer's own rows, then each domain's); a frame of no
+ * protocol's type is counted (rx_noproto) and freed.  Consumes m.
+ */
+void	ether_input(struct ifnet *, struct mbuf *);
+
+/*
+ * <iftype>_defer: have the interface polled as soon as possible (from the
+ * interrupt handler) or at the next clock tick (mitigation).
+ * => any context; never allocates
+ */
+void	ether_defer(struct ifnet *);
+void	ether_defer_tick(struct ifnet *);
+/*
+ * <iftype>_poll: the interface's continuation (if_attach sets it up):
+ * runs the driver's if_poll, again at once while it asks to be.
+ */
+void	ether_poll(void *ifp);
 
 #endif /* _STACK_NET_IF_ETHER_H_ */

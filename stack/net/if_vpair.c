@@ -8,8 +8,9 @@
  */
 #include <sys/kern.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
-#include <sys/pcq.h>
+
+#include <kern/mbuf.h>
+#include <kern/pcq.h>
 
 #include <string.h>
 

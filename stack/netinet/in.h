@@ -7,8 +7,9 @@
 #define _STACK_NETINET_IN_H_
 
 #include <sys/kern.h>
-#include <sys/endian.h>
-#include <sys/ksocket.h>
+
+#include <kern/endian.h>
+#include <kern/ksocket.h>
 
 #define IPPROTO_IP      0
 #define IPPROTO_ICMP    1

@@ -19,9 +19,10 @@
 #include <string.h>
 
 #include <sys/kern.h>
-#include <sys/endian.h>
-#include <sys/mbuf.h>
 #include <sys/sdt.h>
+
+#include <kern/endian.h>
+#include <kern/mbuf.h>
 
 #include "in_cksum.h"
 

@@ -26,9 +26,10 @@
  */
 #include <sys/kern.h>
 #include <sys/kmem.h>
-#include <sys/ksocket.h>
 #include <sys/mutex.h>
 #include <sys/rwlock.h>
+
+#include <kern/ksocket.h>
 
 #include <netinet/in.h>
 #include <netinet/in_pcb.h>

@@ -1,5 +1,7 @@
 /*
- * in_proto.c -- the Internet domain: its protocols, one constant row each.
+ * in_proto.c -- the Internet domain: its protocols, one constant row each,
+ * and what it asks of the link layer (its Ethernet types, its
+ * per-interface nexthop cache).
  *
  * Row order matters twice: brane_create runs the rows' pr_init in this
  * order (IP first: it sets up the brane's struct inet_brane, which the
@@ -8,11 +10,14 @@
  * row.
  */
 #include <sys/kern.h>
-#include <sys/ksocket.h>
-#include <sys/protosw.h>
 
+#include <kern/ksocket.h>
+#include <kern/protosw.h>
+
+#include <net/if_ether.h>
 #include <netinet/in.h>
 #include <netinet/ip_var.h>
+#include <netinet/nexthop.h>
 #include <netinet/raw_ip_var.h>
 #include <netinet/udp_var.h>
 
@@ -71,11 +76,20 @@ static const struct protosw inetsw[] = {
 	},
 };
 
+/* What Ethernet hands the domain (ether_input dispatches by these rows). */
+static const struct ether_proto inet_ether[] = {
+	{ ETHERTYPE_IP, ip_input },
+	{ ETHERTYPE_ARP, arp_input },
+};
+
 const struct domain inetdomain = {
 	.dom_family = AF_INET,
 	.dom_name = "internet",
 	.dom_protosw = inetsw,
 	.dom_nprotosw = __arraycount(inetsw),
+	.dom_ether = inet_ether,
+	.dom_nether = __arraycount(inet_ether),
+	.dom_ifattach = nh4_attach,     /* the interface's nexthop cache */
 };
 
 const struct protosw *

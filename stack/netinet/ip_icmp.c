@@ -13,11 +13,12 @@
  * routes the replies take (ip_output).
  */
 #include <sys/kern.h>
-#include <sys/endian.h>
-#include <sys/ksocket.h>
-#include <sys/mbuf.h>
-#include <sys/protosw.h>
 #include <sys/sdt.h>
+
+#include <kern/endian.h>
+#include <kern/ksocket.h>
+#include <kern/mbuf.h>
+#include <kern/protosw.h>
 
 #include <string.h>
 

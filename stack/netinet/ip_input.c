@@ -17,26 +17,27 @@
  */
 #include <sys/kern.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
-#include <sys/pcq.h>
-#include <sys/protosw.h>
-#include <sys/ptree_inet.h>
 #include <sys/rwlock.h>
 #include <sys/sdt.h>
+
+#include <kern/kcont.h>
+#include <kern/mbuf.h>
+#include <kern/pcq.h>
+#include <kern/protosw.h>
+#include <kern/ptree_inet.h>
 
 #include <string.h>
 
 #include <net/brane.h>
 #include <net/if.h>
-#include <net/nexthop.h>
 #include <netinet/in.h>
 #include <netinet/in_cksum.h>
 #include <netinet/in_var.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/ip_var.h>
+#include <netinet/nexthop.h>
 #include <netinet/route.h>
 
 static const char *const ipstat_names[IPSTAT_N] = {

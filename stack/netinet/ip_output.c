@@ -13,17 +13,18 @@
  */
 #include <sys/kern.h>
 #include <sys/atomic.h>
-#include <sys/mbuf.h>
 #include <sys/sdt.h>
+
+#include <kern/mbuf.h>
 
 #include <net/brane.h>
 #include <net/if.h>
-#include <net/nexthop.h>
 #include <netinet/in.h>
 #include <netinet/in_cksum.h>
 #include <netinet/in_var.h>
 #include <netinet/ip.h>
 #include <netinet/ip_var.h>
+#include <netinet/nexthop.h>
 #include <netinet/route.h>
 
 /*

@@ -15,9 +15,10 @@
 
 #include <sys/kern.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
-#include <sys/ptree.h>
 #include <sys/rwlock.h>
+
+#include <kern/kcont.h>
+#include <kern/ptree.h>
 
 #include <netinet/in.h>
 
@@ -186,5 +187,15 @@ int	ip_loop(struct brane *br, struct ifnet *ifp, struct mbuf *m);
 /* pr_init / pr_fini of IPv4 (ip_input.c). */
 int	ip_init(void *brane);
 int	ip_fini(void *brane);
+
+/*
+ * Apply netconf() (sys/netconf.h) to this host (net_boot.c): the virtual
+ * pairs, the branes, each interface's brane and IPv4 address, the static
+ * routes, forwarding.  kern_boot calls it once, after config_attach_all.
+ * A configuration naming an interface no driver attached is reported to
+ * the run's log and skipped; anything else that fails to apply is a
+ * panic (the scenario loader has checked it).
+ */
+void	net_boot(void);
 
 #endif /* _STACK_NETINET_IP_VAR_H_ */

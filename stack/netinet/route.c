@@ -14,9 +14,10 @@
  */
 #include <sys/kern.h>
 #include <sys/kmem.h>
-#include <sys/ptree.h>
-#include <sys/ptree_inet.h>
 #include <sys/rwlock.h>
+
+#include <kern/ptree.h>
+#include <kern/ptree_inet.h>
 
 #include <net/brane.h>
 #include <net/if.h>

@@ -12,7 +12,8 @@
 #define _STACK_NETINET_ROUTE_H_
 
 #include <sys/kern.h>
-#include <sys/ptree_inet.h>
+
+#include <kern/ptree_inet.h>
 
 #include <netinet/in.h>
 

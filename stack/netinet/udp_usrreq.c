@@ -24,12 +24,13 @@
  */
 #include <sys/kern.h>
 #include <sys/kmem.h>
-#include <sys/ksocket.h>
-#include <sys/mbuf.h>
 #include <sys/mutex.h>
-#include <sys/pcq.h>
-#include <sys/protosw.h>
 #include <sys/sdt.h>
+
+#include <kern/ksocket.h>
+#include <kern/mbuf.h>
+#include <kern/pcq.h>
+#include <kern/protosw.h>
 
 #include <string.h>
 

@@ -1,25 +1,14 @@
 /*
- * kern.h -- the core of the kernel-services interface.
+ * kern.h -- the core of the machine interface: types, assertions, the
+ * calling context, virtual time, randomness, the run's log.
  *
- * This is netsim's rumpuser.h: stack code asks the machine for everything
- * through the headers in stack/sys/, and only through them.  Two machines
- * implement it:
- *
- *   - the deterministic simulated machine (sim/), the default build;
- *   - a small native backend on C11 atomics and pthreads (tests/native/),
- *     selected with -DKERN_NATIVE, for the pure-library parts (pcq, atomic
- *     queue, ptree) so they can also run on real threads under TSan.
- *
- * Every call into the interface is a scheduling point of the simulated
- * machine, except the few that only read the calling context's own state
- * (cpu_number, curlwp, curcpu, ncpu, hz, cpu_intr_p): a real CPU does not
- * interleave with others on those either.
- *
- * Memory model: between two scheduling points a context runs alone, so
- * stack code sees a sequentially consistent memory at scheduling points and
- * nowhere else.  Plain loads and stores are not scheduling points; a race on
- * a plain field shows up only if a scheduling point falls between the
- * accesses.  Use atomic.h to make an access visible to the machine.
+ * stack/sys/ is netsim's rumpuser.h: stack code asks the machine for
+ * everything through the headers in this folder, and only through them;
+ * the simulated machine (sim/sys/) and a small native backend
+ * (tests/native/, -DKERN_NATIVE) implement them.  The contract -- who
+ * implements what, which calls are scheduling points, the memory model,
+ * what the stack provides in return -- and its version are written once,
+ * in stack/sys/README.md.
  *
  * Names follow NetBSD where NetBSD has one.
  */
@@ -30,6 +19,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/*
+ * The version of the machine interface (stack/sys/README.md).  A change
+ * a machine must follow bumps it; each machine asserts the version it
+ * implements, so it cannot build against another.
+ */
+#define KERN_IFACE_VERSION      1
 
 typedef unsigned int u_int;
 typedef unsigned char u_char;

@@ -24,4 +24,12 @@ int	kthread_create(pri_t pri, int flags, struct cpu_info *ci,
 void	kthread_exit(int ecode) __noreturn;
 int	kthread_join(lwp_t *l);
 
+/*
+ * One pointer per LWP that the machine keeps for the stack and never
+ * reads: the stack's struct proc (kern/proc.h).  A thread created by
+ * kthread_create starts with its creator's.  Not scheduling points.
+ */
+void	*lwp_getproc(lwp_t *);
+void	lwp_setproc(lwp_t *, void *);
+
 #endif /* _STACK_SYS_KTHREAD_H_ */

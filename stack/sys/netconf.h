@@ -57,12 +57,4 @@ struct netconf {
 /* The calling host's configuration. */
 const struct netconf *netconf(void);
 
-/*
- * Apply netconf() to this host (net_boot.c); kern_boot calls it once,
- * after config_attach_all.  A configuration naming an interface no driver
- * attached is reported to the run's log and skipped; anything else that
- * fails to apply is a panic (the scenario loader has checked it).
- */
-void	net_boot(void);
-
 #endif /* _STACK_SYS_NETCONF_H_ */

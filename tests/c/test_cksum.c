@@ -25,7 +25,7 @@
 #include "sim/sched/machine.h"
 #include "sim/world/testhook.h"
 #include "stack/netinet/in_cksum.h"
-#include "stack/sys/mbuf.h"
+#include "stack/kern/mbuf.h"
 
 #define MAX_CASES       100000
 #define MAX_LINE        (1 << 16)

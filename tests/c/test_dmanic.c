@@ -60,7 +60,7 @@
 #include "stack/sys/evcnt.h"
 #include "stack/sys/intr.h"
 #include "stack/sys/kmem.h"
-#include "stack/sys/mbuf.h"
+#include "stack/kern/mbuf.h"
 
 #define NS_PER_S        1000000000ULL
 #define MAX_SIZES       16

@@ -19,10 +19,10 @@
 #include "stack/sys/atomic.h"
 #include "stack/sys/condvar.h"
 #include "stack/sys/intr.h"
-#include "stack/sys/kcont.h"
 #include "stack/sys/kmem.h"
 #include "stack/sys/kthread.h"
 #include "stack/sys/mutex.h"
+#include "stack/kern/kcont.h"
 
 #define TICK_NS 1000000ULL      /* hz = 1000 */
 

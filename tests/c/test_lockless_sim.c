@@ -22,7 +22,7 @@
  * followed by the command that replays it; the last line is a summary.
  * The exit status is 0 if every seed ran clean, 1 otherwise.
  *
- * PCQ stress, as the contract of <sys/pcq.h> asks to use it: producers put
+ * PCQ stress, as the contract of <kern/pcq.h> asks to use it: producers put
  * without a lock and then wake the consumer (take the consumer's lock,
  * signal); a producer that finds the queue full sleeps on a condvar the
  * consumer broadcasts after a get, and all of them race for the room.  The
@@ -33,7 +33,7 @@
  * pcq_peek announces what pcq_get returns, and the queue is empty at the
  * end.
  *
- * Atomic queue stress (<sys/atomic_queue.h>): producers 0, 3, 6, ... push
+ * Atomic queue stress (<kern/atomic_queue.h>): producers 0, 3, 6, ... push
  * at the head or the tail as a hash of the sequence number says,
  * producers 1, 4, ... at the head only (LIFO use), 2, 5, ... at the tail
  * only (FIFO use); each reuses a pool of AQ_POOL items, an item only
@@ -64,17 +64,17 @@
 #include "sim/sched/machine.h"
 #include "sim/world/testhook.h"
 #include "stack/sys/atomic.h"
-#include "stack/sys/atomic_queue.h"
 #include "stack/sys/condvar.h"
 #include "stack/sys/kmem.h"
 #include "stack/sys/kthread.h"
 #include "stack/sys/mutex.h"
-#include "stack/sys/pcq.h"
+#include "stack/kern/atomic_queue.h"
+#include "stack/kern/pcq.h"
 
 /*
  * The mutant: this program's own copy of subr_pcq.c under renamed
  * symbols, never linked into bin/netsim or lib.a.  The prototypes come
- * first: <sys/pcq.h> was included above under the real names, so the
+ * first: <kern/pcq.h> was included above under the real names, so the
  * copy's own #include of it adds nothing.
  */
 pcq_t	*mutant_pcq_create(size_t maxlen, km_flag_t kmflags);

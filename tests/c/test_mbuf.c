@@ -33,9 +33,9 @@
 #include "stack/sys/evcnt.h"
 #include "stack/sys/intr.h"
 #include "stack/sys/kthread.h"
-#include "stack/sys/mbuf.h"
 #include "stack/sys/mutex.h"
-#include "stack/sys/pool.h"
+#include "stack/kern/mbuf.h"
+#include "stack/kern/pool.h"
 
 #define FAIL(...)       panic(__VA_ARGS__)
 #define CHECK(e, ...)   do { if (!(e)) FAIL(__VA_ARGS__); } while (0)

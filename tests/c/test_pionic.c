@@ -32,7 +32,7 @@
 #include "sim/world/testhook.h"
 #include "sim/wire/topology.h"
 #include "stack/sys/intr.h"
-#include "stack/sys/mbuf.h"
+#include "stack/kern/mbuf.h"
 
 struct flood {
 	const char *host, *nic;

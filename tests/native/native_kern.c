@@ -24,6 +24,10 @@
 
 #include "tests/native/native_kern.h"
 
+/* The machine interface this backend implements (stack/sys/README.md). */
+_Static_assert(KERN_IFACE_VERSION == 1, "the machine interface changed "
+    "(stack/sys/README.md): implement it here, then say so");
+
 struct native_mutex {
 	pthread_mutex_t m;
 	pthread_t owner;

@@ -38,9 +38,10 @@
 
 #include <sys/kern.h>
 #include <sys/atomic.h>
-#include <sys/atomic_queue.h>
 #include <sys/kmem.h>
 #include <sys/mutex.h>
+
+#include <kern/atomic_queue.h>
 
 #include "tests/native/native_kern.h"
 #include "tests/native/native_test.h"

@@ -30,7 +30,8 @@
 #include <sys/atomic.h>
 #include <sys/kmem.h>
 #include <sys/mutex.h>
-#include <sys/pcq.h>
+
+#include <kern/pcq.h>
 
 #include "tests/native/native_kern.h"
 #include "tests/native/native_test.h"

@@ -1,6 +1,6 @@
 /*
  * test_pcq_stall.c -- a producer stopped in the middle of pcq_put blocks
- * nobody (the progress claim of <sys/pcq.h>), on real threads.
+ * nobody (the progress claim of <kern/pcq.h>), on real threads.
  *
  * This program compiles its own copy of stack/kern/subr_pcq.c with the
  * test seam PCQ_TEST_RESERVED, under renamed symbols (stall_pcq_*) so it

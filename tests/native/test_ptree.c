@@ -23,8 +23,9 @@
 #include <string.h>
 
 #include <sys/kern.h>
-#include <sys/ptree.h>
-#include <sys/ptree_inet.h>
+
+#include <kern/ptree.h>
+#include <kern/ptree_inet.h>
 
 #include "tests/native/native_kern.h"
 

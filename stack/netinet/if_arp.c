@@ -14,18 +14,19 @@
  * rep_in (arp.<xname>.*); nothing is read before its length is checked.
  */
 #include <sys/kern.h>
-#include <sys/endian.h>
-#include <sys/mbuf.h>
 #include <sys/sdt.h>
+
+#include <kern/endian.h>
+#include <kern/mbuf.h>
 
 #include <string.h>
 
 #include <net/brane.h>
 #include <net/if.h>
 #include <net/if_ether.h>
-#include <net/nexthop.h>
 #include <netinet/in.h>
 #include <netinet/in_var.h>
+#include <netinet/nexthop.h>
 #include <netinet/ip_var.h>
 
 #define ARPHRD_ETHER    1

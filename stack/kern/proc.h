@@ -7,8 +7,8 @@
  * opens from then on live in the new brane; sockets already open stay in
  * theirs.
  */
-#ifndef _STACK_SYS_PROC_H_
-#define _STACK_SYS_PROC_H_
+#ifndef _STACK_KERN_PROC_H_
+#define _STACK_KERN_PROC_H_
 
 #include <sys/kern.h>
 
@@ -33,8 +33,4 @@ struct proc *curproc(void);
 void	proc_adopt(struct proc *p);
 int	chbrane(struct proc *p, struct brane *br);
 
-/* Hooks the machine keeps per LWP (the stack's opaque pointer). */
-void	*lwp_getproc(lwp_t *);
-void	lwp_setproc(lwp_t *, void *);
-
-#endif /* _STACK_SYS_PROC_H_ */
+#endif /* _STACK_KERN_PROC_H_ */

@@ -38,10 +38,11 @@
 
 #include <sys/kern.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
-#include <sys/ptree.h>
-#include <sys/ptree_inet.h>
 #include <sys/rwlock.h>
+
+#include <kern/kcont.h>
+#include <kern/ptree.h>
+#include <kern/ptree_inet.h>
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -114,7 +115,10 @@ struct nhcache {
 
 #define NHSTAT_INC(nc, n)       ((nc)->nc_stat[NHSTAT_##n].ev_count++)
 
-/* Set up ifp's IPv4 cache and its counters (if_attach calls it). */
+/*
+ * Set up ifp's IPv4 cache and its counters: the inet domain's
+ * dom_ifattach, which if_attach runs.
+ */
 void	nh4_attach(struct ifnet *);
 
 /*

@@ -35,11 +35,12 @@
  * KASSERT.  Truncated packets are not bugs: m_pullup frees them and
  * returns NULL, in4_cksum returns -1.
  */
-#ifndef _STACK_SYS_MBUF_H_
-#define _STACK_SYS_MBUF_H_
+#ifndef _STACK_KERN_MBUF_H_
+#define _STACK_KERN_MBUF_H_
 
 #include <sys/kern.h>
-#include <sys/pool.h>
+
+#include <kern/pool.h>
 
 struct ifnet;
 
@@ -378,4 +379,4 @@ struct mbstat {
 /* The pools' counters (a snapshot; see pool_cache_stats). */
 void	mbstat_get(struct mbstat *);
 
-#endif /* _STACK_SYS_MBUF_H_ */
+#endif /* _STACK_KERN_MBUF_H_ */

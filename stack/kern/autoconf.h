@@ -6,8 +6,8 @@
  * from kern_boot(), attaches every device of the host whose model has a
  * driver, in device order.
  */
-#ifndef _STACK_SYS_AUTOCONF_H_
-#define _STACK_SYS_AUTOCONF_H_
+#ifndef _STACK_KERN_AUTOCONF_H_
+#define _STACK_KERN_AUTOCONF_H_
 
 #include <sys/kern.h>
 #include <sys/device.h>
@@ -22,4 +22,4 @@ extern const struct cfdriver cfdrivers[];
 
 void	config_attach_all(void);
 
-#endif /* _STACK_SYS_AUTOCONF_H_ */
+#endif /* _STACK_KERN_AUTOCONF_H_ */

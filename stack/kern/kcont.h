@@ -31,8 +31,8 @@
  *    must not sleep otherwise (kpause, cv_wait: a KASSERT); with
  *    KCONT_WORKER it may sleep.
  */
-#ifndef _STACK_SYS_KCONT_H_
-#define _STACK_SYS_KCONT_H_
+#ifndef _STACK_KERN_KCONT_H_
+#define _STACK_KERN_KCONT_H_
 
 #include <sys/kern.h>
 
@@ -91,4 +91,4 @@ void	kcont_destroy(kcont_t *);
 /* Set up the per-host and per-CPU queues and the workers (kern_boot). */
 void	kcont_sysinit(void);
 
-#endif /* _STACK_SYS_KCONT_H_ */
+#endif /* _STACK_KERN_KCONT_H_ */

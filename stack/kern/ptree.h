@@ -43,8 +43,8 @@
  * jumpbits also touches the 2^(jumpbits - masklen) entries it covers
  * (all of them for a default route).
  */
-#ifndef _STACK_SYS_PTREE_H_
-#define _STACK_SYS_PTREE_H_
+#ifndef _STACK_KERN_PTREE_H_
+#define _STACK_KERN_PTREE_H_
 
 #include <sys/kern.h>
 
@@ -254,4 +254,4 @@ u_int	ptree_clz64(uint64_t x);
 u_int	ptree_clz32_portable(uint32_t x);
 u_int	ptree_clz64_portable(uint64_t x);
 
-#endif /* _STACK_SYS_PTREE_H_ */
+#endif /* _STACK_KERN_PTREE_H_ */

@@ -21,8 +21,8 @@
  * addresses (pool_cache_get_paddr), low/high water marks, priming, and
  * reclaiming idle memory.  What is added: pool_cache_stats().
  */
-#ifndef _STACK_SYS_POOL_H_
-#define _STACK_SYS_POOL_H_
+#ifndef _STACK_KERN_POOL_H_
+#define _STACK_KERN_POOL_H_
 
 #include <sys/kern.h>
 
@@ -116,4 +116,4 @@ void	pool_cache_sethardlimit(pool_cache_t, int n, const char *warnmess,
  */
 void	pool_cache_stats(pool_cache_t, struct pool_cache_stats *);
 
-#endif /* _STACK_SYS_POOL_H_ */
+#endif /* _STACK_KERN_POOL_H_ */

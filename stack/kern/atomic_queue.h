@@ -42,8 +42,8 @@
  *   - items are not NULL; every item has its link at the given offset.
  * The queue never reads or writes an item outside its link.
  */
-#ifndef _STACK_SYS_ATOMIC_QUEUE_H_
-#define _STACK_SYS_ATOMIC_QUEUE_H_
+#ifndef _STACK_KERN_ATOMIC_QUEUE_H_
+#define _STACK_KERN_ATOMIC_QUEUE_H_
 
 #include <sys/kern.h>
 
@@ -100,4 +100,4 @@ void	*atomic_qpop_head(atomic_queue_t *q);
  */
 bool	atomic_qempty(atomic_queue_t *q);
 
-#endif /* _STACK_SYS_ATOMIC_QUEUE_H_ */
+#endif /* _STACK_KERN_ATOMIC_QUEUE_H_ */

@@ -23,14 +23,15 @@
  * Lock order: so_lock before so_cvlock; demux takes only a bucket's reader
  * lock and so_cvlock.
  */
-#ifndef _STACK_SYS_KSOCKET_H_
-#define _STACK_SYS_KSOCKET_H_
+#ifndef _STACK_KERN_KSOCKET_H_
+#define _STACK_KERN_KSOCKET_H_
 
 #include <sys/kern.h>
 #include <sys/condvar.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
 #include <sys/mutex.h>
+
+#include <kern/kcont.h>
 
 struct mbuf;
 struct pcq;
@@ -171,4 +172,4 @@ u_int	so_rcvpcq_flush(struct socket *);
  */
 void	so_seterror(struct socket *, int error);
 
-#endif /* _STACK_SYS_KSOCKET_H_ */
+#endif /* _STACK_KERN_KSOCKET_H_ */

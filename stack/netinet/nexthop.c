@@ -17,25 +17,26 @@
  * Aging is lazy: an entry past NH_REACHABLE_NS is noticed when used.
  */
 #include <sys/kern.h>
-#include <sys/endian.h>
 #include <sys/evcnt.h>
-#include <sys/kcont.h>
 #include <sys/kmem.h>
-#include <sys/mbuf.h>
-#include <sys/ptree.h>
-#include <sys/ptree_inet.h>
 #include <sys/rwlock.h>
+
+#include <kern/endian.h>
+#include <kern/kcont.h>
+#include <kern/mbuf.h>
+#include <kern/ptree.h>
+#include <kern/ptree_inet.h>
 
 #include <string.h>
 
 #include <net/brane.h>
 #include <net/if.h>
 #include <net/if_ether.h>
-#include <net/nexthop.h>
 #include <netinet/in.h>
 #include <netinet/in_var.h>
 #include <netinet/ip_icmp.h>
 #include <netinet/ip_var.h>
+#include <netinet/nexthop.h>
 
 /* Requests the retry continuation sends per run (the rest: next tick). */
 #define NH_ASKS_PER_RUN 32

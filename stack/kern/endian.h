@@ -11,8 +11,8 @@
  * not also include the host's <arpa/inet.h> or <netinet/in.h>, which
  * declare the same names; stack/ never does.
  */
-#ifndef _STACK_SYS_ENDIAN_H_
-#define _STACK_SYS_ENDIAN_H_
+#ifndef _STACK_KERN_ENDIAN_H_
+#define _STACK_KERN_ENDIAN_H_
 
 #include <sys/kern.h>
 
@@ -87,4 +87,4 @@ be32enc(void *p, uint32_t v)
 	b[3] = (uint8_t)v;
 }
 
-#endif /* _STACK_SYS_ENDIAN_H_ */
+#endif /* _STACK_KERN_ENDIAN_H_ */

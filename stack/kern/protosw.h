@@ -8,11 +8,12 @@
  * destroyed and set up or tear down the protocol's part of it.  pr_drain
  * only schedules a continuation.
  *
- * The tables (domains[], each domain's protosw[]) are constant: adding a
- * protocol is adding a row, not registering at run time.
+ * The tables (domains[], each domain's protosw[] and Ethernet types) are
+ * constant: adding a protocol is adding a row, not registering at run
+ * time.
  */
-#ifndef _STACK_SYS_PROTOSW_H_
-#define _STACK_SYS_PROTOSW_H_
+#ifndef _STACK_KERN_PROTOSW_H_
+#define _STACK_KERN_PROTOSW_H_
 
 #include <sys/kern.h>
 
@@ -22,6 +23,7 @@ struct socket;
 struct sockaddr;
 struct sockopt;
 struct ifnet;
+struct ether_proto;     /* net/if_ether.h */
 
 /* pr_flags */
 #define PR_ATOMIC       0x01    /* exchange atomic messages only */
@@ -70,6 +72,17 @@ struct domain {
 	const char *dom_name;
 	const struct protosw *dom_protosw;
 	u_int dom_nprotosw;
+
+	/*
+	 * What the link layer asks of the domain; both optional.  The
+	 * Ethernet types its protocols take, with their input routines:
+	 * ether_input dispatches by these rows and names no protocol.
+	 * And the setup of its per-interface state, which if_attach runs
+	 * for every interface (IPv4: the nexthop cache).
+	 */
+	const struct ether_proto *dom_ether;
+	u_int dom_nether;
+	void	(*dom_ifattach)(struct ifnet *);
 };
 
 /* Every domain, NULL-terminated (uipc_domain.c). */
@@ -84,4 +97,4 @@ const struct protosw *pffindtype(int family, int type);
 #define PRC_TIMXCEED_INTRANS    3
 #define PRC_MSGSIZE             4
 
-#endif /* _STACK_SYS_PROTOSW_H_ */
+#endif /* _STACK_KERN_PROTOSW_H_ */

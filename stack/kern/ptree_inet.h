@@ -22,10 +22,10 @@
  * The ops read the address bytes directly (ptto_direct), so a lookup
  * makes no indirect call.  Locking is the caller's, as for any ptree.
  */
-#ifndef _STACK_SYS_PTREE_INET_H_
-#define _STACK_SYS_PTREE_INET_H_
+#ifndef _STACK_KERN_PTREE_INET_H_
+#define _STACK_KERN_PTREE_INET_H_
 
-#include <sys/ptree.h>
+#include <kern/ptree.h>
 
 typedef struct pt_in4_node {
 	pt_node_t	pin4_node;	/* tree linkage (private) */
@@ -96,4 +96,4 @@ pt_in4_node_t *ptree_in4_next(const pt_tree_t *t, const pt_in4_node_t *n);
 pt_in6_node_t *ptree_in6_first(const pt_tree_t *t);
 pt_in6_node_t *ptree_in6_next(const pt_tree_t *t, const pt_in6_node_t *n);
 
-#endif /* _STACK_SYS_PTREE_INET_H_ */
+#endif /* _STACK_KERN_PTREE_INET_H_ */

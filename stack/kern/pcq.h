@@ -36,8 +36,8 @@
  * Order: items come out in the order their reservations succeeded, so
  * each producer's items come out in the order it put them.
  */
-#ifndef _STACK_SYS_PCQ_H_
-#define _STACK_SYS_PCQ_H_
+#ifndef _STACK_KERN_PCQ_H_
+#define _STACK_KERN_PCQ_H_
 
 #include <sys/kern.h>
 #include <sys/kmem.h>
@@ -90,4 +90,4 @@ void	*pcq_peek(pcq_t *pcq);
 /* The capacity given to pcq_create. */
 size_t	pcq_maxitems(pcq_t *pcq);
 
-#endif /* _STACK_SYS_PCQ_H_ */
+#endif /* _STACK_KERN_PCQ_H_ */
