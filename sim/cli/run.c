@@ -21,7 +21,8 @@
 
 static const char *const status_names[] = {
 	[SIM_EXIT_OK] = "ok",
-	[SIM_EXIT_USAGE] = "usage",
+	/* A run stops with 2 when the real process ran out (exhaust.h). */
+	[SIM_EXIT_USAGE] = "limit",
 	[SIM_EXIT_VIOLATION] = "violation",
 	[SIM_EXIT_DEADLOCK] = "deadlock",
 	[SIM_EXIT_LIMIT] = "limit",
@@ -115,10 +116,9 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 			return SIM_EXIT_USAGE;
 		}
 	}
-	if (sim_world_build(&m, sc, seed) != 0) {
-		fprintf(stderr, "netsim: out of memory setting up the machine\n");
+	/* On failure it has said what ran out (its limit, how much in use). */
+	if (sim_world_build(&m, sc, seed) != 0)
 		goto fail;
-	}
 	/* Captures before the run's row: a bad directory records no run. */
 	if (sim_topology_pcap_open(m.topo, o->pcap_dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "netsim: %s\n", err);

@@ -104,17 +104,14 @@ evq_slot_of(uint64_t t, unsigned level)
 	return (unsigned)(t >> (8 * level)) & (EVQ_SLOTS - 1);
 }
 
-static void
-evq_slab_add(struct sim_evq_impl *h)
+/* Room for EVQ_SLAB_CHUNKS more chunks.  => -1 when out of memory */
+static int
+evq_slab_alloc(struct sim_evq_impl *h)
 {
 	struct evq_slab *s;
 
-	if (posix_memalign((void **)&s, 64, sizeof(*s)) != 0) {
-		fprintf(stderr, "sim_evq: out of memory adding %zu events' "
-		    "room to %zu\n", (size_t)EVQ_SLAB_CHUNKS * EVQ_CHUNK_EVENTS,
-		    h->chunks * EVQ_CHUNK_EVENTS);
-		abort();
-	}
+	if (posix_memalign((void **)&s, 64, sizeof(*s)) != 0)
+		return -1;
 	s->next = h->slabs;
 	h->slabs = s;
 	for (unsigned i = 0; i < EVQ_SLAB_CHUNKS; i++) {
@@ -122,6 +119,18 @@ evq_slab_add(struct sim_evq_impl *h)
 		h->free = &s->chunk[i];
 	}
 	h->chunks += EVQ_SLAB_CHUNKS;
+	return 0;
+}
+
+static void
+evq_slab_add(struct sim_evq_impl *h)
+{
+	if (evq_slab_alloc(h) != 0) {
+		fprintf(stderr, "sim_evq: out of memory adding %zu events' "
+		    "room to %zu\n", (size_t)EVQ_SLAB_CHUNKS * EVQ_CHUNK_EVENTS,
+		    h->chunks * EVQ_CHUNK_EVENTS);
+		abort();
+	}
 }
 
 static inline struct evq_chunk *
@@ -228,10 +237,15 @@ evq_redistribute(struct sim_evq_impl *h, unsigned L, unsigned v)
 void
 sim_evq_init(struct sim_evq *q)
 {
+	/*
+	 * With room for its first slab of events, so that a machine short of
+	 * memory fails while it is set up, where the caller checks (NULL:
+	 * sim_world_build), rather than at its first event.
+	 */
 	q->impl = calloc(1, sizeof(*q->impl));
-	if (q->impl == NULL) {
-		fprintf(stderr, "sim_evq: out of memory\n");
-		abort();
+	if (q->impl != NULL && evq_slab_alloc(q->impl) != 0) {
+		free(q->impl);
+		q->impl = NULL;
 	}
 	q->size = 0;
 	q->min_valid = false;

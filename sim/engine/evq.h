@@ -40,6 +40,7 @@ struct sim_evq {
 	bool min_valid;
 };
 
+/* => q->impl is NULL when out of memory: then only sim_evq_fini may follow */
 void	sim_evq_init(struct sim_evq *);
 /* => accepts a queue already finished; pending events are dropped */
 void	sim_evq_fini(struct sim_evq *);

@@ -941,6 +941,10 @@ nic_dma_create(struct sim_host *h, const struct sc_nic *n,
 	nic->dma_latency_ns = n->dma_latency_ns;
 	nic->dma_rate_bps = n->dma_rate_bps;
 	nic->dev = sim_device_add(h, &nic_dma_ops, n->name, n->mac, cfg, nic);
+	if (nic->dev == NULL) {
+		free(nic);
+		return NULL;
+	}
 	nic_reset(nic, 0);
 	if (port != NULL)
 		sim_port_attach(port, &nic_port_ops, nic, 0);

@@ -409,6 +409,10 @@ nic_pio_create(struct sim_host *h, const struct sc_nic *n,
 	p->port = port;
 	p->fifo_bytes = n->fifo_bytes;
 	p->dev = sim_device_add(h, &nic_pio_ops, n->name, n->mac, cfg, p);
+	if (p->dev == NULL) {
+		free(p);
+		return NULL;
+	}
 	sim_port_attach(port, &nic_pio_port_ops, p, 0);
 	return p->dev;
 }

@@ -5,6 +5,7 @@
  * The switch itself lives in coro_<arch>.S.  This file must never let a
  * coroutine's function return into nothing: fn ends with sim_coro_exit_to.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,22 @@ void	sim_coro_boot(void (*fn)(void *), void *arg) __attribute__((__noreturn__));
 
 /* The coroutine that is switching away, read by the one switched to. */
 static struct sim_coro *coro_switching_from;
+/* Stacks mapped now, for the message when no more can be (exhaust.h). */
+static size_t coro_stacks;
+
+size_t
+sim_coro_stacks(void)
+{
+	return coro_stacks;
+}
+
+size_t
+sim_coro_map_len(size_t stack_size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return ((stack_size + page - 1) / page + 1) * page;
+}
 
 size_t
 sim_coro_default_stack(void)
@@ -90,18 +107,23 @@ sim_coro_create(struct sim_coro *c, size_t stack_size, void (*fn)(void *),
     void *arg)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t len = ((stack_size + page - 1) / page + 1) * page;
+	size_t len = sim_coro_map_len(stack_size);
 	char *map, *top;
+	int err;
 
 	memset(c, 0, sizeof(*c));
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (map == MAP_FAILED)
 		return -1;
-	if (mprotect(map, page, PROT_NONE) != 0) {      /* the guard page */
+	/* The guard page: a mapping of its own (vm.max_map_count counts it). */
+	if (mprotect(map, page, PROT_NONE) != 0) {
+		err = errno;
 		munmap(map, len);
+		errno = err;
 		return -1;
 	}
+	coro_stacks++;
 	c->map = map;
 	c->map_len = len;
 	c->stack_lo = map + page;
@@ -139,7 +161,9 @@ sim_coro_create(struct sim_coro *c, size_t stack_size, void (*fn)(void *),
 	}
 #else
 	if (getcontext(&c->uc) != 0) {
-		munmap(map, len);
+		err = errno;
+		sim_coro_destroy(c);
+		errno = err;
 		return -1;
 	}
 	c->uc.uc_stack.ss_sp = map + page;
@@ -167,6 +191,7 @@ sim_coro_destroy(struct sim_coro *c)
 #endif
 	munmap(c->map, c->map_len);
 	c->map = NULL;
+	coro_stacks--;
 }
 
 /*

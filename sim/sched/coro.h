@@ -37,6 +37,10 @@ struct sim_coro {
 
 /* The stack size of a new coroutine (larger under sanitizers). */
 size_t	sim_coro_default_stack(void);
+/* The address space a stack of stack_size takes, with its guard page. */
+size_t	sim_coro_map_len(size_t stack_size);
+/* Coroutine stacks mapped now, across every machine of the process. */
+size_t	sim_coro_stacks(void);
 
 /*
  * Describe the calling thread's own context, so that other coroutines can
@@ -47,7 +51,9 @@ void	sim_coro_init_main(struct sim_coro *);
 /*
  * Make a coroutine that will run fn(arg) on a fresh stack when first
  * switched to.  fn must never return: it ends by switching away for the
- * last time with sim_coro_exit_to().  Returns 0, or -1 if out of memory.
+ * last time with sim_coro_exit_to().
+ * => returns 0, or -1 with errno when the stack could not be mapped (out
+ *    of address space or of mappings: a stack and its guard take two)
  */
 int	sim_coro_create(struct sim_coro *, size_t stack_size,
 	    void (*fn)(void *), void *arg);

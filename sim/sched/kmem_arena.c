@@ -1,11 +1,19 @@
 /*
- * kmem_arena.c -- size-class allocation in a host's own region (see
- * kmem_arena.h).  Never calls malloc for kernel memory.
+ * kmem_arena.c -- size-class allocation in a host's own chunks of memory
+ * (see kmem_arena.h).  Never calls malloc for kernel memory.
+ *
+ * The one idea: offsets are computed exactly as in one flat region, and a
+ * chunk is mapped so that the offsets a block covers are contiguous in
+ * memory and line boundaries fall where the offsets' do.  The offsets,
+ * never the addresses, are what the rest of the machine can observe.
  */
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "sim/sched/kmem_arena.h"
+#include "stack/sys/kern.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -16,33 +24,68 @@
 #define ARENA_UNPOISON(p, n)    ((void)(p), (void)(n))
 #endif
 
-int
-sim_arena_init(struct sim_arena *a, size_t reserve)
+#define ARENA_LINE      64
+
+static size_t
+arena_page(void)
 {
-	memset(a, 0, sizeof(*a));
-	a->base = mmap(NULL, reserve, PROT_READ | PROT_WRITE,
+	return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * Map a chunk of at least len bytes for the offsets from lo on.
+ * => returns 0, or -1 with errno (out of address space or mappings)
+ */
+static int
+arena_map(struct sim_arena *a, size_t lo, size_t len)
+{
+	size_t page = arena_page();
+	struct sim_arena_chunk *c;
+	void *p;
+
+	KASSERT(lo % ARENA_LINE == 0);
+	KASSERT(a->nchunks < SIM_ARENA_CHUNKS);
+	KASSERT(a->nchunks == 0 ||
+	    lo <= a->chunk[a->nchunks - 1].lo + a->chunk[a->nchunks - 1].len);
+	len = (len + page - 1) / page * page;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (a->base == MAP_FAILED) {
-		a->base = NULL;
+	if (p == MAP_FAILED)
 		return -1;
-	}
-	a->reserved = reserve;
-	/*
-	 * Not poisoned up front: that would write the shadow of the whole
-	 * reservation (gigabytes).  Blocks are poisoned as they are cut
-	 * from it and freed.
-	 */
+	c = &a->chunk[a->nchunks++];
+	c->base = p;
+	c->lo = lo;
+	c->len = len;
+	a->mapped += len;
 	return 0;
+}
+
+int
+sim_arena_init(struct sim_arena *a, size_t limit)
+{
+	KASSERT(limit >= SIM_ARENA_FIRST_CHUNK);
+	KASSERT(limit % arena_page() == 0);
+	memset(a, 0, sizeof(*a));
+	a->limit = limit;
+	/*
+	 * Blocks are poisoned as they are cut from a chunk and freed, never
+	 * a chunk up front: that would write shadow for memory never used.
+	 */
+	return arena_map(a, 0, SIM_ARENA_FIRST_CHUNK);
 }
 
 void
 sim_arena_fini(struct sim_arena *a)
 {
-	if (a->base == NULL)
-		return;
-	ARENA_UNPOISON(a->base, a->used);
-	munmap(a->base, a->reserved);
-	a->base = NULL;
+	for (unsigned i = 0; i < a->nchunks; i++) {
+		struct sim_arena_chunk *c = &a->chunk[i];
+		size_t cut = a->used > c->lo ? a->used - c->lo : 0;
+
+		ARENA_UNPOISON(c->base, cut < c->len ? cut : c->len);
+		munmap(c->base, c->len);
+	}
+	a->nchunks = 0;
+	a->mapped = 0;
 }
 
 static inline unsigned
@@ -59,24 +102,56 @@ arena_class(size_t size, size_t *block)
 	return k;
 }
 
+/*
+ * Where the block of `block` bytes at offset off lives: in the last
+ * chunk, or in a new one that starts at off.  A block that ends past the
+ * last chunk is at least a line long (smaller ones are aligned to their
+ * size and never cross a line), so off is a multiple of 64.  The new
+ * chunk at least doubles what the arena holds: a host that grows to n
+ * bytes has taken O(log n) chunks and less than 2n + 64 KiB.
+ * => NULL with errno when the chunk could not be mapped
+ */
+static char *
+arena_place(struct sim_arena *a, size_t off, size_t block)
+{
+	struct sim_arena_chunk *c = &a->chunk[a->nchunks - 1];
+	size_t len;
+
+	KASSERT(off >= c->lo);
+	if (off + block <= c->lo + c->len)
+		return c->base + (off - c->lo);
+	KASSERT(off % ARENA_LINE == 0);
+	len = a->mapped > block ? a->mapped : block;
+	if (len > a->limit - off)
+		len = a->limit - off;   /* still >= block: the caller checked */
+	if (arena_map(a, off, len) != 0)
+		return NULL;
+	return a->chunk[a->nchunks - 1].base;
+}
+
 void *
-sim_arena_alloc(struct sim_arena *a, size_t size)
+sim_arena_alloc(struct sim_arena *a, size_t size, int *errp)
 {
 	size_t block, align, off;
 	unsigned k = arena_class(size ? size : 1, &block);
-	void *p;
+	char *p;
 
+	KASSERT(a->nchunks > 0);
+	*errp = 0;
 	if (k >= SIM_ARENA_CLASSES)
 		return NULL;
 	if ((p = a->free[k]) != NULL) {
 		ARENA_UNPOISON(p, sizeof(void *));
-		a->free[k] = *(void **)p;
+		a->free[k] = *(void **)(void *)p;
 	} else {
-		align = block < 64 ? block : 64;
+		align = block < ARENA_LINE ? block : ARENA_LINE;
 		off = (a->used + align - 1) & ~(align - 1);
-		if (off + block > a->reserved)
+		if (off > a->limit || block > a->limit - off)
 			return NULL;
-		p = a->base + off;
+		if ((p = arena_place(a, off, block)) == NULL) {
+			*errp = errno;
+			return NULL;
+		}
 		a->used = off + block;
 		ARENA_POISON(p, block);
 	}
@@ -98,10 +173,33 @@ sim_arena_free(struct sim_arena *a, void *p, size_t size)
 	a->free[k] = p;
 }
 
+/* The chunk holding p, or NULL. */
+static const struct sim_arena_chunk *
+arena_chunk_of(const struct sim_arena *a, const void *p)
+{
+	uintptr_t u = (uintptr_t)p;
+
+	/* Newest first: the big chunks hold most blocks. */
+	for (unsigned i = a->nchunks; i-- > 0;) {
+		const struct sim_arena_chunk *c = &a->chunk[i];
+
+		if (u >= (uintptr_t)c->base && u - (uintptr_t)c->base < c->len)
+			return c;
+	}
+	return NULL;
+}
+
 int
 sim_arena_owns(const struct sim_arena *a, const void *p)
 {
-	const char *c = p;
+	return arena_chunk_of(a, p) != NULL;
+}
 
-	return a->base != NULL && c >= a->base && c < a->base + a->reserved;
+size_t
+sim_arena_offset(const struct sim_arena *a, const void *p)
+{
+	const struct sim_arena_chunk *c = arena_chunk_of(a, p);
+
+	KASSERT(c != NULL);
+	return c->lo + (size_t)((const char *)p - c->base);
 }

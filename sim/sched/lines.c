@@ -3,9 +3,12 @@
  *
  * Never iterates the table for anything a run reports.
  */
+#include <errno.h>
 #include <stdlib.h>
 
+#include "sim/sched/exhaust.h"
 #include "sim/sched/lines.h"
+#include "sim/sched/machine.h"
 
 #define LINES_INITIAL 1024
 
@@ -27,14 +30,18 @@ sim_lines_fini(struct sim_lines *t)
 	t->slot = NULL;
 }
 
-static void
+/* Where a line goes when the table is full and cannot grow: the run stops. */
+static struct sim_line lines_spill;
+
+/* Double the table.  => -1 (the table as it was) when out of memory */
+static int
 lines_grow(struct sim_lines *t)
 {
 	size_t n = (t->mask + 1) * 2;
 	struct sim_line *s = calloc(n, sizeof(*s));
 
 	if (s == NULL)
-		abort();
+		return -1;
 	for (size_t i = 0; i <= t->mask; i++) {
 		size_t j;
 
@@ -48,6 +55,26 @@ lines_grow(struct sim_lines *t)
 	free(t->slot);
 	t->slot = s;
 	t->mask = n - 1;
+	return 0;
+}
+
+/*
+ * The table could not grow: the real process is out of memory.  Stop the
+ * run (in a context this never returns); the scheduler's own context
+ * (a device's event) goes on with the table as it is, which still has
+ * room, until the loop sees the stop.
+ */
+static void
+lines_exhausted(struct sim_lines *t)
+{
+	size_t want = 2 * (t->mask + 1) * sizeof(*t->slot);
+	char why[SIM_EXHAUST_WHY_MAX];
+
+	if (sim_cur == NULL)
+		abort();
+	sim_exhaust_why(ENOMEM, want, why, sizeof(why));
+	sim_machine_exhausted(sim_cur, "out of memory for the cache-line "
+	    "table (%zu lines): %s", t->used, why);
 }
 
 struct sim_line *
@@ -56,7 +83,15 @@ sim_lines_insert_(struct sim_lines *t, uint64_t tag, size_t i)
 	struct sim_line *l;
 
 	if (2 * (t->used + 1) > t->mask + 1) {
-		lines_grow(t);
+		if (lines_grow(t) != 0) {
+			lines_exhausted(t);
+			/* Keep a free slot: every probe must end. */
+			if (t->used + 2 > t->mask + 1) {
+				lines_spill.tag = tag;
+				lines_spill.holders = 0;
+				return &lines_spill;
+			}
+		}
 		i = sim_lines_hash_(tag, t->mask);
 		while (t->slot[i].tag != 0)
 			i = (i + 1) & t->mask;

@@ -10,6 +10,7 @@
  * through kthread(9) and the locks (sim/sys/); nothing here is a
  * scheduling point of its own except an LWP's return from its function.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,14 +76,18 @@ sim_lwp_alloc(struct sim_host *h, struct cpu_info *ci, void (*func)(void *),
 {
 	struct sim_machine *m = h->m;
 	struct lwp *l;
+	int err;
 
+	KASSERT(ci == NULL || ci->host == h);
 	if ((l = h->free_lwps) != NULL)
 		h->free_lwps = l->link;
 	else if ((l = malloc(sizeof(*l))) == NULL)
 		return NULL;
 	memset(l, 0, sizeof(*l));
 	if (sim_coro_create(&l->coro, m->stack_size, lwp_entry, l) != 0) {
+		err = errno;
 		free(l);
+		errno = err;
 		return NULL;
 	}
 	if (ci == NULL)
@@ -97,6 +102,7 @@ sim_lwp_alloc(struct sim_host *h, struct cpu_info *ci, void (*func)(void *),
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	host_list_append(h, l);
 	h->live++;
+	KASSERT(l->coro.map != NULL);
 	return l;
 }
 

@@ -341,7 +341,11 @@ void	sim_cpu_wake_idle(struct cpu_info *, uint64_t at);
 uint64_t sim_machine_at(struct sim_machine *, uint64_t t, sim_event_fn fn,
 	    void *arg);
 
-/* LWPs (lwp.c).  sim_lwp_alloc makes one that sleeps until woken. */
+/*
+ * LWPs (lwp.c).  sim_lwp_alloc makes one that sleeps until woken.
+ * => NULL with errno when the real process cannot give it a stack: the
+ *    caller stops the run (sim_lwp_exhausted, sim/sys/ks.h)
+ */
 struct lwp *sim_lwp_alloc(struct sim_host *, struct cpu_info *ci,
 	    void (*func)(void *), void *arg, const char *name);
 struct lwp *sim_lwp_create(struct sim_host *, struct cpu_info *ci,

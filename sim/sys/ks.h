@@ -14,7 +14,10 @@
 
 #include "sim/sched/machine.h"
 
-/* Interrupt contexts (ks_intr.c). */
+/*
+ * Interrupt contexts (ks_intr.c).  sim_isrc_new returns NULL only outside
+ * a context when out of memory (the run is then stopping).
+ */
 struct sim_isrc;
 void	sim_intr_post(struct cpu_info *, struct sim_isrc *, uint64_t at);
 void	sim_intr_fini_host(struct sim_host *);
@@ -39,6 +42,19 @@ void	sim_evcnt_sample_all(struct sim_machine *, uint64_t t_ns);
  */
 void	sim_cpu_intr_ns(const struct cpu_info *, uint64_t *intr_ns,
 	    uint64_t *softint_ns);
+
+/*
+ * The real process ran out while working for host h (sim/sched/exhaust.h):
+ * no stack for a new LWP called name (err: sim_lwp_alloc's errno;
+ * ks_thread.c), or no memory for bytes more of the machine's own record
+ * of the host's `what` (ks_mem.c).  Each says so, naming the limit, and
+ * stops the run with exit 2.
+ * => inside a context never returns; outside one returns, and the caller
+ *    gives up what it was doing
+ */
+void	sim_lwp_exhausted(struct sim_host *, const char *name, int err);
+void	sim_host_malloc_failed(struct sim_host *, const char *what,
+	    size_t bytes);
 
 /* Stop from inside a context: report, record, never return (ks_kern.c). */
 void	sim_context_stop(const char *kind, const char *file, int line,

@@ -42,7 +42,7 @@ sim_device_add(struct sim_host *h, const struct sim_device_ops *ops,
 	struct device *dev = calloc(1, sizeof(*dev)), **pp;
 
 	if (dev == NULL)
-		abort();
+		return NULL;
 	dev->host = h;
 	dev->ops = ops;
 	snprintf(dev->xname, sizeof(dev->xname), "%s", xname);

@@ -63,7 +63,10 @@ struct device {
 	struct device *next;
 };
 
-/* Add a device to host h (machine set-up, before boot). */
+/*
+ * Add a device to host h (machine set-up, before boot).
+ * => NULL when out of memory (the model frees its own state)
+ */
 struct device *sim_device_add(struct sim_host *h, const struct sim_device_ops *,
 	    const char *xname, const uint8_t mac[6],
 	    const struct device_config *cfg, void *model);

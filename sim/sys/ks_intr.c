@@ -81,6 +81,11 @@ intr_ctx_main(void *arg)
 	}
 }
 
+/*
+ * ci's interrupt context for level, made on first use.
+ * => NULL when the real process has no memory or stack for it: the run is
+ *    stopping (sim/sched/exhaust.h); inside a context never returns then
+ */
 static struct sim_intr_ctx *
 intr_ctx(struct cpu_info *ci, u_int level)
 {
@@ -88,17 +93,23 @@ intr_ctx(struct cpu_info *ci, u_int level)
 	struct sim_host *h = ci->host;
 	char name[32];
 	u_int id;
+	int err;
 
 	if (ctx != NULL)
 		return ctx;
-	ctx = calloc(1, sizeof(*ctx));
-	if (ctx == NULL)
-		abort();
 	snprintf(name, sizeof(name), "%s/%u", level_names[level], ci->index);
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
+		sim_host_malloc_failed(h, "interrupt contexts", sizeof(*ctx));
+		return NULL;
+	}
 	id = h->next_lwp_id;
 	ctx->l = sim_lwp_alloc(h, ci, intr_ctx_main, ctx, name);
-	if (ctx->l == NULL)
-		abort();
+	if (ctx->l == NULL) {
+		err = errno;
+		free(ctx);
+		sim_lwp_exhausted(h, name, err);
+		return NULL;
+	}
 	/* Not numbered among the programs' LWPs; never counted as live. */
 	h->next_lwp_id = id;
 	ctx->l->id = 0x10000 + ci->index * SIM_NPRIO + level;
@@ -121,8 +132,9 @@ sim_intr_post(struct cpu_info *ci, struct sim_isrc *src, uint64_t at)
 	KASSERT(ci->host == src->host);
 	if (src->pending[c] || src->dead)
 		return;
+	if ((ctx = intr_ctx(ci, src->level)) == NULL)
+		return;         /* the run is stopping: out of stacks */
 	src->pending[c] = true;
-	ctx = intr_ctx(ci, src->level);
 	src->next[c] = NULL;
 	if (ctx->tail != NULL)
 		ctx->tail->next[c] = src;
@@ -170,8 +182,11 @@ isrc_init(struct sim_isrc *src, struct sim_host *h, u_int level,
 	src->level = level;
 	src->pending = calloc(h->ncpu, sizeof(*src->pending));
 	src->next = calloc(h->ncpu, sizeof(*src->next));
-	if (src->pending == NULL || src->next == NULL)
+	if (src->pending == NULL || src->next == NULL) {
+		free(src->pending);
+		free(src->next);
 		return -1;
+	}
 	src->all_next = h->isrcs;
 	h->isrcs = src;
 	return 0;
@@ -182,12 +197,18 @@ sim_isrc_new(struct sim_host *h, u_int level, void (*fn)(void *), void *arg)
 {
 	struct sim_isrc *src = calloc(1, sizeof(*src));
 
-	if (src == NULL || isrc_init(src, h, level, fn, arg) != 0)
-		abort();
+	if (src == NULL || isrc_init(src, h, level, fn, arg) != 0) {
+		free(src);
+		sim_host_malloc_failed(h, "interrupt sources", sizeof(*src));
+		return NULL;
+	}
 	return src;
 }
 
-/* Free every source of a host (machine teardown); nothing runs now. */
+/*
+ * Free every source of a host (machine teardown); nothing runs now.
+ * => safe on a host set up only in part (no CPUs yet)
+ */
 void
 sim_intr_fini_host(struct sim_host *h)
 {
@@ -200,9 +221,11 @@ sim_intr_fini_host(struct sim_host *h)
 		free(src);      /* a timer's isrc is its first member */
 	}
 	h->isrcs = NULL;
-	for (u_int i = 0; i < h->ncpu; i++)
-		for (u_int lv = 0; lv < SIM_NPRIO; lv++)
+	for (u_int i = 0; h->cpus != NULL && i < h->ncpu; i++)
+		for (u_int lv = 0; lv < SIM_NPRIO; lv++) {
 			free(h->cpus[i].ictx[lv]);
+			h->cpus[i].ictx[lv] = NULL;
+		}
 }
 
 /* --- softint(9) --------------------------------------------------------------- */
@@ -219,8 +242,14 @@ softint_establish(u_int flags, void (*func)(void *), void *arg)
 	KASSERTMSG(level <= IPL_SOFTSERIAL, "softint_establish: bad level in "
 	    "flags %#x", flags);
 	src = calloc(1, sizeof(*src));
-	if (src == NULL || isrc_init(src, ci->host, level, func, arg) != 0)
-		panic("softint_establish: out of memory");
+	if (src == NULL || isrc_init(src, ci->host, level, func, arg) != 0) {
+		free(src);
+		src = NULL;
+		/* In a context: stops the run, never returns. */
+		sim_host_malloc_failed(ci->host, "soft interrupts",
+		    sizeof(*src));
+	}
+	KASSERT(src != NULL);
 	return src;
 }
 
@@ -276,8 +305,13 @@ ktimer_init(ktimer_t *kt, struct cpu_info *ci, void (*fn)(void *), void *arg)
 		ci = self;
 	KASSERT(ci->host == self->host);
 	t = calloc(1, sizeof(*t));
-	if (t == NULL || isrc_init(&t->src, ci->host, IPL_SCHED, fn, arg) != 0)
-		panic("ktimer_init: out of memory");
+	if (t == NULL || isrc_init(&t->src, ci->host, IPL_SCHED, fn, arg) != 0) {
+		free(t);
+		t = NULL;
+		/* In a context: stops the run, never returns. */
+		sim_host_malloc_failed(ci->host, "CPU timers", sizeof(*t));
+	}
+	KASSERT(t != NULL);
 	t->ci = ci;
 	memset(kt, 0, sizeof(*kt));
 	*(struct sim_ktimer **)(void *)kt = t;

@@ -9,31 +9,68 @@
  * Event counters are kept per host in attach order; the machine samples
  * them into the counters time series (never iterating anything unordered).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/sys/ks.h"
 #include "sim/scenario/scenario.h"
+#include "sim/sched/exhaust.h"
 #include "sim/sched/machine.h"
 #include "sim/record/record.h"
 #include "stack/sys/evcnt.h"
 #include "stack/sys/intr.h"
 #include "stack/sys/kmem.h"
 
-/* A block from the host's arena with every byte set to fill. */
+/*
+ * The real process could not give host h's kernel memory another chunk:
+ * stop the run (never returns: called in a context).
+ */
+static void
+ks_mem_exhausted(struct sim_host *h, size_t size, int err)
+{
+	char why[SIM_EXHAUST_WHY_MAX];
+	/* The chunk it wanted: at least doubling what the arena holds. */
+	size_t want = h->arena.mapped > size ? h->arena.mapped : size;
+
+	sim_exhaust_why(err, want, why, sizeof(why));
+	sim_machine_exhausted(h->m, "out of address space for kernel memory: "
+	    "host %s holds %zu KiB in %u chunks and could not map more for "
+	    "kmem_alloc(%zu): %s", h->sc->name, h->arena.mapped / 1024,
+	    h->arena.nchunks, size, why);
+}
+
+void
+sim_host_malloc_failed(struct sim_host *h, const char *what, size_t bytes)
+{
+	char why[SIM_EXHAUST_WHY_MAX];
+
+	sim_exhaust_why(ENOMEM, bytes, why, sizeof(why));
+	sim_machine_exhausted(h->m, "out of memory for host %s's %s: %s",
+	    h->sc->name, what, why);
+}
+
+/*
+ * A block from the host's arena with every byte set to fill.
+ * => NULL only under KM_NOSLEEP when the host's kernel memory (its
+ *    arena's limit) is used up, as a real kernel's would be
+ */
 static void *
 ks_alloc(size_t size, km_flag_t flags, int fill)
 {
 	struct cpu_info *ci;
 	void *p;
+	int err;
 
 	KASSERT(flags == KM_SLEEP || flags == KM_NOSLEEP);
 	sim_point(PT_KMEM, SIM_COST_kmem_alloc);
 	ci = sim_running_cpu();
 	KASSERTMSG(ci->cur->prio < IPL_VM, "kmem_alloc(%zu) in interrupt "
 	    "context: interrupt routines use what if_poll allocated", size);
-	p = sim_arena_alloc(&ci->host->arena, size);
+	p = sim_arena_alloc(&ci->host->arena, size, &err);
+	if (p == NULL && err != 0)
+		ks_mem_exhausted(ci->host, size, err);
 	if (p == NULL && flags == KM_SLEEP)
 		panic("kmem_alloc(%zu, KM_SLEEP): host %s is out of kernel "
 		    "memory", size, ci->host->sc->name);
@@ -107,10 +144,14 @@ evcnt_attach(struct evcnt *ev, int type, int cpu, const char *group,
 		struct evcnt **a = realloc(h->evcnts, cap * sizeof(*a));
 		struct sim_evlast *l = realloc(h->evlast, cap * sizeof(*l));
 
+		/* Each realloc'd array is kept, even if the other failed. */
+		if (a != NULL)
+			h->evcnts = a;
+		if (l != NULL)
+			h->evlast = l;
 		if (a == NULL || l == NULL)
-			panic("evcnt_attach: out of memory");
-		h->evcnts = a;
-		h->evlast = l;
+			sim_host_malloc_failed(h, "event counters",
+			    cap * (sizeof(*a) + sizeof(*l)));
 		h->evcnts_cap = cap;
 	}
 	h->evlast[h->nevcnts].valid = false;

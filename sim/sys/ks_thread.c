@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/sched/exhaust.h"
 #include "sim/sched/machine.h"
 #include "sim/scenario/scenario.h"
 #include "sim/sys/ks.h"
@@ -20,6 +21,20 @@
 #include "stack/sys/intr.h"
 
 /* --- kthread(9) ------------------------------------------------------------ */
+
+void
+sim_lwp_exhausted(struct sim_host *h, const char *name, int err)
+{
+	struct sim_machine *m = h->m;
+	size_t len = sim_coro_map_len(m->stack_size);
+	char why[SIM_EXHAUST_WHY_MAX];
+
+	sim_exhaust_why(err, len, why, sizeof(why));
+	sim_machine_exhausted(m, "out of LWP stacks: host %s could not get a "
+	    "stack for LWP %s (%zu KiB with its guard page) with %zu stacks "
+	    "in use: %s", h->sc->name, name, len / 1024, sim_coro_stacks(),
+	    why);
+}
 
 int
 kthread_create(pri_t pri, int flags, struct cpu_info *ci,
@@ -37,10 +52,16 @@ kthread_create(pri_t pri, int flags, struct cpu_info *ci,
 	va_start(ap, fmt);
 	vsnprintf(name, sizeof(name), fmt, ap);
 	va_end(ap);
+	/*
+	 * No stack for it stops the run (exit 2) and never returns here: it
+	 * is the real process that ran out, not the simulated kernel, so
+	 * the stack must not see an error it would rightly call a bug.
+	 */
 	l = sim_lwp_create(self->host, ci, func, arg,
 	    (flags & KTHREAD_MUSTJOIN) != 0, name);
 	if (l == NULL)
-		return ENOMEM;
+		sim_lwp_exhausted(self->host, name, errno);
+	KASSERT(l != NULL);
 	if (flags & KTHREAD_DAEMON)
 		lwp_set_daemon(l);
 	l->proc = self->cur->proc;      /* threads share their process */

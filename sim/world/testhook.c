@@ -4,10 +4,12 @@
  * Builds the same machine a scenario would, from defaults; never used by
  * bin/netsim itself.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "sim/scenario/scenario.h"
 #include "sim/sched/machine.h"
+#include "sim/sys/ks.h"
 #include "sim/world/world.h"
 #include "sim/world/testhook.h"
 
@@ -17,8 +19,9 @@ static void *test_arg;
 static void
 test_start(struct sim_machine *m)
 {
-	sim_lwp_create(&m->hosts[0], &m->hosts[0].cpus[0], test_fn, test_arg,
-	    false, "test");
+	if (sim_lwp_create(&m->hosts[0], &m->hosts[0].cpus[0], test_fn,
+	    test_arg, false, "test") == NULL)
+		sim_lwp_exhausted(&m->hosts[0], "test", errno);
 }
 
 int

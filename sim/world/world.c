@@ -6,12 +6,20 @@
  * host's CPUs, then the wires, then the NICs), so its place in memory and
  * every name derived from it are the same in every run.  This file never
  * schedules anything itself; it hands the scheduler a finished machine.
+ *
+ * What it must never do: leave a half-built machine that cannot be torn
+ * down.  Every step can fail for want of memory, address space or
+ * mappings in the real process; the build then says which and stops
+ * (sim/sched/exhaust.h), and sim_world_destroy frees whatever exists.
  */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sim/world/world.h"
 #include "sim/nic/nic.h"
+#include "sim/sched/exhaust.h"
 #include "sim/sched/machine.h"
 #include "sim/scenario/scenario.h"
 #include "sim/sys/ks.h"
@@ -21,12 +29,33 @@
 #include "stack/apps/apps.h"
 #include "stack/sys/kern.h"
 
+/*
+ * Setting up `part` (want bytes of it) failed with err: stop the machine
+ * with a message naming the limit the real process hit.  => returns -1
+ */
+static int
+world_exhausted(struct sim_machine *m, int err, size_t want,
+    const char *fmt, ...)
+{
+	char part[SC_NAME_MAX + 128], why[SIM_EXHAUST_WHY_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(part, sizeof(part), fmt, ap);
+	va_end(ap);
+	sim_exhaust_why(err, want, why, sizeof(why));
+	sim_machine_exhausted(m, "out of memory setting up the machine (%s): "
+	    "%s", part, why);
+	return -1;
+}
+
 static int
 host_init(struct sim_machine *m, struct sim_host *h, u_int index,
     const struct sc_host *sc)
 {
 	char stream[SC_NAME_MAX + 32];
 
+	KASSERT(h->cpus == NULL && h->arena.nchunks == 0);
 	memset(h, 0, sizeof(*h));
 	h->m = m;
 	h->index = index;
@@ -43,14 +72,17 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 	snprintf(stream, sizeof(stream), "host.%s.cprng", sc->name);
 	sim_rng_init(&h->cprng, m->seed, stream);
 	if (sim_lines_init(&h->lines) != 0)
-		return -1;
-	if (sim_arena_init(&h->arena, (size_t)16 << 30) != 0)
-		return -1;
+		return world_exhausted(m, errno, 0, "host %s's cache lines",
+		    sc->name);
+	if (sim_arena_init(&h->arena, SIM_ARENA_LIMIT) != 0)
+		return world_exhausted(m, errno, SIM_ARENA_FIRST_CHUNK,
+		    "host %s's kernel memory", sc->name);
 	if ((h->netconf = sim_netconf_build(sc)) == NULL)
-		return -1;
-	h->cpus = calloc(h->ncpu, sizeof(*h->cpus));
-	if (h->cpus == NULL)
-		return -1;
+		return world_exhausted(m, errno, 0, "host %s's network "
+		    "configuration", sc->name);
+	if ((h->cpus = calloc(h->ncpu, sizeof(*h->cpus))) == NULL)
+		return world_exhausted(m, errno, h->ncpu * sizeof(*h->cpus),
+		    "host %s's CPUs", sc->name);
 	for (u_int i = 0; i < h->ncpu; i++) {
 		struct cpu_info *ci = &h->cpus[i];
 
@@ -83,6 +115,8 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 
 	sim_sched_init(m, &sp);
 	m->sc = sc;
+	if (m->eng.q.impl == NULL)
+		return world_exhausted(m, ENOMEM, 0, "the event queue");
 	m->report_deadlock = sim_report_deadlock;
 	sim_machine_add_sampler(m, sim_evcnt_sample_all);
 	sim_machine_add_sampler(m, sim_topology_sample);
@@ -94,17 +128,30 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 	m->heap = calloc(total, sizeof(*m->heap));
 	m->hosts = calloc(sc->nhosts, sizeof(*m->hosts));
 	if (m->cpus == NULL || m->heap == NULL || m->hosts == NULL)
-		return -1;
+		return world_exhausted(m, errno, 0, "the table of %u hosts "
+		    "and %u CPUs", sc->nhosts, total);
 	m->nhosts = sc->nhosts;
 	for (u_int i = 0; i < sc->nhosts; i++)
 		if (host_init(m, &m->hosts[i], i, &sc->hosts[i]) != 0)
 			return -1;
+	KASSERT(m->ncpus == total);
 	if ((m->topo = sim_topology_create(m)) == NULL ||
-	    sim_topology_build(m->topo, sc) != 0 || sim_nics_create(m) != 0)
-		return -1;
+	    sim_topology_build(m->topo, sc) != 0)
+		return world_exhausted(m, errno, 0, "the wires");
+	/* A NIC model not built in says so and leaves errno alone. */
+	errno = 0;
+	if (sim_nics_create(m) != 0) {
+		if (errno == 0) {
+			sim_machine_stop(m, SIM_EXIT_USAGE, "a NIC model is "
+			    "not built into this netsim");
+			return -1;
+		}
+		return world_exhausted(m, errno, 0, "the NICs");
+	}
 	return 0;
 }
 
+/* Free what host h holds; safe on one host_init never saw or left half-made. */
 static void
 host_destroy(struct sim_host *h)
 {
@@ -121,12 +168,17 @@ host_destroy(struct sim_host *h)
 		next = l->link;
 		free(l);
 	}
+	h->all_head = h->all_tail = h->free_lwps = NULL;
 	free(h->evcnts);
 	free(h->evlast);
 	free(h->cpus);
+	h->evcnts = NULL;
+	h->evlast = NULL;
+	h->cpus = NULL;
 	sim_lines_fini(&h->lines);
 	sim_arena_fini(&h->arena);
 	sim_netconf_free(h->netconf);
+	h->netconf = NULL;
 }
 
 void
@@ -141,6 +193,10 @@ sim_world_destroy(struct sim_machine *m)
 	free(m->hosts);
 	free(m->cpus);
 	free(m->heap);
+	m->hosts = NULL;
+	m->cpus = NULL;
+	m->heap = NULL;
+	m->nhosts = m->ncpus = 0;
 	sim_engine_fini(&m->eng);
 	if (sim_cur == m)
 		sim_cur = NULL;
@@ -168,10 +224,13 @@ sim_world_boot(struct sim_machine *m)
 		memset(h->cost, 0, sizeof(h->cost));
 		h->probe_cost = boot_probe_cost;
 		h->booting = true;
-		m->hosts_booting++;
 		l = sim_lwp_create(h, &h->cpus[0], boot_main, h, false, "boot");
-		if (l == NULL)
-			abort();
+		if (l == NULL) {
+			/* Stops the machine: sim_machine_run returns at once. */
+			sim_lwp_exhausted(h, "boot", errno);
+			return;
+		}
+		m->hosts_booting++;
 		/* Boot is LWP 0; it took a boot id, so programs' start at 1. */
 		l->boot = true;
 		l->id = 0;
@@ -192,7 +251,11 @@ sim_world_start_programs(struct sim_machine *m)
 		else
 			snprintf(name, sizeof(name), "%s%u", p->app->name,
 			    p->args.instance);
-		sim_lwp_create(&m->hosts[p->host], NULL, app_run,
-		    (void *)&p->args, false, name);
+		if (sim_lwp_create(&m->hosts[p->host], NULL, app_run,
+		    (void *)&p->args, false, name) == NULL) {
+			/* The scheduler's own context: the run stops here. */
+			sim_lwp_exhausted(&m->hosts[p->host], name, errno);
+			return;
+		}
 	}
 }

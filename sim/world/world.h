@@ -19,8 +19,12 @@ struct sim_machine;
 struct scenario;
 
 /*
- * Build the machine for sc with the given seed.  Returns 0, or -1 with
- * the machine partly built: sim_world_destroy frees what there is.
+ * Build the machine for sc with the given seed.
+ * => returns 0, or -1 when the real process ran out of memory, address
+ *    space or mappings: the machine is then partly built and stopped
+ *    (exit status 2), the reason -- what ran out, its limit, how much
+ *    was in use -- said on stderr and kept in m->stop_reason;
+ *    sim_world_destroy frees what there is
  */
 int	sim_world_build(struct sim_machine *, const struct scenario *sc,
 	    uint64_t seed);
@@ -30,6 +34,7 @@ void	sim_world_destroy(struct sim_machine *);
  * Boot every host (kern_boot, free of charge, at time 0); once all have
  * booted, m->after_boot runs -- by default sim_world_start_programs,
  * which starts the scenario's programs, each as an LWP of its host.
+ * => an LWP the real process has no stack for stops the machine (exit 2)
  */
 void	sim_world_boot(struct sim_machine *);
 void	sim_world_start_programs(struct sim_machine *);
