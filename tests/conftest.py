@@ -64,3 +64,19 @@ def test_bin():
 @pytest.fixture
 def native_bin():
     return lambda name: binary("native", name)
+
+
+@pytest.fixture
+def small_fs(tmp_path):
+    """A 200 KiB tmpfs: a file system that fills up (needs root)."""
+    d = tmp_path / "small"
+    d.mkdir()
+    p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs",
+                        str(d)], capture_output=True, text=True)
+    if p.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs to fill (mount -t tmpfs "
+                    f"needs root): {p.stderr.strip()}")
+    try:
+        yield d
+    finally:
+        subprocess.run(["umount", str(d)], check=True)

@@ -25,8 +25,8 @@ import subprocess
 import threading
 import time
 
-FINISHED = ("ok", "violation", "deadlock", "limit")
-SCHEMA_VERSION = 3
+FINISHED = ("ok", "violation", "deadlock", "limit", "error")
+SCHEMA_VERSION = 4
 FINGERPRINT = re.compile(r"[0-9a-f]{16}\Z")
 
 

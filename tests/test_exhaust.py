@@ -105,7 +105,7 @@ def test_lwp_stacks_running_out_stops_with_exit_2_naming_the_limit(
         rows = c.execute("SELECT status, exit_status, message FROM runs")
         (status, exit_status, message), = rows.fetchall()
         assert c.execute("SELECT count(*) FROM violations").fetchone() == (0,)
-    assert (status, exit_status) == ("limit", 2)
+    assert (status, exit_status) == ("error", 2)
     assert message.startswith("out of LWP stacks: host box")
 
 

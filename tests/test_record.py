@@ -233,6 +233,28 @@ def test_two_processes_share_one_database(rec, tmp_path):
     dbcheck.check_db(db)
 
 
+def test_the_cap_is_told_once_and_twice_the_cap_fails_the_recorder(
+        rec, tmp_path):
+    # Every sample here is a 'grpX.ctrY' counter on host 'hN': 60
+    # estimated bytes a row (the name counts twice: it is in the index).
+    db = tmp_path / "r.db"
+    p = run([rec, "cap", db, 60 * 1000, 3000], check=0)
+    assert p.stdout.splitlines() == [
+        "stop failed=0 rows=1000 cap",      # the cap: told, rows still kept
+        "stop failed=1 rows=2001 cap",      # twice the cap: a failure
+        "end -1 rows 3000 bytes 180000 written 0 lost 3000",
+        "fail 0"]
+    assert rows(db, "SELECT status, exit_status, message, "
+                "counter_sample_count FROM run_summary") == [
+        ("error", 2, f"results database {db}: the run's rows passed twice "
+         "the cap of 60000 bytes and it did not stop", 0)]
+    p = run([rec, "cap", db, 60 * 3000, 3000], check=0)
+    assert p.stdout.splitlines() == [
+        "stop failed=0 rows=3000 cap",
+        "end 0 rows 3000 bytes 180000 written 3000 lost 0"]
+    dbcheck.check_db(db)
+
+
 # --- errors a user reads --------------------------------------------------
 
 def open_error(rec, path, **kw):
@@ -322,6 +344,42 @@ def test_a_version_1_database_is_upgraded_in_place(rec, tmp_path):
     assert rows(path, "SELECT * FROM runs")[:len(runs_before)] == runs_before
     names = {n for (n,) in rows(path, "SELECT name FROM sqlite_master")}
     assert {"packet_stages", "flows", "packets", "flow_latency"} <= names
+
+
+def test_a_version_3_database_gets_the_error_status(rec, tmp_path):
+    """Version 4 added the status 'error' (a run whose output could not
+    all be written); a version 3 file keeps its runs, with their ids and
+    rows, and can then hold such a run."""
+    path = tmp_path / "r.db"
+    run([rec, "basic", path], check=0)
+    con = sqlite3.connect(path)
+    runs_before = con.execute("SELECT * FROM runs ORDER BY id").fetchall()
+    sql, = con.execute("SELECT sql FROM sqlite_master WHERE name = 'runs'"
+                       ).fetchone()
+    old = re.sub(r",\s*'error'\)\)", "))", sql)
+    assert old != sql
+    # How a version 3 file looks: the same table without 'error'.
+    con.executescript(
+        "PRAGMA writable_schema = ON; "
+        f"UPDATE sqlite_master SET sql = '{old.replace(chr(39), chr(39) * 2)}' "
+        "WHERE name = 'runs'; PRAGMA writable_schema = OFF; "
+        "PRAGMA user_version = 3;")
+    con.close()
+    con = sqlite3.connect(path)
+    with pytest.raises(sqlite3.IntegrityError):
+        con.execute("UPDATE runs SET status = 'error' WHERE id = 1")
+    con.close()
+    run([rec, "basic", path], check=0)
+    assert rows(path, "PRAGMA user_version") == [(dbcheck.SCHEMA_VERSION,)]
+    assert rows(path, "SELECT * FROM runs ORDER BY id")[:2] == runs_before
+    assert rows(path, "SELECT id, counter_sample_count FROM run_summary "
+                "ORDER BY id") == [(1, 7), (2, 2), (3, 7), (4, 2)]
+    con = sqlite3.connect(path)
+    con.execute("UPDATE runs SET status = 'error', exit_status = 2 "
+                "WHERE id = 1")
+    con.commit()
+    con.close()
+    dbcheck.check_db(path)
 
 
 def test_error_for_an_older_schema_version(rec, tmp_path, monkeypatch):

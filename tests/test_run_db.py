@@ -8,6 +8,9 @@ import json
 import random
 import re
 import sqlite3
+import subprocess
+import threading
+import types
 
 import pytest
 
@@ -169,3 +172,187 @@ def test_sigkill_at_any_moment_leaves_a_sound_database(netsim, tmp_path):
             raise AssertionError(str(e) + note) from None
         before.update(new)
     assert any(v["row"]["status"] == "unfinished" for v in before.values())
+
+
+# --- a database that cannot be written is never a success ---------------
+
+def busy_scenario(tmp_path, iterations=50000, interval="2us"):
+    """A run that finishes ('ok') after writing tens of thousands of
+    counter rows: several batches, so concurrent writers interleave."""
+    doc = {"name": "busy", "duration": "1s",
+           "hosts": [{"name": "box", "cpus": 4}],
+           "workload": [{"program": "counter", "lwps": 8,
+                         "iterations": iterations, "method": "mutex"}],
+           "record": {"interval": interval}}
+    path = tmp_path / "busy.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def verdict(db, run_id):
+    """The run's (status, exit_status, message)."""
+    con = dbcheck.connect(db)
+    try:
+        return con.execute("SELECT status, exit_status, message FROM runs "
+                           "WHERE id = ?", (run_id,)).fetchone()
+    finally:
+        con.close()
+
+
+def run_rows(db):
+    con = dbcheck.connect(db)
+    try:
+        return con.execute("SELECT id, seed, fingerprint, status, "
+                           "exit_status, counter_sample_count FROM "
+                           "run_summary ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def test_ten_runs_at_once_into_one_database_all_land_in_full(netsim,
+                                                            tmp_path):
+    # Two seeds, five runs of each at once: every run must land with the
+    # rows and fingerprint its seed gives when it runs alone.
+    sc = busy_scenario(tmp_path)
+    seeds = [1, 2] * 5
+    solo = {}
+    for seed in set(seeds):
+        db = tmp_path / f"solo{seed}.db"
+        run([netsim, "run", sc, "--seed", seed, "--db", db, "--quiet"],
+            check=0)
+        (_, s, fp, _, _, n), = run_rows(db)
+        assert n > 2 * ROWS_MAX, "every run writes several batches"
+        solo[seed] = (fp, n)
+    db = tmp_path / "shared.db"     # created by the ten at once
+    cmds = [[str(c) for c in (netsim, "run", sc, "--seed", seed, "--db", db)]
+            for seed in seeds]
+    procs = [subprocess.Popen(c, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+             for c in cmds]
+    said = {}
+    for c, p in zip(cmds, procs):
+        out, err = p.communicate(timeout=600)
+        assert p.returncode == 0, f"replay: {' '.join(c)}\n{out}{err}"
+        m = re.search(rf"^database: {db} \(run (\d+)\)$", out, re.M)
+        assert m, out
+        said[int(m.group(1))] = int(c[4])
+    rows = run_rows(db)
+    assert len(rows) == 10 and sorted(said) == list(range(1, 11))
+    for run_id, seed, fp, status, code, n in rows:
+        assert said[run_id] == seed
+        assert (status, code) == ("ok", 0)
+        assert (fp, n) == solo[seed], f"run {run_id} (seed {seed}) is cut"
+    dbcheck.check_db(db)
+
+
+def header_define(name):
+    text = (ROOT / "sim" / "record" / "record.h").read_text()
+    return int(re.search(rf"#define {name}\s+(\d+)", text).group(1))
+
+
+ROWS_MAX = header_define("SIM_RECORD_ROWS_MAX")
+
+
+def assert_failed_run_not_claimed(p, db, run_id):
+    """A run whose rows could not all be written: exit 2, the reason and
+    what was lost on stderr, no "database:" line, and a row that does not
+    say 'ok' (it says 'error' with exit status 2 when that much could be
+    written, else it stays 'unfinished')."""
+    assert p.returncode == 2, p.stderr
+    assert "database:" not in p.stdout, p.stdout
+    assert "not written" in p.stderr and f"run {run_id}" in p.stderr, \
+        p.stderr
+    assert verdict(db, run_id)[:2] in (("error", 2), ("unfinished", None))
+
+
+def test_a_refused_insert_fails_the_run_and_says_what_was_lost(netsim,
+                                                               tmp_path):
+    db = tmp_path / "r.db"
+    run([netsim, "run", SCENARIOS / "default.json", "--db", db, "--quiet"],
+        check=0)
+    con = sqlite3.connect(db)
+    con.execute("CREATE TRIGGER no_counters BEFORE INSERT ON counters "
+                "BEGIN SELECT RAISE(ABORT, 'no counters today'); END")
+    con.commit()
+    con.close()
+    p = run([netsim, "run", SCENARIOS / "default.json", "--db", db])
+    assert "no counters today" in p.stderr, p.stderr
+    assert_failed_run_not_claimed(p, db, 2)
+    status, code, msg = verdict(db, 2)
+    # Only the counters were refused: the verdict itself gets written.
+    assert (status, code) == ("error", 2)
+    assert "no counters today" in msg
+    assert run_rows(db)[0][3] == "ok", "the earlier run is untouched"
+
+
+def test_a_full_file_system_fails_the_run(netsim, tmp_path, small_fs):
+    db = small_fs / "r.db"
+    sc = busy_scenario(tmp_path)
+    p = run([netsim, "run", sc, "--db", db])
+    assert "full" in p.stderr, p.stderr
+    assert_failed_run_not_claimed(p, db, 1)
+    dbcheck.check_db(db)
+
+
+def hold_write_lock(db):
+    """A connection holding the database's write lock (BEGIN IMMEDIATE)."""
+    con = sqlite3.connect(db, isolation_level=None, timeout=60)
+    con.execute("BEGIN IMMEDIATE")
+    return con
+
+
+def read_until(stream, pattern, what):
+    """Lines of stream up to the first that matches pattern."""
+    seen = []
+    for line in stream:
+        seen.append(line)
+        if re.search(pattern, line):
+            return seen
+    raise AssertionError(f"{what} never came; got:\n{''.join(seen)}")
+
+
+def test_a_busy_database_is_waited_for_with_a_message(netsim, tmp_path):
+    db = tmp_path / "r.db"
+    run([netsim, "run", SCENARIOS / "default.json", "--db", db, "--quiet"],
+        check=0)
+    con = hold_write_lock(db)
+    cmd = [str(c) for c in (netsim, "run", SCENARIOS / "default.json",
+                            "--db", db, "--db-wait", "600s")]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    try:
+        head = read_until(p.stderr, r"waiting", "a message while waiting")
+    finally:
+        con.execute("ROLLBACK")
+        con.close()
+    out, err = p.communicate(timeout=300)
+    err = "".join(head) + err
+    assert p.returncode == 0, f"replay: {' '.join(cmd)}\n{out}{err}"
+    assert re.search(rf"results database {db}.*locked.*waiting up to 600 s",
+                     head[-1]), head[-1]
+    assert f"database: {db} (run 2)" in out
+    assert run_rows(db)[1][3:5] == ("ok", 0)
+
+
+def test_a_lock_held_past_the_bound_fails_the_run(netsim, tmp_path):
+    db = tmp_path / "r.db"
+    cmd = [str(c) for c in (netsim, "run", long_scenario(tmp_path), "--db",
+                            db, "--db-wait", "1s")]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    watchdog = threading.Timer(120, p.kill)
+    watchdog.start()
+    try:
+        head = read_until(p.stdout, r"^netsim \S+: run 1,", "the run's start")
+        con = hold_write_lock(db)       # mid-run, and until it gives up
+        try:
+            out, err = p.communicate()
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+    finally:
+        watchdog.cancel()
+    got = types.SimpleNamespace(returncode=p.returncode,
+                                stdout="".join(head) + out, stderr=err)
+    assert "locked" in err and "--db-wait" in err, err
+    assert_failed_run_not_claimed(got, db, 1)

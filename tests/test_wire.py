@@ -445,18 +445,44 @@ def test_netsim_run_records_link_and_switch_counters(netsim, tmp_path):
         assert n in names, n
 
 
-def test_pcap_directory_that_cannot_be_made_is_refused_before_the_run(
-        netsim, tmp_path):
-    sc = topology_scenario(tmp_path)
+def test_pcap_creates_the_missing_parents_of_its_directory(netsim, tmp_path):
+    out = tmp_path / "a" / "b"
+    run([netsim, "run", ROOT / "scenarios" / "net" / "two-hosts.json", "--pcap", out,
+         "--quiet"], check=0)
+    assert (out / "ab.pcap").read_bytes()[:4] == \
+        (0xa1b23c4d).to_bytes(4, "little")
+
+
+def test_pcap_directory_behind_a_file_is_refused_before_the_run(netsim,
+                                                                tmp_path):
+    (tmp_path / "f").write_text("a file, not a directory\n")
     db = tmp_path / "r.db"
-    p = run([netsim, "run", sc, "--pcap", tmp_path / "no" / "such",
-             "--db", db], check=2)
-    assert p.stderr.startswith(f"netsim: pcap directory {tmp_path}/no/such: "
-                               "cannot create: No such file or directory")
+    p = run([netsim, "run", ROOT / "scenarios" / "net" / "two-hosts.json", "--pcap",
+             tmp_path / "f" / "caps", "--db", db], check=2)
+    assert p.stderr == (f"netsim: pcap directory {tmp_path}/f/caps: cannot "
+                        f"create {tmp_path}/f: a file of that name is in "
+                        "the way\n")
+    assert p.stdout == ""
     con = sqlite3.connect(db)
-    assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,), \
-        "no run is recorded"
+    assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
     con.close()
+
+
+def test_a_scenarios_relative_pcap_is_beside_the_scenario(netsim, tmp_path):
+    doc = json.loads((ROOT / "scenarios" / "net" / "two-hosts.json").read_text())
+    doc["links"][0]["pcap"] = "caps/ab.pcap"
+    sub = tmp_path / "sub"
+    (sub / "caps").mkdir(parents=True)
+    sc = sub / "two.json"
+    sc.write_text(json.dumps(doc))
+    cwd = tmp_path / "elsewhere"
+    (cwd / "caps").mkdir(parents=True)
+    run([netsim, "run", sc, "--quiet"], check=0, cwd=cwd)
+    assert (sub / "caps" / "ab.pcap").stat().st_size > 24
+    assert not (cwd / "caps" / "ab.pcap").exists()
+    # Given relative to the cwd, the scenario's path still counts from it.
+    run([netsim, "run", "../sub/two.json", "--quiet"], check=0, cwd=cwd)
+    assert not (cwd / "caps" / "ab.pcap").exists()
 
 
 def test_capture_file_that_cannot_be_made_is_refused_before_the_run(

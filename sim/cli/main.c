@@ -1,7 +1,8 @@
 /*
  * main.c -- the netsim command line.
  *
- *   netsim run SCENARIO [--seed N] [--db FILE] [--pcap DIR] [--quiet]
+ *   netsim run SCENARIO [--seed N] [--db FILE] [--db-max SIZE]
+ *       [--db-wait TIME] [--pcap DIR] [--quiet] [--progress | --no-progress]
  *   netsim validate SCENARIO...
  *   netsim --help | --version
  *
@@ -13,14 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "sim/sched/machine.h"
 #include "sim/cli/run.h"
+#include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
+#include "sim/scenario/units.h"
 
 static const char usage_text[] =
-"usage: netsim run SCENARIO [--seed N] [--db FILE] [--pcap DIR] [--quiet]\n"
+"usage: netsim run SCENARIO [--seed N] [--db FILE] [--db-max SIZE]\n"
+"                  [--db-wait TIME] [--pcap DIR] [--quiet]\n"
+"                  [--progress | --no-progress]\n"
 "       netsim validate SCENARIO...\n"
 "       netsim --help | --version\n"
 "\n"
@@ -31,18 +35,28 @@ static const char usage_text[] =
 "\n"
 "  --seed N  use seed N (0 .. 2^63-1) instead of the scenario's\n"
 "  --db FILE record the run in the SQLite database FILE (created if\n"
-"            missing; one database holds many runs)\n"
-"  --pcap DIR capture every link to DIR/<link>.pcap (DIR is created if\n"
-"            missing) instead of the files the scenario's links name\n"
+"            missing; one database holds many runs, and many netsim\n"
+"            processes may write one at once)\n"
+"  --db-max SIZE  stop the run (status limit, exit 5) when its rows reach\n"
+"            about SIZE of database, e.g. 500MB, 4GiB (default 1GiB)\n"
+"  --db-wait TIME  wait at most TIME (default 60s) each time the\n"
+"            database is locked by another process, then fail (exit 2)\n"
+"  --pcap DIR capture every link to DIR/<link>.pcap (DIR and its missing\n"
+"            parents are created) instead of the files the scenario's\n"
+"            links name (a relative one counts from the scenario's folder)\n"
 "  --quiet   print only the fingerprint line on stdout\n"
+"  --progress, --no-progress  show, or never show, progress on stderr;\n"
+"            by default it shows once a run has taken 2 s (not with\n"
+"            --quiet): every second on a terminal, every 10 s otherwise\n"
 "\n"
 "exit status:\n"
 "  0  the run finished and every check held\n"
-"  2  bad usage, a bad scenario, or a database that cannot be written\n"
+"  2  bad usage, a bad scenario, or output that could not be written\n"
+"     (a database write that failed, a capture that failed)\n"
 "  3  an invariant was violated (KASSERT, panic, a checker)\n"
 "  4  deadlock: every LWP blocked and nothing pending\n"
 "  5  the run hit its own limits (duration before the workload finished,\n"
-"     limits.events or limits.points)\n";
+"     limits.events, limits.points or --db-max)\n";
 
 static int
 usage_error(const char *fmt, const char *arg)
@@ -69,10 +83,42 @@ parse_seed(const char *s, uint64_t *seed)
 	return 0;
 }
 
+/* --db-max SIZE: a size in bytes, at least 1. */
+static int
+parse_db_max(const char *s, uint64_t *bytes)
+{
+	char err[256];
+
+	if (sim_parse_size(s, bytes, err, sizeof(err)) != 0)
+		return usage_error("--db-max needs a size: %s", err);
+	if (*bytes == 0)
+		return usage_error("--db-max needs a size above 0, got \"%s\"",
+		    s);
+	return 0;
+}
+
+/* --db-wait TIME: a duration from 1 ms to a day. */
+static int
+parse_db_wait(const char *s, uint64_t *ms)
+{
+	char err[256];
+	uint64_t ns;
+
+	if (sim_parse_duration_ns(s, &ns, err, sizeof(err)) != 0)
+		return usage_error("--db-wait needs a duration: %s", err);
+	if (ns < 1000000 || ns / 1000000 > SIM_RECORD_WAIT_MAX_MS)
+		return usage_error("--db-wait needs a duration from 1ms to "
+		    "86400s, got \"%s\"", s);
+	*ms = ns / 1000000;
+	return 0;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
-	struct sim_run_opts o = { 0 };
+	struct sim_run_opts o = { .db_max_bytes = SIM_RUN_DB_MAX_DEFAULT };
+	enum sim_progress progress = SIM_PROGRESS_AUTO;
+	bool progress_set = false;
 	const char *path = NULL;
 	struct scenario *sc;
 	char err[1024];
@@ -88,6 +134,23 @@ cmd_run(int argc, char **argv)
 			if (++i == argc)
 				return usage_error("--db needs a file name%s", "");
 			o.db_path = argv[i];
+		} else if (strcmp(argv[i], "--db-max") == 0) {
+			if (++i == argc)
+				return usage_error("--db-max needs a size%s",
+				    "");
+			if (parse_db_max(argv[i], &o.db_max_bytes) != 0)
+				return SIM_EXIT_USAGE;
+		} else if (strcmp(argv[i], "--db-wait") == 0) {
+			if (++i == argc)
+				return usage_error("--db-wait needs a "
+				    "duration%s", "");
+			if (parse_db_wait(argv[i], &o.db_wait_ms) != 0)
+				return SIM_EXIT_USAGE;
+		} else if (strcmp(argv[i], "--progress") == 0 ||
+		    strcmp(argv[i], "--no-progress") == 0) {
+			progress = argv[i][2] == 'p' ? SIM_PROGRESS_ON :
+			    SIM_PROGRESS_OFF;
+			progress_set = true;
 		} else if (strcmp(argv[i], "--pcap") == 0) {
 			if (++i == argc || argv[i][0] == '\0')
 				return usage_error("--pcap needs a directory%s", "");
@@ -109,7 +172,8 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return SIM_EXIT_USAGE;
 	}
-	o.progress = !o.quiet && isatty(STDERR_FILENO);
+	/* --quiet silences the progress too, unless asked for. */
+	o.progress = o.quiet && !progress_set ? SIM_PROGRESS_OFF : progress;
 	status = sim_run(sc, &o);
 	sim_scenario_free(sc);
 	return status;

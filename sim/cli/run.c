@@ -6,7 +6,22 @@
  * before the machine starts, so a run that dies half-way is visible as
  * 'unfinished' and never as a result.  The last line on stdout is always
  * "fingerprint <16 hex digits>": scripts rely on it.
+ *
+ * Nothing lost silently, nothing claimed that did not happen: a database
+ * write that finally fails stops the machine at once (the recorder's
+ * stop hook), and the run exits 2 saying how many of its rows were not
+ * written; a capture that could not be written makes the run's row say
+ * 'error' with exit status 2, as the process does; "database: FILE (run
+ * N)" is printed only once the run's rows and verdict are committed.
+ * The same hook ends a run whose rows reach the cap (--db-max): status
+ * 'limit', exit 5, like the scenario's own limits.
+ *
+ * Progress goes to stderr, from the wall clock, through the machine's
+ * progress hook; it reads the machine and never changes it, so it cannot
+ * change a fingerprint.
  */
+#include <assert.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -17,16 +32,41 @@
 #include "sim/record/record.h"
 #include "sim/cli/run.h"
 #include "sim/record/trace.h"
+#include "sim/scenario/units.h"
 #include "sim/wire/topology.h"
 
 static const char *const status_names[] = {
 	[SIM_EXIT_OK] = "ok",
-	/* A run stops with 2 when the real process ran out (exhaust.h). */
-	[SIM_EXIT_USAGE] = "limit",
+	/*
+	 * 2 during a run: output that could not be written, or the real
+	 * process ran out of something the machine needed (exhaust.h).
+	 */
+	[SIM_EXIT_USAGE] = "error",
 	[SIM_EXIT_VIOLATION] = "violation",
 	[SIM_EXIT_DEADLOCK] = "deadlock",
 	[SIM_EXIT_LIMIT] = "limit",
 };
+
+/* Warn of a recording of more samples than this, whatever the cap. */
+#define RUN_SAMPLES_WARN        10000000ULL
+/* The record.interval suggested instead: duration / this. */
+#define RUN_SAMPLES_SUGGESTED   100000ULL
+
+/* What the hooks of one run share (one run at a time in a process). */
+struct run_state {
+	struct sim_machine *m;
+	const struct scenario *sc;
+	const struct sim_run_opts *o;
+	struct sim_recorder *rec;
+	bool running;           /* the machine runs: a stop reaches it */
+	bool tty;               /* stderr is a terminal: one line, redrawn */
+	bool line_open;         /* a redrawn line is on the terminal */
+	double next_s;          /* wall clock: the next progress line */
+	double start_s;         /* wall clock: the start */
+};
+
+/* The run the machine's progress hook serves. */
+static struct run_state *run_cur;
 
 /* Wall-clock time, for the progress line only. */
 static double
@@ -38,25 +78,169 @@ run_wall_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static double run_progress_last;
+/* "1.5 GiB": an estimated size, for people. */
+static void
+run_format_bytes(double bytes, char *buf, size_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB",
+	    "PiB", "EiB" };
+	unsigned i = 0;
 
+	while (bytes >= 1024.0 && i + 1 < sizeof(units) / sizeof(units[0])) {
+		bytes /= 1024.0;
+		i++;
+	}
+	snprintf(buf, len, i == 0 ? "%.0f %s" : "%.1f %s", bytes, units[i]);
+}
+
+/* One line on stderr, after clearing a progress line left open. */
+static void __attribute__((format(printf, 2, 3)))
+run_say(struct run_state *rs, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (rs->line_open) {
+		fputs("\r\033[K", stderr);
+		rs->line_open = false;
+	}
+	fputs("netsim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+/*
+ * The machine's progress hook (every 65536 scheduling points): a line on
+ * stderr when one is due -- redrawn in place on a terminal every
+ * SIM_RUN_PROGRESS_TTY_S, a whole line every SIM_RUN_PROGRESS_LOG_S to a
+ * file or pipe.  Reads the machine, never changes it.
+ */
 static void
 run_progress(struct sim_machine *m)
 {
+	struct run_state *rs = run_cur;
 	double now = run_wall_s();
-	uint64_t t = m->eng.now;
+	uint64_t t = m->eng.now, bytes = 0;
+	char line[512], size[32];
+	int n;
 
-	if (now - run_progress_last < 0.2)
+	assert(rs != NULL && rs->m == m);
+	if (now < rs->next_s)
 		return;
-	run_progress_last = now;
+	rs->next_s = now + (rs->tty ? SIM_RUN_PROGRESS_TTY_S :
+	    SIM_RUN_PROGRESS_LOG_S);
 	for (u_int i = 0; i < m->ncpus; i++)
 		if (m->cpus[i]->clock > t && !m->cpus[i]->idle)
 			t = m->cpus[i]->clock;
-	fprintf(stderr, "\r%s: %.3f of %.3f ms virtual, %llu points, "
-	    "%llu events ", m->sc->name, (double)t / 1e6,
-	    (double)m->end_ns / 1e6, (unsigned long long)m->points,
+	n = snprintf(line, sizeof(line), "netsim: %s: %.3f of %.3f ms virtual "
+	    "(%.1f%%), %llu points, %llu events", m->sc->name, (double)t / 1e6,
+	    (double)m->end_ns / 1e6, m->end_ns ? 100.0 * (double)t /
+	    (double)m->end_ns : 0.0, (unsigned long long)m->points,
 	    (unsigned long long)m->eng.executed);
+	if (rs->rec != NULL && n > 0 && (size_t)n < sizeof(line)) {
+		sim_record_stats(rs->rec, NULL, &bytes, NULL, NULL);
+		run_format_bytes((double)bytes, size, sizeof(size));
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+		    ", %s recorded", size);
+	}
+	if (n > 0 && (size_t)n < sizeof(line))
+		snprintf(line + n, sizeof(line) - (size_t)n, ", %.0f s",
+		    now - rs->start_s);
+	if (rs->tty) {
+		fprintf(stderr, "\r%s\033[K", line);
+		rs->line_open = true;
+	} else {
+		fprintf(stderr, "%s\n", line);
+	}
 	fflush(stderr);
+}
+
+/*
+ * The recorder's stop hook: a write finally failed (failed), or the run's
+ * rows reached --db-max.  Either ends the run at the machine's next step.
+ */
+static void
+run_db_stop(void *arg, bool failed)
+{
+	struct run_state *rs = arg;
+	char cap[64];
+
+	if (!rs->running)
+		return;
+	if (failed) {
+		sim_machine_stop(rs->m, SIM_EXIT_USAGE, "%s",
+		    sim_record_error(rs->rec));
+		return;
+	}
+	sim_format_unit(SIM_UNIT_SIZE, rs->o->db_max_bytes, cap, sizeof(cap));
+	sim_machine_stop(rs->m, SIM_EXIT_LIMIT, "the run's records reached "
+	    "the database cap of %s (--db-max %s); raise it with --db-max "
+	    "SIZE, or record less (a longer record.interval)", cap, cap);
+}
+
+/* The recorder waits for a busy database: say so. */
+static void
+run_db_notice(void *arg, const char *line)
+{
+	run_say(arg, "%s", line);
+}
+
+/*
+ * Warn before the run when the recording asked for is out of proportion:
+ * more than RUN_SAMPLES_WARN samples, or more bytes than the cap even at
+ * one row per CPU a sample (what a busy machine writes at the least:
+ * cpu.busy_ns).  The run may end long before its duration; this is the
+ * most it can ask for.
+ */
+static void
+run_warn_recording(struct run_state *rs)
+{
+	const struct scenario *sc = rs->sc;
+	const struct sim_run_opts *o = rs->o;
+	uint64_t samples, ncpus = 0, per_sample = 0, suggest;
+	char iv[64], dur[64], size[32], cap[128], sug[64];
+	double bytes;
+
+	if (o->db_path == NULL || !sc->record.counters ||
+	    sc->record.interval_ns == 0)
+		return;
+	samples = sc->duration_ns / sc->record.interval_ns;
+	for (unsigned i = 0; i < sc->nhosts; i++) {
+		ncpus += sc->hosts[i].cpus;
+		per_sample += sc->hosts[i].cpus *
+		    sim_record_counter_bytes("cpu.busy_ns", sc->hosts[i].name);
+	}
+	bytes = (double)samples * (double)per_sample;
+	if (samples <= RUN_SAMPLES_WARN &&
+	    (o->db_max_bytes == 0 || bytes <= (double)o->db_max_bytes))
+		return;
+	sim_format_unit(SIM_UNIT_DURATION_NS, sc->record.interval_ns, iv,
+	    sizeof(iv));
+	sim_format_unit(SIM_UNIT_DURATION_NS, sc->duration_ns, dur,
+	    sizeof(dur));
+	run_format_bytes(bytes, size, sizeof(size));
+	cap[0] = '\0';
+	if (o->db_max_bytes != 0 && bytes > (double)o->db_max_bytes) {
+		char c[32];
+
+		sim_format_unit(SIM_UNIT_SIZE, o->db_max_bytes, c, sizeof(c));
+		snprintf(cap, sizeof(cap), ", beyond the --db-max cap of %s "
+		    "where the run would stop", c);
+	}
+	run_say(rs, "warning: record.interval %s over a duration of %s asks "
+	    "for up to %llu samples: at one row per CPU a sample (%llu CPUs), "
+	    "%.3g rows, about %s of database%s", iv, dur,
+	    (unsigned long long)samples, (unsigned long long)ncpus,
+	    (double)samples * (double)ncpus, size, cap);
+	suggest = sc->duration_ns / RUN_SAMPLES_SUGGESTED;
+	if (suggest == 0)
+		suggest = 1;
+	sim_format_unit(SIM_UNIT_DURATION_NS, suggest, sug, sizeof(sug));
+	run_say(rs, "use a longer record.interval (%s gives %llu samples)%s",
+	    sug, (unsigned long long)(sc->duration_ns / suggest),
+	    cap[0] != '\0' ? ", or raise --db-max" : "");
 }
 
 static void
@@ -98,20 +282,158 @@ run_summary(const struct sim_machine *m, uint64_t t_end, int status)
 	}
 }
 
+/*
+ * Record the run's end: its last samples and its verdict.  A capture that
+ * failed (capture_err not NULL) makes the verdict 'error', exit 2.
+ * Returns the exit status: status, or SIM_EXIT_USAGE if the rows could
+ * not all be written (said on stderr, with what was lost).
+ */
+static int
+run_record_end(struct run_state *rs, int64_t run_id, uint64_t t_end,
+    int status, const char *capture_err)
+{
+	struct sim_machine *m = rs->m;
+	const char *msg = status == SIM_EXIT_USAGE && capture_err != NULL ?
+	    capture_err : status != SIM_EXIT_OK ? m->stop_reason : NULL;
+	uint64_t rows, lost;
+	char what[1024], where[64] = "";
+	bool marked;
+
+	assert(rs->rec != NULL && !rs->running);
+	sim_machine_sample_all(m, t_end);
+	run_record_cpus(m, t_end);
+	if (sim_record_error(rs->rec) == NULL &&
+	    sim_record_run_end(rs->rec, m->eng.fingerprint, t_end, status,
+	    status_names[status], msg) == 0)
+		return status;
+	/* Some rows are not in the database: say which, claim nothing. */
+	sim_record_stats(rs->rec, &rows, NULL, NULL, &lost);
+	snprintf(what, sizeof(what), "%s; %llu of the run's %llu rows were "
+	    "not written", sim_record_error(rs->rec), (unsigned long long)lost,
+	    (unsigned long long)rows);
+	marked = sim_record_run_fail(rs->rec, m->eng.fingerprint, t_end,
+	    SIM_EXIT_USAGE, what) == 0;
+	if (m->stop_status == SIM_EXIT_USAGE)
+		snprintf(where, sizeof(where), ", and the run was stopped at "
+		    "%.6f ms virtual", (double)t_end / 1e6);
+	run_say(rs, "%s", sim_record_error(rs->rec));
+	if (sim_record_timed_out(rs->rec))
+		run_say(rs, "--db-wait TIME waits longer for a busy database");
+	run_say(rs, "run %lld is not recorded in full: %llu of its %llu rows "
+	    "were not written%s; its row %s", (long long)run_id,
+	    (unsigned long long)lost, (unsigned long long)rows, where,
+	    marked ? "says 'error'" : "stays 'unfinished'");
+	return SIM_EXIT_USAGE;
+}
+
+/* Open the database with the run's options and hooks. */
+static struct sim_recorder *
+run_open_db(struct run_state *rs, char *err, size_t len)
+{
+	struct sim_record_opts ro = {
+		.wait_ms = rs->o->db_wait_ms,
+		.bytes_max = rs->o->db_max_bytes,
+		.stop = run_db_stop,
+		.notice = run_db_notice,
+		.arg = rs,
+	};
+
+	return sim_record_open_opts(rs->o->db_path, &ro, err, len);
+}
+
+static void
+run_start_progress(struct run_state *rs)
+{
+	const struct sim_run_opts *o = rs->o;
+
+	rs->tty = isatty(STDERR_FILENO);
+	rs->start_s = run_wall_s();
+	rs->next_s = rs->start_s + (o->progress == SIM_PROGRESS_ON ? 0 :
+	    SIM_RUN_PROGRESS_AFTER_S);
+	if (o->progress != SIM_PROGRESS_OFF) {
+		run_cur = rs;
+		rs->m->progress = run_progress;
+	}
+}
+
+/* Run the machine, the progress display going; clear it after. */
+static void
+run_machine(struct run_state *rs)
+{
+	struct sim_machine *m = rs->m;
+
+	assert(!rs->running && run_cur == NULL);
+	run_start_progress(rs);
+	rs->running = true;
+	sim_trace_init(m);
+	sim_trace_flows(m);
+	sim_world_boot(m);
+	sim_machine_run(m);
+	rs->running = false;
+	run_cur = NULL;
+	if (rs->line_open) {
+		fputs("\r\033[K", stderr);
+		rs->line_open = false;
+	}
+	assert(m->stop_status >= -1);
+}
+
+/*
+ * After the run: the fingerprint, the captures, the database, the
+ * report.  Returns the exit status.
+ */
+static int
+run_finish(struct run_state *rs, int64_t run_id)
+{
+	struct sim_machine *m = rs->m;
+	int status = m->stop_status < 0 ? SIM_EXIT_OK : m->stop_status;
+	uint64_t t_end = sim_machine_end_time(m);
+	char cap_err[SC_PATH_MAX + 512];
+	bool capture_ok;
+
+	assert(!rs->running);
+	if (status == SIM_EXIT_LIMIT)
+		run_say(rs, "limit: %s", m->stop_reason);
+	sim_fp_mix(&m->eng, t_end);
+	sim_fp_mix(&m->eng, (uint64_t)status);
+	/* Captures first: a capture that failed is in the run's verdict. */
+	capture_ok = sim_topology_pcap_close(m->topo, cap_err,
+	    sizeof(cap_err)) == 0;
+	if (!capture_ok) {
+		run_say(rs, "%s", cap_err);
+		if (status == SIM_EXIT_OK)
+			status = SIM_EXIT_USAGE;
+	}
+	if (rs->rec != NULL)
+		status = run_record_end(rs, run_id, t_end, status,
+		    capture_ok ? NULL : cap_err);
+	if (!rs->o->quiet) {
+		run_summary(m, t_end, status);
+		/* Only a run whose rows are all in says where they are. */
+		if (rs->rec != NULL && sim_record_error(rs->rec) == NULL)
+			printf("database: %s (run %lld)\n", rs->o->db_path,
+			    (long long)run_id);
+	}
+	printf("fingerprint %016llx\n", (unsigned long long)m->eng.fingerprint);
+	fflush(stdout);
+	return status;
+}
+
 int
 sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 {
 	uint64_t seed = o->seed_set ? o->seed : sc->seed;
-	struct sim_recorder *rec = NULL;
+	struct run_state rs = { .sc = sc, .o = o };
 	struct sim_machine m;
 	int64_t run_id = -1;
-	uint64_t t_end;
 	char err[SC_PATH_MAX + 512];
 	int status;
 
+	rs.m = &m;
+	run_warn_recording(&rs);
 	if (o->db_path != NULL) {
-		rec = sim_record_open(o->db_path, err, sizeof(err));
-		if (rec == NULL) {
+		rs.rec = run_open_db(&rs, err, sizeof(err));
+		if (rs.rec == NULL) {
 			fprintf(stderr, "netsim: %s\n", err);
 			return SIM_EXIT_USAGE;
 		}
@@ -124,9 +446,9 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 		fprintf(stderr, "netsim: %s\n", err);
 		goto fail;
 	}
-	if (rec != NULL) {
-		run_id = sim_record_run_begin(rec, sc->name, sc->file, sc->text,
-		    seed, NETSIM_VERSION, err, sizeof(err));
+	if (rs.rec != NULL) {
+		run_id = sim_record_run_begin(rs.rec, sc->name, sc->file,
+		    sc->text, seed, NETSIM_VERSION, err, sizeof(err));
 		if (run_id < 0) {
 			fprintf(stderr, "netsim: %s\n", err);
 			goto fail;
@@ -134,13 +456,10 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	}
 	if (o->setup != NULL)
 		o->setup(&m, o->setup_arg);
-	m.rec = rec;
+	m.rec = rs.rec;
 	m.log = o->quiet ? NULL : stdout;
-	if (o->progress) {
-		m.progress = run_progress;
-	}
 	if (!o->quiet) {
-		if (rec != NULL)
+		if (rs.rec != NULL)
 			printf("netsim %s: run %lld, scenario %s (%s), seed %llu\n",
 			    NETSIM_VERSION, (long long)run_id, sc->name,
 			    sc->file, (unsigned long long)seed);
@@ -151,44 +470,13 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 		fflush(stdout);
 	}
 
-	sim_trace_init(&m);
-	sim_trace_flows(&m);
-	sim_world_boot(&m);
-	sim_machine_run(&m);
-	if (o->progress)
-		fprintf(stderr, "\r\033[K");
-
-	status = m.stop_status < 0 ? SIM_EXIT_OK : m.stop_status;
-	if (status == SIM_EXIT_LIMIT)
-		fprintf(stderr, "netsim: limit: %s\n", m.stop_reason);
-	t_end = sim_machine_end_time(&m);
-	sim_fp_mix(&m.eng, t_end);
-	sim_fp_mix(&m.eng, (uint64_t)status);
-	if (rec != NULL) {
-		sim_machine_sample_all(&m, t_end);
-		run_record_cpus(&m, t_end);
-		sim_record_run_end(rec, m.eng.fingerprint, t_end, status,
-		    status_names[status], status ? m.stop_reason : NULL);
-	}
-	if (!o->quiet) {
-		run_summary(&m, t_end, status);
-		if (rec != NULL)
-			printf("database: %s (run %lld)\n", o->db_path,
-			    (long long)run_id);
-	}
-	/* A capture that could not be written fails the run's exit status. */
-	if (sim_topology_pcap_close(m.topo, err, sizeof(err)) != 0) {
-		fprintf(stderr, "netsim: %s\n", err);
-		if (status == SIM_EXIT_OK)
-			status = SIM_EXIT_USAGE;
-	}
-	printf("fingerprint %016llx\n", (unsigned long long)m.eng.fingerprint);
-	fflush(stdout);
+	run_machine(&rs);
+	status = run_finish(&rs, run_id);
 	sim_world_destroy(&m);
-	sim_record_close(rec);
+	sim_record_close(rs.rec);
 	return status;
 fail:
 	sim_world_destroy(&m);
-	sim_record_close(rec);
+	sim_record_close(rs.rec);
 	return SIM_EXIT_USAGE;
 }

@@ -13,12 +13,27 @@ struct sim_machine;
 
 #define NETSIM_VERSION "0.1.0"
 
+/* The default cap on what one run writes to the database (--db-max). */
+#define SIM_RUN_DB_MAX_DEFAULT  (1ULL << 30)
+
+/* The progress display on stderr (wall clock only; never in results). */
+enum sim_progress {
+	SIM_PROGRESS_OFF = 0,   /* never */
+	SIM_PROGRESS_AUTO,      /* after SIM_RUN_PROGRESS_AFTER_S of a run */
+	SIM_PROGRESS_ON,        /* from the start */
+};
+#define SIM_RUN_PROGRESS_AFTER_S 2      /* a run is "long" past this */
+#define SIM_RUN_PROGRESS_TTY_S  1       /* a line this often to a terminal */
+#define SIM_RUN_PROGRESS_LOG_S  10      /* and this often to a file or pipe */
+
 struct sim_run_opts {
 	const char *db_path;    /* NULL: no database */
 	bool quiet;             /* only the fingerprint line on stdout */
 	bool seed_set;          /* seed overrides the scenario's */
 	uint64_t seed;
-	bool progress;          /* a one-line progress indicator on stderr */
+	enum sim_progress progress;
+	uint64_t db_max_bytes;  /* cap on the run's rows (bytes); 0: none */
+	uint64_t db_wait_ms;    /* bound on a busy wait; 0: the default */
 	const char *pcap_dir;   /* capture every link to DIR/<link>.pcap */
 	/* For C test programs: attach devices to the machine before boot. */
 	void (*setup)(struct sim_machine *, void *arg);

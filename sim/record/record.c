@@ -7,18 +7,30 @@
  * moment the file holds some prefix of the committed transactions, a
  * process killed in the middle of a run leaves that run's row with status
  * 'unfinished' (and whatever batches it had committed), and a run is
- * 'ok', 'violation', 'deadlock' or 'limit' only together with all of its
- * rows, because the last batch and the final update of the row are one
- * transaction.
+ * 'ok', 'violation', 'deadlock', 'limit' or 'error' only together with
+ * all of its rows, because the last batch and the final update of the
+ * row are one transaction.  (A run that could not write its rows may
+ * still be marked 'error' by itself: its row then says so.)
  *
  * Samples and violations are not written one by one: they are copied into
  * buffers allocated at open (rows and their strings), and a flush writes
  * the whole buffer with prepared statements inside one transaction.  That
  * is what makes a million samples take seconds rather than minutes.
  *
- * Never: read the wall clock, a process id or anything else that differs
- * between two runs of the same (binary, scenario, seed); the same run
- * appends the same rows.  Never leave a transaction open between calls.
+ * A write that finds the database busy (another netsim's batch) waits
+ * and retries, for at most opts.wait_ms of wall-clock time each time,
+ * telling its owner when the wait gets long; the wall clock bounds that
+ * wait and nothing else.  A write that finally fails stops the recorder
+ * for good, and every row offered after that is counted as lost, so the
+ * owner can say exactly what is missing.  The cap on a run's size
+ * (opts.bytes_max) is measured in estimated bytes computed from the rows
+ * themselves, never from the file, so the same run reaches it at the
+ * same row whatever else writes the file.
+ *
+ * Never: let the wall clock, a process id or anything else that differs
+ * between two runs of the same (binary, scenario, seed) into a row; the
+ * same run appends the same rows.  Never leave a transaction open
+ * between calls.
  */
 #include <sys/stat.h>
 
@@ -31,6 +43,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -41,28 +54,47 @@
  * The schema.  Comments inside a CREATE statement are kept by SQLite, so
  * `sqlite3 DB .schema` shows every column with its meaning and unit.
  * Changing anything here means bumping SIM_RECORD_SCHEMA_VERSION.
+ *
+ * The runs table and the view on it are macros so that version 4 can
+ * build the table beside an older one (SQLite cannot change a CHECK in
+ * place).
  */
-static const char rec_schema_sql[] =
-"CREATE TABLE runs (\n"
-"  id INTEGER PRIMARY KEY,     -- run id, referenced by run_id elsewhere\n"
-"  scenario TEXT NOT NULL,     -- the scenario's name\n"
-"  scenario_file TEXT,         -- the file as given on the command line\n"
-"  scenario_text TEXT,         -- the file's whole text, to replay the run\n"
-"  seed INTEGER NOT NULL       -- the run's seed\n"
-"    CHECK (typeof(seed) = 'integer' AND seed >= 0),\n"
-"  fingerprint TEXT            -- 16 lowercase hex digits; NULL until finished\n"
-"    CHECK (fingerprint IS NULL OR (length(fingerprint) = 16\n"
-"      AND fingerprint NOT GLOB '*[^0-9a-f]*')),\n"
-"  version TEXT,               -- the netsim version that ran it\n"
-"  start_ns INTEGER NOT NULL,  -- virtual time at the start (not a wall clock)\n"
-"  end_ns INTEGER,             -- virtual time at the end; NULL until finished\n"
-"  exit_status INTEGER,        -- netsim's exit status; NULL until finished\n"
-"  status TEXT NOT NULL DEFAULT 'unfinished'\n"
-"    CHECK (status IN ('unfinished', 'ok', 'violation', 'deadlock', 'limit')),\n"
-"  message TEXT,               -- why it ended that way, one line; may be NULL\n"
-"  CHECK ((status = 'unfinished') = (fingerprint IS NULL AND end_ns IS NULL\n"
-"    AND exit_status IS NULL))  -- finished exactly when these are set\n"
+#define REC_RUNS_TABLE(name) \
+"CREATE TABLE " name " (\n" \
+"  id INTEGER PRIMARY KEY,     -- run id, referenced by run_id elsewhere\n" \
+"  scenario TEXT NOT NULL,     -- the scenario's name\n" \
+"  scenario_file TEXT,         -- the file as given on the command line\n" \
+"  scenario_text TEXT,         -- the file's whole text, to replay the run\n" \
+"  seed INTEGER NOT NULL       -- the run's seed\n" \
+"    CHECK (typeof(seed) = 'integer' AND seed >= 0),\n" \
+"  fingerprint TEXT            -- 16 lowercase hex digits; NULL until finished\n" \
+"    CHECK (fingerprint IS NULL OR (length(fingerprint) = 16\n" \
+"      AND fingerprint NOT GLOB '*[^0-9a-f]*')),\n" \
+"  version TEXT,               -- the netsim version that ran it\n" \
+"  start_ns INTEGER NOT NULL,  -- virtual time at the start (not a wall clock)\n" \
+"  end_ns INTEGER,             -- virtual time at the end; NULL until finished\n" \
+"  exit_status INTEGER,        -- netsim's exit status; NULL until finished\n" \
+"  status TEXT NOT NULL DEFAULT 'unfinished'\n" \
+"    CHECK (status IN ('unfinished', 'ok', 'violation', 'deadlock', 'limit',\n" \
+"      'error')),              -- error: output not all written\n" \
+"  message TEXT,               -- why it ended that way, one line; may be NULL\n" \
+"  CHECK ((status = 'unfinished') = (fingerprint IS NULL AND end_ns IS NULL\n" \
+"    AND exit_status IS NULL))  -- finished exactly when these are set\n" \
 ");\n"
+
+#define REC_RUN_SUMMARY_VIEW \
+"CREATE VIEW run_summary AS    -- one row per run, what to look at first\n" \
+"SELECT r.id, r.scenario, r.seed, r.fingerprint, r.status, r.exit_status,\n" \
+"  r.end_ns,\n" \
+"  (SELECT count(*) FROM counters c WHERE c.run_id = r.id)\n" \
+"    AS counter_sample_count,\n" \
+"  (SELECT count(*) FROM violations v WHERE v.run_id = r.id)\n" \
+"    AS violation_count,\n" \
+"  r.message\n" \
+"FROM runs r;\n"
+
+static const char rec_schema_sql[] =
+REC_RUNS_TABLE("runs")
 "CREATE TABLE counters (       -- a time series: one row per sample\n"
 "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
 "  name TEXT NOT NULL,         -- 'group.name' (evcnt) or a machine counter\n"
@@ -84,15 +116,7 @@ static const char rec_schema_sql[] =
 "  message TEXT                -- what broke, one line\n"
 ");\n"
 "CREATE INDEX violations_by_run ON violations (run_id, t_ns);\n"
-"CREATE VIEW run_summary AS    -- one row per run, what to look at first\n"
-"SELECT r.id, r.scenario, r.seed, r.fingerprint, r.status, r.exit_status,\n"
-"  r.end_ns,\n"
-"  (SELECT count(*) FROM counters c WHERE c.run_id = r.id)\n"
-"    AS counter_sample_count,\n"
-"  (SELECT count(*) FROM violations v WHERE v.run_id = r.id)\n"
-"    AS violation_count,\n"
-"  r.message\n"
-"FROM runs r;\n"
+REC_RUN_SUMMARY_VIEW
 "CREATE VIEW counter_last AS   -- each counter's last sample per run/host/cpu\n"
 "SELECT run_id, name, host, cpu, t_ns, value FROM (\n"
 "  SELECT run_id, name, host, cpu, t_ns, value,\n"
@@ -170,7 +194,37 @@ static const char rec_schema_v3_sql[] =
 "  FROM packets)\n"
 "GROUP BY run_id, flow_id;\n";
 
-#define REC_BUSY_TIMEOUT_MS	10000	/* another netsim's flush takes ms */
+/*
+ * Version 4 adds the status 'error' (the run's output could not all be
+ * written).  An older file's runs table is rebuilt with the new CHECK:
+ * copied whole, with its ids, so every run_id elsewhere still points at
+ * its run.  The view on it goes while the table is replaced.
+ */
+static const char rec_schema_v4_sql[] =
+REC_RUNS_TABLE("runs_v4")
+"INSERT INTO runs_v4 (id, scenario, scenario_file, scenario_text, seed,\n"
+"  fingerprint, version, start_ns, end_ns, exit_status, status, message)\n"
+"SELECT id, scenario, scenario_file, scenario_text, seed, fingerprint,\n"
+"  version, start_ns, end_ns, exit_status, status, message FROM runs;\n"
+"DROP VIEW IF EXISTS run_summary;\n"
+"DROP TABLE runs;\n"
+"ALTER TABLE runs_v4 RENAME TO runs;\n"
+REC_RUN_SUMMARY_VIEW;
+
+/*
+ * What a row costs in the database beyond its strings: SQLite's record
+ * header, the integers, the index entry, page fill.  An estimate, for
+ * the cap and the progress line only; on the shipped scenarios (counters
+ * and packet stages) it came within 5% of the file's growth.
+ */
+#define REC_COUNTER_BYTES	40
+#define REC_VIOLATION_BYTES	40
+#define REC_STAGE_BYTES		48
+#define REC_FLOW_BYTES		32
+
+#define REC_NOTICE_MS		1000	/* tell of a busy wait after this */
+#define REC_RENOTICE_MS		10000	/* and again this often */
+#define REC_SLEEP_MAX_MS	100	/* longest nap while waiting */
 #define REC_STRS_BYTES		(1024 * 1024)	/* string arena per batch */
 #define REC_NO_STR		UINT32_MAX	/* a NULL string */
 
@@ -222,12 +276,32 @@ struct sim_recorder {
 	char *strs;
 	size_t strs_len;
 
+	/* What the owner asked for (sim_record_opts), fixed at open. */
+	uint64_t wait_ms;               /* bound on one busy wait */
+	uint64_t bytes_max;             /* cap on a run's bytes; 0: none */
+	void (*stop)(void *, bool);
+	void (*notice)(void *, const char *);
+	void *arg;
+
+	/* The current (or last) run's rows: rows = written + lost + batch. */
+	uint64_t rows;                  /* offered by the run */
+	uint64_t bytes;                 /* their estimated size */
+	uint64_t written;               /* committed */
+	uint64_t lost;                  /* dropped: the recorder had failed */
+	bool stop_told;                 /* stop() called for this run */
+
+	/* The busy wait in progress (wall clock, never in a row). */
+	uint64_t wait_start_ms;
+	uint64_t wait_told_ms;          /* when the owner was last told */
+	bool waited_out;                /* the last wait hit wait_ms */
+	bool timed_out;                 /* the failure was such a wait */
+
 	bool failed;                    /* sticky: no more writes */
 	char error[512];
 };
 
 static const char *const rec_statuses[] = {
-	"ok", "violation", "deadlock", "limit", NULL
+	"ok", "violation", "deadlock", "limit", "error", NULL
 };
 
 /* Write "results database PATH: REASON" to err (which may be NULL). */
@@ -245,15 +319,112 @@ rec_errf(char *err, size_t len, const char *path, const char *fmt, ...)
 	snprintf(err, len, "results database %s: %s", path, reason);
 }
 
-/* Record the first failure of an open recorder; later writes are dropped. */
+/* "60 s", "1.5 s": a wait bound, for people. */
 static void
-rec_fail(struct sim_recorder *r, const char *what)
+rec_format_ms(uint64_t ms, char *buf, size_t len)
 {
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%" PRIu64 " s", ms / 1000);
+	else
+		snprintf(buf, len, "%.3g s", (double)ms / 1000.0);
+}
+
+/*
+ * Record the first failure of an open recorder (later writes are dropped
+ * and counted) and tell the owner, once.
+ */
+static void __attribute__((format(printf, 2, 3)))
+rec_failf(struct sim_recorder *r, const char *fmt, ...)
+{
+	char reason[768];
+	va_list ap;
+
 	if (r->failed)
 		return;
 	r->failed = true;
-	rec_errf(r->error, sizeof(r->error), r->path, "%s: %s", what,
-	    sqlite3_errmsg(r->db));
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	rec_errf(r->error, sizeof(r->error), r->path, "%s", reason);
+	if (r->stop != NULL)
+		r->stop(r->arg, true);
+	assert(r->failed);
+}
+
+/* The same for a statement SQLite refused: what, then SQLite's reason. */
+static void
+rec_fail(struct sim_recorder *r, const char *what)
+{
+	char bound[32];
+
+	rec_format_ms(r->wait_ms, bound, sizeof(bound));
+	if ((sqlite3_extended_errcode(r->db) & 0xff) == SQLITE_BUSY &&
+	    r->waited_out && !r->failed) {
+		r->timed_out = true;
+		rec_failf(r, "%s: %s (another process held it for longer "
+		    "than the %s wait)", what, sqlite3_errmsg(r->db), bound);
+	} else
+		rec_failf(r, "%s: %s", what, sqlite3_errmsg(r->db));
+}
+
+/* Wall-clock milliseconds, to bound a busy wait; never in a row. */
+static uint64_t
+rec_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * SQLite's busy handler: another connection holds a lock this one needs
+ * (another netsim's batch, someone's open transaction).  Nap and ask to
+ * be retried, until wait_ms has passed since the first call of this
+ * wait, telling the owner after REC_NOTICE_MS and every REC_RENOTICE_MS.
+ * Returns 0 to give up: SQLite then fails the statement with
+ * SQLITE_BUSY.  A failed recorder does not wait (sim_record_run_fail
+ * tries once).
+ */
+static int
+rec_busy(void *arg, int count)
+{
+	struct sim_recorder *r = arg;
+	uint64_t now = rec_wall_ms(), waited, nap;
+	char line[SIM_RECORD_STRING_MAX], bound[32];
+
+	assert(count >= 0 && r->wait_ms > 0);
+	if (count == 0) {
+		r->wait_start_ms = now;
+		r->wait_told_ms = 0;
+		r->waited_out = false;
+	}
+	waited = now - r->wait_start_ms;
+	if (r->failed || waited >= r->wait_ms) {
+		r->waited_out = true;
+		return 0;
+	}
+	if (r->notice != NULL && waited >= REC_NOTICE_MS &&
+	    (r->wait_told_ms == 0 ||
+	    waited - r->wait_told_ms >= REC_RENOTICE_MS)) {
+		rec_format_ms(r->wait_ms, bound, sizeof(bound));
+		if (r->wait_told_ms == 0)
+			snprintf(line, sizeof(line), "results database %s: "
+			    "locked by another process; waiting up to %s",
+			    r->path, bound);
+		else
+			snprintf(line, sizeof(line), "results database %s: "
+			    "still locked after %" PRIu64 " s; waiting up to "
+			    "%s", r->path, waited / 1000, bound);
+		r->wait_told_ms = waited;
+		r->notice(r->arg, line);
+	}
+	nap = count < 7 ? 1u << count : REC_SLEEP_MAX_MS;
+	if (nap > r->wait_ms - waited)
+		nap = r->wait_ms - waited;
+	sqlite3_sleep((int)nap);
+	assert(nap <= REC_SLEEP_MAX_MS);
+	return 1;
 }
 
 static int
@@ -372,7 +543,7 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || version == 1 || version == 2)     /* upgraded */
+	    nobjects == 0) || (version >= 1 && version <= 3))   /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -427,13 +598,15 @@ rec_set_wal(sqlite3 *db, bool *wal)
 }
 
 static int
-rec_configure(sqlite3 *db, const char *path, char *err, size_t len)
+rec_configure(sqlite3 *db, const char *path, uint64_t wait_ms, char *err,
+    size_t len)
 {
 	bool wal = false;
-	int rc, tries = 0;
+	uint64_t tries = 0;
+	int rc;
 
 	while ((rc = rec_set_wal(db, &wal)) != SQLITE_OK &&
-	    (rc & 0xff) == SQLITE_BUSY && tries++ < REC_BUSY_TIMEOUT_MS / 10)
+	    (rc & 0xff) == SQLITE_BUSY && tries++ < wait_ms / 10)
 		sqlite3_sleep(10);
 	if (rc != SQLITE_OK) {
 		rec_errf(err, len, path, "cannot switch to WAL mode: %s",
@@ -467,7 +640,7 @@ static int
 rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 {
 	char sql[sizeof(rec_schema_sql) + sizeof(rec_schema_v2_sql) +
-	    sizeof(rec_schema_v3_sql) + 64];
+	    sizeof(rec_schema_v3_sql) + sizeof(rec_schema_v4_sql) + 64];
 	int version, nobjects;
 
 	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
@@ -478,9 +651,11 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	if (rec_read_version(db, path, &version, &nobjects, err, len) != 0 ||
 	    rec_check_version(path, version, nobjects, err, len) != 0)
 		goto fail;
-	snprintf(sql, sizeof(sql), "%s%s%sPRAGMA user_version=%d;",
+	/* A new file gets the whole schema; an older one what it lacks. */
+	snprintf(sql, sizeof(sql), "%s%s%s%sPRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "", rec_schema_v2_sql,
-	    rec_schema_v3_sql, SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v3_sql, version == 0 ? "" : rec_schema_v4_sql,
+	    SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {
@@ -509,7 +684,7 @@ rec_open_db(struct sim_recorder *r, char *err, size_t len)
 		return -1;
 	}
 	sqlite3_extended_result_codes(r->db, 1);
-	sqlite3_busy_timeout(r->db, REC_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(r->db, rec_busy, r);
 	if (sqlite3_db_readonly(r->db, "main") == 1) {
 		rec_errf(err, len, path, "the file is read-only");
 		return -1;
@@ -518,7 +693,7 @@ rec_open_db(struct sim_recorder *r, char *err, size_t len)
 	if (rec_read_version(r->db, path, &version, &nobjects, err, len) != 0 ||
 	    rec_check_version(path, version, nobjects, err, len) != 0)
 		return -1;
-	if (rec_configure(r->db, path, err, len) != 0)
+	if (rec_configure(r->db, path, r->wait_ms, err, len) != 0)
 		return -1;
 	if (version != SIM_RECORD_SCHEMA_VERSION &&
 	    rec_create_schema(r->db, path, err, len) != 0)
@@ -556,10 +731,21 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 struct sim_recorder *
 sim_record_open(const char *path, char *err, size_t len)
 {
+	return sim_record_open_opts(path, NULL, err, len);
+}
+
+struct sim_recorder *
+sim_record_open_opts(const char *path, const struct sim_record_opts *opts,
+    char *err, size_t len)
+{
+	static const struct sim_record_opts defaults;
 	struct sim_recorder *r;
 	char ignored[1];
 
 	assert(path != NULL);
+	if (opts == NULL)
+		opts = &defaults;
+	assert(opts->wait_ms <= SIM_RECORD_WAIT_MAX_MS);
 	if (err == NULL) {
 		err = ignored;
 		len = sizeof(ignored);
@@ -581,6 +767,11 @@ sim_record_open(const char *path, char *err, size_t len)
 		goto fail;
 	}
 	r->run_id = -1;
+	r->wait_ms = opts->wait_ms != 0 ? opts->wait_ms : SIM_RECORD_WAIT_MS;
+	r->bytes_max = opts->bytes_max;
+	r->stop = opts->stop;
+	r->notice = opts->notice;
+	r->arg = opts->arg;
 	if (rec_open_db(r, err, len) != 0 || rec_prepare(r, err, len) != 0)
 		goto fail;
 	return r;
@@ -619,6 +810,29 @@ sim_record_error(const struct sim_recorder *r)
 	return r->failed ? r->error : NULL;
 }
 
+bool
+sim_record_timed_out(const struct sim_recorder *r)
+{
+	assert(r != NULL);
+	return r->failed && r->timed_out;
+}
+
+void
+sim_record_stats(const struct sim_recorder *r, uint64_t *rows,
+    uint64_t *bytes, uint64_t *written, uint64_t *lost)
+{
+	assert(r != NULL);
+	assert(r->written + r->lost <= r->rows);
+	if (rows != NULL)
+		*rows = r->rows;
+	if (bytes != NULL)
+		*bytes = r->bytes;
+	if (written != NULL)
+		*written = r->written;
+	if (lost != NULL)
+		*lost = r->lost;
+}
+
 int64_t
 sim_record_run_begin(struct sim_recorder *r, const char *scenario_name,
     const char *scenario_file, const char *scenario_text, uint64_t seed,
@@ -655,6 +869,8 @@ sim_record_run_begin(struct sim_recorder *r, const char *scenario_name,
 	id = sqlite3_last_insert_rowid(r->db);
 	assert(id > 0);
 	r->run_id = id;
+	r->rows = r->bytes = r->written = r->lost = 0;
+	r->stop_told = false;
 	return id;
 fail:
 	rec_errf(err, len, r->path, "cannot add the run: %s",
@@ -692,21 +908,61 @@ rec_get_str(const struct sim_recorder *r, uint32_t off)
 	return off == REC_NO_STR ? NULL : r->strs + off;
 }
 
+static unsigned
+rec_batch_rows(const struct sim_recorder *r)
+{
+	return r->ncounters + r->nviolations + r->nstages + r->nflows;
+}
+
+/* Bytes a string adds to a row (as stored: cut at SIM_RECORD_STRING_MAX). */
+static uint64_t
+rec_slen(const char *s)
+{
+	return s == NULL ? 0 : strnlen(s, SIM_RECORD_STRING_MAX);
+}
+
 /*
- * Make room in the batch for one row with nstr strings, flushing it when
- * full.  Returns false if the recorder has failed (the row is dropped).
+ * Count one row of about `bytes` bytes of database, tell the owner when
+ * the run's rows reach the cap, and make room in the batch for the row
+ * and its nstr strings, flushing the batch when full.  Returns false if
+ * the recorder has failed: the row is dropped and counted as lost.
  */
 static bool
-rec_room(struct sim_recorder *r, unsigned nstr)
+rec_take(struct sim_recorder *r, unsigned nstr, uint64_t bytes)
 {
 	size_t need = nstr * (SIM_RECORD_STRING_MAX + 1);
 
 	assert(r->run_id >= 0);
-	if (r->ncounters + r->nviolations + r->nstages + r->nflows >=
-	    SIM_RECORD_ROWS_MAX ||
-	    r->strs_len + need > REC_STRS_BYTES)
+	r->rows++;
+	r->bytes += bytes;
+	if (r->bytes_max != 0 && r->bytes >= r->bytes_max) {
+		if (!r->stop_told) {
+			r->stop_told = true;
+			if (r->stop != NULL)
+				r->stop(r->arg, false);
+		}
+		if (r->bytes / 2 > r->bytes_max)
+			rec_failf(r, "the run's rows passed twice the cap of "
+			    "%" PRIu64 " bytes and it did not stop",
+			    r->bytes_max);
+	}
+	if (!r->failed && (rec_batch_rows(r) >= SIM_RECORD_ROWS_MAX ||
+	    r->strs_len + need > REC_STRS_BYTES))
 		sim_record_flush(r);
-	return !r->failed;
+	if (r->failed) {
+		r->lost++;
+		return false;
+	}
+	assert(rec_batch_rows(r) < SIM_RECORD_ROWS_MAX);
+	return true;
+}
+
+uint64_t
+sim_record_counter_bytes(const char *name, const char *host)
+{
+	assert(name != NULL);
+	/* The name is in the index too. */
+	return REC_COUNTER_BYTES + 2 * rec_slen(name) + rec_slen(host);
 }
 
 void
@@ -717,7 +973,7 @@ sim_record_counter(struct sim_recorder *r, const char *name,
 
 	assert(r != NULL && name != NULL && cpu >= -1);
 	assert(t_ns <= (uint64_t)INT64_MAX);
-	if (!rec_room(r, 2))
+	if (!rec_take(r, 2, sim_record_counter_bytes(name, host)))
 		return;
 	c = &r->counters[r->ncounters++];
 	c->name = rec_str(r, name);
@@ -736,7 +992,9 @@ sim_record_violation(struct sim_recorder *r, uint64_t t_ns, const char *host,
 
 	assert(r != NULL && kind != NULL && cpu >= -1);
 	assert(t_ns <= (uint64_t)INT64_MAX);
-	if (!rec_room(r, 5))
+	if (!rec_take(r, 5, REC_VIOLATION_BYTES + rec_slen(host) +
+	    rec_slen(lwp) + rec_slen(kind) + rec_slen(file) +
+	    rec_slen(message)))
 		return;
 	v = &r->violations[r->nviolations++];
 	v->t_ns = t_ns;
@@ -865,7 +1123,8 @@ sim_record_packet_stage(struct sim_recorder *r, uint64_t pkt_id,
 
 	assert(r != NULL && stage != NULL && cpu >= -1);
 	assert(t_ns <= (uint64_t)INT64_MAX && pkt_id <= (uint64_t)INT64_MAX);
-	if (!rec_room(r, 2))
+	if (!rec_take(r, 2, REC_STAGE_BYTES + rec_slen(stage) +
+	    rec_slen(host)))
 		return;
 	g = &r->stages[r->nstages++];
 	g->pkt_id = pkt_id;
@@ -882,7 +1141,8 @@ sim_record_flow(struct sim_recorder *r, uint64_t flow_id, const char *host,
 	struct rec_flow *f;
 
 	assert(r != NULL && flow_id <= (uint64_t)INT64_MAX);
-	if (!rec_room(r, 3))
+	if (!rec_take(r, 3, REC_FLOW_BYTES + rec_slen(host) +
+	    rec_slen(program) + rec_slen(description)))
 		return;
 	f = &r->flows[r->nflows++];
 	f->flow_id = flow_id;
@@ -901,41 +1161,60 @@ rec_clear_batch(struct sim_recorder *r)
 	r->strs_len = 0;
 }
 
+/* Drop the batch, counting its rows as lost (the recorder has failed). */
+static void
+rec_drop_batch(struct sim_recorder *r)
+{
+	assert(r->failed);
+	r->lost += rec_batch_rows(r);
+	rec_clear_batch(r);
+}
+
 /*
  * Begin a write transaction and insert the batch.  On failure the
- * transaction is rolled back and the recorder marked failed.
+ * transaction is rolled back, the recorder marked failed and the batch
+ * counted as lost.
  * => no transaction open; on success one is, for the caller to commit
+ *    (rec_commit) or roll back (then the caller counts the batch lost)
  */
 static int
 rec_begin_and_write(struct sim_recorder *r)
 {
 	assert(sqlite3_get_autocommit(r->db));
-	/* IMMEDIATE: take the write lock now, waiting (busy timeout) for
+	assert(!r->failed);
+	/* IMMEDIATE: take the write lock now, waiting (rec_busy) for
 	 * another netsim's batch, rather than fail when upgrading later. */
 	if (rec_exec(r->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
 		rec_fail(r, "cannot begin a transaction");
-		rec_clear_batch(r);
+		rec_drop_batch(r);
 		return -1;
 	}
 	if (rec_write_counters(r) != 0 || rec_write_violations(r) != 0 ||
 	    rec_write_packets(r) != 0) {
 		rec_fail(r, "cannot write the run's rows");
 		rec_exec(r->db, "ROLLBACK");
-		rec_clear_batch(r);
+		rec_drop_batch(r);
 		return -1;
 	}
-	rec_clear_batch(r);
 	return 0;
 }
 
-static void
+/* Commit the batch written by rec_begin_and_write and clear it. */
+static int
 rec_commit(struct sim_recorder *r)
 {
+	unsigned n = rec_batch_rows(r);
+
 	if (rec_exec(r->db, "COMMIT") != SQLITE_OK) {
 		rec_fail(r, "cannot commit");
 		rec_exec(r->db, "ROLLBACK");
+		rec_drop_batch(r);
+		return -1;
 	}
 	assert(sqlite3_get_autocommit(r->db));
+	r->written += n;
+	rec_clear_batch(r);
+	return 0;
 }
 
 void
@@ -943,15 +1222,14 @@ sim_record_flush(struct sim_recorder *r)
 {
 	assert(r != NULL);
 	if (r->failed) {
-		rec_clear_batch(r);
+		rec_drop_batch(r);
 		return;
 	}
-	if (r->ncounters == 0 && r->nviolations == 0 && r->nstages == 0 &&
-	    r->nflows == 0)
+	if (rec_batch_rows(r) == 0)
 		return;
 	assert(r->run_id >= 0);
 	if (rec_begin_and_write(r) == 0)
-		rec_commit(r);
+		(void)rec_commit(r);
 }
 
 static bool
@@ -996,38 +1274,65 @@ rec_update_run(struct sim_recorder *r, uint64_t fingerprint, uint64_t end_ns,
 	}
 	sqlite3_finalize(st);
 	if (sqlite3_changes(r->db) != 1) {
-		r->failed = true;
-		rec_errf(r->error, sizeof(r->error), r->path, "run %" PRId64
-		    " is no longer there or no longer unfinished", r->run_id);
+		rec_failf(r, "run %" PRId64 " is no longer there or no longer "
+		    "unfinished", r->run_id);
 		return -1;
 	}
 	return 0;
 }
 
-void
+int
 sim_record_run_end(struct sim_recorder *r, uint64_t fingerprint,
     uint64_t end_ns, int exit_status, const char *status, const char *message)
 {
 	assert(r != NULL && r->run_id >= 0);
 	assert(status != NULL && rec_status_valid(status));
 	assert(end_ns <= (uint64_t)INT64_MAX);
-	if (!r->failed && !rec_status_valid(status)) {
-		r->failed = true;
-		rec_errf(r->error, sizeof(r->error), r->path, "run status "
-		    "'%s' is not ok, violation, deadlock or limit", status);
-	}
+	if (!rec_status_valid(status))
+		rec_failf(r, "run status '%s' is not ok, violation, deadlock, "
+		    "limit or error", status);
 	if (r->failed) {
-		rec_clear_batch(r);
-		r->run_id = -1;
-		return;
+		rec_drop_batch(r);
+		return -1;
 	}
 	/* The last batch and the run's verdict: one transaction. */
-	if (rec_begin_and_write(r) == 0) {
-		if (rec_update_run(r, fingerprint, end_ns, exit_status, status,
-		    message) == 0)
-			rec_commit(r);
+	if (rec_begin_and_write(r) != 0)
+		return -1;
+	if (rec_update_run(r, fingerprint, end_ns, exit_status, status,
+	    message) != 0) {
+		rec_exec(r->db, "ROLLBACK");
+		rec_drop_batch(r);
+		return -1;
+	}
+	if (rec_commit(r) != 0)
+		return -1;
+	r->run_id = -1;
+	return 0;
+}
+
+int
+sim_record_run_fail(struct sim_recorder *r, uint64_t fingerprint,
+    uint64_t end_ns, int exit_status, const char *message)
+{
+	bool was_failed;
+	int rc = -1;
+
+	assert(r != NULL && r->run_id >= 0);
+	assert(end_ns <= (uint64_t)INT64_MAX);
+	assert(sqlite3_get_autocommit(r->db));
+	/* Failed, the recorder tries once (rec_busy) and keeps no rows. */
+	was_failed = r->failed;
+	r->failed = true;
+	rec_drop_batch(r);
+	if (rec_exec(r->db, "BEGIN IMMEDIATE") == SQLITE_OK) {
+		if (rec_update_run(r, fingerprint, end_ns, exit_status, "error",
+		    message) == 0 && rec_exec(r->db, "COMMIT") == SQLITE_OK)
+			rc = 0;
 		else
 			rec_exec(r->db, "ROLLBACK");
 	}
+	r->failed = was_failed;
 	r->run_id = -1;
+	assert(sqlite3_get_autocommit(r->db));
+	return rc;
 }

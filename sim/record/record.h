@@ -8,16 +8,24 @@
  * ends, in the same transaction as the run's last batch.  The database is
  * in WAL mode, so a process killed at any moment leaves a database that
  * passes PRAGMA integrity_check and shows the run as 'unfinished'.  (Power
- * loss may also lose the last committed batches; see record.c.)  Two
+ * loss may also lose the last committed batches; see record.c.)  Many
  * netsim processes may write one database at once: each waits for the
- * other's batch.
+ * others' batches, up to a bound (sim_record_opts.wait_ms), saying so
+ * while it waits.
+ *
+ * Nothing is lost silently: a write that finally fails (a full disk, a
+ * lock held past the bound, an insert a trigger refuses) stops the
+ * recorder, tells its owner at once (opts.stop) and counts every row it
+ * could not write; the run's row then stays 'unfinished', or says
+ * 'error' if that much can still be written (sim_record_run_fail).
  *
  * Tables (`sqlite3 DB .schema` shows every column with its meaning):
  *   runs(id, scenario, scenario_file, scenario_text, seed, fingerprint,
  *        version, start_ns, end_ns, exit_status, status, message)
  *     status is 'unfinished' until the run ends, then 'ok', 'violation',
- *     'deadlock' or 'limit'; fingerprint, end_ns and exit_status are NULL
- *     until then.  fingerprint is 16 lowercase hex digits.
+ *     'deadlock', 'limit' or 'error' (the run's output could not all be
+ *     written: a capture, its rows); fingerprint, end_ns and exit_status
+ *     are NULL until then.  fingerprint is 16 lowercase hex digits.
  *   counters(run_id, name, host, cpu, t_ns, value)
  *     a time series; host NULL for a run-wide counter, cpu NULL when the
  *     counter is not per-CPU.
@@ -38,14 +46,47 @@
 #ifndef SIM_RECORD_H
 #define SIM_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 3
+#define SIM_RECORD_SCHEMA_VERSION 4
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
+#define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
+#define SIM_RECORD_WAIT_MAX_MS	(24ULL * 3600 * 1000)	/* largest bound */
 
 struct sim_recorder;
+
+/* How a recorder waits, how much it may write, whom it tells. */
+struct sim_record_opts {
+	/*
+	 * How long one write may wait for another process that holds the
+	 * database (wall-clock milliseconds, 1 to SIM_RECORD_WAIT_MAX_MS);
+	 * 0 means SIM_RECORD_WAIT_MS.  Past it the write fails.
+	 */
+	uint64_t wait_ms;
+	/*
+	 * The cap on a run's rows, in (estimated) bytes of database: when a
+	 * run's rows reach it, stop(arg, false) is called, once a run; rows
+	 * are still kept after that, but past twice the cap the recorder
+	 * fails.  0: no cap.
+	 */
+	uint64_t bytes_max;
+	/*
+	 * Called when the owner should end the run soon: failed = false when
+	 * the run's rows reached bytes_max; failed = true once a write has
+	 * finally failed (sim_record_error says why), after which the
+	 * recorder takes no more rows.  May be NULL.
+	 */
+	void	(*stop)(void *arg, bool failed);
+	/*
+	 * Told, as one line without a newline, when a write has waited a
+	 * while for a busy database and is waiting on.  May be NULL.
+	 */
+	void	(*notice)(void *arg, const char *line);
+	void	*arg;
+};
 
 /*
  * Open (creating if need be) the database at path and make sure the schema
@@ -55,6 +96,13 @@ struct sim_recorder;
  * => err may be NULL
  */
 struct sim_recorder *sim_record_open(const char *path, char *err, size_t len);
+/*
+ * The same with options; opts NULL is the defaults (sim_record_open:
+ * wait SIM_RECORD_WAIT_MS, no cap, tell nobody).
+ * => opts->wait_ms <= SIM_RECORD_WAIT_MAX_MS
+ */
+struct sim_recorder *sim_record_open_opts(const char *path,
+	    const struct sim_record_opts *opts, char *err, size_t len);
 
 /*
  * Commit whatever is buffered and close.  Accepts NULL.  A run that was
@@ -65,10 +113,24 @@ void	sim_record_close(struct sim_recorder *);
 /*
  * Why the recorder stopped writing, or NULL if it has not.  After the
  * first failed write (disk full, another process holding the database
- * past the busy timeout) every later call is a no-op and the open run
- * stays 'unfinished'; the caller should print this and exit non-zero.
+ * past the wait bound, an insert refused) every later row is dropped and
+ * counted, and the open run stays 'unfinished' unless the caller ends it
+ * with sim_record_run_fail; the caller should print this and exit
+ * non-zero.
  */
 const char *sim_record_error(const struct sim_recorder *);
+/* Whether that failure was a wait for a busy database that hit its bound. */
+bool	sim_record_timed_out(const struct sim_recorder *);
+
+/*
+ * What the current (or last) run has given the recorder: rows, their
+ * estimated size in the database in bytes (the measure bytes_max caps),
+ * how many were committed, and how many were not written because the
+ * recorder had failed.  rows == written + lost + what is buffered.
+ * => any pointer may be NULL
+ */
+void	sim_record_stats(const struct sim_recorder *, uint64_t *rows,
+	    uint64_t *bytes, uint64_t *written, uint64_t *lost);
 
 /*
  * Insert and commit the run's row (status 'unfinished', start_ns 0).
@@ -80,6 +142,12 @@ const char *sim_record_error(const struct sim_recorder *);
 int64_t	sim_record_run_begin(struct sim_recorder *, const char *scenario_name,
 	    const char *scenario_file, const char *scenario_text, uint64_t seed,
 	    const char *version, char *err, size_t len);
+
+/*
+ * The estimated bytes of database one counter row takes (what the cap
+ * and sim_record_stats count), for estimates before a run.
+ */
+uint64_t sim_record_counter_bytes(const char *name, const char *host);
 
 /*
  * Buffer one sample of a counter.  host may be NULL, cpu -1 for none.
@@ -116,11 +184,25 @@ void	sim_record_flush(struct sim_recorder *);
 /*
  * Finish the run: commit what is buffered and set fingerprint (16 hex
  * digits), end time, exit status and status ('ok', 'violation',
- * 'deadlock', 'limit'), all in one transaction.  message may be NULL.
- * => a run is open; afterwards none is
+ * 'deadlock', 'limit', 'error'), all in one transaction.  message may be
+ * NULL.  Returns 0, or -1 if the recorder has failed (now or before):
+ * then nothing of this call is in the file and the run is still open,
+ * for sim_record_run_fail.
+ * => a run is open; afterwards none is, unless -1 was returned
  */
-void	sim_record_run_end(struct sim_recorder *, uint64_t fingerprint,
+int	sim_record_run_end(struct sim_recorder *, uint64_t fingerprint,
 	    uint64_t end_ns, int exit_status, const char *status,
 	    const char *message);
+
+/*
+ * End a run whose rows could not all be written: drop what is buffered
+ * (counted as lost) and try, once and without waiting, to set the row's
+ * status to 'error' with the other final columns and message.  Returns 0
+ * if the row now says 'error', -1 if it stays 'unfinished' (the file
+ * cannot take even that).
+ * => a run is open; afterwards none is
+ */
+int	sim_record_run_fail(struct sim_recorder *, uint64_t fingerprint,
+	    uint64_t end_ns, int exit_status, const char *message);
 
 #endif /* SIM_RECORD_H */

@@ -232,19 +232,65 @@ sim_topology_switch(const struct sim_topology *t, const char *name)
 
 /* --- captures -------------------------------------------------------------- */
 
+/*
+ * Make dir and its missing parents, as `mkdir -p` does.  The error names
+ * the directory that could not be made and why.
+ */
 static int
-topo_mkdir(const char *dir, char *err, size_t errlen)
+topo_mkdirs(const char *dir, char *err, size_t errlen)
 {
+	char path[SC_PATH_MAX];
+	size_t n = strlen(dir);
 	struct stat st;
 
-	if (mkdir(dir, 0777) == 0)
-		return 0;
-	if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		return 0;
-	snprintf(err, errlen, "pcap directory %s: cannot create: %s", dir,
-	    errno == EEXIST ? "a file of that name is in the way" :
-	    strerror(errno));
-	return -1;
+	if (n >= sizeof(path)) {
+		snprintf(err, errlen, "pcap directory %.64s...: the path is "
+		    "too long", dir);
+		return -1;
+	}
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1;; p++) {
+		char c = *p;
+
+		if (c != '/' && c != '\0')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0777) != 0 && (errno != EEXIST ||
+		    stat(path, &st) != 0 || !S_ISDIR(st.st_mode))) {
+			snprintf(err, errlen, "pcap directory %s: cannot "
+			    "create %s: %s", dir, path, errno == EEXIST ?
+			    "a file of that name is in the way" :
+			    strerror(errno));
+			return -1;
+		}
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	assert(stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+	return 0;
+}
+
+/*
+ * The file of a capture: DIR/<link>.pcap with --pcap DIR, else the
+ * scenario link's own "pcap", where a relative name counts from the
+ * scenario file's folder (as its reader expects), not from the cwd.
+ * Returns snprintf's count.
+ */
+static int
+topo_pcap_path(const struct scenario *sc, const char *dir,
+    const struct sim_link *l, const char *own, char *buf, size_t len)
+{
+	const char *slash;
+
+	if (dir != NULL)
+		return snprintf(buf, len, "%s/%s.pcap", dir, sim_link_name(l));
+	assert(own != NULL);
+	slash = sc->file != NULL ? strrchr(sc->file, '/') : NULL;
+	if (own[0] == '/' || slash == NULL)
+		return snprintf(buf, len, "%s", own);
+	return snprintf(buf, len, "%.*s/%s", (int)(slash - sc->file), sc->file,
+	    own);
 }
 
 int
@@ -252,27 +298,23 @@ sim_topology_pcap_open(struct sim_topology *t, const char *dir, char *err,
     size_t errlen)
 {
 	const struct scenario *sc = t->m->sc;
-	char path[4096 + SC_NAME_MAX + 8];
+	char path[2 * SC_PATH_MAX + SC_NAME_MAX + 8];
 
-	if (dir != NULL && topo_mkdir(dir, err, errlen) != 0)
+	if (dir != NULL && topo_mkdirs(dir, err, errlen) != 0)
 		return -1;
 	for (unsigned i = 0; i < t->nlinks; i++) {
 		struct sim_link *l = t->links[i];
+		const char *own = i < t->sc_nlinks ? sc->links[i].pcap : NULL;
 		struct sim_pcap *pc;
-
 		int n;
 
 		assert(sim_link_pcap(l) == NULL);
-		if (dir != NULL)
-			n = snprintf(path, sizeof(path), "%s/%s.pcap", dir,
-			    sim_link_name(l));
-		else if (i < t->sc_nlinks && sc->links[i].pcap != NULL)
-			n = snprintf(path, sizeof(path), "%s", sc->links[i].pcap);
-		else
+		if (dir == NULL && own == NULL)
 			continue;
+		n = topo_pcap_path(sc, dir, l, own, path, sizeof(path));
 		if (n < 0 || (size_t)n >= sizeof(path)) {
-			snprintf(err, errlen, "pcap directory %.64s...: the path "
-			    "is too long", dir != NULL ? dir : "");
+			snprintf(err, errlen, "pcap file %.64s...: the path is "
+			    "too long", path);
 			return -1;
 		}
 		if ((pc = sim_pcap_open(path, err, errlen)) == NULL)

@@ -79,8 +79,10 @@ struct sim_switch *sim_topology_switch(const struct sim_topology *,
 
 /*
  * Open the captures: with dir == NULL, each scenario link's own "pcap"
- * file; with a dir (created if missing), DIR/<link>.pcap for every link
- * instead.  Returns -1 with a one-line reason if a file cannot be made.
+ * file (a relative name counts from the scenario file's folder); with a
+ * dir (created, with its missing parents, if need be), DIR/<link>.pcap
+ * for every link instead.  Returns -1 with a one-line reason if a file
+ * cannot be made.
  */
 int	sim_topology_pcap_open(struct sim_topology *, const char *dir,
 	    char *err, size_t errlen);

@@ -13,6 +13,9 @@
  *	test_record badseed DB     begin a run with seed 2^63 (must be refused)
  *	test_record vanish DB      another connection deletes the open run's
  *	                           row before run_end (which must fail)
+ *	test_record cap DB BYTES N one run of N samples with opts.bytes_max
+ *	                           BYTES; prints each stop() call and the
+ *	                           run's end, marking it 'error' if it failed
  *
  * Exit status 0 on success, 1 when the recorder refused (message on
  * stderr), 2 on bad usage.  Every value written is a function of the
@@ -244,19 +247,61 @@ cmd_vanish(const char *path)
 		return 2;
 	}
 	sqlite3_close(other);
-	sim_record_run_end(r, 1, 10, 0, "ok", NULL);
-	if (sim_record_error(r) == NULL) {
+	if (sim_record_run_end(r, 1, 10, 0, "ok", NULL) == 0 ||
+	    sim_record_error(r) == NULL) {
 		printf("run_end succeeded without its row\n");
 		sim_record_close(r);
 		return 0;
 	}
 	fprintf(stderr, "%s\n", sim_record_error(r));
+	/* Nor can the row be marked 'error': it is gone. */
+	if (sim_record_run_fail(r, 1, 10, 2, "lost") == 0)
+		printf("run_fail marked a row that is gone\n");
 	/* The failure sticks: the next run is refused with the same words. */
 	if (sim_record_run_begin(r, "next", NULL, NULL, 1, NULL, sql,
 	    sizeof(sql)) >= 0 || strcmp(sql, sim_record_error(r)) != 0)
 		printf("a run began after a failure\n");
 	sim_record_close(r);
 	return 1;
+}
+
+static struct sim_recorder *cap_rec;
+
+static void
+cap_stop(void *arg, bool failed)
+{
+	uint64_t rows;
+
+	sim_record_stats(cap_rec, &rows, NULL, NULL, NULL);
+	printf("stop failed=%d rows=%" PRIu64 " %s\n", failed, rows,
+	    (const char *)arg);
+}
+
+static int
+cmd_cap(const char *path, long bytes, long n)
+{
+	struct sim_record_opts o = { .bytes_max = (uint64_t)bytes,
+	    .stop = cap_stop, .arg = "cap" };
+	uint64_t rows, written, lost, est;
+	char err[512];
+	int rc;
+
+	cap_rec = sim_record_open_opts(path, &o, err, sizeof(err));
+	if (cap_rec == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	begin_or_die(cap_rec, "cap", 1);
+	write_samples(cap_rec, n);
+	rc = sim_record_run_end(cap_rec, 1, (uint64_t)n, 0, "ok", NULL);
+	sim_record_stats(cap_rec, &rows, &est, &written, &lost);
+	printf("end %d rows %" PRIu64 " bytes %" PRIu64 " written %" PRIu64
+	    " lost %" PRIu64 "\n", rc, rows, est, written, lost);
+	if (rc != 0)
+		printf("fail %d\n", sim_record_run_fail(cap_rec, 1,
+		    (uint64_t)n, 2, sim_record_error(cap_rec)));
+	sim_record_close(cap_rec);
+	return 0;
 }
 
 static long
@@ -339,7 +384,10 @@ main(int argc, char **argv)
 		return cmd_badseed(argv[2]);
 	if (argc == 3 && strcmp(cmd, "vanish") == 0)
 		return cmd_vanish(argv[2]);
+	if (argc == 5 && strcmp(cmd, "cap") == 0)
+		return cmd_cap(argv[2], count_arg(argv[3]), count_arg(argv[4]));
 	fprintf(stderr, "usage: test_record open|basic|forever|cycle|unended|"
-	    "badseed|vanish DB\n       test_record bulk|abandon DB N\n");
+	    "badseed|vanish DB\n       test_record bulk|abandon DB N\n"
+	    "       test_record cap DB BYTES N\n");
 	return 2;
 }
