@@ -5,16 +5,19 @@ A user's claims checked here:
     line and column of the offending value (or key), the JSON path, what
     was expected and what was found;
   * units mean exactly what they say ("1.5ms" is 1500000 ns, no rounding);
-  * scenarios/schema.json describes the same format as the loader: the
-    same cost names, probes, programs and parameters, so an editor that
-    validates with it agrees with netsim;
-  * every scenario shipped under scenarios/ loads and validates.
+  * schema/scenario.schema.json and the README's key and program tables
+    are generated from the loader's own tables, so an editor that
+    validates with the schema agrees with netsim, and neither can be
+    edited by hand out of step;
+  * every scenario shipped under scenarios/ loads and validates, and
+    `netsim validate scenarios/*.json` says so.
 
 Fixtures live in tests/scenarios/{ok,bad}/.  Columns count characters
 (UTF-8 code points), as Jansson does for its own syntax errors.
 """
 import json
 import pathlib
+import sys
 
 import jsonschema
 import pytest
@@ -22,7 +25,8 @@ import pytest
 from conftest import ROOT, run
 
 FIXTURES = ROOT / "tests" / "scenarios"
-SCHEMA_PATH = ROOT / "scenarios" / "schema.json"
+SCHEMA_PATH = ROOT / "schema" / "scenario.schema.json"
+GEN_SCHEMA = ROOT / "scripts" / "gen_schema.py"
 
 
 @pytest.fixture
@@ -629,152 +633,75 @@ def test_trailing_zeros_in_fractions_do_not_count_as_precision(test_bin):
     assert p.stdout == "1500000\n"
 
 
-# --- The schema, held to the C tables -----------------------------------------
+# --- The schema and the README, generated from the loader's tables -----------
 
-DURATION_PATTERN = "^([0-9]+|[0-9]+(\\.[0-9]+)?(ps|ns|us|µs|μs|ms|s))$"
-PARAM_TEXT = {"duration": "duration_text", "size": "size_text",
-              "rate_bps": "rate_bps_text", "rate_pps": "rate_pps_text"}
-
-
-def expected_costs(tables):
-    props = {c["name"]: {"$ref": "#/$defs/cost_ns",
-                         "default": c["default_ns"],
-                         "description": c["doc"]} for c in tables["costs"]}
-    props["probes"] = {"$ref": "#/$defs/probes"}
-    return props
+def test_schema_and_readme_tables_are_generated_from_the_loader(netsim):
+    """schema/scenario.schema.json and the README's key and programs tables
+    are exactly what scripts/gen_schema.py makes of the loader's tables."""
+    p = run([sys.executable, GEN_SCHEMA, "--check"], check=None)
+    assert p.returncode == 0, p.stdout + p.stderr
 
 
-def expected_probes(tables):
-    return {p["name"]: {"$ref": "#/$defs/probe_cost",
-                        "description": p["doc"]} for p in tables["probes"]}
+@pytest.mark.parametrize("target", ["schema", "readme"])
+def test_a_hand_edit_of_a_generated_file_is_caught(netsim, tmp_path, target):
+    schema_copy, readme_copy = tmp_path / "s.json", tmp_path / "README.md"
+    schema_copy.write_text(SCHEMA_PATH.read_text("utf-8"), "utf-8")
+    readme_copy.write_text((ROOT / "README.md").read_text("utf-8"), "utf-8")
+    if target == "schema":
+        s = json.loads(schema_copy.read_text("utf-8"))
+        s["$defs"]["host"]["properties"]["cpus"]["maximum"] = 128
+        schema_copy.write_text(json.dumps(s, indent=2), "utf-8")
+        edited = schema_copy
+    else:
+        text = readme_copy.read_text("utf-8")
+        readme_copy.write_text(text.replace("| `record.packets` |",
+                                            "| `record.pakets` |"), "utf-8")
+        edited = readme_copy
+    p = run([sys.executable, GEN_SCHEMA, "--check", "--schema", schema_copy,
+             "--readme", readme_copy], check=1)
+    assert f"{edited} is out of step with the loader's tables" in p.stdout
 
 
-def expected_param(p):
-    doc = p["doc"]
-    if p["type"] == "inaddr":
-        out = {"$ref": "#/$defs/ipv4", "description": doc}
-        if not p["required"]:
-            d = p["default"]
-            out["default"] = ".".join(str(d >> s & 255) for s in (24, 16, 8, 0))
-        return out
-    if p["type"] == "int":
-        return {"type": "integer", "minimum": p["min"], "maximum": p["max"],
-                "default": p["default"], "description": doc}
-    if p["type"] == "bool":
-        return {"type": "boolean", "default": bool(p["default"]),
-                "description": doc}
-    if p["type"] == "enum":
-        return {"enum": p["choices"], "default": p["choices"][p["default"]],
-                "description": doc}
-    return {"anyOf": [{"type": "integer", "minimum": p["min"],
-                       "maximum": p["max"]},
-                      {"$ref": f"#/$defs/{PARAM_TEXT[p['type']]}"}],
-            "default": p["default"], "description": doc}
+def readme_key_rows():
+    text = (ROOT / "README.md").read_text("utf-8")
+    body = text.split("<!-- generated: scenario keys -->")[1].split(
+        "<!-- end generated: scenario keys -->")[0]
+    return [line.split("|")[1].strip().strip("`") for line in
+            body.splitlines() if line.startswith("| `")]
 
 
-def expected_programs(tables):
-    out = []
-    for prog in tables["programs"]:
-        props = {"program": {"const": prog["name"]},
-                 "host": {"$ref": "#/$defs/name",
-                          "description": "the host it runs on; may be left "
-                                         "out when there is only one"},
-                 "brane": {"$ref": "#/$defs/brane_name",
-                           "default": "default",
-                           "description": "the brane (network stack) its "
-                                          "process and sockets belong to; "
-                                          "one of its host's"}}
-        for p in prog["params"]:
-            assert p["name"] not in props, f"{prog['name']}: {p['name']} " \
-                "would hide a key of every workload entry"
-            props[p["name"]] = expected_param(p)
-        required = ["program"] + [p["name"] for p in prog["params"]
-                                  if p["required"]]
-        out.append({"type": "object", "description": prog["doc"],
-                    "required": required, "additionalProperties": False,
-                    "properties": props})
+def format_paths(tables):
+    """Every key path of the format: the loader's objects, walked."""
+    objs = {o["name"]: o for o in tables["objects"]}
+    seen, out = set(), []
+
+    def walk(o, prefix):
+        for k in o["keys"]:
+            out.append(prefix + k["name"])
+            sub = k.get("object")
+            if sub is not None and sub not in seen:
+                seen.add(sub)
+                walk(objs[sub], out[-1] + ("[]." if k["kind"] in (
+                    "array", "programs") else "."))
+    walk(objs["scenario"], "")
     return out
 
 
-def assert_fragment(got, want, where):
-    assert got == want, (
-        f"scenarios/schema.json {where} is out of step with the C tables; "
-        f"it should read:\n{json.dumps(want, indent=2, ensure_ascii=False)}")
+def test_readme_key_table_lists_every_key_once(tables):
+    rows = readme_key_rows()
+    assert sorted(rows) == sorted(format_paths(tables))
+    assert len(rows) == len(set(rows)), "a key listed twice"
+    assert "record.packets" in rows and rows.count("hosts") == 1
+    assert "hosts[].nics[].rx_ring" in rows
 
 
-def test_schema_cost_keys_match_the_cost_table(schema, tables):
-    assert_fragment(schema["$defs"]["cost"]["properties"],
-                    expected_costs(tables), '$defs.cost.properties')
-
-
-def test_schema_probe_keys_match_the_probe_list(schema, tables):
-    assert_fragment(schema["$defs"]["probes"]["properties"],
-                    expected_probes(tables), '$defs.probes.properties')
-
-
-def test_schema_programs_match_the_app_table(schema, tables):
-    assert_fragment(schema["$defs"]["program"]["oneOf"],
-                    expected_programs(tables), '$defs.program.oneOf')
-
-
-def test_schema_limits_match_the_loader(schema, tables):
-    lim = tables["limits"]
-    props = schema["properties"]
-    host = schema["$defs"]["host"]["properties"]
-    assert props["hosts"]["maxItems"] == lim["hosts_max"]
-    assert props["workload"]["maxItems"] == lim["programs_max"]
-    assert props["description"]["maxLength"] == lim["description_max"]
-    assert schema["$defs"]["name"]["pattern"] == \
-        "^[A-Za-z0-9._-]{1,%d}$" % lim["name_max"]
-    assert host["cpus"]["maximum"] == lim["cpus_max"]
-    assert (host["hz"]["minimum"], host["hz"]["maximum"]) == (
-        lim["hz_min"], lim["hz_max"])
-    q = host["quantum"]["anyOf"][0]
-    assert (q["minimum"], q["maximum"]) == (lim["quantum_min_ns"],
-                                           lim["quantum_max_ns"])
-    assert props["duration"]["anyOf"][0]["maximum"] == lim["duration_max_ns"]
-    assert schema["$defs"]["cost_ns"]["anyOf"][0]["maximum"] == \
-        lim["cost_max_ns"]
-    assert props["interleaving"]["properties"]["policy"]["enum"] == \
-        tables["policies"]
-    assert schema["$defs"]["duration_text"]["pattern"] == DURATION_PATTERN
-
-
-def test_schema_wire_limits_match_the_loader(schema, tables):
-    lim = tables["wire_limits"]
-    props, defs = schema["properties"], schema["$defs"]
-    assert defs["host"]["properties"]["nics"]["maxItems"] == lim["nics_max"]
-    assert props["switches"]["maxItems"] == lim["switches_max"]
-    assert props["links"]["maxItems"] == lim["links_max"]
-    assert defs["nic"]["properties"]["type"]["enum"] == tables["nic_types"]
-    sw, link = defs["switch"]["properties"], defs["link"]["properties"]
-    assert sw["ports"]["maximum"] == lim["switch_ports_max"]
-    assert sw["queue"]["maximum"] == lim["queue_max"]
-    assert sw["latency"]["anyOf"][0]["maximum"] == lim["latency_max_ns"]
-    assert sw["aging"]["anyOf"][0]["maximum"] == \
-        tables["limits"]["duration_max_ns"]
-    assert (link["mtu"]["minimum"], link["mtu"]["maximum"]) == (
-        lim["mtu_min"], lim["mtu_max"])
-    r = link["rate"]["anyOf"][0]
-    assert (r["minimum"], r["maximum"]) == (lim["rate_min_bps"],
-                                           lim["rate_max_bps"])
-    for k in ("delay", "reorder_delay"):
-        assert link[k]["anyOf"][0]["maximum"] == lim["delay_max_ns"]
-    assert link["pcap"]["maxLength"] == lim["path_max"]
-
-
-def test_schema_network_limits_match_the_loader(schema, tables):
-    lim = tables["net_limits"]
-    defs = schema["$defs"]
-    host = defs["host"]["properties"]
-    assert host["branes"]["maxItems"] == lim["branes_max"]
-    assert host["vpairs"]["maxItems"] == lim["vpairs_max"]
-    assert defs["brane"]["properties"]["routes"]["maxItems"] == \
-        lim["routes_max"]
-    assert defs["brane_name"]["pattern"] == \
-        "^[A-Za-z0-9._-]{1,%d}$" % lim["brane_name_max"]
-    assert defs["ifname"]["pattern"] == \
-        "^[A-Za-z0-9_-]{1,%d}$" % lim["ifname_max"]
+def test_schema_knows_every_program_and_parameter(schema, tables):
+    entries = schema["$defs"]["program"]["oneOf"]
+    got = {e["properties"]["program"]["const"]: set(e["properties"])
+           for e in entries}
+    want = {p["name"]: {"program", "host", "brane"} |
+            {q["name"] for q in p["params"]} for p in tables["programs"]}
+    assert got == want
 
 
 def test_schema_forbids_unknown_keys_everywhere(schema):
@@ -849,8 +776,7 @@ def test_schema_refuses_exactly_what_it_can_describe(schema, name, doc):
 
 
 def shipped_scenarios():
-    return sorted([p for p in (ROOT / "scenarios").glob("**/*.json")
-                   if p != SCHEMA_PATH] +
+    return sorted(list((ROOT / "scenarios").glob("**/*.json")) +
                   list((ROOT / "bench" / "scenarios").glob("*.json")))
 
 
@@ -860,6 +786,24 @@ def test_shipped_scenario_loads_and_matches_the_schema(schema, loader, path):
     load_ok(loader, path)
     jsonschema.Draft202012Validator(schema).validate(
         json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_validate_accepts_every_shipped_scenario_by_glob(netsim):
+    """`netsim validate scenarios/*.json`, as the README says: the schema
+    is not among them (it lives in schema/), so the glob is all scenarios."""
+    files = sorted(str(p.relative_to(ROOT)) for p in
+                   (ROOT / "scenarios").glob("*.json"))
+    p = run([netsim, "validate"] + files, cwd=ROOT, check=None)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count(": ok (scenario ") == len(files)
+
+
+def test_validate_says_a_json_schema_is_not_a_scenario(netsim):
+    p = run([netsim, "validate", SCHEMA_PATH], check=2)
+    assert p.stderr.count("\n") == 1
+    assert p.stderr.startswith(f'{SCHEMA_PATH}:2:3: at $["$schema"]: '), \
+        p.stderr
+    assert "is a JSON Schema" in p.stderr and "not a scenario" in p.stderr
 
 
 # --- Robustness: mutated scenarios never crash the loader ---------------------

@@ -8,8 +8,12 @@
  * "$.hosts[2].cost" and, through jsonpos.h, into FILE:LINE:COL of the
  * value in the original text, and the load ends with that one line.
  *
- * The files, one seam each:
- *	load_core.c	the path, errors, hints ("did you mean"), typed values
+ * What a file may say -- objects, keys, ranges, defaults -- is the
+ * tables of format.h (format.c); the loader reads its ranges and
+ * defaults from there, and ld_fields() reads every key that needs no
+ * code of its own.  The files, one seam each:
+ *	load_core.c	the path, errors, hints ("did you mean"), typed values,
+ *			the keys format.c describes
  *	load_host.c	hosts, their cost tables and NICs, unique MACs
  *	load_net.c	addresses, virtual pairs, branes and routes
  *	load_workload.c	programs and their parameters
@@ -32,6 +36,7 @@
 
 #include <jansson.h>
 
+#include "sim/scenario/format.h"
 #include "sim/scenario/jsonpos.h"
 #include "sim/scenario/scenario.h"
 
@@ -42,8 +47,6 @@
 #define LD_SUGGEST_MAX  64      /* longer names get no "did you mean" */
 #define LD_MEAN_MAX     (LD_SUGGEST_MAX + 32)   /* bytes of a suggestion */
 #define LD_PROBE_NAME_MAX 80
-
-#define NKEYS(a)        (sizeof(a) / sizeof((a)[0]))
 
 /* The loader's state: where the text is and where in it we are. */
 struct ld {
@@ -122,14 +125,35 @@ int	ld_v_name(struct ld *, const json_t *v, const char *what,
 
 int	ld_opt_int(struct ld *, json_t *obj, const char *key, int64_t min,
 	    int64_t max, int64_t *out);
-int	ld_opt_bool(struct ld *, json_t *obj, const char *key, bool *out);
 int	ld_opt_unit(struct ld *, json_t *obj, const char *key,
 	    enum sim_unit_kind, uint64_t min, uint64_t max, uint64_t *out);
-/* A probability: a number from 0 to 1. */
-int	ld_opt_prob(struct ld *, json_t *obj, const char *key, double *out);
 /* obj's required "name". */
 int	ld_req_name(struct ld *, json_t *obj, const char *what,
 	    char out[SC_NAME_MAX]);
+
+/* ---- load_core.c: objects the format describes (format.h). ---- */
+
+/* The names of o's keys, in order; returns how many. */
+size_t	ld_obj_names(const struct sc_obj *o,
+	    const char *names[SC_OBJ_KEYS_MAX]);
+/* v (the path at it) must be an object of o: an object with o's keys only. */
+int	ld_obj(struct ld *, json_t *v, const struct sc_obj *o);
+/*
+ * Read every key of o that has a slot (format.h) into base: the value
+ * obj gives, checked by the key's kind and range, or, when obj has none,
+ * the key's default (with defaults; else the slot is kept).  obj NULL
+ * means an absent object: every slot gets its default.
+ * => a required slot key must be in obj
+ */
+int	ld_fields(struct ld *, json_t *obj, const struct sc_obj *o,
+	    void *base, bool defaults);
+/*
+ * The section k (an SC_K_OBJECT key of root): check it and read its slot
+ * keys into base (every default if it is absent); *out (if out is not
+ * NULL) is its object, or NULL, for the keys code reads itself.
+ */
+int	ld_section(struct ld *, json_t *root, const struct sc_key *k,
+	    void *base, json_t **out);
 
 /* ---- load_net.c: addresses, interfaces, branes. ---- */
 

@@ -437,20 +437,6 @@ ld_opt_int(struct ld *ld, json_t *obj, const char *key, int64_t min,
 }
 
 int
-ld_opt_bool(struct ld *ld, json_t *obj, const char *key, bool *out)
-{
-	json_t *v = json_object_get(obj, key);
-	int r;
-
-	if (v == NULL)
-		return 0;
-	ld_push_key(ld, key);
-	r = ld_v_bool(ld, v, out);
-	ld_pop(ld);
-	return r;
-}
-
-int
 ld_opt_unit(struct ld *ld, json_t *obj, const char *key,
     enum sim_unit_kind kind, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -514,22 +500,175 @@ ld_array(struct ld *ld, json_t *root, const char *key, size_t max,
 	return 0;
 }
 
-/* A probability: a number from 0 to 1. */
-int
-ld_opt_prob(struct ld *ld, json_t *obj, const char *key, double *out)
+/* ---- Objects the format describes (format.h). ---- */
+
+size_t
+ld_obj_names(const struct sc_obj *o, const char *names[SC_OBJ_KEYS_MAX])
 {
-	json_t *v = json_object_get(obj, key);
+	assert(o->nkeys <= SC_OBJ_KEYS_MAX);
+	for (unsigned i = 0; i < o->nkeys; i++)
+		names[i] = o->keys[i].name;
+	return o->nkeys;
+}
+
+int
+ld_obj(struct ld *ld, json_t *v, const struct sc_obj *o)
+{
+	const char *names[SC_OBJ_KEYS_MAX];
+	char list[LD_LIST_MAX], what[LD_LIST_MAX + 32];
+	size_t n = ld_obj_names(o, names);
+
+	if (o->what == NULL) {
+		snprintf(what, sizeof(what), "an object with keys %s",
+		    ld_list(names, n, false, list, sizeof(list)));
+	} else
+		snprintf(what, sizeof(what), "%s", o->what);
+	if (ld_object(ld, v, what) != 0 ||
+	    ld_keys(ld, v, names, n, "key") != 0)
+		return -1;
+	return 0;
+}
+
+/* A probability: a number from 0 to 1. */
+static int
+ld_v_prob(struct ld *ld, const json_t *v, double *out)
+{
 	char got[64];
 
-	if (v == NULL)
-		return 0;
-	ld_push_key(ld, key);
 	if (!json_is_number(v) || json_number_value(v) < 0 ||
 	    json_number_value(v) > 1)
 		return ld_fail(ld, LD_AT_VALUE, "expected a probability from 0 "
 		    "to 1, got %s", ld_got(v, got, sizeof(got)));
 	*out = json_number_value(v);
-	ld_pop(ld);
 	return 0;
 }
 
+/* A tie window: a duration of 0 or a power of two nanoseconds. */
+static int
+ld_v_window(struct ld *ld, const json_t *v, const struct sc_key *k,
+    uint64_t *out)
+{
+	if (ld_v_unit(ld, v, k->unit, 0, (uint64_t)k->max, out) != 0)
+		return -1;
+	if (*out & (*out - 1))
+		return ld_fail(ld, LD_AT_VALUE, "expected a power of two "
+		    "nanoseconds (1ns, 2ns, 4ns, ... %lldns) or 0, got %lluns",
+		    (long long)k->max, (unsigned long long)*out);
+	return 0;
+}
+
+/* Store a slot key's value x (or, for SC_K_PROB, d) at base + k->off. */
+static void
+ld_store(const struct sc_key *k, void *base, int64_t x, double d)
+{
+	char *at = (char *)base + k->off;
+	uint32_t u32 = (uint32_t)x;
+	uint64_t u64 = (uint64_t)x;
+
+	assert(k->size != 0);
+	if (k->kind == SC_K_PROB) {
+		assert(k->size == sizeof(d));
+		memcpy(at, &d, sizeof(d));
+	} else if (k->kind == SC_K_BOOL) {
+		assert(k->size == sizeof(bool));
+		*(bool *)(void *)at = x != 0;
+	} else if (k->size == sizeof(u32)) {
+		assert(x >= INT32_MIN && x <= (int64_t)UINT32_MAX);
+		memcpy(at, &u32, sizeof(u32));
+	} else {
+		assert(k->size == sizeof(u64) && x >= 0);
+		memcpy(at, &u64, sizeof(u64));
+	}
+}
+
+/* The value v (the path at it) of slot key k, into base. */
+static int
+ld_field(struct ld *ld, const json_t *v, const struct sc_key *k, void *base)
+{
+	int64_t x = 0;
+	uint64_t u = 0;
+	double d = 0;
+	bool b = false;
+	int r;
+
+	switch (k->kind) {
+	case SC_K_INT:
+		r = ld_v_int(ld, v, k->min, k->max, &x);
+		break;
+	case SC_K_BOOL:
+		r = ld_v_bool(ld, v, &b);
+		x = b;
+		break;
+	case SC_K_UNIT:
+		assert(k->min >= 0 && k->max >= k->min);
+		r = ld_v_unit(ld, v, k->unit, (uint64_t)k->min,
+		    (uint64_t)k->max, &u);
+		x = (int64_t)u;
+		break;
+	case SC_K_WINDOW:
+		r = ld_v_window(ld, v, k, &u);
+		x = (int64_t)u;
+		break;
+	case SC_K_CHOICE:
+		r = ld_v_choice(ld, v, k->choices, k->nchoices, &x);
+		break;
+	case SC_K_PROB:
+		r = ld_v_prob(ld, v, &d);
+		break;
+	default:
+		assert(!"ld_field: a kind without a slot");
+		r = -1;
+	}
+	if (r == 0)
+		ld_store(k, base, x, d);
+	return r;
+}
+
+int
+ld_fields(struct ld *ld, json_t *obj, const struct sc_obj *o, void *base,
+    bool defaults)
+{
+	for (unsigned i = 0; i < o->nkeys; i++) {
+		const struct sc_key *k = &o->keys[i];
+		json_t *v = obj != NULL ? json_object_get(obj, k->name) : NULL;
+		char what[64];
+
+		if (k->size == 0)
+			continue;
+		if (v == NULL && k->required) {
+			assert(k->kind == SC_K_INT);
+			snprintf(what, sizeof(what), "an integer from %lld to "
+			    "%lld", (long long)k->min, (long long)k->max);
+			return ld_missing(ld, k->name, what);
+		}
+		if (v == NULL) {
+			if (defaults)
+				ld_store(k, base, k->def, 0);
+			continue;
+		}
+		ld_push_key(ld, k->name);
+		if (ld_field(ld, v, k, base) != 0)
+			return -1;
+		ld_pop(ld);
+	}
+	return 0;
+}
+
+int
+ld_section(struct ld *ld, json_t *root, const struct sc_key *k, void *base,
+    json_t **out)
+{
+	json_t *v = json_object_get(root, k->name);
+
+	assert(k->kind == SC_K_OBJECT && k->obj != NULL);
+	if (out != NULL)
+		*out = v;
+	if (v == NULL)
+		return ld_fields(ld, NULL, k->obj, base, true);
+	ld_push_key(ld, k->name);
+	if (ld_obj(ld, v, k->obj) != 0 ||
+	    ld_fields(ld, v, k->obj, base, true) != 0)
+		return -1;
+	ld_pop(ld);
+	return 0;
+}

@@ -16,36 +16,24 @@
 
 #include "sim/scenario/load.h"
 
-static const char *const host_keys[] = { "name", "cpus", "hz", "quantum",
-    "cost", "nics", "vpairs", "branes", "rx_model" };
-static const char *const nic_keys[] = { "name", "type", "mac", "addr",
-    "brane", "rx_ring", "tx_ring", "mitigation", "intr_max",
-    "coalesce_frames", "coalesce", "prealloc_low", "prealloc_max", "fifo",
-    "dma_latency", "dma_rate", "intr_cpu" };
-static const char *const probe_cost_keys[] = { "fixed", "per_unit" };
-
 /* ---- Hosts and their cost tables. ---- */
 
 static int
 ld_probe(struct ld *ld, json_t *v, struct sim_probe_cost *pc)
 {
-	const uint64_t max_ps = SC_COST_MAX_NS * 1000;
+	const struct sc_key *fixed = sc_key(&sc_obj_probe_cost, "fixed");
 	char got[LD_GOT_MAX];
 
 	if (json_is_string(v) || json_is_integer(v))
-		return ld_v_unit(ld, v, SIM_UNIT_DURATION_PS, 0, max_ps,
-		    &pc->fixed_ps);
+		return ld_v_unit(ld, v, fixed->unit, (uint64_t)fixed->min,
+		    (uint64_t)fixed->max, &pc->fixed_ps);
 	if (!json_is_object(v))
 		return ld_fail(ld, LD_AT_VALUE, "expected a duration such as "
 		    "\"0.5ns\" or an object {\"fixed\": ..., \"per_unit\": ...}, "
 		    "got %s", ld_got(v, got, sizeof(got)));
-	if (ld_keys(ld, v, probe_cost_keys, NKEYS(probe_cost_keys), "key") != 0 ||
-	    ld_opt_unit(ld, v, "fixed", SIM_UNIT_DURATION_PS, 0, max_ps,
-	    &pc->fixed_ps) != 0 ||
-	    ld_opt_unit(ld, v, "per_unit", SIM_UNIT_DURATION_PS, 0, max_ps,
-	    &pc->per_unit_ps) != 0)
-		return -1;
-	return 0;
+	/* Keys left out keep the host's defaults. */
+	return ld_obj(ld, v, &sc_obj_probe_cost) != 0 ||
+	    ld_fields(ld, v, &sc_obj_probe_cost, pc, false) != 0 ? -1 : 0;
 }
 
 /* "probes": {"provider:name": cost, ...} */
@@ -196,48 +184,20 @@ ld_nic_name(struct ld *ld, const struct sc_host *h, unsigned i)
 	return 0;
 }
 
-/* The NIC model's parameters, with their defaults. */
+/* "intr_cpu": one of the host's CPUs (the format's range is any host's). */
 static int
-ld_nic_params(struct ld *ld, json_t *v, const struct sc_host *h,
+ld_nic_intr_cpu(struct ld *ld, json_t *v, const struct sc_host *h,
     struct sc_nic *n)
 {
-	int64_t rx = 256, tx = 256, cf = 8, low = 32, max = 4096, icpu = 0;
-	uint64_t intr_max = 20000;
-	bool mit = true;
+	const struct sc_key *k = sc_key(&sc_obj_nic, "intr_cpu");
+	int64_t cpu = 0;
 
-	n->coalesce_ns = 20000;
-	n->fifo_bytes = 16384;
-	n->dma_latency_ns = 500;
-	n->dma_rate_bps = 64000000000ULL;
-	if (ld_opt_int(ld, v, "rx_ring", SC_NIC_RING_MIN, SC_NIC_RING_MAX,
-	    &rx) != 0 ||
-	    ld_opt_int(ld, v, "tx_ring", SC_NIC_RING_MIN, SC_NIC_RING_MAX,
-	    &tx) != 0 ||
-	    ld_opt_bool(ld, v, "mitigation", &mit) != 0 ||
-	    ld_opt_unit(ld, v, "intr_max", SIM_UNIT_RATE_PPS, 0, 100000000,
-	    &intr_max) != 0 ||
-	    ld_opt_int(ld, v, "coalesce_frames", 1, 1024, &cf) != 0 ||
-	    ld_opt_unit(ld, v, "coalesce", SIM_UNIT_DURATION_NS, 0, 10000000,
-	    &n->coalesce_ns) != 0 ||
-	    ld_opt_int(ld, v, "prealloc_low", 1, 65536, &low) != 0 ||
-	    ld_opt_int(ld, v, "prealloc_max", 1, 65536, &max) != 0 ||
-	    ld_opt_unit(ld, v, "fifo", SIM_UNIT_SIZE, 2048, 16 << 20,
-	    &n->fifo_bytes) != 0 ||
-	    ld_opt_unit(ld, v, "dma_latency", SIM_UNIT_DURATION_NS, 0,
-	    100000000, &n->dma_latency_ns) != 0 ||
-	    ld_opt_unit(ld, v, "dma_rate", SIM_UNIT_RATE_BPS, 1000000,
-	    10000000000000ULL, &n->dma_rate_bps) != 0 ||
-	    ld_opt_int(ld, v, "intr_cpu", 0, (int64_t)h->cpus - 1, &icpu) != 0)
+	assert(h->cpus >= 1 && (int64_t)h->cpus - 1 <= k->max);
+	if (ld_opt_int(ld, v, k->name, k->min, (int64_t)h->cpus - 1,
+	    &cpu) != 0)
 		return -1;
-	n->rx_ring = (unsigned)rx;
-	n->tx_ring = (unsigned)tx;
-	n->mitigation = mit;
-	n->intr_max = intr_max;
-	n->coalesce_frames = (unsigned)cf;
-	n->prealloc_low = (unsigned)low;
-	n->prealloc_max = (unsigned)max;
-	n->intr_cpu = (unsigned)icpu;
-	n->intr_cpu_given = json_object_get(v, "intr_cpu") != NULL;
+	n->intr_cpu = (unsigned)cpu;
+	n->intr_cpu_given = json_object_get(v, k->name) != NULL;
 	return 0;
 }
 
@@ -245,24 +205,13 @@ static int
 ld_nic(struct ld *ld, json_t *v, struct sc_host *h, unsigned hi, unsigned i)
 {
 	struct sc_nic *n = &h->nics[i];
-	int64_t type = SC_NIC_DMA;
 	json_t *x;
 
-	if (ld_object(ld, v, "a NIC object such as {\"name\": \"wm0\", "
-	    "\"type\": \"dma\"}") != 0 ||
-	    ld_keys(ld, v, nic_keys, NKEYS(nic_keys), "key") != 0 ||
+	if (ld_obj(ld, v, &sc_obj_nic) != 0 ||
 	    ld_req_name(ld, v, "a NIC name", n->name) != 0 ||
-	    ld_nic_name(ld, h, i) != 0)
-		return -1;
-	if ((x = json_object_get(v, "type")) != NULL) {
-		ld_push_key(ld, "type");
-		if (ld_v_choice(ld, x, sc_nic_type_names, SC_NNICTYPES,
-		    &type) != 0)
-			return -1;
-		ld_pop(ld);
-	}
-	n->type = (enum sc_nic_type)type;
-	if (ld_nic_params(ld, v, h, n) != 0)
+	    ld_nic_name(ld, h, i) != 0 ||
+	    ld_fields(ld, v, &sc_obj_nic, n, true) != 0 ||
+	    ld_nic_intr_cpu(ld, v, h, n) != 0)
 		return -1;
 	sc_nic_default_mac(hi, i, n->mac);
 	if ((x = json_object_get(v, "mac")) != NULL) {
@@ -384,40 +333,20 @@ static int
 ld_host(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 {
 	struct sc_host *h = &sc->hosts[i];
-	int64_t cpus = 1, tick_hz = 1000, rxm = SC_RX_POLL;
-	json_t *cost, *x;
-	int r;
+	json_t *cost;
 
-	if (ld_object(ld, v, "a host object such as {\"name\": \"a\", "
-	    "\"cpus\": 2}") != 0 ||
-	    ld_keys(ld, v, host_keys, NKEYS(host_keys), "key") != 0 ||
+	if (ld_obj(ld, v, &sc_obj_host) != 0 ||
 	    ld_req_name(ld, v, "a host name", h->name) != 0 ||
 	    ld_host_unique(ld, sc, i) != 0 ||
-	    ld_opt_int(ld, v, "cpus", 1, SC_CPUS_MAX, &cpus) != 0 ||
-	    ld_opt_int(ld, v, "hz", SC_HZ_MIN, SC_HZ_MAX, &tick_hz) != 0)
-		return -1;
-	h->cpus = (unsigned)cpus;
-	h->tick_hz = (int)tick_hz;
-	h->quantum_ns = 10000000;
-	if (ld_opt_unit(ld, v, "quantum", SIM_UNIT_DURATION_NS,
-	    SC_QUANTUM_MIN_NS, SC_QUANTUM_MAX_NS, &h->quantum_ns) != 0)
+	    ld_fields(ld, v, &sc_obj_host, h, true) != 0)
 		return -1;
 	sim_cost_defaults(&h->cost);
 	if ((cost = json_object_get(v, "cost")) != NULL) {
 		ld_push_key(ld, "cost");
-		r = ld_cost(ld, cost, &h->cost);
-		if (r != 0)
-			return r;
-		ld_pop(ld);
-	}
-	if ((x = json_object_get(v, "rx_model")) != NULL) {
-		ld_push_key(ld, "rx_model");
-		if (ld_v_choice(ld, x, sc_rx_model_names, SC_NRXMODELS,
-		    &rxm) != 0)
+		if (ld_cost(ld, cost, &h->cost) != 0)
 			return -1;
 		ld_pop(ld);
 	}
-	h->rx_model = (enum sc_rx_model)rxm;
 	return ld_nics(ld, v, h, i) != 0 || ld_vpairs(ld, v, h, i) != 0 ||
 	    ld_branes(ld, v, h, i) != 0 || ld_netcheck(ld, h, i) != 0 ? -1 : 0;
 }

@@ -17,11 +17,6 @@
 
 #include "sim/scenario/load.h"
 
-static const char *const vpair_keys[] = { "a", "b" };
-static const char *const vpair_end_keys[] = { "name", "addr", "brane" };
-static const char *const brane_keys[] = { "name", "forwarding", "routes" };
-static const char *const route_keys[] = { "dst", "via", "dev" };
-
 /* ---- Addresses: "10.0.0.1", "10.0.0.1/24", brane names. ---- */
 
 #define LD_ADDR_EXAMPLE "an address with its prefix length such as " \
@@ -314,7 +309,7 @@ ld_vpair_end(struct ld *ld, json_t *obj, struct sc_host *h, unsigned hi,
 		    "as \"vp0a\" or an object {\"name\": \"vp0a\", \"addr\": "
 		    "\"10.0.0.1/24\", \"brane\": \"left\"}, got %s",
 		    ld_got(v, got, sizeof(got)));
-	if (ld_keys(ld, v, vpair_end_keys, NKEYS(vpair_end_keys), "key") != 0)
+	if (ld_obj(ld, v, &sc_obj_vpair_end) != 0)
 		return -1;
 	if ((name = json_object_get(v, "name")) == NULL)
 		return ld_missing_near(ld, v, "name", "the interface's name");
@@ -350,9 +345,7 @@ ld_vpairs(struct ld *ld, json_t *hv, struct sc_host *h, unsigned hi)
 		json_t *v = json_array_get(a, i);
 
 		ld_push_index(ld, i);
-		if (ld_object(ld, v, "a virtual pair such as {\"a\": \"vp0a\", "
-		    "\"b\": \"vp0b\"}") != 0 ||
-		    ld_keys(ld, v, vpair_keys, NKEYS(vpair_keys), "key") != 0 ||
+		if (ld_obj(ld, v, &sc_obj_vpair) != 0 ||
 		    ld_vpair_end(ld, v, h, hi, (unsigned)i, "a") != 0 ||
 		    ld_vpair_end(ld, v, h, hi, (unsigned)i, "b") != 0)
 			return -1;
@@ -532,9 +525,7 @@ ld_route(struct ld *ld, json_t *v, const struct sc_host *h, unsigned hi,
 	struct ld_if ifs[LD_IFS_MAX];
 	json_t *x;
 
-	if (ld_object(ld, v, "a route such as {\"dst\": \"0.0.0.0/0\", "
-	    "\"via\": \"10.0.0.254\"}") != 0 ||
-	    ld_keys(ld, v, route_keys, NKEYS(route_keys), "key") != 0)
+	if (ld_obj(ld, v, &sc_obj_route) != 0)
 		return -1;
 	if ((x = json_object_get(v, "dst")) == NULL)
 		return ld_missing_near(ld, v, "dst", "a destination prefix such as "
@@ -604,9 +595,7 @@ ld_brane(struct ld *ld, json_t *v, const struct sc_host *h, unsigned hi,
 	char got[LD_GOT_MAX];
 	json_t *x;
 
-	if (ld_object(ld, v, "a brane such as {\"name\": \"default\", "
-	    "\"forwarding\": false, \"routes\": []}") != 0 ||
-	    ld_keys(ld, v, brane_keys, NKEYS(brane_keys), "key") != 0)
+	if (ld_obj(ld, v, &sc_obj_brane) != 0)
 		return -1;
 	if ((x = json_object_get(v, "name")) == NULL)
 		return ld_missing_near(ld, v, "name", "the brane's name");
@@ -620,7 +609,7 @@ ld_brane(struct ld *ld, json_t *v, const struct sc_host *h, unsigned hi,
 			    "$.hosts[%u].branes[%u] too)", h->name,
 			    ld_got(x, got, sizeof(got)), hi, j);
 	ld_pop(ld);
-	if (ld_opt_bool(ld, v, "forwarding", &b->forwarding) != 0)
+	if (ld_fields(ld, v, &sc_obj_brane, b, true) != 0)
 		return -1;
 	return ld_routes(ld, v, h, hi, b, bi);
 }

@@ -14,11 +14,6 @@
 
 #include "sim/scenario/load.h"
 
-static const char *const switch_keys[] = { "name", "ports", "latency",
-    "queue", "aging" };
-static const char *const link_keys[] = { "name", "a", "b", "rate", "delay",
-    "mtu", "loss", "reorder", "reorder_delay", "pcap" };
-
 /* ---- The wires: switches and links. ---- */
 
 /* switches[i]'s name must be no host's and no earlier switch's. */
@@ -50,28 +45,11 @@ static int
 ld_switch(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 {
 	struct sc_switch *s = &sc->switches[i];
-	int64_t ports = 0, queue = 256;
 
-	s->latency_ns = 1000;
-	s->aging_ns = 300 * 1000000000ULL;
-	if (ld_object(ld, v, "a switch object such as {\"name\": \"sw0\", "
-	    "\"ports\": 8}") != 0 ||
-	    ld_keys(ld, v, switch_keys, NKEYS(switch_keys), "key") != 0 ||
+	return ld_obj(ld, v, &sc_obj_switch) != 0 ||
 	    ld_req_name(ld, v, "a switch name", s->name) != 0 ||
-	    ld_switch_unique(ld, sc, i) != 0)
-		return -1;
-	if (json_object_get(v, "ports") == NULL)
-		return ld_missing(ld, "ports", "the number of ports, 1 to 256");
-	if (ld_opt_int(ld, v, "ports", 1, SC_SWITCH_PORTS_MAX, &ports) != 0 ||
-	    ld_opt_unit(ld, v, "latency", SIM_UNIT_DURATION_NS, 0,
-	    SC_LATENCY_MAX_NS, &s->latency_ns) != 0 ||
-	    ld_opt_int(ld, v, "queue", 0, SC_QUEUE_MAX, &queue) != 0 ||
-	    ld_opt_unit(ld, v, "aging", SIM_UNIT_DURATION_NS, 0,
-	    SC_DURATION_MAX_NS, &s->aging_ns) != 0)
-		return -1;
-	s->ports = (unsigned)ports;
-	s->queue = (unsigned)queue;
-	return 0;
+	    ld_switch_unique(ld, sc, i) != 0 ||
+	    ld_fields(ld, v, &sc_obj_switch, s, true) != 0 ? -1 : 0;
 }
 
 int
@@ -275,30 +253,14 @@ static int
 ld_link(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 {
 	struct sc_link *l = &sc->links[i];
-	int64_t mtu = 1500;
 
-	l->rate_bps = 1000000000;
-	l->reorder_delay_ns = 10000;
-	if (ld_object(ld, v, "a link object such as {\"name\": \"l0\", "
-	    "\"a\": \"a.wm0\", \"b\": \"sw0.0\"}") != 0 ||
-	    ld_keys(ld, v, link_keys, NKEYS(link_keys), "key") != 0 ||
+	return ld_obj(ld, v, &sc_obj_link) != 0 ||
 	    ld_req_name(ld, v, "a link name", l->name) != 0 ||
 	    ld_link_unique(ld, sc, i) != 0 ||
 	    ld_link_end(ld, v, sc, i, "a") != 0 ||
 	    ld_link_end(ld, v, sc, i, "b") != 0 ||
-	    ld_opt_unit(ld, v, "rate", SIM_UNIT_RATE_BPS, SC_RATE_MIN_BPS,
-	    SC_RATE_MAX_BPS, &l->rate_bps) != 0 ||
-	    ld_opt_unit(ld, v, "delay", SIM_UNIT_DURATION_NS, 0,
-	    SC_DELAY_MAX_NS, &l->delay_ns) != 0 ||
-	    ld_opt_int(ld, v, "mtu", SC_MTU_MIN, SC_MTU_MAX, &mtu) != 0 ||
-	    ld_opt_prob(ld, v, "loss", &l->loss) != 0 ||
-	    ld_opt_prob(ld, v, "reorder", &l->reorder) != 0 ||
-	    ld_opt_unit(ld, v, "reorder_delay", SIM_UNIT_DURATION_NS, 0,
-	    SC_DELAY_MAX_NS, &l->reorder_delay_ns) != 0 ||
-	    ld_link_pcap(ld, v, sc, i) != 0)
-		return -1;
-	l->mtu = (unsigned)mtu;
-	return 0;
+	    ld_fields(ld, v, &sc_obj_link, l, true) != 0 ||
+	    ld_link_pcap(ld, v, sc, i) != 0 ? -1 : 0;
 }
 
 int

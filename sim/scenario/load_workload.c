@@ -92,15 +92,13 @@ ld_program_host(struct ld *ld, json_t *obj, const struct scenario *sc,
 static int
 ld_program_keys(struct ld *ld, json_t *obj, const struct app_desc *app)
 {
-	const char *keys[3 + APP_PARAMS_MAX];
+	const char *keys[SC_OBJ_KEYS_MAX + APP_PARAMS_MAX];
+	size_t n = ld_obj_names(&sc_obj_program, keys);
 
 	assert(app->nparams <= APP_PARAMS_MAX);
-	keys[0] = "program";
-	keys[1] = "host";
-	keys[2] = "brane";
 	for (u_int i = 0; i < app->nparams; i++)
-		keys[3 + i] = app->params[i].name;
-	return ld_keys(ld, obj, keys, 3 + app->nparams, "key");
+		keys[n + i] = app->params[i].name;
+	return ld_keys(ld, obj, keys, n + app->nparams, "key");
 }
 
 /* The program's "brane": one of its host's (default "default"). */

@@ -32,82 +32,21 @@ const char *const sc_nic_type_names[SC_NNICTYPES] = {
 
 const char *const sc_rx_model_names[SC_NRXMODELS] = { "poll", "legacy" };
 
-static const char *const top_keys[] = { "name", "description", "seed",
-    "duration", "hosts", "switches", "links", "workload", "record", "limits",
-    "interleaving" };
-static const char *const record_keys[] = { "interval", "counters",
-    "packets" };
-static const char *const limits_keys[] = { "events", "points" };
-static const char *const interleaving_keys[] = { "policy", "window", "jitter" };
+/* ---- The top level. ---- */
 
-/* ---- The small sections. ---- */
-
+/* interleaving: the slot keys, then jitter, kept in 1/65536ths. */
 static int
-ld_record(struct ld *ld, json_t *root, struct scenario *sc)
+ld_interleaving(struct ld *ld, json_t *root, struct scenario *sc)
 {
-	json_t *v = json_object_get(root, "record");
-	int r;
-
-	sc->record.interval_ns = 1000000;
-	sc->record.counters = true;
-	if (v == NULL)
-		return 0;
-	ld_push_key(ld, "record");
-	r = ld_object(ld, v, "an object with keys interval, counters, "
-	    "packets") != 0 ||
-	    ld_keys(ld, v, record_keys, NKEYS(record_keys), "key") != 0 ||
-	    ld_opt_unit(ld, v, "interval", SIM_UNIT_DURATION_NS, 0,
-	    SC_DURATION_MAX_NS, &sc->record.interval_ns) != 0 ||
-	    ld_opt_bool(ld, v, "counters", &sc->record.counters) != 0 ||
-	    ld_opt_bool(ld, v, "packets", &sc->record.packets) != 0 ? -1 : 0;
-	ld_pop(ld);
-	return r;
-}
-
-static int
-ld_limits(struct ld *ld, json_t *root, struct scenario *sc)
-{
-	json_t *v = json_object_get(root, "limits");
-	int64_t events = 0, points = 0;
-	int r;
-
-	if (v != NULL) {
-		ld_push_key(ld, "limits");
-		r = ld_object(ld, v, "an object with keys events, points") != 0 ||
-		    ld_keys(ld, v, limits_keys, NKEYS(limits_keys), "key") != 0 ||
-		    ld_opt_int(ld, v, "events", 0, INT64_MAX, &events) != 0 ||
-		    ld_opt_int(ld, v, "points", 0, INT64_MAX, &points) != 0;
-		if (r != 0)
-			return -1;
-		ld_pop(ld);
-	}
-	sc->limits.max_events = (uint64_t)events;
-	sc->limits.max_points = (uint64_t)points;
-	return 0;
-}
-
-/* interleaving.window (a power of two) and interleaving.jitter (0..1). */
-static int
-ld_interleaving_timing(struct ld *ld, json_t *v, struct scenario *sc)
-{
-	uint64_t window = SC_WINDOW_DEFAULT_NS;
-	json_t *j;
+	const struct sc_key *k = sc_key(&sc_obj_top, "interleaving");
 	double jitter = 0;
+	json_t *v, *j;
 	char got[64];
 
-	if (v == NULL)
-		goto done;
-	ld_push_key(ld, "interleaving");
-	if (ld_opt_unit(ld, v, "window", SIM_UNIT_DURATION_NS, 0,
-	    SC_WINDOW_MAX_NS, &window) != 0)
+	if (ld_section(ld, root, k, sc, &v) != 0)
 		return -1;
-	if (window & (window - 1)) {
-		ld_push_key(ld, "window");
-		return ld_fail(ld, LD_AT_VALUE, "expected a power of two "
-		    "nanoseconds (1ns, 2ns, 4ns, ... 1024ns) or 0, got %lluns",
-		    (unsigned long long)window);
-	}
-	if ((j = json_object_get(v, "jitter")) != NULL) {
+	if (v != NULL && (j = json_object_get(v, "jitter")) != NULL) {
+		ld_push_key(ld, k->name);
 		ld_push_key(ld, "jitter");
 		if (!json_is_number(j) || json_number_value(j) < 0 ||
 		    json_number_value(j) > 1)
@@ -116,91 +55,71 @@ ld_interleaving_timing(struct ld *ld, json_t *v, struct scenario *sc)
 			    ld_got(j, got, sizeof(got)));
 		jitter = json_number_value(j);
 		ld_pop(ld);
+		ld_pop(ld);
 	}
-	ld_pop(ld);
-done:
-	sc->interleaving.window_ns = window;
 	sc->interleaving.jitter_q16 = (uint64_t)(jitter * 65536.0 + 0.5);
 	return 0;
 }
 
 static int
-ld_interleaving(struct ld *ld, json_t *root, struct scenario *sc)
-{
-	json_t *v = json_object_get(root, "interleaving");
-	json_t *policy;
-	int64_t k = SC_POLICY_TIME;
-
-	if (v != NULL) {
-		ld_push_key(ld, "interleaving");
-		if (ld_object(ld, v, "an object with keys policy, window, "
-		    "jitter") != 0 ||
-		    ld_keys(ld, v, interleaving_keys, NKEYS(interleaving_keys),
-		    "key") != 0)
-			return -1;
-		if ((policy = json_object_get(v, "policy")) != NULL) {
-			ld_push_key(ld, "policy");
-			if (ld_v_choice(ld, policy, sc_policy_names,
-			    SC_NPOLICIES, &k) != 0)
-				return -1;
-			ld_pop(ld);
-		}
-		ld_pop(ld);
-	}
-	sc->interleaving.policy = (enum sc_policy)k;
-	return ld_interleaving_timing(ld, v, sc);
-}
-
-static int
 ld_description(struct ld *ld, json_t *root, struct scenario *sc)
 {
-	json_t *v = json_object_get(root, "description");
+	const struct sc_key *k = sc_key(&sc_obj_top, "description");
+	json_t *v = json_object_get(root, k->name);
 	char got[LD_GOT_MAX];
 	size_t chars = 0;
 	const char *s;
 
 	if (v == NULL)
 		return 0;
-	ld_push_key(ld, "description");
+	ld_push_key(ld, k->name);
 	if (!json_is_string(v))
 		return ld_fail(ld, LD_AT_VALUE, "expected a string, got %s",
 		    ld_got(v, got, sizeof(got)));
 	for (s = json_string_value(v); *s != '\0'; s++)
 		chars += ((unsigned char)*s & 0xc0) != 0x80;
-	if (chars > SC_DESCRIPTION_MAX)
-		return ld_fail(ld, LD_AT_VALUE, "expected a string of at most %d "
-		    "characters, got one of %zu", SC_DESCRIPTION_MAX, chars);
+	if (chars > (size_t)k->max)
+		return ld_fail(ld, LD_AT_VALUE, "expected a string of at most "
+		    "%lld characters, got one of %zu", (long long)k->max, chars);
 	if ((sc->description = strdup(json_string_value(v))) == NULL)
 		return ld_fail(ld, LD_AT_VALUE, "out of memory");
 	ld_pop(ld);
 	return 0;
 }
 
+/*
+ * A JSON Schema is no scenario, though it sits beside them: say so, not
+ * just that "$schema" is an unknown key.
+ */
+static int
+ld_not_a_schema(struct ld *ld, json_t *root)
+{
+	if (!json_is_object(root) || json_object_get(root, "$schema") == NULL)
+		return 0;
+	ld_push_key(ld, "$schema");
+	return ld_fail(ld, LD_AT_KEY, "unknown key \"$schema\": this file is a "
+	    "JSON Schema (such as schema/scenario.schema.json, the "
+	    "scenario format's), not a scenario");
+}
+
 static int
 ld_top(struct ld *ld, json_t *root, struct scenario *sc)
 {
-	char list[LD_LIST_MAX], what[LD_LIST_MAX + 32];
-	int64_t seed = 1;
-
-	snprintf(what, sizeof(what), "an object with keys %s",
-	    ld_list(top_keys, NKEYS(top_keys), false, list, sizeof(list)));
-	sc->duration_ns = 1000000000;
-	if (ld_object(ld, root, what) != 0 ||
-	    ld_keys(ld, root, top_keys, NKEYS(top_keys), "key") != 0 ||
+	if (ld_not_a_schema(ld, root) != 0 ||
+	    ld_obj(ld, root, &sc_obj_top) != 0 ||
 	    ld_req_name(ld, root, "a scenario name", sc->name) != 0 ||
 	    ld_description(ld, root, sc) != 0 ||
-	    ld_opt_int(ld, root, "seed", 0, INT64_MAX, &seed) != 0 ||
-	    ld_opt_unit(ld, root, "duration", SIM_UNIT_DURATION_NS, 1,
-	    SC_DURATION_MAX_NS, &sc->duration_ns) != 0 ||
+	    ld_fields(ld, root, &sc_obj_top, sc, true) != 0 ||
 	    ld_hosts(ld, root, sc) != 0 ||
 	    ld_switches(ld, root, sc) != 0 ||
 	    ld_links(ld, root, sc) != 0 ||
 	    ld_workload(ld, root, sc) != 0 ||
-	    ld_record(ld, root, sc) != 0 ||
-	    ld_limits(ld, root, sc) != 0 ||
+	    ld_section(ld, root, sc_key(&sc_obj_top, "record"), sc,
+	    NULL) != 0 ||
+	    ld_section(ld, root, sc_key(&sc_obj_top, "limits"), sc,
+	    NULL) != 0 ||
 	    ld_interleaving(ld, root, sc) != 0)
 		return -1;
-	sc->seed = (uint64_t)seed;
 	assert(ld->depth == 0);
 	return 0;
 }
