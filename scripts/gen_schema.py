@@ -182,6 +182,13 @@ def param_schema(p):
         out = {"enum": p["choices"]}
     elif t in PARAM_UNIT:
         out = unit_value(PARAM_UNIT[t], p["min"], p["max"])
+    elif t == "iface":
+        out = ref("ifname")
+    elif t == "ether":
+        out = {"anyOf": [{"const": "broadcast"},
+                         ref("endpoint", description="a NIC, HOST.NIC")]}
+    elif t == "udp_bind":
+        out = {"type": "integer", "minimum": p["min"], "maximum": p["max"]}
     else:
         raise ValueError(f"parameter {p['name']}: type {t} has no schema")
     if not p["required"]:
@@ -202,9 +209,13 @@ def program_schema(prog, own):
         props[p["name"]] = param_schema(p)
     required = [k["name"] for k in own["keys"] if k["required"]] + \
         [p["name"] for p in prog["params"] if p["required"]]
-    return {"type": "object", "additionalProperties": False,
-            "required": required, "properties": props,
-            "description": prog["doc"]}
+    out = {"type": "object", "additionalProperties": False,
+           "required": required, "properties": props,
+           "description": prog["doc"]}
+    if prog["exclusive"]:
+        out["not"] = {"anyOf": [{"required": [a, b]}
+                                for a, b, _ in prog["exclusive"]]}
+    return out
 
 
 def cost_schemas(t):
@@ -354,6 +365,12 @@ def param_value(p):
         return "true or false"
     if t == "inaddr":
         return "IPv4 address"
+    if t == "iface":
+        return "interface name (of its host)"
+    if t == "ether":
+        return '`"HOST.NIC"` or `"broadcast"`'
+    if t == "udp_bind":
+        return f"port, {p['min']} to {p['max']}, bound"
     if t in PARAM_UNIT:
         return f"{UNIT_WORD[PARAM_UNIT[t]]}, {p['min_text']} to " \
             f"{p['max_text']}"
@@ -364,11 +381,21 @@ def param_default(p):
     return "required" if p["required"] else shown(p["default_text"])
 
 
+def exclusions(pairs):
+    """"; `rate` excludes `burst` and `interval`", for a program's row."""
+    by = {}
+    for a, b, _ in pairs:
+        by.setdefault(a, []).append(f"`{b}`")
+    return "".join(f"; `{a}` excludes {' and '.join(bs)}"
+                   for a, bs in by.items())
+
+
 def programs_table(t):
     lines = ["| program, parameter | value | default | meaning |",
              "|---|---|---|---|"]
     for prog in t["programs"]:
-        lines.append(f"| **`{prog['name']}`** | | | {md(prog['doc'])} |")
+        doc = prog["doc"] + exclusions(prog["exclusive"])
+        lines.append(f"| **`{prog['name']}`** | | | {md(doc)} |")
         for p in prog["params"]:
             lines.append(f"| `{p['name']}` | {md(param_value(p))} | "
                          f"{md(param_default(p))} | {md(p['doc'])} |")

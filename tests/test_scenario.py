@@ -220,6 +220,22 @@ def test_network_keys_give_branes_addresses_routes_and_pairs(loader):
     assert all(p["args_brane_matches"] for p in w)
 
 
+def test_programs_references_resolve_to_interfaces_macs_and_ports(loader):
+    d = load_ok(loader, FIXTURES / "ok" / "programs_refer.json")
+    w = d["workload"]
+    # dev: the interface's place in attach order (NICs, then each pair's
+    # a and b); dst: the NIC's own MAC, given or default.
+    assert (w[0]["args"]["dev"], w[0]["args"]["dst"]) == (
+        1, "02:aa:bb:cc:dd:ee")
+    assert (w[1]["args"]["dev"], w[1]["args"]["dst"]) == (
+        3, "02:00:00:01:00:02")
+    assert w[2]["args"]["dst"] == "broadcast", "broadcast by default"
+    assert (w[0]["args"]["rate"], w[1]["args"]["rate"]) == (1000000, 0)
+    # The same port bound in another brane or on another host is fine.
+    assert [(p["host"], p["brane"], p["args"]["port"]) for p in w[3:6]] == [
+        ("src", "default", 7), ("src", "left", 7), ("dut", "default", 7)]
+
+
 def test_program_runs_on_the_only_host_when_none_is_named(loader):
     d = load_ok(loader, FIXTURES / "ok" / "one_host_default.json")
     assert d["workload"][0]["host"] == "solo"
@@ -453,6 +469,36 @@ BAD = [
     ("net_program_brane", "$.workload[0].brane", '"lfet"',
      ["expected a brane of host a (one of default, left)", 'got "lfet"',
       'did you mean "left"?']),
+    # Programs' references to the rest of the scenario, caught before a
+    # run (which would panic on them).
+    ("prog_port_twice", "$.workload[1].port", "7}]",
+     ["expected a UDP port no other program of brane default on host a "
+      "binds", "got 7", "(udp_echo, $.workload[0], binds it too)"]),
+    ("prog_port_default_twice", "$.workload[2]",
+     '{"program": "udp_sink", "brane": "left"}]',
+     ["no other program of brane left on host a binds",
+      "got port 9, its default (udp_sink, $.workload[0], binds it too)",
+      "give one of them another port"]),
+    ("prog_port_ephemeral", "$.workload[0].port", "50000",
+     ["expected a port from 1 to 49151 to bind", "got 50000",
+      "sockets that send unbound"]),
+    ("rawsend_unknown_dev", "$.workload[0].dev", '"dm1"',
+     ["expected an interface of host src (one of dm0, vp0a, vp0b)",
+      'got "dm1"', 'did you mean "dm0"?']),
+    ("rawsend_dev_no_interfaces", "$.workload[0].dev", '"dm0"',
+     ["expected an interface of host src", "but it has none"]),
+    ("rawsend_missing_dev", "$.workload[0]", '{"program": "rawsend"',
+     ['missing required key "dev"', "the interface it sends through"]),
+    ("rawsend_dst_unknown_host", "$.workload[0].dst", '"dtu.dm0"',
+     ['expected "HOST.NIC" (that NIC\'s MAC address) or "broadcast"',
+      'got "dtu.dm0"', 'no host is named "dtu"', 'did you mean "dut"?']),
+    ("rawsend_dst_unknown_nic", "$.workload[0].dst", '"dut.dm1"',
+     ["expected a NIC of host dut (one of dut.dm0)", 'got "dut.dm1"']),
+    ("rawsend_dst_not_endpoint", "$.workload[0].dst", '"ff:ff',
+     ['expected "HOST.NIC"', 'got "ff:ff:ff:ff:ff:ff"']),
+    ("rawsend_rate_and_burst", "$.workload[0].burst", '"burst"',
+     ['expected "rate" or "burst", not both',
+      "with a rate, frames go out as they fall due"]),
 ]
 
 
@@ -751,7 +797,9 @@ SCHEMA_REFUSES = {"typo_key", "wrong_type", "bad_unit", "out_of_range",
                   "net_bad_addr", "net_addr_no_len", "net_addr_leading_zero",
                   "net_long_brane", "net_route_no_via_dev", "net_route_typo",
                   "net_vpair_long_name", "net_vpair_missing_b",
-                  "net_vpair_typo"}
+                  "net_vpair_typo", "prog_port_ephemeral",
+                  "rawsend_missing_dev", "rawsend_dst_not_endpoint",
+                  "rawsend_rate_and_burst"}
 
 
 def parseable_bad_fixtures():
@@ -796,6 +844,25 @@ def test_validate_accepts_every_shipped_scenario_by_glob(netsim):
     p = run([netsim, "validate"] + files, cwd=ROOT, check=None)
     assert p.returncode == 0, p.stderr
     assert p.stdout.count(": ok (scenario ") == len(files)
+
+
+@pytest.mark.parametrize("name", ["prog_port_twice", "rawsend_unknown_dev",
+                                  "rawsend_dst_unknown_nic"])
+def test_a_dangling_reference_is_refused_before_anything_runs(
+        netsim, tmp_path, name):
+    """Two programs binding one port, or a program naming an interface or
+    a NIC that is not there: `netsim validate` says so (exit 2, one line
+    with the position) and `netsim run` runs nothing and records nothing
+    -- no panic, no "violation" row, no replay line."""
+    f = FIXTURES / "bad" / f"{name}.json"
+    v = run([netsim, "validate", f], check=2)
+    assert v.stdout == "" and v.stderr.count("\n") == 1
+    assert v.stderr.startswith(f"{f}:"), v.stderr
+    db = tmp_path / "r.db"
+    r = run([netsim, "run", f, "--db", db], check=2)
+    assert r.stderr == v.stderr
+    assert "replay" not in r.stderr and "panic" not in r.stderr
+    assert not db.exists()
 
 
 def test_validate_says_a_json_schema_is_not_a_scenario(netsim):

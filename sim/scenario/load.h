@@ -157,6 +157,26 @@ int	ld_section(struct ld *, json_t *root, const struct sc_key *k,
 
 /* ---- load_net.c: addresses, interfaces, branes. ---- */
 
+#define LD_IFS_MAX      (SC_NICS_MAX + 2 * SC_VPAIRS_MAX)
+
+/* An interface of a host as the file gives it: a NIC or a vpair end. */
+struct ld_if {
+	const char *name;
+	const struct sc_ifconf *conf;
+	unsigned index;                 /* into nics[] or vpairs[] */
+	const char *end;                /* NULL for a NIC, else "a" or "b" */
+};
+
+/*
+ * The host's interfaces, NICs first, then each vpair's a and b: the
+ * order the host attaches them (drivers at boot, then net_boot's pairs).
+ * Returns how many (at most LD_IFS_MAX).
+ */
+unsigned ld_host_ifs(const struct sc_host *h, struct ld_if *out);
+/* v (at the path) names an interface of h: *out is its ld_host_ifs index. */
+int	ld_v_iface(struct ld *, const json_t *v, const struct sc_host *h,
+	    unsigned *out);
+
 /* A program's address parameter, "10.0.0.1"; *out in host byte order. */
 int	ld_v_inaddr(struct ld *, const json_t *v, uint64_t min, uint64_t max,
 	    int64_t *out);
@@ -184,6 +204,9 @@ int	ld_netcheck(struct ld *, const struct sc_host *h, unsigned hi);
 int	ld_hosts(struct ld *, json_t *root, struct scenario *sc);
 int	ld_switches(struct ld *, json_t *root, struct scenario *sc);
 int	ld_links(struct ld *, json_t *root, struct scenario *sc);
+/* The endpoint v (at the path) names NIC nic of host h: which one. */
+int	ld_ep_nic(struct ld *, const json_t *v, const struct scenario *sc,
+	    unsigned h, const char *nic, struct sc_endpoint *ep);
 int	ld_workload(struct ld *, json_t *root, struct scenario *sc);
 
 #endif /* SIM_SCENARIO_LOAD_H */

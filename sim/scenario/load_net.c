@@ -187,18 +187,7 @@ ld_ifconf(struct ld *ld, json_t *obj, struct sc_ifconf *c)
 
 /* ---- Virtual pairs, branes and routes: a host's network configuration. ---- */
 
-#define LD_IFS_MAX      (SC_NICS_MAX + 2 * SC_VPAIRS_MAX)
-
-/* An interface of a host as the file gives it: a NIC or a vpair end. */
-struct ld_if {
-	const char *name;
-	const struct sc_ifconf *conf;
-	unsigned index;                 /* into nics[] or vpairs[] */
-	const char *end;                /* NULL for a NIC, else "a" or "b" */
-};
-
-/* The host's interfaces, NICs first, then the vpairs' ends in order. */
-static unsigned
+unsigned
 ld_host_ifs(const struct sc_host *h, struct ld_if *out)
 {
 	unsigned n = 0;
@@ -437,10 +426,9 @@ ld_route_dst(struct ld *ld, const json_t *v, const struct sc_host *h,
 	return 0;
 }
 
-/* A route's "dev" (at the path): an interface of brane b. */
-static int
-ld_route_dev(struct ld *ld, const json_t *v, const struct sc_host *h,
-    const struct sc_brane *b, struct sc_route *r)
+int
+ld_v_iface(struct ld *ld, const json_t *v, const struct sc_host *h,
+    unsigned *out)
 {
 	char got[LD_GOT_MAX], list[LD_LIST_MAX];
 	char mean[LD_MEAN_MAX] = "";
@@ -451,15 +439,11 @@ ld_route_dev(struct ld *ld, const json_t *v, const struct sc_host *h,
 	ld_got(v, got, sizeof(got));
 	for (unsigned i = 0; i < n; i++) {
 		names[i] = ifs[i].name;
-		if (!json_is_string(v) ||
-		    strcmp(ifs[i].name, json_string_value(v)) != 0)
-			continue;
-		if (strcmp(ifs[i].conf->brane, b->name) != 0)
-			return ld_fail(ld, LD_AT_VALUE, "expected an interface of "
-			    "brane %s, got %s, which is in brane %s", b->name, got,
-			    ifs[i].conf->brane);
-		snprintf(r->dev, sizeof(r->dev), "%s", ifs[i].name);
-		return 0;
+		if (json_is_string(v) &&
+		    strcmp(ifs[i].name, json_string_value(v)) == 0) {
+			*out = i;
+			return 0;
+		}
 	}
 	if (n == 0)
 		return ld_fail(ld, LD_AT_VALUE, "expected an interface of host %s, "
@@ -470,6 +454,26 @@ ld_route_dev(struct ld *ld, const json_t *v, const struct sc_host *h,
 	return ld_fail(ld, LD_AT_VALUE, "expected an interface of host %s (one "
 	    "of %s), got %s%s", h->name, ld_list(names, n, false, list,
 	    sizeof(list)), got, mean);
+}
+
+/* A route's "dev" (at the path): an interface of brane b. */
+static int
+ld_route_dev(struct ld *ld, const json_t *v, const struct sc_host *h,
+    const struct sc_brane *b, struct sc_route *r)
+{
+	struct ld_if ifs[LD_IFS_MAX];
+	char got[LD_GOT_MAX];
+	unsigned i;
+
+	if (ld_v_iface(ld, v, h, &i) != 0)
+		return -1;
+	(void)ld_host_ifs(h, ifs);
+	if (strcmp(ifs[i].conf->brane, b->name) != 0)
+		return ld_fail(ld, LD_AT_VALUE, "expected an interface of brane "
+		    "%s, got %s, which is in brane %s", b->name,
+		    ld_got(v, got, sizeof(got)), ifs[i].conf->brane);
+	snprintf(r->dev, sizeof(r->dev), "%s", ifs[i].name);
+	return 0;
 }
 
 /* A route's "via" (at the path): on a connected subnet, not our own. */

@@ -63,8 +63,7 @@ ld_switches(struct ld *ld, json_t *root, struct scenario *sc)
 #define LD_ENDPOINT_EXAMPLE "\"HOST.NIC\" or \"SWITCH.PORT\", such as " \
 	"\"a.wm0\" or \"sw0.3\""
 
-/* The endpoint names a NIC of host h: which one. */
-static int
+int
 ld_ep_nic(struct ld *ld, const json_t *v, const struct scenario *sc,
     unsigned h, const char *nic, struct sc_endpoint *ep)
 {

@@ -24,8 +24,9 @@ enum { ECHO_PORT };
 #define ECHO_BUFSZ      SO_SEND_MAX
 
 static const struct app_param udp_echo_params[] = {
-	[ECHO_PORT] = { "port", APP_INT, 7, 1, 65535, NULL,
-	    "the UDP port it answers on" },
+	[ECHO_PORT] = { "port", APP_UDP_BIND, 7, 1, APP_PORT_BIND_MAX, NULL,
+	    "the UDP port it answers on; no other program of its brane may "
+	    "bind it", false },
 };
 
 struct udp_echo {

@@ -31,8 +31,9 @@ enum { SINK_PORT, SINK_INTERVAL };
 #define SINK_BUFSZ      SO_SEND_MAX
 
 static const struct app_param udp_sink_params[] = {
-	[SINK_PORT] = { "port", APP_INT, 9, 1, 65535, NULL,
-	    "the UDP port it listens on" },
+	[SINK_PORT] = { "port", APP_UDP_BIND, 9, 1, APP_PORT_BIND_MAX, NULL,
+	    "the UDP port it listens on; no other program of its brane may "
+	    "bind it", false },
 	[SINK_INTERVAL] = { "interval", APP_DURATION, 0, 0, 3600000000000,
 	    NULL, "0: block in each receive; else sleep this long between "
 	    "batches of non-blocking receives" },

@@ -36,7 +36,25 @@ static const char *const param_type_names[] = {
 	[APP_RATE_PPS] = "rate_pps",
 	[APP_ENUM] = "enum",
 	[APP_INADDR] = "inaddr",
+	[APP_IFACE] = "iface",
+	[APP_ETHER] = "ether",
+	[APP_UDP_BIND] = "udp_bind",
 };
+
+/* An APP_ETHER value as the file writes it: "broadcast" or the MAC. */
+static json_t *
+dump_ether(int64_t v)
+{
+	char buf[24];
+
+	if (v == APP_ETHER_BROADCAST)
+		return json_string("broadcast");
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
+	    (unsigned)(v >> 40) & 0xff, (unsigned)(v >> 32) & 0xff,
+	    (unsigned)(v >> 24) & 0xff, (unsigned)(v >> 16) & 0xff,
+	    (unsigned)(v >> 8) & 0xff, (unsigned)v & 0xff);
+	return json_string(buf);
+}
 
 /* An APP_INADDR value (host byte order) as the scenario writes it. */
 static json_t *
@@ -194,6 +212,8 @@ dump_arg(const struct app_param *prm, int64_t v)
 		return json_string(prm->choices[v]);
 	case APP_INADDR:
 		return dump_inaddr(v);
+	case APP_ETHER:
+		return dump_ether(v);
 	default:
 		return json_integer((json_int_t)v);
 	}
@@ -404,12 +424,16 @@ dump_programs(void)
 
 	for (size_t i = 0; app_table[i] != NULL; i++) {
 		const struct app_desc *a = app_table[i];
-		json_t *params = json_array();
+		json_t *params = json_array(), *excl = json_array();
 
 		for (u_int k = 0; k < a->nparams; k++)
 			json_array_append_new(params, dump_param(&a->params[k]));
-		json_array_append_new(programs, json_pack("{s:s, s:s, s:o}",
-		    "name", a->name, "doc", a->doc, "params", params));
+		for (u_int k = 0; k < a->nexcl; k++)
+			json_array_append_new(excl, json_pack("[s, s, s]",
+			    a->excl[k].a, a->excl[k].b, a->excl[k].why));
+		json_array_append_new(programs, json_pack("{s:s, s:s, s:o, s:o}",
+		    "name", a->name, "doc", a->doc, "params", params,
+		    "exclusive", excl));
 	}
 	return programs;
 }
