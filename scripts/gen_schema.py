@@ -118,7 +118,7 @@ def key_value(k):
     kind = k["kind"]
     if kind == "int":
         return {"type": "integer", "minimum": k["min"], "maximum": k["max"]}
-    if kind in ("bool",):
+    if kind == "bool":
         return {"type": "boolean"}
     if kind == "unit":
         return unit_value(k["unit"], k["min"], k["max"])
@@ -276,32 +276,36 @@ def schema(t):
 
 # --- The README's tables --------------------------------------------------
 
+# How the README names a key's value, by kind (the ranged kinds below).
+VALUE_WORDS = {
+    "bool": "true or false", "prob": "number, 0 to 1", "path": "file name",
+    "name": "name", "nic_name": "name without `.`",
+    "ifname": "interface name", "brane_name": "brane name",
+    "ipv4": "IPv4 address", "prefix": "IPv4 prefix",
+    "ifaddr": "address/length", "mac": "MAC address",
+    "endpoint": '`"HOST.NIC"` or `"SWITCH.PORT"`', "object": "object",
+    "cost": "object", "ifend": "interface name or object",
+}
+
+
 def value_text(k):
     """What a key takes, in words, for the README."""
     kind = k["kind"]
+    if kind == "int" and k["max"] >= 2**63 - 1:
+        return f"integer, {k['min']} or more"
     if kind == "int":
-        if k["max"] >= 2**63 - 1:
-            return f"integer, {k['min']} or more"
         return f"integer, {k['min']} to {k['max']}"
     if kind == "unit":
         return f"{UNIT_WORD[k['unit']]}, {k['min_text']} to {k['max_text']}"
     if kind == "window":
         return f"duration: 0 or a power of two ns up to {k['max_text']}"
-    return {
-        "bool": "true or false",
-        "prob": "number, 0 to 1",
-        "text": f"string of up to {k['max']} characters",
-        "path": "file name",
-        "name": "name", "nic_name": "name without `.`",
-        "ifname": "interface name", "brane_name": "brane name",
-        "ipv4": "IPv4 address", "prefix": "IPv4 prefix",
-        "ifaddr": "address/length", "mac": "MAC address",
-        "endpoint": "`\"HOST.NIC\"` or `\"SWITCH.PORT\"`",
-        "object": "object", "cost": "object",
-        "ifend": "interface name or object",
-        "choice": " or ".join(f'`"{c}"`' for c in k.get("choices", [])),
-    }.get(kind, kind) if kind not in ("array", "programs") else \
-        f"array, {k['min'] or 'up'} to {k['max']}"
+    if kind == "choice":
+        return " or ".join(f'`"{c}"`' for c in k["choices"])
+    if kind == "text":
+        return f"string of up to {k['max']} characters"
+    if kind in ("array", "programs"):
+        return f"array, {k['min'] or 'up'} to {k['max']}"
+    return VALUE_WORDS[kind]
 
 
 def shown(d):

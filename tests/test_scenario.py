@@ -837,10 +837,12 @@ def test_shipped_scenario_loads_and_matches_the_schema(schema, loader, path):
 
 
 def test_validate_accepts_every_shipped_scenario_by_glob(netsim):
-    """`netsim validate scenarios/*.json`, as the README says: the schema
-    is not among them (it lives in schema/), so the glob is all scenarios."""
-    files = sorted(str(p.relative_to(ROOT)) for p in
-                   (ROOT / "scenarios").glob("*.json"))
+    """`netsim validate scenarios/*.json scenarios/*/*.json`, as the README
+    says: the schema is not among them (it lives in schema/), so the globs
+    are all scenarios."""
+    files = sorted(str(p.relative_to(ROOT)) for pattern in
+                   ("*.json", "*/*.json") for p in
+                   (ROOT / "scenarios").glob(pattern))
     p = run([netsim, "validate"] + files, cwd=ROOT, check=None)
     assert p.returncode == 0, p.stderr
     assert p.stdout.count(": ok (scenario ") == len(files)

@@ -4,8 +4,15 @@
  *
  * Programs describe their parameters in constant tables (stack/apps/
  * apps.h); a workload entry is checked against its program's table --
- * unknown keys, types, ranges, units -- and the values are handed to the
- * program in the table's order.
+ * unknown keys, types, ranges, units, parameters that exclude each
+ * other -- and the values are handed to the program in the table's order.
+ *
+ * A parameter that names another part of the scenario is resolved here,
+ * against the hosts, NICs and programs loaded before it: an interface of
+ * the program's host becomes its attach-order index, "HOST.NIC" that
+ * NIC's MAC, and a port the program binds must be no earlier program's
+ * in the same brane.  What would otherwise fail at run time, as a panic
+ * inside the program, fails here with the file's line and column.
  */
 #include <assert.h>
 #include <stdio.h>
