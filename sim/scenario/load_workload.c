@@ -364,28 +364,7 @@ ld_program(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 int
 ld_workload(struct ld *ld, json_t *root, struct scenario *sc)
 {
-	json_t *a = json_object_get(root, "workload");
-	char got[LD_GOT_MAX];
-	size_t n;
-
-	if (a == NULL)
-		return 0;
-	ld_push_key(ld, "workload");
-	if (!json_is_array(a) || json_array_size(a) > SC_PROGRAMS_MAX)
-		return ld_fail(ld, LD_AT_VALUE, "expected an array of at most "
-		    "%d program objects, got %s", SC_PROGRAMS_MAX,
-		    ld_got(a, got, sizeof(got)));
-	n = json_array_size(a);
-	if (n > 0 && (sc->programs = calloc(n, sizeof(*sc->programs))) == NULL)
-		return ld_fail(ld, LD_AT_VALUE, "out of memory");
-	sc->nprograms = (unsigned)n;
-	for (size_t i = 0; i < n; i++) {
-		ld_push_index(ld, i);
-		if (ld_program(ld, json_array_get(a, i), sc, (unsigned)i) != 0)
-			return -1;
-		ld_pop(ld);
-	}
-	ld_pop(ld);
-	return 0;
+	return ld_array(ld, root, "workload", SC_PROGRAMS_MAX,
+	    "program objects", sizeof(*sc->programs), (void **)&sc->programs,
+	    &sc->nprograms, ld_program, sc);
 }
-
