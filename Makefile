@@ -11,6 +11,8 @@
 #   make graph      draw which room includes which: build/graph/rooms.svg
 #   make fingerprints  rewrite the pinned fingerprints after a change that
 #                   moves them (tests/fingerprints.tsv)
+#   make schema     regenerate schema/scenario.schema.json and the README's
+#                   key and program tables from the loader's tables
 #   make clean
 #
 # Files are found by convention, so a new file needs no edit here:
@@ -109,7 +111,7 @@ ifeq ($(VARIANT),tsan)
   ALL := $(NTEST_BIN)
 endif
 
-.PHONY: all setup run test asan tsan bench lint graph fingerprints clean
+.PHONY: all setup run test asan tsan bench lint graph fingerprints schema clean
 # Objects are intermediate files of the pattern rules; keep them, so a
 # second make rebuilds nothing that did not change.
 .SECONDARY:
@@ -193,6 +195,11 @@ bench: setup
 # that moves them; the commit says why.
 fingerprints: all
 	$(PYTHON) scripts/fingerprints.py
+
+# The scenario format's JSON Schema and the README's tables of it, from
+# the loader's own tables (a test fails if they are out of step).
+schema: all
+	$(PYTHON) scripts/gen_schema.py
 
 lint:
 	@$(PYTHON) scripts/lint.py

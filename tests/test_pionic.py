@@ -23,7 +23,7 @@ A user's claims checked here:
 
 Floods come from a frame generator outside the host (test_pionic run, a
 netsim run with a generator cabled to the NIC); the scenario in
-scenarios/ uses the rawtx program on a second host instead.
+scenarios/ uses the rawsend program, in bursts, on a second host instead.
 """
 import json
 import sqlite3
@@ -151,10 +151,12 @@ def test_prealloc_target_shrinks_slowly_when_bursts_stop(netsim, tmp_path):
                                              "prealloc_low": 4}]}],
           "links": [{"name": "l0", "a": "tx.pio0", "b": "rx.pio0"}],
           "workload": [
-              {"program": "rawtx", "host": "tx", "count": 300, "burst": 100,
-               "interval": "1ms", "dst_host": 1},
-              {"program": "rawtx", "host": "tx", "count": 5000, "burst": 1,
-               "interval": "1ms", "dst_host": 1}],
+              {"program": "rawsend", "host": "tx", "dev": "pio0",
+               "dst": "rx.pio0", "count": 300, "burst": 100,
+               "interval": "1ms"},
+              {"program": "rawsend", "host": "tx", "dev": "pio0",
+               "dst": "rx.pio0", "count": 5000, "burst": 1,
+               "interval": "1ms"}],
           "record": {"interval": "100ms"}}
     path = tmp_path / "shrink.json"
     path.write_text(json.dumps(sc))
@@ -385,14 +387,15 @@ def test_transmit_keeps_one_frame_and_refuses_more(netsim, tmp_path):
                     {"name": "rx", "nics": [{"name": "pio0", "type": "pio"}]}],
           "links": [{"name": "l0", "a": "tx.pio0", "b": "rx.pio0",
                      "rate": "10Mbit"}],
-          "workload": [{"program": "rawtx", "host": "tx", "count": 100,
-                        "burst": 100, "dst_host": 1}],
+          "workload": [{"program": "rawsend", "host": "tx", "dev": "pio0",
+                        "dst": "rx.pio0", "count": 100, "burst": 100}],
           "record": {"interval": 0}}
     path = tmp_path / "tx.json"
     path.write_text(json.dumps(sc))
     db = tmp_path / "r.db"
     p = run([netsim, "run", path, "--db", db], check=0)
-    assert "2 frames sent, 98 refused" in p.stdout
+    assert "pio0: 2 frames of 60 bytes sent, 98 refused by the driver" \
+        in p.stdout
     c = counters(db, host="tx")
     assert c["pio0.tx_frames"] == 2 and c["pio0.tx_drop_ring"] == 98
     assert c["nic.pio0.tx_frames"] == 2

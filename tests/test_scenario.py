@@ -5,16 +5,19 @@ A user's claims checked here:
     line and column of the offending value (or key), the JSON path, what
     was expected and what was found;
   * units mean exactly what they say ("1.5ms" is 1500000 ns, no rounding);
-  * scenarios/schema.json describes the same format as the loader: the
-    same cost names, probes, programs and parameters, so an editor that
-    validates with it agrees with netsim;
-  * every scenario shipped under scenarios/ loads and validates.
+  * schema/scenario.schema.json and the README's key and program tables
+    are generated from the loader's own tables, so an editor that
+    validates with the schema agrees with netsim, and neither can be
+    edited by hand out of step;
+  * every scenario shipped under scenarios/ loads and validates, and
+    `netsim validate scenarios/*.json` says so.
 
 Fixtures live in tests/scenarios/{ok,bad}/.  Columns count characters
 (UTF-8 code points), as Jansson does for its own syntax errors.
 """
 import json
 import pathlib
+import sys
 
 import jsonschema
 import pytest
@@ -22,7 +25,8 @@ import pytest
 from conftest import ROOT, run
 
 FIXTURES = ROOT / "tests" / "scenarios"
-SCHEMA_PATH = ROOT / "scenarios" / "schema.json"
+SCHEMA_PATH = ROOT / "schema" / "scenario.schema.json"
+GEN_SCHEMA = ROOT / "scripts" / "gen_schema.py"
 
 
 @pytest.fixture
@@ -214,6 +218,22 @@ def test_network_keys_give_branes_addresses_routes_and_pairs(loader):
     assert [(p["program"], p["brane"]) for p in w] == [
         ("pingpong", "left"), ("counter", "default")]
     assert all(p["args_brane_matches"] for p in w)
+
+
+def test_programs_references_resolve_to_interfaces_macs_and_ports(loader):
+    d = load_ok(loader, FIXTURES / "ok" / "programs_refer.json")
+    w = d["workload"]
+    # dev: the interface's place in attach order (NICs, then each pair's
+    # a and b); dst: the NIC's own MAC, given or default.
+    assert (w[0]["args"]["dev"], w[0]["args"]["dst"]) == (
+        1, "02:aa:bb:cc:dd:ee")
+    assert (w[1]["args"]["dev"], w[1]["args"]["dst"]) == (
+        3, "02:00:00:01:00:02")
+    assert w[2]["args"]["dst"] == "broadcast", "broadcast by default"
+    assert (w[0]["args"]["rate"], w[1]["args"]["rate"]) == (1000000, 0)
+    # The same port bound in another brane or on another host is fine.
+    assert [(p["host"], p["brane"], p["args"]["port"]) for p in w[3:6]] == [
+        ("src", "default", 7), ("src", "left", 7), ("dut", "default", 7)]
 
 
 def test_program_runs_on_the_only_host_when_none_is_named(loader):
@@ -449,6 +469,36 @@ BAD = [
     ("net_program_brane", "$.workload[0].brane", '"lfet"',
      ["expected a brane of host a (one of default, left)", 'got "lfet"',
       'did you mean "left"?']),
+    # Programs' references to the rest of the scenario, caught before a
+    # run (which would panic on them).
+    ("prog_port_twice", "$.workload[1].port", "7}]",
+     ["expected a UDP port no other program of brane default on host a "
+      "binds", "got 7", "(udp_echo, $.workload[0], binds it too)"]),
+    ("prog_port_default_twice", "$.workload[2]",
+     '{"program": "udp_sink", "brane": "left"}]',
+     ["no other program of brane left on host a binds",
+      "got port 9, its default (udp_sink, $.workload[0], binds it too)",
+      "give one of them another port"]),
+    ("prog_port_ephemeral", "$.workload[0].port", "50000",
+     ["expected a port from 1 to 49151 to bind", "got 50000",
+      "sockets that send unbound"]),
+    ("rawsend_unknown_dev", "$.workload[0].dev", '"dm1"',
+     ["expected an interface of host src (one of dm0, vp0a, vp0b)",
+      'got "dm1"', 'did you mean "dm0"?']),
+    ("rawsend_dev_no_interfaces", "$.workload[0].dev", '"dm0"',
+     ["expected an interface of host src", "but it has none"]),
+    ("rawsend_missing_dev", "$.workload[0]", '{"program": "rawsend"',
+     ['missing required key "dev"', "the interface it sends through"]),
+    ("rawsend_dst_unknown_host", "$.workload[0].dst", '"dtu.dm0"',
+     ['expected "HOST.NIC" (that NIC\'s MAC address) or "broadcast"',
+      'got "dtu.dm0"', 'no host is named "dtu"', 'did you mean "dut"?']),
+    ("rawsend_dst_unknown_nic", "$.workload[0].dst", '"dut.dm1"',
+     ["expected a NIC of host dut (one of dut.dm0)", 'got "dut.dm1"']),
+    ("rawsend_dst_not_endpoint", "$.workload[0].dst", '"ff:ff',
+     ['expected "HOST.NIC"', 'got "ff:ff:ff:ff:ff:ff"']),
+    ("rawsend_rate_and_burst", "$.workload[0].burst", '"burst"',
+     ['expected "rate" or "burst", not both',
+      "with a rate, frames go out as they fall due"]),
 ]
 
 
@@ -629,152 +679,75 @@ def test_trailing_zeros_in_fractions_do_not_count_as_precision(test_bin):
     assert p.stdout == "1500000\n"
 
 
-# --- The schema, held to the C tables -----------------------------------------
+# --- The schema and the README, generated from the loader's tables -----------
 
-DURATION_PATTERN = "^([0-9]+|[0-9]+(\\.[0-9]+)?(ps|ns|us|µs|μs|ms|s))$"
-PARAM_TEXT = {"duration": "duration_text", "size": "size_text",
-              "rate_bps": "rate_bps_text", "rate_pps": "rate_pps_text"}
-
-
-def expected_costs(tables):
-    props = {c["name"]: {"$ref": "#/$defs/cost_ns",
-                         "default": c["default_ns"],
-                         "description": c["doc"]} for c in tables["costs"]}
-    props["probes"] = {"$ref": "#/$defs/probes"}
-    return props
+def test_schema_and_readme_tables_are_generated_from_the_loader(netsim):
+    """schema/scenario.schema.json and the README's key and programs tables
+    are exactly what scripts/gen_schema.py makes of the loader's tables."""
+    p = run([sys.executable, GEN_SCHEMA, "--check"], check=None)
+    assert p.returncode == 0, p.stdout + p.stderr
 
 
-def expected_probes(tables):
-    return {p["name"]: {"$ref": "#/$defs/probe_cost",
-                        "description": p["doc"]} for p in tables["probes"]}
+@pytest.mark.parametrize("target", ["schema", "readme"])
+def test_a_hand_edit_of_a_generated_file_is_caught(netsim, tmp_path, target):
+    schema_copy, readme_copy = tmp_path / "s.json", tmp_path / "README.md"
+    schema_copy.write_text(SCHEMA_PATH.read_text("utf-8"), "utf-8")
+    readme_copy.write_text((ROOT / "README.md").read_text("utf-8"), "utf-8")
+    if target == "schema":
+        s = json.loads(schema_copy.read_text("utf-8"))
+        s["$defs"]["host"]["properties"]["cpus"]["maximum"] = 128
+        schema_copy.write_text(json.dumps(s, indent=2), "utf-8")
+        edited = schema_copy
+    else:
+        text = readme_copy.read_text("utf-8")
+        readme_copy.write_text(text.replace("| `record.packets` |",
+                                            "| `record.pakets` |"), "utf-8")
+        edited = readme_copy
+    p = run([sys.executable, GEN_SCHEMA, "--check", "--schema", schema_copy,
+             "--readme", readme_copy], check=1)
+    assert f"{edited} is out of step with the loader's tables" in p.stdout
 
 
-def expected_param(p):
-    doc = p["doc"]
-    if p["type"] == "inaddr":
-        out = {"$ref": "#/$defs/ipv4", "description": doc}
-        if not p["required"]:
-            d = p["default"]
-            out["default"] = ".".join(str(d >> s & 255) for s in (24, 16, 8, 0))
-        return out
-    if p["type"] == "int":
-        return {"type": "integer", "minimum": p["min"], "maximum": p["max"],
-                "default": p["default"], "description": doc}
-    if p["type"] == "bool":
-        return {"type": "boolean", "default": bool(p["default"]),
-                "description": doc}
-    if p["type"] == "enum":
-        return {"enum": p["choices"], "default": p["choices"][p["default"]],
-                "description": doc}
-    return {"anyOf": [{"type": "integer", "minimum": p["min"],
-                       "maximum": p["max"]},
-                      {"$ref": f"#/$defs/{PARAM_TEXT[p['type']]}"}],
-            "default": p["default"], "description": doc}
+def readme_key_rows():
+    text = (ROOT / "README.md").read_text("utf-8")
+    body = text.split("<!-- generated: scenario keys -->")[1].split(
+        "<!-- end generated: scenario keys -->")[0]
+    return [line.split("|")[1].strip().strip("`") for line in
+            body.splitlines() if line.startswith("| `")]
 
 
-def expected_programs(tables):
-    out = []
-    for prog in tables["programs"]:
-        props = {"program": {"const": prog["name"]},
-                 "host": {"$ref": "#/$defs/name",
-                          "description": "the host it runs on; may be left "
-                                         "out when there is only one"},
-                 "brane": {"$ref": "#/$defs/brane_name",
-                           "default": "default",
-                           "description": "the brane (network stack) its "
-                                          "process and sockets belong to; "
-                                          "one of its host's"}}
-        for p in prog["params"]:
-            assert p["name"] not in props, f"{prog['name']}: {p['name']} " \
-                "would hide a key of every workload entry"
-            props[p["name"]] = expected_param(p)
-        required = ["program"] + [p["name"] for p in prog["params"]
-                                  if p["required"]]
-        out.append({"type": "object", "description": prog["doc"],
-                    "required": required, "additionalProperties": False,
-                    "properties": props})
+def format_paths(tables):
+    """Every key path of the format: the loader's objects, walked."""
+    objs = {o["name"]: o for o in tables["objects"]}
+    seen, out = set(), []
+
+    def walk(o, prefix):
+        for k in o["keys"]:
+            out.append(prefix + k["name"])
+            sub = k.get("object")
+            if sub is not None and sub not in seen:
+                seen.add(sub)
+                walk(objs[sub], out[-1] + ("[]." if k["kind"] in (
+                    "array", "programs") else "."))
+    walk(objs["scenario"], "")
     return out
 
 
-def assert_fragment(got, want, where):
-    assert got == want, (
-        f"scenarios/schema.json {where} is out of step with the C tables; "
-        f"it should read:\n{json.dumps(want, indent=2, ensure_ascii=False)}")
+def test_readme_key_table_lists_every_key_once(tables):
+    rows = readme_key_rows()
+    assert sorted(rows) == sorted(format_paths(tables))
+    assert len(rows) == len(set(rows)), "a key listed twice"
+    assert "record.packets" in rows and rows.count("hosts") == 1
+    assert "hosts[].nics[].rx_ring" in rows
 
 
-def test_schema_cost_keys_match_the_cost_table(schema, tables):
-    assert_fragment(schema["$defs"]["cost"]["properties"],
-                    expected_costs(tables), '$defs.cost.properties')
-
-
-def test_schema_probe_keys_match_the_probe_list(schema, tables):
-    assert_fragment(schema["$defs"]["probes"]["properties"],
-                    expected_probes(tables), '$defs.probes.properties')
-
-
-def test_schema_programs_match_the_app_table(schema, tables):
-    assert_fragment(schema["$defs"]["program"]["oneOf"],
-                    expected_programs(tables), '$defs.program.oneOf')
-
-
-def test_schema_limits_match_the_loader(schema, tables):
-    lim = tables["limits"]
-    props = schema["properties"]
-    host = schema["$defs"]["host"]["properties"]
-    assert props["hosts"]["maxItems"] == lim["hosts_max"]
-    assert props["workload"]["maxItems"] == lim["programs_max"]
-    assert props["description"]["maxLength"] == lim["description_max"]
-    assert schema["$defs"]["name"]["pattern"] == \
-        "^[A-Za-z0-9._-]{1,%d}$" % lim["name_max"]
-    assert host["cpus"]["maximum"] == lim["cpus_max"]
-    assert (host["hz"]["minimum"], host["hz"]["maximum"]) == (
-        lim["hz_min"], lim["hz_max"])
-    q = host["quantum"]["anyOf"][0]
-    assert (q["minimum"], q["maximum"]) == (lim["quantum_min_ns"],
-                                           lim["quantum_max_ns"])
-    assert props["duration"]["anyOf"][0]["maximum"] == lim["duration_max_ns"]
-    assert schema["$defs"]["cost_ns"]["anyOf"][0]["maximum"] == \
-        lim["cost_max_ns"]
-    assert props["interleaving"]["properties"]["policy"]["enum"] == \
-        tables["policies"]
-    assert schema["$defs"]["duration_text"]["pattern"] == DURATION_PATTERN
-
-
-def test_schema_wire_limits_match_the_loader(schema, tables):
-    lim = tables["wire_limits"]
-    props, defs = schema["properties"], schema["$defs"]
-    assert defs["host"]["properties"]["nics"]["maxItems"] == lim["nics_max"]
-    assert props["switches"]["maxItems"] == lim["switches_max"]
-    assert props["links"]["maxItems"] == lim["links_max"]
-    assert defs["nic"]["properties"]["type"]["enum"] == tables["nic_types"]
-    sw, link = defs["switch"]["properties"], defs["link"]["properties"]
-    assert sw["ports"]["maximum"] == lim["switch_ports_max"]
-    assert sw["queue"]["maximum"] == lim["queue_max"]
-    assert sw["latency"]["anyOf"][0]["maximum"] == lim["latency_max_ns"]
-    assert sw["aging"]["anyOf"][0]["maximum"] == \
-        tables["limits"]["duration_max_ns"]
-    assert (link["mtu"]["minimum"], link["mtu"]["maximum"]) == (
-        lim["mtu_min"], lim["mtu_max"])
-    r = link["rate"]["anyOf"][0]
-    assert (r["minimum"], r["maximum"]) == (lim["rate_min_bps"],
-                                           lim["rate_max_bps"])
-    for k in ("delay", "reorder_delay"):
-        assert link[k]["anyOf"][0]["maximum"] == lim["delay_max_ns"]
-    assert link["pcap"]["maxLength"] == lim["path_max"]
-
-
-def test_schema_network_limits_match_the_loader(schema, tables):
-    lim = tables["net_limits"]
-    defs = schema["$defs"]
-    host = defs["host"]["properties"]
-    assert host["branes"]["maxItems"] == lim["branes_max"]
-    assert host["vpairs"]["maxItems"] == lim["vpairs_max"]
-    assert defs["brane"]["properties"]["routes"]["maxItems"] == \
-        lim["routes_max"]
-    assert defs["brane_name"]["pattern"] == \
-        "^[A-Za-z0-9._-]{1,%d}$" % lim["brane_name_max"]
-    assert defs["ifname"]["pattern"] == \
-        "^[A-Za-z0-9_-]{1,%d}$" % lim["ifname_max"]
+def test_schema_knows_every_program_and_parameter(schema, tables):
+    entries = schema["$defs"]["program"]["oneOf"]
+    got = {e["properties"]["program"]["const"]: set(e["properties"])
+           for e in entries}
+    want = {p["name"]: {"program", "host", "brane"} |
+            {q["name"] for q in p["params"]} for p in tables["programs"]}
+    assert got == want
 
 
 def test_schema_forbids_unknown_keys_everywhere(schema):
@@ -824,7 +797,9 @@ SCHEMA_REFUSES = {"typo_key", "wrong_type", "bad_unit", "out_of_range",
                   "net_bad_addr", "net_addr_no_len", "net_addr_leading_zero",
                   "net_long_brane", "net_route_no_via_dev", "net_route_typo",
                   "net_vpair_long_name", "net_vpair_missing_b",
-                  "net_vpair_typo"}
+                  "net_vpair_typo", "prog_port_ephemeral",
+                  "rawsend_missing_dev", "rawsend_dst_not_endpoint",
+                  "rawsend_rate_and_burst"}
 
 
 def parseable_bad_fixtures():
@@ -849,8 +824,7 @@ def test_schema_refuses_exactly_what_it_can_describe(schema, name, doc):
 
 
 def shipped_scenarios():
-    return sorted([p for p in (ROOT / "scenarios").glob("**/*.json")
-                   if p != SCHEMA_PATH] +
+    return sorted(list((ROOT / "scenarios").glob("**/*.json")) +
                   list((ROOT / "bench" / "scenarios").glob("*.json")))
 
 
@@ -860,6 +834,45 @@ def test_shipped_scenario_loads_and_matches_the_schema(schema, loader, path):
     load_ok(loader, path)
     jsonschema.Draft202012Validator(schema).validate(
         json.loads(path.read_text(encoding="utf-8")))
+
+
+def test_validate_accepts_every_shipped_scenario_by_glob(netsim):
+    """`netsim validate scenarios/*.json scenarios/*/*.json`, as the README
+    says: the schema is not among them (it lives in schema/), so the globs
+    are all scenarios."""
+    files = sorted(str(p.relative_to(ROOT)) for pattern in
+                   ("*.json", "*/*.json") for p in
+                   (ROOT / "scenarios").glob(pattern))
+    p = run([netsim, "validate"] + files, cwd=ROOT, check=None)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.count(": ok (scenario ") == len(files)
+
+
+@pytest.mark.parametrize("name", ["prog_port_twice", "rawsend_unknown_dev",
+                                  "rawsend_dst_unknown_nic"])
+def test_a_dangling_reference_is_refused_before_anything_runs(
+        netsim, tmp_path, name):
+    """Two programs binding one port, or a program naming an interface or
+    a NIC that is not there: `netsim validate` says so (exit 2, one line
+    with the position) and `netsim run` runs nothing and records nothing
+    -- no panic, no "violation" row, no replay line."""
+    f = FIXTURES / "bad" / f"{name}.json"
+    v = run([netsim, "validate", f], check=2)
+    assert v.stdout == "" and v.stderr.count("\n") == 1
+    assert v.stderr.startswith(f"{f}:"), v.stderr
+    db = tmp_path / "r.db"
+    r = run([netsim, "run", f, "--db", db], check=2)
+    assert r.stderr == v.stderr
+    assert "replay" not in r.stderr and "panic" not in r.stderr
+    assert not db.exists()
+
+
+def test_validate_says_a_json_schema_is_not_a_scenario(netsim):
+    p = run([netsim, "validate", SCHEMA_PATH], check=2)
+    assert p.stderr.count("\n") == 1
+    assert p.stderr.startswith(f'{SCHEMA_PATH}:2:3: at $["$schema"]: '), \
+        p.stderr
+    assert "is a JSON Schema" in p.stderr and "not a scenario" in p.stderr
 
 
 # --- Robustness: mutated scenarios never crash the loader ---------------------

@@ -6,9 +6,10 @@
  * "10Gbit", "100kpps", "64KiB") and fills a struct scenario.  It either
  * succeeds completely or fails with one line that names the file, line,
  * column and JSON path and says what was expected: a run never starts from
- * a half-understood scenario.  The format is documented in the README and
- * in scenarios/schema.json; a test keeps the three in step.  The unit
- * parsers, shared with the command line, are in units.h.
+ * a half-understood scenario.  The format -- every key, its range,
+ * default and meaning -- is the tables of format.h, from which the
+ * README's key table and schema/scenario.schema.json are generated.  The
+ * unit parsers, shared with the command line, are in units.h.
  */
 #ifndef SIM_SCENARIO_H
 #define SIM_SCENARIO_H

@@ -3,7 +3,7 @@
  * simulated CPU, in virtual nanoseconds.
  *
  * One list, SIM_COST_LIST, names every entry with its default and what it
- * prices; the scenario loader, scenarios/schema.json (checked by a test),
+ * prices; the scenario loader, schema/scenario.schema.json (generated),
  * the README and the machine all derive from it.  A host's "cost" object
  * overrides entries by name.  Where the defaults come from is written in
  * the README ("Where the default costs come from"); the figures behind

@@ -27,7 +27,6 @@ extern const struct app_desc app_udp_echo_desc;
 extern const struct app_desc app_udp_send_desc;
 extern const struct app_desc app_udp_sink_desc;
 extern const struct app_desc app_rawsend_desc;
-extern const struct app_desc app_rawtx_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
@@ -39,7 +38,6 @@ const struct app_desc *const app_table[] = {
 	&app_udp_send_desc,
 	&app_udp_sink_desc,
 	&app_rawsend_desc,
-	&app_rawtx_desc,
 	NULL,
 };
 
@@ -121,7 +119,7 @@ app_bind_port(struct socket *so, const char *prog, u_int port)
 	struct sockaddr_in sin;
 	int error;
 
-	KASSERT(port >= 1 && port <= 65535);
+	KASSERT(port >= 1 && port <= APP_PORT_BIND_MAX);
 	sockaddr_in_init(&sin, (struct in_addr){ INADDR_ANY },
 	    htons((uint16_t)port));
 	if ((error = sobind(so, (const struct sockaddr *)&sin)) != 0)
@@ -139,19 +137,11 @@ app_ifnet(u_int index)
 }
 
 void
-app_nic_mac(int64_t host, int64_t nic, uint8_t mac[ETHER_ADDR_LEN])
+app_ether_addr(int64_t v, uint8_t mac[ETHER_ADDR_LEN])
 {
-	if (host < 0) {
-		memset(mac, 0xff, ETHER_ADDR_LEN);
-		return;
-	}
-	/* sc_nic_default_mac's numbering: 02:00:HH:HH:00:NN+1. */
-	mac[0] = 0x02;
-	mac[1] = 0x00;
-	mac[2] = (uint8_t)(host >> 8);
-	mac[3] = (uint8_t)host;
-	mac[4] = 0x00;
-	mac[5] = (uint8_t)(nic + 1);
+	KASSERT(v >= 0 && v <= APP_ETHER_BROADCAST);
+	for (int i = 0; i < ETHER_ADDR_LEN; i++)
+		mac[i] = (uint8_t)((uint64_t)v >> (8 * (ETHER_ADDR_LEN - 1 - i)));
 }
 
 void

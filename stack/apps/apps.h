@@ -7,6 +7,12 @@
  * (unknown keys, types, ranges, units) and hands the program the values in
  * declaration order.  Adding a program: write it in stack/apps/, describe
  * it here, add it to app_table in apps.c.
+ *
+ * A parameter that names something else of the scenario -- an interface
+ * of the program's host, another host's NIC, a port only one program may
+ * bind -- has a type of its own, so the loader resolves and checks the
+ * reference before anything runs: a program never finds at run time
+ * that its scenario asked for something that is not there.
  */
 #ifndef _STACK_APPS_APPS_H_
 #define _STACK_APPS_APPS_H_
@@ -27,7 +33,24 @@ enum app_param_type {
 	APP_ENUM,       /* one of choices[]; value is the index */
 	APP_INADDR,     /* "10.0.0.1": an IPv4 address; value in host byte
 			   order (10.0.0.1 is 0x0a000001), def/min/max too */
+	APP_IFACE,      /* "wm0": an interface of the program's host (a NIC
+			   or a virtual pair's end); value: its place in
+			   attach order, the host's NICs in file order, then
+			   each pair's a and b (app_ifnet's index) */
+	APP_ETHER,      /* "HOST.NIC": that NIC's MAC, or "broadcast"; value:
+			   the address as 48 bits, first byte highest
+			   (APP_ETHER_BROADCAST for broadcast) */
+	APP_UDP_BIND,   /* a UDP port the program binds, min to max: no
+			   other program of its host's brane binds it */
 };
+
+#define APP_ETHER_BROADCAST     0xffffffffffffLL
+/*
+ * The highest port a program may bind: the stack gives the ports above
+ * (49152 to 65535, in_pcb.c's IPPORT_ANONMIN..MAX) to sockets that send
+ * unbound, and one may already hold the port when the program binds.
+ */
+#define APP_PORT_BIND_MAX       49151
 
 struct app_param {
 	const char *name;
@@ -66,12 +89,20 @@ app_pktid(const struct app_args *a, uint64_t n)
 	return (uint64_t)a->flow << 32 | (n & 0xffffffffu);
 }
 
+/* Two parameters a workload entry may not give together, and why. */
+struct app_excl {
+	const char *a, *b;
+	const char *why;
+};
+
 struct app_desc {
 	const char *name;
 	const char *doc;
 	const struct app_param *params;
 	u_int nparams;
 	void (*main)(void *app_args);   /* runs in its own LWP */
+	const struct app_excl *excl;    /* parameters exclusive of each other */
+	u_int nexcl;
 };
 
 /* Every program, NULL-terminated, in a fixed order. */
@@ -107,18 +138,19 @@ void	app_counters(const char *group, struct evcnt *const ev[],
 
 /* An AF_INET socket; panics, naming prog, if none can be made. */
 struct socket *app_socket(const char *prog, int type, int proto);
-/* Bind so to port (1..65535) on every address; panics if it cannot. */
+/*
+ * Bind so to port on every address.
+ * => port is an APP_UDP_BIND parameter: the scenario loader made sure no
+ *    other program of the brane binds it, so failing to is a bug (panic)
+ */
 void	app_bind_port(struct socket *so, const char *prog, u_int port);
 
-/* --- raw Ethernet traffic sources (rawsend, rawtx) ------------------------ */
+/* --- raw Ethernet traffic (rawsend) --------------------------------------- */
 
 /* The host's interface number index (0: the first attached), or NULL. */
 struct ifnet *app_ifnet(u_int index);
-/*
- * The default MAC of NIC nic of host host (the scenario's numbering,
- * 02:00:HH:HH:00:NN+1), or with host < 0 the broadcast address.
- */
-void	app_nic_mac(int64_t host, int64_t nic, uint8_t mac[6]);
+/* An APP_ETHER value as the six bytes of a MAC address. */
+void	app_ether_addr(int64_t v, uint8_t mac[6]);
 
 /* Bytes app_frame_head writes: the Ethernet header, number, time. */
 #define APP_FRAME_HEAD  30

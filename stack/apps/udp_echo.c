@@ -25,8 +25,9 @@ enum { ECHO_PORT };
 #define ECHO_BUFSZ      SO_SEND_MAX
 
 static const struct app_param udp_echo_params[] = {
-	[ECHO_PORT] = { "port", APP_INT, 7, 1, 65535, NULL,
-	    "the UDP port it answers on" },
+	[ECHO_PORT] = { "port", APP_UDP_BIND, 7, 1, APP_PORT_BIND_MAX, NULL,
+	    "the UDP port it answers on; no other program of its brane may "
+	    "bind it", false },
 };
 
 struct udp_echo {
@@ -35,6 +36,18 @@ struct udp_echo {
 	char group[24];
 	struct evcnt ev_received, ev_echoed, ev_errors;
 };
+
+/* Its counters, attached for good: a daemon runs until the machine stops. */
+static void
+udp_echo_counters(struct udp_echo *ue)
+{
+	struct evcnt *ev[] = { &ue->ev_received, &ue->ev_echoed,
+	    &ue->ev_errors };
+	static const char *const names[] = { "received", "echoed", "errors" };
+
+	CTASSERT(__arraycount(ev) == __arraycount(names));
+	app_counters(ue->group, ev, names, __arraycount(ev), true);
+}
 
 static void
 udp_echo_main(void *argp)
@@ -48,12 +61,7 @@ udp_echo_main(void *argp)
 	lwp_set_daemon(curlwp);
 	ue->buf = kmem_alloc(ECHO_BUFSZ, KM_SLEEP);
 	app_group(ue->group, sizeof(ue->group), "udp_echo", args->instance);
-	evcnt_attach_dynamic(&ue->ev_received, EVCNT_TYPE_MISC, NULL,
-	    ue->group, "received");
-	evcnt_attach_dynamic(&ue->ev_echoed, EVCNT_TYPE_MISC, NULL,
-	    ue->group, "echoed");
-	evcnt_attach_dynamic(&ue->ev_errors, EVCNT_TYPE_MISC, NULL,
-	    ue->group, "errors");
+	udp_echo_counters(ue);
 	ue->so = app_socket("udp_echo", SOCK_DGRAM, IPPROTO_UDP);
 	(void)sosetopt(ue->so, SOL_SOCKET, SO_PKTID, &first, sizeof(first));
 	app_bind_port(ue->so, "udp_echo", (u_int)args->v[ECHO_PORT]);

@@ -32,8 +32,9 @@ enum { SINK_PORT, SINK_INTERVAL };
 #define SINK_BUFSZ      SO_SEND_MAX
 
 static const struct app_param udp_sink_params[] = {
-	[SINK_PORT] = { "port", APP_INT, 9, 1, 65535, NULL,
-	    "the UDP port it listens on" },
+	[SINK_PORT] = { "port", APP_UDP_BIND, 9, 1, APP_PORT_BIND_MAX, NULL,
+	    "the UDP port it listens on; no other program of its brane may "
+	    "bind it", false },
 	[SINK_INTERVAL] = { "interval", APP_DURATION, 0, 0, 3600000000000,
 	    NULL, "0: block in each receive; else sleep this long between "
 	    "batches of non-blocking receives" },
@@ -65,6 +66,19 @@ udp_sink_take(struct udp_sink *us, int flags)
 	return 0;
 }
 
+/* Its counters, attached for good: a daemon runs until the machine stops. */
+static void
+udp_sink_counters(struct udp_sink *us)
+{
+	struct evcnt *ev[] = { &us->ev_received, &us->ev_bytes,
+	    &us->ev_errors, &us->ev_batches };
+	static const char *const names[] = { "received", "bytes", "errors",
+	    "batches" };
+
+	CTASSERT(__arraycount(ev) == __arraycount(names));
+	app_counters(us->group, ev, names, __arraycount(ev), true);
+}
+
 static void
 udp_sink_main(void *argp)
 {
@@ -76,14 +90,7 @@ udp_sink_main(void *argp)
 	lwp_set_daemon(curlwp);
 	us->buf = kmem_alloc(SINK_BUFSZ, KM_SLEEP);
 	app_group(us->group, sizeof(us->group), "udp_sink", args->instance);
-	evcnt_attach_dynamic(&us->ev_received, EVCNT_TYPE_MISC, NULL,
-	    us->group, "received");
-	evcnt_attach_dynamic(&us->ev_bytes, EVCNT_TYPE_MISC, NULL,
-	    us->group, "bytes");
-	evcnt_attach_dynamic(&us->ev_errors, EVCNT_TYPE_MISC, NULL,
-	    us->group, "errors");
-	evcnt_attach_dynamic(&us->ev_batches, EVCNT_TYPE_MISC, NULL,
-	    us->group, "batches");
+	udp_sink_counters(us);
 	us->so = app_socket("udp_sink", SOCK_DGRAM, IPPROTO_UDP);
 	app_bind_port(us->so, "udp_sink", (u_int)args->v[SINK_PORT]);
 	if (interval_ns == 0)

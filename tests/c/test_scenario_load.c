@@ -9,9 +9,11 @@
  * Loading prints, on success, a JSON dump of the whole struct scenario
  * with every default filled in (stable: keys in a fixed order) and exits
  * 0; on failure it prints the loader's one error line to stderr and exits
- * 2, exactly as `netsim validate FILE` will.  --dump-tables prints the
- * cost names, probe names and programs with their parameters, so that a
- * test can hold scenarios/schema.json to them.  --parse prints one line
+ * 2, exactly as `netsim validate FILE` does.  --dump-tables prints every
+ * table the format comes from -- the objects and keys of format.h, the
+ * cost names, the probes, the programs with their parameters -- for
+ * scripts/gen_schema.py, which makes the JSON Schema and the README's
+ * tables of them.  --parse prints one line
  * per value: the number, or "error: " and the message; it exits 2 if any
  * value was refused.  KIND is duration_ps, duration_ns, rate_bps,
  * rate_pps or size.
@@ -22,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "sim/scenario/format.h"
 #include "sim/scenario/scenario.h"
 
 static const char *const param_type_names[] = {
@@ -33,7 +36,25 @@ static const char *const param_type_names[] = {
 	[APP_RATE_PPS] = "rate_pps",
 	[APP_ENUM] = "enum",
 	[APP_INADDR] = "inaddr",
+	[APP_IFACE] = "iface",
+	[APP_ETHER] = "ether",
+	[APP_UDP_BIND] = "udp_bind",
 };
+
+/* An APP_ETHER value as the file writes it: "broadcast" or the MAC. */
+static json_t *
+dump_ether(int64_t v)
+{
+	char buf[24];
+
+	if (v == APP_ETHER_BROADCAST)
+		return json_string("broadcast");
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
+	    (unsigned)(v >> 40) & 0xff, (unsigned)(v >> 32) & 0xff,
+	    (unsigned)(v >> 24) & 0xff, (unsigned)(v >> 16) & 0xff,
+	    (unsigned)(v >> 8) & 0xff, (unsigned)v & 0xff);
+	return json_string(buf);
+}
 
 /* An APP_INADDR value (host byte order) as the scenario writes it. */
 static json_t *
@@ -191,6 +212,8 @@ dump_arg(const struct app_param *prm, int64_t v)
 		return json_string(prm->choices[v]);
 	case APP_INADDR:
 		return dump_inaddr(v);
+	case APP_ETHER:
+		return dump_ether(v);
 	default:
 		return json_integer((json_int_t)v);
 	}
@@ -245,11 +268,62 @@ dump_scenario(const struct scenario *sc)
 	    "text_bytes", (json_int_t)strlen(sc->text));
 }
 
+static const char *const unit_names[SIM_NUNIT_KINDS] = {
+	[SIM_UNIT_DURATION_PS] = "duration_ps",
+	[SIM_UNIT_DURATION_NS] = "duration_ns",
+	[SIM_UNIT_RATE_BPS] = "rate_bps",
+	[SIM_UNIT_RATE_PPS] = "rate_pps",
+	[SIM_UNIT_SIZE] = "size",
+};
+
+/* A value of unit u as a scenario writes it: "10ms", "64KiB", "0". */
+static json_t *
+dump_unit_text(enum sim_unit_kind u, int64_t v)
+{
+	char buf[64];
+
+	if (v == 0)
+		return json_string("0");
+	sim_format_unit(u, (uint64_t)v, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+/* The unit of a parameter type with one, or SIM_NUNIT_KINDS. */
+static enum sim_unit_kind
+param_unit(enum app_param_type type)
+{
+	switch (type) {
+	case APP_DURATION:
+		return SIM_UNIT_DURATION_NS;
+	case APP_SIZE:
+		return SIM_UNIT_SIZE;
+	case APP_RATE_BPS:
+		return SIM_UNIT_RATE_BPS;
+	case APP_RATE_PPS:
+		return SIM_UNIT_RATE_PPS;
+	default:
+		return SIM_NUNIT_KINDS;
+	}
+}
+
+/* A parameter's value v as a workload entry writes it. */
+static json_t *
+dump_param_text(const struct app_param *prm, int64_t v)
+{
+	enum sim_unit_kind u = param_unit(prm->type);
+
+	if (u != SIM_NUNIT_KINDS)
+		return dump_unit_text(u, v);
+	return dump_arg(prm, v);
+}
+
 static json_t *
 dump_param(const struct app_param *prm)
 {
-	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:b}", "name", prm->name,
-	    "type", param_type_names[prm->type], "default", (json_int_t)prm->def,
+	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:s, s:b}", "name",
+	    prm->name, "type", param_type_names[prm->type],
+	    "default", (json_int_t)prm->def,
+	    "default_text", dump_param_text(prm, prm->def),
 	    "doc", prm->doc, "required", prm->required);
 
 	if (prm->type == APP_ENUM) {
@@ -261,47 +335,126 @@ dump_param(const struct app_param *prm)
 	} else if (prm->type != APP_BOOL) {
 		json_object_set_new(o, "min", json_integer((json_int_t)prm->min));
 		json_object_set_new(o, "max", json_integer((json_int_t)prm->max));
+		json_object_set_new(o, "min_text", dump_param_text(prm, prm->min));
+		json_object_set_new(o, "max_text", dump_param_text(prm, prm->max));
 	}
 	return o;
 }
 
+/* The default a key has when left out, as the file would write it. */
 static json_t *
-dump_wire_limits(void)
+dump_key_default(const struct sc_key *k)
 {
-	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:I, s:i, s:i, s:I, s:I, "
-	    "s:I, s:i}",
-	    "nics_max", SC_NICS_MAX, "switches_max", SC_SWITCHES_MAX,
-	    "switch_ports_max", SC_SWITCH_PORTS_MAX, "links_max", SC_LINKS_MAX,
-	    "queue_max", SC_QUEUE_MAX,
-	    "latency_max_ns", (json_int_t)SC_LATENCY_MAX_NS,
-	    "mtu_min", SC_MTU_MIN, "mtu_max", SC_MTU_MAX,
-	    "rate_min_bps", (json_int_t)SC_RATE_MIN_BPS,
-	    "rate_max_bps", (json_int_t)SC_RATE_MAX_BPS,
-	    "delay_max_ns", (json_int_t)SC_DELAY_MAX_NS,
-	    "path_max", SC_PATH_MAX);
+	if (k->required || k->def_text != NULL)
+		return json_null();
+	if (k->def_str != NULL)
+		return json_string(k->def_str);
+	switch (k->kind) {
+	case SC_K_INT:
+		return json_integer((json_int_t)k->def);
+	case SC_K_BOOL:
+		return json_boolean(k->def != 0);
+	case SC_K_UNIT:
+	case SC_K_WINDOW:
+		return dump_unit_text(k->unit, k->def);
+	case SC_K_CHOICE:
+		return json_string(k->choices[k->def]);
+	case SC_K_PROB:
+		return json_integer((json_int_t)k->def);
+	default:
+		return json_null();
+	}
 }
 
 static json_t *
-dump_net_limits(void)
+dump_key(const struct sc_key *k)
 {
-	return json_pack("{s:i, s:i, s:i, s:i, s:i}",
-	    "branes_max", SC_BRANES_MAX, "routes_max", SC_ROUTES_MAX,
-	    "vpairs_max", SC_VPAIRS_MAX, "ifname_max", SC_IFNAME_MAX - 1,
-	    "brane_name_max", SC_BRANE_NAME_MAX - 1);
+	json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:o, s:s?, s:s?, s:b}",
+	    "name", k->name, "kind", sc_kind_names[k->kind],
+	    "required", k->required, "min", (json_int_t)k->min,
+	    "max", (json_int_t)k->max, "default", dump_key_default(k),
+	    "default_text", k->def_text, "doc", k->doc,
+	    "loader_reads", k->size != 0);
+
+	if (k->kind == SC_K_UNIT || k->kind == SC_K_WINDOW ||
+	    k->kind == SC_K_PROBE_COST) {
+		json_object_set_new(o, "unit", json_string(unit_names[k->unit]));
+		json_object_set_new(o, "min_text", dump_unit_text(k->unit, k->min));
+		json_object_set_new(o, "max_text", dump_unit_text(k->unit, k->max));
+	}
+	if (k->kind == SC_K_CHOICE) {
+		json_t *c = json_array();
+
+		for (unsigned i = 0; i < k->nchoices; i++)
+			json_array_append_new(c, json_string(k->choices[i]));
+		json_object_set_new(o, "choices", c);
+	}
+	if (k->obj != NULL)
+		json_object_set_new(o, "object", json_string(k->obj->name));
+	return o;
 }
 
+static json_t *
+dump_object(const struct sc_obj *o)
+{
+	json_t *keys = json_array(), *any_of = json_array();
+
+	for (unsigned i = 0; i < o->nkeys; i++)
+		json_array_append_new(keys, dump_key(&o->keys[i]));
+	for (size_t i = 0; o->any_of != NULL && o->any_of[i] != NULL; i++)
+		json_array_append_new(any_of, json_string(o->any_of[i]));
+	return json_pack("{s:s, s:s, s:o, s:o}", "name", o->name, "doc", o->doc,
+	    "keys", keys, "any_of", any_of);
+}
+
+static json_t *
+dump_names(void)
+{
+	return json_pack("{s:i, s:i, s:i, s:I, s:I}",
+	    "name_max", SC_NAME_MAX - 1, "ifname_max", SC_IFNAME_MAX - 1,
+	    "brane_name_max", SC_BRANE_NAME_MAX - 1,
+	    "cost_max_ns", (json_int_t)SC_COST_MAX_NS,
+	    "file_max", (json_int_t)SC_FILE_MAX);
+}
+
+static json_t *
+dump_programs(void)
+{
+	json_t *programs = json_array();
+
+	for (size_t i = 0; app_table[i] != NULL; i++) {
+		const struct app_desc *a = app_table[i];
+		json_t *params = json_array(), *excl = json_array();
+
+		for (u_int k = 0; k < a->nparams; k++)
+			json_array_append_new(params, dump_param(&a->params[k]));
+		for (u_int k = 0; k < a->nexcl; k++)
+			json_array_append_new(excl, json_pack("[s, s, s]",
+			    a->excl[k].a, a->excl[k].b, a->excl[k].why));
+		json_array_append_new(programs, json_pack("{s:s, s:s, s:o, s:o}",
+		    "name", a->name, "doc", a->doc, "params", params,
+		    "exclusive", excl));
+	}
+	return programs;
+}
+
+/*
+ * Every table the scenario format comes from: the objects and their keys
+ * (format.h), the cost table, the probes, the programs.
+ */
 static json_t *
 dump_tables(void)
 {
 	json_t *costs = json_array(), *probes = json_array();
-	json_t *programs = json_array(), *policies = json_array();
-	json_t *nic_types = json_array();
+	json_t *objects = json_array();
 	char name[128];
 
 	for (int i = 0; i < SIM_NCOSTS; i++)
-		json_array_append_new(costs, json_pack("{s:s, s:I, s:s}",
+		json_array_append_new(costs, json_pack("{s:s, s:I, s:o, s:s}",
 		    "name", sim_cost_table[i].name,
 		    "default_ns", (json_int_t)sim_cost_table[i].def_ns,
+		    "default_text", dump_unit_text(SIM_UNIT_DURATION_NS,
+		    (int64_t)sim_cost_table[i].def_ns),
 		    "doc", sim_cost_table[i].doc));
 	for (int i = 0; i < SDT_NPROBES; i++) {
 		snprintf(name, sizeof(name), "%s:%s", sdt_probe_provider[i],
@@ -309,35 +462,11 @@ dump_tables(void)
 		json_array_append_new(probes, json_pack("{s:s, s:s}", "name",
 		    name, "doc", sdt_probe_doc[i]));
 	}
-	for (size_t i = 0; app_table[i] != NULL; i++) {
-		const struct app_desc *a = app_table[i];
-		json_t *params = json_array();
-
-		for (u_int k = 0; k < a->nparams; k++)
-			json_array_append_new(params, dump_param(&a->params[k]));
-		json_array_append_new(programs, json_pack("{s:s, s:s, s:o}",
-		    "name", a->name, "doc", a->doc, "params", params));
-	}
-	for (int i = 0; i < SC_NPOLICIES; i++)
-		json_array_append_new(policies, json_string(sc_policy_names[i]));
-	for (int i = 0; i < SC_NNICTYPES; i++)
-		json_array_append_new(nic_types,
-		    json_string(sc_nic_type_names[i]));
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i, "
-	    "s:i, s:i, s:i, s:i, s:I, s:I, s:I, s:I, s:i, s:I}}",
-	    "costs", costs, "probes", probes, "programs", programs,
-	    "policies", policies, "nic_types", nic_types,
-	    "wire_limits", dump_wire_limits(), "net_limits", dump_net_limits(),
-	    "limits",
-	    "name_max", SC_NAME_MAX - 1, "hosts_max", SC_HOSTS_MAX,
-	    "cpus_max", SC_CPUS_MAX, "programs_max", SC_PROGRAMS_MAX,
-	    "hz_min", SC_HZ_MIN, "hz_max", SC_HZ_MAX,
-	    "quantum_min_ns", (json_int_t)SC_QUANTUM_MIN_NS,
-	    "quantum_max_ns", (json_int_t)SC_QUANTUM_MAX_NS,
-	    "duration_max_ns", (json_int_t)SC_DURATION_MAX_NS,
-	    "cost_max_ns", (json_int_t)SC_COST_MAX_NS,
-	    "description_max", SC_DESCRIPTION_MAX,
-	    "file_max", (json_int_t)SC_FILE_MAX);
+	for (size_t i = 0; sc_objs[i] != NULL; i++)
+		json_array_append_new(objects, dump_object(sc_objs[i]));
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "objects", objects,
+	    "costs", costs, "probes", probes, "programs", dump_programs(),
+	    "names", dump_names());
 }
 
 static int
@@ -356,19 +485,12 @@ print_json(json_t *j)
 static int
 parse_values(const char *kind, char **values, int n)
 {
-	static const char *const kinds[SIM_NUNIT_KINDS] = {
-		[SIM_UNIT_DURATION_PS] = "duration_ps",
-		[SIM_UNIT_DURATION_NS] = "duration_ns",
-		[SIM_UNIT_RATE_BPS] = "rate_bps",
-		[SIM_UNIT_RATE_PPS] = "rate_pps",
-		[SIM_UNIT_SIZE] = "size",
-	};
 	char err[SC_ERR_MAX];
 	uint64_t v;
 	int k, status = 0;
 
 	for (k = 0; k < SIM_NUNIT_KINDS; k++)
-		if (strcmp(kinds[k], kind) == 0)
+		if (strcmp(unit_names[k], kind) == 0)
 			break;
 	if (k == SIM_NUNIT_KINDS) {
 		fprintf(stderr, "test_scenario_load: unknown kind %s\n", kind);

@@ -1,0 +1,271 @@
+/*
+ * load_wire.c -- the wires: switches and the links between NICs and
+ * switch ports.
+ *
+ * A link names its ends "HOST.NIC" or "SWITCH.PORT"; NIC names have no
+ * "." and ports are numbers, so the last "." splits an endpoint and host
+ * and switch names may contain dots.  Each end must exist and be the end
+ * of no other link, so the topology the machine builds is exactly the
+ * file's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/scenario/load.h"
+
+/* ---- The wires: switches and links. ---- */
+
+/* switches[i]'s name must be no host's and no earlier switch's. */
+static int
+ld_switch_unique(struct ld *ld, const struct scenario *sc, unsigned i)
+{
+	const char *name = sc->switches[i].name;
+	char got[LD_GOT_MAX];
+
+	sim_json_quote(name, LD_GOT_CHARS, got, sizeof(got));
+	for (unsigned j = 0; j < sc->nhosts; j++) {
+		if (strcmp(sc->hosts[j].name, name) != 0)
+			continue;
+		ld_push_key(ld, "name");
+		return ld_fail(ld, LD_AT_VALUE, "expected a name no host or other "
+		    "switch has, got %s (the name of $.hosts[%u] too)", got, j);
+	}
+	for (unsigned j = 0; j < i; j++) {
+		if (strcmp(sc->switches[j].name, name) != 0)
+			continue;
+		ld_push_key(ld, "name");
+		return ld_fail(ld, LD_AT_VALUE, "expected a name no host or other "
+		    "switch has, got %s (the name of $.switches[%u] too)", got, j);
+	}
+	return 0;
+}
+
+static int
+ld_switch(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
+{
+	struct sc_switch *s = &sc->switches[i];
+
+	return ld_obj(ld, v, &sc_obj_switch) != 0 ||
+	    ld_req_name(ld, v, "a switch name", s->name) != 0 ||
+	    ld_switch_unique(ld, sc, i) != 0 ||
+	    ld_fields(ld, v, &sc_obj_switch, s, true) != 0 ? -1 : 0;
+}
+
+int
+ld_switches(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	return ld_array(ld, root, "switches", SC_SWITCHES_MAX,
+	    "switch objects", sizeof(*sc->switches), (void **)&sc->switches,
+	    &sc->nswitches, ld_switch, sc);
+}
+
+#define LD_ENDPOINT_EXAMPLE "\"HOST.NIC\" or \"SWITCH.PORT\", such as " \
+	"\"a.wm0\" or \"sw0.3\""
+
+int
+ld_ep_nic(struct ld *ld, const json_t *v, const struct scenario *sc,
+    unsigned h, const char *nic, struct sc_endpoint *ep)
+{
+	const struct sc_host *host = &sc->hosts[h];
+	char full[SC_NICS_MAX][2 * SC_NAME_MAX];
+	const char *names[SC_NICS_MAX];
+	char got[LD_GOT_MAX], list[LD_LIST_MAX];
+	char mean[LD_MEAN_MAX];
+
+	for (unsigned i = 0; i < host->nnics; i++) {
+		if (strcmp(host->nics[i].name, nic) == 0) {
+			ep->kind = SC_EP_NIC;
+			ep->index = h;
+			ep->sub = i;
+			return 0;
+		}
+		snprintf(full[i], sizeof(full[i]), "%s.%s", host->name,
+		    host->nics[i].name);
+		names[i] = full[i];
+	}
+	ld_got(v, got, sizeof(got));
+	if (host->nnics == 0)
+		return ld_fail(ld, LD_AT_VALUE, "expected a NIC of host %s, got "
+		    "%s, but host %s has no NICs (give it \"nics\")", host->name,
+		    got, host->name);
+	return ld_fail(ld, LD_AT_VALUE, "expected a NIC of host %s (one of %s), "
+	    "got %s%s", host->name, ld_list(names, host->nnics, false, list,
+	    sizeof(list)), got, ld_mean(json_string_value(v), names,
+	    host->nnics, mean, sizeof(mean)));
+}
+
+/* The endpoint names a port of switch s: a number below its ports. */
+static int
+ld_ep_port(struct ld *ld, const json_t *v, const struct scenario *sc,
+    unsigned s, const char *port, struct sc_endpoint *ep)
+{
+	const struct sc_switch *sw = &sc->switches[s];
+	char got[LD_GOT_MAX];
+	size_t n = strlen(port);
+	unsigned long k = 0;
+
+	if (n > 0 && n <= 4 && strspn(port, "0123456789") == n &&
+	    (port[0] != '0' || n == 1)) {
+		k = strtoul(port, NULL, 10);
+		if (k < sw->ports) {
+			ep->kind = SC_EP_SWITCH;
+			ep->index = s;
+			ep->sub = (unsigned)k;
+			return 0;
+		}
+	}
+	return ld_fail(ld, LD_AT_VALUE, "expected a port of switch %s (%s.0 to "
+	    "%s.%u), got %s", sw->name, sw->name, sw->name, sw->ports - 1,
+	    ld_got(v, got, sizeof(got)));
+}
+
+/*
+ * "HOST.NIC" or "SWITCH.PORT".  NIC names have no '.' and ports are
+ * numbers, so the last '.' splits it; host and switch names are distinct.
+ */
+static int
+ld_v_endpoint(struct ld *ld, const json_t *v, const struct scenario *sc,
+    struct sc_endpoint *ep)
+{
+	const char *names[SC_HOSTS_MAX + SC_SWITCHES_MAX];
+	char got[LD_GOT_MAX], pre[SC_NAME_MAX], q[sizeof(got)];
+	char mean[LD_MEAN_MAX];
+	const char *s, *dot;
+	unsigned n = 0;
+
+	ld_got(v, got, sizeof(got));
+	if (!json_is_string(v) ||
+	    strlen(s = json_string_value(v)) != json_string_length(v) ||
+	    (dot = strrchr(s, '.')) == NULL || dot == s || dot[1] == '\0')
+		return ld_fail(ld, LD_AT_VALUE, "expected an endpoint "
+		    LD_ENDPOINT_EXAMPLE ", got %s", got);
+	if ((size_t)(dot - s) < sizeof(pre)) {
+		snprintf(pre, sizeof(pre), "%.*s", (int)(dot - s), s);
+		for (unsigned h = 0; h < sc->nhosts; h++)
+			if (strcmp(sc->hosts[h].name, pre) == 0)
+				return ld_ep_nic(ld, v, sc, h, dot + 1, ep);
+		for (unsigned w = 0; w < sc->nswitches; w++)
+			if (strcmp(sc->switches[w].name, pre) == 0)
+				return ld_ep_port(ld, v, sc, w, dot + 1, ep);
+	} else
+		snprintf(pre, sizeof(pre), "?");
+	for (unsigned h = 0; h < sc->nhosts; h++)
+		names[n++] = sc->hosts[h].name;
+	for (unsigned w = 0; w < sc->nswitches; w++)
+		names[n++] = sc->switches[w].name;
+	sim_json_quote(pre, LD_GOT_CHARS, q, sizeof(q));
+	return ld_fail(ld, LD_AT_VALUE, "expected an endpoint "
+	    LD_ENDPOINT_EXAMPLE ", got %s: no host or switch is named %s%s",
+	    got, q, ld_mean(pre, names, n, mean, sizeof(mean)));
+}
+
+static bool
+ld_ep_same(const struct sc_endpoint *x, const struct sc_endpoint *y)
+{
+	return x->kind == y->kind && x->index == y->index && x->sub == y->sub;
+}
+
+/*
+ * links[i].a or .b (key): an endpoint that is no end of an earlier link,
+ * nor this link's a.
+ */
+static int
+ld_link_end(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i,
+    const char *key)
+{
+	struct sc_link *l = &sc->links[i];
+	struct sc_endpoint *ep = key[0] == 'a' ? &l->a : &l->b;
+	json_t *v = json_object_get(obj, key);
+	char got[LD_GOT_MAX];
+	const char *end = NULL;
+	unsigned j;
+
+	if (v == NULL)
+		return ld_missing(ld, key, "an endpoint " LD_ENDPOINT_EXAMPLE);
+	ld_push_key(ld, key);
+	if (ld_v_endpoint(ld, v, sc, ep) != 0)
+		return -1;
+	ld_got(v, got, sizeof(got));
+	for (j = 0; j < i && end == NULL; j++)
+		end = ld_ep_same(&sc->links[j].a, ep) ? "a" :
+		    ld_ep_same(&sc->links[j].b, ep) ? "b" : NULL;
+	if (end != NULL)
+		return ld_fail(ld, LD_AT_VALUE, "expected a NIC or switch port no "
+		    "other link uses, got %s (the %s end of $.links[%u], %s, too)",
+		    got, end, j - 1, sc->links[j - 1].name);
+	if (key[0] == 'b' && ld_ep_same(&l->a, ep))
+		return ld_fail(ld, LD_AT_VALUE, "expected an endpoint other than "
+		    "this link's a, got %s: a link joins two different ports",
+		    got);
+	ld_pop(ld);
+	return 0;
+}
+
+/* links[i]'s name must not be an earlier link's. */
+static int
+ld_link_unique(struct ld *ld, const struct scenario *sc, unsigned i)
+{
+	char got[LD_GOT_MAX];
+
+	for (unsigned j = 0; j < i; j++) {
+		if (strcmp(sc->links[j].name, sc->links[i].name) != 0)
+			continue;
+		ld_push_key(ld, "name");
+		sim_json_quote(sc->links[i].name, LD_GOT_CHARS, got, sizeof(got));
+		return ld_fail(ld, LD_AT_VALUE, "expected a name no other link "
+		    "has, got %s (the name of $.links[%u] too)", got, j);
+	}
+	return 0;
+}
+
+/* links[i].pcap: a file name no earlier link captures to. */
+static int
+ld_link_pcap(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i)
+{
+	json_t *v = json_object_get(obj, "pcap");
+	char got[LD_GOT_MAX];
+	size_t n;
+
+	if (v == NULL)
+		return 0;
+	ld_push_key(ld, "pcap");
+	ld_got(v, got, sizeof(got));
+	n = json_is_string(v) ? json_string_length(v) : 0;
+	if (n == 0 || n > SC_PATH_MAX || strlen(json_string_value(v)) != n)
+		return ld_fail(ld, LD_AT_VALUE, "expected a file name such as "
+		    "\"l0.pcap\" (1 to %d bytes, no NUL), got %s", SC_PATH_MAX,
+		    got);
+	for (unsigned j = 0; j < i; j++)
+		if (sc->links[j].pcap != NULL &&
+		    strcmp(sc->links[j].pcap, json_string_value(v)) == 0)
+			return ld_fail(ld, LD_AT_VALUE, "expected a file no other "
+			    "link captures to, got %s (the pcap of $.links[%u], "
+			    "%s, too)", got, j, sc->links[j].name);
+	if ((sc->links[i].pcap = strdup(json_string_value(v))) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	ld_pop(ld);
+	return 0;
+}
+
+static int
+ld_link(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
+{
+	struct sc_link *l = &sc->links[i];
+
+	return ld_obj(ld, v, &sc_obj_link) != 0 ||
+	    ld_req_name(ld, v, "a link name", l->name) != 0 ||
+	    ld_link_unique(ld, sc, i) != 0 ||
+	    ld_link_end(ld, v, sc, i, "a") != 0 ||
+	    ld_link_end(ld, v, sc, i, "b") != 0 ||
+	    ld_fields(ld, v, &sc_obj_link, l, true) != 0 ||
+	    ld_link_pcap(ld, v, sc, i) != 0 ? -1 : 0;
+}
+
+int
+ld_links(struct ld *ld, json_t *root, struct scenario *sc)
+{
+	return ld_array(ld, root, "links", SC_LINKS_MAX, "link objects",
+	    sizeof(*sc->links), (void **)&sc->links, &sc->nlinks, ld_link, sc);
+}
+
