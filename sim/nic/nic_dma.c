@@ -20,7 +20,9 @@
  * Memory the card writes (buffers, descriptors) is marked with
  * sim_lines_device_write, so the driver's next access to it costs a cache
  * miss.  Descriptor and buffer addresses must lie in the host's kernel
- * memory; anything else stops the run as a violation naming the NIC.
+ * memory, and a transmit descriptor is the card's from TDT to its
+ * write-back (the driver must not change its length meanwhile); anything
+ * else stops the run as a violation naming the NIC.
  *
  * Never allocates per frame beyond the topology's frame pool, never
  * decides anything by pointer value.
@@ -411,33 +413,54 @@ nic_tx_start(struct nic_dma *nic, uint64_t now)
 	}
 }
 
-/* Gather a job's bytes from host memory into a frame. */
+/*
+ * Gather a job's bytes from host memory into a frame.  The frame was
+ * sized when TDT gave the descriptors to the card (nic_tx_take); one the
+ * driver wrote since -- it is the card's -- is a fault, since copying by
+ * the new length would write past the frame or leave bytes unwritten.
+ */
 static struct sim_frame *
 nic_tx_gather(struct nic_dma *nic, const struct nic_txjob *j)
 {
 	struct sim_frame *f;
 	uint32_t off = 0;
 
+	assert(!j->error && j->ndesc >= 1 && j->ndesc <= DMANIC_TX_MAXSEGS);
 	if (nic->port == NULL)
 		return NULL;
 	if ((f = sim_port_frame_alloc(nic->port, j->bytes)) == NULL)
 		return NULL;
 	for (uint32_t i = 0; i < j->ndesc; i++) {
-		const struct dmanic_txdesc *d =
-		    nic_txdesc(nic, (j->first + i) % nic->tdlen);
-		const void *src = d->td_len == 0 ? f->data :
-		    nic_mem(nic, d->td_addr, d->td_len, "tx buffer");
+		uint32_t slot = (j->first + i) % nic->tdlen;
+		const struct dmanic_txdesc *d = nic_txdesc(nic, slot);
+		const void *src;
 
-		if (src == NULL) {
-			sim_frame_free(f);
-			return NULL;
+		if (d->td_len > j->bytes - off) {
+			nic_fault(nic, "tx descriptor %u changed after TDT gave "
+			    "it to the card (the frame was %u bytes)", slot,
+			    j->bytes);
+			goto fail;
 		}
+		src = d->td_len == 0 ? f->data :
+		    nic_mem(nic, d->td_addr, d->td_len, "tx buffer");
+		if (src == NULL)
+			goto fail;
 		memcpy(f->data + off, src, d->td_len);
 		off += d->td_len;
 		if (d->td_cmd & DMANIC_TXC_EOP)
 			f->pkt_id = d->td_tag;
 	}
+	if (off != j->bytes) {
+		nic_fault(nic, "tx descriptors from %u changed after TDT gave "
+		    "them to the card (the frame was %u bytes, now %u)",
+		    j->first, j->bytes, off);
+		goto fail;
+	}
+	assert(f->len == j->bytes && f->len <= f->cap);
 	return f;
+fail:
+	sim_frame_free(f);
+	return NULL;
 }
 
 /* The oldest fetch in flight has completed. */
