@@ -279,6 +279,8 @@ nic_rx(struct sim_port *port, struct sim_frame *f, uint64_t t)
 		sim_frame_free(f);
 		return;
 	}
+	/* RXEN implies a checked ring (nic_write_ctrl): RDH is in it. */
+	assert(nic->rdlen >= DMANIC_RING_MIN && nic->rdh < nic->rdlen);
 	f->tag = nic->rdh;
 	nic->rdh = (nic->rdh + 1) % nic->rdlen;
 	f->next = NULL;
@@ -356,6 +358,8 @@ nic_rx_done(void *arg)
 static struct nic_txjob *
 nic_txjob(struct nic_dma *nic, uint32_t i)
 {
+	/* The modulo would hide an overrun: job i would alias another. */
+	assert(i < DMANIC_TX_FIFO);
 	return &nic->tx[(nic->tx_head + i) % DMANIC_TX_FIFO];
 }
 
@@ -470,7 +474,7 @@ nic_tx_fetched(void *arg)
 	struct nic_dma *nic = arg;
 	struct nic_txjob *j = nic_txjob(nic, nic->tx_fetch);
 
-	KASSERT(nic->tx_fetch < nic->tx_n && !j->fetched);
+	assert(nic->tx_fetch < nic->tx_n && !j->fetched);
 	nic->tx_fetch++;
 	j->fetched = true;
 	if (j->abandoned || nic_stopped(nic))
@@ -486,6 +490,9 @@ nic_tx_retire(struct nic_dma *nic, uint64_t now)
 {
 	struct nic_txjob *j = nic_txjob(nic, 0);
 
+	/* Only a fetched job, its frame gone to the wire or freed. */
+	assert(nic->tx_n > 0 && nic->tx_fetch > 0);
+	assert(j->fetched && j->f == NULL);
 	for (uint32_t i = 0; i < j->ndesc && !j->abandoned; i++) {
 		struct dmanic_txdesc *d = nic_txdesc(nic,
 		    (j->first + i) % nic->tdlen);
@@ -708,6 +715,11 @@ nic_write_ctrl(struct nic_dma *nic, uint32_t v, uint64_t now)
 	if ((nic->ctrl & DMANIC_CTRL_TXEN) && !(v & DMANIC_CTRL_TXEN))
 		nic_tx_abandon(nic);
 	nic->ctrl = v & (en | DMANIC_CTRL_PROMISC);
+	/* What nic_rxdesc and nic_txdesc rely on. */
+	assert(!(nic->ctrl & DMANIC_CTRL_RXEN) ||
+	    (nic->rdba != 0 && nic->rdlen >= DMANIC_RING_MIN));
+	assert(!(nic->ctrl & DMANIC_CTRL_TXEN) ||
+	    (nic->tdba != 0 && nic->tdlen >= DMANIC_RING_MIN));
 	nic_tx_start(nic, now);
 }
 
@@ -881,6 +893,7 @@ nic_fini(struct device *dev)
 static void
 nic_trace_drop(struct nic_dma *nic, uint32_t k)
 {
+	assert(k <= nic->trace_n);      /* else a huge memmove */
 	if (k == 0)
 		return;
 	nic->trace_n -= k;
@@ -900,8 +913,10 @@ nic_trace_drop(struct nic_dma *nic, uint32_t k)
 static void
 nic_trace_returned(struct nic_dma *nic, uint32_t new_rdt)
 {
-	uint32_t back = (new_rdt + nic->rdlen - nic->rdt) % nic->rdlen, k = 0;
+	uint32_t back, k = 0;
 
+	assert(nic->rdt < nic->rdlen && new_rdt < nic->rdlen);
+	back = (new_rdt + nic->rdlen - nic->rdt) % nic->rdlen;
 	while (k < nic->trace_n &&
 	    (nic->trace_desc[k] + nic->rdlen - nic->rdt) % nic->rdlen < back)
 		k++;
@@ -955,6 +970,7 @@ nic_dma_create(struct sim_host *h, const struct sc_nic *n,
 {
 	struct nic_dma *nic = calloc(1, sizeof(*nic));
 
+	assert(n->dma_rate_bps > 0);    /* nic_dma divides by it */
 	if (nic == NULL)
 		return NULL;
 	nic->host = h;
