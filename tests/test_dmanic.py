@@ -263,7 +263,9 @@ def test_frames_sent_on_an_uncabled_port_are_counted(nic):
 @pytest.mark.parametrize("kind,says", [
     ("bad-ring", "rx ring at bus address 0x1000 (8192 bytes) is not in "
                  "host memory"),
-    ("ring-while-enabled", "RDBA written while receive is enabled")])
+    ("ring-while-enabled", "RDBA written while receive is enabled"),
+    ("tx-desc-grown", "tx descriptor 0 changed after TDT gave it to the "
+                      "card (the frame was 60 bytes)")])
 def test_the_card_refuses_a_misprogrammed_ring(nic, kind, says):
     p = nic("fault", kind, check=3)
     assert f"device fault: dm0: {says}" in p.stderr

@@ -81,6 +81,7 @@ struct evq_slot {
 
 struct sim_evq_impl {
 	uint64_t last;          /* time of the last event popped (0 at start) */
+	uint64_t last_pop_seq;  /* its seq */
 	uint64_t last_seq;      /* seq of the last event pushed (0 at start) */
 	uint32_t level_mask;    /* bit L set iff level L has events */
 	uint64_t slot_mask[EVQ_LEVELS][EVQ_MASK_WORDS]; /* slots with events */
@@ -232,6 +233,8 @@ evq_redistribute(struct sim_evq_impl *h, unsigned L, unsigned v)
 		next = c->next;
 		evq_chunk_put(h, c);
 	}
+	/* The least time moved to level 0 (it equals the new `last'). */
+	assert((h->level_mask & 1) != 0);
 }
 
 void
@@ -291,6 +294,7 @@ sim_evq_pop(struct sim_evq *q, struct sim_event *out)
 	struct sim_evq_impl *h = q->impl;
 	struct evq_slot *s;
 	struct evq_chunk *c;
+	uint64_t prev = h->last;        /* a redistribution moves h->last */
 	unsigned L, v;
 
 	if (q->size == 0)
@@ -306,7 +310,10 @@ sim_evq_pop(struct sim_evq *q, struct sim_event *out)
 	c = s->head;
 	assert(c != NULL && c->ev[s->head_i].time >= h->last);
 	*out = c->ev[s->head_i++];
+	/* Equal times leave in push order: what a misfiled event breaks. */
+	assert(out->time != prev || out->seq > h->last_pop_seq);
 	h->last = out->time;
+	h->last_pop_seq = out->seq;
 	if (c == s->tail && s->head_i == s->tail_n) {
 		evq_slot_clear(h, 0, v);
 		evq_chunk_put(h, c);
@@ -317,6 +324,8 @@ sim_evq_pop(struct sim_evq *q, struct sim_event *out)
 	}
 	q->size--;
 	q->min_valid = false;
+	/* Empty means empty: no event stranded in a slot. */
+	assert(q->size != 0 || h->level_mask == 0);
 	return true;
 }
 
@@ -330,4 +339,6 @@ sim_evq_find_min_(struct sim_evq *q)
 	L = (unsigned)__builtin_ctz(h->level_mask);
 	q->min_time = h->slot[L][evq_lowest_slot(h, L)].min_time;
 	q->min_valid = true;
+	/* A peek never offers a time before one already popped. */
+	assert(q->min_time >= h->last);
 }

@@ -4,6 +4,7 @@
  * What the driver will see of the NIC's settings (device_config) is made
  * here from the scenario, once, so drivers and models agree.
  */
+#include <assert.h>
 #include <stdio.h>
 
 #include "sim/sched/machine.h"
@@ -20,6 +21,7 @@ static void
 nic_config(const struct sc_host *sh, const struct sc_nic *n, unsigned index,
     struct device_config *cfg)
 {
+	assert(sh->cpus > 0);
 	cfg->rx_ring = n->rx_ring;
 	cfg->tx_ring = n->tx_ring;
 	cfg->mitigation = n->mitigation;
@@ -30,6 +32,8 @@ nic_config(const struct sc_host *sh, const struct sc_nic *n, unsigned index,
 	cfg->prealloc_max = n->prealloc_max;
 	cfg->legacy = sh->rx_model == SC_RX_LEGACY;
 	cfg->intr_cpu = n->intr_cpu_given ? n->intr_cpu : index % sh->cpus;
+	/* The loader checks a given one; a scenario built in C may not. */
+	assert(cfg->intr_cpu < sh->cpus);
 }
 
 int
@@ -40,9 +44,12 @@ sim_nics_create(struct sim_machine *m)
 
 		for (unsigned i = 0; i < sh->nnics; i++) {
 			const struct sc_nic *n = &sh->nics[i];
-			const struct sim_nic_model *model = sim_nic_models[n->type];
+			const struct sim_nic_model *model;
 			struct device_config cfg = { 0 };
 
+			assert((unsigned)n->type < SC_NNICTYPES);
+			model = sim_nic_models[n->type];
+			assert(model == NULL || model->type == n->type);
 			nic_config(sh, n, i, &cfg);
 			if (model == NULL) {
 				fprintf(stderr, "netsim: NIC %s.%s: its model "

@@ -20,7 +20,9 @@
  * Memory the card writes (buffers, descriptors) is marked with
  * sim_lines_device_write, so the driver's next access to it costs a cache
  * miss.  Descriptor and buffer addresses must lie in the host's kernel
- * memory; anything else stops the run as a violation naming the NIC.
+ * memory, and a transmit descriptor is the card's from TDT to its
+ * write-back (the driver must not change its length meanwhile); anything
+ * else stops the run as a violation naming the NIC.
  *
  * Never allocates per frame beyond the topology's frame pool, never
  * decides anything by pointer value.
@@ -277,6 +279,8 @@ nic_rx(struct sim_port *port, struct sim_frame *f, uint64_t t)
 		sim_frame_free(f);
 		return;
 	}
+	/* RXEN implies a checked ring (nic_write_ctrl): RDH is in it. */
+	assert(nic->rdlen >= DMANIC_RING_MIN && nic->rdh < nic->rdlen);
 	f->tag = nic->rdh;
 	nic->rdh = (nic->rdh + 1) % nic->rdlen;
 	f->next = NULL;
@@ -354,6 +358,8 @@ nic_rx_done(void *arg)
 static struct nic_txjob *
 nic_txjob(struct nic_dma *nic, uint32_t i)
 {
+	/* The modulo would hide an overrun: job i would alias another. */
+	assert(i < DMANIC_TX_FIFO);
 	return &nic->tx[(nic->tx_head + i) % DMANIC_TX_FIFO];
 }
 
@@ -411,33 +417,54 @@ nic_tx_start(struct nic_dma *nic, uint64_t now)
 	}
 }
 
-/* Gather a job's bytes from host memory into a frame. */
+/*
+ * Gather a job's bytes from host memory into a frame.  The frame was
+ * sized when TDT gave the descriptors to the card (nic_tx_take); one the
+ * driver wrote since -- it is the card's -- is a fault, since copying by
+ * the new length would write past the frame or leave bytes unwritten.
+ */
 static struct sim_frame *
 nic_tx_gather(struct nic_dma *nic, const struct nic_txjob *j)
 {
 	struct sim_frame *f;
 	uint32_t off = 0;
 
+	assert(!j->error && j->ndesc >= 1 && j->ndesc <= DMANIC_TX_MAXSEGS);
 	if (nic->port == NULL)
 		return NULL;
 	if ((f = sim_port_frame_alloc(nic->port, j->bytes)) == NULL)
 		return NULL;
 	for (uint32_t i = 0; i < j->ndesc; i++) {
-		const struct dmanic_txdesc *d =
-		    nic_txdesc(nic, (j->first + i) % nic->tdlen);
-		const void *src = d->td_len == 0 ? f->data :
-		    nic_mem(nic, d->td_addr, d->td_len, "tx buffer");
+		uint32_t slot = (j->first + i) % nic->tdlen;
+		const struct dmanic_txdesc *d = nic_txdesc(nic, slot);
+		const void *src;
 
-		if (src == NULL) {
-			sim_frame_free(f);
-			return NULL;
+		if (d->td_len > j->bytes - off) {
+			nic_fault(nic, "tx descriptor %u changed after TDT gave "
+			    "it to the card (the frame was %u bytes)", slot,
+			    j->bytes);
+			goto fail;
 		}
+		src = d->td_len == 0 ? f->data :
+		    nic_mem(nic, d->td_addr, d->td_len, "tx buffer");
+		if (src == NULL)
+			goto fail;
 		memcpy(f->data + off, src, d->td_len);
 		off += d->td_len;
 		if (d->td_cmd & DMANIC_TXC_EOP)
 			f->pkt_id = d->td_tag;
 	}
+	if (off != j->bytes) {
+		nic_fault(nic, "tx descriptors from %u changed after TDT gave "
+		    "them to the card (the frame was %u bytes, now %u)",
+		    j->first, j->bytes, off);
+		goto fail;
+	}
+	assert(f->len == j->bytes && f->len <= f->cap);
 	return f;
+fail:
+	sim_frame_free(f);
+	return NULL;
 }
 
 /* The oldest fetch in flight has completed. */
@@ -447,7 +474,7 @@ nic_tx_fetched(void *arg)
 	struct nic_dma *nic = arg;
 	struct nic_txjob *j = nic_txjob(nic, nic->tx_fetch);
 
-	KASSERT(nic->tx_fetch < nic->tx_n && !j->fetched);
+	assert(nic->tx_fetch < nic->tx_n && !j->fetched);
 	nic->tx_fetch++;
 	j->fetched = true;
 	if (j->abandoned || nic_stopped(nic))
@@ -463,6 +490,9 @@ nic_tx_retire(struct nic_dma *nic, uint64_t now)
 {
 	struct nic_txjob *j = nic_txjob(nic, 0);
 
+	/* Only a fetched job, its frame gone to the wire or freed. */
+	assert(nic->tx_n > 0 && nic->tx_fetch > 0);
+	assert(j->fetched && j->f == NULL);
 	for (uint32_t i = 0; i < j->ndesc && !j->abandoned; i++) {
 		struct dmanic_txdesc *d = nic_txdesc(nic,
 		    (j->first + i) % nic->tdlen);
@@ -685,6 +715,11 @@ nic_write_ctrl(struct nic_dma *nic, uint32_t v, uint64_t now)
 	if ((nic->ctrl & DMANIC_CTRL_TXEN) && !(v & DMANIC_CTRL_TXEN))
 		nic_tx_abandon(nic);
 	nic->ctrl = v & (en | DMANIC_CTRL_PROMISC);
+	/* What nic_rxdesc and nic_txdesc rely on. */
+	assert(!(nic->ctrl & DMANIC_CTRL_RXEN) ||
+	    (nic->rdba != 0 && nic->rdlen >= DMANIC_RING_MIN));
+	assert(!(nic->ctrl & DMANIC_CTRL_TXEN) ||
+	    (nic->tdba != 0 && nic->tdlen >= DMANIC_RING_MIN));
 	nic_tx_start(nic, now);
 }
 
@@ -858,6 +893,7 @@ nic_fini(struct device *dev)
 static void
 nic_trace_drop(struct nic_dma *nic, uint32_t k)
 {
+	assert(k <= nic->trace_n);      /* else a huge memmove */
 	if (k == 0)
 		return;
 	nic->trace_n -= k;
@@ -877,8 +913,10 @@ nic_trace_drop(struct nic_dma *nic, uint32_t k)
 static void
 nic_trace_returned(struct nic_dma *nic, uint32_t new_rdt)
 {
-	uint32_t back = (new_rdt + nic->rdlen - nic->rdt) % nic->rdlen, k = 0;
+	uint32_t back, k = 0;
 
+	assert(nic->rdt < nic->rdlen && new_rdt < nic->rdlen);
+	back = (new_rdt + nic->rdlen - nic->rdt) % nic->rdlen;
 	while (k < nic->trace_n &&
 	    (nic->trace_desc[k] + nic->rdlen - nic->rdt) % nic->rdlen < back)
 		k++;
@@ -932,6 +970,7 @@ nic_dma_create(struct sim_host *h, const struct sc_nic *n,
 {
 	struct nic_dma *nic = calloc(1, sizeof(*nic));
 
+	assert(n->dma_rate_bps > 0);    /* nic_dma divides by it */
 	if (nic == NULL)
 		return NULL;
 	nic->host = h;

@@ -36,6 +36,10 @@
 #include "sim/record/record.h"
 #include "stack/dev/pionicreg.h"
 
+/* TXLEN takes at most the buffer: more than a frame holds would abort. */
+_Static_assert(PIONIC_TXBUF_BYTES <= SIM_FRAME_BYTES_MAX,
+    "a committed frame fits a frame of the pool");
+
 struct nic_pio_counters {
 	uint64_t rx_frames, rx_bytes;   /* put in the FIFO */
 	uint64_t fifo_overflow;         /* dropped: no room in the FIFO */
@@ -103,7 +107,8 @@ pio_port_rx(struct sim_port *port, struct sim_frame *f, uint64_t t)
 	struct nic_pio *p = port->softc;
 	uint64_t need = PIONIC_FIFO_ENTRY((uint64_t)f->len);
 
-	assert(f->next == NULL);
+	assert(f->next == NULL && port == p->port);
+	assert((p->rx_head == NULL) == (p->rx_count == 0));
 	if ((p->ctrl & PIONIC_CTRL_RXEN) == 0) {
 		p->c.rx_disabled++;
 		sim_frame_free(f);
@@ -126,6 +131,7 @@ pio_port_rx(struct sim_port *port, struct sim_frame *f, uint64_t t)
 	p->rx_tail = f;
 	p->rx_count++;
 	p->fifo_used += need;
+	assert(p->fifo_used <= p->fifo_bytes);
 	if (p->fifo_used > p->c.fifo_hw)
 		p->c.fifo_hw = p->fifo_used;
 	p->c.rx_frames++;
@@ -167,6 +173,8 @@ pio_rx_done(struct nic_pio *p, uint64_t t)
 	p->rx_count--;
 	assert(p->fifo_used >= PIONIC_FIFO_ENTRY((uint64_t)f->len));
 	p->fifo_used -= PIONIC_FIFO_ENTRY((uint64_t)f->len);
+	assert((p->rx_head == NULL) == (p->rx_count == 0));
+	assert(p->rx_head != NULL || p->fifo_used == 0);   /* the books add up */
 	p->rx_off = 0;
 	p->c.rx_done++;
 	sim_frame_free(f);
@@ -210,6 +218,7 @@ pio_tx_commit(struct nic_pio *p, uint32_t len)
 	struct sim_frame *f;
 	int error;
 
+	assert(fill <= sizeof(p->tx_buf));      /* so len <= fill is in it */
 	p->tx_fill = 0;
 	if (len < SIM_ETHER_HDR_LEN || len > fill) {
 		p->c.tx_bad++;
@@ -223,6 +232,7 @@ pio_tx_commit(struct nic_pio *p, uint32_t len)
 		p->c.tx_nobuf++;
 		return;
 	}
+	assert(len <= f->cap);
 	memcpy(f->data, p->tx_buf, len);
 	f->len = len;
 	error = sim_port_send(p->port, f);

@@ -7,6 +7,7 @@
  * context names one stage for each, so the records say which did it.
  * Probes not listed are never traced.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,6 +38,7 @@ void
 sim_trace_init(struct sim_machine *m)
 {
 	char name[64];
+	size_t named = 0;
 
 	memset(m->trace_stage, 0, sizeof(m->trace_stage));
 	memset(m->trace_stage_intr, 0, sizeof(m->trace_stage_intr));
@@ -48,6 +50,7 @@ sim_trace_init(struct sim_machine *m)
 		    sdt_probe_name[id]);
 		for (size_t i = 0; i < __arraycount(trace_stages); i++)
 			if (strcmp(trace_stages[i].probe, name) == 0) {
+				named++;
 				m->trace_stage[id] = trace_stages[i].stage;
 				m->trace_stage_intr[id] =
 				    trace_stages[i].stage_intr != NULL ?
@@ -55,6 +58,8 @@ sim_trace_init(struct sim_machine *m)
 				    trace_stages[i].stage;
 			}
 	}
+	/* A stage whose probe is misspelt would silently never be traced. */
+	assert(named == __arraycount(trace_stages));
 }
 
 void
@@ -69,6 +74,7 @@ sim_trace_flows(struct sim_machine *m)
 		char desc[256];
 		size_t n = 0;
 
+		assert(p->host < sc->nhosts && p->app != NULL);
 		desc[0] = '\0';
 		for (u_int k = 0; k < p->app->nparams && n < sizeof(desc); k++) {
 			const struct app_param *prm = &p->app->params[k];
@@ -94,5 +100,6 @@ sim_trace_packet(struct sim_machine *m, uint64_t pkt_id, const char *stage,
 {
 	if (!m->tracing || pkt_id == 0)
 		return;
+	assert(stage != NULL && h != NULL);
 	sim_record_packet_stage(m->rec, pkt_id, stage, h->sc->name, cpu, t);
 }

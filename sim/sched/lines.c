@@ -3,6 +3,7 @@
  *
  * Never iterates the table for anything a run reports.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 
@@ -37,7 +38,7 @@ static struct sim_line lines_spill;
 static int
 lines_grow(struct sim_lines *t)
 {
-	size_t n = (t->mask + 1) * 2;
+	size_t n = (t->mask + 1) * 2, moved = 0;
 	struct sim_line *s = calloc(n, sizeof(*s));
 
 	if (s == NULL)
@@ -47,11 +48,13 @@ lines_grow(struct sim_lines *t)
 
 		if (t->slot[i].tag == 0)
 			continue;
+		moved++;
 		j = sim_lines_hash_(t->slot[i].tag & ~SIM_LINE_DEVICE, n - 1);
 		while (s[j].tag != 0)
 			j = (j + 1) & (n - 1);
 		s[j] = t->slot[i];
 	}
+	assert(moved == t->used);       /* no line's holders lost */
 	free(t->slot);
 	t->slot = s;
 	t->mask = n - 1;
@@ -82,6 +85,8 @@ sim_lines_insert_(struct sim_lines *t, uint64_t tag, size_t i)
 {
 	struct sim_line *l;
 
+	/* Tags stay below 2^58: the device bit is never part of one. */
+	assert(tag != 0 && (tag & SIM_LINE_DEVICE) == 0);
 	if (2 * (t->used + 1) > t->mask + 1) {
 		if (lines_grow(t) != 0) {
 			lines_exhausted(t);
@@ -97,6 +102,7 @@ sim_lines_insert_(struct sim_lines *t, uint64_t tag, size_t i)
 			i = (i + 1) & t->mask;
 	}
 	l = &t->slot[i];
+	assert(l->tag == 0);            /* else another line's state is lost */
 	l->tag = tag;
 	l->holders = 0;
 	t->used++;

@@ -6,7 +6,13 @@
  * the accessing CPU's clock.  Interrupt lines are level-triggered and go
  * through the machine's interrupt contexts (ks_intr.c).  Never decides
  * anything by pointer value: devices are kept in scenario order.
+ *
+ * What the stack calls runs in a CPU's context and asserts with KASSERT,
+ * which reports through the machine; what building the world and the
+ * device models call (sim_device_*, sim_irq_set) may run outside any,
+ * in an engine event, and uses assert().
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +47,9 @@ sim_device_add(struct sim_host *h, const struct sim_device_ops *ops,
 {
 	struct device *dev = calloc(1, sizeof(*dev)), **pp;
 
+	/* The bus calls these without looking. */
+	assert(ops != NULL && ops->model != NULL && ops->read != NULL &&
+	    ops->write != NULL);
 	if (dev == NULL)
 		return NULL;
 	dev->host = h;
@@ -155,6 +164,7 @@ irq_dispatch(void *arg)
 	struct device *dev = arg;
 	struct sim_irq *irq = &dev->irq;
 
+	KASSERT(irq->ci == sim_running_cpu());  /* the line's CPU takes it */
 	irq->taken++;
 	if (dev->ops->intr_taken != NULL && dev->host->m->tracing)
 		dev->ops->intr_taken(dev, (int)irq->ci->index, irq->ci->clock);
@@ -171,6 +181,7 @@ device_intr_establish(device_t dev, int ipl, struct cpu_info *ci,
 
 	sim_point(PT_INTR, SIM_COST_call);
 	KASSERT(ipl >= IPL_VM && ipl <= IPL_HIGH);
+	KASSERT(fn != NULL);            /* called at the first interrupt */
 	KASSERTMSG(irq->src == NULL, "%s: interrupt established twice",
 	    dev->xname);
 	if (ci == NULL)

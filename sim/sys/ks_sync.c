@@ -105,6 +105,7 @@ kern_mutex_init(kmutex_t *mtx, kmutex_type_t type, int ipl,
 {
 	struct sim_mutex *m = (struct sim_mutex *)mtx;
 
+	KASSERT(ipl >= IPL_NONE && ipl <= IPL_HIGH);    /* kept in a byte */
 	memset(mtx, 0, sizeof(*mtx));
 	m->magic = MUTEX_MAGIC;
 	m->file = file;
@@ -201,6 +202,8 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m)
 	    "(initialised at %s:%d)", l->name, m->file, m->line);
 	m->owner = NULL;
 	if (m->spin) {
+		/* Else the level before the outermost is never restored. */
+		KASSERT(ci->spin_count > 0);
 		l->spin_held--;
 		if (--ci->spin_count == 0)
 			ci->ipl = ci->spin_oldspl;
@@ -303,8 +306,12 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 			rw->writers_waiting++;
 		sim_lwpq_append(&rw->waiters, l);
 		sync_sleep(l, WAIT_RWLOCK, rw, file, line);
-		if (l->wait_rw_op == RW_HANDED_OVER)
-			return;         /* rw_exit made us a holder */
+		if (l->wait_rw_op == RW_HANDED_OVER) {
+			/* rw_exit made us a holder. */
+			KASSERT(op == RW_WRITER ? rw->writer == l :
+			    rw->writer == NULL && rw->readers > 0);
+			return;
+		}
 	}
 }
 
@@ -350,6 +357,8 @@ rw_exit(krwlock_t *rwl)
 			if (rw->readers > 0)
 				break;
 			sim_lwpq_pop(&rw->waiters);
+			/* Else it wraps, and readers are barred for good. */
+			KASSERT(rw->writers_waiting > 0);
 			rw->writers_waiting--;
 			rw->writer = w;
 			w->wait_rw_op = RW_HANDED_OVER;
@@ -446,6 +455,7 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 		l->wait_result = 0;
 	sync_sleep(l, WAIT_CV, cv, file, line);
 	result = l->wait_result;
+	KASSERT(result == 0 || (timo > 0 && result == EWOULDBLOCK));
 	kern_mutex_enter(mtx, file, line);
 	return result;
 }

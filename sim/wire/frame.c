@@ -24,14 +24,20 @@ struct sim_frame_slab {
 static const uint32_t class_cap[SIM_FRAME_CLASSES] = {
     SIM_FRAME_SMALL_BYTES, SIM_FRAME_STD_BYTES, SIM_FRAME_BYTES_MAX };
 
+/* A link pads a short frame in place, up to the Ethernet minimum. */
+_Static_assert(SIM_FRAME_SMALL_BYTES >= SIM_ETHER_MIN_LEN,
+    "every frame has room for the padding");
+
 /* The smallest class that holds len bytes. */
 static int
 frame_class(uint32_t len)
 {
 	int cls = 0;
 
-	while (len > class_cap[cls])
+	while (len > class_cap[cls]) {
 		cls++;
+		assert(cls < SIM_FRAME_CLASSES);
+	}
 	return cls;
 }
 
@@ -125,10 +131,13 @@ sim_frame_alloc(struct sim_frame_pool *pool, uint32_t len)
 struct sim_frame *
 sim_frame_copy(const struct sim_frame *f)
 {
-	struct sim_frame *c = sim_frame_alloc(f->pool, f->len);
+	struct sim_frame *c;
 
+	assert(!f->is_free);            /* a freed frame's bytes are anyone's */
+	c = sim_frame_alloc(f->pool, f->len);
 	if (c == NULL)
 		return NULL;
+	assert(f->len <= f->cap && f->len <= c->cap);
 	memcpy(c->data, f->data, f->len);
 	c->tag = f->tag;
 	c->pkt_id = f->pkt_id;
@@ -147,6 +156,8 @@ sim_frame_free(struct sim_frame *f)
 	cls = frame_class(f->cap);
 	assert(f->cap == class_cap[cls]);
 	assert(!f->is_free);            /* freed twice */
+	assert(f->next == NULL);        /* still on a queue, which would break */
+	assert(f->on == NULL);          /* still on a link: delivered later */
 	assert(pool->in_use > 0);
 	f->is_free = true;
 	f->next = pool->free[cls];

@@ -105,6 +105,7 @@ gen_advance(struct sim_gen *g)
 	q = num > 0 ? (num + g->den - 1) / g->den : 0;
 	g->due_ns += (uint64_t)q;
 	g->due_frac = (uint64_t)(q * g->den - num);
+	assert(g->due_frac < g->den);   /* less than a nanosecond owed */
 }
 
 static struct sim_frame *
@@ -115,6 +116,7 @@ gen_make(struct sim_gen *g, uint64_t now)
 
 	if (f == NULL)
 		return NULL;
+	assert(f->len >= SIM_GEN_LEN_MIN && f->len <= f->cap);
 	sim_frame_set_header(f, g->p.dst, g->p.src,
 	    g->p.ethertype ? g->p.ethertype : SIM_GEN_ETHERTYPE);
 	pay = f->data + SIM_ETHER_HDR_LEN;
@@ -145,6 +147,7 @@ gen_send(struct sim_gen *g)
 
 	if (r == EBUSY)
 		return false;
+	assert(r == 0 || r == ENOTCONN);        /* else counted as sent */
 	if (r == ENOTCONN) {
 		sim_frame_free(g->waiting);
 		g->stopped = true;
@@ -177,6 +180,7 @@ gen_pump(struct sim_gen *g, uint64_t now)
 			}
 			return;
 		}
+		assert(g->waiting == NULL);     /* at most one frame waits */
 		g->waiting = gen_make(g, now);
 		if (g->waiting == NULL)
 			g->c.nobuf++;

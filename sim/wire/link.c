@@ -120,10 +120,13 @@ link_deliver(void *arg)
 {
 	struct sim_frame *f = arg;
 	struct sim_link_dir *d = f->on;
-	struct sim_port *to = d->to;
-	uint64_t t = d->link->topo->m->eng.now;
+	struct sim_port *to;
+	uint64_t t;
 
-	assert(d != NULL && !f->is_free);
+	assert(d != NULL && !f->is_free && f->next == NULL);
+	assert(f->len >= SIM_ETHER_MIN_LEN && f->len <= f->cap);
+	to = d->to;
+	t = d->link->topo->m->eng.now;
 	f->on = NULL;
 	d->c.rx_frames++;
 	d->c.rx_bytes += f->len;
@@ -175,6 +178,7 @@ sim_port_send(struct sim_port *port, struct sim_frame *f)
 	assert(f->len >= SIM_ETHER_HDR_LEN && f->len <= f->cap);
 	if (d == NULL)
 		return ENOTCONN;
+	assert(d->from == port);        /* the writer of port->tx agrees */
 	if (d->busy)
 		return EBUSY;
 	if (f->len < SIM_ETHER_MIN_LEN) {
@@ -262,6 +266,8 @@ sim_link_destroy(struct sim_link *l)
 	if (l == NULL)
 		return;
 	for (int i = 0; i < 2; i++) {
+		assert(l->dir[i].from->tx == &l->dir[i]);
+		assert(l->dir[i].to->rx == &l->dir[i]);
 		l->dir[i].from->tx = NULL;
 		l->dir[i].to->rx = NULL;
 	}

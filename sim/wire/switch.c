@@ -62,7 +62,7 @@ struct sim_switch {
 static void
 fifo_put(struct sw_fifo *q, struct sim_frame *f)
 {
-	assert(f->next == NULL);
+	assert(f->next == NULL && !f->is_free);    /* on no other list */
 	if (q->tail != NULL)
 		q->tail->next = f;
 	else
@@ -81,6 +81,7 @@ fifo_get(struct sw_fifo *q)
 	if (q->head == NULL)
 		q->tail = NULL;
 	q->len--;
+	assert((q->head == NULL) == (q->len == 0));
 	f->next = NULL;
 	return f;
 }
@@ -162,6 +163,7 @@ sw_learn(struct sim_switch *sw, const uint8_t *mac, unsigned port, uint64_t t)
 		e->port = port;
 		sw->table_n++;
 		sw->c.learned++;
+		assert(sw->table_n <= sw->p.table_max);
 	} else if (e->port != port) {
 		if (sw_live(sw, e, t))
 			sw->c.moved++;
@@ -199,6 +201,7 @@ sw_enqueue(struct sw_port *sp, struct sim_frame *f)
 	}
 	fifo_put(&sp->outq, f);
 	sw_kick(sp);
+	assert(sp->outq.len <= sp->sw->p.queue);   /* the frame sent not counted */
 	if (sp->outq.len > sp->c.queue_hw)
 		sp->c.queue_hw = sp->outq.len;
 }
@@ -244,6 +247,7 @@ sw_forward(struct sim_switch *sw, unsigned in, struct sim_frame *f,
 		sw_flood(sw, in, f);
 		return;
 	}
+	assert((unsigned)out < sw->p.ports);      /* learnt from a port */
 	if ((unsigned)out == in) {
 		sw->c.filtered++;
 		sim_frame_free(f);

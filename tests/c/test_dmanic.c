@@ -24,10 +24,12 @@
  *	one frame of each of sizes=60,508,1514 to b, gap=100000 ns apart;
  *	prints "doorbell T" and "wire SEQ LEN T" for a's card, "rxdone SEQ
  *	LEN T" for b's, and a's statistics as "nic_a K=V...".
- *   test_dmanic fault bad-ring|ring-while-enabled
+ *   test_dmanic fault bad-ring|ring-while-enabled|tx-desc-grown
  *	after boot an LWP programs host dut's card wrongly through
- *	bus_space: a receive ring outside host memory, or RDBA rewritten
- *	while receive runs.  The card must stop the run (exit status 3).
+ *	bus_space: a receive ring outside host memory, RDBA rewritten
+ *	while receive runs, or a transmit descriptor's length raised
+ *	after TDT handed it to the card (before its fetch completes).
+ *	The card must stop the run (exit status 3).
  *   test_dmanic intr-alloc
  *	a CPU timer's handler (hardware interrupt context) asks for an
  *	mbuf: the run must stop with a KASSERT (exit status 3).
@@ -512,6 +514,30 @@ cmd_pair(int argc, char **argv)
 
 static const char *fault_kind;
 
+/*
+ * Post one 60-byte frame on a transmit ring of our own, then, the card
+ * owning the descriptor, make it 2000 bytes long: the card must not copy
+ * 2000 bytes into a 60-byte frame.
+ */
+static void
+fault_tx_desc_grown(bus_space_tag_t t, bus_space_handle_t h)
+{
+	const size_t ring = 8 * sizeof(struct dmanic_txdesc);
+	struct dmanic_txdesc *d = kmem_zalloc(ring, KM_SLEEP);
+	uint8_t *buf = kmem_zalloc(2048, KM_SLEEP);
+
+	bus_space_write_4(t, h, DMANIC_CTRL, 0);
+	bus_space_write_8(t, h, DMANIC_TDBA, (uint64_t)(uintptr_t)d);
+	bus_space_write_4(t, h, DMANIC_TDLEN, 8);
+	bus_space_write_4(t, h, DMANIC_CTRL, DMANIC_CTRL_TXEN);
+	d[0].td_addr = (uint64_t)(uintptr_t)buf;
+	d[0].td_len = 60;
+	d[0].td_cmd = DMANIC_TXC_EOP;
+	bus_space_write_4(t, h, DMANIC_TDT, 1);
+	d[0].td_len = 2000;             /* the card's now: a driver bug */
+	kpause("fetch", false, 2, NULL);
+}
+
 static void
 fault_main(void *arg)
 {
@@ -520,7 +546,9 @@ fault_main(void *arg)
 	bus_space_handle_t h = device_bus_handle(dev);
 
 	(void)arg;
-	if (strcmp(fault_kind, "bad-ring") == 0) {
+	if (strcmp(fault_kind, "tx-desc-grown") == 0) {
+		fault_tx_desc_grown(t, h);
+	} else if (strcmp(fault_kind, "bad-ring") == 0) {
 		bus_space_write_4(t, h, DMANIC_CTRL, DMANIC_CTRL_TXEN);
 		bus_space_write_8(t, h, DMANIC_RDBA, 0x1000);
 		bus_space_write_4(t, h, DMANIC_CTRL, DMANIC_CTRL_RXEN);
@@ -595,6 +623,6 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "fault") == 0)
 		return cmd_fault(argv[2]);
 	fprintf(stderr, "usage: test_dmanic flood|pair [key=value...] | "
-	    "intr-alloc | fault bad-ring|ring-while-enabled\n");
+	    "intr-alloc | fault bad-ring|ring-while-enabled|tx-desc-grown\n");
 	return 2;
 }
