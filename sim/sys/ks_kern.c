@@ -247,6 +247,28 @@ hztoms(int ticks)
 	return (int)(((int64_t)ticks * 1000 + h - 1) / h);
 }
 
+/*
+ * A deadline already passed is 0 ticks, never the unsigned difference:
+ * a sender behind its schedule once got 2^64 - x clamped to INT32_MAX
+ * ticks, a sleep of 24.8 virtual days.
+ */
+int
+ticks_until(uint64_t deadline_ns)
+{
+	struct cpu_info *ci;
+	uint64_t tick_ns, now, ticks;
+
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = ks_cpu();
+	tick_ns = ci->host->tick_ns;
+	now = ci->clock;
+	if (deadline_ns <= now)
+		return 0;
+	ticks = howmany(deadline_ns, tick_ns) - now / tick_ns;
+	KASSERT(ticks >= 1);
+	return ticks > (uint64_t)INT32_MAX ? INT32_MAX : (int)ticks;
+}
+
 uint64_t
 cprng_fast64(void)
 {

@@ -123,6 +123,13 @@ int	getticks(void);
 /* Convert between ticks and milliseconds, rounding up like NetBSD's. */
 int	mstohz(int ms);
 int	hztoms(int ticks);
+/*
+ * The timo to give kpause or cv_timedwait to wake at the first clock tick
+ * at or after deadline_ns (a scheduling point: it reads the clock).
+ * => 0 if the deadline is not in the future (nothing to sleep for); else
+ *    at least 1, at most INT32_MAX
+ */
+int	ticks_until(uint64_t deadline_ns);
 
 /*
  * Random numbers for the stack, from the host's own seeded stream: the same
