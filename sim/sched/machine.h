@@ -100,6 +100,9 @@ struct lwp {
 	const char *wait_file;
 	int wait_line;
 	uint64_t wait_timer_seq;        /* seq of a pending timeout, or 0 */
+	bool wait_timer_nap;            /* that timeout is a daemon's nap */
+	bool nap_woken;                 /* woken by its nap, not yet asleep */
+	uint64_t nap_activity;          /* m->activity when the nap began */
 	int wait_result;                /* 0, or EWOULDBLOCK on timeout */
 	int wait_rw_op;                 /* RW_READER / RW_WRITER */
 	struct lwp *joiner;
@@ -272,6 +275,16 @@ struct sim_machine {
 	/* Called once every host has booted: starts the programs. */
 	void (*after_boot)(struct sim_machine *);
 	uint64_t end_ns;                /* the duration: a time cap */
+	/*
+	 * What pending events are (sim_machine_run's end rule): timer
+	 * events that will find their timer cancelled or re-armed, daemons'
+	 * naps (sleep timeouts of daemon LWPs), and of the naps those begun
+	 * since the last activity -- activity being any context other than
+	 * a daemon woken by its nap going to sleep or exiting.
+	 */
+	uint64_t ev_stale;
+	uint64_t naps, naps_fresh;
+	uint64_t activity;
 	uint64_t sample_interval_ns;    /* record.interval, 0: none */
 	uint64_t max_points, max_events;        /* limits, 0: none */
 	bool capped;                    /* the run ended at end_ns */
@@ -305,6 +318,16 @@ extern struct sim_machine *sim_cur;
 struct sim_sched_params {
 	uint64_t seed;
 	uint64_t end_ns;                /* the duration: a time cap */
+	/*
+	 * What pending events are (sim_machine_run's end rule): timer
+	 * events that will find their timer cancelled or re-armed, daemons'
+	 * naps (sleep timeouts of daemon LWPs), and of the naps those begun
+	 * since the last activity -- activity being any context other than
+	 * a daemon woken by its nap going to sleep or exiting.
+	 */
+	uint64_t ev_stale;
+	uint64_t naps, naps_fresh;
+	uint64_t activity;
 	uint64_t window_ns;             /* interleaving.window */
 	uint64_t jitter_q16;            /* interleaving.jitter * 65536 */
 	uint64_t sample_interval_ns;    /* 0: no periodic samples */
@@ -341,6 +364,24 @@ void	sim_cpu_wake_idle(struct cpu_info *, uint64_t at);
 uint64_t sim_machine_at(struct sim_machine *, uint64_t t, sim_event_fn fn,
 	    void *arg);
 
+/*
+ * A timer event already scheduled will find its timer cancelled or
+ * re-armed when it runs: it no longer keeps the run going.  Its handler
+ * calls sim_event_stale_ran when it runs.
+ */
+static inline void
+sim_event_stale(struct sim_machine *m)
+{
+	m->ev_stale++;
+}
+
+static inline void
+sim_event_stale_ran(struct sim_machine *m)
+{
+	KASSERT(m->ev_stale > 0);
+	m->ev_stale--;
+}
+
 /* LWPs (lwp.c).  sim_lwp_alloc makes one that sleeps until woken. */
 struct lwp *sim_lwp_alloc(struct sim_host *, struct cpu_info *ci,
 	    void (*func)(void *), void *arg, const char *name);
@@ -348,6 +389,12 @@ struct lwp *sim_lwp_create(struct sim_host *, struct cpu_info *ci,
 	    void (*func)(void *), void *arg, bool mustjoin, const char *name);
 void	sim_lwp_sleep(struct lwp *);
 void	sim_lwp_wake(struct lwp *, uint64_t at);
+/*
+ * l's sleep timeout is the event seq (sim/sys arms it); it fired: that
+ * event is running now, and l is about to be woken by it.
+ */
+void	sim_lwp_timeout_armed(struct lwp *, uint64_t seq);
+void	sim_lwp_timeout_fired(struct lwp *);
 /* The running context on waker wakes l at its clock and pays for it. */
 void	sim_lwp_wakeup(struct cpu_info *waker, struct lwp *l);
 void	sim_lwp_free(struct lwp *);

@@ -606,6 +606,30 @@ machine_checkpoint(struct sim_machine *m)
 		m->checkpoint_points = cap;
 }
 
+/*
+ * Nothing is runnable: is the run over?  It is when no pending event can
+ * make anything runnable again -- none is pending, or every one pending
+ * is a stale timer (it will find its timer cancelled) -- or when the
+ * workload is done (no LWP but daemons left) and all that is pending
+ * besides are daemons' naps begun since the last activity: a daemon
+ * sleeping on a timer (a batch reader, a periodic poller) does not keep
+ * a finished workload alive, but each nap begun before something else
+ * happened ends once more, so the daemon sees what happened.
+ */
+static bool
+machine_over(const struct sim_machine *m)
+{
+	size_t pending = sim_evq_size(&m->eng.q);
+
+	KASSERT(pending >= m->ev_stale + m->naps);
+	KASSERT(m->naps >= m->naps_fresh);
+	if (pending == m->ev_stale)
+		return true;
+	if (pending != m->ev_stale + m->naps || m->naps != m->naps_fresh)
+		return false;
+	return machine_live(m) == 0;
+}
+
 /* Every LWP left is blocked and nothing is pending. */
 static void
 machine_deadlock(struct sim_machine *m)
@@ -641,7 +665,7 @@ sim_machine_run(struct sim_machine *m)
 			continue;
 		}
 
-		if (ci == NULL && !ev) {
+		if (ci == NULL && (!ev || machine_over(m))) {
 			if (machine_live(m) > 0)
 				machine_deadlock(m);
 			break;

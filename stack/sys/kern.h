@@ -158,7 +158,9 @@ void	kern_vprintf(const char *fmt, va_list ap);
 
 /*
  * Mark the calling LWP as a daemon: a daemon blocked forever (a server
- * waiting for requests) does not make a run a deadlock.
+ * waiting for requests) does not make a run a deadlock, and one sleeping
+ * on a timer (kpause, cv_timedwait) does not keep a run going once the
+ * other LWPs are done (README, "When a run ends").
  */
 void	lwp_set_daemon(lwp_t *);
 
