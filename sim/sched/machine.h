@@ -295,6 +295,8 @@ struct sim_machine {
 	u_int nsamplers;
 	/* Says who waits on what when every LWP is blocked (or NULL). */
 	void (*report_deadlock)(struct sim_machine *);
+	/* Folds what the run computed into the fingerprint as it ends. */
+	void (*fingerprint_results)(struct sim_machine *);
 	struct sim_recorder *rec;
 	struct sim_topology *topo;      /* the wires (topology.h) */
 	bool no_reports;                /* benchmarks: no violation reports */
@@ -340,7 +342,11 @@ struct sim_sched_params {
  * (sim/world/world.h).
  */
 void	sim_sched_init(struct sim_machine *, const struct sim_sched_params *);
-/* Run until nothing is left, the time cap, a limit or a stop. */
+/*
+ * Run until the run is over (README, "When a run ends"), the time cap, a
+ * limit or a stop; then fold its results into the fingerprint
+ * (fingerprint_results).
+ */
 void	sim_machine_run(struct sim_machine *);
 /*
  * Add a sampler: sample(m, t) reads its counters into the recorder at

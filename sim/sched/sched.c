@@ -693,6 +693,8 @@ sim_machine_run(struct sim_machine *m)
 			machine_checkpoint(m);
 		}
 	}
+	if (m->fingerprint_results != NULL)
+		m->fingerprint_results(m);
 }
 
 uint64_t

@@ -21,6 +21,9 @@
 #include "stack/sys/intr.h"
 #include "stack/sys/sdt.h"
 
+/* kern_printf output folded into the fingerprint in full (longer: cut). */
+#define KS_PRINTF_MAX   512
+
 static inline struct cpu_info *
 ks_cpu(void)
 {
@@ -284,18 +287,35 @@ cprng_fast32(void)
 
 /* --- output ----------------------------------------------------------------- */
 
+/*
+ * What programs print is their result, so the text is folded into the
+ * fingerprint -- printed or not (--quiet).  A message longer than the
+ * buffer is folded in as far as it goes, with its full length.
+ */
 void
 kern_vprintf(const char *fmt, va_list ap)
 {
 	struct cpu_info *ci = ks_cpu();
 	struct sim_machine *m = ci->m;
+	char buf[KS_PRINTF_MAX];
+	va_list aq;
+	int n;
 
 	sim_point(PT_CALL, SIM_COST_call);
+	va_copy(aq, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, aq);
+	va_end(aq);
+	KASSERT(n >= 0);
+	sim_fp_mix(&m->eng, (uint64_t)n);
+	sim_fp_mix_bytes(&m->eng, buf, MIN((size_t)n, sizeof(buf) - 1));
 	if (m->log == NULL)
 		return;
 	fprintf(m->log, "[%12.6f ms] %s/cpu%u %s: ", (double)ci->clock / 1e6,
 	    ci->host->sc->name, ci->index, ci->cur ? ci->cur->name : "-");
-	vfprintf(m->log, fmt, ap);
+	if ((size_t)n < sizeof(buf))
+		fputs(buf, m->log);
+	else
+		vfprintf(m->log, fmt, ap);
 }
 
 void
