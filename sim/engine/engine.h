@@ -6,12 +6,15 @@
  * (time, seq) order, one at a time, on one real thread.  The engine also
  * keeps the run's fingerprint: a running 64-bit hash over every executed
  * event and every scheduling point, fed only with stable values (times,
- * sequence numbers, CPU and LWP ids, kinds), never with pointers.
+ * sequence numbers, CPU and LWP ids, kinds), never with pointers -- and
+ * over what the run computes: every frame's bytes as it enters a wire,
+ * what programs print, every counter's final value.
  */
 #ifndef SIM_ENGINE_H
 #define SIM_ENGINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sim/engine/evq.h"
@@ -59,13 +62,26 @@ sim_engine_cur_seq(const struct sim_engine *e)
 	return e->cur_seq;
 }
 
+/* One step of the fingerprint's hash: h with v folded in. */
+static inline uint64_t
+sim_fp_step(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
 /* Fold a stable value into the fingerprint. */
 static inline void
 sim_fp_mix(struct sim_engine *e, uint64_t v)
 {
-	uint64_t h = (e->fingerprint ^ v) * 0x9e3779b97f4a7c15ULL;
-
-	e->fingerprint = h ^ (h >> 29);
+	e->fingerprint = sim_fp_step(e->fingerprint, v);
 }
+
+/*
+ * Fold n bytes into the fingerprint (a frame, a line a program printed):
+ * their count, then eight bytes at a time as a little-endian word, so the
+ * same bytes give the same fingerprint on every host.
+ */
+void	sim_fp_mix_bytes(struct sim_engine *, const void *p, size_t n);
 
 #endif /* SIM_ENGINE_H */

@@ -365,7 +365,9 @@ static const struct sc_key top_keys[] = {
 	{ "duration", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 1,
 	  .max = SC_DURATION_MAX_NS, .def = NS_PER_S,
 	  SLOT(struct scenario, duration_ns), .doc = "the virtual time cap; "
-	  "a workload still running then ends the run with status 5" },
+	  "a workload still running then ends the run with status 5 (a run "
+	  "ends earlier once its workload is done: see \"When a run ends\" "
+	  "in the README)" },
 	{ "hosts", SC_K_ARRAY, true, .min = 1, .max = SC_HOSTS_MAX,
 	  .obj = &sc_obj_host, .doc = "the simulated machines" },
 	{ "switches", SC_K_ARRAY, .max = SC_SWITCHES_MAX,

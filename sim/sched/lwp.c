@@ -139,6 +139,73 @@ sim_lwp_free(struct lwp *l)
 	h->free_lwps = l;
 }
 
+/*
+ * l's pending timeout goes: fired (the event is running) or made stale
+ * (l was woken otherwise; the event will find wait_timer_seq changed).
+ */
+static void
+lwp_timeout_gone(struct lwp *l, bool fired)
+{
+	struct sim_machine *m = l->host->m;
+
+	KASSERT(l->wait_timer_seq != 0);
+	if (!fired)
+		sim_event_stale(m);
+	if (l->wait_timer_nap) {
+		KASSERT(m->naps > 0);
+		m->naps--;
+		if (l->nap_activity == m->activity) {
+			KASSERT(m->naps_fresh > 0);
+			m->naps_fresh--;
+		}
+	}
+	l->wait_timer_seq = 0;
+	l->wait_timer_nap = false;
+}
+
+void
+sim_lwp_timeout_armed(struct lwp *l, uint64_t seq)
+{
+	struct sim_machine *m = l->host->m;
+
+	KASSERT(l->wait_timer_seq == 0);
+	KASSERT(seq != 0);
+	l->wait_timer_seq = seq;
+	l->wait_timer_nap = l->daemon;
+	if (l->daemon) {
+		l->nap_activity = m->activity;
+		m->naps++;
+		m->naps_fresh++;
+	}
+}
+
+void
+sim_lwp_timeout_fired(struct lwp *l)
+{
+	KASSERT(l->wait_timer_seq == sim_engine_cur_seq(&l->host->m->eng));
+	l->nap_woken = l->wait_timer_nap;
+	lwp_timeout_gone(l, true);
+}
+
+/*
+ * The running context of l stops (sleeps or exits).  Unless it was a
+ * daemon woken by its nap, this is activity: something happened that
+ * every daemon asleep on a nap may want to see, so each gets one more
+ * wake-up before the run may end (sim_machine_run).
+ */
+static void
+lwp_stops(struct lwp *l)
+{
+	struct sim_machine *m = l->host->m;
+
+	if (l->nap_woken) {
+		l->nap_woken = false;
+		return;
+	}
+	m->activity++;
+	m->naps_fresh = 0;
+}
+
 void
 sim_lwp_sleep(struct lwp *l)
 {
@@ -163,6 +230,7 @@ sim_lwp_sleep(struct lwp *l)
 		l->wait = WAIT_NONE;
 		return;
 	}
+	lwp_stops(l);
 	l->state = LWP_SLEEP;
 	l->ipl = ci->ipl;
 	ci->ipl = IPL_NONE;
@@ -177,7 +245,8 @@ sim_lwp_wake(struct lwp *l, uint64_t at)
 {
 	struct cpu_info *waker = l->host->m->running;
 
-	l->wait_timer_seq = 0;          /* a pending timeout is now stale */
+	if (l->wait_timer_seq != 0)
+		lwp_timeout_gone(l, false);     /* woken otherwise: stale */
 	if (l->state == LWP_ONCPU) {
 		/* It queued itself and has not gone to sleep yet. */
 		l->wake_pending = true;
@@ -209,6 +278,8 @@ sim_lwp_exit(struct cpu_info *ci)
 
 	KASSERT(ci == ci->m->running);
 	KASSERT(l->spin_held == 0);
+	KASSERT(l->wait_timer_seq == 0);
+	lwp_stops(l);
 	l->state = LWP_ZOMBIE;
 	if (!l->daemon)
 		l->host->live--;

@@ -100,6 +100,9 @@ struct lwp {
 	const char *wait_file;
 	int wait_line;
 	uint64_t wait_timer_seq;        /* seq of a pending timeout, or 0 */
+	bool wait_timer_nap;            /* that timeout is a daemon's nap */
+	bool nap_woken;                 /* woken by its nap, not yet asleep */
+	uint64_t nap_activity;          /* m->activity when the nap began */
 	int wait_result;                /* 0, or EWOULDBLOCK on timeout */
 	int wait_rw_op;                 /* RW_READER / RW_WRITER */
 	struct lwp *joiner;
@@ -272,6 +275,16 @@ struct sim_machine {
 	/* Called once every host has booted: starts the programs. */
 	void (*after_boot)(struct sim_machine *);
 	uint64_t end_ns;                /* the duration: a time cap */
+	/*
+	 * What pending events are (sim_machine_run's end rule): timer
+	 * events that will find their timer cancelled or re-armed, daemons'
+	 * naps (sleep timeouts of daemon LWPs), and of the naps those begun
+	 * since the last activity -- activity being any context other than
+	 * a daemon woken by its nap going to sleep or exiting.
+	 */
+	uint64_t ev_stale;
+	uint64_t naps, naps_fresh;
+	uint64_t activity;
 	uint64_t sample_interval_ns;    /* record.interval, 0: none */
 	uint64_t max_points, max_events;        /* limits, 0: none */
 	bool capped;                    /* the run ended at end_ns */
@@ -282,6 +295,8 @@ struct sim_machine {
 	u_int nsamplers;
 	/* Says who waits on what when every LWP is blocked (or NULL). */
 	void (*report_deadlock)(struct sim_machine *);
+	/* Folds what the run computed into the fingerprint as it ends. */
+	void (*fingerprint_results)(struct sim_machine *);
 	struct sim_recorder *rec;
 	struct sim_topology *topo;      /* the wires (topology.h) */
 	bool no_reports;                /* benchmarks: no violation reports */
@@ -305,6 +320,16 @@ extern struct sim_machine *sim_cur;
 struct sim_sched_params {
 	uint64_t seed;
 	uint64_t end_ns;                /* the duration: a time cap */
+	/*
+	 * What pending events are (sim_machine_run's end rule): timer
+	 * events that will find their timer cancelled or re-armed, daemons'
+	 * naps (sleep timeouts of daemon LWPs), and of the naps those begun
+	 * since the last activity -- activity being any context other than
+	 * a daemon woken by its nap going to sleep or exiting.
+	 */
+	uint64_t ev_stale;
+	uint64_t naps, naps_fresh;
+	uint64_t activity;
 	uint64_t window_ns;             /* interleaving.window */
 	uint64_t jitter_q16;            /* interleaving.jitter * 65536 */
 	uint64_t sample_interval_ns;    /* 0: no periodic samples */
@@ -317,7 +342,11 @@ struct sim_sched_params {
  * (sim/world/world.h).
  */
 void	sim_sched_init(struct sim_machine *, const struct sim_sched_params *);
-/* Run until nothing is left, the time cap, a limit or a stop. */
+/*
+ * Run until the run is over (README, "When a run ends"), the time cap, a
+ * limit or a stop; then fold its results into the fingerprint
+ * (fingerprint_results).
+ */
 void	sim_machine_run(struct sim_machine *);
 /*
  * Add a sampler: sample(m, t) reads its counters into the recorder at
@@ -342,6 +371,24 @@ uint64_t sim_machine_at(struct sim_machine *, uint64_t t, sim_event_fn fn,
 	    void *arg);
 
 /*
+ * A timer event already scheduled will find its timer cancelled or
+ * re-armed when it runs: it no longer keeps the run going.  Its handler
+ * calls sim_event_stale_ran when it runs.
+ */
+static inline void
+sim_event_stale(struct sim_machine *m)
+{
+	m->ev_stale++;
+}
+
+static inline void
+sim_event_stale_ran(struct sim_machine *m)
+{
+	KASSERT(m->ev_stale > 0);
+	m->ev_stale--;
+}
+
+/*
  * LWPs (lwp.c).  sim_lwp_alloc makes one that sleeps until woken.
  * => NULL with errno when the real process cannot give it a stack: the
  *    caller stops the run (sim_lwp_exhausted, sim/sys/ks.h)
@@ -352,6 +399,12 @@ struct lwp *sim_lwp_create(struct sim_host *, struct cpu_info *ci,
 	    void (*func)(void *), void *arg, bool mustjoin, const char *name);
 void	sim_lwp_sleep(struct lwp *);
 void	sim_lwp_wake(struct lwp *, uint64_t at);
+/*
+ * l's sleep timeout is the event seq (sim/sys arms it); it fired: that
+ * event is running now, and l is about to be woken by it.
+ */
+void	sim_lwp_timeout_armed(struct lwp *, uint64_t seq);
+void	sim_lwp_timeout_fired(struct lwp *);
 /* The running context on waker wakes l at its clock and pays for it. */
 void	sim_lwp_wakeup(struct cpu_info *waker, struct lwp *l);
 void	sim_lwp_free(struct lwp *);

@@ -332,23 +332,38 @@ sim_machine_stop(struct sim_machine *m, int status, const char *fmt, ...)
 /* --- running ---------------------------------------------------------------- */
 
 /*
- * The least of the next runnable CPU, the next event, the time cap and
- * the next sample: a context running alone must still come back to the
- * loop when the duration ends (a CPU spinning with nothing else due would
- * otherwise run forever) and when a sample is due.
+ * The least of the next runnable CPU and the next event: a CPU whose key
+ * is past it has been overtaken, and only then may it give way (and draw
+ * a new tiebreak).
+ */
+static sim_key_t
+sched_limit(struct sim_machine *m)
+{
+	sim_key_t lim = ~(sim_key_t)0;
+	uint64_t t;
+
+	if (m->heap_n > 0)
+		lim = m->heap[0].key;
+	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < lim)
+		lim = event_key(m, t);
+	return lim;
+}
+
+/*
+ * The scheduling limit, the time cap and the next sample: a context
+ * running alone must still come back to the loop when the duration ends
+ * (a CPU spinning with nothing else due would otherwise run forever) and
+ * when a sample is due.  The last two only pause it (sim_cpu_yield).
  */
 static sim_key_t
 machine_limit(struct sim_machine *m)
 {
-	sim_key_t lim = event_key(m, m->end_ns);
-	uint64_t t;
+	sim_key_t lim = sched_limit(m);
 
+	if (event_key(m, m->end_ns) < lim)
+		lim = event_key(m, m->end_ns);
 	if (event_key(m, m->next_sample_ns) < lim)
 		lim = event_key(m, m->next_sample_ns);
-	if (m->heap_n > 0 && m->heap[0].key < lim)
-		lim = m->heap[0].key;
-	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < lim)
-		lim = event_key(m, t);
 	return lim;
 }
 
@@ -409,6 +424,13 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
  * earlier than its CPU.  The common case -- another CPU with a context on
  * it comes first and nothing else is due -- swaps the two in the heap
  * with one sift and switches straight to the other context.
+ *
+ * When nothing scheduled is earlier -- only the loop wants control: a
+ * sample is due, the duration ended, the points checkpoint -- the CPU is
+ * paused, not overtaken: it goes back in line with the key it had, no
+ * tiebreak is drawn, and the loop, having done its part, resumes it.  So
+ * the draws from "cpu.tiebreak", and every decision after them, are the
+ * same whatever record.interval is: recording observes, never steers.
  */
 void
 sim_cpu_yield(struct cpu_info *ci)
@@ -419,6 +441,14 @@ sim_cpu_yield(struct cpu_info *ci)
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
+	if (sim_cpu_key(ci) < sched_limit(m)) {
+		heap_insert(m, ci);
+		KASSERT(m->heap[0].ci == ci);
+		m->running = NULL;
+		sim_coro_switch(&ci->cur->coro, &m->sched);
+		sched_arrived(m);
+		return;
+	}
 	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
 	ci->idle = false;
 	next = sched_direct_next(m);
@@ -481,8 +511,12 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 {
 	if (ci->cur == NULL) {
 		cpu_dispatch(ci);
-		/* The switch took time: others may now come first. */
-		if (sim_cpu_key(ci) > machine_limit(m)) {
+		/*
+		 * The switch took time: others may now come first.  (A sample
+		 * or the time cap it passed only pauses the context at its
+		 * first scheduling point.)
+		 */
+		if (sim_cpu_key(ci) > sched_limit(m)) {
 			cpu_enqueue(m, ci);
 			return;
 		}
@@ -510,16 +544,19 @@ sim_machine_sample_all(struct sim_machine *m, uint64_t t)
 		m->samplers[i](m, t);
 }
 
-/* The periodic sample (record.interval) is due at t. */
+/*
+ * The next thing to run is at time t: take every periodic sample
+ * (record.interval) due at or before t first, each with the values at
+ * its own time -- nothing between the last thing run and t changes them.
+ */
 static void
-machine_sample(struct sim_machine *m, uint64_t t)
+machine_sample_until(struct sim_machine *m, uint64_t t)
 {
-	sim_machine_sample_all(m, t);
-	if (m->sample_interval_ns == 0)
-		m->next_sample_ns = UINT64_MAX;
-	else
-		while (m->next_sample_ns <= t)
-			m->next_sample_ns += m->sample_interval_ns;
+	while (m->next_sample_ns <= t) {
+		KASSERT(m->sample_interval_ns > 0);
+		sim_machine_sample_all(m, m->next_sample_ns);
+		m->next_sample_ns += m->sample_interval_ns;
+	}
 }
 
 static u_int
@@ -569,6 +606,30 @@ machine_checkpoint(struct sim_machine *m)
 		m->checkpoint_points = cap;
 }
 
+/*
+ * Nothing is runnable: is the run over?  It is when no pending event can
+ * make anything runnable again -- none is pending, or every one pending
+ * is a stale timer (it will find its timer cancelled) -- or when the
+ * workload is done (no LWP but daemons left) and all that is pending
+ * besides are daemons' naps begun since the last activity: a daemon
+ * sleeping on a timer (a batch reader, a periodic poller) does not keep
+ * a finished workload alive, but each nap begun before something else
+ * happened ends once more, so the daemon sees what happened.
+ */
+static bool
+machine_over(const struct sim_machine *m)
+{
+	size_t pending = sim_evq_size(&m->eng.q);
+
+	KASSERT(pending >= m->ev_stale + m->naps);
+	KASSERT(m->naps >= m->naps_fresh);
+	if (pending == m->ev_stale)
+		return true;
+	if (pending != m->ev_stale + m->naps || m->naps != m->naps_fresh)
+		return false;
+	return machine_live(m) == 0;
+}
+
 /* Every LWP left is blocked and nothing is pending. */
 static void
 machine_deadlock(struct sim_machine *m)
@@ -604,7 +665,7 @@ sim_machine_run(struct sim_machine *m)
 			continue;
 		}
 
-		if (ci == NULL && !ev) {
+		if (ci == NULL && (!ev || machine_over(m))) {
 			if (machine_live(m) > 0)
 				machine_deadlock(m);
 			break;
@@ -614,8 +675,7 @@ sim_machine_run(struct sim_machine *m)
 				machine_time_cap(m);
 				break;
 			}
-			if (ci->clock >= m->next_sample_ns)
-				machine_sample(m, m->next_sample_ns);
+			machine_sample_until(m, ci->clock);
 			heap_pop(m);
 			cpu_run(m, ci);
 		} else {
@@ -623,8 +683,7 @@ sim_machine_run(struct sim_machine *m)
 				machine_time_cap(m);
 				break;
 			}
-			if (t >= m->next_sample_ns)
-				machine_sample(m, m->next_sample_ns);
+			machine_sample_until(m, t);
 			sim_engine_step(&m->eng);
 		}
 		machine_check_limits(m);
@@ -634,6 +693,8 @@ sim_machine_run(struct sim_machine *m)
 			machine_checkpoint(m);
 		}
 	}
+	if (m->fingerprint_results != NULL)
+		m->fingerprint_results(m);
 }
 
 uint64_t

@@ -36,6 +36,11 @@ const char *sim_sync_describe(const struct lwp *, char *buf, size_t len);
 /* Counter sampling (ks_mem.c): a sampler (sim_machine_add_sampler). */
 void	sim_evcnt_sample_all(struct sim_machine *, uint64_t t_ns);
 /*
+ * Fold every attached counter's value into the fingerprint, hosts in
+ * order, counters in attach order (the machine's fingerprint_results).
+ */
+void	sim_evcnt_fingerprint(struct sim_machine *);
+/*
  * Where a CPU's busy time went: hardware interrupts (IPL_VM and up: entry
  * and handlers) and soft interrupts (softints, continuations), ns; the
  * rest of busy_ns is threads.

@@ -317,14 +317,25 @@ ktimer_init(ktimer_t *kt, struct cpu_info *ci, void (*fn)(void *), void *arg)
 	*(struct sim_ktimer **)(void *)kt = t;
 }
 
+/* An armed timer's event will find nothing to do: it is stale. */
+static void
+ktimer_cancel(struct sim_ktimer *t)
+{
+	if (t->seq != 0)
+		sim_event_stale(t->ci->m);
+	t->seq = 0;
+}
+
 static void
 ktimer_fire(void *arg)
 {
 	struct sim_ktimer *t = arg;
 	struct sim_machine *m = t->ci->m;
 
-	if (t->seq != sim_engine_cur_seq(&m->eng))
+	if (t->seq != sim_engine_cur_seq(&m->eng)) {
+		sim_event_stale_ran(m);
 		return;         /* re-armed or disarmed since */
+	}
 	t->seq = 0;
 	sim_intr_post(t->ci, &t->src, m->eng.now);
 }
@@ -336,6 +347,7 @@ ktimer_arm(ktimer_t *kt, uint64_t when_ns)
 
 	sim_point(PT_INTR, SIM_COST_call);
 	intr_unpost(t->ci, &t->src);
+	ktimer_cancel(t);
 	t->seq = sim_machine_at(t->ci->m, when_ns, ktimer_fire, t);
 }
 
@@ -345,7 +357,7 @@ ktimer_disarm(ktimer_t *kt)
 	struct sim_ktimer *t = ktimer_state(kt);
 
 	sim_point(PT_INTR, SIM_COST_call);
-	t->seq = 0;
+	ktimer_cancel(t);
 	intr_unpost(t->ci, &t->src);
 }
 
@@ -354,7 +366,7 @@ ktimer_destroy(ktimer_t *kt)
 {
 	struct sim_ktimer *t = ktimer_state(kt);
 
-	t->seq = 0;
+	ktimer_cancel(t);
 	intr_unpost(t->ci, &t->src);
 	t->src.dead = true;     /* freed with the machine */
 	memset(kt, 0, sizeof(*kt));

@@ -25,6 +25,9 @@
 _Static_assert(KERN_IFACE_VERSION == 1, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
+/* kern_printf output folded into the fingerprint in full (longer: cut). */
+#define KS_PRINTF_MAX   512
+
 static inline struct cpu_info *
 ks_cpu(void)
 {
@@ -251,6 +254,28 @@ hztoms(int ticks)
 	return (int)(((int64_t)ticks * 1000 + h - 1) / h);
 }
 
+/*
+ * A deadline already passed is 0 ticks, never the unsigned difference:
+ * a sender behind its schedule once got 2^64 - x clamped to INT32_MAX
+ * ticks, a sleep of 24.8 virtual days.
+ */
+int
+ticks_until(uint64_t deadline_ns)
+{
+	struct cpu_info *ci;
+	uint64_t tick_ns, now, ticks;
+
+	sim_point(PT_CALL, SIM_COST_call);
+	ci = ks_cpu();
+	tick_ns = ci->host->tick_ns;
+	now = ci->clock;
+	if (deadline_ns <= now)
+		return 0;
+	ticks = howmany(deadline_ns, tick_ns) - now / tick_ns;
+	KASSERT(ticks >= 1);
+	return ticks > (uint64_t)INT32_MAX ? INT32_MAX : (int)ticks;
+}
+
 uint64_t
 cprng_fast64(void)
 {
@@ -266,18 +291,35 @@ cprng_fast32(void)
 
 /* --- output ----------------------------------------------------------------- */
 
+/*
+ * What programs print is their result, so the text is folded into the
+ * fingerprint -- printed or not (--quiet).  A message longer than the
+ * buffer is folded in as far as it goes, with its full length.
+ */
 void
 kern_vprintf(const char *fmt, va_list ap)
 {
 	struct cpu_info *ci = ks_cpu();
 	struct sim_machine *m = ci->m;
+	char buf[KS_PRINTF_MAX];
+	va_list aq;
+	int n;
 
 	sim_point(PT_CALL, SIM_COST_call);
+	va_copy(aq, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, aq);
+	va_end(aq);
+	KASSERT(n >= 0);
+	sim_fp_mix(&m->eng, (uint64_t)n);
+	sim_fp_mix_bytes(&m->eng, buf, MIN((size_t)n, sizeof(buf) - 1));
 	if (m->log == NULL)
 		return;
 	fprintf(m->log, "[%12.6f ms] %s/cpu%u %s: ", (double)ci->clock / 1e6,
 	    ci->host->sc->name, ci->index, ci->cur ? ci->cur->name : "-");
-	vfprintf(m->log, fmt, ap);
+	if ((size_t)n < sizeof(buf))
+		fputs(buf, m->log);
+	else
+		vfprintf(m->log, fmt, ap);
 }
 
 void

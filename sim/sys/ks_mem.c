@@ -192,6 +192,7 @@ evcnt_detach(struct evcnt *ev)
 	    h->sc->name);
 	/* The final value, at the time it stops being counted. */
 	evcnt_record(ci->m, h, ev, ci->clock);
+	sim_fp_mix(&ci->m->eng, ev->ev_count);
 	/* Keep attach order: close the gap. */
 	for (u_int i = ev->ev_slot + 1; i < h->nevcnts; i++) {
 		h->evcnts[i - 1] = h->evcnts[i];
@@ -199,6 +200,18 @@ evcnt_detach(struct evcnt *ev)
 		h->evcnts[i - 1]->ev_slot = i - 1;
 	}
 	h->nevcnts--;
+}
+
+void
+sim_evcnt_fingerprint(struct sim_machine *m)
+{
+	for (u_int i = 0; i < m->nhosts; i++) {
+		const struct sim_host *h = &m->hosts[i];
+
+		sim_fp_mix(&m->eng, h->nevcnts);
+		for (u_int j = 0; j < h->nevcnts; j++)
+			sim_fp_mix(&m->eng, h->evcnts[j]->ev_count);
+	}
 }
 
 void

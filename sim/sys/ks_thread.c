@@ -119,8 +119,12 @@ pause_timeout(void *arg)
 	struct lwp *l = arg;
 	struct sim_machine *m = l->host->m;
 
-	if (l->state == LWP_FREE || l->wait_timer_seq != sim_engine_cur_seq(&m->eng))
+	if (l->state == LWP_FREE ||
+	    l->wait_timer_seq != sim_engine_cur_seq(&m->eng)) {
+		sim_event_stale_ran(m);
 		return;         /* woken otherwise, or gone: a stale timer */
+	}
+	sim_lwp_timeout_fired(l);
 	l->wait_result = EWOULDBLOCK;
 	sim_sync_cancel_wait(l);
 	sim_lwp_wake(l, m->eng.now);
@@ -143,8 +147,8 @@ sim_lwp_arm_timeout(struct lwp *l, int timo)
 
 	KASSERT(timo > 0);
 	l->wait_result = 0;
-	l->wait_timer_seq = sim_machine_at(m, ticks_from_now(l->cpu, timo),
-	    pause_timeout, l);
+	sim_lwp_timeout_armed(l, sim_machine_at(m, ticks_from_now(l->cpu,
+	    timo), pause_timeout, l));
 }
 
 int

@@ -12,7 +12,9 @@
  * that arrive in the same nanosecond arrive in the order they were sent.
  *
  * Every random draw comes from the direction's own named streams, and a
- * stream is drawn from only when its probability is above zero.
+ * stream is drawn from only when its probability is above zero.  Every
+ * frame the transmitter takes is folded into the run's fingerprint, bytes
+ * and all, lost or not.
  */
 #include <assert.h>
 #include <errno.h>
@@ -191,6 +193,8 @@ sim_port_send(struct sim_port *port, struct sim_frame *f)
 		return 0;
 	}
 	m = d->link->topo->m;
+	/* What crosses the wire is part of what the run computed. */
+	sim_fp_mix_bytes(&m->eng, f->data, f->len);
 	now = sim_topology_now(d->link->topo);
 	link_serialise(d, now, 8 * (uint64_t)SIM_FRAME_WIRE_BYTES(f->len));
 	d->busy = true;

@@ -118,6 +118,7 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 	if (m->eng.q.impl == NULL)
 		return world_exhausted(m, ENOMEM, 0, "the event queue");
 	m->report_deadlock = sim_report_deadlock;
+	m->fingerprint_results = sim_evcnt_fingerprint;
 	sim_machine_add_sampler(m, sim_evcnt_sample_all);
 	sim_machine_add_sampler(m, sim_topology_sample);
 	sim_machine_add_sampler(m, sim_device_sample_all);

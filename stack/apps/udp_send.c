@@ -7,7 +7,9 @@
  * clock: whenever it wakes it sends every datagram due by then, then
  * sleeps until the next is due -- sleeps last whole clock ticks, so above
  * hz packets a second datagrams leave in bursts of rate/hz a tick, the
- * way a tick-driven sender does.  The receiver (echo mode) blocks in
+ * way a tick-driven sender does.  A rate faster than its CPU can send
+ * finds the next datagram already due and sends on without sleeping, as
+ * fast as the CPU goes.  The receiver (echo mode) blocks in
  * soreceive and stops once the sender is done and nothing has come back
  * for `timeout`.
  *
@@ -126,17 +128,6 @@ us_send_one(struct udp_send *us, uint64_t seq)
 	}
 }
 
-/* Clock ticks from now until the first tick at or after when_ns (>= 1). */
-static int
-us_ticks_until(uint64_t when_ns)
-{
-	uint64_t tick_ns = 1000000000ULL / (uint64_t)hz;
-	uint64_t now = getnanouptime();
-	uint64_t t = howmany(when_ns, tick_ns) - now / tick_ns;
-
-	return t < 1 ? 1 : (t > INT32_MAX ? INT32_MAX : (int)t);
-}
-
 static void
 us_sender(struct udp_send *us)
 {
@@ -144,9 +135,11 @@ us_sender(struct udp_send *us)
 
 	if (us->start_ns > 0)
 		(void)kpause("udpsend", false,
-		    us_ticks_until(getnanouptime() + us->start_ns), NULL);
+		    ticks_until(getnanouptime() + us->start_ns), NULL);
 	start = getnanouptime();
 	while (seq < us->count) {
+		int ticks;
+
 		/* Datagrams due by now: the first at start. */
 		due = (uint64_t)((unsigned __int128)(getnanouptime() - start) *
 		    us->rate_pps / 1000000000u) + 1;
@@ -156,7 +149,9 @@ us_sender(struct udp_send *us)
 			break;
 		next = start + (uint64_t)howmany((unsigned __int128)seq *
 		    1000000000u, us->rate_pps);
-		(void)kpause("udpsend", false, us_ticks_until(next), NULL);
+		/* Behind schedule (sending took longer): no sleep. */
+		if ((ticks = ticks_until(next)) > 0)
+			(void)kpause("udpsend", false, ticks, NULL);
 	}
 	atomic_store_release(&us->sender_done, 1);
 }

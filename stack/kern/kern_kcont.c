@@ -248,6 +248,21 @@ kcont_unlink(kcont_t *kc)
 }
 
 /*
+ * A continuation left kcc's timer heap for good (stopped, not moved):
+ * with nothing left to time, the CPU's clock interrupt is disarmed, so a
+ * host at rest has nothing pending.  => kcc_lock held
+ */
+static void
+kcont_timer_idle(struct kcont_cpu *kcc)
+{
+	KASSERT(mutex_owned(&kcc->kcc_lock));
+	if (kcc->kcc_heap == NULL && kcc->kcc_armed != 0) {
+		kcc->kcc_armed = 0;
+		ktimer_disarm(&kcc->kcc_timer);
+	}
+}
+
+/*
  * Make newlock kc's home.  => oldlock held and kc not pending; returns
  * with newlock held instead.
  */
@@ -352,12 +367,15 @@ bool
 kcont_stop(kcont_t *kc)
 {
 	kmutex_t *lock;
-	bool was;
+	bool was, timed;
 
 	KASSERT(kc->kc_magic == KCONT_MAGIC);
 	lock = kcont_lock(kc);
-	/* A timer armed for it fires, finds nothing due and re-arms. */
+	timed = (kc->kc_state & KCS_TIMED) != 0;
 	was = kcont_unlink(kc);
+	/* A timer armed for others fires, finds nothing due and re-arms. */
+	if (timed)
+		kcont_timer_idle(kcont_cpu(kc->kc_cpu));
 	mutex_spin_exit(lock);
 	return was;
 }
@@ -367,12 +385,15 @@ kcont_halt(kcont_t *kc)
 {
 	struct kcont_sys *ks = kcont_sys();
 	kmutex_t *lock;
-	bool was;
+	bool was, timed;
 
 	KASSERTMSG(!cpu_intr_p(), "kcont_halt may sleep: not in interrupts");
 	KASSERT(kc->kc_magic == KCONT_MAGIC);
 	lock = kcont_lock(kc);
+	timed = (kc->kc_state & KCS_TIMED) != 0;
 	was = kcont_unlink(kc);
+	if (timed)
+		kcont_timer_idle(kcont_cpu(kc->kc_cpu));
 	while (kc->kc_state & KCS_RUNNING) {
 		kc->kc_state |= KCS_HALTWAIT;
 		cv_wait(&ks->ks_donecv, lock);

@@ -242,25 +242,6 @@ out:
 	return error;
 }
 
-/*
- * Clock ticks to wait from now so that the wait ends at the first tick
- * boundary at or after deadline_ns (timeouts run on ticks, as callouts
- * do); 0 if the deadline has passed.
- */
-static int
-so_ticks_until(uint64_t deadline_ns)
-{
-	uint64_t tick_ns = 1000000000ULL / (uint64_t)hz;
-	uint64_t now = getnanouptime();
-	uint64_t ticks;
-
-	if (now >= deadline_ns)
-		return 0;
-	ticks = howmany(deadline_ns, tick_ns) - now / tick_ns;
-	KASSERT(ticks > 0);
-	return ticks > (uint64_t)INT32_MAX ? INT32_MAX : (int)ticks;
-}
-
 /* The reader woke: name the packet that (probably) woke it. */
 static void
 so_wakeup_probe(struct socket *so)
@@ -281,7 +262,7 @@ so_wait(struct socket *so, uint64_t deadline_ns)
 	int error = 0, ticks = 0;
 
 	KASSERT(mutex_owned(&so->so_lock));
-	if (deadline_ns != 0 && (ticks = so_ticks_until(deadline_ns)) == 0)
+	if (deadline_ns != 0 && (ticks = ticks_until(deadline_ns)) == 0)
 		return EWOULDBLOCK;
 	mutex_enter(&so->so_cvlock);
 	/* Checked under so_cvlock, which demux holds to set it: no lost wake. */

@@ -213,6 +213,21 @@ nh_create(struct nhcache *nc, struct in_addr a, uint64_t now)
 	return ne;
 }
 
+/* Whether some entry is asking (INCOMPLETE or PROBE).  => nc_lock writer */
+static bool
+nh_asking(struct nhcache *nc)
+{
+	pt_in4_node_t *n;
+
+	KASSERT(rw_write_held(&nc->nc_lock));
+	for (n = ptree_in4_first(&nc->nc_tree); n != NULL;
+	    n = ptree_in4_next(&nc->nc_tree, n))
+		if (ne_of(n)->ne_state == NH_INCOMPLETE ||
+		    ne_of(n)->ne_state == NH_PROBE)
+			return true;
+	return false;
+}
+
 /* Run the retry continuation by the time an entry asked now is due. */
 static void
 nh_timer_arm(struct nhcache *nc)
@@ -356,6 +371,7 @@ nh4_learn(struct ifnet *ifp, struct in_addr a, const uint8_t *lladdr,
 	struct mbuf *held = NULL, *next;
 	uint8_t hdr[NH_LLHDR_LEN];
 	uint64_t now = getnanouptime();
+	bool asked;
 
 	KASSERT(nc != NULL);
 	rw_enter(&nc->nc_lock, RW_WRITER);
@@ -366,7 +382,8 @@ nh4_learn(struct ifnet *ifp, struct in_addr a, const uint8_t *lladdr,
 		rw_exit(&nc->nc_lock);
 		return;
 	}
-	if (ne->ne_state == NH_INCOMPLETE || ne->ne_state == NH_PROBE)
+	asked = ne->ne_state == NH_INCOMPLETE || ne->ne_state == NH_PROBE;
+	if (asked)
 		NHSTAT_INC(nc, resolved);
 	nh_build_header(ifp, lladdr, ne->ne_hdr);
 	memcpy(hdr, ne->ne_hdr, NH_LLHDR_LEN);
@@ -374,6 +391,9 @@ nh4_learn(struct ifnet *ifp, struct in_addr a, const uint8_t *lladdr,
 	ne->ne_when_ns = now;
 	ne->ne_asks = 0;
 	held = nh_take_held(ne);
+	/* The last answer: no retry is due, no timer keeps the host busy. */
+	if (asked && !nh_asking(nc))
+		(void)kcont_stop(&nc->nc_kc);
 	rw_exit(&nc->nc_lock);
 	for (; held != NULL; held = next) {
 		next = held->m_nextpkt;

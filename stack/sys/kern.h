@@ -119,6 +119,13 @@ int	getticks(void);
 /* Convert between ticks and milliseconds, rounding up like NetBSD's. */
 int	mstohz(int ms);
 int	hztoms(int ticks);
+/*
+ * The timo to give kpause or cv_timedwait to wake at the first clock tick
+ * at or after deadline_ns (a scheduling point: it reads the clock).
+ * => 0 if the deadline is not in the future (nothing to sleep for); else
+ *    at least 1, at most INT32_MAX
+ */
+int	ticks_until(uint64_t deadline_ns);
 
 /*
  * Random numbers for the stack, from the host's own seeded stream: the same
@@ -147,7 +154,9 @@ void	kern_vprintf(const char *fmt, va_list ap);
 
 /*
  * Mark the calling LWP as a daemon: a daemon blocked forever (a server
- * waiting for requests) does not make a run a deadlock.
+ * waiting for requests) does not make a run a deadlock, and one sleeping
+ * on a timer (kpause, cv_timedwait) does not keep a run going once the
+ * other LWPs are done (README, "When a run ends").
  */
 void	lwp_set_daemon(lwp_t *);
 
