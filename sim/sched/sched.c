@@ -552,7 +552,8 @@ sim_machine_sample_all(struct sim_machine *m, uint64_t t)
 static void
 machine_sample_until(struct sim_machine *m, uint64_t t)
 {
-	while (m->next_sample_ns <= t) {
+	/* A sampler may stop the run (the database's cap): stop sampling. */
+	while (m->next_sample_ns <= t && m->stop_status < 0) {
 		KASSERT(m->sample_interval_ns > 0);
 		sim_machine_sample_all(m, m->next_sample_ns);
 		m->next_sample_ns += m->sample_interval_ns;
