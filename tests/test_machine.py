@@ -314,3 +314,20 @@ def test_points_limit_holds_for_a_cpu_running_alone(netsim, tmp_path):
                   duration="10s", limits={"points": 100000})
     p = run([netsim, "run", sc], check=5)
     assert "end: " in p.stdout and " 100000 scheduling points" in p.stdout
+
+
+def test_the_replay_line_replays_the_failure_even_from_an_awkward_path(
+        netsim, tmp_path):
+    """The replay line is a command a shell runs as printed: a scenario
+    file whose name has a space and a quote is quoted, and running the
+    line fails the same way again."""
+    odd = tmp_path / "it's a race.json"
+    odd.write_text((ROOT / "scenarios" / "races" / "lost-update.json")
+                   .read_text())
+    p = run([netsim, "run", odd, "--seed", "18"], check=3)
+    replay = re.search(r"^  replay: (.*)$", p.stderr, re.M).group(1)
+    assert replay.startswith("netsim run '"), replay
+    again = run(["bash", "-c", f"netsim() {{ '{netsim}' \"$@\"; }}; "
+                 f"{replay}"], check=3)
+    assert again.stderr == p.stderr
+    assert again.stdout.splitlines()[-1] == p.stdout.splitlines()[-1]

@@ -146,9 +146,9 @@ nic_fault(struct nic_dma *nic, const char *fmt, ...)
 	if (m->running != NULL)
 		sim_context_stop("device fault", __FILE__, __LINE__, msg);
 	fprintf(stderr, "netsim: device fault: %s\n  seed %llu, virtual time "
-	    "%llu ns, host %s\n  replay: netsim run %s --seed %llu\n", msg,
+	    "%llu ns, host %s\n  replay: %s\n", msg,
 	    (unsigned long long)m->seed, (unsigned long long)m->eng.now,
-	    nic->host->sc->name, m->sc->file, (unsigned long long)m->seed);
+	    nic->host->sc->name, m->replay);
 	if (m->rec != NULL)
 		sim_record_violation(m->rec, m->eng.now, nic->host->sc->name, -1,
 		    NULL, "device fault", __FILE__, __LINE__, msg);

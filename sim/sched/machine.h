@@ -45,6 +45,9 @@ struct sim_topology;
 struct sim_netconf;
 struct evcnt;
 
+/* Bytes of the replay command a failure report prints. */
+#define SIM_REPLAY_MAX 512
+
 /* Samplers a machine can hold (sim_machine_add_sampler). */
 #define SIM_SAMPLERS_MAX 8
 
@@ -306,6 +309,8 @@ struct sim_machine {
 							   an interrupt context */
 	FILE *log;                      /* kern_printf output, or NULL */
 
+	/* The command that replays this run, in every failure report. */
+	char replay[SIM_REPLAY_MAX];
 	int stop_status;                /* -1 while running */
 	char stop_reason[512];
 

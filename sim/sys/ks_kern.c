@@ -346,11 +346,10 @@ sim_context_stop(const char *kind, const char *file, int line,
 		fprintf(stderr, "netsim: %s: %s\n"
 	    "  at %s:%d\n"
 	    "  seed %llu, virtual time %llu ns, host %s, cpu %u, lwp %s (id %u)\n"
-	    "  replay: netsim run %s --seed %llu\n",
+	    "  replay: %s\n",
 	    kind, msg, file, line, (unsigned long long)m->seed,
 	    (unsigned long long)ci->clock, ci->host->sc->name, ci->index,
-	    l ? l->name : "-", l ? l->id : 0, m->sc->file,
-	    (unsigned long long)m->seed);
+	    l ? l->name : "-", l ? l->id : 0, m->replay);
 	if (m->rec != NULL)
 		sim_record_violation(m->rec, ci->clock, ci->host->sc->name,
 		    (int)ci->index, l ? l->name : NULL, kind, file, line, msg);

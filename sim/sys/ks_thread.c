@@ -193,6 +193,5 @@ sim_report_deadlock(struct sim_machine *m)
 			    sim_sync_describe(l, why, sizeof(why)));
 		}
 	}
-	fprintf(stderr, "  replay: netsim run %s --seed %llu\n", m->sc->file,
-	    (unsigned long long)m->seed);
+	fprintf(stderr, "  replay: %s\n", m->replay);
 }

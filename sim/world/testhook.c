@@ -55,6 +55,9 @@ sim_test_run(const struct sim_test_opts *o, void (*fn)(void *), void *arg,
 		sim_world_destroy(&m);
 		return SIM_EXIT_USAGE;
 	}
+	snprintf(m.replay, sizeof(m.replay), "%s", o->replay != NULL ?
+	    o->replay : "(a test machine) run the test program again with the "
+	    "same arguments");
 	m.log = o->quiet ? NULL : stdout;
 	test_fn = fn;
 	test_arg = arg;

@@ -22,6 +22,9 @@ struct sim_test_opts {
 	uint64_t quantum_ns;            /* LWP time slice, default 10 ms */
 	int quiet;                      /* no kern_printf output */
 	const struct sim_cost *cost;    /* NULL: the default cost table */
+	const char *replay;             /* the command that replays this run,
+					   for failure reports; NULL: say to
+					   run the test program again */
 };
 
 struct sim_test_result {

@@ -98,6 +98,37 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 	return 0;
 }
 
+/*
+ * The command that replays the run: "netsim run FILE --seed N", with FILE
+ * quoted for a POSIX shell when it holds anything but the characters
+ * that need no quoting.  The command line may add to it (sim/cli).
+ */
+static void
+world_replay(struct sim_machine *m, const char *file, uint64_t seed)
+{
+	char q[SIM_REPLAY_MAX];
+	size_t n = 0;
+	bool plain = file[0] != '\0' &&
+	    strspn(file, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._/-+,:@%=") == strlen(file);
+
+	if (!plain) {
+		q[n++] = '\'';
+		for (const char *p = file; *p != '\0' && n + 5 < sizeof(q);
+		    p++) {
+			if (*p == '\'') {
+				memcpy(q + n, "'\\''", 4);
+				n += 4;
+			} else
+				q[n++] = *p;
+		}
+		q[n++] = '\'';
+	}
+	q[n] = '\0';
+	snprintf(m->replay, sizeof(m->replay), "netsim run %s --seed %llu",
+	    plain ? file : q, (unsigned long long)seed);
+}
+
 int
 sim_world_build(struct sim_machine *m, const struct scenario *sc,
     uint64_t seed)
@@ -115,6 +146,7 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 
 	sim_sched_init(m, &sp);
 	m->sc = sc;
+	world_replay(m, sc->file, seed);
 	if (m->eng.q.impl == NULL)
 		return world_exhausted(m, ENOMEM, 0, "the event queue");
 	m->report_deadlock = sim_report_deadlock;

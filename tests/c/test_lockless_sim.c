@@ -696,7 +696,7 @@ ls_run_seed(const char *argv0, const char *casename, bool aq,
 	struct sim_test_result r;
 	struct ls_verdict v;
 	struct ps_setup su;
-	char shape[32];
+	char shape[32], replay[256];
 
 	memset(&obs, 0, sizeof(obs));
 	obs.producers = producers;
@@ -717,6 +717,9 @@ ls_run_seed(const char *argv0, const char *casename, bool aq,
 	o.quantum_ns = LS_QUANTUM_NS;
 	o.duration_ns = LS_DURATION_NS;
 	o.quiet = 1;
+	snprintf(replay, sizeof(replay), "%s %s %u %" PRIu64, argv0, casename,
+	    producers, seed);
+	o.replay = replay;
 	sim_test_run(&o, aq ? aq_boot : ps_boot, &su, &r);
 	ls_judge(&r, &v);
 	ls_tally_add(t, &v, seed);
@@ -737,15 +740,14 @@ ls_run_seed(const char *argv0, const char *casename, bool aq,
 	    PRIu64 ", out of order %" PRIu64 ", foreign %" PRIu64
 	    ", peek wrong %" PRIu64 "%s; run %s (status %d, %" PRIu64
 	    " of %" PRIu64 " items taken, %s, virtual time %" PRIu64
-	    " ns)\n  replay: %s %s %u %" PRIu64 "\n", seed,
+	    " ns)\n  replay: %s\n", seed,
 	    obs.first[0] ? obs.first : "no anomaly seen",
 	    v.lost ? "lost" : "undelivered", v.undelivered, obs.duplicates,
 	    obs.misordered, obs.foreign, obs.peek_wrong,
 	    obs.left_over ? ", items left over" : "",
 	    obs.stalled ? "stalled" : v.assertion ? "stopped by an assertion" :
 	    v.status ? "stopped" : "ended", v.status, obs.received,
-	    (uint64_t)producers * obs.items, shape, r.end_ns, argv0, casename,
-	    producers, seed);
+	    (uint64_t)producers * obs.items, shape, r.end_ns, replay);
 	fflush(stdout);
 }
 
