@@ -1,15 +1,16 @@
 """The house rules of DESIGN.md section 2 hold, and the checker can fail."""
 import shutil
 import subprocess
+import sys
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 LINT = ROOT / "scripts" / "lint.py"
 
 
 def test_stack_keeps_the_house_rules(netsim):
     # netsim fixture: the build exists, so nm has objects to read.
-    p = run(["/usr/bin/python3", LINT], check=None)
+    p = run([sys.executable, LINT], check=None)
     assert p.returncode == 0, p.stdout + p.stderr
 
 
@@ -27,7 +28,7 @@ def test_lint_catches_a_sim_include_a_libc_call_and_a_global(tmp_path):
                                   "int *p(void) { return &hidden; }\n")
     subprocess.run(["gcc", "-c", "-O0", "-fno-pie", tmp_path / "g.c", "-o",
                     objdir / "g.o"], check=True)
-    p = run(["/usr/bin/python3", LINT, "--root", tmp_path, "--objdir",
+    p = run([sys.executable, LINT, "--root", tmp_path, "--objdir",
              tmp_path / "build"], check=1)
     out = p.stdout
     assert "stack/kern/bad.c:1: includes ../../sim/sched/machine.h" in out

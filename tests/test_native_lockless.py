@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from conftest import binary, run
+from harness import binary, run
 
 PRODUCERS = [2, 4, 8]
 

@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 
 import dbcheck
-from conftest import ROOT, run
+from harness import ROOT, run
 
 SCENARIOS = ROOT / "scenarios"
 KILL_SEED = 20261125

@@ -19,7 +19,7 @@ import pathlib
 import jsonschema
 import pytest
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 FIXTURES = ROOT / "tests" / "scenarios"
 SCHEMA_PATH = ROOT / "scenarios" / "schema.json"
