@@ -1238,7 +1238,7 @@ ld_brane_names(const struct sc_host *h, const char **names)
 static int
 ld_brane_exists(struct ld *ld, const struct sc_host *h, const char *name)
 {
-	const char *names[SC_BRANES_MAX + 1];
+	const char *names[SC_BRANES_MAX + 1] = { NULL };
 	char list[LD_LIST_MAX], got[LD_GOT_CHARS * 4 + 16];
 	char mean[LD_SUGGEST_MAX + 32];
 	unsigned n = ld_brane_names(h, names);

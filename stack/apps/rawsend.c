@@ -33,19 +33,19 @@ enum { RS_IFINDEX, RS_DST_HOST, RS_DST_NIC, RS_SIZE, RS_COUNT, RS_RATE };
 
 static const struct app_param rawsend_params[] = {
 	[RS_IFINDEX] = { "ifindex", APP_INT, 0, 0, 15, NULL,
-	    "the interface to send through: the host's first is 0" },
+	    "the interface to send through: the host's first is 0", false },
 	[RS_DST_HOST] = { "dst_host", APP_INT, -1, -1, 65535, NULL,
 	    "the host (its index among the scenario's hosts) whose NIC's "
-	    "default MAC the frames go to; -1: broadcast" },
+	    "default MAC the frames go to; -1: broadcast", false },
 	[RS_DST_NIC] = { "dst_nic", APP_INT, 0, 0, 15, NULL,
-	    "that host's NIC, by index" },
+	    "that host's NIC, by index", false },
 	[RS_SIZE] = { "size", APP_SIZE, 60, 60, 1514, NULL,
-	    "bytes a frame, header included, FCS not" },
+	    "bytes a frame, header included, FCS not", false },
 	[RS_COUNT] = { "count", APP_INT, 1000, 1, 1000000000, NULL,
-	    "frames to send" },
+	    "frames to send", false },
 	[RS_RATE] = { "rate", APP_RATE_PPS, 0, 0, 100000000, NULL,
 	    "frames per second, sent a clock tick's worth at a time; 0: as "
-	    "fast as the interface takes them" },
+	    "fast as the interface takes them", false },
 };
 
 /* Legend: c = constant after start; the counters are the LWP's own. */

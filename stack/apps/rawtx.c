@@ -33,26 +33,27 @@ enum { RAWTX_NIC, RAWTX_COUNT, RAWTX_LEN, RAWTX_BURST, RAWTX_INTERVAL,
 
 static const struct app_param rawtx_params[] = {
 	[RAWTX_NIC] = { "nic", APP_INT, 0, 0, 15, NULL,
-	    "which of the host's interfaces sends, in attach order" },
+	    "which of the host's interfaces sends, in attach order", false },
 	[RAWTX_COUNT] = { "count", APP_INT, 1000, 1, 1000000000, NULL,
-	    "frames to send" },
+	    "frames to send", false },
 	[RAWTX_LEN] = { "len", APP_SIZE, 60, RAWTX_LEN_MIN, RAWTX_LEN_MAX,
-	    NULL, "bytes a frame, without the FCS" },
+	    NULL, "bytes a frame, without the FCS", false },
 	[RAWTX_BURST] = { "burst", APP_INT, 1, 1, 65536, NULL,
-	    "frames sent back to back each interval" },
+	    "frames sent back to back each interval", false },
 	[RAWTX_INTERVAL] = { "interval", APP_DURATION, 1000000, 0,
 	    10000000000LL, NULL, "time between bursts, rounded up to clock "
-	    "ticks; 0: no pause" },
+	    "ticks; 0: no pause", false },
 	[RAWTX_DST_HOST] = { "dst_host", APP_INT, -1, -1, 65535, NULL,
 	    "destination: -1 broadcast, else the index of the host whose "
-	    "NIC dst_nic's default MAC the frames go to" },
+	    "NIC dst_nic's default MAC the frames go to", false },
 	[RAWTX_DST_NIC] = { "dst_nic", APP_INT, 0, 0, 15, NULL,
-	    "the NIC of dst_host" },
+	    "the NIC of dst_host", false },
 	[RAWTX_ETHERTYPE] = { "ethertype", APP_INT, 0x88b5, 0x600, 0xffff,
-	    NULL, "the frames' ethertype (default: the receivers' sink)" },
+	    NULL, "the frames' ethertype (default: the receivers' sink)",
+	    false },
 	[RAWTX_START] = { "start", APP_DURATION, 0, 0, 10000000000LL, NULL,
 	    "wait this long before the first burst, rounded up to clock "
-	    "ticks" },
+	    "ticks", false },
 };
 
 /* Frame number seq, as the header says. */

@@ -27,7 +27,7 @@ static const struct app_param selftest_params[] = {
 	    selftest_faults, "which misuse to commit: none, kassert, panic, "
 	    "unheld_exit (mutex_exit of a mutex not held), recurse "
 	    "(mutex_enter of a mutex held), sleep_spin (cv_wait holding a "
-	    "spin mutex), uninit_mutex" },
+	    "spin mutex), uninit_mutex", false },
 };
 
 struct selftest {

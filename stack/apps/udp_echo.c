@@ -25,7 +25,7 @@ enum { ECHO_PORT };
 
 static const struct app_param udp_echo_params[] = {
 	[ECHO_PORT] = { "port", APP_INT, 7, 1, 65535, NULL,
-	    "the UDP port it answers on" },
+	    "the UDP port it answers on", false },
 };
 
 struct udp_echo {

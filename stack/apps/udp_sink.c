@@ -32,10 +32,10 @@ enum { SINK_PORT, SINK_INTERVAL };
 
 static const struct app_param udp_sink_params[] = {
 	[SINK_PORT] = { "port", APP_INT, 9, 1, 65535, NULL,
-	    "the UDP port it listens on" },
+	    "the UDP port it listens on", false },
 	[SINK_INTERVAL] = { "interval", APP_DURATION, 0, 0, 3600000000000,
 	    NULL, "0: block in each receive; else sleep this long between "
-	    "batches of non-blocking receives" },
+	    "batches of non-blocking receives", false },
 };
 
 struct udp_sink {
