@@ -2,7 +2,9 @@
 #
 #   make            build bin/netsim, the C test programs and benchmarks
 #   make run        set up, build, run scenarios/default.json, write a report
-#   make test       set up, build, run the whole suite (what CI runs)
+#   make test       set up, build, run the whole suite (what CI runs), and
+#                   a part of it plus every pinned fingerprint on a clang
+#                   build
 #   make asan       the suite again on an AddressSanitizer+UBSan build
 #   make tsan       the native lockless tests under ThreadSanitizer
 #   make bench      every benchmark (BENCH=prefix for a subset)
@@ -14,6 +16,11 @@
 #   make schema     regenerate schema/scenario.schema.json and the README's
 #                   key and program tables from the loader's tables
 #   make clean
+#
+# VARIANT=release (the default, gcc -O2), clang (clang -O2), asan or tsan
+# picks the build; each has its own build/VARIANT and bin/VARIANT, so all
+# coexist.  CC=... and EXTRA_CFLAGS=... change a variant's compiler and
+# flags; its objects are rebuilt when they change.
 #
 # Files are found by convention, so a new file needs no edit here:
 #   sim/*/*.c sim/*/*.S stack/*/*.c   the simulator (one room a folder) and
@@ -30,7 +37,10 @@ NPROC   := $(shell nproc 2>/dev/null || echo 2)
 ifeq ($(filter -j%,$(MAKEFLAGS)),)
   MAKEFLAGS += -j$(NPROC)
 endif
-CC      ?= gcc
+# gcc unless the caller names another compiler (make's own default is cc).
+ifeq ($(origin CC),default)
+  CC    := gcc
+endif
 PYTHON  ?= /usr/bin/python3
 DB      ?= results/netsim.db
 # The suite runs on every core (pytest-xdist); PYTEST_JOBS= runs it serially.
@@ -44,13 +54,18 @@ LIBS    := -ljansson -lsqlite3 -lm
 
 ifeq ($(VARIANT),release)
   OPTFLAGS := -O2
+else ifeq ($(VARIANT),clang)
+  OPTFLAGS := -O2
+  ifneq ($(origin CC),command line)
+    CC  := clang
+  endif
 else ifeq ($(VARIANT),asan)
   OPTFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined
 else ifeq ($(VARIANT),tsan)
   OPTFLAGS := -O1 -fsanitize=thread
 else
-  $(error VARIANT must be release, asan or tsan)
+  $(error VARIANT must be release, clang, asan or tsan)
 endif
 
 # Not position-independent: constant tables of pointers then live in
@@ -70,6 +85,19 @@ endif
 
 O       := build/$(VARIANT)
 B       := bin/$(VARIANT)
+
+# What the objects of this build were made with, kept in $(O)/flags and
+# rewritten when it changes: every object depends on it, so
+# `make CC=clang` or `make EXTRA_CFLAGS=-O3` after a plain make rebuilds
+# instead of keeping objects from another compiler.
+FLAGS_FILE := $(O)/flags
+FLAGS_NOW  := $(strip $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LIBS))
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+  ifneq ($(FLAGS_NOW),$(strip $(file <$(FLAGS_FILE))))
+    $(shell mkdir -p $(O))
+    $(file >$(FLAGS_FILE),$(FLAGS_NOW))
+  endif
+endif
 
 # The machine's side of the kernel-services interface (everything but
 # stack/) sees the functions behind curlwp, ncpu and hz, not the macros.
@@ -122,17 +150,17 @@ ifeq ($(VARIANT),release)
 	@ln -sfn $(VARIANT)/netsim bin/netsim
 endif
 
-$(O)/%.c.o: %.c Makefile
+$(O)/%.c.o: %.c Makefile $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(O)/%.S.o: %.S Makefile
+$(O)/%.S.o: %.S Makefile $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(call say,AS,$<)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(O)/native/%.c.o: %.c Makefile
+$(O)/native/%.c.o: %.c Makefile $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(call say,CC-NAT,$<)
 	$(Q)$(CC) $(CPPFLAGS) -DKERN_NATIVE -pthread $(CFLAGS) -c $< -o $@
@@ -175,9 +203,22 @@ run: setup
 	bin/netsim run scenarios/default.json --db $(DB)
 	$(PYTHON) reports/report.py --db $(DB) --out results/report.html
 
+# The clang build runs every pinned fingerprint, which must be gcc's
+# exactly -- every shipped scenario, so every part of the machine and the
+# stack -- and the tests of what a compiler could change beneath them:
+# the machine, the lockless code on the simulated machine and on real
+# threads, the event queue, mbufs, continuations, checksums.  The run
+# next to busy loops tests the tests, so it is gcc's alone.
+CLANG_TESTS := test_fingerprints test_machine test_lockless_sim \
+               test_native_lockless test_evq test_mbuf test_kcont \
+               test_cksum
+
 test: setup
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory VARIANT=clang all
 	$(PYTHON) -m pytest -q $(PYTEST_JOBS) tests
+	NETSIM_VARIANT=clang $(PYTHON) -m pytest -q $(PYTEST_JOBS) \
+	    -k 'not busy_loops' $(patsubst %,tests/%.py,$(CLANG_TESTS))
 
 asan: setup
 	@$(MAKE) --no-print-directory VARIANT=asan all

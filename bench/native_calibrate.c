@@ -441,16 +441,23 @@ calib_spin_once(void)
 
 /*
  * What a cheap kernel-service call does: count itself, step a
- * generator, return a value the caller uses.  noipa keeps the compiler
- * from inlining or specialising it.
+ * generator, return a value the caller uses.  CALIB_OPAQUE keeps the
+ * compiler from inlining or specialising it: gcc's noipa; clang has no
+ * noipa, and a function kept by "used" counts as address-taken, which
+ * stops its interprocedural constant propagation.
  */
+#ifdef __clang__
+#define CALIB_OPAQUE    __attribute__((noinline, used))
+#else
+#define CALIB_OPAQUE    __attribute__((noipa))
+#endif
 struct calib_svc {
 	uint64_t calls;
 	uint64_t state;
 };
 static struct calib_svc calib_svc_state = { 0, 0x9e3779b97f4a7c15ULL };
 
-__attribute__((noipa)) static uint64_t
+CALIB_OPAQUE static uint64_t
 calib_svc_call(struct calib_svc *s, uint64_t arg)
 {
 	s->calls++;

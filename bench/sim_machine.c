@@ -18,7 +18,6 @@
 #define RUNS 5
 
 static struct sim_coro co_main, co_a;
-static volatile unsigned long co_left;
 
 static void
 co_body(void *arg)

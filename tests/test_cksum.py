@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from conftest import run
+from harness import run
 
 SEEDS = [1, 2, 3, 4]
 

@@ -28,7 +28,7 @@ import sqlite3
 
 import pytest
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 GBIT = 10**9
 DMA_LATENCY = 500           # the scenario default, ns

@@ -7,7 +7,7 @@ by (time, seq).  A failure prints the case, the seed and the replay line.
 """
 import pytest
 
-from conftest import binary, run
+from harness import binary, run
 
 CASES = ["empty", "fifo", "hold_exp", "hold_equal", "hold_twopoint", "wide"]
 

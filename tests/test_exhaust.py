@@ -31,7 +31,7 @@ import sqlite3
 
 import pytest
 
-from conftest import VARIANT, ROOT, run
+from harness import VARIANT, ROOT, run
 
 MIB = 1 << 20
 KIB = 1 << 10

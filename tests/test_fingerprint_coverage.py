@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 SIZES = (16, 17, 18)
 

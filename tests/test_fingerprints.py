@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, binary
+from harness import ROOT, binary
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import fingerprints  # noqa: E402

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, VARIANT, ok_summary, run
+from harness import ROOT, VARIANT, ok_summary, run
 
 FUZZ_SEEDS = [1, 2, 3]
 FUZZ_FRAMES = 1_000_000 if VARIANT == "asan" else 100_000

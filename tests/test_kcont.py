@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import run
+from harness import run
 
 TICK = 1_000_000            # hz = 1000
 

@@ -1,15 +1,16 @@
 """The house rules of DESIGN.md section 2 hold, and the checker can fail."""
 import shutil
 import subprocess
+import sys
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 LINT = ROOT / "scripts" / "lint.py"
 
 
 def test_stack_keeps_the_house_rules(netsim):
     # netsim fixture: the build exists, so nm has objects to read.
-    p = run(["/usr/bin/python3", LINT], check=None)
+    p = run([sys.executable, LINT], check=None)
     assert p.returncode == 0, p.stdout + p.stderr
 
 
@@ -27,7 +28,7 @@ def test_lint_catches_a_sim_include_a_libc_call_and_a_global(tmp_path):
                                   "int *p(void) { return &hidden; }\n")
     subprocess.run(["gcc", "-c", "-O0", "-fno-pie", tmp_path / "g.c", "-o",
                     objdir / "g.o"], check=True)
-    p = run(["/usr/bin/python3", LINT, "--root", tmp_path, "--objdir",
+    p = run([sys.executable, LINT, "--root", tmp_path, "--objdir",
              tmp_path / "build"], check=1)
     out = p.stdout
     assert "stack/kern/bad.c:1: includes ../../sim/sched/machine.h" in out
@@ -48,7 +49,7 @@ def fake_tree(tmp_path, files):
 
 def lint_fake(tmp_path, files):
     root = fake_tree(tmp_path, files)
-    return run(["/usr/bin/python3", LINT, "--root", root, "--objdir",
+    return run([sys.executable, LINT, "--root", root, "--objdir",
                 root / "build"], check=None)
 
 
@@ -85,7 +86,7 @@ def test_lint_judges_objects_by_their_place_in_the_build_not_the_checkout(
     (tmp_path / "g.c").write_text("int progress_last;\n")
     subprocess.run(["gcc", "-c", "-O0", "-fno-pie", tmp_path / "g.c", "-o",
                     objdir / "run.o"], check=True)
-    p = run(["/usr/bin/python3", LINT, "--root", root, "--objdir",
+    p = run([sys.executable, LINT, "--root", root, "--objdir",
              root / "build" / "release"], check=None)
     assert p.returncode == 0, p.stdout
 
@@ -96,7 +97,7 @@ def test_include_graph_draws_every_room_and_no_arrow_against_the_rules(
         import pytest
         pytest.skip("Graphviz dot is not installed")
     graph = ROOT / "scripts" / "include_graph.py"
-    p = run(["/usr/bin/python3", graph, "--out", tmp_path], check=0)
+    p = run([sys.executable, graph, "--out", tmp_path], check=0)
     assert "against the rules" not in p.stdout, p.stdout
     dot = (tmp_path / "rooms.dot").read_text()
     for room in ("sim_engine", "sim_sched", "sim_sys", "sim_wire", "sim_cli",
@@ -165,7 +166,7 @@ def test_lint_catches_net_reaching_up_into_netinet(tmp_path):
                         objs / room / "x.o"], check=True)
     (tmp_path / "stack" / "net" / "if_ethersubr.c").write_text(
         "#include <sys/kern.h>\n")
-    p = run(["/usr/bin/python3", LINT, "--root", tmp_path, "--objdir",
+    p = run([sys.executable, LINT, "--root", tmp_path, "--objdir",
              tmp_path / "build" / "release"], check=1)
     assert "net/x.o: uses ip_input, defined in" in p.stdout, p.stdout
     assert "if_ethersubr.c" not in p.stdout

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, VARIANT, binary, run
+from harness import ROOT, VARIANT, binary, run
 
 SEEDS = 200
 

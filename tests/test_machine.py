@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 SCENARIOS = ROOT / "scenarios"
 

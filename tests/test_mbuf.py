@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import VARIANT, ok_summary, run
+from harness import VARIANT, ok_summary, run
 
 PROP_SEEDS = list(range(1, 21))
 

@@ -8,12 +8,19 @@ first broken one; a ThreadSanitizer report also fails the run.
 
 This machine has 2 cores; 2, 4 and 8 producer threads oversubscribe it on
 purpose, so producers are preempted in the middle of their operations.
+A thread that finds nothing to do sleeps at a gate (tests/native/
+native_test.h) rather than spinning, so the programs also finish when
+other processes keep every core busy, as on a shared CI machine: the
+last test runs the stress cases next to six busy loops on two cores.
 """
 import os
+import subprocess
+import sys
+import time
 
 import pytest
 
-from conftest import binary, run
+from harness import binary, run
 
 PRODUCERS = [2, 4, 8]
 
@@ -79,3 +86,45 @@ def test_native_atomic_queue_rejects_misaligned_offset_with_a_message():
             env=ENV)
     assert p.returncode != 0
     assert "link offset 3 is not a multiple of 8" in p.stderr, p.stderr
+
+
+# Six busy loops on two cores, as on a loaded CI machine, next to a
+# stress case of each queue as the tests above run them.  The bound is
+# minutes, for both together: it turns "never finishes" into a failure
+# and times nothing (before the gates, "test_pcq stress 2 20000" ran past
+# 300 s here and "test_atomic_queue stress 8 50000" took 52 s; with them,
+# 3.4 s and 1.8 s).  The loops slow the rest of the suite meanwhile, so
+# two cases, not all six.
+BUSY_LOOPS = 6
+BUSY_CORES = 2
+BUSY_DEADLINE_S = 300
+UNDER_LOAD = [("test_pcq", "stress", 2, 20000),
+              ("test_atomic_queue", "stress", 8, 50000)]
+
+
+@pytest.fixture
+def busy_cores():
+    """BUSY_LOOPS processes spinning on BUSY_CORES cores; yields the cores
+    (a taskset list), kills the loops at the end."""
+    cores = sorted(os.sched_getaffinity(0))[:BUSY_CORES]
+    loops = []
+    try:
+        for _ in range(BUSY_LOOPS):
+            p = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            loops.append(p)
+            os.sched_setaffinity(p.pid, cores)
+        yield ",".join(map(str, cores))
+    finally:
+        for p in loops:
+            p.kill()
+            p.wait()
+
+
+def test_native_stress_cases_finish_next_to_six_busy_loops(busy_cores):
+    deadline = time.monotonic() + BUSY_DEADLINE_S
+    for name, *args in UNDER_LOAD:
+        left = deadline - time.monotonic()
+        assert left > 0, f"not finished in {BUSY_DEADLINE_S} s: {name} {args}"
+        p = run(["taskset", "-c", busy_cores, binary("native", name),
+                 *args], check=0, timeout=left, env=ENV)
+        assert p.stdout.count(": ok") == (4 if name == "test_pcq" else 2)

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from conftest import run
+from harness import run
 
 SEED_V4 = 20260101
 SEED_V6 = 20260102

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 NET = ROOT / "scenarios" / "net"
 

@@ -28,7 +28,7 @@ scenarios/ uses the rawsend program, in bursts, on a second host instead.
 import json
 import sqlite3
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 SCENARIO = ROOT / "scenarios" / "nic-pio-prealloc.json"
 

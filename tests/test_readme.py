@@ -21,10 +21,10 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, binary
+from harness import ROOT, binary
 
 README = ROOT / "README.md"
-RUNNABLE = ("sqlite3 ", "bin/netsim ", "python3 ", "/usr/bin/python3 ")
+RUNNABLE = ("sqlite3 ", "bin/netsim ", "python3 ")
 # The tree a command may name, linked into the scratch folder.
 LINKED = ("bin", "scenarios", "schema", "stack", "sim", "tests", "reports",
           "scripts", "bench")

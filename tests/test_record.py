@@ -19,7 +19,7 @@ import tempfile
 import pytest
 
 import dbcheck
-from conftest import ROOT, run
+from harness import ROOT, run
 
 KILL_SEED = int(os.environ.get("NETSIM_KILL_SEED", "20261125"))
 INT64_MAX = 2**63 - 1

@@ -18,7 +18,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import fingerprints  # noqa: E402

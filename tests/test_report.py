@@ -1,7 +1,8 @@
 """The HTML report make run writes: one file, the run's facts in it."""
 import re
+import sys
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 REPORT = ROOT / "reports" / "report.py"
 
@@ -11,7 +12,7 @@ def test_report_shows_the_run_its_cpus_and_counters(netsim, tmp_path):
     p = run([netsim, "run", ROOT / "scenarios" / "default.json", "--db", db,
              "--quiet"], check=0)
     fp = p.stdout.split()[-1]
-    p = run(["/usr/bin/python3", REPORT, "--db", db, "--out", out], check=0)
+    p = run([sys.executable, REPORT, "--db", db, "--out", out], check=0)
     assert f"run 1 (default, seed 1, ok) -> {out}" in p.stdout
     page = out.read_text()
     assert fp in page
@@ -26,6 +27,6 @@ def test_report_of_a_missing_run_says_so(netsim, tmp_path):
     db = tmp_path / "r.db"
     run([netsim, "run", ROOT / "scenarios" / "default.json", "--db", db,
          "--quiet"], check=0)
-    p = run(["/usr/bin/python3", REPORT, "--db", db, "--run", "7", "--out",
+    p = run([sys.executable, REPORT, "--db", db, "--run", "7", "--out",
              tmp_path / "x.html"], check=1)
     assert "no run 7" in p.stderr

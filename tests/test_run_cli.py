@@ -13,7 +13,7 @@ import subprocess
 import threading
 
 import dbcheck
-from conftest import ROOT, run
+from harness import ROOT, run
 from test_run_db import busy_scenario, long_scenario, read_until, verdict
 
 SCENARIOS = ROOT / "scenarios"

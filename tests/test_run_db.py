@@ -15,7 +15,7 @@ import types
 import pytest
 
 import dbcheck
-from conftest import ROOT, run
+from harness import ROOT, run
 
 SCENARIOS = ROOT / "scenarios"
 KILL_SEED = 20261125

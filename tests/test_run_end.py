@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 # Two branes on one host joined by a virtual pair: a sender and a sink.
 TWO_BRANES = {

@@ -22,7 +22,7 @@ import sys
 import jsonschema
 import pytest
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 FIXTURES = ROOT / "tests" / "scenarios"
 SCHEMA_PATH = ROOT / "schema" / "scenario.schema.json"

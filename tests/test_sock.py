@@ -10,7 +10,7 @@ replays it.
 import re
 import sqlite3
 
-from conftest import ROOT, ok_summary, run
+from harness import ROOT, ok_summary, run
 
 
 def case(test_bin, name, *args, status=0):

@@ -29,7 +29,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, run
+from harness import ROOT, run
 
 GBIT = 10**9
 

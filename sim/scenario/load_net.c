@@ -357,7 +357,7 @@ ld_brane_names(const struct sc_host *h, const char **names)
 int
 ld_brane_exists(struct ld *ld, const struct sc_host *h, const char *name)
 {
-	const char *names[SC_BRANES_MAX + 1];
+	const char *names[SC_BRANES_MAX + 1] = { NULL };
 	char list[LD_LIST_MAX], got[LD_GOT_MAX];
 	char mean[LD_MEAN_MAX];
 	unsigned n = ld_brane_names(h, names);

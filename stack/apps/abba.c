@@ -23,10 +23,10 @@ static const char *const abba_orders[] = { "consistent", "reversed", NULL };
 
 static const struct app_param abba_params[] = {
 	[ABBA_ROUNDS] = { "rounds", APP_INT, 100, 1, 10000000, NULL,
-	    "times each LWP takes both locks" },
+	    "times each LWP takes both locks", false },
 	[ABBA_ORDER] = { "order", APP_ENUM, ORDER_REVERSED, 0, 0, abba_orders,
 	    "consistent (A then B for both) or reversed (the second LWP takes "
-	    "B then A)" },
+	    "B then A)", false },
 };
 
 struct abba {

@@ -29,12 +29,12 @@ static const char *const counter_methods[] = { "mutex", "atomic", "plain", NULL 
 
 static const struct app_param counter_params[] = {
 	[COUNTER_LWPS] = { "lwps", APP_INT, 4, 1, 1024, NULL,
-	    "worker LWPs, bound to the host's CPUs in turn" },
+	    "worker LWPs, bound to the host's CPUs in turn", false },
 	[COUNTER_ITERATIONS] = { "iterations", APP_INT, 1000, 1, 100000000,
-	    NULL, "increments each worker makes" },
+	    NULL, "increments each worker makes", false },
 	[COUNTER_METHOD] = { "method", APP_ENUM, METHOD_MUTEX, 0, 0,
 	    counter_methods, "how an increment is made: mutex, atomic, or "
-	    "plain (a racy load and store)" },
+	    "plain (a racy load and store)", false },
 };
 
 /*

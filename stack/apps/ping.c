@@ -45,13 +45,13 @@ static const struct app_param ping_params[] = {
 	[PING_DST] = { "dst", APP_INADDR, 0, 0, 0xffffffff, NULL,
 	    "the address to ping, e.g. \"10.0.2.1\"", true },
 	[PING_COUNT] = { "count", APP_INT, 4, 1, PING_COUNT_MAX, NULL,
-	    "echo requests to send" },
+	    "echo requests to send", false },
 	[PING_INTERVAL] = { "interval", APP_DURATION, 1000000000, 1000,
-	    3600000000000, NULL, "time between two requests" },
+	    3600000000000, NULL, "time between two requests", false },
 	[PING_SIZE] = { "size", APP_SIZE, 56, 0, PING_SIZE_MAX, NULL,
-	    "data bytes after the 8-byte ICMP header" },
+	    "data bytes after the 8-byte ICMP header", false },
 	[PING_TIMEOUT] = { "timeout", APP_DURATION, 1000000000, 1000,
-	    3600000000000, NULL, "how long to wait for each reply" },
+	    3600000000000, NULL, "how long to wait for each reply", false },
 };
 
 enum ping_state {

@@ -22,7 +22,7 @@ enum { PINGPONG_ROUNDS };
 
 static const struct app_param pingpong_params[] = {
 	[PINGPONG_ROUNDS] = { "rounds", APP_INT, 1000, 1, 10000000, NULL,
-	    "round trips of the token" },
+	    "round trips of the token", false },
 };
 
 /* Legend: c = constant after start, l = lock. */

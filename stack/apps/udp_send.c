@@ -53,22 +53,22 @@ static const struct app_param udp_send_params[] = {
 	[US_DST] = { "dst", APP_INADDR, 0, 0, 0xffffffff, NULL,
 	    "the destination address, e.g. \"10.0.2.1\"", true },
 	[US_PORT] = { "port", APP_INT, 7, 1, 65535, NULL,
-	    "the destination port" },
+	    "the destination port", false },
 	[US_RATE] = { "rate", APP_RATE_PPS, 1000, 1, 100000000, NULL,
-	    "datagrams a second" },
+	    "datagrams a second", false },
 	[US_SIZE] = { "size", APP_SIZE, 64, US_HDR, SO_SEND_MAX, NULL,
 	    "payload bytes of each datagram (at least 16: sequence and "
-	    "send time)" },
+	    "send time)", false },
 	[US_COUNT] = { "count", APP_INT, 100, 1, US_COUNT_MAX, NULL,
-	    "datagrams to send" },
+	    "datagrams to send", false },
 	[US_TIMEOUT] = { "timeout", APP_DURATION, 1000000000, 1000,
 	    3600000000000, NULL, "with echo: how long to wait for more "
-	    "echoes once everything is sent" },
+	    "echoes once everything is sent", false },
 	[US_ECHO] = { "echo", APP_BOOL, 1, 0, 1, NULL,
-	    "expect every datagram back (from udp_echo)" },
+	    "expect every datagram back (from udp_echo)", false },
 	[US_START] = { "start", APP_DURATION, 0, 0, 3600000000000, NULL,
 	    "wait this long after the program starts before the first "
-	    "datagram (to the next clock tick)" },
+	    "datagram (to the next clock tick)", false },
 };
 
 /* Legend: c = constant after start, a = atomic, r = the receiver's. */

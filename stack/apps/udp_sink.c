@@ -37,7 +37,7 @@ static const struct app_param udp_sink_params[] = {
 	    "bind it", false },
 	[SINK_INTERVAL] = { "interval", APP_DURATION, 0, 0, 3600000000000,
 	    NULL, "0: block in each receive; else sleep this long between "
-	    "batches of non-blocking receives" },
+	    "batches of non-blocking receives", false },
 };
 
 struct udp_sink {

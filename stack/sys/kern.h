@@ -73,11 +73,28 @@ void	kern_assert_fail(const char *expr, const char *file, int line)
 void	kern_panic(const char *file, int line, const char *fmt, ...)
 	    __noreturn __printflike(3, 4);
 
-#define KASSERT(e) \
-	(__predict_true(e) ? (void)0 : kern_assert_fail(#e, __FILE__, __LINE__))
-#define KASSERTMSG(e, ...) \
-	(__predict_true(e) ? (void)0 : kern_panic(__FILE__, __LINE__, __VA_ARGS__))
-#define panic(...)      kern_panic(__FILE__, __LINE__, __VA_ARGS__)
+/*
+ * The line a report names is the line of the macro's name, whichever
+ * compiler built the run.  In a call that spans lines gcc expands
+ * __LINE__ to the line of the name and clang to the line of the closing
+ * parenthesis, so KASSERT, KASSERTMSG and panic are object-like macros:
+ * each takes __LINE__ while it is one token on one line, in a for
+ * statement that runs its body once (panic's never ends: the body does
+ * not return), and the body is a function-like macro that reads the
+ * call's arguments.  So these are statements, never expressions.
+ */
+#define KERN_AT_LINE_ \
+	for (int kern_line_ = __LINE__, kern_once_ = 1; kern_once_; \
+	    kern_once_ = 0)
+#define KASSERT         KERN_AT_LINE_ KERN_ASSERT_
+#define KERN_ASSERT_(e) \
+	(__predict_true(e) ? (void)0 : kern_assert_fail(#e, __FILE__, kern_line_))
+#define KASSERTMSG      KERN_AT_LINE_ KERN_ASSERTMSG_
+#define KERN_ASSERTMSG_(e, ...) \
+	(__predict_true(e) ? (void)0 : \
+	    kern_panic(__FILE__, kern_line_, __VA_ARGS__))
+#define panic           for (int kern_line_ = __LINE__;;) KERN_PANIC_
+#define KERN_PANIC_(...) kern_panic(__FILE__, kern_line_, __VA_ARGS__)
 #define CTASSERT(e)     _Static_assert(e, #e)
 
 /*

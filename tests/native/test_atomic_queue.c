@@ -31,7 +31,6 @@
  *     popped, so that is at most K items to look at.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -320,6 +319,13 @@ taq_rounds(unsigned np)
 
 /* ---- stress: concurrent pushes and pops ------------------------------ */
 
+/*
+ * A producer waiting for one of its items to come back and a remover
+ * that finds the queue empty wait at a gate (native_test.h), not in a
+ * yield loop: the test must finish on a machine with more runnable
+ * threads than cores.  Each producer has its own gate, as each waits
+ * for its own item.
+ */
 struct taq_stress {
 	atomic_queue_t q;
 	unsigned producers;
@@ -327,11 +333,23 @@ struct taq_stress {
 	volatile uint32_t done;                 /* a: producers finished */
 	volatile uint64_t pushed[TAQ_PRODUCERS_MAX]; /* a: pushes completed */
 	struct taq_item pool[TAQ_PRODUCERS_MAX][TAQ_POOL];
+	struct native_gate back[TAQ_PRODUCERS_MAX]; /* an item was popped */
+	struct native_gate work;                /* removers wait here */
 	kmutex_t lock;                          /* the removers' lock */
 	uint8_t *popped[TAQ_PRODUCERS_MAX];     /* l: per seq */
 	int64_t last_tail[TAQ_PRODUCERS_MAX];   /* l: last tail seq popped */
 	uint64_t got, empty;                    /* l */
 };
+
+/* The producer's item is free to reuse, as a gate's ready(). */
+static bool
+taq_stress_free(void *argp)
+{
+	struct taq_item *it = argp;
+
+	/* Acquire: the remover is done with the item. */
+	return atomic_load_acquire(&it->queued) == 0;
+}
 
 static void *
 taq_stress_producer(void *argp)
@@ -342,17 +360,17 @@ taq_stress_producer(void *argp)
 	for (uint64_t seq = 0; seq < s->items; seq++) {
 		struct taq_item *it = &s->pool[a->id][seq % TAQ_POOL];
 
-		/* Acquire: the remover is done with the item. */
-		while (atomic_load_acquire(&it->queued))
-			sched_yield();
+		native_gate_wait(&s->back[a->id], taq_stress_free, it);
 		it->producer = a->id;
 		it->seq = seq;
 		it->how = taq_how(a->id, seq);
 		atomic_store_relaxed(&it->queued, 1);
 		taq_push(&s->q, it, it->how);
 		atomic_store_release(&s->pushed[a->id], seq + 1);
+		native_gate_open(&s->work, false);
 	}
 	atomic_inc_32(&s->done);
+	native_gate_open(&s->work, true);
 	return NULL;
 }
 
@@ -387,10 +405,21 @@ taq_stress_check(struct taq_stress *s, struct taq_item *it, uint64_t w)
 		    (unsigned long long)seq, (unsigned long long)t);
 }
 
-/* One pop under the removers' lock; false when finished. */
+/* What one pop under the removers' lock found. */
+enum taq_take { TAQ_TOOK, TAQ_EMPTY, TAQ_FINISHED };
+
+/* A remover's pop, as a gate's ready(): anything but "empty". */
+struct taq_take_arg {
+	struct taq_stress *s;
+	enum taq_take took;
+	unsigned producer;              /* TAQ_TOOK: whose item */
+};
+
 static bool
-taq_stress_take(struct taq_stress *s)
+taq_stress_take(void *argp)
 {
+	struct taq_take_arg *ta = argp;
+	struct taq_stress *s = ta->s;
 	uint64_t w[TAQ_PRODUCERS_MAX];
 	struct taq_item *it;
 	bool finished;
@@ -403,25 +432,30 @@ taq_stress_take(struct taq_stress *s)
 	if (it != NULL) {
 		taq_stress_check(s, it, w[it->producer % s->producers]);
 		s->got++;
+		ta->producer = it->producer;
 		/* Release: our reads of the item before its reuse. */
 		atomic_store_release(&it->queued, 0);
 	} else {
 		s->empty++;
 	}
 	mutex_exit(&s->lock);
-	if (it == NULL && !finished)
-		sched_yield();
-	return it != NULL || !finished;
+	ta->took = it != NULL ? TAQ_TOOK : finished ? TAQ_FINISHED :
+	    TAQ_EMPTY;
+	return ta->took != TAQ_EMPTY;
 }
 
 static void *
 taq_stress_remover(void *argp)
 {
 	struct taq_arg *a = argp;
+	struct taq_take_arg ta = { .s = a->shared };
 
-	while (taq_stress_take(a->shared))
-		continue;
-	return NULL;
+	for (;;) {
+		native_gate_wait(&ta.s->work, taq_stress_take, &ta);
+		if (ta.took == TAQ_FINISHED)
+			return NULL;
+		native_gate_open(&ta.s->back[ta.producer], false);
+	}
 }
 
 static void
@@ -430,15 +464,18 @@ taq_stress_run(unsigned np, uint64_t n, unsigned nremovers)
 	static struct taq_stress s;
 	pthread_t th[TAQ_PRODUCERS_MAX + 2];
 	struct taq_arg args[TAQ_PRODUCERS_MAX + 2];
+	uint64_t sleeps = 0;
 
 	memset(&s, 0, sizeof(s));
 	s.producers = np;
 	s.items = n;
 	atomic_qinit(&s.q, offsetof(struct taq_item, link));
 	mutex_init(&s.lock, MUTEX_DEFAULT, IPL_NONE);
+	native_gate_init(&s.work);
 	for (unsigned p = 0; p < np; p++) {
 		s.popped[p] = calloc(n, 1);
 		s.last_tail[p] = -1;
+		native_gate_init(&s.back[p]);
 	}
 	for (unsigned t = 0; t < np + nremovers; t++) {
 		args[t] = (struct taq_arg){ &s, t };
@@ -450,12 +487,17 @@ taq_stress_run(unsigned np, uint64_t n, unsigned nremovers)
 	CHECK(s.got == np * n, "popped %llu items, want %llu",
 	    (unsigned long long)s.got, (unsigned long long)(np * n));
 	CHECK(atomic_qempty(&s.q), "items left at the end");
-	for (unsigned p = 0; p < np; p++)
+	for (unsigned p = 0; p < np; p++) {
+		sleeps += s.back[p].sleeps;
+		native_gate_destroy(&s.back[p]);
 		free(s.popped[p]);
-	mutex_destroy(&s.lock);
+	}
 	printf("stress: %u producers x %llu items, %u remover(s): ok "
-	    "(%llu empty pops)\n", np, (unsigned long long)n, nremovers,
-	    (unsigned long long)s.empty);
+	    "(%llu empty pops, %llu + %llu sleeps)\n", np,
+	    (unsigned long long)n, nremovers, (unsigned long long)s.empty,
+	    (unsigned long long)sleeps, (unsigned long long)s.work.sleeps);
+	native_gate_destroy(&s.work);
+	mutex_destroy(&s.lock);
 }
 
 static void

@@ -21,7 +21,6 @@
  * not deterministic; the replay runs the same workload again).
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,12 +55,6 @@ static uint64_t
 tp_seq(void *item)
 {
 	return ((uintptr_t)item & (((uint64_t)1 << TP_SEQ_BITS) - 1)) - 1;
-}
-
-static void
-tp_backoff(void)
-{
-	sched_yield();
 }
 
 /* ---- sequential ---------------------------------------------------- */
@@ -263,36 +256,63 @@ tp_fill(unsigned np)
 
 /* ---- stress: concurrent producers and consumers ---------------------- */
 
+/*
+ * Producers that find the PCQ full and consumers that find it empty wait
+ * at a gate (native_test.h), not in a yield loop: the test must finish on
+ * a machine with more runnable threads than cores.
+ */
 struct tp_stress {
 	pcq_t *q;
 	uint64_t items;                 /* per producer */
 	unsigned producers;
 	volatile uint32_t done;         /* a: producers finished */
 	volatile uint64_t full;         /* a: failed puts */
+	struct native_gate room;        /* producers wait here when full */
+	struct native_gate work;        /* consumers wait here when empty */
 	kmutex_t lock;                  /* the consumer's lock */
 	uint64_t next[TP_PRODUCERS_MAX]; /* l: next seq expected */
 	uint64_t got;                   /* l */
 	uint64_t empty;                 /* l: gets that found nothing */
 };
 
+/* A producer's put, as a gate's ready(). */
+struct tp_put {
+	struct tp_stress *s;
+	void *item;
+};
+
+static bool
+tp_stress_put(void *argp)
+{
+	struct tp_put *put = argp;
+
+	if (pcq_put(put->s->q, put->item))
+		return true;
+	atomic_inc_64(&put->s->full);
+	return false;
+}
+
 static void *
 tp_stress_producer(void *argp)
 {
 	struct tp_arg *a = argp;
 	struct tp_stress *s = a->shared;
+	struct tp_put put = { .s = s };
 
 	for (uint64_t i = 0; i < s->items; i++) {
-		while (!pcq_put(s->q, tp_item(a->id, i))) {
-			atomic_inc_64(&s->full);
-			tp_backoff();
-		}
+		put.item = tp_item(a->id, i);
+		native_gate_wait(&s->room, tp_stress_put, &put);
+		native_gate_open(&s->work, false);
 	}
 	atomic_inc_32(&s->done);
+	native_gate_open(&s->work, true);
 	return NULL;
 }
 
-/* One get under the consumer's lock; false when finished. */
-static bool
+/* What one get under the consumer's lock found. */
+enum tp_take { TP_TOOK, TP_EMPTY, TP_FINISHED };
+
+static enum tp_take
 tp_stress_take(struct tp_stress *s)
 {
 	void *peek, *it;
@@ -318,20 +338,38 @@ tp_stress_take(struct tp_stress *s)
 		s->empty++;
 	}
 	mutex_exit(&s->lock);
-	if (it == NULL && !finished)
-		tp_backoff();
-	return it != NULL || !finished;
+	if (it != NULL)
+		return TP_TOOK;
+	return finished ? TP_FINISHED : TP_EMPTY;
+}
+
+/* A consumer's get, as a gate's ready(): anything but "empty". */
+struct tp_get {
+	struct tp_stress *s;
+	enum tp_take took;
+};
+
+static bool
+tp_stress_get(void *argp)
+{
+	struct tp_get *get = argp;
+
+	get->took = tp_stress_take(get->s);
+	return get->took != TP_EMPTY;
 }
 
 static void *
 tp_stress_consumer(void *argp)
 {
 	struct tp_arg *a = argp;
-	struct tp_stress *s = a->shared;
+	struct tp_get get = { .s = a->shared };
 
-	while (tp_stress_take(s))
-		continue;
-	return NULL;
+	for (;;) {
+		native_gate_wait(&get.s->work, tp_stress_get, &get);
+		if (get.took == TP_FINISHED)
+			return NULL;
+		native_gate_open(&get.s->room, false);
+	}
 }
 
 static void
@@ -343,6 +381,8 @@ tp_stress_run(unsigned np, uint64_t n, size_t cap, unsigned nc)
 
 	s.q = pcq_create(cap, KM_SLEEP);
 	mutex_init(&s.lock, MUTEX_DEFAULT, IPL_NONE);
+	native_gate_init(&s.room);
+	native_gate_init(&s.work);
 	for (unsigned c = 0; c < nc; c++) {
 		args[np + c] = (struct tp_arg){ &s, c };
 		pthread_create(&th[np + c], NULL, tp_stress_consumer,
@@ -361,9 +401,13 @@ tp_stress_run(unsigned np, uint64_t n, size_t cap, unsigned nc)
 		    p, (unsigned long long)s.next[p], (unsigned long long)n);
 	CHECK(pcq_get(s.q) == NULL, "items left after the end");
 	printf("stress: %u producers x %llu items, capacity %zu, %u "
-	    "consumer(s): ok (%llu full puts, %llu empty gets)\n", np,
-	    (unsigned long long)n, cap, nc, (unsigned long long)s.full,
-	    (unsigned long long)s.empty);
+	    "consumer(s): ok (%llu full puts, %llu empty gets, %llu + %llu "
+	    "sleeps)\n", np, (unsigned long long)n, cap, nc,
+	    (unsigned long long)s.full, (unsigned long long)s.empty,
+	    (unsigned long long)s.room.sleeps,
+	    (unsigned long long)s.work.sleeps);
+	native_gate_destroy(&s.room);
+	native_gate_destroy(&s.work);
 	mutex_destroy(&s.lock);
 	pcq_destroy(s.q);
 }
