@@ -153,3 +153,15 @@ def test_tests_import_harness_not_conftest_and_run_python_as_sys_executable():
             bad.append(f"conftest.py defines helper {node.name}() (move it "
                        "to harness.py)")
     assert not bad, "\n".join(bad)
+
+
+@pytest.mark.skipif(os.environ.get("NETSIM_VARIANT", "release") != "release",
+                    reason="checks the release build that make test made")
+def test_a_second_make_rebuilds_nothing():
+    """After `make`, a plain `make` compiles and links nothing: the objects
+    are kept (they are intermediate files of pattern rules, which make
+    would otherwise delete after the first build)."""
+    p = run(["make", "-n", "VARIANT=release", "all"], check=0)
+    work = [line for line in p.stdout.splitlines()
+            if re.search(r"\s-c\s|\s-o\s|\bar rcs\b", line)]
+    assert not work, "make would rebuild:\n" + "\n".join(work[:20])
