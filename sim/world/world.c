@@ -125,8 +125,11 @@ world_replay(struct sim_machine *m, const char *file, uint64_t seed)
 		q[n++] = '\'';
 	}
 	q[n] = '\0';
-	snprintf(m->replay, sizeof(m->replay), "netsim run %s --seed %llu",
-	    plain ? file : q, (unsigned long long)seed);
+	if (snprintf(m->replay, sizeof(m->replay), "netsim run %s --seed %llu",
+	    plain ? file : q, (unsigned long long)seed) >= (int)sizeof(m->replay))
+		snprintf(m->replay, sizeof(m->replay), "netsim run SCENARIO "
+		    "--seed %llu (the file's name is too long to show)",
+		    (unsigned long long)seed);
 }
 
 int
