@@ -1,6 +1,6 @@
 """The pinned fingerprints (tests/fingerprints.tsv) still hold.
 
-Every shipped scenario at seeds 1-20 (the benchmarks' at 1-2) must end with the exit status and
+Every shipped scenario at seeds 1-20 (the benchmarks' at seed 1) must end with the exit status and
 fingerprint the table pins.  A change that moves one rewrites the table
 with `make fingerprints` in the same commit and says why in its message;
 so "fingerprints unchanged" in a commit message is a checked fact.
