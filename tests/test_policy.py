@@ -264,3 +264,21 @@ def test_recording_does_not_steer_a_policy(netsim, tmp_path):
                                  policy, "--db",
                                  tmp_path / f"{path.stem}.db")[:2])
             assert len(seen) == 1, (base.name, policy, seen)
+
+
+def test_the_replay_line_names_a_policy_the_command_line_chose(
+        netsim, tmp_path):
+    # The file says pos; the command line says time: replaying by the file
+    # alone would run pos, so the line must say time.
+    pos = scenario_with(tmp_path, LOST, "pos", policy="pos")
+    rc, fp, err = outcome(netsim, pos, "--seed", 18, "--policy", "time",
+                          check=3)
+    assert f"replay: netsim run {pos} --seed 18 --policy time\n" in err, err
+    assert outcome(netsim, pos, "--seed", 18, "--policy", "time")[:2] == \
+        (rc, fp)
+    assert outcome(netsim, pos, "--seed", 18)[:2] != (rc, fp)
+    # Without --policy, time's replay line stays as it was.
+    _, _, err = outcome(netsim, LOST.relative_to(ROOT), "--seed", 18,
+                        check=3)
+    assert ("replay: netsim run scenarios/races/lost-update.json --seed 18\n"
+            in err), err

@@ -223,8 +223,10 @@ cmd_run(int argc, char **argv)
 		return SIM_EXIT_USAGE;
 	}
 	/* The command line's policy and depth win over the scenario's. */
-	if (policy_set)
+	if (policy_set) {
 		sc->interleaving.policy = policy;
+		sc->interleaving.policy_given = true;
+	}
 	if (depth != 0)
 		sc->interleaving.depth = depth;
 	/* --quiet silences the progress too, unless asked for. */

@@ -240,6 +240,8 @@ struct scenario {
 
 	struct {
 		enum sc_policy policy;
+		bool policy_given;      /* by the command line (--policy), so
+					   a replay must say it, time or not */
 		/*
 		 * CPUs whose clocks fall in the same window of this many ns
 		 * are tied and ordered by the seed: timing on real hardware

@@ -102,9 +102,10 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 /*
  * The command that replays the run: "netsim run FILE --seed N", with FILE
  * quoted for a POSIX shell when it holds anything but the characters
- * that need no quoting, and the policy when it is not time (pct's depth
- * too), so the line replays a run whose policy came from the command
- * line.  The command line may add to it (sim/cli).
+ * that need no quoting, and the policy when it is not time or came from
+ * the command line (pct's depth too), so the line replays the run from
+ * the command line alone whatever the file says.  The command line may
+ * add to it (sim/cli).
  */
 static void
 world_replay(struct sim_machine *m, const struct scenario *sc, uint64_t seed)
@@ -131,7 +132,8 @@ world_replay(struct sim_machine *m, const struct scenario *sc, uint64_t seed)
 	}
 	q[n] = '\0';
 	t = snprintf(tail, sizeof(tail), "--seed %llu", (unsigned long long)seed);
-	if (sc->interleaving.policy != SC_POLICY_TIME)
+	if (sc->interleaving.policy != SC_POLICY_TIME ||
+	    sc->interleaving.policy_given)
 		t += snprintf(tail + t, sizeof(tail) - (size_t)t, " --policy %s",
 		    sc_policy_names[sc->interleaving.policy]);
 	if (sc->interleaving.policy == SC_POLICY_PCT)
