@@ -275,7 +275,10 @@ struct sim_policy {
 	void	(*report)(const struct sim_machine *, char *buf, size_t len);
 };
 
-/* The policies by name; NULL for a name that is none of them. */
+/*
+ * The policy called name (time, random, pct, pos).
+ * => NULL for a name that is none of them
+ */
 const struct sim_policy *sim_policy_find(const char *name);
 extern const struct sim_policy sim_policy_time;
 
@@ -442,14 +445,16 @@ void	sim_machine_sample_all(struct sim_machine *, uint64_t t);
 /* The virtual time the run ended at (the latest clock or event). */
 uint64_t sim_machine_end_time(const struct sim_machine *);
 /*
- * What a CPU did up to the run's end t_end, for reports: busy + idle +
- * skew = t_end (a CPU whose clock ran past t_end is cut at t_end).
+ * What a CPU did up to the run's end t_end, for reports: busy, idle, and
+ * held back while other CPUs acted later (policies but time).
+ * => *busy + *idle + *skew == t_end (a clock past t_end is cut there)
  */
 void	sim_cpu_times(const struct cpu_info *, uint64_t t_end, uint64_t *busy,
 	    uint64_t *idle, uint64_t *skew);
 /*
- * A policy but time: one line on what it did (pct: n, k, d and PCT's
- * bound) into buf; false under time.
+ * One line on what a policy but time did -- decisions, CPUs held back,
+ * the largest lead; pct's n, k, d and PCT's bound -- into buf.
+ * => false under time, buf untouched
  */
 bool	sim_policy_report(const struct sim_machine *, char *buf, size_t len);
 
