@@ -1,8 +1,9 @@
 /*
  * main.c -- the netsim command line.
  *
- *   netsim run SCENARIO [--seed N] [--db FILE] [--db-max SIZE]
- *       [--db-wait TIME] [--pcap DIR] [--quiet] [--progress | --no-progress]
+ *   netsim run SCENARIO [--seed N] [--policy P] [--depth D] [--db FILE]
+ *       [--db-max SIZE] [--db-wait TIME] [--pcap DIR] [--quiet]
+ *       [--progress | --no-progress]
  *   netsim validate SCENARIO...
  *   netsim --help | --version
  *
@@ -22,9 +23,9 @@
 #include "sim/scenario/units.h"
 
 static const char usage_text[] =
-"usage: netsim run SCENARIO [--seed N] [--db FILE] [--db-max SIZE]\n"
-"                  [--db-wait TIME] [--pcap DIR] [--quiet]\n"
-"                  [--progress | --no-progress]\n"
+"usage: netsim run SCENARIO [--seed N] [--policy P] [--depth D]\n"
+"                  [--db FILE] [--db-max SIZE] [--db-wait TIME]\n"
+"                  [--pcap DIR] [--quiet] [--progress | --no-progress]\n"
 "       netsim validate SCENARIO...\n"
 "       netsim --help | --version\n"
 "\n"
@@ -34,6 +35,9 @@ static const char usage_text[] =
 "  validate  check scenario files without running them\n"
 "\n"
 "  --seed N  use seed N (0 .. 2^63-1) instead of the scenario's\n"
+"  --policy P  interleave by policy P instead of the scenario's\n"
+"            (interleaving.policy): time, random, pct or pos\n"
+"  --depth D pct's depth d, 1 to 16, instead of interleaving.depth\n"
 "  --db FILE record the run in the SQLite database FILE (created if\n"
 "            missing; one database holds many runs, and many netsim\n"
 "            processes may write one at once)\n"
@@ -113,6 +117,36 @@ parse_db_wait(const char *s, uint64_t *ms)
 	return 0;
 }
 
+/* --policy P: one of the scenario format's policy names. */
+static int
+parse_policy(const char *s, enum sc_policy *p)
+{
+	for (int i = 0; i < SC_NPOLICIES; i++)
+		if (strcmp(s, sc_policy_names[i]) == 0) {
+			*p = (enum sc_policy)i;
+			return 0;
+		}
+	return usage_error("--policy needs one of time, random, pct, pos; "
+	    "got \"%s\"", s);
+}
+
+/* --depth D: pct's depth, 1 to SC_PCT_DEPTH_MAX. */
+static int
+parse_depth(const char *s, uint32_t *d)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || errno != 0 || *end != '\0' || v < 1 ||
+	    v > SC_PCT_DEPTH_MAX)
+		return usage_error("--depth needs a number from 1 to 16, got "
+		    "\"%s\"", s);
+	*d = (uint32_t)v;
+	return 0;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -121,6 +155,9 @@ cmd_run(int argc, char **argv)
 	bool progress_set = false;
 	const char *path = NULL;
 	struct scenario *sc;
+	enum sc_policy policy = SC_POLICY_TIME;
+	uint32_t depth = 0;
+	bool policy_set = false;
 	char err[1024];
 	int status;
 
@@ -130,6 +167,19 @@ cmd_run(int argc, char **argv)
 				return usage_error("--seed needs a number from 0 "
 				    "to 2^63-1, got \"%s\"", i < argc ? argv[i] : "");
 			o.seed_set = true;
+		} else if (strcmp(argv[i], "--policy") == 0) {
+			if (++i == argc)
+				return usage_error("--policy needs one of time, "
+				    "random, pct, pos%s", "");
+			if (parse_policy(argv[i], &policy) != 0)
+				return SIM_EXIT_USAGE;
+			policy_set = true;
+		} else if (strcmp(argv[i], "--depth") == 0) {
+			if (++i == argc)
+				return usage_error("--depth needs a number from 1 "
+				    "to 16%s", "");
+			if (parse_depth(argv[i], &depth) != 0)
+				return SIM_EXIT_USAGE;
 		} else if (strcmp(argv[i], "--db") == 0) {
 			if (++i == argc)
 				return usage_error("--db needs a file name%s", "");
@@ -172,6 +222,13 @@ cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return SIM_EXIT_USAGE;
 	}
+	/* The command line's policy and depth win over the scenario's. */
+	if (policy_set) {
+		sc->interleaving.policy = policy;
+		sc->interleaving.policy_given = true;
+	}
+	if (depth != 0)
+		sc->interleaving.depth = depth;
 	/* --quiet silences the progress too, unless asked for. */
 	o.progress = o.quiet && !progress_set ? SIM_PROGRESS_OFF : progress;
 	status = sim_run(sc, &o);

@@ -246,14 +246,20 @@ run_warn_recording(struct run_state *rs)
 static void
 run_record_cpus(struct sim_machine *m, uint64_t t_end)
 {
+	bool pol = m->policy->rank != NULL;
+
 	for (u_int i = 0; i < m->ncpus; i++) {
 		struct cpu_info *ci = m->cpus[i];
 		const char *host = ci->host->sc->name;
-		uint64_t busy = sim_cpu_busy_ns(ci, t_end);
+		uint64_t busy, idle, skew;
 
+		sim_cpu_times(ci, t_end, &busy, &idle, &skew);
 		/* cpu.busy_ns at t_end comes with the last sample. */
 		sim_record_counter(m->rec, "cpu.idle_ns", host, (int)ci->index,
-		    t_end, (int64_t)(t_end - busy));
+		    t_end, (int64_t)idle);
+		if (pol)
+			sim_record_counter(m->rec, "cpu.skew_ns", host,
+			    (int)ci->index, t_end, (int64_t)skew);
 		sim_record_counter(m->rec, "cpu.points", host, (int)ci->index,
 		    t_end, (int64_t)ci->points);
 		sim_record_counter(m->rec, "cpu.dispatches", host,
@@ -263,6 +269,9 @@ run_record_cpus(struct sim_machine *m, uint64_t t_end)
 	    (int64_t)m->points);
 	sim_record_counter(m->rec, "machine.events", NULL, -1, t_end,
 	    (int64_t)m->eng.executed);
+	if (pol)
+		sim_record_counter(m->rec, "machine.lead_max_ns", NULL, -1,
+		    t_end, (int64_t)m->pol.lead_max_ns);
 }
 
 static void
@@ -273,11 +282,16 @@ run_summary(const struct sim_machine *m, uint64_t t_end, int status)
 	    (unsigned long long)m->eng.executed, status_names[status]);
 	for (u_int i = 0; i < m->ncpus; i++) {
 		const struct cpu_info *ci = m->cpus[i];
-		uint64_t busy = sim_cpu_busy_ns(ci, t_end);
+		uint64_t busy, idle, skew;
+		char held[64] = "";
 
-		printf("  %s/cpu%u: busy %.6f ms, idle %.6f ms (%.1f%% busy)\n",
+		sim_cpu_times(ci, t_end, &busy, &idle, &skew);
+		if (m->policy->rank != NULL)
+			snprintf(held, sizeof(held), ", held back %.6f ms",
+			    (double)skew / 1e6);
+		printf("  %s/cpu%u: busy %.6f ms, idle %.6f ms%s (%.1f%% busy)\n",
 		    ci->host->sc->name, ci->index, (double)busy / 1e6,
-		    (double)(t_end - busy) / 1e6,
+		    (double)idle / 1e6, held,
 		    t_end ? 100.0 * (double)busy / (double)t_end : 0.0);
 	}
 }
@@ -388,12 +402,15 @@ run_finish(struct run_state *rs, int64_t run_id)
 	struct sim_machine *m = rs->m;
 	int status = m->stop_status < 0 ? SIM_EXIT_OK : m->stop_status;
 	uint64_t t_end = sim_machine_end_time(m);
-	char cap_err[SC_PATH_MAX + 512];
+	char cap_err[SC_PATH_MAX + 512], pol[512];
 	bool capture_ok;
 
 	assert(!rs->running);
 	if (status == SIM_EXIT_LIMIT)
 		run_say(rs, "limit: %s", m->stop_reason);
+	/* A policy but time says what it did (pct: n, k, d, its bound). */
+	if (sim_policy_report(m, pol, sizeof(pol)))
+		run_say(rs, "%s", pol);
 	sim_fp_mix(&m->eng, t_end);
 	sim_fp_mix(&m->eng, (uint64_t)status);
 	/* Captures first: a capture that failed is in the run's verdict. */

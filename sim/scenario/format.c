@@ -337,16 +337,33 @@ static const struct sc_key interleaving_keys[] = {
 	{ "policy", SC_K_CHOICE, CHOICES(sc_policy_names, SC_NPOLICIES),
 	  .def = SC_POLICY_TIME, SLOT(struct scenario, interleaving.policy),
 	  .doc = "how the machine picks among CPUs that could run next: "
-	  "time = smallest local clock, ties broken by the seed" },
+	  "time = smallest local clock, ties broken by the seed; random, pct "
+	  "and pos reorder within the skew bound once every host has booted "
+	  "(README, \"How the policies reorder\"); --policy overrides it" },
 	{ "window", SC_K_WINDOW, .unit = SIM_UNIT_DURATION_NS,
 	  .max = SC_WINDOW_MAX_NS, .def = SC_WINDOW_DEFAULT_NS,
 	  SLOT(struct scenario, interleaving.window_ns),
-	  .doc = "CPUs whose clocks fall in the same window of this many "
-	  "nanoseconds are tied and ordered by the seed; 0 or 1: exact ties "
-	  "only" },
+	  .doc = "under time (and while hosts boot), CPUs whose clocks fall "
+	  "in the same window of this many nanoseconds are tied and ordered "
+	  "by the seed; 0 or 1: exact ties only" },
 	{ "jitter", SC_K_PROB, .def = 0, .doc = "stretch every charged cost "
 	  "by a seeded random 0..jitter of itself (per CPU), so CPUs running "
 	  "the same loop drift as real cores do; 0 keeps costs exact" },
+	{ "skew", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 0,
+	  .max = SC_SKEW_MAX_NS, .def = SC_SKEW_DEFAULT_NS,
+	  SLOT(struct scenario, interleaving.skew_ns),
+	  .doc = "random, pct, pos: how far ahead of the earliest runnable CPU "
+	  "another may act; the CPUs it overtakes wait and their clocks move "
+	  "up (cpu.skew_ns)" },
+	{ "depth", SC_K_INT, .min = 1, .max = SC_PCT_DEPTH_MAX,
+	  .def = SC_PCT_DEPTH_DEFAULT, SLOT(struct scenario, interleaving.depth),
+	  .doc = "pct: the bug depth d it aims at (d - 1 priority change "
+	  "points); --depth overrides it" },
+	{ "steps", SC_K_INT, .min = 0, .max = INT64_MAX, .def = 0,
+	  SLOT(struct scenario, interleaving.steps),
+	  .doc = "pct: k, the scheduling points after boot its change points "
+	  "are drawn among; 0: limits.points if set, else counted by a first "
+	  "pass of the same seed under time" },
 };
 
 const struct sc_obj sc_obj_interleaving = {

@@ -23,6 +23,9 @@
 
 const char *const sc_policy_names[SC_NPOLICIES] = {
 	[SC_POLICY_TIME] = "time",
+	[SC_POLICY_RANDOM] = "random",
+	[SC_POLICY_PCT] = "pct",
+	[SC_POLICY_POS] = "pos",
 };
 
 const char *const sc_nic_type_names[SC_NNICTYPES] = {

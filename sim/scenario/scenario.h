@@ -59,6 +59,9 @@
 
 enum sc_policy {
 	SC_POLICY_TIME,         /* time order, ties broken by the seed */
+	SC_POLICY_RANDOM,       /* a random walk within the skew bound */
+	SC_POLICY_PCT,          /* priorities with d - 1 change points */
+	SC_POLICY_POS,          /* partial order sampling */
 	SC_NPOLICIES
 };
 
@@ -67,6 +70,10 @@ extern const char *const sc_policy_names[SC_NPOLICIES];
 
 #define SC_WINDOW_DEFAULT_NS    16
 #define SC_WINDOW_MAX_NS        1024
+#define SC_SKEW_DEFAULT_NS      1000            /* 1us */
+#define SC_SKEW_MAX_NS          10000000ULL     /* 10ms */
+#define SC_PCT_DEPTH_DEFAULT    3               /* as SIM_PCT_DEPTH_* */
+#define SC_PCT_DEPTH_MAX        16
 
 enum sc_nic_type {
 	SC_NIC_DMA,             /* descriptor rings in host memory */
@@ -233,6 +240,8 @@ struct scenario {
 
 	struct {
 		enum sc_policy policy;
+		bool policy_given;      /* by the command line (--policy), so
+					   a replay must say it, time or not */
 		/*
 		 * CPUs whose clocks fall in the same window of this many ns
 		 * are tied and ordered by the seed: timing on real hardware
@@ -246,6 +255,14 @@ struct scenario {
 		 * Default 0: costs exactly as the cost table says.
 		 */
 		uint64_t jitter_q16;
+		/*
+		 * Policies but time: how far ahead of the earliest runnable
+		 * CPU another may act (ns), pct's depth d and its k (0: from
+		 * limits.points, else from a first pass under time).
+		 */
+		uint64_t skew_ns;
+		uint32_t depth;
+		uint64_t steps;
 	} interleaving;
 };
 

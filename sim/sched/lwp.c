@@ -132,6 +132,9 @@ sim_lwp_free(struct lwp *l)
 	struct sim_host *h = l->host;
 
 	KASSERT(l->state == LWP_ZOMBIE);
+	/* pct demotes the context granted last: never a freed one. */
+	if (h->m->pol.last == l)
+		h->m->pol.last = NULL;
 	host_list_remove(h, l);
 	sim_coro_destroy(&l->coro);
 	l->state = LWP_FREE;

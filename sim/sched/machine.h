@@ -16,6 +16,13 @@
  * acting CPU's clock is the earliest of all: the memory order of the run
  * is the order of the clocks, ties broken by the seed.
  *
+ * That is the interleaving policy "time".  The others (policy.c: random,
+ * pct, pos) take over once every host has booted and choose at each
+ * scheduling point which runnable CPU acts next, among those within a
+ * skew bound of the earliest; a CPU that acts after another has acted
+ * later in time is first moved up to that time (cpu.skew_ns), so the
+ * memory order is still the order of the clocks.
+ *
  * The stack's struct cpu_info and struct lwp are defined here: stack code
  * sees them only as opaque pointers through stack/sys/.
  */
@@ -113,6 +120,8 @@ struct lwp {
 	u_int nopreempt;                /* kpreempt_disable depth */
 
 	uint64_t slice_start;           /* clock when it got the CPU */
+	uint64_t pol_prio;              /* pct: its priority, 0 until it
+					   first takes part (policy.c) */
 };
 
 /*
@@ -173,7 +182,10 @@ struct cpu_info {
 	struct sim_lwpq rq[SIM_NPRIO];
 	uint32_t rq_mask;               /* bit p: rq[p] is not empty */
 	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
-	uint64_t busy_ns;               /* clock = busy_ns + idle time */
+	uint64_t busy_ns;               /* clock = busy_ns + idle_ns + skew_ns */
+	uint64_t idle_ns;               /* time jumped over while idle */
+	uint64_t skew_ns;               /* time held back while other CPUs
+					   acted later (policies but time) */
 	/* busy_ns by the priority of the context charged: 0 threads, 1-4
 	   soft interrupts, IPL_VM and up hardware interrupts. */
 	uint64_t prio_ns[SIM_NPRIO];
@@ -188,6 +200,14 @@ struct cpu_info {
 	bool busy_recorded;
 	u_int spin_count;               /* spin mutexes held */
 	int spin_oldspl;                /* level before the first of them */
+	/*
+	 * Policies but time: what its context waits at its turn to do -- an
+	 * access of kind pend_op (enum kern_mem_op) to pend_obj, or NULL for
+	 * anything else -- and pos's priority for that action.
+	 */
+	const volatile void *pend_obj;
+	int pend_op;
+	uint64_t pol_prio;
 };
 
 /* The last value of a counter written to the database. */
@@ -230,11 +250,66 @@ struct sim_host {
 	bool booting;                   /* kern_boot still running */
 };
 
-/* An interleaving policy: a pure function of the seed (SQLite-VFS style). */
+/*
+ * An interleaving policy: a pure function of the seed (SQLite-VFS style;
+ * the table is in policy.c).  "time" has only a tiebreak: the runnable
+ * CPU with the least (tie window, tiebreak) key acts next.  The others
+ * rank the CPUs that may act next (sched.c says which may: README, "How
+ * the policies reorder") and the best ranked acts.
+ */
 struct sim_policy {
 	const char *name;
-	/* The tiebreak of a CPU becoming runnable (made odd by the caller). */
+	/* time: the tiebreak of a CPU becoming runnable (made odd). */
 	uint64_t (*tiebreak)(struct sim_machine *, struct cpu_info *);
+	/* The rest are NULL for time.  Set up, once every host has booted. */
+	void	(*start)(struct sim_machine *);
+	/* A decision is about to be made (pct: change points). */
+	void	(*decide)(struct sim_machine *);
+	/* ci's rank at this decision: the highest acts. */
+	uint64_t (*rank)(struct sim_machine *, struct cpu_info *);
+	/* ci got in line with a new pending action (pos: its priority). */
+	void	(*pending)(struct sim_machine *, struct cpu_info *);
+	/* ci's pending action runs now (pos: re-rank the ones it races). */
+	void	(*granted)(struct sim_machine *, struct cpu_info *);
+	/* One line on what the run did, for stderr (pct: n, k, d, bound). */
+	void	(*report)(const struct sim_machine *, char *buf, size_t len);
+};
+
+/*
+ * The policy called name (time, random, pct, pos).
+ * => NULL for a name that is none of them
+ */
+const struct sim_policy *sim_policy_find(const char *name);
+extern const struct sim_policy sim_policy_time;
+
+/* pct's depth: at most this many (d - 1 priority change points). */
+#define SIM_PCT_DEPTH_MAX       16
+#define SIM_PCT_DEPTH_DEFAULT   3
+
+/* What a policy other than time keeps (sched.c and policy.c). */
+struct sim_pol_state {
+	bool on;                        /* taken over from time (after boot) */
+	uint64_t skew_ns;               /* the skew bound */
+	struct sim_rng rng;             /* "policy.<name>" */
+	/* A decision the loop is to carry out (chosen may be NULL). */
+	bool decided;
+	struct cpu_info *chosen;
+	uint64_t low;                   /* earliest runnable clock at it */
+	uint64_t boot_points;           /* m->points once every host booted */
+	uint64_t decisions;             /* made, with at least one CPU able */
+	uint64_t switches;              /* decisions for another CPU */
+	uint64_t overtakes;             /* grants that moved a clock up */
+	uint64_t lead_max_ns;           /* measured: the most a CPU acted
+					   ahead of the earliest runnable */
+	/* pct */
+	struct lwp *last;               /* the context granted last */
+	u_int depth;                    /* d */
+	uint64_t steps;                 /* k */
+	const char *steps_from;         /* where k came from, for the report */
+	uint64_t cp_at[SIM_PCT_DEPTH_MAX];      /* change points, in order */
+	uint64_t cp_prio[SIM_PCT_DEPTH_MAX];    /* the priority each gives */
+	u_int ncp, next_cp;
+	u_int contexts;                 /* n: contexts that took part */
 };
 
 enum sim_exit {
@@ -257,6 +332,7 @@ struct sim_machine {
 	uint64_t seed;
 	const struct sim_policy *policy;
 	struct sim_rng tiebreak_rng;
+	struct sim_pol_state pol;       /* policies but time */
 
 	u_int nhosts;
 	struct sim_host *hosts;
@@ -337,6 +413,11 @@ struct sim_sched_params {
 	uint64_t activity;
 	uint64_t window_ns;             /* interleaving.window */
 	uint64_t jitter_q16;            /* interleaving.jitter * 65536 */
+	const struct sim_policy *policy;        /* NULL: time */
+	uint64_t skew_ns;               /* interleaving.skew */
+	u_int depth;                    /* interleaving.depth (pct's d) */
+	uint64_t steps;                 /* pct's k: 0 = none given */
+	const char *steps_from;         /* where k came from */
 	uint64_t sample_interval_ns;    /* 0: no periodic samples */
 	uint64_t max_points, max_events;        /* 0: no limit */
 };
@@ -363,6 +444,19 @@ void	sim_machine_add_sampler(struct sim_machine *,
 void	sim_machine_sample_all(struct sim_machine *, uint64_t t);
 /* The virtual time the run ended at (the latest clock or event). */
 uint64_t sim_machine_end_time(const struct sim_machine *);
+/*
+ * What a CPU did up to the run's end t_end, for reports: busy, idle, and
+ * held back while other CPUs acted later (policies but time).
+ * => *busy + *idle + *skew == t_end (a clock past t_end is cut there)
+ */
+void	sim_cpu_times(const struct cpu_info *, uint64_t t_end, uint64_t *busy,
+	    uint64_t *idle, uint64_t *skew);
+/*
+ * One line on what a policy but time did -- decisions, CPUs held back,
+ * the largest lead; pct's n, k, d and PCT's bound -- into buf.
+ * => false under time, buf untouched
+ */
+bool	sim_policy_report(const struct sim_machine *, char *buf, size_t len);
 
 /* Stop the run with an exit status and a one-line reason. */
 void	sim_machine_stop(struct sim_machine *, int status, const char *fmt, ...)
@@ -424,6 +518,18 @@ sim_rq_best(const struct cpu_info *ci)
 	return ci->rq_mask ? 31 - __builtin_clz(ci->rq_mask) : -1;
 }
 
+/* The context that acts next on ci: its own, or the one it would put on. */
+static inline struct lwp *
+sim_cpu_next_lwp(const struct cpu_info *ci)
+{
+	int p;
+
+	if (ci->cur != NULL)
+		return ci->cur;
+	p = sim_rq_best(ci);
+	return p >= 0 ? ci->rq[p].head : NULL;
+}
+
 
 /*
  * The running context gives its CPU up: its CPU has already been put back
@@ -434,8 +540,11 @@ sim_rq_best(const struct cpu_info *ci)
 void	sim_sched_leave(struct cpu_info *, struct sim_coro *from);
 /* Put a CPU that still has work back in line, or mark it idle. */
 void	sim_cpu_release(struct cpu_info *);
-/* The hot path: the running CPU, a turn, a charge. */
-void	sim_cpu_yield(struct cpu_info *);
+/*
+ * The slow path of a turn: the running CPU may have to give way (its
+ * context waits to make an access of kind op to obj, or obj is NULL).
+ */
+void	sim_cpu_yield_at(struct cpu_info *, const volatile void *obj, int op);
 
 /*
  * A CPU's place in line: its clock's tie window, then its tiebreak.  Two
@@ -462,16 +571,28 @@ sim_running_cpu(void)
 	return sim_cur->running;
 }
 
-/* Wait until this CPU's clock is the earliest of everything pending. */
+/*
+ * Wait until this CPU's clock is the earliest of everything pending --
+ * or, under a policy but time, until the policy picks it -- to make an
+ * access of kind op (enum kern_mem_op) to obj (pos orders racing ones).
+ * A policy but time sets m->limit to 0, so every turn takes the slow path.
+ */
 static inline void
-sim_cpu_turn(struct cpu_info *ci)
+sim_cpu_turn_at(struct cpu_info *ci, const volatile void *obj, int op)
 {
 	struct sim_machine *m = ci->m;
 
 	/* Also back through the loop at the points checkpoint (limits). */
 	if (__builtin_expect(sim_cpu_key(ci) > m->limit ||
 	    m->points >= m->checkpoint_points, 0))
-		sim_cpu_yield(ci);
+		sim_cpu_yield_at(ci, obj, op);
+}
+
+/* A turn for anything but a memory access. */
+static inline void
+sim_cpu_turn(struct cpu_info *ci)
+{
+	sim_cpu_turn_at(ci, NULL, -1);
 }
 
 /*

@@ -9,9 +9,23 @@
  * at which something else is earlier.  The context then switches back
  * here, and the loop goes on.
  *
+ * That is the policy "time".  Once every host has booted, a policy but
+ * time (policy.c ranks the CPUs) takes over the choice: at each
+ * scheduling point of the running CPU, and whenever the loop must pick,
+ * every runnable CPU that may act next is ranked and the best acts.  May
+ * act: its clock is within the skew bound of the earliest runnable
+ * CPU's, and it is before the next event and the duration.  The frontier
+ * is the engine's `now': the time of the latest thing that happened (an
+ * event, or a CPU's turn).  A CPU picked whose clock is behind it is
+ * moved up to it first and the difference counted as its skew, so every
+ * action happens at a time no earlier than any before it: the memory
+ * order is still the order of the clocks, and nothing happens before an
+ * event that came earlier.  The runnable CPUs are then a plain set in
+ * the heap's array (no order kept: every decision looks at them all).
+ *
  * This file must never decide anything by wall-clock time or pointer
  * value: the tiebreaks come from the policy, which draws them from the
- * seeded stream "cpu.tiebreak".
+ * seeded stream "cpu.tiebreak"; the other policies draw from their own.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +36,21 @@
 #include "stack/sys/intr.h"
 
 struct sim_machine *sim_cur;
+
+/* What one step of the loop did. */
+enum step {
+	STEP_RAN,               /* a CPU or an event ran */
+	STEP_BOOTED,            /* every host has booted: programs started */
+	STEP_END,               /* the run is over */
+};
+
+/* Policies but time (at the end of the file). */
+static void pol_begin(struct sim_machine *);
+static void pol_enqueue(struct sim_machine *, struct cpu_info *);
+static void pol_turn(struct cpu_info *, const volatile void *obj, int op);
+static void pol_leave(struct sim_machine *, struct sim_coro *from);
+static enum step pol_step(struct sim_machine *);
+static void pol_check_clocks(const struct sim_machine *);
 
 /* --- the runnable heap ------------------------------------------------ */
 
@@ -119,6 +148,10 @@ event_key(const struct sim_machine *m, uint64_t t)
 static void
 cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
 {
+	if (__predict_false(m->pol.on)) {
+		pol_enqueue(m, ci);
+		return;
+	}
 	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
 	ci->idle = false;
 	heap_insert(m, ci);
@@ -131,8 +164,13 @@ sim_cpu_wake_idle(struct cpu_info *ci, uint64_t at)
 {
 	KASSERT(ci->idle);
 	KASSERT(!ci->in_heap);
-	if (ci->clock < at)
+	/* Nothing wakes a CPU before the frontier (a policy but time). */
+	if (ci->m->pol.on && at < ci->m->eng.now)
+		at = ci->m->eng.now;
+	if (ci->clock < at) {
+		ci->idle_ns += at - ci->clock;
 		ci->clock = at;
+	}
 	cpu_enqueue(ci->m, ci);
 }
 
@@ -198,20 +236,6 @@ sim_machine_at(struct sim_machine *m, uint64_t t, sim_event_fn fn, void *arg)
 	return seq;
 }
 
-/* --- policies ----------------------------------------------------------- */
-
-static uint64_t
-policy_time_tiebreak(struct sim_machine *m, struct cpu_info *ci)
-{
-	(void)ci;
-	return sim_rng_next(&m->tiebreak_rng);
-}
-
-static const struct sim_policy policy_time = {
-	.name = "time",
-	.tiebreak = policy_time_tiebreak,
-};
-
 /* Every host has booted: real prices from now on, then the programs. */
 static void
 machine_booted(struct sim_machine *m)
@@ -222,6 +246,9 @@ machine_booted(struct sim_machine *m)
 		memcpy(h->cost, h->run_cost, sizeof(h->cost));
 		h->probe_cost = h->run_probe_cost;
 	}
+	m->pol.boot_points = m->points;
+	if (m->policy->rank != NULL)
+		pol_begin(m);
 	m->after_boot(m);
 	m->after_boot = NULL;
 }
@@ -234,8 +261,13 @@ sim_sched_init(struct sim_machine *m, const struct sim_sched_params *p)
 	memset(m, 0, sizeof(*m));
 	sim_engine_init(&m->eng);
 	m->seed = p->seed;
-	m->policy = &policy_time;
+	m->policy = p->policy != NULL ? p->policy : &sim_policy_time;
 	sim_rng_init(&m->tiebreak_rng, p->seed, "cpu.tiebreak");
+	m->pol.skew_ns = p->skew_ns;
+	m->pol.depth = p->depth != 0 ? p->depth : SIM_PCT_DEPTH_DEFAULT;
+	KASSERT(m->pol.depth <= SIM_PCT_DEPTH_MAX);
+	m->pol.steps = p->steps;
+	m->pol.steps_from = p->steps_from;
 	m->end_ns = p->end_ns;
 	while ((2ULL << m->window_shift) <= p->window_ns)
 		m->window_shift++;
@@ -336,7 +368,7 @@ sim_machine_stop(struct sim_machine *m, int status, const char *fmt, ...)
  * is past it has been overtaken, and only then may it give way (and draw
  * a new tiebreak).
  */
-static sim_key_t
+static inline sim_key_t
 sched_limit(struct sim_machine *m)
 {
 	sim_key_t lim = ~(sim_key_t)0;
@@ -353,9 +385,9 @@ sched_limit(struct sim_machine *m)
  * The scheduling limit, the time cap and the next sample: a context
  * running alone must still come back to the loop when the duration ends
  * (a CPU spinning with nothing else due would otherwise run forever) and
- * when a sample is due.  The last two only pause it (sim_cpu_yield).
+ * when a sample is due.  The last two only pause it (sim_cpu_yield_at).
  */
-static sim_key_t
+static inline sim_key_t
 machine_limit(struct sim_machine *m)
 {
 	sim_key_t lim = sched_limit(m);
@@ -404,7 +436,13 @@ void
 sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 {
 	struct sim_machine *m = self->m;
-	struct cpu_info *next = sched_direct_next(m);
+	struct cpu_info *next;
+
+	if (m->pol.on) {
+		pol_leave(m, from);
+		return;
+	}
+	next = sched_direct_next(m);
 
 	if (next == NULL) {
 		m->running = NULL;
@@ -431,9 +469,13 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
  * tiebreak is drawn, and the loop, having done its part, resumes it.  So
  * the draws from "cpu.tiebreak", and every decision after them, are the
  * same whatever record.interval is: recording observes, never steers.
+ *
+ * Under a policy but time every turn comes here (the limit is 0), and
+ * the policy decides (pol_turn); obj and op, what the context is about
+ * to do, are only for it.
  */
 void
-sim_cpu_yield(struct cpu_info *ci)
+sim_cpu_yield_at(struct cpu_info *ci, const volatile void *obj, int op)
 {
 	struct sim_machine *m = ci->m;
 	struct cpu_info *next;
@@ -441,6 +483,10 @@ sim_cpu_yield(struct cpu_info *ci)
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
+	if (m->pol.on) {
+		pol_turn(ci, obj, op);
+		return;
+	}
 	if (sim_cpu_key(ci) < sched_limit(m)) {
 		heap_insert(m, ci);
 		KASSERT(m->heap[0].ci == ci);
@@ -549,7 +595,7 @@ sim_machine_sample_all(struct sim_machine *m, uint64_t t)
  * (record.interval) due at or before t first, each with the values at
  * its own time -- nothing between the last thing run and t changes them.
  */
-static void
+static inline void
 machine_sample_until(struct sim_machine *m, uint64_t t)
 {
 	/* A sampler may stop the run (the database's cap): stop sampling. */
@@ -642,51 +688,67 @@ machine_deadlock(struct sim_machine *m)
 	    (unsigned long long)sim_machine_end_time(m));
 }
 
+/*
+ * One step under time: the least of the heap's top and the next event.
+ * (Inlined: the loop is as cheap as before there were other policies.)
+ */
+static inline __attribute__((__always_inline__)) enum step
+time_step(struct sim_machine *m)
+{
+	struct cpu_info *ci;
+	uint64_t t;
+	bool ev;
+
+	ci = m->heap_n > 0 ? m->heap[0].ci : NULL;
+	ev = sim_engine_next_time(&m->eng, &t);
+	/*
+	 * Boot is over when every kern_boot has returned and what it
+	 * started (kernel threads) has settled: nothing runnable and
+	 * nothing due now.  Events already set for later (a traffic
+	 * source's first frame) wait for the booted machine.
+	 */
+	if (m->hosts_booting == 0 && m->after_boot != NULL &&
+	    ci == NULL && (!ev || t > m->eng.now)) {
+		machine_booted(m);
+		return STEP_BOOTED;
+	}
+
+	if (ci == NULL && (!ev || machine_over(m))) {
+		if (machine_live(m) > 0)
+			machine_deadlock(m);
+		return STEP_END;
+	}
+	if (ci != NULL && (!ev || sim_cpu_key(ci) < event_key(m, t))) {
+		if (ci->clock >= m->end_ns) {
+			machine_time_cap(m);
+			return STEP_END;
+		}
+		machine_sample_until(m, ci->clock);
+		heap_pop(m);
+		cpu_run(m, ci);
+	} else {
+		if (t >= m->end_ns) {
+			machine_time_cap(m);
+			return STEP_END;
+		}
+		machine_sample_until(m, t);
+		sim_engine_step(&m->eng);
+	}
+	return STEP_RAN;
+}
+
 void
 sim_machine_run(struct sim_machine *m)
 {
 	sim_cur = m;
 	machine_checkpoint(m);
 	while (m->stop_status < 0) {
-		struct cpu_info *ci;
-		uint64_t t;
-		bool ev;
+		enum step st = m->pol.on ? pol_step(m) : time_step(m);
 
-		ci = m->heap_n > 0 ? m->heap[0].ci : NULL;
-		ev = sim_engine_next_time(&m->eng, &t);
-		/*
-		 * Boot is over when every kern_boot has returned and what it
-		 * started (kernel threads) has settled: nothing runnable and
-		 * nothing due now.  Events already set for later (a traffic
-		 * source's first frame) wait for the booted machine.
-		 */
-		if (m->hosts_booting == 0 && m->after_boot != NULL &&
-		    ci == NULL && (!ev || t > m->eng.now)) {
-			machine_booted(m);
-			continue;
-		}
-
-		if (ci == NULL && (!ev || machine_over(m))) {
-			if (machine_live(m) > 0)
-				machine_deadlock(m);
+		if (st == STEP_END)
 			break;
-		}
-		if (ci != NULL && (!ev || sim_cpu_key(ci) < event_key(m, t))) {
-			if (ci->clock >= m->end_ns) {
-				machine_time_cap(m);
-				break;
-			}
-			machine_sample_until(m, ci->clock);
-			heap_pop(m);
-			cpu_run(m, ci);
-		} else {
-			if (t >= m->end_ns) {
-				machine_time_cap(m);
-				break;
-			}
-			machine_sample_until(m, t);
-			sim_engine_step(&m->eng);
-		}
+		if (st == STEP_BOOTED)
+			continue;
 		machine_check_limits(m);
 		if (m->points >= m->checkpoint_points) {
 			if (m->progress != NULL)
@@ -694,6 +756,7 @@ sim_machine_run(struct sim_machine *m)
 			machine_checkpoint(m);
 		}
 	}
+	pol_check_clocks(m);
 	if (m->fingerprint_results != NULL)
 		m->fingerprint_results(m);
 }
@@ -709,4 +772,319 @@ sim_machine_end_time(const struct sim_machine *m)
 		if (m->cpus[i]->clock > t)
 			t = m->cpus[i]->clock;
 	return t;
+}
+
+void
+sim_cpu_times(const struct cpu_info *ci, uint64_t t_end, uint64_t *busy,
+    uint64_t *idle, uint64_t *skew)
+{
+	uint64_t b = ci->busy_ns < t_end ? ci->busy_ns : t_end;
+	uint64_t s = ci->skew_ns < t_end - b ? ci->skew_ns : t_end - b;
+
+	*busy = b;
+	*skew = s;
+	*idle = t_end - b - s;
+}
+
+/*
+ * Every CPU's clock is what it did: busy, idle, held back.  Nothing else
+ * may move a clock (a test of the whole run's bookkeeping).
+ */
+static void
+pol_check_clocks(const struct sim_machine *m)
+{
+	for (u_int i = 0; i < m->ncpus; i++) {
+		const struct cpu_info *ci = m->cpus[i];
+
+		if (ci->clock != ci->busy_ns + ci->idle_ns + ci->skew_ns) {
+			fprintf(stderr, "netsim: internal error: cpu %u's clock "
+			    "%llu ns is not busy %llu + idle %llu + skew %llu\n",
+			    ci->gindex, (unsigned long long)ci->clock,
+			    (unsigned long long)ci->busy_ns,
+			    (unsigned long long)ci->idle_ns,
+			    (unsigned long long)ci->skew_ns);
+			abort();
+		}
+	}
+}
+
+/* --- policies but time ---------------------------------------------------- */
+
+/*
+ * Under a policy but time the heap's array holds the runnable CPUs as a
+ * plain set: no keys, no order but the order of what happened.
+ */
+static void
+set_add(struct sim_machine *m, struct cpu_info *ci)
+{
+	KASSERT(!ci->in_heap);
+	KASSERT(m->heap_n < m->ncpus);
+	ci->in_heap = true;
+	m->heap[m->heap_n].key = 0;
+	m->heap[m->heap_n].ci = ci;
+	m->heap_n++;
+}
+
+static void
+set_remove(struct sim_machine *m, struct cpu_info *ci)
+{
+	KASSERT(ci->in_heap);
+	for (u_int i = 0; i < m->heap_n; i++) {
+		if (m->heap[i].ci != ci)
+			continue;
+		m->heap[i] = m->heap[--m->heap_n];
+		ci->in_heap = false;
+		return;
+	}
+	KASSERT(!"set_remove: the CPU is not in the set");
+}
+
+/* The earliest a CPU can act: its clock, or the frontier if later. */
+static inline uint64_t
+pol_eff(const struct sim_machine *m, const struct cpu_info *ci)
+{
+	return ci->clock > m->eng.now ? ci->clock : m->eng.now;
+}
+
+/*
+ * Every host has booted and the policy takes over from time: nothing is
+ * runnable and nothing runs.  From now on every turn takes the slow path
+ * (each key is above a limit of 0: tiebreaks are odd).
+ */
+static void
+pol_begin(struct sim_machine *m)
+{
+	char stream[64];
+
+	KASSERT(m->heap_n == 0 && m->running == NULL);
+	KASSERT(m->policy->rank != NULL);
+	snprintf(stream, sizeof(stream), "policy.%s", m->policy->name);
+	sim_rng_init(&m->pol.rng, m->seed, stream);
+	m->pol.on = true;
+	m->limit = 0;
+	for (u_int i = 0; i < m->ncpus; i++)
+		m->cpus[i]->tiebreak |= 1;
+	if (m->policy->start != NULL)
+		m->policy->start(m);
+}
+
+/*
+ * Which CPU acts next: the best ranked of those that may, or NULL when
+ * none may (the next event comes first, or the duration has come).  r is
+ * the running CPU at its turn, a candidate too, or NULL.  May act: its
+ * clock is at most the skew bound past the earliest runnable clock
+ * (`low'), and the time it would act at -- its clock, or the frontier if
+ * later -- is before the next event and before the duration.  The one
+ * with the earliest clock can always act unless an event or the duration
+ * comes first, so a CPU is never held back more than the bound.
+ */
+static struct cpu_info *
+pol_decide(struct sim_machine *m, struct cpu_info *r)
+{
+	const struct sim_policy *p = m->policy;
+	uint64_t low = r != NULL ? r->clock : UINT64_MAX, lim = m->end_ns;
+	uint64_t hi, t, rank, best_rank = 0;
+	struct cpu_info *best = NULL;
+
+	for (u_int i = 0; i < m->heap_n; i++)
+		if (m->heap[i].ci->clock < low)
+			low = m->heap[i].ci->clock;
+	if (low == UINT64_MAX)
+		return NULL;
+	if (sim_engine_next_time(&m->eng, &t) && t < lim)
+		lim = t;
+	hi = low + m->pol.skew_ns < low ? UINT64_MAX : low + m->pol.skew_ns;
+	if (p->decide != NULL)
+		p->decide(m);
+	for (u_int i = 0; i <= m->heap_n; i++) {
+		struct cpu_info *x = i == 0 ? r : m->heap[i - 1].ci;
+
+		if (x == NULL || x->clock > hi || pol_eff(m, x) >= lim)
+			continue;
+		rank = p->rank(m, x);
+		if (best == NULL || rank > best_rank) {
+			best = x;
+			best_rank = rank;
+		}
+	}
+	if (best != NULL) {
+		m->pol.low = low;
+		m->pol.decisions++;
+		if (best != r)
+			m->pol.switches++;
+	}
+	return best;
+}
+
+/*
+ * x, taken out of the set (or the running CPU), acts now.  If others
+ * have acted later than its clock, it was held back: its clock moves up
+ * to the frontier and the difference is its skew.  Then it is the
+ * frontier.
+ */
+static void
+pol_grant(struct sim_machine *m, struct cpu_info *x)
+{
+	uint64_t now = m->eng.now;
+
+	KASSERT(!x->in_heap);
+	KASSERT(x->clock >= m->pol.low);
+	if (x->clock < now) {
+		x->skew_ns += now - x->clock;
+		x->clock = now;
+		m->pol.overtakes++;
+	}
+	KASSERT(x->clock < m->end_ns);
+	if (x->clock - m->pol.low > m->pol.lead_max_ns)
+		m->pol.lead_max_ns = x->clock - m->pol.low;
+	m->eng.now = x->clock;
+	m->pol.last = sim_cpu_next_lwp(x);
+	if (m->policy->granted != NULL)
+		m->policy->granted(m, x);
+}
+
+/*
+ * x may be switched to straight from another context: it has one, and
+ * nothing the loop watches (a stop, the points checkpoint, a sample) is
+ * due before it acts.
+ */
+static bool
+pol_direct_ok(const struct sim_machine *m, const struct cpu_info *x)
+{
+	return x->cur != NULL && m->stop_status < 0 &&
+	    m->points < m->checkpoint_points &&
+	    pol_eff(m, x) < m->next_sample_ns;
+}
+
+/* A CPU that has something to run gets in line with a new action. */
+static void
+pol_enqueue(struct sim_machine *m, struct cpu_info *ci)
+{
+	ci->idle = false;
+	ci->pend_obj = NULL;
+	ci->pend_op = -1;
+	set_add(m, ci);
+	if (m->policy->pending != NULL)
+		m->policy->pending(m, ci);
+}
+
+/*
+ * Go to x (granted) or, with x NULL or not directly reachable, to the
+ * loop, which carries out the decision: from is the coroutine leaving.
+ */
+static void
+pol_switch(struct sim_machine *m, struct sim_coro *from, struct cpu_info *x)
+{
+	if (x != NULL && pol_direct_ok(m, x)) {
+		set_remove(m, x);
+		pol_grant(m, x);
+		m->running = x;
+		if (&x->cur->coro != from)
+			sim_coro_switch(from, &x->cur->coro);
+	} else {
+		m->pol.decided = true;
+		m->pol.chosen = x;
+		m->running = NULL;
+		sim_coro_switch(from, &m->sched);
+	}
+	sched_arrived(m);
+}
+
+/* The running CPU r at a turn: it goes on, or gives way. */
+static void
+pol_turn(struct cpu_info *r, const volatile void *obj, int op)
+{
+	struct sim_machine *m = r->m;
+	struct cpu_info *x;
+
+	r->pend_obj = obj;
+	r->pend_op = op;
+	if (m->policy->pending != NULL)
+		m->policy->pending(m, r);
+	x = pol_decide(m, r);
+	if (x == r && pol_direct_ok(m, r)) {
+		pol_grant(m, r);
+		return;
+	}
+	set_add(m, r);
+	pol_switch(m, &r->cur->coro, x);
+}
+
+/* The running context gave its CPU up (sim_sched_leave). */
+static void
+pol_leave(struct sim_machine *m, struct sim_coro *from)
+{
+	pol_switch(m, from, pol_decide(m, NULL));
+}
+
+/* One step of the loop: carry out the decision, or run the next event. */
+static enum step
+pol_step(struct sim_machine *m)
+{
+	struct cpu_info *x;
+	uint64_t t;
+	bool ev;
+
+	if (m->pol.decided) {
+		x = m->pol.chosen;
+		m->pol.decided = false;
+		m->pol.chosen = NULL;
+	} else
+		x = pol_decide(m, NULL);
+	if (x != NULL) {
+		machine_sample_until(m, pol_eff(m, x));
+		set_remove(m, x);
+		pol_grant(m, x);
+		/* Granted: the dispatch is part of its turn. */
+		if (x->cur == NULL)
+			cpu_dispatch(x);
+		m->running = x;
+		sim_coro_switch(&m->sched, &x->cur->coro);
+		KASSERT(m->running == NULL);
+		sched_arrived(m);
+		return STEP_RAN;
+	}
+	ev = sim_engine_next_time(&m->eng, &t);
+	if (m->heap_n == 0 && (!ev || machine_over(m))) {
+		if (machine_live(m) > 0)
+			machine_deadlock(m);
+		return STEP_END;
+	}
+	if (!ev || t >= m->end_ns) {
+		machine_time_cap(m);
+		return STEP_END;
+	}
+	machine_sample_until(m, t);
+	sim_engine_step(&m->eng);
+	return STEP_RAN;
+}
+
+bool
+sim_policy_report(const struct sim_machine *m, char *buf, size_t len)
+{
+	uint64_t skew = 0;
+	int n;
+
+	if (m->policy->rank == NULL)
+		return false;
+	if (!m->pol.on) {
+		snprintf(buf, len, "policy %s: the run ended before the policy "
+		    "took over (it does once every host has booted)",
+		    m->policy->name);
+		return true;
+	}
+	for (u_int i = 0; i < m->ncpus; i++)
+		skew += m->cpus[i]->skew_ns;
+	n = snprintf(buf, len, "policy %s: %llu decisions, %llu for another "
+	    "CPU, %llu held one back; the most a CPU acted ahead of the "
+	    "earliest runnable one: %llu ns (skew bound %llu ns); held back "
+	    "%llu ns in all", m->policy->name,
+	    (unsigned long long)m->pol.decisions,
+	    (unsigned long long)m->pol.switches,
+	    (unsigned long long)m->pol.overtakes,
+	    (unsigned long long)m->pol.lead_max_ns,
+	    (unsigned long long)m->pol.skew_ns, (unsigned long long)skew);
+	if (m->policy->report != NULL && n >= 0 && (size_t)n < len)
+		m->policy->report(m, buf + n, len - (size_t)n);
+	return true;
 }

@@ -183,7 +183,7 @@ kern_mem_point(const volatile void *p, enum kern_mem_op op)
 	struct cpu_info *ci = ks_cpu();
 	struct sim_host *h = ci->host;
 
-	sim_cpu_turn(ci);
+	sim_cpu_turn_at(ci, p, (int)op);
 	sim_cpu_fp(ci, PT_LOAD + (unsigned)op);
 	sim_cpu_charge(ci, sim_lines_access(&h->lines, h->cost, ci->index, p,
 	    op));

@@ -12,6 +12,7 @@
  * mappings in the real process; the build then says which and stops
  * (sim/sched/exhaust.h), and sim_world_destroy frees whatever exists.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -101,13 +102,18 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 /*
  * The command that replays the run: "netsim run FILE --seed N", with FILE
  * quoted for a POSIX shell when it holds anything but the characters
- * that need no quoting.  The command line may add to it (sim/cli).
+ * that need no quoting, and the policy when it is not time or came from
+ * the command line (pct's depth too), so the line replays the run from
+ * the command line alone whatever the file says.  The command line may
+ * add to it (sim/cli).
  */
 static void
-world_replay(struct sim_machine *m, const char *file, uint64_t seed)
+world_replay(struct sim_machine *m, const struct scenario *sc, uint64_t seed)
 {
-	char q[SIM_REPLAY_MAX];
+	const char *file = sc->file;
+	char q[SIM_REPLAY_MAX], tail[128];
 	size_t n = 0;
+	int t;
 	bool plain = file[0] != '\0' &&
 	    strspn(file, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._/-+,:@%=") == strlen(file);
@@ -125,18 +131,71 @@ world_replay(struct sim_machine *m, const char *file, uint64_t seed)
 		q[n++] = '\'';
 	}
 	q[n] = '\0';
-	if (snprintf(m->replay, sizeof(m->replay), "netsim run %s --seed %llu",
-	    plain ? file : q, (unsigned long long)seed) >= (int)sizeof(m->replay))
+	t = snprintf(tail, sizeof(tail), "--seed %llu", (unsigned long long)seed);
+	if (sc->interleaving.policy != SC_POLICY_TIME ||
+	    sc->interleaving.policy_given)
+		t += snprintf(tail + t, sizeof(tail) - (size_t)t, " --policy %s",
+		    sc_policy_names[sc->interleaving.policy]);
+	if (sc->interleaving.policy == SC_POLICY_PCT)
+		snprintf(tail + t, sizeof(tail) - (size_t)t, " --depth %u",
+		    (unsigned)sc->interleaving.depth);
+	if (snprintf(m->replay, sizeof(m->replay), "netsim run %s %s",
+	    plain ? file : q, tail) >= (int)sizeof(m->replay))
 		snprintf(m->replay, sizeof(m->replay), "netsim run SCENARIO "
-		    "--seed %llu (the file's name is too long to show)",
-		    (unsigned long long)seed);
+		    "%s (the file's name is too long to show)", tail);
+}
+
+uint64_t
+sim_world_count_points(const struct scenario *sc, uint64_t seed)
+{
+	struct scenario tsc = *sc;
+	struct sim_machine m;
+	uint64_t k = 0;
+
+	tsc.interleaving.policy = SC_POLICY_TIME;
+	if (sim_world_build(&m, &tsc, seed) == 0) {
+		m.no_reports = true;
+		m.report_deadlock = NULL;
+		sim_world_boot(&m);
+		sim_machine_run(&m);
+		k = m.points - m.pol.boot_points;
+	}
+	sim_world_destroy(&m);
+	return k;
+}
+
+/*
+ * The policy's parameters: which policy, its skew bound, and pct's d and
+ * k -- k from interleaving.steps, else limits.points, else a first pass
+ * of the same seed under time.
+ */
+static void
+world_policy(const struct scenario *sc, uint64_t seed,
+    struct sim_sched_params *sp)
+{
+	sp->policy = sim_policy_find(sc_policy_names[sc->interleaving.policy]);
+	assert(sp->policy != NULL);
+	sp->skew_ns = sc->interleaving.skew_ns;
+	sp->depth = sc->interleaving.depth;
+	if (sc->interleaving.policy != SC_POLICY_PCT)
+		return;
+	if (sc->interleaving.steps != 0) {
+		sp->steps = sc->interleaving.steps;
+		sp->steps_from = "interleaving.steps";
+	} else if (sc->limits.max_points != 0) {
+		sp->steps = sc->limits.max_points;
+		sp->steps_from = "limits.points";
+	} else {
+		sp->steps = sim_world_count_points(sc, seed);
+		sp->steps_from = "a first pass of this seed under time";
+	}
 }
 
 int
 sim_world_build(struct sim_machine *m, const struct scenario *sc,
     uint64_t seed)
 {
-	const struct sim_sched_params sp = {
+	struct sim_sched_params sp = {
 		.seed = seed,
 		.end_ns = sc->duration_ns,
 		.window_ns = sc->interleaving.window_ns,
@@ -147,9 +206,12 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 	};
 	u_int total = 0;
 
+	CTASSERT(SC_PCT_DEPTH_MAX == SIM_PCT_DEPTH_MAX);
+	CTASSERT(SC_PCT_DEPTH_DEFAULT == SIM_PCT_DEPTH_DEFAULT);
+	world_policy(sc, seed, &sp);
 	sim_sched_init(m, &sp);
 	m->sc = sc;
-	world_replay(m, sc->file, seed);
+	world_replay(m, sc, seed);
 	if (m->eng.q.impl == NULL)
 		return world_exhausted(m, ENOMEM, 0, "the event queue");
 	m->report_deadlock = sim_report_deadlock;

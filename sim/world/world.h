@@ -28,6 +28,13 @@ struct scenario;
  */
 int	sim_world_build(struct sim_machine *, const struct scenario *sc,
 	    uint64_t seed);
+/*
+ * The scheduling points sc takes after boot at this seed under the policy
+ * time: pct's k when the scenario gives none.
+ * => a whole run of its own, quietly: no output, no database, no reports
+ * => 0 if the machine could not be built
+ */
+uint64_t sim_world_count_points(const struct scenario *sc, uint64_t seed);
 /* Free everything the machine holds; safe on a partly built one. */
 void	sim_world_destroy(struct sim_machine *);
 /*
