@@ -43,6 +43,7 @@ struct sim_policy;
 struct sim_recorder;
 struct sim_topology;
 struct sim_netconf;
+struct sim_tracer;
 struct evcnt;
 
 /* Bytes of the replay command a failure report prints. */
@@ -188,6 +189,9 @@ struct cpu_info {
 	bool busy_recorded;
 	u_int spin_count;               /* spin mutexes held */
 	int spin_oldspl;                /* level before the first of them */
+	/* The point waiting for its turn in sim_cpu_yield, for a tracer. */
+	unsigned turn_kind;
+	const volatile void *turn_obj;
 };
 
 /* The last value of a counter written to the database. */
@@ -316,6 +320,28 @@ struct sim_machine {
 
 	/* Wall-clock progress display; never feeds results. */
 	void (*progress)(struct sim_machine *);
+	/*
+	 * Told of every scheduling point (netsim replay), or NULL.  Set
+	 * before the run starts; while set, every point takes the slow path
+	 * through the loop (checkpoint_points stays 0).
+	 */
+	struct sim_tracer *tracer;
+};
+
+/*
+ * A tracer of scheduling points (netsim replay --trace, --stop-at).
+ * point() is called at each one when its CPU has its turn, just before
+ * it acts and is folded into the fingerprint: kind as the fingerprint
+ * will have it (enum sim_point_kind in the low 4 bits, a probe's id
+ * above them), obj the memory it touches or NULL.  It reads the machine
+ * and changes nothing in it, so a run traced or not is the same run.
+ * Off, it costs nothing on the fast path: a traced machine sends every
+ * point down the slow path (sim_cpu_yield), which calls it, and the
+ * fast path never looks.
+ */
+struct sim_tracer {
+	void	(*point)(struct sim_tracer *, struct cpu_info *, unsigned kind,
+		    const volatile void *obj);
 };
 
 /* The machine whose context is executing (one real thread). */
@@ -434,7 +460,11 @@ sim_rq_best(const struct cpu_info *ci)
 void	sim_sched_leave(struct cpu_info *, struct sim_coro *from);
 /* Put a CPU that still has work back in line, or mark it idle. */
 void	sim_cpu_release(struct cpu_info *);
-/* The hot path: the running CPU, a turn, a charge. */
+/*
+ * The slow path of sim_cpu_turn_for: wait for the CPU's turn through the
+ * heap and the loop; then tell the tracer, if any, of the point that
+ * follows (ci->turn_kind on ci->turn_obj).
+ */
 void	sim_cpu_yield(struct cpu_info *);
 
 /*
@@ -462,16 +492,25 @@ sim_running_cpu(void)
 	return sim_cur->running;
 }
 
-/* Wait until this CPU's clock is the earliest of everything pending. */
+/*
+ * Wait until this CPU's clock is the earliest of everything pending, for
+ * a scheduling point of kind on obj (NULL: none), which follows at once.
+ */
 static inline void
-sim_cpu_turn(struct cpu_info *ci)
+sim_cpu_turn_for(struct cpu_info *ci, unsigned kind, const volatile void *obj)
 {
 	struct sim_machine *m = ci->m;
 
-	/* Also back through the loop at the points checkpoint (limits). */
+	/*
+	 * Also back through the loop at the points checkpoint (limits, a
+	 * tracer: kind and obj are for it, noted only on the slow path).
+	 */
 	if (__builtin_expect(sim_cpu_key(ci) > m->limit ||
-	    m->points >= m->checkpoint_points, 0))
+	    m->points >= m->checkpoint_points, 0)) {
+		ci->turn_kind = kind;
+		ci->turn_obj = obj;
 		sim_cpu_yield(ci);
+	}
 }
 
 /*

@@ -308,7 +308,7 @@ sim_point(enum sim_point_kind kind, enum sim_cost_id cost)
 {
 	struct cpu_info *ci = sim_cpu_current();
 
-	sim_cpu_turn(ci);
+	sim_cpu_turn_for(ci, kind, NULL);
 	sim_cpu_fp(ci, kind);
 	sim_cpu_charge(ci, ci->host->cost[cost]);
 	sim_cpu_maybe_preempt(ci);
@@ -447,10 +447,11 @@ sim_cpu_yield(struct cpu_info *ci)
 		m->running = NULL;
 		sim_coro_switch(&ci->cur->coro, &m->sched);
 		sched_arrived(m);
-		return;
+		goto turn;
 	}
 	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
 	ci->idle = false;
+	/* Never with a tracer: it keeps the points checkpoint at 0. */
 	next = sched_direct_next(m);
 	if (next != NULL) {
 		if (m->heap[0].key < sim_cpu_key(ci)) {
@@ -470,6 +471,18 @@ sim_cpu_yield(struct cpu_info *ci)
 	}
 	heap_insert(m, ci);
 	sim_sched_leave(ci, &ci->cur->coro);
+turn:
+	/*
+	 * The CPU has its turn and the point acts next.  Only the two paths
+	 * above come here, and with a tracer every point takes one of them
+	 * (the loop keeps the points checkpoint at 0), so the tracer sees
+	 * every point and the direct switches above pay nothing for it.
+	 */
+	if (__predict_false(m->tracer != NULL)) {
+		KASSERT(m->running == ci);
+		m->tracer->point(m->tracer, ci, ci->turn_kind, ci->turn_obj);
+		KASSERT(m->running == ci);
+	}
 }
 
 /*
@@ -596,12 +609,19 @@ machine_time_cap(struct sim_machine *m)
 	    (unsigned long long)m->end_ns, live, live == 1 ? "" : "s");
 }
 
-/* When direct switching must next come back through the loop. */
+/*
+ * When direct switching must next come back through the loop: at once,
+ * every point, while a tracer wants to see them (sim_cpu_turn_for).
+ */
 static void
 machine_checkpoint(struct sim_machine *m)
 {
 	uint64_t cap = m->max_points;
 
+	if (__predict_false(m->tracer != NULL)) {
+		m->checkpoint_points = 0;
+		return;
+	}
 	m->checkpoint_points = m->points + (1u << 16);
 	if (cap != 0 && cap < m->checkpoint_points)
 		m->checkpoint_points = cap;
