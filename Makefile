@@ -7,6 +7,9 @@
 #                   build
 #   make asan       the suite again on an AddressSanitizer+UBSan build
 #   make tsan       the native lockless tests under ThreadSanitizer
+#   make explore-dist  netsim explore across processes and machines: GNU
+#                   parallel, and a Slurm job array on a one-node cluster
+#                   the test starts (root; not part of make test)
 #   make bench      every benchmark (BENCH=prefix for a subset)
 #   make lint       the house rules of DESIGN.md section 2 and the rooms'
 #                   layering (scripts/rooms.py)
@@ -139,7 +142,8 @@ ifeq ($(VARIANT),tsan)
   ALL := $(NTEST_BIN)
 endif
 
-.PHONY: all setup run test asan tsan bench lint graph fingerprints schema clean
+.PHONY: all setup run test asan tsan explore-dist bench lint graph \
+        fingerprints schema clean
 # Objects are intermediate files of the pattern rules; keep them, so a
 # second make rebuilds nothing that did not change.
 .SECONDARY:
@@ -227,6 +231,15 @@ asan: setup
 tsan: setup
 	@$(MAKE) --no-print-directory VARIANT=tsan all
 	NETSIM_VARIANT=tsan $(PYTHON) -m pytest -q tests -k native
+
+# The chunks of an exploration run by GNU parallel and by a Slurm job
+# array (scripts/explore.sbatch) on a cluster of one node that the test
+# starts and stops (munged, slurmctld, slurmd: root), merged, against one
+# local exploration.  Seconds of daemons' start-up: not in make test.
+explore-dist:
+	@./scripts/setup-deps dist
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) -m pytest -q tests/dist
 
 bench: setup
 	@$(MAKE) --no-print-directory all

@@ -7,6 +7,10 @@ import pytest
 
 from harness import binary
 
+# tests/dist starts daemons (a Slurm cluster): `make explore-dist` runs
+# it, `make test` does not.
+collect_ignore = ["dist"]
+
 
 @pytest.fixture
 def netsim():

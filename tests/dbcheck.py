@@ -26,13 +26,22 @@ import threading
 import time
 
 FINISHED = ("ok", "violation", "deadlock", "limit", "error")
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 FINGERPRINT = re.compile(r"[0-9a-f]{16}\Z")
 
 
 def connect(db):
     """A connection to an existing database (never creates the file)."""
     return sqlite3.connect(f"file:{db}?mode=rw", uri=True)
+
+
+def query(db, sql, *args):
+    """The rows of one query of an existing database."""
+    con = connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
 
 
 def _tables(con):

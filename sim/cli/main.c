@@ -5,11 +5,14 @@
  *       [--db-max SIZE] [--db-wait TIME] [--pcap DIR] [--quiet]
  *       [--progress | --no-progress]
  *   netsim validate SCENARIO...
+ *   netsim explore SCENARIO --seeds A..B [options]      (explore.c)
+ *   netsim replay SCENARIO --seed N [options]           (replay.c)
+ *   netsim merge OUT.db IN.db...                        (merge.c)
  *   netsim --help | --version
  *
  * Exit statuses (also in --help and the README): 0 ok, 2 bad usage or bad
  * scenario, 3 invariant violation, 4 deadlock, 5 a run that hit its own
- * limits.
+ * limits.  explore and replay say in --help what theirs mean.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +20,8 @@
 #include <string.h>
 
 #include "sim/sched/machine.h"
+#include "sim/cli/args.h"
+#include "sim/cli/cmd.h"
 #include "sim/cli/run.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
@@ -27,6 +32,14 @@ static const char usage_text[] =
 "                  [--db FILE] [--db-max SIZE] [--db-wait TIME]\n"
 "                  [--pcap DIR] [--quiet] [--progress | --no-progress]\n"
 "       netsim validate SCENARIO...\n"
+"       netsim explore SCENARIO --seeds A..B [--policy P] [--depth D]\n"
+"                  [--jobs J] [--db FILE] [--keep-going] [--timeout S]\n"
+"                  [--print-commands N | --chunk K/N]\n"
+"                  [--progress | --no-progress]\n"
+"       netsim replay SCENARIO [--seed N] [--policy P] [--depth D]\n"
+"                  [--expect FP | --db FILE --run ID] [--trace FILE]\n"
+"                  [--stop-at N] [--quiet]\n"
+"       netsim merge OUT.db IN.db...\n"
 "       netsim --help | --version\n"
 "\n"
 "  run       run a scenario on the simulated machine; the last line on\n"
@@ -60,32 +73,43 @@ static const char usage_text[] =
 "  3  an invariant was violated (KASSERT, panic, a checker)\n"
 "  4  deadlock: every LWP blocked and nothing pending\n"
 "  5  the run hit its own limits (duration before the workload finished,\n"
-"     limits.events, limits.points or --db-max)\n";
-
-static int
-usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "netsim: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n(see netsim --help)\n");
-	return SIM_EXIT_USAGE;
-}
-
-static int
-parse_seed(const char *s, uint64_t *seed)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno != 0 || *end != '\0' || v > (unsigned long long)INT64_MAX)
-		return -1;
-	*seed = v;
-	return 0;
-}
+"     limits.events, limits.points or --db-max)\n"
+"\n"
+"  explore   run seeds A..B (both included) in worker processes, one per\n"
+"            CPU, each seed in a process of its own; stop at the first\n"
+"            failing seed; print each failure with the command that\n"
+"            replays it, then a count (stdout); progress goes to stderr\n"
+"    --policy P, --depth D  as for run\n"
+"    --jobs J    J worker processes (default: one per CPU it may use)\n"
+"    --db FILE   record every seed's run in FILE\n"
+"    --keep-going  explore every seed, failing or not\n"
+"    --timeout S  kill a seed still running after S of wall-clock time\n"
+"                (30, 90s, 500ms) and report it as 'timeout'; the one\n"
+"                knob that reads the wall clock: it never changes what a\n"
+"                seed computes\n"
+"    --print-commands N  print the command lines that explore the range\n"
+"                in N chunks (for GNU parallel or a job array), each\n"
+"                with its own database FILE.K.db; netsim merge joins them\n"
+"    --chunk K/N  explore only chunk K (from 0) of N of the range\n"
+"            exit status: 0 no seed failed, 3 some seed failed (a\n"
+"            violation, data race, lock order, deadlock, limit, crash or\n"
+"            timeout), 2 bad usage or a seed that could not be run, 130\n"
+"            interrupted\n"
+"  replay    run one seed again and check it is the run that failed:\n"
+"            prints \"fingerprint matches\" or says how it differs\n"
+"    --expect FP  the fingerprint it must have (explore prints it)\n"
+"    --db FILE --run ID  take the seed and fingerprint from run ID\n"
+"    --trace FILE  write every scheduling point and event to FILE: its\n"
+"                number, virtual time, host, CPU, context, kind, object,\n"
+"                and the stack's file:line that led to it\n"
+"    --stop-at N  stop the process at point or event N (the trace's\n"
+"                numbering) and print how to attach gdb there\n"
+"            exit status: the run's, or 1 if the fingerprint differs\n"
+"  merge     copy every run of the IN databases into OUT (created if\n"
+"            missing): a run id OUT already uses is renumbered, with\n"
+"            every row of the run; a run OUT already holds (the same\n"
+"            scenario, seed, version, fingerprint and rows) is not copied\n"
+"            twice\n";
 
 /* --db-max SIZE: a size in bytes, at least 1. */
 static int
@@ -94,9 +118,9 @@ parse_db_max(const char *s, uint64_t *bytes)
 	char err[256];
 
 	if (sim_parse_size(s, bytes, err, sizeof(err)) != 0)
-		return usage_error("--db-max needs a size: %s", err);
+		return sim_cli_usage("--db-max needs a size: %s", err);
 	if (*bytes == 0)
-		return usage_error("--db-max needs a size above 0, got \"%s\"",
+		return sim_cli_usage("--db-max needs a size above 0, got \"%s\"",
 		    s);
 	return 0;
 }
@@ -109,41 +133,11 @@ parse_db_wait(const char *s, uint64_t *ms)
 	uint64_t ns;
 
 	if (sim_parse_duration_ns(s, &ns, err, sizeof(err)) != 0)
-		return usage_error("--db-wait needs a duration: %s", err);
+		return sim_cli_usage("--db-wait needs a duration: %s", err);
 	if (ns < 1000000 || ns / 1000000 > SIM_RECORD_WAIT_MAX_MS)
-		return usage_error("--db-wait needs a duration from 1ms to "
+		return sim_cli_usage("--db-wait needs a duration from 1ms to "
 		    "86400s, got \"%s\"", s);
 	*ms = ns / 1000000;
-	return 0;
-}
-
-/* --policy P: one of the scenario format's policy names. */
-static int
-parse_policy(const char *s, enum sc_policy *p)
-{
-	for (int i = 0; i < SC_NPOLICIES; i++)
-		if (strcmp(s, sc_policy_names[i]) == 0) {
-			*p = (enum sc_policy)i;
-			return 0;
-		}
-	return usage_error("--policy needs one of time, random, pct, pos; "
-	    "got \"%s\"", s);
-}
-
-/* --depth D: pct's depth, 1 to SC_PCT_DEPTH_MAX. */
-static int
-parse_depth(const char *s, uint32_t *d)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s < '0' || *s > '9' || errno != 0 || *end != '\0' || v < 1 ||
-	    v > SC_PCT_DEPTH_MAX)
-		return usage_error("--depth needs a number from 1 to 16, got "
-		    "\"%s\"", s);
-	*d = (uint32_t)v;
 	return 0;
 }
 
@@ -155,45 +149,39 @@ cmd_run(int argc, char **argv)
 	bool progress_set = false;
 	const char *path = NULL;
 	struct scenario *sc;
-	enum sc_policy policy = SC_POLICY_TIME;
-	uint32_t depth = 0;
-	bool policy_set = false;
+	const char *policy = NULL, *depth = NULL;
 	char err[1024];
 	int status;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--seed") == 0) {
-			if (++i == argc || parse_seed(argv[i], &o.seed) != 0)
-				return usage_error("--seed needs a number from 0 "
+			if (++i == argc || sim_cli_seed(argv[i], &o.seed) != 0)
+				return sim_cli_usage("--seed needs a number from 0 "
 				    "to 2^63-1, got \"%s\"", i < argc ? argv[i] : "");
 			o.seed_set = true;
 		} else if (strcmp(argv[i], "--policy") == 0) {
 			if (++i == argc)
-				return usage_error("--policy needs one of time, "
-				    "random, pct, pos%s", "");
-			if (parse_policy(argv[i], &policy) != 0)
-				return SIM_EXIT_USAGE;
-			policy_set = true;
+				return sim_cli_usage("--policy needs one of time, "
+				    "random, pct, pos");
+			policy = argv[i];
 		} else if (strcmp(argv[i], "--depth") == 0) {
 			if (++i == argc)
-				return usage_error("--depth needs a number from 1 "
-				    "to 16%s", "");
-			if (parse_depth(argv[i], &depth) != 0)
-				return SIM_EXIT_USAGE;
+				return sim_cli_usage("--depth needs a number from 1 "
+				    "to %d", SC_PCT_DEPTH_MAX);
+			depth = argv[i];
 		} else if (strcmp(argv[i], "--db") == 0) {
 			if (++i == argc)
-				return usage_error("--db needs a file name%s", "");
+				return sim_cli_usage("--db needs a file name");
 			o.db_path = argv[i];
 		} else if (strcmp(argv[i], "--db-max") == 0) {
 			if (++i == argc)
-				return usage_error("--db-max needs a size%s",
-				    "");
+				return sim_cli_usage("--db-max needs a size");
 			if (parse_db_max(argv[i], &o.db_max_bytes) != 0)
 				return SIM_EXIT_USAGE;
 		} else if (strcmp(argv[i], "--db-wait") == 0) {
 			if (++i == argc)
-				return usage_error("--db-wait needs a "
-				    "duration%s", "");
+				return sim_cli_usage("--db-wait needs a "
+				    "duration");
 			if (parse_db_wait(argv[i], &o.db_wait_ms) != 0)
 				return SIM_EXIT_USAGE;
 		} else if (strcmp(argv[i], "--progress") == 0 ||
@@ -203,32 +191,31 @@ cmd_run(int argc, char **argv)
 			progress_set = true;
 		} else if (strcmp(argv[i], "--pcap") == 0) {
 			if (++i == argc || argv[i][0] == '\0')
-				return usage_error("--pcap needs a directory%s", "");
+				return sim_cli_usage("--pcap needs a directory");
 			o.pcap_dir = argv[i];
 		} else if (strcmp(argv[i], "--quiet") == 0) {
 			o.quiet = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return usage_error("unknown option \"%s\"", argv[i]);
+			return sim_cli_usage("unknown option \"%s\"", argv[i]);
 		} else if (path == NULL) {
 			path = argv[i];
 		} else {
-			return usage_error("run takes one scenario, got another: "
+			return sim_cli_usage("run takes one scenario, got another: "
 			    "\"%s\"", argv[i]);
 		}
 	}
 	if (path == NULL)
-		return usage_error("run needs a scenario file%s", "");
+		return sim_cli_usage("run needs a scenario file");
 	if (sim_scenario_load(path, &sc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return SIM_EXIT_USAGE;
 	}
 	/* The command line's policy and depth win over the scenario's. */
-	if (policy_set) {
-		sc->interleaving.policy = policy;
-		sc->interleaving.policy_given = true;
+	if ((policy != NULL && sim_cli_policy(policy, sc) != 0) ||
+	    (depth != NULL && sim_cli_depth(depth, sc) != 0)) {
+		sim_scenario_free(sc);
+		return SIM_EXIT_USAGE;
 	}
-	if (depth != 0)
-		sc->interleaving.depth = depth;
 	/* --quiet silences the progress too, unless asked for. */
 	o.progress = o.quiet && !progress_set ? SIM_PROGRESS_OFF : progress;
 	status = sim_run(sc, &o);
@@ -242,7 +229,7 @@ cmd_validate(int argc, char **argv)
 	int status = 0;
 
 	if (argc == 0)
-		return usage_error("validate needs scenario files%s", "");
+		return sim_cli_usage("validate needs scenario files");
 	for (int i = 0; i < argc; i++) {
 		struct scenario *sc;
 		char err[1024];
@@ -264,7 +251,7 @@ int
 main(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage_error("no command given%s", "");
+		return sim_cli_usage("no command given");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(usage_text, stdout);
@@ -278,5 +265,11 @@ main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(argv[1], "validate") == 0)
 		return cmd_validate(argc - 2, argv + 2);
-	return usage_error("unknown command \"%s\"", argv[1]);
+	if (strcmp(argv[1], "explore") == 0)
+		return sim_cmd_explore(argc - 2, argv + 2, argv[0], NULL);
+	if (strcmp(argv[1], "replay") == 0)
+		return sim_cmd_replay(argc - 2, argv + 2, argv[0]);
+	if (strcmp(argv[1], "merge") == 0)
+		return sim_cmd_merge(argc - 2, argv + 2);
+	return sim_cli_usage("unknown command \"%s\"", argv[1]);
 }

@@ -433,6 +433,20 @@ run_finish(struct run_state *rs, int64_t run_id)
 	}
 	printf("fingerprint %016llx\n", (unsigned long long)m->eng.fingerprint);
 	fflush(stdout);
+	if (rs->o->result != NULL) {
+		struct sim_run_result *r = rs->o->result;
+
+		r->finished = true;
+		r->fingerprint = m->eng.fingerprint;
+		r->end_ns = t_end;
+		r->points = m->points;
+		r->events = m->eng.executed;
+		r->run_id = run_id;
+		snprintf(r->reason, sizeof(r->reason), "%.*s",
+		    (int)sizeof(r->reason) - 1, status == SIM_EXIT_OK ? "" :
+		    rs->rec != NULL && sim_record_error(rs->rec) != NULL ?
+		    sim_record_error(rs->rec) : m->stop_reason);
+	}
 	return status;
 }
 
@@ -443,15 +457,25 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	struct run_state rs = { .sc = sc, .o = o };
 	struct sim_machine m;
 	int64_t run_id = -1;
-	char err[SC_PATH_MAX + 512];
+	char err[SC_PATH_MAX + 512] = "";
 	int status;
 
 	rs.m = &m;
+	if (o->result != NULL) {
+		memset(o->result, 0, sizeof(*o->result));
+		o->result->run_id = -1;
+	}
 	run_warn_recording(&rs);
 	if (o->db_path != NULL) {
 		rs.rec = run_open_db(&rs, err, sizeof(err));
 		if (rs.rec == NULL) {
 			fprintf(stderr, "netsim: %s\n", err);
+			if (o->result != NULL) {
+				o->result->status = SIM_EXIT_USAGE;
+				snprintf(o->result->reason,
+				    sizeof(o->result->reason), "%.*s",
+				    (int)sizeof(o->result->reason) - 1, err);
+			}
 			return SIM_EXIT_USAGE;
 		}
 	}
@@ -491,8 +515,16 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	status = run_finish(&rs, run_id);
 	sim_world_destroy(&m);
 	sim_record_close(rs.rec);
+	if (o->result != NULL)
+		o->result->status = status;
 	return status;
 fail:
+	if (o->result != NULL) {
+		o->result->status = SIM_EXIT_USAGE;
+		snprintf(o->result->reason, sizeof(o->result->reason), "%.*s",
+		    (int)sizeof(o->result->reason) - 1,
+		    m.stop_status >= 0 ? m.stop_reason : err);
+	}
 	sim_world_destroy(&m);
 	sim_record_close(rs.rec);
 	return SIM_EXIT_USAGE;

@@ -26,6 +26,17 @@ enum sim_progress {
 #define SIM_RUN_PROGRESS_TTY_S  1       /* a line this often to a terminal */
 #define SIM_RUN_PROGRESS_LOG_S  10      /* and this often to a file or pipe */
 
+/* How a run ended, for a caller that runs many (netsim explore). */
+struct sim_run_result {
+	int status;             /* the exit status (enum sim_exit) */
+	bool finished;          /* the machine ran: the fields below are set */
+	uint64_t fingerprint;
+	uint64_t end_ns;        /* virtual */
+	uint64_t points, events;
+	int64_t run_id;         /* its row in the database, or -1 */
+	char reason[512];       /* why it stopped, one line; "" when ok */
+};
+
 struct sim_run_opts {
 	const char *db_path;    /* NULL: no database */
 	bool quiet;             /* only the fingerprint line on stdout */
@@ -38,6 +49,7 @@ struct sim_run_opts {
 	/* For C test programs: attach devices to the machine before boot. */
 	void (*setup)(struct sim_machine *, void *arg);
 	void *setup_arg;
+	struct sim_run_result *result;  /* filled as the run ends, or NULL */
 };
 
 /* Run sc; returns the exit status (see enum sim_exit). */

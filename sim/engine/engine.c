@@ -16,6 +16,8 @@ sim_engine_init(struct sim_engine *e)
 	e->next_seq = 1;
 	e->cur_seq = 0;
 	e->executed = 0;
+	e->on_event = NULL;
+	e->on_event_arg = NULL;
 	/* "netsim", version 2: results (frames, output, counters) folded in */
 	e->fingerprint = 0x6e657473696d0002ULL;
 }
@@ -49,6 +51,8 @@ sim_engine_step(struct sim_engine *e)
 	e->executed++;
 	sim_fp_mix(e, ev.time);
 	sim_fp_mix(e, ev.seq);
+	if (__builtin_expect(e->on_event != NULL, 0))
+		e->on_event(e->on_event_arg, &ev);
 	ev.fn(ev.arg);
 	return true;
 }

@@ -26,6 +26,13 @@ struct sim_engine {
 	uint64_t cur_seq;       /* seq of the event running or last run */
 	uint64_t executed;      /* events run so far */
 	uint64_t fingerprint;
+	/*
+	 * Told of each event as it starts, after it is counted and folded
+	 * into the fingerprint (a tracer: netsim replay), or NULL.  It must
+	 * change nothing.
+	 */
+	void	(*on_event)(void *arg, const struct sim_event *);
+	void	*on_event_arg;
 };
 
 void	sim_engine_init(struct sim_engine *);

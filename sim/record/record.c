@@ -212,6 +212,16 @@ REC_RUNS_TABLE("runs_v4")
 REC_RUN_SUMMARY_VIEW;
 
 /*
+ * Version 5 (netsim explore and merge) indexes the runs by seed: merge
+ * looks for a run it is about to copy among those of its seed, and
+ * people ask for a seed's runs.  Every file gets it when opened, after
+ * version 4's rebuild of the runs table (which drops the table's
+ * indexes).
+ */
+static const char rec_schema_v5_sql[] =
+"CREATE INDEX IF NOT EXISTS runs_by_seed ON runs (seed);\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -543,7 +553,7 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || (version >= 1 && version <= 3))   /* upgraded */
+	    nobjects == 0) || (version >= 1 && version <= 4))   /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -640,7 +650,8 @@ static int
 rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 {
 	char sql[sizeof(rec_schema_sql) + sizeof(rec_schema_v2_sql) +
-	    sizeof(rec_schema_v3_sql) + sizeof(rec_schema_v4_sql) + 64];
+	    sizeof(rec_schema_v3_sql) + sizeof(rec_schema_v4_sql) +
+	    sizeof(rec_schema_v5_sql) + 64];
 	int version, nobjects;
 
 	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
@@ -652,9 +663,10 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    rec_check_version(path, version, nobjects, err, len) != 0)
 		goto fail;
 	/* A new file gets the whole schema; an older one what it lacks. */
-	snprintf(sql, sizeof(sql), "%s%s%s%sPRAGMA user_version=%d;",
+	snprintf(sql, sizeof(sql), "%s%s%s%s%sPRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "", rec_schema_v2_sql,
-	    rec_schema_v3_sql, version == 0 ? "" : rec_schema_v4_sql,
+	    rec_schema_v3_sql, version >= 1 && version <= 3 ?
+	    rec_schema_v4_sql : "", rec_schema_v5_sql,
 	    SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
@@ -1335,4 +1347,89 @@ sim_record_run_fail(struct sim_recorder *r, uint64_t fingerprint,
 	r->run_id = -1;
 	assert(sqlite3_get_autocommit(r->db));
 	return rc;
+}
+
+/* --- reading a run back ----------------------------------------------------- */
+
+static char *
+rec_column_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t != NULL ? strdup((const char *)t) : NULL;
+}
+
+int
+sim_record_read_run(const char *path, int64_t id, struct sim_record_run *out,
+    char *err, size_t len)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *fp;
+	int version, nobjects, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (access(path, R_OK) != 0) {
+		rec_errf(err, len, path, "%s", strerror(errno));
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		rec_errf(err, len, path, "%s", db ? sqlite3_errmsg(db) :
+		    "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, SIM_RECORD_WAIT_MS);
+	if (rec_read_version(db, path, &version, &nobjects, err, len) != 0)
+		goto fail;
+	if (version < 1 || version > SIM_RECORD_SCHEMA_VERSION) {
+		(void)rec_check_version(path, version, nobjects, err, len);
+		goto fail;
+	}
+	rc = sqlite3_prepare_v2(db, "SELECT scenario, scenario_text, seed, "
+	    "fingerprint, status FROM runs WHERE id = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_DONE) {
+		rec_errf(err, len, path, "has no run %" PRId64, id);
+		goto fail;
+	}
+	if (rc != SQLITE_ROW) {
+		rec_errf(err, len, path, "cannot read run %" PRId64 ": %s", id,
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	out->id = id;
+	out->scenario = rec_column_dup(st, 0);
+	out->scenario_text = rec_column_dup(st, 1);
+	out->seed = (uint64_t)sqlite3_column_int64(st, 2);
+	fp = (const char *)sqlite3_column_text(st, 3);
+	if (fp != NULL) {
+		out->has_fingerprint = true;
+		out->fingerprint = strtoull(fp, NULL, 16);
+	}
+	snprintf(out->status, sizeof(out->status), "%s",
+	    (const char *)sqlite3_column_text(st, 4));
+	if (out->scenario == NULL) {
+		rec_errf(err, len, path, "out of memory");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	sim_record_run_free(out);
+	return -1;
+}
+
+void
+sim_record_run_free(struct sim_record_run *r)
+{
+	free(r->scenario);
+	free(r->scenario_text);
+	r->scenario = r->scenario_text = NULL;
 }

@@ -36,8 +36,10 @@
  *   counter_last(run_id, name, host, cpu, t_ns, value)
  *     each counter's last sample (largest t_ns, then the later row)
  *   violation_kinds(run_id, kind, violation_count, first_t_ns)
- * The schema's version is in PRAGMA user_version; opening a file of
- * another version fails with a message that says which.
+ * Indexes: runs_by_seed (version 5), and the child tables' by run.
+ * The schema's version is in PRAGMA user_version; an older file is
+ * brought up to date when opened, and opening a newer one fails with a
+ * message that says which.
  *
  * Every time is virtual (nanoseconds of the simulated clock): nothing in
  * the database depends on the wall clock, so the same run appends the
@@ -50,7 +52,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 4
+#define SIM_RECORD_SCHEMA_VERSION 5
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -204,5 +206,48 @@ int	sim_record_run_end(struct sim_recorder *, uint64_t fingerprint,
  */
 int	sim_record_run_fail(struct sim_recorder *, uint64_t fingerprint,
 	    uint64_t end_ns, int exit_status, const char *message);
+
+/* A run's row, as netsim replay reads it back. */
+struct sim_record_run {
+	int64_t id;
+	char *scenario;                 /* the scenario's name */
+	char *scenario_text;            /* the file's text then, or NULL */
+	uint64_t seed;
+	bool has_fingerprint;           /* false while 'unfinished' */
+	uint64_t fingerprint;
+	char status[16];                /* 'ok', 'violation', ... */
+};
+
+/*
+ * Read run id's row from the database at path, opened read-only (an
+ * older schema version is read as it is).  Returns 0, or -1 with a
+ * sentence in err: no such file, not a results database, no such run.
+ * Free the row's strings with sim_record_run_free.
+ */
+int	sim_record_read_run(const char *path, int64_t id,
+	    struct sim_record_run *out, char *err, size_t len);
+void	sim_record_run_free(struct sim_record_run *);
+
+/* What netsim merge did (sim_record_merge, merge.c). */
+struct sim_merge_stats {
+	uint64_t added;                 /* runs copied into OUT */
+	uint64_t renumbered;            /* of them, under a new id */
+	uint64_t duplicates;            /* runs OUT held already */
+	uint64_t rows;                  /* rows copied with them */
+};
+
+/*
+ * Copy every run of each database in[0..nin-1] into the database at out
+ * (created if missing), each with all its rows: a run whose id out
+ * already uses gets the next free id, and every table's run_id follows
+ * it; a run out holds already -- every column but the id the same, and
+ * as many rows in every table -- is not copied again.  Everything
+ * happens in one transaction: on failure nothing of it is in out.
+ * Inputs of an older schema version are brought up to date first (as
+ * any netsim does when it opens one).
+ * => returns 0, or -1 with a sentence in err
+ */
+int	sim_record_merge(const char *out, const char *const *in, int nin,
+	    struct sim_merge_stats *st, char *err, size_t len);
 
 #endif /* SIM_RECORD_H */

@@ -50,6 +50,7 @@ struct sim_policy;
 struct sim_recorder;
 struct sim_topology;
 struct sim_netconf;
+struct sim_tracer;
 struct evcnt;
 
 /* Bytes of the replay command a failure report prints. */
@@ -208,6 +209,9 @@ struct cpu_info {
 	const volatile void *pend_obj;
 	int pend_op;
 	uint64_t pol_prio;
+	/* The point waiting for its turn in sim_cpu_yield, for a tracer. */
+	unsigned turn_kind;
+	const volatile void *turn_obj;
 };
 
 /* The last value of a counter written to the database. */
@@ -392,6 +396,28 @@ struct sim_machine {
 
 	/* Wall-clock progress display; never feeds results. */
 	void (*progress)(struct sim_machine *);
+	/*
+	 * Told of every scheduling point (netsim replay), or NULL.  Set
+	 * before the run starts; while set, every point takes the slow path
+	 * through the loop (checkpoint_points stays 0).
+	 */
+	struct sim_tracer *tracer;
+};
+
+/*
+ * A tracer of scheduling points (netsim replay --trace, --stop-at).
+ * point() is called at each one when its CPU has its turn, just before
+ * it acts and is folded into the fingerprint: kind as the fingerprint
+ * will have it (enum sim_point_kind in the low 4 bits, a probe's id
+ * above them), obj the memory it touches or NULL.  It reads the machine
+ * and changes nothing in it, so a run traced or not is the same run.
+ * Off, it costs nothing on the fast path: a traced machine sends every
+ * point down the slow path (sim_cpu_yield), which calls it, and the
+ * fast path never looks.
+ */
+struct sim_tracer {
+	void	(*point)(struct sim_tracer *, struct cpu_info *, unsigned kind,
+		    const volatile void *obj);
 };
 
 /* The machine whose context is executing (one real thread). */
@@ -541,10 +567,12 @@ void	sim_sched_leave(struct cpu_info *, struct sim_coro *from);
 /* Put a CPU that still has work back in line, or mark it idle. */
 void	sim_cpu_release(struct cpu_info *);
 /*
- * The slow path of a turn: the running CPU may have to give way (its
- * context waits to make an access of kind op to obj, or obj is NULL).
+ * The slow path of sim_cpu_turn_for: wait for the CPU's turn -- through
+ * the heap and the loop, or as the policy decides -- then tell the
+ * tracer, if any, of the point that follows (ci->turn_kind on
+ * ci->turn_obj).
  */
-void	sim_cpu_yield_at(struct cpu_info *, const volatile void *obj, int op);
+void	sim_cpu_yield(struct cpu_info *);
 
 /*
  * A CPU's place in line: its clock's tie window, then its tiebreak.  Two
@@ -573,26 +601,26 @@ sim_running_cpu(void)
 
 /*
  * Wait until this CPU's clock is the earliest of everything pending --
- * or, under a policy but time, until the policy picks it -- to make an
- * access of kind op (enum kern_mem_op) to obj (pos orders racing ones).
- * A policy but time sets m->limit to 0, so every turn takes the slow path.
+ * or, under a policy but time, until the policy picks it -- for a
+ * scheduling point of kind on obj (NULL: none), which follows at once
+ * (pos orders racing accesses by it).  A policy but time sets m->limit
+ * to 0, so every turn takes the slow path.
  */
 static inline void
-sim_cpu_turn_at(struct cpu_info *ci, const volatile void *obj, int op)
+sim_cpu_turn_for(struct cpu_info *ci, unsigned kind, const volatile void *obj)
 {
 	struct sim_machine *m = ci->m;
 
-	/* Also back through the loop at the points checkpoint (limits). */
+	/*
+	 * Also back through the loop at the points checkpoint (limits, a
+	 * tracer: kind and obj are for it, noted only on the slow path).
+	 */
 	if (__builtin_expect(sim_cpu_key(ci) > m->limit ||
-	    m->points >= m->checkpoint_points, 0))
-		sim_cpu_yield_at(ci, obj, op);
-}
-
-/* A turn for anything but a memory access. */
-static inline void
-sim_cpu_turn(struct cpu_info *ci)
-{
-	sim_cpu_turn_at(ci, NULL, -1);
+	    m->points >= m->checkpoint_points, 0)) {
+		ci->turn_kind = kind;
+		ci->turn_obj = obj;
+		sim_cpu_yield(ci);
+	}
 }
 
 /*

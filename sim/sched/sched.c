@@ -340,7 +340,7 @@ sim_point(enum sim_point_kind kind, enum sim_cost_id cost)
 {
 	struct cpu_info *ci = sim_cpu_current();
 
-	sim_cpu_turn(ci);
+	sim_cpu_turn_for(ci, kind, NULL);
 	sim_cpu_fp(ci, kind);
 	sim_cpu_charge(ci, ci->host->cost[cost]);
 	sim_cpu_maybe_preempt(ci);
@@ -385,7 +385,7 @@ sched_limit(struct sim_machine *m)
  * The scheduling limit, the time cap and the next sample: a context
  * running alone must still come back to the loop when the duration ends
  * (a CPU spinning with nothing else due would otherwise run forever) and
- * when a sample is due.  The last two only pause it (sim_cpu_yield_at).
+ * when a sample is due.  The last two only pause it (sim_cpu_yield).
  */
 static inline sim_key_t
 machine_limit(struct sim_machine *m)
@@ -471,11 +471,11 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
  * same whatever record.interval is: recording observes, never steers.
  *
  * Under a policy but time every turn comes here (the limit is 0), and
- * the policy decides (pol_turn); obj and op, what the context is about
- * to do, are only for it.
+ * the policy decides (pol_turn); what the context is about to do
+ * (ci->turn_kind on ci->turn_obj) is for it and the tracer only.
  */
 void
-sim_cpu_yield_at(struct cpu_info *ci, const volatile void *obj, int op)
+sim_cpu_yield(struct cpu_info *ci)
 {
 	struct sim_machine *m = ci->m;
 	struct cpu_info *next;
@@ -484,8 +484,13 @@ sim_cpu_yield_at(struct cpu_info *ci, const volatile void *obj, int op)
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
 	if (m->pol.on) {
-		pol_turn(ci, obj, op);
-		return;
+		/* A memory access's op for pos; -1 for any other point. */
+		unsigned k = ci->turn_kind;
+		bool mem = ci->turn_obj != NULL &&
+		    k - PT_LOAD <= PT_BARRIER - PT_LOAD;
+
+		pol_turn(ci, ci->turn_obj, mem ? (int)(k - PT_LOAD) : -1);
+		goto turn;
 	}
 	if (sim_cpu_key(ci) < sched_limit(m)) {
 		heap_insert(m, ci);
@@ -493,10 +498,11 @@ sim_cpu_yield_at(struct cpu_info *ci, const volatile void *obj, int op)
 		m->running = NULL;
 		sim_coro_switch(&ci->cur->coro, &m->sched);
 		sched_arrived(m);
-		return;
+		goto turn;
 	}
 	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
 	ci->idle = false;
+	/* Never with a tracer: it keeps the points checkpoint at 0. */
 	next = sched_direct_next(m);
 	if (next != NULL) {
 		if (m->heap[0].key < sim_cpu_key(ci)) {
@@ -516,6 +522,19 @@ sim_cpu_yield_at(struct cpu_info *ci, const volatile void *obj, int op)
 	}
 	heap_insert(m, ci);
 	sim_sched_leave(ci, &ci->cur->coro);
+turn:
+	/*
+	 * The CPU has its turn and the point acts next.  Only the policy and
+	 * the two paths above come here, and with a tracer every point takes
+	 * one of them (the loop keeps the points checkpoint at 0), so the
+	 * tracer sees every point and the direct switches above pay nothing
+	 * for it.
+	 */
+	if (__predict_false(m->tracer != NULL)) {
+		KASSERT(m->running == ci);
+		m->tracer->point(m->tracer, ci, ci->turn_kind, ci->turn_obj);
+		KASSERT(m->running == ci);
+	}
 }
 
 /*
@@ -642,12 +661,19 @@ machine_time_cap(struct sim_machine *m)
 	    (unsigned long long)m->end_ns, live, live == 1 ? "" : "s");
 }
 
-/* When direct switching must next come back through the loop. */
+/*
+ * When direct switching must next come back through the loop: at once,
+ * every point, while a tracer wants to see them (sim_cpu_turn_for).
+ */
 static void
 machine_checkpoint(struct sim_machine *m)
 {
 	uint64_t cap = m->max_points;
 
+	if (__predict_false(m->tracer != NULL)) {
+		m->checkpoint_points = 0;
+		return;
+	}
 	m->checkpoint_points = m->points + (1u << 16);
 	if (cap != 0 && cap < m->checkpoint_points)
 		m->checkpoint_points = cap;

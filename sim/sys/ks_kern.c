@@ -183,7 +183,7 @@ kern_mem_point(const volatile void *p, enum kern_mem_op op)
 	struct cpu_info *ci = ks_cpu();
 	struct sim_host *h = ci->host;
 
-	sim_cpu_turn_at(ci, p, (int)op);
+	sim_cpu_turn_for(ci, PT_LOAD + (unsigned)op, p);
 	sim_cpu_fp(ci, PT_LOAD + (unsigned)op);
 	sim_cpu_charge(ci, sim_lines_access(&h->lines, h->cost, ci->index, p,
 	    op));
@@ -199,7 +199,7 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 	uint64_t ps;
 
 	(void)a2; (void)a3;
-	sim_cpu_turn(ci);
+	sim_cpu_turn_for(ci, PT_PROBE + ((unsigned)id << 4), NULL);
 	sim_cpu_fp(ci, PT_PROBE + ((unsigned)id << 4));
 	/* The packet is at this stage when the probe fires, before its cost. */
 	if (__predict_false(ci->m->tracing) && ci->m->trace_stage[id] != NULL)

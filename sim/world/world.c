@@ -99,38 +99,47 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 	return 0;
 }
 
+int
+sim_shell_quote(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (len == 0)
+		return -1;
+	if (s[0] != '\0' && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._/-+,:@%=") == strlen(s))
+		return snprintf(buf, len, "%s", s) < (int)len ? 0 : -1;
+	/* '...' with each ' written as '\'' */
+	if (len < 3)
+		return -1;
+	buf[n++] = '\'';
+	for (const char *p = s; *p != '\0'; p++) {
+		if (n + 5 >= len)
+			return -1;
+		if (*p == '\'') {
+			memcpy(buf + n, "'\\''", 4);
+			n += 4;
+		} else
+			buf[n++] = *p;
+	}
+	buf[n++] = '\'';
+	buf[n] = '\0';
+	return 0;
+}
+
 /*
  * The command that replays the run: "netsim run FILE --seed N", with FILE
- * quoted for a POSIX shell when it holds anything but the characters
- * that need no quoting, and the policy when it is not time or came from
- * the command line (pct's depth too), so the line replays the run from
- * the command line alone whatever the file says.  The command line may
- * add to it (sim/cli).
+ * quoted for a POSIX shell when it needs it, and the policy when it is
+ * not time or came from the command line (pct's depth too), so the line
+ * replays the run from the command line alone whatever the file says.
+ * The command line may add to it (sim/cli).
  */
 static void
 world_replay(struct sim_machine *m, const struct scenario *sc, uint64_t seed)
 {
-	const char *file = sc->file;
 	char q[SIM_REPLAY_MAX], tail[128];
-	size_t n = 0;
 	int t;
-	bool plain = file[0] != '\0' &&
-	    strspn(file, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789._/-+,:@%=") == strlen(file);
 
-	if (!plain) {
-		q[n++] = '\'';
-		for (const char *p = file; *p != '\0' && n + 5 < sizeof(q);
-		    p++) {
-			if (*p == '\'') {
-				memcpy(q + n, "'\\''", 4);
-				n += 4;
-			} else
-				q[n++] = *p;
-		}
-		q[n++] = '\'';
-	}
-	q[n] = '\0';
 	t = snprintf(tail, sizeof(tail), "--seed %llu", (unsigned long long)seed);
 	if (sc->interleaving.policy != SC_POLICY_TIME ||
 	    sc->interleaving.policy_given)
@@ -139,8 +148,9 @@ world_replay(struct sim_machine *m, const struct scenario *sc, uint64_t seed)
 	if (sc->interleaving.policy == SC_POLICY_PCT)
 		snprintf(tail + t, sizeof(tail) - (size_t)t, " --depth %u",
 		    (unsigned)sc->interleaving.depth);
-	if (snprintf(m->replay, sizeof(m->replay), "netsim run %s %s",
-	    plain ? file : q, tail) >= (int)sizeof(m->replay))
+	if (sim_shell_quote(sc->file, q, sizeof(q)) != 0 ||
+	    snprintf(m->replay, sizeof(m->replay), "netsim run %s %s", q,
+	    tail) >= (int)sizeof(m->replay))
 		snprintf(m->replay, sizeof(m->replay), "netsim run SCENARIO "
 		    "%s (the file's name is too long to show)", tail);
 }

@@ -13,6 +13,7 @@
 #ifndef SIM_WORLD_H
 #define SIM_WORLD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct sim_machine;
@@ -45,5 +46,13 @@ void	sim_world_destroy(struct sim_machine *);
  */
 void	sim_world_boot(struct sim_machine *);
 void	sim_world_start_programs(struct sim_machine *);
+
+/*
+ * s as one word for a POSIX shell, in buf: as it is when it holds only
+ * characters that need no quoting, else in single quotes.  For the
+ * replay commands the machine and the command line print.
+ * => returns 0, or -1 when buf is too small (its contents then unusable)
+ */
+int	sim_shell_quote(const char *s, char *buf, size_t len);
 
 #endif /* SIM_WORLD_H */
