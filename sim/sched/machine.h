@@ -173,6 +173,11 @@ struct cpu_info {
 	struct sim_lwpq rq[SIM_NPRIO];
 	uint32_t rq_mask;               /* bit p: rq[p] is not empty */
 	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
+	/* The high-resolution timer (kpause_until, sim/sys/ks_intr.c): its
+	   interrupt source, made on first use, and the sleepers it is due
+	   to wake, in the order their deadlines came. */
+	struct sim_isrc *hrtimer;
+	struct sim_lwpq hrtimer_due;
 	uint64_t busy_ns;               /* clock = busy_ns + idle time */
 	/* busy_ns by the priority of the context charged: 0 threads, 1-4
 	   soft interrupts, IPL_VM and up hardware interrupts. */

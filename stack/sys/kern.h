@@ -25,7 +25,7 @@
  * a machine must follow bumps it; each machine asserts the version it
  * implements, so it cannot build against another.
  */
-#define KERN_IFACE_VERSION      1
+#define KERN_IFACE_VERSION      2
 
 typedef unsigned int u_int;
 typedef unsigned char u_char;
@@ -161,6 +161,22 @@ void	preempt_point(void);
  */
 struct kmutex;
 int	kpause(const char *wmesg, bool intr, int timo, struct kmutex *mtx);
+
+/*
+ * Sleep until the virtual time deadline_ns (getnanouptime's clock), to
+ * the nanosecond: the CPU's one-shot high-resolution timer wakes the
+ * caller, not the clock tick -- what a paced sender sleeps on, where
+ * kpause would round to ticks and send in bursts.  Releases mtx (if not
+ * NULL) while asleep and takes it again before returning; intr and wmesg
+ * as for kpause.  The simulated machine charges the caller's CPU what a
+ * real one pays: the timer interrupt (cost "intr"), the wakeup it makes
+ * ("wakeup") and the switch back to the caller ("ctx_switch"), so on an
+ * idle CPU the caller runs their sum after the deadline, every time.
+ * => 0 at once, without sleeping, if deadline_ns is not in the future;
+ *    else EWOULDBLOCK once the deadline has passed
+ */
+int	kpause_until(const char *wmesg, bool intr, uint64_t deadline_ns,
+	    struct kmutex *mtx);
 
 /*
  * Messages for the run's log, prefixed with virtual time, host, CPU and

@@ -25,7 +25,7 @@
 #include "tests/native/native_kern.h"
 
 /* The machine interface this backend implements (stack/sys/README.md). */
-_Static_assert(KERN_IFACE_VERSION == 1, "the machine interface changed "
+_Static_assert(KERN_IFACE_VERSION == 2, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
 struct native_mutex {
@@ -115,6 +115,29 @@ getnanouptime(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* CLOCK_MONOTONIC to the nanosecond, as getnanouptime reads it. */
+int
+kpause_until(const char *wmesg, bool intr, uint64_t deadline_ns,
+    kmutex_t *mtx)
+{
+	struct timespec ts;
+
+	(void)wmesg;
+	(void)intr;
+	if (deadline_ns <= getnanouptime())
+		return 0;
+	if (mtx != NULL)
+		mutex_exit(mtx);
+	ts.tv_sec = (time_t)(deadline_ns / 1000000000ULL);
+	ts.tv_nsec = (long)(deadline_ns % 1000000000ULL);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	    EINTR)
+		continue;       /* a signal: sleep on to the deadline */
+	if (mtx != NULL)
+		mutex_enter(mtx);
+	return EWOULDBLOCK;
 }
 
 uint64_t
