@@ -3,13 +3,14 @@
  * `rate` packets a second, the first `start` after the program starts,
  * and, with `echo`, take their echoes back.
  *
- * Two LWPs share one connected socket.  The sender paces itself by the
- * clock: whenever it wakes it sends every datagram due by then, then
- * sleeps until the next is due -- sleeps last whole clock ticks, so above
- * hz packets a second datagrams leave in bursts of rate/hz a tick, the
- * way a tick-driven sender does.  A rate faster than its CPU can send
- * finds the next datagram already due and sends on without sleeping, as
- * fast as the CPU goes.  The receiver (echo mode) blocks in
+ * Two LWPs share one connected socket.  The sender is paced to the
+ * nanosecond: datagram n (from 0) is due start + n / rate and the
+ * sender sleeps until then in kpause_until, on its CPU's high-resolution
+ * timer, never in clock ticks -- so its traffic, and the latency it
+ * sees, do not depend on hz.  Each wake-up costs its CPU a timer
+ * interrupt, a wakeup and a switch (5.4 us with the default costs).  A
+ * rate faster than its CPU can send finds the next datagram already due
+ * and sends on without sleeping, as fast as the CPU goes.  The receiver (echo mode) blocks in
  * soreceive and stops once the sender is done and nothing has come back
  * for `timeout`.
  *
@@ -68,7 +69,7 @@ static const struct app_param udp_send_params[] = {
 	    "expect every datagram back (from udp_echo)", false },
 	[US_START] = { "start", APP_DURATION, 0, 0, 3600000000000, NULL,
 	    "wait this long after the program starts before the first "
-	    "datagram (to the next clock tick)", false },
+	    "datagram", false },
 };
 
 /* Legend: c = constant after start, a = atomic, r = the receiver's. */
@@ -131,27 +132,16 @@ us_send_one(struct udp_send *us, uint64_t seq)
 static void
 us_sender(struct udp_send *us)
 {
-	uint64_t start, seq = 0, due, next;
+	uint64_t start = getnanouptime() + us->start_ns;
 
-	if (us->start_ns > 0)
-		(void)kpause("udpsend", false,
-		    ticks_until(getnanouptime() + us->start_ns), NULL);
-	start = getnanouptime();
-	while (seq < us->count) {
-		int ticks;
-
-		/* Datagrams due by now: the first at start. */
-		due = (uint64_t)((unsigned __int128)(getnanouptime() - start) *
-		    us->rate_pps / 1000000000u) + 1;
-		for (; seq < due && seq < us->count; seq++)
-			us_send_one(us, seq);
-		if (seq == us->count)
-			break;
-		next = start + (uint64_t)howmany((unsigned __int128)seq *
+	for (uint64_t seq = 0; seq < us->count; seq++) {
+		/* Datagram seq is due seq / rate after the start, to the ns. */
+		uint64_t due = start + (uint64_t)howmany((unsigned __int128)seq *
 		    1000000000u, us->rate_pps);
+
 		/* Behind schedule (sending took longer): no sleep. */
-		if ((ticks = ticks_until(next)) > 0)
-			(void)kpause("udpsend", false, ticks, NULL);
+		(void)kpause_until("udpsend", false, due, NULL);
+		us_send_one(us, seq);
 	}
 	atomic_store_release(&us->sender_done, 1);
 }
