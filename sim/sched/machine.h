@@ -87,6 +87,9 @@ struct lwp {
 	bool wake_pending;              /* woken before it got to sleep */
 	bool boot;                      /* runs kern_boot (id 0) */
 	void *proc;                     /* the stack's struct proc, or NULL */
+	uint32_t flow;                  /* the workload program it belongs to
+					   (its flow, from 1; 0: the kernel's),
+					   inherited by the threads it makes */
 	bool interrupted;               /* preempted by higher priority work */
 	u_int prio;                     /* 0 thread, else its interrupt level */
 	int ipl;                        /* spl level while off the CPU */
@@ -312,6 +315,8 @@ struct sim_machine {
 	const char *trace_stage[SDT_NPROBES];   /* stage a probe marks, or NULL */
 	const char *trace_stage_intr[SDT_NPROBES];      /* the same, fired in
 							   an interrupt context */
+	bool trace_request[SDT_NPROBES];        /* the probe closes a request
+						   (sim/record/trace.c) */
 	FILE *log;                      /* kern_printf output, or NULL */
 
 	/* The command that replays this run, in every failure report. */

@@ -198,14 +198,20 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 	const struct sim_probe_cost *pc = &ci->host->probe_cost[id];
 	uint64_t ps;
 
-	(void)a2; (void)a3;
 	sim_cpu_turn(ci);
 	sim_cpu_fp(ci, PT_PROBE + ((unsigned)id << 4));
-	/* The packet is at this stage when the probe fires, before its cost. */
+	/*
+	 * The packet is at this stage when the probe fires, before its cost;
+	 * in a thread, in the thread's program (0 for the kernel's).
+	 */
 	if (__predict_false(ci->m->tracing) && ci->m->trace_stage[id] != NULL)
 		sim_trace_packet(ci->m, (uint64_t)a1, ci->cur->prio > 0 ?
 		    ci->m->trace_stage_intr[id] : ci->m->trace_stage[id],
-		    ci->host, (int)ci->index, ci->clock);
+		    ci->host, (int)ci->index, ci->clock, ci->cur->prio > 0 ?
+		    0 : ci->cur->flow);
+	if (__predict_false(ci->m->tracing) && ci->m->trace_request[id])
+		sim_trace_request(ci->m, (uint64_t)a1, (uint64_t)a3,
+		    (uint64_t)a2);
 	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
 	ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
 	ci->frac_ps = ps % 1000;

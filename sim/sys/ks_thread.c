@@ -65,6 +65,7 @@ kthread_create(pri_t pri, int flags, struct cpu_info *ci,
 	if (flags & KTHREAD_DAEMON)
 		lwp_set_daemon(l);
 	l->proc = self->cur->proc;      /* threads share their process */
+	l->flow = self->cur->flow;      /* and belong to its program */
 	if (lp != NULL)
 		*lp = l;
 	return 0;

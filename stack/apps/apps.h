@@ -95,6 +95,19 @@ struct app_excl {
 	const char *why;
 };
 
+/*
+ * What a flow's latency is, in the per-packet records (README, "Where
+ * results go").  One-way: from a packet's send to the first program that
+ * takes it.  Request: the program sends requests and takes responses
+ * that carry the request's packet id back (ping, rpc_client); its
+ * latency is request to response, as the program measures it, given by
+ * a probe that closes the request (sim/record/trace.c's list).
+ */
+enum app_latency {
+	APP_LATENCY_ONE_WAY,            /* the default */
+	APP_LATENCY_REQUEST,
+};
+
 struct app_desc {
 	const char *name;
 	const char *doc;
@@ -103,6 +116,7 @@ struct app_desc {
 	void (*main)(void *app_args);   /* runs in its own LWP */
 	const struct app_excl *excl;    /* parameters exclusive of each other */
 	u_int nexcl;
+	enum app_latency latency;       /* what its flow's latency is */
 };
 
 /* Every program, NULL-terminated, in a fixed order. */
