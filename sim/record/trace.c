@@ -43,6 +43,7 @@ static const struct {
  */
 static const char *const trace_requests[] = {
 	"ping:reply",
+	"rpc_client:response",
 };
 
 void

@@ -295,6 +295,37 @@ cprng_fast32(void)
 	return (uint32_t)(cprng_fast64() >> 32);
 }
 
+/* The stream lives in the caller's storage: xoshiro256**'s state. */
+CTASSERT(sizeof(struct sim_rng) <= sizeof(cprng_stream_t));
+
+void
+cprng_stream_init(cprng_stream_t *cs, const char *name)
+{
+	struct cpu_info *ci = ks_cpu();
+	char stream[160];
+
+	KASSERT(cs != NULL && name != NULL && name[0] != '\0');
+	snprintf(stream, sizeof(stream), "host.%s.stream.%.63s",
+	    ci->host->sc->name, name);
+	memset(cs, 0, sizeof(*cs));
+	sim_rng_init((struct sim_rng *)(void *)cs, ci->m->seed, stream);
+}
+
+uint64_t
+cprng_stream64(cprng_stream_t *cs)
+{
+	sim_point(PT_CALL, SIM_COST_call);
+	return sim_rng_next((struct sim_rng *)(void *)cs);
+}
+
+uint64_t
+cprng_stream_exp(cprng_stream_t *cs, uint64_t mean)
+{
+	sim_point(PT_CALL, SIM_COST_call);
+	KASSERT(mean <= (1ULL << 53));  /* exact as a double */
+	return sim_rng_exp((struct sim_rng *)(void *)cs, (double)mean);
+}
+
 /* --- output ----------------------------------------------------------------- */
 
 /*

@@ -42,6 +42,11 @@ enum app_param_type {
 			   (APP_ETHER_BROADCAST for broadcast) */
 	APP_UDP_BIND,   /* a UDP port the program binds, min to max: no
 			   other program of its host's brane binds it */
+	APP_TIMES,      /* "times.txt": a file of durations after the start,
+			   one a line, non-decreasing, min to max lines
+			   (relative to the scenario's folder), which the
+			   loader reads; value: how many (0: not given), the
+			   times in app_args.times_ns.  One a program. */
 };
 
 #define APP_ETHER_BROADCAST     0xffffffffffffLL
@@ -76,6 +81,7 @@ struct app_args {
 	uint32_t flow;
 	const char *brane;              /* its process's brane; NULL: default */
 	int64_t v[APP_PARAMS_MAX];
+	const uint64_t *times_ns;       /* its APP_TIMES parameter's, or NULL */
 };
 
 /*

@@ -151,6 +151,28 @@ int	ticks_until(uint64_t deadline_ns);
 uint32_t cprng_fast32(void);
 uint64_t cprng_fast64(void);
 
+/*
+ * A random stream of the caller's own (a traffic source's arrivals, say),
+ * seeded from the run's seed, the host and name: the same draws in every
+ * run of the scenario, and none taken from another stream -- the host's
+ * cprng_fast* included -- so adding one never perturbs the rest.  The
+ * storage is the caller's, its layout the machine's.  Each draw is a
+ * scheduling point, priced as a call.
+ *   cprng_stream_init: name it (at most 63 bytes count); not a point
+ *   cprng_stream64:    a uniform 64-bit draw
+ *   cprng_stream_exp:  an exponentially distributed draw of mean `mean`,
+ *                      rounded to an integer: the gaps of a Poisson process
+ *                      (the simulated machine computes it with the host's
+ *                      libm log, the same on every build of a platform)
+ */
+typedef struct cprng_stream {
+	uint64_t cs_opaque[4];
+} cprng_stream_t;
+
+void	cprng_stream_init(cprng_stream_t *, const char *name);
+uint64_t cprng_stream64(cprng_stream_t *);
+uint64_t cprng_stream_exp(cprng_stream_t *, uint64_t mean);
+
 /* An explicit scheduling point: another CPU may run before this returns. */
 void	preempt_point(void);
 

@@ -75,6 +75,14 @@
 	X(udp_send, sent, "udp_send sent a datagram (a0: bytes, a1: "       \
 	    "packet id)")                                                   \
 	X(udp_send, echoed, "udp_send got a datagram's echo back (a0: "     \
-	    "bytes, a1: the packet id it was sent with, a2: round trip ns)")
+	    "bytes, a1: the packet id it was sent with, a2: round trip ns)") \
+	X(rpc_client, request, "rpc_client sent a request (a0: bytes, a1: "  \
+	    "its packet id)")                                               \
+	X(rpc_client, response, "rpc_client took the response to a "       \
+	    "request (a0: bytes, a1: the request's packet id, a2: request " \
+	    "to response ns, a3: when it sent the request, ns)")            \
+	X(rpc_server, serve, "rpc_server serves a request: its price is "   \
+	    "how long serving takes (a0: the request's bytes, a1: its "     \
+	    "packet id)")
 
 #endif /* _STACK_SYS_SDT_PROBES_H_ */

@@ -9,6 +9,7 @@
  * on real cores and under ThreadSanitizer.  It is never linked into
  * bin/netsim.
  */
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -154,6 +155,36 @@ uint32_t
 cprng_fast32(void)
 {
 	return (uint32_t)(cprng_fast64() >> 32);
+}
+
+/* A named stream: splitmix64 over the name's FNV-1a hash; plenty for tests. */
+void
+cprng_stream_init(cprng_stream_t *cs, const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const char *c = name; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+	memset(cs, 0, sizeof(*cs));
+	cs->cs_opaque[0] = h;
+}
+
+uint64_t
+cprng_stream64(cprng_stream_t *cs)
+{
+	uint64_t z = (cs->cs_opaque[0] += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t
+cprng_stream_exp(cprng_stream_t *cs, uint64_t mean)
+{
+	double u = (double)(cprng_stream64(cs) >> 11) * 0x1.0p-53;
+
+	return (uint64_t)llround(-(double)mean * log(1.0 - u));
 }
 
 void
