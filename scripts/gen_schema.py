@@ -189,9 +189,11 @@ def param_schema(p):
                          ref("endpoint", description="a NIC, HOST.NIC")]}
     elif t == "udp_bind":
         out = {"type": "integer", "minimum": p["min"], "maximum": p["max"]}
+    elif t == "times":
+        out = {"type": "string", "minLength": 1}
     else:
         raise ValueError(f"parameter {p['name']}: type {t} has no schema")
-    if not p["required"]:
+    if not p["required"] and t != "times":
         out["default"] = p["default_text"]
     out["description"] = doc
     return out
@@ -375,6 +377,8 @@ def param_value(p):
         return '`"HOST.NIC"` or `"broadcast"`'
     if t == "udp_bind":
         return f"port, {p['min']} to {p['max']}, bound"
+    if t == "times":
+        return f"file of {p['min']} to {p['max']} durations"
     if t in PARAM_UNIT:
         return f"{UNIT_WORD[PARAM_UNIT[t]]}, {p['min_text']} to " \
             f"{p['max_text']}"
@@ -382,6 +386,8 @@ def param_value(p):
 
 
 def param_default(p):
+    if p["type"] == "times" and not p["required"]:
+        return "none"
     return "required" if p["required"] else shown(p["default_text"])
 
 

@@ -158,6 +158,10 @@ def test_netsim_run_under_any_address_space_limit_never_crashes(
         # The file may be there without tables: out of memory creating them.
         if db.exists() and dbcheck.check_db(db):
             with sqlite3.connect(db) as c:
+                # Out of memory creating the tables: an empty database.
+                if c.execute("SELECT count(*) FROM sqlite_master WHERE "
+                             "name = 'runs'").fetchone() == (0,):
+                    continue
                 assert c.execute("SELECT count(*) FROM runs WHERE status = "
                                  "'violation'").fetchone() == (0,)
     else:

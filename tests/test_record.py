@@ -382,6 +382,55 @@ def test_a_version_3_database_gets_the_error_status(rec, tmp_path):
     dbcheck.check_db(path)
 
 
+def test_a_receive_belongs_to_its_receiving_program(rec, tmp_path):
+    """Flow 2 is a request flow (ping): its request's reply was taken by
+    flow 2 at 107 and by another program (flow 3) at 150.  The packet is
+    delivered at its own receiver, 7 ns after it was sent, and the flow's
+    latency is what its requests row says; flow 1's datagrams, one-way,
+    are delivered at the program that took them (flow 3)."""
+    path = tmp_path / "r.db"
+    run([rec, "packets", path], check=0)
+    assert rows(path, "SELECT delivered, latency_ns FROM packets WHERE "
+                "pkt_id = (2 << 32) + 1") == [(1, 7)]
+    assert rows(path, "SELECT by_flow, t_ns FROM packet_stages WHERE "
+                "pkt_id = (2 << 32) + 1 AND stage = 'app_recv' ORDER BY "
+                "t_ns") == [(2, 107), (3, 150)]
+    assert rows(path, "SELECT flow_id, latency FROM flows ORDER BY "
+                "flow_id") == [(1, "one_way"), (2, "request")]
+    assert rows(path, "SELECT req_id >> 32, sent_ns, done_ns FROM "
+                "requests") == [(2, 99, 106)]
+    assert rows(path, "SELECT by_flow, count(*) FROM packet_stages WHERE "
+                "pkt_id >> 32 = 1 GROUP BY by_flow ORDER BY by_flow") == [
+        (None, 1001), (1, 1001), (3, 1000)]
+
+
+def test_a_version_4_database_gets_receivers_and_requests(rec, tmp_path):
+    """Version 5 added packet_stages.by_flow, flows.latency and the
+    requests table, and redefined the packets and flow_latency views; a
+    version 4 file keeps its rows, whose flows are one-way, and gets
+    them."""
+    path = tmp_path / "r.db"
+    run([rec, "packets", path], check=0)
+    con = sqlite3.connect(path)
+    con.executescript(
+        "DROP VIEW packets; DROP VIEW flow_latency;"
+        "DROP TABLE requests; DROP INDEX flows_by_id;"
+        "ALTER TABLE packet_stages DROP COLUMN by_flow;"
+        "ALTER TABLE flows DROP COLUMN latency;"
+        "CREATE VIEW packets AS SELECT 1 AS old;"
+        "CREATE VIEW flow_latency AS SELECT 1 AS old;"
+        "PRAGMA user_version = 4;")
+    con.close()
+    run([rec, "basic", path], check=0)
+    assert rows(path, "PRAGMA user_version") == [(dbcheck.SCHEMA_VERSION,)]
+    assert rows(path, "SELECT flow_id, packets, delivered, p50_ns FROM "
+                "flow_latency WHERE run_id = 1 ORDER BY flow_id") == [
+        (1, 1001, 1000, 500000), (2, 1, 1, 7)]
+    assert rows(path, "SELECT count(*) FROM packet_stages WHERE by_flow "
+                "IS NOT NULL") == [(0,)]
+    dbcheck.check_db(path)
+
+
 def test_error_for_an_older_schema_version(rec, tmp_path, monkeypatch):
     # Version 0 with tables is "not ours"; an older numbered version says so.
     path = tmp_path / "r.db"
@@ -556,5 +605,5 @@ def test_flow_latency_view_gives_nearest_rank_percentiles(rec, tmp_path):
     (mean,), = rows(path, "SELECT avg(since_prev_ns) FROM stage_deltas "
                     "WHERE flow_id = 1 AND stage = 'app_recv'")
     assert mean == 250250.0
-    assert rows(path, "SELECT count(*) FROM packets WHERE stages = 3") == [
-        (1000,)]
+    assert rows(path, "SELECT count(*) FROM packets WHERE flow_id = 1 AND "
+                "stages = 3") == [(1000,)]

@@ -36,6 +36,12 @@ def test_a_capture_that_fills_the_disk_is_recorded_as_an_error(
 # --- progress on stderr ----------------------------------------------------
 
 PROGRESS = re.compile(r"^netsim: \S+: [0-9.]+ of [0-9.]+ ms virtual")
+PROGRESS_RATES = re.compile(
+    r"^netsim: \S+: (?P<t>[0-9.]+) of (?P<total>[0-9.]+) ms virtual "
+    r"\((?P<pct>[0-9.]+)%\), \d+ points \((?P<pps>[0-9.]+)( [kMGT])?/s\), "
+    r"\d+ events \((?P<eps>[0-9.]+)( [kMGT])?/s\), (.* recorded, )?"
+    r"(?P<elapsed>\d+) s, ETA (?P<eta>\d+ (h \d+ min|min \d+ s|s)) to "
+    r"the duration$")
 
 
 def test_progress_forced_on_goes_to_stderr_and_changes_nothing(netsim):
@@ -68,6 +74,18 @@ def test_a_long_run_shows_progress_even_when_stderr_is_a_pipe(netsim,
         p.communicate()
     assert line.endswith("\n") and "\r" not in line, \
         "to a pipe, whole lines rather than a line redrawn in place"
+    # How fast it goes, and how long it has to go to the duration.
+    m = PROGRESS_RATES.search(line)
+    assert m, line
+    done, total, pct = float(m["t"]), float(m["total"]), float(m["pct"])
+    assert 0 < done < total and abs(pct - 100 * done / total) <= 0.05
+    assert float(m["pps"]) > 0 and float(m["eps"]) >= 0
+    eta = sum(int(n) * {"h": 3600, "min": 60, "s": 1}[u] for n, u in
+              re.findall(r"(\d+) (h|min|s)\b", m["eta"]))
+    # At the pace so far: elapsed * (what is left) / (what is done).
+    elapsed = int(m["elapsed"])
+    assert abs(eta - elapsed * (total - done) / done) <= \
+        2 + 0.02 * eta + (total - done) / done, (line, eta)
 
 
 # --- a recording out of proportion, and the cap ------------------------------

@@ -115,7 +115,9 @@ def test_100k_datagrams_across_a_router_every_one_accounted_for(test_bin):
     # back, 100,000 datagrams at 1 Mpps while receive work costs 3 us a
     # datagram: the echo server falls behind and datagrams are dropped.
     # Every one the sender sent either came back or was counted by
-    # exactly one drop counter somewhere on the way.
+    # exactly one drop counter somewhere on the way (a datagram ARP's
+    # hold queue pushed out counts in ip nobufs; its arp hold_drops says
+    # why, and is not counted again).
     p = case(test_bin, "flood", 1, 100000, 1000000)
     us = udp_send_line(p)
     c = counters(p)
@@ -125,8 +127,7 @@ def test_100k_datagrams_across_a_router_every_one_accounted_for(test_bin):
     drops = {k: v for k, v in c.items() if v and (
         (k.startswith("udp.") and k.split(".")[-1] in DROPS_UDP) or
         (k.startswith("ip.") and k.split(".")[-1] in DROPS_IP) or
-        k.split(".")[-1] in DROPS_IF or k.endswith(".hold_drops") or
-        k == "udp_echo.errors")}
+        k.split(".")[-1] in DROPS_IF or k == "udp_echo.errors")}
     assert us["lost"] > 0, "no drops: the test does not test accounting"
     assert sum(drops.values()) == us["lost"], (us, drops)
     # Each UDP's own books balance (udp_var.h).

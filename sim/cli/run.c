@@ -93,6 +93,37 @@ run_format_bytes(double bytes, char *buf, size_t len)
 	snprintf(buf, len, i == 0 ? "%.0f %s" : "%.1f %s", bytes, units[i]);
 }
 
+/* "1.2 M": a count or a rate, for people. */
+static void
+run_format_count(double n, char *buf, size_t len)
+{
+	static const char *const units[] = { "", " k", " M", " G", " T" };
+	unsigned i = 0;
+
+	while (n >= 1000.0 && i + 1 < sizeof(units) / sizeof(units[0])) {
+		n /= 1000.0;
+		i++;
+	}
+	snprintf(buf, len, i == 0 ? "%.0f%s" : "%.1f%s", n, units[i]);
+}
+
+/* "76 s", "12 min 40 s", "3 h 12 min": wall-clock seconds, for people. */
+static void
+run_format_secs(double s, char *buf, size_t len)
+{
+	uint64_t n = s < 0 ? 0 : s > 1e9 ? 1000000000 : (uint64_t)(s + 0.5);
+
+	if (n < 100)
+		snprintf(buf, len, "%llu s", (unsigned long long)n);
+	else if (n < 6000)
+		snprintf(buf, len, "%llu min %02llu s",
+		    (unsigned long long)(n / 60), (unsigned long long)(n % 60));
+	else
+		snprintf(buf, len, "%llu h %02llu min",
+		    (unsigned long long)(n / 3600),
+		    (unsigned long long)(n / 60 % 60));
+}
+
 /* One line on stderr, after clearing a progress line left open. */
 static void __attribute__((format(printf, 2, 3)))
 run_say(struct run_state *rs, const char *fmt, ...)
@@ -115,15 +146,18 @@ run_say(struct run_state *rs, const char *fmt, ...)
  * The machine's progress hook (every 65536 scheduling points): a line on
  * stderr when one is due -- redrawn in place on a terminal every
  * SIM_RUN_PROGRESS_TTY_S, a whole line every SIM_RUN_PROGRESS_LOG_S to a
- * file or pipe.  Reads the machine, never changes it.
+ * file or pipe.  The rates are over the whole run so far; the ETA is the
+ * wall-clock time to the duration at the pace so far (a run whose
+ * workload finishes first ends sooner).  Reads the machine, never
+ * changes it.
  */
 static void
 run_progress(struct sim_machine *m)
 {
 	struct run_state *rs = run_cur;
-	double now = run_wall_s();
+	double now = run_wall_s(), took;
 	uint64_t t = m->eng.now, bytes = 0;
-	char line[512], size[32];
+	char line[512], size[32], pts[16], evs[16], eta[32];
 	int n;
 
 	assert(rs != NULL && rs->m == m);
@@ -134,20 +168,29 @@ run_progress(struct sim_machine *m)
 	for (u_int i = 0; i < m->ncpus; i++)
 		if (m->cpus[i]->clock > t && !m->cpus[i]->idle)
 			t = m->cpus[i]->clock;
+	t = MIN(t, m->end_ns);
+	took = MAX(now - rs->start_s, 1e-3);
+	run_format_count((double)m->points / took, pts, sizeof(pts));
+	run_format_count((double)m->eng.executed / took, evs, sizeof(evs));
 	n = snprintf(line, sizeof(line), "netsim: %s: %.3f of %.3f ms virtual "
-	    "(%.1f%%), %llu points, %llu events", m->sc->name, (double)t / 1e6,
-	    (double)m->end_ns / 1e6, m->end_ns ? 100.0 * (double)t /
-	    (double)m->end_ns : 0.0, (unsigned long long)m->points,
-	    (unsigned long long)m->eng.executed);
+	    "(%.1f%%), %llu points (%s/s), %llu events (%s/s)", m->sc->name,
+	    (double)t / 1e6, (double)m->end_ns / 1e6, m->end_ns ? 100.0 *
+	    (double)t / (double)m->end_ns : 0.0, (unsigned long long)m->points,
+	    pts, (unsigned long long)m->eng.executed, evs);
 	if (rs->rec != NULL && n > 0 && (size_t)n < sizeof(line)) {
 		sim_record_stats(rs->rec, NULL, &bytes, NULL, NULL);
 		run_format_bytes((double)bytes, size, sizeof(size));
 		n += snprintf(line + n, sizeof(line) - (size_t)n,
 		    ", %s recorded", size);
 	}
+	if (t > 0)
+		run_format_secs(took * (double)(m->end_ns - t) / (double)t, eta,
+		    sizeof(eta));
+	else
+		snprintf(eta, sizeof(eta), "unknown");
 	if (n > 0 && (size_t)n < sizeof(line))
-		snprintf(line + n, sizeof(line) - (size_t)n, ", %.0f s",
-		    now - rs->start_s);
+		snprintf(line + n, sizeof(line) - (size_t)n, ", %.0f s, ETA %s "
+		    "to the duration", now - rs->start_s, eta);
 	if (rs->tty) {
 		fprintf(stderr, "\r%s\033[K", line);
 		rs->line_open = true;

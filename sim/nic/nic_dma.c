@@ -338,7 +338,8 @@ nic_rx_done(void *arg)
 	d->rd_tag = f->pkt_id;
 	d->rd_status = DMANIC_RXS_DD | DMANIC_RXS_EOP;
 	if (nic->m->tracing && f->pkt_id != 0) {
-		sim_trace_packet(nic->m, f->pkt_id, "nic_rx", nic->host, -1, now);
+		sim_trace_packet(nic->m, f->pkt_id, "nic_rx", nic->host, -1, now,
+		    0);
 		if (nic->trace_n < NIC_TRACE_MAX) {
 			nic->trace_ids[nic->trace_n] = f->pkt_id;
 			nic->trace_t[nic->trace_n] = now;
@@ -950,7 +951,7 @@ nic_intr_taken(struct device *dev, int cpu, uint64_t t)
 		if ((d->rd_status & DMANIC_RXS_DD) != 0 &&
 		    d->rd_tag == nic->trace_ids[i])
 			sim_trace_packet(nic->m, nic->trace_ids[i], "intr",
-			    nic->host, cpu, t);
+			    nic->host, cpu, t, 0);
 	}
 	nic_trace_drop(nic, i);
 }

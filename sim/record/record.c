@@ -222,6 +222,80 @@ static const char rec_schema_v5_sql[] =
 "CREATE INDEX IF NOT EXISTS runs_by_seed ON runs (seed);\n";
 
 /*
+ * ---- Version 6 (issue 12): latency means one thing per flow. ----
+ *
+ * Each receive belongs to its receiving program: packet_stages.by_flow
+ * names the program (its flow) whose LWP a stage happened in, so when two
+ * programs take the same packet (two pings on one host both get each
+ * echo reply) each app_recv is told apart.  flows.latency says what a
+ * flow's latency is: 'one_way' for a datagram flow, from the send to the
+ * first program that takes it; 'request' for a request-response program
+ * (ping, rpc_client), whose responses carry the request's packet id: from
+ * its request to the response it took itself, as the program measured it
+ * (the requests table, one row a response, from the program's own
+ * probe).  The packets and flow_latency views follow.  An older file
+ * gets the columns (NULL in its old rows: one-way, any receiver), the
+ * table and the views when opened (the columns unless it has them).
+ */
+static const char rec_schema_v6_cols_sql[] =
+"ALTER TABLE packet_stages ADD COLUMN by_flow INTEGER  /* the program\n"
+"  (its flow) whose LWP the packet was in: the sender at app_send, the\n"
+"  receiver at app_recv; NULL in interrupts, the kernel, devices */;\n"
+"ALTER TABLE flows ADD COLUMN latency TEXT  /* what the flow's latency\n"
+"  is: 'one_way' (send to first receive) or 'request' (request to its\n"
+"  response, at the sender: the requests table) */;\n";
+static const char rec_schema_v6_sql[] =
+"CREATE TABLE IF NOT EXISTS requests (  -- a request got its response\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  req_id INTEGER NOT NULL,    -- the request's packet id (flow << 32 | n)\n"
+"  flow_id INTEGER NOT NULL,   -- the requesting program's flow\n"
+"  sent_ns INTEGER NOT NULL,   -- when it sent the request (its clock)\n"
+"  done_ns INTEGER NOT NULL    -- when it took the response\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS requests_by_id ON requests (run_id, req_id);\n"
+"CREATE INDEX IF NOT EXISTS flows_by_id ON flows (run_id, flow_id);\n"
+"DROP VIEW IF EXISTS packets;\n"
+"DROP VIEW IF EXISTS flow_latency;\n"
+"CREATE VIEW packets AS  -- per packet: its stages, delivered or where lost\n"
+"SELECT run_id, pkt_id, flow_id, stages, first_ns, last_ns,\n"
+"  recv_ns IS NOT NULL AS delivered,\n"
+"  recv_ns - first_ns AS latency_ns,  -- NULL unless delivered\n"
+"  (SELECT s.stage FROM packet_stages s WHERE s.run_id = x.run_id\n"
+"    AND s.pkt_id = x.pkt_id ORDER BY s.t_ns DESC, s.rowid DESC LIMIT 1)\n"
+"    AS last_stage\n"
+"FROM (SELECT p.run_id, p.pkt_id, p.pkt_id >> 32 AS flow_id,\n"
+"    count(*) AS stages, min(p.t_ns) AS first_ns, max(p.t_ns) AS last_ns,\n"
+"    min(CASE WHEN p.stage = 'app_recv' AND (f.latency IS NOT 'request'\n"
+"      OR p.by_flow = p.pkt_id >> 32) THEN p.t_ns END)\n"
+"      AS recv_ns               -- reached its receiver: for a request, the\n"
+"                               -- response back at the requester\n"
+"  FROM packet_stages p LEFT JOIN flows f ON f.run_id = p.run_id\n"
+"    AND f.flow_id = p.pkt_id >> 32\n"
+"  GROUP BY p.run_id, p.pkt_id) x;\n"
+"CREATE VIEW flow_latency AS  -- nearest-rank percentiles of delivered ones\n"
+"SELECT run_id, flow_id, count(*) AS packets, sum(delivered) AS delivered,\n"
+"  min(CASE WHEN rk >= (n * 50 + 99) / 100 THEN latency_ns END) AS p50_ns,\n"
+"  min(CASE WHEN rk >= (n * 90 + 99) / 100 THEN latency_ns END) AS p90_ns,\n"
+"  min(CASE WHEN rk >= (n * 99 + 99) / 100 THEN latency_ns END) AS p99_ns,\n"
+"  min(CASE WHEN rk >= (n * 999 + 999) / 1000 THEN latency_ns END)\n"
+"    AS p999_ns,\n"
+"  max(latency_ns) AS max_ns, avg(latency_ns) AS mean_ns\n"
+"FROM (SELECT run_id, flow_id, delivered, latency_ns,\n"
+"    row_number() OVER (PARTITION BY run_id, flow_id, delivered\n"
+"      ORDER BY latency_ns) AS rk,\n"
+"    sum(delivered) OVER (PARTITION BY run_id, flow_id) AS n\n"
+"  FROM (SELECT k.run_id, k.flow_id,\n"
+"      -- one_way: the packet's own; request: its requests row's\n"
+"      CASE WHEN f.latency = 'request' THEN q.req_id IS NOT NULL\n"
+"        ELSE k.delivered END AS delivered,\n"
+"      CASE WHEN f.latency = 'request' THEN q.done_ns - q.sent_ns\n"
+"        ELSE k.latency_ns END AS latency_ns\n"
+"    FROM packets k LEFT JOIN flows f ON f.run_id = k.run_id\n"
+"      AND f.flow_id = k.flow_id\n"
+"    LEFT JOIN requests q ON q.run_id = k.run_id AND q.req_id = k.pkt_id))\n"
+"GROUP BY run_id, flow_id;\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -231,6 +305,7 @@ static const char rec_schema_v5_sql[] =
 #define REC_VIOLATION_BYTES	40
 #define REC_STAGE_BYTES		48
 #define REC_FLOW_BYTES		32
+#define REC_REQUEST_BYTES	48
 
 #define REC_NOTICE_MS		1000	/* tell of a busy wait after this */
 #define REC_RENOTICE_MS		10000	/* and again this often */
@@ -258,11 +333,17 @@ struct rec_stage {
 	uint64_t t_ns;
 	int32_t cpu;                    /* -1: a device */
 	uint32_t stage, host;           /* offsets in strs */
+	uint32_t by_flow;               /* 0: none (NULL) */
 };
 
 struct rec_flow {
 	uint64_t flow_id;
-	uint32_t host, program, description;
+	uint32_t host, program, description, latency;
+};
+
+struct rec_request {
+	uint64_t req_id;
+	uint64_t sent_ns, done_ns;
 };
 
 struct sim_recorder {
@@ -272,6 +353,7 @@ struct sim_recorder {
 	sqlite3_stmt *ins_violation;
 	sqlite3_stmt *ins_stage;
 	sqlite3_stmt *ins_flow;
+	sqlite3_stmt *ins_request;
 	int64_t run_id;                 /* the open run, or -1 */
 
 	/* The batch: rows and their strings, sized at open. */
@@ -283,6 +365,8 @@ struct sim_recorder {
 	unsigned nstages;
 	struct rec_flow *flows;
 	unsigned nflows;
+	struct rec_request *requests;
+	unsigned nrequests;
 	char *strs;
 	size_t strs_len;
 
@@ -553,7 +637,7 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || (version >= 1 && version <= 4))   /* upgraded */
+	    nobjects == 0) || (version >= 1 && version <= 5))   /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -643,6 +727,32 @@ rec_configure(sqlite3 *db, const char *path, uint64_t wait_ms, char *err,
 }
 
 /*
+ * Whether table (if it exists) has column: *has.  A file faked to an
+ * older version may have the newer columns already.  Returns an SQLite
+ * result code, SQLITE_OK (0) on success.
+ */
+static int
+rec_has_column(sqlite3 *db, const char *table, const char *column, bool *has)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*has = false;
+	rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM pragma_table_info(?1) "
+	    "WHERE name = ?2", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			*has = sqlite3_column_int(st, 0) > 0;
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
  * Create the schema if the file has none.  The check is repeated inside
  * the write transaction: another netsim may have created it meanwhile.
  */
@@ -651,8 +761,10 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 {
 	char sql[sizeof(rec_schema_sql) + sizeof(rec_schema_v2_sql) +
 	    sizeof(rec_schema_v3_sql) + sizeof(rec_schema_v4_sql) +
-	    sizeof(rec_schema_v5_sql) + 64];
+	    sizeof(rec_schema_v5_sql) + sizeof(rec_schema_v6_cols_sql) +
+	    sizeof(rec_schema_v6_sql) + 64];
 	int version, nobjects;
+	bool cols;
 
 	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
 		rec_errf(err, len, path, "cannot lock it to create the "
@@ -662,11 +774,19 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	if (rec_read_version(db, path, &version, &nobjects, err, len) != 0 ||
 	    rec_check_version(path, version, nobjects, err, len) != 0)
 		goto fail;
+	if (rec_has_column(db, "packet_stages", "by_flow", &cols) != 0) {
+		rec_errf(err, len, path, "cannot read its tables: %s",
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
 	/* A new file gets the whole schema; an older one what it lacks. */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%sPRAGMA user_version=%d;",
-	    version == 0 ? rec_schema_sql : "", rec_schema_v2_sql,
-	    rec_schema_v3_sql, version >= 1 && version <= 3 ?
-	    rec_schema_v4_sql : "", rec_schema_v5_sql,
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%sPRAGMA user_version=%d;",
+	    version == 0 ? rec_schema_sql : "",
+	    version < 3 ? rec_schema_v2_sql : "",
+	    version < 3 ? rec_schema_v3_sql : "",
+	    version >= 1 && version <= 3 ? rec_schema_v4_sql : "",
+	    rec_schema_v5_sql, cols ? "" : rec_schema_v6_cols_sql,
+	    rec_schema_v6_sql,
 	    SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
@@ -722,9 +842,13 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    "host, cpu, lwp, kind, file, line, message) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 	static const char ins_s[] = "INSERT INTO packet_stages (run_id, "
-	    "pkt_id, stage, host, cpu, t_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	    "pkt_id, stage, host, cpu, t_ns, by_flow) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7)";
 	static const char ins_f[] = "INSERT INTO flows (run_id, flow_id, "
-	    "host, program, description) VALUES (?1, ?2, ?3, ?4, ?5)";
+	    "host, program, description, latency) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6)";
+	static const char ins_q[] = "INSERT INTO requests (run_id, req_id, "
+	    "flow_id, sent_ns, done_ns) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 	if (sqlite3_prepare_v3(r->db, ins_c, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_counter, NULL) != SQLITE_OK ||
@@ -733,7 +857,9 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    sqlite3_prepare_v3(r->db, ins_s, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_stage, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(r->db, ins_f, -1, SQLITE_PREPARE_PERSISTENT,
-	    &r->ins_flow, NULL) != SQLITE_OK) {
+	    &r->ins_flow, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, ins_q, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_request, NULL) != SQLITE_OK) {
 		rec_errf(err, len, r->path, "%s", sqlite3_errmsg(r->db));
 		return -1;
 	}
@@ -774,6 +900,8 @@ sim_record_open_opts(const char *path, const struct sim_record_opts *opts,
 	    sizeof(*r->stages))) == NULL ||
 	    (r->flows = calloc(SIM_RECORD_ROWS_MAX,
 	    sizeof(*r->flows))) == NULL ||
+	    (r->requests = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->requests))) == NULL ||
 	    (r->strs = malloc(REC_STRS_BYTES)) == NULL) {
 		rec_errf(err, len, path, "out of memory");
 		goto fail;
@@ -803,6 +931,7 @@ sim_record_close(struct sim_recorder *r)
 	sqlite3_finalize(r->ins_violation);
 	sqlite3_finalize(r->ins_stage);
 	sqlite3_finalize(r->ins_flow);
+	sqlite3_finalize(r->ins_request);
 	/* Every statement is finalized, so this cannot be refused. */
 	if (sqlite3_close(r->db) != SQLITE_OK)
 		assert(!"sqlite3_close refused: a statement leaked");
@@ -810,6 +939,7 @@ sim_record_close(struct sim_recorder *r)
 	free(r->violations);
 	free(r->stages);
 	free(r->flows);
+	free(r->requests);
 	free(r->counters);
 	free(r->path);
 	free(r);
@@ -855,7 +985,7 @@ sim_record_run_begin(struct sim_recorder *r, const char *scenario_name,
 
 	assert(r != NULL && scenario_name != NULL);
 	assert(r->run_id < 0 && r->ncounters == 0 && r->nviolations == 0 &&
-	    r->nstages == 0 && r->nflows == 0);
+	    r->nstages == 0 && r->nflows == 0 && r->nrequests == 0);
 	if (r->failed) {
 		snprintf(err, len, "%s", r->error);
 		return -1;
@@ -923,7 +1053,8 @@ rec_get_str(const struct sim_recorder *r, uint32_t off)
 static unsigned
 rec_batch_rows(const struct sim_recorder *r)
 {
-	return r->ncounters + r->nviolations + r->nstages + r->nflows;
+	return r->ncounters + r->nviolations + r->nstages + r->nflows +
+	    r->nrequests;
 }
 
 /* Bytes a string adds to a row (as stored: cut at SIM_RECORD_STRING_MAX). */
@@ -1103,6 +1234,10 @@ rec_write_packets(struct sim_recorder *r)
 		rec_bind_str(st, 4, rec_get_str(r, g->host));
 		rec_bind_int_or_null(st, 5, g->cpu, -1);
 		sqlite3_bind_int64(st, 6, (int64_t)g->t_ns);
+		if (g->by_flow != 0)
+			sqlite3_bind_int64(st, 7, g->by_flow);
+		else
+			sqlite3_bind_null(st, 7);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_reset(st);
 			return -1;
@@ -1118,6 +1253,22 @@ rec_write_packets(struct sim_recorder *r)
 		rec_bind_str(st, 3, rec_get_str(r, f->host));
 		rec_bind_str(st, 4, rec_get_str(r, f->program));
 		rec_bind_str(st, 5, rec_get_str(r, f->description));
+		rec_bind_str(st, 6, rec_get_str(r, f->latency));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	st = r->ins_request;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	for (unsigned i = 0; i < r->nrequests; i++) {
+		const struct rec_request *q = &r->requests[i];
+
+		sqlite3_bind_int64(st, 2, (int64_t)q->req_id);
+		sqlite3_bind_int64(st, 3, (int64_t)(q->req_id >> 32));
+		sqlite3_bind_int64(st, 4, (int64_t)q->sent_ns);
+		sqlite3_bind_int64(st, 5, (int64_t)q->done_ns);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_reset(st);
 			return -1;
@@ -1129,7 +1280,8 @@ rec_write_packets(struct sim_recorder *r)
 
 void
 sim_record_packet_stage(struct sim_recorder *r, uint64_t pkt_id,
-    const char *stage, const char *host, int cpu, uint64_t t_ns)
+    const char *stage, const char *host, int cpu, uint64_t t_ns,
+    uint32_t by_flow)
 {
 	struct rec_stage *g;
 
@@ -1144,23 +1296,41 @@ sim_record_packet_stage(struct sim_recorder *r, uint64_t pkt_id,
 	g->cpu = cpu;
 	g->stage = rec_str(r, stage);
 	g->host = rec_str(r, host);
+	g->by_flow = by_flow;
 }
 
 void
 sim_record_flow(struct sim_recorder *r, uint64_t flow_id, const char *host,
-    const char *program, const char *description)
+    const char *program, const char *description, const char *latency)
 {
 	struct rec_flow *f;
 
 	assert(r != NULL && flow_id <= (uint64_t)INT64_MAX);
-	if (!rec_take(r, 3, REC_FLOW_BYTES + rec_slen(host) +
-	    rec_slen(program) + rec_slen(description)))
+	if (!rec_take(r, 4, REC_FLOW_BYTES + rec_slen(host) +
+	    rec_slen(program) + rec_slen(description) + rec_slen(latency)))
 		return;
 	f = &r->flows[r->nflows++];
 	f->flow_id = flow_id;
 	f->host = rec_str(r, host);
 	f->program = rec_str(r, program);
 	f->description = rec_str(r, description);
+	f->latency = rec_str(r, latency);
+}
+
+void
+sim_record_request(struct sim_recorder *r, uint64_t req_id, uint64_t sent_ns,
+    uint64_t done_ns)
+{
+	struct rec_request *q;
+
+	assert(r != NULL && req_id != 0 && req_id <= (uint64_t)INT64_MAX);
+	assert(sent_ns <= done_ns && done_ns <= (uint64_t)INT64_MAX);
+	if (!rec_take(r, 0, REC_REQUEST_BYTES))
+		return;
+	q = &r->requests[r->nrequests++];
+	q->req_id = req_id;
+	q->sent_ns = sent_ns;
+	q->done_ns = done_ns;
 }
 
 static void
@@ -1170,6 +1340,7 @@ rec_clear_batch(struct sim_recorder *r)
 	r->nviolations = 0;
 	r->nstages = 0;
 	r->nflows = 0;
+	r->nrequests = 0;
 	r->strs_len = 0;
 }
 

@@ -52,7 +52,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 5
+#define SIM_RECORD_SCHEMA_VERSION 6
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -172,13 +172,20 @@ void	sim_record_violation(struct sim_recorder *, uint64_t t_ns,
 
 /*
  * Per-packet records (record.packets): packet pkt_id reached a stage at
- * t_ns on host/cpu (cpu -1: a device).  A flow says who sends the packets
- * whose ids are flow_id << 32 | n.
+ * t_ns on host/cpu (cpu -1: a device), in an LWP of the program whose
+ * flow is by_flow (0: none).  A flow says who sends the packets whose ids
+ * are flow_id << 32 | n, and what its latency is: "one_way" or
+ * "request".  A request (id req_id, of flow req_id >> 32) was sent at
+ * sent_ns and answered at done_ns, by the requester's clock.
  */
 void	sim_record_packet_stage(struct sim_recorder *, uint64_t pkt_id,
-	    const char *stage, const char *host, int cpu, uint64_t t_ns);
+	    const char *stage, const char *host, int cpu, uint64_t t_ns,
+	    uint32_t by_flow);
 void	sim_record_flow(struct sim_recorder *, uint64_t flow_id,
-	    const char *host, const char *program, const char *description);
+	    const char *host, const char *program, const char *description,
+	    const char *latency);
+void	sim_record_request(struct sim_recorder *, uint64_t req_id,
+	    uint64_t sent_ns, uint64_t done_ns);
 
 /* Commit what is buffered, in one transaction (the machine calls it). */
 void	sim_record_flush(struct sim_recorder *);

@@ -8,6 +8,7 @@
  * Probes not listed are never traced.
  */
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,14 +35,26 @@ static const struct {
 	{ "sock:recv", "app_recv", NULL },
 };
 
+/*
+ * Probes that close a request: a request-response program took the
+ * response to one of its requests.  Each gives a0 the response's bytes,
+ * a1 the request's packet id, a2 the round trip in ns (what the program
+ * reports) and a3 when the request was sent (sdt_probes.h).
+ */
+static const char *const trace_requests[] = {
+	"ping:reply",
+	"rpc_client:response",
+};
+
 void
 sim_trace_init(struct sim_machine *m)
 {
 	char name[64];
-	size_t named = 0;
+	size_t named = 0, requests = 0;
 
 	memset(m->trace_stage, 0, sizeof(m->trace_stage));
 	memset(m->trace_stage_intr, 0, sizeof(m->trace_stage_intr));
+	memset(m->trace_request, 0, sizeof(m->trace_request));
 	m->tracing = m->sc->record.packets && m->rec != NULL;
 	if (!m->tracing)
 		return;
@@ -57,9 +70,15 @@ sim_trace_init(struct sim_machine *m)
 				    trace_stages[i].stage_intr :
 				    trace_stages[i].stage;
 			}
+		for (size_t i = 0; i < __arraycount(trace_requests); i++)
+			if (strcmp(trace_requests[i], name) == 0) {
+				requests++;
+				m->trace_request[id] = true;
+			}
 	}
 	/* A stage whose probe is misspelt would silently never be traced. */
 	assert(named == __arraycount(trace_stages));
+	assert(requests == __arraycount(trace_requests));
 }
 
 void
@@ -90,16 +109,30 @@ sim_trace_flows(struct sim_machine *m)
 				    (long long)p->args.v[k]);
 		}
 		sim_record_flow(m->rec, p->args.flow, sc->hosts[p->host].name,
-		    p->app->name, desc);
+		    p->app->name, desc, p->app->latency == APP_LATENCY_REQUEST ?
+		    "request" : "one_way");
 	}
 }
 
 void
 sim_trace_packet(struct sim_machine *m, uint64_t pkt_id, const char *stage,
-    const struct sim_host *h, int cpu, uint64_t t)
+    const struct sim_host *h, int cpu, uint64_t t, uint32_t by_flow)
 {
 	if (!m->tracing || pkt_id == 0)
 		return;
 	assert(stage != NULL && h != NULL);
-	sim_record_packet_stage(m->rec, pkt_id, stage, h->sc->name, cpu, t);
+	assert(by_flow <= m->sc->nprograms);
+	sim_record_packet_stage(m->rec, pkt_id, stage, h->sc->name, cpu, t,
+	    by_flow);
+}
+
+void
+sim_trace_request(struct sim_machine *m, uint64_t req_id, uint64_t sent_ns,
+    uint64_t latency_ns)
+{
+	if (!m->tracing || req_id == 0)
+		return;
+	/* The program's own clock readings: the response came after. */
+	assert(sent_ns <= UINT64_MAX - latency_ns);
+	sim_record_request(m->rec, req_id, sent_ns, sent_ns + latency_ns);
 }

@@ -11,7 +11,9 @@
  * against the hosts, NICs and programs loaded before it: an interface of
  * the program's host becomes its attach-order index, "HOST.NIC" that
  * NIC's MAC, and a port the program binds must be no earlier program's
- * in the same brane.  What would otherwise fail at run time, as a panic
+ * in the same brane.  A file of send times (a traffic source's trace) is
+ * read here too, from the scenario's folder: the stack cannot read files,
+ * so the program gets the times in its arguments.  What would otherwise fail at run time, as a panic
  * inside the program, fails here with the file's line and column.
  */
 #include <assert.h>
@@ -20,6 +22,8 @@
 #include <string.h>
 
 #include "sim/scenario/load.h"
+#include "sim/scenario/readfile.h"
+#include "sim/scenario/units.h"
 
 /* ---- The workload: programs and their parameters. ---- */
 
@@ -202,10 +206,126 @@ ld_v_udp_bind(struct ld *ld, const json_t *v, const struct app_param *prm,
 	return ld_v_int(ld, v, prm->min, prm->max, out);
 }
 
+/* ---- A file of send times (APP_TIMES). ---- */
+
+#define LD_TIMES_FILE_MAX       (256u << 20)    /* bytes of such a file */
+
+/*
+ * The file a relative name in the scenario means: from the scenario
+ * file's folder, as its author wrote it, not from the current directory.
+ */
+static int
+ld_times_path(const struct ld *ld, const char *name, char *buf, size_t len)
+{
+	const char *slash = strrchr(ld->file, '/');
+
+	if (name[0] == '/' || slash == NULL)
+		return snprintf(buf, len, "%s", name);
+	return snprintf(buf, len, "%.*s/%s", (int)(slash - ld->file), ld->file,
+	    name);
+}
+
+/*
+ * Parse text, the file at path, into times[] (room for max): one
+ * duration a line, # to the end of a line a comment, blank lines
+ * skipped, never going back.  Returns the count, or -1 with "PATH:LINE:
+ * what is wrong" in msg.
+ */
+static int64_t
+ld_times_parse(const char *path, char *text, uint64_t *times, int64_t max,
+    char *msg, size_t len)
+{
+	char unit_err[256], *line = text, *next, *hash;
+	int64_t n = 0;
+
+	for (unsigned lineno = 1; line != NULL; lineno++, line = next) {
+		char *b, *e;
+		uint64_t t;
+
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		for (b = line; *b == ' ' || *b == '\t' || *b == '\r'; b++)
+			continue;
+		for (e = b + strlen(b); e > b && (e[-1] == ' ' ||
+		    e[-1] == '\t' || e[-1] == '\r'); e--)
+			continue;
+		*e = '\0';
+		if (*b == '\0')
+			continue;
+		if (sim_parse_unit(SIM_UNIT_DURATION_NS, b, &t, unit_err,
+		    sizeof(unit_err)) != 0) {
+			snprintf(msg, len, "%s:%u: %s", path, lineno, unit_err);
+			return -1;
+		}
+		if (n == max) {
+			snprintf(msg, len, "%s:%u: more than %lld times", path,
+			    lineno, (long long)max);
+			return -1;
+		}
+		if (n > 0 && t < times[n - 1]) {
+			snprintf(msg, len, "%s:%u: %s comes before the line "
+			    "above's time: times must not go back", path, lineno,
+			    b);
+			return -1;
+		}
+		times[n++] = t;
+	}
+	return n;
+}
+
+/* An APP_TIMES value: read the file it names into p's times_ns. */
+static int
+ld_v_times(struct ld *ld, const json_t *v, const struct app_param *prm,
+    struct sc_program *p, int64_t *out)
+{
+	char got[LD_GOT_MAX], path[SC_PATH_MAX + 1024], msg[SC_PATH_MAX + 1400];
+	char *text = NULL;
+	uint64_t *times = NULL;
+	size_t len;
+	int64_t n;
+
+	assert(prm->min >= 1 && prm->max >= prm->min);
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    json_string_length(v) > SC_PATH_MAX ||
+	    strlen(json_string_value(v)) != json_string_length(v))
+		return ld_fail(ld, LD_AT_VALUE, "expected the name of a file of "
+		    "send times (up to %d bytes), got %s", SC_PATH_MAX,
+		    ld_got(v, got, sizeof(got)));
+	if (p->args.times_ns != NULL)
+		return ld_fail(ld, LD_AT_VALUE, "a program has one file of "
+		    "send times");
+	if ((size_t)ld_times_path(ld, json_string_value(v), path,
+	    sizeof(path)) >= sizeof(path))
+		return ld_fail(ld, LD_AT_VALUE, "the file's path is too long");
+	if (sim_read_file(path, LD_TIMES_FILE_MAX, &text, &len, msg,
+	    sizeof(msg)) != 0)
+		return ld_fail(ld, LD_AT_VALUE, "%s", msg);
+	/* A line holds at least one digit and its newline. */
+	n = MIN((int64_t)(len / 2 + 1), prm->max);
+	if ((times = calloc((size_t)n, sizeof(*times))) == NULL) {
+		free(text);
+		return ld_fail(ld, LD_AT_VALUE, "%s: out of memory for %lld "
+		    "times", path, (long long)n);
+	}
+	n = ld_times_parse(path, text, times, n, msg, sizeof(msg));
+	free(text);
+	if (n >= 0 && n < prm->min)
+		snprintf(msg, sizeof(msg), "%s: no send times in it", path);
+	if (n < prm->min) {
+		free(times);
+		return ld_fail(ld, LD_AT_VALUE, "%s", msg);
+	}
+	p->args.times_ns = times;
+	*out = n;
+	return 0;
+}
+
 /* One parameter's value at the current path, for program p of sc. */
 static int
 ld_param_value(struct ld *ld, const json_t *v, const struct app_param *prm,
-    const struct scenario *sc, const struct sc_program *p, int64_t *out)
+    const struct scenario *sc, struct sc_program *p, int64_t *out)
 {
 	unsigned index;
 	bool b = false;
@@ -246,6 +366,8 @@ ld_param_value(struct ld *ld, const json_t *v, const struct app_param *prm,
 		return ld_v_ether(ld, v, sc, out);
 	case APP_UDP_BIND:
 		return ld_v_udp_bind(ld, v, prm, out);
+	case APP_TIMES:
+		return ld_v_times(ld, v, prm, p, out);
 	}
 	return ld_fail(ld, LD_AT_VALUE, "parameter type %d is not known",
 	    (int)prm->type);

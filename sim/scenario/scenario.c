@@ -197,6 +197,8 @@ sim_scenario_free(struct scenario *sc)
 		free(h->branes);
 	}
 	free(sc->hosts);
+	for (unsigned i = 0; sc->programs != NULL && i < sc->nprograms; i++)
+		free((void *)sc->programs[i].args.times_ns);
 	free(sc->programs);
 	free(sc->switches);
 	for (unsigned i = 0; sc->links != NULL && i < sc->nlinks; i++)

@@ -95,6 +95,9 @@ struct lwp {
 	bool wake_pending;              /* woken before it got to sleep */
 	bool boot;                      /* runs kern_boot (id 0) */
 	void *proc;                     /* the stack's struct proc, or NULL */
+	uint32_t flow;                  /* the workload program it belongs to
+					   (its flow, from 1; 0: the kernel's),
+					   inherited by the threads it makes */
 	bool interrupted;               /* preempted by higher priority work */
 	u_int prio;                     /* 0 thread, else its interrupt level */
 	int ipl;                        /* spl level while off the CPU */
@@ -183,6 +186,11 @@ struct cpu_info {
 	struct sim_lwpq rq[SIM_NPRIO];
 	uint32_t rq_mask;               /* bit p: rq[p] is not empty */
 	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
+	/* The high-resolution timer (kpause_until, sim/sys/ks_intr.c): its
+	   interrupt source, made on first use, and the sleepers it is due
+	   to wake, in the order their deadlines came. */
+	struct sim_isrc *hrtimer;
+	struct sim_lwpq hrtimer_due;
 	uint64_t busy_ns;               /* clock = busy_ns + idle_ns + skew_ns */
 	uint64_t idle_ns;               /* time jumped over while idle */
 	uint64_t skew_ns;               /* time held back while other CPUs
@@ -387,6 +395,8 @@ struct sim_machine {
 	const char *trace_stage[SDT_NPROBES];   /* stage a probe marks, or NULL */
 	const char *trace_stage_intr[SDT_NPROBES];      /* the same, fired in
 							   an interrupt context */
+	bool trace_request[SDT_NPROBES];        /* the probe closes a request
+						   (sim/record/trace.c) */
 	FILE *log;                      /* kern_printf output, or NULL */
 
 	/* The command that replays this run, in every failure report. */

@@ -24,6 +24,13 @@ void	sim_intr_fini_host(struct sim_host *);
 struct sim_isrc *sim_isrc_new(struct sim_host *, u_int level,
 	    void (*fn)(void *), void *arg);
 
+/*
+ * The CPU's high-resolution timer went off for l, asleep in kpause_until
+ * (ks_thread.c) and bound to that CPU: the timer's interrupt, posted at
+ * `at`, wakes l, and the CPU pays for the interrupt and the wakeup.
+ */
+void	sim_hrtimer_expire(struct lwp *l, uint64_t at);
+
 /* A timeout on a tick boundary, timo ticks ahead (ks_thread.c). */
 void	sim_lwp_arm_timeout(struct lwp *, int timo);
 /* Every LWP left is blocked and nothing is pending: say who waits on what. */

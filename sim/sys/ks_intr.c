@@ -1,6 +1,7 @@
 /*
  * ks_intr.c -- interrupt contexts on the simulated machine: soft
- * interrupts (softint(9)) and the CPUs' one-shot timers (intr.h).
+ * interrupts (softint(9)), the CPUs' one-shot timers (intr.h) and their
+ * high-resolution timer interrupt, which wakes LWPs in kpause_until.
  *
  * Each CPU has, for each interrupt level in use, one interrupt context: a
  * daemon LWP of that priority that runs the level's pending sources in the
@@ -370,4 +371,38 @@ ktimer_destroy(ktimer_t *kt)
 	intr_unpost(t->ci, &t->src);
 	t->src.dead = true;     /* freed with the machine */
 	memset(kt, 0, sizeof(*kt));
+}
+
+/* --- the high-resolution timer (kpause_until) ------------------------------ */
+
+/*
+ * The timer's interrupt handler: wake each LWP whose deadline came, in
+ * the order they came, charging this CPU a wakeup for each (the entry
+ * was charged as the interrupt's).
+ */
+static void
+hrtimer_intr(void *arg)
+{
+	struct cpu_info *ci = arg;
+	struct lwp *l;
+
+	KASSERT(ci == sim_running_cpu());
+	while ((l = sim_lwpq_pop(&ci->hrtimer_due)) != NULL) {
+		KASSERT(l->cpu == ci);
+		KASSERT(l->state == LWP_SLEEP && l->wait == WAIT_PAUSE);
+		sim_lwp_wakeup(ci, l);
+	}
+}
+
+void
+sim_hrtimer_expire(struct lwp *l, uint64_t at)
+{
+	struct cpu_info *ci = l->cpu;
+
+	KASSERT(l->state == LWP_SLEEP && l->wait_timer_seq == 0);
+	if (ci->hrtimer == NULL && (ci->hrtimer = sim_isrc_new(ci->host,
+	    IPL_SCHED, hrtimer_intr, ci)) == NULL)
+		return;         /* out of memory: the run is stopping */
+	sim_lwpq_append(&ci->hrtimer_due, l);
+	sim_intr_post(ci, ci->hrtimer, at);
 }

@@ -22,7 +22,7 @@
 #include "stack/sys/sdt.h"
 
 /* The machine interface this machine implements (stack/sys/README.md). */
-_Static_assert(KERN_IFACE_VERSION == 1, "the machine interface changed "
+_Static_assert(KERN_IFACE_VERSION == 2, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
 /* kern_printf output folded into the fingerprint in full (longer: cut). */
@@ -198,14 +198,20 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 	const struct sim_probe_cost *pc = &ci->host->probe_cost[id];
 	uint64_t ps;
 
-	(void)a2; (void)a3;
 	sim_cpu_turn_for(ci, PT_PROBE + ((unsigned)id << 4), NULL);
 	sim_cpu_fp(ci, PT_PROBE + ((unsigned)id << 4));
-	/* The packet is at this stage when the probe fires, before its cost. */
+	/*
+	 * The packet is at this stage when the probe fires, before its cost;
+	 * in a thread, in the thread's program (0 for the kernel's).
+	 */
 	if (__predict_false(ci->m->tracing) && ci->m->trace_stage[id] != NULL)
 		sim_trace_packet(ci->m, (uint64_t)a1, ci->cur->prio > 0 ?
 		    ci->m->trace_stage_intr[id] : ci->m->trace_stage[id],
-		    ci->host, (int)ci->index, ci->clock);
+		    ci->host, (int)ci->index, ci->clock, ci->cur->prio > 0 ?
+		    0 : ci->cur->flow);
+	if (__predict_false(ci->m->tracing) && ci->m->trace_request[id])
+		sim_trace_request(ci->m, (uint64_t)a1, (uint64_t)a3,
+		    (uint64_t)a2);
 	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
 	ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
 	ci->frac_ps = ps % 1000;
@@ -287,6 +293,37 @@ uint32_t
 cprng_fast32(void)
 {
 	return (uint32_t)(cprng_fast64() >> 32);
+}
+
+/* The stream lives in the caller's storage: xoshiro256**'s state. */
+CTASSERT(sizeof(struct sim_rng) <= sizeof(cprng_stream_t));
+
+void
+cprng_stream_init(cprng_stream_t *cs, const char *name)
+{
+	struct cpu_info *ci = ks_cpu();
+	char stream[160];
+
+	KASSERT(cs != NULL && name != NULL && name[0] != '\0');
+	snprintf(stream, sizeof(stream), "host.%s.stream.%.63s",
+	    ci->host->sc->name, name);
+	memset(cs, 0, sizeof(*cs));
+	sim_rng_init((struct sim_rng *)(void *)cs, ci->m->seed, stream);
+}
+
+uint64_t
+cprng_stream64(cprng_stream_t *cs)
+{
+	sim_point(PT_CALL, SIM_COST_call);
+	return sim_rng_next((struct sim_rng *)(void *)cs);
+}
+
+uint64_t
+cprng_stream_exp(cprng_stream_t *cs, uint64_t mean)
+{
+	sim_point(PT_CALL, SIM_COST_call);
+	KASSERT(mean <= (1ULL << 53));  /* exact as a double */
+	return sim_rng_exp((struct sim_rng *)(void *)cs, (double)mean);
 }
 
 /* --- output ----------------------------------------------------------------- */

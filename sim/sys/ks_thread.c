@@ -65,6 +65,7 @@ kthread_create(pri_t pri, int flags, struct cpu_info *ci,
 	if (flags & KTHREAD_DAEMON)
 		lwp_set_daemon(l);
 	l->proc = self->cur->proc;      /* threads share their process */
+	l->flow = self->cur->flow;      /* and belong to its program */
 	if (lp != NULL)
 		*lp = l;
 	return 0;
@@ -166,6 +167,53 @@ kpause(const char *wmesg, bool intr, int timo, struct kmutex *mtx)
 	l->wait_obj = wmesg;
 	sim_lwp_arm_timeout(l, timo);
 	sim_lwp_sleep(l);
+	if (mtx != NULL)
+		mutex_enter(mtx);
+	return EWOULDBLOCK;
+}
+
+/*
+ * A kpause_until deadline came: the CPU's high-resolution timer goes off
+ * (ks_intr.c), and its interrupt wakes l.
+ */
+static void
+pause_until_timeout(void *arg)
+{
+	struct lwp *l = arg;
+	struct sim_machine *m = l->host->m;
+
+	if (l->state == LWP_FREE ||
+	    l->wait_timer_seq != sim_engine_cur_seq(&m->eng)) {
+		sim_event_stale_ran(m);
+		return;         /* gone: a stale timer */
+	}
+	KASSERT(l->state == LWP_SLEEP && l->wait == WAIT_PAUSE);
+	sim_lwp_timeout_fired(l);
+	l->wait_result = EWOULDBLOCK;
+	sim_hrtimer_expire(l, m->eng.now);
+}
+
+int
+kpause_until(const char *wmesg, bool intr, uint64_t deadline_ns,
+    struct kmutex *mtx)
+{
+	struct lwp *l;
+
+	(void)intr;
+	sim_point(PT_CALL, SIM_COST_call);
+	l = kern_curlwp();
+	if (deadline_ns <= l->cpu->clock)
+		return 0;
+	if (mtx != NULL)
+		mutex_exit(mtx);
+	l->wait = WAIT_PAUSE;
+	l->wait_obj = wmesg;
+	l->wait_result = 0;
+	/* The event never goes back in time: past the clock it is now. */
+	sim_lwp_timeout_armed(l, sim_machine_at(l->host->m, deadline_ns,
+	    pause_until_timeout, l));
+	sim_lwp_sleep(l);
+	KASSERT(l->wait_result == EWOULDBLOCK);
 	if (mtx != NULL)
 		mutex_enter(mtx);
 	return EWOULDBLOCK;

@@ -352,6 +352,7 @@ sim_world_start_programs(struct sim_machine *m)
 
 	for (u_int i = 0; i < sc->nprograms; i++) {
 		const struct sc_program *p = &sc->programs[i];
+		struct lwp *l;
 		char name[32];
 
 		if (p->args.instance == 0)
@@ -359,11 +360,12 @@ sim_world_start_programs(struct sim_machine *m)
 		else
 			snprintf(name, sizeof(name), "%s%u", p->app->name,
 			    p->args.instance);
-		if (sim_lwp_create(&m->hosts[p->host], NULL, app_run,
-		    (void *)&p->args, false, name) == NULL) {
+		if ((l = sim_lwp_create(&m->hosts[p->host], NULL, app_run,
+		    (void *)&p->args, false, name)) == NULL) {
 			/* The scheduler's own context: the run stops here. */
 			sim_lwp_exhausted(&m->hosts[p->host], name, errno);
 			return;
 		}
+		l->flow = p->args.flow;         /* its packets' records */
 	}
 }

@@ -27,6 +27,8 @@ extern const struct app_desc app_udp_echo_desc;
 extern const struct app_desc app_udp_send_desc;
 extern const struct app_desc app_udp_sink_desc;
 extern const struct app_desc app_rawsend_desc;
+extern const struct app_desc app_rpc_client_desc;
+extern const struct app_desc app_rpc_server_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
@@ -38,6 +40,8 @@ const struct app_desc *const app_table[] = {
 	&app_udp_send_desc,
 	&app_udp_sink_desc,
 	&app_rawsend_desc,
+	&app_rpc_client_desc,
+	&app_rpc_server_desc,
 	NULL,
 };
 

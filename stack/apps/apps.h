@@ -42,6 +42,11 @@ enum app_param_type {
 			   (APP_ETHER_BROADCAST for broadcast) */
 	APP_UDP_BIND,   /* a UDP port the program binds, min to max: no
 			   other program of its host's brane binds it */
+	APP_TIMES,      /* "times.txt": a file of durations after the start,
+			   one a line, non-decreasing, min to max lines
+			   (relative to the scenario's folder), which the
+			   loader reads; value: how many (0: not given), the
+			   times in app_args.times_ns.  One a program. */
 };
 
 #define APP_ETHER_BROADCAST     0xffffffffffffLL
@@ -76,6 +81,7 @@ struct app_args {
 	uint32_t flow;
 	const char *brane;              /* its process's brane; NULL: default */
 	int64_t v[APP_PARAMS_MAX];
+	const uint64_t *times_ns;       /* its APP_TIMES parameter's, or NULL */
 };
 
 /*
@@ -95,6 +101,19 @@ struct app_excl {
 	const char *why;
 };
 
+/*
+ * What a flow's latency is, in the per-packet records (README, "Where
+ * results go").  One-way: from a packet's send to the first program that
+ * takes it.  Request: the program sends requests and takes responses
+ * that carry the request's packet id back (ping, rpc_client); its
+ * latency is request to response, as the program measures it, given by
+ * a probe that closes the request (sim/record/trace.c's list).
+ */
+enum app_latency {
+	APP_LATENCY_ONE_WAY,            /* the default */
+	APP_LATENCY_REQUEST,
+};
+
 struct app_desc {
 	const char *name;
 	const char *doc;
@@ -103,6 +122,7 @@ struct app_desc {
 	void (*main)(void *app_args);   /* runs in its own LWP */
 	const struct app_excl *excl;    /* parameters exclusive of each other */
 	u_int nexcl;
+	enum app_latency latency;       /* what its flow's latency is */
 };
 
 /* Every program, NULL-terminated, in a fixed order. */

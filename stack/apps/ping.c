@@ -18,7 +18,9 @@
  * be sent for lack of a route counts as unreachable at once, one that
  * cannot be sent for another reason (EMSGSIZE: larger than the MTU) as
  * an error.  Request seq has packet id app_pktid(seq + 1) (probes
- * ping:sent, ping:reply).
+ * ping:sent, ping:reply), and so has its reply (ICMP turns the request's
+ * mbuf around): the flow's latency is request to reply, and ping:reply
+ * gives the records the round trip it prints.
  */
 #include <sys/kern.h>
 #include <sys/evcnt.h>
@@ -151,7 +153,8 @@ ping_reply(struct ping *pg, u_int seq, uint64_t now, size_t len,
 		pg->ev_rtt_min.ev_count = rtt;
 	if (rtt > pg->ev_rtt_max.ev_count)
 		pg->ev_rtt_max.ev_count = rtt;
-	SDT_PROBE3(ping, reply, len, app_pktid(pg->args, seq + 1), rtt);
+	SDT_PROBE4(ping, reply, len, app_pktid(pg->args, seq + 1), rtt,
+	    pg->sent_at[seq]);
 	kern_printf("ping: %zu bytes from %s: icmp_seq=%u ttl=%u time=%llu ns\n",
 	    len, pg->host, seq, ip->ip_ttl, (unsigned long long)rtt);
 }
@@ -327,4 +330,5 @@ const struct app_desc app_ping_desc = {
 	.params = ping_params,
 	.nparams = __arraycount(ping_params),
 	.main = ping_main,
+	.latency = APP_LATENCY_REQUEST,
 };

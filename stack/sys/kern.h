@@ -25,7 +25,7 @@
  * a machine must follow bumps it; each machine asserts the version it
  * implements, so it cannot build against another.
  */
-#define KERN_IFACE_VERSION      1
+#define KERN_IFACE_VERSION      2
 
 typedef unsigned int u_int;
 typedef unsigned char u_char;
@@ -151,6 +151,28 @@ int	ticks_until(uint64_t deadline_ns);
 uint32_t cprng_fast32(void);
 uint64_t cprng_fast64(void);
 
+/*
+ * A random stream of the caller's own (a traffic source's arrivals, say),
+ * seeded from the run's seed, the host and name: the same draws in every
+ * run of the scenario, and none taken from another stream -- the host's
+ * cprng_fast* included -- so adding one never perturbs the rest.  The
+ * storage is the caller's, its layout the machine's.  Each draw is a
+ * scheduling point, priced as a call.
+ *   cprng_stream_init: name it (at most 63 bytes count); not a point
+ *   cprng_stream64:    a uniform 64-bit draw
+ *   cprng_stream_exp:  an exponentially distributed draw of mean `mean`,
+ *                      rounded to an integer: the gaps of a Poisson process
+ *                      (the simulated machine computes it with the host's
+ *                      libm log, the same on every build of a platform)
+ */
+typedef struct cprng_stream {
+	uint64_t cs_opaque[4];
+} cprng_stream_t;
+
+void	cprng_stream_init(cprng_stream_t *, const char *name);
+uint64_t cprng_stream64(cprng_stream_t *);
+uint64_t cprng_stream_exp(cprng_stream_t *, uint64_t mean);
+
 /* An explicit scheduling point: another CPU may run before this returns. */
 void	preempt_point(void);
 
@@ -161,6 +183,22 @@ void	preempt_point(void);
  */
 struct kmutex;
 int	kpause(const char *wmesg, bool intr, int timo, struct kmutex *mtx);
+
+/*
+ * Sleep until the virtual time deadline_ns (getnanouptime's clock), to
+ * the nanosecond: the CPU's one-shot high-resolution timer wakes the
+ * caller, not the clock tick -- what a paced sender sleeps on, where
+ * kpause would round to ticks and send in bursts.  Releases mtx (if not
+ * NULL) while asleep and takes it again before returning; intr and wmesg
+ * as for kpause.  The simulated machine charges the caller's CPU what a
+ * real one pays: the timer interrupt (cost "intr"), the wakeup it makes
+ * ("wakeup") and the switch back to the caller ("ctx_switch"), so on an
+ * idle CPU the caller runs their sum after the deadline, every time.
+ * => 0 at once, without sleeping, if deadline_ns is not in the future;
+ *    else EWOULDBLOCK once the deadline has passed
+ */
+int	kpause_until(const char *wmesg, bool intr, uint64_t deadline_ns,
+	    struct kmutex *mtx);
 
 /*
  * Messages for the run's log, prefixed with virtual time, host, CPU and

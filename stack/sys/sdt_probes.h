@@ -12,7 +12,10 @@
  * a0 is what a probe's per_unit cost is multiplied by, so it is a small
  * number (1, bytes, objects), never a pointer.  Packet probes put the
  * packet's bytes first and its m_pkthdr.ph_id second (a1), so a
- * per-packet record can follow one packet through the stages.
+ * per-packet record can follow one packet through the stages.  A probe
+ * that closes a request (ping:reply; sim/record/trace.c lists them) gives
+ * a0 the response's bytes, a1 the request's packet id, a2 the round trip
+ * in ns and a3 when the request was sent.
  */
 #ifndef _STACK_SYS_SDT_PROBES_H_
 #define _STACK_SYS_SDT_PROBES_H_
@@ -67,10 +70,19 @@
 	X(ping, sent, "ping sent an echo request (a0: bytes, a1: packet "   \
 	    "id, a2: sequence)")                                            \
 	X(ping, reply, "ping got the reply to its request (a0: bytes, "     \
-	    "a1: the request's packet id, a2: round trip ns)")              \
+	    "a1: the request's packet id, a2: round trip ns, a3: when it "  \
+	    "sent the request, ns)")                                        \
 	X(udp_send, sent, "udp_send sent a datagram (a0: bytes, a1: "       \
 	    "packet id)")                                                   \
 	X(udp_send, echoed, "udp_send got a datagram's echo back (a0: "     \
-	    "bytes, a1: the packet id it was sent with, a2: round trip ns)")
+	    "bytes, a1: the packet id it was sent with, a2: round trip ns)") \
+	X(rpc_client, request, "rpc_client sent a request (a0: bytes, a1: "  \
+	    "its packet id)")                                               \
+	X(rpc_client, response, "rpc_client took the response to a "       \
+	    "request (a0: bytes, a1: the request's packet id, a2: request " \
+	    "to response ns, a3: when it sent the request, ns)")            \
+	X(rpc_server, serve, "rpc_server serves a request: its price is "   \
+	    "how long serving takes (a0: the request's bytes, a1: its "     \
+	    "packet id)")
 
 #endif /* _STACK_SYS_SDT_PROBES_H_ */

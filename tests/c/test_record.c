@@ -318,9 +318,11 @@ count_arg(const char *s)
 }
 
 /*
- * Flow 1: 1000 packets whose latencies (app_send to app_recv) are
- * 1000, 2000, ..., 1000000 ns, written in a shuffled order; each also
- * passes ip_input halfway.  Flow 2: one packet of 7 ns.
+ * Flow 1 (one-way, udp_send): 1000 packets whose latencies (app_send to
+ * app_recv at flow 3) are 1000, 2000, ..., 1000000 ns, written in a
+ * shuffled order; each also passes ip_input halfway.  Flow 2 (request,
+ * ping): one request, its reply taken 7 ns later by flow 2 itself and at
+ * 150 by flow 3 too (another program on the host).
  */
 static int
 cmd_packets(const char *path)
@@ -329,8 +331,8 @@ cmd_packets(const char *path)
 	uint64_t order[1000];
 
 	begin_or_die(r, "packets", 1);
-	sim_record_flow(r, 1, "a", "udp_send", "dst=10.0.0.2");
-	sim_record_flow(r, 2, "b", "ping", "count=1");
+	sim_record_flow(r, 1, "a", "udp_send", "dst=10.0.0.2", "one_way");
+	sim_record_flow(r, 2, "b", "ping", "count=1", "request");
 	for (uint64_t i = 0; i < 1000; i++)
 		order[i] = i;
 	for (uint64_t i = 999; i > 0; i--) {    /* a fixed shuffle */
@@ -343,15 +345,18 @@ cmd_packets(const char *path)
 		uint64_t i = order[k], id = 1ULL << 32 | (i + 1);
 		uint64_t t0 = 10000000 + i * 5000, lat = (i + 1) * 1000;
 
-		sim_record_packet_stage(r, id, "app_send", "a", 0, t0);
-		sim_record_packet_stage(r, id, "ip_input", "b", 1, t0 + lat / 2);
-		sim_record_packet_stage(r, id, "app_recv", "b", 1, t0 + lat);
+		sim_record_packet_stage(r, id, "app_send", "a", 0, t0, 1);
+		sim_record_packet_stage(r, id, "ip_input", "b", 1, t0 + lat / 2,
+		    0);
+		sim_record_packet_stage(r, id, "app_recv", "b", 1, t0 + lat, 3);
 	}
 	/* Lost after ip_input: counted in flow 1, not timed. */
-	sim_record_packet_stage(r, 1ULL << 32 | 1001, "app_send", "a", 0, 5);
-	sim_record_packet_stage(r, 1ULL << 32 | 1001, "ip_input", "b", 1, 9);
-	sim_record_packet_stage(r, 2ULL << 32 | 1, "app_send", "b", 0, 100);
-	sim_record_packet_stage(r, 2ULL << 32 | 1, "app_recv", "b", 0, 107);
+	sim_record_packet_stage(r, 1ULL << 32 | 1001, "app_send", "a", 0, 5, 1);
+	sim_record_packet_stage(r, 1ULL << 32 | 1001, "ip_input", "b", 1, 9, 0);
+	sim_record_packet_stage(r, 2ULL << 32 | 1, "app_send", "b", 0, 100, 2);
+	sim_record_packet_stage(r, 2ULL << 32 | 1, "app_recv", "b", 0, 107, 2);
+	sim_record_packet_stage(r, 2ULL << 32 | 1, "app_recv", "b", 1, 150, 3);
+	sim_record_request(r, 2ULL << 32 | 1, 99, 106);
 	sim_record_run_end(r, 0x1234, 20000000, 0, "ok", NULL);
 	sim_record_close(r);
 	return 0;

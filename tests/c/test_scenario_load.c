@@ -39,6 +39,7 @@ static const char *const param_type_names[] = {
 	[APP_IFACE] = "iface",
 	[APP_ETHER] = "ether",
 	[APP_UDP_BIND] = "udp_bind",
+	[APP_TIMES] = "times",
 };
 
 /* An APP_ETHER value as the file writes it: "broadcast" or the MAC. */
@@ -222,19 +223,25 @@ dump_arg(const struct app_param *prm, int64_t v)
 static json_t *
 dump_program(const struct scenario *sc, const struct sc_program *p)
 {
-	json_t *args = json_object(), *v = json_array();
+	json_t *args = json_object(), *v = json_array(), *times = json_array();
 
 	for (u_int i = 0; i < p->app->nparams; i++) {
 		json_object_set_new(args, p->app->params[i].name,
 		    dump_arg(&p->app->params[i], p->args.v[i]));
 		json_array_append_new(v, json_integer((json_int_t)p->args.v[i]));
 	}
-	return json_pack("{s:s, s:s, s:i, s:i, s:b, s:o, s:o, s:s, s:b, s:i}",
-	    "program", p->app->name, "host", sc->hosts[p->host].name,
+	for (u_int i = 0; i < p->app->nparams; i++)
+		for (int64_t k = 0; p->app->params[i].type == APP_TIMES &&
+		    k < p->args.v[i]; k++)
+			json_array_append_new(times,
+			    json_integer((json_int_t)p->args.times_ns[k]));
+	return json_pack("{s:s, s:s, s:i, s:i, s:b, s:o, s:o, s:s, s:b, s:i, "
+	    "s:o}", "program", p->app->name, "host", sc->hosts[p->host].name,
 	    "host_index", (int)p->host, "instance", (int)p->args.instance,
 	    "desc_matches", p->args.desc == p->app, "args", args, "v", v,
 	    "brane", p->brane, "args_brane_matches",
-	    p->args.brane == p->brane, "flow", (int)p->args.flow);
+	    p->args.brane == p->brane, "flow", (int)p->args.flow,
+	    "times_ns", times);
 }
 
 static json_t *

@@ -9,6 +9,7 @@
  * on real cores and under ThreadSanitizer.  It is never linked into
  * bin/netsim.
  */
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@
 #include "tests/native/native_kern.h"
 
 /* The machine interface this backend implements (stack/sys/README.md). */
-_Static_assert(KERN_IFACE_VERSION == 1, "the machine interface changed "
+_Static_assert(KERN_IFACE_VERSION == 2, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
 struct native_mutex {
@@ -117,6 +118,29 @@ getnanouptime(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* CLOCK_MONOTONIC to the nanosecond, as getnanouptime reads it. */
+int
+kpause_until(const char *wmesg, bool intr, uint64_t deadline_ns,
+    kmutex_t *mtx)
+{
+	struct timespec ts;
+
+	(void)wmesg;
+	(void)intr;
+	if (deadline_ns <= getnanouptime())
+		return 0;
+	if (mtx != NULL)
+		mutex_exit(mtx);
+	ts.tv_sec = (time_t)(deadline_ns / 1000000000ULL);
+	ts.tv_nsec = (long)(deadline_ns % 1000000000ULL);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	    EINTR)
+		continue;       /* a signal: sleep on to the deadline */
+	if (mtx != NULL)
+		mutex_enter(mtx);
+	return EWOULDBLOCK;
+}
+
 uint64_t
 cprng_fast64(void)
 {
@@ -131,6 +155,36 @@ uint32_t
 cprng_fast32(void)
 {
 	return (uint32_t)(cprng_fast64() >> 32);
+}
+
+/* A named stream: splitmix64 over the name's FNV-1a hash; plenty for tests. */
+void
+cprng_stream_init(cprng_stream_t *cs, const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const char *c = name; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001b3ULL;
+	memset(cs, 0, sizeof(*cs));
+	cs->cs_opaque[0] = h;
+}
+
+uint64_t
+cprng_stream64(cprng_stream_t *cs)
+{
+	uint64_t z = (cs->cs_opaque[0] += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+uint64_t
+cprng_stream_exp(cprng_stream_t *cs, uint64_t mean)
+{
+	double u = (double)(cprng_stream64(cs) >> 11) * 0x1.0p-53;
+
+	return (uint64_t)llround(-(double)mean * log(1.0 - u));
 }
 
 void
