@@ -210,14 +210,17 @@ def test_100k_datagrams_across_the_router_add_up_in_counters_and_records(
         "SELECT packets, delivered, p50_ns, p99_ns, max_ns FROM flow_latency "
         "WHERE flow_id = ?", (flow,))
     assert (packets, delivered) == (sent, taken)
-    lost_at = dict(con.execute(
-        "SELECT last_stage, count(*) FROM packets WHERE flow_id = ? AND "
-        "NOT delivered GROUP BY last_stage", (flow,)))
-    # Dropped by the router's NIC: last seen leaving the client; by the
-    # server's NIC: last seen forwarded by the router.
+    lost_at = {(stage, host): n for stage, host, n in con.execute(
+        "SELECT last_stage, last_host, packets FROM flow_losses "
+        "WHERE flow_id = ?", (flow,))}
+    # Each was last seen reaching the card that dropped it.
     assert lost_at == {
-        "ip_output": drops["router.nic.wm0.drops_ring_full"],
-        "ip_forward": drops["server.nic.wm0.drops_ring_full"]}
+        ("wire_rx", "router"): drops["router.nic.wm0.drops_ring_full"],
+        ("wire_rx", "server"): drops["server.nic.wm0.drops_ring_full"]}
+    assert dict(con.execute(
+        "SELECT last_stage, count(*) FROM packets WHERE flow_id = ? AND "
+        "NOT delivered GROUP BY last_stage", (flow,))) == {
+            "wire_rx": sum(lost_at.values())}
     # No datagram is faster than the wires and DMAs alone allow: two hops
     # of a transmit and a receive DMA (at least dma_latency 500 ns each),
     # the wire (130 bytes at 10 Gbit/s: 104 ns) and 5 us of delay.

@@ -49,8 +49,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 4
+#define SIM_RECORD_SCHEMA_VERSION 5
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -204,5 +205,14 @@ int	sim_record_run_end(struct sim_recorder *, uint64_t fingerprint,
  */
 int	sim_record_run_fail(struct sim_recorder *, uint64_t fingerprint,
 	    uint64_t end_ns, int exit_status, const char *message);
+
+/*
+ * Print the runs of the results database at path (and its campaigns,
+ * when it has a campaigns table) as a table on out: `netsim runs`.
+ * => opens the file read-only and never writes it
+ * => returns 0, or -1 with a sentence naming the file in err
+ */
+int	sim_record_list_runs(const char *path, FILE *out, char *err,
+	    size_t len);
 
 #endif /* SIM_RECORD_H */
