@@ -4,6 +4,8 @@
  *   netsim run SCENARIO [--seed N] [--db FILE] [--db-max SIZE]
  *       [--db-wait TIME] [--pcap DIR] [--quiet] [--progress | --no-progress]
  *   netsim validate SCENARIO...
+ *   netsim runs DB
+ *   netsim report DB [--run ID]... [--campaign ID] [-o FILE.html]
  *   netsim --help | --version
  *
  * Exit statuses (also in --help and the README): 0 ok, 2 bad usage or bad
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "sim/sched/machine.h"
+#include "sim/cli/results.h"
 #include "sim/cli/run.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
@@ -26,12 +29,18 @@ static const char usage_text[] =
 "                  [--db-wait TIME] [--pcap DIR] [--quiet]\n"
 "                  [--progress | --no-progress]\n"
 "       netsim validate SCENARIO...\n"
+"       netsim runs DB\n"
+"       netsim report DB [--run ID]... [--campaign ID] [-o FILE.html]\n"
 "       netsim --help | --version\n"
 "\n"
 "  run       run a scenario on the simulated machine; the last line on\n"
 "            stdout is \"fingerprint <16 hex digits>\": the same binary,\n"
 "            scenario and seed always give the same fingerprint\n"
 "  validate  check scenario files without running them\n"
+"  runs      list the runs (and campaigns) a results database holds\n"
+"  report    write an HTML report of runs in a results database: the\n"
+"            newest run, the runs given (two are compared side by side)\n"
+"            or a campaign; -o names the file (default report.html)\n"
 "\n"
 "  --seed N  use seed N (0 .. 2^63-1) instead of the scenario's\n"
 "  --db FILE record the run in the SQLite database FILE (created if\n"
@@ -221,5 +230,9 @@ main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (strcmp(argv[1], "validate") == 0)
 		return cmd_validate(argc - 2, argv + 2);
+	if (strcmp(argv[1], "runs") == 0)
+		return sim_cli_runs(argc - 2, argv + 2);
+	if (strcmp(argv[1], "report") == 0)
+		return sim_cli_report(argc - 2, argv + 2);
 	return usage_error("unknown command \"%s\"", argv[1]);
 }
