@@ -234,10 +234,9 @@ def rates(db, ids, kind):
     where = RATE_KINDS[kind][0]
     return _by_run(db.rows(
         "SELECT run_id, name, host, cpu, from_ns, to_ns, delta, per_s "
-        f"FROM counter_rates r WHERE run_id IN {_in(ids)} AND ({where}) "
-        "AND EXISTS (SELECT 1 FROM counter_summary s WHERE "
-        "s.run_id = r.run_id AND s.name = r.name AND s.host IS r.host "
-        "AND s.cpu IS r.cpu AND s.max_value > 0) "
+        "FROM (SELECT *, max(delta) OVER (PARTITION BY run_id, name, host, "
+        "cpu) AS rose FROM counter_rates "
+        f"WHERE run_id IN {_in(ids)} AND ({where})) WHERE rose > 0 "
         "ORDER BY run_id, name, host, cpu, to_ns"))
 
 

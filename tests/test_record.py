@@ -558,3 +558,28 @@ def test_flow_latency_view_gives_nearest_rank_percentiles(rec, tmp_path):
     assert mean == 250250.0
     assert rows(path, "SELECT count(*) FROM packets WHERE stages = 3") == [
         (1000,)]
+
+
+def test_a_version_4_database_gets_the_report_views(rec, tmp_path):
+    """Version 5 added the report's views and stage_segments; a version 4
+    file keeps its rows and gains them when opened."""
+    path = tmp_path / "r.db"
+    run([rec, "packets", path], check=0)
+    con = sqlite3.connect(path)
+    views = ("flow_breakdown", "packet_breakdown", "flow_losses",
+             "flow_latency_cdf", "flow_latency_histogram", "cpu_time",
+             "counter_rates", "counter_summary", "sample_intervals")
+    for view in views:
+        con.execute(f"DROP VIEW {view}")
+    con.execute("DROP TABLE stage_segments")
+    con.execute("PRAGMA user_version = 4")
+    con.commit()
+    stages_before = rows(path, "SELECT count(*) FROM packet_stages")
+    con.close()
+    run([rec, "basic", path], check=0)
+    assert rows(path, "PRAGMA user_version") == [(dbcheck.SCHEMA_VERSION,)]
+    names = {n for (n,) in rows(path, "SELECT name FROM sqlite_master")}
+    assert set(views) | {"stage_segments"} <= names
+    assert rows(path, "SELECT count(*) FROM packet_stages") == stages_before
+    assert rows(path, "SELECT segment FROM stage_segments WHERE stage = "
+                "'wire_rx'") == [("wire",)]
