@@ -4,8 +4,8 @@
     bench report_1m_packets_s   `netsim report DB -o FILE` on a database
                                 holding one run with 1,000,000 packet
                                 records (packet_stages rows: 45,550
-                                datagrams echoed between two hosts, 22
-                                stages each, and 20 pings) and its
+                                datagrams echoed between two hosts, 11
+                                stages each way, and 20 pings) and its
                                 counters; wall-clock seconds, 3 runs,
                                 the median
     bench report_1m_packets_cpu_s   the same runs' CPU time (user and
