@@ -1,7 +1,8 @@
 # netsim -- build, run, test, benchmark.
 #
 #   make            build bin/netsim, the C test programs and benchmarks
-#   make run        set up, build, run scenarios/default.json, write a report
+#   make run        set up, build, run scenarios/default.json, write a
+#                   report and print its path
 #   make test       set up, build, run the whole suite (what CI runs), and
 #                   a part of it plus every pinned fingerprint on a clang
 #                   build
@@ -46,6 +47,7 @@ ifeq ($(origin CC),default)
 endif
 PYTHON  ?= /usr/bin/python3
 DB      ?= results/netsim.db
+REPORT  ?= results/report.html
 # The suite runs on every core (pytest-xdist); PYTEST_JOBS= runs it serially.
 PYTEST_JOBS ?= -n $(NPROC)
 
@@ -203,9 +205,10 @@ setup:
 
 run: setup
 	@$(MAKE) --no-print-directory all
-	@mkdir -p $(dir $(DB))
+	@mkdir -p $(dir $(DB)) $(dir $(REPORT))
 	bin/netsim run scenarios/default.json --db $(DB)
-	$(PYTHON) reports/report.py --db $(DB) --out results/report.html
+	bin/netsim report $(DB) -o $(REPORT)
+	@echo "report: $(abspath $(REPORT))"
 
 # The clang build runs every pinned fingerprint, which must be gcc's
 # exactly -- every shipped scenario, so every part of the machine and the

@@ -9,6 +9,8 @@ only argument and prints one line per figure whose name starts with it:
 This script runs them all in a fixed order, prints the machine and date
 first, and passes their lines through unchanged; a program that prints no
 line for the prefix is silent.  A program that fails makes the run fail.
+The Python benchmarks, bench/*_bench.py (what they time is Python: the
+report), run after them in the same way, by this interpreter.
 """
 import datetime
 import os
@@ -36,15 +38,19 @@ def machine():
 def main():
     prefix = sys.argv[1] if len(sys.argv) > 1 else ""
     print(f"# {datetime.date.today()} {machine()}", flush=True)
-    progs = sorted(p for p in BENCH_DIR.iterdir() if os.access(p, os.X_OK))
+    progs = [[str(p)] for p in sorted(BENCH_DIR.iterdir())
+             if os.access(p, os.X_OK)]
+    progs += [[sys.executable, str(p)]
+              for p in sorted((ROOT / "bench").glob("*_bench.py"))]
     failed = []
     for prog in progs:
-        p = subprocess.run([str(prog), prefix], stdout=subprocess.PIPE,
+        p = subprocess.run(prog + [prefix], stdout=subprocess.PIPE,
                            text=True)
         sys.stdout.write(p.stdout)
         sys.stdout.flush()
         if p.returncode != 0:
-            failed.append(f"{prog.name} exited {p.returncode}")
+            failed.append(f"{os.path.basename(prog[-1])} exited "
+                          f"{p.returncode}")
     if failed:
         sys.exit("bench: " + "; ".join(failed))
 

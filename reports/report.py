@@ -1,169 +1,651 @@
 #!/usr/bin/env python3
-"""A self-contained HTML report of one run from a netsim results database.
+"""A self-contained HTML report of runs in a netsim results database.
 
-    report.py --db results/netsim.db [--run ID] [--out report.html]
+    netsim report DB [--run ID]... [--campaign ID] -o FILE.html
+    python3 reports/report.py DB [--run ID]... [--campaign ID] -o FILE.html
 
-Without --run, the newest run.  The page has the run's identity (scenario,
-seed, fingerprint, status), per-CPU busy and idle time, every counter's
-last value, and each CPU's utilisation over time (from cpu.busy_ns samples)
-as an inline SVG: no scripts, no network, one file to mail around.  A short
-text summary goes to stdout.  Reads the database only through views and
-tables a user can query with sqlite3 too.
+Without --run or --campaign, the newest run.  One run: what it was (the
+scenario, drawn), each flow's latency (percentiles, distribution, where
+the microseconds went, where lost packets were last seen), what the
+CPUs did over time, interrupts, polls and drops over time, every
+counter that changed.  Two runs: the same side by side, differences
+marked.  A campaign: throughput and latency against offered load, one
+line an arm, and the arms side by side.
+
+The page is one file: plots are inline SVG (matplotlib, Agg), the
+topology is Graphviz's SVG, no script, nothing fetched.  Everything on
+it comes from the database's views (views.py says which); this program
+formats.  Module map: views.py (queries), plots.py (figures),
+topology.py (the scenario drawn), page.py (HTML).
+
+Exit status 0, or 2 with a sentence on stderr (a file that is not a
+results database, a run or campaign that is not in it, bad usage).
 """
 import argparse
-import html
+import os
 import sqlite3
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-def fetch_run(con, run_id):
-    q = "SELECT * FROM runs " + ("WHERE id = ?" if run_id else
-                                 "ORDER BY id DESC LIMIT 1")
-    row = con.execute(q, (run_id,) if run_id else ()).fetchone()
-    if row is None:
-        sys.exit(f"report: no run {run_id or ''} in the database".replace(
-            "  ", " "))
-    return row
+import page as pg  # noqa: E402
+import plots  # noqa: E402
+import topology  # noqa: E402
+import views  # noqa: E402
 
-
-def cpu_table(con, run_id):
-    rows = con.execute(
-        "SELECT host, cpu, name, value FROM counter_last WHERE run_id = ? "
-        "AND name IN ('cpu.busy_ns', 'cpu.idle_ns', 'cpu.points', "
-        "'cpu.dispatches') ORDER BY host, cpu", (run_id,)).fetchall()
-    cpus = {}
-    for host, cpu, name, value in rows:
-        cpus.setdefault((host, cpu), {})[name] = value
-    return cpus
+FULL_RUNS_MAX = 4       # more runs than this get a summary section each
+SERIES_MAX = 12         # lines on one rate plot (the busiest counters)
+LINESTYLES = ({"ls": "-"}, {"ls": "--"}, {"ls": ":"}, {"ls": "-."})
 
 
-def utilisation_series(con, run_id):
-    """{(host, cpu): [(t_ns, busy fraction over the interval)]}."""
-    out = {}
-    prev = {}
-    for host, cpu, t, v in con.execute(
-            "SELECT host, cpu, t_ns, value FROM counters WHERE run_id = ? "
-            "AND name = 'cpu.busy_ns' ORDER BY host, cpu, t_ns", (run_id,)):
-        key = (host, cpu)
-        pt, pv = prev.get(key, (0, 0))
-        if t > pt:
-            out.setdefault(key, []).append((t, max(0.0, min(1.0, (v - pv) /
-                                                           (t - pt)))))
-        prev[key] = (t, v)
+class UsageError(Exception):
+    pass
+
+
+def flow_label(f):
+    prog = f.get("program") or "?"
+    host = f.get("host")
+    return f"flow {f['flow_id']} ({prog}" + (f" on {host})" if host else ")")
+
+
+def run_title(run):
+    return f"run {run['id']}: {run['scenario']}, seed {run['seed']}"
+
+
+# --- one run ----------------------------------------------------------------
+
+
+def identity(p, run, params):
+    t = pg.Table(["", ""], left=(0, 1), head=False)
+    sc = views.scenario(run) or {}
+    rows = [("scenario", f"{run['scenario']} ({run['scenario_file']})"),
+            ("description", sc.get("description", "")),
+            ("seed", run["seed"]),
+            ("status", f"{run['status']} (exit {run['exit_status']})"),
+            ("message", run["message"] or ""),
+            ("virtual time", f"{pg.us(run['end_ns'], 3)} µs"
+             if run["end_ns"] is not None else "unfinished"),
+            ("fingerprint", run["fingerprint"] or ""),
+            ("netsim", run["version"])]
+    for k, v in sorted(params.items()):
+        rows.append((f"parameter {k}", v))
+    for k, v in rows:
+        if v != "":
+            t.add(k, v)
+    p.table(t)
+
+
+def flows_section(p, run, flows, losses):
+    if not flows:
+        p.p("No per-packet records in this run (set \"record\": "
+            "{\"packets\": true} in the scenario).", note=True)
+        return
+    t = pg.Table(["flow", "program", "host", "packets", "delivered",
+                  "lost", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs",
+                  "mean µs"], left=(1, 2))
+    for f in flows:
+        t.add(f["flow_id"], f.get("program") or "", f.get("host") or "",
+              pg.num(f["packets"]), pg.num(f["delivered"]),
+              pg.num(f["packets"] - (f["delivered"] or 0)),
+              pg.us(f["p50_ns"]), pg.us(f["p90_ns"]), pg.us(f["p99_ns"]),
+              pg.us(f["p999_ns"]), pg.us(f["max_ns"]), pg.us(f["mean_ns"]))
+    p.table(t)
+    p.p("Latency runs from a packet's first stage to its program's "
+        "receive (flow_latency: nearest-rank percentiles of delivered "
+        "packets; a lost packet is counted, never timed).", note=True)
+    t = pg.Table(["flow", "program", "parameters"], left=(1, 2))
+    for f in flows:
+        t.add(f["flow_id"], f.get("program") or "",
+              f.get("description") or "")
+    p.details("The programs' parameters", t)
+    if losses:
+        p.h3("Lost packets, by where they were last seen")
+        t = pg.Table(["flow", "last stage", "on host", "packets"],
+                     left=(1, 2))
+        for r in losses:
+            t.add(r["flow_id"], r["last_stage"], r["last_host"] or "",
+                  pg.num(r["packets"]))
+        p.table(t)
+
+
+def latency_plots(p, run, flows, cdf, hist):
+    timed = [f for f in flows if f["delivered"]]
+    if not timed:
+        return
+    labels = {f["flow_id"]: flow_label(f) for f in timed}
+    by_flow = {}
+    for r in cdf:
+        by_flow.setdefault(r["flow_id"], []).append(
+            (r["latency_ns"], r["fraction"]))
+    series = [(labels[k], v, {}) for k, v in sorted(by_flow.items())
+              if k in labels]
+    p.figure(plots.latency_cdf(series, f"Latency CDF, {run_title(run)}"),
+             "The fraction of each flow's delivered packets with at most "
+             "this latency (flow_latency_cdf).")
+    bins = {}
+    for r in hist:
+        bins.setdefault(r["flow_id"], []).append(
+            (r["lo_ns"], r["hi_ns"], r["packets"]))
+    series = [(labels[k], v) for k, v in sorted(bins.items()) if k in labels]
+    p.figure(plots.latency_histogram(
+        series, f"Latency histogram, {run_title(run)}"),
+        "Delivered packets by latency, 50 logarithmic bins a decade "
+        "(flow_latency_histogram).")
+
+
+def segments_of(rows):
+    order = {}
+    for r in rows:
+        order[r["segment"]] = min(order.get(r["segment"], 99),
+                                  r["segment_order"])
+    return sorted(order, key=lambda s: (order[s], s))
+
+
+def breakdown_section(p, run, flows, rows):
+    if not rows:
+        return
+    labels = {f["flow_id"]: flow_label(f) for f in flows}
+    segs = segments_of(rows)
+    per = {}
+    for r in rows:
+        per.setdefault(r["flow_id"], {})[r["segment"]] = r["mean_ns"]
+    bars = [(labels.get(k, f"flow {k}"), v) for k, v in sorted(per.items())]
+    p.figure(plots.breakdown(bars, segs,
+                             f"Where the microseconds went, {run_title(run)}"),
+             "Mean time a delivered packet spent in each segment of its "
+             "path (flow_breakdown); the segments of a flow add up to its "
+             "mean latency.  Segments: stage_segments.")
+    t = pg.Table(["flow"] + [f"{s} µs" for s in segs] + ["total µs"],
+                 left=(0,))
+    for k, v in sorted(per.items()):
+        t.add(labels.get(k, f"flow {k}"), *[pg.us(v.get(s, 0)) for s in segs],
+              pg.us(sum(v.values())))
+    p.table(t)
+
+
+def fault_windows(rows):
+    out = []
+    for r in rows:
+        label = r.get("kind") or r.get("name") or "fault"
+        out.append((r["start_ns"], r["end_ns"], label))
     return out
 
 
-def svg_series(series, width=720, height=160):
-    if not series:
-        return "<p>No time series (record.interval was 0).</p>"
-    t_max = max(t for pts in series.values() for t, _ in pts) or 1
-    colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-               "#8c564b", "#e377c2", "#7f7f7f"]
-    lines = []
-    for i, (key, pts) in enumerate(sorted(series.items(),
-                                          key=lambda kv: (kv[0][0], kv[0][1]))):
-        path = " ".join(f"{40 + (width - 50) * t / t_max:.1f},"
-                        f"{height - 20 - (height - 30) * u:.1f}"
-                        for t, u in pts)
-        c = colours[i % len(colours)]
-        lines.append(f'<polyline fill="none" stroke="{c}" stroke-width="1.5" '
-                     f'points="{path}"><title>{html.escape(key[0])}/cpu'
-                     f'{key[1]}</title></polyline>')
-        lines.append(f'<text x="{width - 8}" y="{14 + 12 * i}" font-size="10" '
-                     f'text-anchor="end" fill="{c}">{html.escape(key[0])}/cpu'
-                     f'{key[1]}</text>')
-    axis = (f'<line x1="40" y1="{height - 20}" x2="{width - 10}" '
-            f'y2="{height - 20}" stroke="#888"/>'
-            f'<line x1="40" y1="10" x2="40" y2="{height - 20}" stroke="#888"/>'
-            f'<text x="36" y="14" font-size="10" text-anchor="end">100%</text>'
-            f'<text x="36" y="{height - 20}" font-size="10" '
-            f'text-anchor="end">0%</text>'
-            f'<text x="{width - 10}" y="{height - 4}" font-size="10" '
-            f'text-anchor="end">{t_max / 1e6:.3f} ms</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
-            f'height="{height}">{axis}{"".join(lines)}</svg>')
+def cpu_section(p, run, totals, samples, windows):
+    if totals:
+        t = pg.Table(["cpu", "busy ms", "of which interrupt ms",
+                      "soft interrupt ms", "idle ms", "busy",
+                      "scheduling points", "dispatches"], left=(0,))
+        for (host, cpu), c in sorted(totals.items()):
+            busy, idle = c.get("cpu.busy_ns", 0), c.get("cpu.idle_ns", 0)
+            frac = busy / (busy + idle) if busy + idle else 0
+            t.add(f"{host}/cpu{cpu}", f"{busy / 1e6:.6f}",
+                  f"{c.get('cpu.intr_ns', 0) / 1e6:.6f}",
+                  f"{c.get('cpu.softint_ns', 0) / 1e6:.6f}",
+                  f"{idle / 1e6:.6f}", f"{100 * frac:.1f}%",
+                  pg.num(c.get("cpu.points")),
+                  pg.num(c.get("cpu.dispatches")))
+        p.table(t)
+    if not samples:
+        p.p("No CPU time series (record.interval 0 or record.counters "
+            "false).", note=True)
+        return
+    cpus = {}
+    for s in samples:
+        cpus.setdefault((s["host"], s["cpu"]), []).append(s)
+    panels = [(f"{h}/cpu{c}", v) for (h, c), v in sorted(cpus.items())]
+    p.figure(plots.cpu_time(panels, run["end_ns"] or panels[0][1][-1]["to_ns"],
+                            windows, f"CPU time, {run_title(run)}"),
+             "Each CPU's time between samples (cpu_time): hardware "
+             "interrupts, soft interrupts and kernel continuations "
+             "(recorded together as cpu.softint_ns), threads, idle.")
 
 
-def render(con, run):
-    run_id = run["id"]
-    end = run["end_ns"] or 0
-    cpus = cpu_table(con, run_id)
-    counters = con.execute(
-        "SELECT name, coalesce(host, ''), coalesce(cpu, ''), t_ns, value "
-        "FROM counter_last WHERE run_id = ? AND name NOT LIKE 'cpu.%' "
-        "ORDER BY name, host, cpu", (run_id,)).fetchall()
-    violations = con.execute(
-        "SELECT t_ns, host, cpu, lwp, kind, file, line, message FROM "
-        "violations WHERE run_id = ? ORDER BY t_ns", (run_id,)).fetchall()
-    e = html.escape
-    out = [f"<!doctype html><meta charset=utf-8><title>netsim run {run_id}: "
-           f"{e(run['scenario'])}</title>",
-           "<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:"
-           "60em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-           "padding:2px 8px;text-align:right}th{background:#f4f4f4}"
-           "td.l,th.l{text-align:left}.bar{background:#1f77b4;height:10px}"
-           "</style>",
-           f"<h1>netsim run {run_id}: {e(run['scenario'])}</h1>",
-           "<table>"]
-    for k, v in (("scenario file", run["scenario_file"]),
-                 ("seed", run["seed"]), ("fingerprint", run["fingerprint"]),
-                 ("status", f"{run['status']} (exit {run['exit_status']})"),
-                 ("message", run["message"] or ""),
-                 ("virtual time", f"{end / 1e6:.6f} ms"),
-                 ("netsim", run["version"])):
-        out.append(f"<tr><th class=l>{k}</th><td class=l>{e(str(v))}</td></tr>")
-    out.append("</table><h2>CPUs</h2><table><tr><th class=l>cpu</th>"
-               "<th>busy ms</th><th>idle ms</th><th>busy</th><th class=l></th>"
-               "<th>points</th><th>dispatches</th></tr>")
-    for (host, cpu), c in sorted(cpus.items()):
-        busy, idle = c.get("cpu.busy_ns", 0), c.get("cpu.idle_ns", 0)
-        frac = busy / (busy + idle) if busy + idle else 0
-        out.append(f"<tr><td class=l>{e(host)}/cpu{cpu}</td>"
-                   f"<td>{busy / 1e6:.6f}</td><td>{idle / 1e6:.6f}</td>"
-                   f"<td>{100 * frac:.1f}%</td><td class=l style='width:12em'>"
-                   f"<div class=bar style='width:{100 * frac:.1f}%'></div></td>"
-                   f"<td>{c.get('cpu.points', '')}</td>"
-                   f"<td>{c.get('cpu.dispatches', '')}</td></tr>")
-    out.append("</table><h2>CPU utilisation over time</h2>")
-    out.append(svg_series(utilisation_series(con, run_id)))
-    out.append("<h2>Counters (last value)</h2><table><tr><th class=l>name</th>"
-               "<th class=l>host</th><th>cpu</th><th>at ns</th><th>value</th>"
-               "</tr>")
-    for name, host, cpu, t, v in counters:
-        out.append(f"<tr><td class=l>{e(name)}</td><td class=l>{e(host)}</td>"
-                   f"<td>{cpu}</td><td>{t}</td><td>{v}</td></tr>")
-    out.append("</table>")
-    if violations:
-        out.append("<h2>Violations</h2><table><tr><th>at ns</th><th class=l>"
-                   "where</th><th class=l>kind</th><th class=l>message</th></tr>")
-        for t, host, cpu, lwp, kind, f, line, msg in violations:
-            out.append(f"<tr><td>{t}</td><td class=l>{e(str(host))}/cpu{cpu} "
-                       f"{e(str(lwp))} at {e(str(f))}:{line}</td><td class=l>"
-                       f"{e(kind)}</td><td class=l>{e(msg)}</td></tr>")
-        out.append("</table>")
-    return "\n".join(out) + "\n"
+def rates_section(p, run, data, windows):
+    t_end = run["end_ns"] or 0
+    for kind, title, ylabel in (
+            ("interrupts", "Interrupts", "per second"),
+            ("polls", "Polls", "per second"),
+            ("drops", "Drops", "per second")):
+        rows = data[kind].get(run["id"], [])
+        if not rows:
+            p.p(f"{title}: none in this run.", note=True)
+            continue
+        series, total = {}, {}
+        for r in rows:
+            key = f"{r['host']}: {r['name']}" if r["host"] else r["name"]
+            if r["cpu"] is not None:
+                key += f" cpu{r['cpu']}"
+            series.setdefault(key, []).append(
+                (r["from_ns"], r["to_ns"], r["per_s"]))
+            total[key] = total.get(key, 0) + r["delta"]
+        keys = sorted(series, key=lambda k: (-total[k], k))
+        shown = keys[:SERIES_MAX]
+        p.figure(plots.rates([(k, series[k]) for k in shown],
+                             t_end or max(b for s in series.values()
+                                          for _, b, _ in s),
+                             windows, f"{title} over time, {run_title(run)}",
+                             f"{kind} per second"),
+                 f"{views.RATE_KINDS[kind][1].capitalize()}: each counter's "
+                 "rise between samples, per second of virtual time "
+                 "(counter_rates)" +
+                 (f"; the {len(shown)} busiest of {len(keys)}"
+                  if len(keys) > len(shown) else "") +
+                 ("; fault windows shaded." if windows else "."))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", required=True)
-    ap.add_argument("--run", type=int)
-    ap.add_argument("--out", default="report.html")
-    a = ap.parse_args()
+def counters_section(p, rows):
+    rows = [r for r in rows if not r["name"].startswith("cpu.")]
+    changed = [r for r in rows if r["min_value"] != 0 or r["max_value"] != 0]
+    still = [r for r in rows if r not in changed]
+    t = pg.Table(["counter", "host", "cpu", "samples", "min", "max",
+                  "last"], left=(0, 1))
+    for r in changed:
+        t.add(r["name"], r["host"] or "", "" if r["cpu"] is None else r["cpu"],
+              pg.num(r["samples"]), pg.num(r["min_value"]),
+              pg.num(r["max_value"]), pg.num(r["last_value"]))
+    p.table(t)
+    if still:
+        t = pg.Table(["counter", "host", "cpu"], left=(0, 1))
+        for r in still:
+            t.add(r["name"], r["host"] or "",
+                  "" if r["cpu"] is None else r["cpu"])
+        p.details(f"{len(still)} counters never changed (every sample 0)",
+                  t)
+
+
+def violations_section(p, rows):
+    t = pg.Table(["at ns", "where", "kind", "message"], left=(1, 2, 3))
+    for v in rows:
+        t.add(pg.num(v["t_ns"]), f"{v['host']}/cpu{v['cpu']} {v['lwp']} at "
+              f"{v['file']}:{v['line']}", v["kind"], v["message"])
+    p.table(t)
+
+
+def run_section(p, db, run, data, full):
+    rid = run["id"]
+    p.h2(f"Run {rid}: {run['scenario']}", f"run{rid}")
+    identity(p, run, data["params"].get(rid, {}))
+    flows = data["flows"].get(rid, [])
+    if full:
+        svg, why = topology.svg(views.scenario(run), prefix=f"topo{rid}")
+        p.h3("Topology")
+        if svg:
+            p.figure(svg, "The scenario drawn by Graphviz: hosts with their "
+                     "CPUs, branes, NICs (with the CPU each interrupts) and "
+                     "programs (with their flow ids), links and switches.")
+        else:
+            p.p(f"No drawing: {why}.", note=True)
+    p.h3("Flows")
+    flows_section(p, run, flows, data["losses"].get(rid, []))
+    if not full:
+        return
+    latency_plots(p, run, flows, data["cdf"].get(rid, []),
+                  data["hist"].get(rid, []))
+    p.h3("Where the time went")
+    breakdown_section(p, run, flows, data["breakdown"].get(rid, []))
+    if not data["breakdown"].get(rid):
+        p.p("No delivered packets to break down.", note=True)
+    windows = fault_windows(data["faults"].get(rid, []))
+    p.h3("CPUs")
+    cpu_section(p, run, data["cpu_totals"].get(rid, {}),
+                data["cpu_time"].get(rid, []), windows)
+    p.h3("Interrupts, polls and drops")
+    rates_section(p, run, data, windows)
+    p.h3("Counters")
+    counters_section(p, data["counters"].get(rid, []))
+    if data["violations"].get(rid):
+        p.h3("Violations")
+        violations_section(p, data["violations"][rid])
+
+
+# --- two runs side by side ------------------------------------------------------
+
+
+def compare_section(p, a, b, data, title):
+    p.h2(title, "compare")
+    if a["fingerprint"] and a["fingerprint"] == b["fingerprint"]:
+        p.p(f"Both runs have fingerprint {a['fingerprint']}: they are the "
+            "same run.")
+    fa = {f["flow_id"]: f for f in data["flows"].get(a["id"], [])}
+    fb = {f["flow_id"]: f for f in data["flows"].get(b["id"], [])}
+    if fa or fb:
+        cols = [("delivered", "delivered", False), ("p50_ns", "p50 µs", True),
+                ("p90_ns", "p90 µs", True), ("p99_ns", "p99 µs", True),
+                ("p999_ns", "p99.9 µs", True), ("max_ns", "max µs", True),
+                ("mean_ns", "mean µs", True)]
+        t = pg.Table(["flow", "measure", f"run {a['id']}", f"run {b['id']}",
+                      "change"], left=(0, 1))
+        for k in sorted(set(fa) | set(fb)):
+            x, y = fa.get(k, {}), fb.get(k, {})
+            label = flow_label(x or y)
+            for col, name, is_ns in cols:
+                va, vb = x.get(col), y.get(col)
+                text, cls = pg.change(va, vb, lower_is_better=is_ns
+                                      if is_ns else False)
+                fmt = pg.us if is_ns else pg.num
+                t.add(label, name, fmt(va), fmt(vb), (text, cls))
+        p.table(t)
+        p.p(f"Changes beyond {pg.DIFF_PCT:g}% are marked: red for worse "
+            "(slower, fewer delivered), green for better.", note=True)
+        series = []
+        colours = {k: f"C{i % 10}" for i, k in
+                   enumerate(sorted(set(fa) | set(fb)))}
+        for run, style in ((a, LINESTYLES[0]), (b, LINESTYLES[1])):
+            flows = {f["flow_id"]: f for f in data["flows"].get(run["id"], [])}
+            pts = {}
+            for r in data["cdf"].get(run["id"], []):
+                pts.setdefault(r["flow_id"], []).append(
+                    (r["latency_ns"], r["fraction"]))
+            for k, v in sorted(pts.items()):
+                series.append((f"run {run['id']} {flow_label(flows[k])}",
+                               v, dict(style, color=colours[k])))
+        if series:
+            p.figure(plots.latency_cdf(
+                series, f"Latency CDF, run {a['id']} (solid) and run "
+                f"{b['id']} (dashed)"), "Both runs' latency distributions.")
+        bars, rows = [], []
+        for run in (a, b):
+            rs = data["breakdown"].get(run["id"], [])
+            rows += rs
+            per = {}
+            for r in rs:
+                per.setdefault(r["flow_id"], {})[r["segment"]] = r["mean_ns"]
+            for k, v in sorted(per.items()):
+                bars.append(((k, run["id"]), f"flow {k}, run {run['id']}", v))
+        if bars:
+            bars.sort()
+            p.figure(plots.breakdown([(label, v) for _, label, v in bars],
+                                     segments_of(rows),
+                                     "Where the microseconds went, side by "
+                                     "side"),
+                     "Mean time a delivered packet spent in each segment, "
+                     "per flow and run (flow_breakdown).")
+    ca = {(r["name"], r["host"], r["cpu"]): r["last_value"]
+          for r in data["counters"].get(a["id"], [])}
+    cb = {(r["name"], r["host"], r["cpu"]): r["last_value"]
+          for r in data["counters"].get(b["id"], [])}
+    differ = sorted(k for k in set(ca) | set(cb) if ca.get(k) != cb.get(k))
+    t = pg.Table(["counter", "host", "cpu", f"run {a['id']}",
+                  f"run {b['id']}", "change"], left=(0, 1))
+    for k in differ:
+        text, _ = pg.change(ca.get(k), cb.get(k), lower_is_better=None)
+        t.add(k[0], k[1] or "", "" if k[2] is None else k[2],
+              pg.num(ca.get(k)), pg.num(cb.get(k)), (text, "diff"))
+    same = len(set(ca) | set(cb)) - len(differ)
+    p.h3("Counters")
+    if differ:
+        p.details(f"{len(differ)} counters end differently "
+                  f"({same} the same)", t)
+    else:
+        p.p(f"Every counter ends the same ({same}).")
+
+
+# --- campaigns ------------------------------------------------------------------
+
+
+def parse_number(v):
+    """A swept value as a number: '10kpps' -> 10000.0, '2Mpps', '1Gbit',
+    plain numbers; None if it is not one."""
+    s = str(v).strip().strip('"')
+    mult = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}
+    for unit in ("pps", "bit", "B", ""):
+        if s.endswith(unit):
+            head = s[:len(s) - len(unit)] if unit else s
+            for prefix, m in mult.items():
+                if prefix and head.endswith(prefix):
+                    try:
+                        return float(head[:-1]) * m
+                    except ValueError:
+                        pass
+            try:
+                return float(head)
+            except ValueError:
+                continue
+    return None
+
+
+def sweep_axes(params):
+    """(load parameter, [arm parameters]) from {run: {name: value}}."""
+    names = sorted({k for d in params.values() for k in d})
+    numeric = [n for n in names if all(
+        parse_number(d[n]) is not None for d in params.values() if n in d)
+        and len({d.get(n) for d in params.values()}) > 1]
+    load = None
+    for n in numeric:
+        if n.endswith("rate"):
+            load = n
+            break
+    if load is None and numeric:
+        load = max(numeric, key=lambda n: len({d.get(n)
+                                               for d in params.values()}))
+    return load, [n for n in names if n != load]
+
+
+def run_throughput(run, flows):
+    """Delivered packets per second of virtual time, over all flows."""
+    span = (run["end_ns"] or 0) - (run["start_ns"] or 0)
+    if span <= 0:
+        return None
+    return sum(f["delivered"] or 0 for f in flows) * 1e9 / span
+
+
+def forwarded_rate(run, counters):
+    span = (run["end_ns"] or 0) - (run["start_ns"] or 0)
+    total = sum(r["last_value"] for r in counters
+                if r["name"].startswith("ip.") and
+                r["name"].endswith(".forwarded"))
+    return total * 1e9 / span if span > 0 else None
+
+
+def main_flow(flows):
+    timed = [f for f in flows if f["delivered"]]
+    return max(timed, key=lambda f: (f["delivered"], -f["flow_id"])) \
+        if timed else None
+
+
+def campaign_section(p, db, cid, runs, data):
+    p.h2(f"Campaign {cid}", "campaign")
+    params = {rid: data["params"].get(rid, {}) for rid in runs}
+    load, arm_names = sweep_axes(params)
+    t = pg.Table(["run", "scenario", "seed", "status"] +
+                 sorted({k for d in params.values() for k in d}) +
+                 ["delivered/s", "forwarded/s", "p50 µs", "p99 µs"],
+                 left=(1, 3))
+    points = []
+    for rid, run in sorted(runs.items()):
+        flows = data["flows"].get(rid, [])
+        mf = main_flow(flows)
+        thr = run_throughput(run, flows)
+        fwd = forwarded_rate(run, data["counters"].get(rid, []))
+        arm = ", ".join(f"{n}={params[rid].get(n)}" for n in arm_names) \
+            or "all runs"
+        x = parse_number(params[rid].get(load)) if load else None
+        points.append((arm, x, thr, fwd, mf, rid))
+        t.add(rid, run["scenario"], run["seed"], run["status"],
+              *[params[rid].get(k, "") for k in
+                sorted({k for d in params.values() for k in d})],
+              pg.num(round(thr)) if thr is not None else "",
+              pg.num(round(fwd)) if fwd is not None else "",
+              pg.us(mf["p50_ns"]) if mf else "",
+              pg.us(mf["p99_ns"]) if mf else "")
+    p.table(t)
+    if load is None:
+        p.p("No swept numeric parameter (run_params) to plot against.",
+            note=True)
+        return
+    arms = {}
+    for arm, x, thr, fwd, mf, rid in points:
+        arms.setdefault(arm, []).append((x, thr, fwd, mf, rid))
+    xl = f"offered load: {load}"
+    p.figure(plots.sweep([(a, [(x, thr) for x, thr, *_ in v])
+                          for a, v in sorted(arms.items())],
+                         xl, "delivered packets per second",
+                         "Throughput against offered load", logx=True),
+             "Delivered packets (all flows, flow_latency) per second of "
+             "virtual time, one line an arm.")
+    if any(fwd for v in arms.values() for _, _, fwd, _, _ in v):
+        p.figure(plots.sweep([(a, [(x, fwd) for x, _, fwd, _, _ in v])
+                              for a, v in sorted(arms.items())],
+                             xl, "forwarded packets per second",
+                             "Forwarded rate against offered load",
+                             logx=True),
+                 "ip.<brane>.forwarded at the end of each run (all "
+                 "routers), per second of virtual time.")
+    p.figure(plots.sweep(
+        [(f"{a} p50", [(x, mf["p50_ns"] / 1e3 if mf else None)
+                       for x, _, _, mf, _ in v]) for a, v in sorted(arms.items())]
+        + [(f"{a} p99", [(x, mf["p99_ns"] / 1e3 if mf else None)
+                         for x, _, _, mf, _ in v])
+           for a, v in sorted(arms.items())],
+        xl, "latency (µs)", "Latency against offered load", logx=True),
+        "p50 and p99 of each run's busiest flow (flow_latency).")
+    if len(arms) == 2:
+        (na, va), (nb, vb) = sorted(arms.items())
+        bx = {x: (thr, mf) for x, thr, _, mf, _ in vb}
+        t = pg.Table(["load", f"{na}: delivered/s", f"{nb}: delivered/s",
+                      "change", f"{na}: p99 µs", f"{nb}: p99 µs", "change"])
+        for x, thr, _, mf, _ in sorted(va, key=lambda v: v[0] or 0):
+            if x not in bx:
+                continue
+            thr_b, mf_b = bx[x]
+            c1 = pg.change(thr, thr_b, lower_is_better=False)
+            pa = mf["p99_ns"] if mf else None
+            pb = mf_b["p99_ns"] if mf_b else None
+            c2 = pg.change(pa, pb, lower_is_better=True)
+            t.add(pg.num(x), pg.num(round(thr or 0)), pg.num(round(thr_b or 0)),
+                  c1, pg.us(pa), pg.us(pb), c2)
+        p.h3("The two arms side by side")
+        p.table(t)
+
+
+# --- the whole report -------------------------------------------------------------
+
+
+def gather(db, ids):
+    return {
+        "params": views.run_params(db, ids),
+        "flows": views.flows(db, ids),
+        "losses": views.losses(db, ids),
+        "cdf": views.cdf(db, ids),
+        "hist": views.histogram(db, ids),
+        "breakdown": views.breakdown(db, ids),
+        "cpu_totals": views.cpu_totals(db, ids),
+        "cpu_time": views.cpu_time(db, ids),
+        "interrupts": views.rates(db, ids, "interrupts"),
+        "polls": views.rates(db, ids, "polls"),
+        "drops": views.rates(db, ids, "drops"),
+        "faults": views.faults(db, ids),
+        "counters": views.counters(db, ids),
+        "violations": views.violations(db, ids),
+    }
+
+
+def build(db, ids, campaign=None):
+    """(html, one-line summary) for the runs ids (and a campaign)."""
+    runs = views.run_rows(db, ids)
+    for i in ids:
+        if i not in runs:
+            raise UsageError(f"no run {i} in {db.path}")
+    data = gather(db, ids)
+    if campaign is not None:
+        title = f"netsim campaign {campaign}: {len(ids)} runs"
+    elif len(ids) == 1:
+        title = f"netsim {run_title(runs[ids[0]])}"
+    else:
+        title = "netsim runs " + ", ".join(str(i) for i in ids)
+    p = pg.Page(title)
+    if len(ids) > 1:
+        p.h2("Runs", "runs")
+        t = pg.Table(["run", "scenario", "seed", "status", "virtual ms",
+                      "fingerprint"], left=(1, 3, 5))
+        for i in ids:
+            r = runs[i]
+            t.add(i, r["scenario"], r["seed"], r["status"],
+                  f"{(r['end_ns'] or 0) / 1e6:.6f}", r["fingerprint"] or "")
+        p.table(t)
+    if campaign is not None:
+        campaign_section(p, db, campaign, runs, data)
+    if len(ids) == 2:
+        compare_section(p, runs[ids[0]], runs[ids[1]], data,
+                        f"Run {ids[0]} and run {ids[1]} side by side")
+    # A campaign's runs are points of its sweep: a summary each.
+    full = campaign is None and len(ids) <= FULL_RUNS_MAX
+    for i in ids:
+        run_section(p, db, runs[i], data, full)
+    if campaign is not None:
+        summary = f"campaign {campaign} ({len(ids)} runs)"
+    elif len(ids) == 1:
+        r = runs[ids[0]]
+        summary = (f"run {r['id']} ({r['scenario']}, seed {r['seed']}, "
+                   f"{r['status']})")
+    else:
+        summary = "runs " + ", ".join(str(i) for i in ids)
+    return p.html(), summary
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        prog="netsim report",
+        description="Write a self-contained HTML report of runs in a "
+        "netsim results database.")
+    ap.add_argument("db", nargs="?", help="the results database")
+    ap.add_argument("--db", dest="db_opt", help=argparse.SUPPRESS)
+    ap.add_argument("--run", type=int, action="append", default=[],
+                    metavar="ID", help="a run to report (repeat for "
+                    "several; two are compared side by side); default "
+                    "the newest")
+    ap.add_argument("--campaign", type=int, metavar="ID",
+                    help="report a campaign: its runs and its sweep")
+    ap.add_argument("-o", "--out", default="report.html", metavar="FILE",
+                    help="the HTML file to write (default report.html)")
+    a = ap.parse_args(argv)
+    a.db = a.db or a.db_opt
+    if not a.db:
+        ap.error("which database? (netsim report DB -o FILE.html)")
+    return a
+
+
+def main(argv=None):
+    a = parse_args(sys.argv[1:] if argv is None else argv)
+    if not os.path.exists(a.db):
+        print(f"report: {a.db}: no such file", file=sys.stderr)
+        return 2
     try:
-        con = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True)
-        con.row_factory = sqlite3.Row
-        run = fetch_run(con, a.run)
-    except sqlite3.Error as err:
-        sys.exit(f"report: cannot read {a.db}: {err}")
-    con.row_factory = None
-    page = render(con, run)
-    con.row_factory = sqlite3.Row
-    with open(a.out, "w", encoding="utf-8") as f:
-        f.write(page)
-    print(f"report: run {run['id']} ({run['scenario']}, seed {run['seed']}, "
-          f"{run['status']}) -> {a.out}")
+        db = views.Db(a.db)
+        if "runs" not in db.objects:
+            raise UsageError(f"{a.db} is not a netsim results database")
+        ids = list(dict.fromkeys(a.run))
+        if a.campaign is not None:
+            if views.campaign_of(db) is None:
+                raise UsageError(f"{a.db} holds no campaigns")
+            ids += [i for i in views.campaign_runs(db, a.campaign)
+                    if i not in ids]
+            if not ids:
+                raise UsageError(f"no campaign {a.campaign} in {a.db}")
+        if not ids:
+            newest = views.newest_run(db)
+            if newest is None:
+                raise UsageError(f"no runs in {a.db}")
+            ids = [newest]
+        html, summary = build(db, ids, a.campaign)
+    except UsageError as e:
+        print(f"report: {e}", file=sys.stderr)
+        return 2
+    except sqlite3.Error as e:
+        print(f"report: cannot read {a.db}: {e}", file=sys.stderr)
+        return 2
+    tmp = a.out + ".tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(html)
+        os.replace(tmp, a.out)
+    except OSError as e:
+        print(f"report: cannot write {a.out}: {e.strerror}", file=sys.stderr)
+        return 2
+    print(f"report: {summary} -> {a.out}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -404,8 +404,14 @@ def test_a_receive_belongs_to_its_receiving_program(rec, tmp_path):
         (None, 1001), (1, 1001), (3, 1000)]
 
 
+# Version 7's views, which read those of version 6.
+REPORT_VIEWS = ("flow_breakdown", "packet_breakdown", "flow_losses",
+                "flow_latency_cdf", "flow_latency_histogram", "cpu_time",
+                "counter_rates", "counter_summary", "sample_intervals")
+
+
 def test_a_version_4_database_gets_receivers_and_requests(rec, tmp_path):
-    """Version 5 added packet_stages.by_flow, flows.latency and the
+    """Version 6 added packet_stages.by_flow, flows.latency and the
     requests table, and redefined the packets and flow_latency views; a
     version 4 file keeps its rows, whose flows are one-way, and gets
     them."""
@@ -413,6 +419,8 @@ def test_a_version_4_database_gets_receivers_and_requests(rec, tmp_path):
     run([rec, "packets", path], check=0)
     con = sqlite3.connect(path)
     con.executescript(
+        "".join(f"DROP VIEW {v};" for v in REPORT_VIEWS) +
+        "DROP TABLE stage_segments; DROP INDEX runs_by_seed;"
         "DROP VIEW packets; DROP VIEW flow_latency;"
         "DROP TABLE requests; DROP INDEX flows_by_id;"
         "ALTER TABLE packet_stages DROP COLUMN by_flow;"
@@ -607,3 +615,26 @@ def test_flow_latency_view_gives_nearest_rank_percentiles(rec, tmp_path):
     assert mean == 250250.0
     assert rows(path, "SELECT count(*) FROM packets WHERE flow_id = 1 AND "
                 "stages = 3") == [(1000,)]
+
+
+def test_a_version_4_database_gets_the_report_views(rec, tmp_path):
+    """Version 7 added the report's views and stage_segments; a version 4
+    file keeps its rows and gains them when opened."""
+    path = tmp_path / "r.db"
+    run([rec, "packets", path], check=0)
+    con = sqlite3.connect(path)
+    views = REPORT_VIEWS
+    for view in views:
+        con.execute(f"DROP VIEW {view}")
+    con.execute("DROP TABLE stage_segments")
+    con.execute("PRAGMA user_version = 4")
+    con.commit()
+    stages_before = rows(path, "SELECT count(*) FROM packet_stages")
+    con.close()
+    run([rec, "basic", path], check=0)
+    assert rows(path, "PRAGMA user_version") == [(dbcheck.SCHEMA_VERSION,)]
+    names = {n for (n,) in rows(path, "SELECT name FROM sqlite_master")}
+    assert set(views) | {"stage_segments"} <= names
+    assert rows(path, "SELECT count(*) FROM packet_stages") == stages_before
+    assert rows(path, "SELECT segment FROM stage_segments WHERE stage = "
+                "'wire_rx'") == [("wire",)]

@@ -8,6 +8,8 @@
  *   netsim explore SCENARIO --seeds A..B [options]      (explore.c)
  *   netsim replay SCENARIO --seed N [options]           (replay.c)
  *   netsim merge OUT.db IN.db...                        (merge.c)
+ *   netsim runs DB
+ *   netsim report DB [--run ID]... [--campaign ID] [-o FILE.html]
  *   netsim --help | --version
  *
  * Exit statuses (also in --help and the README): 0 ok, 2 bad usage or bad
@@ -22,6 +24,7 @@
 #include "sim/sched/machine.h"
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
+#include "sim/cli/results.h"
 #include "sim/cli/run.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
@@ -40,12 +43,18 @@ static const char usage_text[] =
 "                  [--expect FP | --db FILE --run ID] [--trace FILE]\n"
 "                  [--stop-at N] [--quiet]\n"
 "       netsim merge OUT.db IN.db...\n"
+"       netsim runs DB\n"
+"       netsim report DB [--run ID]... [--campaign ID] [-o FILE.html]\n"
 "       netsim --help | --version\n"
 "\n"
 "  run       run a scenario on the simulated machine; the last line on\n"
 "            stdout is \"fingerprint <16 hex digits>\": the same binary,\n"
 "            scenario and seed always give the same fingerprint\n"
 "  validate  check scenario files without running them\n"
+"  runs      list the runs (and campaigns) a results database holds\n"
+"  report    write an HTML report of runs in a results database: the\n"
+"            newest run, the runs given (two are compared side by side)\n"
+"            or a campaign; -o names the file (default report.html)\n"
 "\n"
 "  --seed N  use seed N (0 .. 2^63-1) instead of the scenario's\n"
 "  --policy P  interleave by policy P instead of the scenario's\n"
@@ -271,5 +280,9 @@ main(int argc, char **argv)
 		return sim_cmd_replay(argc - 2, argv + 2, argv[0]);
 	if (strcmp(argv[1], "merge") == 0)
 		return sim_cmd_merge(argc - 2, argv + 2);
+	if (strcmp(argv[1], "runs") == 0)
+		return sim_cli_runs(argc - 2, argv + 2);
+	if (strcmp(argv[1], "report") == 0)
+		return sim_cli_report(argc - 2, argv + 2);
 	return sim_cli_usage("unknown command \"%s\"", argv[1]);
 }

@@ -55,6 +55,7 @@
 #define EVQ_MASK_WORDS          (EVQ_SLOTS / 64)
 #define EVQ_CHUNK_EVENTS        63      /* a chunk is 2 KiB */
 #define EVQ_SLAB_CHUNKS         64      /* chunks allocated at once */
+#define EVQ_RESERVE_CHUNKS      4       /* kept for running out of memory */
 
 struct evq_chunk {
 	struct sim_event ev[EVQ_CHUNK_EVENTS];
@@ -89,6 +90,8 @@ struct sim_evq_impl {
 	struct evq_chunk *free; /* chunks not in any slot */
 	struct evq_slab *slabs; /* every allocation, for sim_evq_fini */
 	size_t chunks;          /* chunks allocated */
+	bool reserve_used;      /* reserve went to the free list */
+	struct evq_chunk reserve[EVQ_RESERVE_CHUNKS];
 };
 
 /* The level of time t: its highest byte that differs from last. */
@@ -123,24 +126,41 @@ evq_slab_alloc(struct sim_evq_impl *h)
 	return 0;
 }
 
+/*
+ * Out of chunks: a new slab, or else the reserve, once, telling the
+ * owner (who stops the run: the process ran out, not the machine).
+ */
 static void
-evq_slab_add(struct sim_evq_impl *h)
+evq_slab_add(struct sim_evq *q)
 {
-	if (evq_slab_alloc(h) != 0) {
-		fprintf(stderr, "sim_evq: out of memory adding %zu events' "
-		    "room to %zu\n", (size_t)EVQ_SLAB_CHUNKS * EVQ_CHUNK_EVENTS,
-		    h->chunks * EVQ_CHUNK_EVENTS);
-		abort();
+	struct sim_evq_impl *h = q->impl;
+
+	if (evq_slab_alloc(h) == 0)
+		return;
+	if (!h->reserve_used && q->oom != NULL) {
+		h->reserve_used = true;
+		for (unsigned i = 0; i < EVQ_RESERVE_CHUNKS; i++) {
+			h->reserve[i].next = h->free;
+			h->free = &h->reserve[i];
+		}
+		q->oom(q->oom_arg, q->size);
+		assert(h->free != NULL);
+		return;
 	}
+	fprintf(stderr, "sim_evq: out of memory adding %zu events' "
+	    "room to %zu\n", (size_t)EVQ_SLAB_CHUNKS * EVQ_CHUNK_EVENTS,
+	    h->chunks * EVQ_CHUNK_EVENTS);
+	abort();
 }
 
 static inline struct evq_chunk *
-evq_chunk_get(struct sim_evq_impl *h)
+evq_chunk_get(struct sim_evq *q)
 {
+	struct sim_evq_impl *h = q->impl;
 	struct evq_chunk *c;
 
 	if (__builtin_expect(h->free == NULL, 0))
-		evq_slab_add(h);
+		evq_slab_add(q);
 	c = h->free;
 	h->free = c->next;
 	c->next = NULL;
@@ -156,21 +176,22 @@ evq_chunk_put(struct sim_evq_impl *h, struct evq_chunk *c)
 
 /* Append ev to slot v of level L. */
 static inline void
-evq_append(struct sim_evq_impl *h, unsigned L, unsigned v,
+evq_append(struct sim_evq *q, unsigned L, unsigned v,
     const struct sim_event *ev)
 {
+	struct sim_evq_impl *h = q->impl;
 	struct evq_slot *s = &h->slot[L][v];
 	struct evq_chunk *c = s->tail;
 
 	if (c == NULL) {
-		c = evq_chunk_get(h);
+		c = evq_chunk_get(q);
 		s->head = s->tail = c;
 		s->head_i = s->tail_n = 0;
 		s->min_time = ev->time;
 		h->slot_mask[L][v / 64] |= 1ULL << (v % 64);
 		h->level_mask |= 1U << L;
 	} else if (s->tail_n == EVQ_CHUNK_EVENTS) {
-		c->next = evq_chunk_get(h);
+		c->next = evq_chunk_get(q);
 		c = s->tail = c->next;
 		s->tail_n = 0;
 	}
@@ -211,8 +232,9 @@ evq_lowest_slot(const struct sim_evq_impl *h, unsigned L)
  * => L is the lowest non-empty level, v its lowest non-empty slot
  */
 static void
-evq_redistribute(struct sim_evq_impl *h, unsigned L, unsigned v)
+evq_redistribute(struct sim_evq *q, unsigned L, unsigned v)
 {
+	struct sim_evq_impl *h = q->impl;
 	struct evq_slot *s = &h->slot[L][v];
 	struct evq_chunk *c = s->head, *tail = s->tail, *next;
 	uint32_t i = s->head_i, end, tail_n = s->tail_n;
@@ -228,7 +250,7 @@ evq_redistribute(struct sim_evq_impl *h, unsigned L, unsigned v)
 		for (; i < end; i++) {
 			k = evq_level_of(c->ev[i].time, last);
 			assert(k < L);
-			evq_append(h, k, evq_slot_of(c->ev[i].time, k), &c->ev[i]);
+			evq_append(q, k, evq_slot_of(c->ev[i].time, k), &c->ev[i]);
 		}
 		next = c->next;
 		evq_chunk_put(h, c);
@@ -281,7 +303,7 @@ sim_evq_push(struct sim_evq *q, const struct sim_event *ev)
 	assert(ev->seq > h->last_seq);
 	assert(q->size < SIM_EVQ_MAX_EVENTS);
 	h->last_seq = ev->seq;
-	evq_append(h, L, evq_slot_of(ev->time, L), ev);
+	evq_append(q, L, evq_slot_of(ev->time, L), ev);
 	if (q->size++ == 0 || ev->time < q->min_time) {
 		q->min_time = ev->time;
 		q->min_valid = true;
@@ -303,7 +325,7 @@ sim_evq_pop(struct sim_evq *q, struct sim_event *out)
 	L = (unsigned)__builtin_ctz(h->level_mask);
 	v = evq_lowest_slot(h, L);
 	if (L > 0) {
-		evq_redistribute(h, L, v);
+		evq_redistribute(q, L, v);
 		v = evq_slot_of(h->last, 0);
 	}
 	s = &h->slot[0][v];

@@ -31,9 +31,19 @@ struct sim_event {
 
 struct sim_evq_impl;
 
+/*
+ * Told once when the queue could not grow and took its reserve (room
+ * for EVQ_RESERVE_EVENTS more events): the owner stops the run.  It may
+ * return (the push goes on into the reserve) or not (an LWP that never
+ * resumes); a queue that runs through its reserve too aborts.
+ */
+typedef void (*sim_evq_oom_fn)(void *arg, size_t pending);
+
 struct sim_evq {
 	struct sim_evq_impl *impl;     /* private to evq.c */
 	size_t size;                    /* events pending; read-only */
+	sim_evq_oom_fn oom;             /* set by the owner; NULL: abort */
+	void *oom_arg;
 	/* Private: the least time pending, kept by push, found again lazily
 	   after a pop (the machine peeks at every yield, pops far less). */
 	uint64_t min_time;

@@ -274,6 +274,9 @@ nic_rx(struct sim_port *port, struct sim_frame *f, uint64_t t)
 		drop = DMANIC_STAT_RX_TOO_LONG;
 	else if (nic->rdh == nic->rdt)
 		drop = DMANIC_STAT_RX_RING_FULL;
+	/* It reached this card (a frame for another one did not). */
+	if (nic->m->tracing && drop != DMANIC_STAT_RX_MAC_FILTER)
+		sim_trace_packet(nic->m, f->pkt_id, "wire_rx", nic->host, -1, t, 0);
 	if (drop >= 0) {
 		nic->stat[drop]++;
 		sim_frame_free(f);
@@ -520,6 +523,7 @@ nic_tx_pump(struct nic_dma *nic, uint64_t now)
 				nic->stat[DMANIC_STAT_TX_ERRORS]++;
 		} else {
 			struct sim_frame *f = j->f;
+			uint64_t pkt_id = f->pkt_id;
 			uint32_t len = f->len;
 			int r;
 
@@ -539,6 +543,9 @@ nic_tx_pump(struct nic_dma *nic, uint64_t now)
 			} else {
 				nic->stat[DMANIC_STAT_TX_FRAMES]++;
 				nic->stat[DMANIC_STAT_TX_BYTES] += len;
+				if (nic->m->tracing)
+					sim_trace_packet(nic->m, pkt_id,
+					    "wire_tx", nic->host, -1, now, 0);
 			}
 			j->f = NULL;
 		}

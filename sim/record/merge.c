@@ -127,9 +127,14 @@ mg_read_tables(struct mg *g)
 	sqlite3_stmt *st = NULL, *ci = NULL;
 	int rc;
 
+	/*
+	 * stage_segments is the schema's own table, the same in every file of
+	 * this version and in OUT (brought up to date first): nothing of a
+	 * run's to copy.
+	 */
 	rc = sqlite3_prepare_v2(g->in, "SELECT name FROM sqlite_master WHERE "
-	    "type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", -1,
-	    &st, NULL);
+	    "type = 'table' AND name NOT LIKE 'sqlite_%' AND name != "
+	    "'stage_segments' ORDER BY name", -1, &st, NULL);
 	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
 		struct mg_table *t = &g->t[g->nt];
 		const char *name;

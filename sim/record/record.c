@@ -296,6 +296,158 @@ static const char rec_schema_v6_sql[] =
 "GROUP BY run_id, flow_id;\n";
 
 /*
+ * Version 7: the report's views (`netsim report` reads only these and
+ * the tables; sqlite3 answers the same questions with them).  Where a
+ * delivered packet's time went, by segment of its path; the spread of a
+ * flow's latency; where lost packets were last seen; each CPU's time and
+ * each counter's rate between samples.  Views only, and the table of
+ * segments they read, so an older file gets them when opened and keeps
+ * every row.
+ *
+ * A packet's ns (its time since the stage before, as stage_deltas has
+ * it, ties broken by insertion order) over its stages up to its receive
+ * (the one packets counts: for a request, the requester's own) add up to
+ * its latency_ns in packets exactly: the first stage has none, every
+ * other counts in the segment stage_segments names for the stage
+ * reached.
+ *
+ * Counters are written only when they changed, so a sample's rise
+ * happened within one sample interval before it: the rates and CPU
+ * times below spread a rise over [max(previous sample, t - interval),
+ * t], the interval being the shortest gap between a CPU's cpu.busy_ns
+ * samples (sample_intervals), and leave the rest of a longer gap at
+ * zero (idle, for a CPU).
+ */
+static const char rec_schema_v7_drop_sql[] =   /* first: v4 renames runs */
+"DROP VIEW IF EXISTS flow_breakdown;\n"
+"DROP VIEW IF EXISTS packet_breakdown;\n"
+"DROP VIEW IF EXISTS flow_losses;\n"
+"DROP VIEW IF EXISTS flow_latency_cdf;\n"
+"DROP VIEW IF EXISTS flow_latency_histogram;\n"
+"DROP VIEW IF EXISTS cpu_time;\n"
+"DROP VIEW IF EXISTS counter_rates;\n"
+"DROP VIEW IF EXISTS sample_intervals;\n"
+"DROP VIEW IF EXISTS counter_summary;\n";
+static const char rec_schema_v7_sql[] =
+"CREATE TABLE IF NOT EXISTS stage_segments (  -- where a packet's time went\n"
+"  stage TEXT PRIMARY KEY,     -- a stage in packet_stages\n"
+"  segment TEXT NOT NULL,      -- what the time since the stage before was\n"
+"  segment_order INTEGER NOT NULL  -- the segments' order, for stacking\n"
+") WITHOUT ROWID;\n"
+"INSERT OR IGNORE INTO stage_segments (stage, segment, segment_order)\n"
+"VALUES ('wire_rx', 'wire', 1),  -- serialisation, propagation, switches\n"
+"  ('wire_tx', 'NIC and DMA', 2),  -- driver ring, descriptor and data DMA\n"
+"  ('nic_rx', 'NIC and DMA', 2),   -- the receiving card's DMA write\n"
+"  ('intr', 'interrupt', 3),       -- coalescing, moderation, taking it\n"
+"  ('ether_input', 'poll', 4),     -- until the poll (or softint) got to it\n"
+"  ('ip_input', 'IP', 5), ('ip_forward', 'IP', 5),\n"
+"  ('ip_output', 'IP', 5),         -- also a send's socket and UDP output\n"
+"  ('demux', 'demux', 6),          -- UDP/raw input to the socket's queue\n"
+"  ('socket_wake', 'socket queue', 7), ('receive_lwp', 'socket queue', 7),\n"
+"  ('receive_kcont', 'socket queue', 7),  -- waiting for the receive work\n"
+"  ('app_recv', 'application', 8),  -- until the program's receive took it\n"
+"  ('app_send', 'application', 8);\n"
+"CREATE VIEW packet_breakdown AS  -- a delivered packet's stages, timed\n"
+"SELECT s.run_id, s.pkt_id, s.pkt_id >> 32 AS flow_id, s.stage, s.host,\n"
+"  s.cpu, s.t_ns,\n"
+"  s.ns,                       -- since the stage before; NULL for the first\n"
+"  coalesce(g.segment, 'other') AS segment,  -- where those ns count\n"
+"  coalesce(g.segment_order, 9) AS segment_order\n"
+"FROM (SELECT p.run_id, p.pkt_id, p.stage, p.host, p.cpu, p.t_ns,\n"
+"    p.t_ns - lag(p.t_ns) OVER w AS ns,\n"
+"    min(CASE WHEN p.stage = 'app_recv' AND (f.latency IS NOT 'request'\n"
+"      OR p.by_flow = p.pkt_id >> 32) THEN p.t_ns END) OVER (w ROWS\n"
+"      BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS end_ns\n"
+"  FROM packet_stages p LEFT JOIN flows f ON f.run_id = p.run_id\n"
+"    AND f.flow_id = p.pkt_id >> 32\n"
+"  WINDOW w AS (PARTITION BY p.run_id, p.pkt_id ORDER BY p.t_ns, p.rowid)) s\n"
+"LEFT JOIN stage_segments g ON g.stage = s.stage\n"
+"WHERE s.t_ns <= s.end_ns;     -- delivered, up to its receive (packets)\n"
+"CREATE VIEW flow_breakdown AS  -- per flow: where its latency went\n"
+"SELECT run_id, flow_id, segment, segment_order,\n"
+"  sum(firsts) OVER (PARTITION BY run_id, flow_id) AS packets,  -- delivered\n"
+"  total_ns,                   -- all its delivered packets' ns there\n"
+"  total_ns * 1.0 / sum(firsts) OVER (PARTITION BY run_id, flow_id)\n"
+"    AS mean_ns                -- a packet's mean; they add up to mean_ns\n"
+"FROM (SELECT run_id, flow_id, segment, min(segment_order) AS segment_order,\n"
+"    count(*) - count(ns) AS firsts, coalesce(sum(ns), 0) AS total_ns\n"
+"  FROM packet_breakdown GROUP BY run_id, flow_id, segment);\n"
+"CREATE VIEW flow_losses AS  -- undelivered packets by where last seen\n"
+"SELECT p.run_id, p.pkt_id >> 32 AS flow_id, s.stage AS last_stage,\n"
+"  s.host AS last_host, count(*) AS packets\n"
+"FROM (SELECT run_id, pkt_id FROM packets WHERE NOT delivered) p\n"
+"JOIN packet_stages s ON s.rowid = (SELECT x.rowid FROM packet_stages x\n"
+"  WHERE x.run_id = p.run_id AND x.pkt_id = p.pkt_id\n"
+"  ORDER BY x.t_ns DESC, x.rowid DESC LIMIT 1)\n"
+"GROUP BY p.run_id, flow_id, last_stage, last_host;\n"
+"CREATE VIEW flow_latency_cdf AS  -- each delivered packet's rank in its flow\n"
+"SELECT run_id, flow_id, latency_ns,\n"
+"  row_number() OVER w AS rank,  -- 1 for the fastest\n"
+"  count(*) OVER f AS delivered,\n"
+"  row_number() OVER w * 1.0 / count(*) OVER f AS fraction  -- at most this\n"
+"FROM packets WHERE delivered\n"
+"WINDOW f AS (PARTITION BY run_id, flow_id),\n"
+"  w AS (PARTITION BY run_id, flow_id ORDER BY latency_ns);\n"
+"CREATE VIEW flow_latency_histogram AS  -- 50 logarithmic bins a decade\n"
+"SELECT run_id, flow_id, bin, pow(10, bin / 50.0) AS lo_ns,\n"
+"  pow(10, (bin + 1) / 50.0) AS hi_ns,  -- lo_ns <= latency < hi_ns\n"
+"  count(*) AS packets\n"
+"FROM (SELECT run_id, flow_id,\n"
+"    CAST(floor(log10(max(latency_ns, 1)) * 50) AS INTEGER) AS bin\n"
+"  FROM packets WHERE delivered)\n"
+"GROUP BY run_id, flow_id, bin;\n"
+"CREATE VIEW sample_intervals AS  -- each run's sample interval, as seen\n"
+"SELECT run_id, min(dt) AS interval_ns\n"
+"FROM (SELECT c.run_id, c.t_ns - lag(c.t_ns) OVER (PARTITION BY c.run_id,\n"
+"    c.host, c.cpu ORDER BY c.t_ns) AS dt\n"
+"  FROM counters c WHERE c.name = 'cpu.busy_ns'\n"
+"    AND c.t_ns IS NOT (SELECT end_ns FROM runs WHERE id = c.run_id))\n"
+"WHERE dt > 0 GROUP BY run_id;\n"
+"CREATE VIEW counter_rates AS  -- each counter's rise between samples\n"
+"SELECT run_id, name, host, cpu, from_ns, t_ns AS to_ns, delta,\n"
+"  delta * 1e9 / (t_ns - from_ns) AS per_s  -- over [from_ns, to_ns]\n"
+"FROM (SELECT c.run_id, c.name, c.host, c.cpu, c.t_ns,\n"
+"    c.value - lag(c.value, 1, 0) OVER w AS delta,\n"
+"    max(coalesce(lag(c.t_ns) OVER w, r.start_ns),\n"
+"      c.t_ns - coalesce(i.interval_ns, c.t_ns)) AS from_ns\n"
+"  FROM counters c JOIN runs r ON r.id = c.run_id\n"
+"  LEFT JOIN sample_intervals i ON i.run_id = c.run_id\n"
+"  WINDOW w AS (PARTITION BY c.run_id, c.name, c.host, c.cpu\n"
+"    ORDER BY c.t_ns, c.rowid))\n"
+"WHERE t_ns > from_ns;\n"
+"CREATE VIEW counter_summary AS  -- each counter of a run: range, last\n"
+"SELECT run_id, name, host, cpu, count(*) AS samples,\n"
+"  min(value) AS min_value, max(value) AS max_value,\n"
+"  (SELECT l.value FROM counters l WHERE l.run_id = c.run_id\n"
+"    AND l.name = c.name AND l.host IS c.host AND l.cpu IS c.cpu\n"
+"    ORDER BY l.t_ns DESC, l.rowid DESC LIMIT 1) AS last_value\n"
+"FROM counters c GROUP BY run_id, name, host, cpu;\n"
+"CREATE VIEW cpu_time AS  -- where each CPU's time went between samples\n"
+"SELECT run_id, host, cpu, from_ns, to_ns, to_ns - from_ns AS interval_ns,\n"
+"  intr_ns,                    -- hardware interrupts, entry included\n"
+"  softint_ns,                 -- soft interrupts and continuations\n"
+"  busy_ns - intr_ns - softint_ns AS thread_ns,  -- LWPs\n"
+"  to_ns - from_ns - busy_ns AS idle_ns\n"
+"FROM (SELECT run_id, host, cpu, t_ns AS to_ns,\n"
+"    max(coalesce(lag(t_ns) OVER (PARTITION BY run_id, host, cpu\n"
+"      ORDER BY t_ns), min(start_ns)), t_ns - coalesce(min(interval_ns),\n"
+"      t_ns)) AS from_ns,\n"
+"    coalesce(sum(CASE name WHEN 'cpu.busy_ns' THEN delta END), 0)\n"
+"      AS busy_ns,\n"
+"    coalesce(sum(CASE name WHEN 'cpu.intr_ns' THEN delta END), 0)\n"
+"      AS intr_ns,\n"
+"    coalesce(sum(CASE name WHEN 'cpu.softint_ns' THEN delta END), 0)\n"
+"      AS softint_ns\n"
+"  FROM (SELECT c.run_id, c.host, c.cpu, c.name, c.t_ns, r.start_ns,\n"
+"      i.interval_ns, c.value - lag(c.value, 1, 0) OVER (PARTITION BY\n"
+"        c.run_id, c.host, c.cpu, c.name ORDER BY c.t_ns, c.rowid) AS delta\n"
+"    FROM counters c JOIN runs r ON r.id = c.run_id\n"
+"    LEFT JOIN sample_intervals i ON i.run_id = c.run_id\n"
+"    WHERE c.name IN ('cpu.busy_ns', 'cpu.intr_ns', 'cpu.softint_ns',\n"
+"      'cpu.idle_ns') AND c.cpu IS NOT NULL)\n"
+"  GROUP BY run_id, host, cpu, t_ns);\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -637,7 +789,7 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || (version >= 1 && version <= 5))   /* upgraded */
+	    nobjects == 0) || (version >= 1 && version <= 6))   /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -762,7 +914,8 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	char sql[sizeof(rec_schema_sql) + sizeof(rec_schema_v2_sql) +
 	    sizeof(rec_schema_v3_sql) + sizeof(rec_schema_v4_sql) +
 	    sizeof(rec_schema_v5_sql) + sizeof(rec_schema_v6_cols_sql) +
-	    sizeof(rec_schema_v6_sql) + 64];
+	    sizeof(rec_schema_v6_sql) + sizeof(rec_schema_v7_drop_sql) +
+	    sizeof(rec_schema_v7_sql) + 64];
 	int version, nobjects;
 	bool cols;
 
@@ -779,15 +932,19 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 		    sqlite3_errmsg(db));
 		goto fail;
 	}
-	/* A new file gets the whole schema; an older one what it lacks. */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%sPRAGMA user_version=%d;",
+	/*
+	 * A new file gets the whole schema; an older one what it lacks (the
+	 * v5, v6 and v7 parts may run again: they replace views and create
+	 * only what is missing).  The report's views go first (v4 renames
+	 * runs) and come back last (they read the packets view of v6).
+	 */
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%sPRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
-	    version < 3 ? rec_schema_v3_sql : "",
+	    version < 3 ? rec_schema_v3_sql : "", rec_schema_v7_drop_sql,
 	    version >= 1 && version <= 3 ? rec_schema_v4_sql : "",
 	    rec_schema_v5_sql, cols ? "" : rec_schema_v6_cols_sql,
-	    rec_schema_v6_sql,
-	    SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v6_sql, rec_schema_v7_sql, SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {

@@ -51,8 +51,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 6
+#define SIM_RECORD_SCHEMA_VERSION 7
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -256,5 +257,14 @@ struct sim_merge_stats {
  */
 int	sim_record_merge(const char *out, const char *const *in, int nin,
 	    struct sim_merge_stats *st, char *err, size_t len);
+
+/*
+ * Print the runs of the results database at path (and its campaigns,
+ * when it has a campaigns table) as a table on out: `netsim runs`.
+ * => opens the file read-only and never writes it
+ * => returns 0, or -1 with a sentence naming the file in err
+ */
+int	sim_record_list_runs(const char *path, FILE *out, char *err,
+	    size_t len);
 
 #endif /* SIM_RECORD_H */

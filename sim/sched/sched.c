@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/sched/exhaust.h"
 #include "sim/sched/machine.h"
 #include "stack/sys/intr.h"
 
@@ -255,11 +256,21 @@ machine_booted(struct sim_machine *m)
 
 /* --- set-up ------------------------------------------------------------- */
 
+/* The event queue could not grow: the process ran out (exit 2). */
+static void
+sched_evq_oom(void *arg, size_t pending)
+{
+	sim_machine_exhausted(arg, "out of memory for the event queue (%zu "
+	    "events pending)", pending);
+}
+
 void
 sim_sched_init(struct sim_machine *m, const struct sim_sched_params *p)
 {
 	memset(m, 0, sizeof(*m));
 	sim_engine_init(&m->eng);
+	m->eng.q.oom = sched_evq_oom;
+	m->eng.q.oom_arg = m;
 	m->seed = p->seed;
 	m->policy = p->policy != NULL ? p->policy : &sim_policy_time;
 	sim_rng_init(&m->tiebreak_rng, p->seed, "cpu.tiebreak");

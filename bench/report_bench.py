@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""report_bench.py -- how long `netsim report` takes on a big run.
+
+    bench report_1m_packets_s   `netsim report DB -o FILE` on a database
+                                holding one run with 1,000,000 packet
+                                records (packet_stages rows: 45,550
+                                datagrams echoed between two hosts, 11
+                                stages each way, and 20 pings) and its
+                                counters; wall-clock seconds, 3 runs,
+                                the median
+    bench report_1m_packets_cpu_s   the same runs' CPU time (user and
+                                system, the report's processes): what
+                                the wall clock would show on an idle
+                                machine, since the report is one thread
+
+The run is real, not synthetic: scenarios/net/two-hosts.json with the
+sender's count raised to 45,550 (and its duration to 5 s), so the
+report reads what a user's run would hold.  It is made once into
+build/bench/report-1m.db (about 60 MB, 2 s of simulation) and kept
+while the binary's schema version and the scenario stay the same.
+
+Takes the benchmark name prefix as its argument, as every benchmark
+does (bench/run.py); prints nothing for a prefix that is not its own.
+What the figure includes: starting Python, importing matplotlib, every
+SQL query of the report (each view once for the run), drawing every
+plot and the topology, writing the file.
+"""
+import json
+import pathlib
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NETSIM = ROOT / "bin" / "release" / "netsim"
+OUT = ROOT / "build" / "bench"
+NAME = "report_1m_packets_s"
+DATAGRAMS = 45550
+RUNS = 3
+
+
+def scenario():
+    sc = json.loads((ROOT / "scenarios" / "net" / "two-hosts.json")
+                    .read_text())
+    sc["name"] = "report-1m"
+    sc["duration"] = "5s"
+    sc["workload"][1].update(count=20, interval="100ms")
+    sc["workload"][2]["count"] = DATAGRAMS
+    return sc
+
+
+def database():
+    """The benchmark's database, made if missing or out of date."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    db, scf = OUT / "report-1m.db", OUT / "report-1m.json"
+    text = json.dumps(scenario(), indent=1) + "\n"
+    version = subprocess.run([str(NETSIM), "--version"], capture_output=True,
+                             text=True, check=True).stdout
+    stamp = OUT / "report-1m.stamp"
+    want = text + version
+    if db.exists() and stamp.exists() and stamp.read_text() == want:
+        try:
+            con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+            rows, = con.execute("SELECT count(*) FROM packet_stages"
+                                ).fetchone()
+            con.close()
+            if rows >= 1000000:
+                return db, rows
+        except sqlite3.Error:
+            pass
+    for p in (db, pathlib.Path(f"{db}-wal"), pathlib.Path(f"{db}-shm"),
+              stamp):
+        p.unlink(missing_ok=True)
+    scf.write_text(text)
+    subprocess.run([str(NETSIM), "run", str(scf), "--db", str(db),
+                    "--quiet"], check=True, stdout=subprocess.DEVNULL)
+    con = sqlite3.connect(db)
+    rows, = con.execute("SELECT count(*) FROM packet_stages").fetchone()
+    con.close()
+    assert rows >= 1000000, f"{rows} packet records, expected 1,000,000"
+    stamp.write_text(want)
+    return db, rows
+
+
+def main():
+    prefix = sys.argv[1] if len(sys.argv) > 1 else ""
+    if not NAME.startswith(prefix):
+        return
+    db, rows = database()
+    times, cpu = [], []
+    with tempfile.TemporaryDirectory() as d:
+        out = pathlib.Path(d) / "report.html"
+        for _ in range(RUNS):
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.monotonic()
+            subprocess.run([str(NETSIM), "report", str(db), "-o", str(out)],
+                           check=True, stdout=subprocess.DEVNULL)
+            times.append(time.monotonic() - t)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    print(f"# {NAME}: {rows} packet records in {db.name}")
+    for name, v in ((NAME, times), ("report_1m_packets_cpu_s", cpu)):
+        print(f"bench {name} {statistics.median(v):.2f} s "
+              f"min={min(v):.2f} max={max(v):.2f} runs={RUNS}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
