@@ -345,6 +345,30 @@ def test_storm_with_frames_on_a_pio_nic(netsim, tmp_path):
     assert s.at("pio0.rx_sink", 10**12) == 100
 
 
+def test_faults_after_the_workload_are_seen_through(netsim, tmp_path):
+    """The workload (10 frames) is done at 1 ms; a storm below the
+    driver's budget from 50 to 60 ms and a hog from 70 to 80 ms still
+    strike: the run lasts until the hog is done, every raise of the storm
+    is an interrupt (100 in its 10 ms, none in the 10 ms before), and
+    the hog has its CPU."""
+    doc = two_hosts(duration="1s")
+    doc["workload"] = [flood(10, "10kpps")]
+    doc["faults"] = [
+        {"kind": "intr_storm", "target": "rx.wm0", "start": "50ms",
+         "end": "60ms", "rate": "10kpps"},
+        {"kind": "cpu_hog", "target": "rx.cpu1", "start": "70ms",
+         "end": "80ms"}]
+    db = run_scenario(netsim, tmp_path, doc)
+    ((end, status),) = db_rows(db, "SELECT end_ns, status FROM runs")
+    assert status == "ok" and 80 * MS <= end < 81 * MS
+    assert effects(db, 0)["raised"] == 100
+    assert effects(db, 1) == {"busy_ns": 10 * MS - 2000}
+    s = Series(db, host="rx")
+    assert s.delta("wm0.intrs", 40 * MS, 50 * MS) == 0
+    assert s.delta("wm0.intrs", 50 * MS, 60 * MS) == 100
+    assert s.delta("wm0.intr_masked", 0, 10**12) == 0
+
+
 def test_a_scenario_without_faults_has_no_fault_rows(netsim, tmp_path):
     db = run_scenario(netsim, tmp_path, ROOT / "scenarios" / "default.json")
     assert db_rows(db, "SELECT count(*) FROM faults") == [(0,)]

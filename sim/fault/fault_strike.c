@@ -12,9 +12,10 @@
  * a frame generator's (ethertype 0x88b5, to the NIC's MAC), so the
  * stack counts them in the interface's rx_sink.
  *
- * A hog is an LWP bound to its CPU at thread priority, a daemon (it
- * keeps no run going), made at its start, that does nothing but charge
- * its CPU in slices of FAULT_HOG_SLICE_NS until its end: interrupts
+ * A hog is an LWP bound to its CPU at thread priority, a daemon (not
+ * part of the workload, though while it runs its CPU is busy, so the run
+ * goes on until its end), made at its start, that does nothing but
+ * charge its CPU in slices of FAULT_HOG_SLICE_NS until its end: interrupts
  * take the CPU from it between slices, and other threads share the CPU
  * with it a quantum at a time, as with any busy thread.
  *
