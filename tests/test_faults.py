@@ -227,6 +227,42 @@ def test_gilbert_elliott_loss_matches_its_model(netsim, tmp_path, seed):
     assert s.at("link.l0.ab.drops_fault", 10**12) == e["lost"]
 
 
+def test_bernoulli_loss_is_binomial_and_gilbert_runs_are_longer(netsim,
+                                                               tmp_path):
+    """Bernoulli and Gilbert-Elliott loss at the same mean (7.41%), one a
+    direction, over 100,000 frames each: Bernoulli loses a binomial
+    number, within three standard deviations (+-248 of 7,407) of n * p,
+    in runs of 1 / (1 - p) = 1.08 frames on average; Gilbert loses as
+    many (within 10%, as above) in runs at least three times longer."""
+    doc = two_hosts(rate="10Gbit", hz=10000)
+    doc["hosts"][1]["nics"][0]["tx_ring"] = 1024
+    p = 0.02 / (0.02 + 0.25)
+    n = 100000
+    doc["workload"] = [
+        flood(n, "2Mpps"),
+        {"program": "rawsend", "host": "rx", "dev": "wm0", "dst": "tx.wm0",
+         "size": 60, "count": n, "rate": "2Mpps"}]
+    doc["faults"] = [
+        {"kind": "loss", "target": "l0", "model": "gilbert",
+         "to_bad": 0.02, "to_good": 0.25, "dir": "ab", "count": n},
+        {"kind": "loss", "target": "l0", "loss": p, "dir": "ba",
+         "count": n}]
+    db = run_scenario(netsim, tmp_path, doc)
+    ge, be = effects(db, 0), effects(db, 1)
+    assert ge["frames"] == be["frames"] == n
+    sd = (n * p * (1 - p)) ** 0.5
+    assert abs(be["lost"] - n * p) <= 3 * sd, (be["lost"], n * p, sd)
+    assert abs(ge["lost"] - n * p) <= 0.10 * n * p, (ge["lost"], n * p)
+    be_run = be["lost"] / be["runs"]
+    ge_run = ge["lost"] / ge["runs"]
+    assert abs(be_run - 1 / (1 - p)) <= 0.05, be_run
+    assert ge_run >= 3 * be_run, (ge_run, be_run)
+    assert ge["longest_run"] > be["longest_run"]
+    s = Series(db)
+    assert s.at("link.l0.ba.drops_fault", 10**12) == be["lost"]
+    assert Series(db, host="tx").at("wm0.rx_sink", 10**12) == n - be["lost"]
+
+
 def test_flap_loses_what_is_sent_while_down(netsim, tmp_path):
     """Down 2 ms from 10 ms, up 3 ms, twice: down 10-12 and 15-17 ms.  At
     10,000 frames a second 40 frames are lost, each while down."""
@@ -343,6 +379,26 @@ def test_storm_with_frames_on_a_pio_nic(netsim, tmp_path):
                               "last_ns": 3 * MS - 20000}
     s = Series(db, host="rx")
     assert s.at("pio0.rx_sink", 10**12) == 100
+
+
+def test_storm_with_frames_on_a_dma_nic_drives_the_receive_path(netsim,
+                                                                tmp_path):
+    """With frames, a DMA NIC's storm is frames arriving at the rate: each
+    is transferred into the ring, interrupts (or polls) take it up, and
+    the stack counts every one in the interface's rx_sink."""
+    doc = two_hosts()
+    doc["faults"] = [{"kind": "intr_storm", "target": "rx.wm0",
+                      "start": "1ms", "end": "3ms", "rate": "50kpps",
+                      "frames": True}]
+    db = run_scenario(netsim, tmp_path, doc)
+    assert effects(db, 0) == {"raised": 100, "frames": 100, "dropped": 0,
+                              "first_ns": 1 * MS,
+                              "last_ns": 3 * MS - 20000}
+    s = Series(db, host="rx")
+    assert s.at("nic.wm0.dma_transfers", 10**12) == 100
+    assert s.at("wm0.rx_sink", 10**12) == 100
+    assert s.delta("wm0.intrs", 1 * MS, 4 * MS) > 0
+    assert s.at("wm0.intrs", 1 * MS) == 0
 
 
 def test_faults_after_the_workload_are_seen_through(netsim, tmp_path):
