@@ -489,12 +489,18 @@ BAD = [
     ({"kind": "cpu_hog", "target": "a.cpu1", "count": 3},
      "$.faults[0].count", '"count"',
      ['key "count" does not apply to a fault of kind cpu_hog']),
+    ({"target": "l0", "end": "1ms"}, "$.faults[0]", '{"target"',
+     ['missing required key "kind" (one of intr_storm, burst, loss']),
+    ({"kind": "mbuf_exhaustion", "target": "a", "end": "1ms", "fail": 2},
+     "$.faults[0].fail", "2}", ["expected a probability from 0 to 1"]),
+    ({"kind": "flap", "target": "l0", "end": "5ms", "down": "0ns"},
+     "$.faults[0].down", '"0ns"', ["expected a duration from 1ns"]),
 ]
 
 
 @pytest.mark.parametrize("fault,path,at,words", BAD,
-                         ids=[f"{i}-{b[0]['kind']}" for i, b in
-                              enumerate(BAD)])
+                         ids=[f"{i}-{b[0].get('kind', 'nokind')}"
+                              for i, b in enumerate(BAD)])
 def test_a_bad_fault_gets_one_line_with_its_position(netsim, tmp_path, fault,
                                                      path, at, words):
     doc = dict(BASE, faults=[fault])
@@ -508,6 +514,22 @@ def test_a_bad_fault_gets_one_line_with_its_position(netsim, tmp_path, fault,
     assert line.startswith(head), line
     for w in words:
         assert w in line, line
+
+
+def test_a_fault_list_that_is_not_one_is_refused(netsim, tmp_path):
+    """Not an array, or an element that is not an object: one line with
+    its position, exit 2, and `netsim run` writes no database."""
+    for faults, path in ((5, "$.faults"), ([5], "$.faults[0]")):
+        text = json.dumps(dict(BASE, faults=faults))
+        f = tmp_path / "bad.json"
+        f.write_text(text)
+        db = tmp_path / "bad.db"
+        p = run([netsim, "run", f, "--db", db, "--quiet"], check=2)
+        off = text.index("5", text.index('"faults"'))
+        (line,) = p.stderr.splitlines()
+        assert line.startswith(f"{f}:1:{off + 1}: at {path}: expected "), \
+            line
+        assert not db.exists()
 
 
 def test_a_good_fault_list_loads_with_its_defaults(test_bin, tmp_path):
