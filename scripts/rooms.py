@@ -33,7 +33,7 @@ import re
 
 # sim/ rooms, bottom to top; rooms in one tuple share a level.
 SIM_LAYERS = (("engine",), ("sched",), ("scenario",), ("record",),
-              ("sys", "wire"), ("nic",), ("world",), ("cli",))
+              ("sys", "wire"), ("nic",), ("fault",), ("world",), ("cli",))
 # stack/ rooms, bottom to top, for drawing: the rules are STACK_FORBIDDEN.
 STACK_LAYERS = (("sys",), ("kern",), ("net",), ("netinet", "dev"),
                 ("apps",))

@@ -29,6 +29,7 @@
 
 #include "sim/sched/machine.h"
 #include "sim/world/world.h"
+#include "sim/fault/fault.h"
 #include "sim/record/record.h"
 #include "sim/cli/run.h"
 #include "sim/record/trace.h"
@@ -359,6 +360,7 @@ run_record_end(struct run_state *rs, int64_t run_id, uint64_t t_end,
 	assert(rs->rec != NULL && !rs->running);
 	sim_machine_sample_all(m, t_end);
 	run_record_cpus(m, t_end);
+	sim_faults_record_end(m, t_end);
 	if (sim_record_error(rs->rec) == NULL &&
 	    sim_record_run_end(rs->rec, m->eng.fingerprint, t_end, status,
 	    status_names[status], msg) == 0)

@@ -10,6 +10,7 @@
 #ifndef SIM_RNG_H
 #define SIM_RNG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct sim_rng {
@@ -48,5 +49,12 @@ uint64_t sim_rng_below(struct sim_rng *, uint64_t n);
 double	sim_rng_double(struct sim_rng *);
 /* Exponentially distributed with the given mean, rounded to an integer. */
 uint64_t sim_rng_exp(struct sim_rng *, double mean);
+
+/* True with probability p; a p of 0 or 1 draws nothing. */
+static inline bool
+sim_rng_chance(struct sim_rng *r, double p)
+{
+	return p > 0 && (p >= 1 || sim_rng_double(r) < p);
+}
 
 #endif /* SIM_RNG_H */

@@ -6,6 +6,7 @@
  */
 #include <assert.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "sim/sched/machine.h"
 #include "sim/nic/nic.h"
@@ -66,4 +67,18 @@ sim_nics_create(struct sim_machine *m)
 		}
 	}
 	return 0;
+}
+
+struct device *
+sim_nic_device(struct sim_host *h, unsigned nic)
+{
+	struct device *dev = h->devices;
+
+	assert(nic < h->sc->nnics);
+	for (unsigned i = 0; i < nic && dev != NULL; i++)
+		dev = dev->next;
+	/* Every NIC is a device, made in scenario order (sim_nics_create). */
+	assert(dev != NULL && dev->index == nic);
+	assert(strcmp(dev->xname, h->sc->nics[nic].name) == 0);
+	return dev;
 }

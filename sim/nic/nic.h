@@ -28,5 +28,39 @@ extern const struct sim_nic_model *const sim_nic_models[SC_NNICTYPES];
 extern const struct sim_nic_model sim_nic_pio;          /* nic_pio.c */
 
 int	sim_nics_create(struct sim_machine *);
+/* NIC nic of host h (scenario order).  => it exists */
+struct device *sim_nic_device(struct sim_host *h, unsigned nic);
+
+/* ---- What faults (sim/fault/) do to a DMA NIC. ---- */
+
+#define SIM_NIC_DELAYS_MAX      8       /* delay windows per NIC */
+
+/*
+ * A window in which the DMA NIC's transfers complete late: each transfer
+ * asked for in [start_ns, end_ns), until count (if not 0) of them,
+ * completes delay_ns later than it would -- and never before one asked
+ * for earlier, since the engine completes in order.  Fields: c = set by
+ * the maker, n = the NIC's.
+ */
+struct sim_nic_delay {
+	uint64_t start_ns, end_ns;      /* c: end_ns UINT64_MAX: none */
+	uint64_t count;                 /* c: 0: no limit */
+	uint64_t delay_ns;              /* c */
+	uint64_t delayed;               /* n: transfers it delayed */
+};
+
+/*
+ * Delay the DMA NIC dev's transfers in d's window from now on.  Returns
+ * -1 if it has SIM_NIC_DELAYS_MAX already.
+ * => dev is a DMA NIC; d outlives the machine's run
+ */
+int	sim_nic_dma_add_delay(struct device *dev, struct sim_nic_delay *d);
+/*
+ * The DMA NIC dev raises its line at t with a receive cause, as if a
+ * frame had been written back, though none was (an interrupt storm):
+ * the driver finds nothing new in the ring.
+ * => dev is a DMA NIC; outside any CPU context (an engine event)
+ */
+void	sim_nic_dma_raise(struct device *dev, uint64_t t);
 
 #endif /* SIM_NIC_H */

@@ -24,6 +24,10 @@
  * write-back (the driver must not change its length meanwhile); anything
  * else stops the run as a violation naming the NIC.
  *
+ * Faults (nic.h) may make transfers complete late -- still in order,
+ * one never overtaking another -- and raise the line with nothing
+ * written (a storm).
+ *
  * Never allocates per frame beyond the topology's frame pool, never
  * decides anything by pointer value.
  */
@@ -51,6 +55,7 @@
 /* One direction's DMA engine. */
 struct nic_engine {
 	uint64_t free_ns;               /* when its last transfer's bytes end */
+	uint64_t done_ns;               /* when its last transfer completes */
 };
 
 /* A transmit frame the card has taken descriptors for. */
@@ -106,6 +111,10 @@ struct nic_dma {
 
 	sim_nic_dma_observer_fn obs;    /* tests: see nic_dma.h */
 	void *obs_arg;
+
+	/* Faults: windows of late completion (nic.h), in order added. */
+	struct sim_nic_delay *delays[SIM_NIC_DELAYS_MAX];
+	unsigned ndelays;
 
 	/*
 	 * record.packets: frames written back and not yet announced by an
@@ -178,12 +187,35 @@ nic_stopped(const struct nic_dma *nic)
 
 /* --- the DMA engines ------------------------------------------------------------ */
 
-/* A transfer of bytes from now: when it completes. */
+/* What the delay windows open at now add to a transfer asked for then. */
+static uint64_t
+nic_dma_delay(struct nic_dma *nic, uint64_t now)
+{
+	uint64_t extra = 0;
+
+	for (unsigned i = 0; i < nic->ndelays; i++) {
+		struct sim_nic_delay *d = nic->delays[i];
+
+		if (now < d->start_ns || now >= d->end_ns ||
+		    (d->count != 0 && d->delayed >= d->count))
+			continue;
+		d->delayed++;
+		extra += d->delay_ns;
+	}
+	return extra;
+}
+
+/*
+ * A transfer of bytes from now: when it completes.  Transfers complete
+ * in the order they were asked for (the frames in flight are a FIFO):
+ * without a delay window that is so by itself, and a delayed one holds
+ * back those behind it.
+ */
 static uint64_t
 nic_dma(struct nic_dma *nic, struct nic_engine *e, uint64_t now,
     uint64_t bytes)
 {
-	uint64_t start = now > e->free_ns ? now : e->free_ns;
+	uint64_t start = now > e->free_ns ? now : e->free_ns, done;
 	/* bytes <= SIM_FRAME_BYTES_MAX: 8e9 times that fits in 64 bits. */
 	uint64_t xfer = (bytes * 8 * NS_PER_S + nic->dma_rate_bps - 1) /
 	    nic->dma_rate_bps;
@@ -192,7 +224,13 @@ nic_dma(struct nic_dma *nic, struct nic_engine *e, uint64_t now,
 
 	e->free_ns = start + xfer;
 	nic->stat[DMANIC_STAT_DMA_XFERS]++;
-	return e->free_ns + nic->dma_latency_ns;
+	done = e->free_ns + nic->dma_latency_ns;
+	if (__builtin_expect(nic->ndelays > 0, 0))
+		done += nic_dma_delay(nic, now);
+	if (done < e->done_ns)
+		done = e->done_ns;
+	e->done_ns = done;
+	return done;
 }
 
 /* --- interrupts --------------------------------------------------------------- */
@@ -996,6 +1034,30 @@ nic_dma_create(struct sim_host *h, const struct sc_nic *n,
 	if (port != NULL)
 		sim_port_attach(port, &nic_port_ops, nic, 0);
 	return nic->dev;
+}
+
+int
+sim_nic_dma_add_delay(struct device *dev, struct sim_nic_delay *d)
+{
+	struct nic_dma *nic = dev->model;
+
+	assert(dev->ops == &nic_dma_ops);
+	assert(d->start_ns < d->end_ns && d->delay_ns > 0);
+	if (nic->ndelays == SIM_NIC_DELAYS_MAX)
+		return -1;
+	nic->delays[nic->ndelays++] = d;
+	return 0;
+}
+
+void
+sim_nic_dma_raise(struct device *dev, uint64_t t)
+{
+	struct nic_dma *nic = dev->model;
+
+	assert(dev->ops == &nic_dma_ops);
+	assert(nic->m->running == NULL);
+	nic->icr |= DMANIC_INTR_RXT;
+	nic_fire(nic, t);
 }
 
 void

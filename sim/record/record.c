@@ -207,6 +207,7 @@ REC_RUNS_TABLE("runs_v4")
 "SELECT id, scenario, scenario_file, scenario_text, seed, fingerprint,\n"
 "  version, start_ns, end_ns, exit_status, status, message FROM runs;\n"
 "DROP VIEW IF EXISTS run_summary;\n"
+"DROP VIEW IF EXISTS fault_windows;  -- on runs too; version 5 remakes it\n"
 "DROP TABLE runs;\n"
 "ALTER TABLE runs_v4 RENAME TO runs;\n"
 REC_RUN_SUMMARY_VIEW;
@@ -448,6 +449,41 @@ static const char rec_schema_v7_sql[] =
 "  GROUP BY run_id, host, cpu, t_ns);\n";
 
 /*
+ * ---- Schema version 8 (faults): the tables and view below, and their
+ * rows (sim_record_fault, sim_record_fault_effect).  An older file gets
+ * them when opened. ----
+ */
+static const char rec_schema_v8_sql[] =
+"CREATE TABLE IF NOT EXISTS faults (  -- the scenario's faults, one row each\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  fault_id INTEGER NOT NULL,  -- its place in the scenario's faults, from 0\n"
+"  kind TEXT NOT NULL,         -- 'intr_storm', 'burst', 'loss', 'flap', ...\n"
+"  target TEXT NOT NULL,       -- what it strikes, as the scenario names it\n"
+"  start_ns INTEGER NOT NULL,  -- when its window opens (virtual time)\n"
+"  end_ns INTEGER,             -- when it closes; NULL: no end given\n"
+"  count INTEGER,              -- strikes it stops after; NULL: no limit\n"
+"  parameters TEXT             -- its other keys, as a JSON object\n"
+");\n"
+"CREATE TABLE IF NOT EXISTS fault_effects (  -- what a fault did, at the end\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  fault_id INTEGER NOT NULL,  -- faults.fault_id\n"
+"  name TEXT NOT NULL,         -- 'raised', 'frames', 'lost', 'first_ns', ...\n"
+"  value INTEGER NOT NULL      -- how many (or a virtual time, for *_ns)\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS fault_effects_by_fault\n"
+"  ON fault_effects (run_id, fault_id);\n"
+"DROP VIEW IF EXISTS fault_windows;\n"
+"CREATE VIEW fault_windows AS  -- each fault's window as it happened\n"
+"SELECT f.run_id, f.fault_id, f.kind, f.target, f.start_ns,\n"
+"  min(coalesce(f.end_ns,\n"
+"      (SELECT e.value + 1 FROM fault_effects e WHERE e.run_id = f.run_id\n"
+"        AND e.fault_id = f.fault_id AND e.name = 'last_ns'),\n"
+"      r.end_ns), coalesce(r.end_ns, f.end_ns)) AS end_ns,\n"
+"  -- the end given, or just after its last strike, or the run's end\n"
+"  f.count, f.parameters\n"
+"FROM faults f JOIN runs r ON r.id = f.run_id;\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -458,6 +494,8 @@ static const char rec_schema_v7_sql[] =
 #define REC_STAGE_BYTES		48
 #define REC_FLOW_BYTES		32
 #define REC_REQUEST_BYTES	48
+#define REC_FAULT_BYTES		48
+#define REC_FAULT_ROWS		512	/* fault rows batched (few a run) */
 
 #define REC_NOTICE_MS		1000	/* tell of a busy wait after this */
 #define REC_RENOTICE_MS		10000	/* and again this often */
@@ -498,6 +536,17 @@ struct rec_request {
 	uint64_t sent_ns, done_ns;
 };
 
+/* A faults row, or (effect) a fault_effects row. */
+struct rec_fault {
+	bool effect;
+	uint32_t fault_id;
+	uint32_t kind, target, params;  /* a fault: offsets in strs */
+	uint64_t start_ns, end_ns;      /* end_ns UINT64_MAX: NULL */
+	uint64_t count;                 /* 0: NULL */
+	uint32_t name;                  /* an effect: offset in strs */
+	int64_t value;
+};
+
 struct sim_recorder {
 	sqlite3 *db;
 	char *path;
@@ -506,6 +555,7 @@ struct sim_recorder {
 	sqlite3_stmt *ins_stage;
 	sqlite3_stmt *ins_flow;
 	sqlite3_stmt *ins_request;
+	sqlite3_stmt *ins_fault, *ins_effect;
 	int64_t run_id;                 /* the open run, or -1 */
 
 	/* The batch: rows and their strings, sized at open. */
@@ -519,6 +569,8 @@ struct sim_recorder {
 	unsigned nflows;
 	struct rec_request *requests;
 	unsigned nrequests;
+	struct rec_fault *faults;
+	unsigned nfaults;
 	char *strs;
 	size_t strs_len;
 
@@ -789,7 +841,7 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || (version >= 1 && version <= 6))   /* upgraded */
+	    nobjects == 0) || (version >= 1 && version <= 7))   /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -915,7 +967,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v3_sql) + sizeof(rec_schema_v4_sql) +
 	    sizeof(rec_schema_v5_sql) + sizeof(rec_schema_v6_cols_sql) +
 	    sizeof(rec_schema_v6_sql) + sizeof(rec_schema_v7_drop_sql) +
-	    sizeof(rec_schema_v7_sql) + 64];
+	    sizeof(rec_schema_v7_sql) + sizeof(rec_schema_v8_sql) + 64];
 	int version, nobjects;
 	bool cols;
 
@@ -934,17 +986,18 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	}
 	/*
 	 * A new file gets the whole schema; an older one what it lacks (the
-	 * v5, v6 and v7 parts may run again: they replace views and create
+	 * v5 to v8 parts may run again: they replace views and create
 	 * only what is missing).  The report's views go first (v4 renames
 	 * runs) and come back last (they read the packets view of v6).
 	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%sPRAGMA user_version=%d;",
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%sPRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
 	    version < 3 ? rec_schema_v3_sql : "", rec_schema_v7_drop_sql,
 	    version >= 1 && version <= 3 ? rec_schema_v4_sql : "",
 	    rec_schema_v5_sql, cols ? "" : rec_schema_v6_cols_sql,
-	    rec_schema_v6_sql, rec_schema_v7_sql, SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v6_sql, rec_schema_v7_sql, rec_schema_v8_sql,
+	    SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {
@@ -1006,6 +1059,11 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    "?6)";
 	static const char ins_q[] = "INSERT INTO requests (run_id, req_id, "
 	    "flow_id, sent_ns, done_ns) VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char ins_x[] = "INSERT INTO faults (run_id, fault_id, "
+	    "kind, target, start_ns, end_ns, count, parameters) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+	static const char ins_e[] = "INSERT INTO fault_effects (run_id, "
+	    "fault_id, name, value) VALUES (?1, ?2, ?3, ?4)";
 
 	if (sqlite3_prepare_v3(r->db, ins_c, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_counter, NULL) != SQLITE_OK ||
@@ -1016,7 +1074,12 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    sqlite3_prepare_v3(r->db, ins_f, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_flow, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(r->db, ins_q, -1, SQLITE_PREPARE_PERSISTENT,
-	    &r->ins_request, NULL) != SQLITE_OK) {
+	    &r->ins_request, NULL) != SQLITE_OK ||
+
+	    sqlite3_prepare_v3(r->db, ins_x, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_fault, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, ins_e, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_effect, NULL) != SQLITE_OK) {
 		rec_errf(err, len, r->path, "%s", sqlite3_errmsg(r->db));
 		return -1;
 	}
@@ -1089,6 +1152,8 @@ sim_record_close(struct sim_recorder *r)
 	sqlite3_finalize(r->ins_stage);
 	sqlite3_finalize(r->ins_flow);
 	sqlite3_finalize(r->ins_request);
+	sqlite3_finalize(r->ins_fault);
+	sqlite3_finalize(r->ins_effect);
 	/* Every statement is finalized, so this cannot be refused. */
 	if (sqlite3_close(r->db) != SQLITE_OK)
 		assert(!"sqlite3_close refused: a statement leaked");
@@ -1097,6 +1162,7 @@ sim_record_close(struct sim_recorder *r)
 	free(r->stages);
 	free(r->flows);
 	free(r->requests);
+	free(r->faults);
 	free(r->counters);
 	free(r->path);
 	free(r);
@@ -1142,7 +1208,8 @@ sim_record_run_begin(struct sim_recorder *r, const char *scenario_name,
 
 	assert(r != NULL && scenario_name != NULL);
 	assert(r->run_id < 0 && r->ncounters == 0 && r->nviolations == 0 &&
-	    r->nstages == 0 && r->nflows == 0 && r->nrequests == 0);
+	    r->nstages == 0 && r->nflows == 0 && r->nrequests == 0 &&
+	    r->nfaults == 0);
 	if (r->failed) {
 		snprintf(err, len, "%s", r->error);
 		return -1;
@@ -1211,7 +1278,7 @@ static unsigned
 rec_batch_rows(const struct sim_recorder *r)
 {
 	return r->ncounters + r->nviolations + r->nstages + r->nflows +
-	    r->nrequests;
+	    r->nrequests + r->nfaults;
 }
 
 /* Bytes a string adds to a row (as stored: cut at SIM_RECORD_STRING_MAX). */
@@ -1490,6 +1557,107 @@ sim_record_request(struct sim_recorder *r, uint64_t req_id, uint64_t sent_ns,
 	q->done_ns = done_ns;
 }
 
+/* ---- Schema version 5: faults and what they did. ---- */
+
+/*
+ * Room for one more fault row: the rows are allocated with the first (a
+ * run without faults has none), and flushed when full.  False (the row
+ * counted as lost, as rec_take would) if there is no memory for them.
+ */
+static bool
+rec_fault_room(struct sim_recorder *r)
+{
+	if (r->faults == NULL &&
+	    (r->faults = calloc(REC_FAULT_ROWS, sizeof(*r->faults))) == NULL) {
+		rec_failf(r, "out of memory for the faults' rows");
+		r->rows++;
+		r->lost++;
+		return false;
+	}
+	if (r->nfaults == REC_FAULT_ROWS && !r->failed)
+		sim_record_flush(r);
+	return true;
+}
+
+void
+sim_record_fault(struct sim_recorder *r, unsigned fault_id, const char *kind,
+    const char *target, uint64_t start_ns, uint64_t end_ns, uint64_t count,
+    const char *parameters)
+{
+	struct rec_fault *x;
+
+	assert(r != NULL && kind != NULL && target != NULL);
+	assert(start_ns <= (uint64_t)INT64_MAX && count <= (uint64_t)INT64_MAX);
+	assert(end_ns == UINT64_MAX || end_ns <= (uint64_t)INT64_MAX);
+	if (!rec_fault_room(r) || !rec_take(r, 3, REC_FAULT_BYTES +
+	    rec_slen(kind) + rec_slen(target) + rec_slen(parameters)))
+		return;
+	x = &r->faults[r->nfaults++];
+	*x = (struct rec_fault){ .fault_id = fault_id, .start_ns = start_ns,
+	    .end_ns = end_ns, .count = count, .name = REC_NO_STR };
+	x->kind = rec_str(r, kind);
+	x->target = rec_str(r, target);
+	x->params = rec_str(r, parameters);
+}
+
+void
+sim_record_fault_effect(struct sim_recorder *r, unsigned fault_id,
+    const char *name, int64_t value)
+{
+	struct rec_fault *x;
+
+	assert(r != NULL && name != NULL);
+	if (!rec_fault_room(r) || !rec_take(r, 1, REC_FAULT_BYTES +
+	    rec_slen(name)))
+		return;
+	x = &r->faults[r->nfaults++];
+	*x = (struct rec_fault){ .effect = true, .fault_id = fault_id,
+	    .value = value, .kind = REC_NO_STR, .target = REC_NO_STR,
+	    .params = REC_NO_STR };
+	x->name = rec_str(r, name);
+}
+
+/* One faults or fault_effects row.  => inside a write transaction */
+static int
+rec_write_fault(struct sim_recorder *r, const struct rec_fault *x)
+{
+	sqlite3_stmt *st = x->effect ? r->ins_effect : r->ins_fault;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, r->run_id);
+	sqlite3_bind_int64(st, 2, x->fault_id);
+	if (x->effect) {
+		rec_bind_str(st, 3, rec_get_str(r, x->name));
+		sqlite3_bind_int64(st, 4, x->value);
+	} else {
+		rec_bind_str(st, 3, rec_get_str(r, x->kind));
+		rec_bind_str(st, 4, rec_get_str(r, x->target));
+		sqlite3_bind_int64(st, 5, (int64_t)x->start_ns);
+		if (x->end_ns == UINT64_MAX)
+			sqlite3_bind_null(st, 6);
+		else
+			sqlite3_bind_int64(st, 6, (int64_t)x->end_ns);
+		if (x->count == 0)
+			sqlite3_bind_null(st, 7);
+		else
+			sqlite3_bind_int64(st, 7, (int64_t)x->count);
+		rec_bind_str(st, 8, rec_get_str(r, x->params));
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Insert the batch's fault rows.  => inside a write transaction */
+static int
+rec_write_faults(struct sim_recorder *r)
+{
+	for (unsigned i = 0; i < r->nfaults; i++)
+		if (rec_write_fault(r, &r->faults[i]) != 0)
+			return -1;
+	return 0;
+}
+
 static void
 rec_clear_batch(struct sim_recorder *r)
 {
@@ -1498,6 +1666,7 @@ rec_clear_batch(struct sim_recorder *r)
 	r->nstages = 0;
 	r->nflows = 0;
 	r->nrequests = 0;
+	r->nfaults = 0;
 	r->strs_len = 0;
 }
 
@@ -1530,7 +1699,7 @@ rec_begin_and_write(struct sim_recorder *r)
 		return -1;
 	}
 	if (rec_write_counters(r) != 0 || rec_write_violations(r) != 0 ||
-	    rec_write_packets(r) != 0) {
+	    rec_write_packets(r) != 0 || rec_write_faults(r) != 0) {
 		rec_fail(r, "cannot write the run's rows");
 		rec_exec(r->db, "ROLLBACK");
 		rec_drop_batch(r);

@@ -30,12 +30,17 @@
  *     a time series; host NULL for a run-wide counter, cpu NULL when the
  *     counter is not per-CPU.
  *   violations(run_id, t_ns, host, cpu, lwp, kind, file, line, message)
+ *   faults(run_id, fault_id, kind, target, start_ns, end_ns, count,
+ *        parameters), fault_effects(run_id, fault_id, name, value)
+ *     the scenario's faults and what each did (schema version 5)
  * Views:
  *   run_summary(id, scenario, seed, fingerprint, status, exit_status,
  *        end_ns, counter_sample_count, violation_count, message)
  *   counter_last(run_id, name, host, cpu, t_ns, value)
  *     each counter's last sample (largest t_ns, then the later row)
  *   violation_kinds(run_id, kind, violation_count, first_t_ns)
+ *   fault_windows(run_id, fault_id, kind, target, start_ns, end_ns, count,
+ *        parameters): each fault's window as it happened
  * Indexes: runs_by_seed (version 5), and the child tables' by run.
  * The schema's version is in PRAGMA user_version; an older file is
  * brought up to date when opened, and opening a newer one fails with a
@@ -53,7 +58,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 7
+#define SIM_RECORD_SCHEMA_VERSION 8
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -187,6 +192,19 @@ void	sim_record_flow(struct sim_recorder *, uint64_t flow_id,
 	    const char *latency);
 void	sim_record_request(struct sim_recorder *, uint64_t req_id,
 	    uint64_t sent_ns, uint64_t done_ns);
+
+/*
+ * Faults (schema version 8): fault fault_id of the scenario, of kind on
+ * target, from start_ns to end_ns (UINT64_MAX: none given) or count
+ * strikes (0: none given); parameters is its other keys as a JSON
+ * object, or NULL.  An effect is one thing it did by the run's end
+ * (name, value), written with the run's last rows.
+ */
+void	sim_record_fault(struct sim_recorder *, unsigned fault_id,
+	    const char *kind, const char *target, uint64_t start_ns,
+	    uint64_t end_ns, uint64_t count, const char *parameters);
+void	sim_record_fault_effect(struct sim_recorder *, unsigned fault_id,
+	    const char *name, int64_t value);
 
 /* Commit what is buffered, in one transaction (the machine calls it). */
 void	sim_record_flush(struct sim_recorder *);

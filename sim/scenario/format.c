@@ -279,6 +279,98 @@ const struct sc_obj sc_obj_link = {
 	"link; both directions get the same parameters", KEYS(link_keys),
 };
 
+/* ---- Faults: one object for every kind; each kind takes some keys. ---- */
+
+static const char *const fault_any_of[] = { "end", "count", NULL };
+
+static const struct sc_key fault_keys[] = {
+	{ "kind", SC_K_CHOICE, true,
+	  CHOICES(sc_fault_kind_names, SC_NFAULTKINDS),
+	  .doc = "what strikes: intr_storm (a NIC raises its line at a "
+	  "rate), burst (frames arrive at a NIC at line rate), loss (a link "
+	  "loses frames), flap (a link goes down and up), dma_delay (a DMA "
+	  "NIC's transfers complete late), mbuf_exhaustion (a host's "
+	  "KM_NOSLEEP allocations fail), cpu_hog (a busy thread takes a "
+	  "CPU)" },
+	{ "target", SC_K_TEXT, true, .max = SC_TARGET_MAX - 1,
+	  .doc = "what it strikes: \"HOST.NIC\" (intr_storm, burst, "
+	  "dma_delay), a link's name (loss, flap), \"HOST\" "
+	  "(mbuf_exhaustion), \"HOST.cpuN\" (cpu_hog)" },
+	{ "start", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 0,
+	  .max = SC_DURATION_MAX_NS, .def = 0, SLOT(struct sc_fault, start_ns),
+	  .doc = "when it begins, in virtual time from the start of the run" },
+	{ "end", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 1,
+	  .max = SC_DURATION_MAX_NS, .def_text = "none",
+	  .doc = "when it ends (after start); give end, count or both: it "
+	  "stops at whichever comes first" },
+	{ "count", SC_K_INT, .min = 1, .max = (int64_t)SC_FAULT_COUNT_MAX,
+	  .def_text = "none", .doc = "how many times it strikes: line raises "
+	  "(intr_storm), frames (burst), frames judged (loss, in each "
+	  "direction), down periods (flap), transfers delayed (dma_delay), allocations refused "
+	  "(mbuf_exhaustion); not for cpu_hog" },
+	{ "rate", SC_K_UNIT, .unit = SIM_UNIT_RATE_PPS, .min = 1,
+	  .max = 100000000, .def = 0, SLOT(struct sc_fault, rate_pps),
+	  .def_text = "required (intr_storm); line rate (burst)",
+	  .doc = "intr_storm: line raises a second; burst: frames a second "
+	  "(default: back to back at the rate of the NIC's link)" },
+	{ "frames", SC_K_BOOL, .def = false, SLOT(struct sc_fault, frames),
+	  .doc = "intr_storm: a frame arrives with each raise (a PIO NIC "
+	  "storms only with frames)" },
+	{ "size", SC_K_UNIT, .unit = SIM_UNIT_SIZE, .min = 60, .max = 9234,
+	  .def = 60, SLOT(struct sc_fault, size),
+	  .doc = "intr_storm, burst: bytes of each frame (ethertype 0x88b5, "
+	  "to the NIC's MAC: counted in the interface's rx_sink)" },
+	{ "model", SC_K_CHOICE, CHOICES(sc_loss_model_names, SC_NLOSSMODELS),
+	  .def = SC_LOSS_BERNOULLI, SLOT(struct sc_fault, model),
+	  .doc = "loss: bernoulli (each frame lost with probability loss) or "
+	  "gilbert (Gilbert-Elliott: a good and a bad state, each with its "
+	  "own loss)" },
+	{ "loss", SC_K_PROB, .def_text = "required (bernoulli)",
+	  SLOT(struct sc_fault, loss),
+	  .doc = "loss, bernoulli: each frame is lost with this probability" },
+	{ "to_bad", SC_K_PROB, .def_text = "required (gilbert)",
+	  SLOT(struct sc_fault, to_bad),
+	  .doc = "loss, gilbert: after each frame, the chance that the good "
+	  "state turns bad" },
+	{ "to_good", SC_K_PROB, .def_text = "required (gilbert)",
+	  SLOT(struct sc_fault, to_good),
+	  .doc = "loss, gilbert: after each frame, the chance that the bad "
+	  "state turns good (bad runs last 1 / to_good frames on average)" },
+	{ "loss_good", SC_K_PROB, .def = 0, SLOT(struct sc_fault, loss_good),
+	  .doc = "loss, gilbert: the loss probability in the good state" },
+	{ "loss_bad", SC_K_PROB, .def = 1, SLOT(struct sc_fault, loss_bad),
+	  .doc = "loss, gilbert: the loss probability in the bad state" },
+	{ "dir", SC_K_CHOICE, CHOICES(sc_fault_dir_names, SC_NFAULTDIRS),
+	  .def = SC_DIR_BOTH, SLOT(struct sc_fault, dir),
+	  .doc = "loss: the directions it strikes, each with its own state "
+	  "and streams: both, ab (a to b) or ba" },
+	{ "down", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 1,
+	  .max = SC_DURATION_MAX_NS, .def_text = "required (flap)",
+	  SLOT(struct sc_fault, down_ns),
+	  .doc = "flap: how long the link stays down each time; a frame sent "
+	  "then is lost" },
+	{ "up", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 1,
+	  .max = SC_DURATION_MAX_NS, .def_text = "as down",
+	  SLOT(struct sc_fault, up_ns),
+	  .doc = "flap: how long it stays up between two downs" },
+	{ "delay", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 1,
+	  .max = SC_LATENCY_MAX_NS, .def_text = "required (dma_delay)",
+	  SLOT(struct sc_fault, delay_ns),
+	  .doc = "dma_delay: how much later each transfer completes (in "
+	  "order: one never overtakes another)" },
+	{ "fail", SC_K_PROB, .def = 1, SLOT(struct sc_fault, fail),
+	  .doc = "mbuf_exhaustion: each KM_NOSLEEP allocation fails with "
+	  "this probability (KM_SLEEP ones wait, so they succeed)" },
+};
+
+const struct sc_obj sc_obj_fault = {
+	"fault", "a fault object such as {\"kind\": \"loss\", \"target\": "
+	"\"l0\", \"end\": \"10ms\", \"loss\": 0.1}", "fault objects",
+	"a fault: what strikes (kind) which part of the machine (target), "
+	"from start to end or for count occurrences", KEYS(fault_keys),
+	fault_any_of,
+};
+
 /* ---- The workload: its own keys; each program adds its parameters. ---- */
 
 static const struct sc_key program_keys[] = {
@@ -396,6 +488,9 @@ static const struct sc_key top_keys[] = {
 	{ "workload", SC_K_PROGRAMS, .max = SC_PROGRAMS_MAX,
 	  .obj = &sc_obj_program, .def_text = "none",
 	  .doc = "the programs to run, each in its own LWP on a host" },
+	{ "faults", SC_K_ARRAY, .max = SC_FAULTS_MAX, .obj = &sc_obj_fault,
+	  .def_text = "none", .doc = "faults and storms: what strikes which "
+	  "part of the machine, and when (see \"Faults\" in the README)" },
 	{ "record", SC_K_OBJECT, .obj = &sc_obj_record, .def_text = "",
 	  .doc = "what the run writes to the database" },
 	{ "limits", SC_K_OBJECT, .obj = &sc_obj_limits, .def_text = "",
@@ -413,8 +508,8 @@ const struct sc_obj sc_obj_top = {
 const struct sc_obj *const sc_objs[] = {
 	&sc_obj_top, &sc_obj_host, &sc_obj_probe_cost, &sc_obj_nic,
 	&sc_obj_vpair, &sc_obj_vpair_end, &sc_obj_brane, &sc_obj_route,
-	&sc_obj_switch, &sc_obj_link, &sc_obj_program, &sc_obj_record,
-	&sc_obj_limits, &sc_obj_interleaving, NULL,
+	&sc_obj_switch, &sc_obj_link, &sc_obj_program, &sc_obj_fault,
+	&sc_obj_record, &sc_obj_limits, &sc_obj_interleaving, NULL,
 };
 
 const struct sc_key *

@@ -18,6 +18,8 @@
  *	load_net.c	addresses, virtual pairs, branes and routes
  *	load_workload.c	programs and their parameters
  *	load_wire.c	switches and links
+ *	load_faults.c	faults: storms, bursts, loss, flaps, slow DMA, memory,
+ *			busy CPUs
  *	scenario.c	the top level, the small sections, the entry points
  *
  * Conventions every loader function keeps: it returns 0 or, after
@@ -208,5 +210,7 @@ int	ld_links(struct ld *, json_t *root, struct scenario *sc);
 int	ld_ep_nic(struct ld *, const json_t *v, const struct scenario *sc,
 	    unsigned h, const char *nic, struct sc_endpoint *ep);
 int	ld_workload(struct ld *, json_t *root, struct scenario *sc);
+/* The faults, after the hosts, NICs and links their targets name. */
+int	ld_faults(struct ld *, json_t *root, struct scenario *sc);
 
 #endif /* SIM_SCENARIO_LOAD_H */

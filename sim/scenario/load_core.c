@@ -642,8 +642,9 @@ ld_fields(struct ld *ld, json_t *obj, const struct sc_obj *o, void *base,
 			return ld_missing(ld, k->name, what);
 		}
 		if (v == NULL) {
+			/* A probability's default is 0 or 1, kept in def. */
 			if (defaults)
-				ld_store(k, base, k->def, 0);
+				ld_store(k, base, k->def, (double)k->def);
 			continue;
 		}
 		ld_push_key(ld, k->name);

@@ -117,6 +117,7 @@ ld_top(struct ld *ld, json_t *root, struct scenario *sc)
 	    ld_switches(ld, root, sc) != 0 ||
 	    ld_links(ld, root, sc) != 0 ||
 	    ld_workload(ld, root, sc) != 0 ||
+	    ld_faults(ld, root, sc) != 0 ||
 	    ld_section(ld, root, sc_key(&sc_obj_top, "record"), sc,
 	    NULL) != 0 ||
 	    ld_section(ld, root, sc_key(&sc_obj_top, "limits"), sc,
@@ -204,5 +205,6 @@ sim_scenario_free(struct scenario *sc)
 	for (unsigned i = 0; sc->links != NULL && i < sc->nlinks; i++)
 		free(sc->links[i].pcap);
 	free(sc->links);
+	free(sc->faults);
 	free(sc);
 }

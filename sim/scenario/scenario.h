@@ -148,6 +148,61 @@ struct sc_link {
 	char *pcap;                     /* capture file, or NULL */
 };
 
+/*
+ * Faults (README "Faults"): what strikes which part of the machine, and
+ * when -- from start to end or for count occurrences, whichever comes
+ * first.  Each draws from its own streams "fault.<index>.<kind>...", so a
+ * fault added never perturbs another's draws or the machine's.
+ */
+#define SC_FAULTS_MAX   256
+#define SC_TARGET_MAX   (2 * SC_NAME_MAX)       /* "HOST.NIC" with the NUL */
+#define SC_FAULT_NO_END UINT64_MAX              /* end_ns: none given */
+#define SC_FAULT_COUNT_MAX 1000000000000ULL      /* 10^12 strikes */
+
+enum sc_fault_kind {
+	SC_FAULT_INTR_STORM,    /* a NIC raises its line at a rate */
+	SC_FAULT_BURST,         /* frames arrive at a NIC at line rate */
+	SC_FAULT_LOSS,          /* a link loses frames: Bernoulli, Gilbert-Elliott */
+	SC_FAULT_FLAP,          /* a link goes down and up */
+	SC_FAULT_DMA_DELAY,     /* a DMA NIC's transfers complete late */
+	SC_FAULT_MBUF_EXHAUSTION,       /* a host's KM_NOSLEEP allocations fail */
+	SC_FAULT_CPU_HOG,       /* a busy thread takes a CPU */
+	SC_NFAULTKINDS
+};
+extern const char *const sc_fault_kind_names[SC_NFAULTKINDS];
+
+enum sc_loss_model { SC_LOSS_BERNOULLI, SC_LOSS_GILBERT, SC_NLOSSMODELS };
+extern const char *const sc_loss_model_names[SC_NLOSSMODELS];
+
+/* Which directions of a link a loss fault strikes. */
+enum sc_fault_dir { SC_DIR_BOTH, SC_DIR_AB, SC_DIR_BA, SC_NFAULTDIRS };
+extern const char *const sc_fault_dir_names[SC_NFAULTDIRS];
+
+struct sc_fault {
+	enum sc_fault_kind kind;
+	char target[SC_TARGET_MAX];     /* as the file writes it */
+	/*
+	 * The target, resolved: host (every kind but loss and flap), and
+	 * its NIC (intr_storm, burst, dma_delay) or CPU (cpu_hog) in sub;
+	 * link (loss, flap) indexes links[].
+	 */
+	unsigned host, sub, link;
+	uint64_t start_ns;              /* default 0 */
+	uint64_t end_ns;                /* SC_FAULT_NO_END: none */
+	uint64_t count;                 /* occurrences; 0: none */
+	uint64_t rate_pps;              /* intr_storm; burst: 0 = line rate */
+	bool frames;                    /* intr_storm: a frame with each raise */
+	uint64_t size;                  /* bytes of each frame made */
+	enum sc_loss_model model;       /* loss */
+	double loss;                    /* bernoulli: per frame */
+	double to_bad, to_good;         /* gilbert: per frame transitions */
+	double loss_good, loss_bad;     /* gilbert: loss in each state */
+	enum sc_fault_dir dir;          /* loss */
+	uint64_t down_ns, up_ns;        /* flap */
+	uint64_t delay_ns;              /* dma_delay */
+	double fail;                    /* mbuf_exhaustion: per allocation */
+};
+
 /* One end of a virtual Ethernet pair. */
 struct sc_vpair_end {
 	char name[SC_IFNAME_MAX];       /* unique among the host's NICs and ends */
@@ -226,6 +281,8 @@ struct scenario {
 	struct sc_switch *switches;
 	unsigned nlinks;
 	struct sc_link *links;
+	unsigned nfaults;
+	struct sc_fault *faults;
 
 	struct {
 		uint64_t interval_ns;   /* counter sampling period; 0 = only at the end */

@@ -51,6 +51,8 @@ struct sim_recorder;
 struct sim_topology;
 struct sim_netconf;
 struct sim_tracer;
+struct sim_kmem_fault;
+struct sim_faults;
 struct evcnt;
 
 /* Bytes of the replay command a failure report prints. */
@@ -260,6 +262,7 @@ struct sim_host {
 	u_int ndevices;
 	struct sim_netconf *netconf;    /* <sys/netconf.h>, from sc */
 	bool booting;                   /* kern_boot still running */
+	struct sim_kmem_fault *kmem_faults;     /* refusals (sim/sys/ks.h) */
 };
 
 /*
@@ -390,6 +393,7 @@ struct sim_machine {
 	void (*fingerprint_results)(struct sim_machine *);
 	struct sim_recorder *rec;
 	struct sim_topology *topo;      /* the wires (topology.h) */
+	struct sim_faults *faults;      /* the scenario's (sim/fault/), or NULL */
 	bool no_reports;                /* benchmarks: no violation reports */
 	bool tracing;                   /* record.packets, with a database */
 	const char *trace_stage[SDT_NPROBES];   /* stage a probe marks, or NULL */

@@ -40,6 +40,29 @@ void	sim_report_deadlock(struct sim_machine *);
 void	sim_sync_cancel_wait(struct lwp *);
 const char *sim_sync_describe(const struct lwp *, char *buf, size_t len);
 
+/*
+ * A window in which host memory refuses KM_NOSLEEP allocations (a fault,
+ * sim/fault/): each kmem_alloc(..., KM_NOSLEEP) asked for at a clock in
+ * [start_ns, end_ns), until count (if not 0) were refused, returns NULL
+ * with probability fail, drawn from rng (never while the host boots:
+ * that is the machine's set-up).  KM_SLEEP ones would wait for
+ * memory, and get it.  So the pools (mbufs, clusters) cannot grow in the
+ * window, and gets fail once what they hold is in use.  Fields: c = set
+ * by the maker, k = kmem's.
+ */
+struct sim_kmem_fault {
+	uint64_t start_ns, end_ns;      /* c: end_ns UINT64_MAX: none */
+	uint64_t count;                 /* c: 0: no limit */
+	double fail;                    /* c: 0..1 */
+	struct sim_rng rng;             /* c, then k */
+	uint64_t asked, refused;        /* k: KM_NOSLEEP allocations judged,
+					   refused */
+	struct sim_kmem_fault *next;    /* k: the host's list, in order added */
+};
+
+/* Judge host h's KM_NOSLEEP allocations by f from now on (ks_mem.c). */
+void	sim_kmem_add_fault(struct sim_host *h, struct sim_kmem_fault *f);
+
 /* Counter sampling (ks_mem.c): a sampler (sim_machine_add_sampler). */
 void	sim_evcnt_sample_all(struct sim_machine *, uint64_t t_ns);
 /*

@@ -51,10 +51,42 @@ sim_host_malloc_failed(struct sim_host *h, const char *what, size_t bytes)
 	    h->sc->name, what, why);
 }
 
+void
+sim_kmem_add_fault(struct sim_host *h, struct sim_kmem_fault *f)
+{
+	struct sim_kmem_fault **pp;
+
+	KASSERT(f->start_ns < f->end_ns && f->fail >= 0 && f->fail <= 1);
+	for (pp = &h->kmem_faults; *pp != NULL; pp = &(*pp)->next)
+		continue;
+	f->next = NULL;
+	*pp = f;
+}
+
+/* Does a fault refuse a KM_NOSLEEP allocation at t?  Each open one judges. */
+static bool
+ks_kmem_refused(struct sim_host *h, uint64_t t)
+{
+	bool refused = false;
+
+	for (struct sim_kmem_fault *f = h->kmem_faults; f != NULL; f = f->next) {
+		if (t < f->start_ns || t >= f->end_ns ||
+		    (f->count != 0 && f->refused >= f->count))
+			continue;
+		f->asked++;
+		if (sim_rng_chance(&f->rng, f->fail)) {
+			f->refused++;
+			refused = true;
+		}
+	}
+	return refused;
+}
+
 /*
  * A block from the host's arena with every byte set to fill.
  * => NULL only under KM_NOSLEEP when the host's kernel memory (its
- *    arena's limit) is used up, as a real kernel's would be
+ *    arena's limit) is used up, as a real kernel's would be, or a fault
+ *    refuses it
  */
 static void *
 ks_alloc(size_t size, km_flag_t flags, int fill)
@@ -68,6 +100,11 @@ ks_alloc(size_t size, km_flag_t flags, int fill)
 	ci = sim_running_cpu();
 	KASSERTMSG(ci->cur->prio < IPL_VM, "kmem_alloc(%zu) in interrupt "
 	    "context: interrupt routines use what if_poll allocated", size);
+	/* Boot is the machine's set-up, not the run: nothing is refused. */
+	if (__builtin_expect(ci->host->kmem_faults != NULL, 0) &&
+	    flags == KM_NOSLEEP && !ci->host->booting &&
+	    ks_kmem_refused(ci->host, ci->clock))
+		return NULL;
 	p = sim_arena_alloc(&ci->host->arena, size, &err);
 	if (p == NULL && err != 0)
 		ks_mem_exhausted(ci->host, size, err);

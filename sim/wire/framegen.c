@@ -32,8 +32,7 @@ struct sim_gen {
 	bool stopped;                   /* on no link: nothing more to do */
 	bool timer;                     /* a due event is pending */
 	uint64_t made;                  /* frames made: the next's number */
-	uint64_t due_ns, due_frac;      /* next due: due_ns - due_frac/den */
-	uint64_t step, den;             /* gap = step / den ns */
+	struct sim_pace pace;           /* when the next is due */
 	struct sim_frame *waiting;      /* made, not yet taken by the link */
 	struct sim_gen_counters c;
 	sim_gen_rx_fn rx_fn;
@@ -73,6 +72,25 @@ sim_gen_frame_made_ns(const struct sim_frame *f)
 	return get64(f->data + SIM_ETHER_HDR_LEN + 8);
 }
 
+void
+sim_pace_init(struct sim_pace *pc, uint64_t start_ns, uint64_t step,
+    uint64_t den)
+{
+	assert(den > 0);
+	*pc = (struct sim_pace){ .due_ns = start_ns, .step = step, .den = den };
+}
+
+void
+sim_pace_advance(struct sim_pace *pc)
+{
+	__int128 num = (__int128)pc->step - pc->due_frac, q;
+
+	q = num > 0 ? (num + pc->den - 1) / pc->den : 0;
+	pc->due_ns += (uint64_t)q;
+	pc->due_frac = (uint64_t)(q * pc->den - num);
+	assert(pc->due_frac < pc->den);   /* less than a nanosecond owed */
+}
+
 /* The gap's fraction: from the rate asked for, or the link's. */
 static void
 gen_set_rate(struct sim_gen *g)
@@ -80,51 +98,45 @@ gen_set_rate(struct sim_gen *g)
 	const struct sim_link_params *lp = sim_port_tx_params(g->port);
 
 	if (g->p.rate_pps != 0) {
-		g->step = NS_PER_S;
-		g->den = g->p.rate_pps;
+		sim_pace_init(&g->pace, g->p.start_ns, NS_PER_S, g->p.rate_pps);
 		return;
 	}
-	g->step = 8 * (uint64_t)SIM_FRAME_WIRE_BYTES(g->p.frame_len) * NS_PER_S;
-	g->den = g->p.rate_bps != 0 ? g->p.rate_bps :
-	    lp != NULL ? lp->rate_bps : 1;
+	sim_pace_init(&g->pace, g->p.start_ns,
+	    8 * (uint64_t)SIM_FRAME_WIRE_BYTES(g->p.frame_len) * NS_PER_S,
+	    g->p.rate_bps != 0 ? g->p.rate_bps : lp != NULL ? lp->rate_bps : 1);
 }
 
 /* Move the due time one gap on. */
 static void
 gen_advance(struct sim_gen *g)
 {
-	__int128 num, q;
-
 	if (g->p.poisson) {
-		g->due_ns += sim_rng_exp(&g->rng, (double)g->step /
-		    (double)g->den);
-		g->due_frac = 0;
+		g->pace.due_ns += sim_rng_exp(&g->rng, (double)g->pace.step /
+		    (double)g->pace.den);
+		g->pace.due_frac = 0;
 		return;
 	}
-	num = (__int128)g->step - g->due_frac;
-	q = num > 0 ? (num + g->den - 1) / g->den : 0;
-	g->due_ns += (uint64_t)q;
-	g->due_frac = (uint64_t)(q * g->den - num);
-	assert(g->due_frac < g->den);   /* less than a nanosecond owed */
+	sim_pace_advance(&g->pace);
 }
 
-static struct sim_frame *
-gen_make(struct sim_gen *g, uint64_t now)
+struct sim_frame *
+sim_gen_frame(struct sim_frame_pool *pool, const struct sim_gen_params *p,
+    uint64_t seq, uint64_t now)
 {
-	struct sim_frame *f = sim_frame_alloc(&g->topo->pool, g->p.frame_len);
+	struct sim_frame *f = sim_frame_alloc(pool, p->frame_len);
 	uint8_t *pay;
 
 	if (f == NULL)
 		return NULL;
 	assert(f->len >= SIM_GEN_LEN_MIN && f->len <= f->cap);
-	sim_frame_set_header(f, g->p.dst, g->p.src,
-	    g->p.ethertype ? g->p.ethertype : SIM_GEN_ETHERTYPE);
+	sim_frame_set_header(f, p->dst, p->src,
+	    p->ethertype ? p->ethertype : SIM_GEN_ETHERTYPE);
 	pay = f->data + SIM_ETHER_HDR_LEN;
-	put64(pay, g->made);
+	put64(pay, seq);
 	put64(pay + 8, now);
 	for (uint32_t i = SIM_GEN_LEN_MIN; i < f->len; i++)
 		f->data[i] = (uint8_t)(i - SIM_GEN_LEN_MIN);
-	f->tag = g->made;
+	f->tag = seq;
 	return f;
 }
 
@@ -166,22 +178,23 @@ gen_pump(struct sim_gen *g, uint64_t now)
 	if (!g->started) {
 		g->started = true;
 		gen_set_rate(g);
-		g->due_ns = g->p.start_ns;
 	}
 	while (!g->stopped) {
 		if (g->waiting != NULL && !gen_send(g))
 			return;         /* tx_ready pumps again */
 		if (g->stopped || (g->p.count != 0 && g->made == g->p.count))
 			return;
-		if (g->due_ns > now) {
+		if (g->pace.due_ns > now) {
 			if (!g->timer) {
 				g->timer = true;
-				sim_machine_at(g->topo->m, g->due_ns, gen_due, g);
+				sim_machine_at(g->topo->m, g->pace.due_ns, gen_due,
+				    g);
 			}
 			return;
 		}
 		assert(g->waiting == NULL);     /* at most one frame waits */
-		g->waiting = gen_make(g, now);
+		g->waiting = sim_gen_frame(&g->topo->pool, &g->p, g->made,
+		    now);
 		if (g->waiting == NULL)
 			g->c.nobuf++;
 		g->made++;

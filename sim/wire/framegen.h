@@ -81,6 +81,32 @@ const struct sim_gen_counters *sim_gen_counters(const struct sim_gen *);
 /* Has it sent every frame it was asked for? */
 bool	sim_gen_done(const struct sim_gen *);
 
+/*
+ * A generator's frame k made at now, from the pool: what the generator
+ * sends, for other makers of frames (a fault's burst).  NULL if the pool
+ * refuses.  => params as in the struct
+ */
+struct sim_frame *sim_gen_frame(struct sim_frame_pool *,
+	    const struct sim_gen_params *, uint64_t seq, uint64_t now);
+
+/*
+ * An exact pace: due times start_ns, start_ns + step/den, start_ns +
+ * 2 step/den, ..., each rounded up to a whole nanosecond with the
+ * fraction carried, so the average gap is exactly step/den ns: a rate
+ * of r a second is step 10^9, den r; line rate for frames of w wire
+ * bits on a link of b bit/s is step w * 10^9, den b.
+ */
+struct sim_pace {
+	uint64_t due_ns, due_frac;      /* next due: due_ns - due_frac/den */
+	uint64_t step, den;             /* the gap: step / den ns */
+};
+
+/* => den > 0 */
+void	sim_pace_init(struct sim_pace *, uint64_t start_ns, uint64_t step,
+	    uint64_t den);
+/* Move the due time one gap on. */
+void	sim_pace_advance(struct sim_pace *);
+
 /* The sequence number and making time of a generator's frame. */
 uint64_t sim_gen_frame_seq(const struct sim_frame *);
 uint64_t sim_gen_frame_made_ns(const struct sim_frame *);

@@ -40,8 +40,11 @@ struct sim_link_dir {
 	bool busy;                      /* a tx_ready event is pending */
 	uint64_t end_ns;                /* when the last frame's last bit left, */
 	uint64_t end_frac;              /* ... less end_frac / rate_bps ns */
-	struct sim_rng loss_rng, reorder_rng;
+	struct sim_loss loss;           /* its own loss: Bernoulli */
+	struct sim_rng reorder_rng;
 	struct sim_link_counters c;
+	struct sim_link_fault *faults[SIM_LINK_FAULTS_MAX];   /* in order added */
+	unsigned nfaults;
 };
 
 struct sim_link {
@@ -98,6 +101,31 @@ const struct sim_link_params *
 sim_port_tx_params(const struct sim_port *port)
 {
 	return port->tx != NULL ? &port->tx->p : NULL;
+}
+
+const struct sim_link_params *
+sim_port_rx_params(const struct sim_port *port)
+{
+	return port->rx != NULL ? &port->rx->p : NULL;
+}
+
+int
+sim_port_inject(struct sim_port *port, struct sim_frame *f, uint64_t t)
+{
+	assert(f != NULL && !f->is_free && f->on == NULL && f->next == NULL);
+	assert(f->len >= SIM_ETHER_HDR_LEN && f->len <= f->cap);
+	if (port->ops == NULL) {
+		sim_frame_free(f);
+		return ENOTCONN;
+	}
+	if (f->len < SIM_ETHER_MIN_LEN) {
+		memset(f->data + f->len, 0, SIM_ETHER_MIN_LEN - f->len);
+		f->len = SIM_ETHER_MIN_LEN;
+	}
+	/* What reaches a device is part of what the run computed. */
+	sim_fp_mix_bytes(&port->topo->m->eng, f->data, f->len);
+	port->ops->rx(port, f, t);
+	return 0;
 }
 
 /* --- events ------------------------------------------------------------- */
@@ -163,10 +191,80 @@ link_serialise(struct sim_link_dir *d, uint64_t now, uint64_t wire_bits)
 	assert(d->end_frac < d->p.rate_bps);
 }
 
+/* --- faults --------------------------------------------------------------- */
+
+/* A flap at t >= start: has it had its count of down periods? */
 static bool
-link_draw(struct sim_rng *r, double p)
+link_flap_spent(const struct sim_link_fault *lf, uint64_t t)
 {
-	return p > 0 && (p >= 1 || sim_rng_double(r) < p);
+	assert(lf->flap && t >= lf->start_ns);
+	return lf->count != 0 &&
+	    (t - lf->start_ns) / (lf->down_ns + lf->up_ns) >= lf->count;
+}
+
+bool
+sim_link_fault_down(const struct sim_link_fault *lf, uint64_t t)
+{
+	assert(lf->flap && lf->down_ns > 0);
+	if (t < lf->start_ns || t >= lf->end_ns || link_flap_spent(lf, t))
+		return false;
+	return (t - lf->start_ns) % (lf->down_ns + lf->up_ns) < lf->down_ns;
+}
+
+/* lf's verdict on a frame starting at now; false outside its window. */
+static bool
+link_fault_judge(struct sim_link_fault *lf, uint64_t now)
+{
+	bool lost;
+
+	if (now < lf->start_ns || now >= lf->end_ns)
+		return false;
+	if (lf->flap) {
+		if (link_flap_spent(lf, now))
+			return false;
+		lost = sim_link_fault_down(lf, now);
+	} else {
+		if (lf->count != 0 && lf->seen >= lf->count)
+			return false;
+		lost = sim_loss_draw(&lf->loss);
+	}
+	lf->seen++;
+	if (!lost) {
+		lf->run = 0;
+		return false;
+	}
+	lf->lost++;
+	if (++lf->run == 1)
+		lf->runs++;
+	if (lf->run > lf->run_max)
+		lf->run_max = lf->run;
+	return true;
+}
+
+/* Every fault of d judges the frame (each keeps its own count). */
+static bool
+link_faults_judge(struct sim_link_dir *d, uint64_t now)
+{
+	bool lost = false;
+
+	for (unsigned i = 0; i < d->nfaults; i++)
+		lost |= link_fault_judge(d->faults[i], now);
+	return lost;
+}
+
+int
+sim_link_add_fault(struct sim_link *l, enum sim_link_dirn i,
+    struct sim_link_fault *lf)
+{
+	struct sim_link_dir *d = &l->dir[i];
+
+	assert(i == SIM_LINK_AB || i == SIM_LINK_BA);
+	assert(lf->start_ns < lf->end_ns);
+	assert(!lf->flap || lf->down_ns > 0);
+	if (d->nfaults == SIM_LINK_FAULTS_MAX)
+		return -1;
+	d->faults[d->nfaults++] = lf;
+	return 0;
 }
 
 int
@@ -175,6 +273,7 @@ sim_port_send(struct sim_port *port, struct sim_frame *f)
 	struct sim_link_dir *d = port->tx;
 	struct sim_machine *m;
 	uint64_t now, arrive;
+	bool lost;
 
 	assert(f != NULL && !f->is_free && f->on == NULL && f->next == NULL);
 	assert(f->len >= SIM_ETHER_HDR_LEN && f->len <= f->cap);
@@ -201,13 +300,21 @@ sim_port_send(struct sim_port *port, struct sim_frame *f)
 	sim_machine_at(m, d->end_ns, link_tx_done, d);
 	d->c.tx_frames++;
 	d->c.tx_bytes += f->len;
-	if (link_draw(&d->loss_rng, d->p.loss)) {
+	/* The link's own draw first, made whatever the faults say. */
+	lost = sim_loss_draw(&d->loss);
+	if (__builtin_expect(d->nfaults > 0, 0) &&
+	    link_faults_judge(d, now) && !lost) {
+		d->c.drops_fault++;
+		sim_frame_free(f);
+		return 0;
+	}
+	if (lost) {
 		d->c.drops_loss++;
 		sim_frame_free(f);
 		return 0;
 	}
 	arrive = d->end_ns + d->p.delay_ns;
-	if (link_draw(&d->reorder_rng, d->p.reorder)) {
+	if (sim_rng_chance(&d->reorder_rng, d->p.reorder)) {
 		d->c.reordered++;
 		arrive += d->p.reorder_delay_ns;
 	}
@@ -234,7 +341,7 @@ link_dir_init(struct sim_link *l, int i, struct sim_port *from,
 	d->tag = dir_tag[i];
 	d->p = *p;
 	snprintf(stream, sizeof(stream), "link.%s.%s.loss", l->name, d->tag);
-	sim_rng_init(&d->loss_rng, l->topo->m->seed, stream);
+	sim_loss_init_bernoulli(&d->loss, p->loss, l->topo->m->seed, stream);
 	snprintf(stream, sizeof(stream), "link.%s.%s.reorder", l->name, d->tag);
 	sim_rng_init(&d->reorder_rng, l->topo->m->seed, stream);
 	from->tx = d;
@@ -321,10 +428,13 @@ sim_link_sample(const struct sim_link *l, struct sim_recorder *rec,
 			{ "drops_loss", d->c.drops_loss },
 			{ "drops_unattached", d->c.drops_unattached },
 			{ "reordered", d->c.reordered },
+			{ "drops_fault", d->c.drops_fault },
 		};
 		char name[SC_NAME_MAX + 48];
+		/* drops_fault only on a direction a fault strikes. */
+		size_t n = sizeof(f) / sizeof(f[0]) - (d->nfaults == 0);
 
-		for (size_t k = 0; k < sizeof(f) / sizeof(f[0]); k++) {
+		for (size_t k = 0; k < n; k++) {
 			snprintf(name, sizeof(name), "link.%s.%s.%s", l->name,
 			    d->tag, f[k].name);
 			sim_record_counter(rec, name, NULL, -1, t,

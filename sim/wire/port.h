@@ -36,6 +36,12 @@
  * reorder_delay_ns after its normal arrival; frames sent after it that
  * arrive earlier overtake it.  The transmitter is not held.
  *
+ * Faults (sim/fault/) add timed windows to a direction (struct
+ * sim_link_fault): frames that start in a window are judged by its loss
+ * model, or lost while a flapping link is down, and counted in
+ * drops_fault -- after the link's own loss draw, which is made for every
+ * frame whatever the faults, so a fault never moves the link's streams.
+ *
  * "Now" is the running CPU's clock when a CPU context sends (a PIO
  * device model writing its transmit register), else the time of the
  * event being run; a device needs no event of its own to send.
@@ -47,6 +53,7 @@
 #include <stdint.h>
 
 #include "sim/wire/frame.h"
+#include "sim/wire/loss.h"
 
 #define SIM_PORT_NAME_MAX       136     /* "host.nic" with the NUL */
 
@@ -99,6 +106,29 @@ struct sim_link_counters {
 	uint64_t drops_loss;            /* lost on the way */
 	uint64_t drops_unattached;      /* arrived where no device listens */
 	uint64_t reordered;             /* held back reorder_delay_ns */
+	uint64_t drops_fault;           /* lost to a fault (sampled if any) */
+};
+
+#define SIM_LINK_FAULTS_MAX     8       /* per direction */
+
+/*
+ * A timed fault on a link (sim_link_add_fault), owned by its maker.  It
+ * judges each frame that starts in [start_ns, end_ns) until count (if
+ * not 0) is reached: with a loss model, count frames; flapping, count
+ * down periods -- down for down_ns from start_ns, then up for up_ns,
+ * and again, each frame starting while down lost.  Fields: c = set by
+ * the maker before adding it, l = the link's.
+ */
+struct sim_link_fault {
+	uint64_t start_ns, end_ns;      /* c: end_ns UINT64_MAX: none */
+	uint64_t count;                 /* c: 0: no limit */
+	bool flap;                      /* c: down periods, else loss */
+	uint64_t down_ns, up_ns;        /* c: flap */
+	struct sim_loss loss;           /* c, then l: the model (not flap) */
+	uint64_t seen, lost;            /* l: frames judged, lost */
+	uint64_t runs, run, run_max;    /* l: runs of frames lost back to
+					   back: how many, the current one's
+					   length, the longest */
 };
 
 enum sim_link_dirn { SIM_LINK_AB = 0, SIM_LINK_BA = 1 };
@@ -157,6 +187,26 @@ const struct sim_link_counters *sim_link_counters(const struct sim_link *,
  */
 void	sim_link_set_pcap(struct sim_link *, struct sim_pcap *pc);
 struct sim_pcap *sim_link_pcap(const struct sim_link *);
+
+/*
+ * Judge the frames of direction dirn by lf from now on (a fault, see
+ * above).  Returns -1 if the direction has SIM_LINK_FAULTS_MAX already.
+ * => lf outlives the link, or is never judged again after it goes
+ */
+int	sim_link_add_fault(struct sim_link *, enum sim_link_dirn,
+	    struct sim_link_fault *lf);
+/* Whether lf is down at t (a flap; never for a loss model). */
+bool	sim_link_fault_down(const struct sim_link_fault *lf, uint64_t t);
+
+/* The parameters of the direction the port hears, or NULL. */
+const struct sim_link_params *sim_port_rx_params(const struct sim_port *);
+/*
+ * A frame appears at port at t as if its link had just delivered it (a
+ * fault's burst): the device gets it, or, with none attached, it is
+ * freed.  Padded to 60 bytes like a sent frame; counted on no link.
+ * Returns 0, or ENOTCONN if no device listens.
+ */
+int	sim_port_inject(struct sim_port *, struct sim_frame *f, uint64_t t);
 
 /* The link's counters as of t_ns into the counters table. */
 void	sim_link_sample(const struct sim_link *, struct sim_recorder *,

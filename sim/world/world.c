@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "sim/world/world.h"
+#include "sim/fault/fault.h"
 #include "sim/nic/nic.h"
 #include "sim/sched/exhaust.h"
 #include "sim/sched/machine.h"
@@ -256,6 +257,18 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 		}
 		return world_exhausted(m, errno, 0, "the NICs");
 	}
+	/* A target without room for another window says so itself. */
+	errno = 0;
+	if (sim_faults_build(m) != 0) {
+		if (errno == 0) {
+			sim_machine_stop(m, SIM_EXIT_USAGE, "a fault's target "
+			    "has no room for it");
+			return -1;
+		}
+		return world_exhausted(m, errno, 0, "the faults");
+	}
+	if (m->faults != NULL)
+		sim_machine_add_sampler(m, sim_faults_sample);
 	return 0;
 }
 
@@ -298,6 +311,8 @@ sim_world_destroy(struct sim_machine *m)
 	/* After the devices: they may hand frames back to its pool. */
 	sim_topology_destroy(m->topo);
 	m->topo = NULL;
+	/* After what their windows hang on. */
+	sim_faults_destroy(m);
 	free(m->hosts);
 	free(m->cpus);
 	free(m->heap);
@@ -320,11 +335,19 @@ boot_main(void *arg)
 	kern_boot();
 }
 
+/* Every host has booted: the faults begin, then the programs start. */
+static void
+world_booted(struct sim_machine *m)
+{
+	sim_faults_start(m);
+	sim_world_start_programs(m);
+}
+
 void
 sim_world_boot(struct sim_machine *m)
 {
 	if (m->after_boot == NULL)
-		m->after_boot = sim_world_start_programs;
+		m->after_boot = world_booted;
 	for (u_int i = 0; i < m->nhosts; i++) {
 		struct sim_host *h = &m->hosts[i];
 		struct lwp *l;

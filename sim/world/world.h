@@ -1,14 +1,15 @@
 /*
  * world.h -- building the simulated world a scenario describes: the
  * machine's hosts with their CPUs, memory and network configuration, the
- * wires, the NICs; booting it; starting its programs; tearing it down.
+ * wires, the NICs, the faults; booting it; starting its programs;
+ * tearing it down.
  *
  * The scheduler (sim/sched/) runs whatever it is given; this room is the
  * one place that reads a scenario to decide what the machine holds.  It
  * copies what the scheduler needs (the time cap, the tie window, limits,
  * the sample interval) into the machine, and registers the samplers that
- * read counters at each sample (kernel counters, wires, devices, in that
- * order), so the scheduler calls nothing above it.
+ * read counters at each sample (kernel counters, wires, devices, faults,
+ * in that order), so the scheduler calls nothing above it.
  */
 #ifndef SIM_WORLD_H
 #define SIM_WORLD_H
@@ -40,8 +41,9 @@ uint64_t sim_world_count_points(const struct scenario *sc, uint64_t seed);
 void	sim_world_destroy(struct sim_machine *);
 /*
  * Boot every host (kern_boot, free of charge, at time 0); once all have
- * booted, m->after_boot runs -- by default sim_world_start_programs,
- * which starts the scenario's programs, each as an LWP of its host.
+ * booted, m->after_boot runs -- by default the scenario's faults begin
+ * (sim/fault/fault.h) and sim_world_start_programs starts its programs,
+ * each as an LWP of its host.
  * => an LWP the real process has no stack for stops the machine (exit 2)
  */
 void	sim_world_boot(struct sim_machine *);

@@ -203,6 +203,27 @@ dump_link(const struct scenario *sc, const struct sc_link *l)
 	    "pcap", l->pcap);
 }
 
+/* A fault as loaded, its target resolved to indexes. */
+static json_t *
+dump_fault(const struct sc_fault *f)
+{
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:o, s:I, s:I, s:b, "
+	    "s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:f}",
+	    "kind", sc_fault_kind_names[f->kind], "target", f->target,
+	    "host", (int)f->host, "sub", (int)f->sub, "link", (int)f->link,
+	    "start_ns", (json_int_t)f->start_ns,
+	    "end_ns", f->end_ns == SC_FAULT_NO_END ? json_null() :
+	    json_integer((json_int_t)f->end_ns),
+	    "count", (json_int_t)f->count, "rate_pps", (json_int_t)f->rate_pps,
+	    "frames", f->frames, "size", (json_int_t)f->size,
+	    "model", sc_loss_model_names[f->model], "loss", f->loss,
+	    "to_bad", f->to_bad, "to_good", f->to_good,
+	    "loss_good", f->loss_good, "loss_bad", f->loss_bad,
+	    "dir", sc_fault_dir_names[f->dir], "down_ns", (json_int_t)f->down_ns,
+	    "up_ns", (json_int_t)f->up_ns, "delay_ns", (json_int_t)f->delay_ns,
+	    "fail", f->fail);
+}
+
 static json_t *
 dump_arg(const struct app_param *prm, int64_t v)
 {
@@ -249,6 +270,7 @@ dump_scenario(const struct scenario *sc)
 {
 	json_t *hosts = json_array(), *programs = json_array();
 	json_t *switches = json_array(), *links = json_array();
+	json_t *faults = json_array(), *out;
 
 	for (unsigned i = 0; i < sc->nhosts; i++)
 		json_array_append_new(hosts, dump_host(&sc->hosts[i]));
@@ -259,7 +281,9 @@ dump_scenario(const struct scenario *sc)
 		json_array_append_new(switches, dump_switch(&sc->switches[i]));
 	for (unsigned i = 0; i < sc->nlinks; i++)
 		json_array_append_new(links, dump_link(sc, &sc->links[i]));
-	return json_pack("{s:s, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o, "
+	for (unsigned i = 0; i < sc->nfaults; i++)
+		json_array_append_new(faults, dump_fault(&sc->faults[i]));
+	out = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:o, s:o, s:o, s:o, "
 	    "s:{s:I, s:b}, s:{s:I, s:I}, s:{s:s}, s:I}",
 	    "file", sc->file, "name", sc->name,
 	    "description", sc->description,
@@ -273,6 +297,8 @@ dump_scenario(const struct scenario *sc)
 	    "points", (json_int_t)sc->limits.max_points,
 	    "interleaving", "policy", sc_policy_names[sc->interleaving.policy],
 	    "text_bytes", (json_int_t)strlen(sc->text));
+	json_object_set_new(out, "faults", faults);
+	return out;
 }
 
 static const char *const unit_names[SIM_NUNIT_KINDS] = {
