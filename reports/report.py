@@ -166,7 +166,7 @@ def breakdown_section(p, run, flows, rows):
 def fault_windows(rows):
     out = []
     for r in rows:
-        label = r.get("kind") or r.get("name") or "fault"
+        label = f"{r['kind']} on {r['target']}"
         out.append((r["start_ns"], r["end_ns"], label))
     return out
 
@@ -287,6 +287,16 @@ def run_section(p, db, run, data, full):
     if not data["breakdown"].get(rid):
         p.p("No delivered packets to break down.", note=True)
     windows = fault_windows(data["faults"].get(rid, []))
+    if windows:
+        p.h3("Faults")
+        t = pg.Table(["fault", "kind", "target", "from ms", "to ms",
+                      "parameters"], left=(1, 2, 5))
+        for r in data["faults"][rid]:
+            t.add(str(r["fault_id"]), r["kind"], r["target"],
+                  f"{r['start_ns'] / 1e6:.3f}",
+                  "" if r["end_ns"] is None else f"{r['end_ns'] / 1e6:.3f}",
+                  r["parameters"] or "")
+        p.table(t)
     p.h3("CPUs")
     cpu_section(p, run, data["cpu_totals"].get(rid, {}),
                 data["cpu_time"].get(rid, []), windows)

@@ -241,13 +241,13 @@ def rates(db, ids, kind):
 
 
 def faults(db, ids):
-    """{run: [fault rows]} when the file has a faults table with windows
-    (run_id, start_ns, end_ns); an end_ns of NULL lasts to the end."""
-    if not db.has("faults", "run_id", "start_ns", "end_ns"):
+    """{run: [fault rows]}: each fault's window as it happened
+    (fault_windows: run_id, kind, target, start_ns, end_ns)."""
+    if not db.has("fault_windows", "run_id", "kind", "start_ns", "end_ns"):
         return {}
     return _by_run(db.rows(
-        f"SELECT * FROM faults WHERE run_id IN {_in(ids)} "
-        "ORDER BY run_id, start_ns"))
+        f"SELECT * FROM fault_windows WHERE run_id IN {_in(ids)} "
+        "ORDER BY run_id, start_ns, fault_id"))
 
 
 # --- counters and violations ---------------------------------------------

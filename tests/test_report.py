@@ -331,3 +331,18 @@ def test_netsim_report_is_found_from_another_directory(two_runs, tmp_path):
                        capture_output=True, text=True, env=env, timeout=60)
     assert p.returncode == 2
     assert "cannot find reports/report.py (looked at " in p.stderr
+
+
+def test_a_fault_is_listed_and_its_window_shaded(netsim, tmp_path):
+    """scenarios/storm.json: the report lists the storm with its window
+    (fault_windows) and shades it on the plots over time."""
+    db = tmp_path / "r.db"
+    _run(netsim, ROOT / "scenarios" / "storm.json", db)
+    out = tmp_path / "storm.html"
+    run([netsim, "report", db, "-o", out], check=0)
+    page = out.read_text()
+    root = _strict_parse(page)
+    rows = [[(c.text or "") for c in tr] for tr in root.iter("tr")]
+    assert ["0", "intr_storm", "rx.wm0", "10.000", "20.000",
+            '{"rate_pps": 200000, "frames": false, "size": 60}'] in rows
+    assert page.count("fault windows shaded") == 2    # CPU time, rates
