@@ -36,6 +36,13 @@
  *   counter_last(run_id, name, host, cpu, t_ns, value)
  *     each counter's last sample (largest t_ns, then the later row)
  *   violation_kinds(run_id, kind, violation_count, first_t_ns)
+ *   lock_order(run_id, from_class, to_class, held_lock, held_at,
+ *        taken_lock, taken_at, host, cpu, lwp, t_ns)
+ *     each lock-order edge with its classes by name ("mutex FILE:LINE")
+ * Tables of the lock-order checker (schema version 5):
+ *   lock_classes(run_id, class, kind, file, line, ipl)
+ *   lock_edges(run_id, from_class, to_class, held_file, held_line,
+ *        taken_file, taken_line, t_ns, host, cpu, lwp)
  * The schema's version is in PRAGMA user_version; opening a file of
  * another version fails with a message that says which.
  *
@@ -50,7 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 4
+#define SIM_RECORD_SCHEMA_VERSION 5
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -177,6 +184,22 @@ void	sim_record_packet_stage(struct sim_recorder *, uint64_t pkt_id,
 	    const char *stage, const char *host, int cpu, uint64_t t_ns);
 void	sim_record_flow(struct sim_recorder *, uint64_t flow_id,
 	    const char *host, const char *program, const char *description);
+
+/*
+ * The lock-order checker's record (sim/sys/ks_witness.c).  A lock class
+ * is the set of locks initialised at one line (kind "mutex", "spin
+ * mutex" or "rwlock"; ipl a spin mutex's level, else -1), written once,
+ * before the first edge that names it.  An edge says a lock of class to
+ * was taken at taken_file:taken_line while one of class from, taken at
+ * held_file:held_line, was held -- the first time, at t_ns, by lwp on
+ * host/cpu.  Classes are numbered from 1.
+ */
+void	sim_record_lock_class(struct sim_recorder *, unsigned cls,
+	    const char *kind, const char *file, int line, int ipl);
+void	sim_record_lock_edge(struct sim_recorder *, unsigned from, unsigned to,
+	    const char *held_file, int held_line, const char *taken_file,
+	    int taken_line, uint64_t t_ns, const char *host, int cpu,
+	    const char *lwp);
 
 /* Commit what is buffered, in one transaction (the machine calls it). */
 void	sim_record_flush(struct sim_recorder *);

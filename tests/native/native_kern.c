@@ -25,7 +25,7 @@
 #include "tests/native/native_kern.h"
 
 /* The machine interface this backend implements (stack/sys/README.md). */
-_Static_assert(KERN_IFACE_VERSION == 1, "the machine interface changed "
+_Static_assert(KERN_IFACE_VERSION == 2, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
 struct native_mutex {
@@ -200,10 +200,11 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 }
 
 bool
-mutex_tryenter(kmutex_t *mtx)
+kern_mutex_tryenter(kmutex_t *mtx, const char *file, int line)
 {
 	struct native_mutex *m = (struct native_mutex *)mtx;
 
+	(void)file; (void)line;
 	if (pthread_mutex_trylock(&m->m) != 0)
 		return false;
 	m->owner = pthread_self();
@@ -212,11 +213,12 @@ mutex_tryenter(kmutex_t *mtx)
 }
 
 void
-mutex_exit(kmutex_t *mtx)
+kern_mutex_exit(kmutex_t *mtx, const char *file, int line)
 {
 	struct native_mutex *m = (struct native_mutex *)mtx;
 
-	KASSERT(mutex_owned(mtx));
+	if (!mutex_owned(mtx))
+		kern_panic(file, line, "mutex_exit of a mutex not held");
 	m->owned = 0;
 	pthread_mutex_unlock(&m->m);
 }

@@ -1,0 +1,83 @@
+"""The kernel services' contracts, checked in every build (README, "Lock
+order and the kernel services' contracts"): each misuse the selftest
+program commits on demand stops the run at once with exit status 3 and a
+report that says what broke and names the line of the stack's code that
+broke it -- not a line of the machine.
+"""
+import json
+import re
+import sqlite3
+
+import pytest
+
+from harness import ROOT, run
+
+SELFTEST = (ROOT / "stack" / "apps" / "selftest.c").read_text().splitlines()
+
+
+def line_of(text, nth=1):
+    """The line number of the nth line of selftest.c holding text."""
+    found = [n for n, line in enumerate(SELFTEST, 1) if text in line]
+    assert len(found) >= nth, text
+    return found[nth - 1]
+
+
+def selftest(tmp_path, netsim, fault, seed=5, check=3):
+    sc = tmp_path / f"selftest-{fault}.json"
+    sc.write_text(json.dumps({
+        "name": f"selftest-{fault}", "hosts": [{"name": "h", "cpus": 2}],
+        "workload": [{"program": "selftest", "fault": fault}]}))
+    db = tmp_path / "r.db"
+    p = run([netsim, "run", sc, "--seed", seed, "--db", db], check=check)
+    con = sqlite3.connect(db)
+    (status, code), = con.execute("SELECT status, exit_status FROM runs")
+    assert (status, code) == ("violation", 3)
+    (n,) = con.execute("SELECT count(*) FROM violations").fetchone()
+    assert n == 1
+    return p
+
+
+# (fault, what the report says, the selftest.c line it names)
+CASES = [
+    ("unheld_exit", "panic: mutex_exit of a mutex not held by lwp selftest "
+     "(initialised at stack/apps/selftest.c:{init}, held by nobody)",
+     ("mutex_exit(&st->m);", 1), {"init": ("mutex_init(&st->m,", 1)}),
+    ("rw_unheld_exit", "panic: rw_exit by lwp selftest of the rwlock "
+     "initialised at stack/apps/selftest.c:{init}, which it does not hold "
+     "(read-held by others)", ("rw_exit(&st->rw);", 2),
+     {"init": ("rw_init(&st->rw);", 1)}),
+    ("rw_recurse", "panic: lwp selftest takes the rwlock initialised at "
+     "stack/apps/selftest.c:{init}, which it already holds (taken at "
+     "stack/apps/selftest.c:{first})", ("rw_enter(&st->rw, RW_READER);", 3),
+     {"init": ("rw_init(&st->rw);", 1),
+      "first": ("rw_enter(&st->rw, RW_READER);", 2)}),
+    ("exit_holding", "panic: lwp keeper exits holding 1 lock, the innermost "
+     "taken here", ("mutex_enter(&st->m);", 1), {}),
+    ("exit_spl", "panic: lwp raiser exits at spl 5: a splraise without its "
+     "splx", None, {}),
+    ("splx_spin", "panic: splx(0) gives up the level of the spin mutex "
+     "initialised at stack/apps/selftest.c:{init} (IPL_VM), which lwp "
+     "selftest holds (taken here)", ("mutex_spin_enter(&st->spin);", 1),
+     {"init": ("mutex_init(&st->spin,", 1)}),
+    ("free_held", "panic: kmem_free of 368 bytes holding a mutex that lwp "
+     "selftest holds (taken here)", ("mutex_enter(&st->m);", 3), {}),
+    ("handler_holding", "panic: softnet handler returned holding 1 lock, "
+     "the innermost taken here", ("mutex_enter(&st->m);", 2), {}),
+    ("sleep_spin", "panic: lwp selftest sleeps holding a spin mutex (taken "
+     "here)", ("mutex_enter(&st->spin);", 1), {}),
+]
+
+
+@pytest.mark.parametrize("fault,says,at,lines", CASES,
+                         ids=[c[0] for c in CASES])
+def test_a_broken_contract_stops_the_run_naming_the_line(netsim, tmp_path,
+                                                         fault, says, at,
+                                                         lines):
+    p = selftest(tmp_path, netsim, fault)
+    want = says.format(**{k: line_of(*v) for k, v in lines.items()})
+    assert f"netsim: {want}\n" in p.stderr, p.stderr
+    if at is not None:
+        assert f"  at stack/apps/selftest.c:{line_of(*at)}\n" in p.stderr
+    assert re.search(r"seed 5, virtual time \d+ ns, host h, cpu 0, lwp "
+                     r"\S+ \(id \d+\)", p.stderr)
+    assert "replay: netsim run " in p.stderr
