@@ -40,6 +40,14 @@ struct native_cv {
 _Static_assert(sizeof(struct native_mutex) <= sizeof(kmutex_t), "mutex fits");
 _Static_assert(sizeof(struct native_cv) <= sizeof(kcondvar_t), "cv fits");
 
+/* A thread is an LWP: what the library's contract checks ask of one. */
+struct lwp {
+	u_int id;                       /* from 1; 0: not yet numbered */
+	char name[16];
+};
+
+static __thread struct lwp native_lwp;
+static u_int native_lwp_ids;
 static __thread unsigned native_cpu;
 static __thread uint64_t native_rng = 0x9e3779b97f4a7c15ULL;
 static unsigned native_ncpu = 1;
@@ -94,6 +102,30 @@ u_int
 cpu_number(void)
 {
 	return native_cpu;
+}
+
+lwp_t *
+kern_curlwp(void)
+{
+	struct lwp *l = &native_lwp;
+
+	if (l->id == 0) {
+		l->id = __atomic_add_fetch(&native_lwp_ids, 1, __ATOMIC_RELAXED);
+		snprintf(l->name, sizeof(l->name), "thread.%u", l->id);
+	}
+	return l;
+}
+
+u_int
+lwp_id(const lwp_t *l)
+{
+	return l->id;
+}
+
+const char *
+lwp_name(const lwp_t *l)
+{
+	return l->name;
 }
 
 u_int
