@@ -16,6 +16,8 @@
 #include <sys/mutex.h>
 #include <sys/rwlock.h>
 
+#include <kern/pcq.h>
+
 #include "apps.h"
 
 enum { SELFTEST_FAULT };
@@ -25,13 +27,14 @@ enum selftest_fault {
 	FAULT_RW_UNHELD_EXIT, FAULT_RW_RECURSE, FAULT_EXIT_HOLDING,
 	FAULT_EXIT_SPL, FAULT_SPLX_SPIN, FAULT_FREE_HELD,
 	FAULT_HANDLER_HOLDING, FAULT_IRQ_UNSAFE, FAULT_IRQ_UNSAFE_CHAIN,
+	FAULT_PCQ_TWO_CONSUMERS,
 };
 
 static const char *const selftest_faults[] = { "none", "kassert", "panic",
     "unheld_exit", "recurse", "sleep_spin", "uninit_mutex",
     "rw_unheld_exit", "rw_recurse", "exit_holding", "exit_spl",
     "splx_spin", "free_held", "handler_holding", "irq_unsafe",
-    "irq_unsafe_chain", NULL };
+    "irq_unsafe_chain", "pcq_two_consumers", NULL };
 
 static const struct app_param selftest_params[] = {
 	[SELFTEST_FAULT] = { "fault", APP_ENUM, FAULT_NONE, 0, 0,
@@ -46,7 +49,8 @@ static const struct app_param selftest_params[] = {
 	    "interrupt returns holding a mutex), irq_unsafe (a spin mutex "
 	    "taken by the clock interrupt is held below its level), "
 	    "irq_unsafe_chain (the interrupt's lock is held while taking one "
-	    "held below its level)", false },
+	    "held below its level), pcq_two_consumers (two LWPs take from one "
+	    "pcq at once)", false },
 };
 
 struct selftest {
@@ -57,6 +61,7 @@ struct selftest {
 	krwlock_t rw;
 	ktimer_t timer;
 	void *si;
+	pcq_t *pcq;
 	u_int ticks;                    /* low (or spin) */
 	int zero;
 };
@@ -100,6 +105,18 @@ selftest_thread(struct selftest *st, void (*fn)(void *), const char *name)
 	    &l, "%s", name);
 	KASSERT(error == 0);
 	(void)kthread_join(l);
+}
+
+/* pcq_two_consumers: each of two LWPs puts and takes, on one pcq. */
+static void
+selftest_consumer(void *arg)
+{
+	struct selftest *st = arg;
+
+	for (int i = 0; i < 10000; i++) {
+		(void)pcq_put(st->pcq, st);
+		(void)pcq_get(st->pcq);
+	}
 }
 
 /* A soft interrupt handler that forgets to let its mutex go. */
@@ -172,6 +189,21 @@ selftest_locks(struct selftest *st, enum selftest_fault fault)
 		mutex_enter(&st->m);
 		kmem_free(st, sizeof(*st));
 		break;
+	case FAULT_PCQ_TWO_CONSUMERS: {
+		lwp_t *c[2];
+
+		st->pcq = pcq_create(16, KM_SLEEP);
+		for (u_int i = 0; i < 2; i++) {
+			error = kthread_create(PRI_NONE, KTHREAD_MUSTJOIN,
+			    cpu_lookup(i % ncpu), selftest_consumer, st, &c[i],
+			    "consumer.%u", i);
+			KASSERT(error == 0);
+		}
+		(void)kthread_join(c[0]);
+		(void)kthread_join(c[1]);
+		pcq_destroy(st->pcq);
+		break;
+	}
 	case FAULT_HANDLER_HOLDING:
 		st->si = softint_establish(SOFTINT_NET | SOFTINT_MPSAFE,
 		    selftest_softint, st);
