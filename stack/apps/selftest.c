@@ -16,7 +16,9 @@
 #include <sys/mutex.h>
 #include <sys/rwlock.h>
 
+#include <kern/mbuf.h>
 #include <kern/pcq.h>
+#include <kern/pool.h>
 
 #include "apps.h"
 
@@ -27,14 +29,18 @@ enum selftest_fault {
 	FAULT_RW_UNHELD_EXIT, FAULT_RW_RECURSE, FAULT_EXIT_HOLDING,
 	FAULT_EXIT_SPL, FAULT_SPLX_SPIN, FAULT_FREE_HELD,
 	FAULT_HANDLER_HOLDING, FAULT_IRQ_UNSAFE, FAULT_IRQ_UNSAFE_CHAIN,
-	FAULT_PCQ_TWO_CONSUMERS,
+	FAULT_PCQ_TWO_CONSUMERS, FAULT_MBUF_DOUBLE_FREE,
+	FAULT_MBUF_USE_AFTER_FREE, FAULT_MBUF_WRITE_AFTER_FREE,
+	FAULT_POOL_DOUBLE_PUT,
 };
 
 static const char *const selftest_faults[] = { "none", "kassert", "panic",
     "unheld_exit", "recurse", "sleep_spin", "uninit_mutex",
     "rw_unheld_exit", "rw_recurse", "exit_holding", "exit_spl",
     "splx_spin", "free_held", "handler_holding", "irq_unsafe",
-    "irq_unsafe_chain", "pcq_two_consumers", NULL };
+    "irq_unsafe_chain", "pcq_two_consumers", "mbuf_double_free",
+    "mbuf_use_after_free", "mbuf_write_after_free", "pool_double_put",
+    NULL };
 
 static const struct app_param selftest_params[] = {
 	[SELFTEST_FAULT] = { "fault", APP_ENUM, FAULT_NONE, 0, 0,
@@ -50,7 +56,9 @@ static const struct app_param selftest_params[] = {
 	    "taken by the clock interrupt is held below its level), "
 	    "irq_unsafe_chain (the interrupt's lock is held while taking one "
 	    "held below its level), pcq_two_consumers (two LWPs take from one "
-	    "pcq at once)", false },
+	    "pcq at once), mbuf_double_free, mbuf_use_after_free (m_copydata "
+	    "of a freed mbuf), mbuf_write_after_free (into its data, then "
+	    "m_get), pool_double_put (an object put back twice)", false },
 };
 
 struct selftest {
@@ -215,6 +223,59 @@ selftest_locks(struct selftest *st, enum selftest_fault fault)
 	}
 }
 
+/* The misuses of memory. */
+static void
+selftest_memory(enum selftest_fault fault)
+{
+	struct mbuf *m;
+	pool_cache_t pc;
+	char byte;
+	void *o;
+
+	switch (fault) {
+	case FAULT_MBUF_DOUBLE_FREE:
+		m = m_get(M_WAIT, MT_DATA);
+		m_free(m);
+		m_free(m);
+		break;
+	case FAULT_MBUF_USE_AFTER_FREE:
+		m = m_gethdr(M_WAIT, MT_DATA);
+		m->m_len = m->m_pkthdr.len = 1;
+		*mtod(m, char *) = 'x';
+		m_free(m);
+		m_copydata(m, 0, 1, &byte);
+		break;
+	case FAULT_MBUF_WRITE_AFTER_FREE: {
+		char *data;
+
+		m = m_get(M_WAIT, MT_DATA);
+		data = mtod(m, char *);
+		m_free(m);
+		data[10] = 'x';         /* into a freed mbuf */
+		m = m_get(M_WAIT, MT_DATA);     /* the same one, next out */
+		m_free(m);
+		break;
+	}
+	case FAULT_POOL_DOUBLE_PUT: {
+		void *objs[40];
+
+		/* Put back with 39 more: it reaches the depot, no magazine. */
+		pc = pool_cache_init(64, 0, "selftest", IPL_NONE, NULL, NULL,
+		    NULL);
+		for (u_int i = 0; i < __arraycount(objs); i++)
+			objs[i] = pool_cache_get(pc, PR_WAITOK);
+		for (u_int i = 0; i < __arraycount(objs); i++)
+			pool_cache_put(pc, objs[i]);
+		o = objs[0];
+		pool_cache_put(pc, o);
+		pool_cache_destroy(pc);
+		break;
+	}
+	default:
+		panic("selftest: fault %d is not memory's", fault);
+	}
+}
+
 /* The clock interrupt's lock, held with the clock enabled. */
 static void
 selftest_irq(struct selftest *st, enum selftest_fault fault)
@@ -288,6 +349,12 @@ selftest_main(void *argp)
 	case FAULT_IRQ_UNSAFE:
 	case FAULT_IRQ_UNSAFE_CHAIN:
 		selftest_irq(st, fault);
+		break;
+	case FAULT_MBUF_DOUBLE_FREE:
+	case FAULT_MBUF_USE_AFTER_FREE:
+	case FAULT_MBUF_WRITE_AFTER_FREE:
+	case FAULT_POOL_DOUBLE_PUT:
+		selftest_memory(fault);
 		break;
 	default:
 		selftest_locks(st, fault);
