@@ -101,10 +101,10 @@ def test_two_consumers_of_one_pcq_are_caught_naming_both(netsim, tmp_path):
 # The memory's misuses: the message, and whether AddressSanitizer (which
 # marks freed pool objects unaddressable) stops the sanitizer build first.
 MEMORY = [
-    ("mbuf_double_free", r"m_free: mbuf freed twice or used after free "
-     r"\(type -?\d+\)", "uipc_mbuf.c", True),
+    ("mbuf_double_free", r"m_free: mbuf freed twice or used after free, "
+     r"type -?\d+", "uipc_mbuf.c", True),
     ("mbuf_use_after_free", r"m_copydata: mbuf freed twice or used after "
-     r"free \(type -?\d+\)", "uipc_mbuf.c", True),
+     r"free, type -?\d+", "uipc_mbuf.c", True),
     ("mbuf_write_after_free", r"pool_cache_get\(mbpl\): object written "
      r"after it was freed \(a use after free\): byte \d+ of 256 is 0x78, "
      r"not the poison 0xdb", "subr_pool.c", True),

@@ -42,7 +42,7 @@ CTASSERT(sizeof(struct mbuf) == MSIZE);
  */
 #define M_ASSERT_LIVE(m, what) \
 	KASSERTMSG((m)->m_type > MT_FREE && (m)->m_type < NMBTYPES, \
-	    "%s: mbuf freed twice or used after free (type %d)", (what), \
+	    "%s: mbuf freed twice or used after free, type %d", (what), \
 	    (m)->m_type)
 CTASSERT(MHLEN >= 14 + 60 + 60);        /* Ethernet + IPv4 + TCP, maximal */
 
