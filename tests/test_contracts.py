@@ -66,6 +66,9 @@ CASES = [
      "the innermost taken here", ("mutex_enter(&st->m);", 2), {}),
     ("sleep_spin", "panic: lwp selftest sleeps holding a spin mutex (taken "
      "here)", ("mutex_enter(&st->spin);", 1), {}),
+    # Checked before this work too; here so every contract has its case.
+    ("intr_sleep", "panic: lwp intr-sched/0 sleeps in a hardware interrupt "
+     "handler", None, {}),
 ]
 
 

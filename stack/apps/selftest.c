@@ -31,7 +31,7 @@ enum selftest_fault {
 	FAULT_HANDLER_HOLDING, FAULT_IRQ_UNSAFE, FAULT_IRQ_UNSAFE_CHAIN,
 	FAULT_PCQ_TWO_CONSUMERS, FAULT_MBUF_DOUBLE_FREE,
 	FAULT_MBUF_USE_AFTER_FREE, FAULT_MBUF_WRITE_AFTER_FREE,
-	FAULT_POOL_DOUBLE_PUT,
+	FAULT_POOL_DOUBLE_PUT, FAULT_INTR_SLEEP,
 };
 
 static const char *const selftest_faults[] = { "none", "kassert", "panic",
@@ -40,7 +40,7 @@ static const char *const selftest_faults[] = { "none", "kassert", "panic",
     "splx_spin", "free_held", "handler_holding", "irq_unsafe",
     "irq_unsafe_chain", "pcq_two_consumers", "mbuf_double_free",
     "mbuf_use_after_free", "mbuf_write_after_free", "pool_double_put",
-    NULL };
+    "intr_sleep", NULL };
 
 static const struct app_param selftest_params[] = {
 	[SELFTEST_FAULT] = { "fault", APP_ENUM, FAULT_NONE, 0, 0,
@@ -58,7 +58,8 @@ static const struct app_param selftest_params[] = {
 	    "held below its level), pcq_two_consumers (two LWPs take from one "
 	    "pcq at once), mbuf_double_free, mbuf_use_after_free (m_copydata "
 	    "of a freed mbuf), mbuf_write_after_free (into its data, then "
-	    "m_get), pool_double_put (an object put back twice)", false },
+	    "m_get), pool_double_put (an object put back twice), intr_sleep "
+	    "(the clock interrupt's handler sleeps)", false },
 };
 
 struct selftest {
@@ -148,6 +149,14 @@ selftest_clock(void *arg)
 	mutex_spin_exit(&st->low);
 }
 
+/* intr_sleep: a hardware interrupt handler that sleeps. */
+static void
+selftest_clock_sleeps(void *arg)
+{
+	(void)arg;
+	(void)kpause("intr", false, 1, NULL);
+}
+
 /* Arm the timer for now and wait a tick: the handler has run. */
 static void
 selftest_tick(struct selftest *st, kmutex_t *taken)
@@ -212,6 +221,11 @@ selftest_locks(struct selftest *st, enum selftest_fault fault)
 		pcq_destroy(st->pcq);
 		break;
 	}
+	case FAULT_INTR_SLEEP:
+		ktimer_init(&st->timer, NULL, selftest_clock_sleeps, st);
+		ktimer_arm(&st->timer, getnanouptime());
+		kpause("tick", false, 1, NULL);
+		break;
 	case FAULT_HANDLER_HOLDING:
 		st->si = softint_establish(SOFTINT_NET | SOFTINT_MPSAFE,
 		    selftest_softint, st);
