@@ -476,7 +476,7 @@ kcont_destroy(kcont_t *kc)
 static u_int
 kcont_finish(kcont_t *kc)
 {
-	struct kcont_sys *ks = kcont_sys();
+	struct kcont_sys *ks;
 	u_int r = (kc->kc_state & KCS_HALTWAIT) != 0 ? KF_WAKE : 0;
 
 	KASSERT((kc->kc_state & KCS_RUNNING) != 0 && kc->kc_runner != 0);
@@ -485,6 +485,7 @@ kcont_finish(kcont_t *kc)
 	if ((kc->kc_state & KCS_AGAIN) == 0)
 		return r;
 	kc->kc_state = (kc->kc_state & ~KCS_AGAIN) | KCS_PENDING;
+	ks = kcont_sys();
 	if (kc->kc_flags & KCONT_WORKER) {
 		KASSERT(atomic_load_relaxed(&kc->kc_lock) == &ks->ks_wlock);
 		q_append(&ks->ks_work, kc);

@@ -101,7 +101,7 @@ struct pcq {
  * caught there, naming both.  Plain stores of the consumer's own field:
  * not scheduling points, no cost.
  */
-static inline void
+static inline lwp_t *
 pcq_consumer_enter(pcq_t *pcq, const char *what)
 {
 	lwp_t *me = kern_curlwp();
@@ -110,12 +110,13 @@ pcq_consumer_enter(pcq_t *pcq, const char *what)
 	    "takes from the same pcq: a pcq has one consumer at a time",
 	    what, lwp_name(me), lwp_name(pcq->pcq_consumer));
 	pcq->pcq_consumer = me;
+	return me;
 }
 
 static inline void
-pcq_consumer_exit(pcq_t *pcq)
+pcq_consumer_exit(pcq_t *pcq, lwp_t *me)
 {
-	KASSERT(pcq->pcq_consumer == kern_curlwp());
+	KASSERT(pcq->pcq_consumer == me);
 	pcq->pcq_consumer = NULL;
 }
 
@@ -255,8 +256,8 @@ pcq_get(pcq_t *pcq)
 	struct pcq_slot *slot;
 	uint64_t pos = pcq->pcq_head;
 	void *item = NULL;
+	lwp_t *me = pcq_consumer_enter(pcq, "pcq_get");
 
-	pcq_consumer_enter(pcq, "pcq_get");
 	slot = pcq_head_slot(pcq);
 	if (slot == NULL)
 		goto out;
@@ -269,7 +270,7 @@ pcq_get(pcq_t *pcq)
 	atomic_store_release(&slot->ps_stamp, pos + PCQ_LAP);
 	pcq->pcq_head = pcq_next(pcq, pos);
 out:
-	pcq_consumer_exit(pcq);
+	pcq_consumer_exit(pcq, me);
 	return item;
 }
 
@@ -278,14 +279,14 @@ pcq_peek(pcq_t *pcq)
 {
 	struct pcq_slot *slot;
 	void *item = NULL;
+	lwp_t *me = pcq_consumer_enter(pcq, "pcq_peek");
 
-	pcq_consumer_enter(pcq, "pcq_peek");
 	slot = pcq_head_slot(pcq);
 	if (slot != NULL) {
 		item = atomic_load_relaxed(&slot->ps_item);
 		KASSERT(item != NULL);
 	}
-	pcq_consumer_exit(pcq);
+	pcq_consumer_exit(pcq, me);
 	return item;
 }
 

@@ -326,12 +326,17 @@ pool_cache_stats(pool_cache_t pc, struct pool_cache_stats *st)
 /* --- poison -------------------------------------------------------------- */
 
 /* The offset of the first byte of obj that is not POOL_POISON, or size. */
-static size_t
+static inline size_t
 pool_poison_first_bad(const pool_cache_t pc, const uint8_t *obj)
 {
-	for (size_t off = 0; off < pc->pc_size; off += POOL_POISON_BLOCK) {
-		size_t n = MIN(pc->pc_size - off, POOL_POISON_BLOCK);
+	size_t off = 0, n;
 
+	/* An mbuf or a cluster: one comparison. */
+	if (__predict_true(pc->pc_size <= POOL_POISON_BLOCK) &&
+	    memcmp(obj, pool_poison_block, pc->pc_size) == 0)
+		return pc->pc_size;
+	for (; off < pc->pc_size; off += n) {
+		n = MIN(pc->pc_size - off, POOL_POISON_BLOCK);
 		if (memcmp(obj + off, pool_poison_block, n) == 0)
 			continue;
 		while (obj[off] == POOL_POISON)
