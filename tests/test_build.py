@@ -103,14 +103,14 @@ def test_kassert_kassertmsg_and_panic_name_the_line_of_their_name(
 
 def test_a_violation_report_names_one_line_whichever_compiler_built_netsim(
         tmp_path):
-    # stack/apps/selftest.c's panic call spans two lines.
+    # stack/apps/selftest.c's deliberate panic call spans two lines.
     built = [ROOT / "bin" / v / "netsim" for v in ("release", "clang")]
     missing = [str(b) for b in built if not b.exists()]
     if missing:
         pytest.skip(f"not built: {missing} (make test builds both)")
     source = (ROOT / "stack" / "apps" / "selftest.c").read_text()
     want = 1 + next(i for i, l in enumerate(source.splitlines())
-                    if re.match(r"\s*panic\(", l))
+                    if re.match(r'\s*panic\("selftest: a deliberate', l))
     sc = tmp_path / "selftest.json"
     sc.write_text('{"name": "st", "hosts": [{"name": "h", "cpus": 2}], '
                   '"workload": [{"program": "selftest", "fault": "panic"}]}')

@@ -110,3 +110,42 @@ def test_rescheduling_moves_a_pending_continuation(test_bin):
     assert later["runs"] == 1 and 7 * TICK <= later["ran_at"] < 8 * TICK
     assert earlier["runs"] == 1 and 4 * TICK <= earlier["ran_at"] < 5 * TICK
     assert periodic["runs"] == 5 and 15 * TICK <= periodic["ran_at"] < 16 * TICK
+
+
+@pytest.mark.parametrize("name,lwp", [("twice", "softnet/1"),
+                                      ("twice_worker", "kcontwk/")])
+def test_scheduled_again_while_it_runs_it_never_runs_on_two_cpus(
+        test_bin, name, lwp):
+    """Scheduled from CPU 1 while it runs on CPU 0 (a soft interrupt's),
+    or by itself halfway through its run with the other CPU's worker idle
+    (a worker's): it runs again, after the run in progress.  Before: the
+    second run began on the other CPU while the first still ran."""
+    out = case(test_bin, name)
+    m = re.search(r"first_ended_at (\d+) inside_max (\d+)", out)
+    ended, inside_max = int(m[1]), int(m[2])
+    (p,) = probes(out, "twice")
+    assert p["runs"] == 2
+    assert inside_max == 1
+    assert p["ran_at"] >= ended
+    assert p["lwp"].startswith(lwp)
+
+
+def test_kcont_halt_in_its_own_function_is_a_violation(test_bin):
+    """It would wait for itself for ever.  Before: the worker slept for
+    good, unseen (a daemon), and the run ended 'ok'."""
+    p = run([test_bin("test_kcont"), "halt_self"], check=3)
+    assert "panic: kcont_halt in the continuation's own function would " \
+        "wait for itself for ever" in p.stderr
+    assert "lwp kcontwk/" in p.stderr
+
+
+def test_halt_returns_with_no_run_in_progress_even_one_asked_elsewhere(
+        test_bin):
+    """Halted after CPU 1 scheduled it again mid-run: halt cancels that
+    run and returns once the run in progress is over.  Before: CPU 1's
+    run had begun, the first run's end cleared 'running', and halt
+    returned with CPU 1's run still going."""
+    out = case(test_bin, "twice_halt")
+    assert "inside_at_halt 0" in out
+    (p,) = probes(out, "twice")
+    assert p["runs"] == 1

@@ -436,6 +436,25 @@ def test_a_version_4_database_gets_receivers_and_requests(rec, tmp_path):
         (1, 1001, 1000, 500000), (2, 1, 1, 7)]
     assert rows(path, "SELECT count(*) FROM packet_stages WHERE by_flow "
                 "IS NOT NULL") == [(0,)]
+
+
+def test_a_version_8_database_gets_the_lock_order_tables(rec, tmp_path):
+    """Version 9 added the lock-order checker's record (lock_classes,
+    lock_edges, the lock_order view); a version 8 file keeps its runs,
+    with their ids and rows, and gains them."""
+    path = tmp_path / "r.db"
+    run([rec, "basic", path], check=0)
+    con = sqlite3.connect(path)
+    con.executescript("DROP VIEW lock_order; DROP TABLE lock_edges; "
+                      "DROP TABLE lock_classes; PRAGMA user_version = 8;")
+    runs_before = con.execute("SELECT * FROM runs ORDER BY id").fetchall()
+    con.close()
+    run([rec, "basic", path], check=0)
+    assert rows(path, "PRAGMA user_version") == [(dbcheck.SCHEMA_VERSION,)]
+    assert rows(path, "SELECT * FROM runs ORDER BY id")[:2] == runs_before
+    names = {n for (n,) in rows(path, "SELECT name FROM sqlite_master")}
+    assert {"lock_classes", "lock_edges", "lock_order"} <= names
+    assert rows(path, "SELECT count(*) FROM lock_order") == [(0,)]
     dbcheck.check_db(path)
 
 

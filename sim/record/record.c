@@ -484,6 +484,48 @@ static const char rec_schema_v8_sql[] =
 "FROM faults f JOIN runs r ON r.id = f.run_id;\n";
 
 /*
+ * Version 9 adds the lock-order checker's record (sim/sys/ks_witness.c):
+ * the lock classes a run's edges name, the edges of its lock order, and
+ * a view that reads them by name.  Older files get them when opened.
+ * (The lock-order schema change: everything of it is in this block, the
+ * rec_lock rows and sim_record_lock_*.)
+ */
+static const char rec_schema_v9_sql[] =
+"CREATE TABLE IF NOT EXISTS lock_classes (  -- the locks initialised at one line\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  class INTEGER NOT NULL,     -- its number in the run, from 1\n"
+"  kind TEXT NOT NULL,         -- 'mutex', 'spin mutex' or 'rwlock'\n"
+"  file TEXT NOT NULL,         -- where they are initialised (mutex_init...)\n"
+"  line INTEGER NOT NULL,\n"
+"  ipl INTEGER                 -- a spin mutex's interrupt level, else NULL\n"
+");\n"
+"CREATE TABLE IF NOT EXISTS lock_edges (  -- the lock order, as first seen\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  from_class INTEGER NOT NULL,  -- held (lock_classes.class) ...\n"
+"  to_class INTEGER NOT NULL,  -- ... while one of this class was taken\n"
+"  held_file TEXT NOT NULL,    -- where the held lock had been taken\n"
+"  held_line INTEGER NOT NULL,\n"
+"  taken_file TEXT NOT NULL,   -- where the other was taken\n"
+"  taken_line INTEGER NOT NULL,\n"
+"  t_ns INTEGER NOT NULL,      -- virtual time, the first time\n"
+"  host TEXT,                  -- where and by whom, the first time\n"
+"  cpu INTEGER,\n"
+"  lwp TEXT\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS lock_edges_by_run ON lock_edges (run_id);\n"
+"DROP VIEW IF EXISTS lock_order;\n"
+"CREATE VIEW lock_order AS  -- each edge, its classes by name\n"
+"SELECT e.run_id, e.from_class, e.to_class,\n"
+"  f.kind || ' ' || f.file || ':' || f.line AS held_lock,\n"
+"  e.held_file || ':' || e.held_line AS held_at,\n"
+"  t.kind || ' ' || t.file || ':' || t.line AS taken_lock,\n"
+"  e.taken_file || ':' || e.taken_line AS taken_at,\n"
+"  e.host, e.cpu, e.lwp, e.t_ns\n"
+"FROM lock_edges e\n"
+"  JOIN lock_classes f ON f.run_id = e.run_id AND f.class = e.from_class\n"
+"  JOIN lock_classes t ON t.run_id = e.run_id AND t.class = e.to_class;\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -496,6 +538,8 @@ static const char rec_schema_v8_sql[] =
 #define REC_REQUEST_BYTES	48
 #define REC_FAULT_BYTES		48
 #define REC_FAULT_ROWS		512	/* fault rows batched (few a run) */
+#define REC_LOCK_BYTES		48
+#define REC_LOCKS_MAX		256	/* lock rows buffered: they are few */
 
 #define REC_NOTICE_MS		1000	/* tell of a busy wait after this */
 #define REC_RENOTICE_MS		10000	/* and again this often */
@@ -547,6 +591,16 @@ struct rec_fault {
 	int64_t value;
 };
 
+/* A lock class (to == 0) or a lock-order edge (schema version 5). */
+struct rec_lock {
+	uint64_t t_ns;
+	uint32_t from, to;              /* a class: from its number, to 0 */
+	int32_t held_line, taken_line;  /* a class: its line in taken_line */
+	int32_t cpu;                    /* -1: none; a class: its ipl or -1 */
+	uint32_t held_file, taken_file; /* a class: its kind, its file */
+	uint32_t host, lwp;
+};
+
 struct sim_recorder {
 	sqlite3 *db;
 	char *path;
@@ -556,6 +610,8 @@ struct sim_recorder {
 	sqlite3_stmt *ins_flow;
 	sqlite3_stmt *ins_request;
 	sqlite3_stmt *ins_fault, *ins_effect;
+	sqlite3_stmt *ins_lock_class;
+	sqlite3_stmt *ins_lock_edge;
 	int64_t run_id;                 /* the open run, or -1 */
 
 	/* The batch: rows and their strings, sized at open. */
@@ -571,6 +627,8 @@ struct sim_recorder {
 	unsigned nrequests;
 	struct rec_fault *faults;
 	unsigned nfaults;
+	struct rec_lock *locks;
+	unsigned nlocks;
 	char *strs;
 	size_t strs_len;
 
@@ -841,7 +899,7 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || (version >= 1 && version <= 7))   /* upgraded */
+	    nobjects == 0) || (version >= 1 && version <= 8))   /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -967,7 +1025,8 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v3_sql) + sizeof(rec_schema_v4_sql) +
 	    sizeof(rec_schema_v5_sql) + sizeof(rec_schema_v6_cols_sql) +
 	    sizeof(rec_schema_v6_sql) + sizeof(rec_schema_v7_drop_sql) +
-	    sizeof(rec_schema_v7_sql) + sizeof(rec_schema_v8_sql) + 64];
+	    sizeof(rec_schema_v7_sql) + sizeof(rec_schema_v8_sql) +
+	    sizeof(rec_schema_v9_sql) + 64];
 	int version, nobjects;
 	bool cols;
 
@@ -986,18 +1045,18 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	}
 	/*
 	 * A new file gets the whole schema; an older one what it lacks (the
-	 * v5 to v8 parts may run again: they replace views and create
+	 * v5 to v9 parts may run again: they replace views and create
 	 * only what is missing).  The report's views go first (v4 renames
 	 * runs) and come back last (they read the packets view of v6).
 	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%sPRAGMA user_version=%d;",
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%sPRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
 	    version < 3 ? rec_schema_v3_sql : "", rec_schema_v7_drop_sql,
 	    version >= 1 && version <= 3 ? rec_schema_v4_sql : "",
 	    rec_schema_v5_sql, cols ? "" : rec_schema_v6_cols_sql,
 	    rec_schema_v6_sql, rec_schema_v7_sql, rec_schema_v8_sql,
-	    SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v9_sql, SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {
@@ -1064,6 +1123,12 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 	static const char ins_e[] = "INSERT INTO fault_effects (run_id, "
 	    "fault_id, name, value) VALUES (?1, ?2, ?3, ?4)";
+	static const char ins_lc[] = "INSERT INTO lock_classes (run_id, "
+	    "class, kind, file, line, ipl) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+	static const char ins_le[] = "INSERT INTO lock_edges (run_id, "
+	    "from_class, to_class, held_file, held_line, taken_file, "
+	    "taken_line, t_ns, host, cpu, lwp) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 	if (sqlite3_prepare_v3(r->db, ins_c, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_counter, NULL) != SQLITE_OK ||
@@ -1075,11 +1140,15 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    &r->ins_flow, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(r->db, ins_q, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_request, NULL) != SQLITE_OK ||
-
 	    sqlite3_prepare_v3(r->db, ins_x, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_fault, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(r->db, ins_e, -1, SQLITE_PREPARE_PERSISTENT,
-	    &r->ins_effect, NULL) != SQLITE_OK) {
+	    &r->ins_effect, NULL) != SQLITE_OK ||
+
+	    sqlite3_prepare_v3(r->db, ins_lc, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_lock_class, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, ins_le, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_lock_edge, NULL) != SQLITE_OK) {
 		rec_errf(err, len, r->path, "%s", sqlite3_errmsg(r->db));
 		return -1;
 	}
@@ -1122,6 +1191,7 @@ sim_record_open_opts(const char *path, const struct sim_record_opts *opts,
 	    sizeof(*r->flows))) == NULL ||
 	    (r->requests = calloc(SIM_RECORD_ROWS_MAX,
 	    sizeof(*r->requests))) == NULL ||
+	    (r->locks = calloc(REC_LOCKS_MAX, sizeof(*r->locks))) == NULL ||
 	    (r->strs = malloc(REC_STRS_BYTES)) == NULL) {
 		rec_errf(err, len, path, "out of memory");
 		goto fail;
@@ -1154,6 +1224,8 @@ sim_record_close(struct sim_recorder *r)
 	sqlite3_finalize(r->ins_request);
 	sqlite3_finalize(r->ins_fault);
 	sqlite3_finalize(r->ins_effect);
+	sqlite3_finalize(r->ins_lock_class);
+	sqlite3_finalize(r->ins_lock_edge);
 	/* Every statement is finalized, so this cannot be refused. */
 	if (sqlite3_close(r->db) != SQLITE_OK)
 		assert(!"sqlite3_close refused: a statement leaked");
@@ -1163,6 +1235,7 @@ sim_record_close(struct sim_recorder *r)
 	free(r->flows);
 	free(r->requests);
 	free(r->faults);
+	free(r->locks);
 	free(r->counters);
 	free(r->path);
 	free(r);
@@ -1209,7 +1282,7 @@ sim_record_run_begin(struct sim_recorder *r, const char *scenario_name,
 	assert(r != NULL && scenario_name != NULL);
 	assert(r->run_id < 0 && r->ncounters == 0 && r->nviolations == 0 &&
 	    r->nstages == 0 && r->nflows == 0 && r->nrequests == 0 &&
-	    r->nfaults == 0);
+	    r->nfaults == 0 && r->nlocks == 0);
 	if (r->failed) {
 		snprintf(err, len, "%s", r->error);
 		return -1;
@@ -1278,7 +1351,7 @@ static unsigned
 rec_batch_rows(const struct sim_recorder *r)
 {
 	return r->ncounters + r->nviolations + r->nstages + r->nflows +
-	    r->nrequests + r->nfaults;
+	    r->nrequests + r->nfaults + r->nlocks;
 }
 
 /* Bytes a string adds to a row (as stored: cut at SIM_RECORD_STRING_MAX). */
@@ -1658,6 +1731,93 @@ rec_write_faults(struct sim_recorder *r)
 	return 0;
 }
 
+/* Insert the batch's lock classes and edges.  => in a write transaction */
+static int
+rec_write_locks(struct sim_recorder *r)
+{
+	for (unsigned i = 0; i < r->nlocks; i++) {
+		const struct rec_lock *k = &r->locks[i];
+		sqlite3_stmt *st = k->to == 0 ? r->ins_lock_class :
+		    r->ins_lock_edge;
+
+		sqlite3_bind_int64(st, 1, r->run_id);
+		sqlite3_bind_int64(st, 2, k->from);
+		if (k->to == 0) {
+			rec_bind_str(st, 3, rec_get_str(r, k->held_file));
+			rec_bind_str(st, 4, rec_get_str(r, k->taken_file));
+			sqlite3_bind_int(st, 5, k->taken_line);
+			rec_bind_int_or_null(st, 6, k->cpu, -1);
+		} else {
+			sqlite3_bind_int64(st, 3, k->to);
+			rec_bind_str(st, 4, rec_get_str(r, k->held_file));
+			sqlite3_bind_int(st, 5, k->held_line);
+			rec_bind_str(st, 6, rec_get_str(r, k->taken_file));
+			sqlite3_bind_int(st, 7, k->taken_line);
+			sqlite3_bind_int64(st, 8, (int64_t)k->t_ns);
+			rec_bind_str(st, 9, rec_get_str(r, k->host));
+			rec_bind_int_or_null(st, 10, k->cpu, -1);
+			rec_bind_str(st, 11, rec_get_str(r, k->lwp));
+		}
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+void
+sim_record_lock_class(struct sim_recorder *r, unsigned cls, const char *kind,
+    const char *file, int line, int ipl)
+{
+	struct rec_lock *k;
+
+	assert(r != NULL && cls > 0 && kind != NULL && file != NULL);
+	assert(ipl >= -1);
+	if (r->nlocks == REC_LOCKS_MAX)
+		sim_record_flush(r);
+	if (!rec_take(r, 2, REC_LOCK_BYTES + rec_slen(kind) + rec_slen(file)))
+		return;
+	k = &r->locks[r->nlocks++];
+	memset(k, 0, sizeof(*k));
+	k->from = cls;
+	k->to = 0;
+	k->held_file = rec_str(r, kind);
+	k->taken_file = rec_str(r, file);
+	k->taken_line = line;
+	k->cpu = ipl;
+}
+
+void
+sim_record_lock_edge(struct sim_recorder *r, unsigned from, unsigned to,
+    const char *held_file, int held_line, const char *taken_file,
+    int taken_line, uint64_t t_ns, const char *host, int cpu,
+    const char *lwp)
+{
+	struct rec_lock *k;
+
+	assert(r != NULL && from > 0 && to > 0 && cpu >= -1);
+	assert(held_file != NULL && taken_file != NULL);
+	assert(t_ns <= (uint64_t)INT64_MAX);
+	if (r->nlocks == REC_LOCKS_MAX)
+		sim_record_flush(r);
+	if (!rec_take(r, 4, REC_LOCK_BYTES + rec_slen(held_file) +
+	    rec_slen(taken_file) + rec_slen(host) + rec_slen(lwp)))
+		return;
+	k = &r->locks[r->nlocks++];
+	k->t_ns = t_ns;
+	k->from = from;
+	k->to = to;
+	k->held_line = held_line;
+	k->taken_line = taken_line;
+	k->cpu = cpu;
+	k->held_file = rec_str(r, held_file);
+	k->taken_file = rec_str(r, taken_file);
+	k->host = rec_str(r, host);
+	k->lwp = rec_str(r, lwp);
+}
+
 static void
 rec_clear_batch(struct sim_recorder *r)
 {
@@ -1667,6 +1827,7 @@ rec_clear_batch(struct sim_recorder *r)
 	r->nflows = 0;
 	r->nrequests = 0;
 	r->nfaults = 0;
+	r->nlocks = 0;
 	r->strs_len = 0;
 }
 
@@ -1699,7 +1860,8 @@ rec_begin_and_write(struct sim_recorder *r)
 		return -1;
 	}
 	if (rec_write_counters(r) != 0 || rec_write_violations(r) != 0 ||
-	    rec_write_packets(r) != 0 || rec_write_faults(r) != 0) {
+	    rec_write_packets(r) != 0 || rec_write_faults(r) != 0 ||
+	    rec_write_locks(r) != 0) {
 		rec_fail(r, "cannot write the run's rows");
 		rec_exec(r->db, "ROLLBACK");
 		rec_drop_batch(r);

@@ -32,15 +32,22 @@
  *   violations(run_id, t_ns, host, cpu, lwp, kind, file, line, message)
  *   faults(run_id, fault_id, kind, target, start_ns, end_ns, count,
  *        parameters), fault_effects(run_id, fault_id, name, value)
- *     the scenario's faults and what each did (schema version 5)
+ *     the scenario's faults and what each did (schema version 8)
  * Views:
  *   run_summary(id, scenario, seed, fingerprint, status, exit_status,
  *        end_ns, counter_sample_count, violation_count, message)
  *   counter_last(run_id, name, host, cpu, t_ns, value)
  *     each counter's last sample (largest t_ns, then the later row)
  *   violation_kinds(run_id, kind, violation_count, first_t_ns)
+ *   lock_order(run_id, from_class, to_class, held_lock, held_at,
+ *        taken_lock, taken_at, host, cpu, lwp, t_ns)
+ *     each lock-order edge with its classes by name ("mutex FILE:LINE")
  *   fault_windows(run_id, fault_id, kind, target, start_ns, end_ns, count,
  *        parameters): each fault's window as it happened
+ * Tables of the lock-order checker (schema version 9):
+ *   lock_classes(run_id, class, kind, file, line, ipl)
+ *   lock_edges(run_id, from_class, to_class, held_file, held_line,
+ *        taken_file, taken_line, t_ns, host, cpu, lwp)
  * Indexes: runs_by_seed (version 5), and the child tables' by run.
  * The schema's version is in PRAGMA user_version; an older file is
  * brought up to date when opened, and opening a newer one fails with a
@@ -58,7 +65,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 8
+#define SIM_RECORD_SCHEMA_VERSION 9
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -205,6 +212,22 @@ void	sim_record_fault(struct sim_recorder *, unsigned fault_id,
 	    uint64_t end_ns, uint64_t count, const char *parameters);
 void	sim_record_fault_effect(struct sim_recorder *, unsigned fault_id,
 	    const char *name, int64_t value);
+
+/*
+ * The lock-order checker's record (sim/sys/ks_witness.c).  A lock class
+ * is the set of locks initialised at one line (kind "mutex", "spin
+ * mutex" or "rwlock"; ipl a spin mutex's level, else -1), written once,
+ * before the first edge that names it.  An edge says a lock of class to
+ * was taken at taken_file:taken_line while one of class from, taken at
+ * held_file:held_line, was held -- the first time, at t_ns, by lwp on
+ * host/cpu.  Classes are numbered from 1.
+ */
+void	sim_record_lock_class(struct sim_recorder *, unsigned cls,
+	    const char *kind, const char *file, int line, int ipl);
+void	sim_record_lock_edge(struct sim_recorder *, unsigned from, unsigned to,
+	    const char *held_file, int held_line, const char *taken_file,
+	    int taken_line, uint64_t t_ns, const char *host, int cpu,
+	    const char *lwp);
 
 /* Commit what is buffered, in one transaction (the machine calls it). */
 void	sim_record_flush(struct sim_recorder *);

@@ -209,12 +209,27 @@ lwp_stops(struct lwp *l)
 	m->naps_fresh = 0;
 }
 
+/* The innermost spin mutex l holds (for reports), or NULL. */
+static const struct sim_held *
+lwp_held_spin(const struct lwp *l)
+{
+	for (u_int i = l->nheld; i-- > 0;)
+		if (l->held[i].kind == SIM_LOCK_SPIN)
+			return &l->held[i];
+	return NULL;
+}
+
 void
 sim_lwp_sleep(struct lwp *l)
 {
 	struct cpu_info *ci = l->cpu;
+	const struct sim_held *h;
 
 	KASSERT(ci->cur == l);
+	if (__predict_false(l->spin_held != 0) &&
+	    (h = lwp_held_spin(l)) != NULL)
+		kern_panic(h->file, h->line, "lwp %s sleeps holding a spin "
+		    "mutex (taken here)", l->name);
 	KASSERTMSG(l->spin_held == 0, "lwp %s sleeps holding a spin mutex",
 	    l->name);
 	KASSERTMSG(ci->ipl == (int)l->prio, "lwp %s sleeps at spl %d",
@@ -280,7 +295,15 @@ sim_lwp_exit(struct cpu_info *ci)
 	struct lwp *l = ci->cur;
 
 	KASSERT(ci == ci->m->running);
+	/* What it holds is held for good: whoever waits for it, forever. */
+	if (__predict_false(l->nheld != 0))
+		kern_panic(l->held[l->nheld - 1].file,
+		    l->held[l->nheld - 1].line, "lwp %s exits holding %u "
+		    "lock%s, the innermost taken here", l->name, l->nheld,
+		    l->nheld == 1 ? "" : "s");
 	KASSERT(l->spin_held == 0);
+	KASSERTMSG(ci->ipl == (int)l->prio, "lwp %s exits at spl %d: a "
+	    "splraise without its splx", l->name, ci->ipl);
 	KASSERT(l->wait_timer_seq == 0);
 	lwp_stops(l);
 	l->state = LWP_ZOMBIE;

@@ -53,6 +53,7 @@ struct sim_netconf;
 struct sim_tracer;
 struct sim_kmem_fault;
 struct sim_faults;
+struct sim_witness;
 struct evcnt;
 
 /* Bytes of the replay command a failure report prints. */
@@ -84,6 +85,29 @@ enum lwp_wait {
 	WAIT_CV,
 	WAIT_JOIN,
 	WAIT_PAUSE,
+};
+
+/* Locks one LWP may hold at once (sim/sys/ks_witness.c says so beyond). */
+#define SIM_HELD_MAX    16
+
+/* What a lock is, for the checks on it (sim/sys/ks_witness.c). */
+enum sim_lock_kind {
+	SIM_LOCK_MUTEX,         /* an adaptive mutex: its waiters sleep */
+	SIM_LOCK_SPIN,          /* a spin mutex: raises the level, never sleeps */
+	SIM_LOCK_RWLOCK,        /* a reader/writer lock: its waiters sleep */
+};
+
+/*
+ * One lock an LWP holds, or is waiting to take (it is pushed when the
+ * LWP asks for it): the lock-order checker's record, innermost last.
+ */
+struct sim_held {
+	const void *lock;               /* the kmutex_t or krwlock_t */
+	const char *file;               /* where it was taken */
+	int line;
+	uint16_t cls;                   /* its lock class (ks_witness.c) */
+	uint8_t kind;                   /* enum sim_lock_kind */
+	uint8_t ipl;                    /* the CPU's level while it is held */
 };
 
 struct lwp {
@@ -124,6 +148,8 @@ struct lwp {
 	struct lwp *joiner;
 	u_int spin_held;                /* spin mutexes held */
 	u_int nopreempt;                /* kpreempt_disable depth */
+	u_int nheld;                    /* locks in held[] */
+	struct sim_held held[SIM_HELD_MAX];     /* locks held, innermost last */
 
 	uint64_t slice_start;           /* clock when it got the CPU */
 	uint64_t pol_prio;              /* pct: its priority, 0 until it
@@ -407,6 +433,12 @@ struct sim_machine {
 	char replay[SIM_REPLAY_MAX];
 	int stop_status;                /* -1 while running */
 	char stop_reason[512];
+	/*
+	 * A violation the run went on past (sim_machine_violation): the
+	 * first one's reason, or "" when there was none.
+	 */
+	char violation_reason[512];
+	struct sim_witness *witness;    /* lock classes and order (sim/sys) */
 
 	/* Wall-clock progress display; never feeds results. */
 	void (*progress)(struct sim_machine *);
@@ -501,6 +533,15 @@ bool	sim_policy_report(const struct sim_machine *, char *buf, size_t len);
 /* Stop the run with an exit status and a one-line reason. */
 void	sim_machine_stop(struct sim_machine *, int status, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
+/*
+ * A checker found a violation the run goes on past, so the schedule is
+ * the one the run would have had without it (a lock-order cycle found
+ * before it ever deadlocks): when the run ends as it would have ended
+ * with status ok or limit, it ends as a violation (exit 3) for the
+ * first such reason instead.  A deadlock or a stop keeps its own status.
+ */
+void	sim_machine_violation(struct sim_machine *, const char *fmt, ...)
+	    __attribute__((__format__(__printf__, 2, 3)));
 
 /* A CPU that was idle has work from time `at`: its clock jumps there. */
 void	sim_cpu_wake_idle(struct cpu_info *, uint64_t at);

@@ -372,6 +372,32 @@ sim_machine_stop(struct sim_machine *m, int status, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+sim_machine_violation(struct sim_machine *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->violation_reason[0] != '\0')
+		return;         /* the first reason stands */
+	va_start(ap, fmt);
+	vsnprintf(m->violation_reason, sizeof(m->violation_reason), fmt, ap);
+	va_end(ap);
+	KASSERT(m->violation_reason[0] != '\0');
+}
+
+/* The run is over: a violation it went on past decides how it ended. */
+static void
+machine_verdict(struct sim_machine *m)
+{
+	if (m->violation_reason[0] == '\0')
+		return;
+	if (m->stop_status >= 0 && m->stop_status != SIM_EXIT_LIMIT)
+		return;         /* a deadlock, a stop: their own status */
+	m->stop_status = SIM_EXIT_VIOLATION;
+	snprintf(m->stop_reason, sizeof(m->stop_reason), "%s",
+	    m->violation_reason);
+}
+
 /* --- running ---------------------------------------------------------------- */
 
 /*
@@ -794,6 +820,7 @@ sim_machine_run(struct sim_machine *m)
 		}
 	}
 	pol_check_clocks(m);
+	machine_verdict(m);
 	if (m->fingerprint_results != NULL)
 		m->fingerprint_results(m);
 }

@@ -36,6 +36,71 @@ void	sim_lwp_arm_timeout(struct lwp *, int timo);
 /* Every LWP left is blocked and nothing is pending: say who waits on what. */
 void	sim_report_deadlock(struct sim_machine *);
 
+/*
+ * The lock-order checker (ks_witness.c; the README's "Lock order and
+ * contracts").  Each lock keeps a sim_witness_lock; ks_sync.c makes one
+ * call when an LWP asks for a lock (or got it by trying) and one when it
+ * lets it go.  None of these is a scheduling point or charges anything:
+ * a run checked is the run unchecked.
+ */
+struct sim_witness_lock {
+	const char *file;               /* where it was initialised: its */
+	int line;                       /* class */
+	uint16_t cls;                   /* the class's number + 1; 0: not yet */
+	uint8_t kind;                   /* enum sim_lock_kind */
+	uint8_t ipl;                    /* a spin mutex's level */
+};
+
+#define SIM_WITNESS_TRY 0x01            /* got by trying: orders nothing */
+
+/*
+ * ci's LWP asks for lock (wl in it) at file:line, or got it by trying:
+ * check the order against every lock it holds, then count it as held.
+ * => may report (and the run goes on), or stop the run for a contract
+ *    broken (a lock taken twice, too many held)
+ */
+void	sim_witness_acquire(struct cpu_info *ci, struct sim_witness_lock *wl,
+	    const void *lock, u_int flags, const char *file, int line);
+/* ci's LWP lets lock go.  => false if it did not hold it */
+bool	sim_witness_release_search(struct cpu_info *ci, const void *lock);
+static inline bool
+sim_witness_release(struct cpu_info *ci, const void *lock)
+{
+	struct lwp *l = ci->cur;
+	u_int n = l->nheld;
+
+	/* Almost always the innermost. */
+	if (__predict_true(n != 0 && l->held[n - 1].lock == lock)) {
+		l->nheld = n - 1;
+		return true;
+	}
+	return sim_witness_release_search(ci, lock);
+}
+/*
+ * ci's level was lowered (splx) while its LWP may hold locks.
+ * => stops the run if a held spin mutex's level is given up
+ */
+void	sim_witness_spl_lowered(struct cpu_info *ci);
+static inline void
+sim_witness_spl(struct cpu_info *ci)
+{
+	const struct lwp *l = ci->cur;
+
+	/* Almost always held at this level or lower before. */
+	for (u_int i = 0; i < l->nheld; i++)
+		if (__predict_false(ci->ipl < l->held[i].ipl)) {
+			sim_witness_spl_lowered(ci);
+			return;
+		}
+}
+/*
+ * kmem_free(p, size) by ci's LWP.  => stops the run if the memory holds
+ * a lock the LWP holds
+ */
+void	sim_witness_free(struct cpu_info *ci, const void *p, size_t size);
+/* Free the checker's state (machine teardown); accepts none. */
+void	sim_witness_fini(struct sim_machine *);
+
 /* Wait queues (ks_sync.c). */
 void	sim_sync_cancel_wait(struct lwp *);
 const char *sim_sync_describe(const struct lwp *, char *buf, size_t len);
@@ -94,5 +159,13 @@ void	sim_host_malloc_failed(struct sim_host *, const char *what,
 /* Stop from inside a context: report, record, never return (ks_kern.c). */
 void	sim_context_stop(const char *kind, const char *file, int line,
 	    const char *msg) __attribute__((__noreturn__));
+/*
+ * Report a violation from inside a context and record it, without
+ * stopping: "netsim: KIND: MSG", where (file:line), when and who, then
+ * detail (lines that each start with two spaces and end in a newline;
+ * may be NULL), then the replay command.  (ks_kern.c)
+ */
+void	sim_context_report(const char *kind, const char *file, int line,
+	    const char *msg, const char *detail);
 
 #endif /* SIM_KS_H */

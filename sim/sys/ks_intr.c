@@ -76,6 +76,12 @@ intr_ctx_main(void *arg)
 			KASSERTMSG(ctx->ci->ipl == (int)ctx->level, "%s handler "
 			    "returned at spl %d", level_names[ctx->level],
 			    ctx->ci->ipl);
+			if (__predict_false(l->nheld != 0))
+				kern_panic(l->held[l->nheld - 1].file,
+				    l->held[l->nheld - 1].line, "%s handler "
+				    "returned holding %u lock%s, the innermost "
+				    "taken here", level_names[ctx->level],
+				    l->nheld, l->nheld == 1 ? "" : "s");
 		}
 		l->wait = WAIT_INTR;
 		sim_lwp_sleep(l);

@@ -22,7 +22,7 @@
 #include "stack/sys/sdt.h"
 
 /* The machine interface this machine implements (stack/sys/README.md). */
-_Static_assert(KERN_IFACE_VERSION == 2, "the machine interface changed "
+_Static_assert(KERN_IFACE_VERSION == 3, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
 /* kern_printf output folded into the fingerprint in full (longer: cut). */
@@ -148,6 +148,8 @@ splx(int s)
 	KASSERTMSG(s >= (int)ci->cur->prio, "splx(%d) below the level of "
 	    "the interrupt being handled (%u)", s, ci->cur->prio);
 	ci->ipl = s;
+	if (ci->cur->nheld != 0)
+		sim_witness_spl(ci);    /* what is held, held lower now */
 	/* Work held off by the raised level may run now. */
 	sim_cpu_maybe_preempt(ci);
 }
@@ -372,8 +374,8 @@ kern_printf(const char *fmt, ...)
 /* --- assertions and panics ----------------------------------------------- */
 
 void
-sim_context_stop(const char *kind, const char *file, int line,
-    const char *msg)
+sim_context_report(const char *kind, const char *file, int line,
+    const char *msg, const char *detail)
 {
 	struct cpu_info *ci = ks_cpu();
 	struct sim_machine *m = ci->m;
@@ -383,13 +385,26 @@ sim_context_stop(const char *kind, const char *file, int line,
 		fprintf(stderr, "netsim: %s: %s\n"
 	    "  at %s:%d\n"
 	    "  seed %llu, virtual time %llu ns, host %s, cpu %u, lwp %s (id %u)\n"
+	    "%s"
 	    "  replay: %s\n",
 	    kind, msg, file, line, (unsigned long long)m->seed,
 	    (unsigned long long)ci->clock, ci->host->sc->name, ci->index,
-	    l ? l->name : "-", l ? l->id : 0, m->replay);
+	    l ? l->name : "-", l ? l->id : 0, detail != NULL ? detail : "",
+	    m->replay);
 	if (m->rec != NULL)
 		sim_record_violation(m->rec, ci->clock, ci->host->sc->name,
 		    (int)ci->index, l ? l->name : NULL, kind, file, line, msg);
+}
+
+void
+sim_context_stop(const char *kind, const char *file, int line,
+    const char *msg)
+{
+	struct cpu_info *ci = ks_cpu();
+	struct sim_machine *m = ci->m;
+	struct lwp *l = ci->cur;
+
+	sim_context_report(kind, file, line, msg, NULL);
 	sim_machine_stop(m, SIM_EXIT_VIOLATION, "%s at %s:%d: %s", kind, file,
 	    line, msg);
 	/* Never resumed: the machine stops; the stack is freed at the end. */

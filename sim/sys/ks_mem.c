@@ -137,6 +137,8 @@ kmem_free(void *p, size_t size)
 	ci = sim_running_cpu();
 	KASSERTMSG(sim_arena_owns(&ci->host->arena, p), "kmem_free of memory "
 	    "host %s did not allocate", ci->host->sc->name);
+	if (ci->cur->nheld != 0)
+		sim_witness_free(ci, p, size);
 	sim_arena_free(&ci->host->arena, p, size);
 }
 

@@ -9,6 +9,10 @@
  * Misuse -- entering a lock one holds, releasing one one does not hold,
  * using one never initialised, sleeping with a spin mutex held -- stops
  * the run with a KASSERT report.
+ *
+ * The lock-order checker (ks_witness.c) hears of every lock an LWP asks
+ * for and lets go: one call each, marked "witness", and the sim_witness_lock
+ * in each lock's state.  It never adds a scheduling point.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,11 +32,9 @@
 struct sim_mutex {
 	struct lwp *owner;              /* the lock word */
 	struct sim_lwpq waiters;
-	const char *file;               /* where mutex_init was called */
-	int line;
+	struct sim_witness_lock w;      /* where mutex_init was called, ipl */
 	uint32_t magic;
 	uint8_t spin;
-	uint8_t ipl;
 };
 
 struct sim_rwlock {
@@ -40,8 +42,7 @@ struct sim_rwlock {
 	u_int readers;
 	u_int writers_waiting;
 	struct sim_lwpq waiters;
-	const char *file;
-	int line;
+	struct sim_witness_lock w;      /* where rw_init was called */
 	uint32_t magic;
 };
 
@@ -108,10 +109,11 @@ kern_mutex_init(kmutex_t *mtx, kmutex_type_t type, int ipl,
 	KASSERT(ipl >= IPL_NONE && ipl <= IPL_HIGH);    /* kept in a byte */
 	memset(mtx, 0, sizeof(*mtx));
 	m->magic = MUTEX_MAGIC;
-	m->file = file;
-	m->line = line;
+	m->w.file = file;
+	m->w.line = line;
 	m->spin = type == MUTEX_SPIN || ipl > IPL_NONE;
-	m->ipl = (uint8_t)ipl;
+	m->w.kind = m->spin ? SIM_LOCK_SPIN : SIM_LOCK_MUTEX;
+	m->w.ipl = (uint8_t)ipl;
 }
 
 void
@@ -120,7 +122,7 @@ mutex_destroy(kmutex_t *mtx)
 	struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
 
 	KASSERTMSG(m->owner == NULL, "mutex_destroy of a held mutex "
-	    "(initialised at %s:%d)", m->file, m->line);
+	    "(initialised at %s:%d)", m->w.file, m->w.line);
 	KASSERT(m->waiters.head == NULL);
 	m->magic = 0;
 }
@@ -139,8 +141,8 @@ mutex_acquired(struct sim_mutex *m, struct lwp *l)
 		l->spin_held++;
 		if (ci->spin_count++ == 0)
 			ci->spin_oldspl = ci->ipl;
-		if (m->ipl > ci->ipl)
-			ci->ipl = m->ipl;
+		if (m->w.ipl > ci->ipl)
+			ci->ipl = m->w.ipl;
 	}
 }
 
@@ -148,12 +150,14 @@ void
 kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 {
 	struct sim_mutex *m = mutex_state(mtx, file, line);
-	struct lwp *l = sim_running_cpu()->cur;
+	struct cpu_info *ci = sim_running_cpu();
+	struct lwp *l = ci->cur;
 	const uint64_t *cost;
 
 	if (__predict_false(m->owner == l))
 		kern_panic(file, line, "mutex_enter: locking against myself "
-		    "(mutex initialised at %s:%d)", m->file, m->line);
+		    "(mutex initialised at %s:%d)", m->w.file, m->w.line);
+	sim_witness_acquire(ci, &m->w, mtx, 0, file, line);     /* witness */
 	for (uint64_t spins = 0;; spins++) {
 		kern_mem_point(mtx, KERN_MEM_RMW);      /* the CAS */
 		if (m->owner == NULL) {
@@ -179,46 +183,58 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 }
 
 bool
-mutex_tryenter(kmutex_t *mtx)
+kern_mutex_tryenter(kmutex_t *mtx, const char *file, int line)
 {
-	struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
-	struct lwp *l;
+	struct sim_mutex *m = mutex_state(mtx, file, line);
+	struct cpu_info *ci;
 
 	kern_mem_point(mtx, KERN_MEM_RMW);
-	l = sim_running_cpu()->cur;
+	ci = sim_running_cpu();
 	if (m->owner != NULL)
 		return false;
-	mutex_acquired(m, l);
+	mutex_acquired(m, ci->cur);
+	sim_witness_acquire(ci, &m->w, mtx, SIM_WITNESS_TRY, file,
+	    line);                                              /* witness */
 	return true;
 }
 
 /* Release without a scheduling point (the caller just had one). */
 static void
-mutex_release(struct cpu_info *ci, struct sim_mutex *m)
+mutex_release(struct cpu_info *ci, struct sim_mutex *m, const char *file,
+    int line)
 {
 	struct lwp *l = ci->cur, *w;
+	bool held;
 
-	KASSERTMSG(m->owner == l, "mutex_exit of a mutex not held by lwp %s "
-	    "(initialised at %s:%d)", l->name, m->file, m->line);
+	if (__predict_false(m->owner != l))
+		kern_panic(file, line, "mutex_exit of a mutex not held by lwp "
+		    "%s (initialised at %s:%d, held by %s)", l->name,
+		    m->w.file, m->w.line, m->owner != NULL ? m->owner->name :
+		    "nobody");
+	held = sim_witness_release(ci, m);                      /* witness */
+	KASSERT(held);
 	m->owner = NULL;
 	if (m->spin) {
 		/* Else the level before the outermost is never restored. */
 		KASSERT(ci->spin_count > 0);
 		l->spin_held--;
-		if (--ci->spin_count == 0)
+		if (--ci->spin_count == 0) {
 			ci->ipl = ci->spin_oldspl;
+			if (l->nheld != 0)
+				sim_witness_spl(ci);            /* witness */
+		}
 	}
 	if ((w = sim_lwpq_pop(&m->waiters)) != NULL)
 		sim_lwp_wakeup(ci, w);
 }
 
 void
-mutex_exit(kmutex_t *mtx)
+kern_mutex_exit(kmutex_t *mtx, const char *file, int line)
 {
-	struct sim_mutex *m = mutex_state(mtx, __FILE__, __LINE__);
+	struct sim_mutex *m = mutex_state(mtx, file, line);
 
 	kern_mem_point(mtx, KERN_MEM_RMW);
-	mutex_release(sim_running_cpu(), m);
+	mutex_release(sim_running_cpu(), m, file, line);
 }
 
 bool
@@ -250,8 +266,9 @@ kern_rw_init(krwlock_t *rwl, const char *file, int line)
 
 	memset(rwl, 0, sizeof(*rwl));
 	rw->magic = RW_MAGIC;
-	rw->file = file;
-	rw->line = line;
+	rw->w.file = file;
+	rw->w.line = line;
+	rw->w.kind = SIM_LOCK_RWLOCK;
 }
 
 void
@@ -286,11 +303,13 @@ void
 kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 {
 	struct sim_rwlock *rw = rw_state(rwl, file, line);
-	struct lwp *l = sim_running_cpu()->cur;
+	struct cpu_info *ci = sim_running_cpu();
+	struct lwp *l = ci->cur;
 
 	if (__predict_false(rw->writer == l))
 		kern_panic(file, line, "rw_enter: locking against myself "
-		    "(rwlock initialised at %s:%d)", rw->file, rw->line);
+		    "(rwlock initialised at %s:%d)", rw->w.file, rw->w.line);
+	sim_witness_acquire(ci, &rw->w, rwl, 0, file, line);    /* witness */
 	for (;;) {
 		kern_mem_point(rwl, KERN_MEM_RMW);
 		if (rw_can_take(rw, op)) {
@@ -316,36 +335,42 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 }
 
 bool
-rw_tryenter(krwlock_t *rwl, krw_t op)
+kern_rw_tryenter(krwlock_t *rwl, krw_t op, const char *file, int line)
 {
-	struct sim_rwlock *rw = rw_state(rwl, __FILE__, __LINE__);
+	struct sim_rwlock *rw = rw_state(rwl, file, line);
+	struct cpu_info *ci;
 
 	kern_mem_point(rwl, KERN_MEM_RMW);
 	if (!rw_can_take(rw, op))
 		return false;
-	rw_take(rw, op, sim_running_cpu()->cur);
+	ci = sim_running_cpu();
+	rw_take(rw, op, ci->cur);
+	sim_witness_acquire(ci, &rw->w, rwl, SIM_WITNESS_TRY, file,
+	    line);                                              /* witness */
 	return true;
 }
 
 void
-rw_exit(krwlock_t *rwl)
+kern_rw_exit(krwlock_t *rwl, const char *file, int line)
 {
-	struct sim_rwlock *rw = rw_state(rwl, __FILE__, __LINE__);
+	struct sim_rwlock *rw = rw_state(rwl, file, line);
 	struct cpu_info *ci;
 	struct lwp *l, *w;
 
 	kern_mem_point(rwl, KERN_MEM_RMW);
 	ci = sim_running_cpu();
 	l = ci->cur;
-	if (rw->writer != NULL) {
-		KASSERTMSG(rw->writer == l, "rw_exit by lwp %s of a lock "
-		    "write-held by %s", l->name, rw->writer->name);
+	if (__predict_false(rw->writer != NULL ? rw->writer != l :
+	    rw->readers == 0) || !sim_witness_release(ci, rw))  /* witness */
+		kern_panic(file, line, "rw_exit by lwp %s of the rwlock "
+		    "initialised at %s:%d, which it does not hold (%s)",
+		    l->name, rw->w.file, rw->w.line, rw->writer != NULL ?
+		    "write-held by another" : rw->readers > 0 ? "read-held "
+		    "by others" : "not held");
+	if (rw->writer != NULL)
 		rw->writer = NULL;
-	} else {
-		KASSERTMSG(rw->readers > 0, "rw_exit of an unheld rwlock "
-		    "(initialised at %s:%d)", rw->file, rw->line);
+	else
 		rw->readers--;
-	}
 	if (rw->writer != NULL || rw->readers > 0)
 		return;
 	/*
@@ -448,7 +473,7 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 	sim_lwpq_append(&cv->waiters, l);
 	sim_cpu_charge(ci, sim_lines_access(&ci->host->lines, ci->host->cost,
 	    ci->index, mtx, KERN_MEM_RMW));
-	mutex_release(ci, m);
+	mutex_release(ci, m, file, line);
 	if (timo > 0)
 		sim_lwp_arm_timeout(l, timo);
 	else
@@ -538,15 +563,15 @@ sim_sync_describe(const struct lwp *l, char *buf, size_t len)
 		m = l->wait_obj;
 		snprintf(buf, len, "waits at %s:%d for the mutex initialised at "
 		    "%s:%d, held by lwp %s (id %u)", l->wait_file, l->wait_line,
-		    m->file, m->line, m->owner ? m->owner->name : "-",
+		    m->w.file, m->w.line, m->owner ? m->owner->name : "-",
 		    m->owner ? m->owner->id : 0);
 		break;
 	case WAIT_RWLOCK:
 		rw = l->wait_obj;
 		snprintf(buf, len, "waits at %s:%d to %s the rwlock initialised "
 		    "at %s:%d (%s)", l->wait_file, l->wait_line,
-		    l->wait_rw_op == RW_WRITER ? "write" : "read", rw->file,
-		    rw->line, rw->writer ? "write-held" : "read-held");
+		    l->wait_rw_op == RW_WRITER ? "write" : "read", rw->w.file,
+		    rw->w.line, rw->writer ? "write-held" : "read-held");
 		break;
 	case WAIT_CV:
 		cv = l->wait_obj;

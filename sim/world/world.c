@@ -321,6 +321,7 @@ sim_world_destroy(struct sim_machine *m)
 	m->heap = NULL;
 	m->nhosts = m->ncpus = 0;
 	sim_engine_fini(&m->eng);
+	sim_witness_fini(m);
 	if (sim_cur == m)
 		sim_cur = NULL;
 }

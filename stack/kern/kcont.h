@@ -65,6 +65,8 @@ typedef struct kcont {
 	volatile uint32_t kc_state;     /* h: KCS_* */
 	uint32_t kc_flags;              /* c: KCONT_* */
 	uint32_t kc_magic;              /* c */
+	uint32_t kc_runner;             /* h: lwp_id + 1 of the context
+					   running it (the checks); 0: none */
 } kcont_t;
 
 void	kcont_init(kcont_t *, void (*func)(void *), void *arg, u_int flags);

@@ -19,6 +19,13 @@
  * the worker queue.  Lock order: a CPU's kcc_lock before ks_wlock; two
  * CPUs' locks are never held together.
  *
+ * A continuation never runs on two CPUs at once.  Scheduled again while
+ * it runs, it may land in another CPU's queue, or the worker queue where
+ * another worker looks; whoever takes it from there while it still runs
+ * leaves it to its runner (KCS_AGAIN), which puts it back in the same
+ * queue when its run is over (kcont_finish).  Until then it counts as
+ * pending: a stop or halt cancels it, a schedule moves it.
+ *
  * Nothing here allocates after kcont_sysinit, and there is no mutable
  * global: the roots hang off kern_globals() and cpu_data().
  */
@@ -42,6 +49,9 @@
 #define KCS_TIMED       0x02    /* in a CPU's timer heap */
 #define KCS_RUNNING     0x04    /* its function is executing */
 #define KCS_HALTWAIT    0x08    /* someone sleeps in kcont_halt */
+#define KCS_AGAIN       0x10    /* taken from a queue while running
+				   elsewhere: its runner queues it again */
+#define KCS_QUEUED      (KCS_PENDING | KCS_AGAIN)       /* will run */
 
 struct kcont_q {
 	kcont_t *head, *tail;
@@ -87,6 +97,16 @@ kcont_cpu(struct cpu_info *ci)
 
 	KASSERT(kcc != NULL && kcc->kcc_ci == ci);
 	return kcc;
+}
+
+/*
+ * Who runs a continuation, for the contract checks: the calling
+ * context's lwp_id + 1 (0 is nobody).  Not a scheduling point.
+ */
+static inline uint32_t
+kcont_me(void)
+{
+	return lwp_id(curlwp) + 1;
 }
 
 /* --- FIFO queues (doubly linked: a stop unlinks in O(1)) ------------------ */
@@ -231,6 +251,11 @@ kcont_unlink(kcont_t *kc)
 {
 	uint32_t s = kc->kc_state;
 
+	if (s & KCS_AGAIN) {
+		/* In no queue: its runner would have queued it again. */
+		kc->kc_state = s & ~KCS_AGAIN;
+		return true;
+	}
 	if ((s & KCS_PENDING) == 0)
 		return false;
 	if (s & KCS_TIMED) {
@@ -269,7 +294,7 @@ kcont_timer_idle(struct kcont_cpu *kcc)
 static void
 kcont_rehome(kcont_t *kc, kmutex_t *oldlock, kmutex_t *newlock)
 {
-	KASSERT((kc->kc_state & KCS_PENDING) == 0);
+	KASSERT((kc->kc_state & KCS_QUEUED) == 0);
 	if (oldlock == newlock)
 		return;
 	/* Orders the unlink above before anyone locking the new home. */
@@ -296,6 +321,7 @@ kcont_init(kcont_t *kc, void (*func)(void *), void *arg, u_int flags)
 	kc->kc_state = 0;
 	kc->kc_flags = flags;
 	kc->kc_magic = KCONT_MAGIC;
+	kc->kc_runner = 0;
 	atomic_store_release(&kc->kc_lock, &kcont_cpu(kc->kc_cpu)->kcc_lock);
 }
 
@@ -306,7 +332,7 @@ kcont_bind(kcont_t *kc, struct cpu_info *ci)
 
 	KASSERT(kc->kc_magic == KCONT_MAGIC);
 	lock = kcont_lock(kc);
-	KASSERTMSG((kc->kc_state & KCS_PENDING) == 0, "kcont_bind of a "
+	KASSERTMSG((kc->kc_state & KCS_QUEUED) == 0, "kcont_bind of a "
 	    "pending continuation");
 	kc->kc_bound = ci;
 	mutex_spin_exit(lock);
@@ -390,6 +416,8 @@ kcont_halt(kcont_t *kc)
 	KASSERTMSG(!cpu_intr_p(), "kcont_halt may sleep: not in interrupts");
 	KASSERT(kc->kc_magic == KCONT_MAGIC);
 	lock = kcont_lock(kc);
+	KASSERTMSG(kc->kc_runner != kcont_me(), "kcont_halt in the "
+	    "continuation's own function would wait for itself for ever");
 	timed = (kc->kc_state & KCS_TIMED) != 0;
 	was = kcont_unlink(kc);
 	if (timed)
@@ -402,6 +430,10 @@ kcont_halt(kcont_t *kc)
 			lock = kcont_lock(kc);
 		}
 	}
+	/* The contract: no run in progress once halt returns. */
+	KASSERTMSG((kc->kc_state & KCS_RUNNING) == 0 && kc->kc_runner == 0,
+	    "kcont_halt returns while lwp id %u runs the continuation",
+	    kc->kc_runner - 1);
 	mutex_spin_exit(lock);
 	return was;
 }
@@ -410,7 +442,7 @@ bool
 kcont_pending(kcont_t *kc)
 {
 	KASSERT(kc->kc_magic == KCONT_MAGIC);
-	return (atomic_load_relaxed(&kc->kc_state) & KCS_PENDING) != 0;
+	return (atomic_load_relaxed(&kc->kc_state) & KCS_QUEUED) != 0;
 }
 
 bool
@@ -424,45 +456,84 @@ void
 kcont_destroy(kcont_t *kc)
 {
 	KASSERT(kc->kc_magic == KCONT_MAGIC);
-	KASSERTMSG((kc->kc_state & (KCS_PENDING | KCS_RUNNING)) == 0,
+	KASSERTMSG((kc->kc_state & (KCS_QUEUED | KCS_RUNNING)) == 0 &&
+	    kc->kc_runner == 0,
 	    "kcont_destroy of a pending or running continuation");
 	kc->kc_magic = 0;
 }
 
 /* --- running them ---------------------------------------------------------- */
 
+/* What kcont_finish leaves its caller to do once the home lock is let go. */
+#define KF_WAKE         0x01    /* wake those in kcont_halt */
+#define KF_SOFTINT      0x02    /* kc is back in kc_cpu's ready queue */
+
 /*
- * A run of kc is over: clear RUNNING.  Returns whether someone halting it
- * must be woken.  => home lock held
+ * A run of kc is over: clear RUNNING, and put kc back in its queue if it
+ * was taken from there meanwhile (KCS_AGAIN).  Returns KF_* for the
+ * caller.  => home lock held
  */
-static bool
+static u_int
 kcont_finish(kcont_t *kc)
 {
-	bool wake = (kc->kc_state & KCS_HALTWAIT) != 0;
+	struct kcont_sys *ks;
+	u_int r = (kc->kc_state & KCS_HALTWAIT) != 0 ? KF_WAKE : 0;
 
+	KASSERT((kc->kc_state & KCS_RUNNING) != 0 && kc->kc_runner != 0);
 	kc->kc_state &= ~(KCS_RUNNING | KCS_HALTWAIT);
-	return wake;
+	kc->kc_runner = 0;
+	if ((kc->kc_state & KCS_AGAIN) == 0)
+		return r;
+	kc->kc_state = (kc->kc_state & ~KCS_AGAIN) | KCS_PENDING;
+	ks = kcont_sys();
+	if (kc->kc_flags & KCONT_WORKER) {
+		KASSERT(atomic_load_relaxed(&kc->kc_lock) == &ks->ks_wlock);
+		q_append(&ks->ks_work, kc);
+		cv_signal(&ks->ks_wcv);
+	} else {
+		q_append(&kcont_cpu(kc->kc_cpu)->kcc_ready[kc->kc_flags &
+		    KCONT_LVLMASK], kc);
+		r |= KF_SOFTINT;
+	}
+	return r;
 }
 
-/* The same, taking the home lock, and the wake-up. */
+/* The same, taking the home lock, and what it leaves to do. */
 static void
 kcont_ran(struct kcont_sys *ks, kcont_t *kc)
 {
 	kmutex_t *lock = kcont_lock(kc);
-	bool wake = kcont_finish(kc);
+	struct cpu_info *ci = kc->kc_cpu;
+	u_int r = kcont_finish(kc);
 
 	mutex_spin_exit(lock);
-	if (wake)
+	if (r & KF_SOFTINT)
+		softint_schedule_cpu(ks->ks_si[kc->kc_flags & KCONT_LVLMASK],
+		    ci);
+	if (r & KF_WAKE)
 		cv_broadcast(&ks->ks_donecv);
 }
 
-/* Take kc off a queue to run it.  => its queue's lock held */
-static void
+/*
+ * Take kc off a queue to run it; false if it still runs elsewhere: then
+ * its runner queues it again when done.  => its queue's lock held (home)
+ */
+static bool
 kcont_take(kcont_t *kc)
 {
 	KASSERT(kc->kc_state & KCS_PENDING);
 	KASSERT((kc->kc_state & KCS_TIMED) == 0);
+	if (kc->kc_state & KCS_RUNNING) {
+		kc->kc_state = (kc->kc_state & ~KCS_PENDING) | KCS_AGAIN;
+		return false;
+	}
+	/* The contract: never running on two CPUs at once. */
+	KASSERTMSG(kc->kc_runner == 0, "a continuation taken to run while "
+	    "lwp id %u runs it: it would run on two CPUs at once",
+	    kc->kc_runner - 1);
 	kc->kc_state = (kc->kc_state & ~KCS_PENDING) | KCS_RUNNING;
+	kc->kc_runner = kcont_me();
+	return true;
 }
 
 /*
@@ -483,7 +554,8 @@ kcont_softintr(void *arg)
 	for (;;) {
 		if (done != NULL) {
 			if (atomic_load_relaxed(&done->kc_lock) == &kcc->kcc_lock) {
-				wake |= kcont_finish(done);
+				/* Queued again, it is ours: the loop runs it. */
+				wake |= (kcont_finish(done) & KF_WAKE) != 0;
 			} else {
 				mutex_spin_exit(&kcc->kcc_lock);
 				kcont_ran(ks, done);
@@ -494,7 +566,8 @@ kcont_softintr(void *arg)
 		if ((kc = kcc->kcc_ready[lvl].head) == NULL)
 			break;
 		q_remove(&kcc->kcc_ready[lvl], kc);
-		kcont_take(kc);
+		if (!kcont_take(kc))
+			continue;       /* running elsewhere: its runner's */
 		mutex_spin_exit(&kcc->kcc_lock);
 		SDT_PROBE2(kcont, run, 1, lvl);
 		(*kc->kc_func)(kc->kc_arg);
@@ -519,7 +592,8 @@ kcont_worker(void *arg)
 		while ((kc = ks->ks_work.head) == NULL)
 			cv_wait(&ks->ks_wcv, &ks->ks_wlock);
 		q_remove(&ks->ks_work, kc);
-		kcont_take(kc);
+		if (!kcont_take(kc))
+			continue;       /* running in another worker: its */
 		ks->ks_ev_worker_ran.ev_count++;
 		mutex_spin_exit(&ks->ks_wlock);
 		SDT_PROBE2(kcont, run, 1, KCONT_NLEVELS);

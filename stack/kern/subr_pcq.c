@@ -88,9 +88,37 @@ struct pcq {
 	volatile uint64_t pcq_tail;     /* a: next position to reserve */
 	char pcq_pad1[__CACHE_LINE_SIZE];
 	uint64_t pcq_head;              /* s: next position to take */
-	char pcq_pad2[__CACHE_LINE_SIZE];
+	lwp_t *pcq_consumer;            /* s: in pcq_get/pcq_peek now, or
+					   NULL (the one-consumer check) */
+	char pcq_pad2[__CACHE_LINE_SIZE - sizeof(lwp_t *)];
 	struct pcq_slot pcq_slots[];    /* a: pcq_nslots of them */
 };
+
+/*
+ * The contract: one consumer at a time.  A consumer marks the queue
+ * while it is inside pcq_get or pcq_peek (which take scheduling points:
+ * another context can run meanwhile), so a second one that comes in is
+ * caught there, naming both.  Plain stores of the consumer's own field:
+ * not scheduling points, no cost.
+ */
+static inline lwp_t *
+pcq_consumer_enter(pcq_t *pcq, const char *what)
+{
+	lwp_t *me = kern_curlwp();
+
+	KASSERTMSG(pcq->pcq_consumer == NULL, "%s by lwp %s while lwp %s "
+	    "takes from the same pcq: a pcq has one consumer at a time",
+	    what, lwp_name(me), lwp_name(pcq->pcq_consumer));
+	pcq->pcq_consumer = me;
+	return me;
+}
+
+static inline void
+pcq_consumer_exit(pcq_t *pcq, lwp_t *me)
+{
+	KASSERT(pcq->pcq_consumer == me);
+	pcq->pcq_consumer = NULL;
+}
 
 /* The position after pos: the next index, or index 0 of the next lap. */
 static inline uint64_t
@@ -147,6 +175,7 @@ pcq_create(size_t maxlen, km_flag_t kmflags)
 	pcq->pcq_size_bytes = size_bytes;
 	pcq->pcq_tail = 0;
 	pcq->pcq_head = 0;
+	pcq->pcq_consumer = NULL;
 	/* Lap 0: slot i is free for position (0, i).  Not yet shared. */
 	for (size_t i = 0; i < maxlen; i++)
 		pcq->pcq_slots[i].ps_stamp = i;
@@ -226,11 +255,12 @@ pcq_get(pcq_t *pcq)
 {
 	struct pcq_slot *slot;
 	uint64_t pos = pcq->pcq_head;
-	void *item;
+	void *item = NULL;
+	lwp_t *me = pcq_consumer_enter(pcq, "pcq_get");
 
 	slot = pcq_head_slot(pcq);
 	if (slot == NULL)
-		return NULL;
+		goto out;
 	item = atomic_load_relaxed(&slot->ps_item);
 	KASSERT(item != NULL);
 	/*
@@ -239,19 +269,24 @@ pcq_get(pcq_t *pcq)
 	 */
 	atomic_store_release(&slot->ps_stamp, pos + PCQ_LAP);
 	pcq->pcq_head = pcq_next(pcq, pos);
+out:
+	pcq_consumer_exit(pcq, me);
 	return item;
 }
 
 void *
 pcq_peek(pcq_t *pcq)
 {
-	struct pcq_slot *slot = pcq_head_slot(pcq);
-	void *item;
+	struct pcq_slot *slot;
+	void *item = NULL;
+	lwp_t *me = pcq_consumer_enter(pcq, "pcq_peek");
 
-	if (slot == NULL)
-		return NULL;
-	item = atomic_load_relaxed(&slot->ps_item);
-	KASSERT(item != NULL);
+	slot = pcq_head_slot(pcq);
+	if (slot != NULL) {
+		item = atomic_load_relaxed(&slot->ps_item);
+		KASSERT(item != NULL);
+	}
+	pcq_consumer_exit(pcq, me);
 	return item;
 }
 

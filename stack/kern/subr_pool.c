@@ -45,6 +45,16 @@
  * (kasan_mark), and so is the padding after each object's requested
  * size: a use after pool_cache_put stops a sanitizer build at once.
  *
+ * Every build poisons them too, where no constructor says what a free
+ * object holds (mbufs and clusters): a put fills the object with
+ * POOL_POISON bytes and a get checks they are all still there, so a
+ * write after free is caught at the next get of that object, and a read
+ * after free reads pointers that fault and lengths and types that no
+ * check accepts.  A get marks the object's first bytes POOL_LIVE, so a
+ * put of an object still all poison is a double free, caught there.  (A
+ * live object whose every byte was made the poison would be taken for a
+ * free one: no packet is 2 KiB of 0xdb.)
+ *
  * Never calls the allocator on the get/put fast path, never sleeps in
  * put, never orders anything by pointer value.
  */
@@ -65,6 +75,15 @@
 #define PC_SLAB_MINOBJ  8       /* a slab holds at least this many */
 #define PC_SLAB_MINSIZE 4096    /* bytes; slabs are powers of two */
 #define PC_DEFAULT_ALIGN 8
+#define POOL_POISON     0xdb    /* every byte of a free object, if poisoned */
+#define POOL_POISON_BLOCK 2048  /* bytes compared at a time: a cluster */
+#define POOL_LIVE       0xa5    /* the first bytes of one handed out */
+#define POOL_LIVE_BYTES 8
+
+/* What a poisoned object's bytes are compared with, a block at a time. */
+static const uint8_t pool_poison_block[POOL_POISON_BLOCK] = {
+	[0 ... POOL_POISON_BLOCK - 1] = POOL_POISON
+};
 
 /* A slab: this header, then its objects from pc_slab_off on. */
 struct pool_slab {
@@ -113,6 +132,7 @@ struct pool_cache {
 	void *pc_arg;                   /* c */
 	u_int pc_ncpu;                  /* c */
 	struct pool_cache_cpu **pc_cpus;        /* c: by cpu_index */
+	bool pc_poison;                 /* c: free objects hold POOL_POISON */
 };
 
 /* --- set-up and teardown ------------------------------------------------- */
@@ -197,6 +217,7 @@ pool_cache_init(size_t size, u_int align, const char *name, int ipl,
 	pc->pc_ctor = ctor;
 	pc->pc_dtor = dtor;
 	pc->pc_arg = arg;
+	pc->pc_poison = ctor == NULL && dtor == NULL;
 	mutex_init(&pc->pc_lock, MUTEX_SPIN, pc->pc_ipl);
 	cv_init(&pc->pc_cv, name);
 	pc->pc_ncpu = ncpu;
@@ -300,6 +321,59 @@ pool_cache_stats(pool_cache_t pc, struct pool_cache_stats *st)
 	st->pcs_ndepot = pc->pc_ndepot;
 	st->pcs_hardlimit = pc->pc_hardlimit;
 	mutex_exit(&pc->pc_lock);
+}
+
+/* --- poison -------------------------------------------------------------- */
+
+/* The offset of the first byte of obj that is not POOL_POISON, or size. */
+static inline size_t
+pool_poison_first_bad(const pool_cache_t pc, const uint8_t *obj)
+{
+	size_t off = 0, n;
+
+	/* An mbuf or a cluster: one comparison. */
+	if (__predict_true(pc->pc_size <= POOL_POISON_BLOCK) &&
+	    memcmp(obj, pool_poison_block, pc->pc_size) == 0)
+		return pc->pc_size;
+	for (; off < pc->pc_size; off += n) {
+		n = MIN(pc->pc_size - off, POOL_POISON_BLOCK);
+		if (memcmp(obj + off, pool_poison_block, n) == 0)
+			continue;
+		while (obj[off] == POOL_POISON)
+			off++;
+		return off;
+	}
+	return pc->pc_size;
+}
+
+/*
+ * obj comes back: unless it is still poisoned from its last put (a
+ * double free), poison it.  => before kasan_mark makes it unaddressable
+ */
+static void
+pool_poison_put(pool_cache_t pc, void *obj)
+{
+	const uint8_t *b = obj;
+
+	KASSERTMSG(b[0] != POOL_POISON || b[pc->pc_size - 1] != POOL_POISON ||
+	    pool_poison_first_bad(pc, b) < pc->pc_size, "pool_cache_put(%s): "
+	    "object freed twice (it is still poisoned from the first time)",
+	    pc->pc_name);
+	memset(obj, POOL_POISON, pc->pc_size);
+}
+
+/* obj is handed out: every byte of the poison must still be there. */
+static void
+pool_poison_get(pool_cache_t pc, void *obj)
+{
+	const uint8_t *b = obj;
+	size_t off = pool_poison_first_bad(pc, b);
+
+	KASSERTMSG(off == pc->pc_size, "pool_cache_get(%s): object written "
+	    "after it was freed (a use after free): byte %zu of %zu is %#x, "
+	    "not the poison %#x", pc->pc_name, off, pc->pc_size, b[off],
+	    POOL_POISON);
+	memset(obj, POOL_LIVE, MIN(pc->pc_size, POOL_LIVE_BYTES));
 }
 
 /* --- the per-CPU magazines (level raised to pc_ipl) ------------------------ */
@@ -507,6 +581,8 @@ pool_cache_slab_add(pool_cache_t pc, u_int n, int flags)
 	pc->pc_slabs = ps;
 	/* Pushed last first, so gets hand them out in address order. */
 	for (u_int i = n; i-- > 0;) {
+		if (pc->pc_poison)
+			memset(base + i * pc->pc_size, POOL_POISON, pc->pc_size);
 		kasan_mark(base + i * pc->pc_size, 0, pc->pc_size,
 		    KASAN_POOL_FREED);
 		pc->pc_depot[pc->pc_ndepot++] = base + i * pc->pc_size;
@@ -615,6 +691,10 @@ pool_cache_get(pool_cache_t pc, int flags)
 		if (obj != NULL) {
 			cc->cc_ev_get.ev_count++;
 			splx(s);
+			if (pc->pc_poison) {
+				kasan_mark(obj, pc->pc_size, pc->pc_size, 0);
+				pool_poison_get(pc, obj);
+			}
 			kasan_mark(obj, pc->pc_reqsize, pc->pc_size,
 			    KASAN_POOL_REDZONE);
 			SDT_PROBE1(pool, get, 1);
@@ -633,6 +713,11 @@ pool_cache_put(pool_cache_t pc, void *obj)
 
 	KASSERT(pc != NULL);
 	KASSERTMSG(obj != NULL, "pool_cache_put(%s, NULL)", pc->pc_name);
+	if (pc->pc_poison) {
+		/* Its whole size, the red zone too: it is all poison now. */
+		kasan_mark(obj, pc->pc_size, pc->pc_size, 0);
+		pool_poison_put(pc, obj);
+	}
 	kasan_mark(obj, 0, pc->pc_size, KASAN_POOL_FREED);
 	s = splraise(pc->pc_ipl);
 	cc = pool_cache_cpu(pc);

@@ -32,6 +32,18 @@
 #include <kern/pool.h>
 
 CTASSERT(sizeof(struct mbuf) == MSIZE);
+
+/*
+ * An mbuf handed to a routine here is in use: a type an mbuf in use has.
+ * A freed one is MT_FREE (an owner kept for its cluster's sharers) or
+ * its pool's poison (subr_pool.c), whose type is no type at all: so a
+ * double free or a use after free through these routines stops here,
+ * before the freed mbuf's pointers are followed.
+ */
+#define M_ASSERT_LIVE(m, what) \
+	KASSERTMSG((m)->m_type > MT_FREE && (m)->m_type < NMBTYPES, \
+	    "%s: mbuf freed twice or used after free, type %d", (what), \
+	    (m)->m_type)
 CTASSERT(MHLEN >= 14 + 60 + 60);        /* Ethernet + IPv4 + TCP, maximal */
 
 /* The host's mbuf system.  Legend: c = constant after mbinit. */
@@ -125,7 +137,8 @@ m_clget(struct mbuf *m, int how)
 {
 	char *buf;
 
-	KASSERT(m != NULL && m->m_type != MT_FREE);
+	KASSERT(m != NULL);
+	M_ASSERT_LIVE(m, "m_clget");
 	KASSERTMSG((m->m_flags & M_EXT) == 0, "m_clget: mbuf has a cluster");
 	KASSERTMSG(m->m_len == 0, "m_clget: mbuf holds %d bytes", m->m_len);
 	if ((buf = pool_cache_get(mbuf_sys()->mb_clpool, how)) == NULL)
@@ -186,7 +199,7 @@ m_free(struct mbuf *m)
 	struct mbuf *n;
 
 	KASSERT(m != NULL);
-	KASSERTMSG(m->m_type != MT_FREE, "m_free: mbuf freed twice");
+	M_ASSERT_LIVE(m, "m_free");
 	n = m->m_next;
 	m->m_type = MT_FREE;
 	m->m_next = NULL;
@@ -267,6 +280,7 @@ m_copydata(const struct mbuf *m, int off, int len, void *vp)
 	int count, left = len;
 
 	KASSERTMSG(off >= 0 && len >= 0, "m_copydata: off %d len %d", off, len);
+	M_ASSERT_LIVE(m, "m_copydata");
 	m = m_seek(m, &off);
 	while (left > 0) {
 		KASSERTMSG(m != NULL, "m_copydata: %d bytes past the end of the "
@@ -388,6 +402,7 @@ m_copyback(struct mbuf *m0, int off, int len, const void *cp)
 	int total;
 
 	KASSERT(m0 != NULL);
+	M_ASSERT_LIVE(m0, "m_copyback");
 	KASSERTMSG(off >= 0 && len >= 0, "m_copyback: off %d len %d", off, len);
 	total = (int)m_length(m0);
 	if (off + len > total &&
@@ -447,6 +462,7 @@ m_makewritable(struct mbuf **mp, int off, int len, int how)
 	int pos = 0;
 
 	KASSERT(mp != NULL && *mp != NULL);
+	M_ASSERT_LIVE(*mp, "m_makewritable");
 	KASSERTMSG(off >= 0 && len >= 0 && off + len <= (int)m_length(*mp),
 	    "m_makewritable: off %d len %d in a chain of %u bytes", off, len,
 	    m_length(*mp));
@@ -496,8 +512,12 @@ struct mbuf *
 m_copym(struct mbuf *m0, int off0, int len, int how)
 {
 	struct mbuf *m, *n, *top = NULL, **np = &top;
-	bool copyhdr = off0 == 0 && (m0->m_flags & M_PKTHDR) != 0;
-	int off = off0, total = (int)m_length(m0);
+	bool copyhdr;
+	int off = off0, total;
+
+	M_ASSERT_LIVE(m0, "m_copym");
+	copyhdr = off0 == 0 && (m0->m_flags & M_PKTHDR) != 0;
+	total = (int)m_length(m0);
 
 	KASSERTMSG(off0 >= 0 && off0 <= total && (len == M_COPYALL ||
 	    (len >= 0 && len <= total - off0)), "m_copym: off %d len %d in a "
@@ -532,8 +552,12 @@ struct mbuf *
 m_dup(struct mbuf *m, int off, int len, int how)
 {
 	struct mbuf *top, *n;
-	bool copyhdr = off == 0 && (m->m_flags & M_PKTHDR) != 0;
-	int total = (int)m_length(m);
+	bool copyhdr;
+	int total;
+
+	M_ASSERT_LIVE(m, "m_dup");
+	copyhdr = off == 0 && (m->m_flags & M_PKTHDR) != 0;
+	total = (int)m_length(m);
 
 	KASSERTMSG(off >= 0 && off <= total && (len == M_COPYALL ||
 	    (len >= 0 && len <= total - off)), "m_dup: off %d len %d in a "
@@ -591,6 +615,7 @@ m_pullup(struct mbuf *m0, int len)
 	int count;
 
 	KASSERT(m0 != NULL);
+	M_ASSERT_LIVE(m0, "m_pullup");
 	KASSERTMSG(len >= 0 && len <= MCLBYTES, "m_pullup: %d bytes", len);
 	if (m0->m_len >= len)
 		return m0;
@@ -620,6 +645,7 @@ m_prepend(struct mbuf *m, int len, int how)
 	struct mbuf *mn;
 
 	KASSERT(m != NULL);
+	M_ASSERT_LIVE(m, "m_prepend");
 	KASSERTMSG(len >= 0 && len <= MHLEN, "m_prepend: %d bytes", len);
 	if ((mn = m_get(how, m->m_type)) == NULL) {
 		m_freem(m);
@@ -666,6 +692,7 @@ m_adj(struct mbuf *m, int req_len)
 
 	if (m == NULL)
 		return;
+	M_ASSERT_LIVE(m, "m_adj");
 	KASSERT(req_len > -M_COPYALL && req_len < M_COPYALL);
 	total = (int)m_length(m);
 	if (req_len >= 0)
@@ -682,8 +709,11 @@ void
 m_cat(struct mbuf *m, struct mbuf *n)
 {
 	KASSERT(m != NULL);
-	if (n != NULL)
+	M_ASSERT_LIVE(m, "m_cat");
+	if (n != NULL) {
+		M_ASSERT_LIVE(n, "m_cat");
 		n->m_flags &= ~M_PKTHDR;
+	}
 	m = m_last(m);
 	while (n != NULL) {
 		if ((n->m_flags & M_EXT) || n->m_len > m_trailingspace(m)) {
@@ -704,6 +734,7 @@ int
 m_append(struct mbuf *m, int len, const void *cp)
 {
 	KASSERT(m != NULL && (cp != NULL || len == 0));
+	M_ASSERT_LIVE(m, "m_append");
 	KASSERTMSG(len >= 0, "m_append: %d bytes", len);
 	/* Straight into the new room: nothing is zeroed to be overwritten. */
 	if (m_extend(m, len, cp, M_DONTWAIT) != 0)

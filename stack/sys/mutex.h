@@ -11,8 +11,9 @@
  * atomic.  Entering, leaving and trying are scheduling points.
  *
  * The storage is opaque to the stack; each machine lays out its own state
- * in it.  mutex_init and mutex_enter record their call site, which
- * deadlock and panic reports print.
+ * in it.  Every call that takes, tries or releases a mutex passes its
+ * call site (the macros below), which deadlock, panic and lock-order
+ * reports print: a report of a bad release names the line that made it.
  */
 #ifndef _STACK_SYS_MUTEX_H_
 #define _STACK_SYS_MUTEX_H_
@@ -33,8 +34,8 @@ typedef struct kmutex {
 void	kern_mutex_init(kmutex_t *, kmutex_type_t, int ipl,
 	    const char *file, int line);
 void	kern_mutex_enter(kmutex_t *, const char *file, int line);
-void	mutex_exit(kmutex_t *);
-bool	mutex_tryenter(kmutex_t *);
+void	kern_mutex_exit(kmutex_t *, const char *file, int line);
+bool	kern_mutex_tryenter(kmutex_t *, const char *file, int line);
 void	mutex_destroy(kmutex_t *);
 /* True if the calling LWP (or CPU, for a spin mutex) holds the mutex. */
 bool	mutex_owned(const kmutex_t *);
@@ -42,6 +43,8 @@ bool	mutex_owned(const kmutex_t *);
 #define mutex_init(m, type, ipl) \
 	kern_mutex_init((m), (type), (ipl), __FILE__, __LINE__)
 #define mutex_enter(m)          kern_mutex_enter((m), __FILE__, __LINE__)
+#define mutex_exit(m)           kern_mutex_exit((m), __FILE__, __LINE__)
+#define mutex_tryenter(m)       kern_mutex_tryenter((m), __FILE__, __LINE__)
 #define mutex_spin_enter(m)     mutex_enter(m)
 #define mutex_spin_exit(m)      mutex_exit(m)
 

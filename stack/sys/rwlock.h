@@ -4,7 +4,8 @@
  * Any number of readers or one writer.  A writer waiting blocks new
  * readers, so writers are not starved; sleepers are woken in arrival order
  * (all the readers at the head of the queue together).  Entering, leaving
- * and trying are scheduling points priced by the lock word's cache line.
+ * and trying are scheduling points priced by the lock word's cache line,
+ * and pass their call site (the macros below) for the machine's reports.
  */
 #ifndef _STACK_SYS_RWLOCK_H_
 #define _STACK_SYS_RWLOCK_H_
@@ -22,8 +23,8 @@ typedef struct krwlock {
 
 void	kern_rw_init(krwlock_t *, const char *file, int line);
 void	kern_rw_enter(krwlock_t *, krw_t, const char *file, int line);
-bool	rw_tryenter(krwlock_t *, krw_t);
-void	rw_exit(krwlock_t *);
+bool	kern_rw_tryenter(krwlock_t *, krw_t, const char *file, int line);
+void	kern_rw_exit(krwlock_t *, const char *file, int line);
 void	rw_destroy(krwlock_t *);
 bool	rw_read_held(const krwlock_t *);    /* by anyone, for assertions */
 bool	rw_write_held(const krwlock_t *);   /* by the calling LWP */
@@ -31,5 +32,8 @@ bool	rw_lock_held(const krwlock_t *);
 
 #define rw_init(rw)             kern_rw_init((rw), __FILE__, __LINE__)
 #define rw_enter(rw, op)        kern_rw_enter((rw), (op), __FILE__, __LINE__)
+#define rw_tryenter(rw, op) \
+	kern_rw_tryenter((rw), (op), __FILE__, __LINE__)
+#define rw_exit(rw)             kern_rw_exit((rw), __FILE__, __LINE__)
 
 #endif /* _STACK_SYS_RWLOCK_H_ */

@@ -39,6 +39,10 @@ struct probe {
 	uint64_t ended_at;
 	int again;              /* runs left to schedule itself again */
 	int again_ticks;
+	bool again_mid;         /* schedule itself halfway through, not at
+				   the end */
+	int inside, inside_max; /* runs in progress: now, at most */
+	uint64_t first_ended_at;
 };
 
 static void
@@ -47,12 +51,22 @@ probe_fn(void *arg)
 	struct probe *p = arg;
 
 	p->runs++;
+	if (++p->inside > p->inside_max)
+		p->inside_max = p->inside;
 	p->ran_at = getnanouptime();
 	p->cpu = (int)cpu_number();
 	snprintf(p->lwp, sizeof(p->lwp), "%s", lwp_name(kern_curlwp()));
-	for (uint64_t i = 0; i < p->busy_points; i++)
+	for (uint64_t i = 0; i < p->busy_points; i++) {
 		preempt_point();
+		if (p->again_mid && p->again > 0 && i == p->busy_points / 2) {
+			p->again--;
+			kcont_schedule(&p->kc, p->again_ticks);
+		}
+	}
 	p->ended_at = getnanouptime();
+	if (p->runs == 1)
+		p->first_ended_at = p->ended_at;
+	p->inside--;
 	if (p->again > 0) {
 		p->again--;
 		kcont_schedule(&p->kc, p->again_ticks);
@@ -163,6 +177,86 @@ case_stop_during(void *arg)
 	during_halted_at = getnanouptime();
 	during_results[2] = kcont_running(&during_p.kc);
 	kcont_destroy(&during_p.kc);
+}
+
+/* --- scheduled again elsewhere while it runs: never on two CPUs at once ----- */
+
+static struct probe twice_p;
+static uint64_t twice_sched_at;
+
+/* On CPU 1: wait for the run on CPU 0, then schedule it here. */
+static void
+twice_from_cpu1(void *arg)
+{
+	kcont_t *kc = arg;
+
+	for (int i = 0; !kcont_running(kc); i++)
+		if (i == 1000000)
+			return;         /* never saw it run: scheduled_at 0 */
+	twice_sched_at = getnanouptime();
+	kcont_schedule(kc, 0);
+}
+
+/* A soft interrupt's: scheduled from CPU 1, it lands in CPU 1's queue. */
+static void
+case_twice(void *arg)
+{
+	(void)arg;
+	twice_p.busy_points = 20000;
+	kcont_init(&twice_p.kc, probe_fn, &twice_p, KCONT_SOFTNET);
+	kthread_create(PRI_NONE, 0, cpu_lookup(1), twice_from_cpu1,
+	    &twice_p.kc, NULL, "from1");
+	kcont_schedule(&twice_p.kc, 0);
+}
+
+/*
+ * The same, then halted once CPU 1 has scheduled it again: halt returns
+ * with no run in progress, the run CPU 1 asked for cancelled.
+ */
+static int twice_inside_at_halt = -1;
+
+static void
+case_twice_halt(void *arg)
+{
+	case_twice(arg);
+	while (twice_sched_at == 0)
+		preempt_point();
+	(void)kcont_halt(&twice_p.kc);
+	twice_inside_at_halt = twice_p.inside;
+	burn(100000);                           /* a run started would end */
+}
+
+/*
+ * A worker's, scheduling itself halfway through its run: the other
+ * CPU's worker is idle and looks at the queue.
+ */
+static void
+case_twice_worker(void *arg)
+{
+	(void)arg;
+	twice_p.busy_points = 60000;           /* 120 us: past the IPI */
+	twice_p.again = 1;
+	twice_p.again_mid = true;
+	kcont_init(&twice_p.kc, probe_fn, &twice_p, KCONT_WORKER);
+	kcont_schedule(&twice_p.kc, 0);
+}
+
+/* --- halt from its own function ----------------------------------------------- */
+
+static kcont_t halt_self_kc;
+
+static void
+halt_self_fn(void *arg)
+{
+	(void)kcont_halt(arg);
+}
+
+static void
+case_halt_self(void *arg)
+{
+	(void)arg;
+	kcont_init(&halt_self_kc, halt_self_fn, &halt_self_kc, KCONT_WORKER);
+	kcont_schedule(&halt_self_kc, 0);
 }
 
 /* --- a sleepable worker -------------------------------------------------------- */
@@ -404,6 +498,22 @@ main(int argc, char **argv)
 		printf("func_ended_at %" PRIu64 " halt_returned_at %" PRIu64 "\n",
 		    during_p.ended_at, during_halted_at);
 		print_probe("during", &during_p);
+	} else if (strcmp(c, "twice") == 0 || strcmp(c, "twice_worker") == 0) {
+		o.cpus = 2;
+		status = run_case(&o, strcmp(c, "twice") == 0 ? case_twice :
+		    case_twice_worker);
+		printf("twice scheduled_at %" PRIu64 " first_ended_at %" PRIu64
+		    " inside_max %d\n", twice_sched_at, twice_p.first_ended_at,
+		    twice_p.inside_max);
+		print_probe("twice", &twice_p);
+	} else if (strcmp(c, "twice_halt") == 0) {
+		o.cpus = 2;
+		status = run_case(&o, case_twice_halt);
+		printf("inside_at_halt %d\n", twice_inside_at_halt);
+		print_probe("twice", &twice_p);
+	} else if (strcmp(c, "halt_self") == 0) {
+		o.cpus = 2;
+		status = run_case(&o, case_halt_self);
 	} else if (strcmp(c, "worker") == 0) {
 		o.cpus = 2;
 		status = run_case(&o, case_worker);

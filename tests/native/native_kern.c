@@ -26,7 +26,7 @@
 #include "tests/native/native_kern.h"
 
 /* The machine interface this backend implements (stack/sys/README.md). */
-_Static_assert(KERN_IFACE_VERSION == 2, "the machine interface changed "
+_Static_assert(KERN_IFACE_VERSION == 3, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
 struct native_mutex {
@@ -41,6 +41,14 @@ struct native_cv {
 _Static_assert(sizeof(struct native_mutex) <= sizeof(kmutex_t), "mutex fits");
 _Static_assert(sizeof(struct native_cv) <= sizeof(kcondvar_t), "cv fits");
 
+/* A thread is an LWP: what the library's contract checks ask of one. */
+struct lwp {
+	u_int id;                       /* from 1; 0: not yet numbered */
+	char name[16];
+};
+
+static __thread struct lwp native_lwp;
+static u_int native_lwp_ids;
 static __thread unsigned native_cpu;
 static __thread uint64_t native_rng = 0x9e3779b97f4a7c15ULL;
 static unsigned native_ncpu = 1;
@@ -95,6 +103,30 @@ u_int
 cpu_number(void)
 {
 	return native_cpu;
+}
+
+lwp_t *
+kern_curlwp(void)
+{
+	struct lwp *l = &native_lwp;
+
+	if (l->id == 0) {
+		l->id = __atomic_add_fetch(&native_lwp_ids, 1, __ATOMIC_RELAXED);
+		snprintf(l->name, sizeof(l->name), "thread.%u", l->id);
+	}
+	return l;
+}
+
+u_int
+lwp_id(const lwp_t *l)
+{
+	return l->id;
+}
+
+const char *
+lwp_name(const lwp_t *l)
+{
+	return l->name;
 }
 
 u_int
@@ -254,10 +286,11 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 }
 
 bool
-mutex_tryenter(kmutex_t *mtx)
+kern_mutex_tryenter(kmutex_t *mtx, const char *file, int line)
 {
 	struct native_mutex *m = (struct native_mutex *)mtx;
 
+	(void)file; (void)line;
 	if (pthread_mutex_trylock(&m->m) != 0)
 		return false;
 	m->owner = pthread_self();
@@ -266,11 +299,12 @@ mutex_tryenter(kmutex_t *mtx)
 }
 
 void
-mutex_exit(kmutex_t *mtx)
+kern_mutex_exit(kmutex_t *mtx, const char *file, int line)
 {
 	struct native_mutex *m = (struct native_mutex *)mtx;
 
-	KASSERT(mutex_owned(mtx));
+	if (!mutex_owned(mtx))
+		kern_panic(file, line, "mutex_exit of a mutex not held");
 	m->owned = 0;
 	pthread_mutex_unlock(&m->m);
 }
