@@ -382,6 +382,25 @@ def test_a_version_3_database_gets_the_error_status(rec, tmp_path):
     dbcheck.check_db(path)
 
 
+def test_a_version_4_database_gets_the_races_table(rec, tmp_path):
+    """Version 5 added the races table (the exploration build's data
+    races); a version 4 file keeps its runs and gains it when opened."""
+    path = tmp_path / "r.db"
+    run([rec, "basic", path], check=0)
+    con = sqlite3.connect(path)
+    runs_before = con.execute("SELECT * FROM runs ORDER BY id").fetchall()
+    con.execute("DROP TABLE races")
+    con.execute("PRAGMA user_version = 4")
+    con.commit()
+    con.close()
+    run([rec, "basic", path], check=0)
+    assert rows(path, "PRAGMA user_version") == [(dbcheck.SCHEMA_VERSION,)]
+    assert rows(path, "SELECT * FROM runs ORDER BY id")[:len(runs_before)] \
+        == runs_before
+    assert rows(path, "SELECT count(*) FROM races") == [(0,)]
+    dbcheck.check_db(path)
+
+
 def test_error_for_an_older_schema_version(rec, tmp_path, monkeypatch):
     # Version 0 with tables is "not ours"; an older numbered version says so.
     path = tmp_path / "r.db"

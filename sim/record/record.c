@@ -212,6 +212,36 @@ REC_RUNS_TABLE("runs_v4")
 REC_RUN_SUMMARY_VIEW;
 
 /*
+ * ---- Version 5: data races (the exploration build's detector). ----
+ * One row a race: the access that found it and the earlier one it is not
+ * ordered after.  Older files get the table when opened.
+ */
+static const char rec_schema_v5_sql[] =
+"CREATE TABLE IF NOT EXISTS races (  -- data races: make explore's detector\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  t_ns INTEGER NOT NULL,      -- virtual time of the access that found it\n"
+"  host TEXT,                  -- the host whose memory it is\n"
+"  object TEXT,                -- what the address is (kmem+0x.., the block)\n"
+"  offset INTEGER,             -- its offset in the host's kmem; NULL: none\n"
+"  size INTEGER,               -- bytes of that access\n"
+"  access TEXT NOT NULL,       -- 'write of 8 bytes', 'atomic read of 4 ..'\n"
+"  cpu INTEGER,                -- its CPU; NULL for a device\n"
+"  context TEXT,               -- 'lwp counter.1 (id 3)', a continuation..\n"
+"  file TEXT,                  -- its source file and line\n"
+"  line INTEGER,\n"
+"  func TEXT,                  -- its function\n"
+"  prev_t_ns INTEGER,          -- the earlier access, not ordered before it\n"
+"  prev_access TEXT,\n"
+"  prev_cpu INTEGER,\n"
+"  prev_context TEXT,\n"
+"  prev_file TEXT,\n"
+"  prev_line INTEGER,\n"
+"  prev_func TEXT,\n"
+"  replay TEXT                 -- the command that replays the run\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS races_by_run ON races (run_id, t_ns);\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -221,6 +251,7 @@ REC_RUN_SUMMARY_VIEW;
 #define REC_VIOLATION_BYTES	40
 #define REC_STAGE_BYTES		48
 #define REC_FLOW_BYTES		32
+#define REC_RACE_BYTES		64
 
 #define REC_NOTICE_MS		1000	/* tell of a busy wait after this */
 #define REC_RENOTICE_MS		10000	/* and again this often */
@@ -255,6 +286,14 @@ struct rec_flow {
 	uint32_t host, program, description;
 };
 
+struct rec_race {
+	uint64_t t_ns, prev_t_ns;
+	int64_t offset;                 /* -1: none */
+	int32_t size, cpu, line, prev_cpu, prev_line;   /* cpu -1, line 0: none */
+	uint32_t host, object, access, context, file, func;
+	uint32_t prev_access, prev_context, prev_file, prev_func, replay;
+};
+
 struct sim_recorder {
 	sqlite3 *db;
 	char *path;
@@ -262,6 +301,7 @@ struct sim_recorder {
 	sqlite3_stmt *ins_violation;
 	sqlite3_stmt *ins_stage;
 	sqlite3_stmt *ins_flow;
+	sqlite3_stmt *ins_race;
 	int64_t run_id;                 /* the open run, or -1 */
 
 	/* The batch: rows and their strings, sized at open. */
@@ -273,6 +313,8 @@ struct sim_recorder {
 	unsigned nstages;
 	struct rec_flow *flows;
 	unsigned nflows;
+	struct rec_race *races;
+	unsigned nraces;
 	char *strs;
 	size_t strs_len;
 
@@ -543,7 +585,7 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || (version >= 1 && version <= 3))   /* upgraded */
+	    nobjects == 0) || (version >= 1 && version <= 4))   /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -640,7 +682,8 @@ static int
 rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 {
 	char sql[sizeof(rec_schema_sql) + sizeof(rec_schema_v2_sql) +
-	    sizeof(rec_schema_v3_sql) + sizeof(rec_schema_v4_sql) + 64];
+	    sizeof(rec_schema_v3_sql) + sizeof(rec_schema_v4_sql) +
+	    sizeof(rec_schema_v5_sql) + 64];
 	int version, nobjects;
 
 	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
@@ -652,10 +695,10 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    rec_check_version(path, version, nobjects, err, len) != 0)
 		goto fail;
 	/* A new file gets the whole schema; an older one what it lacks. */
-	snprintf(sql, sizeof(sql), "%s%s%s%sPRAGMA user_version=%d;",
+	snprintf(sql, sizeof(sql), "%s%s%s%s%sPRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "", rec_schema_v2_sql,
-	    rec_schema_v3_sql, version == 0 ? "" : rec_schema_v4_sql,
-	    SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v3_sql, version == 0 || version >= 4 ? "" :
+	    rec_schema_v4_sql, rec_schema_v5_sql, SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {
@@ -713,6 +756,12 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    "pkt_id, stage, host, cpu, t_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 	static const char ins_f[] = "INSERT INTO flows (run_id, flow_id, "
 	    "host, program, description) VALUES (?1, ?2, ?3, ?4, ?5)";
+	static const char ins_r[] = "INSERT INTO races (run_id, t_ns, host, "
+	    "object, offset, size, access, cpu, context, file, line, func, "
+	    "prev_t_ns, prev_access, prev_cpu, prev_context, prev_file, "
+	    "prev_line, prev_func, replay) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+	    "?20)";
 
 	if (sqlite3_prepare_v3(r->db, ins_c, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_counter, NULL) != SQLITE_OK ||
@@ -721,7 +770,9 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    sqlite3_prepare_v3(r->db, ins_s, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_stage, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(r->db, ins_f, -1, SQLITE_PREPARE_PERSISTENT,
-	    &r->ins_flow, NULL) != SQLITE_OK) {
+	    &r->ins_flow, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, ins_r, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_race, NULL) != SQLITE_OK) {
 		rec_errf(err, len, r->path, "%s", sqlite3_errmsg(r->db));
 		return -1;
 	}
@@ -762,6 +813,8 @@ sim_record_open_opts(const char *path, const struct sim_record_opts *opts,
 	    sizeof(*r->stages))) == NULL ||
 	    (r->flows = calloc(SIM_RECORD_ROWS_MAX,
 	    sizeof(*r->flows))) == NULL ||
+	    (r->races = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->races))) == NULL ||
 	    (r->strs = malloc(REC_STRS_BYTES)) == NULL) {
 		rec_errf(err, len, path, "out of memory");
 		goto fail;
@@ -791,6 +844,7 @@ sim_record_close(struct sim_recorder *r)
 	sqlite3_finalize(r->ins_violation);
 	sqlite3_finalize(r->ins_stage);
 	sqlite3_finalize(r->ins_flow);
+	sqlite3_finalize(r->ins_race);
 	/* Every statement is finalized, so this cannot be refused. */
 	if (sqlite3_close(r->db) != SQLITE_OK)
 		assert(!"sqlite3_close refused: a statement leaked");
@@ -798,6 +852,7 @@ sim_record_close(struct sim_recorder *r)
 	free(r->violations);
 	free(r->stages);
 	free(r->flows);
+	free(r->races);
 	free(r->counters);
 	free(r->path);
 	free(r);
@@ -911,7 +966,8 @@ rec_get_str(const struct sim_recorder *r, uint32_t off)
 static unsigned
 rec_batch_rows(const struct sim_recorder *r)
 {
-	return r->ncounters + r->nviolations + r->nstages + r->nflows;
+	return r->ncounters + r->nviolations + r->nstages + r->nflows +
+	    r->nraces;
 }
 
 /* Bytes a string adds to a row (as stored: cut at SIM_RECORD_STRING_MAX). */
@@ -1151,6 +1207,83 @@ sim_record_flow(struct sim_recorder *r, uint64_t flow_id, const char *host,
 	f->description = rec_str(r, description);
 }
 
+void
+sim_record_race(struct sim_recorder *r, const struct sim_record_race *x)
+{
+	struct rec_race *g;
+
+	assert(r != NULL && x->access != NULL);
+	assert(x->t_ns <= (uint64_t)INT64_MAX &&
+	    x->prev_t_ns <= (uint64_t)INT64_MAX);
+	if (!rec_take(r, 11, REC_RACE_BYTES + rec_slen(x->host) +
+	    rec_slen(x->object) + rec_slen(x->access) + rec_slen(x->context) +
+	    rec_slen(x->file) + rec_slen(x->func) + rec_slen(x->prev_access) +
+	    rec_slen(x->prev_context) + rec_slen(x->prev_file) +
+	    rec_slen(x->prev_func) + rec_slen(x->replay)))
+		return;
+	g = &r->races[r->nraces++];
+	g->t_ns = x->t_ns;
+	g->prev_t_ns = x->prev_t_ns;
+	g->offset = x->offset;
+	g->size = x->size;
+	g->cpu = x->cpu;
+	g->line = x->line;
+	g->prev_cpu = x->prev_cpu;
+	g->prev_line = x->prev_line;
+	g->host = rec_str(r, x->host);
+	g->object = rec_str(r, x->object);
+	g->access = rec_str(r, x->access);
+	g->context = rec_str(r, x->context);
+	g->file = rec_str(r, x->file);
+	g->func = rec_str(r, x->func);
+	g->prev_access = rec_str(r, x->prev_access);
+	g->prev_context = rec_str(r, x->prev_context);
+	g->prev_file = rec_str(r, x->prev_file);
+	g->prev_func = rec_str(r, x->prev_func);
+	g->replay = rec_str(r, x->replay);
+}
+
+/* Insert the batch's races.  => inside a write transaction */
+static int
+rec_write_races(struct sim_recorder *r)
+{
+	sqlite3_stmt *st = r->ins_race;
+
+	sqlite3_bind_int64(st, 1, r->run_id);
+	for (unsigned i = 0; i < r->nraces; i++) {
+		const struct rec_race *g = &r->races[i];
+
+		sqlite3_bind_int64(st, 2, (int64_t)g->t_ns);
+		rec_bind_str(st, 3, rec_get_str(r, g->host));
+		rec_bind_str(st, 4, rec_get_str(r, g->object));
+		if (g->offset < 0)
+			sqlite3_bind_null(st, 5);
+		else
+			sqlite3_bind_int64(st, 5, g->offset);
+		sqlite3_bind_int(st, 6, g->size);
+		rec_bind_str(st, 7, rec_get_str(r, g->access));
+		rec_bind_int_or_null(st, 8, g->cpu, -1);
+		rec_bind_str(st, 9, rec_get_str(r, g->context));
+		rec_bind_str(st, 10, rec_get_str(r, g->file));
+		rec_bind_int_or_null(st, 11, g->line, 0);
+		rec_bind_str(st, 12, rec_get_str(r, g->func));
+		sqlite3_bind_int64(st, 13, (int64_t)g->prev_t_ns);
+		rec_bind_str(st, 14, rec_get_str(r, g->prev_access));
+		rec_bind_int_or_null(st, 15, g->prev_cpu, -1);
+		rec_bind_str(st, 16, rec_get_str(r, g->prev_context));
+		rec_bind_str(st, 17, rec_get_str(r, g->prev_file));
+		rec_bind_int_or_null(st, 18, g->prev_line, 0);
+		rec_bind_str(st, 19, rec_get_str(r, g->prev_func));
+		rec_bind_str(st, 20, rec_get_str(r, g->replay));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
 static void
 rec_clear_batch(struct sim_recorder *r)
 {
@@ -1158,6 +1291,7 @@ rec_clear_batch(struct sim_recorder *r)
 	r->nviolations = 0;
 	r->nstages = 0;
 	r->nflows = 0;
+	r->nraces = 0;
 	r->strs_len = 0;
 }
 
@@ -1190,7 +1324,7 @@ rec_begin_and_write(struct sim_recorder *r)
 		return -1;
 	}
 	if (rec_write_counters(r) != 0 || rec_write_violations(r) != 0 ||
-	    rec_write_packets(r) != 0) {
+	    rec_write_packets(r) != 0 || rec_write_races(r) != 0) {
 		rec_fail(r, "cannot write the run's rows");
 		rec_exec(r->db, "ROLLBACK");
 		rec_drop_batch(r);
