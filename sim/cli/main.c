@@ -3,6 +3,7 @@
  *
  *   netsim run SCENARIO [--seed N] [--db FILE] [--db-max SIZE]
  *       [--db-wait TIME] [--pcap DIR] [--quiet] [--progress | --no-progress]
+ *       [--all-races]
  *   netsim validate SCENARIO...
  *   netsim --help | --version
  *
@@ -17,6 +18,7 @@
 
 #include "sim/sched/machine.h"
 #include "sim/cli/run.h"
+#include "sim/race/race.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
@@ -24,7 +26,7 @@
 static const char usage_text[] =
 "usage: netsim run SCENARIO [--seed N] [--db FILE] [--db-max SIZE]\n"
 "                  [--db-wait TIME] [--pcap DIR] [--quiet]\n"
-"                  [--progress | --no-progress]\n"
+"                  [--progress | --no-progress] [--all-races]\n"
 "       netsim validate SCENARIO...\n"
 "       netsim --help | --version\n"
 "\n"
@@ -48,6 +50,9 @@ static const char usage_text[] =
 "  --progress, --no-progress  show, or never show, progress on stderr;\n"
 "            by default it shows once a run has taken 2 s (not with\n"
 "            --quiet): every second on a terminal, every 10 s otherwise\n"
+"  --all-races  in the exploration build (bin/explore/netsim, make\n"
+"            explore), report each data race once and run on, instead of\n"
+"            stopping at the first; exit 3 if there was any\n"
 "\n"
 "exit status:\n"
 "  0  the run finished and every check held\n"
@@ -157,6 +162,12 @@ cmd_run(int argc, char **argv)
 			o.pcap_dir = argv[i];
 		} else if (strcmp(argv[i], "--quiet") == 0) {
 			o.quiet = true;
+		} else if (strcmp(argv[i], "--all-races") == 0) {
+			if (!SIM_RACE)
+				return usage_error("--all-races needs the "
+				    "exploration build (make explore; "
+				    "bin/explore/netsim)%s", "");
+			o.all_races = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			return usage_error("unknown option \"%s\"", argv[i]);
 		} else if (path == NULL) {

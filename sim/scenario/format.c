@@ -347,6 +347,13 @@ static const struct sc_key interleaving_keys[] = {
 	{ "jitter", SC_K_PROB, .def = 0, .doc = "stretch every charged cost "
 	  "by a seeded random 0..jitter of itself (per CPU), so CPUs running "
 	  "the same loop drift as real cores do; 0 keeps costs exact" },
+	{ "plain_points", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 0,
+	  .max = 1000000, .def = 0,
+	  SLOT(struct scenario, interleaving.plain_point_ns),
+	  .doc = "in the exploration build (make explore), make every plain "
+	  "load and store of the stack to shared memory a scheduling point "
+	  "that costs this long, so the machine can put another CPU between "
+	  "two of them; 0: they are not; the release build ignores it" },
 };
 
 const struct sc_obj sc_obj_interleaving = {

@@ -246,6 +246,13 @@ struct scenario {
 		 * Default 0: costs exactly as the cost table says.
 		 */
 		uint64_t jitter_q16;
+		/*
+		 * The exploration build: every plain access of stack code
+		 * to shared memory is also a scheduling point costing this
+		 * many ns, so another CPU may run between two of them.  0
+		 * (the default): it is not.  The release build ignores it.
+		 */
+		uint64_t plain_point_ns;
 	} interleaving;
 };
 

@@ -44,6 +44,9 @@ struct sim_recorder;
 struct sim_topology;
 struct sim_netconf;
 struct evcnt;
+struct sim_race;
+struct sim_race_host;
+struct sim_race_ctx;
 
 /* Bytes of the replay command a failure report prints. */
 #define SIM_REPLAY_MAX 512
@@ -113,6 +116,8 @@ struct lwp {
 	u_int nopreempt;                /* kpreempt_disable depth */
 
 	uint64_t slice_start;           /* clock when it got the CPU */
+	/* The exploration build: its race-detector context (sim/race/). */
+	struct sim_race_ctx *race;
 };
 
 /*
@@ -228,6 +233,7 @@ struct sim_host {
 	u_int ndevices;
 	struct sim_netconf *netconf;    /* <sys/netconf.h>, from sc */
 	bool booting;                   /* kern_boot still running */
+	struct sim_race_host *race;     /* the exploration build's detector */
 };
 
 /* An interleaving policy: a pure function of the seed (SQLite-VFS style). */
@@ -316,6 +322,8 @@ struct sim_machine {
 
 	/* Wall-clock progress display; never feeds results. */
 	void (*progress)(struct sim_machine *);
+	/* The exploration build's race detector (sim/race/), or NULL. */
+	struct sim_race *race;
 };
 
 /* The machine whose context is executing (one real thread). */
@@ -520,6 +528,7 @@ sim_cpu_fp(struct cpu_info *ci, unsigned kind)
 enum sim_point_kind {
 	PT_LOAD, PT_STORE, PT_RMW, PT_BARRIER, PT_CALL, PT_PROBE, PT_MUTEX,
 	PT_RWLOCK, PT_CV, PT_SPIN, PT_KMEM, PT_THREAD, PT_INTR, PT_PIO, PT_DMA,
+	PT_PLAIN,               /* a plain access (interleaving.plain_points) */
 };
 
 /* A plain scheduling point priced at one cost-table entry. */

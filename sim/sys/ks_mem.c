@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/race/race.h"
 #include "sim/sys/ks.h"
 #include "sim/scenario/scenario.h"
 #include "sim/sched/exhaust.h"
@@ -57,7 +58,7 @@ sim_host_malloc_failed(struct sim_host *h, const char *what, size_t bytes)
  *    arena's limit) is used up, as a real kernel's would be
  */
 static void *
-ks_alloc(size_t size, km_flag_t flags, int fill)
+ks_alloc(size_t size, km_flag_t flags, int fill, uintptr_t pc)
 {
 	struct cpu_info *ci;
 	void *p;
@@ -74,21 +75,25 @@ ks_alloc(size_t size, km_flag_t flags, int fill)
 	if (p == NULL && flags == KM_SLEEP)
 		panic("kmem_alloc(%zu, KM_SLEEP): host %s is out of kernel "
 		    "memory", size, ci->host->sc->name);
-	if (p != NULL)
+	if (p != NULL) {
 		memset(p, fill, size);
+		SIM_RACE_HOOK(sim_race_kmem_alloc(ci->host, p, size, pc));
+	}
 	return p;
 }
 
 void *
 kmem_alloc(size_t size, km_flag_t flags)
 {
-	return ks_alloc(size, flags, 0xa5);
+	return ks_alloc(size, flags, 0xa5,
+	    (uintptr_t)__builtin_return_address(0));
 }
 
 void *
 kmem_zalloc(size_t size, km_flag_t flags)
 {
-	return ks_alloc(size, flags, 0);
+	return ks_alloc(size, flags, 0,
+	    (uintptr_t)__builtin_return_address(0));
 }
 
 void
@@ -100,6 +105,8 @@ kmem_free(void *p, size_t size)
 	ci = sim_running_cpu();
 	KASSERTMSG(sim_arena_owns(&ci->host->arena, p), "kmem_free of memory "
 	    "host %s did not allocate", ci->host->sc->name);
+	SIM_RACE_HOOK(sim_race_kmem_free(ci->host, p, size,
+	    (uintptr_t)__builtin_return_address(0)));
 	sim_arena_free(&ci->host->arena, p, size);
 }
 

@@ -9,10 +9,16 @@
  * Misuse -- entering a lock one holds, releasing one one does not hold,
  * using one never initialised, sleeping with a spin mutex held -- stops
  * the run with a KASSERT report.
+ *
+ * In the exploration build each acquire and release also tells the race
+ * detector (one SIM_RACE_HOOK line at each, sim/race/race.h): a lock's
+ * release happens before its next acquire, a cv_signal before the wake-up
+ * it causes, and a spin mutex moves the CPU's interrupt level like spl.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/race/race.h"
 #include "sim/sys/ks.h"
 #include "sim/sched/machine.h"
 #include "stack/sys/atomic.h"
@@ -112,6 +118,7 @@ kern_mutex_init(kmutex_t *mtx, kmutex_type_t type, int ipl,
 	m->line = line;
 	m->spin = type == MUTEX_SPIN || ipl > IPL_NONE;
 	m->ipl = (uint8_t)ipl;
+	SIM_RACE_HOOK(sim_race_sync_init(mtx));
 }
 
 void
@@ -135,12 +142,15 @@ mutex_acquired(struct sim_mutex *m, struct lwp *l)
 	struct cpu_info *ci = l->cpu;
 
 	m->owner = l;
+	SIM_RACE_HOOK(sim_race_acquire(m));
 	if (m->spin) {
 		l->spin_held++;
 		if (ci->spin_count++ == 0)
 			ci->spin_oldspl = ci->ipl;
-		if (m->ipl > ci->ipl)
+		if (m->ipl > ci->ipl) {
+			SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl, m->ipl));
 			ci->ipl = m->ipl;
+		}
 	}
 }
 
@@ -201,12 +211,16 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m)
 	KASSERTMSG(m->owner == l, "mutex_exit of a mutex not held by lwp %s "
 	    "(initialised at %s:%d)", l->name, m->file, m->line);
 	m->owner = NULL;
+	SIM_RACE_HOOK(sim_race_release(m));
 	if (m->spin) {
 		/* Else the level before the outermost is never restored. */
 		KASSERT(ci->spin_count > 0);
 		l->spin_held--;
-		if (--ci->spin_count == 0)
+		if (--ci->spin_count == 0) {
+			SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl,
+			    ci->spin_oldspl));
 			ci->ipl = ci->spin_oldspl;
+		}
 	}
 	if ((w = sim_lwpq_pop(&m->waiters)) != NULL)
 		sim_lwp_wakeup(ci, w);
@@ -252,6 +266,7 @@ kern_rw_init(krwlock_t *rwl, const char *file, int line)
 	rw->magic = RW_MAGIC;
 	rw->file = file;
 	rw->line = line;
+	SIM_RACE_HOOK(sim_race_sync_init(rwl));
 }
 
 void
@@ -280,6 +295,7 @@ rw_take(struct sim_rwlock *rw, krw_t op, struct lwp *l)
 		rw->writer = l;
 	else
 		rw->readers++;
+	SIM_RACE_HOOK(sim_race_rw_acquire(rw, op == RW_WRITER));
 }
 
 void
@@ -310,6 +326,7 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 			/* rw_exit made us a holder. */
 			KASSERT(op == RW_WRITER ? rw->writer == l :
 			    rw->writer == NULL && rw->readers > 0);
+			SIM_RACE_HOOK(sim_race_rw_acquire(rw, op == RW_WRITER));
 			return;
 		}
 	}
@@ -341,10 +358,12 @@ rw_exit(krwlock_t *rwl)
 		KASSERTMSG(rw->writer == l, "rw_exit by lwp %s of a lock "
 		    "write-held by %s", l->name, rw->writer->name);
 		rw->writer = NULL;
+		SIM_RACE_HOOK(sim_race_rw_release(rw, true));
 	} else {
 		KASSERTMSG(rw->readers > 0, "rw_exit of an unheld rwlock "
 		    "(initialised at %s:%d)", rw->file, rw->line);
 		rw->readers--;
+		SIM_RACE_HOOK(sim_race_rw_release(rw, false));
 	}
 	if (rw->writer != NULL || rw->readers > 0)
 		return;
@@ -413,6 +432,7 @@ cv_init(kcondvar_t *kcv, const char *wmesg)
 	memset(kcv, 0, sizeof(*kcv));
 	cv->magic = CV_MAGIC;
 	cv->wmesg = wmesg;
+	SIM_RACE_HOOK(sim_race_sync_init(kcv));
 }
 
 void
@@ -456,6 +476,8 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 	sync_sleep(l, WAIT_CV, cv, file, line);
 	result = l->wait_result;
 	KASSERT(result == 0 || (timo > 0 && result == EWOULDBLOCK));
+	if (result == 0)
+		SIM_RACE_HOOK(sim_race_acquire(kcv));   /* the signal's */
 	kern_mutex_enter(mtx, file, line);
 	return result;
 }
@@ -483,6 +505,7 @@ cv_wake(kcondvar_t *kcv, bool all)
 
 	sim_point(PT_CV, SIM_COST_call);
 	ci = sim_running_cpu();
+	SIM_RACE_HOOK(sim_race_release(kcv));
 	while ((w = sim_lwpq_pop(&cv->waiters)) != NULL) {
 		sim_lwp_wakeup(ci, w);
 		if (!all)
