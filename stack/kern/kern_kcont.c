@@ -19,6 +19,12 @@
  * the worker queue.  Lock order: a CPU's kcc_lock before ks_wlock; two
  * CPUs' locks are never held together.
  *
+ * Each run of a continuation is a context of its own for the exploration
+ * build's race detector (kern_ctx_enter, <sys/race.h>): two runs one
+ * soft interrupt or worker makes in turn are ordered only by what they
+ * synchronise on, as they would be on two CPUs; kcont_halt returns after
+ * the run it waited for (kern_hb_acquire).
+ *
  * Nothing here allocates after kcont_sysinit, and there is no mutable
  * global: the roots hang off kern_globals() and cpu_data().
  */
@@ -31,6 +37,7 @@
 #include <sys/kmem.h>
 #include <sys/kthread.h>
 #include <sys/mutex.h>
+#include <sys/race.h>
 #include <sys/sdt.h>
 
 #include <kern/kcont.h>
@@ -402,6 +409,8 @@ kcont_halt(kcont_t *kc)
 			lock = kcont_lock(kc);
 		}
 	}
+	/* What the runs we waited for did happens before our return. */
+	kern_hb_acquire(kc);
 	mutex_spin_exit(lock);
 	return was;
 }
@@ -497,7 +506,9 @@ kcont_softintr(void *arg)
 		kcont_take(kc);
 		mutex_spin_exit(&kcc->kcc_lock);
 		SDT_PROBE2(kcont, run, 1, lvl);
+		kern_ctx_enter(kc, kc->kc_func);
 		(*kc->kc_func)(kc->kc_arg);
+		kern_ctx_exit(kc);
 		kcc->kcc_ev_ran.ev_count++;
 		done = kc;
 		mutex_spin_enter(&kcc->kcc_lock);
@@ -523,7 +534,9 @@ kcont_worker(void *arg)
 		ks->ks_ev_worker_ran.ev_count++;
 		mutex_spin_exit(&ks->ks_wlock);
 		SDT_PROBE2(kcont, run, 1, KCONT_NLEVELS);
+		kern_ctx_enter(kc, kc->kc_func);
 		(*kc->kc_func)(kc->kc_arg);
+		kern_ctx_exit(kc);
 		kcont_ran(ks, kc);
 		mutex_spin_enter(&ks->ks_wlock);
 	}
