@@ -195,12 +195,14 @@ $(O)/%.c.o: %.c Makefile $(FLAGS_FILE)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 # Instrumented objects of the exploration build: compiled, then their
-# calls to libc's copies renamed to the checked ones.
+# calls to libc's copies renamed to the checked ones.  (-MF/-MT: the
+# dependencies are the object's, as for every other object, not the
+# temporary file's.)
 ifeq ($(VARIANT),explore)
 define race_cc
 	@mkdir -p $(dir $@)
 	$(call say,CC-RACE,$<)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@.tmp
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
 	$(Q)objcopy $(RACE_SYMS) $@.tmp $@ && rm -f $@.tmp
 endef
 $(O)/stack/%.c.o: stack/%.c Makefile $(FLAGS_FILE)
