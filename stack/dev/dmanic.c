@@ -42,6 +42,7 @@
 #include <sys/intr.h>
 #include <sys/kmem.h>
 #include <sys/mutex.h>
+#include <sys/race.h>
 #include <sys/sdt.h>
 
 #include <kern/mbuf.h>
@@ -364,7 +365,8 @@ dmanic_txeof(struct dmanic_softc *sc)
 	 * Nothing outstanding: skip the lock.  A racy read; a frame queued
 	 * meanwhile is reaped by the next pass or its own interrupt.
 	 */
-	if (sc->sc_txfree == sc->sc_ntx - 1)
+	if (data_race(sc->sc_txfree == sc->sc_ntx - 1,
+	    "a stale count only delays the reap"))
 		return;
 	mutex_spin_enter(&sc->sc_txlock);
 	dmanic_txeof_locked(sc, &done);
