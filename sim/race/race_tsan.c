@@ -31,10 +31,17 @@
 
 #include "sim/race/race_impl.h"
 
-#define RACE_PC()       ((uintptr_t)__builtin_return_address(0))
-
 /* interleaving.plain_points of the running machine, 0: none. */
 uint64_t race_plain_point_ns;
+
+/*
+ * Only the exploration build defines the hooks: nothing else calls them,
+ * and gcc's sanitizer builtins (declared under -fsanitize=address too)
+ * would clash with these definitions' C types.
+ */
+#ifdef KERN_EXPLORE
+
+#define RACE_PC()       ((uintptr_t)__builtin_return_address(0))
 
 /* --- plain accesses -------------------------------------------------------- */
 
@@ -384,3 +391,5 @@ __tsan_atomic_signal_fence(int mo)
 {
 	(void)mo;
 }
+
+#endif /* KERN_EXPLORE */
