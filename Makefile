@@ -5,9 +5,12 @@
 #                   report and print its path
 #   make test       set up, build, run the whole suite (what CI runs), and
 #                   a part of it plus every pinned fingerprint on a clang
-#                   build
+#                   build; the race tests on the exploration build
 #   make asan       the suite again on an AddressSanitizer+UBSan build
 #   make tsan       the native lockless tests under ThreadSanitizer
+#   make explore    the exploration build (bin/explore: stack/ compiled with
+#                   the ThreadSanitizer hooks, routed to netsim's own race
+#                   detector, sim/race/) and its tests
 #   make explore-dist  netsim explore across processes and machines: GNU
 #                   parallel, and a Slurm job array on a one-node cluster
 #                   the test starts (root; not part of make test)
@@ -21,8 +24,8 @@
 #                   key and program tables from the loader's tables
 #   make clean
 #
-# VARIANT=release (the default, gcc -O2), clang (clang -O2), asan or tsan
-# picks the build; each has its own build/VARIANT and bin/VARIANT, so all
+# VARIANT=release (the default, gcc -O2), clang (clang -O2), asan, tsan or
+# explore picks the build; each has its own build/VARIANT and bin/VARIANT, so all
 # coexist.  CC=... and EXTRA_CFLAGS=... change a variant's compiler and
 # flags; its objects are rebuilt when they change.
 #
@@ -69,8 +72,31 @@ else ifeq ($(VARIANT),asan)
               -fno-sanitize-recover=undefined
 else ifeq ($(VARIANT),tsan)
   OPTFLAGS := -O1 -fsanitize=thread
+else ifeq ($(VARIANT),explore)
+  OPTFLAGS := -O2
+  CPPFLAGS += -DKERN_EXPLORE
 else
-  $(error VARIANT must be release, clang, asan or tsan)
+  $(error VARIANT must be release, clang, asan, tsan or explore)
+endif
+
+# The exploration build.  stack/ (and the race tests, which hold stack
+# code of their own) is compiled with the ThreadSanitizer hooks: every
+# load and store calls __tsan_read4 and friends, every __atomic builtin
+# __tsan_atomic*.  The link has no libtsan: sim/race/ defines those
+# symbols, the machine's own race detector (README, "Hunting data races").
+# The calls into libc's memcpy, memset and memmove are renamed in the
+# objects to the detector's checked copies; function entry and exit are
+# not instrumented (the reports symbolise the access itself).  gcc 12 and
+# clang 14 both build it (CC=clang VARIANT=explore).
+ifeq ($(VARIANT),explore)
+  ifneq ($(findstring clang,$(CC)),)
+    RACE_CFLAGS := -fsanitize=thread -mllvm -tsan-instrument-func-entry-exit=0
+  else
+    RACE_CFLAGS := -fsanitize=thread --param=tsan-instrument-func-entry-exit=0
+  endif
+  RACE_SYMS := --redefine-sym memcpy=__tsan_memcpy \
+               --redefine-sym memset=__tsan_memset \
+               --redefine-sym memmove=__tsan_memmove
 endif
 
 # Not position-independent: constant tables of pointers then live in
@@ -91,12 +117,18 @@ endif
 O       := build/$(VARIANT)
 B       := bin/$(VARIANT)
 
+ifeq ($(VARIANT),explore)
+# (test_race% with the stem ".c.o": a stem is never empty.)
+$(O)/stack/%.c.o $(O)/tests/c/test_race%: CFLAGS += $(RACE_CFLAGS)
+endif
+
 # What the objects of this build were made with, kept in $(O)/flags and
 # rewritten when it changes: every object depends on it, so
 # `make CC=clang` or `make EXTRA_CFLAGS=-O3` after a plain make rebuilds
 # instead of keeping objects from another compiler.
 FLAGS_FILE := $(O)/flags
-FLAGS_NOW  := $(strip $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LIBS))
+FLAGS_NOW  := $(strip $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LIBS) \
+              $(RACE_CFLAGS) $(RACE_SYMS))
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
   ifneq ($(FLAGS_NOW),$(strip $(file <$(FLAGS_FILE))))
     $(shell mkdir -p $(O))
@@ -143,8 +175,14 @@ ALL := $(B)/netsim $(TEST_BIN) $(NTEST_BIN) $(SBENCH_BIN) $(NBENCH_BIN)
 ifeq ($(VARIANT),tsan)
   ALL := $(NTEST_BIN)
 endif
+# The exploration build: netsim, the race tests, and the bench that
+# weighs it against the release build.
+ifeq ($(VARIANT),explore)
+  ALL := $(B)/netsim $(filter $(B)/tests/test_race%,$(TEST_BIN)) \
+         $(B)/bench/sim_udp_e2e
+endif
 
-.PHONY: all setup run test asan tsan explore-dist bench lint graph \
+.PHONY: all setup run test asan tsan explore explore-dist bench lint graph \
         fingerprints schema clean
 # Objects are intermediate files of the pattern rules; keep them, so a
 # second make rebuilds nothing that did not change.
@@ -160,6 +198,23 @@ $(O)/%.c.o: %.c Makefile $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# Instrumented objects of the exploration build: compiled, then their
+# calls to libc's copies renamed to the checked ones.  (-MF/-MT: the
+# dependencies are the object's, as for every other object, not the
+# temporary file's.)
+ifeq ($(VARIANT),explore)
+define race_cc
+	@mkdir -p $(dir $@)
+	$(call say,CC-RACE,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MF $(@:.o=.d) -MT $@ -c $< -o $@.tmp
+	$(Q)objcopy $(RACE_SYMS) $@.tmp $@ && rm -f $@.tmp
+endef
+$(O)/stack/%.c.o: stack/%.c Makefile $(FLAGS_FILE)
+	$(race_cc)
+$(O)/tests/c/test_race%.o: tests/c/test_race% Makefile $(FLAGS_FILE)
+	$(race_cc)
+endif
 
 $(O)/%.S.o: %.S Makefile $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
@@ -223,6 +278,7 @@ CLANG_TESTS := test_fingerprints test_machine test_lockless_sim \
 test: setup
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory VARIANT=clang all
+	@$(MAKE) --no-print-directory VARIANT=explore all
 	$(PYTHON) -m pytest -q $(PYTEST_JOBS) tests
 	NETSIM_VARIANT=clang $(PYTHON) -m pytest -q $(PYTEST_JOBS) \
 	    -k 'not busy_loops' $(patsubst %,tests/%.py,$(CLANG_TESTS))
@@ -235,6 +291,13 @@ tsan: setup
 	@$(MAKE) --no-print-directory VARIANT=tsan all
 	NETSIM_VARIANT=tsan $(PYTHON) -m pytest -q tests -k native
 
+# The race tests (tests/test_race.py) on the exploration build; quick:
+# long hunts are netsim explore's.
+explore: setup
+	@$(MAKE) --no-print-directory VARIANT=explore all
+	NETSIM_VARIANT=explore $(PYTHON) -m pytest -q $(PYTEST_JOBS) \
+	    tests/test_race.py
+
 # The chunks of an exploration run by GNU parallel and by a Slurm job
 # array (scripts/explore.sbatch) on a cluster of one node that the test
 # starts and stops (munged, slurmctld, slurmd: root), merged, against one
@@ -246,6 +309,7 @@ explore-dist:
 
 bench: setup
 	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory VARIANT=explore all
 	$(PYTHON) bench/run.py $(BENCH)
 
 # Rewrite the pinned fingerprints (tests/fingerprints.tsv) after a change

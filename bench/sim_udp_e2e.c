@@ -24,6 +24,17 @@
  *   udp_e2e_router_points_per_packet scheduling points and engine events
  *   udp_e2e_router_events_per_packet per delivered datagram (deterministic:
  *                                    one run)
+ *   explore_build_slowdown           the exploration build (make explore:
+ *                                    every load and store of the stack
+ *                                    checked by the race detector) against
+ *                                    this one on udp-router.json: the
+ *                                    median of RUNS pairs of runs' wall
+ *                                    times, explore / release.  The explore
+ *                                    build's own copy of this program
+ *                                    (bin/explore/bench/sim_udp_e2e --time
+ *                                    FILE) times its runs; the detector
+ *                                    reports each race once and goes on,
+ *                                    so both builds run the same schedule.
  *
  * Each run is a child process (fork), so its peak RSS is its own and no
  * run inherits another's warm allocator.  Loading the scenario and
@@ -34,6 +45,7 @@
  * not add up fails the bench.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdint.h>
@@ -46,6 +58,7 @@
 
 #include "bench/bench.h"
 #include "bench/bench_sim.h"
+#include "sim/race/race.h"
 #include "sim/wire/frame.h"
 #include "sim/sched/machine.h"
 #include "sim/world/world.h"
@@ -60,6 +73,7 @@ struct e2e_result {
 	uint64_t sent, delivered, dropped;
 	uint64_t points, events;
 	uint64_t frames_hw;
+	uint64_t races;                 /* the exploration build's, distinct */
 	long maxrss_kb;                 /* filled in by the parent */
 };
 
@@ -106,6 +120,7 @@ e2e_child(const char *file, uint64_t delay_ns, int fd)
 	if (sim_world_build(&m, sc, sc->seed) != 0)
 		_exit(1);
 	m.no_reports = true;
+	SIM_RACE_HOOK(sim_race_set_keep_going(&m, true));
 	t0 = bench_now_s();
 	sim_world_boot(&m);
 	sim_machine_run(&m);
@@ -117,6 +132,12 @@ e2e_child(const char *file, uint64_t delay_ns, int fd)
 	r.points = m.points;
 	r.events = m.eng.executed;
 	r.frames_hw = m.topo->pool.in_use_hw;
+	if (SIM_RACE) {
+		struct sim_race_stats st;
+
+		sim_race_get_stats(&m, &st);
+		r.races = st.races;
+	}
 	if (m.stop_status >= 0) {
 		fprintf(stderr, "sim_udp_e2e: %s stopped: %s\n", file,
 		    m.stop_reason);
@@ -184,24 +205,82 @@ e2e_throughput(const char *name, const char *file, struct e2e_result *last)
 		bench_report("udp_e2e_router_peak_rss_mb", "MB", rss, RUNS);
 }
 
+/*
+ * One run of file by the exploration build's copy of this program: its
+ * wall seconds (or a negative number if it could not be run).
+ */
+static double
+e2e_explore_run(const char *self_dir, const char *file, uint64_t *races)
+{
+	char cmd[2 * PATH_MAX + 64], line[128];
+	double wall = -1;
+	FILE *f;
+
+	/* bin/release/bench -> bin/explore/bench */
+	snprintf(cmd, sizeof(cmd), "%s/../../explore/bench/sim_udp_e2e --time "
+	    "%s", self_dir, file);
+	if ((f = popen(cmd, "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    sscanf(line, "%lf %" SCNu64, &wall, races) != 2)
+		wall = -1;
+	if (pclose(f) != 0)
+		wall = -1;
+	return wall;
+}
+
+static int
+e2e_slowdown(const char *self_dir)
+{
+	double v[RUNS];
+	uint64_t races = 0;
+
+	for (int i = 0; i < RUNS; i++) {
+		struct e2e_result r = e2e_run("udp-router.json", 0);
+		double x = e2e_explore_run(self_dir, "udp-router.json", &races);
+
+		if (x < 0) {
+			fprintf(stderr, "sim_udp_e2e: explore_build_slowdown needs "
+			    "the exploration build: make VARIANT=explore\n");
+			return 1;
+		}
+		v[i] = x / r.wall_s;
+	}
+	bench_report("explore_build_slowdown", "ratio", v, RUNS);
+	fprintf(stderr, "sim_udp_e2e: the exploration build reported %" PRIu64
+	    " distinct races on udp-router.json\n", races);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	char self[PATH_MAX];
+	const char *self_dir;
 	struct e2e_result r, far;
 	double v[RUNS];
 	ssize_t n;
 
-	bench_init(argc, argv);
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	if (n <= 0) {
 		perror("sim_udp_e2e: /proc/self/exe");
 		return 1;
 	}
 	self[n] = '\0';
+	self_dir = dirname(self);
 	/* bin/release/bench/sim_udp_e2e -> bench/scenarios */
 	snprintf(scen_dir, sizeof(scen_dir), "%s/../../../bench/scenarios",
-	    dirname(self));
+	    self_dir);
+	/* The exploration build's half of explore_build_slowdown. */
+	if (argc == 3 && strcmp(argv[1], "--time") == 0) {
+		r = e2e_run(argv[2], 0);
+		printf("%.6f %" PRIu64 "\n", r.wall_s, r.races);
+		return 0;
+	}
+	bench_init(argc, argv);
+	if (!SIM_RACE && bench_wanted("explore_build_slowdown") &&
+	    e2e_slowdown(self_dir) != 0)
+		return 1;
 
 	memset(&r, 0, sizeof(r));
 	if (bench_wanted("udp_e2e_router_packets_per_s") ||

@@ -32,8 +32,12 @@ import pathlib
 import re
 
 # sim/ rooms, bottom to top; rooms in one tuple share a level.
+# race (the exploration build's race detector) sits under sys and nic,
+# which tell it of every synchronisation, and over record, where its
+# reports go; it reads the machine (sched) and nothing else.
 SIM_LAYERS = (("engine",), ("sched",), ("scenario",), ("record",),
-              ("sys", "wire"), ("nic",), ("fault",), ("world",), ("cli",))
+              ("race",), ("sys", "wire"), ("nic",), ("fault",), ("world",),
+              ("cli",))
 # stack/ rooms, bottom to top, for drawing: the rules are STACK_FORBIDDEN.
 STACK_LAYERS = (("sys",), ("kern",), ("net",), ("netinet", "dev"),
                 ("apps",))

@@ -455,6 +455,24 @@ def test_a_version_8_database_gets_the_lock_order_tables(rec, tmp_path):
     names = {n for (n,) in rows(path, "SELECT name FROM sqlite_master")}
     assert {"lock_classes", "lock_edges", "lock_order"} <= names
     assert rows(path, "SELECT count(*) FROM lock_order") == [(0,)]
+
+
+def test_a_version_9_database_gets_the_races_table(rec, tmp_path):
+    """Version 10 added the races table (the exploration build's data
+    races); a version 9 file keeps its runs and gains it when opened."""
+    path = tmp_path / "r.db"
+    run([rec, "basic", path], check=0)
+    con = sqlite3.connect(path)
+    runs_before = con.execute("SELECT * FROM runs ORDER BY id").fetchall()
+    con.execute("DROP TABLE races")
+    con.execute("PRAGMA user_version = 9")
+    con.commit()
+    con.close()
+    run([rec, "basic", path], check=0)
+    assert rows(path, "PRAGMA user_version") == [(dbcheck.SCHEMA_VERSION,)]
+    assert rows(path, "SELECT * FROM runs ORDER BY id")[:len(runs_before)] \
+        == runs_before
+    assert rows(path, "SELECT count(*) FROM races") == [(0,)]
     dbcheck.check_db(path)
 
 

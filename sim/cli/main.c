@@ -3,7 +3,7 @@
  *
  *   netsim run SCENARIO [--seed N] [--policy P] [--depth D] [--db FILE]
  *       [--db-max SIZE] [--db-wait TIME] [--pcap DIR] [--quiet]
- *       [--progress | --no-progress]
+ *       [--progress | --no-progress] [--all-races]
  *   netsim validate SCENARIO...
  *   netsim explore SCENARIO --seeds A..B [options]      (explore.c)
  *   netsim replay SCENARIO --seed N [options]           (replay.c)
@@ -26,6 +26,7 @@
 #include "sim/cli/cmd.h"
 #include "sim/cli/results.h"
 #include "sim/cli/run.h"
+#include "sim/race/race.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
@@ -34,6 +35,7 @@ static const char usage_text[] =
 "usage: netsim run SCENARIO [--seed N] [--policy P] [--depth D]\n"
 "                  [--db FILE] [--db-max SIZE] [--db-wait TIME]\n"
 "                  [--pcap DIR] [--quiet] [--progress | --no-progress]\n"
+"                  [--all-races]\n"
 "       netsim validate SCENARIO...\n"
 "       netsim explore SCENARIO --seeds A..B [--policy P] [--depth D]\n"
 "                  [--jobs J] [--db FILE] [--keep-going] [--timeout S]\n"
@@ -74,6 +76,9 @@ static const char usage_text[] =
 "  --progress, --no-progress  show, or never show, progress on stderr;\n"
 "            by default it shows once a run has taken 2 s (not with\n"
 "            --quiet): every second on a terminal, every 10 s otherwise\n"
+"  --all-races  in the exploration build (bin/explore/netsim, make\n"
+"            explore), report each data race once and run on, instead of\n"
+"            stopping at the first; exit 3 if there was any\n"
 "\n"
 "exit status:\n"
 "  0  the run finished and every check held\n"
@@ -204,6 +209,12 @@ cmd_run(int argc, char **argv)
 			o.pcap_dir = argv[i];
 		} else if (strcmp(argv[i], "--quiet") == 0) {
 			o.quiet = true;
+		} else if (strcmp(argv[i], "--all-races") == 0) {
+			if (!SIM_RACE)
+				return sim_cli_usage("--all-races needs the "
+				    "exploration build (make explore; "
+				    "bin/explore/netsim)");
+			o.all_races = true;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
 			return sim_cli_usage("unknown option \"%s\"", argv[i]);
 		} else if (path == NULL) {

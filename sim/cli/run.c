@@ -32,6 +32,7 @@
 #include "sim/fault/fault.h"
 #include "sim/record/record.h"
 #include "sim/cli/run.h"
+#include "sim/race/race.h"
 #include "sim/record/trace.h"
 #include "sim/scenario/units.h"
 #include "sim/wire/topology.h"
@@ -458,6 +459,20 @@ run_finish(struct run_state *rs, int64_t run_id)
 		run_say(rs, "%s", pol);
 	sim_fp_mix(&m->eng, t_end);
 	sim_fp_mix(&m->eng, (uint64_t)status);
+	/* --all-races: the run went on past them (its fingerprint too). */
+	if (SIM_RACE && status == SIM_EXIT_OK) {
+		struct sim_race_stats st;
+
+		sim_race_get_stats(m, &st);
+		if (st.races > 0) {
+			status = SIM_EXIT_VIOLATION;
+			snprintf(m->stop_reason, sizeof(m->stop_reason), "%llu "
+			    "data race%s (--all-races: each reported above)",
+			    (unsigned long long)st.races, st.races == 1 ? "" :
+			    "s");
+			run_say(rs, "%s", m->stop_reason);
+		}
+	}
 	/* Captures first: a capture that failed is in the run's verdict. */
 	capture_ok = sim_topology_pcap_close(m->topo, cap_err,
 	    sizeof(cap_err)) == 0;
@@ -542,6 +557,7 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	}
 	if (o->setup != NULL)
 		o->setup(&m, o->setup_arg);
+	SIM_RACE_HOOK(sim_race_set_keep_going(&m, o->all_races));
 	m.rec = rs.rec;
 	m.log = o->quiet ? NULL : stdout;
 	if (!o->quiet) {

@@ -46,6 +46,8 @@ struct sim_run_opts {
 	uint64_t db_max_bytes;  /* cap on the run's rows (bytes); 0: none */
 	uint64_t db_wait_ms;    /* bound on a busy wait; 0: the default */
 	const char *pcap_dir;   /* capture every link to DIR/<link>.pcap */
+	bool all_races;         /* the exploration build: report every race
+				   once and run on (exit 3 if any) */
 	/* For C test programs: attach devices to the machine before boot. */
 	void (*setup)(struct sim_machine *, void *arg);
 	void *setup_arg;

@@ -61,6 +61,7 @@ static const char *const st_kind_names[] = {
 	[PT_MUTEX] = "mutex", [PT_RWLOCK] = "rwlock", [PT_CV] = "cv",
 	[PT_SPIN] = "spin", [PT_KMEM] = "kmem", [PT_THREAD] = "thread",
 	[PT_INTR] = "intr", [PT_PIO] = "pio", [PT_DMA] = "dma",
+	[PT_PLAIN] = "plain",
 };
 
 /* What addr2line said of one address: the locations to use. */

@@ -19,7 +19,10 @@
  *
  * Memory the card writes (buffers, descriptors) is marked with
  * sim_lines_device_write, so the driver's next access to it costs a cache
- * miss.  Descriptor and buffer addresses must lie in the host's kernel
+ * miss; in the exploration build every descriptor and buffer the card
+ * reads or writes is checked by the race detector as the card's own
+ * access (nic_dma_access), so a driver that touches a descriptor it gave
+ * the card, or reads one back without bus_dmamap_sync, races with it.  Descriptor and buffer addresses must lie in the host's kernel
  * memory, and a transmit descriptor is the card's from TDT to its
  * write-back (the driver must not change its length meanwhile); anything
  * else stops the run as a violation naming the NIC.
@@ -38,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/race/race.h"
 #include "sim/sys/ks_device.h"
 #include "sim/wire/frame.h"
 #include "sim/sched/machine.h"
@@ -128,6 +132,7 @@ struct nic_dma {
 };
 
 static void nic_rx_done(void *);
+static void nic_dma_access(struct nic_dma *, const void *, size_t, int);
 static void nic_trace_returned(struct nic_dma *, uint32_t new_rdt);
 static void nic_trace_drop(struct nic_dma *, uint32_t k);
 static void nic_tx_fetched(void *);
@@ -339,6 +344,27 @@ nic_rx(struct sim_port *port, struct sim_frame *f, uint64_t t)
  * for a ring in host memory (nic_write_ctrl), and a ring's base and size
  * cannot change while its direction is enabled.
  */
+/* How the card touches host memory, for the race detector. */
+enum { NIC_DMA_READ, NIC_DMA_WRITE, NIC_DMA_PUBLISH };
+
+/*
+ * The card reads or writes [p, p + len) of host memory: in the
+ * exploration build, a checked access of the card's own context.  A
+ * status word written last (NIC_DMA_PUBLISH: DD) is an atomic release,
+ * as the write that hands a descriptor back is: a driver that sees DD
+ * with an acquire load sees the rest of the descriptor.
+ */
+static void
+nic_dma_access(struct nic_dma *nic, const void *p, size_t len, int how)
+{
+	if (how == NIC_DMA_PUBLISH)
+		SIM_RACE_HOOK(sim_race_dev_publish(nic->host, &nic->dev->race,
+		    nic->dev->xname, p, len));
+	else
+		SIM_RACE_HOOK(sim_race_dev_access(nic->host, &nic->dev->race,
+		    nic->dev->xname, p, len, how == NIC_DMA_WRITE));
+}
+
 static struct dmanic_rxdesc *
 nic_rxdesc(struct nic_dma *nic, uint32_t slot)
 {
@@ -366,6 +392,7 @@ nic_rx_done(void *arg)
 		return;
 	}
 	d = nic_rxdesc(nic, (uint32_t)f->tag);
+	nic_dma_access(nic, &d->rd_addr, sizeof(d->rd_addr), NIC_DMA_READ);
 	if ((buf = nic_mem(nic, d->rd_addr, f->len, "rx buffer")) == NULL) {
 		sim_frame_free(f);
 		return;
@@ -389,6 +416,13 @@ nic_rx_done(void *arg)
 	}
 	sim_lines_device_write(&nic->host->lines, buf, f->len);
 	sim_lines_device_write(&nic->host->lines, d, sizeof(*d));
+	nic_dma_access(nic, buf, f->len, NIC_DMA_WRITE);
+	nic_dma_access(nic, &d->rd_len, sizeof(d->rd_len), NIC_DMA_WRITE);
+	nic_dma_access(nic, &d->rd_errors, sizeof(d->rd_errors),
+	    NIC_DMA_WRITE);
+	nic_dma_access(nic, &d->rd_tag, sizeof(d->rd_tag), NIC_DMA_WRITE);
+	nic_dma_access(nic, &d->rd_status, sizeof(d->rd_status),
+	    NIC_DMA_PUBLISH);
 	nic->stat[DMANIC_STAT_RX_FRAMES]++;
 	nic->stat[DMANIC_STAT_RX_BYTES] += f->len;
 	sim_frame_free(f);
@@ -426,6 +460,8 @@ nic_tx_take(struct nic_dma *nic, struct nic_txjob *j)
 	while (s != nic->tdt && n < DMANIC_TX_MAXSEGS && !eop) {
 		const struct dmanic_txdesc *d = nic_txdesc(nic, s);
 
+		nic_dma_access(nic, d, offsetof(struct dmanic_txdesc, td_status),
+		    NIC_DMA_READ);
 		bytes += d->td_len;
 		eop = (d->td_cmd & DMANIC_TXC_EOP) != 0;
 		n++;
@@ -491,6 +527,13 @@ nic_tx_gather(struct nic_dma *nic, const struct nic_txjob *j)
 		    nic_mem(nic, d->td_addr, d->td_len, "tx buffer");
 		if (src == NULL)
 			goto fail;
+		nic_dma_access(nic, d, offsetof(struct dmanic_txdesc, td_status),
+		    NIC_DMA_READ);
+		if (d->td_cmd & DMANIC_TXC_EOP)
+			nic_dma_access(nic, &d->td_tag, sizeof(d->td_tag),
+			    NIC_DMA_READ);
+		if (d->td_len != 0)
+			nic_dma_access(nic, src, d->td_len, NIC_DMA_READ);
 		memcpy(f->data + off, src, d->td_len);
 		off += d->td_len;
 		if (d->td_cmd & DMANIC_TXC_EOP)
@@ -541,6 +584,8 @@ nic_tx_retire(struct nic_dma *nic, uint64_t now)
 
 		d->td_status = DMANIC_TXS_DD | (j->error ? DMANIC_TXS_ERR : 0);
 		sim_lines_device_write(&nic->host->lines, d, sizeof(*d));
+		nic_dma_access(nic, &d->td_status, sizeof(d->td_status),
+		    NIC_DMA_PUBLISH);
 	}
 	nic->tx_head = (nic->tx_head + 1) % DMANIC_TX_FIFO;
 	nic->tx_n--;

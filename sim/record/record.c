@@ -526,6 +526,36 @@ static const char rec_schema_v9_sql[] =
 "  JOIN lock_classes t ON t.run_id = e.run_id AND t.class = e.to_class;\n";
 
 /*
+ * ---- Version 10: data races (the exploration build's detector). ----
+ * One row a race: the access that found it and the earlier one it is not
+ * ordered after.  Older files get the table when opened.
+ */
+static const char rec_schema_v10_sql[] =
+"CREATE TABLE IF NOT EXISTS races (  -- data races: make explore's detector\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  t_ns INTEGER NOT NULL,      -- virtual time of the access that found it\n"
+"  host TEXT,                  -- the host whose memory it is\n"
+"  object TEXT,                -- what the address is (kmem+0x.., the block)\n"
+"  offset INTEGER,             -- its offset in the host's kmem; NULL: none\n"
+"  size INTEGER,               -- bytes of that access\n"
+"  access TEXT NOT NULL,       -- 'write of 8 bytes', 'atomic read of 4 ..'\n"
+"  cpu INTEGER,                -- its CPU; NULL for a device\n"
+"  context TEXT,               -- 'lwp counter.1 (id 3)', a continuation..\n"
+"  file TEXT,                  -- its source file and line\n"
+"  line INTEGER,\n"
+"  func TEXT,                  -- its function\n"
+"  prev_t_ns INTEGER,          -- the earlier access, not ordered before it\n"
+"  prev_access TEXT,\n"
+"  prev_cpu INTEGER,\n"
+"  prev_context TEXT,\n"
+"  prev_file TEXT,\n"
+"  prev_line INTEGER,\n"
+"  prev_func TEXT,\n"
+"  replay TEXT                 -- the command that replays the run\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS races_by_run ON races (run_id, t_ns);\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -540,6 +570,7 @@ static const char rec_schema_v9_sql[] =
 #define REC_FAULT_ROWS		512	/* fault rows batched (few a run) */
 #define REC_LOCK_BYTES		48
 #define REC_LOCKS_MAX		256	/* lock rows buffered: they are few */
+#define REC_RACE_BYTES		64
 
 #define REC_NOTICE_MS		1000	/* tell of a busy wait after this */
 #define REC_RENOTICE_MS		10000	/* and again this often */
@@ -601,6 +632,14 @@ struct rec_lock {
 	uint32_t host, lwp;
 };
 
+struct rec_race {
+	uint64_t t_ns, prev_t_ns;
+	int64_t offset;                 /* -1: none */
+	int32_t size, cpu, line, prev_cpu, prev_line;   /* cpu -1, line 0: none */
+	uint32_t host, object, access, context, file, func;
+	uint32_t prev_access, prev_context, prev_file, prev_func, replay;
+};
+
 struct sim_recorder {
 	sqlite3 *db;
 	char *path;
@@ -612,6 +651,7 @@ struct sim_recorder {
 	sqlite3_stmt *ins_fault, *ins_effect;
 	sqlite3_stmt *ins_lock_class;
 	sqlite3_stmt *ins_lock_edge;
+	sqlite3_stmt *ins_race;
 	int64_t run_id;                 /* the open run, or -1 */
 
 	/* The batch: rows and their strings, sized at open. */
@@ -629,6 +669,8 @@ struct sim_recorder {
 	unsigned nfaults;
 	struct rec_lock *locks;
 	unsigned nlocks;
+	struct rec_race *races;
+	unsigned nraces;
 	char *strs;
 	size_t strs_len;
 
@@ -899,7 +941,7 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || (version >= 1 && version <= 8))   /* upgraded */
+	    nobjects == 0) || (version >= 1 && version <= 9))   /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -1026,7 +1068,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v5_sql) + sizeof(rec_schema_v6_cols_sql) +
 	    sizeof(rec_schema_v6_sql) + sizeof(rec_schema_v7_drop_sql) +
 	    sizeof(rec_schema_v7_sql) + sizeof(rec_schema_v8_sql) +
-	    sizeof(rec_schema_v9_sql) + 64];
+	    sizeof(rec_schema_v9_sql) + sizeof(rec_schema_v10_sql) + 64];
 	int version, nobjects;
 	bool cols;
 
@@ -1045,18 +1087,18 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	}
 	/*
 	 * A new file gets the whole schema; an older one what it lacks (the
-	 * v5 to v9 parts may run again: they replace views and create
+	 * v5 to v10 parts may run again: they replace views and create
 	 * only what is missing).  The report's views go first (v4 renames
 	 * runs) and come back last (they read the packets view of v6).
 	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%sPRAGMA user_version=%d;",
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%sPRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
 	    version < 3 ? rec_schema_v3_sql : "", rec_schema_v7_drop_sql,
 	    version >= 1 && version <= 3 ? rec_schema_v4_sql : "",
 	    rec_schema_v5_sql, cols ? "" : rec_schema_v6_cols_sql,
 	    rec_schema_v6_sql, rec_schema_v7_sql, rec_schema_v8_sql,
-	    rec_schema_v9_sql, SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v9_sql, rec_schema_v10_sql, SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {
@@ -1129,6 +1171,12 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    "from_class, to_class, held_file, held_line, taken_file, "
 	    "taken_line, t_ns, host, cpu, lwp) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+	static const char ins_r[] = "INSERT INTO races (run_id, t_ns, host, "
+	    "object, offset, size, access, cpu, context, file, line, func, "
+	    "prev_t_ns, prev_access, prev_cpu, prev_context, prev_file, "
+	    "prev_line, prev_func, replay) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+	    "?20)";
 
 	if (sqlite3_prepare_v3(r->db, ins_c, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_counter, NULL) != SQLITE_OK ||
@@ -1144,11 +1192,13 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    &r->ins_fault, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(r->db, ins_e, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_effect, NULL) != SQLITE_OK ||
-
 	    sqlite3_prepare_v3(r->db, ins_lc, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_lock_class, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(r->db, ins_le, -1, SQLITE_PREPARE_PERSISTENT,
-	    &r->ins_lock_edge, NULL) != SQLITE_OK) {
+	    &r->ins_lock_edge, NULL) != SQLITE_OK ||
+
+	    sqlite3_prepare_v3(r->db, ins_r, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_race, NULL) != SQLITE_OK) {
 		rec_errf(err, len, r->path, "%s", sqlite3_errmsg(r->db));
 		return -1;
 	}
@@ -1192,6 +1242,8 @@ sim_record_open_opts(const char *path, const struct sim_record_opts *opts,
 	    (r->requests = calloc(SIM_RECORD_ROWS_MAX,
 	    sizeof(*r->requests))) == NULL ||
 	    (r->locks = calloc(REC_LOCKS_MAX, sizeof(*r->locks))) == NULL ||
+	    (r->races = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->races))) == NULL ||
 	    (r->strs = malloc(REC_STRS_BYTES)) == NULL) {
 		rec_errf(err, len, path, "out of memory");
 		goto fail;
@@ -1226,6 +1278,7 @@ sim_record_close(struct sim_recorder *r)
 	sqlite3_finalize(r->ins_effect);
 	sqlite3_finalize(r->ins_lock_class);
 	sqlite3_finalize(r->ins_lock_edge);
+	sqlite3_finalize(r->ins_race);
 	/* Every statement is finalized, so this cannot be refused. */
 	if (sqlite3_close(r->db) != SQLITE_OK)
 		assert(!"sqlite3_close refused: a statement leaked");
@@ -1236,6 +1289,7 @@ sim_record_close(struct sim_recorder *r)
 	free(r->requests);
 	free(r->faults);
 	free(r->locks);
+	free(r->races);
 	free(r->counters);
 	free(r->path);
 	free(r);
@@ -1351,7 +1405,8 @@ static unsigned
 rec_batch_rows(const struct sim_recorder *r)
 {
 	return r->ncounters + r->nviolations + r->nstages + r->nflows +
-	    r->nrequests + r->nfaults + r->nlocks;
+	    r->nrequests + r->nfaults + r->nlocks +
+	    r->nraces;
 }
 
 /* Bytes a string adds to a row (as stored: cut at SIM_RECORD_STRING_MAX). */
@@ -1818,6 +1873,83 @@ sim_record_lock_edge(struct sim_recorder *r, unsigned from, unsigned to,
 	k->lwp = rec_str(r, lwp);
 }
 
+void
+sim_record_race(struct sim_recorder *r, const struct sim_record_race *x)
+{
+	struct rec_race *g;
+
+	assert(r != NULL && x->access != NULL);
+	assert(x->t_ns <= (uint64_t)INT64_MAX &&
+	    x->prev_t_ns <= (uint64_t)INT64_MAX);
+	if (!rec_take(r, 11, REC_RACE_BYTES + rec_slen(x->host) +
+	    rec_slen(x->object) + rec_slen(x->access) + rec_slen(x->context) +
+	    rec_slen(x->file) + rec_slen(x->func) + rec_slen(x->prev_access) +
+	    rec_slen(x->prev_context) + rec_slen(x->prev_file) +
+	    rec_slen(x->prev_func) + rec_slen(x->replay)))
+		return;
+	g = &r->races[r->nraces++];
+	g->t_ns = x->t_ns;
+	g->prev_t_ns = x->prev_t_ns;
+	g->offset = x->offset;
+	g->size = x->size;
+	g->cpu = x->cpu;
+	g->line = x->line;
+	g->prev_cpu = x->prev_cpu;
+	g->prev_line = x->prev_line;
+	g->host = rec_str(r, x->host);
+	g->object = rec_str(r, x->object);
+	g->access = rec_str(r, x->access);
+	g->context = rec_str(r, x->context);
+	g->file = rec_str(r, x->file);
+	g->func = rec_str(r, x->func);
+	g->prev_access = rec_str(r, x->prev_access);
+	g->prev_context = rec_str(r, x->prev_context);
+	g->prev_file = rec_str(r, x->prev_file);
+	g->prev_func = rec_str(r, x->prev_func);
+	g->replay = rec_str(r, x->replay);
+}
+
+/* Insert the batch's races.  => inside a write transaction */
+static int
+rec_write_races(struct sim_recorder *r)
+{
+	sqlite3_stmt *st = r->ins_race;
+
+	sqlite3_bind_int64(st, 1, r->run_id);
+	for (unsigned i = 0; i < r->nraces; i++) {
+		const struct rec_race *g = &r->races[i];
+
+		sqlite3_bind_int64(st, 2, (int64_t)g->t_ns);
+		rec_bind_str(st, 3, rec_get_str(r, g->host));
+		rec_bind_str(st, 4, rec_get_str(r, g->object));
+		if (g->offset < 0)
+			sqlite3_bind_null(st, 5);
+		else
+			sqlite3_bind_int64(st, 5, g->offset);
+		sqlite3_bind_int(st, 6, g->size);
+		rec_bind_str(st, 7, rec_get_str(r, g->access));
+		rec_bind_int_or_null(st, 8, g->cpu, -1);
+		rec_bind_str(st, 9, rec_get_str(r, g->context));
+		rec_bind_str(st, 10, rec_get_str(r, g->file));
+		rec_bind_int_or_null(st, 11, g->line, 0);
+		rec_bind_str(st, 12, rec_get_str(r, g->func));
+		sqlite3_bind_int64(st, 13, (int64_t)g->prev_t_ns);
+		rec_bind_str(st, 14, rec_get_str(r, g->prev_access));
+		rec_bind_int_or_null(st, 15, g->prev_cpu, -1);
+		rec_bind_str(st, 16, rec_get_str(r, g->prev_context));
+		rec_bind_str(st, 17, rec_get_str(r, g->prev_file));
+		rec_bind_int_or_null(st, 18, g->prev_line, 0);
+		rec_bind_str(st, 19, rec_get_str(r, g->prev_func));
+		rec_bind_str(st, 20, rec_get_str(r, g->replay));
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
 static void
 rec_clear_batch(struct sim_recorder *r)
 {
@@ -1828,6 +1960,7 @@ rec_clear_batch(struct sim_recorder *r)
 	r->nrequests = 0;
 	r->nfaults = 0;
 	r->nlocks = 0;
+	r->nraces = 0;
 	r->strs_len = 0;
 }
 
@@ -1861,7 +1994,7 @@ rec_begin_and_write(struct sim_recorder *r)
 	}
 	if (rec_write_counters(r) != 0 || rec_write_violations(r) != 0 ||
 	    rec_write_packets(r) != 0 || rec_write_faults(r) != 0 ||
-	    rec_write_locks(r) != 0) {
+	    rec_write_locks(r) != 0 || rec_write_races(r) != 0) {
 		rec_fail(r, "cannot write the run's rows");
 		rec_exec(r->db, "ROLLBACK");
 		rec_drop_batch(r);

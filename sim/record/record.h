@@ -33,6 +33,11 @@
  *   faults(run_id, fault_id, kind, target, start_ns, end_ns, count,
  *        parameters), fault_effects(run_id, fault_id, name, value)
  *     the scenario's faults and what each did (schema version 8)
+ *   races(run_id, t_ns, host, object, offset, size, access, cpu, context,
+ *        file, line, func, prev_t_ns, prev_access, prev_cpu, prev_context,
+ *        prev_file, prev_line, prev_func, replay)
+ *     data races the exploration build found (sim/race/): the second
+ *     access, then the earlier one it is not ordered after
  * Views:
  *   run_summary(id, scenario, seed, fingerprint, status, exit_status,
  *        end_ns, counter_sample_count, violation_count, message)
@@ -65,7 +70,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 9
+#define SIM_RECORD_SCHEMA_VERSION 10
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -228,6 +233,26 @@ void	sim_record_lock_edge(struct sim_recorder *, unsigned from, unsigned to,
 	    const char *held_file, int held_line, const char *taken_file,
 	    int taken_line, uint64_t t_ns, const char *host, int cpu,
 	    const char *lwp);
+
+/*
+ * A data race (the exploration build's detector, sim/race/): the access
+ * found racing (t_ns, access, cpu, context, file:line, func) and the
+ * earlier one (prev_*), on the object at the arena offset (-1: none).
+ * cpu -1: none (a device); strings may be NULL but access.
+ */
+struct sim_record_race {
+	uint64_t t_ns;
+	const char *host, *object;
+	int64_t offset;
+	int size;
+	const char *access, *context, *file, *func;
+	int cpu, line;
+	uint64_t prev_t_ns;
+	const char *prev_access, *prev_context, *prev_file, *prev_func;
+	int prev_cpu, prev_line;
+	const char *replay;
+};
+void	sim_record_race(struct sim_recorder *, const struct sim_record_race *);
 
 /* Commit what is buffered, in one transaction (the machine calls it). */
 void	sim_record_flush(struct sim_recorder *);

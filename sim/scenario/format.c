@@ -456,6 +456,13 @@ static const struct sc_key interleaving_keys[] = {
 	  .doc = "pct: k, the scheduling points after boot its change points "
 	  "are drawn among; 0: limits.points if set, else counted by a first "
 	  "pass of the same seed under time" },
+	{ "plain_points", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 0,
+	  .max = 1000000, .def = 0,
+	  SLOT(struct scenario, interleaving.plain_point_ns),
+	  .doc = "in the exploration build (make explore), make every plain "
+	  "load and store of the stack to shared memory a scheduling point "
+	  "that costs this long, so the machine can put another CPU between "
+	  "two of them; 0: they are not; the release build ignores it" },
 };
 
 const struct sc_obj sc_obj_interleaving = {

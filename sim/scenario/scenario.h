@@ -320,6 +320,13 @@ struct scenario {
 		uint64_t skew_ns;
 		uint32_t depth;
 		uint64_t steps;
+		/*
+		 * The exploration build: every plain access of stack code
+		 * to shared memory is also a scheduling point costing this
+		 * many ns, so another CPU may run between two of them.  0
+		 * (the default): it is not.  The release build ignores it.
+		 */
+		uint64_t plain_point_ns;
 	} interleaving;
 };
 

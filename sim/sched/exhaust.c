@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -117,6 +118,30 @@ sim_exhaust_why(int err, size_t want, char *buf, size_t len)
 }
 
 void
+sim_exhaust_reserve(struct sim_machine *m)
+{
+	void *p;
+
+	KASSERT(m->reserve == NULL);
+	p = mmap(NULL, SIM_EXHAUST_RESERVE, PROT_NONE, MAP_PRIVATE |
+	    MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	m->reserve = p;
+	m->reserve_len = SIM_EXHAUST_RESERVE;
+}
+
+void
+sim_exhaust_unreserve(struct sim_machine *m)
+{
+	if (m->reserve == NULL)
+		return;
+	munmap(m->reserve, m->reserve_len);
+	m->reserve = NULL;
+	m->reserve_len = 0;
+}
+
+void
 sim_machine_exhausted(struct sim_machine *m, const char *fmt, ...)
 {
 	char msg[sizeof(m->stop_reason)];
@@ -127,6 +152,7 @@ sim_machine_exhausted(struct sim_machine *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	sim_exhaust_unreserve(m);       /* room for the run's end */
 	if (m->stop_status < 0)
 		fprintf(stderr, "netsim: %s\n  the real process ran out, not "
 		    "the simulated machine: the run stops (exit 2)\n", msg);

@@ -40,4 +40,15 @@ void	sim_exhaust_why(int err, size_t want, char *buf, size_t len);
 void	sim_machine_exhausted(struct sim_machine *, const char *fmt, ...)
 	    __attribute__((__format__(__printf__, 2, 3)));
 
+/*
+ * Hold back SIM_EXHAUST_RESERVE bytes of address space (a mapping that
+ * touches no memory) for the machine's end: sim_machine_exhausted lets
+ * it go, so that under a tight ulimit -v the recorder can still write
+ * the run's end and its 'error' row.  Without room for it the machine
+ * simply goes without.  sim_exhaust_unreserve lets it go (idempotent).
+ */
+#define SIM_EXHAUST_RESERVE	((size_t)8 << 20)
+void	sim_exhaust_reserve(struct sim_machine *);
+void	sim_exhaust_unreserve(struct sim_machine *);
+
 #endif /* SIM_EXHAUST_H */

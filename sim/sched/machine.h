@@ -55,6 +55,9 @@ struct sim_kmem_fault;
 struct sim_faults;
 struct sim_witness;
 struct evcnt;
+struct sim_race;
+struct sim_race_host;
+struct sim_race_ctx;
 
 /* Bytes of the replay command a failure report prints. */
 #define SIM_REPLAY_MAX 512
@@ -154,6 +157,8 @@ struct lwp {
 	uint64_t slice_start;           /* clock when it got the CPU */
 	uint64_t pol_prio;              /* pct: its priority, 0 until it
 					   first takes part (policy.c) */
+	/* The exploration build: its race-detector context (sim/race/). */
+	struct sim_race_ctx *race;
 };
 
 /*
@@ -289,6 +294,7 @@ struct sim_host {
 	struct sim_netconf *netconf;    /* <sys/netconf.h>, from sc */
 	bool booting;                   /* kern_boot still running */
 	struct sim_kmem_fault *kmem_faults;     /* refusals (sim/sys/ks.h) */
+	struct sim_race_host *race;     /* the exploration build's detector */
 };
 
 /*
@@ -434,6 +440,13 @@ struct sim_machine {
 	int stop_status;                /* -1 while running */
 	char stop_reason[512];
 	/*
+	 * Address space held back for the end of a run the real process
+	 * ran out in (sim_exhaust_reserve): let go when it does, so the
+	 * record of its end and the teardown still find room.
+	 */
+	void *reserve;
+	size_t reserve_len;
+	/*
 	 * A violation the run went on past (sim_machine_violation): the
 	 * first one's reason, or "" when there was none.
 	 */
@@ -448,6 +461,8 @@ struct sim_machine {
 	 * through the loop (checkpoint_points stays 0).
 	 */
 	struct sim_tracer *tracer;
+	/* The exploration build's race detector (sim/race/), or NULL. */
+	struct sim_race *race;
 };
 
 /*
@@ -724,6 +739,7 @@ sim_cpu_fp(struct cpu_info *ci, unsigned kind)
 enum sim_point_kind {
 	PT_LOAD, PT_STORE, PT_RMW, PT_BARRIER, PT_CALL, PT_PROBE, PT_MUTEX,
 	PT_RWLOCK, PT_CV, PT_SPIN, PT_KMEM, PT_THREAD, PT_INTR, PT_PIO, PT_DMA,
+	PT_PLAIN,               /* a plain access (interleaving.plain_points) */
 };
 
 /* A plain scheduling point priced at one cost-table entry. */

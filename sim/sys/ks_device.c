@@ -7,6 +7,13 @@
  * through the machine's interrupt contexts (ks_intr.c).  Never decides
  * anything by pointer value: devices are kept in scenario order.
  *
+ * For the exploration build's race detector the device is a context of
+ * its own (its DMA is checked like a CPU's stores, sim/nic/): a register
+ * write or a bus_dmamap_sync PREREAD/PREWRITE hands the driver's memory
+ * to it, a register read or a POSTREAD/POSTWRITE takes back what it
+ * wrote.  An interrupt orders nothing by itself: a driver that reads a
+ * descriptor the card wrote without the POST sync races with the card.
+ *
  * What the stack calls runs in a CPU's context and asserts with KASSERT,
  * which reports through the machine; what building the world and the
  * device models call (sim_device_*, sim_irq_set) may run outside any,
@@ -17,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/race/race.h"
 #include "sim/sys/ks.h"
 #include "sim/sys/ks_device.h"
 #include "stack/sys/intr.h"
@@ -191,6 +199,7 @@ device_intr_establish(device_t dev, int ipl, struct cpu_info *ci,
 	irq->fn = fn;
 	irq->arg = arg;
 	irq->src = sim_isrc_new(dev->host, (u_int)ipl, irq_dispatch, dev);
+	SIM_RACE_HOOK(sim_race_release(irq->src));
 	irq_post(dev, ci->clock);
 	return dev;
 }
@@ -242,6 +251,8 @@ bus_pio_read(bus_space_tag_t t, bus_size_t off, int size)
 	sim_point(PT_PIO, SIM_COST_pio_read);
 	ci = dev_cpu();
 	sim_cpu_charge(ci, ci->host->cost[SIM_COST_pio_byte] * (uint64_t)size);
+	SIM_RACE_HOOK(sim_race_dev_acquire(t->dev->host, &t->dev->race,
+	    t->dev->xname));
 	return t->dev->ops->read(t->dev, off, size);
 }
 
@@ -253,6 +264,8 @@ bus_pio_write(bus_space_tag_t t, bus_size_t off, uint64_t v, int size)
 	sim_point(PT_PIO, SIM_COST_pio_write);
 	ci = dev_cpu();
 	sim_cpu_charge(ci, ci->host->cost[SIM_COST_pio_byte] * (uint64_t)size);
+	SIM_RACE_HOOK(sim_race_dev_release(t->dev->host, &t->dev->race,
+	    t->dev->xname));
 	t->dev->ops->write(t->dev, off, v, size);
 }
 
@@ -369,6 +382,8 @@ bus_dmamap_load(bus_dma_tag_t t, bus_dmamap_t map, void *buf, bus_size_t len,
 	sim_point(PT_DMA, SIM_COST_call);
 	if (len > map->dm_maxsize)
 		return EFBIG;
+	SIM_RACE_HOOK(sim_race_write(map, sizeof(*map),
+	    (uintptr_t)__builtin_return_address(0)));
 	map->dm_nsegs = 1;
 	map->dm_mapsize = len;
 	map->dm_segs[0].ds_addr = (bus_addr_t)(uintptr_t)buf;
@@ -380,6 +395,8 @@ void
 bus_dmamap_unload(bus_dma_tag_t t, bus_dmamap_t map)
 {
 	(void)t;
+	SIM_RACE_HOOK(sim_race_write(map, sizeof(*map),
+	    (uintptr_t)__builtin_return_address(0)));
 	map->dm_nsegs = 0;
 	map->dm_mapsize = 0;
 }
@@ -388,6 +405,12 @@ void
 bus_dmamap_sync(bus_dma_tag_t t, bus_dmamap_t map, bus_size_t off,
     bus_size_t len, int ops)
 {
-	(void)t; (void)map; (void)off; (void)len; (void)ops;
+	(void)map; (void)off; (void)len;
 	sim_point(PT_DMA, SIM_COST_dma_sync);
+	if (ops & (BUS_DMASYNC_PREREAD | BUS_DMASYNC_PREWRITE))
+		SIM_RACE_HOOK(sim_race_dev_release(t->dev->host, &t->dev->race,
+		    t->dev->xname));
+	if (ops & (BUS_DMASYNC_POSTREAD | BUS_DMASYNC_POSTWRITE))
+		SIM_RACE_HOOK(sim_race_dev_acquire(t->dev->host, &t->dev->race,
+		    t->dev->xname));
 }

@@ -61,6 +61,7 @@ struct device {
 	struct bus_dma_tag dmat;
 	void *model;                    /* the model's own state */
 	struct device *next;
+	struct sim_race_ctx *race;      /* its DMA's context (sim/race/) */
 };
 
 /*

@@ -12,12 +12,18 @@
  * off.  So an interrupt is an LWP like the others, and everything the
  * machine knows about LWPs (points, costs, reports) applies to it.
  *
+ * For the exploration build's race detector a handler's run begins by
+ * acquiring what was released on its source -- by establishing it,
+ * scheduling a softint, arming a timer -- and holds its CPU's level for
+ * its run (sim/race/race.c says what holding a level means).
+ *
  * Never decides anything by pointer value: queues are FIFO.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/race/race.h"
 #include "sim/sys/ks.h"
 #include "sim/sched/machine.h"
 #include "stack/sys/intr.h"
@@ -72,7 +78,9 @@ intr_ctx_main(void *arg)
 			src->next[c] = NULL;
 			src->pending[c] = false;
 			sim_point(PT_INTR, SIM_COST_call);
+			SIM_RACE_HOOK(sim_race_intr_enter(src, ctx->level));
 			src->fn(src->arg);
+			SIM_RACE_HOOK(sim_race_intr_exit(ctx->level));
 			KASSERTMSG(ctx->ci->ipl == (int)ctx->level, "%s handler "
 			    "returned at spl %d", level_names[ctx->level],
 			    ctx->ci->ipl);
@@ -257,6 +265,7 @@ softint_establish(u_int flags, void (*func)(void *), void *arg)
 		    sizeof(*src));
 	}
 	KASSERT(src != NULL);
+	SIM_RACE_HOOK(sim_race_release(src));
 	return src;
 }
 
@@ -280,6 +289,7 @@ softint_schedule_cpu(void *cookie, struct cpu_info *ci)
 	sim_point(PT_INTR, SIM_COST_call);
 	self = sim_running_cpu();
 	KASSERT(ci->host == self->host);
+	SIM_RACE_HOOK(sim_race_release(cookie));
 	sim_intr_post(ci, cookie, self->clock);
 }
 
@@ -320,6 +330,7 @@ ktimer_init(ktimer_t *kt, struct cpu_info *ci, void (*fn)(void *), void *arg)
 	}
 	KASSERT(t != NULL);
 	t->ci = ci;
+	SIM_RACE_HOOK(sim_race_release(&t->src));
 	memset(kt, 0, sizeof(*kt));
 	*(struct sim_ktimer **)(void *)kt = t;
 }
@@ -355,6 +366,7 @@ ktimer_arm(ktimer_t *kt, uint64_t when_ns)
 	sim_point(PT_INTR, SIM_COST_call);
 	intr_unpost(t->ci, &t->src);
 	ktimer_cancel(t);
+	SIM_RACE_HOOK(sim_race_release(&t->src));
 	t->seq = sim_machine_at(t->ci->m, when_ns, ktimer_fire, t);
 }
 

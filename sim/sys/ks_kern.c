@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/race/race.h"
 #include "sim/sched/machine.h"
 #include "sim/scenario/scenario.h"
 #include "sim/sys/ks.h"
@@ -22,7 +23,7 @@
 #include "stack/sys/sdt.h"
 
 /* The machine interface this machine implements (stack/sys/README.md). */
-_Static_assert(KERN_IFACE_VERSION == 3, "the machine interface changed "
+_Static_assert(KERN_IFACE_VERSION == 4, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
 /* kern_printf output folded into the fingerprint in full (longer: cut). */
@@ -131,8 +132,10 @@ splraise(int ipl)
 	ci = ks_cpu();
 	old = ci->ipl;
 	KASSERT(ipl >= IPL_NONE && ipl <= IPL_HIGH);
-	if (ipl > old)
+	if (ipl > old) {
+		SIM_RACE_HOOK(sim_race_spl(ci, old, ipl));
 		ci->ipl = ipl;
+	}
 	return old;
 }
 
@@ -147,6 +150,7 @@ splx(int s)
 	    ci->ipl);
 	KASSERTMSG(s >= (int)ci->cur->prio, "splx(%d) below the level of "
 	    "the interrupt being handled (%u)", s, ci->cur->prio);
+	SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl, s));
 	ci->ipl = s;
 	if (ci->cur->nheld != 0)
 		sim_witness_spl(ci);    /* what is held, held lower now */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/race/race.h"
 #include "sim/sys/ks.h"
 #include "sim/scenario/scenario.h"
 #include "sim/sched/exhaust.h"
@@ -89,7 +90,7 @@ ks_kmem_refused(struct sim_host *h, uint64_t t)
  *    refuses it
  */
 static void *
-ks_alloc(size_t size, km_flag_t flags, int fill)
+ks_alloc(size_t size, km_flag_t flags, int fill, uintptr_t pc)
 {
 	struct cpu_info *ci;
 	void *p;
@@ -111,21 +112,25 @@ ks_alloc(size_t size, km_flag_t flags, int fill)
 	if (p == NULL && flags == KM_SLEEP)
 		panic("kmem_alloc(%zu, KM_SLEEP): host %s is out of kernel "
 		    "memory", size, ci->host->sc->name);
-	if (p != NULL)
+	if (p != NULL) {
 		memset(p, fill, size);
+		SIM_RACE_HOOK(sim_race_kmem_alloc(ci->host, p, size, pc));
+	}
 	return p;
 }
 
 void *
 kmem_alloc(size_t size, km_flag_t flags)
 {
-	return ks_alloc(size, flags, 0xa5);
+	return ks_alloc(size, flags, 0xa5,
+	    (uintptr_t)__builtin_return_address(0));
 }
 
 void *
 kmem_zalloc(size_t size, km_flag_t flags)
 {
-	return ks_alloc(size, flags, 0);
+	return ks_alloc(size, flags, 0,
+	    (uintptr_t)__builtin_return_address(0));
 }
 
 void
@@ -139,6 +144,8 @@ kmem_free(void *p, size_t size)
 	    "host %s did not allocate", ci->host->sc->name);
 	if (ci->cur->nheld != 0)
 		sim_witness_free(ci, p, size);
+	SIM_RACE_HOOK(sim_race_kmem_free(ci->host, p, size,
+	    (uintptr_t)__builtin_return_address(0)));
 	sim_arena_free(&ci->host->arena, p, size);
 }
 

@@ -13,10 +13,16 @@
  * The lock-order checker (ks_witness.c) hears of every lock an LWP asks
  * for and lets go: one call each, marked "witness", and the sim_witness_lock
  * in each lock's state.  It never adds a scheduling point.
+ *
+ * In the exploration build each acquire and release also tells the race
+ * detector (one SIM_RACE_HOOK line at each, sim/race/race.h): a lock's
+ * release happens before its next acquire, a cv_signal before the wake-up
+ * it causes, and a spin mutex moves the CPU's interrupt level like spl.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "sim/race/race.h"
 #include "sim/sys/ks.h"
 #include "sim/sched/machine.h"
 #include "stack/sys/atomic.h"
@@ -114,6 +120,7 @@ kern_mutex_init(kmutex_t *mtx, kmutex_type_t type, int ipl,
 	m->spin = type == MUTEX_SPIN || ipl > IPL_NONE;
 	m->w.kind = m->spin ? SIM_LOCK_SPIN : SIM_LOCK_MUTEX;
 	m->w.ipl = (uint8_t)ipl;
+	SIM_RACE_HOOK(sim_race_sync_init(mtx));
 }
 
 void
@@ -137,12 +144,15 @@ mutex_acquired(struct sim_mutex *m, struct lwp *l)
 	struct cpu_info *ci = l->cpu;
 
 	m->owner = l;
+	SIM_RACE_HOOK(sim_race_acquire(m));
 	if (m->spin) {
 		l->spin_held++;
 		if (ci->spin_count++ == 0)
 			ci->spin_oldspl = ci->ipl;
-		if (m->w.ipl > ci->ipl)
+		if (m->w.ipl > ci->ipl) {
+			SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl, m->w.ipl));
 			ci->ipl = m->w.ipl;
+		}
 	}
 }
 
@@ -214,11 +224,14 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m, const char *file,
 	held = sim_witness_release(ci, m);                      /* witness */
 	KASSERT(held);
 	m->owner = NULL;
+	SIM_RACE_HOOK(sim_race_release(m));
 	if (m->spin) {
 		/* Else the level before the outermost is never restored. */
 		KASSERT(ci->spin_count > 0);
 		l->spin_held--;
 		if (--ci->spin_count == 0) {
+			SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl,
+			    ci->spin_oldspl));
 			ci->ipl = ci->spin_oldspl;
 			if (l->nheld != 0)
 				sim_witness_spl(ci);            /* witness */
@@ -269,6 +282,7 @@ kern_rw_init(krwlock_t *rwl, const char *file, int line)
 	rw->w.file = file;
 	rw->w.line = line;
 	rw->w.kind = SIM_LOCK_RWLOCK;
+	SIM_RACE_HOOK(sim_race_sync_init(rwl));
 }
 
 void
@@ -297,6 +311,7 @@ rw_take(struct sim_rwlock *rw, krw_t op, struct lwp *l)
 		rw->writer = l;
 	else
 		rw->readers++;
+	SIM_RACE_HOOK(sim_race_rw_acquire(rw, op == RW_WRITER));
 }
 
 void
@@ -329,6 +344,7 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 			/* rw_exit made us a holder. */
 			KASSERT(op == RW_WRITER ? rw->writer == l :
 			    rw->writer == NULL && rw->readers > 0);
+			SIM_RACE_HOOK(sim_race_rw_acquire(rw, op == RW_WRITER));
 			return;
 		}
 	}
@@ -367,10 +383,13 @@ kern_rw_exit(krwlock_t *rwl, const char *file, int line)
 		    l->name, rw->w.file, rw->w.line, rw->writer != NULL ?
 		    "write-held by another" : rw->readers > 0 ? "read-held "
 		    "by others" : "not held");
-	if (rw->writer != NULL)
+	if (rw->writer != NULL) {
 		rw->writer = NULL;
-	else
+		SIM_RACE_HOOK(sim_race_rw_release(rw, true));
+	} else {
 		rw->readers--;
+		SIM_RACE_HOOK(sim_race_rw_release(rw, false));
+	}
 	if (rw->writer != NULL || rw->readers > 0)
 		return;
 	/*
@@ -438,6 +457,7 @@ cv_init(kcondvar_t *kcv, const char *wmesg)
 	memset(kcv, 0, sizeof(*kcv));
 	cv->magic = CV_MAGIC;
 	cv->wmesg = wmesg;
+	SIM_RACE_HOOK(sim_race_sync_init(kcv));
 }
 
 void
@@ -481,6 +501,8 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 	sync_sleep(l, WAIT_CV, cv, file, line);
 	result = l->wait_result;
 	KASSERT(result == 0 || (timo > 0 && result == EWOULDBLOCK));
+	if (result == 0)
+		SIM_RACE_HOOK(sim_race_acquire(kcv));   /* the signal's */
 	kern_mutex_enter(mtx, file, line);
 	return result;
 }
@@ -508,6 +530,7 @@ cv_wake(kcondvar_t *kcv, bool all)
 
 	sim_point(PT_CV, SIM_COST_call);
 	ci = sim_running_cpu();
+	SIM_RACE_HOOK(sim_race_release(kcv));
 	while ((w = sim_lwpq_pop(&cv->waiters)) != NULL) {
 		sim_lwp_wakeup(ci, w);
 		if (!all)

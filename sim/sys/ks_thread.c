@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/race/race.h"
 #include "sim/sched/exhaust.h"
 #include "sim/sched/machine.h"
 #include "sim/scenario/scenario.h"
@@ -62,6 +63,7 @@ kthread_create(pri_t pri, int flags, struct cpu_info *ci,
 	if (l == NULL)
 		sim_lwp_exhausted(self->host, name, errno);
 	KASSERT(l != NULL);
+	SIM_RACE_HOOK(sim_race_fork(l));
 	if (flags & KTHREAD_DAEMON)
 		lwp_set_daemon(l);
 	l->proc = self->cur->proc;      /* threads share their process */
@@ -96,6 +98,7 @@ kthread_join(lwp_t *l)
 		sim_lwp_sleep(self);
 	}
 	KASSERT(l->state == LWP_ZOMBIE);
+	SIM_RACE_HOOK(sim_race_join(l));
 	sim_lwp_free(l);
 	return 0;
 }

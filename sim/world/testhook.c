@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "sim/race/race.h"
 #include "sim/scenario/scenario.h"
 #include "sim/sched/machine.h"
 #include "sim/sys/ks.h"
@@ -19,6 +20,7 @@ static void *test_arg;
 static void
 test_start(struct sim_machine *m)
 {
+	SIM_RACE_HOOK(sim_race_booted(m));
 	if (sim_lwp_create(&m->hosts[0], &m->hosts[0].cpus[0], test_fn,
 	    test_arg, false, "test") == NULL)
 		sim_lwp_exhausted(&m->hosts[0], "test", errno);
@@ -41,6 +43,7 @@ sim_test_run(const struct sim_test_opts *o, void (*fn)(void *), void *arg,
 	sc.duration_ns = o->duration_ns ? o->duration_ns : 10000000000ULL;
 	sc.interleaving.window_ns = o->window_ns ? o->window_ns : 16;
 	sc.interleaving.jitter_q16 = (uint64_t)(o->jitter * 65536.0);
+	sc.interleaving.plain_point_ns = o->plain_point_ns;
 	snprintf(host.name, sizeof(host.name), "host");
 	host.cpus = o->cpus ? o->cpus : 1;
 	host.tick_hz = 1000;
@@ -66,6 +69,10 @@ sim_test_run(const struct sim_test_opts *o, void (*fn)(void *), void *arg,
 	sim_machine_run(&m);
 	status = m.stop_status < 0 ? SIM_EXIT_OK : m.stop_status;
 	if (res != NULL) {
+		struct sim_race_stats rs;
+
+		sim_race_get_stats(&m, &rs);
+		res->races = rs.races;
 		res->status = status;
 		res->end_ns = sim_machine_end_time(&m);
 		res->points = m.points;

@@ -25,6 +25,7 @@ struct sim_test_opts {
 	const char *replay;             /* the command that replays this run,
 					   for failure reports; NULL: say to
 					   run the test program again */
+	uint64_t plain_point_ns;        /* interleaving.plain_points */
 };
 
 struct sim_test_result {
@@ -32,6 +33,8 @@ struct sim_test_result {
 	uint64_t end_ns;
 	uint64_t points;
 	uint64_t fingerprint;
+	uint64_t races;                 /* data races the exploration build's
+					   detector reported (0 elsewhere) */
 };
 
 /* Run fn(arg); returns the exit status (also in *res if not NULL). */

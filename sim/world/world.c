@@ -21,6 +21,7 @@
 #include "sim/world/world.h"
 #include "sim/fault/fault.h"
 #include "sim/nic/nic.h"
+#include "sim/race/race.h"
 #include "sim/sched/exhaust.h"
 #include "sim/sched/machine.h"
 #include "sim/scenario/scenario.h"
@@ -97,6 +98,9 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 		sim_rng_init(&ci->jitter_rng, m->seed, stream);
 		m->cpus[m->ncpus++] = ci;
 	}
+	if (SIM_RACE && sim_race_host_init(h) != 0)
+		return world_exhausted(m, errno, 0, "host %s's race detector",
+		    sc->name);
 	return 0;
 }
 
@@ -206,6 +210,10 @@ int
 sim_world_build(struct sim_machine *m, const struct scenario *sc,
     uint64_t seed)
 {
+	const struct sim_race_opts ro = {
+		.plain_point_ns = sc->interleaving.plain_point_ns,
+		.stop = sim_context_stop,
+	};
 	struct sim_sched_params sp = {
 		.seed = seed,
 		.end_ns = sc->duration_ns,
@@ -221,10 +229,13 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 	CTASSERT(SC_PCT_DEPTH_DEFAULT == SIM_PCT_DEPTH_DEFAULT);
 	world_policy(sc, seed, &sp);
 	sim_sched_init(m, &sp);
+	sim_exhaust_reserve(m);
 	m->sc = sc;
 	world_replay(m, sc, seed);
 	if (m->eng.q.impl == NULL)
 		return world_exhausted(m, ENOMEM, 0, "the event queue");
+	if (SIM_RACE && sim_race_init(m, &ro) != 0)
+		return world_exhausted(m, errno, 0, "the race detector");
 	m->report_deadlock = sim_report_deadlock;
 	m->fingerprint_results = sim_evcnt_fingerprint;
 	sim_machine_add_sampler(m, sim_evcnt_sample_all);
@@ -278,6 +289,7 @@ host_destroy(struct sim_host *h)
 {
 	struct lwp *l, *next;
 
+	SIM_RACE_HOOK(sim_race_host_fini(h));
 	sim_device_fini_host(h);
 	sim_intr_fini_host(h);
 	for (l = h->all_head; l != NULL; l = next) {
@@ -320,8 +332,10 @@ sim_world_destroy(struct sim_machine *m)
 	m->cpus = NULL;
 	m->heap = NULL;
 	m->nhosts = m->ncpus = 0;
+	SIM_RACE_HOOK(sim_race_fini(m));
 	sim_engine_fini(&m->eng);
 	sim_witness_fini(m);
+	sim_exhaust_unreserve(m);
 	if (sim_cur == m)
 		sim_cur = NULL;
 }
@@ -374,6 +388,8 @@ sim_world_start_programs(struct sim_machine *m)
 {
 	const struct scenario *sc = m->sc;
 
+	/* What boot did happens before everything the programs do. */
+	SIM_RACE_HOOK(sim_race_booted(m));
 	for (u_int i = 0; i < sc->nprograms; i++) {
 		const struct sc_program *p = &sc->programs[i];
 		struct lwp *l;

@@ -2,9 +2,10 @@
  * counter.c -- L LWPs each add 1 to one shared counter K times.
  *
  * The first kernel test program, and the first race a user can hunt: with
- * "method": "plain" the increment is a load and a store with a scheduling
- * point between them, so two CPUs can read the same value and one update
- * is lost.  "mutex" and "atomic" must never lose one.  When every worker
+ * "method": "plain" the increment is a plain load and a plain store, each
+ * at a scheduling point of its own, so two CPUs can read the same value
+ * and one update is lost -- and the exploration build's race detector
+ * reports the data race on the first seed, lost update or not.  "mutex" and "atomic" must never lose one.  When every worker
  * has finished, the program compares the count with L * K; a shortfall
  * panics with the number of updates lost, which stops the run with exit
  * status 3 and a violation in the database.
@@ -71,9 +72,15 @@ counter_worker(void *arg)
 			atomic_inc_64(&c->count);
 			break;
 		case METHOD_PLAIN:
-			/* Deliberately racy: another CPU may run in between. */
-			v = atomic_load_relaxed(&c->count);
-			atomic_store_relaxed(&c->count, v + 1);
+			/*
+			 * Deliberately racy: plain accesses, each where the
+			 * machine may put another CPU first (kern_mem_point,
+			 * what atomic.h's relaxed forms do before theirs).
+			 */
+			kern_mem_point(&c->count, KERN_MEM_LOAD);
+			v = c->count;
+			kern_mem_point(&c->count, KERN_MEM_STORE);
+			c->count = v + 1;
 			break;
 		}
 	}

@@ -42,6 +42,7 @@
 #include <sys/intr.h>
 #include <sys/kmem.h>
 #include <sys/mutex.h>
+#include <sys/race.h>
 #include <sys/sdt.h>
 
 #include <kern/mbuf.h>
@@ -245,7 +246,8 @@ dmanic_rx_harvest(struct dmanic_softc *sc, u_int limit, u_int *np)
 		uint64_t tag;
 		int len;
 
-		if (!(atomic_load_relaxed(&d->rd_status) & DMANIC_RXS_DD))
+		/* Acquire: the card wrote the rest before DD (dma_rmb). */
+		if (!(atomic_load_acquire(&d->rd_status) & DMANIC_RXS_DD))
 			break;
 		len = d->rd_len;
 		tag = d->rd_tag;
@@ -335,7 +337,8 @@ dmanic_txeof_locked(struct dmanic_softc *sc, struct mbuf **freep)
 	while (sc->sc_txfree < sc->sc_ntx - 1) {
 		u_int i = sc->sc_txdirty;
 		struct dmanic_txdesc *d = &sc->sc_txd[i];
-		uint8_t status = atomic_load_relaxed(&d->td_status);
+		/* Acquire: the card's reads of the frame came before DD. */
+		uint8_t status = atomic_load_acquire(&d->td_status);
 		struct mbuf *m;
 
 		if (!(status & DMANIC_TXS_DD))
@@ -362,7 +365,8 @@ dmanic_txeof(struct dmanic_softc *sc)
 	 * Nothing outstanding: skip the lock.  A racy read; a frame queued
 	 * meanwhile is reaped by the next pass or its own interrupt.
 	 */
-	if (sc->sc_txfree == sc->sc_ntx - 1)
+	if (data_race(sc->sc_txfree == sc->sc_ntx - 1,
+	    "a stale count only delays the reap"))
 		return;
 	mutex_spin_enter(&sc->sc_txlock);
 	dmanic_txeof_locked(sc, &done);

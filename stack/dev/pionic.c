@@ -65,6 +65,7 @@
 #include <sys/intr.h>
 #include <sys/kmem.h>
 #include <sys/mutex.h>
+#include <sys/race.h>
 
 #include <kern/mbuf.h>
 #include <kern/pcq.h>
@@ -216,7 +217,9 @@ pionic_intr(void *arg)
 	uint32_t len;
 
 	KASSERT(cpu_intr_p());
-	if (sc->sc_rxpoll || sc->sc_stalled) {
+	/* Volatile flags of poll's, which this interrupt preempts on its CPU. */
+	if (data_race(sc->sc_rxpoll || sc->sc_stalled, "one CPU: poll's "
+	    "volatile stores come before any interrupt that preempts it")) {
 		/* Raced with poll masking the line: the FIFO is poll's. */
 		intr_mask(sc->sc_ih);
 		return 1;

@@ -26,6 +26,12 @@
  * queue when its run is over (kcont_finish).  Until then it counts as
  * pending: a stop or halt cancels it, a schedule moves it.
  *
+ * Each run of a continuation is a context of its own for the exploration
+ * build's race detector (kern_ctx_enter, <sys/race.h>): two runs one
+ * soft interrupt or worker makes in turn are ordered only by what they
+ * synchronise on, as they would be on two CPUs; kcont_halt returns after
+ * the run it waited for (kern_hb_acquire).
+ *
  * Nothing here allocates after kcont_sysinit, and there is no mutable
  * global: the roots hang off kern_globals() and cpu_data().
  */
@@ -38,6 +44,7 @@
 #include <sys/kmem.h>
 #include <sys/kthread.h>
 #include <sys/mutex.h>
+#include <sys/race.h>
 #include <sys/sdt.h>
 
 #include <kern/kcont.h>
@@ -430,6 +437,8 @@ kcont_halt(kcont_t *kc)
 			lock = kcont_lock(kc);
 		}
 	}
+	/* What the runs we waited for did happens before our return. */
+	kern_hb_acquire(kc);
 	/* The contract: no run in progress once halt returns. */
 	KASSERTMSG((kc->kc_state & KCS_RUNNING) == 0 && kc->kc_runner == 0,
 	    "kcont_halt returns while lwp id %u runs the continuation",
@@ -570,7 +579,9 @@ kcont_softintr(void *arg)
 			continue;       /* running elsewhere: its runner's */
 		mutex_spin_exit(&kcc->kcc_lock);
 		SDT_PROBE2(kcont, run, 1, lvl);
+		kern_ctx_enter(kc, kc->kc_func);
 		(*kc->kc_func)(kc->kc_arg);
+		kern_ctx_exit(kc);
 		kcc->kcc_ev_ran.ev_count++;
 		done = kc;
 		mutex_spin_enter(&kcc->kcc_lock);
@@ -597,7 +608,9 @@ kcont_worker(void *arg)
 		ks->ks_ev_worker_ran.ev_count++;
 		mutex_spin_exit(&ks->ks_wlock);
 		SDT_PROBE2(kcont, run, 1, KCONT_NLEVELS);
+		kern_ctx_enter(kc, kc->kc_func);
 		(*kc->kc_func)(kc->kc_arg);
+		kern_ctx_exit(kc);
 		kcont_ran(ks, kc);
 		mutex_spin_enter(&ks->ks_wlock);
 	}

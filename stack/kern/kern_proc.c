@@ -8,6 +8,7 @@
 #include <sys/kern.h>
 #include <sys/kmem.h>
 #include <sys/kthread.h>
+#include <sys/race.h>
 
 #include <kern/proc.h>
 
@@ -25,7 +26,9 @@ proc_create(const char *comm, struct brane *br)
 	KASSERT(br != NULL);
 	memcpy(p->p_comm, comm, n);
 	p->p_comm[n] = '\0';
-	p->p_pid = ++net_sys()->ns_next_pid;
+	/* Programs start on several CPUs at once (netsys.h says why ++). */
+	p->p_pid = data_race(++net_sys()->ns_next_pid, "no scheduling point "
+	    "inside the increment, so no other CPU runs within it");
 	p->p_brane = br;
 	return p;
 }

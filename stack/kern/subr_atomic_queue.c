@@ -26,11 +26,24 @@
  * Every access to a link or to the stacks' tops goes through
  * <sys/atomic.h> (scheduling points on the simulated machine).  This file
  * must never lock, sleep, allocate, or touch an item outside its link.
+ *
+ * Test seam.  A test program that compiles this file itself (it
+ * #includes it, defining AQ_TEST_BUILD) may define
+ *	AQ_MUTANT_PLAIN_PUSH          push with a relaxed load and store
+ *	                              instead of the CAS: pushes can be
+ *	                              lost, and nothing orders the item's
+ *	                              contents before the remover's pop (a
+ *	                              race the exploration build must catch).
+ * It is never defined for bin/netsim or the ordinary library build.
  */
 #include <sys/kern.h>
 #include <sys/atomic.h>
 
 #include <kern/atomic_queue.h>
+
+#if defined(AQ_MUTANT_PLAIN_PUSH) && !defined(AQ_TEST_BUILD)
+#error "subr_atomic_queue.c test seams are only for test programs"
+#endif
 
 static inline atomic_queue_link_t *
 atomic_q_link(const atomic_queue_t *q, void *item)
@@ -66,8 +79,15 @@ atomic_q_push(atomic_queue_link_t *volatile *top, atomic_queue_link_t *link)
 	for (;;) {
 		KASSERT(old != link);   /* pushed twice without a pop */
 		atomic_store_relaxed(&link->aql_next, old);
+#ifdef AQ_MUTANT_PLAIN_PUSH
+		/* The mutant: no CAS, so no release either. */
+		seen = atomic_load_relaxed(top);
+		if (seen == old)
+			atomic_store_relaxed(top, link);
+#else
 		/* The CAS publishes the link written just above (seq_cst). */
 		seen = atomic_cas_ptr(top, old, link);
+#endif
 		if (seen == old)
 			return;
 		old = seen;

@@ -25,6 +25,7 @@
 #include <sys/kern.h>
 #include <sys/kmem.h>
 #include <sys/mutex.h>
+#include <sys/race.h>
 #include <sys/sdt.h>
 
 #include <kern/ksocket.h>
@@ -278,11 +279,14 @@ void
 udp_detach(struct socket *so)
 {
 	struct udp_brane *ub = udp_brane(so->so_brane);
+	u_int n;
 
 	/* Out of the table first: then no demux can queue anything more. */
 	in_pcbfree(udp_pcb(so));
 	so->so_pcb = NULL;
-	ub->ub_stat[UDPSTAT_closed].ev_count += so_rcvpcq_flush(so);
+	n = so_rcvpcq_flush(so);
+	data_race(ub->ub_stat[UDPSTAT_closed].ev_count += n,
+	    "statistics; no point in +=");
 }
 
 int

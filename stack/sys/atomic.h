@@ -14,6 +14,19 @@
  * With -DKERN_NATIVE the same names compile to GCC's __atomic builtins with
  * sequentially consistent (or the named) ordering, for the native stress
  * tests and benchmarks.
+ *
+ * The memory orders, on every machine: the read-modify-writes (cas, swap,
+ * add, or, and) are sequentially consistent; atomic_load_acquire and
+ * _consume acquire, atomic_store_release releases, the _relaxed forms
+ * order nothing; membar_acquire/consumer, membar_release/producer and
+ * membar_sync are acquire, release and full fences.  (NetBSD's own
+ * atomic_ops(3) promise no order at all; the stack's lockless code is
+ * written to the stronger rule above, which its comments cite.)  The
+ * simulated machine is sequentially consistent at its scheduling points
+ * whatever the order says; in the exploration build (-DKERN_EXPLORE) the
+ * access itself is the __atomic builtin of that order, which
+ * -fsanitize=thread hands to the race detector (sim/race/), so an order
+ * too weak for what the code relies on is reported as a data race.
  */
 #ifndef _STACK_SYS_ATOMIC_H_
 #define _STACK_SYS_ATOMIC_H_
@@ -36,109 +49,128 @@ enum kern_mem_op {
  */
 void	kern_mem_point(const volatile void *p, enum kern_mem_op op);
 
+/*
+ * The access after the scheduling point.  In the exploration build it is
+ * an __atomic builtin of the operation's order (the header's comment);
+ * elsewhere a plain access, which the machine's one real thread makes
+ * atomic at its scheduling point.
+ */
+#ifdef KERN_EXPLORE
+/* A fence, as -fsanitize=thread calls it (sim/race/race_tsan.c). */
+void	__tsan_atomic_thread_fence(int mo);
+#define KERN_RMW_MO_            __ATOMIC_SEQ_CST
+#define KERN_LOAD_(p, mo)       __atomic_load_n((p), (mo))
+#define KERN_STORE_(p, v, mo)   __atomic_store_n((p), (v), (mo))
+#define KERN_CAS_(p, e, n) __extension__ ({                             \
+	__typeof__(e) kern_cas_seen_ = (e);                              \
+	(void)__atomic_compare_exchange_n((p), &kern_cas_seen_, (n), 0,  \
+	    KERN_RMW_MO_, KERN_RMW_MO_);                                 \
+	kern_cas_seen_;                                                  \
+})
+#define KERN_SWAP_(p, v)        __atomic_exchange_n((p), (v), KERN_RMW_MO_)
+#define KERN_ADD_NV_(p, d)      __atomic_add_fetch((p), (d), KERN_RMW_MO_)
+#define KERN_OR_NV_(p, b)       __atomic_or_fetch((p), (b), KERN_RMW_MO_)
+#define KERN_AND_NV_(p, b)      __atomic_and_fetch((p), (b), KERN_RMW_MO_)
+#define KERN_FENCE_(mo)         __tsan_atomic_thread_fence(mo)
+#else
+#define KERN_LOAD_(p, mo)       (*(p))
+#define KERN_STORE_(p, v, mo)   (*(p) = (v))
+#define KERN_CAS_(p, e, n) __extension__ ({                             \
+	__typeof__(e) kern_cas_seen_ = *(p);                             \
+	if (kern_cas_seen_ == (e))                                       \
+		*(p) = (n);                                              \
+	kern_cas_seen_;                                                  \
+})
+#define KERN_SWAP_(p, v) __extension__ ({                               \
+	__typeof__(v) kern_swap_old_ = *(p);                             \
+	*(p) = (v);                                                      \
+	kern_swap_old_;                                                  \
+})
+#define KERN_ADD_NV_(p, d)      (*(p) += (d))
+#define KERN_OR_NV_(p, b)       (*(p) |= (b))
+#define KERN_AND_NV_(p, b)      (*(p) &= (b))
+#define KERN_FENCE_(mo)         ((void)0)
+#endif
+
 static inline uint32_t
 atomic_cas_32(volatile uint32_t *p, uint32_t expected, uint32_t newval)
 {
-	uint32_t old;
-
 	kern_mem_point(p, KERN_MEM_RMW);
-	old = *p;
-	if (old == expected)
-		*p = newval;
-	return old;
+	return KERN_CAS_(p, expected, newval);
 }
 
 static inline uint64_t
 atomic_cas_64(volatile uint64_t *p, uint64_t expected, uint64_t newval)
 {
-	uint64_t old;
-
 	kern_mem_point(p, KERN_MEM_RMW);
-	old = *p;
-	if (old == expected)
-		*p = newval;
-	return old;
+	return KERN_CAS_(p, expected, newval);
 }
 
 static inline void *
 atomic_cas_ptr(volatile void *p, void *expected, void *newval)
 {
 	void *volatile *pp = (void *volatile *)p;
-	void *old;
 
 	kern_mem_point(p, KERN_MEM_RMW);
-	old = *pp;
-	if (old == expected)
-		*pp = newval;
-	return old;
+	return KERN_CAS_(pp, expected, newval);
 }
 
 static inline uint32_t
 atomic_swap_32(volatile uint32_t *p, uint32_t v)
 {
-	uint32_t old;
-
 	kern_mem_point(p, KERN_MEM_RMW);
-	old = *p;
-	*p = v;
-	return old;
+	return KERN_SWAP_(p, v);
 }
 
 static inline uint64_t
 atomic_swap_64(volatile uint64_t *p, uint64_t v)
 {
-	uint64_t old;
-
 	kern_mem_point(p, KERN_MEM_RMW);
-	old = *p;
-	*p = v;
-	return old;
+	return KERN_SWAP_(p, v);
 }
 
 static inline void *
 atomic_swap_ptr(volatile void *p, void *v)
 {
 	void *volatile *pp = (void *volatile *)p;
-	void *old;
 
 	kern_mem_point(p, KERN_MEM_RMW);
-	old = *pp;
-	*pp = v;
-	return old;
+	return KERN_SWAP_(pp, v);
 }
 
 static inline uint32_t
 atomic_add_32_nv(volatile uint32_t *p, int32_t d)
 {
 	kern_mem_point(p, KERN_MEM_RMW);
-	return *p += (uint32_t)d;
+	return KERN_ADD_NV_(p, (uint32_t)d);
 }
 
 static inline uint64_t
 atomic_add_64_nv(volatile uint64_t *p, int64_t d)
 {
 	kern_mem_point(p, KERN_MEM_RMW);
-	return *p += (uint64_t)d;
+	return KERN_ADD_NV_(p, (uint64_t)d);
 }
 
 static inline uint32_t
 atomic_or_32_nv(volatile uint32_t *p, uint32_t bits)
 {
 	kern_mem_point(p, KERN_MEM_RMW);
-	return *p |= bits;
+	return KERN_OR_NV_(p, bits);
 }
 
 static inline uint32_t
 atomic_and_32_nv(volatile uint32_t *p, uint32_t bits)
 {
 	kern_mem_point(p, KERN_MEM_RMW);
-	return *p &= bits;
+	return KERN_AND_NV_(p, bits);
 }
 
 static inline void
 membar_sync(void)
 {
 	kern_mem_point(NULL, KERN_MEM_BARRIER);
+	KERN_FENCE_(__ATOMIC_SEQ_CST);
 }
 
 /*
@@ -148,26 +180,34 @@ membar_sync(void)
  */
 #define atomic_load_relaxed(p) __extension__ ({                         \
 	kern_mem_point((p), KERN_MEM_LOAD);                              \
-	*(p);                                                            \
+	KERN_LOAD_(p, __ATOMIC_RELAXED);                                 \
 })
-#define atomic_load_acquire(p)  atomic_load_relaxed(p)
-#define atomic_load_consume(p)  atomic_load_relaxed(p)
+#define atomic_load_acquire(p) __extension__ ({                         \
+	kern_mem_point((p), KERN_MEM_LOAD);                              \
+	KERN_LOAD_(p, __ATOMIC_ACQUIRE);                                 \
+})
+#define atomic_load_consume(p)  atomic_load_acquire(p)
 #define atomic_store_relaxed(p, v) do {                                  \
 	__typeof__(*(p)) atomic_store_v_ = (v);                          \
 	kern_mem_point((p), KERN_MEM_STORE);                             \
-	*(p) = atomic_store_v_;                                          \
+	KERN_STORE_(p, atomic_store_v_, __ATOMIC_RELAXED);               \
 } while (0)
-#define atomic_store_release(p, v) atomic_store_relaxed(p, v)
+#define atomic_store_release(p, v) do {                                  \
+	__typeof__(*(p)) atomic_store_v_ = (v);                          \
+	kern_mem_point((p), KERN_MEM_STORE);                             \
+	KERN_STORE_(p, atomic_store_v_, __ATOMIC_RELEASE);               \
+} while (0)
 
 /*
  * On the simulated machine memory is sequentially consistent at scheduling
  * points, so ordering barriers other than membar_sync only cost time; the
- * machine charges them nothing beyond the access they order.
+ * machine charges them nothing beyond the access they order.  The
+ * exploration build's detector still sees them as the fences they are.
  */
-#define membar_acquire()        ((void)0)
-#define membar_release()        ((void)0)
-#define membar_producer()       ((void)0)
-#define membar_consumer()       ((void)0)
+#define membar_acquire()        KERN_FENCE_(__ATOMIC_ACQUIRE)
+#define membar_release()        KERN_FENCE_(__ATOMIC_RELEASE)
+#define membar_producer()       KERN_FENCE_(__ATOMIC_RELEASE)
+#define membar_consumer()       KERN_FENCE_(__ATOMIC_ACQUIRE)
 
 #else /* KERN_NATIVE */
 
