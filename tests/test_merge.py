@@ -19,6 +19,16 @@ def record(netsim, db, seeds, scenario=LOST):
         run([netsim, "run", scenario, "--seed", s, "--db", db, "--quiet"])
 
 
+def run_rows(db):
+    """Rows of every table that belongs to a run (a run_id column) but
+    the runs themselves."""
+    tables = [t for (t,) in q(db, "SELECT name FROM sqlite_master WHERE "
+                               "type = 'table'")
+              if t != "runs" and any(c[1] == "run_id" for c in
+                                     q(db, f"PRAGMA table_info({t})"))]
+    return sum(q(db, f"SELECT count(*) FROM {t}")[0][0] for t in tables)
+
+
 def q(db, sql):
     return dbcheck.query(db, sql)
 
@@ -46,7 +56,7 @@ def test_a_run_id_clash_renumbers_the_run_and_all_its_rows(netsim,
     p = run([netsim, "merge", out, a, b], check=0)
     assert p.stdout == f"merged 2 databases into {out}: 6 runs added " \
         f"(3 under a new id), 0 already there, " \
-        f"{sum(q(x, 'SELECT count(*) FROM counters')[0][0] + q(x, 'SELECT count(*) FROM violations')[0][0] for x in (a, b))} rows copied\n"
+        f"{run_rows(a) + run_rows(b)} rows copied\n"
     dbcheck.check_db(out)
     # a's runs keep their ids; b's come after them, in b's order.
     assert q(out, "SELECT id, scenario, seed FROM runs ORDER BY id") == [
@@ -57,8 +67,9 @@ def test_a_run_id_clash_renumbers_the_run_and_all_its_rows(netsim,
     both = per_run(a)
     both.update(per_run(b))
     assert per_run(out) == both
+    # abba's runs deadlock after the lock-order checker's report.
     assert q(out, "SELECT run_id, kind FROM violations ORDER BY run_id") == \
-        [(3, "panic"), (6, "panic")]
+        [(3, "panic"), (4, "lock order"), (5, "lock order"), (6, "panic")]
 
 
 def test_merging_again_or_the_same_input_twice_duplicates_nothing(
@@ -100,16 +111,16 @@ def test_an_unfinished_run_is_the_same_only_with_the_same_rows(netsim,
 
 
 def test_tables_it_does_not_know_follow_their_references(netsim, tmp_path):
-    """A later schema's tables (a race report and its two sides, say) are
+    """A later schema's tables (a finding and its two sides, say) are
     merged by their run_id and REFERENCES columns, keys and all."""
     a, b, out = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "out.db"
     record(netsim, a, [1])
     record(netsim, b, [2])
     record(netsim, out, [3])
-    ddl = ("CREATE TABLE races (id INTEGER PRIMARY KEY, run_id INTEGER "
+    ddl = ("CREATE TABLE findings (id INTEGER PRIMARY KEY, run_id INTEGER "
            "NOT NULL REFERENCES runs(id), what TEXT);"
-           "CREATE TABLE race_sides (race_id INTEGER NOT NULL REFERENCES "
-           "races(id), side TEXT);")
+           "CREATE TABLE finding_sides (finding_id INTEGER NOT NULL REFERENCES "
+           "findings(id), side TEXT);")
     for db in (a, b, out):
         con = sqlite3.connect(db)
         con.executescript(ddl)
@@ -118,14 +129,14 @@ def test_tables_it_does_not_know_follow_their_references(netsim, tmp_path):
     for db, tag in ((a, "a"), (b, "b")):
         con = sqlite3.connect(db)
         con.executescript(
-            f"INSERT INTO races VALUES (1, 1, '{tag}1'), (2, 1, '{tag}2');"
-            f"INSERT INTO race_sides VALUES (1, '{tag}1x'), (1, '{tag}1y'),"
+            f"INSERT INTO findings VALUES (1, 1, '{tag}1'), (2, 1, '{tag}2');"
+            f"INSERT INTO finding_sides VALUES (1, '{tag}1x'), (1, '{tag}1y'),"
             f" (2, '{tag}2x');")
         con.commit()
         con.close()
     run([netsim, "merge", out, a, b], check=0)
-    assert q(out, "SELECT r.seed, x.what, s.side FROM race_sides s "
-             "JOIN races x ON x.id = s.race_id JOIN runs r ON "
+    assert q(out, "SELECT r.seed, x.what, s.side FROM finding_sides s "
+             "JOIN findings x ON x.id = s.finding_id JOIN runs r ON "
              "r.id = x.run_id ORDER BY s.side") == [
         (1, "a1", "a1x"), (1, "a1", "a1y"), (1, "a2", "a2x"),
         (2, "b1", "b1x"), (2, "b1", "b1y"), (2, "b2", "b2x")]
