@@ -8,6 +8,8 @@
 #                   build; the race tests on the exploration build
 #   make asan       the suite again on an AddressSanitizer+UBSan build
 #   make tsan       the native lockless tests under ThreadSanitizer
+#   make hunt       every shipped scenario under every policy, SEEDS
+#                   (1..200) seeds each, on the exploration build
 #   make explore    the exploration build (bin/explore: stack/ compiled with
 #                   the ThreadSanitizer hooks, routed to netsim's own race
 #                   detector, sim/race/) and its tests
@@ -182,7 +184,7 @@ ifeq ($(VARIANT),explore)
          $(B)/bench/sim_udp_e2e
 endif
 
-.PHONY: all setup run test asan tsan explore explore-dist bench lint graph \
+.PHONY: all setup run test asan tsan explore explore-dist hunt bench lint graph \
         fingerprints schema clean
 # Objects are intermediate files of the pattern rules; keep them, so a
 # second make rebuilds nothing that did not change.
@@ -297,6 +299,14 @@ explore: setup
 	@$(MAKE) --no-print-directory VARIANT=explore all
 	NETSIM_VARIANT=explore $(PYTHON) -m pytest -q $(PYTEST_JOBS) \
 	    tests/test_race.py
+
+# The product's own stack hunted: every shipped scenario under every
+# interleaving policy, SEEDS seeds each, on the exploration build (hours
+# of CPU at the default 1..200: not part of make test).
+SEEDS ?= 1..200
+hunt: setup
+	@$(MAKE) --no-print-directory VARIANT=explore all
+	$(PYTHON) scripts/hunt.py --seeds $(SEEDS)
 
 # The chunks of an exploration run by GNU parallel and by a Slurm job
 # array (scripts/explore.sbatch) on a cluster of one node that the test
