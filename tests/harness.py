@@ -54,3 +54,20 @@ def ok_summary(p, name, ints=False):
     assert m, f"no 'ok {name}' line in:\n{p.stdout[-3000:]}"
     pairs = (kv.split("=", 1) for kv in m.group(1).split())
     return {k: int(v) if ints and v.isdigit() else v for k, v in pairs}
+
+
+def line_of(path, text):
+    """The number of the one line of path that holds text: for tests that
+    expect a report to name a line, without pinning its number."""
+    found = [n for n, line in enumerate(
+        pathlib.Path(path).read_text().splitlines(), 1) if text in line]
+    assert len(found) == 1, (path, text, found)
+    return found[0]
+
+
+# counter.c's deliberately racy plain load and store (method plain).
+COUNTER_C = ROOT / "stack" / "apps" / "counter.c"
+COUNTER_LOAD_LINE = line_of(COUNTER_C,
+                            "kern_mem_point(&c->count, KERN_MEM_LOAD);")
+COUNTER_STORE_LINE = line_of(COUNTER_C,
+                             "kern_mem_point(&c->count, KERN_MEM_STORE);")

@@ -15,24 +15,13 @@ import time
 import pytest
 
 import dbcheck
+from harness import COUNTER_LOAD_LINE as LOAD_LINE
+from harness import COUNTER_STORE_LINE as STORE_LINE
 from harness import ROOT, run
 
 LOST = ROOT / "scenarios" / "races" / "lost-update.json"
 SEED18_FP = "091667b86e0cbfaa"     # lost-update at seed 18 (a lost update)
 
-
-def _line_of(path, text):
-    """The number of the line of path that holds text (once)."""
-    found = [n for n, line in enumerate(path.read_text().splitlines(), 1)
-             if text in line]
-    assert len(found) == 1, (path, text, found)
-    return found[0]
-
-
-# counter.c's deliberately racy plain load and store (method plain).
-COUNTER = ROOT / "stack" / "apps" / "counter.c"
-LOAD_LINE = _line_of(COUNTER, "kern_mem_point(&c->count, KERN_MEM_LOAD);")
-STORE_LINE = _line_of(COUNTER, "kern_mem_point(&c->count, KERN_MEM_STORE);")
 
 
 def replay(netsim, *args, check=None):

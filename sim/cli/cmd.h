@@ -1,6 +1,6 @@
 /*
  * cmd.h -- the netsim commands beyond run and validate, one file each:
- * explore.c, replay.c, merge.c.  main.c reads the command's name and
+ * explore.c, replay.c, explain.c, merge.c.  main.c reads the command's name and
  * hands it the rest of the command line.
  */
 #ifndef SIM_CLI_CMD_H
@@ -33,6 +33,15 @@ int	sim_cmd_explore(int argc, char **argv, const char *prog,
  *    one expected
  */
 int	sim_cmd_replay(int argc, char **argv, const char *prog);
+
+/*
+ * netsim explain SCENARIO --seed N [options]: the seed's run again, traced
+ * and recorded in scratch files, drawn by reports/explain.py (or, with
+ * --lock-order, reports/lockgraph.py) into an SVG.
+ * => returns the script's exit status (0 drawn, 1 nothing to explain),
+ *    or 2: bad usage, a scenario or a run that could not be made
+ */
+int	sim_cmd_explain(int argc, char **argv);
 
 /* netsim merge OUT IN...  => 0, or 2 (nothing of it is in OUT) */
 int	sim_cmd_merge(int argc, char **argv);

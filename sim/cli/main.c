@@ -7,6 +7,7 @@
  *   netsim validate SCENARIO...
  *   netsim explore SCENARIO --seeds A..B [options]      (explore.c)
  *   netsim replay SCENARIO --seed N [options]           (replay.c)
+ *   netsim explain SCENARIO --seed N [options]          (explain.c)
  *   netsim merge OUT.db IN.db...                        (merge.c)
  *   netsim runs DB
  *   netsim report DB [--run ID]... [--campaign ID] [-o FILE.html]
@@ -44,6 +45,8 @@ static const char usage_text[] =
 "       netsim replay SCENARIO [--seed N] [--policy P] [--depth D]\n"
 "                  [--expect FP | --db FILE --run ID] [--trace FILE]\n"
 "                  [--stop-at N] [--quiet]\n"
+"       netsim explain SCENARIO --seed N [--policy P] [--depth D]\n"
+"                  [--last K] [-o FILE.svg] [--lock-order]\n"
 "       netsim merge OUT.db IN.db...\n"
 "       netsim runs DB\n"
 "       netsim report DB [--run ID]... [--campaign ID] [-o FILE.html]\n"
@@ -119,6 +122,15 @@ static const char usage_text[] =
 "    --stop-at N  stop the process at point or event N (the trace's\n"
 "                numbering) and print how to attach gdb there\n"
 "            exit status: the run's, or 1 if the fingerprint differs\n"
+"  explain   run one seed again, traced, and draw with Graphviz (SVG)\n"
+"            the happens-before slice that led to its failure: a lane\n"
+"            per context involved, the synchronisation between them,\n"
+"            the racing accesses or the lock cycle marked in red\n"
+"    --last K  scheduling points each context shows (default 6)\n"
+"    -o FILE   the SVG (default NAME-seed-N.svg)\n"
+"    --lock-order  draw the run's lock-order graph instead\n"
+"            exit status: 0 drawn, 1 nothing to explain (the seed did\n"
+"            not fail), 2 bad usage or a run that could not be made\n"
 "  merge     copy every run of the IN databases into OUT (created if\n"
 "            missing): a run id OUT already uses is renumbered, with\n"
 "            every row of the run; a run OUT already holds (the same\n"
@@ -289,6 +301,8 @@ main(int argc, char **argv)
 		return sim_cmd_explore(argc - 2, argv + 2, argv[0], NULL);
 	if (strcmp(argv[1], "replay") == 0)
 		return sim_cmd_replay(argc - 2, argv + 2, argv[0]);
+	if (strcmp(argv[1], "explain") == 0)
+		return sim_cmd_explain(argc - 2, argv + 2);
 	if (strcmp(argv[1], "merge") == 0)
 		return sim_cmd_merge(argc - 2, argv + 2);
 	if (strcmp(argv[1], "runs") == 0)

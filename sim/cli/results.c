@@ -35,23 +35,19 @@
 #define RESULTS_ARGS_MAX	256	/* arguments passed to the report */
 
 static const char *const results_report_paths[] = {
-	"/../../reports/report.py",
-	"/../share/netsim/reports/report.py",
+	"/../../reports/",
+	"/../share/netsim/reports/",
 };
 
-/*
- * Find report.py into path (PATH_MAX bytes).
- * => returns 0, or -1 with the places looked at in why
- */
-static int
-results_find_report(char *path, char *why, size_t len)
+int
+sim_cli_find_script(const char *name, char *path, char *why, size_t len)
 {
 	char exe[PATH_MAX], *slash;
 	const char *env = getenv("NETSIM_REPORTS");
 	size_t off = 0;
 
 	if (env != NULL && env[0] != '\0') {
-		snprintf(path, PATH_MAX, "%s/report.py", env);
+		snprintf(path, PATH_MAX, "%s/%s", env, name);
 		if (access(path, R_OK) == 0)
 			return 0;
 		snprintf(why, len, "%s (from NETSIM_REPORTS)", path);
@@ -70,7 +66,8 @@ results_find_report(char *path, char *why, size_t len)
 	    sizeof(results_report_paths[0]); i++) {
 		char found[PATH_MAX];
 
-		snprintf(path, PATH_MAX, "%s%s", exe, results_report_paths[i]);
+		snprintf(path, PATH_MAX, "%s%s%s", exe, results_report_paths[i],
+		    name);
 		if (realpath(path, found) != NULL && access(found, R_OK) == 0) {
 			snprintf(path, PATH_MAX, "%s", found);
 			return 0;
@@ -83,8 +80,8 @@ results_find_report(char *path, char *why, size_t len)
 	return -1;
 }
 
-static const char *
-results_python(void)
+const char *
+sim_cli_python(void)
 {
 	const char *env = getenv("NETSIM_PYTHON");
 
@@ -100,14 +97,14 @@ sim_cli_report(int argc, char **argv)
 {
 	char *args[RESULTS_ARGS_MAX + 3];
 	char script[PATH_MAX], why[3 * PATH_MAX];
-	const char *python = results_python();
+	const char *python = sim_cli_python();
 
 	if (argc > RESULTS_ARGS_MAX) {
 		fprintf(stderr, "netsim: report takes at most %d arguments\n",
 		    RESULTS_ARGS_MAX);
 		return SIM_EXIT_USAGE;
 	}
-	if (results_find_report(script, why, sizeof(why)) != 0) {
+	if (sim_cli_find_script("report.py", script, why, sizeof(why)) != 0) {
 		fprintf(stderr, "netsim: report: cannot find reports/report.py "
 		    "(looked at %s)\n", why);
 		return SIM_EXIT_USAGE;

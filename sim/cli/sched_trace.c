@@ -69,6 +69,7 @@ struct st_sym {
 	uintptr_t addr;
 	char *stack_where;      /* first in stack/ outside stack/sys/, or NULL */
 	char *any_where;        /* first outside the scheduler and this file */
+	char *service;          /* outermost function in sim/sys/, or NULL */
 };
 
 struct sim_sched_trace {
@@ -193,6 +194,10 @@ st_a2l_ask(struct sim_sched_trace *t, struct st_sym *s)
 		if (s->stack_where == NULL && st_in(file, "stack/") &&
 		    !st_in(file, "stack/sys/"))
 			s->stack_where = strdup(where);
+		if (st_in(file, "sim/sys/")) {
+			free(s->service);       /* the outermost wins */
+			s->service = strndup(func, ST_WHERE_MAX / 4);
+		}
 		if (s->any_where == NULL && !st_in(file, "sim/sched/sched.c") &&
 		    !st_in(file, "sim/sched/machine.h") && !st_in(file, "sim/cli/"))
 			s->any_where = strdup(where);
@@ -214,6 +219,7 @@ st_free_sym(void *p)
 
 	free(s->stack_where);
 	free(s->any_where);
+	free(s->service);
 	free(s);
 }
 
@@ -267,28 +273,39 @@ st_find_root(struct sim_sched_trace *t)
 
 /* --- the lines ----------------------------------------------------------- */
 
-/* Where the point comes from: the first frame the stack owns, else ours. */
+/*
+ * Where the point comes from: the first frame the stack owns, else ours;
+ * and, into svc (svclen bytes), the kernel service the stack called for
+ * it: the outermost function in sim/sys/ below that frame (kern_mutex_exit,
+ * kern_cv_wait, cv_signal...), or "-".
+ */
 static void
-st_where(struct sim_sched_trace *t, char *buf, size_t len)
+st_where(struct sim_sched_trace *t, char *buf, size_t len, char *svc,
+    size_t svclen)
 {
 	void *frames[ST_FRAMES];
-	const char *any = NULL;
+	const char *any = NULL, *service = NULL;
 	int n = backtrace(frames, ST_FRAMES);
 
 	buf[0] = '\0';
+	snprintf(svc, svclen, "-");
 	/* frames[0] is st_point; return addresses point past the call. */
 	for (int i = 1; i < n; i++) {
 		const struct st_sym *s = st_sym(t, (uintptr_t)frames[i] - 1);
 
+		if (s->service != NULL)
+			service = s->service;
 		if (s->stack_where != NULL) {
 			snprintf(buf, len, "%s", s->stack_where);
-			return;
+			break;
 		}
 		if (any == NULL)
 			any = s->any_where;
 	}
-	if (any != NULL)
+	if (buf[0] == '\0' && any != NULL)
 		snprintf(buf, len, "%s", any);
+	if (service != NULL)
+		snprintf(svc, svclen, "%s", service);
 }
 
 /* The memory obj, named the same in every replay. */
@@ -408,7 +425,7 @@ st_point(struct sim_tracer *tr, struct cpu_info *ci, unsigned kind,
 {
 	struct sim_sched_trace *t = (struct sim_sched_trace *)tr;
 	struct lwp *l = ci->cur;
-	char where[ST_WHERE_MAX], object[64], ctx[48];
+	char where[ST_WHERE_MAX], object[64], ctx[48], svc[ST_WHERE_MAX / 4];
 	const char *kname = (kind & 15) < __arraycount(st_kind_names) &&
 	    st_kind_names[kind & 15] != NULL ? st_kind_names[kind & 15] : "?";
 
@@ -418,14 +435,15 @@ st_point(struct sim_tracer *tr, struct cpu_info *ci, unsigned kind,
 	assert(t->n == t->m->points + t->m->eng.executed + 1);
 	if (t->o.out == NULL && t->n != t->o.stop_at)
 		return;
-	st_where(t, where, sizeof(where));
+	st_where(t, where, sizeof(where), svc, sizeof(svc));
 	st_object(ci, kind, obj, object, sizeof(object));
 	snprintf(ctx, sizeof(ctx), "%.32s#%u", l != NULL ? l->name : "-",
 	    l != NULL ? l->id : 0);
 	if (t->o.out != NULL)
 		fprintf(t->o.out, "%" PRIu64 "\t%" PRIu64 "\t%s\t%u\t%s\t%s"
-		    "\t%s\t%s\n", t->n, ci->clock, ci->host->sc->name,
-		    ci->index, ctx, kname, object, where);
+		    "\t%s\t%s%s%s\n", t->n, ci->clock, ci->host->sc->name,
+		    ci->index, ctx, kname, object, where, t->o.services ? "\t" :
+		    "", t->o.services ? svc : "");
 	if (t->n == t->o.stop_at) {
 		char what[ST_WHERE_MAX + 256];
 
@@ -453,7 +471,8 @@ st_event(void *arg, const struct sim_event *ev)
 	    NULL ? s->any_where : "";
 	if (t->o.out != NULL)
 		fprintf(t->o.out, "%" PRIu64 "\t%" PRIu64 "\t-\t-\t-\tevent\t"
-		    "seq %" PRIu64 "\t%s\n", t->n, ev->time, ev->seq, where);
+		    "seq %" PRIu64 "\t%s%s\n", t->n, ev->time, ev->seq, where,
+		    t->o.services ? "\t-" : "");
 	if (t->n == t->o.stop_at) {
 		char what[ST_WHERE_MAX + 128];
 

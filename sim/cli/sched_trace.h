@@ -17,10 +17,18 @@
  * stack/sys/), else the machine's own, found by unwinding and
  * addr2line; empty when addr2line is missing.  A trace depends only on
  * the binary, the scenario and the seed: replays give the same one.
+ *
+ * With services (netsim explain), a ninth column names the kernel
+ * service the stack called for the point: the outermost function in
+ * sim/sys/ on the way to it (kern_mutex_enter, kern_mutex_exit,
+ * kern_cv_wait, cv_signal, cv_broadcast, softint_schedule_cpu...), or
+ * "-" (an atomic, a probe, an event).  With the object (a mutex's or a
+ * condvar's kmem offset) it tells which synchronisation a point is.
  */
 #ifndef SIM_CLI_SCHED_TRACE_H
 #define SIM_CLI_SCHED_TRACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -31,6 +39,7 @@ struct sim_sched_trace_opts {
 	FILE *out;              /* the lines, or NULL for none */
 	uint64_t stop_at;       /* stop at point or event n; 0: never */
 	const char *argv_line;  /* the replay's command line, for gdb */
+	bool services;          /* a ninth column: the kernel service */
 };
 
 /*

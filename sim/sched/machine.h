@@ -744,6 +744,13 @@ enum sim_point_kind {
 
 /* A plain scheduling point priced at one cost-table entry. */
 void	sim_point(enum sim_point_kind, enum sim_cost_id);
+/*
+ * The same on a synchronisation object (a condvar): obj is for the
+ * tracer only -- the policies see the objects of memory accesses alone,
+ * and the fingerprint none -- so it names which object a point is on.
+ */
+void	sim_point_on(enum sim_point_kind, enum sim_cost_id,
+	    const volatile void *obj);
 /* Preempt the running LWP if its quantum is used up and others wait. */
 void	sim_cpu_maybe_preempt(struct cpu_info *);
 

@@ -349,9 +349,16 @@ sim_cpu_maybe_preempt(struct cpu_info *ci)
 void
 sim_point(enum sim_point_kind kind, enum sim_cost_id cost)
 {
+	sim_point_on(kind, cost, NULL);
+}
+
+void
+sim_point_on(enum sim_point_kind kind, enum sim_cost_id cost,
+    const volatile void *obj)
+{
 	struct cpu_info *ci = sim_cpu_current();
 
-	sim_cpu_turn_for(ci, kind, NULL);
+	sim_cpu_turn_for(ci, kind, obj);
 	sim_cpu_fp(ci, kind);
 	sim_cpu_charge(ci, ci->host->cost[cost]);
 	sim_cpu_maybe_preempt(ci);
@@ -526,7 +533,9 @@ sim_cpu_yield(struct cpu_info *ci)
 		bool mem = ci->turn_obj != NULL &&
 		    k - PT_LOAD <= PT_BARRIER - PT_LOAD;
 
-		pol_turn(ci, ci->turn_obj, mem ? (int)(k - PT_LOAD) : -1);
+		/* Only a memory access's object: pos never sees the others. */
+		pol_turn(ci, mem ? ci->turn_obj : NULL, mem ? (int)(k - PT_LOAD) :
+		    -1);
 		goto turn;
 	}
 	if (sim_cpu_key(ci) < sched_limit(m)) {

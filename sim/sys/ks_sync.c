@@ -485,7 +485,7 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 	struct lwp *l;
 	int result;
 
-	sim_point(PT_CV, SIM_COST_call);
+	sim_point_on(PT_CV, SIM_COST_call, kcv);
 	ci = sim_running_cpu();
 	l = ci->cur;
 	KASSERTMSG(m->owner == l, "cv_wait on \"%s\" without holding the "
@@ -528,7 +528,7 @@ cv_wake(kcondvar_t *kcv, bool all)
 	struct cpu_info *ci;
 	struct lwp *w;
 
-	sim_point(PT_CV, SIM_COST_call);
+	sim_point_on(PT_CV, SIM_COST_call, kcv);
 	ci = sim_running_cpu();
 	SIM_RACE_HOOK(sim_race_release(kcv));
 	while ((w = sim_lwpq_pop(&cv->waiters)) != NULL) {
@@ -555,7 +555,7 @@ cv_has_waiters(kcondvar_t *kcv)
 {
 	struct sim_cv *cv = cv_state(kcv);
 
-	sim_point(PT_CV, SIM_COST_call);
+	sim_point_on(PT_CV, SIM_COST_call, kcv);
 	return cv->waiters.head != NULL;
 }
 
