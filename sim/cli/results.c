@@ -66,8 +66,9 @@ sim_cli_find_script(const char *name, char *path, char *why, size_t len)
 	    sizeof(results_report_paths[0]); i++) {
 		char found[PATH_MAX];
 
-		snprintf(path, PATH_MAX, "%s%s%s", exe, results_report_paths[i],
-		    name);
+		if (snprintf(path, PATH_MAX, "%s%s%s", exe,
+		    results_report_paths[i], name) >= PATH_MAX)
+			continue;       /* too long to be there */
 		if (realpath(path, found) != NULL && access(found, R_OK) == 0) {
 			snprintf(path, PATH_MAX, "%s", found);
 			return 0;
