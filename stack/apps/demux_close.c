@@ -205,7 +205,7 @@ dc_main(void *argp)
 	    "delivered, %llu drained", (unsigned long long)dc->delivered,
 	    (unsigned long long)dc->drained);
 	kern_printf("demux_close: %llu delivered, %llu found no endpoint, "
-	    "no use after free (close %s)\n",
+	    "no use after free, close %s\n",
 	    (unsigned long long)dc->delivered,
 	    (unsigned long long)dc->unhooked, dc_closes[dc->close]);
 
