@@ -70,7 +70,9 @@ results_find_report(char *path, char *why, size_t len)
 	    sizeof(results_report_paths[0]); i++) {
 		char found[PATH_MAX];
 
-		snprintf(path, PATH_MAX, "%s%s", exe, results_report_paths[i]);
+		if (snprintf(path, PATH_MAX, "%s%s", exe,
+		    results_report_paths[i]) >= PATH_MAX)
+			continue;       /* too long to be there */
 		if (realpath(path, found) != NULL && access(found, R_OK) == 0) {
 			snprintf(path, PATH_MAX, "%s", found);
 			return 0;
