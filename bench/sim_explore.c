@@ -5,8 +5,9 @@
  *   explore_<policy>_seeds_to_find_<race>
  *	From each of 20 starting seeds (1,000,003 apart), run the race's
  *	scenario under the policy at that seed, the next, and so on, until a
- *	run ends the way the race ends (lost-update: a violation, exit 3;
- *	abba-deadlock: a deadlock, exit 4); the figure is how many seeds
+ *	run ends the way the race ends (a violation, exit 3: lost-update,
+ *	pcq-load-store, intr-no-spl, demux-close-uaf; a deadlock, exit 4:
+ *	abba-deadlock, missed-wakeup); the figure is how many seeds
  *	that took, median over the 20 starting points (at most SEEDS_MAX:
  *	a search that finds nothing counts as SEEDS_MAX, and the line says
  *	so with "unfound=").  policy: time, random, pct, pos.
@@ -47,6 +48,10 @@ struct race {
 static const struct race races[] = {
 	{ "lost_update", "lost-update.json", SIM_EXIT_VIOLATION },
 	{ "abba_deadlock", "abba-deadlock.json", SIM_EXIT_DEADLOCK },
+	{ "pcq_load_store", "pcq-load-store.json", SIM_EXIT_VIOLATION },
+	{ "missed_wakeup", "missed-wakeup.json", SIM_EXIT_DEADLOCK },
+	{ "intr_no_spl", "intr-no-spl.json", SIM_EXIT_VIOLATION },
+	{ "demux_close_uaf", "demux-close-uaf.json", SIM_EXIT_VIOLATION },
 };
 
 static char races_dir[PATH_MAX];

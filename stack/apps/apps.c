@@ -29,6 +29,10 @@ extern const struct app_desc app_udp_sink_desc;
 extern const struct app_desc app_rawsend_desc;
 extern const struct app_desc app_rpc_client_desc;
 extern const struct app_desc app_rpc_server_desc;
+extern const struct app_desc app_pcq_stress_desc;
+extern const struct app_desc app_handoff_desc;
+extern const struct app_desc app_intr_shared_desc;
+extern const struct app_desc app_demux_close_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
@@ -42,6 +46,10 @@ const struct app_desc *const app_table[] = {
 	&app_rawsend_desc,
 	&app_rpc_client_desc,
 	&app_rpc_server_desc,
+	&app_pcq_stress_desc,
+	&app_handoff_desc,
+	&app_intr_shared_desc,
+	&app_demux_close_desc,
 	NULL,
 };
 

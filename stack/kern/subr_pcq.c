@@ -45,7 +45,9 @@
  *	                              simulator's race hunt must catch);
  *	PCQ_TEST_RESERVED(pcq, pos)   run between a producer's reservation
  *	                              and its publication (to stall it).
- * Neither is ever defined for bin/netsim or the ordinary library build.
+ * Neither is ever defined for the ordinary library build: the library's
+ * pcq that the stack uses has neither.  (stack/apps/pcq_stress.c compiles
+ * a renamed, private copy with the mutant, which a scenario selects.)
  */
 #include <sys/kern.h>
 #include <sys/atomic.h>

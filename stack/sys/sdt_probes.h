@@ -83,6 +83,17 @@
 	    "to response ns, a3: when it sent the request, ns)")            \
 	X(rpc_server, serve, "rpc_server serves a request: its price is "   \
 	    "how long serving takes (a0: the request's bytes, a1: its "     \
-	    "packet id)")
+	    "packet id)")                                                   \
+	X(pcq_stress, item, "a pcq_stress producer is about to put an "    \
+	    "item")                                                         \
+	X(handoff, work, "handoff's poster works before it posts a round") \
+	X(handoff, waiter, "handoff's waiter works on a round it has "     \
+	    "acknowledged")                                                 \
+	X(intr_shared, work, "intr_shared's LWP or poster works between "  \
+	    "two updates")                                                  \
+	X(intr_shared, modify, "intr_shared's LWP works between its load " \
+	    "and its store")                                                \
+	X(demux_close, work, "demux_close's demux or closer works between " \
+	    "two steps")
 
 #endif /* _STACK_SYS_SDT_PROBES_H_ */
