@@ -259,6 +259,78 @@ def marks_from_lost_update(con, rid, pts, upto):
                  f"that at {where_file_line(pts[i].where)}")
 
 
+def marks_from_lost_wakeup(con, rid, pts, upto):
+    """A deadlock whose sleepers wait on condvars: for each, the last
+    signal of its condvar by another context before it went to sleep --
+    sent when nobody waited, so lost -- and the wait that never ends;
+    unless the sleeper made a condvar call of its own in between (it then
+    waits in a later round, for a signal that never came)."""
+    row = con.execute("SELECT status FROM runs WHERE id = ?",
+                      (rid,)).fetchone()
+    if row is None or row[0] != "deadlock":
+        return [], ""
+    last = {}
+    for i, p in enumerate(pts):
+        last[p.ctx] = i
+    out, said = [], []
+    for ctx, w in sorted(last.items(), key=lambda kv: kv[1]):
+        wait = pts[w]
+        if wait.svc not in CV_WAITS or not wait.obj:
+            continue
+        sig = None
+        for i in range(w - 1, -1, -1):
+            p = pts[i]
+            if p.svc in CV_WAKES and p.obj == wait.obj and p.ctx != ctx:
+                sig = i
+                break
+        if sig is None:
+            continue
+        # The waiter went on to another round (a condvar call of its
+        # own) after that signal: it was not the one it lost.
+        if any(pts[k].ctx == ctx and (pts[k].svc in CV_WAKES or
+                                      pts[k].svc in CV_WAITS)
+               for k in range(sig + 1, w)):
+            continue
+        s = pts[sig]
+        out.append(Mark(s.n, f"{s.ctx} signals {s.obj}: nobody waits on "
+                        f"it yet, so the wake-up is lost"))
+        out.append(Mark(wait.n, f"{wait.ctx} waits on {wait.obj} for "
+                        f"good: no signal comes after"))
+        said.append(f"{s.ctx} signalled {s.obj} at "
+                    f"{where_file_line(s.where)} before {wait.ctx} waited "
+                    f"on it at {where_file_line(wait.where)}")
+    if not said:
+        return [], ""
+    return out, "a lost wake-up: " + "; ".join(said)
+
+
+def marks_from_last_write(con, rid, pts, upto, fail):
+    """When nothing else explains it: the failing context's last read of
+    shared memory that another context wrote last -- the value it went
+    wrong on and where that came from (a use after free reads the
+    freeing side's poison, say)."""
+    if fail.lwp is None:
+        return [], ""
+    for i in range(upto, -1, -1):
+        p = pts[i]
+        if (ctx_name(p.ctx) != fail.lwp or p.kind not in ("load", "rmw")
+                or "kmem+" not in p.obj):
+            continue
+        for j in range(i - 1, -1, -1):
+            q = pts[j]
+            if q.obj != p.obj or q.kind not in ("store", "rmw"):
+                continue
+            if q.ctx == p.ctx:
+                break       # its own write: look at an earlier read
+            return ([Mark(q.n, f"{q.ctx} writes {q.obj}"),
+                     Mark(p.n, f"{p.ctx} reads what {q.ctx} wrote, and "
+                          f"fails")],
+                    f"{p.ctx} read {p.obj} at {where_file_line(p.where)}, "
+                    f"last written by {q.ctx} at "
+                    f"{where_file_line(q.where)}")
+    return [], ""
+
+
 def mark_sources(con):
     """The sources of marks this database can feed, in order."""
     tables = {r[0] for r in con.execute(
@@ -269,6 +341,7 @@ def mark_sources(con):
     if "lock_order" in tables:
         out.append(marks_from_lock_cycle)
     out.append(marks_from_lost_update)
+    out.append(marks_from_lost_wakeup)
     return out
 
 
@@ -479,6 +552,10 @@ def main():
         for source in mark_sources(con):
             m, s = source(con, a.run, pts, upto)
             marks += m
+            if s:
+                summary.append(s)
+        if not marks:
+            marks, s = marks_from_last_write(con, a.run, pts, upto, fail)
             if s:
                 summary.append(s)
     except (Trouble, sqlite3.Error, OSError, TypeError) as e:
