@@ -24,11 +24,13 @@
 #include "sim/sched/machine.h"
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
+#include "sim/cli/pool.h"
 #include "sim/cli/results.h"
 #include "sim/cli/run.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
+#include "sim/world/world.h"
 
 static const char usage_text[] =
 "usage: netsim run SCENARIO [--seed N] [--policy P] [--depth D]\n"
@@ -150,6 +152,42 @@ parse_db_wait(const char *s, uint64_t *ms)
 	return 0;
 }
 
+/* --set PATH=VALUE: split at the first '='. */
+static int
+parse_set(char *arg, struct sc_set *set)
+{
+	char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg)
+		return sim_cli_usage("--set needs PATH=VALUE, such as "
+		    "workload[1].rate=50kpps; got \"%s\"", arg);
+	*eq = '\0';
+	set->path = arg;
+	set->value = eq + 1;
+	return 0;
+}
+
+/* The command line as one string, each word quoted for the shell. */
+static char *
+command_line(int argc, char **argv)
+{
+	size_t len = 16;
+	char *buf, q[SC_PATH_MAX + 64];
+
+	for (int i = 0; i < argc; i++)
+		len += 3 * strlen(argv[i]) + 8;
+	if ((buf = malloc(len)) == NULL)
+		return NULL;
+	strcpy(buf, "netsim run");
+	for (int i = 0; i < argc; i++) {
+		if (sim_shell_quote(argv[i], q, sizeof(q)) != 0)
+			snprintf(q, sizeof(q), "...");
+		strcat(buf, " ");
+		strcat(buf, q);
+	}
+	return buf;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -159,7 +197,10 @@ cmd_run(int argc, char **argv)
 	const char *path = NULL;
 	struct scenario *sc;
 	const char *policy = NULL, *depth = NULL;
-	char err[1024];
+	struct sc_set sets[SIM_CAMPAIGN_SETS_MAX];
+	char *words[SIM_CAMPAIGN_SETS_MAX];
+	unsigned nsets = 0, jobs = 0;
+	char err[1024], *cmd = NULL;
 	int status;
 
 	for (int i = 0; i < argc; i++) {
@@ -168,6 +209,26 @@ cmd_run(int argc, char **argv)
 				return sim_cli_usage("--seed needs a number from 0 "
 				    "to 2^63-1, got \"%s\"", i < argc ? argv[i] : "");
 			o.seed_set = true;
+		} else if (strcmp(argv[i], "--set") == 0) {
+			if (++i == argc)
+				return sim_cli_usage("--set needs PATH=VALUE");
+			if (nsets == SIM_CAMPAIGN_SETS_MAX)
+				return sim_cli_usage("at most %d --set options",
+				    SIM_CAMPAIGN_SETS_MAX);
+			words[nsets] = argv[i];
+			nsets++;
+		} else if (strcmp(argv[i], "--jobs") == 0) {
+			char *end;
+			unsigned long v;
+
+			if (++i == argc)
+				return sim_cli_usage("--jobs needs a number");
+			v = strtoul(argv[i], &end, 10);
+			if (argv[i][0] < '0' || argv[i][0] > '9' || *end != '\0' ||
+			    v < 1 || v > SIM_POOL_JOBS_MAX)
+				return sim_cli_usage("--jobs needs a number from 1 "
+				    "to %d, got \"%s\"", SIM_POOL_JOBS_MAX, argv[i]);
+			jobs = (unsigned)v;
 		} else if (strcmp(argv[i], "--policy") == 0) {
 			if (++i == argc)
 				return sim_cli_usage("--policy needs one of time, "
@@ -215,20 +276,57 @@ cmd_run(int argc, char **argv)
 	}
 	if (path == NULL)
 		return sim_cli_usage("run needs a scenario file");
-	if (sim_scenario_load(path, &sc, err, sizeof(err)) != 0) {
+	/* The command line as given, before --set's words are split. */
+	if ((cmd = command_line(argc, argv)) == NULL)
+		return sim_cli_usage("out of memory");
+	for (unsigned i = 0; i < nsets; i++)
+		if (parse_set(words[i], &sets[i]) != 0) {
+			free(cmd);
+			return SIM_EXIT_USAGE;
+		}
+	if (sim_scenario_load_set(path, sets, nsets, &sc, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
+		free(cmd);
 		return SIM_EXIT_USAGE;
 	}
 	/* The command line's policy and depth win over the scenario's. */
 	if ((policy != NULL && sim_cli_policy(policy, sc) != 0) ||
 	    (depth != NULL && sim_cli_depth(depth, sc) != 0)) {
 		sim_scenario_free(sc);
+		free(cmd);
 		return SIM_EXIT_USAGE;
 	}
 	/* --quiet silences the progress too, unless asked for. */
 	o.progress = o.quiet && !progress_set ? SIM_PROGRESS_OFF : progress;
-	status = sim_run(sc, &o);
+	/*
+	 * A sweep is a campaign -- unless every path is pinned by --set and
+	 * --seed picks the one seed: that is one point, run alone.
+	 */
+	if (sc->sweep.npoints > 0 && (sc->sweep.naxes > 0 || !o.seed_set)) {
+		struct sim_campaign_opts co = {
+			.path = path, .command = cmd, .sets = sets,
+			.nsets = nsets, .policy = policy, .depth = depth,
+			.seed_set = o.seed_set, .seed = o.seed, .jobs = jobs,
+			.db = o.db_path, .db_max_bytes = o.db_max_bytes,
+			.db_wait_ms = o.db_wait_ms, .quiet = o.quiet,
+			.progress = o.quiet && !progress_set ?
+			    SIM_PROGRESS_OFF : progress == SIM_PROGRESS_OFF ?
+			    SIM_PROGRESS_OFF : SIM_PROGRESS_ON,
+		};
+
+		if (o.pcap_dir != NULL) {
+			sim_scenario_free(sc);
+			free(cmd);
+			return sim_cli_usage("--pcap takes one run; a sweep's "
+			    "points are runs of their own: capture one with "
+			    "its command (--set ... --seed N --pcap DIR)");
+		}
+		status = sim_campaign(sc, &co);
+	} else
+		status = sim_run(sc, &o);
 	sim_scenario_free(sc);
+	free(cmd);
 	return status;
 }
 
