@@ -491,8 +491,8 @@ static const char rec_schema_v8_sql[] =
  * read. ----
  */
 static const char rec_schema_v9_cols_sql[] =
-"ALTER TABLE runs ADD COLUMN campaign_id INTEGER  /* the campaign this\n"
-"  run is a point of (campaigns.id); NULL: a run of its own */;\n";
+"ALTER TABLE runs ADD COLUMN campaign_id INTEGER REFERENCES campaigns(id)\n"
+"  /* the campaign this run is a point of; NULL: a run of its own */;\n";
 
 static const char rec_schema_v9_sql[] =
 "CREATE TABLE IF NOT EXISTS campaigns (  -- a sweep run by one netsim run\n"
@@ -510,13 +510,13 @@ static const char rec_schema_v9_sql[] =
 ");\n"
 "CREATE TABLE IF NOT EXISTS run_params (  -- a campaign's run: its point\n"
 "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
-"  campaign_id INTEGER NOT NULL,  -- campaigns.id\n"
+"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),\n"
 "  name TEXT NOT NULL,         -- the JSON path swept: 'workload[1].rate'\n"
 "  value TEXT NOT NULL         -- its value at the point, as --set writes it\n"
 ");\n"
 "CREATE INDEX IF NOT EXISTS run_params_by_run ON run_params (run_id);\n"
 "CREATE TABLE IF NOT EXISTS campaign_points (  -- each point, run or not\n"
-"  campaign_id INTEGER NOT NULL,  -- campaigns.id\n"
+"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,\n"
 "  point INTEGER NOT NULL,     -- from 0: the first path varies slowest,\n"
 "                              -- the seeds fastest\n"
 "  seed INTEGER NOT NULL,\n"
@@ -888,7 +888,8 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || (version >= 1 && version <= 7))   /* upgraded */
+	    nobjects == 0) || (version >= 1 &&
+	    version < SIM_RECORD_SCHEMA_VERSION))      /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -1034,6 +1035,9 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 		    sqlite3_errmsg(db));
 		goto fail;
 	}
+	/* Version 4's rebuild of runs (from 1 to 3) drops campaign_id. */
+	if (version >= 1 && version <= 3)
+		cols9 = false;
 	/*
 	 * A new file gets the whole schema; an older one what it lacks (the
 	 * v5 to v8 parts may run again: they replace views and create
@@ -1048,7 +1052,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    version >= 1 && version <= 3 ? rec_schema_v4_sql : "",
 	    rec_schema_v5_sql, cols ? "" : rec_schema_v6_cols_sql,
 	    rec_schema_v6_sql, rec_schema_v7_sql, rec_schema_v8_sql,
-	    cols9 ? "" : rec_schema_v9_cols_sql, rec_schema_v9_sql,
+	    rec_schema_v9_sql, cols9 ? "" : rec_schema_v9_cols_sql,
 	    SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
