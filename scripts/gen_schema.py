@@ -147,6 +147,16 @@ def key_value(k):
         out["maxItems"] = k["max"]
         out["items"] = ref(k["object"])
         return out
+    if kind == "sweep":
+        # JSON paths into the scenario, each with its values; "seeds".
+        return {"type": "object", "minProperties": 1,
+                "properties": {"seeds": {
+                    "type": "array", "minItems": 1,
+                    "items": {"type": "integer", "minimum": 0}}},
+                "additionalProperties": {
+                    "type": "array", "minItems": k["min"],
+                    "maxItems": k["max"],
+                    "items": {"type": ["string", "number", "boolean"]}}}
     raise ValueError(f"key {k['name']}: kind {kind} has no schema")
 
 
@@ -287,6 +297,7 @@ VALUE_WORDS = {
     "ifaddr": "address/length", "mac": "MAC address",
     "endpoint": '`"HOST.NIC"` or `"SWITCH.PORT"`', "object": "object",
     "cost": "object", "ifend": "interface name or object",
+    "sweep": "object: JSON path to an array of values; `seeds`",
 }
 
 
