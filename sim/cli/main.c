@@ -2,6 +2,7 @@
  * main.c -- the netsim command line.
  *
  *   netsim run SCENARIO [--seed N] [--policy P] [--depth D] [--db FILE]
+ *       [--set PATH=VALUE]... [--jobs J] (a sweep: campaign.c)
  *       [--db-max SIZE] [--db-wait TIME] [--pcap DIR] [--quiet]
  *       [--progress | --no-progress]
  *   netsim validate SCENARIO...
@@ -34,6 +35,7 @@
 
 static const char usage_text[] =
 "usage: netsim run SCENARIO [--seed N] [--policy P] [--depth D]\n"
+"                  [--set PATH=VALUE]... [--jobs J]\n"
 "                  [--db FILE] [--db-max SIZE] [--db-wait TIME]\n"
 "                  [--pcap DIR] [--quiet] [--progress | --no-progress]\n"
 "       netsim validate SCENARIO...\n"
@@ -58,7 +60,16 @@ static const char usage_text[] =
 "            newest run, the runs given (two are compared side by side)\n"
 "            or a campaign; -o names the file (default report.html)\n"
 "\n"
-"  --seed N  use seed N (0 .. 2^63-1) instead of the scenario's\n"
+"            A scenario with a \"sweep\" is a campaign: every point of\n"
+"            its grid, each in a process of its own, one line a point and\n"
+"            the command that runs it alone; the last line is the\n"
+"            campaign's fingerprint, every point's folded in order\n"
+"  --seed N  use seed N (0 .. 2^63-1) instead of the scenario's (a\n"
+"            sweep: every point at seed N)\n"
+"  --set PATH=VALUE  put VALUE at the JSON path PATH of the scenario\n"
+"            (workload[1].rate=50kpps) as if the file said it; VALUE is\n"
+"            JSON, or else a string; a swept path set is pinned\n"
+"  --jobs J  a sweep's worker processes (default: one per CPU)\n"
 "  --policy P  interleave by policy P instead of the scenario's\n"
 "            (interleaving.policy): time, random, pct or pos\n"
 "  --depth D pct's depth d, 1 to 16, instead of interleaving.depth\n"

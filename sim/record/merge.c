@@ -20,7 +20,11 @@
  * any table whose rows reach the runs table through run_id columns or
  * REFERENCES clauses is copied, parents first, so the tables of later
  * schema versions are merged without a change here.  A table whose rows
- * reach no run cannot be merged, and merge says so rather than guess.
+ * reach no run cannot be merged, and merge says so rather than guess --
+ * unless it has keys of its own that the runs point at (campaigns: a
+ * run's campaign_id): such a table is copied first, a row the output
+ * holds already (every other column the same) keeping the output's key,
+ * and the runs and the rows that reference it follow its keys.
  * A table with its own INTEGER PRIMARY KEY gets new keys in the output,
  * and the rows that reference it follow them the same way.
  *
