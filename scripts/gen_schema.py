@@ -113,6 +113,11 @@ def unit_value(unit, lo, hi):
                       ref(UNIT_TEXT[unit])]}
 
 
+# A sweep's key: a JSON path into the scenario (load_sweep.c's grammar).
+SWEEP_PATH = (r"^(\$\.)?[A-Za-z0-9_-]+(\[[0-9]+\])*"
+              r"(\.[A-Za-z0-9_-]+(\[[0-9]+\])*)*$")
+
+
 def key_value(k):
     """The schema of a key's value, by its kind."""
     kind = k["kind"]
@@ -153,10 +158,11 @@ def key_value(k):
                 "properties": {"seeds": {
                     "type": "array", "minItems": 1,
                     "items": {"type": "integer", "minimum": 0}}},
-                "additionalProperties": {
+                "patternProperties": {SWEEP_PATH: {
                     "type": "array", "minItems": k["min"],
                     "maxItems": k["max"],
-                    "items": {"type": ["string", "number", "boolean"]}}}
+                    "items": {"type": ["string", "number", "boolean"]}}},
+                "additionalProperties": False}
     raise ValueError(f"key {k['name']}: kind {kind} has no schema")
 
 

@@ -51,6 +51,9 @@ def point_lines(out):
 def test_a_sweep_runs_every_point_as_one_campaign(netsim, tmp_path):
     sc = small_sweep(tmp_path)
     db = tmp_path / "c.db"
+    v = run([netsim, "validate", sc], check=0)
+    assert v.stdout == (f"{sc}: ok (scenario nic-dma-legacy, 2 hosts, 1 "
+                        "program, a sweep of 4 points)\n")
     p = run([netsim, "run", sc, "--db", db, "--jobs", "2"], check=0)
     lines = p.stdout.splitlines()
     assert lines[0] == (f"campaign 1: nic-dma-legacy ({sc}), 4 points: "
@@ -164,6 +167,9 @@ def test_a_bad_sweep_is_reported_where_it_is(netsim, tmp_path, sweep, where,
     assert f": at {where}: " in err and msg in err, err
     assert not db.exists()
     assert p.stdout == ""
+    # netsim validate checks every point the same way.
+    v = run([netsim, "validate", sc], check=2)
+    assert v.stderr == p.stderr
 
 
 def test_set_puts_a_value_in_place(netsim, tmp_path):

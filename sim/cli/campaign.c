@@ -327,6 +327,24 @@ cp_prepare(struct cp *c)
 	return 0;
 }
 
+int
+sim_campaign_check(const char *path, struct scenario *sc, char *err,
+    size_t len)
+{
+	struct sim_campaign_opts o = { .path = path };
+	struct cp c = { .o = &o, .sc = sc, .npoints = sc->sweep.npoints };
+
+	for (uint64_t k = 0; k < c.npoints; k++) {
+		struct scenario *p;
+		uint64_t seed;
+
+		if (cp_load_point(&c, k, &p, &seed, err, len) != 0)
+			return -1;
+		sim_scenario_free(p);
+	}
+	return 0;
+}
+
 /* The campaign's row.  => 0, or 2 (said on stderr) */
 static int
 cp_begin(struct cp *c)

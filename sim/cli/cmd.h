@@ -44,6 +44,13 @@ struct sim_campaign_opts {
 int	sim_campaign(struct scenario *sc, const struct sim_campaign_opts *o);
 
 /*
+ * Load every point of sc's sweep (sc loaded from path, no sets), as
+ * `netsim validate` does.  => 0, or -1 with the first bad point's error
+ */
+int	sim_campaign_check(const char *path, struct scenario *sc, char *err,
+	    size_t len);
+
+/*
  * For C test programs: what every seed's run does to its machine before
  * it boots (sim_run_opts.setup), in the process that runs the seed.
  */

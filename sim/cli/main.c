@@ -357,9 +357,21 @@ cmd_validate(int argc, char **argv)
 			status = SIM_EXIT_USAGE;
 			continue;
 		}
-		printf("%s: ok (scenario %s, %u host%s, %u program%s)\n",
-		    argv[i], sc->name, sc->nhosts, sc->nhosts == 1 ? "" : "s",
+		/* A sweep: every point, as the campaign would load it. */
+		if (sc->sweep.npoints > 0 &&
+		    sim_campaign_check(argv[i], sc, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			sim_scenario_free(sc);
+			status = SIM_EXIT_USAGE;
+			continue;
+		}
+		printf("%s: ok (scenario %s, %u host%s, %u program%s", argv[i],
+		    sc->name, sc->nhosts, sc->nhosts == 1 ? "" : "s",
 		    sc->nprograms, sc->nprograms == 1 ? "" : "s");
+		if (sc->sweep.npoints > 0)
+			printf(", a sweep of %llu points",
+			    (unsigned long long)sc->sweep.npoints);
+		printf(")\n");
 		sim_scenario_free(sc);
 	}
 	return status;
