@@ -85,7 +85,8 @@ cp_point_sets(const struct cp *c, uint64_t k, struct sc_set *sets,
 {
 	unsigned n = c->o->nsets;
 
-	memcpy(sets, c->o->sets, n * sizeof(*sets));
+	if (n > 0)
+		memcpy(sets, c->o->sets, n * sizeof(*sets));
 	sc_sweep_point(c->sc, k, sets + n, seed);
 	return n + c->sc->sweep.naxes;
 }
@@ -432,6 +433,16 @@ cp_header(const struct cp *c, unsigned jobs)
 	fflush(stdout);
 }
 
+/* The header, once Ctrl-C is the pool's to handle. */
+static void
+cp_started(void *arg, unsigned jobs)
+{
+	struct cp *c = arg;
+
+	if (!c->o->quiet)
+		cp_header(c, jobs);
+}
+
 int
 sim_campaign(struct scenario *sc, const struct sim_campaign_opts *o)
 {
@@ -470,8 +481,6 @@ sim_campaign(struct scenario *sc, const struct sim_campaign_opts *o)
 	if (o->db != NULL && (status = cp_begin(&c)) != 0)
 		goto out;
 	jobs = sim_pool_jobs(o->jobs, c.npoints);
-	if (!o->quiet)
-		cp_header(&c, jobs);
 	c.start_s = cp_wall_s();
 	pool = (struct sim_pool){
 		.count = c.npoints,
@@ -480,6 +489,7 @@ sim_campaign(struct scenario *sc, const struct sim_campaign_opts *o)
 		.noun = "points",
 		.run = cp_child,
 		.note = cp_note,
+		.started = cp_started,
 		.arg = &c,
 	};
 	broken = sim_pool_run(&pool) != 0;

@@ -379,6 +379,20 @@ xp_progress(struct xp *x, bool force)
 	fflush(stderr);
 }
 
+/* The header, once Ctrl-C is the pool's to handle. */
+static void
+xp_started(void *arg, unsigned jobs)
+{
+	struct xp *x = arg;
+	const struct xp_opts *o = x->o;
+
+	(void)jobs;
+	printf("explore %s (%s): seeds %llu..%llu, policy %s\n", x->sc->name,
+	    o->path, (unsigned long long)o->lo, (unsigned long long)o->hi,
+	    sc_policy_names[x->sc->interleaving.policy]);
+	fflush(stdout);
+}
+
 /* The pool's tick: a progress line when one is due. */
 static void
 xp_tick(void *arg)
@@ -622,10 +636,6 @@ xp_explore(struct xp *x)
 
 	if (o->db != NULL && xp_check_db(o->db) != 0)
 		return SIM_EXIT_USAGE;
-	printf("explore %s (%s): seeds %llu..%llu, policy %s\n", x->sc->name,
-	    o->path, (unsigned long long)o->lo, (unsigned long long)o->hi,
-	    sc_policy_names[x->sc->interleaving.policy]);
-	fflush(stdout);
 	x->tty = isatty(STDERR_FILENO);
 	x->start_s = xp_wall_s();
 	x->show = o->progress != SIM_PROGRESS_OFF;
@@ -640,6 +650,7 @@ xp_explore(struct xp *x)
 		.run = xp_child,
 		.stops = xp_stops,
 		.note = xp_note,
+		.started = xp_started,
 		.tick = xp_tick,
 		.arg = x,
 	};

@@ -466,6 +466,8 @@ sim_pool_run(struct sim_pool *p)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	if (p->started != NULL)
+		p->started(p->arg, jobs);
 	broken = pool_start(&ps, jobs, fds[1]) != 0;
 	close(fds[1]);
 	pool_gather(&ps, fds[0]);

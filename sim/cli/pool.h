@@ -59,6 +59,11 @@ struct sim_pool {
 	bool	(*stops)(void *arg, const struct sim_pool_rec *r);
 	/* In the owner: r came back. */
 	void	(*note)(void *arg, const struct sim_pool_rec *r);
+	/*
+	 * In the owner, once Ctrl-C is the pool's to handle and before any
+	 * item runs (a header saying so): jobs is the workers' number.
+	 */
+	void	(*started)(void *arg, unsigned jobs);
 	/* In the owner: a moment to show progress (every 100 ms or so). */
 	void	(*tick)(void *arg);
 	void	*arg;

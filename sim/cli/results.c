@@ -70,7 +70,10 @@ results_find_report(char *path, char *why, size_t len)
 	    sizeof(results_report_paths[0]); i++) {
 		char found[PATH_MAX];
 
-		snprintf(path, PATH_MAX, "%s%s", exe, results_report_paths[i]);
+		/* A path too long for PATH_MAX names no folder. */
+		if (snprintf(path, PATH_MAX, "%s%s", exe,
+		    results_report_paths[i]) >= PATH_MAX)
+			continue;
 		if (realpath(path, found) != NULL && access(found, R_OK) == 0) {
 			snprintf(path, PATH_MAX, "%s", found);
 			return 0;
