@@ -627,7 +627,7 @@ def main(argv=None):
             raise UsageError(f"{a.db} is not a netsim results database")
         ids = list(dict.fromkeys(a.run))
         if a.campaign is not None:
-            if views.campaign_of(db) is None:
+            if not views.campaigns(db):
                 raise UsageError(f"{a.db} holds no campaigns")
             ids += [i for i in views.campaign_runs(db, a.campaign)
                     if i not in ids]

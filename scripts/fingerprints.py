@@ -4,7 +4,11 @@
 Every shipped scenario (scenarios/**/*.json, but not the schema) is run
 at seeds 1 to SEEDS, and the benchmarks' scenarios (bench/scenarios/*.json,
 a few seconds each) at seeds 1 to BENCH_SEEDS, with bin/netsim, and the
-table tests/fingerprints.tsv holds what each run ended with.  The suite
+table tests/fingerprints.tsv holds what each run ended with.  A scenario
+with a "sweep" is a campaign of many runs: `netsim run FILE --seed N`
+runs every point at seed N and its last line is the campaign's
+fingerprint (every point's, folded in point order), pinned at seeds 1 to
+SWEEP_SEEDS.  The suite
 (tests/test_fingerprints.py) runs them again and compares, so a change
 that moves any fingerprint fails until the table is rewritten -- with
 `make fingerprints`, in the same commit, whose message says why.
@@ -16,6 +20,7 @@ Usage:
 """
 import argparse
 import concurrent.futures
+import json
 import os
 import pathlib
 import re
@@ -26,6 +31,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 TABLE = ROOT / "tests" / "fingerprints.tsv"
 SEEDS = 20
 BENCH_SEEDS = 1
+SWEEP_SEEDS = 2
 HEADER = """\
 # Pinned fingerprints of every shipped scenario: scenario, seed, exit status,
 # fingerprint.  Written by `make fingerprints` (scripts/fingerprints.py);
@@ -44,7 +50,7 @@ def scenarios():
 def run_one(netsim, scenario, seed):
     """(exit status, fingerprint) of one run, recording nothing."""
     p = subprocess.run([netsim, "run", scenario, "--seed", str(seed),
-                        "--quiet"],
+                        "--quiet", "--jobs", "1"],
                        cwd=ROOT, capture_output=True, text=True, timeout=600)
     m = re.search(r"^fingerprint ([0-9a-f]{16})$", p.stdout, re.M)
     if m is None:
@@ -60,10 +66,20 @@ def measure(netsim, cases):
         return {case: f.result() for case, f in futures.items()}
 
 
+def seeds_of(scenario):
+    """How many seeds a scenario is pinned at."""
+    if scenario.startswith("bench/"):
+        return BENCH_SEEDS
+    try:
+        doc = json.loads((ROOT / scenario).read_text())
+    except ValueError:
+        return SEEDS
+    return SWEEP_SEEDS if isinstance(doc, dict) and "sweep" in doc else SEEDS
+
+
 def all_cases():
     return [(s, seed) for s in scenarios()
-            for seed in range(1, (BENCH_SEEDS if s.startswith("bench/")
-                                  else SEEDS) + 1)]
+            for seed in range(1, seeds_of(s) + 1)]
 
 
 def read_table(path=TABLE):

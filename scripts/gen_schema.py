@@ -113,6 +113,11 @@ def unit_value(unit, lo, hi):
                       ref(UNIT_TEXT[unit])]}
 
 
+# A sweep's key: a JSON path into the scenario (load_sweep.c's grammar).
+SWEEP_PATH = (r"^(\$\.)?[A-Za-z0-9_-]+(\[[0-9]+\])*"
+              r"(\.[A-Za-z0-9_-]+(\[[0-9]+\])*)*$")
+
+
 def key_value(k):
     """The schema of a key's value, by its kind."""
     kind = k["kind"]
@@ -147,6 +152,17 @@ def key_value(k):
         out["maxItems"] = k["max"]
         out["items"] = ref(k["object"])
         return out
+    if kind == "sweep":
+        # JSON paths into the scenario, each with its values; "seeds".
+        return {"type": "object", "minProperties": 1,
+                "properties": {"seeds": {
+                    "type": "array", "minItems": 1,
+                    "items": {"type": "integer", "minimum": 0}}},
+                "patternProperties": {SWEEP_PATH: {
+                    "type": "array", "minItems": k["min"],
+                    "maxItems": k["max"],
+                    "items": {"type": ["string", "number", "boolean"]}}},
+                "additionalProperties": False}
     raise ValueError(f"key {k['name']}: kind {kind} has no schema")
 
 
@@ -287,6 +303,7 @@ VALUE_WORDS = {
     "ifaddr": "address/length", "mac": "MAC address",
     "endpoint": '`"HOST.NIC"` or `"SWITCH.PORT"`', "object": "object",
     "cost": "object", "ifend": "interface name or object",
+    "sweep": "object: JSON path to an array of values; `seeds`",
 }
 
 

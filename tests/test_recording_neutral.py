@@ -41,9 +41,9 @@ SETTINGS = {
 # that kept the schedule from moving is the same for every scenario.
 
 
-def outcome(netsim, path, seed, db=None, pcap=None):
+def outcome(netsim, path, seed, db=None, pcap=None, extra=()):
     """(exit status, fingerprint) of one run."""
-    cmd = [netsim, "run", path, "--seed", seed, "--quiet"]
+    cmd = [netsim, "run", path, "--seed", seed, "--quiet", *extra]
     if db is not None:
         cmd += ["--db", db]
     if pcap is not None:
@@ -61,9 +61,13 @@ def outcome(netsim, path, seed, db=None, pcap=None):
 def test_no_recording_setting_changes_the_run(netsim, tmp_path, scenario):
     settings = SETTINGS
     doc = json.loads((ROOT / scenario).read_text())
+    # A sweep's points are runs like any: one point (each path at its
+    # last value), not the whole campaign, under every setting.
+    extra = [a for path, values in doc.get("sweep", {}).items()
+             if path != "seeds" for a in ("--set", f"{path}={values[-1]}")]
     differ = []
     for seed in SEEDS:
-        want = outcome(netsim, ROOT / scenario, seed)
+        want = outcome(netsim, ROOT / scenario, seed, extra=extra)
         for name, (record, with_db, with_pcap) in settings.items():
             tag = f"{seed}-{name.replace(' ', '_').replace(',', '')}"
             path = ROOT / scenario
@@ -75,7 +79,7 @@ def test_no_recording_setting_changes_the_run(netsim, tmp_path, scenario):
             got = outcome(netsim, path, seed,
                           db=tmp_path / f"{tag}.db" if with_db else None,
                           pcap=tmp_path / f"{tag}.pcap" if with_pcap
-                          else None)
+                          else None, extra=extra)
             if got != want:
                 differ.append(f"seed {seed}, {name}: exit {got[0]} "
                               f"fingerprint {got[1]}, without recording "

@@ -239,16 +239,17 @@ def test_netsim_runs_lists_runs_and_campaigns(two_runs, tmp_path):
     shutil.copy(db, copy)
     con = sqlite3.connect(copy)
     con.executescript(
-        "CREATE TABLE campaigns (id INTEGER PRIMARY KEY, scenario TEXT, "
-        "command TEXT); INSERT INTO campaigns VALUES (1, 'two-hosts', "
-        "'netsim run two-hosts.json'); ALTER TABLE runs ADD campaign_id "
-        "INTEGER; UPDATE runs SET campaign_id = 1;")
+        "INSERT INTO campaigns (id, scenario, command, points) VALUES (1, "
+        "'two-hosts', 'netsim run two-hosts.json', 1); "
+        "UPDATE runs SET campaign_id = 1;")
     con.close()
     p = run([netsim, "runs", copy], check=0)
     assert p.stdout.splitlines()[0].split()[:2] == ["id", "campaign"]
     assert p.stdout.splitlines()[-3:] == [
-        "campaigns:", "id  scenario   command",
-        " 1  two-hosts  netsim run two-hosts.json"]
+        "campaigns:",
+        "id  scenario   points  status      fingerprint  command",
+        " 1  two-hosts       1  unfinished               netsim run "
+        "two-hosts.json"]
     p = run([netsim, "runs", tmp_path / "none.db"], check=2)
     assert "none.db: No such file or directory" in p.stderr
 
@@ -268,11 +269,9 @@ def test_report_of_a_campaign_plots_the_sweep(two_runs, tmp_path):
         (tmp_path / "s.json").write_text(json.dumps(sc))
         _run(netsim, tmp_path / "s.json", copy)
     con = sqlite3.connect(copy)
-    con.execute("CREATE TABLE campaigns (id INTEGER PRIMARY KEY, "
-                "scenario TEXT)")
-    con.execute("INSERT INTO campaigns VALUES (7, 'two-hosts')")
-    con.execute("CREATE TABLE run_params (run_id INTEGER, campaign_id "
-                "INTEGER, name TEXT, value TEXT)")
+    con.execute("INSERT INTO campaigns (id, scenario, points) VALUES (7, "
+                "'two-hosts', 4)")
+    con.execute("UPDATE runs SET campaign_id = 7")
     for run_id, rate, delay in ((1, "20kpps", "10us"), (2, "20kpps", "30us"),
                                 (3, "10kpps", "10us"), (4, "10kpps", "30us")):
         con.execute("INSERT INTO run_params VALUES (?, 7, "

@@ -6,7 +6,49 @@
 #ifndef SIM_CLI_CMD_H
 #define SIM_CLI_CMD_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/cli/run.h"
+
 struct sim_machine;
+struct scenario;
+struct sc_set;
+
+#define SIM_CAMPAIGN_SETS_MAX   64      /* --set options of a run */
+
+/* netsim run of a scenario with a sweep: what the command line said. */
+struct sim_campaign_opts {
+	const char *path;               /* the scenario file */
+	const char *command;            /* the whole command line, quoted */
+	const struct sc_set *sets;      /* --set, in order */
+	unsigned nsets;
+	const char *policy, *depth;     /* as given, or NULL */
+	bool seed_set;                  /* --seed: every point at seed */
+	uint64_t seed;
+	unsigned jobs;                  /* 0: one per CPU */
+	const char *db;                 /* NULL: no database */
+	uint64_t db_max_bytes, db_wait_ms;
+	bool quiet;
+	enum sim_progress progress;
+};
+
+/*
+ * Run every point of sc's sweep (sc loaded with opts' sets) as one
+ * campaign (campaign.c).
+ * => sc->sweep.npoints > 0
+ * => returns 0 when every point was ok, else the first failing point's
+ *    exit status (3 for a point whose process crashed), 2 for bad input
+ *    (nothing written), 130 when interrupted
+ */
+int	sim_campaign(struct scenario *sc, const struct sim_campaign_opts *o);
+
+/*
+ * Load every point of sc's sweep (sc loaded from path, no sets), as
+ * `netsim validate` does.  => 0, or -1 with the first bad point's error
+ */
+int	sim_campaign_check(const char *path, struct scenario *sc, char *err,
+	    size_t len);
 
 /*
  * For C test programs: what every seed's run does to its machine before

@@ -51,6 +51,7 @@
 
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
+#include "sim/cli/pool.h"
 #include "sim/cli/run.h"
 #include "sim/record/record.h"
 #include "sim/sched/machine.h"
@@ -58,11 +59,10 @@
 #include "sim/scenario/units.h"
 #include "sim/world/world.h"
 
-#define XP_JOBS_MAX     256             /* worker processes at most */
+#define XP_JOBS_MAX     SIM_POOL_JOBS_MAX       /* workers at most */
 #define XP_CHUNKS_MAX   100000          /* --print-commands, --chunk */
 #define XP_LISTED_MAX   65536           /* failures kept for the report */
 #define XP_FPS_MAX      (1u << 24)      /* distinct fingerprints counted */
-#define XP_REASON_MAX   448             /* bytes of a failure's reason */
 #define XP_CMD_MAX      (3 * SC_PATH_MAX)       /* a command line */
 
 /* What became of a seed. */
@@ -91,24 +91,6 @@ static const char *const xp_kind_names[XP_NKINDS] = {
 	[XP_ERROR] = "error",
 };
 
-/* One seed's outcome, as a worker sends it to the explorer. */
-struct xp_result {
-	uint64_t seed;
-	uint64_t fingerprint;           /* when has_fp */
-	int32_t status;                 /* the run's exit status; -1 none */
-	uint8_t kind;                   /* enum xp_kind */
-	uint8_t has_fp;                 /* the run got to its end */
-	char reason[XP_REASON_MAX];     /* one line; "" when ok */
-};
-_Static_assert(sizeof(struct xp_result) <= PIPE_BUF, "a record is "
-    "written whole");
-
-/* What the explorer and its workers share (MAP_SHARED). */
-struct xp_shared {
-	uint64_t next;                  /* seeds handed out: lo + next next */
-	int stop;                       /* hand out no more */
-};
-
 struct xp_opts {
 	const char *path;
 	uint64_t lo, hi;                /* the seeds, both included */
@@ -135,10 +117,7 @@ struct xp_fp {
 struct xp {
 	const struct xp_opts *o;
 	struct scenario *sc;
-	struct xp_shared *sh;
-	pid_t workers[XP_JOBS_MAX];
-	unsigned nworkers;
-	int devnull;
+	struct sim_pool pool;
 
 	/* What came back, in the order it came. */
 	uint64_t done;
@@ -146,7 +125,7 @@ struct xp {
 	void *fps;                      /* tsearch tree of struct xp_fp */
 	size_t nfps;
 	bool fps_full;                  /* XP_FPS_MAX reached: counts stop */
-	struct xp_result *listed;       /* failures, up to XP_LISTED_MAX */
+	struct sim_pool_rec *listed;       /* failures, up to XP_LISTED_MAX */
 	size_t nlisted, listed_cap;
 	uint64_t unlisted;              /* failures beyond that */
 	uint64_t first_fail;            /* least failing seed; UINT64_MAX */
@@ -156,15 +135,6 @@ struct xp {
 	bool tty, line_open;
 	double start_s, next_s;
 };
-
-static volatile sig_atomic_t xp_interrupts;
-
-static void
-xp_on_signal(int sig)
-{
-	(void)sig;
-	xp_interrupts++;
-}
 
 static double
 xp_wall_s(void)
@@ -205,213 +175,76 @@ xp_classify(int status, const char *reason)
 	}
 }
 
-static bool
-xp_failed(const struct xp_result *r)
+/* The kind of r, a process that never gave a record included. */
+static enum xp_kind
+xp_kind_of(const struct sim_pool_rec *r)
 {
-	return r->kind != XP_OK;
-}
-
-/* --- a seed, in a process of its own ------------------------------------ */
-
-/* Die with the parent: an explorer killed leaves no orphans running. */
-static void
-xp_bind_to_parent(pid_t parent)
-{
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(1);               /* it died before we asked */
-}
-
-static void
-xp_write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t k = write(fd, c, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			_exit(1);       /* the reader is gone */
-		c += k;
-		n -= (size_t)k;
+	switch (r->end) {
+	case SIM_POOL_RAN:
+		return (enum xp_kind)r->kind;
+	case SIM_POOL_TIMEOUT:
+		return XP_TIMEOUT;
+	case SIM_POOL_CRASH:
+		return XP_CRASH;
+	default:
+		return XP_ERROR;
 	}
 }
 
-/*
- * The child: run the seed as `netsim run FILE --seed N --quiet` would,
- * with its output thrown away, and send the outcome.  Never returns.
- */
-static void __attribute__((__noreturn__))
-xp_child(struct xp *x, uint64_t seed, int fd)
+static bool
+xp_failed(const struct sim_pool_rec *r)
 {
+	return xp_kind_of(r) != XP_OK;
+}
+
+/* The seed r ran. */
+static uint64_t
+xp_seed(const struct xp *x, const struct sim_pool_rec *r)
+{
+	return x->o->lo + r->item;
+}
+
+/* --- a seed, in a process of its own (pool.h) ------------------------- */
+
+/*
+ * The item's process: run the seed as `netsim run FILE --seed N --quiet`
+ * would, and fill the record.
+ */
+static void
+xp_child(void *arg, uint64_t item, struct sim_pool_rec *r)
+{
+	struct xp *x = arg;
 	struct sim_run_result rr;
 	struct sim_run_opts o = {
 		.db_path = x->o->db,
 		.quiet = true,
 		.seed_set = true,
-		.seed = seed,
+		.seed = x->o->lo + item,
 		.progress = SIM_PROGRESS_OFF,
 		.db_max_bytes = SIM_RUN_DB_MAX_DEFAULT,
 		.result = &rr,
 	};
-	struct xp_result r;
-	int status;
 
 	if (x->o->hooks != NULL) {
 		o.setup = x->o->hooks->setup;
 		o.setup_arg = x->o->hooks->arg;
 	}
-	dup2(x->devnull, STDOUT_FILENO);
-	dup2(x->devnull, STDERR_FILENO);
-	status = sim_run(x->sc, &o);
-	memset(&r, 0, sizeof(r));
-	r.seed = seed;
-	r.status = status;
-	r.has_fp = rr.finished;
-	r.fingerprint = rr.fingerprint;
-	snprintf(r.reason, sizeof(r.reason), "%.*s", (int)sizeof(r.reason) - 1,
+	r->status = sim_run(x->sc, &o);
+	r->has_fp = rr.finished;
+	r->fingerprint = rr.fingerprint;
+	r->run_id = rr.run_id;
+	snprintf(r->reason, sizeof(r->reason), "%.*s", (int)sizeof(r->reason) - 1,
 	    rr.reason);
-	r.kind = (uint8_t)xp_classify(status, r.reason);
-	xp_write_all(fd, &r, sizeof(r));
-	_exit(0);
+	r->kind = (uint8_t)xp_classify(r->status, r->reason);
 }
 
-/*
- * Read the child's record until it closes the pipe (it exited), or kill
- * it when timeout_ms of wall-clock time have passed.  Returns the bytes
- * of the record read; *timed_out says whether it was killed.
- */
-static size_t
-xp_collect(int fd, pid_t pid, uint64_t timeout_ms, struct xp_result *r,
-    bool *timed_out)
+/* A failure stops the hand-out (unless --keep-going). */
+static bool
+xp_stops(void *arg, const struct sim_pool_rec *r)
 {
-	double deadline = xp_wall_s() + (double)timeout_ms / 1000.0;
-	char buf[sizeof(*r) + 1];
-	size_t got = 0;
+	const struct xp *x = arg;
 
-	*timed_out = false;
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int wait_ms = -1, n;
-		ssize_t k;
-
-		if (timeout_ms != 0) {
-			double left = deadline - xp_wall_s();
-
-			if (left <= 0) {
-				*timed_out = true;
-				kill(pid, SIGKILL);
-				break;
-			}
-			wait_ms = (int)(left * 1000.0) + 1;
-		}
-		n = poll(&p, 1, wait_ms);
-		if (n <= 0)
-			continue;       /* EINTR, or time to look again */
-		k = read(fd, buf, sizeof(buf));
-		if (k < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (k <= 0)
-			break;          /* EOF: the child is gone */
-		if (got + (size_t)k <= sizeof(*r))
-			memcpy((char *)r + got, buf, (size_t)k);
-		got += (size_t)k;
-	}
-	return got;
-}
-
-/* Run one seed in a child process and say what became of it. */
-static void
-xp_run_seed(struct xp *x, uint64_t seed, struct xp_result *r)
-{
-	const struct xp_opts *o = x->o;
-	pid_t self = getpid(), pid = -1;
-	int p[2], ws = 0, e = 0;
-	bool timed_out;
-	size_t got;
-
-	memset(r, 0, sizeof(*r));
-	r->seed = seed;
-	r->status = -1;
-	if (pipe2(p, O_CLOEXEC) == 0) {
-		fflush(NULL);
-		if ((pid = fork()) < 0) {
-			e = errno;
-			close(p[0]);
-			close(p[1]);
-		}
-	} else
-		e = errno;
-	if (pid < 0) {
-		r->kind = XP_ERROR;
-		snprintf(r->reason, sizeof(r->reason), "cannot start a process "
-		    "for the seed: %s", strerror(e));
-		return;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		xp_bind_to_parent(self);
-		xp_child(x, seed, p[1]);
-	}
-	close(p[1]);
-	got = xp_collect(p[0], pid, o->timeout_ms, r, &timed_out);
-	close(p[0]);
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	if (!timed_out && got == sizeof(*r) && WIFEXITED(ws) &&
-	    WEXITSTATUS(ws) == 0) {
-		assert(r->seed == seed);
-		return;
-	}
-	memset(r, 0, sizeof(*r));
-	r->seed = seed;
-	r->status = -1;
-	r->kind = timed_out ? XP_TIMEOUT : XP_CRASH;
-	if (timed_out) {
-		char t[32];
-
-		sim_format_unit(SIM_UNIT_DURATION_NS, o->timeout_ms * 1000000,
-		    t, sizeof(t));
-		snprintf(r->reason, sizeof(r->reason), "still running after %s "
-		    "of wall-clock time (--timeout): killed", t);
-	} else if (WIFSIGNALED(ws))
-		snprintf(r->reason, sizeof(r->reason), "the process died of "
-		    "signal %d (%s)", WTERMSIG(ws), strsignal(WTERMSIG(ws)));
-	else
-		snprintf(r->reason, sizeof(r->reason), "the process exited "
-		    "with status %d before the run ended (a sanitizer's "
-		    "report?)", WIFEXITED(ws) ? WEXITSTATUS(ws) : -1);
-}
-
-/*
- * A worker: take seeds until there are none left or the explorer says
- * stop; send each outcome on fd.  A failure stops the hand-out at once
- * (unless --keep-going).  Never returns.
- */
-static void __attribute__((__noreturn__))
-xp_worker(struct xp *x, int fd)
-{
-	const uint64_t count = x->o->hi - x->o->lo + 1;
-
-	signal(SIGINT, SIG_IGN);        /* the explorer decides */
-	signal(SIGTERM, SIG_DFL);
-	for (;;) {
-		struct xp_result r;
-		uint64_t i;
-
-		if (__atomic_load_n(&x->sh->stop, __ATOMIC_ACQUIRE))
-			break;
-		i = __atomic_fetch_add(&x->sh->next, 1, __ATOMIC_ACQ_REL);
-		if (i >= count)
-			break;
-		xp_run_seed(x, x->o->lo + i, &r);
-		if (xp_failed(&r) && !x->o->keep_going)
-			__atomic_store_n(&x->sh->stop, 1, __ATOMIC_RELEASE);
-		xp_write_all(fd, &r, sizeof(r));
-	}
-	_exit(0);
+	return xp_failed(r) && !x->o->keep_going;
 }
 
 /* --- what came back -------------------------------------------------------- */
@@ -476,21 +309,24 @@ xp_fp_count(const struct xp *x, uint64_t last)
 }
 
 static void
-xp_note(struct xp *x, const struct xp_result *r)
+xp_note(void *arg, const struct sim_pool_rec *got)
 {
+	struct xp *x = arg;
+	struct sim_pool_rec rec = *got, *r = &rec;
+	uint64_t seed = xp_seed(x, r);
+
+	r->kind = (uint8_t)xp_kind_of(r);
 	x->done++;
 	x->by_kind[r->kind]++;
 	if (r->has_fp)
-		xp_fp_add(x, r->fingerprint, r->seed);
+		xp_fp_add(x, r->fingerprint, seed);
 	if (!xp_failed(r))
 		return;
-	if (r->seed < x->first_fail)
-		x->first_fail = r->seed;
-	if (!x->o->keep_going)
-		x->sh->stop = 1;
+	if (seed < x->first_fail)
+		x->first_fail = seed;
 	if (x->nlisted == x->listed_cap) {
 		size_t cap = x->listed_cap ? 2 * x->listed_cap : 64;
-		struct xp_result *p;
+		struct sim_pool_rec *p;
 
 		if (cap > XP_LISTED_MAX ||
 		    (p = realloc(x->listed, cap * sizeof(*p))) == NULL) {
@@ -543,15 +379,25 @@ xp_progress(struct xp *x, bool force)
 	fflush(stderr);
 }
 
+/* The header, once Ctrl-C is the pool's to handle. */
 static void
-xp_say(struct xp *x, const char *line)
+xp_started(void *arg, unsigned jobs)
 {
-	if (x->line_open) {
-		fputs("\r\033[K", stderr);
-		x->line_open = false;
-	}
-	fprintf(stderr, "netsim: %s\n", line);
-	fflush(stderr);
+	struct xp *x = arg;
+	const struct xp_opts *o = x->o;
+
+	(void)jobs;
+	printf("explore %s (%s): seeds %llu..%llu, policy %s\n", x->sc->name,
+	    o->path, (unsigned long long)o->lo, (unsigned long long)o->hi,
+	    sc_policy_names[x->sc->interleaving.policy]);
+	fflush(stdout);
+}
+
+/* The pool's tick: a progress line when one is due. */
+static void
+xp_tick(void *arg)
+{
+	xp_progress(arg, false);
 }
 
 /* --- the command lines it prints ------------------------------------------ */
@@ -572,12 +418,13 @@ xp_cat_word(char *buf, size_t len, const char *word)
 
 /* The command that replays r: netsim replay FILE --seed N ... */
 static void
-xp_replay_command(const struct xp *x, const struct xp_result *r, char *buf,
+xp_replay_command(const struct xp *x, const struct sim_pool_rec *r, char *buf,
     size_t len)
 {
 	char seed[32], fp[32];
 
-	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)r->seed);
+	snprintf(seed, sizeof(seed), "%llu",
+	    (unsigned long long)xp_seed(x, r));
 	snprintf(fp, sizeof(fp), "%016llx",
 	    (unsigned long long)r->fingerprint);
 	buf[0] = '\0';
@@ -692,127 +539,9 @@ xp_print_commands(const struct xp_opts *o, const char *prog)
 static int
 xp_cmp_seed(const void *a, const void *b)
 {
-	const struct xp_result *x = a, *y = b;
+	const struct sim_pool_rec *x = a, *y = b;
 
-	return x->seed < y->seed ? -1 : x->seed > y->seed;
-}
-
-/* The CPUs this process may run on (taskset, a Slurm allocation). */
-static unsigned
-xp_cpus(void)
-{
-	cpu_set_t set;
-	long n;
-
-	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-		return (unsigned)CPU_COUNT(&set);
-	n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 1;
-}
-
-/* Start the workers, each writing to fd.  => 0, or -1 (said on stderr) */
-static int
-xp_start(struct xp *x, unsigned jobs, int fd)
-{
-	pid_t self = getpid();
-
-	for (unsigned j = 0; j < jobs; j++) {
-		pid_t pid;
-
-		fflush(NULL);
-		pid = fork();
-		if (pid < 0) {
-			fprintf(stderr, "netsim: cannot start worker %u of %u: "
-			    "%s\n", j + 1, jobs, strerror(errno));
-			x->sh->stop = 1;
-			return -1;
-		}
-		if (pid == 0) {
-			xp_bind_to_parent(self);
-			xp_worker(x, fd);
-		}
-		x->workers[x->nworkers++] = pid;
-	}
-	return 0;
-}
-
-/*
- * Read the workers' records until every worker has closed the pipe,
- * showing progress meanwhile.  Ctrl-C once stops the hand-out (the seeds
- * in flight finish); twice kills the workers and their seeds.
- */
-static void
-xp_gather(struct xp *x, int fd)
-{
-	char buf[64 * sizeof(struct xp_result)];
-	size_t have = 0;
-	int told = 0;
-
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int wait_ms = -1;
-		ssize_t k;
-
-		if (xp_interrupts != told) {
-			told = xp_interrupts;
-			x->sh->stop = 1;
-			if (told == 1)
-				xp_say(x, "interrupted: finishing the seeds in "
-				    "flight (Ctrl-C again to kill them)");
-			else
-				for (unsigned j = 0; j < x->nworkers; j++)
-					kill(x->workers[j], SIGKILL);
-		}
-		if (x->show) {
-			double left = x->next_s - xp_wall_s();
-
-			wait_ms = left > 0 ? (int)(left * 1000.0) + 1 : 0;
-		}
-		if (poll(&p, 1, wait_ms) <= 0) {
-			xp_progress(x, false);
-			continue;
-		}
-		k = read(fd, buf + have, sizeof(buf) - have);
-		if (k < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (k <= 0)
-			break;
-		have += (size_t)k;
-		while (have >= sizeof(struct xp_result)) {
-			struct xp_result r;
-
-			memcpy(&r, buf, sizeof(r));
-			memmove(buf, buf + sizeof(r), have - sizeof(r));
-			have -= sizeof(r);
-			assert(r.kind < XP_NKINDS);
-			xp_note(x, &r);
-		}
-		xp_progress(x, false);
-	}
-	assert(have == 0 || x->nworkers == 0 || xp_interrupts > 1);
-}
-
-/* Wait for the workers; a worker that died is an error of the explorer. */
-static int
-xp_reap(struct xp *x)
-{
-	int bad = 0;
-
-	for (unsigned j = 0; j < x->nworkers; j++) {
-		int ws;
-
-		while (waitpid(x->workers[j], &ws, 0) < 0 && errno == EINTR)
-			;
-		if (xp_interrupts > 1)
-			continue;
-		if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0) {
-			fprintf(stderr, "netsim: worker %u ended abnormally "
-			    "(status 0x%x); some seeds may be missing\n", j + 1,
-			    ws);
-			bad = 1;
-		}
-	}
-	return bad;
+	return x->item < y->item ? -1 : x->item > y->item;
 }
 
 /*
@@ -835,13 +564,14 @@ xp_report(struct xp *x, bool broken)
 
 	if (x->nlisted > 0)
 		qsort(x->listed, x->nlisted, sizeof(*x->listed), xp_cmp_seed);
-	for (size_t i = 0; i < x->nlisted && x->listed[i].seed <= last; i++) {
-		const struct xp_result *r = &x->listed[i];
+	for (size_t i = 0; i < x->nlisted && xp_seed(x, &x->listed[i]) <= last;
+	    i++) {
+		const struct sim_pool_rec *r = &x->listed[i];
 
 		kinds[r->kind]++;
 		xp_replay_command(x, r, cmd, sizeof(cmd));
 		printf("seed %llu: %s: %s\n  replay: %s\n",
-		    (unsigned long long)r->seed, xp_kind_names[r->kind],
+		    (unsigned long long)xp_seed(x, r), xp_kind_names[r->kind],
 		    r->reason, cmd);
 	}
 	if (!stopped)
@@ -895,103 +625,36 @@ xp_check_db(const char *db)
 	return 0;
 }
 
-/*
- * With --db, a keeper process holds the database open while the seeds
- * run, until the write end *fd of its pipe is closed (by the explorer
- * and every worker).  Otherwise each seed's process, closing the last
- * connection, would checkpoint the WAL into the database, with an fsync,
- * and delete it: ten times what the seed itself costs.  The keeper's own
- * close, at the end, checkpoints once.  It is forked while the explorer
- * has no connection open (SQLite's rule for fork).
- * => returns its pid, or -1 (the exploration goes on, slower)
- */
-static pid_t
-xp_keep_db_open(const char *db, int *fd)
-{
-	pid_t parent = getpid(), pid;
-	int p[2];
-
-	*fd = -1;
-	if (pipe2(p, O_CLOEXEC) != 0)
-		return -1;
-	fflush(NULL);
-	if ((pid = fork()) == 0) {
-		struct sim_recorder *r;
-		char c;
-
-		close(p[1]);
-		xp_bind_to_parent(parent);
-		signal(SIGINT, SIG_IGN);
-		r = sim_record_open(db, NULL, 0);
-		while (read(p[0], &c, 1) != 0 && (errno == EINTR ||
-		    errno == EAGAIN))
-			;
-		sim_record_close(r);
-		_exit(0);
-	}
-	close(p[0]);
-	if (pid < 0) {
-		close(p[1]);
-		return -1;
-	}
-	*fd = p[1];
-	return pid;
-}
-
 static int
 xp_explore(struct xp *x)
 {
 	const struct xp_opts *o = x->o;
 	uint64_t count = o->hi - o->lo + 1;
-	unsigned jobs = o->jobs ? o->jobs : xp_cpus();
-	struct sigaction sa, old_int, old_term;
-	int p[2], status, keep_fd = -1;
-	pid_t keeper = -1;
+	struct sim_pool *pool = &x->pool;
+	int status;
 	bool broken;
 
-	if (jobs > XP_JOBS_MAX)
-		jobs = XP_JOBS_MAX;
-	if ((uint64_t)jobs > count)
-		jobs = (unsigned)count;
 	if (o->db != NULL && xp_check_db(o->db) != 0)
 		return SIM_EXIT_USAGE;
-	if (o->db != NULL)
-		keeper = xp_keep_db_open(o->db, &keep_fd);
-	x->sh = mmap(NULL, sizeof(*x->sh), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	x->devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (x->sh == MAP_FAILED || x->devnull < 0 || pipe2(p, O_CLOEXEC) != 0) {
-		fprintf(stderr, "netsim: cannot set up the workers: %s\n",
-		    strerror(errno));
-		return SIM_EXIT_USAGE;
-	}
-	memset(x->sh, 0, sizeof(*x->sh));
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = xp_on_signal;   /* no SA_RESTART: poll returns */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	printf("explore %s (%s): seeds %llu..%llu, policy %s\n", x->sc->name,
-	    o->path, (unsigned long long)o->lo, (unsigned long long)o->hi,
-	    sc_policy_names[x->sc->interleaving.policy]);
-	fflush(stdout);
 	x->tty = isatty(STDERR_FILENO);
 	x->start_s = xp_wall_s();
 	x->show = o->progress != SIM_PROGRESS_OFF;
 	x->next_s = x->start_s + (o->progress == SIM_PROGRESS_ON ? 0 :
 	    SIM_RUN_PROGRESS_AFTER_S);
-	broken = xp_start(x, jobs, p[1]) != 0;
-	close(p[1]);
-	xp_gather(x, p[0]);
-	close(p[0]);
-	broken |= xp_reap(x) != 0;
-	if (keeper > 0) {
-		close(keep_fd);
-		while (waitpid(keeper, NULL, 0) < 0 && errno == EINTR)
-			;
-	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	*pool = (struct sim_pool){
+		.count = count,
+		.jobs = o->jobs,
+		.timeout_ms = o->timeout_ms,
+		.db = o->db,
+		.noun = "seeds",
+		.run = xp_child,
+		.stops = xp_stops,
+		.note = xp_note,
+		.started = xp_started,
+		.tick = xp_tick,
+		.arg = x,
+	};
+	broken = sim_pool_run(pool) != 0;
 	if (x->line_open) {
 		fputs("\r\033[K", stderr);
 		x->line_open = false;
@@ -999,8 +662,6 @@ xp_explore(struct xp *x)
 	if (x->show && xp_wall_s() - x->start_s >= SIM_RUN_PROGRESS_AFTER_S)
 		xp_progress(x, true);
 	status = xp_report(x, broken);
-	munmap(x->sh, sizeof(*x->sh));
-	close(x->devnull);
 	return status;
 }
 
@@ -1132,7 +793,7 @@ sim_cmd_explore(int argc, char **argv, const char *prog,
     const struct sim_explore_hooks *hooks)
 {
 	struct xp_opts o = { .progress = SIM_PROGRESS_AUTO, .hooks = hooks };
-	struct xp x = { .o = &o, .first_fail = UINT64_MAX, .devnull = -1 };
+	struct xp x = { .o = &o, .first_fail = UINT64_MAX };
 	char err[SC_ERR_MAX];
 	int status;
 

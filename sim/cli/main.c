@@ -2,6 +2,7 @@
  * main.c -- the netsim command line.
  *
  *   netsim run SCENARIO [--seed N] [--policy P] [--depth D] [--db FILE]
+ *       [--set PATH=VALUE]... [--jobs J] (a sweep: campaign.c)
  *       [--db-max SIZE] [--db-wait TIME] [--pcap DIR] [--quiet]
  *       [--progress | --no-progress] [--all-races]
  *   netsim validate SCENARIO...
@@ -25,15 +26,18 @@
 #include "sim/sched/machine.h"
 #include "sim/cli/args.h"
 #include "sim/cli/cmd.h"
+#include "sim/cli/pool.h"
 #include "sim/cli/results.h"
 #include "sim/cli/run.h"
 #include "sim/race/race.h"
 #include "sim/record/record.h"
 #include "sim/scenario/scenario.h"
 #include "sim/scenario/units.h"
+#include "sim/world/world.h"
 
 static const char usage_text[] =
 "usage: netsim run SCENARIO [--seed N] [--policy P] [--depth D]\n"
+"                  [--set PATH=VALUE]... [--jobs J]\n"
 "                  [--db FILE] [--db-max SIZE] [--db-wait TIME]\n"
 "                  [--pcap DIR] [--quiet] [--progress | --no-progress]\n"
 "                  [--all-races]\n"
@@ -61,7 +65,16 @@ static const char usage_text[] =
 "            newest run, the runs given (two are compared side by side)\n"
 "            or a campaign; -o names the file (default report.html)\n"
 "\n"
-"  --seed N  use seed N (0 .. 2^63-1) instead of the scenario's\n"
+"            A scenario with a \"sweep\" is a campaign: every point of\n"
+"            its grid, each in a process of its own, one line a point and\n"
+"            the command that runs it alone; the last line is the\n"
+"            campaign's fingerprint, every point's folded in order\n"
+"  --seed N  use seed N (0 .. 2^63-1) instead of the scenario's (a\n"
+"            sweep: every point at seed N)\n"
+"  --set PATH=VALUE  put VALUE at the JSON path PATH of the scenario\n"
+"            (workload[1].rate=50kpps) as if the file said it; VALUE is\n"
+"            JSON, or else a string; a swept path set is pinned\n"
+"  --jobs J  a sweep's worker processes (default: one per CPU)\n"
 "  --policy P  interleave by policy P instead of the scenario's\n"
 "            (interleaving.policy): time, random, pct or pos\n"
 "  --depth D pct's depth d, 1 to 16, instead of interleaving.depth\n"
@@ -167,6 +180,42 @@ parse_db_wait(const char *s, uint64_t *ms)
 	return 0;
 }
 
+/* --set PATH=VALUE: split at the first '='. */
+static int
+parse_set(char *arg, struct sc_set *set)
+{
+	char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg)
+		return sim_cli_usage("--set needs PATH=VALUE, such as "
+		    "workload[1].rate=50kpps; got \"%s\"", arg);
+	*eq = '\0';
+	set->path = arg;
+	set->value = eq + 1;
+	return 0;
+}
+
+/* The command line as one string, each word quoted for the shell. */
+static char *
+command_line(int argc, char **argv)
+{
+	size_t len = 16;
+	char *buf, q[SC_PATH_MAX + 64];
+
+	for (int i = 0; i < argc; i++)
+		len += 3 * strlen(argv[i]) + 8;
+	if ((buf = malloc(len)) == NULL)
+		return NULL;
+	strcpy(buf, "netsim run");
+	for (int i = 0; i < argc; i++) {
+		if (sim_shell_quote(argv[i], q, sizeof(q)) != 0)
+			snprintf(q, sizeof(q), "...");
+		strcat(buf, " ");
+		strcat(buf, q);
+	}
+	return buf;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -176,7 +225,10 @@ cmd_run(int argc, char **argv)
 	const char *path = NULL;
 	struct scenario *sc;
 	const char *policy = NULL, *depth = NULL;
-	char err[1024];
+	struct sc_set sets[SIM_CAMPAIGN_SETS_MAX];
+	char *words[SIM_CAMPAIGN_SETS_MAX];
+	unsigned nsets = 0, jobs = 0;
+	char err[1024], *cmd = NULL;
 	int status;
 
 	for (int i = 0; i < argc; i++) {
@@ -185,6 +237,26 @@ cmd_run(int argc, char **argv)
 				return sim_cli_usage("--seed needs a number from 0 "
 				    "to 2^63-1, got \"%s\"", i < argc ? argv[i] : "");
 			o.seed_set = true;
+		} else if (strcmp(argv[i], "--set") == 0) {
+			if (++i == argc)
+				return sim_cli_usage("--set needs PATH=VALUE");
+			if (nsets == SIM_CAMPAIGN_SETS_MAX)
+				return sim_cli_usage("at most %d --set options",
+				    SIM_CAMPAIGN_SETS_MAX);
+			words[nsets] = argv[i];
+			nsets++;
+		} else if (strcmp(argv[i], "--jobs") == 0) {
+			char *end;
+			unsigned long v;
+
+			if (++i == argc)
+				return sim_cli_usage("--jobs needs a number");
+			v = strtoul(argv[i], &end, 10);
+			if (argv[i][0] < '0' || argv[i][0] > '9' || *end != '\0' ||
+			    v < 1 || v > SIM_POOL_JOBS_MAX)
+				return sim_cli_usage("--jobs needs a number from 1 "
+				    "to %d, got \"%s\"", SIM_POOL_JOBS_MAX, argv[i]);
+			jobs = (unsigned)v;
 		} else if (strcmp(argv[i], "--policy") == 0) {
 			if (++i == argc)
 				return sim_cli_usage("--policy needs one of time, "
@@ -238,20 +310,57 @@ cmd_run(int argc, char **argv)
 	}
 	if (path == NULL)
 		return sim_cli_usage("run needs a scenario file");
-	if (sim_scenario_load(path, &sc, err, sizeof(err)) != 0) {
+	/* The command line as given, before --set's words are split. */
+	if ((cmd = command_line(argc, argv)) == NULL)
+		return sim_cli_usage("out of memory");
+	for (unsigned i = 0; i < nsets; i++)
+		if (parse_set(words[i], &sets[i]) != 0) {
+			free(cmd);
+			return SIM_EXIT_USAGE;
+		}
+	if (sim_scenario_load_set(path, sets, nsets, &sc, err,
+	    sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
+		free(cmd);
 		return SIM_EXIT_USAGE;
 	}
 	/* The command line's policy and depth win over the scenario's. */
 	if ((policy != NULL && sim_cli_policy(policy, sc) != 0) ||
 	    (depth != NULL && sim_cli_depth(depth, sc) != 0)) {
 		sim_scenario_free(sc);
+		free(cmd);
 		return SIM_EXIT_USAGE;
 	}
 	/* --quiet silences the progress too, unless asked for. */
 	o.progress = o.quiet && !progress_set ? SIM_PROGRESS_OFF : progress;
-	status = sim_run(sc, &o);
+	/*
+	 * A sweep is a campaign -- unless every path is pinned by --set and
+	 * --seed picks the one seed: that is one point, run alone.
+	 */
+	if (sc->sweep.npoints > 0 && (sc->sweep.naxes > 0 || !o.seed_set)) {
+		struct sim_campaign_opts co = {
+			.path = path, .command = cmd, .sets = sets,
+			.nsets = nsets, .policy = policy, .depth = depth,
+			.seed_set = o.seed_set, .seed = o.seed, .jobs = jobs,
+			.db = o.db_path, .db_max_bytes = o.db_max_bytes,
+			.db_wait_ms = o.db_wait_ms, .quiet = o.quiet,
+			.progress = o.quiet && !progress_set ?
+			    SIM_PROGRESS_OFF : progress == SIM_PROGRESS_OFF ?
+			    SIM_PROGRESS_OFF : SIM_PROGRESS_ON,
+		};
+
+		if (o.pcap_dir != NULL) {
+			sim_scenario_free(sc);
+			free(cmd);
+			return sim_cli_usage("--pcap takes one run; a sweep's "
+			    "points are runs of their own: capture one with "
+			    "its command (--set ... --seed N --pcap DIR)");
+		}
+		status = sim_campaign(sc, &co);
+	} else
+		status = sim_run(sc, &o);
 	sim_scenario_free(sc);
+	free(cmd);
 	return status;
 }
 
@@ -271,9 +380,21 @@ cmd_validate(int argc, char **argv)
 			status = SIM_EXIT_USAGE;
 			continue;
 		}
-		printf("%s: ok (scenario %s, %u host%s, %u program%s)\n",
-		    argv[i], sc->name, sc->nhosts, sc->nhosts == 1 ? "" : "s",
+		/* A sweep: every point, as the campaign would load it. */
+		if (sc->sweep.npoints > 0 &&
+		    sim_campaign_check(argv[i], sc, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s\n", err);
+			sim_scenario_free(sc);
+			status = SIM_EXIT_USAGE;
+			continue;
+		}
+		printf("%s: ok (scenario %s, %u host%s, %u program%s", argv[i],
+		    sc->name, sc->nhosts, sc->nhosts == 1 ? "" : "s",
 		    sc->nprograms, sc->nprograms == 1 ? "" : "s");
+		if (sc->sweep.npoints > 0)
+			printf(", a sweep of %llu points",
+			    (unsigned long long)sc->sweep.npoints);
+		printf(")\n");
 		sim_scenario_free(sc);
 	}
 	return status;

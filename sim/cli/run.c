@@ -510,6 +510,22 @@ run_finish(struct run_state *rs, int64_t run_id)
 	return status;
 }
 
+/* The run is a point of a campaign: say which in its rows. */
+static int
+run_point(struct run_state *rs)
+{
+	const struct sim_run_opts *o = rs->o;
+	const char *names[SC_SWEEP_AXES_MAX + 16], *values[SC_SWEEP_AXES_MAX + 16];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < o->nparams && n < SC_SWEEP_AXES_MAX + 16; i++) {
+		names[n] = o->params[i].path;
+		values[n++] = o->params[i].value;
+	}
+	return sim_record_run_campaign(rs->rec, o->campaign_id, names, values,
+	    n);
+}
+
 int
 sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 {
@@ -551,6 +567,11 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 		run_id = sim_record_run_begin(rs.rec, sc->name, sc->file,
 		    sc->text, seed, NETSIM_VERSION, err, sizeof(err));
 		if (run_id < 0) {
+			fprintf(stderr, "netsim: %s\n", err);
+			goto fail;
+		}
+		if (o->campaign_id > 0 && run_point(&rs) != 0) {
+			snprintf(err, sizeof(err), "%s", sim_record_error(rs.rec));
 			fprintf(stderr, "netsim: %s\n", err);
 			goto fail;
 		}

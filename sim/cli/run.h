@@ -52,6 +52,10 @@ struct sim_run_opts {
 	void (*setup)(struct sim_machine *, void *arg);
 	void *setup_arg;
 	struct sim_run_result *result;  /* filled as the run ends, or NULL */
+	/* A point of a campaign: its row gets campaign_id and run_params. */
+	int64_t campaign_id;            /* 0: a run of its own */
+	const struct sc_set *params;    /* the point's values */
+	unsigned nparams;
 };
 
 /* Run sc; returns the exit status (see enum sim_exit). */

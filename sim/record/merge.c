@@ -20,7 +20,11 @@
  * any table whose rows reach the runs table through run_id columns or
  * REFERENCES clauses is copied, parents first, so the tables of later
  * schema versions are merged without a change here.  A table whose rows
- * reach no run cannot be merged, and merge says so rather than guess.
+ * reach no run cannot be merged, and merge says so rather than guess --
+ * unless it has keys of its own that the runs point at (campaigns: a
+ * run's campaign_id): such a table is copied first, a row the output
+ * holds already (every other column the same) keeping the output's key,
+ * and the runs and the rows that reference it follow its keys.
  * A table with its own INTEGER PRIMARY KEY gets new keys in the output,
  * and the rows that reference it follow them the same way.
  *
@@ -66,6 +70,8 @@ struct mg_table {
 	/* Old key -> new key of the rows copied (pk >= 0), sorted by old. */
 	int64_t (*map)[2];
 	size_t nmap, mapcap;
+	bool top;                       /* keys of its own, no run: copied
+					   first, the same row kept once */
 	bool done;
 };
 
@@ -208,8 +214,6 @@ mg_read_links(struct mg *g)
 		int run_id = mg_find_col(t, "run_id");
 		bool run_id_linked = false;
 
-		if (i == g->runs)
-			continue;
 		if (sqlite3_prepare_v2(g->in, "SELECT \"from\", \"table\", "
 		    "\"to\" FROM pragma_foreign_key_list(?1)", -1, &st, NULL) !=
 		    SQLITE_OK) {
@@ -235,9 +239,19 @@ mg_read_links(struct mg *g)
 			run_id_linked |= col == run_id;
 		}
 		sqlite3_finalize(st);
+		if (i == g->runs)
+			continue;       /* its references: campaign_id */
 		if (run_id >= 0 && !run_id_linked && t->nfks < MG_FKS_MAX) {
 			t->fk[t->nfks].col = run_id;
 			t->fk[t->nfks++].parent = g->runs;
+		}
+		/*
+		 * A table of keys of its own that reaches no run (campaigns:
+		 * the runs point at it) is copied first, whole.
+		 */
+		if (t->nfks == 0 && t->pk >= 0) {
+			t->top = true;
+			continue;
 		}
 		if (t->nfks == 0) {
 			mg_errf(g, "%s: table %s has no run_id column and "
@@ -388,6 +402,31 @@ mg_same_rows(struct mg *g, int64_t old, int64_t cand)
 }
 
 /*
+ * Bind column c of row to parameter k of st: a reference to a table
+ * copied before the runs (a campaign) as the key it has in the output.
+ */
+static void
+mg_bind_mapped(const struct mg *g, const struct mg_table *t,
+    sqlite3_stmt *st, int k, sqlite3_stmt *row, int c)
+{
+	for (int f = 0; f < t->nfks; f++) {
+		int64_t new;
+
+		if (t->fk[f].col != c || sqlite3_column_type(row, c) ==
+		    SQLITE_NULL)
+			continue;
+		if (mg_map_get(&g->t[t->fk[f].parent],
+		    sqlite3_column_int64(row, c), &new)) {
+			sqlite3_bind_int64(st, k, new);
+			return;
+		}
+		sqlite3_bind_null(st, k);       /* it was not copied */
+		return;
+	}
+	sqlite3_bind_value(st, k, sqlite3_column_value(row, c));
+}
+
+/*
  * The output's run that is in's run (the row in `row`), not yet claimed
  * by this input; 0 if none.
  */
@@ -405,8 +444,7 @@ mg_find_same(struct mg *g, sqlite3_stmt *same, sqlite3_stmt *row)
 	sqlite3_reset(same);
 	for (int c = 0, k = 1; c < r->ncols; c++)
 		if (c != r->pk)
-			sqlite3_bind_value(same, k++, sqlite3_column_value(row,
-			    c));
+			mg_bind_mapped(g, r, same, k++, row, c);
 	while (found == 0 && sqlite3_step(same) == SQLITE_ROW) {
 		int64_t cand = sqlite3_column_int64(same, 0);
 
@@ -577,8 +615,7 @@ mg_copy_runs(struct mg *g)
 			if (c == r->pk)
 				sqlite3_bind_int64(ins, c + 1, plan[i][1]);
 			else
-				sqlite3_bind_value(ins, c + 1,
-				    sqlite3_column_value(sel, c));
+				mg_bind_mapped(g, r, ins, c + 1, sel, c);
 		if (sqlite3_step(ins) != SQLITE_DONE) {
 			mg_errf(g, "cannot add run %" PRId64 " of %s: %s",
 			    plan[i][0], g->in_path, sqlite3_errmsg(g->out));
@@ -658,6 +695,72 @@ out:
 	return rc;
 }
 
+/*
+ * Copy a top table (keys of its own, reaching no run: campaigns): a row
+ * the output holds already (every other column the same) keeps the
+ * output's key, so merging twice adds nothing; any other gets a new one.
+ */
+static int
+mg_copy_top(struct mg *g, struct mg_table *t)
+{
+	sqlite3_stmt *sel = NULL, *ins = NULL, *same = NULL;
+	char sql[MG_SQL_MAX];
+	size_t k = 0;
+	int rc = -1;
+
+	assert(t->top && t->pk >= 0);
+	k += (size_t)snprintf(sql, sizeof(sql), "SELECT \"%s\" FROM \"%s\" "
+	    "WHERE 1", t->cols[t->pk], t->name);
+	for (int c = 0; c < t->ncols && k < sizeof(sql); c++)
+		if (c != t->pk)
+			k += (size_t)snprintf(sql + k, sizeof(sql) - k,
+			    " AND \"%s\" IS ?%d", t->cols[c], c + 1);
+	if (k >= sizeof(sql) || sqlite3_prepare_v2(g->out, sql, -1, &same,
+	    NULL) != SQLITE_OK) {
+		mg_errf(g, "cannot read table %s of the output: %s", t->name,
+		    sqlite3_errmsg(g->out));
+		goto out;
+	}
+	if (mg_prepare_select(g, t, &sel) != 0 ||
+	    mg_prepare_insert(g, t, &ins) != 0)
+		goto out;
+	while (sqlite3_step(sel) == SQLITE_ROW) {
+		int64_t new;
+
+		sqlite3_reset(same);
+		sqlite3_clear_bindings(same);
+		for (int c = 0; c < t->ncols; c++)
+			if (c != t->pk)
+				sqlite3_bind_value(same, c + 1,
+				    sqlite3_column_value(sel, c));
+		if (sqlite3_step(same) == SQLITE_ROW)
+			new = sqlite3_column_int64(same, 0);
+		else {
+			for (int c = 0; c < t->ncols; c++)
+				sqlite3_bind_value(ins, c + 1,
+				    sqlite3_column_value(sel, c));
+			sqlite3_bind_null(ins, t->pk + 1);
+			if (sqlite3_step(ins) != SQLITE_DONE) {
+				mg_errf(g, "cannot copy a row of %s from %s: %s",
+				    t->name, g->in_path, sqlite3_errmsg(g->out));
+				goto out;
+			}
+			sqlite3_reset(ins);
+			new = sqlite3_last_insert_rowid(g->out);
+			g->st->rows++;
+		}
+		if (mg_map_add(g, t, sqlite3_column_int64(sel, t->pk), new) != 0)
+			goto out;
+	}
+	t->done = true;
+	rc = 0;
+out:
+	sqlite3_finalize(same);
+	sqlite3_finalize(sel);
+	sqlite3_finalize(ins);
+	return rc;
+}
+
 /* --- one input, all inputs ------------------------------------------------- */
 
 static void
@@ -687,10 +790,19 @@ mg_merge_one(struct mg *g, const char *path)
 	/* One snapshot of the input, whatever writes it meanwhile. */
 	if (sqlite3_exec(g->in, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
 	    mg_read_tables(g) != 0 || mg_read_links(g) != 0 ||
-	    mg_check_out(g) != 0 || mg_copy_runs(g) != 0)
+	    mg_check_out(g) != 0)
+		goto out;
+	/* The tables the runs point at (campaigns), then the runs. */
+	for (int i = 0; i < g->nt; i++)
+		if (g->t[i].top && mg_copy_top(g, &g->t[i]) != 0)
+			goto out;
+	if (mg_copy_runs(g) != 0)
 		goto out;
 	/* Parents before children. */
-	for (left = g->nt - 1; left > 0;) {
+	left = 0;
+	for (int i = 0; i < g->nt; i++)
+		left += !g->t[i].done;
+	while (left > 0) {
 		int copied = 0;
 
 		for (int i = 0; i < g->nt; i++) {

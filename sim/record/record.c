@@ -556,6 +556,53 @@ static const char rec_schema_v10_sql[] =
 "CREATE INDEX IF NOT EXISTS races_by_run ON races (run_id, t_ns);\n";
 
 /*
+ * ---- Schema version 11 (campaigns): a sweep's runs as one campaign
+ * (sim_record_campaign_*), the run's point in run_params and
+ * runs.campaign_id (added to an older runs table when missing: see
+ * rec_create_schema).  What netsim report --campaign and netsim runs
+ * read. ----
+ */
+static const char rec_schema_v11_cols_sql[] =
+"ALTER TABLE runs ADD COLUMN campaign_id INTEGER REFERENCES campaigns(id)\n"
+"  /* the campaign this run is a point of; NULL: a run of its own */;\n";
+
+static const char rec_schema_v11_sql[] =
+"CREATE TABLE IF NOT EXISTS campaigns (  -- a sweep run by one netsim run\n"
+"  id INTEGER PRIMARY KEY,     -- runs.campaign_id, run_params.campaign_id\n"
+"  scenario TEXT NOT NULL,     -- the scenario's name\n"
+"  scenario_file TEXT,         -- the file as given on the command line\n"
+"  scenario_text TEXT,         -- the file's whole text, its sweep included\n"
+"  command TEXT,               -- the command line that ran the campaign\n"
+"  grid TEXT,                  -- the sweep as run: {\"path\": [values], \"seeds\": [..]}\n"
+"  points INTEGER NOT NULL,    -- points in the grid (seeds included)\n"
+"  fingerprint TEXT,           -- every point's fingerprint folded in point\n"
+"                              -- order; NULL until finished\n"
+"  status TEXT                 -- 'ok', 'failed' (a point did); NULL until\n"
+"                              -- finished\n"
+");\n"
+"CREATE TABLE IF NOT EXISTS run_params (  -- a campaign's run: its point\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),\n"
+"  name TEXT NOT NULL,         -- the JSON path swept: 'workload[1].rate'\n"
+"  value TEXT NOT NULL         -- its value at the point, as --set writes it\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS run_params_by_run ON run_params (run_id);\n"
+"CREATE TABLE IF NOT EXISTS campaign_points (  -- each point, run or not\n"
+"  campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,\n"
+"  point INTEGER NOT NULL,     -- from 0: the first path varies slowest,\n"
+"                              -- the seeds fastest\n"
+"  seed INTEGER NOT NULL,\n"
+"  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,  -- NULL: its\n"
+"                              -- process made no run\n"
+"  status TEXT NOT NULL,       -- the run's, or 'crash', 'timeout'\n"
+"  exit_status INTEGER,        -- the run's exit status; NULL: none\n"
+"  fingerprint TEXT,           -- NULL: the run did not end\n"
+"  command TEXT NOT NULL,      -- the netsim run that runs this point alone\n"
+"  message TEXT,               -- why it failed, one line\n"
+"  PRIMARY KEY (campaign_id, point)\n"
+");\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -941,7 +988,8 @@ rec_check_version(const char *path, int version, int nobjects, char *err,
     size_t len)
 {
 	if (version == SIM_RECORD_SCHEMA_VERSION || (version == 0 &&
-	    nobjects == 0) || (version >= 1 && version <= 9))   /* upgraded */
+	    nobjects == 0) || (version >= 1 &&
+	    version < SIM_RECORD_SCHEMA_VERSION))      /* upgraded */
 		return 0;
 	if (version == 0)
 		rec_errf(err, len, path, "an SQLite database, but not a netsim "
@@ -1068,9 +1116,10 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v5_sql) + sizeof(rec_schema_v6_cols_sql) +
 	    sizeof(rec_schema_v6_sql) + sizeof(rec_schema_v7_drop_sql) +
 	    sizeof(rec_schema_v7_sql) + sizeof(rec_schema_v8_sql) +
-	    sizeof(rec_schema_v9_sql) + sizeof(rec_schema_v10_sql) + 64];
+	    sizeof(rec_schema_v9_sql) + sizeof(rec_schema_v10_sql) +
+	    sizeof(rec_schema_v11_cols_sql) + sizeof(rec_schema_v11_sql) + 64];
 	int version, nobjects;
-	bool cols;
+	bool cols, cols11 = false;
 
 	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
 		rec_errf(err, len, path, "cannot lock it to create the "
@@ -1080,25 +1129,32 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	if (rec_read_version(db, path, &version, &nobjects, err, len) != 0 ||
 	    rec_check_version(path, version, nobjects, err, len) != 0)
 		goto fail;
-	if (rec_has_column(db, "packet_stages", "by_flow", &cols) != 0) {
+	if (rec_has_column(db, "packet_stages", "by_flow", &cols) != 0 ||
+	    (version > 0 && rec_has_column(db, "runs", "campaign_id",
+	    &cols11) != 0)) {
 		rec_errf(err, len, path, "cannot read its tables: %s",
 		    sqlite3_errmsg(db));
 		goto fail;
 	}
+	/* Version 4's rebuild of runs (from 1 to 3) drops campaign_id. */
+	if (version >= 1 && version <= 3)
+		cols11 = false;
 	/*
 	 * A new file gets the whole schema; an older one what it lacks (the
-	 * v5 to v10 parts may run again: they replace views and create
+	 * v5 to v11 parts may run again: they replace views and create
 	 * only what is missing).  The report's views go first (v4 renames
 	 * runs) and come back last (they read the packets view of v6).
 	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%sPRAGMA user_version=%d;",
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	    "PRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
 	    version < 3 ? rec_schema_v3_sql : "", rec_schema_v7_drop_sql,
 	    version >= 1 && version <= 3 ? rec_schema_v4_sql : "",
 	    rec_schema_v5_sql, cols ? "" : rec_schema_v6_cols_sql,
 	    rec_schema_v6_sql, rec_schema_v7_sql, rec_schema_v8_sql,
-	    rec_schema_v9_sql, rec_schema_v10_sql, SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v9_sql, rec_schema_v10_sql, rec_schema_v11_sql,
+	    cols11 ? "" : rec_schema_v11_cols_sql, SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {
@@ -2111,6 +2167,157 @@ sim_record_run_end(struct sim_recorder *r, uint64_t fingerprint,
 	if (rec_commit(r) != 0)
 		return -1;
 	r->run_id = -1;
+	return 0;
+}
+
+/* ---- Schema version 9: campaigns. ---- */
+
+int64_t
+sim_record_campaign_begin(struct sim_recorder *r, const char *name,
+    const char *file, const char *text, const char *command,
+    const char *grid, uint64_t points, char *err, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t id;
+
+	assert(r != NULL && name != NULL && r->run_id < 0);
+	assert(points > 0 && points <= (uint64_t)INT64_MAX);
+	if (r->failed) {
+		snprintf(err, len, "%s", r->error);
+		return -1;
+	}
+	if (sqlite3_prepare_v2(r->db, "INSERT INTO campaigns (scenario, "
+	    "scenario_file, scenario_text, command, grid, points) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, command, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, grid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (int64_t)points);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	id = sqlite3_last_insert_rowid(r->db);
+	assert(id > 0);
+	return id;
+fail:
+	rec_errf(err, len, r->path, "cannot add the campaign: %s",
+	    sqlite3_errmsg(r->db));
+	sqlite3_finalize(st);
+	return -1;
+}
+
+int
+sim_record_run_campaign(struct sim_recorder *r, int64_t id,
+    const char *const *names, const char *const *values, unsigned n)
+{
+	sqlite3_stmt *up = NULL, *ins = NULL;
+	bool ok;
+
+	assert(r != NULL && r->run_id >= 0 && id > 0);
+	if (r->failed)
+		return -1;
+	if (rec_exec(r->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		rec_fail(r, "cannot record the run's point");
+		return -1;
+	}
+	ok = sqlite3_prepare_v2(r->db, "UPDATE runs SET campaign_id = ?1 "
+	    "WHERE id = ?2", -1, &up, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(r->db, "INSERT INTO run_params (run_id, "
+	    "campaign_id, name, value) VALUES (?1, ?2, ?3, ?4)", -1, &ins,
+	    NULL) == SQLITE_OK;
+	if (ok) {
+		sqlite3_bind_int64(up, 1, id);
+		sqlite3_bind_int64(up, 2, r->run_id);
+		ok = sqlite3_step(up) == SQLITE_DONE;
+	}
+	for (unsigned i = 0; ok && i < n; i++) {
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, r->run_id);
+		sqlite3_bind_int64(ins, 2, id);
+		sqlite3_bind_text(ins, 3, names[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, values[i], -1, SQLITE_STATIC);
+		ok = sqlite3_step(ins) == SQLITE_DONE;
+	}
+	sqlite3_finalize(up);
+	sqlite3_finalize(ins);
+	if (!ok || rec_exec(r->db, "COMMIT") != SQLITE_OK) {
+		rec_fail(r, "cannot record the run's point");
+		rec_exec(r->db, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sim_record_campaign_point(struct sim_recorder *r, int64_t id, uint64_t point,
+    uint64_t seed, int64_t run_id, const char *status, int exit_status,
+    const uint64_t *fingerprint, const char *command, const char *message)
+{
+	sqlite3_stmt *st = NULL;
+	char fp[17];
+	bool ok;
+
+	assert(r != NULL && id > 0 && status != NULL && command != NULL);
+	if (r->failed)
+		return -1;
+	ok = sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO campaign_points "
+	    "(campaign_id, point, seed, run_id, status, exit_status, "
+	    "fingerprint, command, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9)", -1, &st, NULL) == SQLITE_OK;
+	if (ok) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, (int64_t)point);
+		sqlite3_bind_int64(st, 3, (int64_t)seed);
+		if (run_id > 0)
+			sqlite3_bind_int64(st, 4, run_id);
+		sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
+		if (exit_status >= 0)
+			sqlite3_bind_int(st, 6, exit_status);
+		if (fingerprint != NULL) {
+			snprintf(fp, sizeof(fp), "%016" PRIx64, *fingerprint);
+			sqlite3_bind_text(st, 7, fp, -1, SQLITE_STATIC);
+		}
+		sqlite3_bind_text(st, 8, command, -1, SQLITE_STATIC);
+		if (message != NULL && message[0] != '\0')
+			sqlite3_bind_text(st, 9, message, -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (!ok) {
+		rec_fail(r, "cannot record a point of the campaign");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sim_record_campaign_end(struct sim_recorder *r, int64_t id,
+    uint64_t fingerprint, const char *status)
+{
+	sqlite3_stmt *st = NULL;
+	char fp[17];
+	bool ok;
+
+	assert(r != NULL && id > 0 && status != NULL);
+	if (r->failed)
+		return -1;
+	snprintf(fp, sizeof(fp), "%016" PRIx64, fingerprint);
+	ok = sqlite3_prepare_v2(r->db, "UPDATE campaigns SET fingerprint = ?1, "
+	    "status = ?2 WHERE id = ?3", -1, &st, NULL) == SQLITE_OK;
+	if (ok) {
+		sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, id);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (!ok) {
+		rec_fail(r, "cannot finish the campaign's row");
+		return -1;
+	}
 	return 0;
 }
 

@@ -70,7 +70,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 10
+#define SIM_RECORD_SCHEMA_VERSION 11
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -269,6 +269,38 @@ void	sim_record_flush(struct sim_recorder *);
 int	sim_record_run_end(struct sim_recorder *, uint64_t fingerprint,
 	    uint64_t end_ns, int exit_status, const char *status,
 	    const char *message);
+
+/*
+ * ---- Schema version 9 (campaigns): a sweep's runs as one campaign. ----
+ *
+ * Add a campaign (`netsim run` of a scenario with a "sweep") before its
+ * points run; returns its id, or -1 with the reason in err.  grid is the
+ * sweep as run, a JSON object; command the campaign's command line.
+ */
+int64_t	sim_record_campaign_begin(struct sim_recorder *, const char *name,
+	    const char *file, const char *text, const char *command,
+	    const char *grid, uint64_t points, char *err, size_t len);
+/*
+ * The open run is point `point` of campaign id, at the values names[i] =
+ * values[i] (JSON paths, values as --set writes them): its row gets
+ * campaign_id, run_params a row a value.  Committed at once.
+ * => a run is open; 0, or -1 (the recorder has failed: see its error)
+ */
+int	sim_record_run_campaign(struct sim_recorder *, int64_t id,
+	    const char *const *names, const char *const *values, unsigned n);
+/*
+ * What became of a point: its seed, its run (or -1 when its process
+ * made none), status ('ok', 'violation', ..., 'crash', 'timeout'), exit
+ * status (-1: none), fingerprint (NULL: none), the command that runs it
+ * alone, and a message (may be NULL).
+ */
+int	sim_record_campaign_point(struct sim_recorder *, int64_t id,
+	    uint64_t point, uint64_t seed, int64_t run_id, const char *status,
+	    int exit_status, const uint64_t *fingerprint, const char *command,
+	    const char *message);
+/* The campaign's end: its combined fingerprint and status ('ok', 'failed'). */
+int	sim_record_campaign_end(struct sim_recorder *, int64_t id,
+	    uint64_t fingerprint, const char *status);
 
 /*
  * End a run whose rows could not all be written: drop what is buffered

@@ -50,6 +50,37 @@ runs_has(sqlite3 *db, const char *table, const char *column)
 	return found;
 }
 
+/* Has the table any row? */
+static bool
+runs_any_row(sqlite3 *db, const char *table)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	bool found = false;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM \"%s\" LIMIT 1", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return false;
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Does any run belong to a campaign?  (Schema 9 has the column always.) */
+static bool
+runs_any_campaign(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE campaign_id IS "
+	    "NOT NULL LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
 static const char *
 runs_cell(sqlite3_stmt *st, int i)
 {
@@ -165,7 +196,7 @@ runs_columns(sqlite3 *db, struct runs_col *cols)
 	int n = 0;
 
 	cols[n++] = (struct runs_col){ "id", "id", true };
-	if (runs_has(db, "runs", "campaign_id"))
+	if (runs_has(db, "runs", "campaign_id") && runs_any_campaign(db))
 		cols[n++] = (struct runs_col){ "campaign",
 		    "coalesce(campaign_id, '')", true };
 	cols[n++] = (struct runs_col){ "scenario", "scenario", false };
@@ -227,10 +258,16 @@ sim_record_list_runs(const char *path, FILE *out, char *err, size_t len)
 	snprintf(sql + off, sizeof(sql) - off, " FROM runs ORDER BY id");
 	if (runs_table(db, sql, heads, right, out, why, sizeof(why)) != 0)
 		goto query;
-	if (runs_has(db, "campaigns", "id")) {
+	if (runs_has(db, "campaigns", "id") && runs_any_row(db, "campaigns")) {
 		fprintf(out, "\ncampaigns:\n");
-		if (runs_table(db, "SELECT * FROM campaigns ORDER BY id", NULL,
-		    NULL, out, why, sizeof(why)) != 0)
+		/* Schema 9's campaigns: the columns that fit a line. */
+		const char *q = runs_has(db, "campaigns", "scenario_text") ?
+		    "SELECT id, scenario, points, coalesce(status, "
+		    "'unfinished') AS status, coalesce(fingerprint, '') AS "
+		    "fingerprint, command FROM campaigns ORDER BY id" :
+		    "SELECT * FROM campaigns ORDER BY id";
+
+		if (runs_table(db, q, NULL, NULL, out, why, sizeof(why)) != 0)
 			goto query;
 	}
 	sqlite3_close(db);

@@ -34,7 +34,7 @@ const char *const sc_kind_names[SC_NKINDS] = {
 	[SC_K_ENDPOINT] = "endpoint", [SC_K_OBJECT] = "object",
 	[SC_K_ARRAY] = "array", [SC_K_IFEND] = "ifend", [SC_K_COST] = "cost",
 	[SC_K_PROBES] = "probes", [SC_K_PROBE_COST] = "probe_cost",
-	[SC_K_PROGRAMS] = "programs",
+	[SC_K_PROGRAMS] = "programs", [SC_K_SWEEP] = "sweep",
 };
 
 /* ---- A host: CPUs, clock, costs, NICs, network configuration. ---- */
@@ -504,6 +504,13 @@ static const struct sc_key top_keys[] = {
 	  .doc = "where the run stops on its own" },
 	{ "interleaving", SC_K_OBJECT, .obj = &sc_obj_interleaving,
 	  .def_text = "", .doc = "how the machine orders CPUs" },
+	{ "sweep", SC_K_SWEEP, .min = 1, .max = SC_SWEEP_VALUES_MAX,
+	  .def_text = "none", .doc = "a grid of values to run the scenario "
+	  "at: each key a JSON path into the scenario (\"workload[1].rate\", "
+	  "\"hosts[2].rx_model\") with an array of values, each checked as "
+	  "if written there; \"seeds\": an array of seeds.  `netsim run` "
+	  "runs every point of the cross product as one campaign (see "
+	  "\"Sweeps and campaigns\" in the README)" },
 };
 
 const struct sc_obj sc_obj_top = {

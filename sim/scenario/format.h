@@ -53,6 +53,7 @@ enum sc_kind {
 	SC_K_PROBES,            /* {"provider:name": probe cost, ...} */
 	SC_K_PROBE_COST,        /* a duration (ps) or an object of obj */
 	SC_K_PROGRAMS,          /* an array of at most max program objects */
+	SC_K_SWEEP,             /* {"JSON path": [values], "seeds": [...]} */
 	SC_NKINDS
 };
 

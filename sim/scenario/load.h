@@ -59,6 +59,9 @@ struct ld {
 	size_t depth;
 	char *err;
 	size_t errlen;
+	const struct sc_set *sets;      /* applied to the tree (--set) */
+	unsigned nsets;
+	json_t *sweep;                  /* the file's "sweep", or NULL */
 };
 
 enum ld_at {
@@ -212,5 +215,24 @@ int	ld_ep_nic(struct ld *, const json_t *v, const struct scenario *sc,
 int	ld_workload(struct ld *, json_t *root, struct scenario *sc);
 /* The faults, after the hosts, NICs and links their targets name. */
 int	ld_faults(struct ld *, json_t *root, struct scenario *sc);
+
+/* ---- load_sweep.c: --set and "sweep". ---- */
+
+/*
+ * Apply sets to root (the file's JSON) before it is read; the path
+ * stays empty.  Errors name the set (and its place in the sweep).
+ */
+int	ld_apply_sets(struct ld *, json_t *root, const struct sc_set *sets,
+	    unsigned nsets);
+/* "sweep": its axes (less those sets pinned), seeds and points. */
+int	ld_sweep(struct ld *, json_t *root, struct scenario *sc);
+/*
+ * Where an error at the current path comes from when a set put the
+ * value there: *msg gets " (the value of $.sweep[...][K])" or " (from
+ * --set P=V)", and the path where the text holds it.  => false: the
+ * file's own value
+ */
+bool	ld_set_origin(struct ld *, struct sim_jsonpath_step *path,
+	    size_t *depth, char *msg, size_t len);
 
 #endif /* SIM_SCENARIO_LOAD_H */

@@ -76,7 +76,9 @@ ld_sanitize(char *s)
 int
 ld_fail(struct ld *ld, enum ld_at at, const char *fmt, ...)
 {
-	char path[256], msg[SC_ERR_MAX];
+	char path[256], msg[SC_ERR_MAX], origin[2 * SC_SET_PATH_MAX + 64];
+	struct sim_jsonpath_step from[LD_DEPTH_MAX];
+	size_t from_depth = 0;
 	unsigned line, col;
 	size_t off;
 	va_list ap;
@@ -85,7 +87,18 @@ ld_fail(struct ld *ld, enum ld_at at, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	sim_jsonpath_format(ld->path, ld->depth, path, sizeof(path));
-	if (sim_jsonpos_find(ld->text, ld->len, ld->path, ld->depth,
+	if (ld->nsets > 0 && ld_set_origin(ld, from, &from_depth, origin,
+	    sizeof(origin))) {
+		/* A set put the value there: point at where it came from. */
+		if (from_depth > 0 && sim_jsonpos_find(ld->text, ld->len, from,
+		    from_depth, false, &off)) {
+			sim_jsonpos_linecol(ld->text, ld->len, off, &line, &col);
+			snprintf(ld->err, ld->errlen, "%s:%u:%u: at %s%s: %s",
+			    ld->file, line, col, path, origin, msg);
+		} else
+			snprintf(ld->err, ld->errlen, "%s: at %s%s: %s",
+			    ld->file, path, origin, msg);
+	} else if (sim_jsonpos_find(ld->text, ld->len, ld->path, ld->depth,
 	    at == LD_AT_KEY, &off)) {
 		sim_jsonpos_linecol(ld->text, ld->len, off, &line, &col);
 		snprintf(ld->err, ld->errlen, "%s:%u:%u: at %s: %s", ld->file,

@@ -122,7 +122,8 @@ ld_top(struct ld *ld, json_t *root, struct scenario *sc)
 	    NULL) != 0 ||
 	    ld_section(ld, root, sc_key(&sc_obj_top, "limits"), sc,
 	    NULL) != 0 ||
-	    ld_interleaving(ld, root, sc) != 0)
+	    ld_interleaving(ld, root, sc) != 0 ||
+	    ld_sweep(ld, root, sc) != 0)
 		return -1;
 	assert(ld->depth == 0);
 	return 0;
@@ -133,6 +134,13 @@ ld_top(struct ld *ld, json_t *root, struct scenario *sc)
 int
 sim_scenario_load(const char *path, struct scenario **out, char *err,
     size_t errlen)
+{
+	return sim_scenario_load_set(path, NULL, 0, out, err, errlen);
+}
+
+int
+sim_scenario_load_set(const char *path, const struct sc_set *sets,
+    unsigned nsets, struct scenario **out, char *err, size_t errlen)
 {
 	struct ld ld = { .file = path, .err = err, .errlen = errlen };
 	struct scenario *sc = NULL;
@@ -168,12 +176,26 @@ sim_scenario_load(const char *path, struct scenario **out, char *err,
 			    jerr.text);
 		goto fail;
 	}
-	if (ld_top(&ld, root, sc) != 0)
+	/*
+	 * The sweep's paths are checked on the file as written, before
+	 * any set changes it; then the sets; then the whole.
+	 */
+	if (json_is_object(root) &&
+	    json_is_object(json_object_get(root, "sweep")))
+		ld.sweep = json_deep_copy(json_object_get(root, "sweep"));
+	if (nsets > 0 && ld_sweep(&ld, root, sc) != 0)
 		goto fail;
+	ld.sets = sets;
+	ld.nsets = nsets;
+	if (ld_apply_sets(&ld, root, sets, nsets) != 0 ||
+	    ld_top(&ld, root, sc) != 0)
+		goto fail;
+	json_decref(ld.sweep);
 	json_decref(root);
 	*out = sc;
 	return 0;
 fail:
+	json_decref(ld.sweep);
 	json_decref(root);
 	sim_scenario_free(sc);
 	ld_sanitize(err);
@@ -206,5 +228,8 @@ sim_scenario_free(struct scenario *sc)
 		free(sc->links[i].pcap);
 	free(sc->links);
 	free(sc->faults);
+	for (unsigned i = 0; i < sc->sweep.naxes; i++)
+		free(sc->sweep.axes[i].values);
+	free(sc->sweep.seeds);
 	free(sc);
 }

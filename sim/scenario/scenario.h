@@ -50,6 +50,21 @@
 #define SC_DELAY_MAX_NS 10000000000ULL          /* 10s: link delays */
 #define SC_PATH_MAX     4096            /* bytes of a file name */
 
+/* Sweeps: a grid of values at JSON paths, a run a point. */
+#define SC_SWEEP_AXES_MAX 8             /* paths a sweep varies */
+#define SC_SWEEP_VALUES_MAX 256         /* values of one path */
+#define SC_SWEEP_SEEDS_MAX 1000         /* "seeds" of a sweep */
+#define SC_SWEEP_POINTS_MAX 100000      /* the cross product, seeds in */
+#define SC_SET_PATH_MAX 128             /* bytes of a path, with the NUL */
+#define SC_SET_VALUE_MAX 256            /* bytes of a value's text */
+
+/* One path a sweep varies, and its values as --set writes them. */
+struct sc_sweep_axis {
+	char path[SC_SET_PATH_MAX];     /* canonical: "workload[1].rate" */
+	unsigned nvalues;
+	char (*values)[SC_SET_VALUE_MAX];
+};
+
 /* The network configuration: branes, addresses, routes, virtual pairs. */
 #define SC_BRANES_MAX   64              /* per host */
 #define SC_ROUTES_MAX   1024            /* per brane */
@@ -328,7 +343,40 @@ struct scenario {
 		 */
 		uint64_t plain_point_ns;
 	} interleaving;
+
+	/*
+	 * "sweep": a grid of values at JSON paths, run as a campaign (one
+	 * run a point).  Axes in file order, less those a --set pinned;
+	 * no axes and no seeds: no sweep.
+	 */
+	struct sc_sweep {
+		unsigned naxes;
+		struct sc_sweep_axis axes[SC_SWEEP_AXES_MAX];
+		unsigned nseeds;        /* 0: the scenario's seed */
+		uint64_t *seeds;
+		uint64_t npoints;       /* the cross product, seeds included */
+	} sweep;
 };
+
+/*
+ * A value set at a JSON path before the scenario is read, as if the
+ * file said it there (`--set PATH=VALUE`, a point of a sweep).  path is
+ * "workload[1].rate" (a leading "$." is allowed); value is JSON text
+ * ("2", "true", "\"1\"") or, when it is not JSON, a string ("10kpps").
+ */
+struct sc_set {
+	const char *path;
+	const char *value;
+};
+
+/*
+ * The sets of point k (0 .. npoints - 1) of sc's sweep, and its seed:
+ * points are numbered with the first axis varying slowest and the seeds
+ * fastest, as nested loops in the file's order.  sets[] gets naxes
+ * entries pointing into sc.
+ */
+void	sc_sweep_point(const struct scenario *sc, uint64_t k,
+	    struct sc_set *sets, uint64_t *seed);
 
 /*
  * The MAC a NIC gets when the file gives none: locally administered,
@@ -352,6 +400,16 @@ void	sc_nic_default_mac(unsigned host, unsigned nic, uint8_t mac[6]);
  */
 int	sim_scenario_load(const char *path, struct scenario **out,
 	    char *err, size_t errlen);
+/*
+ * The same with sets[] applied to the file's JSON before it is read: a
+ * value that is wrong there is reported at its place in the sweep
+ * ($.sweep["PATH"][K], FILE:LINE:COL) when the file's sweep has it, else
+ * as the --set that gave it.  A set at a path the sweep varies pins
+ * that axis (sc->sweep has it no more).
+ * => the path must exist in the file, but its last key may be absent
+ */
+int	sim_scenario_load_set(const char *path, const struct sc_set *sets,
+	    unsigned nsets, struct scenario **out, char *err, size_t errlen);
 void	sim_scenario_free(struct scenario *);
 
 #endif /* SIM_SCENARIO_H */
