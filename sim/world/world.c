@@ -229,7 +229,6 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 	CTASSERT(SC_PCT_DEPTH_DEFAULT == SIM_PCT_DEPTH_DEFAULT);
 	world_policy(sc, seed, &sp);
 	sim_sched_init(m, &sp);
-	sim_exhaust_reserve(m);
 	m->sc = sc;
 	world_replay(m, sc, seed);
 	if (m->eng.q.impl == NULL)
@@ -280,6 +279,8 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 	}
 	if (m->faults != NULL)
 		sim_machine_add_sampler(m, sim_faults_sample);
+	/* Last: a build that only just fits is not failed by it. */
+	sim_exhaust_reserve(m);
 	return 0;
 }
 
