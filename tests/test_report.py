@@ -175,7 +175,8 @@ def test_report_compares_two_runs_and_parses_strictly(comparison, two_runs):
     assert "class=\"better\"" not in text
     for word in (fp, "host a (2 CPU, poll)",
                  "Where the microseconds went", "socket queue",
-                 "interrupts per second", "polls per second"):
+                 "interrupts per second", "polls per second",
+                 "continuation ms", "cpu.kcont_ns"):
         assert word in page, word
     assert "No per-packet records" not in page
     # Folded away: the counters that never changed.
