@@ -38,7 +38,8 @@ SEGMENT_COLOURS = {
     "socket queue": "#9467bd", "application": "#1f77b4", "other": "#7f7f7f",
 }
 CPU_PARTS = (("intr_ns", "interrupt", "#d62728"),
-             ("softint_ns", "soft interrupt and continuation", "#ff7f0e"),
+             ("softint_ns", "soft interrupt", "#ff7f0e"),
+             ("kcont_ns", "continuation", "#2ca02c"),
              ("thread_ns", "thread (LWPs)", "#1f77b4"),
              ("idle_ns", "idle", "#e8e8e8"))
 FAULT_COLOUR = "#ffd54f"
@@ -162,8 +163,9 @@ def breakdown(bars, segments, title):
 def cpu_time(cpus, t_end, windows, title):
     """cpus: [(label, [cpu_time rows])] -> one band a CPU, its height the
     CPU's whole time, stacked by the share of each sample interval spent
-    in interrupts, soft interrupts (and continuations), threads and idle;
-    a gap between samples is idle."""
+    in interrupts, soft interrupts, kernel continuations, threads and
+    idle; a gap between samples is idle.  (A file written before schema
+    version 11 and never opened by netsim since has no kcont_ns: 0.)"""
     n = len(cpus)
     height = 1.3 + 0.3 * n
     fig, ax = plt.subplots(figsize=(7.6, height))
@@ -180,7 +182,7 @@ def cpu_time(cpus, t_end, windows, title):
             for t in (smp["from_ns"], smp["to_ns"]):
                 xs.append(t / 1e6)
                 for k, _, _ in CPU_PARTS:
-                    parts[k].append(max(0.0, smp[k] / iv))
+                    parts[k].append(max(0.0, smp.get(k, 0) / iv))
             prev = smp["to_ns"]
         base = [row + 0.45] * len(xs)        # bands grow downwards
         for k, _, colour in CPU_PARTS:

@@ -174,14 +174,15 @@ def fault_windows(rows):
 def cpu_section(p, run, totals, samples, windows):
     if totals:
         t = pg.Table(["cpu", "busy ms", "of which interrupt ms",
-                      "soft interrupt ms", "idle ms", "busy",
-                      "scheduling points", "dispatches"], left=(0,))
+                      "soft interrupt ms", "continuation ms", "idle ms",
+                      "busy", "scheduling points", "dispatches"], left=(0,))
         for (host, cpu), c in sorted(totals.items()):
             busy, idle = c.get("cpu.busy_ns", 0), c.get("cpu.idle_ns", 0)
             frac = busy / (busy + idle) if busy + idle else 0
             t.add(f"{host}/cpu{cpu}", f"{busy / 1e6:.6f}",
                   f"{c.get('cpu.intr_ns', 0) / 1e6:.6f}",
                   f"{c.get('cpu.softint_ns', 0) / 1e6:.6f}",
+                  f"{c.get('cpu.kcont_ns', 0) / 1e6:.6f}",
                   f"{idle / 1e6:.6f}", f"{100 * frac:.1f}%",
                   pg.num(c.get("cpu.points")),
                   pg.num(c.get("cpu.dispatches")))
@@ -197,8 +198,9 @@ def cpu_section(p, run, totals, samples, windows):
     p.figure(plots.cpu_time(panels, run["end_ns"] or panels[0][1][-1]["to_ns"],
                             windows, f"CPU time, {run_title(run)}"),
              "Each CPU's time between samples (cpu_time): hardware "
-             "interrupts, soft interrupts and kernel continuations "
-             "(recorded together as cpu.softint_ns), threads, idle.")
+             "interrupts, soft interrupts, kernel continuations (whether "
+             "a soft interrupt or a worker thread ran them: cpu.kcont_ns), "
+             "threads, idle.")
 
 
 def rates_section(p, run, data, windows):

@@ -97,16 +97,35 @@ def test_stage_breakdown_adds_up_to_every_packets_latency(netsim, tmp_path):
 
 
 def test_cpu_time_and_counter_rates_account_for_every_ns(two_runs):
+    """Each interval of cpu_time is interrupt + soft interrupt +
+    continuation + thread + idle exactly; continuations (two-hosts runs
+    its receive work in them) are a part of their own, not inside soft
+    interrupt or thread time."""
     _, db = two_runs
     con = sqlite3.connect(db)
-    for host, cpu, busy, parts, span, bad in con.execute(
+    kcont = {}
+    for host, cpu, busy, parts, span, bad, whole, kc in con.execute(
             "SELECT host, cpu, (SELECT value FROM counter_last l WHERE "
             "l.run_id = 1 AND l.name = 'cpu.busy_ns' AND l.host = t.host "
-            "AND l.cpu = t.cpu), sum(intr_ns + softint_ns + thread_ns), "
-            "sum(interval_ns), sum(idle_ns < 0 OR thread_ns < 0) "
+            "AND l.cpu = t.cpu), "
+            "sum(intr_ns + softint_ns + kcont_ns + thread_ns), "
+            "sum(interval_ns), sum(idle_ns < 0 OR thread_ns < 0 OR "
+            "softint_ns < 0 OR kcont_ns < 0), sum(intr_ns + softint_ns + "
+            "kcont_ns + thread_ns + idle_ns = interval_ns), sum(kcont_ns) "
             "FROM cpu_time t WHERE run_id = 1 GROUP BY host, cpu"):
         assert parts == busy and bad == 0, (host, cpu)
         assert span <= 101002339
+        kcont[host, cpu] = kc
+    assert con.execute("SELECT count(*) FROM cpu_time WHERE intr_ns + "
+                       "softint_ns + kcont_ns + thread_ns + idle_ns != "
+                       "interval_ns").fetchone() == (0,)
+    # Where the machine counted it: the counter's last value.
+    assert kcont == {(h, c): v for h, c, v in con.execute(
+        "SELECT c.host, c.cpu, coalesce(l.value, 0) FROM (SELECT DISTINCT "
+        "host, cpu FROM cpu_time WHERE run_id = 1) c LEFT JOIN counter_last "
+        "l ON l.run_id = 1 AND l.name = 'cpu.kcont_ns' AND l.host = c.host "
+        "AND l.cpu = c.cpu")}
+    assert kcont["b", 0] > 0, kcont
     # A rate's rises add up to the counter's last value.
     assert con.execute(
         "SELECT r.name, r.host, sum(r.delta), l.value FROM counter_rates r "
@@ -156,7 +175,8 @@ def test_report_compares_two_runs_and_parses_strictly(comparison, two_runs):
     assert "class=\"better\"" not in text
     for word in (fp, "host a (2 CPU, poll)",
                  "Where the microseconds went", "socket queue",
-                 "interrupts per second", "polls per second"):
+                 "interrupts per second", "polls per second",
+                 "continuation ms", "cpu.kcont_ns"):
         assert word in page, word
     assert "No per-packet records" not in page
     # Folded away: the counters that never changed.

@@ -301,9 +301,9 @@ static const char rec_schema_v6_sql[] =
  * the tables; sqlite3 answers the same questions with them).  Where a
  * delivered packet's time went, by segment of its path; the spread of a
  * flow's latency; where lost packets were last seen; each CPU's time and
- * each counter's rate between samples.  Views only, and the table of
- * segments they read, so an older file gets them when opened and keeps
- * every row.
+ * each counter's rate between samples (cpu_time: version 11's, below).
+ * Views only, and the table of segments they read, so an older file gets
+ * them when opened and keeps every row.
  *
  * A packet's ns (its time since the stage before, as stage_deltas has
  * it, ties broken by insertion order) over its stages up to its receive
@@ -422,31 +422,7 @@ static const char rec_schema_v7_sql[] =
 "  (SELECT l.value FROM counters l WHERE l.run_id = c.run_id\n"
 "    AND l.name = c.name AND l.host IS c.host AND l.cpu IS c.cpu\n"
 "    ORDER BY l.t_ns DESC, l.rowid DESC LIMIT 1) AS last_value\n"
-"FROM counters c GROUP BY run_id, name, host, cpu;\n"
-"CREATE VIEW cpu_time AS  -- where each CPU's time went between samples\n"
-"SELECT run_id, host, cpu, from_ns, to_ns, to_ns - from_ns AS interval_ns,\n"
-"  intr_ns,                    -- hardware interrupts, entry included\n"
-"  softint_ns,                 -- soft interrupts and continuations\n"
-"  busy_ns - intr_ns - softint_ns AS thread_ns,  -- LWPs\n"
-"  to_ns - from_ns - busy_ns AS idle_ns\n"
-"FROM (SELECT run_id, host, cpu, t_ns AS to_ns,\n"
-"    max(coalesce(lag(t_ns) OVER (PARTITION BY run_id, host, cpu\n"
-"      ORDER BY t_ns), min(start_ns)), t_ns - coalesce(min(interval_ns),\n"
-"      t_ns)) AS from_ns,\n"
-"    coalesce(sum(CASE name WHEN 'cpu.busy_ns' THEN delta END), 0)\n"
-"      AS busy_ns,\n"
-"    coalesce(sum(CASE name WHEN 'cpu.intr_ns' THEN delta END), 0)\n"
-"      AS intr_ns,\n"
-"    coalesce(sum(CASE name WHEN 'cpu.softint_ns' THEN delta END), 0)\n"
-"      AS softint_ns\n"
-"  FROM (SELECT c.run_id, c.host, c.cpu, c.name, c.t_ns, r.start_ns,\n"
-"      i.interval_ns, c.value - lag(c.value, 1, 0) OVER (PARTITION BY\n"
-"        c.run_id, c.host, c.cpu, c.name ORDER BY c.t_ns, c.rowid) AS delta\n"
-"    FROM counters c JOIN runs r ON r.id = c.run_id\n"
-"    LEFT JOIN sample_intervals i ON i.run_id = c.run_id\n"
-"    WHERE c.name IN ('cpu.busy_ns', 'cpu.intr_ns', 'cpu.softint_ns',\n"
-"      'cpu.idle_ns') AND c.cpu IS NOT NULL)\n"
-"  GROUP BY run_id, host, cpu, t_ns);\n";
+"FROM counters c GROUP BY run_id, name, host, cpu;\n";
 
 /*
  * ---- Schema version 8 (faults): the tables and view below, and their
@@ -601,6 +577,47 @@ static const char rec_schema_v11_sql[] =
 "  message TEXT,               -- why it failed, one line\n"
 "  PRIMARY KEY (campaign_id, point)\n"
 ");\n";
+
+/*
+ * ---- Version 12: continuation time (machine interface 5). ----
+ * cpu_time gains kcont_ns, the CPU time kernel continuations took
+ * (cpu.kcont_ns), whether a soft interrupt or a worker LWP ran them;
+ * softint_ns and thread_ns are net of it, so intr + softint + kcont +
+ * thread + idle is the interval.  Since version 12 cpu.softint_ns is
+ * soft interrupts' own time; an older file has no cpu.kcont_ns (its
+ * continuations are in softint_ns and thread_ns, kcont_ns is 0) and gets
+ * the view when opened.  (Everything of it is here and in ks_mem.c's
+ * evcnt_record_levels.)
+ */
+static const char rec_schema_v12_sql[] =
+"DROP VIEW IF EXISTS cpu_time;\n"
+"CREATE VIEW cpu_time AS  -- where each CPU's time went between samples\n"
+"SELECT run_id, host, cpu, from_ns, to_ns, to_ns - from_ns AS interval_ns,\n"
+"  intr_ns,                    -- hardware interrupts, entry included\n"
+"  softint_ns,                 -- soft interrupts, their continuations not\n"
+"  kcont_ns,                   -- continuations, in soft interrupts or LWPs\n"
+"  busy_ns - intr_ns - softint_ns - kcont_ns AS thread_ns,  -- LWPs' own\n"
+"  to_ns - from_ns - busy_ns AS idle_ns\n"
+"FROM (SELECT run_id, host, cpu, t_ns AS to_ns,\n"
+"    max(coalesce(lag(t_ns) OVER (PARTITION BY run_id, host, cpu\n"
+"      ORDER BY t_ns), min(start_ns)), t_ns - coalesce(min(interval_ns),\n"
+"      t_ns)) AS from_ns,\n"
+"    coalesce(sum(CASE name WHEN 'cpu.busy_ns' THEN delta END), 0)\n"
+"      AS busy_ns,\n"
+"    coalesce(sum(CASE name WHEN 'cpu.intr_ns' THEN delta END), 0)\n"
+"      AS intr_ns,\n"
+"    coalesce(sum(CASE name WHEN 'cpu.softint_ns' THEN delta END), 0)\n"
+"      AS softint_ns,\n"
+"    coalesce(sum(CASE name WHEN 'cpu.kcont_ns' THEN delta END), 0)\n"
+"      AS kcont_ns\n"
+"  FROM (SELECT c.run_id, c.host, c.cpu, c.name, c.t_ns, r.start_ns,\n"
+"      i.interval_ns, c.value - lag(c.value, 1, 0) OVER (PARTITION BY\n"
+"        c.run_id, c.host, c.cpu, c.name ORDER BY c.t_ns, c.rowid) AS delta\n"
+"    FROM counters c JOIN runs r ON r.id = c.run_id\n"
+"    LEFT JOIN sample_intervals i ON i.run_id = c.run_id\n"
+"    WHERE c.name IN ('cpu.busy_ns', 'cpu.intr_ns', 'cpu.softint_ns',\n"
+"      'cpu.kcont_ns', 'cpu.idle_ns') AND c.cpu IS NOT NULL)\n"
+"  GROUP BY run_id, host, cpu, t_ns);\n";
 
 /*
  * What a row costs in the database beyond its strings: SQLite's record
@@ -1117,7 +1134,8 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v6_sql) + sizeof(rec_schema_v7_drop_sql) +
 	    sizeof(rec_schema_v7_sql) + sizeof(rec_schema_v8_sql) +
 	    sizeof(rec_schema_v9_sql) + sizeof(rec_schema_v10_sql) +
-	    sizeof(rec_schema_v11_cols_sql) + sizeof(rec_schema_v11_sql) + 64];
+	    sizeof(rec_schema_v11_cols_sql) + sizeof(rec_schema_v11_sql) +
+	    sizeof(rec_schema_v12_sql) + 64];
 	int version, nobjects;
 	bool cols, cols11 = false;
 
@@ -1145,7 +1163,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	 * only what is missing).  The report's views go first (v4 renames
 	 * runs) and come back last (they read the packets view of v6).
 	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
 	    "PRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
@@ -1154,7 +1172,8 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    rec_schema_v5_sql, cols ? "" : rec_schema_v6_cols_sql,
 	    rec_schema_v6_sql, rec_schema_v7_sql, rec_schema_v8_sql,
 	    rec_schema_v9_sql, rec_schema_v10_sql, rec_schema_v11_sql,
-	    cols11 ? "" : rec_schema_v11_cols_sql, SIM_RECORD_SCHEMA_VERSION);
+	    cols11 ? "" : rec_schema_v11_cols_sql, rec_schema_v12_sql,
+	    SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {

@@ -129,6 +129,7 @@ struct lwp {
 					   inherited by the threads it makes */
 	bool interrupted;               /* preempted by higher priority work */
 	u_int prio;                     /* 0 thread, else its interrupt level */
+	bool in_kcont;                  /* runs a continuation (cpu_kcont_enter) */
 	int ipl;                        /* spl level while off the CPU */
 	uint64_t ready_at;              /* may preempt its CPU from this time */
 	char name[32];
@@ -231,7 +232,11 @@ struct cpu_info {
 	/* busy_ns by the priority of the context charged: 0 threads, 1-4
 	   soft interrupts, IPL_VM and up hardware interrupts. */
 	uint64_t prio_ns[SIM_NPRIO];
+	/* Of prio_ns, what continuations took: [0] run by threads, [1] by
+	   soft interrupts (struct lwp's in_kcont). */
+	uint64_t kcont_ns[2];
 	uint64_t intr_last, softint_last; /* cpu.{intr,softint}_ns last written */
+	uint64_t kcont_last;            /* cpu.kcont_ns last written */
 	uint64_t frac_ps;               /* picoseconds not yet charged */
 	uint64_t points;                /* scheduling points taken */
 	uint64_t dispatches;            /* LWPs put on the CPU */
@@ -711,6 +716,8 @@ sim_cpu_charge(struct cpu_info *ci, uint64_t ns)
 	ci->clock += ns;
 	ci->busy_ns += ns;
 	ci->prio_ns[ci->cur != NULL ? ci->cur->prio : 0] += ns;
+	if (ci->cur != NULL && ci->cur->in_kcont)
+		ci->kcont_ns[ci->cur->prio != 0] += ns;
 }
 
 /*

@@ -23,7 +23,7 @@
 #include "stack/sys/sdt.h"
 
 /* The machine interface this machine implements (stack/sys/README.md). */
-_Static_assert(KERN_IFACE_VERSION == 4, "the machine interface changed "
+_Static_assert(KERN_IFACE_VERSION == 5, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
 /* kern_printf output folded into the fingerprint in full (longer: cut). */
@@ -171,6 +171,33 @@ kpreempt_enable(void)
 
 	KASSERT(l->nopreempt > 0);
 	l->nopreempt--;
+}
+
+/*
+ * Continuation time (intr.h): the context's flag makes sim_cpu_charge
+ * count what it is charged, on whichever CPU, as the continuation's.
+ * No point, no charge: the schedule does not see it.
+ */
+void
+cpu_kcont_enter(void)
+{
+	struct lwp *l = ks_cpu()->cur;
+
+	KASSERTMSG(l->prio < IPL_VM, "cpu_kcont_enter in a hardware "
+	    "interrupt (level %u)", l->prio);
+	KASSERTMSG(!l->in_kcont, "cpu_kcont_enter: lwp %s already runs a "
+	    "continuation", l->name);
+	l->in_kcont = true;
+}
+
+void
+cpu_kcont_exit(void)
+{
+	struct lwp *l = ks_cpu()->cur;
+
+	KASSERTMSG(l->in_kcont, "cpu_kcont_exit: lwp %s runs no "
+	    "continuation", l->name);
+	l->in_kcont = false;
 }
 
 bool

@@ -273,21 +273,33 @@ sim_cpu_intr_ns(const struct cpu_info *ci, uint64_t *intr_ns,
 	}
 }
 
-/* Where a CPU's busy time went, as cpu.intr_ns and cpu.softint_ns. */
+/*
+ * Where a CPU's busy time went, as cpu.intr_ns, cpu.softint_ns (soft
+ * interrupts' own time: the continuations they ran excluded) and
+ * cpu.kcont_ns (continuations, whether a soft interrupt or a thread ran
+ * them).  The rest of cpu.busy_ns is threads' own time.
+ */
 static void
 evcnt_record_levels(struct sim_machine *m, struct cpu_info *ci, uint64_t t)
 {
-	uint64_t intr, soft;
+	uint64_t intr, soft, kcont;
 
 	sim_cpu_intr_ns(ci, &intr, &soft);
+	KASSERT(ci->kcont_ns[1] <= soft);
+	soft -= ci->kcont_ns[1];
+	kcont = ci->kcont_ns[0] + ci->kcont_ns[1];
 	if (intr != ci->intr_last)
 		sim_record_counter(m->rec, "cpu.intr_ns", ci->host->sc->name,
 		    (int)ci->index, t, (int64_t)intr);
 	if (soft != ci->softint_last)
 		sim_record_counter(m->rec, "cpu.softint_ns", ci->host->sc->name,
 		    (int)ci->index, t, (int64_t)soft);
+	if (kcont != ci->kcont_last)
+		sim_record_counter(m->rec, "cpu.kcont_ns", ci->host->sc->name,
+		    (int)ci->index, t, (int64_t)kcont);
 	ci->intr_last = intr;
 	ci->softint_last = soft;
+	ci->kcont_last = kcont;
 }
 
 void

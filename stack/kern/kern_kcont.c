@@ -30,7 +30,9 @@
  * build's race detector (kern_ctx_enter, <sys/race.h>): two runs one
  * soft interrupt or worker makes in turn are ordered only by what they
  * synchronise on, as they would be on two CPUs; kcont_halt returns after
- * the run it waited for (kern_hb_acquire).
+ * the run it waited for (kern_hb_acquire).  The machine is told of each
+ * run too (cpu_kcont_enter, <sys/intr.h>), so that a CPU's continuation
+ * time is counted apart from its soft interrupts' and threads'.
  *
  * Nothing here allocates after kcont_sysinit, and there is no mutable
  * global: the roots hang off kern_globals() and cpu_data().
@@ -546,6 +548,22 @@ kcont_take(kcont_t *kc)
 }
 
 /*
+ * Run a taken continuation's function once, in the calling soft interrupt
+ * or worker: a context of its own to the race detector, and continuation
+ * time, not the runner's, to the machine (cpu_kcont_enter: free, no
+ * scheduling point).
+ */
+static void
+kcont_run(kcont_t *kc)
+{
+	cpu_kcont_enter();
+	kern_ctx_enter(kc, kc->kc_func);
+	(*kc->kc_func)(kc->kc_arg);
+	kern_ctx_exit(kc);
+	cpu_kcont_exit();
+}
+
+/*
  * The soft interrupt of one level: run this CPU's ready continuations.
  * The lock taken to pop the next one also finishes the last one's run
  * when it is still at home here, as it almost always is.
@@ -579,9 +597,7 @@ kcont_softintr(void *arg)
 			continue;       /* running elsewhere: its runner's */
 		mutex_spin_exit(&kcc->kcc_lock);
 		SDT_PROBE2(kcont, run, 1, lvl);
-		kern_ctx_enter(kc, kc->kc_func);
-		(*kc->kc_func)(kc->kc_arg);
-		kern_ctx_exit(kc);
+		kcont_run(kc);
 		kcc->kcc_ev_ran.ev_count++;
 		done = kc;
 		mutex_spin_enter(&kcc->kcc_lock);
@@ -608,9 +624,7 @@ kcont_worker(void *arg)
 		ks->ks_ev_worker_ran.ev_count++;
 		mutex_spin_exit(&ks->ks_wlock);
 		SDT_PROBE2(kcont, run, 1, KCONT_NLEVELS);
-		kern_ctx_enter(kc, kc->kc_func);
-		(*kc->kc_func)(kc->kc_arg);
-		kern_ctx_exit(kc);
+		kcont_run(kc);
 		kcont_ran(ks, kc);
 		mutex_spin_enter(&ks->ks_wlock);
 	}

@@ -89,6 +89,19 @@ void	intr_mask(void *ih);
 void	intr_unmask(void *ih);
 bool	intr_masked(void *ih);
 
+/*
+ * The calling context starts (cpu_kcont_enter) or ends (cpu_kcont_exit)
+ * running one kernel continuation (kern/kcont.h), in a soft interrupt or
+ * in a thread.  The machine counts the CPU time charged in between as
+ * continuation time rather than the context's own (cpu.kcont_ns).
+ * Accounting only: neither is a scheduling point nor charged, so the
+ * schedule is the same without them.
+ * => the calling context is a soft interrupt or a thread
+ * => runs do not nest: enter, then exit, in the same context
+ */
+void	cpu_kcont_enter(void);
+void	cpu_kcont_exit(void);
+
 /* Keep the calling LWP on its CPU (no preemption) until enabled again. */
 void	kpreempt_disable(void);
 void	kpreempt_enable(void);

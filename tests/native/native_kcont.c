@@ -99,6 +99,17 @@ cpu_intr_p(void)
 	return false;
 }
 
+/* Continuation time is the simulated machine's accounting: nothing here. */
+void
+cpu_kcont_enter(void)
+{
+}
+
+void
+cpu_kcont_exit(void)
+{
+}
+
 int
 splraise(int ipl)
 {
