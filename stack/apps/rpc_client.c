@@ -100,17 +100,24 @@ static const struct app_excl rpc_client_excl[] = {
 
 enum rc_state { RQ_UNSENT, RQ_WAITING, RQ_ANSWERED, RQ_LOST, RQ_ERROR };
 
-/* Legend: c = constant after start, a = atomic, s = the sender's. */
+/*
+ * Legend: c = constant after start, a = atomic, s = the sender's.  In
+ * the open loop the sender and the taker are two LWPs: a request is
+ * published by nsent's release store after its sent_at and state, which
+ * both then read and write atomically, and the counters the sender
+ * bumps (sent, errors, unreachable) are atomic too (make hunt's
+ * exploration build found them racing).
+ */
 struct rpc_client {
 	const struct app_args *args;    /* c */
 	struct socket *so;              /* c */
 	struct sockaddr_in dst;         /* c */
 	u_int size;                     /* c */
 	uint64_t count, timeout_ns;     /* c */
-	uint64_t *sent_at;              /* per request: its send time */
-	uint8_t *state;                 /* per request: enum rc_state */
+	uint64_t *sent_at;              /* a: per request, its send time */
+	uint8_t *state;                 /* a: per request, enum rc_state */
 	uint8_t *sbuf, *rbuf;           /* s: a request; a response */
-	uint64_t nsent;                 /* s: requests started */
+	uint64_t nsent;                 /* s, a: requests started */
 	uint64_t inflight;              /* closed loop: waiting */
 	volatile uint32_t sender_done;  /* a: open loop */
 	struct app_arrival arr;         /* s: open loop */
@@ -131,26 +138,27 @@ rc_send(struct rpc_client *rc, uint64_t seq)
 	int error, tries = 0;
 
 	KASSERT(seq < rc->count && rc->state[seq] == RQ_UNSENT);
-	rc->nsent = seq + 1;
 	do {
 		h.sent_ns = getnanouptime();
 		rpc_put(rc->sbuf, rc->size, &h);
-		rc->sent_at[seq] = h.sent_ns;
+		atomic_store_relaxed(&rc->sent_at[seq], h.sent_ns);
 		(void)sosetopt(rc->so, SOL_SOCKET, SO_PKTID, &h.pkt_id,
 		    sizeof(h.pkt_id));
 		SDT_PROBE2(rpc_client, request, rc->size, h.pkt_id);
 		/* Waiting before the send: its response may beat sosend back. */
-		rc->state[seq] = RQ_WAITING;
+		atomic_store_relaxed(&rc->state[seq], RQ_WAITING);
+		/* Published: the taker may match a response to it from now. */
+		atomic_store_release(&rc->nsent, seq + 1);
 		error = sosend(rc->so, NULL, rc->sbuf, rc->size, 0);
-		if (error == ECONNREFUSED)
-			rc->ev_unreachable.ev_count++;  /* reported; again */
+		if (error == ECONNREFUSED)      /* reported; again */
+			atomic_inc_64(&rc->ev_unreachable.ev_count);
 	} while (error == ECONNREFUSED && ++tries < 2);
 	if (error != 0) {
-		rc->state[seq] = RQ_ERROR;
-		rc->ev_errors.ev_count++;
+		atomic_store_relaxed(&rc->state[seq], RQ_ERROR);
+		atomic_inc_64(&rc->ev_errors.ev_count);
 		return false;
 	}
-	rc->ev_sent.ev_count++;
+	atomic_inc_64(&rc->ev_sent.ev_count);
 	return true;
 }
 
@@ -161,23 +169,23 @@ rc_response(struct rpc_client *rc, size_t len, uint64_t now)
 	struct rpc_hdr h;
 	uint64_t lat;
 
-	if (!rpc_get(rc->rbuf, len, &h) || h.seq >= rc->nsent ||
-	    rc->state[h.seq] != RQ_WAITING ||
+	if (!rpc_get(rc->rbuf, len, &h) ||
+	    h.seq >= atomic_load_acquire(&rc->nsent) ||
+	    atomic_load_relaxed(&rc->state[h.seq]) != RQ_WAITING ||
 	    h.pkt_id != app_pktid(rc->args, h.seq + 1) ||
-	    h.sent_ns != rc->sent_at[h.seq]) {
+	    h.sent_ns != atomic_load_relaxed(&rc->sent_at[h.seq])) {
 		rc->ev_bad.ev_count++;  /* late, duplicated or not ours */
 		return false;
 	}
-	rc->state[h.seq] = RQ_ANSWERED;
-	lat = now - rc->sent_at[h.seq];
+	atomic_store_relaxed(&rc->state[h.seq], RQ_ANSWERED);
+	lat = now - h.sent_ns;
 	rc->ev_answered.ev_count++;
 	rc->latency_sum_ns += lat;
 	if (rc->ev_answered.ev_count == 1 || lat < rc->ev_lat_min.ev_count)
 		rc->ev_lat_min.ev_count = lat;
 	if (lat > rc->ev_lat_max.ev_count)
 		rc->ev_lat_max.ev_count = lat;
-	SDT_PROBE4(rpc_client, response, len, h.pkt_id, lat,
-	    rc->sent_at[h.seq]);
+	SDT_PROBE4(rpc_client, response, len, h.pkt_id, lat, h.sent_ns);
 	return true;
 }
 
@@ -193,7 +201,7 @@ rc_take(struct rpc_client *rc, bool *matched)
 	if (error == 0)
 		*matched = rc_response(rc, len, getnanouptime());
 	else if (error == ECONNREFUSED)
-		rc->ev_unreachable.ev_count++;
+		atomic_inc_64(&rc->ev_unreachable.ev_count);
 	return error;
 }
 
@@ -260,7 +268,8 @@ rc_open(struct rpc_client *rc, uint64_t start)
 	if (kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, NULL, rc_open_sender,
 	    rc, &sender, "%s.tx", rc->group) != 0)
 		panic("rpc_client: no sender LWP");
-	while (rc->ev_answered.ev_count + rc->ev_errors.ev_count < rc->count)
+	while (rc->ev_answered.ev_count +
+	    atomic_load_relaxed(&rc->ev_errors.ev_count) < rc->count)
 		if (rc_take(rc, &matched) == EWOULDBLOCK &&
 		    atomic_load_acquire(&rc->sender_done) != 0)
 			break;          /* quiet for `timeout` after the end */

@@ -20,6 +20,7 @@
  * its clients'.
  */
 #include <sys/kern.h>
+#include <sys/atomic.h>
 #include <sys/evcnt.h>
 #include <sys/kmem.h>
 #include <sys/kthread.h>
@@ -56,6 +57,7 @@ struct rpc_server {
 	u_int response;                 /* c: bytes a response */
 	kmutex_t tx_lock;               /* one response goes out at a time */
 	char group[24];                 /* c */
+	/* Atomic: the workers count from several CPUs at once. */
 	struct evcnt ev_requests, ev_responses, ev_errors, ev_bad;
 };
 
@@ -85,9 +87,9 @@ rpc_serve(struct rpc_worker *w, size_t len, const struct sockaddr_in *from)
 	struct rpc_hdr h;
 	int error;
 
-	rs->ev_requests.ev_count++;
+	atomic_inc_64(&rs->ev_requests.ev_count);
 	if (!rpc_get(w->buf, len, &h)) {
-		rs->ev_bad.ev_count++;
+		atomic_inc_64(&rs->ev_bad.ev_count);
 		return;
 	}
 	SDT_PROBE2(rpc_server, serve, len, h.pkt_id);
@@ -99,9 +101,9 @@ rpc_serve(struct rpc_worker *w, size_t len, const struct sockaddr_in *from)
 	    rs->response, 0);
 	mutex_exit(&rs->tx_lock);
 	if (error == 0)
-		rs->ev_responses.ev_count++;
+		atomic_inc_64(&rs->ev_responses.ev_count);
 	else
-		rs->ev_errors.ev_count++;
+		atomic_inc_64(&rs->ev_errors.ev_count);
 }
 
 static void
