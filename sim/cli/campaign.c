@@ -111,20 +111,6 @@ cp_load_point(const struct cp *c, uint64_t k, struct scenario **out,
 	return 0;
 }
 
-/* Append " WORD" to buf, quoted for the shell.  => 0, or -1: too long */
-static int
-cp_cat(char *buf, size_t len, const char *word)
-{
-	char q[SC_PATH_MAX + SC_SET_PATH_MAX + SC_SET_VALUE_MAX + 64];
-	size_t n = strlen(buf);
-
-	if (sim_shell_quote(word, q, sizeof(q)) != 0 ||
-	    snprintf(buf + n, len - n, "%s%s", n ? " " : "", q) >=
-	    (int)(len - n))
-		return -1;
-	return 0;
-}
-
 /* The command that runs point k alone.  => a new string, or NULL */
 static char *
 cp_point_command(const struct cp *c, uint64_t k)
@@ -139,25 +125,25 @@ cp_point_command(const struct cp *c, uint64_t k)
 	if (buf == NULL)
 		return NULL;
 	buf[0] = '\0';
-	bad |= cp_cat(buf, CP_CMD_MAX, "netsim");
-	bad |= cp_cat(buf, CP_CMD_MAX, "run");
-	bad |= cp_cat(buf, CP_CMD_MAX, c->o->path);
+	bad |= sim_shell_append(buf, CP_CMD_MAX, "netsim");
+	bad |= sim_shell_append(buf, CP_CMD_MAX, "run");
+	bad |= sim_shell_append(buf, CP_CMD_MAX, c->o->path);
 	for (unsigned i = 0; i < n; i++) {
 		snprintf(word, sizeof(word), "%s=%s", sets[i].path,
 		    sets[i].value);
-		bad |= cp_cat(buf, CP_CMD_MAX, "--set");
-		bad |= cp_cat(buf, CP_CMD_MAX, word);
+		bad |= sim_shell_append(buf, CP_CMD_MAX, "--set");
+		bad |= sim_shell_append(buf, CP_CMD_MAX, word);
 	}
 	snprintf(word, sizeof(word), "%llu", (unsigned long long)seed);
-	bad |= cp_cat(buf, CP_CMD_MAX, "--seed");
-	bad |= cp_cat(buf, CP_CMD_MAX, word);
+	bad |= sim_shell_append(buf, CP_CMD_MAX, "--seed");
+	bad |= sim_shell_append(buf, CP_CMD_MAX, word);
 	if (c->o->policy != NULL) {
-		bad |= cp_cat(buf, CP_CMD_MAX, "--policy");
-		bad |= cp_cat(buf, CP_CMD_MAX, c->o->policy);
+		bad |= sim_shell_append(buf, CP_CMD_MAX, "--policy");
+		bad |= sim_shell_append(buf, CP_CMD_MAX, c->o->policy);
 	}
 	if (c->o->depth != NULL) {
-		bad |= cp_cat(buf, CP_CMD_MAX, "--depth");
-		bad |= cp_cat(buf, CP_CMD_MAX, c->o->depth);
+		bad |= sim_shell_append(buf, CP_CMD_MAX, "--depth");
+		bad |= sim_shell_append(buf, CP_CMD_MAX, c->o->depth);
 	}
 	if (bad) {
 		free(buf);

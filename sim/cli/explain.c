@@ -124,38 +124,33 @@ ex_parse(int argc, char **argv, struct ex_opts *o)
 	return 0;
 }
 
-/* Append " WORD" to buf, quoted for the shell.  => 0, or -1 if full */
-static int
-ex_cat(char *buf, size_t len, const char *word)
-{
-	char q[SC_PATH_MAX + 8];
-	size_t n = strlen(buf);
-
-	if (sim_shell_quote(word, q, sizeof(q)) != 0 ||
-	    snprintf(buf + n, len - n, "%s%s", n ? " " : "", q) >=
-	    (int)(len - n))
-		return -1;
-	return 0;
-}
-
 /* The command that replays the run, as explore prints it. */
 static void
 ex_replay_command(const struct ex_opts *o, uint64_t fp, char *buf,
     size_t len)
 {
 	char seed[32], fps[32];
+	int bad = 0;
 
 	snprintf(seed, sizeof(seed), "%" PRIu64, o->seed);
 	snprintf(fps, sizeof(fps), "%016" PRIx64, fp);
 	buf[0] = '\0';
-	if (ex_cat(buf, len, "netsim") != 0 || ex_cat(buf, len, "replay") !=
-	    0 || ex_cat(buf, len, o->path) != 0 ||
-	    ex_cat(buf, len, "--seed") != 0 || ex_cat(buf, len, seed) != 0 ||
-	    (o->policy != NULL && (ex_cat(buf, len, "--policy") != 0 ||
-	    ex_cat(buf, len, o->policy) != 0)) ||
-	    (o->depth != NULL && (ex_cat(buf, len, "--depth") != 0 ||
-	    ex_cat(buf, len, o->depth) != 0)) ||
-	    ex_cat(buf, len, "--expect") != 0 || ex_cat(buf, len, fps) != 0)
+	bad |= sim_shell_append(buf, len, "netsim");
+	bad |= sim_shell_append(buf, len, "replay");
+	bad |= sim_shell_append(buf, len, o->path);
+	bad |= sim_shell_append(buf, len, "--seed");
+	bad |= sim_shell_append(buf, len, seed);
+	if (o->policy != NULL) {
+		bad |= sim_shell_append(buf, len, "--policy");
+		bad |= sim_shell_append(buf, len, o->policy);
+	}
+	if (o->depth != NULL) {
+		bad |= sim_shell_append(buf, len, "--depth");
+		bad |= sim_shell_append(buf, len, o->depth);
+	}
+	bad |= sim_shell_append(buf, len, "--expect");
+	bad |= sim_shell_append(buf, len, fps);
+	if (bad)
 		snprintf(buf, len, "netsim replay SCENARIO --seed %s --expect "
 		    "%s", seed, fps);
 }

@@ -402,43 +402,38 @@ xp_tick(void *arg)
 
 /* --- the command lines it prints ------------------------------------------ */
 
-/* Append " WORD" to buf, the word quoted for the shell. */
-static int
-xp_cat_word(char *buf, size_t len, const char *word)
-{
-	char q[XP_CMD_MAX];
-	size_t n = strlen(buf);
-
-	if (sim_shell_quote(word, q, sizeof(q)) != 0 ||
-	    snprintf(buf + n, len - n, "%s%s", n ? " " : "", q) >=
-	    (int)(len - n))
-		return -1;
-	return 0;
-}
-
 /* The command that replays r: netsim replay FILE --seed N ... */
 static void
 xp_replay_command(const struct xp *x, const struct sim_pool_rec *r, char *buf,
     size_t len)
 {
+	const struct xp_opts *o = x->o;
 	char seed[32], fp[32];
+	int bad = 0;
 
 	snprintf(seed, sizeof(seed), "%llu",
 	    (unsigned long long)xp_seed(x, r));
 	snprintf(fp, sizeof(fp), "%016llx",
 	    (unsigned long long)r->fingerprint);
 	buf[0] = '\0';
-	if (xp_cat_word(buf, len, "netsim") != 0 ||
-	    xp_cat_word(buf, len, "replay") != 0 ||
-	    xp_cat_word(buf, len, x->o->path) != 0 ||
-	    xp_cat_word(buf, len, "--seed") != 0 ||
-	    xp_cat_word(buf, len, seed) != 0 ||
-	    (x->o->policy != NULL && (xp_cat_word(buf, len, "--policy") != 0 ||
-	    xp_cat_word(buf, len, x->o->policy) != 0)) ||
-	    (x->o->depth != NULL && (xp_cat_word(buf, len, "--depth") != 0 ||
-	    xp_cat_word(buf, len, x->o->depth) != 0)) ||
-	    (r->has_fp && (xp_cat_word(buf, len, "--expect") != 0 ||
-	    xp_cat_word(buf, len, fp) != 0)))
+	bad |= sim_shell_append(buf, len, "netsim");
+	bad |= sim_shell_append(buf, len, "replay");
+	bad |= sim_shell_append(buf, len, o->path);
+	bad |= sim_shell_append(buf, len, "--seed");
+	bad |= sim_shell_append(buf, len, seed);
+	if (o->policy != NULL) {
+		bad |= sim_shell_append(buf, len, "--policy");
+		bad |= sim_shell_append(buf, len, o->policy);
+	}
+	if (o->depth != NULL) {
+		bad |= sim_shell_append(buf, len, "--depth");
+		bad |= sim_shell_append(buf, len, o->depth);
+	}
+	if (r->has_fp) {
+		bad |= sim_shell_append(buf, len, "--expect");
+		bad |= sim_shell_append(buf, len, fp);
+	}
+	if (bad)
 		snprintf(buf, len, "netsim replay SCENARIO --seed %s (the "
 		    "file's name is too long to show)", seed);
 }
@@ -494,34 +489,36 @@ xp_print_commands(const struct xp_opts *o, const char *prog)
 		cmd[0] = '\0';
 		snprintf(word, sizeof(word), "%llu..%llu",
 		    (unsigned long long)a, (unsigned long long)b);
-		bad |= xp_cat_word(cmd, sizeof(cmd), prog);
-		bad |= xp_cat_word(cmd, sizeof(cmd), "explore");
-		bad |= xp_cat_word(cmd, sizeof(cmd), o->path);
-		bad |= xp_cat_word(cmd, sizeof(cmd), "--seeds");
-		bad |= xp_cat_word(cmd, sizeof(cmd), word);
+		bad |= sim_shell_append(cmd, sizeof(cmd), prog);
+		bad |= sim_shell_append(cmd, sizeof(cmd), "explore");
+		bad |= sim_shell_append(cmd, sizeof(cmd), o->path);
+		bad |= sim_shell_append(cmd, sizeof(cmd), "--seeds");
+		bad |= sim_shell_append(cmd, sizeof(cmd), word);
 		if (o->policy != NULL) {
-			bad |= xp_cat_word(cmd, sizeof(cmd), "--policy");
-			bad |= xp_cat_word(cmd, sizeof(cmd), o->policy);
+			bad |= sim_shell_append(cmd, sizeof(cmd), "--policy");
+			bad |= sim_shell_append(cmd, sizeof(cmd), o->policy);
 		}
 		if (o->depth != NULL) {
-			bad |= xp_cat_word(cmd, sizeof(cmd), "--depth");
-			bad |= xp_cat_word(cmd, sizeof(cmd), o->depth);
+			bad |= sim_shell_append(cmd, sizeof(cmd), "--depth");
+			bad |= sim_shell_append(cmd, sizeof(cmd), o->depth);
 		}
 		if (o->jobs != 0) {
 			snprintf(word, sizeof(word), "%u", o->jobs);
-			bad |= xp_cat_word(cmd, sizeof(cmd), "--jobs");
-			bad |= xp_cat_word(cmd, sizeof(cmd), word);
+			bad |= sim_shell_append(cmd, sizeof(cmd), "--jobs");
+			bad |= sim_shell_append(cmd, sizeof(cmd), word);
 		}
 		if (o->db != NULL) {
 			bad |= xp_chunk_db(o->db, k, word, sizeof(word));
-			bad |= xp_cat_word(cmd, sizeof(cmd), "--db");
-			bad |= xp_cat_word(cmd, sizeof(cmd), word);
+			bad |= sim_shell_append(cmd, sizeof(cmd), "--db");
+			bad |= sim_shell_append(cmd, sizeof(cmd), word);
 		}
 		if (o->keep_going)
-			bad |= xp_cat_word(cmd, sizeof(cmd), "--keep-going");
+			bad |= sim_shell_append(cmd, sizeof(cmd),
+			    "--keep-going");
 		if (o->timeout_arg != NULL) {
-			bad |= xp_cat_word(cmd, sizeof(cmd), "--timeout");
-			bad |= xp_cat_word(cmd, sizeof(cmd), o->timeout_arg);
+			bad |= sim_shell_append(cmd, sizeof(cmd), "--timeout");
+			bad |= sim_shell_append(cmd, sizeof(cmd),
+			    o->timeout_arg);
 		}
 		if (bad != 0) {
 			fprintf(stderr, "netsim: a chunk's command line is "

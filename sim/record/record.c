@@ -153,6 +153,27 @@ static const char rec_schema_v2_sql[] =
 "  description TEXT            -- its parameters, for people\n"
 ");\n";
 
+
+/*
+ * The flow_latency view's percentiles (nearest rank over the delivered,
+ * latency_ns ascending), over a FROM of (run_id, flow_id, delivered,
+ * latency_ns) that follows it: the packets view in version 3, each
+ * flow's own latency in version 6.
+ */
+#define REC_FLOW_LATENCY_HEAD \
+"CREATE VIEW flow_latency AS  -- nearest-rank percentiles of delivered ones\n" \
+"SELECT run_id, flow_id, count(*) AS packets, sum(delivered) AS delivered,\n" \
+"  min(CASE WHEN rk >= (n * 50 + 99) / 100 THEN latency_ns END) AS p50_ns,\n" \
+"  min(CASE WHEN rk >= (n * 90 + 99) / 100 THEN latency_ns END) AS p90_ns,\n" \
+"  min(CASE WHEN rk >= (n * 99 + 99) / 100 THEN latency_ns END) AS p99_ns,\n" \
+"  min(CASE WHEN rk >= (n * 999 + 999) / 1000 THEN latency_ns END)\n" \
+"    AS p999_ns,\n" \
+"  max(latency_ns) AS max_ns, avg(latency_ns) AS mean_ns\n" \
+"FROM (SELECT run_id, flow_id, delivered, latency_ns,\n" \
+"    row_number() OVER (PARTITION BY run_id, flow_id, delivered\n" \
+"      ORDER BY latency_ns) AS rk,\n" \
+"    sum(delivered) OVER (PARTITION BY run_id, flow_id) AS n\n"
+
 /*
  * Version 3 redefines the packet views: a packet is delivered when it
  * reached app_recv, its latency runs from its first stage to that, and
@@ -179,18 +200,7 @@ static const char rec_schema_v3_sql[] =
 "  t_ns - lag(t_ns) OVER (PARTITION BY run_id, pkt_id\n"
 "    ORDER BY t_ns, rowid) AS since_prev_ns\n"
 "FROM packet_stages;\n"
-"CREATE VIEW flow_latency AS  -- nearest-rank percentiles of delivered ones\n"
-"SELECT run_id, flow_id, count(*) AS packets, sum(delivered) AS delivered,\n"
-"  min(CASE WHEN rk >= (n * 50 + 99) / 100 THEN latency_ns END) AS p50_ns,\n"
-"  min(CASE WHEN rk >= (n * 90 + 99) / 100 THEN latency_ns END) AS p90_ns,\n"
-"  min(CASE WHEN rk >= (n * 99 + 99) / 100 THEN latency_ns END) AS p99_ns,\n"
-"  min(CASE WHEN rk >= (n * 999 + 999) / 1000 THEN latency_ns END)\n"
-"    AS p999_ns,\n"
-"  max(latency_ns) AS max_ns, avg(latency_ns) AS mean_ns\n"
-"FROM (SELECT run_id, flow_id, delivered, latency_ns,\n"
-"    row_number() OVER (PARTITION BY run_id, flow_id, delivered\n"
-"      ORDER BY latency_ns) AS rk,\n"
-"    sum(delivered) OVER (PARTITION BY run_id, flow_id) AS n\n"
+REC_FLOW_LATENCY_HEAD
 "  FROM packets)\n"
 "GROUP BY run_id, flow_id;\n";
 
@@ -273,18 +283,7 @@ static const char rec_schema_v6_sql[] =
 "  FROM packet_stages p LEFT JOIN flows f ON f.run_id = p.run_id\n"
 "    AND f.flow_id = p.pkt_id >> 32\n"
 "  GROUP BY p.run_id, p.pkt_id) x;\n"
-"CREATE VIEW flow_latency AS  -- nearest-rank percentiles of delivered ones\n"
-"SELECT run_id, flow_id, count(*) AS packets, sum(delivered) AS delivered,\n"
-"  min(CASE WHEN rk >= (n * 50 + 99) / 100 THEN latency_ns END) AS p50_ns,\n"
-"  min(CASE WHEN rk >= (n * 90 + 99) / 100 THEN latency_ns END) AS p90_ns,\n"
-"  min(CASE WHEN rk >= (n * 99 + 99) / 100 THEN latency_ns END) AS p99_ns,\n"
-"  min(CASE WHEN rk >= (n * 999 + 999) / 1000 THEN latency_ns END)\n"
-"    AS p999_ns,\n"
-"  max(latency_ns) AS max_ns, avg(latency_ns) AS mean_ns\n"
-"FROM (SELECT run_id, flow_id, delivered, latency_ns,\n"
-"    row_number() OVER (PARTITION BY run_id, flow_id, delivered\n"
-"      ORDER BY latency_ns) AS rk,\n"
-"    sum(delivered) OVER (PARTITION BY run_id, flow_id) AS n\n"
+REC_FLOW_LATENCY_HEAD
 "  FROM (SELECT k.run_id, k.flow_id,\n"
 "      -- one_way: the packet's own; request: its requests row's\n"
 "      CASE WHEN f.latency = 'request' THEN q.req_id IS NOT NULL\n"

@@ -132,6 +132,20 @@ sim_shell_quote(const char *s, char *buf, size_t len)
 	return 0;
 }
 
+int
+sim_shell_append(char *buf, size_t len, const char *word)
+{
+	size_t n = strlen(buf), at = n;
+
+	if (n > 0 && n + 1 < len)
+		buf[at++] = ' ';
+	if (at >= len || sim_shell_quote(word, buf + at, len - at) != 0) {
+		buf[n] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The command that replays the run: "netsim run FILE --seed N", with FILE
  * quoted for a POSIX shell when it needs it, and the policy when it is

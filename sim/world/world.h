@@ -56,5 +56,11 @@ void	sim_world_start_programs(struct sim_machine *);
  * => returns 0, or -1 when buf is too small (its contents then unusable)
  */
 int	sim_shell_quote(const char *s, char *buf, size_t len);
+/*
+ * Append word to the command line in buf (len bytes), after a space
+ * unless buf is empty, quoted as sim_shell_quote does.
+ * => 0, or -1 with buf as it was when the word does not fit
+ */
+int	sim_shell_append(char *buf, size_t len, const char *word);
 
 #endif /* SIM_WORLD_H */
