@@ -40,30 +40,9 @@
  * linkage), with the producers' CAS replaced by a load and a store.  The
  * library's pcq (the "cas" producer) is untouched.
  */
-static pcq_t	*ps_mutant_create(size_t maxlen, km_flag_t kmflags);
-static void	ps_mutant_destroy(pcq_t *pcq);
-static bool	ps_mutant_put(pcq_t *pcq, void *item);
-static void	*ps_mutant_get(pcq_t *pcq);
-static void	*ps_mutant_peek(pcq_t *pcq) __attribute__((__unused__));
-static size_t	ps_mutant_maxitems(pcq_t *pcq) __attribute__((__unused__));
-
-#define PCQ_TEST_BUILD          1
-#define PCQ_MUTANT_NO_CAS       1
-#define pcq_create              ps_mutant_create
-#define pcq_destroy             ps_mutant_destroy
-#define pcq_put                 ps_mutant_put
-#define pcq_get                 ps_mutant_get
-#define pcq_peek                ps_mutant_peek
-#define pcq_maxitems            ps_mutant_maxitems
-#include <kern/subr_pcq.c>
-#undef pcq_create
-#undef pcq_destroy
-#undef pcq_put
-#undef pcq_get
-#undef pcq_peek
-#undef pcq_maxitems
-#undef PCQ_MUTANT_NO_CAS
-#undef PCQ_TEST_BUILD
+#define PCQ_MUTANT(name)        ps_mutant_##name
+#define PCQ_MUTANT_STATIC       static
+#include <kern/pcq_mutant.h>
 
 enum { PS_PRODUCERS, PS_ITEMS, PS_PRODUCER };
 enum ps_mode { PRODUCER_CAS, PRODUCER_LOAD_STORE };

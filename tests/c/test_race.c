@@ -76,28 +76,9 @@
 #include "stack/kern/pcq.h"
 
 /* The mutant PCQ: subr_pcq.c under renamed symbols (test_lockless_sim.c). */
-pcq_t	*mutant_pcq_create(size_t maxlen, km_flag_t kmflags);
-void	mutant_pcq_destroy(pcq_t *pcq);
-bool	mutant_pcq_put(pcq_t *pcq, void *item);
-void	*mutant_pcq_get(pcq_t *pcq);
-void	*mutant_pcq_peek(pcq_t *pcq);
-size_t	mutant_pcq_maxitems(pcq_t *pcq);
-
-#define PCQ_TEST_BUILD          1
-#define PCQ_MUTANT_NO_CAS       1
-#define pcq_create              mutant_pcq_create
-#define pcq_destroy             mutant_pcq_destroy
-#define pcq_put                 mutant_pcq_put
-#define pcq_get                 mutant_pcq_get
-#define pcq_peek                mutant_pcq_peek
-#define pcq_maxitems            mutant_pcq_maxitems
-#include "stack/kern/subr_pcq.c"
-#undef pcq_create
-#undef pcq_destroy
-#undef pcq_put
-#undef pcq_get
-#undef pcq_peek
-#undef pcq_maxitems
+#define PCQ_MUTANT(name)        mutant_pcq_##name
+#define PCQ_MUTANT_STATIC
+#include "stack/kern/pcq_mutant.h"
 
 /* The mutant atomic queue, the same way. */
 void	mutant_atomic_qinit(atomic_queue_t *, size_t);
