@@ -1,0 +1,88 @@
+/*
+ * tcp_cc.c -- the congestion controllers' table, and NewReno.
+ *
+ * NewReno's window rules are RFC 5681's: slow start below ssthresh
+ * grows cwnd by the bytes acked, at most one SMSS per ACK (RFC 3465's
+ * L = 1); congestion avoidance grows it by about one SMSS per RTT
+ * (SMSS * SMSS / cwnd per ACK, at least one byte).  A loss signal sets
+ * ssthresh to half the flight, at least two segments; a timeout also
+ * drops cwnd to one segment (the loss window).  Recovery's inflation
+ * and partial ACKs (RFC 6582) are TCP's; when recovery ends, cwnd is
+ * deflated to ssthresh, or to flight + SMSS if less is in flight.
+ */
+#include <sys/kern.h>
+
+#include <netinet/tcp_cc.h>
+
+#include <string.h>
+
+static void
+newreno_init(struct tcp_ccv *ccv)
+{
+	KASSERT(ccv->mss > 0);
+	KASSERT(ccv->cwnd >= ccv->mss);
+}
+
+static void
+newreno_ack_received(struct tcp_ccv *ccv, int type)
+{
+	uint32_t incr;
+
+	KASSERT(type == CC_ACK || type == CC_DUPACK);
+	if (type != CC_ACK || (ccv->flags & CCF_IN_RECOVERY) != 0)
+		return;
+	if ((ccv->flags & CCF_CWND_LIMITED) == 0)
+		return;
+	if (ccv->cwnd < ccv->ssthresh)
+		incr = MIN(ccv->bytes_acked, ccv->mss);
+	else
+		incr = MAX(1u, (uint32_t)((uint64_t)ccv->mss * ccv->mss /
+		    ccv->cwnd));
+	if (ccv->cwnd <= UINT32_MAX - incr)
+		ccv->cwnd += incr;
+}
+
+static void
+newreno_cong_signal(struct tcp_ccv *ccv, int type)
+{
+	KASSERT(type == CC_NDUPACK || type == CC_RTO);
+	ccv->ssthresh = MAX(ccv->flight / 2, 2 * ccv->mss);
+	if (type == CC_RTO)
+		ccv->cwnd = ccv->mss;
+}
+
+static void
+newreno_post_recovery(struct tcp_ccv *ccv)
+{
+	ccv->cwnd = MAX(MIN(ccv->ssthresh, ccv->flight + ccv->mss),
+	    ccv->mss);
+}
+
+static void
+newreno_after_idle(struct tcp_ccv *ccv)
+{
+	ccv->cwnd = MIN(ccv->cwnd, tcp_cc_initial_window(ccv->mss));
+}
+
+const struct tcp_cc_ops tcp_cc_newreno = {
+	.name = "newreno",
+	.cc_init = newreno_init,
+	.cc_ack_received = newreno_ack_received,
+	.cc_cong_signal = newreno_cong_signal,
+	.cc_post_recovery = newreno_post_recovery,
+	.cc_after_idle = newreno_after_idle,
+};
+
+static const struct tcp_cc_ops *const tcp_cc_table[] = {
+	&tcp_cc_newreno,
+};
+
+const struct tcp_cc_ops *
+tcp_cc_lookup(const char *name)
+{
+	for (size_t i = 0; i < __arraycount(tcp_cc_table); i++) {
+		if (strcmp(tcp_cc_table[i]->name, name) == 0)
+			return tcp_cc_table[i];
+	}
+	return NULL;
+}
