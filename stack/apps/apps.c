@@ -33,6 +33,7 @@ extern const struct app_desc app_pcq_stress_desc;
 extern const struct app_desc app_handoff_desc;
 extern const struct app_desc app_intr_shared_desc;
 extern const struct app_desc app_demux_close_desc;
+extern const struct app_desc app_syn_flood_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
@@ -50,6 +51,7 @@ const struct app_desc *const app_table[] = {
 	&app_handoff_desc,
 	&app_intr_shared_desc,
 	&app_demux_close_desc,
+	&app_syn_flood_desc,
 	NULL,
 };
 
