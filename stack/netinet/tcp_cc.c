@@ -6,7 +6,11 @@
  * L = 1); congestion avoidance grows it by about one SMSS per RTT
  * (SMSS * SMSS / cwnd per ACK, at least one byte).  A loss signal sets
  * ssthresh to half the flight, at least two segments; a timeout also
- * drops cwnd to one segment (the loss window).  Recovery's inflation
+ * drops cwnd to one segment (the loss window), and a timeout that
+ * follows a timeout with no new data acked in between (the same
+ * segment retransmitted again, backed off) holds ssthresh (RFC 5681
+ * 3.1: the flight is one segment by then, and halving it would end
+ * slow start at two segments).  Recovery's inflation
  * and partial ACKs (RFC 6582) are TCP's; when recovery ends, cwnd is
  * deflated to ssthresh, or to flight + SMSS if less is in flight.
  */
@@ -16,11 +20,16 @@
 
 #include <string.h>
 
+/* ccv->priv[NR_FLAGS] */
+#define NR_FLAGS        0
+#define NR_F_RTO        0x1     /* a timeout, no new data acked since */
+
 static void
 newreno_init(struct tcp_ccv *ccv)
 {
 	KASSERT(ccv->mss > 0);
 	KASSERT(ccv->cwnd >= ccv->mss);
+	ccv->priv[NR_FLAGS] = 0;
 }
 
 static void
@@ -31,6 +40,7 @@ newreno_ack_received(struct tcp_ccv *ccv, int type)
 	KASSERT(type == CC_ACK || type == CC_DUPACK);
 	if (type != CC_ACK || (ccv->flags & CCF_IN_RECOVERY) != 0)
 		return;
+	ccv->priv[NR_FLAGS] &= ~(uint64_t)NR_F_RTO;
 	if ((ccv->flags & CCF_CWND_LIMITED) == 0)
 		return;
 	if (ccv->cwnd < ccv->ssthresh)
@@ -46,9 +56,13 @@ static void
 newreno_cong_signal(struct tcp_ccv *ccv, int type)
 {
 	KASSERT(type == CC_NDUPACK || type == CC_RTO);
-	ccv->ssthresh = MAX(ccv->flight / 2, 2 * ccv->mss);
-	if (type == CC_RTO)
+	if (type != CC_RTO || (ccv->priv[NR_FLAGS] & NR_F_RTO) == 0)
+		ccv->ssthresh = MAX(ccv->flight / 2, 2 * ccv->mss);
+	if (type == CC_RTO) {
 		ccv->cwnd = ccv->mss;
+		ccv->priv[NR_FLAGS] |= NR_F_RTO;
+	}
+	KASSERT(ccv->ssthresh >= 2 * ccv->mss);
 }
 
 static void
@@ -75,6 +89,7 @@ const struct tcp_cc_ops tcp_cc_newreno = {
 
 static const struct tcp_cc_ops *const tcp_cc_table[] = {
 	&tcp_cc_newreno,
+	&tcp_cc_cubic,
 };
 
 const struct tcp_cc_ops *
