@@ -43,6 +43,7 @@
 #include "sim/sched/machine.h"
 #include "sim/engine/rng.h"
 #include "sim/world/testhook.h"
+#include "tests/c/tcp_unit.h"
 #include "stack/netinet/tcp_cc.h"
 
 #define FAIL(...)       panic(__VA_ARGS__)
@@ -50,24 +51,11 @@
 
 #define ROUND_ACKS_MAX  (1u << 24)
 
-static int g_argc;
-static char **g_argv;
-
 struct conn {
 	const struct tcp_cc_ops *cc;
 	struct tcp_ccv v;
 	uint64_t rtt_ns;
 };
-
-static uint64_t
-num(const char *s)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-
-	CHECK(*s != '\0' && *end == '\0', "not a number: \"%s\"", s);
-	return v;
-}
 
 static uint32_t
 wmax_of(const struct conn *c)
@@ -152,19 +140,19 @@ conn_loss(struct conn *c)
 }
 
 static void
-case_run(void)
+case_run(int argc, char **argv)
 {
 	struct conn c;
 	const struct tcp_cc_ops *cc;
 
-	CHECK(g_argc >= 6, "run CC MSS CWND SSTHRESH OP...");
-	cc = tcp_cc_lookup(g_argv[2]);
-	CHECK(cc != NULL, "no controller \"%s\"", g_argv[2]);
-	conn_init(&c, cc, (uint32_t)num(g_argv[3]), (uint32_t)num(g_argv[4]),
-	    (uint32_t)num(g_argv[5]));
-	for (int i = 6; i < g_argc; i++) {
-		char *op = g_argv[i], *eq = strchr(op, '='), name[32];
-		uint64_t arg = eq != NULL ? num(eq + 1) : 0;
+	CHECK(argc >= 6, "run CC MSS CWND SSTHRESH OP...");
+	cc = tcp_cc_lookup(argv[2]);
+	CHECK(cc != NULL, "no controller \"%s\"", argv[2]);
+	conn_init(&c, cc, (uint32_t)tcp_unit_num(argv[3]),
+	    (uint32_t)tcp_unit_num(argv[4]), (uint32_t)tcp_unit_num(argv[5]));
+	for (int i = 6; i < argc; i++) {
+		char *op = argv[i], *eq = strchr(op, '='), name[32];
+		uint64_t arg = eq != NULL ? tcp_unit_num(eq + 1) : 0;
 
 		if (strncmp(op, "rtt=", 4) == 0) {
 			c.rtt_ns = arg;
@@ -206,18 +194,19 @@ case_run(void)
 }
 
 static void
-case_curve(void)
+case_curve(int argc, char **argv)
 {
 	uint32_t mss, wmax, epoch;
 
-	CHECK(g_argc >= 5, "curve MSS WMAX EPOCH T_NS...");
-	mss = (uint32_t)num(g_argv[2]);
-	wmax = (uint32_t)num(g_argv[3]);
-	epoch = (uint32_t)num(g_argv[4]);
+	CHECK(argc >= 5, "curve MSS WMAX EPOCH T_NS...");
+	mss = (uint32_t)tcp_unit_num(argv[2]);
+	wmax = (uint32_t)tcp_unit_num(argv[3]);
+	epoch = (uint32_t)tcp_unit_num(argv[4]);
 	printf("ok curve k_ns=%" PRIu64, tcp_cc_cubic_k_ns(wmax, epoch, mss));
-	for (int i = 5; i < g_argc; i++)
+	for (int i = 5; i < argc; i++)
 		printf(" w%d=%" PRIu32, i - 5,
-		    tcp_cc_cubic_window(wmax, epoch, mss, num(g_argv[i])));
+		    tcp_cc_cubic_window(wmax, epoch, mss,
+		    tcp_unit_num(argv[i])));
 	printf("\n");
 }
 
@@ -228,19 +217,19 @@ case_curve(void)
  * both flows lose (drop-tail overflow hits both: synchronised).
  */
 static void
-case_share(void)
+case_share(int argc, char **argv)
 {
 	struct conn f[2];
 	uint64_t cap_bps, rtt_ns, buf, secs, bdp, end_ns, warm_ns;
 	uint64_t got[2] = { 0, 0 };
 	uint32_t mss;
 
-	CHECK(g_argc == 7, "share CAPACITY_BPS RTT_NS BUF_BYTES MSS SECONDS");
-	cap_bps = num(g_argv[2]);
-	rtt_ns = num(g_argv[3]);
-	buf = num(g_argv[4]);
-	mss = (uint32_t)num(g_argv[5]);
-	secs = num(g_argv[6]);
+	CHECK(argc == 7, "share CAPACITY_BPS RTT_NS BUF_BYTES MSS SECONDS");
+	cap_bps = tcp_unit_num(argv[2]);
+	rtt_ns = tcp_unit_num(argv[3]);
+	buf = tcp_unit_num(argv[4]);
+	mss = (uint32_t)tcp_unit_num(argv[5]);
+	secs = tcp_unit_num(argv[6]);
 	bdp = cap_bps / 8 * rtt_ns / 1000000000;
 	end_ns = secs * 1000000000;
 	warm_ns = end_ns / 10;
@@ -275,20 +264,20 @@ case_share(void)
  * delivering the window less its losses); timeouts are not modelled.
  */
 static void
-case_mathis(void)
+case_mathis(int argc, char **argv)
 {
 	struct conn c;
 	const struct tcp_cc_ops *cc;
 	uint64_t rng, ppm, rounds, segs = 0;
 	uint32_t mss;
 
-	CHECK(g_argc == 7, "mathis CC SEED LOSS_PPM MSS ROUNDS");
-	cc = tcp_cc_lookup(g_argv[2]);
-	CHECK(cc != NULL, "no controller \"%s\"", g_argv[2]);
-	rng = num(g_argv[3]);
-	ppm = num(g_argv[4]);
-	mss = (uint32_t)num(g_argv[5]);
-	rounds = num(g_argv[6]);
+	CHECK(argc == 7, "mathis CC SEED LOSS_PPM MSS ROUNDS");
+	cc = tcp_cc_lookup(argv[2]);
+	CHECK(cc != NULL, "no controller \"%s\"", argv[2]);
+	rng = tcp_unit_num(argv[3]);
+	ppm = tcp_unit_num(argv[4]);
+	mss = (uint32_t)tcp_unit_num(argv[5]);
+	rounds = tcp_unit_num(argv[6]);
 	conn_init(&c, cc, mss, 4 * mss, UINT32_MAX);
 	c.rtt_ns = c.v.srtt_ns = c.v.min_rtt_ns = 10000000;
 	for (uint64_t r = 0; r < rounds; r++) {
@@ -308,42 +297,16 @@ case_mathis(void)
 	    segs * 1000 / rounds);
 }
 
-static void
-run_case(void *arg)
-{
-	const char *name = g_argv[1];
-
-	(void)arg;
-	if (strcmp(name, "run") == 0)
-		case_run();
-	else if (strcmp(name, "curve") == 0)
-		case_curve();
-	else if (strcmp(name, "share") == 0)
-		case_share();
-	else if (strcmp(name, "mathis") == 0)
-		case_mathis();
-	else
-		FAIL("unknown case \"%s\"", name);
-}
+static const struct tcp_unit_case cases[] = {
+	{ "run", case_run },
+	{ "curve", case_curve },
+	{ "share", case_share },
+	{ "mathis", case_mathis },
+};
 
 int
 main(int argc, char **argv)
 {
-	struct sim_test_opts o;
-	int status;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: test_tcp_cc CASE ARGS...\n");
-		return 2;
-	}
-	g_argc = argc;
-	g_argv = argv;
-	memset(&o, 0, sizeof(o));
-	o.quiet = 1;
-	o.duration_ns = UINT64_C(1) << 62;
-	status = sim_test_run(&o, run_case, NULL, NULL);
-	if (status != 0)
-		fprintf(stderr, "test_tcp_cc: run ended with status %d\n",
-		    status);
-	return status;
+	return tcp_unit_main(argc, argv, "test_tcp_cc", cases,
+	    __arraycount(cases));
 }
