@@ -255,6 +255,27 @@ def test_newreno_avoidance_adds_about_one_segment_per_rtt(test_bin):
     assert 109 * MSS <= r[0]["cwnd"] <= 110 * MSS
 
 
+@pytest.mark.parametrize("name", ["newreno", "cubic"])
+def test_delayed_acks_do_not_slow_avoidance(test_bin, name):
+    # One ACK per two segments: byte counting still adds one SMSS per
+    # RTT (RFC 5681 3.1, RFC 3465), where SMSS^2/cwnd per ACK would add
+    # half; CUBIC's growth is per byte acked, so delayed ACKs do not
+    # change it either.
+    a = steps(test_bin, name, MSS, 100 * MSS, 50 * MSS, "rounds=10")
+    b = steps(test_bin, name, MSS, 100 * MSS, 50 * MSS, "delack=10")
+    assert b[0]["cwnd"] == pytest.approx(a[0]["cwnd"], abs=MSS)
+    if name == "newreno":
+        assert 109 * MSS <= b[0]["cwnd"] <= 110 * MSS
+    else:
+        # and in the cubic region, 0.5 s after a loss at 1000 segments
+        a = steps(test_bin, name, MSS, 1000 * MSS, MSS, "loss",
+                  "rounds=5")
+        b = steps(test_bin, name, MSS, 1000 * MSS, MSS, "loss",
+                  "delack=5")
+        assert a[1]["cwnd"] > 740 * MSS
+        assert b[1]["cwnd"] == pytest.approx(a[1]["cwnd"], rel=0.003)
+
+
 def test_newreno_halves_on_loss_and_restarts_after_idle(test_bin):
     r = steps(test_bin, "newreno", MSS, 100 * MSS, 50 * MSS, "loss",
               "rounds=1", "idle=5000000000")

@@ -3,8 +3,10 @@
  *
  * NewReno's window rules are RFC 5681's: slow start below ssthresh
  * grows cwnd by the bytes acked, at most one SMSS per ACK (RFC 3465's
- * L = 1); congestion avoidance grows it by about one SMSS per RTT
- * (SMSS * SMSS / cwnd per ACK, at least one byte).  A loss signal sets
+ * L = 1); congestion avoidance grows it by one SMSS per window's worth
+ * of bytes acked (byte counting, RFC 5681 3.1's recommended way and
+ * RFC 3465's: unlike SMSS * SMSS / cwnd per ACK it does not slow to
+ * half with delayed ACKs, one ACK per two segments).  A loss signal sets
  * ssthresh to half the flight, at least two segments; a timeout also
  * drops cwnd to one segment (the loss window), and a timeout that
  * follows a timeout with no new data acked in between (the same
@@ -20,9 +22,10 @@
 
 #include <string.h>
 
-/* ccv->priv[NR_FLAGS] */
+/* ccv->priv[] */
 #define NR_FLAGS        0
 #define NR_F_RTO        0x1     /* a timeout, no new data acked since */
+#define NR_ACKED        1       /* bytes acked in avoidance, < cwnd */
 
 static void
 newreno_init(struct tcp_ccv *ccv)
@@ -30,6 +33,7 @@ newreno_init(struct tcp_ccv *ccv)
 	KASSERT(ccv->mss > 0);
 	KASSERT(ccv->cwnd >= ccv->mss);
 	ccv->priv[NR_FLAGS] = 0;
+	ccv->priv[NR_ACKED] = 0;
 }
 
 static void
@@ -43,19 +47,27 @@ newreno_ack_received(struct tcp_ccv *ccv, int type)
 	ccv->priv[NR_FLAGS] &= ~(uint64_t)NR_F_RTO;
 	if ((ccv->flags & CCF_CWND_LIMITED) == 0)
 		return;
-	if (ccv->cwnd < ccv->ssthresh)
+	if (ccv->cwnd < ccv->ssthresh) {
 		incr = MIN(ccv->bytes_acked, ccv->mss);
-	else
-		incr = MAX(1u, (uint32_t)((uint64_t)ccv->mss * ccv->mss /
-		    ccv->cwnd));
+	} else {
+		/* One SMSS per cwnd bytes acked (RFC 3465 2.1). */
+		ccv->priv[NR_ACKED] += ccv->bytes_acked;
+		if (ccv->priv[NR_ACKED] < ccv->cwnd)
+			return;
+		ccv->priv[NR_ACKED] = MIN(ccv->priv[NR_ACKED] - ccv->cwnd,
+		    (uint64_t)ccv->cwnd - 1);
+		incr = ccv->mss;
+	}
 	if (ccv->cwnd <= UINT32_MAX - incr)
 		ccv->cwnd += incr;
+	KASSERT(ccv->priv[NR_ACKED] < ccv->cwnd);
 }
 
 static void
 newreno_cong_signal(struct tcp_ccv *ccv, int type)
 {
 	KASSERT(type == CC_NDUPACK || type == CC_RTO);
+	ccv->priv[NR_ACKED] = 0;
 	if (type != CC_RTO || (ccv->priv[NR_FLAGS] & NR_F_RTO) == 0)
 		ccv->ssthresh = MAX(ccv->flight / 2, 2 * ccv->mss);
 	if (type == CC_RTO) {
@@ -70,12 +82,16 @@ newreno_post_recovery(struct tcp_ccv *ccv)
 {
 	ccv->cwnd = MAX(MIN(ccv->ssthresh, ccv->flight + ccv->mss),
 	    ccv->mss);
+	ccv->priv[NR_ACKED] = 0;
+	KASSERT(ccv->cwnd >= ccv->mss);
 }
 
 static void
 newreno_after_idle(struct tcp_ccv *ccv)
 {
 	ccv->cwnd = MIN(ccv->cwnd, tcp_cc_initial_window(ccv->mss));
+	ccv->priv[NR_ACKED] = 0;
+	KASSERT(ccv->cwnd >= ccv->mss);
 }
 
 const struct tcp_cc_ops tcp_cc_newreno = {

@@ -15,6 +15,7 @@
  *	                ACK of SMSS per SMSS of the window at its start,
  *	                spaced evenly over the RTT
  *	  trace=N       the same, with a line "round cwnd=.." per RTT
+ *	  delack=N      N RTTs with an ACK of 2 SMSS per 2 SMSS (delayed)
  *	  app=N         N RTTs of ACKs that are not cwnd-limited
  *	  loss          a fast retransmit: cong_signal(CC_NDUPACK) with
  *	                the window in flight, one RTT of recovery (dup ACKs
@@ -108,18 +109,25 @@ conn_ack(struct conn *c, int type, uint32_t bytes, bool limited)
 	    "%s: cwnd grew while not cwnd-limited", c->cc->name);
 }
 
-/* One RTT of a bulk flow whose window limits it (limited) or not. */
+/* One RTT of a bulk flow whose window limits it (limited) or not; an
+ * ACK for every segs segments (2: delayed ACKs). */
 static void
-conn_round(struct conn *c, bool limited)
+conn_round_acks(struct conn *c, bool limited, uint32_t segs)
 {
 	uint64_t start = c->v.now_ns;
-	uint32_t n = MAX(c->v.cwnd / c->v.mss, 1u);
+	uint32_t n = MAX(c->v.cwnd / c->v.mss / segs, 1u);
 
 	CHECK(n <= ROUND_ACKS_MAX, "window too large for a round");
 	for (uint32_t i = 1; i <= n; i++) {
 		c->v.now_ns = start + c->rtt_ns * i / n;
-		conn_ack(c, CC_ACK, c->v.mss, limited);
+		conn_ack(c, CC_ACK, segs * c->v.mss, limited);
 	}
+}
+
+static void
+conn_round(struct conn *c, bool limited)
+{
+	conn_round_acks(c, limited, 1);
 }
 
 static void
@@ -166,6 +174,9 @@ case_run(int argc, char **argv)
 				conn_round(&c, true);
 				show("round", &c);
 			}
+		} else if (strncmp(op, "delack=", 7) == 0) {
+			for (uint64_t r = 0; r < arg; r++)
+				conn_round_acks(&c, true, 2);
 		} else if (strncmp(op, "app=", 4) == 0) {
 			for (uint64_t r = 0; r < arg; r++)
 				conn_round(&c, false);
