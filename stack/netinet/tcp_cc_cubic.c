@@ -95,7 +95,24 @@
  * 4,300 segments) CUBIC gets more than twice NewReno's goodput.
  * tests/c/test_tcp_cc.c's "share" case runs both controllers against a
  * fluid model of that bottleneck (synchronised losses) and
- * tests/test_tcp_cc.py pins these ranges for them.
+ * tests/test_tcp_cc.py pins these ranges for them (the model gives
+ * 1.02 and 3.0).
+ *
+ * Random loss (the core's "1% loss" check).  Mathis et al. (CCR 1997):
+ * throughput = SMSS / RTT * C / sqrt(p), C = sqrt(3/2) = 1.22, for
+ * periodic loss and an ACK per segment; with delayed ACKs and
+ * per-ACK growth C = sqrt(3/4), but this NewReno counts bytes, so
+ * delayed ACKs do not change it.  Random (Bernoulli) loss at p = 1%
+ * with SACK (a window's losses are one reduction) and no timeouts
+ * gives 0.93 of the formula for NewReno and 1.06 for CUBIC (still
+ * Reno-friendly at ~12 segments) in the "mathis" case of
+ * test_tcp_cc.c.  A packet-level run adds what that model leaves out,
+ * timeouts (a lost retransmission, too few segments for three
+ * duplicate ACKs) and ACK clocking, which lower it: expect a NewReno +
+ * SACK bulk flow with 1% random loss on data segments to reach 0.7 to
+ * 1.1 of SMSS / RTT * 1.22 / sqrt(0.01), e.g. 10 to 16 Mbit/s at SMSS
+ * 1448 and RTT 10 ms on a 1 Gbit/s link (far below its capacity, so
+ * the RTT is the base RTT).
  *
  * Must never: use floating point or a clock other than ccv->now_ns,
  * allocate, or keep state outside ccv->priv.

@@ -12,7 +12,10 @@
  * blocks, the most recently extended first; tcp_sack_rcv_blocks fills
  * an outgoing option in that order (the block holding the segment that
  * triggered the ACK first, then the most recent others), never with
- * data at or below rcv_nxt.  D-SACK (RFC 2883) is not done.
+ * data at or below rcv_nxt.  A core that drops out-of-order data it
+ * held (reneging, RFC 2018 section 8) calls tcp_sack_rcv_init to stop
+ * reporting it.  D-SACK (RFC 2883) is not done: duplicates are not
+ * reported, and the sender ignores D-SACK blocks it receives.
  *
  * Sender: tcp_sack_sb remembers up to TCP_SACK_SB_MAX SACKed blocks
  * above snd_una.  Beyond that it forgets a block (the smallest other
