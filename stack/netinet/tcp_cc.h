@@ -28,6 +28,7 @@
 
 #define TCP_CC_NAME_MAX         16      /* bytes of a name, with its NUL */
 #define TCP_CC_PRIV_WORDS       8       /* controller's own 64-bit words */
+#define TCP_CC_MSS_MAX          65535   /* the largest SMSS a controller takes */
 
 /* ccv->flags */
 #define CCF_IN_RECOVERY         0x01    /* between cong_signal and post_recovery */
@@ -69,6 +70,19 @@ struct tcp_cc_ops {
 };
 
 extern const struct tcp_cc_ops tcp_cc_newreno;
+extern const struct tcp_cc_ops tcp_cc_cubic;
+
+/*
+ * CUBIC's curve (tcp_cc_cubic.c), for the tests and for traces: with
+ * W_max and the window at the start of the epoch in bytes,
+ * tcp_cc_cubic_k_ns is K, the time the curve takes back to W_max, and
+ * tcp_cc_cubic_window is W_cubic(t) in bytes, t ns into the epoch.
+ * tcp_cc_cubic_wmax reads a CUBIC connection's W_max.
+ */
+uint64_t tcp_cc_cubic_k_ns(uint32_t w_max, uint32_t cwnd_epoch, uint32_t mss);
+uint32_t tcp_cc_cubic_window(uint32_t w_max, uint32_t cwnd_epoch, uint32_t mss,
+	    uint64_t t_ns);
+uint32_t tcp_cc_cubic_wmax(const struct tcp_ccv *);
 
 /*
  * tcp_cc_lookup(name) -- the controller called name, or NULL.
