@@ -11,6 +11,7 @@ on the wall clock's speed beyond generous bounds: the machine is shared
 and loaded.
 """
 import itertools
+import json
 import os
 import re
 import shutil
@@ -374,3 +375,12 @@ def test_linux_tcp_client_transfers_to_a_simulated_tcp_server():
                   "simulated tcp_client connecting to a Linux listener")
 def test_a_simulated_tcp_client_connects_to_a_linux_listener():
     pass
+
+
+def test_the_reports_topology_draws_a_bridged_end_as_linuxs_tap():
+    sys.path.insert(0, str(ROOT))
+    from reports import topology
+    dot = topology.dot_source(json.loads(SCENARIO.read_text()))
+    assert '"linux/tap/nstap0" [shape=box' in dot
+    assert '"sim/nic/wm0" -- "linux/tap/nstap0"' in dot
+    assert '"?' not in dot

@@ -257,6 +257,13 @@ edge_pace(struct sim_machine *m, uint64_t t)
 	/* The thing at t runs now (unless Linux sent something first). */
 	if (w + SIM_EDGE_AHEAD_NS >= t)
 		edge_lag(e, w > t ? w - t : 0, t);
+	/*
+	 * Behind, the loop comes back every SIM_EDGE_SLICE_NS of virtual
+	 * time: the lag is measured evenly, and Linux heard, as it catches
+	 * up.
+	 */
+	if (w > t + SIM_EDGE_SLICE_NS)
+		w = t + SIM_EDGE_SLICE_NS;
 	m->pace_ns = w + SIM_EDGE_AHEAD_NS + 1;
 }
 

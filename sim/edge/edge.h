@@ -21,6 +21,8 @@
  *
  * Lag: each time the loop comes to the edge with something due at t
  * while the wall clock stands at virtual w > t, the run is w - t late.
+ * Behind, the loop comes to the edge every SIM_EDGE_SLICE_NS of virtual
+ * time, so the samples are spread evenly over the run.
  * The largest lag and the 99th percentile of those samples are reported
  * and recorded; a lag beyond SIM_EDGE_BEHIND_NS is warned of on stderr
  * once, as the simulation not keeping up.
@@ -33,6 +35,7 @@
 
 #define SIM_EDGE_AHEAD_NS       20000ULL        /* virtual may lead by this */
 #define SIM_EDGE_BEHIND_NS      10000000ULL     /* warn past 10 ms late */
+#define SIM_EDGE_SLICE_NS       100000ULL       /* behind: measure this often */
 #define SIM_EDGE_READS_MAX      64      /* frames read per wake, per TAP */
 #define SIM_EDGE_FRAMES_MAX     (1u << 20)      /* frames kept for replay */
 #define SIM_EDGE_KEPT_BYTES_MAX (256u << 20)    /* and their bytes */
