@@ -57,6 +57,7 @@ struct sim_edge {
 	struct edge_tap *taps;
 	unsigned ntaps;
 	uint64_t wall0_ns;              /* CLOCK_MONOTONIC at virtual 0 */
+	bool anchored;                  /* wall0_ns is set: hosts booted */
 	bool warned;
 	uint64_t hist[EDGE_BUCKETS];
 	struct sim_edge_stats st;
@@ -242,6 +243,21 @@ edge_pace(struct sim_machine *m, uint64_t t)
 
 	assert(e != NULL && e->m == m);
 	assert(t >= m->pace_ns);
+	if (__builtin_expect(!e->anchored, 0)) {
+		/*
+		 * Booting is the machine's own business: it runs as fast as
+		 * it can (Linux is not heard: its frames wait in the TAP
+		 * device), and the wall clock starts where it stands when the
+		 * loop first comes here after it -- at most a slice after the
+		 * hosts have booted, and never later than what is due.
+		 */
+		if (m->after_boot != NULL) {
+			m->pace_ns = t + SIM_EDGE_SLICE_NS;
+			return;
+		}
+		e->wall0_ns = edge_wall_ns() - m->eng.now;
+		e->anchored = true;
+	}
 	w = edge_virtual_now(e);
 	if (w + SIM_EDGE_AHEAD_NS < t) {
 		ev_timer_set(&e->timer, (double)(t - SIM_EDGE_AHEAD_NS - w) *
@@ -352,7 +368,7 @@ sim_edge_start(struct sim_edge *e)
 	for (unsigned i = 0; i < e->ntaps; i++)
 		ev_io_start(e->loop, &e->taps[i].w);
 	e->wall0_ns = edge_wall_ns();
-	sim_machine_set_pace(e->m, edge_pace, SIM_EDGE_AHEAD_NS + 1);
+	sim_machine_set_pace(e->m, edge_pace, 0);
 }
 
 void

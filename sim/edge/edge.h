@@ -9,8 +9,9 @@
  * only for a real-time run; no other room includes it, and the loop
  * below it sees only the machine's pace hook (struct sim_machine).
  *
- * Pacing: virtual time 0 is the wall-clock instant of sim_edge_start.
- * The loop runs everything due up to the virtual time the wall clock
+ * Pacing: the hosts boot as fast as they can; then virtual time
+ * follows the wall clock from where it stands (the time of the last
+ * thing run) when the loop first comes to the edge.  The loop runs everything due up to the virtual time the wall clock
  * has reached (plus SIM_EDGE_AHEAD_NS, so that a busy run is not woken
  * for every event); the next thing later than that waits on an ev_timer,
  * while ev_io watchers read the TAP devices.  A frame read from Linux

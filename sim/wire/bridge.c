@@ -77,27 +77,35 @@ fifo_free(struct frame_fifo *q)
 		sim_frame_free(f);
 }
 
-/* Offer f to the link; keep it in ready if the transmitter is busy. */
+/* The transmitter is free: f goes onto the link. */
 static void
-bridge_send(struct sim_bridge *br, struct sim_frame *f)
+bridge_xmit(struct sim_bridge *br, struct sim_frame *f)
 {
 	uint32_t len = f->len;
 	int e;
 
-	if (br->ready.n > 0 || sim_port_tx_busy(br->port)) {
-		if (br->ready.n >= SIM_BRIDGE_QUEUE_MAX) {
-			br->c.in_drops++;
-			sim_frame_free(f);
-			return;
-		}
-		fifo_put(&br->ready, f);
-		return;
-	}
+	assert(!sim_port_tx_busy(br->port));
 	e = sim_port_send(br->port, f);
 	assert(e == 0);         /* on its link, and the transmitter is free */
 	(void)e;
 	br->c.in_frames++;
 	br->c.in_bytes += len;
+}
+
+/* A frame is due: onto the link, or behind those waiting for it. */
+static void
+bridge_send(struct sim_bridge *br, struct sim_frame *f)
+{
+	if (br->ready.n == 0 && !sim_port_tx_busy(br->port)) {
+		bridge_xmit(br, f);
+		return;
+	}
+	if (br->ready.n >= SIM_BRIDGE_QUEUE_MAX) {
+		br->c.in_drops++;
+		sim_frame_free(f);
+		return;
+	}
+	fifo_put(&br->ready, f);
 }
 
 /* The head of pending is due now. */
@@ -121,7 +129,7 @@ bridge_tx_ready(struct sim_port *port, uint64_t t)
 
 	(void)t;
 	if (f != NULL)
-		bridge_send(br, f);
+		bridge_xmit(br, f);     /* the head of the line goes first */
 }
 
 static void
