@@ -474,3 +474,60 @@ def test_frames_from_linux_back_to_back_all_cross_in_order(netsim, tmp_path):
     seqs = tshark("-r", tmp_path / "pcap" / "tap0.pcap", "-Y",
                   "icmp.type == 0", "-T", "fields", "-e", "icmp.seq")
     assert seqs.split() == ["0", "1", "2", "3", "4"]
+
+
+def test_a_switch_port_can_be_bridged_too(netsim, tmp_path):
+    """The bridge on a switch's port: Linux's frames are switched to the
+    simulated host like any, and its answers switched back."""
+    doc = json.loads(SCENARIO.read_text())
+    doc["switches"] = [{"name": "sw0", "ports": 2}]
+    doc["links"] = [
+        {"name": "l0", "a": "sim.wm0", "b": "sw0.0"},
+        {"name": "tap0", "a": "sw0.1", "bridge": {"tap": "nstap0"},
+         "rate": "100Mbit", "delay": "1ms"}]
+    doc["workload"] = doc["workload"][:1]          # udp_echo only
+    sc = tmp_path / "switched.json"
+    sc.write_text(json.dumps(doc))
+    db = tmp_path / "rt.db"
+    arp, _ = arp_request()
+    handmade_realtime_run(netsim, db, [(50_000_000, arp)] + [
+        (100_000_000 + k * 1000, echo_request(k)) for k in range(3)])
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE runs SET scenario_file = ?, scenario_text = ?",
+                  (str(sc), sc.read_text()))
+    run([netsim, "run", "--replay-bridge", "1", "--db", db], check=0)
+    with sqlite3.connect(db) as c:
+        got = dict(c.execute(
+            "SELECT name, value FROM counter_last WHERE run_id = 2 AND "
+            "name LIKE 'bridge.tap0.%'"))
+    assert (got["bridge.tap0.in_frames"], got["bridge.tap0.out_frames"]) \
+        == (4, 4), got
+
+
+def test_ctrl_c_ends_a_real_time_run_where_it_stands(netsim, tmp_path):
+    """SIGINT ends the run as if its duration ended then: exit 0, the
+    row finished, its frames kept.  (No bridge: no root needed.)"""
+    db = tmp_path / "rt.db"
+    proc = subprocess.Popen(
+        [str(netsim), "run", ROOT / "scenarios" / "net" / "two-hosts.json",
+         "--realtime", "--set", "duration=60s", "--db", str(db)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("netsim "), first
+        time.sleep(1.5)         # the edge is pacing by now
+        proc.send_signal(2)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    m = re.search(r"^netsim: interrupted \(SIGINT\): the real-time run ended "
+                  r"at ([\d.]+) ms virtual", err, re.M)
+    assert m, err
+    with sqlite3.connect(db) as c:
+        (mode, status, end_ns), = c.execute(
+            "SELECT mode, status, end_ns FROM runs").fetchall()
+    assert (mode, status) == ("realtime", "ok")
+    assert end_ns < 60 * 10**9 and abs(end_ns / 1e6 - float(m[1])) < 0.001

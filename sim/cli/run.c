@@ -21,6 +21,7 @@
  * change a fingerprint.
  */
 #include <assert.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,6 +461,11 @@ run_edge_end(struct run_state *rs)
 	int rc = 0;
 
 	sim_edge_stats(rs->edge, &st);
+	if (st.interrupted != 0)
+		run_say(rs, "%s: the real-time run ended at %.3f ms virtual, as "
+		    "if its duration ended there", st.interrupted == SIGINT ?
+		    "interrupted (SIGINT)" : "terminated (SIGTERM)",
+		    (double)st.interrupted_ns / 1e6);
 	if (!rs->o->quiet) {
 		printf("realtime: virtual time lagged the wall clock by at most "
 		    "%.3f ms (p99 %.3f ms, %llu measurements, %llu over %.0f "

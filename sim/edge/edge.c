@@ -21,6 +21,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ struct sim_edge {
 	struct sim_machine *m;
 	struct ev_loop *loop;
 	ev_timer timer;
+	ev_signal sigint, sigterm;
 	struct edge_tap *taps;
 	unsigned ntaps;
 	uint64_t wall0_ns;              /* CLOCK_MONOTONIC at virtual 0 */
@@ -283,6 +285,26 @@ edge_pace(struct sim_machine *m, uint64_t t)
 	m->pace_ns = w + SIM_EDGE_AHEAD_NS + 1;
 }
 
+/*
+ * SIGINT or SIGTERM: the run ends now, as if its duration ended at the
+ * virtual time it stands at -- its rows, frames and verdict recorded.
+ */
+static void
+edge_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct sim_edge *e = w->data;
+	struct sim_machine *m = e->m;
+
+	(void)loop;
+	(void)revents;
+	if (e->st.interrupted != 0)
+		return;
+	e->st.interrupted = w->signum;
+	e->st.interrupted_ns = m->eng.now;
+	if (m->end_ns > m->eng.now)
+		m->end_ns = m->eng.now;
+}
+
 /* --- TAP devices -------------------------------------------------------------- */
 
 /* Open (creating if need be) the TAP device name; -1 with err. */
@@ -338,6 +360,9 @@ sim_edge_open(struct sim_machine *m, char *err, size_t len)
 		goto fail;
 	}
 	ev_timer_init(&e->timer, edge_timer_cb, 0., 0.);
+	ev_signal_init(&e->sigint, edge_signal_cb, SIGINT);
+	ev_signal_init(&e->sigterm, edge_signal_cb, SIGTERM);
+	e->sigint.data = e->sigterm.data = e;
 	for (unsigned i = 0; i < t->nbridges; i++) {
 		struct edge_tap *tp = &e->taps[i];
 		struct sim_bridge *br = t->bridges[i];
@@ -367,6 +392,8 @@ sim_edge_start(struct sim_edge *e)
 	edge_cur = e;
 	for (unsigned i = 0; i < e->ntaps; i++)
 		ev_io_start(e->loop, &e->taps[i].w);
+	ev_signal_start(e->loop, &e->sigint);
+	ev_signal_start(e->loop, &e->sigterm);
 	e->wall0_ns = edge_wall_ns();
 	sim_machine_set_pace(e->m, edge_pace, 0);
 }
@@ -407,6 +434,10 @@ sim_edge_close(struct sim_edge *e)
 		return;
 	if (edge_cur == e)
 		edge_cur = NULL;
+	if (e->loop != NULL) {
+		ev_signal_stop(e->loop, &e->sigint);
+		ev_signal_stop(e->loop, &e->sigterm);
+	}
 	for (unsigned i = 0; i < e->ntaps; i++) {
 		if (e->loop != NULL)
 			ev_io_stop(e->loop, &e->taps[i].w);

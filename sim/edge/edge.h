@@ -27,6 +27,9 @@
  * The largest lag and the 99th percentile of those samples are reported
  * and recorded; a lag beyond SIM_EDGE_BEHIND_NS is warned of on stderr
  * once, as the simulation not keeping up.
+ *
+ * SIGINT (^C) or SIGTERM ends a real-time run where it stands, as if its
+ * duration ended then: everything is recorded as at any end.
  */
 #ifndef SIM_EDGE_H
 #define SIM_EDGE_H
@@ -62,6 +65,8 @@ struct sim_edge_stats {
 	uint64_t drops_in, drops_out;   /* unreadable, or a full TAP queue */
 	uint64_t kept;                  /* frames kept for replay */
 	uint64_t not_kept;              /* past SIM_EDGE_FRAMES_MAX/_BYTES */
+	int interrupted;                /* SIGINT or SIGTERM ended it, or 0 */
+	uint64_t interrupted_ns;        /* at this virtual time */
 };
 
 /*
