@@ -29,7 +29,8 @@
  *
  * Never: let the wall clock, a process id or anything else that differs
  * between two runs of the same (binary, scenario, seed) into a row; the
- * same run appends the same rows.  Never leave a transaction open
+ * same run appends the same rows.  (The one exception says so in its
+ * row: a real-time run, runs.mode 'realtime', met the outside world.)  Never leave a transaction open
  * between calls.
  */
 #include <sys/stat.h>
