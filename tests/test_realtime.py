@@ -531,3 +531,24 @@ def test_ctrl_c_ends_a_real_time_run_where_it_stands(netsim, tmp_path):
             "SELECT mode, status, end_ns FROM runs").fetchall()
     assert (mode, status) == ("realtime", "ok")
     assert end_ns < 60 * 10**9 and abs(end_ns / 1e6 - float(m[1])) < 0.001
+
+
+def test_a_replay_feeds_thousands_of_frames_without_dropping_one(netsim,
+                                                                 tmp_path):
+    """A replay holds no more than one of Linux's frames ahead of its
+    time, so a long exchange replays whole (a bridge's queue holds
+    SIM_BRIDGE_QUEUE_MAX)."""
+    db = tmp_path / "rt.db"
+    arp, _ = arp_request()
+    n = 3000
+    handmade_realtime_run(netsim, db, [(50_000_000, arp)] + [
+        (60_000_000 + k * 20_000, echo_request(k % 65536))
+        for k in range(n)])
+    run([netsim, "run", "--replay-bridge", "1", "--db", db, "--quiet"],
+        check=0)
+    with sqlite3.connect(db) as c:
+        got = dict(c.execute(
+            "SELECT name, value FROM counter_last WHERE run_id = 2 AND "
+            "name LIKE 'bridge.tap0.in_%'"))
+    assert (got["bridge.tap0.in_frames"], got["bridge.tap0.in_drops"]) == \
+        (n + 1, 0), got

@@ -597,28 +597,48 @@ run_finish(struct run_state *rs, int64_t run_id)
 }
 
 /*
- * A real-time scenario: open its edge (TAP devices) -- or, replaying
- * one, inject the frames Linux sent it at their times instead.
+ * A replay's frames from Linux, fed to their bridges one at a time: an
+ * event at each frame's virtual time injects it and sets the next, so
+ * however many there are, only one waits in the event queue and none
+ * in a bridge before its time.
  */
+struct run_feed {
+	struct sim_machine *m;
+	const struct sim_record_bframe *f;
+	struct sim_bridge **to;         /* frame i's bridge */
+	size_t n, next;
+};
+
+static struct run_feed run_feed;
+
+static void
+run_feed_next(void *arg)
+{
+	struct run_feed *fd = arg;
+	const struct sim_record_bframe *f = &fd->f[fd->next];
+
+	assert(fd->next < fd->n && f->t_ns == fd->m->eng.now);
+	(void)sim_bridge_inject(fd->to[fd->next], f->t_ns, f->data, f->len);
+	if (++fd->next < fd->n)
+		sim_machine_at(fd->m, fd->f[fd->next].t_ns, run_feed_next, fd);
+}
+
+/* Check a replay's frames and set the first to be fed. */
 static int
-run_edge_open(struct run_state *rs, char *err, size_t len)
+run_feed_start(struct run_state *rs, char *err, size_t len)
 {
 	const struct sim_run_opts *o = rs->o;
-	struct sim_machine *m = rs->m;
-	struct sim_topology *t = m->topo;
+	struct sim_topology *t = rs->m->topo;
+	struct run_feed *fd = &run_feed;
 
-	if (!rs->sc->realtime)
+	free(fd->to);
+	memset(fd, 0, sizeof(*fd));
+	if (o->nreplay_frames == 0)
 		return 0;
-	if (o->realtime) {
-		if (m->policy != &sim_policy_time) {
-			snprintf(err, len, "a real-time run interleaves by time "
-			    "only, not by %s: other policies reorder CPUs "
-			    "against their clocks, which the wall clock cannot "
-			    "follow", m->policy->name);
-			return -1;
-		}
-		rs->edge = sim_edge_open(m, err, len);
-		return rs->edge != NULL ? 0 : -1;
+	if ((fd->to = calloc(o->nreplay_frames, sizeof(*fd->to))) == NULL) {
+		snprintf(err, len, "out of memory for run %lld's frames from "
+		    "Linux", (long long)o->replay_run);
+		return -1;
 	}
 	for (size_t i = 0; i < o->nreplay_frames; i++) {
 		const struct sim_record_bframe *f = &o->replay_frames[i];
@@ -641,14 +661,37 @@ run_edge_open(struct run_state *rs, char *err, size_t len)
 			    (unsigned long long)f->t_ns);
 			return -1;
 		}
-		if (sim_bridge_inject(t->bridges[b], f->t_ns, f->data,
-		    f->len) != 0) {
-			snprintf(err, len, "out of memory for run %lld's frames "
-			    "from Linux", (long long)o->replay_run);
-			return -1;
-		}
+		fd->to[i] = t->bridges[b];
 	}
+	fd->m = rs->m;
+	fd->f = o->replay_frames;
+	fd->n = o->nreplay_frames;
+	sim_machine_at(rs->m, fd->f[0].t_ns, run_feed_next, fd);
 	return 0;
+}
+
+/*
+ * A real-time scenario: open its edge (TAP devices) -- or, replaying
+ * one, feed its bridges the frames Linux sent it, at their times.
+ */
+static int
+run_edge_open(struct run_state *rs, char *err, size_t len)
+{
+	const struct sim_run_opts *o = rs->o;
+	struct sim_machine *m = rs->m;
+
+	if (!rs->sc->realtime)
+		return 0;
+	if (!o->realtime)
+		return run_feed_start(rs, err, len);
+	if (m->policy != &sim_policy_time) {
+		snprintf(err, len, "a real-time run interleaves by time only, not "
+		    "by %s: other policies reorder CPUs against their clocks, "
+		    "which the wall clock cannot follow", m->policy->name);
+		return -1;
+	}
+	rs->edge = sim_edge_open(m, err, len);
+	return rs->edge != NULL ? 0 : -1;
 }
 
 /* The run is a point of a campaign: say which in its rows. */
@@ -748,6 +791,8 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 
 	run_machine(&rs);
 	status = run_finish(&rs, run_id);
+	free(run_feed.to);
+	memset(&run_feed, 0, sizeof(run_feed));
 	sim_edge_close(rs.edge);
 	sim_world_destroy(&m);
 	sim_record_close(rs.rec);
@@ -761,6 +806,8 @@ fail:
 		    (int)sizeof(o->result->reason) - 1,
 		    m.stop_status >= 0 ? m.stop_reason : err);
 	}
+	free(run_feed.to);
+	memset(&run_feed, 0, sizeof(run_feed));
 	sim_edge_close(rs.edge);
 	sim_world_destroy(&m);
 	sim_record_close(rs.rec);
