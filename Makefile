@@ -60,7 +60,8 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes \
            -Wstrict-prototypes -Wno-sign-compare
 CPPFLAGS := -I. -Istack -D_GNU_SOURCE
 BASEFLAGS := -std=gnu11 -g $(WARN) -MMD -MP
-LIBS    := -ljansson -lsqlite3 -lm
+# libev: the real-time edge only (sim/edge/, netsim run --realtime).
+LIBS    := -ljansson -lsqlite3 -lev -lm
 
 ifeq ($(VARIANT),release)
   OPTFLAGS := -O2

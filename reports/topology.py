@@ -141,6 +141,16 @@ def dot_source(sc):
     for link in sc.get("links", []):
         ends = []
         for side in ("a", "b"):
+            tap = (link.get("bridge") or {}).get("tap") \
+                if side == "b" and isinstance(link.get("bridge"), dict) \
+                else None
+            if tap is not None:
+                # A bridged end (a real-time run): Linux's TAP device.
+                tid = _q("linux/tap/" + str(tap))
+                out.append(f"  {tid} [shape=box, style=\"rounded,dashed\", "
+                           f"label={_q('Linux TAP ' + str(tap))}];")
+                ends.append((tid, None))
+                continue
             end = str(link.get(side, "?"))
             node, _, port = end.partition(".")
             if node in switches:

@@ -35,9 +35,13 @@ import re
 # race (the exploration build's race detector) sits under sys and nic,
 # which tell it of every synchronisation, and over record, where its
 # reports go; it reads the machine (sched) and nothing else.
+# edge (the real-time edge: libev, the OS clock, TAP devices) sits over
+# everything that makes a run and under the CLI alone, which starts it
+# for netsim run --realtime: no room of the deterministic machine may
+# include it, so none can reach the wall clock or libev through it.
 SIM_LAYERS = (("engine",), ("sched",), ("scenario",), ("record",),
               ("race",), ("sys", "wire"), ("nic",), ("fault",), ("world",),
-              ("cli",))
+              ("edge",), ("cli",))
 # stack/ rooms, bottom to top, for drawing: the rules are STACK_FORBIDDEN.
 STACK_LAYERS = (("sys",), ("kern",), ("net",), ("netinet", "dev"),
                 ("apps",))
@@ -55,6 +59,15 @@ MACHINE_READS = (
     ("stack/dev/", "reg.h"),
     ("stack/apps/apps.h", ""),
 )
+# The outside world's headers, and the one room that may include them:
+# the real-time edge.  The deterministic machine never sees libev (which
+# reads the OS clock) nor a TAP device; it meets them only through the
+# machine's pace hook and the wire's bridges, which the edge drives.
+EDGE_ROOM = "sim/edge"
+EDGE_ONLY = {
+    "ev.h": "libev paces a run to the wall clock",
+    "linux/if_tun.h": "TAP devices are the outside world",
+}
 # Rooms that are the machine: all of sim/, and the native backend.
 MACHINE_FILES = re.compile(r"^(sim/|tests/native/native_)")
 # What stack/ provides to the machine, though declared in stack/sys/.
@@ -142,6 +155,9 @@ def includes(root, files=None):
 def violation(inc):
     """Why an include breaks the room rules, or None."""
     a, b = inc.src_room, inc.dst_room
+    if inc.kind == "<" and inc.name in EDGE_ONLY and a != EDGE_ROOM:
+        return (f"{EDGE_ONLY[inc.name]}: only {EDGE_ROOM}/ (the real-time "
+                "edge) may include it")
     if (MACHINE_FILES.match(inc.src) and inc.target is not None and
             inc.target.startswith("stack/") and
             not inc.target.startswith("stack/sys/") and

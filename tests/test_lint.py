@@ -75,6 +75,25 @@ def test_lint_catches_a_sim_room_including_one_above_or_beside_it(tmp_path):
             "are on one level") in out
 
 
+def test_lint_keeps_libev_and_tap_devices_in_the_real_time_edge(tmp_path):
+    p = lint_fake(tmp_path, {
+        "sim/edge/edge.c": "#include <ev.h>\n#include <linux/if_tun.h>\n",
+        "sim/sched/sched.c": "#include <ev.h>\n",
+        "sim/cli/run.c": "#include <linux/if_tun.h>\n#include <time.h>\n",
+        "stack/kern/x.c": "#include <ev.h>\n",
+    })
+    assert p.returncode == 1, p.stdout
+    out = p.stdout
+    assert "sim/edge/edge.c" not in out
+    assert ("sim/sched/sched.c:1: includes ev.h: libev paces a run to the "
+            "wall clock: only sim/edge/ (the real-time edge) may include "
+            "it") in out
+    assert ("sim/cli/run.c:1: includes linux/if_tun.h: TAP devices are the "
+            "outside world") in out
+    assert "sim/cli/run.c:2" not in out
+    assert "stack/kern/x.c:1: includes ev.h" in out
+
+
 def test_lint_judges_objects_by_their_place_in_the_build_not_the_checkout(
         tmp_path):
     # A checkout in a folder named "stack" (or any path with /stack/ in

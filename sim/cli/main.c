@@ -4,7 +4,8 @@
  *   netsim run SCENARIO [--seed N] [--policy P] [--depth D] [--db FILE]
  *       [--set PATH=VALUE]... [--jobs J] (a sweep: campaign.c)
  *       [--db-max SIZE] [--db-wait TIME] [--pcap DIR] [--quiet]
- *       [--progress | --no-progress] [--all-races]
+ *       [--progress | --no-progress] [--all-races] [--realtime]
+ *   netsim run --replay-bridge RUN [--db FILE] [options]
  *   netsim validate SCENARIO...
  *   netsim explore SCENARIO --seeds A..B [options]      (explore.c)
  *   netsim replay SCENARIO --seed N [options]           (replay.c)
@@ -40,7 +41,8 @@ static const char usage_text[] =
 "                  [--set PATH=VALUE]... [--jobs J]\n"
 "                  [--db FILE] [--db-max SIZE] [--db-wait TIME]\n"
 "                  [--pcap DIR] [--quiet] [--progress | --no-progress]\n"
-"                  [--all-races]\n"
+"                  [--all-races] [--realtime]\n"
+"       netsim run --replay-bridge RUN [--db FILE] [--pcap DIR] [--quiet]\n"
 "       netsim validate SCENARIO...\n"
 "       netsim explore SCENARIO --seeds A..B [--policy P] [--depth D]\n"
 "                  [--jobs J] [--db FILE] [--keep-going] [--timeout S]\n"
@@ -92,6 +94,17 @@ static const char usage_text[] =
 "  --progress, --no-progress  show, or never show, progress on stderr;\n"
 "            by default it shows once a run has taken 2 s (not with\n"
 "            --quiet): every second on a terminal, every 10 s otherwise\n"
+"  --realtime  pace virtual time to the wall clock and bridge links to\n"
+"            Linux TAP devices (the scenario's \"bridge\" links; creating\n"
+"            one needs root), as \"realtime\": true does: such a run is\n"
+"            not deterministic and prints no fingerprint, but how far\n"
+"            it lagged the wall clock; with --db it keeps what Linux\n"
+"            sent, for --replay-bridge\n"
+"  --replay-bridge RUN  run real-time run RUN of the database (--db,\n"
+"            default results/netsim.db) again without Linux or the wall\n"
+"            clock: its scenario and seed, the frames Linux sent it\n"
+"            injected at the virtual times they came; deterministic,\n"
+"            with a fingerprint, recorded in the same database\n"
 "  --all-races  in the exploration build (bin/explore/netsim, make\n"
 "            explore), report each data race once and run on, instead of\n"
 "            stopping at the first; exit 3 if there was any\n"
@@ -216,6 +229,59 @@ command_line(int argc, char **argv)
 	return buf;
 }
 
+#define RUN_REPLAY_DB_DEFAULT   "results/netsim.db"
+
+/*
+ * --replay-bridge RUN: the scenario, seed and frames from Linux of
+ * real-time run RUN of o->db_path; the caller frees *sc and *frames.
+ */
+static int
+replay_bridge_load(int64_t run, struct sim_run_opts *o, struct scenario **sc,
+    struct sim_record_bframe **frames)
+{
+	static const struct sc_set rt = { "realtime", "true" };
+	struct sim_record_run r;
+	char err[1024];
+	char *text;
+	size_t n;
+
+	if (sim_record_read_run(o->db_path, run, &r, err, sizeof(err)) != 0) {
+		fprintf(stderr, "netsim: %s\n", err);
+		return SIM_EXIT_USAGE;
+	}
+	if (strcmp(r.mode, "realtime") != 0 || r.scenario_text == NULL) {
+		fprintf(stderr, "netsim: run %lld of %s is not a real-time run "
+		    "(its mode is %s): --replay-bridge replays what Linux sent "
+		    "a run of netsim run --realtime\n", (long long)run,
+		    o->db_path, r.mode[0] != '\0' ? r.mode : "deterministic");
+		sim_record_run_free(&r);
+		return SIM_EXIT_USAGE;
+	}
+	text = r.scenario_text;
+	r.scenario_text = NULL;
+	if (sim_scenario_load_text(r.scenario_file != NULL ? r.scenario_file :
+	    r.scenario, text, strlen(text), &rt, 1, sc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		sim_record_run_free(&r);
+		return SIM_EXIT_USAGE;
+	}
+	o->seed_set = true;
+	o->seed = r.seed;
+	sim_record_run_free(&r);
+	if (sim_record_read_bframes(o->db_path, run, frames, &n, err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "netsim: %s\n", err);
+		sim_scenario_free(*sc);
+		*sc = NULL;
+		return SIM_EXIT_USAGE;
+	}
+	o->replay_bridge = true;
+	o->replay_run = run;
+	o->replay_frames = *frames;
+	o->nreplay_frames = n;
+	return 0;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -229,10 +295,23 @@ cmd_run(int argc, char **argv)
 	char *words[SIM_CAMPAIGN_SETS_MAX];
 	unsigned nsets = 0, jobs = 0;
 	char err[1024], *cmd = NULL;
+	bool realtime = false;
+	int64_t replay = -1;
+	struct sim_record_bframe *frames = NULL;
 	int status;
 
 	for (int i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "--seed") == 0) {
+		if (strcmp(argv[i], "--realtime") == 0) {
+			realtime = true;
+		} else if (strcmp(argv[i], "--replay-bridge") == 0) {
+			uint64_t id;
+
+			if (++i == argc || sim_cli_seed(argv[i], &id) != 0 ||
+			    id == 0)
+				return sim_cli_usage("--replay-bridge needs a run "
+				    "id, got \"%s\"", i < argc ? argv[i] : "");
+			replay = (int64_t)id;
+		} else if (strcmp(argv[i], "--seed") == 0) {
 			if (++i == argc || sim_cli_seed(argv[i], &o.seed) != 0)
 				return sim_cli_usage("--seed needs a number from 0 "
 				    "to 2^63-1, got \"%s\"", i < argc ? argv[i] : "");
@@ -308,13 +387,40 @@ cmd_run(int argc, char **argv)
 			    "\"%s\"", argv[i]);
 		}
 	}
+	if (replay > 0) {
+		if (path != NULL || realtime || nsets > 0 || o.seed_set ||
+		    policy != NULL || depth != NULL)
+			return sim_cli_usage("--replay-bridge takes the scenario, "
+			    "seed and settings of the run it replays: no "
+			    "scenario file, --realtime, --set, --seed, --policy "
+			    "or --depth");
+		if (o.db_path == NULL)
+			o.db_path = RUN_REPLAY_DB_DEFAULT;
+		o.progress = o.quiet && !progress_set ? SIM_PROGRESS_OFF :
+		    progress;
+		status = replay_bridge_load(replay, &o, &sc, &frames);
+		if (status != 0)
+			return status;
+		status = sim_run(sc, &o);
+		sim_scenario_free(sc);
+		sim_record_bframes_free(frames, o.nreplay_frames);
+		return status;
+	}
 	if (path == NULL)
 		return sim_cli_usage("run needs a scenario file");
+	if (realtime) {
+		if (nsets == SIM_CAMPAIGN_SETS_MAX)
+			return sim_cli_usage("at most %d --set options with "
+			    "--realtime", SIM_CAMPAIGN_SETS_MAX - 1);
+		words[nsets++] = NULL;  /* realtime=true, below */
+	}
 	/* The command line as given, before --set's words are split. */
 	if ((cmd = command_line(argc, argv)) == NULL)
 		return sim_cli_usage("out of memory");
 	for (unsigned i = 0; i < nsets; i++)
-		if (parse_set(words[i], &sets[i]) != 0) {
+		if (words[i] == NULL)
+			sets[i] = (struct sc_set){ "realtime", "true" };
+		else if (parse_set(words[i], &sets[i]) != 0) {
 			free(cmd);
 			return SIM_EXIT_USAGE;
 		}
@@ -337,6 +443,14 @@ cmd_run(int argc, char **argv)
 	 * A sweep is a campaign -- unless every path is pinned by --set and
 	 * --seed picks the one seed: that is one point, run alone.
 	 */
+	if (sc->sweep.npoints > 0 && (sc->sweep.naxes > 0 || !o.seed_set) &&
+	    sc->realtime) {
+		sim_scenario_free(sc);
+		free(cmd);
+		return sim_cli_usage("a real-time run is one run: a sweep's "
+		    "points are runs of their own (pin every swept path with "
+		    "--set and pick one seed with --seed)");
+	}
 	if (sc->sweep.npoints > 0 && (sc->sweep.naxes > 0 || !o.seed_set)) {
 		struct sim_campaign_opts co = {
 			.path = path, .command = cmd, .sets = sets,
@@ -357,8 +471,10 @@ cmd_run(int argc, char **argv)
 			    "its command (--set ... --seed N --pcap DIR)");
 		}
 		status = sim_campaign(sc, &co);
-	} else
+	} else {
+		o.realtime = sc->realtime;
 		status = sim_run(sc, &o);
+	}
 	sim_scenario_free(sc);
 	free(cmd);
 	return status;

@@ -21,8 +21,10 @@
  * change a fingerprint.
  */
 #include <assert.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +37,9 @@
 #include "sim/race/race.h"
 #include "sim/record/trace.h"
 #include "sim/scenario/units.h"
+#include "sim/wire/bridge.h"
 #include "sim/wire/topology.h"
+#include "sim/edge/edge.h"
 
 static const char *const status_names[] = {
 	[SIM_EXIT_OK] = "ok",
@@ -60,6 +64,7 @@ struct run_state {
 	const struct scenario *sc;
 	const struct sim_run_opts *o;
 	struct sim_recorder *rec;
+	struct sim_edge *edge;  /* a real-time run's, or NULL */
 	bool running;           /* the machine runs: a stop reaches it */
 	bool tty;               /* stderr is a terminal: one line, redrawn */
 	bool line_open;         /* a redrawn line is on the terminal */
@@ -428,6 +433,8 @@ run_machine(struct run_state *rs)
 	sim_trace_init(m);
 	sim_trace_flows(m);
 	sim_world_boot(m);
+	if (rs->edge != NULL)
+		sim_edge_start(rs->edge);
 	sim_machine_run(m);
 	rs->running = false;
 	run_cur = NULL;
@@ -436,6 +443,73 @@ run_machine(struct run_state *rs)
 		rs->line_open = false;
 	}
 	assert(m->stop_status >= -1);
+}
+
+/*
+ * A real-time run's end: what the edge measured and moved, on stdout
+ * and (with its frames from Linux) in the database.  Returns -1 if the
+ * database refused it (the recorder says why).
+ */
+static int
+run_edge_end(struct run_state *rs)
+{
+	struct sim_topology *t = rs->m->topo;
+	const struct sim_edge_frame *ef;
+	struct sim_record_bframe *bf = NULL;
+	struct sim_edge_stats st;
+	size_t n = sim_edge_frames(rs->edge, &ef);
+	int rc = 0;
+
+	sim_edge_stats(rs->edge, &st);
+	if (st.interrupted != 0)
+		run_say(rs, "%s: the real-time run ended at %.3f ms virtual, as "
+		    "if its duration ended there", st.interrupted == SIGINT ?
+		    "interrupted (SIGINT)" : "terminated (SIGTERM)",
+		    (double)st.interrupted_ns / 1e6);
+	if (!rs->o->quiet) {
+		printf("realtime: virtual time lagged the wall clock by at most "
+		    "%.3f ms (p99 %.3f ms, %llu measurements, %llu over %.0f "
+		    "ms)\n", (double)st.lag_max_ns / 1e6,
+		    (double)st.lag_p99_ns / 1e6,
+		    (unsigned long long)st.lag_samples,
+		    (unsigned long long)st.behind,
+		    (double)SIM_EDGE_BEHIND_NS / 1e6);
+		printf("realtime: %llu frames from Linux, %llu to Linux "
+		    "(dropped: %llu in, %llu out)\n",
+		    (unsigned long long)st.frames_in,
+		    (unsigned long long)st.frames_out,
+		    (unsigned long long)st.drops_in,
+		    (unsigned long long)st.drops_out);
+	}
+	if (st.not_kept > 0)
+		run_say(rs, "warning: %llu frames from Linux were not kept for "
+		    "--replay-bridge (over %u frames or %u MiB): a replay lacks "
+		    "them", (unsigned long long)st.not_kept, SIM_EDGE_FRAMES_MAX,
+		    SIM_EDGE_KEPT_BYTES_MAX >> 20);
+	if (rs->rec == NULL)
+		return 0;
+	if (n > 0 && (bf = calloc(n, sizeof(*bf))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		assert(ef[i].bridge < t->nbridges);
+		bf[i].link = (char *)sim_bridge_name(t->bridges[ef[i].bridge]);
+		bf[i].t_ns = ef[i].t_ns;
+		bf[i].len = ef[i].len;
+		bf[i].data = ef[i].data;
+	}
+	{
+		struct sim_record_realtime rt = {
+			.lag_max_ns = st.lag_max_ns, .lag_p99_ns = st.lag_p99_ns,
+			.lag_samples = st.lag_samples, .behind = st.behind,
+			.frames_in = st.frames_in, .frames_out = st.frames_out,
+			.drops_in = st.drops_in, .drops_out = st.drops_out,
+			.not_kept = st.not_kept,
+		};
+
+		rc = sim_record_realtime(rs->rec, &rt, bf, n);
+	}
+	free(bf);
+	return rc;
 }
 
 /*
@@ -481,6 +555,8 @@ run_finish(struct run_state *rs, int64_t run_id)
 		if (status == SIM_EXIT_OK)
 			status = SIM_EXIT_USAGE;
 	}
+	if (rs->edge != NULL)
+		(void)run_edge_end(rs);         /* a failure: run_record_end */
 	if (rs->rec != NULL)
 		status = run_record_end(rs, run_id, t_end, status,
 		    capture_ok ? NULL : cap_err);
@@ -491,7 +567,17 @@ run_finish(struct run_state *rs, int64_t run_id)
 			printf("database: %s (run %lld)\n", rs->o->db_path,
 			    (long long)run_id);
 	}
-	printf("fingerprint %016llx\n", (unsigned long long)m->eng.fingerprint);
+	if (rs->edge == NULL)
+		printf("fingerprint %016llx\n",
+		    (unsigned long long)m->eng.fingerprint);
+	else if (rs->rec != NULL)
+		printf("no fingerprint: a real-time run is not deterministic; "
+		    "run its exchange with Linux again, deterministically: "
+		    "netsim run --replay-bridge %lld --db %s\n",
+		    (long long)run_id, rs->o->db_path);
+	else
+		printf("no fingerprint: a real-time run is not deterministic "
+		    "(with --db, netsim run --replay-bridge can replay it)\n");
 	fflush(stdout);
 	if (rs->o->result != NULL) {
 		struct sim_run_result *r = rs->o->result;
@@ -508,6 +594,104 @@ run_finish(struct run_state *rs, int64_t run_id)
 		    sim_record_error(rs->rec) : m->stop_reason);
 	}
 	return status;
+}
+
+/*
+ * A replay's frames from Linux, fed to their bridges one at a time: an
+ * event at each frame's virtual time injects it and sets the next, so
+ * however many there are, only one waits in the event queue and none
+ * in a bridge before its time.
+ */
+struct run_feed {
+	struct sim_machine *m;
+	const struct sim_record_bframe *f;
+	struct sim_bridge **to;         /* frame i's bridge */
+	size_t n, next;
+};
+
+static struct run_feed run_feed;
+
+static void
+run_feed_next(void *arg)
+{
+	struct run_feed *fd = arg;
+	const struct sim_record_bframe *f = &fd->f[fd->next];
+
+	assert(fd->next < fd->n && f->t_ns == fd->m->eng.now);
+	(void)sim_bridge_inject(fd->to[fd->next], f->t_ns, f->data, f->len);
+	if (++fd->next < fd->n)
+		sim_machine_at(fd->m, fd->f[fd->next].t_ns, run_feed_next, fd);
+}
+
+/* Check a replay's frames and set the first to be fed. */
+static int
+run_feed_start(struct run_state *rs, char *err, size_t len)
+{
+	const struct sim_run_opts *o = rs->o;
+	struct sim_topology *t = rs->m->topo;
+	struct run_feed *fd = &run_feed;
+
+	free(fd->to);
+	memset(fd, 0, sizeof(*fd));
+	if (o->nreplay_frames == 0)
+		return 0;
+	if ((fd->to = calloc(o->nreplay_frames, sizeof(*fd->to))) == NULL) {
+		snprintf(err, len, "out of memory for run %lld's frames from "
+		    "Linux", (long long)o->replay_run);
+		return -1;
+	}
+	for (size_t i = 0; i < o->nreplay_frames; i++) {
+		const struct sim_record_bframe *f = &o->replay_frames[i];
+		unsigned b;
+
+		for (b = 0; b < t->nbridges; b++)
+			if (strcmp(sim_bridge_name(t->bridges[b]), f->link) == 0)
+				break;
+		if (b == t->nbridges) {
+			snprintf(err, len, "run %lld's frame %zu came in on link "
+			    "%s, which its scenario bridges to no TAP device",
+			    (long long)o->replay_run, i, f->link);
+			return -1;
+		}
+		if (f->len < SIM_ETHER_HDR_LEN || f->len > SIM_FRAME_BYTES_MAX ||
+		    (i > 0 && f->t_ns < o->replay_frames[i - 1].t_ns)) {
+			snprintf(err, len, "run %lld's frame %zu is not a frame "
+			    "netsim kept (%u bytes at %llu ns)",
+			    (long long)o->replay_run, i, f->len,
+			    (unsigned long long)f->t_ns);
+			return -1;
+		}
+		fd->to[i] = t->bridges[b];
+	}
+	fd->m = rs->m;
+	fd->f = o->replay_frames;
+	fd->n = o->nreplay_frames;
+	sim_machine_at(rs->m, fd->f[0].t_ns, run_feed_next, fd);
+	return 0;
+}
+
+/*
+ * A real-time scenario: open its edge (TAP devices) -- or, replaying
+ * one, feed its bridges the frames Linux sent it, at their times.
+ */
+static int
+run_edge_open(struct run_state *rs, char *err, size_t len)
+{
+	const struct sim_run_opts *o = rs->o;
+	struct sim_machine *m = rs->m;
+
+	if (!rs->sc->realtime)
+		return 0;
+	if (!o->realtime)
+		return run_feed_start(rs, err, len);
+	if (m->policy != &sim_policy_time) {
+		snprintf(err, len, "a real-time run interleaves by time only, not "
+		    "by %s: other policies reorder CPUs against their clocks, "
+		    "which the wall clock cannot follow", m->policy->name);
+		return -1;
+	}
+	rs->edge = sim_edge_open(m, err, len);
+	return rs->edge != NULL ? 0 : -1;
 }
 
 /* The run is a point of a campaign: say which in its rows. */
@@ -563,10 +747,22 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 		fprintf(stderr, "netsim: %s\n", err);
 		goto fail;
 	}
+	/* The outside world next: a TAP device refused records no run. */
+	if (run_edge_open(&rs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "netsim: %s\n", err);
+		goto fail;
+	}
 	if (rs.rec != NULL) {
 		run_id = sim_record_run_begin(rs.rec, sc->name, sc->file,
 		    sc->text, seed, NETSIM_VERSION, err, sizeof(err));
 		if (run_id < 0) {
+			fprintf(stderr, "netsim: %s\n", err);
+			goto fail;
+		}
+		if ((rs.edge != NULL || o->replay_bridge) &&
+		    sim_record_run_mode(rs.rec, rs.edge != NULL ? "realtime" :
+		    "replay-bridge") != 0) {
+			snprintf(err, sizeof(err), "%s", sim_record_error(rs.rec));
 			fprintf(stderr, "netsim: %s\n", err);
 			goto fail;
 		}
@@ -595,6 +791,9 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 
 	run_machine(&rs);
 	status = run_finish(&rs, run_id);
+	free(run_feed.to);
+	memset(&run_feed, 0, sizeof(run_feed));
+	sim_edge_close(rs.edge);
 	sim_world_destroy(&m);
 	sim_record_close(rs.rec);
 	if (o->result != NULL)
@@ -607,6 +806,9 @@ fail:
 		    (int)sizeof(o->result->reason) - 1,
 		    m.stop_status >= 0 ? m.stop_reason : err);
 	}
+	free(run_feed.to);
+	memset(&run_feed, 0, sizeof(run_feed));
+	sim_edge_close(rs.edge);
 	sim_world_destroy(&m);
 	sim_record_close(rs.rec);
 	return SIM_EXIT_USAGE;

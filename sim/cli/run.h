@@ -10,6 +10,7 @@
 #include "sim/scenario/scenario.h"
 
 struct sim_machine;
+struct sim_record_bframe;
 
 #define NETSIM_VERSION "0.1.0"
 
@@ -56,6 +57,19 @@ struct sim_run_opts {
 	int64_t campaign_id;            /* 0: a run of its own */
 	const struct sc_set *params;    /* the point's values */
 	unsigned nparams;
+	/*
+	 * The real-time edge.  With realtime (netsim run of a scenario with
+	 * "realtime"), the run is paced to the wall clock and meets Linux
+	 * through its bridges (sim/edge/).  Otherwise such a scenario's
+	 * bridges get the frames replay_frames says (in order), at their
+	 * virtual times -- none unless this is a replay of a real-time run
+	 * (replay_bridge) -- and the run is deterministic.
+	 */
+	bool realtime;
+	bool replay_bridge;
+	int64_t replay_run;             /* the run replayed */
+	const struct sim_record_bframe *replay_frames;
+	size_t nreplay_frames;
 };
 
 /* Run sc; returns the exit status (see enum sim_exit). */

@@ -29,7 +29,8 @@
  *
  * Never: let the wall clock, a process id or anything else that differs
  * between two runs of the same (binary, scenario, seed) into a row; the
- * same run appends the same rows.  Never leave a transaction open
+ * same run appends the same rows.  (The one exception says so in its
+ * row: a real-time run, runs.mode 'realtime', met the outside world.)  Never leave a transaction open
  * between calls.
  */
 #include <sys/stat.h>
@@ -619,6 +620,48 @@ static const char rec_schema_v12_sql[] =
 "  GROUP BY run_id, host, cpu, t_ns);\n";
 
 /*
+ * ---- Version 13: the real-time edge (sim/edge/, netsim run --realtime
+ * and --replay-bridge).  The lead renumbers at merge: everything of
+ * version 13 is here, in rec_create_schema's v13 lines, and in the
+ * functions under "Version 13" below. ----
+ * runs.mode says whether a run is reproducible; a real-time run's row
+ * in realtime says how far it lagged the wall clock; bridge_frames
+ * keeps what Linux sent it, with the virtual arrival times, so that
+ * --replay-bridge can run it again without Linux.
+ */
+static const char rec_schema_v13_cols_sql[] =
+"ALTER TABLE runs ADD COLUMN mode TEXT NOT NULL DEFAULT 'deterministic'\n"
+"  CHECK (mode IN ('deterministic', 'realtime', 'replay-bridge'))\n"
+"  /* realtime: paced to the wall clock, meeting Linux: not reproducible,\n"
+"     its fingerprint claims nothing; replay-bridge: a realtime run's\n"
+"     frames from Linux injected again at their times, reproducible */;\n";
+
+static const char rec_schema_v13_sql[] =
+"CREATE TABLE IF NOT EXISTS realtime (  -- a real-time run's pacing\n"
+"  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  lag_max_ns INTEGER NOT NULL,  -- the most virtual time lagged the wall\n"
+"                              -- clock (wall-clock ns)\n"
+"  lag_p99_ns INTEGER NOT NULL,  -- the lag's 99th percentile (an upper\n"
+"                              -- bound within 1/16)\n"
+"  lag_samples INTEGER NOT NULL, -- how many times it was measured\n"
+"  behind INTEGER NOT NULL,    -- samples over 10 ms late: not keeping up\n"
+"  frames_in INTEGER NOT NULL,   -- frames from Linux, injected\n"
+"  frames_out INTEGER NOT NULL,  -- frames written to Linux\n"
+"  drops_in INTEGER NOT NULL,    -- from Linux, not injected\n"
+"  drops_out INTEGER NOT NULL,   -- to Linux, not written (TAP queue full)\n"
+"  not_kept INTEGER NOT NULL     -- injected, not in bridge_frames (over\n"
+"                              -- its cap): a replay lacks them\n"
+");\n"
+"CREATE TABLE IF NOT EXISTS bridge_frames (  -- what Linux sent, to replay\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  n INTEGER NOT NULL,         -- from 0, in arrival order\n"
+"  link TEXT NOT NULL,         -- the bridged link it came in on\n"
+"  t_ns INTEGER NOT NULL,      -- virtual arrival time\n"
+"  frame BLOB NOT NULL,        -- its bytes: dst MAC first, no FCS\n"
+"  PRIMARY KEY (run_id, n)\n"
+");\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -1134,9 +1177,10 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v7_sql) + sizeof(rec_schema_v8_sql) +
 	    sizeof(rec_schema_v9_sql) + sizeof(rec_schema_v10_sql) +
 	    sizeof(rec_schema_v11_cols_sql) + sizeof(rec_schema_v11_sql) +
-	    sizeof(rec_schema_v12_sql) + 64];
+	    sizeof(rec_schema_v12_sql) + sizeof(rec_schema_v13_cols_sql) +
+	    sizeof(rec_schema_v13_sql) + 64];
 	int version, nobjects;
-	bool cols, cols11 = false;
+	bool cols, cols11 = false, cols13 = false;
 
 	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
 		rec_errf(err, len, path, "cannot lock it to create the "
@@ -1148,21 +1192,22 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 		goto fail;
 	if (rec_has_column(db, "packet_stages", "by_flow", &cols) != 0 ||
 	    (version > 0 && rec_has_column(db, "runs", "campaign_id",
-	    &cols11) != 0)) {
+	    &cols11) != 0) ||
+	    (version > 0 && rec_has_column(db, "runs", "mode", &cols13) != 0)) {
 		rec_errf(err, len, path, "cannot read its tables: %s",
 		    sqlite3_errmsg(db));
 		goto fail;
 	}
 	/* Version 4's rebuild of runs (from 1 to 3) drops campaign_id. */
 	if (version >= 1 && version <= 3)
-		cols11 = false;
+		cols11 = cols13 = false;
 	/*
 	 * A new file gets the whole schema; an older one what it lacks (the
 	 * v5 to v11 parts may run again: they replace views and create
 	 * only what is missing).  The report's views go first (v4 renames
 	 * runs) and come back last (they read the packets view of v6).
 	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
 	    "PRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
@@ -1172,6 +1217,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    rec_schema_v6_sql, rec_schema_v7_sql, rec_schema_v8_sql,
 	    rec_schema_v9_sql, rec_schema_v10_sql, rec_schema_v11_sql,
 	    cols11 ? "" : rec_schema_v11_cols_sql, rec_schema_v12_sql,
+	    cols13 ? "" : rec_schema_v13_cols_sql, rec_schema_v13_sql,
 	    SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
@@ -2403,8 +2449,11 @@ sim_record_read_run(const char *path, int64_t id, struct sim_record_run *out,
 		(void)rec_check_version(path, version, nobjects, err, len);
 		goto fail;
 	}
-	rc = sqlite3_prepare_v2(db, "SELECT scenario, scenario_text, seed, "
-	    "fingerprint, status FROM runs WHERE id = ?1", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(db, version >= 13 ? "SELECT scenario, "
+	    "scenario_text, seed, fingerprint, status, scenario_file, mode "
+	    "FROM runs WHERE id = ?1" : "SELECT scenario, scenario_text, seed, "
+	    "fingerprint, status, scenario_file, '' FROM runs WHERE id = ?1",
+	    -1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, id);
 		rc = sqlite3_step(st);
@@ -2429,6 +2478,9 @@ sim_record_read_run(const char *path, int64_t id, struct sim_record_run *out,
 	}
 	snprintf(out->status, sizeof(out->status), "%s",
 	    (const char *)sqlite3_column_text(st, 4));
+	out->scenario_file = rec_column_dup(st, 5);
+	snprintf(out->mode, sizeof(out->mode), "%s",
+	    (const char *)sqlite3_column_text(st, 6));
 	if (out->scenario == NULL) {
 		rec_errf(err, len, path, "out of memory");
 		goto fail;
@@ -2447,6 +2499,177 @@ void
 sim_record_run_free(struct sim_record_run *r)
 {
 	free(r->scenario);
+	free(r->scenario_file);
 	free(r->scenario_text);
-	r->scenario = r->scenario_text = NULL;
+	r->scenario = r->scenario_file = r->scenario_text = NULL;
+}
+
+/* ---- Version 13: the real-time edge. ---- */
+
+int
+sim_record_run_mode(struct sim_recorder *r, const char *mode)
+{
+	sqlite3_stmt *up = NULL;
+	bool ok;
+
+	assert(r != NULL && r->run_id >= 0);
+	assert(strcmp(mode, "deterministic") == 0 ||
+	    strcmp(mode, "realtime") == 0 || strcmp(mode, "replay-bridge") == 0);
+	if (r->failed)
+		return -1;
+	ok = sqlite3_prepare_v2(r->db, "UPDATE runs SET mode = ?1 WHERE id = "
+	    "?2", -1, &up, NULL) == SQLITE_OK;
+	if (ok) {
+		sqlite3_bind_text(up, 1, mode, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 2, r->run_id);
+		ok = sqlite3_step(up) == SQLITE_DONE;
+	}
+	sqlite3_finalize(up);
+	if (!ok) {
+		rec_fail(r, "cannot record the run's mode");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sim_record_realtime(struct sim_recorder *r,
+    const struct sim_record_realtime *rt, const struct sim_record_bframe *f,
+    size_t n)
+{
+	sqlite3_stmt *row = NULL, *ins = NULL;
+	bool ok;
+
+	assert(r != NULL && r->run_id >= 0);
+	assert(n == 0 || f != NULL);
+	if (r->failed)
+		return -1;
+	if (rec_exec(r->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
+		rec_fail(r, "cannot record the real-time run");
+		return -1;
+	}
+	ok = sqlite3_prepare_v2(r->db, "INSERT INTO realtime (run_id, "
+	    "lag_max_ns, lag_p99_ns, lag_samples, behind, frames_in, frames_out, "
+	    "drops_in, drops_out, not_kept) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8, ?9, ?10)", -1, &row, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(r->db, "INSERT INTO bridge_frames (run_id, n, "
+	    "link, t_ns, frame) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &ins,
+	    NULL) == SQLITE_OK;
+	if (ok) {
+		const uint64_t v[] = { rt->lag_max_ns, rt->lag_p99_ns,
+		    rt->lag_samples, rt->behind, rt->frames_in, rt->frames_out,
+		    rt->drops_in, rt->drops_out, rt->not_kept };
+
+		sqlite3_bind_int64(row, 1, r->run_id);
+		for (int i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++)
+			sqlite3_bind_int64(row, i + 2, (int64_t)v[i]);
+		ok = sqlite3_step(row) == SQLITE_DONE;
+	}
+	for (size_t i = 0; ok && i < n; i++) {
+		assert(f[i].t_ns < (1ULL << 63));
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, r->run_id);
+		sqlite3_bind_int64(ins, 2, (int64_t)i);
+		sqlite3_bind_text(ins, 3, f[i].link, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 4, (int64_t)f[i].t_ns);
+		sqlite3_bind_blob(ins, 5, f[i].data, (int)f[i].len,
+		    SQLITE_STATIC);
+		ok = sqlite3_step(ins) == SQLITE_DONE;
+	}
+	sqlite3_finalize(row);
+	sqlite3_finalize(ins);
+	if (!ok || rec_exec(r->db, "COMMIT") != SQLITE_OK) {
+		rec_fail(r, "cannot record the real-time run");
+		rec_exec(r->db, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+void
+sim_record_bframes_free(struct sim_record_bframe *f, size_t n)
+{
+	for (size_t i = 0; f != NULL && i < n; i++) {
+		free(f[i].link);
+		free(f[i].data);
+	}
+	free(f);
+}
+
+/* The next row of st into *f (link, t_ns, frame); -1 if out of memory. */
+static int
+rec_bframe_row(sqlite3_stmt *st, struct sim_record_bframe *f)
+{
+	int len = sqlite3_column_bytes(st, 2);
+	const void *p = sqlite3_column_blob(st, 2);
+
+	f->link = rec_column_dup(st, 0);
+	f->t_ns = (uint64_t)sqlite3_column_int64(st, 1);
+	f->len = (uint32_t)len;
+	f->data = malloc(len > 0 ? (size_t)len : 1);
+	if (f->link == NULL || f->data == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(f->data, p, (size_t)len);
+	return 0;
+}
+
+int
+sim_record_read_bframes(const char *path, int64_t id,
+    struct sim_record_bframe **out, size_t *nout, char *err, size_t len)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	struct sim_record_bframe *f = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		rec_errf(err, len, path, "%s", db ? sqlite3_errmsg(db) :
+		    "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, SIM_RECORD_WAIT_MS);
+	rc = sqlite3_prepare_v2(db, "SELECT link, t_ns, frame FROM "
+	    "bridge_frames WHERE run_id = ?1 ORDER BY n", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		rec_errf(err, len, path, "cannot read the frames of run %"
+		    PRId64 ": %s", id, sqlite3_errmsg(db));
+		goto fail;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			struct sim_record_bframe *g = realloc(f, ncap *
+			    sizeof(*g));
+
+			if (g == NULL)
+				break;
+			f = g;
+			cap = ncap;
+		}
+		memset(&f[n], 0, sizeof(f[n]));
+		if (rec_bframe_row(st, &f[n++]) != 0)
+			break;
+	}
+	if (rc != SQLITE_DONE) {
+		rec_errf(err, len, path, "cannot read the frames of run %"
+		    PRId64 ": %s", id, rc == SQLITE_ROW ? "out of memory" :
+		    sqlite3_errmsg(db));
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	*out = f;
+	*nout = n;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	sim_record_bframes_free(f, n);
+	return -1;
 }

@@ -60,7 +60,8 @@
  *
  * Every time is virtual (nanoseconds of the simulated clock): nothing in
  * the database depends on the wall clock, so the same run appends the
- * same rows.
+ * same rows -- but for a real-time run's (runs.mode 'realtime', schema
+ * version 13), which met the outside world and says so.
  */
 #ifndef SIM_RECORD_H
 #define SIM_RECORD_H
@@ -70,7 +71,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 12
+#define SIM_RECORD_SCHEMA_VERSION 13     /* 13: the real-time edge */
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -313,10 +314,56 @@ int	sim_record_campaign_end(struct sim_recorder *, int64_t id,
 int	sim_record_run_fail(struct sim_recorder *, uint64_t fingerprint,
 	    uint64_t end_ns, int exit_status, const char *message);
 
+/*
+ * ---- Schema version 13: the real-time edge (sim/edge/). ----
+ *
+ * The open run's mode (runs.mode): "deterministic" (every run's, by
+ * default), "realtime" (paced to the wall clock, meeting Linux: its
+ * fingerprint claims nothing) or "replay-bridge" (a realtime run's
+ * frames from Linux injected again, without Linux).  Committed at once.
+ * => a run is open; 0, or -1 (the recorder has failed: see its error)
+ */
+int	sim_record_run_mode(struct sim_recorder *, const char *mode);
+
+/* A real-time run's pacing and traffic (the realtime table). */
+struct sim_record_realtime {
+	uint64_t lag_max_ns, lag_p99_ns, lag_samples, behind;
+	uint64_t frames_in, frames_out, drops_in, drops_out, not_kept;
+};
+
+/* A frame from Linux: its bridged link, virtual arrival time, bytes. */
+struct sim_record_bframe {
+	char *link;
+	uint64_t t_ns;
+	uint32_t len;
+	void *data;
+};
+
+/*
+ * The open run's realtime row and its frames from Linux (bridge_frames,
+ * numbered from 0 in the order given), in one transaction.
+ * => a run is open; 0, or -1 (the recorder has failed: see its error)
+ */
+int	sim_record_realtime(struct sim_recorder *,
+	    const struct sim_record_realtime *,
+	    const struct sim_record_bframe *frames, size_t n);
+/*
+ * Read run id's frames from Linux, in order, from the database at path
+ * (read-only).  Returns 0 with *frames (free with
+ * sim_record_bframes_free) and *n, or -1 with a sentence in err.
+ */
+int	sim_record_read_bframes(const char *path, int64_t id,
+	    struct sim_record_bframe **frames, size_t *n, char *err,
+	    size_t len);
+void	sim_record_bframes_free(struct sim_record_bframe *, size_t n);
+
 /* A run's row, as netsim replay reads it back. */
 struct sim_record_run {
 	int64_t id;
 	char *scenario;                 /* the scenario's name */
+	char *scenario_file;            /* the file as given then, or NULL */
+	char mode[16];                  /* "deterministic", "realtime", ...
+					   ("" before schema version 13) */
 	char *scenario_text;            /* the file's text then, or NULL */
 	uint64_t seed;
 	bool has_fingerprint;           /* false while 'unfinished' */

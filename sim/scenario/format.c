@@ -249,7 +249,13 @@ static const struct sc_key link_keys[] = {
 	  "counters, random streams and capture file" },
 	{ "a", SC_K_ENDPOINT, true, .doc = "one end, \"HOST.NIC\" or "
 	  "\"SWITCH.PORT\"; no other link's end" },
-	{ "b", SC_K_ENDPOINT, true, .doc = "the other end, not a's" },
+	{ "b", SC_K_ENDPOINT, .def_text = "none: bridge",
+	  .doc = "the other end, not a's; or, instead of b, a bridge" },
+	{ "bridge", SC_K_OBJECT, .obj = &sc_obj_bridge, .def_text = "none",
+	  .doc = "instead of b: the other end is a Linux TAP device, so frames "
+	  "cross between the simulated a and real Linux programs with this "
+	  "link's timing; only in a real-time run (see \"Talking to Linux\" "
+	  "in the README)" },
 	{ "rate", SC_K_UNIT, .unit = SIM_UNIT_RATE_BPS,
 	  .min = SC_RATE_MIN_BPS, .max = SC_RATE_MAX_BPS, .def = 1000000000,
 	  SLOT(struct sc_link, rate_bps), .doc = "bits per second each way" },
@@ -273,10 +279,24 @@ static const struct sc_key link_keys[] = {
 	  "links" },
 };
 
+static const struct sc_key bridge_keys[] = {
+	{ "tap", SC_K_IFNAME, true, .doc = "the TAP device's name (created "
+	  "if missing, which needs root); unique among links" },
+};
+
+const struct sc_obj sc_obj_bridge = {
+	"bridge", "a bridge object such as {\"tap\": \"nstap0\"}", NULL,
+	"a link's end bridged to a Linux TAP device in a real-time run",
+	KEYS(bridge_keys),
+};
+
+static const char *const link_any_of[] = { "b", "bridge", NULL };
+
 const struct sc_obj sc_obj_link = {
 	"link", "a link object such as {\"name\": \"l0\", \"a\": \"a.wm0\", "
 	"\"b\": \"sw0.0\"}", "link objects", "a full-duplex point-to-point "
 	"link; both directions get the same parameters", KEYS(link_keys),
+	link_any_of,
 };
 
 /* ---- Faults: one object for every kind; each kind takes some keys. ---- */
@@ -484,6 +504,11 @@ static const struct sc_key top_keys[] = {
 	  "a workload still running then ends the run with status 5 (a run "
 	  "ends earlier once its workload is done: see \"When a run ends\" "
 	  "in the README)" },
+	{ "realtime", SC_K_BOOL, .def = false,
+	  SLOT(struct scenario, realtime), .doc = "pace virtual time to the "
+	  "wall clock and meet the outside world (bridges); such a run is not "
+	  "deterministic and claims no fingerprint; --realtime sets it (see "
+	  "\"Talking to Linux\" in the README)" },
 	{ "hosts", SC_K_ARRAY, true, .min = 1, .max = SC_HOSTS_MAX,
 	  .obj = &sc_obj_host, .doc = "the simulated machines" },
 	{ "switches", SC_K_ARRAY, .max = SC_SWITCHES_MAX,
@@ -522,8 +547,9 @@ const struct sc_obj sc_obj_top = {
 const struct sc_obj *const sc_objs[] = {
 	&sc_obj_top, &sc_obj_host, &sc_obj_probe_cost, &sc_obj_nic,
 	&sc_obj_vpair, &sc_obj_vpair_end, &sc_obj_brane, &sc_obj_route,
-	&sc_obj_switch, &sc_obj_link, &sc_obj_program, &sc_obj_fault,
-	&sc_obj_record, &sc_obj_limits, &sc_obj_interleaving, NULL,
+	&sc_obj_switch, &sc_obj_link, &sc_obj_bridge, &sc_obj_program,
+	&sc_obj_fault, &sc_obj_record, &sc_obj_limits, &sc_obj_interleaving,
+	NULL,
 };
 
 const struct sc_key *

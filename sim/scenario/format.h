@@ -101,8 +101,8 @@ struct sc_obj {
 /* The objects, each once; the top level first. */
 extern const struct sc_obj sc_obj_top, sc_obj_host, sc_obj_probe_cost,
     sc_obj_nic, sc_obj_vpair, sc_obj_vpair_end, sc_obj_brane, sc_obj_route,
-    sc_obj_switch, sc_obj_link, sc_obj_program, sc_obj_fault, sc_obj_record,
-    sc_obj_limits, sc_obj_interleaving;
+    sc_obj_switch, sc_obj_link, sc_obj_bridge, sc_obj_program, sc_obj_fault,
+    sc_obj_record, sc_obj_limits, sc_obj_interleaving;
 extern const struct sc_obj *const sc_objs[];    /* NULL-terminated */
 
 /* The key of o named name; asserts there is one. */

@@ -8,6 +8,7 @@
  * of no other link, so the topology the machine builds is exactly the
  * file's.
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +183,9 @@ ld_link_end(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i,
 	unsigned j;
 
 	if (v == NULL)
-		return ld_missing(ld, key, "an endpoint " LD_ENDPOINT_EXAMPLE);
+		return ld_missing(ld, key, key[0] == 'b' ? "an endpoint "
+		    LD_ENDPOINT_EXAMPLE ", or instead a \"bridge\"" :
+		    "an endpoint " LD_ENDPOINT_EXAMPLE);
 	ld_push_key(ld, key);
 	if (ld_v_endpoint(ld, v, sc, ep) != 0)
 		return -1;
@@ -248,6 +251,70 @@ ld_link_pcap(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i)
 	return 0;
 }
 
+/* A TAP device's name: as Linux takes it, and no earlier link's. */
+static int
+ld_bridge_tap(struct ld *ld, const json_t *v, struct scenario *sc,
+    unsigned i)
+{
+	char name[SC_NAME_MAX], got[LD_GOT_MAX];
+	size_t n;
+
+	if (ld_v_name(ld, v, "a TAP device's name", name) != 0)
+		return -1;
+	sim_json_quote(name, LD_GOT_CHARS, got, sizeof(got));
+	n = strlen(name);
+	if (n >= SC_IFNAME_MAX || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
+		return ld_fail(ld, LD_AT_VALUE, "expected a TAP device's name "
+		    "of 1 to %d letters, digits, \"_\" or \"-\", got %s",
+		    SC_IFNAME_MAX - 1, got);
+	for (unsigned j = 0; j < i; j++)
+		if (sc->links[j].b.kind == SC_EP_BRIDGE &&
+		    strcmp(sc->links[j].tap, name) == 0)
+			return ld_fail(ld, LD_AT_VALUE, "expected a TAP device no "
+			    "other link is bridged to, got %s (the bridge of "
+			    "$.links[%u], %s, too)", got, j, sc->links[j].name);
+	memcpy(sc->links[i].tap, name, n + 1);
+	return 0;
+}
+
+/*
+ * links[i].bridge, instead of b: the TAP device the b end is bridged to
+ * (sim/wire/bridge.h), in a real-time run only.
+ */
+static int
+ld_link_bridge(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i)
+{
+	json_t *v = json_object_get(obj, "bridge"), *tap;
+
+	assert(v != NULL);
+	if (json_object_get(obj, "b") != NULL) {
+		ld_push_key(ld, "bridge");
+		return ld_fail(ld, LD_AT_KEY, "expected either \"b\" or "
+		    "\"bridge\", got both: a bridge is the link's b end");
+	}
+	ld_push_key(ld, "bridge");
+	if (!sc->realtime)
+		return ld_fail(ld, LD_AT_KEY, "expected a bridge only in a "
+		    "real-time run: a TAP device is the outside world, which "
+		    "only a run paced to the wall clock meets (netsim run "
+		    "--realtime, or \"realtime\": true)");
+	if (ld_obj(ld, v, &sc_obj_bridge) != 0)
+		return -1;
+	if ((tap = json_object_get(v, "tap")) == NULL)
+		return ld_missing(ld, "tap", "a TAP device's name such as "
+		    "\"nstap0\"");
+	ld_push_key(ld, "tap");
+	if (ld_bridge_tap(ld, tap, sc, i) != 0)
+		return -1;
+	ld_pop(ld);
+	ld_pop(ld);
+	sc->links[i].b.kind = SC_EP_BRIDGE;
+	sc->links[i].b.index = i;
+	sc->links[i].b.sub = 0;
+	return 0;
+}
+
 static int
 ld_link(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 {
@@ -257,7 +324,8 @@ ld_link(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 	    ld_req_name(ld, v, "a link name", l->name) != 0 ||
 	    ld_link_unique(ld, sc, i) != 0 ||
 	    ld_link_end(ld, v, sc, i, "a") != 0 ||
-	    ld_link_end(ld, v, sc, i, "b") != 0 ||
+	    (json_object_get(v, "bridge") != NULL ?
+	    ld_link_bridge(ld, v, sc, i) : ld_link_end(ld, v, sc, i, "b")) != 0 ||
 	    ld_fields(ld, v, &sc_obj_link, l, true) != 0 ||
 	    ld_link_pcap(ld, v, sc, i) != 0 ? -1 : 0;
 }

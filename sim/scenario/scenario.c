@@ -142,18 +142,34 @@ int
 sim_scenario_load_set(const char *path, const struct sc_set *sets,
     unsigned nsets, struct scenario **out, char *err, size_t errlen)
 {
-	struct ld ld = { .file = path, .err = err, .errlen = errlen };
-	struct scenario *sc = NULL;
-	json_error_t jerr;
-	json_t *root = NULL;
 	char *text;
 	size_t len;
 
 	assert(path != NULL && out != NULL && err != NULL && errlen > 0);
 	*out = NULL;
 	err[0] = '\0';
-	if (sim_read_file(path, SC_FILE_MAX, &text, &len, err, errlen) != 0)
-		goto fail;
+	if (sim_read_file(path, SC_FILE_MAX, &text, &len, err, errlen) != 0) {
+		ld_sanitize(err);
+		return -1;
+	}
+	return sim_scenario_load_text(path, text, len, sets, nsets, out, err,
+	    errlen);
+}
+
+int
+sim_scenario_load_text(const char *path, char *text, size_t len,
+    const struct sc_set *sets, unsigned nsets, struct scenario **out,
+    char *err, size_t errlen)
+{
+	struct ld ld = { .file = path, .err = err, .errlen = errlen };
+	struct scenario *sc = NULL;
+	json_error_t jerr;
+	json_t *root = NULL;
+
+	assert(path != NULL && text != NULL && out != NULL && err != NULL &&
+	    errlen > 0);
+	*out = NULL;
+	err[0] = '\0';
 	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
 		free(text);
 		snprintf(err, errlen, "%s: out of memory", path);

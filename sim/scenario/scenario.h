@@ -135,7 +135,11 @@ struct sc_nic {
 /*
  * Where a link ends: NIC sub of host index, or port sub of switch index.
  */
-enum sc_endpoint_kind { SC_EP_NIC, SC_EP_SWITCH };
+enum sc_endpoint_kind {
+	SC_EP_NIC,
+	SC_EP_SWITCH,
+	SC_EP_BRIDGE,           /* b only: "bridge", a TAP device (tap) */
+};
 
 struct sc_endpoint {
 	enum sc_endpoint_kind kind;
@@ -154,6 +158,7 @@ struct sc_switch {
 struct sc_link {
 	char name[SC_NAME_MAX];         /* unique among links */
 	struct sc_endpoint a, b;        /* each NIC or port on one link at most */
+	char tap[SC_IFNAME_MAX];        /* b is SC_EP_BRIDGE: the TAP's name */
 	uint64_t rate_bps;              /* default 1Gbit */
 	uint64_t delay_ns;              /* default 0 */
 	unsigned mtu;                   /* payload bytes, default 1500 */
@@ -285,6 +290,7 @@ struct scenario {
 	char *description;              /* may be NULL */
 	uint64_t seed;                  /* default 1 */
 	uint64_t duration_ns;           /* virtual time cap, default 1s */
+	bool realtime;                  /* paced to the wall clock (sim/edge/) */
 
 	unsigned nhosts;
 	struct sc_host *hosts;
@@ -410,6 +416,14 @@ int	sim_scenario_load(const char *path, struct scenario **out,
  */
 int	sim_scenario_load_set(const char *path, const struct sc_set *sets,
 	    unsigned nsets, struct scenario **out, char *err, size_t errlen);
+/*
+ * The same from text already read (len bytes, malloc'ed; the scenario
+ * owns it from now on, failing or not): a scenario kept in a results
+ * database, loaded as the file path it came from.
+ */
+int	sim_scenario_load_text(const char *path, char *text, size_t len,
+	    const struct sc_set *sets, unsigned nsets, struct scenario **out,
+	    char *err, size_t errlen);
 void	sim_scenario_free(struct scenario *);
 
 #endif /* SIM_SCENARIO_H */

@@ -421,6 +421,25 @@ struct sim_machine {
 	bool capped;                    /* the run ended at end_ns */
 	uint64_t points;                /* scheduling points, all CPUs */
 	uint64_t next_sample_ns;
+	/*
+	 * Where the loop must take control back: the least of
+	 * next_sample_ns and pace_ns.  A context running alone comes back
+	 * to the loop there, paused (its tiebreak kept), as for a sample.
+	 */
+	uint64_t loop_ns;
+	/*
+	 * The real-time edge (sim/edge/, netsim run --realtime), or NULL on
+	 * every other run.  Nothing at virtual time pace_ns or later runs
+	 * before pace(m, t) has been called with the time t of the next
+	 * thing to run: it waits for the wall clock (or serves the outside
+	 * world, scheduling events at or after the time of the last thing
+	 * run) and sets pace_ns past the virtual time the wall clock has
+	 * reached.  The loop then decides again what runs next.  While
+	 * paced, a run lasts its duration: nothing pending waits for the
+	 * outside world until then.  Only the time policy may be paced.
+	 */
+	void (*pace)(struct sim_machine *, uint64_t t);
+	uint64_t pace_ns;               /* UINT64_MAX: not paced */
 	/* What reads counters at each sample, in registration order. */
 	void (*samplers[SIM_SAMPLERS_MAX])(struct sim_machine *, uint64_t t);
 	u_int nsamplers;
@@ -526,6 +545,14 @@ void	sim_sched_init(struct sim_machine *, const struct sim_sched_params *);
  * (fingerprint_results).
  */
 void	sim_machine_run(struct sim_machine *);
+/*
+ * Pace the run with pace (see struct sim_machine), from pace_ns on.
+ * => before sim_machine_run; the policy is time
+ */
+void	sim_machine_set_pace(struct sim_machine *,
+	    void (*pace)(struct sim_machine *, uint64_t t), uint64_t pace_ns);
+/* After pace() moved pace_ns: where the loop takes control again. */
+void	sim_machine_paced(struct sim_machine *);
 /*
  * Add a sampler: sample(m, t) reads its counters into the recorder at
  * every periodic sample and at the end of the run.  => at set-up only

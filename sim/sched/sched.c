@@ -290,6 +290,8 @@ sim_sched_init(struct sim_machine *m, const struct sim_sched_params *p)
 	m->stack_size = sim_coro_default_stack();
 	m->next_sample_ns = p->sample_interval_ns ? p->sample_interval_ns
 	    : UINT64_MAX;
+	m->pace_ns = UINT64_MAX;
+	m->loop_ns = m->next_sample_ns;
 	sim_coro_init_main(&m->sched);
 }
 
@@ -438,8 +440,8 @@ machine_limit(struct sim_machine *m)
 
 	if (event_key(m, m->end_ns) < lim)
 		lim = event_key(m, m->end_ns);
-	if (event_key(m, m->next_sample_ns) < lim)
-		lim = event_key(m, m->next_sample_ns);
+	if (event_key(m, m->loop_ns) < lim)
+		lim = event_key(m, m->loop_ns);
 	return lim;
 }
 
@@ -469,7 +471,7 @@ sched_direct_next(struct sim_machine *m)
 		return NULL;
 	ci = m->heap[0].ci;
 	if (ci->cur == NULL || ci->clock >= m->end_ns ||
-	    ci->clock >= m->next_sample_ns)
+	    ci->clock >= m->loop_ns)
 		return NULL;
 	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < m->heap[0].key)
 		return NULL;
@@ -663,12 +665,53 @@ sim_machine_sample_all(struct sim_machine *m, uint64_t t)
 static inline void
 machine_sample_until(struct sim_machine *m, uint64_t t)
 {
+	if (m->next_sample_ns > t)
+		return;
 	/* A sampler may stop the run (the database's cap): stop sampling. */
 	while (m->next_sample_ns <= t && m->stop_status < 0) {
 		KASSERT(m->sample_interval_ns > 0);
 		sim_machine_sample_all(m, m->next_sample_ns);
 		m->next_sample_ns += m->sample_interval_ns;
 	}
+	m->loop_ns = MIN(m->next_sample_ns, m->pace_ns);
+}
+
+void
+sim_machine_paced(struct sim_machine *m)
+{
+	m->loop_ns = MIN(m->next_sample_ns, m->pace_ns);
+}
+
+void
+sim_machine_set_pace(struct sim_machine *m,
+    void (*pace)(struct sim_machine *, uint64_t), uint64_t pace_ns)
+{
+	KASSERT(pace != NULL);
+	KASSERT(m->policy == &sim_policy_time);
+	m->pace = pace;
+	m->pace_ns = pace_ns;
+	sim_machine_paced(m);
+}
+
+/*
+ * The loop's part before the next thing, at t, runs: the samples due,
+ * and, paced, the wait for the wall clock.  Returns false if the loop
+ * must decide again (the wall clock was waited for: the outside world
+ * may have scheduled something earlier than t).  Inlined, it is one
+ * comparison when nothing is due.
+ */
+static inline __attribute__((__always_inline__)) bool
+machine_due(struct sim_machine *m, uint64_t t)
+{
+	if (__predict_true(t < m->loop_ns))
+		return true;
+	if (__predict_false(t >= m->pace_ns)) {
+		m->pace(m, t);
+		sim_machine_paced(m);
+		return false;
+	}
+	machine_sample_until(m, t);
+	return true;
 }
 
 static u_int
@@ -785,25 +828,40 @@ time_step(struct sim_machine *m)
 		return STEP_BOOTED;
 	}
 
-	if (ci == NULL && (!ev || machine_over(m))) {
+	if (ci == NULL && (!ev || machine_over(m)) &&
+	    __predict_true(m->pace == NULL)) {
 		if (machine_live(m) > 0)
 			machine_deadlock(m);
 		return STEP_END;
 	}
+	/* Paced, nothing pending waits for the outside world till the end. */
+	if (ci == NULL && !ev) {
+		KASSERT(m->pace != NULL);
+		if (!machine_due(m, m->end_ns))
+			return STEP_RAN;
+		machine_time_cap(m);
+		return STEP_END;
+	}
 	if (ci != NULL && (!ev || sim_cpu_key(ci) < event_key(m, t))) {
 		if (ci->clock >= m->end_ns) {
+			if (m->pace != NULL && !machine_due(m, m->end_ns))
+				return STEP_RAN;
 			machine_time_cap(m);
 			return STEP_END;
 		}
-		machine_sample_until(m, ci->clock);
+		if (!machine_due(m, ci->clock))
+			return STEP_RAN;
 		heap_pop(m);
 		cpu_run(m, ci);
 	} else {
 		if (t >= m->end_ns) {
+			if (m->pace != NULL && !machine_due(m, m->end_ns))
+				return STEP_RAN;
 			machine_time_cap(m);
 			return STEP_END;
 		}
-		machine_sample_until(m, t);
+		if (!machine_due(m, t))
+			return STEP_RAN;
 		sim_engine_step(&m->eng);
 	}
 	return STEP_RAN;

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "sim/scenario/scenario.h"
+#include "sim/wire/bridge.h"
 #include "sim/wire/framegen.h"
 #include "sim/sched/machine.h"
 #include "sim/wire/pcap.h"
@@ -64,6 +65,16 @@ sim_topology_add_gen(struct sim_topology *t, struct sim_gen *g)
 	if (topo_grow((void ***)&t->gens, &t->gens_cap, t->ngens) != 0)
 		return -1;
 	t->gens[t->ngens++] = g;
+	return 0;
+}
+
+int
+sim_topology_add_bridge(struct sim_topology *t, struct sim_bridge *br)
+{
+	if (topo_grow((void ***)&t->bridges, &t->bridges_cap,
+	    t->nbridges) != 0)
+		return -1;
+	t->bridges[t->nbridges++] = br;
 	return 0;
 }
 
@@ -132,8 +143,15 @@ topo_build_nics(struct sim_topology *t, const struct scenario *sc)
 }
 
 static struct sim_port *
-topo_endpoint(struct sim_topology *t, const struct sc_endpoint *ep)
+topo_endpoint(struct sim_topology *t, const struct sc_link *l,
+    const struct sc_endpoint *ep)
 {
+	struct sim_bridge *br;
+
+	if (ep->kind == SC_EP_BRIDGE) {
+		br = sim_bridge_create(t, l->name, l->tap);
+		return br != NULL ? sim_bridge_port(br) : NULL;
+	}
 	if (ep->kind == SC_EP_NIC)
 		return sim_topology_nic_port(t->m, ep->index, ep->sub);
 	assert(ep->kind == SC_EP_SWITCH && ep->index < t->nswitches);
@@ -168,9 +186,12 @@ sim_topology_build(struct sim_topology *t, const struct scenario *sc)
 			.reorder = l->reorder,
 			.reorder_delay_ns = l->reorder_delay_ns,
 		};
+		struct sim_port *a, *b;
 
-		if (sim_link_create(t, l->name, topo_endpoint(t, &l->a),
-		    topo_endpoint(t, &l->b), &p, &p) == NULL)
+		a = topo_endpoint(t, l, &l->a);
+		b = topo_endpoint(t, l, &l->b);
+		if (a == NULL || b == NULL ||
+		    sim_link_create(t, l->name, a, b, &p, &p) == NULL)
 			return -1;
 	}
 	t->sc_nlinks = sc->nlinks;
@@ -185,6 +206,8 @@ sim_topology_destroy(struct sim_topology *t)
 	(void)sim_topology_pcap_close(t, NULL, 0);
 	for (unsigned i = t->ngens; i-- > 0;)
 		sim_gen_destroy(t->gens[i]);
+	for (unsigned i = t->nbridges; i-- > 0;)
+		sim_bridge_destroy(t->bridges[i]);
 	for (unsigned i = t->nlinks; i-- > 0;)
 		sim_link_destroy(t->links[i]);
 	for (unsigned i = t->nswitches; i-- > 0;)
@@ -195,6 +218,7 @@ sim_topology_destroy(struct sim_topology *t)
 		free(t->nic_ports[h]);
 	free(t->nic_ports);
 	free(t->gens);
+	free(t->bridges);
 	free(t->links);
 	free(t->switches);
 	free(t->ports);
@@ -356,6 +380,8 @@ sim_topology_sample(struct sim_machine *m, uint64_t t_ns)
 		sim_switch_sample(t->switches[i], m->rec, t_ns);
 	for (unsigned i = 0; i < t->ngens; i++)
 		sim_gen_sample(t->gens[i], m->rec, t_ns);
+	for (unsigned i = 0; i < t->nbridges; i++)
+		sim_bridge_sample(t->bridges[i], m->rec, t_ns);
 	sim_record_counter(m->rec, "frames.in_use", NULL, -1, t_ns,
 	    (int64_t)t->pool.in_use);
 	sim_record_counter(m->rec, "frames.in_use_hw", NULL, -1, t_ns,

@@ -27,6 +27,7 @@
 struct sim_machine;
 struct sim_switch;
 struct sim_gen;
+struct sim_bridge;
 struct scenario;
 
 struct sim_topology {
@@ -40,6 +41,8 @@ struct sim_topology {
 	unsigned nswitches, switches_cap;
 	struct sim_gen **gens;
 	unsigned ngens, gens_cap;
+	struct sim_bridge **bridges;    /* the scenario's bridged link ends */
+	unsigned nbridges, bridges_cap;
 	struct sim_port **ports;        /* free-standing, made by port_create */
 	unsigned nports, ports_cap;
 
@@ -50,8 +53,9 @@ struct sim_topology {
 /* An empty topology on machine m, or NULL if out of memory. */
 struct sim_topology *sim_topology_create(struct sim_machine *m);
 /*
- * Make the scenario's switches, one port for each NIC of each host, and
- * the links; no captures yet (sim_topology_pcap_open).  Returns -1 if
+ * Make the scenario's switches, one port for each NIC of each host, a
+ * bridge (bridge.h) for each bridged link end, and the links; no
+ * captures yet (sim_topology_pcap_open).  Returns -1 if
  * out of memory.
  * => the scenario passed the loader's checks; called once, on an empty
  *    topology
@@ -100,6 +104,7 @@ void	sim_topology_sample(struct sim_machine *, uint64_t t_ns);
 int	sim_topology_add_link(struct sim_topology *, struct sim_link *);
 int	sim_topology_add_switch(struct sim_topology *, struct sim_switch *);
 int	sim_topology_add_gen(struct sim_topology *, struct sim_gen *);
+int	sim_topology_add_bridge(struct sim_topology *, struct sim_bridge *);
 
 /* "Now" for a device: the running CPU's clock, else the event's time. */
 uint64_t sim_topology_now(const struct sim_topology *);

@@ -174,12 +174,18 @@ dump_switch(const struct sc_switch *s)
 	    "queue", (int)s->queue, "aging_ns", (json_int_t)s->aging_ns);
 }
 
-/* An endpoint as the file writes it, from what the loader resolved. */
+/*
+ * An endpoint as the file writes it, from what the loader resolved (a
+ * bridge: its TAP device, tap).
+ */
 static json_t *
-dump_endpoint(const struct scenario *sc, const struct sc_endpoint *ep)
+dump_endpoint(const struct scenario *sc, const struct sc_endpoint *ep,
+    const char *tap)
 {
 	char name[256];
 
+	if (ep->kind == SC_EP_BRIDGE)
+		return json_pack("{s:s, s:s}", "kind", "bridge", "tap", tap);
 	if (ep->kind == SC_EP_NIC)
 		snprintf(name, sizeof(name), "%s.%s", sc->hosts[ep->index].name,
 		    sc->hosts[ep->index].nics[ep->sub].name);
@@ -195,8 +201,9 @@ static json_t *
 dump_link(const struct scenario *sc, const struct sc_link *l)
 {
 	return json_pack("{s:s, s:o, s:o, s:I, s:I, s:i, s:f, s:f, s:I, s:s?}",
-	    "name", l->name, "a", dump_endpoint(sc, &l->a),
-	    "b", dump_endpoint(sc, &l->b), "rate_bps", (json_int_t)l->rate_bps,
+	    "name", l->name, "a", dump_endpoint(sc, &l->a, l->tap),
+	    "b", dump_endpoint(sc, &l->b, l->tap),
+	    "rate_bps", (json_int_t)l->rate_bps,
 	    "delay_ns", (json_int_t)l->delay_ns, "mtu", (int)l->mtu,
 	    "loss", l->loss, "reorder", l->reorder,
 	    "reorder_delay_ns", (json_int_t)l->reorder_delay_ns,

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""realtime_bench.py -- how fast a real-time run can go and keep up.
+
+    bench realtime_max_pps      the highest rate of the router scenario's
+                                UDP echo flow (scenarios/net/router.json,
+                                workload[2], for 1 s of traffic) at which
+                                `netsim run --realtime` keeps virtual time
+                                within 1 ms of the wall clock: its lag's
+                                99th percentile (what the run prints and
+                                records) at most 1 ms.  Found by doubling
+                                from 5 kpps, then halving the interval
+                                four times; the median of RUNS searches
+    bench realtime_lag_p99_10kpps_ms, realtime_lag_max_10kpps_ms,
+    bench realtime_lag_p99_100kpps_ms, realtime_lag_max_100kpps_ms
+                                the lag at 10 and 100 kpps (RUNS runs)
+    bench realtime_cpu_10kpps_s, realtime_cpu_100kpps_s
+                                the CPU time (user and system) those runs
+                                took for their 1.2 s: below 1.2 s, the
+                                run could keep up on a core of its own,
+                                whatever the load did to its lag
+
+A real-time run takes its duration in wall-clock time (1.2 s here), so
+the search takes about a minute.  The lag depends on the CPU the run
+gets: on a shared, loaded machine it is the machine's load as much as
+netsim's speed that is measured, so the figures print the load average
+before and after.  Per-packet records are off (record.packets false) and
+there is no database: what is timed is the machine and its pacing.
+
+Takes the benchmark name prefix as its argument, as every benchmark
+does (bench/run.py); prints nothing for a prefix that is not its own.
+"""
+import os
+import pathlib
+import re
+import resource
+import statistics
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NETSIM = ROOT / "bin" / "release" / "netsim"
+SCENARIO = ROOT / "scenarios" / "net" / "router.json"
+NAMES = ("realtime_max_pps", "realtime_lag_p99_10kpps_ms",
+         "realtime_lag_max_10kpps_ms", "realtime_cpu_10kpps_s",
+         "realtime_lag_p99_100kpps_ms", "realtime_lag_max_100kpps_ms",
+         "realtime_cpu_100kpps_s")
+RUNS = 3
+KEEP_UP_NS = 1000000            # within 1 ms of the wall clock
+START_PPS, MAX_PPS = 1000, 4096000
+LAG = re.compile(r"^realtime: virtual time lagged the wall clock by at most "
+                 r"([\d.]+) ms \(p99 ([\d.]+) ms", re.M)
+
+
+def lag(pps):
+    """(p99, max) lag in ms of a real-time run at pps, and its CPU s."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(
+        [str(NETSIM), "run", str(SCENARIO), "--realtime", "--no-progress",
+         "--set", "duration=1200ms", "--set", "record.packets=false",
+         "--set", f"workload[2].rate={pps}pps",
+         "--set", f"workload[2].count={pps}"],
+        capture_output=True, text=True, timeout=120)
+    m = LAG.search(p.stdout)
+    if p.returncode != 0 or m is None:
+        sys.exit(f"realtime_bench: the run at {pps} pps failed "
+                 f"(exit {p.returncode}):\n{p.stdout[-2000:]}{p.stderr}")
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+    return float(m[2]), float(m[1]), cpu
+
+
+def keeps_up(pps):
+    return lag(pps)[0] * 1e6 <= KEEP_UP_NS
+
+
+def max_pps():
+    """The highest rate that keeps up: double, then bisect four times."""
+    lo, hi = 0, START_PPS
+    while hi <= MAX_PPS and keeps_up(hi):
+        lo, hi = hi, 2 * hi
+    for _ in range(4):
+        mid = (lo + hi) // 2
+        if mid <= lo:
+            break
+        if keeps_up(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def line(name, values, unit, fmt):
+    print(f"bench {name} {fmt % statistics.median(values)} {unit} "
+          f"min={fmt % min(values)} max={fmt % max(values)} "
+          f"runs={len(values)}", flush=True)
+
+
+def main():
+    prefix = sys.argv[1] if len(sys.argv) > 1 else ""
+    if not any(n.startswith(prefix) for n in NAMES):
+        return
+    print(f"# realtime: load average {os.getloadavg()[0]:.1f} at the start "
+          f"({os.cpu_count()} cpus)", flush=True)
+    if NAMES[0].startswith(prefix):
+        line(NAMES[0], [max_pps() for _ in range(RUNS)], "pps", "%d")
+    for pps, names in ((10000, NAMES[1:4]), (100000, NAMES[4:7])):
+        if not any(n.startswith(prefix) for n in names):
+            continue
+        runs = [lag(pps) for _ in range(RUNS)]
+        line(names[0], [r[0] for r in runs], "ms", "%.3f")
+        line(names[1], [r[1] for r in runs], "ms", "%.3f")
+        line(names[2], [r[2] for r in runs], "s", "%.2f")
+    print(f"# realtime: load average {os.getloadavg()[0]:.1f} at the end",
+          flush=True)
+
+
+if __name__ == "__main__":
+    main()
