@@ -135,6 +135,40 @@ heap_pop(struct sim_machine *m)
 	return ci;
 }
 
+/*
+ * The least clock at which the key of a CPU whose tiebreak is tb is past
+ * lim: its window (clock >> shift) past lim's, or equal to it with the
+ * tiebreak past lim's.  UINT64_MAX when no clock is (the window would
+ * not fit: clocks never come near).
+ */
+static inline uint64_t
+limit_clock_of(sim_key_t lim, uint64_t tb, unsigned shift)
+{
+	uint64_t w = (uint64_t)(lim >> 64);
+
+	if (tb <= (uint64_t)lim) {
+		if (w == UINT64_MAX)
+			return UINT64_MAX;
+		w++;
+	}
+	if (w > (UINT64_MAX >> shift))
+		return UINT64_MAX;
+	return w << shift;
+}
+
+/*
+ * The running CPU yields past lim (sim_cpu_turn_for): set it and its
+ * clock form for the running CPU.  Whoever changes m->running, or the
+ * running CPU's tiebreak, sets the limit after.
+ */
+static inline void
+sched_set_limit(struct sim_machine *m, sim_key_t lim)
+{
+	m->limit = lim;
+	m->limit_clock = m->running != NULL ? limit_clock_of(lim,
+	    m->running->tiebreak, m->window_shift) : 0;
+}
+
 /* An event sorts before every CPU in its tie window. */
 static inline sim_key_t
 event_key(const struct sim_machine *m, uint64_t t)
@@ -157,7 +191,7 @@ cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
 	ci->idle = false;
 	heap_insert(m, ci);
 	if (m->running != NULL && sim_cpu_key(ci) < m->limit)
-		m->limit = sim_cpu_key(ci);
+		sched_set_limit(m, sim_cpu_key(ci));
 }
 
 void
@@ -233,7 +267,7 @@ sim_machine_at(struct sim_machine *m, uint64_t t, sim_event_fn fn, void *arg)
 		t = m->eng.now;
 	seq = sim_engine_at(&m->eng, t, fn, arg);
 	if (m->running != NULL && event_key(m, t) < m->limit)
-		m->limit = event_key(m, t);
+		sched_set_limit(m, event_key(m, t));
 	return seq;
 }
 
@@ -295,17 +329,12 @@ sim_sched_init(struct sim_machine *m, const struct sim_sched_params *p)
 
 /* --- scheduling points ---------------------------------------------------- */
 
-struct cpu_info *
-sim_cpu_current(void)
+void
+sim_cpu_current_none(void)
 {
-	struct cpu_info *ci = sim_cur != NULL ? sim_cur->running : NULL;
-
-	if (__builtin_expect(ci == NULL, 0)) {
-		fprintf(stderr, "netsim: internal error: a kernel service was "
-		    "called outside any simulated context\n");
-		abort();
-	}
-	return ci;
+	fprintf(stderr, "netsim: internal error: a kernel service was "
+	    "called outside any simulated context\n");
+	abort();
 }
 
 /*
@@ -316,14 +345,13 @@ sim_cpu_current(void)
  * that has used up its quantum while others wait goes to the back.
  */
 void
-sim_cpu_maybe_preempt(struct cpu_info *ci)
+sim_cpu_maybe_preempt_(struct cpu_info *ci)
 {
 	struct lwp *l = ci->cur;
 	int best, level;
 	bool front;
 
-	if (__predict_true(ci->rq_mask == 0))
-		return;
+	KASSERT(ci->rq_mask != 0);
 	best = sim_rq_best(ci);
 	level = ci->ipl > (int)l->prio ? ci->ipl : (int)l->prio;
 	if (best > level) {
@@ -493,8 +521,8 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 		sim_coro_switch(from, &m->sched);
 	} else {
 		heap_pop(m);
-		m->limit = machine_limit(m);
 		m->running = next;
+		sched_set_limit(m, machine_limit(m));
 		if (&next->cur->coro != from)
 			sim_coro_switch(from, &next->cur->coro);
 	}
@@ -527,6 +555,8 @@ sim_cpu_yield(struct cpu_info *ci)
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
+	/* The clock form of the limit agrees with the limit. */
+	KASSERT(sim_cpu_key(ci) > m->limit || m->points >= m->checkpoint_points);
 	if (m->pol.on) {
 		/* A memory access's op for pos; -1 for any other point. */
 		unsigned k = ci->turn_kind;
@@ -553,8 +583,8 @@ sim_cpu_yield(struct cpu_info *ci)
 	if (next != NULL) {
 		if (m->heap[0].key < sim_cpu_key(ci)) {
 			heap_replace_top(m, ci);
-			m->limit = machine_limit(m);
 			m->running = next;
+			sched_set_limit(m, machine_limit(m));
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
 			sched_arrived(m);
 			return;
@@ -562,7 +592,7 @@ sim_cpu_yield(struct cpu_info *ci)
 		lim = machine_limit(m);
 		if (sim_cpu_key(ci) < lim) {
 			/* The new tiebreak put this CPU first again: go on. */
-			m->limit = lim;
+			sched_set_limit(m, lim);
 			return;
 		}
 	}
@@ -632,8 +662,8 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 			return;
 		}
 	}
-	m->limit = machine_limit(m);
 	m->running = ci;
+	sched_set_limit(m, machine_limit(m));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
 	KASSERT(m->running == NULL);
 	sched_arrived(m);
@@ -935,6 +965,7 @@ pol_begin(struct sim_machine *m)
 	sim_rng_init(&m->pol.rng, m->seed, stream);
 	m->pol.on = true;
 	m->limit = 0;
+	m->limit_clock = 0;             /* every key is past 0 */
 	for (u_int i = 0; i < m->ncpus; i++)
 		m->cpus[i]->tiebreak |= 1;
 	if (m->policy->start != NULL)
