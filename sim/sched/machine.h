@@ -701,6 +701,22 @@ sim_running_cpu(void)
  * (pos orders racing accesses by it).  A policy but time sets m->limit
  * to 0, so every turn takes the slow path.
  */
+/*
+ * Whether the running CPU has its turn without asking (sim_cpu_turn_for's
+ * fast path): a point whose CPU has it needs no call but its own, so
+ * the hottest points (kern_mem_point, kern_sdt_fire, sim_point_on) test
+ * this first and leave the rest -- the turn, then the point -- to a
+ * function of their own, called last.
+ */
+static inline bool
+sim_cpu_has_turn(const struct cpu_info *ci)
+{
+	const struct sim_machine *m = ci->m;
+
+	return __builtin_expect(ci->clock < m->limit_clock &&
+	    m->points < m->checkpoint_points, 1);
+}
+
 static inline void
 sim_cpu_turn_for(struct cpu_info *ci, unsigned kind, const volatile void *obj)
 {
