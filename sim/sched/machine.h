@@ -410,6 +410,8 @@ struct sim_machine {
 	size_t stack_size;
 
 	uint64_t checkpoint_points;     /* go through the loop at this count */
+	sim_key_t loop_key;             /* the least of end_ns's and
+					   next_sample_ns's keys (sched.c) */
 	u_int hosts_booting;            /* hosts whose kern_boot runs */
 	/* Called once every host has booted: starts the programs. */
 	void (*after_boot)(struct sim_machine *);

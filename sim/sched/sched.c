@@ -52,6 +52,7 @@ static void pol_turn(struct cpu_info *, const volatile void *obj, int op);
 static void pol_leave(struct sim_machine *, struct sim_coro *from);
 static enum step pol_step(struct sim_machine *);
 static void pol_check_clocks(const struct sim_machine *);
+static inline void machine_loop_key(struct sim_machine *);
 
 /* --- the runnable heap ------------------------------------------------ */
 
@@ -324,6 +325,7 @@ sim_sched_init(struct sim_machine *m, const struct sim_sched_params *p)
 	m->stack_size = sim_coro_default_stack();
 	m->next_sample_ns = p->sample_interval_ns ? p->sample_interval_ns
 	    : UINT64_MAX;
+	machine_loop_key(m);
 	sim_coro_init_main(&m->sched);
 }
 
@@ -435,22 +437,44 @@ machine_verdict(struct sim_machine *m)
 
 /* --- running ---------------------------------------------------------------- */
 
+/* The next event's key, or the greatest key when none is pending. */
+static inline sim_key_t
+next_event_key(struct sim_machine *m)
+{
+	uint64_t t;
+
+	return sim_engine_next_time(&m->eng, &t) ? event_key(m, t) :
+	    ~(sim_key_t)0;
+}
+
 /*
- * The least of the next runnable CPU and the next event: a CPU whose key
- * is past it has been overtaken, and only then may it give way (and draw
- * a new tiebreak).
+ * The least of the next runnable CPU and the next event (ek, its key): a
+ * CPU whose key is past it has been overtaken, and only then may it give
+ * way (and draw a new tiebreak).
  */
+static inline sim_key_t
+sched_limit_ek(const struct sim_machine *m, sim_key_t ek)
+{
+	return m->heap_n > 0 && m->heap[0].key < ek ? m->heap[0].key : ek;
+}
+
 static inline sim_key_t
 sched_limit(struct sim_machine *m)
 {
-	sim_key_t lim = ~(sim_key_t)0;
-	uint64_t t;
+	return sched_limit_ek(m, next_event_key(m));
+}
 
-	if (m->heap_n > 0)
-		lim = m->heap[0].key;
-	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < lim)
-		lim = event_key(m, t);
-	return lim;
+/*
+ * The least of the time cap's key and the next sample's (what the loop
+ * itself waits for), kept in m->loop_key: set when the next sample moves.
+ */
+static inline void
+machine_loop_key(struct sim_machine *m)
+{
+	sim_key_t end = event_key(m, m->end_ns);
+	sim_key_t sample = event_key(m, m->next_sample_ns);
+
+	m->loop_key = end < sample ? end : sample;
 }
 
 /*
@@ -460,15 +484,17 @@ sched_limit(struct sim_machine *m)
  * when a sample is due.  The last two only pause it (sim_cpu_yield).
  */
 static inline sim_key_t
+machine_limit_ek(const struct sim_machine *m, sim_key_t ek)
+{
+	sim_key_t lim = sched_limit_ek(m, ek);
+
+	return m->loop_key < lim ? m->loop_key : lim;
+}
+
+static inline sim_key_t
 machine_limit(struct sim_machine *m)
 {
-	sim_key_t lim = sched_limit(m);
-
-	if (event_key(m, m->end_ns) < lim)
-		lim = event_key(m, m->end_ns);
-	if (event_key(m, m->next_sample_ns) < lim)
-		lim = event_key(m, m->next_sample_ns);
-	return lim;
+	return machine_limit_ek(m, next_event_key(m));
 }
 
 /* After any switch lands: free the stack of an LWP that just exited. */
@@ -486,11 +512,10 @@ sched_arrived(struct sim_machine *m)
  * has an LWP on it, comes before the next event, and nothing the loop
  * watches (time cap, sample, limits, progress) is due before it.
  */
-static struct cpu_info *
-sched_direct_next(struct sim_machine *m)
+static inline struct cpu_info *
+sched_direct_next_ek(struct sim_machine *m, sim_key_t ek)
 {
 	struct cpu_info *ci;
-	uint64_t t;
 
 	if (m->heap_n == 0 || m->stop_status >= 0 ||
 	    m->points >= m->checkpoint_points)
@@ -499,9 +524,15 @@ sched_direct_next(struct sim_machine *m)
 	if (ci->cur == NULL || ci->clock >= m->end_ns ||
 	    ci->clock >= m->next_sample_ns)
 		return NULL;
-	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < m->heap[0].key)
+	if (ek < m->heap[0].key)
 		return NULL;
 	return ci;
+}
+
+static struct cpu_info *
+sched_direct_next(struct sim_machine *m)
+{
+	return sched_direct_next_ek(m, next_event_key(m));
 }
 
 void
@@ -551,7 +582,7 @@ sim_cpu_yield(struct cpu_info *ci)
 {
 	struct sim_machine *m = ci->m;
 	struct cpu_info *next;
-	sim_key_t lim;
+	sim_key_t lim, ek;
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
@@ -568,7 +599,9 @@ sim_cpu_yield(struct cpu_info *ci)
 		    -1);
 		goto turn;
 	}
-	if (sim_cpu_key(ci) < sched_limit(m)) {
+	/* Nothing below changes the events pending: their key once. */
+	ek = next_event_key(m);
+	if (sim_cpu_key(ci) < sched_limit_ek(m, ek)) {
 		heap_insert(m, ci);
 		KASSERT(m->heap[0].ci == ci);
 		m->running = NULL;
@@ -579,17 +612,17 @@ sim_cpu_yield(struct cpu_info *ci)
 	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
 	ci->idle = false;
 	/* Never with a tracer: it keeps the points checkpoint at 0. */
-	next = sched_direct_next(m);
+	next = sched_direct_next_ek(m, ek);
 	if (next != NULL) {
 		if (m->heap[0].key < sim_cpu_key(ci)) {
 			heap_replace_top(m, ci);
 			m->running = next;
-			sched_set_limit(m, machine_limit(m));
+			sched_set_limit(m, machine_limit_ek(m, ek));
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
 			sched_arrived(m);
 			return;
 		}
-		lim = machine_limit(m);
+		lim = machine_limit_ek(m, ek);
 		if (sim_cpu_key(ci) < lim) {
 			/* The new tiebreak put this CPU first again: go on. */
 			sched_set_limit(m, lim);
@@ -698,6 +731,7 @@ machine_sample_until(struct sim_machine *m, uint64_t t)
 		KASSERT(m->sample_interval_ns > 0);
 		sim_machine_sample_all(m, m->next_sample_ns);
 		m->next_sample_ns += m->sample_interval_ns;
+		machine_loop_key(m);
 	}
 }
 
