@@ -801,13 +801,24 @@ void	sim_cpu_maybe_preempt_(struct cpu_info *);
 
 /*
  * Preempt the running LWP if its quantum is used up and others wait.
- * Called at the end of every scheduling point: the common case, nothing
- * waiting on the CPU, is the one test inline.
+ * Called at the end of every scheduling point: the common cases are
+ * tested inline -- nothing waits on the CPU, or only contexts at or
+ * below its level (a thread waits behind an interrupt) -- and only a
+ * context above the level, or a thread waiting behind a thread (the
+ * quantum), costs the call.
  */
 static inline void
 sim_cpu_maybe_preempt(struct cpu_info *ci)
 {
-	if (__predict_false(ci->rq_mask != 0))
+	uint32_t mask = ci->rq_mask;
+	int level;
+
+	if (__predict_true(mask == 0))
+		return;
+	level = ci->ipl > (int)ci->cur->prio ? ci->ipl : (int)ci->cur->prio;
+	KASSERT(level >= 0 && level < SIM_NPRIO);
+	/* Some context above the level, or threads both. */
+	if ((mask >> (level + 1)) != 0 || (mask == 1 && level == 0))
 		sim_cpu_maybe_preempt_(ci);
 }
 
