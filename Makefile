@@ -16,7 +16,8 @@
 #   make explore-dist  netsim explore across processes and machines: GNU
 #                   parallel, and a Slurm job array on a one-node cluster
 #                   the test starts (root; not part of make test)
-#   make bench      every benchmark (BENCH=prefix for a subset)
+#   make bench      every benchmark (BENCH=prefix for a subset), with ns-3
+#                   beside udp_e2e (bin/ns3, from bench/ns3/)
 #   make lint       the house rules of DESIGN.md section 2 and the rooms'
 #                   layering (scripts/rooms.py)
 #   make graph      draw which room includes which: build/graph/rooms.svg
@@ -321,8 +322,19 @@ explore-dist:
 	@$(MAKE) --no-print-directory all
 	$(PYTHON) -m pytest -q tests/dist
 
+# ns-3's side of udp_e2e (bench/ns3/): Debian's libns3-dev, whose
+# pkg-config files are broken, so its headers and libraries by name.
+NS3_LIBS := -lns3-core -lns3-network -lns3-internet -lns3-point-to-point \
+            -lns3-applications
+bin/ns3/%: bench/ns3/%.cc
+	@mkdir -p $(dir $@)
+	@echo "  CXX    $@"
+	@g++ -O2 -std=c++17 -Wall -Wextra -Werror -I/usr/include -o $@ $< \
+	    $(NS3_LIBS)
+
 bench: setup
-	@$(MAKE) --no-print-directory all
+	@./scripts/setup-deps bench
+	@$(MAKE) --no-print-directory all bin/ns3/ns3_star
 	@$(MAKE) --no-print-directory VARIANT=explore all
 	$(PYTHON) bench/run.py $(BENCH)
 

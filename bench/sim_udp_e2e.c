@@ -12,6 +12,18 @@
  *   udp_e2e_router15_packets_per_s   bench/scenarios/udp-router15.json:
  *                                    15 clients x 30,000 datagrams through
  *                                    one router (16 NICs) to one server
+ *   ns3_star2_packets_per_s          ns-3's side (bench/ns3/ns3_star.cc, built
+ *   ns3_star15_packets_per_s         by make bench into bin/ns3/ns3_star): a star
+ *                                    of 2 (15) leaves on 10 Gbit/s 5 us links into
+ *                                    one router, each leaf sending as many
+ *                                    datagrams of 64 bytes as a udp-router
+ *                                    (udp-router15) sender, at its rate, to the
+ *                                    next leaf.  Its runs alternate with
+ *                                    netsim's, one each in turn, so that both
+ *                                    see the same load
+ *   udp_e2e_router_ns3_ratio         netsim's packets/s over ns-3's, run by run
+ *   udp_e2e_router15_ns3_ratio       (each netsim run against the ns-3 run
+ *                                    right after it)
  *   udp_e2e_router_peak_rss_mb       the peak resident set of a process
  *                                    that runs udp-router.json once
  *   udp_e2e_router_bytes_per_packet_in_flight
@@ -99,9 +111,33 @@ e2e_drops(const struct sim_machine *m)
 	return sum;
 }
 
-/* In the child: one run of the scenario, the result to fd. */
+/*
+ * Every udp_send of sc sends count datagrams instead (bench/
+ * instr_per_packet.py runs two counts so that set-up drops out).
+ */
 static void
-e2e_child(const char *file, uint64_t delay_ns, int fd)
+e2e_set_count(struct scenario *sc, int64_t count)
+{
+	for (u_int i = 0; i < sc->nprograms; i++) {
+		const struct app_desc *app = sc->programs[i].app;
+
+		if (strcmp(app->name, "udp_send") != 0)
+			continue;
+		for (u_int k = 0; k < app->nparams; k++)
+			if (strcmp(app->params[k].name, "count") == 0)
+				sc->programs[i].args.v[k] = count;
+	}
+}
+
+static int64_t e2e_count;               /* > 0: --once's datagrams a sender */
+
+/*
+ * In the child (or, with --once, in the process itself): one run of the
+ * scenario, the result to fd; as text ("delivered points events") if
+ * text.
+ */
+static void
+e2e_child(const char *file, uint64_t delay_ns, int fd, bool text)
 {
 	char path[PATH_MAX + 64], err[SC_ERR_MAX];
 	struct scenario *sc;
@@ -114,6 +150,8 @@ e2e_child(const char *file, uint64_t delay_ns, int fd)
 		fprintf(stderr, "sim_udp_e2e: %s\n", err);
 		_exit(1);
 	}
+	if (e2e_count > 0)
+		e2e_set_count(sc, e2e_count);
 	if (delay_ns != 0)
 		for (u_int i = 0; i < sc->nlinks; i++)
 			sc->links[i].delay_ns = delay_ns;
@@ -143,7 +181,11 @@ e2e_child(const char *file, uint64_t delay_ns, int fd)
 		    m.stop_reason);
 		_exit(1);
 	}
-	if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+	if (text) {
+		printf("%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", r.delivered,
+		    r.points, r.events);
+		fflush(stdout);
+	} else if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
 		_exit(1);
 	_exit(0);
 }
@@ -162,7 +204,7 @@ e2e_run(const char *file, uint64_t delay_ns)
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		e2e_child(file, delay_ns, fds[1]);
+		e2e_child(file, delay_ns, fds[1], false);
 	}
 	close(fds[1]);
 	if (read(fds[0], &r, sizeof(r)) != (ssize_t)sizeof(r)) {
@@ -189,20 +231,75 @@ e2e_run(const char *file, uint64_t delay_ns)
 	return r;
 }
 
-static void
-e2e_throughput(const char *name, const char *file, struct e2e_result *last)
-{
-	double v[RUNS], rss[RUNS];
+static char ns3_bin[PATH_MAX];         /* bin/ns3/ns3_star, if built */
 
+/*
+ * One run of ns-3's star of leaves leaves, each sending count datagrams
+ * one every interval_ns: its datagrams received per wall second (of
+ * Simulator::Run), or a negative number if it could not be run.
+ */
+static double
+e2e_ns3_run(u_int leaves, u_int count, u_int interval_ns)
+{
+	char cmd[PATH_MAX + 64], line[128];
+	unsigned long long got, events;
+	double wall = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s %u %u %u", ns3_bin, leaves, count,
+	    interval_ns);
+	if ((f = popen(cmd, "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    sscanf(line, "%llu %lf %llu", &got, &wall, &events) != 3 ||
+	    got != (unsigned long long)leaves * count || wall <= 0)
+		wall = -1;
+	if (pclose(f) != 0)
+		wall = -1;
+	return wall < 0 ? -1 : (double)got / wall;
+}
+
+/*
+ * name's runs of file, and -- when ns3_name is wanted and ns-3's star is
+ * built -- ns-3's star of leaves leaves sending count datagrams each one
+ * every interval_ns, run by run in turn, and the ratio of the two.
+ */
+static int
+e2e_throughput(const char *name, const char *file, struct e2e_result *last,
+    const char *ns3_name, const char *ratio_name, u_int leaves, u_int count,
+    u_int interval_ns)
+{
+	double v[RUNS], rss[RUNS], ns3[RUNS], ratio[RUNS];
+	bool with_ns3 = bench_wanted(ns3_name) || bench_wanted(ratio_name);
+
+	if (with_ns3 && access(ns3_bin, X_OK) != 0) {
+		fprintf(stderr, "sim_udp_e2e: %s not built (make bench builds "
+		    "it with Debian's libns3-dev): no %s\n", ns3_bin, ns3_name);
+		with_ns3 = false;
+	}
 	for (int i = 0; i < RUNS; i++) {
 		*last = e2e_run(file, 0);
 		v[i] = (double)last->delivered / last->wall_s;
 		rss[i] = (double)last->maxrss_kb / 1024.0;
+		if (!with_ns3)
+			continue;
+		ns3[i] = e2e_ns3_run(leaves, count, interval_ns);
+		if (ns3[i] <= 0) {
+			fprintf(stderr, "sim_udp_e2e: %s %u %u %u failed\n",
+			    ns3_bin, leaves, count, interval_ns);
+			return 1;
+		}
+		ratio[i] = v[i] / ns3[i];
 	}
 	bench_report(name, "packets/s", v, RUNS);
 	if (strcmp(file, "udp-router.json") == 0 &&
 	    bench_wanted("udp_e2e_router_peak_rss_mb"))
 		bench_report("udp_e2e_router_peak_rss_mb", "MB", rss, RUNS);
+	if (with_ns3) {
+		bench_report(ns3_name, "packets/s", ns3, RUNS);
+		bench_report(ratio_name, "ratio", ratio, RUNS);
+	}
+	return 0;
 }
 
 /*
@@ -277,19 +374,46 @@ main(int argc, char **argv)
 		printf("%.6f %" PRIu64 "\n", r.wall_s, r.races);
 		return 0;
 	}
+	/*
+	 * One run of FILE with COUNT datagrams a sender, in this process (so
+	 * that valgrind counts it without following a fork): the datagrams
+	 * the sinks took, the scheduling points and the events on stdout.
+	 * bench/instr_per_packet.py's half.
+	 */
+	if (argc == 4 && strcmp(argv[1], "--once") == 0) {
+		e2e_count = strtoll(argv[3], NULL, 10);
+		if (e2e_count <= 0 || e2e_count > 10000000) {
+			fprintf(stderr, "sim_udp_e2e: --once FILE COUNT: "
+			    "COUNT 1 to 10000000\n");
+			return 2;
+		}
+		e2e_child(argv[2], 0, STDOUT_FILENO, true);
+	}
 	bench_init(argc, argv);
 	if (!SIM_RACE && bench_wanted("explore_build_slowdown") &&
 	    e2e_slowdown(self_dir) != 0)
 		return 1;
 
+	/* bin/release/bench/sim_udp_e2e -> bin/ns3/ns3_star */
+	snprintf(ns3_bin, sizeof(ns3_bin), "%s/../../ns3/ns3_star", self_dir);
 	memset(&r, 0, sizeof(r));
-	if (bench_wanted("udp_e2e_router_packets_per_s") ||
-	    bench_wanted("udp_e2e_router_peak_rss_mb"))
-		e2e_throughput("udp_e2e_router_packets_per_s",
-		    "udp-router.json", &r);
-	if (bench_wanted("udp_e2e_router15_packets_per_s"))
-		e2e_throughput("udp_e2e_router15_packets_per_s",
-		    "udp-router15.json", &far);
+	/* udp-router.json: 200,000 datagrams a leaf at 200 kpps. */
+	if ((bench_wanted("udp_e2e_router_packets_per_s") ||
+	    bench_wanted("udp_e2e_router_peak_rss_mb") ||
+	    bench_wanted("ns3_star2_packets_per_s") ||
+	    bench_wanted("udp_e2e_router_ns3_ratio")) &&
+	    e2e_throughput("udp_e2e_router_packets_per_s", "udp-router.json",
+	    &r, "ns3_star2_packets_per_s", "udp_e2e_router_ns3_ratio", 2,
+	    200000, 5000) != 0)
+		return 1;
+	/* udp-router15.json: 30,000 datagrams a client at 50 kpps. */
+	if ((bench_wanted("udp_e2e_router15_packets_per_s") ||
+	    bench_wanted("ns3_star15_packets_per_s") ||
+	    bench_wanted("udp_e2e_router15_ns3_ratio")) &&
+	    e2e_throughput("udp_e2e_router15_packets_per_s",
+	    "udp-router15.json", &far, "ns3_star15_packets_per_s",
+	    "udp_e2e_router15_ns3_ratio", 15, 30000, 20000) != 0)
+		return 1;
 	if (bench_wanted("udp_e2e_router_bytes_per_packet_in_flight")) {
 		for (int i = 0; i < RUNS; i++) {
 			struct e2e_result near = e2e_run("udp-router.json", 0);

@@ -395,6 +395,14 @@ struct sim_machine {
 	u_int heap_n;
 	struct cpu_info *running;       /* whose context runs now, or NULL */
 	sim_key_t limit;                /* the running CPU yields past this */
+	/*
+	 * The same limit for the running CPU, as a clock: its key is past
+	 * limit exactly when its clock is at least this (its tiebreak is
+	 * fixed while it runs).  UINT64_MAX: never (no clock gets there).
+	 * Set with the limit (sched.c, sched_set_limit), so the check at
+	 * every scheduling point is one 64-bit compare.
+	 */
+	uint64_t limit_clock;
 	unsigned window_shift;          /* log2 of the tie window, ns */
 	uint64_t jitter_q16;            /* interleaving.jitter * 65536 */
 	struct sim_coro sched;          /* the scheduler's own context */
@@ -402,6 +410,8 @@ struct sim_machine {
 	size_t stack_size;
 
 	uint64_t checkpoint_points;     /* go through the loop at this count */
+	sim_key_t loop_key;             /* the least of end_ns's and
+					   loop_ns's keys (sched.c) */
 	u_int hosts_booting;            /* hosts whose kern_boot runs */
 	/* Called once every host has booted: starts the programs. */
 	void (*after_boot)(struct sim_machine *);
@@ -688,11 +698,23 @@ sim_cpu_key(const struct cpu_info *ci)
 	    ci->tiebreak;
 }
 
+/* A kernel service was called outside any simulated context: abort. */
+void	sim_cpu_current_none(void) __attribute__((__noreturn__, __cold__));
+
 /*
  * The CPU whose context is executing, checked: a kernel service called
- * outside any simulated context is an internal error (abort).
+ * outside any simulated context is an internal error (abort).  Inline:
+ * every scheduling point asks.
  */
-struct cpu_info *sim_cpu_current(void);
+static inline struct cpu_info *
+sim_cpu_current(void)
+{
+	struct cpu_info *ci = sim_cur != NULL ? sim_cur->running : NULL;
+
+	if (__builtin_expect(ci == NULL, 0))
+		sim_cpu_current_none();
+	return ci;
+}
 
 /* The CPU whose context is executing: what a kernel service acts for. */
 static inline struct cpu_info *
@@ -708,6 +730,22 @@ sim_running_cpu(void)
  * (pos orders racing accesses by it).  A policy but time sets m->limit
  * to 0, so every turn takes the slow path.
  */
+/*
+ * Whether the running CPU has its turn without asking (sim_cpu_turn_for's
+ * fast path): a point whose CPU has it needs no call but its own, so
+ * the hottest points (kern_mem_point, kern_sdt_fire, sim_point_on) test
+ * this first and leave the rest -- the turn, then the point -- to a
+ * function of their own, called last.
+ */
+static inline bool
+sim_cpu_has_turn(const struct cpu_info *ci)
+{
+	const struct sim_machine *m = ci->m;
+
+	return __builtin_expect(ci->clock < m->limit_clock &&
+	    m->points < m->checkpoint_points, 1);
+}
+
 static inline void
 sim_cpu_turn_for(struct cpu_info *ci, unsigned kind, const volatile void *obj)
 {
@@ -717,7 +755,7 @@ sim_cpu_turn_for(struct cpu_info *ci, unsigned kind, const volatile void *obj)
 	 * Also back through the loop at the points checkpoint (limits, a
 	 * tracer: kind and obj are for it, noted only on the slow path).
 	 */
-	if (__builtin_expect(sim_cpu_key(ci) > m->limit ||
+	if (__builtin_expect(ci->clock >= m->limit_clock ||
 	    m->points >= m->checkpoint_points, 0)) {
 		ci->turn_kind = kind;
 		ci->turn_obj = obj;
@@ -785,8 +823,31 @@ void	sim_point(enum sim_point_kind, enum sim_cost_id);
  */
 void	sim_point_on(enum sim_point_kind, enum sim_cost_id,
 	    const volatile void *obj);
-/* Preempt the running LWP if its quantum is used up and others wait. */
-void	sim_cpu_maybe_preempt(struct cpu_info *);
+/* sim_cpu_maybe_preempt's work, once some context waits.  => rq_mask != 0 */
+void	sim_cpu_maybe_preempt_(struct cpu_info *);
+
+/*
+ * Preempt the running LWP if its quantum is used up and others wait.
+ * Called at the end of every scheduling point: the common cases are
+ * tested inline -- nothing waits on the CPU, or only contexts at or
+ * below its level (a thread waits behind an interrupt) -- and only a
+ * context above the level, or a thread waiting behind a thread (the
+ * quantum), costs the call.
+ */
+static inline void
+sim_cpu_maybe_preempt(struct cpu_info *ci)
+{
+	uint32_t mask = ci->rq_mask;
+	int level;
+
+	if (__predict_true(mask == 0))
+		return;
+	level = ci->ipl > (int)ci->cur->prio ? ci->ipl : (int)ci->cur->prio;
+	KASSERT(level >= 0 && level < SIM_NPRIO);
+	/* Some context above the level, or threads both. */
+	if ((mask >> (level + 1)) != 0 || (mask == 1 && level == 0))
+		sim_cpu_maybe_preempt_(ci);
+}
 
 
 #endif /* SIM_MACHINE_H */

@@ -52,6 +52,7 @@ static void pol_turn(struct cpu_info *, const volatile void *obj, int op);
 static void pol_leave(struct sim_machine *, struct sim_coro *from);
 static enum step pol_step(struct sim_machine *);
 static void pol_check_clocks(const struct sim_machine *);
+static inline void machine_loop_key(struct sim_machine *);
 
 /* --- the runnable heap ------------------------------------------------ */
 
@@ -135,6 +136,40 @@ heap_pop(struct sim_machine *m)
 	return ci;
 }
 
+/*
+ * The least clock at which the key of a CPU whose tiebreak is tb is past
+ * lim: its window (clock >> shift) past lim's, or equal to it with the
+ * tiebreak past lim's.  UINT64_MAX when no clock is (the window would
+ * not fit: clocks never come near).
+ */
+static inline uint64_t
+limit_clock_of(sim_key_t lim, uint64_t tb, unsigned shift)
+{
+	uint64_t w = (uint64_t)(lim >> 64);
+
+	if (tb <= (uint64_t)lim) {
+		if (w == UINT64_MAX)
+			return UINT64_MAX;
+		w++;
+	}
+	if (w > (UINT64_MAX >> shift))
+		return UINT64_MAX;
+	return w << shift;
+}
+
+/*
+ * The running CPU yields past lim (sim_cpu_turn_for): set it and its
+ * clock form for the running CPU.  Whoever changes m->running, or the
+ * running CPU's tiebreak, sets the limit after.
+ */
+static inline void
+sched_set_limit(struct sim_machine *m, sim_key_t lim)
+{
+	m->limit = lim;
+	m->limit_clock = m->running != NULL ? limit_clock_of(lim,
+	    m->running->tiebreak, m->window_shift) : 0;
+}
+
 /* An event sorts before every CPU in its tie window. */
 static inline sim_key_t
 event_key(const struct sim_machine *m, uint64_t t)
@@ -157,7 +192,7 @@ cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
 	ci->idle = false;
 	heap_insert(m, ci);
 	if (m->running != NULL && sim_cpu_key(ci) < m->limit)
-		m->limit = sim_cpu_key(ci);
+		sched_set_limit(m, sim_cpu_key(ci));
 }
 
 void
@@ -233,7 +268,7 @@ sim_machine_at(struct sim_machine *m, uint64_t t, sim_event_fn fn, void *arg)
 		t = m->eng.now;
 	seq = sim_engine_at(&m->eng, t, fn, arg);
 	if (m->running != NULL && event_key(m, t) < m->limit)
-		m->limit = event_key(m, t);
+		sched_set_limit(m, event_key(m, t));
 	return seq;
 }
 
@@ -292,22 +327,18 @@ sim_sched_init(struct sim_machine *m, const struct sim_sched_params *p)
 	    : UINT64_MAX;
 	m->pace_ns = UINT64_MAX;
 	m->loop_ns = m->next_sample_ns;
+	machine_loop_key(m);
 	sim_coro_init_main(&m->sched);
 }
 
 /* --- scheduling points ---------------------------------------------------- */
 
-struct cpu_info *
-sim_cpu_current(void)
+void
+sim_cpu_current_none(void)
 {
-	struct cpu_info *ci = sim_cur != NULL ? sim_cur->running : NULL;
-
-	if (__builtin_expect(ci == NULL, 0)) {
-		fprintf(stderr, "netsim: internal error: a kernel service was "
-		    "called outside any simulated context\n");
-		abort();
-	}
-	return ci;
+	fprintf(stderr, "netsim: internal error: a kernel service was "
+	    "called outside any simulated context\n");
+	abort();
 }
 
 /*
@@ -318,14 +349,13 @@ sim_cpu_current(void)
  * that has used up its quantum while others wait goes to the back.
  */
 void
-sim_cpu_maybe_preempt(struct cpu_info *ci)
+sim_cpu_maybe_preempt_(struct cpu_info *ci)
 {
 	struct lwp *l = ci->cur;
 	int best, level;
 	bool front;
 
-	if (__predict_true(ci->rq_mask == 0))
-		return;
+	KASSERT(ci->rq_mask != 0);
 	best = sim_rq_best(ci);
 	level = ci->ipl > (int)l->prio ? ci->ipl : (int)l->prio;
 	if (best > level) {
@@ -409,22 +439,45 @@ machine_verdict(struct sim_machine *m)
 
 /* --- running ---------------------------------------------------------------- */
 
+/* The next event's key, or the greatest key when none is pending. */
+static inline sim_key_t
+next_event_key(struct sim_machine *m)
+{
+	uint64_t t;
+
+	return sim_engine_next_time(&m->eng, &t) ? event_key(m, t) :
+	    ~(sim_key_t)0;
+}
+
 /*
- * The least of the next runnable CPU and the next event: a CPU whose key
- * is past it has been overtaken, and only then may it give way (and draw
- * a new tiebreak).
+ * The least of the next runnable CPU and the next event (ek, its key): a
+ * CPU whose key is past it has been overtaken, and only then may it give
+ * way (and draw a new tiebreak).
  */
+static inline sim_key_t
+sched_limit_ek(const struct sim_machine *m, sim_key_t ek)
+{
+	return m->heap_n > 0 && m->heap[0].key < ek ? m->heap[0].key : ek;
+}
+
 static inline sim_key_t
 sched_limit(struct sim_machine *m)
 {
-	sim_key_t lim = ~(sim_key_t)0;
-	uint64_t t;
+	return sched_limit_ek(m, next_event_key(m));
+}
 
-	if (m->heap_n > 0)
-		lim = m->heap[0].key;
-	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < lim)
-		lim = event_key(m, t);
-	return lim;
+/*
+ * The least of the time cap's key and loop_ns's (the next sample, or the
+ * wall clock's pace: what the loop itself waits for), kept in
+ * m->loop_key: set whenever loop_ns moves.
+ */
+static inline void
+machine_loop_key(struct sim_machine *m)
+{
+	sim_key_t end = event_key(m, m->end_ns);
+	sim_key_t sample = event_key(m, m->loop_ns);
+
+	m->loop_key = end < sample ? end : sample;
 }
 
 /*
@@ -434,15 +487,17 @@ sched_limit(struct sim_machine *m)
  * when a sample is due.  The last two only pause it (sim_cpu_yield).
  */
 static inline sim_key_t
+machine_limit_ek(const struct sim_machine *m, sim_key_t ek)
+{
+	sim_key_t lim = sched_limit_ek(m, ek);
+
+	return m->loop_key < lim ? m->loop_key : lim;
+}
+
+static inline sim_key_t
 machine_limit(struct sim_machine *m)
 {
-	sim_key_t lim = sched_limit(m);
-
-	if (event_key(m, m->end_ns) < lim)
-		lim = event_key(m, m->end_ns);
-	if (event_key(m, m->loop_ns) < lim)
-		lim = event_key(m, m->loop_ns);
-	return lim;
+	return machine_limit_ek(m, next_event_key(m));
 }
 
 /* After any switch lands: free the stack of an LWP that just exited. */
@@ -460,11 +515,10 @@ sched_arrived(struct sim_machine *m)
  * has an LWP on it, comes before the next event, and nothing the loop
  * watches (time cap, sample, limits, progress) is due before it.
  */
-static struct cpu_info *
-sched_direct_next(struct sim_machine *m)
+static inline struct cpu_info *
+sched_direct_next_ek(struct sim_machine *m, sim_key_t ek)
 {
 	struct cpu_info *ci;
-	uint64_t t;
 
 	if (m->heap_n == 0 || m->stop_status >= 0 ||
 	    m->points >= m->checkpoint_points)
@@ -473,9 +527,15 @@ sched_direct_next(struct sim_machine *m)
 	if (ci->cur == NULL || ci->clock >= m->end_ns ||
 	    ci->clock >= m->loop_ns)
 		return NULL;
-	if (sim_engine_next_time(&m->eng, &t) && event_key(m, t) < m->heap[0].key)
+	if (ek < m->heap[0].key)
 		return NULL;
 	return ci;
+}
+
+static struct cpu_info *
+sched_direct_next(struct sim_machine *m)
+{
+	return sched_direct_next_ek(m, next_event_key(m));
 }
 
 void
@@ -495,8 +555,8 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 		sim_coro_switch(from, &m->sched);
 	} else {
 		heap_pop(m);
-		m->limit = machine_limit(m);
 		m->running = next;
+		sched_set_limit(m, machine_limit(m));
 		if (&next->cur->coro != from)
 			sim_coro_switch(from, &next->cur->coro);
 	}
@@ -525,10 +585,12 @@ sim_cpu_yield(struct cpu_info *ci)
 {
 	struct sim_machine *m = ci->m;
 	struct cpu_info *next;
-	sim_key_t lim;
+	sim_key_t lim, ek;
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
+	/* The clock form of the limit agrees with the limit. */
+	KASSERT(sim_cpu_key(ci) > m->limit || m->points >= m->checkpoint_points);
 	if (m->pol.on) {
 		/* A memory access's op for pos; -1 for any other point. */
 		unsigned k = ci->turn_kind;
@@ -540,7 +602,9 @@ sim_cpu_yield(struct cpu_info *ci)
 		    -1);
 		goto turn;
 	}
-	if (sim_cpu_key(ci) < sched_limit(m)) {
+	/* Nothing below changes the events pending: their key once. */
+	ek = next_event_key(m);
+	if (sim_cpu_key(ci) < sched_limit_ek(m, ek)) {
 		heap_insert(m, ci);
 		KASSERT(m->heap[0].ci == ci);
 		m->running = NULL;
@@ -551,20 +615,20 @@ sim_cpu_yield(struct cpu_info *ci)
 	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
 	ci->idle = false;
 	/* Never with a tracer: it keeps the points checkpoint at 0. */
-	next = sched_direct_next(m);
+	next = sched_direct_next_ek(m, ek);
 	if (next != NULL) {
 		if (m->heap[0].key < sim_cpu_key(ci)) {
 			heap_replace_top(m, ci);
-			m->limit = machine_limit(m);
 			m->running = next;
+			sched_set_limit(m, machine_limit_ek(m, ek));
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
 			sched_arrived(m);
 			return;
 		}
-		lim = machine_limit(m);
+		lim = machine_limit_ek(m, ek);
 		if (sim_cpu_key(ci) < lim) {
 			/* The new tiebreak put this CPU first again: go on. */
-			m->limit = lim;
+			sched_set_limit(m, lim);
 			return;
 		}
 	}
@@ -634,8 +698,8 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 			return;
 		}
 	}
-	m->limit = machine_limit(m);
 	m->running = ci;
+	sched_set_limit(m, machine_limit(m));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
 	KASSERT(m->running == NULL);
 	sched_arrived(m);
@@ -673,13 +737,14 @@ machine_sample_until(struct sim_machine *m, uint64_t t)
 		sim_machine_sample_all(m, m->next_sample_ns);
 		m->next_sample_ns += m->sample_interval_ns;
 	}
-	m->loop_ns = MIN(m->next_sample_ns, m->pace_ns);
+	sim_machine_paced(m);
 }
 
 void
 sim_machine_paced(struct sim_machine *m)
 {
 	m->loop_ns = MIN(m->next_sample_ns, m->pace_ns);
+	machine_loop_key(m);
 }
 
 void
@@ -993,6 +1058,7 @@ pol_begin(struct sim_machine *m)
 	sim_rng_init(&m->pol.rng, m->seed, stream);
 	m->pol.on = true;
 	m->limit = 0;
+	m->limit_clock = 0;             /* every key is past 0 */
 	for (u_int i = 0; i < m->ncpus; i++)
 		m->cpus[i]->tiebreak |= 1;
 	if (m->policy->start != NULL)

@@ -223,33 +223,55 @@ kern_mem_point(const volatile void *p, enum kern_mem_op op)
 	sim_cpu_maybe_preempt(ci);
 }
 
-void
-kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
-    uintptr_t a2, uintptr_t a3)
+/* The probe, the CPU having its turn (and no tracer, unless traced). */
+static inline __attribute__((__always_inline__)) void
+ks_sdt_fire(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
+    uintptr_t a1, uintptr_t a2, uintptr_t a3, bool traced)
 {
-	struct cpu_info *ci = ks_cpu();
 	const struct sim_probe_cost *pc = &ci->host->probe_cost[id];
 	uint64_t ps;
 
-	sim_cpu_turn_for(ci, PT_PROBE + ((unsigned)id << 4), NULL);
 	sim_cpu_fp(ci, PT_PROBE + ((unsigned)id << 4));
 	/*
 	 * The packet is at this stage when the probe fires, before its cost;
 	 * in a thread, in the thread's program (0 for the kernel's).
 	 */
-	if (__predict_false(ci->m->tracing) && ci->m->trace_stage[id] != NULL)
-		sim_trace_packet(ci->m, (uint64_t)a1, ci->cur->prio > 0 ?
-		    ci->m->trace_stage_intr[id] : ci->m->trace_stage[id],
-		    ci->host, (int)ci->index, ci->clock, ci->cur->prio > 0 ?
-		    0 : ci->cur->flow);
-	if (__predict_false(ci->m->tracing) && ci->m->trace_request[id])
-		sim_trace_request(ci->m, (uint64_t)a1, (uint64_t)a3,
-		    (uint64_t)a2);
+	if (traced && ci->m->tracing) {
+		if (ci->m->trace_stage[id] != NULL)
+			sim_trace_packet(ci->m, (uint64_t)a1, ci->cur->prio > 0 ?
+			    ci->m->trace_stage_intr[id] : ci->m->trace_stage[id],
+			    ci->host, (int)ci->index, ci->clock,
+			    ci->cur->prio > 0 ? 0 : ci->cur->flow);
+		if (ci->m->trace_request[id])
+			sim_trace_request(ci->m, (uint64_t)a1, (uint64_t)a3,
+			    (uint64_t)a2);
+	}
 	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
 	ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
 	ci->frac_ps = ps % 1000;
 	sim_cpu_charge(ci, ps / 1000);
 	sim_cpu_maybe_preempt(ci);
+}
+
+static __attribute__((__noinline__)) void
+ks_sdt_fire_turn(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
+    uintptr_t a1, uintptr_t a2, uintptr_t a3)
+{
+	sim_cpu_turn_for(ci, PT_PROBE + ((unsigned)id << 4), NULL);
+	ks_sdt_fire(ci, id, a0, a1, a2, a3, true);
+}
+
+void
+kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
+    uintptr_t a2, uintptr_t a3)
+{
+	struct cpu_info *ci = ks_cpu();
+
+	/* Per-packet records off: nothing here calls out but the last. */
+	if (sim_cpu_has_turn(ci) && !ci->m->tracing)
+		ks_sdt_fire(ci, id, a0, a1, a2, a3, false);
+	else
+		ks_sdt_fire_turn(ci, id, a0, a1, a2, a3);
 }
 
 void
