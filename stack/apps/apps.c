@@ -33,6 +33,8 @@ extern const struct app_desc app_pcq_stress_desc;
 extern const struct app_desc app_handoff_desc;
 extern const struct app_desc app_intr_shared_desc;
 extern const struct app_desc app_demux_close_desc;
+extern const struct app_desc app_tcp_server_desc;
+extern const struct app_desc app_tcp_client_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
@@ -50,6 +52,8 @@ const struct app_desc *const app_table[] = {
 	&app_handoff_desc,
 	&app_intr_shared_desc,
 	&app_demux_close_desc,
+	&app_tcp_server_desc,
+	&app_tcp_client_desc,
 	NULL,
 };
 
