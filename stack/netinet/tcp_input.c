@@ -108,6 +108,7 @@ tcp_noport(struct brane *br, struct tcp_brane *tb, struct mbuf *m, int off)
 	tcp_seq seq = ntohl(th->th_seq), ack = ntohl(th->th_ack);
 	int flags = th->th_flags;
 	int tlen = m->m_pkthdr.len - off - TH_OFF(th);
+	bool bcast;
 
 	(void)br;
 	if (!tcp_cksum_ok(m, off)) {
@@ -116,9 +117,10 @@ tcp_noport(struct brane *br, struct tcp_brane *tb, struct mbuf *m, int off)
 		return;
 	}
 	TCPSTAT_INC(tb, noport);
+	bcast = (m->m_flags & (M_BCAST | M_MCAST)) != 0;
 	m_freem(m);
-	if ((flags & TH_RST) || (m->m_flags & (M_BCAST | M_MCAST)) != 0 ||
-	    dst.s_addr == INADDR_BROADCAST || in_multicast(dst.s_addr))
+	if ((flags & TH_RST) || bcast || dst.s_addr == INADDR_BROADCAST ||
+	    in_multicast(dst.s_addr))
 		return;
 	if (flags & TH_ACK)
 		tcp_respond(tb, dst, dport, src, sport, ack, 0, TH_RST);
@@ -452,7 +454,10 @@ tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
 	tp->irs = te->te_irs;
 	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_recover =
 	    te->te_iss + 1;
-	tp->rcv_nxt = tp->rcv_adv = tp->last_ack_sent = te->te_irs + 1;
+	tp->rcv_nxt = tp->last_ack_sent = te->te_irs + 1;
+	/* What the SYN-ACK offered (unscaled). */
+	tp->rcv_adv = tp->rcv_nxt + MIN(head->so_rcv.sb_hiwat,
+	    (u_int)TCP_MAXWIN);
 	tp->snd_wl1 = sg->seq - 1;
 	tp->snd_wl2 = sg->ack;
 	if (te->te_wscale >= 0) {
