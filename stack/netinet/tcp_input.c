@@ -522,6 +522,47 @@ tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
 	so_enqueue(head, so);
 }
 
+struct tcp_redelivery {
+	struct inpcb *tr_listener;
+	struct mbuf *tr_m;
+	bool tr_found, tr_taken;
+};
+
+/* => the PCB's bucket read-locked (in_pcblookup_deliver) */
+static void
+tcp_redeliver(struct inpcb *inp, void *arg)
+{
+	struct tcp_redelivery *tr = arg;
+
+	if (inp == tr->tr_listener || inp->inp_faddr.s_addr == INADDR_ANY)
+		return;
+	tr->tr_found = true;
+	tr->tr_taken = so_deliver(inp->inp_socket, tr->tr_m);
+}
+
+/*
+ * A segment demux queued on the listener while the handshake's ACK,
+ * ahead of it, was making its connection: give it to that connection.
+ * Returns false (m not taken) if there is none.  => the listener's
+ * so_lock (not demux: a bucket read lock is ours to take)
+ */
+static bool
+tcp_listen_redeliver(struct tcpcb *lp, struct mbuf *m,
+    const struct tcp_seg *sg)
+{
+	struct tcp_redelivery tr = { lp->t_inp, m, false, false };
+
+	(void)in_pcblookup_deliver(&lp->t_tb->tb_table, sg->src, sg->sport,
+	    sg->dst, sg->dport, tcp_redeliver, &tr);
+	if (!tr.tr_found)
+		return false;
+	if (!tr.tr_taken) {
+		TCPSTAT_INC(lp->t_tb, fullpcq);
+		m_freem(m);
+	}
+	return true;
+}
+
 /*
  * A segment to a listener.  m still has its headers (the deliver path
  * needs them for the new socket).
@@ -546,9 +587,19 @@ tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 		}
 		goto drop;
 	}
+	if ((sg->flags & TH_ACK) && te == NULL &&
+	    tcp_listen_redeliver(lp, m, sg))
+		return;
 	if (sg->flags & TH_ACK) {
+		/*
+		 * It acks our SYN-ACK: the handshake is done, even if the
+		 * handshake's own ACK was lost and this one carries data
+		 * from further on (the new socket reassembles it).
+		 */
 		if (te == NULL || sg->ack != te->te_iss + 1 ||
-		    (sg->flags & TH_SYN) || sg->seq != te->te_irs + 1) {
+		    (sg->flags & TH_SYN) || SEQ_LT(sg->seq, te->te_irs + 1) ||
+		    SEQ_GT(sg->seq, te->te_irs + 1 +
+		    MIN(head->so_rcv.sb_hiwat, (u_int)TCP_MAXWIN))) {
 			tcp_respond(tb, sg->dst, sg->dport, sg->src, sg->sport,
 			    sg->ack, 0, TH_RST);
 			goto drop;
