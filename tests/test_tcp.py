@@ -4,7 +4,9 @@ exactly once (the client checks the seeded pattern of the echo), both
 connection blocks freed (tcbfreed), both lazy receive paths and demux's
 immediate ACK used, a reset for a connect to a closed port."""
 import json
+import shutil
 import sqlite3
+import subprocess
 
 import pytest
 
@@ -129,3 +131,62 @@ def test_syn_retransmission_backs_off(tmp_path):
     assert c[("a", "tcp_client.ok")] == 1, p.stdout
     assert c[("a", "tcp.default.rexmttimeo")] == 3
     assert 7_000_000_000 <= c[("a", "tcp_client.connect_ns")] < 7_002_000_000
+
+
+def _mbufs_in_use(tmp_path, scenario):
+    """Per host and pool (mbpl, mclpl): gets - puts over every CPU at the
+    end of the run, i.e. what is still allocated."""
+    _, c = _run(tmp_path, scenario)
+    con = sqlite3.connect(tmp_path / "r.db")
+    rows = con.execute("SELECT host, name, value FROM counter_last WHERE "
+                       "name GLOB 'mbpl.*' OR name GLOB 'mclpl.*'")
+    use = {}
+    for h, n, v in rows:
+        pool, kind = n.split(".")
+        if kind in ("get", "put"):
+            use[(h, pool)] = use.get((h, pool), 0) + \
+                (v if kind == "get" else -v)
+    con.close()
+    return use
+
+
+def test_no_mbuf_left_after_the_connection(tmp_path):
+    """Every mbuf and cluster TCP took is back at the end: what is in use
+    is what an idle run of the same hosts holds (the receive rings)."""
+    sc = json.loads((ROOT / "scenarios/net/tcp-two-hosts.json").read_text())
+    idle = json.loads(json.dumps(sc))
+    idle["workload"] = [{"program": "ping", "host": "a",
+                         "dst": "10.0.0.2", "count": 1}]
+    (tmp_path / "idle").mkdir()
+    (tmp_path / "tcp").mkdir()
+    base = _mbufs_in_use(tmp_path / "idle", idle)
+    after = _mbufs_in_use(tmp_path / "tcp", sc)
+    assert after == base
+
+
+def test_tshark_finds_good_checksums_and_no_retransmission(tmp_path):
+    exe = shutil.which("tshark")
+    if exe is None:
+        pytest.skip("tshark is not installed (scripts/setup-deps)")
+    db = tmp_path / "r.db"
+    run([NETSIM, "run", ROOT / "scenarios/net/tcp-two-hosts.json",
+         "--seed", 1, "--db", db, "--pcap", tmp_path], check=0)
+
+    def count(flt):
+        p = subprocess.run([exe, "-r", tmp_path / "ab.pcap", "-o",
+                            "tcp.check_checksum:TRUE", "-Y", flt],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        return len(p.stdout.splitlines())
+
+    assert count("tcp") > 1000
+    assert count("tcp.checksum.status == 1") == count("tcp")
+    assert count("tcp.analysis.retransmission || "
+                 "tcp.analysis.fast_retransmission || "
+                 "tcp.analysis.spurious_retransmission || "
+                 "tcp.analysis.out_of_order || "
+                 "tcp.analysis.lost_segment || "
+                 "tcp.analysis.zero_window") == 0
+    # The handshake offered and took window scaling and timestamps.
+    assert count("tcp.flags.syn == 1 && tcp.options.wscale.shift && "
+                 "tcp.options.timestamp.tsval") == 2

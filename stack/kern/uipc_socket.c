@@ -113,6 +113,25 @@ so_kcont(void *arg)
 }
 
 /*
+ * The receive PCQ's length.  A datagram socket's holds SO_PCQ_MAXLEN
+ * packets.  A stream's holds what its receive window lets a peer send at
+ * once in segments of 1 KiB or more (64 for the default 64 KiB buffer),
+ * at least 16: an idle connection costs 16 bytes a slot, and a peer
+ * never has more than a window in flight.
+ */
+static size_t
+so_pcqlen(int type, u_int rcvhiwat)
+{
+	size_t n = 16;
+
+	if (type != SOCK_STREAM)
+		return SO_PCQ_MAXLEN;
+	while (n < SO_PCQ_MAXLEN && n * 1024 < rcvhiwat)
+		n *= 2;
+	return n;
+}
+
+/*
  * A stream's defaults: a send buffer, and its continuation run as soon
  * as demux queues a segment (ACKs free the send buffer and clock out
  * data: a tick's delay would stall a sender that is not blocked).
@@ -148,8 +167,9 @@ socreate(int family, struct socket **sop, int type, int proto)
 	mutex_init(&so->so_lock, MUTEX_DEFAULT, IPL_NONE);
 	mutex_init(&so->so_cvlock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&so->so_cv, "sorecv");
-	so->so_rcvpcq = pcq_create(SO_PCQ_MAXLEN, KM_SLEEP);
 	so->so_rcv.sb_hiwat = SO_RCVBUF_DEFAULT;
+	so->so_rcvpcq = pcq_create(so_pcqlen(type, so->so_rcv.sb_hiwat),
+	    KM_SLEEP);
 	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
 	so->so_proto = pr;
 	so->so_brane = br;
@@ -813,7 +833,8 @@ so_newconn(struct socket *head)
 	mutex_init(&so->so_lock, MUTEX_DEFAULT, IPL_NONE);
 	mutex_init(&so->so_cvlock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&so->so_cv, "sorecv");
-	so->so_rcvpcq = pcq_create(SO_PCQ_MAXLEN, KM_SLEEP);
+	so->so_rcvpcq = pcq_create(so_pcqlen(head->so_type,
+	    head->so_rcv.sb_hiwat), KM_SLEEP);
 	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
 	so->so_proto = head->so_proto;
 	so->so_brane = head->so_brane;
