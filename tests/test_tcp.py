@@ -190,3 +190,27 @@ def test_tshark_finds_good_checksums_and_no_retransmission(tmp_path):
     # The handshake offered and took window scaling and timestamps.
     assert count("tcp.flags.syn == 1 && tcp.options.wscale.shift && "
                  "tcp.options.timestamp.tsval") == 2
+
+
+def test_simultaneous_open_and_close(tmp_path):
+    """Two clients bound to each other's port connect at the same moment
+    (RFC 9293 3.5, figure 8: SYN_SENT -> SYN_RECEIVED -> ESTABLISHED on
+    both sides), exchange 200 KiB each way and close together; both
+    connections end and are freed."""
+    sc = json.loads((ROOT / "scenarios/net/tcp-two-hosts.json").read_text())
+    sc["workload"] = [
+        {"program": "ping", "host": "a", "dst": "10.0.0.2", "count": 1},
+        {"program": "tcp_client", "host": "a", "dst": "10.0.0.2",
+         "port": 6002, "sport": 6001, "bytes": "200KiB", "verify": "none",
+         "start": "5ms"},
+        {"program": "tcp_client", "host": "b", "dst": "10.0.0.1",
+         "port": 6001, "sport": 6002, "bytes": "200KiB", "verify": "none",
+         "start": "5ms"}]
+    p, c = _run(tmp_path, sc)
+    assert c[("a", "tcp_client.ok")] == 1, p.stdout
+    assert c[("b", "tcp_client1.ok")] == 1, p.stdout
+    for h in ("a", "b"):
+        assert c[(h, "tcp.default.connattempt")] == 1      # both active
+        assert c[(h, "tcp.default.connects")] == 1
+        assert c.get((h, "tcp.default.dropped"), 0) == 0
+        assert c[(h, "tcp.default.tcbfreed")] == 1

@@ -32,7 +32,8 @@
 #include "apps.h"
 
 enum { TC_DST, TC_PORT, TC_MODE, TC_BYTES, TC_VERIFY, TC_COUNT, TC_REQUEST,
-    TC_RESPONSE, TC_CHUNK, TC_NODELAY, TC_CC, TC_TIMEOUT, TC_START };
+    TC_RESPONSE, TC_CHUNK, TC_NODELAY, TC_CC, TC_TIMEOUT, TC_START,
+    TC_SPORT };
 enum { TC_BULK, TC_RR };
 enum { TC_V_ECHO, TC_V_NONE };
 
@@ -73,6 +74,10 @@ static const struct app_param tcp_client_params[] = {
 	    "block before the client gives up", false },
 	[TC_START] = { "start", APP_DURATION, 0, 0, 3600000000000, NULL,
 	    "wait this long before connecting", false },
+	[TC_SPORT] = { "sport", APP_INT, 0, 0, APP_PORT_BIND_MAX, NULL,
+	    "bind this local port first (0: an ephemeral one); two clients "
+	    "that connect to each other's port at once make a simultaneous "
+	    "open", false },
 };
 
 struct tcp_client {
@@ -282,6 +287,8 @@ tcp_client_main(void *argp)
 		kern_printf("tcp_client: congestion control \"%s\" is not "
 		    "available (error %d): using the brane's default\n", cc,
 		    error);
+	if (args->v[TC_SPORT] != 0)
+		app_bind_port(tc->so, "tcp_client", (u_int)args->v[TC_SPORT]);
 	t0 = getnanouptime();
 	if ((error = soconnect(tc->so, (const struct sockaddr *)&dst)) != 0) {
 		kern_printf("tcp_client %s:%u: connect: error %d\n", dststr,

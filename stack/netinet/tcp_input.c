@@ -916,11 +916,18 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 	}
 	/* Trim to the window (RFC 9293 3.10.7.4, first check). */
 	todrop = (int)(tp->rcv_nxt - sg.seq);
+	if ((sg.flags & TH_SYN) && sg.seq == tp->irs) {
+		/*
+		 * Their SYN again (a SYN-ACK crossing ours in a simultaneous
+		 * open, or a resend): the SYN is old, trim it off and take
+		 * the rest -- its ACK -- as any segment.
+		 */
+		sg.flags &= ~TH_SYN;
+		sg.seq++;
+		todrop--;
+		tp->t_flags |= TF_ACKNOW;
+	}
 	if (sg.flags & TH_SYN) {
-		if (tp->t_state == TCPS_SYN_RECEIVED && sg.seq == tp->irs) {
-			tp->t_flags |= TF_ACKNOW;       /* their SYN again */
-			goto drop;
-		}
 		/* RFC 5961 4.2: a challenge ACK, not a reset. */
 		tp->t_flags |= TF_ACKNOW;
 		goto drop;
