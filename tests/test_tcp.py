@@ -60,7 +60,18 @@ def test_echo_every_byte_once_in_order(tmp_path):
 
 
 def test_router_bulk_clean_link_no_retransmission(tmp_path):
+    """8 MiB through the router at 1 Gbit/s: no loss, so nothing is sent
+    twice; the connection's times and goodput are in tcp_connections."""
     p, c = _run(tmp_path, "scenarios/net/tcp-router.json")
+    con = sqlite3.connect(tmp_path / "r.db")
+    (row,) = con.execute("SELECT host, program, connect_ns, transfer_ns, "
+                         "bytes_out, ok, goodput_bps FROM tcp_connections")
+    con.close()
+    assert row[:2] == ("client", "tcp_client") and row[5] == 1
+    assert row[2] == c[("client", "tcp_client.connect_ns")] > 0
+    assert row[3] == c[("client", "tcp_client.transfer_ns")] > 0
+    assert row[4] == 8 << 20
+    assert row[6] == row[4] * 8e9 / row[3]
     assert c[("client", "tcp_client.ok")] == 1
     assert c[("server", "tcp_server.bytes_in")] == 8 << 20
     assert c.get(("client", "tcp.default.sndrexmitpack"), 0) == 0
