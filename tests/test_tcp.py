@@ -225,3 +225,39 @@ def test_simultaneous_open_and_close(tmp_path):
         assert c[(h, "tcp.default.connects")] == 1
         assert c.get((h, "tcp.default.dropped"), 0) == 0
         assert c[(h, "tcp.default.tcbfreed")] == 1
+
+
+def test_stream_and_request_response(tmp_path):
+    """tcp_stream sends for its duration, then closes; tcp_client rr makes
+    its requests at the rate asked, each answered in full."""
+    sc = json.loads((ROOT / "scenarios/net/tcp-router.json").read_text())
+    sc["workload"] = [
+        {"program": "tcp_server", "host": "server", "port": 5001,
+         "mode": "discard"},
+        {"program": "tcp_server", "host": "server", "port": 5002,
+         "mode": "rr", "request": 64, "response": "1KiB"},
+        {"program": "tcp_stream", "host": "client", "dst": "10.0.2.1",
+         "duration": "20ms", "start": "1ms"},
+        {"program": "tcp_client", "host": "client", "dst": "10.0.2.1",
+         "port": 5002, "mode": "rr", "count": 50, "rate": "5kpps",
+         "request": 64, "response": "1KiB", "nodelay": True,
+         "start": "1ms"}]
+    p, c = _run(tmp_path, sc)
+    assert c[("client", "tcp_stream.ok")] == 1, p.stdout
+    assert 20_000_000 <= c[("client", "tcp_stream.transfer_ns")] < 30_000_000
+    assert c[("server", "tcp_server.bytes_in")] == \
+        c[("client", "tcp_stream.bytes_out")] > 0
+    assert c[("client", "tcp_client.ok")] == 1, p.stdout
+    assert c[("client", "tcp_client.requests")] == 50
+    assert c[("client", "tcp_client.bytes_in")] == 50 * 1024
+    assert c[("server", "tcp_server1.responses")] == 50
+    # 50 requests at 5,000 a second: the last is sent 9.8 ms in.
+    assert c[("client", "tcp_client.transfer_ns")] >= 9_800_000
+    assert 0 < c[("client", "tcp_client.latency_min_ns")] <= \
+        c[("client", "tcp_client.latency_avg_ns")] <= \
+        c[("client", "tcp_client.latency_max_ns")]
+    con = sqlite3.connect(tmp_path / "r.db")
+    progs = sorted(r[0] for r in con.execute(
+        "SELECT program FROM tcp_connections WHERE ok = 1"))
+    con.close()
+    assert progs == ["tcp_client", "tcp_stream"]

@@ -640,7 +640,8 @@ static const char rec_schema_v13_sql[] =
 "    AS goodput_bps               -- what it sent, over the transfer\n"
 "FROM (SELECT run_id, host, substr(name, 1, instr(name, '.') - 1)\n"
 "    AS program, substr(name, instr(name, '.') + 1) AS field, value\n"
-"  FROM counter_last WHERE name GLOB 'tcp_client*.*' AND cpu IS NULL)\n"
+"  FROM counter_last WHERE (name GLOB 'tcp_client*.*' OR\n"
+"    name GLOB 'tcp_stream*.*') AND cpu IS NULL)\n"
 "GROUP BY run_id, host, program;\n";
 
 /*

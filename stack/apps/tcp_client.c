@@ -33,8 +33,9 @@
 
 enum { TC_DST, TC_PORT, TC_MODE, TC_BYTES, TC_VERIFY, TC_COUNT, TC_REQUEST,
     TC_RESPONSE, TC_CHUNK, TC_NODELAY, TC_CC, TC_TIMEOUT, TC_START,
-    TC_SPORT };
+    TC_SPORT, TC_RATE };
 enum { TC_BULK, TC_RR };
+#define TC_DURATION     TC_BYTES        /* tcp_stream's duration, there */
 enum { TC_V_ECHO, TC_V_NONE };
 
 #define TC_BUFSZ        65536
@@ -78,6 +79,10 @@ static const struct app_param tcp_client_params[] = {
 	    "bind this local port first (0: an ephemeral one); two clients "
 	    "that connect to each other's port at once make a simultaneous "
 	    "open", false },
+	[TC_RATE] = { "rate", APP_RATE_PPS, 0, 0, 10000000, NULL,
+	    "rr: requests a second, each sent at its time (or at once if "
+	    "the one before is late); 0: each right after the last "
+	    "response", false },
 };
 
 struct tcp_client {
@@ -90,6 +95,8 @@ struct tcp_client {
 	struct evcnt ev_connect, ev_transfer, ev_out, ev_in, ev_mismatch;
 	struct evcnt ev_ok, ev_err, ev_req, ev_lmin, ev_lavg, ev_lmax;
 };
+
+extern const struct app_desc app_tcp_stream_desc;
 
 static uint64_t
 tc_mix(uint64_t x)
@@ -195,6 +202,34 @@ tc_bulk(struct tcp_client *tc)
 	    (!echo || tc->ev_in.ev_count == total);
 }
 
+/*
+ * tcp_stream: send the pattern for `duration` (a long-running bulk
+ * flow), then close and wait for the server's close.
+ */
+static bool
+tc_stream(struct tcp_client *tc, uint64_t end)
+{
+	size_t chunk = (size_t)tc->args->v[TC_CHUNK], len;
+	uint64_t pos = 0;
+	int error = 0;
+
+	while (getnanouptime() < end) {
+		tc_pattern(tc->seed, pos, tc->sbuf, chunk);
+		if ((error = sosend(tc->so, NULL, tc->sbuf, chunk, 0)) != 0)
+			break;
+		pos += chunk;
+		tc->ev_out.ev_count = pos;
+	}
+	if (error == 0)
+		error = soshutdown(tc->so, SHUT_WR);
+	for (len = 1; error == 0 && len > 0; ) {
+		len = TC_BUFSZ;
+		error = soreceive(tc->so, NULL, tc->rbuf, &len, 0);
+		tc->ev_in.ev_count += len;
+	}
+	return error == 0;
+}
+
 /* Read exactly len bytes. */
 static int
 tc_read_full(struct tcp_client *tc, size_t len)
@@ -220,10 +255,14 @@ tc_rr(struct tcp_client *tc)
 	const struct app_args *a = tc->args;
 	size_t req = (size_t)a->v[TC_REQUEST], resp = (size_t)a->v[TC_RESPONSE];
 	uint64_t sum = 0, t0, lat, count = (uint64_t)a->v[TC_COUNT];
+	uint64_t rate = (uint64_t)a->v[TC_RATE], start = getnanouptime();
 	uint8_t *rq = kmem_zalloc(req, KM_SLEEP);
 	int error = 0;
 
 	for (uint64_t i = 0; i < count; i++) {
+		if (rate > 0)
+			(void)kpause_until("tcprate", false, start +
+			    i * 1000000000ull / rate, NULL);
 		t0 = getnanouptime();
 		memcpy(rq, &i, sizeof(i));
 		memcpy(rq + 8, &t0, sizeof(t0));
@@ -263,7 +302,8 @@ tcp_client_main(void *argp)
 	bool ok = false;
 
 	tc->args = args;
-	app_group(tc->group, sizeof(tc->group), "tcp_client", args->instance);
+	app_group(tc->group, sizeof(tc->group), args->desc->name,
+	    args->instance);
 	cprng_stream_init(&rng, tc->group);
 	tc->seed = cprng_stream64(&rng);
 	tc->sbuf = kmem_alloc(TC_BUFSZ, KM_SLEEP);
@@ -291,22 +331,26 @@ tcp_client_main(void *argp)
 		app_bind_port(tc->so, "tcp_client", (u_int)args->v[TC_SPORT]);
 	t0 = getnanouptime();
 	if ((error = soconnect(tc->so, (const struct sockaddr *)&dst)) != 0) {
-		kern_printf("tcp_client %s:%u: connect: error %d\n", dststr,
-		    (u_int)args->v[TC_PORT], error);
+		kern_printf("%s %s:%u: connect: error %d\n", args->desc->name,
+		    dststr, (u_int)args->v[TC_PORT], error);
 		tc->ev_err.ev_count++;
 		goto out;
 	}
 	tc->ev_connect.ev_count = getnanouptime() - t0;
 	t0 = getnanouptime();
-	ok = args->v[TC_MODE] == TC_RR ? tc_rr(tc) : tc_bulk(tc);
+	if (args->desc == &app_tcp_stream_desc)
+		ok = tc_stream(tc, t0 + (uint64_t)args->v[TC_DURATION]);
+	else
+		ok = args->v[TC_MODE] == TC_RR ? tc_rr(tc) : tc_bulk(tc);
 	tc->ev_transfer.ev_count = getnanouptime() - t0;
 	if (!ok)
 		tc->ev_err.ev_count++;
 out:
 	(void)soclose(tc->so);
 	tc->ev_ok.ev_count = ok;
-	kern_printf("tcp_client %s:%u: %s; connect %llu ns, transfer %llu ns, "
-	    "%llu bytes out, %llu in, %llu mismatches\n", dststr,
+	kern_printf("%s %s:%u: %s; connect %llu ns, transfer %llu ns, "
+	    "%llu bytes out, %llu in, %llu mismatches\n", args->desc->name,
+	    dststr,
 	    (u_int)args->v[TC_PORT], ok ? "ok" : "FAILED",
 	    (unsigned long long)tc->ev_connect.ev_count,
 	    (unsigned long long)tc->ev_transfer.ev_count,
@@ -327,4 +371,68 @@ const struct app_desc app_tcp_client_desc = {
 	.params = tcp_client_params,
 	.nparams = __arraycount(tcp_client_params),
 	.main = tcp_client_main,
+};
+
+/*
+ * tcp_stream: a long-running flow, run by tcp_client_main with its
+ * parameters put where tcp_client keeps its own (the duration in the
+ * slot of `bytes`, which a stream does not use).
+ */
+enum { TSM_DST, TSM_PORT, TSM_DURATION, TSM_CHUNK, TSM_NODELAY, TSM_CC,
+    TSM_TIMEOUT, TSM_START, TSM_SPORT };
+
+static const struct app_param tcp_stream_params[] = {
+	[TSM_DST] = { "dst", APP_INADDR, 0, 0, 0xffffffff, NULL,
+	    "the server's address (a tcp_server, mode discard)", true },
+	[TSM_PORT] = { "port", APP_INT, 5001, 1, 65535, NULL,
+	    "the server's port", false },
+	[TSM_DURATION] = { "duration", APP_DURATION, 1000000000, 1000000,
+	    3600000000000, NULL, "how long to send before closing", false },
+	[TSM_CHUNK] = { "chunk", APP_SIZE, 16384, 1, TC_BUFSZ, NULL,
+	    "bytes handed to each send", false },
+	[TSM_NODELAY] = { "nodelay", APP_BOOL, 0, 0, 1, NULL,
+	    "TCP_NODELAY: no Nagle", false },
+	[TSM_CC] = { "cc", APP_ENUM, 0, 0, 0, tc_ccs,
+	    "the congestion control (TCP_CONGESTION)", false },
+	[TSM_TIMEOUT] = { "timeout", APP_DURATION, 10000000000, 1000000,
+	    3600000000000, NULL, "how long connect or a send may block "
+	    "before the flow gives up", false },
+	[TSM_START] = { "start", APP_DURATION, 0, 0, 3600000000000, NULL,
+	    "wait this long before connecting", false },
+	[TSM_SPORT] = { "sport", APP_INT, 0, 0, APP_PORT_BIND_MAX, NULL,
+	    "bind this local port first (0: an ephemeral one)", false },
+};
+
+static void
+tcp_stream_main(void *argp)
+{
+	const struct app_args *args = argp;
+	static const int map[][2] = {
+		{ TSM_DST, TC_DST }, { TSM_PORT, TC_PORT },
+		{ TSM_DURATION, TC_DURATION }, { TSM_CHUNK, TC_CHUNK },
+		{ TSM_NODELAY, TC_NODELAY }, { TSM_CC, TC_CC },
+		{ TSM_TIMEOUT, TC_TIMEOUT }, { TSM_START, TC_START },
+		{ TSM_SPORT, TC_SPORT },
+	};
+	struct app_args *a = kmem_alloc(sizeof(*a), KM_SLEEP);
+
+	CTASSERT(__arraycount(map) == __arraycount(tcp_stream_params));
+	*a = *args;
+	for (u_int i = 0; i < __arraycount(tcp_client_params); i++)
+		a->v[i] = tcp_client_params[i].def;
+	for (u_int i = 0; i < __arraycount(map); i++)
+		a->v[map[i][1]] = args->v[map[i][0]];
+	a->v[TC_VERIFY] = TC_V_NONE;
+	tcp_client_main(a);
+	kmem_free(a, sizeof(*a));
+}
+
+const struct app_desc app_tcp_stream_desc = {
+	.name = "tcp_stream",
+	.doc = "a long-running TCP bulk flow: sends a seeded pattern to a "
+	    "tcp_server (discard) for `duration`, then closes; counters as "
+	    "tcp_client's",
+	.params = tcp_stream_params,
+	.nparams = __arraycount(tcp_stream_params),
+	.main = tcp_stream_main,
 };
