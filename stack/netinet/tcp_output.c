@@ -185,11 +185,21 @@ tcp_output_one(struct tcpcb *tp, bool *more)
 		if (rexmit)
 			goto send;
 	}
+	/*
+	 * A window update alone, when the window opened by two segments
+	 * (BSD) and what the peer was last told is down to half the buffer
+	 * or less (as Linux): while the peer still has room, the next ACK
+	 * tells it soon enough, and an update per read would double the
+	 * ACKs of a bulk receiver that reads as data comes.
+	 */
 	if (TCPS_HAVERCVDSYN(tp->t_state)) {
+		uint32_t told = tp->rcv_adv - tp->rcv_nxt;
+
 		win = tcp_rcvwin(tp);
-		adv = (int32_t)win - (int32_t)(tp->rcv_adv - tp->rcv_nxt);
-		if (adv >= 2 * (int32_t)tp->t_maxseg ||
-		    (uint32_t)(2 * adv) >= so->so_rcv.sb_hiwat)
+		adv = (int32_t)win - (int32_t)told;
+		if (2 * told <= so->so_rcv.sb_hiwat &&
+		    (adv >= 2 * (int32_t)tp->t_maxseg ||
+		    (uint32_t)(2 * adv) >= so->so_rcv.sb_hiwat))
 			goto send;
 	}
 	if (tp->t_flags & TF_ACKNOW)
