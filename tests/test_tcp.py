@@ -261,3 +261,19 @@ def test_stream_and_request_response(tmp_path):
         "SELECT program FROM tcp_connections WHERE ok = 1"))
     con.close()
     assert progs == ["tcp_client", "tcp_stream"]
+
+
+def test_zero_window_is_probed_until_it_opens(tmp_path):
+    """A server that reads nothing for 1 s: its window closes, the client
+    probes it (persist timer, RFC 9293 3.8.6.1) instead of retransmitting,
+    and when the server reads the transfer completes."""
+    sc = json.loads((ROOT / "scenarios/net/tcp-two-hosts.json").read_text())
+    sc["duration"] = "10s"
+    sc["workload"][0].update(mode="discard", delay="1s")
+    sc["workload"][1].update(verify="none")
+    p, c = _run(tmp_path, sc)
+    assert c[("a", "tcp_client.ok")] == 1, p.stdout
+    assert c[("b", "tcp_server.bytes_in")] == 1 << 20
+    assert c[("a", "tcp.default.persisttimeo")] >= 1
+    assert c.get(("a", "tcp.default.rexmttimeo"), 0) == 0
+    assert c[("a", "tcp_client.transfer_ns")] > 1_000_000_000

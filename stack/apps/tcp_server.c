@@ -22,7 +22,7 @@
 
 #include "apps.h"
 
-enum { TS_PORT, TS_MODE, TS_REQUEST, TS_RESPONSE, TS_BACKLOG };
+enum { TS_PORT, TS_MODE, TS_REQUEST, TS_RESPONSE, TS_BACKLOG, TS_DELAY };
 enum { TS_ECHO, TS_DISCARD, TS_RR };
 
 #define TS_BUFSZ        65536
@@ -42,6 +42,9 @@ static const struct app_param tcp_server_params[] = {
 	    "rr: bytes of each response", false },
 	[TS_BACKLOG] = { "backlog", APP_INT, 16, 1, SOMAXCONN, NULL,
 	    "connections that may wait to be accepted", false },
+	[TS_DELAY] = { "delay", APP_DURATION, 0, 0, 3600000000000, NULL,
+	    "wait this long after accepting before reading: a slow reader, "
+	    "whose window closes", false },
 };
 
 struct tcp_server {
@@ -73,6 +76,9 @@ ts_serve(struct tcp_server *ts, struct socket *so)
 	int64_t mode = ts->args->v[TS_MODE];
 	int error;
 
+	if (ts->args->v[TS_DELAY] > 0)
+		(void)kpause_until("tcpdelay", false, getnanouptime() +
+		    (uint64_t)ts->args->v[TS_DELAY], NULL);
 	for (;;) {
 		len = TS_BUFSZ;
 		if ((error = soreceive(so, NULL, ts->buf, &len, 0)) != 0) {
