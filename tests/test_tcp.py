@@ -295,3 +295,36 @@ def test_malformed_segments_are_dropped_and_counted(test_bin, seed):
     for k in ("badoff", "badopt", "noport", "dropped"):
         assert s[k] > n // 100, k
     assert s["tcbfreed"] == 1
+
+
+def _keepalive(linger, faults=()):
+    sc = json.loads((ROOT / "scenarios/net/tcp-two-hosts.json").read_text())
+    sc["duration"] = "30s"
+    sc["workload"][0].update(mode="rr")
+    sc["workload"][1].update(mode="rr", count=3, keepidle="1s",
+                             linger=linger)
+    sc["faults"] = list(faults)
+    return sc
+
+
+def test_keepalive_probes_an_idle_peer(tmp_path):
+    """SO_KEEPALIVE, TCP_KEEPIDLE = TCP_KEEPINTVL = 1 s: a client idle for
+    3.5 s after its requests probes its peer at 1, 2 and 3 s; the peer
+    answers each and the connection closes normally."""
+    p, c = _run(tmp_path, _keepalive("3500ms"))
+    assert c[("a", "tcp_client.ok")] == 1, p.stdout
+    assert c[("a", "tcp.default.keepprobe")] == 3
+    assert c.get(("a", "tcp.default.keepdrops"), 0) == 0
+
+
+def test_keepalive_drops_a_vanished_peer(tmp_path):
+    """The link loses everything from 100 ms on: after 1 s idle and the
+    brane's 8 unanswered probes a second apart, the connection is
+    dropped (ETIMEDOUT) and freed."""
+    p, c = _run(tmp_path, _keepalive("12s", [
+        {"kind": "loss", "target": "ab", "start": "100ms", "end": "30s",
+         "loss": 1}]))
+    assert c[("a", "tcp.default.keepprobe")] == 8
+    assert c[("a", "tcp.default.keepdrops")] == 1
+    assert c[("a", "tcp_client.ok")] == 0
+    assert c[("a", "tcp.default.tcbfreed")] == 1

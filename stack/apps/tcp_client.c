@@ -33,7 +33,7 @@
 
 enum { TC_DST, TC_PORT, TC_MODE, TC_BYTES, TC_VERIFY, TC_COUNT, TC_REQUEST,
     TC_RESPONSE, TC_CHUNK, TC_NODELAY, TC_CC, TC_TIMEOUT, TC_START,
-    TC_SPORT, TC_RATE };
+    TC_SPORT, TC_RATE, TC_KEEPIDLE, TC_LINGER };
 enum { TC_BULK, TC_RR };
 #define TC_DURATION     TC_BYTES        /* tcp_stream's duration, there */
 enum { TC_V_ECHO, TC_V_NONE };
@@ -83,6 +83,13 @@ static const struct app_param tcp_client_params[] = {
 	    "rr: requests a second, each sent at its time (or at once if "
 	    "the one before is late); 0: each right after the last "
 	    "response", false },
+	[TC_KEEPIDLE] = { "keepidle", APP_DURATION, 0, 0, 86400000000000,
+	    NULL, "SO_KEEPALIVE with this idle time before the first probe "
+	    "and between probes (whole seconds, TCP_KEEPIDLE and "
+	    "TCP_KEEPINTVL); 0: no keepalive", false },
+	[TC_LINGER] = { "linger", APP_DURATION, 0, 0, 3600000000000, NULL,
+	    "rr: stay connected and idle this long after the last response "
+	    "before closing", false },
 };
 
 struct tcp_client {
@@ -279,6 +286,9 @@ tc_rr(struct tcp_client *tc)
 			tc->ev_lmax.ev_count = lat;
 	}
 	kmem_free(rq, req);
+	if (error == 0 && a->v[TC_LINGER] > 0)
+		(void)kpause_until("tcplinger", false, getnanouptime() +
+		    (uint64_t)a->v[TC_LINGER], NULL);
 	if (tc->ev_req.ev_count > 0)
 		tc->ev_lavg.ev_count = sum / tc->ev_req.ev_count;
 	if (error == 0)
@@ -329,6 +339,16 @@ tcp_client_main(void *argp)
 		    error);
 	if (args->v[TC_SPORT] != 0)
 		app_bind_port(tc->so, "tcp_client", (u_int)args->v[TC_SPORT]);
+	if (args->v[TC_KEEPIDLE] > 0) {
+		int secs = (int)howmany(args->v[TC_KEEPIDLE], 1000000000);
+
+		(void)sosetopt(tc->so, SOL_SOCKET, SO_KEEPALIVE, &one,
+		    sizeof(one));
+		(void)sosetopt(tc->so, IPPROTO_TCP, TCP_KEEPIDLE, &secs,
+		    sizeof(secs));
+		(void)sosetopt(tc->so, IPPROTO_TCP, TCP_KEEPINTVL, &secs,
+		    sizeof(secs));
+	}
 	t0 = getnanouptime();
 	if ((error = soconnect(tc->so, (const struct sockaddr *)&dst)) != 0) {
 		kern_printf("%s %s:%u: connect: error %d\n", args->desc->name,

@@ -951,6 +951,9 @@ so_send_stream(struct socket *so, const void *buf, size_t len, int flags)
 		    so->so_sndtimeo_ns);
 		if (error != 0)
 			break;
+		/* A reset or a timeout says more than EPIPE. */
+		if ((error = so_takeerror(so)) != 0)
+			break;
 		if ((so->so_state & SS_CANTSENDMORE) != 0) {
 			error = EPIPE;
 			break;
@@ -1001,6 +1004,9 @@ so_receive_stream(struct socket *so, void *buf, size_t *lenp, int flags)
 		goto out;
 	}
 	n = MIN(*lenp, (size_t)so->so_rcv.sb_cc);
+	/* The end of the stream: a reset or a timeout, if that ended it. */
+	if (n == 0 && (error = so_takeerror(so)) != 0)
+		goto out;
 	if (n > 0) {
 		m_copydata(so->so_rcv.sb_head, 0, (int)n, buf);
 		sbdrop(&so->so_rcv, (u_int)n);

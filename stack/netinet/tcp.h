@@ -54,6 +54,7 @@ struct tcphdr {
 #define TCP_NODELAY     0x01    /* int: no Nagle: send small segments now */
 #define TCP_MAXSEG      0x02    /* int: the largest segment to send */
 #define TCP_KEEPIDLE    0x03    /* int seconds idle before the first probe */
+#define TCP_KEEPINTVL   0x05    /* int seconds between probes */
 #define TCP_CONGESTION  0x20    /* char[TCP_CC_NAME_MAX]: the controller */
 #define TCP_INFO        0x21    /* struct tcp_info, get only */
 

@@ -445,6 +445,8 @@ tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
 	so->so_pcb = inp;
 	tp->t_cc = lp->t_cc;
 	tp->t_flags |= lp->t_flags & TF_NODELAY;
+	tp->t_keepidle_ms = lp->t_keepidle_ms;
+	tp->t_keepintvl_ms = lp->t_keepintvl_ms;
 	/* Not yet reachable: set up without its lock (one class at once). */
 	inp->inp_laddr = te->te_laddr;
 	inp->inp_faddr = te->te_faddr;
@@ -901,6 +903,15 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 	m_adj(m, off + thoff);          /* the data only, from here */
 	tp->t_idle_ticks = (uint32_t)getticks();
 	tp->t_keepcnt = 0;
+	/*
+	 * SO_KEEPALIVE set after the handshake, or inherited from a
+	 * listener (whose new connection is armed by its first segment):
+	 * its timer starts now.
+	 */
+	if ((so->so_options & SO_KEEPALIVE) && tp->t_timer[TCPT_KEEP] == 0 &&
+	    TCPS_HAVEESTABLISHED(tp->t_state) &&
+	    tp->t_state <= TCPS_CLOSE_WAIT)
+		tcp_timer_arm(tp, TCPT_KEEP, tcp_keepidle_ms(tp));
 	if (tp->t_state == TCPS_SYN_SENT) {
 		tcp_synsent(tp, m, &sg);
 		return;

@@ -260,7 +260,7 @@ tcp_established(struct tcpcb *tp)
 	(*tp->t_cc->cc_init)(&tp->t_ccv);
 	tcp_timer_disarm(tp, TCPT_KEEP);
 	if (tp->t_so->so_options & SO_KEEPALIVE)
-		tcp_timer_arm(tp, TCPT_KEEP, tb->tb_conf.keepidle_ms);
+		tcp_timer_arm(tp, TCPT_KEEP, tcp_keepidle_ms(tp));
 	TCPSTAT_INC(tb, connects);
 	tp->t_so->so_state = (tp->t_so->so_state & ~SS_ISCONNECTING) |
 	    SS_ISCONNECTED;
@@ -700,6 +700,17 @@ tcp_setopt(struct socket *so, struct sockopt *sopt)
 		} else
 			tp->t_peermss = (uint16_t)v;    /* caps the MSS later */
 		return 0;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+		if ((error = tcp_optint(sopt, &v)) != 0)
+			return error;
+		if (v < 1 || v > 86400)
+			return EINVAL;
+		if (sopt->sopt_name == TCP_KEEPIDLE)
+			tp->t_keepidle_ms = (uint32_t)v * 1000;
+		else
+			tp->t_keepintvl_ms = (uint32_t)v * 1000;
+		return 0;
 	case TCP_CONGESTION:
 		if (sopt->sopt_data == NULL || sopt->sopt_size == 0 ||
 		    sopt->sopt_size > sizeof(name))
@@ -733,10 +744,18 @@ tcp_getopt(struct socket *so, struct sockopt *sopt)
 	switch (sopt->sopt_name) {
 	case TCP_NODELAY:
 	case TCP_MAXSEG:
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
 		if (sopt->sopt_data == NULL || sopt->sopt_size != sizeof(int))
 			return EINVAL;
-		v = sopt->sopt_name == TCP_NODELAY ?
-		    (tp->t_flags & TF_NODELAY) != 0 : tp->t_maxseg;
+		if (sopt->sopt_name == TCP_NODELAY)
+			v = (tp->t_flags & TF_NODELAY) != 0;
+		else if (sopt->sopt_name == TCP_MAXSEG)
+			v = tp->t_maxseg;
+		else if (sopt->sopt_name == TCP_KEEPIDLE)
+			v = (int)(tcp_keepidle_ms(tp) / 1000);
+		else
+			v = (int)(tcp_keepintvl_ms(tp) / 1000);
 		memcpy(sopt->sopt_data, &v, sizeof(v));
 		return 0;
 	case TCP_CONGESTION:

@@ -37,6 +37,20 @@ tcp_rto_ms(const struct tcpcb *tp)
 	return (uint32_t)MIN(rto, (uint64_t)tp->t_tb->tb_conf.rto_max_ms);
 }
 
+uint32_t
+tcp_keepidle_ms(const struct tcpcb *tp)
+{
+	return tp->t_keepidle_ms != 0 ? tp->t_keepidle_ms :
+	    tp->t_tb->tb_conf.keepidle_ms;
+}
+
+uint32_t
+tcp_keepintvl_ms(const struct tcpcb *tp)
+{
+	return tp->t_keepintvl_ms != 0 ? tp->t_keepintvl_ms :
+	    tp->t_tb->tb_conf.keepintvl_ms;
+}
+
 /* Schedule the continuation for the earliest deadline. */
 static void
 tcp_timer_resched(struct tcpcb *tp)
@@ -172,8 +186,8 @@ tcp_timer_keep(struct tcpcb *tp)
 	    tp->t_state > TCPS_CLOSE_WAIT)
 		return;
 	idle_ms = (uint32_t)hztoms(getticks() - (int)tp->t_idle_ticks);
-	if (idle_ms + 1 < tc->keepidle_ms && tp->t_keepcnt == 0) {
-		tcp_timer_arm(tp, TCPT_KEEP, tc->keepidle_ms - idle_ms);
+	if (idle_ms + 1 < tcp_keepidle_ms(tp) && tp->t_keepcnt == 0) {
+		tcp_timer_arm(tp, TCPT_KEEP, tcp_keepidle_ms(tp) - idle_ms);
 		return;
 	}
 	if (tp->t_keepcnt >= tc->keepcnt) {
@@ -186,7 +200,7 @@ tcp_timer_keep(struct tcpcb *tp)
 	tp->t_keepcnt++;
 	tcp_respond(tb, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
 	    inp->inp_fport, tp->snd_una - 1, tp->rcv_nxt, TH_ACK);
-	tcp_timer_arm(tp, TCPT_KEEP, tc->keepintvl_ms);
+	tcp_timer_arm(tp, TCPT_KEEP, tcp_keepintvl_ms(tp));
 }
 
 void

@@ -192,6 +192,8 @@ struct tcpcb {
 	uint64_t t_rtttime;             /* when it was sent, 0: none timed */
 	uint64_t t_rttvar;              /* RFC 6298 RTTVAR */
 	uint32_t t_rto_ms;              /* RTO before backoff */
+	uint32_t t_keepidle_ms;         /* TCP_KEEPIDLE; 0: the brane's */
+	uint32_t t_keepintvl_ms;        /* TCP_KEEPINTVL; 0: the brane's */
 	uint32_t t_idle_ticks;          /* getticks() of the last segment in */
 	uint64_t t_nrexmits, t_ntimeouts;
 };
@@ -284,6 +286,8 @@ void	tcp_timer_arm(struct tcpcb *, int which, uint32_t ms);
 void	tcp_timer_disarm(struct tcpcb *, int which);
 void	tcp_timers_kcont(void *tp);
 uint32_t tcp_rto_ms(const struct tcpcb *);      /* with backoff */
+uint32_t tcp_keepidle_ms(const struct tcpcb *);
+uint32_t tcp_keepintvl_ms(const struct tcpcb *);
 void	tcp_xmit_timer(struct tcpcb *, uint64_t rtt_ns);
 uint32_t tcp_ts_now(void);              /* timestamp clock: microseconds */
 void	tcp_canceltimers(struct tcpcb *);
