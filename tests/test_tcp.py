@@ -328,3 +328,25 @@ def test_keepalive_drops_a_vanished_peer(tmp_path):
     assert c[("a", "tcp.default.keepdrops")] == 1
     assert c[("a", "tcp_client.ok")] == 0
     assert c[("a", "tcp.default.tcbfreed")] == 1
+
+
+@pytest.mark.parametrize("nodelay", [False, True])
+def test_small_writes_nagle_and_nodelay(tmp_path, nodelay):
+    """100 KiB in writes of 100 bytes: with Nagle the small writes wait
+    for the ACK and leave in full segments (about 100 KiB / 1448); with
+    TCP_NODELAY many go out small.  Either way every frame fits the NIC
+    (the send buffer keeps small writes together, a segment spans few
+    mbufs) and every byte arrives."""
+    sc = json.loads((ROOT / "scenarios/net/tcp-two-hosts.json").read_text())
+    sc["workload"][0]["mode"] = "discard"
+    sc["workload"][1].update(bytes="100KiB", chunk=100, verify="none",
+                             nodelay=nodelay)
+    p, c = _run(tmp_path, sc)
+    assert c[("a", "tcp_client.ok")] == 1, p.stdout
+    assert c[("b", "tcp_server.bytes_in")] == 100 * 1024
+    assert c.get(("a", "wm0.tx_errors"), 0) == 0
+    segs = c[("a", "tcp.default.sndtotal")]
+    if nodelay:
+        assert segs > 100
+    else:
+        assert segs < 80

@@ -705,24 +705,39 @@ so_wakeup(struct socket *so)
 	mutex_exit(&so->so_cvlock);
 }
 
+/*
+ * Append m's bytes.  A small mbuf whose bytes fit in the tail's room is
+ * copied there and freed (BSD's sbcompress), so many small writes do not
+ * make a chain of many small mbufs: the bytes a segment takes stay in few
+ * of them (a NIC takes a frame in a few DMA segments only).
+ */
 void
 sbappend_stream(struct sockbuf *sb, struct mbuf *m)
 {
-	struct mbuf *n;
+	struct mbuf *n, *t;
 
 	KASSERT(m != NULL);
-	if (sb->sb_tail != NULL)
-		sb->sb_tail->m_next = m;
-	else
-		sb->sb_head = m;
-	for (n = m; ; n = n->m_next) {
+	for (n = m; n != NULL; n = m) {
+		m = n->m_next;
+		n->m_next = NULL;
 		KASSERT(n->m_len >= 0);
 		n->m_flags &= ~M_PKTHDR;        /* the stream has no records */
 		sb->sb_cc += (u_int)n->m_len;
-		if (n->m_next == NULL)
-			break;
+		t = sb->sb_tail;
+		if (t != NULL && (n->m_flags & M_EXT) == 0 &&
+		    M_TRAILINGSPACE(t) >= n->m_len) {
+			memcpy(mtod(t, char *) + t->m_len, mtod(n, char *),
+			    (size_t)n->m_len);
+			t->m_len += n->m_len;
+			m_free(n);
+			continue;
+		}
+		if (t != NULL)
+			t->m_next = n;
+		else
+			sb->sb_head = n;
+		sb->sb_tail = n;
 	}
-	sb->sb_tail = n;
 }
 
 void

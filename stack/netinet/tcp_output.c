@@ -98,6 +98,34 @@ tcp_rcvwin(const struct tcpcb *tp)
 	return MIN(win, (uint32_t)TCP_MAXWIN << tp->rcv_scale);
 }
 
+/*
+ * The len bytes of the send buffer from off, for a segment: shared with
+ * the buffer (m_copym) when they lie in few mbufs, else copied into one
+ * cluster, so a frame never needs more DMA segments than a NIC takes
+ * (dmanicreg.h's DMANIC_TX_MAXSEGS is 8, the headers' mbuf included).
+ */
+#define TCP_SEG_MAXMBUFS        4
+
+static struct mbuf *
+tcp_segdata(struct sockbuf *sb, int off, int len)
+{
+	struct mbuf *m = m_copym(sb->sb_head, off, len, M_DONTWAIT), *n;
+	int k = 0;
+
+	for (n = m; n != NULL; n = n->m_next)
+		k++;
+	if (m == NULL || k <= TCP_SEG_MAXMBUFS)
+		return m;
+	m_freem(m);
+	if (len > MCLBYTES)
+		return m_dup(sb->sb_head, off, len, M_DONTWAIT);
+	if ((m = m_getcl(M_DONTWAIT, MT_DATA, 0)) == NULL)
+		return NULL;
+	m_copydata(sb->sb_head, off, len, mtod(m, void *));
+	m->m_len = len;
+	return m;
+}
+
 /* Arm the persist timer, backed off like the RTO. */
 static void
 tcp_setpersist(struct tcpcb *tp)
@@ -224,12 +252,9 @@ send:
 		return ENOBUFS;
 	m_align(m, hdrlen);
 	m->m_len = hdrlen;
-	if (len > 0) {
-		if ((m->m_next = m_copym(sb->sb_head, off, len,
-		    M_DONTWAIT)) == NULL) {
-			m_freem(m);
-			return ENOBUFS;
-		}
+	if (len > 0 && (m->m_next = tcp_segdata(sb, off, len)) == NULL) {
+		m_freem(m);
+		return ENOBUFS;
 	}
 	m->m_pkthdr.len = hdrlen + len;
 	ip = mtod(m, struct ip *);
