@@ -123,6 +123,10 @@ def test_echo_survives_faults(tmp_path, fault, seed):
     assert c.get(("a", "tcp_client.mismatches"), 0) == 0
     assert c[("a", "tcp.default.tcbfreed")] == 1
     assert c[("b", "tcp.default.tcbfreed")] == 1
+    for h in ("a", "b"):
+        assert _sum(c, h, ["tcp.default.connattempt",
+                           "tcp.default.accepts"]) == \
+            _sum(c, h, ["tcp.default.connects", "tcp.default.conndrops"])
 
 
 def test_syn_retransmission_backs_off(tmp_path):

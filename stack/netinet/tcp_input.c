@@ -390,6 +390,7 @@ tcp_embryos_free(struct tcpcb *lp)
 {
 	struct tcp_embryo *te;
 
+	TCPSTAT_ADD(lp->t_tb, conndrops, lp->t_nembryos);
 	while ((te = lp->t_embryos) != NULL) {
 		lp->t_embryos = te->te_next;
 		kmem_free(te, sizeof(*te));
@@ -488,7 +489,6 @@ tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
 	tp->t_ccv.now_ns = getnanouptime();
 	(*tp->t_cc->cc_init)(&tp->t_ccv);
 	so->so_state |= SS_ISCONNECTED;
-	TCPSTAT_INC(tb, connects);
 	{
 		/* Link: from here demux finds it (and may run its work). */
 		struct in_addr la = inp->inp_laddr, fa = inp->inp_faddr;
@@ -504,6 +504,7 @@ tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
 			inp->inp_fport = fport;
 			tcp_respond(tb, la, lport, fa, fport, sg->ack, 0,
 			    TH_RST);
+			TCPSTAT_INC(tb, conndrops);
 			m_freem(m);
 			/* Never reachable: free it here. */
 			in_pcbfree(inp);
@@ -515,6 +516,7 @@ tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
 			return;
 		}
 	}
+	TCPSTAT_INC(tb, connects);
 	/* Data or a FIN with the ACK: the new socket's own work. */
 	if (sg->tlen > 0 || (sg->flags & TH_FIN)) {
 		if (!so_deliver(so, m))
@@ -585,6 +587,7 @@ tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 		if (te != NULL && sg->seq == te->te_irs + 1) {
 			*pp = te->te_next;
 			lp->t_nembryos--;
+			TCPSTAT_INC(tb, conndrops);
 			kmem_free(te, sizeof(*te));
 		}
 		goto drop;

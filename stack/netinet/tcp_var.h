@@ -15,9 +15,10 @@
  *	lazy_lwp + lazy_kcont + demux_ack = badsum + badopt + dropped
  *	    + processed
  *
- * Connections: connattempt (active opens) + accepts (passive) =
- * connects (reached ESTABLISHED) + conndrops (closed before it);
- * closed counts tcpcbs freed.
+ * Connections: connattempt (active opens) + accepts (SYNs a listener
+ * answered) = connects (reached ESTABLISHED) + conndrops (given up
+ * before: reset, timed out, the listener closed) + those still opening;
+ * tcbfreed counts connection blocks freed.
  */
 #ifndef _STACK_NETINET_TCP_VAR_H_
 #define _STACK_NETINET_TCP_VAR_H_

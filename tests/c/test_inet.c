@@ -1283,6 +1283,11 @@ case_tcp(void *arg)
 	CHECK(soclose(lso) == 0, "soclose");
 	wait_ms(3000);          /* the reaper; half-open ones time out */
 	CHECK(TCPS(tb, tcbfreed) == 1, "listener not freed");
+	CHECK(TCPS(tb, accepts) == TCPS(tb, connects) + TCPS(tb, conndrops),
+	    "accepts %llu != connects %llu + conndrops %llu",
+	    (unsigned long long)TCPS(tb, accepts),
+	    (unsigned long long)TCPS(tb, connects),
+	    (unsigned long long)TCPS(tb, conndrops));
 	CHECK(mbufs_live() == 0, "%llu mbufs still out after the TCP fuzz",
 	    (unsigned long long)mbufs_live());
 	printf(" tcbfreed=%llu\n", (unsigned long long)TCPS(tb, tcbfreed));
