@@ -80,7 +80,7 @@ static const struct app_param tcp_client_params[] = {
 	    "that connect to each other's port at once make a simultaneous "
 	    "open", false },
 	[TC_RATE] = { "rate", APP_RATE_PPS, 0, 0, 10000000, NULL,
-	    "rr: requests a second, each sent at its time (or at once if "
+	    "rr: requests a second, each sent when due (or at once if "
 	    "the one before is late); 0: each right after the last "
 	    "response", false },
 	[TC_KEEPIDLE] = { "keepidle", APP_DURATION, 0, 0, 86400000000000,
