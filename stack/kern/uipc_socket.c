@@ -706,10 +706,11 @@ so_wakeup(struct socket *so)
 }
 
 /*
- * Append m's bytes.  A small mbuf whose bytes fit in the tail's room is
- * copied there and freed (BSD's sbcompress), so many small writes do not
- * make a chain of many small mbufs: the bytes a segment takes stay in few
- * of them (a NIC takes a frame in a few DMA segments only).
+ * Append m's bytes.  A small mbuf whose bytes fit in the room of the
+ * tail (a small mbuf too) is copied there and freed (BSD's sbcompress),
+ * so many small writes do not make a chain of many small mbufs: the
+ * bytes a segment takes stay in few of them (a NIC takes a frame in a
+ * few DMA segments only).
  */
 void
 sbappend_stream(struct sockbuf *sb, struct mbuf *m)
@@ -724,7 +725,12 @@ sbappend_stream(struct sockbuf *sb, struct mbuf *m)
 		n->m_flags &= ~M_PKTHDR;        /* the stream has no records */
 		sb->sb_cc += (u_int)n->m_len;
 		t = sb->sb_tail;
-		if (t != NULL && (n->m_flags & M_EXT) == 0 &&
+		/*
+		 * Only into a tail of its own storage: a cluster's may be
+		 * shared with segments in flight, whose frees on other CPUs
+		 * change the count M_TRAILINGSPACE would read.
+		 */
+		if (t != NULL && ((n->m_flags | t->m_flags) & M_EXT) == 0 &&
 		    M_TRAILINGSPACE(t) >= n->m_len) {
 			memcpy(mtod(t, char *) + t->m_len, mtod(n, char *),
 			    (size_t)n->m_len);
