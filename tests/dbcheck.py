@@ -26,7 +26,7 @@ import threading
 import time
 
 FINISHED = ("ok", "violation", "deadlock", "limit", "error")
-SCHEMA_VERSION = 13  # 13: the real-time edge (the lead renumbers)
+SCHEMA_VERSION = 14  # 13: the real-time edge, 14: TCP connections
 FINGERPRINT = re.compile(r"[0-9a-f]{16}\Z")
 
 

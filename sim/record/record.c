@@ -662,6 +662,32 @@ static const char rec_schema_v13_sql[] =
 ");\n";
 
 /*
+ * ---- Version 14: TCP connections (issue 13).  THE TCP CORE'S SCHEMA
+ * CHANGE, all of it: one view over the counters tcp_client leaves, a
+ * row per client (program instance) of a run: how long its connect and
+ * its transfer took, the bytes each way, whether it checked out, and
+ * the goodput of what it sent.  An older file gets the view when opened.
+ */
+static const char rec_schema_v14_sql[] =
+"DROP VIEW IF EXISTS tcp_connections;\n"
+"CREATE VIEW tcp_connections AS  -- each tcp_client: connect, transfer\n"
+"SELECT run_id, host, program,\n"
+"  max(CASE field WHEN 'connect_ns' THEN value END) AS connect_ns,\n"
+"  max(CASE field WHEN 'transfer_ns' THEN value END) AS transfer_ns,\n"
+"  max(CASE field WHEN 'bytes_out' THEN value END) AS bytes_out,\n"
+"  max(CASE field WHEN 'bytes_in' THEN value END) AS bytes_in,\n"
+"  max(CASE field WHEN 'requests' THEN value END) AS requests,\n"
+"  max(CASE field WHEN 'ok' THEN value END) AS ok,\n"
+"  max(CASE field WHEN 'bytes_out' THEN value END) * 8e9 /\n"
+"    nullif(max(CASE field WHEN 'transfer_ns' THEN value END), 0)\n"
+"    AS goodput_bps               -- what it sent, over the transfer\n"
+"FROM (SELECT run_id, host, substr(name, 1, instr(name, '.') - 1)\n"
+"    AS program, substr(name, instr(name, '.') + 1) AS field, value\n"
+"  FROM counter_last WHERE (name GLOB 'tcp_client*.*' OR\n"
+"    name GLOB 'tcp_stream*.*') AND cpu IS NULL)\n"
+"GROUP BY run_id, host, program;\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -1178,7 +1204,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v9_sql) + sizeof(rec_schema_v10_sql) +
 	    sizeof(rec_schema_v11_cols_sql) + sizeof(rec_schema_v11_sql) +
 	    sizeof(rec_schema_v12_sql) + sizeof(rec_schema_v13_cols_sql) +
-	    sizeof(rec_schema_v13_sql) + 64];
+	    sizeof(rec_schema_v13_sql) + sizeof(rec_schema_v14_sql) + 64];
 	int version, nobjects;
 	bool cols, cols11 = false, cols13 = false;
 
@@ -1207,7 +1233,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	 * only what is missing).  The report's views go first (v4 renames
 	 * runs) and come back last (they read the packets view of v6).
 	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
 	    "PRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
@@ -1218,7 +1244,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    rec_schema_v9_sql, rec_schema_v10_sql, rec_schema_v11_sql,
 	    cols11 ? "" : rec_schema_v11_cols_sql, rec_schema_v12_sql,
 	    cols13 ? "" : rec_schema_v13_cols_sql, rec_schema_v13_sql,
-	    SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v14_sql, SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {

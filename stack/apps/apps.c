@@ -34,6 +34,9 @@ extern const struct app_desc app_handoff_desc;
 extern const struct app_desc app_intr_shared_desc;
 extern const struct app_desc app_demux_close_desc;
 extern const struct app_desc app_syn_flood_desc;
+extern const struct app_desc app_tcp_server_desc;
+extern const struct app_desc app_tcp_client_desc;
+extern const struct app_desc app_tcp_stream_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
@@ -52,6 +55,9 @@ const struct app_desc *const app_table[] = {
 	&app_intr_shared_desc,
 	&app_demux_close_desc,
 	&app_syn_flood_desc,
+	&app_tcp_server_desc,
+	&app_tcp_client_desc,
+	&app_tcp_stream_desc,
 	NULL,
 };
 

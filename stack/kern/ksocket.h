@@ -54,10 +54,19 @@ struct sockaddr {
 /* Flags to sosend/soreceive. */
 #define MSG_DONTWAIT    0x80    /* this call does not block */
 
+/* soshutdown's how. */
+#define SHUT_RD         0
+#define SHUT_WR         1
+#define SHUT_RDWR       2
+
 /* Options (level SOL_SOCKET). */
 #define SOL_SOCKET      0xffff
 #define SO_RCVTIMEO     0x1006  /* uint64_t nanoseconds, 0 = forever */
+#define SO_KEEPALIVE    0x0008  /* int: stream: probe an idle peer */
+#define SO_SNDBUF       0x1001  /* int bytes in so_snd (stream) */
 #define SO_RCVBUF       0x1002  /* int bytes */
+#define SO_SNDTIMEO     0x1005  /* uint64_t ns, 0 = forever: how long a
+				   stream's connect or send blocks */
 #define SO_ERROR        0x1007  /* int, get only: the pending error, cleared */
 #define SO_NBIO         0x1100  /* netsim: int, non-zero = non-blocking */
 #define SO_PKTID        0x1101  /* netsim: uint64_t, the packet id (ph_id)
@@ -69,6 +78,8 @@ struct sockaddr {
 #define SO_RCVBUF_DEFAULT 65536 /* bytes in so_rcv (SO_RCVBUF changes it) */
 #define SO_RCVBUF_MAX   (4 << 20)
 #define SO_SEND_MAX     65507   /* datagram payload: IP_MAXPACKET - 28 */
+#define SO_SNDBUF_DEFAULT 65536 /* stream: bytes in so_snd */
+#define SOMAXCONN       128     /* largest listen backlog */
 
 struct sockopt {
 	int sopt_level;
@@ -82,6 +93,10 @@ struct sockopt {
  * holding the sender's address (m_len = its sa_len), whose m_next is the
  * data, a chain with a packet header (NetBSD's sbappendaddr layout).
  * sb_cc counts both, so even empty datagrams fill the buffer.
+ *
+ * A stream socket's buffers (so_rcv, so_snd) are instead one chain of
+ * bytes, linked by m_next, without records or addresses: sb_head is its
+ * first mbuf, sb_tail its last, sb_cc its bytes.
  */
 struct sockbuf {
 	struct mbuf *sb_head;           /* s: records, linked by m_nextpkt */
@@ -115,7 +130,29 @@ struct socket {
 	uint64_t so_rcvtimeo_ns;        /* s: 0 = forever */
 	uint64_t so_rcvdrops;           /* s: dropped, receive buffer full */
 	uint64_t so_pktid;              /* s: ph_id of the next datagram sent */
+	/* Streams (SOCK_STREAM) only; zero for the others. */
+	struct sockbuf so_snd;          /* s: sent but not yet acked, and
+					   not yet sent */
+	u_int so_state;                 /* s: SS_* */
+	int so_options;                 /* s: SO_KEEPALIVE */
+	int so_kcdelay;                 /* c: ticks demux delays so_kc */
+	uint64_t so_sndtimeo_ns;        /* s: 0 = forever */
+	/* A listening socket's connections, complete, not yet accepted. */
+	struct socket *so_q;            /* s: first, linked by so_qnext */
+	struct socket *so_qtail;        /* s */
+	struct socket *so_qnext;        /* the listener's s */
+	u_int so_qlen;                  /* s */
+	u_int so_qlimit;                /* s: the backlog; 0 = not listening */
 };
+
+/* so_state */
+#define SS_ISCONNECTED  0x01    /* connected to a peer */
+#define SS_ISCONNECTING 0x02    /* a connect is under way */
+#define SS_CANTSENDMORE 0x04    /* no more data to send (shutdown, FIN) */
+#define SS_CANTRCVMORE  0x08    /* no more data to come (the peer's FIN) */
+#define SS_NOFDREF      0x10    /* closed by its owner; the protocol frees
+				   it (sofree) when it is done with it */
+#define SS_ISLISTENING  0x20
 
 /*
  * The calls.  Each returns 0 or an errno: EWOULDBLOCK (non-blocking, or a
@@ -144,6 +181,20 @@ int	soreceive(struct socket *, struct sockaddr *from, void *buf,
 int	sosetopt(struct socket *, int level, int name, const void *, size_t);
 int	sogetopt(struct socket *, int level, int name, void *, size_t *);
 int	soclose(struct socket *);
+/*
+ * Streams.  solisten: accept connections, at most backlog (1 to
+ * SOMAXCONN) complete ones waiting.  soaccept: the next one (blocks,
+ * bounded by SO_RCVTIMEO), its peer in *from if not NULL.  soconnect on a
+ * stream blocks until the connection is up, refused (ECONNREFUSED) or
+ * SO_SNDTIMEO passes (ETIMEDOUT).  sosend on a stream queues all len
+ * bytes, blocking while the send buffer is full (SO_SNDTIMEO: then
+ * EWOULDBLOCK); EPIPE after shutdown.  soreceive on a stream takes up to
+ * *lenp bytes of what has come, in order; *lenp = 0 with 0 at the end of
+ * the stream (the peer's FIN).  soshutdown(SHUT_WR) sends the FIN.
+ */
+int	solisten(struct socket *, int backlog);
+int	soaccept(struct socket *, struct socket **, struct sockaddr *from);
+int	soshutdown(struct socket *, int how);
 
 /*
  * For protocols.  Demux: queue m (its sender in its packet header's
@@ -171,5 +222,25 @@ u_int	so_rcvpcq_flush(struct socket *);
  * never takes the socket lock.  => called with the PCB's bucket read-locked
  */
 void	so_seterror(struct socket *, int error);
+
+/*
+ * For stream protocols.  so_wakeup: wake every LWP waiting on the socket
+ * (state changed: data, room, connected, an error).  => so_lock held.
+ * sbappend_stream: add m's bytes to sb's tail; sbdrop: free sb's first
+ * len bytes (len <= sb_cc); sbflush: all of them.  => so_lock held.
+ * so_newconn: a new socket of head's kind for a connection head accepts
+ * (head's buffer sizes and options; head's so_lock held; the new one is
+ * unlocked and not yet reachable); the protocol attaches it and, once
+ * connected, so_enqueue puts it on head's queue (=> head's so_lock).
+ * sofree: free a socket its owner closed (SS_NOFDREF) once the protocol
+ * is done with it (so_pcb NULL, unlocked; may sleep).
+ */
+void	so_wakeup(struct socket *);
+void	sbappend_stream(struct sockbuf *, struct mbuf *m);
+void	sbdrop(struct sockbuf *, u_int len);
+void	sbflush(struct sockbuf *);
+struct socket *so_newconn(struct socket *head);
+void	so_enqueue(struct socket *head, struct socket *so);
+void	sofree(struct socket *);
 
 #endif /* _STACK_KERN_KSOCKET_H_ */

@@ -64,6 +64,12 @@ struct protosw {
 	 */
 	void	(*pr_rcvd)(struct socket *, lwp_t *l);
 	int	(*pr_getopt)(struct socket *, struct sockopt *);
+	/* Streams: listen; the owner took data (a window update); FIN. */
+	int	(*pr_listen)(struct socket *, int backlog);
+	void	(*pr_usrread)(struct socket *);
+	int	(*pr_shutdown)(struct socket *);
+	/* The local (peer false) or the peer's address. */
+	int	(*pr_sockaddr)(struct socket *, struct sockaddr *, bool peer);
 	int	(*pr_setopt)(struct socket *, struct sockopt *);
 };
 

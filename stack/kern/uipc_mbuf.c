@@ -26,6 +26,7 @@
 #include <sys/intr.h>
 #include <sys/kernvar.h>
 #include <sys/kmem.h>
+#include <sys/race.h>
 #include <sys/sdt.h>
 
 #include <kern/mbuf.h>
@@ -178,7 +179,9 @@ m_ext_free(struct mbuf_sys *mb, struct mbuf *m)
 {
 	struct mbuf *owner = m->m_ext.ext_ref;
 
-	KASSERT(owner->m_ext.ext_refcnt > 0);
+	/* Our own reference keeps it above 0 whatever the others do. */
+	KASSERT(data_race(owner->m_ext.ext_refcnt > 0,
+	    "our reference holds it up; a stale count is still > 0"));
 	/* Our writes to the cluster before the count falls, and ... */
 	membar_release();
 	if (atomic_dec_32_nv(&owner->m_ext.ext_refcnt) == 0) {
@@ -495,7 +498,13 @@ m_copym_one(struct mbuf *n, struct mbuf *m, int off, int len)
 	n->m_len = MIN(len, m->m_len - off);
 	if (m->m_flags & M_EXT) {
 		/* Share the cluster: our count, in the owner. */
-		n->m_ext = m->m_ext;
+		/*
+		 * Field by field: the owner's count (in m if m is the owner)
+		 * is written atomically by other sharers' frees meanwhile.
+		 */
+		n->m_ext.ext_buf = m->m_ext.ext_buf;
+		n->m_ext.ext_ref = m->m_ext.ext_ref;
+		n->m_ext.ext_size = m->m_ext.ext_size;
 		n->m_ext.ext_refcnt = 0;        /* only the owner's counts */
 		atomic_inc_32(&m->m_ext.ext_ref->m_ext.ext_refcnt);
 		n->m_flags |= M_EXT;

@@ -71,6 +71,8 @@ static void
 so_free(struct socket *so)
 {
 	KASSERT(so->so_rcv.sb_head == NULL && so->so_rcv.sb_cc == 0);
+	KASSERT(so->so_snd.sb_head == NULL && so->so_snd.sb_cc == 0);
+	KASSERT(so->so_q == NULL);
 	KASSERT(pcq_peek(so->so_rcvpcq) == NULL);
 	kcont_destroy(&so->so_kc);
 	pcq_destroy(so->so_rcvpcq);
@@ -110,6 +112,40 @@ so_kcont(void *arg)
 	mutex_exit(&so->so_lock);
 }
 
+/*
+ * The receive PCQ's length.  A datagram socket's holds SO_PCQ_MAXLEN
+ * packets.  A stream's holds what its receive window lets a peer send at
+ * once in segments of 1 KiB or more (64 for the default 64 KiB buffer),
+ * at least 16: an idle connection costs 16 bytes a slot, and a peer
+ * never has more than a window in flight.
+ */
+static size_t
+so_pcqlen(int type, u_int rcvhiwat)
+{
+	size_t n = 16;
+
+	if (type != SOCK_STREAM)
+		return SO_PCQ_MAXLEN;
+	while (n < SO_PCQ_MAXLEN && n * 1024 < rcvhiwat)
+		n *= 2;
+	return n;
+}
+
+/*
+ * A stream's defaults: a send buffer, and its continuation run as soon
+ * as demux queues a segment (ACKs free the send buffer and clock out
+ * data: a tick's delay would stall a sender that is not blocked).
+ */
+static void
+so_stream_init(struct socket *so)
+{
+	so->so_kcdelay = SO_KCONT_DELAY_TICKS;
+	if (so->so_type != SOCK_STREAM)
+		return;
+	so->so_snd.sb_hiwat = SO_SNDBUF_DEFAULT;
+	so->so_kcdelay = 0;
+}
+
 int
 socreate(int family, struct socket **sop, int type, int proto)
 {
@@ -131,12 +167,14 @@ socreate(int family, struct socket **sop, int type, int proto)
 	mutex_init(&so->so_lock, MUTEX_DEFAULT, IPL_NONE);
 	mutex_init(&so->so_cvlock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&so->so_cv, "sorecv");
-	so->so_rcvpcq = pcq_create(SO_PCQ_MAXLEN, KM_SLEEP);
 	so->so_rcv.sb_hiwat = SO_RCVBUF_DEFAULT;
+	so->so_rcvpcq = pcq_create(so_pcqlen(type, so->so_rcv.sb_hiwat),
+	    KM_SLEEP);
 	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
 	so->so_proto = pr;
 	so->so_brane = br;
 	so->so_type = type;
+	so_stream_init(so);
 	mutex_enter(&so->so_lock);
 	error = (*pr->pr_attach)(so, proto);
 	mutex_exit(&so->so_lock);
@@ -172,6 +210,11 @@ sobind(struct socket *so, const struct sockaddr *nam)
 	return error;
 }
 
+static int so_wait(struct socket *, uint64_t deadline_ns);
+static int so_connect_wait(struct socket *);
+static int so_send_stream(struct socket *, const void *, size_t, int);
+static int so_receive_stream(struct socket *, void *, size_t *, int);
+
 /* Connect to nam; an AF_UNSPEC address disconnects. */
 int
 soconnect(struct socket *so, const struct sockaddr *nam)
@@ -187,6 +230,8 @@ soconnect(struct socket *so, const struct sockaddr *nam)
 	else
 		error = pr->pr_connect != NULL ?
 		    (*pr->pr_connect)(so, nam) : EOPNOTSUPP;
+	if (error == 0 && (pr->pr_flags & PR_CONNREQUIRED) != 0)
+		error = so_connect_wait(so);
 	mutex_exit(&so->so_lock);
 	return error;
 }
@@ -220,7 +265,9 @@ sosend(struct socket *so, const struct sockaddr *to, const void *buf,
 	int error;
 
 	KASSERT(so != NULL && (buf != NULL || len == 0));
-	(void)flags;            /* sends never wait for buffer space here */
+	if (so->so_type == SOCK_STREAM)
+		return so_send_stream(so, buf, len, flags);
+	/* Datagrams never wait for buffer space here. */
 	if (len > SO_SEND_MAX)
 		return EMSGSIZE;
 	mutex_enter(&so->so_lock);
@@ -336,6 +383,11 @@ soreceive(struct socket *so, struct sockaddr *from, void *buf, size_t *lenp,
 	int error = 0;
 
 	KASSERT(so != NULL && lenp != NULL && (buf != NULL || *lenp == 0));
+	if (so->so_type == SOCK_STREAM) {
+		if (from != NULL)
+			memset(from, 0, sizeof(*from));
+		return so_receive_stream(so, buf, lenp, flags);
+	}
 	mutex_enter(&so->so_lock);
 	nbio = so->so_nbio || (flags & MSG_DONTWAIT) != 0;
 	if (!nbio && so->so_rcvtimeo_ns != 0)
@@ -395,6 +447,26 @@ so_setopt_locked(struct socket *so, int name, const void *val, size_t size)
 		if ((error = so_optval(val, size, &u64, sizeof(u64))) == 0)
 			so->so_pktid = u64;
 		return error;
+	case SO_SNDTIMEO:
+		if ((error = so_optval(val, size, &u64, sizeof(u64))) == 0)
+			so->so_sndtimeo_ns = u64;
+		return error;
+	case SO_SNDBUF:
+		if ((error = so_optval(val, size, &i, sizeof(i))) != 0)
+			return error;
+		if (so->so_type != SOCK_STREAM)
+			return ENOPROTOOPT;
+		if (i <= 0 || i > SO_RCVBUF_MAX)
+			return EINVAL;
+		so->so_snd.sb_hiwat = (u_int)i;
+		return 0;
+	case SO_KEEPALIVE:
+		if ((error = so_optval(val, size, &i, sizeof(i))) != 0)
+			return error;
+		if (so->so_type != SOCK_STREAM)
+			return ENOPROTOOPT;
+		so->so_options = i != 0 ? SO_KEEPALIVE : 0;
+		return 0;
 	default:
 		return ENOPROTOOPT;
 	}
@@ -444,6 +516,15 @@ so_getopt_locked(struct socket *so, int name, void *val, size_t *sizep)
 		return so_optout(val, sizep, &i, sizeof(i));
 	case SO_PKTID:
 		return so_optout(val, sizep, &so->so_pktid, sizeof(uint64_t));
+	case SO_SNDTIMEO:
+		return so_optout(val, sizep, &so->so_sndtimeo_ns,
+		    sizeof(uint64_t));
+	case SO_SNDBUF:
+		i = (int)so->so_snd.sb_hiwat;
+		return so_optout(val, sizep, &i, sizeof(i));
+	case SO_KEEPALIVE:
+		i = (so->so_options & SO_KEEPALIVE) != 0;
+		return so_optout(val, sizep, &i, sizeof(i));
 	case SO_ERROR:
 		if (val == NULL || sizep == NULL || *sizep != sizeof(int))
 			return EINVAL;
@@ -478,12 +559,17 @@ sogetopt(struct socket *so, int level, int name, void *val, size_t *sizep)
 /*
  * Close: the protocol detaches (its PCB leaves the table, so demux can no
  * longer reach the socket, and it drains the PCQ), the continuation is
- * halted, what so_rcv holds is freed.
+ * halted, what so_rcv holds is freed.  A stream protocol may keep the
+ * socket (so_pcb still set: a FIN to send, TIME_WAIT): it is then
+ * marked SS_NOFDREF and the protocol frees it later (sofree).  A
+ * listener's connections nobody accepted are closed after it.
  * => no other LWP may be using the socket
  */
 int
 soclose(struct socket *so)
 {
+	struct socket *q, *next;
+
 	KASSERT(so != NULL);
 	mutex_enter(&so->so_lock);
 	mutex_enter(&so->so_cvlock);
@@ -491,18 +577,40 @@ soclose(struct socket *so)
 	    "soreceive", so->so_waiters);
 	mutex_exit(&so->so_cvlock);
 	(*so->so_proto->pr_detach)(so);
-	KASSERT(so->so_pcb == NULL);
+	/* Taken after the detach: no connection can be queued any more. */
+	q = so->so_q;
+	so->so_q = so->so_qtail = NULL;
+	so->so_qlen = 0;
+	if (so->so_pcb != NULL) {
+		/* The protocol keeps it; the owner's data is dropped. */
+		so->so_state |= SS_NOFDREF;
+		sbflush(&so->so_rcv);
+		mutex_exit(&so->so_lock);
+		goto children;
+	}
 	mutex_exit(&so->so_lock);
 	/* Not under so_lock: a run in progress may be waiting for it. */
 	kcont_halt(&so->so_kc);
 	mutex_enter(&so->so_lock);
 	KASSERT(pcq_peek(so->so_rcvpcq) == NULL);
 	while (so->so_rcv.sb_head != NULL) {
+		if (so->so_type == SOCK_STREAM) {
+			sbflush(&so->so_rcv);
+			break;
+		}
 		m_freem(sb_dequeue_record(&so->so_rcv));
 		so->so_rcvdrops++;
 	}
+	sbflush(&so->so_snd);
 	mutex_exit(&so->so_lock);
 	so_free(so);
+children:
+	/* One socket lock at a time: the listener's is no longer held. */
+	for (; q != NULL; q = next) {
+		next = q->so_qnext;
+		q->so_qnext = NULL;
+		(void)soclose(q);
+	}
 	return 0;
 }
 
@@ -518,8 +626,11 @@ so_deliver(struct socket *so, struct mbuf *m)
 		return false;
 	mutex_enter(&so->so_cvlock);
 	if (atomic_swap_32(&so->so_pending, 1) == 0)
-		kcont_schedule(&so->so_kc, SO_KCONT_DELAY_TICKS);
-	if (so->so_waiters > 0)
+		kcont_schedule(&so->so_kc, so->so_kcdelay);
+	/* A stream may have a reader and a writer waiting: wake both. */
+	if (so->so_waiters > 0 && so->so_type == SOCK_STREAM)
+		cv_broadcast(&so->so_cv);
+	else if (so->so_waiters > 0)
 		cv_signal(&so->so_cv);
 	mutex_exit(&so->so_cvlock);
 	return true;
@@ -580,4 +691,392 @@ sbappend_dgram(struct socket *so, const struct sockaddr *from, struct mbuf *m)
 	sb->sb_cc += reclen;
 	SDT_PROBE2(sock, rcvd, m->m_pkthdr.len, m->m_pkthdr.ph_id);
 	return true;
+}
+
+/* --- streams ---------------------------------------------------------------- */
+
+void
+so_wakeup(struct socket *so)
+{
+	KASSERT(mutex_owned(&so->so_lock));
+	mutex_enter(&so->so_cvlock);
+	if (so->so_waiters > 0)
+		cv_broadcast(&so->so_cv);
+	mutex_exit(&so->so_cvlock);
+}
+
+/*
+ * Append m's bytes.  A small mbuf whose bytes fit in the room of the
+ * tail (a small mbuf too) is copied there and freed (BSD's sbcompress),
+ * so many small writes do not make a chain of many small mbufs: the
+ * bytes a segment takes stay in few of them (a NIC takes a frame in a
+ * few DMA segments only).
+ */
+void
+sbappend_stream(struct sockbuf *sb, struct mbuf *m)
+{
+	struct mbuf *n, *t;
+
+	KASSERT(m != NULL);
+	for (n = m; n != NULL; n = m) {
+		m = n->m_next;
+		n->m_next = NULL;
+		KASSERT(n->m_len >= 0);
+		n->m_flags &= ~M_PKTHDR;        /* the stream has no records */
+		sb->sb_cc += (u_int)n->m_len;
+		t = sb->sb_tail;
+		/*
+		 * Only into a tail of its own storage: a cluster's may be
+		 * shared with segments in flight, whose frees on other CPUs
+		 * change the count M_TRAILINGSPACE would read.
+		 */
+		if (t != NULL && ((n->m_flags | t->m_flags) & M_EXT) == 0 &&
+		    M_TRAILINGSPACE(t) >= n->m_len) {
+			memcpy(mtod(t, char *) + t->m_len, mtod(n, char *),
+			    (size_t)n->m_len);
+			t->m_len += n->m_len;
+			m_free(n);
+			continue;
+		}
+		if (t != NULL)
+			t->m_next = n;
+		else
+			sb->sb_head = n;
+		sb->sb_tail = n;
+	}
+}
+
+void
+sbdrop(struct sockbuf *sb, u_int len)
+{
+	struct mbuf *m;
+
+	KASSERTMSG(len <= sb->sb_cc, "sbdrop %u of %u", len, sb->sb_cc);
+	sb->sb_cc -= len;
+	while (len > 0 || (sb->sb_head != NULL && sb->sb_head->m_len == 0)) {
+		m = sb->sb_head;
+		KASSERT(m != NULL);
+		if ((u_int)m->m_len > len) {
+			m->m_data += len;
+			m->m_len -= (int)len;
+			break;
+		}
+		len -= (u_int)m->m_len;
+		sb->sb_head = m_free(m);
+	}
+	if (sb->sb_head == NULL)
+		sb->sb_tail = NULL;
+}
+
+void
+sbflush(struct sockbuf *sb)
+{
+	m_freem(sb->sb_head);
+	sb->sb_head = sb->sb_tail = NULL;
+	sb->sb_cc = 0;
+}
+
+/*
+ * Wait, doing the pending protocol work, until done(so) or an error;
+ * 0, the error, EWOULDBLOCK (non-blocking or timed out).  => so_lock
+ */
+static int
+so_wait_until(struct socket *so, bool (*done)(struct socket *), bool nbio,
+    uint64_t timeo_ns)
+{
+	uint64_t deadline_ns = 0;
+	bool timedout = false;
+	int error;
+
+	KASSERT(mutex_owned(&so->so_lock));
+	if (!nbio && timeo_ns != 0)
+		deadline_ns = getnanouptime() + timeo_ns;
+	for (;;) {
+		so_dorcvd(so, curlwp);
+		if ((*done)(so))
+			return 0;
+		if ((error = so_takeerror(so)) != 0)
+			return error;
+		if (nbio || timedout)
+			return EWOULDBLOCK;
+		timedout = so_wait(so, deadline_ns) == EWOULDBLOCK;
+	}
+}
+
+static bool
+so_connect_done(struct socket *so)
+{
+	return (so->so_state & SS_ISCONNECTING) == 0;
+}
+
+static int
+so_connect_wait(struct socket *so)
+{
+	int error;
+
+	error = so_wait_until(so, so_connect_done, so->so_nbio,
+	    so->so_sndtimeo_ns);
+	if (error == EWOULDBLOCK && !so->so_nbio)
+		error = ETIMEDOUT;
+	if (error == 0 && (so->so_state & SS_ISCONNECTED) == 0 &&
+	    (error = so_takeerror(so)) == 0)
+		error = ECONNREFUSED;
+	return error;
+}
+
+int
+solisten(struct socket *so, int backlog)
+{
+	int error;
+
+	KASSERT(so != NULL);
+	if (so->so_proto->pr_listen == NULL)
+		return EOPNOTSUPP;
+	if (backlog < 1 || backlog > SOMAXCONN)
+		return EINVAL;
+	mutex_enter(&so->so_lock);
+	if ((error = (*so->so_proto->pr_listen)(so, backlog)) == 0) {
+		so->so_qlimit = (u_int)backlog;
+		so->so_state |= SS_ISLISTENING;
+	}
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+struct socket *
+so_newconn(struct socket *head)
+{
+	struct socket *so;
+
+	KASSERT(mutex_owned(&head->so_lock));
+	KASSERT(head->so_type == SOCK_STREAM);
+	so = kmem_zalloc(sizeof(*so), KM_SLEEP);
+	mutex_init(&so->so_lock, MUTEX_DEFAULT, IPL_NONE);
+	mutex_init(&so->so_cvlock, MUTEX_DEFAULT, IPL_NONE);
+	cv_init(&so->so_cv, "sorecv");
+	so->so_rcvpcq = pcq_create(so_pcqlen(head->so_type,
+	    head->so_rcv.sb_hiwat), KM_SLEEP);
+	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
+	so->so_proto = head->so_proto;
+	so->so_brane = head->so_brane;
+	so->so_type = head->so_type;
+	so_stream_init(so);
+	so->so_rcv.sb_hiwat = head->so_rcv.sb_hiwat;
+	so->so_snd.sb_hiwat = head->so_snd.sb_hiwat;
+	so->so_options = head->so_options;
+	so->so_sndtimeo_ns = head->so_sndtimeo_ns;
+	return so;
+}
+
+void
+so_enqueue(struct socket *head, struct socket *so)
+{
+	KASSERT(mutex_owned(&head->so_lock));
+	KASSERT(so->so_qnext == NULL);
+	if (head->so_qtail != NULL)
+		head->so_qtail->so_qnext = so;
+	else
+		head->so_q = so;
+	head->so_qtail = so;
+	head->so_qlen++;
+	so_wakeup(head);
+}
+
+static bool
+so_accept_done(struct socket *so)
+{
+	return so->so_q != NULL;
+}
+
+int
+soaccept(struct socket *head, struct socket **sop, struct sockaddr *from)
+{
+	struct socket *so = NULL;
+	int error;
+
+	KASSERT(head != NULL && sop != NULL);
+	*sop = NULL;
+	mutex_enter(&head->so_lock);
+	if ((head->so_state & SS_ISLISTENING) == 0) {
+		error = EINVAL;
+		goto out;
+	}
+	error = so_wait_until(head, so_accept_done, head->so_nbio,
+	    head->so_rcvtimeo_ns);
+	if (error != 0)
+		goto out;
+	so = head->so_q;
+	if ((head->so_q = so->so_qnext) == NULL)
+		head->so_qtail = NULL;
+	so->so_qnext = NULL;
+	head->so_qlen--;
+out:
+	mutex_exit(&head->so_lock);
+	if (so != NULL) {
+		mutex_enter(&so->so_lock);
+		if (from != NULL && (*so->so_proto->pr_sockaddr)(so, from,
+		    true) != 0)
+			memset(from, 0, sizeof(*from));
+		mutex_exit(&so->so_lock);
+		*sop = so;
+	}
+	return error;
+}
+
+/* Build an mbuf chain of len bytes of buf, in clusters. */
+static struct mbuf *
+so_stream_chain(const uint8_t *buf, size_t len)
+{
+	struct mbuf *top = NULL, **mp = &top, *m;
+	size_t n;
+
+	while (len > 0) {
+		m = len >= (size_t)MINCLSIZE ? m_getcl(M_WAIT, MT_DATA, 0) :
+		    m_get(M_WAIT, MT_DATA);
+		if (m == NULL) {
+			m_freem(top);
+			return NULL;
+		}
+		n = MIN(len, (size_t)M_TRAILINGSPACE(m));
+		memcpy(mtod(m, uint8_t *), buf, n);
+		m->m_len = (int)n;
+		buf += n;
+		len -= n;
+		*mp = m;
+		mp = &m->m_next;
+	}
+	return top;
+}
+
+static bool
+so_send_room(struct socket *so)
+{
+	return so->so_snd.sb_cc < so->so_snd.sb_hiwat ||
+	    (so->so_state & (SS_CANTSENDMORE | SS_ISCONNECTED)) !=
+	    SS_ISCONNECTED;
+}
+
+static int
+so_send_stream(struct socket *so, const void *buf, size_t len, int flags)
+{
+	const uint8_t *p = buf;
+	bool nbio;
+	size_t n;
+	struct mbuf *m;
+	int error = 0;
+
+	mutex_enter(&so->so_lock);
+	nbio = so->so_nbio || (flags & MSG_DONTWAIT) != 0;
+	while (len > 0) {
+		error = so_wait_until(so, so_send_room, nbio,
+		    so->so_sndtimeo_ns);
+		if (error != 0)
+			break;
+		/* A reset or a timeout says more than EPIPE. */
+		if ((error = so_takeerror(so)) != 0)
+			break;
+		if ((so->so_state & SS_CANTSENDMORE) != 0) {
+			error = EPIPE;
+			break;
+		}
+		if ((so->so_state & SS_ISCONNECTED) == 0) {
+			error = ENOTCONN;
+			break;
+		}
+		n = MIN(len, (size_t)(so->so_snd.sb_hiwat - so->so_snd.sb_cc));
+		if ((m = so_stream_chain(p, n)) == NULL) {
+			error = ENOBUFS;
+			break;
+		}
+		SDT_PROBE2(sock, send, n, 0);
+		if ((error = (*so->so_proto->pr_send)(so, m, NULL)) != 0)
+			break;
+		p += n;
+		len -= n;
+	}
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+static bool
+so_recv_ready(struct socket *so)
+{
+	return so->so_rcv.sb_cc > 0 ||
+	    (so->so_state & SS_CANTRCVMORE) != 0;
+}
+
+static int
+so_receive_stream(struct socket *so, void *buf, size_t *lenp, int flags)
+{
+	size_t n;
+	bool nbio;
+	int error;
+
+	mutex_enter(&so->so_lock);
+	nbio = so->so_nbio || (flags & MSG_DONTWAIT) != 0;
+	if (so->so_rcv.sb_cc == 0 && (so->so_state & (SS_ISCONNECTED |
+	    SS_ISCONNECTING | SS_CANTRCVMORE)) == 0) {
+		error = ENOTCONN;
+		goto out;
+	}
+	error = so_wait_until(so, so_recv_ready, nbio, so->so_rcvtimeo_ns);
+	if (error != 0) {
+		/* Data that came with the error (a reset) is still read. */
+		goto out;
+	}
+	n = MIN(*lenp, (size_t)so->so_rcv.sb_cc);
+	/* The end of the stream: a reset or a timeout, if that ended it. */
+	if (n == 0 && (error = so_takeerror(so)) != 0)
+		goto out;
+	if (n > 0) {
+		m_copydata(so->so_rcv.sb_head, 0, (int)n, buf);
+		sbdrop(&so->so_rcv, (u_int)n);
+		SDT_PROBE2(sock, recv, n, 0);
+		if (so->so_proto->pr_usrread != NULL && so->so_pcb != NULL)
+			(*so->so_proto->pr_usrread)(so);
+	}
+	*lenp = n;
+out:
+	if (error != 0)
+		*lenp = 0;
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+int
+soshutdown(struct socket *so, int how)
+{
+	int error = 0;
+
+	KASSERT(so != NULL);
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return EINVAL;
+	mutex_enter(&so->so_lock);
+	if (how != SHUT_WR) {
+		so->so_state |= SS_CANTRCVMORE;
+		sbflush(&so->so_rcv);
+	}
+	if (how != SHUT_RD) {
+		if (so->so_proto->pr_shutdown == NULL)
+			error = EOPNOTSUPP;
+		else
+			error = (*so->so_proto->pr_shutdown)(so);
+	}
+	so_wakeup(so);
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+void
+sofree(struct socket *so)
+{
+	KASSERT(so->so_pcb == NULL);
+	KASSERT((so->so_state & SS_NOFDREF) != 0);
+	kcont_halt(&so->so_kc);
+	mutex_enter(&so->so_lock);
+	(void)so_rcvpcq_flush(so);
+	sbflush(&so->so_rcv);
+	sbflush(&so->so_snd);
+	mutex_exit(&so->so_lock);
+	so_free(so);
 }

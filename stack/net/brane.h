@@ -24,6 +24,7 @@
 struct inet_brane;      /* netinet/ip_var.h: IPv4 routes, addresses, stats */
 struct udp_brane;       /* netinet/udp_var.h: UDP PCBs, stats */
 struct rip_brane;       /* netinet/raw_ip.c: raw IP PCBs */
+struct tcp_brane;       /* netinet/tcp_var.h: TCP PCBs, stats, reaper */
 
 #define BRANE_NAMESZ    16
 
@@ -34,6 +35,8 @@ struct brane {
 	struct inet_brane *br_inet;     /* c */
 	struct udp_brane *br_udp;       /* c */
 	struct rip_brane *br_rip;       /* c */
+	struct tcp_brane *br_tcp;       /* set once, atomically, by the
+					   first TCP socket (tcp_brane) */
 	struct brane *br_next;          /* c: the host's branes */
 };
 

@@ -332,6 +332,26 @@ out:
 	return error;
 }
 
+int
+in_pcbconnect_accepted(struct inpcb *inp, struct in_addr laddr,
+    in_port_t lport, struct in_addr faddr, in_port_t fport)
+{
+	struct inpcbtable *t = inp->inp_table;
+	int error = 0;
+
+	KASSERT(inp->inp_bucket == INP_NOBUCKET && lport != 0 && fport != 0);
+	mutex_enter(&t->inpt_portlock);
+	if (in_pcbconnected_dup(t, inp, laddr, lport, faddr, fport))
+		error = EADDRINUSE;
+	else {
+		inp->inp_faddr = faddr;
+		inp->inp_fport = fport;
+		in_pcblink(inp, laddr, lport);
+	}
+	mutex_exit(&t->inpt_portlock);
+	return error;
+}
+
 /* Forget the peer; the PCB stays bound to its local address and port. */
 void
 in_pcbdisconnect(struct inpcb *inp)

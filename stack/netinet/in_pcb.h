@@ -34,6 +34,8 @@ struct inpcb {
 	struct inpcbtable *inp_table;   /* c */
 	u_int inp_bucket;               /* b: where it hangs, or ~0 */
 	struct inpcb *inp_hnext;        /* b */
+	void *inp_ppcb;                 /* c: the protocol's own block (TCP's
+					   tcpcb), or NULL */
 };
 
 struct inpcb_bucket {
@@ -62,6 +64,13 @@ int	in_pcbbind(struct inpcb *, struct brane *, const struct sockaddr_in *);
 /* => EADDRNOTAVAIL, EHOSTUNREACH / ENETUNREACH (no route), EADDRINUSE */
 int	in_pcbconnect(struct inpcb *, struct brane *, const struct sockaddr_in *);
 void	in_pcbdisconnect(struct inpcb *);
+/*
+ * Hang a new PCB (not yet in the table) for a connection a listener
+ * accepted: bound to the listener's laddr:lport, which it shares, and
+ * connected to faddr:fport.  => EADDRINUSE if that four-tuple is taken
+ */
+int	in_pcbconnect_accepted(struct inpcb *, struct in_addr laddr,
+	    in_port_t lport, struct in_addr faddr, in_port_t fport);
 
 /*
  * Find the PCB for a packet and call fn(inp, arg) with its bucket

@@ -19,6 +19,7 @@
 #include <netinet/ip_var.h>
 #include <netinet/nexthop.h>
 #include <netinet/raw_ip_var.h>
+#include <netinet/tcp_var.h>
 #include <netinet/udp_var.h>
 
 static const struct protosw inetsw[] = {
@@ -53,6 +54,33 @@ static const struct protosw inetsw[] = {
 		.pr_disconnect = udp_disconnect,
 		.pr_send = udp_send,
 		.pr_rcvd = udp_rcvd,
+	},
+	/*
+	 * TCP: per-brane PCB table, counters and reaper, made by the first
+	 * socket; demux to socket PCQs, the state machine in pr_rcvd.
+	 */
+	{
+		.pr_type = SOCK_STREAM,
+		.pr_protocol = IPPROTO_TCP,
+		.pr_flags = PR_CONNREQUIRED,
+		.pr_name = "tcp",
+		.pr_init = tcp_init,
+		.pr_fini = tcp_fini,
+		.pr_input = tcp_input,
+		.pr_ctlinput = tcp_ctlinput,
+		.pr_attach = tcp_attach,
+		.pr_detach = tcp_detach,
+		.pr_bind = tcp_bind,
+		.pr_connect = tcp_connect,
+		.pr_disconnect = tcp_disconnect,
+		.pr_send = tcp_send,
+		.pr_rcvd = tcp_rcvd,
+		.pr_getopt = tcp_getopt,
+		.pr_setopt = tcp_setopt,
+		.pr_listen = tcp_listen,
+		.pr_usrread = tcp_usrread,
+		.pr_shutdown = tcp_shutdown,
+		.pr_sockaddr = tcp_sockaddr,
 	},
 	/*
 	 * Raw IP: the wildcard SOCK_RAW row -- a raw socket of any protocol

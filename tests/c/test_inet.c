@@ -24,6 +24,11 @@
  *   fuzz SEED N      N random and mutated frames into if_input: every one
  *                    dropped and counted by reason or handled; counters
  *                    add up; no mbuf left
+ *   tcp SEED N       malformed TCP to a listener and to a closed port
+ *                    (short, bad data offset, bad options, bad checksum),
+ *                    then N random headers and option soups with valid
+ *                    checksums: every segment counted by outcome, the
+ *                    counters add up (tcp_var.h), no mbuf left
  *   scenario FILE    boot a scenario's hosts (net_boot from the scenario's
  *                    keys) and check what it configured; ping across it
  *
@@ -63,6 +68,10 @@
 #include "stack/netinet/ip_var.h"
 #include "stack/netinet/nexthop.h"
 #include "stack/netinet/route.h"
+#include "stack/netinet/tcp.h"
+#include "stack/netinet/tcp_var.h"
+#include "stack/kern/ksocket.h"
+#include "stack/netinet/in_cksum.h"
 
 #define FAIL(...)       panic(__VA_ARGS__)
 #define CHECK(e, ...)   do { if (!(e)) FAIL(__VA_ARGS__); } while (0)
@@ -1089,6 +1098,202 @@ case_isolation(void *arg)
 }
 
 /* ------------------------------------------------------------------ */
+/* tcp: malformed segments                                              */
+
+#define TCPS(tb, n)     ((tb)->tb_stat[TCPSTAT_##n].ev_count)
+
+/*
+ * Send from a (10.0.0.1) to b (10.0.0.2) an IPv4 packet whose payload is
+ * the len bytes at tcp (a TCP header and what follows), its checksum
+ * made right first (unless badsum) when the header is whole.
+ */
+static void
+tcp_raw(struct brane *a, uint8_t *tcp, int len, bool badsum)
+{
+	int tot = (int)sizeof(struct ip) + len;
+	struct mbuf *m = m_gethdr(M_WAIT, MT_DATA);
+	uint8_t buf[sizeof(struct ip) + 128];
+	struct ip *ip = (struct ip *)buf;
+	uint16_t sum;
+
+	CHECK(len >= 0 && len <= 128, "tcp_raw: %d bytes", len);
+	memset(buf, 0, sizeof(struct ip));
+	memcpy(buf + sizeof(struct ip), tcp, (size_t)len);
+	ip->ip_vhl = IP_VHL(IPVERSION, sizeof(*ip));
+	ip->ip_len = htons((uint16_t)tot);
+	ip->ip_p = IPPROTO_TCP;
+	ip->ip_src = ip4("10.0.0.1");
+	ip->ip_dst = ip4("10.0.0.2");
+	m_align(m, tot);
+	CHECK(m_copyback(m, 0, tot, buf) == 0, "m_copyback");
+	if (len >= 18) {
+		struct tcphdr *th = (struct tcphdr *)(mtod(m, uint8_t *) +
+		    sizeof(struct ip));
+
+		th->th_sum = 0;
+		sum = (uint16_t)in4_cksum(m, IPPROTO_TCP, sizeof(struct ip),
+		    len);
+		th->th_sum = badsum ? (uint16_t)(sum ^ 0x5a5a) : sum;
+	}
+	CHECK(ip_output(a, m, 0) == 0, "ip_output");
+}
+
+/* A TCP header at p: ports, flags, data offset in words; 20 bytes. */
+static void
+tcp_hdr(uint8_t *p, uint16_t dport, int flags, int off_words)
+{
+	struct tcphdr *th = (struct tcphdr *)p;
+
+	memset(th, 0, sizeof(*th));
+	th->th_sport = htons(40000);
+	th->th_dport = htons(dport);
+	th->th_seq = htonl(1000);
+	th->th_off = (uint8_t)(off_words << 4);
+	th->th_flags = (uint8_t)flags;
+	th->th_win = htons(8192);
+}
+
+static void
+tcp_check_sums(struct tcp_brane *tb, uint64_t sent)
+{
+	uint64_t rcvd = TCPS(tb, received), dl = TCPS(tb, delivered);
+	uint64_t worked = TCPS(tb, lazy_lwp) + TCPS(tb, lazy_kcont) +
+	    TCPS(tb, demux_ack);
+
+	CHECK(rcvd == sent, "tcp received %llu of %llu",
+	    (unsigned long long)rcvd, (unsigned long long)sent);
+	CHECK(rcvd == TCPS(tb, hdrops) + TCPS(tb, badoff) + TCPS(tb, noport) +
+	    TCPS(tb, badsum_noport) + TCPS(tb, fullpcq) + dl,
+	    "received %llu != its outcomes", (unsigned long long)rcvd);
+	CHECK(dl == worked + TCPS(tb, closed), "delivered %llu != taken %llu "
+	    "+ closed %llu", (unsigned long long)dl,
+	    (unsigned long long)worked,
+	    (unsigned long long)TCPS(tb, closed));
+	CHECK(worked == TCPS(tb, badsum) + TCPS(tb, badopt) +
+	    TCPS(tb, dropped) + TCPS(tb, processed), "taken %llu != its "
+	    "outcomes", (unsigned long long)worked);
+}
+
+static void
+case_tcp(void *arg)
+{
+	struct brane *a = mkbrane("a"), *b = mkbrane("b");
+	struct ifnet *ifa, *ifb;
+	struct proc *p = proc_create("tcpfuzz", b);
+	struct socket *lso;
+	struct sockaddr_in sin;
+	struct tcp_brane *tb;
+	uint64_t s = seed, sent = 0, before;
+	uint8_t seg[128];
+	long n = nrounds > 0 ? nrounds : 10000;
+
+	(void)arg;
+	mkpair("vp0a", a, "vp0b", b, &ifa, &ifb);
+	addr(a, ifa, "10.0.0.1", 24);
+	addr(b, ifb, "10.0.0.2", 24);
+	CHECK(ping(a, "10.0.0.1", "10.0.0.2", 1, 1, 0, 0, false) == 0, "ping");
+	wait_ms(10);
+	proc_adopt(p);
+	CHECK(socreate(AF_INET, &lso, SOCK_STREAM, IPPROTO_TCP) == 0,
+	    "socreate");
+	proc_adopt(NULL);
+	sockaddr_in_init(&sin, (struct in_addr){ INADDR_ANY }, htons(80));
+	CHECK(sobind(lso, (const struct sockaddr *)&sin) == 0, "bind");
+	CHECK(solisten(lso, 8) == 0, "listen");
+	tb = tcp_brane_peek(b);
+	CHECK(tb != NULL, "no TCP state in brane b");
+
+	/* Shorter than a header. */
+	tcp_hdr(seg, 80, TH_ACK, 5);
+	tcp_raw(a, seg, 12, false), sent++;
+	/* Data offsets: below 5 words, beyond the segment. */
+	tcp_hdr(seg, 80, TH_ACK, 4);
+	tcp_raw(a, seg, 20, false), sent++;
+	tcp_hdr(seg, 80, TH_ACK, 15);
+	tcp_raw(a, seg, 40, false), sent++;
+	wait_ms(10);
+	CHECK(TCPS(tb, hdrops) == 1 && TCPS(tb, badoff) == 2,
+	    "hdrops %llu badoff %llu", (unsigned long long)TCPS(tb, hdrops),
+	    (unsigned long long)TCPS(tb, badoff));
+	/* Bad checksums: to the listener (lazily) and to a closed port. */
+	tcp_hdr(seg, 80, TH_SYN, 5);
+	tcp_raw(a, seg, 20, true), sent++;
+	tcp_hdr(seg, 81, TH_SYN, 5);
+	tcp_raw(a, seg, 20, true), sent++;
+	/* Options: length 0, past the header, MSS of the wrong length. */
+	tcp_hdr(seg, 80, TH_SYN, 6);
+	memcpy(seg + 20, (uint8_t[]){ TCPOPT_MAXSEG, 0, 1, 2 }, 4);
+	tcp_raw(a, seg, 24, false), sent++;
+	memcpy(seg + 20, (uint8_t[]){ TCPOPT_NOP, TCPOPT_TIMESTAMP, 10, 0 },
+	    4);
+	tcp_raw(a, seg, 24, false), sent++;
+	memcpy(seg + 20, (uint8_t[]){ TCPOPT_MAXSEG, 3, 1, 0 }, 4);
+	tcp_raw(a, seg, 24, false), sent++;
+	/* A SYN to a closed port: a reset. */
+	tcp_hdr(seg, 81, TH_SYN, 5);
+	tcp_raw(a, seg, 20, false), sent++;
+	wait_ms(10);
+	CHECK(TCPS(tb, badsum) == 1 && TCPS(tb, badsum_noport) == 1,
+	    "badsum %llu badsum_noport %llu",
+	    (unsigned long long)TCPS(tb, badsum),
+	    (unsigned long long)TCPS(tb, badsum_noport));
+	CHECK(TCPS(tb, badopt) == 3, "badopt %llu",
+	    (unsigned long long)TCPS(tb, badopt));
+	CHECK(TCPS(tb, noport) == 1 && TCPS(tb, sndrst) == 1,
+	    "noport %llu sndrst %llu", (unsigned long long)TCPS(tb, noport),
+	    (unsigned long long)TCPS(tb, sndrst));
+	tcp_check_sums(tb, sent);
+
+	/* Random headers and option soups, valid checksums. */
+	before = TCPS(tb, received);
+	for (long i = 0; i < n; i++) {
+		int optw = (int)rnd(&s, 11), len = 20 + 4 * optw;
+		int off = rnd(&s, 8) == 0 ? (int)rnd(&s, 16) : 5 + optw;
+
+		for (int k = 0; k < len; k++)
+			seg[k] = (uint8_t)rnd(&s, 256);
+		tcp_hdr(seg, rnd(&s, 2) ? 80 : 81, (int)rnd(&s, 256), off);
+		((struct tcphdr *)seg)->th_seq = htonl((uint32_t)
+		    sim_splitmix64(&s));
+		((struct tcphdr *)seg)->th_ack = htonl((uint32_t)
+		    sim_splitmix64(&s));
+		/* Options from kinds that matter, lengths any. */
+		for (int k = 20; k < len; k++)
+			if (rnd(&s, 3) == 0)
+				seg[k] = (uint8_t)rnd(&s, 9);
+		if (rnd(&s, 4) == 0)
+			len += (int)rnd(&s, 32);        /* some data */
+		tcp_raw(a, seg, MIN(len, 128), false), sent++;
+		if (i % 64 == 63)
+			wait_ms(1);
+	}
+	wait_ms(50);
+	CHECK(TCPS(tb, received) - before == (uint64_t)n, "fuzz: %llu of %ld "
+	    "received", (unsigned long long)(TCPS(tb, received) - before), n);
+	tcp_check_sums(tb, sent);
+	printf("ok tcp segments=%llu hdrops=%llu badoff=%llu badopt=%llu "
+	    "badsum=%llu noport=%llu processed=%llu dropped=%llu",
+	    (unsigned long long)sent, (unsigned long long)TCPS(tb, hdrops),
+	    (unsigned long long)TCPS(tb, badoff),
+	    (unsigned long long)TCPS(tb, badopt),
+	    (unsigned long long)TCPS(tb, badsum),
+	    (unsigned long long)TCPS(tb, noport),
+	    (unsigned long long)TCPS(tb, processed),
+	    (unsigned long long)TCPS(tb, dropped));
+	CHECK(soclose(lso) == 0, "soclose");
+	wait_ms(3000);          /* the reaper; half-open ones time out */
+	CHECK(TCPS(tb, tcbfreed) == 1, "listener not freed");
+	CHECK(TCPS(tb, accepts) == TCPS(tb, connects) + TCPS(tb, conndrops),
+	    "accepts %llu != connects %llu + conndrops %llu",
+	    (unsigned long long)TCPS(tb, accepts),
+	    (unsigned long long)TCPS(tb, connects),
+	    (unsigned long long)TCPS(tb, conndrops));
+	CHECK(mbufs_live() == 0, "%llu mbufs still out after the TCP fuzz",
+	    (unsigned long long)mbufs_live());
+	printf(" tcbfreed=%llu\n", (unsigned long long)TCPS(tb, tcbfreed));
+}
+
+/* ------------------------------------------------------------------ */
 /* fuzz                                                                 */
 
 #define FZ_MAX  1600
@@ -1596,6 +1801,7 @@ static const struct {
 	{ "lpm", case_lpm, 1 },
 	{ "isolation", case_isolation, 1 },
 	{ "fuzz", case_fuzz, 1 },
+	{ "tcp", case_tcp, 2 },
 	{ "scenario", case_scenario, 1 },
 };
 

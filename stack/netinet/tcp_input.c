@@ -1,0 +1,1177 @@
+/*
+ * tcp_input.c -- TCP's receive path: demux, then the state machine run
+ * lazily (RFC 9293 3.10.7, RFC 5681/6582 for ACKs, RFC 7323).
+ *
+ * tcp_input is demux only, as udp_input: it checks that a whole header
+ * and its options are in the segment (data offset within it), looks the
+ * PCB up with one bucket read-locked and queues the whole segment on the
+ * socket's receive PCQ (so_deliver), never waiting for the socket lock.
+ * A segment no socket wants is checked and answered with a reset.  One
+ * exception to laziness (SEED-NOTES "Fast protocol demultiplexing"): a
+ * segment with data owes an ACK, so demux *tries* the socket lock and,
+ * if it is free and the connection is synchronized, does the pending
+ * work itself (counted demux_ack) so the ACK is not delayed by a reader
+ * that is not there.  It never does a listener's work (that links new
+ * PCBs, which would take the bucket lock demux holds).
+ *
+ * Everything else -- checksum, options, the state machine -- is
+ * tcp_rcvd (pr_rcvd), on the CPU of the LWP waiting on the socket or of
+ * its continuation, with the socket lock held.  Processing a batch of
+ * segments sends one ACK for the batch at its end (tcp_output).
+ *
+ * A passive open: the listener answers a SYN from a small list of
+ * embryonic connections of its own (struct tcp_embryo; no socket yet)
+ * and only the handshake's ACK makes a socket, linked into the table
+ * connected to its peer and put on the listener's accept queue.
+ */
+#include <sys/kern.h>
+#include <sys/atomic.h>
+#include <sys/kmem.h>
+#include <sys/mutex.h>
+
+#include <kern/ksocket.h>
+#include <kern/mbuf.h>
+#include <kern/pcq.h>
+
+#include <string.h>
+
+#include <net/brane.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/in_cksum.h>
+#include <netinet/in_pcb.h>
+#include <netinet/ip.h>
+#include <netinet/ip_var.h>
+#include <netinet/route.h>
+#include <netinet/tcp.h>
+#include <netinet/tcp_var.h>
+
+/* A parsed segment: host byte order. */
+struct tcp_seg {
+	struct in_addr src, dst;
+	in_port_t sport, dport;         /* network byte order */
+	tcp_seq seq, ack;
+	uint32_t win;                   /* unscaled */
+	int flags;
+	int tlen;                       /* data bytes */
+	struct tcp_opts to;
+};
+
+/* Which context does the receive work (the counters). */
+enum tcp_worker { TW_LWP, TW_KCONT, TW_DEMUX };
+
+static void tcp_segment(struct tcpcb *, struct mbuf *);
+
+/* --- demux ----------------------------------------------------------------- */
+
+struct tcp_delivery {
+	struct mbuf *td_m;
+	struct tcp_brane *td_tb;
+	bool td_taken;
+	bool td_data;
+};
+
+static void tcp_rcvd_work(struct socket *, enum tcp_worker);
+
+/* => the PCB's bucket read-locked: hand over; try to ACK now */
+static void
+tcp_deliver(struct inpcb *inp, void *arg)
+{
+	struct tcp_delivery *td = arg;
+	struct socket *so = inp->inp_socket;
+	struct tcpcb *tp;
+
+	td->td_taken = so_deliver(so, td->td_m);
+	if (!td->td_taken || !td->td_data || !mutex_tryenter(&so->so_lock))
+		return;
+	tp = inp->inp_ppcb;
+	if (TCPS_HAVERCVDSYN(tp->t_state) && !(tp->t_flags & TF_DEAD))
+		tcp_rcvd_work(so, TW_DEMUX);
+	mutex_exit(&so->so_lock);
+}
+
+static bool
+tcp_cksum_ok(struct mbuf *m, int off)
+{
+	return in4_cksum(m, IPPROTO_TCP, off, m->m_pkthdr.len - off) == 0;
+}
+
+/* No connection: a reset (RFC 9293 3.10.7.1), unless it is one. */
+static void
+tcp_noport(struct brane *br, struct tcp_brane *tb, struct mbuf *m, int off)
+{
+	const struct ip *ip = mtod(m, const struct ip *);
+	const struct tcphdr *th = (const struct tcphdr *)(mtod(m, char *) +
+	    off);
+	struct in_addr src = ip->ip_src, dst = ip->ip_dst;
+	in_port_t sport = th->th_sport, dport = th->th_dport;
+	tcp_seq seq = ntohl(th->th_seq), ack = ntohl(th->th_ack);
+	int flags = th->th_flags;
+	int tlen = m->m_pkthdr.len - off - TH_OFF(th);
+	bool bcast;
+
+	(void)br;
+	if (!tcp_cksum_ok(m, off)) {
+		TCPSTAT_INC(tb, badsum_noport);
+		m_freem(m);
+		return;
+	}
+	TCPSTAT_INC(tb, noport);
+	bcast = (m->m_flags & (M_BCAST | M_MCAST)) != 0;
+	m_freem(m);
+	if ((flags & TH_RST) || bcast || dst.s_addr == INADDR_BROADCAST ||
+	    in_multicast(dst.s_addr))
+		return;
+	if (flags & TH_ACK)
+		tcp_respond(tb, dst, dport, src, sport, ack, 0, TH_RST);
+	else
+		tcp_respond(tb, dst, dport, src, sport, 0, seq + (uint32_t)tlen +
+		    ((flags & TH_SYN) != 0) + ((flags & TH_FIN) != 0),
+		    TH_RST | TH_ACK);
+}
+
+void
+tcp_input(struct ifnet *ifp, struct mbuf *m, int off)
+{
+	struct brane *br = ifp->if_brane;
+	struct tcp_brane *tb = tcp_brane_peek(br);
+	struct tcp_delivery td;
+	const struct ip *ip;
+	const struct tcphdr *th;
+	int thoff;
+
+	KASSERT(m->m_flags & M_PKTHDR);
+	KASSERT(off >= (int)sizeof(struct ip) && m->m_len >= off);
+	if (tb == NULL) {
+		/* No TCP socket was ever made in this brane: nobody to ask. */
+		m_freem(m);
+		return;
+	}
+	TCPSTAT_INC(tb, received);
+	if (m->m_pkthdr.len < off + (int)sizeof(*th)) {
+		TCPSTAT_INC(tb, hdrops);
+		m_freem(m);
+		return;
+	}
+	if (m->m_len < off + (int)sizeof(*th) &&
+	    (m = m_pullup(m, off + (int)sizeof(*th))) == NULL) {
+		TCPSTAT_INC(tb, hdrops);
+		return;
+	}
+	th = (const struct tcphdr *)(mtod(m, char *) + off);
+	thoff = TH_OFF(th);
+	if (thoff < (int)sizeof(*th) || off + thoff > m->m_pkthdr.len) {
+		TCPSTAT_INC(tb, badoff);
+		m_freem(m);
+		return;
+	}
+	if (m->m_len < off + thoff &&
+	    (m = m_pullup(m, off + thoff)) == NULL) {
+		TCPSTAT_INC(tb, hdrops);
+		return;
+	}
+	ip = mtod(m, const struct ip *);
+	th = (const struct tcphdr *)(mtod(m, char *) + off);
+	td.td_m = m;
+	td.td_tb = tb;
+	td.td_taken = false;
+	td.td_data = m->m_pkthdr.len > off + thoff ||
+	    (th->th_flags & TH_FIN) != 0;
+	if (!in_pcblookup_deliver(&tb->tb_table, ip->ip_src, th->th_sport,
+	    ip->ip_dst, th->th_dport, tcp_deliver, &td)) {
+		tcp_noport(br, tb, m, off);
+		return;
+	}
+	if (td.td_taken)
+		TCPSTAT_INC(tb, delivered);
+	else {
+		TCPSTAT_INC(tb, fullpcq);
+		m_freem(m);
+	}
+}
+
+/* --- lazy receive ----------------------------------------------------------- */
+
+static void
+tcp_rcvd_work(struct socket *so, enum tcp_worker who)
+{
+	struct inpcb *inp = so->so_pcb;
+	struct tcpcb *tp;
+	struct tcp_brane *tb;
+	struct mbuf *m;
+
+	KASSERT(mutex_owned(&so->so_lock));
+	if (who == TW_DEMUX)
+		(void)atomic_swap_32(&so->so_pending, 0);
+	if (inp == NULL) {
+		(void)so_rcvpcq_flush(so);
+		return;
+	}
+	tp = inp->inp_ppcb;
+	tb = tp->t_tb;
+	while ((m = pcq_get(so->so_rcvpcq)) != NULL) {
+		if (who == TW_LWP)
+			TCPSTAT_INC(tb, lazy_lwp);
+		else if (who == TW_KCONT)
+			TCPSTAT_INC(tb, lazy_kcont);
+		else
+			TCPSTAT_INC(tb, demux_ack);
+		tcp_segment(tp, m);
+	}
+	if (tp->t_state != TCPS_CLOSED && tp->t_state != TCPS_LISTEN &&
+	    (tp->t_flags & TF_ACKNOW))
+		(void)tcp_output(tp);
+}
+
+void
+tcp_rcvd(struct socket *so, lwp_t *l)
+{
+	tcp_rcvd_work(so, l != NULL ? TW_LWP : TW_KCONT);
+}
+
+/* --- reassembly ----------------------------------------------------------- */
+
+/*
+ * Queue an out-of-order segment m (data only; seq in csum_data, FIN as
+ * M_PROTO1), trimming what is already queued; then move what is now in
+ * order to the socket.  Returns TH_FIN if the FIN is now in order.
+ */
+static int
+tcp_reass(struct tcpcb *tp, struct mbuf *m, tcp_seq seq, int tlen, int fin)
+{
+	struct socket *so = tp->t_so;
+	struct mbuf **pp, *q;
+	tcp_seq qseq;
+	int qlen, i, flags = 0;
+
+	if (m != NULL) {
+		m->m_pkthdr.csum_data = seq;
+		m->m_pkthdr.len = tlen;
+		if (fin)
+			m->m_flags |= M_PROTO1;
+		else
+			m->m_flags &= ~M_PROTO1;
+		/* Find the first segment that starts after seq. */
+		for (pp = &tp->t_segq; (q = *pp) != NULL; pp = &q->m_nextpkt)
+			if (SEQ_GT((tcp_seq)q->m_pkthdr.csum_data, seq))
+				break;
+		/* Trim against the one before (if it overlaps). */
+		if (pp != &tp->t_segq) {
+			struct mbuf *prev = container_of(pp, struct mbuf,
+			    m_hdr.mh_nextpkt);
+
+			qseq = (tcp_seq)prev->m_pkthdr.csum_data;
+			i = (int)(qseq + (uint32_t)prev->m_pkthdr.len - seq);
+			if (i > 0) {
+				if (i >= tlen && !fin) {
+					m_freem(m);     /* all duplicate */
+					goto present;
+				}
+				i = MIN(i, tlen);
+				m_adj(m, i);
+				tlen -= i;
+				seq += (uint32_t)i;
+				m->m_pkthdr.csum_data = seq;
+				m->m_pkthdr.len = tlen;
+			}
+		}
+		/* Trim (or drop) the ones after that it covers. */
+		while ((q = *pp) != NULL) {
+			qseq = (tcp_seq)q->m_pkthdr.csum_data;
+			qlen = q->m_pkthdr.len;
+			i = (int)(seq + (uint32_t)tlen - qseq);
+			if (i <= 0)
+				break;
+			if (i < qlen) {
+				m_adj(q, i);
+				q->m_pkthdr.csum_data = qseq + (uint32_t)i;
+				q->m_pkthdr.len = qlen - i;
+				break;
+			}
+			*pp = q->m_nextpkt;
+			q->m_nextpkt = NULL;
+			if (q->m_flags & M_PROTO1)
+				m->m_flags |= M_PROTO1;
+			m_freem(q);
+		}
+		m->m_nextpkt = *pp;
+		*pp = m;
+		TCPSTAT_INC(tp->t_tb, rcvoopack);
+	}
+present:
+	while ((q = tp->t_segq) != NULL &&
+	    (tcp_seq)q->m_pkthdr.csum_data == tp->rcv_nxt) {
+		tp->t_segq = q->m_nextpkt;
+		q->m_nextpkt = NULL;
+		qlen = q->m_pkthdr.len;
+		tp->rcv_nxt += (uint32_t)qlen;
+		TCPSTAT_ADD(tp->t_tb, rcvbyte, (uint64_t)qlen);
+		if (q->m_flags & M_PROTO1)
+			flags = TH_FIN;
+		if (qlen > 0 && !(so->so_state & SS_CANTRCVMORE))
+			sbappend_stream(&so->so_rcv, q);
+		else
+			m_freem(q);
+	}
+	/* Segments wholly before rcv_nxt cannot remain: trimmed above. */
+	so_wakeup(so);
+	return flags;
+}
+
+/* --- passive open ----------------------------------------------------------- */
+
+static void
+tcp_embryo_synack(struct tcpcb *lp, struct tcp_embryo *te)
+{
+	struct socket *so = lp->t_so;
+	const int optmax = 20;
+	const int hlen0 = (int)(sizeof(struct ip) + sizeof(struct tcphdr));
+	struct mbuf *m;
+	struct ip *ip;
+	struct tcphdr *th;
+	uint8_t *cp;
+	int n = 0;
+	uint32_t ts = tcp_ts_now();
+	struct rtresult rr;
+	uint16_t mss = TCP_MSS_DEFAULT;
+
+	if (rt_lookup(so->so_brane, te->te_faddr, &rr) == 0)
+		mss = (uint16_t)(rr.rr_ifp->if_mtu - (u_int)hlen0);
+	if ((m = m_gethdr(M_DONTWAIT, MT_HEADER)) == NULL)
+		return;
+	m_align(m, hlen0 + optmax);
+	ip = mtod(m, struct ip *);
+	memset(ip, 0, (size_t)(hlen0 + optmax));
+	th = (struct tcphdr *)(ip + 1);
+	cp = (uint8_t *)(th + 1);
+	cp[n++] = TCPOPT_MAXSEG;
+	cp[n++] = TCPOLEN_MAXSEG;
+	cp[n++] = (uint8_t)(mss >> 8);
+	cp[n++] = (uint8_t)mss;
+	if (te->te_wscale >= 0) {
+		cp[n++] = TCPOPT_NOP;
+		cp[n++] = TCPOPT_WINDOW;
+		cp[n++] = TCPOLEN_WINDOW;
+		cp[n++] = lp->request_r_scale;
+	}
+	if (te->te_ts) {
+		cp[n++] = TCPOPT_NOP;
+		cp[n++] = TCPOPT_NOP;
+		cp[n++] = TCPOPT_TIMESTAMP;
+		cp[n++] = TCPOLEN_TIMESTAMP;
+		for (int i = 0; i < 4; i++)
+			cp[n++] = (uint8_t)(ts >> (24 - 8 * i));
+		for (int i = 0; i < 4; i++)
+			cp[n++] = (uint8_t)(te->te_tsrecent >> (24 - 8 * i));
+	}
+	KASSERT(n <= optmax && n % 4 == 0);
+	m->m_len = m->m_pkthdr.len = hlen0 + n;
+	ip->ip_vhl = IP_VHL(IPVERSION, sizeof(*ip));
+	ip->ip_len = htons((uint16_t)(hlen0 + n));
+	ip->ip_p = IPPROTO_TCP;
+	ip->ip_src = te->te_laddr;
+	ip->ip_dst = te->te_faddr;
+	th->th_sport = lp->t_inp->inp_lport;
+	th->th_dport = te->te_fport;
+	th->th_seq = htonl(te->te_iss);
+	th->th_ack = htonl(te->te_irs + 1);
+	th->th_off = (uint8_t)(((sizeof(*th) + (size_t)n) >> 2) << 4);
+	th->th_flags = TH_SYN | TH_ACK;
+	th->th_win = htons((uint16_t)MIN(so->so_rcv.sb_hiwat,
+	    (u_int)TCP_MAXWIN));
+	th->th_sum = (uint16_t)in4_cksum(m, IPPROTO_TCP, sizeof(*ip),
+	    (int)sizeof(*th) + n);
+	TCPSTAT_INC(lp->t_tb, sndtotal);
+	(void)ip_output(so->so_brane, m, 0);
+}
+
+void
+tcp_embryos_free(struct tcpcb *lp)
+{
+	struct tcp_embryo *te;
+
+	TCPSTAT_ADD(lp->t_tb, conndrops, lp->t_nembryos);
+	while ((te = lp->t_embryos) != NULL) {
+		lp->t_embryos = te->te_next;
+		kmem_free(te, sizeof(*te));
+	}
+	lp->t_nembryos = 0;
+}
+
+/* The listener's timer: resend SYN-ACKs, give up on the silent. */
+void
+tcp_embryos_timer(struct tcpcb *lp)
+{
+	const struct tcp_conf *tc = &lp->t_tb->tb_conf;
+	struct tcp_embryo **pp, *te;
+	int now = getticks(), next = 0;
+
+	for (pp = &lp->t_embryos; (te = *pp) != NULL; ) {
+		if (te->te_deadline - now <= 0) {
+			if (++te->te_rexmits > tc->synrexmits) {
+				*pp = te->te_next;
+				lp->t_nembryos--;
+				TCPSTAT_INC(lp->t_tb, conndrops);
+				kmem_free(te, sizeof(*te));
+				continue;
+			}
+			TCPSTAT_INC(lp->t_tb, sndrexmitpack);
+			tcp_embryo_synack(lp, te);
+			te->te_deadline = now + mstohz((int)(tc->rto_init_ms <<
+			    te->te_rexmits));
+		}
+		if (next == 0 || te->te_deadline - next < 0)
+			next = te->te_deadline;
+		pp = &te->te_next;
+	}
+	if (next != 0)
+		tcp_timer_arm(lp, TCPT_REXMT, (uint32_t)hztoms(MAX(next - now,
+		    1)));
+}
+
+/* The handshake's ACK: make the connection's socket, queue it. */
+static void
+tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
+    struct mbuf *m, const struct tcp_seg *sg)
+{
+	struct socket *head = lp->t_so, *so;
+	struct tcp_brane *tb = lp->t_tb;
+	struct inpcb *inp;
+	struct tcpcb *tp;
+
+	so = so_newconn(head);
+	inp = in_pcballoc(&tb->tb_table, so);
+	tp = tcp_newtcpcb(tb, so, inp);
+	inp->inp_ppcb = tp;
+	so->so_pcb = inp;
+	tp->t_cc = lp->t_cc;
+	tp->t_flags |= lp->t_flags & TF_NODELAY;
+	tp->t_keepidle_ms = lp->t_keepidle_ms;
+	tp->t_keepintvl_ms = lp->t_keepintvl_ms;
+	/* Not yet reachable: set up without its lock (one class at once). */
+	inp->inp_laddr = te->te_laddr;
+	inp->inp_faddr = te->te_faddr;
+	inp->inp_fport = te->te_fport;
+	inp->inp_lport = lp->t_inp->inp_lport;
+	tp->iss = te->te_iss;
+	tp->irs = te->te_irs;
+	tp->snd_una = tp->snd_nxt = tp->snd_max = tp->snd_recover =
+	    te->te_iss + 1;
+	tp->rcv_nxt = tp->last_ack_sent = te->te_irs + 1;
+	/* What the SYN-ACK offered (unscaled). */
+	tp->rcv_adv = tp->rcv_nxt + MIN(head->so_rcv.sb_hiwat,
+	    (u_int)TCP_MAXWIN);
+	tp->snd_wl1 = sg->seq - 1;
+	tp->snd_wl2 = sg->ack;
+	if (te->te_wscale >= 0) {
+		tp->t_flags |= TF_RCVD_SCALE;
+		tp->snd_scale = (uint8_t)te->te_wscale;
+		tp->rcv_scale = tp->request_r_scale = lp->request_r_scale;
+	} else
+		tp->t_flags &= ~TF_REQ_SCALE;
+	if (te->te_ts) {
+		tp->t_flags |= TF_RCVD_TSTMP;
+		tp->ts_recent = sg->to.to_ts ? sg->to.to_tsval :
+		    te->te_tsrecent;
+	} else
+		tp->t_flags &= ~TF_REQ_TSTMP;
+	tp->snd_wnd = sg->win << tp->snd_scale;
+	tp->max_sndwnd = tp->snd_wnd;
+	tp->t_idle_ticks = (uint32_t)getticks();
+	/* The peer's MSS, and ours. */
+	tcp_mss_init(tp, te->te_mss);
+	if (lp->t_peermss != 0 && lp->t_peermss < tp->t_maxseg)
+		tp->t_maxseg = lp->t_peermss;
+	tp->t_state = TCPS_ESTABLISHED;
+	tp->t_ccv.mss = tp->t_maxseg;
+	tp->t_ccv.cwnd = tcp_cc_initial_window(tp->t_maxseg);
+	tp->t_ccv.ssthresh = UINT32_MAX / 2;
+	tp->t_ccv.now_ns = getnanouptime();
+	(*tp->t_cc->cc_init)(&tp->t_ccv);
+	so->so_state |= SS_ISCONNECTED;
+	{
+		/* Link: from here demux finds it (and may run its work). */
+		struct in_addr la = inp->inp_laddr, fa = inp->inp_faddr;
+		in_port_t lport = inp->inp_lport, fport = inp->inp_fport;
+
+		inp->inp_laddr.s_addr = inp->inp_faddr.s_addr = INADDR_ANY;
+		inp->inp_lport = inp->inp_fport = 0;
+		if (in_pcbconnect_accepted(inp, la, lport, fa, fport) != 0) {
+			/* The four-tuple is taken: give the ACK a reset. */
+			inp->inp_laddr = la;
+			inp->inp_faddr = fa;
+			inp->inp_lport = lport;
+			inp->inp_fport = fport;
+			tcp_respond(tb, la, lport, fa, fport, sg->ack, 0,
+			    TH_RST);
+			TCPSTAT_INC(tb, conndrops);
+			m_freem(m);
+			/* Never reachable: free it here. */
+			in_pcbfree(inp);
+			so->so_pcb = NULL;
+			kcont_destroy(&tp->t_kc);
+			kmem_free(tp, sizeof(*tp));
+			so->so_state |= SS_NOFDREF;
+			sofree(so);
+			return;
+		}
+	}
+	TCPSTAT_INC(tb, connects);
+	/* Data or a FIN with the ACK: the new socket's own work. */
+	if (sg->tlen > 0 || (sg->flags & TH_FIN)) {
+		if (!so_deliver(so, m))
+			m_freem(m);
+	} else
+		m_freem(m);
+	so_enqueue(head, so);
+}
+
+struct tcp_redelivery {
+	struct inpcb *tr_listener;
+	struct mbuf *tr_m;
+	bool tr_found, tr_taken;
+};
+
+/* => the PCB's bucket read-locked (in_pcblookup_deliver) */
+static void
+tcp_redeliver(struct inpcb *inp, void *arg)
+{
+	struct tcp_redelivery *tr = arg;
+
+	if (inp == tr->tr_listener || inp->inp_faddr.s_addr == INADDR_ANY)
+		return;
+	tr->tr_found = true;
+	tr->tr_taken = so_deliver(inp->inp_socket, tr->tr_m);
+}
+
+/*
+ * A segment demux queued on the listener while the handshake's ACK,
+ * ahead of it, was making its connection: give it to that connection.
+ * Returns false (m not taken) if there is none.  => the listener's
+ * so_lock (not demux: a bucket read lock is ours to take)
+ */
+static bool
+tcp_listen_redeliver(struct tcpcb *lp, struct mbuf *m,
+    const struct tcp_seg *sg)
+{
+	struct tcp_redelivery tr = { lp->t_inp, m, false, false };
+
+	(void)in_pcblookup_deliver(&lp->t_tb->tb_table, sg->src, sg->sport,
+	    sg->dst, sg->dport, tcp_redeliver, &tr);
+	if (!tr.tr_found)
+		return false;
+	if (!tr.tr_taken) {
+		TCPSTAT_INC(lp->t_tb, fullpcq);
+		m_freem(m);
+	}
+	return true;
+}
+
+/*
+ * A segment to a listener.  m still has its headers (the deliver path
+ * needs them for the new socket).
+ */
+static void
+tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
+{
+	struct socket *head = lp->t_so;
+	struct tcp_brane *tb = lp->t_tb;
+	struct tcp_embryo **pp, *te;
+
+	for (pp = &lp->t_embryos; (te = *pp) != NULL; pp = &te->te_next)
+		if (te->te_faddr.s_addr == sg->src.s_addr &&
+		    te->te_fport == sg->sport &&
+		    te->te_laddr.s_addr == sg->dst.s_addr)
+			break;
+	if (sg->flags & TH_RST) {
+		if (te != NULL && sg->seq == te->te_irs + 1) {
+			*pp = te->te_next;
+			lp->t_nembryos--;
+			TCPSTAT_INC(tb, conndrops);
+			kmem_free(te, sizeof(*te));
+		}
+		goto drop;
+	}
+	if ((sg->flags & TH_ACK) && te == NULL &&
+	    tcp_listen_redeliver(lp, m, sg))
+		return;
+	if (sg->flags & TH_ACK) {
+		/*
+		 * It acks our SYN-ACK: the handshake is done, even if the
+		 * handshake's own ACK was lost and this one carries data
+		 * from further on (the new socket reassembles it).
+		 */
+		if (te == NULL || sg->ack != te->te_iss + 1 ||
+		    (sg->flags & TH_SYN) || SEQ_LT(sg->seq, te->te_irs + 1) ||
+		    SEQ_GT(sg->seq, te->te_irs + 1 +
+		    MIN(head->so_rcv.sb_hiwat, (u_int)TCP_MAXWIN))) {
+			tcp_respond(tb, sg->dst, sg->dport, sg->src, sg->sport,
+			    sg->ack, 0, TH_RST);
+			goto drop;
+		}
+		if (head->so_qlen >= head->so_qlimit) {
+			TCPSTAT_INC(tb, listendrop);
+			goto drop;      /* the peer resends; maybe room then */
+		}
+		*pp = te->te_next;
+		lp->t_nembryos--;
+		TCPSTAT_INC(tb, processed);
+		tcp_embryo_complete(lp, te, m, sg);
+		kmem_free(te, sizeof(*te));
+		return;
+	}
+	if (!(sg->flags & TH_SYN))
+		goto drop;
+	if (te != NULL) {               /* the SYN again: answer again */
+		tcp_embryo_synack(lp, te);
+		goto drop;
+	}
+	if (lp->t_nembryos >= MIN(head->so_qlimit, TCP_EMBRYOS_MAX) ||
+	    head->so_qlen >= head->so_qlimit) {
+		TCPSTAT_INC(tb, listendrop);
+		goto drop;
+	}
+	te = kmem_zalloc(sizeof(*te), KM_NOSLEEP);
+	if (te == NULL)
+		goto drop;
+	te->te_laddr = sg->dst;
+	te->te_faddr = sg->src;
+	te->te_fport = sg->sport;
+	te->te_irs = sg->seq;
+	te->te_iss = tcp_new_iss(tb, sg->dst, sg->dport, sg->src, sg->sport);
+	te->te_mss = sg->to.to_mss;
+	te->te_wscale = sg->to.to_wscale;
+	te->te_ts = sg->to.to_ts;
+	te->te_tsrecent = sg->to.to_tsval;
+	te->te_win = sg->win;
+	te->te_deadline = getticks() + mstohz((int)tb->tb_conf.rto_init_ms);
+	te->te_next = lp->t_embryos;
+	lp->t_embryos = te;
+	lp->t_nembryos++;
+	lp->request_r_scale = 0;
+	while (lp->request_r_scale < TCP_MAX_WINSHIFT &&
+	    ((uint32_t)TCP_MAXWIN << lp->request_r_scale) < head->so_rcv.sb_hiwat)
+		lp->request_r_scale++;
+	TCPSTAT_INC(tb, accepts);
+	TCPSTAT_INC(tb, processed);
+	tcp_embryo_synack(lp, te);
+	if (lp->t_timer[TCPT_REXMT] == 0)
+		tcp_timer_arm(lp, TCPT_REXMT, tb->tb_conf.rto_init_ms);
+	m_freem(m);
+	return;
+drop:
+	TCPSTAT_INC(tb, dropped);
+	m_freem(m);
+}
+
+/* --- the state machine ------------------------------------------------------ */
+
+/* The peer acked new data (RFC 5681, RFC 6582 NewReno). */
+static void
+tcp_newack(struct tcpcb *tp, const struct tcp_seg *sg, uint32_t acked)
+{
+	struct tcp_ccv *ccv = &tp->t_ccv;
+	uint32_t flight = tp->snd_max - tp->snd_una;
+
+	ccv->now_ns = getnanouptime();
+	if (tp->t_flags & TF_FASTRECOVERY) {
+		/* A partial ACK: tcp_segment resends the next hole. */
+		if (SEQ_LT(sg->ack, tp->snd_recover))
+			return;
+		/* Full ACK: recovery is over. */
+		tp->t_flags &= ~TF_FASTRECOVERY;
+		ccv->flags &= ~CCF_IN_RECOVERY;
+		ccv->flight = flight - MIN(acked, flight);
+		(*tp->t_cc->cc_post_recovery)(ccv);
+		tp->t_dupacks = 0;
+		return;
+	}
+	tp->t_dupacks = 0;
+	ccv->bytes_acked = acked;
+	ccv->flight = flight;
+	if (flight + tp->t_maxseg >= ccv->cwnd)
+		ccv->flags |= CCF_CWND_LIMITED;
+	else
+		ccv->flags &= ~CCF_CWND_LIMITED;
+	ccv->flags &= ~CCF_RTO;
+	(*tp->t_cc->cc_ack_received)(ccv, CC_ACK);
+}
+
+/* Three duplicate ACKs: fast retransmit, enter recovery (RFC 6582 3.2). */
+static void
+tcp_fastrexmt(struct tcpcb *tp, const struct tcp_seg *sg)
+{
+	struct tcp_ccv *ccv = &tp->t_ccv;
+	tcp_seq onxt = tp->snd_nxt;
+
+	/* SACK PLUGS IN HERE: RFC 6675 decides loss from the scoreboard. */
+	if (SEQ_LEQ(sg->ack, tp->snd_recover) && tp->snd_recover != tp->iss &&
+	    tp->t_ntimeouts + tp->t_nrexmits > 0) {
+		tp->t_dupacks = 0;      /* still in the last episode */
+		return;
+	}
+	TCPSTAT_INC(tp->t_tb, fastrexmt);
+	tp->snd_recover = tp->snd_max;
+	ccv->flight = tp->snd_max - tp->snd_una;
+	ccv->now_ns = getnanouptime();
+	(*tp->t_cc->cc_cong_signal)(ccv, CC_NDUPACK);
+	tp->t_flags |= TF_FASTRECOVERY;
+	ccv->flags |= CCF_IN_RECOVERY;
+	tcp_timer_disarm(tp, TCPT_REXMT);
+	tp->t_rtttime = 0;
+	tp->snd_nxt = sg->ack;
+	ccv->cwnd = tp->t_maxseg;
+	(void)tcp_output(tp);
+	ccv->cwnd = ccv->ssthresh + 3u * tp->t_maxseg;
+	if (SEQ_GT(onxt, tp->snd_nxt))
+		tp->snd_nxt = onxt;
+}
+
+static void
+tcp_seg_parse(struct mbuf *m, struct tcp_seg *sg, int *offp, int *thoffp)
+{
+	const struct ip *ip = mtod(m, const struct ip *);
+	int off = IP_HL(ip);
+	const struct tcphdr *th = (const struct tcphdr *)(mtod(m, char *) +
+	    off);
+
+	sg->src = ip->ip_src;
+	sg->dst = ip->ip_dst;
+	sg->sport = th->th_sport;
+	sg->dport = th->th_dport;
+	sg->seq = ntohl(th->th_seq);
+	sg->ack = ntohl(th->th_ack);
+	sg->win = ntohs(th->th_win);
+	sg->flags = th->th_flags;
+	*offp = off;
+	*thoffp = TH_OFF(th);
+	sg->tlen = m->m_pkthdr.len - off - *thoffp;
+}
+
+/* Answer a segment on a closed connection as if there were none. */
+static void
+tcp_closed_reply(struct tcpcb *tp, const struct tcp_seg *sg)
+{
+	if (sg->flags & TH_RST)
+		return;
+	if (sg->flags & TH_ACK)
+		tcp_respond(tp->t_tb, sg->dst, sg->dport, sg->src, sg->sport,
+		    sg->ack, 0, TH_RST);
+	else
+		tcp_respond(tp->t_tb, sg->dst, sg->dport, sg->src, sg->sport,
+		    0, sg->seq + (uint32_t)sg->tlen + ((sg->flags & TH_SYN) !=
+		    0) + ((sg->flags & TH_FIN) != 0), TH_RST | TH_ACK);
+}
+
+/* SYN_SENT (RFC 9293 3.10.7.3). */
+static void
+tcp_synsent(struct tcpcb *tp, struct mbuf *m, const struct tcp_seg *sg)
+{
+	struct tcp_brane *tb = tp->t_tb;
+
+	if ((sg->flags & TH_ACK) && (SEQ_LEQ(sg->ack, tp->iss) ||
+	    SEQ_GT(sg->ack, tp->snd_max))) {
+		if (!(sg->flags & TH_RST))
+			tcp_respond(tb, sg->dst, sg->dport, sg->src, sg->sport,
+			    sg->ack, 0, TH_RST);
+		goto drop;
+	}
+	if (sg->flags & TH_RST) {
+		if (sg->flags & TH_ACK) {
+			TCPSTAT_INC(tb, rcvrst);
+			tcp_drop(tp, ECONNREFUSED);
+		}
+		goto drop;
+	}
+	if (!(sg->flags & TH_SYN))
+		goto drop;
+	tp->irs = sg->seq;
+	tp->rcv_nxt = tp->rcv_adv = tp->last_ack_sent = sg->seq + 1;
+	if (sg->to.to_wscale >= 0 && (tp->t_flags & TF_REQ_SCALE)) {
+		tp->t_flags |= TF_RCVD_SCALE;
+		tp->snd_scale = (uint8_t)sg->to.to_wscale;
+		tp->rcv_scale = tp->request_r_scale;
+	} else
+		tp->t_flags &= ~TF_REQ_SCALE;
+	if (sg->to.to_ts && (tp->t_flags & TF_REQ_TSTMP)) {
+		tp->t_flags |= TF_RCVD_TSTMP;
+		tp->ts_recent = sg->to.to_tsval;
+	} else
+		tp->t_flags &= ~TF_REQ_TSTMP;
+	{
+		uint16_t cap = tp->t_peermss;
+
+		tcp_mss_init(tp, sg->to.to_mss);
+		if (cap != 0 && cap < tp->t_maxseg)
+			tp->t_maxseg = cap;
+	}
+	tp->snd_wnd = sg->win;          /* a SYN's window is not scaled */
+	tp->max_sndwnd = tp->snd_wnd;
+	tp->snd_wl1 = sg->seq;
+	tp->snd_wl2 = sg->ack;
+	tp->t_flags |= TF_ACKNOW;
+	if (sg->flags & TH_ACK) {
+		tp->snd_una = sg->ack;
+		if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+			tp->snd_nxt = tp->snd_una;
+		if (tp->t_rtttime != 0 && tp->t_rxtshift == 0)
+			tcp_xmit_timer(tp, getnanouptime() - tp->t_rtttime);
+		tp->t_rtttime = 0;
+		tcp_timer_disarm(tp, TCPT_REXMT);
+		tp->t_rxtshift = 0;
+		tcp_established(tp);
+	} else {
+		/* Simultaneous open: our SYN again, with an ACK. */
+		tp->t_state = TCPS_SYN_RECEIVED;
+		tp->snd_nxt = tp->iss;
+		tcp_timer_disarm(tp, TCPT_REXMT);
+	}
+	TCPSTAT_INC(tb, processed);
+	m_freem(m);
+	(void)tcp_output(tp);
+	return;
+drop:
+	TCPSTAT_INC(tb, dropped);
+	m_freem(m);
+}
+
+/* The peer's FIN is in order (RFC 9293 3.10.7.4, eighth check). */
+static void
+tcp_seg_fin(struct tcpcb *tp)
+{
+	struct socket *so = tp->t_so;
+	uint32_t twoms = 2 * tp->t_tb->tb_conf.msl_ms;
+
+	if (!TCPS_HAVERCVDFIN(tp->t_state)) {
+		so->so_state |= SS_CANTRCVMORE;
+		tp->rcv_nxt++;
+		so_wakeup(so);
+	}
+	tp->t_flags |= TF_ACKNOW;
+	switch (tp->t_state) {
+	case TCPS_SYN_RECEIVED:
+	case TCPS_ESTABLISHED:
+		tp->t_state = TCPS_CLOSE_WAIT;
+		break;
+	case TCPS_FIN_WAIT_1:
+		tp->t_state = TCPS_CLOSING;
+		break;
+	case TCPS_FIN_WAIT_2:
+		tp->t_state = TCPS_TIME_WAIT;
+		tcp_canceltimers(tp);
+		tcp_timer_arm(tp, TCPT_2MSL, twoms);
+		break;
+	case TCPS_TIME_WAIT:
+		tcp_timer_arm(tp, TCPT_2MSL, twoms);
+		break;
+	}
+}
+
+/* One segment from the PCQ.  => so_lock held */
+static void
+tcp_segment(struct tcpcb *tp, struct mbuf *m)
+{
+	struct socket *so = tp->t_so;
+	struct tcp_brane *tb = tp->t_tb;
+	struct tcp_seg sg;
+	uint32_t tiwin, acked, rcvwin;
+	int off, thoff, todrop, fin;
+	bool ourfinisacked, needoutput = false;
+	tcp_seq onxt;
+
+	KASSERT(mutex_owned(&so->so_lock));
+	tcp_seg_parse(m, &sg, &off, &thoff);
+	/* Demux made the header and options contiguous. */
+	KASSERT(m->m_len >= off + thoff);
+	if (!tcp_cksum_ok(m, off)) {
+		TCPSTAT_INC(tb, badsum);
+		m_freem(m);
+		return;
+	}
+	if (tcp_opts_parse(mtod(m, uint8_t *) + off + sizeof(struct tcphdr),
+	    thoff - (int)sizeof(struct tcphdr), (sg.flags & TH_SYN) != 0,
+	    &sg.to) != 0) {
+		TCPSTAT_INC(tb, badopt);
+		m_freem(m);
+		return;
+	}
+	if (tp->t_state == TCPS_LISTEN) {
+		tcp_listen_segment(tp, m, &sg);
+		return;
+	}
+	if (tp->t_state == TCPS_CLOSED) {
+		tcp_closed_reply(tp, &sg);
+		goto drop;
+	}
+	m_adj(m, off + thoff);          /* the data only, from here */
+	tp->t_idle_ticks = (uint32_t)getticks();
+	tp->t_keepcnt = 0;
+	/*
+	 * SO_KEEPALIVE set after the handshake, or inherited from a
+	 * listener (whose new connection is armed by its first segment):
+	 * its timer starts now.
+	 */
+	if ((so->so_options & SO_KEEPALIVE) && tp->t_timer[TCPT_KEEP] == 0 &&
+	    TCPS_HAVEESTABLISHED(tp->t_state) &&
+	    tp->t_state <= TCPS_CLOSE_WAIT)
+		tcp_timer_arm(tp, TCPT_KEEP, tcp_keepidle_ms(tp));
+	if (tp->t_state == TCPS_SYN_SENT) {
+		tcp_synsent(tp, m, &sg);
+		return;
+	}
+	tiwin = (sg.flags & TH_SYN) ? sg.win : sg.win << tp->snd_scale;
+
+	/* PAWS (RFC 7323 5.3). */
+	if ((tp->t_flags & TF_RCVD_TSTMP) && sg.to.to_ts &&
+	    !(sg.flags & TH_RST) && SEQ_LT(sg.to.to_tsval, tp->ts_recent)) {
+		TCPSTAT_INC(tb, pawsdrop);
+		tp->t_flags |= TF_ACKNOW;
+		goto drop;
+	}
+	/* Trim to the window (RFC 9293 3.10.7.4, first check). */
+	todrop = (int)(tp->rcv_nxt - sg.seq);
+	if ((sg.flags & TH_SYN) && sg.seq == tp->irs) {
+		/*
+		 * Their SYN again (a SYN-ACK crossing ours in a simultaneous
+		 * open, or a resend): the SYN is old, trim it off and take
+		 * the rest -- its ACK -- as any segment.
+		 */
+		sg.flags &= ~TH_SYN;
+		sg.seq++;
+		todrop--;
+		tp->t_flags |= TF_ACKNOW;
+	}
+	if (sg.flags & TH_SYN) {
+		/* RFC 5961 4.2: a challenge ACK, not a reset. */
+		tp->t_flags |= TF_ACKNOW;
+		goto drop;
+	}
+	if (todrop > 0) {
+		if (todrop > sg.tlen || (todrop == sg.tlen &&
+		    !(sg.flags & TH_FIN))) {
+			/* All old: ACK it (a lost ACK, or a keepalive). */
+			if (sg.tlen > 0 || (sg.flags & TH_FIN))
+				TCPSTAT_INC(tb, rcvduppack);
+			sg.flags &= ~TH_FIN;
+			tp->t_flags |= TF_ACKNOW;
+			todrop = sg.tlen;
+		}
+		m_adj(m, todrop);
+		sg.seq += (uint32_t)todrop;
+		sg.tlen -= todrop;
+	}
+	rcvwin = so->so_rcv.sb_hiwat > so->so_rcv.sb_cc ?
+	    so->so_rcv.sb_hiwat - so->so_rcv.sb_cc : 0;
+	rcvwin = MAX(rcvwin, tp->rcv_adv - tp->rcv_nxt);
+	todrop = (int)(sg.seq + (uint32_t)sg.tlen - (tp->rcv_nxt + rcvwin));
+	if (todrop > 0) {
+		if (todrop >= sg.tlen) {
+			/* A zero-window probe, or beyond the window. */
+			tp->t_flags |= TF_ACKNOW;
+			if (!(rcvwin == 0 && sg.seq == tp->rcv_nxt))
+				goto drop_ack;
+		}
+		m_adj(m, -todrop);
+		sg.tlen -= MIN(todrop, sg.tlen);
+		sg.flags &= ~(TH_PUSH | TH_FIN);
+	}
+	/* The timestamp to echo (RFC 7323 4.3). */
+	if (sg.to.to_ts && SEQ_LEQ(sg.seq, tp->last_ack_sent) &&
+	    SEQ_LEQ(tp->last_ack_sent, sg.seq + (uint32_t)sg.tlen +
+	    ((sg.flags & TH_FIN) != 0)))
+		tp->ts_recent = sg.to.to_tsval;
+
+	if (sg.flags & TH_RST) {
+		/* RFC 5961 3.2: only the exact number resets. */
+		if (sg.seq != tp->rcv_nxt) {
+			tp->t_flags |= TF_ACKNOW;
+			goto drop;
+		}
+		TCPSTAT_INC(tb, rcvrst);
+		switch (tp->t_state) {
+		case TCPS_SYN_RECEIVED:
+			tcp_seterror(tp, ECONNREFUSED);
+			break;
+		case TCPS_ESTABLISHED:
+		case TCPS_FIN_WAIT_1:
+		case TCPS_FIN_WAIT_2:
+		case TCPS_CLOSE_WAIT:
+			tcp_seterror(tp, ECONNRESET);
+			break;
+		default:
+			break;
+		}
+		tcp_close(tp);
+		goto drop;
+	}
+	if (!(sg.flags & TH_ACK))
+		goto drop;
+
+	/* ACK processing (RFC 9293 3.10.7.4, fifth check). */
+	if (tp->t_state == TCPS_SYN_RECEIVED) {
+		if (SEQ_GT(tp->snd_una, sg.ack) ||
+		    SEQ_GT(sg.ack, tp->snd_max)) {
+			tcp_respond(tb, sg.dst, sg.dport, sg.src, sg.sport,
+			    sg.ack, 0, TH_RST);
+			goto drop;
+		}
+		tcp_established(tp);
+		tp->snd_wl1 = sg.seq - 1;
+	}
+	if (SEQ_LEQ(sg.ack, tp->snd_una)) {
+		if (sg.tlen == 0 && tiwin == tp->snd_wnd &&
+		    sg.ack == tp->snd_una && tp->snd_max != tp->snd_una &&
+		    !(sg.flags & TH_FIN)) {
+			TCPSTAT_INC(tb, rcvdupack);
+			tp->t_ccv.now_ns = getnanouptime();
+			(*tp->t_cc->cc_ack_received)(&tp->t_ccv, CC_DUPACK);
+			if (tp->t_flags & TF_FASTRECOVERY) {
+				/* RFC 6582 3.2 step 4: inflate, send. */
+				tp->t_ccv.cwnd += tp->t_maxseg;
+				needoutput = true;
+			} else if (++tp->t_dupacks == 3)
+				tcp_fastrexmt(tp, &sg);
+		} else if (sg.tlen == 0 && tiwin != tp->snd_wnd)
+			tp->t_dupacks = 0;
+		goto step6;
+	}
+	if (SEQ_GT(sg.ack, tp->snd_max)) {
+		tp->t_flags |= TF_ACKNOW;       /* acks what we never sent */
+		goto drop;
+	}
+	acked = sg.ack - tp->snd_una;
+	/* The RTT (RFC 6298; RFC 7323 with timestamps). */
+	if ((tp->t_flags & TF_RCVD_TSTMP) && sg.to.to_ts &&
+	    sg.to.to_tsecr != 0 && !(tp->t_flags & TF_FASTRECOVERY))
+		tcp_xmit_timer(tp, (uint64_t)(tcp_ts_now() -
+		    sg.to.to_tsecr) * 1000);
+	else if (tp->t_rtttime != 0 && SEQ_GT(sg.ack, tp->t_rtseq))
+		tcp_xmit_timer(tp, getnanouptime() - tp->t_rtttime);
+	if (tp->t_rtttime != 0 && SEQ_GT(sg.ack, tp->t_rtseq))
+		tp->t_rtttime = 0;
+	tcp_newack(tp, &sg, acked);
+	if (sg.ack == tp->snd_max)
+		tcp_timer_disarm(tp, TCPT_REXMT);
+	else if (!(tp->t_flags & TF_FASTRECOVERY) ||
+	    tp->t_timer[TCPT_REXMT] != 0)
+		tcp_timer_arm(tp, TCPT_REXMT, tcp_rto_ms(tp));
+	if (acked > so->so_snd.sb_cc) {
+		sbdrop(&so->so_snd, so->so_snd.sb_cc);
+		ourfinisacked = (tp->t_flags & TF_SENTFIN) != 0;
+	} else {
+		sbdrop(&so->so_snd, acked);
+		ourfinisacked = false;
+	}
+	tp->snd_una = sg.ack;
+	if (tp->t_flags & TF_FASTRECOVERY) {
+		/*
+		 * A partial ACK (RFC 6582 3.2 step 5): resend the first
+		 * unacked segment now, deflate cwnd by what was acked and
+		 * add one segment back.
+		 */
+		uint32_t cwnd = tp->t_ccv.cwnd;
+
+		onxt = tp->snd_nxt;
+		if (SEQ_LT(onxt, tp->snd_una))
+			onxt = tp->snd_una;
+		tp->snd_nxt = tp->snd_una;
+		tp->t_ccv.cwnd = tp->t_maxseg;
+		(void)tcp_output(tp);
+		if (SEQ_GT(onxt, tp->snd_nxt))
+			tp->snd_nxt = onxt;
+		tp->t_ccv.cwnd = (cwnd > acked ? cwnd - acked : 0) +
+		    tp->t_maxseg;
+		tcp_timer_arm(tp, TCPT_REXMT, tcp_rto_ms(tp));
+	}
+	if (SEQ_LT(tp->snd_nxt, tp->snd_una))
+		tp->snd_nxt = tp->snd_una;
+	tp->t_rxtshift = 0;
+	needoutput = true;
+	so_wakeup(so);
+	switch (tp->t_state) {
+	case TCPS_FIN_WAIT_1:
+		if (ourfinisacked) {
+			tp->t_state = TCPS_FIN_WAIT_2;
+			if (so->so_state & SS_NOFDREF)
+				tcp_timer_arm(tp, TCPT_2MSL,
+				    2 * tb->tb_conf.msl_ms);
+		}
+		break;
+	case TCPS_CLOSING:
+		if (ourfinisacked) {
+			tp->t_state = TCPS_TIME_WAIT;
+			tcp_canceltimers(tp);
+			tcp_timer_arm(tp, TCPT_2MSL, 2 * tb->tb_conf.msl_ms);
+		}
+		break;
+	case TCPS_LAST_ACK:
+		if (ourfinisacked) {
+			tcp_close(tp);
+			goto drop_quiet;
+		}
+		break;
+	case TCPS_TIME_WAIT:
+		tcp_timer_arm(tp, TCPT_2MSL, 2 * tb->tb_conf.msl_ms);
+		break;
+	}
+
+step6:
+	/* The send window (RFC 9293 3.10.7.4, SND.WL1/WL2). */
+	if (SEQ_LT(tp->snd_wl1, sg.seq) || (tp->snd_wl1 == sg.seq &&
+	    (SEQ_LT(tp->snd_wl2, sg.ack) || (tp->snd_wl2 == sg.ack &&
+	    tiwin > tp->snd_wnd)))) {
+		if (tiwin > tp->snd_wnd)
+			needoutput = true;
+		tp->snd_wnd = tiwin;
+		tp->snd_wl1 = sg.seq;
+		tp->snd_wl2 = sg.ack;
+		if (tp->snd_wnd > tp->max_sndwnd)
+			tp->max_sndwnd = tp->snd_wnd;
+		if (tp->snd_wnd > 0)
+			tcp_timer_disarm(tp, TCPT_PERSIST);
+	}
+
+	/* Data and FIN (sixth to eighth checks). */
+	fin = sg.flags & TH_FIN;
+	if ((sg.tlen > 0 || fin) && !TCPS_HAVERCVDFIN(tp->t_state)) {
+		if (sg.seq == tp->rcv_nxt && tp->t_segq == NULL) {
+			if (tp->t_flags & TF_DELACK)
+				tp->t_flags |= TF_ACKNOW;
+			else if (sg.tlen > 0) {
+				tp->t_flags |= TF_DELACK;
+				tcp_timer_arm(tp, TCPT_DELACK,
+				    tb->tb_conf.delack_ms);
+			}
+			tp->rcv_nxt += (uint32_t)sg.tlen;
+			TCPSTAT_ADD(tb, rcvbyte, (uint64_t)sg.tlen);
+			if (sg.tlen > 0 && !(so->so_state & SS_CANTRCVMORE)) {
+				sbappend_stream(&so->so_rcv, m);
+				m = NULL;
+			}
+			so_wakeup(so);
+		} else {
+			/* Out of order: queue it; a duplicate ACK now. */
+			fin = tcp_reass(tp, m, sg.seq, sg.tlen, fin);
+			m = NULL;
+			tp->t_flags |= TF_ACKNOW;
+		}
+		if (fin)
+			tcp_seg_fin(tp);
+	} else if (fin && tp->t_state == TCPS_TIME_WAIT) {
+		tp->t_flags |= TF_ACKNOW;       /* their FIN again */
+		tcp_timer_arm(tp, TCPT_2MSL, 2 * tb->tb_conf.msl_ms);
+	}
+	TCPSTAT_INC(tb, processed);
+	m_freem(m);
+	if (needoutput || (tp->t_flags & TF_ACKNOW))
+		(void)tcp_output(tp);
+	return;
+drop_ack:
+drop:
+	TCPSTAT_INC(tb, dropped);
+	m_freem(m);
+	return;
+drop_quiet:
+	TCPSTAT_INC(tb, processed);
+	m_freem(m);
+}

@@ -1,0 +1,252 @@
+/*
+ * tcp_timer.c -- a connection's timers: retransmission (RFC 6298, with
+ * exponential backoff), persist, keepalive and connection establishment,
+ * 2MSL, delayed ACK.
+ *
+ * A connection has one kernel continuation (t_kc); each timer is a
+ * deadline in clock ticks (t_timer[], 0 = off) and the continuation is
+ * scheduled for the earliest.  Arming a timer is a store and, if it is
+ * now the earliest, a kcont_schedule; disarming is a store (the
+ * continuation may run for nothing, then sleeps until the next).  The
+ * continuation takes the socket lock, so timers and segments are never
+ * processed at once; a closed connection's (TF_DEAD) returns at once and
+ * is never scheduled again.
+ */
+#include <sys/kern.h>
+#include <sys/mutex.h>
+
+#include <kern/ksocket.h>
+#include <kern/mbuf.h>
+
+#include <netinet/in.h>
+#include <netinet/in_pcb.h>
+#include <netinet/tcp.h>
+#include <netinet/tcp_var.h>
+
+uint32_t
+tcp_ts_now(void)
+{
+	return (uint32_t)(getnanouptime() / 1000);
+}
+
+uint32_t
+tcp_rto_ms(const struct tcpcb *tp)
+{
+	uint64_t rto = (uint64_t)tp->t_rto_ms << tp->t_rxtshift;
+
+	return (uint32_t)MIN(rto, (uint64_t)tp->t_tb->tb_conf.rto_max_ms);
+}
+
+uint32_t
+tcp_keepidle_ms(const struct tcpcb *tp)
+{
+	return tp->t_keepidle_ms != 0 ? tp->t_keepidle_ms :
+	    tp->t_tb->tb_conf.keepidle_ms;
+}
+
+uint32_t
+tcp_keepintvl_ms(const struct tcpcb *tp)
+{
+	return tp->t_keepintvl_ms != 0 ? tp->t_keepintvl_ms :
+	    tp->t_tb->tb_conf.keepintvl_ms;
+}
+
+/* Schedule the continuation for the earliest deadline. */
+static void
+tcp_timer_resched(struct tcpcb *tp)
+{
+	int now = getticks(), first = 0;
+
+	for (int i = 0; i < TCPT_NTIMERS; i++)
+		if (tp->t_timer[i] != 0 &&
+		    (first == 0 || tp->t_timer[i] - first < 0))
+			first = tp->t_timer[i];
+	if (first == 0 || (tp->t_flags & TF_DEAD))
+		return;
+	(void)kcont_schedule(&tp->t_kc, first - now > 0 ? first - now : 0);
+}
+
+void
+tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms)
+{
+	int t = mstohz((int)MIN(ms, (uint32_t)INT32_MAX / 2));
+
+	KASSERT(which >= 0 && which < TCPT_NTIMERS);
+	KASSERT(mutex_owned(&tp->t_so->so_lock));
+	if (tp->t_flags & TF_DEAD)
+		return;
+	tp->t_timer[which] = getticks() + MAX(t, 1);
+	if (tp->t_timer[which] == 0)
+		tp->t_timer[which] = 1;
+	tcp_timer_resched(tp);
+}
+
+void
+tcp_timer_disarm(struct tcpcb *tp, int which)
+{
+	KASSERT(which >= 0 && which < TCPT_NTIMERS);
+	tp->t_timer[which] = 0;
+}
+
+void
+tcp_canceltimers(struct tcpcb *tp)
+{
+	for (int i = 0; i < TCPT_NTIMERS; i++)
+		tp->t_timer[i] = 0;
+	(void)kcont_stop(&tp->t_kc);
+}
+
+/* RFC 6298 2.2-2.4, on one RTT sample. */
+void
+tcp_xmit_timer(struct tcpcb *tp, uint64_t rtt)
+{
+	const struct tcp_conf *tc = &tp->t_tb->tb_conf;
+	uint64_t srtt = tp->t_ccv.srtt_ns, delta, rto, g;
+
+	if (rtt == 0)
+		rtt = 1;
+	if (srtt == 0) {
+		srtt = rtt;
+		tp->t_rttvar = rtt / 2;
+	} else {
+		delta = srtt > rtt ? srtt - rtt : rtt - srtt;
+		tp->t_rttvar = (3 * tp->t_rttvar + delta) / 4;
+		srtt = (7 * srtt + rtt) / 8;
+	}
+	tp->t_ccv.srtt_ns = srtt;
+	if (tp->t_ccv.min_rtt_ns == 0 || rtt < tp->t_ccv.min_rtt_ns)
+		tp->t_ccv.min_rtt_ns = rtt;
+	g = 1000000000ull / (uint64_t)hz;       /* the clock's granularity */
+	rto = srtt + MAX(g, 4 * tp->t_rttvar);
+	rto = howmany(rto, 1000000);
+	rto = MAX(rto, (uint64_t)tc->rto_min_ms);
+	rto = MIN(rto, (uint64_t)tc->rto_max_ms);
+	tp->t_rto_ms = (uint32_t)rto;
+	tp->t_rxtshift = 0;
+	TCPSTAT_INC(tp->t_tb, rttupdated);
+}
+
+/* RFC 6298 5.5-5.7: back off, go back to snd_una, tell the controller. */
+static void
+tcp_timer_rexmt(struct tcpcb *tp)
+{
+	struct tcp_brane *tb = tp->t_tb;
+	const struct tcp_conf *tc = &tb->tb_conf;
+	uint32_t limit = TCPS_HAVEESTABLISHED(tp->t_state) ? tc->maxrexmits :
+	    tc->synrexmits;
+
+	if (tp->t_state == TCPS_CLOSED || tp->snd_una == tp->snd_max)
+		return;
+	TCPSTAT_INC(tb, rexmttimeo);
+	tp->t_ntimeouts++;
+	if (++tp->t_rxtshift > limit) {
+		TCPSTAT_INC(tb, timeoutdrop);
+		tcp_drop(tp, ETIMEDOUT);
+		return;
+	}
+	if (TCPS_HAVEESTABLISHED(tp->t_state)) {
+		tp->t_ccv.flight = tp->snd_max - tp->snd_una;
+		tp->t_ccv.now_ns = getnanouptime();
+		tp->t_ccv.flags = (tp->t_ccv.flags & ~CCF_IN_RECOVERY) | CCF_RTO;
+		(*tp->t_cc->cc_cong_signal)(&tp->t_ccv, CC_RTO);
+	}
+	tp->t_flags &= ~TF_FASTRECOVERY;
+	tp->snd_recover = tp->snd_max;
+	tp->snd_nxt = tp->snd_una;
+	tp->t_rtttime = 0;              /* Karn: no sample from a resend */
+	tp->t_dupacks = 0;
+	(void)tcp_output(tp);
+}
+
+/* A probe into a zero window, then wait longer (backed off like an RTO). */
+static void
+tcp_timer_persist(struct tcpcb *tp)
+{
+	TCPSTAT_INC(tp->t_tb, persisttimeo);
+	if (tp->t_rxtshift < TCP_MAX_WINSHIFT)
+		tp->t_rxtshift++;
+	tp->t_flags |= TF_FORCE;
+	(void)tcp_output(tp);
+	tp->t_flags &= ~TF_FORCE;
+}
+
+static void
+tcp_timer_keep(struct tcpcb *tp)
+{
+	struct tcp_brane *tb = tp->t_tb;
+	const struct tcp_conf *tc = &tb->tb_conf;
+	struct inpcb *inp = tp->t_inp;
+	uint32_t idle_ms;
+
+	if (!TCPS_HAVEESTABLISHED(tp->t_state)) {
+		tcp_drop(tp, ETIMEDOUT);        /* the handshake never ended */
+		return;
+	}
+	if ((tp->t_so->so_options & SO_KEEPALIVE) == 0 ||
+	    tp->t_state > TCPS_CLOSE_WAIT)
+		return;
+	idle_ms = (uint32_t)hztoms(getticks() - (int)tp->t_idle_ticks);
+	if (idle_ms + 1 < tcp_keepidle_ms(tp) && tp->t_keepcnt == 0) {
+		tcp_timer_arm(tp, TCPT_KEEP, tcp_keepidle_ms(tp) - idle_ms);
+		return;
+	}
+	if (tp->t_keepcnt >= tc->keepcnt) {
+		TCPSTAT_INC(tb, keepdrops);
+		tcp_drop(tp, ETIMEDOUT);
+		return;
+	}
+	/* An old byte: the peer must answer with an ACK (RFC 9293 3.8.4). */
+	TCPSTAT_INC(tb, keepprobe);
+	tp->t_keepcnt++;
+	tcp_respond(tb, inp->inp_laddr, inp->inp_lport, inp->inp_faddr,
+	    inp->inp_fport, tp->snd_una - 1, tp->rcv_nxt, TH_ACK);
+	tcp_timer_arm(tp, TCPT_KEEP, tcp_keepintvl_ms(tp));
+}
+
+void
+tcp_timers_kcont(void *arg)
+{
+	struct tcpcb *tp = arg;
+	struct socket *so = tp->t_so;
+	int now;
+
+	mutex_enter(&so->so_lock);
+	if (tp->t_flags & TF_DEAD)
+		goto out;
+	now = getticks();
+	for (int i = 0; i < TCPT_NTIMERS && !(tp->t_flags & TF_DEAD); i++) {
+		if (tp->t_timer[i] == 0 || tp->t_timer[i] - now > 0)
+			continue;
+		tp->t_timer[i] = 0;
+		switch (i) {
+		case TCPT_REXMT:
+			if (tp->t_state == TCPS_LISTEN)
+				tcp_embryos_timer(tp);
+			else
+				tcp_timer_rexmt(tp);
+			break;
+		case TCPT_PERSIST:
+			tcp_timer_persist(tp);
+			break;
+		case TCPT_KEEP:
+			tcp_timer_keep(tp);
+			break;
+		case TCPT_2MSL:
+			if (tp->t_state == TCPS_TIME_WAIT ||
+			    tp->t_state == TCPS_FIN_WAIT_2)
+				tcp_close(tp);
+			break;
+		case TCPT_DELACK:
+			if (tp->t_flags & TF_DELACK) {
+				tp->t_flags = (tp->t_flags & ~TF_DELACK) |
+				    TF_ACKNOW;
+				TCPSTAT_INC(tp->t_tb, delack);
+				(void)tcp_output(tp);
+			}
+			break;
+		}
+	}
+	tcp_timer_resched(tp);
+out:
+	mutex_exit(&so->so_lock);
+}

@@ -1,0 +1,299 @@
+/*
+ * tcp_var.h -- TCP in one brane: the connection block (tcpcb), the
+ * brane's TCP state, the counters.
+ *
+ * Every segment handed to tcp_input ends in exactly one of hdrops,
+ * badoff, noport (a reset sent or, for a reset, dropped), badsum_noport,
+ * fullpcq or delivered; every delivered one is taken from its socket's
+ * PCQ by lazy_lwp, lazy_kcont, demux_ack (the immediate-ACK path) or
+ * closed, and then ends in badsum, badopt, dropped or processed:
+ *
+ *	received = hdrops + badoff + noport + badsum_noport + fullpcq
+ *	    + delivered
+ *	delivered = lazy_lwp + lazy_kcont + demux_ack + closed (+ those
+ *	    still queued)
+ *	lazy_lwp + lazy_kcont + demux_ack = badsum + badopt + dropped
+ *	    + processed
+ *
+ * Connections: connattempt (active opens) + accepts (SYNs a listener
+ * answered) = connects (reached ESTABLISHED) + conndrops (given up
+ * before: reset, timed out, the listener closed) + those still opening;
+ * tcbfreed counts connection blocks freed.
+ */
+#ifndef _STACK_NETINET_TCP_VAR_H_
+#define _STACK_NETINET_TCP_VAR_H_
+
+#include <sys/kern.h>
+#include <sys/evcnt.h>
+#include <sys/mutex.h>
+#include <sys/race.h>
+
+#include <kern/kcont.h>
+
+#include <netinet/in_pcb.h>
+#include <netinet/tcp_cc.h>
+#include <netinet/tcp_seq.h>
+
+struct brane;
+struct ifnet;
+struct mbuf;
+struct socket;
+struct sockaddr;
+struct sockopt;
+
+#define TCPSTAT_LIST(X)                                                 \
+	X(received, "segments handed to tcp_input")                    \
+	X(delivered, "queued to a socket's receive PCQ")               \
+	X(hdrops, "shorter than a TCP header")                         \
+	X(badoff, "data offset out of the segment")                    \
+	X(noport, "no connection: reset sent (or reset dropped)")      \
+	X(badsum_noport, "no connection, bad checksum: dropped")       \
+	X(fullpcq, "the socket's receive PCQ was full (demux)")        \
+	X(closed, "left in a socket's receive PCQ when it closed")     \
+	X(lazy_lwp, "processed by the waiting LWP (lazy receive)")     \
+	X(lazy_kcont, "processed by the socket's continuation")        \
+	X(demux_ack, "processed by demux to ACK at once (socket free)") \
+	X(badsum, "bad checksum")                                      \
+	X(badopt, "malformed options")                                 \
+	X(dropped, "dropped by the state machine (old, out of window)") \
+	X(processed, "processed by the state machine")                 \
+	X(sndtotal, "segments sent")                                   \
+	X(sndbyte, "data bytes sent (first time)")                     \
+	X(sndrexmitpack, "segments sent again")                        \
+	X(sndrexmitbyte, "data bytes sent again")                      \
+	X(sndacks, "pure ACKs sent")                                   \
+	X(delack, "ACKs sent by the delayed-ACK timer")                \
+	X(sndrst, "resets sent")                                       \
+	X(rcvbyte, "in-order data bytes received")                     \
+	X(rcvoopack, "out-of-order segments queued")                   \
+	X(rcvduppack, "duplicate data segments")                       \
+	X(rcvdupack, "duplicate ACKs received")                        \
+	X(rcvrst, "resets received (accepted)")                        \
+	X(rexmttimeo, "retransmission timeouts")                       \
+	X(fastrexmt, "fast retransmits")                               \
+	X(persisttimeo, "persist probes")                              \
+	X(keepprobe, "keepalive probes")                               \
+	X(keepdrops, "connections dropped by keepalive")               \
+	X(timeoutdrop, "connections dropped after too many timeouts")  \
+	X(connattempt, "active opens (SYN sent)")                      \
+	X(accepts, "passive opens (SYN received by a listener)")       \
+	X(listendrop, "SYNs dropped: the listen queue was full")       \
+	X(connects, "connections established")                         \
+	X(conndrops, "connections closed before established")          \
+	X(pawsdrop, "segments dropped by PAWS")                        \
+	X(rttupdated, "RTT samples")                                   \
+	X(tcbfreed, "connection blocks freed")
+
+enum tcpstat_id {
+#define TCPSTAT_ENUM_(n, d) TCPSTAT_##n,
+	TCPSTAT_LIST(TCPSTAT_ENUM_)
+#undef TCPSTAT_ENUM_
+	TCPSTAT_N
+};
+
+/* States (RFC 9293 3.3.2), in the BSD order. */
+#define TCPS_CLOSED             0
+#define TCPS_LISTEN             1
+#define TCPS_SYN_SENT           2
+#define TCPS_SYN_RECEIVED       3
+#define TCPS_ESTABLISHED        4
+#define TCPS_CLOSE_WAIT         5
+#define TCPS_FIN_WAIT_1         6
+#define TCPS_CLOSING            7
+#define TCPS_LAST_ACK           8
+#define TCPS_FIN_WAIT_2         9
+#define TCPS_TIME_WAIT          10
+#define TCP_NSTATES             11
+
+#define TCPS_HAVERCVDSYN(s)     ((s) >= TCPS_SYN_RECEIVED)
+#define TCPS_HAVEESTABLISHED(s) ((s) >= TCPS_ESTABLISHED)
+#define TCPS_HAVERCVDFIN(s)     ((s) == TCPS_CLOSE_WAIT || \
+	(s) == TCPS_CLOSING || (s) == TCPS_LAST_ACK || (s) == TCPS_TIME_WAIT)
+
+/* Timers: deadlines in ticks (getticks()), 0 = off. */
+#define TCPT_REXMT      0       /* retransmission (and SYN) */
+#define TCPT_PERSIST    1       /* zero-window probes */
+#define TCPT_KEEP       2       /* connection establishment, keepalive */
+#define TCPT_2MSL       3       /* TIME_WAIT, FIN_WAIT_2 */
+#define TCPT_DELACK     4
+#define TCPT_NTIMERS    5
+
+/* t_flags */
+#define TF_ACKNOW       0x0001  /* send an ACK now */
+#define TF_DELACK       0x0002  /* an ACK is owed (delayed) */
+#define TF_NODELAY      0x0004  /* TCP_NODELAY: no Nagle */
+#define TF_SENTFIN      0x0008  /* the FIN was sent */
+#define TF_RCVD_SCALE   0x0010  /* the peer sent window scale */
+#define TF_REQ_SCALE    0x0020  /* we offer window scale */
+#define TF_RCVD_TSTMP   0x0040  /* timestamps in use */
+#define TF_REQ_TSTMP    0x0080  /* we offer timestamps */
+#define TF_FASTRECOVERY 0x0100  /* NewReno recovery (RFC 6582) */
+#define TF_FORCE        0x0200  /* send one byte into a zero window */
+#define TF_DEAD         0x0400  /* closed: with the reaper, or to be */
+#define TF_WANTFIN      0x0800  /* the owner closed the sending side */
+#define TF_PREVVALID    0x1000  /* snd_*_prev hold a retransmit's undo */
+
+/*
+ * An embryonic connection: a SYN a listener answered, waiting for the
+ * handshake's ACK (SYN_RECEIVED).  The listener keeps these itself, so
+ * no socket exists before the handshake completes.  THE SYNCACHE PLUGS
+ * IN HERE (issue 13 part 3): it would keep these per brane, in a hash,
+ * with SYN cookies when full.
+ */
+struct tcp_embryo {
+	struct tcp_embryo *te_next;
+	struct in_addr te_laddr, te_faddr;
+	in_port_t te_fport;
+	uint16_t te_mss;                /* the peer's MSS option, or 0 */
+	tcp_seq te_iss, te_irs;
+	uint32_t te_tsrecent;           /* the peer's timestamp */
+	uint32_t te_win;                /* the peer's window (unscaled) */
+	int te_deadline;                /* ticks: resend the SYN-ACK */
+	uint8_t te_rexmits;
+	int8_t te_wscale;               /* the peer's, or -1: none */
+	bool te_ts;                     /* the peer offered timestamps */
+};
+
+/*
+ * A connection.  Legend: s = its socket's so_lock (every field but
+ * these: c = constant after attach).  Times in ns unless named.
+ */
+struct tcpcb {
+	struct inpcb *t_inp;            /* c */
+	struct socket *t_so;            /* c */
+	struct tcp_brane *t_tb;         /* c */
+	kcont_t t_kc;                   /* the timers' continuation */
+	const struct tcp_cc_ops *t_cc;  /* the congestion controller */
+	struct tcp_ccv t_ccv;           /* its view of the connection */
+	struct mbuf *t_segq;            /* out-of-order segments, by seq */
+	struct tcp_embryo *t_embryos;   /* a listener's SYN_RECEIVEDs */
+	struct tcpcb *t_reapnext;       /* the reaper's list */
+	void *t_sack;                   /* SACK PLUGS IN HERE: the
+					   scoreboard (tcp_sack.h), NULL */
+	int t_timer[TCPT_NTIMERS];
+	uint32_t t_flags;               /* TF_* */
+	uint8_t t_state;                /* TCPS_* */
+	uint8_t t_rxtshift;             /* timeouts in a row */
+	uint8_t t_dupacks;
+	uint8_t t_nembryos;
+	uint8_t snd_scale, rcv_scale;   /* window shifts in use */
+	uint8_t request_r_scale;        /* the shift we offer */
+	uint8_t t_keepcnt;              /* unanswered keepalive probes */
+	uint16_t t_maxseg;              /* bytes of data a segment carries */
+	uint16_t t_peermss;             /* the peer's MSS option */
+	tcp_seq iss, irs;
+	tcp_seq snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2, snd_recover;
+	tcp_seq snd_nxt_prev;
+	tcp_seq rcv_nxt, rcv_adv;
+	uint32_t snd_wnd, max_sndwnd;
+	uint32_t rcv_wnd;               /* window last advertised */
+	uint32_t ts_recent;             /* the peer's last timestamp */
+	tcp_seq last_ack_sent;
+	tcp_seq t_rtseq;                /* the segment timed (no timestamps) */
+	uint64_t t_rtttime;             /* when it was sent, 0: none timed */
+	uint64_t t_rttvar;              /* RFC 6298 RTTVAR */
+	uint32_t t_rto_ms;              /* RTO before backoff */
+	uint32_t t_keepidle_ms;         /* TCP_KEEPIDLE; 0: the brane's */
+	uint32_t t_keepintvl_ms;        /* TCP_KEEPINTVL; 0: the brane's */
+	uint32_t t_idle_ticks;          /* getticks() of the last segment in */
+	uint64_t t_nrexmits, t_ntimeouts;
+};
+
+/* The brane's TCP settings; defaults in tcp_subr.c. */
+struct tcp_conf {
+	uint32_t msl_ms;                /* TIME_WAIT lasts 2 * msl */
+	uint32_t rto_min_ms, rto_max_ms, rto_init_ms;
+	uint32_t delack_ms;
+	uint32_t keepidle_ms, keepintvl_ms, keepcnt;
+	uint32_t maxrexmits;            /* timeouts before dropping */
+	uint32_t synrexmits;            /* SYN / SYN-ACK tries */
+	char cc_default[TCP_CC_NAME_MAX];
+};
+
+#define TCP_PCBHASHSIZE 256     /* buckets of a brane's TCP PCB table */
+#define TCP_EMBRYOS_MAX 255     /* a listener's SYN_RECEIVEDs */
+
+/*
+ * Legend: c = constant after setup, e = counter, incremented plainly
+ * (udp_var.h says why), r = tb_reaplock.
+ */
+struct tcp_brane {
+	struct brane *tb_brane;         /* c */
+	struct inpcbtable tb_table;
+	struct tcp_conf tb_conf;        /* c */
+	uint64_t tb_secret;             /* c: ISN secret (RFC 6528) */
+	kmutex_t tb_reaplock;
+	struct tcpcb *tb_reap;          /* r: closed, to be freed */
+	kcont_t tb_reaper;              /* frees them (a worker) */
+	char tb_group[24];              /* c: "tcp.<brane>" */
+	struct evcnt tb_stat[TCPSTAT_N];        /* e */
+};
+
+#define TCPSTAT_INC(tb, n)      ((void)data_race(                      \
+	(tb)->tb_stat[TCPSTAT_##n].ev_count++, "statistics; no point in ++"))
+#define TCPSTAT_ADD(tb, n, v)   ((void)data_race(                      \
+	(tb)->tb_stat[TCPSTAT_##n].ev_count += (v), "statistics"))
+
+/* The protosw row's entry points (in_proto.c). */
+int	tcp_init(void *brane);
+int	tcp_fini(void *brane);
+void	tcp_input(struct ifnet *, struct mbuf *, int off);
+void	tcp_ctlinput(struct brane *, int cmd, const struct sockaddr *,
+	    const void *hdr);
+int	tcp_attach(struct socket *, int proto);
+void	tcp_detach(struct socket *);
+int	tcp_bind(struct socket *, const struct sockaddr *);
+int	tcp_listen(struct socket *, int backlog);
+int	tcp_connect(struct socket *, const struct sockaddr *);
+int	tcp_disconnect(struct socket *);
+int	tcp_send(struct socket *, struct mbuf *, const struct sockaddr *to);
+void	tcp_rcvd(struct socket *, lwp_t *l);
+void	tcp_usrread(struct socket *);
+int	tcp_shutdown(struct socket *);
+int	tcp_sockaddr(struct socket *, struct sockaddr *, bool peer);
+int	tcp_getopt(struct socket *, struct sockopt *);
+int	tcp_setopt(struct socket *, struct sockopt *);
+
+/* Inside TCP. */
+struct tcp_brane *tcp_brane(struct brane *);    /* set up if need be */
+struct tcp_brane *tcp_brane_peek(const struct brane *); /* or NULL */
+struct tcpcb *tcp_newtcpcb(struct tcp_brane *, struct socket *,
+	    struct inpcb *);
+tcp_seq	tcp_new_iss(struct tcp_brane *, struct in_addr laddr,
+	    in_port_t lport, struct in_addr faddr, in_port_t fport);
+void	tcp_mss_init(struct tcpcb *, uint16_t peermss);
+void	tcp_established(struct tcpcb *);
+void	tcp_close(struct tcpcb *);              /* to the reaper */
+void	tcp_drop(struct tcpcb *, int error);    /* RST, then close */
+int	tcp_output(struct tcpcb *);
+/*
+ * A segment not of a connection: flags (TH_RST, TH_ACK...), seq, ack, to
+ * faddr:fport from laddr:lport.  Any context that may call ip_output.
+ */
+void	tcp_respond(struct tcp_brane *, struct in_addr laddr,
+	    in_port_t lport, struct in_addr faddr, in_port_t fport,
+	    tcp_seq seq, tcp_seq ack, int flags);
+/* Options written into a header being built; returns their length. */
+struct tcp_opts {
+	uint16_t to_mss;
+	int8_t to_wscale;               /* -1: none */
+	bool to_ts;
+	uint32_t to_tsval, to_tsecr;
+	bool to_sackok;
+};
+int	tcp_opts_parse(const uint8_t *cp, int len, bool syn,
+	    struct tcp_opts *);
+void	tcp_timer_arm(struct tcpcb *, int which, uint32_t ms);
+void	tcp_timer_disarm(struct tcpcb *, int which);
+void	tcp_timers_kcont(void *tp);
+uint32_t tcp_rto_ms(const struct tcpcb *);      /* with backoff */
+uint32_t tcp_keepidle_ms(const struct tcpcb *);
+uint32_t tcp_keepintvl_ms(const struct tcpcb *);
+void	tcp_xmit_timer(struct tcpcb *, uint64_t rtt_ns);
+uint32_t tcp_ts_now(void);              /* timestamp clock: microseconds */
+void	tcp_canceltimers(struct tcpcb *);
+void	tcp_seterror(struct tcpcb *, int error);
+void	tcp_embryos_timer(struct tcpcb *);
+void	tcp_embryos_free(struct tcpcb *);
+
+#endif /* _STACK_NETINET_TCP_VAR_H_ */
