@@ -35,6 +35,7 @@ extern const struct app_desc app_intr_shared_desc;
 extern const struct app_desc app_demux_close_desc;
 extern const struct app_desc app_tcp_server_desc;
 extern const struct app_desc app_tcp_client_desc;
+extern const struct app_desc app_syn_flood_desc;
 
 const struct app_desc *const app_table[] = {
 	&app_counter_desc,
@@ -54,6 +55,7 @@ const struct app_desc *const app_table[] = {
 	&app_demux_close_desc,
 	&app_tcp_server_desc,
 	&app_tcp_client_desc,
+	&app_syn_flood_desc,
 	NULL,
 };
 
