@@ -515,7 +515,11 @@ tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
 	}
 	/* Data or a FIN with the ACK: the new socket's own work. */
 	if (sg->tlen > 0 || (sg->flags & TH_FIN)) {
-		if (!so_deliver(so, m))
+		if (so_deliver(so, m)) {
+			/* Counted as if it came again (tcp_var.h). */
+			TCPSTAT_INC(tb, received);
+			TCPSTAT_INC(tb, delivered);
+		} else
 			m_freem(m);
 	} else
 		m_freem(m);
