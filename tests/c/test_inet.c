@@ -1957,6 +1957,29 @@ fz_handshake(struct fz *z, uint16_t fport, int dlen, int mss,
 	return so;
 }
 
+/* Segment to the connection from fport: seq, flags, dlen bytes. */
+static void
+fz_send_to(struct fz *z, struct socket *so, uint16_t fport, tcp_seq seq,
+    int flags, int dlen)
+{
+	struct fz_tcb t;
+	struct fz_seg s;
+
+	CHECK(fz_tcb(so, &t), "no connection");
+	memset(&s, 0, sizeof(s));
+	s.src = ip4(FZ_PEER);
+	s.dst = ip4(FZ_LOCAL);
+	s.sport = fport;
+	s.dport = t.lport;
+	s.seq = seq;
+	s.ack = t.snd_una;
+	s.win = 65535;
+	s.flags = (uint8_t)flags;
+	s.dlen = dlen;
+	fz_send_seg(z, &s);
+	wait_ms(5);
+}
+
 static void
 case_tcpregress(void *arg)
 {
@@ -1975,6 +1998,15 @@ case_tcpregress(void *arg)
 	 */
 	so = fz_handshake(&z, 30001, 100, -1, &nxt);
 	fz_check_sums(&z, z.frames, false);
+	/*
+	 * 2. Two segments out of order wait in the reassembly queue when a
+	 * reset ends the connection: the reaper frees both (it freed only
+	 * the first: the queue is linked by m_nextpkt, m_freem follows
+	 * m_next).
+	 */
+	fz_send_to(&z, so, 30001, nxt + 100, TH_ACK, 50);
+	fz_send_to(&z, so, 30001, nxt + 300, TH_ACK, 50);
+	fz_send_to(&z, so, 30001, nxt, TH_RST, 0);
 	(void)soclose(so);
 	fz_finish(&z);
 	printf("ok tcpregress frames=%llu mss=%d rcvbyte=%llu conndrops=%llu "
