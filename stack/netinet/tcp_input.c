@@ -392,6 +392,7 @@ tcp_embryos_free(struct tcpcb *lp)
 
 	while ((te = lp->t_embryos) != NULL) {
 		lp->t_embryos = te->te_next;
+		TCPSTAT_INC(lp->t_tb, conndrops);       /* never established */
 		kmem_free(te, sizeof(*te));
 	}
 	lp->t_nembryos = 0;
@@ -546,6 +547,7 @@ tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 		if (te != NULL && sg->seq == te->te_irs + 1) {
 			*pp = te->te_next;
 			lp->t_nembryos--;
+			TCPSTAT_INC(tb, conndrops);
 			kmem_free(te, sizeof(*te));
 		}
 		goto drop;

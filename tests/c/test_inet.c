@@ -1985,6 +1985,7 @@ case_tcpregress(void *arg)
 {
 	static struct fz z;
 	struct socket *so;
+	struct fz_seg s;
 	tcp_seq nxt;
 	int mss = 0;
 
@@ -2008,6 +2009,29 @@ case_tcpregress(void *arg)
 	fz_send_to(&z, so, 30001, nxt + 300, TH_ACK, 50);
 	fz_send_to(&z, so, 30001, nxt, TH_RST, 0);
 	(void)soclose(so);
+	/*
+	 * 3. A SYN made an embryo that a reset takes back, and another one
+	 * the listener's close frees: both connections were dropped before
+	 * they were established (connattempt + accepts = connects +
+	 * conndrops).
+	 */
+	memset(&s, 0, sizeof(s));
+	s.src = ip4(FZ_PEER);
+	s.dst = ip4(FZ_LOCAL);
+	s.sport = 30002;
+	s.dport = FZ_LPORT;
+	s.seq = 5000;
+	s.win = 65535;
+	s.flags = TH_SYN;
+	fz_send_seg(&z, &s);
+	s.sport = 30003;
+	fz_send_seg(&z, &s);
+	wait_ms(5);
+	s.sport = 30002;
+	s.seq = 5001;
+	s.flags = TH_RST;
+	fz_send_seg(&z, &s);
+	wait_ms(5);
 	fz_finish(&z);
 	printf("ok tcpregress frames=%llu mss=%d rcvbyte=%llu conndrops=%llu "
 	    "rcvoopack=%llu\n", (unsigned long long)z.frames, mss,
