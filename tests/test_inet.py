@@ -104,12 +104,16 @@ def test_fuzzed_frames_are_all_counted_and_nothing_leaks(test_bin, seed):
 
 
 def test_tcp_frames_the_fuzz_found_bugs_with(test_bin):
-    # The handshake's ACK with data is queued again to the new socket and
+    # The frames the TCP fuzz found bugs with, one case each: the
+    # handshake's ACK with data is queued again to the new socket and
     # counted again (received, delivered); two out-of-order segments still
     # queued when a reset ends the connection are both freed; an embryo
     # taken back by a reset, and one freed with its listener, count as
-    # conndrops.  The case's end checks
-    # the counters add up and nothing is left.
+    # conndrops; SYNs from 0.0.0.0 or to the broadcast address make no
+    # embryo; an MSS option of 5 with timestamps gives 64-byte segments
+    # (not 5 - 12 wrapped); a connection whose peer shut its window and
+    # fell silent is dropped once its owner closed it.  The case's end
+    # checks the counters add up and nothing is left.
     s = ok_summary(case(test_bin, "tcpregress"), "tcpregress", ints=True)
     assert (s["rcvbyte"], s["conndrops"], s["rcvoopack"]) == (100, 2, 2)
 

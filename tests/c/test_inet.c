@@ -2032,6 +2032,29 @@ case_tcpregress(void *arg)
 	s.flags = TH_RST;
 	fz_send_seg(&z, &s);
 	wait_ms(5);
+	/*
+	 * 4. SYNs from 0.0.0.0 and to the broadcast address make no
+	 * embryo.  The one from 0.0.0.0 did; its handshake's ACK then made a
+	 * connection linked with no peer address, which took every later
+	 * segment to port 80 from the listener (a new SYN found FIN_WAIT_1).
+	 */
+	s.src = ip4("0.0.0.0");
+	s.sport = 30004;
+	s.flags = TH_SYN;
+	fz_send_seg(&z, &s);
+	s.src = ip4(FZ_PEER);
+	s.dst = ip4("255.255.255.255");
+	fz_send_seg(&z, &s);
+	wait_ms(5);
+	{
+		tcp_seq iss, irs;
+		bool ts;
+
+		CHECK(!fz_embryo(&z, ip4("0.0.0.0"), 30004, &iss, &irs, &ts),
+		    "a SYN from 0.0.0.0 made an embryo");
+		CHECK(!fz_embryo(&z, ip4(FZ_PEER), 30004, &iss, &irs, &ts),
+		    "a SYN to a broadcast address made an embryo");
+	}
 	fz_finish(&z);
 	printf("ok tcpregress frames=%llu mss=%d rcvbyte=%llu conndrops=%llu "
 	    "rcvoopack=%llu\n", (unsigned long long)z.frames, mss,
