@@ -116,6 +116,7 @@ def test_tcp_frames_the_fuzz_found_bugs_with(test_bin):
     # checks the counters add up and nothing is left.
     s = ok_summary(case(test_bin, "tcpregress"), "tcpregress", ints=True)
     assert (s["rcvbyte"], s["conndrops"], s["rcvoopack"]) == (100, 2, 2)
+    assert s["mss"] == 64
 
 
 def test_neighbour_limits_failure_hold_down_and_aging(test_bin):

@@ -229,7 +229,7 @@ tcp_mss_init(struct tcpcb *tp, uint16_t peermss)
 	if (peermss == 0)
 		mss = MIN(mss, TCP_MSS_DEFAULT);
 	if (tp->t_flags & TF_RCVD_TSTMP)
-		mss -= 12;              /* TCPOLEN_TIMESTAMP, padded */
+		mss -= MIN(mss, 12u);   /* TCPOLEN_TIMESTAMP, padded */
 	tp->t_maxseg = (uint16_t)MAX(mss, 64u);
 }
 

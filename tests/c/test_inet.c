@@ -2055,6 +2055,21 @@ case_tcpregress(void *arg)
 		CHECK(!fz_embryo(&z, ip4(FZ_PEER), 30004, &iss, &irs, &ts),
 		    "a SYN to a broadcast address made an embryo");
 	}
+	/*
+	 * 5. An MSS option of 5 with timestamps: the segment size is 5 - 12
+	 * clamped to 64, not 5 - 12 wrapped to 65529 (which no interface
+	 * could send).
+	 */
+	so = fz_handshake(&z, 30005, 0, 5, &nxt);
+	{
+		size_t len = sizeof(mss);
+
+		CHECK(sogetopt(so, IPPROTO_TCP, TCP_MAXSEG, &mss, &len) == 0,
+		    "TCP_MAXSEG");
+		CHECK(mss == 64, "MSS 5 with timestamps: segments of %d", mss);
+	}
+	fz_send_to(&z, so, 30005, nxt, TH_RST, 0);
+	(void)soclose(so);
 	fz_finish(&z);
 	printf("ok tcpregress frames=%llu mss=%d rcvbyte=%llu conndrops=%llu "
 	    "rcvoopack=%llu\n", (unsigned long long)z.frames, mss,
