@@ -2070,6 +2070,37 @@ case_tcpregress(void *arg)
 	}
 	fz_send_to(&z, so, 30005, nxt, TH_RST, 0);
 	(void)soclose(so);
+	/*
+	 * 6. The peer acks what was sent with a zero window and falls
+	 * silent; the owner closes.  The zero-window probes go unanswered:
+	 * the connection is dropped once the peer has been silent as long
+	 * as maxrexmits timeouts take (it probed forever: fz_finish found
+	 * its PCB after 13 minutes).
+	 */
+	so = fz_handshake(&z, 30006, 0, -1, &nxt);
+	{
+		static uint8_t data[3000];
+		struct fz_tcb t;
+
+		CHECK(sosend(so, NULL, data, sizeof(data), MSG_DONTWAIT) == 0,
+		    "send");
+		wait_ms(5);
+		CHECK(fz_tcb(so, &t), "no connection");
+		memset(&s, 0, sizeof(s));
+		s.src = ip4(FZ_PEER);
+		s.dst = ip4(FZ_LOCAL);
+		s.sport = 30006;
+		s.dport = FZ_LPORT;
+		s.seq = nxt;
+		s.ack = t.snd_max;
+		s.flags = TH_ACK;
+		s.win = 0;
+		fz_send_seg(&z, &s);
+		wait_ms(5);
+		CHECK(sosend(so, NULL, data, sizeof(data), MSG_DONTWAIT) == 0,
+		    "send");
+		(void)soclose(so);
+	}
 	fz_finish(&z);
 	printf("ok tcpregress frames=%llu mss=%d rcvbyte=%llu conndrops=%llu "
 	    "rcvoopack=%llu\n", (unsigned long long)z.frames, mss,
