@@ -6,7 +6,8 @@ forwarding, ICMP errors, routes against a brute-force model, brane
 isolation, a fuzz of if_input); these tests run the cases and read their
 summaries.  A failing case prints the command that replays it.
 
-The fuzz: the default suite sends 3 x 100,000 frames (about a second);
+The fuzz: the default suite sends 3 x 100,000 frames, half of them TCP
+(about a second);
 `make asan` (NETSIM_VARIANT=asan) sends 1,000,000 for seed 1 and 100,000
 for the others, under AddressSanitizer and UBSan.
 """
@@ -84,12 +85,27 @@ def test_fuzzed_frames_are_all_counted_and_nothing_leaks(test_bin, seed):
     # link, ARP and IP outcomes (IP and ICMP outcomes add up to what each
     # received), no mbuf is left once the queues drain, and nothing reads
     # out of bounds (the asan build checks that).
+    #
+    # Half the frames are TCP: random segments, segments to the listener
+    # and to the connections the fuzzer opened to it (in and out of their
+    # windows, every flag, every option well and badly formed), mutated
+    # ones, and the fuzzer's own handshakes (tcphs); the checksums right
+    # but for a share.  Inside, TCP's counters add up (tcp_var.h), and
+    # once everything is closed and timed out no PCB, tcpcb or mbuf is
+    # left.
     n = FUZZ_FRAMES if seed == FUZZ_SEEDS[0] else 100_000
     s = ok_summary(case(test_bin, "fuzz", seed, n), "fuzz", ints=True)
-    assert s["frames"] == n
+    assert s["frames"] == n + s["kind.tcphs"]
     # Every kind of frame and the main outcomes occurred.
-    for k in ("random", "short", "type", "ip", "ipmut", "arp", "arpmut"):
+    for k in ("random", "short", "type", "ip", "ipmut", "arp", "arpmut",
+              "tcp", "tcplisten", "tcpmut"):
         assert s[f"kind.{k}"] > n // 40, k
+    assert s["kind.tcpconn"] > 1000 and s["tcp.accepted"] > 20
+    for k in ("hdrops", "badoff", "noport", "badsum_noport", "badsum",
+              "badopt", "dropped", "processed", "rcvbyte", "rcvoopack",
+              "rcvduppack", "rcvrst", "pawsdrop", "sndrst",
+              "rexmttimeo", "conndrops"):
+        assert s[f"tcp.{k}"] > 0, f"no segment counted tcp.{k}"
     for k in ("tooshort", "badvers", "badhlen", "badsum", "badlen",
               "badaddr", "fragment", "notforus", "delivered",
               "forwarded", "noroute", "timxceed", "toobig"):
