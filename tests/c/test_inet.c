@@ -1,7 +1,7 @@
 /*
  * test_inet.c -- IPv4 in branes: ARP and nexthop caches, ICMP, routes,
- * forwarding, brane isolation, and a fuzz of if_input, run as stack code
- * on the simulated machine (sim/world/testhook.h).
+ * forwarding, brane isolation, and a fuzz of if_input (IPv4, ARP, TCP),
+ * run as stack code on the simulated machine (sim/world/testhook.h).
  *
  *   test_inet CASE [SEED [N]]
  *
@@ -21,9 +21,11 @@
  *                    and recycling of failed entries
  *   isolation        two pairs of branes with the same addresses: neither
  *                    pair sees the other's routes, neighbours or packets
- *   fuzz SEED N      N random and mutated frames into if_input: every one
- *                    dropped and counted by reason or handled; counters
- *                    add up; no mbuf left
+ *   fuzz SEED N      N random and mutated frames into if_input, half of
+ *                    them TCP (to a listener and to connections whose
+ *                    peer the fuzzer plays): every one dropped and
+ *                    counted by reason or handled; counters add up
+ *                    (TCP's identities too); no mbuf, PCB or tcpcb left
  *   tcpregress       the frames the TCP part of the fuzz found bugs with,
  *                    each checked for its counters and leaks
  *   scenario FILE    boot a scenario's hosts (net_boot from the scenario's
