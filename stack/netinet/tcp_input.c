@@ -519,7 +519,11 @@ tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
 	TCPSTAT_INC(tb, connects);
 	/* Data or a FIN with the ACK: the new socket's own work. */
 	if (sg->tlen > 0 || (sg->flags & TH_FIN)) {
-		if (!so_deliver(so, m))
+		if (so_deliver(so, m)) {
+			/* Counted as if it came again (tcp_var.h). */
+			TCPSTAT_INC(tb, received);
+			TCPSTAT_INC(tb, delivered);
+		} else
 			m_freem(m);
 	} else
 		m_freem(m);
@@ -578,6 +582,19 @@ tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 	struct tcp_brane *tb = lp->t_tb;
 	struct tcp_embryo **pp, *te;
 
+	/*
+	 * From no address, or to or from a broadcast or multicast one (as
+	 * the link or the address says; a subnet's directed broadcast sent
+	 * to our link address is not told apart): no connection (RFC 1122
+	 * 4.2.3.10).  One from 0.0.0.0 would be linked as if unconnected
+	 * and take every segment to the listener's port.
+	 */
+	if (sg->src.s_addr == INADDR_ANY ||
+	    sg->src.s_addr == INADDR_BROADCAST ||
+	    sg->dst.s_addr == INADDR_BROADCAST ||
+	    in_multicast(sg->src.s_addr) || in_multicast(sg->dst.s_addr) ||
+	    (m->m_flags & (M_BCAST | M_MCAST)) != 0)
+		goto drop;
 	for (pp = &lp->t_embryos; (te = *pp) != NULL; pp = &te->te_next)
 		if (te->te_faddr.s_addr == sg->src.s_addr &&
 		    te->te_fport == sg->sport &&

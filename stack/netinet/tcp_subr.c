@@ -229,7 +229,7 @@ tcp_mss_init(struct tcpcb *tp, uint16_t peermss)
 	if (peermss == 0)
 		mss = MIN(mss, TCP_MSS_DEFAULT);
 	if (tp->t_flags & TF_RCVD_TSTMP)
-		mss -= 12;              /* TCPOLEN_TIMESTAMP, padded */
+		mss -= MIN(mss, 12u);   /* TCPOLEN_TIMESTAMP, padded */
 	tp->t_maxseg = (uint16_t)MAX(mss, 64u);
 }
 
@@ -335,6 +335,7 @@ tcp_reaper(void *arg)
 	struct tcp_brane *tb = arg;
 	struct tcpcb *tp;
 	struct socket *so;
+	struct mbuf *m;
 	u_int n;
 
 	for (;;) {
@@ -353,8 +354,12 @@ tcp_reaper(void *arg)
 		n = so_rcvpcq_flush(so);
 		TCPSTAT_ADD(tb, closed, n);
 		tcp_canceltimers(tp);
-		m_freem(tp->t_segq);
-		tp->t_segq = NULL;
+		/* The reassembly queue: packets linked by m_nextpkt. */
+		while ((m = tp->t_segq) != NULL) {
+			tp->t_segq = m->m_nextpkt;
+			m->m_nextpkt = NULL;
+			m_freem(m);
+		}
 		tcp_embryos_free(tp);
 		mutex_exit(&so->so_lock);
 		kcont_halt(&tp->t_kc);

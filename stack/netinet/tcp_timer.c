@@ -162,6 +162,22 @@ tcp_timer_rexmt(struct tcpcb *tp)
 static void
 tcp_timer_persist(struct tcpcb *tp)
 {
+	const struct tcp_conf *tc = &tp->t_tb->tb_conf;
+	uint32_t idle_ms = (uint32_t)hztoms(getticks() -
+	    (int)tp->t_idle_ticks);
+
+	/*
+	 * Probes a peer answers keep the connection however long its window
+	 * stays shut (RFC 9293 3.8.6.1); a peer silent for as long as
+	 * maxrexmits timeouts at the longest RTO is gone (BSD's
+	 * tcp_maxpersistidle).  Without this, a zero window and silence
+	 * kept even a connection its owner had closed forever.
+	 */
+	if ((uint64_t)idle_ms >= (uint64_t)tc->rto_max_ms * tc->maxrexmits) {
+		TCPSTAT_INC(tp->t_tb, timeoutdrop);
+		tcp_drop(tp, ETIMEDOUT);
+		return;
+	}
 	TCPSTAT_INC(tp->t_tb, persisttimeo);
 	if (tp->t_rxtshift < TCP_MAX_WINSHIFT)
 		tp->t_rxtshift++;

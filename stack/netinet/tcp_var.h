@@ -6,7 +6,10 @@
  * badoff, noport (a reset sent or, for a reset, dropped), badsum_noport,
  * fullpcq or delivered; every delivered one is taken from its socket's
  * PCQ by lazy_lwp, lazy_kcont, demux_ack (the immediate-ACK path) or
- * closed, and then ends in badsum, badopt, dropped or processed:
+ * closed, and then ends in badsum, badopt, dropped or processed.  A
+ * handshake's ACK that carries data or a FIN is processed by the
+ * listener and then handed on to the new connection's socket: it counts
+ * as received and delivered once more, as if it came again:
  *
  *	received = hdrops + badoff + noport + badsum_noport + fullpcq
  *	    + delivered

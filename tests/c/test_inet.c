@@ -1,7 +1,7 @@
 /*
  * test_inet.c -- IPv4 in branes: ARP and nexthop caches, ICMP, routes,
- * forwarding, brane isolation, and a fuzz of if_input, run as stack code
- * on the simulated machine (sim/world/testhook.h).
+ * forwarding, brane isolation, and a fuzz of if_input (IPv4, ARP, TCP),
+ * run as stack code on the simulated machine (sim/world/testhook.h).
  *
  *   test_inet CASE [SEED [N]]
  *
@@ -21,14 +21,18 @@
  *                    and recycling of failed entries
  *   isolation        two pairs of branes with the same addresses: neither
  *                    pair sees the other's routes, neighbours or packets
- *   fuzz SEED N      N random and mutated frames into if_input: every one
- *                    dropped and counted by reason or handled; counters
- *                    add up; no mbuf left
+ *   fuzz SEED N      N random and mutated frames into if_input, half of
+ *                    them TCP (to a listener and to connections whose
+ *                    peer the fuzzer plays): every one dropped and
+ *                    counted by reason or handled; counters add up
+ *                    (TCP's identities too); no mbuf, PCB or tcpcb left
  *   tcp SEED N       malformed TCP to a listener and to a closed port
  *                    (short, bad data offset, bad options, bad checksum),
  *                    then N random headers and option soups with valid
  *                    checksums: every segment counted by outcome, the
  *                    counters add up (tcp_var.h), no mbuf left
+ *   tcpregress       the frames the TCP part of the fuzz found bugs with,
+ *                    each checked for its counters and leaks
  *   scenario FILE    boot a scenario's hosts (net_boot from the scenario's
  *                    keys) and check what it configured; ping across it
  *
@@ -51,6 +55,7 @@
 #include "stack/sys/kthread.h"
 #include "stack/sys/netconf.h"
 #include "stack/kern/endian.h"
+#include "stack/kern/ksocket.h"
 #include "stack/kern/mbuf.h"
 #include "stack/kern/proc.h"
 #include "stack/kern/protosw.h"
@@ -67,11 +72,12 @@
 #include "stack/netinet/ip_icmp.h"
 #include "stack/netinet/ip_var.h"
 #include "stack/netinet/nexthop.h"
+#include "stack/netinet/raw_ip_var.h"
 #include "stack/netinet/route.h"
 #include "stack/netinet/tcp.h"
 #include "stack/netinet/tcp_var.h"
-#include "stack/kern/ksocket.h"
 #include "stack/netinet/in_cksum.h"
+#include "stack/netinet/udp_var.h"
 
 #define FAIL(...)       panic(__VA_ARGS__)
 #define CHECK(e, ...)   do { if (!(e)) FAIL(__VA_ARGS__); } while (0)
@@ -1298,15 +1304,44 @@ case_tcp(void *arg)
 
 #define FZ_MAX  1600
 
+/* Kinds of frames (the report's kind.*). */
+enum { FZK_RANDOM, FZK_SHORT, FZK_TYPE, FZK_IP, FZK_IPMUT, FZK_ARP,
+    FZK_ARPMUT, FZK_TCP, FZK_TCPCONN, FZK_TCPLISTEN, FZK_TCPMUT, FZK_TCPHS,
+    FZK_N };
+
+static const char *const fz_kind_names[FZK_N] = { "random", "short", "type",
+    "ip", "ipmut", "arp", "arpmut", "tcp", "tcpconn", "tcplisten",
+    "tcpmut", "tcphs" };
+
+#define FZ_NCONN        4
+
+/* A slot: free, a handshake under way, or a connection. */
+struct fz_conn {
+	struct socket *so;              /* the accepted socket, or NULL */
+	struct in_addr faddr;           /* the fuzzer's end */
+	uint16_t fport;                 /* host order; 0: free */
+	uint16_t lastwin;               /* the window the fuzzer last sent */
+	uint32_t tsval;                 /* the fuzzer's timestamp clock */
+	int tends;                      /* tends since the SYN (handshake) */
+};
+
 struct fz {
 	uint64_t s;
 	struct brane *f;
 	struct ifnet *if0, *if1;        /* injection points */
-	uint64_t kinds[7];
+	uint64_t frames;                /* every frame injected */
+	uint64_t kinds[FZK_N];
+	/* TCP: the listener, the connections to it (fuzz_tcp below). */
+	struct socket *lso;
+	struct tcp_brane *tb;           /* f's TCP (read without a call:
+					   a snapshot of the counters is
+					   taken with no sim point in it) */
+	struct fz_conn conn[FZ_NCONN];
+	uint16_t nextport;              /* the fuzzer's next port */
+	uint64_t accepted, rcvd, sent;
 };
 
-static const char *const fz_kind_names[7] = { "random", "short", "type",
-    "ip", "ipmut", "arp", "arpmut" };
+static const uint8_t fz_peer_mac[6] = { 0x02, 0, 0, 0, 0xfa, 0x02 };
 
 /* A plausible IPv4 address for the fuzz: ours, neighbours, others. */
 static struct in_addr
@@ -1437,11 +1472,13 @@ fz_arp(struct fz *z, uint8_t *p, struct ifnet *ifp)
 	return 28;
 }
 
-/* One frame into buf; returns its length. */
+static int fz_tcp_frame(struct fz *, uint8_t *, uint32_t);
+
+/* One frame into buf (half of them TCP); returns its length. */
 static int
 fz_frame(struct fz *z, uint8_t *buf, struct ifnet *ifp)
 {
-	uint32_t kind = rnd(&z->s, 16);
+	uint32_t kind = rnd(&z->s, 32);
 	int len = 14;
 
 	if (rnd(&z->s, 8) == 0)
@@ -1451,6 +1488,8 @@ fz_frame(struct fz *z, uint8_t *buf, struct ifnet *ifp)
 	for (int i = 6; i < 12; i++)
 		buf[i] = (uint8_t)sim_splitmix64(&z->s);
 	buf[6] &= 0xfe;
+	if (kind >= 16)
+		return fz_tcp_frame(z, buf, kind - 16);
 	if (kind == 0) {
 		z->kinds[0]++;
 		len = (int)rnd(&z->s, 200);
@@ -1514,9 +1553,848 @@ fz_chain(struct fz *z, const uint8_t *buf, int len)
 	return m;
 }
 
+/* ------------------------------------------------------------------ */
+/* fuzz: TCP                                                            */
+
+/*
+ * The fuzzer plays the peer of a listener (FZ_LOCAL:FZ_LPORT) and of up
+ * to FZ_NCONN connections it opened to it: it makes the handshakes
+ * itself (its SYN, then the ACK of the SYN-ACK whose ISS it reads from
+ * the listener's embryos), and before each in-window segment it reads
+ * the connection's rcv_nxt, snd_una and snd_max under the socket's lock,
+ * so a share of what it sends is data at the right place, ACKs of what
+ * was sent, FINs, resets with the exact number, window updates and
+ * duplicate ACKs -- the state machine deep down -- while the rest is
+ * near and far from it, with every option well and badly formed.
+ */
+#define FZ_LPORT        80
+#define FZ_LOCAL        "10.0.0.1"
+#define FZ_PEER         "10.0.0.2"
+/*
+ * Long enough for a connection to give up on a silent peer: maxrexmits
+ * timeouts at the longest RTO (tcp_subr.c's defaults), and one more.
+ */
+#define FZ_LINGER_MS    (13 * 60000)
+
+/* What the fuzzer knows of a connection: read under its lock. */
+struct fz_tcb {
+	uint8_t state;
+	tcp_seq rcv_nxt, snd_una, snd_max;
+	uint32_t rcv_wnd;
+	uint32_t ts_recent;
+	bool ts;
+	uint16_t lport;                 /* host order */
+};
+
+/* A segment to write. */
+struct fz_seg {
+	struct in_addr src, dst;
+	uint16_t sport, dport;          /* host order */
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t win, urp;
+	uint8_t opt[TCP_MAXOLEN];
+	int optlen;
+	int dlen;
+};
+
+static struct tcp_brane *
+fz_tb(struct fz *z)
+{
+	return z->tb;
+}
+
+static uint64_t
+fz_tcpstat(struct fz *z, enum tcpstat_id i)
+{
+	return fz_tb(z)->tb_stat[i].ev_count;
+}
+
+static bool
+fz_tcb(struct socket *so, struct fz_tcb *t)
+{
+	const struct inpcb *inp;
+	const struct tcpcb *tp;
+
+	mutex_enter(&so->so_lock);
+	if ((inp = so->so_pcb) == NULL) {
+		mutex_exit(&so->so_lock);
+		return false;
+	}
+	tp = inp->inp_ppcb;
+	t->state = tp->t_state;
+	t->rcv_nxt = tp->rcv_nxt;
+	t->snd_una = tp->snd_una;
+	t->snd_max = tp->snd_max;
+	t->rcv_wnd = tp->rcv_adv - tp->rcv_nxt;
+	t->ts_recent = tp->ts_recent;
+	t->ts = (tp->t_flags & TF_RCVD_TSTMP) != 0;
+	t->lport = ntohs(inp->inp_lport);
+	mutex_exit(&so->so_lock);
+	return true;
+}
+
+/* The listener's embryo for faddr:fport: its ISS and IRS. */
+static bool
+fz_embryo(struct fz *z, struct in_addr faddr, uint16_t fport, tcp_seq *iss,
+    tcp_seq *irs, bool *ts)
+{
+	const struct inpcb *inp;
+	const struct tcpcb *lp;
+	const struct tcp_embryo *te;
+	bool found = false;
+
+	mutex_enter(&z->lso->so_lock);
+	inp = z->lso->so_pcb;
+	lp = inp->inp_ppcb;
+	for (te = lp->t_embryos; te != NULL; te = te->te_next)
+		if (te->te_faddr.s_addr == faddr.s_addr &&
+		    te->te_fport == htons(fport)) {
+			*iss = te->te_iss;
+			*irs = te->te_irs;
+			*ts = te->te_ts;
+			found = true;
+			break;
+		}
+	mutex_exit(&z->lso->so_lock);
+	return found;
+}
+
+/* A random embryo of the listener (for ACKs and resets aimed at it). */
+static bool
+fz_any_embryo(struct fz *z, struct fz_seg *s)
+{
+	const struct inpcb *inp;
+	const struct tcpcb *lp;
+	const struct tcp_embryo *te;
+	uint32_t k;
+	bool found = false;
+
+	mutex_enter(&z->lso->so_lock);
+	inp = z->lso->so_pcb;
+	lp = inp->inp_ppcb;
+	if (lp->t_nembryos > 0) {
+		k = rnd(&z->s, lp->t_nembryos);
+		for (te = lp->t_embryos; te != NULL && k > 0; te = te->te_next)
+			k--;
+		if (te != NULL) {
+			s->src = te->te_faddr;
+			s->sport = ntohs(te->te_fport);
+			s->seq = te->te_irs + 1;
+			s->ack = te->te_iss + 1;
+			found = true;
+		}
+	}
+	mutex_exit(&z->lso->so_lock);
+	return found;
+}
+
+/* The TCP checksum of the segment of the IPv4 packet at p. */
+static uint16_t
+fz_tcpsum(const uint8_t *p, int hlen, int len)
+{
+	static uint8_t tmp[12 + FZ_MAX];
+
+	KASSERT(len >= hlen && len - hlen <= FZ_MAX);
+	memcpy(tmp, p + 12, 8);
+	tmp[8] = 0;
+	tmp[9] = IPPROTO_TCP;
+	be16enc(tmp + 10, (uint16_t)(len - hlen));
+	memcpy(tmp + 12, p + hlen, (size_t)(len - hlen));
+	return ref_cksum(tmp, (size_t)(12 + len - hlen));
+}
+
+/* Set the TCP checksum right (and the IP header's). */
+static void
+fz_tcp_sums(uint8_t *p, int len)
+{
+	int hlen = (p[0] & 15) * 4;
+
+	be16enc(p + 10, 0);
+	be16enc(p + 10, ref_cksum(p, (size_t)hlen));
+	if (len >= hlen + 18) {
+		be16enc(p + hlen + 16, 0);
+		be16enc(p + hlen + 16, fz_tcpsum(p, hlen, len));
+	}
+}
+
+/*
+ * Options into s->opt: a well-formed SYN set, or a random list of MSS,
+ * window scale (shifts up to 255), timestamps, SACK-permitted, SACK
+ * blocks (ranges near sackbase, bogus or not), EOL/NOP runs, unknown
+ * kinds, and lengths 0, 1, wrong, or beyond the header.
+ */
+static void
+fz_tcp_opts(struct fz *z, struct fz_seg *s, bool ts, uint32_t tsval,
+    uint32_t tsecr, tcp_seq sackbase)
+{
+	uint8_t *o = s->opt;
+	int n = 0, room = (int)rnd(&z->s, 4) == 0 ? TCP_MAXOLEN :
+	    (int)rnd(&z->s, TCP_MAXOLEN + 1);
+
+	if (ts && rnd(&z->s, 8) != 0 && room >= 12) {
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_TIMESTAMP;
+		o[n++] = TCPOLEN_TIMESTAMP;
+		be32enc(o + n, tsval);
+		be32enc(o + n + 4, tsecr);
+		n += 8;
+	}
+	while (n < room && rnd(&z->s, 4) != 0) {
+		int left = room - n;
+
+		switch (rnd(&z->s, 12)) {
+		case 0:
+			if (left < 4)
+				break;
+			o[n++] = TCPOPT_MAXSEG;
+			o[n++] = TCPOLEN_MAXSEG;
+			be16enc(o + n, rnd(&z->s, 4) == 0 ?
+			    (uint16_t)rnd(&z->s, 3) :
+			    (uint16_t)(rnd(&z->s, 2) ? 1460 :
+			    sim_splitmix64(&z->s)));
+			n += 2;
+			break;
+		case 1:
+			if (left < 3)
+				break;
+			o[n++] = TCPOPT_WINDOW;
+			o[n++] = TCPOLEN_WINDOW;
+			o[n++] = (uint8_t)(rnd(&z->s, 2) ? rnd(&z->s, 15) :
+			    rnd(&z->s, 256));
+			break;
+		case 2:
+			if (left < 10)
+				break;
+			o[n++] = TCPOPT_TIMESTAMP;
+			o[n++] = TCPOLEN_TIMESTAMP;
+			be32enc(o + n, rnd(&z->s, 2) ? tsval :
+			    (uint32_t)sim_splitmix64(&z->s));
+			be32enc(o + n + 4, rnd(&z->s, 2) ? tsecr : 0);
+			n += 8;
+			break;
+		case 3:
+			if (left < 2)
+				break;
+			o[n++] = TCPOPT_SACK_PERMITTED;
+			o[n++] = TCPOLEN_SACK_PERMITTED;
+			break;
+		case 4: {                       /* SACK blocks */
+			int nb = (int)rnd(&z->s, 5);
+
+			if (left < 2)
+				break;
+			if (left < 2 + 8 * nb)
+				nb = (left - 2) / 8;
+			o[n++] = TCPOPT_SACK;
+			o[n++] = (uint8_t)(2 + 8 * nb);
+			for (int b = 0; b < nb; b++) {
+				uint32_t l = sackbase + (uint32_t)(int32_t)
+				    (rnd(&z->s, 2) ? (int32_t)rnd(&z->s, 20000) -
+				    4000 : (int32_t)sim_splitmix64(&z->s));
+				uint32_t r = rnd(&z->s, 4) == 0 ? l -
+				    rnd(&z->s, 3000) : l + rnd(&z->s, 3000);
+
+				be32enc(o + n, l);
+				be32enc(o + n + 4, r);
+				n += 8;
+			}
+			break;
+		}
+		case 5:                         /* a NOP run */
+			for (int k = (int)rnd(&z->s, 8); k > 0 && n < room; k--)
+				o[n++] = TCPOPT_NOP;
+			break;
+		case 6:                         /* EOL, then anything */
+			o[n++] = TCPOPT_EOL;
+			while (n < room && rnd(&z->s, 2))
+				o[n++] = (uint8_t)sim_splitmix64(&z->s);
+			break;
+		case 7:                         /* length 0 or 1 */
+			o[n++] = (uint8_t)(rnd(&z->s, 2) ? rnd(&z->s, 10) :
+			    sim_splitmix64(&z->s));
+			if (n < room)
+				o[n++] = (uint8_t)rnd(&z->s, 2);
+			break;
+		case 8:                         /* length beyond the header */
+			o[n++] = (uint8_t)rnd(&z->s, 10);
+			if (n < room) {
+				o[n] = (uint8_t)(room - n + 1 +
+				    rnd(&z->s, 40));
+				n++;
+			}
+			break;
+		case 9:                         /* a known kind, wrong length */
+			if (left < 3)
+				break;
+			o[n++] = (uint8_t)(2 + rnd(&z->s, 7));
+			o[n] = (uint8_t)(2 + rnd(&z->s, (uint32_t)left - 1));
+			for (int k = 2; k < o[n]; k++)
+				o[n + k - 1] = (uint8_t)sim_splitmix64(&z->s);
+			n += o[n] - 1;
+			break;
+		case 10: {                      /* an unknown kind */
+			int l = 2 + (int)rnd(&z->s, 8);
+
+			if (left < l)
+				break;
+			o[n] = (uint8_t)(9 + rnd(&z->s, 247));
+			o[n + 1] = (uint8_t)l;
+			for (int k = 2; k < l; k++)
+				o[n + k] = (uint8_t)sim_splitmix64(&z->s);
+			n += l;
+			break;
+		}
+		default:                        /* raw bytes */
+			o[n++] = (uint8_t)sim_splitmix64(&z->s);
+			break;
+		}
+	}
+	KASSERT(n <= TCP_MAXOLEN);
+	while (n % 4 != 0)                      /* pad (NOPs or EOLs) */
+		o[n++] = rnd(&z->s, 2) ? TCPOPT_NOP : TCPOPT_EOL;
+	s->optlen = n;
+}
+
+/* The IPv4 packet carrying s at p; returns its length. */
+static int
+fz_tcp_write(struct fz *z, const struct fz_seg *s, uint8_t *p, int room)
+{
+	struct ip *ip = (struct ip *)p;
+	int hlen = 20 + (rnd(&z->s, 16) == 0 ? 4 * (int)rnd(&z->s, 3) : 0);
+	int thoff = 20 + s->optlen;
+	int dlen = s->dlen;
+	uint8_t *th = p + hlen;
+	int len;
+
+	if (hlen + thoff + dlen > room)
+		dlen = room - hlen - thoff;
+	len = hlen + thoff + dlen;
+	memset(p, 0, (size_t)(hlen + thoff));
+	ip->ip_vhl = IP_VHL(4, hlen);
+	ip->ip_len = htons((uint16_t)len);
+	ip->ip_id = (uint16_t)rnd(&z->s, 65536);
+	ip->ip_off = rnd(&z->s, 2) ? htons(IP_DF) : 0;
+	ip->ip_ttl = 64;
+	ip->ip_p = IPPROTO_TCP;
+	ip->ip_src = s->src;
+	ip->ip_dst = s->dst;
+	for (int i = 20; i < hlen; i++)         /* NOPs, maybe an EOL */
+		p[i] = (uint8_t)(rnd(&z->s, 4) == 0 ? 0 : 1);
+	be16enc(th, s->sport);
+	be16enc(th + 2, s->dport);
+	be32enc(th + 4, s->seq);
+	be32enc(th + 8, s->ack);
+	th[12] = (uint8_t)((thoff / 4) << 4);
+	th[13] = s->flags;
+	be16enc(th + 14, s->win);
+	be16enc(th + 18, s->urp);
+	memcpy(th + 20, s->opt, (size_t)s->optlen);
+	for (int i = 0; i < dlen; i++)
+		th[thoff + i] = (uint8_t)sim_splitmix64(&z->s);
+	fz_tcp_sums(p, len);
+	return len;
+}
+
+static int
+fz_dlen(struct fz *z)
+{
+	switch (rnd(&z->s, 4)) {
+	case 0:
+	case 1:
+		return 0;
+	case 2:
+		return (int)rnd(&z->s, 64) + 1;
+	default:
+		return (int)rnd(&z->s, 1460) + 1;
+	}
+}
+
+/* A random TCP segment: every field drawn, the options raw bytes. */
+static void
+fz_tcp_random(struct fz *z, struct fz_seg *s)
+{
+	static const uint16_t ports[] = { FZ_LPORT, FZ_LPORT, 0, 1, 65535,
+	    40000 };
+	struct fz_conn *c = &z->conn[rnd(&z->s, FZ_NCONN)];
+
+	s->src = rnd(&z->s, 2) ? ip4(FZ_PEER) : fz_addr(z);
+	s->dst = rnd(&z->s, 4) ? ip4(FZ_LOCAL) : fz_addr(z);
+	s->sport = c->fport != 0 && rnd(&z->s, 2) ? c->fport :
+	    (uint16_t)sim_splitmix64(&z->s);
+	s->dport = rnd(&z->s, 4) ? ports[rnd(&z->s, __arraycount(ports))] :
+	    (uint16_t)sim_splitmix64(&z->s);
+	s->seq = (uint32_t)sim_splitmix64(&z->s);
+	s->ack = (uint32_t)sim_splitmix64(&z->s);
+	s->flags = (uint8_t)sim_splitmix64(&z->s);
+	s->win = (uint16_t)sim_splitmix64(&z->s);
+	s->urp = (uint16_t)sim_splitmix64(&z->s);
+	s->optlen = 4 * (int)rnd(&z->s, 11);
+	for (int i = 0; i < s->optlen; i++)
+		s->opt[i] = (uint8_t)(rnd(&z->s, 2) ? rnd(&z->s, 10) :
+		    sim_splitmix64(&z->s));
+	s->dlen = fz_dlen(z);
+}
+
+/* To the listener: SYNs with every option, ACKs and resets to embryos. */
+static void
+fz_tcp_listen(struct fz *z, struct fz_seg *s)
+{
+	static const uint8_t flags[] = { TH_SYN, TH_SYN, TH_SYN, TH_SYN,
+	    TH_SYN | TH_ACK, TH_SYN | TH_FIN, TH_SYN | TH_RST, TH_ACK,
+	    TH_RST, TH_FIN, 0, TH_SYN | TH_URG, TH_SYN | TH_ECE | TH_CWR };
+	uint32_t tsval = (uint32_t)sim_splitmix64(&z->s);
+
+	/* Few peers: the embryos they make are met again. */
+	s->src = rnd(&z->s, 16) ? ip4(FZ_PEER) : fz_addr(z);
+	s->dst = rnd(&z->s, 8) ? ip4(FZ_LOCAL) : fz_addr(z);
+	s->sport = (uint16_t)(1000 + rnd(&z->s, 16));
+	s->dport = rnd(&z->s, 16) ? FZ_LPORT : (uint16_t)rnd(&z->s, 100);
+	s->seq = (uint32_t)sim_splitmix64(&z->s);
+	s->ack = rnd(&z->s, 2) ? 0 : (uint32_t)sim_splitmix64(&z->s);
+	s->flags = rnd(&z->s, 8) ? flags[rnd(&z->s, __arraycount(flags))] :
+	    (uint8_t)sim_splitmix64(&z->s);
+	if ((s->flags & (TH_ACK | TH_RST)) && !(s->flags & TH_SYN) &&
+	    rnd(&z->s, 4) != 0 && fz_any_embryo(z, s)) {
+		/* The handshake's ACK (maybe with data or a FIN), or a reset. */
+		if (rnd(&z->s, 4) == 0)
+			s->seq += (uint32_t)rnd(&z->s, 3) - 1;
+		if (rnd(&z->s, 4) == 0)
+			s->ack += (uint32_t)rnd(&z->s, 3) - 1;
+		if ((s->flags & TH_ACK) && rnd(&z->s, 4) == 0)
+			s->flags |= TH_FIN;
+	}
+	s->win = rnd(&z->s, 4) ? 65535 : (uint16_t)sim_splitmix64(&z->s);
+	s->urp = rnd(&z->s, 4) ? 0 : (uint16_t)sim_splitmix64(&z->s);
+	fz_tcp_opts(z, s, rnd(&z->s, 2), tsval, 0, s->ack);
+	s->dlen = rnd(&z->s, 4) == 0 ? fz_dlen(z) : 0;
+}
+
+/* A live connection's slot at random, or NULL. */
+static struct fz_conn *
+fz_live(struct fz *z)
+{
+	uint32_t k = rnd(&z->s, FZ_NCONN);
+
+	for (int i = 0; i < FZ_NCONN; i++) {
+		struct fz_conn *c = &z->conn[(k + (uint32_t)i) % FZ_NCONN];
+
+		if (c->so != NULL)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * To an established connection: mostly in its window (data at rcv_nxt,
+ * ACKs between snd_una and snd_max, duplicate ACKs, FINs, the exact
+ * reset, window updates, retransmits), the rest near and far from it.
+ */
+static bool
+fz_tcp_conn(struct fz *z, struct fz_seg *s)
+{
+	struct fz_conn *c = fz_live(z);
+	struct fz_tcb t;
+	uint32_t r, inflight;
+
+	if (c == NULL || !fz_tcb(c->so, &t))
+		return false;
+	s->src = c->faddr;
+	s->dst = ip4(FZ_LOCAL);
+	s->sport = c->fport;
+	s->dport = t.lport;
+	switch (rnd(&z->s, 8)) {                /* seq */
+	case 0:
+		s->seq = t.rcv_nxt - rnd(&z->s, 3000);  /* old, or overlapping */
+		break;
+	case 1:
+		s->seq = t.rcv_nxt + rnd(&z->s, t.rcv_wnd + 2);  /* ahead */
+		break;
+	case 2:
+		s->seq = rnd(&z->s, 2) ? (uint32_t)sim_splitmix64(&z->s) :
+		    t.rcv_nxt + 0x80000000u;
+		break;
+	default:
+		s->seq = t.rcv_nxt;
+		break;
+	}
+	inflight = t.snd_max - t.snd_una;
+	switch (rnd(&z->s, 8)) {                /* ack */
+	case 0:
+		s->ack = t.snd_una + rnd(&z->s, inflight + 1);
+		break;
+	case 1:
+		s->ack = t.snd_max;
+		break;
+	case 2:
+		s->ack = rnd(&z->s, 2) ? t.snd_una - rnd(&z->s, 70000) :
+		    t.snd_max + 1 + rnd(&z->s, 70000);
+		break;
+	case 3:
+		s->ack = (uint32_t)sim_splitmix64(&z->s);
+		break;
+	default:
+		s->ack = t.snd_una;             /* duplicate ACKs */
+		break;
+	}
+	r = rnd(&z->s, 64);
+	if (r < 40)
+		s->flags = TH_ACK | (rnd(&z->s, 2) ? TH_PUSH : 0);
+	else if (r < 46)
+		s->flags = TH_ACK | TH_FIN;
+	else if (r < 48)
+		s->flags = TH_ACK | TH_URG;
+	else if (r < 49) {
+		s->flags = TH_RST | (rnd(&z->s, 2) ? TH_ACK : 0);
+		if (rnd(&z->s, 8) == 0)
+			s->seq = t.rcv_nxt;     /* the exact reset */
+	} else if (r < 52)
+		s->flags = TH_RST | (rnd(&z->s, 2) ? TH_ACK : 0);
+	else if (r < 54)
+		s->flags = TH_SYN | (rnd(&z->s, 2) ? TH_ACK : 0);
+	else if (r < 55)
+		s->flags = TH_SYN | TH_FIN | TH_ACK;
+	else if (r < 58)
+		s->flags = (uint8_t)(rnd(&z->s, 2) ? 0 : TH_FIN);
+	else {
+		/* Any flags, but resets rarely: the connection lives on. */
+		s->flags = (uint8_t)sim_splitmix64(&z->s);
+		if (rnd(&z->s, 16) != 0)
+			s->flags &= (uint8_t)~TH_RST;
+	}
+	if (rnd(&z->s, 4) == 0)
+		c->lastwin = rnd(&z->s, 4) == 0 ? 0 :
+		    (uint16_t)sim_splitmix64(&z->s);
+	s->win = c->lastwin;
+	s->urp = (s->flags & TH_URG) ? (uint16_t)rnd(&z->s, 2000) : 0;
+	/* Timestamps: mostly advancing, sometimes old (PAWS). */
+	c->tsval += rnd(&z->s, 3);
+	fz_tcp_opts(z, s, t.ts, rnd(&z->s, 16) == 0 ? c->tsval - 1 -
+	    rnd(&z->s, 100000) : c->tsval, t.ts_recent, t.snd_una);
+	if (rnd(&z->s, 4) != 0)                 /* mostly just the TS */
+		s->optlen = t.ts && rnd(&z->s, 16) != 0 ? 12 : 0;
+	s->dlen = fz_dlen(z);
+	return true;
+}
+
+/* Mutate a TCP packet of len bytes at p (IP header first). */
+static int
+fz_tcp_mutate(struct fz *z, uint8_t *p, int len, int room)
+{
+	int hlen = (p[0] & 15) * 4;
+	uint8_t *th = p + hlen;
+	bool resum = rnd(&z->s, 8) != 0;
+
+	KASSERT(len >= hlen + 20);
+	switch (rnd(&z->s, 6)) {
+	case 0:                                 /* data offset: any */
+		th[12] = (uint8_t)((rnd(&z->s, 16) << 4) | (th[12] & 15));
+		break;
+	case 1:                                 /* cut short, consistently */
+		len = hlen + (int)rnd(&z->s, (uint32_t)(len - hlen) + 1);
+		be16enc(p + 2, (uint16_t)len);
+		break;
+	case 2:                                 /* flip header bytes */
+		for (int k = (int)rnd(&z->s, 4) + 1; k > 0; k--)
+			th[rnd(&z->s, (uint32_t)MIN(len - hlen, 60))] ^=
+			    (uint8_t)(1 + rnd(&z->s, 255));
+		break;
+	case 3:                                 /* a bad checksum */
+		resum = false;
+		th[16] ^= (uint8_t)(1 + rnd(&z->s, 255));
+		break;
+	case 4:                                 /* pad the IP packet */
+		{
+			int pad = (int)rnd(&z->s, 64);
+
+			if (len + pad > room)
+				pad = room - len;
+			memset(p + len, 0, (size_t)pad);
+			len += pad;
+			be16enc(p + 2, (uint16_t)len);
+		}
+		break;
+	default:                                /* flags: any */
+		th[13] = (uint8_t)sim_splitmix64(&z->s);
+		break;
+	}
+	if (resum)
+		fz_tcp_sums(p, len);
+	return len;
+}
+
+/*
+ * One TCP frame at buf (its Ethernet addresses set) of k, 0..15: random
+ * (2 in 16), to a connection (7), to the listener (3), or either of the
+ * last two mutated (4).
+ */
+static int
+fz_tcp_frame(struct fz *z, uint8_t *buf, uint32_t k)
+{
+	struct fz_seg s;
+	bool mut = k >= 12;
+	int len;
+
+	memset(&s, 0, sizeof(s));
+	be16enc(buf + 12, ETHERTYPE_IP);
+	if (k <= 1) {
+		z->kinds[FZK_TCP]++;
+		fz_tcp_random(z, &s);
+		len = fz_tcp_write(z, &s, buf + 14, FZ_MAX - 14);
+		if (rnd(&z->s, 8) == 0)         /* a bad checksum */
+			buf[14 + (buf[14] & 15) * 4 + 16] ^= 0x5a;
+		return 14 + len;
+	}
+	if ((k <= 8 || (mut && rnd(&z->s, 2))) && fz_tcp_conn(z, &s)) {
+		if (!mut)
+			z->kinds[FZK_TCPCONN]++;
+	} else {
+		fz_tcp_listen(z, &s);
+		if (!mut)
+			z->kinds[FZK_TCPLISTEN]++;
+	}
+	len = fz_tcp_write(z, &s, buf + 14, FZ_MAX - 14 - 64);
+	if (mut) {
+		z->kinds[FZK_TCPMUT]++;
+		return 14 + fz_tcp_mutate(z, buf + 14, len, FZ_MAX - 14);
+	}
+	if (rnd(&z->s, 16) == 0)                /* a bad checksum */
+		buf[14 + (buf[14] & 15) * 4 + 16] ^= 0xa5;
+	return 14 + len;
+}
+
+/* Into f as if from the wire: one more frame. */
+static void
+fz_inject(struct fz *z, const uint8_t *buf, int len)
+{
+	struct mbuf *m = fz_chain(z, buf, len);
+
+	m->m_pkthdr.rcvif = z->if0;
+	(*z->if0->if_input)(z->if0, m);
+	z->frames++;
+}
+
+/* The fuzzer's own segment as the peer (handshakes, the end). */
+static void
+fz_send_seg(struct fz *z, const struct fz_seg *s)
+{
+	static uint8_t b[FZ_MAX];
+
+	memcpy(b, z->if0->if_lladdr, 6);
+	memcpy(b + 6, fz_peer_mac, 6);
+	be16enc(b + 12, ETHERTYPE_IP);
+	z->kinds[FZK_TCPHS]++;
+	fz_inject(z, b, 14 + fz_tcp_write(z, s, b + 14, FZ_MAX - 14));
+}
+
+/* The peer asks for us: f learns the peer's address for its replies. */
+static void
+fz_send_arp(struct fz *z)
+{
+	static uint8_t b[64];
+	struct in_addr spa = ip4(FZ_PEER), tpa = ip4(FZ_LOCAL);
+
+	memset(b, 0xff, 6);
+	memcpy(b + 6, fz_peer_mac, 6);
+	be16enc(b + 12, ETHERTYPE_ARP);
+	be16enc(b + 14, 1);
+	be16enc(b + 16, ETHERTYPE_IP);
+	b[18] = 6;
+	b[19] = 4;
+	be16enc(b + 20, 1);
+	memcpy(b + 22, fz_peer_mac, 6);
+	memcpy(b + 28, &spa, 4);
+	memset(b + 32, 0, 6);
+	memcpy(b + 38, &tpa, 4);
+	z->kinds[FZK_TCPHS]++;
+	fz_inject(z, b, 42);
+}
+
+static void
+fz_nbio(struct socket *so)
+{
+	int one = 1;
+
+	CHECK(sosetopt(so, SOL_SOCKET, SO_NBIO, &one, sizeof(one)) == 0,
+	    "SO_NBIO");
+}
+
+/*
+ * Between batches: close what ended, read what came, send some bytes,
+ * sometimes shut a side; take what the listener accepted; move each
+ * handshake on (the ACK of the SYN-ACK) or start one in a free slot.
+ */
+static void
+fz_tend(struct fz *z)
+{
+	static uint8_t io[8192];
+	struct socket *so;
+	struct sockaddr_in from;
+	struct fz_tcb t;
+	struct fz_seg s;
+
+	for (int i = 0; i < FZ_NCONN; i++) {
+		struct fz_conn *c = &z->conn[i];
+		size_t n;
+
+		if ((so = c->so) == NULL)
+			continue;
+		if (!fz_tcb(so, &t) || t.state == TCPS_CLOSED ||
+		    t.state == TCPS_TIME_WAIT || rnd(&z->s, 512) == 0) {
+			(void)soclose(so);
+			memset(c, 0, sizeof(*c));
+			continue;
+		}
+		for (int k = 0; k < 8; k++) {
+			n = sizeof(io);
+			if (soreceive(so, NULL, io, &n, MSG_DONTWAIT) != 0 ||
+			    n == 0)
+				break;
+			z->rcvd += n;
+		}
+		if (rnd(&z->s, 2) && (t.state == TCPS_ESTABLISHED ||
+		    t.state == TCPS_CLOSE_WAIT)) {
+			n = rnd(&z->s, 4) == 0 ? sizeof(io) :
+			    rnd(&z->s, 3000);
+			if (sosend(so, NULL, io, n, MSG_DONTWAIT) == 0)
+				z->sent += n;
+		}
+		if (rnd(&z->s, 64) == 0)
+			(void)soshutdown(so, SHUT_WR);
+	}
+	while (soaccept(z->lso, &so, (struct sockaddr *)&from) == 0) {
+		struct fz_conn *c = NULL;
+
+		z->accepted++;
+		fz_nbio(so);
+		for (int i = 0; i < FZ_NCONN && c == NULL; i++)
+			if (z->conn[i].so == NULL && z->conn[i].fport ==
+			    ntohs(from.sin_port) && z->conn[i].faddr.s_addr ==
+			    from.sin_addr.s_addr)
+				c = &z->conn[i];
+		for (int i = 0; i < FZ_NCONN && c == NULL; i++)
+			if (z->conn[i].fport == 0)
+				c = &z->conn[i];
+		if (c == NULL) {
+			(void)soclose(so);
+			continue;
+		}
+		c->so = so;
+		c->faddr = from.sin_addr;
+		c->fport = ntohs(from.sin_port);
+		c->lastwin = 65535;
+	}
+	for (int i = 0; i < FZ_NCONN; i++) {
+		struct fz_conn *c = &z->conn[i];
+		tcp_seq iss, irs;
+		bool ts;
+
+		if (c->so != NULL)
+			continue;
+		memset(&s, 0, sizeof(s));
+		s.src = ip4(FZ_PEER);
+		s.dst = ip4(FZ_LOCAL);
+		s.dport = FZ_LPORT;
+		s.win = 65535;
+		if (c->fport != 0 && c->tends++ == 0 &&
+		    fz_embryo(z, c->faddr, c->fport, &iss, &irs, &ts)) {
+			/* The handshake's ACK, maybe with data. */
+			s.sport = c->fport;
+			s.seq = irs + 1;
+			s.ack = iss + 1;
+			s.flags = TH_ACK;
+			if (ts) {
+				s.opt[0] = s.opt[1] = TCPOPT_NOP;
+				s.opt[2] = TCPOPT_TIMESTAMP;
+				s.opt[3] = TCPOLEN_TIMESTAMP;
+				be32enc(s.opt + 4, ++c->tsval);
+				s.optlen = 12;
+			}
+			s.dlen = rnd(&z->s, 4) == 0 ? fz_dlen(z) : 0;
+			fz_send_seg(z, &s);
+			continue;
+		}
+		if (c->fport != 0 && c->tends < 3)
+			continue;               /* wait for the accept */
+		/* A new handshake: the peer's SYN, its options drawn. */
+		if (++z->nextport < 20000)
+			z->nextport = 20000;
+		c->faddr = s.src;
+		c->fport = z->nextport;
+		c->tends = 0;
+		c->tsval = (uint32_t)sim_splitmix64(&z->s);
+		s.sport = c->fport;
+		s.seq = (uint32_t)sim_splitmix64(&z->s);
+		s.flags = TH_SYN;
+		s.opt[0] = TCPOPT_MAXSEG;
+		s.opt[1] = TCPOLEN_MAXSEG;
+		be16enc(s.opt + 2, (uint16_t)(rnd(&z->s, 4) == 0 ?
+		    rnd(&z->s, 2000) : 1460));
+		s.optlen = 4;
+		if (rnd(&z->s, 2)) {
+			s.opt[s.optlen++] = TCPOPT_NOP;
+			s.opt[s.optlen++] = TCPOPT_WINDOW;
+			s.opt[s.optlen++] = TCPOLEN_WINDOW;
+			s.opt[s.optlen++] = (uint8_t)(rnd(&z->s, 4) == 0 ?
+			    rnd(&z->s, 256) : rnd(&z->s, 15));
+		}
+		if (rnd(&z->s, 2)) {
+			s.opt[s.optlen++] = TCPOPT_NOP;
+			s.opt[s.optlen++] = TCPOPT_NOP;
+			s.opt[s.optlen++] = TCPOPT_TIMESTAMP;
+			s.opt[s.optlen++] = TCPOLEN_TIMESTAMP;
+			be32enc(s.opt + s.optlen, c->tsval);
+			be32enc(s.opt + s.optlen + 4, 0);
+			s.optlen += 8;
+		}
+		fz_send_arp(z);
+		fz_send_seg(z, &s);
+	}
+}
+
+/*
+ * The end: each connection reset with its exact number (so nothing
+ * waits for a peer that will never answer), every socket closed, the
+ * listener's embryos with it; then TIME_WAIT and the reaper run out.
+ */
+static void
+fz_tcp_end(struct fz *z)
+{
+	struct fz_tcb t;
+	struct fz_seg s;
+	struct socket *so;
+
+	while (soaccept(z->lso, &so, NULL) == 0) {
+		z->accepted++;
+		(void)soclose(so);
+	}
+	for (int i = 0; i < FZ_NCONN; i++) {
+		struct fz_conn *c = &z->conn[i];
+
+		if (c->so == NULL || !fz_tcb(c->so, &t))
+			continue;
+		memset(&s, 0, sizeof(s));
+		s.src = c->faddr;
+		s.dst = ip4(FZ_LOCAL);
+		s.sport = c->fport;
+		s.dport = t.lport;
+		s.seq = t.rcv_nxt;
+		s.flags = TH_RST;
+		fz_send_seg(z, &s);
+	}
+	wait_ms(10);
+	for (int i = 0; i < FZ_NCONN; i++)
+		if (z->conn[i].so != NULL)
+			(void)soclose(z->conn[i].so);
+	(void)soclose(z->lso);
+	z->lso = NULL;
+}
+
 struct fz_sums {
 	uint64_t ifin, arp, ipin, iploop;
 	uint64_t ip[IPSTAT_N], icmp[ICMPSTAT_N], nh[NHSTAT_N];
+	uint64_t tcp[TCPSTAT_N], udpin, ripin;
 };
 
 static void
@@ -1541,11 +2419,68 @@ fz_sums(struct fz *z, struct fz_sums *t)
 		t->icmp[i] = z->f->br_inet->ib_icmpstat[i].ev_count;
 	t->ipin = t->ip[IPSTAT_received];
 	t->iploop = t->ip[IPSTAT_looped];
+	for (u_int i = 0; i < TCPSTAT_N && z->tb != NULL; i++)
+		t->tcp[i] = fz_tcpstat(z, i);
+	if (z->f->br_udp != NULL)
+		t->udpin = z->f->br_udp->ub_stat[UDPSTAT_received].ev_count;
+	if (z->f->br_rip != NULL)
+		t->ripin = z->f->br_rip->rb_stat[RIPSTAT_received].ev_count;
 }
+
+#define TS(n)   (t->tcp[TCPSTAT_##n])
+
+/*
+ * TCP's counters add up (tcp_var.h): every segment IP delivered to it
+ * has one outcome in demux, every one delivered to a socket is taken
+ * from its PCQ by a worker or the close and ends in one outcome there.
+ * Once everything has drained (final), nothing is left queued.
+ */
+static void
+fz_check_tcp(const struct fz_sums *t, bool final)
+{
+	uint64_t demux = TS(hdrops) + TS(badoff) + TS(noport) +
+	    TS(badsum_noport) + TS(fullpcq) + TS(delivered);
+	uint64_t taken = TS(lazy_lwp) + TS(lazy_kcont) + TS(demux_ack);
+	uint64_t ends = TS(badsum) + TS(badopt) + TS(dropped) + TS(processed);
+
+	/*
+	 * What IP delivered went to ICMP, UDP, TCP or raw IP, and each
+	 * counted it (raw IP also gets the ICMP messages ICMP is done
+	 * with, TCP counts a handshake's ACK with data twice: hence <=).
+	 */
+	CHECK(t->ip[IPSTAT_delivered] <=
+	    t->icmp[ICMPSTAT_received] + t->udpin + TS(received) + t->ripin,
+	    "ip.delivered %llu; ICMP, UDP, TCP and raw IP received %llu + "
+	    "%llu + %llu + %llu", (unsigned long long)t->ip[IPSTAT_delivered],
+	    (unsigned long long)t->icmp[ICMPSTAT_received],
+	    (unsigned long long)t->udpin, (unsigned long long)TS(received),
+	    (unsigned long long)t->ripin);
+	CHECK(TS(received) == demux, "tcp.received %llu, its demux outcomes "
+	    "add to %llu", (unsigned long long)TS(received),
+	    (unsigned long long)demux);
+	CHECK(taken == ends, "tcp: %llu segments taken from PCQs, their "
+	    "outcomes add to %llu", (unsigned long long)taken,
+	    (unsigned long long)ends);
+	CHECK(final ? TS(delivered) == taken + TS(closed) :
+	    TS(delivered) >= taken + TS(closed),
+	    "tcp: delivered %llu, taken %llu + closed %llu",
+	    (unsigned long long)TS(delivered),
+	    (unsigned long long)taken, (unsigned long long)TS(closed));
+	if (final)
+		CHECK(TS(connattempt) + TS(accepts) == TS(connects) +
+		    TS(conndrops), "tcp: connattempt %llu + accepts %llu, "
+		    "connects %llu + conndrops %llu",
+		    (unsigned long long)TS(connattempt),
+		    (unsigned long long)TS(accepts),
+		    (unsigned long long)TS(connects),
+		    (unsigned long long)TS(conndrops));
+}
+
+#undef TS
 
 /* The counters add up: every frame has exactly one outcome. */
 static void
-fz_check_sums(struct fz *z, uint64_t frames)
+fz_check_sums(struct fz *z, uint64_t frames, bool final)
 {
 	static const enum ipstat_id ipout[] = { IPSTAT_tooshort, IPSTAT_badvers,
 	    IPSTAT_badhlen, IPSTAT_badsum, IPSTAT_badlen, IPSTAT_badaddr,
@@ -1594,6 +2529,8 @@ fz_check_sums(struct fz *z, uint64_t frames)
 	else
 		CHECK(t.ip[IPSTAT_delivered] >= t.icmp[ICMPSTAT_received],
 		    "delivered < ICMP received");
+	if (z->tb != NULL)
+		fz_check_tcp(&t, final);
 }
 
 static void
@@ -1604,9 +2541,15 @@ fz_report(struct fz *z, uint64_t frames)
 	fz_sums(z, &t);
 	printf("ok fuzz frames=%llu raw=%d", (unsigned long long)frames,
 	    rip_proto() != NULL);
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < FZK_N; i++)
 		printf(" kind.%s=%llu", fz_kind_names[i],
 		    (unsigned long long)z->kinds[i]);
+	printf(" tcp.accepted=%llu tcp.bytes_in=%llu tcp.bytes_out=%llu",
+	    (unsigned long long)z->accepted, (unsigned long long)z->rcvd,
+	    (unsigned long long)z->sent);
+	for (u_int i = 0; i < TCPSTAT_N && z->tb != NULL; i++)
+		printf(" tcp.%s=%llu", fz_tb(z)->tb_stat[i].ev_name,
+		    (unsigned long long)t.tcp[i]);
 	printf(" link=%llu", (unsigned long long)t.ifin);
 	for (u_int i = 0; i < NHSTAT_N; i++)
 		printf(" arp.%s=%llu", z->if0->if_nh4->nc_stat[i].ev_name,
@@ -1620,26 +2563,85 @@ fz_report(struct fz *z, uint64_t frames)
 	printf("\n");
 }
 
+/* No PCB is left in the brane's TCP table. */
+static u_int
+fz_tcp_pcbs(struct fz *z)
+{
+	struct inpcbtable *tt = &fz_tb(z)->tb_table;
+	u_int n = 0;
+
+	for (u_int i = 0; i < tt->inpt_nbuckets; i++)
+		for (struct inpcb *inp = tt->inpt_buckets[i].ib_head;
+		    inp != NULL; inp = inp->inp_hnext)
+			n++;
+	return n;
+}
+
+/* Brane f, its two interfaces and peers, and the TCP listener. */
+static void
+fz_setup(struct fz *z)
+{
+	struct ifnet *p0, *p1;
+	struct sockaddr_in sin;
+	struct proc *p;
+
+	memset(z, 0, sizeof(*z));
+	z->s = seed;
+	z->f = mkbrane("f");
+	/* The peers are in no brane: what f sends never comes back. */
+	mkpair("vp0a", z->f, "vp0b", NULL, &z->if0, &p0);
+	mkpair("vp1a", z->f, "vp1b", NULL, &z->if1, &p1);
+	addr(z->f, z->if0, "10.0.0.1", 24);
+	addr(z->f, z->if1, "10.1.0.1", 24);
+	route(z->f, "10.2.0.0", 16, "10.1.0.2");
+	z->f->br_inet->ib_forwarding = true;
+	/* The listener (its first TCP socket makes f's TCP). */
+	p = proc_create("fuzz", z->f);
+	proc_adopt(p);
+	CHECK(socreate(AF_INET, &z->lso, SOCK_STREAM, IPPROTO_TCP) == 0,
+	    "socreate");
+	proc_adopt(NULL);
+	z->tb = tcp_brane_peek(z->f);
+	sockaddr_in_init(&sin, (struct in_addr){ INADDR_ANY }, htons(FZ_LPORT));
+	CHECK(sobind(z->lso, (struct sockaddr *)&sin) == 0, "bind");
+	CHECK(solisten(z->lso, SOMAXCONN) == 0, "listen");
+	fz_nbio(z->lso);
+}
+
+/*
+ * The end of a TCP case: everything closed and timed out, the counters
+ * add up, no PCB, tcpcb or mbuf left.
+ */
+static void
+fz_finish(struct fz *z)
+{
+	fz_tcp_end(z);
+	/*
+	 * Let every resolution finish or fail, every queue drain, every
+	 * connection closed under a peer that no longer answers time out.
+	 */
+	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 1000);
+	wait_ms(FZ_LINGER_MS);
+	fz_check_sums(z, z->frames, true);
+	CHECK(fz_tcp_pcbs(z) == 0, "%u TCP PCBs left after the fuzz",
+	    fz_tcp_pcbs(z));
+	CHECK(fz_tcpstat(z, TCPSTAT_tcbfreed) == 1 + z->accepted,
+	    "tcbfreed %llu, but 1 listener + %llu accepted",
+	    (unsigned long long)fz_tcpstat(z, TCPSTAT_tcbfreed),
+	    (unsigned long long)z->accepted);
+	CHECK(mbufs_live() == 0, "%llu mbufs still out after the fuzz",
+	    (unsigned long long)mbufs_live());
+}
+
 static void
 case_fuzz(void *arg)
 {
 	static struct fz z;
 	static uint8_t buf[FZ_MAX];
-	struct ifnet *p0, *p1;
 	long n = nrounds > 0 ? nrounds : 10000;
-	uint64_t frames = 0;
 
 	(void)arg;
-	memset(&z, 0, sizeof(z));
-	z.s = seed;
-	z.f = mkbrane("f");
-	/* The peers are in no brane: what f sends never comes back. */
-	mkpair("vp0a", z.f, "vp0b", NULL, &z.if0, &p0);
-	mkpair("vp1a", z.f, "vp1b", NULL, &z.if1, &p1);
-	addr(z.f, z.if0, "10.0.0.1", 24);
-	addr(z.f, z.if1, "10.1.0.1", 24);
-	route(z.f, "10.2.0.0", 16, "10.1.0.2");
-	z.f->br_inet->ib_forwarding = true;
+	fz_setup(&z);
 	for (long i = 0; i < n; i++) {
 		struct ifnet *ifp = rnd(&z.s, 4) == 0 ? z.if1 : z.if0;
 		int len = fz_frame(&z, buf, ifp);
@@ -1650,18 +2652,224 @@ case_fuzz(void *arg)
 
 		m->m_pkthdr.rcvif = ifp;
 		(*ifp->if_input)(ifp, m);
-		frames++;
+		z.frames++;
 		if ((i & 255) == 255) {
 			wait_ms(1);             /* let the continuations run */
-			fz_check_sums(&z, frames);
+			fz_check_sums(&z, z.frames, false);
+			fz_tend(&z);
 		}
 	}
-	/* Let every resolution finish or fail, every queue drain. */
-	wait_ms(NH_ASK_MAX * NH_ASK_INTERVAL_MS + 1000);
-	fz_check_sums(&z, frames);
-	CHECK(mbufs_live() == 0, "%llu mbufs still out after the fuzz",
-	    (unsigned long long)mbufs_live());
-	fz_report(&z, frames);
+	fz_finish(&z);
+	fz_report(&z, z.frames);
+}
+
+/*
+ * tcpregress: the frames the TCP fuzz found bugs with, one by one.  The
+ * fuzzer's peer (10.0.0.2) makes a connection by hand; each case ends
+ * with fz_finish's checks (counters add up, nothing left).
+ */
+
+/* A handshake from port fport, its ACK with dlen bytes; the socket. */
+static struct socket *
+fz_handshake(struct fz *z, uint16_t fport, int dlen, int mss,
+    tcp_seq *rcv_nxt)
+{
+	struct fz_seg s;
+	struct socket *so;
+	tcp_seq iss, irs;
+	bool ts;
+
+	memset(&s, 0, sizeof(s));
+	s.src = ip4(FZ_PEER);
+	s.dst = ip4(FZ_LOCAL);
+	s.sport = fport;
+	s.dport = FZ_LPORT;
+	s.seq = 1000;
+	s.win = 65535;
+	s.flags = TH_SYN;
+	if (mss >= 0) {                 /* MSS and timestamps offered */
+		s.opt[0] = TCPOPT_MAXSEG;
+		s.opt[1] = TCPOLEN_MAXSEG;
+		be16enc(s.opt + 2, (uint16_t)mss);
+		s.opt[4] = s.opt[5] = TCPOPT_NOP;
+		s.opt[6] = TCPOPT_TIMESTAMP;
+		s.opt[7] = TCPOLEN_TIMESTAMP;
+		be32enc(s.opt + 8, 1);
+		be32enc(s.opt + 12, 0);
+		s.optlen = 16;
+	}
+	fz_send_arp(z);
+	fz_send_seg(z, &s);
+	wait_ms(5);
+	CHECK(fz_embryo(z, s.src, fport, &iss, &irs, &ts), "no embryo");
+	s.seq = irs + 1;
+	s.ack = iss + 1;
+	s.flags = TH_ACK;
+	s.dlen = dlen;
+	if (ts) {
+		memmove(s.opt, s.opt + 4, 12);
+		s.optlen = 12;
+	} else
+		s.optlen = 0;
+	fz_send_seg(z, &s);
+	wait_ms(5);
+	CHECK(soaccept(z->lso, &so, NULL) == 0, "no connection");
+	z->accepted++;
+	fz_nbio(so);
+	*rcv_nxt = irs + 1 + (uint32_t)dlen;
+	return so;
+}
+
+/* Segment to the connection from fport: seq, flags, dlen bytes. */
+static void
+fz_send_to(struct fz *z, struct socket *so, uint16_t fport, tcp_seq seq,
+    int flags, int dlen)
+{
+	struct fz_tcb t;
+	struct fz_seg s;
+
+	CHECK(fz_tcb(so, &t), "no connection");
+	memset(&s, 0, sizeof(s));
+	s.src = ip4(FZ_PEER);
+	s.dst = ip4(FZ_LOCAL);
+	s.sport = fport;
+	s.dport = t.lport;
+	s.seq = seq;
+	s.ack = t.snd_una;
+	s.win = 65535;
+	s.flags = (uint8_t)flags;
+	s.dlen = dlen;
+	fz_send_seg(z, &s);
+	wait_ms(5);
+}
+
+static void
+case_tcpregress(void *arg)
+{
+	static struct fz z;
+	struct socket *so;
+	struct fz_seg s;
+	tcp_seq nxt;
+	int mss = 0;
+
+	(void)arg;
+	fz_setup(&z);
+	/*
+	 * 1. The handshake's ACK carries 100 bytes: the listener processes
+	 * it, then queues it again to the new socket, where it is taken
+	 * once more: counted received and delivered again (it was not:
+	 * taken from PCQs exceeded delivered).
+	 */
+	so = fz_handshake(&z, 30001, 100, -1, &nxt);
+	fz_check_sums(&z, z.frames, false);
+	/*
+	 * 2. Two segments out of order wait in the reassembly queue when a
+	 * reset ends the connection: the reaper frees both (it freed only
+	 * the first: the queue is linked by m_nextpkt, m_freem follows
+	 * m_next).
+	 */
+	fz_send_to(&z, so, 30001, nxt + 100, TH_ACK, 50);
+	fz_send_to(&z, so, 30001, nxt + 300, TH_ACK, 50);
+	fz_send_to(&z, so, 30001, nxt, TH_RST, 0);
+	(void)soclose(so);
+	/*
+	 * 3. A SYN made an embryo that a reset takes back, and another one
+	 * the listener's close frees: both connections were dropped before
+	 * they were established (connattempt + accepts = connects +
+	 * conndrops).
+	 */
+	memset(&s, 0, sizeof(s));
+	s.src = ip4(FZ_PEER);
+	s.dst = ip4(FZ_LOCAL);
+	s.sport = 30002;
+	s.dport = FZ_LPORT;
+	s.seq = 5000;
+	s.win = 65535;
+	s.flags = TH_SYN;
+	fz_send_seg(&z, &s);
+	s.sport = 30003;
+	fz_send_seg(&z, &s);
+	wait_ms(5);
+	s.sport = 30002;
+	s.seq = 5001;
+	s.flags = TH_RST;
+	fz_send_seg(&z, &s);
+	wait_ms(5);
+	/*
+	 * 4. SYNs from 0.0.0.0 and to the broadcast address make no
+	 * embryo.  The one from 0.0.0.0 did; its handshake's ACK then made a
+	 * connection linked with no peer address, which took every later
+	 * segment to port 80 from the listener (a new SYN found FIN_WAIT_1).
+	 */
+	s.src = ip4("0.0.0.0");
+	s.sport = 30004;
+	s.flags = TH_SYN;
+	fz_send_seg(&z, &s);
+	s.src = ip4(FZ_PEER);
+	s.dst = ip4("255.255.255.255");
+	fz_send_seg(&z, &s);
+	wait_ms(5);
+	{
+		tcp_seq iss, irs;
+		bool ts;
+
+		CHECK(!fz_embryo(&z, ip4("0.0.0.0"), 30004, &iss, &irs, &ts),
+		    "a SYN from 0.0.0.0 made an embryo");
+		CHECK(!fz_embryo(&z, ip4(FZ_PEER), 30004, &iss, &irs, &ts),
+		    "a SYN to a broadcast address made an embryo");
+	}
+	/*
+	 * 5. An MSS option of 5 with timestamps: the segment size is 5 - 12
+	 * clamped to 64, not 5 - 12 wrapped to 65529 (which no interface
+	 * could send).
+	 */
+	so = fz_handshake(&z, 30005, 0, 5, &nxt);
+	{
+		size_t len = sizeof(mss);
+
+		CHECK(sogetopt(so, IPPROTO_TCP, TCP_MAXSEG, &mss, &len) == 0,
+		    "TCP_MAXSEG");
+		CHECK(mss == 64, "MSS 5 with timestamps: segments of %d", mss);
+	}
+	fz_send_to(&z, so, 30005, nxt, TH_RST, 0);
+	(void)soclose(so);
+	/*
+	 * 6. The peer acks what was sent with a zero window and falls
+	 * silent; the owner closes.  The zero-window probes go unanswered:
+	 * the connection is dropped once the peer has been silent as long
+	 * as maxrexmits timeouts take (it probed forever: fz_finish found
+	 * its PCB after 13 minutes).
+	 */
+	so = fz_handshake(&z, 30006, 0, -1, &nxt);
+	{
+		static uint8_t data[3000];
+		struct fz_tcb t;
+
+		CHECK(sosend(so, NULL, data, sizeof(data), MSG_DONTWAIT) == 0,
+		    "send");
+		wait_ms(5);
+		CHECK(fz_tcb(so, &t), "no connection");
+		memset(&s, 0, sizeof(s));
+		s.src = ip4(FZ_PEER);
+		s.dst = ip4(FZ_LOCAL);
+		s.sport = 30006;
+		s.dport = FZ_LPORT;
+		s.seq = nxt;
+		s.ack = t.snd_max;
+		s.flags = TH_ACK;
+		s.win = 0;
+		fz_send_seg(&z, &s);
+		wait_ms(5);
+		CHECK(sosend(so, NULL, data, sizeof(data), MSG_DONTWAIT) == 0,
+		    "send");
+		(void)soclose(so);
+	}
+	fz_finish(&z);
+	printf("ok tcpregress frames=%llu mss=%d rcvbyte=%llu conndrops=%llu "
+	    "rcvoopack=%llu\n", (unsigned long long)z.frames, mss,
+	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_rcvbyte),
+	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_conndrops),
+	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_rcvoopack));
 }
 
 /* ------------------------------------------------------------------ */
@@ -1802,6 +3010,7 @@ static const struct {
 	{ "isolation", case_isolation, 1 },
 	{ "fuzz", case_fuzz, 1 },
 	{ "tcp", case_tcp, 2 },
+	{ "tcpregress", case_tcpregress, 1 },
 	{ "scenario", case_scenario, 1 },
 };
 
