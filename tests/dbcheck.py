@@ -26,7 +26,7 @@ import threading
 import time
 
 FINISHED = ("ok", "violation", "deadlock", "limit", "error")
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 FINGERPRINT = re.compile(r"[0-9a-f]{16}\Z")
 
 
