@@ -256,3 +256,28 @@ def sweep(arms, xlabel, ylabel, title, logx=False):
     ax.legend(fontsize=7)
     _margins(fig, left=0.9)
     return _svg(fig)
+
+
+def grouped_bars(groups, series, ylabel, title, logy=False):
+    """groups: [label]; series: [(name, [value or None a group])] -> bars
+    side by side in each group."""
+    fig, ax = plt.subplots(figsize=(7.2, 3.0))
+    n = max(1, len(series))
+    width = 0.8 / n
+    for k, (name, values) in enumerate(series):
+        xs = [i - 0.4 + width * (k + 0.5) for i in range(len(groups))]
+        ax.bar(xs, [v if v is not None else 0 for v in values],
+               width=width * 0.95, label=name)
+    ax.set_xticks(list(range(len(groups))), groups)
+    ax.grid(axis="x", visible=False)
+    if logy:
+        ax.set_yscale("log")
+    else:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.set_ylim(bottom=0)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if len(series) > 1:
+        ax.legend(fontsize=7)
+    _margins(fig, left=0.9)
+    return _svg(fig)

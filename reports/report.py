@@ -531,6 +531,68 @@ def campaign_section(p, db, cid, runs, data):
         p.table(t)
 
 
+# --- short connections (the SYN-flood study) ------------------------------
+
+
+def connections_section(p, ids, data):
+    """tcp_client's short connections and the server's kernel memory, a
+    column a run: what the syncache changes under a SYN flood."""
+    conns, kmem = data["conns"], data["kmem"]
+    ids = [i for i in ids if i in conns]
+    if not ids:
+        return
+    p.h2("Short connections and kernel memory", "connections")
+    names = sorted({k for i in ids for k in data["params"].get(i, {})})
+
+    def label(i):
+        prm = data["params"].get(i, {})
+        return ", ".join(f"{n.rsplit('.', 1)[-1]}={prm[n]}" for n in names
+                         if n in prm) or f"run {i}"
+
+    t = pg.Table(["run", "point", "offered/s", "completed/s", "failed",
+                  "missed", "connect p50 µs", "p90 µs", "p99 µs", "max µs",
+                  "server kmem peak KiB", "last KiB"], left=(1,))
+    for i in ids:
+        c, k = conns[i], kmem.get(i)
+        t.add(i, label(i), f"{c['offered_per_s']:.1f}",
+              f"{c['ok_per_s']:.1f}", c["failed"], c["missed"],
+              pg.us(c["connect_p50_ns"]), pg.us(c["connect_p90_ns"]),
+              pg.us(c["connect_p99_ns"]), pg.us(c["connect_max_ns"]),
+              pg.num(round(k["peak_bytes"] / 1024)) if k else "",
+              pg.num(round(k["last_bytes"] / 1024)) if k else "")
+    p.table(t)
+    p.p("tcp_client's conns mode (tcp_conns): connections due at a fixed "
+        "rate, each connect, one request, its response, close; failed: "
+        "not done within the client's timeout; missed: due while the one "
+        "before was still under way.  Rates over the run's virtual time; "
+        "connect percentiles over the connects that succeeded (empty: "
+        "none did).  Kernel memory: kmem.inuse_bytes of the host running "
+        "tcp_server (kmem_usage).")
+    groups = [label(i) for i in ids]
+    p.figure(plots.grouped_bars(
+        groups, [("offered", [conns[i]["offered_per_s"] for i in ids]),
+                 ("completed", [conns[i]["ok_per_s"] for i in ids])],
+        "connections per second", "Legitimate connections completed"),
+        "Connections offered and completed per second of virtual time.")
+    pct = (("p50", "connect_p50_ns"), ("p90", "connect_p90_ns"),
+           ("p99", "connect_p99_ns"), ("max", "connect_max_ns"))
+    p.figure(plots.grouped_bars(
+        groups, [(n, [conns[i][col] / 1e3 if conns[i][col] else None
+                      for i in ids]) for n, col in pct],
+        "connect time (µs)", "Connect latency percentiles"),
+        "Nearest-rank percentiles of the connects that succeeded; a point "
+        "with none has no bars.")
+    if any(i in kmem for i in ids):
+        p.figure(plots.grouped_bars(
+            groups, [("peak", [kmem[i]["peak_bytes"] / 1024 if i in kmem
+                               else None for i in ids]),
+                     ("lowest", [kmem[i]["min_bytes"] / 1024 if i in kmem
+                                 else None for i in ids])],
+            "KiB", "Server kernel memory in use"),
+            "kmem.inuse_bytes of the server: the kernel arena's blocks "
+            "in use, highest and lowest sample.")
+
+
 # --- the whole report -------------------------------------------------------------
 
 
@@ -550,6 +612,8 @@ def gather(db, ids):
         "faults": views.faults(db, ids),
         "counters": views.counters(db, ids),
         "violations": views.violations(db, ids),
+        "conns": views.tcp_conns(db, ids),
+        "kmem": views.server_kmem(db, ids),
     }
 
 
@@ -578,6 +642,7 @@ def build(db, ids, campaign=None):
         p.table(t)
     if campaign is not None:
         campaign_section(p, db, campaign, runs, data)
+    connections_section(p, ids, data)
     if len(ids) == 2:
         compare_section(p, runs[ids[0]], runs[ids[1]], data,
                         f"Run {ids[0]} and run {ids[1]} side by side")

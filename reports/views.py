@@ -129,6 +129,34 @@ def run_params(db, ids):
     return out
 
 
+# --- short connections and kernel memory (the SYN-flood study) ----------
+
+
+def tcp_conns(db, ids):
+    """{run: tcp_conns row}: tcp_client's conns mode, per run (offered,
+    ok, failed, missed, their rates, connect percentiles)."""
+    if not db.has("tcp_conns", "run_id", "ok_per_s"):
+        return {}
+    return {r["run_id"]: r for r in db.rows(
+        f"SELECT * FROM tcp_conns WHERE run_id IN {_in(ids)}")}
+
+
+def server_kmem(db, ids):
+    """{run: kmem_usage row} of the host that runs a tcp_server (the
+    first by name if several): its kernel memory in use."""
+    if not db.has("kmem_usage", "run_id", "peak_bytes"):
+        return {}
+    rows = db.rows(
+        "SELECT k.* FROM kmem_usage k WHERE k.run_id IN "
+        f"{_in(ids)} AND k.host IN (SELECT host FROM counter_last c "
+        "WHERE c.run_id = k.run_id AND c.name GLOB 'tcp_server*.accepted') "
+        "ORDER BY k.run_id, k.host")
+    out = {}
+    for r in rows:
+        out.setdefault(r["run_id"], r)
+    return out
+
+
 # --- flows and latency ----------------------------------------------------
 
 

@@ -63,8 +63,11 @@ def test_no_recording_setting_changes_the_run(netsim, tmp_path, scenario):
     doc = json.loads((ROOT / scenario).read_text())
     # A sweep's points are runs like any: one point (each path at its
     # last value), not the whole campaign, under every setting.
+    # (A value that is not a string goes as JSON: true, not Python's True.)
     extra = [a for path, values in doc.get("sweep", {}).items()
-             if path != "seeds" for a in ("--set", f"{path}={values[-1]}")]
+             if path != "seeds" for a in ("--set", f"{path}=" + (
+                 values[-1] if isinstance(values[-1], str)
+                 else json.dumps(values[-1])))]
     differ = []
     for seed in SEEDS:
         want = outcome(netsim, ROOT / scenario, seed, extra=extra)

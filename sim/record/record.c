@@ -688,6 +688,64 @@ static const char rec_schema_v14_sql[] =
 "GROUP BY run_id, host, program;\n";
 
 /*
+ * ---- Version 15: short connections and kernel memory (issue 13's
+ * SYN-flood study; the whole of it is here). ----
+ * kmem_usage: each host's kernel memory in use (the machine's sampled
+ * kmem.inuse_bytes: its arena's blocks out), its range and last value.
+ * tcp_conns: per run, the connections tcp_client's conns mode made --
+ * offered = ok + failed + missed, ok a second over the run's virtual
+ * time -- and
+ * its connect times (nearest-rank percentiles each client computed over
+ * its own connects: with several clients, the largest; the mean over
+ * all).  Views only: an older file gets them when opened (dropped first,
+ * with version 7's, for version 4's rebuild of runs).
+ */
+static const char rec_schema_v15_drop_sql[] =  /* first: v4 renames runs */
+"DROP VIEW IF EXISTS kmem_usage;\n"
+"DROP VIEW IF EXISTS tcp_conns;\n";
+static const char rec_schema_v15_sql[] =
+"CREATE VIEW kmem_usage AS  -- each host's kernel memory in use, bytes\n"
+"SELECT k.run_id, k.host, k.min_bytes, k.peak_bytes, l.value AS last_bytes\n"
+"FROM (SELECT run_id, host, min(value) AS min_bytes, max(value) AS peak_bytes\n"
+"    FROM counters WHERE name = 'kmem.inuse_bytes' GROUP BY run_id, host) k\n"
+"  JOIN counter_last l ON l.run_id = k.run_id AND l.host = k.host\n"
+"    AND l.name = 'kmem.inuse_bytes';\n"
+"CREATE VIEW tcp_conns AS  -- per run: tcp_client's short connections\n"
+"SELECT c.run_id, c.ok + c.failed + c.missed AS offered, c.ok, c.failed,\n"
+"  c.missed,\n"
+"  (c.ok + c.failed + c.missed) * 1e9 / nullif(r.end_ns - r.start_ns, 0)\n"
+"    AS offered_per_s,\n"
+"  c.ok * 1e9 / nullif(r.end_ns - r.start_ns, 0) AS ok_per_s,\n"
+"  c.connects, c.connect_sum_ns / nullif(c.connects, 0) AS connect_mean_ns,\n"
+"  -- NULL when no connect succeeded\n"
+"  CASE WHEN c.connects > 0 THEN c.p50 END AS connect_p50_ns,\n"
+"  CASE WHEN c.connects > 0 THEN c.p90 END AS connect_p90_ns,\n"
+"  CASE WHEN c.connects > 0 THEN c.p99 END AS connect_p99_ns,\n"
+"  CASE WHEN c.connects > 0 THEN c.max END AS connect_max_ns\n"
+"FROM (SELECT run_id,\n"
+"    sum(CASE WHEN name GLOB 'tcp_client*.conns_ok' THEN value END) AS ok,\n"
+"    sum(CASE WHEN name GLOB 'tcp_client*.conns_failed' THEN value END)\n"
+"      AS failed,\n"
+"    sum(CASE WHEN name GLOB 'tcp_client*.conns_missed' THEN value END)\n"
+"      AS missed,\n"
+"    sum(CASE WHEN name GLOB 'tcp_client*.connects' THEN value END)\n"
+"      AS connects,\n"
+"    sum(CASE WHEN name GLOB 'tcp_client*.connect_sum_ns' THEN value END)\n"
+"      AS connect_sum_ns,\n"
+"    max(CASE WHEN name GLOB 'tcp_client*.connect_p50_ns' THEN value END)\n"
+"      AS p50,\n"
+"    max(CASE WHEN name GLOB 'tcp_client*.connect_p90_ns' THEN value END)\n"
+"      AS p90,\n"
+"    max(CASE WHEN name GLOB 'tcp_client*.connect_p99_ns' THEN value END)\n"
+"      AS p99,\n"
+"    max(CASE WHEN name GLOB 'tcp_client*.connect_max_ns' THEN value END)\n"
+"      AS max\n"
+"  FROM counter_last WHERE name GLOB 'tcp_client*.conn*'\n"
+"  GROUP BY run_id) c\n"
+"  JOIN runs r ON r.id = c.run_id\n"
+"WHERE c.ok IS NOT NULL;\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -1204,7 +1262,8 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v9_sql) + sizeof(rec_schema_v10_sql) +
 	    sizeof(rec_schema_v11_cols_sql) + sizeof(rec_schema_v11_sql) +
 	    sizeof(rec_schema_v12_sql) + sizeof(rec_schema_v13_cols_sql) +
-	    sizeof(rec_schema_v13_sql) + sizeof(rec_schema_v14_sql) + 64];
+	    sizeof(rec_schema_v13_sql) + sizeof(rec_schema_v14_sql) +
+	    sizeof(rec_schema_v15_drop_sql) + sizeof(rec_schema_v15_sql) + 64];
 	int version, nobjects;
 	bool cols, cols11 = false, cols13 = false;
 
@@ -1233,18 +1292,19 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	 * only what is missing).  The report's views go first (v4 renames
 	 * runs) and come back last (they read the packets view of v6).
 	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
 	    "PRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
 	    version < 3 ? rec_schema_v3_sql : "", rec_schema_v7_drop_sql,
+	    rec_schema_v15_drop_sql,
 	    version >= 1 && version <= 3 ? rec_schema_v4_sql : "",
 	    rec_schema_v5_sql, cols ? "" : rec_schema_v6_cols_sql,
 	    rec_schema_v6_sql, rec_schema_v7_sql, rec_schema_v8_sql,
 	    rec_schema_v9_sql, rec_schema_v10_sql, rec_schema_v11_sql,
 	    cols11 ? "" : rec_schema_v11_cols_sql, rec_schema_v12_sql,
 	    cols13 ? "" : rec_schema_v13_cols_sql, rec_schema_v13_sql,
-	    rec_schema_v14_sql, SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v14_sql, rec_schema_v15_sql, SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {

@@ -174,6 +174,12 @@ static const struct sc_key brane_keys[] = {
 	{ "forwarding", SC_K_BOOL, .def = false,
 	  SLOT(struct sc_brane, forwarding),
 	  .doc = "a router: forward packets not addressed to the brane" },
+	{ "syncache", SC_K_BOOL, .def = false,
+	  SLOT(struct sc_brane, syncache),
+	  .doc = "TCP keeps half-open connections in a per-brane syncache "
+	  "(compact entries in a bounded hash table) and answers SYNs with "
+	  "SYN cookies when it is full; false: each listener keeps at most "
+	  "its backlog of them and drops SYNs beyond" },
 	{ "routes", SC_K_ARRAY, .max = SC_ROUTES_MAX, .obj = &sc_obj_route,
 	  .def_text = "none", .doc = "static routes, besides the connected "
 	  "routes its interfaces' addresses bring" },

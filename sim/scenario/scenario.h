@@ -244,6 +244,7 @@ struct sc_route {
 struct sc_brane {
 	char name[SC_BRANE_NAME_MAX];
 	bool forwarding;                /* default false */
+	bool syncache;                  /* default false: TCP's syncache */
 	unsigned nroutes;
 	struct sc_route *routes;
 };

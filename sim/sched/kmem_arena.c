@@ -157,6 +157,7 @@ sim_arena_alloc(struct sim_arena *a, size_t size, int *errp)
 	}
 	ARENA_UNPOISON(p, size ? size : 1);
 	a->allocs++;
+	a->inuse += block;
 	return p;
 }
 
@@ -166,6 +167,8 @@ sim_arena_free(struct sim_arena *a, void *p, size_t size)
 	size_t block;
 	unsigned k = arena_class(size ? size : 1, &block);
 
+	KASSERT(a->inuse >= block);
+	a->inuse -= block;
 	ARENA_POISON(p, block);
 	ARENA_UNPOISON(p, sizeof(void *));
 	*(void **)p = a->free[k];

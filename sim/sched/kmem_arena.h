@@ -46,6 +46,8 @@ struct sim_arena {
 	struct sim_arena_chunk chunk[SIM_ARENA_CHUNKS];
 	void *free[SIM_ARENA_CLASSES];
 	uint64_t allocs;        /* blocks handed out, ever */
+	size_t inuse;           /* bytes of the blocks out now (whole
+				   blocks: the size classes' rounding in) */
 };
 
 /*

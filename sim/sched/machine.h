@@ -291,6 +291,7 @@ struct sim_host {
 	struct evcnt **evcnts;          /* attached, in attach order */
 	struct sim_evlast *evlast;      /* last value written, same order */
 	u_int nevcnts, evcnts_cap;
+	struct sim_evlast kmem_last;    /* kmem.inuse_bytes last written */
 
 	struct kern_globals kg;         /* the stack's per-host roots */
 	struct sim_isrc *isrcs;         /* softints and timers, for freeing */

@@ -23,7 +23,7 @@
 #include "stack/sys/sdt.h"
 
 /* The machine interface this machine implements (stack/sys/README.md). */
-_Static_assert(KERN_IFACE_VERSION == 5, "the machine interface changed "
+_Static_assert(KERN_IFACE_VERSION == 6, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
 /* kern_printf output folded into the fingerprint in full (longer: cut). */

@@ -7,7 +7,9 @@
  * 0xa5 so code that forgets to initialise fails the same way every time.
  *
  * Event counters are kept per host in attach order; the machine samples
- * them into the counters time series (never iterating anything unordered).
+ * them into the counters time series (never iterating anything unordered),
+ * and with them each host's kernel memory in use, kmem.inuse_bytes (the
+ * arena's blocks handed out and not freed, whole blocks).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -312,6 +314,13 @@ sim_evcnt_sample_all(struct sim_machine *m, uint64_t t)
 
 		for (u_int j = 0; j < h->nevcnts; j++)
 			evcnt_record(m, h, h->evcnts[j], t);
+		/* Kernel memory in use: the arena's blocks out (bytes). */
+		if (!h->kmem_last.valid || h->kmem_last.value != h->arena.inuse) {
+			h->kmem_last.valid = true;
+			h->kmem_last.value = h->arena.inuse;
+			sim_record_counter(m->rec, "kmem.inuse_bytes",
+			    h->sc->name, -1, t, (int64_t)h->arena.inuse);
+		}
 		for (u_int c = 0; c < h->ncpu; c++) {
 			struct cpu_info *ci = &h->cpus[c];
 			uint64_t busy = sim_cpu_busy_ns(ci, t);

@@ -61,6 +61,7 @@ nc_branes(struct sim_netconf *s, const struct sc_host *h)
 
 		nb->nb_name = b->name;
 		nb->nb_forwarding = b->forwarding;
+		nb->nb_syncache = b->syncache;
 		nb->nb_nroutes = b->nroutes;
 		nb->nb_routes = &s->routes[k];
 		for (unsigned j = 0; j < b->nroutes; j++)

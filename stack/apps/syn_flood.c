@@ -17,7 +17,10 @@
  * correct, so the target's TCP input reaches its listen socket.
  *
  * Each SYN costs two draws from the program's own stream
- * ("syn_flood<N>"): the source (address and port) and the ISN.  A frame
+ * ("syn_flood<N>"): the source (address and port) and the ISN.  With
+ * flags "ack" it sends ACKs instead (a third draw: the acknowledgment
+ * number), the forged last segments of handshakes that a target's SYN
+ * cookies must refuse.  A frame
  * the interface refuses (its ring is full) is lost, counted in refused:
  * sent + refused = count.
  *
@@ -42,7 +45,10 @@
 #include "arrival.h"
 
 enum { SF_DEV, SF_GW, SF_DST, SF_PORT, SF_SRC, SF_SOURCES, SF_RATE,
-    SF_COUNT, SF_START, SF_PATTERN, SF_ON, SF_OFF };
+    SF_COUNT, SF_START, SF_PATTERN, SF_ON, SF_OFF, SF_FLAGS };
+enum { SF_SYN, SF_ACK };
+
+static const char *const sf_flags[] = { "syn", "ack", NULL };
 
 #define SF_COUNT_MAX    100000000
 #define SF_TCP_HLEN     24              /* header and the MSS option */
@@ -79,6 +85,9 @@ static const struct app_param syn_flood_params[] = {
 	    APP_ARRIVAL_ON_DOC, false },
 	[SF_OFF] = { "off", APP_DURATION, 1000000, 0, 3600000000000, NULL,
 	    APP_ARRIVAL_OFF_DOC, false },
+	[SF_FLAGS] = { "flags", APP_ENUM, SF_SYN, 0, 0, sf_flags,
+	    "syn: SYNs; ack: ACKs with a random acknowledgment number, the "
+	    "forged last segments of handshakes (a cookie guesser's)", false },
 };
 
 /* Legend: c = constant after start; the rest is the flooder's LWP's. */
@@ -87,6 +96,7 @@ struct syn_flood {
 	uint8_t gw[ETHER_ADDR_LEN];     /* c */
 	uint32_t dst, src, sources;     /* c: host byte order */
 	uint16_t port;                  /* c */
+	bool ack;                       /* c: ACKs, not SYNs */
 	uint16_t ip_id;
 	cprng_stream_t rng;
 	struct app_arrival arr;
@@ -130,9 +140,11 @@ sf_frame(struct syn_flood *sf)
 	th = ip + 20;
 	be16enc(th, sport);
 	be16enc(th + 2, sf->port);
-	be32enc(th + 4, iss);                  /* ack 0 */
+	be32enc(th + 4, iss);                  /* ack 0 (a SYN) */
+	if (sf->ack)                            /* a third draw: the ack */
+		be32enc(th + 8, (uint32_t)cprng_stream64(&sf->rng));
 	th[12] = (SF_TCP_HLEN / 4) << 4;        /* data offset */
-	th[13] = 0x02;                          /* SYN */
+	th[13] = sf->ack ? 0x10 : 0x02;         /* ACK or SYN */
 	be16enc(th + 14, SF_WINDOW);
 	th[20] = 2;                             /* MSS option: kind, length */
 	th[21] = 4;
@@ -177,6 +189,7 @@ syn_flood_main(void *argp)
 	sf->port = (uint16_t)args->v[SF_PORT];
 	sf->src = (uint32_t)args->v[SF_SRC];
 	sf->sources = (uint32_t)args->v[SF_SOURCES];
+	sf->ack = args->v[SF_FLAGS] == SF_ACK;
 	app_group(sf->group, sizeof(sf->group), "syn_flood", args->instance);
 	cprng_stream_init(&sf->rng, sf->group);
 	/* Counters outlive the LWP: the run samples them at its end. */
@@ -196,9 +209,10 @@ syn_flood_main(void *argp)
 		else
 			sf->ev_refused.ev_count++;
 	}
-	kern_printf("%s: %s: %llu SYNs sent to port %u, %llu refused\n",
+	kern_printf("%s: %s: %llu %s sent to port %u, %llu refused\n",
 	    sf->group, sf->ifp->if_xname,
-	    (unsigned long long)sf->ev_sent.ev_count, (u_int)sf->port,
+	    (unsigned long long)sf->ev_sent.ev_count,
+	    sf->ack ? "ACKs" : "SYNs", (u_int)sf->port,
 	    (unsigned long long)sf->ev_refused.ev_count);
 }
 

@@ -4,7 +4,10 @@
  * server echoes, that every byte comes back in order exactly once -- or
  * (rr) makes `count` requests of `request` bytes, each answered by
  * `response` bytes, timing each.  Then it closes and waits for the
- * server's close (the end of the stream).
+ * server's close (the end of the stream).  Or (conns) it makes `count`
+ * short connections, one every `interval` (a connection that takes
+ * longer delays the next): connect, one request, its response, close --
+ * the legitimate clients of the SYN-flood study, timing each connect.
  *
  * The pattern: byte i is byte i % 8 of mix(seed + i / 8), the seed drawn
  * from the program's own stream ("tcp_client<N>"), so a run checks its
@@ -14,7 +17,13 @@
  * transfer_ns (first byte sent to the end of the stream), bytes_out,
  * bytes_in, mismatches (echoed bytes not the pattern's), ok (1: all sent,
  * all back and right (echo), the stream ended cleanly), errors; rr:
- * requests, latency_{min,avg,max}_ns.
+ * requests, latency_{min,avg,max}_ns; conns (only in that mode):
+ * conns_ok + conns_failed + conns_missed = count (failed: the connect or
+ * the request-response did not succeed within `timeout`; missed: not
+ * tried, its time passed while the one before was under way -- the
+ * schedule is fixed, so a stalled client still ends on time), connects (the
+ * connects that succeeded), connect_{p50,p90,p99,max}_ns (nearest rank
+ * over those), connect_sum_ns; connect_ns is then the median.
  */
 #include <sys/kern.h>
 #include <sys/atomic.h>
@@ -33,15 +42,16 @@
 
 enum { TC_DST, TC_PORT, TC_MODE, TC_BYTES, TC_VERIFY, TC_COUNT, TC_REQUEST,
     TC_RESPONSE, TC_CHUNK, TC_NODELAY, TC_CC, TC_TIMEOUT, TC_START,
-    TC_SPORT, TC_RATE, TC_KEEPIDLE, TC_LINGER };
-enum { TC_BULK, TC_RR };
+    TC_SPORT, TC_RATE, TC_KEEPIDLE, TC_LINGER, TC_INTERVAL };
+enum { TC_BULK, TC_RR, TC_CONNS };
 #define TC_DURATION     TC_BYTES        /* tcp_stream's duration, there */
 enum { TC_V_ECHO, TC_V_NONE };
 
 #define TC_BUFSZ        65536
 #define TC_RR_MAX       (1 << 20)
+#define TC_CONNS_MAX    100000          /* conns: connections a client makes */
 
-static const char *const tc_modes[] = { "bulk", "rr", NULL };
+static const char *const tc_modes[] = { "bulk", "rr", "conns", NULL };
 static const char *const tc_verify[] = { "echo", "none", NULL };
 static const char *const tc_ccs[] = { "newreno", "cubic", NULL };
 
@@ -51,7 +61,8 @@ static const struct app_param tcp_client_params[] = {
 	[TC_PORT] = { "port", APP_INT, 5001, 1, 65535, NULL,
 	    "the server's port", false },
 	[TC_MODE] = { "mode", APP_ENUM, TC_BULK, 0, 0, tc_modes,
-	    "bulk: send `bytes` bytes; rr: `count` requests", false },
+	    "bulk: send `bytes` bytes; rr: `count` requests; conns: `count` "
+	    "connections of one request each", false },
 	[TC_BYTES] = { "bytes", APP_SIZE, 1 << 20, 1, (int64_t)1 << 40, NULL,
 	    "bulk: bytes to send", false },
 	[TC_VERIFY] = { "verify", APP_ENUM, TC_V_ECHO, 0, 0, tc_verify,
@@ -59,7 +70,8 @@ static const struct app_param tcp_client_params[] = {
 	    "tcp_server in echo mode); none: only send (discard mode)",
 	    false },
 	[TC_COUNT] = { "count", APP_INT, 100, 1, 10000000, NULL,
-	    "rr: requests to make", false },
+	    "rr: requests to make; conns: connections to make (at most "
+	    "100000)", false },
 	[TC_REQUEST] = { "request", APP_SIZE, 64, 16, TC_RR_MAX, NULL,
 	    "rr: bytes of a request", false },
 	[TC_RESPONSE] = { "response", APP_SIZE, 64, 1, TC_RR_MAX, NULL,
@@ -90,6 +102,9 @@ static const struct app_param tcp_client_params[] = {
 	[TC_LINGER] = { "linger", APP_DURATION, 0, 0, 3600000000000, NULL,
 	    "rr: stay connected and idle this long after the last response "
 	    "before closing", false },
+	[TC_INTERVAL] = { "interval", APP_DURATION, 10000000, 1000,
+	    3600000000000, NULL, "conns: from one connection's start to the "
+	    "next's (one that takes longer delays the next)", false },
 };
 
 struct tcp_client {
@@ -101,6 +116,8 @@ struct tcp_client {
 	char group[24];
 	struct evcnt ev_connect, ev_transfer, ev_out, ev_in, ev_mismatch;
 	struct evcnt ev_ok, ev_err, ev_req, ev_lmin, ev_lavg, ev_lmax;
+	struct evcnt ev_cok, ev_cfail, ev_cconn, ev_c50, ev_c90, ev_c99;
+	struct evcnt ev_cmax, ev_csum, ev_cmiss;
 };
 
 extern const struct app_desc app_tcp_stream_desc;
@@ -133,6 +150,21 @@ tc_counters(struct tcp_client *tc, bool attach)
 	static const char *const names[] = { "connect_ns", "transfer_ns",
 	    "bytes_out", "bytes_in", "mismatches", "ok", "errors", "requests",
 	    "latency_min_ns", "latency_avg_ns", "latency_max_ns" };
+
+	CTASSERT(__arraycount(ev) == __arraycount(names));
+	app_counters(tc->group, ev, names, __arraycount(ev), attach);
+}
+
+/* conns mode's own counters (so the other modes' records are as were). */
+static void
+tc_conns_counters(struct tcp_client *tc, bool attach)
+{
+	struct evcnt *ev[] = { &tc->ev_cok, &tc->ev_cfail, &tc->ev_cconn,
+	    &tc->ev_c50, &tc->ev_c90, &tc->ev_c99, &tc->ev_cmax,
+	    &tc->ev_csum, &tc->ev_cmiss };
+	static const char *const names[] = { "conns_ok", "conns_failed",
+	    "connects", "connect_p50_ns", "connect_p90_ns", "connect_p99_ns",
+	    "connect_max_ns", "connect_sum_ns", "conns_missed" };
 
 	CTASSERT(__arraycount(ev) == __arraycount(names));
 	app_counters(tc->group, ev, names, __arraycount(ev), attach);
@@ -298,17 +330,151 @@ tc_rr(struct tcp_client *tc)
 	return error == 0 && tc->ev_req.ev_count == count;
 }
 
+/* A new socket with the client's options. */
+static struct socket *
+tc_socket(struct tcp_client *tc)
+{
+	const struct app_args *args = tc->args;
+	uint64_t timeout = (uint64_t)args->v[TC_TIMEOUT];
+	const char *cc = tc_ccs[args->v[TC_CC]];
+	struct socket *so;
+	int error, one = 1;
+
+	so = app_socket("tcp_client", SOCK_STREAM, IPPROTO_TCP);
+	(void)sosetopt(so, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	(void)sosetopt(so, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	if (args->v[TC_NODELAY])
+		(void)sosetopt(so, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	if ((error = sosetopt(so, IPPROTO_TCP, TCP_CONGESTION, cc,
+	    strlen(cc) + 1)) != 0)
+		kern_printf("tcp_client: congestion control \"%s\" is not "
+		    "available (error %d): using the brane's default\n", cc,
+		    error);
+	if (args->v[TC_SPORT] != 0)
+		app_bind_port(so, "tcp_client", (u_int)args->v[TC_SPORT]);
+	if (args->v[TC_KEEPIDLE] > 0) {
+		int secs = (int)howmany(args->v[TC_KEEPIDLE], 1000000000);
+
+		(void)sosetopt(so, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		(void)sosetopt(so, IPPROTO_TCP, TCP_KEEPIDLE, &secs,
+		    sizeof(secs));
+		(void)sosetopt(so, IPPROTO_TCP, TCP_KEEPINTVL, &secs,
+		    sizeof(secs));
+	}
+	return so;
+}
+
+/* Sift a[i] down the max-heap a[0..end). */
+static void
+tc_sift(uint64_t *a, size_t i, size_t end)
+{
+	size_t k;
+	uint64_t t;
+
+	for (; (k = 2 * i + 1) < end; i = k) {
+		if (k + 1 < end && a[k + 1] > a[k])
+			k++;
+		if (a[i] >= a[k])
+			break;
+		t = a[i], a[i] = a[k], a[k] = t;
+	}
+}
+
+/* Sort a[0..n) ascending (heapsort: no recursion, no allocation). */
+static void
+tc_sort(uint64_t *a, size_t n)
+{
+	uint64_t t;
+
+	for (size_t i = n / 2; i-- > 0; )
+		tc_sift(a, i, n);
+	for (size_t end = n; end > 1; end--) {
+		t = a[0], a[0] = a[end - 1], a[end - 1] = t;
+		tc_sift(a, 0, end - 1);
+	}
+}
+
+/* The nearest-rank p-th percentile (p in per mille) of sorted a[0..n). */
+static uint64_t
+tc_rank(const uint64_t *a, size_t n, u_int pm)
+{
+	size_t r = ((size_t)n * pm + 999) / 1000;
+
+	KASSERT(n > 0);
+	return a[r > 0 ? r - 1 : 0];
+}
+
+/*
+ * conns: `count` connections due one every `interval`, each connect
+ * timed; one whose time passed while the one before was under way is
+ * missed, not tried late.
+ * => true if every one succeeded
+ */
+static bool
+tc_conns(struct tcp_client *tc, const struct sockaddr_in *dst)
+{
+	const struct app_args *a = tc->args;
+	size_t req = (size_t)a->v[TC_REQUEST], resp = (size_t)a->v[TC_RESPONSE];
+	size_t count = (size_t)MIN(a->v[TC_COUNT], TC_CONNS_MAX), n = 0;
+	uint64_t *lat = kmem_zalloc(count * sizeof(*lat), KM_SLEEP);
+	uint8_t *rq = kmem_zalloc(req, KM_SLEEP);
+	uint64_t next = getnanouptime(), t0, dt;
+	int error;
+
+	for (size_t i = 0; i < count; i++, next += (uint64_t)a->v[TC_INTERVAL]) {
+		/* Its time is gone (the one before ran late): missed. */
+		if (i > 0 && getnanouptime() > next) {
+			tc->ev_cmiss.ev_count++;
+			continue;
+		}
+		if (next > getnanouptime())
+			(void)kpause_until("tcpconn", false, next, NULL);
+		tc->so = tc_socket(tc);
+		t0 = getnanouptime();
+		if ((error = soconnect(tc->so, (const struct sockaddr *)dst))
+		    == 0) {
+			dt = getnanouptime() - t0;
+			lat[n++] = dt;
+			tc->ev_cconn.ev_count = n;
+			tc->ev_csum.ev_count += dt;
+			if (dt > tc->ev_cmax.ev_count)
+				tc->ev_cmax.ev_count = dt;
+			memcpy(rq, &i, sizeof(i));
+			if ((error = sosend(tc->so, NULL, rq, req, 0)) == 0)
+				error = tc_read_full(tc, resp);
+			if (error == 0)
+				tc->ev_out.ev_count += req;
+		}
+		(void)soclose(tc->so);
+		tc->so = NULL;
+		if (error == 0)
+			tc->ev_cok.ev_count++;
+		else
+			tc->ev_cfail.ev_count++;
+	}
+	if (n > 0) {
+		tc_sort(lat, n);
+		tc->ev_c50.ev_count = tc_rank(lat, n, 500);
+		tc->ev_c90.ev_count = tc_rank(lat, n, 900);
+		tc->ev_c99.ev_count = tc_rank(lat, n, 990);
+		tc->ev_connect.ev_count = tc->ev_c50.ev_count;
+	}
+	kmem_free(rq, req);
+	kmem_free(lat, count * sizeof(*lat));
+	return tc->ev_cok.ev_count == count;
+}
+
 static void
 tcp_client_main(void *argp)
 {
 	const struct app_args *args = argp;
 	struct tcp_client *tc = kmem_zalloc(sizeof(*tc), KM_SLEEP);
-	uint64_t timeout = (uint64_t)args->v[TC_TIMEOUT], t0;
-	const char *cc = tc_ccs[args->v[TC_CC]];
+	uint64_t t0;
 	struct sockaddr_in dst;
 	cprng_stream_t rng;
 	char dststr[16];
-	int error, one = 1;
+	int error;
 	bool ok = false;
 
 	tc->args = args;
@@ -324,31 +490,24 @@ tcp_client_main(void *argp)
 	    args->v[TC_DST]) }, htons((uint16_t)args->v[TC_PORT]));
 	(void)kpause_until("tcpstart", false, getnanouptime() +
 	    (uint64_t)args->v[TC_START], NULL);
-	tc->so = app_socket("tcp_client", SOCK_STREAM, IPPROTO_TCP);
-	(void)sosetopt(tc->so, SOL_SOCKET, SO_SNDTIMEO, &timeout,
-	    sizeof(timeout));
-	(void)sosetopt(tc->so, SOL_SOCKET, SO_RCVTIMEO, &timeout,
-	    sizeof(timeout));
-	if (args->v[TC_NODELAY])
-		(void)sosetopt(tc->so, IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
-	if ((error = sosetopt(tc->so, IPPROTO_TCP, TCP_CONGESTION, cc,
-	    strlen(cc) + 1)) != 0)
-		kern_printf("tcp_client: congestion control \"%s\" is not "
-		    "available (error %d): using the brane's default\n", cc,
-		    error);
-	if (args->v[TC_SPORT] != 0)
-		app_bind_port(tc->so, "tcp_client", (u_int)args->v[TC_SPORT]);
-	if (args->v[TC_KEEPIDLE] > 0) {
-		int secs = (int)howmany(args->v[TC_KEEPIDLE], 1000000000);
-
-		(void)sosetopt(tc->so, SOL_SOCKET, SO_KEEPALIVE, &one,
-		    sizeof(one));
-		(void)sosetopt(tc->so, IPPROTO_TCP, TCP_KEEPIDLE, &secs,
-		    sizeof(secs));
-		(void)sosetopt(tc->so, IPPROTO_TCP, TCP_KEEPINTVL, &secs,
-		    sizeof(secs));
+	if (args->v[TC_MODE] == TC_CONNS) {
+		tc_conns_counters(tc, true);
+		ok = tc_conns(tc, &dst);
+		kern_printf("tcp_client %s:%u: %s; %llu connections ok, %llu "
+		    "failed, %llu missed; connect p50 %llu ns, p99 %llu ns\n",
+		    dststr, (u_int)args->v[TC_PORT], ok ? "ok" : "FAILED",
+		    (unsigned long long)tc->ev_cok.ev_count,
+		    (unsigned long long)tc->ev_cfail.ev_count,
+		    (unsigned long long)tc->ev_cmiss.ev_count,
+		    (unsigned long long)tc->ev_c50.ev_count,
+		    (unsigned long long)tc->ev_c99.ev_count);
+		tc->ev_ok.ev_count = ok;
+		if (!ok)
+			tc->ev_err.ev_count++;
+		tc_conns_counters(tc, false);
+		goto done;
 	}
+	tc->so = tc_socket(tc);
 	t0 = getnanouptime();
 	if ((error = soconnect(tc->so, (const struct sockaddr *)&dst)) != 0) {
 		kern_printf("%s %s:%u: connect: error %d\n", args->desc->name,
@@ -377,6 +536,7 @@ out:
 	    (unsigned long long)tc->ev_out.ev_count,
 	    (unsigned long long)tc->ev_in.ev_count,
 	    (unsigned long long)tc->ev_mismatch.ev_count);
+done:
 	tc_counters(tc, false);
 	kmem_free(tc->rbuf, TC_BUFSZ);
 	kmem_free(tc->sbuf, TC_BUFSZ);

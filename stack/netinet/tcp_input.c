@@ -44,18 +44,8 @@
 #include <netinet/ip_var.h>
 #include <netinet/route.h>
 #include <netinet/tcp.h>
+#include <netinet/tcp_syncache.h>
 #include <netinet/tcp_var.h>
-
-/* A parsed segment: host byte order. */
-struct tcp_seg {
-	struct in_addr src, dst;
-	in_port_t sport, dport;         /* network byte order */
-	tcp_seq seq, ack;
-	uint32_t win;                   /* unscaled */
-	int flags;
-	int tlen;                       /* data bytes */
-	struct tcp_opts to;
-};
 
 /* Which context does the receive work (the counters). */
 enum tcp_worker { TW_LWP, TW_KCONT, TW_DEMUX };
@@ -323,7 +313,14 @@ present:
 static void
 tcp_embryo_synack(struct tcpcb *lp, struct tcp_embryo *te)
 {
-	struct socket *so = lp->t_so;
+	tcp_synack_output(lp->t_tb, te, lp->t_inp->inp_lport,
+	    lp->request_r_scale, lp->t_so->so_rcv.sb_hiwat);
+}
+
+void
+tcp_synack_output(struct tcp_brane *tb, const struct tcp_embryo *te,
+    in_port_t lport, uint8_t rscale, u_int win)
+{
 	const int optmax = 20;
 	const int hlen0 = (int)(sizeof(struct ip) + sizeof(struct tcphdr));
 	struct mbuf *m;
@@ -335,7 +332,7 @@ tcp_embryo_synack(struct tcpcb *lp, struct tcp_embryo *te)
 	struct rtresult rr;
 	uint16_t mss = TCP_MSS_DEFAULT;
 
-	if (rt_lookup(so->so_brane, te->te_faddr, &rr) == 0)
+	if (rt_lookup(tb->tb_brane, te->te_faddr, &rr) == 0)
 		mss = (uint16_t)(rr.rr_ifp->if_mtu - (u_int)hlen0);
 	if ((m = m_gethdr(M_DONTWAIT, MT_HEADER)) == NULL)
 		return;
@@ -352,7 +349,7 @@ tcp_embryo_synack(struct tcpcb *lp, struct tcp_embryo *te)
 		cp[n++] = TCPOPT_NOP;
 		cp[n++] = TCPOPT_WINDOW;
 		cp[n++] = TCPOLEN_WINDOW;
-		cp[n++] = lp->request_r_scale;
+		cp[n++] = rscale;
 	}
 	if (te->te_ts) {
 		cp[n++] = TCPOPT_NOP;
@@ -371,18 +368,17 @@ tcp_embryo_synack(struct tcpcb *lp, struct tcp_embryo *te)
 	ip->ip_p = IPPROTO_TCP;
 	ip->ip_src = te->te_laddr;
 	ip->ip_dst = te->te_faddr;
-	th->th_sport = lp->t_inp->inp_lport;
+	th->th_sport = lport;
 	th->th_dport = te->te_fport;
 	th->th_seq = htonl(te->te_iss);
 	th->th_ack = htonl(te->te_irs + 1);
 	th->th_off = (uint8_t)(((sizeof(*th) + (size_t)n) >> 2) << 4);
 	th->th_flags = TH_SYN | TH_ACK;
-	th->th_win = htons((uint16_t)MIN(so->so_rcv.sb_hiwat,
-	    (u_int)TCP_MAXWIN));
+	th->th_win = htons((uint16_t)MIN(win, (u_int)TCP_MAXWIN));
 	th->th_sum = (uint16_t)in4_cksum(m, IPPROTO_TCP, sizeof(*ip),
 	    (int)sizeof(*th) + n);
-	TCPSTAT_INC(lp->t_tb, sndtotal);
-	(void)ip_output(so->so_brane, m, 0);
+	TCPSTAT_INC(tb, sndtotal);
+	(void)ip_output(tb->tb_brane, m, 0);
 }
 
 void
@@ -430,8 +426,8 @@ tcp_embryos_timer(struct tcpcb *lp)
 }
 
 /* The handshake's ACK: make the connection's socket, queue it. */
-static void
-tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
+void
+tcp_embryo_complete(struct tcpcb *lp, const struct tcp_embryo *te,
     struct mbuf *m, const struct tcp_seg *sg)
 {
 	struct socket *head = lp->t_so, *so;
@@ -530,42 +526,47 @@ tcp_embryo_complete(struct tcpcb *lp, struct tcp_embryo *te,
 	so_enqueue(head, so);
 }
 
-struct tcp_redelivery {
-	struct inpcb *tr_listener;
-	struct mbuf *tr_m;
-	bool tr_found, tr_taken;
+struct tcp_handoff {
+	struct inpcb *th_listener;
+	struct mbuf *th_m;
+	bool th_found, th_taken;
 };
 
 /* => the PCB's bucket read-locked (in_pcblookup_deliver) */
 static void
-tcp_redeliver(struct inpcb *inp, void *arg)
+tcp_handoff_deliver(struct inpcb *inp, void *arg)
 {
-	struct tcp_redelivery *tr = arg;
+	struct tcp_handoff *th = arg;
 
-	if (inp == tr->tr_listener || inp->inp_faddr.s_addr == INADDR_ANY)
-		return;
-	tr->tr_found = true;
-	tr->tr_taken = so_deliver(inp->inp_socket, tr->tr_m);
+	if (inp == th->th_listener || inp->inp_faddr.s_addr == INADDR_ANY)
+		return;                 /* the listener, or unconnected */
+	th->th_found = true;
+	th->th_taken = so_deliver(inp->inp_socket, th->th_m);
 }
 
 /*
  * A segment demux queued on the listener while the handshake's ACK,
- * ahead of it, was making its connection: give it to that connection.
- * Returns false (m not taken) if there is none.  => the listener's
- * so_lock (not demux: a bucket read lock is ours to take)
+ * ahead of it, was making its connection: give it to that connection,
+ * counted as processed here and received and delivered again there
+ * (tcp_var.h).  Returns false (m not taken) if there is none.
+ * => the listener's so_lock (not demux: a bucket read lock is ours)
  */
-static bool
-tcp_listen_redeliver(struct tcpcb *lp, struct mbuf *m,
-    const struct tcp_seg *sg)
+bool
+tcp_listen_handoff(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 {
-	struct tcp_redelivery tr = { lp->t_inp, m, false, false };
+	struct tcp_handoff th = { lp->t_inp, m, false, false };
 
+	KASSERT(mutex_owned(&lp->t_so->so_lock));
 	(void)in_pcblookup_deliver(&lp->t_tb->tb_table, sg->src, sg->sport,
-	    sg->dst, sg->dport, tcp_redeliver, &tr);
-	if (!tr.tr_found)
+	    sg->dst, sg->dport, tcp_handoff_deliver, &th);
+	if (!th.th_found)
 		return false;
-	if (!tr.tr_taken) {
-		TCPSTAT_INC(lp->t_tb, fullpcq);
+	if (th.th_taken) {
+		TCPSTAT_INC(lp->t_tb, processed);
+		TCPSTAT_INC(lp->t_tb, received);
+		TCPSTAT_INC(lp->t_tb, delivered);
+	} else {
+		TCPSTAT_INC(lp->t_tb, dropped); /* its PCQ is full */
 		m_freem(m);
 	}
 	return true;
@@ -595,6 +596,10 @@ tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 	    in_multicast(sg->src.s_addr) || in_multicast(sg->dst.s_addr) ||
 	    (m->m_flags & (M_BCAST | M_MCAST)) != 0)
 		goto drop;
+	if (tb->tb_syncache != NULL) {  /* the brane's syncache instead */
+		syncache_segment(tb->tb_syncache, lp, m, sg);
+		return;
+	}
 	for (pp = &lp->t_embryos; (te = *pp) != NULL; pp = &te->te_next)
 		if (te->te_faddr.s_addr == sg->src.s_addr &&
 		    te->te_fport == sg->sport &&
@@ -610,7 +615,7 @@ tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 		goto drop;
 	}
 	if ((sg->flags & TH_ACK) && te == NULL &&
-	    tcp_listen_redeliver(lp, m, sg))
+	    tcp_listen_handoff(lp, m, sg))
 		return;
 	if (sg->flags & TH_ACK) {
 		/*
@@ -665,10 +670,7 @@ tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 	te->te_next = lp->t_embryos;
 	lp->t_embryos = te;
 	lp->t_nembryos++;
-	lp->request_r_scale = 0;
-	while (lp->request_r_scale < TCP_MAX_WINSHIFT &&
-	    ((uint32_t)TCP_MAXWIN << lp->request_r_scale) < head->so_rcv.sb_hiwat)
-		lp->request_r_scale++;
+	lp->request_r_scale = tcp_rscale(head->so_rcv.sb_hiwat);
 	TCPSTAT_INC(tb, accepts);
 	TCPSTAT_INC(tb, processed);
 	tcp_embryo_synack(lp, te);

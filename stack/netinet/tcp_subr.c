@@ -40,6 +40,7 @@
 #include <netinet/route.h>
 #include <netinet/tcp.h>
 #include <netinet/tcp_cc.h>
+#include <netinet/tcp_syncache.h>
 #include <netinet/tcp_var.h>
 
 static const char *const tcpstat_names[TCPSTAT_N] = {
@@ -98,12 +99,15 @@ tcp_brane_create(struct brane *br)
 	for (u_int i = 0; i < TCPSTAT_N; i++)
 		evcnt_attach_dynamic(&tb->tb_stat[i], EVCNT_TYPE_MISC, NULL,
 		    tb->tb_group, tcpstat_names[i]);
+	if (syncache_wanted(br))
+		tb->tb_syncache = syncache_create(tb);
 	return tb;
 }
 
 static void
 tcp_brane_destroy(struct tcp_brane *tb)
 {
+	syncache_destroy(tb->tb_syncache);
 	for (u_int i = 0; i < TCPSTAT_N; i++)
 		evcnt_detach(&tb->tb_stat[i]);
 	kcont_halt(&tb->tb_reaper);
@@ -198,7 +202,7 @@ tcp_newtcpcb(struct tcp_brane *tb, struct socket *so, struct inpcb *inp)
 }
 
 /* The largest shift that a buffer of hiwat bytes needs (RFC 7323 2.3). */
-static uint8_t
+uint8_t
 tcp_rscale(u_int hiwat)
 {
 	uint8_t s = 0;

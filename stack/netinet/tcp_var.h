@@ -18,6 +18,12 @@
  *	lazy_lwp + lazy_kcont + demux_ack = badsum + badopt + dropped
  *	    + processed
  *
+ * (A segment a listener took that belongs to the connection its
+ * handshake's ACK, queued just before it, has made since is processed
+ * by the listener by queueing it to that connection, and counted again,
+ * received and delivered, as if it had arrived again:
+ * tcp_listen_handoff.)
+ *
  * Connections: connattempt (active opens) + accepts (SYNs a listener
  * answered) = connects (reached ESTABLISHED) + conndrops (given up
  * before: reset, timed out, the listener closed) + those still opening;
@@ -228,6 +234,7 @@ struct tcp_brane {
 	kmutex_t tb_reaplock;
 	struct tcpcb *tb_reap;          /* r: closed, to be freed */
 	kcont_t tb_reaper;              /* frees them (a worker) */
+	struct syncache *tb_syncache;   /* c: NULL: none (tcp_syncache.h) */
 	char tb_group[24];              /* c: "tcp.<brane>" */
 	struct evcnt tb_stat[TCPSTAT_N];        /* e */
 };
@@ -286,6 +293,16 @@ struct tcp_opts {
 };
 int	tcp_opts_parse(const uint8_t *cp, int len, bool syn,
 	    struct tcp_opts *);
+/* A parsed segment: host byte order. */
+struct tcp_seg {
+	struct in_addr src, dst;
+	in_port_t sport, dport;         /* network byte order */
+	tcp_seq seq, ack;
+	uint32_t win;                   /* unscaled */
+	int flags;
+	int tlen;                       /* data bytes */
+	struct tcp_opts to;
+};
 void	tcp_timer_arm(struct tcpcb *, int which, uint32_t ms);
 void	tcp_timer_disarm(struct tcpcb *, int which);
 void	tcp_timers_kcont(void *tp);
@@ -298,5 +315,31 @@ void	tcp_canceltimers(struct tcpcb *);
 void	tcp_seterror(struct tcpcb *, int error);
 void	tcp_embryos_timer(struct tcpcb *);
 void	tcp_embryos_free(struct tcpcb *);
+/*
+ * The passive open's parts the syncache (tcp_syncache.c) shares.  The
+ * SYN-ACK for te from lport, offering shift rscale and window win.
+ * => any context that may call ip_output; no lock needed
+ */
+void	tcp_synack_output(struct tcp_brane *, const struct tcp_embryo *te,
+	    in_port_t lport, uint8_t rscale, u_int win);
+/*
+ * The handshake's ACK m (parsed: sg) for te: make the connection's
+ * socket in ESTABLISHED and queue it on listener lp.  Consumes m.
+ * => lp's so_lock held; the caller counted the segment processed
+ */
+void	tcp_embryo_complete(struct tcpcb *lp, const struct tcp_embryo *te,
+	    struct mbuf *m, const struct tcp_seg *sg);
+/*
+ * A segment to listener lp that belongs to a connection made since demux
+ * queued it (the handshake's ACK and the data right behind it both went
+ * to the listener's PCQ): queue it to that connection (counted processed
+ * here, and received and delivered again: tcp_var.h).
+ * => lp's so_lock held; true if m was consumed, false: no such
+ *    connection, m untouched
+ */
+bool	tcp_listen_handoff(struct tcpcb *lp, struct mbuf *m,
+	    const struct tcp_seg *sg);
+/* The largest window shift a buffer of hiwat bytes needs. */
+uint8_t	tcp_rscale(u_int hiwat);
 
 #endif /* _STACK_NETINET_TCP_VAR_H_ */

@@ -25,7 +25,7 @@
  * a machine must follow bumps it; each machine asserts the version it
  * implements, so it cannot build against another.
  */
-#define KERN_IFACE_VERSION      5
+#define KERN_IFACE_VERSION      6
 
 typedef unsigned int u_int;
 typedef unsigned char u_char;

@@ -9,7 +9,8 @@
  * attached: pairs first, then branes in order (the first is the default
  * brane), interfaces in attach order (one the configuration does not name
  * goes to the default brane, without an address), then each brane's
- * routes in order, then forwarding.  Every string outlives the run.
+ * routes in order, then forwarding.  TCP reads nb_syncache itself when
+ * the brane's first TCP socket is made.  Every string outlives the run.
  */
 #ifndef _STACK_SYS_NETCONF_H_
 #define _STACK_SYS_NETCONF_H_
@@ -26,6 +27,7 @@ struct netconf_route {
 struct netconf_brane {
 	const char *nb_name;
 	bool nb_forwarding;
+	bool nb_syncache;               /* TCP: a syncache (tcp_syncache.h) */
 	u_int nb_nroutes;
 	const struct netconf_route *nb_routes;
 };

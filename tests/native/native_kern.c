@@ -26,7 +26,7 @@
 #include "tests/native/native_kern.h"
 
 /* The machine interface this backend implements (stack/sys/README.md). */
-_Static_assert(KERN_IFACE_VERSION == 5, "the machine interface changed "
+_Static_assert(KERN_IFACE_VERSION == 6, "the machine interface changed "
     "(stack/sys/README.md): implement it here, then say so");
 
 struct native_mutex {
