@@ -266,6 +266,16 @@ def test_arena_blocks_keep_the_offsets_of_one_flat_region(test_bin):
     assert used <= mapped < 2 * used + 64 * KIB
 
 
+def test_zeroed_kernel_memory_leaves_new_pages_untouched(test_bin):
+    """kmem_zalloc of memory the arena never handed out writes nothing (it
+    is zero from mmap), so a host's rings and slabs cost resident memory
+    only as they are used; a reused block is zeroed."""
+    p = exhaust(test_bin, "arena_zalloc")
+    m = re.search(r"^ok arena_zalloc resident_pages=(\d+)$", p.stdout, re.M)
+    assert m, p.stdout
+    assert int(m.group(1)) == 0
+
+
 def test_ten_thousand_hosts_arenas_fit_in_under_a_gib(test_bin):
     """Before: 16 GiB a host, so about 8,000 hosts filled the 128 TiB of a
     process's address space, and any ulimit -v failed at the first."""
