@@ -276,6 +276,18 @@ def test_zeroed_kernel_memory_leaves_new_pages_untouched(test_bin):
     assert int(m.group(1)) == 0
 
 
+def test_sixty_thousand_stacks_fit_in_the_mappings(test_bin):
+    """10,000 hosts take some 60,000 LWP stacks; with a guard page each
+    they took two mappings apiece and vm.max_map_count (65,530 by
+    default) stopped a run near 5,400 hosts.  Past the first 4,096, which
+    keep their guards, stacks share mappings of 64."""
+    p = exhaust(test_bin, "many_stacks", 60000)
+    m = re.search(r"^ok many_stacks stacks=60000 maps_grown=(\d+) left=0$",
+                  p.stdout, re.M)
+    assert m, p.stdout + p.stderr
+    assert int(m.group(1)) <= 2 * 4096 + 60000 // 64 + 64
+
+
 def test_ten_thousand_hosts_arenas_fit_in_under_a_gib(test_bin):
     """Before: 16 GiB a host, so about 8,000 hosts filled the 128 TiB of a
     process's address space, and any ulimit -v failed at the first."""
