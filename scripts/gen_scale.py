@@ -11,7 +11,8 @@ form a ring of point-to-point links (router k's "up" to router k+1's
 domain k+1, through router k+1.  So ARP broadcasts stay in a domain, and
 no table grows with N.
 
-One UDP flow a host: host i sends --total/N datagrams (rounded up) of 64
+Every NIC is a DMA NIC with the default rings (256 descriptors each way)
+unless --ring says otherwise.  One UDP flow a host: host i sends --total/N datagrams (rounded up) of 64
 payload bytes to host i+1 (the last to host 0), spread over --span of
 virtual time, to a udp_sink on port 9.  A flow from the last host of a
 domain crosses two routers; the others stay on their switch.  With one
@@ -35,7 +36,14 @@ def p2p_addr(k, side):
     return f"{v >> 24}.{(v >> 16) & 255}.{(v >> 8) & 255}.{v & 255}/30"
 
 
-def scenario(n, domain, total, span_s, duration_s):
+def nic(name, addr, ring):
+    d = {"name": name, "addr": addr}
+    if ring:
+        d["rx_ring"] = d["tx_ring"] = ring
+    return d
+
+
+def scenario(n, domain, total, span_s, duration_s, ring=None):
     ndomains = (n + domain - 1) // domain
     assert ndomains <= 65536, "at most 65536 domains"
     count = (total + n - 1) // n
@@ -47,8 +55,8 @@ def scenario(n, domain, total, span_s, duration_s):
         switches.append({"name": f"s{k}", "ports": ports})
         for p, i in enumerate(members):
             host = {"name": f"h{i}",
-                    "nics": [{"name": "wm0",
-                              "addr": f"{domain_net(k)}.{p + 1}/24"}]}
+                    "nics": [nic("wm0", f"{domain_net(k)}.{p + 1}/24",
+                                 ring)]}
             if ndomains > 1:
                 host["branes"] = [{"name": "default", "routes": [
                     {"dst": "0.0.0.0/0", "via": f"{domain_net(k)}.254"}]}]
@@ -61,9 +69,9 @@ def scenario(n, domain, total, span_s, duration_s):
             hosts.append({
                 "name": f"r{k}",
                 "nics": [
-                    {"name": "lan", "addr": f"{domain_net(k)}.254/24"},
-                    {"name": "up", "addr": p2p_addr(k, 1)},
-                    {"name": "dn", "addr": p2p_addr((k - 1) % ndomains, 2)},
+                    nic("lan", f"{domain_net(k)}.254/24", ring),
+                    nic("up", p2p_addr(k, 1), ring),
+                    nic("dn", p2p_addr((k - 1) % ndomains, 2), ring),
                 ],
                 "branes": [{"name": "default", "forwarding": True,
                             "routes": [{
@@ -112,12 +120,15 @@ def main():
                     help="virtual seconds the sending takes (default 1)")
     ap.add_argument("--duration", type=int, default=10,
                     help="the run's virtual time cap in s (default 10)")
+    ap.add_argument("--ring", type=int,
+                    help="every NIC's rx_ring and tx_ring (default: the "
+                    "NIC's, 256)")
     ap.add_argument("--out", help="write here, not to stdout")
     a = ap.parse_args()
     if a.n < 2 or a.domain < 1 or a.domain > 253 or a.total < 1:
         ap.error("need N >= 2, 1 <= --domain <= 253, --total >= 1")
-    text = json.dumps(scenario(a.n, a.domain, a.total, a.span, a.duration),
-                      indent=1) + "\n"
+    text = json.dumps(scenario(a.n, a.domain, a.total, a.span, a.duration,
+                               a.ring), indent=1) + "\n"
     if a.out:
         with open(a.out, "w") as f:
             f.write(text)
