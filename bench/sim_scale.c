@@ -275,7 +275,7 @@ scale_bench(unsigned n, int runs)
 	char names[4][64], path[PATH_MAX];
 	double pps[SCALE_RUNS], rss[SCALE_RUNS], bph[SCALE_RUNS];
 	double setup[SCALE_RUNS];
-	struct scale_result last;
+	struct scale_result last = { 0 };
 	int any = 0;
 
 	snprintf(names[0], sizeof(names[0]), "scale_%u_hosts_packets_per_s", n);
