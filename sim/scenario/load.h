@@ -90,6 +90,16 @@ const char *ld_list(const char *const *names, size_t n, bool quote,
 /* " (did you mean \"x\"?)" or "". */
 const char *ld_mean(const char *got, const char *const *names, size_t n,
 	    char *buf, size_t len);
+/*
+ * The names of n objects for a message's list: the name fields at first,
+ * first + stride, ... (the name member of an array of structs), in an
+ * array of n + extra entries (the caller may append extra more).  Only an
+ * error path builds one, so a lookup costs no array as big as the
+ * scenario's hosts.
+ * => the caller frees it; NULL when out of memory
+ */
+const char **ld_names(const char *first, size_t n, size_t stride,
+	    size_t extra);
 
 /* ---- load_core.c: objects and their keys. ---- */
 

@@ -148,6 +148,18 @@ ld_got(const json_t *v, char *buf, size_t len)
 	return buf;
 }
 
+const char **
+ld_names(const char *first, size_t n, size_t stride, size_t extra)
+{
+	const char **names = malloc((n + extra + 1) * sizeof(*names));
+
+	if (names == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		names[i] = first + i * stride;
+	return names;
+}
+
 /* "a, b, c" (or "\"a\", \"b\"" with quote); a long list ends in "...". */
 const char *
 ld_list(const char *const *names, size_t n, bool quote, char *buf, size_t len)

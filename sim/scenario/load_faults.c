@@ -173,7 +173,7 @@ static int
 ld_fault_host(struct ld *ld, const json_t *v, const struct scenario *sc,
     const char *s, size_t len, unsigned *out)
 {
-	const char *names[SC_HOSTS_MAX];
+	const char **names;
 	char name[SC_NAME_MAX], got[LD_GOT_MAX], q[LD_GOT_MAX];
 	char list[LD_LIST_MAX], mean[LD_MEAN_MAX] = "";
 
@@ -181,22 +181,24 @@ ld_fault_host(struct ld *ld, const json_t *v, const struct scenario *sc,
 		memcpy(name, s, len);
 		name[len] = '\0';
 		for (unsigned h = 0; h < sc->nhosts; h++) {
-			names[h] = sc->hosts[h].name;
-			if (strcmp(name, names[h]) == 0) {
+			if (strcmp(name, sc->hosts[h].name) == 0) {
 				*out = h;
 				return 0;
 			}
 		}
-		ld_mean(name, names, sc->nhosts, mean, sizeof(mean));
-	} else {
+	} else
 		snprintf(name, sizeof(name), "?");
-		for (unsigned h = 0; h < sc->nhosts; h++)
-			names[h] = sc->hosts[h].name;
-	}
+	if ((names = ld_names(sc->hosts[0].name, sc->nhosts,
+	    sizeof(sc->hosts[0]), 0)) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	if (len < sizeof(name))
+		ld_mean(name, names, sc->nhosts, mean, sizeof(mean));
+	ld_list(names, sc->nhosts, false, list, sizeof(list));
+	free(names);
 	sim_json_quote(name, LD_GOT_CHARS, q, sizeof(q));
 	return ld_fail(ld, LD_AT_VALUE, "expected a target naming a host (one "
-	    "of %s), got %s: no host is named %s%s", ld_list(names, sc->nhosts,
-	    false, list, sizeof(list)), ld_got(v, got, sizeof(got)), q, mean);
+	    "of %s), got %s: no host is named %s%s", list,
+	    ld_got(v, got, sizeof(got)), q, mean);
 }
 
 /* "HOST.X": the host before the last '.', and X after it. */
@@ -269,12 +271,11 @@ static int
 ld_fault_link(struct ld *ld, const json_t *v, const struct scenario *sc,
     struct sc_fault *f)
 {
-	const char *names[SC_LINKS_MAX];
+	const char **names;
 	char got[LD_GOT_MAX], list[LD_LIST_MAX], mean[LD_MEAN_MAX];
 
 	for (unsigned i = 0; i < sc->nlinks; i++) {
-		names[i] = sc->links[i].name;
-		if (strcmp(names[i], json_string_value(v)) == 0) {
+		if (strcmp(sc->links[i].name, json_string_value(v)) == 0) {
 			f->link = i;
 			return 0;
 		}
@@ -283,10 +284,14 @@ ld_fault_link(struct ld *ld, const json_t *v, const struct scenario *sc,
 	if (sc->nlinks == 0)
 		return ld_fail(ld, LD_AT_VALUE, "expected a link's name, got %s, "
 		    "but the scenario has no links", got);
+	if ((names = ld_names(sc->links[0].name, sc->nlinks,
+	    sizeof(sc->links[0]), 0)) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	ld_list(names, sc->nlinks, false, list, sizeof(list));
+	ld_mean(json_string_value(v), names, sc->nlinks, mean, sizeof(mean));
+	free(names);
 	return ld_fail(ld, LD_AT_VALUE, "expected a link's name (one of %s), "
-	    "got %s%s", ld_list(names, sc->nlinks, false, list, sizeof(list)),
-	    got, ld_mean(json_string_value(v), names, sc->nlinks, mean,
-	    sizeof(mean)));
+	    "got %s%s", list, got, mean);
 }
 
 /* "HOST.cpuN", N one of the host's CPUs. */

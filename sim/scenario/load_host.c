@@ -355,11 +355,12 @@ int
 ld_hosts(struct ld *ld, json_t *root, struct scenario *sc)
 {
 	json_t *a = json_object_get(root, "hosts");
-	char got[LD_GOT_MAX];
+	char got[LD_GOT_MAX], what[64];
 	size_t n;
 
+	snprintf(what, sizeof(what), "an array of 1 to %d hosts", SC_HOSTS_MAX);
 	if (a == NULL)
-		return ld_missing(ld, "hosts", "an array of 1 to 256 hosts");
+		return ld_missing(ld, "hosts", what);
 	ld_push_key(ld, "hosts");
 	n = json_is_array(a) ? json_array_size(a) : 0;
 	if (n == 0 || n > SC_HOSTS_MAX)

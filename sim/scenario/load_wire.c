@@ -129,7 +129,7 @@ static int
 ld_v_endpoint(struct ld *ld, const json_t *v, const struct scenario *sc,
     struct sc_endpoint *ep)
 {
-	const char *names[SC_HOSTS_MAX + SC_SWITCHES_MAX];
+	const char **names;
 	char got[LD_GOT_MAX], pre[SC_NAME_MAX], q[sizeof(got)];
 	char mean[LD_MEAN_MAX];
 	const char *s, *dot;
@@ -151,14 +151,18 @@ ld_v_endpoint(struct ld *ld, const json_t *v, const struct scenario *sc,
 				return ld_ep_port(ld, v, sc, w, dot + 1, ep);
 	} else
 		snprintf(pre, sizeof(pre), "?");
-	for (unsigned h = 0; h < sc->nhosts; h++)
-		names[n++] = sc->hosts[h].name;
+	if ((names = ld_names(sc->hosts[0].name, sc->nhosts,
+	    sizeof(sc->hosts[0]), sc->nswitches)) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	n = sc->nhosts;
 	for (unsigned w = 0; w < sc->nswitches; w++)
 		names[n++] = sc->switches[w].name;
+	ld_mean(pre, names, n, mean, sizeof(mean));
+	free(names);
 	sim_json_quote(pre, LD_GOT_CHARS, q, sizeof(q));
 	return ld_fail(ld, LD_AT_VALUE, "expected an endpoint "
 	    LD_ENDPOINT_EXAMPLE ", got %s: no host or switch is named %s%s",
-	    got, q, ld_mean(pre, names, n, mean, sizeof(mean)));
+	    got, q, mean);
 }
 
 static bool

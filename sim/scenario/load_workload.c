@@ -69,33 +69,37 @@ ld_program_host(struct ld *ld, json_t *obj, const struct scenario *sc,
     struct sc_program *p)
 {
 	json_t *v = json_object_get(obj, "host");
-	const char *names[SC_HOSTS_MAX];
+	const char **names;
 	char list[LD_LIST_MAX], got[LD_GOT_MAX];
 	char mean[LD_MEAN_MAX] = "";
 
-	for (unsigned i = 0; i < sc->nhosts; i++)
-		names[i] = sc->hosts[i].name;
-	ld_list(names, sc->nhosts, false, list, sizeof(list));
 	if (v == NULL && sc->nhosts == 1) {
 		p->host = 0;
 		return 0;
 	}
-	if (v == NULL)
-		return ld_fail(ld, LD_AT_VALUE, "missing key \"host\": with %u "
-		    "hosts (%s) a program must name the host it runs on",
-		    sc->nhosts, list);
-	ld_push_key(ld, "host");
-	if (json_is_string(v)) {
+	if (v != NULL && json_is_string(v)) {
 		for (unsigned i = 0; i < sc->nhosts; i++) {
-			if (strcmp(json_string_value(v), names[i]) == 0) {
+			if (strcmp(json_string_value(v), sc->hosts[i].name) == 0) {
 				p->host = i;
-				ld_pop(ld);
 				return 0;
 			}
 		}
+	}
+	if ((names = ld_names(sc->hosts[0].name, sc->nhosts,
+	    sizeof(sc->hosts[0]), 0)) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	ld_list(names, sc->nhosts, false, list, sizeof(list));
+	if (v == NULL) {
+		free(names);
+		return ld_fail(ld, LD_AT_VALUE, "missing key \"host\": with %u "
+		    "hosts (%s) a program must name the host it runs on",
+		    sc->nhosts, list);
+	}
+	ld_push_key(ld, "host");
+	if (json_is_string(v))
 		ld_mean(json_string_value(v), names, sc->nhosts, mean,
 		    sizeof(mean));
-	}
+	free(names);
 	return ld_fail(ld, LD_AT_VALUE, "expected the name of a host (one of "
 	    "%s), got %s%s", list, ld_got(v, got, sizeof(got)), mean);
 }
@@ -158,7 +162,7 @@ static int
 ld_v_ether(struct ld *ld, const json_t *v, const struct scenario *sc,
     int64_t *out)
 {
-	const char *names[SC_HOSTS_MAX], *s, *dot;
+	const char **names, *s, *dot;
 	char got[LD_GOT_MAX], pre[SC_NAME_MAX], q[LD_GOT_MAX];
 	char mean[LD_MEAN_MAX];
 	struct sc_endpoint ep;
@@ -175,7 +179,6 @@ ld_v_ether(struct ld *ld, const json_t *v, const struct scenario *sc,
 		    ", got %s", got);
 	snprintf(pre, sizeof(pre), "%.*s", (int)(dot - s), s);
 	for (unsigned h = 0; h < sc->nhosts; h++) {
-		names[h] = sc->hosts[h].name;
 		if (strcmp(sc->hosts[h].name, pre) != 0)
 			continue;
 		if (ld_ep_nic(ld, v, sc, h, dot + 1, &ep) != 0)
@@ -183,10 +186,14 @@ ld_v_ether(struct ld *ld, const json_t *v, const struct scenario *sc,
 		*out = ld_ether_value(sc->hosts[h].nics[ep.sub].mac);
 		return 0;
 	}
+	if ((names = ld_names(sc->hosts[0].name, sc->nhosts,
+	    sizeof(sc->hosts[0]), 0)) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	ld_mean(pre, names, sc->nhosts, mean, sizeof(mean));
+	free(names);
 	sim_json_quote(pre, LD_GOT_CHARS, q, sizeof(q));
 	return ld_fail(ld, LD_AT_VALUE, "expected " LD_ETHER_EXAMPLE ", got %s: "
-	    "no host is named %s%s", got, q, ld_mean(pre, names, sc->nhosts,
-	    mean, sizeof(mean)));
+	    "no host is named %s%s", got, q, mean);
 }
 
 /* An APP_UDP_BIND value: a port below the stack's ephemeral ones. */

@@ -23,9 +23,15 @@
 #include "stack/apps/apps.h"
 
 #define SC_NAME_MAX     64      /* bytes with the NUL: names are 1..63 */
-#define SC_HOSTS_MAX    256
+/*
+ * Hosts, programs, switches and links are limited by memory, not by
+ * arrays: these bounds only keep numbers in their fields.  Hosts: the
+ * default MACs (sc_nic_default_mac) number hosts in two bytes.  Programs
+ * and links: a million, more than 65,536 hosts of 16 NICs can join.
+ */
+#define SC_HOSTS_MAX    65536
 #define SC_CPUS_MAX     64
-#define SC_PROGRAMS_MAX 1024
+#define SC_PROGRAMS_MAX (1u << 20)
 #define SC_HZ_MIN       10
 #define SC_HZ_MAX       100000
 #define SC_QUANTUM_MIN_NS 1000ULL                       /* 1us */
@@ -38,9 +44,9 @@
 
 /* The wires: NICs, switches, links. */
 #define SC_NICS_MAX     16              /* per host */
-#define SC_SWITCHES_MAX 256
-#define SC_SWITCH_PORTS_MAX 256
-#define SC_LINKS_MAX    4096
+#define SC_SWITCHES_MAX 65536
+#define SC_SWITCH_PORTS_MAX 1024        /* SIM_SWITCH_PORTS_MAX */
+#define SC_LINKS_MAX    (1u << 20)
 #define SC_QUEUE_MAX    65536           /* frames waiting per switch port */
 #define SC_LATENCY_MAX_NS 1000000000ULL         /* 1s: switch latency */
 #define SC_MTU_MIN      68              /* IPv4's minimum */

@@ -39,6 +39,62 @@ static struct sim_coro *coro_switching_from;
 /* Stacks mapped now, for the message when no more can be (exhaust.h). */
 static size_t coro_stacks;
 
+/*
+ * Past CORO_GUARDED_MAX stacks in use, a new stack of the default size
+ * comes without a guard page, cut from a shared mapping of CORO_BATCH
+ * stacks: a guard page takes two of vm.max_map_count's mappings (65,530
+ * by default) a stack, and 10,000 hosts take some 60,000 stacks.  The
+ * first stacks of every run keep their guards, so code that overflows
+ * one faults in any small scenario; an unguarded one would write into
+ * its neighbour.  A freed unguarded stack gives its pages back
+ * (MADV_DONTNEED) and is kept for the next; the batches stay mapped
+ * until the process ends.  Where a stack lives is never observable to a
+ * run, so this changes no fingerprint.
+ */
+#define CORO_GUARDED_MAX 4096
+#define CORO_BATCH      64
+static char **coro_free;        /* unguarded stacks free for reuse */
+static size_t coro_nfree, coro_free_cap;
+static size_t coro_unguarded;   /* unguarded stacks ever cut */
+static char *coro_batch;        /* the rest of the current batch */
+static unsigned coro_batch_left;
+
+/*
+ * An unguarded stack of len bytes (a multiple of the page size, always
+ * the same len).  => NULL with errno when it could not be had
+ */
+static char *
+coro_take_unguarded(size_t len)
+{
+	char *p;
+
+	if (coro_nfree > 0)
+		return coro_free[--coro_nfree];
+	/* Room to keep every stack cut, so a free never needs memory. */
+	if (coro_unguarded == coro_free_cap) {
+		size_t cap = coro_free_cap ? 2 * coro_free_cap : 1024;
+		char **a = realloc(coro_free, cap * sizeof(*a));
+
+		if (a == NULL)
+			return NULL;
+		coro_free = a;
+		coro_free_cap = cap;
+	}
+	if (coro_batch_left == 0) {
+		p = mmap(NULL, CORO_BATCH * len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return NULL;
+		coro_batch = p;
+		coro_batch_left = CORO_BATCH;
+	}
+	p = coro_batch;
+	coro_batch += len;
+	coro_batch_left--;
+	coro_unguarded++;
+	return p;
+}
+
 size_t
 sim_coro_stacks(void)
 {
@@ -112,25 +168,35 @@ sim_coro_create(struct sim_coro *c, size_t stack_size, void (*fn)(void *),
 	int err;
 
 	memset(c, 0, sizeof(*c));
-	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (map == MAP_FAILED)
-		return -1;
-	/* The guard page: a mapping of its own (vm.max_map_count counts it). */
-	if (mprotect(map, page, PROT_NONE) != 0) {
-		err = errno;
-		munmap(map, len);
-		errno = err;
-		return -1;
+	if (coro_stacks >= CORO_GUARDED_MAX &&
+	    stack_size == sim_coro_default_stack()) {
+		len -= page;
+		if ((map = coro_take_unguarded(len)) == NULL)
+			return -1;
+		c->unguarded = true;
+		c->stack_lo = map;
+		c->stack_size = len;
+	} else {
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (map == MAP_FAILED)
+			return -1;
+		/* The guard page: a mapping of its own (vm.max_map_count). */
+		if (mprotect(map, page, PROT_NONE) != 0) {
+			err = errno;
+			munmap(map, len);
+			errno = err;
+			return -1;
+		}
+		c->stack_lo = map + page;
+		c->stack_size = len - page;
 	}
 	coro_stacks++;
 	c->map = map;
 	c->map_len = len;
-	c->stack_lo = map + page;
-	c->stack_size = len - page;
 	top = map + len;
 #ifdef SIM_CORO_VALGRIND
-	VALGRIND_STACK_REGISTER(map + page, top);
+	VALGRIND_STACK_REGISTER(c->stack_lo, top);
 #endif
 
 #if defined(__x86_64__)
@@ -166,8 +232,8 @@ sim_coro_create(struct sim_coro *c, size_t stack_size, void (*fn)(void *),
 		errno = err;
 		return -1;
 	}
-	c->uc.uc_stack.ss_sp = map + page;
-	c->uc.uc_stack.ss_size = len - page;
+	c->uc.uc_stack.ss_sp = (void *)(uintptr_t)c->stack_lo;
+	c->uc.uc_stack.ss_size = c->stack_size;
 	c->uc.uc_link = NULL;
 	makecontext(&c->uc, (void (*)(void))coro_uc_entry, 4,
 	    (unsigned)((uintptr_t)fn >> 32), (unsigned)(uintptr_t)fn,
@@ -189,7 +255,12 @@ sim_coro_destroy(struct sim_coro *c)
 	 */
 	__asan_unpoison_memory_region(c->stack_lo, c->stack_size);
 #endif
-	munmap(c->map, c->map_len);
+	if (c->unguarded) {
+		/* Its pages back to the kernel; the stack kept for the next. */
+		(void)madvise(c->map, c->map_len, MADV_DONTNEED);
+		coro_free[coro_nfree++] = c->map;
+	} else
+		munmap(c->map, c->map_len);
 	c->map = NULL;
 	coro_stacks--;
 }

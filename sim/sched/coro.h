@@ -10,12 +10,15 @@
  * call) but portable.
  *
  * Stacks come from mmap with a guard page below, so an overflow faults
- * instead of corrupting a neighbour.  Under AddressSanitizer each switch
+ * instead of corrupting a neighbour -- the first 4,096 in use; past them,
+ * from shared mappings without guards, so that tens of thousands of
+ * stacks fit in vm.max_map_count (coro.c says why).  Under AddressSanitizer each switch
  * is announced with the fiber API so ASan follows the stack changes.
  */
 #ifndef SIM_CORO_H
 #define SIM_CORO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #if !defined(__x86_64__) && !defined(__aarch64__)
@@ -27,6 +30,7 @@ struct sim_coro {
 	void *sp;               /* saved stack pointer while suspended */
 	void *map;              /* the mmap'd region (guard + stack), or NULL */
 	size_t map_len;
+	bool unguarded;         /* map is a stack of a shared batch (coro.c) */
 	const void *stack_lo;   /* lowest usable address, for ASan */
 	size_t stack_size;
 	void *asan_fake;        /* ASan's fake-stack handle while suspended */

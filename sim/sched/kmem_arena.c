@@ -6,8 +6,13 @@
  * chunk is mapped so that the offsets a block covers are contiguous in
  * memory and line boundaries fall where the offsets' do.  The offsets,
  * never the addresses, are what the rest of the machine can observe.
+ *
+ * Memory past the bump pointer is never written: a chunk comes zeroed
+ * from mmap, so a zeroed block cut from it needs no memset, and its pages
+ * stay untouched -- out of the resident set -- until the host uses them.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -129,8 +134,13 @@ arena_place(struct sim_arena *a, size_t off, size_t block)
 	return a->chunk[a->nchunks - 1].base;
 }
 
-void *
-sim_arena_alloc(struct sim_arena *a, size_t size, int *errp)
+/*
+ * The block for sim_arena_alloc; *fresh says whether it was cut from
+ * memory never handed out before (all zero bytes, its pages perhaps
+ * never touched) rather than taken from a free list.
+ */
+static void *
+arena_alloc(struct sim_arena *a, size_t size, int *errp, bool *fresh)
 {
 	size_t block, align, off;
 	unsigned k = arena_class(size ? size : 1, &block);
@@ -138,12 +148,14 @@ sim_arena_alloc(struct sim_arena *a, size_t size, int *errp)
 
 	KASSERT(a->nchunks > 0);
 	*errp = 0;
+	*fresh = false;
 	if (k >= SIM_ARENA_CLASSES)
 		return NULL;
 	if ((p = a->free[k]) != NULL) {
 		ARENA_UNPOISON(p, sizeof(void *));
 		a->free[k] = *(void **)(void *)p;
 	} else {
+		*fresh = true;
 		align = block < ARENA_LINE ? block : ARENA_LINE;
 		off = (a->used + align - 1) & ~(align - 1);
 		if (off > a->limit || block > a->limit - off)
@@ -158,6 +170,25 @@ sim_arena_alloc(struct sim_arena *a, size_t size, int *errp)
 	ARENA_UNPOISON(p, size ? size : 1);
 	a->allocs++;
 	a->inuse += block;
+	return p;
+}
+
+void *
+sim_arena_alloc(struct sim_arena *a, size_t size, int *errp)
+{
+	bool fresh;
+
+	return arena_alloc(a, size, errp, &fresh);
+}
+
+void *
+sim_arena_zalloc(struct sim_arena *a, size_t size, int *errp)
+{
+	bool fresh;
+	void *p = arena_alloc(a, size, errp, &fresh);
+
+	if (p != NULL && !fresh)
+		memset(p, 0, size);
 	return p;
 }
 

@@ -66,6 +66,12 @@ void	sim_arena_fini(struct sim_arena *);
  *    address space or mappings)
  */
 void	*sim_arena_alloc(struct sim_arena *, size_t size, int *errp);
+/*
+ * The same, every byte zero.  A block cut from memory never handed out
+ * is zero already and is not written, so its pages are not touched
+ * (not resident) until the host writes them.
+ */
+void	*sim_arena_zalloc(struct sim_arena *, size_t size, int *errp);
 void	sim_arena_free(struct sim_arena *, void *p, size_t size);
 /* Whether p lies inside the arena (for assertions). */
 int	sim_arena_owns(const struct sim_arena *, const void *p);

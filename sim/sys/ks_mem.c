@@ -108,14 +108,17 @@ ks_alloc(size_t size, km_flag_t flags, int fill, uintptr_t pc)
 	    flags == KM_NOSLEEP && !ci->host->booting &&
 	    ks_kmem_refused(ci->host, ci->clock))
 		return NULL;
-	p = sim_arena_alloc(&ci->host->arena, size, &err);
+	/* Zeroes only what is not zero already: new pages stay untouched. */
+	p = fill == 0 ? sim_arena_zalloc(&ci->host->arena, size, &err) :
+	    sim_arena_alloc(&ci->host->arena, size, &err);
 	if (p == NULL && err != 0)
 		ks_mem_exhausted(ci->host, size, err);
 	if (p == NULL && flags == KM_SLEEP)
 		panic("kmem_alloc(%zu, KM_SLEEP): host %s is out of kernel "
 		    "memory", size, ci->host->sc->name);
 	if (p != NULL) {
-		memset(p, fill, size);
+		if (fill != 0)
+			memset(p, fill, size);
 		SIM_RACE_HOOK(sim_race_kmem_alloc(ci->host, p, size, pc));
 	}
 	return p;

@@ -88,7 +88,8 @@ udp_sink_main(void *argp)
 	int ticks;
 
 	lwp_set_daemon(curlwp);
-	us->buf = kmem_alloc(SINK_BUFSZ, KM_SLEEP);
+	/* Zeroed: its pages are written only as datagrams land in them. */
+	us->buf = kmem_zalloc(SINK_BUFSZ, KM_SLEEP);
 	app_group(us->group, sizeof(us->group), "udp_sink", args->instance);
 	udp_sink_counters(us);
 	us->so = app_socket("udp_sink", SOCK_DGRAM, IPPROTO_UDP);

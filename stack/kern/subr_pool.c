@@ -53,7 +53,14 @@
  * check accepts.  A get marks the object's first bytes POOL_LIVE, so a
  * put of an object still all poison is a double free, caught there.  (A
  * live object whose every byte was made the poison would be taken for a
- * free one: no packet is 2 KiB of 0xdb.)
+ * free one: no packet is 2 KiB of 0xdb.)  An object never handed out is
+ * left as a new slab's memory came, all zero bytes, rather than
+ * poisoned, and a get takes all zero for "never used": so the pages of a
+ * receive ring's clusters are not written until a frame lands in them,
+ * and a host that takes 20 frames does not pay for 256 clusters (a
+ * poisoned pool's slabs come from kmem_zalloc, which writes no page it
+ * does not have to).  (A use after free that zeroes a whole object goes
+ * unseen: it would be taken for one never used.)
  *
  * Never calls the allocator on the get/put fast path, never sleeps in
  * put, never orders anything by pointer value.
@@ -84,6 +91,8 @@
 static const uint8_t pool_poison_block[POOL_POISON_BLOCK] = {
 	[0 ... POOL_POISON_BLOCK - 1] = POOL_POISON
 };
+/* What a never-used object's bytes are compared with. */
+static const uint8_t pool_zero_block[POOL_POISON_BLOCK];
 
 /* A slab: this header, then its objects from pc_slab_off on. */
 struct pool_slab {
@@ -347,6 +356,23 @@ pool_poison_first_bad(const pool_cache_t pc, const uint8_t *obj)
 }
 
 /*
+ * Whether obj is all zero bytes: never handed out since its slab was
+ * made.  Reading memory never written takes no page of its own.
+ */
+static bool
+pool_never_used(const pool_cache_t pc, const uint8_t *obj)
+{
+	size_t n;
+
+	for (size_t off = 0; off < pc->pc_size; off += n) {
+		n = MIN(pc->pc_size - off, POOL_POISON_BLOCK);
+		if (memcmp(obj + off, pool_zero_block, n) != 0)
+			return false;
+	}
+	return true;
+}
+
+/*
  * obj comes back: unless it is still poisoned from its last put (a
  * double free), poison it.  => before kasan_mark makes it unaddressable
  */
@@ -362,12 +388,19 @@ pool_poison_put(pool_cache_t pc, void *obj)
 	memset(obj, POOL_POISON, pc->pc_size);
 }
 
-/* obj is handed out: every byte of the poison must still be there. */
+/*
+ * obj is handed out: every byte of the poison must still be there, or
+ * it was never used (all zero, left so: its pages stay untouched).
+ */
 static void
 pool_poison_get(pool_cache_t pc, void *obj)
 {
 	const uint8_t *b = obj;
-	size_t off = pool_poison_first_bad(pc, b);
+	size_t off;
+
+	if (b[0] == 0 && pool_never_used(pc, b))
+		return;
+	off = pool_poison_first_bad(pc, b);
 
 	KASSERTMSG(off == pc->pc_size, "pool_cache_get(%s): object written "
 	    "after it was freed (a use after free): byte %zu of %zu is %#x, "
@@ -541,7 +574,10 @@ pool_cache_slab_make(pool_cache_t pc, u_int n, int flags)
 	char *base;
 	int error;
 
-	ps = kmem_alloc(bytes, (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP);
+	/* Poisoned pools: all zero is "never used" (pool_poison_get). */
+	ps = pc->pc_poison ?
+	    kmem_zalloc(bytes, (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP) :
+	    kmem_alloc(bytes, (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP);
 	if (ps == NULL)
 		return NULL;
 	ps->ps_next = NULL;
@@ -581,8 +617,6 @@ pool_cache_slab_add(pool_cache_t pc, u_int n, int flags)
 	pc->pc_slabs = ps;
 	/* Pushed last first, so gets hand them out in address order. */
 	for (u_int i = n; i-- > 0;) {
-		if (pc->pc_poison)
-			memset(base + i * pc->pc_size, POOL_POISON, pc->pc_size);
 		kasan_mark(base + i * pc->pc_size, 0, pc->pc_size,
 		    KASAN_POOL_FREED);
 		pc->pc_depot[pc->pc_ndepot++] = base + i * pc->pc_size;

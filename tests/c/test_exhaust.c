@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "sim/scenario/scenario.h"
+#include "sim/sched/coro.h"
 #include "sim/sched/machine.h"
 #include "sim/world/testhook.h"
 #include "sim/world/world.h"
@@ -392,6 +393,81 @@ case_arena_offsets(void)
 	return 0;
 }
 
+/*
+ * sim_arena_zalloc: a block cut from memory never handed out is zero and
+ * its pages are not touched (mincore: not resident); one reused from a
+ * free list is zeroed.
+ */
+static int
+case_arena_zalloc(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len = 256 * 1024;
+	unsigned char vec[256 * 1024 / 4096 + 1];
+	struct sim_arena a;
+	size_t resident = 0;
+	char *p, *q;
+	int err;
+
+	if (sim_arena_init(&a, SIM_ARENA_LIMIT) != 0)
+		die("sim_arena_init: %s", strerror(errno));
+	(void)sim_arena_alloc(&a, 64, &err);    /* the bump pointer moves on */
+	if ((p = sim_arena_zalloc(&a, len, &err)) == NULL)
+		die("sim_arena_zalloc: %s", strerror(err));
+	/* The block is line-aligned, not page-aligned: whole pages inside. */
+	q = (char *)(((uintptr_t)p + page - 1) & ~(uintptr_t)(page - 1));
+	if (mincore(q, len - page, vec) != 0)
+		die("mincore: %s", strerror(errno));
+	for (size_t i = 0; i < (len - page) / page; i++)
+		resident += vec[i] & 1;
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != 0)
+			die("%s", "a fresh block is not all zero");
+	memset(p, 0xff, len);
+	sim_arena_free(&a, p, len);
+	if ((q = sim_arena_zalloc(&a, len, &err)) != p)
+		die("%s", "the freed block did not come back");
+	for (size_t i = 0; i < len; i++)
+		if (q[i] != 0)
+			die("%s", "a reused block is not all zero");
+	printf("ok arena_zalloc resident_pages=%zu\n", resident);
+	sim_arena_fini(&a);
+	return 0;
+}
+
+static void
+many_stacks_fn(void *arg)
+{
+	(void)arg;
+	abort();                /* never switched to */
+}
+
+/*
+ * n coroutine stacks at once, as 10,000 hosts take: the mappings they
+ * add (guarded stacks take two each, the rest share batches).
+ */
+static int
+case_many_stacks(unsigned n)
+{
+	struct sim_coro *c = calloc(n, sizeof(*c));
+	long maps0 = count_maps(), grown;
+
+	if (c == NULL)
+		die("%s", "out of memory");
+	for (unsigned i = 0; i < n; i++)
+		if (sim_coro_create(&c[i], sim_coro_default_stack(),
+		    many_stacks_fn, NULL) != 0) {
+			printf("stack %u of %u: %s\n", i, n, strerror(errno));
+			return 1;
+		}
+	grown = count_maps() - maps0;
+	for (unsigned i = n; i-- > 0;)
+		sim_coro_destroy(&c[i]);
+	free(c);
+	printf("ok many_stacks stacks=%u maps_grown=%ld left=%zu\n", n, grown,
+	    sim_coro_stacks());
+	return 0;
+}
+
 static int
 case_arena_hosts(unsigned n)
 {
@@ -444,9 +520,14 @@ main(int argc, char **argv)
 		return case_kmem(kmem_limit_main, 0);
 	if (strcmp(c, "arena_offsets") == 0)
 		return case_arena_offsets();
+	if (strcmp(c, "many_stacks") == 0 && argc > 2)
+		return case_many_stacks((unsigned)strtoul(argv[2], NULL, 0));
+	if (strcmp(c, "arena_zalloc") == 0)
+		return case_arena_zalloc();
 	if (strcmp(c, "arena_hosts") == 0 && argc > 2)
 		return case_arena_hosts((unsigned)strtoul(argv[2], NULL, 0));
 	fprintf(stderr, "usage: test_exhaust setup_sweep FILE | stacks_maps | "
-	    "kmem_grow | kmem_limit | arena_offsets | arena_hosts N\n");
+	    "kmem_grow | kmem_limit | arena_offsets | arena_zalloc | arena_hosts N | "
+	    "many_stacks N\n");
 	return 2;
 }

@@ -1,0 +1,337 @@
+/*
+ * sim_scale.c -- thousands of hosts in one run: what a host costs and
+ * whether the per-packet cost holds as hosts are added.
+ *
+ * The scenario is scripts/gen_scale.py N: N end hosts (one CPU, one DMA
+ * NIC each) in broadcast domains of 8 on a switch, the domains joined by
+ * a ring of routers (one per domain), one UDP flow a host (host i to host
+ * i+1), 200,000 datagrams of 64 payload bytes in all over one virtual
+ * second.  For N = 10, 100, 1000 and 10000:
+ *
+ *   scale_<N>_hosts_packets_per_s  datagrams the sinks took / wall second
+ *                                  of the run after boot (the programs,
+ *                                  from their start to the end)
+ *   scale_<N>_hosts_setup_s        wall seconds to build the machine and
+ *                                  boot every host (sim_world_build to
+ *                                  the moment the programs start); the
+ *                                  JSON's loading is not in it
+ *   scale_<N>_hosts_peak_rss_mb    the run's peak resident set
+ *   scale_<N>_hosts_bytes_per_host (peak RSS - RSS once the scenario is
+ *                                  loaded) / hosts, routers included:
+ *                                  what a simulated host costs
+ *
+ * Each run is a child process (fork), so its peak RSS is its own.  Every
+ * run checks the books as sim_udp_e2e does: datagrams sent = taken by
+ * the sinks + the drops the hosts counted; a run that does not add up
+ * fails the bench.  Each N also prints (to stderr) the scheduling points
+ * and events a datagram took: the model's work, which grows with N at
+ * this fixed total (fewer datagrams a host, so less batching), apart
+ * from the wall time a point takes.  SCALE_GEN_ARGS adds arguments to gen_scale.py's
+ * (such as "--total 20000"), SCALE_DEBUG prints where a host's memory
+ * goes.  The 10,000-host run is made once (runs=1): it takes
+ * about a GB and tens of seconds on a loaded machine.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "bench/bench_sim.h"
+#include "sim/fault/fault.h"
+#include "sim/sched/machine.h"
+#include "sim/scenario/scenario.h"
+#include "sim/world/world.h"
+
+#define SCALE_RUNS      3
+
+struct scale_result {
+	double setup_s, run_s;
+	uint64_t sent, delivered, dropped;
+	uint64_t points, events;
+	unsigned hosts;
+	long base_rss_kb;               /* after loading, before building */
+	long maxrss_kb;                 /* filled in by the parent */
+};
+
+static char gen_path[PATH_MAX];
+static double scale_booted_at;
+
+/* Every drop the hosts counted, each packet once (as sim_udp_e2e). */
+static uint64_t
+scale_drops(const struct sim_machine *m)
+{
+	uint64_t sum = 0;
+
+	for (u_int h = 0; h < m->nhosts; h++)
+		for (u_int i = 0; i < m->hosts[h].nevcnts; i++) {
+			const struct evcnt *ev = m->hosts[h].evcnts[i];
+
+			if (strcmp(ev->ev_name, "nobufs") == 0)
+				continue;
+			if (strstr(ev->ev_name, "drop") != NULL ||
+			    strncmp(ev->ev_name, "full", 4) == 0)
+				sum += ev->ev_count;
+		}
+	return sum;
+}
+
+/* The resident set now, from /proc/self/statm (kB), or 0. */
+static long
+scale_rss_kb(void)
+{
+	long size, resident;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%ld %ld", &size, &resident) != 2)
+		resident = 0;
+	fclose(f);
+	return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* Whether [lo, hi) overlaps one of m's hosts' arena chunks. */
+static int
+scale_in_arena(const struct sim_machine *m, uintptr_t lo, uintptr_t hi)
+{
+	for (u_int h = 0; h < m->nhosts; h++) {
+		const struct sim_arena *a = &m->hosts[h].arena;
+
+		for (unsigned c = 0; c < a->nchunks; c++) {
+			uintptr_t b = (uintptr_t)a->chunk[c].base;
+
+			if (b < hi && b + a->chunk[c].len > lo)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * SCALE_DEBUG: where a host's memory goes, to stderr: its kernel memory
+ * (arena) handed out and mapped, and the resident set of the mappings
+ * holding arena chunks against the rest (from /proc/self/smaps; the
+ * kernel merges neighbouring mappings, so this is close, not exact).
+ */
+static void
+scale_where(const struct sim_machine *m)
+{
+	double used = 0, mapped = 0, res_arena = 0, res_other = 0;
+	unsigned long lo = 0, hi = 0, kb;
+	int arena = 0;
+	char line[512];
+	FILE *f;
+
+	for (u_int h = 0; h < m->nhosts; h++) {
+		used += (double)m->hosts[h].arena.used;
+		mapped += (double)m->hosts[h].arena.mapped;
+	}
+	if ((f = fopen("/proc/self/smaps", "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' '))
+			arena = scale_in_arena(m, lo, hi);
+		else if (sscanf(line, "Rss: %lu kB", &kb) == 1) {
+			if (arena)
+				res_arena += (double)kb * 1024;
+			else
+				res_other += (double)kb * 1024;
+		}
+	}
+	fclose(f);
+	fprintf(stderr, "sim_scale: %u hosts; a host's kernel memory: %.0f "
+	    "bytes handed out, %.0f mapped; resident a host: %.0f in its "
+	    "arena, %.0f elsewhere\n", m->nhosts, used / m->nhosts,
+	    mapped / m->nhosts, res_arena / m->nhosts, res_other / m->nhosts);
+}
+
+/* Boot is over: stamp the time, then start the faults and programs. */
+static void
+scale_booted(struct sim_machine *m)
+{
+	scale_booted_at = bench_now_s();
+	sim_faults_start(m);
+	sim_world_start_programs(m);
+}
+
+static void
+scale_child(const char *file, int fd)
+{
+	char err[SC_ERR_MAX];
+	struct scenario *sc;
+	struct sim_machine m;
+	struct scale_result r;
+	double t0, t1;
+
+	if (sim_scenario_load(file, &sc, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sim_scale: %s\n", err);
+		_exit(1);
+	}
+	memset(&r, 0, sizeof(r));
+	r.base_rss_kb = scale_rss_kb();
+	t0 = bench_now_s();
+	if (sim_world_build(&m, sc, sc->seed) != 0)
+		_exit(1);
+	m.no_reports = true;
+	m.after_boot = scale_booted;
+	sim_world_boot(&m);
+	sim_machine_run(&m);
+	t1 = bench_now_s();
+	r.setup_s = scale_booted_at - t0;
+	r.run_s = t1 - scale_booted_at;
+	r.sent = bench_sim_counter(&m, "udp.", "sent");
+	r.delivered = bench_sim_counter(&m, "udp_sink", "received");
+	r.dropped = scale_drops(&m);
+	r.hosts = m.nhosts;
+	r.points = m.points;
+	r.events = m.eng.executed;
+	if (getenv("SCALE_DEBUG") != NULL)
+		scale_where(&m);
+	if (m.stop_status >= 0) {
+		fprintf(stderr, "sim_scale: %s stopped: %s\n", file,
+		    m.stop_reason);
+		_exit(1);
+	}
+	if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+		_exit(1);
+	_exit(0);
+}
+
+static struct scale_result
+scale_run(const char *file)
+{
+	struct scale_result r;
+	struct rusage ru;
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds) != 0 || (pid = fork()) < 0) {
+		perror("sim_scale");
+		exit(1);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		scale_child(file, fds[1]);
+	}
+	close(fds[1]);
+	if (read(fds[0], &r, sizeof(r)) != (ssize_t)sizeof(r)) {
+		fprintf(stderr, "sim_scale: %s: the run failed\n", file);
+		exit(1);
+	}
+	close(fds[0]);
+	while (wait4(pid, &status, 0, &ru) < 0)
+		if (errno != EINTR) {
+			perror("sim_scale: wait4");
+			exit(1);
+		}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		exit(1);
+	r.maxrss_kb = ru.ru_maxrss;
+	if (r.sent == 0 || r.sent != r.delivered + r.dropped) {
+		fprintf(stderr, "sim_scale: %s: %llu sent, %llu taken, %llu "
+		    "dropped: the books do not add up\n", file,
+		    (unsigned long long)r.sent,
+		    (unsigned long long)r.delivered,
+		    (unsigned long long)r.dropped);
+		exit(1);
+	}
+	return r;
+}
+
+/* scripts/gen_scale.py n into a temporary file; its name to path. */
+static void
+scale_generate(unsigned n, char *path, size_t len)
+{
+	char cmd[2 * PATH_MAX + 64];
+	int fd;
+
+	snprintf(path, len, "/tmp/netsim-scale-%u-XXXXXX", n);
+	if ((fd = mkstemp(path)) < 0) {
+		perror("sim_scale: mkstemp");
+		exit(1);
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s %u --out %s %.64s",
+	    gen_path, n, path, getenv("SCALE_GEN_ARGS") != NULL ?
+	    getenv("SCALE_GEN_ARGS") : "");
+	if (system(cmd) != 0) {
+		fprintf(stderr, "sim_scale: %s failed\n", cmd);
+		unlink(path);
+		exit(1);
+	}
+}
+
+static void
+scale_bench(unsigned n, int runs)
+{
+	char names[4][64], path[PATH_MAX];
+	double pps[SCALE_RUNS], rss[SCALE_RUNS], bph[SCALE_RUNS];
+	double setup[SCALE_RUNS];
+	struct scale_result last = { 0 };
+	int any = 0;
+
+	snprintf(names[0], sizeof(names[0]), "scale_%u_hosts_packets_per_s", n);
+	snprintf(names[1], sizeof(names[1]), "scale_%u_hosts_peak_rss_mb", n);
+	snprintf(names[2], sizeof(names[2]), "scale_%u_hosts_bytes_per_host",
+	    n);
+	snprintf(names[3], sizeof(names[3]), "scale_%u_hosts_setup_s", n);
+	for (int i = 0; i < 4; i++)
+		any |= bench_wanted(names[i]);
+	if (!any)
+		return;
+	scale_generate(n, path, sizeof(path));
+	for (int i = 0; i < runs; i++) {
+		struct scale_result r = scale_run(path);
+
+		last = r;
+		pps[i] = (double)r.delivered / r.run_s;
+		rss[i] = (double)r.maxrss_kb / 1024.0;
+		bph[i] = (double)(r.maxrss_kb - r.base_rss_kb) * 1024.0 /
+		    (double)r.hosts;
+		setup[i] = r.setup_s;
+	}
+	unlink(path);
+	/* The model's work a datagram, for reading the wall figures. */
+	fprintf(stderr, "sim_scale: %u hosts: %.1f points and %.2f events a "
+	    "datagram taken\n", n, (double)last.points / (double)last.delivered,
+	    (double)last.events / (double)last.delivered);
+	if (bench_wanted(names[0]))
+		bench_report(names[0], "packets/s", pps, runs);
+	if (bench_wanted(names[1]))
+		bench_report(names[1], "MB", rss, runs);
+	if (bench_wanted(names[2]))
+		bench_report(names[2], "bytes", bph, runs);
+	if (bench_wanted(names[3]))
+		bench_report(names[3], "s", setup, runs);
+}
+
+int
+main(int argc, char **argv)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		perror("sim_scale: /proc/self/exe");
+		return 1;
+	}
+	self[n] = '\0';
+	/* bin/release/bench/sim_scale -> scripts/gen_scale.py */
+	snprintf(gen_path, sizeof(gen_path),
+	    "%s/../../../scripts/gen_scale.py", dirname(self));
+	bench_init(argc, argv);
+	scale_bench(10, SCALE_RUNS);
+	scale_bench(100, SCALE_RUNS);
+	scale_bench(1000, SCALE_RUNS);
+	scale_bench(10000, 1);
+	return 0;
+}
