@@ -42,7 +42,7 @@
 
 enum { TC_DST, TC_PORT, TC_MODE, TC_BYTES, TC_VERIFY, TC_COUNT, TC_REQUEST,
     TC_RESPONSE, TC_CHUNK, TC_NODELAY, TC_CC, TC_TIMEOUT, TC_START,
-    TC_SPORT, TC_RATE, TC_KEEPIDLE, TC_LINGER, TC_INTERVAL };
+    TC_SPORT, TC_RATE, TC_KEEPIDLE, TC_LINGER, TC_INTERVAL, TC_SNDBUF };
 enum { TC_BULK, TC_RR, TC_CONNS };
 #define TC_DURATION     TC_BYTES        /* tcp_stream's duration, there */
 enum { TC_V_ECHO, TC_V_NONE };
@@ -105,6 +105,9 @@ static const struct app_param tcp_client_params[] = {
 	[TC_INTERVAL] = { "interval", APP_DURATION, 10000000, 1000,
 	    3600000000000, NULL, "conns: from one connection's start to the "
 	    "next's (one that takes longer delays the next)", false },
+	[TC_SNDBUF] = { "sndbuf", APP_SIZE, 0, 0, SO_RCVBUF_MAX, NULL,
+	    "SO_SNDBUF: bytes the socket may hold unacknowledged, so the "
+	    "most the window can use (0: the default, 64 KiB)", false },
 };
 
 struct tcp_client {
@@ -351,6 +354,12 @@ tc_socket(struct tcp_client *tc)
 		kern_printf("tcp_client: congestion control \"%s\" is not "
 		    "available (error %d): using the brane's default\n", cc,
 		    error);
+	if (args->v[TC_SNDBUF] > 0) {
+		int sndbuf = (int)args->v[TC_SNDBUF];
+
+		(void)sosetopt(so, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+		    sizeof(sndbuf));
+	}
 	if (args->v[TC_SPORT] != 0)
 		app_bind_port(so, "tcp_client", (u_int)args->v[TC_SPORT]);
 	if (args->v[TC_KEEPIDLE] > 0) {
@@ -559,7 +568,7 @@ const struct app_desc app_tcp_client_desc = {
  * slot of `bytes`, which a stream does not use).
  */
 enum { TSM_DST, TSM_PORT, TSM_DURATION, TSM_CHUNK, TSM_NODELAY, TSM_CC,
-    TSM_TIMEOUT, TSM_START, TSM_SPORT };
+    TSM_TIMEOUT, TSM_START, TSM_SPORT, TSM_SNDBUF };
 
 static const struct app_param tcp_stream_params[] = {
 	[TSM_DST] = { "dst", APP_INADDR, 0, 0, 0xffffffff, NULL,
@@ -581,6 +590,9 @@ static const struct app_param tcp_stream_params[] = {
 	    "wait this long before connecting", false },
 	[TSM_SPORT] = { "sport", APP_INT, 0, 0, APP_PORT_BIND_MAX, NULL,
 	    "bind this local port first (0: an ephemeral one)", false },
+	[TSM_SNDBUF] = { "sndbuf", APP_SIZE, 0, 0, SO_RCVBUF_MAX, NULL,
+	    "SO_SNDBUF: bytes the socket may hold unacknowledged, so the "
+	    "most the window can use (0: the default, 64 KiB)", false },
 };
 
 static void
@@ -592,7 +604,7 @@ tcp_stream_main(void *argp)
 		{ TSM_DURATION, TC_DURATION }, { TSM_CHUNK, TC_CHUNK },
 		{ TSM_NODELAY, TC_NODELAY }, { TSM_CC, TC_CC },
 		{ TSM_TIMEOUT, TC_TIMEOUT }, { TSM_START, TC_START },
-		{ TSM_SPORT, TC_SPORT },
+		{ TSM_SPORT, TC_SPORT }, { TSM_SNDBUF, TC_SNDBUF },
 	};
 	struct app_args *a = kmem_alloc(sizeof(*a), KM_SLEEP);
 

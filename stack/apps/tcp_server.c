@@ -22,7 +22,8 @@
 
 #include "apps.h"
 
-enum { TS_PORT, TS_MODE, TS_REQUEST, TS_RESPONSE, TS_BACKLOG, TS_DELAY };
+enum { TS_PORT, TS_MODE, TS_REQUEST, TS_RESPONSE, TS_BACKLOG, TS_DELAY,
+    TS_RCVBUF };
 enum { TS_ECHO, TS_DISCARD, TS_RR };
 
 #define TS_BUFSZ        65536
@@ -45,6 +46,9 @@ static const struct app_param tcp_server_params[] = {
 	[TS_DELAY] = { "delay", APP_DURATION, 0, 0, 3600000000000, NULL,
 	    "wait this long after accepting before reading: a slow reader, "
 	    "whose window closes", false },
+	[TS_RCVBUF] = { "rcvbuf", APP_SIZE, 0, 0, SO_RCVBUF_MAX, NULL,
+	    "SO_RCVBUF of the listener, so of each connection: the most "
+	    "window it offers (0: the default, 64 KiB)", false },
 };
 
 struct tcp_server {
@@ -131,6 +135,12 @@ tcp_server_main(void *argp)
 	if ((error = sobind(lso, (const struct sockaddr *)&sin)) != 0)
 		panic("tcp_server: cannot bind port %u: error %d",
 		    (u_int)args->v[TS_PORT], error);
+	if (args->v[TS_RCVBUF] > 0) {
+		int rcvbuf = (int)args->v[TS_RCVBUF];
+
+		(void)sosetopt(lso, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
+	}
 	if ((error = solisten(lso, (int)args->v[TS_BACKLOG])) != 0)
 		panic("tcp_server: listen: error %d", error);
 	for (;;) {
