@@ -21,6 +21,12 @@
  *                              netsim's, one each in turn, so that both
  *                              see the same load
  *   tcp_bulk_router_ns3_ratio  netsim's figure over ns-3's, run by run
+ *   tcp_bulk_router_points_per_segment
+ *   tcp_bulk_router_events_per_segment
+ *                              scheduling points and engine events of a
+ *                              bulk run over the data segments the server
+ *                              took (its bytes / 1448; deterministic: the
+ *                              last run's, runs=1)
  *   tcp_connections_per_s      bench/scenarios/tcp-conns-router.json: the
  *                              same path; a tcp_client (conns) makes 2,000
  *                              connections, one every 500 us of virtual
@@ -75,6 +81,7 @@
 #define RUNS            5
 #define TCP_BULK_NS     500e6           /* tcp-bulk-router.json's stream */
 #define TCP_BULK_S      "0.5"           /* ns-3's seconds, the same */
+#define TCP_MSS         1448            /* a full segment's data bytes */
 #define TCP_CONNS       2000            /* tcp-conns-router.json's count */
 #define IDLE_K1         32
 #define IDLE_K2         128
@@ -84,11 +91,13 @@
 struct tcp_result {
 	double wall_s;
 	uint64_t bytes_in, accepted, responses;
+	uint64_t points, events;
 	uint64_t inuse[2][2];           /* [client, server][t0, t1] */
 	int64_t mbufs[2][2];            /* mbufs + clusters out, the same */
 };
 
 static char scen_dir[PATH_MAX];
+static const char *once_dur;           /* --once: the stream's duration */
 static char ns3_bin[PATH_MAX];         /* bin/ns3/ns3_tcp_bulk, if built */
 
 /* The idle sampler: each host's arena in use at IDLE_T0_NS, IDLE_T1_NS. */
@@ -216,8 +225,12 @@ tcp_child(const char *file, int idle_k, int fd)
 		rc = sim_scenario_load_text("(tcp-idle)", text, len, NULL, 0,
 		    &sc, err, sizeof(err));
 	} else {
+		/* tcp-bulk-router.json's stream is workload[1]. */
+		struct sc_set set = { "workload[1].duration", once_dur };
+
 		snprintf(path, sizeof(path), "%s/%s", scen_dir, file);
-		rc = sim_scenario_load(path, &sc, err, sizeof(err));
+		rc = sim_scenario_load_set(path, &set, once_dur != NULL, &sc,
+		    err, sizeof(err));
 	}
 	if (rc != 0) {
 		fprintf(stderr, "sim_tcp: %s\n", err);
@@ -245,13 +258,18 @@ tcp_child(const char *file, int idle_k, int fd)
 	r.bytes_in = bench_sim_counter(&m, "tcp_server", "bytes_in");
 	r.accepted = bench_sim_counter(&m, "tcp_server", "accepted");
 	r.responses = bench_sim_counter(&m, "tcp_server", "responses");
+	r.points = m.points;
+	r.events = m.eng.executed;
 	/* Paced, the idle run lasts its duration: the time cap is its end. */
 	if (m.stop_status >= 0 && !(idle_k > 0 && m.capped)) {
 		fprintf(stderr, "sim_tcp: %s stopped: %s\n",
 		    idle_k > 0 ? "tcp-idle" : file, m.stop_reason);
 		_exit(1);
 	}
-	if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+	if (once_dur != NULL) {
+		printf("%" PRIu64 "\n", r.bytes_in);
+		fflush(stdout);
+	} else if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
 		_exit(1);
 	_exit(0);
 }
@@ -315,7 +333,8 @@ tcp_ns3_run(void)
 static int
 tcp_bulk(void)
 {
-	double v[RUNS], ns3[RUNS], ratio[RUNS];
+	double v[RUNS], ns3[RUNS], ratio[RUNS], seg;
+	struct tcp_result r;
 	bool with_ns3 = bench_wanted("tcp_bulk_router_ns3_virtual_s_per_wall_s") ||
 	    bench_wanted("tcp_bulk_router_ns3_ratio");
 
@@ -325,7 +344,7 @@ tcp_bulk(void)
 		with_ns3 = false;
 	}
 	for (int i = 0; i < RUNS; i++) {
-		struct tcp_result r = tcp_run("tcp-bulk-router.json", 0);
+		r = tcp_run("tcp-bulk-router.json", 0);
 
 		/* Saturated: at least 900 Mbit/s of the 1 Gbit/s. */
 		if ((double)r.bytes_in * 8 < 900e6 * TCP_BULK_NS * 1e-9) {
@@ -355,6 +374,14 @@ tcp_bulk(void)
 			bench_report("tcp_bulk_router_ns3_ratio", "ratio", ratio,
 			    RUNS);
 	}
+	/* Deterministic: the last run's, the whole run's over its segments. */
+	seg = (double)r.bytes_in / TCP_MSS;
+	v[0] = (double)r.points / seg;
+	if (bench_wanted("tcp_bulk_router_points_per_segment"))
+		bench_report("tcp_bulk_router_points_per_segment", "points", v, 1);
+	v[0] = (double)r.events / seg;
+	if (bench_wanted("tcp_bulk_router_events_per_segment"))
+		bench_report("tcp_bulk_router_events_per_segment", "events", v, 1);
 	return 0;
 }
 
@@ -428,10 +455,22 @@ main(int argc, char **argv)
 	    self_dir);
 	snprintf(ns3_bin, sizeof(ns3_bin), "%s/../../ns3/ns3_tcp_bulk",
 	    self_dir);
+	/*
+	 * One run of tcp-bulk-router.json with the stream's duration set to
+	 * DURATION (a JSON value: '"50ms"'), in this process (so that
+	 * valgrind counts it without following a fork): the bytes the server
+	 * took on stdout.  bench/tcp_instr_bench.py's half.
+	 */
+	if (argc == 3 && strcmp(argv[1], "--once") == 0) {
+		once_dur = argv[2];
+		tcp_child("tcp-bulk-router.json", 0, STDOUT_FILENO);
+	}
 	bench_init(argc, argv);
 	if ((bench_wanted("tcp_bulk_router_virtual_s_per_wall_s") ||
 	    bench_wanted("tcp_bulk_router_ns3_virtual_s_per_wall_s") ||
-	    bench_wanted("tcp_bulk_router_ns3_ratio")) && tcp_bulk() != 0)
+	    bench_wanted("tcp_bulk_router_ns3_ratio") ||
+	    bench_wanted("tcp_bulk_router_points_per_segment") ||
+	    bench_wanted("tcp_bulk_router_events_per_segment")) && tcp_bulk() != 0)
 		return 1;
 	if (bench_wanted("tcp_connections_per_s") && tcp_conns() != 0)
 		return 1;
