@@ -17,7 +17,8 @@
 #                   parallel, and a Slurm job array on a one-node cluster
 #                   the test starts (root; not part of make test)
 #   make bench      every benchmark (BENCH=prefix for a subset), with ns-3
-#                   beside udp_e2e (bin/ns3, from bench/ns3/)
+#                   beside udp_e2e and tcp_bulk_router (bin/ns3, from
+#                   bench/ns3/)
 #   make lint       the house rules of DESIGN.md section 2 and the rooms'
 #                   layering (scripts/rooms.py)
 #   make graph      draw which room includes which: build/graph/rooms.svg
@@ -334,7 +335,7 @@ bin/ns3/%: bench/ns3/%.cc
 
 bench: setup
 	@./scripts/setup-deps bench
-	@$(MAKE) --no-print-directory all bin/ns3/ns3_star
+	@$(MAKE) --no-print-directory all bin/ns3/ns3_star bin/ns3/ns3_tcp_bulk
 	@$(MAKE) --no-print-directory VARIANT=explore all
 	$(PYTHON) bench/run.py $(BENCH)
 

@@ -136,12 +136,32 @@ tc_mix(uint64_t x)
 	return x;
 }
 
-/* len bytes of the pattern from stream offset pos. */
+/* len bytes of the pattern from stream offset pos: one mix a word. */
 static void
 tc_pattern(uint64_t seed, uint64_t pos, uint8_t *p, size_t len)
 {
-	for (size_t i = 0; i < len; i++, pos++)
-		p[i] = (uint8_t)(tc_mix(seed + pos / 8) >> (8 * (pos % 8)));
+	size_t i = 0;
+
+	while (i < len) {
+		uint64_t w = tc_mix(seed + pos / 8);
+
+		if (pos % 8 == 0 && len - i >= 8) {
+			/* A whole word, little-endian (gcc merges the stores). */
+			p[i] = (uint8_t)w;
+			p[i + 1] = (uint8_t)(w >> 8);
+			p[i + 2] = (uint8_t)(w >> 16);
+			p[i + 3] = (uint8_t)(w >> 24);
+			p[i + 4] = (uint8_t)(w >> 32);
+			p[i + 5] = (uint8_t)(w >> 40);
+			p[i + 6] = (uint8_t)(w >> 48);
+			p[i + 7] = (uint8_t)(w >> 56);
+			i += 8;
+			pos += 8;
+			continue;
+		}
+		for (u_int b = pos % 8; b < 8 && i < len; b++, i++, pos++)
+			p[i] = (uint8_t)(w >> (8 * b));
+	}
 }
 
 static void
