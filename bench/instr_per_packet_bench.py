@@ -31,11 +31,11 @@ bench installs both); without them the script says so and prints nothing.
 """
 import os
 import pathlib
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cachegrind  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NETSIM = ROOT / "bin" / "release" / "bench" / "sim_udp_e2e"
@@ -52,20 +52,7 @@ PAIRS = [
 
 def counted(cmd):
     """(instructions, datagrams delivered) of one run of cmd."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "cg.out")
-        p = subprocess.run(["valgrind", "--tool=cachegrind",
-                            "--cache-sim=no",
-                            f"--cachegrind-out-file={out}"] + cmd,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
-    if p.returncode != 0:
-        sys.exit(f"instr_per_packet: {' '.join(cmd)} failed:\n{p.stderr}")
-    m = re.search(r"I\s+refs:\s+([\d,]+)", p.stderr)
-    if m is None:
-        sys.exit(f"instr_per_packet: no instruction count from "
-                 f"{' '.join(cmd)}:\n{p.stderr}")
-    return int(m.group(1).replace(",", "")), int(p.stdout.split()[0])
+    return cachegrind.counted(cmd, "instr_per_packet")
 
 
 def per_packet(cmd_of):

@@ -29,11 +29,11 @@ the script says so and prints nothing.
 """
 import os
 import pathlib
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cachegrind  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NETSIM = ROOT / "bin" / "release" / "bench" / "sim_tcp"
@@ -47,20 +47,7 @@ NAMES = ["tcp_bulk_router_instructions_per_segment",
 
 def counted(cmd):
     """(instructions, bytes the server took) of one run of cmd."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "cg.out")
-        p = subprocess.run(["valgrind", "--tool=cachegrind",
-                            "--cache-sim=no",
-                            f"--cachegrind-out-file={out}"] + cmd,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
-    if p.returncode != 0:
-        sys.exit(f"tcp_instr: {' '.join(cmd)} failed:\n{p.stderr}")
-    m = re.search(r"I\s+refs:\s+([\d,]+)", p.stderr)
-    if m is None:
-        sys.exit(f"tcp_instr: no instruction count from "
-                 f"{' '.join(cmd)}:\n{p.stderr}")
-    return int(m.group(1).replace(",", "")), int(p.stdout.split()[0])
+    return cachegrind.counted(cmd, "tcp_instr")
 
 
 def per_segment(cmd_of):
