@@ -1,7 +1,9 @@
 /*
  * bench_sim.h -- what the benchmarks on the simulated machine
  * (bench/sim_*.c) share besides bench.h: a scenario of one host built in
- * code, and a host counter looked up by name once the run is over.
+ * code, a host counter looked up by name once the run is over, and a run
+ * made in a child process of its own (a fresh address space, and its
+ * peak resident set measured alone).
  *
  * Only set-up and read-out live here: nothing in this file runs inside a
  * timed region.
@@ -9,9 +11,14 @@
 #ifndef BENCH_BENCH_SIM_H
 #define BENCH_BENCH_SIM_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "sim/scenario/scenario.h"
 #include "sim/sched/machine.h"
@@ -65,6 +72,47 @@ bench_sim_counter(const struct sim_machine *m, const char *group_prefix,
 				sum += ev->ev_count;
 		}
 	return sum;
+}
+
+/*
+ * Run child(arg, fd) in a process of its own and read the len bytes of
+ * its result from fd into res; returns the child's peak resident set in
+ * KiB.  Any failure (no process, a short result, a child that did not
+ * exit 0) is reported as `who: what: ...` and exits 1: a bench that
+ * cannot measure says so instead of printing a figure.
+ * => child writes exactly len bytes to fd and _exits 0, or _exits 1
+ */
+static inline long
+bench_sim_in_child(const char *who, const char *what,
+    void (*child)(void *arg, int fd), void *arg, void *res, size_t len)
+{
+	struct rusage ru;
+	int fds[2], status;
+	pid_t pid;
+
+	if (pipe(fds) != 0 || (pid = fork()) < 0) {
+		perror(who);
+		exit(1);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child(arg, fds[1]);
+		_exit(1);
+	}
+	close(fds[1]);
+	if (read(fds[0], res, len) != (ssize_t)len) {
+		fprintf(stderr, "%s: %s: the run failed\n", who, what);
+		exit(1);
+	}
+	close(fds[0]);
+	while (wait4(pid, &status, 0, &ru) < 0)
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: wait4: %s\n", who, strerror(errno));
+			exit(1);
+		}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		exit(1);
+	return ru.ru_maxrss;
 }
 
 #endif /* BENCH_BENCH_SIM_H */

@@ -205,36 +205,19 @@ scale_child(const char *file, int fd)
 	_exit(0);
 }
 
+static void
+scale_in_child(void *arg, int fd)
+{
+	scale_child(arg, fd);
+}
+
 static struct scale_result
 scale_run(const char *file)
 {
 	struct scale_result r;
-	struct rusage ru;
-	int fds[2], status;
-	pid_t pid;
 
-	if (pipe(fds) != 0 || (pid = fork()) < 0) {
-		perror("sim_scale");
-		exit(1);
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		scale_child(file, fds[1]);
-	}
-	close(fds[1]);
-	if (read(fds[0], &r, sizeof(r)) != (ssize_t)sizeof(r)) {
-		fprintf(stderr, "sim_scale: %s: the run failed\n", file);
-		exit(1);
-	}
-	close(fds[0]);
-	while (wait4(pid, &status, 0, &ru) < 0)
-		if (errno != EINTR) {
-			perror("sim_scale: wait4");
-			exit(1);
-		}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		exit(1);
-	r.maxrss_kb = ru.ru_maxrss;
+	r.maxrss_kb = bench_sim_in_child("sim_scale", file, scale_in_child,
+	    (void *)file, &r, sizeof(r));
 	if (r.sent == 0 || r.sent != r.delivered + r.dropped) {
 		fprintf(stderr, "sim_scale: %s: %llu sent, %llu taken, %llu "
 		    "dropped: the books do not add up\n", file,

@@ -274,35 +274,27 @@ tcp_child(const char *file, int idle_k, int fd)
 	_exit(0);
 }
 
+struct tcp_args {
+	const char *file;
+	int idle_k;
+};
+
+static void
+tcp_in_child(void *arg, int fd)
+{
+	const struct tcp_args *a = arg;
+
+	tcp_child(a->file, a->idle_k, fd);
+}
+
 static struct tcp_result
 tcp_run(const char *file, int idle_k)
 {
+	struct tcp_args a = { file, idle_k };
 	struct tcp_result r;
-	int fds[2], status;
-	pid_t pid;
 
-	if (pipe(fds) != 0 || (pid = fork()) < 0) {
-		perror("sim_tcp");
-		exit(1);
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		tcp_child(file, idle_k, fds[1]);
-	}
-	close(fds[1]);
-	if (read(fds[0], &r, sizeof(r)) != (ssize_t)sizeof(r)) {
-		fprintf(stderr, "sim_tcp: %s: the run failed\n",
-		    idle_k > 0 ? "tcp-idle" : file);
-		exit(1);
-	}
-	close(fds[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			perror("sim_tcp: waitpid");
-			exit(1);
-		}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		exit(1);
+	(void)bench_sim_in_child("sim_tcp", idle_k > 0 ? "tcp-idle" : file,
+	    tcp_in_child, &a, &r, sizeof(r));
 	return r;
 }
 

@@ -190,36 +190,27 @@ e2e_child(const char *file, uint64_t delay_ns, int fd, bool text)
 	_exit(0);
 }
 
+struct e2e_args {
+	const char *file;
+	uint64_t delay_ns;
+};
+
+static void
+e2e_in_child(void *arg, int fd)
+{
+	const struct e2e_args *a = arg;
+
+	e2e_child(a->file, a->delay_ns, fd, false);
+}
+
 static struct e2e_result
 e2e_run(const char *file, uint64_t delay_ns)
 {
+	struct e2e_args a = { file, delay_ns };
 	struct e2e_result r;
-	struct rusage ru;
-	int fds[2], status;
-	pid_t pid;
 
-	if (pipe(fds) != 0 || (pid = fork()) < 0) {
-		perror("sim_udp_e2e");
-		exit(1);
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		e2e_child(file, delay_ns, fds[1], false);
-	}
-	close(fds[1]);
-	if (read(fds[0], &r, sizeof(r)) != (ssize_t)sizeof(r)) {
-		fprintf(stderr, "sim_udp_e2e: %s: the run failed\n", file);
-		exit(1);
-	}
-	close(fds[0]);
-	while (wait4(pid, &status, 0, &ru) < 0)
-		if (errno != EINTR) {
-			perror("sim_udp_e2e: wait4");
-			exit(1);
-		}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		exit(1);
-	r.maxrss_kb = ru.ru_maxrss;
+	r.maxrss_kb = bench_sim_in_child("sim_udp_e2e", file, e2e_in_child,
+	    &a, &r, sizeof(r));
 	if (r.sent == 0 || r.sent != r.delivered + r.dropped) {
 		fprintf(stderr, "sim_udp_e2e: %s: %llu sent, %llu taken, %llu "
 		    "dropped: the books do not add up\n", file,
