@@ -498,6 +498,13 @@ def tcp_run(tmp, conns):
                                 SIM_IP, str(TCP_PORT), str(conns),
                                 str(TCP_BYTES), timeout=300, check=None)
                 wall = time.monotonic() - t0
+            else:
+                # The listener is done once the simulated client's FIN
+                # came; the client may still be taking the last of the
+                # echo and closing.  Give it (a few ms of virtual time,
+                # more of wall time on a loaded machine or under ASan)
+                # time to end before ending the run.
+                time.sleep(3)
             proc.send_signal(signal.SIGINT)
             out, err = finish(proc)
         except BaseException:
