@@ -75,6 +75,30 @@ bench_sim_counter(const struct sim_machine *m, const char *group_prefix,
 }
 
 /*
+ * Every drop the hosts of m counted, each packet once: the counters whose
+ * name says drop or begins with full, except ip's nobufs, which counts
+ * the ARP hold drops again.  What a flood bench checks its books with
+ * (sent = taken + dropped).
+ */
+static inline uint64_t
+bench_sim_drops(const struct sim_machine *m)
+{
+	uint64_t sum = 0;
+
+	for (u_int h = 0; h < m->nhosts; h++)
+		for (u_int i = 0; i < m->hosts[h].nevcnts; i++) {
+			const struct evcnt *ev = m->hosts[h].evcnts[i];
+
+			if (strcmp(ev->ev_name, "nobufs") == 0)
+				continue;
+			if (strstr(ev->ev_name, "drop") != NULL ||
+			    strncmp(ev->ev_name, "full", 4) == 0)
+				sum += ev->ev_count;
+		}
+	return sum;
+}
+
+/*
  * Run child(arg, fd) in a process of its own and read the len bytes of
  * its result from fd into res; returns the child's peak resident set in
  * KiB.  Any failure (no process, a short result, a child that did not

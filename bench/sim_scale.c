@@ -63,25 +63,6 @@ struct scale_result {
 static char gen_path[PATH_MAX];
 static double scale_booted_at;
 
-/* Every drop the hosts counted, each packet once (as sim_udp_e2e). */
-static uint64_t
-scale_drops(const struct sim_machine *m)
-{
-	uint64_t sum = 0;
-
-	for (u_int h = 0; h < m->nhosts; h++)
-		for (u_int i = 0; i < m->hosts[h].nevcnts; i++) {
-			const struct evcnt *ev = m->hosts[h].evcnts[i];
-
-			if (strcmp(ev->ev_name, "nobufs") == 0)
-				continue;
-			if (strstr(ev->ev_name, "drop") != NULL ||
-			    strncmp(ev->ev_name, "full", 4) == 0)
-				sum += ev->ev_count;
-		}
-	return sum;
-}
-
 /* The resident set now, from /proc/self/statm (kB), or 0. */
 static long
 scale_rss_kb(void)
@@ -189,7 +170,7 @@ scale_child(const char *file, int fd)
 	r.run_s = t1 - scale_booted_at;
 	r.sent = bench_sim_counter(&m, "udp.", "sent");
 	r.delivered = bench_sim_counter(&m, "udp_sink", "received");
-	r.dropped = scale_drops(&m);
+	r.dropped = bench_sim_drops(&m);
 	r.hosts = m.nhosts;
 	r.points = m.points;
 	r.events = m.eng.executed;

@@ -91,26 +91,6 @@ struct e2e_result {
 
 static char scen_dir[PATH_MAX];
 
-/* Every drop the hosts counted, each packet once. */
-static uint64_t
-e2e_drops(const struct sim_machine *m)
-{
-	uint64_t sum = 0;
-
-	for (u_int h = 0; h < m->nhosts; h++)
-		for (u_int i = 0; i < m->hosts[h].nevcnts; i++) {
-			const struct evcnt *ev = m->hosts[h].evcnts[i];
-
-			/* ip's nobufs counts the ARP hold drops again. */
-			if (strcmp(ev->ev_name, "nobufs") == 0)
-				continue;
-			if (strstr(ev->ev_name, "drop") != NULL ||
-			    strncmp(ev->ev_name, "full", 4) == 0)
-				sum += ev->ev_count;
-		}
-	return sum;
-}
-
 /*
  * Every udp_send of sc sends count datagrams instead (bench/
  * instr_per_packet.py runs two counts so that set-up drops out).
@@ -166,7 +146,7 @@ e2e_child(const char *file, uint64_t delay_ns, int fd, bool text)
 	r.wall_s = bench_now_s() - t0;
 	r.sent = bench_sim_counter(&m, "udp.", "sent");
 	r.delivered = bench_sim_counter(&m, "udp_sink", "received");
-	r.dropped = e2e_drops(&m);
+	r.dropped = bench_sim_drops(&m);
 	r.points = m.points;
 	r.events = m.eng.executed;
 	r.frames_hw = m.topo->pool.in_use_hw;

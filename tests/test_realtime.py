@@ -34,6 +34,7 @@ import time
 import pytest
 
 from harness import ROOT, binary, run
+from test_wire import tshark
 
 SCENARIO = ROOT / "scenarios" / "realtime" / "tap.json"
 SIM_IP, LINUX_IP = "10.0.0.2", "10.0.0.1"
@@ -234,16 +235,6 @@ def test_frames_cross_with_the_links_counters(live):
     assert counter(db, "link.tap0.ba.tx_frames") == sent
     assert counter(db, "link.tap0.ab.rx_frames") == \
         counter(db, "bridge.tap0.out_frames") >= 5 + 20
-
-
-def tshark(*args):
-    exe = shutil.which("tshark")
-    if exe is None:
-        pytest.skip("tshark is not installed (scripts/setup-deps)")
-    p = subprocess.run([exe, *map(str, args)], capture_output=True,
-                       text=True, timeout=120)
-    assert p.returncode == 0, p.stderr
-    return p.stdout
 
 
 def test_tshark_shows_clean_arp_icmp_and_udp_on_the_bridged_capture(live):
