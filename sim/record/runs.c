@@ -33,21 +33,29 @@ struct runs_col {
 	bool right;             /* right-aligned (numbers) */
 };
 
-/* Whether table has column (both names are ours: no quoting needed). */
+/* Does the query sql give a row?  (false if it cannot be prepared) */
 static bool
-runs_has(sqlite3 *db, const char *table, const char *column)
+runs_has_row(sqlite3 *db, const char *sql)
 {
-	char sql[128];
 	sqlite3_stmt *st;
-	bool found = false;
+	bool found;
 
-	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('%s') "
-	    "WHERE name = '%s'", table, column);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return false;
 	found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return found;
+}
+
+/* Whether table has column (both names are ours: no quoting needed). */
+static bool
+runs_has(sqlite3 *db, const char *table, const char *column)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM pragma_table_info('%s') "
+	    "WHERE name = '%s'", table, column);
+	return runs_has_row(db, sql);
 }
 
 /* Has the table any row? */
@@ -55,30 +63,17 @@ static bool
 runs_any_row(sqlite3 *db, const char *table)
 {
 	char sql[128];
-	sqlite3_stmt *st;
-	bool found = false;
 
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM \"%s\" LIMIT 1", table);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return false;
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
+	return runs_has_row(db, sql);
 }
 
 /* Does any run belong to a campaign?  (Schema 9 has the column always.) */
 static bool
 runs_any_campaign(sqlite3 *db)
 {
-	sqlite3_stmt *st;
-	bool found = false;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM runs WHERE campaign_id IS "
-	    "NOT NULL LIMIT 1", -1, &st, NULL) != SQLITE_OK)
-		return false;
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
+	return runs_has_row(db, "SELECT 1 FROM runs WHERE campaign_id IS NOT "
+	    "NULL LIMIT 1");
 }
 
 static const char *
