@@ -85,13 +85,14 @@ def _svg(fig):
     return text.strip()
 
 
-def _shade(ax, windows, t_end):
-    """Shade fault windows [(start_ns, end_ns or None, label)]."""
+def _shade(ax, windows, t_end, what="fault window"):
+    """Shade windows [(start_ns, end_ns or None, label)]: faults', or
+    what else `what` names in the legend."""
     labelled = False
     for start, end, _label in windows:
         ax.axvspan(start / 1e6, (end if end is not None else t_end) / 1e6,
                    color=FAULT_COLOUR, alpha=0.35, lw=0,
-                   label=None if labelled else "fault window")
+                   label=None if labelled else what)
         labelled = True
 
 
@@ -209,9 +210,10 @@ def cpu_time(cpus, t_end, windows, title):
     return _svg(fig)
 
 
-def rates(series, t_end, windows, title, ylabel):
+def rates(series, t_end, windows, title, ylabel, shaded="fault window"):
     """series: [(label, [(from_ns, to_ns, per_s)])] as steps over time;
-    between samples that did not change a counter it stood still (0/s)."""
+    between samples that did not change a counter it stood still (0/s).
+    windows are shaded, and called `shaded` in the legend."""
     fig, ax = plt.subplots(figsize=(7.6, 3.2))
     for label, steps in series:
         xs, ys, prev = [0.0], [0.0], 0
@@ -225,7 +227,7 @@ def rates(series, t_end, windows, title, ylabel):
         xs += [prev / 1e6, t_end / 1e6]
         ys += [0.0, 0.0]
         ax.plot(xs, ys, lw=1.2, label=label)
-    _shade(ax, windows, t_end)
+    _shade(ax, windows, t_end, shaded)
     ax.set_xlim(0, t_end / 1e6)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))

@@ -256,6 +256,46 @@ def counters_section(p, rows):
                   t)
 
 
+def tcp_recovery_section(p, run, episodes, sent):
+    """TCP's loss recovery episodes: how many of each kind, how long,
+    what they resent, and when, beside what each host sent."""
+    ends = ("ack", "timeout", "dropped", "open")
+    t = pg.Table(["kind", "episodes", "ended by ACK", "timed out",
+                  "dropped", "still open", "p50 ms", "max ms",
+                  "segments resent", "timeouts"])
+    for kind in ("fast", "rto"):
+        eps = [e for e in episodes if e["kind"] == kind]
+        if not eps:
+            continue
+        d = sorted(e["duration_ns"] for e in eps
+                   if e["duration_ns"] is not None)
+        t.add(kind, len(eps), *[sum(e["ended"] == x for e in eps)
+                                for x in ends],
+              f"{d[(len(d) - 1) // 2] / 1e6:.3f}" if d else "",
+              f"{d[-1] / 1e6:.3f}" if d else "",
+              pg.num(sum(e["rexmits"] for e in eps)),
+              pg.num(sum(e["timeouts"] for e in eps)))
+    p.table(t)
+    p.p("tcp_recovery: an episode runs from a fast retransmit (three "
+        "duplicate ACKs) or a retransmission timeout to the ACK of its "
+        "recovery point; p50 (nearest rank) and max over those that "
+        "ended.  Each resent segment is in tcp_recovery_packets, and its "
+        "stages in packet_stages (stage tcp_rexmit).", note=True)
+    t_end = run["end_ns"] or 0
+    series = {}
+    for r in sent:
+        series.setdefault(f"{r['host']}: {r['name']}", []).append(
+            (r["from_ns"], r["to_ns"], r["per_s"] * 8 / 1e6))
+    if series and t_end:
+        windows = [(e["start_ns"], e["end_ns"], e["kind"]) for e in episodes]
+        p.figure(plots.rates(sorted(series.items()), t_end, windows,
+                             f"TCP data sent, {run_title(run)}",
+                             "Mbit/s", shaded="recovery episode"),
+                 "New data each host's TCP sent (tcp.*.sndbyte), per "
+                 "sample interval, with the recovery episodes of every "
+                 "connection shaded.")
+
+
 def violations_section(p, rows):
     t = pg.Table(["at ns", "where", "kind", "message"], left=(1, 2, 3))
     for v in rows:
@@ -299,6 +339,10 @@ def run_section(p, db, run, data, full):
                   "" if r["end_ns"] is None else f"{r['end_ns'] / 1e6:.3f}",
                   r["parameters"] or "")
         p.table(t)
+    if data["tcp_recovery"].get(rid):
+        p.h3("TCP recovery")
+        tcp_recovery_section(p, run, data["tcp_recovery"][rid],
+                             data["tcp_sent"].get(rid, []))
     p.h3("CPUs")
     cpu_section(p, run, data["cpu_totals"].get(rid, {}),
                 data["cpu_time"].get(rid, []), windows)
@@ -614,6 +658,8 @@ def gather(db, ids):
         "violations": views.violations(db, ids),
         "conns": views.tcp_conns(db, ids),
         "kmem": views.server_kmem(db, ids),
+        "tcp_recovery": views.tcp_recovery(db, ids),
+        "tcp_sent": views.tcp_sent(db, ids),
     }
 
 

@@ -278,6 +278,30 @@ def faults(db, ids):
         "ORDER BY run_id, start_ns, fault_id"))
 
 
+# --- TCP's loss recovery (schema version 16) -----------------------------
+
+
+def tcp_recovery(db, ids):
+    """{run: [tcp_recovery rows]}: each loss recovery episode of a TCP
+    connection, by start."""
+    if not db.has("tcp_recovery", "run_id", "kind", "start_ns"):
+        return {}
+    return _by_run(db.rows(
+        f"SELECT * FROM tcp_recovery WHERE run_id IN {_in(ids)} "
+        "ORDER BY run_id, start_ns, episode"))
+
+
+def tcp_sent(db, ids):
+    """{run: [counter_rates rows]}: each host's new TCP data sent
+    (tcp.<brane>.sndbyte) between samples."""
+    if not db.has("counter_rates"):
+        return {}
+    return _by_run(db.rows(
+        "SELECT run_id, name, host, from_ns, to_ns, delta, per_s "
+        f"FROM counter_rates WHERE run_id IN {_in(ids)} AND name GLOB "
+        "'tcp.*.sndbyte' AND cpu IS NULL ORDER BY run_id, host, name, to_ns"))
+
+
 # --- counters and violations ---------------------------------------------
 
 

@@ -249,6 +249,16 @@ static const char rec_schema_v5_sql[] =
  * gets the columns (NULL in its old rows: one-way, any receiver), the
  * table and the views when opened (the columns unless it has them).
  */
+/*
+ * Where a packet (stage p, of flow f) is received: a datagram at its
+ * program's receive (a request's response at the requester's own); a TCP
+ * segment when its connection takes it (tcp_input: version 16 -- the
+ * bytes reach the program later, in reads that are not per segment).
+ */
+#define REC_RECEIVED \
+"(p.stage = 'app_recv' AND (f.latency IS NOT 'request'\n" \
+"      OR p.by_flow = p.pkt_id >> 32) OR p.stage = 'tcp_input')"
+
 static const char rec_schema_v6_cols_sql[] =
 "ALTER TABLE packet_stages ADD COLUMN by_flow INTEGER  /* the program\n"
 "  (its flow) whose LWP the packet was in: the sender at app_send, the\n"
@@ -277,10 +287,10 @@ static const char rec_schema_v6_sql[] =
 "    AS last_stage\n"
 "FROM (SELECT p.run_id, p.pkt_id, p.pkt_id >> 32 AS flow_id,\n"
 "    count(*) AS stages, min(p.t_ns) AS first_ns, max(p.t_ns) AS last_ns,\n"
-"    min(CASE WHEN p.stage = 'app_recv' AND (f.latency IS NOT 'request'\n"
-"      OR p.by_flow = p.pkt_id >> 32) THEN p.t_ns END)\n"
+"    min(CASE WHEN " REC_RECEIVED " THEN p.t_ns END)\n"
 "      AS recv_ns               -- reached its receiver: for a request, the\n"
-"                               -- response back at the requester\n"
+"                               -- response back at the requester; for a\n"
+"                               -- TCP segment, its connection\n"
 "  FROM packet_stages p LEFT JOIN flows f ON f.run_id = p.run_id\n"
 "    AND f.flow_id = p.pkt_id >> 32\n"
 "  GROUP BY p.run_id, p.pkt_id) x;\n"
@@ -347,7 +357,12 @@ static const char rec_schema_v7_sql[] =
 "  ('socket_wake', 'socket queue', 7), ('receive_lwp', 'socket queue', 7),\n"
 "  ('receive_kcont', 'socket queue', 7),  -- waiting for the receive work\n"
 "  ('app_recv', 'application', 8),  -- until the program's receive took it\n"
-"  ('app_send', 'application', 8);\n"
+"  ('app_send', 'application', 8),\n"
+"  -- version 16: TCP's stages.  tcp_output is a segment's first stage;\n"
+"  -- tcp_rexmit (a resend) follows it at once; tcp_input is the\n"
+"  -- connection's receive work taking it, as receive_lwp a datagram.\n"
+"  ('tcp_output', 'application', 8), ('tcp_rexmit', 'IP', 5),\n"
+"  ('tcp_input', 'socket queue', 7);\n"
 "CREATE VIEW packet_breakdown AS  -- a delivered packet's stages, timed\n"
 "SELECT s.run_id, s.pkt_id, s.pkt_id >> 32 AS flow_id, s.stage, s.host,\n"
 "  s.cpu, s.t_ns,\n"
@@ -356,8 +371,7 @@ static const char rec_schema_v7_sql[] =
 "  coalesce(g.segment_order, 9) AS segment_order\n"
 "FROM (SELECT p.run_id, p.pkt_id, p.stage, p.host, p.cpu, p.t_ns,\n"
 "    p.t_ns - lag(p.t_ns) OVER w AS ns,\n"
-"    min(CASE WHEN p.stage = 'app_recv' AND (f.latency IS NOT 'request'\n"
-"      OR p.by_flow = p.pkt_id >> 32) THEN p.t_ns END) OVER (w ROWS\n"
+"    min(CASE WHEN " REC_RECEIVED " THEN p.t_ns END) OVER (w ROWS\n"
 "      BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS end_ns\n"
 "  FROM packet_stages p LEFT JOIN flows f ON f.run_id = p.run_id\n"
 "    AND f.flow_id = p.pkt_id >> 32\n"
@@ -746,6 +760,74 @@ static const char rec_schema_v15_sql[] =
 "WHERE c.ok IS NOT NULL;\n";
 
 /*
+ * ---- Version 16: TCP's loss recovery (issue 13; all of it is here, in
+ * rec_create_schema's v16 lines and under "Version 16" below). ----
+ * tcp_events: what the tcp:* recovery probes saw, a row each, numbered
+ * in order (n) within the run; with record.packets only, as the packets
+ * they name.  tcp_recovery: one row per episode, from its start event
+ * to the first exit of the same connection after it.  Its retransmitted
+ * segments are the rexmit events between (tcp_recovery_packets, whose
+ * pkt_id leads to packet_stages, where each has a 'tcp_rexmit' stage).
+ * An older file gets the table and the views when opened.
+ */
+static const char rec_schema_v16_sql[] =
+"CREATE TABLE IF NOT EXISTS tcp_events (  -- TCP's loss recovery, per event\n"
+"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+"  n INTEGER NOT NULL,         -- 1, 2, ... in the order they happened\n"
+"  t_ns INTEGER NOT NULL,      -- virtual time\n"
+"  host TEXT NOT NULL,         -- whose connection\n"
+"  local TEXT NOT NULL,        -- the connection: 'addr:port' on host\n"
+"  remote TEXT NOT NULL,       -- and the peer's\n"
+"  event TEXT NOT NULL CHECK (event IN ('fast', 'rto', 'exit_ack',\n"
+"    'exit_timeout', 'exit_dropped', 'timeout', 'rexmit')),\n"
+"    -- fast: fast retransmit on three duplicate ACKs, rto: a\n"
+"    -- retransmission timeout, each starts an episode; exit_ack: its\n"
+"    -- recovery point was acked, exit_timeout: fast recovery timed out\n"
+"    -- (an rto episode follows), exit_dropped: the connection gave up;\n"
+"    -- timeout: the retransmission timer expired; rexmit: data resent\n"
+"  snd_una INTEGER,            -- the oldest unacked sequence number (exit:\n"
+"                              -- the ACK that ended it); NULL for rexmit\n"
+"  seq INTEGER,                -- start, exit: the recovery point (snd_max\n"
+"                              -- at the start); timeout: snd_max; rexmit:\n"
+"                              -- the segment's sequence number\n"
+"  count INTEGER,              -- timeout: timeouts in a row; rexmit: bytes\n"
+"  pkt_id INTEGER              -- rexmit: the segment's packet id\n"
+");\n"
+"CREATE INDEX IF NOT EXISTS tcp_events_by_conn\n"
+"  ON tcp_events (run_id, host, local, remote, n);\n"
+"DROP VIEW IF EXISTS tcp_recovery_packets;\n"
+"DROP VIEW IF EXISTS tcp_recovery;\n"
+"CREATE VIEW tcp_recovery AS  -- one row per loss recovery episode\n"
+"SELECT e.run_id, e.n AS episode,  -- its start's n in tcp_events\n"
+"  e.host, e.local, e.remote, e.event AS kind,  -- 'fast' or 'rto'\n"
+"  e.t_ns AS start_ns, x.t_ns AS end_ns,  -- NULL: the run ended first\n"
+"  x.t_ns - e.t_ns AS duration_ns, e.snd_una, e.seq AS recover,\n"
+"  (SELECT count(*) FROM tcp_events r WHERE r.run_id = e.run_id\n"
+"    AND r.host = e.host AND r.local = e.local AND r.remote = e.remote\n"
+"    AND r.n > e.n AND r.n < coalesce(e.end_n, 1 << 62)\n"
+"    AND r.event = 'rexmit') AS rexmits,  -- segments resent in it\n"
+"  (SELECT count(*) FROM tcp_events r WHERE r.run_id = e.run_id\n"
+"    AND r.host = e.host AND r.local = e.local AND r.remote = e.remote\n"
+"    AND r.n > e.n AND r.n < coalesce(e.end_n, 1 << 62)\n"
+"    AND r.event = 'timeout') AS timeouts,\n"
+"  coalesce(substr(x.event, 6), 'open') AS ended,  -- 'ack', 'timeout',\n"
+"                              -- 'dropped', or 'open' at the run's end\n"
+"  e.end_n                     -- its exit's n in tcp_events\n"
+"FROM (SELECT s.*, (SELECT min(x.n) FROM tcp_events x\n"
+"      WHERE x.run_id = s.run_id AND x.host = s.host\n"
+"        AND x.local = s.local AND x.remote = s.remote AND x.n > s.n\n"
+"        AND x.event GLOB 'exit_*') AS end_n\n"
+"    FROM tcp_events s WHERE s.event IN ('fast', 'rto')) e\n"
+"  LEFT JOIN tcp_events x ON x.run_id = e.run_id AND x.n = e.end_n;\n"
+"CREATE VIEW tcp_recovery_packets AS  -- the segments an episode resent\n"
+"SELECT k.run_id, k.episode, k.kind, r.n, r.t_ns, r.seq, r.count AS bytes,\n"
+"  r.pkt_id                    -- packet_stages.pkt_id: its stages\n"
+"FROM tcp_recovery k JOIN tcp_events r ON r.run_id = k.run_id\n"
+"  AND r.host = k.host AND r.local = k.local AND r.remote = k.remote\n"
+"  AND r.n > k.episode AND r.n < coalesce(k.end_n, 1 << 62)\n"
+"  AND r.event = 'rexmit';\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -761,6 +843,7 @@ static const char rec_schema_v15_sql[] =
 #define REC_LOCK_BYTES		48
 #define REC_LOCKS_MAX		256	/* lock rows buffered: they are few */
 #define REC_RACE_BYTES		64
+#define REC_TCP_BYTES		64
 
 #define REC_NOTICE_MS		1000	/* tell of a busy wait after this */
 #define REC_RENOTICE_MS		10000	/* and again this often */
@@ -822,6 +905,13 @@ struct rec_lock {
 	uint32_t host, lwp;
 };
 
+/* A tcp_events row (version 16). */
+struct rec_tcp {
+	uint64_t n, t_ns, seq, count, pkt_id;   /* count, pkt_id 0: NULL */
+	int64_t snd_una;                /* -1: NULL */
+	uint32_t host, local, remote, event;    /* offsets in strs */
+};
+
 struct rec_race {
 	uint64_t t_ns, prev_t_ns;
 	int64_t offset;                 /* -1: none */
@@ -842,6 +932,7 @@ struct sim_recorder {
 	sqlite3_stmt *ins_lock_class;
 	sqlite3_stmt *ins_lock_edge;
 	sqlite3_stmt *ins_race;
+	sqlite3_stmt *ins_tcp;
 	int64_t run_id;                 /* the open run, or -1 */
 
 	/* The batch: rows and their strings, sized at open. */
@@ -861,6 +952,9 @@ struct sim_recorder {
 	unsigned nlocks;
 	struct rec_race *races;
 	unsigned nraces;
+	struct rec_tcp *tcps;
+	unsigned ntcps;
+	uint64_t tcp_n;                 /* tcp_events rows of the run so far */
 	char *strs;
 	size_t strs_len;
 
@@ -1263,7 +1357,8 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v11_cols_sql) + sizeof(rec_schema_v11_sql) +
 	    sizeof(rec_schema_v12_sql) + sizeof(rec_schema_v13_cols_sql) +
 	    sizeof(rec_schema_v13_sql) + sizeof(rec_schema_v14_sql) +
-	    sizeof(rec_schema_v15_drop_sql) + sizeof(rec_schema_v15_sql) + 64];
+	    sizeof(rec_schema_v15_drop_sql) + sizeof(rec_schema_v15_sql) +
+	    sizeof(rec_schema_v16_sql) + 64];
 	int version, nobjects;
 	bool cols, cols11 = false, cols13 = false;
 
@@ -1292,7 +1387,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	 * only what is missing).  The report's views go first (v4 renames
 	 * runs) and come back last (they read the packets view of v6).
 	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
 	    "PRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
@@ -1304,7 +1399,8 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    rec_schema_v9_sql, rec_schema_v10_sql, rec_schema_v11_sql,
 	    cols11 ? "" : rec_schema_v11_cols_sql, rec_schema_v12_sql,
 	    cols13 ? "" : rec_schema_v13_cols_sql, rec_schema_v13_sql,
-	    rec_schema_v14_sql, rec_schema_v15_sql, SIM_RECORD_SCHEMA_VERSION);
+	    rec_schema_v14_sql, rec_schema_v15_sql, rec_schema_v16_sql,
+	    SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {
@@ -1383,6 +1479,9 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    "prev_line, prev_func, replay) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
 	    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
 	    "?20)";
+	static const char ins_t[] = "INSERT INTO tcp_events (run_id, n, t_ns, "
+	    "host, local, remote, event, snd_una, seq, count, pkt_id) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
 	if (sqlite3_prepare_v3(r->db, ins_c, -1, SQLITE_PREPARE_PERSISTENT,
 	    &r->ins_counter, NULL) != SQLITE_OK ||
@@ -1404,7 +1503,9 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	    &r->ins_lock_edge, NULL) != SQLITE_OK ||
 
 	    sqlite3_prepare_v3(r->db, ins_r, -1, SQLITE_PREPARE_PERSISTENT,
-	    &r->ins_race, NULL) != SQLITE_OK) {
+	    &r->ins_race, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(r->db, ins_t, -1, SQLITE_PREPARE_PERSISTENT,
+	    &r->ins_tcp, NULL) != SQLITE_OK) {
 		rec_errf(err, len, r->path, "%s", sqlite3_errmsg(r->db));
 		return -1;
 	}
@@ -1450,6 +1551,8 @@ sim_record_open_opts(const char *path, const struct sim_record_opts *opts,
 	    (r->locks = calloc(REC_LOCKS_MAX, sizeof(*r->locks))) == NULL ||
 	    (r->races = calloc(SIM_RECORD_ROWS_MAX,
 	    sizeof(*r->races))) == NULL ||
+	    (r->tcps = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->tcps))) == NULL ||
 	    (r->strs = malloc(REC_STRS_BYTES)) == NULL) {
 		rec_errf(err, len, path, "out of memory");
 		goto fail;
@@ -1485,6 +1588,7 @@ sim_record_close(struct sim_recorder *r)
 	sqlite3_finalize(r->ins_lock_class);
 	sqlite3_finalize(r->ins_lock_edge);
 	sqlite3_finalize(r->ins_race);
+	sqlite3_finalize(r->ins_tcp);
 	/* Every statement is finalized, so this cannot be refused. */
 	if (sqlite3_close(r->db) != SQLITE_OK)
 		assert(!"sqlite3_close refused: a statement leaked");
@@ -1496,6 +1600,7 @@ sim_record_close(struct sim_recorder *r)
 	free(r->faults);
 	free(r->locks);
 	free(r->races);
+	free(r->tcps);
 	free(r->counters);
 	free(r->path);
 	free(r);
@@ -1569,6 +1674,7 @@ sim_record_run_begin(struct sim_recorder *r, const char *scenario_name,
 	assert(id > 0);
 	r->run_id = id;
 	r->rows = r->bytes = r->written = r->lost = 0;
+	r->tcp_n = 0;
 	r->stop_told = false;
 	return id;
 fail:
@@ -1612,7 +1718,7 @@ rec_batch_rows(const struct sim_recorder *r)
 {
 	return r->ncounters + r->nviolations + r->nstages + r->nflows +
 	    r->nrequests + r->nfaults + r->nlocks +
-	    r->nraces;
+	    r->nraces + r->ntcps;
 }
 
 /* Bytes a string adds to a row (as stored: cut at SIM_RECORD_STRING_MAX). */
@@ -1891,6 +1997,74 @@ sim_record_request(struct sim_recorder *r, uint64_t req_id, uint64_t sent_ns,
 	q->done_ns = done_ns;
 }
 
+/* ---- Version 16: TCP's loss recovery. ---- */
+
+/* Insert the batch's tcp_events rows.  => in a write transaction */
+static int
+rec_write_tcp(struct sim_recorder *r)
+{
+	sqlite3_stmt *st = r->ins_tcp;
+
+	sqlite3_bind_int64(st, 1, r->run_id);
+	for (unsigned i = 0; i < r->ntcps; i++) {
+		const struct rec_tcp *e = &r->tcps[i];
+
+		sqlite3_bind_int64(st, 2, (int64_t)e->n);
+		sqlite3_bind_int64(st, 3, (int64_t)e->t_ns);
+		rec_bind_str(st, 4, rec_get_str(r, e->host));
+		rec_bind_str(st, 5, rec_get_str(r, e->local));
+		rec_bind_str(st, 6, rec_get_str(r, e->remote));
+		rec_bind_str(st, 7, rec_get_str(r, e->event));
+		if (e->snd_una >= 0)
+			sqlite3_bind_int64(st, 8, e->snd_una);
+		else
+			sqlite3_bind_null(st, 8);
+		sqlite3_bind_int64(st, 9, (int64_t)e->seq);
+		if (e->count != 0)
+			sqlite3_bind_int64(st, 10, (int64_t)e->count);
+		else
+			sqlite3_bind_null(st, 10);
+		if (e->pkt_id != 0)
+			sqlite3_bind_int64(st, 11, (int64_t)e->pkt_id);
+		else
+			sqlite3_bind_null(st, 11);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+void
+sim_record_tcp_event(struct sim_recorder *r, const struct sim_tcp_event *ev)
+{
+	struct rec_tcp *e;
+
+	assert(r != NULL && ev != NULL && ev->host != NULL &&
+	    ev->local != NULL && ev->remote != NULL && ev->event != NULL);
+	assert(ev->t_ns <= (uint64_t)INT64_MAX &&
+	    ev->pkt_id <= (uint64_t)INT64_MAX && ev->snd_una >= -1 &&
+	    ev->seq <= UINT32_MAX && ev->count <= (uint64_t)INT64_MAX);
+	/* Numbered as offered: a row lost to a failed recorder keeps its n. */
+	r->tcp_n++;
+	if (!rec_take(r, 4, REC_TCP_BYTES + rec_slen(ev->host) +
+	    rec_slen(ev->local) + rec_slen(ev->remote) + rec_slen(ev->event)))
+		return;
+	e = &r->tcps[r->ntcps++];
+	e->n = r->tcp_n;
+	e->t_ns = ev->t_ns;
+	e->snd_una = ev->snd_una;
+	e->seq = ev->seq;
+	e->count = ev->count;
+	e->pkt_id = ev->pkt_id;
+	e->host = rec_str(r, ev->host);
+	e->local = rec_str(r, ev->local);
+	e->remote = rec_str(r, ev->remote);
+	e->event = rec_str(r, ev->event);
+}
+
 /* ---- Schema version 5: faults and what they did. ---- */
 
 /*
@@ -2167,6 +2341,7 @@ rec_clear_batch(struct sim_recorder *r)
 	r->nfaults = 0;
 	r->nlocks = 0;
 	r->nraces = 0;
+	r->ntcps = 0;
 	r->strs_len = 0;
 }
 
@@ -2200,7 +2375,8 @@ rec_begin_and_write(struct sim_recorder *r)
 	}
 	if (rec_write_counters(r) != 0 || rec_write_violations(r) != 0 ||
 	    rec_write_packets(r) != 0 || rec_write_faults(r) != 0 ||
-	    rec_write_locks(r) != 0 || rec_write_races(r) != 0) {
+	    rec_write_locks(r) != 0 || rec_write_races(r) != 0 ||
+	    rec_write_tcp(r) != 0) {
 		rec_fail(r, "cannot write the run's rows");
 		rec_exec(r->db, "ROLLBACK");
 		rec_drop_batch(r);

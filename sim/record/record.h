@@ -71,7 +71,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 15     /* 13: the real-time edge, 14: TCP, 15: short connections, kmem */
+#define SIM_RECORD_SCHEMA_VERSION 16     /* 13: the real-time edge, 14: TCP, 15: short connections, kmem, 16: TCP recovery */
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
@@ -205,6 +205,26 @@ void	sim_record_flow(struct sim_recorder *, uint64_t flow_id,
 	    const char *latency);
 void	sim_record_request(struct sim_recorder *, uint64_t req_id,
 	    uint64_t sent_ns, uint64_t done_ns);
+
+/*
+ * ---- Schema version 16: TCP's loss recovery (issue 13). ----
+ * One tcp_events row: what happened to a connection's loss recovery
+ * (the table's comments say what each field means for each event).
+ * Rows are numbered in the order they are given, from 1 in each run.
+ */
+struct sim_tcp_event {
+	uint64_t t_ns;
+	const char *host;               /* the host's name */
+	const char *local, *remote;     /* "a.b.c.d:port" */
+	const char *event;              /* 'fast', 'rto', 'exit_ack', ... */
+	int64_t snd_una;                /* a sequence number; -1: NULL */
+	uint64_t seq;                   /* a sequence number */
+	uint64_t count;                 /* 0: NULL */
+	uint64_t pkt_id;                /* 0: NULL */
+};
+/* => a run is open; strings not NULL; t_ns, pkt_id < 2^63 */
+void	sim_record_tcp_event(struct sim_recorder *,
+	    const struct sim_tcp_event *);
 
 /*
  * Faults (schema version 8): fault fault_id of the scenario, of kind on

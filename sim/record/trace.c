@@ -6,6 +6,11 @@
  * them; a probe whose work may be done by a thread or by an interrupt
  * context names one stage for each, so the records say which did it.
  * Probes not listed are never traced.
+ *
+ * TCP's segments are numbered from their socket's SO_PKTID as datagrams
+ * are (tcp_client and tcp_server set it), so they have stages too; a
+ * segment that resends data has a tcp_rexmit stage, and its tcp_events
+ * row (below) puts it in its connection's recovery episode.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -23,12 +28,15 @@ static const struct {
 } trace_stages[] = {
 	/* Device-side stages ("nic_rx", "intr") come from the NIC models. */
 	{ "sock:send", "app_send", NULL },
+	{ "tcp:output", "tcp_output", NULL },
+	{ "tcp:rexmit", "tcp_rexmit", NULL },
 	{ "ip:output", "ip_output", NULL },
 	{ "ether:input", "ether_input", NULL },       /* the poll or legacy softint */
 	{ "ip:input", "ip_input", NULL },
 	{ "ip:forward", "ip_forward", NULL },
 	{ "udp:demux", "demux", NULL },
 	{ "rip:demux", "demux", NULL },
+	{ "tcp:input", "tcp_input", NULL },       /* lazy receive, or demux's ACK */
 	{ "sock:wake", "socket_wake", NULL },
 	/* Lazy receive: the LWP in soreceive, or the socket's continuation. */
 	{ "sock:rcvd", "receive_lwp", "receive_kcont" },
@@ -46,15 +54,29 @@ static const char *const trace_requests[] = {
 	"rpc_client:response",
 };
 
+/*
+ * TCP's loss recovery: each firing is a tcp_events row (record.h), its
+ * event named here (an exit's by how it ended, sdt_probes.h's codes).
+ */
+static const char *const trace_tcp[] = {
+	"tcp:recovery_enter",
+	"tcp:recovery_exit",
+	"tcp:rto",
+	"tcp:rexmit",
+};
+static const char *const trace_tcp_enter[] = { "fast", "rto" };
+static const char *const trace_tcp_exit[] = { "exit_ack", "exit_timeout",
+	"exit_dropped" };
+
 void
 sim_trace_init(struct sim_machine *m)
 {
 	char name[64];
-	size_t named = 0, requests = 0;
+	size_t named = 0, requests = 0, tcp = 0;
 
 	memset(m->trace_stage, 0, sizeof(m->trace_stage));
 	memset(m->trace_stage_intr, 0, sizeof(m->trace_stage_intr));
-	memset(m->trace_request, 0, sizeof(m->trace_request));
+	memset(m->trace_probe, 0, sizeof(m->trace_probe));
 	m->tracing = m->sc->record.packets && m->rec != NULL;
 	if (!m->tracing)
 		return;
@@ -73,12 +95,18 @@ sim_trace_init(struct sim_machine *m)
 		for (size_t i = 0; i < __arraycount(trace_requests); i++)
 			if (strcmp(trace_requests[i], name) == 0) {
 				requests++;
-				m->trace_request[id] = true;
+				m->trace_probe[id] = true;
+			}
+		for (size_t i = 0; i < __arraycount(trace_tcp); i++)
+			if (strcmp(trace_tcp[i], name) == 0) {
+				tcp++;
+				m->trace_probe[id] = true;
 			}
 	}
 	/* A stage whose probe is misspelt would silently never be traced. */
 	assert(named == __arraycount(trace_stages));
 	assert(requests == __arraycount(trace_requests));
+	assert(tcp == __arraycount(trace_tcp));
 }
 
 void
@@ -126,13 +154,86 @@ sim_trace_packet(struct sim_machine *m, uint64_t pkt_id, const char *stage,
 	    by_flow);
 }
 
-void
-sim_trace_request(struct sim_machine *m, uint64_t req_id, uint64_t sent_ns,
-    uint64_t latency_ns)
+/* "a.b.c.d:port" of a host-order address and port. */
+static void
+trace_addr(char *buf, size_t len, uint32_t addr, uint32_t port)
 {
-	if (!m->tracing || req_id == 0)
+	snprintf(buf, len, "%u.%u.%u.%u:%u", addr >> 24, (addr >> 16) & 0xff,
+	    (addr >> 8) & 0xff, addr & 0xff, port);
+}
+
+/* A tcp_events row of a TCP probe (sdt_probes.h: ADDRS, PORTS). */
+static void
+trace_tcp_event(struct sim_machine *m, enum sdt_probe_id id,
+    const struct sim_host *h, uint64_t t, uint64_t a0, uint64_t a1,
+    uint64_t a2, uint64_t a3)
+{
+	struct sim_tcp_event ev = { .t_ns = t, .host = h->sc->name };
+	uint64_t addrs = id == SDT_ID(tcp, rexmit) ? a3 : a1;
+	uint32_t v = (uint32_t)a2;
+	char local[24], remote[24];
+
+	trace_addr(local, sizeof(local), (uint32_t)(addrs >> 32),
+	    (uint32_t)(a2 >> 48));
+	trace_addr(remote, sizeof(remote), (uint32_t)addrs,
+	    (uint32_t)(a2 >> 32) & 0xffff);
+	ev.local = local;
+	ev.remote = remote;
+	switch (id) {
+	case SDT_ID(tcp, recovery_enter):
+		assert(v < __arraycount(trace_tcp_enter));
+		ev.event = trace_tcp_enter[v];
+		ev.snd_una = (int64_t)(a3 >> 32);
+		ev.seq = (uint32_t)a3;
+		break;
+	case SDT_ID(tcp, recovery_exit):
+		assert(v < __arraycount(trace_tcp_exit));
+		ev.event = trace_tcp_exit[v];
+		ev.snd_una = (int64_t)(a3 >> 32);
+		ev.seq = (uint32_t)a3;
+		break;
+	case SDT_ID(tcp, rto):
+		ev.event = "timeout";
+		ev.snd_una = (int64_t)(a3 >> 32);
+		ev.seq = (uint32_t)a3;
+		ev.count = v;
+		break;
+	case SDT_ID(tcp, rexmit):
+		ev.event = "rexmit";
+		ev.snd_una = -1;
+		ev.seq = v;
+		ev.count = a0;
+		ev.pkt_id = a1;
+		break;
+	default:
+		assert(!"not a TCP recovery probe");
+		return;
+	}
+	sim_record_tcp_event(m->rec, &ev);
+}
+
+void
+sim_trace_probe(struct sim_machine *m, enum sdt_probe_id id,
+    const struct sim_host *h, uint64_t t, uint64_t a0, uint64_t a1,
+    uint64_t a2, uint64_t a3)
+{
+	assert(id < SDT_NPROBES && m->trace_probe[id] && h != NULL);
+	if (!m->tracing)
+		return;
+	switch (id) {
+	case SDT_ID(tcp, recovery_enter):
+	case SDT_ID(tcp, recovery_exit):
+	case SDT_ID(tcp, rto):
+	case SDT_ID(tcp, rexmit):
+		trace_tcp_event(m, id, h, t, a0, a1, a2, a3);
+		return;
+	default:
+		break;
+	}
+	/* A request closed: a1 its id, a2 the round trip, a3 when sent. */
+	if (a1 == 0)
 		return;
 	/* The program's own clock readings: the response came after. */
-	assert(sent_ns <= UINT64_MAX - latency_ns);
-	sim_record_request(m->rec, req_id, sent_ns, sent_ns + latency_ns);
+	assert(a3 <= UINT64_MAX - a2);
+	sim_record_request(m->rec, a1, a3, a3 + a2);
 }

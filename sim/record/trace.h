@@ -9,7 +9,8 @@
  * memory) with sim_trace_packet.  Flows -- who sends the packets with
  * ids flow << 32 | n, and what their latency means -- are recorded when
  * the programs start.  A probe that closes a request (trace.c's list)
- * becomes a requests row.
+ * becomes a requests row; TCP's loss recovery probes (tcp:recovery_*,
+ * tcp:rto, tcp:rexmit) become tcp_events rows.
  */
 #ifndef SIM_TRACE_H
 #define SIM_TRACE_H
@@ -29,11 +30,13 @@ void	sim_trace_packet(struct sim_machine *, uint64_t pkt_id,
 	    const char *stage, const struct sim_host *, int cpu, uint64_t t,
 	    uint32_t by_flow);
 /*
- * A request-response program (ping, rpc_client) took the response to
- * its request req_id (the request's packet id): sent at sent_ns by its
- * clock, answered latency_ns later.
+ * A probe whose arguments the tracer takes (m->trace_probe[id]) fired on
+ * host at t: a request-response program (ping, rpc_client) took the
+ * response to a request, or TCP's recovery changed (sdt_probes.h says
+ * what a0..a3 are).
  */
-void	sim_trace_request(struct sim_machine *, uint64_t req_id,
-	    uint64_t sent_ns, uint64_t latency_ns);
+void	sim_trace_probe(struct sim_machine *, enum sdt_probe_id id,
+	    const struct sim_host *, uint64_t t, uint64_t a0, uint64_t a1,
+	    uint64_t a2, uint64_t a3);
 
 #endif /* SIM_TRACE_H */

@@ -428,8 +428,10 @@ static const struct sc_key record_keys[] = {
 	{ "packets", SC_K_BOOL, .def = false,
 	  SLOT(struct scenario, record.packets),
 	  .doc = "record each traced packet's stages (app send, NIC, "
-	  "interrupt, poll, ip_input, demux, socket wake, app receive) in "
-	  "packet_stages; see the packets and flow_latency views" },
+	  "interrupt, poll, ip_input, demux, socket wake, app receive; a TCP "
+	  "segment's tcp_output, tcp_rexmit, tcp_input) in packet_stages, "
+	  "and TCP's loss recovery in tcp_events; see the packets, "
+	  "flow_latency and tcp_recovery views" },
 };
 
 const struct sc_obj sc_obj_record = {

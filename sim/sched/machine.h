@@ -466,8 +466,9 @@ struct sim_machine {
 	const char *trace_stage[SDT_NPROBES];   /* stage a probe marks, or NULL */
 	const char *trace_stage_intr[SDT_NPROBES];      /* the same, fired in
 							   an interrupt context */
-	bool trace_request[SDT_NPROBES];        /* the probe closes a request
-						   (sim/record/trace.c) */
+	bool trace_probe[SDT_NPROBES];  /* the tracer takes the probe's
+					   arguments: it closes a request, or
+					   is TCP's (sim/record/trace.c) */
 	FILE *log;                      /* kern_printf output, or NULL */
 
 	/* The command that replays this run, in every failure report. */

@@ -242,9 +242,10 @@ ks_sdt_fire(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
 			    ci->m->trace_stage_intr[id] : ci->m->trace_stage[id],
 			    ci->host, (int)ci->index, ci->clock,
 			    ci->cur->prio > 0 ? 0 : ci->cur->flow);
-		if (ci->m->trace_request[id])
-			sim_trace_request(ci->m, (uint64_t)a1, (uint64_t)a3,
-			    (uint64_t)a2);
+		if (ci->m->trace_probe[id])
+			sim_trace_probe(ci->m, id, ci->host, ci->clock,
+			    (uint64_t)a0, (uint64_t)a1, (uint64_t)a2,
+			    (uint64_t)a3);
 	}
 	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
 	ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;

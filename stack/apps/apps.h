@@ -95,6 +95,12 @@ app_pktid(const struct app_args *a, uint64_t n)
 	return (uint64_t)a->flow << 32 | (n & 0xffffffffu);
 }
 
+/*
+ * Ids a stream program leaves unused after a connection it closed (which
+ * may still send its FIN and last ACKs) before the next one's segments.
+ */
+#define APP_PKTID_GAP   256
+
 /* Two parameters a workload entry may not give together, and why. */
 struct app_excl {
 	const char *a, *b;

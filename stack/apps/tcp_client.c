@@ -116,6 +116,8 @@ struct tcp_client {
 	uint64_t seed;
 	uint8_t *sbuf, *rbuf;
 	volatile uint32_t send_error;   /* the sender LWP's */
+	uint64_t pktid;                 /* the next connection's first
+					   segment's packet id (SO_PKTID) */
 	char group[24];
 	struct evcnt ev_connect, ev_transfer, ev_out, ev_in, ev_mismatch;
 	struct evcnt ev_ok, ev_err, ev_req, ev_lmin, ev_lavg, ev_lmax;
@@ -353,6 +355,20 @@ tc_rr(struct tcp_client *tc)
 	return error == 0 && tc->ev_req.ev_count == count;
 }
 
+/*
+ * Close the connection; the next one's segments are numbered on from
+ * this one's, past the few (FIN, last ACKs) it may still send.
+ */
+static void
+tc_close(struct tcp_client *tc)
+{
+	size_t sz = sizeof(tc->pktid);
+
+	if (sogetopt(tc->so, SOL_SOCKET, SO_PKTID, &tc->pktid, &sz) == 0)
+		tc->pktid += APP_PKTID_GAP;
+	(void)soclose(tc->so);
+}
+
 /* A new socket with the client's options. */
 static struct socket *
 tc_socket(struct tcp_client *tc)
@@ -364,6 +380,7 @@ tc_socket(struct tcp_client *tc)
 	int error, one = 1;
 
 	so = app_socket("tcp_client", SOCK_STREAM, IPPROTO_TCP);
+	(void)sosetopt(so, SOL_SOCKET, SO_PKTID, &tc->pktid, sizeof(tc->pktid));
 	(void)sosetopt(so, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 	(void)sosetopt(so, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
 	if (args->v[TC_NODELAY])
@@ -475,7 +492,7 @@ tc_conns(struct tcp_client *tc, const struct sockaddr_in *dst)
 			if (error == 0)
 				tc->ev_out.ev_count += req;
 		}
-		(void)soclose(tc->so);
+		tc_close(tc);
 		tc->so = NULL;
 		if (error == 0)
 			tc->ev_cok.ev_count++;
@@ -507,6 +524,7 @@ tcp_client_main(void *argp)
 	bool ok = false;
 
 	tc->args = args;
+	tc->pktid = app_pktid(args, 1);
 	app_group(tc->group, sizeof(tc->group), args->desc->name,
 	    args->instance);
 	cprng_stream_init(&rng, tc->group);
@@ -554,7 +572,7 @@ tcp_client_main(void *argp)
 	if (!ok)
 		tc->ev_err.ev_count++;
 out:
-	(void)soclose(tc->so);
+	tc_close(tc);
 	tc->ev_ok.ev_count = ok;
 	kern_printf("%s %s:%u: %s; connect %llu ns, transfer %llu ns, "
 	    "%llu bytes out, %llu in, %llu mismatches\n", args->desc->name,

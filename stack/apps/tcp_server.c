@@ -55,6 +55,8 @@ struct tcp_server {
 	const struct app_args *args;
 	uint8_t *buf;                   /* TS_BUFSZ */
 	uint8_t *resp;                  /* response bytes (rr) */
+	uint64_t pktid;                 /* the next connection's first
+					   segment's packet id (SO_PKTID) */
 	char group[24];
 	struct evcnt ev_accepted, ev_closed, ev_in, ev_out, ev_resp, ev_err;
 };
@@ -78,7 +80,11 @@ ts_serve(struct tcp_server *ts, struct socket *so)
 	uint64_t req = (uint64_t)ts->args->v[TS_REQUEST], have = 0;
 	size_t resp = (size_t)ts->args->v[TS_RESPONSE], len;
 	int64_t mode = ts->args->v[TS_MODE];
+	size_t sz = sizeof(ts->pktid);
 	int error;
+
+	/* The accepted connection numbers its segments on from the last. */
+	(void)sosetopt(so, SOL_SOCKET, SO_PKTID, &ts->pktid, sz);
 
 	if (ts->args->v[TS_DELAY] > 0)
 		(void)kpause_until("tcpdelay", false, getnanouptime() +
@@ -110,6 +116,8 @@ ts_serve(struct tcp_server *ts, struct socket *so)
 		}
 	}
 out:
+	if (sogetopt(so, SOL_SOCKET, SO_PKTID, &ts->pktid, &sz) == 0)
+		ts->pktid += APP_PKTID_GAP;
 	(void)soclose(so);
 	ts->ev_closed.ev_count++;
 }
@@ -125,6 +133,7 @@ tcp_server_main(void *argp)
 
 	lwp_set_daemon(curlwp);
 	ts->args = args;
+	ts->pktid = app_pktid(args, 1);
 	ts->buf = kmem_alloc(TS_BUFSZ, KM_SLEEP);
 	ts->resp = kmem_zalloc((size_t)args->v[TS_RESPONSE], KM_SLEEP);
 	app_group(ts->group, sizeof(ts->group), "tcp_server", args->instance);

@@ -206,6 +206,7 @@ tcp_rcvd_work(struct socket *so, enum tcp_worker who)
 			TCPSTAT_INC(tb, lazy_kcont);
 		else
 			TCPSTAT_INC(tb, demux_ack);
+		SDT_PROBE2(tcp, input, m->m_pkthdr.len, m->m_pkthdr.ph_id);
 		tcp_segment(tp, m);
 	}
 	if (tp->t_state != TCPS_CLOSED && tp->t_state != TCPS_LISTEN &&
@@ -693,12 +694,19 @@ tcp_newack(struct tcpcb *tp, const struct tcp_seg *sg, uint32_t acked)
 	uint32_t flight = tp->snd_max - tp->snd_una;
 
 	ccv->now_ns = getnanouptime();
+	/* After a timeout: over when what was out then is acked. */
+	if ((tp->t_flags & TF_RTORECOVERY) &&
+	    SEQ_GEQ(sg->ack, tp->snd_recover)) {
+		tp->t_flags &= ~TF_RTORECOVERY;
+		tcp_recovery_exit(tp, TCP_RECOVERY_FULLACK, sg->ack);
+	}
 	if (tp->t_flags & TF_FASTRECOVERY) {
 		/* A partial ACK: tcp_segment resends the next hole. */
 		if (SEQ_LT(sg->ack, tp->snd_recover))
 			return;
 		/* Full ACK: recovery is over. */
 		tp->t_flags &= ~TF_FASTRECOVERY;
+		tcp_recovery_exit(tp, TCP_RECOVERY_FULLACK, sg->ack);
 		ccv->flags &= ~CCF_IN_RECOVERY;
 		ccv->flight = flight - MIN(acked, flight);
 		(*tp->t_cc->cc_post_recovery)(ccv);
@@ -736,6 +744,7 @@ tcp_fastrexmt(struct tcpcb *tp, const struct tcp_seg *sg)
 	(*tp->t_cc->cc_cong_signal)(ccv, CC_NDUPACK);
 	tp->t_flags |= TF_FASTRECOVERY;
 	ccv->flags |= CCF_IN_RECOVERY;
+	tcp_recovery_enter(tp, TCP_RECOVERY_FAST);
 	tcp_timer_disarm(tp, TCPT_REXMT);
 	tp->t_rtttime = 0;
 	tp->snd_nxt = sg->ack;

@@ -257,6 +257,10 @@ send:
 		return ENOBUFS;
 	}
 	m->m_pkthdr.len = hdrlen + len;
+	/* Its packet id, for per-packet records (SO_PKTID; 0: none). */
+	m->m_pkthdr.ph_id = so->so_pktid;
+	if (so->so_pktid != 0)
+		so->so_pktid++;
 	ip = mtod(m, struct ip *);
 	memset(ip, 0, (size_t)hdrlen);
 	ip->ip_vhl = IP_VHL(IPVERSION, sizeof(*ip));
@@ -338,6 +342,11 @@ send:
 		tp->rcv_adv = tp->rcv_nxt + win;
 	tp->rcv_wnd = win;
 	*more = sendalot;
+	SDT_PROBE4(tcp, output, m->m_pkthdr.len, m->m_pkthdr.ph_id,
+	    len > 0 && rexmit, startseq);
+	if (len > 0 && rexmit)
+		SDT_PROBE4(tcp, rexmit, len, m->m_pkthdr.ph_id,
+		    tcp_probe_ports(tp, startseq), tcp_probe_addrs(tp));
 	return ip_output(so->so_brane, m, 0);
 }
 

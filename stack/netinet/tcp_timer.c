@@ -126,6 +126,15 @@ tcp_xmit_timer(struct tcpcb *tp, uint64_t rtt)
 	TCPSTAT_INC(tp->t_tb, rttupdated);
 }
 
+/* The timer expired with data out (tcp:rto, sdt_probes.h). */
+static void
+tcp_rto_probe(const struct tcpcb *tp)
+{
+	SDT_PROBE4(tcp, rto, 1, tcp_probe_addrs(tp),
+	    tcp_probe_ports(tp, tp->t_rxtshift),
+	    (uint64_t)tp->snd_una << 32 | tp->snd_max);
+}
+
 /* RFC 6298 5.5-5.7: back off, go back to snd_una, tell the controller. */
 static void
 tcp_timer_rexmt(struct tcpcb *tp)
@@ -141,6 +150,10 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	tp->t_ntimeouts++;
 	if (++tp->t_rxtshift > limit) {
 		TCPSTAT_INC(tb, timeoutdrop);
+		tcp_rto_probe(tp);
+		if (tp->t_flags & (TF_FASTRECOVERY | TF_RTORECOVERY))
+			tcp_recovery_exit(tp, TCP_RECOVERY_DROPPED,
+			    tp->snd_una);
 		tcp_drop(tp, ETIMEDOUT);
 		return;
 	}
@@ -150,8 +163,17 @@ tcp_timer_rexmt(struct tcpcb *tp)
 		tp->t_ccv.flags = (tp->t_ccv.flags & ~CCF_IN_RECOVERY) | CCF_RTO;
 		(*tp->t_cc->cc_cong_signal)(&tp->t_ccv, CC_RTO);
 	}
+	if (tp->t_flags & TF_FASTRECOVERY)
+		tcp_recovery_exit(tp, TCP_RECOVERY_TIMEOUT, tp->snd_una);
 	tp->t_flags &= ~TF_FASTRECOVERY;
 	tp->snd_recover = tp->snd_max;
+	/* One episode from the first timeout to the ACK of snd_recover. */
+	if (TCPS_HAVEESTABLISHED(tp->t_state) &&
+	    !(tp->t_flags & TF_RTORECOVERY)) {
+		tp->t_flags |= TF_RTORECOVERY;
+		tcp_recovery_enter(tp, TCP_RECOVERY_RTO);
+	}
+	tcp_rto_probe(tp);              /* in the episode it began */
 	tp->snd_nxt = tp->snd_una;
 	tp->t_rtttime = 0;              /* Karn: no sample from a resend */
 	tp->t_dupacks = 0;

@@ -36,6 +36,7 @@
 #include <sys/evcnt.h>
 #include <sys/mutex.h>
 #include <sys/race.h>
+#include <sys/sdt.h>
 
 #include <kern/kcont.h>
 
@@ -141,6 +142,8 @@ enum tcpstat_id {
 #define TF_DEAD         0x0400  /* closed: with the reaper, or to be */
 #define TF_WANTFIN      0x0800  /* the owner closed the sending side */
 #define TF_PREVVALID    0x1000  /* snd_*_prev hold a retransmit's undo */
+#define TF_RTORECOVERY  0x4000  /* since a timeout, until snd_recover is
+				   acked: a tcp:recovery_enter episode */
 
 /*
  * An embryonic connection: a SYN a listener answered, waiting for the
@@ -341,5 +344,46 @@ bool	tcp_listen_handoff(struct tcpcb *lp, struct mbuf *m,
 	    const struct tcp_seg *sg);
 /* The largest window shift a buffer of hiwat bytes needs. */
 uint8_t	tcp_rscale(u_int hiwat);
+
+/*
+ * A connection as the tcp:* probes name it (sdt_probes.h): ADDRS, and
+ * PORTS with v in its low 32 bits.
+ */
+CTASSERT(sizeof(uintptr_t) >= sizeof(uint64_t));
+static inline uint64_t
+tcp_probe_addrs(const struct tcpcb *tp)
+{
+	return (uint64_t)ntohl(tp->t_inp->inp_laddr.s_addr) << 32 |
+	    ntohl(tp->t_inp->inp_faddr.s_addr);
+}
+
+static inline uint64_t
+tcp_probe_ports(const struct tcpcb *tp, uint32_t v)
+{
+	return (uint64_t)ntohs(tp->t_inp->inp_lport) << 48 |
+	    (uint64_t)ntohs(tp->t_inp->inp_fport) << 32 | v;
+}
+
+/* Recovery episodes for the records (tcp:recovery_*, sdt_probes.h). */
+#define TCP_RECOVERY_FAST       0       /* three duplicate ACKs */
+#define TCP_RECOVERY_RTO        1       /* a retransmission timeout */
+#define TCP_RECOVERY_FULLACK    0       /* exit: the recovery point acked */
+#define TCP_RECOVERY_TIMEOUT    1       /* exit: fast recovery timed out */
+#define TCP_RECOVERY_DROPPED    2       /* exit: the connection dropped */
+
+static inline void
+tcp_recovery_enter(const struct tcpcb *tp, uint32_t kind)
+{
+	SDT_PROBE4(tcp, recovery_enter, 1, tcp_probe_addrs(tp),
+	    tcp_probe_ports(tp, kind), (uint64_t)tp->snd_una << 32 |
+	    tp->snd_recover);
+}
+
+static inline void
+tcp_recovery_exit(const struct tcpcb *tp, uint32_t how, tcp_seq ack)
+{
+	SDT_PROBE4(tcp, recovery_exit, 1, tcp_probe_addrs(tp),
+	    tcp_probe_ports(tp, how), (uint64_t)ack << 32 | tp->snd_recover);
+}
 
 #endif /* _STACK_NETINET_TCP_VAR_H_ */

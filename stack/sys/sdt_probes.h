@@ -94,6 +94,34 @@
 	X(intr_shared, modify, "intr_shared's LWP works between its load " \
 	    "and its store")                                                \
 	X(demux_close, work, "demux_close's demux or closer works between " \
-	    "two steps")
+	    "two steps")                                                    \
+	TCP_SDT_PROBES(X)
+
+/*
+ * TCP's probes, last in the list: a probe's id is part of a run's
+ * fingerprint (firing one is a scheduling point), so new probes go after
+ * the others and move only the runs that fire them.  A connection is
+ * named by two packed arguments: ADDRS = local address << 32 | foreign
+ * address, PORTS = local port << 48 | foreign port << 32 | a 32-bit
+ * value (host byte order).  sim/record/trace.c unpacks them.
+ */
+#define TCP_SDT_PROBES(X)                                                 \
+	X(tcp, input, "the lazy receive work (or demux's immediate ACK) "   \
+	    "takes a segment for its connection (a0: bytes, a1: packet id)") \
+	X(tcp, output, "tcp_output sends a segment (a0: bytes, a1: packet " \
+	    "id, a2: 1 if it resends data, else 0, a3: its sequence number)") \
+	X(tcp, rexmit, "tcp_output resends data (a0: bytes of data, a1: "   \
+	    "packet id, a2: PORTS | its sequence number, a3: ADDRS)")        \
+	X(tcp, recovery_enter, "a connection enters loss recovery (a0: 1, " \
+	    "a1: ADDRS, a2: PORTS | 0 fast retransmit on three duplicate "  \
+	    "ACKs, 1 retransmission timeout, a3: snd_una << 32 | the "      \
+	    "recovery point, snd_max)")                                      \
+	X(tcp, recovery_exit, "a connection leaves loss recovery (a0: 1, "  \
+	    "a1: ADDRS, a2: PORTS | 0 a full ACK, 1 a timeout ended fast "  \
+	    "recovery, 2 the connection was dropped, a3: the ACK << 32 | "  \
+	    "the recovery point)")                                           \
+	X(tcp, rto, "the retransmission timer expired with data "           \
+	    "outstanding (a0: 1, a1: ADDRS, a2: PORTS | timeouts in a row, " \
+	    "a3: snd_una << 32 | snd_max)")
 
 #endif /* _STACK_SYS_SDT_PROBES_H_ */
