@@ -850,3 +850,43 @@ def test_a_database_write_that_blocks_does_not_stall_the_real_time_loop(
     assert counters[0] == counters[1] and len(counters[0]) > 10000
     for name in ("client-router.pcap", "router-server.pcap"):
         assert (rt_cap / name).read_bytes() == (b_cap / name).read_bytes()
+
+
+def test_the_run_says_what_pacing_cost_and_sleeps_without_timer_slack(
+        netsim, tmp_path):
+    """The edge's own cost is on show: how many times the loop came to
+    it, how many of those slept or looked at Linux, and how many times
+    it read the clock, against the events run -- a batch of events a
+    reading, not a reading an event.  And its sleeps end when
+    asked: the run's timer slack (the lateness Linux may add to a timer,
+    50 us by default) is 1 ns while it paces."""
+    proc = subprocess.Popen(
+        [str(netsim), "run", ROOT / "scenarios" / "net" / "router.json",
+         "--realtime", "--no-progress", "--set", "duration=1500ms",
+         "--set", "record.packets=false",
+         "--set", "workload[2].rate=10000pps",
+         "--set", "workload[2].count=10000"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("netsim "), first
+        time.sleep(0.7)         # pacing by now (boot takes milliseconds)
+        slack = pathlib.Path(f"/proc/{proc.pid}/timerslack_ns").read_text()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert int(slack) == 1
+    m = re.search(r"^realtime: pacing: the loop came to the edge (\d+) "
+                  r"times for (\d+) events: (\d+) slept, (\d+) looked at "
+                  r"Linux; (\d+) clock reads$", out, re.M)
+    assert m, out
+    paces, events, slept, polls, reads = map(int, m.groups())
+    assert events > 200000 and 0 < paces < events / 4
+    assert slept <= paces and polls <= paces
+    assert paces <= reads <= paces + slept
+    # Linux is looked at every SIM_EDGE_POLL_NS (20 us) at most, besides
+    # the sleeps (which watch it all along).
+    assert polls <= 1.5 / 20e-6

@@ -493,6 +493,12 @@ run_edge_end(struct run_state *rs)
 		    (unsigned long long)st.frames_out,
 		    (unsigned long long)st.drops_in,
 		    (unsigned long long)st.drops_out);
+		printf("realtime: pacing: the loop came to the edge %llu times "
+		    "for %llu events: %llu slept, %llu looked at Linux; %llu "
+		    "clock reads\n", (unsigned long long)st.paces,
+		    (unsigned long long)rs->m->eng.executed,
+		    (unsigned long long)st.sleeps, (unsigned long long)st.polls,
+		    (unsigned long long)st.clock_reads);
 		printf("realtime: %llu writes handed to the writer thread (at "
 		    "most %llu queued); the loop waited for it %llu times "
 		    "(%.3f ms)\n", (unsigned long long)ws.jobs,
