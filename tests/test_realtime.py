@@ -33,7 +33,7 @@ import time
 
 import pytest
 
-from harness import ROOT, binary, run
+from harness import ROOT, VARIANT, binary, run
 from test_wire import tshark
 
 SCENARIO = ROOT / "scenarios" / "realtime" / "tap.json"
@@ -815,16 +815,24 @@ def test_a_database_write_that_blocks_does_not_stall_the_real_time_loop(
 
     Wall clock by nature: with the loop blocked the lag would be 500 ms
     at the least; a loaded machine (load 10 on two cores) lags such a run
-    by up to ~120 ms without any stall, so the bound is half the stall."""
+    by up to ~120 ms without any stall, so the bound is half the stall.
+    An ASan build cannot pace this run at all (it lags most of a second
+    with no stall): there only what the writer says is checked -- the
+    loop never waited for it."""
     env = dict(os.environ, NETSIM_TEST_DB_STALL_MS=str(STALL_MS))
     p, rt_db, rt_cap = router_run(netsim, tmp_path / "rt", "--realtime",
                                   env=env)
     m = re.search(r"^realtime: virtual time lagged the wall clock by at "
                   r"most ([\d.]+) ms", p.stdout, re.M)
     assert m, p.stdout
-    assert float(m[1]) < STALL_LAG_BOUND_MS, p.stdout
-    assert re.search(r"^realtime: \d+ writes handed to the writer thread",
-                     p.stdout, re.M), p.stdout
+    if VARIANT == "asan":
+        print(f"not checking the lag ({m[1]} ms): an ASan build cannot "
+              f"pace the router at 2 kpps")
+    else:
+        assert float(m[1]) < STALL_LAG_BOUND_MS, p.stdout
+    assert re.search(r"^realtime: \d+ writes handed to the writer thread "
+                     r"\(at most \d+ queued\); the loop waited for it 0 "
+                     r"times", p.stdout, re.M), p.stdout
     _, b_db, b_cap = router_run(netsim, tmp_path / "batch")
     with sqlite3.connect(rt_db) as c:
         mode, status = c.execute("SELECT mode, status FROM runs").fetchone()

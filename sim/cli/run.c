@@ -509,9 +509,10 @@ run_edge_end(struct run_state *rs)
 		run_say(rs, "warning: the writer thread fell behind: the "
 		    "real-time loop waited %llu times, %.3f ms in all, for "
 		    "room in its queue (up to %u database batches of %u rows "
-		    "and 8 MiB a capture): the disk is slower than the run's "
-		    "writes; record less (a longer record.interval, "
-		    "record.packets false) or capture less",
+		    "and 8 MiB a capture): its writes took longer than the run "
+		    "took to make them (a busy disk, or a busy machine); record "
+		    "less (a longer record.interval, record.packets false) or "
+		    "capture less",
 		    (unsigned long long)ws.waits, (double)ws.wait_ns / 1e6,
 		    SIM_RECORD_ASYNC_BATCHES, SIM_RECORD_ROWS_MAX);
 	if (st.not_kept > 0)

@@ -13,6 +13,7 @@
  */
 #include <assert.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,7 @@ struct sim_writer *
 sim_writer_start(char *err, size_t len)
 {
 	struct sim_writer *w = calloc(1, sizeof(*w));
+	sigset_t all, old;
 	int rc;
 
 	if (w == NULL) {
@@ -85,7 +87,15 @@ sim_writer_start(char *err, size_t len)
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work, NULL);
 	pthread_cond_init(&w->done_cv, NULL);
-	if ((rc = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
+	/*
+	 * The thread takes no signal (it inherits this mask): SIGINT and
+	 * SIGTERM are the loop's, which ends the run where it stands.
+	 */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, writer_main, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		snprintf(err, len, "cannot start the writer thread: %s",
 		    strerror(rc));
 		pthread_cond_destroy(&w->done_cv);
