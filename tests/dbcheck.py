@@ -26,7 +26,7 @@ import threading
 import time
 
 FINISHED = ("ok", "violation", "deadlock", "limit", "error")
-SCHEMA_VERSION = 16  # 13: the real-time edge, 14: TCP connections, 15: short connections and kmem, 16: TCP recovery
+SCHEMA_VERSION = 17  # 13: the real-time edge, 14: TCP connections, 15: short connections and kmem, 16: TCP recovery, 17: the edge's writer thread
 FINGERPRINT = re.compile(r"[0-9a-f]{16}\Z")
 
 

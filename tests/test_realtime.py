@@ -33,7 +33,7 @@ import time
 
 import pytest
 
-from harness import ROOT, binary, run
+from harness import ROOT, VARIANT, binary, run
 from test_wire import tshark
 
 SCENARIO = ROOT / "scenarios" / "realtime" / "tap.json"
@@ -781,3 +781,120 @@ def test_a_replay_feeds_thousands_of_frames_without_dropping_one(netsim,
             "name LIKE 'bridge.tap0.in_%'"))
     assert (got["bridge.tap0.in_frames"], got["bridge.tap0.in_drops"]) == \
         (n + 1, 0), got
+
+
+# --- the database and the captures never stall the pacing loop -------------
+
+STALL_MS = 500                  # the test hook's blocked write
+STALL_LAG_BOUND_MS = 250        # half of it: see the test's docstring
+
+
+def router_run(netsim, tmp, *extra, env=None):
+    """scenarios/net/router.json at 2 kpps for 1.2 s, with a database and
+    a capture of every link, in tmp."""
+    tmp.mkdir()
+    p = run([netsim, "run", ROOT / "scenarios" / "net" / "router.json",
+             "--no-progress", "--set", "duration=1200ms",
+             "--set", "workload[2].rate=2000pps",
+             "--set", "workload[2].count=2000",
+             "--db", tmp / "r.db", "--pcap", tmp / "cap", *extra],
+            check=0, env=env)
+    return p, tmp / "r.db", tmp / "cap"
+
+
+def test_a_database_write_that_blocks_does_not_stall_the_real_time_loop(
+        netsim, tmp_path):
+    """A real-time run whose first database write blocks for half a
+    second (the test hook NETSIM_TEST_DB_STALL_MS, as a busy disk would):
+    the writes are the writer thread's, not the pacing loop's, so the lag
+    stays far below the stall, and every row and every captured frame
+    still lands, in order -- the same as the deterministic run of the
+    same scenario writes (without a bridge, pacing changes nothing the
+    machine computes; a real-time run only lasts its whole duration, so
+    its counters are compared up to the deterministic run's end).
+
+    Wall clock by nature: with the loop blocked the lag would be 500 ms
+    at the least; a loaded machine (load 10 on two cores) lags such a run
+    by up to ~120 ms without any stall, so the bound is half the stall.
+    An ASan build cannot pace this run at all (it lags most of a second
+    with no stall): there only what the writer says is checked -- the
+    loop never waited for it."""
+    env = dict(os.environ, NETSIM_TEST_DB_STALL_MS=str(STALL_MS))
+    p, rt_db, rt_cap = router_run(netsim, tmp_path / "rt", "--realtime",
+                                  env=env)
+    m = re.search(r"^realtime: virtual time lagged the wall clock by at "
+                  r"most ([\d.]+) ms", p.stdout, re.M)
+    assert m, p.stdout
+    if VARIANT == "asan":
+        print(f"not checking the lag ({m[1]} ms): an ASan build cannot "
+              f"pace the router at 2 kpps")
+    else:
+        assert float(m[1]) < STALL_LAG_BOUND_MS, p.stdout
+    assert re.search(r"^realtime: \d+ writes handed to the writer thread "
+                     r"\(at most \d+ queued\); the loop waited for it 0 "
+                     r"times", p.stdout, re.M), p.stdout
+    _, b_db, b_cap = router_run(netsim, tmp_path / "batch")
+    with sqlite3.connect(rt_db) as c:
+        mode, status = c.execute("SELECT mode, status FROM runs").fetchone()
+        lag, waits = c.execute("SELECT lag_max_ns, writer_waits FROM "
+                               "realtime").fetchone()
+        c.execute("ATTACH ? AS b", (str(b_db),))
+        end, = c.execute("SELECT end_ns FROM b.runs").fetchone()
+        stages = [c.execute(f"SELECT count(*) FROM (SELECT pkt_id, stage, "
+                            f"host, cpu, t_ns, by_flow FROM {db}"
+                            f"packet_stages ORDER BY rowid)").fetchone()[0]
+                  for db in ("main.", "b.")]
+        differ = c.execute(
+            "SELECT count(*) FROM (SELECT pkt_id, stage, host, cpu, t_ns, "
+            "by_flow FROM main.packet_stages EXCEPT SELECT pkt_id, stage, "
+            "host, cpu, t_ns, by_flow FROM b.packet_stages)").fetchone()[0]
+        counters = [c.execute(f"SELECT name, host, cpu, t_ns, value FROM "
+                              f"{db}counters WHERE t_ns < ? ORDER BY rowid",
+                              (end,)).fetchall() for db in ("main.", "b.")]
+    assert (mode, status) == ("realtime", "ok")
+    assert abs(lag / 1e6 - float(m[1])) < 0.001
+    assert waits == 0, "the writer's queue filled: raise its bound"
+    assert stages[0] == stages[1] > 50000 and differ == 0
+    assert counters[0] == counters[1] and len(counters[0]) > 10000
+    for name in ("client-router.pcap", "router-server.pcap"):
+        assert (rt_cap / name).read_bytes() == (b_cap / name).read_bytes()
+
+
+def test_the_run_says_what_pacing_cost_and_sleeps_without_timer_slack(
+        netsim, tmp_path):
+    """The edge's own cost is on show: how many times the loop came to
+    it, how many of those slept or looked at Linux, and how many times
+    it read the clock, against the events run -- a batch of events a
+    reading, not a reading an event.  And its sleeps end when
+    asked: the run's timer slack (the lateness Linux may add to a timer,
+    50 us by default) is 1 ns while it paces."""
+    proc = subprocess.Popen(
+        [str(netsim), "run", ROOT / "scenarios" / "net" / "router.json",
+         "--realtime", "--no-progress", "--set", "duration=1500ms",
+         "--set", "record.packets=false",
+         "--set", "workload[2].rate=10000pps",
+         "--set", "workload[2].count=10000"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("netsim "), first
+        time.sleep(0.7)         # pacing by now (boot takes milliseconds)
+        slack = pathlib.Path(f"/proc/{proc.pid}/timerslack_ns").read_text()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert int(slack) == 1
+    m = re.search(r"^realtime: pacing: the loop came to the edge (\d+) "
+                  r"times for (\d+) events: (\d+) slept, (\d+) looked at "
+                  r"Linux; (\d+) clock reads$", out, re.M)
+    assert m, out
+    paces, events, slept, polls, reads = map(int, m.groups())
+    assert events > 200000 and 0 < paces < events / 4
+    assert slept <= paces and polls <= paces
+    assert paces <= reads <= paces + slept
+    # Linux is looked at every SIM_EDGE_POLL_NS (20 us) at most, besides
+    # the sleeps (which watch it all along).
+    assert polls <= 1.5 / 20e-6

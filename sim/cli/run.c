@@ -36,6 +36,7 @@
 #include "sim/cli/run.h"
 #include "sim/race/race.h"
 #include "sim/record/trace.h"
+#include "sim/record/writer.h"
 #include "sim/scenario/units.h"
 #include "sim/wire/bridge.h"
 #include "sim/wire/topology.h"
@@ -65,6 +66,7 @@ struct run_state {
 	const struct sim_run_opts *o;
 	struct sim_recorder *rec;
 	struct sim_edge *edge;  /* a real-time run's, or NULL */
+	struct sim_writer *writer;      /* a real-time run's: its writes */
 	bool running;           /* the machine runs: a stop reaches it */
 	bool tty;               /* stderr is a terminal: one line, redrawn */
 	bool line_open;         /* a redrawn line is on the terminal */
@@ -391,16 +393,22 @@ run_record_end(struct run_state *rs, int64_t run_id, uint64_t t_end,
 	return SIM_EXIT_USAGE;
 }
 
-/* Open the database with the run's options and hooks. */
+/*
+ * Open the database with the run's options and hooks.  A test hook:
+ * NETSIM_TEST_DB_STALL_MS=N makes the run's first batch write wait N ms
+ * first, as a disk that blocks would (tests/test_realtime.py).
+ */
 static struct sim_recorder *
 run_open_db(struct run_state *rs, char *err, size_t len)
 {
+	const char *stall = getenv("NETSIM_TEST_DB_STALL_MS");
 	struct sim_record_opts ro = {
 		.wait_ms = rs->o->db_wait_ms,
 		.bytes_max = rs->o->db_max_bytes,
 		.stop = run_db_stop,
 		.notice = run_db_notice,
 		.arg = rs,
+		.test_stall_ms = stall != NULL ? strtoull(stall, NULL, 10) : 0,
 	};
 
 	return sim_record_open_opts(rs->o->db_path, &ro, err, len);
@@ -457,10 +465,15 @@ run_edge_end(struct run_state *rs)
 	const struct sim_edge_frame *ef;
 	struct sim_record_bframe *bf = NULL;
 	struct sim_edge_stats st;
+	struct sim_writer_stats ws;
 	size_t n = sim_edge_frames(rs->edge, &ef);
 	int rc = 0;
 
 	sim_edge_stats(rs->edge, &st);
+	/* The batches still with the writer first: the rows are in order. */
+	if (rs->rec != NULL)
+		(void)sim_record_async(rs->rec, NULL);
+	sim_writer_stats(rs->writer, &ws);
 	if (st.interrupted != 0)
 		run_say(rs, "%s: the real-time run ended at %.3f ms virtual, as "
 		    "if its duration ended there", st.interrupted == SIGINT ?
@@ -480,7 +493,28 @@ run_edge_end(struct run_state *rs)
 		    (unsigned long long)st.frames_out,
 		    (unsigned long long)st.drops_in,
 		    (unsigned long long)st.drops_out);
+		printf("realtime: pacing: the loop came to the edge %llu times "
+		    "for %llu events: %llu slept, %llu looked at Linux; %llu "
+		    "clock reads\n", (unsigned long long)st.paces,
+		    (unsigned long long)rs->m->eng.executed,
+		    (unsigned long long)st.sleeps, (unsigned long long)st.polls,
+		    (unsigned long long)st.clock_reads);
+		printf("realtime: %llu writes handed to the writer thread (at "
+		    "most %llu queued); the loop waited for it %llu times "
+		    "(%.3f ms)\n", (unsigned long long)ws.jobs,
+		    (unsigned long long)ws.queued_max,
+		    (unsigned long long)ws.waits, (double)ws.wait_ns / 1e6);
 	}
+	if (ws.waits > 0)
+		run_say(rs, "warning: the writer thread fell behind: the "
+		    "real-time loop waited %llu times, %.3f ms in all, for "
+		    "room in its queue (up to %u database batches of %u rows "
+		    "and 8 MiB a capture): its writes took longer than the run "
+		    "took to make them (a busy disk, or a busy machine); record "
+		    "less (a longer record.interval, record.packets false) or "
+		    "capture less",
+		    (unsigned long long)ws.waits, (double)ws.wait_ns / 1e6,
+		    SIM_RECORD_ASYNC_BATCHES, SIM_RECORD_ROWS_MAX);
 	if (st.not_kept > 0)
 		run_say(rs, "warning: %llu frames from Linux were not kept for "
 		    "--replay-bridge (over %u frames or %u MiB): a replay lacks "
@@ -504,6 +538,8 @@ run_edge_end(struct run_state *rs)
 			.frames_in = st.frames_in, .frames_out = st.frames_out,
 			.drops_in = st.drops_in, .drops_out = st.drops_out,
 			.not_kept = st.not_kept,
+			.writer_waits = ws.waits,
+			.writer_wait_ns = ws.wait_ns,
 		};
 
 		rc = sim_record_realtime(rs->rec, &rt, bf, n);
@@ -694,6 +730,24 @@ run_edge_open(struct run_state *rs, char *err, size_t len)
 	return rs->edge != NULL ? 0 : -1;
 }
 
+/*
+ * A real-time run's writes (the database's batches, the captures) go to
+ * a thread of their own, so that a disk that blocks never stalls the
+ * pacing loop.
+ */
+static int
+run_writer_start(struct run_state *rs, char *err, size_t len)
+{
+	if ((rs->writer = sim_writer_start(err, len)) == NULL)
+		return -1;
+	if (rs->rec != NULL && sim_record_async(rs->rec, rs->writer) != 0) {
+		snprintf(err, len, "out of memory for the writer thread");
+		return -1;
+	}
+	sim_topology_pcap_async(rs->m->topo, rs->writer);
+	return 0;
+}
+
 /* The run is a point of a campaign: say which in its rows. */
 static int
 run_point(struct run_state *rs)
@@ -772,6 +826,10 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 			goto fail;
 		}
 	}
+	if (rs.edge != NULL && run_writer_start(&rs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "netsim: %s\n", err);
+		goto fail;
+	}
 	if (o->setup != NULL)
 		o->setup(&m, o->setup_arg);
 	SIM_RACE_HOOK(sim_race_set_keep_going(&m, o->all_races));
@@ -796,6 +854,7 @@ sim_run(const struct scenario *sc, const struct sim_run_opts *o)
 	sim_edge_close(rs.edge);
 	sim_world_destroy(&m);
 	sim_record_close(rs.rec);
+	sim_writer_stop(rs.writer);     /* after what it writes for */
 	if (o->result != NULL)
 		o->result->status = status;
 	return status;
@@ -811,5 +870,6 @@ fail:
 	sim_edge_close(rs.edge);
 	sim_world_destroy(&m);
 	sim_record_close(rs.rec);
+	sim_writer_stop(rs.writer);
 	return SIM_EXIT_USAGE;
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
 
@@ -59,6 +60,8 @@ struct sim_edge {
 	struct edge_tap *taps;
 	unsigned ntaps;
 	uint64_t wall0_ns;              /* CLOCK_MONOTONIC at virtual 0 */
+	uint64_t polled_ns;             /* Linux last looked at (virtual) */
+	int slack_ns;                   /* the thread's timer slack before */
 	bool anchored;                  /* wall0_ns is set: hosts booted */
 	bool warned;
 	uint64_t hist[EDGE_BUCKETS];
@@ -83,8 +86,9 @@ edge_wall_ns(void)
 
 /* The virtual time the wall clock has reached. */
 static uint64_t
-edge_virtual_now(const struct sim_edge *e)
+edge_virtual_now(struct sim_edge *e)
 {
+	e->st.clock_reads++;
 	return edge_wall_ns() - e->wall0_ns;
 }
 
@@ -234,6 +238,25 @@ edge_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 /*
+ * Sleep until the wall clock reaches virtual time target (it stands at
+ * w), or Linux speaks: libev's select, with a timer, watching the TAP
+ * devices.  Returns where the wall clock stands.
+ */
+static uint64_t
+edge_wait(struct sim_edge *e, uint64_t target, uint64_t w)
+{
+	assert(target > w);
+	e->st.sleeps++;
+	ev_timer_set(&e->timer, (double)(target - w) * 1e-9, 0.);
+	ev_timer_start(e->loop, &e->timer);
+	ev_run(e->loop, EVRUN_ONCE);
+	ev_timer_stop(e->loop, &e->timer);
+	w = edge_virtual_now(e);
+	e->polled_ns = w;               /* it watched the TAP devices */
+	return w;
+}
+
+/*
  * The machine's pace hook: the next thing is due at t, at or past
  * pace_ns.  Measure the lag, or wait for the wall clock (and Linux).
  */
@@ -260,16 +283,19 @@ edge_pace(struct sim_machine *m, uint64_t t)
 		e->wall0_ns = edge_wall_ns() - m->eng.now;
 		e->anchored = true;
 	}
+	e->st.paces++;
 	w = edge_virtual_now(e);
-	if (w + SIM_EDGE_AHEAD_NS < t) {
-		ev_timer_set(&e->timer, (double)(t - SIM_EDGE_AHEAD_NS - w) *
-		    1e-9, 0.);
-		ev_timer_start(e->loop, &e->timer);
-		ev_run(e->loop, EVRUN_ONCE);
-		ev_timer_stop(e->loop, &e->timer);
-		w = edge_virtual_now(e);
-	} else {
-		/* Linux may have spoken meanwhile. */
+	/*
+	 * Too early: wait until t is due, so that this one reading of the
+	 * clock runs a batch -- t and whatever follows it within
+	 * SIM_EDGE_AHEAD_NS -- not one event.
+	 */
+	if (w + SIM_EDGE_AHEAD_NS < t)
+		w = edge_wait(e, t, w);
+	/* Linux may have spoken meanwhile: look, now and then. */
+	if (w >= e->polled_ns + SIM_EDGE_POLL_NS) {
+		e->st.polls++;
+		e->polled_ns = w;
 		ev_run(e->loop, EVRUN_NOWAIT);
 	}
 	/* The thing at t runs now (unless Linux sent something first). */
@@ -395,6 +421,12 @@ sim_edge_start(struct sim_edge *e)
 	ev_signal_start(e->loop, &e->sigint);
 	ev_signal_start(e->loop, &e->sigterm);
 	e->wall0_ns = edge_wall_ns();
+	/*
+	 * Sleeps end when asked, not up to 50 us later (the default slack
+	 * Linux may add to a timer, to wake fewer times): that is lag.
+	 */
+	e->slack_ns = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	sim_machine_set_pace(e->m, edge_pace, 0);
 }
 
@@ -432,8 +464,12 @@ sim_edge_close(struct sim_edge *e)
 {
 	if (e == NULL)
 		return;
-	if (edge_cur == e)
+	if (edge_cur == e) {
 		edge_cur = NULL;
+		if (e->slack_ns > 0)
+			(void)prctl(PR_SET_TIMERSLACK, (unsigned long)e->slack_ns,
+			    0, 0, 0);
+	}
 	if (e->loop != NULL) {
 		ev_signal_stop(e->loop, &e->sigint);
 		ev_signal_stop(e->loop, &e->sigterm);

@@ -11,10 +11,15 @@
  *
  * Pacing: the hosts boot as fast as they can; then virtual time
  * follows the wall clock from where it stands (the time of the last
- * thing run) when the loop first comes to the edge.  The loop runs everything due up to the virtual time the wall clock
- * has reached (plus SIM_EDGE_AHEAD_NS, so that a busy run is not woken
- * for every event); the next thing later than that waits on an ev_timer,
- * while ev_io watchers read the TAP devices.  A frame read from Linux
+ * thing run) when the loop first comes to the edge.  The loop runs
+ * everything due up to the virtual time the wall clock has reached plus
+ * SIM_EDGE_AHEAD_NS, on one reading of the clock; a thing due later
+ * than that is slept for until it is due (an ev_timer, with no timer
+ * slack), so that the reading after the sleep runs a batch -- it and
+ * whatever follows it within SIM_EDGE_AHEAD_NS -- not one event, while
+ * ev_io watchers read the TAP devices.  Between sleeps the TAP devices
+ * are looked at every SIM_EDGE_POLL_NS, not at every reading.  The run
+ * prints what pacing cost (sim_edge_stats).  A frame read from Linux
  * is injected into its bridge at the virtual time its read happened
  * (never before the last thing run), and kept, with that time, for the
  * results database: `netsim run --replay-bridge RUN` injects the same
@@ -38,6 +43,7 @@
 #include <stdint.h>
 
 #define SIM_EDGE_AHEAD_NS       20000ULL        /* virtual may lead by this */
+#define SIM_EDGE_POLL_NS        20000ULL        /* look at Linux this often */
 #define SIM_EDGE_BEHIND_NS      10000000ULL     /* warn past 10 ms late */
 #define SIM_EDGE_SLICE_NS       100000ULL       /* behind: measure this often */
 #define SIM_EDGE_READS_MAX      64      /* frames read per wake, per TAP */
@@ -65,6 +71,11 @@ struct sim_edge_stats {
 	uint64_t drops_in, drops_out;   /* unreadable, or a full TAP queue */
 	uint64_t kept;                  /* frames kept for replay */
 	uint64_t not_kept;              /* past SIM_EDGE_FRAMES_MAX/_BYTES */
+	/* What pacing cost: the pace hook's calls, and what they did. */
+	uint64_t paces;                 /* the loop came to the edge */
+	uint64_t sleeps;                /* waited for the wall clock */
+	uint64_t polls;                 /* looked at Linux without waiting */
+	uint64_t clock_reads;           /* read the wall clock */
 	int interrupted;                /* SIGINT or SIGTERM ended it, or 0 */
 	uint64_t interrupted_ns;        /* at this virtual time */
 };

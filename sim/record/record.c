@@ -50,6 +50,7 @@
 #include <sqlite3.h>
 
 #include "sim/record/record.h"
+#include "sim/record/writer.h"
 
 /*
  * The schema.  Comments inside a CREATE statement are kept by SQLite, so
@@ -828,6 +829,19 @@ static const char rec_schema_v16_sql[] =
 "  AND r.event = 'rexmit';\n";
 
 /*
+ * ---- Version 17: the real-time edge's writer thread.  THE WRITER'S
+ * SCHEMA CHANGE, all of it: two columns of the realtime table, how often
+ * the loop had to wait for the writer thread (its queue of batches and
+ * chunks full) and for how long.  An older file gets them when opened.
+ */
+static const char rec_schema_v17_cols_sql[] =
+"ALTER TABLE realtime ADD COLUMN writer_waits INTEGER NOT NULL DEFAULT 0\n"
+"  /* times the loop waited for the writer thread (the database's and\n"
+"     captures' writes): its queue was full */;\n"
+"ALTER TABLE realtime ADD COLUMN writer_wait_ns INTEGER NOT NULL DEFAULT 0\n"
+"  /* the wall-clock time those waits took */;\n";
+
+/*
  * What a row costs in the database beyond its strings: SQLite's record
  * header, the integers, the index entry, page fill.  An estimate, for
  * the cap and the progress line only; on the shipped scenarios (counters
@@ -964,6 +978,7 @@ struct sim_recorder {
 	void (*stop)(void *, bool);
 	void (*notice)(void *, const char *);
 	void *arg;
+	uint64_t test_stall_ms;         /* the next batch write's, once */
 
 	/* The current (or last) run's rows: rows = written + lost + batch. */
 	uint64_t rows;                  /* offered by the run */
@@ -980,7 +995,12 @@ struct sim_recorder {
 
 	bool failed;                    /* sticky: no more writes */
 	char error[512];
+
+	/* A real-time run's writer thread (see "The writer", below). */
+	struct rec_async *async;
 };
+
+static void rec_async_flush(struct sim_recorder *);
 
 static const char *const rec_statuses[] = {
 	"ok", "violation", "deadlock", "limit", "error", NULL
@@ -1358,9 +1378,9 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v12_sql) + sizeof(rec_schema_v13_cols_sql) +
 	    sizeof(rec_schema_v13_sql) + sizeof(rec_schema_v14_sql) +
 	    sizeof(rec_schema_v15_drop_sql) + sizeof(rec_schema_v15_sql) +
-	    sizeof(rec_schema_v16_sql) + 64];
+	    sizeof(rec_schema_v16_sql) + sizeof(rec_schema_v17_cols_sql) + 64];
 	int version, nobjects;
-	bool cols, cols11 = false, cols13 = false;
+	bool cols, cols11 = false, cols13 = false, cols17 = false;
 
 	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
 		rec_errf(err, len, path, "cannot lock it to create the "
@@ -1373,7 +1393,9 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	if (rec_has_column(db, "packet_stages", "by_flow", &cols) != 0 ||
 	    (version > 0 && rec_has_column(db, "runs", "campaign_id",
 	    &cols11) != 0) ||
-	    (version > 0 && rec_has_column(db, "runs", "mode", &cols13) != 0)) {
+	    (version > 0 && rec_has_column(db, "runs", "mode", &cols13) != 0) ||
+	    (version > 0 && rec_has_column(db, "realtime", "writer_waits",
+	    &cols17) != 0)) {
 		rec_errf(err, len, path, "cannot read its tables: %s",
 		    sqlite3_errmsg(db));
 		goto fail;
@@ -1387,7 +1409,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	 * only what is missing).  The report's views go first (v4 renames
 	 * runs) and come back last (they read the packets view of v6).
 	 */
-	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
+	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
 	    "PRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
@@ -1400,7 +1422,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    cols11 ? "" : rec_schema_v11_cols_sql, rec_schema_v12_sql,
 	    cols13 ? "" : rec_schema_v13_cols_sql, rec_schema_v13_sql,
 	    rec_schema_v14_sql, rec_schema_v15_sql, rec_schema_v16_sql,
-	    SIM_RECORD_SCHEMA_VERSION);
+	    cols17 ? "" : rec_schema_v17_cols_sql, SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||
 	    rec_exec(db, "COMMIT") != SQLITE_OK) {
@@ -1421,7 +1443,11 @@ rec_open_db(struct sim_recorder *r, char *err, size_t len)
 	const char *path = r->path;
 	int version, nobjects;
 
-	/* NOMUTEX: one recorder is used by one thread (the engine's). */
+	/*
+	 * NOMUTEX: one recorder is used by one thread at a time (the
+	 * engine's; in a real-time run the writer's while it holds
+	 * batches: sim_record_async).
+	 */
 	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		rec_errf(err, len, path, "%s", r->db ? sqlite3_errmsg(r->db) :
@@ -1512,6 +1538,60 @@ rec_prepare(struct sim_recorder *r, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * Allocate the batch's rows and strings (the faults' rows come with the
+ * first fault); 0, or -1 out of memory (rec_batch_free frees the rest).
+ * => r's batch pointers are overwritten, not freed (a new recorder's,
+ *    or a copy's: rec_shell_make)
+ */
+static int
+rec_batch_alloc(struct sim_recorder *r)
+{
+	r->counters = NULL;
+	r->violations = NULL;
+	r->stages = NULL;
+	r->flows = NULL;
+	r->requests = NULL;
+	r->faults = NULL;
+	r->locks = NULL;
+	r->races = NULL;
+	r->tcps = NULL;
+	r->strs = NULL;
+	if ((r->counters = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->counters))) == NULL ||
+	    (r->violations = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->violations))) == NULL ||
+	    (r->stages = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->stages))) == NULL ||
+	    (r->flows = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->flows))) == NULL ||
+	    (r->requests = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->requests))) == NULL ||
+	    (r->locks = calloc(REC_LOCKS_MAX, sizeof(*r->locks))) == NULL ||
+	    (r->races = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->races))) == NULL ||
+	    (r->tcps = calloc(SIM_RECORD_ROWS_MAX,
+	    sizeof(*r->tcps))) == NULL ||
+	    (r->strs = malloc(REC_STRS_BYTES)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+rec_batch_free(struct sim_recorder *r)
+{
+	free(r->strs);
+	free(r->violations);
+	free(r->stages);
+	free(r->flows);
+	free(r->requests);
+	free(r->faults);
+	free(r->locks);
+	free(r->races);
+	free(r->tcps);
+	free(r->counters);
+}
+
 struct sim_recorder *
 sim_record_open(const char *path, char *err, size_t len)
 {
@@ -1538,22 +1618,7 @@ sim_record_open_opts(const char *path, const struct sim_record_opts *opts,
 		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL || (r->path = strdup(path)) == NULL ||
-	    (r->counters = calloc(SIM_RECORD_ROWS_MAX,
-	    sizeof(*r->counters))) == NULL ||
-	    (r->violations = calloc(SIM_RECORD_ROWS_MAX,
-	    sizeof(*r->violations))) == NULL ||
-	    (r->stages = calloc(SIM_RECORD_ROWS_MAX,
-	    sizeof(*r->stages))) == NULL ||
-	    (r->flows = calloc(SIM_RECORD_ROWS_MAX,
-	    sizeof(*r->flows))) == NULL ||
-	    (r->requests = calloc(SIM_RECORD_ROWS_MAX,
-	    sizeof(*r->requests))) == NULL ||
-	    (r->locks = calloc(REC_LOCKS_MAX, sizeof(*r->locks))) == NULL ||
-	    (r->races = calloc(SIM_RECORD_ROWS_MAX,
-	    sizeof(*r->races))) == NULL ||
-	    (r->tcps = calloc(SIM_RECORD_ROWS_MAX,
-	    sizeof(*r->tcps))) == NULL ||
-	    (r->strs = malloc(REC_STRS_BYTES)) == NULL) {
+	    rec_batch_alloc(r) != 0) {
 		rec_errf(err, len, path, "out of memory");
 		goto fail;
 	}
@@ -1563,6 +1628,7 @@ sim_record_open_opts(const char *path, const struct sim_record_opts *opts,
 	r->stop = opts->stop;
 	r->notice = opts->notice;
 	r->arg = opts->arg;
+	r->test_stall_ms = opts->test_stall_ms;
 	if (rec_open_db(r, err, len) != 0 || rec_prepare(r, err, len) != 0)
 		goto fail;
 	return r;
@@ -1576,6 +1642,7 @@ sim_record_close(struct sim_recorder *r)
 {
 	if (r == NULL)
 		return;
+	sim_record_async(r, NULL);
 	if (r->db != NULL && r->run_id >= 0)
 		sim_record_flush(r);    /* the run stays 'unfinished' */
 	sqlite3_finalize(r->ins_counter);
@@ -1592,16 +1659,7 @@ sim_record_close(struct sim_recorder *r)
 	/* Every statement is finalized, so this cannot be refused. */
 	if (sqlite3_close(r->db) != SQLITE_OK)
 		assert(!"sqlite3_close refused: a statement leaked");
-	free(r->strs);
-	free(r->violations);
-	free(r->stages);
-	free(r->flows);
-	free(r->requests);
-	free(r->faults);
-	free(r->locks);
-	free(r->races);
-	free(r->tcps);
-	free(r->counters);
+	rec_batch_free(r);
 	free(r->path);
 	free(r);
 }
@@ -2366,6 +2424,10 @@ rec_begin_and_write(struct sim_recorder *r)
 {
 	assert(sqlite3_get_autocommit(r->db));
 	assert(!r->failed);
+	if (__builtin_expect(r->test_stall_ms > 0, 0)) {
+		sqlite3_sleep((int)r->test_stall_ms);
+		r->test_stall_ms = 0;
+	}
 	/* IMMEDIATE: take the write lock now, waiting (rec_busy) for
 	 * another netsim's batch, rather than fail when upgrading later. */
 	if (rec_exec(r->db, "BEGIN IMMEDIATE") != SQLITE_OK) {
@@ -2407,6 +2469,10 @@ void
 sim_record_flush(struct sim_recorder *r)
 {
 	assert(r != NULL);
+	if (r->async != NULL) {
+		rec_async_flush(r);
+		return;
+	}
 	if (r->failed) {
 		rec_drop_batch(r);
 		return;
@@ -2471,6 +2537,7 @@ int
 sim_record_run_end(struct sim_recorder *r, uint64_t fingerprint,
     uint64_t end_ns, int exit_status, const char *status, const char *message)
 {
+	assert(r->async == NULL);   /* the writer is stopped first */
 	assert(r != NULL && r->run_id >= 0);
 	assert(status != NULL && rec_status_valid(status));
 	assert(end_ns <= (uint64_t)INT64_MAX);
@@ -2654,7 +2721,7 @@ sim_record_run_fail(struct sim_recorder *r, uint64_t fingerprint,
 	bool was_failed;
 	int rc = -1;
 
-	assert(r != NULL && r->run_id >= 0);
+	assert(r != NULL && r->run_id >= 0 && r->async == NULL);
 	assert(end_ns <= (uint64_t)INT64_MAX);
 	assert(sqlite3_get_autocommit(r->db));
 	/* Failed, the recorder tries once (rec_busy) and keeps no rows. */
@@ -2802,7 +2869,7 @@ sim_record_realtime(struct sim_recorder *r,
 	sqlite3_stmt *row = NULL, *ins = NULL;
 	bool ok;
 
-	assert(r != NULL && r->run_id >= 0);
+	assert(r != NULL && r->run_id >= 0 && r->async == NULL);
 	assert(n == 0 || f != NULL);
 	if (r->failed)
 		return -1;
@@ -2812,15 +2879,17 @@ sim_record_realtime(struct sim_recorder *r,
 	}
 	ok = sqlite3_prepare_v2(r->db, "INSERT INTO realtime (run_id, "
 	    "lag_max_ns, lag_p99_ns, lag_samples, behind, frames_in, frames_out, "
-	    "drops_in, drops_out, not_kept) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	    "?8, ?9, ?10)", -1, &row, NULL) == SQLITE_OK &&
+	    "drops_in, drops_out, not_kept, writer_waits, writer_wait_ns) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", -1,
+	    &row, NULL) == SQLITE_OK &&
 	    sqlite3_prepare_v2(r->db, "INSERT INTO bridge_frames (run_id, n, "
 	    "link, t_ns, frame) VALUES (?1, ?2, ?3, ?4, ?5)", -1, &ins,
 	    NULL) == SQLITE_OK;
 	if (ok) {
 		const uint64_t v[] = { rt->lag_max_ns, rt->lag_p99_ns,
 		    rt->lag_samples, rt->behind, rt->frames_in, rt->frames_out,
-		    rt->drops_in, rt->drops_out, rt->not_kept };
+		    rt->drops_in, rt->drops_out, rt->not_kept,
+		    rt->writer_waits, rt->writer_wait_ns };
 
 		sqlite3_bind_int64(row, 1, r->run_id);
 		for (int i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++)
@@ -2934,4 +3003,183 @@ fail:
 	sqlite3_close(db);
 	sim_record_bframes_free(f, n);
 	return -1;
+}
+
+/*
+ * ---- The writer: a real-time run's batches, written on a thread of
+ * their own (sim/record/writer.h).  THE WRITER'S PART OF THE RECORDER,
+ * all of it but the field r->async and the one test in sim_record_flush.
+ *
+ * A batch that is full is not written by the loop: its rows and strings
+ * are swapped into a shell -- a copy of the recorder (the same
+ * connection and statements, a batch of its own) -- and the shell is
+ * handed to the writer, which writes it in one transaction exactly as
+ * sim_record_flush would.  The loop fills the shell's empty batch
+ * meanwhile.  Shells come back (sim_writer_get, sim_writer_reap) with
+ * what they wrote and lost and whether they failed, which the recorder
+ * then counts as its own; after a failure every later shell is dropped
+ * (counted as lost), as the recorder's rows are after its failure.  At
+ * most SIM_RECORD_ASYNC_BATCHES batches wait; past that the loop waits
+ * for the writer, and the writer's statistics say so.
+ *
+ * The connection belongs to the writer while any shell is queued: the
+ * recorder's other calls (the run's end, its realtime row) come after
+ * sim_record_async(r, NULL), which waits for them all.  A busy database
+ * is waited for (rec_busy, the shell's) but not told of as it happens:
+ * the loop is not the one waiting.
+ */
+struct rec_async {
+	struct sim_writer *w;
+	struct sim_writer_pool pool;    /* of shells */
+	bool failed;                    /* a shell failed: the writer's own
+					   (jobs run one at a time) */
+};
+
+/* Swap the batches (rows, strings, their counts) of a and b. */
+static void
+rec_batch_swap(struct sim_recorder *a, struct sim_recorder *b)
+{
+#define REC_SWAP(f) do {						\
+	__typeof__(a->f) t_ = a->f;					\
+	a->f = b->f;							\
+	b->f = t_;							\
+} while (0)
+	REC_SWAP(counters); REC_SWAP(ncounters);
+	REC_SWAP(violations); REC_SWAP(nviolations);
+	REC_SWAP(stages); REC_SWAP(nstages);
+	REC_SWAP(flows); REC_SWAP(nflows);
+	REC_SWAP(requests); REC_SWAP(nrequests);
+	REC_SWAP(faults); REC_SWAP(nfaults);
+	REC_SWAP(locks); REC_SWAP(nlocks);
+	REC_SWAP(races); REC_SWAP(nraces);
+	REC_SWAP(tcps); REC_SWAP(ntcps);
+	REC_SWAP(strs); REC_SWAP(strs_len);
+#undef REC_SWAP
+}
+
+/* A shell of r: its connection and statements, a batch of its own. */
+static struct sim_recorder *
+rec_shell_make(struct sim_recorder *r)
+{
+	struct sim_recorder *s = malloc(sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	*s = *r;
+	r->test_stall_ms = 0;           /* the first shell's, once */
+	rec_clear_batch(s);
+	if (rec_batch_alloc(s) != 0) {
+		rec_batch_free(s);
+		free(s);
+		return NULL;
+	}
+	s->stop = NULL;
+	s->notice = NULL;
+	s->arg = NULL;
+	s->bytes_max = 0;
+	s->rows = s->bytes = s->written = s->lost = 0;
+	s->failed = s->timed_out = s->waited_out = false;
+	s->error[0] = '\0';
+	return s;
+}
+
+/* The writer's job: write shell s's batch, as sim_record_flush does. */
+static void
+rec_shell_write(void *arg)
+{
+	struct sim_recorder *s = arg;
+
+	assert(s->async != NULL && !s->failed);
+	if (s->async->failed) {
+		s->failed = true;       /* an earlier shell failed */
+		rec_drop_batch(s);
+		return;
+	}
+	sqlite3_busy_handler(s->db, rec_busy, s);
+	if (rec_begin_and_write(s) == 0)
+		(void)rec_commit(s);
+	if (s->failed)
+		s->async->failed = true;
+	assert(rec_batch_rows(s) == 0);
+}
+
+/* A shell is back from the writer: count what it did as r's. */
+static void
+rec_shell_back(void *buf, void *arg)
+{
+	struct sim_recorder *s = buf, *r = arg;
+
+	r->written += s->written;
+	r->lost += s->lost;
+	if (s->failed && !r->failed) {
+		r->failed = true;
+		r->timed_out = s->timed_out;
+		snprintf(r->error, sizeof(r->error), "%s", s->error);
+		if (r->stop != NULL)
+			r->stop(r->arg, true);
+	}
+	s->written = s->lost = 0;
+	s->failed = s->timed_out = s->waited_out = false;
+	assert(rec_batch_rows(s) == 0);
+}
+
+/* sim_record_flush, with a writer: hand the batch over. */
+static void
+rec_async_flush(struct sim_recorder *r)
+{
+	struct rec_async *a = r->async;
+	struct sim_recorder *s = NULL;
+
+	assert(a != NULL && r->run_id >= 0);
+	sim_writer_reap(a->w, &a->pool, false, rec_shell_back, r);
+	if (!r->failed && rec_batch_rows(r) > 0 &&
+	    (s = sim_writer_get(a->w, &a->pool, rec_shell_back, r)) == NULL &&
+	    (s = rec_shell_make(r)) == NULL)
+		rec_failf(r, "out of memory for the writer's batches");
+	if (r->failed) {
+		/* (A shell that came back failed while this one was got.) */
+		if (s != NULL)
+			sim_writer_keep(&a->pool, s);
+		rec_drop_batch(r);
+		return;
+	}
+	if (rec_batch_rows(r) == 0)
+		return;
+	assert(s != NULL && rec_batch_rows(s) == 0 && s->strs_len == 0);
+	rec_batch_swap(r, s);
+	/* Every batch array is swapped: a new one must be in the swap. */
+	assert(rec_batch_rows(r) == 0 && r->strs_len == 0);
+	s->run_id = r->run_id;
+	s->async = a;
+	sim_writer_hand(a->w, &a->pool, rec_shell_write, s);
+}
+
+int
+sim_record_async(struct sim_recorder *r, struct sim_writer *w)
+{
+	struct rec_async *a = r->async;
+	struct sim_recorder *s;
+
+	assert(r != NULL);
+	if (w != NULL) {
+		assert(a == NULL && sqlite3_get_autocommit(r->db));
+		if ((a = calloc(1, sizeof(*a))) == NULL)
+			return -1;
+		a->w = w;
+		a->pool.max = SIM_RECORD_ASYNC_BATCHES;
+		r->async = a;
+		return 0;
+	}
+	if (a == NULL)
+		return 0;
+	/* Every shell back, the connection the loop's again. */
+	sim_writer_reap(a->w, &a->pool, true, rec_shell_back, r);
+	while ((s = sim_writer_spare(&a->pool)) != NULL) {
+		rec_batch_free(s);
+		free(s);
+	}
+	sqlite3_busy_handler(r->db, rec_busy, r);
+	r->async = NULL;
+	free(a);
+	return 0;
 }

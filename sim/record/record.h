@@ -71,13 +71,15 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 16     /* 13: the real-time edge, 14: TCP, 15: short connections, kmem, 16: TCP recovery */
+#define SIM_RECORD_SCHEMA_VERSION 17     /* 13: the real-time edge, 14: TCP, 15: short connections, kmem, 16: TCP recovery, 17: the edge's writer thread */
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
 #define SIM_RECORD_WAIT_MAX_MS	(24ULL * 3600 * 1000)	/* largest bound */
+#define SIM_RECORD_ASYNC_BATCHES 16	/* full batches the writer may hold */
 
 struct sim_recorder;
+struct sim_writer;
 
 /* How a recorder waits, how much it may write, whom it tells. */
 struct sim_record_opts {
@@ -107,6 +109,11 @@ struct sim_record_opts {
 	 */
 	void	(*notice)(void *arg, const char *line);
 	void	*arg;
+	/*
+	 * A test hook: the first batch write sleeps this many wall-clock
+	 * milliseconds before it begins, as on a disk that blocks.  0: none.
+	 */
+	uint64_t test_stall_ms;
 };
 
 /*
@@ -279,6 +286,19 @@ void	sim_record_race(struct sim_recorder *, const struct sim_record_race *);
 void	sim_record_flush(struct sim_recorder *);
 
 /*
+ * A real-time run's writes off the loop (sim/record/writer.h): with w,
+ * every batch that fills is handed to w's thread to be written, up to
+ * SIM_RECORD_ASYNC_BATCHES at once (past that the loop waits for the
+ * writer, which counts it); the rows and their order in the file are
+ * the same.  With NULL: wait for every batch handed over, and write on
+ * the caller's thread again -- before the run's end and its realtime row
+ * (sim_record_run_end, sim_record_realtime), which need the connection.
+ * Returns 0, or -1 out of memory (nothing changed).
+ * => no transaction is open; a run is, or w is NULL
+ */
+int	sim_record_async(struct sim_recorder *, struct sim_writer *w);
+
+/*
  * Finish the run: commit what is buffered and set fingerprint (16 hex
  * digits), end time, exit status and status ('ok', 'violation',
  * 'deadlock', 'limit', 'error'), all in one transaction.  message may be
@@ -349,6 +369,8 @@ int	sim_record_run_mode(struct sim_recorder *, const char *mode);
 struct sim_record_realtime {
 	uint64_t lag_max_ns, lag_p99_ns, lag_samples, behind;
 	uint64_t frames_in, frames_out, drops_in, drops_out, not_kept;
+	uint64_t writer_waits, writer_wait_ns;  /* version 16: the loop
+						   waited for the writer */
 };
 
 /* A frame from Linux: its bridged link, virtual arrival time, bytes. */

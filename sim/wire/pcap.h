@@ -41,6 +41,14 @@ struct sim_pcap *sim_pcap_open(const char *path, char *err, size_t errlen);
 void	sim_pcap_write(struct sim_pcap *, uint64_t t_ns, const uint8_t *data,
 	    uint32_t len);
 
+/*
+ * A real-time run's capture: from now on its records are handed to the
+ * writer thread w in chunks (sim/record/writer.h), never written by the
+ * caller; sim_pcap_close waits for them.  The file's bytes are the same.
+ */
+struct sim_writer;
+void	sim_pcap_async(struct sim_pcap *, struct sim_writer *w);
+
 /* Frames written so far. */
 uint64_t sim_pcap_frames(const struct sim_pcap *);
 const char *sim_pcap_path(const struct sim_pcap *);

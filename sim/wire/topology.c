@@ -348,6 +348,14 @@ sim_topology_pcap_open(struct sim_topology *t, const char *dir, char *err,
 	return 0;
 }
 
+void
+sim_topology_pcap_async(struct sim_topology *t, struct sim_writer *w)
+{
+	for (unsigned i = 0; i < t->nlinks; i++)
+		if (sim_link_pcap(t->links[i]) != NULL)
+			sim_pcap_async(sim_link_pcap(t->links[i]), w);
+}
+
 int
 sim_topology_pcap_close(struct sim_topology *t, char *err, size_t errlen)
 {

@@ -91,6 +91,12 @@ struct sim_switch *sim_topology_switch(const struct sim_topology *,
 int	sim_topology_pcap_open(struct sim_topology *, const char *dir,
 	    char *err, size_t errlen);
 /*
+ * A real-time run: every open capture's writes go to the writer thread
+ * w (sim_pcap_async), which must outlive the captures' close.
+ */
+struct sim_writer;
+void	sim_topology_pcap_async(struct sim_topology *, struct sim_writer *w);
+/*
  * Close every capture.  Returns -1 with the first file's reason if a
  * write failed.
  */
