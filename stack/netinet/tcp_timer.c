@@ -150,7 +150,16 @@ tcp_timer_rexmt(struct tcpcb *tp)
 		tp->t_ccv.flags = (tp->t_ccv.flags & ~CCF_IN_RECOVERY) | CCF_RTO;
 		(*tp->t_cc->cc_cong_signal)(&tp->t_ccv, CC_RTO);
 	}
-	tp->t_flags &= ~TF_FASTRECOVERY;
+	/*
+	 * RFC 6675 5.1: the recovery ends, and the scoreboard is cleared
+	 * (the receiver may have reneged); blocks that come during the
+	 * slow start after it are used again (tcp_output steps over them).
+	 */
+	tp->t_flags &= ~(TF_FASTRECOVERY | TF_SACKRECOVERY);
+	if (tp->t_sack != NULL) {
+		tcp_sack_sb_clear(&tp->t_sack->sc_sb);
+		tcp_sack_trim(tp);
+	}
 	tp->snd_recover = tp->snd_max;
 	tp->snd_nxt = tp->snd_una;
 	tp->t_rtttime = 0;              /* Karn: no sample from a resend */
