@@ -104,7 +104,8 @@ def test_fuzzed_frames_are_all_counted_and_nothing_leaks(test_bin, seed):
     for k in ("hdrops", "badoff", "noport", "badsum_noport", "badsum",
               "badopt", "dropped", "processed", "rcvbyte", "rcvoopack",
               "rcvduppack", "rcvrst", "pawsdrop", "sndrst",
-              "rexmttimeo", "conndrops"):
+              "rexmttimeo", "conndrops", "sack_blocks_rcvd",
+              "sack_blocks_sent"):
         assert s[f"tcp.{k}"] > 0, f"no segment counted tcp.{k}"
     for k in ("tooshort", "badvers", "badhlen", "badsum", "badlen",
               "badaddr", "fragment", "notforus", "delivered",

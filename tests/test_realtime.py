@@ -538,13 +538,25 @@ def check_clean_tcp(r, conns):
     # simulated side resent or acked twice.
     rows = [r.split("\t") for r in tshark(
         "-r", r["pcap"], *checks, "-Y", f"tcp.flags.syn == 1 || "
-        f"(ip.src == {SIM_IP} && ({TCP_TROUBLE}))", "-T", "fields", "-e",
+        f"(ip.src == {SIM_IP} && ({TCP_TROUBLE})) || (ip.src == "
+        f"{LINUX_IP} && tcp.analysis.retransmission)", "-T", "fields", "-e",
         "frame.number", "-e", "ip.src", "-e", "tcp.flags.syn", "-e",
         "tcp.options.mss_val", "-e", "tcp.options.wscale.shift", "-e",
         "tcp.options.timestamp.tsval", "-e",
-        "tcp.analysis.retransmission").splitlines()]
+        "tcp.analysis.retransmission", "-e", "tcp.analysis.duplicate_ack",
+        "-e", "tcp.len", "-e", "frame.time_relative").splitlines()]
     syns = [r for r in rows if r[2] in ("1", "True") and r[6] == ""]
-    resent = [r for r in rows if r not in syns and r[1] == SIM_IP]
+    # Both ends use SACK, so Linux sends tail loss probes (RFC 8985, on
+    # only with SACK) after ~2 SRTT, well below a loaded run's lag: it
+    # resends its last segment, and the simulated host rightly acks the
+    # duplicate at once.  Such a duplicate ACK, within
+    # TCP_LAG_EXCUSES_NS after a retransmission of Linux's, is no trouble.
+    linux_resent = [float(r[9]) for r in rows
+                    if r[1] == LINUX_IP and r[6] != ""]
+    resent = [r for r in rows if r not in syns and r[1] == SIM_IP and not (
+        r[7] != "" and r[8] == "0" and any(
+            0 <= float(r[9]) - t <= TCP_LAG_EXCUSES_NS / 1e9
+            for t in linux_resent))]
     assert len(syns) == 2 * (conns + 1), rows[:4]
     assert all(all(r[3:6]) for r in syns), syns[:4]
     with sqlite3.connect(r["db"]) as c:

@@ -127,6 +127,19 @@ def test_echo_survives_faults(tmp_path, fault, seed):
         assert _sum(c, h, ["tcp.default.connattempt",
                            "tcp.default.accepts"]) == \
             _sum(c, h, ["tcp.default.connects", "tcp.default.conndrops"])
+        # SACK is on by default: its recoveries are fast retransmits, its
+        # resends are among the resends, and it reports no more blocks
+        # than the peer sent (an ACK may be lost).
+        t = "tcp.default."
+        assert c.get((h, t + "sack_recovery_episodes"), 0) <= \
+            c.get((h, t + "fastrexmt"), 0)
+        assert c.get((h, t + "sack_rexmits"), 0) <= \
+            c.get((h, t + "sndrexmitpack"), 0)
+        assert c.get((h, t + "sack_blocks_rcvd"), 0) <= \
+            c.get(("b" if h == "a" else "a", t + "sack_blocks_sent"), 0)
+    if "loss" in fault:
+        assert _sum(c, "a", ["tcp.default.sack_blocks_sent"]) + \
+            _sum(c, "b", ["tcp.default.sack_blocks_sent"]) > 0
 
 
 def test_syn_retransmission_backs_off(tmp_path):

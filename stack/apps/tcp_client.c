@@ -42,7 +42,8 @@
 
 enum { TC_DST, TC_PORT, TC_MODE, TC_BYTES, TC_VERIFY, TC_COUNT, TC_REQUEST,
     TC_RESPONSE, TC_CHUNK, TC_NODELAY, TC_CC, TC_TIMEOUT, TC_START,
-    TC_SPORT, TC_RATE, TC_KEEPIDLE, TC_LINGER, TC_INTERVAL, TC_SNDBUF };
+    TC_SPORT, TC_RATE, TC_KEEPIDLE, TC_LINGER, TC_INTERVAL, TC_SNDBUF,
+    TC_SACK };
 enum { TC_BULK, TC_RR, TC_CONNS };
 #define TC_DURATION     TC_BYTES        /* tcp_stream's duration, there */
 enum { TC_V_ECHO, TC_V_NONE };
@@ -108,6 +109,9 @@ static const struct app_param tcp_client_params[] = {
 	[TC_SNDBUF] = { "sndbuf", APP_SIZE, 0, 0, SO_RCVBUF_MAX, NULL,
 	    "SO_SNDBUF: bytes the socket may hold unacknowledged, so the "
 	    "most the window can use (0: the default, 64 KiB)", false },
+	[TC_SACK] = { "sack", APP_BOOL, 1, 0, 1, NULL,
+	    "TCP_SACK: offer selective acknowledgments (RFC 2018, recovery "
+	    "by RFC 6675); false: NewReno without SACK", false },
 };
 
 struct tcp_client {
@@ -391,6 +395,11 @@ tc_socket(struct tcp_client *tc)
 		kern_printf("tcp_client: congestion control \"%s\" is not "
 		    "available (error %d): using the brane's default\n", cc,
 		    error);
+	if (!args->v[TC_SACK]) {
+		int zero = 0;
+
+		(void)sosetopt(so, IPPROTO_TCP, TCP_SACK, &zero, sizeof(zero));
+	}
 	if (args->v[TC_SNDBUF] > 0) {
 		int sndbuf = (int)args->v[TC_SNDBUF];
 
@@ -606,7 +615,7 @@ const struct app_desc app_tcp_client_desc = {
  * slot of `bytes`, which a stream does not use).
  */
 enum { TSM_DST, TSM_PORT, TSM_DURATION, TSM_CHUNK, TSM_NODELAY, TSM_CC,
-    TSM_TIMEOUT, TSM_START, TSM_SPORT, TSM_SNDBUF };
+    TSM_TIMEOUT, TSM_START, TSM_SPORT, TSM_SNDBUF, TSM_SACK };
 
 static const struct app_param tcp_stream_params[] = {
 	[TSM_DST] = { "dst", APP_INADDR, 0, 0, 0xffffffff, NULL,
@@ -631,6 +640,9 @@ static const struct app_param tcp_stream_params[] = {
 	[TSM_SNDBUF] = { "sndbuf", APP_SIZE, 0, 0, SO_RCVBUF_MAX, NULL,
 	    "SO_SNDBUF: bytes the socket may hold unacknowledged, so the "
 	    "most the window can use (0: the default, 64 KiB)", false },
+	[TSM_SACK] = { "sack", APP_BOOL, 1, 0, 1, NULL,
+	    "TCP_SACK: offer selective acknowledgments; false: NewReno "
+	    "without SACK", false },
 };
 
 static void
@@ -643,6 +655,7 @@ tcp_stream_main(void *argp)
 		{ TSM_NODELAY, TC_NODELAY }, { TSM_CC, TC_CC },
 		{ TSM_TIMEOUT, TC_TIMEOUT }, { TSM_START, TC_START },
 		{ TSM_SPORT, TC_SPORT }, { TSM_SNDBUF, TC_SNDBUF },
+		{ TSM_SACK, TC_SACK },
 	};
 	struct app_args *a = kmem_alloc(sizeof(*a), KM_SLEEP);
 

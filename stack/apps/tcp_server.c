@@ -19,11 +19,12 @@
 #include <string.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "apps.h"
 
 enum { TS_PORT, TS_MODE, TS_REQUEST, TS_RESPONSE, TS_BACKLOG, TS_DELAY,
-    TS_RCVBUF };
+    TS_RCVBUF, TS_SACK };
 enum { TS_ECHO, TS_DISCARD, TS_RR };
 
 #define TS_BUFSZ        65536
@@ -49,6 +50,9 @@ static const struct app_param tcp_server_params[] = {
 	[TS_RCVBUF] = { "rcvbuf", APP_SIZE, 0, 0, SO_RCVBUF_MAX, NULL,
 	    "SO_RCVBUF of the listener, so of each connection: the most "
 	    "window it offers (0: the default, 64 KiB)", false },
+	[TS_SACK] = { "sack", APP_BOOL, 1, 0, 1, NULL,
+	    "TCP_SACK: accept selective acknowledgments (RFC 2018) when a "
+	    "client offers them; false: NewReno without SACK", false },
 };
 
 struct tcp_server {
@@ -149,6 +153,12 @@ tcp_server_main(void *argp)
 
 		(void)sosetopt(lso, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 		    sizeof(rcvbuf));
+	}
+	if (!args->v[TS_SACK]) {
+		int zero = 0;
+
+		(void)sosetopt(lso, IPPROTO_TCP, TCP_SACK, &zero,
+		    sizeof(zero));
 	}
 	if ((error = solisten(lso, (int)args->v[TS_BACKLOG])) != 0)
 		panic("tcp_server: listen: error %d", error);

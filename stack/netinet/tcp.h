@@ -57,6 +57,8 @@ struct tcphdr {
 #define TCP_KEEPINTVL   0x05    /* int seconds between probes */
 #define TCP_CONGESTION  0x20    /* char[TCP_CC_NAME_MAX]: the controller */
 #define TCP_INFO        0x21    /* struct tcp_info, get only */
+#define TCP_SACK        0x22    /* int: offer and use SACK (default 1);
+				   set before connect or listen */
 
 /* What TCP_INFO gives (a small subset of Linux's). */
 struct tcp_info {
@@ -74,6 +76,7 @@ struct tcp_info {
 };
 
 #define TCPI_OPT_TIMESTAMPS     0x01
+#define TCPI_OPT_SACK           0x02
 #define TCPI_OPT_WSCALE         0x04
 
 #endif /* _STACK_NETINET_TCP_H_ */

@@ -23,6 +23,18 @@
  * embryonic connections of its own (struct tcp_embryo; no socket yet)
  * and only the handshake's ACK makes a socket, linked into the table
  * connected to its peer and put on the listener's accept queue.
+ *
+ * SACK (tcp_sack.h; both sides offered it, TF_SACK_PERMIT).  As a
+ * receiver, an out-of-order segment's range goes into the connection's
+ * blocks (tcp_output reports them).  As a sender, every ACK's blocks
+ * feed the scoreboard; three duplicate ACKs or IsLost(snd_una) start
+ * RFC 6675's recovery (tcp_sack_recovery), fewer earn a new segment
+ * each (limited transmit); in recovery each ACK lets tcp_sack_output
+ * send while cwnd - pipe >= SMSS, and the ACK of RecoveryPoint
+ * (snd_recover) ends it in tcp_newack as NewReno's does.  Without
+ * blocks (the peer did not offer SACK, or no memory for the state) the
+ * recovery is NewReno's.  The SACK state lives in t_sack only while it
+ * holds something: tcp_sack_trim after each batch of segments.
  */
 #include <sys/kern.h>
 #include <sys/atomic.h>
@@ -212,6 +224,7 @@ tcp_rcvd_work(struct socket *so, enum tcp_worker who)
 	if (tp->t_state != TCPS_CLOSED && tp->t_state != TCPS_LISTEN &&
 	    (tp->t_flags & TF_ACKNOW))
 		(void)tcp_output(tp);
+	tcp_sack_trim(tp);              /* an idle connection keeps none */
 }
 
 void
@@ -352,9 +365,16 @@ tcp_synack_output(struct tcp_brane *tb, const struct tcp_embryo *te,
 		cp[n++] = TCPOLEN_WINDOW;
 		cp[n++] = rscale;
 	}
+	if (te->te_sackok && !te->te_ts) {
+		cp[n++] = TCPOPT_NOP;
+		cp[n++] = TCPOPT_NOP;
+		cp[n++] = TCPOPT_SACK_PERMITTED;
+		cp[n++] = TCPOLEN_SACK_PERMITTED;
+	}
 	if (te->te_ts) {
-		cp[n++] = TCPOPT_NOP;
-		cp[n++] = TCPOPT_NOP;
+		/* SACK-permitted in the two NOPs' place, as tcp_output. */
+		cp[n++] = te->te_sackok ? TCPOPT_SACK_PERMITTED : TCPOPT_NOP;
+		cp[n++] = te->te_sackok ? TCPOLEN_SACK_PERMITTED : TCPOPT_NOP;
 		cp[n++] = TCPOPT_TIMESTAMP;
 		cp[n++] = TCPOLEN_TIMESTAMP;
 		for (int i = 0; i < 4; i++)
@@ -443,6 +463,10 @@ tcp_embryo_complete(struct tcpcb *lp, const struct tcp_embryo *te,
 	so->so_pcb = inp;
 	tp->t_cc = lp->t_cc;
 	tp->t_flags |= lp->t_flags & TF_NODELAY;
+	tp->t_flags &= ~TF_REQ_SACK;
+	tp->t_flags |= lp->t_flags & TF_REQ_SACK;
+	if (te->te_sackok && (tp->t_flags & TF_REQ_SACK))
+		tp->t_flags |= TF_SACK_PERMIT;
 	tp->t_keepidle_ms = lp->t_keepidle_ms;
 	tp->t_keepintvl_ms = lp->t_keepintvl_ms;
 	/* Not yet reachable: set up without its lock (one class at once). */
@@ -665,6 +689,7 @@ tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 	te->te_mss = sg->to.to_mss;
 	te->te_wscale = sg->to.to_wscale;
 	te->te_ts = sg->to.to_ts;
+	te->te_sackok = sg->to.to_sackok && (lp->t_flags & TF_REQ_SACK);
 	te->te_tsrecent = sg->to.to_tsval;
 	te->te_win = sg->win;
 	te->te_deadline = getticks() + mstohz((int)tb->tb_conf.rto_init_ms);
@@ -705,7 +730,7 @@ tcp_newack(struct tcpcb *tp, const struct tcp_seg *sg, uint32_t acked)
 		if (SEQ_LT(sg->ack, tp->snd_recover))
 			return;
 		/* Full ACK: recovery is over. */
-		tp->t_flags &= ~TF_FASTRECOVERY;
+		tp->t_flags &= ~(TF_FASTRECOVERY | TF_SACKRECOVERY);
 		tcp_recovery_exit(tp, TCP_RECOVERY_FULLACK, sg->ack);
 		ccv->flags &= ~CCF_IN_RECOVERY;
 		ccv->flight = flight - MIN(acked, flight);
@@ -724,15 +749,123 @@ tcp_newack(struct tcpcb *tp, const struct tcp_seg *sg, uint32_t acked)
 	(*tp->t_cc->cc_ack_received)(ccv, CC_ACK);
 }
 
-/* Three duplicate ACKs: fast retransmit, enter recovery (RFC 6582 3.2). */
+/*
+ * An ACK with SACK blocks, or any while the scoreboard holds some: the
+ * board learns them (RFC 6675 "update"), and forgets what sg->ack,
+ * snd_una from now, covers.  => snd_una <= sg->ack <= snd_max
+ */
+static void
+tcp_sack_ack(struct tcpcb *tp, const struct tcp_seg *sg)
+{
+	struct tcp_sackcb *sc = tp->t_sack;
+
+	KASSERT(tp->t_flags & TF_SACK_PERMIT);
+	KASSERT(SEQ_LEQ(tp->snd_una, sg->ack) &&
+	    SEQ_LEQ(sg->ack, tp->snd_max));
+	if (sg->to.to_nsack > 0) {
+		TCPSTAT_ADD(tp->t_tb, sack_blocks_rcvd,
+		    (uint64_t)sg->to.to_nsack);
+		if (sc == NULL)
+			sc = tcp_sack_get(tp);
+	}
+	if (sc == NULL)
+		return;
+	(void)tcp_sack_sb_update(&sc->sc_sb, sg->ack, tp->snd_max,
+	    sg->to.to_sack, sg->to.to_nsack, NULL);
+}
+
+/* RFC 6675 IsLost(HighACK + 1): the scoreboard says snd_una is lost. */
+static bool
+tcp_sack_una_lost(const struct tcpcb *tp)
+{
+	const struct tcp_sackcb *sc = tp->t_sack;
+
+	return sc != NULL && !tcp_sack_sb_empty(&sc->sc_sb) &&
+	    tcp_sack_is_lost(&sc->sc_sb, tp->snd_una, tp->snd_una,
+	    tp->t_maxseg);
+}
+
+/*
+ * Loss recovery by RFC 6675 (section 5, steps 4.1-4.4): RecoveryPoint
+ * is snd_recover, cwnd drops to the ssthresh the controller chose, the
+ * first unSACKed segment goes now whatever pipe says, then
+ * tcp_sack_output sends while the pipe allows, on this and every later
+ * ACK, until one acks RecoveryPoint (tcp_newack).  No inflation: pipe
+ * counts what the SACKs say has left the network.
+ */
+static void
+tcp_sack_recovery(struct tcpcb *tp)
+{
+	struct tcp_sackcb *sc = tp->t_sack;
+	const struct tcp_sack_sb *sb = &sc->sc_sb;
+	uint32_t len = tp->t_maxseg, sent;
+
+	KASSERT(sb->nblk > 0 && SEQ_LT(tp->snd_una, sb->blk[0].start));
+	TCPSTAT_INC(tp->t_tb, sack_recovery_episodes);
+	tp->t_flags |= TF_SACKRECOVERY;
+	sc->sc_high_rxt = tp->snd_una;
+	sc->sc_rescue_valid = false;
+	tp->t_ccv.cwnd = tp->t_ccv.ssthresh;
+	tp->snd_nxt = tp->snd_max;      /* all below was sent once */
+	sc->sc_rxt_fence = tp->snd_max;
+	len = MIN(len, sb->blk[0].start - tp->snd_una);
+	if ((sent = tcp_sack_send(tp, tp->snd_una, len)) > 0) {
+		TCPSTAT_INC(tp->t_tb, sack_rexmits);
+		sc->sc_high_rxt = tp->snd_una + sent;
+	}
+	(void)tcp_output(tp);
+}
+
+/*
+ * A lost retransmission, which RFC 6675 leaves to the timeout: in SACK
+ * recovery snd_una's segment was sent again, yet DupThresh segments
+ * sent after it (above sc_rxt_fence, snd_max then) have been SACKed
+ * while it has not arrived (as Linux's lost-retransmit marking, without
+ * RACK's clock).  Sent once more, with a new fence; the window was
+ * reduced once for the episode and is not reduced again.
+ */
+static void
+tcp_sack_rxt_lost(struct tcpcb *tp)
+{
+	struct tcp_sackcb *sc = tp->t_sack;
+	const struct tcp_sack_sb *sb = &sc->sc_sb;
+	uint32_t len = tp->t_maxseg, sent;
+
+	KASSERT(tp->t_flags & TF_SACKRECOVERY);
+	if (sb->nblk == 0 || !SEQ_LT(tp->snd_una, sb->blk[0].start) ||
+	    !SEQ_GT(sc->sc_high_rxt, tp->snd_una) ||
+	    tp->snd_nxt != tp->snd_max ||
+	    SEQ_LT(tcp_sack_sb_high(sb, tp->snd_una), sc->sc_rxt_fence +
+	    TCP_SACK_DUPTHRESH * tp->t_maxseg))
+		return;
+	sc->sc_rxt_fence = tp->snd_max;
+	len = MIN(len, sb->blk[0].start - tp->snd_una);
+	if ((sent = tcp_sack_send(tp, tp->snd_una, len)) > 0)
+		TCPSTAT_INC(tp->t_tb, sack_rexmits);
+}
+
+/*
+ * Three duplicate ACKs, or the scoreboard's IsLost: fast retransmit,
+ * enter recovery -- RFC 6675's when the peer SACKs, else NewReno's
+ * (RFC 6582 3.2).
+ */
 static void
 tcp_fastrexmt(struct tcpcb *tp, const struct tcp_seg *sg)
 {
 	struct tcp_ccv *ccv = &tp->t_ccv;
 	tcp_seq onxt = tp->snd_nxt;
+	bool sack = tp->t_sack != NULL && !tcp_sack_sb_empty(
+	    &tp->t_sack->sc_sb) && SEQ_LT(tp->snd_una,
+	    tp->t_sack->sc_sb.blk[0].start);
 
-	/* SACK PLUGS IN HERE: RFC 6675 decides loss from the scoreboard. */
-	if (SEQ_LEQ(sg->ack, tp->snd_recover) && tp->snd_recover != tp->iss &&
+	/*
+	 * A new episode only beyond the last one's recovery point: past
+	 * it for NewReno (RFC 6582 3.2 step 2), at it or past for SACK
+	 * (RFC 6675 5: HighACK >= RecoveryPoint; the SACK blocks tell a
+	 * new hole from the old episode's duplicates).
+	 */
+	if ((sack ? SEQ_LT(sg->ack, tp->snd_recover) : SEQ_LEQ(sg->ack,
+	    tp->snd_recover)) && tp->snd_recover != tp->iss &&
 	    tp->t_ntimeouts + tp->t_nrexmits > 0) {
 		tp->t_dupacks = 0;      /* still in the last episode */
 		return;
@@ -747,6 +880,10 @@ tcp_fastrexmt(struct tcpcb *tp, const struct tcp_seg *sg)
 	tcp_recovery_enter(tp, TCP_RECOVERY_FAST);
 	tcp_timer_disarm(tp, TCPT_REXMT);
 	tp->t_rtttime = 0;
+	if (sack) {
+		tcp_sack_recovery(tp);
+		return;
+	}
 	tp->snd_nxt = sg->ack;
 	ccv->cwnd = tp->t_maxseg;
 	(void)tcp_output(tp);
@@ -826,6 +963,8 @@ tcp_synsent(struct tcpcb *tp, struct mbuf *m, const struct tcp_seg *sg)
 		tp->ts_recent = sg->to.to_tsval;
 	} else
 		tp->t_flags &= ~TF_REQ_TSTMP;
+	if (sg->to.to_sackok && (tp->t_flags & TF_REQ_SACK))
+		tp->t_flags |= TF_SACK_PERMIT;
 	{
 		uint16_t cap = tp->t_peermss;
 
@@ -902,6 +1041,7 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 	struct socket *so = tp->t_so;
 	struct tcp_brane *tb = tp->t_tb;
 	struct tcp_seg sg;
+	struct tcp_sackcb *sc;
 	uint32_t tiwin, acked, rcvwin;
 	int off, thoff, todrop, fin;
 	bool ourfinisacked, needoutput = false;
@@ -1046,6 +1186,9 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 		tcp_established(tp);
 		tp->snd_wl1 = sg.seq - 1;
 	}
+	if ((tp->t_flags & TF_SACK_PERMIT) && SEQ_GEQ(sg.ack, tp->snd_una) &&
+	    SEQ_LEQ(sg.ack, tp->snd_max))
+		tcp_sack_ack(tp, &sg);
 	if (SEQ_LEQ(sg.ack, tp->snd_una)) {
 		if (sg.tlen == 0 && tiwin == tp->snd_wnd &&
 		    sg.ack == tp->snd_una && tp->snd_max != tp->snd_una &&
@@ -1053,12 +1196,30 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 			TCPSTAT_INC(tb, rcvdupack);
 			tp->t_ccv.now_ns = getnanouptime();
 			(*tp->t_cc->cc_ack_received)(&tp->t_ccv, CC_DUPACK);
-			if (tp->t_flags & TF_FASTRECOVERY) {
+			if (tp->t_flags & TF_SACKRECOVERY) {
+				/* RFC 6675 (C): send as pipe allows. */
+				tcp_sack_rxt_lost(tp);
+				needoutput = true;
+			} else if (tp->t_flags & TF_FASTRECOVERY) {
 				/* RFC 6582 3.2 step 4: inflate, send. */
 				tp->t_ccv.cwnd += tp->t_maxseg;
 				needoutput = true;
-			} else if (++tp->t_dupacks == 3)
+			} else if (++tp->t_dupacks == 3 ||
+			    tcp_sack_una_lost(tp))
 				tcp_fastrexmt(tp, &sg);
+			else if ((tp->t_flags & TF_SACK_PERMIT) &&
+			    tp->t_dupacks < 3) {
+				/*
+				 * Limited transmit (RFC 3042, RFC 6675 5
+				 * (1)-(2)): a new segment on each of the
+				 * first two, to make the third.
+				 */
+				uint32_t cwnd = tp->t_ccv.cwnd;
+
+				tp->t_ccv.cwnd += tp->t_dupacks * tp->t_maxseg;
+				(void)tcp_output(tp);
+				tp->t_ccv.cwnd = cwnd;
+			}
 		} else if (sg.tlen == 0 && tiwin != tp->snd_wnd)
 			tp->t_dupacks = 0;
 		goto step6;
@@ -1091,7 +1252,9 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 		ourfinisacked = false;
 	}
 	tp->snd_una = sg.ack;
-	if (tp->t_flags & TF_FASTRECOVERY) {
+	/* SACK recovery: tcp_output sends what pipe allows (needoutput). */
+	if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACKRECOVERY)) ==
+	    TF_FASTRECOVERY) {
 		/*
 		 * A partial ACK (RFC 6582 3.2 step 5): resend the first
 		 * unacked segment now, deflate cwnd by what was acked and
@@ -1178,13 +1341,23 @@ step6:
 			}
 			so_wakeup(so);
 		} else {
-			/* Out of order: queue it; a duplicate ACK now. */
+			/*
+			 * Out of order: queue it; a duplicate ACK now, with
+			 * its block first (RFC 2018 4).
+			 */
+			if ((tp->t_flags & TF_SACK_PERMIT) && sg.tlen > 0 &&
+			    SEQ_GT(sg.seq, tp->rcv_nxt) &&
+			    (sc = tcp_sack_get(tp)) != NULL)
+				tcp_sack_rcv_add(&sc->sc_rcv, tp->rcv_nxt,
+				    sg.seq, sg.seq + (uint32_t)sg.tlen);
 			fin = tcp_reass(tp, m, sg.seq, sg.tlen, fin);
 			m = NULL;
 			tp->t_flags |= TF_ACKNOW;
 		}
 		if (fin)
 			tcp_seg_fin(tp);
+		if (tp->t_sack != NULL)
+			tcp_sack_rcv_update(&tp->t_sack->sc_rcv, tp->rcv_nxt);
 	} else if (fin && tp->t_state == TCPS_TIME_WAIT) {
 		tp->t_flags |= TF_ACKNOW;       /* their FIN again */
 		tcp_timer_arm(tp, TCPT_2MSL, 2 * tb->tb_conf.msl_ms);

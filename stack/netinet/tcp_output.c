@@ -8,7 +8,16 @@
  * update worth telling.  Nagle (RFC 896) holds back a small segment
  * while data is unacknowledged, unless TCP_NODELAY; a zero window with
  * data waiting arms the persist timer.  Data is never copied: a segment
- * shares its bytes with the send buffer (m_copym).  => so_lock held
+ * shares its bytes with the send buffer (m_copym).
+ *
+ * SACK: a SYN offers it (TCP_SACK), an ACK carries the receiver's blocks
+ * in the room its data would have had (a data segment shrinks by the
+ * option's bytes, so a frame never outgrows the MSS).  In RFC 6675's
+ * recovery (TF_SACKRECOVERY) tcp_sack_output picks each segment by
+ * NextSeg and sends it through the one segment builder with a cap of
+ * its bytes, snd_nxt pointed at it for the moment; snd_nxt rests at
+ * snd_max.  After a timeout, resending from snd_una steps over what
+ * the peer has SACKed since.  => so_lock held
  */
 #include <sys/kern.h>
 #include <sys/mutex.h>
@@ -52,12 +61,20 @@ tcp_put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* Write the options a segment with these flags carries; their length. */
+/*
+ * Write the options a segment with these flags carries; their length.
+ * *nsack: the SACK blocks among them (RFC 2018: on an ACK while data is
+ * held out of order, the block of the latest segment first, as many
+ * as the 40 option bytes hold).
+ */
 static int
-tcp_opts_write(struct tcpcb *tp, int flags, uint8_t *cp)
+tcp_opts_write(struct tcpcb *tp, int flags, uint8_t *cp, int *nsack)
 {
-	int n = 0;
+	struct tcp_sack_block blk[TCP_SACK_OPT_MAX];
+	int n = 0, nb = 0;
 	uint16_t mss;
+	bool sackok = (tp->t_flags & TF_REQ_SACK) && (!(flags & TH_ACK) ||
+	    (tp->t_flags & TF_SACK_PERMIT));
 
 	if (flags & TH_SYN) {
 		mss = tcp_mss_offer(tp);
@@ -75,15 +92,42 @@ tcp_opts_write(struct tcpcb *tp, int flags, uint8_t *cp)
 	}
 	if ((tp->t_flags & TF_REQ_TSTMP) && (((flags & (TH_SYN | TH_ACK)) ==
 	    TH_SYN) || (tp->t_flags & TF_RCVD_TSTMP))) {
-		cp[n++] = TCPOPT_NOP;
-		cp[n++] = TCPOPT_NOP;
+		/* SACK-permitted takes the two NOPs' place (as Linux). */
+		if ((flags & TH_SYN) && sackok) {
+			cp[n++] = TCPOPT_SACK_PERMITTED;
+			cp[n++] = TCPOLEN_SACK_PERMITTED;
+			sackok = false;
+		} else {
+			cp[n++] = TCPOPT_NOP;
+			cp[n++] = TCPOPT_NOP;
+		}
 		cp[n++] = TCPOPT_TIMESTAMP;
 		cp[n++] = TCPOLEN_TIMESTAMP;
 		tcp_put32(cp + n, tcp_ts_now());
 		tcp_put32(cp + n + 4, tp->ts_recent);
 		n += 8;
 	}
-	/* SACK PLUGS IN HERE: SACK-permitted on a SYN, blocks on an ACK. */
+	if ((flags & TH_SYN) && sackok) {
+		cp[n++] = TCPOPT_NOP;
+		cp[n++] = TCPOPT_NOP;
+		cp[n++] = TCPOPT_SACK_PERMITTED;
+		cp[n++] = TCPOLEN_SACK_PERMITTED;
+	}
+	if (!(flags & TH_SYN) && (flags & TH_ACK) && tp->t_sack != NULL &&
+	    (tp->t_flags & TF_SACK_PERMIT))
+		nb = tcp_sack_rcv_blocks(&tp->t_sack->sc_rcv, tp->rcv_nxt, blk,
+		    MIN((TCP_MAXOLEN - n - 4) / 8, TCP_SACK_OPT_MAX));
+	if (nb > 0) {
+		cp[n++] = TCPOPT_NOP;
+		cp[n++] = TCPOPT_NOP;
+		cp[n++] = TCPOPT_SACK;
+		cp[n++] = (uint8_t)(2 + 8 * nb);
+		for (int i = 0; i < nb; i++, n += 8) {
+			tcp_put32(cp + n, blk[i].start);
+			tcp_put32(cp + n + 4, blk[i].end);
+		}
+	}
+	*nsack = nb;
 	KASSERT(n <= TCP_MAXOLEN && n % 4 == 0);
 	return n;
 }
@@ -137,12 +181,28 @@ tcp_setpersist(struct tcpcb *tp)
 	tcp_timer_arm(tp, TCPT_PERSIST, ms);
 }
 
+/* Resending after a timeout: step over what the peer SACKed since. */
+static void
+tcp_skip_sacked(struct tcpcb *tp)
+{
+	const struct tcp_sack_sb *sb = &tp->t_sack->sc_sb;
+
+	for (int i = 0; i < sb->nblk; i++) {
+		if (SEQ_LEQ(sb->blk[i].start, tp->snd_nxt) &&
+		    SEQ_LT(tp->snd_nxt, sb->blk[i].end))
+			tp->snd_nxt = sb->blk[i].end;
+	}
+	KASSERT(SEQ_LEQ(tp->snd_nxt, tp->snd_max));
+}
+
 /*
- * Send one segment if one is due; *more if another may be.  => 0 or the
- * error of ip_output
+ * Send one segment if one is due; *more if another may be.  cap >= 0:
+ * SACK recovery's (tcp_sack_output) segment of at most cap data bytes
+ * from snd_nxt, whatever the windows say.  => 0 or the error of
+ * ip_output
  */
 static int
-tcp_output_one(struct tcpcb *tp, bool *more)
+tcp_output_one(struct tcpcb *tp, bool *more, int32_t cap)
 {
 	struct socket *so = tp->t_so;
 	struct inpcb *inp = tp->t_inp;
@@ -154,7 +214,7 @@ tcp_output_one(struct tcpcb *tp, bool *more)
 	struct tcphdr *th;
 	int32_t off, len, sendwin, adv;
 	uint32_t win, cwnd;
-	int flags, optlen, hdrlen;
+	int flags, optlen, hdrlen, nsack, maxlen;
 	tcp_seq startseq;
 	bool idle, sendalot = false, rexmit;
 
@@ -163,11 +223,15 @@ tcp_output_one(struct tcpcb *tp, bool *more)
 	flags = tcp_outflags[tp->t_state];
 	if (tp->t_state == TCPS_CLOSED || tp->t_state == TCPS_LISTEN)
 		return 0;
+	if (cap < 0 && tp->t_sack != NULL && SEQ_LT(tp->snd_nxt, tp->snd_max))
+		tcp_skip_sacked(tp);
 	off = (int32_t)(tp->snd_nxt - tp->snd_una);
 	cwnd = TCPS_HAVEESTABLISHED(tp->t_state) ? tp->t_ccv.cwnd : 0;
 	sendwin = (int32_t)MIN(MIN(tp->snd_wnd, cwnd), (uint32_t)INT32_MAX);
 	if ((tp->t_flags & TF_FORCE) && sendwin == 0)
 		sendwin = 1;
+	if (cap >= 0)
+		sendwin = (int32_t)MIN((int64_t)off + cap, (int64_t)INT32_MAX);
 	/* A SYN not yet acked: it takes the first number, no data rides. */
 	if (flags & TH_SYN) {
 		if (tp->snd_nxt != tp->iss)
@@ -189,9 +253,13 @@ tcp_output_one(struct tcpcb *tp, bool *more)
 			}
 		}
 	}
-	if (len > tp->t_maxseg) {
-		len = tp->t_maxseg;
-		sendalot = true;
+	/* SACK blocks ride in the room the data would have had. */
+	optlen = tcp_opts_write(tp, flags, opt, &nsack);
+	maxlen = tp->t_maxseg - (nsack > 0 ? 4 + 8 * nsack : 0);
+	KASSERT(maxlen > 0);
+	if (len > maxlen) {
+		len = maxlen;
+		sendalot = cap < 0;
 	}
 	/* FIN only with (after) the last byte, and only once in sequence. */
 	if ((flags & TH_FIN) && (off < 0 || (u_int)(off + len) != sb->sb_cc))
@@ -201,7 +269,7 @@ tcp_output_one(struct tcpcb *tp, bool *more)
 	rexmit = SEQ_LT(tp->snd_nxt, tp->snd_max);
 
 	if (len > 0) {
-		if (len == tp->t_maxseg)
+		if (len == maxlen)
 			goto send;
 		if ((idle || (tp->t_flags & TF_NODELAY)) &&
 		    (u_int)(len + off) >= sb->sb_cc)
@@ -246,7 +314,6 @@ tcp_output_one(struct tcpcb *tp, bool *more)
 	return 0;
 
 send:
-	optlen = tcp_opts_write(tp, flags, opt);
 	hdrlen = (int)(sizeof(struct ip) + sizeof(struct tcphdr)) + optlen;
 	if ((m = m_gethdr(M_DONTWAIT, MT_HEADER)) == NULL)
 		return ENOBUFS;
@@ -300,6 +367,7 @@ send:
 
 	/* Account, then send: ip_output may drop the lock-free copy. */
 	TCPSTAT_INC(tb, sndtotal);
+	TCPSTAT_ADD(tb, sack_blocks_sent, (uint64_t)nsack);
 	if (len > 0 && rexmit) {
 		TCPSTAT_INC(tb, sndrexmitpack);
 		TCPSTAT_ADD(tb, sndrexmitbyte, (uint64_t)len);
@@ -350,6 +418,86 @@ send:
 	return ip_output(so->so_brane, m, 0);
 }
 
+/*
+ * One segment of at most [seq, seq + len) from SACK recovery; the
+ * sequence numbers it took (0: none, Nagle said no).
+ * => snd_nxt == snd_max, and so after
+ */
+uint32_t
+tcp_sack_send(struct tcpcb *tp, tcp_seq seq, uint32_t len)
+{
+	uint32_t sent;
+	bool more;
+
+	KASSERT(SEQ_LEQ(tp->snd_una, seq) && SEQ_LEQ(seq, tp->snd_max));
+	KASSERT(tp->snd_nxt == tp->snd_max);
+	KASSERT(len > 0 && len <= tp->t_maxseg);
+	tp->snd_nxt = seq;
+	(void)tcp_output_one(tp, &more, (int32_t)len);
+	/* snd_nxt moved over what was sent; an ACK alone does not move it. */
+	sent = tp->snd_nxt - seq;
+	KASSERT(sent <= len + 1);
+	tp->snd_nxt = tp->snd_max;
+	return sent;
+}
+
+/*
+ * RFC 6675 section 5, steps (C): while cwnd - pipe >= SMSS, NextSeg's
+ * segment; a retransmission moves HighRxt, the rescue RescueRxt.
+ * Bounded: each segment sent grows pipe (the rescue, which does not, is
+ * once per recovery), and TCP_SACK_SEND_MAX in any case.
+ */
+#define TCP_SACK_SEND_MAX       256
+
+void
+tcp_sack_output(struct tcpcb *tp)
+{
+	struct tcp_sackcb *sc = tp->t_sack;
+	struct sockbuf *sb = &tp->t_so->so_snd;
+	struct tcp_sack_sendstate st;
+	struct tcp_sack_seg seg;
+	uint32_t mss = tp->t_maxseg, pipe, flight, sent, data;
+
+	KASSERT(mutex_owned(&tp->t_so->so_lock));
+	KASSERT((tp->t_flags & TF_SACKRECOVERY) && sc != NULL);
+	for (int n = 0; n < TCP_SACK_SEND_MAX; n++) {
+		/* A zero window's probing took snd_nxt back: that waits. */
+		if (tp->snd_nxt != tp->snd_max)
+			break;
+		if (SEQ_LT(sc->sc_high_rxt, tp->snd_una))
+			sc->sc_high_rxt = tp->snd_una;
+		pipe = tcp_sack_pipe(&sc->sc_sb, tp->snd_una, tp->snd_max,
+		    sc->sc_high_rxt, mss);
+		if (pipe + mss > tp->t_ccv.cwnd)
+			break;
+		flight = tp->snd_max - tp->snd_una;
+		data = (tp->t_flags & TF_SENTFIN) ? 0 :
+		    MIN(sb->sb_cc, tp->snd_wnd);
+		st.snd_una = tp->snd_una;
+		st.snd_max = tp->snd_max;
+		st.high_rxt = sc->sc_high_rxt;
+		st.rescue_rxt = sc->sc_rescue_rxt;
+		st.recovery_point = tp->snd_recover;
+		st.rescue_valid = sc->sc_rescue_valid;
+		st.mss = mss;
+		st.new_ok = data > flight ? data - flight : 0;
+		tcp_sack_nextseg(&sc->sc_sb, &st, &seg);
+		if (seg.what == TCP_SACK_NONE)
+			break;
+		sent = tcp_sack_send(tp, seg.seq, seg.len);
+		if (sent == 0)
+			break;
+		if (seg.what == TCP_SACK_NEW)
+			continue;
+		TCPSTAT_INC(tp->t_tb, sack_rexmits);
+		if (seg.what == TCP_SACK_RESCUE) {
+			sc->sc_rescue_rxt = tp->snd_recover;
+			sc->sc_rescue_valid = true;
+		} else if (SEQ_GT(seg.seq + sent, sc->sc_high_rxt))
+			sc->sc_high_rxt = seg.seq + sent;
+	}
+}
+
 int
 tcp_output(struct tcpcb *tp)
 {
@@ -357,8 +505,10 @@ tcp_output(struct tcpcb *tp)
 	int error, n = 0;
 
 	KASSERT(mutex_owned(&tp->t_so->so_lock));
+	if ((tp->t_flags & TF_SACKRECOVERY) && tp->t_state != TCPS_CLOSED)
+		tcp_sack_output(tp);
 	do {
-		error = tcp_output_one(tp, &more);
+		error = tcp_output_one(tp, &more, -1);
 	} while (error == 0 && more && ++n < 1024);
 	/* A packet held for ARP or lost to a full queue is resent later. */
 	return error == ENOBUFS || error == EHOSTDOWN ? 0 : error;

@@ -196,9 +196,53 @@ tcp_newtcpcb(struct tcp_brane *tb, struct socket *so, struct inpcb *inp)
 	tp->t_state = TCPS_CLOSED;
 	tp->t_maxseg = TCP_MSS_DEFAULT;
 	tp->t_rto_ms = tb->tb_conf.rto_init_ms;
-	tp->t_flags = TF_REQ_SCALE | TF_REQ_TSTMP;
+	tp->t_flags = TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK;
 	tp->snd_wnd = TCP_MAXWIN;
 	return tp;
+}
+
+/* SACK's state, while a connection has some: small (README). */
+CTASSERT(sizeof(struct tcp_sackcb) <= 160);
+
+struct tcp_sackcb *
+tcp_sack_get(struct tcpcb *tp)
+{
+	struct tcp_sackcb *sc = tp->t_sack;
+
+	KASSERT(mutex_owned(&tp->t_so->so_lock));
+	KASSERT(tp->t_flags & TF_SACK_PERMIT);
+	if (sc != NULL)
+		return sc;
+	if ((sc = kmem_zalloc(sizeof(*sc), KM_NOSLEEP)) == NULL)
+		return NULL;
+	tcp_sack_rcv_init(&sc->sc_rcv);
+	tcp_sack_sb_init(&sc->sc_sb);
+	tp->t_sack = sc;
+	return sc;
+}
+
+void
+tcp_sack_free(struct tcpcb *tp)
+{
+	struct tcp_sackcb *sc = tp->t_sack;
+
+	if (sc == NULL)
+		return;
+	KASSERT(!(tp->t_flags & TF_SACKRECOVERY));
+	tp->t_sack = NULL;
+	tcp_sack_sb_fini(&sc->sc_sb);
+	kmem_free(sc, sizeof(*sc));
+}
+
+void
+tcp_sack_trim(struct tcpcb *tp)
+{
+	struct tcp_sackcb *sc = tp->t_sack;
+
+	if (sc != NULL && sc->sc_rcv.nblk == 0 &&
+	    tcp_sack_sb_empty(&sc->sc_sb) &&
+	    !(tp->t_flags & TF_SACKRECOVERY))
+		tcp_sack_free(tp);
 }
 
 /* The largest shift that a buffer of hiwat bytes needs (RFC 7323 2.3). */
@@ -365,6 +409,8 @@ tcp_reaper(void *arg)
 			m_freem(m);
 		}
 		tcp_embryos_free(tp);
+		tp->t_flags &= ~TF_SACKRECOVERY;
+		tcp_sack_free(tp);
 		mutex_exit(&so->so_lock);
 		kcont_halt(&tp->t_kc);
 		kcont_destroy(&tp->t_kc);
@@ -416,8 +462,11 @@ tcp_respond(struct tcp_brane *tb, struct in_addr laddr, in_port_t lport,
 
 /*
  * Parse len bytes of options at cp.  Every length is checked against
- * what is left before a byte is read; MSS and window scale count only on
- * a SYN.  => 0, or EINVAL (malformed: the segment is dropped)
+ * what is left before a byte is read; MSS, window scale and
+ * SACK-permitted count only on a SYN, SACK blocks only on any other
+ * segment (the first SACK option's; a SACK option's length must be
+ * 2 + 8n, n = 1..4).  => 0, or EINVAL (malformed: the segment is
+ * dropped)
  */
 int
 tcp_opts_parse(const uint8_t *cp, int len, bool syn, struct tcp_opts *to)
@@ -467,8 +516,27 @@ tcp_opts_parse(const uint8_t *cp, int len, bool syn, struct tcp_opts *to)
 			if (syn)
 				to->to_sackok = true;
 			break;
+		case TCPOPT_SACK:
+			if (optlen < 2 + 8 || (optlen - 2) % 8 != 0)
+				return EINVAL;
+			CTASSERT((TCP_MAXOLEN - 2) / 8 == TCP_SACK_OPT_MAX);
+			KASSERT((optlen - 2) / 8 <= TCP_SACK_OPT_MAX);
+			if (syn || to->to_nsack != 0)
+				break;
+			for (int i = 0; i < (optlen - 2) / 8; i++) {
+				const uint8_t *b = cp + 2 + 8 * i;
+
+				to->to_sack[i].start = (uint32_t)b[0] << 24 |
+				    (uint32_t)b[1] << 16 |
+				    (uint32_t)b[2] << 8 | b[3];
+				to->to_sack[i].end = (uint32_t)b[4] << 24 |
+				    (uint32_t)b[5] << 16 |
+				    (uint32_t)b[6] << 8 | b[7];
+			}
+			to->to_nsack = (uint8_t)((optlen - 2) / 8);
+			break;
 		default:
-			break;          /* SACK blocks and the rest: skipped */
+			break;          /* the rest: skipped */
 		}
 	}
 	return 0;
@@ -709,6 +777,16 @@ tcp_setopt(struct socket *so, struct sockopt *sopt)
 		} else
 			tp->t_peermss = (uint16_t)v;    /* caps the MSS later */
 		return 0;
+	case TCP_SACK:
+		if ((error = tcp_optint(sopt, &v)) != 0)
+			return error;
+		if (tp->t_state != TCPS_CLOSED)
+			return EISCONN;         /* the SYN said already */
+		if (v)
+			tp->t_flags |= TF_REQ_SACK;
+		else
+			tp->t_flags &= ~TF_REQ_SACK;
+		return 0;
 	case TCP_KEEPIDLE:
 	case TCP_KEEPINTVL:
 		if ((error = tcp_optint(sopt, &v)) != 0)
@@ -755,10 +833,13 @@ tcp_getopt(struct socket *so, struct sockopt *sopt)
 	case TCP_MAXSEG:
 	case TCP_KEEPIDLE:
 	case TCP_KEEPINTVL:
+	case TCP_SACK:
 		if (sopt->sopt_data == NULL || sopt->sopt_size != sizeof(int))
 			return EINVAL;
 		if (sopt->sopt_name == TCP_NODELAY)
 			v = (tp->t_flags & TF_NODELAY) != 0;
+		else if (sopt->sopt_name == TCP_SACK)
+			v = (tp->t_flags & TF_REQ_SACK) != 0;
 		else if (sopt->sopt_name == TCP_MAXSEG)
 			v = tp->t_maxseg;
 		else if (sopt->sopt_name == TCP_KEEPIDLE)
@@ -791,6 +872,8 @@ tcp_getopt(struct socket *so, struct sockopt *sopt)
 			ti.tcpi_options |= TCPI_OPT_TIMESTAMPS;
 		if (tp->t_flags & TF_RCVD_SCALE)
 			ti.tcpi_options |= TCPI_OPT_WSCALE;
+		if (tp->t_flags & TF_SACK_PERMIT)
+			ti.tcpi_options |= TCPI_OPT_SACK;
 		ti.tcpi_rexmits = tp->t_nrexmits;
 		ti.tcpi_timeouts = tp->t_ntimeouts;
 		memcpy(sopt->sopt_data, &ti, sizeof(ti));

@@ -95,7 +95,6 @@ struct syncache_entry {
 	u_int sce_win;                  /* the window the SYN-ACK offers */
 	in_port_t sce_lport;            /* the listener's port */
 	uint8_t sce_rscale;             /* the shift the SYN-ACK offers */
-	bool sce_sackok;                /* the peer offered SACK */
 };
 CTASSERT(sizeof(struct syncache_entry) <= SYNCACHE_ENTRY_MAX);
 
@@ -547,7 +546,8 @@ sc_syn(struct syncache *sc, struct syncache_bucket *b, struct tcpcb *lp,
 	nsce->sce_lport = sg->dport;
 	nsce->sce_rscale = lp->request_r_scale;
 	nsce->sce_win = head->so_rcv.sb_hiwat;
-	nsce->sce_sackok = sg->to.to_sackok;
+	nsce->sce_te.te_sackok = sg->to.to_sackok &&
+	    (lp->t_flags & TF_REQ_SACK);
 	nsce->sce_te.te_next = (struct tcp_embryo *)b->scb_head;
 	b->scb_head = nsce;
 	b->scb_count++;

@@ -165,7 +165,16 @@ tcp_timer_rexmt(struct tcpcb *tp)
 	}
 	if (tp->t_flags & TF_FASTRECOVERY)
 		tcp_recovery_exit(tp, TCP_RECOVERY_TIMEOUT, tp->snd_una);
-	tp->t_flags &= ~TF_FASTRECOVERY;
+	/*
+	 * RFC 6675 5.1: the recovery ends, and the scoreboard is cleared
+	 * (the receiver may have reneged); blocks that come during the
+	 * slow start after it are used again (tcp_output steps over them).
+	 */
+	tp->t_flags &= ~(TF_FASTRECOVERY | TF_SACKRECOVERY);
+	if (tp->t_sack != NULL) {
+		tcp_sack_sb_clear(&tp->t_sack->sc_sb);
+		tcp_sack_trim(tp);
+	}
 	tp->snd_recover = tp->snd_max;
 	/* One episode from the first timeout to the ACK of snd_recover. */
 	if (TCPS_HAVEESTABLISHED(tp->t_state) &&

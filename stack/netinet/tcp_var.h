@@ -42,6 +42,7 @@
 
 #include <netinet/in_pcb.h>
 #include <netinet/tcp_cc.h>
+#include <netinet/tcp_sack.h>
 #include <netinet/tcp_seq.h>
 
 struct brane;
@@ -92,7 +93,11 @@ struct sockopt;
 	X(conndrops, "connections closed before established")          \
 	X(pawsdrop, "segments dropped by PAWS")                        \
 	X(rttupdated, "RTT samples")                                   \
-	X(tcbfreed, "connection blocks freed")
+	X(tcbfreed, "connection blocks freed")                         \
+	X(sack_recovery_episodes, "loss recoveries run by SACK (RFC 6675)") \
+	X(sack_rexmits, "segments sent again by SACK recovery")        \
+	X(sack_blocks_rcvd, "SACK blocks received on ACKs")            \
+	X(sack_blocks_sent, "SACK blocks sent on ACKs")
 
 enum tcpstat_id {
 #define TCPSTAT_ENUM_(n, d) TCPSTAT_##n,
@@ -142,7 +147,11 @@ enum tcpstat_id {
 #define TF_DEAD         0x0400  /* closed: with the reaper, or to be */
 #define TF_WANTFIN      0x0800  /* the owner closed the sending side */
 #define TF_PREVVALID    0x1000  /* snd_*_prev hold a retransmit's undo */
-#define TF_RTORECOVERY  0x4000  /* since a timeout, until snd_recover is
+#define TF_REQ_SACK     0x2000  /* we offer SACK (TCP_SACK) */
+#define TF_SACK_PERMIT  0x4000  /* both sides offered SACK: in use */
+#define TF_SACKRECOVERY 0x8000  /* the recovery (TF_FASTRECOVERY) is
+				   RFC 6675's, run from t_sack */
+#define TF_RTORECOVERY  0x10000  /* since a timeout, until snd_recover is
 				   acked: a tcp:recovery_enter episode */
 
 /*
@@ -164,6 +173,8 @@ struct tcp_embryo {
 	uint8_t te_rexmits;
 	int8_t te_wscale;               /* the peer's, or -1: none */
 	bool te_ts;                     /* the peer offered timestamps */
+	bool te_sackok;                 /* the peer offered SACK and the
+					   listener uses it */
 };
 
 /*
@@ -180,8 +191,8 @@ struct tcpcb {
 	struct mbuf *t_segq;            /* out-of-order segments, by seq */
 	struct tcp_embryo *t_embryos;   /* a listener's SYN_RECEIVEDs */
 	struct tcpcb *t_reapnext;       /* the reaper's list */
-	void *t_sack;                   /* SACK PLUGS IN HERE: the
-					   scoreboard (tcp_sack.h), NULL */
+	struct tcp_sackcb *t_sack;      /* SACK's state while it has
+					   any (tcp_sackcb), or NULL */
 	int t_timer[TCPT_NTIMERS];
 	uint32_t t_flags;               /* TF_* */
 	uint8_t t_state;                /* TCPS_* */
@@ -209,6 +220,25 @@ struct tcpcb {
 	uint32_t t_keepintvl_ms;        /* TCP_KEEPINTVL; 0: the brane's */
 	uint32_t t_idle_ticks;          /* getticks() of the last segment in */
 	uint64_t t_nrexmits, t_ntimeouts;
+};
+
+/*
+ * A connection's SACK state (RFC 2018 blocks it tells, RFC 6675's
+ * scoreboard of blocks it was told), taken from kmem only while there
+ * is some: out-of-order data held, SACKed data unacknowledged, or a SACK
+ * recovery running.  An idle connection has none (tcp_sack_trim).
+ * sc_high_rxt, sc_rescue_rxt, sc_rescue_valid: RFC 6675's HighRxt and
+ * RescueRxt of the recovery running (TF_SACKRECOVERY); sc_rxt_fence
+ * tells a lost retransmission (tcp_input.c's tcp_sack_rxt_lost).
+ * Legend: s.
+ */
+struct tcp_sackcb {
+	struct tcp_sack_rcv sc_rcv;
+	struct tcp_sack_sb sc_sb;
+	tcp_seq sc_high_rxt, sc_rescue_rxt;
+	tcp_seq sc_rxt_fence;           /* snd_max when snd_una's segment
+					   was last sent again */
+	bool sc_rescue_valid;
 };
 
 /* The brane's TCP settings; defaults in tcp_subr.c. */
@@ -293,6 +323,8 @@ struct tcp_opts {
 	bool to_ts;
 	uint32_t to_tsval, to_tsecr;
 	bool to_sackok;
+	uint8_t to_nsack;               /* SACK blocks (not on a SYN) */
+	struct tcp_sack_block to_sack[TCP_SACK_OPT_MAX]; /* host order */
 };
 int	tcp_opts_parse(const uint8_t *cp, int len, bool syn,
 	    struct tcp_opts *);
@@ -342,6 +374,23 @@ void	tcp_embryo_complete(struct tcpcb *lp, const struct tcp_embryo *te,
  */
 bool	tcp_listen_handoff(struct tcpcb *lp, struct mbuf *m,
 	    const struct tcp_seg *sg);
+/*
+ * SACK's state (struct tcp_sackcb): tcp_sack_get gives it, taking it
+ * from kmem if need be (NULL when there is no memory: the connection
+ * then goes on without, as if the peer had not offered SACK);
+ * tcp_sack_trim frees it when it holds nothing; tcp_sack_free always.
+ * => so_lock held
+ */
+struct tcp_sackcb *tcp_sack_get(struct tcpcb *);
+void	tcp_sack_trim(struct tcpcb *);
+void	tcp_sack_free(struct tcpcb *);
+/*
+ * RFC 6675's loss recovery sending: while cwnd - pipe >= SMSS, what
+ * NextSeg says (tcp_output.c).  => so_lock held; TF_SACKRECOVERY
+ */
+void	tcp_sack_output(struct tcpcb *);
+uint32_t tcp_sack_send(struct tcpcb *, tcp_seq seq, uint32_t len);
+
 /* The largest window shift a buffer of hiwat bytes needs. */
 uint8_t	tcp_rscale(u_int hiwat);
 

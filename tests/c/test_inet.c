@@ -1719,11 +1719,24 @@ fz_tcp_sums(uint8_t *p, int len)
 }
 
 /*
- * Options into s->opt: a well-formed SYN set, or a random list of MSS,
- * window scale (shifts up to 255), timestamps, SACK-permitted, SACK
- * blocks (ranges near sackbase, bogus or not), EOL/NOP runs, unknown
- * kinds, and lengths 0, 1, wrong, or beyond the header.
+ * Options into s->opt: a well-formed SYN set (half the SYNs: MSS,
+ * SACK-permitted, timestamps, window scale, as Linux), or a random list
+ * of MSS, window scale (shifts up to 255), timestamps, SACK-permitted,
+ * SACK blocks (ranges near sackbase, bogus or not, or plausible ones
+ * that feed a SACK sender's scoreboard), EOL/NOP runs, unknown kinds, and
+ * lengths 0, 1, wrong, or beyond the header.
  */
+/* A timestamp option at o; its length. */
+static int
+fz_opt_ts(uint8_t *o, uint32_t tsval, uint32_t tsecr)
+{
+	o[0] = TCPOPT_TIMESTAMP;
+	o[1] = TCPOLEN_TIMESTAMP;
+	be32enc(o + 2, tsval);
+	be32enc(o + 6, tsecr);
+	return TCPOLEN_TIMESTAMP;
+}
+
 static void
 fz_tcp_opts(struct fz *z, struct fz_seg *s, bool ts, uint32_t tsval,
     uint32_t tsecr, tcp_seq sackbase)
@@ -1732,14 +1745,25 @@ fz_tcp_opts(struct fz *z, struct fz_seg *s, bool ts, uint32_t tsval,
 	int n = 0, room = (int)rnd(&z->s, 4) == 0 ? TCP_MAXOLEN :
 	    (int)rnd(&z->s, TCP_MAXOLEN + 1);
 
+	if ((s->flags & TH_SYN) && rnd(&z->s, 2) == 0) {
+		o[n++] = TCPOPT_MAXSEG;
+		o[n++] = TCPOLEN_MAXSEG;
+		be16enc(o + n, 1460);
+		n += 2;
+		o[n++] = TCPOPT_SACK_PERMITTED;
+		o[n++] = TCPOLEN_SACK_PERMITTED;
+		n += fz_opt_ts(o + n, tsval, tsecr);
+		o[n++] = TCPOPT_NOP;
+		o[n++] = TCPOPT_WINDOW;
+		o[n++] = TCPOLEN_WINDOW;
+		o[n++] = (uint8_t)rnd(&z->s, 15);
+		s->optlen = n;
+		return;
+	}
 	if (ts && rnd(&z->s, 8) != 0 && room >= 12) {
 		o[n++] = TCPOPT_NOP;
 		o[n++] = TCPOPT_NOP;
-		o[n++] = TCPOPT_TIMESTAMP;
-		o[n++] = TCPOLEN_TIMESTAMP;
-		be32enc(o + n, tsval);
-		be32enc(o + n + 4, tsecr);
-		n += 8;
+		n += fz_opt_ts(o + n, tsval, tsecr);
 	}
 	while (n < room && rnd(&z->s, 4) != 0) {
 		int left = room - n;
@@ -1781,7 +1805,15 @@ fz_tcp_opts(struct fz *z, struct fz_seg *s, bool ts, uint32_t tsval,
 			o[n++] = TCPOLEN_SACK_PERMITTED;
 			break;
 		case 4: {                       /* SACK blocks */
-			int nb = (int)rnd(&z->s, 5);
+			/*
+			 * Plausible ones (ascending, within 64 KiB above
+			 * sackbase: they feed a SACK sender's scoreboard), or
+			 * ranges near sackbase, bogus or not.
+			 */
+			bool plausible = rnd(&z->s, 2) != 0;
+			int nb = plausible ? 1 + (int)rnd(&z->s, 4) :
+			    (int)rnd(&z->s, 5);
+			uint32_t at = sackbase;
 
 			if (left < 2)
 				break;
@@ -1796,6 +1828,10 @@ fz_tcp_opts(struct fz *z, struct fz_seg *s, bool ts, uint32_t tsval,
 				uint32_t r = rnd(&z->s, 4) == 0 ? l -
 				    rnd(&z->s, 3000) : l + rnd(&z->s, 3000);
 
+				if (plausible) {
+					l = at += 1 + (uint32_t)rnd(&z->s, 8192);
+					r = at += 1 + (uint32_t)rnd(&z->s, 8192);
+				}
 				be32enc(o + n, l);
 				be32enc(o + n + 4, r);
 				n += 8;
