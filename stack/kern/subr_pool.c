@@ -94,11 +94,24 @@ static const uint8_t pool_poison_block[POOL_POISON_BLOCK] = {
 /* What a never-used object's bytes are compared with. */
 static const uint8_t pool_zero_block[POOL_POISON_BLOCK];
 
-/* A slab: this header, then its objects from pc_slab_off on. */
+/*
+ * A slab's record.  The records live after the depot's pointers, in the
+ * depot's block (pool_cache_depot_reserve), never in the slab: a header
+ * written into the slab would make its first page resident though none of
+ * its objects were used -- a page for every 15 clusters a receive ring
+ * holds.  A slab's objects still start at PC_SLAB_PAD rounded up to the
+ * alignment, where the header once was, so every object sits at the
+ * offset it had: which objects share a cache line is part of the model.
+ */
 struct pool_slab {
-	struct pool_slab *ps_next;
+	void *ps_base;                  /* as kmem_alloc returned it */
 	size_t ps_bytes;                /* as passed to kmem_alloc */
 };
+
+#define PC_SLAB_PAD     16      /* bytes before a slab's first object */
+/* A depot of cap pointers and its room for cap slab records. */
+#define PC_DEPOT_BYTES(cap) \
+	((size_t)(cap) * (sizeof(void *) + sizeof(struct pool_slab)))
 
 /* One CPU's magazines and counters, on cache lines of their own. */
 struct pool_cache_cpu {
@@ -116,6 +129,9 @@ struct pool_cache {
 	void **pc_depot;                /* d: free objects */
 	u_int pc_ndepot;                /* d */
 	u_int pc_depot_cap;             /* d: >= pc_nobj, never shrinks */
+	struct pool_slab *pc_slabs;     /* d: after the depot's pointers */
+	u_int pc_nslabs;                /* d: <= pc_nobj (a slab holds one
+					   object at least) */
 	u_int pc_nobj;                  /* d: owned, incl. slabs being made */
 	u_int pc_nwait;                 /* d (read racily by puts) */
 	u_int pc_hardlimit;             /* d: 0 = none */
@@ -123,7 +139,6 @@ struct pool_cache {
 	uint64_t pc_ratecap_ns;         /* d */
 	uint64_t pc_warned_ns;          /* d: when last printed */
 	bool pc_warned;                 /* d: printed at least once */
-	struct pool_slab *pc_slabs;     /* d */
 	struct evcnt pc_ev_fail;        /* d */
 	struct evcnt pc_ev_refill;      /* d */
 	struct evcnt pc_ev_flush;       /* d */
@@ -193,7 +208,7 @@ pool_cache_size_slabs(pool_cache_t pc, u_int align)
 {
 	size_t bytes = PC_SLAB_MINSIZE;
 
-	pc->pc_slab_off = roundup(sizeof(struct pool_slab), align);
+	pc->pc_slab_off = roundup(PC_SLAB_PAD, align);
 	while (bytes < pc->pc_slab_off + PC_SLAB_MINOBJ * pc->pc_size)
 		bytes <<= 1;
 	pc->pc_slab_nobj = (u_int)((bytes - pc->pc_slab_off) / pc->pc_size);
@@ -260,8 +275,6 @@ pool_cache_gather(pool_cache_t pc)
 void
 pool_cache_destroy(pool_cache_t pc)
 {
-	struct pool_slab *ps;
-
 	if (pc == NULL)
 		return;
 	KASSERT(!cpu_intr_p());
@@ -278,12 +291,10 @@ pool_cache_destroy(pool_cache_t pc)
 		if (pc->pc_dtor != NULL)
 			(*pc->pc_dtor)(pc->pc_arg, pc->pc_depot[i]);
 	}
-	while ((ps = pc->pc_slabs) != NULL) {
-		pc->pc_slabs = ps->ps_next;
-		kmem_free(ps, ps->ps_bytes);
-	}
+	for (u_int i = 0; i < pc->pc_nslabs; i++)
+		kmem_free(pc->pc_slabs[i].ps_base, pc->pc_slabs[i].ps_bytes);
 	if (pc->pc_depot != NULL)
-		kmem_free(pc->pc_depot, pc->pc_depot_cap * sizeof(void *));
+		kmem_free(pc->pc_depot, PC_DEPOT_BYTES(pc->pc_depot_cap));
 	pool_cache_detach_counters(pc);
 	for (u_int i = 0; i < pc->pc_ncpu; i++)
 		kmem_free(pc->pc_cpus[i], sizeof(struct pool_cache_cpu));
@@ -524,7 +535,10 @@ pool_cache_flush(pool_cache_t pc, struct pool_cache_cpu *cc, void *obj)
 /* --- growing, and the hard limit -------------------------------------------- */
 
 /*
- * Make the depot array hold at least pc_nobj pointers.
+ * Make the depot array hold at least pc_nobj pointers, and as many slab
+ * records (its block holds both: PC_DEPOT_BYTES).  The block is zeroed,
+ * not filled: what is past the depot's pointers and the records is never
+ * read, and stays untouched.
  * => called with nothing held; ENOMEM only for KM_NOSLEEP
  */
 static int
@@ -532,6 +546,7 @@ pool_cache_depot_reserve(pool_cache_t pc, km_flag_t km)
 {
 	void **old, **new;
 	u_int need, cap, oldcap;
+	struct pool_slab *slabs;
 
 	for (;;) {
 		mutex_enter(&pc->pc_lock);
@@ -541,24 +556,30 @@ pool_cache_depot_reserve(pool_cache_t pc, km_flag_t km)
 		if (cap >= need)
 			return 0;
 		cap = MAX(2 * cap, need + pc->pc_slab_nobj);
-		if ((new = kmem_alloc(cap * sizeof(void *), km)) == NULL)
+		if ((new = kmem_zalloc(PC_DEPOT_BYTES(cap), km)) == NULL)
 			return ENOMEM;
+		slabs = (struct pool_slab *)(void *)(new + cap);
 		mutex_enter(&pc->pc_lock);
 		old = new;
 		oldcap = cap;
 		if (pc->pc_depot_cap < cap) {
 			/* Nobody grew it meanwhile: install ours. */
+			KASSERT(pc->pc_nslabs <= pc->pc_depot_cap);
 			if (pc->pc_ndepot > 0)
 				memcpy(new, pc->pc_depot,
 				    pc->pc_ndepot * sizeof(void *));
+			if (pc->pc_nslabs > 0)
+				memcpy(slabs, pc->pc_slabs,
+				    pc->pc_nslabs * sizeof(*slabs));
 			old = pc->pc_depot;
 			oldcap = pc->pc_depot_cap;
 			pc->pc_depot = new;
 			pc->pc_depot_cap = cap;
+			pc->pc_slabs = slabs;
 		}
 		mutex_exit(&pc->pc_lock);
 		if (old != NULL)
-			kmem_free(old, oldcap * sizeof(void *));
+			kmem_free(old, PC_DEPOT_BYTES(oldcap));
 	}
 }
 
@@ -566,23 +587,20 @@ pool_cache_depot_reserve(pool_cache_t pc, km_flag_t km)
  * A slab of n constructed objects, or NULL (KM_NOSLEEP, or a ctor failed
  * for a PR_NOWAIT get).
  */
-static struct pool_slab *
+static char *
 pool_cache_slab_make(pool_cache_t pc, u_int n, int flags)
 {
 	size_t bytes = pc->pc_slab_off + n * pc->pc_size;
-	struct pool_slab *ps;
-	char *base;
+	char *slab, *base;
 	int error;
 
 	/* Poisoned pools: all zero is "never used" (pool_poison_get). */
-	ps = pc->pc_poison ?
+	slab = pc->pc_poison ?
 	    kmem_zalloc(bytes, (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP) :
 	    kmem_alloc(bytes, (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP);
-	if (ps == NULL)
+	if (slab == NULL)
 		return NULL;
-	ps->ps_next = NULL;
-	ps->ps_bytes = bytes;
-	base = (char *)ps + pc->pc_slab_off;
+	base = slab + pc->pc_slab_off;
 	for (u_int i = 0; pc->pc_ctor != NULL && i < n; i++) {
 		error = (*pc->pc_ctor)(pc->pc_arg, base + i * pc->pc_size,
 		    flags & (PR_WAITOK | PR_NOWAIT));
@@ -592,29 +610,31 @@ pool_cache_slab_make(pool_cache_t pc, u_int n, int flags)
 		    "(error %d) for a PR_WAITOK get", pc->pc_name, error);
 		while (i-- > 0 && pc->pc_dtor != NULL)
 			(*pc->pc_dtor)(pc->pc_arg, base + i * pc->pc_size);
-		kmem_free(ps, bytes);
+		kmem_free(slab, bytes);
 		return NULL;
 	}
-	return ps;
+	return slab;
 }
 
 /* Add a slab of n objects, already counted in pc_nobj, to the depot. */
 static int
 pool_cache_slab_add(pool_cache_t pc, u_int n, int flags)
 {
-	struct pool_slab *ps;
-	char *base;
+	char *slab, *base;
 
 	if (pool_cache_depot_reserve(pc,
 	    (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP) != 0)
 		return ENOMEM;
-	if ((ps = pool_cache_slab_make(pc, n, flags)) == NULL)
+	if ((slab = pool_cache_slab_make(pc, n, flags)) == NULL)
 		return ENOMEM;
-	base = (char *)ps + pc->pc_slab_off;
+	base = slab + pc->pc_slab_off;
 	mutex_enter(&pc->pc_lock);
 	KASSERT(pc->pc_ndepot + n <= pc->pc_depot_cap);
-	ps->ps_next = pc->pc_slabs;
-	pc->pc_slabs = ps;
+	KASSERT(pc->pc_nslabs < pc->pc_nobj && pc->pc_nobj <= pc->pc_depot_cap);
+	pc->pc_slabs[pc->pc_nslabs].ps_base = slab;
+	pc->pc_slabs[pc->pc_nslabs].ps_bytes = pc->pc_slab_off +
+	    n * pc->pc_size;
+	pc->pc_nslabs++;
 	/* Pushed last first, so gets hand them out in address order. */
 	for (u_int i = n; i-- > 0;) {
 		kasan_mark(base + i * pc->pc_size, 0, pc->pc_size,
