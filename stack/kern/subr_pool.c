@@ -95,23 +95,27 @@ static const uint8_t pool_poison_block[POOL_POISON_BLOCK] = {
 static const uint8_t pool_zero_block[POOL_POISON_BLOCK];
 
 /*
- * A slab's record.  The records live after the depot's pointers, in the
- * depot's block (pool_cache_depot_reserve), never in the slab: a header
- * written into the slab would make its first page resident though none of
- * its objects were used -- a page for every 15 clusters a receive ring
- * holds.  A slab's objects still start at PC_SLAB_PAD rounded up to the
- * alignment, where the header once was, so every object sits at the
- * offset it had: which objects share a cache line is part of the model.
+ * Where a pool finds its slabs again (pool_cache_destroy).  A full slab
+ * -- nearly every one -- is a pointer kept after the depot's pointers, in
+ * the depot's block (pool_cache_depot_reserve), never a header in the
+ * slab: a header written into the slab would make a page of it resident
+ * though none of its objects were used -- a page for every 15 clusters a
+ * receive ring holds.  Full slabs number at most cap / PC_SLAB_MINOBJ.
+ * A slab cut short by the hard limit, which is rare, is chained through
+ * this header in its first bytes.  Every slab's objects start at
+ * PC_SLAB_PAD rounded up to the alignment, where the header always was,
+ * so every object sits at the offset it had: which objects share a cache
+ * line is part of the model.
  */
 struct pool_slab {
-	void *ps_base;                  /* as kmem_alloc returned it */
+	struct pool_slab *ps_next;
 	size_t ps_bytes;                /* as passed to kmem_alloc */
 };
 
-#define PC_SLAB_PAD     16      /* bytes before a slab's first object */
-/* A depot of cap pointers and its room for cap slab records. */
+#define PC_SLAB_PAD     sizeof(struct pool_slab)
+/* A depot of cap pointers and its room for the full slabs' pointers. */
 #define PC_DEPOT_BYTES(cap) \
-	((size_t)(cap) * (sizeof(void *) + sizeof(struct pool_slab)))
+	(((size_t)(cap) + (cap) / PC_SLAB_MINOBJ) * sizeof(void *))
 
 /* One CPU's magazines and counters, on cache lines of their own. */
 struct pool_cache_cpu {
@@ -129,9 +133,9 @@ struct pool_cache {
 	void **pc_depot;                /* d: free objects */
 	u_int pc_ndepot;                /* d */
 	u_int pc_depot_cap;             /* d: >= pc_nobj, never shrinks */
-	struct pool_slab *pc_slabs;     /* d: after the depot's pointers */
-	u_int pc_nslabs;                /* d: <= pc_nobj (a slab holds one
-					   object at least) */
+	void **pc_full;                 /* d: full slabs, after the depot */
+	u_int pc_nfull;                 /* d: <= pc_depot_cap / slab_nobj */
+	struct pool_slab *pc_partial;   /* d: slabs cut short */
 	u_int pc_nobj;                  /* d: owned, incl. slabs being made */
 	u_int pc_nwait;                 /* d (read racily by puts) */
 	u_int pc_hardlimit;             /* d: 0 = none */
@@ -275,6 +279,8 @@ pool_cache_gather(pool_cache_t pc)
 void
 pool_cache_destroy(pool_cache_t pc)
 {
+	struct pool_slab *ps;
+
 	if (pc == NULL)
 		return;
 	KASSERT(!cpu_intr_p());
@@ -291,8 +297,13 @@ pool_cache_destroy(pool_cache_t pc)
 		if (pc->pc_dtor != NULL)
 			(*pc->pc_dtor)(pc->pc_arg, pc->pc_depot[i]);
 	}
-	for (u_int i = 0; i < pc->pc_nslabs; i++)
-		kmem_free(pc->pc_slabs[i].ps_base, pc->pc_slabs[i].ps_bytes);
+	for (u_int i = 0; i < pc->pc_nfull; i++)
+		kmem_free(pc->pc_full[i], pc->pc_slab_off +
+		    pc->pc_slab_nobj * pc->pc_size);
+	while ((ps = pc->pc_partial) != NULL) {
+		pc->pc_partial = ps->ps_next;
+		kmem_free(ps, ps->ps_bytes);
+	}
 	if (pc->pc_depot != NULL)
 		kmem_free(pc->pc_depot, PC_DEPOT_BYTES(pc->pc_depot_cap));
 	pool_cache_detach_counters(pc);
@@ -535,10 +546,10 @@ pool_cache_flush(pool_cache_t pc, struct pool_cache_cpu *cc, void *obj)
 /* --- growing, and the hard limit -------------------------------------------- */
 
 /*
- * Make the depot array hold at least pc_nobj pointers, and as many slab
- * records (its block holds both: PC_DEPOT_BYTES).  The block is zeroed,
- * not filled: what is past the depot's pointers and the records is never
- * read, and stays untouched.
+ * Make the depot array hold at least pc_nobj pointers, and room for the
+ * full slabs' (its block holds both: PC_DEPOT_BYTES).  The block is
+ * zeroed, not filled: what is past the pointers in use is never read,
+ * and stays untouched.
  * => called with nothing held; ENOMEM only for KM_NOSLEEP
  */
 static int
@@ -546,7 +557,7 @@ pool_cache_depot_reserve(pool_cache_t pc, km_flag_t km)
 {
 	void **old, **new;
 	u_int need, cap, oldcap;
-	struct pool_slab *slabs;
+	void **full;
 
 	for (;;) {
 		mutex_enter(&pc->pc_lock);
@@ -558,24 +569,25 @@ pool_cache_depot_reserve(pool_cache_t pc, km_flag_t km)
 		cap = MAX(2 * cap, need + pc->pc_slab_nobj);
 		if ((new = kmem_zalloc(PC_DEPOT_BYTES(cap), km)) == NULL)
 			return ENOMEM;
-		slabs = (struct pool_slab *)(void *)(new + cap);
+		full = new + cap;
 		mutex_enter(&pc->pc_lock);
 		old = new;
 		oldcap = cap;
 		if (pc->pc_depot_cap < cap) {
 			/* Nobody grew it meanwhile: install ours. */
-			KASSERT(pc->pc_nslabs <= pc->pc_depot_cap);
+			KASSERT(pc->pc_nfull <= pc->pc_depot_cap /
+			    PC_SLAB_MINOBJ);
 			if (pc->pc_ndepot > 0)
 				memcpy(new, pc->pc_depot,
 				    pc->pc_ndepot * sizeof(void *));
-			if (pc->pc_nslabs > 0)
-				memcpy(slabs, pc->pc_slabs,
-				    pc->pc_nslabs * sizeof(*slabs));
+			if (pc->pc_nfull > 0)
+				memcpy(full, pc->pc_full,
+				    pc->pc_nfull * sizeof(void *));
 			old = pc->pc_depot;
 			oldcap = pc->pc_depot_cap;
 			pc->pc_depot = new;
 			pc->pc_depot_cap = cap;
-			pc->pc_slabs = slabs;
+			pc->pc_full = full;
 		}
 		mutex_exit(&pc->pc_lock);
 		if (old != NULL)
@@ -630,11 +642,18 @@ pool_cache_slab_add(pool_cache_t pc, u_int n, int flags)
 	base = slab + pc->pc_slab_off;
 	mutex_enter(&pc->pc_lock);
 	KASSERT(pc->pc_ndepot + n <= pc->pc_depot_cap);
-	KASSERT(pc->pc_nslabs < pc->pc_nobj && pc->pc_nobj <= pc->pc_depot_cap);
-	pc->pc_slabs[pc->pc_nslabs].ps_base = slab;
-	pc->pc_slabs[pc->pc_nslabs].ps_bytes = pc->pc_slab_off +
-	    n * pc->pc_size;
-	pc->pc_nslabs++;
+	KASSERT(pc->pc_nobj <= pc->pc_depot_cap);
+	if (n == pc->pc_slab_nobj) {
+		/* The full slabs with this one own pc_nobj objects at most. */
+		KASSERT((pc->pc_nfull + 1) * pc->pc_slab_nobj <= pc->pc_nobj);
+		pc->pc_full[pc->pc_nfull++] = slab;
+	} else {
+		struct pool_slab *ps = (struct pool_slab *)(void *)slab;
+
+		ps->ps_next = pc->pc_partial;
+		ps->ps_bytes = pc->pc_slab_off + n * pc->pc_size;
+		pc->pc_partial = ps;
+	}
 	/* Pushed last first, so gets hand them out in address order. */
 	for (u_int i = n; i-- > 0;) {
 		kasan_mark(base + i * pc->pc_size, 0, pc->pc_size,
