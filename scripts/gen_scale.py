@@ -12,9 +12,12 @@ domain k+1, through router k+1.  So ARP broadcasts stay in a domain, and
 no table grows with N.
 
 Every NIC is a DMA NIC with the default rings (256 descriptors each way)
-unless --ring says otherwise.  One UDP flow a host: host i sends --total/N datagrams (rounded up) of 64
-payload bytes to host i+1 (the last to host 0), spread over --span of
-virtual time, to a udp_sink on port 9.  A flow from the last host of a
+unless --ring says otherwise.  One UDP flow a host: host i sends datagrams
+of 64 payload bytes to host i+1 (the last to host 0), to a udp_sink on
+port 9: --count of them at --rate a second (the same for every N), or,
+without --count, --total/N (rounded up) spread over --span of virtual
+time (the old fixed total: fewer datagrams a host, at a lower rate, as N
+grows).  A flow from the last host of a
 domain crosses two routers; the others stay on their switch.  With one
 domain there are no routers.
 
@@ -43,11 +46,14 @@ def nic(name, addr, ring):
     return d
 
 
-def scenario(n, domain, total, span_s, duration_s, ring=None):
+def scenario(n, domain, total, span_s, duration_s, ring=None, count=None,
+             rate=None):
     ndomains = (n + domain - 1) // domain
     assert ndomains <= 65536, "at most 65536 domains"
-    count = (total + n - 1) // n
-    rate = max(1, round(count / span_s))
+    if count is None:
+        count = (total + n - 1) // n
+    if rate is None:
+        rate = max(1, round(count / span_s))
     hosts, switches, links, workload = [], [], [], []
     for k in range(ndomains):
         members = range(k * domain, min(n, (k + 1) * domain))
@@ -118,6 +124,11 @@ def main():
                     help="datagrams in all (default 200000)")
     ap.add_argument("--span", type=float, default=1.0,
                     help="virtual seconds the sending takes (default 1)")
+    ap.add_argument("--count", type=int,
+                    help="datagrams a host sends (instead of --total/N)")
+    ap.add_argument("--rate", type=int,
+                    help="datagrams a second a host sends (default: its "
+                    "count over --span)")
     ap.add_argument("--duration", type=int, default=10,
                     help="the run's virtual time cap in s (default 10)")
     ap.add_argument("--ring", type=int,
@@ -127,8 +138,11 @@ def main():
     a = ap.parse_args()
     if a.n < 2 or a.domain < 1 or a.domain > 253 or a.total < 1:
         ap.error("need N >= 2, 1 <= --domain <= 253, --total >= 1")
+    if (a.count is not None and a.count < 1) or \
+            (a.rate is not None and a.rate < 1):
+        ap.error("need --count >= 1 and --rate >= 1")
     text = json.dumps(scenario(a.n, a.domain, a.total, a.span, a.duration,
-                               a.ring), indent=1) + "\n"
+                               a.ring, a.count, a.rate), indent=1) + "\n"
     if a.out:
         with open(a.out, "w") as f:
             f.write(text)

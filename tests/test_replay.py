@@ -144,7 +144,7 @@ def test_stop_at_stops_there_and_says_how_to_attach_gdb(netsim, tmp_path):
     try:
         head = [p.stderr.readline() for _ in range(5)]
         assert head[0] == "netsim: stopped at point or event 197: load " \
-            f"kmem+0xa5c0 at stack/apps/counter.c:{LOAD_LINE} " \
+            f"kmem+0x25c0 at stack/apps/counter.c:{LOAD_LINE} " \
             "(counter_worker), by counter.0#2 on box/cpu0 at 42372 ns " \
             "virtual\n", head
         assert head[1] == f"netsim: process {p.pid} has stopped itself " \

@@ -75,6 +75,17 @@ struct nic_txjob {
 
 #define NIC_TRACE_MAX   1024    /* frames noted between interrupts */
 
+/*
+ * The frames noted for record.packets: 20 KiB a NIC, allocated when the
+ * first is noted, so a run that traces nothing (or a NIC that takes no
+ * traced frame) does not hold it for each of thousands of hosts.
+ */
+struct nic_trace {
+	uint64_t ids[NIC_TRACE_MAX];
+	uint64_t t[NIC_TRACE_MAX];              /* when written back */
+	uint32_t desc[NIC_TRACE_MAX];
+};
+
 struct nic_dma {
 	struct device *dev;
 	struct sim_host *host;
@@ -125,9 +136,7 @@ struct nic_dma {
 	 * interrupt nor handed back by the driver (RDT moving past their
 	 * descriptor: harvested by a poll, with no interrupt), in ring order.
 	 */
-	uint64_t trace_ids[NIC_TRACE_MAX];
-	uint64_t trace_t[NIC_TRACE_MAX];        /* when written back */
-	uint32_t trace_desc[NIC_TRACE_MAX];
+	struct nic_trace *trace;        /* NULL until a frame is noted */
 	uint32_t trace_n;
 };
 
@@ -408,10 +417,14 @@ nic_rx_done(void *arg)
 	if (nic->m->tracing && f->pkt_id != 0) {
 		sim_trace_packet(nic->m, f->pkt_id, "nic_rx", nic->host, -1, now,
 		    0);
-		if (nic->trace_n < NIC_TRACE_MAX) {
-			nic->trace_ids[nic->trace_n] = f->pkt_id;
-			nic->trace_t[nic->trace_n] = now;
-			nic->trace_desc[nic->trace_n++] = (uint32_t)f->tag;
+		if (nic->trace == NULL &&
+		    (nic->trace = malloc(sizeof(*nic->trace))) == NULL)
+			sim_host_malloc_failed(nic->host, "packet trace",
+			    sizeof(*nic->trace));
+		else if (nic->trace_n < NIC_TRACE_MAX) {
+			nic->trace->ids[nic->trace_n] = f->pkt_id;
+			nic->trace->t[nic->trace_n] = now;
+			nic->trace->desc[nic->trace_n++] = (uint32_t)f->tag;
 		}
 	}
 	sim_lines_device_write(&nic->host->lines, buf, f->len);
@@ -976,6 +989,10 @@ nic_sample(struct device *dev, uint64_t t)
 static void
 nic_fini(struct device *dev)
 {
+	struct nic_dma *nic = dev->model;
+
+	if (nic != NULL)
+		free(nic->trace);
 	free(dev->model);
 	dev->model = NULL;
 }
@@ -988,12 +1005,12 @@ nic_trace_drop(struct nic_dma *nic, uint32_t k)
 	if (k == 0)
 		return;
 	nic->trace_n -= k;
-	memmove(nic->trace_ids, nic->trace_ids + k,
-	    nic->trace_n * sizeof(nic->trace_ids[0]));
-	memmove(nic->trace_t, nic->trace_t + k,
-	    nic->trace_n * sizeof(nic->trace_t[0]));
-	memmove(nic->trace_desc, nic->trace_desc + k,
-	    nic->trace_n * sizeof(nic->trace_desc[0]));
+	memmove(nic->trace->ids, nic->trace->ids + k,
+	    nic->trace_n * sizeof(nic->trace->ids[0]));
+	memmove(nic->trace->t, nic->trace->t + k,
+	    nic->trace_n * sizeof(nic->trace->t[0]));
+	memmove(nic->trace->desc, nic->trace->desc + k,
+	    nic->trace_n * sizeof(nic->trace->desc[0]));
 }
 
 /*
@@ -1009,7 +1026,7 @@ nic_trace_returned(struct nic_dma *nic, uint32_t new_rdt)
 	assert(nic->rdt < nic->rdlen && new_rdt < nic->rdlen);
 	back = (new_rdt + nic->rdlen - nic->rdt) % nic->rdlen;
 	while (k < nic->trace_n &&
-	    (nic->trace_desc[k] + nic->rdlen - nic->rdt) % nic->rdlen < back)
+	    (nic->trace->desc[k] + nic->rdlen - nic->rdt) % nic->rdlen < back)
 		k++;
 	nic_trace_drop(nic, k);
 }
@@ -1030,17 +1047,17 @@ nic_intr_taken(struct device *dev, int cpu, uint64_t t)
 	struct nic_dma *nic = dev->model;
 	uint32_t i;
 
-	for (i = 0; i < nic->trace_n && nic->trace_t[i] <= t; i++) {
+	for (i = 0; i < nic->trace_n && nic->trace->t[i] <= t; i++) {
 		const struct dmanic_rxdesc *d;
 
-		if (nic->rdba == 0 || nic->trace_desc[i] >= nic->rdlen) {
+		if (nic->rdba == 0 || nic->trace->desc[i] >= nic->rdlen) {
 			nic->trace_n = 0;       /* the ring was reset */
 			return;
 		}
-		d = nic_rxdesc(nic, nic->trace_desc[i]);
+		d = nic_rxdesc(nic, nic->trace->desc[i]);
 		if ((d->rd_status & DMANIC_RXS_DD) != 0 &&
-		    d->rd_tag == nic->trace_ids[i])
-			sim_trace_packet(nic->m, nic->trace_ids[i], "intr",
+		    d->rd_tag == nic->trace->ids[i])
+			sim_trace_packet(nic->m, nic->trace->ids[i], "intr",
 			    nic->host, cpu, t, 0);
 	}
 	nic_trace_drop(nic, i);

@@ -37,31 +37,40 @@ arena_page(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
+/* The run of offsets a block of `block` bytes comes from: 0 small, 1 big. */
+static inline unsigned
+arena_run(size_t block)
+{
+	return block >= SIM_ARENA_BIG;
+}
+
 /*
- * Map a chunk of at least len bytes for the offsets from lo on.
+ * Map a chunk of at least len bytes for run r's offsets from lo on.
  * => returns 0, or -1 with errno (out of address space or mappings)
  */
 static int
-arena_map(struct sim_arena *a, size_t lo, size_t len)
+arena_map(struct sim_arena *a, unsigned r, size_t lo, size_t len)
 {
 	size_t page = arena_page();
 	struct sim_arena_chunk *c;
 	void *p;
 
-	KASSERT(lo % ARENA_LINE == 0);
+	KASSERT(r < 2 && lo % ARENA_LINE == 0);
 	KASSERT(a->nchunks < SIM_ARENA_CHUNKS);
-	KASSERT(a->nchunks == 0 ||
-	    lo <= a->chunk[a->nchunks - 1].lo + a->chunk[a->nchunks - 1].len);
+	KASSERT(a->run_last[r] == SIM_ARENA_CHUNKS ||
+	    lo <= a->chunk[a->run_last[r]].lo + a->chunk[a->run_last[r]].len);
 	len = (len + page - 1) / page * page;
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
+	a->run_last[r] = a->nchunks;
 	c = &a->chunk[a->nchunks++];
 	c->base = p;
 	c->lo = lo;
 	c->len = len;
 	a->mapped += len;
+	a->run_mapped[r] += len;
 	return 0;
 }
 
@@ -72,11 +81,14 @@ sim_arena_init(struct sim_arena *a, size_t limit)
 	KASSERT(limit % arena_page() == 0);
 	memset(a, 0, sizeof(*a));
 	a->limit = limit;
+	a->bump[1] = limit;
+	a->run_last[0] = a->run_last[1] = SIM_ARENA_CHUNKS;
 	/*
 	 * Blocks are poisoned as they are cut from a chunk and freed, never
 	 * a chunk up front: that would write shadow for memory never used.
+	 * The big blocks' run maps its first chunk for its first block.
 	 */
-	return arena_map(a, 0, SIM_ARENA_FIRST_CHUNK);
+	return arena_map(a, 0, 0, SIM_ARENA_FIRST_CHUNK);
 }
 
 void
@@ -84,7 +96,8 @@ sim_arena_fini(struct sim_arena *a)
 {
 	for (unsigned i = 0; i < a->nchunks; i++) {
 		struct sim_arena_chunk *c = &a->chunk[i];
-		size_t cut = a->used > c->lo ? a->used - c->lo : 0;
+		size_t bump = a->bump[c->lo >= a->limit];
+		size_t cut = bump > c->lo ? bump - c->lo : 0;
 
 		ARENA_UNPOISON(c->base, cut < c->len ? cut : c->len);
 		munmap(c->base, c->len);
@@ -108,30 +121,33 @@ arena_class(size_t size, size_t *block)
 }
 
 /*
- * Where the block of `block` bytes at offset off lives: in the last
- * chunk, or in a new one that starts at off.  A block that ends past the
- * last chunk is at least a line long (smaller ones are aligned to their
- * size and never cross a line), so off is a multiple of 64.  The new
- * chunk at least doubles what the arena holds: a host that grows to n
- * bytes has taken O(log n) chunks and less than 2n + 64 KiB.
+ * Where the block of `block` bytes at offset off of run r lives: in the
+ * run's last chunk, or in a new one that starts at off.  A block that
+ * ends past the last chunk is at least a line long (smaller ones are
+ * aligned to their size and never cross a line), so off is a multiple of
+ * 64.  The new chunk at least doubles what the run holds: a host that
+ * grows to n bytes has taken O(log n) chunks and less than 2n + 64 KiB.
  * => NULL with errno when the chunk could not be mapped
  */
 static char *
-arena_place(struct sim_arena *a, size_t off, size_t block)
+arena_place(struct sim_arena *a, unsigned r, size_t off, size_t block)
 {
-	struct sim_arena_chunk *c = &a->chunk[a->nchunks - 1];
-	size_t len;
+	struct sim_arena_chunk *c;
+	size_t len, end = (r + 1) * a->limit;
 
-	KASSERT(off >= c->lo);
-	if (off + block <= c->lo + c->len)
-		return c->base + (off - c->lo);
+	if (a->run_last[r] < SIM_ARENA_CHUNKS) {
+		c = &a->chunk[a->run_last[r]];
+		KASSERT(off >= c->lo);
+		if (off + block <= c->lo + c->len)
+			return c->base + (off - c->lo);
+	}
 	KASSERT(off % ARENA_LINE == 0);
-	len = a->mapped > block ? a->mapped : block;
-	if (len > a->limit - off)
-		len = a->limit - off;   /* still >= block: the caller checked */
-	if (arena_map(a, off, len) != 0)
+	len = MAX(a->run_mapped[r], block);
+	if (len > end - off)
+		len = end - off;        /* still >= block: the caller checked */
+	if (arena_map(a, r, off, len) != 0)
 		return NULL;
-	return a->chunk[a->nchunks - 1].base;
+	return a->chunk[a->run_last[r]].base;
 }
 
 /*
@@ -142,8 +158,8 @@ arena_place(struct sim_arena *a, size_t off, size_t block)
 static void *
 arena_alloc(struct sim_arena *a, size_t size, int *errp, bool *fresh)
 {
-	size_t block, align, off;
-	unsigned k = arena_class(size ? size : 1, &block);
+	size_t block, align, off, cut;
+	unsigned k = arena_class(size ? size : 1, &block), r;
 	char *p;
 
 	KASSERT(a->nchunks > 0);
@@ -156,15 +172,24 @@ arena_alloc(struct sim_arena *a, size_t size, int *errp, bool *fresh)
 		a->free[k] = *(void **)(void *)p;
 	} else {
 		*fresh = true;
+		r = arena_run(block);
 		align = block < ARENA_LINE ? block : ARENA_LINE;
-		off = (a->used + align - 1) & ~(align - 1);
-		if (off > a->limit || block > a->limit - off)
+		off = (a->bump[r] + align - 1) & ~(align - 1);
+		cut = off - a->bump[r] + block;
+		if (block > a->limit || cut > a->limit - a->used)
 			return NULL;
-		if ((p = arena_place(a, off, block)) == NULL) {
+		if ((p = arena_place(a, r, off, block)) == NULL) {
 			*errp = errno;
 			return NULL;
 		}
-		a->used = off + block;
+		a->used += cut;
+		a->bump[r] = off + block;
+		/* As in one flat region: small blocks go on at a new line. */
+		if (r == 1 && a->bump[0] % ARENA_LINE != 0) {
+			cut = ARENA_LINE - a->bump[0] % ARENA_LINE;
+			a->bump[0] += cut;
+			a->used += MIN(cut, a->limit - a->used);
+		}
 		ARENA_POISON(p, block);
 	}
 	ARENA_UNPOISON(p, size ? size : 1);

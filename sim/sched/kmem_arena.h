@@ -19,6 +19,14 @@
  * same as in one region reserved whole, which is what the arena was.  A
  * thousand hosts that each use 200 KiB hold about 256 KiB each, not
  * 16 GiB each.
+ *
+ * Blocks of SIM_ARENA_BIG bytes and more (slabs, rings, tables) are cut
+ * from a second run of offsets, from `limit` on, in chunks of their own:
+ * a host's small objects -- its hot state -- lie together on few pages,
+ * and a slab whose objects are never used shares no page with anything
+ * that is.  Which blocks share a line is as in the one flat region: big
+ * blocks never share one, and a big block cut from fresh memory moves the
+ * small blocks' bump offset to the next line, as it would have there.
  */
 #ifndef SIM_KMEM_ARENA_H
 #define SIM_KMEM_ARENA_H
@@ -29,8 +37,10 @@
 #define SIM_ARENA_CLASSES 40
 #define SIM_ARENA_LIMIT ((size_t)16 << 30)      /* a host's kernel memory */
 #define SIM_ARENA_FIRST_CHUNK ((size_t)64 << 10)
-/* Chunks at most: each at least doubles what the arena holds. */
-#define SIM_ARENA_CHUNKS 48
+/* Blocks this big or bigger come from the second run of offsets. */
+#define SIM_ARENA_BIG ((size_t)4096)
+/* Chunks at most: each at least doubles what its run of offsets holds. */
+#define SIM_ARENA_CHUNKS 96
 
 /* Offsets [lo, lo + len) of the arena, mapped at base. */
 struct sim_arena_chunk {
@@ -39,9 +49,14 @@ struct sim_arena_chunk {
 };
 
 struct sim_arena {
-	size_t limit;           /* offsets it may hand out (bytes) */
-	size_t used;            /* bump pointer offset */
+	size_t limit;           /* bytes it may hand out */
+	size_t used;            /* bytes cut (both runs, alignment in) */
 	size_t mapped;          /* bytes of address space held, every chunk */
+	size_t bump[2];         /* each run's bump offset: small blocks from
+				   0, big ones from limit */
+	size_t run_mapped[2];   /* bytes of address space each run holds */
+	unsigned run_last[2];   /* each run's newest chunk; SIM_ARENA_CHUNKS:
+				   none yet */
 	unsigned nchunks;
 	struct sim_arena_chunk chunk[SIM_ARENA_CHUNKS];
 	void *free[SIM_ARENA_CLASSES];

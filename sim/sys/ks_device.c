@@ -20,6 +20,7 @@
  * in an engine event, and uses assert().
  */
 #include <assert.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,6 +350,14 @@ bus_space_write_multi_4(bus_space_tag_t t, bus_space_handle_t h,
 
 /* --- bus_dma (identity-mapped) ----------------------------------------------------- */
 
+/* The bytes of a map of nsegs segments. */
+static size_t
+ks_dmamap_size(int nsegs)
+{
+	return offsetof(struct bus_dmamap, dm_segs) +
+	    (size_t)nsegs * sizeof(bus_dma_segment_t);
+}
+
 int
 bus_dmamap_create(bus_dma_tag_t t, bus_size_t size, int nsegs,
     bus_size_t maxsegsz, bus_size_t boundary, int flags, bus_dmamap_t *mapp)
@@ -357,8 +366,9 @@ bus_dmamap_create(bus_dma_tag_t t, bus_size_t size, int nsegs,
 
 	(void)t; (void)maxsegsz; (void)boundary;
 	KASSERT(nsegs >= 1 && nsegs <= BUS_DMA_MAXSEGS);
-	map = kmem_zalloc(sizeof(*map), (flags & BUS_DMA_NOWAIT) ? KM_NOSLEEP
-	    : KM_SLEEP);
+	/* As NetBSD's: the header and nsegs segments, no more (64 bytes). */
+	map = kmem_zalloc(ks_dmamap_size(nsegs), (flags & BUS_DMA_NOWAIT) ?
+	    KM_NOSLEEP : KM_SLEEP);
 	if (map == NULL)
 		return ENOMEM;
 	map->dm_maxsize = size;
@@ -371,7 +381,7 @@ void
 bus_dmamap_destroy(bus_dma_tag_t t, bus_dmamap_t map)
 {
 	(void)t;
-	kmem_free(map, sizeof(*map));
+	kmem_free(map, ks_dmamap_size(map->dm_maxsegs));
 }
 
 int
@@ -382,7 +392,7 @@ bus_dmamap_load(bus_dma_tag_t t, bus_dmamap_t map, void *buf, bus_size_t len,
 	sim_point(PT_DMA, SIM_COST_call);
 	if (len > map->dm_maxsize)
 		return EFBIG;
-	SIM_RACE_HOOK(sim_race_write(map, sizeof(*map),
+	SIM_RACE_HOOK(sim_race_write(map, ks_dmamap_size(map->dm_maxsegs),
 	    (uintptr_t)__builtin_return_address(0)));
 	map->dm_nsegs = 1;
 	map->dm_mapsize = len;
@@ -395,7 +405,7 @@ void
 bus_dmamap_unload(bus_dma_tag_t t, bus_dmamap_t map)
 {
 	(void)t;
-	SIM_RACE_HOOK(sim_race_write(map, sizeof(*map),
+	SIM_RACE_HOOK(sim_race_write(map, ks_dmamap_size(map->dm_maxsegs),
 	    (uintptr_t)__builtin_return_address(0)));
 	map->dm_nsegs = 0;
 	map->dm_mapsize = 0;

@@ -12,6 +12,10 @@
  *	                may take it;
  *	(L + 1, i)      the consumer took it: free for the next lap.
  *
+ * A slot holds its stamp less its index i (pcq_stamp), so a slot all zero
+ * bytes is free for lap 0: pcq_create writes no slot, and a queue of
+ * thousands of slots costs memory only for the slots it has used.
+ *
  * Producers share the tail (the next position to reserve) and move it on
  * with one CAS; the winner owns the slot until it stores the "full" stamp.
  * The consumer owns the head: it never reads the tail, only the stamp of
@@ -73,7 +77,7 @@ CTASSERT(PCQ_MAXLEN == (1 << PCQ_INDEX_BITS) - 1);
  * stamp (see above); the item is meaningful only while the stamp says full.
  */
 struct pcq_slot {
-	volatile uint64_t ps_stamp;     /* a: whose turn */
+	volatile uint64_t ps_stamp;     /* a: whose turn, less the index */
 	void *volatile ps_item;         /* a: written by the reserving producer */
 };
 
@@ -140,6 +144,20 @@ pcq_slot(pcq_t *pcq, uint64_t pos)
 	return &pcq->pcq_slots[i];
 }
 
+/* The stamp of the slot of position pos (acquire). */
+static inline uint64_t
+pcq_stamp(struct pcq_slot *slot, uint64_t pos)
+{
+	return atomic_load_acquire(&slot->ps_stamp) + (pos & PCQ_INDEX_MASK);
+}
+
+/* Stamp the slot of position pos with stamp (release). */
+static inline void
+pcq_stamp_set(struct pcq_slot *slot, uint64_t pos, uint64_t stamp)
+{
+	atomic_store_release(&slot->ps_stamp, stamp - (pos & PCQ_INDEX_MASK));
+}
+
 /*
  * The producers' only synchronisation: move the tail from pos to the
  * position after it.  Returns the tail as found; the caller owns position
@@ -178,9 +196,7 @@ pcq_create(size_t maxlen, km_flag_t kmflags)
 	pcq->pcq_tail = 0;
 	pcq->pcq_head = 0;
 	pcq->pcq_consumer = NULL;
-	/* Lap 0: slot i is free for position (0, i).  Not yet shared. */
-	for (size_t i = 0; i < maxlen; i++)
-		pcq->pcq_slots[i].ps_stamp = i;
+	/* Lap 0: every slot, all zero, is free for position (0, i). */
 	return pcq;
 }
 
@@ -212,7 +228,7 @@ pcq_put(pcq_t *pcq, void *item)
 		 * so its read of the previous lap's item happens before our
 		 * write below.
 		 */
-		stamp = atomic_load_acquire(&slot->ps_stamp);
+		stamp = pcq_stamp(slot, pos);
 		if (stamp == pos) {
 			seen = pcq_reserve(pcq, pos);
 			if (seen == pos)
@@ -229,7 +245,7 @@ pcq_put(pcq_t *pcq, void *item)
 	PCQ_TEST_RESERVED(pcq, pos);
 	atomic_store_relaxed(&slot->ps_item, item);
 	/* Release: the item, and what it points to, before the full stamp. */
-	atomic_store_release(&slot->ps_stamp, pos + 1);
+	pcq_stamp_set(slot, pos, pos + 1);
 	return true;
 }
 
@@ -244,7 +260,7 @@ pcq_head_slot(pcq_t *pcq)
 	uint64_t pos = pcq->pcq_head;
 	struct pcq_slot *slot = pcq_slot(pcq, pos);
 	/* Acquire: pairs with the producer's release of the full stamp. */
-	uint64_t stamp = atomic_load_acquire(&slot->ps_stamp);
+	uint64_t stamp = pcq_stamp(slot, pos);
 
 	KASSERTMSG(stamp == pos || stamp == pos + 1,
 	    "pcq: stamp %#llx at head %#llx: concurrent consumers?",
@@ -269,7 +285,7 @@ pcq_get(pcq_t *pcq)
 	 * Release: our read of the item before the slot is offered to the
 	 * producer of the next lap.
 	 */
-	atomic_store_release(&slot->ps_stamp, pos + PCQ_LAP);
+	pcq_stamp_set(slot, pos, pos + PCQ_LAP);
 	pcq->pcq_head = pcq_next(pcq, pos);
 out:
 	pcq_consumer_exit(pcq, me);

@@ -94,11 +94,28 @@ static const uint8_t pool_poison_block[POOL_POISON_BLOCK] = {
 /* What a never-used object's bytes are compared with. */
 static const uint8_t pool_zero_block[POOL_POISON_BLOCK];
 
-/* A slab: this header, then its objects from pc_slab_off on. */
+/*
+ * Where a pool finds its slabs again (pool_cache_destroy).  A full slab
+ * -- nearly every one -- is a pointer kept after the depot's pointers, in
+ * the depot's block (pool_cache_depot_reserve), never a header in the
+ * slab: a header written into the slab would make a page of it resident
+ * though none of its objects were used -- a page for every 15 clusters a
+ * receive ring holds.  Full slabs number at most cap / PC_SLAB_MINOBJ.
+ * A slab cut short by the hard limit, which is rare, is chained through
+ * this header in its first bytes.  Every slab's objects start at
+ * PC_SLAB_PAD rounded up to the alignment, where the header always was,
+ * so every object sits at the offset it had: which objects share a cache
+ * line is part of the model.
+ */
 struct pool_slab {
 	struct pool_slab *ps_next;
 	size_t ps_bytes;                /* as passed to kmem_alloc */
 };
+
+#define PC_SLAB_PAD     sizeof(struct pool_slab)
+/* A depot of cap pointers and its room for the full slabs' pointers. */
+#define PC_DEPOT_BYTES(cap) \
+	(((size_t)(cap) + (cap) / PC_SLAB_MINOBJ) * sizeof(void *))
 
 /* One CPU's magazines and counters, on cache lines of their own. */
 struct pool_cache_cpu {
@@ -116,6 +133,9 @@ struct pool_cache {
 	void **pc_depot;                /* d: free objects */
 	u_int pc_ndepot;                /* d */
 	u_int pc_depot_cap;             /* d: >= pc_nobj, never shrinks */
+	void **pc_full;                 /* d: full slabs, after the depot */
+	u_int pc_nfull;                 /* d: <= pc_depot_cap / slab_nobj */
+	struct pool_slab *pc_partial;   /* d: slabs cut short */
 	u_int pc_nobj;                  /* d: owned, incl. slabs being made */
 	u_int pc_nwait;                 /* d (read racily by puts) */
 	u_int pc_hardlimit;             /* d: 0 = none */
@@ -123,7 +143,6 @@ struct pool_cache {
 	uint64_t pc_ratecap_ns;         /* d */
 	uint64_t pc_warned_ns;          /* d: when last printed */
 	bool pc_warned;                 /* d: printed at least once */
-	struct pool_slab *pc_slabs;     /* d */
 	struct evcnt pc_ev_fail;        /* d */
 	struct evcnt pc_ev_refill;      /* d */
 	struct evcnt pc_ev_flush;       /* d */
@@ -193,7 +212,7 @@ pool_cache_size_slabs(pool_cache_t pc, u_int align)
 {
 	size_t bytes = PC_SLAB_MINSIZE;
 
-	pc->pc_slab_off = roundup(sizeof(struct pool_slab), align);
+	pc->pc_slab_off = roundup(PC_SLAB_PAD, align);
 	while (bytes < pc->pc_slab_off + PC_SLAB_MINOBJ * pc->pc_size)
 		bytes <<= 1;
 	pc->pc_slab_nobj = (u_int)((bytes - pc->pc_slab_off) / pc->pc_size);
@@ -278,12 +297,15 @@ pool_cache_destroy(pool_cache_t pc)
 		if (pc->pc_dtor != NULL)
 			(*pc->pc_dtor)(pc->pc_arg, pc->pc_depot[i]);
 	}
-	while ((ps = pc->pc_slabs) != NULL) {
-		pc->pc_slabs = ps->ps_next;
+	for (u_int i = 0; i < pc->pc_nfull; i++)
+		kmem_free(pc->pc_full[i], pc->pc_slab_off +
+		    pc->pc_slab_nobj * pc->pc_size);
+	while ((ps = pc->pc_partial) != NULL) {
+		pc->pc_partial = ps->ps_next;
 		kmem_free(ps, ps->ps_bytes);
 	}
 	if (pc->pc_depot != NULL)
-		kmem_free(pc->pc_depot, pc->pc_depot_cap * sizeof(void *));
+		kmem_free(pc->pc_depot, PC_DEPOT_BYTES(pc->pc_depot_cap));
 	pool_cache_detach_counters(pc);
 	for (u_int i = 0; i < pc->pc_ncpu; i++)
 		kmem_free(pc->pc_cpus[i], sizeof(struct pool_cache_cpu));
@@ -524,7 +546,10 @@ pool_cache_flush(pool_cache_t pc, struct pool_cache_cpu *cc, void *obj)
 /* --- growing, and the hard limit -------------------------------------------- */
 
 /*
- * Make the depot array hold at least pc_nobj pointers.
+ * Make the depot array hold at least pc_nobj pointers, and room for the
+ * full slabs' (its block holds both: PC_DEPOT_BYTES).  The block is
+ * zeroed, not filled: what is past the pointers in use is never read,
+ * and stays untouched.
  * => called with nothing held; ENOMEM only for KM_NOSLEEP
  */
 static int
@@ -532,6 +557,7 @@ pool_cache_depot_reserve(pool_cache_t pc, km_flag_t km)
 {
 	void **old, **new;
 	u_int need, cap, oldcap;
+	void **full;
 
 	for (;;) {
 		mutex_enter(&pc->pc_lock);
@@ -541,24 +567,31 @@ pool_cache_depot_reserve(pool_cache_t pc, km_flag_t km)
 		if (cap >= need)
 			return 0;
 		cap = MAX(2 * cap, need + pc->pc_slab_nobj);
-		if ((new = kmem_alloc(cap * sizeof(void *), km)) == NULL)
+		if ((new = kmem_zalloc(PC_DEPOT_BYTES(cap), km)) == NULL)
 			return ENOMEM;
+		full = new + cap;
 		mutex_enter(&pc->pc_lock);
 		old = new;
 		oldcap = cap;
 		if (pc->pc_depot_cap < cap) {
 			/* Nobody grew it meanwhile: install ours. */
+			KASSERT(pc->pc_nfull <= pc->pc_depot_cap /
+			    PC_SLAB_MINOBJ);
 			if (pc->pc_ndepot > 0)
 				memcpy(new, pc->pc_depot,
 				    pc->pc_ndepot * sizeof(void *));
+			if (pc->pc_nfull > 0)
+				memcpy(full, pc->pc_full,
+				    pc->pc_nfull * sizeof(void *));
 			old = pc->pc_depot;
 			oldcap = pc->pc_depot_cap;
 			pc->pc_depot = new;
 			pc->pc_depot_cap = cap;
+			pc->pc_full = full;
 		}
 		mutex_exit(&pc->pc_lock);
 		if (old != NULL)
-			kmem_free(old, oldcap * sizeof(void *));
+			kmem_free(old, PC_DEPOT_BYTES(oldcap));
 	}
 }
 
@@ -566,23 +599,20 @@ pool_cache_depot_reserve(pool_cache_t pc, km_flag_t km)
  * A slab of n constructed objects, or NULL (KM_NOSLEEP, or a ctor failed
  * for a PR_NOWAIT get).
  */
-static struct pool_slab *
+static char *
 pool_cache_slab_make(pool_cache_t pc, u_int n, int flags)
 {
 	size_t bytes = pc->pc_slab_off + n * pc->pc_size;
-	struct pool_slab *ps;
-	char *base;
+	char *slab, *base;
 	int error;
 
 	/* Poisoned pools: all zero is "never used" (pool_poison_get). */
-	ps = pc->pc_poison ?
+	slab = pc->pc_poison ?
 	    kmem_zalloc(bytes, (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP) :
 	    kmem_alloc(bytes, (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP);
-	if (ps == NULL)
+	if (slab == NULL)
 		return NULL;
-	ps->ps_next = NULL;
-	ps->ps_bytes = bytes;
-	base = (char *)ps + pc->pc_slab_off;
+	base = slab + pc->pc_slab_off;
 	for (u_int i = 0; pc->pc_ctor != NULL && i < n; i++) {
 		error = (*pc->pc_ctor)(pc->pc_arg, base + i * pc->pc_size,
 		    flags & (PR_WAITOK | PR_NOWAIT));
@@ -592,29 +622,38 @@ pool_cache_slab_make(pool_cache_t pc, u_int n, int flags)
 		    "(error %d) for a PR_WAITOK get", pc->pc_name, error);
 		while (i-- > 0 && pc->pc_dtor != NULL)
 			(*pc->pc_dtor)(pc->pc_arg, base + i * pc->pc_size);
-		kmem_free(ps, bytes);
+		kmem_free(slab, bytes);
 		return NULL;
 	}
-	return ps;
+	return slab;
 }
 
 /* Add a slab of n objects, already counted in pc_nobj, to the depot. */
 static int
 pool_cache_slab_add(pool_cache_t pc, u_int n, int flags)
 {
-	struct pool_slab *ps;
-	char *base;
+	char *slab, *base;
 
 	if (pool_cache_depot_reserve(pc,
 	    (flags & PR_WAITOK) ? KM_SLEEP : KM_NOSLEEP) != 0)
 		return ENOMEM;
-	if ((ps = pool_cache_slab_make(pc, n, flags)) == NULL)
+	if ((slab = pool_cache_slab_make(pc, n, flags)) == NULL)
 		return ENOMEM;
-	base = (char *)ps + pc->pc_slab_off;
+	base = slab + pc->pc_slab_off;
 	mutex_enter(&pc->pc_lock);
 	KASSERT(pc->pc_ndepot + n <= pc->pc_depot_cap);
-	ps->ps_next = pc->pc_slabs;
-	pc->pc_slabs = ps;
+	KASSERT(pc->pc_nobj <= pc->pc_depot_cap);
+	if (n == pc->pc_slab_nobj) {
+		/* The full slabs with this one own pc_nobj objects at most. */
+		KASSERT((pc->pc_nfull + 1) * pc->pc_slab_nobj <= pc->pc_nobj);
+		pc->pc_full[pc->pc_nfull++] = slab;
+	} else {
+		struct pool_slab *ps = (struct pool_slab *)(void *)slab;
+
+		ps->ps_next = pc->pc_partial;
+		ps->ps_bytes = pc->pc_slab_off + n * pc->pc_size;
+		pc->pc_partial = ps;
+	}
 	/* Pushed last first, so gets hand them out in address order. */
 	for (u_int i = n; i-- > 0;) {
 		kasan_mark(base + i * pc->pc_size, 0, pc->pc_size,

@@ -55,7 +55,7 @@ typedef struct bus_dmamap {
 	int dm_maxsegs;                         /* c */
 	int dm_nsegs;                           /* segments loaded, 0 if none */
 	bus_size_t dm_mapsize;                  /* bytes loaded */
-	bus_dma_segment_t dm_segs[BUS_DMA_MAXSEGS];
+	bus_dma_segment_t dm_segs[];            /* dm_maxsegs of them */
 } *bus_dmamap_t;
 
 #define BUS_DMA_WAITOK          0x00

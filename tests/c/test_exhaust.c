@@ -312,10 +312,12 @@ class_of(size_t size, size_t *block)
 
 /*
  * The flat region the arena used to be: a bump offset and a LIFO of free
- * offsets per class.
+ * offsets per class -- with the blocks of SIM_ARENA_BIG and more cut from
+ * their own run from SIM_ARENA_LIMIT on, each moving the small blocks'
+ * offset to the next line as the one region's bump pointer did.
  */
 struct flat {
-	size_t used;
+	size_t used, big;
 	size_t free[SIM_ARENA_CLASSES][LIVE_MAX];
 	unsigned nfree[SIM_ARENA_CLASSES];
 };
@@ -328,6 +330,12 @@ flat_alloc(struct flat *f, size_t size)
 
 	if (f->nfree[k] > 0)
 		return f->free[k][--f->nfree[k]];
+	if (block >= SIM_ARENA_BIG) {
+		off = SIM_ARENA_LIMIT + f->big;
+		f->big += block;
+		f->used = (f->used + 63) & ~(size_t)63;
+		return off;
+	}
 	align = block < 64 ? block : 64;
 	off = (f->used + align - 1) & ~(align - 1);
 	f->used = off + block;
