@@ -103,11 +103,20 @@ def _flap():
     return sc
 
 
+def _duplicate(**link):
+    sc = _two_hosts(**link)
+    sc["faults"] = [{"kind": "duplicate", "target": "ab", "end": "20s",
+                     "probability": 0.02}]
+    return sc
+
+
 FAULTY = {
     "loss": lambda: _two_hosts(loss=0.02),
     "reorder": lambda: _two_hosts(reorder=0.05),
     "loss+reorder": lambda: _two_hosts(loss=0.01, reorder=0.05),
     "flap": _flap,
+    "duplicate": _duplicate,
+    "duplicate+loss+reorder": lambda: _duplicate(loss=0.01, reorder=0.05),
 }
 
 
@@ -127,6 +136,23 @@ def test_echo_survives_faults(tmp_path, fault, seed):
         assert _sum(c, h, ["tcp.default.connattempt",
                            "tcp.default.accepts"]) == \
             _sum(c, h, ["tcp.default.connects", "tcp.default.conndrops"])
+
+
+@pytest.mark.parametrize("fault", ["duplicate", "duplicate+loss+reorder"])
+def test_duplicates_are_seen_and_dropped_by_tcp(tmp_path, fault):
+    """2% of the frames both ways arrive twice: TCP counts the copies of
+    data it already has (rcvduppack) and the
+    copies of ACKs as duplicate ACKs, and delivers each byte once (the
+    echo test above checks the pattern)."""
+    p, c = _run(tmp_path, FAULTY[fault]())
+    assert c[("a", "tcp_client.ok")] == 1, p.stdout
+    dups = c[(None, "link.ab.ab.duplicated")] + \
+        c[(None, "link.ab.ba.duplicated")]
+    assert dups > 10
+    assert _sum(c, "a", ["tcp.default.rcvduppack"]) + \
+        _sum(c, "b", ["tcp.default.rcvduppack"]) > 0
+    assert _sum(c, "a", ["tcp.default.rcvdupack"]) + \
+        _sum(c, "b", ["tcp.default.rcvdupack"]) > 0
 
 
 def test_syn_retransmission_backs_off(tmp_path):
