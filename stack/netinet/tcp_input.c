@@ -482,7 +482,7 @@ tcp_embryo_complete(struct tcpcb *lp, const struct tcp_embryo *te,
 	tp->t_ccv.mss = tp->t_maxseg;
 	tp->t_ccv.cwnd = tcp_cc_initial_window(tp->t_maxseg);
 	tp->t_ccv.ssthresh = UINT32_MAX / 2;
-	tp->t_ccv.now_ns = getnanouptime();
+	tp->t_ccv.now_ns = tp->t_estab_ns = getnanouptime();
 	(*tp->t_cc->cc_init)(&tp->t_ccv);
 	so->so_state |= SS_ISCONNECTED;
 	{
@@ -684,6 +684,29 @@ drop:
 }
 
 /* --- the state machine ------------------------------------------------------ */
+
+/*
+ * The RTT, in microseconds, that the peer's echo tsecr of a segment that
+ * acks new data gives, or UINT32_MAX if the echo cannot be one of ours
+ * (RFC 7323 4.3; FreeBSD's and Linux's practice): from the future, or
+ * older than the connection's establishment -- every segment sent since
+ * carries a later TSval, and the peer echoes the TSval of the last one
+ * in order.  A peer echoing garbage would otherwise set the RTO to its
+ * ceiling; the caller falls back to the timed segment's sample.
+ * => tsecr != 0; tp established
+ */
+static uint32_t
+tcp_tsecr_rtt(const struct tcpcb *tp, uint32_t tsecr)
+{
+	uint64_t now = getnanouptime();
+	uint32_t rtt = (uint32_t)(now / 1000) - tsecr;
+
+	KASSERT(tsecr != 0 && tp->t_estab_ns != 0 && now >= tp->t_estab_ns);
+	/* One microsecond of slop: both ends of the age are truncated. */
+	if ((int32_t)rtt < 0 || rtt > (now - tp->t_estab_ns) / 1000 + 1)
+		return UINT32_MAX;
+	return rtt;
+}
 
 /* The peer acked new data (RFC 5681, RFC 6582 NewReno). */
 static void
@@ -893,7 +916,7 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 	struct socket *so = tp->t_so;
 	struct tcp_brane *tb = tp->t_tb;
 	struct tcp_seg sg;
-	uint32_t tiwin, acked, rcvwin;
+	uint32_t tiwin, acked, rcvwin, rtt_us;
 	int off, thoff, todrop, fin;
 	bool ourfinisacked, needoutput = false;
 	tcp_seq onxt;
@@ -1061,9 +1084,9 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 	acked = sg.ack - tp->snd_una;
 	/* The RTT (RFC 6298; RFC 7323 with timestamps). */
 	if ((tp->t_flags & TF_RCVD_TSTMP) && sg.to.to_ts &&
-	    sg.to.to_tsecr != 0 && !(tp->t_flags & TF_FASTRECOVERY))
-		tcp_xmit_timer(tp, (uint64_t)(tcp_ts_now() -
-		    sg.to.to_tsecr) * 1000);
+	    sg.to.to_tsecr != 0 && !(tp->t_flags & TF_FASTRECOVERY) &&
+	    (rtt_us = tcp_tsecr_rtt(tp, sg.to.to_tsecr)) != UINT32_MAX)
+		tcp_xmit_timer(tp, (uint64_t)rtt_us * 1000);
 	else if (tp->t_rtttime != 0 && SEQ_GT(sg.ack, tp->t_rtseq))
 		tcp_xmit_timer(tp, getnanouptime() - tp->t_rtttime);
 	if (tp->t_rtttime != 0 && SEQ_GT(sg.ack, tp->t_rtseq))

@@ -206,6 +206,8 @@ struct tcpcb {
 	uint32_t t_keepintvl_ms;        /* TCP_KEEPINTVL; 0: the brane's */
 	uint32_t t_idle_ticks;          /* getticks() of the last segment in */
 	uint64_t t_nrexmits, t_ntimeouts;
+	uint64_t t_estab_ns;            /* when it was established: no
+					   TSecr that acks new data is older */
 };
 
 /* The brane's TCP settings; defaults in tcp_subr.c. */

@@ -1582,6 +1582,7 @@ struct fz_tcb {
 	tcp_seq rcv_nxt, snd_una, snd_max;
 	uint32_t rcv_wnd;
 	uint32_t ts_recent;
+	uint32_t rto_ms;                /* before backoff */
 	bool ts;
 	uint16_t lport;                 /* host order */
 };
@@ -1628,6 +1629,7 @@ fz_tcb(struct socket *so, struct fz_tcb *t)
 	t->snd_max = tp->snd_max;
 	t->rcv_wnd = tp->rcv_adv - tp->rcv_nxt;
 	t->ts_recent = tp->ts_recent;
+	t->rto_ms = tp->t_rto_ms;
 	t->ts = (tp->t_flags & TF_RCVD_TSTMP) != 0;
 	t->lport = ntohs(inp->inp_lport);
 	mutex_exit(&so->so_lock);
@@ -2751,6 +2753,7 @@ case_tcpregress(void *arg)
 	struct fz_seg s;
 	tcp_seq nxt;
 	int mss = 0;
+	uint32_t tsecr_rto[2];
 
 	(void)arg;
 	fz_setup(&z);
@@ -2864,12 +2867,58 @@ case_tcpregress(void *arg)
 		    "send");
 		(void)soclose(so);
 	}
+	/*
+	 * 7. With timestamps, the peer acks new data echoing a TSecr that
+	 * is none of ours: one from the future, then one from before the
+	 * connection began.  Neither is an RTT sample: the RTO stays at
+	 * its floor (the first made an RTT of 71 minutes, the RTO its
+	 * 60 s ceiling; the second one of seconds).
+	 */
+	so = fz_handshake(&z, 30007, 0, 1460, &nxt);
+	for (int round = 0; round < 2; round++) {
+		static const uint8_t data[500];
+		struct fz_tcb t;
+		uint32_t now = tcp_ts_now();
+
+		CHECK(sosend(so, NULL, data, sizeof(data), MSG_DONTWAIT) == 0,
+		    "send");
+		wait_ms(5);
+		CHECK(fz_tcb(so, &t) && t.ts && t.snd_max != t.snd_una,
+		    "no data in flight with timestamps");
+		memset(&s, 0, sizeof(s));
+		s.src = ip4(FZ_PEER);
+		s.dst = ip4(FZ_LOCAL);
+		s.sport = 30007;
+		s.dport = FZ_LPORT;
+		s.seq = nxt;
+		s.ack = t.snd_max;
+		s.flags = TH_ACK;
+		s.win = 65535;
+		s.opt[0] = s.opt[1] = TCPOPT_NOP;
+		s.opt[2] = TCPOPT_TIMESTAMP;
+		s.opt[3] = TCPOLEN_TIMESTAMP;
+		be32enc(s.opt + 4, 2 + (uint32_t)round);
+		be32enc(s.opt + 8, round == 0 ? now + 1000000000u : 1);
+		s.optlen = 12;
+		fz_send_seg(&z, &s);
+		wait_ms(5);
+		CHECK(fz_tcb(so, &t) && t.snd_una == t.snd_max, "not acked");
+		tsecr_rto[round] = t.rto_ms;
+		CHECK(t.rto_ms == z.tb->tb_conf.rto_min_ms, "TSecr %s: RTO %u "
+		    "ms, not the floor (%u ms)", round == 0 ? "from the future" :
+		    "from before the connection", t.rto_ms,
+		    z.tb->tb_conf.rto_min_ms);
+	}
+	fz_send_to(&z, so, 30007, nxt, TH_RST, 0);
+	(void)soclose(so);
 	fz_finish(&z);
 	printf("ok tcpregress frames=%llu mss=%d rcvbyte=%llu conndrops=%llu "
-	    "rcvoopack=%llu\n", (unsigned long long)z.frames, mss,
+	    "rcvoopack=%llu rto_future=%u rto_past=%u\n",
+	    (unsigned long long)z.frames, mss,
 	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_rcvbyte),
 	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_conndrops),
-	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_rcvoopack));
+	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_rcvoopack),
+	    tsecr_rto[0], tsecr_rto[1]);
 }
 
 /* ------------------------------------------------------------------ */
