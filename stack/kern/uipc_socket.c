@@ -73,9 +73,10 @@ so_free(struct socket *so)
 	KASSERT(so->so_rcv.sb_head == NULL && so->so_rcv.sb_cc == 0);
 	KASSERT(so->so_snd.sb_head == NULL && so->so_snd.sb_cc == 0);
 	KASSERT(so->so_q == NULL);
-	KASSERT(pcq_peek(so->so_rcvpcq) == NULL);
+	KASSERT(so->so_rcvpcq == NULL || pcq_peek(so->so_rcvpcq) == NULL);
 	kcont_destroy(&so->so_kc);
-	pcq_destroy(so->so_rcvpcq);
+	if (so->so_rcvpcq != NULL)
+		pcq_destroy(so->so_rcvpcq);
 	cv_destroy(&so->so_cv);
 	mutex_destroy(&so->so_cvlock);
 	mutex_destroy(&so->so_lock);
@@ -116,32 +117,54 @@ so_kcont(void *arg)
  * The receive PCQ's length.  A datagram socket's holds SO_PCQ_MAXLEN
  * packets: nothing drains it but its reader or its continuation.
  *
- * A stream's needs far less than a window of segments, because demux
- * drains it: each segment that carries data tries the socket lock after
- * its put and, if it gets it, does the receive work for everything
- * queued (tcp_deliver).  So a stream's PCQ holds only what arrives while
- * another context holds the socket lock -- its reader or writer copying,
- * its continuation, which drains what arrives meanwhile too -- and the
- * pure ACKs between two drains.  In every TCP scenario shipped (1 Gbit/s
- * bulk through a router, one or two CPUs a host, loss, sharing) no more
- * than 2 segments are ever queued at once (a length of 2 drops one in
- * the bulk run, 4 none).  A slot per 4 KiB of receive buffer, at least
- * 16 (16 for the default 64 KiB: 190 us of back-to-back full segments at
- * 1 Gbit/s), so that an idle connection's queue is a 512-byte block
- * (16 bytes a slot and the header's three cache lines) rather than a
- * 2 KiB one.  A put that finds it full is dropped and counted (fullpcq),
- * and TCP recovers it as any loss.
+ * A stream gets its queue when it connects or listens (so_rcvpcq_make;
+ * until then demux finds none and drops what comes, as the protocol
+ * would).  A listener's holds what its receive buffer lets arrive in
+ * segments of 1 KiB or more (64 for the default 64 KiB), at least 16:
+ * SYNs and handshake ACKs carry no data, so demux never drains it, its
+ * continuation or accept does.
+ *
+ * A connection's needs far less than a window of segments, because
+ * demux drains it: each segment that carries data tries the socket lock
+ * after its put and, if it gets it, does the receive work for
+ * everything queued (tcp_deliver).  So it holds only what arrives while
+ * another context holds the socket lock -- its reader or writer
+ * copying, its continuation, which drains what arrives meanwhile too --
+ * and the pure ACKs between two drains.  In every TCP scenario shipped
+ * (1 Gbit/s bulk through a router, one or two CPUs a host, loss,
+ * sharing) no more than 2 segments are ever queued at once (a length of
+ * 2 drops one in the bulk run, 4 none).  A slot per 4 KiB of receive
+ * buffer, at least 16 (16 for the default 64 KiB: 190 us of
+ * back-to-back full segments at 1 Gbit/s), so that an idle connection's
+ * queue is a 512-byte block (16 bytes a slot and the header's three
+ * cache lines) rather than a 2 KiB one.  A put that finds it full is
+ * dropped and counted (fullpcq), and TCP recovers it as any loss.
  */
 static size_t
-so_pcqlen(int type, u_int rcvhiwat)
+so_pcqlen(int type, bool listening, u_int rcvhiwat)
 {
-	size_t n = 16;
+	size_t n = 16, per = listening ? 1024 : 4096;
 
 	if (type != SOCK_STREAM)
 		return SO_PCQ_MAXLEN;
-	while (n < SO_PCQ_MAXLEN && n * 4096 < rcvhiwat)
+	while (n < SO_PCQ_MAXLEN && n * per < rcvhiwat)
 		n *= 2;
 	return n;
+}
+
+/*
+ * A stream about to connect or listen gets its receive PCQ, published
+ * for demux (which reads it with an acquire); one that has one keeps it.
+ * => so_lock held
+ */
+static void
+so_rcvpcq_make(struct socket *so, bool listening)
+{
+	KASSERT(mutex_owned(&so->so_lock));
+	if (so->so_rcvpcq != NULL)
+		return;
+	atomic_store_release(&so->so_rcvpcq, pcq_create(so_pcqlen(
+	    so->so_type, listening, so->so_rcv.sb_hiwat), KM_SLEEP));
 }
 
 /*
@@ -181,8 +204,9 @@ socreate(int family, struct socket **sop, int type, int proto)
 	mutex_init(&so->so_cvlock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&so->so_cv, "sorecv");
 	so->so_rcv.sb_hiwat = SO_RCVBUF_DEFAULT;
-	so->so_rcvpcq = pcq_create(so_pcqlen(type, so->so_rcv.sb_hiwat),
-	    KM_SLEEP);
+	if (type != SOCK_STREAM)        /* a stream's: so_rcvpcq_make */
+		so->so_rcvpcq = pcq_create(so_pcqlen(type, false,
+		    so->so_rcv.sb_hiwat), KM_SLEEP);
 	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
 	so->so_proto = pr;
 	so->so_brane = br;
@@ -240,9 +264,11 @@ soconnect(struct socket *so, const struct sockaddr *nam)
 	if (nam->sa_family == AF_UNSPEC)
 		error = pr->pr_disconnect != NULL ?
 		    (*pr->pr_disconnect)(so) : EOPNOTSUPP;
-	else
-		error = pr->pr_connect != NULL ?
-		    (*pr->pr_connect)(so, nam) : EOPNOTSUPP;
+	else if (pr->pr_connect != NULL) {
+		so_rcvpcq_make(so, false);
+		error = (*pr->pr_connect)(so, nam);
+	} else
+		error = EOPNOTSUPP;
 	if (error == 0 && (pr->pr_flags & PR_CONNREQUIRED) != 0)
 		error = so_connect_wait(so);
 	mutex_exit(&so->so_lock);
@@ -306,7 +332,8 @@ out:
 static void
 so_wakeup_probe(struct socket *so)
 {
-	struct mbuf *m = pcq_peek(so->so_rcvpcq);
+	struct mbuf *m = so->so_rcvpcq != NULL ? pcq_peek(so->so_rcvpcq) :
+	    NULL;
 
 	SDT_PROBE2(sock, wake, m != NULL ? m->m_pkthdr.len : 0,
 	    m != NULL ? m->m_pkthdr.ph_id : 0);
@@ -605,7 +632,7 @@ soclose(struct socket *so)
 	/* Not under so_lock: a run in progress may be waiting for it. */
 	kcont_halt(&so->so_kc);
 	mutex_enter(&so->so_lock);
-	KASSERT(pcq_peek(so->so_rcvpcq) == NULL);
+	KASSERT(so->so_rcvpcq == NULL || pcq_peek(so->so_rcvpcq) == NULL);
 	while (so->so_rcv.sb_head != NULL) {
 		if (so->so_type == SOCK_STREAM) {
 			sbflush(&so->so_rcv);
@@ -632,10 +659,14 @@ children:
 bool
 so_deliver(struct socket *so, struct mbuf *m)
 {
+	/* A stream's is published once, later (so_rcvpcq_make). */
+	pcq_t *pcq = so->so_type == SOCK_STREAM ?
+	    atomic_load_acquire(&so->so_rcvpcq) : so->so_rcvpcq;
+
 	KASSERT(m->m_flags & M_PKTHDR);
 	KASSERTMSG(!mutex_owned(&so->so_lock), "demux holds the socket lock");
 	/* From here a reader may take m at once: m is not touched again. */
-	if (!pcq_put(so->so_rcvpcq, m))
+	if (pcq == NULL || !pcq_put(pcq, m))
 		return false;
 	mutex_enter(&so->so_cvlock);
 	if (atomic_swap_32(&so->so_pending, 1) == 0)
@@ -669,7 +700,7 @@ so_rcvpcq_flush(struct socket *so)
 
 	KASSERT(mutex_owned(&so->so_lock));
 	atomic_swap_32(&so->so_pending, 0);
-	while ((m = pcq_get(so->so_rcvpcq)) != NULL) {
+	while (so->so_rcvpcq != NULL && (m = pcq_get(so->so_rcvpcq)) != NULL) {
 		m_freem(m);
 		n++;
 	}
@@ -848,6 +879,7 @@ solisten(struct socket *so, int backlog)
 	if (backlog < 1 || backlog > SOMAXCONN)
 		return EINVAL;
 	mutex_enter(&so->so_lock);
+	so_rcvpcq_make(so, true);
 	if ((error = (*so->so_proto->pr_listen)(so, backlog)) == 0) {
 		so->so_qlimit = (u_int)backlog;
 		so->so_state |= SS_ISLISTENING;
@@ -867,7 +899,7 @@ so_newconn(struct socket *head)
 	mutex_init(&so->so_lock, MUTEX_DEFAULT, IPL_NONE);
 	mutex_init(&so->so_cvlock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&so->so_cv, "sorecv");
-	so->so_rcvpcq = pcq_create(so_pcqlen(head->so_type,
+	so->so_rcvpcq = pcq_create(so_pcqlen(head->so_type, false,
 	    head->so_rcv.sb_hiwat), KM_SLEEP);
 	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
 	so->so_proto = head->so_proto;

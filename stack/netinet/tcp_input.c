@@ -197,6 +197,8 @@ tcp_rcvd_work(struct socket *so, enum tcp_worker who)
 		(void)so_rcvpcq_flush(so);
 		return;
 	}
+	if (so->so_rcvpcq == NULL)      /* neither connected nor listening */
+		return;
 	tp = inp->inp_ppcb;
 	tb = tp->t_tb;
 	while ((m = pcq_get(so->so_rcvpcq)) != NULL) {
