@@ -40,6 +40,7 @@
 #include <netinet/in.h>
 #include <netinet/in_cksum.h>
 #include <netinet/in_pcb.h>
+#include <netinet/in_var.h>
 #include <netinet/ip.h>
 #include <netinet/ip_var.h>
 #include <netinet/route.h>
@@ -587,17 +588,20 @@ tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 
 	/*
 	 * From no address, or to or from a broadcast or multicast one (as
-	 * the link or the address says; a subnet's directed broadcast sent
-	 * to our link address is not told apart): no connection (RFC 1122
-	 * 4.2.3.10).  One from 0.0.0.0 would be linked as if unconnected
-	 * and take every segment to the listener's port.
+	 * the link or the address says, or a subnet's directed broadcast
+	 * on the interface it came in by, which IP takes as ours even when
+	 * sent to our link address): no connection, with the syncache or
+	 * without (RFC 1122 4.2.3.10).  One from 0.0.0.0 would be linked as
+	 * if unconnected and take every segment to the listener's port.
 	 */
 	if (sg->src.s_addr == INADDR_ANY ||
-	    sg->src.s_addr == INADDR_BROADCAST ||
-	    sg->dst.s_addr == INADDR_BROADCAST ||
 	    in_multicast(sg->src.s_addr) || in_multicast(sg->dst.s_addr) ||
-	    (m->m_flags & (M_BCAST | M_MCAST)) != 0)
+	    (m->m_flags & (M_BCAST | M_MCAST)) != 0 ||
+	    in_broadcast(tb->tb_brane, m->m_pkthdr.rcvif, sg->dst) ||
+	    in_broadcast(tb->tb_brane, m->m_pkthdr.rcvif, sg->src)) {
+		TCPSTAT_INC(tb, listenbcast);
 		goto drop;
+	}
 	if (tb->tb_syncache != NULL) {  /* the brane's syncache instead */
 		syncache_segment(tb->tb_syncache, lp, m, sg);
 		return;

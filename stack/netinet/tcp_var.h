@@ -87,6 +87,7 @@ struct sockopt;
 	X(connattempt, "active opens (SYN sent)")                      \
 	X(accepts, "passive opens (SYN received by a listener)")       \
 	X(listendrop, "SYNs dropped: the listen queue was full")       \
+	X(listenbcast, "to a listener, from or to a broadcast or multicast address: dropped") \
 	X(connects, "connections established")                         \
 	X(conndrops, "connections closed before established")          \
 	X(pawsdrop, "segments dropped by PAWS")                        \

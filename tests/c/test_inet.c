@@ -75,6 +75,7 @@
 #include "stack/netinet/raw_ip_var.h"
 #include "stack/netinet/route.h"
 #include "stack/netinet/tcp.h"
+#include "stack/netinet/tcp_syncache.h"
 #include "stack/netinet/tcp_var.h"
 #include "stack/netinet/in_cksum.h"
 #include "stack/netinet/udp_var.h"
@@ -2754,6 +2755,7 @@ case_tcpregress(void *arg)
 	tcp_seq nxt;
 	int mss = 0;
 	uint32_t tsecr_rto[2];
+	uint64_t bcast_drops = 0;
 
 	(void)arg;
 	fz_setup(&z);
@@ -2820,6 +2822,44 @@ case_tcpregress(void *arg)
 		    "a SYN from 0.0.0.0 made an embryo");
 		CHECK(!fz_embryo(&z, ip4(FZ_PEER), 30004, &iss, &irs, &ts),
 		    "a SYN to a broadcast address made an embryo");
+	}
+	/*
+	 * 4b. Nor do SYNs to the subnet's directed broadcast (IP takes it
+	 * as ours, sent to our link address), or from it, to the listener
+	 * or -- the same gate -- to the brane's syncache: each is dropped
+	 * and counted in listenbcast (both made an embryo).
+	 */
+	{
+		uint64_t before = fz_tcpstat(&z, TCPSTAT_listenbcast);
+		tcp_seq iss, irs;
+		bool ts;
+
+		s.src = ip4(FZ_PEER);
+		s.dst = ip4("10.0.0.255");
+		s.sport = 30008;
+		fz_send_seg(&z, &s);
+		s.src = ip4("10.0.0.255");
+		s.dst = ip4(FZ_LOCAL);
+		s.sport = 30009;
+		fz_send_seg(&z, &s);
+		wait_ms(5);
+		CHECK(!fz_embryo(&z, ip4(FZ_PEER), 30008, &iss, &irs, &ts),
+		    "a SYN to the directed broadcast made an embryo");
+		CHECK(!fz_embryo(&z, ip4("10.0.0.255"), 30009, &iss, &irs, &ts),
+		    "a SYN from the directed broadcast made an embryo");
+		z.tb->tb_syncache = syncache_create(z.tb);
+		s.src = ip4(FZ_PEER);
+		s.dst = ip4("10.0.0.255");
+		s.sport = 30010;
+		fz_send_seg(&z, &s);
+		wait_ms(5);
+		syncache_destroy(z.tb->tb_syncache);
+		z.tb->tb_syncache = NULL;
+		bcast_drops = fz_tcpstat(&z, TCPSTAT_listenbcast) - before;
+		CHECK(bcast_drops == 3, "%llu of 3 SYNs from or to the directed "
+		    "broadcast counted in listenbcast",
+		    (unsigned long long)bcast_drops);
+		s.dst = ip4(FZ_LOCAL);
 	}
 	/*
 	 * 5. An MSS option of 5 with timestamps: the segment size is 5 - 12
@@ -2913,12 +2953,12 @@ case_tcpregress(void *arg)
 	(void)soclose(so);
 	fz_finish(&z);
 	printf("ok tcpregress frames=%llu mss=%d rcvbyte=%llu conndrops=%llu "
-	    "rcvoopack=%llu rto_future=%u rto_past=%u\n",
+	    "rcvoopack=%llu rto_future=%u rto_past=%u listenbcast=%llu\n",
 	    (unsigned long long)z.frames, mss,
 	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_rcvbyte),
 	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_conndrops),
 	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_rcvoopack),
-	    tsecr_rto[0], tsecr_rto[1]);
+	    tsecr_rto[0], tsecr_rto[1], (unsigned long long)bcast_drops);
 }
 
 /* ------------------------------------------------------------------ */
