@@ -115,39 +115,28 @@ so_kcont(void *arg)
 
 /*
  * The receive PCQ's length.  A datagram socket's holds SO_PCQ_MAXLEN
- * packets: nothing drains it but its reader or its continuation.
+ * packets.  A stream's holds what its receive window lets a peer send at
+ * once in segments of 1 KiB or more (64 for the default 64 KiB buffer),
+ * at least 16: a peer never has more than a window in flight.  A stream
+ * gets its queue when it connects or listens (so_rcvpcq_make); until
+ * then demux finds none and drops what comes, as the protocol would.
  *
- * A stream gets its queue when it connects or listens (so_rcvpcq_make;
- * until then demux finds none and drops what comes, as the protocol
- * would).  A listener's holds what its receive buffer lets arrive in
- * segments of 1 KiB or more (64 for the default 64 KiB), at least 16:
- * SYNs and handshake ACKs carry no data, so demux never drains it, its
- * continuation or accept does.
- *
- * A connection's needs far less than a window of segments, because
- * demux drains it: each segment that carries data tries the socket lock
- * after its put and, if it gets it, does the receive work for
- * everything queued (tcp_deliver).  So it holds only what arrives while
- * another context holds the socket lock -- its reader or writer
- * copying, its continuation, which drains what arrives meanwhile too --
- * and the pure ACKs between two drains.  In every TCP scenario shipped
- * (1 Gbit/s bulk through a router, one or two CPUs a host, loss,
- * sharing) no more than 2 segments are ever queued at once (a length of
- * 2 drops one in the bulk run, 4 none).  A slot per 4 KiB of receive
- * buffer, at least 16 (16 for the default 64 KiB: 190 us of
- * back-to-back full segments at 1 Gbit/s), so that an idle connection's
- * queue is a 512-byte block (16 bytes a slot and the header's three
- * cache lines) rather than a 2 KiB one.  A put that finds it full is
- * dropped and counted (fullpcq), and TCP recovers it as any loss.
+ * Not less: demux drains a connection's queue itself when the socket
+ * lock is free (tcp_deliver), and in the simulated-only TCP scenarios
+ * no more than 2 segments are ever queued at once; but a Linux peer
+ * across the real-time bridge sends a window in a burst while the
+ * server's LWP holds the lock echoing, and with 16 slots the demux
+ * dropped thousands of segments of tests/test_realtime.py's clean
+ * transfers (fullpcq, then retransmissions).
  */
 static size_t
-so_pcqlen(int type, bool listening, u_int rcvhiwat)
+so_pcqlen(int type, u_int rcvhiwat)
 {
-	size_t n = 16, per = listening ? 1024 : 4096;
+	size_t n = 16;
 
 	if (type != SOCK_STREAM)
 		return SO_PCQ_MAXLEN;
-	while (n < SO_PCQ_MAXLEN && n * per < rcvhiwat)
+	while (n < SO_PCQ_MAXLEN && n * 1024 < rcvhiwat)
 		n *= 2;
 	return n;
 }
@@ -158,13 +147,13 @@ so_pcqlen(int type, bool listening, u_int rcvhiwat)
  * => so_lock held
  */
 static void
-so_rcvpcq_make(struct socket *so, bool listening)
+so_rcvpcq_make(struct socket *so)
 {
 	KASSERT(mutex_owned(&so->so_lock));
 	if (so->so_rcvpcq != NULL)
 		return;
 	atomic_store_release(&so->so_rcvpcq, pcq_create(so_pcqlen(
-	    so->so_type, listening, so->so_rcv.sb_hiwat), KM_SLEEP));
+	    so->so_type, so->so_rcv.sb_hiwat), KM_SLEEP));
 }
 
 /*
@@ -205,7 +194,7 @@ socreate(int family, struct socket **sop, int type, int proto)
 	cv_init(&so->so_cv, "sorecv");
 	so->so_rcv.sb_hiwat = SO_RCVBUF_DEFAULT;
 	if (type != SOCK_STREAM)        /* a stream's: so_rcvpcq_make */
-		so->so_rcvpcq = pcq_create(so_pcqlen(type, false,
+		so->so_rcvpcq = pcq_create(so_pcqlen(type,
 		    so->so_rcv.sb_hiwat), KM_SLEEP);
 	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
 	so->so_proto = pr;
@@ -265,7 +254,7 @@ soconnect(struct socket *so, const struct sockaddr *nam)
 		error = pr->pr_disconnect != NULL ?
 		    (*pr->pr_disconnect)(so) : EOPNOTSUPP;
 	else if (pr->pr_connect != NULL) {
-		so_rcvpcq_make(so, false);
+		so_rcvpcq_make(so);
 		error = (*pr->pr_connect)(so, nam);
 	} else
 		error = EOPNOTSUPP;
@@ -879,7 +868,7 @@ solisten(struct socket *so, int backlog)
 	if (backlog < 1 || backlog > SOMAXCONN)
 		return EINVAL;
 	mutex_enter(&so->so_lock);
-	so_rcvpcq_make(so, true);
+	so_rcvpcq_make(so);
 	if ((error = (*so->so_proto->pr_listen)(so, backlog)) == 0) {
 		so->so_qlimit = (u_int)backlog;
 		so->so_state |= SS_ISLISTENING;
@@ -899,7 +888,7 @@ so_newconn(struct socket *head)
 	mutex_init(&so->so_lock, MUTEX_DEFAULT, IPL_NONE);
 	mutex_init(&so->so_cvlock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&so->so_cv, "sorecv");
-	so->so_rcvpcq = pcq_create(so_pcqlen(head->so_type, false,
+	so->so_rcvpcq = pcq_create(so_pcqlen(head->so_type,
 	    head->so_rcv.sb_hiwat), KM_SLEEP);
 	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
 	so->so_proto = head->so_proto;
