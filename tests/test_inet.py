@@ -127,13 +127,19 @@ def test_tcp_frames_the_fuzz_found_bugs_with(test_bin):
     # queued when a reset ends the connection are both freed; an embryo
     # taken back by a reset, and one freed with its listener, count as
     # conndrops; SYNs from 0.0.0.0 or to the broadcast address make no
-    # embryo; an MSS option of 5 with timestamps gives 64-byte segments
+    # embryo, nor SYNs to or from the subnet's directed broadcast, with or
+    # without the syncache (each counted in listenbcast); an MSS option of 5 with timestamps gives 64-byte segments
     # (not 5 - 12 wrapped); a connection whose peer shut its window and
-    # fell silent is dropped once its owner closed it.  The case's end
-    # checks the counters add up and nothing is left.
+    # fell silent is dropped once its owner closed it; a peer acking new
+    # data with a TSecr from the future, or from before the connection
+    # began, gives no RTT sample: the RTO stays at its 200 ms floor (it
+    # was 60 s, the ceiling, after the first).  The case's end checks the
+    # counters add up and nothing is left.
     s = ok_summary(case(test_bin, "tcpregress"), "tcpregress", ints=True)
     assert (s["rcvbyte"], s["conndrops"], s["rcvoopack"]) == (100, 2, 2)
     assert s["mss"] == 64
+    assert (s["rto_future"], s["rto_past"]) == (200, 200)
+    assert s["listenbcast"] == 3
 
 
 def test_neighbour_limits_failure_hold_down_and_aging(test_bin):

@@ -103,11 +103,20 @@ def _flap():
     return sc
 
 
+def _duplicate(**link):
+    sc = _two_hosts(**link)
+    sc["faults"] = [{"kind": "duplicate", "target": "ab", "end": "20s",
+                     "probability": 0.02}]
+    return sc
+
+
 FAULTY = {
     "loss": lambda: _two_hosts(loss=0.02),
     "reorder": lambda: _two_hosts(reorder=0.05),
     "loss+reorder": lambda: _two_hosts(loss=0.01, reorder=0.05),
     "flap": _flap,
+    "duplicate": _duplicate,
+    "duplicate+loss+reorder": lambda: _duplicate(loss=0.01, reorder=0.05),
 }
 
 
@@ -129,17 +138,37 @@ def test_echo_survives_faults(tmp_path, fault, seed):
             _sum(c, h, ["tcp.default.connects", "tcp.default.conndrops"])
         # SACK is on by default: its recoveries are fast retransmits, its
         # resends are among the resends, and it reports no more blocks
-        # than the peer sent (an ACK may be lost).
+        # than the peer sent (an ACK may be lost), or, where the link
+        # duplicates frames, than twice that (a copied ACK's blocks are
+        # read again).
         t = "tcp.default."
         assert c.get((h, t + "sack_recovery_episodes"), 0) <= \
             c.get((h, t + "fastrexmt"), 0)
         assert c.get((h, t + "sack_rexmits"), 0) <= \
             c.get((h, t + "sndrexmitpack"), 0)
-        assert c.get((h, t + "sack_blocks_rcvd"), 0) <= \
+        copies = 2 if "duplicate" in fault else 1
+        assert c.get((h, t + "sack_blocks_rcvd"), 0) <= copies * \
             c.get(("b" if h == "a" else "a", t + "sack_blocks_sent"), 0)
     if "loss" in fault:
         assert _sum(c, "a", ["tcp.default.sack_blocks_sent"]) + \
             _sum(c, "b", ["tcp.default.sack_blocks_sent"]) > 0
+
+
+@pytest.mark.parametrize("fault", ["duplicate", "duplicate+loss+reorder"])
+def test_duplicates_are_seen_and_dropped_by_tcp(tmp_path, fault):
+    """2% of the frames both ways arrive twice: TCP counts the copies of
+    data it already has (rcvduppack) and the
+    copies of ACKs as duplicate ACKs, and delivers each byte once (the
+    echo test above checks the pattern)."""
+    p, c = _run(tmp_path, FAULTY[fault]())
+    assert c[("a", "tcp_client.ok")] == 1, p.stdout
+    dups = c[(None, "link.ab.ab.duplicated")] + \
+        c[(None, "link.ab.ba.duplicated")]
+    assert dups > 10
+    assert _sum(c, "a", ["tcp.default.rcvduppack"]) + \
+        _sum(c, "b", ["tcp.default.rcvduppack"]) > 0
+    assert _sum(c, "a", ["tcp.default.rcvdupack"]) + \
+        _sum(c, "b", ["tcp.default.rcvdupack"]) > 0
 
 
 def test_syn_retransmission_backs_off(tmp_path):

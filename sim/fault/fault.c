@@ -48,6 +48,7 @@ fault_link_window(const struct fault *f, struct sim_link_fault *lf)
 	lf->count = f->sc->count;
 }
 
+/* Loss or duplication: a window a direction, each with its own stream. */
 static int
 fault_build_loss(struct fault *f, struct sim_link *l)
 {
@@ -64,7 +65,12 @@ fault_build_loss(struct fault *f, struct sim_link *l)
 		lf = &f->lf[f->nlf++];
 		fault_link_window(f, lf);
 		fault_stream(f, tag[d], stream, sizeof(stream));
-		if (s->model == SC_LOSS_GILBERT)
+		if (s->kind == SC_FAULT_DUPLICATE) {
+			lf->dup = true;
+			lf->dup_delay_ns = s->delay_ns;
+			sim_loss_init_bernoulli(&lf->loss, s->probability,
+			    f->m->seed, stream);
+		} else if (s->model == SC_LOSS_GILBERT)
 			sim_loss_init_gilbert(&lf->loss, s->to_bad, s->to_good,
 			    s->loss_good, s->loss_bad, f->m->seed, stream);
 		else
@@ -133,6 +139,7 @@ fault_build_one(struct fault *f)
 
 	switch (s->kind) {
 	case SC_FAULT_LOSS:
+	case SC_FAULT_DUPLICATE:
 		return fault_build_loss(f, m->topo->links[s->link]);
 	case SC_FAULT_FLAP:
 		return fault_build_flap(f, m->topo->links[s->link]);
@@ -180,7 +187,8 @@ sim_faults_build(struct sim_machine *m)
 		f->sc = &sc->faults[i];
 		f->index = i;
 		f->m = m;
-		if (f->sc->kind != SC_FAULT_LOSS && f->sc->kind != SC_FAULT_FLAP)
+		if (f->sc->kind != SC_FAULT_LOSS && f->sc->kind != SC_FAULT_FLAP &&
+		    f->sc->kind != SC_FAULT_DUPLICATE)
 			f->host = &m->hosts[f->sc->host];
 		fs->n++;
 		if (fault_build_one(f) != 0) {
@@ -209,6 +217,7 @@ fault_spent_at(const struct fault *f, uint64_t t)
 		return false;
 	switch (s->kind) {
 	case SC_FAULT_LOSS:
+	case SC_FAULT_DUPLICATE:
 		for (unsigned i = 0; i < f->nlf; i++)
 			frames += f->lf[i].seen;
 		/* Each direction has its own count: spent when all are. */
@@ -243,7 +252,7 @@ fault_active(const struct fault *f, uint64_t t)
 	return s->kind != SC_FAULT_FLAP || sim_link_fault_down(&f->lf[0], t);
 }
 
-/* Sum of what the fault's link windows counted. */
+/* Sum of what the fault's link windows counted (lost: or duplicated). */
 static void
 fault_link_sums(const struct fault *f, uint64_t *seen, uint64_t *lost,
     uint64_t *runs, uint64_t *run_max)
@@ -251,7 +260,7 @@ fault_link_sums(const struct fault *f, uint64_t *seen, uint64_t *lost,
 	*seen = *lost = *runs = *run_max = 0;
 	for (unsigned i = 0; i < f->nlf; i++) {
 		*seen += f->lf[i].seen;
-		*lost += f->lf[i].lost;
+		*lost += f->lf[i].dup ? f->lf[i].duplicated : f->lf[i].lost;
 		*runs += f->lf[i].runs;
 		if (f->lf[i].run_max > *run_max)
 			*run_max = f->lf[i].run_max;
@@ -276,6 +285,10 @@ fault_measure(const struct fault *f, int64_t *v)
 		fault_link_sums(f, &seen, &lost, &runs, &run_max);
 		*v = (int64_t)lost;
 		return "lost";
+	case SC_FAULT_DUPLICATE:
+		fault_link_sums(f, &seen, &lost, &runs, &run_max);
+		*v = (int64_t)lost;
+		return "duplicated";
 	case SC_FAULT_DMA_DELAY:
 		*v = (int64_t)f->delay.delayed;
 		return "delayed";
@@ -364,6 +377,11 @@ fault_effects(struct sim_recorder *rec, const struct fault *f, uint64_t t_end)
 		sim_record_fault_effect(rec, i, "runs", (int64_t)runs);
 		sim_record_fault_effect(rec, i, "longest_run", (int64_t)run_max);
 		break;
+	case SC_FAULT_DUPLICATE:
+		fault_link_sums(f, &seen, &lost, &runs, &run_max);
+		sim_record_fault_effect(rec, i, "frames", (int64_t)seen);
+		sim_record_fault_effect(rec, i, "duplicated", (int64_t)lost);
+		break;
 	case SC_FAULT_DMA_DELAY:
 		sim_record_fault_effect(rec, i, "delayed",
 		    (int64_t)f->delay.delayed);
@@ -425,6 +443,11 @@ fault_params(const struct fault *f, char *buf, size_t len)
 	case SC_FAULT_FLAP:
 		snprintf(buf, len, "{\"down_ns\": %" PRIu64 ", \"up_ns\": %"
 		    PRIu64 "}", s->down_ns, s->up_ns);
+		break;
+	case SC_FAULT_DUPLICATE:
+		snprintf(buf, len, "{\"probability\": %.15g, \"dir\": \"%s\", "
+		    "\"delay_ns\": %" PRIu64 "}", s->probability,
+		    sc_fault_dir_names[s->dir], s->delay_ns);
 		break;
 	case SC_FAULT_DMA_DELAY:
 		snprintf(buf, len, "{\"delay_ns\": %" PRIu64 "}", s->delay_ns);

@@ -317,10 +317,10 @@ static const struct sc_key fault_keys[] = {
 	  "loses frames), flap (a link goes down and up), dma_delay (a DMA "
 	  "NIC's transfers complete late), mbuf_exhaustion (a host's "
 	  "KM_NOSLEEP allocations fail), cpu_hog (a busy thread takes a "
-	  "CPU)" },
+	  "CPU), duplicate (a link delivers some frames twice)" },
 	{ "target", SC_K_TEXT, true, .max = SC_TARGET_MAX - 1,
 	  .doc = "what it strikes: \"HOST.NIC\" (intr_storm, burst, "
-	  "dma_delay), a link's name (loss, flap), \"HOST\" "
+	  "dma_delay), a link's name (loss, flap, duplicate), \"HOST\" "
 	  "(mbuf_exhaustion), \"HOST.cpuN\" (cpu_hog)" },
 	{ "start", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 0,
 	  .max = SC_DURATION_MAX_NS, .def = 0, SLOT(struct sc_fault, start_ns),
@@ -333,7 +333,8 @@ static const struct sc_key fault_keys[] = {
 	  .def_text = "none", .doc = "how many times it strikes: line raises "
 	  "(intr_storm), frames (burst), frames judged (loss, in each "
 	  "direction), down periods (flap), transfers delayed (dma_delay), allocations refused "
-	  "(mbuf_exhaustion); not for cpu_hog" },
+	  "(mbuf_exhaustion), frames judged (duplicate, in each direction); "
+	  "not for cpu_hog" },
 	{ "rate", SC_K_UNIT, .unit = SIM_UNIT_RATE_PPS, .min = 1,
 	  .max = 100000000, .def = 0, SLOT(struct sc_fault, rate_pps),
 	  .def_text = "required (intr_storm); line rate (burst)",
@@ -368,8 +369,8 @@ static const struct sc_key fault_keys[] = {
 	  .doc = "loss, gilbert: the loss probability in the bad state" },
 	{ "dir", SC_K_CHOICE, CHOICES(sc_fault_dir_names, SC_NFAULTDIRS),
 	  .def = SC_DIR_BOTH, SLOT(struct sc_fault, dir),
-	  .doc = "loss: the directions it strikes, each with its own state "
-	  "and streams: both, ab (a to b) or ba" },
+	  .doc = "loss, duplicate: the directions it strikes, each with its "
+	  "own state and streams: both, ab (a to b) or ba" },
 	{ "down", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 1,
 	  .max = SC_DURATION_MAX_NS, .def_text = "required (flap)",
 	  SLOT(struct sc_fault, down_ns),
@@ -380,13 +381,19 @@ static const struct sc_key fault_keys[] = {
 	  SLOT(struct sc_fault, up_ns),
 	  .doc = "flap: how long it stays up between two downs" },
 	{ "delay", SC_K_UNIT, .unit = SIM_UNIT_DURATION_NS, .min = 1,
-	  .max = SC_LATENCY_MAX_NS, .def_text = "required (dma_delay)",
-	  SLOT(struct sc_fault, delay_ns),
+	  .max = SC_LATENCY_MAX_NS,
+	  .def_text = "required (dma_delay); one frame's serialisation time "
+	  "(duplicate)", SLOT(struct sc_fault, delay_ns),
 	  .doc = "dma_delay: how much later each transfer completes (in "
-	  "order: one never overtakes another)" },
+	  "order: one never overtakes another); duplicate: how long after "
+	  "the original its copy arrives" },
 	{ "fail", SC_K_PROB, .def = 1, SLOT(struct sc_fault, fail),
 	  .doc = "mbuf_exhaustion: each KM_NOSLEEP allocation fails with "
 	  "this probability (KM_SLEEP ones wait, so they succeed)" },
+	{ "probability", SC_K_PROB, .def_text = "required (duplicate)",
+	  SLOT(struct sc_fault, probability),
+	  .doc = "duplicate: each frame that is not lost arrives a second "
+	  "time, a frame of its own, with this probability" },
 };
 
 const struct sc_obj sc_obj_fault = {

@@ -28,6 +28,7 @@ const char *const sc_fault_kind_names[SC_NFAULTKINDS] = {
 	[SC_FAULT_DMA_DELAY] = "dma_delay",
 	[SC_FAULT_MBUF_EXHAUSTION] = "mbuf_exhaustion",
 	[SC_FAULT_CPU_HOG] = "cpu_hog",
+	[SC_FAULT_DUPLICATE] = "duplicate",
 };
 
 const char *const sc_loss_model_names[SC_NLOSSMODELS] = {
@@ -54,6 +55,8 @@ static const char *const *const fault_kind_keys[SC_NFAULTKINDS] = {
 	[SC_FAULT_DMA_DELAY] = (const char *const[]){ "delay", NULL },
 	[SC_FAULT_MBUF_EXHAUSTION] = (const char *const[]){ "fail", NULL },
 	[SC_FAULT_CPU_HOG] = (const char *const[]){ NULL },
+	[SC_FAULT_DUPLICATE] = (const char *const[]){ "probability", "delay",
+	    "dir", NULL },
 };
 
 /* What each kind's target is, for messages. */
@@ -65,6 +68,7 @@ static const char *const fault_target_what[SC_NFAULTKINDS] = {
 	[SC_FAULT_DMA_DELAY] = "a DMA NIC, \"HOST.NIC\"",
 	[SC_FAULT_MBUF_EXHAUSTION] = "a host's name",
 	[SC_FAULT_CPU_HOG] = "a CPU, \"HOST.cpuN\"",
+	[SC_FAULT_DUPLICATE] = "a link's name",
 };
 
 /* The keys a fault of kind may have, in the format's order; how many. */
@@ -342,6 +346,7 @@ ld_fault_target(struct ld *ld, json_t *obj, const struct scenario *sc,
 	switch (f->kind) {
 	case SC_FAULT_LOSS:
 	case SC_FAULT_FLAP:
+	case SC_FAULT_DUPLICATE:
 		r = ld_fault_link(ld, v, sc, f);
 		break;
 	case SC_FAULT_MBUF_EXHAUSTION:
@@ -460,6 +465,9 @@ ld_fault_kind_needs(struct ld *ld, json_t *obj, struct sc_fault *f)
 	case SC_FAULT_DMA_DELAY:
 		return ld_fault_needs(ld, obj, f, "delay", "how much later each "
 		    "transfer completes, such as \"20us\"");
+	case SC_FAULT_DUPLICATE:
+		return ld_fault_needs(ld, obj, f, "probability", "the chance "
+		    "per frame that it arrives twice, such as 0.01");
 	default:
 		return 0;
 	}

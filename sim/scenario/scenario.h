@@ -193,6 +193,7 @@ enum sc_fault_kind {
 	SC_FAULT_DMA_DELAY,     /* a DMA NIC's transfers complete late */
 	SC_FAULT_MBUF_EXHAUSTION,       /* a host's KM_NOSLEEP allocations fail */
 	SC_FAULT_CPU_HOG,       /* a busy thread takes a CPU */
+	SC_FAULT_DUPLICATE,     /* a link delivers some frames twice */
 	SC_NFAULTKINDS
 };
 extern const char *const sc_fault_kind_names[SC_NFAULTKINDS];
@@ -208,9 +209,9 @@ struct sc_fault {
 	enum sc_fault_kind kind;
 	char target[SC_TARGET_MAX];     /* as the file writes it */
 	/*
-	 * The target, resolved: host (every kind but loss and flap), and
-	 * its NIC (intr_storm, burst, dma_delay) or CPU (cpu_hog) in sub;
-	 * link (loss, flap) indexes links[].
+	 * The target, resolved: host (every kind but the link's: loss,
+	 * flap, duplicate), and its NIC (intr_storm, burst, dma_delay) or
+	 * CPU (cpu_hog) in sub; link (loss, flap, duplicate) indexes links[].
 	 */
 	unsigned host, sub, link;
 	uint64_t start_ns;              /* default 0 */
@@ -223,9 +224,11 @@ struct sc_fault {
 	double loss;                    /* bernoulli: per frame */
 	double to_bad, to_good;         /* gilbert: per frame transitions */
 	double loss_good, loss_bad;     /* gilbert: loss in each state */
-	enum sc_fault_dir dir;          /* loss */
+	enum sc_fault_dir dir;          /* loss, duplicate */
 	uint64_t down_ns, up_ns;        /* flap */
-	uint64_t delay_ns;              /* dma_delay */
+	uint64_t delay_ns;              /* dma_delay; duplicate: 0 = one
+					   serialisation time of the frame */
+	double probability;             /* duplicate: per frame */
 	double fail;                    /* mbuf_exhaustion: per allocation */
 };
 

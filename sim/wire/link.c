@@ -14,7 +14,10 @@
  * Every random draw comes from the direction's own named streams, and a
  * stream is drawn from only when its probability is above zero.  Every
  * frame the transmitter takes is folded into the run's fingerprint, bytes
- * and all, lost or not.
+ * and all, lost or not.  A duplicate (a fault's) is a copy made as the
+ * original goes on the wire and scheduled after it: it takes no
+ * transmitter time (it models a copy made on the way, such as a
+ * retransmitting layer 2 hop), but is a frame of its own at the far end.
  */
 #include <assert.h>
 #include <errno.h>
@@ -45,6 +48,7 @@ struct sim_link_dir {
 	struct sim_link_counters c;
 	struct sim_link_fault *faults[SIM_LINK_FAULTS_MAX];   /* in order added */
 	unsigned nfaults;
+	unsigned ndups;                 /* of them, duplicating ones */
 };
 
 struct sim_link {
@@ -217,7 +221,7 @@ link_fault_judge(struct sim_link_fault *lf, uint64_t now)
 {
 	bool lost;
 
-	if (now < lf->start_ns || now >= lf->end_ns)
+	if (lf->dup || now < lf->start_ns || now >= lf->end_ns)
 		return false;
 	if (lf->flap) {
 		if (link_flap_spent(lf, now))
@@ -252,6 +256,39 @@ link_faults_judge(struct sim_link_dir *d, uint64_t now)
 	return lost;
 }
 
+/*
+ * The duplicating faults of d judge a frame that will arrive at arrive:
+ * a copy of f for each that strikes, dup_delay_ns (or a serialisation
+ * time, ser_ns) after it.
+ */
+static void
+link_faults_dup(struct sim_link_dir *d, const struct sim_frame *f,
+    uint64_t now, uint64_t arrive, uint64_t ser_ns)
+{
+	struct sim_machine *m = d->link->topo->m;
+
+	for (unsigned i = 0; i < d->nfaults; i++) {
+		struct sim_link_fault *lf = d->faults[i];
+		struct sim_frame *c;
+
+		if (!lf->dup || now < lf->start_ns || now >= lf->end_ns ||
+		    (lf->count != 0 && lf->seen >= lf->count))
+			continue;
+		lf->seen++;
+		if (!sim_loss_draw(&lf->loss))
+			continue;
+		if ((c = sim_frame_copy(f)) == NULL) {
+			d->c.drops_dup_nomem++;
+			continue;
+		}
+		lf->duplicated++;
+		d->c.duplicated++;
+		c->on = d;
+		sim_machine_at(m, arrive + (lf->dup_delay_ns != 0 ?
+		    lf->dup_delay_ns : ser_ns), link_deliver, c);
+	}
+}
+
 int
 sim_link_add_fault(struct sim_link *l, enum sim_link_dirn i,
     struct sim_link_fault *lf)
@@ -261,9 +298,11 @@ sim_link_add_fault(struct sim_link *l, enum sim_link_dirn i,
 	assert(i == SIM_LINK_AB || i == SIM_LINK_BA);
 	assert(lf->start_ns < lf->end_ns);
 	assert(!lf->flap || lf->down_ns > 0);
+	assert(!(lf->flap && lf->dup));
 	if (d->nfaults == SIM_LINK_FAULTS_MAX)
 		return -1;
 	d->faults[d->nfaults++] = lf;
+	d->ndups += lf->dup;
 	return 0;
 }
 
@@ -272,7 +311,7 @@ sim_port_send(struct sim_port *port, struct sim_frame *f)
 {
 	struct sim_link_dir *d = port->tx;
 	struct sim_machine *m;
-	uint64_t now, arrive;
+	uint64_t now, arrive, wire_bits;
 	bool lost;
 
 	assert(f != NULL && !f->is_free && f->on == NULL && f->next == NULL);
@@ -295,7 +334,8 @@ sim_port_send(struct sim_port *port, struct sim_frame *f)
 	/* What crosses the wire is part of what the run computed. */
 	sim_fp_mix_bytes(&m->eng, f->data, f->len);
 	now = sim_topology_now(d->link->topo);
-	link_serialise(d, now, 8 * (uint64_t)SIM_FRAME_WIRE_BYTES(f->len));
+	wire_bits = 8 * (uint64_t)SIM_FRAME_WIRE_BYTES(f->len);
+	link_serialise(d, now, wire_bits);
 	d->busy = true;
 	sim_machine_at(m, d->end_ns, link_tx_done, d);
 	d->c.tx_frames++;
@@ -318,6 +358,9 @@ sim_port_send(struct sim_port *port, struct sim_frame *f)
 		d->c.reordered++;
 		arrive += d->p.reorder_delay_ns;
 	}
+	if (__builtin_expect(d->ndups > 0, 0))
+		link_faults_dup(d, f, now, arrive, (uint64_t)(((__int128)
+		    wire_bits * NS_PER_S + d->p.rate_bps - 1) / d->p.rate_bps));
 	f->on = d;
 	sim_machine_at(m, arrive, link_deliver, f);
 	return 0;
@@ -429,10 +472,16 @@ sim_link_sample(const struct sim_link *l, struct sim_recorder *rec,
 			{ "drops_unattached", d->c.drops_unattached },
 			{ "reordered", d->c.reordered },
 			{ "drops_fault", d->c.drops_fault },
+			{ "duplicated", d->c.duplicated },
+			{ "drops_dup_nomem", d->c.drops_dup_nomem },
 		};
 		char name[SC_NAME_MAX + 48];
-		/* drops_fault only on a direction a fault strikes. */
-		size_t n = sizeof(f) / sizeof(f[0]) - (d->nfaults == 0);
+		/*
+		 * drops_fault only on a direction a fault strikes, the
+		 * duplicates only where a duplicate fault does.
+		 */
+		size_t n = sizeof(f) / sizeof(f[0]) - (d->ndups == 0 ? 2 : 0) -
+		    (d->nfaults == 0);
 
 		for (size_t k = 0; k < n; k++) {
 			snprintf(name, sizeof(name), "link.%s.%s.%s", l->name,

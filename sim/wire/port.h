@@ -41,6 +41,10 @@
  * model, or lost while a flapping link is down, and counted in
  * drops_fault -- after the link's own loss draw, which is made for every
  * frame whatever the faults, so a fault never moves the link's streams.
+ * A duplicating window judges only the frames that will arrive: with its
+ * probability (its own Bernoulli stream) a copy, a frame of its own with
+ * a new id, arrives dup_delay_ns after the original (0: one
+ * serialisation time of the frame), counted in duplicated.
  *
  * "Now" is the running CPU's clock when a CPU context sends (a PIO
  * device model writing its transmit register), else the time of the
@@ -107,6 +111,9 @@ struct sim_link_counters {
 	uint64_t drops_unattached;      /* arrived where no device listens */
 	uint64_t reordered;             /* held back reorder_delay_ns */
 	uint64_t drops_fault;           /* lost to a fault (sampled if any) */
+	uint64_t duplicated;            /* copies sent by a duplicate fault
+					   (sampled if one strikes here) */
+	uint64_t drops_dup_nomem;       /* copies the frame pool refused */
 };
 
 #define SIM_LINK_FAULTS_MAX     8       /* per direction */
@@ -116,16 +123,21 @@ struct sim_link_counters {
  * judges each frame that starts in [start_ns, end_ns) until count (if
  * not 0) is reached: with a loss model, count frames; flapping, count
  * down periods -- down for down_ns from start_ns, then up for up_ns,
- * and again, each frame starting while down lost.  Fields: c = set by
- * the maker before adding it, l = the link's.
+ * and again, each frame starting while down lost; duplicating, count
+ * frames that arrive, each copied with the model's probability.  Fields:
+ * c = set by the maker before adding it, l = the link's.
  */
 struct sim_link_fault {
 	uint64_t start_ns, end_ns;      /* c: end_ns UINT64_MAX: none */
 	uint64_t count;                 /* c: 0: no limit */
 	bool flap;                      /* c: down periods, else loss */
+	bool dup;                       /* c: copies frames, else loss */
 	uint64_t down_ns, up_ns;        /* c: flap */
-	struct sim_loss loss;           /* c, then l: the model (not flap) */
+	uint64_t dup_delay_ns;          /* c: dup: 0 = a serialisation time */
+	struct sim_loss loss;           /* c, then l: the model (not flap);
+					   dup: the chance of a copy */
 	uint64_t seen, lost;            /* l: frames judged, lost */
+	uint64_t duplicated;            /* l: dup: frames copied */
 	uint64_t runs, run, run_max;    /* l: runs of frames lost back to
 					   back: how many, the current one's
 					   length, the longest */

@@ -113,7 +113,9 @@ struct socket {
 	kmutex_t so_lock;               /* the socket lock */
 	kmutex_t so_cvlock;             /* guards so_cv's waiting */
 	kcondvar_t so_cv;               /* readers wait for data here */
-	struct pcq *so_rcvpcq;          /* a: packets from demux */
+	struct pcq *so_rcvpcq;          /* a: packets from demux; a stream's
+					   is NULL until it connects or
+					   listens (set under so_lock) */
 	volatile uint32_t so_pending;   /* a: the PCQ needs processing */
 	u_int so_waiters;               /* v: LWPs waiting in soreceive */
 	struct sockbuf so_rcv;          /* s: processed, ready to read */

@@ -73,9 +73,10 @@ so_free(struct socket *so)
 	KASSERT(so->so_rcv.sb_head == NULL && so->so_rcv.sb_cc == 0);
 	KASSERT(so->so_snd.sb_head == NULL && so->so_snd.sb_cc == 0);
 	KASSERT(so->so_q == NULL);
-	KASSERT(pcq_peek(so->so_rcvpcq) == NULL);
+	KASSERT(so->so_rcvpcq == NULL || pcq_peek(so->so_rcvpcq) == NULL);
 	kcont_destroy(&so->so_kc);
-	pcq_destroy(so->so_rcvpcq);
+	if (so->so_rcvpcq != NULL)
+		pcq_destroy(so->so_rcvpcq);
 	cv_destroy(&so->so_cv);
 	mutex_destroy(&so->so_cvlock);
 	mutex_destroy(&so->so_lock);
@@ -116,8 +117,17 @@ so_kcont(void *arg)
  * The receive PCQ's length.  A datagram socket's holds SO_PCQ_MAXLEN
  * packets.  A stream's holds what its receive window lets a peer send at
  * once in segments of 1 KiB or more (64 for the default 64 KiB buffer),
- * at least 16: an idle connection costs 16 bytes a slot, and a peer
- * never has more than a window in flight.
+ * at least 16: a peer never has more than a window in flight.  A stream
+ * gets its queue when it connects or listens (so_rcvpcq_make); until
+ * then demux finds none and drops what comes, as the protocol would.
+ *
+ * Not less: demux drains a connection's queue itself when the socket
+ * lock is free (tcp_deliver), and in the simulated-only TCP scenarios
+ * no more than 2 segments are ever queued at once; but a Linux peer
+ * across the real-time bridge sends a window in a burst while the
+ * server's LWP holds the lock echoing, and with 16 slots the demux
+ * dropped thousands of segments of tests/test_realtime.py's clean
+ * transfers (fullpcq, then retransmissions).
  */
 static size_t
 so_pcqlen(int type, u_int rcvhiwat)
@@ -129,6 +139,21 @@ so_pcqlen(int type, u_int rcvhiwat)
 	while (n < SO_PCQ_MAXLEN && n * 1024 < rcvhiwat)
 		n *= 2;
 	return n;
+}
+
+/*
+ * A stream about to connect or listen gets its receive PCQ, published
+ * for demux (which reads it with an acquire); one that has one keeps it.
+ * => so_lock held
+ */
+static void
+so_rcvpcq_make(struct socket *so)
+{
+	KASSERT(mutex_owned(&so->so_lock));
+	if (so->so_rcvpcq != NULL)
+		return;
+	atomic_store_release(&so->so_rcvpcq, pcq_create(so_pcqlen(
+	    so->so_type, so->so_rcv.sb_hiwat), KM_SLEEP));
 }
 
 /*
@@ -168,8 +193,9 @@ socreate(int family, struct socket **sop, int type, int proto)
 	mutex_init(&so->so_cvlock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&so->so_cv, "sorecv");
 	so->so_rcv.sb_hiwat = SO_RCVBUF_DEFAULT;
-	so->so_rcvpcq = pcq_create(so_pcqlen(type, so->so_rcv.sb_hiwat),
-	    KM_SLEEP);
+	if (type != SOCK_STREAM)        /* a stream's: so_rcvpcq_make */
+		so->so_rcvpcq = pcq_create(so_pcqlen(type,
+		    so->so_rcv.sb_hiwat), KM_SLEEP);
 	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
 	so->so_proto = pr;
 	so->so_brane = br;
@@ -227,9 +253,11 @@ soconnect(struct socket *so, const struct sockaddr *nam)
 	if (nam->sa_family == AF_UNSPEC)
 		error = pr->pr_disconnect != NULL ?
 		    (*pr->pr_disconnect)(so) : EOPNOTSUPP;
-	else
-		error = pr->pr_connect != NULL ?
-		    (*pr->pr_connect)(so, nam) : EOPNOTSUPP;
+	else if (pr->pr_connect != NULL) {
+		so_rcvpcq_make(so);
+		error = (*pr->pr_connect)(so, nam);
+	} else
+		error = EOPNOTSUPP;
 	if (error == 0 && (pr->pr_flags & PR_CONNREQUIRED) != 0)
 		error = so_connect_wait(so);
 	mutex_exit(&so->so_lock);
@@ -293,7 +321,8 @@ out:
 static void
 so_wakeup_probe(struct socket *so)
 {
-	struct mbuf *m = pcq_peek(so->so_rcvpcq);
+	struct mbuf *m = so->so_rcvpcq != NULL ? pcq_peek(so->so_rcvpcq) :
+	    NULL;
 
 	SDT_PROBE2(sock, wake, m != NULL ? m->m_pkthdr.len : 0,
 	    m != NULL ? m->m_pkthdr.ph_id : 0);
@@ -592,7 +621,7 @@ soclose(struct socket *so)
 	/* Not under so_lock: a run in progress may be waiting for it. */
 	kcont_halt(&so->so_kc);
 	mutex_enter(&so->so_lock);
-	KASSERT(pcq_peek(so->so_rcvpcq) == NULL);
+	KASSERT(so->so_rcvpcq == NULL || pcq_peek(so->so_rcvpcq) == NULL);
 	while (so->so_rcv.sb_head != NULL) {
 		if (so->so_type == SOCK_STREAM) {
 			sbflush(&so->so_rcv);
@@ -619,10 +648,14 @@ children:
 bool
 so_deliver(struct socket *so, struct mbuf *m)
 {
+	/* A stream's is published once, later (so_rcvpcq_make). */
+	pcq_t *pcq = so->so_type == SOCK_STREAM ?
+	    atomic_load_acquire(&so->so_rcvpcq) : so->so_rcvpcq;
+
 	KASSERT(m->m_flags & M_PKTHDR);
 	KASSERTMSG(!mutex_owned(&so->so_lock), "demux holds the socket lock");
 	/* From here a reader may take m at once: m is not touched again. */
-	if (!pcq_put(so->so_rcvpcq, m))
+	if (pcq == NULL || !pcq_put(pcq, m))
 		return false;
 	mutex_enter(&so->so_cvlock);
 	if (atomic_swap_32(&so->so_pending, 1) == 0)
@@ -656,7 +689,7 @@ so_rcvpcq_flush(struct socket *so)
 
 	KASSERT(mutex_owned(&so->so_lock));
 	atomic_swap_32(&so->so_pending, 0);
-	while ((m = pcq_get(so->so_rcvpcq)) != NULL) {
+	while (so->so_rcvpcq != NULL && (m = pcq_get(so->so_rcvpcq)) != NULL) {
 		m_freem(m);
 		n++;
 	}
@@ -835,6 +868,7 @@ solisten(struct socket *so, int backlog)
 	if (backlog < 1 || backlog > SOMAXCONN)
 		return EINVAL;
 	mutex_enter(&so->so_lock);
+	so_rcvpcq_make(so);
 	if ((error = (*so->so_proto->pr_listen)(so, backlog)) == 0) {
 		so->so_qlimit = (u_int)backlog;
 		so->so_state |= SS_ISLISTENING;

@@ -52,6 +52,7 @@
 #include <netinet/in.h>
 #include <netinet/in_cksum.h>
 #include <netinet/in_pcb.h>
+#include <netinet/in_var.h>
 #include <netinet/ip.h>
 #include <netinet/ip_var.h>
 #include <netinet/route.h>
@@ -209,6 +210,8 @@ tcp_rcvd_work(struct socket *so, enum tcp_worker who)
 		(void)so_rcvpcq_flush(so);
 		return;
 	}
+	if (so->so_rcvpcq == NULL)      /* neither connected nor listening */
+		return;
 	tp = inp->inp_ppcb;
 	tb = tp->t_tb;
 	while ((m = pcq_get(so->so_rcvpcq)) != NULL) {
@@ -507,7 +510,7 @@ tcp_embryo_complete(struct tcpcb *lp, const struct tcp_embryo *te,
 	tp->t_ccv.mss = tp->t_maxseg;
 	tp->t_ccv.cwnd = tcp_cc_initial_window(tp->t_maxseg);
 	tp->t_ccv.ssthresh = UINT32_MAX / 2;
-	tp->t_ccv.now_ns = getnanouptime();
+	tp->t_ccv.now_ns = tp->t_estab_ns = getnanouptime();
 	(*tp->t_cc->cc_init)(&tp->t_ccv);
 	so->so_state |= SS_ISCONNECTED;
 	{
@@ -610,17 +613,20 @@ tcp_listen_segment(struct tcpcb *lp, struct mbuf *m, const struct tcp_seg *sg)
 
 	/*
 	 * From no address, or to or from a broadcast or multicast one (as
-	 * the link or the address says; a subnet's directed broadcast sent
-	 * to our link address is not told apart): no connection (RFC 1122
-	 * 4.2.3.10).  One from 0.0.0.0 would be linked as if unconnected
-	 * and take every segment to the listener's port.
+	 * the link or the address says, or a subnet's directed broadcast
+	 * on the interface it came in by, which IP takes as ours even when
+	 * sent to our link address): no connection, with the syncache or
+	 * without (RFC 1122 4.2.3.10).  One from 0.0.0.0 would be linked as
+	 * if unconnected and take every segment to the listener's port.
 	 */
 	if (sg->src.s_addr == INADDR_ANY ||
-	    sg->src.s_addr == INADDR_BROADCAST ||
-	    sg->dst.s_addr == INADDR_BROADCAST ||
 	    in_multicast(sg->src.s_addr) || in_multicast(sg->dst.s_addr) ||
-	    (m->m_flags & (M_BCAST | M_MCAST)) != 0)
+	    (m->m_flags & (M_BCAST | M_MCAST)) != 0 ||
+	    in_broadcast(tb->tb_brane, m->m_pkthdr.rcvif, sg->dst) ||
+	    in_broadcast(tb->tb_brane, m->m_pkthdr.rcvif, sg->src)) {
+		TCPSTAT_INC(tb, listenbcast);
 		goto drop;
+	}
 	if (tb->tb_syncache != NULL) {  /* the brane's syncache instead */
 		syncache_segment(tb->tb_syncache, lp, m, sg);
 		return;
@@ -710,6 +716,29 @@ drop:
 }
 
 /* --- the state machine ------------------------------------------------------ */
+
+/*
+ * The RTT, in microseconds, that the peer's echo tsecr of a segment that
+ * acks new data gives, or UINT32_MAX if the echo cannot be one of ours
+ * (RFC 7323 4.3; FreeBSD's and Linux's practice): from the future, or
+ * older than the connection's establishment -- every segment sent since
+ * carries a later TSval, and the peer echoes the TSval of the last one
+ * in order.  A peer echoing garbage would otherwise set the RTO to its
+ * ceiling; the caller falls back to the timed segment's sample.
+ * => tsecr != 0; tp established
+ */
+static uint32_t
+tcp_tsecr_rtt(const struct tcpcb *tp, uint32_t tsecr)
+{
+	uint64_t now = getnanouptime();
+	uint32_t rtt = (uint32_t)(now / 1000) - tsecr;
+
+	KASSERT(tsecr != 0 && tp->t_estab_ns != 0 && now >= tp->t_estab_ns);
+	/* One microsecond of slop: both ends of the age are truncated. */
+	if ((int32_t)rtt < 0 || rtt > (now - tp->t_estab_ns) / 1000 + 1)
+		return UINT32_MAX;
+	return rtt;
+}
 
 /* The peer acked new data (RFC 5681, RFC 6582 NewReno). */
 static void
@@ -1042,7 +1071,7 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 	struct tcp_brane *tb = tp->t_tb;
 	struct tcp_seg sg;
 	struct tcp_sackcb *sc;
-	uint32_t tiwin, acked, rcvwin;
+	uint32_t tiwin, acked, rcvwin, rtt_us;
 	int off, thoff, todrop, fin;
 	bool ourfinisacked, needoutput = false;
 	tcp_seq onxt;
@@ -1231,9 +1260,9 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 	acked = sg.ack - tp->snd_una;
 	/* The RTT (RFC 6298; RFC 7323 with timestamps). */
 	if ((tp->t_flags & TF_RCVD_TSTMP) && sg.to.to_ts &&
-	    sg.to.to_tsecr != 0 && !(tp->t_flags & TF_FASTRECOVERY))
-		tcp_xmit_timer(tp, (uint64_t)(tcp_ts_now() -
-		    sg.to.to_tsecr) * 1000);
+	    sg.to.to_tsecr != 0 && !(tp->t_flags & TF_FASTRECOVERY) &&
+	    (rtt_us = tcp_tsecr_rtt(tp, sg.to.to_tsecr)) != UINT32_MAX)
+		tcp_xmit_timer(tp, (uint64_t)rtt_us * 1000);
 	else if (tp->t_rtttime != 0 && SEQ_GT(sg.ack, tp->t_rtseq))
 		tcp_xmit_timer(tp, getnanouptime() - tp->t_rtttime);
 	if (tp->t_rtttime != 0 && SEQ_GT(sg.ack, tp->t_rtseq))

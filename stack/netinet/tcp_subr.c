@@ -304,7 +304,7 @@ tcp_established(struct tcpcb *tp)
 	tp->t_ccv.mss = tp->t_maxseg;
 	tp->t_ccv.cwnd = tcp_cc_initial_window(tp->t_maxseg);
 	tp->t_ccv.ssthresh = UINT32_MAX / 2;
-	tp->t_ccv.now_ns = getnanouptime();
+	tp->t_ccv.now_ns = tp->t_estab_ns = getnanouptime();
 	(*tp->t_cc->cc_init)(&tp->t_ccv);
 	tcp_timer_disarm(tp, TCPT_KEEP);
 	if (tp->t_so->so_options & SO_KEEPALIVE)

@@ -89,6 +89,7 @@ struct sockopt;
 	X(connattempt, "active opens (SYN sent)")                      \
 	X(accepts, "passive opens (SYN received by a listener)")       \
 	X(listendrop, "SYNs dropped: the listen queue was full")       \
+	X(listenbcast, "to a listener, from or to a broadcast or multicast address: dropped") \
 	X(connects, "connections established")                         \
 	X(conndrops, "connections closed before established")          \
 	X(pawsdrop, "segments dropped by PAWS")                        \
@@ -220,6 +221,8 @@ struct tcpcb {
 	uint32_t t_keepintvl_ms;        /* TCP_KEEPINTVL; 0: the brane's */
 	uint32_t t_idle_ticks;          /* getticks() of the last segment in */
 	uint64_t t_nrexmits, t_ntimeouts;
+	uint64_t t_estab_ns;            /* when it was established: no
+					   TSecr that acks new data is older */
 };
 
 /*

@@ -75,6 +75,7 @@
 #include "stack/netinet/raw_ip_var.h"
 #include "stack/netinet/route.h"
 #include "stack/netinet/tcp.h"
+#include "stack/netinet/tcp_syncache.h"
 #include "stack/netinet/tcp_var.h"
 #include "stack/netinet/in_cksum.h"
 #include "stack/netinet/udp_var.h"
@@ -1582,6 +1583,7 @@ struct fz_tcb {
 	tcp_seq rcv_nxt, snd_una, snd_max;
 	uint32_t rcv_wnd;
 	uint32_t ts_recent;
+	uint32_t rto_ms;                /* before backoff */
 	bool ts;
 	uint16_t lport;                 /* host order */
 };
@@ -1628,6 +1630,7 @@ fz_tcb(struct socket *so, struct fz_tcb *t)
 	t->snd_max = tp->snd_max;
 	t->rcv_wnd = tp->rcv_adv - tp->rcv_nxt;
 	t->ts_recent = tp->ts_recent;
+	t->rto_ms = tp->t_rto_ms;
 	t->ts = (tp->t_flags & TF_RCVD_TSTMP) != 0;
 	t->lport = ntohs(inp->inp_lport);
 	mutex_exit(&so->so_lock);
@@ -2787,6 +2790,8 @@ case_tcpregress(void *arg)
 	struct fz_seg s;
 	tcp_seq nxt;
 	int mss = 0;
+	uint32_t tsecr_rto[2];
+	uint64_t bcast_drops = 0;
 
 	(void)arg;
 	fz_setup(&z);
@@ -2855,6 +2860,44 @@ case_tcpregress(void *arg)
 		    "a SYN to a broadcast address made an embryo");
 	}
 	/*
+	 * 4b. Nor do SYNs to the subnet's directed broadcast (IP takes it
+	 * as ours, sent to our link address), or from it, to the listener
+	 * or -- the same gate -- to the brane's syncache: each is dropped
+	 * and counted in listenbcast (both made an embryo).
+	 */
+	{
+		uint64_t before = fz_tcpstat(&z, TCPSTAT_listenbcast);
+		tcp_seq iss, irs;
+		bool ts;
+
+		s.src = ip4(FZ_PEER);
+		s.dst = ip4("10.0.0.255");
+		s.sport = 30008;
+		fz_send_seg(&z, &s);
+		s.src = ip4("10.0.0.255");
+		s.dst = ip4(FZ_LOCAL);
+		s.sport = 30009;
+		fz_send_seg(&z, &s);
+		wait_ms(5);
+		CHECK(!fz_embryo(&z, ip4(FZ_PEER), 30008, &iss, &irs, &ts),
+		    "a SYN to the directed broadcast made an embryo");
+		CHECK(!fz_embryo(&z, ip4("10.0.0.255"), 30009, &iss, &irs, &ts),
+		    "a SYN from the directed broadcast made an embryo");
+		z.tb->tb_syncache = syncache_create(z.tb);
+		s.src = ip4(FZ_PEER);
+		s.dst = ip4("10.0.0.255");
+		s.sport = 30010;
+		fz_send_seg(&z, &s);
+		wait_ms(5);
+		syncache_destroy(z.tb->tb_syncache);
+		z.tb->tb_syncache = NULL;
+		bcast_drops = fz_tcpstat(&z, TCPSTAT_listenbcast) - before;
+		CHECK(bcast_drops == 3, "%llu of 3 SYNs from or to the directed "
+		    "broadcast counted in listenbcast",
+		    (unsigned long long)bcast_drops);
+		s.dst = ip4(FZ_LOCAL);
+	}
+	/*
 	 * 5. An MSS option of 5 with timestamps: the segment size is 5 - 12
 	 * clamped to 64, not 5 - 12 wrapped to 65529 (which no interface
 	 * could send).
@@ -2900,12 +2943,58 @@ case_tcpregress(void *arg)
 		    "send");
 		(void)soclose(so);
 	}
+	/*
+	 * 7. With timestamps, the peer acks new data echoing a TSecr that
+	 * is none of ours: one from the future, then one from before the
+	 * connection began.  Neither is an RTT sample: the RTO stays at
+	 * its floor (the first made an RTT of 71 minutes, the RTO its
+	 * 60 s ceiling; the second one of seconds).
+	 */
+	so = fz_handshake(&z, 30007, 0, 1460, &nxt);
+	for (int round = 0; round < 2; round++) {
+		static const uint8_t data[500];
+		struct fz_tcb t;
+		uint32_t now = tcp_ts_now();
+
+		CHECK(sosend(so, NULL, data, sizeof(data), MSG_DONTWAIT) == 0,
+		    "send");
+		wait_ms(5);
+		CHECK(fz_tcb(so, &t) && t.ts && t.snd_max != t.snd_una,
+		    "no data in flight with timestamps");
+		memset(&s, 0, sizeof(s));
+		s.src = ip4(FZ_PEER);
+		s.dst = ip4(FZ_LOCAL);
+		s.sport = 30007;
+		s.dport = FZ_LPORT;
+		s.seq = nxt;
+		s.ack = t.snd_max;
+		s.flags = TH_ACK;
+		s.win = 65535;
+		s.opt[0] = s.opt[1] = TCPOPT_NOP;
+		s.opt[2] = TCPOPT_TIMESTAMP;
+		s.opt[3] = TCPOLEN_TIMESTAMP;
+		be32enc(s.opt + 4, 2 + (uint32_t)round);
+		be32enc(s.opt + 8, round == 0 ? now + 1000000000u : 1);
+		s.optlen = 12;
+		fz_send_seg(&z, &s);
+		wait_ms(5);
+		CHECK(fz_tcb(so, &t) && t.snd_una == t.snd_max, "not acked");
+		tsecr_rto[round] = t.rto_ms;
+		CHECK(t.rto_ms == z.tb->tb_conf.rto_min_ms, "TSecr %s: RTO %u "
+		    "ms, not the floor (%u ms)", round == 0 ? "from the future" :
+		    "from before the connection", t.rto_ms,
+		    z.tb->tb_conf.rto_min_ms);
+	}
+	fz_send_to(&z, so, 30007, nxt, TH_RST, 0);
+	(void)soclose(so);
 	fz_finish(&z);
 	printf("ok tcpregress frames=%llu mss=%d rcvbyte=%llu conndrops=%llu "
-	    "rcvoopack=%llu\n", (unsigned long long)z.frames, mss,
+	    "rcvoopack=%llu rto_future=%u rto_past=%u listenbcast=%llu\n",
+	    (unsigned long long)z.frames, mss,
 	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_rcvbyte),
 	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_conndrops),
-	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_rcvoopack));
+	    (unsigned long long)fz_tcpstat(&z, TCPSTAT_rcvoopack),
+	    tsecr_rto[0], tsecr_rto[1], (unsigned long long)bcast_drops);
 }
 
 /* ------------------------------------------------------------------ */

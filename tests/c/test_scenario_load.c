@@ -215,7 +215,7 @@ static json_t *
 dump_fault(const struct sc_fault *f)
 {
 	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:o, s:I, s:I, s:b, "
-	    "s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:f}",
+	    "s:I, s:s, s:f, s:f, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:f, s:f}",
 	    "kind", sc_fault_kind_names[f->kind], "target", f->target,
 	    "host", (int)f->host, "sub", (int)f->sub, "link", (int)f->link,
 	    "start_ns", (json_int_t)f->start_ns,
@@ -228,7 +228,7 @@ dump_fault(const struct sc_fault *f)
 	    "loss_good", f->loss_good, "loss_bad", f->loss_bad,
 	    "dir", sc_fault_dir_names[f->dir], "down_ns", (json_int_t)f->down_ns,
 	    "up_ns", (json_int_t)f->up_ns, "delay_ns", (json_int_t)f->delay_ns,
-	    "fail", f->fail);
+	    "fail", f->fail, "probability", f->probability);
 }
 
 static json_t *
