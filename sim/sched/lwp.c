@@ -252,6 +252,7 @@ sim_lwp_sleep(struct lwp *l)
 	l->state = LWP_SLEEP;
 	l->ipl = ci->ipl;
 	ci->ipl = IPL_NONE;
+	sim_cpu_account(ci);
 	ci->cur = NULL;
 	sim_cpu_release(ci);
 	sim_sched_leave(ci, &l->coro);
@@ -318,6 +319,7 @@ sim_lwp_exit(struct cpu_info *ci)
 	if (!l->mustjoin)
 		ci->m->reap = l;       /* freed once off its stack */
 	ci->ipl = IPL_NONE;
+	sim_cpu_account(ci);
 	ci->cur = NULL;
 	sim_cpu_release(ci);
 	ci->m->running = NULL;

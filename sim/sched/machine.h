@@ -225,15 +225,25 @@ struct cpu_info {
 	   to wake, in the order their deadlines came. */
 	struct sim_isrc *hrtimer;
 	struct sim_lwpq hrtimer_due;
-	uint64_t busy_ns;               /* clock = busy_ns + idle_ns + skew_ns */
+	/*
+	 * The clock is busy + idle_ns + skew_ns: busy time is not counted
+	 * as it is charged but derived (sim_cpu_busy), and split by level
+	 * lazily -- what was charged since acct_mark (the busy time at the
+	 * last change of context or of continuation) is the current
+	 * context's, added in by sim_cpu_account before the context changes
+	 * and by the readers (sim_cpu_prio_ns, sim_cpu_kcont_ns).  A charge
+	 * is then one addition to the clock.
+	 */
 	uint64_t idle_ns;               /* time jumped over while idle */
 	uint64_t skew_ns;               /* time held back while other CPUs
 					   acted later (policies but time) */
-	/* busy_ns by the priority of the context charged: 0 threads, 1-4
-	   soft interrupts, IPL_VM and up hardware interrupts. */
+	uint64_t acct_mark;             /* busy time accounted below */
+	/* Busy time by the priority of the context charged, up to
+	   acct_mark: 0 threads, 1-4 soft interrupts, IPL_VM and up
+	   hardware interrupts. */
 	uint64_t prio_ns[SIM_NPRIO];
 	/* Of prio_ns, what continuations took: [0] run by threads, [1] by
-	   soft interrupts (struct lwp's in_kcont). */
+	   soft interrupts (struct lwp's in_kcont), up to acct_mark. */
 	uint64_t kcont_ns[2];
 	uint64_t intr_last, softint_last; /* cpu.{intr,softint}_ns last written */
 	uint64_t kcont_last;            /* cpu.kcont_ns last written */
@@ -780,10 +790,55 @@ sim_cpu_charge(struct cpu_info *ci, uint64_t ns)
 		    >> 32);
 	}
 	ci->clock += ns;
-	ci->busy_ns += ns;
-	ci->prio_ns[ci->cur != NULL ? ci->cur->prio : 0] += ns;
-	if (ci->cur != NULL && ci->cur->in_kcont)
-		ci->kcont_ns[ci->cur->prio != 0] += ns;
+}
+
+/* A CPU's busy time: what its clock holds that is not idle or skew. */
+static inline uint64_t
+sim_cpu_busy(const struct cpu_info *ci)
+{
+	KASSERT(ci->clock - ci->idle_ns >= ci->skew_ns);
+	return ci->clock - ci->idle_ns - ci->skew_ns;
+}
+
+/*
+ * Add the busy time since the last call to the level (and continuation)
+ * of the context on the CPU.
+ * => before ci->cur changes, and before its in_kcont does
+ */
+static inline void
+sim_cpu_account(struct cpu_info *ci)
+{
+	uint64_t busy = sim_cpu_busy(ci);
+	uint64_t d = busy - ci->acct_mark;
+	struct lwp *l = ci->cur;
+
+	KASSERT(busy >= ci->acct_mark);
+	ci->acct_mark = busy;
+	ci->prio_ns[l != NULL ? l->prio : 0] += d;
+	if (l != NULL && l->in_kcont)
+		ci->kcont_ns[l->prio != 0] += d;
+}
+
+/* Busy time at priority p (0 threads, the IPL for interrupts), so far. */
+static inline uint64_t
+sim_cpu_prio_ns(const struct cpu_info *ci, u_int p)
+{
+	const struct lwp *l = ci->cur;
+
+	KASSERT(p < SIM_NPRIO);
+	return ci->prio_ns[p] + ((l != NULL ? l->prio : 0) == p ?
+	    sim_cpu_busy(ci) - ci->acct_mark : 0);
+}
+
+/* Of that, continuations': [0] run by threads, [1] by soft interrupts. */
+static inline uint64_t
+sim_cpu_kcont_ns(const struct cpu_info *ci, u_int soft)
+{
+	const struct lwp *l = ci->cur;
+
+	KASSERT(soft < 2);
+	return ci->kcont_ns[soft] + (l != NULL && l->in_kcont &&
+	    (l->prio != 0) == soft ? sim_cpu_busy(ci) - ci->acct_mark : 0);
 }
 
 /*
@@ -793,7 +848,9 @@ sim_cpu_charge(struct cpu_info *ci, uint64_t ns)
 static inline uint64_t
 sim_cpu_busy_ns(const struct cpu_info *ci, uint64_t t)
 {
-	return ci->busy_ns < t ? ci->busy_ns : t;
+	uint64_t busy = sim_cpu_busy(ci);
+
+	return busy < t ? busy : t;
 }
 
 /* Fold one scheduling point into the fingerprint. */

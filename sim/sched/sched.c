@@ -373,6 +373,7 @@ sim_cpu_maybe_preempt_(struct cpu_info *ci)
 	l->ipl = ci->ipl;
 	ci->ipl = IPL_NONE;
 	sim_rq_push(ci, l, front);
+	sim_cpu_account(ci);
 	ci->cur = NULL;
 	sim_cpu_release(ci);
 	sim_sched_leave(ci, &l->coro);
@@ -665,6 +666,7 @@ cpu_dispatch(struct cpu_info *ci)
 	KASSERT(ci->cur == NULL);
 	KASSERT(l->state == LWP_RUNNABLE);
 	l->state = LWP_ONCPU;
+	sim_cpu_account(ci);
 	ci->cur = l;
 	ci->ipl = l->ipl;
 	ci->dispatches++;
@@ -974,7 +976,7 @@ void
 sim_cpu_times(const struct cpu_info *ci, uint64_t t_end, uint64_t *busy,
     uint64_t *idle, uint64_t *skew)
 {
-	uint64_t b = ci->busy_ns < t_end ? ci->busy_ns : t_end;
+	uint64_t b = sim_cpu_busy_ns(ci, t_end);
 	uint64_t s = ci->skew_ns < t_end - b ? ci->skew_ns : t_end - b;
 
 	*busy = b;
@@ -992,11 +994,13 @@ pol_check_clocks(const struct sim_machine *m)
 	for (u_int i = 0; i < m->ncpus; i++) {
 		const struct cpu_info *ci = m->cpus[i];
 
-		if (ci->clock != ci->busy_ns + ci->idle_ns + ci->skew_ns) {
+		if (ci->clock < ci->idle_ns + ci->skew_ns ||
+		    sim_cpu_busy(ci) < ci->acct_mark) {
 			fprintf(stderr, "netsim: internal error: cpu %u's clock "
-			    "%llu ns is not busy %llu + idle %llu + skew %llu\n",
+			    "%llu ns is less than busy %llu (accounted) + idle "
+			    "%llu + skew %llu\n",
 			    ci->gindex, (unsigned long long)ci->clock,
-			    (unsigned long long)ci->busy_ns,
+			    (unsigned long long)ci->acct_mark,
 			    (unsigned long long)ci->idle_ns,
 			    (unsigned long long)ci->skew_ns);
 			abort();

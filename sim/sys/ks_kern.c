@@ -181,22 +181,26 @@ kpreempt_enable(void)
 void
 cpu_kcont_enter(void)
 {
-	struct lwp *l = ks_cpu()->cur;
+	struct cpu_info *ci = ks_cpu();
+	struct lwp *l = ci->cur;
 
 	KASSERTMSG(l->prio < IPL_VM, "cpu_kcont_enter in a hardware "
 	    "interrupt (level %u)", l->prio);
 	KASSERTMSG(!l->in_kcont, "cpu_kcont_enter: lwp %s already runs a "
 	    "continuation", l->name);
+	sim_cpu_account(ci);	/* the time so far, as before */
 	l->in_kcont = true;
 }
 
 void
 cpu_kcont_exit(void)
 {
-	struct lwp *l = ks_cpu()->cur;
+	struct cpu_info *ci = ks_cpu();
+	struct lwp *l = ci->cur;
 
 	KASSERTMSG(l->in_kcont, "cpu_kcont_exit: lwp %s runs no "
 	    "continuation", l->name);
+	sim_cpu_account(ci);	/* the time so far, as before */
 	l->in_kcont = false;
 }
 
