@@ -318,6 +318,8 @@ sim_lwp_exit(struct cpu_info *ci)
 		sim_lwp_wakeup(ci, l->joiner);
 	if (!l->mustjoin)
 		ci->m->reap = l;       /* freed once off its stack */
+	if (ci->m->run_lwp == l)
+		sim_fp_run_end(ci->m);  /* never compared with another */
 	ci->ipl = IPL_NONE;
 	sim_cpu_account(ci);
 	ci->cur = NULL;

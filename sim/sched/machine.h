@@ -441,6 +441,17 @@ struct sim_machine {
 	uint64_t max_points, max_events;        /* limits, 0: none */
 	bool capped;                    /* the run ended at end_ns */
 	uint64_t points;                /* scheduling points, all CPUs */
+	/*
+	 * The run of scheduling points the fingerprint is folding: the
+	 * points one context took one after another, with no other
+	 * context's point between them.  It begins when a CPU is given to
+	 * a context other than run_lwp (sched.c, sched_run) and ends, folded
+	 * in as one entry, when the next one begins, when its LWP exits or
+	 * when the machine stops (sim_fp_run_end).  No run: run_ci NULL.
+	 */
+	struct cpu_info *run_ci;        /* its CPU */
+	struct lwp *run_lwp;            /* its context */
+	uint64_t run_from;              /* m->points when it began */
 	uint64_t next_sample_ns;
 	/*
 	 * Where the loop must take control back: the least of
@@ -513,10 +524,10 @@ struct sim_machine {
 /*
  * A tracer of scheduling points (netsim replay --trace, --stop-at).
  * point() is called at each one when its CPU has its turn, just before
- * it acts and is folded into the fingerprint: kind as the fingerprint
- * will have it (enum sim_point_kind in the low 4 bits, a probe's id
- * above them), obj the memory it touches or NULL.  It reads the machine
- * and changes nothing in it, so a run traced or not is the same run.
+ * it acts and is counted: kind is enum sim_point_kind in the low 4 bits,
+ * a probe's id above them, obj the memory it touches or NULL.  It reads
+ * the machine and changes nothing in it, so a run traced or not is the
+ * same run.
  * Off, it costs nothing on the fast path: a traced machine sends every
  * point down the slow path (sim_cpu_yield), which calls it, and the
  * fast path never looks.
@@ -853,19 +864,26 @@ sim_cpu_busy_ns(const struct cpu_info *ci, uint64_t t)
 	return busy < t ? busy : t;
 }
 
-/* Fold one scheduling point into the fingerprint. */
+/*
+ * Count one scheduling point.  The fingerprint takes it with the rest of
+ * its run (struct sim_machine's run_ci): a point costs the fingerprint
+ * nothing of its own.
+ */
 static inline void
-sim_cpu_fp(struct cpu_info *ci, unsigned kind)
+sim_cpu_point_count(struct cpu_info *ci)
 {
-	struct lwp *l = ci->cur;
-
-	sim_fp_mix(&ci->m->eng, ci->clock ^ ((uint64_t)ci->gindex << 48) ^
-	    ((uint64_t)kind << 40) ^ (l ? l->id : 0));
 	ci->points++;
 	ci->m->points++;
 }
 
-/* Kinds of scheduling point, for the fingerprint. */
+/*
+ * The run of points being folded ends: it goes into the fingerprint as
+ * one entry -- its CPU and that CPU's clock now, its context's id, how
+ * many points it took -- and no run is open.  Nothing when none is.
+ */
+void	sim_fp_run_end(struct sim_machine *);
+
+/* Kinds of scheduling point, for the tracer and the policies. */
 enum sim_point_kind {
 	PT_LOAD, PT_STORE, PT_RMW, PT_BARRIER, PT_CALL, PT_PROBE, PT_MUTEX,
 	PT_RWLOCK, PT_CV, PT_SPIN, PT_KMEM, PT_THREAD, PT_INTR, PT_PIO, PT_DMA,
