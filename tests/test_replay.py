@@ -20,7 +20,7 @@ from harness import COUNTER_STORE_LINE as STORE_LINE
 from harness import ROOT, run
 
 LOST = ROOT / "scenarios" / "races" / "lost-update.json"
-SEED18_FP = "091667b86e0cbfaa"     # lost-update at seed 18 (a lost update)
+SEED18_FP = "0661dfb4f3fe6a93"     # lost-update at seed 18 (a lost update)
 
 
 

@@ -5,10 +5,11 @@
  * An event is a callback with an argument, due at a time; events run in
  * (time, seq) order, one at a time, on one real thread.  The engine also
  * keeps the run's fingerprint: a running 64-bit hash over every executed
- * event and every scheduling point, fed only with stable values (times,
- * sequence numbers, CPU and LWP ids, kinds), never with pointers -- and
- * over what the run computes: every frame's bytes as it enters a wire,
- * what programs print, every counter's final value.
+ * event and every run of scheduling points (sim/sched/machine.h), fed
+ * only with stable values (times, sequence numbers, CPU and LWP ids,
+ * counts), never with pointers -- and over what the run computes: every
+ * frame's bytes as it enters a wire, what programs print, every
+ * counter's final value.
  */
 #ifndef SIM_ENGINE_H
 #define SIM_ENGINE_H

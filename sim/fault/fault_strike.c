@@ -77,7 +77,7 @@ fault_hog_main(void *arg)
 		slice = end - ci->clock < FAULT_HOG_SLICE_NS ?
 		    end - ci->clock : FAULT_HOG_SLICE_NS;
 		sim_cpu_turn_for(ci, PT_CALL, NULL);
-		sim_cpu_fp(ci, PT_CALL);
+		sim_cpu_point_count(ci);
 		before = ci->clock;
 		sim_cpu_charge(ci, slice);
 		f->busy_ns += ci->clock - before;

@@ -61,7 +61,7 @@ plain_point(struct sim_race_ctx *x, uintptr_t a)
 	    race_shadow(a) == NULL)
 		return;
 	sim_cpu_turn_for(ci, PT_PLAIN, (const volatile void *)a);
-	sim_cpu_fp(ci, PT_PLAIN);
+	sim_cpu_point_count(ci);
 	sim_cpu_charge(ci, race_plain_point_ns);
 	sim_cpu_maybe_preempt(ci);
 }

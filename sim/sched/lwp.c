@@ -252,6 +252,7 @@ sim_lwp_sleep(struct lwp *l)
 	l->state = LWP_SLEEP;
 	l->ipl = ci->ipl;
 	ci->ipl = IPL_NONE;
+	sim_cpu_account(ci);
 	ci->cur = NULL;
 	sim_cpu_release(ci);
 	sim_sched_leave(ci, &l->coro);
@@ -317,7 +318,10 @@ sim_lwp_exit(struct cpu_info *ci)
 		sim_lwp_wakeup(ci, l->joiner);
 	if (!l->mustjoin)
 		ci->m->reap = l;       /* freed once off its stack */
+	if (ci->m->run_lwp == l)
+		sim_fp_run_end(ci->m);  /* never compared with another */
 	ci->ipl = IPL_NONE;
+	sim_cpu_account(ci);
 	ci->cur = NULL;
 	sim_cpu_release(ci);
 	ci->m->running = NULL;

@@ -225,15 +225,25 @@ struct cpu_info {
 	   to wake, in the order their deadlines came. */
 	struct sim_isrc *hrtimer;
 	struct sim_lwpq hrtimer_due;
-	uint64_t busy_ns;               /* clock = busy_ns + idle_ns + skew_ns */
+	/*
+	 * The clock is busy + idle_ns + skew_ns: busy time is not counted
+	 * as it is charged but derived (sim_cpu_busy), and split by level
+	 * lazily -- what was charged since acct_mark (the busy time at the
+	 * last change of context or of continuation) is the current
+	 * context's, added in by sim_cpu_account before the context changes
+	 * and by the readers (sim_cpu_prio_ns, sim_cpu_kcont_ns).  A charge
+	 * is then one addition to the clock.
+	 */
 	uint64_t idle_ns;               /* time jumped over while idle */
 	uint64_t skew_ns;               /* time held back while other CPUs
 					   acted later (policies but time) */
-	/* busy_ns by the priority of the context charged: 0 threads, 1-4
-	   soft interrupts, IPL_VM and up hardware interrupts. */
+	uint64_t acct_mark;             /* busy time accounted below */
+	/* Busy time by the priority of the context charged, up to
+	   acct_mark: 0 threads, 1-4 soft interrupts, IPL_VM and up
+	   hardware interrupts. */
 	uint64_t prio_ns[SIM_NPRIO];
 	/* Of prio_ns, what continuations took: [0] run by threads, [1] by
-	   soft interrupts (struct lwp's in_kcont). */
+	   soft interrupts (struct lwp's in_kcont), up to acct_mark. */
 	uint64_t kcont_ns[2];
 	uint64_t intr_last, softint_last; /* cpu.{intr,softint}_ns last written */
 	uint64_t kcont_last;            /* cpu.kcont_ns last written */
@@ -431,6 +441,17 @@ struct sim_machine {
 	uint64_t max_points, max_events;        /* limits, 0: none */
 	bool capped;                    /* the run ended at end_ns */
 	uint64_t points;                /* scheduling points, all CPUs */
+	/*
+	 * The run of scheduling points the fingerprint is folding: the
+	 * points one context took one after another, with no other
+	 * context's point between them.  It begins when a CPU is given to
+	 * a context other than run_lwp (sched.c, sched_run) and ends, folded
+	 * in as one entry, when the next one begins, when its LWP exits or
+	 * when the machine stops (sim_fp_run_end).  No run: run_ci NULL.
+	 */
+	struct cpu_info *run_ci;        /* its CPU */
+	struct lwp *run_lwp;            /* its context */
+	uint64_t run_from;              /* m->points when it began */
 	uint64_t next_sample_ns;
 	/*
 	 * Where the loop must take control back: the least of
@@ -504,10 +525,10 @@ struct sim_machine {
 /*
  * A tracer of scheduling points (netsim replay --trace, --stop-at).
  * point() is called at each one when its CPU has its turn, just before
- * it acts and is folded into the fingerprint: kind as the fingerprint
- * will have it (enum sim_point_kind in the low 4 bits, a probe's id
- * above them), obj the memory it touches or NULL.  It reads the machine
- * and changes nothing in it, so a run traced or not is the same run.
+ * it acts and is counted: kind is enum sim_point_kind in the low 4 bits,
+ * a probe's id above them, obj the memory it touches or NULL.  It reads
+ * the machine and changes nothing in it, so a run traced or not is the
+ * same run.
  * Off, it costs nothing on the fast path: a traced machine sends every
  * point down the slow path (sim_cpu_yield), which calls it, and the
  * fast path never looks.
@@ -781,10 +802,55 @@ sim_cpu_charge(struct cpu_info *ci, uint64_t ns)
 		    >> 32);
 	}
 	ci->clock += ns;
-	ci->busy_ns += ns;
-	ci->prio_ns[ci->cur != NULL ? ci->cur->prio : 0] += ns;
-	if (ci->cur != NULL && ci->cur->in_kcont)
-		ci->kcont_ns[ci->cur->prio != 0] += ns;
+}
+
+/* A CPU's busy time: what its clock holds that is not idle or skew. */
+static inline uint64_t
+sim_cpu_busy(const struct cpu_info *ci)
+{
+	KASSERT(ci->clock - ci->idle_ns >= ci->skew_ns);
+	return ci->clock - ci->idle_ns - ci->skew_ns;
+}
+
+/*
+ * Add the busy time since the last call to the level (and continuation)
+ * of the context on the CPU.
+ * => before ci->cur changes, and before its in_kcont does
+ */
+static inline void
+sim_cpu_account(struct cpu_info *ci)
+{
+	uint64_t busy = sim_cpu_busy(ci);
+	uint64_t d = busy - ci->acct_mark;
+	struct lwp *l = ci->cur;
+
+	KASSERT(busy >= ci->acct_mark);
+	ci->acct_mark = busy;
+	ci->prio_ns[l != NULL ? l->prio : 0] += d;
+	if (l != NULL && l->in_kcont)
+		ci->kcont_ns[l->prio != 0] += d;
+}
+
+/* Busy time at priority p (0 threads, the IPL for interrupts), so far. */
+static inline uint64_t
+sim_cpu_prio_ns(const struct cpu_info *ci, u_int p)
+{
+	const struct lwp *l = ci->cur;
+
+	KASSERT(p < SIM_NPRIO);
+	return ci->prio_ns[p] + ((l != NULL ? l->prio : 0) == p ?
+	    sim_cpu_busy(ci) - ci->acct_mark : 0);
+}
+
+/* Of that, continuations': [0] run by threads, [1] by soft interrupts. */
+static inline uint64_t
+sim_cpu_kcont_ns(const struct cpu_info *ci, u_int soft)
+{
+	const struct lwp *l = ci->cur;
+
+	KASSERT(soft < 2);
+	return ci->kcont_ns[soft] + (l != NULL && l->in_kcont &&
+	    (l->prio != 0) == soft ? sim_cpu_busy(ci) - ci->acct_mark : 0);
 }
 
 /*
@@ -794,22 +860,31 @@ sim_cpu_charge(struct cpu_info *ci, uint64_t ns)
 static inline uint64_t
 sim_cpu_busy_ns(const struct cpu_info *ci, uint64_t t)
 {
-	return ci->busy_ns < t ? ci->busy_ns : t;
+	uint64_t busy = sim_cpu_busy(ci);
+
+	return busy < t ? busy : t;
 }
 
-/* Fold one scheduling point into the fingerprint. */
+/*
+ * Count one scheduling point.  The fingerprint takes it with the rest of
+ * its run (struct sim_machine's run_ci): a point costs the fingerprint
+ * nothing of its own.
+ */
 static inline void
-sim_cpu_fp(struct cpu_info *ci, unsigned kind)
+sim_cpu_point_count(struct cpu_info *ci)
 {
-	struct lwp *l = ci->cur;
-
-	sim_fp_mix(&ci->m->eng, ci->clock ^ ((uint64_t)ci->gindex << 48) ^
-	    ((uint64_t)kind << 40) ^ (l ? l->id : 0));
 	ci->points++;
 	ci->m->points++;
 }
 
-/* Kinds of scheduling point, for the fingerprint. */
+/*
+ * The run of points being folded ends: it goes into the fingerprint as
+ * one entry -- its CPU and that CPU's clock now, its context's id, how
+ * many points it took -- and no run is open.  Nothing when none is.
+ */
+void	sim_fp_run_end(struct sim_machine *);
+
+/* Kinds of scheduling point, for the tracer and the policies. */
 enum sim_point_kind {
 	PT_LOAD, PT_STORE, PT_RMW, PT_BARRIER, PT_CALL, PT_PROBE, PT_MUTEX,
 	PT_RWLOCK, PT_CV, PT_SPIN, PT_KMEM, PT_THREAD, PT_INTR, PT_PIO, PT_DMA,

@@ -373,6 +373,7 @@ sim_cpu_maybe_preempt_(struct cpu_info *ci)
 	l->ipl = ci->ipl;
 	ci->ipl = IPL_NONE;
 	sim_rq_push(ci, l, front);
+	sim_cpu_account(ci);
 	ci->cur = NULL;
 	sim_cpu_release(ci);
 	sim_sched_leave(ci, &l->coro);
@@ -391,7 +392,7 @@ sim_point_on(enum sim_point_kind kind, enum sim_cost_id cost,
 	struct cpu_info *ci = sim_cpu_current();
 
 	sim_cpu_turn_for(ci, kind, obj);
-	sim_cpu_fp(ci, kind);
+	sim_cpu_point_count(ci);
 	sim_cpu_charge(ci, ci->host->cost[cost]);
 	sim_cpu_maybe_preempt(ci);
 }
@@ -500,6 +501,42 @@ machine_limit(struct sim_machine *m)
 	return machine_limit_ek(m, next_event_key(m));
 }
 
+void
+sim_fp_run_end(struct sim_machine *m)
+{
+	struct cpu_info *ci = m->run_ci;
+	uint64_t n = m->points - m->run_from;
+
+	if (ci != NULL && n != 0) {
+		KASSERT(m->run_lwp != NULL);
+		sim_fp_mix(&m->eng, ci->clock ^ ((uint64_t)ci->gindex << 48));
+		sim_fp_mix(&m->eng, n ^ ((uint64_t)m->run_lwp->id << 32));
+	}
+	m->run_ci = NULL;
+	m->run_lwp = NULL;
+}
+
+/*
+ * ci's context runs now.  The points it takes go on the run being
+ * folded when it took that run's points (it was only paused: a sample,
+ * a checkpoint, a tracer, or it was overtaken and nobody else took a
+ * point); else that run ends and its own begins.  Every place that gives
+ * a context its CPU comes through here, so a run never spans two
+ * contexts, and where it ends depends on the schedule alone.
+ */
+static inline void
+sched_run(struct sim_machine *m, struct cpu_info *ci)
+{
+	KASSERT(ci->cur != NULL);
+	m->running = ci;
+	if (ci->cur != m->run_lwp) {
+		sim_fp_run_end(m);
+		m->run_ci = ci;
+		m->run_lwp = ci->cur;
+		m->run_from = m->points;
+	}
+}
+
 /* After any switch lands: free the stack of an LWP that just exited. */
 static inline void
 sched_arrived(struct sim_machine *m)
@@ -555,7 +592,7 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 		sim_coro_switch(from, &m->sched);
 	} else {
 		heap_pop(m);
-		m->running = next;
+		sched_run(m, next);
 		sched_set_limit(m, machine_limit(m));
 		if (&next->cur->coro != from)
 			sim_coro_switch(from, &next->cur->coro);
@@ -589,6 +626,7 @@ sim_cpu_yield(struct cpu_info *ci)
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
+	KASSERT(m->run_lwp == ci->cur);         /* its points are its run's */
 	/* The clock form of the limit agrees with the limit. */
 	KASSERT(sim_cpu_key(ci) > m->limit || m->points >= m->checkpoint_points);
 	if (m->pol.on) {
@@ -619,7 +657,7 @@ sim_cpu_yield(struct cpu_info *ci)
 	if (next != NULL) {
 		if (m->heap[0].key < sim_cpu_key(ci)) {
 			heap_replace_top(m, ci);
-			m->running = next;
+			sched_run(m, next);
 			sched_set_limit(m, machine_limit_ek(m, ek));
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
 			sched_arrived(m);
@@ -665,6 +703,7 @@ cpu_dispatch(struct cpu_info *ci)
 	KASSERT(ci->cur == NULL);
 	KASSERT(l->state == LWP_RUNNABLE);
 	l->state = LWP_ONCPU;
+	sim_cpu_account(ci);
 	ci->cur = l;
 	ci->ipl = l->ipl;
 	ci->dispatches++;
@@ -698,7 +737,7 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 			return;
 		}
 	}
-	m->running = ci;
+	sched_run(m, ci);
 	sched_set_limit(m, machine_limit(m));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
 	KASSERT(m->running == NULL);
@@ -953,6 +992,7 @@ sim_machine_run(struct sim_machine *m)
 	}
 	pol_check_clocks(m);
 	machine_verdict(m);
+	sim_fp_run_end(m);
 	if (m->fingerprint_results != NULL)
 		m->fingerprint_results(m);
 }
@@ -974,7 +1014,7 @@ void
 sim_cpu_times(const struct cpu_info *ci, uint64_t t_end, uint64_t *busy,
     uint64_t *idle, uint64_t *skew)
 {
-	uint64_t b = ci->busy_ns < t_end ? ci->busy_ns : t_end;
+	uint64_t b = sim_cpu_busy_ns(ci, t_end);
 	uint64_t s = ci->skew_ns < t_end - b ? ci->skew_ns : t_end - b;
 
 	*busy = b;
@@ -992,11 +1032,13 @@ pol_check_clocks(const struct sim_machine *m)
 	for (u_int i = 0; i < m->ncpus; i++) {
 		const struct cpu_info *ci = m->cpus[i];
 
-		if (ci->clock != ci->busy_ns + ci->idle_ns + ci->skew_ns) {
+		if (ci->clock < ci->idle_ns + ci->skew_ns ||
+		    sim_cpu_busy(ci) < ci->acct_mark) {
 			fprintf(stderr, "netsim: internal error: cpu %u's clock "
-			    "%llu ns is not busy %llu + idle %llu + skew %llu\n",
+			    "%llu ns is less than busy %llu (accounted) + idle "
+			    "%llu + skew %llu\n",
 			    ci->gindex, (unsigned long long)ci->clock,
-			    (unsigned long long)ci->busy_ns,
+			    (unsigned long long)ci->acct_mark,
 			    (unsigned long long)ci->idle_ns,
 			    (unsigned long long)ci->skew_ns);
 			abort();
@@ -1175,7 +1217,7 @@ pol_switch(struct sim_machine *m, struct sim_coro *from, struct cpu_info *x)
 	if (x != NULL && pol_direct_ok(m, x)) {
 		set_remove(m, x);
 		pol_grant(m, x);
-		m->running = x;
+		sched_run(m, x);
 		if (&x->cur->coro != from)
 			sim_coro_switch(from, &x->cur->coro);
 	} else {
@@ -1235,7 +1277,7 @@ pol_step(struct sim_machine *m)
 		/* Granted: the dispatch is part of its turn. */
 		if (x->cur == NULL)
 			cpu_dispatch(x);
-		m->running = x;
+		sched_run(m, x);
 		sim_coro_switch(&m->sched, &x->cur->coro);
 		KASSERT(m->running == NULL);
 		sched_arrived(m);

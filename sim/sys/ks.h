@@ -138,7 +138,7 @@ void	sim_evcnt_fingerprint(struct sim_machine *);
 /*
  * Where a CPU's busy time went: hardware interrupts (IPL_VM and up: entry
  * and handlers) and soft interrupts (softints, continuations), ns; the
- * rest of busy_ns is threads.  Of these, continuations took ci->kcont_ns
+ * rest of busy_ns is threads.  Of these, continuations took sim_cpu_kcont_ns
  * (cpu_kcont_enter): [1] within softint_ns, [0] within the threads'.
  */
 void	sim_cpu_intr_ns(const struct cpu_info *, uint64_t *intr_ns,

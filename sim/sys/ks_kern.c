@@ -181,22 +181,26 @@ kpreempt_enable(void)
 void
 cpu_kcont_enter(void)
 {
-	struct lwp *l = ks_cpu()->cur;
+	struct cpu_info *ci = ks_cpu();
+	struct lwp *l = ci->cur;
 
 	KASSERTMSG(l->prio < IPL_VM, "cpu_kcont_enter in a hardware "
 	    "interrupt (level %u)", l->prio);
 	KASSERTMSG(!l->in_kcont, "cpu_kcont_enter: lwp %s already runs a "
 	    "continuation", l->name);
+	sim_cpu_account(ci);	/* the time so far, as before */
 	l->in_kcont = true;
 }
 
 void
 cpu_kcont_exit(void)
 {
-	struct lwp *l = ks_cpu()->cur;
+	struct cpu_info *ci = ks_cpu();
+	struct lwp *l = ci->cur;
 
 	KASSERTMSG(l->in_kcont, "cpu_kcont_exit: lwp %s runs no "
 	    "continuation", l->name);
+	sim_cpu_account(ci);	/* the time so far, as before */
 	l->in_kcont = false;
 }
 
@@ -217,7 +221,7 @@ kern_mem_point(const volatile void *p, enum kern_mem_op op)
 	struct sim_host *h = ci->host;
 
 	sim_cpu_turn_for(ci, PT_LOAD + (unsigned)op, p);
-	sim_cpu_fp(ci, PT_LOAD + (unsigned)op);
+	sim_cpu_point_count(ci);
 	sim_cpu_charge(ci, sim_lines_access(&h->lines, h->cost, ci->index, p,
 	    op));
 	sim_cpu_maybe_preempt(ci);
@@ -231,7 +235,7 @@ ks_sdt_fire(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
 	const struct sim_probe_cost *pc = &ci->host->probe_cost[id];
 	uint64_t ps;
 
-	sim_cpu_fp(ci, PT_PROBE + ((unsigned)id << 4));
+	sim_cpu_point_count(ci);
 	/*
 	 * The packet is at this stage when the probe fires, before its cost;
 	 * in a thread, in the thread's program (0 for the kernel's).

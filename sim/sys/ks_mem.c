@@ -272,9 +272,9 @@ sim_cpu_intr_ns(const struct cpu_info *ci, uint64_t *intr_ns,
 	*intr_ns = *softint_ns = 0;
 	for (u_int p = 1; p < SIM_NPRIO; p++) {
 		if (p >= IPL_VM)
-			*intr_ns += ci->prio_ns[p];
+			*intr_ns += sim_cpu_prio_ns(ci, p);
 		else
-			*softint_ns += ci->prio_ns[p];
+			*softint_ns += sim_cpu_prio_ns(ci, p);
 	}
 }
 
@@ -290,9 +290,9 @@ evcnt_record_levels(struct sim_machine *m, struct cpu_info *ci, uint64_t t)
 	uint64_t intr, soft, kcont;
 
 	sim_cpu_intr_ns(ci, &intr, &soft);
-	KASSERT(ci->kcont_ns[1] <= soft);
-	soft -= ci->kcont_ns[1];
-	kcont = ci->kcont_ns[0] + ci->kcont_ns[1];
+	KASSERT(sim_cpu_kcont_ns(ci, 1) <= soft);
+	soft -= sim_cpu_kcont_ns(ci, 1);
+	kcont = sim_cpu_kcont_ns(ci, 0) + sim_cpu_kcont_ns(ci, 1);
 	if (intr != ci->intr_last)
 		sim_record_counter(m->rec, "cpu.intr_ns", ci->host->sc->name,
 		    (int)ci->index, t, (int64_t)intr);

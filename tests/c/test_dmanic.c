@@ -315,7 +315,7 @@ print_cpus(struct sim_host *h)
 
 		sim_cpu_intr_ns(ci, &intr, &soft);
 		printf("cpu %u busy=%llu intr=%llu softint=%llu\n", c,
-		    (unsigned long long)ci->busy_ns, (unsigned long long)intr,
+		    (unsigned long long)sim_cpu_busy(ci), (unsigned long long)intr,
 		    (unsigned long long)soft);
 	}
 }

@@ -46,7 +46,7 @@ case_until(void *arg)
 	past_before_ns = getnanouptime();
 	past_ret = kpause_until("past", false, past_before_ns - 1, NULL);
 	past_after_ns = getnanouptime();
-	intr_ns_after = ci->prio_ns[IPL_SCHED];
+	intr_ns_after = sim_cpu_prio_ns(ci, IPL_SCHED);
 }
 
 /* --- the mutex is free while its holder sleeps ------------------------------ */

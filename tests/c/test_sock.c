@@ -610,7 +610,7 @@ static struct {
 static uint64_t
 cpu_busy(u_int cpu)
 {
-	return sim_cur->hosts[0].cpus[cpu].busy_ns;
+	return sim_cpu_busy(&sim_cur->hosts[0].cpus[cpu]);
 }
 
 static void
