@@ -73,8 +73,13 @@ def _check_rexmits_marked(db):
 def test_one_lost_segment_is_one_fast_episode(tmp_path):
     """The first frame a sends after 3 ms (a data segment of the bulk
     transfer) is lost: three duplicate ACKs, one fast retransmit, one
-    episode on a ended by the full ACK, its one resent segment delivered
-    to b's connection."""
+    episode on a ended by the full ACK.  It resends exactly the hole at
+    snd_una, and then RFC 6675's rescue (NextSeg rule 4): b's 64 KiB
+    window stops new data (rule 2) and nothing unSACKed is left below
+    HighSACK (rule 3), so once per recovery the last segment below the
+    recovery point goes again -- never data at or above the recovery
+    point, which was first sent in this recovery and is in flight, not
+    lost.  Both resent segments are delivered to b's connection."""
     db = _run(tmp_path, faults=[{"kind": "loss", "target": "ab",
                                  "start": "3ms", "loss": 1, "count": 1,
                                  "dir": "ab"}])
@@ -86,17 +91,19 @@ def test_one_lost_segment_is_one_fast_episode(tmp_path):
     episode, host, local, remote, kind, start, end, una, rec, n, to, how = ep
     assert (host, local, remote, kind) == (
         "a", "10.0.0.1:49152", "10.0.0.2:5001", "fast")
-    assert 3_000_000 < start < end and (n, to, how) == (1, 0, "ack")
+    assert 3_000_000 < start < end and (n, to, how) == (2, 0, "ack")
     assert (rec - una) % (1 << 32) > 0          # data was outstanding
-    # The episode's packet, with one query: resent at snd_una, taken by
-    # the connection on b.
+    # The episode's packets, with one query: the first resent at snd_una,
+    # taken by the connection on b.
     rows = _q(db, "SELECT s.stage, s.host FROM tcp_recovery_packets k "
               "JOIN packet_stages s ON s.run_id = k.run_id AND "
               "s.pkt_id = k.pkt_id WHERE k.episode = ? ORDER BY s.t_ns, "
               "s.rowid", episode)
     assert rows[0] == ("tcp_output", "a") and rows[1] == ("tcp_rexmit", "a")
     assert rows[-1] == ("tcp_input", "b")
-    assert _q(db, "SELECT seq FROM tcp_recovery_packets") == [(una,)]
+    mss = 1448                                  # 1460 less timestamps
+    assert _q(db, "SELECT seq FROM tcp_recovery_packets ORDER BY pkt_id"
+              ) == [(una,), ((rec - mss) % (1 << 32),)]
     # Delivered, in the packet views: a segment's receive is tcp_input.
     assert _q(db, "SELECT count(*) FROM packets WHERE NOT delivered") == [
         (1,)]                                   # the one lost on the wire
