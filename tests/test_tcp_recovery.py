@@ -61,20 +61,33 @@ def _check_rexmits_marked(db):
                 db, "SELECT stage FROM packet_stages WHERE pkt_id = ? "
                 "ORDER BY t_ns, rowid", pkt)]
             assert stages[:3] == ["tcp_output", "tcp_rexmit", "ip_output"]
-    # The same segments, by stage and by episode.
+    # The same segments, by stage and by episode.  A resend may fall
+    # outside every episode: when the peer's window closes, tcp_output
+    # goes back to snd_una (as BSD's does) and what was in flight is
+    # sent again when it opens (README, "TCP recovery") -- a few at most.
     marked = _q(db, "SELECT count(*) FROM packet_stages WHERE stage = "
                 "'tcp_rexmit'")[0][0]
     in_episodes = _q(db, "SELECT count(*) FROM tcp_recovery_packets")[0][0]
-    assert marked == in_episodes == sum(
+    outside = _q(db, "SELECT count(*) FROM tcp_events WHERE event = "
+                 "'rexmit' AND n NOT IN (SELECT n FROM "
+                 "tcp_recovery_packets)")[0][0]
+    assert marked == in_episodes + outside == sum(
         _counter(db, h, "tcp.default.sndrexmitpack") for h in ("a", "b"))
-    assert _q(db, "SELECT sum(rexmits) FROM tcp_recovery")[0][0] == marked
+    assert outside <= max(3, marked // 5), (outside, marked)
+    assert _q(db, "SELECT sum(rexmits) FROM tcp_recovery")[0][0] == \
+        in_episodes
 
 
 def test_one_lost_segment_is_one_fast_episode(tmp_path):
     """The first frame a sends after 3 ms (a data segment of the bulk
     transfer) is lost: three duplicate ACKs, one fast retransmit, one
-    episode on a ended by the full ACK, its one resent segment delivered
-    to b's connection."""
+    episode on a ended by the full ACK.  It resends exactly the hole at
+    snd_una, and then RFC 6675's rescue (NextSeg rule 4): b's 64 KiB
+    window stops new data (rule 2) and nothing unSACKed is left below
+    HighSACK (rule 3), so once per recovery the last segment below the
+    recovery point goes again -- never data at or above the recovery
+    point, which was first sent in this recovery and is in flight, not
+    lost.  Both resent segments are delivered to b's connection."""
     db = _run(tmp_path, faults=[{"kind": "loss", "target": "ab",
                                  "start": "3ms", "loss": 1, "count": 1,
                                  "dir": "ab"}])
@@ -86,17 +99,19 @@ def test_one_lost_segment_is_one_fast_episode(tmp_path):
     episode, host, local, remote, kind, start, end, una, rec, n, to, how = ep
     assert (host, local, remote, kind) == (
         "a", "10.0.0.1:49152", "10.0.0.2:5001", "fast")
-    assert 3_000_000 < start < end and (n, to, how) == (1, 0, "ack")
+    assert 3_000_000 < start < end and (n, to, how) == (2, 0, "ack")
     assert (rec - una) % (1 << 32) > 0          # data was outstanding
-    # The episode's packet, with one query: resent at snd_una, taken by
-    # the connection on b.
+    # The episode's packets, with one query: the first resent at snd_una,
+    # taken by the connection on b.
     rows = _q(db, "SELECT s.stage, s.host FROM tcp_recovery_packets k "
               "JOIN packet_stages s ON s.run_id = k.run_id AND "
               "s.pkt_id = k.pkt_id WHERE k.episode = ? ORDER BY s.t_ns, "
               "s.rowid", episode)
     assert rows[0] == ("tcp_output", "a") and rows[1] == ("tcp_rexmit", "a")
     assert rows[-1] == ("tcp_input", "b")
-    assert _q(db, "SELECT seq FROM tcp_recovery_packets") == [(una,)]
+    mss = 1448                                  # 1460 less timestamps
+    assert _q(db, "SELECT seq FROM tcp_recovery_packets ORDER BY pkt_id"
+              ) == [(una,), ((rec - mss) % (1 << 32),)]
     # Delivered, in the packet views: a segment's receive is tcp_input.
     assert _q(db, "SELECT count(*) FROM packets WHERE NOT delivered") == [
         (1,)]                                   # the one lost on the wire

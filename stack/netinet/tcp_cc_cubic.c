@@ -113,8 +113,8 @@
  * 1.1 of SMSS / RTT * 1.22 / sqrt(0.01), e.g. 10 to 16 Mbit/s at SMSS
  * 1448 and RTT 10 ms on a 1 Gbit/s link (far below its capacity, so
  * the RTT is the base RTT).  Measured (scenarios/net/tcp-loss.json, RTT
- * 20 ms, seeds 1 to 10): NewReno + SACK 0.92 to 1.07, CUBIC + SACK 1.00
- * to 1.18 (tests/test_tcp_loss.py).
+ * 20 ms, seeds 1 to 10): NewReno + SACK 0.90 to 1.10, CUBIC + SACK 1.00
+ * to 1.17 (tests/test_tcp_loss.py).
  *
  * Must never: use floating point or a clock other than ccv->now_ns,
  * allocate, or keep state outside ccv->priv.

@@ -490,6 +490,12 @@ tcp_sack_output(struct tcpcb *tp)
 		if (seg.what == TCP_SACK_NEW)
 			continue;
 		TCPSTAT_INC(tp->t_tb, sack_rexmits);
+		/*
+		 * This segment may be snd_una's after a partial ACK: its
+		 * loss shows only by what is sent from now on being SACKed
+		 * (tcp_sack_rxt_lost), not what was sent before it.
+		 */
+		sc->sc_rxt_fence = tp->snd_max;
 		if (seg.what == TCP_SACK_RESCUE) {
 			sc->sc_rescue_rxt = tp->snd_recover;
 			sc->sc_rescue_valid = true;

@@ -25,8 +25,9 @@
  * unSACKed byte, and NextSeg's rules 1 to 4 look for the first unSACKed
  * byte at or above high_rxt below L and below the highest block (rule
  * 1), new data (2), any unSACKed byte below the highest block (3), or
- * the last unSACKed byte for the rescue (4).  A retransmission never
- * crosses into SACKed data: it ends at the hole's end or after SMSS.
+ * the last unSACKed byte below the recovery point for the rescue (4).
+ * A retransmission never crosses into SACKed data: it ends at the
+ * hole's end or after SMSS.
  *
  * Limits: TCP_SACK_SB_MAX blocks; a further one makes the board forget
  * its smallest block other than the highest (the highest carries
@@ -525,6 +526,8 @@ sb_seg(struct tcp_sack_seg *out, enum tcp_sack_next what, int rule,
  * next in loss recovery, when cwnd - pipe >= SMSS.
  * => a retransmission lies in [snd_una, snd_max), starts on an
  *    unSACKed byte and holds no SACKed byte; at most SMSS bytes
+ * => the rescue (rule 4) lies below st->recovery_point: none when that
+ *    is at or below snd_una
  */
 void
 tcp_sack_nextseg(const struct tcp_sack_sb *sb,
@@ -557,13 +560,26 @@ tcp_sack_nextseg(const struct tcp_sack_sb *sb,
 		sb_seg(out, TCP_SACK_RXT, 3, una + x, MIN(st->mss, he - x));
 		goto done;
 	}
-	/* Rule 4: the rescue retransmission, once per recovery. */
+	/*
+	 * Rule 4: the rescue retransmission, once per recovery: the last
+	 * unSACKed segment below the recovery point.  What was sent above
+	 * it went out in this recovery (rule 2) and is in flight, not
+	 * lost: resending it would be spurious, and its loss is a new
+	 * congestion event.
+	 */
 	if (!st->rescue_valid || SEQ_GT(una, st->rescue_rxt)) {
-		uint32_t end = win, hs;
+		uint32_t end, hs;
 		int k = n - 1;
 
-		for (; k >= 0 && sb_span(sb, k, una).e == end; k--)
-			end = sb_span(sb, k, una).s;
+		end = SEQ_GT(st->recovery_point, una) ?
+		    MIN(win, st->recovery_point - una) : 0;
+		for (; k >= 0; k--) {
+			struct sb_span sp = sb_span(sb, k, una);
+
+			if (sp.e < end)
+				break;
+			end = MIN(end, sp.s);
+		}
 		hs = k >= 0 ? sb_span(sb, k, una).e : 0;
 		if (end > 0) {
 			KASSERT(hs < end);

@@ -239,8 +239,9 @@ struct tcp_sackcb {
 	struct tcp_sack_rcv sc_rcv;
 	struct tcp_sack_sb sc_sb;
 	tcp_seq sc_high_rxt, sc_rescue_rxt;
-	tcp_seq sc_rxt_fence;           /* snd_max when snd_una's segment
-					   was last sent again */
+	tcp_seq sc_rxt_fence;           /* snd_max when a segment was last
+					   sent again (so at or after
+					   snd_una's last resend) */
 	bool sc_rescue_valid;
 };
 

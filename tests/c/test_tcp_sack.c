@@ -102,7 +102,7 @@ ref_pipe(const struct ref *r, uint32_t h, uint32_t mss)
 /* NextSeg by the byte; returns the rule (0 none), *x and *len. */
 static int
 ref_nextseg(const struct ref *r, uint32_t h, uint32_t mss, bool new_ok,
-    bool rescue_ok, uint32_t *x, uint32_t *len)
+    bool rescue_ok, uint32_t rp, uint32_t *x, uint32_t *len)
 {
 	int64_t hs = -1;                /* highest SACKed offset */
 
@@ -116,7 +116,8 @@ ref_nextseg(const struct ref *r, uint32_t h, uint32_t mss, bool new_ok,
 			continue;
 		}
 		if (rule == 4) {
-			int64_t b = (int64_t)r->win - 1;
+			/* the last unSACKed byte below the recovery point */
+			int64_t b = (int64_t)MIN(r->win, rp) - 1;
 
 			if (!rescue_ok)
 				return 0;
@@ -297,7 +298,9 @@ sim_check(struct sim *m, struct ref *r)
 	st.new_ok = rnd(&m->rng, 3) == 0 ? 1 + rnd(&m->rng, 2 * MSS) : 0;
 	tcp_sack_nextseg(&m->sb, &st, &seg);
 	rescue_ok = !m->rescue_valid || SEQ_GT(m->una, m->rescue_rxt);
-	rule = ref_nextseg(r, h, MSS, st.new_ok > 0, rescue_ok, &x, &len);
+	rule = ref_nextseg(r, h, MSS, st.new_ok > 0, rescue_ok,
+	    SEQ_GT(m->recovery_point, m->una) ? m->recovery_point - m->una : 0,
+	    &x, &len);
 	CHECK(seg.rule == rule, "step %" PRIu64 ": NextSeg rule %d, brute "
 	    "force %d", m->acks, seg.rule, rule);
 	m->rules[rule]++;
@@ -322,6 +325,9 @@ sim_check(struct sim *m, struct ref *r)
 		m->high_rxt = seg.seq + seg.len;
 	} else {
 		CHECK(seg.what == TCP_SACK_RESCUE, "rule 4's kind");
+		CHECK(SEQ_LEQ(seg.seq + seg.len, m->recovery_point),
+		    "step %" PRIu64 ": a rescue at or above the recovery "
+		    "point", m->acks);
 		m->rescue_rxt = m->recovery_point;
 		m->rescue_valid = true;
 	}
