@@ -99,6 +99,23 @@ bench_sim_drops(const struct sim_machine *m)
 }
 
 /*
+ * Check a flood's books: something was sent, and every datagram sent was
+ * taken by a sink or counted as dropped; if not, say so (`who: file:
+ * ...`) and exit 1 -- a run that loses packets silently measures nothing.
+ */
+static inline void
+bench_sim_books(const char *who, const char *file, uint64_t sent,
+    uint64_t delivered, uint64_t dropped)
+{
+	if (sent != 0 && sent == delivered + dropped)
+		return;
+	fprintf(stderr, "%s: %s: %llu sent, %llu taken, %llu dropped: the "
+	    "books do not add up\n", who, file, (unsigned long long)sent,
+	    (unsigned long long)delivered, (unsigned long long)dropped);
+	exit(1);
+}
+
+/*
  * Run child(arg, fd) in a process of its own and read the len bytes of
  * its result from fd into res; returns the child's peak resident set in
  * KiB.  Any failure (no process, a short result, a child that did not

@@ -130,6 +130,28 @@ def finish(proc, timeout=60):
     return out, err
 
 
+def while_pacing(netsim, scenario, args, settle_s, act):
+    """Run `netsim run scenario --realtime args` (no bridge, no root),
+    wait for its first line and settle_s more (the edge is pacing by
+    then), call act(proc), then wait for the run (60 s; killed if it
+    still runs); (exit status, stdout, stderr)."""
+    proc = subprocess.Popen(
+        [str(netsim), "run", ROOT / "scenarios" / "net" / scenario,
+         "--realtime", *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("netsim "), first
+        time.sleep(settle_s)
+        act(proc)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, first + out, err
+
+
 def wait_attached(ns, timeout_s=10.0):
     """Until netsim has attached to nstap0 (its carrier comes up)."""
     end = time.monotonic() + timeout_s
@@ -749,21 +771,10 @@ def test_ctrl_c_ends_a_real_time_run_where_it_stands(netsim, tmp_path):
     """SIGINT ends the run as if its duration ended then: exit 0, the
     row finished, its frames kept.  (No bridge: no root needed.)"""
     db = tmp_path / "rt.db"
-    proc = subprocess.Popen(
-        [str(netsim), "run", ROOT / "scenarios" / "net" / "two-hosts.json",
-         "--realtime", "--set", "duration=60s", "--db", str(db)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first = proc.stdout.readline()
-        assert first.startswith("netsim "), first
-        time.sleep(1.5)         # the edge is pacing by now
-        proc.send_signal(2)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
+    rc, _, err = while_pacing(
+        netsim, "two-hosts.json", ["--set", "duration=60s", "--db", db],
+        1.5, lambda proc: proc.send_signal(2))
+    assert rc == 0, err
     m = re.search(r"^netsim: interrupted \(SIGINT\): the real-time run ended "
                   r"at ([\d.]+) ms virtual", err, re.M)
     assert m, err
@@ -880,25 +891,17 @@ def test_the_run_says_what_pacing_cost_and_sleeps_without_timer_slack(
     reading, not a reading an event.  And its sleeps end when
     asked: the run's timer slack (the lateness Linux may add to a timer,
     50 us by default) is 1 ns while it paces."""
-    proc = subprocess.Popen(
-        [str(netsim), "run", ROOT / "scenarios" / "net" / "router.json",
-         "--realtime", "--no-progress", "--set", "duration=1500ms",
+    slack = []
+    rc, out, err = while_pacing(
+        netsim, "router.json",
+        ["--no-progress", "--set", "duration=1500ms",
          "--set", "record.packets=false",
          "--set", "workload[2].rate=10000pps",
          "--set", "workload[2].count=10000"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        first = proc.stdout.readline()
-        assert first.startswith("netsim "), first
-        time.sleep(0.7)         # pacing by now (boot takes milliseconds)
-        slack = pathlib.Path(f"/proc/{proc.pid}/timerslack_ns").read_text()
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err
-    assert int(slack) == 1
+        0.7, lambda proc: slack.append(pathlib.Path(
+            f"/proc/{proc.pid}/timerslack_ns").read_text()))
+    assert rc == 0, err
+    assert int(slack[0]) == 1
     m = re.search(r"^realtime: pacing: the loop came to the edge (\d+) "
                   r"times for (\d+) events: (\d+) slept, (\d+) looked at "
                   r"Linux; (\d+) clock reads$", out, re.M)
