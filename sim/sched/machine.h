@@ -315,16 +315,16 @@ struct sim_host {
 
 /*
  * An interleaving policy: a pure function of the seed (SQLite-VFS style;
- * the table is in policy.c).  "time" has only a tiebreak: the runnable
- * CPU with the least (tie window, tiebreak) key acts next.  The others
- * rank the CPUs that may act next (sched.c says which may: README, "How
- * the policies reorder") and the best ranked acts.
+ * the table is in policy.c).  "time" is the scheduler's own order: the
+ * runnable CPU with the least (tie window, tiebreak) key acts next, each
+ * tiebreak drawn from "cpu.tiebreak" (sched.c) -- the only order while
+ * hosts boot, whatever the policy.  The others rank the CPUs that may
+ * act next (sched.c says which may: README, "How the policies reorder")
+ * and the best ranked acts.
  */
 struct sim_policy {
 	const char *name;
-	/* time: the tiebreak of a CPU becoming runnable (made odd). */
-	uint64_t (*tiebreak)(struct sim_machine *, struct cpu_info *);
-	/* The rest are NULL for time.  Set up, once every host has booted. */
+	/* All NULL for time.  Set up, once every host has booted. */
 	void	(*start)(struct sim_machine *);
 	/* A decision is about to be made (pct: change points). */
 	void	(*decide)(struct sim_machine *);

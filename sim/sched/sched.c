@@ -58,82 +58,99 @@ static inline void machine_loop_key(struct sim_machine *);
 
 /*
  * The heap holds keys inline, so sifting never touches a cpu_info; a CPU
- * only knows whether it is in the heap (in_heap), not where.
+ * only knows whether it is in the heap (in_heap), not where.  The sifts
+ * are inlined where they are used: the heap is small (a few CPUs of a
+ * host or three are runnable at once), so a sift is a step or two, and
+ * a call would cost as much again.
  */
-static void
-heap_up(struct sim_machine *m, u_int i)
+static inline __attribute__((__always_inline__)) void
+heap_up(struct sim_machine *m, u_int i, struct sim_heap_ent e)
 {
-	struct sim_heap_ent e = m->heap[i];
+	struct sim_heap_ent *h = m->heap;
 
 	while (i > 0) {
 		u_int p = (i - 1) / 2;
-		if (e.key >= m->heap[p].key)
+		if (e.key >= h[p].key)
 			break;
-		m->heap[i] = m->heap[p];
+		h[i] = h[p];
 		i = p;
 	}
-	m->heap[i] = e;
+	h[i] = e;
 }
 
-static void
-heap_down(struct sim_machine *m, u_int i)
+/* Put e at i, or below it: i's slot is free (its entry left the heap). */
+static inline __attribute__((__always_inline__)) void
+heap_down(struct sim_machine *m, u_int i, struct sim_heap_ent e)
 {
-	struct sim_heap_ent e = m->heap[i];
+	struct sim_heap_ent *h = m->heap;
 	u_int n = m->heap_n;
 
 	for (;;) {
 		u_int c = 2 * i + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && m->heap[c + 1].key < m->heap[c].key)
+		if (c + 1 < n && h[c + 1].key < h[c].key)
 			c++;
-		if (m->heap[c].key >= e.key)
+		if (h[c].key >= e.key)
 			break;
-		m->heap[i] = m->heap[c];
+		h[i] = h[c];
 		i = c;
 	}
-	m->heap[i] = e;
+	h[i] = e;
 }
 
 static void
 heap_insert(struct sim_machine *m, struct cpu_info *ci)
 {
+	struct sim_heap_ent e = { .key = sim_cpu_key(ci), .ci = ci };
+
 	KASSERT(!ci->in_heap);
 	KASSERT(m->heap_n < m->ncpus);
 	ci->in_heap = true;
-	m->heap[m->heap_n].key = sim_cpu_key(ci);
-	m->heap[m->heap_n].ci = ci;
 	m->heap_n++;
-	heap_up(m, m->heap_n - 1);
+	heap_up(m, m->heap_n - 1, e);
 }
 
-/* Pop the least and insert ci in one sift.  => ci not in the heap */
-static struct cpu_info *
-heap_replace_top(struct sim_machine *m, struct cpu_info *ci)
+/*
+ * Pop the least and insert ci, whose key is key, in one sift (a direct
+ * switch: the least goes on, ci waits).
+ * => ci not in the heap, key == sim_cpu_key(ci)
+ */
+static inline __attribute__((__always_inline__)) struct cpu_info *
+heap_replace_top(struct sim_machine *m, struct cpu_info *ci, sim_key_t key)
 {
 	struct cpu_info *top = m->heap[0].ci;
+	struct sim_heap_ent e = { .key = key, .ci = ci };
 
 	KASSERT(m->heap_n > 0 && !ci->in_heap);
+	KASSERT(key == sim_cpu_key(ci));
 	top->in_heap = false;
 	ci->in_heap = true;
-	m->heap[0].key = sim_cpu_key(ci);
-	m->heap[0].ci = ci;
-	heap_down(m, 0);
+	heap_down(m, 0, e);
 	return top;
 }
 
-static struct cpu_info *
+static inline __attribute__((__always_inline__)) struct cpu_info *
 heap_pop(struct sim_machine *m)
 {
 	struct cpu_info *ci = m->heap[0].ci;
 
 	KASSERT(m->heap_n > 0);
 	ci->in_heap = false;
-	if (--m->heap_n > 0) {
-		m->heap[0] = m->heap[m->heap_n];
-		heap_down(m, 0);
-	}
+	if (--m->heap_n > 0)
+		heap_down(m, 0, m->heap[m->heap_n]);
 	return ci;
+}
+
+/*
+ * The tiebreak of a CPU getting in line: the next draw from
+ * "cpu.tiebreak", made odd (so every key is above a limit of 0).  Every
+ * policy's, while the hosts boot; time's order after.
+ */
+static inline uint64_t
+sched_tiebreak(struct sim_machine *m)
+{
+	return sim_rng_next(&m->tiebreak_rng) | 1;
 }
 
 /*
@@ -188,7 +205,7 @@ cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
 		pol_enqueue(m, ci);
 		return;
 	}
-	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
+	ci->tiebreak = sched_tiebreak(m);
 	ci->idle = false;
 	heap_insert(m, ci);
 	if (m->running != NULL && sim_cpu_key(ci) < m->limit)
@@ -501,8 +518,9 @@ machine_limit(struct sim_machine *m)
 	return machine_limit_ek(m, next_event_key(m));
 }
 
-void
-sim_fp_run_end(struct sim_machine *m)
+/* The run ends (sim_fp_run_end); inlined where a CPU is handed over. */
+static inline __attribute__((__always_inline__)) void
+sched_run_end(struct sim_machine *m)
 {
 	struct cpu_info *ci = m->run_ci;
 	uint64_t n = m->points - m->run_from;
@@ -514,6 +532,12 @@ sim_fp_run_end(struct sim_machine *m)
 	}
 	m->run_ci = NULL;
 	m->run_lwp = NULL;
+}
+
+void
+sim_fp_run_end(struct sim_machine *m)
+{
+	sched_run_end(m);
 }
 
 /*
@@ -530,7 +554,7 @@ sched_run(struct sim_machine *m, struct cpu_info *ci)
 	KASSERT(ci->cur != NULL);
 	m->running = ci;
 	if (ci->cur != m->run_lwp) {
-		sim_fp_run_end(m);
+		sched_run_end(m);
 		m->run_ci = ci;
 		m->run_lwp = ci->cur;
 		m->run_from = m->points;
@@ -622,7 +646,7 @@ sim_cpu_yield(struct cpu_info *ci)
 {
 	struct sim_machine *m = ci->m;
 	struct cpu_info *next;
-	sim_key_t lim, ek;
+	sim_key_t key, lim, ek;
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
@@ -650,13 +674,14 @@ sim_cpu_yield(struct cpu_info *ci)
 		sched_arrived(m);
 		goto turn;
 	}
-	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
+	ci->tiebreak = sched_tiebreak(m);
 	ci->idle = false;
+	key = sim_cpu_key(ci);
 	/* Never with a tracer: it keeps the points checkpoint at 0. */
 	next = sched_direct_next_ek(m, ek);
 	if (next != NULL) {
-		if (m->heap[0].key < sim_cpu_key(ci)) {
-			heap_replace_top(m, ci);
+		if (m->heap[0].key < key) {
+			heap_replace_top(m, ci, key);
 			sched_run(m, next);
 			sched_set_limit(m, machine_limit_ek(m, ek));
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
@@ -664,7 +689,7 @@ sim_cpu_yield(struct cpu_info *ci)
 			return;
 		}
 		lim = machine_limit_ek(m, ek);
-		if (sim_cpu_key(ci) < lim) {
+		if (key < lim) {
 			/* The new tiebreak put this CPU first again: go on. */
 			sched_set_limit(m, lim);
 			return;
@@ -926,7 +951,7 @@ time_step(struct sim_machine *m)
 	 * nothing due now.  Events already set for later (a traffic
 	 * source's first frame) wait for the booted machine.
 	 */
-	if (m->hosts_booting == 0 && m->after_boot != NULL &&
+	if (__predict_false(m->after_boot != NULL) && m->hosts_booting == 0 &&
 	    ci == NULL && (!ev || t > m->eng.now)) {
 		machine_booted(m);
 		return STEP_BOOTED;
@@ -971,9 +996,16 @@ time_step(struct sim_machine *m)
 	return STEP_RAN;
 }
 
+/*
+ * The loop.  The points limit is checked only at the points checkpoint:
+ * it is never past the limit (machine_checkpoint), so a step that reaches
+ * the limit reaches the checkpoint too.
+ */
 void
 sim_machine_run(struct sim_machine *m)
 {
+	uint64_t max_events = m->max_events ? m->max_events : UINT64_MAX;
+
 	sim_cur = m;
 	machine_checkpoint(m);
 	while (m->stop_status < 0) {
@@ -983,8 +1015,11 @@ sim_machine_run(struct sim_machine *m)
 			break;
 		if (st == STEP_BOOTED)
 			continue;
-		machine_check_limits(m);
-		if (m->points >= m->checkpoint_points) {
+		if (__predict_false(m->points >= m->checkpoint_points ||
+		    m->eng.executed >= max_events)) {
+			machine_check_limits(m);
+			if (m->points < m->checkpoint_points)
+				continue;
 			if (m->progress != NULL)
 				m->progress(m);
 			machine_checkpoint(m);
