@@ -52,7 +52,7 @@ static void pol_turn(struct cpu_info *, const volatile void *obj, int op);
 static void pol_leave(struct sim_machine *, struct sim_coro *from);
 static enum step pol_step(struct sim_machine *);
 static void pol_check_clocks(const struct sim_machine *);
-static inline void machine_loop_key(struct sim_machine *);
+static inline void machine_loop_clock(struct sim_machine *);
 
 /* --- the runnable heap ------------------------------------------------ */
 
@@ -154,17 +154,28 @@ sched_tiebreak(struct sim_machine *m)
 }
 
 /*
+ * The running CPU's limit is kept as a clock (m->limit_clock): the least
+ * clock at which its key is past the least key of what else is due --
+ * the next runnable CPU, the next event, what the loop waits for.  Its
+ * tiebreak is fixed while it runs, so one compare of its clock at every
+ * scheduling point tells.  The clock past a key k, for a CPU whose
+ * tiebreak is tb, is a monotone function of k, so the clock past the
+ * least of several keys is the least of the clocks past each: the limit
+ * is kept and lowered in clocks alone, never as a key.
+ */
+
+/*
  * The least clock at which the key of a CPU whose tiebreak is tb is past
- * lim: its window (clock >> shift) past lim's, or equal to it with the
- * tiebreak past lim's.  UINT64_MAX when no clock is (the window would
- * not fit: clocks never come near).
+ * k: its window (clock >> shift) past k's, or equal to it with the
+ * tiebreak past k's.  UINT64_MAX when no clock is (the window would not
+ * fit: clocks never come near).
  */
 static inline uint64_t
-limit_clock_of(sim_key_t lim, uint64_t tb, unsigned shift)
+clock_past(sim_key_t k, uint64_t tb, unsigned shift)
 {
-	uint64_t w = (uint64_t)(lim >> 64);
+	uint64_t w = (uint64_t)(k >> 64);
 
-	if (tb <= (uint64_t)lim) {
+	if (tb <= (uint64_t)k) {
 		if (w == UINT64_MAX)
 			return UINT64_MAX;
 		w++;
@@ -175,16 +186,14 @@ limit_clock_of(sim_key_t lim, uint64_t tb, unsigned shift)
 }
 
 /*
- * The running CPU yields past lim (sim_cpu_turn_for): set it and its
- * clock form for the running CPU.  Whoever changes m->running, or the
- * running CPU's tiebreak, sets the limit after.
+ * The least clock past an event at t, for any CPU: the start of t's tie
+ * window (an event sorts before every CPU in its window; tiebreaks are
+ * odd, never 0).
  */
-static inline void
-sched_set_limit(struct sim_machine *m, sim_key_t lim)
+static inline uint64_t
+event_clock(const struct sim_machine *m, uint64_t t)
 {
-	m->limit = lim;
-	m->limit_clock = m->running != NULL ? limit_clock_of(lim,
-	    m->running->tiebreak, m->window_shift) : 0;
+	return t >> m->window_shift << m->window_shift;
 }
 
 /* An event sorts before every CPU in its tie window. */
@@ -208,8 +217,13 @@ cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
 	ci->tiebreak = sched_tiebreak(m);
 	ci->idle = false;
 	heap_insert(m, ci);
-	if (m->running != NULL && sim_cpu_key(ci) < m->limit)
-		sched_set_limit(m, sim_cpu_key(ci));
+	if (m->running != NULL) {
+		uint64_t c = clock_past(sim_cpu_key(ci), m->running->tiebreak,
+		    m->window_shift);
+
+		if (c < m->limit_clock)
+			m->limit_clock = c;
+	}
 }
 
 void
@@ -284,8 +298,9 @@ sim_machine_at(struct sim_machine *m, uint64_t t, sim_event_fn fn, void *arg)
 	if (t < m->eng.now)
 		t = m->eng.now;
 	seq = sim_engine_at(&m->eng, t, fn, arg);
-	if (m->running != NULL && event_key(m, t) < m->limit)
-		sched_set_limit(m, event_key(m, t));
+	/* No context running: the limit is set before the next one runs. */
+	if (event_clock(m, t) < m->limit_clock)
+		m->limit_clock = event_clock(m, t);
 	return seq;
 }
 
@@ -344,7 +359,7 @@ sim_sched_init(struct sim_machine *m, const struct sim_sched_params *p)
 	    : UINT64_MAX;
 	m->pace_ns = UINT64_MAX;
 	m->loop_ns = m->next_sample_ns;
-	machine_loop_key(m);
+	machine_loop_clock(m);
 	sim_coro_init_main(&m->sched);
 }
 
@@ -457,65 +472,59 @@ machine_verdict(struct sim_machine *m)
 
 /* --- running ---------------------------------------------------------------- */
 
-/* The next event's key, or the greatest key when none is pending. */
-static inline sim_key_t
-next_event_key(struct sim_machine *m)
+/*
+ * The clock past the next event (event_clock), or UINT64_MAX when none
+ * is pending.
+ */
+static inline uint64_t
+next_event_clock(struct sim_machine *m)
 {
 	uint64_t t;
 
-	return sim_engine_next_time(&m->eng, &t) ? event_key(m, t) :
-	    ~(sim_key_t)0;
+	return sim_engine_next_time(&m->eng, &t) ? event_clock(m, t) :
+	    UINT64_MAX;
 }
 
 /*
- * The least of the next runnable CPU and the next event (ek, its key): a
- * CPU whose key is past it has been overtaken, and only then may it give
- * way (and draw a new tiebreak).
+ * The clock at which a CPU whose tiebreak is tb is past the next runnable
+ * CPU or the next event (ec, event_clock's): a CPU past it has been
+ * overtaken, and only then may it give way (and draw a new tiebreak).
  */
-static inline sim_key_t
-sched_limit_ek(const struct sim_machine *m, sim_key_t ek)
+static inline uint64_t
+sched_limit_ec(const struct sim_machine *m, uint64_t tb, uint64_t ec)
 {
-	return m->heap_n > 0 && m->heap[0].key < ek ? m->heap[0].key : ek;
-}
+	uint64_t c;
 
-static inline sim_key_t
-sched_limit(struct sim_machine *m)
-{
-	return sched_limit_ek(m, next_event_key(m));
+	if (m->heap_n == 0)
+		return ec;
+	c = clock_past(m->heap[0].key, tb, m->window_shift);
+	return c < ec ? c : ec;
 }
 
 /*
- * The least of the time cap's key and loop_ns's (the next sample, or the
- * wall clock's pace: what the loop itself waits for), kept in
- * m->loop_key: set whenever loop_ns moves.
+ * The clock past the time cap and loop_ns (the next sample, or the wall
+ * clock's pace: what the loop itself waits for), kept in m->loop_clock:
+ * set whenever loop_ns moves.
  */
 static inline void
-machine_loop_key(struct sim_machine *m)
+machine_loop_clock(struct sim_machine *m)
 {
-	sim_key_t end = event_key(m, m->end_ns);
-	sim_key_t sample = event_key(m, m->loop_ns);
-
-	m->loop_key = end < sample ? end : sample;
+	m->loop_clock = event_clock(m, MIN(m->end_ns, m->loop_ns));
 }
 
 /*
- * The scheduling limit, the time cap and the next sample: a context
- * running alone must still come back to the loop when the duration ends
- * (a CPU spinning with nothing else due would otherwise run forever) and
- * when a sample is due.  The last two only pause it (sim_cpu_yield).
+ * The limit of a CPU whose tiebreak is tb: the scheduling limit, the
+ * time cap and the next sample -- a context running alone must still
+ * come back to the loop when the duration ends (a CPU spinning with
+ * nothing else due would otherwise run forever) and when a sample is
+ * due.  The last two only pause it (sim_cpu_yield).
  */
-static inline sim_key_t
-machine_limit_ek(const struct sim_machine *m, sim_key_t ek)
+static inline uint64_t
+machine_limit_ec(const struct sim_machine *m, uint64_t tb, uint64_t ec)
 {
-	sim_key_t lim = sched_limit_ek(m, ek);
+	uint64_t c = sched_limit_ec(m, tb, ec);
 
-	return m->loop_key < lim ? m->loop_key : lim;
-}
-
-static inline sim_key_t
-machine_limit(struct sim_machine *m)
-{
-	return machine_limit_ek(m, next_event_key(m));
+	return m->loop_clock < c ? m->loop_clock : c;
 }
 
 /* The run ends (sim_fp_run_end); inlined where a CPU is handed over. */
@@ -573,11 +582,13 @@ sched_arrived(struct sim_machine *m)
 
 /*
  * The next CPU, if it can be resumed straight from another context: it
- * has an LWP on it, comes before the next event, and nothing the loop
- * watches (time cap, sample, limits, progress) is due before it.
+ * has an LWP on it, comes before the next event (ec, event_clock's: the
+ * event comes first when the CPU's window is not before the event's),
+ * and nothing the loop watches (time cap, sample, limits, progress) is
+ * due before it.
  */
 static inline struct cpu_info *
-sched_direct_next_ek(struct sim_machine *m, sim_key_t ek)
+sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
 {
 	struct cpu_info *ci;
 
@@ -588,15 +599,9 @@ sched_direct_next_ek(struct sim_machine *m, sim_key_t ek)
 	if (ci->cur == NULL || ci->clock >= m->end_ns ||
 	    ci->clock >= m->loop_ns)
 		return NULL;
-	if (ek < m->heap[0].key)
+	if ((uint64_t)(m->heap[0].key >> 64) << m->window_shift >= ec)
 		return NULL;
 	return ci;
-}
-
-static struct cpu_info *
-sched_direct_next(struct sim_machine *m)
-{
-	return sched_direct_next_ek(m, next_event_key(m));
 }
 
 void
@@ -604,12 +609,14 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 {
 	struct sim_machine *m = self->m;
 	struct cpu_info *next;
+	uint64_t ec;
 
 	if (m->pol.on) {
 		pol_leave(m, from);
 		return;
 	}
-	next = sched_direct_next(m);
+	ec = next_event_clock(m);
+	next = sched_direct_next_ec(m, ec);
 
 	if (next == NULL) {
 		m->running = NULL;
@@ -617,7 +624,7 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 	} else {
 		heap_pop(m);
 		sched_run(m, next);
-		sched_set_limit(m, machine_limit(m));
+		m->limit_clock = machine_limit_ec(m, next->tiebreak, ec);
 		if (&next->cur->coro != from)
 			sim_coro_switch(from, &next->cur->coro);
 	}
@@ -646,13 +653,14 @@ sim_cpu_yield(struct cpu_info *ci)
 {
 	struct sim_machine *m = ci->m;
 	struct cpu_info *next;
-	sim_key_t key, lim, ek;
+	sim_key_t key;
+	uint64_t ec;
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
 	KASSERT(m->run_lwp == ci->cur);         /* its points are its run's */
-	/* The clock form of the limit agrees with the limit. */
-	KASSERT(sim_cpu_key(ci) > m->limit || m->points >= m->checkpoint_points);
+	KASSERT(ci->clock >= m->limit_clock ||
+	    m->points >= m->checkpoint_points);
 	if (m->pol.on) {
 		/* A memory access's op for pos; -1 for any other point. */
 		unsigned k = ci->turn_kind;
@@ -664,9 +672,10 @@ sim_cpu_yield(struct cpu_info *ci)
 		    -1);
 		goto turn;
 	}
-	/* Nothing below changes the events pending: their key once. */
-	ek = next_event_key(m);
-	if (sim_cpu_key(ci) < sched_limit_ek(m, ek)) {
+	/* Nothing below changes the events pending: their clock once. */
+	ec = next_event_clock(m);
+	if (ci->clock < ec &&
+	    (m->heap_n == 0 || sim_cpu_key(ci) < m->heap[0].key)) {
 		heap_insert(m, ci);
 		KASSERT(m->heap[0].ci == ci);
 		m->running = NULL;
@@ -678,20 +687,23 @@ sim_cpu_yield(struct cpu_info *ci)
 	ci->idle = false;
 	key = sim_cpu_key(ci);
 	/* Never with a tracer: it keeps the points checkpoint at 0. */
-	next = sched_direct_next_ek(m, ek);
+	next = sched_direct_next_ec(m, ec);
 	if (next != NULL) {
 		if (m->heap[0].key < key) {
 			heap_replace_top(m, ci, key);
 			sched_run(m, next);
-			sched_set_limit(m, machine_limit_ek(m, ek));
+			m->limit_clock = machine_limit_ec(m, next->tiebreak, ec);
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
 			sched_arrived(m);
 			return;
 		}
-		lim = machine_limit_ek(m, ek);
-		if (key < lim) {
-			/* The new tiebreak put this CPU first again: go on. */
-			sched_set_limit(m, lim);
+		/*
+		 * The new tiebreak put this CPU first again (its key is not
+		 * the next CPU's, which comes before the event): go on, unless
+		 * the loop wants control.
+		 */
+		if (key != m->heap[0].key && ci->clock < m->loop_clock) {
+			m->limit_clock = machine_limit_ec(m, ci->tiebreak, ec);
 			return;
 		}
 	}
@@ -757,13 +769,14 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 		 * or the time cap it passed only pauses the context at its
 		 * first scheduling point.)
 		 */
-		if (sim_cpu_key(ci) > sched_limit(m)) {
+		if (ci->clock >= next_event_clock(m) || (m->heap_n > 0 &&
+		    sim_cpu_key(ci) > m->heap[0].key)) {
 			cpu_enqueue(m, ci);
 			return;
 		}
 	}
 	sched_run(m, ci);
-	sched_set_limit(m, machine_limit(m));
+	m->limit_clock = machine_limit_ec(m, ci->tiebreak, next_event_clock(m));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
 	KASSERT(m->running == NULL);
 	sched_arrived(m);
@@ -808,7 +821,7 @@ void
 sim_machine_paced(struct sim_machine *m)
 {
 	m->loop_ns = MIN(m->next_sample_ns, m->pace_ns);
-	machine_loop_key(m);
+	machine_loop_clock(m);
 }
 
 void
@@ -1134,8 +1147,7 @@ pol_begin(struct sim_machine *m)
 	snprintf(stream, sizeof(stream), "policy.%s", m->policy->name);
 	sim_rng_init(&m->pol.rng, m->seed, stream);
 	m->pol.on = true;
-	m->limit = 0;
-	m->limit_clock = 0;             /* every key is past 0 */
+	m->limit_clock = 0;             /* every clock is past 0 */
 	for (u_int i = 0; i < m->ncpus; i++)
 		m->cpus[i]->tiebreak |= 1;
 	if (m->policy->start != NULL)
