@@ -59,9 +59,9 @@ static inline void machine_loop_clock(struct sim_machine *);
 /*
  * The heap holds keys inline, so sifting never touches a cpu_info; a CPU
  * only knows whether it is in the heap (in_heap), not where.  The sifts
- * are inlined where they are used: the heap is small (a few CPUs of a
- * host or three are runnable at once), so a sift is a step or two, and
- * a call would cost as much again.
+ * are inlined where they are used: the heap is small (only runnable CPUs,
+ * a handful in most runs), so a sift is a step or two, and a call would
+ * cost as much again.
  */
 static inline __attribute__((__always_inline__)) void
 heap_up(struct sim_machine *m, u_int i, struct sim_heap_ent e)
@@ -161,7 +161,8 @@ sched_tiebreak(struct sim_machine *m)
  * scheduling point tells.  The clock past a key k, for a CPU whose
  * tiebreak is tb, is a monotone function of k, so the clock past the
  * least of several keys is the least of the clocks past each: the limit
- * is kept and lowered in clocks alone, never as a key.
+ * is kept and lowered in clocks alone, never as a key.  Whoever changes
+ * m->running, or the running CPU's tiebreak, sets the limit after.
  */
 
 /*
