@@ -315,16 +315,16 @@ struct sim_host {
 
 /*
  * An interleaving policy: a pure function of the seed (SQLite-VFS style;
- * the table is in policy.c).  "time" has only a tiebreak: the runnable
- * CPU with the least (tie window, tiebreak) key acts next.  The others
- * rank the CPUs that may act next (sched.c says which may: README, "How
- * the policies reorder") and the best ranked acts.
+ * the table is in policy.c).  "time" is the scheduler's own order: the
+ * runnable CPU with the least (tie window, tiebreak) key acts next, each
+ * tiebreak drawn from "cpu.tiebreak" (sched.c) -- the only order while
+ * hosts boot, whatever the policy.  The others rank the CPUs that may
+ * act next (sched.c says which may: README, "How the policies reorder")
+ * and the best ranked acts.
  */
 struct sim_policy {
 	const char *name;
-	/* time: the tiebreak of a CPU becoming runnable (made odd). */
-	uint64_t (*tiebreak)(struct sim_machine *, struct cpu_info *);
-	/* The rest are NULL for time.  Set up, once every host has booted. */
+	/* All NULL for time.  Set up, once every host has booted. */
 	void	(*start)(struct sim_machine *);
 	/* A decision is about to be made (pct: change points). */
 	void	(*decide)(struct sim_machine *);
@@ -405,13 +405,12 @@ struct sim_machine {
 	struct sim_heap_ent *heap;      /* runnable CPUs, least key first */
 	u_int heap_n;
 	struct cpu_info *running;       /* whose context runs now, or NULL */
-	sim_key_t limit;                /* the running CPU yields past this */
 	/*
-	 * The same limit for the running CPU, as a clock: its key is past
-	 * limit exactly when its clock is at least this (its tiebreak is
-	 * fixed while it runs).  UINT64_MAX: never (no clock gets there).
-	 * Set with the limit (sched.c, sched_set_limit), so the check at
-	 * every scheduling point is one 64-bit compare.
+	 * The running CPU yields when its clock is at least this: its key
+	 * (its tiebreak is fixed while it runs) is then past the least key
+	 * of what else is due.  UINT64_MAX: never (no clock gets there).
+	 * Kept as a clock alone (sched.c), so the check at every scheduling
+	 * point is one 64-bit compare.
 	 */
 	uint64_t limit_clock;
 	unsigned window_shift;          /* log2 of the tie window, ns */
@@ -421,8 +420,8 @@ struct sim_machine {
 	size_t stack_size;
 
 	uint64_t checkpoint_points;     /* go through the loop at this count */
-	sim_key_t loop_key;             /* the least of end_ns's and
-					   loop_ns's keys (sched.c) */
+	uint64_t loop_clock;            /* the clock past end_ns and
+					   loop_ns (sched.c) */
 	u_int hosts_booting;            /* hosts whose kern_boot runs */
 	/* Called once every host has booted: starts the programs. */
 	void (*after_boot)(struct sim_machine *);
@@ -750,7 +749,7 @@ sim_running_cpu(void)
  * Wait until this CPU's clock is the earliest of everything pending --
  * or, under a policy but time, until the policy picks it -- for a
  * scheduling point of kind on obj (NULL: none), which follows at once
- * (pos orders racing accesses by it).  A policy but time sets m->limit
+ * (pos orders racing accesses by it).  A policy but time sets m->limit_clock
  * to 0, so every turn takes the slow path.
  */
 /*

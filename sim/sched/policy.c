@@ -46,16 +46,8 @@
 
 /* --- time ------------------------------------------------------------------ */
 
-static uint64_t
-time_tiebreak(struct sim_machine *m, struct cpu_info *ci)
-{
-	(void)ci;
-	return sim_rng_next(&m->tiebreak_rng);
-}
-
 const struct sim_policy sim_policy_time = {
 	.name = "time",
-	.tiebreak = time_tiebreak,
 };
 
 /* --- random ---------------------------------------------------------------- */
@@ -70,7 +62,6 @@ random_rank(struct sim_machine *m, struct cpu_info *ci)
 
 static const struct sim_policy policy_random = {
 	.name = "random",
-	.tiebreak = time_tiebreak,
 	.rank = random_rank,
 };
 
@@ -171,7 +162,6 @@ pct_report(const struct sim_machine *m, char *buf, size_t len)
 
 static const struct sim_policy policy_pct = {
 	.name = "pct",
-	.tiebreak = time_tiebreak,
 	.start = pct_start,
 	.decide = pct_decide,
 	.rank = pct_rank,
@@ -224,7 +214,6 @@ pos_granted(struct sim_machine *m, struct cpu_info *x)
 
 static const struct sim_policy policy_pos = {
 	.name = "pos",
-	.tiebreak = time_tiebreak,
 	.rank = pos_rank,
 	.pending = pos_pending,
 	.granted = pos_granted,

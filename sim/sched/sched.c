@@ -52,102 +52,131 @@ static void pol_turn(struct cpu_info *, const volatile void *obj, int op);
 static void pol_leave(struct sim_machine *, struct sim_coro *from);
 static enum step pol_step(struct sim_machine *);
 static void pol_check_clocks(const struct sim_machine *);
-static inline void machine_loop_key(struct sim_machine *);
+static inline void machine_loop_clock(struct sim_machine *);
 
 /* --- the runnable heap ------------------------------------------------ */
 
 /*
  * The heap holds keys inline, so sifting never touches a cpu_info; a CPU
- * only knows whether it is in the heap (in_heap), not where.
+ * only knows whether it is in the heap (in_heap), not where.  The sifts
+ * are inlined where they are used: the heap is small (only runnable CPUs,
+ * a handful in most runs), so a sift is a step or two, and a call would
+ * cost as much again.
  */
-static void
-heap_up(struct sim_machine *m, u_int i)
+static inline __attribute__((__always_inline__)) void
+heap_up(struct sim_machine *m, u_int i, struct sim_heap_ent e)
 {
-	struct sim_heap_ent e = m->heap[i];
+	struct sim_heap_ent *h = m->heap;
 
 	while (i > 0) {
 		u_int p = (i - 1) / 2;
-		if (e.key >= m->heap[p].key)
+		if (e.key >= h[p].key)
 			break;
-		m->heap[i] = m->heap[p];
+		h[i] = h[p];
 		i = p;
 	}
-	m->heap[i] = e;
+	h[i] = e;
 }
 
-static void
-heap_down(struct sim_machine *m, u_int i)
+/* Put e at i, or below it: i's slot is free (its entry left the heap). */
+static inline __attribute__((__always_inline__)) void
+heap_down(struct sim_machine *m, u_int i, struct sim_heap_ent e)
 {
-	struct sim_heap_ent e = m->heap[i];
+	struct sim_heap_ent *h = m->heap;
 	u_int n = m->heap_n;
 
 	for (;;) {
 		u_int c = 2 * i + 1;
 		if (c >= n)
 			break;
-		if (c + 1 < n && m->heap[c + 1].key < m->heap[c].key)
+		if (c + 1 < n && h[c + 1].key < h[c].key)
 			c++;
-		if (m->heap[c].key >= e.key)
+		if (h[c].key >= e.key)
 			break;
-		m->heap[i] = m->heap[c];
+		h[i] = h[c];
 		i = c;
 	}
-	m->heap[i] = e;
+	h[i] = e;
 }
 
 static void
 heap_insert(struct sim_machine *m, struct cpu_info *ci)
 {
+	struct sim_heap_ent e = { .key = sim_cpu_key(ci), .ci = ci };
+
 	KASSERT(!ci->in_heap);
 	KASSERT(m->heap_n < m->ncpus);
 	ci->in_heap = true;
-	m->heap[m->heap_n].key = sim_cpu_key(ci);
-	m->heap[m->heap_n].ci = ci;
 	m->heap_n++;
-	heap_up(m, m->heap_n - 1);
+	heap_up(m, m->heap_n - 1, e);
 }
 
-/* Pop the least and insert ci in one sift.  => ci not in the heap */
-static struct cpu_info *
-heap_replace_top(struct sim_machine *m, struct cpu_info *ci)
+/*
+ * Pop the least and insert ci, whose key is key, in one sift (a direct
+ * switch: the least goes on, ci waits).
+ * => ci not in the heap, key == sim_cpu_key(ci)
+ */
+static inline __attribute__((__always_inline__)) struct cpu_info *
+heap_replace_top(struct sim_machine *m, struct cpu_info *ci, sim_key_t key)
 {
 	struct cpu_info *top = m->heap[0].ci;
+	struct sim_heap_ent e = { .key = key, .ci = ci };
 
 	KASSERT(m->heap_n > 0 && !ci->in_heap);
+	KASSERT(key == sim_cpu_key(ci));
 	top->in_heap = false;
 	ci->in_heap = true;
-	m->heap[0].key = sim_cpu_key(ci);
-	m->heap[0].ci = ci;
-	heap_down(m, 0);
+	heap_down(m, 0, e);
 	return top;
 }
 
-static struct cpu_info *
+static inline __attribute__((__always_inline__)) struct cpu_info *
 heap_pop(struct sim_machine *m)
 {
 	struct cpu_info *ci = m->heap[0].ci;
 
 	KASSERT(m->heap_n > 0);
 	ci->in_heap = false;
-	if (--m->heap_n > 0) {
-		m->heap[0] = m->heap[m->heap_n];
-		heap_down(m, 0);
-	}
+	if (--m->heap_n > 0)
+		heap_down(m, 0, m->heap[m->heap_n]);
 	return ci;
 }
 
 /*
- * The least clock at which the key of a CPU whose tiebreak is tb is past
- * lim: its window (clock >> shift) past lim's, or equal to it with the
- * tiebreak past lim's.  UINT64_MAX when no clock is (the window would
- * not fit: clocks never come near).
+ * The tiebreak of a CPU getting in line: the next draw from
+ * "cpu.tiebreak", made odd (so every key is above a limit of 0).  Every
+ * policy's, while the hosts boot; time's order after.
  */
 static inline uint64_t
-limit_clock_of(sim_key_t lim, uint64_t tb, unsigned shift)
+sched_tiebreak(struct sim_machine *m)
 {
-	uint64_t w = (uint64_t)(lim >> 64);
+	return sim_rng_next(&m->tiebreak_rng) | 1;
+}
 
-	if (tb <= (uint64_t)lim) {
+/*
+ * The running CPU's limit is kept as a clock (m->limit_clock): the least
+ * clock at which its key is past the least key of what else is due --
+ * the next runnable CPU, the next event, what the loop waits for.  Its
+ * tiebreak is fixed while it runs, so one compare of its clock at every
+ * scheduling point tells.  The clock past a key k, for a CPU whose
+ * tiebreak is tb, is a monotone function of k, so the clock past the
+ * least of several keys is the least of the clocks past each: the limit
+ * is kept and lowered in clocks alone, never as a key.  Whoever changes
+ * m->running, or the running CPU's tiebreak, sets the limit after.
+ */
+
+/*
+ * The least clock at which the key of a CPU whose tiebreak is tb is past
+ * k: its window (clock >> shift) past k's, or equal to it with the
+ * tiebreak past k's.  UINT64_MAX when no clock is (the window would not
+ * fit: clocks never come near).
+ */
+static inline uint64_t
+clock_past(sim_key_t k, uint64_t tb, unsigned shift)
+{
+	uint64_t w = (uint64_t)(k >> 64);
+
+	if (tb <= (uint64_t)k) {
 		if (w == UINT64_MAX)
 			return UINT64_MAX;
 		w++;
@@ -158,16 +187,14 @@ limit_clock_of(sim_key_t lim, uint64_t tb, unsigned shift)
 }
 
 /*
- * The running CPU yields past lim (sim_cpu_turn_for): set it and its
- * clock form for the running CPU.  Whoever changes m->running, or the
- * running CPU's tiebreak, sets the limit after.
+ * The least clock past an event at t, for any CPU: the start of t's tie
+ * window (an event sorts before every CPU in its window; tiebreaks are
+ * odd, never 0).
  */
-static inline void
-sched_set_limit(struct sim_machine *m, sim_key_t lim)
+static inline uint64_t
+event_clock(const struct sim_machine *m, uint64_t t)
 {
-	m->limit = lim;
-	m->limit_clock = m->running != NULL ? limit_clock_of(lim,
-	    m->running->tiebreak, m->window_shift) : 0;
+	return t >> m->window_shift << m->window_shift;
 }
 
 /* An event sorts before every CPU in its tie window. */
@@ -188,11 +215,16 @@ cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
 		pol_enqueue(m, ci);
 		return;
 	}
-	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
+	ci->tiebreak = sched_tiebreak(m);
 	ci->idle = false;
 	heap_insert(m, ci);
-	if (m->running != NULL && sim_cpu_key(ci) < m->limit)
-		sched_set_limit(m, sim_cpu_key(ci));
+	if (m->running != NULL) {
+		uint64_t c = clock_past(sim_cpu_key(ci), m->running->tiebreak,
+		    m->window_shift);
+
+		if (c < m->limit_clock)
+			m->limit_clock = c;
+	}
 }
 
 void
@@ -267,8 +299,9 @@ sim_machine_at(struct sim_machine *m, uint64_t t, sim_event_fn fn, void *arg)
 	if (t < m->eng.now)
 		t = m->eng.now;
 	seq = sim_engine_at(&m->eng, t, fn, arg);
-	if (m->running != NULL && event_key(m, t) < m->limit)
-		sched_set_limit(m, event_key(m, t));
+	/* No context running: the limit is set before the next one runs. */
+	if (event_clock(m, t) < m->limit_clock)
+		m->limit_clock = event_clock(m, t);
 	return seq;
 }
 
@@ -327,7 +360,7 @@ sim_sched_init(struct sim_machine *m, const struct sim_sched_params *p)
 	    : UINT64_MAX;
 	m->pace_ns = UINT64_MAX;
 	m->loop_ns = m->next_sample_ns;
-	machine_loop_key(m);
+	machine_loop_clock(m);
 	sim_coro_init_main(&m->sched);
 }
 
@@ -440,69 +473,64 @@ machine_verdict(struct sim_machine *m)
 
 /* --- running ---------------------------------------------------------------- */
 
-/* The next event's key, or the greatest key when none is pending. */
-static inline sim_key_t
-next_event_key(struct sim_machine *m)
+/*
+ * The clock past the next event (event_clock), or UINT64_MAX when none
+ * is pending.
+ */
+static inline uint64_t
+next_event_clock(struct sim_machine *m)
 {
 	uint64_t t;
 
-	return sim_engine_next_time(&m->eng, &t) ? event_key(m, t) :
-	    ~(sim_key_t)0;
+	return sim_engine_next_time(&m->eng, &t) ? event_clock(m, t) :
+	    UINT64_MAX;
 }
 
 /*
- * The least of the next runnable CPU and the next event (ek, its key): a
- * CPU whose key is past it has been overtaken, and only then may it give
- * way (and draw a new tiebreak).
+ * The clock at which a CPU whose tiebreak is tb is past the next runnable
+ * CPU or the next event (ec, event_clock's): a CPU past it has been
+ * overtaken, and only then may it give way (and draw a new tiebreak).
  */
-static inline sim_key_t
-sched_limit_ek(const struct sim_machine *m, sim_key_t ek)
+static inline uint64_t
+sched_limit_ec(const struct sim_machine *m, uint64_t tb, uint64_t ec)
 {
-	return m->heap_n > 0 && m->heap[0].key < ek ? m->heap[0].key : ek;
-}
+	uint64_t c;
 
-static inline sim_key_t
-sched_limit(struct sim_machine *m)
-{
-	return sched_limit_ek(m, next_event_key(m));
+	if (m->heap_n == 0)
+		return ec;
+	c = clock_past(m->heap[0].key, tb, m->window_shift);
+	return c < ec ? c : ec;
 }
 
 /*
- * The least of the time cap's key and loop_ns's (the next sample, or the
- * wall clock's pace: what the loop itself waits for), kept in
- * m->loop_key: set whenever loop_ns moves.
+ * The clock past the time cap and loop_ns (the next sample, or the wall
+ * clock's pace: what the loop itself waits for), kept in m->loop_clock:
+ * set whenever loop_ns moves.
  */
 static inline void
-machine_loop_key(struct sim_machine *m)
+machine_loop_clock(struct sim_machine *m)
 {
-	sim_key_t end = event_key(m, m->end_ns);
-	sim_key_t sample = event_key(m, m->loop_ns);
-
-	m->loop_key = end < sample ? end : sample;
+	m->loop_clock = event_clock(m, MIN(m->end_ns, m->loop_ns));
 }
 
 /*
- * The scheduling limit, the time cap and the next sample: a context
- * running alone must still come back to the loop when the duration ends
- * (a CPU spinning with nothing else due would otherwise run forever) and
- * when a sample is due.  The last two only pause it (sim_cpu_yield).
+ * The limit of a CPU whose tiebreak is tb: the scheduling limit, the
+ * time cap and the next sample -- a context running alone must still
+ * come back to the loop when the duration ends (a CPU spinning with
+ * nothing else due would otherwise run forever) and when a sample is
+ * due.  The last two only pause it (sim_cpu_yield).
  */
-static inline sim_key_t
-machine_limit_ek(const struct sim_machine *m, sim_key_t ek)
+static inline uint64_t
+machine_limit_ec(const struct sim_machine *m, uint64_t tb, uint64_t ec)
 {
-	sim_key_t lim = sched_limit_ek(m, ek);
+	uint64_t c = sched_limit_ec(m, tb, ec);
 
-	return m->loop_key < lim ? m->loop_key : lim;
+	return m->loop_clock < c ? m->loop_clock : c;
 }
 
-static inline sim_key_t
-machine_limit(struct sim_machine *m)
-{
-	return machine_limit_ek(m, next_event_key(m));
-}
-
-void
-sim_fp_run_end(struct sim_machine *m)
+/* The run ends (sim_fp_run_end); inlined where a CPU is handed over. */
+static inline __attribute__((__always_inline__)) void
+sched_run_end(struct sim_machine *m)
 {
 	struct cpu_info *ci = m->run_ci;
 	uint64_t n = m->points - m->run_from;
@@ -514,6 +542,12 @@ sim_fp_run_end(struct sim_machine *m)
 	}
 	m->run_ci = NULL;
 	m->run_lwp = NULL;
+}
+
+void
+sim_fp_run_end(struct sim_machine *m)
+{
+	sched_run_end(m);
 }
 
 /*
@@ -530,7 +564,7 @@ sched_run(struct sim_machine *m, struct cpu_info *ci)
 	KASSERT(ci->cur != NULL);
 	m->running = ci;
 	if (ci->cur != m->run_lwp) {
-		sim_fp_run_end(m);
+		sched_run_end(m);
 		m->run_ci = ci;
 		m->run_lwp = ci->cur;
 		m->run_from = m->points;
@@ -549,11 +583,13 @@ sched_arrived(struct sim_machine *m)
 
 /*
  * The next CPU, if it can be resumed straight from another context: it
- * has an LWP on it, comes before the next event, and nothing the loop
- * watches (time cap, sample, limits, progress) is due before it.
+ * has an LWP on it, comes before the next event (ec, event_clock's: the
+ * event comes first when the CPU's window is not before the event's),
+ * and nothing the loop watches (time cap, sample, limits, progress) is
+ * due before it.
  */
 static inline struct cpu_info *
-sched_direct_next_ek(struct sim_machine *m, sim_key_t ek)
+sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
 {
 	struct cpu_info *ci;
 
@@ -564,15 +600,9 @@ sched_direct_next_ek(struct sim_machine *m, sim_key_t ek)
 	if (ci->cur == NULL || ci->clock >= m->end_ns ||
 	    ci->clock >= m->loop_ns)
 		return NULL;
-	if (ek < m->heap[0].key)
+	if ((uint64_t)(m->heap[0].key >> 64) << m->window_shift >= ec)
 		return NULL;
 	return ci;
-}
-
-static struct cpu_info *
-sched_direct_next(struct sim_machine *m)
-{
-	return sched_direct_next_ek(m, next_event_key(m));
 }
 
 void
@@ -580,12 +610,14 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 {
 	struct sim_machine *m = self->m;
 	struct cpu_info *next;
+	uint64_t ec;
 
 	if (m->pol.on) {
 		pol_leave(m, from);
 		return;
 	}
-	next = sched_direct_next(m);
+	ec = next_event_clock(m);
+	next = sched_direct_next_ec(m, ec);
 
 	if (next == NULL) {
 		m->running = NULL;
@@ -593,7 +625,7 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 	} else {
 		heap_pop(m);
 		sched_run(m, next);
-		sched_set_limit(m, machine_limit(m));
+		m->limit_clock = machine_limit_ec(m, next->tiebreak, ec);
 		if (&next->cur->coro != from)
 			sim_coro_switch(from, &next->cur->coro);
 	}
@@ -622,13 +654,14 @@ sim_cpu_yield(struct cpu_info *ci)
 {
 	struct sim_machine *m = ci->m;
 	struct cpu_info *next;
-	sim_key_t lim, ek;
+	sim_key_t key;
+	uint64_t ec;
 
 	KASSERT(m->running == ci);
 	KASSERT(ci->cur != NULL);
 	KASSERT(m->run_lwp == ci->cur);         /* its points are its run's */
-	/* The clock form of the limit agrees with the limit. */
-	KASSERT(sim_cpu_key(ci) > m->limit || m->points >= m->checkpoint_points);
+	KASSERT(ci->clock >= m->limit_clock ||
+	    m->points >= m->checkpoint_points);
 	if (m->pol.on) {
 		/* A memory access's op for pos; -1 for any other point. */
 		unsigned k = ci->turn_kind;
@@ -640,9 +673,10 @@ sim_cpu_yield(struct cpu_info *ci)
 		    -1);
 		goto turn;
 	}
-	/* Nothing below changes the events pending: their key once. */
-	ek = next_event_key(m);
-	if (sim_cpu_key(ci) < sched_limit_ek(m, ek)) {
+	/* Nothing below changes the events pending: their clock once. */
+	ec = next_event_clock(m);
+	if (ci->clock < ec &&
+	    (m->heap_n == 0 || sim_cpu_key(ci) < m->heap[0].key)) {
 		heap_insert(m, ci);
 		KASSERT(m->heap[0].ci == ci);
 		m->running = NULL;
@@ -650,23 +684,27 @@ sim_cpu_yield(struct cpu_info *ci)
 		sched_arrived(m);
 		goto turn;
 	}
-	ci->tiebreak = m->policy->tiebreak(m, ci) | 1;
+	ci->tiebreak = sched_tiebreak(m);
 	ci->idle = false;
+	key = sim_cpu_key(ci);
 	/* Never with a tracer: it keeps the points checkpoint at 0. */
-	next = sched_direct_next_ek(m, ek);
+	next = sched_direct_next_ec(m, ec);
 	if (next != NULL) {
-		if (m->heap[0].key < sim_cpu_key(ci)) {
-			heap_replace_top(m, ci);
+		if (m->heap[0].key < key) {
+			heap_replace_top(m, ci, key);
 			sched_run(m, next);
-			sched_set_limit(m, machine_limit_ek(m, ek));
+			m->limit_clock = machine_limit_ec(m, next->tiebreak, ec);
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
 			sched_arrived(m);
 			return;
 		}
-		lim = machine_limit_ek(m, ek);
-		if (sim_cpu_key(ci) < lim) {
-			/* The new tiebreak put this CPU first again: go on. */
-			sched_set_limit(m, lim);
+		/*
+		 * The new tiebreak put this CPU first again (its key is not
+		 * the next CPU's, which comes before the event): go on, unless
+		 * the loop wants control.
+		 */
+		if (key != m->heap[0].key && ci->clock < m->loop_clock) {
+			m->limit_clock = machine_limit_ec(m, ci->tiebreak, ec);
 			return;
 		}
 	}
@@ -732,13 +770,14 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 		 * or the time cap it passed only pauses the context at its
 		 * first scheduling point.)
 		 */
-		if (sim_cpu_key(ci) > sched_limit(m)) {
+		if (ci->clock >= next_event_clock(m) || (m->heap_n > 0 &&
+		    sim_cpu_key(ci) > m->heap[0].key)) {
 			cpu_enqueue(m, ci);
 			return;
 		}
 	}
 	sched_run(m, ci);
-	sched_set_limit(m, machine_limit(m));
+	m->limit_clock = machine_limit_ec(m, ci->tiebreak, next_event_clock(m));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
 	KASSERT(m->running == NULL);
 	sched_arrived(m);
@@ -783,7 +822,7 @@ void
 sim_machine_paced(struct sim_machine *m)
 {
 	m->loop_ns = MIN(m->next_sample_ns, m->pace_ns);
-	machine_loop_key(m);
+	machine_loop_clock(m);
 }
 
 void
@@ -926,7 +965,7 @@ time_step(struct sim_machine *m)
 	 * nothing due now.  Events already set for later (a traffic
 	 * source's first frame) wait for the booted machine.
 	 */
-	if (m->hosts_booting == 0 && m->after_boot != NULL &&
+	if (__predict_false(m->after_boot != NULL) && m->hosts_booting == 0 &&
 	    ci == NULL && (!ev || t > m->eng.now)) {
 		machine_booted(m);
 		return STEP_BOOTED;
@@ -971,9 +1010,16 @@ time_step(struct sim_machine *m)
 	return STEP_RAN;
 }
 
+/*
+ * The loop.  The points limit is checked only at the points checkpoint:
+ * it is never past the limit (machine_checkpoint), so a step that reaches
+ * the limit reaches the checkpoint too.
+ */
 void
 sim_machine_run(struct sim_machine *m)
 {
+	uint64_t max_events = m->max_events ? m->max_events : UINT64_MAX;
+
 	sim_cur = m;
 	machine_checkpoint(m);
 	while (m->stop_status < 0) {
@@ -983,8 +1029,11 @@ sim_machine_run(struct sim_machine *m)
 			break;
 		if (st == STEP_BOOTED)
 			continue;
-		machine_check_limits(m);
-		if (m->points >= m->checkpoint_points) {
+		if (__predict_false(m->points >= m->checkpoint_points ||
+		    m->eng.executed >= max_events)) {
+			machine_check_limits(m);
+			if (m->points < m->checkpoint_points)
+				continue;
 			if (m->progress != NULL)
 				m->progress(m);
 			machine_checkpoint(m);
@@ -1099,8 +1148,7 @@ pol_begin(struct sim_machine *m)
 	snprintf(stream, sizeof(stream), "policy.%s", m->policy->name);
 	sim_rng_init(&m->pol.rng, m->seed, stream);
 	m->pol.on = true;
-	m->limit = 0;
-	m->limit_clock = 0;             /* every key is past 0 */
+	m->limit_clock = 0;             /* every clock is past 0 */
 	for (u_int i = 0; i < m->ncpus; i++)
 		m->cpus[i]->tiebreak |= 1;
 	if (m->policy->start != NULL)
