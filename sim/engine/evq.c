@@ -64,7 +64,7 @@ struct evq_chunk {
 };
 
 _Static_assert(sizeof(struct evq_chunk) == 2048, "a chunk is 2 KiB");
-_Static_assert(EVQ_MASK_WORDS == 4, "evq_slot_clear tests four words");
+_Static_assert(EVQ_MASK_WORDS <= 8, "a level's words fit word_mask");
 
 struct evq_slab {
 	struct evq_chunk chunk[EVQ_SLAB_CHUNKS];
@@ -85,6 +85,7 @@ struct sim_evq_impl {
 	uint64_t last_pop_seq;  /* its seq */
 	uint64_t last_seq;      /* seq of the last event pushed (0 at start) */
 	uint32_t level_mask;    /* bit L set iff level L has events */
+	uint8_t word_mask[EVQ_LEVELS];  /* bit w set iff slot_mask[L][w] != 0 */
 	uint64_t slot_mask[EVQ_LEVELS][EVQ_MASK_WORDS]; /* slots with events */
 	struct evq_slot slot[EVQ_LEVELS][EVQ_SLOTS];
 	struct evq_chunk *free; /* chunks not in any slot */
@@ -129,8 +130,9 @@ evq_slab_alloc(struct sim_evq_impl *h)
 /*
  * Out of chunks: a new slab, or else the reserve, once, telling the
  * owner (who stops the run: the process ran out, not the machine).
+ * Out of line: the per-event path only tests for it.
  */
-static void
+static void __attribute__((__noinline__, __cold__))
 evq_slab_add(struct sim_evq *q)
 {
 	struct sim_evq_impl *h = q->impl;
@@ -174,8 +176,12 @@ evq_chunk_put(struct sim_evq_impl *h, struct evq_chunk *c)
 	h->free = c;
 }
 
-/* Append ev to slot v of level L. */
-static inline void
+/*
+ * Append ev to slot v of level L.  Inlined into its two callers (push and
+ * the redistribution): as a call it saved and restored registers around
+ * a dozen instructions of work.
+ */
+static inline __attribute__((__always_inline__)) void
 evq_append(struct sim_evq *q, unsigned L, unsigned v,
     const struct sim_event *ev)
 {
@@ -189,6 +195,7 @@ evq_append(struct sim_evq *q, unsigned L, unsigned v,
 		s->head_i = s->tail_n = 0;
 		s->min_time = ev->time;
 		h->slot_mask[L][v / 64] |= 1ULL << (v % 64);
+		h->word_mask[L] |= (uint8_t)(1U << (v / 64));
 		h->level_mask |= 1U << L;
 	} else if (s->tail_n == EVQ_CHUNK_EVENTS) {
 		c->next = evq_chunk_get(q);
@@ -204,11 +211,13 @@ evq_append(struct sim_evq *q, unsigned L, unsigned v,
 static inline void
 evq_slot_clear(struct sim_evq_impl *h, unsigned L, unsigned v)
 {
-	uint64_t *m = h->slot_mask[L];
+	uint64_t *m = &h->slot_mask[L][v / 64];
 
 	h->slot[L][v].head = h->slot[L][v].tail = NULL;
-	m[v / 64] &= ~(1ULL << (v % 64));
-	if ((m[0] | m[1] | m[2] | m[3]) == 0)
+	if ((*m &= ~(1ULL << (v % 64))) != 0)
+		return;
+	h->word_mask[L] &= (uint8_t)~(1U << (v / 64));
+	if (h->word_mask[L] == 0)
 		h->level_mask &= ~(1U << L);
 }
 
@@ -216,14 +225,12 @@ evq_slot_clear(struct sim_evq_impl *h, unsigned L, unsigned v)
 static inline unsigned
 evq_lowest_slot(const struct sim_evq_impl *h, unsigned L)
 {
-	const uint64_t *m = h->slot_mask[L];
-	unsigned w = 0;
+	unsigned w;
 
-	while (m[w] == 0) {
-		w++;
-		assert(w < EVQ_MASK_WORDS);
-	}
-	return w * 64 + (unsigned)__builtin_ctzll(m[w]);
+	assert(h->word_mask[L] != 0);
+	w = (unsigned)__builtin_ctz(h->word_mask[L]);
+	assert(h->slot_mask[L][w] != 0);
+	return w * 64 + (unsigned)__builtin_ctzll(h->slot_mask[L][w]);
 }
 
 /*
