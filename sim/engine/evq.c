@@ -343,18 +343,24 @@ sim_evq_pop(struct sim_evq *q, struct sim_event *out)
 	assert(out->time != prev || out->seq > h->last_pop_seq);
 	h->last = out->time;
 	h->last_pop_seq = out->seq;
+	q->size--;
 	if (c == s->tail && s->head_i == s->tail_n) {
 		evq_slot_clear(h, 0, v);
 		evq_chunk_put(h, c);
-	} else if (s->head_i == EVQ_CHUNK_EVENTS) {
+		q->min_valid = false;
+		/* Empty means empty: no event stranded in a slot. */
+		assert(q->size != 0 || h->level_mask == 0);
+		return true;
+	}
+	if (s->head_i == EVQ_CHUNK_EVENTS) {
 		s->head = c->next;
 		s->head_i = 0;
 		evq_chunk_put(h, c);
 	}
-	q->size--;
-	q->min_valid = false;
-	/* Empty means empty: no event stranded in a slot. */
-	assert(q->size != 0 || h->level_mask == 0);
+	/* More at this time: still the least (found without a search). */
+	assert(q->size > 0);
+	q->min_time = out->time;
+	q->min_valid = true;
 	return true;
 }
 
