@@ -28,16 +28,6 @@ sim_engine_fini(struct sim_engine *e)
 	sim_evq_fini(&e->q);
 }
 
-uint64_t
-sim_engine_at(struct sim_engine *e, uint64_t t, sim_event_fn fn, void *arg)
-{
-	struct sim_event ev = { t, e->next_seq++, fn, arg };
-
-	assert(t >= e->now);
-	sim_evq_push(&e->q, &ev);
-	return ev.seq;
-}
-
 bool
 sim_engine_step(struct sim_engine *e)
 {

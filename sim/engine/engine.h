@@ -14,6 +14,7 @@
 #ifndef SIM_ENGINE_H
 #define SIM_ENGINE_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,8 +46,15 @@ void	sim_engine_fini(struct sim_engine *);
  * lazily).
  * => t >= sim_engine_now()
  */
-uint64_t sim_engine_at(struct sim_engine *, uint64_t t, sim_event_fn fn,
-	    void *arg);
+static inline uint64_t
+sim_engine_at(struct sim_engine *e, uint64_t t, sim_event_fn fn, void *arg)
+{
+	struct sim_event ev = { t, e->next_seq++, fn, arg };
+
+	assert(t >= e->now);
+	sim_evq_push(&e->q, &ev);
+	return ev.seq;
+}
 
 /* Run the next event.  Returns false if none is pending. */
 bool	sim_engine_step(struct sim_engine *);

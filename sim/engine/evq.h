@@ -44,8 +44,9 @@ struct sim_evq {
 	size_t size;                    /* events pending; read-only */
 	sim_evq_oom_fn oom;             /* set by the owner; NULL: abort */
 	void *oom_arg;
-	/* Private: the least time pending, kept by push, found again lazily
-	   after a pop (the machine peeks at every yield, pops far less). */
+	/* Private: the least time pending, kept by push and by a pop that
+	   leaves more events at its time, else found again lazily (the
+	   machine peeks at every yield, pops far less). */
 	uint64_t min_time;
 	bool min_valid;
 };

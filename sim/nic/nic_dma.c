@@ -647,13 +647,23 @@ nic_tx_pump(struct nic_dma *nic, uint64_t now)
 		}
 		nic_tx_retire(nic, now);
 	}
-	nic_tx_start(nic, now);
+	if (nic->tdh != nic->tdt)       /* else nic_tx_start has nothing */
+		nic_tx_start(nic, now);
 }
 
 static void
 nic_tx_ready(struct sim_port *port, uint64_t t)
 {
-	nic_tx_pump(port->softc, t);
+	struct nic_dma *nic = port->softc;
+
+	/*
+	 * The wire is free after every frame: mostly nothing fetched waits
+	 * for it and nothing new is posted, and nic_tx_pump would do
+	 * nothing (one test here instead of two calls).
+	 */
+	if (nic->tx_fetch == 0 && nic->tdh == nic->tdt)
+		return;
+	nic_tx_pump(nic, t);
 }
 
 static const struct sim_port_ops nic_port_ops = {

@@ -183,15 +183,30 @@ link_deliver(void *arg)
 static void
 link_serialise(struct sim_link_dir *d, uint64_t now, uint64_t wire_bits)
 {
-	__int128 rate = (__int128)d->p.rate_bps;
+	uint64_t rate = d->p.rate_bps;
 	/* Back to back: start at the exact instant the last frame ended. */
-	__int128 carry = now == d->end_ns ? (__int128)d->end_frac : 0;
-	__int128 num = (__int128)wire_bits * NS_PER_S - carry;
-	__int128 q = num > 0 ? (num + rate - 1) / rate : 0;
+	uint64_t carry = now == d->end_ns ? d->end_frac : 0;
+	/* A jumbo frame's 74,064 bits times 10^9 fits in 64 bits. */
+	uint64_t bits_ns = wire_bits * NS_PER_S;
+	uint64_t q;
 
-	assert(now >= d->end_ns);
-	d->end_ns = now + (uint64_t)q;
-	d->end_frac = (uint64_t)(q * rate - num);
+	assert(wire_bits <= UINT64_MAX / NS_PER_S);
+	assert(now >= d->end_ns && carry < rate);
+	if (bits_ns <= carry) {
+		/* Within the fraction left over: ends in the same ns. */
+		q = 0;
+		d->end_frac = carry - bits_ns;
+	} else {
+		/*
+		 * q = ceil(num / rate), num = bits_ns - carry > 0; q * rate - num
+		 * is in [0, rate), so its 64-bit wrap-around is exact.
+		 */
+		uint64_t num = bits_ns - carry;
+
+		q = (num - 1) / rate + 1;
+		d->end_frac = q * rate - num;
+	}
+	d->end_ns = now + q;
 	assert(d->end_frac < d->p.rate_bps);
 }
 
