@@ -49,9 +49,21 @@ struct sim_witness_lock {
 	uint16_t cls;                   /* the class's number + 1; 0: not yet */
 	uint8_t kind;                   /* enum sim_lock_kind */
 	uint8_t ipl;                    /* a spin mutex's level */
+	/*
+	 * What the checker last knew of the class, for sim_witness_acquire's
+	 * common case: its least level held at (SIM_WITNESS_UNSEEN: none
+	 * yet), the highest priority that takes it without news, and a class
+	 * (+ 1; 0: none) whose locks it has been taken while holding.  A
+	 * class's level only goes down, its priority up and its edges stay,
+	 * so an acquisition these pass would pass the class's own checks.
+	 */
+	uint8_t ok_ipl;
+	uint8_t ok_prio;
+	uint16_t ok_under;
 };
 
 #define SIM_WITNESS_TRY 0x01            /* got by trying: orders nothing */
+#define SIM_WITNESS_UNSEEN UINT8_MAX    /* ok_ipl of a lock never checked */
 
 /*
  * ci's LWP asks for lock (wl in it) at file:line, or got it by trying:
@@ -59,8 +71,42 @@ struct sim_witness_lock {
  * => may report (and the run goes on), or stop the run for a contract
  *    broken (a lock taken twice, too many held)
  */
-void	sim_witness_acquire(struct cpu_info *ci, struct sim_witness_lock *wl,
-	    const void *lock, u_int flags, const char *file, int line);
+void	sim_witness_acquire_check(struct cpu_info *ci,
+	    struct sim_witness_lock *wl, const void *lock, u_int flags,
+	    const char *file, int line);
+static inline void
+sim_witness_acquire(struct cpu_info *ci, struct sim_witness_lock *wl,
+    const void *lock, u_int flags, const char *file, int line)
+{
+	struct lwp *l = ci->cur;
+	u_int n = l->nheld;
+	uint8_t ipl = (uint8_t)ci->ipl;
+	struct sim_held *h;
+
+	if (wl->kind == SIM_LOCK_SPIN && wl->ipl > ipl)
+		ipl = wl->ipl;
+	/*
+	 * The common case, in line: the class known at this level and
+	 * priority, and nothing held, or one lock -- taken by trying, or of
+	 * the class this lock was last taken under (not this lock).  All
+	 * else, the checks themselves.
+	 */
+	if (__predict_false(ipl < wl->ok_ipl || l->prio > wl->ok_prio ||
+	    (n != 0 && (n != 1 || ((flags & SIM_WITNESS_TRY) == 0 &&
+	    (l->held[0].cls + 1u != wl->ok_under ||
+	    l->held[0].lock == lock)))))) {
+		sim_witness_acquire_check(ci, wl, lock, flags, file, line);
+		return;
+	}
+	h = &l->held[n];
+	l->nheld = n + 1;
+	h->lock = lock;
+	h->file = file;
+	h->line = line;
+	h->cls = (uint16_t)(wl->cls - 1u);
+	h->kind = wl->kind;
+	h->ipl = ipl;
+}
 /* ci's LWP lets lock go.  => false if it did not hold it */
 bool	sim_witness_release_search(struct cpu_info *ci, const void *lock);
 static inline bool
