@@ -34,8 +34,8 @@
  * open-addressed table keyed by the two class numbers; only a new edge
  * or a new interrupt level searches the graph.  The common case never
  * calls in here: each lock keeps a copy of what its class allowed when it
- * was last checked (the level, the priority, the class of the one lock
- * held with it), and ks.h's sim_witness_acquire counts it held in line
+ * was last checked (the level, the priority, the classes of the one or
+ * two locks held with it), and ks.h's sim_witness_acquire counts it held in line
  * when the copy allows it -- what a class allows only grows, so the copy
  * says yes only where the class would.  Everything is numbered
  * in the order it was first seen, so the same run gives the same report.
@@ -794,21 +794,27 @@ slow:
 /*
  * After a check: what the lock keeps of its class for ks.h's common case
  * (struct sim_witness_lock) -- the class's level and priority as they are
- * now, and, if one other lock is held, its class, whose edge to this one
- * is known now unless the lock was got by trying.
+ * now, and, if one or two other locks are held, their classes, whose
+ * edges to this one are known now unless the lock was got by trying.
  */
 static inline void
 witness_cache(struct cpu_info *ci, struct sim_witness_lock *wl)
 {
 	const struct sim_witness *w = ci->m->witness;
-	const struct witness_class *c = &w->classes[wl->cls - 1u];
+	uint32_t cls = wl->cls - 1u;
+	const struct witness_class *c = &w->classes[cls];
 	const struct lwp *l = ci->cur;
+	const struct sim_held *h = l->held;
 
 	wl->ok_ipl = c->held_ipl;
 	wl->ok_prio = c->prio_ok;
-	if (l->nheld == 2 &&
-	    witness_edge_known(w, l->held[0].cls, wl->cls - 1u))
-		wl->ok_under = (uint16_t)(l->held[0].cls + 1u);
+	if (l->nheld == 2 && witness_edge_known(w, h[0].cls, cls))
+		wl->ok_under = (uint16_t)(h[0].cls + 1u);
+	if (l->nheld == 3 && witness_edge_known(w, h[0].cls, cls) &&
+	    witness_edge_known(w, h[1].cls, cls)) {
+		wl->ok_under2[0] = (uint16_t)(h[0].cls + 1u);
+		wl->ok_under2[1] = (uint16_t)(h[1].cls + 1u);
+	}
 }
 
 void
