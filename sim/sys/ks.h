@@ -49,9 +49,24 @@ struct sim_witness_lock {
 	uint16_t cls;                   /* the class's number + 1; 0: not yet */
 	uint8_t kind;                   /* enum sim_lock_kind */
 	uint8_t ipl;                    /* a spin mutex's level */
+	/*
+	 * What the checker last knew of the class, for sim_witness_acquire's
+	 * common case: its least level held at (SIM_WITNESS_UNSEEN: none
+	 * yet), the highest priority that takes it without news, a class
+	 * (+ 1; 0: none) whose lock it has been taken while holding, and two
+	 * classes (+ 1), outer first, whose locks it has been taken while
+	 * holding both.  A class's level only goes down, its priority up and
+	 * its edges stay, so an acquisition these pass would pass the class's
+	 * own checks.
+	 */
+	uint8_t ok_ipl;
+	uint8_t ok_prio;
+	uint16_t ok_under;
+	uint16_t ok_under2[2];
 };
 
 #define SIM_WITNESS_TRY 0x01            /* got by trying: orders nothing */
+#define SIM_WITNESS_UNSEEN UINT8_MAX    /* ok_ipl of a lock never checked */
 
 /*
  * ci's LWP asks for lock (wl in it) at file:line, or got it by trying:
@@ -59,8 +74,56 @@ struct sim_witness_lock {
  * => may report (and the run goes on), or stop the run for a contract
  *    broken (a lock taken twice, too many held)
  */
-void	sim_witness_acquire(struct cpu_info *ci, struct sim_witness_lock *wl,
-	    const void *lock, u_int flags, const char *file, int line);
+void	sim_witness_acquire_check(struct cpu_info *ci,
+	    struct sim_witness_lock *wl, const void *lock, u_int flags,
+	    const char *file, int line);
+/* Whether wl's copy knows the order from the n locks l holds to wl's. */
+static inline bool
+sim_witness_known_under(const struct lwp *l, u_int n,
+    const struct sim_witness_lock *wl, const void *lock)
+{
+	const struct sim_held *h = l->held;
+
+	if (__predict_true(n == 0))
+		return true;
+	if (n == 1)
+		return h[0].cls + 1u == wl->ok_under && h[0].lock != lock;
+	return n == 2 && h[0].cls + 1u == wl->ok_under2[0] &&
+	    h[1].cls + 1u == wl->ok_under2[1] && h[0].lock != lock &&
+	    h[1].lock != lock;
+}
+static inline void
+sim_witness_acquire(struct cpu_info *ci, struct sim_witness_lock *wl,
+    const void *lock, u_int flags, const char *file, int line)
+{
+	struct lwp *l = ci->cur;
+	u_int n = l->nheld;
+	uint8_t ipl = (uint8_t)ci->ipl;
+	struct sim_held *h;
+
+	if (wl->kind == SIM_LOCK_SPIN && wl->ipl > ipl)
+		ipl = wl->ipl;
+	/*
+	 * The common case, in line: the class known at this level and
+	 * priority; got by trying (which orders nothing), or holding nothing,
+	 * or one or two locks of the classes this lock was last taken under
+	 * (not this lock).  All else, the checks themselves.
+	 */
+	if (__predict_false(ipl < wl->ok_ipl || l->prio > wl->ok_prio ||
+	    ((flags & SIM_WITNESS_TRY) != 0 ? n == SIM_HELD_MAX :
+	    !sim_witness_known_under(l, n, wl, lock)))) {
+		sim_witness_acquire_check(ci, wl, lock, flags, file, line);
+		return;
+	}
+	h = &l->held[n];
+	l->nheld = n + 1;
+	h->lock = lock;
+	h->file = file;
+	h->line = line;
+	h->cls = (uint16_t)(wl->cls - 1u);
+	h->kind = wl->kind;
+	h->ipl = ipl;
+}
 /* ci's LWP lets lock go.  => false if it did not hold it */
 bool	sim_witness_release_search(struct cpu_info *ci, const void *lock);
 static inline bool

@@ -120,6 +120,7 @@ kern_mutex_init(kmutex_t *mtx, kmutex_type_t type, int ipl,
 	m->spin = type == MUTEX_SPIN || ipl > IPL_NONE;
 	m->w.kind = m->spin ? SIM_LOCK_SPIN : SIM_LOCK_MUTEX;
 	m->w.ipl = (uint8_t)ipl;
+	m->w.ok_ipl = SIM_WITNESS_UNSEEN;
 	SIM_RACE_HOOK(sim_race_sync_init(mtx));
 }
 
@@ -282,6 +283,7 @@ kern_rw_init(krwlock_t *rwl, const char *file, int line)
 	rw->w.file = file;
 	rw->w.line = line;
 	rw->w.kind = SIM_LOCK_RWLOCK;
+	rw->w.ok_ipl = SIM_WITNESS_UNSEEN;
 	SIM_RACE_HOOK(sim_race_sync_init(rwl));
 }
 

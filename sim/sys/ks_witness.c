@@ -32,7 +32,12 @@
  * Cost: a lock finds its class once, by its init site's text, never by
  * pointer; a nested acquisition looks each held lock's edge up in an
  * open-addressed table keyed by the two class numbers; only a new edge
- * or a new interrupt level searches the graph.  Everything is numbered
+ * or a new interrupt level searches the graph.  The common case never
+ * calls in here: each lock keeps a copy of what its class allowed when it
+ * was last checked (the level, the priority, the classes of the one or
+ * two locks held with it), and ks.h's sim_witness_acquire counts it held in line
+ * when the copy allows it -- what a class allows only grows, so the copy
+ * says yes only where the class would.  Everything is numbered
  * in the order it was first seen, so the same run gives the same report.
  */
 #include <stdarg.h>
@@ -786,8 +791,34 @@ slow:
 	witness_acquire_slow(ci, wl, lock, flags, file, line);
 }
 
+/*
+ * After a check: what the lock keeps of its class for ks.h's common case
+ * (struct sim_witness_lock) -- the class's level and priority as they are
+ * now, and, if one or two other locks are held, their classes, whose
+ * edges to this one are known now unless the lock was got by trying.
+ */
+static inline void
+witness_cache(struct cpu_info *ci, struct sim_witness_lock *wl)
+{
+	const struct sim_witness *w = ci->m->witness;
+	uint32_t cls = wl->cls - 1u;
+	const struct witness_class *c = &w->classes[cls];
+	const struct lwp *l = ci->cur;
+	const struct sim_held *h = l->held;
+
+	wl->ok_ipl = c->held_ipl;
+	wl->ok_prio = c->prio_ok;
+	if (l->nheld == 2 && witness_edge_known(w, h[0].cls, cls))
+		wl->ok_under = (uint16_t)(h[0].cls + 1u);
+	if (l->nheld == 3 && witness_edge_known(w, h[0].cls, cls) &&
+	    witness_edge_known(w, h[1].cls, cls)) {
+		wl->ok_under2[0] = (uint16_t)(h[0].cls + 1u);
+		wl->ok_under2[1] = (uint16_t)(h[1].cls + 1u);
+	}
+}
+
 void
-sim_witness_acquire(struct cpu_info *ci, struct sim_witness_lock *wl,
+sim_witness_acquire_check(struct cpu_info *ci, struct sim_witness_lock *wl,
     const void *lock, u_int flags, const char *file, int line)
 {
 	const struct sim_witness *w = ci->m->witness;
@@ -796,22 +827,20 @@ sim_witness_acquire(struct cpu_info *ci, struct sim_witness_lock *wl,
 	uint32_t cls = wl->cls - 1u;
 
 	/*
-	 * The common case, checked here: a known class, held before at
-	 * this level or lower, no new interrupt level, every edge from what
-	 * is held already seen.  Anything else: the slow path, from the top.
-	 * (Every call below is the last thing done: no registers to save.)
+	 * Known to the class, though not to the lock's own copy (ks.h): a
+	 * known class, held before at this level or lower, no new interrupt
+	 * level, every edge from what is held already seen.  Anything else:
+	 * the slow path, from the top.
 	 */
 	if (__predict_false(w == NULL || cls >= w->nclasses ||
 	    ipl < w->classes[cls].held_ipl ||
-	    l->prio > w->classes[cls].prio_ok || l->nheld == SIM_HELD_MAX)) {
+	    l->prio > w->classes[cls].prio_ok || l->nheld == SIM_HELD_MAX))
 		witness_acquire_slow(ci, wl, lock, flags, file, line);
-		return;
-	}
-	if (l->nheld != 0 && (flags & SIM_WITNESS_TRY) == 0) {
+	else if (l->nheld != 0 && (flags & SIM_WITNESS_TRY) == 0)
 		witness_acquire_nested(ci, wl, lock, flags, file, line);
-		return;
-	}
-	witness_push(l, wl, lock, cls, ipl, file, line);
+	else
+		witness_push(l, wl, lock, cls, ipl, file, line);
+	witness_cache(ci, wl);
 }
 
 bool

@@ -38,31 +38,47 @@ cksum_fold(uint64_t sum)
 	return (uint32_t)sum;
 }
 
+/* sum += w in one's complement over 64 bits: the carry out counts 1. */
+#define CKSUM_ADD64(sum, carry, w) do {                                 \
+	(sum) += (w);                                                   \
+	(carry) += (sum) < (w);                                         \
+} while (0)
+
 /*
  * The sum of len bytes at p as 16-bit words in memory order, p at an even
- * position.  32-bit chunks fold to the same 16-bit sum, since 2^16 is 1
- * modulo 2^16 - 1.
+ * position, not yet folded: below 2^34, and zero only if every byte is.
+ * Words are summed 64 bits at a time, two to a turn, each carry out of
+ * bit 63 counted and added back at the end: 2^64 and 2^32 are 1 modulo
+ * 2^16 - 1, so every width folds to the same 16-bit sum.
  */
-static uint32_t
+static uint64_t
 cksum_bytes(const uint8_t *p, int len)
 {
-	uint64_t sum = 0, w64;
+	uint64_t sum = 0, carry = 0, a, b, tail = 0;
 	uint32_t w32;
 	uint16_t w16;
 
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w64, p, 8);
-		sum += (w64 & 0xffffffff) + (w64 >> 32);
+	for (; len >= 16; p += 16, len -= 16) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		CKSUM_ADD64(sum, carry, a);
+		CKSUM_ADD64(sum, carry, b);
+	}
+	if (len >= 8) {
+		memcpy(&a, p, 8);
+		CKSUM_ADD64(sum, carry, a);
+		p += 8;
+		len -= 8;
 	}
 	if (len >= 4) {
 		memcpy(&w32, p, 4);
-		sum += w32;
+		tail += w32;
 		p += 4;
 		len -= 4;
 	}
 	if (len >= 2) {
 		memcpy(&w16, p, 2);
-		sum += w16;
+		tail += w16;
 		p += 2;
 		len -= 2;
 	}
@@ -70,28 +86,31 @@ cksum_bytes(const uint8_t *p, int len)
 		/* The odd byte is the first half of a word padded with 0. */
 		w16 = 0;
 		memcpy(&w16, p, 1);
-		sum += w16;
+		tail += w16;
 	}
-	return cksum_fold(sum);
+	CKSUM_ADD64(sum, carry, tail);
+	return (sum & 0xffffffff) + (sum >> 32) + carry;
 }
 
 /* The IPv4 pseudo-header: source, destination, protocol, length. */
-static uint32_t
+static inline uint64_t
 cksum_pseudo4(const struct mbuf *m, uint8_t nxt, int len)
 {
+	uint64_t addrs;
+
 	KASSERTMSG(m->m_len >= IP4_HDR_LEN, "in4_cksum: the IPv4 header is "
 	    "not contiguous in the first mbuf (%d bytes): m_pullup it first",
 	    m->m_len);
 	KASSERTMSG(len <= 0xffff, "in4_cksum: transport length %d", len);
-	return cksum_bytes(mtod(m, const uint8_t *) + IP4_SRC_OFF, 8) +
-	    htons(nxt) + htons((uint16_t)len);
+	memcpy(&addrs, mtod(m, const uint8_t *) + IP4_SRC_OFF, 8);
+	return (addrs & 0xffffffff) + (addrs >> 32) + htons(nxt) +
+	    htons((uint16_t)len);
 }
 
 int
 in4_cksum(struct mbuf *m, uint8_t nxt, int off, int len)
 {
-	uint64_t sum = 0;
-	uint32_t part;
+	uint64_t sum = 0, part;
 	bool odd = false;       /* the next byte is at an odd position */
 	int count;
 
@@ -111,7 +130,7 @@ in4_cksum(struct mbuf *m, uint8_t nxt, int off, int len)
 			return -1;
 		count = MIN(m->m_len - off, len);
 		part = cksum_bytes(mtod(m, const uint8_t *) + off, count);
-		sum += odd ? bswap16((uint16_t)part) : part;
+		sum += odd ? bswap16((uint16_t)cksum_fold(part)) : part;
 		odd ^= (count & 1) != 0;
 		len -= count;
 	}
