@@ -48,7 +48,7 @@
 #include "apps.h"
 
 enum { TS_PORT, TS_MODE, TS_REQUEST, TS_RESPONSE, TS_BACKLOG, TS_DELAY,
-    TS_RCVBUF, TS_SACK, TS_CONNS };
+    TS_RCVBUF, TS_SACK, TS_CONNS, TS_TLP };
 enum { TS_ECHO, TS_DISCARD, TS_RR };
 
 #define TS_BUFSZ        65536
@@ -83,6 +83,9 @@ static const struct app_param tcp_server_params[] = {
 	    "connections served at once, each by a worker LWP (made when "
 	    "first needed, then kept, with its 64 KiB buffer); more wait "
 	    "in the listener's queue (`backlog`); 1: one at a time", false },
+	[TS_TLP] = { "tlp", APP_BOOL, 1, 0, 1, NULL,
+	    "TCP_TLP of the listener, so of each connection: tail-loss "
+	    "probes (RFC 8985; with SACK)", false },
 };
 
 struct ts_worker;
@@ -297,6 +300,12 @@ tcp_server_main(void *argp)
 		int zero = 0;
 
 		(void)sosetopt(lso, IPPROTO_TCP, TCP_SACK, &zero,
+		    sizeof(zero));
+	}
+	if (!args->v[TS_TLP]) {
+		int zero = 0;
+
+		(void)sosetopt(lso, IPPROTO_TCP, TCP_TLP, &zero,
 		    sizeof(zero));
 	}
 	if ((error = solisten(lso, (int)args->v[TS_BACKLOG])) != 0)
