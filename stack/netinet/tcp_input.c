@@ -271,7 +271,9 @@ tcp_reass(struct tcpcb *tp, struct mbuf *m, tcp_seq seq, int tlen, int fin)
 			i = (int)(qseq + (uint32_t)prev->m_pkthdr.len - seq);
 			if (i > 0) {
 				if (i >= tlen && !fin) {
-					m_freem(m);     /* all duplicate */
+					/* All duplicate: held already. */
+					TCPSTAT_INC(tp->t_tb, rcvduppack);
+					m_freem(m);
 					goto present;
 				}
 				i = MIN(i, tlen);

@@ -77,7 +77,7 @@ struct sockopt;
 	X(sndrst, "resets sent")                                       \
 	X(rcvbyte, "in-order data bytes received")                     \
 	X(rcvoopack, "out-of-order segments queued")                   \
-	X(rcvduppack, "duplicate data segments")                       \
+	X(rcvduppack, "data segments it held already (duplicates)")    \
 	X(rcvdupack, "duplicate ACKs received")                        \
 	X(rcvrst, "resets received (accepted)")                        \
 	X(rexmttimeo, "retransmission timeouts")                       \
