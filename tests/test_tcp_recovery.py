@@ -79,8 +79,8 @@ def _check_rexmits_marked(db):
 
 
 def test_one_lost_segment_is_one_fast_episode(tmp_path):
-    """The first frame a sends after 3 ms (a data segment of the bulk
-    transfer) is lost: three duplicate ACKs, one fast retransmit, one
+    """The first frame a starts after 3.02 ms (a data segment of the bulk
+    transfer; at 3 ms sharp it is an ACK, which costs nothing) is lost: three duplicate ACKs, one fast retransmit, one
     episode on a ended by the full ACK.  It resends exactly the hole at
     snd_una, and then RFC 6675's rescue (NextSeg rule 4): b's 64 KiB
     window stops new data (rule 2) and nothing unSACKed is left below
@@ -89,7 +89,7 @@ def test_one_lost_segment_is_one_fast_episode(tmp_path):
     point, which was first sent in this recovery and is in flight, not
     lost.  Both resent segments are delivered to b's connection."""
     db = _run(tmp_path, faults=[{"kind": "loss", "target": "ab",
-                                 "start": "3ms", "loss": 1, "count": 1,
+                                 "start": "3020us", "loss": 1, "count": 1,
                                  "dir": "ab"}])
     assert _counter(db, "a", "tcp.default.fastrexmt") == 1
     assert _counter(db, "a", "tcp.default.rexmttimeo") == 0

@@ -35,15 +35,29 @@ def test_scoreboard_agrees_with_rfc_6675_byte_by_byte(test_bin, seed):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_a_full_scoreboard_forgets_without_losing_data(test_bin, seed):
-    # A flight of 120 segments with a fifth lost: more holes than the
-    # board keeps.  What it remembers stays a subset of what was
-    # reported (never unreceived data as SACKed), its answers stay
-    # RFC 6675's on what it remembers, and no retransmission it offers
-    # starts below snd_una, reaches snd_max or repeats SACKed data.
-    s = ok_summary(sack(test_bin, "board", seed, STEPS, 12000), "board",
+    # A flight of 120 segments with a fifth lost, the board limited to
+    # its 8 inline blocks: more holes than it keeps.  What it remembers
+    # stays a subset of what was reported (never unreceived data as
+    # SACKed), its answers stay RFC 6675's on what it remembers, and no
+    # retransmission it offers starts below snd_una, reaches snd_max or
+    # repeats SACKed data.
+    s = ok_summary(sack(test_bin, "board", seed, STEPS, 12000, 8), "board",
                    ints=True)
     assert s["forgotten"] > 0 and s["lossy_acks"] > s["acks"] // 2
     assert s["rule1"] > 0 and s["rule3"] > 0
+    assert s["cap_max"] == 8
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_board_with_many_holes_grows_and_forgets_nothing(test_bin, seed):
+    # The same flight with the board's own limit (1024 blocks): it
+    # takes room from kmem for the holes, forgets none, and is exact at
+    # every ACK (every valid block ever reported, RFC 6675's answers
+    # byte by byte); back inline once its blocks fit again.
+    s = ok_summary(sack(test_bin, "board", seed, STEPS, 12000), "board",
+                   ints=True)
+    assert s["forgotten"] == 0 and s["lossy_acks"] == 0
+    assert s["cap_max"] > 8 and s["rule1"] > 0 and s["rule3"] > 0
 
 
 def test_bogus_blocks_are_ignored_and_counted(test_bin):
@@ -78,3 +92,46 @@ def test_both_halves_are_small_enough_to_keep_inline(test_bin):
     # core that keeps it only while SACK blocks are outstanding.
     s = ok_summary(sack(test_bin, "pool"), "pool", ints=True)
     assert s["sb_bytes"] <= 128 and s["rcv_bytes"] <= 64
+
+
+def test_an_episode_with_many_holes_resends_only_what_was_lost(tmp_path):
+    # A 4 MiB bulk transfer with 1 MiB buffers over a 1 ms link (the
+    # window ~170 segments); from 30 to 32 ms a third of a's frames are
+    # lost: one recovery episode with dozens of holes, more than the
+    # board's 8 inline blocks.  Each lost segment is resent exactly once
+    # and the receiver never gets a segment it already held (counted
+    # rcvduppack, out of order or not); before the board grew, each new
+    # hole beyond the eighth made it forget a SACKed block, and about as
+    # many segments the receiver held were resent as were lost.
+    import json
+    import sqlite3
+    from harness import ROOT, binary
+    sc = json.loads((ROOT / "scenarios/net/tcp-two-hosts.json").read_text())
+    sc["links"][0]["delay"] = "1ms"
+    for h in sc["hosts"]:               # no drops but the fault's
+        h["nics"][0]["tx_ring"] = 4096
+    sc["workload"] = [
+        {"program": "tcp_server", "host": "b", "mode": "discard",
+         "rcvbuf": "1MiB"},
+        {"program": "tcp_client", "host": "a", "dst": "10.0.0.2",
+         "bytes": "4MiB", "verify": "none", "sndbuf": "1MiB",
+         "start": "1ms"}]
+    sc["faults"] = [{"kind": "loss", "target": "ab", "dir": "ab",
+                     "start": "30ms", "end": "32ms", "loss": 0.34}]
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(sc))
+    db = tmp_path / "r.db"
+    run([binary("netsim"), "run", path, "--db", db])
+    con = sqlite3.connect(db)
+    c = {(h, n): v for h, n, v in con.execute(
+        "SELECT host, name, value FROM counter_last WHERE cpu IS NULL")}
+    (lost,) = con.execute("SELECT value FROM fault_effects WHERE name = "
+                          "'lost'").fetchone()
+    con.close()
+    assert c[("a", "tcp_client.ok")] == 1
+    assert c[("b", "tcp_server.bytes_in")] == 4 << 20
+    assert lost > 3 * 8                 # holes beyond the inline blocks
+    assert c[("a", "tcp.default.fastrexmt")] == 1
+    assert c.get(("a", "tcp.default.rexmttimeo"), 0) == 0
+    assert c[("a", "tcp.default.sndrexmitpack")] == lost
+    assert c.get(("b", "tcp.default.rcvduppack"), 0) == 0

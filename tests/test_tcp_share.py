@@ -35,9 +35,11 @@ startup transient that should not decide the shares.  (Without SACK,
 NewReno's recovery repaired one hole per RTT, and at 200 ms both flows
 crawled at ~22 kB/s from 3 s to 16-25 s; with SACK, RFC 6675's
 recovery repairs the overshoot within about a second.)  Measured over
-[30 s, 90 s] with SACK, seeds 1 to 3: CUBIC / NewReno 1.10, 1.10, 1.54
-at RTT 20 ms and 4.82, 4.82, 5.98 at 200 ms; the two flows together
-9.4 Mbit/s.  (Before SACK: 0.91, 1.32, 0.91 and 4.07, 2.72, 4.07.)
+[30 s, 90 s] with SACK, seeds 1 to 3: CUBIC / NewReno 1.25, 1.53, 1.53
+at RTT 20 ms and 4.62, 7.58, 7.58 at 200 ms; the two flows together
+9.4 Mbit/s.  (With the scoreboard's 8 blocks alone, before tail-loss
+probes and the concurrent tcp_server: 1.10, 1.10, 1.54 and 4.82, 4.82,
+5.98; before SACK: 0.91, 1.32, 0.91 and 4.07, 2.72, 4.07.)
 
 SACK's first version gave 1.96 at 20 ms, seed 1: its check for a lost
 retransmission (tcp_input.c's tcp_sack_rxt_lost) took the segment at

@@ -67,7 +67,7 @@ struct app_param {
 	bool required;                  /* the key must be given: no def */
 };
 
-#define APP_PARAMS_MAX 20
+#define APP_PARAMS_MAX 24
 
 /* What a program receives: its parameters, in app_param order. */
 struct app_args {

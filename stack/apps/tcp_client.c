@@ -43,7 +43,7 @@
 enum { TC_DST, TC_PORT, TC_MODE, TC_BYTES, TC_VERIFY, TC_COUNT, TC_REQUEST,
     TC_RESPONSE, TC_CHUNK, TC_NODELAY, TC_CC, TC_TIMEOUT, TC_START,
     TC_SPORT, TC_RATE, TC_KEEPIDLE, TC_LINGER, TC_INTERVAL, TC_SNDBUF,
-    TC_SACK };
+    TC_SACK, TC_TLP };
 enum { TC_BULK, TC_RR, TC_CONNS };
 #define TC_DURATION     TC_BYTES        /* tcp_stream's duration, there */
 enum { TC_V_ECHO, TC_V_NONE };
@@ -112,6 +112,9 @@ static const struct app_param tcp_client_params[] = {
 	[TC_SACK] = { "sack", APP_BOOL, 1, 0, 1, NULL,
 	    "TCP_SACK: offer selective acknowledgments (RFC 2018, recovery "
 	    "by RFC 6675); false: NewReno without SACK", false },
+	[TC_TLP] = { "tlp", APP_BOOL, 1, 0, 1, NULL,
+	    "TCP_TLP: tail-loss probes (RFC 8985; with SACK); false: a "
+	    "lost tail waits for the retransmission timeout", false },
 };
 
 struct tcp_client {
@@ -400,6 +403,11 @@ tc_socket(struct tcp_client *tc)
 
 		(void)sosetopt(so, IPPROTO_TCP, TCP_SACK, &zero, sizeof(zero));
 	}
+	if (!args->v[TC_TLP]) {
+		int zero = 0;
+
+		(void)sosetopt(so, IPPROTO_TCP, TCP_TLP, &zero, sizeof(zero));
+	}
 	if (args->v[TC_SNDBUF] > 0) {
 		int sndbuf = (int)args->v[TC_SNDBUF];
 
@@ -615,7 +623,7 @@ const struct app_desc app_tcp_client_desc = {
  * slot of `bytes`, which a stream does not use).
  */
 enum { TSM_DST, TSM_PORT, TSM_DURATION, TSM_CHUNK, TSM_NODELAY, TSM_CC,
-    TSM_TIMEOUT, TSM_START, TSM_SPORT, TSM_SNDBUF, TSM_SACK };
+    TSM_TIMEOUT, TSM_START, TSM_SPORT, TSM_SNDBUF, TSM_SACK, TSM_TLP };
 
 static const struct app_param tcp_stream_params[] = {
 	[TSM_DST] = { "dst", APP_INADDR, 0, 0, 0xffffffff, NULL,
@@ -643,6 +651,8 @@ static const struct app_param tcp_stream_params[] = {
 	[TSM_SACK] = { "sack", APP_BOOL, 1, 0, 1, NULL,
 	    "TCP_SACK: offer selective acknowledgments; false: NewReno "
 	    "without SACK", false },
+	[TSM_TLP] = { "tlp", APP_BOOL, 1, 0, 1, NULL,
+	    "TCP_TLP: tail-loss probes (RFC 8985; with SACK)", false },
 };
 
 static void
@@ -655,7 +665,7 @@ tcp_stream_main(void *argp)
 		{ TSM_NODELAY, TC_NODELAY }, { TSM_CC, TC_CC },
 		{ TSM_TIMEOUT, TC_TIMEOUT }, { TSM_START, TC_START },
 		{ TSM_SPORT, TC_SPORT }, { TSM_SNDBUF, TC_SNDBUF },
-		{ TSM_SACK, TC_SACK },
+		{ TSM_SACK, TC_SACK }, { TSM_TLP, TC_TLP },
 	};
 	struct app_args *a = kmem_alloc(sizeof(*a), KM_SLEEP);
 

@@ -59,6 +59,9 @@ struct tcphdr {
 #define TCP_INFO        0x21    /* struct tcp_info, get only */
 #define TCP_SACK        0x22    /* int: offer and use SACK (default 1);
 				   set before connect or listen */
+#define TCP_TLP         0x23    /* int: tail-loss probes (RFC 8985, with
+				   SACK; default 1); a listener's go to
+				   the connections it accepts */
 
 /* What TCP_INFO gives (a small subset of Linux's). */
 struct tcp_info {

@@ -271,7 +271,9 @@ tcp_reass(struct tcpcb *tp, struct mbuf *m, tcp_seq seq, int tlen, int fin)
 			i = (int)(qseq + (uint32_t)prev->m_pkthdr.len - seq);
 			if (i > 0) {
 				if (i >= tlen && !fin) {
-					m_freem(m);     /* all duplicate */
+					/* All duplicate: held already. */
+					TCPSTAT_INC(tp->t_tb, rcvduppack);
+					m_freem(m);
 					goto present;
 				}
 				i = MIN(i, tlen);
@@ -466,8 +468,8 @@ tcp_embryo_complete(struct tcpcb *lp, const struct tcp_embryo *te,
 	so->so_pcb = inp;
 	tp->t_cc = lp->t_cc;
 	tp->t_flags |= lp->t_flags & TF_NODELAY;
-	tp->t_flags &= ~TF_REQ_SACK;
-	tp->t_flags |= lp->t_flags & TF_REQ_SACK;
+	tp->t_flags &= ~(TF_REQ_SACK | TF_TLP);
+	tp->t_flags |= lp->t_flags & (TF_REQ_SACK | TF_TLP);
 	if (te->te_sackok && (tp->t_flags & TF_REQ_SACK))
 		tp->t_flags |= TF_SACK_PERMIT;
 	tp->t_keepidle_ms = lp->t_keepidle_ms;
@@ -900,6 +902,7 @@ tcp_fastrexmt(struct tcpcb *tp, const struct tcp_seg *sg)
 		return;
 	}
 	TCPSTAT_INC(tp->t_tb, fastrexmt);
+	tcp_tlp_recovered(tp);
 	tp->snd_recover = tp->snd_max;
 	ccv->flight = tp->snd_max - tp->snd_una;
 	ccv->now_ns = getnanouptime();
@@ -1251,6 +1254,9 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 			}
 		} else if (sg.tlen == 0 && tiwin != tp->snd_wnd)
 			tp->t_dupacks = 0;
+		/* A tail-loss probe SACKed, snd_una not: recover now. */
+		if (!(tp->t_flags & TF_FASTRECOVERY) && tcp_tlp_una_lost(tp))
+			tcp_fastrexmt(tp, &sg);
 		goto step6;
 	}
 	if (SEQ_GT(sg.ack, tp->snd_max)) {
@@ -1267,12 +1273,13 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 		tcp_xmit_timer(tp, getnanouptime() - tp->t_rtttime);
 	if (tp->t_rtttime != 0 && SEQ_GT(sg.ack, tp->t_rtseq))
 		tp->t_rtttime = 0;
+	tcp_tlp_ack(tp, sg.ack);
 	tcp_newack(tp, &sg, acked);
 	if (sg.ack == tp->snd_max)
 		tcp_timer_disarm(tp, TCPT_REXMT);
 	else if (!(tp->t_flags & TF_FASTRECOVERY) ||
 	    tp->t_timer[TCPT_REXMT] != 0)
-		tcp_timer_arm(tp, TCPT_REXMT, tcp_rto_ms(tp));
+		tcp_rexmt_arm(tp);
 	if (acked > so->so_snd.sb_cc) {
 		sbdrop(&so->so_snd, so->so_snd.sb_cc);
 		ourfinisacked = (tp->t_flags & TF_SENTFIN) != 0;
@@ -1281,6 +1288,9 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 		ourfinisacked = false;
 	}
 	tp->snd_una = sg.ack;
+	/* A tail-loss probe SACKed, snd_una not: recover now. */
+	if (!(tp->t_flags & TF_FASTRECOVERY) && tcp_tlp_una_lost(tp))
+		tcp_fastrexmt(tp, &sg);
 	/* SACK recovery: tcp_output sends what pipe allows (needoutput). */
 	if ((tp->t_flags & (TF_FASTRECOVERY | TF_SACKRECOVERY)) ==
 	    TF_FASTRECOVERY) {

@@ -397,7 +397,7 @@ send:
 		if (tp->t_timer[TCPT_REXMT] == 0 &&
 		    tp->snd_nxt != tp->snd_una) {
 			tcp_timer_disarm(tp, TCPT_PERSIST);
-			tcp_timer_arm(tp, TCPT_REXMT, tcp_rto_ms(tp));
+			tcp_rexmt_arm(tp);
 		}
 	}
 	if (flags & TH_ACK) {

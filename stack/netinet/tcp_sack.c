@@ -29,24 +29,35 @@
  * A retransmission never crosses into SACKed data: it ends at the
  * hole's end or after SMSS.
  *
- * Limits: TCP_SACK_SB_MAX blocks; a further one makes the board forget
- * its smallest block other than the highest (the highest carries
- * HighSACK and most of IsLost's evidence).  Forgetting only removes
- * knowledge of data the receiver holds: such data may be sent again or
- * counted in flight, never skipped.  The receiver keeps
- * TCP_SACK_RCV_MAX blocks and forgets its least recent.  Neither side
- * allocates (tcp_sack_sb_create is for a core that takes the board from
- * kmem only while SACK blocks are outstanding); neither takes locks:
- * the core's connection lock covers them.
+ * Limits: TCP_SACK_SB_MAX blocks inline; a window with more holes
+ * makes the board take an array from kmem (KM_NOSLEEP), doubling up to
+ * its limit (TCP_SACK_SB_LIMIT), and give it back once its blocks fit
+ * inline again.  Until 2026-12 the eight inline blocks were all: at a
+ * 200 ms RTT one CUBIC episode (tcp-share's) resent 48 segments, 44 of
+ * which the receiver held, because each new hole beyond the eighth
+ * made the board forget a SACKed block.  Beyond the limit, or when
+ * kmem refuses, a further block makes the board forget its smallest
+ * block other than the highest (the highest carries HighSACK and most
+ * of IsLost's evidence).  Forgetting only removes knowledge of data
+ * the receiver holds: such data may be sent again or counted in
+ * flight, never skipped.  The receiver keeps TCP_SACK_RCV_MAX blocks
+ * and forgets its least recent.  The receiver's side never allocates;
+ * the board only for room (tcp_sack_sb_create is for a core that takes
+ * the board itself from kmem only while SACK blocks are outstanding);
+ * neither takes locks: the core's connection lock covers them.
  */
 #include <sys/kern.h>
 #include <sys/kmem.h>
+
+#include <string.h>
 
 #include <netinet/tcp_sack.h>
 
 #define TCP_SACK_SB_MAGIC       0x5b
 
 CTASSERT(sizeof(struct tcp_sack_sb) <= 128);
+CTASSERT(TCP_SACK_SB_LIMIT >= TCP_SACK_SB_MAX &&
+    TCP_SACK_SB_LIMIT <= UINT16_MAX / 2);
 CTASSERT(sizeof(struct tcp_sack_rcv) <= 64);
 
 /* ---- receiver ------------------------------------------------------ */
@@ -170,7 +181,8 @@ sb_check(const struct tcp_sack_sb *sb, tcp_seq una, uint32_t win)
 	uint32_t sum = 0, prev_e = 0;
 
 	KASSERT(sb->magic == TCP_SACK_SB_MAGIC);
-	KASSERT(sb->nblk <= TCP_SACK_SB_MAX);
+	KASSERT(sb->nblk <= sb->cap && sb->cap <= sb->limit);
+	KASSERT((sb->blk == sb->inl) == (sb->cap == TCP_SACK_SB_MAX));
 	for (int i = 0; i < sb->nblk; i++) {
 		struct sb_span sp = sb_span(sb, i, una);
 
@@ -188,6 +200,9 @@ void
 tcp_sack_sb_init(struct tcp_sack_sb *sb)
 {
 	KASSERT(sb != NULL);
+	sb->blk = sb->inl;
+	sb->cap = TCP_SACK_SB_MAX;
+	sb->limit = TCP_SACK_SB_LIMIT;
 	sb->nblk = 0;
 	sb->sacked = 0;
 	sb->forgotten = 0;
@@ -195,16 +210,65 @@ tcp_sack_sb_init(struct tcp_sack_sb *sb)
 }
 
 /*
+ * tcp_sack_sb_set_limit(sb, limit) -- grow to at most limit blocks.
+ * => TCP_SACK_SB_MAX <= limit <= TCP_SACK_SB_LIMIT; the board is inline
+ */
+void
+tcp_sack_sb_set_limit(struct tcp_sack_sb *sb, u_int limit)
+{
+	KASSERT(sb->magic == TCP_SACK_SB_MAGIC);
+	KASSERT(limit >= TCP_SACK_SB_MAX && limit <= TCP_SACK_SB_LIMIT);
+	KASSERT(sb->blk == sb->inl);
+	sb->limit = (uint16_t)limit;
+}
+
+/* Back to the inline blocks, giving the array back.  => they fit */
+static void
+sb_shrink(struct tcp_sack_sb *sb)
+{
+	struct tcp_sack_block *ext = sb->blk;
+
+	KASSERT(sb->nblk <= TCP_SACK_SB_MAX);
+	if (ext == sb->inl)
+		return;
+	memcpy(sb->inl, ext, sb->nblk * sizeof(*ext));
+	sb->blk = sb->inl;
+	kmem_free(ext, sb->cap * sizeof(*ext));
+	sb->cap = TCP_SACK_SB_MAX;
+}
+
+/* Twice the room, up to the limit; false if at it or kmem refuses. */
+static bool
+sb_grow(struct tcp_sack_sb *sb)
+{
+	u_int cap = MIN(2u * sb->cap, (u_int)sb->limit);
+	struct tcp_sack_block *ext;
+
+	if (cap <= sb->cap)
+		return false;
+	if ((ext = kmem_alloc(cap * sizeof(*ext), KM_NOSLEEP)) == NULL)
+		return false;
+	memcpy(ext, sb->blk, sb->nblk * sizeof(*ext));
+	if (sb->blk != sb->inl)
+		kmem_free(sb->blk, sb->cap * sizeof(*ext));
+	sb->blk = ext;
+	sb->cap = (uint16_t)cap;
+	return true;
+}
+
+/*
  * tcp_sack_sb_fini(sb) -- the board is no longer used.
- * => it holds nothing to free; a later use panics until init
+ * => its array, if it has one, goes back to kmem; a later use panics
+ *    until init
  */
 void
 tcp_sack_sb_fini(struct tcp_sack_sb *sb)
 {
 	KASSERT(sb->magic == TCP_SACK_SB_MAGIC);
-	sb->magic = 0;
 	sb->nblk = 0;
 	sb->sacked = 0;
+	sb_shrink(sb);
+	sb->magic = 0;
 }
 
 /*
@@ -242,6 +306,7 @@ tcp_sack_sb_clear(struct tcp_sack_sb *sb)
 	KASSERT(sb->magic == TCP_SACK_SB_MAGIC);
 	sb->nblk = 0;
 	sb->sacked = 0;
+	sb_shrink(sb);
 }
 
 /* Drop what snd_una passed; trim a block it reached into. */
@@ -259,73 +324,80 @@ sb_prune(struct tcp_sack_sb *sb, tcp_seq una)
 			b.start = una;
 		sb->blk[n++] = b;
 	}
-	sb->nblk = (uint8_t)n;
+	sb->nblk = (uint16_t)n;
+	if (n <= TCP_SACK_SB_MAX)
+		sb_shrink(sb);
 }
 
-/* Forget one block to make room: the smallest but the highest. */
-static void
-sb_forget(struct sb_span *sp, int *np)
+/*
+ * Forget one of the board's blocks or [os, oe), which touches none of
+ * them, to make room: the smallest of them all but the highest.
+ * => true if it forgot [os, oe), else the board has room for it now
+ */
+static bool
+sb_forget(struct tcp_sack_sb *sb, tcp_seq una, uint32_t os, uint32_t oe)
 {
-	int n = *np, k = 0;
+	int n = sb->nblk, k = -1;
+	uint32_t len = 0;
+	bool new_high = sb_span(sb, n - 1, una).s < os;
 
-	KASSERT(n == TCP_SACK_SB_MAX + 1);
-	for (int i = 1; i < n - 1; i++) {
-		if (sp[i].e - sp[i].s <= sp[k].e - sp[k].s)
+	KASSERT(n == sb->cap && n >= 2);
+	sb->forgotten++;
+	/* The smallest old block but the highest of all (later on ties). */
+	for (int i = 0; i < (new_high ? n : n - 1); i++) {
+		struct sb_span b = sb_span(sb, i, una);
+
+		if (k < 0 || b.e - b.s <= len) {
 			k = i;
+			len = b.e - b.s;
+		}
 	}
-	for (int i = k; i + 1 < n; i++)
-		sp[i] = sp[i + 1];
-	*np = n - 1;
-	KASSERT(*np == TCP_SACK_SB_MAX);
+	KASSERT(k >= 0);
+	if (!new_high && oe - os <= len)
+		return true;
+	sb->sacked -= sb->blk[k].end - sb->blk[k].start;
+	memmove(&sb->blk[k], &sb->blk[k + 1], (size_t)(n - k - 1) *
+	    sizeof(sb->blk[0]));
+	sb->nblk = (uint16_t)(n - 1);
+	return false;
 }
 
 /* Add [os, oe) (offsets from una), merging what it touches. */
 static void
 sb_insert(struct tcp_sack_sb *sb, tcp_seq una, uint32_t os, uint32_t oe)
 {
-	struct sb_span sp[TCP_SACK_SB_MAX + 1];
 	uint32_t ms = os, me = oe, sum = 0;
-	int n = 0;
-	bool placed = false;
+	int n = sb->nblk, i0, i1;
 
 	KASSERT(os < oe);
-	for (int i = 0; i < sb->nblk; i++) {
-		struct sb_span b = sb_span(sb, i, una);
-
-		if (b.e >= ms && b.s <= me) {
-			ms = MIN(ms, b.s);
-			me = MAX(me, b.e);
+	/* [i0, i1): the blocks it overlaps or touches (adjacent). */
+	for (i0 = 0; i0 < n && sb_span(sb, i0, una).e < os; i0++)
+		continue;
+	for (i1 = i0; i1 < n && sb_span(sb, i1, una).s <= oe; i1++)
+		continue;
+	if (i1 > i0) {
+		ms = MIN(os, sb_span(sb, i0, una).s);
+		me = MAX(oe, sb_span(sb, i1 - 1, una).e);
+		memmove(&sb->blk[i0 + 1], &sb->blk[i1], (size_t)(n - i1) *
+		    sizeof(sb->blk[0]));
+		n -= i1 - i0 - 1;
+	} else {
+		if (n == sb->cap && !sb_grow(sb)) {
+			if (sb_forget(sb, una, os, oe))
+				return;
+			sb_insert(sb, una, os, oe);     /* now it has room */
+			return;
 		}
+		KASSERT(n < sb->cap);
+		memmove(&sb->blk[i0 + 1], &sb->blk[i0], (size_t)(n - i0) *
+		    sizeof(sb->blk[0]));
+		n++;
 	}
-	for (int i = 0; i < sb->nblk; i++) {
-		struct sb_span b = sb_span(sb, i, una);
-
-		if (b.e < ms) {
-			sp[n++] = b;
-		} else if (b.s > me) {
-			if (!placed) {
-				sp[n].s = ms;
-				sp[n++].e = me;
-				placed = true;
-			}
-			sp[n++] = b;
-		}
-	}
-	if (!placed) {
-		sp[n].s = ms;
-		sp[n++].e = me;
-	}
-	KASSERT(n <= TCP_SACK_SB_MAX + 1);
-	if (n > TCP_SACK_SB_MAX) {
-		sb_forget(sp, &n);
-		sb->forgotten++;
-	}
-	for (int i = 0; i < n; i++) {
-		sb->blk[i].start = una + sp[i].s;
-		sb->blk[i].end = una + sp[i].e;
-		sum += sp[i].e - sp[i].s;
-	}
-	sb->nblk = (uint8_t)n;
+	sb->blk[i0].start = una + ms;
+	sb->blk[i0].end = una + me;
+	sb->nblk = (uint16_t)n;
+	for (int i = 0; i < n; i++)
+		sum += sb->blk[i].end - sb->blk[i].start;
 	sb->sacked = sum;
 }
 

@@ -17,9 +17,14 @@
  * reporting it.  D-SACK (RFC 2883) is not done: duplicates are not
  * reported, and the sender ignores D-SACK blocks it receives.
  *
- * Sender: tcp_sack_sb remembers up to TCP_SACK_SB_MAX SACKed blocks
- * above snd_una.  Beyond that it forgets a block (the smallest other
- * than the highest): the board then knows less than the receiver said,
+ * Sender: tcp_sack_sb remembers the SACKed blocks above snd_una: up to
+ * TCP_SACK_SB_MAX inline, and while it needs more (a window with many
+ * holes) in an array from kmem that grows by doubling up to its limit
+ * (TCP_SACK_SB_LIMIT unless set lower) and is given back when the
+ * blocks fit inline again (or at clear and fini): a board without
+ * holes to tell holds no memory beyond the struct.  Beyond its limit,
+ * or when kmem refuses, it forgets a block (the smallest other than
+ * the highest): the board then knows less than the receiver said,
  * never more, so it may retransmit data the receiver holds or count it
  * in the pipe, but it never takes unreceived data for received, and
  * never offers data below snd_una or at or beyond snd_max to
@@ -37,7 +42,11 @@
 #define TCP_SACK_OPT_MAX        4       /* blocks in an option (3 with
 					   timestamps: 40 option bytes) */
 #define TCP_SACK_RCV_MAX        6       /* blocks the receiver remembers */
-#define TCP_SACK_SB_MAX         8       /* blocks the sender remembers */
+#define TCP_SACK_SB_MAX         8       /* blocks the sender keeps inline */
+#define TCP_SACK_SB_LIMIT       1024    /* ...and at most, from kmem: the
+					   holes of a 4 MiB window (the
+					   largest buffer) in 1448-byte
+					   segments, every other lost */
 #define TCP_SACK_DUPTHRESH      3       /* RFC 6675 DupThresh */
 #define TCP_SACK_WIN_MAX        (1u << 30) /* widest [snd_una, snd_max) */
 
@@ -64,12 +73,16 @@ int	tcp_sack_rcv_blocks(const struct tcp_sack_rcv *, tcp_seq rcv_nxt,
 /* ---- sender's scoreboard (RFC 6675) ------------------------------- */
 
 struct tcp_sack_sb {
-	struct tcp_sack_block blk[TCP_SACK_SB_MAX]; /* ascending; disjoint,
-					   not adjacent; within
-					   [snd_una, snd_max] */
+	struct tcp_sack_block *blk;     /* inl, or cap blocks from kmem;
+					   ascending; disjoint, not
+					   adjacent; within [snd_una,
+					   snd_max].  Never copy a board */
+	struct tcp_sack_block inl[TCP_SACK_SB_MAX];
 	uint32_t sacked;                /* bytes in blk[] */
 	uint32_t forgotten;             /* blocks dropped for room */
-	uint8_t nblk;
+	uint16_t nblk;
+	uint16_t cap;                   /* blk's room, in blocks */
+	uint16_t limit;                 /* most blocks blk may grow to */
 	uint8_t magic;                  /* TCP_SACK_SB_MAGIC while live */
 };
 
@@ -107,6 +120,7 @@ struct tcp_sack_seg {
 };
 
 void	tcp_sack_sb_init(struct tcp_sack_sb *);
+void	tcp_sack_sb_set_limit(struct tcp_sack_sb *, u_int limit);
 void	tcp_sack_sb_fini(struct tcp_sack_sb *);
 struct tcp_sack_sb *tcp_sack_sb_create(km_flag_t);
 void	tcp_sack_sb_destroy(struct tcp_sack_sb *);

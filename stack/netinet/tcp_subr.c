@@ -196,7 +196,7 @@ tcp_newtcpcb(struct tcp_brane *tb, struct socket *so, struct inpcb *inp)
 	tp->t_state = TCPS_CLOSED;
 	tp->t_maxseg = TCP_MSS_DEFAULT;
 	tp->t_rto_ms = tb->tb_conf.rto_init_ms;
-	tp->t_flags = TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK;
+	tp->t_flags = TF_REQ_SCALE | TF_REQ_TSTMP | TF_REQ_SACK | TF_TLP;
 	tp->snd_wnd = TCP_MAXWIN;
 	return tp;
 }
@@ -787,6 +787,14 @@ tcp_setopt(struct socket *so, struct sockopt *sopt)
 		else
 			tp->t_flags &= ~TF_REQ_SACK;
 		return 0;
+	case TCP_TLP:
+		if ((error = tcp_optint(sopt, &v)) != 0)
+			return error;
+		if (v)
+			tp->t_flags |= TF_TLP;
+		else
+			tp->t_flags &= ~TF_TLP;
+		return 0;
 	case TCP_KEEPIDLE:
 	case TCP_KEEPINTVL:
 		if ((error = tcp_optint(sopt, &v)) != 0)
@@ -834,12 +842,15 @@ tcp_getopt(struct socket *so, struct sockopt *sopt)
 	case TCP_KEEPIDLE:
 	case TCP_KEEPINTVL:
 	case TCP_SACK:
+	case TCP_TLP:
 		if (sopt->sopt_data == NULL || sopt->sopt_size != sizeof(int))
 			return EINVAL;
 		if (sopt->sopt_name == TCP_NODELAY)
 			v = (tp->t_flags & TF_NODELAY) != 0;
 		else if (sopt->sopt_name == TCP_SACK)
 			v = (tp->t_flags & TF_REQ_SACK) != 0;
+		else if (sopt->sopt_name == TCP_TLP)
+			v = (tp->t_flags & TF_TLP) != 0;
 		else if (sopt->sopt_name == TCP_MAXSEG)
 			v = tp->t_maxseg;
 		else if (sopt->sopt_name == TCP_KEEPIDLE)

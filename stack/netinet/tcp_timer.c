@@ -1,7 +1,7 @@
 /*
  * tcp_timer.c -- a connection's timers: retransmission (RFC 6298, with
  * exponential backoff), persist, keepalive and connection establishment,
- * 2MSL, delayed ACK.
+ * 2MSL, delayed ACK; and the tail-loss probe (RFC 8985 7).
  *
  * A connection has one kernel continuation (t_kc); each timer is a
  * deadline in clock ticks (t_timer[], 0 = off) and the continuation is
@@ -11,6 +11,29 @@
  * continuation takes the socket lock, so timers and segments are never
  * processed at once; a closed connection's (TF_DEAD) returns at once and
  * is never scheduled again.
+ *
+ * Tail-loss probes (TLP): a loss at the end of what was sent -- the
+ * last segment of a transfer, a request -- brings no duplicate ACKs,
+ * so without a probe only the RTO (at least 200 ms) repairs it.  While
+ * a connection that uses SACK has data out and is not in recovery, the
+ * retransmission timer first runs for a probe timeout, PTO = 2 SRTT
+ * (plus the peer's delayed-ACK time, the brane's delack_ms, when one
+ * segment is out, whose ACK may be delayed), at least TCP_TLP_MIN_MS
+ * and less than the RTO, restarted by every ACK of new data as the RTO
+ * is (TF_TLP_PTO says which it is).  When it expires, one probe goes:
+ * a new segment if the windows allow one, else the last segment sent
+ * again; then the RTO runs as usual.  One probe an episode: none more
+ * until an ACK covers the probe (TF_TLP_OUT, t_tlp_high), a recovery
+ * or a timeout ends it.  The probe either repairs the loss (a resent
+ * last segment, and the ACK covers it) or shows it: the probe SACKed
+ * while snd_una is not acked says what was sent before it is lost
+ * (RACK's rule, RFC 8985 6.2, for the probe alone), and fast recovery
+ * begins at once (tcp_tlp_una_lost).  Without DSACK the sender cannot
+ * tell a resent probe that repaired a loss from one that was not
+ * needed; as RFC 8985 7.4.2 says, it presumes a loss and reduces cwnd
+ * as a fast recovery would.  Both count tlp_recoveries.  Needs SACK (as
+ * Linux's does): a probe's duplicate ACK alone cannot say what arrived.
+ * TCP_TLP turns it off per connection.
  */
 #include <sys/kern.h>
 #include <sys/mutex.h>
@@ -75,6 +98,8 @@ tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms)
 	KASSERT(mutex_owned(&tp->t_so->so_lock));
 	if (tp->t_flags & TF_DEAD)
 		return;
+	if (which == TCPT_REXMT)
+		tp->t_flags &= ~TF_TLP_PTO;     /* tcp_rexmt_arm sets it */
 	tp->t_timer[which] = getticks() + MAX(t, 1);
 	if (tp->t_timer[which] == 0)
 		tp->t_timer[which] = 1;
@@ -85,6 +110,8 @@ void
 tcp_timer_disarm(struct tcpcb *tp, int which)
 {
 	KASSERT(which >= 0 && which < TCPT_NTIMERS);
+	if (which == TCPT_REXMT)
+		tp->t_flags &= ~TF_TLP_PTO;
 	tp->t_timer[which] = 0;
 }
 
@@ -126,6 +153,147 @@ tcp_xmit_timer(struct tcpcb *tp, uint64_t rtt)
 	TCPSTAT_INC(tp->t_tb, rttupdated);
 }
 
+/* The shortest probe timeout: a LAN's RTT of tens of us would else
+   make a probe of every pause of a few hundred us. */
+#define TCP_TLP_MIN_MS  10
+
+/* RFC 8985 7.2: may a probe be scheduled now? */
+static bool
+tcp_tlp_may(const struct tcpcb *tp)
+{
+	return (tp->t_flags & (TF_TLP | TF_SACK_PERMIT)) ==
+	    (TF_TLP | TF_SACK_PERMIT) &&
+	    !(tp->t_flags & (TF_FASTRECOVERY | TF_RTORECOVERY | TF_TLP_OUT |
+	    TF_DEAD)) &&
+	    TCPS_HAVEESTABLISHED(tp->t_state) &&
+	    tp->t_state != TCPS_TIME_WAIT && tp->t_rxtshift == 0 &&
+	    tp->t_ccv.srtt_ns != 0 && tp->snd_max != tp->snd_una &&
+	    tp->snd_nxt == tp->snd_max;
+}
+
+/* RFC 8985 7.2: the probe timeout, ms. */
+static uint64_t
+tcp_tlp_pto_ms(const struct tcpcb *tp)
+{
+	uint64_t pto = 2 * tp->t_ccv.srtt_ns;
+
+	if (tp->snd_max - tp->snd_una <= tp->t_maxseg)
+		pto += (uint64_t)tp->t_tb->tb_conf.delack_ms * 1000000;
+	return MAX(howmany(pto, 1000000), (uint64_t)TCP_TLP_MIN_MS);
+}
+
+void
+tcp_rexmt_arm(struct tcpcb *tp)
+{
+	uint32_t rto = tcp_rto_ms(tp);
+	uint64_t pto;
+
+	KASSERT(mutex_owned(&tp->t_so->so_lock));
+	if (tcp_tlp_may(tp) && (pto = tcp_tlp_pto_ms(tp)) < rto) {
+		tcp_timer_arm(tp, TCPT_REXMT, (uint32_t)pto);
+		tp->t_flags |= TF_TLP_PTO;
+		return;
+	}
+	tcp_timer_arm(tp, TCPT_REXMT, rto);
+}
+
+/*
+ * The probe timeout expired (RFC 8985 7.3): a new segment if the
+ * windows allow one, else the last segment sent again (its FIN with
+ * it, if sent); then the RTO, due when it would have been without the
+ * probe (as Linux's): nothing that moves PTO's inputs (an ACK, a send)
+ * came since it was armed, so that was rto - pto ago.
+ */
+static void
+tcp_timer_tlp(struct tcpcb *tp)
+{
+	struct sockbuf *sb = &tp->t_so->so_snd;
+	uint32_t flight = tp->snd_max - tp->snd_una, mss = tp->t_maxseg;
+	uint32_t data, len, sent, end, rto = tcp_rto_ms(tp);
+	uint64_t pto;
+	tcp_seq seq;
+
+	if (tp->t_state == TCPS_CLOSED || flight == 0)
+		return;
+	if (!tcp_tlp_may(tp) || (pto = tcp_tlp_pto_ms(tp)) >= rto) {
+		tcp_timer_arm(tp, TCPT_REXMT, rto);
+		return;
+	}
+	data = (tp->t_flags & TF_SENTFIN) ? 0 : MIN(sb->sb_cc, tp->snd_wnd);
+	sent = 0;
+	if (data > flight) {
+		seq = tp->snd_max;
+		sent = tcp_sack_send(tp, seq, MIN(mss, data - flight));
+	}
+	if (sent == 0) {                /* none new, or Nagle held it */
+		end = flight - ((tp->t_flags & TF_SENTFIN) ? 1 : 0);
+		len = MIN(mss, end);
+		seq = tp->snd_una + (end - len);
+		if (len == 0)
+			len = 1;        /* the FIN alone */
+		KASSERT(len > 0 && len <= mss);
+		sent = tcp_sack_send(tp, seq, len);
+	}
+	if (sent > 0) {
+		TCPSTAT_INC(tp->t_tb, tlp_probes);
+		SDT_PROBE4(tcp, tlp, SEQ_LT(seq, tp->snd_una + flight),
+		    tcp_probe_addrs(tp), tcp_probe_ports(tp, seq),
+		    (uint64_t)tp->snd_una << 32 | tp->snd_max);
+		tp->t_flags |= TF_TLP_OUT;
+		if (SEQ_LT(seq, tp->snd_una + flight))
+			tp->t_flags |= TF_TLP_RXT;
+		else
+			tp->t_flags &= ~TF_TLP_RXT;
+		tp->t_tlp_high = seq + sent;
+	}
+	tcp_timer_arm(tp, TCPT_REXMT, rto - (uint32_t)pto);
+}
+
+bool
+tcp_tlp_una_lost(const struct tcpcb *tp)
+{
+	const struct tcp_sackcb *sc = tp->t_sack;
+
+	if (!(tp->t_flags & TF_TLP_OUT) || sc == NULL ||
+	    tcp_sack_sb_empty(&sc->sc_sb) ||
+	    !SEQ_LT(tp->snd_una, sc->sc_sb.blk[0].start))
+		return false;
+	/* The probe's last byte SACKed (a FIN's number never is). */
+	return SEQ_GEQ(tcp_sack_sb_high(&sc->sc_sb, tp->snd_una) + 1,
+	    tp->t_tlp_high);
+}
+
+void
+tcp_tlp_recovered(struct tcpcb *tp)
+{
+	if (!(tp->t_flags & TF_TLP_OUT))
+		return;
+	tp->t_flags &= ~(TF_TLP_OUT | TF_TLP_RXT);
+	TCPSTAT_INC(tp->t_tb, tlp_recoveries);
+}
+
+void
+tcp_tlp_ack(struct tcpcb *tp, tcp_seq ack)
+{
+	struct tcp_ccv *ccv = &tp->t_ccv;
+	uint32_t flight = tp->snd_max - tp->snd_una;
+
+	if (!(tp->t_flags & TF_TLP_OUT) || SEQ_LT(ack, tp->t_tlp_high))
+		return;
+	/* The episode ends (RFC 8985 7.4); a new probe may go. */
+	if (!(tp->t_flags & TF_TLP_RXT)) {
+		tp->t_flags &= ~TF_TLP_OUT;
+		return;
+	}
+	/* A resent probe acked, no DSACK to say it was not needed. */
+	tcp_tlp_recovered(tp);
+	ccv->flight = flight;
+	ccv->now_ns = getnanouptime();
+	(*tp->t_cc->cc_cong_signal)(ccv, CC_NDUPACK);
+	ccv->flight = flight - MIN(flight, ack - tp->snd_una);
+	(*tp->t_cc->cc_post_recovery)(ccv);
+}
+
 /* The timer expired with data out (tcp:rto, sdt_probes.h). */
 static void
 tcp_rto_probe(const struct tcpcb *tp)
@@ -146,6 +314,7 @@ tcp_timer_rexmt(struct tcpcb *tp)
 
 	if (tp->t_state == TCPS_CLOSED || tp->snd_una == tp->snd_max)
 		return;
+	tp->t_flags &= ~(TF_TLP_OUT | TF_TLP_RXT);     /* it did not help */
 	TCPSTAT_INC(tb, rexmttimeo);
 	tp->t_ntimeouts++;
 	if (++tp->t_rxtshift > limit) {
@@ -269,7 +438,10 @@ tcp_timers_kcont(void *arg)
 		case TCPT_REXMT:
 			if (tp->t_state == TCPS_LISTEN)
 				tcp_embryos_timer(tp);
-			else
+			else if (tp->t_flags & TF_TLP_PTO) {
+				tp->t_flags &= ~TF_TLP_PTO;
+				tcp_timer_tlp(tp);
+			} else
 				tcp_timer_rexmt(tp);
 			break;
 		case TCPT_PERSIST:

@@ -77,7 +77,7 @@ struct sockopt;
 	X(sndrst, "resets sent")                                       \
 	X(rcvbyte, "in-order data bytes received")                     \
 	X(rcvoopack, "out-of-order segments queued")                   \
-	X(rcvduppack, "duplicate data segments")                       \
+	X(rcvduppack, "data segments it held already (duplicates)")    \
 	X(rcvdupack, "duplicate ACKs received")                        \
 	X(rcvrst, "resets received (accepted)")                        \
 	X(rexmttimeo, "retransmission timeouts")                       \
@@ -98,7 +98,10 @@ struct sockopt;
 	X(sack_recovery_episodes, "loss recoveries run by SACK (RFC 6675)") \
 	X(sack_rexmits, "segments sent again by SACK recovery")        \
 	X(sack_blocks_rcvd, "SACK blocks received on ACKs")            \
-	X(sack_blocks_sent, "SACK blocks sent on ACKs")
+	X(sack_blocks_sent, "SACK blocks sent on ACKs")                \
+	X(tlp_probes, "tail-loss probes sent (RFC 8985)")              \
+	X(tlp_recoveries, "tail losses a probe repaired or revealed, " \
+	    "without a timeout")
 
 enum tcpstat_id {
 #define TCPSTAT_ENUM_(n, d) TCPSTAT_##n,
@@ -154,6 +157,12 @@ enum tcpstat_id {
 				   RFC 6675's, run from t_sack */
 #define TF_RTORECOVERY  0x10000  /* since a timeout, until snd_recover is
 				   acked: a tcp:recovery_enter episode */
+#define TF_TLP          0x20000  /* tail-loss probes on (TCP_TLP) */
+#define TF_TLP_PTO      0x40000  /* TCPT_REXMT's deadline is a probe
+				   timeout, not the RTO */
+#define TF_TLP_OUT      0x80000  /* a probe is out: t_tlp_high is its
+				   end; none more until it is acked */
+#define TF_TLP_RXT      0x100000 /* that probe resent data */
 
 /*
  * An embryonic connection: a SYN a listener answered, waiting for the
@@ -208,6 +217,7 @@ struct tcpcb {
 	tcp_seq iss, irs;
 	tcp_seq snd_una, snd_nxt, snd_max, snd_wl1, snd_wl2, snd_recover;
 	tcp_seq snd_nxt_prev;
+	tcp_seq t_tlp_high;             /* TF_TLP_OUT: the probe's end */
 	tcp_seq rcv_nxt, rcv_adv;
 	uint32_t snd_wnd, max_sndwnd;
 	uint32_t rcv_wnd;               /* window last advertised */
@@ -349,6 +359,19 @@ uint32_t tcp_rto_ms(const struct tcpcb *);      /* with backoff */
 uint32_t tcp_keepidle_ms(const struct tcpcb *);
 uint32_t tcp_keepintvl_ms(const struct tcpcb *);
 void	tcp_xmit_timer(struct tcpcb *, uint64_t rtt_ns);
+/*
+ * Tail-loss probes (RFC 8985 7, tcp_timer.c).  tcp_rexmt_arm arms
+ * TCPT_REXMT with data out: for a probe timeout when one may be sent,
+ * else for the RTO.  tcp_tlp_ack: an ACK of new data up to ack (before
+ * snd_una moves), which may end the probe's episode.  tcp_tlp_una_lost:
+ * the probe arrived (SACKed) while snd_una has not: what is below it
+ * is lost (RACK's rule, for the probe alone).  tcp_tlp_recovered: fast
+ * recovery begins; a probe out revealed the loss.  => so_lock held
+ */
+void	tcp_rexmt_arm(struct tcpcb *);
+void	tcp_tlp_ack(struct tcpcb *, tcp_seq ack);
+bool	tcp_tlp_una_lost(const struct tcpcb *);
+void	tcp_tlp_recovered(struct tcpcb *);
 uint32_t tcp_ts_now(void);              /* timestamp clock: microseconds */
 void	tcp_canceltimers(struct tcpcb *);
 void	tcp_seterror(struct tcpcb *, int error);

@@ -122,6 +122,9 @@
 	    "the recovery point)")                                           \
 	X(tcp, rto, "the retransmission timer expired with data "           \
 	    "outstanding (a0: 1, a1: ADDRS, a2: PORTS | timeouts in a row, " \
-	    "a3: snd_una << 32 | snd_max)")
+	    "a3: snd_una << 32 | snd_max)")                                  \
+	X(tcp, tlp, "a tail-loss probe is sent (a0: 1 if it resends data, " \
+	    "0 if new, a1: ADDRS, a2: PORTS | its sequence number, a3: "    \
+	    "snd_una << 32 | snd_max)")
 
 #endif /* _STACK_SYS_SDT_PROBES_H_ */

@@ -396,19 +396,24 @@ case_board(int argc, char **argv)
 {
 	static struct sim m;
 	static struct ref r;
-	uint64_t seed, steps;
+	uint64_t seed, steps, limit = TCP_SACK_SB_LIMIT;
 	uint32_t win_max;
+	u_int cap_max = 0;
 
-	CHECK(argc == 5, "board SEED STEPS WIN_MAX");
+	CHECK(argc == 5 || argc == 6, "board SEED STEPS WIN_MAX [LIMIT]");
 	seed = tcp_unit_num(argv[2]);
 	steps = tcp_unit_num(argv[3]);
 	win_max = (uint32_t)tcp_unit_num(argv[4]);
+	if (argc == 6)
+		limit = tcp_unit_num(argv[5]);
 	CHECK(win_max >= MSS && win_max <= WIN_CAP, "WIN_MAX");
+	CHECK(limit >= TCP_SACK_SB_MAX && limit <= TCP_SACK_SB_LIMIT, "LIMIT");
 	memset(&m, 0, sizeof(m));
 	m.rng = seed;
 	m.una = m.max = (tcp_seq)(0u - 1u - rnd(&m.rng, 4 * win_max));
 	m.high_rxt = m.una;
 	tcp_sack_sb_init(&m.sb);
+	tcp_sack_sb_set_limit(&m.sb, (u_int)limit);
 	for (uint64_t i = 0; i < steps; i++) {
 		uint32_t win = m.max - m.una;
 
@@ -423,6 +428,11 @@ case_board(int argc, char **argv)
 		} else if (win > 0) {
 			sim_ack(&m, &r);
 		}
+		/* Its array from kmem only while the blocks need it. */
+		CHECK((m.sb.blk == m.sb.inl) == (m.sb.cap == TCP_SACK_SB_MAX) &&
+		    m.sb.cap <= limit && m.sb.nblk <= m.sb.cap, "step %" PRIu64
+		    ": room %u for %u blocks", i, m.sb.cap, m.sb.nblk);
+		cap_max = MAX(cap_max, (u_int)m.sb.cap);
 		if (rnd(&m.rng, 200) == 0 && win > 0) {
 			/* a timeout: everything is sent again */
 			tcp_sack_sb_clear(&m.sb);
@@ -434,10 +444,11 @@ case_board(int argc, char **argv)
 	}
 	printf("ok board acks=%" PRIu64 " bogus=%" PRIu64 " forgotten=%" PRIu32
 	    " lossy_acks=%" PRIu64 " rule0=%" PRIu64 " rule1=%" PRIu64
-	    " rule2=%" PRIu64 " rule3=%" PRIu64 " rule4=%" PRIu64 "\n", m.acks,
-	    m.bogus, m.sb.forgotten, m.lossy_acks, m.rules[0], m.rules[1],
-	    m.rules[2], m.rules[3], m.rules[4]);
+	    " rule2=%" PRIu64 " rule3=%" PRIu64 " rule4=%" PRIu64
+	    " cap_max=%u\n", m.acks, m.bogus, m.sb.forgotten, m.lossy_acks,
+	    m.rules[0], m.rules[1], m.rules[2], m.rules[3], m.rules[4], cap_max);
 	tcp_sack_sb_fini(&m.sb);
+	CHECK(m.sb.blk == m.sb.inl, "fini gives the array back");
 }
 
 /* ------------------------------------------------------------------ */
