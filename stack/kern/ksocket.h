@@ -75,6 +75,9 @@ struct sockaddr {
 
 /* Limits. */
 #define SO_PCQ_MAXLEN   512     /* packets demux may queue on one socket */
+#define SO_PCQ_STREAM   2       /* of them in a stream's PCQ (256 bytes
+				   with its header), the rest in its
+				   overflow list (uipc_socket.c) */
 #define SO_RCVBUF_DEFAULT 65536 /* bytes in so_rcv (SO_RCVBUF changes it) */
 #define SO_RCVBUF_MAX   (4 << 20)
 #define SO_SEND_MAX     65507   /* datagram payload: IP_MAXPACKET - 28 */
@@ -116,6 +119,17 @@ struct socket {
 	struct pcq *so_rcvpcq;          /* a: packets from demux; a stream's
 					   is NULL until it connects or
 					   listens (set under so_lock) */
+	/*
+	 * A stream's receive queue behind its (small) PCQ: what demux
+	 * queued while the PCQ was full or this list was not empty,
+	 * newest first, linked by m_nextpkt (uipc_socket.c, "The
+	 * overflow"); so_rcvbatch: the consumer's, oldest first.
+	 */
+	struct mbuf *so_rcvovfl;        /* a */
+	struct mbuf *so_rcvbatch;       /* s */
+	volatile uint32_t so_rcvovfl_n; /* a: packets in so_rcvovfl */
+	uint32_t so_rcvovfl_max;        /* c: its limit (0: none); set
+					   before so_rcvpcq is published */
 	volatile uint32_t so_pending;   /* a: the PCQ needs processing */
 	u_int so_waiters;               /* v: LWPs waiting in soreceive */
 	struct sockbuf so_rcv;          /* s: processed, ready to read */
@@ -204,6 +218,12 @@ int	soshutdown(struct socket *, int how);
  * reader; never blocks.  Returns false if the PCQ is full (m not taken).
  */
 bool	so_deliver(struct socket *, struct mbuf *);
+/*
+ * The consumer's side of what so_deliver queued: the next packet, in
+ * the order demux queued it (a stream's overflow list included), or
+ * NULL.  => so_lock held
+ */
+struct mbuf *so_rcvq_get(struct socket *);
 /*
  * Append a processed datagram to so_rcv: m is the data (a packet header
  * first), from its sender.  => so_lock held; returns false if it does

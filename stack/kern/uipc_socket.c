@@ -28,6 +28,27 @@
  * afterwards, and a reader checks it under so_cvlock before sleeping, so
  * no packet is left behind without someone being woken for it.
  *
+ * The overflow.  A stream's PCQ is small (SO_PCQ_STREAM slots, as many
+ * as the simulated TCP scenarios ever queue at once: an idle connection
+ * holds little more than its socket, PCB and tcpcb), but a peer may send
+ * a window's worth of segments back to back while the socket's owner
+ * holds so_lock (a Linux peer does, to a server echoing), and a segment
+ * demux cannot queue is lost.  So behind the PCQ each stream has a list
+ * of the mbufs themselves, linked by m_nextpkt: no memory of its own,
+ * none taken in demux, bounded by so_rcvovfl_max (the PCQ and the list
+ * hold so_pcqlen packets together, as one PCQ did).  Demux pushes on
+ * it (a CAS on its head: a push-only stack has no ABA) when the PCQ is
+ * full, and also whenever the list is not empty, so that nothing it
+ * queues overtakes what waits there.  The consumer (so_rcvq_get) takes
+ * its batch, oldest first, then the PCQ, and takes the list (one swap,
+ * reversed) only when the PCQ gives nothing: the PCQ's packets were
+ * queued before the list's first, the batch's before anything the PCQ
+ * took since the swap.  So each producer's packets come out in its
+ * order -- except if a producer stalls between its PCQ reservation and
+ * its publication (pcq.h) just as the PCQ fills: the list's packets may
+ * then pass the ones behind the stalled slot, which TCP takes as
+ * reordering.
+ *
  * Lock order: so_lock, then so_cvlock (ksocket.h); so_lock comes before
  * every lock of the protocols below (PCB table, routes, interfaces).
  * Demux holds a PCB bucket's reader lock when it takes so_cvlock; nothing
@@ -74,6 +95,8 @@ so_free(struct socket *so)
 	KASSERT(so->so_snd.sb_head == NULL && so->so_snd.sb_cc == 0);
 	KASSERT(so->so_q == NULL);
 	KASSERT(so->so_rcvpcq == NULL || pcq_peek(so->so_rcvpcq) == NULL);
+	KASSERT(so->so_rcvovfl == NULL && so->so_rcvbatch == NULL);
+	KASSERT(so->so_rcvovfl_n == 0);
 	kcont_destroy(&so->so_kc);
 	if (so->so_rcvpcq != NULL)
 		pcq_destroy(so->so_rcvpcq);
@@ -114,20 +137,23 @@ so_kcont(void *arg)
 }
 
 /*
- * The receive PCQ's length.  A datagram socket's holds SO_PCQ_MAXLEN
- * packets.  A stream's holds what its receive window lets a peer send at
- * once in segments of 1 KiB or more (64 for the default 64 KiB buffer),
- * at least 16: a peer never has more than a window in flight.  A stream
- * gets its queue when it connects or listens (so_rcvpcq_make); until
- * then demux finds none and drops what comes, as the protocol would.
+ * The receive queue's length.  A datagram socket's PCQ holds
+ * SO_PCQ_MAXLEN packets.  A stream's queue holds what its receive
+ * window lets a peer send at once in segments of 1 KiB or more (64 for
+ * the default 64 KiB buffer), at least 16: a peer never has more than a
+ * window in flight.  A stream gets its queue when it connects or
+ * listens (so_rcvpcq_make); until then demux finds none and drops what
+ * comes, as the protocol would.
  *
  * Not less: demux drains a connection's queue itself when the socket
  * lock is free (tcp_deliver), and in the simulated-only TCP scenarios
  * no more than 2 segments are ever queued at once; but a Linux peer
  * across the real-time bridge sends a window in a burst while the
- * server's LWP holds the lock echoing, and with 16 slots the demux
+ * server's LWP holds the lock echoing, and with 16 places the demux
  * dropped thousands of segments of tests/test_realtime.py's clean
- * transfers (fullpcq, then retransmissions).
+ * transfers (fullpcq, then retransmissions).  Only SO_PCQ_STREAM of
+ * them are PCQ slots, though; the rest is the overflow list (above),
+ * which costs no memory while it is empty.
  */
 static size_t
 so_pcqlen(int type, u_int rcvhiwat)
@@ -142,6 +168,23 @@ so_pcqlen(int type, u_int rcvhiwat)
 }
 
 /*
+ * A stream's receive queue for a receive buffer of rcvhiwat bytes: a
+ * PCQ of at most SO_PCQ_STREAM slots, and the overflow list's limit
+ * set (so_rcvovfl_max), so_pcqlen places in all.  Not yet published.
+ */
+static pcq_t *
+so_stream_rcvq(struct socket *so, u_int rcvhiwat)
+{
+	size_t n = so_pcqlen(SOCK_STREAM, rcvhiwat);
+	size_t ring = MIN(n, (size_t)SO_PCQ_STREAM);
+
+	KASSERT(so->so_type == SOCK_STREAM && so->so_rcvpcq == NULL);
+	KASSERT(so->so_rcvovfl == NULL && so->so_rcvovfl_n == 0);
+	so->so_rcvovfl_max = (uint32_t)(n - ring);
+	return pcq_create(ring, KM_SLEEP);
+}
+
+/*
  * A stream about to connect or listen gets its receive PCQ, published
  * for demux (which reads it with an acquire); one that has one keeps it.
  * => so_lock held
@@ -152,8 +195,10 @@ so_rcvpcq_make(struct socket *so)
 	KASSERT(mutex_owned(&so->so_lock));
 	if (so->so_rcvpcq != NULL)
 		return;
-	atomic_store_release(&so->so_rcvpcq, pcq_create(so_pcqlen(
-	    so->so_type, so->so_rcv.sb_hiwat), KM_SLEEP));
+	KASSERT(so->so_type == SOCK_STREAM);     /* the others have one */
+	/* Release: so_rcvovfl_max (so_stream_rcvq) before the PCQ. */
+	atomic_store_release(&so->so_rcvpcq, so_stream_rcvq(so,
+	    so->so_rcv.sb_hiwat));
 }
 
 /*
@@ -321,8 +366,10 @@ out:
 static void
 so_wakeup_probe(struct socket *so)
 {
-	struct mbuf *m = so->so_rcvpcq != NULL ? pcq_peek(so->so_rcvpcq) :
-	    NULL;
+	struct mbuf *m = so->so_rcvbatch;
+
+	if (m == NULL && so->so_rcvpcq != NULL)
+		m = pcq_peek(so->so_rcvpcq);
 
 	SDT_PROBE2(sock, wake, m != NULL ? m->m_pkthdr.len : 0,
 	    m != NULL ? m->m_pkthdr.ph_id : 0);
@@ -645,17 +692,60 @@ children:
 
 /* --- for protocols ------------------------------------------------------- */
 
+/*
+ * Push m on the stream's overflow list, if it is not at its limit.
+ * => demux (so_deliver); m not yet reachable by anyone else
+ */
+static bool
+so_rcvovfl_push(struct socket *so, struct mbuf *m)
+{
+	uint32_t n, seen, max = so->so_rcvovfl_max;
+	struct mbuf *head, *was;
+
+	KASSERT(m->m_nextpkt == NULL);
+	KASSERT(max > 0 && max <= SO_PCQ_MAXLEN);
+	/* Count it in first: the list never holds more than max. */
+	n = atomic_load_relaxed(&so->so_rcvovfl_n);
+	for (;;) {
+		if (n >= max)
+			return false;
+		if ((seen = atomic_cas_32(&so->so_rcvovfl_n, n, n + 1)) == n)
+			break;
+		n = seen;
+	}
+	head = atomic_load_relaxed(&so->so_rcvovfl);
+	for (;;) {
+		m->m_nextpkt = head;
+		/* The CAS (seq_cst) publishes m and its link to the swap. */
+		if ((was = atomic_cas_ptr(&so->so_rcvovfl, head, m)) == head)
+			return true;
+		head = was;
+	}
+}
+
 bool
 so_deliver(struct socket *so, struct mbuf *m)
 {
 	/* A stream's is published once, later (so_rcvpcq_make). */
 	pcq_t *pcq = so->so_type == SOCK_STREAM ?
 	    atomic_load_acquire(&so->so_rcvpcq) : so->so_rcvpcq;
+	bool put;
 
 	KASSERT(m->m_flags & M_PKTHDR);
 	KASSERTMSG(!mutex_owned(&so->so_lock), "demux holds the socket lock");
-	/* From here a reader may take m at once: m is not touched again. */
-	if (pcq == NULL || !pcq_put(pcq, m))
+	if (pcq == NULL)
+		return false;
+	/*
+	 * From here a reader may take m at once: m is not touched again.
+	 * Into the PCQ only while the overflow list is empty (nothing
+	 * passes what waits there).
+	 */
+	if (so->so_rcvovfl_max == 0)
+		put = pcq_put(pcq, m);
+	else
+		put = (atomic_load_relaxed(&so->so_rcvovfl) == NULL &&
+		    pcq_put(pcq, m)) || so_rcvovfl_push(so, m);
+	if (!put)
 		return false;
 	mutex_enter(&so->so_cvlock);
 	if (atomic_swap_32(&so->so_pending, 1) == 0)
@@ -681,6 +771,38 @@ so_seterror(struct socket *so, int error)
 	mutex_exit(&so->so_cvlock);
 }
 
+struct mbuf *
+so_rcvq_get(struct socket *so)
+{
+	struct mbuf *m, *list, *next;
+	uint32_t n = 0;
+
+	KASSERT(mutex_owned(&so->so_lock));
+	if (so->so_rcvpcq == NULL)
+		return NULL;
+	if ((m = so->so_rcvbatch) != NULL) {
+		so->so_rcvbatch = m->m_nextpkt;
+		m->m_nextpkt = NULL;
+		return m;
+	}
+	if ((m = pcq_get(so->so_rcvpcq)) != NULL || so->so_rcvovfl_max == 0)
+		return m;
+	/* The PCQ gave nothing: now the list's turn (newest first). */
+	if (atomic_load_relaxed(&so->so_rcvovfl) == NULL)
+		return NULL;
+	list = atomic_swap_ptr(&so->so_rcvovfl, NULL);
+	for (; list != NULL; list = next, n++) {
+		next = list->m_nextpkt;
+		list->m_nextpkt = m;
+		m = list;
+	}
+	KASSERT(m != NULL && n >= 1 && n <= so->so_rcvovfl_max);
+	atomic_add_32(&so->so_rcvovfl_n, -(int32_t)n);
+	so->so_rcvbatch = m->m_nextpkt;
+	m->m_nextpkt = NULL;
+	return m;
+}
+
 u_int
 so_rcvpcq_flush(struct socket *so)
 {
@@ -689,10 +811,11 @@ so_rcvpcq_flush(struct socket *so)
 
 	KASSERT(mutex_owned(&so->so_lock));
 	atomic_swap_32(&so->so_pending, 0);
-	while (so->so_rcvpcq != NULL && (m = pcq_get(so->so_rcvpcq)) != NULL) {
+	while ((m = so_rcvq_get(so)) != NULL) {
 		m_freem(m);
 		n++;
 	}
+	KASSERT(so->so_rcvbatch == NULL);
 	return n;
 }
 
@@ -888,12 +1011,12 @@ so_newconn(struct socket *head)
 	mutex_init(&so->so_lock, MUTEX_DEFAULT, IPL_NONE);
 	mutex_init(&so->so_cvlock, MUTEX_DEFAULT, IPL_NONE);
 	cv_init(&so->so_cv, "sorecv");
-	so->so_rcvpcq = pcq_create(so_pcqlen(head->so_type,
-	    head->so_rcv.sb_hiwat), KM_SLEEP);
+	so->so_type = head->so_type;
+	/* Not reachable yet: published by the protocol's table insert. */
+	so->so_rcvpcq = so_stream_rcvq(so, head->so_rcv.sb_hiwat);
 	kcont_init(&so->so_kc, so_kcont, so, KCONT_SOFTNET);
 	so->so_proto = head->so_proto;
 	so->so_brane = head->so_brane;
-	so->so_type = head->so_type;
 	so_stream_init(so);
 	so->so_rcv.sb_hiwat = head->so_rcv.sb_hiwat;
 	so->so_snd.sb_hiwat = head->so_snd.sb_hiwat;

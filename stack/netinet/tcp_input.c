@@ -43,7 +43,6 @@
 
 #include <kern/ksocket.h>
 #include <kern/mbuf.h>
-#include <kern/pcq.h>
 
 #include <string.h>
 
@@ -214,7 +213,7 @@ tcp_rcvd_work(struct socket *so, enum tcp_worker who)
 		return;
 	tp = inp->inp_ppcb;
 	tb = tp->t_tb;
-	while ((m = pcq_get(so->so_rcvpcq)) != NULL) {
+	while ((m = so_rcvq_get(so)) != NULL) {
 		if (who == TW_LWP)
 			TCPSTAT_INC(tb, lazy_lwp);
 		else if (who == TW_KCONT)
