@@ -5,10 +5,13 @@
  * receive processing:
  *
  *   demux (protocol input, any CPU): find the PCB under a reader lock of
- *     its hash bucket; pcq_put the packet on the socket's receive PCQ;
- *     schedule the socket's continuation with a small delay; take the
- *     socket's cv mutex (never the socket lock: demux must not block on a
- *     socket); set "PCQ needs processing"; cv_signal; drop the cv mutex.
+ *     its hash bucket; pcq_put the packet on the socket's receive PCQ (a
+ *     stream's is small, with a list of mbufs behind it: uipc_socket.c);
+ *     take the socket's cv mutex (never the socket lock: demux must not
+ *     block on a socket); set "PCQ needs processing"; schedule the
+ *     socket's continuation with a small delay (a stream's: at once,
+ *     unless an LWP waits on a connection); cv_signal; drop the cv
+ *     mutex.
  *   lazy receive: an LWP blocked in soreceive wakes and does the pending
  *     protocol work for its own socket, on its own CPU time (pr_rcvd),
  *     then takes its datagram.  Only when nobody waits does the socket's
@@ -143,6 +146,10 @@ struct socket {
 					   by pr_ctlinput (so_seterror), taken
 					   with an atomic swap under so_lock */
 	bool so_nbio;                   /* s */
+	bool so_waitwork;               /* c: a connected stream's: an LWP
+					   waiting does the work demux
+					   queues, no continuation runs for
+					   it (set as so_rcvovfl_max) */
 	uint64_t so_rcvtimeo_ns;        /* s: 0 = forever */
 	uint64_t so_rcvdrops;           /* s: dropped, receive buffer full */
 	uint64_t so_pktid;              /* s: ph_id of the next datagram sent */
@@ -218,6 +225,18 @@ int	soshutdown(struct socket *, int how);
  * reader; never blocks.  Returns false if the PCQ is full (m not taken).
  */
 bool	so_deliver(struct socket *, struct mbuf *);
+/*
+ * so_deliver's two halves.  so_rcvq_put queues m (false: full, m not
+ * taken) and tells nobody; so_rcvq_notify then does the rest (marks the
+ * work pending, schedules the continuation, wakes the waiters).  A
+ * protocol may skip the notify if, after its put, it takes so_lock
+ * itself (mutex_tryenter: demux never waits) and drains the queue: the
+ * work it does wakes whoever waits for what it changes, and a put it
+ * missed (another producer's, half done) is that producer's to notify.
+ * => demux, as so_deliver
+ */
+bool	so_rcvq_put(struct socket *, struct mbuf *);
+void	so_rcvq_notify(struct socket *);
 /*
  * The consumer's side of what so_deliver queued: the next packet, in
  * the order demux queued it (a stream's overflow list included), or
