@@ -89,6 +89,18 @@ def test_demux_never_waits_for_the_socket_lock(test_bin):
     assert s["delivered_while_locked"] == "10"
 
 
+def test_a_burst_into_a_locked_stream_is_queued_whole(test_bin):
+    """A Linux peer sends a window of segments back to back while the
+    server's LWP holds the socket lock (echoing): demux queues every one
+    of a 64-segment run -- 2 in the stream's PCQ, the rest in the list
+    behind it -- and the reader then gets every byte in order, nothing
+    sent again (the C case checks fullpcq, order and retransmissions)."""
+    s = ok_summary(case(test_bin, "tcpburst"), "tcpburst", ints=True)
+    assert s["queued_while_locked"] >= 64
+    assert s["pcq"] == 2 and s["overflow"] == s["queued_while_locked"] - 2
+    assert s["bytes"] == 6400
+
+
 def test_branes_with_the_same_addresses_never_meet(test_bin):
     s = ok_summary(case(test_bin, "branes"), "branes")
     assert s == {"b1_queued": "4", "b2_queued": "4"}

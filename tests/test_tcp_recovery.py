@@ -79,8 +79,9 @@ def _check_rexmits_marked(db):
 
 
 def test_one_lost_segment_is_one_fast_episode(tmp_path):
-    """The first frame a starts after 3.02 ms (a data segment of the bulk
-    transfer; at 3 ms sharp it is an ACK, which costs nothing) is lost: three duplicate ACKs, one fast retransmit, one
+    """The first frame a sends after 3.01 ms (a data segment of the bulk
+    transfer; the time is picked so: a lost pure ACK would change
+    nothing) is lost: three duplicate ACKs, one fast retransmit, one
     episode on a ended by the full ACK.  It resends exactly the hole at
     snd_una, and then RFC 6675's rescue (NextSeg rule 4): b's 64 KiB
     window stops new data (rule 2) and nothing unSACKed is left below
@@ -89,7 +90,7 @@ def test_one_lost_segment_is_one_fast_episode(tmp_path):
     point, which was first sent in this recovery and is in flight, not
     lost.  Both resent segments are delivered to b's connection."""
     db = _run(tmp_path, faults=[{"kind": "loss", "target": "ab",
-                                 "start": "3020us", "loss": 1, "count": 1,
+                                 "start": "3010us", "loss": 1, "count": 1,
                                  "dir": "ab"}])
     assert _counter(db, "a", "tcp.default.fastrexmt") == 1
     assert _counter(db, "a", "tcp.default.rexmttimeo") == 0
@@ -99,7 +100,7 @@ def test_one_lost_segment_is_one_fast_episode(tmp_path):
     episode, host, local, remote, kind, start, end, una, rec, n, to, how = ep
     assert (host, local, remote, kind) == (
         "a", "10.0.0.1:49152", "10.0.0.2:5001", "fast")
-    assert 3_000_000 < start < end and (n, to, how) == (2, 0, "ack")
+    assert 3_010_000 < start < end and (n, to, how) == (2, 0, "ack")
     assert (rec - una) % (1 << 32) > 0          # data was outstanding
     # The episode's packets, with one query: the first resent at snd_una,
     # taken by the connection on b.

@@ -5,10 +5,13 @@
  * receive processing:
  *
  *   demux (protocol input, any CPU): find the PCB under a reader lock of
- *     its hash bucket; pcq_put the packet on the socket's receive PCQ;
- *     schedule the socket's continuation with a small delay; take the
- *     socket's cv mutex (never the socket lock: demux must not block on a
- *     socket); set "PCQ needs processing"; cv_signal; drop the cv mutex.
+ *     its hash bucket; pcq_put the packet on the socket's receive PCQ (a
+ *     stream's is small, with a list of mbufs behind it: uipc_socket.c);
+ *     take the socket's cv mutex (never the socket lock: demux must not
+ *     block on a socket); set "PCQ needs processing"; schedule the
+ *     socket's continuation with a small delay (a stream's: at once,
+ *     unless an LWP waits on a connection); cv_signal; drop the cv
+ *     mutex.
  *   lazy receive: an LWP blocked in soreceive wakes and does the pending
  *     protocol work for its own socket, on its own CPU time (pr_rcvd),
  *     then takes its datagram.  Only when nobody waits does the socket's
@@ -75,6 +78,9 @@ struct sockaddr {
 
 /* Limits. */
 #define SO_PCQ_MAXLEN   512     /* packets demux may queue on one socket */
+#define SO_PCQ_STREAM   2       /* of them in a stream's PCQ (256 bytes
+				   with its header), the rest in its
+				   overflow list (uipc_socket.c) */
 #define SO_RCVBUF_DEFAULT 65536 /* bytes in so_rcv (SO_RCVBUF changes it) */
 #define SO_RCVBUF_MAX   (4 << 20)
 #define SO_SEND_MAX     65507   /* datagram payload: IP_MAXPACKET - 28 */
@@ -116,6 +122,17 @@ struct socket {
 	struct pcq *so_rcvpcq;          /* a: packets from demux; a stream's
 					   is NULL until it connects or
 					   listens (set under so_lock) */
+	/*
+	 * A stream's receive queue behind its (small) PCQ: what demux
+	 * queued while the PCQ was full or this list was not empty,
+	 * newest first, linked by m_nextpkt (uipc_socket.c, "The
+	 * overflow"); so_rcvbatch: the consumer's, oldest first.
+	 */
+	struct mbuf *so_rcvovfl;        /* a */
+	struct mbuf *so_rcvbatch;       /* s */
+	volatile uint32_t so_rcvovfl_n; /* a: packets in so_rcvovfl */
+	uint32_t so_rcvovfl_max;        /* c: its limit (0: none); set
+					   before so_rcvpcq is published */
 	volatile uint32_t so_pending;   /* a: the PCQ needs processing */
 	u_int so_waiters;               /* v: LWPs waiting in soreceive */
 	struct sockbuf so_rcv;          /* s: processed, ready to read */
@@ -129,6 +146,10 @@ struct socket {
 					   by pr_ctlinput (so_seterror), taken
 					   with an atomic swap under so_lock */
 	bool so_nbio;                   /* s */
+	bool so_waitwork;               /* c: a connected stream's: an LWP
+					   waiting does the work demux
+					   queues, no continuation runs for
+					   it (set as so_rcvovfl_max) */
 	uint64_t so_rcvtimeo_ns;        /* s: 0 = forever */
 	uint64_t so_rcvdrops;           /* s: dropped, receive buffer full */
 	uint64_t so_pktid;              /* s: ph_id of the next datagram sent */
@@ -204,6 +225,24 @@ int	soshutdown(struct socket *, int how);
  * reader; never blocks.  Returns false if the PCQ is full (m not taken).
  */
 bool	so_deliver(struct socket *, struct mbuf *);
+/*
+ * so_deliver's two halves.  so_rcvq_put queues m (false: full, m not
+ * taken) and tells nobody; so_rcvq_notify then does the rest (marks the
+ * work pending, schedules the continuation, wakes the waiters).  A
+ * protocol may skip the notify if, after its put, it takes so_lock
+ * itself (mutex_tryenter: demux never waits) and drains the queue: the
+ * work it does wakes whoever waits for what it changes, and a put it
+ * missed (another producer's, half done) is that producer's to notify.
+ * => demux, as so_deliver
+ */
+bool	so_rcvq_put(struct socket *, struct mbuf *);
+void	so_rcvq_notify(struct socket *);
+/*
+ * The consumer's side of what so_deliver queued: the next packet, in
+ * the order demux queued it (a stream's overflow list included), or
+ * NULL.  => so_lock held
+ */
+struct mbuf *so_rcvq_get(struct socket *);
 /*
  * Append a processed datagram to so_rcv: m is the data (a packet header
  * first), from its sender.  => so_lock held; returns false if it does

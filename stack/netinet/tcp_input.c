@@ -43,7 +43,6 @@
 
 #include <kern/ksocket.h>
 #include <kern/mbuf.h>
-#include <kern/pcq.h>
 
 #include <string.h>
 
@@ -76,7 +75,11 @@ struct tcp_delivery {
 
 static void tcp_rcvd_work(struct socket *, enum tcp_worker);
 
-/* => the PCB's bucket read-locked: hand over; try to ACK now */
+/*
+ * Hand over; a segment with data, try to ACK now: if the socket lock is
+ * free, do the work here, and then nobody need be told (so_rcvq_put).
+ * => the PCB's bucket read-locked
+ */
 static void
 tcp_deliver(struct inpcb *inp, void *arg)
 {
@@ -84,13 +87,23 @@ tcp_deliver(struct inpcb *inp, void *arg)
 	struct socket *so = inp->inp_socket;
 	struct tcpcb *tp;
 
-	td->td_taken = so_deliver(so, td->td_m);
-	if (!td->td_taken || !td->td_data || !mutex_tryenter(&so->so_lock))
+	if (!td->td_data) {
+		td->td_taken = so_deliver(so, td->td_m);
 		return;
-	tp = inp->inp_ppcb;
-	if (TCPS_HAVERCVDSYN(tp->t_state) && !(tp->t_flags & TF_DEAD))
-		tcp_rcvd_work(so, TW_DEMUX);
-	mutex_exit(&so->so_lock);
+	}
+	if (!(td->td_taken = so_rcvq_put(so, td->td_m)))
+		return;
+	if (mutex_tryenter(&so->so_lock)) {
+		tp = inp->inp_ppcb;
+		if (TCPS_HAVERCVDSYN(tp->t_state) &&
+		    !(tp->t_flags & TF_DEAD)) {
+			tcp_rcvd_work(so, TW_DEMUX);
+			mutex_exit(&so->so_lock);
+			return;
+		}
+		mutex_exit(&so->so_lock);
+	}
+	so_rcvq_notify(so);
 }
 
 static bool
@@ -214,7 +227,7 @@ tcp_rcvd_work(struct socket *so, enum tcp_worker who)
 		return;
 	tp = inp->inp_ppcb;
 	tb = tp->t_tb;
-	while ((m = pcq_get(so->so_rcvpcq)) != NULL) {
+	while ((m = so_rcvq_get(so)) != NULL) {
 		if (who == TW_LWP)
 			TCPSTAT_INC(tb, lazy_lwp);
 		else if (who == TW_KCONT)

@@ -6,8 +6,12 @@
  * A connection has one kernel continuation (t_kc); each timer is a
  * deadline in clock ticks (t_timer[], 0 = off) and the continuation is
  * scheduled for the earliest.  Arming a timer is a store and, if it is
- * now the earliest, a kcont_schedule; disarming is a store (the
- * continuation may run for nothing, then sleeps until the next).  The
+ * now earlier than the continuation is due (t_kcdue), a kcont_schedule;
+ * disarming, or moving a deadline later, is a store: the continuation
+ * then runs at its time for nothing and schedules itself for the
+ * earliest deadline left.  So the retransmission timer, armed again by
+ * every ACK that acknowledges data, costs a kcont_schedule about once
+ * an RTO rather than once a segment (BSD's callouts do the same).  The
  * continuation takes the socket lock, so timers and segments are never
  * processed at once; a closed connection's (TF_DEAD) returns at once and
  * is never scheduled again.
@@ -74,25 +78,35 @@ tcp_keepintvl_ms(const struct tcpcb *tp)
 	    tp->t_tb->tb_conf.keepintvl_ms;
 }
 
-/* Schedule the continuation for the earliest deadline. */
+/*
+ * Schedule the continuation for the earliest deadline, unless it is due
+ * by then already.  t_kcdue may name a tick later than the one it is
+ * due at (never earlier): then it is only scheduled once more.
+ * => so_lock held; now: getticks()
+ */
 static void
-tcp_timer_resched(struct tcpcb *tp)
+tcp_timer_resched(struct tcpcb *tp, int now)
 {
-	int now = getticks(), first = 0;
+	int first = 0, due;
 
+	KASSERT(mutex_owned(&tp->t_so->so_lock));
 	for (int i = 0; i < TCPT_NTIMERS; i++)
 		if (tp->t_timer[i] != 0 &&
 		    (first == 0 || tp->t_timer[i] - first < 0))
 			first = tp->t_timer[i];
 	if (first == 0 || (tp->t_flags & TF_DEAD))
 		return;
-	(void)kcont_schedule(&tp->t_kc, first - now > 0 ? first - now : 0);
+	if (tp->t_kcdue != 0 && tp->t_kcdue - first <= 0)
+		return;                 /* it runs first, and looks again */
+	due = first - now > 0 ? first : now;
+	(void)kcont_schedule(&tp->t_kc, due - now);
+	tp->t_kcdue = due != 0 ? due : 1;      /* 0 says "not scheduled" */
 }
 
 void
 tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms)
 {
-	int t = mstohz((int)MIN(ms, (uint32_t)INT32_MAX / 2));
+	int t = mstohz((int)MIN(ms, (uint32_t)INT32_MAX / 2)), now;
 
 	KASSERT(which >= 0 && which < TCPT_NTIMERS);
 	KASSERT(mutex_owned(&tp->t_so->so_lock));
@@ -100,10 +114,11 @@ tcp_timer_arm(struct tcpcb *tp, int which, uint32_t ms)
 		return;
 	if (which == TCPT_REXMT)
 		tp->t_flags &= ~TF_TLP_PTO;     /* tcp_rexmt_arm sets it */
-	tp->t_timer[which] = getticks() + MAX(t, 1);
+	now = getticks();
+	tp->t_timer[which] = now + MAX(t, 1);
 	if (tp->t_timer[which] == 0)
 		tp->t_timer[which] = 1;
-	tcp_timer_resched(tp);
+	tcp_timer_resched(tp, now);
 }
 
 void
@@ -121,6 +136,7 @@ tcp_canceltimers(struct tcpcb *tp)
 	for (int i = 0; i < TCPT_NTIMERS; i++)
 		tp->t_timer[i] = 0;
 	(void)kcont_stop(&tp->t_kc);
+	tp->t_kcdue = 0;
 }
 
 /* RFC 6298 2.2-2.4, on one RTT sample. */
@@ -427,6 +443,8 @@ tcp_timers_kcont(void *arg)
 	int now;
 
 	mutex_enter(&so->so_lock);
+	/* Not scheduled now (unless again since it began: resched says). */
+	tp->t_kcdue = 0;
 	if (tp->t_flags & TF_DEAD)
 		goto out;
 	now = getticks();
@@ -465,7 +483,7 @@ tcp_timers_kcont(void *arg)
 			break;
 		}
 	}
-	tcp_timer_resched(tp);
+	tcp_timer_resched(tp, getticks());
 out:
 	mutex_exit(&so->so_lock);
 }

@@ -204,6 +204,8 @@ struct tcpcb {
 	struct tcp_sackcb *t_sack;      /* SACK's state while it has
 					   any (tcp_sackcb), or NULL */
 	int t_timer[TCPT_NTIMERS];
+	int t_kcdue;                    /* the tick t_kc is due at, or
+					   later; 0: not scheduled */
 	uint32_t t_flags;               /* TF_* */
 	uint8_t t_state;                /* TCPS_* */
 	uint8_t t_rxtshift;             /* timeouts in a row */

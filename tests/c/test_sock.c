@@ -20,6 +20,11 @@
  *   lazy       receive work by the waiting LWP, on its CPU, then by the
  *              continuation when nobody waits; the counters add up
  *   nolock     demux delivers while a reader holds the socket lock
+ *   tcpburst   a burst of BURST_K TCP segments back to back into one
+ *              connection whose reader holds the socket lock (a Linux
+ *              peer's window to a server echoing): demux queues every
+ *              one, most behind the stream's small PCQ, and the reader
+ *              then takes them all, in order, none sent again
  *   branes     identical addresses and ports in two brane pairs never
  *              meet; chbrane moves new sockets, old ones stay
  *   flood N R  udp_send -> udp_echo across the router: N datagrams at R
@@ -62,6 +67,8 @@
 #include "stack/netinet/ip_var.h"
 #include "stack/netinet/raw_ip_var.h"
 #include "stack/netinet/route.h"
+#include "stack/netinet/tcp.h"
+#include "stack/netinet/tcp_var.h"
 #include "stack/netinet/udp.h"
 #include "stack/netinet/udp_var.h"
 
@@ -773,6 +780,120 @@ case_nolock(void *arg)
 	soclose(s2);
 }
 
+/* --- tcpburst ---------------------------------------------------------------- */
+
+#define BURST_K         100     /* segments in the burst */
+#define BURST_SEG       64      /* data bytes a segment */
+#define BURST_RCVBUF    (128 << 10) /* the server's: 128 places queued */
+#define BURST_MIN       64      /* of them demux queues with the lock held */
+#define BURST_HOLD_NS   2000000ULL /* how long the reader holds it */
+
+static uint64_t
+tcpstat(struct brane *br, enum tcpstat_id id)
+{
+	struct tcp_brane *tb = tcp_brane_peek(br);
+
+	return tb != NULL ? tb->tb_stat[id].ev_count : 0;
+}
+
+/* BURST_K writes of BURST_SEG bytes, TCP_NODELAY: a segment each. */
+static void
+burst_sender(void *arg)
+{
+	struct socket *c = arg;
+	uint8_t buf[BURST_SEG];
+
+	for (u_int i = 0; i < BURST_K; i++) {
+		fill(buf, sizeof(buf), i);
+		CHECK_ERR(sosend(c, NULL, buf, sizeof(buf), 0), 0);
+	}
+}
+
+/* Read the burst: every byte, in order. */
+static void
+burst_expect(struct socket *s)
+{
+	static uint8_t got[BURST_K * BURST_SEG], want[BURST_K * BURST_SEG];
+	uint64_t timeo = 100 * TICK_NS;
+	size_t have = 0, len;
+
+	for (u_int i = 0; i < BURST_K; i++)
+		fill(want + i * BURST_SEG, BURST_SEG, i);
+	CHECK_ERR(sosetopt(s, SOL_SOCKET, SO_RCVTIMEO, &timeo, sizeof(timeo)),
+	    0);
+	while (have < sizeof(got)) {
+		len = sizeof(got) - have;
+		CHECK_ERR(soreceive(s, NULL, got + have, &len, 0), 0);
+		CHECK(len > 0, "the stream ended after %zu bytes", have);
+		have += len;
+	}
+	CHECK(memcmp(got, want, sizeof(got)) == 0, "the burst's bytes "
+	    "changed");
+}
+
+static void
+case_tcpburst(void *arg)
+{
+	struct sockaddr_in to = sin4(A4(10, 0, 0, 2), 7);
+	struct socket *l, *c, *s;
+	int on = 1, rcvbuf = BURST_RCVBUF;
+	uint64_t d0, t0, spins = 0;
+	lwp_t *sender;
+
+	(void)arg;
+	/* Polled on CPU 2: this LWP spins on 0, the sender writes on 1. */
+	topo_pair_on(2);
+	l = mksock(&proc_b, SOCK_STREAM, IPPROTO_TCP, 0, 7);
+	CHECK_ERR(sosetopt(l, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)),
+	    0);
+	CHECK_ERR(solisten(l, 1), 0);
+	c = mksock(&proc_a, SOCK_STREAM, IPPROTO_TCP, 0, 0);
+	CHECK_ERR(sosetopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)), 0);
+	CHECK_ERR(soconnect(c, SA(&to)), 0);
+	CHECK_ERR(soaccept(l, &s, NULL), 0);
+	d0 = tcpstat(br_b, TCPSTAT_delivered);
+	mutex_enter(&s->so_lock);
+	CHECK_ERR(kthread_create(PRI_NONE, KTHREAD_MUSTJOIN, cpu_lookup(1),
+	    burst_sender, c, &sender, "sender"), 0);
+	/*
+	 * Hold the socket lock for BURST_HOLD_NS while the burst comes: the
+	 * pair's poll hands demux BURST_MIN (VPAIR_BATCH) frames a run, and
+	 * then waits behind the socket's continuation, which waits for
+	 * this lock on the same CPU.
+	 */
+	t0 = getnanouptime();
+	while (getnanouptime() - t0 < BURST_HOLD_NS) {
+		CHECK(++spins < 100000000, "spun %" PRIu64 " times", spins);
+		preempt_point();
+	}
+	CHECK(tcpstat(br_b, TCPSTAT_delivered) - d0 >= BURST_MIN, "demux "
+	    "delivered only %" PRIu64 " of %d segments while the socket lock "
+	    "was held", tcpstat(br_b, TCPSTAT_delivered) - d0, BURST_K);
+	CHECK(tcpstat(br_b, TCPSTAT_fullpcq) == 0, "%" PRIu64 " of the %d "
+	    "segments found the receive queue full", tcpstat(br_b,
+	    TCPSTAT_fullpcq), BURST_K);
+	CHECK(tcpstat(br_b, TCPSTAT_lazy_lwp) + tcpstat(br_b,
+	    TCPSTAT_lazy_kcont) + tcpstat(br_b, TCPSTAT_demux_ack) ==
+	    tcpstat(br_b, TCPSTAT_processed) + tcpstat(br_b, TCPSTAT_dropped),
+	    "receive work done under a socket lock someone else held");
+	say(" queued_while_locked=%" PRIu64 " pcq=%zu overflow=%u",
+	    tcpstat(br_b, TCPSTAT_delivered) - d0, pcq_maxitems(s->so_rcvpcq),
+	    s->so_rcvovfl_n);
+	mutex_exit(&s->so_lock);
+	kthread_join(sender);
+	burst_expect(s);
+	CHECK(tcpstat(br_b, TCPSTAT_rcvoopack) == 0 &&
+	    tcpstat(br_b, TCPSTAT_rcvduppack) == 0 &&
+	    tcpstat(br_a, TCPSTAT_sndrexmitpack) == 0, "out of order %" PRIu64
+	    ", duplicates %" PRIu64 ", sent again %" PRIu64,
+	    tcpstat(br_b, TCPSTAT_rcvoopack), tcpstat(br_b,
+	    TCPSTAT_rcvduppack), tcpstat(br_a, TCPSTAT_sndrexmitpack));
+	say(" bytes=%d", BURST_K * BURST_SEG);
+	soclose(c);
+	soclose(s);
+	soclose(l);
+}
+
 /* --- branes ------------------------------------------------------------------ */
 
 static void
@@ -1015,6 +1136,7 @@ static const struct {
 	{ "refused", case_refused, 2 },
 	{ "lazy", case_lazy, 4 },
 	{ "nolock", case_nolock, 4 },
+	{ "tcpburst", case_tcpburst, 4 },
 	{ "branes", case_branes, 2 },
 	{ "flood", case_flood, 4 },
 	{ "ping", case_ping, 3 },
