@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from harness import ROOT, VARIANT, run
+from harness import ROOT, VARIANT, ok_summary, run
 
 GEN = ROOT / "scripts" / "gen_scale.py"
 
@@ -153,3 +153,21 @@ def test_a_booted_host_costs_what_it_touches(netsim, tmp_path):
     (h0, small), (h1, big) = rss(16), rss(96)
     per_host = (big - small) * 1024 / (h1 - h0)
     assert per_host < 420 * 1024, per_host
+
+
+def test_a_host_s_hot_state_lies_side_by_side(test_bin, tmp_path):
+    """What every event on a host touches -- its simulated CPUs, its
+    cache-line table, its small kernel objects (sockets, softc, PCBs,
+    pool caches), its LWPs' structures -- lies in the machine's hot pool:
+    each host's first blocks of it side by side (its CPUs, its line table
+    and its first 64 KiB of small kernel memory: about 73 KiB), the hosts
+    one after another in a few large mappings, not spread over malloc's
+    heap among everything else and a mapping of its own a host.  Before:
+    the CPUs and the line table in malloc's heap, the kernel memory in a
+    mapping of its own, gigabytes apart."""
+    path = gen(tmp_path, 16, "--count", "2")
+    p = run([test_bin("test_scale"), "hot", path], check=0)
+    ok = ok_summary(p, "hot", ints=True)
+    assert ok["hosts"] == 18            # 16 and their two routers
+    assert ok["span_max"] <= 96 * 1024, ok
+    assert ok["outside"] == 0, ok
