@@ -78,6 +78,21 @@ def test_generator_same_work_a_host_at_every_n(tmp_path):
             if p["program"] == "udp_send"} == {10}
 
 
+def test_generator_staggers_the_senders(tmp_path):
+    """--stagger (what the scale bench uses): the senders start evenly
+    over one interval, host i at i/N of it, so they send out of step as
+    independent hosts do; without it every host sends at the same
+    instants, a burst of N datagrams at once."""
+    def starts(*args):
+        sc = json.loads(gen(tmp_path, 100, "--count", "7", "--rate", "50",
+                            *args).read_text())
+        return [p.get("start") for p in sc["workload"]
+                if p["program"] == "udp_send"]
+
+    assert starts("--stagger") == [f"{i * 200000}ns" for i in range(100)]
+    assert starts() == [None] * 100
+
+
 TIME = "/usr/bin/time"
 
 
