@@ -18,6 +18,16 @@
  * netsim run my network of N hosts" gets the answer for hosts that each
  * do this much.
  *
+ * The senders are out of step (gen_scale.py --stagger: host i starts i/N
+ * of an interval after host 0), as independent hosts are: in step, all N
+ * hosts send at the same instants, so every 5 ms a burst of N datagrams
+ * goes through the machine phase by phase -- N senders, then N NICs, N
+ * switches, routers, receivers -- each phase evicting what the next needs
+ * from the caches, and the heap of runnable CPUs holds most of the N
+ * (820 at N = 1,000): a workload whose burst grows with N, not the same
+ * work a host at every N.  SCALE_LOCKSTEP=1 gives that workload (the
+ * figures before 2026-12-06's third entry).
+ *
  * SCALE_FIXED_TOTAL=1 gives the old workload instead, for comparing with
  * the figures before 2026-12-06's second entry: 200,000 datagrams in all
  * over one virtual second whatever N (20,000 a host at N = 10, 20 at
@@ -48,11 +58,18 @@
  * host's memory goes.  N = 10 and 100 are run five times (they take a
  * fraction of a second), 1,000 three times, and 10,000 once: it takes
  * some 4 GB and a minute or more on a loaded machine.
+ *
+ * `sim_scale --once FILE` runs a scenario gen_scale.py wrote once, in
+ * this process, and prints "delivered points events": under cachegrind,
+ * two such runs at two counts a host give the instructions (and
+ * simulated misses) a datagram at that N, set-up dropping out.
  */
 #include <assert.h>
 #include <errno.h>
 #include <libgen.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +102,7 @@ struct scale_result {
 
 static char gen_path[PATH_MAX];
 static double scale_booted_at;
+static bool scale_text;                 /* --once: the result as text */
 
 /* The resident set now, from /proc/self/statm (kB), or 0. */
 static long
@@ -133,10 +151,20 @@ scale_where(const struct sim_machine *m)
 	char line[512];
 	FILE *f;
 
+	double small = 0, small_mapped = 0, lines = 0, slots = 0;
+
 	for (u_int h = 0; h < m->nhosts; h++) {
 		used += (double)m->hosts[h].arena.used;
 		mapped += (double)m->hosts[h].arena.mapped;
+		small += (double)m->hosts[h].arena.bump[0];
+		small_mapped += (double)m->hosts[h].arena.run_mapped[0];
+		lines += (double)m->hosts[h].lines.used;
+		slots += (double)m->hosts[h].lines.mask + 1;
 	}
+	fprintf(stderr, "sim_scale: a host's cache-line table: %.0f lines in "
+	    "%.0f slots\n", lines / m->nhosts, slots / m->nhosts);
+	fprintf(stderr, "sim_scale: a host's small blocks: %.0f bytes cut, "
+	    "%.0f mapped\n", small / m->nhosts, small_mapped / m->nhosts);
 	if ((f = fopen("/proc/self/smaps", "r")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -204,7 +232,11 @@ scale_child(const char *file, int fd)
 		    m.stop_reason);
 		_exit(1);
 	}
-	if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+	if (scale_text) {
+		printf("%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", r.delivered,
+		    r.points, r.events);
+		fflush(stdout);
+	} else if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
 		_exit(1);
 	_exit(0);
 }
@@ -244,6 +276,8 @@ scale_generate(unsigned n, char *path, size_t len)
 	else
 		snprintf(work, sizeof(work), "--count %d --rate %d",
 		    n >= 10000 ? SCALE_COUNT_10K : SCALE_COUNT, SCALE_RATE);
+	if (getenv("SCALE_LOCKSTEP") == NULL)
+		strncat(work, " --stagger", sizeof(work) - strlen(work) - 1);
 	snprintf(cmd, sizeof(cmd), "/usr/bin/python3 %s %u --out %s %s %.64s",
 	    gen_path, n, path, work, getenv("SCALE_GEN_ARGS") != NULL ?
 	    getenv("SCALE_GEN_ARGS") : "");
@@ -314,6 +348,17 @@ main(int argc, char **argv)
 	/* bin/release/bench/sim_scale -> scripts/gen_scale.py */
 	snprintf(gen_path, sizeof(gen_path),
 	    "%s/../../../scripts/gen_scale.py", dirname(self));
+	/*
+	 * One run of FILE in this process (so that valgrind counts it
+	 * without following a fork): the datagrams the sinks took, the
+	 * scheduling points and the events on stdout.  What the
+	 * instructions a datagram at each N are measured with (bench/README
+	 * "Thousands of hosts, third pass").
+	 */
+	if (argc == 3 && strcmp(argv[1], "--once") == 0) {
+		scale_text = true;
+		scale_child(argv[2], STDOUT_FILENO);
+	}
 	bench_init(argc, argv);
 	scale_bench(10, 5);
 	scale_bench(100, 5);

@@ -21,6 +21,11 @@ grows).  A flow from the last host of a
 domain crosses two routers; the others stay on their switch.  With one
 domain there are no routers.
 
+Every sender starts at time 0 unless --stagger spreads their starts
+evenly over one interval (host i at i/N of it): then the hosts send out
+of step, as independent hosts do, instead of all N in one burst at the
+same instants, a burst that grows with N.
+
 The scenario goes to stdout, or to --out FILE.  Everything in it follows
 from the arguments: the same arguments write the same bytes.
 """
@@ -47,7 +52,7 @@ def nic(name, addr, ring):
 
 
 def scenario(n, domain, total, span_s, duration_s, ring=None, count=None,
-             rate=None):
+             rate=None, stagger=False):
     ndomains = (n + domain - 1) // domain
     assert ndomains <= 65536, "at most 65536 domains"
     if count is None:
@@ -96,10 +101,14 @@ def scenario(n, domain, total, span_s, duration_s, ring=None, count=None,
         workload.append({"program": "udp_sink", "host": f"h{i}",
                          "port": 9})
     for i in range(n):
-        workload.append({"program": "udp_send", "host": f"h{i}",
-                         "dst": addrs[(i + 1) % n], "port": 9,
-                         "rate": f"{rate}pps", "size": 64, "count": count,
-                         "echo": False})
+        send = {"program": "udp_send", "host": f"h{i}",
+                "dst": addrs[(i + 1) % n], "port": 9,
+                "rate": f"{rate}pps", "size": 64, "count": count,
+                "echo": False}
+        if stagger:
+            # Host i starts i/N of an interval after host 0.
+            send["start"] = f"{i * 1000000000 // (rate * n)}ns"
+        workload.append(send)
     return {
         "name": f"scale-{n}",
         "description": f"gen_scale.py {n}: {n} hosts in domains of "
@@ -134,6 +143,9 @@ def main():
     ap.add_argument("--ring", type=int,
                     help="every NIC's rx_ring and tx_ring (default: the "
                     "NIC's, 256)")
+    ap.add_argument("--stagger", action="store_true",
+                    help="spread the senders' starts over one interval "
+                    "(default: every host sends at the same instants)")
     ap.add_argument("--out", help="write here, not to stdout")
     a = ap.parse_args()
     if a.n < 2 or a.domain < 1 or a.domain > 253 or a.total < 1:
@@ -142,7 +154,8 @@ def main():
             (a.rate is not None and a.rate < 1):
         ap.error("need --count >= 1 and --rate >= 1")
     text = json.dumps(scenario(a.n, a.domain, a.total, a.span, a.duration,
-                               a.ring, a.count, a.rate), indent=1) + "\n"
+                               a.ring, a.count, a.rate, a.stagger),
+                      indent=1) + "\n"
     if a.out:
         with open(a.out, "w") as f:
             f.write(text)

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from harness import ROOT, VARIANT, run
+from harness import ROOT, VARIANT, ok_summary, run
 
 GEN = ROOT / "scripts" / "gen_scale.py"
 
@@ -76,6 +76,21 @@ def test_generator_same_work_a_host_at_every_n(tmp_path):
     sc = json.loads(gen(tmp_path, 100, "--total", "1000").read_text())
     assert {p["count"] for p in sc["workload"]
             if p["program"] == "udp_send"} == {10}
+
+
+def test_generator_staggers_the_senders(tmp_path):
+    """--stagger (what the scale bench uses): the senders start evenly
+    over one interval, host i at i/N of it, so they send out of step as
+    independent hosts do; without it every host sends at the same
+    instants, a burst of N datagrams at once."""
+    def starts(*args):
+        sc = json.loads(gen(tmp_path, 100, "--count", "7", "--rate", "50",
+                            *args).read_text())
+        return [p.get("start") for p in sc["workload"]
+                if p["program"] == "udp_send"]
+
+    assert starts("--stagger") == [f"{i * 200000}ns" for i in range(100)]
+    assert starts() == [None] * 100
 
 
 TIME = "/usr/bin/time"
@@ -153,3 +168,21 @@ def test_a_booted_host_costs_what_it_touches(netsim, tmp_path):
     (h0, small), (h1, big) = rss(16), rss(96)
     per_host = (big - small) * 1024 / (h1 - h0)
     assert per_host < 420 * 1024, per_host
+
+
+def test_a_host_s_hot_state_lies_side_by_side(test_bin, tmp_path):
+    """What every event on a host touches -- its simulated CPUs, its
+    cache-line table, its small kernel objects (sockets, softc, PCBs,
+    pool caches), its LWPs' structures -- lies in the machine's hot pool:
+    each host's first blocks of it side by side (its CPUs, its line table
+    and its first 64 KiB of small kernel memory: about 73 KiB), the hosts
+    one after another in a few large mappings, not spread over malloc's
+    heap among everything else and a mapping of its own a host.  Before:
+    the CPUs and the line table in malloc's heap, the kernel memory in a
+    mapping of its own, gigabytes apart."""
+    path = gen(tmp_path, 16, "--count", "2")
+    p = run([test_bin("test_scale"), "hot", path], check=0)
+    ok = ok_summary(p, "hot", ints=True)
+    assert ok["hosts"] == 18            # 16 and their two routers
+    assert ok["span_max"] <= 96 * 1024, ok
+    assert ok["outside"] == 0, ok

@@ -10,6 +10,11 @@
  * Memory past the bump pointer is never written: a chunk comes zeroed
  * from mmap, so a zeroed block cut from it needs no memset, and its pages
  * stay untouched -- out of the resident set -- until the host uses them.
+ *
+ * The hot pool (sim_hot_*) is the machine's, not a host's: a bump
+ * allocator over regions that double, whose blocks are never given back
+ * one by one.  It lives here because the arena cuts its small blocks'
+ * chunks from it; the world cuts the rest of a host's hot state.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -37,6 +42,94 @@ arena_page(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
+/* --- the hot pool ------------------------------------------------------ */
+
+/*
+ * Map the pool's next region, of at least want bytes and at least what
+ * the pool holds.  No huge pages: a small-block chunk's tail stays
+ * untouched until the host grows into it, and a huge page would make it
+ * resident (bench/README.md, "Thousands of hosts, third pass").
+ * => 0, or -1 with errno (the mmap's)
+ */
+static int
+hot_map(struct sim_hot *h, size_t want)
+{
+	size_t page = arena_page(), len;
+	char *p;
+
+	KASSERT(h->nregions < SIM_HOT_REGIONS);
+	len = MAX(MAX(h->mapped, SIM_HOT_FIRST), want);
+	len = (len + page - 1) / page * page;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	h->region[h->nregions].base = p;
+	h->region[h->nregions].len = len;
+	h->nregions++;
+	h->cut = 0;
+	h->mapped += len;
+	return 0;
+}
+
+int
+sim_hot_reserve(struct sim_hot *h, size_t size)
+{
+	size_t n = (size + ARENA_LINE - 1) & ~(size_t)(ARENA_LINE - 1);
+
+	KASSERT(n >= size);
+	if (h->nregions > 0 && h->region[h->nregions - 1].len - h->cut >= n)
+		return 0;
+	if (h->nregions == SIM_HOT_REGIONS) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return hot_map(h, n);
+}
+
+void *
+sim_hot_alloc(struct sim_hot *h, size_t size)
+{
+	size_t n = (size + ARENA_LINE - 1) & ~(size_t)(ARENA_LINE - 1);
+	char *p;
+
+	KASSERT(size > 0 && n >= size);
+	if (sim_hot_reserve(h, n) != 0)
+		return NULL;
+	KASSERT(h->region[h->nregions - 1].len - h->cut >= n);
+	p = h->region[h->nregions - 1].base + h->cut;
+	h->cut += n;
+	h->used += n;
+	KASSERT(h->cut <= h->region[h->nregions - 1].len);
+	KASSERT((uintptr_t)p % ARENA_LINE == 0);
+	return p;
+}
+
+void
+sim_hot_fini(struct sim_hot *h)
+{
+	for (unsigned i = 0; i < h->nregions; i++) {
+		/* The arenas' blocks in it may be poisoned still. */
+		ARENA_UNPOISON(h->region[i].base, h->region[i].len);
+		munmap(h->region[i].base, h->region[i].len);
+	}
+	memset(h, 0, sizeof(*h));
+}
+
+int
+sim_hot_owns(const struct sim_hot *h, const void *p)
+{
+	uintptr_t u = (uintptr_t)p;
+
+	for (unsigned i = 0; i < h->nregions; i++)
+		if (u >= (uintptr_t)h->region[i].base &&
+		    u - (uintptr_t)h->region[i].base < h->region[i].len)
+			return 1;
+	return 0;
+}
+
+/* --- the arena --------------------------------------------------------- */
+
 /* The run of offsets a block of `block` bytes comes from: 0 small, 1 big. */
 static inline unsigned
 arena_run(size_t block)
@@ -60,22 +153,29 @@ arena_map(struct sim_arena *a, unsigned r, size_t lo, size_t len)
 	KASSERT(a->run_last[r] == SIM_ARENA_CHUNKS ||
 	    lo <= a->chunk[a->run_last[r]].lo + a->chunk[a->run_last[r]].len);
 	len = (len + page - 1) / page * page;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return -1;
+	if (r == 0 && a->hot != NULL) {
+		if ((p = sim_hot_alloc(a->hot, len)) == NULL)
+			return -1;
+	} else {
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (p == MAP_FAILED)
+			return -1;
+	}
+	KASSERT((uintptr_t)p % ARENA_LINE == 0);
 	a->run_last[r] = a->nchunks;
 	c = &a->chunk[a->nchunks++];
 	c->base = p;
 	c->lo = lo;
 	c->len = len;
+	c->hot = r == 0 && a->hot != NULL;
 	a->mapped += len;
 	a->run_mapped[r] += len;
 	return 0;
 }
 
 int
-sim_arena_init(struct sim_arena *a, size_t limit)
+sim_arena_init_hot(struct sim_arena *a, size_t limit, struct sim_hot *hot)
 {
 	KASSERT(limit >= SIM_ARENA_FIRST_CHUNK);
 	KASSERT(limit % arena_page() == 0);
@@ -83,12 +183,19 @@ sim_arena_init(struct sim_arena *a, size_t limit)
 	a->limit = limit;
 	a->bump[1] = limit;
 	a->run_last[0] = a->run_last[1] = SIM_ARENA_CHUNKS;
+	a->hot = hot;
 	/*
 	 * Blocks are poisoned as they are cut from a chunk and freed, never
 	 * a chunk up front: that would write shadow for memory never used.
 	 * The big blocks' run maps its first chunk for its first block.
 	 */
 	return arena_map(a, 0, 0, SIM_ARENA_FIRST_CHUNK);
+}
+
+int
+sim_arena_init(struct sim_arena *a, size_t limit)
+{
+	return sim_arena_init_hot(a, limit, NULL);
 }
 
 void
@@ -100,7 +207,8 @@ sim_arena_fini(struct sim_arena *a)
 		size_t cut = bump > c->lo ? bump - c->lo : 0;
 
 		ARENA_UNPOISON(c->base, cut < c->len ? cut : c->len);
-		munmap(c->base, c->len);
+		if (!c->hot)            /* the pool's go with the machine */
+			munmap(c->base, c->len);
 	}
 	a->nchunks = 0;
 	a->mapped = 0;

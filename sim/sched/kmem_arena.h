@@ -20,6 +20,11 @@
  * thousand hosts that each use 200 KiB hold about 256 KiB each, not
  * 16 GiB each.
  *
+ * A host's small blocks may come from its machine's hot pool instead
+ * (sim_arena_init_hot): then a chunk is 64-byte aligned, not page-aligned,
+ * which keeps the same lines together, and lies beside the host's other
+ * hot state.
+ *
  * Blocks of SIM_ARENA_BIG bytes and more (slabs, rings, tables) are cut
  * from a second run of offsets, from `limit` on, in chunks of their own:
  * a host's small objects -- its hot state -- lie together on few pages,
@@ -31,6 +36,7 @@
 #ifndef SIM_KMEM_ARENA_H
 #define SIM_KMEM_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,10 +48,60 @@
 /* Chunks at most: each at least doubles what its run of offsets holds. */
 #define SIM_ARENA_CHUNKS 96
 
+/*
+ * A machine's hot pool: the memory its hosts' hot state is cut from -- a
+ * host's simulated CPUs, its cache-line table's first slots, the chunks
+ * of its small kernel memory (sockets, softc, PCBs, pool caches), its
+ * LWPs' structures, its interrupt sources and contexts -- one block after
+ * another in the order they are asked for, 64-byte aligned, zeroed, freed
+ * only all at once with the machine.  A host's first blocks (CPUs, line
+ * table, first kernel-memory chunk) lie side by side, and the hosts' hot
+ * state lies in a few large mappings, one host after another, instead of
+ * in malloc's heap among everything else and a mapping a host.
+ *
+ * Where a block lies is never observable: addresses are 64-byte aligned
+ * as before (kernel memory was page-aligned, the rest malloc's), and
+ * nothing is ordered or decided by them.  The pool grows by regions that
+ * double what it holds, from SIM_HOT_FIRST: a small scenario maps a few
+ * hundred KiB, as it took before in malloc's heap and the arenas' first
+ * chunks; a region's untouched pages take no memory.
+ */
+#define SIM_HOT_FIRST   ((size_t)256 << 10)
+/* Regions at most: each at least doubles what the pool holds. */
+#define SIM_HOT_REGIONS 48
+
+struct sim_hot {
+	struct {
+		char *base;
+		size_t len;
+	} region[SIM_HOT_REGIONS];
+	unsigned nregions;
+	size_t cut;             /* bytes cut from the newest region */
+	size_t mapped;          /* bytes of address space, every region */
+	size_t used;            /* bytes handed out, alignment in */
+};
+
+/*
+ * size bytes of the pool, zeroed, 64-byte aligned.
+ * => NULL with errno (the mmap's) when a new region could not be mapped
+ */
+void	*sim_hot_alloc(struct sim_hot *, size_t size);
+/*
+ * Room for size bytes in the region blocks are cut from now, so that the
+ * next blocks asked for, up to size bytes in all, lie side by side.
+ * => 0, or -1 with errno (the mmap's)
+ */
+int	sim_hot_reserve(struct sim_hot *, size_t size);
+/* Unmap every region; safe on a zeroed pool. */
+void	sim_hot_fini(struct sim_hot *);
+/* Whether p lies in the pool (for assertions and tests). */
+int	sim_hot_owns(const struct sim_hot *, const void *p);
+
 /* Offsets [lo, lo + len) of the arena, mapped at base. */
 struct sim_arena_chunk {
 	char *base;
 	size_t lo, len;
+	bool hot;               /* cut from the machine's hot pool */
 };
 
 struct sim_arena {
@@ -63,6 +119,8 @@ struct sim_arena {
 	uint64_t allocs;        /* blocks handed out, ever */
 	size_t inuse;           /* bytes of the blocks out now (whole
 				   blocks: the size classes' rounding in) */
+	struct sim_hot *hot;    /* the small blocks' chunks come from here,
+				   or NULL: mapped of their own */
 };
 
 /*
@@ -71,6 +129,13 @@ struct sim_arena {
  * => returns 0, or -1 with errno (the mmap's) when it could not
  */
 int	sim_arena_init(struct sim_arena *, size_t limit);
+/*
+ * The same, the small blocks' chunks cut from the hot pool hot (NULL: as
+ * sim_arena_init), so that a host's small blocks -- its hot state -- sit
+ * beside the rest of it.  Big blocks are mapped as before.  The offsets
+ * are the same either way.
+ */
+int	sim_arena_init_hot(struct sim_arena *, size_t limit, struct sim_hot *hot);
 /* Unmap every chunk; safe on a zeroed arena or one init failed. */
 void	sim_arena_fini(struct sim_arena *);
 /*

@@ -21,14 +21,28 @@ sim_lines_init(struct sim_lines *t)
 		return -1;
 	t->mask = LINES_INITIAL - 1;
 	t->used = 0;
+	t->lent = false;
 	return 0;
+}
+
+void
+sim_lines_init_in(struct sim_lines *t, struct sim_line *slots)
+{
+	CTASSERT((SIM_LINES_FIRST & (SIM_LINES_FIRST - 1)) == 0);
+	KASSERT(slots != NULL && slots[0].tag == 0);
+	t->slot = slots;
+	t->mask = SIM_LINES_FIRST - 1;
+	t->used = 0;
+	t->lent = true;
 }
 
 void
 sim_lines_fini(struct sim_lines *t)
 {
-	free(t->slot);
+	if (!t->lent)
+		free(t->slot);
 	t->slot = NULL;
+	t->lent = false;
 }
 
 /* Where a line goes when the table is full and cannot grow: the run stops. */
@@ -55,7 +69,9 @@ lines_grow(struct sim_lines *t)
 		s[j] = t->slot[i];
 	}
 	assert(moved == t->used);       /* no line's holders lost */
-	free(t->slot);
+	if (!t->lent)
+		free(t->slot);
+	t->lent = false;
 	t->slot = s;
 	t->mask = n - 1;
 	return 0;

@@ -41,9 +41,16 @@ struct sim_lines {
 	struct sim_line *slot;
 	size_t mask;            /* slots - 1 */
 	size_t used;
+	bool lent;              /* slot is the caller's (sim_lines_init_in) */
 };
 
 int	sim_lines_init(struct sim_lines *);
+/*
+ * A table whose first SIM_LINES_FIRST slots are the caller's (zeroed, kept
+ * while the table lives: a host's hot pool); it grows into malloc's.
+ */
+#define SIM_LINES_FIRST 512
+void	sim_lines_init_in(struct sim_lines *, struct sim_line *slots);
 void	sim_lines_fini(struct sim_lines *);
 /* Private to lines.[ch]: a new entry for tag, whose probe ended at i. */
 struct sim_line *sim_lines_insert_(struct sim_lines *, uint64_t tag, size_t i);

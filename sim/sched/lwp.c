@@ -79,14 +79,17 @@ sim_lwp_alloc(struct sim_host *h, struct cpu_info *ci, void (*func)(void *),
 	int err;
 
 	KASSERT(ci == NULL || ci->host == h);
+	/* From the host's hot state, kept on its free list when done. */
 	if ((l = h->free_lwps) != NULL)
 		h->free_lwps = l->link;
-	else if ((l = malloc(sizeof(*l))) == NULL)
+	else if ((l = sim_hot_alloc(&m->hot, sizeof(*l))) == NULL)
 		return NULL;
 	memset(l, 0, sizeof(*l));
 	if (sim_coro_create(&l->coro, m->stack_size, lwp_entry, l) != 0) {
 		err = errno;
-		free(l);
+		l->state = LWP_FREE;
+		l->link = h->free_lwps;
+		h->free_lwps = l;
 		errno = err;
 		return NULL;
 	}

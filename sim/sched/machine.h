@@ -399,6 +399,8 @@ struct sim_machine {
 
 	u_int nhosts;
 	struct sim_host *hosts;
+	/* The hosts' hot state: CPUs, LWPs, cache-line tables, small kmem. */
+	struct sim_hot hot;
 	u_int ncpus;
 	struct cpu_info **cpus;         /* every CPU, by gindex */
 

@@ -97,6 +97,18 @@ intr_ctx_main(void *arg)
 }
 
 /*
+ * n zeroed bytes of the host's hot state (the machine's hot pool,
+ * kmem_arena.h): interrupt sources and contexts are touched by every
+ * interrupt, so they lie beside the host's CPUs and LWPs.  Freed with the
+ * machine.  => NULL with errno
+ */
+static void *
+intr_zalloc(struct sim_host *h, size_t n)
+{
+	return sim_hot_alloc(&h->m->hot, n);
+}
+
+/*
  * ci's interrupt context for level, made on first use.
  * => NULL when the real process has no memory or stack for it: the run is
  *    stopping (sim/sched/exhaust.h); inside a context never returns then
@@ -113,7 +125,7 @@ intr_ctx(struct cpu_info *ci, u_int level)
 	if (ctx != NULL)
 		return ctx;
 	snprintf(name, sizeof(name), "%s/%u", level_names[level], ci->index);
-	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
+	if ((ctx = intr_zalloc(h, sizeof(*ctx))) == NULL) {
 		sim_host_malloc_failed(h, "interrupt contexts", sizeof(*ctx));
 		return NULL;
 	}
@@ -121,7 +133,6 @@ intr_ctx(struct cpu_info *ci, u_int level)
 	ctx->l = sim_lwp_alloc(h, ci, intr_ctx_main, ctx, name);
 	if (ctx->l == NULL) {
 		err = errno;
-		free(ctx);
 		sim_lwp_exhausted(h, name, err);
 		return NULL;
 	}
@@ -195,13 +206,10 @@ isrc_init(struct sim_isrc *src, struct sim_host *h, u_int level,
 	src->fn = fn;
 	src->arg = arg;
 	src->level = level;
-	src->pending = calloc(h->ncpu, sizeof(*src->pending));
-	src->next = calloc(h->ncpu, sizeof(*src->next));
-	if (src->pending == NULL || src->next == NULL) {
-		free(src->pending);
-		free(src->next);
+	src->pending = intr_zalloc(h, h->ncpu * sizeof(*src->pending));
+	src->next = intr_zalloc(h, h->ncpu * sizeof(*src->next));
+	if (src->pending == NULL || src->next == NULL)
 		return -1;
-	}
 	src->all_next = h->isrcs;
 	h->isrcs = src;
 	return 0;
@@ -210,10 +218,9 @@ isrc_init(struct sim_isrc *src, struct sim_host *h, u_int level,
 struct sim_isrc *
 sim_isrc_new(struct sim_host *h, u_int level, void (*fn)(void *), void *arg)
 {
-	struct sim_isrc *src = calloc(1, sizeof(*src));
+	struct sim_isrc *src = intr_zalloc(h, sizeof(*src));
 
 	if (src == NULL || isrc_init(src, h, level, fn, arg) != 0) {
-		free(src);
 		sim_host_malloc_failed(h, "interrupt sources", sizeof(*src));
 		return NULL;
 	}
@@ -227,20 +234,11 @@ sim_isrc_new(struct sim_host *h, u_int level, void (*fn)(void *), void *arg)
 void
 sim_intr_fini_host(struct sim_host *h)
 {
-	struct sim_isrc *src, *next;
-
-	for (src = h->isrcs; src != NULL; src = next) {
-		next = src->all_next;
-		free(src->pending);
-		free(src->next);
-		free(src);      /* a timer's isrc is its first member */
-	}
+	/* Their memory goes with the machine's hot pool. */
 	h->isrcs = NULL;
 	for (u_int i = 0; h->cpus != NULL && i < h->ncpu; i++)
-		for (u_int lv = 0; lv < SIM_NPRIO; lv++) {
-			free(h->cpus[i].ictx[lv]);
+		for (u_int lv = 0; lv < SIM_NPRIO; lv++)
 			h->cpus[i].ictx[lv] = NULL;
-		}
 }
 
 /* --- softint(9) --------------------------------------------------------------- */
@@ -256,9 +254,8 @@ softint_establish(u_int flags, void (*func)(void *), void *arg)
 	ci = sim_running_cpu();
 	KASSERTMSG(level <= IPL_SOFTSERIAL, "softint_establish: bad level in "
 	    "flags %#x", flags);
-	src = calloc(1, sizeof(*src));
+	src = intr_zalloc(ci->host, sizeof(*src));
 	if (src == NULL || isrc_init(src, ci->host, level, func, arg) != 0) {
-		free(src);
 		src = NULL;
 		/* In a context: stops the run, never returns. */
 		sim_host_malloc_failed(ci->host, "soft interrupts",
@@ -321,9 +318,8 @@ ktimer_init(ktimer_t *kt, struct cpu_info *ci, void (*fn)(void *), void *arg)
 	if (ci == NULL)
 		ci = self;
 	KASSERT(ci->host == self->host);
-	t = calloc(1, sizeof(*t));
+	t = intr_zalloc(ci->host, sizeof(*t));
 	if (t == NULL || isrc_init(&t->src, ci->host, IPL_SCHED, fn, arg) != 0) {
-		free(t);
 		t = NULL;
 		/* In a context: stops the run, never returns. */
 		sim_host_malloc_failed(ci->host, "CPU timers", sizeof(*t));

@@ -57,6 +57,8 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
     const struct sc_host *sc)
 {
 	char stream[SC_NAME_MAX + 32];
+	struct sim_line *slots;
+	size_t hot;
 
 	KASSERT(h->cpus == NULL && h->arena.nchunks == 0);
 	memset(h, 0, sizeof(*h));
@@ -74,18 +76,34 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 	h->next_boot_id = 0x8000;
 	snprintf(stream, sizeof(stream), "host.%s.cprng", sc->name);
 	sim_rng_init(&h->cprng, m->seed, stream);
-	if (sim_lines_init(&h->lines) != 0)
-		return world_exhausted(m, errno, 0, "host %s's cache lines",
+	/*
+	 * The host's hot state side by side in the machine's hot pool: its
+	 * CPUs, its cache-line table's first slots, the first chunk of its
+	 * small kernel memory (the hot pool's essay in kmem_arena.h).  The
+	 * exploration build's detector shadows kernel memory a chunk at a
+	 * time by pages of their own: its arenas map their chunks as before.
+	 */
+	hot = h->ncpu * sizeof(*h->cpus) + SIM_LINES_FIRST * sizeof(*slots) +
+	    (SIM_RACE ? 0 : SIM_ARENA_FIRST_CHUNK) + 2 * 64;
+	if (sim_hot_reserve(&m->hot, hot) != 0)
+		return world_exhausted(m, errno, hot, "host %s's hot state",
 		    sc->name);
-	if (sim_arena_init(&h->arena, SIM_ARENA_LIMIT) != 0)
+	if ((h->cpus = sim_hot_alloc(&m->hot, h->ncpu *
+	    sizeof(*h->cpus))) == NULL)
+		return world_exhausted(m, errno, h->ncpu * sizeof(*h->cpus),
+		    "host %s's CPUs", sc->name);
+	if ((slots = sim_hot_alloc(&m->hot, SIM_LINES_FIRST *
+	    sizeof(*slots))) == NULL)
+		return world_exhausted(m, errno, SIM_LINES_FIRST *
+		    sizeof(*slots), "host %s's cache lines", sc->name);
+	sim_lines_init_in(&h->lines, slots);
+	if (sim_arena_init_hot(&h->arena, SIM_ARENA_LIMIT, SIM_RACE ? NULL :
+	    &m->hot) != 0)
 		return world_exhausted(m, errno, SIM_ARENA_FIRST_CHUNK,
 		    "host %s's kernel memory", sc->name);
 	if ((h->netconf = sim_netconf_build(sc)) == NULL)
 		return world_exhausted(m, errno, 0, "host %s's network "
 		    "configuration", sc->name);
-	if ((h->cpus = calloc(h->ncpu, sizeof(*h->cpus))) == NULL)
-		return world_exhausted(m, errno, h->ncpu * sizeof(*h->cpus),
-		    "host %s's CPUs", sc->name);
 	for (u_int i = 0; i < h->ncpu; i++) {
 		struct cpu_info *ci = &h->cpus[i];
 
@@ -307,19 +325,14 @@ host_destroy(struct sim_host *h)
 	SIM_RACE_HOOK(sim_race_host_fini(h));
 	sim_device_fini_host(h);
 	sim_intr_fini_host(h);
+	/* The LWPs' and CPUs' structures go with the machine's hot pool. */
 	for (l = h->all_head; l != NULL; l = next) {
 		next = l->all_next;
 		sim_coro_destroy(&l->coro);
-		free(l);
-	}
-	for (l = h->free_lwps; l != NULL; l = next) {
-		next = l->link;
-		free(l);
 	}
 	h->all_head = h->all_tail = h->free_lwps = NULL;
 	free(h->evcnts);
 	free(h->evlast);
-	free(h->cpus);
 	h->evcnts = NULL;
 	h->evlast = NULL;
 	h->cpus = NULL;
@@ -351,6 +364,8 @@ sim_world_destroy(struct sim_machine *m)
 	sim_engine_fini(&m->eng);
 	sim_witness_fini(m);
 	sim_exhaust_unreserve(m);
+	/* Last: every host's CPUs, LWPs and small kernel memory are here. */
+	sim_hot_fini(&m->hot);
 	if (sim_cur == m)
 		sim_cur = NULL;
 }
