@@ -389,12 +389,7 @@ void
 sim_point_on(enum sim_point_kind kind, enum sim_cost_id cost,
     const volatile void *obj)
 {
-	struct cpu_info *ci = sim_cpu_current();
-
-	sim_cpu_turn_for(ci, kind, obj);
-	sim_cpu_point_count(ci);
-	sim_cpu_charge(ci, ci->host->cost[cost]);
-	sim_cpu_maybe_preempt(ci);
+	sim_point_ci(sim_cpu_current(), kind, cost, obj);
 }
 
 /* --- stopping ------------------------------------------------------------- */

@@ -125,11 +125,10 @@ cpu_intr_p(void)
 int
 splraise(int ipl)
 {
-	struct cpu_info *ci;
+	struct cpu_info *ci = ks_cpu();
 	int old;
 
-	sim_point(PT_CALL, SIM_COST_call);
-	ci = ks_cpu();
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	old = ci->ipl;
 	KASSERT(ipl >= IPL_NONE && ipl <= IPL_HIGH);
 	if (ipl > old) {
@@ -142,10 +141,9 @@ splraise(int ipl)
 void
 splx(int s)
 {
-	struct cpu_info *ci;
+	struct cpu_info *ci = ks_cpu();
 
-	sim_point(PT_CALL, SIM_COST_call);
-	ci = ks_cpu();
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	KASSERTMSG(s <= ci->ipl, "splx(%d) raises the level from %d", s,
 	    ci->ipl);
 	KASSERTMSG(s >= (int)ci->cur->prio, "splx(%d) below the level of "
@@ -282,7 +280,7 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 void
 preempt_point(void)
 {
-	sim_point(PT_CALL, SIM_COST_call);
+	sim_point_ci(ks_cpu(), PT_CALL, SIM_COST_call, NULL);
 }
 
 /* --- time and randomness ---------------------------------------------------- */
@@ -290,17 +288,18 @@ preempt_point(void)
 uint64_t
 getnanouptime(void)
 {
-	sim_point(PT_CALL, SIM_COST_call);
-	return ks_cpu()->clock;
+	struct cpu_info *ci = ks_cpu();
+
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
+	return ci->clock;
 }
 
 int
 getticks(void)
 {
-	struct cpu_info *ci;
+	struct cpu_info *ci = ks_cpu();
 
-	sim_point(PT_CALL, SIM_COST_call);
-	ci = ks_cpu();
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	return (int)(ci->clock / ci->host->tick_ns);
 }
 
@@ -328,11 +327,10 @@ hztoms(int ticks)
 int
 ticks_until(uint64_t deadline_ns)
 {
-	struct cpu_info *ci;
+	struct cpu_info *ci = ks_cpu();
 	uint64_t tick_ns, now, ticks;
 
-	sim_point(PT_CALL, SIM_COST_call);
-	ci = ks_cpu();
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	tick_ns = ci->host->tick_ns;
 	now = ci->clock;
 	if (deadline_ns <= now)
@@ -345,8 +343,10 @@ ticks_until(uint64_t deadline_ns)
 uint64_t
 cprng_fast64(void)
 {
-	sim_point(PT_CALL, SIM_COST_call);
-	return sim_rng_next(&ks_cpu()->host->cprng);
+	struct cpu_info *ci = ks_cpu();
+
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
+	return sim_rng_next(&ci->host->cprng);
 }
 
 uint32_t
@@ -402,7 +402,7 @@ kern_vprintf(const char *fmt, va_list ap)
 	va_list aq;
 	int n;
 
-	sim_point(PT_CALL, SIM_COST_call);
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	va_copy(aq, ap);
 	n = vsnprintf(buf, sizeof(buf), fmt, aq);
 	va_end(aq);
