@@ -249,10 +249,16 @@ ks_sdt_fire(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
 			    (uint64_t)a0, (uint64_t)a1, (uint64_t)a2,
 			    (uint64_t)a3);
 	}
-	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
-	ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
-	ci->frac_ps = ps % 1000;
-	sim_cpu_charge(ci, ps / 1000);
+	/*
+	 * Sub-nanosecond prices accumulate exactly, in picoseconds.  A free
+	 * probe (the default) would charge nothing and leave the remainder
+	 * as it is (it is below 1000): it skips the arithmetic.
+	 */
+	if ((pc->fixed_ps | pc->per_unit_ps) != 0) {
+		ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
+		ci->frac_ps = ps % 1000;
+		sim_cpu_charge(ci, ps / 1000);
+	}
 	sim_cpu_maybe_preempt(ci);
 }
 
