@@ -80,8 +80,9 @@ lines_exhausted(struct sim_lines *t)
 	    "table (%zu lines): %s", t->used, why);
 }
 
-struct sim_line *
-sim_lines_insert_(struct sim_lines *t, uint64_t tag, size_t i)
+/* A new entry for tag, whose probe ended at the empty slot i. */
+static struct sim_line *
+lines_insert(struct sim_lines *t, uint64_t tag, size_t i)
 {
 	struct sim_line *l;
 
@@ -109,6 +110,27 @@ sim_lines_insert_(struct sim_lines *t, uint64_t tag, size_t i)
 	return l;
 }
 
+/* The entry of the line with this tag, made if new, from slot i on. */
+static inline struct sim_line *
+lines_find(struct sim_lines *t, uint64_t tag, size_t i)
+{
+	for (;;) {
+		struct sim_line *l = &t->slot[i];
+
+		if ((l->tag & ~SIM_LINE_DEVICE) == tag)
+			return l;
+		if (l->tag == 0)
+			return lines_insert(t, tag, i);
+		i = (i + 1) & t->mask;
+	}
+}
+
+struct sim_line *
+sim_lines_find_from_(struct sim_lines *t, uint64_t tag, size_t i)
+{
+	return lines_find(t, tag, i);
+}
+
 void
 sim_lines_device_write(struct sim_lines *t, const volatile void *p, size_t len)
 {
@@ -116,7 +138,8 @@ sim_lines_device_write(struct sim_lines *t, const volatile void *p, size_t len)
 	uintptr_t last = ((uintptr_t)p + (len ? len : 1) - 1) >> 6;
 
 	for (uintptr_t tag = first; tag <= last; tag++) {
-		struct sim_line *l = sim_lines_find_(t, tag + 1);
+		struct sim_line *l = lines_find(t, tag + 1,
+		    sim_lines_hash_(tag + 1, t->mask));
 
 		l->holders = 0;
 		l->tag |= SIM_LINE_DEVICE;
