@@ -248,7 +248,10 @@ struct cpu_info {
 	uint64_t intr_last, softint_last; /* cpu.{intr,softint}_ns last written */
 	uint64_t kcont_last;            /* cpu.kcont_ns last written */
 	uint64_t frac_ps;               /* picoseconds not yet charged */
-	uint64_t points;                /* scheduling points taken */
+	uint64_t points;                /* scheduling points taken, up to
+					   the end of its last run (struct
+					   sim_machine's run_ci: a point
+					   counts only m->points) */
 	uint64_t dispatches;            /* LWPs put on the CPU */
 	struct sim_rng jitter_rng;      /* "cpu.<host>.<index>.jitter" */
 	struct cpu_data cd;             /* the stack's per-CPU roots */
@@ -867,20 +870,20 @@ sim_cpu_busy_ns(const struct cpu_info *ci, uint64_t t)
 
 /*
  * Count one scheduling point.  The fingerprint takes it with the rest of
- * its run (struct sim_machine's run_ci): a point costs the fingerprint
- * nothing of its own.
+ * its run (struct sim_machine's run_ci), and so does its CPU's count when
+ * the run ends: a point costs one addition.
  */
 static inline void
 sim_cpu_point_count(struct cpu_info *ci)
 {
-	ci->points++;
 	ci->m->points++;
 }
 
 /*
  * The run of points being folded ends: it goes into the fingerprint as
  * one entry -- its CPU and that CPU's clock now, its context's id, how
- * many points it took -- and no run is open.  Nothing when none is.
+ * many points it took -- its points into its CPU's count, and no run is
+ * open.  Nothing when none is.
  */
 void	sim_fp_run_end(struct sim_machine *);
 

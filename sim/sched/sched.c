@@ -506,6 +506,7 @@ sim_fp_run_end(struct sim_machine *m)
 		KASSERT(m->run_lwp != NULL);
 		sim_fp_mix(&m->eng, ci->clock ^ ((uint64_t)ci->gindex << 48));
 		sim_fp_mix(&m->eng, n ^ ((uint64_t)m->run_lwp->id << 32));
+		ci->points += n;
 	}
 	m->run_ci = NULL;
 	m->run_lwp = NULL;
