@@ -20,6 +20,7 @@ sim_lines_init(struct sim_lines *t)
 	if (t->slot == NULL)
 		return -1;
 	t->mask = LINES_INITIAL - 1;
+	t->shift = 64 - __builtin_ctzll(LINES_INITIAL);
 	t->used = 0;
 	return 0;
 }
@@ -49,7 +50,8 @@ lines_grow(struct sim_lines *t)
 		if (t->slot[i].tag == 0)
 			continue;
 		moved++;
-		j = sim_lines_hash_(t->slot[i].tag & ~SIM_LINE_DEVICE, n - 1);
+		j = sim_lines_hash_(t->slot[i].tag & ~SIM_LINE_DEVICE,
+		    t->shift - 1);
 		while (s[j].tag != 0)
 			j = (j + 1) & (n - 1);
 		s[j] = t->slot[i];
@@ -58,6 +60,7 @@ lines_grow(struct sim_lines *t)
 	free(t->slot);
 	t->slot = s;
 	t->mask = n - 1;
+	t->shift--;
 	return 0;
 }
 
@@ -98,7 +101,7 @@ lines_insert(struct sim_lines *t, uint64_t tag, size_t i)
 				return &lines_spill;
 			}
 		}
-		i = sim_lines_hash_(tag, t->mask);
+		i = sim_lines_hash_(tag, t->shift);
 		while (t->slot[i].tag != 0)
 			i = (i + 1) & t->mask;
 	}
@@ -139,7 +142,7 @@ sim_lines_device_write(struct sim_lines *t, const volatile void *p, size_t len)
 
 	for (uintptr_t tag = first; tag <= last; tag++) {
 		struct sim_line *l = lines_find(t, tag + 1,
-		    sim_lines_hash_(tag + 1, t->mask));
+		    sim_lines_hash_(tag + 1, t->shift));
 
 		l->holders = 0;
 		l->tag |= SIM_LINE_DEVICE;

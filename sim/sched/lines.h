@@ -40,6 +40,7 @@ struct sim_line {
 struct sim_lines {
 	struct sim_line *slot;
 	size_t mask;            /* slots - 1 */
+	unsigned shift;         /* 64 - log2(slots) */
 	size_t used;
 };
 
@@ -53,10 +54,16 @@ void	sim_lines_fini(struct sim_lines *);
 struct sim_line *sim_lines_find_from_(struct sim_lines *, uint64_t tag,
 	    size_t i);
 
+/*
+ * Where a line's probe starts: the top bits of its tag times 2^64 over
+ * the golden ratio (Fibonacci hashing), so that lines one after another
+ * -- a DMA buffer, an array of counters -- spread evenly over the table
+ * instead of gathering into runs the probes have to walk.
+ */
 static inline size_t
-sim_lines_hash_(uint64_t tag, size_t mask)
+sim_lines_hash_(uint64_t tag, unsigned shift)
 {
-	return (size_t)((tag * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+	return (size_t)((tag * 0x9e3779b97f4a7c15ULL) >> shift);
 }
 
 /* The tag of the line holding p: +1 keeps line 0's from an empty slot's. */
@@ -75,7 +82,7 @@ sim_lines_tag(const volatile void *p)
 static inline struct sim_line *
 sim_lines_first(const struct sim_lines *t, uint64_t tag)
 {
-	struct sim_line *l = &t->slot[sim_lines_hash_(tag, t->mask)];
+	struct sim_line *l = &t->slot[sim_lines_hash_(tag, t->shift)];
 
 	return __builtin_expect(l->tag == tag, 1) ? l : NULL;
 }
@@ -124,7 +131,7 @@ sim_lines_access(struct sim_lines *t, const uint64_t *cost, unsigned cpu,
 	 */
 	if ((l = sim_lines_first(t, tag)) == NULL) {
 		l = sim_lines_find_from_(t, tag,
-		    sim_lines_hash_(tag, t->mask));
+		    sim_lines_hash_(tag, t->shift));
 		dev = (l->tag & SIM_LINE_DEVICE) != 0;
 		l->tag &= ~SIM_LINE_DEVICE;
 	}
