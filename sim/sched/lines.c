@@ -20,6 +20,7 @@ sim_lines_init(struct sim_lines *t)
 	if (t->slot == NULL)
 		return -1;
 	t->mask = LINES_INITIAL - 1;
+	t->shift = 64 - __builtin_ctzll(LINES_INITIAL);
 	t->used = 0;
 	t->lent = false;
 	return 0;
@@ -63,7 +64,8 @@ lines_grow(struct sim_lines *t)
 		if (t->slot[i].tag == 0)
 			continue;
 		moved++;
-		j = sim_lines_hash_(t->slot[i].tag & ~SIM_LINE_DEVICE, n - 1);
+		j = sim_lines_hash_(t->slot[i].tag & ~SIM_LINE_DEVICE,
+		    t->shift - 1);
 		while (s[j].tag != 0)
 			j = (j + 1) & (n - 1);
 		s[j] = t->slot[i];
@@ -74,6 +76,7 @@ lines_grow(struct sim_lines *t)
 	t->lent = false;
 	t->slot = s;
 	t->mask = n - 1;
+	t->shift--;
 	return 0;
 }
 
@@ -96,8 +99,9 @@ lines_exhausted(struct sim_lines *t)
 	    "table (%zu lines): %s", t->used, why);
 }
 
-struct sim_line *
-sim_lines_insert_(struct sim_lines *t, uint64_t tag, size_t i)
+/* A new entry for tag, whose probe ended at the empty slot i. */
+static struct sim_line *
+lines_insert(struct sim_lines *t, uint64_t tag, size_t i)
 {
 	struct sim_line *l;
 
@@ -113,7 +117,7 @@ sim_lines_insert_(struct sim_lines *t, uint64_t tag, size_t i)
 				return &lines_spill;
 			}
 		}
-		i = sim_lines_hash_(tag, t->mask);
+		i = sim_lines_hash_(tag, t->shift);
 		while (t->slot[i].tag != 0)
 			i = (i + 1) & t->mask;
 	}
@@ -125,6 +129,27 @@ sim_lines_insert_(struct sim_lines *t, uint64_t tag, size_t i)
 	return l;
 }
 
+/* The entry of the line with this tag, made if new, from slot i on. */
+static inline struct sim_line *
+lines_find(struct sim_lines *t, uint64_t tag, size_t i)
+{
+	for (;;) {
+		struct sim_line *l = &t->slot[i];
+
+		if ((l->tag & ~SIM_LINE_DEVICE) == tag)
+			return l;
+		if (l->tag == 0)
+			return lines_insert(t, tag, i);
+		i = (i + 1) & t->mask;
+	}
+}
+
+struct sim_line *
+sim_lines_find_from_(struct sim_lines *t, uint64_t tag, size_t i)
+{
+	return lines_find(t, tag, i);
+}
+
 void
 sim_lines_device_write(struct sim_lines *t, const volatile void *p, size_t len)
 {
@@ -132,7 +157,8 @@ sim_lines_device_write(struct sim_lines *t, const volatile void *p, size_t len)
 	uintptr_t last = ((uintptr_t)p + (len ? len : 1) - 1) >> 6;
 
 	for (uintptr_t tag = first; tag <= last; tag++) {
-		struct sim_line *l = sim_lines_find_(t, tag + 1);
+		struct sim_line *l = lines_find(t, tag + 1,
+		    sim_lines_hash_(tag + 1, t->shift));
 
 		l->holders = 0;
 		l->tag |= SIM_LINE_DEVICE;

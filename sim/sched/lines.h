@@ -40,6 +40,7 @@ struct sim_line {
 struct sim_lines {
 	struct sim_line *slot;
 	size_t mask;            /* slots - 1 */
+	unsigned shift;         /* 64 - log2(slots) */
 	size_t used;
 	bool lent;              /* slot is the caller's (sim_lines_init_in) */
 };
@@ -52,50 +53,58 @@ int	sim_lines_init(struct sim_lines *);
 #define SIM_LINES_FIRST 512
 void	sim_lines_init_in(struct sim_lines *, struct sim_line *slots);
 void	sim_lines_fini(struct sim_lines *);
-/* Private to lines.[ch]: a new entry for tag, whose probe ended at i. */
-struct sim_line *sim_lines_insert_(struct sim_lines *, uint64_t tag, size_t i);
+/*
+ * Private to lines.[ch]: the entry of the line with this tag, made if
+ * new, looking from slot i of its probe on (sim_lines_access: where the
+ * first look did not find it plainly).
+ */
+struct sim_line *sim_lines_find_from_(struct sim_lines *, uint64_t tag,
+	    size_t i);
 
+/*
+ * Where a line's probe starts: the top bits of its tag times 2^64 over
+ * the golden ratio (Fibonacci hashing), so that lines one after another
+ * -- a DMA buffer, an array of counters -- spread evenly over the table
+ * instead of gathering into runs the probes have to walk.
+ */
 static inline size_t
-sim_lines_hash_(uint64_t tag, size_t mask)
+sim_lines_hash_(uint64_t tag, unsigned shift)
 {
-	return (size_t)((tag * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+	return (size_t)((tag * 0x9e3779b97f4a7c15ULL) >> shift);
 }
 
-/* The entry of the line with this tag, made if new. */
-static inline struct sim_line *
-sim_lines_find_(struct sim_lines *t, uint64_t tag)
+/* The tag of the line holding p: +1 keeps line 0's from an empty slot's. */
+static inline uint64_t
+sim_lines_tag(const volatile void *p)
 {
-	size_t i = sim_lines_hash_(tag, t->mask);
-
-	for (;;) {
-		struct sim_line *l = &t->slot[i];
-
-		if ((l->tag & ~SIM_LINE_DEVICE) == tag)
-			return l;
-		if (l->tag == 0)
-			return sim_lines_insert_(t, tag, i);
-		i = (i + 1) & t->mask;
-	}
+	return ((uintptr_t)p >> 6) + 1;
 }
 
 /*
- * Record an access by CPU cpu (host index) to the word at p and return
- * its cost in ns from the host's cost table.
+ * Where the line with this tag most often is: in the slot its hash
+ * points at, and not last written by a device.  => that entry, or NULL
+ * when it is not there plainly (then sim_lines_access looks further).
+ * Reads the table only.
+ */
+static inline struct sim_line *
+sim_lines_first(const struct sim_lines *t, uint64_t tag)
+{
+	struct sim_line *l = &t->slot[sim_lines_hash_(tag, t->shift)];
+
+	return __builtin_expect(l->tag == tag, 1) ? l : NULL;
+}
+
+/*
+ * Record a load, store or read-modify-write by the CPU whose bit is me
+ * to line l (dev: a device wrote it last, and that mark is already
+ * taken off it) and return its cost in ns from the host's cost table.
  */
 static inline uint64_t
-sim_lines_access(struct sim_lines *t, const uint64_t *cost, unsigned cpu,
-    const volatile void *p, enum kern_mem_op op)
+sim_lines_take(struct sim_line *l, const uint64_t *cost, uint64_t me,
+    enum kern_mem_op op, bool dev)
 {
-	uint64_t me = 1ULL << cpu;
-	struct sim_line *l;
-	bool alone, dev;
+	bool alone;
 
-	if (op == KERN_MEM_BARRIER)
-		return cost[SIM_COST_membar];
-	/* +1 keeps the tag of line 0 distinct from an empty slot. */
-	l = sim_lines_find_(t, ((uintptr_t)p >> 6) + 1);
-	dev = (l->tag & SIM_LINE_DEVICE) != 0;
-	l->tag &= ~SIM_LINE_DEVICE;
 	if (op == KERN_MEM_LOAD) {
 		bool held = !dev && (l->holders == 0 || (l->holders & me) != 0);
 
@@ -107,6 +116,33 @@ sim_lines_access(struct sim_lines *t, const uint64_t *cost, unsigned cpu,
 	if (op == KERN_MEM_STORE)
 		return alone ? cost[SIM_COST_store_hit] : cost[SIM_COST_store_miss];
 	return alone ? cost[SIM_COST_rmw_local] : cost[SIM_COST_rmw_remote];
+}
+
+/*
+ * Record an access by CPU cpu (host index) to the word at p and return
+ * its cost in ns from the host's cost table.
+ */
+static inline uint64_t
+sim_lines_access(struct sim_lines *t, const uint64_t *cost, unsigned cpu,
+    const volatile void *p, enum kern_mem_op op)
+{
+	uint64_t tag = sim_lines_tag(p);
+	struct sim_line *l;
+	bool dev = false;
+
+	if (op == KERN_MEM_BARRIER)
+		return cost[SIM_COST_membar];
+	/*
+	 * Most often one compare finds the line.  Else the probe goes on in
+	 * lines.c, and a device's write, noted in the tag, is taken off it.
+	 */
+	if ((l = sim_lines_first(t, tag)) == NULL) {
+		l = sim_lines_find_from_(t, tag,
+		    sim_lines_hash_(tag, t->shift));
+		dev = (l->tag & SIM_LINE_DEVICE) != 0;
+		l->tag &= ~SIM_LINE_DEVICE;
+	}
+	return sim_lines_take(l, cost, 1ULL << cpu, op, dev);
 }
 
 /*

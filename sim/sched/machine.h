@@ -248,7 +248,10 @@ struct cpu_info {
 	uint64_t intr_last, softint_last; /* cpu.{intr,softint}_ns last written */
 	uint64_t kcont_last;            /* cpu.kcont_ns last written */
 	uint64_t frac_ps;               /* picoseconds not yet charged */
-	uint64_t points;                /* scheduling points taken */
+	uint64_t points;                /* scheduling points taken, up to
+					   the end of its last run (struct
+					   sim_machine's run_ci: a point
+					   counts only m->points) */
 	uint64_t dispatches;            /* LWPs put on the CPU */
 	struct sim_rng jitter_rng;      /* "cpu.<host>.<index>.jitter" */
 	struct cpu_data cd;             /* the stack's per-CPU roots */
@@ -868,20 +871,20 @@ sim_cpu_busy_ns(const struct cpu_info *ci, uint64_t t)
 
 /*
  * Count one scheduling point.  The fingerprint takes it with the rest of
- * its run (struct sim_machine's run_ci): a point costs the fingerprint
- * nothing of its own.
+ * its run (struct sim_machine's run_ci), and so does its CPU's count when
+ * the run ends: a point costs one addition.
  */
 static inline void
 sim_cpu_point_count(struct cpu_info *ci)
 {
-	ci->points++;
 	ci->m->points++;
 }
 
 /*
  * The run of points being folded ends: it goes into the fingerprint as
  * one entry -- its CPU and that CPU's clock now, its context's id, how
- * many points it took -- and no run is open.  Nothing when none is.
+ * many points it took -- its points into its CPU's count, and no run is
+ * open.  Nothing when none is.
  */
 void	sim_fp_run_end(struct sim_machine *);
 
@@ -905,26 +908,57 @@ void	sim_point_on(enum sim_point_kind, enum sim_cost_id,
 void	sim_cpu_maybe_preempt_(struct cpu_info *);
 
 /*
- * Preempt the running LWP if its quantum is used up and others wait.
- * Called at the end of every scheduling point: the common cases are
- * tested inline -- nothing waits on the CPU, or only contexts at or
- * below its level (a thread waits behind an interrupt) -- and only a
- * context above the level, or a thread waiting behind a thread (the
- * quantum), costs the call.
+ * Whether the running context may have to give its CPU up now: the
+ * common cases are tested inline -- nothing waits on the CPU, or only
+ * contexts at or below its spl (a thread waits behind an interrupt) --
+ * and only a context above the spl, or anything waiting behind a thread
+ * (the quantum), needs sim_cpu_maybe_preempt_ to decide.
+ */
+static inline bool
+sim_cpu_preempt_may(const struct cpu_info *ci)
+{
+	uint32_t mask = ci->rq_mask;
+	u_int ipl;
+
+	if (__predict_true(mask == 0))
+		return false;
+	/*
+	 * The level is the larger of the spl and the context's priority,
+	 * and the spl is never below the priority (an interrupt runs at its
+	 * level and splx may not go lower: ks_kern.c), so the spl stands
+	 * for the level without reading the context; were it ever lower,
+	 * the test below only calls more often, and the call decides
+	 * exactly.  So: a thread (level 0) with anything waiting; above
+	 * that, some context waiting above the level.
+	 */
+	ipl = (u_int)ci->ipl;
+	return (mask >> ipl) > (ipl != 0);
+}
+
+/*
+ * Preempt the running LWP if a context above its level is ready, or its
+ * quantum is used up and others wait.  Called at the end of every
+ * scheduling point.
  */
 static inline void
 sim_cpu_maybe_preempt(struct cpu_info *ci)
 {
-	uint32_t mask = ci->rq_mask;
-	int level;
-
-	if (__predict_true(mask == 0))
-		return;
-	level = ci->ipl > (int)ci->cur->prio ? ci->ipl : (int)ci->cur->prio;
-	KASSERT(level >= 0 && level < SIM_NPRIO);
-	/* Some context above the level, or threads both. */
-	if ((mask >> (level + 1)) != 0 || (mask == 1 && level == 0))
+	if (sim_cpu_preempt_may(ci))
 		sim_cpu_maybe_preempt_(ci);
+}
+
+/*
+ * A plain scheduling point on ci, the running CPU: sim_point_on for a
+ * kernel service that has found its CPU already.
+ */
+static inline void
+sim_point_ci(struct cpu_info *ci, enum sim_point_kind kind,
+    enum sim_cost_id cost, const volatile void *obj)
+{
+	sim_cpu_turn_for(ci, kind, obj);
+	sim_cpu_point_count(ci);
+	sim_cpu_charge(ci, ci->host->cost[cost]);
+	sim_cpu_maybe_preempt(ci);
 }
 
 

@@ -422,12 +422,7 @@ void
 sim_point_on(enum sim_point_kind kind, enum sim_cost_id cost,
     const volatile void *obj)
 {
-	struct cpu_info *ci = sim_cpu_current();
-
-	sim_cpu_turn_for(ci, kind, obj);
-	sim_cpu_point_count(ci);
-	sim_cpu_charge(ci, ci->host->cost[cost]);
-	sim_cpu_maybe_preempt(ci);
+	sim_point_ci(sim_cpu_current(), kind, cost, obj);
 }
 
 /* --- stopping ------------------------------------------------------------- */
@@ -539,6 +534,7 @@ sched_run_end(struct sim_machine *m)
 		KASSERT(m->run_lwp != NULL);
 		sim_fp_mix(&m->eng, ci->clock ^ ((uint64_t)ci->gindex << 48));
 		sim_fp_mix(&m->eng, n ^ ((uint64_t)m->run_lwp->id << 32));
+		ci->points += n;
 	}
 	m->run_ci = NULL;
 	m->run_lwp = NULL;

@@ -125,11 +125,10 @@ cpu_intr_p(void)
 int
 splraise(int ipl)
 {
-	struct cpu_info *ci;
+	struct cpu_info *ci = ks_cpu();
 	int old;
 
-	sim_point(PT_CALL, SIM_COST_call);
-	ci = ks_cpu();
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	old = ci->ipl;
 	KASSERT(ipl >= IPL_NONE && ipl <= IPL_HIGH);
 	if (ipl > old) {
@@ -142,10 +141,9 @@ splraise(int ipl)
 void
 splx(int s)
 {
-	struct cpu_info *ci;
+	struct cpu_info *ci = ks_cpu();
 
-	sim_point(PT_CALL, SIM_COST_call);
-	ci = ks_cpu();
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	KASSERTMSG(s <= ci->ipl, "splx(%d) raises the level from %d", s,
 	    ci->ipl);
 	KASSERTMSG(s >= (int)ci->cur->prio, "splx(%d) below the level of "
@@ -214,10 +212,10 @@ kpreempt_disabled(void)
 
 /* --- scheduling points ---------------------------------------------------- */
 
-void
-kern_mem_point(const volatile void *p, enum kern_mem_op op)
+/* The memory access, wherever its turn and its line are. */
+static __attribute__((__noinline__)) void
+ks_mem_point(struct cpu_info *ci, const volatile void *p, enum kern_mem_op op)
 {
-	struct cpu_info *ci = ks_cpu();
 	struct sim_host *h = ci->host;
 
 	sim_cpu_turn_for(ci, PT_LOAD + (unsigned)op, p);
@@ -225,6 +223,31 @@ kern_mem_point(const volatile void *p, enum kern_mem_op op)
 	sim_cpu_charge(ci, sim_lines_access(&h->lines, h->cost, ci->index, p,
 	    op));
 	sim_cpu_maybe_preempt(ci);
+}
+
+/*
+ * The common case inline, calling nothing but last (so it saves no
+ * registers): the CPU has its turn, the line is where its hash points
+ * (sim_lines_first), it is a load, store or read-modify-write, and no
+ * jitter stretches the charge.  Anything else takes ks_mem_point, from
+ * the turn on.  Either way the same point, the same line, the same price.
+ */
+void
+kern_mem_point(const volatile void *p, enum kern_mem_op op)
+{
+	struct cpu_info *ci = ks_cpu();
+	struct sim_host *h = ci->host;
+	struct sim_line *l = sim_lines_first(&h->lines, sim_lines_tag(p));
+
+	if (!sim_cpu_has_turn(ci) || l == NULL || op == KERN_MEM_BARRIER ||
+	    ci->m->jitter_q16 != 0) {
+		ks_mem_point(ci, p, op);
+		return;
+	}
+	sim_cpu_point_count(ci);
+	ci->clock += sim_lines_take(l, h->cost, 1ULL << ci->index, op, false);
+	if (sim_cpu_preempt_may(ci))
+		sim_cpu_maybe_preempt_(ci);
 }
 
 /* The probe, the CPU having its turn (and no tracer, unless traced). */
@@ -251,10 +274,16 @@ ks_sdt_fire(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
 			    (uint64_t)a0, (uint64_t)a1, (uint64_t)a2,
 			    (uint64_t)a3);
 	}
-	/* Sub-nanosecond prices accumulate exactly, in picoseconds. */
-	ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
-	ci->frac_ps = ps % 1000;
-	sim_cpu_charge(ci, ps / 1000);
+	/*
+	 * Sub-nanosecond prices accumulate exactly, in picoseconds.  A free
+	 * probe (the default) would charge nothing and leave the remainder
+	 * as it is (it is below 1000): it skips the arithmetic.
+	 */
+	if ((pc->fixed_ps | pc->per_unit_ps) != 0) {
+		ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
+		ci->frac_ps = ps % 1000;
+		sim_cpu_charge(ci, ps / 1000);
+	}
 	sim_cpu_maybe_preempt(ci);
 }
 
@@ -282,7 +311,7 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 void
 preempt_point(void)
 {
-	sim_point(PT_CALL, SIM_COST_call);
+	sim_point_ci(ks_cpu(), PT_CALL, SIM_COST_call, NULL);
 }
 
 /* --- time and randomness ---------------------------------------------------- */
@@ -290,17 +319,18 @@ preempt_point(void)
 uint64_t
 getnanouptime(void)
 {
-	sim_point(PT_CALL, SIM_COST_call);
-	return ks_cpu()->clock;
+	struct cpu_info *ci = ks_cpu();
+
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
+	return ci->clock;
 }
 
 int
 getticks(void)
 {
-	struct cpu_info *ci;
+	struct cpu_info *ci = ks_cpu();
 
-	sim_point(PT_CALL, SIM_COST_call);
-	ci = ks_cpu();
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	return (int)(ci->clock / ci->host->tick_ns);
 }
 
@@ -328,11 +358,10 @@ hztoms(int ticks)
 int
 ticks_until(uint64_t deadline_ns)
 {
-	struct cpu_info *ci;
+	struct cpu_info *ci = ks_cpu();
 	uint64_t tick_ns, now, ticks;
 
-	sim_point(PT_CALL, SIM_COST_call);
-	ci = ks_cpu();
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	tick_ns = ci->host->tick_ns;
 	now = ci->clock;
 	if (deadline_ns <= now)
@@ -345,8 +374,10 @@ ticks_until(uint64_t deadline_ns)
 uint64_t
 cprng_fast64(void)
 {
-	sim_point(PT_CALL, SIM_COST_call);
-	return sim_rng_next(&ks_cpu()->host->cprng);
+	struct cpu_info *ci = ks_cpu();
+
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
+	return sim_rng_next(&ci->host->cprng);
 }
 
 uint32_t
@@ -402,7 +433,7 @@ kern_vprintf(const char *fmt, va_list ap)
 	va_list aq;
 	int n;
 
-	sim_point(PT_CALL, SIM_COST_call);
+	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	va_copy(aq, ap);
 	n = vsnprintf(buf, sizeof(buf), fmt, aq);
 	va_end(aq);
