@@ -33,6 +33,7 @@ sim_lines_init_in(struct sim_lines *t, struct sim_line *slots)
 	KASSERT(slots != NULL && slots[0].tag == 0);
 	t->slot = slots;
 	t->mask = SIM_LINES_FIRST - 1;
+	t->shift = 64 - __builtin_ctzll(SIM_LINES_FIRST);
 	t->used = 0;
 	t->lent = true;
 }
