@@ -543,8 +543,11 @@ def check_clean_tcp(r, conns):
     that is near its 200 ms minimum RTO it retransmits -- rightly, from
     where it stands.  That is the lag's doing, and the lag is measured:
     the check is then left out, saying so."""
-    # Thrift's heuristic dissector takes the random payload for its own.
-    checks = ("--disable-protocol", "thrift", "-o", "ip.check_checksum:TRUE",
+    # Thrift's heuristic dissector, and TwinCAT's and EtherCAT's (which
+    # claim port 0x88a4 when Linux happens to pick it), take the random
+    # payload for their own and call it malformed.
+    checks = ("--disable-protocol", "thrift", "--disable-protocol", "tc_nv",
+              "--disable-protocol", "ecatf", "-o", "ip.check_checksum:TRUE",
               "-o", "tcp.check_checksum:TRUE")
     # Linux's TCP now and then sends 0xffff where a full computation
     # gives 0x0000: the same one's-complement number (-0), which a
