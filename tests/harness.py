@@ -65,6 +65,25 @@ def line_of(path, text):
     return found[0]
 
 
+def host_counters(con):
+    """A run's counters summed over CPUs, as {(host, name): value}."""
+    return {(h, n): v for h, n, v in con.execute(
+        "SELECT host, name, value FROM counter_last WHERE cpu IS NULL")}
+
+
+def mbufs_in_use(con):
+    """Per host and pool (mbpl, mclpl): gets - puts over every CPU at the
+    end of the run, i.e. what is still allocated."""
+    use = {}
+    for h, n, v in con.execute(
+            "SELECT host, name, value FROM counter_last WHERE "
+            "name GLOB 'mbpl.*' OR name GLOB 'mclpl.*'"):
+        pool, kind = n.split(".")
+        if kind in ("get", "put"):
+            use[(h, pool)] = use.get((h, pool), 0) + \
+                (v if kind == "get" else -v)
+    return use
+
 # counter.c's deliberately racy plain load and store (method plain).
 COUNTER_C = ROOT / "stack" / "apps" / "counter.c"
 COUNTER_LOAD_LINE = line_of(COUNTER_C,

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from harness import ROOT, VARIANT, binary, ok_summary, run
+from harness import ROOT, VARIANT, binary, mbufs_in_use, ok_summary, run
 
 NETSIM = binary("netsim")
 
@@ -191,18 +191,10 @@ def test_syn_retransmission_backs_off(tmp_path):
 
 
 def _mbufs_in_use(tmp_path, scenario):
-    """Per host and pool (mbpl, mclpl): gets - puts over every CPU at the
-    end of the run, i.e. what is still allocated."""
-    _, c = _run(tmp_path, scenario)
+    """What each host's mbuf pools still hold at the end of the run."""
+    _run(tmp_path, scenario)
     con = sqlite3.connect(tmp_path / "r.db")
-    rows = con.execute("SELECT host, name, value FROM counter_last WHERE "
-                       "name GLOB 'mbpl.*' OR name GLOB 'mclpl.*'")
-    use = {}
-    for h, n, v in rows:
-        pool, kind = n.split(".")
-        if kind in ("get", "put"):
-            use[(h, pool)] = use.get((h, pool), 0) + \
-                (v if kind == "get" else -v)
+    use = mbufs_in_use(con)
     con.close()
     return use
 

@@ -9,7 +9,7 @@ it and read its summaries.  A failure names the seed and the step.
 """
 import pytest
 
-from harness import ok_summary, run
+from harness import host_counters, ok_summary, run
 
 SEEDS = [1, 2, 3, 4]
 STEPS = 5000
@@ -123,8 +123,7 @@ def test_an_episode_with_many_holes_resends_only_what_was_lost(tmp_path):
     db = tmp_path / "r.db"
     run([binary("netsim"), "run", path, "--db", db])
     con = sqlite3.connect(db)
-    c = {(h, n): v for h, n, v in con.execute(
-        "SELECT host, name, value FROM counter_last WHERE cpu IS NULL")}
+    c = host_counters(con)
     (lost,) = con.execute("SELECT value FROM fault_effects WHERE name = "
                           "'lost'").fetchone()
     con.close()

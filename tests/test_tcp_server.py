@@ -8,9 +8,7 @@ and no mbuf is left."""
 import json
 import sqlite3
 
-import pytest
-
-from harness import ROOT, binary, run
+from harness import ROOT, binary, host_counters, mbufs_in_use, run
 
 NETSIM = binary("netsim")
 K = 4
@@ -51,8 +49,7 @@ def _run(tmp_path, sc):
     p = run([NETSIM, "run", path, "--db", db], check=0)
     assert p.returncode == 0, p.stdout + p.stderr
     con = sqlite3.connect(db)
-    c = {(h, n): v for h, n, v in con.execute(
-        "SELECT host, name, value FROM counter_last WHERE cpu IS NULL")}
+    c = host_counters(con)
     rows = con.execute("SELECT program, transfer_ns, bytes_in, requests, "
                        "ok FROM tcp_connections ORDER BY program").fetchall()
     con.close()
@@ -112,14 +109,7 @@ def _mbufs_in_use(tmp_path, sc):
     path.write_text(json.dumps(sc))
     run([NETSIM, "run", path, "--db", tmp_path / "r.db"])
     con = sqlite3.connect(tmp_path / "r.db")
-    use = {}
-    for h, n, v in con.execute(
-            "SELECT host, name, value FROM counter_last WHERE "
-            "name GLOB 'mbpl.*' OR name GLOB 'mclpl.*'"):
-        pool, kind = n.split(".")
-        if kind in ("get", "put"):
-            use[(h, pool)] = use.get((h, pool), 0) + \
-                (v if kind == "get" else -v)
+    use = mbufs_in_use(con)
     con.close()
     return use
 

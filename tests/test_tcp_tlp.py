@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from harness import ROOT, binary, run
+from harness import ROOT, binary, host_counters, run
 
 NETSIM = binary("netsim")
 
@@ -29,8 +29,7 @@ def _run(tmp_path, workload, fault):
     p = run([NETSIM, "run", path, "--db", db], check=0)
     assert p.returncode == 0, p.stdout + p.stderr
     con = sqlite3.connect(db)
-    c = {(h, n): v for h, n, v in con.execute(
-        "SELECT host, name, value FROM counter_last WHERE cpu IS NULL")}
+    c = host_counters(con)
     eps = con.execute("SELECT host, kind, timeouts FROM tcp_recovery "
                       "ORDER BY episode").fetchall()
     lost = con.execute("SELECT value FROM fault_effects WHERE name = "
