@@ -1265,8 +1265,29 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 				(void)tcp_output(tp);
 				tp->t_ccv.cwnd = cwnd;
 			}
-		} else if (sg.tlen == 0 && tiwin != tp->snd_wnd)
-			tp->t_dupacks = 0;
+		} else {
+			if (sg.tlen == 0 && tiwin != tp->snd_wnd)
+				tp->t_dupacks = 0;
+			/*
+			 * Not a duplicate ACK by RFC 5681's count (it
+			 * carries data, or a new window), yet its SACK
+			 * blocks are as good a sign of loss: a peer
+			 * sending too (an echo) ACKs with its own data,
+			 * and counting only pure ACKs left a hole to the
+			 * RTO (issue 13's 200 ms stall).  RFC 6675 5's
+			 * IsLost(HighACK + 1) reads the scoreboard,
+			 * which every ACK updates (tcp_sack_ack).
+			 */
+			if (sg.to.to_nsack > 0 && sg.ack == tp->snd_una &&
+			    tp->snd_max != tp->snd_una) {
+				if (tp->t_flags & TF_SACKRECOVERY) {
+					tcp_sack_rxt_lost(tp);
+					needoutput = true;
+				} else if (!(tp->t_flags & TF_FASTRECOVERY) &&
+				    tcp_sack_una_lost(tp))
+					tcp_fastrexmt(tp, &sg);
+			}
+		}
 		/* A tail-loss probe SACKed, snd_una not: recover now. */
 		if (!(tp->t_flags & TF_FASTRECOVERY) && tcp_tlp_una_lost(tp))
 			tcp_fastrexmt(tp, &sg);
