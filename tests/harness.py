@@ -11,6 +11,7 @@ ok_summary reads the "ok CASE key=value ..." line of a case that passed.
 A Python program is run with sys.executable, the interpreter running the
 suite, never a path written here.
 """
+import json
 import os
 import pathlib
 import re
@@ -64,6 +65,16 @@ def line_of(path, text):
     assert len(found) == 1, (path, text, found)
     return found[0]
 
+
+def run_scenario(sc, where, name="s", args=()):
+    """Write the scenario sc (a dict) to where/NAME.json and run it into
+    where/NAME.db; it must exit 0 (else the assertion shows the replay).
+    => (the CompletedProcess, the database's path)"""
+    path = where / f"{name}.json"
+    path.write_text(json.dumps(sc))
+    db = where / f"{name}.db"
+    p = run([binary("netsim"), "run", path, *args, "--db", db], check=0)
+    return p, db
 
 def host_counters(con):
     """A run's counters summed over CPUs, as {(host, name): value}."""

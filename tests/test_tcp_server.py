@@ -8,9 +8,8 @@ and no mbuf is left."""
 import json
 import sqlite3
 
-from harness import ROOT, binary, host_counters, mbufs_in_use, run
+from harness import ROOT, host_counters, mbufs_in_use, run_scenario
 
-NETSIM = binary("netsim")
 K = 4
 
 
@@ -43,11 +42,7 @@ def _scenario(conns=None, k=K):
 
 
 def _run(tmp_path, sc):
-    path = tmp_path / "s.json"
-    path.write_text(json.dumps(sc))
-    db = tmp_path / "r.db"
-    p = run([NETSIM, "run", path, "--db", db], check=0)
-    assert p.returncode == 0, p.stdout + p.stderr
+    p, db = run_scenario(sc, tmp_path)
     con = sqlite3.connect(db)
     c = host_counters(con)
     rows = con.execute("SELECT program, transfer_ns, bytes_in, requests, "
@@ -105,10 +100,8 @@ def test_conns_limits_connections_in_service(tmp_path):
 
 
 def _mbufs_in_use(tmp_path, sc):
-    path = tmp_path / "s.json"
-    path.write_text(json.dumps(sc))
-    run([NETSIM, "run", path, "--db", tmp_path / "r.db"])
-    con = sqlite3.connect(tmp_path / "r.db")
+    _, db = run_scenario(sc, tmp_path)
+    con = sqlite3.connect(db)
     use = mbufs_in_use(con)
     con.close()
     return use

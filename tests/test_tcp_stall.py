@@ -22,9 +22,8 @@ import json
 import re
 
 from dbcheck import query as _q
-from harness import ROOT, binary, run
+from harness import ROOT, run_scenario
 
-NETSIM = binary("netsim")
 # Many RTTs (the link's RTT is about 50 us), far below the 200 ms RTO.
 MAX_SILENCE_NS = 20_000_000
 
@@ -35,10 +34,7 @@ def _run(tmp_path, seed):
     sc["links"][0]["loss"] = 0.01
     for w in sc["workload"]:
         w["tlp"] = False
-    path = tmp_path / f"s{seed}.json"
-    path.write_text(json.dumps(sc))
-    db = tmp_path / f"r{seed}.db"
-    p = run([NETSIM, "run", path, "--seed", seed, "--db", db], check=0)
+    p, db = run_scenario(sc, tmp_path, f"s{seed}", ("--seed", seed))
     m = re.search(r"\[ *([0-9.]+) ms\] a/cpu\d tcp_client: tcp_client "
                   r"10.0.0.2:5001: ok;", p.stdout)
     assert m, p.stdout

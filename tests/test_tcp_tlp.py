@@ -12,9 +12,8 @@ import sqlite3
 
 import pytest
 
-from harness import ROOT, binary, host_counters, run
+from harness import ROOT, host_counters, run_scenario
 
-NETSIM = binary("netsim")
 
 
 def _run(tmp_path, workload, fault):
@@ -23,11 +22,7 @@ def _run(tmp_path, workload, fault):
     sc["workload"] = workload
     sc["faults"] = [dict(kind="loss", target="ab", dir="ab", loss=1,
                          **fault)]
-    path = tmp_path / "s.json"
-    path.write_text(json.dumps(sc))
-    db = tmp_path / "r.db"
-    p = run([NETSIM, "run", path, "--db", db], check=0)
-    assert p.returncode == 0, p.stdout + p.stderr
+    _, db = run_scenario(sc, tmp_path)
     con = sqlite3.connect(db)
     c = host_counters(con)
     eps = con.execute("SELECT host, kind, timeouts FROM tcp_recovery "
