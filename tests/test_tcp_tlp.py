@@ -94,3 +94,88 @@ def test_a_lost_tail_is_recovered_without_a_timeout(tmp_path, tlp):
         assert _tcp(c, "rexmttimeo") == 1
         assert [e for e in eps if e[0] == "a"] == [("a", "rto", 1)]
         assert xfer > 200_000_000
+
+
+def test_a_probe_is_a_tlp_row_before_the_segment_it_resends(tmp_path):
+    """With record.packets each probe is a 'tlp' row of tcp_events
+    (schema 18), with the connection, snd_una and the probe's sequence
+    number; the lost request's probe resends it (count 1), and its
+    'rexmit' row, with the segment's packet id, comes just before it,
+    outside any recovery episode."""
+    sc = json.loads((ROOT / "scenarios/net/tcp-two-hosts.json").read_text())
+    sc["record"]["packets"] = True
+    sc["workload"] = [
+        {"program": "tcp_server", "host": "b", "mode": "rr",
+         "request": 64, "response": "1KiB"},
+        {"program": "tcp_client", "host": "a", "dst": "10.0.0.2",
+         "mode": "rr", "count": 20, "rate": "1kpps", "request": 64,
+         "response": "1KiB", "nodelay": True, "start": "1ms"}]
+    sc["faults"] = [dict(kind="loss", target="ab", dir="ab", loss=1,
+                         start="5500us", count=1)]
+    _, db = run_scenario(sc, tmp_path)
+    con = sqlite3.connect(db)
+    tlp = con.execute("SELECT n, t_ns, host, local, remote, snd_una, seq, "
+                      "count, pkt_id FROM tcp_events WHERE event = 'tlp' "
+                      "AND host = 'a'").fetchall()
+    assert len(tlp) == 1, tlp
+    n, t, host, local, remote, una, seq, count, pkt = tlp[0]
+    assert host == "a" and local.startswith("10.0.0.1:")
+    assert remote == "10.0.0.2:" + remote.split(":")[1]
+    assert seq == una and count == 1 and pkt is None
+    # The probe ~40 ms after the loss at 5.5 ms.
+    assert 40_000_000 < t < 50_000_000
+    # The tcp:tlp probe fires once tcp_output has sent it: the segment's
+    # rexmit row is the connection's row before it.
+    prev = con.execute("SELECT n, event, t_ns, seq, count, pkt_id FROM "
+                       "tcp_events WHERE host = 'a' AND n < ? ORDER BY n "
+                       "DESC LIMIT 1", (n,)).fetchone()
+    assert prev[1] == "rexmit" and prev[3] == seq and prev[4] == 64
+    assert t - 1_000_000 < prev[2] <= t and prev[5] > 0
+    assert con.execute("SELECT count(*) FROM tcp_recovery_packets WHERE "
+                       "n = ?", (prev[0],)).fetchone() == (0,)
+    stages = {r[0] for r in con.execute(
+        "SELECT stage FROM packet_stages WHERE pkt_id = ?", (prev[5],))}
+    assert {"tcp_output", "tcp_rexmit", "tcp_input"} <= stages
+    con.close()
+
+
+def test_a_version_17_database_keeps_its_tcp_events(tmp_path):
+    """A file of schema 17 has tcp_events without the 'tlp' event in its
+    CHECK; opened by netsim 18 its table is rebuilt, its rows kept in
+    order, and a new run's probe rows fit."""
+    import dbcheck
+    sc = json.loads((ROOT / "scenarios/net/tcp-two-hosts.json").read_text())
+    sc["record"]["packets"] = True
+    sc["links"][0]["loss"] = 0.01
+    _, db = run_scenario(sc, tmp_path)
+    con = sqlite3.connect(db)
+    before = con.execute("SELECT * FROM tcp_events WHERE event != 'tlp' "
+                         "ORDER BY n").fetchall()
+    n_tlp = con.execute("DELETE FROM tcp_events WHERE event = 'tlp'"
+                        ).rowcount
+    sql = con.execute("SELECT sql FROM sqlite_master WHERE name = "
+                      "'tcp_events'").fetchone()[0]
+    con.executescript(
+        "DROP VIEW tcp_recovery_packets; DROP VIEW tcp_recovery; "
+        "DROP INDEX tcp_events_by_conn; "
+        "ALTER TABLE tcp_events RENAME TO t; "
+        + sql.replace(", 'tlp'", "") + ";"
+        "INSERT INTO tcp_events SELECT * FROM t; DROP TABLE t; "
+        "CREATE INDEX tcp_events_by_conn ON tcp_events "
+        "(run_id, host, local, remote, n); PRAGMA user_version = 17;")
+    with pytest.raises(sqlite3.IntegrityError):
+        con.execute("INSERT INTO tcp_events (run_id, n, t_ns, host, local, "
+                    "remote, event) VALUES (1, 0, 0, 'a', 'x', 'y', 'tlp')")
+    con.close()
+    run_scenario(sc, tmp_path)                  # the same file, run 2
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA user_version").fetchone() == (
+        dbcheck.SCHEMA_VERSION,)
+    assert con.execute("SELECT * FROM tcp_events WHERE run_id = 1 ORDER BY "
+                       "n").fetchall() == before
+    # Run 2 recorded the same events as run 1 (same seed), probes too.
+    assert con.execute("SELECT count(*) FROM tcp_events WHERE run_id = 2"
+                       ).fetchone()[0] == len(before) + n_tlp
+    assert con.execute("SELECT count(*) FROM tcp_recovery WHERE run_id = 1"
+                       ).fetchone()[0] > 0
+    con.close()

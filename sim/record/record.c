@@ -780,18 +780,21 @@ static const char rec_schema_v16_sql[] =
 "  local TEXT NOT NULL,        -- the connection: 'addr:port' on host\n"
 "  remote TEXT NOT NULL,       -- and the peer's\n"
 "  event TEXT NOT NULL CHECK (event IN ('fast', 'rto', 'exit_ack',\n"
-"    'exit_timeout', 'exit_dropped', 'timeout', 'rexmit')),\n"
+"    'exit_timeout', 'exit_dropped', 'timeout', 'rexmit', 'tlp')),\n"
 "    -- fast: fast retransmit on three duplicate ACKs, rto: a\n"
 "    -- retransmission timeout, each starts an episode; exit_ack: its\n"
 "    -- recovery point was acked, exit_timeout: fast recovery timed out\n"
 "    -- (an rto episode follows), exit_dropped: the connection gave up;\n"
-"    -- timeout: the retransmission timer expired; rexmit: data resent\n"
+"    -- timeout: the retransmission timer expired; rexmit: data resent;\n"
+"    -- tlp (version 18): a tail-loss probe went out (RFC 8985 7.3)\n"
 "  snd_una INTEGER,            -- the oldest unacked sequence number (exit:\n"
 "                              -- the ACK that ended it); NULL for rexmit\n"
 "  seq INTEGER,                -- start, exit: the recovery point (snd_max\n"
-"                              -- at the start); timeout: snd_max; rexmit:\n"
-"                              -- the segment's sequence number\n"
-"  count INTEGER,              -- timeout: timeouts in a row; rexmit: bytes\n"
+"                              -- at the start); timeout: snd_max; rexmit,\n"
+"                              -- tlp: the segment's sequence number\n"
+"  count INTEGER,              -- timeout: timeouts in a row; rexmit: bytes;\n"
+"                              -- tlp: 1 if it resends data (the rexmit\n"
+"                              -- row before it), NULL if it sends new data\n"
 "  pkt_id INTEGER              -- rexmit: the segment's packet id\n"
 ");\n"
 "CREATE INDEX IF NOT EXISTS tcp_events_by_conn\n"
@@ -840,6 +843,23 @@ static const char rec_schema_v17_cols_sql[] =
 "     captures' writes): its queue was full */;\n"
 "ALTER TABLE realtime ADD COLUMN writer_wait_ns INTEGER NOT NULL DEFAULT 0\n"
 "  /* the wall-clock time those waits took */;\n";
+
+/*
+ * ---- Version 18: tail-loss probes in tcp_events (issue 13; all of it
+ * is here, in the v16 table's CHECK and the two pieces below). ----
+ * A probe is a 'tlp' row.  SQLite cannot change a CHECK constraint in
+ * place, so a file of version 16 or 17 moves its table aside before the
+ * v16 lines make the new one, and copies its rows back after: the rows,
+ * their order and their numbers stay as they were.
+ */
+static const char rec_schema_v18_aside_sql[] =
+"DROP VIEW IF EXISTS tcp_recovery_packets;\n"
+"DROP VIEW IF EXISTS tcp_recovery;\n"
+"DROP INDEX IF EXISTS tcp_events_by_conn;\n"
+"ALTER TABLE tcp_events RENAME TO tcp_events_v17;\n";
+static const char rec_schema_v18_back_sql[] =
+"INSERT INTO tcp_events SELECT * FROM tcp_events_v17 ORDER BY rowid;\n"
+"DROP TABLE tcp_events_v17;\n";
 
 /*
  * What a row costs in the database beyond its strings: SQLite's record
@@ -1378,9 +1398,11 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    sizeof(rec_schema_v12_sql) + sizeof(rec_schema_v13_cols_sql) +
 	    sizeof(rec_schema_v13_sql) + sizeof(rec_schema_v14_sql) +
 	    sizeof(rec_schema_v15_drop_sql) + sizeof(rec_schema_v15_sql) +
-	    sizeof(rec_schema_v16_sql) + sizeof(rec_schema_v17_cols_sql) + 64];
+	    sizeof(rec_schema_v16_sql) + sizeof(rec_schema_v17_cols_sql) +
+	    sizeof(rec_schema_v18_aside_sql) + sizeof(rec_schema_v18_back_sql) +
+	    64];
 	int version, nobjects;
-	bool cols, cols11 = false, cols13 = false, cols17 = false;
+	bool cols, cols11 = false, cols13 = false, cols17 = false, tcp17;
 
 	if (rec_exec(db, "BEGIN IMMEDIATE") != SQLITE_OK) {
 		rec_errf(err, len, path, "cannot lock it to create the "
@@ -1400,6 +1422,8 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 		    sqlite3_errmsg(db));
 		goto fail;
 	}
+	/* A tcp_events table of version 16 or 17 lacks the 'tlp' event. */
+	tcp17 = version >= 16 && version < 18;
 	/* Version 4's rebuild of runs (from 1 to 3) drops campaign_id. */
 	if (version >= 1 && version <= 3)
 		cols11 = cols13 = false;
@@ -1410,7 +1434,7 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	 * runs) and come back last (they read the packets view of v6).
 	 */
 	snprintf(sql, sizeof(sql), "%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s"
-	    "PRAGMA user_version=%d;",
+	    "%s%sPRAGMA user_version=%d;",
 	    version == 0 ? rec_schema_sql : "",
 	    version < 3 ? rec_schema_v2_sql : "",
 	    version < 3 ? rec_schema_v3_sql : "", rec_schema_v7_drop_sql,
@@ -1421,7 +1445,9 @@ rec_create_schema(sqlite3 *db, const char *path, char *err, size_t len)
 	    rec_schema_v9_sql, rec_schema_v10_sql, rec_schema_v11_sql,
 	    cols11 ? "" : rec_schema_v11_cols_sql, rec_schema_v12_sql,
 	    cols13 ? "" : rec_schema_v13_cols_sql, rec_schema_v13_sql,
-	    rec_schema_v14_sql, rec_schema_v15_sql, rec_schema_v16_sql,
+	    rec_schema_v14_sql, rec_schema_v15_sql, tcp17 ?
+	    rec_schema_v18_aside_sql : "", rec_schema_v16_sql,
+	    tcp17 ? rec_schema_v18_back_sql : "",
 	    cols17 ? "" : rec_schema_v17_cols_sql, SIM_RECORD_SCHEMA_VERSION);
 	if ((version < SIM_RECORD_SCHEMA_VERSION &&
 	    rec_exec(db, sql) != SQLITE_OK) ||

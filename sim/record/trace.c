@@ -63,6 +63,7 @@ static const char *const trace_tcp[] = {
 	"tcp:recovery_exit",
 	"tcp:rto",
 	"tcp:rexmit",
+	"tcp:tlp",
 };
 static const char *const trace_tcp_enter[] = { "fast", "rto" };
 static const char *const trace_tcp_exit[] = { "exit_ack", "exit_timeout",
@@ -205,6 +206,13 @@ trace_tcp_event(struct sim_machine *m, enum sdt_probe_id id,
 		ev.count = a0;
 		ev.pkt_id = a1;
 		break;
+	case SDT_ID(tcp, tlp):
+		/* Fired once sent: a resent segment's rexmit row is before it. */
+		ev.event = "tlp";
+		ev.snd_una = (int64_t)(a3 >> 32);
+		ev.seq = v;
+		ev.count = a0;
+		break;
 	default:
 		assert(!"not a TCP recovery probe");
 		return;
@@ -225,6 +233,7 @@ sim_trace_probe(struct sim_machine *m, enum sdt_probe_id id,
 	case SDT_ID(tcp, recovery_exit):
 	case SDT_ID(tcp, rto):
 	case SDT_ID(tcp, rexmit):
+	case SDT_ID(tcp, tlp):
 		trace_tcp_event(m, id, h, t, a0, a1, a2, a3);
 		return;
 	default:
