@@ -9,9 +9,10 @@
  * longer delays the next): connect, one request, its response, close --
  * the legitimate clients of the SYN-flood study, timing each connect.
  *
- * The pattern: byte i is byte i % 8 of mix(seed + i / 8), the seed drawn
- * from the program's own stream ("tcp_client<N>"), so a run checks its
- * own bytes and another seed checks others.
+ * The pattern (tcp_pattern.c): a seeded table of bytes XORed with a key
+ * per block of the stream, the seed drawn from the program's own stream
+ * ("tcp_client<N>"), so a run checks its own bytes and another seed
+ * checks others; a byte out of place does not match.
  *
  * Counters "tcp_client<N>.<name>": connect_ns (connect's duration),
  * transfer_ns (first byte sent to the end of the stream), bytes_out,
@@ -39,6 +40,7 @@
 #include <netinet/tcp.h>
 
 #include "apps.h"
+#include "tcp_pattern.h"
 
 enum { TC_DST, TC_PORT, TC_MODE, TC_BYTES, TC_VERIFY, TC_COUNT, TC_REQUEST,
     TC_RESPONSE, TC_CHUNK, TC_NODELAY, TC_CC, TC_TIMEOUT, TC_START,
@@ -120,7 +122,7 @@ static const struct app_param tcp_client_params[] = {
 struct tcp_client {
 	const struct app_args *args;
 	struct socket *so;
-	uint64_t seed;
+	struct tcp_pattern pat;         /* the seeded stream */
 	uint8_t *sbuf, *rbuf;
 	volatile uint32_t send_error;   /* the sender LWP's */
 	uint64_t pktid;                 /* the next connection's first
@@ -133,45 +135,6 @@ struct tcp_client {
 };
 
 extern const struct app_desc app_tcp_stream_desc;
-
-static uint64_t
-tc_mix(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
-/* len bytes of the pattern from stream offset pos: one mix a word. */
-static void
-tc_pattern(uint64_t seed, uint64_t pos, uint8_t *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint64_t w = tc_mix(seed + pos / 8);
-
-		if (pos % 8 == 0 && len - i >= 8) {
-			/* A whole word, little-endian (gcc merges the stores). */
-			p[i] = (uint8_t)w;
-			p[i + 1] = (uint8_t)(w >> 8);
-			p[i + 2] = (uint8_t)(w >> 16);
-			p[i + 3] = (uint8_t)(w >> 24);
-			p[i + 4] = (uint8_t)(w >> 32);
-			p[i + 5] = (uint8_t)(w >> 40);
-			p[i + 6] = (uint8_t)(w >> 48);
-			p[i + 7] = (uint8_t)(w >> 56);
-			i += 8;
-			pos += 8;
-			continue;
-		}
-		for (u_int b = pos % 8; b < 8 && i < len; b++, i++, pos++)
-			p[i] = (uint8_t)(w >> (8 * b));
-	}
-}
 
 static void
 tc_counters(struct tcp_client *tc, bool attach)
@@ -213,7 +176,7 @@ tc_bulk_send(void *arg)
 
 	while (pos < total) {
 		n = (size_t)MIN((uint64_t)chunk, total - pos);
-		tc_pattern(tc->seed, pos, tc->sbuf, n);
+		tcp_pattern_fill(&tc->pat, pos, tc->sbuf, n);
 		if ((error = sosend(tc->so, NULL, tc->sbuf, n, 0)) != 0)
 			break;
 		pos += n;
@@ -228,9 +191,8 @@ tc_bulk_send(void *arg)
 static int
 tc_bulk_recv(struct tcp_client *tc, bool check)
 {
-	uint8_t want[512];
 	uint64_t pos = 0;
-	size_t len, i, n;
+	size_t len;
 	int error;
 
 	for (;;) {
@@ -239,13 +201,9 @@ tc_bulk_recv(struct tcp_client *tc, bool check)
 			return error;
 		if (len == 0)
 			return 0;
-		for (i = 0; check && i < len; i += n) {
-			n = MIN(len - i, sizeof(want));
-			tc_pattern(tc->seed, pos + i, want, n);
-			for (size_t j = 0; j < n; j++)
-				if (want[j] != tc->rbuf[i + j])
-					tc->ev_mismatch.ev_count++;
-		}
+		if (check)
+			tc->ev_mismatch.ev_count += tcp_pattern_check(&tc->pat,
+			    pos, tc->rbuf, len);
 		pos += len;
 		tc->ev_in.ev_count = pos;
 	}
@@ -285,7 +243,7 @@ tc_stream(struct tcp_client *tc, uint64_t end)
 	int error = 0;
 
 	while (getnanouptime() < end) {
-		tc_pattern(tc->seed, pos, tc->sbuf, chunk);
+		tcp_pattern_fill(&tc->pat, pos, tc->sbuf, chunk);
 		if ((error = sosend(tc->so, NULL, tc->sbuf, chunk, 0)) != 0)
 			break;
 		pos += chunk;
@@ -545,7 +503,7 @@ tcp_client_main(void *argp)
 	app_group(tc->group, sizeof(tc->group), args->desc->name,
 	    args->instance);
 	cprng_stream_init(&rng, tc->group);
-	tc->seed = cprng_stream64(&rng);
+	tcp_pattern_init(&tc->pat, cprng_stream64(&rng));
 	tc->sbuf = kmem_alloc(TC_BUFSZ, KM_SLEEP);
 	tc->rbuf = kmem_alloc(TC_BUFSZ, KM_SLEEP);
 	tc_counters(tc, true);

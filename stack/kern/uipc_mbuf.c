@@ -522,18 +522,22 @@ m_copym(struct mbuf *m0, int off0, int len, int how)
 {
 	struct mbuf *m, *n, *top = NULL, **np = &top;
 	bool copyhdr;
-	int off = off0, total;
+	int off = off0;
 
 	M_ASSERT_LIVE(m0, "m_copym");
 	copyhdr = off0 == 0 && (m0->m_flags & M_PKTHDR) != 0;
-	total = (int)m_length(m0);
-
-	KASSERTMSG(off0 >= 0 && off0 <= total && (len == M_COPYALL ||
-	    (len >= 0 && len <= total - off0)), "m_copym: off %d len %d in a "
-	    "chain of %d bytes", off0, len, total);
+	KASSERTMSG(off0 >= 0 && (len == M_COPYALL || len >= 0), "m_copym: off "
+	    "%d len %d", off0, len);
+	/*
+	 * The chain's length only for M_COPYALL: TCP copies a segment
+	 * from a send buffer of dozens of mbufs, once a segment.  That
+	 * off0 and len lie within the chain is checked on the way.
+	 */
 	if (len == M_COPYALL)
-		len = total - off0;
+		len = (int)m_length(m0) - off0;
 	m = m_seek(m0, &off);
+	KASSERTMSG(m != NULL || off == 0, "m_copym: off %d past the end of the "
+	    "chain", off0);
 	do {
 		n = copyhdr ? m_gethdr(how, m0->m_type) : m_get(how, m0->m_type);
 		if (n == NULL) {
@@ -549,6 +553,8 @@ m_copym(struct mbuf *m0, int off0, int len, int how)
 		np = &n->m_next;
 		if (len == 0)
 			break;
+		KASSERTMSG(m != NULL, "m_copym: off %d: %d bytes past the end "
+		    "of the chain", off0, len);
 		m_copym_one(n, m, off, len);
 		len -= n->m_len;
 		off += n->m_len;

@@ -1315,10 +1315,10 @@ tcp_segment(struct tcpcb *tp, struct mbuf *m)
 	    tp->t_timer[TCPT_REXMT] != 0)
 		tcp_rexmt_arm(tp);
 	if (acked > so->so_snd.sb_cc) {
-		sbdrop(&so->so_snd, so->so_snd.sb_cc);
+		tcp_sbdrop(tp, so->so_snd.sb_cc);
 		ourfinisacked = (tp->t_flags & TF_SENTFIN) != 0;
 	} else {
-		sbdrop(&so->so_snd, acked);
+		tcp_sbdrop(tp, acked);
 		ourfinisacked = false;
 	}
 	tp->snd_una = sg.ack;

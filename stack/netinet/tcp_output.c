@@ -143,6 +143,55 @@ tcp_rcvwin(const struct tcpcb *tp)
 }
 
 /*
+ * Where to copy the send buffer's bytes [off, off + len) from: the mbuf
+ * to hand to m_copym, *moffp the offset in it.  The sender's place
+ * (t_sndptr: the mbuf that held the last segment's last byte, as
+ * FreeBSD's sb_sndptr) saves walking the buffer from its head, some 40
+ * mbufs when it holds 64 KiB, once a segment; a segment before the
+ * place (a retransmission) walks from the head.  The place moves on to
+ * the mbuf of byte off + len - 1.
+ */
+static struct mbuf *
+tcp_sndptr(struct tcpcb *tp, struct sockbuf *sb, u_int off, u_int len,
+    u_int *moffp)
+{
+	struct mbuf *from = sb->sb_head, *m;
+	u_int base = 0;
+
+	KASSERTMSG(len > 0 && off < sb->sb_cc && len <= sb->sb_cc - off,
+	    "tcp_sndptr: [%u, +%u) of %u bytes", off, len, sb->sb_cc);
+	KASSERT(tp->t_sndptr == NULL || tp->t_sndptroff < sb->sb_cc);
+	if (tp->t_sndptr != NULL && off >= tp->t_sndptroff) {
+		from = tp->t_sndptr;
+		base = tp->t_sndptroff;
+	}
+	*moffp = off - base;
+	for (m = from; base + (u_int)m->m_len < off + len; m = m->m_next) {
+		base += (u_int)m->m_len;
+		KASSERT(m->m_next != NULL);
+	}
+	tp->t_sndptr = m;
+	tp->t_sndptroff = base;
+	return from;
+}
+
+void
+tcp_sbdrop(struct tcpcb *tp, u_int len)
+{
+	struct sockbuf *sb = &tp->t_so->so_snd;
+
+	KASSERT(mutex_owned(&tp->t_so->so_lock));
+	sbdrop(sb, len);
+	/* The place stays if it starts at or after the cut (else it may
+	   be freed). */
+	if (tp->t_sndptr != NULL && tp->t_sndptroff >= len)
+		tp->t_sndptroff -= len;
+	else
+		tp->t_sndptr = NULL;
+	KASSERT(tp->t_sndptr == NULL || tp->t_sndptroff < sb->sb_cc);
+}
+
+/*
  * The len bytes of the send buffer from off, for a segment: shared with
  * the buffer (m_copym) when they lie in few mbufs, else copied into one
  * cluster, so a frame never needs more DMA segments than a NIC takes
@@ -151,21 +200,25 @@ tcp_rcvwin(const struct tcpcb *tp)
 #define TCP_SEG_MAXMBUFS        4
 
 static struct mbuf *
-tcp_segdata(struct sockbuf *sb, int off, int len)
+tcp_segdata(struct tcpcb *tp, struct sockbuf *sb, int off, int len)
 {
-	struct mbuf *m = m_copym(sb->sb_head, off, len, M_DONTWAIT), *n;
+	struct mbuf *from, *m, *n;
+	u_int moff;
 	int k = 0;
 
+	KASSERT(off >= 0 && len > 0);
+	from = tcp_sndptr(tp, sb, (u_int)off, (u_int)len, &moff);
+	m = m_copym(from, (int)moff, len, M_DONTWAIT);
 	for (n = m; n != NULL; n = n->m_next)
 		k++;
 	if (m == NULL || k <= TCP_SEG_MAXMBUFS)
 		return m;
 	m_freem(m);
 	if (len > MCLBYTES)
-		return m_dup(sb->sb_head, off, len, M_DONTWAIT);
+		return m_dup(from, (int)moff, len, M_DONTWAIT);
 	if ((m = m_getcl(M_DONTWAIT, MT_DATA, 0)) == NULL)
 		return NULL;
-	m_copydata(sb->sb_head, off, len, mtod(m, void *));
+	m_copydata(from, (int)moff, len, mtod(m, void *));
 	m->m_len = len;
 	return m;
 }
@@ -319,7 +372,7 @@ send:
 		return ENOBUFS;
 	m_align(m, hdrlen);
 	m->m_len = hdrlen;
-	if (len > 0 && (m->m_next = tcp_segdata(sb, off, len)) == NULL) {
+	if (len > 0 && (m->m_next = tcp_segdata(tp, sb, off, len)) == NULL) {
 		m_freem(m);
 		return ENOBUFS;
 	}

@@ -203,6 +203,10 @@ struct tcpcb {
 	struct tcpcb *t_reapnext;       /* the reaper's list */
 	struct tcp_sackcb *t_sack;      /* SACK's state while it has
 					   any (tcp_sackcb), or NULL */
+	struct mbuf *t_sndptr;          /* the send buffer's mbuf that held
+					   the last segment's last byte, or
+					   NULL: the head (tcp_segdata) */
+	u_int t_sndptroff;              /* its first byte's offset there */
 	int t_timer[TCPT_NTIMERS];
 	int t_kcdue;                    /* the tick t_kc is due at, or
 					   later; 0: not scheduled */
@@ -325,6 +329,8 @@ void	tcp_established(struct tcpcb *);
 void	tcp_close(struct tcpcb *);              /* to the reaper */
 void	tcp_drop(struct tcpcb *, int error);    /* RST, then close */
 int	tcp_output(struct tcpcb *);
+/* Free the send buffer's first len bytes (acked).  => so_lock held */
+void	tcp_sbdrop(struct tcpcb *, u_int len);
 /*
  * A segment not of a connection: flags (TH_RST, TH_ACK...), seq, ack, to
  * faddr:fport from laddr:lport.  Any context that may call ip_output.
