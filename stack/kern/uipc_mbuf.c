@@ -703,6 +703,14 @@ m_adj(struct mbuf *m, int req_len)
 		return;
 	M_ASSERT_LIVE(m, "m_adj");
 	KASSERT(req_len > -M_COPYALL && req_len < M_COPYALL);
+	/* Nearly always: a header off the front of the first mbuf. */
+	if (req_len >= 0 && req_len <= m->m_len) {
+		m->m_len -= req_len;
+		m->m_data += req_len;
+		if (m->m_flags & M_PKTHDR)
+			m->m_pkthdr.len -= req_len;
+		return;
+	}
 	total = (int)m_length(m);
 	if (req_len >= 0)
 		len = m_adj_head(m, req_len);
