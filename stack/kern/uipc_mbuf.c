@@ -466,10 +466,15 @@ m_makewritable(struct mbuf **mp, int off, int len, int how)
 
 	KASSERT(mp != NULL && *mp != NULL);
 	M_ASSERT_LIVE(*mp, "m_makewritable");
-	KASSERTMSG(off >= 0 && len >= 0 && off + len <= (int)m_length(*mp),
+	/* The first mbuf holding the range proves the chain long enough. */
+	KASSERTMSG(off >= 0 && len >= 0 && (off + len <= (*mp)->m_len ||
+	    off + len <= (int)m_length(*mp)),
 	    "m_makewritable: off %d len %d in a chain of %u bytes", off, len,
 	    m_length(*mp));
 	if (len == 0)
+		return 0;
+	/* Nearly always: a header in a first mbuf nobody shares. */
+	if (off + len <= (*mp)->m_len && !M_READONLY(*mp))
 		return 0;
 	for (link = mp; (m = *link) != NULL && pos < off + len;
 	    link = &m->m_next) {
