@@ -157,3 +157,34 @@ def test_incremental_update_equals_recomputing(test_bin, seed):
     got = run_cases(test_bin, cases)
     for i, (g, w) in enumerate(zip(got, want)):
         assert g == w, f"seed {seed}, case {i}: {cases[i]}"
+
+
+def test_one_mbuf_every_length_and_alignment_and_all_carries(test_bin):
+    # The region in one mbuf is summed straight (in_cksum.c's common
+    # case), 32 bytes a turn and then 16, 8, 4, 2 and 1 by the bits of
+    # what is left: every length from 0 to 100 and a few past the turns'
+    # ends, at every alignment of the first byte, over random bytes and
+    # over all-0xff bytes (every add carries out of bit 63), and the same
+    # all-0xff data cut at odd bytes (the parts' end-around carries).
+    rng = random.Random(11)
+    cases, want = [], []
+    for n in list(range(101)) + [127, 128, 129, 255, 256, 257, 1471, 1500]:
+        for lead in range(8):
+            for data in (rng.randbytes(n), b"\xff" * n):
+                cases.append(f"cksum 0 0 {n} {hexdata(data)} {n}@{lead}")
+                want.append(ref_cksum(data))
+        ones = b"\xff" * n
+        cases.append(f"cksum 0 0 {n} {hexdata(ones)} {cut(rng, n)}")
+        want.append(ref_cksum(ones))
+        if n >= 20:
+            # With the pseudo-header, from an offset in the one mbuf.
+            hdr = bytearray(b"\xff" * n)
+            hdr[0] = 0x45
+            off = rng.choice([20, min(21, n), n // 2])
+            cases.append(f"cksum 17 {off} {n - off} {hdr.hex()} "
+                         f"{n}@{rng.randint(0, 7)}")
+            want.append(ref_cksum(pseudo(hdr, 17, n - off) +
+                                  bytes(hdr[off:])))
+    got = run_cases(test_bin, cases)
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g == w, f"case {i}: {cases[i][:200]}"

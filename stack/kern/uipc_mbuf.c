@@ -466,10 +466,15 @@ m_makewritable(struct mbuf **mp, int off, int len, int how)
 
 	KASSERT(mp != NULL && *mp != NULL);
 	M_ASSERT_LIVE(*mp, "m_makewritable");
-	KASSERTMSG(off >= 0 && len >= 0 && off + len <= (int)m_length(*mp),
+	/* The first mbuf holding the range proves the chain long enough. */
+	KASSERTMSG(off >= 0 && len >= 0 && (off + len <= (*mp)->m_len ||
+	    off + len <= (int)m_length(*mp)),
 	    "m_makewritable: off %d len %d in a chain of %u bytes", off, len,
 	    m_length(*mp));
 	if (len == 0)
+		return 0;
+	/* Nearly always: a header in a first mbuf nobody shares. */
+	if (off + len <= (*mp)->m_len && !M_READONLY(*mp))
 		return 0;
 	for (link = mp; (m = *link) != NULL && pos < off + len;
 	    link = &m->m_next) {
@@ -709,6 +714,14 @@ m_adj(struct mbuf *m, int req_len)
 		return;
 	M_ASSERT_LIVE(m, "m_adj");
 	KASSERT(req_len > -M_COPYALL && req_len < M_COPYALL);
+	/* Nearly always: a header off the front of the first mbuf. */
+	if (req_len >= 0 && req_len <= m->m_len) {
+		m->m_len -= req_len;
+		m->m_data += req_len;
+		if (m->m_flags & M_PKTHDR)
+			m->m_pkthdr.len -= req_len;
+		return;
+	}
 	total = (int)m_length(m);
 	if (req_len >= 0)
 		len = m_adj_head(m, req_len);

@@ -325,13 +325,12 @@ udp_disconnect(struct socket *so)
 /*
  * Where a datagram goes and where it comes from: the destination given or
  * the connected peer; the bound address or the route's source.  Binds an
- * unbound socket to an ephemeral port.
+ * unbound socket to an ephemeral port.  => inp is so's PCB (udp_pcb)
  */
 static int
-udp_endpoints(struct socket *so, const struct sockaddr *to,
+udp_endpoints(struct socket *so, struct inpcb *inp, const struct sockaddr *to,
     struct in_addr *src, struct in_addr *dst, in_port_t *dport)
 {
-	struct inpcb *inp = udp_pcb(so);
 	const struct sockaddr_in *sin;
 	struct rtresult rr;
 	int error;
@@ -369,6 +368,7 @@ int
 udp_send(struct socket *so, struct mbuf *m, const struct sockaddr *to)
 {
 	struct udp_brane *ub = udp_brane(so->so_brane);
+	struct inpcb *inp = udp_pcb(so);
 	struct in_addr src, dst;
 	in_port_t dport;
 	struct ip *ip;
@@ -377,7 +377,7 @@ udp_send(struct socket *so, struct mbuf *m, const struct sockaddr *to)
 	int error, len = m->m_pkthdr.len;
 
 	KASSERT(len >= 0 && len <= SO_SEND_MAX);
-	if ((error = udp_endpoints(so, to, &src, &dst, &dport)) != 0) {
+	if ((error = udp_endpoints(so, inp, to, &src, &dst, &dport)) != 0) {
 		m_freem(m);
 		return error;
 	}
@@ -393,7 +393,7 @@ udp_send(struct socket *so, struct mbuf *m, const struct sockaddr *to)
 	ip->ip_src = src;
 	ip->ip_dst = dst;
 	uh = (struct udphdr *)(ip + 1);
-	uh->uh_sport = udp_pcb(so)->inp_lport;
+	uh->uh_sport = inp->inp_lport;
 	uh->uh_dport = dport;
 	uh->uh_ulen = htons((uint16_t)(sizeof(*uh) + (size_t)len));
 	uh->uh_sum = 0;
