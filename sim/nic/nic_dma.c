@@ -124,6 +124,14 @@ struct nic_dma {
 	uint32_t tx_head, tx_n;
 	uint32_t tx_fetch;              /* jobs whose fetch has completed */
 
+	/*
+	 * Spans of host memory [lo, hi) (arena chunks) that DMA addresses
+	 * were last found in, newest first; empty (0, 0) until then.
+	 */
+	struct {
+		uintptr_t lo, hi;
+	} span[2];
+
 	sim_nic_dma_observer_fn obs;    /* tests: see nic_dma.h */
 	void *obs_arg;
 
@@ -178,19 +186,49 @@ nic_fault(struct nic_dma *nic, const char *fmt, ...)
 	sim_machine_stop(m, SIM_EXIT_VIOLATION, "device fault: %s", msg);
 }
 
-/* Host memory at bus address a, len bytes; NULL (after a fault) if not. */
-static void *
-nic_mem(struct nic_dma *nic, uint64_t a, uint64_t len, const char *what)
+/*
+ * nic_mem's slow way: both ends of [a, a + len) in the arena, the span
+ * found for the first end kept; NULL after a fault if not.
+ */
+static void * __attribute__((__noinline__))
+nic_mem_lookup(struct nic_dma *nic, uint64_t a, uint64_t len,
+    const char *what)
 {
 	const struct sim_arena *ar = &nic->host->arena;
 	const char *p = (const char *)(uintptr_t)a;
+	uintptr_t lo, hi;
 
-	if (a != 0 && len > 0 && a + len > a && sim_arena_owns(ar, p) &&
-	    sim_arena_owns(ar, p + len - 1))
-		return (void *)(uintptr_t)a;
+	if (a != 0 && len > 0 && a + len > a && sim_arena_span(ar, p, &lo, &hi)) {
+		if (lo != nic->span[0].lo)
+			nic->span[1] = nic->span[0];
+		nic->span[0].lo = lo;
+		nic->span[0].hi = hi;
+		if (a + len <= hi || sim_arena_owns(ar, p + len - 1))
+			return (void *)(uintptr_t)a;
+	}
 	nic_fault(nic, "%s at bus address %#llx (%llu bytes) is not in host "
 	    "memory", what, (unsigned long long)a, (unsigned long long)len);
 	return NULL;
+}
+
+/*
+ * Host memory at bus address a, len bytes; NULL (after a fault) if not.
+ * Nearly every buffer lies in one of the two arena spans the last
+ * lookups found (the clusters' and the mbufs'), which then says yes in
+ * a few comparisons; a span is the arena's for the whole run, so the
+ * answer is the one the lookup would give.
+ */
+static inline void *
+nic_mem(struct nic_dma *nic, uint64_t a, uint64_t len, const char *what)
+{
+	/* A span starts above 0, so a inside one is not 0. */
+	if (len > 0 && a + len > a) {
+		if (a >= nic->span[0].lo && a + len <= nic->span[0].hi)
+			return (void *)(uintptr_t)a;
+		if (a >= nic->span[1].lo && a + len <= nic->span[1].hi)
+			return (void *)(uintptr_t)a;
+	}
+	return nic_mem_lookup(nic, a, len, what);
 }
 
 static bool
