@@ -263,7 +263,7 @@ nic_dma_delay(struct nic_dma *nic, uint64_t now)
  * without a delay window that is so by itself, and a delayed one holds
  * back those behind it.
  */
-static uint64_t
+static inline uint64_t
 nic_dma(struct nic_dma *nic, struct nic_engine *e, uint64_t now,
     uint64_t bytes)
 {
@@ -288,7 +288,7 @@ nic_dma(struct nic_dma *nic, struct nic_engine *e, uint64_t now,
 /* --- interrupts --------------------------------------------------------------- */
 
 /* The line follows: coalescing fired and an enabled cause is set. */
-static void
+static inline void
 nic_line(struct nic_dma *nic, uint64_t now)
 {
 	bool up = nic->fired && (nic->icr & nic->ims) != 0;
