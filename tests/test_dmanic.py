@@ -272,6 +272,17 @@ def test_the_card_refuses_a_misprogrammed_ring(nic, kind, says):
     assert "replay:" in p.stderr
 
 
+@pytest.mark.parametrize("kind", ["tx-buf-past-span", "tx-buf-outside"])
+def test_the_card_refuses_a_buffer_outside_host_memory(nic, kind):
+    # Two good frames first: the card has checked the buffer's stretch
+    # of host memory, and must still check the next buffer whole.
+    p = nic("fault", kind, check=3)
+    addr = next(int(line.split()[2], 16) for line in p.stdout.splitlines()
+                if line.startswith("bad buffer "))
+    assert (f"device fault: dm0: tx buffer at bus address {addr:#x} "
+            "(60 bytes) is not in host memory") in p.stderr
+
+
 # --- No allocation in interrupt context --------------------------------------------
 
 def test_allocating_in_an_interrupt_handler_is_a_kassert(nic):

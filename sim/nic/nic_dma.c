@@ -56,6 +56,21 @@
 #define NS_PER_S        1000000000ULL
 #define NIC_VOID        UINT64_MAX      /* a frame a reset abandoned */
 
+/*
+ * Spans of host memory [lo, hi) -- arena chunks -- that a direction's
+ * DMA addresses were last found in, newest first; empty (0, 0) until
+ * then.  A direction's buffers come from one or two chunks (receive:
+ * the clusters'; transmit: the mbufs' and the clusters'), so nearly
+ * every check ends at the first or second.
+ */
+#define NIC_SPANS       2
+
+struct nic_spans {
+	struct {
+		uintptr_t lo, hi;
+	} s[NIC_SPANS];
+};
+
 /* One direction's DMA engine. */
 struct nic_engine {
 	uint64_t free_ns;               /* when its last transfer's bytes end */
@@ -124,6 +139,8 @@ struct nic_dma {
 	uint32_t tx_head, tx_n;
 	uint32_t tx_fetch;              /* jobs whose fetch has completed */
 
+	struct nic_spans rx_spans, tx_spans;    /* nic_mem's, a direction */
+
 	sim_nic_dma_observer_fn obs;    /* tests: see nic_dma.h */
 	void *obs_arg;
 
@@ -178,19 +195,50 @@ nic_fault(struct nic_dma *nic, const char *fmt, ...)
 	sim_machine_stop(m, SIM_EXIT_VIOLATION, "device fault: %s", msg);
 }
 
-/* Host memory at bus address a, len bytes; NULL (after a fault) if not. */
-static void *
-nic_mem(struct nic_dma *nic, uint64_t a, uint64_t len, const char *what)
+/*
+ * nic_mem's slow way: both ends of [a, a + len) in the arena, the span
+ * found for the first end kept in sp; NULL after a fault if not.
+ */
+static void * __attribute__((__noinline__))
+nic_mem_lookup(struct nic_dma *nic, struct nic_spans *sp, uint64_t a,
+    uint64_t len, const char *what)
 {
 	const struct sim_arena *ar = &nic->host->arena;
 	const char *p = (const char *)(uintptr_t)a;
+	uintptr_t lo, hi;
 
-	if (a != 0 && len > 0 && a + len > a && sim_arena_owns(ar, p) &&
-	    sim_arena_owns(ar, p + len - 1))
-		return (void *)(uintptr_t)a;
+	if (a != 0 && len > 0 && a + len > a &&
+	    sim_arena_span(ar, p, &lo, &hi)) {
+		if (lo != sp->s[0].lo)
+			memmove(&sp->s[1], &sp->s[0],
+			    (NIC_SPANS - 1) * sizeof(sp->s[0]));
+		sp->s[0].lo = lo;
+		sp->s[0].hi = hi;
+		if (a + len <= hi || sim_arena_owns(ar, p + len - 1))
+			return (void *)(uintptr_t)a;
+	}
 	nic_fault(nic, "%s at bus address %#llx (%llu bytes) is not in host "
 	    "memory", what, (unsigned long long)a, (unsigned long long)len);
 	return NULL;
+}
+
+/*
+ * Host memory at bus address a, len bytes; NULL (after a fault) if not.
+ * Nearly every buffer lies in one of the spans sp (its direction's) kept
+ * from the last lookups, which then says yes in a few comparisons; a
+ * span is the arena's for the whole run, so the answer is the one the
+ * lookup would give.
+ */
+static inline void *
+nic_mem(struct nic_dma *nic, struct nic_spans *sp, uint64_t a, uint64_t len,
+    const char *what)
+{
+	/* A span starts above 0, so a inside one is not 0. */
+	if (len > 0 && a + len > a)
+		for (int i = 0; i < NIC_SPANS; i++)
+			if (a >= sp->s[i].lo && a + len <= sp->s[i].hi)
+				return (void *)(uintptr_t)a;
+	return nic_mem_lookup(nic, sp, a, len, what);
 }
 
 static bool
@@ -225,7 +273,7 @@ nic_dma_delay(struct nic_dma *nic, uint64_t now)
  * without a delay window that is so by itself, and a delayed one holds
  * back those behind it.
  */
-static uint64_t
+static inline uint64_t
 nic_dma(struct nic_dma *nic, struct nic_engine *e, uint64_t now,
     uint64_t bytes)
 {
@@ -250,7 +298,7 @@ nic_dma(struct nic_dma *nic, struct nic_engine *e, uint64_t now,
 /* --- interrupts --------------------------------------------------------------- */
 
 /* The line follows: coalescing fired and an enabled cause is set. */
-static void
+static inline void
 nic_line(struct nic_dma *nic, uint64_t now)
 {
 	bool up = nic->fired && (nic->icr & nic->ims) != 0;
@@ -402,7 +450,8 @@ nic_rx_done(void *arg)
 	}
 	d = nic_rxdesc(nic, (uint32_t)f->tag);
 	nic_dma_access(nic, &d->rd_addr, sizeof(d->rd_addr), NIC_DMA_READ);
-	if ((buf = nic_mem(nic, d->rd_addr, f->len, "rx buffer")) == NULL) {
+	if ((buf = nic_mem(nic, &nic->rx_spans, d->rd_addr, f->len,
+	    "rx buffer")) == NULL) {
 		sim_frame_free(f);
 		return;
 	}
@@ -537,7 +586,8 @@ nic_tx_gather(struct nic_dma *nic, const struct nic_txjob *j)
 			goto fail;
 		}
 		src = d->td_len == 0 ? f->data :
-		    nic_mem(nic, d->td_addr, d->td_len, "tx buffer");
+		    nic_mem(nic, &nic->tx_spans, d->td_addr, d->td_len,
+		    "tx buffer");
 		if (src == NULL)
 			goto fail;
 		nic_dma_access(nic, d, offsetof(struct dmanic_txdesc, td_status),
@@ -793,7 +843,8 @@ nic_read(struct device *dev, bus_size_t off, int size)
 
 /* A ring's base and size: the ring must lie in host memory. */
 static bool
-nic_ring_ok(struct nic_dma *nic, uint64_t base, uint32_t len, const char *what)
+nic_ring_ok(struct nic_dma *nic, struct nic_spans *sp, uint64_t base,
+    uint32_t len, const char *what)
 {
 	if (len < DMANIC_RING_MIN || len > DMANIC_RING_MAX) {
 		nic_fault(nic, "%s of %u descriptors (the card takes %d to %d)",
@@ -805,8 +856,8 @@ nic_ring_ok(struct nic_dma *nic, uint64_t base, uint32_t len, const char *what)
 		    (unsigned long long)base);
 		return false;
 	}
-	return nic_mem(nic, base, (uint64_t)len * sizeof(struct dmanic_rxdesc),
-	    what) != NULL;
+	return nic_mem(nic, sp, base,
+	    (uint64_t)len * sizeof(struct dmanic_rxdesc), what) != NULL;
 }
 
 static void
@@ -819,10 +870,12 @@ nic_write_ctrl(struct nic_dma *nic, uint32_t v, uint64_t now)
 		return;
 	}
 	if ((v & DMANIC_CTRL_RXEN) &&
-	    !nic_ring_ok(nic, nic->rdba, nic->rdlen, "rx ring"))
+	    !nic_ring_ok(nic, &nic->rx_spans, nic->rdba, nic->rdlen,
+	    "rx ring"))
 		return;
 	if ((v & DMANIC_CTRL_TXEN) &&
-	    !nic_ring_ok(nic, nic->tdba, nic->tdlen, "tx ring"))
+	    !nic_ring_ok(nic, &nic->tx_spans, nic->tdba, nic->tdlen,
+	    "tx ring"))
 		return;
 	if ((nic->ctrl & DMANIC_CTRL_RXEN) && !(v & DMANIC_CTRL_RXEN))
 		nic_rx_abandon(nic);

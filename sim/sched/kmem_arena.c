@@ -362,6 +362,20 @@ sim_arena_owns(const struct sim_arena *a, const void *p)
 	return arena_chunk_of(a, p) != NULL;
 }
 
+bool
+sim_arena_span(const struct sim_arena *a, const void *p, uintptr_t *lo,
+    uintptr_t *hi)
+{
+	const struct sim_arena_chunk *c = arena_chunk_of(a, p);
+
+	if (c == NULL)
+		return false;
+	*lo = (uintptr_t)c->base;
+	*hi = (uintptr_t)c->base + c->len;
+	KASSERT(*lo <= (uintptr_t)p && (uintptr_t)p < *hi);
+	return true;
+}
+
 size_t
 sim_arena_offset(const struct sim_arena *a, const void *p)
 {

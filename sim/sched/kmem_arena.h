@@ -155,6 +155,15 @@ void	*sim_arena_zalloc(struct sim_arena *, size_t size, int *errp);
 void	sim_arena_free(struct sim_arena *, void *p, size_t size);
 /* Whether p lies inside the arena (for assertions). */
 int	sim_arena_owns(const struct sim_arena *, const void *p);
+/*
+ * The span of memory around p that is all the arena's -- the chunk
+ * holding it -- as [*lo, *hi), for a caller that checks many addresses
+ * and may keep spans it was given: a chunk stays mapped, and the
+ * arena's, until sim_arena_fini.
+ * => false (*lo, *hi untouched) when p is not in the arena
+ */
+bool	sim_arena_span(const struct sim_arena *, const void *p, uintptr_t *lo,
+	    uintptr_t *hi);
 /* The offset of a block the arena handed out (for tests). */
 size_t	sim_arena_offset(const struct sim_arena *, const void *p);
 

@@ -41,14 +41,6 @@ dev_cpu(void)
 	return ci;
 }
 
-uint64_t
-sim_device_now(const struct device *dev)
-{
-	struct sim_machine *m = dev->host->m;
-
-	return m->running != NULL ? m->running->clock : m->eng.now;
-}
-
 struct device *
 sim_device_add(struct sim_host *h, const struct sim_device_ops *ops,
     const char *xname, const uint8_t mac[6], const struct device_config *cfg,

@@ -77,7 +77,16 @@ void	sim_irq_set(struct device *, bool asserted, uint64_t t);
 void	sim_device_fini_host(struct sim_host *h);
 /* Sample every device's counters (recording). */
 void	sim_device_sample_all(struct sim_machine *, uint64_t t_ns);
-/* The time a device action happens at: the running CPU's, or the event's. */
-uint64_t sim_device_now(const struct device *);
+/*
+ * The time a device action happens at: the running CPU's, or the
+ * event's.  Inline: every register access asks.
+ */
+static inline uint64_t
+sim_device_now(const struct device *dev)
+{
+	const struct sim_machine *m = dev->host->m;
+
+	return m->running != NULL ? m->running->clock : m->eng.now;
+}
 
 #endif /* SIM_DEVICE_H */

@@ -100,6 +100,21 @@ pool_grow(struct sim_frame_pool *pool, int cls)
 	return 0;
 }
 
+/*
+ * sim_frame_alloc with no frame of class cls at hand, or at the cap: a
+ * new slab and the allocation again, or NULL.
+ */
+static struct sim_frame * __attribute__((__noinline__, __cold__))
+frame_alloc_slow(struct sim_frame_pool *pool, uint32_t len, int cls)
+{
+	if (pool->in_use >= pool->in_use_max || pool_grow(pool, cls) != 0) {
+		pool->failed++;
+		return NULL;
+	}
+	assert(pool->free[cls] != NULL);
+	return sim_frame_alloc(pool, len);
+}
+
 struct sim_frame *
 sim_frame_alloc(struct sim_frame_pool *pool, uint32_t len)
 {
@@ -108,11 +123,9 @@ sim_frame_alloc(struct sim_frame_pool *pool, uint32_t len)
 
 	assert(len <= SIM_FRAME_BYTES_MAX);
 	cls = frame_class(len);
-	if (pool->in_use >= pool->in_use_max ||
-	    (pool->free[cls] == NULL && pool_grow(pool, cls) != 0)) {
-		pool->failed++;
-		return NULL;
-	}
+	/* The slow path a tail call: no registers saved here. */
+	if (pool->in_use >= pool->in_use_max || pool->free[cls] == NULL)
+		return frame_alloc_slow(pool, len, cls);
 	f = pool->free[cls];
 	pool->free[cls] = f->next;
 	assert(f->cap == class_cap[cls] && f->pool == pool && f->is_free);

@@ -260,8 +260,12 @@ link_fault_judge(struct sim_link_fault *lf, uint64_t now)
 	return true;
 }
 
-/* Every fault of d judges the frame (each keeps its own count). */
-static bool
+/*
+ * Every fault of d judges the frame (each keeps its own count).  Out of
+ * line, as link_faults_dup: only a link with faults calls them, and
+ * sim_port_send, which every frame passes, stays small.
+ */
+static bool __attribute__((__noinline__, __cold__))
 link_faults_judge(struct sim_link_dir *d, uint64_t now)
 {
 	bool lost = false;
@@ -276,7 +280,7 @@ link_faults_judge(struct sim_link_dir *d, uint64_t now)
  * a copy of f for each that strikes, dup_delay_ns (or a serialisation
  * time, ser_ns) after it.
  */
-static void
+static void __attribute__((__noinline__, __cold__))
 link_faults_dup(struct sim_link_dir *d, const struct sim_frame *f,
     uint64_t now, uint64_t arrive, uint64_t ser_ns)
 {

@@ -32,12 +32,10 @@ sim_loss_init_gilbert(struct sim_loss *l, double to_bad, double to_good,
 }
 
 bool
-sim_loss_draw(struct sim_loss *l)
+sim_loss_draw_gilbert(struct sim_loss *l)
 {
 	bool lost;
 
-	if (l->model == SIM_LOSS_BERNOULLI)
-		return sim_rng_chance(&l->rng, l->loss);
 	assert(l->model == SIM_LOSS_GILBERT);
 	lost = sim_rng_chance(&l->rng, l->bad ? l->loss_bad : l->loss_good);
 	l->bad = l->bad ? !sim_rng_chance(&l->rng, l->to_good) :

@@ -48,8 +48,20 @@ void	sim_loss_init_bernoulli(struct sim_loss *, double loss, uint64_t seed,
 void	sim_loss_init_gilbert(struct sim_loss *, double to_bad, double to_good,
 	    double loss_good, double loss_bad, uint64_t seed,
 	    const char *stream);
-/* Is the next frame lost?  (Advances the chain.) */
-bool	sim_loss_draw(struct sim_loss *);
+/* sim_loss_draw's Gilbert-Elliott chain (out of line). */
+bool	sim_loss_draw_gilbert(struct sim_loss *);
+
+/*
+ * Is the next frame lost?  (Advances the chain.)  Inline: every frame a
+ * link takes asks, nearly always of a Bernoulli model of 0 (no draw).
+ */
+static inline bool
+sim_loss_draw(struct sim_loss *l)
+{
+	if (l->model == SIM_LOSS_BERNOULLI)
+		return sim_rng_chance(&l->rng, l->loss);
+	return sim_loss_draw_gilbert(l);
+}
 /* The long-run fraction of frames lost (see above). */
 double	sim_loss_rate(const struct sim_loss *);
 

@@ -24,11 +24,15 @@
  *	one frame of each of sizes=60,508,1514 to b, gap=100000 ns apart;
  *	prints "doorbell T" and "wire SEQ LEN T" for a's card, "rxdone SEQ
  *	LEN T" for b's, and a's statistics as "nic_a K=V...".
- *   test_dmanic fault bad-ring|ring-while-enabled|tx-desc-grown
+ *   test_dmanic fault bad-ring|ring-while-enabled|tx-desc-grown|
+ *	    tx-buf-past-span|tx-buf-outside
  *	after boot an LWP programs host dut's card wrongly through
  *	bus_space: a receive ring outside host memory, RDBA rewritten
- *	while receive runs, or a transmit descriptor's length raised
- *	after TDT handed it to the card (before its fetch completes).
+ *	while receive runs, a transmit descriptor's length raised
+ *	after TDT handed it to the card (before its fetch completes), or,
+ *	after two good frames from a buffer in host memory, a transmit
+ *	buffer that runs past the end of the arena's stretch holding that
+ *	one, or lies outside the arena (printed: "bad buffer ADDR").
  *	The card must stop the run (exit status 3).
  *   test_dmanic intr-alloc
  *	a CPU timer's handler (hardware interrupt context) asks for an
@@ -538,6 +542,51 @@ fault_tx_desc_grown(bus_space_tag_t t, bus_space_handle_t h)
 	kpause("fetch", false, 2, NULL);
 }
 
+/*
+ * Send one 60-byte frame from a buffer in host memory (the card now
+ * knows the stretch of the arena it lies in), then one whose buffer is
+ * not all host memory: past-span, starting in that stretch and running
+ * 30 bytes beyond its end; outside, in the test program's own memory.
+ * The card must refuse the second however much it has seen the first's.
+ */
+static void
+fault_tx_buf(bus_space_tag_t t, bus_space_handle_t h, bool past_span)
+{
+	static uint8_t outside[64];
+	const struct sim_arena *ar = &sim_running_cpu()->host->arena;
+	const size_t ring = 8 * sizeof(struct dmanic_txdesc);
+	struct dmanic_txdesc *d = kmem_zalloc(ring, KM_SLEEP);
+	uint8_t *buf = kmem_zalloc(2048, KM_SLEEP);
+	uintptr_t lo, hi;
+
+	if (!sim_arena_span(ar, buf, &lo, &hi))
+		panic("kmem_zalloc's block is not in the arena");
+	/* Else running past the span would still be host memory. */
+	if (sim_arena_owns(ar, (const void *)hi))
+		panic("the arena goes on past the block's span");
+	bus_space_write_4(t, h, DMANIC_CTRL, 0);
+	bus_space_write_8(t, h, DMANIC_TDBA, (uint64_t)(uintptr_t)d);
+	bus_space_write_4(t, h, DMANIC_TDLEN, 8);
+	bus_space_write_4(t, h, DMANIC_CTRL, DMANIC_CTRL_TXEN);
+	for (int i = 0; i < 2; i++) {
+		d[i].td_addr = (uint64_t)(uintptr_t)buf;
+		d[i].td_len = 60;
+		d[i].td_cmd = DMANIC_TXC_EOP;
+		bus_space_write_4(t, h, DMANIC_TDT, (uint32_t)i + 1);
+		kpause("fetch", false, 2, NULL);
+		if (!(d[i].td_status & DMANIC_TXS_DD))
+			panic("frame %d not sent", i);
+	}
+	d[2].td_addr = past_span ? (uint64_t)(hi - 30) :
+	    (uint64_t)(uintptr_t)outside;
+	d[2].td_len = 60;
+	d[2].td_cmd = DMANIC_TXC_EOP;
+	printf("bad buffer %#llx\n", (unsigned long long)d[2].td_addr);
+	fflush(stdout);
+	bus_space_write_4(t, h, DMANIC_TDT, 3);
+	kpause("fetch", false, 2, NULL);
+}
+
 static void
 fault_main(void *arg)
 {
@@ -548,6 +597,8 @@ fault_main(void *arg)
 	(void)arg;
 	if (strcmp(fault_kind, "tx-desc-grown") == 0) {
 		fault_tx_desc_grown(t, h);
+	} else if (strncmp(fault_kind, "tx-buf-", 7) == 0) {
+		fault_tx_buf(t, h, strcmp(fault_kind, "tx-buf-past-span") == 0);
 	} else if (strcmp(fault_kind, "bad-ring") == 0) {
 		bus_space_write_4(t, h, DMANIC_CTRL, DMANIC_CTRL_TXEN);
 		bus_space_write_8(t, h, DMANIC_RDBA, 0x1000);
@@ -623,6 +674,7 @@ main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "fault") == 0)
 		return cmd_fault(argv[2]);
 	fprintf(stderr, "usage: test_dmanic flood|pair [key=value...] | "
-	    "intr-alloc | fault bad-ring|ring-while-enabled|tx-desc-grown\n");
+	    "intr-alloc | fault bad-ring|ring-while-enabled|tx-desc-grown|"
+	    "tx-buf-past-span|tx-buf-outside\n");
 	return 2;
 }
