@@ -53,6 +53,8 @@ static void pol_leave(struct sim_machine *, struct sim_coro *from);
 static enum step pol_step(struct sim_machine *);
 static void pol_check_clocks(const struct sim_machine *);
 static inline void machine_loop_clock(struct sim_machine *);
+static bool machine_over(const struct sim_machine *);
+static bool cpu_dispatch_first(struct sim_machine *, struct cpu_info *);
 
 /* --- the runnable heap ------------------------------------------------ */
 
@@ -578,14 +580,16 @@ sched_arrived(struct sim_machine *m)
 }
 
 /*
- * The next CPU, if it can be resumed straight from another context: it
- * has an LWP on it, comes before the next event (ec, event_clock's: the
- * event comes first when the CPU's window is not before the event's),
- * and nothing the loop watches (time cap, sample, limits, progress) is
- * due before it.
+ * The next CPU, if the loop would give it its turn as its next step and
+ * do nothing else first: it comes before the next event (ec,
+ * event_clock's: the event comes first when the CPU's window is not
+ * before the event's), and nothing the loop watches (time cap, sample,
+ * limits, progress) is due before it.  Its key's window is its clock's
+ * (a key is constant in the heap), and ec is a window's first clock, so
+ * comparing the clock with ec compares the windows.
  */
 static inline struct cpu_info *
-sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
+sched_next_ec(struct sim_machine *m, uint64_t ec)
 {
 	struct cpu_info *ci;
 
@@ -593,33 +597,100 @@ sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
 	    m->points >= m->checkpoint_points)
 		return NULL;
 	ci = m->heap[0].ci;
-	if (ci->cur == NULL || ci->clock >= m->end_ns ||
+	if (ci->clock >= ec || ci->clock >= m->end_ns ||
 	    ci->clock >= m->loop_ns)
-		return NULL;
-	if ((uint64_t)(m->heap[0].key >> 64) << m->window_shift >= ec)
 		return NULL;
 	return ci;
 }
 
+/*
+ * The next CPU, if it can be resumed straight from another context: as
+ * sched_next_ec, and it has an LWP on it.
+ */
+static inline struct cpu_info *
+sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
+{
+	struct cpu_info *ci = sched_next_ec(m, ec);
+
+	return ci != NULL && ci->cur != NULL ? ci : NULL;
+}
+
+/*
+ * Whether the loop, were it to take control now, would run the next event
+ * (at t) as its next step and do nothing else first: no stop, no limit,
+ * no checkpoint, no boot's end, no end of the run, no time cap, no
+ * sample or pace due (time_step and sim_machine_run, step by step), and
+ * no CPU before it (the heap's top is not in an earlier window).  Then
+ * the event may run where control is, with no context running: it sees
+ * the machine exactly as it would from the loop.
+ */
+static inline bool
+sched_event_next(struct sim_machine *m, uint64_t *tp)
+{
+	uint64_t t;
+
+	if (m->stop_status >= 0 || m->points >= m->checkpoint_points ||
+	    (m->max_events != 0 && m->eng.executed >= m->max_events) ||
+	    m->after_boot != NULL || !sim_engine_next_time(&m->eng, &t) ||
+	    t >= m->end_ns || t >= m->loop_ns)
+		return false;
+	if (m->heap_n == 0 ? machine_over(m) :
+	    m->heap[0].ci->clock < event_clock(m, t))
+		return false;
+	*tp = t;
+	return true;
+}
+
+/*
+ * The running context gives its CPU up (put back in line or idle): the
+ * next context runs, straight from this one when the loop would have
+ * nothing else to do first.  Up to that next CPU, what the loop would
+ * do step by step happens here, on this context's stack, exactly as the
+ * loop would do it: the events due before it run (with no context
+ * running: an event wakes LWPs, posts interrupts, schedules events,
+ * stops the machine, and never switches), and an empty CPU first in line
+ * gets its context (cpu_dispatch_first, the tiebreak drawn as the loop
+ * draws it).  So a batch of events between two contexts costs no round
+ * trip through the loop's context.  The loop takes over whenever it has
+ * anything else to do: a stop, a limit, a sample, the end.
+ */
 void
 sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 {
 	struct sim_machine *m = self->m;
 	struct cpu_info *next;
-	uint64_t ec;
+	uint64_t ec, t;
 
 	if (m->pol.on) {
 		pol_leave(m, from);
 		return;
 	}
 	ec = next_event_clock(m);
-	next = sched_direct_next_ec(m, ec);
+	for (;;) {
+		next = sched_next_ec(m, ec);
+		if (next != NULL) {
+			if (next->cur != NULL) {
+				heap_pop(m);
+				break;
+			}
+			heap_pop(m);
+			m->running = NULL;
+			if (cpu_dispatch_first(m, next))
+				break;
+			next = NULL;
+			continue;       /* back in line: decide again */
+		}
+		if (!sched_event_next(m, &t))
+			break;
+		m->running = NULL;
+		sim_engine_step(&m->eng);
+		ec = next_event_clock(m);
+	}
 
 	if (next == NULL) {
 		m->running = NULL;
 		sim_coro_switch(from, &m->sched);
 	} else {
-		heap_pop(m);
 		sched_run(m, next);
 		m->limit_clock = machine_limit_ec(m, next->tiebreak, ec);
 		if (&next->cur->coro != from)
@@ -752,6 +823,25 @@ cpu_dispatch(struct cpu_info *ci)
 }
 
 /*
+ * Dispatch on ci, an empty CPU taken off the heap to run next, with no
+ * context running.  The switch took time: others may now come first,
+ * and then ci goes back in line (false).  (A sample or the time cap it
+ * passed only pauses the context at its first scheduling point.)
+ */
+static bool
+cpu_dispatch_first(struct sim_machine *m, struct cpu_info *ci)
+{
+	KASSERT(m->running == NULL && !ci->in_heap);
+	cpu_dispatch(ci);
+	if (ci->clock >= next_event_clock(m) || (m->heap_n > 0 &&
+	    sim_cpu_key(ci) > m->heap[0].key)) {
+		cpu_enqueue(m, ci);
+		return false;
+	}
+	return true;
+}
+
+/*
  * Give the CPU (taken off the heap) to its context.  Control comes back
  * here when some context finds nothing it can switch to directly; that
  * context has put its own CPU back in line or marked it idle.
@@ -759,19 +849,8 @@ cpu_dispatch(struct cpu_info *ci)
 static void
 cpu_run(struct sim_machine *m, struct cpu_info *ci)
 {
-	if (ci->cur == NULL) {
-		cpu_dispatch(ci);
-		/*
-		 * The switch took time: others may now come first.  (A sample
-		 * or the time cap it passed only pauses the context at its
-		 * first scheduling point.)
-		 */
-		if (ci->clock >= next_event_clock(m) || (m->heap_n > 0 &&
-		    sim_cpu_key(ci) > m->heap[0].key)) {
-			cpu_enqueue(m, ci);
-			return;
-		}
-	}
+	if (ci->cur == NULL && !cpu_dispatch_first(m, ci))
+		return;
 	sched_run(m, ci);
 	m->limit_clock = machine_limit_ec(m, ci->tiebreak, next_event_clock(m));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
