@@ -7,7 +7,11 @@
  * an event at time t before a CPU whose clock is t -- and runs it: an
  * event to completion, a CPU until its context reaches a scheduling point
  * at which something else is earlier.  The context then switches back
- * here, and the loop goes on.
+ * here, and the loop goes on -- or, when all the loop would do next is
+ * run the events due and give the next CPU its context, the leaving
+ * context does that itself, step for step as the loop would, and
+ * switches straight to the next (sim_sched_leave): the loop's own
+ * context runs only when it has something of its own to do.
  *
  * That is the policy "time".  Once every host has booted, a policy but
  * time (policy.c ranks the CPUs) takes over the choice: at each
@@ -580,16 +584,16 @@ sched_arrived(struct sim_machine *m)
 }
 
 /*
- * The next CPU, if the loop would give it its turn as its next step and
- * do nothing else first: it comes before the next event (ec,
- * event_clock's: the event comes first when the CPU's window is not
- * before the event's), and nothing the loop watches (time cap, sample,
- * limits, progress) is due before it.  Its key's window is its clock's
- * (a key is constant in the heap), and ec is a window's first clock, so
- * comparing the clock with ec compares the windows.
+ * The next CPU, if it can be resumed straight from another context: it
+ * has an LWP on it, comes before the next event (ec, event_clock's: the
+ * event comes first when the CPU's window is not before the event's),
+ * and nothing the loop watches (time cap, sample, limits, progress) is
+ * due before it.  Its key's window is its clock's (a key is constant in
+ * the heap), and ec is a window's first clock, so comparing the clock
+ * with ec compares the windows.
  */
 static inline struct cpu_info *
-sched_next_ec(struct sim_machine *m, uint64_t ec)
+sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
 {
 	struct cpu_info *ci;
 
@@ -597,94 +601,67 @@ sched_next_ec(struct sim_machine *m, uint64_t ec)
 	    m->points >= m->checkpoint_points)
 		return NULL;
 	ci = m->heap[0].ci;
-	if (ci->clock >= ec || ci->clock >= m->end_ns ||
+	if (ci->cur == NULL || ci->clock >= ec || ci->clock >= m->end_ns ||
 	    ci->clock >= m->loop_ns)
 		return NULL;
 	return ci;
 }
 
 /*
- * The next CPU, if it can be resumed straight from another context: as
- * sched_next_ec, and it has an LWP on it.
- */
-static inline struct cpu_info *
-sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
-{
-	struct cpu_info *ci = sched_next_ec(m, ec);
-
-	return ci != NULL && ci->cur != NULL ? ci : NULL;
-}
-
-/*
- * Whether the loop, were it to take control now, would run the next event
- * (at t) as its next step and do nothing else first: no stop, no limit,
- * no checkpoint, no boot's end, no end of the run, no time cap, no
- * sample or pace due (time_step and sim_machine_run, step by step), and
- * no CPU before it (the heap's top is not in an earlier window).  Then
- * the event may run where control is, with no context running: it sees
- * the machine exactly as it would from the loop.
- */
-static inline bool
-sched_event_next(struct sim_machine *m, uint64_t *tp)
-{
-	uint64_t t;
-
-	if (m->stop_status >= 0 || m->points >= m->checkpoint_points ||
-	    (m->max_events != 0 && m->eng.executed >= m->max_events) ||
-	    m->after_boot != NULL || !sim_engine_next_time(&m->eng, &t) ||
-	    t >= m->end_ns || t >= m->loop_ns)
-		return false;
-	if (m->heap_n == 0 ? machine_over(m) :
-	    m->heap[0].ci->clock < event_clock(m, t))
-		return false;
-	*tp = t;
-	return true;
-}
-
-/*
  * The running context gives its CPU up (put back in line or idle): the
  * next context runs, straight from this one when the loop would have
  * nothing else to do first.  Up to that next CPU, what the loop would
- * do step by step happens here, on this context's stack, exactly as the
- * loop would do it: the events due before it run (with no context
- * running: an event wakes LWPs, posts interrupts, schedules events,
+ * do step by step happens here, on this context's stack, in the same
+ * order and under the same tests (time_step's, and sim_machine_run's
+ * after each step): the events due before it run, with no context
+ * running (an event wakes LWPs, posts interrupts, schedules events,
  * stops the machine, and never switches), and an empty CPU first in line
- * gets its context (cpu_dispatch_first, the tiebreak drawn as the loop
- * draws it).  So a batch of events between two contexts costs no round
- * trip through the loop's context.  The loop takes over whenever it has
- * anything else to do: a stop, a limit, a sample, the end.
+ * gets its context (cpu_dispatch_first: the tiebreak drawn when the loop
+ * would draw it).  So a batch of events between two contexts costs no
+ * round trip through the loop's context.  The loop takes over whenever
+ * it has anything else to do: a stop, a limit, the points checkpoint,
+ * a sample, the wall clock's pace, the end of boot or of the run.
  */
 void
 sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 {
 	struct sim_machine *m = self->m;
-	struct cpu_info *next;
-	uint64_t ec, t;
+	struct cpu_info *next = NULL, *top;
+	uint64_t ec = UINT64_MAX, t;
+	bool ev;
 
 	if (m->pol.on) {
 		pol_leave(m, from);
 		return;
 	}
-	ec = next_event_clock(m);
-	for (;;) {
-		next = sched_next_ec(m, ec);
-		if (next != NULL) {
-			if (next->cur != NULL) {
-				heap_pop(m);
+	while (m->stop_status < 0 && m->points < m->checkpoint_points) {
+		ev = sim_engine_next_time(&m->eng, &t);
+		ec = ev ? event_clock(m, t) : UINT64_MAX;
+		if (m->heap_n > 0 && (top = m->heap[0].ci)->clock < ec) {
+			/* The top of the heap is first (sim_cpu_key's window). */
+			if (top->clock >= m->end_ns || top->clock >= m->loop_ns)
+				break;
+			heap_pop(m);
+			if (top->cur != NULL) {
+				next = top;
 				break;
 			}
-			heap_pop(m);
 			m->running = NULL;
-			if (cpu_dispatch_first(m, next))
+			if (cpu_dispatch_first(m, top)) {
+				next = top;
 				break;
-			next = NULL;
+			}
 			continue;       /* back in line: decide again */
 		}
-		if (!sched_event_next(m, &t))
+		/* The next event is first, if any, and only it is due. */
+		if (!ev || t >= m->end_ns || t >= m->loop_ns ||
+		    m->after_boot != NULL || (m->heap_n == 0 && machine_over(m)))
 			break;
 		m->running = NULL;
 		sim_engine_step(&m->eng);
-		ec = next_event_clock(m);
+		/* The loop stops the run here (machine_check_limits). */
+		if (m->max_events != 0 && m->eng.executed >= m->max_events)
+			break;
 	}
 
 	if (next == NULL) {
