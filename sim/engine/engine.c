@@ -28,25 +28,6 @@ sim_engine_fini(struct sim_engine *e)
 	sim_evq_fini(&e->q);
 }
 
-bool
-sim_engine_step(struct sim_engine *e)
-{
-	struct sim_event ev;
-
-	if (!sim_evq_pop(&e->q, &ev))
-		return false;
-	assert(ev.time >= e->now);
-	e->now = ev.time;
-	e->cur_seq = ev.seq;
-	e->executed++;
-	sim_fp_mix(e, ev.time);
-	sim_fp_mix(e, ev.seq);
-	if (__builtin_expect(e->on_event != NULL, 0))
-		e->on_event(e->on_event_arg, &ev);
-	ev.fn(ev.arg);
-	return true;
-}
-
 /* Eight bytes at p as a little-endian word. */
 static inline uint64_t
 fp_word(const unsigned char *p)

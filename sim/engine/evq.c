@@ -283,7 +283,7 @@ evq_lowest_slot(const struct sim_evq_impl *h, unsigned L)
  * `last' and move the slot's events, in order, to the levels below L.
  * => L is the lowest non-empty level, v its lowest non-empty slot
  */
-static void
+static void __attribute__((__noinline__))
 evq_redistribute(struct sim_evq *q, unsigned L, unsigned v)
 {
 	struct sim_evq_impl *h = q->impl;

@@ -698,9 +698,11 @@ sim_cpu_next_lwp(const struct cpu_info *ci)
 
 /*
  * The running context gives its CPU up: its CPU has already been put back
- * in line (or marked idle) and from is the context's coroutine.  Switches
- * straight to the next context when nothing else is due, else to the
- * scheduler loop; returns when from is resumed.
+ * in line (or marked idle) and from is the context's coroutine.  Runs the
+ * events due before the next CPU and dispatches it, as the loop would,
+ * then switches straight to its context (or goes on, if that is from);
+ * to the scheduler loop when the loop has anything else to do.  Returns
+ * when from is resumed.
  */
 void	sim_sched_leave(struct cpu_info *, struct sim_coro *from);
 /* Put a CPU that still has work back in line, or mark it idle. */

@@ -7,7 +7,11 @@
  * an event at time t before a CPU whose clock is t -- and runs it: an
  * event to completion, a CPU until its context reaches a scheduling point
  * at which something else is earlier.  The context then switches back
- * here, and the loop goes on.
+ * here, and the loop goes on -- or, when all the loop would do next is
+ * run the events due and give the next CPU its context, the leaving
+ * context does that itself, step for step as the loop would, and
+ * switches straight to the next (sim_sched_leave): the loop's own
+ * context runs only when it has something of its own to do.
  *
  * That is the policy "time".  Once every host has booted, a policy but
  * time (policy.c ranks the CPUs) takes over the choice: at each
@@ -53,6 +57,8 @@ static void pol_leave(struct sim_machine *, struct sim_coro *from);
 static enum step pol_step(struct sim_machine *);
 static void pol_check_clocks(const struct sim_machine *);
 static inline void machine_loop_clock(struct sim_machine *);
+static bool machine_over(const struct sim_machine *);
+static bool cpu_dispatch_first(struct sim_machine *, struct cpu_info *);
 
 /* --- the runnable heap ------------------------------------------------ */
 
@@ -582,7 +588,9 @@ sched_arrived(struct sim_machine *m)
  * has an LWP on it, comes before the next event (ec, event_clock's: the
  * event comes first when the CPU's window is not before the event's),
  * and nothing the loop watches (time cap, sample, limits, progress) is
- * due before it.
+ * due before it.  Its key's window is its clock's (a key is constant in
+ * the heap), and ec is a window's first clock, so comparing the clock
+ * with ec compares the windows.
  */
 static inline struct cpu_info *
 sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
@@ -593,33 +601,73 @@ sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
 	    m->points >= m->checkpoint_points)
 		return NULL;
 	ci = m->heap[0].ci;
-	if (ci->cur == NULL || ci->clock >= m->end_ns ||
+	if (ci->cur == NULL || ci->clock >= ec || ci->clock >= m->end_ns ||
 	    ci->clock >= m->loop_ns)
-		return NULL;
-	if ((uint64_t)(m->heap[0].key >> 64) << m->window_shift >= ec)
 		return NULL;
 	return ci;
 }
 
+/*
+ * The running context gives its CPU up (put back in line or idle): the
+ * next context runs, straight from this one when the loop would have
+ * nothing else to do first.  Up to that next CPU, what the loop would
+ * do step by step happens here, on this context's stack, in the same
+ * order and under the same tests (time_step's, and sim_machine_run's
+ * after each step): the events due before it run, with no context
+ * running (an event wakes LWPs, posts interrupts, schedules events,
+ * stops the machine, and never switches), and an empty CPU first in line
+ * gets its context (cpu_dispatch_first: the tiebreak drawn when the loop
+ * would draw it).  So a batch of events between two contexts costs no
+ * round trip through the loop's context.  The loop takes over whenever
+ * it has anything else to do: a stop, a limit, the points checkpoint,
+ * a sample, the wall clock's pace, the end of boot or of the run.
+ */
 void
 sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 {
 	struct sim_machine *m = self->m;
-	struct cpu_info *next;
-	uint64_t ec;
+	struct cpu_info *next = NULL, *top;
+	uint64_t ec = UINT64_MAX, t;
+	bool ev;
 
 	if (m->pol.on) {
 		pol_leave(m, from);
 		return;
 	}
-	ec = next_event_clock(m);
-	next = sched_direct_next_ec(m, ec);
+	while (m->stop_status < 0 && m->points < m->checkpoint_points) {
+		ev = sim_engine_next_time(&m->eng, &t);
+		ec = ev ? event_clock(m, t) : UINT64_MAX;
+		if (m->heap_n > 0 && (top = m->heap[0].ci)->clock < ec) {
+			/* The top of the heap is first (sim_cpu_key's window). */
+			if (top->clock >= m->end_ns || top->clock >= m->loop_ns)
+				break;
+			heap_pop(m);
+			if (top->cur != NULL) {
+				next = top;
+				break;
+			}
+			m->running = NULL;
+			if (cpu_dispatch_first(m, top)) {
+				next = top;
+				break;
+			}
+			continue;       /* back in line: decide again */
+		}
+		/* The next event is first, if any, and only it is due. */
+		if (!ev || t >= m->end_ns || t >= m->loop_ns ||
+		    m->after_boot != NULL || (m->heap_n == 0 && machine_over(m)))
+			break;
+		m->running = NULL;
+		sim_engine_step(&m->eng);
+		/* The loop stops the run here (machine_check_limits). */
+		if (m->max_events != 0 && m->eng.executed >= m->max_events)
+			break;
+	}
 
 	if (next == NULL) {
 		m->running = NULL;
 		sim_coro_switch(from, &m->sched);
 	} else {
-		heap_pop(m);
 		sched_run(m, next);
 		m->limit_clock = machine_limit_ec(m, next->tiebreak, ec);
 		if (&next->cur->coro != from)
@@ -752,6 +800,25 @@ cpu_dispatch(struct cpu_info *ci)
 }
 
 /*
+ * Dispatch on ci, an empty CPU taken off the heap to run next, with no
+ * context running.  The switch took time: others may now come first,
+ * and then ci goes back in line (false).  (A sample or the time cap it
+ * passed only pauses the context at its first scheduling point.)
+ */
+static bool
+cpu_dispatch_first(struct sim_machine *m, struct cpu_info *ci)
+{
+	KASSERT(m->running == NULL && !ci->in_heap);
+	cpu_dispatch(ci);
+	if (ci->clock >= next_event_clock(m) || (m->heap_n > 0 &&
+	    sim_cpu_key(ci) > m->heap[0].key)) {
+		cpu_enqueue(m, ci);
+		return false;
+	}
+	return true;
+}
+
+/*
  * Give the CPU (taken off the heap) to its context.  Control comes back
  * here when some context finds nothing it can switch to directly; that
  * context has put its own CPU back in line or marked it idle.
@@ -759,19 +826,8 @@ cpu_dispatch(struct cpu_info *ci)
 static void
 cpu_run(struct sim_machine *m, struct cpu_info *ci)
 {
-	if (ci->cur == NULL) {
-		cpu_dispatch(ci);
-		/*
-		 * The switch took time: others may now come first.  (A sample
-		 * or the time cap it passed only pauses the context at its
-		 * first scheduling point.)
-		 */
-		if (ci->clock >= next_event_clock(m) || (m->heap_n > 0 &&
-		    sim_cpu_key(ci) > m->heap[0].key)) {
-			cpu_enqueue(m, ci);
-			return;
-		}
-	}
+	if (ci->cur == NULL && !cpu_dispatch_first(m, ci))
+		return;
 	sched_run(m, ci);
 	m->limit_clock = machine_limit_ec(m, ci->tiebreak, next_event_clock(m));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
