@@ -212,9 +212,10 @@ kpreempt_disabled(void)
 
 /* --- scheduling points ---------------------------------------------------- */
 
-/* The memory access, wherever its turn and its line are. */
-static __attribute__((__noinline__)) void
-ks_mem_point(struct cpu_info *ci, const volatile void *p, enum kern_mem_op op)
+/* The memory access, wherever its turn and its line are (ks.h). */
+__attribute__((__noinline__)) void
+sim_mem_point_slow(struct cpu_info *ci, const volatile void *p,
+    enum kern_mem_op op)
 {
 	struct sim_host *h = ci->host;
 
@@ -226,28 +227,15 @@ ks_mem_point(struct cpu_info *ci, const volatile void *p, enum kern_mem_op op)
 }
 
 /*
- * The common case inline, calling nothing but last (so it saves no
- * registers): the CPU has its turn, the line is where its hash points
- * (sim_lines_first), it is a load, store or read-modify-write, and no
- * jitter stretches the charge.  Anything else takes ks_mem_point, from
- * the turn on.  Either way the same point, the same line, the same price.
+ * The common case inline (sim_mem_point_ci), calling nothing but last
+ * (so it saves no registers): the CPU has its turn, the line is where its
+ * hash points (sim_lines_first), it is a load, store or read-modify-write,
+ * and no jitter stretches the charge.
  */
 void
 kern_mem_point(const volatile void *p, enum kern_mem_op op)
 {
-	struct cpu_info *ci = ks_cpu();
-	struct sim_host *h = ci->host;
-	struct sim_line *l = sim_lines_first(&h->lines, sim_lines_tag(p));
-
-	if (!sim_cpu_has_turn(ci) || l == NULL || op == KERN_MEM_BARRIER ||
-	    ci->m->jitter_q16 != 0) {
-		ks_mem_point(ci, p, op);
-		return;
-	}
-	sim_cpu_point_count(ci);
-	ci->clock += sim_lines_take(l, h->cost, 1ULL << ci->index, op, false);
-	if (sim_cpu_preempt_may(ci))
-		sim_cpu_maybe_preempt_(ci);
+	sim_mem_point_ci(ks_cpu(), p, op);
 }
 
 /* The probe, the CPU having its turn (and no tracer, unless traced). */

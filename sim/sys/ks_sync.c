@@ -170,7 +170,7 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 		    "(mutex initialised at %s:%d)", m->w.file, m->w.line);
 	sim_witness_acquire(ci, &m->w, mtx, 0, file, line);     /* witness */
 	for (uint64_t spins = 0;; spins++) {
-		kern_mem_point(mtx, KERN_MEM_RMW);      /* the CAS */
+		sim_mem_point_ci(ci, mtx, KERN_MEM_RMW);        /* the CAS */
 		if (m->owner == NULL) {
 			mutex_acquired(m, l);
 			return;
@@ -197,10 +197,9 @@ bool
 kern_mutex_tryenter(kmutex_t *mtx, const char *file, int line)
 {
 	struct sim_mutex *m = mutex_state(mtx, file, line);
-	struct cpu_info *ci;
+	struct cpu_info *ci = sim_cpu_current();
 
-	kern_mem_point(mtx, KERN_MEM_RMW);
-	ci = sim_running_cpu();
+	sim_mem_point_ci(ci, mtx, KERN_MEM_RMW);
 	if (m->owner != NULL)
 		return false;
 	mutex_acquired(m, ci->cur);
@@ -246,9 +245,10 @@ void
 kern_mutex_exit(kmutex_t *mtx, const char *file, int line)
 {
 	struct sim_mutex *m = mutex_state(mtx, file, line);
+	struct cpu_info *ci = sim_cpu_current();
 
-	kern_mem_point(mtx, KERN_MEM_RMW);
-	mutex_release(sim_running_cpu(), m, file, line);
+	sim_mem_point_ci(ci, mtx, KERN_MEM_RMW);
+	mutex_release(ci, m, file, line);
 }
 
 bool
@@ -328,7 +328,7 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 		    "(rwlock initialised at %s:%d)", rw->w.file, rw->w.line);
 	sim_witness_acquire(ci, &rw->w, rwl, 0, file, line);    /* witness */
 	for (;;) {
-		kern_mem_point(rwl, KERN_MEM_RMW);
+		sim_mem_point_ci(ci, rwl, KERN_MEM_RMW);
 		if (rw_can_take(rw, op)) {
 			rw_take(rw, op, l);
 			return;
@@ -356,12 +356,11 @@ bool
 kern_rw_tryenter(krwlock_t *rwl, krw_t op, const char *file, int line)
 {
 	struct sim_rwlock *rw = rw_state(rwl, file, line);
-	struct cpu_info *ci;
+	struct cpu_info *ci = sim_cpu_current();
 
-	kern_mem_point(rwl, KERN_MEM_RMW);
+	sim_mem_point_ci(ci, rwl, KERN_MEM_RMW);
 	if (!rw_can_take(rw, op))
 		return false;
-	ci = sim_running_cpu();
 	rw_take(rw, op, ci->cur);
 	sim_witness_acquire(ci, &rw->w, rwl, SIM_WITNESS_TRY, file,
 	    line);                                              /* witness */
@@ -372,11 +371,10 @@ void
 kern_rw_exit(krwlock_t *rwl, const char *file, int line)
 {
 	struct sim_rwlock *rw = rw_state(rwl, file, line);
-	struct cpu_info *ci;
+	struct cpu_info *ci = sim_cpu_current();
 	struct lwp *l, *w;
 
-	kern_mem_point(rwl, KERN_MEM_RMW);
-	ci = sim_running_cpu();
+	sim_mem_point_ci(ci, rwl, KERN_MEM_RMW);
 	l = ci->cur;
 	if (__predict_false(rw->writer != NULL ? rw->writer != l :
 	    rw->readers == 0) || !sim_witness_release(ci, rw))  /* witness */
