@@ -293,14 +293,43 @@ kern_mem_point(const volatile void *p, enum kern_mem_op op)
 	sim_mem_point_ci(ks_cpu(), p, op);
 }
 
+/*
+ * A probe's price, then a preemption (ks_sdt_fire).  Sub-nanosecond
+ * prices accumulate exactly, in picoseconds; a free probe charges
+ * nothing and leaves the remainder as it is (it is below 1000).  A price
+ * list found all free is noted by its address (h->probe_free), so the
+ * probes fired with it do not come here; it changes when booting ends.
+ */
+static __attribute__((__noinline__)) void
+ks_sdt_charge(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0)
+{
+	struct sim_host *h = ci->host;
+	const struct sim_probe_cost *pc = &h->probe_cost[id];
+	uint64_t ps;
+
+	if (h->probe_cost != h->probe_seen) {
+		bool free = true;
+
+		for (u_int i = 0; i < SDT_NPROBES; i++)
+			if ((h->probe_cost[i].fixed_ps |
+			    h->probe_cost[i].per_unit_ps) != 0)
+				free = false;
+		h->probe_seen = h->probe_cost;
+		h->probe_free = free ? h->probe_cost : NULL;
+	}
+	if ((pc->fixed_ps | pc->per_unit_ps) != 0) {
+		ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
+		ci->frac_ps = ps % 1000;
+		sim_cpu_charge(ci, ps / 1000);
+	}
+	sim_cpu_maybe_preempt(ci);
+}
+
 /* The probe, the CPU having its turn (and no tracer, unless traced). */
 static inline __attribute__((__always_inline__)) void
 ks_sdt_fire(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
     uintptr_t a1, uintptr_t a2, uintptr_t a3, bool traced)
 {
-	const struct sim_probe_cost *pc = &ci->host->probe_cost[id];
-	uint64_t ps;
-
 	sim_cpu_point_count(ci);
 	/*
 	 * The packet is at this stage when the probe fires, before its cost;
@@ -317,23 +346,20 @@ ks_sdt_fire(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
 			    (uint64_t)a0, (uint64_t)a1, (uint64_t)a2,
 			    (uint64_t)a3);
 	}
-	/*
-	 * Sub-nanosecond prices accumulate exactly, in picoseconds.  A free
-	 * probe (the default) would charge nothing and leave the remainder
-	 * as it is (it is below 1000): it skips the arithmetic.
-	 */
-	if ((pc->fixed_ps | pc->per_unit_ps) != 0) {
-		ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
-		ci->frac_ps = ps % 1000;
-		sim_cpu_charge(ci, ps / 1000);
+	if (__predict_false(ci->host->probe_cost != ci->host->probe_free)) {
+		ks_sdt_charge(ci, id, a0);
+		return;
 	}
 	sim_cpu_maybe_preempt(ci);
 }
 
+/* The probe waiting for its turn, or traced (kern_sdt_fire's arguments). */
 static __attribute__((__noinline__)) void
-ks_sdt_fire_turn(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
-    uintptr_t a1, uintptr_t a2, uintptr_t a3)
+ks_sdt_fire_turn(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
+    uintptr_t a2, uintptr_t a3)
 {
+	struct cpu_info *ci = ks_cpu();
+
 	sim_cpu_turn_for(ci, PT_PROBE + ((unsigned)id << 4), NULL);
 	ks_sdt_fire(ci, id, a0, a1, a2, a3, true);
 }
@@ -348,7 +374,7 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 	if (sim_cpu_has_turn(ci) && !ci->m->tracing)
 		ks_sdt_fire(ci, id, a0, a1, a2, a3, false);
 	else
-		ks_sdt_fire_turn(ci, id, a0, a1, a2, a3);
+		ks_sdt_fire_turn(id, a0, a1, a2, a3);
 }
 
 void
