@@ -226,8 +226,11 @@ kern_mutex_tryenter(kmutex_t *mtx, const char *file, int line)
 	return true;
 }
 
-/* Release without a scheduling point (the caller just had one). */
-static void
+/*
+ * Release without a scheduling point (the caller just had one).  In line:
+ * kern_mutex_exit is little else.
+ */
+static inline __attribute__((__always_inline__)) void
 mutex_release(struct cpu_info *ci, struct sim_mutex *m, const char *file,
     int line)
 {
