@@ -152,7 +152,8 @@ sim_lines_find_from_(struct sim_lines *t, uint64_t tag, size_t i)
 }
 
 void
-sim_lines_device_write(struct sim_lines *t, const volatile void *p, size_t len)
+sim_lines_device_write_(struct sim_lines *t, const volatile void *p,
+    size_t len)
 {
 	uintptr_t first = (uintptr_t)p >> 6;
 	uintptr_t last = ((uintptr_t)p + (len ? len : 1) - 1) >> 6;

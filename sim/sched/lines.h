@@ -147,9 +147,34 @@ sim_lines_access(struct sim_lines *t, const uint64_t *cost, unsigned cpu,
 
 /*
  * A device wrote [p, p + len) by DMA: every CPU's copy of those lines is
- * gone, so the next access from any CPU misses.
+ * gone, so the next access from any CPU misses.  In line while each line
+ * is at its first look, marked by a device already or not (a frame, a
+ * descriptor written back); from the first that is not, the rest in
+ * lines.c (sim_lines_device_write_).
  */
-void	sim_lines_device_write(struct sim_lines *, const volatile void *p,
+void	sim_lines_device_write_(struct sim_lines *, const volatile void *p,
 	    size_t len);
+static inline void
+sim_lines_device_write(struct sim_lines *t, const volatile void *p,
+    size_t len)
+{
+	uintptr_t first = (uintptr_t)p >> 6;
+	uintptr_t last = ((uintptr_t)p + (len ? len : 1) - 1) >> 6;
+
+	for (uintptr_t line = first; line <= last; line++) {
+		struct sim_line *l = &t->slot[sim_lines_hash_(line + 1,
+		    t->shift)];
+
+		/* At its first look, written by a device before or not. */
+		if (__builtin_expect((l->tag | SIM_LINE_DEVICE) !=
+		    ((line + 1) | SIM_LINE_DEVICE), 0)) {
+			sim_lines_device_write_(t, (const volatile void *)
+			    (line << 6), (last - line + 1) << 6);
+			return;
+		}
+		l->holders = 0;
+		l->tag |= SIM_LINE_DEVICE;
+	}
+}
 
 #endif /* SIM_LINES_H */

@@ -287,6 +287,9 @@ struct sim_host {
 	const struct sim_probe_cost *probe_cost;
 	uint64_t run_cost[SIM_NCOSTS];  /* ns, the scenario's, after boot */
 	const struct sim_probe_cost *run_probe_cost;
+	/* probe_cost when sim/sys/ks_kern.c last looked at it, and the same
+	   if every probe in it was free, else NULL (kern_sdt_fire) */
+	const struct sim_probe_cost *probe_seen, *probe_free;
 	uint64_t tick_ns;               /* 1e9 / hz */
 	uint64_t quantum_ns;            /* a thread's time slice */
 	u_int ncpu;

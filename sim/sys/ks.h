@@ -164,6 +164,33 @@ void	sim_witness_free(struct cpu_info *ci, const void *p, size_t size);
 /* Free the checker's state (machine teardown); accepts none. */
 void	sim_witness_fini(struct sim_machine *);
 
+/*
+ * A memory access (atomic.h's kern_mem_point) by ci's context, the
+ * running one: for kernel services that have found their CPU (the lock
+ * words of ks_sync.c) and for kern_mem_point itself.  The common case in
+ * line, calling nothing but last (ks_kern.c says which); anything else
+ * takes sim_mem_point_slow, the whole point from the turn on.  Either
+ * way the same point, the same line, the same price.
+ */
+void	sim_mem_point_slow(struct cpu_info *ci, const volatile void *p,
+	    enum kern_mem_op op);
+static inline __attribute__((__always_inline__)) void
+sim_mem_point_ci(struct cpu_info *ci, const volatile void *p,
+    enum kern_mem_op op)
+{
+	struct sim_host *h = ci->host;
+	struct sim_line *l = sim_lines_first(&h->lines, sim_lines_tag(p));
+
+	if (__predict_false(!sim_cpu_has_turn(ci) || l == NULL ||
+	    op == KERN_MEM_BARRIER || ci->m->jitter_q16 != 0)) {
+		sim_mem_point_slow(ci, p, op);
+		return;
+	}
+	sim_cpu_point_count(ci);
+	ci->clock += sim_lines_take(l, h->cost, 1ULL << ci->index, op, false);
+	sim_cpu_maybe_preempt(ci);
+}
+
 /* Wait queues (ks_sync.c). */
 void	sim_sync_cancel_wait(struct lwp *);
 const char *sim_sync_describe(const struct lwp *, char *buf, size_t len);

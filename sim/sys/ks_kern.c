@@ -122,10 +122,25 @@ cpu_intr_p(void)
 	return ci != NULL && ci->cur != NULL && ci->cur->prio >= IPL_VM;
 }
 
-int
-splraise(int ipl)
+/*
+ * spl(9): each a plain scheduling point, then the level.  The common case
+ * -- the point plain (the turn had, no jitter, nothing waiting that might
+ * preempt: sim_cpu_preempt_may reads only the run queues and the level,
+ * which the count and the charge leave as they are), the contract kept,
+ * no lock held above the new level -- in line, calling nothing (so saving
+ * no registers); anything else the whole, called last.  Either way the
+ * same point, the same charge, the same checks in the same order.
+ */
+static inline __attribute__((__always_inline__)) bool
+ks_spl_plain(const struct cpu_info *ci)
 {
-	struct cpu_info *ci = ks_cpu();
+	return sim_cpu_has_turn(ci) && __predict_true(ci->m->jitter_q16 == 0) &&
+	    !sim_cpu_preempt_may(ci);
+}
+
+static __attribute__((__noinline__)) int
+ks_splraise_whole(struct cpu_info *ci, int ipl)
+{
 	int old;
 
 	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
@@ -138,11 +153,26 @@ splraise(int ipl)
 	return old;
 }
 
-void
-splx(int s)
+int
+splraise(int ipl)
 {
 	struct cpu_info *ci = ks_cpu();
+	int old = ci->ipl;
 
+	if (__predict_false(!ks_spl_plain(ci) || (unsigned)ipl > IPL_HIGH))
+		return ks_splraise_whole(ci, ipl);
+	sim_cpu_point_count(ci);
+	ci->clock += ci->host->cost[SIM_COST_call];
+	if (ipl > old) {
+		SIM_RACE_HOOK(sim_race_spl(ci, old, ipl));
+		ci->ipl = ipl;
+	}
+	return old;
+}
+
+static __attribute__((__noinline__)) void
+ks_splx_whole(struct cpu_info *ci, int s)
+{
 	sim_point_ci(ci, PT_CALL, SIM_COST_call, NULL);
 	KASSERTMSG(s <= ci->ipl, "splx(%d) raises the level from %d", s,
 	    ci->ipl);
@@ -152,6 +182,31 @@ splx(int s)
 	ci->ipl = s;
 	if (ci->cur->nheld != 0)
 		sim_witness_spl(ci);    /* what is held, held lower now */
+	/* Work held off by the raised level may run now. */
+	sim_cpu_maybe_preempt(ci);
+}
+
+void
+splx(int s)
+{
+	struct cpu_info *ci = ks_cpu();
+	const struct lwp *l = ci->cur;
+
+	if (__predict_false(!ks_spl_plain(ci) || s > ci->ipl ||
+	    s < (int)l->prio)) {
+		ks_splx_whole(ci, s);
+		return;
+	}
+	/* What is held, held lower now: sim_witness_spl's test, first. */
+	for (u_int i = 0; i < l->nheld; i++)
+		if (__predict_false(s < l->held[i].ipl)) {
+			ks_splx_whole(ci, s);
+			return;
+		}
+	sim_cpu_point_count(ci);
+	ci->clock += ci->host->cost[SIM_COST_call];
+	SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl, s));
+	ci->ipl = s;
 	/* Work held off by the raised level may run now. */
 	sim_cpu_maybe_preempt(ci);
 }
@@ -212,9 +267,10 @@ kpreempt_disabled(void)
 
 /* --- scheduling points ---------------------------------------------------- */
 
-/* The memory access, wherever its turn and its line are. */
-static __attribute__((__noinline__)) void
-ks_mem_point(struct cpu_info *ci, const volatile void *p, enum kern_mem_op op)
+/* The memory access, wherever its turn and its line are (ks.h). */
+__attribute__((__noinline__)) void
+sim_mem_point_slow(struct cpu_info *ci, const volatile void *p,
+    enum kern_mem_op op)
 {
 	struct sim_host *h = ci->host;
 
@@ -226,28 +282,47 @@ ks_mem_point(struct cpu_info *ci, const volatile void *p, enum kern_mem_op op)
 }
 
 /*
- * The common case inline, calling nothing but last (so it saves no
- * registers): the CPU has its turn, the line is where its hash points
- * (sim_lines_first), it is a load, store or read-modify-write, and no
- * jitter stretches the charge.  Anything else takes ks_mem_point, from
- * the turn on.  Either way the same point, the same line, the same price.
+ * The common case inline (sim_mem_point_ci), calling nothing but last
+ * (so it saves no registers): the CPU has its turn, the line is where its
+ * hash points (sim_lines_first), it is a load, store or read-modify-write,
+ * and no jitter stretches the charge.
  */
 void
 kern_mem_point(const volatile void *p, enum kern_mem_op op)
 {
-	struct cpu_info *ci = ks_cpu();
-	struct sim_host *h = ci->host;
-	struct sim_line *l = sim_lines_first(&h->lines, sim_lines_tag(p));
+	sim_mem_point_ci(ks_cpu(), p, op);
+}
 
-	if (!sim_cpu_has_turn(ci) || l == NULL || op == KERN_MEM_BARRIER ||
-	    ci->m->jitter_q16 != 0) {
-		ks_mem_point(ci, p, op);
-		return;
+/*
+ * A probe's price, then a preemption (ks_sdt_fire).  Sub-nanosecond
+ * prices accumulate exactly, in picoseconds; a free probe charges
+ * nothing and leaves the remainder as it is (it is below 1000).  A price
+ * list found all free is noted by its address (h->probe_free), so the
+ * probes fired with it do not come here; it changes when booting ends.
+ */
+static __attribute__((__noinline__)) void
+ks_sdt_charge(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0)
+{
+	struct sim_host *h = ci->host;
+	const struct sim_probe_cost *pc = &h->probe_cost[id];
+	uint64_t ps;
+
+	if (h->probe_cost != h->probe_seen) {
+		bool free = true;
+
+		for (u_int i = 0; i < SDT_NPROBES; i++)
+			if ((h->probe_cost[i].fixed_ps |
+			    h->probe_cost[i].per_unit_ps) != 0)
+				free = false;
+		h->probe_seen = h->probe_cost;
+		h->probe_free = free ? h->probe_cost : NULL;
 	}
-	sim_cpu_point_count(ci);
-	ci->clock += sim_lines_take(l, h->cost, 1ULL << ci->index, op, false);
-	if (sim_cpu_preempt_may(ci))
-		sim_cpu_maybe_preempt_(ci);
+	if ((pc->fixed_ps | pc->per_unit_ps) != 0) {
+		ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
+		ci->frac_ps = ps % 1000;
+		sim_cpu_charge(ci, ps / 1000);
+	}
+	sim_cpu_maybe_preempt(ci);
 }
 
 /* The probe, the CPU having its turn (and no tracer, unless traced). */
@@ -255,9 +330,6 @@ static inline __attribute__((__always_inline__)) void
 ks_sdt_fire(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
     uintptr_t a1, uintptr_t a2, uintptr_t a3, bool traced)
 {
-	const struct sim_probe_cost *pc = &ci->host->probe_cost[id];
-	uint64_t ps;
-
 	sim_cpu_point_count(ci);
 	/*
 	 * The packet is at this stage when the probe fires, before its cost;
@@ -274,23 +346,20 @@ ks_sdt_fire(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
 			    (uint64_t)a0, (uint64_t)a1, (uint64_t)a2,
 			    (uint64_t)a3);
 	}
-	/*
-	 * Sub-nanosecond prices accumulate exactly, in picoseconds.  A free
-	 * probe (the default) would charge nothing and leave the remainder
-	 * as it is (it is below 1000): it skips the arithmetic.
-	 */
-	if ((pc->fixed_ps | pc->per_unit_ps) != 0) {
-		ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
-		ci->frac_ps = ps % 1000;
-		sim_cpu_charge(ci, ps / 1000);
+	if (__predict_false(ci->host->probe_cost != ci->host->probe_free)) {
+		ks_sdt_charge(ci, id, a0);
+		return;
 	}
 	sim_cpu_maybe_preempt(ci);
 }
 
+/* The probe waiting for its turn, or traced (kern_sdt_fire's arguments). */
 static __attribute__((__noinline__)) void
-ks_sdt_fire_turn(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
-    uintptr_t a1, uintptr_t a2, uintptr_t a3)
+ks_sdt_fire_turn(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
+    uintptr_t a2, uintptr_t a3)
 {
+	struct cpu_info *ci = ks_cpu();
+
 	sim_cpu_turn_for(ci, PT_PROBE + ((unsigned)id << 4), NULL);
 	ks_sdt_fire(ci, id, a0, a1, a2, a3, true);
 }
@@ -305,7 +374,7 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 	if (sim_cpu_has_turn(ci) && !ci->m->tracing)
 		ks_sdt_fire(ci, id, a0, a1, a2, a3, false);
 	else
-		ks_sdt_fire_turn(ci, id, a0, a1, a2, a3);
+		ks_sdt_fire_turn(id, a0, a1, a2, a3);
 }
 
 void

@@ -157,24 +157,18 @@ mutex_acquired(struct sim_mutex *m, struct lwp *l)
 	}
 }
 
-void
-kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
+/*
+ * The mutex was held at the CAS (kern_mutex_enter's point): spin or sleep
+ * until it is not, each time a CAS again.
+ */
+static __attribute__((__noinline__)) void
+mutex_enter_contended(struct cpu_info *ci, kmutex_t *mtx, struct sim_mutex *m,
+    const char *file, int line)
 {
-	struct sim_mutex *m = mutex_state(mtx, file, line);
-	struct cpu_info *ci = sim_running_cpu();
 	struct lwp *l = ci->cur;
 	const uint64_t *cost;
 
-	if (__predict_false(m->owner == l))
-		kern_panic(file, line, "mutex_enter: locking against myself "
-		    "(mutex initialised at %s:%d)", m->w.file, m->w.line);
-	sim_witness_acquire(ci, &m->w, mtx, 0, file, line);     /* witness */
 	for (uint64_t spins = 0;; spins++) {
-		kern_mem_point(mtx, KERN_MEM_RMW);      /* the CAS */
-		if (m->owner == NULL) {
-			mutex_acquired(m, l);
-			return;
-		}
 		/*
 		 * Spin mutexes spin.  Adaptive ones spin while the owner runs,
 		 * but no longer than a context switch would cost (spinning
@@ -185,22 +179,45 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 		if (m->spin || (m->owner->state == LWP_ONCPU &&
 		    spins * cost[SIM_COST_spin] < cost[SIM_COST_ctx_switch])) {
 			sim_point(PT_SPIN, SIM_COST_spin);
-			continue;
+		} else {
+			sim_lwpq_append(&m->waiters, l);
+			sync_sleep(l, WAIT_MUTEX, m, file, line);
+			spins = 0;              /* 1 at the next turn, as ever */
 		}
-		sim_lwpq_append(&m->waiters, l);
-		sync_sleep(l, WAIT_MUTEX, m, file, line);
-		spins = 0;
+		sim_mem_point_ci(ci, mtx, KERN_MEM_RMW);        /* the CAS */
+		if (m->owner == NULL) {
+			mutex_acquired(m, l);
+			return;
+		}
 	}
+}
+
+void
+kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
+{
+	struct sim_mutex *m = mutex_state(mtx, file, line);
+	struct cpu_info *ci = sim_running_cpu();
+	struct lwp *l = ci->cur;
+
+	if (__predict_false(m->owner == l))
+		kern_panic(file, line, "mutex_enter: locking against myself "
+		    "(mutex initialised at %s:%d)", m->w.file, m->w.line);
+	sim_witness_acquire(ci, &m->w, mtx, 0, file, line);     /* witness */
+	sim_mem_point_ci(ci, mtx, KERN_MEM_RMW);        /* the CAS */
+	if (__predict_true(m->owner == NULL)) {
+		mutex_acquired(m, l);
+		return;
+	}
+	mutex_enter_contended(ci, mtx, m, file, line);
 }
 
 bool
 kern_mutex_tryenter(kmutex_t *mtx, const char *file, int line)
 {
 	struct sim_mutex *m = mutex_state(mtx, file, line);
-	struct cpu_info *ci;
+	struct cpu_info *ci = sim_cpu_current();
 
-	kern_mem_point(mtx, KERN_MEM_RMW);
-	ci = sim_running_cpu();
+	sim_mem_point_ci(ci, mtx, KERN_MEM_RMW);
 	if (m->owner != NULL)
 		return false;
 	mutex_acquired(m, ci->cur);
@@ -209,8 +226,11 @@ kern_mutex_tryenter(kmutex_t *mtx, const char *file, int line)
 	return true;
 }
 
-/* Release without a scheduling point (the caller just had one). */
-static void
+/*
+ * Release without a scheduling point (the caller just had one).  In line:
+ * kern_mutex_exit is little else.
+ */
+static inline __attribute__((__always_inline__)) void
 mutex_release(struct cpu_info *ci, struct sim_mutex *m, const char *file,
     int line)
 {
@@ -246,9 +266,10 @@ void
 kern_mutex_exit(kmutex_t *mtx, const char *file, int line)
 {
 	struct sim_mutex *m = mutex_state(mtx, file, line);
+	struct cpu_info *ci = sim_cpu_current();
 
-	kern_mem_point(mtx, KERN_MEM_RMW);
-	mutex_release(sim_running_cpu(), m, file, line);
+	sim_mem_point_ci(ci, mtx, KERN_MEM_RMW);
+	mutex_release(ci, m, file, line);
 }
 
 bool
@@ -316,6 +337,43 @@ rw_take(struct sim_rwlock *rw, krw_t op, struct lwp *l)
 	SIM_RACE_HOOK(sim_race_rw_acquire(rw, op == RW_WRITER));
 }
 
+/*
+ * The rwlock could not be taken at the CAS (kern_rw_enter's point): spin
+ * while a writer runs, else sleep until rw_exit hands it over, each spin
+ * a CAS again.
+ */
+static __attribute__((__noinline__)) void
+rw_enter_contended(struct cpu_info *ci, krwlock_t *rwl, struct sim_rwlock *rw,
+    krw_t op, const char *file, int line)
+{
+	struct lwp *l = ci->cur;
+
+	for (;;) {
+		if (rw->writer != NULL && rw->writer->state == LWP_ONCPU) {
+			sim_point(PT_SPIN, SIM_COST_spin);
+		} else {
+			l->wait_rw_op = op;
+			if (op == RW_WRITER)
+				rw->writers_waiting++;
+			sim_lwpq_append(&rw->waiters, l);
+			sync_sleep(l, WAIT_RWLOCK, rw, file, line);
+			if (l->wait_rw_op == RW_HANDED_OVER) {
+				/* rw_exit made us a holder. */
+				KASSERT(op == RW_WRITER ? rw->writer == l :
+				    rw->writer == NULL && rw->readers > 0);
+				SIM_RACE_HOOK(sim_race_rw_acquire(rw,
+				    op == RW_WRITER));
+				return;
+			}
+		}
+		sim_mem_point_ci(ci, rwl, KERN_MEM_RMW);
+		if (rw_can_take(rw, op)) {
+			rw_take(rw, op, l);
+			return;
+		}
+	}
+}
+
 void
 kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 {
@@ -327,41 +385,23 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 		kern_panic(file, line, "rw_enter: locking against myself "
 		    "(rwlock initialised at %s:%d)", rw->w.file, rw->w.line);
 	sim_witness_acquire(ci, &rw->w, rwl, 0, file, line);    /* witness */
-	for (;;) {
-		kern_mem_point(rwl, KERN_MEM_RMW);
-		if (rw_can_take(rw, op)) {
-			rw_take(rw, op, l);
-			return;
-		}
-		if (rw->writer != NULL && rw->writer->state == LWP_ONCPU) {
-			sim_point(PT_SPIN, SIM_COST_spin);
-			continue;
-		}
-		l->wait_rw_op = op;
-		if (op == RW_WRITER)
-			rw->writers_waiting++;
-		sim_lwpq_append(&rw->waiters, l);
-		sync_sleep(l, WAIT_RWLOCK, rw, file, line);
-		if (l->wait_rw_op == RW_HANDED_OVER) {
-			/* rw_exit made us a holder. */
-			KASSERT(op == RW_WRITER ? rw->writer == l :
-			    rw->writer == NULL && rw->readers > 0);
-			SIM_RACE_HOOK(sim_race_rw_acquire(rw, op == RW_WRITER));
-			return;
-		}
+	sim_mem_point_ci(ci, rwl, KERN_MEM_RMW);
+	if (__predict_true(rw_can_take(rw, op))) {
+		rw_take(rw, op, l);
+		return;
 	}
+	rw_enter_contended(ci, rwl, rw, op, file, line);
 }
 
 bool
 kern_rw_tryenter(krwlock_t *rwl, krw_t op, const char *file, int line)
 {
 	struct sim_rwlock *rw = rw_state(rwl, file, line);
-	struct cpu_info *ci;
+	struct cpu_info *ci = sim_cpu_current();
 
-	kern_mem_point(rwl, KERN_MEM_RMW);
+	sim_mem_point_ci(ci, rwl, KERN_MEM_RMW);
 	if (!rw_can_take(rw, op))
 		return false;
-	ci = sim_running_cpu();
 	rw_take(rw, op, ci->cur);
 	sim_witness_acquire(ci, &rw->w, rwl, SIM_WITNESS_TRY, file,
 	    line);                                              /* witness */
@@ -372,11 +412,10 @@ void
 kern_rw_exit(krwlock_t *rwl, const char *file, int line)
 {
 	struct sim_rwlock *rw = rw_state(rwl, file, line);
-	struct cpu_info *ci;
+	struct cpu_info *ci = sim_cpu_current();
 	struct lwp *l, *w;
 
-	kern_mem_point(rwl, KERN_MEM_RMW);
-	ci = sim_running_cpu();
+	sim_mem_point_ci(ci, rwl, KERN_MEM_RMW);
 	l = ci->cur;
 	if (__predict_false(rw->writer != NULL ? rw->writer != l :
 	    rw->readers == 0) || !sim_witness_release(ci, rw))  /* witness */
