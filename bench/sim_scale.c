@@ -60,9 +60,14 @@
  * some 4 GB and a minute or more on a loaded machine.
  *
  * `sim_scale --once FILE` runs a scenario gen_scale.py wrote once, in
- * this process, and prints "delivered points events": under cachegrind,
- * two such runs at two counts a host give the instructions (and
- * simulated misses) a datagram at that N, set-up dropping out.
+ * this process, and prints "delivered points events wall user sys": under
+ * cachegrind, two such runs at two counts a host give the instructions
+ * (and simulated misses) a datagram at that N, set-up dropping out; the
+ * last three are the run's seconds after boot, by the clock and of CPU
+ * in user mode and in the kernel -- on a loaded machine, user seconds
+ * compare two builds better than wall seconds do.  SCALE_DEBUG also says
+ * how much of the hot pool, up to its cut, is not resident: what huge
+ * pages there would add.
  */
 #include <assert.h>
 #include <errno.h>
@@ -74,6 +79,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,6 +99,7 @@
 
 struct scale_result {
 	double setup_s, run_s;
+	double run_user_s, run_sys_s;   /* CPU seconds the run took */
 	uint64_t sent, delivered, dropped;
 	uint64_t points, events;
 	unsigned hosts;
@@ -102,6 +109,8 @@ struct scale_result {
 
 static char gen_path[PATH_MAX];
 static double scale_booted_at;
+static double scale_booted_user;        /* CPU seconds at boot's end */
+static double scale_booted_sys;
 static bool scale_text;                 /* --once: the result as text */
 
 /* The resident set now, from /proc/self/statm (kB), or 0. */
@@ -165,6 +174,27 @@ scale_where(const struct sim_machine *m)
 	    "%.0f slots\n", lines / m->nhosts, slots / m->nhosts);
 	fprintf(stderr, "sim_scale: a host's small blocks: %.0f bytes cut, "
 	    "%.0f mapped\n", small / m->nhosts, small_mapped / m->nhosts);
+	{
+		/* The pool up to its cut, page by page: resident or not. */
+		size_t page = (size_t)sysconf(_SC_PAGESIZE), cut = 0, res = 0;
+
+		for (unsigned r = 0; r < m->hot.nregions; r++) {
+			size_t len = r + 1 == m->hot.nregions ? m->hot.cut :
+			    m->hot.region[r].len;
+			size_t np = (len + page - 1) / page;
+			unsigned char *v = malloc(np ? np : 1);
+
+			cut += np * page;
+			if (v != NULL && mincore(m->hot.region[r].base,
+			    np * page, v) == 0)
+				for (size_t i = 0; i < np; i++)
+					res += (v[i] & 1) * page;
+			free(v);
+		}
+		fprintf(stderr, "sim_scale: the hot pool: %zu bytes in regions "
+		    "up to the cut, %zu resident (%.0f a host)\n", cut, res,
+		    (double)(cut - res) / m->nhosts);
+	}
 	if ((f = fopen("/proc/self/smaps", "r")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -185,11 +215,25 @@ scale_where(const struct sim_machine *m)
 	    mapped / m->nhosts, res_arena / m->nhosts, res_other / m->nhosts);
 }
 
+/* The CPU time this process has taken in user mode (sys: in the kernel), s. */
+static double
+scale_cpu_s(bool sys)
+{
+	struct rusage ru;
+	const struct timeval *tv = sys ? &ru.ru_stime : &ru.ru_utime;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
 /* Boot is over: stamp the time, then start the faults and programs. */
 static void
 scale_booted(struct sim_machine *m)
 {
 	scale_booted_at = bench_now_s();
+	scale_booted_user = scale_cpu_s(false);
+	scale_booted_sys = scale_cpu_s(true);
 	sim_faults_start(m);
 	sim_world_start_programs(m);
 }
@@ -217,6 +261,8 @@ scale_child(const char *file, int fd)
 	sim_world_boot(&m);
 	sim_machine_run(&m);
 	t1 = bench_now_s();
+	r.run_user_s = scale_cpu_s(false) - scale_booted_user;
+	r.run_sys_s = scale_cpu_s(true) - scale_booted_sys;
 	r.setup_s = scale_booted_at - t0;
 	r.run_s = t1 - scale_booted_at;
 	r.sent = bench_sim_counter(&m, "udp.", "sent");
@@ -233,8 +279,9 @@ scale_child(const char *file, int fd)
 		_exit(1);
 	}
 	if (scale_text) {
-		printf("%" PRIu64 " %" PRIu64 " %" PRIu64 "\n", r.delivered,
-		    r.points, r.events);
+		printf("%" PRIu64 " %" PRIu64 " %" PRIu64 " %.3f %.3f %.3f\n",
+		    r.delivered, r.points, r.events, r.run_s, r.run_user_s,
+		    r.run_sys_s);
 		fflush(stdout);
 	} else if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
 		_exit(1);
@@ -351,7 +398,8 @@ main(int argc, char **argv)
 	/*
 	 * One run of FILE in this process (so that valgrind counts it
 	 * without following a fork): the datagrams the sinks took, the
-	 * scheduling points and the events on stdout.  What the
+	 * scheduling points, the events and the run's wall, user and
+	 * system seconds on stdout.  What the
 	 * instructions a datagram at each N are measured with (bench/README
 	 * "Thousands of hosts, third pass").
 	 */

@@ -132,6 +132,7 @@ struct lwp {
 	bool in_kcont;                  /* runs a continuation (cpu_kcont_enter) */
 	int ipl;                        /* spl level while off the CPU */
 	uint64_t ready_at;              /* may preempt its CPU from this time */
+	uint64_t slice_start;           /* clock when it got the CPU */
 	char name[32];
 	void (*func)(void *);
 	void *arg;
@@ -155,7 +156,6 @@ struct lwp {
 	u_int nheld;                    /* locks in held[] */
 	struct sim_held held[SIM_HELD_MAX];     /* locks held, innermost last */
 
-	uint64_t slice_start;           /* clock when it got the CPU */
 	uint64_t pol_prio;              /* pct: its priority, 0 until it
 					   first takes part (policy.c) */
 	/* The exploration build: its race-detector context (sim/race/). */
@@ -216,6 +216,16 @@ struct cpu_info {
 	bool in_heap;                   /* waiting in the runnable heap */
 	bool idle;                      /* nothing to run: clock stands still */
 	struct lwp *cur;                /* the LWP on the CPU, or NULL */
+	/* Touched at every point and dispatch: beside the clock. */
+	int ipl;                        /* spl(9) level */
+	u_int spin_count;               /* spin mutexes held */
+	int spin_oldspl;                /* level before the first of them */
+	uint64_t frac_ps;               /* picoseconds not yet charged */
+	uint64_t points;                /* scheduling points taken, up to
+					   the end of its last run (struct
+					   sim_machine's run_ci: a point
+					   counts only m->points) */
+	uint64_t dispatches;            /* LWPs put on the CPU */
 	/* Runnable contexts bound here, FIFO per priority (0 = threads). */
 	struct sim_lwpq rq[SIM_NPRIO];
 	uint32_t rq_mask;               /* bit p: rq[p] is not empty */
@@ -247,19 +257,10 @@ struct cpu_info {
 	uint64_t kcont_ns[2];
 	uint64_t intr_last, softint_last; /* cpu.{intr,softint}_ns last written */
 	uint64_t kcont_last;            /* cpu.kcont_ns last written */
-	uint64_t frac_ps;               /* picoseconds not yet charged */
-	uint64_t points;                /* scheduling points taken, up to
-					   the end of its last run (struct
-					   sim_machine's run_ci: a point
-					   counts only m->points) */
-	uint64_t dispatches;            /* LWPs put on the CPU */
 	struct sim_rng jitter_rng;      /* "cpu.<host>.<index>.jitter" */
 	struct cpu_data cd;             /* the stack's per-CPU roots */
-	int ipl;                        /* spl(9) level */
 	uint64_t busy_last;             /* cpu.busy_ns last written */
 	bool busy_recorded;
-	u_int spin_count;               /* spin mutexes held */
-	int spin_oldspl;                /* level before the first of them */
 	/*
 	 * Policies but time: what its context waits at its turn to do -- an
 	 * access of kind pend_op (enum kern_mem_op) to pend_obj, or NULL for

@@ -13,6 +13,11 @@
  *	from the lowest start to the highest end), and how many LWP
  *	structures and small-block chunks lie outside the pool.
  *
+ *   test_scale probes FILE
+ *	builds the machine of scenario FILE and prints "ok probes hosts=N
+ *	tables=T": how many distinct probe price tables its hosts read
+ *	(hosts priced alike share one).
+ *
  * Addresses are only measured here, never used to decide anything in a
  * run: what a run computes does not depend on where its hosts lie.
  */
@@ -102,6 +107,33 @@ case_hot(const char *file)
 	return 0;
 }
 
+static int
+case_probes(const char *file)
+{
+	char err[SC_ERR_MAX];
+	struct scenario *sc;
+	struct sim_machine m;
+	unsigned tables = 0;
+
+	if (sim_scenario_load(file, &sc, err, sizeof(err)) != 0)
+		die("%s", err);
+	if (sim_world_build(&m, sc, sc->seed) != 0)
+		die("%s: the machine was not built", file);
+	for (u_int i = 0; i < m.nhosts; i++) {
+		u_int j;
+
+		for (j = 0; j < i; j++)
+			if (m.hosts[j].run_probe_cost ==
+			    m.hosts[i].run_probe_cost)
+				break;
+		tables += j == i;
+	}
+	printf("ok probes hosts=%u tables=%u\n", m.nhosts, tables);
+	sim_world_destroy(&m);
+	sim_scenario_free(sc);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -110,6 +142,8 @@ main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (strcmp(c, "hot") == 0 && argc > 2)
 		return case_hot(argv[2]);
-	fprintf(stderr, "usage: test_scale hot FILE\n");
+	if (strcmp(c, "probes") == 0 && argc > 2)
+		return case_probes(argv[2]);
+	fprintf(stderr, "usage: test_scale hot|probes FILE\n");
 	return 2;
 }
