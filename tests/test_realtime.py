@@ -910,7 +910,9 @@ def test_the_run_says_what_pacing_cost_and_sleeps_without_timer_slack(
     it read the clock, against the events run -- a batch of events a
     reading, not a reading an event.  And its sleeps end when
     asked: the run's timer slack (the lateness Linux may add to a timer,
-    50 us by default) is 1 ns while it paces."""
+    50 us by default) is 1 ns while it paces -- or none at all, when it
+    runs as SCHED_FIFO (root: tests/test_realtime_cpu.py), which Linux
+    gives no slack."""
     slack = []
     rc, out, err = while_pacing(
         netsim, "router.json",
@@ -921,7 +923,7 @@ def test_the_run_says_what_pacing_cost_and_sleeps_without_timer_slack(
         0.7, lambda proc: slack.append(pathlib.Path(
             f"/proc/{proc.pid}/timerslack_ns").read_text()))
     assert rc == 0, err
-    assert int(slack[0]) == 1
+    assert int(slack[0]) <= 1
     m = re.search(r"^realtime: pacing: the loop came to the edge (\d+) "
                   r"times for (\d+) events: (\d+) slept, (\d+) looked at "
                   r"Linux; (\d+) clock reads$", out, re.M)
