@@ -23,8 +23,13 @@ A real-time run takes its duration in wall-clock time (1.2 s here), so
 the search takes about a minute.  The lag depends on the CPU the run
 gets: on a shared, loaded machine it is the machine's load as much as
 netsim's speed that is measured, so the figures print the load average
-before and after.  Per-packet records are off (record.packets false) and
-there is no database: what is timed is the machine and its pacing.
+before and after, what scheduling the runs got (as root: SCHED_FIFO and
+locked memory, sim/edge/edge.h), and for each run at a fixed rate a
+comment with its lag's quantiles, the virtual times of its worst
+excursions and the time the hypervisor stole from this (virtual)
+machine's CPUs meanwhile (/proc/stat's steal, both CPUs).  Per-packet
+records are off (record.packets false) and there is no database: what
+is timed is the machine and its pacing.
 
 Takes the benchmark name prefix as its argument, as every benchmark
 does (bench/run.py); prints nothing for a prefix that is not its own.
@@ -49,11 +54,23 @@ KEEP_UP_NS = 1000000            # within 1 ms of the wall clock
 START_PPS, MAX_PPS = 1000, 4096000
 LAG = re.compile(r"^realtime: virtual time lagged the wall clock by at most "
                  r"([\d.]+) ms \(p99 ([\d.]+) ms", re.M)
+QUANTILES = re.compile(r"^realtime: lag (p50 .*)$", re.M)
+SCHED = re.compile(r"^realtime: scheduling: (.*)$", re.M)
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+last = {}                       # what the last run said
+
+
+def steal_s():
+    """The time the hypervisor has stolen from this machine's CPUs."""
+    with open("/proc/stat") as f:
+        fields = f.readline().split()
+    return int(fields[8]) * TICK_S if len(fields) > 8 else 0.0
 
 
 def lag(pps):
     """(p99, max) lag in ms of a real-time run at pps, and its CPU s."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    s0 = steal_s()
     p = subprocess.run(
         [str(NETSIM), "run", str(SCENARIO), "--realtime", "--no-progress",
          "--set", "duration=1200ms", "--set", "record.packets=false",
@@ -66,6 +83,9 @@ def lag(pps):
                  f"(exit {p.returncode}):\n{p.stdout[-2000:]}{p.stderr}")
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+    q, sc = QUANTILES.search(p.stdout), SCHED.search(p.stdout)
+    last.update(quantiles=q[1] if q else "?", sched=sc[1] if sc else "?",
+                steal_ms=(steal_s() - s0) * 1e3)
     return float(m[2]), float(m[1]), cpu
 
 
@@ -106,10 +126,16 @@ def main():
     for pps, names in ((10000, NAMES[1:4]), (100000, NAMES[4:7])):
         if not any(n.startswith(prefix) for n in names):
             continue
-        runs = [lag(pps) for _ in range(RUNS)]
+        runs = []
+        for _ in range(RUNS):
+            runs.append(lag(pps))
+            print(f"# {pps} pps: lag {last['quantiles']}; cpu "
+                  f"{runs[-1][2]:.2f} s, steal {last['steal_ms']:.0f} ms",
+                  flush=True)
         line(names[0], [r[0] for r in runs], "ms", "%.3f")
         line(names[1], [r[1] for r in runs], "ms", "%.3f")
         line(names[2], [r[2] for r in runs], "s", "%.2f")
+    print(f"# realtime: scheduling: {last.get('sched', '?')}", flush=True)
     print(f"# realtime: load average {os.getloadavg()[0]:.1f} at the end",
           flush=True)
 

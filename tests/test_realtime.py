@@ -18,6 +18,7 @@ of transfer, some 20-30 s with tshark's passes over the 200 MB capture
 and the replay) -- and the simulated tcp_client's 1 MiB to a Linux
 listener (a few seconds).
 """
+import bisect
 import itertools
 import json
 import os
@@ -560,18 +561,40 @@ def check_clean_tcp(r, conns):
                  f'"error") && !{linux_ffff})')
     assert bad == ""
     # One more pass over the capture (it is 200 MB): every SYN and
-    # SYN-ACK, with MSS, window scaling and timestamps; and whatever the
-    # simulated side resent or acked twice.
+    # SYN-ACK, with MSS, window scaling and timestamps; whatever the
+    # simulated side resent or acked twice; and every frame of Linux's
+    # (when it spoke, each connection).
     rows = [r.split("\t") for r in tshark(
         "-r", r["pcap"], *checks, "-Y", f"tcp.flags.syn == 1 || "
         f"(ip.src == {SIM_IP} && ({TCP_TROUBLE})) || (ip.src == "
-        f"{LINUX_IP} && tcp.analysis.retransmission)", "-T", "fields", "-e",
+        f"{LINUX_IP} && tcp)", "-T", "fields", "-e",
         "frame.number", "-e", "ip.src", "-e", "tcp.flags.syn", "-e",
         "tcp.options.mss_val", "-e", "tcp.options.wscale.shift", "-e",
         "tcp.options.timestamp.tsval", "-e",
         "tcp.analysis.retransmission", "-e", "tcp.analysis.duplicate_ack",
-        "-e", "tcp.len", "-e", "frame.time_relative").splitlines()]
+        "-e", "tcp.len", "-e", "frame.time_relative", "-e",
+        "tcp.stream").splitlines()]
     syns = [r for r in rows if r[2] in ("1", "True") and r[6] == ""]
+    syn_frames = {r[0] for r in syns}
+    # When Linux last spoke on each connection, for silent_before().
+    linux_at = {}
+    for row in rows:
+        if row[1] == LINUX_IP:
+            linux_at.setdefault(row[10], []).append(float(row[9]))
+
+    def gap(row):
+        """How long Linux had been silent on row's connection (s)."""
+        times = linux_at.get(row[10], [])
+        i = bisect.bisect_left(times, float(row[9]))
+        return float(row[9]) - times[i - 1] if i > 0 else float("inf")
+
+    def silent_before(row):
+        """Linux had said nothing on row's connection for a TLP's time
+        (10 ms at least) before it: on a loaded machine Linux is late
+        too, not only the run, and the simulated host then probes --
+        rightly.  (SCHED_FIFO keeps the run itself within a few ms of
+        the wall clock even then, so its lag no longer excuses it.)"""
+        return gap(row) != float("inf") and gap(row) >= TCP_TLP_MIN_NS / 1e9
     # Both ends use SACK, so Linux sends tail loss probes (RFC 8985, on
     # only with SACK) after ~2 SRTT, well below a loaded run's lag: it
     # resends its last segment, and the simulated host rightly acks the
@@ -579,10 +602,16 @@ def check_clean_tcp(r, conns):
     # TCP_LAG_EXCUSES_NS after a retransmission of Linux's, is no trouble.
     linux_resent = [float(r[9]) for r in rows
                     if r[1] == LINUX_IP and r[6] != ""]
-    resent = [r for r in rows if r not in syns and r[1] == SIM_IP and not (
-        r[7] != "" and r[8] == "0" and any(
-            0 <= float(r[9]) - t <= TCP_LAG_EXCUSES_NS / 1e9
-            for t in linux_resent))]
+    resent = [r for r in rows if r[0] not in syn_frames and r[1] == SIM_IP
+              and not (r[7] != "" and r[8] == "0" and any(
+                  0 <= float(r[9]) - t <= TCP_LAG_EXCUSES_NS / 1e9
+                  for t in linux_resent))]
+    late = [r for r in resent if silent_before(r)]
+    if late:
+        print(f"{len(late)} frames the simulated side resent after Linux "
+              f"had been silent for over {TCP_TLP_MIN_NS / 1e6:.0f} ms "
+              f"on their connection: Linux was late, not checked")
+        resent = [r for r in resent if r not in late]
     assert len(syns) == 2 * (conns + 1), rows[:4]
     assert all(all(r[3:6]) for r in syns), syns[:4]
     with sqlite3.connect(r["db"]) as c:
@@ -610,7 +639,10 @@ def check_clean_tcp(r, conns):
               f"and it sent {probes} tail-loss probes ({len(resent)} "
               f"frames)")
         return
-    assert resent == [], f"lag at most {lag / 1e6:.1f} ms"
+    assert resent == [], (
+        f"lag at most {lag / 1e6:.1f} ms; resent (frame, s, Linux silent "
+        f"before it for s): " + ", ".join(
+            f"({r[0]}, {r[9]}, {gap(r):.6f})" for r in resent[:10]))
 
 
 def test_linux_tcp_client_transfers_to_a_simulated_tcp_server(shm_path):
@@ -910,7 +942,9 @@ def test_the_run_says_what_pacing_cost_and_sleeps_without_timer_slack(
     it read the clock, against the events run -- a batch of events a
     reading, not a reading an event.  And its sleeps end when
     asked: the run's timer slack (the lateness Linux may add to a timer,
-    50 us by default) is 1 ns while it paces."""
+    50 us by default) is 1 ns while it paces -- or none at all, when it
+    runs as SCHED_FIFO (root: tests/test_realtime_cpu.py), which Linux
+    gives no slack."""
     slack = []
     rc, out, err = while_pacing(
         netsim, "router.json",
@@ -921,7 +955,7 @@ def test_the_run_says_what_pacing_cost_and_sleeps_without_timer_slack(
         0.7, lambda proc: slack.append(pathlib.Path(
             f"/proc/{proc.pid}/timerslack_ns").read_text()))
     assert rc == 0, err
-    assert int(slack[0]) == 1
+    assert int(slack[0]) <= 1
     m = re.search(r"^realtime: pacing: the loop came to the edge (\d+) "
                   r"times for (\d+) events: (\d+) slept, (\d+) looked at "
                   r"Linux; (\d+) clock reads$", out, re.M)

@@ -21,6 +21,7 @@
  * change a fingerprint.
  */
 #include <assert.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -444,6 +445,7 @@ run_machine(struct run_state *rs)
 	if (rs->edge != NULL)
 		sim_edge_start(rs->edge);
 	sim_machine_run(m);
+	sim_edge_stop(rs->edge);        /* its priority, locked memory */
 	rs->running = false;
 	run_cur = NULL;
 	if (rs->line_open) {
@@ -451,6 +453,77 @@ run_machine(struct run_state *rs)
 		rs->line_open = false;
 	}
 	assert(m->stop_status >= -1);
+}
+
+/* What a real-time run got from Linux when its wall clock started. */
+static void
+run_edge_say_sched(const struct sim_edge_stats *st)
+{
+	printf("realtime: scheduling: ");
+	if (st->rt_priority > 0)
+		printf("SCHED_FIFO at priority %d%s", st->rt_priority,
+		    st->rt_kept ? " (the process's own)" : "");
+	else if (st->rt_errno != 0)
+		printf("normal (SCHED_FIFO refused: %s%s)",
+		    strerror(st->rt_errno), st->rt_errno == EPERM ? ": it needs "
+		    "root or CAP_SYS_NICE" : "");
+	else
+		printf("normal (NETSIM_REALTIME_PRIORITY=0)");
+	if (st->rt_dropped_ns > 0)
+		printf(", given back at %.3f ms virtual (over %.0f ms late for "
+		    "%.0f ms: it cannot keep up)",
+		    (double)st->rt_dropped_ns / 1e6,
+		    (double)SIM_EDGE_BEHIND_NS / 1e6,
+		    (double)SIM_EDGE_RT_GIVEUP_NS / 1e6);
+	if (st->locked)
+		printf("; memory locked\n");
+	else if (st->lock_errno == EFBIG)
+		printf("; memory not locked (the run maps more than 1 GiB)\n");
+	else
+		printf("; memory not locked (mlockall: %s%s)\n",
+		    strerror(st->lock_errno), st->lock_errno == ENOMEM ||
+		    st->lock_errno == EPERM ? ": it needs root or CAP_IPC_LOCK, "
+		    "or a larger ulimit -l" : "");
+}
+
+/* A real-time run's summary on stdout: lag, frames, pacing, writes. */
+static void
+run_edge_say(const struct run_state *rs, const struct sim_edge_stats *st,
+    const struct sim_writer_stats *ws)
+{
+	printf("realtime: virtual time lagged the wall clock by at most "
+	    "%.3f ms (p99 %.3f ms, %llu measurements, %llu over %.0f "
+	    "ms)\n", (double)st->lag_max_ns / 1e6,
+	    (double)st->lag_p99_ns / 1e6,
+	    (unsigned long long)st->lag_samples,
+	    (unsigned long long)st->behind,
+	    (double)SIM_EDGE_BEHIND_NS / 1e6);
+	printf("realtime: lag p50 %.3f ms, p90 %.3f ms, p99.9 %.3f ms; the "
+	    "worst at", (double)st->lag_p50_ns / 1e6,
+	    (double)st->lag_p90_ns / 1e6, (double)st->lag_p999_ns / 1e6);
+	for (unsigned i = 0; i < SIM_EDGE_WORST && st->worst_ns[i] > 0; i++)
+		printf("%s %.3f ms virtual (%.3f ms)", i > 0 ? "," : "",
+		    (double)st->worst_at_ns[i] / 1e6,
+		    (double)st->worst_ns[i] / 1e6);
+	printf("%s\n", st->worst_ns[0] == 0 ? " no time: never late" : "");
+	printf("realtime: %llu frames from Linux, %llu to Linux "
+	    "(dropped: %llu in, %llu out)\n",
+	    (unsigned long long)st->frames_in,
+	    (unsigned long long)st->frames_out,
+	    (unsigned long long)st->drops_in,
+	    (unsigned long long)st->drops_out);
+	printf("realtime: pacing: the loop came to the edge %llu times "
+	    "for %llu events: %llu slept, %llu looked at Linux; %llu clock "
+	    "reads\n", (unsigned long long)st->paces,
+	    (unsigned long long)rs->m->eng.executed,
+	    (unsigned long long)st->sleeps, (unsigned long long)st->polls,
+	    (unsigned long long)st->clock_reads);
+	run_edge_say_sched(st);
+	printf("realtime: %llu writes handed to the writer thread (at "
+	    "most %llu queued); the loop waited for it %llu times "
+	    "(%.3f ms)\n", (unsigned long long)ws->jobs,
+	    (unsigned long long)ws->queued_max,
+	    (unsigned long long)ws->waits, (double)ws->wait_ns / 1e6);
 }
 
 /*
@@ -479,32 +552,8 @@ run_edge_end(struct run_state *rs)
 		    "if its duration ended there", st.interrupted == SIGINT ?
 		    "interrupted (SIGINT)" : "terminated (SIGTERM)",
 		    (double)st.interrupted_ns / 1e6);
-	if (!rs->o->quiet) {
-		printf("realtime: virtual time lagged the wall clock by at most "
-		    "%.3f ms (p99 %.3f ms, %llu measurements, %llu over %.0f "
-		    "ms)\n", (double)st.lag_max_ns / 1e6,
-		    (double)st.lag_p99_ns / 1e6,
-		    (unsigned long long)st.lag_samples,
-		    (unsigned long long)st.behind,
-		    (double)SIM_EDGE_BEHIND_NS / 1e6);
-		printf("realtime: %llu frames from Linux, %llu to Linux "
-		    "(dropped: %llu in, %llu out)\n",
-		    (unsigned long long)st.frames_in,
-		    (unsigned long long)st.frames_out,
-		    (unsigned long long)st.drops_in,
-		    (unsigned long long)st.drops_out);
-		printf("realtime: pacing: the loop came to the edge %llu times "
-		    "for %llu events: %llu slept, %llu looked at Linux; %llu "
-		    "clock reads\n", (unsigned long long)st.paces,
-		    (unsigned long long)rs->m->eng.executed,
-		    (unsigned long long)st.sleeps, (unsigned long long)st.polls,
-		    (unsigned long long)st.clock_reads);
-		printf("realtime: %llu writes handed to the writer thread (at "
-		    "most %llu queued); the loop waited for it %llu times "
-		    "(%.3f ms)\n", (unsigned long long)ws.jobs,
-		    (unsigned long long)ws.queued_max,
-		    (unsigned long long)ws.waits, (double)ws.wait_ns / 1e6);
-	}
+	if (!rs->o->quiet)
+		run_edge_say(rs, &st, &ws);
 	if (ws.waits > 0)
 		run_say(rs, "warning: the writer thread fell behind: the "
 		    "real-time loop waited %llu times, %.3f ms in all, for "

@@ -15,10 +15,11 @@
  * everything due up to the virtual time the wall clock has reached plus
  * SIM_EDGE_AHEAD_NS, on one reading of the clock; a thing due later
  * than that is slept for until it is due (an ev_timer, with no timer
- * slack), so that the reading after the sleep runs a batch -- it and
- * whatever follows it within SIM_EDGE_AHEAD_NS -- not one event, while
- * ev_io watchers read the TAP devices.  Between sleeps the TAP devices
- * are looked at every SIM_EDGE_POLL_NS, not at every reading.  The run
+ * slack, set from the clock's reading then), so that the reading after
+ * the sleep runs a batch -- it and whatever follows it within
+ * SIM_EDGE_AHEAD_NS -- not one event, while ev_io watchers read the TAP
+ * devices.  Between sleeps the TAP devices are looked at every
+ * SIM_EDGE_POLL_NS, not at every reading.  The run
  * prints what pacing cost (sim_edge_stats).  A frame read from Linux
  * is injected into its bridge at the virtual time its read happened
  * (never before the last thing run), and kept, with that time, for the
@@ -30,8 +31,45 @@
  * Behind, the loop comes to the edge every SIM_EDGE_SLICE_NS of virtual
  * time, so the samples are spread evenly over the run.
  * The largest lag and the 99th percentile of those samples are reported
- * and recorded; a lag beyond SIM_EDGE_BEHIND_NS is warned of on stderr
- * once, as the simulation not keeping up.
+ * and recorded; the run prints the 50th, 90th and 99.9th too, and the
+ * virtual times of its worst excursions; a lag beyond SIM_EDGE_BEHIND_NS
+ * is warned of on stderr once, as the simulation not keeping up.
+ *
+ * It never spins on the clock, though a sleep is dear in a virtual
+ * machine (some 16 us of CPU, ending some 15 us late): spinning through
+ * the short waits (waking early and spinning the rest of the long ones)
+ * was measured and left out.  It took every wait's length in CPU (a 10
+ * kpps run 0.95 s of CPU for its 1.2 s instead of 0.45) for tens of
+ * microseconds off a lag that matters in milliseconds; and a real-time
+ * task that never sleeps is one Linux's fair server stops, for up to 50
+ * ms at a time, to run the others (every spinning run lagged 30-50 ms
+ * once).
+ *
+ * Keeping the CPU: when the hosts have booted and the wall clock starts,
+ * the run asks Linux (when it may: root, or CAP_SYS_NICE and
+ * CAP_IPC_LOCK) for what a real-time program needs: its memory locked
+ * and faulted in now (mlockall: the first touch of a page later, say a
+ * NIC's receive buffers at the first frame, is a fault of a few
+ * microseconds each, hundreds of them in the first milliseconds), and
+ * SCHED_FIFO at the modest priority SIM_EDGE_RT_PRIORITY (below the
+ * kernel's interrupt threads; NETSIM_REALTIME_PRIORITY=N sets it, 0 for
+ * none), so other programs on a busy machine do not take its CPU while
+ * it has work due.  Neither is a requirement: refused, the run goes on
+ * without it and says so.  It cannot starve the machine: it sleeps
+ * whenever it is ahead, Linux keeps 5 % of each CPU for others even from
+ * a real-time task that never sleeps (RT throttling, the fair server),
+ * the writer thread and everything after the run are not real-time, and
+ * a run more than SIM_EDGE_BEHIND_NS late for SIM_EDGE_RT_GIVEUP_NS on
+ * end -- it cannot keep up, so holding a CPU helps nobody -- gives the
+ * priority back.  SIGINT and SIGTERM are heard as before (SIGKILL
+ * always is).  The run's summary says what it got.
+ *
+ * Looking closer: NETSIM_REALTIME_TRACE=FILE writes a line each time the
+ * loop comes to the edge once the wall clock runs (at most 16 M lines):
+ * "t w0 w events cpu" -- the virtual time t of the next thing to run, the
+ * wall clock (as virtual time) on arrival and after any wait, the events
+ * run so far, and the thread's CPU time (ns).  w - t is the lag measured
+ * (when w + SIM_EDGE_AHEAD_NS >= t); bench/realtime_bench.py reads it.
  *
  * SIGINT (^C) or SIGTERM ends a real-time run where it stands, as if its
  * duration ended then: everything is recorded as at any end.
@@ -39,6 +77,7 @@
 #ifndef SIM_EDGE_H
 #define SIM_EDGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +85,10 @@
 #define SIM_EDGE_POLL_NS        20000ULL        /* look at Linux this often */
 #define SIM_EDGE_BEHIND_NS      10000000ULL     /* warn past 10 ms late */
 #define SIM_EDGE_SLICE_NS       100000ULL       /* behind: measure this often */
+#define SIM_EDGE_RT_PRIORITY    10              /* SCHED_FIFO's, 1 to 99 */
+#define SIM_EDGE_RT_GIVEUP_NS   500000000ULL    /* behind this long: give
+						   the priority back */
+#define SIM_EDGE_WORST          4       /* worst lags kept, with times */
 #define SIM_EDGE_READS_MAX      64      /* frames read per wake, per TAP */
 #define SIM_EDGE_FRAMES_MAX     (1u << 20)      /* frames kept for replay */
 #define SIM_EDGE_KEPT_BYTES_MAX (256u << 20)    /* and their bytes */
@@ -66,6 +109,10 @@ struct sim_edge_stats {
 	uint64_t lag_p99_ns;            /* its 99th percentile (bucketed: an
 					   upper bound within 1/16) */
 	uint64_t lag_samples;           /* how many times it was measured */
+	uint64_t lag_p50_ns, lag_p90_ns, lag_p999_ns;   /* bucketed too */
+	/* The worst lags, largest first, and the virtual times they were
+	   measured at (0: fewer samples); one per SIM_EDGE_SLICE_NS. */
+	uint64_t worst_ns[SIM_EDGE_WORST], worst_at_ns[SIM_EDGE_WORST];
 	uint64_t behind;                /* samples past SIM_EDGE_BEHIND_NS */
 	uint64_t frames_in, frames_out; /* from Linux, to Linux */
 	uint64_t drops_in, drops_out;   /* unreadable, or a full TAP queue */
@@ -76,6 +123,14 @@ struct sim_edge_stats {
 	uint64_t sleeps;                /* waited for the wall clock */
 	uint64_t polls;                 /* looked at Linux without waiting */
 	uint64_t clock_reads;           /* read the wall clock */
+	/* What Linux granted when the wall clock started (see above). */
+	int rt_priority;                /* SCHED_FIFO's, or 0: none */
+	bool rt_kept;                   /* the process's own (chrt), kept */
+	int rt_errno;                   /* why not, or 0 (asked for none) */
+	uint64_t rt_dropped_ns;         /* virtual time it was given back,
+					   or 0: kept to the end */
+	bool locked;                    /* mlockall took */
+	int lock_errno;                 /* why not, or 0 */
 	int interrupted;                /* SIGINT or SIGTERM ended it, or 0 */
 	uint64_t interrupted_ns;        /* at this virtual time */
 };
@@ -93,6 +148,13 @@ struct sim_edge *sim_edge_open(struct sim_machine *m, char *err, size_t len);
  * just before sim_machine_run.
  */
 void	sim_edge_start(struct sim_edge *);
+/*
+ * The paced run is over (sim_machine_run returned): give back what
+ * sim_edge_start and the anchoring took -- the real-time priority, the
+ * locked memory, the timer slack -- before the run is recorded.  Called
+ * again, or not at all, sim_edge_close does it.
+ */
+void	sim_edge_stop(struct sim_edge *);
 /* What the run measured and moved (after sim_machine_run). */
 void	sim_edge_stats(const struct sim_edge *, struct sim_edge_stats *);
 /* The frames kept, in arrival order. */
