@@ -58,6 +58,13 @@ static enum step pol_step(struct sim_machine *);
 static void pol_check_clocks(const struct sim_machine *);
 static inline void machine_loop_clock(struct sim_machine *);
 static bool machine_over(const struct sim_machine *);
+
+/* The run has executed its limits.events (0: no limit). */
+static inline bool
+machine_events_reached(const struct sim_machine *m)
+{
+	return m->max_events != 0 && m->eng.executed >= m->max_events;
+}
 static bool cpu_dispatch_first(struct sim_machine *, struct cpu_info *);
 
 /* --- the runnable heap ------------------------------------------------ */
@@ -660,7 +667,7 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 		m->running = NULL;
 		sim_engine_step(&m->eng);
 		/* The loop stops the run here (machine_check_limits). */
-		if (m->max_events != 0 && m->eng.executed >= m->max_events)
+		if (machine_events_reached(m))
 			break;
 	}
 
@@ -926,7 +933,7 @@ machine_check_limits(struct sim_machine *m)
 		sim_machine_stop(m, SIM_EXIT_LIMIT, "the run reached its limit "
 		    "of %llu scheduling points (limits.points)",
 		    (unsigned long long)m->max_points);
-	if (m->max_events && m->eng.executed >= m->max_events)
+	if (machine_events_reached(m))
 		sim_machine_stop(m, SIM_EXIT_LIMIT, "the run reached its limit "
 		    "of %llu events (limits.events)",
 		    (unsigned long long)m->max_events);
