@@ -56,7 +56,6 @@ sim_engine_at(struct sim_engine *e, uint64_t t, sim_event_fn fn, void *arg)
 	return ev.seq;
 }
 
-
 /* The time of the next event, without running it; false if none. */
 static inline bool
 sim_engine_next_time(struct sim_engine *e, uint64_t *t)
