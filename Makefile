@@ -37,9 +37,9 @@
 # machine is optimised from a profile of netsim itself, and across files
 # at link time (gcc's -fprofile-use and -flto: what the field does for a
 # program whose speed is its point, as CPython's --enable-optimizations
-# does).  A build of the machine and the stack with gcc's counters (the
-# internal VARIANT=pgogen, build/pgogen) runs the scenarios of PGO_TRAIN;
-# their counts (build/pgogen/data, one file an object) decide the release
+# does).  A build of the machine and the stack with gcc's counters
+# (build/release/pgogen) runs the scenarios of PGO_TRAIN; their counts
+# (build/release/pgogen/data, one file an object) decide the release
 # objects' layout, inlining and branch order.  It changes no result: the
 # same C, the same fingerprints (the clang build, which has neither, is
 # checked against the same pins).  About a fifth less time a packet than
@@ -85,13 +85,6 @@ ifeq ($(VARIANT),release)
   OPTFLAGS := -O2
   PGO ?= 1
   LTO ?= 1
-else ifeq ($(VARIANT),pgogen)
-  # (internal: the release build's profile, taken by the release build;
-  # its objects are compiled as the release objects are, -flto included,
-  # so that their code is the one the counts are read back into)
-  OPTFLAGS := -O2 -fprofile-generate=$(abspath build/pgogen/data) \
-              -fprofile-update=atomic
-  LTO ?= objects
 else ifeq ($(VARIANT),clang)
   OPTFLAGS := -O2
   ifneq ($(origin CC),command line)
@@ -140,25 +133,10 @@ LDFLAGS := $(OPTFLAGS) -no-pie
 # (-fno-lto) and netsim and the benchmarks link with the whole program in
 # view (LTO_LINK, warnings as errors there too: inlining across files
 # shows gcc more).
-ifneq ($(filter 1 objects,$(LTO)),)
+ifeq ($(LTO),1)
   CFLAGS   += -flto -ffat-lto-objects
   LDFLAGS  += -fno-lto
-endif
-ifeq ($(LTO),1)
   LTO_LINK := -flto=auto $(WARN)
-endif
-# The profile (release): the objects of the machine and the stack are
-# compiled from build/pgogen/data.  gcc finds a file's counts, and tells a
-# static function's from another file's, by the object's name; both
-# builds give it the same one, the source's path (PGO_NAME), so
-# build/pgogen/sim/x.c.o's counts serve build/release/sim/x.c.o.  A file
-# of lib.a that the counting netsim did not link has no counts
-# (-Wno-missing-profile); counts that no longer match their source stop
-# the build (-Wcoverage-mismatch).
-ifeq ($(PGO),1)
-  PGO_STAMP := build/pgogen/trained
-  PGO_USE   := -fprofile-use=$(abspath build/pgogen/data) \
-               -fprofile-partial-training -Wno-missing-profile
 endif
 
 # Quiet by default; V=1 shows every command.
@@ -173,6 +151,23 @@ endif
 O       := build/$(VARIANT)
 B       := bin/$(VARIANT)
 
+# The profile (release): the objects of the machine and the stack are
+# compiled twice from the same flags, first with gcc's counters into
+# $(PGO_O) (PGO_GEN), then from the counts the counting netsim left in
+# $(PGO_O)/data (PGO_USE).  gcc finds a file's counts, and tells a static
+# function's from another file's, by the object's name: both compilations
+# give it the same one, the source's path (PGO_NAME).  An object whose
+# code the counting netsim never ran has no counts (-Wno-missing-profile);
+# counts that no longer match their source stop the build
+# (-Wcoverage-mismatch).
+ifeq ($(PGO),1)
+  PGO_O     := $(O)/pgogen
+  PGO_GEN   := -fprofile-generate=$(abspath $(PGO_O))/data \
+               -fprofile-update=atomic
+  PGO_USE   := -fprofile-use=$(abspath $(PGO_O))/data \
+               -fprofile-partial-training -Wno-missing-profile
+endif
+
 ifeq ($(VARIANT),explore)
 # (test_race% with the stem ".c.o": a stem is never empty.)
 $(O)/stack/%.c.o $(O)/tests/c/test_race%: CFLAGS += $(RACE_CFLAGS)
@@ -184,7 +179,7 @@ endif
 # instead of keeping objects from another compiler.
 FLAGS_FILE := $(O)/flags
 FLAGS_NOW  := $(strip $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LIBS) \
-              $(RACE_CFLAGS) $(RACE_SYMS) $(LTO_LINK) $(PGO_USE))
+              $(RACE_CFLAGS) $(RACE_SYMS) $(LTO_LINK) $(PGO_GEN) $(PGO_USE))
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
   ifneq ($(FLAGS_NOW),$(strip $(file <$(FLAGS_FILE))))
     $(shell mkdir -p $(O))
@@ -194,7 +189,11 @@ endif
 
 # The machine's side of the kernel-services interface (everything but
 # stack/) sees the functions behind curlwp, ncpu and hz, not the macros.
-$(O)/sim/%: CPPFLAGS += -DKERN_MACHINE_SIDE
+# (private: an object's flags are its own, not those of what it waits for
+# -- the release objects wait for the profile, whose objects are built
+# with flags of their own.)
+$(O)/sim/%: private CPPFLAGS += -DKERN_MACHINE_SIDE
+$(PGO_O)/sim/%: private CPPFLAGS += -DKERN_MACHINE_SIDE
 $(O)/tests/c/%: CPPFLAGS += -DKERN_MACHINE_SIDE
 $(O)/bench/%: CPPFLAGS += -DKERN_MACHINE_SIDE
 
@@ -239,7 +238,7 @@ ifeq ($(VARIANT),explore)
 endif
 
 .PHONY: all setup run test asan tsan explore explore-dist hunt bench lint graph \
-        fingerprints schema clean FORCE
+        fingerprints schema clean
 # Objects are intermediate files of the pattern rules; keep them, so a
 # second make rebuilds nothing that did not change.
 .SECONDARY:
@@ -282,38 +281,45 @@ $(O)/native/%.c.o: %.c Makefile $(FLAGS_FILE)
 	$(call say,CC-NAT,$<)
 	$(Q)$(CC) $(CPPFLAGS) -DKERN_NATIVE -pthread $(CFLAGS) -c $< -o $@
 
-ifneq ($(filter 1,$(PGO))$(filter pgogen,$(VARIANT)),)
-$(LIB_OBJ) $(O)/sim/cli/main.c.o: \
-    PGO_NAME = -dumpdir $(abspath build/pgogen)/ -dumpbase $<
-endif
 ifeq ($(PGO),1)
-$(LIB_OBJ) $(O)/sim/cli/main.c.o: CFLAGS += $(PGO_USE)
-$(LIB_OBJ) $(O)/sim/cli/main.c.o: $(PGO_STAMP)
+PGO_OBJ := $(patsubst %,$(PGO_O)/%.o,sim/cli/main.c $(SIM_SRC) $(STACK_SRC))
+$(PGO_OBJ) $(LIB_OBJ) $(O)/sim/cli/main.c.o: \
+    private PGO_NAME = -dumpdir $(abspath $(PGO_O))/ -dumpbase $<
+$(LIB_OBJ) $(O)/sim/cli/main.c.o: private CFLAGS += $(PGO_USE)
+$(LIB_OBJ) $(O)/sim/cli/main.c.o: $(PGO_O)/trained
 
-# The profile: the counting build of netsim (VARIANT=pgogen), run over
-# PGO_TRAIN -- UDP and TCP through a router, the router scenario of the
-# real-time bench, the default scenario with its database -- whenever it
-# or a scenario of PGO_TRAIN is newer than the last profile.  (Always
-# visited; the release objects are rebuilt only when the profile is new.)
+$(PGO_O)/%.c.o: %.c Makefile $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(call say,CC-PGO,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PGO_GEN) $(PGO_NAME) -c $< -o $@
+
+$(PGO_O)/%.S.o: %.S Makefile $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(call say,AS,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(PGO_O)/netsim: $(PGO_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $(PGO_GEN) -o $@ $^ $(LIBS)
+
+# The counts: the counting netsim run over PGO_TRAIN -- UDP and TCP
+# through a router, the router scenario of the real-time bench, the
+# default scenario with its database.
 PGO_TRAIN := bench/scenarios/udp-router.json \
              bench/scenarios/tcp-bulk-router.json \
              scenarios/net/router.json scenarios/net/tcp-router.json \
              scenarios/default.json
-$(PGO_STAMP): FORCE
-	@$(MAKE) --no-print-directory VARIANT=pgogen bin/pgogen/netsim
-	$(Q)if [ ! -e $@ ] || \
-	    [ -n "$$(find bin/pgogen/netsim $(PGO_TRAIN) -newer $@)" ]; then \
-	  printf '  %-6s %s\n' PGO "profile of $(words $(PGO_TRAIN)) scenarios"; \
-	  rm -rf build/pgogen/data build/pgogen/train.db && \
-	  for s in $(PGO_TRAIN); do \
-	    bin/pgogen/netsim run $$s --no-progress \
-	        --db build/pgogen/train.db >/dev/null || exit 1; \
-	    rm -f build/pgogen/train.db; \
-	  done && touch $@; \
-	fi
+$(PGO_O)/trained: $(PGO_O)/netsim $(PGO_TRAIN)
+	$(call say,PGO,"profile of $(words $(PGO_TRAIN)) scenarios")
+	$(Q)rm -rf $(PGO_O)/data $(PGO_O)/train.db
+	$(Q)for s in $(PGO_TRAIN); do \
+	  $(PGO_O)/netsim run $$s --no-progress \
+	      --db $(PGO_O)/train.db >/dev/null || exit 1; \
+	  rm -f $(PGO_O)/train.db; \
+	done
+	$(Q)touch $@
 endif
 
-FORCE:
 
 $(O)/lib.a: $(LIB_OBJ)
 	@rm -f $@
