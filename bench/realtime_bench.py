@@ -27,7 +27,10 @@ before and after, what scheduling the runs got (as root: SCHED_FIFO and
 locked memory, sim/edge/edge.h), and for each run at a fixed rate a
 comment with its lag's quantiles, the virtual times of its worst
 excursions and the time the hypervisor stole from this (virtual)
-machine's CPUs meanwhile (/proc/stat's steal, both CPUs).  Per-packet
+machine's CPUs meanwhile (/proc/stat's steal, both CPUs), and what
+pacing did (visits to the edge, sleeps -- some 20 us of CPU each in a
+virtual machine: most of a 10 kpps run's CPU -- and looks at Linux,
+which a run without a bridge takes only to hear signals).  Per-packet
 records are off (record.packets false) and there is no database: what
 is timed is the machine and its pacing.
 
@@ -56,6 +59,9 @@ LAG = re.compile(r"^realtime: virtual time lagged the wall clock by at most "
                  r"([\d.]+) ms \(p99 ([\d.]+) ms", re.M)
 QUANTILES = re.compile(r"^realtime: lag (p50 .*)$", re.M)
 SCHED = re.compile(r"^realtime: scheduling: (.*)$", re.M)
+PACING = re.compile(r"^realtime: pacing: the loop came to the edge (\d+) "
+                    r"times for \d+ events: (\d+) slept, (\d+) looked at "
+                    r"Linux", re.M)
 TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 last = {}                       # what the last run said
 
@@ -84,8 +90,11 @@ def lag(pps):
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
     q, sc = QUANTILES.search(p.stdout), SCHED.search(p.stdout)
+    pc = PACING.search(p.stdout)
     last.update(quantiles=q[1] if q else "?", sched=sc[1] if sc else "?",
-                steal_ms=(steal_s() - s0) * 1e3)
+                steal_ms=(steal_s() - s0) * 1e3,
+                pacing=f"{pc[1]} visits, {pc[2]} sleeps, {pc[3]} looks "
+                f"at Linux" if pc else "?")
     return float(m[2]), float(m[1]), cpu
 
 
@@ -130,8 +139,8 @@ def main():
         for _ in range(RUNS):
             runs.append(lag(pps))
             print(f"# {pps} pps: lag {last['quantiles']}; cpu "
-                  f"{runs[-1][2]:.2f} s, steal {last['steal_ms']:.0f} ms",
-                  flush=True)
+                  f"{runs[-1][2]:.2f} s, steal {last['steal_ms']:.0f} ms; "
+                  f"pacing {last['pacing']}", flush=True)
         line(names[0], [r[0] for r in runs], "ms", "%.3f")
         line(names[1], [r[1] for r in runs], "ms", "%.3f")
         line(names[2], [r[2] for r in runs], "s", "%.2f")
