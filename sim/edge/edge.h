@@ -49,16 +49,18 @@
  * over -- up to 2, 5 or 10 us past SIM_EDGE_AHEAD_NS, at most 2 to 20 us
  * between two sleeps -- was measured and left out too: a stream of
  * events wants a sleep for each gap its batch cannot cover, so the
- * spins moved the sleeps rather than saved them (a tenth fewer at 10
- * kpps), the CPU stayed where it was (0.45 s at 10 kpps, 0.85-0.87 s
- * at 100 kpps) and the loop came to the edge half as often again to
- * three times as often, each visit one more lag measurement at 0.
+ * spins moved the sleeps more than they saved them (5-35 % fewer at 10
+ * kpps, for as much CPU spun), the CPU did not go down (10 kpps 0.44-
+ * 0.52 s against 0.45-0.51, 100 kpps 0.85-0.88 against 0.85-0.86) and
+ * the loop came to the edge 1.2 to 3 times as often, each visit one
+ * more lag measurement at 0 (bench/README.md, "The real-time loop's
+ * own cost").
  *
  * What pacing costs is its sleeps.  In the virtual machine it was
  * measured on, a sleep costs 15-23 us of CPU and ends 19-28 us late
  * whatever waits (select, ppoll, clock_nanosleep, a timerfd); a look at
  * Linux without waiting 0.3 us, a reading of the clock (vDSO) 29 ns, a
- * visit to the edge some 100 instructions (650 with a look).  The
+ * visit to the edge some 140 instructions (650 with a look).  The
  * router at 10 kpps sleeps some 1.5 times a datagram (its events come
  * in clusters 15-45 us apart), 15-18 k sleeps and 0.3-0.4 s of CPU for
  * 1.2 s; only a longer lead than SIM_EDGE_AHEAD_NS would make them
