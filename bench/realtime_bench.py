@@ -18,6 +18,11 @@
                                 took for their 1.2 s: below 1.2 s, the
                                 run could keep up on a core of its own,
                                 whatever the load did to its lag
+    bench realtime_pacing_cpu_10kpps_s
+                                what pacing itself cost at 10 kpps: the
+                                real-time runs' CPU time less that of the
+                                same command without --realtime (RUNS
+                                each, medians) -- the sleeps, mostly
 
 A real-time run takes its duration in wall-clock time (1.2 s here), so
 the search takes about a minute.  The lag depends on the CPU the run
@@ -27,7 +32,10 @@ before and after, what scheduling the runs got (as root: SCHED_FIFO and
 locked memory, sim/edge/edge.h), and for each run at a fixed rate a
 comment with its lag's quantiles, the virtual times of its worst
 excursions and the time the hypervisor stole from this (virtual)
-machine's CPUs meanwhile (/proc/stat's steal, both CPUs).  Per-packet
+machine's CPUs meanwhile (/proc/stat's steal, both CPUs), and what
+pacing did (visits to the edge, sleeps -- some 20 us of CPU each in a
+virtual machine: most of a 10 kpps run's CPU -- and looks at Linux,
+which a run without a bridge takes only to hear signals).  Per-packet
 records are off (record.packets false) and there is no database: what
 is timed is the machine and its pacing.
 
@@ -48,7 +56,7 @@ SCENARIO = ROOT / "scenarios" / "net" / "router.json"
 NAMES = ("realtime_max_pps", "realtime_lag_p99_10kpps_ms",
          "realtime_lag_max_10kpps_ms", "realtime_cpu_10kpps_s",
          "realtime_lag_p99_100kpps_ms", "realtime_lag_max_100kpps_ms",
-         "realtime_cpu_100kpps_s")
+         "realtime_cpu_100kpps_s", "realtime_pacing_cpu_10kpps_s")
 RUNS = 3
 KEEP_UP_NS = 1000000            # within 1 ms of the wall clock
 START_PPS, MAX_PPS = 1000, 4096000
@@ -56,6 +64,9 @@ LAG = re.compile(r"^realtime: virtual time lagged the wall clock by at most "
                  r"([\d.]+) ms \(p99 ([\d.]+) ms", re.M)
 QUANTILES = re.compile(r"^realtime: lag (p50 .*)$", re.M)
 SCHED = re.compile(r"^realtime: scheduling: (.*)$", re.M)
+PACING = re.compile(r"^realtime: pacing: the loop came to the edge (\d+) "
+                    r"times for \d+ events: (\d+) slept, (\d+) looked at "
+                    r"Linux", re.M)
 TICK_S = 1 / os.sysconf("SC_CLK_TCK")
 last = {}                       # what the last run said
 
@@ -67,16 +78,32 @@ def steal_s():
     return int(fields[8]) * TICK_S if len(fields) > 8 else 0.0
 
 
+def command(pps):
+    """The run at pps, without --realtime."""
+    return [str(NETSIM), "run", str(SCENARIO), "--no-progress",
+            "--set", "duration=1200ms", "--set", "record.packets=false",
+            "--set", f"workload[2].rate={pps}pps",
+            "--set", f"workload[2].count={pps}"]
+
+
+def batch_cpu(pps):
+    """The CPU seconds of the run at pps without --realtime."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = subprocess.run(command(pps), capture_output=True, text=True,
+                       timeout=120)
+    if p.returncode != 0:
+        sys.exit(f"realtime_bench: the batch run at {pps} pps failed "
+                 f"(exit {p.returncode}):\n{p.stderr}")
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+
+
 def lag(pps):
     """(p99, max) lag in ms of a real-time run at pps, and its CPU s."""
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     s0 = steal_s()
-    p = subprocess.run(
-        [str(NETSIM), "run", str(SCENARIO), "--realtime", "--no-progress",
-         "--set", "duration=1200ms", "--set", "record.packets=false",
-         "--set", f"workload[2].rate={pps}pps",
-         "--set", f"workload[2].count={pps}"],
-        capture_output=True, text=True, timeout=120)
+    p = subprocess.run(command(pps) + ["--realtime"], capture_output=True,
+                       text=True, timeout=120)
     m = LAG.search(p.stdout)
     if p.returncode != 0 or m is None:
         sys.exit(f"realtime_bench: the run at {pps} pps failed "
@@ -84,8 +111,11 @@ def lag(pps):
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
     q, sc = QUANTILES.search(p.stdout), SCHED.search(p.stdout)
+    pc = PACING.search(p.stdout)
     last.update(quantiles=q[1] if q else "?", sched=sc[1] if sc else "?",
-                steal_ms=(steal_s() - s0) * 1e3)
+                steal_ms=(steal_s() - s0) * 1e3,
+                pacing=f"{pc[1]} visits, {pc[2]} sleeps, {pc[3]} looks "
+                f"at Linux" if pc else "?")
     return float(m[2]), float(m[1]), cpu
 
 
@@ -123,18 +153,22 @@ def main():
           f"({os.cpu_count()} cpus)", flush=True)
     if NAMES[0].startswith(prefix):
         line(NAMES[0], [max_pps() for _ in range(RUNS)], "pps", "%d")
-    for pps, names in ((10000, NAMES[1:4]), (100000, NAMES[4:7])):
+    for pps, names in ((10000, NAMES[1:4] + NAMES[7:8]),
+                       (100000, NAMES[4:7])):
         if not any(n.startswith(prefix) for n in names):
             continue
         runs = []
         for _ in range(RUNS):
             runs.append(lag(pps))
             print(f"# {pps} pps: lag {last['quantiles']}; cpu "
-                  f"{runs[-1][2]:.2f} s, steal {last['steal_ms']:.0f} ms",
-                  flush=True)
+                  f"{runs[-1][2]:.2f} s, steal {last['steal_ms']:.0f} ms; "
+                  f"pacing {last['pacing']}", flush=True)
         line(names[0], [r[0] for r in runs], "ms", "%.3f")
         line(names[1], [r[1] for r in runs], "ms", "%.3f")
         line(names[2], [r[2] for r in runs], "s", "%.2f")
+        if len(names) > 3:
+            batch = statistics.median(batch_cpu(pps) for _ in range(RUNS))
+            line(names[3], [r[2] - batch for r in runs], "s", "%.2f")
     print(f"# realtime: scheduling: {last.get('sched', '?')}", flush=True)
     print(f"# realtime: load average {os.getloadavg()[0]:.1f} at the end",
           flush=True)

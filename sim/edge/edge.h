@@ -19,8 +19,10 @@
  * the sleep runs a batch -- it and whatever follows it within
  * SIM_EDGE_AHEAD_NS -- not one event, while ev_io watchers read the TAP
  * devices.  Between sleeps the TAP devices are looked at every
- * SIM_EDGE_POLL_NS, not at every reading.  The run
- * prints what pacing cost (sim_edge_stats).  A frame read from Linux
+ * SIM_EDGE_POLL_NS, not at every reading -- and a run without a bridge,
+ * which has no TAP device to look at, only every SIM_EDGE_SIGNAL_POLL_NS,
+ * to hear SIGINT and SIGTERM while it is behind and never sleeps.  The
+ * run prints what pacing cost (sim_edge_stats).  A frame read from Linux
  * is injected into its bridge at the virtual time its read happened
  * (never before the last thing run), and kept, with that time, for the
  * results database: `netsim run --replay-bridge RUN` injects the same
@@ -43,7 +45,26 @@
  * microseconds off a lag that matters in milliseconds; and a real-time
  * task that never sleeps is one Linux's fair server stops, for up to 50
  * ms at a time, to run the others (every spinning run lagged 30-50 ms
- * once).
+ * once).  Spinning only the waits a sleep would overshoot many times
+ * over -- up to 2, 5 or 10 us past SIM_EDGE_AHEAD_NS, at most 2 to 20 us
+ * between two sleeps -- was measured and left out too: a stream of
+ * events wants a sleep for each gap its batch cannot cover, so the
+ * spins moved the sleeps more than they saved them (5-35 % fewer at 10
+ * kpps, for as much CPU spun), the CPU did not go down (10 kpps 0.44-
+ * 0.52 s against 0.45-0.51, 100 kpps 0.85-0.88 against 0.85-0.86) and
+ * the loop came to the edge 1.2 to 3 times as often, each visit one
+ * more lag measurement at 0 (bench/README.md, "The real-time loop's
+ * own cost").
+ *
+ * What pacing costs is its sleeps.  In the virtual machine it was
+ * measured on, a sleep costs 15-23 us of CPU and ends 19-28 us late
+ * whatever waits (select, ppoll, clock_nanosleep, a timerfd); a look at
+ * Linux without waiting 0.3 us, a reading of the clock (vDSO) 29 ns, a
+ * visit to the edge some 140 instructions (650 with a look).  The
+ * router at 10 kpps sleeps some 1.5 times a datagram (its events come
+ * in clusters 15-45 us apart), 15-18 k sleeps and 0.3-0.4 s of CPU for
+ * 1.2 s; only a longer lead than SIM_EDGE_AHEAD_NS would make them
+ * fewer.  After mlockall the paced run takes no page fault.
  *
  * Keeping the CPU: when the hosts have booted and the wall clock starts,
  * the run asks Linux (when it may: root, or CAP_SYS_NICE and
@@ -83,6 +104,8 @@
 
 #define SIM_EDGE_AHEAD_NS       20000ULL        /* virtual may lead by this */
 #define SIM_EDGE_POLL_NS        20000ULL        /* look at Linux this often */
+#define SIM_EDGE_SIGNAL_POLL_NS 10000000ULL     /* no TAP device: only to
+						   hear signals, this often */
 #define SIM_EDGE_BEHIND_NS      10000000ULL     /* warn past 10 ms late */
 #define SIM_EDGE_SLICE_NS       100000ULL       /* behind: measure this often */
 #define SIM_EDGE_RT_PRIORITY    10              /* SCHED_FIFO's, 1 to 99 */
