@@ -149,18 +149,23 @@ struct pool_cache {
 	struct evcnt pc_ev_grow;        /* d */
 	struct evcnt pc_ev_wait;        /* d */
 
-	size_t pc_reqsize;              /* c: object size as asked */
+	/*
+	 * What every get and put reads first, side by side (one line
+	 * where the cache is line-aligned: with a thousand hosts a cache
+	 * is cold at each datagram's get, and these were two lines).
+	 */
+	u_int pc_ncpu;                  /* c */
+	int pc_ipl;                     /* c: max(ipl, IPL_VM) */
+	struct pool_cache_cpu **pc_cpus;        /* c: by cpu_index */
 	size_t pc_size;                 /* c: object size, rounded to align */
+	bool pc_poison;                 /* c: free objects hold POOL_POISON */
+	size_t pc_reqsize;              /* c: object size as asked */
 	size_t pc_slab_off;             /* c: first object's offset in a slab */
 	u_int pc_slab_nobj;             /* c: objects in a full slab */
-	int pc_ipl;                     /* c: max(ipl, IPL_VM) */
 	const char *pc_name;            /* c */
 	int (*pc_ctor)(void *, void *, int);    /* c */
 	void (*pc_dtor)(void *, void *);        /* c */
 	void *pc_arg;                   /* c */
-	u_int pc_ncpu;                  /* c */
-	struct pool_cache_cpu **pc_cpus;        /* c: by cpu_index */
-	bool pc_poison;                 /* c: free objects hold POOL_POISON */
 };
 
 /* --- set-up and teardown ------------------------------------------------- */
