@@ -320,7 +320,6 @@ $(PGO_O)/trained: $(PGO_O)/netsim $(PGO_TRAIN)
 	$(Q)touch $@
 endif
 
-
 $(O)/lib.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
