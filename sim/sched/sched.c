@@ -41,6 +41,7 @@
 #include "stack/sys/intr.h"
 
 struct sim_machine *sim_cur;
+struct cpu_info *sim_cur_cpu;
 
 /* What one step of the loop did. */
 enum step {
@@ -175,8 +176,25 @@ sched_tiebreak(struct sim_machine *m)
  * tiebreak is tb, is a monotone function of k, so the clock past the
  * least of several keys is the least of the clocks past each: the limit
  * is kept and lowered in clocks alone, never as a key.  Whoever changes
- * m->running, or the running CPU's tiebreak, sets the limit after.
+ * m->running, or the running CPU's tiebreak, sets the limit after -- and
+ * with it the fast path's (turn_clock), always through these two.
  */
+
+/* The running CPU's limit is c now, and the fast path's with it. */
+static inline void
+sched_limit_set(struct sim_machine *m, uint64_t c)
+{
+	m->limit_clock = c;
+	m->turn_clock = c & m->turn_mask;
+}
+
+/* Something due at clock c came: the limit comes down to it, if above. */
+static inline void
+sched_limit_lower(struct sim_machine *m, uint64_t c)
+{
+	if (c < m->limit_clock)
+		sched_limit_set(m, c);
+}
 
 /*
  * The least clock at which the key of a CPU whose tiebreak is tb is past
@@ -232,11 +250,8 @@ cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
 	ci->idle = false;
 	heap_insert(m, ci);
 	if (m->running != NULL) {
-		uint64_t c = clock_past(sim_cpu_key(ci), m->running->tiebreak,
-		    m->window_shift);
-
-		if (c < m->limit_clock)
-			m->limit_clock = c;
+		sched_limit_lower(m, clock_past(sim_cpu_key(ci),
+		    m->running->tiebreak, m->window_shift));
 	}
 }
 
@@ -313,8 +328,7 @@ sim_machine_at(struct sim_machine *m, uint64_t t, sim_event_fn fn, void *arg)
 		t = m->eng.now;
 	seq = sim_engine_at(&m->eng, t, fn, arg);
 	/* No context running: the limit is set before the next one runs. */
-	if (event_clock(m, t) < m->limit_clock)
-		m->limit_clock = event_clock(m, t);
+	sched_limit_lower(m, event_clock(m, t));
 	return seq;
 }
 
@@ -423,6 +437,16 @@ sim_cpu_maybe_preempt_(struct cpu_info *ci)
 	ci->cur = NULL;
 	sim_cpu_release(ci);
 	sim_sched_leave(ci, &l->coro);
+}
+
+void
+sim_point_slow(struct cpu_info *ci, enum sim_point_kind kind,
+    enum sim_cost_id cost, const volatile void *obj)
+{
+	sim_cpu_turn_for(ci, kind, obj);
+	sim_cpu_point_count(ci);
+	sim_cpu_charge(ci, ci->host->cost[cost]);
+	sim_cpu_maybe_preempt(ci);
 }
 
 void
@@ -571,7 +595,7 @@ static inline void
 sched_run(struct sim_machine *m, struct cpu_info *ci)
 {
 	KASSERT(ci->cur != NULL);
-	m->running = ci;
+	sim_machine_set_running(m, ci);
 	if (ci->cur != m->run_lwp) {
 		sched_run_end(m);
 		m->run_ci = ci;
@@ -653,7 +677,7 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 				next = top;
 				break;
 			}
-			m->running = NULL;
+			sim_machine_set_running(m, NULL);
 			if (cpu_dispatch_first(m, top)) {
 				next = top;
 				break;
@@ -664,7 +688,7 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 		if (!ev || t >= m->end_ns || t >= m->loop_ns ||
 		    m->after_boot != NULL || (m->heap_n == 0 && machine_over(m)))
 			break;
-		m->running = NULL;
+		sim_machine_set_running(m, NULL);
 		sim_engine_step(&m->eng);
 		/* The loop stops the run here (machine_check_limits). */
 		if (machine_events_reached(m))
@@ -672,11 +696,11 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 	}
 
 	if (next == NULL) {
-		m->running = NULL;
+		sim_machine_set_running(m, NULL);
 		sim_coro_switch(from, &m->sched);
 	} else {
 		sched_run(m, next);
-		m->limit_clock = machine_limit_ec(m, next->tiebreak, ec);
+		sched_limit_set(m, machine_limit_ec(m, next->tiebreak, ec));
 		if (&next->cur->coro != from)
 			sim_coro_switch(from, &next->cur->coro);
 	}
@@ -695,6 +719,9 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
  * tiebreak is drawn, and the loop, having done its part, resumes it.  So
  * the draws from "cpu.tiebreak", and every decision after them, are the
  * same whatever record.interval is: recording observes, never steers.
+ * (Nor does the points checkpoint, which is why a plain run's fast path
+ * need not stop at it: the resumed CPU's limit is the one it left with,
+ * as nothing due goes away while a context runs.)
  *
  * Under a policy but time every turn comes here (the limit is 0), and
  * the policy decides (pol_turn); what the context is about to do
@@ -730,7 +757,7 @@ sim_cpu_yield(struct cpu_info *ci)
 	    (m->heap_n == 0 || sim_cpu_key(ci) < m->heap[0].key)) {
 		heap_insert(m, ci);
 		KASSERT(m->heap[0].ci == ci);
-		m->running = NULL;
+		sim_machine_set_running(m, NULL);
 		sim_coro_switch(&ci->cur->coro, &m->sched);
 		sched_arrived(m);
 		goto turn;
@@ -744,7 +771,8 @@ sim_cpu_yield(struct cpu_info *ci)
 		if (m->heap[0].key < key) {
 			heap_replace_top(m, ci, key);
 			sched_run(m, next);
-			m->limit_clock = machine_limit_ec(m, next->tiebreak, ec);
+			sched_limit_set(m, machine_limit_ec(m, next->tiebreak,
+			    ec));
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
 			sched_arrived(m);
 			return;
@@ -755,7 +783,8 @@ sim_cpu_yield(struct cpu_info *ci)
 		 * the loop wants control.
 		 */
 		if (key != m->heap[0].key && ci->clock < m->loop_clock) {
-			m->limit_clock = machine_limit_ec(m, ci->tiebreak, ec);
+			sched_limit_set(m, machine_limit_ec(m, ci->tiebreak,
+			    ec));
 			return;
 		}
 	}
@@ -836,7 +865,8 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 	if (ci->cur == NULL && !cpu_dispatch_first(m, ci))
 		return;
 	sched_run(m, ci);
-	m->limit_clock = machine_limit_ec(m, ci->tiebreak, next_event_clock(m));
+	sched_limit_set(m, machine_limit_ec(m, ci->tiebreak,
+	    next_event_clock(m)));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
 	KASSERT(m->running == NULL);
 	sched_arrived(m);
@@ -954,13 +984,21 @@ machine_time_cap(struct sim_machine *m)
 
 /*
  * When direct switching must next come back through the loop: at once,
- * every point, while a tracer wants to see them (sim_cpu_turn_for).
+ * every point, while a tracer wants to see them (sim_cpu_turn_for).  And
+ * whether a point's fast path may take it (struct sim_machine's
+ * turn_mask): only on a plain run, where the checkpoint is the progress
+ * display's alone -- with limits.points it must stop the run at its
+ * point exactly, so every point takes the whole path, as with jitter, a
+ * tracer or per-packet records.
  */
 static void
 machine_checkpoint(struct sim_machine *m)
 {
 	uint64_t cap = m->max_points;
 
+	m->turn_mask = m->jitter_q16 == 0 && !m->tracing &&
+	    m->tracer == NULL && cap == 0 ? UINT64_MAX : 0;
+	sched_limit_set(m, m->limit_clock);
 	if (__predict_false(m->tracer != NULL)) {
 		m->checkpoint_points = 0;
 		return;
@@ -1080,6 +1118,7 @@ sim_machine_run(struct sim_machine *m)
 	uint64_t max_events = m->max_events ? m->max_events : UINT64_MAX;
 
 	sim_cur = m;
+	sim_cur_cpu = m->running;
 	machine_checkpoint(m);
 	while (m->stop_status < 0) {
 		enum step st = m->pol.on ? pol_step(m) : time_step(m);
@@ -1207,7 +1246,7 @@ pol_begin(struct sim_machine *m)
 	snprintf(stream, sizeof(stream), "policy.%s", m->policy->name);
 	sim_rng_init(&m->pol.rng, m->seed, stream);
 	m->pol.on = true;
-	m->limit_clock = 0;             /* every clock is past 0 */
+	sched_limit_set(m, 0);          /* every clock is past 0 */
 	for (u_int i = 0; i < m->ncpus; i++)
 		m->cpus[i]->tiebreak |= 1;
 	if (m->policy->start != NULL)
@@ -1330,7 +1369,7 @@ pol_switch(struct sim_machine *m, struct sim_coro *from, struct cpu_info *x)
 	} else {
 		m->pol.decided = true;
 		m->pol.chosen = x;
-		m->running = NULL;
+		sim_machine_set_running(m, NULL);
 		sim_coro_switch(from, &m->sched);
 	}
 	sched_arrived(m);
