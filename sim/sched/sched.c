@@ -652,27 +652,57 @@ sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
  * round trip through the loop's context.  The loop takes over whenever
  * it has anything else to do: a stop, a limit, the points checkpoint,
  * a sample, the wall clock's pace, the end of boot or of the run.
+ *
+ * held, when not NULL, is the leaving CPU itself, in line with key hkey
+ * but held out of the heap (a yield: sim_cpu_yield): most often the
+ * events due run and it comes first again, and then it goes on with no
+ * heap insert and pop around them.  It is in line all the same: each
+ * decision takes the least of it and the heap's top, as the heap would
+ * with it inside (keys are distinct: odd tiebreaks of 64 bits; on a tie
+ * the heap's entry first, as a sift would leave it); the next CPU off
+ * the heap takes its place there in one sift (heap_replace_top), and it
+ * goes in before anything else looks at the heap -- a dispatch's test,
+ * the loop.  An event never looks at the heap: it wakes, posts and
+ * schedules, and a CPU that runs (not idle) is woken by none.
  */
-void
-sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
+static inline __attribute__((__always_inline__)) void
+sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
+    struct sim_coro *from)
 {
-	struct sim_machine *m = self->m;
 	struct cpu_info *next = NULL, *top;
 	uint64_t ec = UINT64_MAX, t;
 	bool ev;
 
-	if (m->pol.on) {
-		pol_leave(m, from);
-		return;
-	}
+	KASSERT(held == NULL || (!held->in_heap && held->cur != NULL &&
+	    hkey == sim_cpu_key(held)));
 	while (m->stop_status < 0 && m->points < m->checkpoint_points) {
 		ev = sim_engine_next_time(&m->eng, &t);
 		ec = ev ? event_clock(m, t) : UINT64_MAX;
-		if (m->heap_n > 0 && (top = m->heap[0].ci)->clock < ec) {
-			/* The top of the heap is first (sim_cpu_key's window). */
+		/*
+		 * A CPU is first when one is before the event (its window is:
+		 * sim_cpu_key's), and then the first in line is.
+		 */
+		if ((held != NULL && held->clock < ec) ||
+		    (m->heap_n > 0 && m->heap[0].ci->clock < ec)) {
+			if (held != NULL && (m->heap_n == 0 ||
+			    hkey < m->heap[0].key)) {
+				/* The CPU held. */
+				if (held->clock >= m->end_ns ||
+				    held->clock >= m->loop_ns)
+					break;
+				next = held;
+				held = NULL;
+				break;
+			}
+			/* The top of the heap. */
+			top = m->heap[0].ci;
 			if (top->clock >= m->end_ns || top->clock >= m->loop_ns)
 				break;
-			heap_pop(m);
+			if (held != NULL) {
+				heap_replace_top(m, held, hkey);
+				held = NULL;
+			} else
+				heap_pop(m);
 			if (top->cur != NULL) {
 				next = top;
 				break;
@@ -686,7 +716,8 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 		}
 		/* The next event is first, if any, and only it is due. */
 		if (!ev || t >= m->end_ns || t >= m->loop_ns ||
-		    m->after_boot != NULL || (m->heap_n == 0 && machine_over(m)))
+		    m->after_boot != NULL || (m->heap_n == 0 && held == NULL &&
+		    machine_over(m)))
 			break;
 		sim_machine_set_running(m, NULL);
 		sim_engine_step(&m->eng);
@@ -694,6 +725,8 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 		if (machine_events_reached(m))
 			break;
 	}
+	if (held != NULL)
+		heap_insert(m, held);   /* in line for the loop */
 
 	if (next == NULL) {
 		sim_machine_set_running(m, NULL);
@@ -705,6 +738,26 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 			sim_coro_switch(from, &next->cur->coro);
 	}
 	sched_arrived(m);
+}
+
+/* A yield's leave: its CPU held out of the heap (sched_leave). */
+static __attribute__((__noinline__)) void
+sched_leave_held(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
+    struct sim_coro *from)
+{
+	sched_leave(m, held, hkey, from);
+}
+
+void
+sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
+{
+	struct sim_machine *m = self->m;
+
+	if (m->pol.on) {
+		pol_leave(m, from);
+		return;
+	}
+	sched_leave(m, NULL, 0, from);
 }
 
 /*
@@ -788,8 +841,8 @@ sim_cpu_yield(struct cpu_info *ci)
 			return;
 		}
 	}
-	heap_insert(m, ci);
-	sim_sched_leave(ci, &ci->cur->coro);
+	/* In line, held out of the heap until something else comes first. */
+	sched_leave_held(m, ci, key, &ci->cur->coro);
 turn:
 	/*
 	 * The CPU has its turn and the point acts next.  Only the policy and
