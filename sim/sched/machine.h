@@ -444,6 +444,15 @@ struct sim_machine {
 	uint64_t checkpoint_points;     /* go through the loop at this count */
 	uint64_t loop_clock;            /* the clock past end_ns and
 					   loop_ns (sched.c) */
+	/*
+	 * The same moments as times, for sim_sched_leave's tests (sched.c,
+	 * machine_loop_clock): the least of end_ns and loop_ns; that, or 0
+	 * while the hosts boot, for an event; and the events executed at
+	 * which the leave hands over to the loop -- limits.events, or 0
+	 * once the machine is stopped.
+	 */
+	uint64_t loop_end_ns, leave_ev_ns;
+	uint64_t leave_events;
 	u_int hosts_booting;            /* hosts whose kern_boot runs */
 	/* Called once every host has booted: starts the programs. */
 	void (*after_boot)(struct sim_machine *);
@@ -755,12 +764,11 @@ sim_cpu_key(const struct cpu_info *ci)
 
 /*
  * m's running CPU is now ci (NULL: no context runs).
- * => m is the machine running (sim_cur)
+ * => m is the machine running (sim_cur; sim_cpu_yield checks the two)
  */
 static inline void
 sim_machine_set_running(struct sim_machine *m, struct cpu_info *ci)
 {
-	KASSERT(m == sim_cur);
 	m->running = ci;
 	sim_cur_cpu = ci;
 }

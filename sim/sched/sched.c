@@ -347,6 +347,7 @@ machine_booted(struct sim_machine *m)
 		pol_begin(m);
 	m->after_boot(m);
 	m->after_boot = NULL;
+	machine_loop_clock(m);
 }
 
 /* --- set-up ------------------------------------------------------------- */
@@ -472,6 +473,7 @@ sim_machine_stop(struct sim_machine *m, int status, const char *fmt, ...)
 	if (m->stop_status >= 0)
 		return;         /* the first reason stands */
 	m->stop_status = status;
+	m->leave_events = 0;
 	va_start(ap, fmt);
 	vsnprintf(m->stop_reason, sizeof(m->stop_reason), fmt, ap);
 	va_end(ap);
@@ -537,12 +539,15 @@ sched_limit_ec(const struct sim_machine *m, uint64_t tb, uint64_t ec)
 /*
  * The clock past the time cap and loop_ns (the next sample, or the wall
  * clock's pace: what the loop itself waits for), kept in m->loop_clock:
- * set whenever loop_ns moves.
+ * set whenever loop_ns or end_ns moves (and when boot ends), with the
+ * leave's times (struct sim_machine's loop_end_ns, leave_ev_ns).
  */
 static inline void
 machine_loop_clock(struct sim_machine *m)
 {
-	m->loop_clock = event_clock(m, MIN(m->end_ns, m->loop_ns));
+	m->loop_end_ns = MIN(m->end_ns, m->loop_ns);
+	m->leave_ev_ns = m->after_boot != NULL ? 0 : m->loop_end_ns;
+	m->loop_clock = event_clock(m, m->loop_end_ns);
 }
 
 /*
@@ -632,8 +637,7 @@ sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
 	    m->points >= m->checkpoint_points)
 		return NULL;
 	ci = m->heap[0].ci;
-	if (ci->cur == NULL || ci->clock >= ec || ci->clock >= m->end_ns ||
-	    ci->clock >= m->loop_ns)
+	if (ci->cur == NULL || ci->clock >= ec || ci->clock >= m->loop_end_ns)
 		return NULL;
 	return ci;
 }
@@ -675,8 +679,20 @@ sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
 
 	KASSERT(held == NULL || (!held->in_heap && held->cur != NULL &&
 	    hkey == sim_cpu_key(held)));
-	while (m->stop_status < 0 && m->points < m->checkpoint_points) {
+	/*
+	 * No context runs from here, and none takes a point: the checkpoint
+	 * is asked once; a stop comes only from an event, and is asked
+	 * after each with limits.events (leave_events).  The time cap, the
+	 * loop's moments and boot are asked as loop_end_ns (a CPU's) and
+	 * leave_ev_ns (an event's; no event is a time past every limit).
+	 */
+	sim_machine_set_running(m, NULL);
+	if (m->stop_status >= 0 || m->points >= m->checkpoint_points)
+		goto loop;
+	for (;;) {
 		ev = sim_engine_next_time(&m->eng, &t);
+		if (!ev)
+			t = UINT64_MAX;
 		ec = ev ? event_clock(m, t) : UINT64_MAX;
 		/*
 		 * A CPU is first when one is before the event (its window is:
@@ -687,8 +703,7 @@ sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
 			if (held != NULL && (m->heap_n == 0 ||
 			    hkey < m->heap[0].key)) {
 				/* The CPU held. */
-				if (held->clock >= m->end_ns ||
-				    held->clock >= m->loop_ns)
+				if (held->clock >= m->loop_end_ns)
 					break;
 				next = held;
 				held = NULL;
@@ -696,7 +711,7 @@ sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
 			}
 			/* The top of the heap. */
 			top = m->heap[0].ci;
-			if (top->clock >= m->end_ns || top->clock >= m->loop_ns)
+			if (top->clock >= m->loop_end_ns)
 				break;
 			if (held != NULL) {
 				heap_replace_top(m, held, hkey);
@@ -707,7 +722,6 @@ sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
 				next = top;
 				break;
 			}
-			sim_machine_set_running(m, NULL);
 			if (cpu_dispatch_first(m, top)) {
 				next = top;
 				break;
@@ -715,21 +729,19 @@ sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
 			continue;       /* back in line: decide again */
 		}
 		/* The next event is first, if any, and only it is due. */
-		if (!ev || t >= m->end_ns || t >= m->loop_ns ||
-		    m->after_boot != NULL || (m->heap_n == 0 && held == NULL &&
+		if (t >= m->leave_ev_ns || (m->heap_n == 0 && held == NULL &&
 		    machine_over(m)))
 			break;
-		sim_machine_set_running(m, NULL);
 		sim_engine_step(&m->eng);
 		/* The loop stops the run here (machine_check_limits). */
-		if (machine_events_reached(m))
+		if (m->eng.executed >= m->leave_events)
 			break;
 	}
+loop:
 	if (held != NULL)
 		heap_insert(m, held);   /* in line for the loop */
 
 	if (next == NULL) {
-		sim_machine_set_running(m, NULL);
 		sim_coro_switch(from, &m->sched);
 	} else {
 		sched_run(m, next);
@@ -788,7 +800,7 @@ sim_cpu_yield(struct cpu_info *ci)
 	sim_key_t key;
 	uint64_t ec;
 
-	KASSERT(m->running == ci);
+	KASSERT(m->running == ci && sim_cur_cpu == ci && sim_cur == m);
 	KASSERT(ci->cur != NULL);
 	KASSERT(m->run_lwp == ci->cur);         /* its points are its run's */
 	KASSERT(ci->clock >= m->limit_clock ||
@@ -1172,6 +1184,8 @@ sim_machine_run(struct sim_machine *m)
 
 	sim_cur = m;
 	sim_cur_cpu = m->running;
+	m->leave_events = m->stop_status >= 0 ? 0 : max_events;
+	machine_loop_clock(m);          /* after_boot is set by now */
 	machine_checkpoint(m);
 	while (m->stop_status < 0) {
 		enum step st = m->pol.on ? pol_step(m) : time_step(m);
