@@ -942,15 +942,6 @@ enum sim_point_kind {
 	PT_PLAIN,               /* a plain access (interleaving.plain_points) */
 };
 
-/* A plain scheduling point priced at one cost-table entry. */
-void	sim_point(enum sim_point_kind, enum sim_cost_id);
-/*
- * The same on a synchronisation object (a condvar): obj is for the
- * tracer only -- the policies see the objects of memory accesses alone,
- * and the fingerprint none -- so it names which object a point is on.
- */
-void	sim_point_on(enum sim_point_kind, enum sim_cost_id,
-	    const volatile void *obj);
 /* sim_cpu_maybe_preempt's work, once some context waits.  => rq_mask != 0 */
 void	sim_cpu_maybe_preempt_(struct cpu_info *);
 
@@ -1017,5 +1008,25 @@ sim_point_ci(struct cpu_info *ci, enum sim_point_kind kind,
 	sim_cpu_maybe_preempt(ci);
 }
 
+/*
+ * A plain scheduling point on a synchronisation object (a condvar): obj
+ * is for the tracer only -- the policies see the objects of memory
+ * accesses alone, and the fingerprint none -- so it names which object
+ * a point is on.  In line, as sim_point_ci: the common point calls
+ * nothing.
+ */
+static inline void
+sim_point_on(enum sim_point_kind kind, enum sim_cost_id cost,
+    const volatile void *obj)
+{
+	sim_point_ci(sim_cpu_current(), kind, cost, obj);
+}
+
+/* A plain scheduling point priced at one cost-table entry. */
+static inline void
+sim_point(enum sim_point_kind kind, enum sim_cost_id cost)
+{
+	sim_point_on(kind, cost, NULL);
+}
 
 #endif /* SIM_MACHINE_H */

@@ -450,19 +450,6 @@ sim_point_slow(struct cpu_info *ci, enum sim_point_kind kind,
 	sim_cpu_maybe_preempt(ci);
 }
 
-void
-sim_point(enum sim_point_kind kind, enum sim_cost_id cost)
-{
-	sim_point_on(kind, cost, NULL);
-}
-
-void
-sim_point_on(enum sim_point_kind kind, enum sim_cost_id cost,
-    const volatile void *obj)
-{
-	sim_point_ci(sim_cpu_current(), kind, cost, obj);
-}
-
 /* --- stopping ------------------------------------------------------------- */
 
 void
