@@ -453,6 +453,8 @@ struct sim_machine {
 	 */
 	uint64_t loop_end_ns, leave_ev_ns;
 	uint64_t leave_events;
+	/* checkpoint_points, or 0 once stopped: where direct switches end. */
+	uint64_t direct_points;
 	u_int hosts_booting;            /* hosts whose kern_boot runs */
 	/* Called once every host has booted: starts the programs. */
 	void (*after_boot)(struct sim_machine *);

@@ -461,6 +461,7 @@ sim_machine_stop(struct sim_machine *m, int status, const char *fmt, ...)
 		return;         /* the first reason stands */
 	m->stop_status = status;
 	m->leave_events = 0;
+	m->direct_points = 0;
 	va_start(ap, fmt);
 	vsnprintf(m->stop_reason, sizeof(m->stop_reason), fmt, ap);
 	va_end(ap);
@@ -620,8 +621,7 @@ sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
 {
 	struct cpu_info *ci;
 
-	if (m->heap_n == 0 || m->stop_status >= 0 ||
-	    m->points >= m->checkpoint_points)
+	if (m->heap_n == 0 || m->points >= m->direct_points)
 		return NULL;
 	ci = m->heap[0].ci;
 	if (ci->cur == NULL || ci->clock >= ec || ci->clock >= m->loop_end_ns)
@@ -674,7 +674,7 @@ sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
 	 * leave_ev_ns (an event's; no event is a time past every limit).
 	 */
 	sim_machine_set_running(m, NULL);
-	if (m->stop_status >= 0 || m->points >= m->checkpoint_points)
+	if (m->points >= m->direct_points)
 		goto loop;
 	for (;;) {
 		ev = sim_engine_next_time(&m->eng, &t);
@@ -787,7 +787,7 @@ sim_cpu_yield(struct cpu_info *ci)
 	sim_key_t key;
 	uint64_t ec;
 
-	KASSERT(m->running == ci && sim_cur_cpu == ci && sim_cur == m);
+	KASSERT(sim_cur_cpu == ci);     /* m->running's mirror (sched_run) */
 	KASSERT(ci->cur != NULL);
 	KASSERT(m->run_lwp == ci->cur);         /* its points are its run's */
 	KASSERT(ci->clock >= m->limit_clock ||
@@ -920,7 +920,7 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 	sched_limit_set(m, machine_limit_ec(m, ci->tiebreak,
 	    next_event_clock(m)));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
-	KASSERT(m->running == NULL);
+	KASSERT(m->running == NULL && sim_cur_cpu == NULL);
 	sched_arrived(m);
 }
 
@@ -1052,12 +1052,13 @@ machine_checkpoint(struct sim_machine *m)
 	    m->tracer == NULL && cap == 0 ? UINT64_MAX : 0;
 	sched_limit_set(m, m->limit_clock);
 	if (__predict_false(m->tracer != NULL)) {
-		m->checkpoint_points = 0;
+		m->checkpoint_points = m->direct_points = 0;
 		return;
 	}
 	m->checkpoint_points = m->points + (1u << 16);
 	if (cap != 0 && cap < m->checkpoint_points)
 		m->checkpoint_points = cap;
+	m->direct_points = m->stop_status >= 0 ? 0 : m->checkpoint_points;
 }
 
 /*
@@ -1479,7 +1480,7 @@ pol_step(struct sim_machine *m)
 			cpu_dispatch(x);
 		sched_run(m, x);
 		sim_coro_switch(&m->sched, &x->cur->coro);
-		KASSERT(m->running == NULL);
+		KASSERT(m->running == NULL && sim_cur_cpu == NULL);
 		sched_arrived(m);
 		return STEP_RAN;
 	}
