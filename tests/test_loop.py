@@ -33,3 +33,29 @@ def test_event_limit_stops_after_the_same_event(tmp_path, events):
              "--no-progress", "--set", "duration=20ms"], check=5)
     assert f"limit of {events} events" in p.stderr
     assert f"fingerprint {PINNED[events]}" in p.stdout + p.stderr
+
+
+# limits.points -> the fingerprint of router.json stopped there (20 ms),
+# pinned at main before a point's fast path folded its tests into one
+# compare (sim/sched/machine.h, sim_cpu_has_turn): on a plain run the
+# fast path no longer stops at the points checkpoint, so a run with
+# limits.points must keep every point on the whole path, and stop at the
+# limit's point exactly (65536 is also the first checkpoint's).
+PINNED_POINTS = {
+    65536: "89b016f4c9468d4f",
+    150001: "1e60f4e0891b8cbc",
+    300007: "3338d29996d595a5",
+}
+
+
+@pytest.mark.parametrize("points", sorted(PINNED_POINTS))
+def test_points_limit_stops_at_the_same_point(tmp_path, points):
+    doc = json.loads((ROOT / "scenarios" / "net" / "router.json").read_text())
+    doc["limits"] = {"points": points}
+    path = tmp_path / "router-points.json"
+    path.write_text(json.dumps(doc))
+    p = run([binary("netsim"), "run", path,
+             "--no-progress", "--set", "duration=20ms"], check=5)
+    assert f"limit of {points} scheduling points" in p.stderr
+    assert f" {points} scheduling points" in p.stdout
+    assert f"fingerprint {PINNED_POINTS[points]}" in p.stdout + p.stderr

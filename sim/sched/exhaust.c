@@ -164,7 +164,7 @@ sim_machine_exhausted(struct sim_machine *m, const char *fmt, ...)
 	l = ci->cur;
 	KASSERT(l != NULL && ci == m->running);
 	sim_cpu_release(ci);
-	m->running = NULL;
+	sim_machine_set_running(m, NULL);
 	for (;;)
 		sim_coro_switch(&l->coro, &m->sched);
 }

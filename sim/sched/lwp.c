@@ -327,6 +327,6 @@ sim_lwp_exit(struct cpu_info *ci)
 	sim_cpu_account(ci);
 	ci->cur = NULL;
 	sim_cpu_release(ci);
-	ci->m->running = NULL;
+	sim_machine_set_running(ci->m, NULL);
 	sim_coro_exit_to(&l->coro, &ci->m->sched);
 }

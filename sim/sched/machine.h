@@ -422,6 +422,19 @@ struct sim_machine {
 	 * point is one 64-bit compare.
 	 */
 	uint64_t limit_clock;
+	/*
+	 * The same limit for a point's fast path (sim_cpu_has_turn), or 0
+	 * on a run whose every point takes the whole path: limit_clock &
+	 * turn_mask, set with it (sched.c).  turn_mask is all ones on a
+	 * plain run -- no jitter, no per-packet records, no tracer, no
+	 * limits.points -- and 0 otherwise (machine_checkpoint), so the
+	 * turn, the jitter and the tracing are one compare.  The points
+	 * checkpoint is not in it: on a plain run it only gives the loop
+	 * its progress display, which the next yield or slow path brings
+	 * (a pause there changes nothing: sim_cpu_yield).
+	 */
+	uint64_t turn_clock;
+	uint64_t turn_mask;
 	unsigned window_shift;          /* log2 of the tie window, ns */
 	uint64_t jitter_q16;            /* interleaving.jitter * 65536 */
 	struct sim_coro sched;          /* the scheduler's own context */
@@ -431,6 +444,17 @@ struct sim_machine {
 	uint64_t checkpoint_points;     /* go through the loop at this count */
 	uint64_t loop_clock;            /* the clock past end_ns and
 					   loop_ns (sched.c) */
+	/*
+	 * The same moments as times, for sim_sched_leave's tests (sched.c,
+	 * machine_loop_clock): the least of end_ns and loop_ns; that, or 0
+	 * while the hosts boot, for an event; and the events executed at
+	 * which the leave hands over to the loop -- limits.events, or 0
+	 * once the machine is stopped.
+	 */
+	uint64_t loop_end_ns, leave_ev_ns;
+	uint64_t leave_events;
+	/* checkpoint_points, or 0 once stopped: where direct switches end. */
+	uint64_t direct_points;
 	u_int hosts_booting;            /* hosts whose kern_boot runs */
 	/* Called once every host has booted: starts the programs. */
 	void (*after_boot)(struct sim_machine *);
@@ -548,6 +572,15 @@ struct sim_tracer {
 
 /* The machine whose context is executing (one real thread). */
 extern struct sim_machine *sim_cur;
+/*
+ * Its running CPU (sim_cur->running), or NULL when no context runs: kept
+ * beside m->running by whoever hands a CPU over or gives it up
+ * (sim_machine_set_running), so every kernel service finds its CPU with
+ * one load.  A global of sim/, like sim_cur, and not thread-local: one
+ * real thread runs the machine (parallel runs are processes: netsim
+ * explore, sweeps), and the stack never sees it.
+ */
+extern struct cpu_info *sim_cur_cpu;
 
 /* What the scheduler needs to know of a run (the world copies it in). */
 struct sim_sched_params {
@@ -731,6 +764,17 @@ sim_cpu_key(const struct cpu_info *ci)
 	    ci->tiebreak;
 }
 
+/*
+ * m's running CPU is now ci (NULL: no context runs).
+ * => m is the machine running (sim_cur; sim_cpu_yield checks the two)
+ */
+static inline void
+sim_machine_set_running(struct sim_machine *m, struct cpu_info *ci)
+{
+	m->running = ci;
+	sim_cur_cpu = ci;
+}
+
 /* A kernel service was called outside any simulated context: abort. */
 void	sim_cpu_current_none(void) __attribute__((__noreturn__, __cold__));
 
@@ -742,7 +786,7 @@ void	sim_cpu_current_none(void) __attribute__((__noreturn__, __cold__));
 static inline struct cpu_info *
 sim_cpu_current(void)
 {
-	struct cpu_info *ci = sim_cur != NULL ? sim_cur->running : NULL;
+	struct cpu_info *ci = sim_cur_cpu;
 
 	if (__builtin_expect(ci == NULL, 0))
 		sim_cpu_current_none();
@@ -753,7 +797,7 @@ sim_cpu_current(void)
 static inline struct cpu_info *
 sim_running_cpu(void)
 {
-	return sim_cur->running;
+	return sim_cur_cpu;
 }
 
 /*
@@ -764,19 +808,18 @@ sim_running_cpu(void)
  * to 0, so every turn takes the slow path.
  */
 /*
- * Whether the running CPU has its turn without asking (sim_cpu_turn_for's
- * fast path): a point whose CPU has it needs no call but its own, so
- * the hottest points (kern_mem_point, kern_sdt_fire, sim_point_on) test
- * this first and leave the rest -- the turn, then the point -- to a
- * function of their own, called last.
+ * Whether the running CPU has its turn and its point is plain -- no
+ * jitter stretches its charge, no per-packet record or tracer wants it
+ * (struct sim_machine's turn_clock) -- without asking: sim_cpu_turn_for's
+ * fast path, one compare.  A point whose CPU has it needs no call but
+ * its own, so the hottest points (kern_mem_point, kern_sdt_fire,
+ * sim_point_ci) test this first and leave the rest -- the turn, then
+ * the whole point -- to a function of their own, called last.
  */
 static inline bool
 sim_cpu_has_turn(const struct cpu_info *ci)
 {
-	const struct sim_machine *m = ci->m;
-
-	return __builtin_expect(ci->clock < m->limit_clock &&
-	    m->points < m->checkpoint_points, 1);
+	return __builtin_expect(ci->clock < ci->m->turn_clock, 1);
 }
 
 static inline void
@@ -901,15 +944,6 @@ enum sim_point_kind {
 	PT_PLAIN,               /* a plain access (interleaving.plain_points) */
 };
 
-/* A plain scheduling point priced at one cost-table entry. */
-void	sim_point(enum sim_point_kind, enum sim_cost_id);
-/*
- * The same on a synchronisation object (a condvar): obj is for the
- * tracer only -- the policies see the objects of memory accesses alone,
- * and the fingerprint none -- so it names which object a point is on.
- */
-void	sim_point_on(enum sim_point_kind, enum sim_cost_id,
-	    const volatile void *obj);
 /* sim_cpu_maybe_preempt's work, once some context waits.  => rq_mask != 0 */
 void	sim_cpu_maybe_preempt_(struct cpu_info *);
 
@@ -953,19 +987,48 @@ sim_cpu_maybe_preempt(struct cpu_info *ci)
 		sim_cpu_maybe_preempt_(ci);
 }
 
+/* sim_point_ci's whole point: the turn, the count, the charge. */
+void	sim_point_slow(struct cpu_info *, enum sim_point_kind,
+	    enum sim_cost_id, const volatile void *obj);
+
 /*
  * A plain scheduling point on ci, the running CPU: sim_point_on for a
- * kernel service that has found its CPU already.
+ * kernel service that has found its CPU already.  With the turn had and
+ * the point plain (sim_cpu_has_turn) it is the count, the charge and the
+ * preemption test in line; else sim_point_slow, the same point whole.
  */
 static inline void
 sim_point_ci(struct cpu_info *ci, enum sim_point_kind kind,
     enum sim_cost_id cost, const volatile void *obj)
 {
-	sim_cpu_turn_for(ci, kind, obj);
+	if (__predict_false(!sim_cpu_has_turn(ci))) {
+		sim_point_slow(ci, kind, cost, obj);
+		return;
+	}
 	sim_cpu_point_count(ci);
-	sim_cpu_charge(ci, ci->host->cost[cost]);
+	ci->clock += ci->host->cost[cost];
 	sim_cpu_maybe_preempt(ci);
 }
 
+/*
+ * A plain scheduling point on a synchronisation object (a condvar): obj
+ * is for the tracer only -- the policies see the objects of memory
+ * accesses alone, and the fingerprint none -- so it names which object
+ * a point is on.  In line, as sim_point_ci: the common point calls
+ * nothing.
+ */
+static inline void
+sim_point_on(enum sim_point_kind kind, enum sim_cost_id cost,
+    const volatile void *obj)
+{
+	sim_point_ci(sim_cpu_current(), kind, cost, obj);
+}
+
+/* A plain scheduling point priced at one cost-table entry. */
+static inline void
+sim_point(enum sim_point_kind kind, enum sim_cost_id cost)
+{
+	sim_point_on(kind, cost, NULL);
+}
 
 #endif /* SIM_MACHINE_H */

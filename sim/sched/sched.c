@@ -41,6 +41,7 @@
 #include "stack/sys/intr.h"
 
 struct sim_machine *sim_cur;
+struct cpu_info *sim_cur_cpu;
 
 /* What one step of the loop did. */
 enum step {
@@ -175,8 +176,25 @@ sched_tiebreak(struct sim_machine *m)
  * tiebreak is tb, is a monotone function of k, so the clock past the
  * least of several keys is the least of the clocks past each: the limit
  * is kept and lowered in clocks alone, never as a key.  Whoever changes
- * m->running, or the running CPU's tiebreak, sets the limit after.
+ * m->running, or the running CPU's tiebreak, sets the limit after -- and
+ * with it the fast path's (turn_clock), always through these two.
  */
+
+/* The running CPU's limit is c now, and the fast path's with it. */
+static inline void
+sched_limit_set(struct sim_machine *m, uint64_t c)
+{
+	m->limit_clock = c;
+	m->turn_clock = c & m->turn_mask;
+}
+
+/* Something due at clock c came: the limit comes down to it, if above. */
+static inline void
+sched_limit_lower(struct sim_machine *m, uint64_t c)
+{
+	if (c < m->limit_clock)
+		sched_limit_set(m, c);
+}
 
 /*
  * The least clock at which the key of a CPU whose tiebreak is tb is past
@@ -232,11 +250,8 @@ cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
 	ci->idle = false;
 	heap_insert(m, ci);
 	if (m->running != NULL) {
-		uint64_t c = clock_past(sim_cpu_key(ci), m->running->tiebreak,
-		    m->window_shift);
-
-		if (c < m->limit_clock)
-			m->limit_clock = c;
+		sched_limit_lower(m, clock_past(sim_cpu_key(ci),
+		    m->running->tiebreak, m->window_shift));
 	}
 }
 
@@ -313,8 +328,7 @@ sim_machine_at(struct sim_machine *m, uint64_t t, sim_event_fn fn, void *arg)
 		t = m->eng.now;
 	seq = sim_engine_at(&m->eng, t, fn, arg);
 	/* No context running: the limit is set before the next one runs. */
-	if (event_clock(m, t) < m->limit_clock)
-		m->limit_clock = event_clock(m, t);
+	sched_limit_lower(m, event_clock(m, t));
 	return seq;
 }
 
@@ -333,6 +347,7 @@ machine_booted(struct sim_machine *m)
 		pol_begin(m);
 	m->after_boot(m);
 	m->after_boot = NULL;
+	machine_loop_clock(m);
 }
 
 /* --- set-up ------------------------------------------------------------- */
@@ -426,16 +441,13 @@ sim_cpu_maybe_preempt_(struct cpu_info *ci)
 }
 
 void
-sim_point(enum sim_point_kind kind, enum sim_cost_id cost)
+sim_point_slow(struct cpu_info *ci, enum sim_point_kind kind,
+    enum sim_cost_id cost, const volatile void *obj)
 {
-	sim_point_on(kind, cost, NULL);
-}
-
-void
-sim_point_on(enum sim_point_kind kind, enum sim_cost_id cost,
-    const volatile void *obj)
-{
-	sim_point_ci(sim_cpu_current(), kind, cost, obj);
+	sim_cpu_turn_for(ci, kind, obj);
+	sim_cpu_point_count(ci);
+	sim_cpu_charge(ci, ci->host->cost[cost]);
+	sim_cpu_maybe_preempt(ci);
 }
 
 /* --- stopping ------------------------------------------------------------- */
@@ -448,6 +460,8 @@ sim_machine_stop(struct sim_machine *m, int status, const char *fmt, ...)
 	if (m->stop_status >= 0)
 		return;         /* the first reason stands */
 	m->stop_status = status;
+	m->leave_events = 0;
+	m->direct_points = 0;
 	va_start(ap, fmt);
 	vsnprintf(m->stop_reason, sizeof(m->stop_reason), fmt, ap);
 	va_end(ap);
@@ -513,12 +527,15 @@ sched_limit_ec(const struct sim_machine *m, uint64_t tb, uint64_t ec)
 /*
  * The clock past the time cap and loop_ns (the next sample, or the wall
  * clock's pace: what the loop itself waits for), kept in m->loop_clock:
- * set whenever loop_ns moves.
+ * set whenever loop_ns or end_ns moves (and when boot ends), with the
+ * leave's times (struct sim_machine's loop_end_ns, leave_ev_ns).
  */
 static inline void
 machine_loop_clock(struct sim_machine *m)
 {
-	m->loop_clock = event_clock(m, MIN(m->end_ns, m->loop_ns));
+	m->loop_end_ns = MIN(m->end_ns, m->loop_ns);
+	m->leave_ev_ns = m->after_boot != NULL ? 0 : m->loop_end_ns;
+	m->loop_clock = event_clock(m, m->loop_end_ns);
 }
 
 /*
@@ -571,7 +588,7 @@ static inline void
 sched_run(struct sim_machine *m, struct cpu_info *ci)
 {
 	KASSERT(ci->cur != NULL);
-	m->running = ci;
+	sim_machine_set_running(m, ci);
 	if (ci->cur != m->run_lwp) {
 		sched_run_end(m);
 		m->run_ci = ci;
@@ -604,12 +621,10 @@ sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
 {
 	struct cpu_info *ci;
 
-	if (m->heap_n == 0 || m->stop_status >= 0 ||
-	    m->points >= m->checkpoint_points)
+	if (m->heap_n == 0 || m->points >= m->direct_points)
 		return NULL;
 	ci = m->heap[0].ci;
-	if (ci->cur == NULL || ci->clock >= ec || ci->clock >= m->end_ns ||
-	    ci->clock >= m->loop_ns)
+	if (ci->cur == NULL || ci->clock >= ec || ci->clock >= m->loop_end_ns)
 		return NULL;
 	return ci;
 }
@@ -628,32 +643,72 @@ sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
  * round trip through the loop's context.  The loop takes over whenever
  * it has anything else to do: a stop, a limit, the points checkpoint,
  * a sample, the wall clock's pace, the end of boot or of the run.
+ *
+ * held, when not NULL, is the leaving CPU itself, in line with key hkey
+ * but held out of the heap (a yield: sim_cpu_yield): most often the
+ * events due run and it comes first again, and then it goes on with no
+ * heap insert and pop around them.  It is in line all the same: each
+ * decision takes the least of it and the heap's top, as the heap would
+ * with it inside (keys are distinct: odd tiebreaks of 64 bits; on a tie
+ * the heap's entry first, as a sift would leave it); the next CPU off
+ * the heap takes its place there in one sift (heap_replace_top), and it
+ * goes in before anything else looks at the heap -- a dispatch's test,
+ * the loop.  An event never looks at the heap: it wakes, posts and
+ * schedules, and a CPU that runs (not idle) is woken by none.
  */
-void
-sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
+static inline __attribute__((__always_inline__)) void
+sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
+    struct sim_coro *from)
 {
-	struct sim_machine *m = self->m;
 	struct cpu_info *next = NULL, *top;
 	uint64_t ec = UINT64_MAX, t;
 	bool ev;
 
-	if (m->pol.on) {
-		pol_leave(m, from);
-		return;
-	}
-	while (m->stop_status < 0 && m->points < m->checkpoint_points) {
+	KASSERT(held == NULL || (!held->in_heap && held->cur != NULL &&
+	    hkey == sim_cpu_key(held)));
+	/*
+	 * No context runs from here, and none takes a point: the checkpoint
+	 * is asked once; a stop comes only from an event, and is asked
+	 * after each with limits.events (leave_events).  The time cap, the
+	 * loop's moments and boot are asked as loop_end_ns (a CPU's) and
+	 * leave_ev_ns (an event's; no event is a time past every limit).
+	 */
+	sim_machine_set_running(m, NULL);
+	if (m->points >= m->direct_points)
+		goto loop;
+	for (;;) {
 		ev = sim_engine_next_time(&m->eng, &t);
+		if (!ev)
+			t = UINT64_MAX;
 		ec = ev ? event_clock(m, t) : UINT64_MAX;
-		if (m->heap_n > 0 && (top = m->heap[0].ci)->clock < ec) {
-			/* The top of the heap is first (sim_cpu_key's window). */
-			if (top->clock >= m->end_ns || top->clock >= m->loop_ns)
+		/*
+		 * A CPU is first when one is before the event (its window is:
+		 * sim_cpu_key's), and then the first in line is.
+		 */
+		if ((held != NULL && held->clock < ec) ||
+		    (m->heap_n > 0 && m->heap[0].ci->clock < ec)) {
+			if (held != NULL && (m->heap_n == 0 ||
+			    hkey < m->heap[0].key)) {
+				/* The CPU held. */
+				if (held->clock >= m->loop_end_ns)
+					break;
+				next = held;
+				held = NULL;
 				break;
-			heap_pop(m);
+			}
+			/* The top of the heap. */
+			top = m->heap[0].ci;
+			if (top->clock >= m->loop_end_ns)
+				break;
+			if (held != NULL) {
+				heap_replace_top(m, held, hkey);
+				held = NULL;
+			} else
+				heap_pop(m);
 			if (top->cur != NULL) {
 				next = top;
 				break;
 			}
-			m->running = NULL;
 			if (cpu_dispatch_first(m, top)) {
 				next = top;
 				break;
@@ -661,26 +716,47 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
 			continue;       /* back in line: decide again */
 		}
 		/* The next event is first, if any, and only it is due. */
-		if (!ev || t >= m->end_ns || t >= m->loop_ns ||
-		    m->after_boot != NULL || (m->heap_n == 0 && machine_over(m)))
+		if (t >= m->leave_ev_ns || (m->heap_n == 0 && held == NULL &&
+		    machine_over(m)))
 			break;
-		m->running = NULL;
 		sim_engine_step(&m->eng);
 		/* The loop stops the run here (machine_check_limits). */
-		if (machine_events_reached(m))
+		if (m->eng.executed >= m->leave_events)
 			break;
 	}
+loop:
+	if (held != NULL)
+		heap_insert(m, held);   /* in line for the loop */
 
 	if (next == NULL) {
-		m->running = NULL;
 		sim_coro_switch(from, &m->sched);
 	} else {
 		sched_run(m, next);
-		m->limit_clock = machine_limit_ec(m, next->tiebreak, ec);
+		sched_limit_set(m, machine_limit_ec(m, next->tiebreak, ec));
 		if (&next->cur->coro != from)
 			sim_coro_switch(from, &next->cur->coro);
 	}
 	sched_arrived(m);
+}
+
+/* A yield's leave: its CPU held out of the heap (sched_leave). */
+static __attribute__((__noinline__)) void
+sched_leave_held(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
+    struct sim_coro *from)
+{
+	sched_leave(m, held, hkey, from);
+}
+
+void
+sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
+{
+	struct sim_machine *m = self->m;
+
+	if (m->pol.on) {
+		pol_leave(m, from);
+		return;
+	}
+	sched_leave(m, NULL, 0, from);
 }
 
 /*
@@ -695,6 +771,9 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
  * tiebreak is drawn, and the loop, having done its part, resumes it.  So
  * the draws from "cpu.tiebreak", and every decision after them, are the
  * same whatever record.interval is: recording observes, never steers.
+ * (Nor does the points checkpoint, which is why a plain run's fast path
+ * need not stop at it: the resumed CPU's limit is the one it left with,
+ * as nothing due goes away while a context runs.)
  *
  * Under a policy but time every turn comes here (the limit is 0), and
  * the policy decides (pol_turn); what the context is about to do
@@ -708,7 +787,7 @@ sim_cpu_yield(struct cpu_info *ci)
 	sim_key_t key;
 	uint64_t ec;
 
-	KASSERT(m->running == ci);
+	KASSERT(sim_cur_cpu == ci);     /* m->running's mirror (sched_run) */
 	KASSERT(ci->cur != NULL);
 	KASSERT(m->run_lwp == ci->cur);         /* its points are its run's */
 	KASSERT(ci->clock >= m->limit_clock ||
@@ -730,7 +809,7 @@ sim_cpu_yield(struct cpu_info *ci)
 	    (m->heap_n == 0 || sim_cpu_key(ci) < m->heap[0].key)) {
 		heap_insert(m, ci);
 		KASSERT(m->heap[0].ci == ci);
-		m->running = NULL;
+		sim_machine_set_running(m, NULL);
 		sim_coro_switch(&ci->cur->coro, &m->sched);
 		sched_arrived(m);
 		goto turn;
@@ -744,7 +823,8 @@ sim_cpu_yield(struct cpu_info *ci)
 		if (m->heap[0].key < key) {
 			heap_replace_top(m, ci, key);
 			sched_run(m, next);
-			m->limit_clock = machine_limit_ec(m, next->tiebreak, ec);
+			sched_limit_set(m, machine_limit_ec(m, next->tiebreak,
+			    ec));
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
 			sched_arrived(m);
 			return;
@@ -755,12 +835,13 @@ sim_cpu_yield(struct cpu_info *ci)
 		 * the loop wants control.
 		 */
 		if (key != m->heap[0].key && ci->clock < m->loop_clock) {
-			m->limit_clock = machine_limit_ec(m, ci->tiebreak, ec);
+			sched_limit_set(m, machine_limit_ec(m, ci->tiebreak,
+			    ec));
 			return;
 		}
 	}
-	heap_insert(m, ci);
-	sim_sched_leave(ci, &ci->cur->coro);
+	/* In line, held out of the heap until something else comes first. */
+	sched_leave_held(m, ci, key, &ci->cur->coro);
 turn:
 	/*
 	 * The CPU has its turn and the point acts next.  Only the policy and
@@ -836,9 +917,10 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 	if (ci->cur == NULL && !cpu_dispatch_first(m, ci))
 		return;
 	sched_run(m, ci);
-	m->limit_clock = machine_limit_ec(m, ci->tiebreak, next_event_clock(m));
+	sched_limit_set(m, machine_limit_ec(m, ci->tiebreak,
+	    next_event_clock(m)));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
-	KASSERT(m->running == NULL);
+	KASSERT(m->running == NULL && sim_cur_cpu == NULL);
 	sched_arrived(m);
 }
 
@@ -954,20 +1036,29 @@ machine_time_cap(struct sim_machine *m)
 
 /*
  * When direct switching must next come back through the loop: at once,
- * every point, while a tracer wants to see them (sim_cpu_turn_for).
+ * every point, while a tracer wants to see them (sim_cpu_turn_for).  And
+ * whether a point's fast path may take it (struct sim_machine's
+ * turn_mask): only on a plain run, where the checkpoint is the progress
+ * display's alone -- with limits.points it must stop the run at its
+ * point exactly, so every point takes the whole path, as with jitter, a
+ * tracer or per-packet records.
  */
 static void
 machine_checkpoint(struct sim_machine *m)
 {
 	uint64_t cap = m->max_points;
 
+	m->turn_mask = m->jitter_q16 == 0 && !m->tracing &&
+	    m->tracer == NULL && cap == 0 ? UINT64_MAX : 0;
+	sched_limit_set(m, m->limit_clock);
 	if (__predict_false(m->tracer != NULL)) {
-		m->checkpoint_points = 0;
+		m->checkpoint_points = m->direct_points = 0;
 		return;
 	}
 	m->checkpoint_points = m->points + (1u << 16);
 	if (cap != 0 && cap < m->checkpoint_points)
 		m->checkpoint_points = cap;
+	m->direct_points = m->stop_status >= 0 ? 0 : m->checkpoint_points;
 }
 
 /*
@@ -1080,6 +1171,9 @@ sim_machine_run(struct sim_machine *m)
 	uint64_t max_events = m->max_events ? m->max_events : UINT64_MAX;
 
 	sim_cur = m;
+	sim_cur_cpu = m->running;
+	m->leave_events = m->stop_status >= 0 ? 0 : max_events;
+	machine_loop_clock(m);          /* after_boot is set by now */
 	machine_checkpoint(m);
 	while (m->stop_status < 0) {
 		enum step st = m->pol.on ? pol_step(m) : time_step(m);
@@ -1207,7 +1301,7 @@ pol_begin(struct sim_machine *m)
 	snprintf(stream, sizeof(stream), "policy.%s", m->policy->name);
 	sim_rng_init(&m->pol.rng, m->seed, stream);
 	m->pol.on = true;
-	m->limit_clock = 0;             /* every clock is past 0 */
+	sched_limit_set(m, 0);          /* every clock is past 0 */
 	for (u_int i = 0; i < m->ncpus; i++)
 		m->cpus[i]->tiebreak |= 1;
 	if (m->policy->start != NULL)
@@ -1330,7 +1424,7 @@ pol_switch(struct sim_machine *m, struct sim_coro *from, struct cpu_info *x)
 	} else {
 		m->pol.decided = true;
 		m->pol.chosen = x;
-		m->running = NULL;
+		sim_machine_set_running(m, NULL);
 		sim_coro_switch(from, &m->sched);
 	}
 	sched_arrived(m);
@@ -1386,7 +1480,7 @@ pol_step(struct sim_machine *m)
 			cpu_dispatch(x);
 		sched_run(m, x);
 		sim_coro_switch(&m->sched, &x->cur->coro);
-		KASSERT(m->running == NULL);
+		KASSERT(m->running == NULL && sim_cur_cpu == NULL);
 		sched_arrived(m);
 		return STEP_RAN;
 	}

@@ -182,7 +182,7 @@ sim_mem_point_ci(struct cpu_info *ci, const volatile void *p,
 	struct sim_line *l = sim_lines_first(&h->lines, sim_lines_tag(p));
 
 	if (__predict_false(!sim_cpu_has_turn(ci) || l == NULL ||
-	    op == KERN_MEM_BARRIER || ci->m->jitter_q16 != 0)) {
+	    op == KERN_MEM_BARRIER)) {
 		sim_mem_point_slow(ci, p, op);
 		return;
 	}

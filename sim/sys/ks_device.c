@@ -34,7 +34,7 @@
 static struct cpu_info *
 dev_cpu(void)
 {
-	struct cpu_info *ci = sim_cur != NULL ? sim_cur->running : NULL;
+	struct cpu_info *ci = sim_cur_cpu;
 
 	if (ci == NULL)
 		abort();        /* only stack code touches devices */

@@ -117,16 +117,17 @@ lwp_set_daemon(lwp_t *l)
 bool
 cpu_intr_p(void)
 {
-	struct cpu_info *ci = sim_cur != NULL ? sim_cur->running : NULL;
+	struct cpu_info *ci = sim_cur_cpu;
 
 	return ci != NULL && ci->cur != NULL && ci->cur->prio >= IPL_VM;
 }
 
 /*
  * spl(9): each a plain scheduling point, then the level.  The common case
- * -- the point plain (the turn had, no jitter, nothing waiting that might
- * preempt: sim_cpu_preempt_may reads only the run queues and the level,
- * which the count and the charge leave as they are), the contract kept,
+ * -- the point plain (the turn had and no jitter: sim_cpu_has_turn;
+ * nothing waiting that might preempt: sim_cpu_preempt_may reads only the
+ * run queues and the level, which the count and the charge leave as
+ * they are), the contract kept,
  * no lock held above the new level -- in line, calling nothing (so saving
  * no registers); anything else the whole, called last.  Either way the
  * same point, the same charge, the same checks in the same order.
@@ -134,8 +135,7 @@ cpu_intr_p(void)
 static inline __attribute__((__always_inline__)) bool
 ks_spl_plain(const struct cpu_info *ci)
 {
-	return sim_cpu_has_turn(ci) && __predict_true(ci->m->jitter_q16 == 0) &&
-	    !sim_cpu_preempt_may(ci);
+	return sim_cpu_has_turn(ci) && !sim_cpu_preempt_may(ci);
 }
 
 static __attribute__((__noinline__)) int
@@ -370,8 +370,11 @@ kern_sdt_fire(enum sdt_probe_id id, uintptr_t a0, uintptr_t a1,
 {
 	struct cpu_info *ci = ks_cpu();
 
-	/* Per-packet records off: nothing here calls out but the last. */
-	if (sim_cpu_has_turn(ci) && !ci->m->tracing)
+	/*
+	 * The turn had and the point plain (so per-packet records are off):
+	 * nothing here calls out but the last.
+	 */
+	if (sim_cpu_has_turn(ci))
 		ks_sdt_fire(ci, id, a0, a1, a2, a3, false);
 	else
 		ks_sdt_fire_turn(id, a0, a1, a2, a3);
@@ -567,7 +570,7 @@ sim_context_stop(const char *kind, const char *file, int line,
 	    line, msg);
 	/* Never resumed: the machine stops; the stack is freed at the end. */
 	sim_cpu_release(ci);
-	m->running = NULL;
+	sim_machine_set_running(m, NULL);
 	for (;;)
 		sim_coro_switch(&l->coro, &m->sched);
 }
