@@ -23,14 +23,19 @@ PINNED = {
 }
 
 
+def stopped_run(tmp_path, limit, n):
+    """router.json for 20 ms with limits.<limit> = n: the run, stopped."""
+    doc = json.loads((ROOT / "scenarios" / "net" / "router.json").read_text())
+    doc["limits"] = {limit: n}
+    path = tmp_path / f"router-{limit}.json"
+    path.write_text(json.dumps(doc))
+    return run([binary("netsim"), "run", path,
+                "--no-progress", "--set", "duration=20ms"], check=5)
+
+
 @pytest.mark.parametrize("events", sorted(PINNED))
 def test_event_limit_stops_after_the_same_event(tmp_path, events):
-    doc = json.loads((ROOT / "scenarios" / "net" / "router.json").read_text())
-    doc["limits"] = {"events": events}
-    path = tmp_path / "router-limit.json"
-    path.write_text(json.dumps(doc))
-    p = run([binary("netsim"), "run", path,
-             "--no-progress", "--set", "duration=20ms"], check=5)
+    p = stopped_run(tmp_path, "events", events)
     assert f"limit of {events} events" in p.stderr
     assert f"fingerprint {PINNED[events]}" in p.stdout + p.stderr
 
@@ -50,12 +55,7 @@ PINNED_POINTS = {
 
 @pytest.mark.parametrize("points", sorted(PINNED_POINTS))
 def test_points_limit_stops_at_the_same_point(tmp_path, points):
-    doc = json.loads((ROOT / "scenarios" / "net" / "router.json").read_text())
-    doc["limits"] = {"points": points}
-    path = tmp_path / "router-points.json"
-    path.write_text(json.dumps(doc))
-    p = run([binary("netsim"), "run", path,
-             "--no-progress", "--set", "duration=20ms"], check=5)
+    p = stopped_run(tmp_path, "points", points)
     assert f"limit of {points} scheduling points" in p.stderr
     assert f" {points} scheduling points" in p.stdout
     assert f"fingerprint {PINNED_POINTS[points]}" in p.stdout + p.stderr
