@@ -33,20 +33,19 @@
 # coexist.  CC=... and EXTRA_CFLAGS=... change a variant's compiler and
 # flags; its objects are rebuilt when they change.
 #
-# The release build of netsim and of the benchmarks on the simulated
-# machine is optimised from a profile of netsim itself, and across files
-# at link time (gcc's -fprofile-use and -flto: what the field does for a
-# program whose speed is its point, as CPython's --enable-optimizations
+# The release build of the machine and the stack is optimised from a
+# profile of netsim itself (gcc's -fprofile-use: what the field does for
+# a program whose speed is its point, as CPython's --enable-optimizations
 # does).  A build of the machine and the stack with gcc's counters
 # (build/release/pgogen) runs the scenarios of PGO_TRAIN; their counts
 # (build/release/pgogen/data, one file an object) decide the release
 # objects' layout, inlining and branch order.  It changes no result: the
-# same C, the same fingerprints (the clang build, which has neither, is
-# checked against the same pins).  About a fifth less time a packet than
-# plain -O2 (bench/README.md, "Profile and link-time optimisation").  The
-# profile is retaken when a file of the machine or the stack changes.
-# PGO=0 builds without it (LTO=0 without link-time optimisation): quicker
-# builds while working, slower binaries.
+# same C, the same fingerprints (the clang build, which has none, is
+# checked against the same pins).  13-20 % less time a packet than plain
+# -O2 (bench/README.md, "Profile and link-time optimisation"; link-time
+# optimisation on top bought nothing more and is not used).  The profile
+# is retaken when a file of the machine or the stack changes.  PGO=0
+# builds without it: quicker builds while working, slower binaries.
 #
 # Files are found by convention, so a new file needs no edit here:
 #   sim/*/*.c sim/*/*.S stack/*/*.c   the simulator (one room a folder) and
@@ -84,7 +83,6 @@ LIBS    := -ljansson -lsqlite3 -lev -lm
 ifeq ($(VARIANT),release)
   OPTFLAGS := -O2
   PGO ?= 1
-  LTO ?= 1
 else ifeq ($(VARIANT),clang)
   OPTFLAGS := -O2
   ifneq ($(origin CC),command line)
@@ -128,17 +126,6 @@ endif
 CFLAGS  := $(BASEFLAGS) $(OPTFLAGS) -fno-pie $(EXTRA_CFLAGS)
 LDFLAGS := $(OPTFLAGS) -no-pie
 
-# Link-time optimisation (release): the objects carry gcc's intermediate
-# code beside their machine code, so the test programs link as usual
-# (-fno-lto) and netsim and the benchmarks link with the whole program in
-# view (LTO_LINK, warnings as errors there too: inlining across files
-# shows gcc more).
-ifeq ($(LTO),1)
-  CFLAGS   += -flto -ffat-lto-objects
-  LDFLAGS  += -fno-lto
-  LTO_LINK := -flto=auto $(WARN)
-endif
-
 # Quiet by default; V=1 shows every command.
 ifeq ($(V),1)
   Q :=
@@ -179,7 +166,7 @@ endif
 # instead of keeping objects from another compiler.
 FLAGS_FILE := $(O)/flags
 FLAGS_NOW  := $(strip $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(LIBS) \
-              $(RACE_CFLAGS) $(RACE_SYMS) $(LTO_LINK) $(PGO_GEN) $(PGO_USE))
+              $(RACE_CFLAGS) $(RACE_SYMS) $(PGO_GEN) $(PGO_USE))
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
   ifneq ($(FLAGS_NOW),$(strip $(file <$(FLAGS_FILE))))
     $(shell mkdir -p $(O))
@@ -327,7 +314,7 @@ $(O)/lib.a: $(LIB_OBJ)
 $(B)/netsim: $(O)/sim/cli/main.c.o $(O)/lib.a
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $(LTO_LINK) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/tests/%: $(O)/tests/c/%.c.o $(O)/lib.a
 	@mkdir -p $(dir $@)
@@ -337,7 +324,7 @@ $(B)/tests/%: $(O)/tests/c/%.c.o $(O)/lib.a
 $(B)/bench/sim_%: $(O)/bench/sim_%.c.o $(O)/lib.a
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) $(LTO_LINK) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(B)/native/%: $(O)/native/tests/native/%.c.o $(NATIVE_OBJ)
 	@mkdir -p $(dir $@)

@@ -105,12 +105,7 @@ def check_objects(root, objdirs):
                 not stale(root, objdir, o)]
         if not objs:
             continue
-        # The objects' own ELF symbols: the release build's objects also
-        # carry gcc's intermediate code (-ffat-lto-objects), and through
-        # its LTO plugin nm would name every data symbol of that code D,
-        # constant or not; a plugin that is not one turns it off.
-        out = subprocess.run(["nm", "--plugin", "/dev/null", "-A",
-                              *map(str, objs)],
+        out = subprocess.run(["nm", "-A", *map(str, objs)],
                              capture_output=True, text=True, check=True).stdout
         defined, used = {}, []
         for line in out.splitlines():
