@@ -218,17 +218,29 @@ evq_slab_add(struct sim_evq *q)
 	abort();
 }
 
+/*
+ * A chunk from the free list, which is never empty between operations
+ * (so the per-event paths take one without a test, and refill last).
+ */
+static inline struct evq_chunk *
+evq_chunk_take(struct sim_evq_impl *h)
+{
+	struct evq_chunk *c = h->free;
+
+	assert(c != NULL);
+	h->free = c->next;
+	c->next = NULL;
+	return c;
+}
+
+/* evq_chunk_take, refilling at once (the redistribution's). */
 static inline struct evq_chunk *
 evq_chunk_get(struct sim_evq *q)
 {
-	struct sim_evq_impl *h = q->impl;
-	struct evq_chunk *c;
+	struct evq_chunk *c = evq_chunk_take(q->impl);
 
-	if (__builtin_expect(h->free == NULL, 0))
+	if (__builtin_expect(q->impl->free == NULL, 0))
 		evq_slab_add(q);
-	c = h->free;
-	h->free = c->next;
-	c->next = NULL;
 	return c;
 }
 
@@ -415,14 +427,52 @@ sim_evq_fini(struct sim_evq *q)
 	q->size = 0;
 }
 
-/* A push off the fast path: level 1 and up, or a slot not empty. */
+/*
+ * Append (t, seq, fn, arg) behind the events of slot s.  Off the fast
+ * path, called last, as is the refill here: no register saved.
+ */
 static void __attribute__((__noinline__))
-evq_add_slow(struct sim_evq *q, const struct sim_event *ev)
+evq_add_behind(struct sim_evq *q, struct evq_slot *s, uint64_t t,
+    uint64_t seq, sim_event_fn fn, void *arg)
 {
 	struct sim_evq_impl *h = q->impl;
-	unsigned L = evq_level_of(ev->time, h->last);
+	struct evq_chunk *c = s->tail, *n;
 
-	evq_append(q, L, evq_index_of(ev->time, L), ev);
+	assert(s->has_first || s->head != NULL);
+	if (c == NULL || s->tail_n == EVQ_CHUNK_EVENTS) {
+		n = evq_chunk_take(h);
+		if (c == NULL) {
+			s->head = n;
+			s->head_i = 0;
+		} else
+			c->next = n;
+		s->tail = c = n;
+		s->tail_n = 0;
+	}
+	c->ev[s->tail_n++] = (struct sim_event){ t, seq, fn, arg };
+	if (t < s->min_time)
+		s->min_time = t;
+	if (__builtin_expect(h->free == NULL, 0))
+		evq_slab_add(q);
+}
+
+/* A push to level 1 and up. */
+static void __attribute__((__noinline__))
+evq_add_far(struct sim_evq *q, uint64_t t, uint64_t seq, sim_event_fn fn,
+    void *arg)
+{
+	struct sim_evq_impl *h = q->impl;
+	unsigned L = evq_level_of(t, h->last), x = evq_index_of(t, L);
+	struct evq_slot *s = &h->slot[x];
+
+	if (s->head != NULL || s->has_first) {
+		evq_add_behind(q, s, t, seq, fn, arg);
+		return;
+	}
+	s->first = (struct sim_event){ t, seq, fn, arg };
+	s->has_first = 1;
+	s->min_time = t;
+	evq_slot_mark(h, L, x);
 }
 
 void
@@ -439,48 +489,21 @@ sim_evq_add(struct sim_evq *q, uint64_t t, uint64_t seq, sim_event_fn fn,
 	h->last_seq = seq;
 	if (q->size++ == 0 || t < q->min_time)
 		q->min_time = t;
+	if (__builtin_expect((t ^ h->last) >= EVQ_SLOTS0, 0)) {
+		evq_add_far(q, t, seq, fn, arg);
+		return;
+	}
 	x = (unsigned)t & (EVQ_SLOTS0 - 1);
 	s = &h->slot[x];
+	if (__builtin_expect(s->head != NULL || s->has_first, 0)) {
+		evq_add_behind(q, s, t, seq, fn, arg);
+		return;
+	}
 	/* Into an empty slot of level 0: the slot's own line. */
-	if (__builtin_expect((t ^ h->last) < EVQ_SLOTS0 && s->head == NULL &&
-	    !s->has_first, 1)) {
-		s->first = (struct sim_event){ t, seq, fn, arg };
-		s->has_first = 1;
-		s->min_time = t;
-		evq_slot_mark(h, 0, x);
-		return;
-	}
-	evq_add_slow(q, &(struct sim_event){ t, seq, fn, arg });
-}
-
-/*
- * The pop emptied slot x of level 0, whose time was `last': the least
- * time now pending, if any.  Out of line: the next slot is usually in
- * the same mask word, found by the caller.
- */
-static void __attribute__((__noinline__))
-evq_next_min(struct sim_evq *q, unsigned x)
-{
-	struct sim_evq_impl *h = q->impl;
-	uint64_t *wm = h->word_mask[0];
-	unsigned w = x / 64, L, v;
-
-	assert(h->slot_mask[w] == 0);
-	wm[w / 64] &= ~(1ULL << (w % 64));
-	if ((wm[0] | wm[1]) != 0) {
-		v = evq_lowest_slot(h, 0);
-		q->min_time = (h->last & ~(uint64_t)(EVQ_SLOTS0 - 1)) | v;
-		return;
-	}
-	h->level_mask &= ~1U;
-	if (q->size == 0) {
-		/* Empty means empty: no event stranded in a slot. */
-		assert(h->level_mask == 0);
-		return;
-	}
-	assert(h->level_mask != 0);
-	L = (unsigned)__builtin_ctz(h->level_mask);
-	q->min_time = h->slot[evq_lowest_slot(h, L)].min_time;
+	s->first = (struct sim_event){ t, seq, fn, arg };
+	s->has_first = 1;
+	s->min_time = t;
+	evq_slot_mark(h, 0, x);
 }
 
 /* Event e at time t is popped; `last' was prev before. */
@@ -497,57 +520,111 @@ evq_popped(struct sim_evq *q, const struct sim_event *e, uint64_t t,
 	q->size--;
 }
 
-const struct sim_event *
-sim_evq_take(struct sim_evq *q)
+/*
+ * The pop of e emptied slot x of level 0, whose time was `last': the
+ * least time now pending, if any.  => e
+ */
+static const struct sim_event *
+evq_next_min(struct sim_evq *q, unsigned x, const struct sim_event *e)
 {
 	struct sim_evq_impl *h = q->impl;
-	uint64_t t = q->min_time, prev = h->last, m;
-	const struct sim_event *e;
-	struct evq_slot *s;
-	struct evq_chunk *c;
-	unsigned x;
+	uint64_t *wm = h->word_mask[0];
+	uint64_t m = h->slot_mask[x / 64] &= ~(1ULL << (x % 64));
+	unsigned w = x / 64, L, v;
 
-	assert(q->size > 0 && t >= prev);
-	if ((t ^ prev) >= EVQ_SLOTS0)
-		evq_redistribute(q, t);
-	x = (unsigned)t & (EVQ_SLOTS0 - 1);
-	s = &h->slot[x];
+	if (m != 0) {
+		q->min_time = (h->last & ~(uint64_t)63) |
+		    (unsigned)__builtin_ctzll(m);
+		return e;
+	}
+	wm[w / 64] &= ~(1ULL << (w % 64));
+	if ((wm[0] | wm[1]) != 0) {
+		v = evq_lowest_slot(h, 0);
+		q->min_time = (h->last & ~(uint64_t)(EVQ_SLOTS0 - 1)) | v;
+		return e;
+	}
+	h->level_mask &= ~1U;
+	if (q->size == 0) {
+		/* Empty means empty: no event stranded in a slot. */
+		assert(h->level_mask == 0);
+		return e;
+	}
+	assert(h->level_mask != 0);
+	L = (unsigned)__builtin_ctz(h->level_mask);
+	q->min_time = h->slot[evq_lowest_slot(h, L)].min_time;
+	return e;
+}
+
+/*
+ * Pop the front of level-0 slot of time t, the least (`last' was prev):
+ * the pop off the fast path, a front in a chunk.  Calls nothing but
+ * last: no register saved.
+ */
+static const struct sim_event * __attribute__((__noinline__))
+evq_take_front(struct sim_evq *q, uint64_t t, uint64_t prev)
+{
+	struct sim_evq_impl *h = q->impl;
+	unsigned x = (unsigned)t & (EVQ_SLOTS0 - 1);
+	struct evq_slot *s = &h->slot[x];
+	const struct sim_event *e;
+	struct evq_chunk *c;
+
 	if (s->has_first) {
 		e = &s->first;
 		s->has_first = 0;
+		evq_popped(q, e, t, prev);
 		if (s->head == NULL)
-			goto emptied;
-		goto more;
+			return evq_next_min(q, x, e);
+		return e;
 	}
 	c = s->head;
 	assert(c != NULL);
 	e = &c->ev[s->head_i++];
+	evq_popped(q, e, t, prev);
 	if (c == s->tail) {
 		if (s->head_i == s->tail_n) {
 			s->head = s->tail = NULL;
 			/* The link only: the event stays until a push. */
 			evq_chunk_put(h, c);
-			goto emptied;
+			return evq_next_min(q, x, e);
 		}
 	} else if (s->head_i == EVQ_CHUNK_EVENTS) {
 		s->head = c->next;
 		s->head_i = 0;
 		evq_chunk_put(h, c);
 	}
-more:
 	/* More at this time: still the least. */
-	evq_popped(q, e, t, prev);
 	assert(q->size > 0);
 	return e;
-emptied:
-	evq_popped(q, e, t, prev);
-	m = h->slot_mask[x / 64] &= ~(1ULL << (x % 64));
-	/* Nothing pending below `last' at level 0. */
-	assert((m & ((1ULL << (x % 64)) - 1)) == 0);
-	if (m != 0)
-		q->min_time = (t & ~(uint64_t)63) |
-		    (unsigned)__builtin_ctzll(m);
-	else
-		evq_next_min(q, x);
-	return e;
+}
+
+/* A pop whose least time is above level 0: redistributed first. */
+static const struct sim_event * __attribute__((__noinline__))
+evq_take_far(struct sim_evq *q)
+{
+	uint64_t t = q->min_time, prev = q->impl->last;
+
+	evq_redistribute(q, t);
+	return evq_take_front(q, t, prev);
+}
+
+const struct sim_event *
+sim_evq_take(struct sim_evq *q)
+{
+	struct sim_evq_impl *h = q->impl;
+	uint64_t t = q->min_time, prev = h->last;
+	unsigned x = (unsigned)t & (EVQ_SLOTS0 - 1);
+	struct evq_slot *s = &h->slot[x];
+
+	assert(q->size > 0);
+	/* The front of a level-0 slot, in the slot: all but the fast path. */
+	if (__builtin_expect((t ^ prev) >= EVQ_SLOTS0, 0))
+		return evq_take_far(q);
+	if (__builtin_expect(!s->has_first, 0))
+		return evq_take_front(q, t, prev);
+	s->has_first = 0;
+	evq_popped(q, &s->first, t, prev);
+	if (s->head != NULL)
+		return &s->first;       /* more at this time: still the least */
+	return evq_next_min(q, x, &s->first);
 }
