@@ -55,7 +55,7 @@
  *
  * The least pending time is kept at all times (q->min_time): a push
  * lowers it, and the pop that empties a slot finds the next (the next
- * set bit of level 0, usually in the same mask word).  So a peek reads a
+ * set bit of level 0: two words' ctz).  So a peek reads a
  * field, and a pop goes straight to the least time's slot: at level 0
  * its low digit, above it the slot to redistribute.
  *
@@ -522,7 +522,9 @@ evq_popped(struct sim_evq *q, const struct sim_event *e, uint64_t t,
 
 /*
  * The pop of e emptied slot x of level 0, whose time was `last': the
- * least time now pending, if any.  => e
+ * least time now pending, if any.  Rarely in the same mask word (a
+ * datagram's events are microseconds apart): usually the next word of
+ * level 0 with events.  => e
  */
 static const struct sim_event *
 evq_next_min(struct sim_evq *q, unsigned x, const struct sim_event *e)
@@ -537,12 +539,20 @@ evq_next_min(struct sim_evq *q, unsigned x, const struct sim_event *e)
 		    (unsigned)__builtin_ctzll(m);
 		return e;
 	}
+	/* The next word with events, if any (those below w are empty). */
 	wm[w / 64] &= ~(1ULL << (w % 64));
-	if ((wm[0] | wm[1]) != 0) {
-		v = evq_lowest_slot(h, 0);
-		q->min_time = (h->last & ~(uint64_t)(EVQ_SLOTS0 - 1)) | v;
-		return e;
-	}
+	if (wm[0] != 0)
+		v = (unsigned)__builtin_ctzll(wm[0]);
+	else if (wm[1] != 0)
+		v = 64 + (unsigned)__builtin_ctzll(wm[1]);
+	else
+		goto above;
+	m = h->slot_mask[v];
+	assert(v > w && m != 0);
+	q->min_time = (h->last & ~(uint64_t)(EVQ_SLOTS0 - 1)) |
+	    (v * 64 + (unsigned)__builtin_ctzll(m));
+	return e;
+above:
 	h->level_mask &= ~1U;
 	if (q->size == 0) {
 		/* Empty means empty: no event stranded in a slot. */
