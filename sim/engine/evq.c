@@ -120,7 +120,7 @@ _Static_assert(sizeof(struct evq_slot) == EVQ_LINE, "a slot is a line");
 _Static_assert(EVQ_CHUNK_EVENTS < UINT16_MAX, "head_i and tail_n fit");
 
 struct sim_evq_impl {
-	/* The slots first, the allocation aligned to a line (evq_impl_new). */
+	/* The slots first, the allocation aligned to a line (sim_evq_init). */
 	struct evq_slot slot[EVQ_SLOTS_ALL];
 	uint64_t last;          /* time of the last event popped (0 at start) */
 	uint64_t last_pop_seq;  /* its seq */
@@ -263,8 +263,8 @@ evq_slot_mark(struct sim_evq_impl *h, unsigned L, unsigned x)
 }
 
 /*
- * Append ev behind the events of slot x, which has some (inlined into
- * its callers, out of line where the slot is empty).
+ * Append ev behind the events of slot s, which has some: the
+ * redistribution's (a push's is evq_add_behind, which refills last).
  */
 static inline __attribute__((__always_inline__)) void
 evq_append_behind(struct sim_evq *q, struct evq_slot *s,
@@ -287,7 +287,7 @@ evq_append_behind(struct sim_evq *q, struct evq_slot *s,
 		s->min_time = ev->time;
 }
 
-/* Append ev to slot x (an index in slot[]) of level L. */
+/* Append ev to slot x (an index in slot[]) of level L (redistributing). */
 static inline __attribute__((__always_inline__)) void
 evq_append(struct sim_evq *q, unsigned L, unsigned x,
     const struct sim_event *ev)

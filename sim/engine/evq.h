@@ -33,9 +33,11 @@ struct sim_evq_impl;
 
 /*
  * Told once when the queue could not grow and took its reserve (room
- * for EVQ_RESERVE_EVENTS more events): the owner stops the run.  It may
- * return (the push goes on into the reserve) or not (an LWP that never
- * resumes); a queue that runs through its reserve too aborts.
+ * for EVQ_RESERVE_CHUNKS chunks of events; it grows when it takes its
+ * last free room, after filing the event that took it): the owner stops
+ * the run.  It may return (later pushes go into the reserve) or not (an
+ * LWP that never resumes); a queue that runs through its reserve too
+ * aborts.
  */
 typedef void (*sim_evq_oom_fn)(void *arg, size_t pending);
 
