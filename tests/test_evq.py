@@ -9,7 +9,7 @@ import pytest
 
 from harness import binary, run
 
-CASES = ["empty", "fifo", "hold_exp", "hold_equal", "hold_twopoint", "wide"]
+CASES = ["empty", "fifo", "front", "hold_exp", "hold_equal", "hold_twopoint", "wide"]
 
 
 @pytest.mark.parametrize("case", CASES)

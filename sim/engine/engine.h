@@ -49,11 +49,11 @@ void	sim_engine_fini(struct sim_engine *);
 static inline uint64_t
 sim_engine_at(struct sim_engine *e, uint64_t t, sim_event_fn fn, void *arg)
 {
-	struct sim_event ev = { t, e->next_seq++, fn, arg };
+	uint64_t seq = e->next_seq++;
 
 	assert(t >= e->now);
-	sim_evq_push(&e->q, &ev);
-	return ev.seq;
+	sim_evq_add(&e->q, t, seq, fn, arg);
+	return seq;
 }
 
 /* The time of the next event, without running it; false if none. */
@@ -97,19 +97,25 @@ sim_fp_mix(struct sim_engine *e, uint64_t v)
 static inline bool
 sim_engine_step(struct sim_engine *e)
 {
-	struct sim_event ev;
+	const struct sim_event *ev;
+	sim_event_fn fn;
+	void *arg;
 
-	if (!sim_evq_pop(&e->q, &ev))
+	if (e->q.size == 0)
 		return false;
-	assert(ev.time >= e->now);
-	e->now = ev.time;
-	e->cur_seq = ev.seq;
+	ev = sim_evq_take(&e->q);
+	assert(ev->time >= e->now);
+	e->now = ev->time;
+	e->cur_seq = ev->seq;
 	e->executed++;
-	sim_fp_mix(e, ev.time);
-	sim_fp_mix(e, ev.seq);
+	sim_fp_mix(e, ev->time);
+	sim_fp_mix(e, ev->seq);
+	/* Read before anything can add an event (ev is the queue's). */
+	fn = ev->fn;
+	arg = ev->arg;
 	if (__builtin_expect(e->on_event != NULL, 0))
-		e->on_event(e->on_event_arg, &ev);
-	ev.fn(ev.arg);
+		e->on_event(e->on_event_arg, ev);
+	fn(arg);
 	return true;
 }
 

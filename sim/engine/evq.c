@@ -42,10 +42,22 @@
  *  - a level 0 slot holds one time and is popped from its front.
  * tests/c/test_evq.c checks this against a reference sorted by (time, seq).
  *
- * Slots are chains of fixed-size chunks taken from a free list that the
- * queue refills a slab at a time and never shrinks, so memory is about
- * the most events ever pending plus one partial chunk per non-empty slot,
- * and a chunk emptied by a redistribution is the next one filled.
+ * The common case is a slot that holds one event (a datagram's events
+ * are microseconds apart, nanoseconds being the unit): so a slot is one
+ * 64-byte line holding its front event itself, and only the events
+ * behind it go to chunks.  A push into an empty slot and the pop that
+ * empties it touch that one line and the masks, no chunk, no free list.
+ * The rest are chains of fixed-size chunks taken from a free list that
+ * the queue refills a slab at a time and never shrinks, so memory is
+ * about the most events ever pending plus one partial chunk per slot
+ * with more than one, and a chunk emptied by a pop is the next one
+ * filled.
+ *
+ * The least pending time is kept at all times (q->min_time): a push
+ * lowers it, and the pop that empties a slot finds the next (the next
+ * set bit of level 0: two words' ctz).  So a peek reads a
+ * field, and a pop goes straight to the least time's slot: at level 0
+ * its low digit, above it the slot to redistribute.
  *
  * Must never look at a pointer's value for ordering, and must never move
  * `last' past the time of an event actually popped: a peek changes
@@ -71,11 +83,13 @@
 #define EVQ_CHUNK_EVENTS        63      /* a chunk is 2 KiB */
 #define EVQ_SLAB_CHUNKS         64      /* chunks allocated at once */
 #define EVQ_RESERVE_CHUNKS      4       /* kept for running out of memory */
+#define EVQ_LINE                64      /* a slot's alignment */
 
+/* Its link first: a chunk's first event shares the link's line. */
 struct evq_chunk {
-	struct sim_event ev[EVQ_CHUNK_EVENTS];
 	struct evq_chunk *next; /* next in the slot, or in the free list */
 	uint64_t pad_[3];
+	struct sim_event ev[EVQ_CHUNK_EVENTS];
 };
 
 _Static_assert(sizeof(struct evq_chunk) == 2048, "a chunk is 2 KiB");
@@ -87,16 +101,27 @@ struct evq_slab {
 	struct evq_slab *next;
 };
 
-/* A FIFO of events: head->ev[head_i] .. tail->ev[tail_n - 1]. */
+/*
+ * A FIFO of events: `first' if has_first, then head->ev[head_i] ..
+ * tail->ev[tail_n - 1] if head is not NULL.  Empty iff neither.  A push
+ * into an empty slot fills `first'; into any other, the chunks.
+ */
 struct evq_slot {
-	struct evq_chunk *head; /* NULL iff the slot is empty */
+	struct sim_event first; /* the front event, if has_first */
+	struct evq_chunk *head; /* NULL iff no event behind `first' */
 	struct evq_chunk *tail;
-	uint32_t head_i;        /* next event to pop in head */
-	uint32_t tail_n;        /* events written in tail */
+	uint16_t head_i;        /* next event to pop in head */
+	uint16_t tail_n;        /* events written in tail */
+	uint32_t has_first;
 	uint64_t min_time;      /* least time pending here */
 };
 
+_Static_assert(sizeof(struct evq_slot) == EVQ_LINE, "a slot is a line");
+_Static_assert(EVQ_CHUNK_EVENTS < UINT16_MAX, "head_i and tail_n fit");
+
 struct sim_evq_impl {
+	/* The slots first, the allocation aligned to a line (sim_evq_init). */
+	struct evq_slot slot[EVQ_SLOTS_ALL];
 	uint64_t last;          /* time of the last event popped (0 at start) */
 	uint64_t last_pop_seq;  /* its seq */
 	uint64_t last_seq;      /* seq of the last event pushed (0 at start) */
@@ -108,10 +133,10 @@ struct sim_evq_impl {
 	 * level (evq_base), and a bit a slot: set iff it has events.
 	 */
 	uint64_t slot_mask[EVQ_MASK_WORDS];
-	struct evq_slot slot[EVQ_SLOTS_ALL];
 	struct evq_chunk *free; /* chunks not in any slot */
 	struct evq_slab *slabs; /* every allocation, for sim_evq_fini */
 	size_t chunks;          /* chunks allocated */
+	void *alloc;            /* what calloc gave, for free */
 	bool reserve_used;      /* reserve went to the free list */
 	struct evq_chunk reserve[EVQ_RESERVE_CHUNKS];
 };
@@ -193,17 +218,29 @@ evq_slab_add(struct sim_evq *q)
 	abort();
 }
 
+/*
+ * A chunk from the free list, which is never empty between operations
+ * (so the per-event paths take one without a test, and refill last).
+ */
+static inline struct evq_chunk *
+evq_chunk_take(struct sim_evq_impl *h)
+{
+	struct evq_chunk *c = h->free;
+
+	assert(c != NULL);
+	h->free = c->next;
+	c->next = NULL;
+	return c;
+}
+
+/* evq_chunk_take, refilling at once (the redistribution's). */
 static inline struct evq_chunk *
 evq_chunk_get(struct sim_evq *q)
 {
-	struct sim_evq_impl *h = q->impl;
-	struct evq_chunk *c;
+	struct evq_chunk *c = evq_chunk_take(q->impl);
 
-	if (__builtin_expect(h->free == NULL, 0))
+	if (__builtin_expect(q->impl->free == NULL, 0))
 		evq_slab_add(q);
-	c = h->free;
-	h->free = c->next;
-	c->next = NULL;
 	return c;
 }
 
@@ -214,29 +251,32 @@ evq_chunk_put(struct sim_evq_impl *h, struct evq_chunk *c)
 	h->free = c;
 }
 
+/* Mark slot x of level L non-empty. */
+static inline void
+evq_slot_mark(struct sim_evq_impl *h, unsigned L, unsigned x)
+{
+	unsigned w = (x - evq_base(L)) / 64;
+
+	h->slot_mask[x / 64] |= 1ULL << (x % 64);
+	h->word_mask[L][w / 64] |= 1ULL << (w % 64);
+	h->level_mask |= 1U << L;
+}
+
 /*
- * Append ev to slot x (an index in slot[]) of level L.  Inlined into its
- * two callers (push and the redistribution): as a call it saved and
- * restored registers around a dozen instructions of work.
+ * Append ev behind the events of slot s, which has some: the
+ * redistribution's (a push's is evq_add_behind, which refills last).
  */
 static inline __attribute__((__always_inline__)) void
-evq_append(struct sim_evq *q, unsigned L, unsigned x,
+evq_append_behind(struct sim_evq *q, struct evq_slot *s,
     const struct sim_event *ev)
 {
-	struct sim_evq_impl *h = q->impl;
-	struct evq_slot *s = &h->slot[x];
 	struct evq_chunk *c = s->tail;
 
+	assert(s->has_first || s->head != NULL);
 	if (c == NULL) {
-		unsigned w = (x - evq_base(L)) / 64;
-
 		c = evq_chunk_get(q);
 		s->head = s->tail = c;
 		s->head_i = s->tail_n = 0;
-		s->min_time = ev->time;
-		h->slot_mask[x / 64] |= 1ULL << (x % 64);
-		h->word_mask[L][w / 64] |= 1ULL << (w % 64);
-		h->level_mask |= 1U << L;
 	} else if (s->tail_n == EVQ_CHUNK_EVENTS) {
 		c->next = evq_chunk_get(q);
 		c = s->tail = c->next;
@@ -247,6 +287,24 @@ evq_append(struct sim_evq *q, unsigned L, unsigned x,
 		s->min_time = ev->time;
 }
 
+/* Append ev to slot x (an index in slot[]) of level L (redistributing). */
+static inline __attribute__((__always_inline__)) void
+evq_append(struct sim_evq *q, unsigned L, unsigned x,
+    const struct sim_event *ev)
+{
+	struct sim_evq_impl *h = q->impl;
+	struct evq_slot *s = &h->slot[x];
+
+	if (s->head == NULL && !s->has_first) {
+		s->first = *ev;
+		s->has_first = 1;
+		s->min_time = ev->time;
+		evq_slot_mark(h, L, x);
+		return;
+	}
+	evq_append_behind(q, s, ev);
+}
+
 /* Mark slot x of level L empty. */
 static inline void
 evq_slot_clear(struct sim_evq_impl *h, unsigned L, unsigned x)
@@ -255,6 +313,7 @@ evq_slot_clear(struct sim_evq_impl *h, unsigned L, unsigned x)
 	unsigned w;
 
 	h->slot[x].head = h->slot[x].tail = NULL;
+	h->slot[x].has_first = 0;
 	if ((*m &= ~(1ULL << (x % 64))) != 0)
 		return;
 	w = (x - evq_base(L)) / 64;
@@ -279,28 +338,38 @@ evq_lowest_slot(const struct sim_evq_impl *h, unsigned L)
 }
 
 /*
- * Level 0 is empty: make the least time of slot v of level L the new
- * `last' and move the slot's events, in order, to the levels below L.
- * => L is the lowest non-empty level, v its lowest non-empty slot
+ * Level 0 is empty: make t, the least time pending (the least of its
+ * slot at level L), the new `last' and move its slot's events, in
+ * order, to the levels below L.
  */
 static void __attribute__((__noinline__))
-evq_redistribute(struct sim_evq *q, unsigned L, unsigned v)
+evq_redistribute(struct sim_evq *q, uint64_t t)
 {
 	struct sim_evq_impl *h = q->impl;
+	unsigned L = evq_level_of(t, h->last), v = evq_index_of(t, L), k;
 	struct evq_slot *s = &h->slot[v];
 	struct evq_chunk *c = s->head, *tail = s->tail, *next;
 	uint32_t i = s->head_i, end, tail_n = s->tail_n;
-	uint64_t last = s->min_time;
-	unsigned k;
+	bool first = s->has_first != 0;
+	struct sim_event ev;
 
-	assert(L > 0 && c != NULL && last > h->last);
-	assert(evq_level_of(last, h->last) == L);
-	h->last = last;
+	/* => t is the least time: L the lowest level, v its lowest slot */
+	assert(L > 0 && t > h->last && s->min_time == t);
+	assert(L == (unsigned)__builtin_ctz(h->level_mask));
+	assert(v == evq_lowest_slot(h, L));
+	h->last = t;
+	if (first)
+		ev = s->first;
 	evq_slot_clear(h, L, v);
+	if (first) {
+		k = evq_level_of(ev.time, t);
+		assert(k < L);
+		evq_append(q, k, evq_index_of(ev.time, k), &ev);
+	}
 	for (; c != NULL; c = next, i = 0) {
 		end = c == tail ? tail_n : EVQ_CHUNK_EVENTS;
 		for (; i < end; i++) {
-			k = evq_level_of(c->ev[i].time, last);
+			k = evq_level_of(c->ev[i].time, t);
 			assert(k < L);
 			evq_append(q, k, evq_index_of(c->ev[i].time, k),
 			    &c->ev[i]);
@@ -310,23 +379,36 @@ evq_redistribute(struct sim_evq *q, unsigned L, unsigned v)
 	}
 	/* The least time moved to level 0 (it equals the new `last'). */
 	assert((h->level_mask & 1) != 0);
+	assert((h->slot_mask[(t % EVQ_SLOTS0) / 64] &
+	    1ULL << (t % 64)) != 0);
 }
 
 void
 sim_evq_init(struct sim_evq *q)
 {
+	struct sim_evq_impl *h = NULL;
+	void *p;
+
 	/*
 	 * With room for its first slab of events, so that a machine short of
 	 * memory fails while it is set up, where the caller checks (NULL:
-	 * sim_world_build), rather than at its first event.
+	 * sim_world_build), rather than at its first event.  calloc, with a
+	 * line's slack for aligning the slots, so that the pages of slots
+	 * never used are never touched.
 	 */
-	q->impl = calloc(1, sizeof(*q->impl));
-	if (q->impl != NULL && evq_slab_alloc(q->impl) != 0) {
-		free(q->impl);
-		q->impl = NULL;
+	p = calloc(1, sizeof(*h) + EVQ_LINE);
+	if (p != NULL) {
+		h = (struct sim_evq_impl *)(((uintptr_t)p + EVQ_LINE - 1) &
+		    ~(uintptr_t)(EVQ_LINE - 1));
+		h->alloc = p;
+		if (evq_slab_alloc(h) != 0) {
+			free(p);
+			h = NULL;
+		}
 	}
+	q->impl = h;
 	q->size = 0;
-	q->min_valid = false;
+	q->min_time = 0;
 }
 
 void
@@ -339,87 +421,220 @@ sim_evq_fini(struct sim_evq *q)
 			next = s->next;
 			free(s);
 		}
+		free(q->impl->alloc);
 	}
-	free(q->impl);
 	q->impl = NULL;
 	q->size = 0;
-	q->min_valid = false;
+}
+
+/*
+ * Append (t, seq, fn, arg) behind the events of slot s.  Off the fast
+ * path, called last, as is the refill here: no register saved.
+ */
+static void __attribute__((__noinline__))
+evq_add_behind(struct sim_evq *q, struct evq_slot *s, uint64_t t,
+    uint64_t seq, sim_event_fn fn, void *arg)
+{
+	struct sim_evq_impl *h = q->impl;
+	struct evq_chunk *c = s->tail, *n;
+
+	assert(s->has_first || s->head != NULL);
+	if (c == NULL || s->tail_n == EVQ_CHUNK_EVENTS) {
+		n = evq_chunk_take(h);
+		if (c == NULL) {
+			s->head = n;
+			s->head_i = 0;
+		} else
+			c->next = n;
+		s->tail = c = n;
+		s->tail_n = 0;
+	}
+	c->ev[s->tail_n++] = (struct sim_event){ t, seq, fn, arg };
+	if (t < s->min_time)
+		s->min_time = t;
+	if (__builtin_expect(h->free == NULL, 0))
+		evq_slab_add(q);
+}
+
+/* A push to level 1 and up. */
+static void __attribute__((__noinline__))
+evq_add_far(struct sim_evq *q, uint64_t t, uint64_t seq, sim_event_fn fn,
+    void *arg)
+{
+	struct sim_evq_impl *h = q->impl;
+	unsigned L = evq_level_of(t, h->last), x = evq_index_of(t, L);
+	struct evq_slot *s = &h->slot[x];
+
+	if (s->head != NULL || s->has_first) {
+		evq_add_behind(q, s, t, seq, fn, arg);
+		return;
+	}
+	s->first = (struct sim_event){ t, seq, fn, arg };
+	s->has_first = 1;
+	s->min_time = t;
+	evq_slot_mark(h, L, x);
 }
 
 void
-sim_evq_push(struct sim_evq *q, const struct sim_event *ev)
-{
-	struct sim_evq_impl *h = q->impl;
-	unsigned L = evq_level_of(ev->time, h->last);
-
-	assert(ev->time >= h->last);
-	assert(ev->seq > h->last_seq);
-	assert(q->size < SIM_EVQ_MAX_EVENTS);
-	h->last_seq = ev->seq;
-	evq_append(q, L, evq_index_of(ev->time, L), ev);
-	if (q->size++ == 0 || ev->time < q->min_time) {
-		q->min_time = ev->time;
-		q->min_valid = true;
-	}
-}
-
-bool
-sim_evq_pop(struct sim_evq *q, struct sim_event *out)
+sim_evq_add(struct sim_evq *q, uint64_t t, uint64_t seq, sim_event_fn fn,
+    void *arg)
 {
 	struct sim_evq_impl *h = q->impl;
 	struct evq_slot *s;
-	struct evq_chunk *c;
-	uint64_t prev = h->last;        /* a redistribution moves h->last */
-	unsigned L, v;
+	unsigned x;
 
-	if (q->size == 0)
-		return false;
+	assert(t >= h->last);
+	assert(seq > h->last_seq);
+	assert(q->size < SIM_EVQ_MAX_EVENTS);
+	h->last_seq = seq;
+	if (q->size++ == 0 || t < q->min_time)
+		q->min_time = t;
+	if (__builtin_expect((t ^ h->last) >= EVQ_SLOTS0, 0)) {
+		evq_add_far(q, t, seq, fn, arg);
+		return;
+	}
+	x = (unsigned)t & (EVQ_SLOTS0 - 1);
+	s = &h->slot[x];
+	if (__builtin_expect(s->head != NULL || s->has_first, 0)) {
+		evq_add_behind(q, s, t, seq, fn, arg);
+		return;
+	}
+	/* Into an empty slot of level 0: the slot's own line. */
+	s->first = (struct sim_event){ t, seq, fn, arg };
+	s->has_first = 1;
+	s->min_time = t;
+	evq_slot_mark(h, 0, x);
+}
+
+/* Event e at time t is popped; `last' was prev before. */
+static inline void
+evq_popped(struct sim_evq *q, const struct sim_event *e, uint64_t t,
+    uint64_t prev)
+{
+	struct sim_evq_impl *h = q->impl;
+
+	/* Equal times leave in push order: what a misfiled event breaks. */
+	assert(e->time == t && (t != prev || e->seq > h->last_pop_seq));
+	h->last = t;
+	h->last_pop_seq = e->seq;
+	q->size--;
+}
+
+/*
+ * The pop of e emptied slot x of level 0, whose time was `last': the
+ * least time now pending, if any.  Rarely in the same mask word (a
+ * datagram's events are microseconds apart): usually the next word of
+ * level 0 with events.  => e
+ */
+static const struct sim_event *
+evq_next_min(struct sim_evq *q, unsigned x, const struct sim_event *e)
+{
+	struct sim_evq_impl *h = q->impl;
+	uint64_t *wm = h->word_mask[0];
+	uint64_t m = h->slot_mask[x / 64] &= ~(1ULL << (x % 64));
+	unsigned w = x / 64, L, v;
+
+	if (m != 0) {
+		q->min_time = (h->last & ~(uint64_t)63) |
+		    (unsigned)__builtin_ctzll(m);
+		return e;
+	}
+	/* The next word with events, if any (those below w are empty). */
+	wm[w / 64] &= ~(1ULL << (w % 64));
+	if (wm[0] != 0)
+		v = (unsigned)__builtin_ctzll(wm[0]);
+	else if (wm[1] != 0)
+		v = 64 + (unsigned)__builtin_ctzll(wm[1]);
+	else
+		goto above;
+	m = h->slot_mask[v];
+	assert(v > w && m != 0);
+	q->min_time = (h->last & ~(uint64_t)(EVQ_SLOTS0 - 1)) |
+	    (v * 64 + (unsigned)__builtin_ctzll(m));
+	return e;
+above:
+	h->level_mask &= ~1U;
+	if (q->size == 0) {
+		/* Empty means empty: no event stranded in a slot. */
+		assert(h->level_mask == 0);
+		return e;
+	}
 	assert(h->level_mask != 0);
 	L = (unsigned)__builtin_ctz(h->level_mask);
-	v = evq_lowest_slot(h, L);
-	if (L > 0) {
-		evq_redistribute(q, L, v);
-		v = evq_index_of(h->last, 0);
+	q->min_time = h->slot[evq_lowest_slot(h, L)].min_time;
+	return e;
+}
+
+/*
+ * Pop the front of level-0 slot of time t, the least (`last' was prev):
+ * the pop off the fast path, a front in a chunk.  Calls nothing but
+ * last: no register saved.
+ */
+static const struct sim_event * __attribute__((__noinline__))
+evq_take_front(struct sim_evq *q, uint64_t t, uint64_t prev)
+{
+	struct sim_evq_impl *h = q->impl;
+	unsigned x = (unsigned)t & (EVQ_SLOTS0 - 1);
+	struct evq_slot *s = &h->slot[x];
+	const struct sim_event *e;
+	struct evq_chunk *c;
+
+	if (s->has_first) {
+		e = &s->first;
+		s->has_first = 0;
+		evq_popped(q, e, t, prev);
+		if (s->head == NULL)
+			return evq_next_min(q, x, e);
+		return e;
 	}
-	s = &h->slot[v];
 	c = s->head;
-	assert(c != NULL && c->ev[s->head_i].time >= h->last);
-	*out = c->ev[s->head_i++];
-	/* Equal times leave in push order: what a misfiled event breaks. */
-	assert(out->time != prev || out->seq > h->last_pop_seq);
-	h->last = out->time;
-	h->last_pop_seq = out->seq;
-	q->size--;
-	if (c == s->tail && s->head_i == s->tail_n) {
-		evq_slot_clear(h, 0, v);
-		evq_chunk_put(h, c);
-		q->min_valid = false;
-		/* Empty means empty: no event stranded in a slot. */
-		assert(q->size != 0 || h->level_mask == 0);
-		return true;
-	}
-	if (s->head_i == EVQ_CHUNK_EVENTS) {
+	assert(c != NULL);
+	e = &c->ev[s->head_i++];
+	evq_popped(q, e, t, prev);
+	if (c == s->tail) {
+		if (s->head_i == s->tail_n) {
+			s->head = s->tail = NULL;
+			/* The link only: the event stays until a push. */
+			evq_chunk_put(h, c);
+			return evq_next_min(q, x, e);
+		}
+	} else if (s->head_i == EVQ_CHUNK_EVENTS) {
 		s->head = c->next;
 		s->head_i = 0;
 		evq_chunk_put(h, c);
 	}
-	/* More at this time: still the least (found without a search). */
+	/* More at this time: still the least. */
 	assert(q->size > 0);
-	q->min_time = out->time;
-	q->min_valid = true;
-	return true;
+	return e;
 }
 
-void
-sim_evq_find_min_(struct sim_evq *q)
+/* A pop whose least time is above level 0: redistributed first. */
+static const struct sim_event * __attribute__((__noinline__))
+evq_take_far(struct sim_evq *q)
+{
+	uint64_t t = q->min_time, prev = q->impl->last;
+
+	evq_redistribute(q, t);
+	return evq_take_front(q, t, prev);
+}
+
+const struct sim_event *
+sim_evq_take(struct sim_evq *q)
 {
 	struct sim_evq_impl *h = q->impl;
-	unsigned L;
+	uint64_t t = q->min_time, prev = h->last;
+	unsigned x = (unsigned)t & (EVQ_SLOTS0 - 1);
+	struct evq_slot *s = &h->slot[x];
 
 	assert(q->size > 0);
-	L = (unsigned)__builtin_ctz(h->level_mask);
-	q->min_time = h->slot[evq_lowest_slot(h, L)].min_time;
-	q->min_valid = true;
-	/* A peek never offers a time before one already popped. */
-	assert(q->min_time >= h->last);
+	/* The front of a level-0 slot, in the slot: all but the fast path. */
+	if (__builtin_expect((t ^ prev) >= EVQ_SLOTS0, 0))
+		return evq_take_far(q);
+	if (__builtin_expect(!s->has_first, 0))
+		return evq_take_front(q, t, prev);
+	s->has_first = 0;
+	evq_popped(q, &s->first, t, prev);
+	if (s->head != NULL)
+		return &s->first;       /* more at this time: still the least */
+	return evq_next_min(q, x, &s->first);
 }

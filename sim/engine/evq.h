@@ -33,9 +33,11 @@ struct sim_evq_impl;
 
 /*
  * Told once when the queue could not grow and took its reserve (room
- * for EVQ_RESERVE_EVENTS more events): the owner stops the run.  It may
- * return (the push goes on into the reserve) or not (an LWP that never
- * resumes); a queue that runs through its reserve too aborts.
+ * for EVQ_RESERVE_CHUNKS chunks of events; it grows when it takes its
+ * last free room, after filing the event that took it): the owner stops
+ * the run.  It may return (later pushes go into the reserve) or not (an
+ * LWP that never resumes); a queue that runs through its reserve too
+ * aborts.
  */
 typedef void (*sim_evq_oom_fn)(void *arg, size_t pending);
 
@@ -44,11 +46,9 @@ struct sim_evq {
 	size_t size;                    /* events pending; read-only */
 	sim_evq_oom_fn oom;             /* set by the owner; NULL: abort */
 	void *oom_arg;
-	/* Private: the least time pending, kept by push and by a pop that
-	   leaves more events at its time, else found again lazily (the
-	   machine peeks at every yield, pops far less). */
+	/* Private: the least time pending when size > 0, kept by every
+	   push and pop (the machine peeks at every yield). */
 	uint64_t min_time;
-	bool min_valid;
 };
 
 /* => q->impl is NULL when out of memory: then only sim_evq_fini may follow */
@@ -56,31 +56,50 @@ void	sim_evq_init(struct sim_evq *);
 /* => accepts a queue already finished; pending events are dropped */
 void	sim_evq_fini(struct sim_evq *);
 /*
- * Add an event.
- * => ev->time >= the time of the last event popped
- * => ev->seq greater than every seq pushed before
+ * Add the event (t, seq, fn, arg).
+ * => t >= the time of the last event popped
+ * => seq greater than every seq pushed before
  * => at most SIM_EVQ_MAX_EVENTS pending
  */
-void	sim_evq_push(struct sim_evq *, const struct sim_event *ev);
+void	sim_evq_add(struct sim_evq *, uint64_t t, uint64_t seq,
+	    sim_event_fn fn, void *arg);
+/*
+ * Removes the least (time, seq) and returns it, in the queue's own
+ * memory: it stays as it is until the next add or take.
+ * => at least one event pending
+ * => equal times come out in the order they were pushed
+ */
+const struct sim_event *sim_evq_take(struct sim_evq *);
+
+/* sim_evq_add with the event in a struct. */
+static inline void
+sim_evq_push(struct sim_evq *q, const struct sim_event *ev)
+{
+	sim_evq_add(q, ev->time, ev->seq, ev->fn, ev->arg);
+}
+
 /*
  * Removes the least (time, seq) into *out; false if empty.
  * => equal times come out in the order they were pushed
  */
-bool	sim_evq_pop(struct sim_evq *, struct sim_event *out);
+static inline bool
+sim_evq_pop(struct sim_evq *q, struct sim_event *out)
+{
+	if (q->size == 0)
+		return false;
+	*out = *sim_evq_take(q);
+	return true;
+}
+
 /*
  * The least time, without removing; false if empty.
  * => changes nothing: any time >= the last popped may still be pushed
  */
-static inline bool sim_evq_peek_time(struct sim_evq *, uint64_t *time);
-void	sim_evq_find_min_(struct sim_evq *);    /* private */
-
 static inline bool
-sim_evq_peek_time(struct sim_evq *q, uint64_t *time)
+sim_evq_peek_time(const struct sim_evq *q, uint64_t *time)
 {
 	if (q->size == 0)
 		return false;
-	if (!q->min_valid)
-		sim_evq_find_min_(q);
 	*time = q->min_time;
 	return true;
 }

@@ -164,7 +164,14 @@ ck_pop(struct checker *c)
 	struct sim_event ev;
 	uint64_t peek = 0;
 	bool peeked = sim_evq_peek_time(&c->q, &peek);
-	bool got = sim_evq_pop(&c->q, &ev);
+	bool got;
+
+	/* Every other pop through sim_evq_take, the engine's. */
+	if (peeked && c->pops % 2 == 0) {
+		ev = *sim_evq_take(&c->q);
+		got = true;
+	} else
+		got = sim_evq_pop(&c->q, &ev);
 
 	CHECK(peeked == got, "peek says %s, pop says %s",
 	    peeked ? "non-empty" : "empty", got ? "non-empty" : "empty");
@@ -341,6 +348,50 @@ case_fifo(struct sim_rng *r)
 	ck_fini(&c);
 }
 
+/*
+ * A slot's front event is held in the slot, those behind it in chunks:
+ * slots of one, two, 63, 64 and 130 events at one time, popped from
+ * the front while more are pushed behind (at the time just popped, so
+ * behind the chunk's, never in the emptied front), and the same filed
+ * above level 0 and redistributed; then enough such slots at once to
+ * take more chunks than a slab holds.
+ */
+static void
+case_front(struct sim_rng *r)
+{
+	static const int sizes[] = { 1, 2, 63, 64, 130 };
+	const uint64_t far[] = { 0, 9000, 3000000, 1ULL << 40 };
+	struct checker c;
+
+	ck_init(&c, 200000, true);
+	for (size_t f = 0; f < sizeof(far) / sizeof(far[0]); f++) {
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			for (int i = 0; i < sizes[k]; i++)
+				ck_push(&c, far[f]);
+			/* A time in between, and one just after. */
+			ck_push(&c, far[f] / 2 + 1);
+			ck_push(&c, far[f] + 1);
+			for (int i = 0; i < sizes[k] / 2 + 1; i++) {
+				ck_pop(&c);
+				if (sim_rng_below(r, 2) == 0)
+					ck_push(&c, 0);
+			}
+		}
+		ck_drain(&c);
+	}
+	/* 100 slots of 70 events: 200 chunks, over three slabs. */
+	for (int i = 0; i < 100; i++)
+		for (int j = 0; j < 70; j++)
+			ck_push(&c, 5000 + (uint64_t)i * 100);
+	for (int i = 0; i < 3500; i++)
+		ck_pop(&c);
+	for (int i = 0; i < 100; i++)
+		for (int j = 0; j < 2; j++)
+			ck_push(&c, (uint64_t)i * 7);
+	ck_drain(&c);
+	ck_fini(&c);
+}
+
 /* The hold model with a million events pending: the bench's workloads. */
 static void
 hold(struct sim_rng *r, enum dist d)
@@ -413,6 +464,7 @@ static const struct {
 	{ "empty", case_empty },
 	{ "random", case_random },
 	{ "fifo", case_fifo },
+	{ "front", case_front },
 	{ "hold_exp", case_hold_exp },
 	{ "hold_equal", case_hold_equal },
 	{ "hold_twopoint", case_hold_twopoint },
