@@ -43,6 +43,8 @@ struct sim_link_dir {
 	bool busy;                      /* a tx_ready event is pending */
 	uint64_t end_ns;                /* when the last frame's last bit left, */
 	uint64_t end_frac;              /* ... less end_frac / rate_bps ns */
+	/* link_serialise's last division: ceil(div_num / rate) = div_q. */
+	uint64_t div_num, div_q;
 	struct sim_loss loss;           /* its own loss: Bernoulli */
 	struct sim_rng reorder_rng;
 	struct sim_link_counters c;
@@ -203,7 +205,17 @@ link_serialise(struct sim_link_dir *d, uint64_t now, uint64_t wire_bits)
 		 */
 		uint64_t num = bits_ns - carry;
 
-		q = (num - 1) / rate + 1;
+		/*
+		 * A frame as long as the last one, started as it was, has
+		 * its quotient: no 64-bit division (tens of cycles), the
+		 * common case of a flow of equal frames.  num > 0, and
+		 * div_num starts 0.
+		 */
+		if (num != d->div_num) {
+			d->div_num = num;
+			d->div_q = (num - 1) / rate + 1;
+		}
+		q = d->div_q;
 		d->end_frac = q * rate - num;
 	}
 	d->end_ns = now + q;
