@@ -144,11 +144,12 @@ struct nic_dma {
 	uint64_t dma_latency_ns;
 	unsigned ndelays;               /* in delays[] */
 	/*
-	 * nic_dma's last transfer: xfer_bytes take xfer_ns on an engine
-	 * (0 take 0: the zeroed start is a true entry).
+	 * nic_dma's last transfer on each engine (0 receive, 1 transmit):
+	 * xfer_bytes[k] took xfer_ns[k] ns (0 take 0: the zeroed start is
+	 * a true entry; a time past 32 bits is not kept).
 	 */
-	uint32_t xfer_bytes;
-	uint64_t xfer_ns;
+	uint32_t xfer_bytes[2];
+	uint32_t xfer_ns[2];
 	uint64_t stat[DMANIC_NSTATS];
 
 	bool stat_recorded;
@@ -290,20 +291,25 @@ nic_dma(struct nic_dma *nic, struct nic_engine *e, uint64_t now,
     uint64_t bytes)
 {
 	uint64_t start = now > e->free_ns ? now : e->free_ns, done, xfer;
+	unsigned k = e == &nic->tx_eng;
 
 	assert(bytes <= SIM_FRAME_BYTES_MAX);
+	assert(e == &nic->rx_eng || e == &nic->tx_eng);
 	/*
-	 * Frames of a flow are mostly one length: the last one's time, not
-	 * a 64-bit division (tens of cycles) per transfer.
+	 * An engine's frames are mostly of one length (a flow's data one
+	 * way, its acks the other): the last one's time, not a 64-bit
+	 * division (tens of cycles) per transfer.
 	 */
-	if (__builtin_expect(bytes == nic->xfer_bytes, 1))
-		xfer = nic->xfer_ns;
+	if (__builtin_expect(bytes == nic->xfer_bytes[k], 1))
+		xfer = nic->xfer_ns[k];
 	else {
 		/* bytes <= SIM_FRAME_BYTES_MAX: 8e9 times that fits in 64 bits. */
 		xfer = (bytes * 8 * NS_PER_S + nic->dma_rate_bps - 1) /
 		    nic->dma_rate_bps;
-		nic->xfer_bytes = (uint32_t)bytes;
-		nic->xfer_ns = xfer;
+		if (xfer <= UINT32_MAX) {
+			nic->xfer_bytes[k] = (uint32_t)bytes;
+			nic->xfer_ns[k] = (uint32_t)xfer;
+		}
 	}
 
 	e->free_ns = start + xfer;
