@@ -45,6 +45,12 @@ in_subnet_holds(const struct in_ifaddr *ia, struct in_addr a)
 	return (a.s_addr & ia->ia_netmask.s_addr) == ia->ia_subnet.s_addr;
 }
 
+/*
+ * The buckets must not move the brane to a larger kmem block (every
+ * later block's place, and the pinned fingerprints with it, would move).
+ */
+CTASSERT(sizeof(struct inet_brane) <= 2048);
+
 /* The kinds of hash entry: the low bit of a link. */
 #define IN_AH_ADDR      0u
 #define IN_AH_BCAST     1u

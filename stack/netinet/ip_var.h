@@ -111,8 +111,12 @@ struct inet_brane {
 	char ib_icmpgroup[5 + 16];      /* c: "icmp.<brane>" */
 	struct evcnt ib_ipstat[IPSTAT_N];       /* e */
 	struct evcnt ib_icmpstat[ICMPSTAT_N];   /* e */
-	/* l: the addresses and broadcasts by value (in.c's hash) */
-	uintptr_t ib_ahash[IB_AHASH];
+	/*
+	 * l: the addresses and broadcasts by value (in.c's hash), on lines
+	 * of their own: unaligned, its first line was shared with the
+	 * counters' and cost 16 more L1 misses a datagram with 15 leaves.
+	 */
+	uintptr_t ib_ahash[IB_AHASH] __attribute__((__aligned__(64)));
 };
 
 /*
