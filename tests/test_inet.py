@@ -66,6 +66,18 @@ def test_longest_prefix_match_in_any_insertion_order(test_bin, seed):
     assert s["orders"] == 50
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_addresses_ours_and_broadcasts_after_any_adds_and_deletes(
+        test_bin, seed):
+    # 300 random adds and deletes of 96 candidate addresses (/8 to /32,
+    # sharing subnets and broadcasts) on three interfaces of a brane; after
+    # each, in_ours, in_broadcast and in_ifaddr_lookup on every interface
+    # (and none) agree with a walk of every address added: the hash they
+    # look in is kept in step with the list.
+    s = ok_summary(case(test_bin, "addrs", seed, 300), "addrs", ints=True)
+    assert s["rounds"] == 300 and s["adds"] > 100 and s["deletes"] > 100
+
+
 def test_branes_with_the_same_addresses_never_meet(test_bin):
     s = ok_summary(case(test_bin, "isolation"), "isolation", ints=True)
     assert s["x"] > 0 and s["x2"] > 0

@@ -143,9 +143,16 @@ struct nic_dma {
 	/* lines 4 and 5 */
 	uint64_t dma_latency_ns;
 	unsigned ndelays;               /* in delays[] */
-	bool stat_recorded;
+	/*
+	 * nic_dma's last transfer on each engine (0 receive, 1 transmit):
+	 * xfer_bytes[k] took xfer_ns[k] ns (0 take 0: the zeroed start is
+	 * a true entry; a time past 32 bits is not kept).
+	 */
+	uint32_t xfer_bytes[2];
+	uint32_t xfer_ns[2];
 	uint64_t stat[DMANIC_NSTATS];
 
+	bool stat_recorded;
 	uint64_t stat_last[DMANIC_NSTATS];      /* last written to the db */
 	struct nic_txjob tx[DMANIC_TX_FIFO];
 	void *obs_arg;
@@ -283,12 +290,27 @@ static inline uint64_t
 nic_dma(struct nic_dma *nic, struct nic_engine *e, uint64_t now,
     uint64_t bytes)
 {
-	uint64_t start = now > e->free_ns ? now : e->free_ns, done;
-	/* bytes <= SIM_FRAME_BYTES_MAX: 8e9 times that fits in 64 bits. */
-	uint64_t xfer = (bytes * 8 * NS_PER_S + nic->dma_rate_bps - 1) /
-	    nic->dma_rate_bps;
+	uint64_t start = now > e->free_ns ? now : e->free_ns, done, xfer;
+	unsigned k = e == &nic->tx_eng;
 
 	assert(bytes <= SIM_FRAME_BYTES_MAX);
+	assert(e == &nic->rx_eng || e == &nic->tx_eng);
+	/*
+	 * An engine's frames are mostly of one length (a flow's data one
+	 * way, its acks the other): the last one's time, not a 64-bit
+	 * division (tens of cycles) per transfer.
+	 */
+	if (__builtin_expect(bytes == nic->xfer_bytes[k], 1))
+		xfer = nic->xfer_ns[k];
+	else {
+		/* bytes <= SIM_FRAME_BYTES_MAX: 8e9 times that fits in 64 bits. */
+		xfer = (bytes * 8 * NS_PER_S + nic->dma_rate_bps - 1) /
+		    nic->dma_rate_bps;
+		if (xfer <= UINT32_MAX) {
+			nic->xfer_bytes[k] = (uint32_t)bytes;
+			nic->xfer_ns[k] = (uint32_t)xfer;
+		}
+	}
 
 	e->free_ns = start + xfer;
 	nic->stat[DMANIC_STAT_DMA_XFERS]++;
@@ -354,6 +376,32 @@ nic_writeback(struct nic_dma *nic, uint32_t cause, uint64_t now)
 	nic_line(nic, now);
 }
 
+/* --- rings ------------------------------------------------------------------ */
+
+/*
+ * Ring arithmetic without a division (a ring's size is any of
+ * DMANIC_RING_MIN to DMANIC_RING_MAX, and a frame's descriptors took
+ * two or three 32-bit divisions of tens of cycles each).
+ */
+
+/* The slot after s in a ring of n. */
+static inline uint32_t
+nic_ring_next(uint32_t s, uint32_t n)
+{
+	assert(s < n);
+	return s + 1 == n ? 0 : s + 1;
+}
+
+/* The slot i after first in a ring of n.  => i < n */
+static inline uint32_t
+nic_ring_add(uint32_t first, uint32_t i, uint32_t n)
+{
+	uint32_t s = first + i;
+
+	assert(first < n && i < n);
+	return s >= n ? s - n : s;
+}
+
 /* --- receive ------------------------------------------------------------------ */
 
 static bool
@@ -391,7 +439,7 @@ nic_rx(struct sim_port *port, struct sim_frame *f, uint64_t t)
 	/* RXEN implies a checked ring (nic_write_ctrl): RDH is in it. */
 	assert(nic->rdlen >= DMANIC_RING_MIN && nic->rdh < nic->rdlen);
 	f->tag = nic->rdh;
-	nic->rdh = (nic->rdh + 1) % nic->rdlen;
+	nic->rdh = nic_ring_next(nic->rdh, nic->rdlen);
 	f->next = NULL;
 	if (nic->rx_tail != NULL)
 		nic->rx_tail->next = f;
@@ -533,7 +581,7 @@ nic_tx_take(struct nic_dma *nic, struct nic_txjob *j)
 		bytes += d->td_len;
 		eop = (d->td_cmd & DMANIC_TXC_EOP) != 0;
 		n++;
-		s = (s + 1) % nic->tdlen;
+		s = nic_ring_next(s, nic->tdlen);
 	}
 	if (!eop && n < DMANIC_TX_MAXSEGS)
 		return false;           /* the rest is not posted yet */
@@ -581,7 +629,7 @@ nic_tx_gather(struct nic_dma *nic, const struct nic_txjob *j)
 	if ((f = sim_port_frame_alloc(nic->port, j->bytes)) == NULL)
 		return NULL;
 	for (uint32_t i = 0; i < j->ndesc; i++) {
-		uint32_t slot = (j->first + i) % nic->tdlen;
+		uint32_t slot = nic_ring_add(j->first, i, nic->tdlen);
 		const struct dmanic_txdesc *d = nic_txdesc(nic, slot);
 		const void *src;
 
@@ -649,7 +697,7 @@ nic_tx_retire(struct nic_dma *nic, uint64_t now)
 	assert(j->fetched && j->f == NULL);
 	for (uint32_t i = 0; i < j->ndesc && !j->abandoned; i++) {
 		struct dmanic_txdesc *d = nic_txdesc(nic,
-		    (j->first + i) % nic->tdlen);
+		    nic_ring_add(j->first, i, nic->tdlen));
 
 		d->td_status = DMANIC_TXS_DD | (j->error ? DMANIC_TXS_ERR : 0);
 		sim_lines_device_write(&nic->host->lines, d, sizeof(*d));

@@ -117,6 +117,26 @@ dmanic_write(struct dmanic_softc *sc, bus_size_t reg, uint32_t v)
 	bus_space_write_4(sc->sc_st, sc->sc_sh, reg, v);
 }
 
+/*
+ * The slot after i in a ring of n, without a division: each frame moved
+ * a ring index or two by % of a size known only at run time, a 32-bit
+ * division of tens of cycles.
+ */
+static inline u_int
+dmanic_next(u_int i, u_int n)
+{
+	KASSERT(i < n);
+	return i + 1 == n ? 0 : i + 1;
+}
+
+/* The slot before i in a ring of n. */
+static inline u_int
+dmanic_prev(u_int i, u_int n)
+{
+	KASSERT(i < n);
+	return i == 0 ? n - 1 : i - 1;
+}
+
 static void
 dmanic_freelist(struct mbuf *m)
 {
@@ -240,7 +260,7 @@ dmanic_rx_harvest(struct dmanic_softc *sc, u_int limit, u_int *np)
 
 	bus_dmamap_sync(sc->sc_dmat, sc->sc_rxring, 0,
 	    sc->sc_nrx * sizeof(struct dmanic_rxdesc), BUS_DMASYNC_POSTREAD);
-	for (; n < limit; n++, i = (i + 1) % sc->sc_nrx) {
+	for (; n < limit; n++, i = dmanic_next(i, sc->sc_nrx)) {
 		struct dmanic_rxdesc *d = &sc->sc_rxd[i];
 		struct mbuf *m;
 		uint64_t tag;
@@ -272,7 +292,7 @@ dmanic_rx_harvest(struct dmanic_softc *sc, u_int limit, u_int *np)
 		    sc->sc_nrx * sizeof(struct dmanic_rxdesc),
 		    BUS_DMASYNC_PREWRITE);
 		/* Keep one slot back: the one before the next to harvest. */
-		dmanic_write(sc, DMANIC_RDT, (i + sc->sc_nrx - 1) % sc->sc_nrx);
+		dmanic_write(sc, DMANIC_RDT, dmanic_prev(i, sc->sc_nrx));
 	}
 	if (n == limit)
 		sc->sc_ev_rx_batch.ev_count++;
@@ -351,7 +371,7 @@ dmanic_txeof_locked(struct dmanic_softc *sc, struct mbuf **freep)
 			m->m_nextpkt = *freep;
 			*freep = m;
 		}
-		sc->sc_txdirty = (i + 1) % sc->sc_ntx;
+		sc->sc_txdirty = dmanic_next(i, sc->sc_ntx);
 		sc->sc_txfree++;
 	}
 }
@@ -412,7 +432,7 @@ dmanic_tx_fill(struct dmanic_softc *sc, struct mbuf *m)
 		d->td_status = 0;
 		d->td_tag = 0;
 		last = i;
-		i = (i + 1) % sc->sc_ntx;
+		i = dmanic_next(i, sc->sc_ntx);
 	}
 	sc->sc_txd[last].td_cmd = DMANIC_TXC_EOP;
 	sc->sc_txd[last].td_tag = m->m_pkthdr.ph_id;

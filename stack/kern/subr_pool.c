@@ -137,7 +137,6 @@ struct pool_cache {
 	u_int pc_nfull;                 /* d: <= pc_depot_cap / slab_nobj */
 	struct pool_slab *pc_partial;   /* d: slabs cut short */
 	u_int pc_nobj;                  /* d: owned, incl. slabs being made */
-	u_int pc_nwait;                 /* d (read racily by puts) */
 	u_int pc_hardlimit;             /* d: 0 = none */
 	const char *pc_warnmess;        /* d */
 	uint64_t pc_ratecap_ns;         /* d */
@@ -150,16 +149,19 @@ struct pool_cache {
 	struct evcnt pc_ev_wait;        /* d */
 
 	/*
-	 * What every get and put reads first, side by side (one line
-	 * where the cache is line-aligned: with a thousand hosts a cache
-	 * is cold at each datagram's get, and these were two lines).
+	 * What every get and put reads, side by side (one line where the
+	 * cache is line-aligned: with a thousand hosts a cache is cold at
+	 * each datagram's get, and these were two lines; a get's
+	 * kasan_mark reads pc_reqsize and a put pc_nwait, which were on
+	 * a second and a third).
 	 */
 	u_int pc_ncpu;                  /* c */
 	int pc_ipl;                     /* c: max(ipl, IPL_VM) */
 	struct pool_cache_cpu **pc_cpus;        /* c: by cpu_index */
 	size_t pc_size;                 /* c: object size, rounded to align */
-	bool pc_poison;                 /* c: free objects hold POOL_POISON */
 	size_t pc_reqsize;              /* c: object size as asked */
+	u_int pc_nwait;                 /* d (read racily by puts) */
+	bool pc_poison;                 /* c: free objects hold POOL_POISON */
 	size_t pc_slab_off;             /* c: first object's offset in a slab */
 	u_int pc_slab_nobj;             /* c: objects in a full slab */
 	const char *pc_name;            /* c */
@@ -167,6 +169,9 @@ struct pool_cache {
 	void (*pc_dtor)(void *, void *);        /* c */
 	void *pc_arg;                   /* c */
 };
+/* The fields every get and put reads are on one line (the struct's is). */
+CTASSERT(offsetof(struct pool_cache, pc_ncpu) / 64 ==
+    offsetof(struct pool_cache, pc_poison) / 64);
 
 /* --- set-up and teardown ------------------------------------------------- */
 

@@ -23,6 +23,7 @@ struct in_ifaddr {
 	struct in_addr ia_broadcast;    /* c */
 	u_int ia_plen;                  /* c */
 	struct in_ifaddr *ia_next;      /* r: the brane's list */
+	uintptr_t ia_hnext[2];          /* r: its two chains in the hash (in.c) */
 };
 
 /*

@@ -1027,6 +1027,130 @@ case_lpm(void *arg)
 }
 
 /* ------------------------------------------------------------------ */
+/* addrs: a brane's addresses against a brute-force model                */
+
+#define ADDRS_POOL      96      /* candidate addresses */
+#define ADDRS_IFS       3
+#define ADDRS_CHECKS    12      /* candidates checked a round, and the one changed */
+
+/* The model: which candidates are added, on which interface. */
+struct addrs_model {
+	struct in_addr a[ADDRS_POOL];
+	u_int plen[ADDRS_POOL];
+	int on[ADDRS_POOL];             /* interface index, or -1 */
+};
+
+static struct in_addr
+addrs_bcast(const struct addrs_model *mo, u_int i)
+{
+	struct in_addr b;
+	in_addr_t mask = in_plen2mask(mo->plen[i]);
+
+	b.s_addr = mo->plen[i] >= 31 ? INADDR_BROADCAST :
+	    (mo->a[i].s_addr & mask) | ~mask;
+	return b;
+}
+
+/* What in_ours, in_broadcast and in_ifaddr_lookup must say of q. */
+static void
+addrs_check(struct brane *br, struct ifnet *const *ifs,
+    const struct addrs_model *mo, struct in_addr q)
+{
+	char buf[16];
+
+	for (int k = -1; k < ADDRS_IFS; k++) {
+		struct ifnet *ifp = k < 0 ? NULL : ifs[k];
+		bool ours = q.s_addr == INADDR_BROADCAST, bc = ours, found = false;
+
+		for (u_int i = 0; i < ADDRS_POOL; i++) {
+			if (mo->on[i] < 0)
+				continue;
+			if (mo->a[i].s_addr == q.s_addr)
+				ours = found = true;
+			if (mo->on[i] == k &&
+			    addrs_bcast(mo, i).s_addr == q.s_addr)
+				ours = bc = true;
+		}
+		CHECK(in_ours(br, ifp, q) == ours, "in_ours(%s, %s): %d",
+		    k < 0 ? "NULL" : ifp->if_xname, ntoa(q, buf), !ours);
+		CHECK(in_broadcast(br, ifp, q) == bc, "in_broadcast(%s, %s): %d",
+		    k < 0 ? "NULL" : ifp->if_xname, ntoa(q, buf), !bc);
+		CHECK((in_ifaddr_lookup(br, q) != NULL) == found,
+		    "in_ifaddr_lookup(%s): %d", ntoa(q, buf), !found);
+	}
+}
+
+/*
+ * Random adds and deletes of up to ADDRS_POOL addresses on three
+ * interfaces -- prefixes of 8 to 32 bits, some sharing a subnet and so
+ * a directed broadcast -- and after each, the candidate changed and
+ * ADDRS_CHECKS others, their broadcasts, the addresses after them and
+ * the limited broadcast asked of in_ours,
+ * in_broadcast and in_ifaddr_lookup on every interface, against a walk
+ * of the model.
+ */
+static void
+case_addrs(void *arg)
+{
+	static const u_int plens[] = { 8, 16, 24, 24, 28, 30, 31, 32 };
+	struct brane *br = mkbrane("addrs");
+	struct ifnet *ifs[ADDRS_IFS], *peer;
+	struct addrs_model mo;
+	uint64_t s = seed;
+	long rounds = nrounds > 0 ? nrounds : 300, adds = 0, dels = 0;
+
+	(void)arg;
+	for (u_int k = 0; k < ADDRS_IFS; k++) {
+		char a[8], b[8];
+
+		snprintf(a, sizeof(a), "va%ua", k);
+		snprintf(b, sizeof(b), "va%ub", k);
+		mkpair(a, br, b, NULL, &ifs[k], &peer);
+	}
+	for (u_int i = 0; i < ADDRS_POOL; i++) {
+		/* Few subnets, so that broadcasts and subnets are shared. */
+		mo.a[i].s_addr = IN_ADDR(10, rnd(&s, 3), rnd(&s, 4),
+		    1 + rnd(&s, 254));
+		mo.plen[i] = plens[rnd(&s, __arraycount(plens))];
+		mo.on[i] = -1;
+	}
+	for (long r = 0; r < rounds; r++) {
+		u_int i = rnd(&s, ADDRS_POOL);
+
+		if (mo.on[i] < 0) {
+			int k = (int)rnd(&s, ADDRS_IFS), dup = -1, error;
+
+			for (u_int j = 0; j < ADDRS_POOL; j++)
+				if (mo.on[j] >= 0 && mo.a[j].s_addr ==
+				    mo.a[i].s_addr)
+					dup = (int)j;
+			error = in_addr_add(br, ifs[k], mo.a[i], mo.plen[i]);
+			CHECK(error == (dup >= 0 ? EEXIST : 0),
+			    "in_addr_add: error %d", error);
+			if (error == 0) {
+				mo.on[i] = k;
+				adds++;
+			}
+		} else {
+			CHECK(in_addr_delete(br, mo.a[i]) == 0,
+			    "in_addr_delete");
+			mo.on[i] = -1;
+			dels++;
+		}
+		for (u_int c = 0; c <= ADDRS_CHECKS; c++) {
+			u_int j = c == 0 ? i : rnd(&s, ADDRS_POOL);
+			struct in_addr n = { htonl(ntohl(mo.a[j].s_addr) + 1) };
+
+			addrs_check(br, ifs, &mo, mo.a[j]);
+			addrs_check(br, ifs, &mo, addrs_bcast(&mo, j));
+			addrs_check(br, ifs, &mo, n);
+		}
+		addrs_check(br, ifs, &mo, (struct in_addr){ INADDR_BROADCAST });
+	}
+	printf("ok addrs rounds=%ld adds=%ld deletes=%ld\n", rounds, adds, dels);
+}
+
+/* ------------------------------------------------------------------ */
 /* isolation                                                            */
 
 static uint64_t
@@ -3133,6 +3257,7 @@ static const struct {
 	{ "smp", case_smp, 4 },
 	{ "lpm", case_lpm, 1 },
 	{ "isolation", case_isolation, 1 },
+	{ "addrs", case_addrs, 1 },
 	{ "fuzz", case_fuzz, 1 },
 	{ "tcp", case_tcp, 2 },
 	{ "tcpregress", case_tcpregress, 1 },
