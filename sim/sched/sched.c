@@ -67,6 +67,7 @@ machine_events_reached(const struct sim_machine *m)
 	return m->max_events != 0 && m->eng.executed >= m->max_events;
 }
 static bool cpu_dispatch_first(struct sim_machine *, struct cpu_info *);
+static bool cpu_dispatch_top(struct sim_machine *);
 
 /* --- the runnable heap ------------------------------------------------ */
 
@@ -700,6 +701,14 @@ sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
 			top = m->heap[0].ci;
 			if (top->clock >= m->loop_end_ns)
 				break;
+			if (held == NULL && top->cur == NULL) {
+				/* An empty CPU: dispatched in its place. */
+				if (cpu_dispatch_top(m)) {
+					next = top;
+					break;
+				}
+				continue;       /* back in line: decide again */
+			}
 			if (held != NULL) {
 				heap_replace_top(m, held, hkey);
 				held = NULL;
@@ -903,6 +912,45 @@ cpu_dispatch_first(struct sim_machine *m, struct cpu_info *ci)
 		cpu_enqueue(m, ci);
 		return false;
 	}
+	return true;
+}
+
+/*
+ * cpu_dispatch_first for the empty CPU at the top of the heap, without
+ * taking it off first: when the switch took it past another CPU or the
+ * next event -- nearly always with many CPUs in line: it was woken as
+ * the least, and the switch's price is more than their distance -- it
+ * gets its new tiebreak and sifts down from where it is, one sift where
+ * taking it off and putting it back were two (and an enqueue's call).
+ * The same draw at the same moment, the same CPU first after: only the
+ * heap's arrangement differs, and no decision depends on that (keys are
+ * distinct).
+ * => no context running (no limit to lower), heap[0] empty of context
+ * <= true: it is off the heap and runs next; false: back in line
+ */
+static bool
+cpu_dispatch_top(struct sim_machine *m)
+{
+	struct sim_heap_ent *h = m->heap;
+	struct cpu_info *ci = h[0].ci;
+	u_int n = m->heap_n, c = 1;
+
+	KASSERT(m->running == NULL && !m->pol.on);
+	KASSERT(n > 0 && ci->in_heap && ci->cur == NULL);
+	cpu_dispatch(ci);
+	/* The least of the others is the lesser of the top's children. */
+	if (n > 2 && h[2].key < h[1].key)
+		c = 2;
+	if (ci->clock >= next_event_clock(m) ||
+	    (n > 1 && sim_cpu_key(ci) > h[c].key)) {
+		/* Back in line, as cpu_enqueue puts it (a new tiebreak). */
+		ci->tiebreak = sched_tiebreak(m);
+		ci->idle = false;
+		heap_down(m, 0, (struct sim_heap_ent){ .key = sim_cpu_key(ci),
+		    .ci = ci });
+		return false;
+	}
+	heap_pop(m);
 	return true;
 }
 
