@@ -598,7 +598,14 @@ sched_run(struct sim_machine *m, struct cpu_info *ci)
 	}
 }
 
-/* After any switch lands: free the stack of an LWP that just exited. */
+/*
+ * After a switch lands in the loop's context: free the stack of an LWP
+ * that just exited.  Only the loop's context needs this: an exiting LWP
+ * sets m->reap and switches to the loop (sim_lwp_exit, exhaust.c), and
+ * the loop frees it as soon as it is resumed (cpu_run, pol_step), before
+ * it resumes any other context -- so a context resumed by another finds
+ * it NULL, and a direct switch need not look (sim_cpu_yield).
+ */
 static inline void
 sched_arrived(struct sim_machine *m)
 {
@@ -737,6 +744,7 @@ loop:
 	if (held != NULL)
 		heap_insert(m, held);   /* in line for the loop */
 
+	/* The switch is the last thing done: a tail call (sim_cpu_yield). */
 	if (next == NULL) {
 		sim_coro_switch(from, &m->sched);
 	} else {
@@ -745,7 +753,6 @@ loop:
 		if (&next->cur->coro != from)
 			sim_coro_switch(from, &next->cur->coro);
 	}
-	sched_arrived(m);
 }
 
 /* A yield's leave: its CPU held out of the heap (sched_leave). */
@@ -834,8 +841,13 @@ sim_cpu_yield(struct cpu_info *ci)
 			sched_run(m, next);
 			sched_limit_set(m, machine_limit_ec(m, next->tiebreak,
 			    ec));
+			/*
+			 * The last thing done here, so a tail call: resumed,
+			 * this context goes straight back to its point, and
+			 * the stack it finds cold is the swap's registers
+			 * alone (no reap to look at: sched_arrived).
+			 */
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
-			sched_arrived(m);
 			return;
 		}
 		/*
@@ -849,7 +861,15 @@ sim_cpu_yield(struct cpu_info *ci)
 			return;
 		}
 	}
-	/* In line, held out of the heap until something else comes first. */
+	/*
+	 * In line, held out of the heap until something else comes first.
+	 * Without a tracer (attached before the run, never after) nothing
+	 * follows, so a tail call.
+	 */
+	if (__predict_true(m->tracer == NULL)) {
+		sched_leave_held(m, ci, key, &ci->cur->coro);
+		return;
+	}
 	sched_leave_held(m, ci, key, &ci->cur->coro);
 turn:
 	/*
