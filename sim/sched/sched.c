@@ -674,6 +674,7 @@ sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
 
 	KASSERT(held == NULL || (!held->in_heap && held->cur != NULL &&
 	    hkey == sim_cpu_key(held)));
+	KASSERT(m->reap == NULL);       /* only the loop finds one (sched_arrived) */
 	/*
 	 * No context runs from here, and none takes a point: the checkpoint
 	 * is asked once; a stop comes only from an event, and is asked
