@@ -114,47 +114,56 @@ struct sim_held {
 };
 
 struct lwp {
-	struct sim_coro coro;
+	/*
+	 * The first two cache lines (an LWP is line-aligned: sim_hot_alloc)
+	 * hold what a wake-up, a sleep, a dispatch, an interrupt's post, a
+	 * hand-over and a lock's bookkeeping touch, with the coroutine's
+	 * saved stack pointer; the rest is for creation, reports, deadlocks
+	 * and the exploration build.  (At 16 hosts a datagram finds its
+	 * hosts' LWPs cold: each line here is a miss.)
+	 */
 	struct sim_host *host;
 	struct cpu_info *cpu;           /* the CPU it is bound to */
-	u_int id;                       /* unique on the host, from 1 */
+	struct lwp *link;               /* run queue or wait queue */
+	uint64_t ready_at;              /* may preempt its CPU from this time */
+	uint64_t slice_start;           /* clock when it got the CPU */
+	uint64_t wait_timer_seq;        /* seq of a pending timeout, or 0 */
 	enum lwp_state state;
-	bool daemon;
-	bool mustjoin;
+	enum lwp_wait wait;             /* what it waits on (below) */
+	u_int prio;                     /* 0 thread, else its interrupt level */
+	int ipl;                        /* spl level while off the CPU */
+	u_int spin_held;                /* spin mutexes held */
+	u_int nopreempt;                /* kpreempt_disable depth */
+	u_int nheld;                    /* locks in held[] */
+	bool interrupted;               /* preempted by higher priority work */
 	bool wake_pending;              /* woken before it got to sleep */
-	bool boot;                      /* runs kern_boot (id 0) */
+	bool in_kcont;                  /* runs a continuation (cpu_kcont_enter) */
+	bool daemon;
+	bool wait_timer_nap;            /* that timeout is a daemon's nap */
+	bool nap_woken;                 /* woken by its nap, not yet asleep */
+	u_int id;                       /* unique on the host, from 1 */
 	void *proc;                     /* the stack's struct proc, or NULL */
 	uint32_t flow;                  /* the workload program it belongs to
 					   (its flow, from 1; 0: the kernel's),
 					   inherited by the threads it makes */
-	bool interrupted;               /* preempted by higher priority work */
-	u_int prio;                     /* 0 thread, else its interrupt level */
-	bool in_kcont;                  /* runs a continuation (cpu_kcont_enter) */
-	int ipl;                        /* spl level while off the CPU */
-	uint64_t ready_at;              /* may preempt its CPU from this time */
-	uint64_t slice_start;           /* clock when it got the CPU */
+	struct sim_coro coro;           /* its saved stack pointer first */
+	struct sim_held held[SIM_HELD_MAX];     /* locks held, innermost last */
+
+	bool mustjoin;
+	bool boot;                      /* runs kern_boot (id 0) */
 	char name[32];
 	void (*func)(void *);
 	void *arg;
-	struct lwp *link;               /* run queue or wait queue */
 	struct lwp *all_prev, *all_next;        /* host's live LWPs, by id */
 
-	/* What it waits on (for wake-ups and deadlock reports). */
-	enum lwp_wait wait;
+	/* What it waits on, with wait (for wake-ups and deadlock reports). */
 	const void *wait_obj;
 	const char *wait_file;
 	int wait_line;
-	uint64_t wait_timer_seq;        /* seq of a pending timeout, or 0 */
-	bool wait_timer_nap;            /* that timeout is a daemon's nap */
-	bool nap_woken;                 /* woken by its nap, not yet asleep */
 	uint64_t nap_activity;          /* m->activity when the nap began */
 	int wait_result;                /* 0, or EWOULDBLOCK on timeout */
 	int wait_rw_op;                 /* RW_READER / RW_WRITER */
 	struct lwp *joiner;
-	u_int spin_held;                /* spin mutexes held */
-	u_int nopreempt;                /* kpreempt_disable depth */
-	u_int nheld;                    /* locks in held[] */
-	struct sim_held held[SIM_HELD_MAX];     /* locks held, innermost last */
 
 	uint64_t pol_prio;              /* pct: its priority, 0 until it
 					   first takes part (policy.c) */

@@ -67,6 +67,7 @@ machine_events_reached(const struct sim_machine *m)
 	return m->max_events != 0 && m->eng.executed >= m->max_events;
 }
 static bool cpu_dispatch_first(struct sim_machine *, struct cpu_info *);
+static bool cpu_dispatch_top(struct sim_machine *);
 
 /* --- the runnable heap ------------------------------------------------ */
 
@@ -597,7 +598,14 @@ sched_run(struct sim_machine *m, struct cpu_info *ci)
 	}
 }
 
-/* After any switch lands: free the stack of an LWP that just exited. */
+/*
+ * After a switch lands in the loop's context: free the stack of an LWP
+ * that just exited.  Only the loop's context needs this: an exiting LWP
+ * sets m->reap and switches to the loop (sim_lwp_exit, exhaust.c), and
+ * the loop frees it as soon as it is resumed (cpu_run, pol_step), before
+ * it resumes any other context -- so a context resumed by another finds
+ * it NULL, and a direct switch need not look (sim_cpu_yield).
+ */
 static inline void
 sched_arrived(struct sim_machine *m)
 {
@@ -666,6 +674,7 @@ sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
 
 	KASSERT(held == NULL || (!held->in_heap && held->cur != NULL &&
 	    hkey == sim_cpu_key(held)));
+	KASSERT(m->reap == NULL);       /* only the loop finds one (sched_arrived) */
 	/*
 	 * No context runs from here, and none takes a point: the checkpoint
 	 * is asked once; a stop comes only from an event, and is asked
@@ -700,6 +709,14 @@ sched_leave(struct sim_machine *m, struct cpu_info *held, sim_key_t hkey,
 			top = m->heap[0].ci;
 			if (top->clock >= m->loop_end_ns)
 				break;
+			if (held == NULL && top->cur == NULL) {
+				/* An empty CPU: dispatched in its place. */
+				if (cpu_dispatch_top(m)) {
+					next = top;
+					break;
+				}
+				continue;       /* back in line: decide again */
+			}
 			if (held != NULL) {
 				heap_replace_top(m, held, hkey);
 				held = NULL;
@@ -728,6 +745,7 @@ loop:
 	if (held != NULL)
 		heap_insert(m, held);   /* in line for the loop */
 
+	/* The switch is the last thing done: a tail call (sim_cpu_yield). */
 	if (next == NULL) {
 		sim_coro_switch(from, &m->sched);
 	} else {
@@ -736,7 +754,6 @@ loop:
 		if (&next->cur->coro != from)
 			sim_coro_switch(from, &next->cur->coro);
 	}
-	sched_arrived(m);
 }
 
 /* A yield's leave: its CPU held out of the heap (sched_leave). */
@@ -825,8 +842,13 @@ sim_cpu_yield(struct cpu_info *ci)
 			sched_run(m, next);
 			sched_limit_set(m, machine_limit_ec(m, next->tiebreak,
 			    ec));
+			/*
+			 * The last thing done here, so a tail call: resumed,
+			 * this context goes straight back to its point, and
+			 * the stack it finds cold is the swap's registers
+			 * alone (no reap to look at: sched_arrived).
+			 */
 			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
-			sched_arrived(m);
 			return;
 		}
 		/*
@@ -840,7 +862,15 @@ sim_cpu_yield(struct cpu_info *ci)
 			return;
 		}
 	}
-	/* In line, held out of the heap until something else comes first. */
+	/*
+	 * In line, held out of the heap until something else comes first.
+	 * Without a tracer (attached before the run, never after) nothing
+	 * follows, so a tail call.
+	 */
+	if (__predict_true(m->tracer == NULL)) {
+		sched_leave_held(m, ci, key, &ci->cur->coro);
+		return;
+	}
 	sched_leave_held(m, ci, key, &ci->cur->coro);
 turn:
 	/*
@@ -903,6 +933,45 @@ cpu_dispatch_first(struct sim_machine *m, struct cpu_info *ci)
 		cpu_enqueue(m, ci);
 		return false;
 	}
+	return true;
+}
+
+/*
+ * cpu_dispatch_first for the empty CPU at the top of the heap, without
+ * taking it off first: when the switch took it past another CPU or the
+ * next event -- nearly always with many CPUs in line: it was woken as
+ * the least, and the switch's price is more than their distance -- it
+ * gets its new tiebreak and sifts down from where it is, one sift where
+ * taking it off and putting it back were two (and an enqueue's call).
+ * The same draw at the same moment, the same CPU first after: only the
+ * heap's arrangement differs, and no decision depends on that (keys are
+ * distinct).
+ * => no context running (no limit to lower), heap[0] empty of context
+ * <= true: it is off the heap and runs next; false: back in line
+ */
+static bool
+cpu_dispatch_top(struct sim_machine *m)
+{
+	struct sim_heap_ent *h = m->heap;
+	struct cpu_info *ci = h[0].ci;
+	u_int n = m->heap_n, c = 1;
+
+	KASSERT(m->running == NULL && !m->pol.on);
+	KASSERT(n > 0 && ci->in_heap && ci->cur == NULL);
+	cpu_dispatch(ci);
+	/* The least of the others is the lesser of the top's children. */
+	if (n > 2 && h[2].key < h[1].key)
+		c = 2;
+	if (ci->clock >= next_event_clock(m) ||
+	    (n > 1 && sim_cpu_key(ci) > h[c].key)) {
+		/* Back in line, as cpu_enqueue puts it (a new tiebreak). */
+		ci->tiebreak = sched_tiebreak(m);
+		ci->idle = false;
+		heap_down(m, 0, (struct sim_heap_ent){ .key = sim_cpu_key(ci),
+		    .ci = ci });
+		return false;
+	}
+	heap_pop(m);
 	return true;
 }
 
