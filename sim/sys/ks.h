@@ -219,14 +219,16 @@ sim_mem_point_ci(struct cpu_info *ci, const volatile void *p,
  * lock functions, whose every other step is a tail call): => true, the
  * point counted and charged, the caller then asking sim_cpu_preempt_may
  * itself; false, nothing done, the caller to take the whole point
- * (sim_mem_point_slow).
+ * (sim_mem_point_slow).  *hint: where the caller's word's line was last
+ * found in ci's host's table (sim_lines_first_at), kept with the word.
  */
 static inline __attribute__((__always_inline__)) bool
 sim_mem_point_try(struct cpu_info *ci, const volatile void *p,
-    enum kern_mem_op op)
+    enum kern_mem_op op, uint32_t *hint)
 {
 	struct sim_host *h = ci->host;
-	struct sim_line *l = sim_lines_first(&h->lines, sim_lines_tag(p));
+	struct sim_line *l = sim_lines_first_at(&h->lines, sim_lines_tag(p),
+	    hint);
 
 	if (__predict_false(!sim_cpu_has_turn(ci) || l == NULL ||
 	    op == KERN_MEM_BARRIER))

@@ -41,6 +41,8 @@ struct sim_mutex {
 	struct sim_witness_lock w;      /* where mutex_init was called, ipl */
 	uint32_t magic;
 	uint8_t spin;
+	uint32_t line_hint;             /* the lock word's line's slot, last
+					   found (sim_lines_first_at) */
 };
 
 struct sim_rwlock {
@@ -50,6 +52,7 @@ struct sim_rwlock {
 	struct sim_lwpq waiters;
 	struct sim_witness_lock w;      /* where rw_init was called */
 	uint32_t magic;
+	uint32_t line_hint;             /* as a mutex's */
 };
 
 struct sim_cv {
@@ -253,7 +256,8 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 		mutex_enter_witness(ci, m, file, line);
 		return;
 	}
-	if (__predict_false(!sim_mem_point_try(ci, mtx, KERN_MEM_RMW))) {
+	if (__predict_false(!sim_mem_point_try(ci, mtx, KERN_MEM_RMW,
+	    &m->line_hint))) {
 		mutex_enter_point(ci, m, file, line);
 		return;
 	}
@@ -360,7 +364,8 @@ kern_mutex_exit(kmutex_t *mtx, const char *file, int line)
 	struct sim_mutex *m = mutex_state(mtx, file, line);
 	struct cpu_info *ci = sim_cpu_current();
 
-	if (__predict_false(!sim_mem_point_try(ci, mtx, KERN_MEM_RMW))) {
+	if (__predict_false(!sim_mem_point_try(ci, mtx, KERN_MEM_RMW,
+	    &m->line_hint))) {
 		mutex_exit_point(ci, m, file, line);
 		return;
 	}
@@ -539,7 +544,8 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 		rw_enter_witness(ci, rw, op, file, line);
 		return;
 	}
-	if (__predict_false(!sim_mem_point_try(ci, rwl, KERN_MEM_RMW))) {
+	if (__predict_false(!sim_mem_point_try(ci, rwl, KERN_MEM_RMW,
+	    &rw->line_hint))) {
 		rw_enter_point(ci, rw, op, file, line);
 		return;
 	}
@@ -668,7 +674,8 @@ kern_rw_exit(krwlock_t *rwl, const char *file, int line)
 	struct sim_rwlock *rw = rw_state(rwl, file, line);
 	struct cpu_info *ci = sim_cpu_current();
 
-	if (__predict_false(!sim_mem_point_try(ci, rwl, KERN_MEM_RMW))) {
+	if (__predict_false(!sim_mem_point_try(ci, rwl, KERN_MEM_RMW,
+	    &rw->line_hint))) {
 		rw_exit_point(ci, rw, file, line);
 		return;
 	}
