@@ -34,6 +34,14 @@
 #define RW_MAGIC        0x72776c6bu     /* "rwlk" */
 #define CV_MAGIC        0x63766172u     /* "cvar" */
 #define RW_HANDED_OVER  (-1)            /* wait_rw_op of a woken holder */
+/*
+ * After a call to a continuation that must not become a jump: the tracer
+ * names a point's kernel service by the outermost function of sim/sys/ on
+ * the stack (sim/cli/sched_trace.c), so kern_mutex_exit and kern_rw_exit
+ * keep their frame while their continuations take points (free there:
+ * nothing is live after the call).
+ */
+#define KS_FRAME_KEPT() __asm__ __volatile__("")
 
 struct sim_mutex {
 	struct lwp *owner;              /* the lock word */
@@ -238,7 +246,8 @@ mutex_enter_witness(struct cpu_info *ci, struct sim_mutex *m,
 /*
  * As kern_rw_enter: the common case (the witness's, the CAS's point plain,
  * nobody to preempt, the mutex free) calls nothing; every other case goes
- * on by a tail call from where this one stopped.
+ * on by a tail call from where this one stopped (reports/explain.py knows
+ * the three by name).
  */
 void
 kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
@@ -286,8 +295,8 @@ kern_mutex_tryenter(kmutex_t *mtx, const char *file, int line)
 /*
  * Release without a scheduling point (the caller just had one).  whole:
  * as it comes; else only as far as calling nothing (an adaptive mutex
- * the innermost lock its LWP holds, nobody waiting), the rest by a tail
- * call to the whole.
+ * the innermost lock its LWP holds, nobody waiting), the rest by a call
+ * to the whole.
  */
 static __attribute__((__noinline__)) void mutex_exit_whole(struct cpu_info *,
     struct sim_mutex *, const char *, int);
@@ -301,6 +310,7 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m, const char *file,
 	if (!whole && __predict_false(m->owner != l || m->spin ||
 	    m->waiters.head != NULL || !sim_witness_release_top(ci, m))) {
 		mutex_exit_whole(ci, m, file, line);
+		KS_FRAME_KEPT();
 		return;
 	}
 	if (whole && __predict_false(m->owner != l))
@@ -357,7 +367,7 @@ mutex_exit_preempt(struct cpu_info *ci, struct sim_mutex *m,
 	mutex_release(ci, m, file, line, true);
 }
 
-/* As kern_rw_exit: the common case calls nothing, the rest tail calls. */
+/* As kern_rw_exit: the common case calls nothing, the rest continuations. */
 void
 kern_mutex_exit(kmutex_t *mtx, const char *file, int line)
 {
@@ -367,10 +377,12 @@ kern_mutex_exit(kmutex_t *mtx, const char *file, int line)
 	if (__predict_false(!sim_mem_point_try(ci, mtx, KERN_MEM_RMW,
 	    &m->line_hint))) {
 		mutex_exit_point(ci, m, file, line);
+		KS_FRAME_KEPT();
 		return;
 	}
 	if (__predict_false(sim_cpu_preempt_may(ci))) {
 		mutex_exit_preempt(ci, m, file, line);
+		KS_FRAME_KEPT();
 		return;
 	}
 	mutex_release(ci, m, file, line, false);
@@ -523,7 +535,12 @@ rw_enter_witness(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
  * The common case calls nothing (so saves no registers): the witness's
  * common case, the CAS's point plain, nobody to preempt, the lock free.
  * Every other case goes on in a function of its own, by a tail call, from
- * where this one stopped.
+ * where this one stopped.  (By a tail call, so that the wait is reached
+ * by one too, as it always was: the tracer names a point's kernel service
+ * by the outermost function of sim/sys/ on the stack, sim/cli/
+ * sched_trace.c, and reports/explain.py's SERVICE_OF names
+ * rw_enter_point, rw_enter_preempt and rw_enter_witness -- and
+ * mutex_enter_'s three -- kern_rw_enter's, the wait's as before.)
  */
 void
 kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
@@ -608,7 +625,7 @@ rw_exit_hand_over(struct cpu_info *ci, struct sim_rwlock *rw)
 /*
  * ci's LWP lets rw go (kern_rw_exit after its point).  whole: as it
  * comes; else only as far as calling nothing (the lock the innermost its
- * LWP holds, nobody waiting), the rest by a tail call to the whole.
+ * LWP holds, nobody waiting), the rest by a call to the whole.
  */
 static __attribute__((__noinline__)) void rw_exit_whole(struct cpu_info *,
     struct sim_rwlock *, const char *, int);
@@ -622,6 +639,7 @@ rw_release(struct cpu_info *ci, struct sim_rwlock *rw, const char *file,
 	if (!whole && __predict_false(!held ||
 	    !sim_witness_release_top(ci, rw))) {
 		rw_exit_whole(ci, rw, file, line);
+		KS_FRAME_KEPT();
 		return;
 	}
 	if (whole && __predict_false(!held ||
@@ -667,7 +685,7 @@ rw_exit_preempt(struct cpu_info *ci, struct sim_rwlock *rw,
 	rw_release(ci, rw, file, line, true);
 }
 
-/* As kern_rw_enter: the common case calls nothing, the rest tail calls. */
+/* As kern_rw_enter: the common case calls nothing, the rest continuations. */
 void
 kern_rw_exit(krwlock_t *rwl, const char *file, int line)
 {
@@ -677,10 +695,12 @@ kern_rw_exit(krwlock_t *rwl, const char *file, int line)
 	if (__predict_false(!sim_mem_point_try(ci, rwl, KERN_MEM_RMW,
 	    &rw->line_hint))) {
 		rw_exit_point(ci, rw, file, line);
+		KS_FRAME_KEPT();
 		return;
 	}
 	if (__predict_false(sim_cpu_preempt_may(ci))) {
 		rw_exit_preempt(ci, rw, file, line);
+		KS_FRAME_KEPT();
 		return;
 	}
 	rw_release(ci, rw, file, line, false);
