@@ -95,6 +95,23 @@ sim_lines_first(const struct sim_lines *t, uint64_t tag)
 }
 
 /*
+ * sim_lines_first that also finds the line at its first look when a device
+ * wrote it last: => the entry, its mark taken off and *dev set to whether
+ * it was there; NULL (the table unchanged) when the line is not there.
+ */
+static inline struct sim_line *
+sim_lines_first_dev(struct sim_lines *t, uint64_t tag, bool *dev)
+{
+	struct sim_line *l = &t->slot[sim_lines_hash_(tag, t->shift)];
+
+	if (__builtin_expect((l->tag & ~SIM_LINE_DEVICE) != tag, 0))
+		return NULL;
+	*dev = l->tag != tag;
+	l->tag = tag;
+	return l;
+}
+
+/*
  * sim_lines_first for a caller that keeps where the line was last found:
  * *hint, a slot (any value at first: it is checked against the tag), is
  * looked at first, then the slot the hash points at, which becomes *hint.

@@ -295,18 +295,14 @@ ks_mem_point_had(struct cpu_info *ci, const volatile void *p,
     enum kern_mem_op op)
 {
 	struct sim_host *h = ci->host;
-	struct sim_lines *t = &h->lines;
-	uint64_t tag = sim_lines_tag(p);
-	struct sim_line *l = &t->slot[sim_lines_hash_(tag, t->shift)];
+	struct sim_line *l;
 	bool dev;
 
-	if (__predict_false((l->tag & ~SIM_LINE_DEVICE) != tag ||
-	    op == KERN_MEM_BARRIER)) {
+	if (__predict_false(op == KERN_MEM_BARRIER || (l = sim_lines_first_dev(
+	    &h->lines, sim_lines_tag(p), &dev)) == NULL)) {
 		ks_mem_point_far(ci, p, op);
 		return;
 	}
-	dev = l->tag != tag;
-	l->tag = tag;
 	sim_cpu_point_count(ci);
 	sim_cpu_charge(ci, sim_lines_take(l, h->cost, 1ULL << ci->index, op,
 	    dev));
