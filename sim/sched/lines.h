@@ -95,6 +95,46 @@ sim_lines_first(const struct sim_lines *t, uint64_t tag)
 }
 
 /*
+ * sim_lines_first that also finds the line at its first look when a device
+ * wrote it last: => the entry, its mark taken off and *dev set to whether
+ * it was there; NULL (the table unchanged) when the line is not there.
+ */
+static inline struct sim_line *
+sim_lines_first_dev(struct sim_lines *t, uint64_t tag, bool *dev)
+{
+	struct sim_line *l = &t->slot[sim_lines_hash_(tag, t->shift)];
+
+	if (__builtin_expect((l->tag & ~SIM_LINE_DEVICE) != tag, 0))
+		return NULL;
+	*dev = l->tag != tag;
+	l->tag = tag;
+	return l;
+}
+
+/*
+ * sim_lines_first for a caller that keeps where the line was last found:
+ * *hint, a slot (any value at first: it is checked against the tag), is
+ * looked at first, then the slot the hash points at, which becomes *hint.
+ * A line moves only when the table grows, so the hint is most often right
+ * and spares the hash.  => the entry, or NULL as sim_lines_first
+ */
+static inline struct sim_line *
+sim_lines_first_at(const struct sim_lines *t, uint64_t tag, uint32_t *hint)
+{
+	struct sim_line *l = &t->slot[*hint & t->mask];
+	size_t i;
+
+	if (__builtin_expect(l->tag == tag, 1))
+		return l;
+	i = sim_lines_hash_(tag, t->shift);
+	l = &t->slot[i];
+	if (l->tag != tag)
+		return NULL;
+	*hint = (uint32_t)i;
+	return l;
+}
+
+/*
  * Record a load, store or read-modify-write by the CPU whose bit is me
  * to line l (dev: a device wrote it last, and that mark is already
  * taken off it) and return its cost in ns from the host's cost table.

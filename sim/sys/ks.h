@@ -92,51 +92,73 @@ sim_witness_known_under(const struct lwp *l, u_int n,
 	    h[1].cls + 1u == wl->ok_under2[1] && h[0].lock != lock &&
 	    h[1].lock != lock;
 }
-static inline void
-sim_witness_acquire(struct cpu_info *ci, struct sim_witness_lock *wl,
-    const void *lock, u_int flags, const char *file, int line)
+/*
+ * sim_witness_acquire's common case alone: => true, the lock counted as
+ * held; false, nothing done, the caller to call sim_witness_acquire_check
+ * (for a caller that must call nothing on its fast path).
+ * => kind == wl->kind: the constant where the caller knows it (an rwlock)
+ */
+static inline __attribute__((__always_inline__)) bool
+sim_witness_acquire_known(struct cpu_info *ci, struct sim_witness_lock *wl,
+    enum sim_lock_kind kind, const void *lock, u_int flags, const char *file,
+    int line)
 {
 	struct lwp *l = ci->cur;
 	u_int n = l->nheld;
 	uint8_t ipl = (uint8_t)ci->ipl;
 	struct sim_held *h;
 
-	if (wl->kind == SIM_LOCK_SPIN && wl->ipl > ipl)
+	if (kind == SIM_LOCK_SPIN && wl->ipl > ipl)
 		ipl = wl->ipl;
 	/*
-	 * The common case, in line: the class known at this level and
-	 * priority; got by trying (which orders nothing), or holding nothing,
-	 * or one or two locks of the classes this lock was last taken under
-	 * (not this lock).  All else, the checks themselves.
+	 * The common case: the class known at this level and priority; got
+	 * by trying (which orders nothing), or holding nothing, or one or
+	 * two locks of the classes this lock was last taken under (not this
+	 * lock).  All else, the checks themselves.
 	 */
 	if (__predict_false(ipl < wl->ok_ipl || l->prio > wl->ok_prio ||
 	    ((flags & SIM_WITNESS_TRY) != 0 ? n == SIM_HELD_MAX :
-	    !sim_witness_known_under(l, n, wl, lock)))) {
-		sim_witness_acquire_check(ci, wl, lock, flags, file, line);
-		return;
-	}
+	    !sim_witness_known_under(l, n, wl, lock))))
+		return false;
 	h = &l->held[n];
 	l->nheld = n + 1;
 	h->lock = lock;
 	h->file = file;
 	h->line = line;
 	h->cls = (uint16_t)(wl->cls - 1u);
-	h->kind = wl->kind;
+	h->kind = (uint8_t)kind;
 	h->ipl = ipl;
+	return true;
+}
+static inline void
+sim_witness_acquire(struct cpu_info *ci, struct sim_witness_lock *wl,
+    const void *lock, u_int flags, const char *file, int line)
+{
+	if (__predict_false(!sim_witness_acquire_known(ci, wl,
+	    (enum sim_lock_kind)wl->kind, lock, flags, file, line)))
+		sim_witness_acquire_check(ci, wl, lock, flags, file, line);
 }
 /* ci's LWP lets lock go.  => false if it did not hold it */
 bool	sim_witness_release_search(struct cpu_info *ci, const void *lock);
-static inline bool
-sim_witness_release(struct cpu_info *ci, const void *lock)
+/* Whether lock is the innermost ci's LWP holds (then let go of it). */
+static inline __attribute__((__always_inline__)) bool
+sim_witness_release_top(struct cpu_info *ci, const void *lock)
 {
 	struct lwp *l = ci->cur;
 	u_int n = l->nheld;
 
-	/* Almost always the innermost. */
 	if (__predict_true(n != 0 && l->held[n - 1].lock == lock)) {
 		l->nheld = n - 1;
 		return true;
 	}
+	return false;
+}
+static inline bool
+sim_witness_release(struct cpu_info *ci, const void *lock)
+{
+	/* Almost always the innermost. */
+	if (__predict_true(sim_witness_release_top(ci, lock)))
+		return true;
 	return sim_witness_release_search(ci, lock);
 }
 /*
@@ -189,6 +211,31 @@ sim_mem_point_ci(struct cpu_info *ci, const volatile void *p,
 	sim_cpu_point_count(ci);
 	ci->clock += sim_lines_take(l, h->cost, 1ULL << ci->index, op, false);
 	sim_cpu_maybe_preempt(ci);
+}
+
+/*
+ * sim_mem_point_ci's common case alone, for a kernel service that goes on
+ * after the point and so must call nothing on its fast path (ks_sync.c's
+ * lock functions, whose every other step is a tail call): => true, the
+ * point counted and charged, the caller then asking sim_cpu_preempt_may
+ * itself; false, nothing done, the caller to take the whole point
+ * (sim_mem_point_slow).  *hint: where the caller's word's line was last
+ * found in ci's host's table (sim_lines_first_at), kept with the word.
+ */
+static inline __attribute__((__always_inline__)) bool
+sim_mem_point_try(struct cpu_info *ci, const volatile void *p,
+    enum kern_mem_op op, uint32_t *hint)
+{
+	struct sim_host *h = ci->host;
+	struct sim_line *l = sim_lines_first_at(&h->lines, sim_lines_tag(p),
+	    hint);
+
+	if (__predict_false(!sim_cpu_has_turn(ci) || l == NULL ||
+	    op == KERN_MEM_BARRIER))
+		return false;
+	sim_cpu_point_count(ci);
+	ci->clock += sim_lines_take(l, h->cost, 1ULL << ci->index, op, false);
+	return true;
 }
 
 /* Wait queues (ks_sync.c). */

@@ -267,18 +267,55 @@ kpreempt_disabled(void)
 
 /* --- scheduling points ---------------------------------------------------- */
 
+/*
+ * The memory access after its turn, whole: the count, the line wherever
+ * it is (sim_lines_access), the charge.
+ */
+static __attribute__((__noinline__)) void
+ks_mem_point_far(struct cpu_info *ci, const volatile void *p,
+    enum kern_mem_op op)
+{
+	struct sim_host *h = ci->host;
+
+	sim_cpu_point_count(ci);
+	sim_cpu_charge(ci, sim_lines_access(&h->lines, h->cost, ci->index, p,
+	    op));
+	sim_cpu_maybe_preempt(ci);
+}
+
+/*
+ * The same, the line at its first look (sim_lines_access's common case,
+ * last written by a device or not: a descriptor, a frame) in line,
+ * calling nothing but last; else ks_mem_point_far.  Functions of their
+ * own, so that sim_mem_point_slow saves registers only around the wait
+ * for the turn and ks_mem_point_far only around the probe.
+ */
+static __attribute__((__noinline__)) void
+ks_mem_point_had(struct cpu_info *ci, const volatile void *p,
+    enum kern_mem_op op)
+{
+	struct sim_host *h = ci->host;
+	struct sim_line *l;
+	bool dev;
+
+	if (__predict_false(op == KERN_MEM_BARRIER || (l = sim_lines_first_dev(
+	    &h->lines, sim_lines_tag(p), &dev)) == NULL)) {
+		ks_mem_point_far(ci, p, op);
+		return;
+	}
+	sim_cpu_point_count(ci);
+	sim_cpu_charge(ci, sim_lines_take(l, h->cost, 1ULL << ci->index, op,
+	    dev));
+	sim_cpu_maybe_preempt(ci);
+}
+
 /* The memory access, wherever its turn and its line are (ks.h). */
 __attribute__((__noinline__)) void
 sim_mem_point_slow(struct cpu_info *ci, const volatile void *p,
     enum kern_mem_op op)
 {
-	struct sim_host *h = ci->host;
-
 	sim_cpu_turn_for(ci, PT_LOAD + (unsigned)op, p);
-	sim_cpu_point_count(ci);
-	sim_cpu_charge(ci, sim_lines_access(&h->lines, h->cost, ci->index, p,
-	    op));
-	sim_cpu_maybe_preempt(ci);
+	ks_mem_point_had(ci, p, op);
 }
 
 /*

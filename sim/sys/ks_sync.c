@@ -34,6 +34,14 @@
 #define RW_MAGIC        0x72776c6bu     /* "rwlk" */
 #define CV_MAGIC        0x63766172u     /* "cvar" */
 #define RW_HANDED_OVER  (-1)            /* wait_rw_op of a woken holder */
+/*
+ * After a call to a continuation that must not become a jump: the tracer
+ * names a point's kernel service by the outermost function of sim/sys/ on
+ * the stack (sim/cli/sched_trace.c), so kern_mutex_exit and kern_rw_exit
+ * keep their frame while their continuations take points (free there:
+ * nothing is live after the call).
+ */
+#define KS_FRAME_KEPT() __asm__ __volatile__("")
 
 struct sim_mutex {
 	struct lwp *owner;              /* the lock word */
@@ -41,6 +49,8 @@ struct sim_mutex {
 	struct sim_witness_lock w;      /* where mutex_init was called, ipl */
 	uint32_t magic;
 	uint8_t spin;
+	uint32_t line_hint;             /* the lock word's line's slot, last
+					   found (sim_lines_first_at) */
 };
 
 struct sim_rwlock {
@@ -50,6 +60,7 @@ struct sim_rwlock {
 	struct sim_lwpq waiters;
 	struct sim_witness_lock w;      /* where rw_init was called */
 	uint32_t magic;
+	uint32_t line_hint;             /* as a mutex's */
 };
 
 struct sim_cv {
@@ -192,6 +203,52 @@ mutex_enter_contended(struct cpu_info *ci, kmutex_t *mtx, struct sim_mutex *m,
 	}
 }
 
+/* After the CAS's point: take the mutex, or wait for it. */
+static inline __attribute__((__always_inline__)) void
+mutex_enter_cas_done(struct cpu_info *ci, kmutex_t *mtx, struct sim_mutex *m,
+    const char *file, int line)
+{
+	if (__predict_true(m->owner == NULL)) {
+		mutex_acquired(m, ci->cur);
+		return;
+	}
+	mutex_enter_contended(ci, mtx, m, file, line);
+}
+
+/* kern_mutex_enter from its CAS's point, when the point is not plain. */
+static __attribute__((__noinline__)) void
+mutex_enter_point(struct cpu_info *ci, struct sim_mutex *m, const char *file,
+    int line)
+{
+	sim_mem_point_slow(ci, m, KERN_MEM_RMW);
+	mutex_enter_cas_done(ci, (kmutex_t *)m, m, file, line);
+}
+
+/* kern_mutex_enter after its CAS's point, when a context waits on the CPU. */
+static __attribute__((__noinline__)) void
+mutex_enter_preempt(struct cpu_info *ci, struct sim_mutex *m,
+    const char *file, int line)
+{
+	sim_cpu_maybe_preempt_(ci);
+	mutex_enter_cas_done(ci, (kmutex_t *)m, m, file, line);
+}
+
+/* kern_mutex_enter from the witness, when its common case does not hold. */
+static __attribute__((__noinline__)) void
+mutex_enter_witness(struct cpu_info *ci, struct sim_mutex *m,
+    const char *file, int line)
+{
+	sim_witness_acquire_check(ci, &m->w, m, 0, file, line);
+	sim_mem_point_ci(ci, m, KERN_MEM_RMW);                  /* the CAS */
+	mutex_enter_cas_done(ci, (kmutex_t *)m, m, file, line);
+}
+
+/*
+ * As kern_rw_enter: the common case (the witness's, the CAS's point plain,
+ * nobody to preempt, the mutex free) calls nothing; every other case goes
+ * on by a tail call from where this one stopped (reports/explain.py knows
+ * the three by name).
+ */
 void
 kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 {
@@ -199,16 +256,25 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 	struct cpu_info *ci = sim_running_cpu();
 	struct lwp *l = ci->cur;
 
-	if (__predict_false(m->owner == l))
+	/* (Read as volatile: as kern_rw_enter's.) */
+	if (__predict_false(*(struct lwp *volatile *)&m->owner == l))
 		kern_panic(file, line, "mutex_enter: locking against myself "
 		    "(mutex initialised at %s:%d)", m->w.file, m->w.line);
-	sim_witness_acquire(ci, &m->w, mtx, 0, file, line);     /* witness */
-	sim_mem_point_ci(ci, mtx, KERN_MEM_RMW);        /* the CAS */
-	if (__predict_true(m->owner == NULL)) {
-		mutex_acquired(m, l);
+	if (__predict_false(!sim_witness_acquire_known(ci, &m->w,
+	    (enum sim_lock_kind)m->w.kind, mtx, 0, file, line))) {
+		mutex_enter_witness(ci, m, file, line);
 		return;
 	}
-	mutex_enter_contended(ci, mtx, m, file, line);
+	if (__predict_false(!sim_mem_point_try(ci, mtx, KERN_MEM_RMW,
+	    &m->line_hint))) {
+		mutex_enter_point(ci, m, file, line);
+		return;
+	}
+	if (__predict_false(sim_cpu_preempt_may(ci))) {
+		mutex_enter_preempt(ci, m, file, line);
+		return;
+	}
+	mutex_enter_cas_done(ci, mtx, m, file, line);
 }
 
 bool
@@ -227,25 +293,39 @@ kern_mutex_tryenter(kmutex_t *mtx, const char *file, int line)
 }
 
 /*
- * Release without a scheduling point (the caller just had one).  In line:
- * kern_mutex_exit is little else.
+ * Release without a scheduling point (the caller just had one).  whole:
+ * as it comes; else only as far as calling nothing (an adaptive mutex
+ * the innermost lock its LWP holds, nobody waiting), the rest by a call
+ * to the whole.
  */
+static __attribute__((__noinline__)) void mutex_exit_whole(struct cpu_info *,
+    struct sim_mutex *, const char *, int);
 static inline __attribute__((__always_inline__)) void
 mutex_release(struct cpu_info *ci, struct sim_mutex *m, const char *file,
-    int line)
+    int line, bool whole)
 {
 	struct lwp *l = ci->cur, *w;
 	bool held;
 
-	if (__predict_false(m->owner != l))
+	if (!whole && __predict_false(m->owner != l || m->spin ||
+	    m->waiters.head != NULL || !sim_witness_release_top(ci, m))) {
+		mutex_exit_whole(ci, m, file, line);
+		KS_FRAME_KEPT();
+		return;
+	}
+	if (whole && __predict_false(m->owner != l))
 		kern_panic(file, line, "mutex_exit of a mutex not held by lwp "
 		    "%s (initialised at %s:%d, held by %s)", l->name,
 		    m->w.file, m->w.line, m->owner != NULL ? m->owner->name :
 		    "nobody");
-	held = sim_witness_release(ci, m);                      /* witness */
-	KASSERT(held);
+	if (whole) {
+		held = sim_witness_release(ci, m);              /* witness */
+		KASSERT(held);
+	}
 	m->owner = NULL;
 	SIM_RACE_HOOK(sim_race_release(m));
+	if (!whole)
+		return;
 	if (m->spin) {
 		/* Else the level before the outermost is never restored. */
 		KASSERT(ci->spin_count > 0);
@@ -262,14 +342,50 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m, const char *file,
 		sim_lwp_wakeup(ci, w);
 }
 
+static void
+mutex_exit_whole(struct cpu_info *ci, struct sim_mutex *m, const char *file,
+    int line)
+{
+	mutex_release(ci, m, file, line, true);
+}
+
+/* kern_mutex_exit from its point, when the point is not plain. */
+static __attribute__((__noinline__)) void
+mutex_exit_point(struct cpu_info *ci, struct sim_mutex *m, const char *file,
+    int line)
+{
+	sim_mem_point_slow(ci, m, KERN_MEM_RMW);
+	mutex_release(ci, m, file, line, true);
+}
+
+/* kern_mutex_exit after its point, when a context waits on the CPU. */
+static __attribute__((__noinline__)) void
+mutex_exit_preempt(struct cpu_info *ci, struct sim_mutex *m,
+    const char *file, int line)
+{
+	sim_cpu_maybe_preempt_(ci);
+	mutex_release(ci, m, file, line, true);
+}
+
+/* As kern_rw_exit: the common case calls nothing, the rest continuations. */
 void
 kern_mutex_exit(kmutex_t *mtx, const char *file, int line)
 {
 	struct sim_mutex *m = mutex_state(mtx, file, line);
 	struct cpu_info *ci = sim_cpu_current();
 
-	sim_mem_point_ci(ci, mtx, KERN_MEM_RMW);
-	mutex_release(ci, m, file, line);
+	if (__predict_false(!sim_mem_point_try(ci, mtx, KERN_MEM_RMW,
+	    &m->line_hint))) {
+		mutex_exit_point(ci, m, file, line);
+		KS_FRAME_KEPT();
+		return;
+	}
+	if (__predict_false(sim_cpu_preempt_may(ci))) {
+		mutex_exit_preempt(ci, m, file, line);
+		KS_FRAME_KEPT();
+		return;
+	}
+	mutex_release(ci, m, file, line, false);
 }
 
 bool
@@ -343,9 +459,10 @@ rw_take(struct sim_rwlock *rw, krw_t op, struct lwp *l)
  * a CAS again.
  */
 static __attribute__((__noinline__)) void
-rw_enter_contended(struct cpu_info *ci, krwlock_t *rwl, struct sim_rwlock *rw,
-    krw_t op, const char *file, int line)
+rw_enter_contended(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
+    const char *file, int line)
 {
+	krwlock_t *rwl = (krwlock_t *)rw;
 	struct lwp *l = ci->cur;
 
 	for (;;) {
@@ -374,6 +491,57 @@ rw_enter_contended(struct cpu_info *ci, krwlock_t *rwl, struct sim_rwlock *rw,
 	}
 }
 
+/* After the CAS's point: take the lock, or wait for it. */
+static inline __attribute__((__always_inline__)) void
+rw_enter_cas_done(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
+    const char *file, int line)
+{
+	if (__predict_true(rw_can_take(rw, op))) {
+		rw_take(rw, op, ci->cur);
+		return;
+	}
+	rw_enter_contended(ci, rw, op, file, line);
+}
+
+/* kern_rw_enter from its CAS's point, when the point is not plain. */
+static __attribute__((__noinline__)) void
+rw_enter_point(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
+    const char *file, int line)
+{
+	sim_mem_point_slow(ci, rw, KERN_MEM_RMW);
+	rw_enter_cas_done(ci, rw, op, file, line);
+}
+
+/* kern_rw_enter after its CAS's point, when a context waits on the CPU. */
+static __attribute__((__noinline__)) void
+rw_enter_preempt(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
+    const char *file, int line)
+{
+	sim_cpu_maybe_preempt_(ci);
+	rw_enter_cas_done(ci, rw, op, file, line);
+}
+
+/* kern_rw_enter from the witness, when its common case does not hold. */
+static __attribute__((__noinline__)) void
+rw_enter_witness(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
+    const char *file, int line)
+{
+	sim_witness_acquire_check(ci, &rw->w, rw, 0, file, line);
+	sim_mem_point_ci(ci, rw, KERN_MEM_RMW);
+	rw_enter_cas_done(ci, rw, op, file, line);
+}
+
+/*
+ * The common case calls nothing (so saves no registers): the witness's
+ * common case, the CAS's point plain, nobody to preempt, the lock free.
+ * Every other case goes on in a function of its own, by a tail call, from
+ * where this one stopped.  (By a tail call, so that the wait is reached
+ * by one too, as it always was: the tracer names a point's kernel service
+ * by the outermost function of sim/sys/ on the stack, sim/cli/
+ * sched_trace.c, and reports/explain.py's SERVICE_OF names
+ * rw_enter_point, rw_enter_preempt and rw_enter_witness -- and
+ * mutex_enter_'s three -- kern_rw_enter's, the wait's as before.)
+ */
 void
 kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 {
@@ -381,16 +549,32 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 	struct cpu_info *ci = sim_running_cpu();
 	struct lwp *l = ci->cur;
 
-	if (__predict_false(rw->writer == l))
+	/*
+	 * (Read as volatile: else the compiler keeps the value in a register
+	 * for rw_can_take, after the point, and saves registers for it.)
+	 */
+	if (__predict_false(*(struct lwp *volatile *)&rw->writer == l))
 		kern_panic(file, line, "rw_enter: locking against myself "
 		    "(rwlock initialised at %s:%d)", rw->w.file, rw->w.line);
-	sim_witness_acquire(ci, &rw->w, rwl, 0, file, line);    /* witness */
-	sim_mem_point_ci(ci, rwl, KERN_MEM_RMW);
+	if (__predict_false(!sim_witness_acquire_known(ci, &rw->w,
+	    SIM_LOCK_RWLOCK, rwl, 0, file, line))) {
+		rw_enter_witness(ci, rw, op, file, line);
+		return;
+	}
+	if (__predict_false(!sim_mem_point_try(ci, rwl, KERN_MEM_RMW,
+	    &rw->line_hint))) {
+		rw_enter_point(ci, rw, op, file, line);
+		return;
+	}
+	if (__predict_false(sim_cpu_preempt_may(ci))) {
+		rw_enter_preempt(ci, rw, op, file, line);
+		return;
+	}
 	if (__predict_true(rw_can_take(rw, op))) {
 		rw_take(rw, op, l);
 		return;
 	}
-	rw_enter_contended(ci, rwl, rw, op, file, line);
+	rw_enter_contended(ci, rw, op, file, line);
 }
 
 bool
@@ -408,35 +592,16 @@ kern_rw_tryenter(krwlock_t *rwl, krw_t op, const char *file, int line)
 	return true;
 }
 
-void
-kern_rw_exit(krwlock_t *rwl, const char *file, int line)
+/*
+ * Free: hand it to the first waiter, or to every reader at the front; they
+ * hold it when they wake, so nobody can barge in.
+ * => rw neither read- nor write-held
+ */
+static __attribute__((__noinline__)) void
+rw_exit_hand_over(struct cpu_info *ci, struct sim_rwlock *rw)
 {
-	struct sim_rwlock *rw = rw_state(rwl, file, line);
-	struct cpu_info *ci = sim_cpu_current();
-	struct lwp *l, *w;
+	struct lwp *w;
 
-	sim_mem_point_ci(ci, rwl, KERN_MEM_RMW);
-	l = ci->cur;
-	if (__predict_false(rw->writer != NULL ? rw->writer != l :
-	    rw->readers == 0) || !sim_witness_release(ci, rw))  /* witness */
-		kern_panic(file, line, "rw_exit by lwp %s of the rwlock "
-		    "initialised at %s:%d, which it does not hold (%s)",
-		    l->name, rw->w.file, rw->w.line, rw->writer != NULL ?
-		    "write-held by another" : rw->readers > 0 ? "read-held "
-		    "by others" : "not held");
-	if (rw->writer != NULL) {
-		rw->writer = NULL;
-		SIM_RACE_HOOK(sim_race_rw_release(rw, true));
-	} else {
-		rw->readers--;
-		SIM_RACE_HOOK(sim_race_rw_release(rw, false));
-	}
-	if (rw->writer != NULL || rw->readers > 0)
-		return;
-	/*
-	 * Free: hand it to the first waiter, or to every reader at the
-	 * front; they hold it when they wake, so nobody can barge in.
-	 */
 	while ((w = rw->waiters.head) != NULL) {
 		if (w->wait_rw_op == RW_WRITER) {
 			if (rw->readers > 0)
@@ -455,6 +620,90 @@ kern_rw_exit(krwlock_t *rwl, const char *file, int line)
 		w->wait_rw_op = RW_HANDED_OVER;
 		sim_lwp_wakeup(ci, w);
 	}
+}
+
+/*
+ * ci's LWP lets rw go (kern_rw_exit after its point).  whole: as it
+ * comes; else only as far as calling nothing (the lock the innermost its
+ * LWP holds, nobody waiting), the rest by a call to the whole.
+ */
+static __attribute__((__noinline__)) void rw_exit_whole(struct cpu_info *,
+    struct sim_rwlock *, const char *, int);
+static inline __attribute__((__always_inline__)) void
+rw_release(struct cpu_info *ci, struct sim_rwlock *rw, const char *file,
+    int line, bool whole)
+{
+	struct lwp *l = ci->cur;
+	bool held = rw->writer != NULL ? rw->writer == l : rw->readers > 0;
+
+	if (!whole && __predict_false(!held ||
+	    !sim_witness_release_top(ci, rw))) {
+		rw_exit_whole(ci, rw, file, line);
+		KS_FRAME_KEPT();
+		return;
+	}
+	if (whole && __predict_false(!held ||
+	    !sim_witness_release(ci, rw)))                     /* witness */
+		kern_panic(file, line, "rw_exit by lwp %s of the rwlock "
+		    "initialised at %s:%d, which it does not hold (%s)",
+		    l->name, rw->w.file, rw->w.line, rw->writer != NULL ?
+		    "write-held by another" : rw->readers > 0 ? "read-held "
+		    "by others" : "not held");
+	if (rw->writer != NULL) {
+		rw->writer = NULL;
+		SIM_RACE_HOOK(sim_race_rw_release(rw, true));
+	} else {
+		rw->readers--;
+		SIM_RACE_HOOK(sim_race_rw_release(rw, false));
+	}
+	if (__predict_false(rw->readers == 0 && rw->waiters.head != NULL))
+		rw_exit_hand_over(ci, rw);
+}
+
+static void
+rw_exit_whole(struct cpu_info *ci, struct sim_rwlock *rw, const char *file,
+    int line)
+{
+	rw_release(ci, rw, file, line, true);
+}
+
+/* kern_rw_exit from its point, when the point is not plain. */
+static __attribute__((__noinline__)) void
+rw_exit_point(struct cpu_info *ci, struct sim_rwlock *rw, const char *file,
+    int line)
+{
+	sim_mem_point_slow(ci, rw, KERN_MEM_RMW);
+	rw_release(ci, rw, file, line, true);
+}
+
+/* kern_rw_exit after its point, when a context waits on the CPU. */
+static __attribute__((__noinline__)) void
+rw_exit_preempt(struct cpu_info *ci, struct sim_rwlock *rw,
+    const char *file, int line)
+{
+	sim_cpu_maybe_preempt_(ci);
+	rw_release(ci, rw, file, line, true);
+}
+
+/* As kern_rw_enter: the common case calls nothing, the rest continuations. */
+void
+kern_rw_exit(krwlock_t *rwl, const char *file, int line)
+{
+	struct sim_rwlock *rw = rw_state(rwl, file, line);
+	struct cpu_info *ci = sim_cpu_current();
+
+	if (__predict_false(!sim_mem_point_try(ci, rwl, KERN_MEM_RMW,
+	    &rw->line_hint))) {
+		rw_exit_point(ci, rw, file, line);
+		KS_FRAME_KEPT();
+		return;
+	}
+	if (__predict_false(sim_cpu_preempt_may(ci))) {
+		rw_exit_preempt(ci, rw, file, line);
+		KS_FRAME_KEPT();
+		return;
+	}
+	rw_release(ci, rw, file, line, false);
 }
 
 bool
@@ -534,7 +783,7 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 	sim_lwpq_append(&cv->waiters, l);
 	sim_cpu_charge(ci, sim_lines_access(&ci->host->lines, ci->host->cost,
 	    ci->index, mtx, KERN_MEM_RMW));
-	mutex_release(ci, m, file, line);
+	mutex_release(ci, m, file, line, true);
 	if (timo > 0)
 		sim_lwp_arm_timeout(l, timo);
 	else
