@@ -288,6 +288,7 @@ $(PGO_O)/%.S.o: %.S Makefile $(FLAGS_FILE)
 $(PGO_O)/netsim: $(PGO_OBJ)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $(PGO_GEN) -o $@ $^ $(LIBS)
+	$(Q)rm -f $^
 
 # The counts: the counting netsim run over PGO_TRAIN -- UDP and TCP
 # through a router, the router scenario of the real-time bench, the
@@ -305,6 +306,13 @@ $(PGO_O)/trained: $(PGO_O)/netsim $(PGO_TRAIN)
 	  rm -f $(PGO_O)/train.db; \
 	done
 	$(Q)touch $@
+
+# The counting objects are a means to the counting netsim only: its link
+# deletes them (they hold gcc's counters, writable globals, and no object
+# of the stack's may keep any), and as intermediate files make makes them
+# again only when a source of theirs (their .d files stay) is newer than
+# that netsim.
+.INTERMEDIATE: $(PGO_OBJ)
 endif
 
 $(O)/lib.a: $(LIB_OBJ)
