@@ -61,14 +61,6 @@ ENTERS = ("kern_mutex_enter", "kern_mutex_tryenter", "kern_rw_enter",
           "kern_rw_tryenter")
 EXITS = ("kern_mutex_exit", "kern_rw_exit")
 CV_WAITS = ("cv_block", "kern_cv_wait", "kern_cv_timedwait")
-# Kernel services' own continuations, reached by a tail call (so the
-# tracer names them): the service the stack called (sim/sys/ks_sync.c).
-SERVICE_OF = {"mutex_enter_point": "kern_mutex_enter",
-              "mutex_enter_preempt": "kern_mutex_enter",
-              "mutex_enter_witness": "kern_mutex_enter",
-              "rw_enter_point": "kern_rw_enter",
-              "rw_enter_preempt": "kern_rw_enter",
-              "rw_enter_witness": "kern_rw_enter"}
 CV_WAKES = {"cv_signal": False, "cv_broadcast": True, "cv_wake": False}
 
 
@@ -90,7 +82,7 @@ def read_trace(path):
             if c[5] == "event":
                 continue
             pts.append(Point(int(c[0]), int(c[1]), c[2], c[3], c[4], c[5],
-                             c[6], c[7], SERVICE_OF.get(c[8], c[8])))
+                             c[6], c[7], c[8]))
     return pts
 
 

@@ -195,8 +195,18 @@ st_a2l_ask(struct sim_sched_trace *t, struct st_sym *s)
 		    !st_in(file, "stack/sys/"))
 			s->stack_where = strdup(where);
 		if (st_in(file, "sim/sys/")) {
-			free(s->service);       /* the outermost wins */
-			s->service = strndup(func, ST_WHERE_MAX / 4);
+			/*
+			 * The outermost wins.  A service's continuation (a
+			 * tail call from it: kern_rw_enter__point) is named
+			 * SERVICE__PART: the service is what comes before.
+			 */
+			const char *part = strstr(func, "__");
+			size_t n = part != NULL && part > func ?
+			    (size_t)(part - func) : strlen(func);
+
+			free(s->service);
+			s->service = strndup(func, n < ST_WHERE_MAX / 4 ? n :
+			    ST_WHERE_MAX / 4);
 		}
 		if (s->any_where == NULL && !st_in(file, "sim/sched/sched.c") &&
 		    !st_in(file, "sim/sched/machine.h") && !st_in(file, "sim/cli/"))

@@ -217,8 +217,8 @@ mutex_enter_cas_done(struct cpu_info *ci, kmutex_t *mtx, struct sim_mutex *m,
 
 /* kern_mutex_enter from its CAS's point, when the point is not plain. */
 static __attribute__((__noinline__)) void
-mutex_enter_point(struct cpu_info *ci, struct sim_mutex *m, const char *file,
-    int line)
+kern_mutex_enter__point(struct cpu_info *ci, struct sim_mutex *m,
+    const char *file, int line)
 {
 	sim_mem_point_slow(ci, m, KERN_MEM_RMW);
 	mutex_enter_cas_done(ci, (kmutex_t *)m, m, file, line);
@@ -226,7 +226,7 @@ mutex_enter_point(struct cpu_info *ci, struct sim_mutex *m, const char *file,
 
 /* kern_mutex_enter after its CAS's point, when a context waits on the CPU. */
 static __attribute__((__noinline__)) void
-mutex_enter_preempt(struct cpu_info *ci, struct sim_mutex *m,
+kern_mutex_enter__preempt(struct cpu_info *ci, struct sim_mutex *m,
     const char *file, int line)
 {
 	sim_cpu_maybe_preempt_(ci);
@@ -235,7 +235,7 @@ mutex_enter_preempt(struct cpu_info *ci, struct sim_mutex *m,
 
 /* kern_mutex_enter from the witness, when its common case does not hold. */
 static __attribute__((__noinline__)) void
-mutex_enter_witness(struct cpu_info *ci, struct sim_mutex *m,
+kern_mutex_enter__witness(struct cpu_info *ci, struct sim_mutex *m,
     const char *file, int line)
 {
 	sim_witness_acquire_check(ci, &m->w, m, 0, file, line);
@@ -246,8 +246,8 @@ mutex_enter_witness(struct cpu_info *ci, struct sim_mutex *m,
 /*
  * As kern_rw_enter: the common case (the witness's, the CAS's point plain,
  * nobody to preempt, the mutex free) calls nothing; every other case goes
- * on by a tail call from where this one stopped (reports/explain.py knows
- * the three by name).
+ * on by a tail call from where this one stopped (named as kern_rw_enter's
+ * are, for the tracer).
  */
 void
 kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
@@ -262,16 +262,16 @@ kern_mutex_enter(kmutex_t *mtx, const char *file, int line)
 		    "(mutex initialised at %s:%d)", m->w.file, m->w.line);
 	if (__predict_false(!sim_witness_acquire_known(ci, &m->w,
 	    (enum sim_lock_kind)m->w.kind, mtx, 0, file, line))) {
-		mutex_enter_witness(ci, m, file, line);
+		kern_mutex_enter__witness(ci, m, file, line);
 		return;
 	}
 	if (__predict_false(!sim_mem_point_try(ci, mtx, KERN_MEM_RMW,
 	    &m->line_hint))) {
-		mutex_enter_point(ci, m, file, line);
+		kern_mutex_enter__point(ci, m, file, line);
 		return;
 	}
 	if (__predict_false(sim_cpu_preempt_may(ci))) {
-		mutex_enter_preempt(ci, m, file, line);
+		kern_mutex_enter__preempt(ci, m, file, line);
 		return;
 	}
 	mutex_enter_cas_done(ci, mtx, m, file, line);
@@ -505,7 +505,7 @@ rw_enter_cas_done(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
 
 /* kern_rw_enter from its CAS's point, when the point is not plain. */
 static __attribute__((__noinline__)) void
-rw_enter_point(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
+kern_rw_enter__point(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
     const char *file, int line)
 {
 	sim_mem_point_slow(ci, rw, KERN_MEM_RMW);
@@ -514,8 +514,8 @@ rw_enter_point(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
 
 /* kern_rw_enter after its CAS's point, when a context waits on the CPU. */
 static __attribute__((__noinline__)) void
-rw_enter_preempt(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
-    const char *file, int line)
+kern_rw_enter__preempt(struct cpu_info *ci, struct sim_rwlock *rw,
+    krw_t op, const char *file, int line)
 {
 	sim_cpu_maybe_preempt_(ci);
 	rw_enter_cas_done(ci, rw, op, file, line);
@@ -523,8 +523,8 @@ rw_enter_preempt(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
 
 /* kern_rw_enter from the witness, when its common case does not hold. */
 static __attribute__((__noinline__)) void
-rw_enter_witness(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
-    const char *file, int line)
+kern_rw_enter__witness(struct cpu_info *ci, struct sim_rwlock *rw,
+    krw_t op, const char *file, int line)
 {
 	sim_witness_acquire_check(ci, &rw->w, rw, 0, file, line);
 	sim_mem_point_ci(ci, rw, KERN_MEM_RMW);
@@ -535,12 +535,11 @@ rw_enter_witness(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
  * The common case calls nothing (so saves no registers): the witness's
  * common case, the CAS's point plain, nobody to preempt, the lock free.
  * Every other case goes on in a function of its own, by a tail call, from
- * where this one stopped.  (By a tail call, so that the wait is reached
- * by one too, as it always was: the tracer names a point's kernel service
- * by the outermost function of sim/sys/ on the stack, sim/cli/
- * sched_trace.c, and reports/explain.py's SERVICE_OF names
- * rw_enter_point, rw_enter_preempt and rw_enter_witness -- and
- * mutex_enter_'s three -- kern_rw_enter's, the wait's as before.)
+ * where this one stopped: kern_rw_enter__point, __preempt, __witness.
+ * (The tracer names a point's kernel service by the outermost function of
+ * sim/sys/ on the stack, what comes before a "__" in its name
+ * (sim/cli/sched_trace.c), so each is still kern_rw_enter; by a tail
+ * call, so that the wait is reached by one too, as it always was.)
  */
 void
 kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
@@ -558,16 +557,16 @@ kern_rw_enter(krwlock_t *rwl, krw_t op, const char *file, int line)
 		    "(rwlock initialised at %s:%d)", rw->w.file, rw->w.line);
 	if (__predict_false(!sim_witness_acquire_known(ci, &rw->w,
 	    SIM_LOCK_RWLOCK, rwl, 0, file, line))) {
-		rw_enter_witness(ci, rw, op, file, line);
+		kern_rw_enter__witness(ci, rw, op, file, line);
 		return;
 	}
 	if (__predict_false(!sim_mem_point_try(ci, rwl, KERN_MEM_RMW,
 	    &rw->line_hint))) {
-		rw_enter_point(ci, rw, op, file, line);
+		kern_rw_enter__point(ci, rw, op, file, line);
 		return;
 	}
 	if (__predict_false(sim_cpu_preempt_may(ci))) {
-		rw_enter_preempt(ci, rw, op, file, line);
+		kern_rw_enter__preempt(ci, rw, op, file, line);
 		return;
 	}
 	if (__predict_true(rw_can_take(rw, op))) {
