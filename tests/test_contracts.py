@@ -113,6 +113,10 @@ MEMORY = [
      r"not the poison 0xdb", "subr_pool.c", True),
     ("pool_double_put", r"pool_cache_put\(selftest\): object freed twice "
      r"\(it is still poisoned from the first time\)", "subr_pool.c", False),
+    # Before: all zero passed for "never used", and this went unseen.
+    ("pool_zero_after_free", r"pool_cache_get\(selftest\): object written "
+     r"after it was freed \(a use after free\): byte 0 of 64 is 0, not the "
+     r"poison 0xdb", "subr_pool.c", True),
 ]
 
 

@@ -8,6 +8,8 @@
  * run goes on past those, unchanged).  "none" does nothing and exits
  * cleanly.
  */
+#include <string.h>
+
 #include <sys/kern.h>
 #include <sys/condvar.h>
 #include <sys/intr.h>
@@ -31,7 +33,7 @@ enum selftest_fault {
 	FAULT_HANDLER_HOLDING, FAULT_IRQ_UNSAFE, FAULT_IRQ_UNSAFE_CHAIN,
 	FAULT_PCQ_TWO_CONSUMERS, FAULT_MBUF_DOUBLE_FREE,
 	FAULT_MBUF_USE_AFTER_FREE, FAULT_MBUF_WRITE_AFTER_FREE,
-	FAULT_POOL_DOUBLE_PUT, FAULT_INTR_SLEEP,
+	FAULT_POOL_DOUBLE_PUT, FAULT_INTR_SLEEP, FAULT_POOL_ZERO_AFTER_FREE,
 };
 
 static const char *const selftest_faults[] = { "none", "kassert", "panic",
@@ -40,7 +42,7 @@ static const char *const selftest_faults[] = { "none", "kassert", "panic",
     "splx_spin", "free_held", "handler_holding", "irq_unsafe",
     "irq_unsafe_chain", "pcq_two_consumers", "mbuf_double_free",
     "mbuf_use_after_free", "mbuf_write_after_free", "pool_double_put",
-    "intr_sleep", NULL };
+    "intr_sleep", "pool_zero_after_free", NULL };
 
 static const struct app_param selftest_params[] = {
 	[SELFTEST_FAULT] = { "fault", APP_ENUM, FAULT_NONE, 0, 0,
@@ -59,7 +61,8 @@ static const struct app_param selftest_params[] = {
 	    "pcq at once), mbuf_double_free, mbuf_use_after_free (m_copydata "
 	    "of a freed mbuf), mbuf_write_after_free (into its data, then "
 	    "m_get), pool_double_put (an object put back twice), intr_sleep "
-	    "(the clock interrupt's handler sleeps)", false },
+	    "(the clock interrupt's handler sleeps), pool_zero_after_free "
+	    "(a freed pool object zeroed, then got again)", false },
 };
 
 struct selftest {
@@ -285,6 +288,21 @@ selftest_memory(enum selftest_fault fault)
 		pool_cache_destroy(pc);
 		break;
 	}
+	case FAULT_POOL_ZERO_AFTER_FREE:
+		/*
+		 * All zero is what an object never handed out holds, but
+		 * only its mark says so (subr_pool.c: PC_FRESH): this one
+		 * was used, and its poison is gone.
+		 */
+		pc = pool_cache_init(64, 0, "selftest", IPL_NONE, NULL, NULL,
+		    NULL);
+		o = pool_cache_get(pc, PR_WAITOK);
+		pool_cache_put(pc, o);
+		memset(o, 0, 64);               /* into a freed object */
+		o = pool_cache_get(pc, PR_WAITOK);      /* the same, next out */
+		pool_cache_put(pc, o);
+		pool_cache_destroy(pc);
+		break;
 	default:
 		panic("selftest: fault %d is not memory's", fault);
 	}
@@ -368,6 +386,7 @@ selftest_main(void *argp)
 	case FAULT_MBUF_USE_AFTER_FREE:
 	case FAULT_MBUF_WRITE_AFTER_FREE:
 	case FAULT_POOL_DOUBLE_PUT:
+	case FAULT_POOL_ZERO_AFTER_FREE:
 		selftest_memory(fault);
 		break;
 	default:

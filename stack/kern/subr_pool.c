@@ -55,12 +55,15 @@
  * live object whose every byte was made the poison would be taken for a
  * free one: no packet is 2 KiB of 0xdb.)  An object never handed out is
  * left as a new slab's memory came, all zero bytes, rather than
- * poisoned, and a get takes all zero for "never used": so the pages of a
- * receive ring's clusters are not written until a frame lands in them,
+ * poisoned, and is neither read nor written by its first get: its
+ * pointer in the depot and the magazines carries the mark PC_FRESH (its
+ * low bit), so a get knows it without looking.  So the pages of a
+ * receive ring's clusters are not touched until a frame lands in them,
  * and a host that takes 20 frames does not pay for 256 clusters (a
  * poisoned pool's slabs come from kmem_zalloc, which writes no page it
- * does not have to).  (A use after free that zeroes a whole object goes
- * unseen: it would be taken for one never used.)
+ * does not have to).  Not even read: on some kernels a read of a page
+ * never written takes a page of its own, not the shared zero page (a
+ * booted host once cost 1 MB there, 330 KB elsewhere).
  *
  * Never calls the allocator on the get/put fast path, never sleeps in
  * put, never orders anything by pointer value.
@@ -91,8 +94,26 @@
 static const uint8_t pool_poison_block[POOL_POISON_BLOCK] = {
 	[0 ... POOL_POISON_BLOCK - 1] = POOL_POISON
 };
-/* What a never-used object's bytes are compared with. */
-static const uint8_t pool_zero_block[POOL_POISON_BLOCK];
+/*
+ * The mark of an object never handed out, in its free pointer's low bit
+ * (a poisoned pool's objects are at least 2-aligned): its new slab pushes
+ * its objects marked, and a get strips the mark and leaves such an object
+ * as it is, all zero, unread and unwritten.  Only the depot and the
+ * magazines hold marked pointers; nothing orders or hashes them.
+ */
+#define PC_FRESH        ((uintptr_t)1)
+
+static inline void *
+pool_fresh_mark(void *obj)
+{
+	return (void *)((uintptr_t)obj | PC_FRESH);
+}
+
+static inline void *
+pool_fresh_strip(void *obj)
+{
+	return (void *)((uintptr_t)obj & ~PC_FRESH);
+}
 
 /*
  * Where a pool finds its slabs again (pool_cache_destroy).  A full slab
@@ -246,6 +267,9 @@ pool_cache_init(size_t size, u_int align, const char *name, int ipl,
 
 	if (align == 0)
 		align = PC_DEFAULT_ALIGN;
+	/* A poisoned pool's free pointers carry PC_FRESH in their low bit. */
+	if (ctor == NULL && dtor == NULL && align < 2)
+		align = 2;
 	pc = kmem_zalloc(sizeof(*pc), KM_SLEEP);
 	pc->pc_reqsize = size;
 	pc->pc_size = roundup(size, align);
@@ -303,9 +327,11 @@ pool_cache_destroy(pool_cache_t pc)
 	mutex_exit(&pc->pc_lock);
 
 	for (u_int i = 0; i < pc->pc_ndepot; i++) {
-		kasan_mark(pc->pc_depot[i], pc->pc_size, pc->pc_size, 0);
+		void *obj = pool_fresh_strip(pc->pc_depot[i]);
+
+		kasan_mark(obj, pc->pc_size, pc->pc_size, 0);
 		if (pc->pc_dtor != NULL)
-			(*pc->pc_dtor)(pc->pc_arg, pc->pc_depot[i]);
+			(*pc->pc_dtor)(pc->pc_arg, obj);
 	}
 	for (u_int i = 0; i < pc->pc_nfull; i++)
 		kmem_free(pc->pc_full[i], pc->pc_slab_off +
@@ -388,23 +414,6 @@ pool_poison_first_bad(const pool_cache_t pc, const uint8_t *obj)
 }
 
 /*
- * Whether obj is all zero bytes: never handed out since its slab was
- * made.  Reading memory never written takes no page of its own.
- */
-static bool
-pool_never_used(const pool_cache_t pc, const uint8_t *obj)
-{
-	size_t n;
-
-	for (size_t off = 0; off < pc->pc_size; off += n) {
-		n = MIN(pc->pc_size - off, POOL_POISON_BLOCK);
-		if (memcmp(obj + off, pool_zero_block, n) != 0)
-			return false;
-	}
-	return true;
-}
-
-/*
  * obj comes back: unless it is still poisoned from its last put (a
  * double free), poison it.  => before kasan_mark makes it unaddressable
  */
@@ -421,8 +430,8 @@ pool_poison_put(pool_cache_t pc, void *obj)
 }
 
 /*
- * obj is handed out: every byte of the poison must still be there, or
- * it was never used (all zero, left so: its pages stay untouched).
+ * obj, used before (not PC_FRESH), is handed out again: every byte of the
+ * poison must still be there.
  */
 static void
 pool_poison_get(pool_cache_t pc, void *obj)
@@ -430,8 +439,6 @@ pool_poison_get(pool_cache_t pc, void *obj)
 	const uint8_t *b = obj;
 	size_t off;
 
-	if (b[0] == 0 && pool_never_used(pc, b))
-		return;
 	off = pool_poison_first_bad(pc, b);
 
 	KASSERTMSG(off == pc->pc_size, "pool_cache_get(%s): object written "
@@ -676,11 +683,17 @@ pool_cache_slab_add(pool_cache_t pc, u_int n, int flags)
 		ps->ps_bytes = pc->pc_slab_off + n * pc->pc_size;
 		pc->pc_partial = ps;
 	}
-	/* Pushed last first, so gets hand them out in address order. */
+	/*
+	 * Pushed last first, so gets hand them out in address order; a
+	 * poisoned pool's marked fresh (all zero, never handed out).
+	 */
 	for (u_int i = n; i-- > 0;) {
-		kasan_mark(base + i * pc->pc_size, 0, pc->pc_size,
-		    KASAN_POOL_FREED);
-		pc->pc_depot[pc->pc_ndepot++] = base + i * pc->pc_size;
+		char *obj = base + i * pc->pc_size;
+
+		KASSERT(((uintptr_t)obj & PC_FRESH) == 0);
+		kasan_mark(obj, 0, pc->pc_size, KASAN_POOL_FREED);
+		pc->pc_depot[pc->pc_ndepot++] = pc->pc_poison ?
+		    pool_fresh_mark(obj) : obj;
 	}
 	pc->pc_ev_grow.ev_count++;
 	if (pc->pc_nwait > 0)
@@ -784,11 +797,15 @@ pool_cache_get(pool_cache_t pc, int flags)
 		else
 			obj = pool_cache_refill(pc, cc);
 		if (obj != NULL) {
+			bool fresh = ((uintptr_t)obj & PC_FRESH) != 0;
+
 			cc->cc_ev_get.ev_count++;
 			splx(s);
+			obj = pool_fresh_strip(obj);
 			if (pc->pc_poison) {
 				kasan_mark(obj, pc->pc_size, pc->pc_size, 0);
-				pool_poison_get(pc, obj);
+				if (!fresh)
+					pool_poison_get(pc, obj);
 			}
 			kasan_mark(obj, pc->pc_reqsize, pc->pc_size,
 			    KASAN_POOL_REDZONE);
