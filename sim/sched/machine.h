@@ -224,9 +224,13 @@ struct cpu_info {
 	uint64_t tiebreak;              /* odd, drawn when it became runnable */
 	bool in_heap;                   /* waiting in the runnable heap */
 	bool idle;                      /* nothing to run: clock stands still */
-	struct lwp *cur;                /* the LWP on the CPU, or NULL */
 	/* Touched at every point and dispatch: beside the clock. */
+	bool probes_priced;             /* its host's probes are not all free
+					   (sim_host_set_probe_cost) */
 	int ipl;                        /* spl(9) level */
+	struct lwp *cur;                /* the LWP on the CPU, or NULL */
+	uint64_t line_bit;              /* 1 << index: its bit in a cache
+					   line's holders (lines.h) */
 	u_int spin_count;               /* spin mutexes held */
 	int spin_oldspl;                /* level before the first of them */
 	uint64_t frac_ps;               /* picoseconds not yet charged */
@@ -297,9 +301,6 @@ struct sim_host {
 	const struct sim_probe_cost *probe_cost;
 	uint64_t run_cost[SIM_NCOSTS];  /* ns, the scenario's, after boot */
 	const struct sim_probe_cost *run_probe_cost;
-	/* probe_cost when sim/sys/ks_kern.c last looked at it, and the same
-	   if every probe in it was free, else NULL (kern_sdt_fire) */
-	const struct sim_probe_cost *probe_seen, *probe_free;
 	uint64_t tick_ns;               /* 1e9 / hz */
 	uint64_t quantum_ns;            /* a thread's time slice */
 	u_int ncpu;
@@ -328,6 +329,25 @@ struct sim_host {
 	struct sim_kmem_fault *kmem_faults;     /* refusals (sim/sys/ks.h) */
 	struct sim_race_host *race;     /* the exploration build's detector */
 };
+
+/*
+ * Host h's probes are priced by table t (SDT_NPROBES entries) from now
+ * on.  Whether any of them costs anything is noted in each of its CPUs
+ * (probes_priced), beside the clock: a probe tests that one byte of the
+ * CPU it already has, not the host's table (kern_sdt_fire).
+ */
+static inline void
+sim_host_set_probe_cost(struct sim_host *h, const struct sim_probe_cost *t)
+{
+	bool priced = false;
+
+	for (u_int i = 0; i < SDT_NPROBES; i++)
+		if ((t[i].fixed_ps | t[i].per_unit_ps) != 0)
+			priced = true;
+	h->probe_cost = t;
+	for (u_int i = 0; i < h->ncpu; i++)
+		h->cpus[i].probes_priced = priced;
+}
 
 /*
  * An interleaving policy: a pure function of the seed (SQLite-VFS style;

@@ -341,7 +341,7 @@ machine_booted(struct sim_machine *m)
 		struct sim_host *h = &m->hosts[i];
 
 		memcpy(h->cost, h->run_cost, sizeof(h->cost));
-		h->probe_cost = h->run_probe_cost;
+		sim_host_set_probe_cost(h, h->run_probe_cost);
 	}
 	m->pol.boot_points = m->points;
 	if (m->policy->rank != NULL)
