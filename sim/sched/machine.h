@@ -242,6 +242,8 @@ struct cpu_info {
 	/* Runnable contexts bound here, FIFO per priority (0 = threads). */
 	struct sim_lwpq rq[SIM_NPRIO];
 	uint32_t rq_mask;               /* bit p: rq[p] is not empty */
+	uint32_t preempt_min;           /* the least rq_mask that may preempt
+					   at the level ipl (sim_cpu_set_ipl) */
 	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
 	/* The high-resolution timer (kpause_until, sim/sys/ks_intr.c): its
 	   interrupt source, made on first use, and the sleepers it is due
@@ -973,6 +975,25 @@ enum sim_point_kind {
 	PT_PLAIN,               /* a plain access (interleaving.plain_points) */
 };
 
+/*
+ * ci's spl is ipl now, and with it the least run-queue mask that may
+ * preempt its context (sim_cpu_preempt_may): at level 0 anything
+ * waiting, above it some context waiting above the level -- a mask whose
+ * bits above ipl are worth more than 1, that is, at least 2 << ipl.
+ * Every change of a CPU's level goes through here.
+ */
+static inline void
+sim_cpu_set_ipl(struct cpu_info *ci, int ipl)
+{
+	/* By a table: a load where the shift and the test were five. */
+	static const uint32_t min_at[SIM_NPRIO] = {
+		1, 2 << 1, 2 << 2, 2 << 3, 2 << 4, 2 << 5, 2 << 6, 2 << 7,
+	};
+
+	ci->ipl = ipl;
+	ci->preempt_min = min_at[(u_int)ipl & (SIM_NPRIO - 1)];
+}
+
 /* sim_cpu_maybe_preempt's work, once some context waits.  => rq_mask != 0 */
 void	sim_cpu_maybe_preempt_(struct cpu_info *);
 
@@ -986,11 +1007,6 @@ void	sim_cpu_maybe_preempt_(struct cpu_info *);
 static inline bool
 sim_cpu_preempt_may(const struct cpu_info *ci)
 {
-	uint32_t mask = ci->rq_mask;
-	u_int ipl;
-
-	if (__predict_true(mask == 0))
-		return false;
 	/*
 	 * The level is the larger of the spl and the context's priority,
 	 * and the spl is never below the priority (an interrupt runs at its
@@ -998,10 +1014,10 @@ sim_cpu_preempt_may(const struct cpu_info *ci)
 	 * for the level without reading the context; were it ever lower,
 	 * the test below only calls more often, and the call decides
 	 * exactly.  So: a thread (level 0) with anything waiting; above
-	 * that, some context waiting above the level.
+	 * that, some context waiting above the level ((mask >> ipl) > 1),
+	 * one compare with the bound kept with the level (sim_cpu_set_ipl).
 	 */
-	ipl = (u_int)ci->ipl;
-	return (mask >> ipl) > (ipl != 0);
+	return __predict_false(ci->rq_mask >= ci->preempt_min);
 }
 
 /*

@@ -148,7 +148,7 @@ ks_splraise_whole(struct cpu_info *ci, int ipl)
 	KASSERT(ipl >= IPL_NONE && ipl <= IPL_HIGH);
 	if (ipl > old) {
 		SIM_RACE_HOOK(sim_race_spl(ci, old, ipl));
-		ci->ipl = ipl;
+		sim_cpu_set_ipl(ci, ipl);
 	}
 	return old;
 }
@@ -165,7 +165,7 @@ splraise(int ipl)
 	ci->clock += ci->host->cost[SIM_COST_call];
 	if (ipl > old) {
 		SIM_RACE_HOOK(sim_race_spl(ci, old, ipl));
-		ci->ipl = ipl;
+		sim_cpu_set_ipl(ci, ipl);
 	}
 	return old;
 }
@@ -179,7 +179,7 @@ ks_splx_whole(struct cpu_info *ci, int s)
 	KASSERTMSG(s >= (int)ci->cur->prio, "splx(%d) below the level of "
 	    "the interrupt being handled (%u)", s, ci->cur->prio);
 	SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl, s));
-	ci->ipl = s;
+	sim_cpu_set_ipl(ci, s);
 	if (ci->cur->nheld != 0)
 		sim_witness_spl(ci);    /* what is held, held lower now */
 	/* Work held off by the raised level may run now. */
@@ -206,7 +206,7 @@ splx(int s)
 	sim_cpu_point_count(ci);
 	ci->clock += ci->host->cost[SIM_COST_call];
 	SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl, s));
-	ci->ipl = s;
+	sim_cpu_set_ipl(ci, s);
 	/* Work held off by the raised level may run now. */
 	sim_cpu_maybe_preempt(ci);
 }

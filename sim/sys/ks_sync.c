@@ -163,7 +163,7 @@ mutex_acquired(struct sim_mutex *m, struct lwp *l)
 			ci->spin_oldspl = ci->ipl;
 		if (m->w.ipl > ci->ipl) {
 			SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl, m->w.ipl));
-			ci->ipl = m->w.ipl;
+			sim_cpu_set_ipl(ci, m->w.ipl);
 		}
 	}
 }
@@ -333,7 +333,7 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m, const char *file,
 		if (--ci->spin_count == 0) {
 			SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl,
 			    ci->spin_oldspl));
-			ci->ipl = ci->spin_oldspl;
+			sim_cpu_set_ipl(ci, ci->spin_oldspl);
 			if (l->nheld != 0)
 				sim_witness_spl(ci);            /* witness */
 		}
