@@ -159,11 +159,11 @@ sim_lines_take(struct sim_line *l, const uint64_t *cost, uint64_t me,
 }
 
 /*
- * Record an access by CPU cpu (host index) to the word at p and return
- * its cost in ns from the host's cost table.
+ * Record an access by the CPU whose bit is me (1 << its host index) to
+ * the word at p and return its cost in ns from the host's cost table.
  */
 static inline uint64_t
-sim_lines_access(struct sim_lines *t, const uint64_t *cost, unsigned cpu,
+sim_lines_access(struct sim_lines *t, const uint64_t *cost, uint64_t me,
     const volatile void *p, enum kern_mem_op op)
 {
 	uint64_t tag = sim_lines_tag(p);
@@ -182,7 +182,7 @@ sim_lines_access(struct sim_lines *t, const uint64_t *cost, unsigned cpu,
 		dev = (l->tag & SIM_LINE_DEVICE) != 0;
 		l->tag &= ~SIM_LINE_DEVICE;
 	}
-	return sim_lines_take(l, cost, 1ULL << cpu, op, dev);
+	return sim_lines_take(l, cost, me, op, dev);
 }
 
 /*

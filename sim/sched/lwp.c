@@ -254,7 +254,7 @@ sim_lwp_sleep(struct lwp *l)
 	lwp_stops(l);
 	l->state = LWP_SLEEP;
 	l->ipl = ci->ipl;
-	ci->ipl = IPL_NONE;
+	sim_cpu_set_ipl(ci, IPL_NONE);
 	sim_cpu_account(ci);
 	ci->cur = NULL;
 	sim_cpu_release(ci);
@@ -323,7 +323,7 @@ sim_lwp_exit(struct cpu_info *ci)
 		ci->m->reap = l;       /* freed once off its stack */
 	if (ci->m->run_lwp == l)
 		sim_fp_run_end(ci->m);  /* never compared with another */
-	ci->ipl = IPL_NONE;
+	sim_cpu_set_ipl(ci, IPL_NONE);
 	sim_cpu_account(ci);
 	ci->cur = NULL;
 	sim_cpu_release(ci);

@@ -224,9 +224,13 @@ struct cpu_info {
 	uint64_t tiebreak;              /* odd, drawn when it became runnable */
 	bool in_heap;                   /* waiting in the runnable heap */
 	bool idle;                      /* nothing to run: clock stands still */
-	struct lwp *cur;                /* the LWP on the CPU, or NULL */
 	/* Touched at every point and dispatch: beside the clock. */
+	bool probes_priced;             /* its host's probes are not all free
+					   (sim_host_set_probe_cost) */
 	int ipl;                        /* spl(9) level */
+	struct lwp *cur;                /* the LWP on the CPU, or NULL */
+	uint64_t line_bit;              /* 1 << index: its bit in a cache
+					   line's holders (lines.h) */
 	u_int spin_count;               /* spin mutexes held */
 	int spin_oldspl;                /* level before the first of them */
 	uint64_t frac_ps;               /* picoseconds not yet charged */
@@ -238,6 +242,8 @@ struct cpu_info {
 	/* Runnable contexts bound here, FIFO per priority (0 = threads). */
 	struct sim_lwpq rq[SIM_NPRIO];
 	uint32_t rq_mask;               /* bit p: rq[p] is not empty */
+	uint32_t preempt_min;           /* the least rq_mask that may preempt
+					   at the level ipl (sim_cpu_set_ipl) */
 	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
 	/* The high-resolution timer (kpause_until, sim/sys/ks_intr.c): its
 	   interrupt source, made on first use, and the sleepers it is due
@@ -297,9 +303,6 @@ struct sim_host {
 	const struct sim_probe_cost *probe_cost;
 	uint64_t run_cost[SIM_NCOSTS];  /* ns, the scenario's, after boot */
 	const struct sim_probe_cost *run_probe_cost;
-	/* probe_cost when sim/sys/ks_kern.c last looked at it, and the same
-	   if every probe in it was free, else NULL (kern_sdt_fire) */
-	const struct sim_probe_cost *probe_seen, *probe_free;
 	uint64_t tick_ns;               /* 1e9 / hz */
 	uint64_t quantum_ns;            /* a thread's time slice */
 	u_int ncpu;
@@ -328,6 +331,25 @@ struct sim_host {
 	struct sim_kmem_fault *kmem_faults;     /* refusals (sim/sys/ks.h) */
 	struct sim_race_host *race;     /* the exploration build's detector */
 };
+
+/*
+ * Host h's probes are priced by table t (SDT_NPROBES entries) from now
+ * on.  Whether any of them costs anything is noted in each of its CPUs
+ * (probes_priced), beside the clock: a probe tests that one byte of the
+ * CPU it already has, not the host's table (kern_sdt_fire).
+ */
+static inline void
+sim_host_set_probe_cost(struct sim_host *h, const struct sim_probe_cost *t)
+{
+	bool priced = false;
+
+	for (u_int i = 0; i < SDT_NPROBES; i++)
+		if ((t[i].fixed_ps | t[i].per_unit_ps) != 0)
+			priced = true;
+	h->probe_cost = t;
+	for (u_int i = 0; i < h->ncpu; i++)
+		h->cpus[i].probes_priced = priced;
+}
 
 /*
  * An interleaving policy: a pure function of the seed (SQLite-VFS style;
@@ -953,6 +975,25 @@ enum sim_point_kind {
 	PT_PLAIN,               /* a plain access (interleaving.plain_points) */
 };
 
+/*
+ * ci's spl is ipl now, and with it the least run-queue mask that may
+ * preempt its context (sim_cpu_preempt_may): at level 0 anything
+ * waiting, above it some context waiting above the level -- a mask whose
+ * bits above ipl are worth more than 1, that is, at least 2 << ipl.
+ * Every change of a CPU's level goes through here.
+ */
+static inline void
+sim_cpu_set_ipl(struct cpu_info *ci, int ipl)
+{
+	/* By a table: a load where the shift and the test were five. */
+	static const uint32_t min_at[SIM_NPRIO] = {
+		1, 2 << 1, 2 << 2, 2 << 3, 2 << 4, 2 << 5, 2 << 6, 2 << 7,
+	};
+
+	ci->ipl = ipl;
+	ci->preempt_min = min_at[(u_int)ipl & (SIM_NPRIO - 1)];
+}
+
 /* sim_cpu_maybe_preempt's work, once some context waits.  => rq_mask != 0 */
 void	sim_cpu_maybe_preempt_(struct cpu_info *);
 
@@ -966,11 +1007,6 @@ void	sim_cpu_maybe_preempt_(struct cpu_info *);
 static inline bool
 sim_cpu_preempt_may(const struct cpu_info *ci)
 {
-	uint32_t mask = ci->rq_mask;
-	u_int ipl;
-
-	if (__predict_true(mask == 0))
-		return false;
 	/*
 	 * The level is the larger of the spl and the context's priority,
 	 * and the spl is never below the priority (an interrupt runs at its
@@ -978,10 +1014,10 @@ sim_cpu_preempt_may(const struct cpu_info *ci)
 	 * for the level without reading the context; were it ever lower,
 	 * the test below only calls more often, and the call decides
 	 * exactly.  So: a thread (level 0) with anything waiting; above
-	 * that, some context waiting above the level.
+	 * that, some context waiting above the level ((mask >> ipl) > 1),
+	 * one compare with the bound kept with the level (sim_cpu_set_ipl).
 	 */
-	ipl = (u_int)ci->ipl;
-	return (mask >> ipl) > (ipl != 0);
+	return __predict_false(ci->rq_mask >= ci->preempt_min);
 }
 
 /*

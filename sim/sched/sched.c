@@ -341,7 +341,7 @@ machine_booted(struct sim_machine *m)
 		struct sim_host *h = &m->hosts[i];
 
 		memcpy(h->cost, h->run_cost, sizeof(h->cost));
-		h->probe_cost = h->run_probe_cost;
+		sim_host_set_probe_cost(h, h->run_probe_cost);
 	}
 	m->pol.boot_points = m->points;
 	if (m->policy->rank != NULL)
@@ -433,7 +433,7 @@ sim_cpu_maybe_preempt_(struct cpu_info *ci)
 		return;
 	}
 	l->ipl = ci->ipl;
-	ci->ipl = IPL_NONE;
+	sim_cpu_set_ipl(ci, IPL_NONE);
 	sim_rq_push(ci, l, front);
 	sim_cpu_account(ci);
 	ci->cur = NULL;
@@ -905,7 +905,7 @@ cpu_dispatch(struct cpu_info *ci)
 	l->state = LWP_ONCPU;
 	sim_cpu_account(ci);
 	ci->cur = l;
-	ci->ipl = l->ipl;
+	sim_cpu_set_ipl(ci, l->ipl);
 	ci->dispatches++;
 	if (l->prio >= IPL_VM)
 		sim_cpu_charge(ci, cost[SIM_COST_intr]);

@@ -192,10 +192,12 @@ void	sim_witness_fini(struct sim_machine *);
  * words of ks_sync.c) and for kern_mem_point itself.  The common case in
  * line, calling nothing but last (ks_kern.c says which); anything else
  * takes sim_mem_point_slow, the whole point from the turn on.  Either
- * way the same point, the same line, the same price.
+ * way the same point, the same line, the same price.  (The slow path
+ * takes the CPU last, so kern_mem_point's p and op reach it in the
+ * registers they came in.)
  */
-void	sim_mem_point_slow(struct cpu_info *ci, const volatile void *p,
-	    enum kern_mem_op op);
+void	sim_mem_point_slow(const volatile void *p, enum kern_mem_op op,
+	    struct cpu_info *ci);
 static inline __attribute__((__always_inline__)) void
 sim_mem_point_ci(struct cpu_info *ci, const volatile void *p,
     enum kern_mem_op op)
@@ -205,11 +207,11 @@ sim_mem_point_ci(struct cpu_info *ci, const volatile void *p,
 
 	if (__predict_false(!sim_cpu_has_turn(ci) || l == NULL ||
 	    op == KERN_MEM_BARRIER)) {
-		sim_mem_point_slow(ci, p, op);
+		sim_mem_point_slow(p, op, ci);
 		return;
 	}
 	sim_cpu_point_count(ci);
-	ci->clock += sim_lines_take(l, h->cost, 1ULL << ci->index, op, false);
+	ci->clock += sim_lines_take(l, h->cost, ci->line_bit, op, false);
 	sim_cpu_maybe_preempt(ci);
 }
 
@@ -234,7 +236,7 @@ sim_mem_point_try(struct cpu_info *ci, const volatile void *p,
 	    op == KERN_MEM_BARRIER))
 		return false;
 	sim_cpu_point_count(ci);
-	ci->clock += sim_lines_take(l, h->cost, 1ULL << ci->index, op, false);
+	ci->clock += sim_lines_take(l, h->cost, ci->line_bit, op, false);
 	return true;
 }
 

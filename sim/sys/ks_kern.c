@@ -148,7 +148,7 @@ ks_splraise_whole(struct cpu_info *ci, int ipl)
 	KASSERT(ipl >= IPL_NONE && ipl <= IPL_HIGH);
 	if (ipl > old) {
 		SIM_RACE_HOOK(sim_race_spl(ci, old, ipl));
-		ci->ipl = ipl;
+		sim_cpu_set_ipl(ci, ipl);
 	}
 	return old;
 }
@@ -165,7 +165,7 @@ splraise(int ipl)
 	ci->clock += ci->host->cost[SIM_COST_call];
 	if (ipl > old) {
 		SIM_RACE_HOOK(sim_race_spl(ci, old, ipl));
-		ci->ipl = ipl;
+		sim_cpu_set_ipl(ci, ipl);
 	}
 	return old;
 }
@@ -179,7 +179,7 @@ ks_splx_whole(struct cpu_info *ci, int s)
 	KASSERTMSG(s >= (int)ci->cur->prio, "splx(%d) below the level of "
 	    "the interrupt being handled (%u)", s, ci->cur->prio);
 	SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl, s));
-	ci->ipl = s;
+	sim_cpu_set_ipl(ci, s);
 	if (ci->cur->nheld != 0)
 		sim_witness_spl(ci);    /* what is held, held lower now */
 	/* Work held off by the raised level may run now. */
@@ -206,7 +206,7 @@ splx(int s)
 	sim_cpu_point_count(ci);
 	ci->clock += ci->host->cost[SIM_COST_call];
 	SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl, s));
-	ci->ipl = s;
+	sim_cpu_set_ipl(ci, s);
 	/* Work held off by the raised level may run now. */
 	sim_cpu_maybe_preempt(ci);
 }
@@ -269,7 +269,7 @@ kpreempt_disabled(void)
 
 /*
  * The memory access after its turn, whole: the count, the line wherever
- * it is (sim_lines_access), the charge.
+ * it is (sim_lines_access), the charge (stretched, with jitter).
  */
 static __attribute__((__noinline__)) void
 ks_mem_point_far(struct cpu_info *ci, const volatile void *p,
@@ -278,17 +278,18 @@ ks_mem_point_far(struct cpu_info *ci, const volatile void *p,
 	struct sim_host *h = ci->host;
 
 	sim_cpu_point_count(ci);
-	sim_cpu_charge(ci, sim_lines_access(&h->lines, h->cost, ci->index, p,
-	    op));
+	sim_cpu_charge(ci, sim_lines_access(&h->lines, h->cost, ci->line_bit,
+	    p, op));
 	sim_cpu_maybe_preempt(ci);
 }
 
 /*
  * The same, the line at its first look (sim_lines_access's common case,
- * last written by a device or not: a descriptor, a frame) in line,
- * calling nothing but last; else ks_mem_point_far.  Functions of their
- * own, so that sim_mem_point_slow saves registers only around the wait
- * for the turn and ks_mem_point_far only around the probe.
+ * last written by a device or not: a descriptor, a frame) and no jitter
+ * to stretch the charge, in line, calling nothing but last; else
+ * ks_mem_point_far.  Functions of their own, so that sim_mem_point_slow
+ * saves registers only around the wait for the turn, ks_mem_point_far
+ * only around the probe and the jitter's draw, and this one none.
  */
 static __attribute__((__noinline__)) void
 ks_mem_point_had(struct cpu_info *ci, const volatile void *p,
@@ -298,21 +299,21 @@ ks_mem_point_had(struct cpu_info *ci, const volatile void *p,
 	struct sim_line *l;
 	bool dev;
 
-	if (__predict_false(op == KERN_MEM_BARRIER || (l = sim_lines_first_dev(
-	    &h->lines, sim_lines_tag(p), &dev)) == NULL)) {
+	if (__predict_false(op == KERN_MEM_BARRIER || ci->m->jitter_q16 != 0 ||
+	    (l = sim_lines_first_dev(&h->lines, sim_lines_tag(p), &dev)) ==
+	    NULL)) {
 		ks_mem_point_far(ci, p, op);
 		return;
 	}
 	sim_cpu_point_count(ci);
-	sim_cpu_charge(ci, sim_lines_take(l, h->cost, 1ULL << ci->index, op,
-	    dev));
+	ci->clock += sim_lines_take(l, h->cost, ci->line_bit, op, dev);
 	sim_cpu_maybe_preempt(ci);
 }
 
 /* The memory access, wherever its turn and its line are (ks.h). */
 __attribute__((__noinline__)) void
-sim_mem_point_slow(struct cpu_info *ci, const volatile void *p,
-    enum kern_mem_op op)
+sim_mem_point_slow(const volatile void *p, enum kern_mem_op op,
+    struct cpu_info *ci)
 {
 	sim_cpu_turn_for(ci, PT_LOAD + (unsigned)op, p);
 	ks_mem_point_had(ci, p, op);
@@ -331,29 +332,19 @@ kern_mem_point(const volatile void *p, enum kern_mem_op op)
 }
 
 /*
- * A probe's price, then a preemption (ks_sdt_fire).  Sub-nanosecond
- * prices accumulate exactly, in picoseconds; a free probe charges
- * nothing and leaves the remainder as it is (it is below 1000).  A price
- * list found all free is noted by its address (h->probe_free), so the
- * probes fired with it do not come here; it changes when booting ends.
+ * A probe's price, then a preemption (ks_sdt_fire), for a CPU whose
+ * host prices some probe (cpu_info's probes_priced): a probe of the
+ * all-free lists -- every host's while it boots, and most scenarios'
+ * after -- does not come here.  Sub-nanosecond prices accumulate
+ * exactly, in picoseconds; a free probe charges nothing and leaves the
+ * remainder as it is (it is below 1000).
  */
 static __attribute__((__noinline__)) void
 ks_sdt_charge(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0)
 {
-	struct sim_host *h = ci->host;
-	const struct sim_probe_cost *pc = &h->probe_cost[id];
+	const struct sim_probe_cost *pc = &ci->host->probe_cost[id];
 	uint64_t ps;
 
-	if (h->probe_cost != h->probe_seen) {
-		bool free = true;
-
-		for (u_int i = 0; i < SDT_NPROBES; i++)
-			if ((h->probe_cost[i].fixed_ps |
-			    h->probe_cost[i].per_unit_ps) != 0)
-				free = false;
-		h->probe_seen = h->probe_cost;
-		h->probe_free = free ? h->probe_cost : NULL;
-	}
 	if ((pc->fixed_ps | pc->per_unit_ps) != 0) {
 		ps = ci->frac_ps + pc->fixed_ps + pc->per_unit_ps * (uint64_t)a0;
 		ci->frac_ps = ps % 1000;
@@ -383,7 +374,7 @@ ks_sdt_fire(struct cpu_info *ci, enum sdt_probe_id id, uintptr_t a0,
 			    (uint64_t)a0, (uint64_t)a1, (uint64_t)a2,
 			    (uint64_t)a3);
 	}
-	if (__predict_false(ci->host->probe_cost != ci->host->probe_free)) {
+	if (__predict_false(ci->probes_priced)) {
 		ks_sdt_charge(ci, id, a0);
 		return;
 	}

@@ -163,7 +163,7 @@ mutex_acquired(struct sim_mutex *m, struct lwp *l)
 			ci->spin_oldspl = ci->ipl;
 		if (m->w.ipl > ci->ipl) {
 			SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl, m->w.ipl));
-			ci->ipl = m->w.ipl;
+			sim_cpu_set_ipl(ci, m->w.ipl);
 		}
 	}
 }
@@ -220,7 +220,7 @@ static __attribute__((__noinline__)) void
 kern_mutex_enter__point(struct cpu_info *ci, struct sim_mutex *m,
     const char *file, int line)
 {
-	sim_mem_point_slow(ci, m, KERN_MEM_RMW);
+	sim_mem_point_slow(m, KERN_MEM_RMW, ci);
 	mutex_enter_cas_done(ci, (kmutex_t *)m, m, file, line);
 }
 
@@ -333,7 +333,7 @@ mutex_release(struct cpu_info *ci, struct sim_mutex *m, const char *file,
 		if (--ci->spin_count == 0) {
 			SIM_RACE_HOOK(sim_race_spl(ci, ci->ipl,
 			    ci->spin_oldspl));
-			ci->ipl = ci->spin_oldspl;
+			sim_cpu_set_ipl(ci, ci->spin_oldspl);
 			if (l->nheld != 0)
 				sim_witness_spl(ci);            /* witness */
 		}
@@ -354,7 +354,7 @@ static __attribute__((__noinline__)) void
 mutex_exit_point(struct cpu_info *ci, struct sim_mutex *m, const char *file,
     int line)
 {
-	sim_mem_point_slow(ci, m, KERN_MEM_RMW);
+	sim_mem_point_slow(m, KERN_MEM_RMW, ci);
 	mutex_release(ci, m, file, line, true);
 }
 
@@ -508,7 +508,7 @@ static __attribute__((__noinline__)) void
 kern_rw_enter__point(struct cpu_info *ci, struct sim_rwlock *rw, krw_t op,
     const char *file, int line)
 {
-	sim_mem_point_slow(ci, rw, KERN_MEM_RMW);
+	sim_mem_point_slow(rw, KERN_MEM_RMW, ci);
 	rw_enter_cas_done(ci, rw, op, file, line);
 }
 
@@ -671,7 +671,7 @@ static __attribute__((__noinline__)) void
 rw_exit_point(struct cpu_info *ci, struct sim_rwlock *rw, const char *file,
     int line)
 {
-	sim_mem_point_slow(ci, rw, KERN_MEM_RMW);
+	sim_mem_point_slow(rw, KERN_MEM_RMW, ci);
 	rw_release(ci, rw, file, line, true);
 }
 
@@ -781,7 +781,7 @@ cv_block(kcondvar_t *kcv, kmutex_t *mtx, int timo, const char *file, int line)
 	    "mutex, at %s:%d", cv->wmesg, file, line);
 	sim_lwpq_append(&cv->waiters, l);
 	sim_cpu_charge(ci, sim_lines_access(&ci->host->lines, ci->host->cost,
-	    ci->index, mtx, KERN_MEM_RMW));
+	    ci->line_bit, mtx, KERN_MEM_RMW));
 	mutex_release(ci, m, file, line, true);
 	if (timo > 0)
 		sim_lwp_arm_timeout(l, timo);

@@ -85,7 +85,6 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 		}
 	}
 	memcpy(h->cost, h->run_cost, sizeof(h->cost));
-	h->probe_cost = h->run_probe_cost;
 	h->tick_ns = 1000000000ULL / (uint64_t)sc->tick_hz;
 	h->quantum_ns = sc->quantum_ns;
 	h->ncpu = sc->cpus;
@@ -127,12 +126,15 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 		ci->m = m;
 		ci->host = h;
 		ci->index = i;
+		ci->line_bit = 1ULL << i;
 		ci->gindex = m->ncpus;
 		ci->idle = true;
+		sim_cpu_set_ipl(ci, 0);          /* IPL_NONE */
 		snprintf(stream, sizeof(stream), "cpu.%s.%u.jitter", sc->name, i);
 		sim_rng_init(&ci->jitter_rng, m->seed, stream);
 		m->cpus[m->ncpus++] = ci;
 	}
+	sim_host_set_probe_cost(h, h->run_probe_cost);
 	if (SIM_RACE && sim_race_host_init(h) != 0)
 		return world_exhausted(m, errno, 0, "host %s's race detector",
 		    sc->name);
@@ -415,7 +417,7 @@ sim_world_boot(struct sim_machine *m)
 		struct lwp *l;
 
 		memset(h->cost, 0, sizeof(h->cost));
-		h->probe_cost = boot_probe_cost;
+		sim_host_set_probe_cost(h, boot_probe_cost);
 		h->booting = true;
 		l = sim_lwp_create(h, &h->cpus[0], boot_main, h, false, "boot");
 		if (l == NULL) {
