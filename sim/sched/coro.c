@@ -28,7 +28,11 @@
 #endif
 #endif
 
-#ifndef SIM_CORO_UCONTEXT
+#if defined(__x86_64__)
+void	sim_coro_swap(struct sim_coro *from, struct sim_coro *to);
+void	sim_coro_resume(void);
+void	sim_coro_trampoline(void);
+#elif !defined(SIM_CORO_UCONTEXT)
 void	sim_coro_swap(void **save_sp, void *new_sp);
 void	sim_coro_trampoline(void);
 #endif
@@ -213,6 +217,7 @@ sim_coro_create(struct sim_coro *c, size_t stack_size, void (*fn)(void *),
 		f[6] = (uint64_t)(uintptr_t)sim_coro_trampoline;
 		f[7] = 0;
 		c->sp = f;
+		c->pc = (void *)(uintptr_t)sim_coro_resume;
 	}
 #elif defined(__aarch64__)
 	{
@@ -279,8 +284,10 @@ coro_jump(struct sim_coro *from, struct sim_coro *to, void **fake_save)
 #else
 	(void)fake_save;
 #endif
-#ifdef SIM_CORO_UCONTEXT
+#if defined(SIM_CORO_UCONTEXT)
 	swapcontext(&from->uc, &to->uc);
+#elif defined(__x86_64__)
+	sim_coro_swap(from, to);
 #else
 	sim_coro_swap(&from->sp, to->sp);
 #endif

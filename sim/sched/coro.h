@@ -28,6 +28,8 @@
 
 struct sim_coro {
 	void *sp;               /* saved stack pointer while suspended */
+	void *pc;               /* and where it resumes (x86-64) */
+	void *fp;               /* its rbp, suspended inline (x86-64) */
 	void *map;              /* the mmap'd region (guard + stack), or NULL */
 	size_t map_len;
 	bool unguarded;         /* map is a stack of a shared batch (coro.c) */
@@ -69,5 +71,50 @@ void	sim_coro_switch(struct sim_coro *from, struct sim_coro *to);
 /* As sim_coro_switch, when from will never be resumed. */
 void	sim_coro_exit_to(struct sim_coro *from, struct sim_coro *to)
 	    __attribute__((__noreturn__));
+
+#if defined(__x86_64__) && !defined(SIM_CORO_UCONTEXT) && \
+    !defined(__SANITIZE_ADDRESS__)
+/*
+ * sim_coro_switch in the caller's own frame, for the scheduler's hand-
+ * overs.  On x86-64 a suspended coroutine is its stack pointer and the
+ * address it resumes at (sp, pc), so a switch need only store its own
+ * pair and jump to the other's.  The registers the ABI says survive a
+ * call are the caller's business: the asm clobbers them, and the
+ * compiler saves those its function uses in its prologue -- which the
+ * scheduler's hand-overs do anyway -- where sim_coro_swap pushes all six
+ * again.  All but rbp, which a frame pointer may hold: it is kept in the
+ * coroutine (fp) and restored through rsi, which every switch leaves
+ * pointing at the coroutine it resumes.  A coroutine suspended either
+ * way resumes either way: the swap's pc is its own code that pops its
+ * six and returns.  Not under ASan, which is told of every switch
+ * (coro.c).
+ */
+static inline __attribute__((__always_inline__)) void
+sim_coro_switch_inline(struct sim_coro *from, struct sim_coro *to)
+{
+	__asm__ __volatile__(
+	    "leaq	1f(%%rip), %%rax\n\t"
+	    "movq	%%rsp, 0(%%rdi)\n\t"
+	    "movq	%%rax, 8(%%rdi)\n\t"
+	    "movq	%%rbp, 16(%%rdi)\n\t"
+	    "movq	0(%%rsi), %%rsp\n\t"
+	    "jmpq	*8(%%rsi)\n"
+	    "1:\n\t"
+	    "movq	16(%%rsi), %%rbp"
+	    : "+D" (from), "+S" (to)
+	    :
+	    : "rax", "rbx", "rcx", "rdx", "r8", "r9", "r10", "r11",
+	      "r12", "r13", "r14", "r15", "cc", "memory",
+	      "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+	      "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14",
+	      "xmm15");
+}
+#else
+static inline void
+sim_coro_switch_inline(struct sim_coro *from, struct sim_coro *to)
+{
+	sim_coro_switch(from, to);
+}
+#endif
 
 #endif /* SIM_CORO_H */

@@ -1,12 +1,16 @@
 /*
  * coro_x86_64.S -- the coroutine switch for x86-64 (System V ABI).
  *
- * sim_coro_swap(void **save_sp, void *new_sp): push the callee-saved
- * registers, store the stack pointer, load the other, pop its registers,
- * return into it.  A new coroutine's stack is prepared by coro.c so that
- * the first swap "returns" into sim_coro_trampoline with fn in r12 and
- * arg in r13.  MXCSR and the x87 control word are callee-saved too, but
- * nothing in netsim changes them, so they are not switched.
+ * sim_coro_swap(struct sim_coro *from, struct sim_coro *to): push the
+ * callee-saved registers, store the stack pointer and the address to
+ * resume at (sim_coro_resume) in from, load to's and jump there: to
+ * resumes here, popping its registers and returning into its caller, or
+ * inside the function that switched with sim_coro_switch_inline (coro.h),
+ * whose compiler saved what it needed itself.  A new coroutine's stack is
+ * prepared by coro.c as if swapped out here, so that its first resume
+ * "returns" into sim_coro_trampoline with fn in r12 and arg in r13.
+ * MXCSR and the x87 control word are callee-saved too, but nothing in
+ * netsim changes them, so they are not switched.
  */
 #if defined(__x86_64__)
 	.text
@@ -21,8 +25,15 @@ sim_coro_swap:
 	pushq	%r13
 	pushq	%r14
 	pushq	%r15
-	movq	%rsp, (%rdi)
-	movq	%rsi, %rsp
+	leaq	sim_coro_resume(%rip), %rax
+	movq	%rsp, 0(%rdi)
+	movq	%rax, 8(%rdi)
+	movq	0(%rsi), %rsp
+	jmpq	*8(%rsi)
+
+	.globl	sim_coro_resume
+	.hidden	sim_coro_resume
+sim_coro_resume:
 	popq	%r15
 	popq	%r14
 	popq	%r13

@@ -745,14 +745,18 @@ loop:
 	if (held != NULL)
 		heap_insert(m, held);   /* in line for the loop */
 
-	/* The switch is the last thing done: a tail call (sim_cpu_yield). */
+	/*
+	 * The switch is the last thing done (sim_cpu_yield): resumed, this
+	 * context only returns.  A hand-over to the next context switches in
+	 * this frame, which holds every register the caller needs already.
+	 */
 	if (next == NULL) {
 		sim_coro_switch(from, &m->sched);
 	} else {
 		sched_run(m, next);
 		sched_limit_set(m, machine_limit_ec(m, next->tiebreak, ec));
 		if (&next->cur->coro != from)
-			sim_coro_switch(from, &next->cur->coro);
+			sim_coro_switch_inline(from, &next->cur->coro);
 	}
 }
 
@@ -843,12 +847,15 @@ sim_cpu_yield(struct cpu_info *ci)
 			sched_limit_set(m, machine_limit_ec(m, next->tiebreak,
 			    ec));
 			/*
-			 * The last thing done here, so a tail call: resumed,
-			 * this context goes straight back to its point, and
-			 * the stack it finds cold is the swap's registers
-			 * alone (no reap to look at: sched_arrived).
+			 * The last thing done here: resumed, this context
+			 * goes straight back to its point, and the stack it
+			 * finds cold is the registers this function saved on
+			 * entry (no reap to look at: sched_arrived).  The
+			 * switch is made in this frame, as those registers
+			 * are saved already (sim_coro_switch_inline).
 			 */
-			sim_coro_switch(&ci->cur->coro, &next->cur->coro);
+			sim_coro_switch_inline(&ci->cur->coro,
+			    &next->cur->coro);
 			return;
 		}
 		/*
