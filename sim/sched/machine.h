@@ -320,7 +320,6 @@ struct sim_host {
 	struct sim_evlast kmem_last;    /* kmem.inuse_bytes last written */
 
 	struct kern_globals kg;         /* the stack's per-host roots */
-	struct sim_isrc *isrcs;         /* softints and timers, for freeing */
 	struct device *devices;         /* in scenario order */
 	u_int ndevices;
 	struct sim_netconf *netconf;    /* <sys/netconf.h>, from sc */
