@@ -289,22 +289,31 @@ struct sim_evlast {
 	bool valid;
 };
 
+/*
+ * What a point and the stack's common paths read of their host comes
+ * first, side by side: the prices, the probe table, the cache-line table,
+ * the stack's roots.  At a thousand hosts each line of it a datagram
+ * reads is a cache miss (the cache-line table and the roots were
+ * kilobytes past the prices, after the boot prices and the arena).
+ */
 struct sim_host {
 	struct sim_machine *m;
 	u_int index;
-	const struct sc_host *sc;
+	u_int ncpu;
 	uint64_t cost[SIM_NCOSTS];      /* ns: now (free while booting) */
 	const struct sim_probe_cost *probe_cost;
-	uint64_t run_cost[SIM_NCOSTS];  /* ns, the scenario's, after boot */
-	const struct sim_probe_cost *run_probe_cost;
 	/* probe_cost when sim/sys/ks_kern.c last looked at it, and the same
 	   if every probe in it was free, else NULL (kern_sdt_fire) */
 	const struct sim_probe_cost *probe_seen, *probe_free;
+	struct sim_lines lines;         /* who holds which cache line */
+	struct cpu_info *cpus;
+	struct kern_globals kg;         /* the stack's per-host roots */
+	bool booting;                   /* kern_boot still running */
 	uint64_t tick_ns;               /* 1e9 / hz */
 	uint64_t quantum_ns;            /* a thread's time slice */
-	u_int ncpu;
-	struct cpu_info *cpus;
-	struct sim_lines lines;         /* who holds which cache line */
+	const struct sc_host *sc;
+	uint64_t run_cost[SIM_NCOSTS];  /* ns, the scenario's, after boot */
+	const struct sim_probe_cost *run_probe_cost;
 	struct sim_arena arena;         /* kmem */
 	struct sim_rng cprng;
 	u_int next_lwp_id;
@@ -319,11 +328,9 @@ struct sim_host {
 	u_int nevcnts, evcnts_cap;
 	struct sim_evlast kmem_last;    /* kmem.inuse_bytes last written */
 
-	struct kern_globals kg;         /* the stack's per-host roots */
 	struct device *devices;         /* in scenario order */
 	u_int ndevices;
 	struct sim_netconf *netconf;    /* <sys/netconf.h>, from sc */
-	bool booting;                   /* kern_boot still running */
 	struct sim_kmem_fault *kmem_faults;     /* refusals (sim/sys/ks.h) */
 	struct sim_race_host *race;     /* the exploration build's detector */
 };
