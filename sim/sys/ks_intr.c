@@ -46,13 +46,6 @@ struct sim_isrc {
 	bool dead;                      /* disestablished */
 };
 
-struct sim_intr_ctx {
-	struct lwp *l;
-	struct cpu_info *ci;
-	u_int level;
-	struct sim_isrc *head, *tail;
-};
-
 /* A CPU timer (the stack's ktimer_t points at one): one line, then links. */
 struct sim_ktimer {
 	struct sim_isrc src;
@@ -74,7 +67,7 @@ intr_ctx_main(void *arg)
 {
 	struct sim_intr_ctx *ctx = arg;
 	struct lwp *l = ctx->l;
-	u_int c = ctx->ci->index;
+	u_int c = l->cpu->index;
 
 	for (;;) {
 		struct sim_isrc *src;
@@ -89,9 +82,9 @@ intr_ctx_main(void *arg)
 			SIM_RACE_HOOK(sim_race_intr_enter(src, ctx->level));
 			src->fn(src->arg);
 			SIM_RACE_HOOK(sim_race_intr_exit(ctx->level));
-			KASSERTMSG(ctx->ci->ipl == (int)ctx->level, "%s handler "
+			KASSERTMSG(l->cpu->ipl == (int)ctx->level, "%s handler "
 			    "returned at spl %d", level_names[ctx->level],
-			    ctx->ci->ipl);
+			    l->cpu->ipl);
 			if (__predict_false(l->nheld != 0))
 				kern_panic(l->held[l->nheld - 1].file,
 				    l->held[l->nheld - 1].line, "%s handler "
@@ -106,9 +99,9 @@ intr_ctx_main(void *arg)
 
 /*
  * n zeroed bytes of the host's hot state (the machine's hot pool,
- * kmem_arena.h): interrupt sources and contexts are touched by every
- * interrupt, so they lie beside the host's CPUs and LWPs.  Freed with the
- * machine.  => NULL with errno
+ * kmem_arena.h): interrupt sources are touched by every interrupt, so
+ * they lie beside the host's CPUs (which hold the contexts) and LWPs.
+ * Freed with the machine.  => NULL with errno
  */
 static void *
 intr_zalloc(struct sim_host *h, size_t n)
@@ -124,19 +117,16 @@ intr_zalloc(struct sim_host *h, size_t n)
 static struct sim_intr_ctx *
 intr_ctx(struct cpu_info *ci, u_int level)
 {
-	struct sim_intr_ctx *ctx = ci->ictx[level];
+	struct sim_intr_ctx *ctx = &ci->ictx[level];
 	struct sim_host *h = ci->host;
 	char name[32];
 	u_int id;
 	int err;
 
-	if (ctx != NULL)
+	if (ctx->l != NULL)
 		return ctx;
+	KASSERT(level < SIM_NPRIO);
 	snprintf(name, sizeof(name), "%s/%u", level_names[level], ci->index);
-	if ((ctx = intr_zalloc(h, sizeof(*ctx))) == NULL) {
-		sim_host_malloc_failed(h, "interrupt contexts", sizeof(*ctx));
-		return NULL;
-	}
 	id = h->next_lwp_id;
 	ctx->l = sim_lwp_alloc(h, ci, intr_ctx_main, ctx, name);
 	if (ctx->l == NULL) {
@@ -151,9 +141,7 @@ intr_ctx(struct cpu_info *ci, u_int level)
 	ctx->l->prio = level;
 	ctx->l->ipl = (int)level;
 	ctx->l->wait = WAIT_INTR;
-	ctx->ci = ci;
 	ctx->level = level;
-	ci->ictx[level] = ctx;
 	return ctx;
 }
 
@@ -188,11 +176,11 @@ sim_intr_post(struct cpu_info *ci, struct sim_isrc *src, uint64_t at)
 static void
 intr_unpost(struct cpu_info *ci, struct sim_isrc *src)
 {
-	struct sim_intr_ctx *ctx = ci->ictx[src->level];
+	struct sim_intr_ctx *ctx = &ci->ictx[src->level];
 	u_int c = ci->index;
 	struct sim_isrc **pp, *prev = NULL;
 
-	if ((src->pending & (1ULL << c)) == 0 || ctx == NULL)
+	if ((src->pending & (1ULL << c)) == 0 || ctx->l == NULL)
 		return;
 	for (pp = &ctx->head; *pp != NULL; prev = *pp, pp = &(*pp)->next[c]) {
 		if (*pp != src)
@@ -256,7 +244,8 @@ sim_intr_fini_host(struct sim_host *h)
 	/* Their memory goes with the machine's hot pool. */
 	for (u_int i = 0; h->cpus != NULL && i < h->ncpu; i++)
 		for (u_int lv = 0; lv < SIM_NPRIO; lv++)
-			h->cpus[i].ictx[lv] = NULL;
+			memset(&h->cpus[i].ictx[lv], 0,
+			    sizeof(h->cpus[i].ictx[lv]));
 }
 
 /* --- softint(9) --------------------------------------------------------------- */
