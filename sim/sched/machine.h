@@ -291,10 +291,10 @@ struct cpu_info {
 	unsigned turn_kind;
 	const volatile void *turn_obj;
 	/*
-	 * Interrupt contexts by level, last.  Level 0 (threads) is never
-	 * one, and the array starts half a line in (CTASSERT below), so that
-	 * the levels a datagram posts to -- soft clock, soft net, the NIC's,
-	 * the timers' -- share lines in pairs (1-2, 3-4, 5-6).
+	 * Interrupt contexts by level, last.  Level 0 is the threads', and
+	 * the array starts half a line in (CTASSERT below), so that the
+	 * levels a datagram posts to -- soft clock, soft net, the NIC's, the
+	 * timers' -- share lines in pairs (1-2, 3-4, 5-6).
 	 */
 	struct sim_intr_ctx ictx[SIM_NPRIO];
 };
