@@ -52,12 +52,13 @@
  * A machine's hot pool: the memory its hosts' hot state is cut from -- a
  * host's simulated CPUs, its cache-line table's first slots, the chunks
  * of its small kernel memory (sockets, softc, PCBs, pool caches), its
- * LWPs' structures, its interrupt sources and contexts -- one block after
- * another in the order they are asked for, 64-byte aligned, zeroed, freed
- * only all at once with the machine.  A host's first blocks (CPUs, line
- * table, first kernel-memory chunk) lie side by side, and the hosts' hot
- * state lies in a few large mappings, one host after another, instead of
- * in malloc's heap among everything else and a mapping a host.
+ * LWPs' structures, its interrupt sources (the contexts are in the CPUs)
+ * -- one block after another in the order they are asked for, 64-byte
+ * aligned, zeroed, freed only all at once with the machine.  A host's
+ * first blocks (CPUs, line table, first kernel-memory chunk) lie side by
+ * side, and the hosts' hot state lies in a few large mappings, one host
+ * after another, instead of in malloc's heap among everything else and a
+ * mapping a host.
  *
  * Where a block lies is never observable: addresses are 64-byte aligned
  * as before (kernel memory was page-aligned, the rest malloc's), and

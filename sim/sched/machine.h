@@ -68,7 +68,17 @@ struct sim_race_ctx;
 /* Priorities of contexts on a CPU: 0 for threads, the IPL for interrupts. */
 #define SIM_NPRIO       8
 
-struct sim_intr_ctx;
+/*
+ * A CPU's interrupt context for one level: the daemon LWP that runs the
+ * level's pending sources, made on first use (sim/sys/ks_intr.c), and
+ * their queue.  In the CPU, two to a cache line: a post reads it, and
+ * at a thousand hosts a context of its own was one more cold line.
+ */
+struct sim_intr_ctx {
+	struct lwp *l;                  /* NULL until first posted */
+	struct sim_isrc *head, *tail;   /* pending, in the order posted */
+	u_int level;
+} __attribute__((__aligned__(32)));
 
 typedef unsigned __int128 sim_key_t;    /* (window << 64) | tiebreak */
 
@@ -244,7 +254,6 @@ struct cpu_info {
 	uint32_t rq_mask;               /* bit p: rq[p] is not empty */
 	uint32_t preempt_min;           /* the least rq_mask that may preempt
 					   at the level ipl (sim_cpu_set_ipl) */
-	struct sim_intr_ctx *ictx[SIM_NPRIO];   /* interrupt contexts, lazily */
 	/* The high-resolution timer (kpause_until, sim/sys/ks_intr.c): its
 	   interrupt source, made on first use, and the sleepers it is due
 	   to wake, in the order their deadlines came. */
@@ -287,7 +296,16 @@ struct cpu_info {
 	/* The point waiting for its turn in sim_cpu_yield, for a tracer. */
 	unsigned turn_kind;
 	const volatile void *turn_obj;
+	/*
+	 * Interrupt contexts by level, last.  Level 0 is the threads', and
+	 * the array starts half a line in (CTASSERT below), so that the
+	 * levels a datagram posts to -- soft clock, soft net, the NIC's, the
+	 * timers' -- share lines in pairs (1-2, 3-4, 5-6).
+	 */
+	struct sim_intr_ctx ictx[SIM_NPRIO];
 };
+
+CTASSERT(offsetof(struct cpu_info, ictx) % 64 == 32);
 
 /* The last value of a counter written to the database. */
 struct sim_evlast {
@@ -295,19 +313,28 @@ struct sim_evlast {
 	bool valid;
 };
 
+/*
+ * What a point and the stack's common paths read of their host comes
+ * first, side by side: the prices, the probe table, the cache-line table,
+ * the stack's roots.  At a thousand hosts each line of it a datagram
+ * reads is a cache miss (the cache-line table and the roots were
+ * kilobytes past the prices, after the boot prices and the arena).
+ */
 struct sim_host {
 	struct sim_machine *m;
 	u_int index;
-	const struct sc_host *sc;
+	u_int ncpu;
 	uint64_t cost[SIM_NCOSTS];      /* ns: now (free while booting) */
 	const struct sim_probe_cost *probe_cost;
-	uint64_t run_cost[SIM_NCOSTS];  /* ns, the scenario's, after boot */
-	const struct sim_probe_cost *run_probe_cost;
+	struct sim_lines lines;         /* who holds which cache line */
+	struct cpu_info *cpus;
+	struct kern_globals kg;         /* the stack's per-host roots */
+	bool booting;                   /* kern_boot still running */
 	uint64_t tick_ns;               /* 1e9 / hz */
 	uint64_t quantum_ns;            /* a thread's time slice */
-	u_int ncpu;
-	struct cpu_info *cpus;
-	struct sim_lines lines;         /* who holds which cache line */
+	const struct sc_host *sc;
+	uint64_t run_cost[SIM_NCOSTS];  /* ns, the scenario's, after boot */
+	const struct sim_probe_cost *run_probe_cost;
 	struct sim_arena arena;         /* kmem */
 	struct sim_rng cprng;
 	u_int next_lwp_id;
@@ -322,12 +349,9 @@ struct sim_host {
 	u_int nevcnts, evcnts_cap;
 	struct sim_evlast kmem_last;    /* kmem.inuse_bytes last written */
 
-	struct kern_globals kg;         /* the stack's per-host roots */
-	struct sim_isrc *isrcs;         /* softints and timers, for freeing */
 	struct device *devices;         /* in scenario order */
 	u_int ndevices;
 	struct sim_netconf *netconf;    /* <sys/netconf.h>, from sc */
-	bool booting;                   /* kern_boot still running */
 	struct sim_kmem_fault *kmem_faults;     /* refusals (sim/sys/ks.h) */
 	struct sim_race_host *race;     /* the exploration build's detector */
 };

@@ -28,31 +28,32 @@
 #include "sim/sched/machine.h"
 #include "stack/sys/intr.h"
 
-/* An interrupt source: a softint handle or a timer. */
+/*
+ * An interrupt source: a softint handle or a timer.  A post and a run read
+ * all of it, with its link for the CPU: at a thousand hosts each was a
+ * cold line, and a source with its pending flags and links in three
+ * blocks of the hot pool cost three.  So the flags are bits and the
+ * links follow the source in its own block (intr_src_alloc): a softint of
+ * a host of one or two CPUs is one line, a timer two.
+ */
 struct sim_isrc {
 	struct sim_host *host;
 	void (*fn)(void *);
 	void *arg;
+	struct sim_isrc **next;         /* [ncpu] link in the CPU's queue */
+	uint64_t pending;               /* bit c: queued on CPU c */
 	u_int level;
 	bool dead;                      /* disestablished */
-	bool *pending;                  /* [ncpu] */
-	struct sim_isrc **next;         /* [ncpu] link in the CPU's queue */
-	struct sim_isrc *all_next;      /* host's list */
 };
 
-struct sim_intr_ctx {
-	struct lwp *l;
-	struct cpu_info *ci;
-	u_int level;
-	struct sim_isrc *head, *tail;
-};
-
-/* A CPU timer (the stack's ktimer_t points at one). */
+/* A CPU timer (the stack's ktimer_t points at one): one line, then links. */
 struct sim_ktimer {
 	struct sim_isrc src;
 	struct cpu_info *ci;
 	uint64_t seq;                   /* the armed event, or 0 */
 };
+
+CTASSERT(sizeof(struct sim_ktimer) <= 64);
 
 CTASSERT(sizeof(struct sim_ktimer *) <= sizeof(ktimer_t));
 
@@ -66,7 +67,7 @@ intr_ctx_main(void *arg)
 {
 	struct sim_intr_ctx *ctx = arg;
 	struct lwp *l = ctx->l;
-	u_int c = ctx->ci->index;
+	u_int c = l->cpu->index;
 
 	for (;;) {
 		struct sim_isrc *src;
@@ -76,14 +77,14 @@ intr_ctx_main(void *arg)
 			if (ctx->head == NULL)
 				ctx->tail = NULL;
 			src->next[c] = NULL;
-			src->pending[c] = false;
+			src->pending &= ~(1ULL << c);
 			sim_point(PT_INTR, SIM_COST_call);
 			SIM_RACE_HOOK(sim_race_intr_enter(src, ctx->level));
 			src->fn(src->arg);
 			SIM_RACE_HOOK(sim_race_intr_exit(ctx->level));
-			KASSERTMSG(ctx->ci->ipl == (int)ctx->level, "%s handler "
+			KASSERTMSG(l->cpu->ipl == (int)ctx->level, "%s handler "
 			    "returned at spl %d", level_names[ctx->level],
-			    ctx->ci->ipl);
+			    l->cpu->ipl);
 			if (__predict_false(l->nheld != 0))
 				kern_panic(l->held[l->nheld - 1].file,
 				    l->held[l->nheld - 1].line, "%s handler "
@@ -98,9 +99,9 @@ intr_ctx_main(void *arg)
 
 /*
  * n zeroed bytes of the host's hot state (the machine's hot pool,
- * kmem_arena.h): interrupt sources and contexts are touched by every
- * interrupt, so they lie beside the host's CPUs and LWPs.  Freed with the
- * machine.  => NULL with errno
+ * kmem_arena.h): interrupt sources are touched by every interrupt, so
+ * they lie beside the host's CPUs (which hold the contexts) and LWPs.
+ * Freed with the machine.  => NULL with errno
  */
 static void *
 intr_zalloc(struct sim_host *h, size_t n)
@@ -116,19 +117,16 @@ intr_zalloc(struct sim_host *h, size_t n)
 static struct sim_intr_ctx *
 intr_ctx(struct cpu_info *ci, u_int level)
 {
-	struct sim_intr_ctx *ctx = ci->ictx[level];
+	struct sim_intr_ctx *ctx = &ci->ictx[level];
 	struct sim_host *h = ci->host;
 	char name[32];
 	u_int id;
 	int err;
 
-	if (ctx != NULL)
+	if (ctx->l != NULL)
 		return ctx;
+	KASSERT(level < SIM_NPRIO);
 	snprintf(name, sizeof(name), "%s/%u", level_names[level], ci->index);
-	if ((ctx = intr_zalloc(h, sizeof(*ctx))) == NULL) {
-		sim_host_malloc_failed(h, "interrupt contexts", sizeof(*ctx));
-		return NULL;
-	}
 	id = h->next_lwp_id;
 	ctx->l = sim_lwp_alloc(h, ci, intr_ctx_main, ctx, name);
 	if (ctx->l == NULL) {
@@ -143,9 +141,7 @@ intr_ctx(struct cpu_info *ci, u_int level)
 	ctx->l->prio = level;
 	ctx->l->ipl = (int)level;
 	ctx->l->wait = WAIT_INTR;
-	ctx->ci = ci;
 	ctx->level = level;
-	ci->ictx[level] = ctx;
 	return ctx;
 }
 
@@ -156,11 +152,11 @@ sim_intr_post(struct cpu_info *ci, struct sim_isrc *src, uint64_t at)
 	u_int c = ci->index;
 
 	KASSERT(ci->host == src->host);
-	if (src->pending[c] || src->dead)
+	if ((src->pending & (1ULL << c)) != 0 || src->dead)
 		return;
 	if ((ctx = intr_ctx(ci, src->level)) == NULL)
 		return;         /* the run is stopping: out of stacks */
-	src->pending[c] = true;
+	src->pending |= 1ULL << c;
 	src->next[c] = NULL;
 	if (ctx->tail != NULL)
 		ctx->tail->next[c] = src;
@@ -180,11 +176,11 @@ sim_intr_post(struct cpu_info *ci, struct sim_isrc *src, uint64_t at)
 static void
 intr_unpost(struct cpu_info *ci, struct sim_isrc *src)
 {
-	struct sim_intr_ctx *ctx = ci->ictx[src->level];
+	struct sim_intr_ctx *ctx = &ci->ictx[src->level];
 	u_int c = ci->index;
 	struct sim_isrc **pp, *prev = NULL;
 
-	if (!src->pending[c] || ctx == NULL)
+	if ((src->pending & (1ULL << c)) == 0 || ctx->l == NULL)
 		return;
 	for (pp = &ctx->head; *pp != NULL; prev = *pp, pp = &(*pp)->next[c]) {
 		if (*pp != src)
@@ -193,12 +189,29 @@ intr_unpost(struct cpu_info *ci, struct sim_isrc *src)
 		if (ctx->tail == src)
 			ctx->tail = prev;
 		src->next[c] = NULL;
-		src->pending[c] = false;
+		src->pending &= ~(1ULL << c);
 		return;
 	}
 }
 
-static int
+/*
+ * A zeroed block of size bytes for a source (a struct sim_isrc first, or
+ * a struct that begins with one) with its links for h's CPUs after it,
+ * in the hot pool.  => the block, or NULL with errno
+ */
+static void *
+intr_src_alloc(struct sim_host *h, size_t size)
+{
+	struct sim_isrc *src;
+
+	KASSERT(h->ncpu >= 1 && h->ncpu <= 64);        /* pending's bits */
+	src = intr_zalloc(h, size + h->ncpu * sizeof(*src->next));
+	if (src != NULL)
+		src->next = (struct sim_isrc **)(void *)((char *)src + size);
+	return src;
+}
+
+static void
 isrc_init(struct sim_isrc *src, struct sim_host *h, u_int level,
     void (*fn)(void *), void *arg)
 {
@@ -206,24 +219,18 @@ isrc_init(struct sim_isrc *src, struct sim_host *h, u_int level,
 	src->fn = fn;
 	src->arg = arg;
 	src->level = level;
-	src->pending = intr_zalloc(h, h->ncpu * sizeof(*src->pending));
-	src->next = intr_zalloc(h, h->ncpu * sizeof(*src->next));
-	if (src->pending == NULL || src->next == NULL)
-		return -1;
-	src->all_next = h->isrcs;
-	h->isrcs = src;
-	return 0;
 }
 
 struct sim_isrc *
 sim_isrc_new(struct sim_host *h, u_int level, void (*fn)(void *), void *arg)
 {
-	struct sim_isrc *src = intr_zalloc(h, sizeof(*src));
+	struct sim_isrc *src = intr_src_alloc(h, sizeof(*src));
 
-	if (src == NULL || isrc_init(src, h, level, fn, arg) != 0) {
+	if (src == NULL) {
 		sim_host_malloc_failed(h, "interrupt sources", sizeof(*src));
 		return NULL;
 	}
+	isrc_init(src, h, level, fn, arg);
 	return src;
 }
 
@@ -235,10 +242,10 @@ void
 sim_intr_fini_host(struct sim_host *h)
 {
 	/* Their memory goes with the machine's hot pool. */
-	h->isrcs = NULL;
 	for (u_int i = 0; h->cpus != NULL && i < h->ncpu; i++)
 		for (u_int lv = 0; lv < SIM_NPRIO; lv++)
-			h->cpus[i].ictx[lv] = NULL;
+			memset(&h->cpus[i].ictx[lv], 0,
+			    sizeof(h->cpus[i].ictx[lv]));
 }
 
 /* --- softint(9) --------------------------------------------------------------- */
@@ -254,14 +261,14 @@ softint_establish(u_int flags, void (*func)(void *), void *arg)
 	ci = sim_running_cpu();
 	KASSERTMSG(level <= IPL_SOFTSERIAL, "softint_establish: bad level in "
 	    "flags %#x", flags);
-	src = intr_zalloc(ci->host, sizeof(*src));
-	if (src == NULL || isrc_init(src, ci->host, level, func, arg) != 0) {
-		src = NULL;
+	src = intr_src_alloc(ci->host, sizeof(*src));
+	if (src == NULL) {
 		/* In a context: stops the run, never returns. */
 		sim_host_malloc_failed(ci->host, "soft interrupts",
 		    sizeof(*src));
 	}
 	KASSERT(src != NULL);
+	isrc_init(src, ci->host, level, func, arg);
 	SIM_RACE_HOOK(sim_race_release(src));
 	return src;
 }
@@ -272,9 +279,8 @@ softint_disestablish(void *cookie)
 	struct sim_isrc *src = cookie;
 
 	sim_point(PT_INTR, SIM_COST_call);
-	for (u_int i = 0; i < src->host->ncpu; i++)
-		KASSERTMSG(!src->pending[i], "softint_disestablish of a pending "
-		    "softint");
+	KASSERTMSG(src->pending == 0, "softint_disestablish of a pending "
+	    "softint");
 	src->dead = true;       /* freed with the machine */
 }
 
@@ -318,13 +324,13 @@ ktimer_init(ktimer_t *kt, struct cpu_info *ci, void (*fn)(void *), void *arg)
 	if (ci == NULL)
 		ci = self;
 	KASSERT(ci->host == self->host);
-	t = intr_zalloc(ci->host, sizeof(*t));
-	if (t == NULL || isrc_init(&t->src, ci->host, IPL_SCHED, fn, arg) != 0) {
-		t = NULL;
+	t = intr_src_alloc(ci->host, sizeof(*t));
+	if (t == NULL) {
 		/* In a context: stops the run, never returns. */
 		sim_host_malloc_failed(ci->host, "CPU timers", sizeof(*t));
 	}
 	KASSERT(t != NULL);
+	isrc_init(&t->src, ci->host, IPL_SCHED, fn, arg);
 	t->ci = ci;
 	SIM_RACE_HOOK(sim_race_release(&t->src));
 	memset(kt, 0, sizeof(*kt));
