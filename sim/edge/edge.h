@@ -71,7 +71,9 @@
  * CAP_IPC_LOCK) for what a real-time program needs: its memory locked
  * and faulted in now (mlockall: the first touch of a page later, say a
  * NIC's receive buffers at the first frame, is a fault of a few
- * microseconds each, hundreds of them in the first milliseconds), and
+ * microseconds each, hundreds of them in the first milliseconds) and
+ * each page touched once (edge.c's edge_touch: a hypervisor with page
+ * tables of its own still charges the first touch), and
  * SCHED_FIFO at the modest priority SIM_EDGE_RT_PRIORITY (below the
  * kernel's interrupt threads; NETSIM_REALTIME_PRIORITY=N sets it, 0 for
  * none), so other programs on a busy machine do not take its CPU while
