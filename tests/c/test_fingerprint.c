@@ -20,17 +20,22 @@
 
 #define LEN_MAX 1514
 
+/*
+ * One engine for every fold, its fingerprint set back to a new engine's
+ * before each: a fold is the bytes alone.  (An engine made and destroyed
+ * for each of the half million folds cost its event queue's memory each
+ * time: 9.5 minutes under AddressSanitizer on a machine where fresh
+ * memory is dear, past the suite's 5-minute limit.)
+ */
+static struct sim_engine fold_engine;
+static uint64_t fold_start;
+
 static uint64_t
 fold(const unsigned char *p, size_t n)
 {
-	struct sim_engine e;
-	uint64_t fp;
-
-	sim_engine_init(&e);
-	sim_fp_mix_bytes(&e, p, n);
-	fp = e.fingerprint;
-	sim_engine_fini(&e);
-	return fp;
+	fold_engine.fingerprint = fold_start;
+	sim_fp_mix_bytes(&fold_engine, p, n);
+	return fold_engine.fingerprint;
 }
 
 static void
@@ -83,6 +88,8 @@ main(void)
 	static unsigned char pattern[LEN_MAX + 1];
 	uint64_t x = 0x243f6a8885a308d3ULL;
 
+	sim_engine_init(&fold_engine);
+	fold_start = fold_engine.fingerprint;
 	for (size_t i = 0; i < sizeof(pattern); i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
@@ -92,6 +99,7 @@ main(void)
 	for (size_t n = 0; n <= 300; n++)
 		check_len(pattern, n);
 	check_len(pattern, LEN_MAX);
+	sim_engine_fini(&fold_engine);
 	printf("ok\n");
 	return 0;
 }
