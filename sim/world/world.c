@@ -30,6 +30,7 @@
 #include "sim/sys/ks_netconf.h"
 #include "sim/wire/topology.h"
 #include "stack/apps/apps.h"
+#include "stack/sys/intr.h"
 #include "stack/sys/kern.h"
 
 /*
@@ -129,7 +130,7 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 		ci->line_bit = 1ULL << i;
 		ci->gindex = m->ncpus;
 		ci->idle = true;
-		sim_cpu_set_ipl(ci, 0);          /* IPL_NONE */
+		sim_cpu_set_ipl(ci, IPL_NONE);
 		snprintf(stream, sizeof(stream), "cpu.%s.%u.jitter", sc->name, i);
 		sim_rng_init(&ci->jitter_rng, m->seed, stream);
 		m->cpus[m->ncpus++] = ci;
