@@ -32,15 +32,31 @@
  * measurements against binary and 4-ary heaps, a pairing heap and the
  * one-bit radix heap.
  *
- * Equal times leave in push order (FIFO) without comparing seqs, because
- * every slot keeps its events in seq order:
- *  - a push appends the largest seq so far to the end of its slot;
+ * Equal times leave least seq first, for any unique seqs pushed in any
+ * order.  The common case pushes them in increasing order (one counter
+ * for the whole machine), and then a slot's FIFO is already in seq order
+ * and nothing is compared; the rest is found and handled as it comes:
+ *  - every append behind another event compares its seq with the tail's
+ *    and, if below, marks the slot EVQ_UNSORTED;
  *  - a redistribution empties one slot of level L, front to back, into
- *    levels below L, which are all empty at that moment (L is the lowest
- *    non-empty level), so each receiving slot gets an in-order
- *    subsequence, and later pushes append larger seqs behind it;
- *  - a level 0 slot holds one time and is popped from its front.
- * tests/c/test_evq.c checks this against a reference sorted by (time, seq).
+ *    levels below L, all empty at that moment (L is the lowest non-empty
+ *    level): an in-order slot gives in-order slots, and an unsorted one
+ *    marks those it disorders by the same comparison;
+ *  - a level 0 slot holds one time.  Popped from while in order, it gives
+ *    its front; the first pop from an unsorted one moves its events into
+ *    the queue's heap, a binary heap on seq, and the slot stays
+ *    EVQ_HEAPED until that heap is empty: its pops take the heap's least,
+ *    and pushes at its time (t == last, possibly below seqs waiting
+ *    there) go into the heap.  Only the slot of time `last' is ever
+ *    heaped, so one heap serves the queue.
+ * So an event costs O(1) as before unless its time is shared out of
+ * order, and then O(log n) compares for n events pending at that time
+ * (10,000 hosts' ticks at one ns, each pushing below the others waiting:
+ * some 14 steps a push and a pop); nothing is quadratic.  The heap is
+ * grown by doubling and never shrunk: room for about the most events
+ * once pending at one out-of-order time.  tests/c/test_evq.c checks all
+ * this against a reference heap on (time, seq), with seqs in push order,
+ * scrambled, and as owner << 44 | count.
  *
  * The common case is a slot that holds one event (a datagram's events
  * are microseconds apart, nanoseconds being the unit): so a slot is one
@@ -101,18 +117,25 @@ struct evq_slab {
 	struct evq_slab *next;
 };
 
+/* A slot's state: bits, 0 iff the slot is empty or holds chunks only. */
+#define EVQ_FIRST       1U      /* `first' holds the front event */
+#define EVQ_UNSORTED    2U      /* an event follows one of larger seq */
+#define EVQ_HEAPED      4U      /* its events are in the heap (level 0) */
+
 /*
- * A FIFO of events: `first' if has_first, then head->ev[head_i] ..
- * tail->ev[tail_n - 1] if head is not NULL.  Empty iff neither.  A push
- * into an empty slot fills `first'; into any other, the chunks.
+ * A FIFO of events: `first' if EVQ_FIRST, then head->ev[head_i] ..
+ * tail->ev[tail_n - 1] if head is not NULL; or, EVQ_HEAPED, neither and
+ * the events are in the queue's heap.  Empty iff head is NULL and state
+ * 0.  A push into an empty slot fills `first'; into any other, the
+ * chunks (or the heap).  In seq order unless EVQ_UNSORTED.
  */
 struct evq_slot {
-	struct sim_event first; /* the front event, if has_first */
+	struct sim_event first; /* the front event, if EVQ_FIRST */
 	struct evq_chunk *head; /* NULL iff no event behind `first' */
 	struct evq_chunk *tail;
 	uint16_t head_i;        /* next event to pop in head */
 	uint16_t tail_n;        /* events written in tail */
-	uint32_t has_first;
+	uint32_t state;         /* EVQ_FIRST, EVQ_UNSORTED, EVQ_HEAPED */
 	uint64_t min_time;      /* least time pending here */
 };
 
@@ -123,8 +146,6 @@ struct sim_evq_impl {
 	/* The slots first, the allocation aligned to a line (sim_evq_init). */
 	struct evq_slot slot[EVQ_SLOTS_ALL];
 	uint64_t last;          /* time of the last event popped (0 at start) */
-	uint64_t last_pop_seq;  /* its seq */
-	uint64_t last_seq;      /* seq of the last event pushed (0 at start) */
 	uint32_t level_mask;    /* bit L set iff level L has events */
 	/* bit w set iff level L's word w of slot_mask is not 0 */
 	uint64_t word_mask[EVQ_LEVELS][2];
@@ -138,6 +159,14 @@ struct sim_evq_impl {
 	size_t chunks;          /* chunks allocated */
 	void *alloc;            /* what calloc gave, for free */
 	bool reserve_used;      /* reserve went to the free list */
+	/*
+	 * The events of the EVQ_HEAPED slot, if any (all at time `last'),
+	 * a binary heap on seq: heap[0] the least.
+	 */
+	struct sim_event *heap;
+	size_t heap_n;
+	size_t heap_cap;
+	struct sim_event heap_out;      /* the last event popped from it */
 	struct evq_chunk reserve[EVQ_RESERVE_CHUNKS];
 };
 
@@ -263,16 +292,33 @@ evq_slot_mark(struct sim_evq_impl *h, unsigned L, unsigned x)
 }
 
 /*
+ * The seq of slot s's last event.
+ * => s has events in `first' or its chunks (not in the heap)
+ */
+static inline uint64_t
+evq_tail_seq(const struct evq_slot *s)
+{
+	if (s->tail == NULL) {
+		assert((s->state & EVQ_FIRST) != 0);
+		return s->first.seq;
+	}
+	return s->tail->ev[s->tail_n - 1].seq;
+}
+
+/*
  * Append ev behind the events of slot s, which has some: the
  * redistribution's (a push's is evq_add_behind, which refills last).
+ * Compares seqs only if `check' (the events come from an unsorted slot).
  */
 static inline __attribute__((__always_inline__)) void
 evq_append_behind(struct sim_evq *q, struct evq_slot *s,
-    const struct sim_event *ev)
+    const struct sim_event *ev, bool check)
 {
 	struct evq_chunk *c = s->tail;
 
-	assert(s->has_first || s->head != NULL);
+	assert((s->state & EVQ_FIRST) != 0 || s->head != NULL);
+	if (check && ev->seq < evq_tail_seq(s))
+		s->state |= EVQ_UNSORTED;
 	if (c == NULL) {
 		c = evq_chunk_get(q);
 		s->head = s->tail = c;
@@ -287,22 +333,25 @@ evq_append_behind(struct sim_evq *q, struct evq_slot *s,
 		s->min_time = ev->time;
 }
 
-/* Append ev to slot x (an index in slot[]) of level L (redistributing). */
+/*
+ * Append ev to slot x (an index in slot[]) of level L (redistributing),
+ * comparing seqs if `check'.
+ */
 static inline __attribute__((__always_inline__)) void
 evq_append(struct sim_evq *q, unsigned L, unsigned x,
-    const struct sim_event *ev)
+    const struct sim_event *ev, bool check)
 {
 	struct sim_evq_impl *h = q->impl;
 	struct evq_slot *s = &h->slot[x];
 
-	if (s->head == NULL && !s->has_first) {
+	if (s->head == NULL && s->state == 0) {
 		s->first = *ev;
-		s->has_first = 1;
+		s->state = EVQ_FIRST;
 		s->min_time = ev->time;
 		evq_slot_mark(h, L, x);
 		return;
 	}
-	evq_append_behind(q, s, ev);
+	evq_append_behind(q, s, ev, check);
 }
 
 /* Mark slot x of level L empty. */
@@ -313,7 +362,7 @@ evq_slot_clear(struct sim_evq_impl *h, unsigned L, unsigned x)
 	unsigned w;
 
 	h->slot[x].head = h->slot[x].tail = NULL;
-	h->slot[x].has_first = 0;
+	h->slot[x].state = 0;
 	if ((*m &= ~(1ULL << (x % 64))) != 0)
 		return;
 	w = (x - evq_base(L)) / 64;
@@ -338,9 +387,46 @@ evq_lowest_slot(const struct sim_evq_impl *h, unsigned L)
 }
 
 /*
+ * Move a slot's chunked events, c->ev[i] .. tail->ev[tail_n - 1], to the
+ * levels below L, all empty but for what this redistribution moved
+ * there, relative to the new `last' t; compare their seqs if `check'.
+ */
+static inline __attribute__((__always_inline__)) void
+evq_move(struct sim_evq *q, unsigned L, uint64_t t, struct evq_chunk *c,
+    uint32_t i, const struct evq_chunk *tail, uint32_t tail_n, bool check)
+{
+	struct evq_chunk *next;
+	uint32_t end;
+	unsigned k;
+
+	for (; c != NULL; c = next, i = 0) {
+		end = c == tail ? tail_n : EVQ_CHUNK_EVENTS;
+		for (; i < end; i++) {
+			k = evq_level_of(c->ev[i].time, t);
+			assert(k < L);
+			evq_append(q, k, evq_index_of(c->ev[i].time, k),
+			    &c->ev[i], check);
+		}
+		next = c->next;
+		evq_chunk_put(q->impl, c);
+	}
+}
+
+/* An unsorted slot's evq_move: out of line, the common loop tests nothing. */
+static void __attribute__((__noinline__))
+evq_move_unsorted(struct sim_evq *q, unsigned L, uint64_t t,
+    struct evq_chunk *c, uint32_t i, const struct evq_chunk *tail,
+    uint32_t tail_n)
+{
+	evq_move(q, L, t, c, i, tail, tail_n, true);
+}
+
+/*
  * Level 0 is empty: make t, the least time pending (the least of its
  * slot at level L), the new `last' and move its slot's events, in
- * order, to the levels below L.
+ * order, to the levels below L.  They are all empty, so a slot in seq
+ * order gives slots in seq order: only an unsorted one's events are
+ * compared with those they land behind.
  */
 static void __attribute__((__noinline__))
 evq_redistribute(struct sim_evq *q, uint64_t t)
@@ -348,13 +434,16 @@ evq_redistribute(struct sim_evq *q, uint64_t t)
 	struct sim_evq_impl *h = q->impl;
 	unsigned L = evq_level_of(t, h->last), v = evq_index_of(t, L), k;
 	struct evq_slot *s = &h->slot[v];
-	struct evq_chunk *c = s->head, *tail = s->tail, *next;
-	uint32_t i = s->head_i, end, tail_n = s->tail_n;
-	bool first = s->has_first != 0;
+	struct evq_chunk *c = s->head, *tail = s->tail;
+	uint32_t i = s->head_i, tail_n = s->tail_n;
+	bool first = (s->state & EVQ_FIRST) != 0;
+	bool unsorted = (s->state & EVQ_UNSORTED) != 0;
 	struct sim_event ev;
 
 	/* => t is the least time: L the lowest level, v its lowest slot */
 	assert(L > 0 && t > h->last && s->min_time == t);
+	/* => level 0 is empty: no slot in the heap */
+	assert(h->heap_n == 0 && (s->state & EVQ_HEAPED) == 0);
 	assert(L == (unsigned)__builtin_ctz(h->level_mask));
 	assert(v == evq_lowest_slot(h, L));
 	h->last = t;
@@ -362,21 +451,15 @@ evq_redistribute(struct sim_evq *q, uint64_t t)
 		ev = s->first;
 	evq_slot_clear(h, L, v);
 	if (first) {
+		/* The first moved: into an empty slot, nothing to compare. */
 		k = evq_level_of(ev.time, t);
 		assert(k < L);
-		evq_append(q, k, evq_index_of(ev.time, k), &ev);
+		evq_append(q, k, evq_index_of(ev.time, k), &ev, false);
 	}
-	for (; c != NULL; c = next, i = 0) {
-		end = c == tail ? tail_n : EVQ_CHUNK_EVENTS;
-		for (; i < end; i++) {
-			k = evq_level_of(c->ev[i].time, t);
-			assert(k < L);
-			evq_append(q, k, evq_index_of(c->ev[i].time, k),
-			    &c->ev[i]);
-		}
-		next = c->next;
-		evq_chunk_put(h, c);
-	}
+	if (__builtin_expect(unsorted, 0))
+		evq_move_unsorted(q, L, t, c, i, tail, tail_n);
+	else
+		evq_move(q, L, t, c, i, tail, tail_n, false);
 	/* The least time moved to level 0 (it equals the new `last'). */
 	assert((h->level_mask & 1) != 0);
 	assert((h->slot_mask[(t % EVQ_SLOTS0) / 64] &
@@ -421,10 +504,114 @@ sim_evq_fini(struct sim_evq *q)
 			next = s->next;
 			free(s);
 		}
+		free(q->impl->heap);
 		free(q->impl->alloc);
 	}
 	q->impl = NULL;
 	q->size = 0;
+}
+
+/*
+ * Room for one more event in the heap: twice as much.  Out of memory
+ * aborts: the events are in the queue already (the chunks they leave
+ * go to the free list), so only a machine at its very limit gets here.
+ */
+static void __attribute__((__noinline__, __cold__))
+evq_heap_grow(struct sim_evq_impl *h)
+{
+	size_t cap = h->heap_cap == 0 ? EVQ_CHUNK_EVENTS + 1 :
+	    2 * h->heap_cap;
+	struct sim_event *p = NULL;
+
+	if (cap <= SIZE_MAX / sizeof(*p))
+		p = realloc(h->heap, cap * sizeof(*p));
+	if (p == NULL) {
+		fprintf(stderr, "sim_evq: out of memory growing the heap of "
+		    "%zu events at time %llu\n", h->heap_n,
+		    (unsigned long long)h->last);
+		abort();
+	}
+	h->heap = p;
+	h->heap_cap = cap;
+}
+
+/* Add ev to the heap. */
+static void
+evq_heap_push(struct sim_evq_impl *h, const struct sim_event *ev)
+{
+	size_t i, up;
+
+	if (h->heap_n == h->heap_cap)
+		evq_heap_grow(h);
+	/* Up from the new leaf past every parent of larger seq. */
+	for (i = h->heap_n++; i > 0; i = up) {
+		up = (i - 1) / 2;
+		if (h->heap[up].seq < ev->seq)
+			break;
+		h->heap[i] = h->heap[up];
+	}
+	h->heap[i] = *ev;
+}
+
+/* Remove the heap's least seq into heap_out.  => the heap has events */
+static const struct sim_event *
+evq_heap_pop(struct sim_evq_impl *h)
+{
+	struct sim_event *a = h->heap;
+	size_t n, i, c;
+
+	assert(h->heap_n > 0);
+	h->heap_out = a[0];
+	n = --h->heap_n;
+	/* The last leaf, a[n], down from the root past smaller children. */
+	for (i = 0; (c = 2 * i + 1) < n; i = c) {
+		if (c + 1 < n && a[c + 1].seq < a[c].seq)
+			c++;
+		if (a[n].seq < a[c].seq)
+			break;
+		a[i] = a[c];
+	}
+	a[i] = a[n];
+	assert(n == 0 || h->heap_out.seq < a[0].seq);
+	return &h->heap_out;
+}
+
+/*
+ * The first pop from slot s of level 0, unsorted: its events go into the
+ * heap (a pass of O(1) each while they come in order) and its chunks to
+ * the free list; the slot is EVQ_HEAPED until the heap is empty.
+ */
+static void __attribute__((__noinline__))
+evq_heap_fill(struct sim_evq_impl *h, struct evq_slot *s)
+{
+	struct evq_chunk *c, *next;
+	uint32_t i, end;
+
+	assert(h->heap_n == 0 && (s->state & EVQ_UNSORTED) != 0);
+	assert((s->state & EVQ_HEAPED) == 0);
+	if ((s->state & EVQ_FIRST) != 0)
+		evq_heap_push(h, &s->first);
+	for (c = s->head, i = s->head_i; c != NULL; c = next, i = 0) {
+		end = c == s->tail ? s->tail_n : EVQ_CHUNK_EVENTS;
+		for (; i < end; i++)
+			evq_heap_push(h, &c->ev[i]);
+		next = c->next;
+		evq_chunk_put(h, c);
+	}
+	s->head = s->tail = NULL;
+	s->state = EVQ_HEAPED;
+}
+
+/*
+ * A push at the time being popped, whose slot is in the heap.  Called
+ * last from evq_add_behind, which then saves no register.
+ */
+static void __attribute__((__noinline__))
+evq_heap_add(struct sim_evq_impl *h, uint64_t t, uint64_t seq,
+    sim_event_fn fn, void *arg)
+{
+	assert(t == h->last && h->heap_n > 0);
+	evq_heap_push(h, &(struct sim_event){ t, seq, fn, arg });
 }
 
 /*
@@ -437,8 +624,21 @@ evq_add_behind(struct sim_evq *q, struct evq_slot *s, uint64_t t,
 {
 	struct sim_evq_impl *h = q->impl;
 	struct evq_chunk *c = s->tail, *n;
+	uint64_t tail_seq;
 
-	assert(s->has_first || s->head != NULL);
+	/* The state is read only without chunks: one register fewer. */
+	if (c != NULL)
+		tail_seq = c->ev[s->tail_n - 1].seq;
+	else if (__builtin_expect((s->state & EVQ_FIRST) != 0, 1))
+		tail_seq = s->first.seq;
+	else {
+		/* Not empty, yet neither `first' nor chunks: in the heap. */
+		assert(s->state == EVQ_HEAPED);
+		evq_heap_add(h, t, seq, fn, arg);
+		return;
+	}
+	if (__builtin_expect(seq < tail_seq, 0))
+		s->state |= EVQ_UNSORTED;
 	if (c == NULL || s->tail_n == EVQ_CHUNK_EVENTS) {
 		n = evq_chunk_take(h);
 		if (c == NULL) {
@@ -465,12 +665,12 @@ evq_add_far(struct sim_evq *q, uint64_t t, uint64_t seq, sim_event_fn fn,
 	unsigned L = evq_level_of(t, h->last), x = evq_index_of(t, L);
 	struct evq_slot *s = &h->slot[x];
 
-	if (s->head != NULL || s->has_first) {
+	if (s->head != NULL || s->state != 0) {
 		evq_add_behind(q, s, t, seq, fn, arg);
 		return;
 	}
 	s->first = (struct sim_event){ t, seq, fn, arg };
-	s->has_first = 1;
+	s->state = EVQ_FIRST;
 	s->min_time = t;
 	evq_slot_mark(h, L, x);
 }
@@ -484,9 +684,7 @@ sim_evq_add(struct sim_evq *q, uint64_t t, uint64_t seq, sim_event_fn fn,
 	unsigned x;
 
 	assert(t >= h->last);
-	assert(seq > h->last_seq);
 	assert(q->size < SIM_EVQ_MAX_EVENTS);
-	h->last_seq = seq;
 	if (q->size++ == 0 || t < q->min_time)
 		q->min_time = t;
 	if (__builtin_expect((t ^ h->last) >= EVQ_SLOTS0, 0)) {
@@ -495,13 +693,13 @@ sim_evq_add(struct sim_evq *q, uint64_t t, uint64_t seq, sim_event_fn fn,
 	}
 	x = (unsigned)t & (EVQ_SLOTS0 - 1);
 	s = &h->slot[x];
-	if (__builtin_expect(s->head != NULL || s->has_first, 0)) {
+	if (__builtin_expect(s->head != NULL || s->state != 0, 0)) {
 		evq_add_behind(q, s, t, seq, fn, arg);
 		return;
 	}
 	/* Into an empty slot of level 0: the slot's own line. */
 	s->first = (struct sim_event){ t, seq, fn, arg };
-	s->has_first = 1;
+	s->state = EVQ_FIRST;
 	s->min_time = t;
 	evq_slot_mark(h, 0, x);
 }
@@ -513,10 +711,9 @@ evq_popped(struct sim_evq *q, const struct sim_event *e, uint64_t t,
 {
 	struct sim_evq_impl *h = q->impl;
 
-	/* Equal times leave in push order: what a misfiled event breaks. */
-	assert(e->time == t && (t != prev || e->seq > h->last_pop_seq));
+	/* What a misfiled event breaks. */
+	assert(e->time == t && t >= prev);
 	h->last = t;
-	h->last_pop_seq = e->seq;
 	q->size--;
 }
 
@@ -566,9 +763,32 @@ above:
 }
 
 /*
+ * Pop the least seq of level-0 slot x, of time t (`last' was prev), out
+ * of order or in the heap: the first such pop moves the slot into the
+ * heap.  => e
+ */
+static const struct sim_event * __attribute__((__noinline__))
+evq_take_heap(struct sim_evq *q, struct evq_slot *s, unsigned x,
+    uint64_t t, uint64_t prev)
+{
+	struct sim_evq_impl *h = q->impl;
+	const struct sim_event *e;
+
+	if ((s->state & EVQ_UNSORTED) != 0)
+		evq_heap_fill(h, s);
+	assert(s->state == EVQ_HEAPED && s->head == NULL);
+	e = evq_heap_pop(h);
+	evq_popped(q, e, t, prev);
+	if (h->heap_n > 0)
+		return e;       /* more at this time: still the least */
+	s->state = 0;
+	return evq_next_min(q, x, e);
+}
+
+/*
  * Pop the front of level-0 slot of time t, the least (`last' was prev):
- * the pop off the fast path, a front in a chunk.  Calls nothing but
- * last: no register saved.
+ * the pop off the fast path, a front in a chunk, or the slot's least
+ * seq if it is out of order.  Calls nothing but last: no register saved.
  */
 static const struct sim_event * __attribute__((__noinline__))
 evq_take_front(struct sim_evq *q, uint64_t t, uint64_t prev)
@@ -579,9 +799,11 @@ evq_take_front(struct sim_evq *q, uint64_t t, uint64_t prev)
 	const struct sim_event *e;
 	struct evq_chunk *c;
 
-	if (s->has_first) {
+	if (__builtin_expect((s->state & (EVQ_UNSORTED | EVQ_HEAPED)) != 0, 0))
+		return evq_take_heap(q, s, x, t, prev);
+	if (s->state != 0) {            /* EVQ_FIRST */
 		e = &s->first;
-		s->has_first = 0;
+		s->state = 0;
 		evq_popped(q, e, t, prev);
 		if (s->head == NULL)
 			return evq_next_min(q, x, e);
@@ -630,11 +852,11 @@ sim_evq_take(struct sim_evq *q)
 	/* The front of a level-0 slot, in the slot: all but the fast path. */
 	if (__builtin_expect((t ^ prev) >= EVQ_SLOTS0, 0))
 		return evq_take_far(q);
-	if (__builtin_expect(!s->has_first, 0))
+	if (__builtin_expect(s->state != EVQ_FIRST, 0))
 		return evq_take_front(q, t, prev);
-	s->has_first = 0;
+	s->state = 0;
 	evq_popped(q, &s->first, t, prev);
-	if (s->head != NULL)
-		return &s->first;       /* more at this time: still the least */
-	return evq_next_min(q, x, &s->first);
+	if (s->head == NULL)
+		return evq_next_min(q, x, &s->first);
+	return &s->first;       /* more at this time: still the least */
 }

@@ -1,11 +1,14 @@
 /*
  * evq.h -- the event queue: pending events ordered by (time, seq).
  *
- * The engine's one priority queue.  Keys are monotone: no event is ever
+ * The engine's one priority queue.  Times are monotone: no event is ever
  * pushed with a time earlier than the last one popped (virtual time never
- * runs backwards), and seq grows with every push, so among events at the
- * same time the first pushed is the first popped.  Nothing here looks at a
- * pointer's value.
+ * runs backwards).  Seqs are unique but may come in any order: among
+ * events at the same time the least seq is popped first, even one pushed
+ * at the very time being popped, below seqs still waiting there.  Seqs
+ * pushed in increasing order (the common case) cost nothing more; out of
+ * order at one time, O(log n) for the n events at that time.  Nothing
+ * here looks at a pointer's value.
  *
  * The structure behind it was chosen by measurement; bench/README.md says
  * what was tried and why this one.
@@ -21,7 +24,7 @@ typedef void (*sim_event_fn)(void *arg);
 
 struct sim_event {
 	uint64_t time;          /* virtual ns */
-	uint64_t seq;           /* push order, unique */
+	uint64_t seq;           /* orders equal times, least first; unique */
 	sim_event_fn fn;
 	void *arg;
 };
@@ -58,7 +61,7 @@ void	sim_evq_fini(struct sim_evq *);
 /*
  * Add the event (t, seq, fn, arg).
  * => t >= the time of the last event popped
- * => seq greater than every seq pushed before
+ * => seq unlike every seq pending (any order: it need not be the largest)
  * => at most SIM_EVQ_MAX_EVENTS pending
  */
 void	sim_evq_add(struct sim_evq *, uint64_t t, uint64_t seq,
@@ -67,7 +70,7 @@ void	sim_evq_add(struct sim_evq *, uint64_t t, uint64_t seq,
  * Removes the least (time, seq) and returns it, in the queue's own
  * memory: it stays as it is until the next add or take.
  * => at least one event pending
- * => equal times come out in the order they were pushed
+ * => equal times come out least seq first
  */
 const struct sim_event *sim_evq_take(struct sim_evq *);
 
@@ -80,7 +83,7 @@ sim_evq_push(struct sim_evq *q, const struct sim_event *ev)
 
 /*
  * Removes the least (time, seq) into *out; false if empty.
- * => equal times come out in the order they were pushed
+ * => equal times come out least seq first
  */
 static inline bool
 sim_evq_pop(struct sim_evq *q, struct sim_event *out)
