@@ -121,7 +121,7 @@ static const struct evq_alt_ops *const evq_alts[] = {
 static void
 alt_at(struct alt_engine *ae, uint64_t t, sim_event_fn fn, void *arg)
 {
-	struct sim_event ev = { t, ae->e.next_seq++, fn, arg };
+	struct sim_event ev = { t, ae->e.ctx->next_seq++, fn, arg };
 
 	ae->ops->push(ae->q, &ev);
 }
@@ -213,7 +213,7 @@ hold_run_engine(const struct hold_workload *w, const uint32_t *delay_ns,
 		if (!sim_engine_step(&e))
 			abort();
 	t1 = bench_now_s();
-	*fp = e.fingerprint;
+	*fp = sim_engine_fingerprint(&e);
 	sim_engine_fini(&e);
 	return HOLD_EVENTS / (t1 - t0);
 }
@@ -237,7 +237,7 @@ hold_run_alt(const struct hold_workload *w, const uint32_t *delay_ns,
 		if (!alt_step(&ae))
 			abort();
 	t1 = bench_now_s();
-	*fp = ae.e.fingerprint;
+	*fp = sim_engine_fingerprint(&ae.e);
 	ops->destroy(ae.q);
 	sim_engine_fini(&ae.e);
 	return HOLD_EVENTS / (t1 - t0);

@@ -40,7 +40,7 @@ time_mix(void)
 	for (uint64_t i = 0; i < MIXES; i++)
 		sim_fp_mix(&e, i * 0x100000001b3ULL);
 	t1 = bench_now_s();
-	sink = e.fingerprint;
+	sink = e.ctx->fp;
 	sim_engine_fini(&e);
 	return (t1 - t0) * 1e9 / MIXES;
 }
@@ -61,7 +61,7 @@ time_frames(size_t len)
 		sim_fp_mix_bytes(&e, frame, len);
 	}
 	t1 = bench_now_s();
-	sink = e.fingerprint;
+	sink = e.ctx->fp;
 	sim_engine_fini(&e);
 	return (t1 - t0) * 1e9 / FRAMES;
 }

@@ -16,7 +16,7 @@ from harness import ROOT, run
 
 LOST = ROOT / "scenarios" / "races" / "lost-update.json"
 ABBA = ROOT / "scenarios" / "races" / "abba-deadlock.json"
-SEED18_FP = "0661dfb4f3fe6a93"     # lost-update at seed 18 (a lost update)
+SEED18_FP = "a9d32fe98caa68d9"     # lost-update at seed 18 (a lost update)
 SVG = "{http://www.w3.org/2000/svg}"
 
 

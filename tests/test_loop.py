@@ -5,9 +5,10 @@ that gives its CPU up, without going back to the loop's own context
 (sim/sched/sched.c, sim_sched_leave), but only while the loop would have
 done nothing else first.  limits.events is one of the loop's own tests
 after every step: the run must stop after the same event, with the same
-fingerprint, whichever context ran it.  The pinned fingerprints are the
-loop's (main before events ran outside it); a version that let a context
-run on past the limit gives others.
+fingerprint, whichever context ran it.  The pinned fingerprints were the
+loop's (main before events ran outside it), taken again when the
+fingerprint became one chain per host (the lookahead); a version that let
+a context run on past the limit gives others.
 """
 import json
 
@@ -17,9 +18,9 @@ from harness import ROOT, binary, run
 
 # limits.events -> the fingerprint of router.json stopped there (20 ms).
 PINNED = {
-    3000: "0dbda7c6c6562d4c",
-    3111: "9439d71ffd13b09d",
-    3148: "5a70daa07ab61de6",
+    3000: "80965bf0ee2c45cd",
+    3111: "3e93c30d0643dbea",
+    3148: "103582a7fc9deb48",
 }
 
 
@@ -47,9 +48,9 @@ def test_event_limit_stops_after_the_same_event(tmp_path, events):
 # limits.points must keep every point on the whole path, and stop at the
 # limit's point exactly (65536 is also the first checkpoint's).
 PINNED_POINTS = {
-    65536: "89b016f4c9468d4f",
-    150001: "1e60f4e0891b8cbc",
-    300007: "3338d29996d595a5",
+    65536: "f447a9e5681b6ed7",
+    150001: "e64c1ebb48766000",
+    300007: "437aecc411867836",
 }
 
 

@@ -70,7 +70,13 @@ def test_router_scenario_forwards_and_reports_unreachables(netsim, tmp_path):
     db = tmp_path / "r.db"
     out = netsim_run(netsim, NET / "router.json", db)
     assert "ping 10.0.2.1: 5 sent, 5 received" in out
-    assert "10000 sent, 0 errors, 10000 received, 0 lost" in out
+    # 100 kpps of echoes, polled at each 1 ms tick: a tick's replies
+    # fill most of the client's 256-slot ring, and at some seeds one
+    # burst overflows it.  Every datagram is accounted for either way.
+    m = re.search(r"10000 sent, 0 errors, (\d+) received, (\d+) lost", out)
+    assert m and int(m[1]) + int(m[2]) == 10000, out
+    assert int(m[2]) <= 100
+    assert int(m[2]) == last(db, "client", "nic.wm0.drops_ring_full")
     # An address the router has no route for: host unreachable from it.
     assert out.count("destination unreachable (code 1)") == 2
     assert "2 sent, 0 received, 2 unreachable" in out

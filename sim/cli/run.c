@@ -371,7 +371,7 @@ run_record_end(struct run_state *rs, int64_t run_id, uint64_t t_end,
 	run_record_cpus(m, t_end);
 	sim_faults_record_end(m, t_end);
 	if (sim_record_error(rs->rec) == NULL &&
-	    sim_record_run_end(rs->rec, m->eng.fingerprint, t_end, status,
+	    sim_record_run_end(rs->rec, sim_engine_fingerprint(&m->eng), t_end, status,
 	    status_names[status], msg) == 0)
 		return status;
 	/* Some rows are not in the database: say which, claim nothing. */
@@ -379,7 +379,7 @@ run_record_end(struct run_state *rs, int64_t run_id, uint64_t t_end,
 	snprintf(what, sizeof(what), "%s; %llu of the run's %llu rows were "
 	    "not written", sim_record_error(rs->rec), (unsigned long long)lost,
 	    (unsigned long long)rows);
-	marked = sim_record_run_fail(rs->rec, m->eng.fingerprint, t_end,
+	marked = sim_record_run_fail(rs->rec, sim_engine_fingerprint(&m->eng), t_end,
 	    SIM_EXIT_USAGE, what) == 0;
 	if (m->stop_status == SIM_EXIT_USAGE)
 		snprintf(where, sizeof(where), ", and the run was stopped at "
@@ -654,7 +654,7 @@ run_finish(struct run_state *rs, int64_t run_id)
 	}
 	if (rs->edge == NULL)
 		printf("fingerprint %016llx\n",
-		    (unsigned long long)m->eng.fingerprint);
+		    (unsigned long long)sim_engine_fingerprint(&m->eng));
 	else if (rs->rec != NULL)
 		printf("no fingerprint: a real-time run is not deterministic; "
 		    "run its exchange with Linux again, deterministically: "
@@ -668,7 +668,7 @@ run_finish(struct run_state *rs, int64_t run_id)
 		struct sim_run_result *r = rs->o->result;
 
 		r->finished = true;
-		r->fingerprint = m->eng.fingerprint;
+		r->fingerprint = sim_engine_fingerprint(&m->eng);
 		r->end_ns = t_end;
 		r->points = m->points;
 		r->events = m->eng.executed;

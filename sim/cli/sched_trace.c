@@ -8,8 +8,9 @@
  * writes a line for each and counts them.  It reads the machine and
  * changes nothing in it -- it draws no random number, charges no CPU,
  * and a traced machine takes every point through the scheduler's loop,
- * which pauses a CPU without redrawing its tiebreak -- so a traced run
- * is the run, fingerprint and all.
+ * which pauses a CPU (hosts' stretches then interleave otherwise, which
+ * changes nothing a run computes: sched.c, the lookahead) -- so a traced
+ * run is the run, fingerprint and all.
  *
  * Where a point comes from: the stack calls the machine through
  * stack/sys/, so the interesting line is the caller of the kernel

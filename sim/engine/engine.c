@@ -4,6 +4,7 @@
  * Never reads the wall clock and never orders anything by pointer value.
  */
 #include <assert.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/engine/engine.h"
@@ -13,19 +14,60 @@ sim_engine_init(struct sim_engine *e)
 {
 	sim_evq_init(&e->q);
 	e->now = 0;
-	e->next_seq = 1;
 	e->cur_seq = 0;
 	e->executed = 0;
 	e->on_event = NULL;
 	e->on_event_arg = NULL;
-	/* "netsim", version 2: results (frames, output, counters) folded in */
-	e->fingerprint = 0x6e657473696d0002ULL;
+	e->fingerprint = 0;
+	e->nowners = 0;
+	e->owners = NULL;
+	e->ctx = NULL;
+	if (sim_engine_owners(e, 1) != 0)
+		return;
+	e->ctx = e->owners;
 }
 
 void
 sim_engine_fini(struct sim_engine *e)
 {
 	sim_evq_fini(&e->q);
+	free(e->owners);
+	e->owners = NULL;
+	e->nowners = 0;
+}
+
+int
+sim_engine_owners(struct sim_engine *e, uint32_t n)
+{
+	struct sim_owner *o;
+
+	assert(n <= (1U << (64 - SIM_OWNER_SHIFT)));
+	assert(e->ctx == NULL || e->ctx == e->owners);
+	if (n <= e->nowners)
+		return 0;
+	if ((o = realloc(e->owners, n * sizeof(*o))) == NULL)
+		return -1;
+	for (uint32_t i = e->nowners; i < n; i++) {
+		/* "netsim", version 3: a chain an owner */
+		o[i].fp = sim_fp_step(0x6e657473696d0003ULL, i);
+		/* Seq 0 is no event's (timers keep it for "none"). */
+		o[i].next_seq = ((uint64_t)i << SIM_OWNER_SHIFT) + 1;
+	}
+	e->owners = o;
+	e->nowners = n;
+	e->ctx = o;
+	return 0;
+}
+
+uint64_t
+sim_engine_fingerprint(struct sim_engine *e)
+{
+	uint64_t h = 0x6e657473696d0003ULL;
+
+	for (uint32_t i = 0; i < e->nowners; i++)
+		h = sim_fp_step(h, e->owners[i].fp);
+	e->fingerprint = h;
+	return h;
 }
 
 /* Eight bytes at p as a little-endian word. */
@@ -66,13 +108,13 @@ void
 sim_fp_mix_bytes(struct sim_engine *e, const void *p, size_t n)
 {
 	const unsigned char *b = p;
-	uint64_t h = sim_fp_step(e->fingerprint, n), w = 0;
+	uint64_t h = sim_fp_step(e->ctx->fp, n), w = 0;
 	size_t i = 0;
 
 	if (n < 8) {
 		for (; i < n; i++)
 			w |= (uint64_t)b[i] << (8 * i);
-		e->fingerprint = sim_fp_step(h, w);
+		e->ctx->fp = sim_fp_step(h, w);
 		return;
 	}
 	if (n >= 32) {
@@ -91,5 +133,5 @@ sim_fp_mix_bytes(struct sim_engine *e, const void *p, size_t n)
 		h = sim_fp_step(h, fp_word(b + i));
 	if (i < n)
 		h = sim_fp_step(h, fp_word(b + n - 8));
-	e->fingerprint = h;
+	e->ctx->fp = h;
 }

@@ -4,7 +4,8 @@
  * Virtual time is an integer count of nanoseconds from the start of a run.
  * An event is a callback with an argument, due at a time; events run in
  * (time, seq) order, one at a time, on one real thread.  The engine also
- * keeps the run's fingerprint: a running 64-bit hash over every executed
+ * keeps the run's fingerprint (one chain an owner: struct sim_owner): a
+ * running 64-bit hash over every executed
  * event and every run of scheduling points (sim/sched/machine.h), fed
  * only with stable values (times, sequence numbers, CPU and LWP ids,
  * counts), never with pointers -- and over what the run computes: every
@@ -21,13 +22,34 @@
 
 #include "sim/engine/evq.h"
 
+/*
+ * An owner: a host, or the events' own context (owner 0).  Whatever runs
+ * in its context -- a host's CPUs; every event, whatever it touches --
+ * folds into the owner's own chain and numbers the events it schedules
+ * from the owner's own count, so neither depends on the order in which
+ * different owners' work runs, only on each owner's own order (the
+ * scheduler's lookahead lets one host run ahead of another: sched.c).
+ */
+struct sim_owner {
+	uint64_t fp;            /* its fingerprint chain */
+	uint64_t next_seq;      /* seq of the next event it schedules: its
+				   index << SIM_OWNER_SHIFT, counted up */
+};
+
+/* A seq's owner is seq >> SIM_OWNER_SHIFT: 2^20 owners, 2^44 events each. */
+#define SIM_OWNER_SHIFT 44
+
 struct sim_engine {
 	struct sim_evq q;
 	uint64_t now;           /* time of the event running or last run */
-	uint64_t next_seq;      /* seq of the next event scheduled */
+	struct sim_owner *ctx;  /* the owner whose context runs now */
 	uint64_t cur_seq;       /* seq of the event running or last run */
 	uint64_t executed;      /* events run so far */
+	/* The run's: its owners' chains folded in owner order, by
+	   sim_engine_fingerprint at the end. */
 	uint64_t fingerprint;
+	struct sim_owner *owners;       /* [nowners]; [0] the events' */
+	uint32_t nowners;
 	/*
 	 * Told of each event as it starts, after it is counted and folded
 	 * into the fingerprint (a tracer: netsim replay), or NULL.  It must
@@ -37,8 +59,26 @@ struct sim_engine {
 	void	*on_event_arg;
 };
 
+/* => e->owners is NULL when out of memory: then only sim_engine_fini */
 void	sim_engine_init(struct sim_engine *);
 void	sim_engine_fini(struct sim_engine *);
+/*
+ * Make room for n owners (0 .. n - 1; 0 is there from the start), before
+ * any is used but 0 and while owner 0's context runs.  -1 when out of
+ * memory (the engine as it was).
+ */
+int	sim_engine_owners(struct sim_engine *, uint32_t n);
+/* Owner i's context runs now. */
+static inline void
+sim_engine_enter(struct sim_engine *e, uint32_t i)
+{
+	e->ctx = &e->owners[i];
+}
+/*
+ * The run's fingerprint, e->fingerprint: every owner's chain, in owner
+ * order.  At the end of a run; the chains go on as they were.
+ */
+uint64_t sim_engine_fingerprint(struct sim_engine *);
 
 /*
  * Schedule fn(arg) at virtual time t.  Returns the event's seq, which the
@@ -49,7 +89,7 @@ void	sim_engine_fini(struct sim_engine *);
 static inline uint64_t
 sim_engine_at(struct sim_engine *e, uint64_t t, sim_event_fn fn, void *arg)
 {
-	uint64_t seq = e->next_seq++;
+	uint64_t seq = e->ctx->next_seq++;
 
 	assert(t >= e->now);
 	sim_evq_add(&e->q, t, seq, fn, arg);
@@ -83,11 +123,11 @@ sim_fp_step(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-/* Fold a stable value into the fingerprint. */
+/* Fold a stable value into the fingerprint: the running owner's chain. */
 static inline void
 sim_fp_mix(struct sim_engine *e, uint64_t v)
 {
-	e->fingerprint = sim_fp_step(e->fingerprint, v);
+	e->ctx->fp = sim_fp_step(e->ctx->fp, v);
 }
 
 /*
@@ -105,6 +145,8 @@ sim_engine_step(struct sim_engine *e)
 		return false;
 	ev = sim_evq_take(&e->q);
 	assert(ev->time >= e->now);
+	/* Every event runs in the events' context (owner 0). */
+	e->ctx = e->owners;
 	e->now = ev->time;
 	e->cur_seq = ev->seq;
 	e->executed++;

@@ -473,6 +473,13 @@ static const struct sc_key interleaving_keys[] = {
 	  .doc = "under time (and while hosts boot), CPUs whose clocks fall "
 	  "in the same window of this many nanoseconds are tied and ordered "
 	  "by the seed; 0 or 1: exact ties only" },
+	{ "lookahead", SC_K_BOOL, .def = true,
+	  SLOT(struct scenario, interleaving.lookahead),
+	  .doc = "under time, a CPU runs on past other hosts' CPUs by the "
+	  "least link delay (what no frame between two hosts takes less "
+	  "than): each host sees what it would see without, only hosts' "
+	  "turns interleave differently; off when a link has no delay or "
+	  "is bridged to Linux; false: every CPU cuts in at its clock" },
 	{ "jitter", SC_K_PROB, .def = 0, .doc = "stretch every charged cost "
 	  "by a seeded random 0..jitter of itself (per CPU), so CPUs running "
 	  "the same loop drift as real cores do; 0 keeps costs exact" },

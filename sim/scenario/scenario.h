@@ -358,6 +358,13 @@ struct scenario {
 		 * (the default): it is not.  The release build ignores it.
 		 */
 		uint64_t plain_point_ns;
+		/*
+		 * Under time, a CPU runs on past the clocks of other hosts'
+		 * CPUs by the least link delay (what no frame between two
+		 * hosts takes less than): true, the default.  false: every
+		 * CPU of every host cuts in at its clock.
+		 */
+		bool lookahead;
 	} interleaving;
 
 	/*

@@ -160,9 +160,9 @@ lwp_timeout_gone(struct lwp *l, bool fired)
 	if (l->wait_timer_nap) {
 		KASSERT(m->naps > 0);
 		m->naps--;
-		if (l->nap_activity == m->activity) {
-			KASSERT(m->naps_fresh > 0);
-			m->naps_fresh--;
+		if (!m->naps_recount && l->nap_t <= m->act_t) {
+			KASSERT(m->naps_stale > 0);
+			m->naps_stale--;
 		}
 	}
 	l->wait_timer_seq = 0;
@@ -179,9 +179,10 @@ sim_lwp_timeout_armed(struct lwp *l, uint64_t seq)
 	l->wait_timer_seq = seq;
 	l->wait_timer_nap = l->daemon;
 	if (l->daemon) {
-		l->nap_activity = m->activity;
+		l->nap_t = l->cpu->clock;
 		m->naps++;
-		m->naps_fresh++;
+		if (!m->naps_recount && l->nap_t <= m->act_t)
+			m->naps_stale++;
 	}
 }
 
@@ -208,8 +209,10 @@ lwp_stops(struct lwp *l)
 		l->nap_woken = false;
 		return;
 	}
-	m->activity++;
-	m->naps_fresh = 0;
+	if (l->cpu->clock > m->act_t) {
+		m->act_t = l->cpu->clock;
+		m->naps_recount = true;
+	}
 }
 
 /* The innermost spin mutex l holds (for reports), or NULL. */
@@ -321,8 +324,9 @@ sim_lwp_exit(struct cpu_info *ci)
 		sim_lwp_wakeup(ci, l->joiner);
 	if (!l->mustjoin)
 		ci->m->reap = l;       /* freed once off its stack */
-	if (ci->m->run_lwp == l)
-		sim_fp_run_end(ci->m);  /* never compared with another */
+	if (l->host->run_lwp == l)
+		/* never compared with another */
+		sim_fp_host_run_end(ci->m, l->host);
 	sim_cpu_set_ipl(ci, IPL_NONE);
 	sim_cpu_account(ci);
 	ci->cur = NULL;

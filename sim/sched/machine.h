@@ -3,9 +3,10 @@
  * loop that interleaves them with the engine's events.
  *
  * Each CPU has a local clock.  The machine always resumes the runnable CPU
- * with the smallest (clock, tiebreak) key, where the tiebreak is drawn
- * from a seeded stream each time the CPU becomes runnable, so CPUs whose
- * clocks are equal go in an order the seed decides.  An event due at time
+ * with the smallest (clock, tiebreak) key, where the tiebreak is a hash
+ * of the clock's window and a seeded salt of the CPU's, so CPUs whose
+ * clocks are equal go in an order the seed decides -- but a CPU of
+ * another host only once it is the lookahead behind (sched.c).  An event due at time
  * t runs before any CPU whose clock has reached t.  A running context
  * keeps its CPU until its next scheduling point finds some other CPU or
  * event earlier than its own clock; then it yields.  Idle CPUs do not
@@ -170,7 +171,9 @@ struct lwp {
 	const void *wait_obj;
 	const char *wait_file;
 	int wait_line;
-	uint64_t nap_activity;          /* m->activity when the nap began */
+	uint64_t nap_t;                 /* its CPU's clock when its nap
+					   began (struct sim_machine's
+					   act_t) */
 	int wait_result;                /* 0, or EWOULDBLOCK on timeout */
 	int wait_rw_op;                 /* RW_READER / RW_WRITER */
 	struct lwp *joiner;
@@ -231,7 +234,10 @@ struct cpu_info {
 	u_int index;                    /* within its host */
 	u_int gindex;                   /* across the machine */
 	uint64_t clock;                 /* local virtual clock, ns */
-	uint64_t tiebreak;              /* odd, drawn when it became runnable */
+	uint64_t tiebreak;              /* odd: its tie in its key's window
+					   (sched.c, sched_tie) */
+	uint64_t tie_salt;              /* what its ties hash, with the
+					   window (from "cpu.tiebreak") */
 	bool in_heap;                   /* waiting in the runnable heap */
 	bool idle;                      /* nothing to run: clock stands still */
 	/* Touched at every point and dispatch: beside the clock. */
@@ -246,7 +252,7 @@ struct cpu_info {
 	uint64_t frac_ps;               /* picoseconds not yet charged */
 	uint64_t points;                /* scheduling points taken, up to
 					   the end of its last run (struct
-					   sim_machine's run_ci: a point
+					   sim_host's run_ci: a point
 					   counts only m->points) */
 	uint64_t dispatches;            /* LWPs put on the CPU */
 	/* Runnable contexts bound here, FIFO per priority (0 = threads). */
@@ -291,8 +297,8 @@ struct cpu_info {
 	 * anything else -- and pos's priority for that action.
 	 */
 	const volatile void *pend_obj;
-	int pend_op;
 	uint64_t pol_prio;
+	int pend_op;
 	/* The point waiting for its turn in sim_cpu_yield, for a tracer. */
 	unsigned turn_kind;
 	const volatile void *turn_obj;
@@ -328,6 +334,8 @@ struct sim_host {
 	const struct sim_probe_cost *probe_cost;
 	struct sim_lines lines;         /* who holds which cache line */
 	struct cpu_info *cpus;
+	struct sim_owner *owner;        /* its context's (engine.h): the
+					   chain and count its CPUs use */
 	struct kern_globals kg;         /* the stack's per-host roots */
 	bool booting;                   /* kern_boot still running */
 	uint64_t tick_ns;               /* 1e9 / hz */
@@ -348,6 +356,22 @@ struct sim_host {
 	struct sim_evlast *evlast;      /* last value written, same order */
 	u_int nevcnts, evcnts_cap;
 	struct sim_evlast kmem_last;    /* kmem.inuse_bytes last written */
+
+	/*
+	 * The run of scheduling points its fingerprint chain is folding: the
+	 * points one of its contexts took with no other context of the host
+	 * taking one between them (another host's may: hosts interleave as
+	 * the lookahead lets them, and no host's chain may depend on that).
+	 * It begins when one of its CPUs is given a context other than
+	 * run_lwp (sched.c, sched_run) and ends, folded in as one entry, when
+	 * the next one begins, when its LWP exits or when the machine stops
+	 * (sim_fp_run_end).  No run: run_ci NULL.  run_n: its points, up to
+	 * the last time the machine's current stretch (struct sim_machine's
+	 * run_host) moved to another host.
+	 */
+	struct cpu_info *run_ci;        /* its CPU */
+	struct lwp *run_lwp;            /* its context */
+	uint64_t run_n;
 
 	struct device *devices;         /* in scenario order */
 	u_int ndevices;
@@ -379,7 +403,8 @@ sim_host_set_probe_cost(struct sim_host *h, const struct sim_probe_cost *t)
  * An interleaving policy: a pure function of the seed (SQLite-VFS style;
  * the table is in policy.c).  "time" is the scheduler's own order: the
  * runnable CPU with the least (tie window, tiebreak) key acts next, each
- * tiebreak drawn from "cpu.tiebreak" (sched.c) -- the only order while
+ * tiebreak a hash of its window and the CPU's salt from "cpu.tiebreak"
+ * (sched.c) -- the only order while
  * hosts boot, whatever the policy.  The others rank the CPUs that may
  * act next (sched.c says which may: README, "How the policies reorder")
  * and the best ranked acts.
@@ -456,7 +481,8 @@ struct sim_machine {
 	const struct scenario *sc;
 	uint64_t seed;
 	const struct sim_policy *policy;
-	struct sim_rng tiebreak_rng;
+	struct sim_rng tiebreak_rng;    /* "cpu.tiebreak": each CPU's salt
+					   as it is made (sched.c, sched_tie) */
 	struct sim_pol_state pol;       /* policies but time */
 
 	u_int nhosts;
@@ -491,6 +517,14 @@ struct sim_machine {
 	uint64_t turn_clock;
 	uint64_t turn_mask;
 	unsigned window_shift;          /* log2 of the tie window, ns */
+	/*
+	 * The lookahead (interleaving.lookahead), in tie windows as a key's
+	 * increment: a runnable CPU of another host than the running CPU's
+	 * cuts its turn only at its clock plus this -- no frame crosses
+	 * between hosts faster (sched.c).  0: off, every CPU cuts at its
+	 * clock.  Under time alone.
+	 */
+	sim_key_t lookahead_k;
 	uint64_t jitter_q16;            /* interleaving.jitter * 65536 */
 	struct sim_coro sched;          /* the scheduler's own context */
 	struct lwp *reap;               /* exited LWP whose stack to free */
@@ -518,27 +552,29 @@ struct sim_machine {
 	 * What pending events are (sim_machine_run's end rule): timer
 	 * events that will find their timer cancelled or re-armed, daemons'
 	 * naps (sleep timeouts of daemon LWPs), and of the naps those begun
-	 * since the last activity -- activity being any context other than
-	 * a daemon woken by its nap going to sleep or exiting.
+	 * no later (in virtual time) than the last activity, act_t --
+	 * activity being any context other than a daemon woken by its nap
+	 * going to sleep or exiting.  By virtual time, not by the order
+	 * things ran in: hosts run ahead of each other (the lookahead), and
+	 * a nap begun on one host at 100 is no less fresh for another host's
+	 * activity at 90 having run after it.  naps_stale counts the naps
+	 * begun at or before act_t, unless naps_recount: act_t rose since,
+	 * and machine_over counts them again.
 	 */
 	uint64_t ev_stale;
-	uint64_t naps, naps_fresh;
-	uint64_t activity;
+	uint64_t naps, naps_stale;
+	uint64_t act_t;
+	bool naps_recount;
 	uint64_t sample_interval_ns;    /* record.interval, 0: none */
 	uint64_t max_points, max_events;        /* limits, 0: none */
 	bool capped;                    /* the run ended at end_ns */
 	uint64_t points;                /* scheduling points, all CPUs */
 	/*
-	 * The run of scheduling points the fingerprint is folding: the
-	 * points one context took one after another, with no other
-	 * context's point between them.  It begins when a CPU is given to
-	 * a context other than run_lwp (sched.c, sched_run) and ends, folded
-	 * in as one entry, when the next one begins, when its LWP exits or
-	 * when the machine stops (sim_fp_run_end).  No run: run_ci NULL.
+	 * The host whose run of points (struct sim_host's run_ci) the points
+	 * taken since m->points was run_from go to; NULL: none.
 	 */
-	struct cpu_info *run_ci;        /* its CPU */
-	struct lwp *run_lwp;            /* its context */
-	uint64_t run_from;              /* m->points when it began */
+	struct sim_host *run_host;
+	uint64_t run_from;
 	uint64_t next_sample_ns;
 	/*
 	 * Where the loop must take control back: the least of
@@ -652,6 +688,8 @@ struct sim_sched_params {
 	uint64_t naps, naps_fresh;
 	uint64_t activity;
 	uint64_t window_ns;             /* interleaving.window */
+	uint64_t lookahead_ns;          /* the least a frame takes from one
+					   host to another; 0: none */
 	uint64_t jitter_q16;            /* interleaving.jitter * 65536 */
 	const struct sim_policy *policy;        /* NULL: time */
 	uint64_t skew_ns;               /* interleaving.skew */
@@ -828,6 +866,8 @@ sim_machine_set_running(struct sim_machine *m, struct cpu_info *ci)
 {
 	m->running = ci;
 	sim_cur_cpu = ci;
+	/* What it does folds into its host's chain; the loop's, events'. */
+	m->eng.ctx = ci != NULL ? ci->host->owner : m->eng.owners;
 }
 
 /* A kernel service was called outside any simulated context: abort. */
@@ -975,7 +1015,7 @@ sim_cpu_busy_ns(const struct cpu_info *ci, uint64_t t)
 
 /*
  * Count one scheduling point.  The fingerprint takes it with the rest of
- * its run (struct sim_machine's run_ci), and so does its CPU's count when
+ * its run (struct sim_host's run_ci), and so does its CPU's count when
  * the run ends: a point costs one addition.
  */
 static inline void
@@ -985,11 +1025,13 @@ sim_cpu_point_count(struct cpu_info *ci)
 }
 
 /*
- * The run of points being folded ends: it goes into the fingerprint as
- * one entry -- its CPU and that CPU's clock now, its context's id, how
- * many points it took -- its points into its CPU's count, and no run is
- * open.  Nothing when none is.
+ * h's run of points being folded ends: it goes into h's chain as one
+ * entry -- its CPU and that CPU's clock now, its context's id, how many
+ * points it took -- its points into its CPU's count, and no run is open.
+ * Nothing when none is.
  */
+void	sim_fp_host_run_end(struct sim_machine *, struct sim_host *h);
+/* Every host's run ends (sim_fp_host_run_end), in host order: the stop. */
 void	sim_fp_run_end(struct sim_machine *);
 
 /* Kinds of scheduling point, for the tracer and the policies. */

@@ -4,9 +4,10 @@
  * policies reorder" says exactly what each may and may not reorder).
  *
  *   time    the runnable CPU with the earliest clock; CPUs whose clocks
- *           fall in one tie window go in an order drawn from the seeded
- *           stream "cpu.tiebreak" when each gets in line.  The default,
- *           and the only policy during boot.
+ *           fall in one tie window go in the order of their ties there,
+ *           a hash of the window and each CPU's salt from the seeded
+ *           stream "cpu.tiebreak".  The default, and the only policy
+ *           during boot.
  *   random  at every decision, a CPU drawn uniformly from those that may
  *           act (a random walk, within the skew bound).
  *   pct     probabilistic concurrency testing (Burckhardt, Kothari,
@@ -36,7 +37,7 @@
  * keeps virtual time consistent.
  *
  * Every draw comes from the seeded stream "policy.<name>" (and time's
- * from "cpu.tiebreak"): a policy is a pure function of the seed.
+ * salts from "cpu.tiebreak"): a policy is a pure function of the seed.
  */
 #include <stdio.h>
 #include <string.h>

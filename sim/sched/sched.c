@@ -28,8 +28,9 @@
  * the heap's array (no order kept: every decision looks at them all).
  *
  * This file must never decide anything by wall-clock time or pointer
- * value: the tiebreaks come from the policy, which draws them from the
- * seeded stream "cpu.tiebreak"; the other policies draw from their own.
+ * value: time's tiebreaks are hashes of a CPU's window and its salt from
+ * the seeded stream "cpu.tiebreak" (sched_tie); the other policies draw
+ * from their own.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,7 +59,7 @@ static void pol_leave(struct sim_machine *, struct sim_coro *from);
 static enum step pol_step(struct sim_machine *);
 static void pol_check_clocks(const struct sim_machine *);
 static inline void machine_loop_clock(struct sim_machine *);
-static bool machine_over(const struct sim_machine *);
+static bool machine_over(struct sim_machine *);
 
 /* The run has executed its limits.events (0: no limit). */
 static inline bool
@@ -158,14 +159,30 @@ heap_pop(struct sim_machine *m)
 }
 
 /*
- * The tiebreak of a CPU getting in line: the next draw from
- * "cpu.tiebreak", made odd (so every key is above a limit of 0).  Every
- * policy's, while the hosts boot; time's order after.
+ * A CPU's tiebreak in tie window w: a hash of the CPU's salt (drawn from
+ * "cpu.tiebreak" when the CPU was made) and w, made odd (so every key is
+ * above a limit of 0).  A function of the CPU and its clock alone, never
+ * of when it got in line or was overtaken: so no pause, cut or wake of
+ * another host's CPU -- and no sample, checkpoint or tracer -- moves a tie
+ * between two CPUs of one host, whatever order hosts run in (the
+ * lookahead's condition: sched_limit_far).  Every policy's, while the
+ * hosts boot; time's order after.
  */
 static inline uint64_t
-sched_tiebreak(struct sim_machine *m)
+sched_tie(const struct cpu_info *ci, uint64_t w)
 {
-	return sim_rng_next(&m->tiebreak_rng) | 1;
+	uint64_t x = ci->tie_salt ^ (w * 0x9e3779b97f4a7c15ULL);
+
+	x = (x ^ (x >> 33)) * 0xff51afd7ed558ccdULL;
+	x = (x ^ (x >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+	return (x ^ (x >> 33)) | 1;
+}
+
+/* ci's tiebreak now: in its clock's window. */
+static inline void
+sched_tie_now(struct sim_machine *m, struct cpu_info *ci)
+{
+	ci->tiebreak = sched_tie(ci, ci->clock >> m->window_shift);
 }
 
 /*
@@ -198,24 +215,24 @@ sched_limit_lower(struct sim_machine *m, uint64_t c)
 }
 
 /*
- * The least clock at which the key of a CPU whose tiebreak is tb is past
- * k: its window (clock >> shift) past k's, or equal to it with the
- * tiebreak past k's.  UINT64_MAX when no clock is (the window would not
- * fit: clocks never come near).
+ * The least clock at which the key of ci is past k: its window (clock >>
+ * shift) past k's, or equal to it with ci's tiebreak in that window past
+ * k's.  UINT64_MAX when no clock is (the window would not fit: clocks
+ * never come near).
  */
 static inline uint64_t
-clock_past(sim_key_t k, uint64_t tb, unsigned shift)
+clock_past(const struct sim_machine *m, sim_key_t k, const struct cpu_info *ci)
 {
 	uint64_t w = (uint64_t)(k >> 64);
 
-	if (tb <= (uint64_t)k) {
+	if (sched_tie(ci, w) <= (uint64_t)k) {
 		if (w == UINT64_MAX)
 			return UINT64_MAX;
 		w++;
 	}
-	if (w > (UINT64_MAX >> shift))
+	if (w > (UINT64_MAX >> m->window_shift))
 		return UINT64_MAX;
-	return w << shift;
+	return w << m->window_shift;
 }
 
 /*
@@ -237,6 +254,18 @@ event_key(const struct sim_machine *m, uint64_t t)
 }
 
 /*
+ * The key at which a runnable CPU whose key is k, of a host other than
+ * the running CPU's, comes first: its clock plus the lookahead (struct
+ * sim_machine's lookahead_k, a whole number of tie windows, so the order
+ * of keys is kept).  Nothing that CPU does can reach another host sooner.
+ */
+static inline sim_key_t
+key_far(const struct sim_machine *m, sim_key_t k)
+{
+	return k + m->lookahead_k;
+}
+
+/*
  * Make a CPU that has something to run wait for its turn.  If a context
  * is running, its yield limit may have to come down.
  */
@@ -247,12 +276,15 @@ cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
 		pol_enqueue(m, ci);
 		return;
 	}
-	ci->tiebreak = sched_tiebreak(m);
+	sched_tie_now(m, ci);
 	ci->idle = false;
 	heap_insert(m, ci);
 	if (m->running != NULL) {
-		sched_limit_lower(m, clock_past(sim_cpu_key(ci),
-		    m->running->tiebreak, m->window_shift));
+		sim_key_t k = sim_cpu_key(ci);
+
+		if (m->lookahead_k != 0 && ci->host != m->running->host)
+			k = key_far(m, k);
+		sched_limit_lower(m, clock_past(m, k, m->running));
 	}
 }
 
@@ -379,6 +411,9 @@ sim_sched_init(struct sim_machine *m, const struct sim_sched_params *p)
 	m->end_ns = p->end_ns;
 	while ((2ULL << m->window_shift) <= p->window_ns)
 		m->window_shift++;
+	if (m->policy == &sim_policy_time)
+		m->lookahead_k = (sim_key_t)(p->lookahead_ns >>
+		    m->window_shift) << 64;
 	m->jitter_q16 = p->jitter_q16;
 	m->sample_interval_ns = p->sample_interval_ns;
 	m->max_points = p->max_points;
@@ -510,19 +545,53 @@ next_event_clock(struct sim_machine *m)
 }
 
 /*
- * The clock at which a CPU whose tiebreak is tb is past the next runnable
+ * sched_limit_ec's lookahead: the next runnable CPU is another host's,
+ * so ci runs past its key by the lookahead -- unless a runnable CPU of
+ * ci's own host (deeper in the heap: looked for among the host's CPUs)
+ * comes first.  The other hosts' CPUs in line come after the top, and so
+ * do their keys moved by the lookahead.
+ */
+static __attribute__((__noinline__)) uint64_t
+sched_limit_far(const struct sim_machine *m, const struct cpu_info *ci,
+    uint64_t ec)
+{
+	const struct sim_host *h = ci->host;
+	uint64_t c = clock_past(m, key_far(m, m->heap[0].key), ci);
+
+	for (u_int i = 0; i < h->ncpu; i++) {
+		const struct cpu_info *o = &h->cpus[i];
+		uint64_t oc;
+
+		if (!o->in_heap)
+			continue;
+		oc = clock_past(m, sim_cpu_key(o), ci);
+		if (oc < c)
+			c = oc;
+	}
+	return c < ec ? c : ec;
+}
+
+/*
+ * The clock at which ci (to run, or running) is past the next runnable
  * CPU or the next event (ec, event_clock's): a CPU past it has been
- * overtaken, and only then may it give way (and draw a new tiebreak).
+ * overtaken, and only then may it give way.  With a lookahead, a CPU of
+ * another host is past only at its key moved by the lookahead
+ * (sched_limit_far).
  */
 static inline uint64_t
-sched_limit_ec(const struct sim_machine *m, uint64_t tb, uint64_t ec)
+sched_limit_ec(const struct sim_machine *m, const struct cpu_info *ci,
+    uint64_t ec)
 {
 	uint64_t c;
 
 	if (m->heap_n == 0)
 		return ec;
-	c = clock_past(m->heap[0].key, tb, m->window_shift);
-	return c < ec ? c : ec;
+	c = clock_past(m, m->heap[0].key, ci);
+	if (c >= ec)
+		return ec;
+	if (m->lookahead_k != 0 && m->heap[0].ci->host != ci->host)
+		return sched_limit_far(m, ci, ec);
+	return c;
 }
 
 /*
@@ -547,54 +616,88 @@ machine_loop_clock(struct sim_machine *m)
  * due.  The last two only pause it (sim_cpu_yield).
  */
 static inline uint64_t
-machine_limit_ec(const struct sim_machine *m, uint64_t tb, uint64_t ec)
+machine_limit_ec(const struct sim_machine *m, const struct cpu_info *ci,
+    uint64_t ec)
 {
-	uint64_t c = sched_limit_ec(m, tb, ec);
+	uint64_t c = sched_limit_ec(m, ci, ec);
 
 	return m->loop_clock < c ? m->loop_clock : c;
 }
 
-/* The run ends (sim_fp_run_end); inlined where a CPU is handed over. */
-static inline __attribute__((__always_inline__)) void
-sched_run_end(struct sim_machine *m)
+/*
+ * The points taken since run_from go to the run of the host that took
+ * them (the machine's current stretch: run_host), and a new stretch
+ * begins.
+ */
+static inline void
+sched_stretch_end(struct sim_machine *m)
 {
-	struct cpu_info *ci = m->run_ci;
-	uint64_t n = m->points - m->run_from;
+	if (m->run_host != NULL)
+		m->run_host->run_n += m->points - m->run_from;
+	m->run_from = m->points;
+}
+
+/* h's run ends (sim_fp_host_run_end); inlined where a CPU is handed over. */
+static inline __attribute__((__always_inline__)) void
+sched_run_end(struct sim_host *h)
+{
+	struct cpu_info *ci = h->run_ci;
+	uint64_t n = h->run_n;
+	struct sim_owner *o = h->owner;
 
 	if (ci != NULL && n != 0) {
-		KASSERT(m->run_lwp != NULL);
-		sim_fp_mix(&m->eng, ci->clock ^ ((uint64_t)ci->gindex << 48));
-		sim_fp_mix(&m->eng, n ^ ((uint64_t)m->run_lwp->id << 32));
+		KASSERT(h->run_lwp != NULL);
+		o->fp = sim_fp_step(o->fp, ci->clock ^
+		    ((uint64_t)ci->gindex << 48));
+		o->fp = sim_fp_step(o->fp, n ^ ((uint64_t)h->run_lwp->id << 32));
 		ci->points += n;
 	}
-	m->run_ci = NULL;
-	m->run_lwp = NULL;
+	h->run_ci = NULL;
+	h->run_lwp = NULL;
+	h->run_n = 0;
+}
+
+void
+sim_fp_host_run_end(struct sim_machine *m, struct sim_host *h)
+{
+	if (m->run_host == h)
+		sched_stretch_end(m);
+	sched_run_end(h);
 }
 
 void
 sim_fp_run_end(struct sim_machine *m)
 {
-	sched_run_end(m);
+	sched_stretch_end(m);
+	for (u_int i = 0; i < m->nhosts; i++)
+		sched_run_end(&m->hosts[i]);
 }
 
 /*
- * ci's context runs now.  The points it takes go on the run being
+ * ci's context runs now.  The points it takes go on its host's run being
  * folded when it took that run's points (it was only paused: a sample,
- * a checkpoint, a tracer, or it was overtaken and nobody else took a
- * point); else that run ends and its own begins.  Every place that gives
- * a context its CPU comes through here, so a run never spans two
- * contexts, and where it ends depends on the schedule alone.
+ * a checkpoint, a tracer, or it was overtaken and no other context of
+ * its host took a point); else that run ends and its own begins.  Every
+ * place that gives a context its CPU comes through here, so a run never
+ * spans two contexts, and where it ends depends on the host's own
+ * schedule alone, never on other hosts'.
  */
 static inline void
 sched_run(struct sim_machine *m, struct cpu_info *ci)
 {
+	struct sim_host *h = ci->host;
+
 	KASSERT(ci->cur != NULL);
 	sim_machine_set_running(m, ci);
-	if (ci->cur != m->run_lwp) {
-		sched_run_end(m);
-		m->run_ci = ci;
-		m->run_lwp = ci->cur;
-		m->run_from = m->points;
+	if (m->run_host != h) {
+		sched_stretch_end(m);
+		m->run_host = h;
+	}
+	if (ci->cur != h->run_lwp) {
+		sched_stretch_end(m);
+		sched_run_end(h);
+		h->run_ci = ci;
+		h->run_lwp = ci->cur;
 	}
 }
 
@@ -646,8 +749,7 @@ sched_direct_next_ec(struct sim_machine *m, uint64_t ec)
  * after each step): the events due before it run, with no context
  * running (an event wakes LWPs, posts interrupts, schedules events,
  * stops the machine, and never switches), and an empty CPU first in line
- * gets its context (cpu_dispatch_first: the tiebreak drawn when the loop
- * would draw it).  So a batch of events between two contexts costs no
+ * gets its context (cpu_dispatch_first).  So a batch of events between two contexts costs no
  * round trip through the loop's context.  The loop takes over whenever
  * it has anything else to do: a stop, a limit, the points checkpoint,
  * a sample, the wall clock's pace, the end of boot or of the run.
@@ -754,7 +856,7 @@ loop:
 		sim_coro_switch(from, &m->sched);
 	} else {
 		sched_run(m, next);
-		sched_limit_set(m, machine_limit_ec(m, next->tiebreak, ec));
+		sched_limit_set(m, machine_limit_ec(m, next, ec));
 		if (&next->cur->coro != from)
 			sim_coro_switch_inline(from, &next->cur->coro);
 	}
@@ -788,10 +890,10 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
  *
  * When nothing scheduled is earlier -- only the loop wants control: a
  * sample is due, the duration ended, the points checkpoint -- the CPU is
- * paused, not overtaken: it goes back in line with the key it had, no
- * tiebreak is drawn, and the loop, having done its part, resumes it.  So
- * the draws from "cpu.tiebreak", and every decision after them, are the
- * same whatever record.interval is: recording observes, never steers.
+ * paused, not overtaken: it goes back in line with its key, and the loop,
+ * having done its part, resumes it.  A CPU's key is a function of its
+ * clock (sched_tie), so no pause moves a tie: recording observes, never
+ * steers.
  * (Nor does the points checkpoint, which is why a plain run's fast path
  * need not stop at it: the resumed CPU's limit is the one it left with,
  * as nothing due goes away while a context runs.)
@@ -810,7 +912,7 @@ sim_cpu_yield(struct cpu_info *ci)
 
 	KASSERT(sim_cur_cpu == ci);     /* m->running's mirror (sched_run) */
 	KASSERT(ci->cur != NULL);
-	KASSERT(m->run_lwp == ci->cur);         /* its points are its run's */
+	KASSERT(ci->host->run_lwp == ci->cur);  /* its points are its run's */
 	KASSERT(ci->clock >= m->limit_clock ||
 	    m->points >= m->checkpoint_points);
 	if (m->pol.on) {
@@ -824,6 +926,8 @@ sim_cpu_yield(struct cpu_info *ci)
 		    -1);
 		goto turn;
 	}
+	/* Its key where it stands (the tiebreak of its clock's window). */
+	sched_tie_now(m, ci);
 	/* Nothing below changes the events pending: their clock once. */
 	ec = next_event_clock(m);
 	if (ci->clock < ec &&
@@ -835,7 +939,6 @@ sim_cpu_yield(struct cpu_info *ci)
 		sched_arrived(m);
 		goto turn;
 	}
-	ci->tiebreak = sched_tiebreak(m);
 	ci->idle = false;
 	key = sim_cpu_key(ci);
 	/* Never with a tracer: it keeps the points checkpoint at 0. */
@@ -844,7 +947,7 @@ sim_cpu_yield(struct cpu_info *ci)
 		if (m->heap[0].key < key) {
 			heap_replace_top(m, ci, key);
 			sched_run(m, next);
-			sched_limit_set(m, machine_limit_ec(m, next->tiebreak,
+			sched_limit_set(m, machine_limit_ec(m, next,
 			    ec));
 			/*
 			 * The last thing done here: resumed, this context
@@ -864,7 +967,7 @@ sim_cpu_yield(struct cpu_info *ci)
 		 * the loop wants control.
 		 */
 		if (key != m->heap[0].key && ci->clock < m->loop_clock) {
-			sched_limit_set(m, machine_limit_ec(m, ci->tiebreak,
+			sched_limit_set(m, machine_limit_ec(m, ci,
 			    ec));
 			return;
 		}
@@ -935,6 +1038,7 @@ cpu_dispatch_first(struct sim_machine *m, struct cpu_info *ci)
 {
 	KASSERT(m->running == NULL && !ci->in_heap);
 	cpu_dispatch(ci);
+	sched_tie_now(m, ci);           /* the switch moved its clock */
 	if (ci->clock >= next_event_clock(m) || (m->heap_n > 0 &&
 	    sim_cpu_key(ci) > m->heap[0].key)) {
 		cpu_enqueue(m, ci);
@@ -948,10 +1052,10 @@ cpu_dispatch_first(struct sim_machine *m, struct cpu_info *ci)
  * taking it off first: when the switch took it past another CPU or the
  * next event -- nearly always with many CPUs in line: it was woken as
  * the least, and the switch's price is more than their distance -- it
- * gets its new tiebreak and sifts down from where it is, one sift where
- * taking it off and putting it back were two (and an enqueue's call).
- * The same draw at the same moment, the same CPU first after: only the
- * heap's arrangement differs, and no decision depends on that (keys are
+ * gets its key at its new clock and sifts down from where it is, one sift
+ * where taking it off and putting it back were two (and an enqueue's
+ * call).  The same key, the same CPU first after: only the heap's
+ * arrangement differs, and no decision depends on that (keys are
  * distinct).
  * => no context running (no limit to lower), heap[0] empty of context
  * <= true: it is off the heap and runs next; false: back in line
@@ -966,13 +1070,13 @@ cpu_dispatch_top(struct sim_machine *m)
 	KASSERT(m->running == NULL && !m->pol.on);
 	KASSERT(n > 0 && ci->in_heap && ci->cur == NULL);
 	cpu_dispatch(ci);
+	sched_tie_now(m, ci);           /* the switch moved its clock */
 	/* The least of the others is the lesser of the top's children. */
 	if (n > 2 && h[2].key < h[1].key)
 		c = 2;
 	if (ci->clock >= next_event_clock(m) ||
 	    (n > 1 && sim_cpu_key(ci) > h[c].key)) {
-		/* Back in line, as cpu_enqueue puts it (a new tiebreak). */
-		ci->tiebreak = sched_tiebreak(m);
+		/* Back in line, as cpu_enqueue puts it. */
 		ci->idle = false;
 		heap_down(m, 0, (struct sim_heap_ent){ .key = sim_cpu_key(ci),
 		    .ci = ci });
@@ -993,7 +1097,7 @@ cpu_run(struct sim_machine *m, struct cpu_info *ci)
 	if (ci->cur == NULL && !cpu_dispatch_first(m, ci))
 		return;
 	sched_run(m, ci);
-	sched_limit_set(m, machine_limit_ec(m, ci->tiebreak,
+	sched_limit_set(m, machine_limit_ec(m, ci,
 	    next_event_clock(m)));
 	sim_coro_switch(&m->sched, &ci->cur->coro);
 	KASSERT(m->running == NULL && sim_cur_cpu == NULL);
@@ -1137,26 +1241,46 @@ machine_checkpoint(struct sim_machine *m)
 	m->direct_points = m->stop_status >= 0 ? 0 : m->checkpoint_points;
 }
 
+/* The naps begun at or before act_t, counted again after it rose. */
+static __attribute__((__noinline__)) void
+machine_naps_recount(struct sim_machine *m)
+{
+	uint64_t n = 0;
+
+	for (u_int i = 0; i < m->nhosts; i++)
+		for (struct lwp *l = m->hosts[i].all_head; l != NULL;
+		    l = l->all_next)
+			if (l->wait_timer_nap && l->nap_t <= m->act_t)
+				n++;
+	m->naps_stale = n;
+	m->naps_recount = false;
+}
+
 /*
  * Nothing is runnable: is the run over?  It is when no pending event can
  * make anything runnable again -- none is pending, or every one pending
  * is a stale timer (it will find its timer cancelled) -- or when the
  * workload is done (no LWP but daemons left) and all that is pending
- * besides are daemons' naps begun since the last activity: a daemon
+ * besides are daemons' naps begun after the last activity (in virtual
+ * time: struct sim_machine's act_t): a daemon
  * sleeping on a timer (a batch reader, a periodic poller) does not keep
  * a finished workload alive, but each nap begun before something else
  * happened ends once more, so the daemon sees what happened.
  */
 static bool
-machine_over(const struct sim_machine *m)
+machine_over(struct sim_machine *m)
 {
 	size_t pending = sim_evq_size(&m->eng.q);
 
 	KASSERT(pending >= m->ev_stale + m->naps);
-	KASSERT(m->naps >= m->naps_fresh);
 	if (pending == m->ev_stale)
 		return true;
-	if (pending != m->ev_stale + m->naps || m->naps != m->naps_fresh)
+	if (pending != m->ev_stale + m->naps)
+		return false;
+	if (m->naps_recount)
+		machine_naps_recount(m);
+	KASSERT(m->naps >= m->naps_stale);
+	if (m->naps_stale != 0)
 		return false;
 	return machine_live(m) == 0;
 }
@@ -1270,9 +1394,12 @@ sim_machine_run(struct sim_machine *m)
 	}
 	pol_check_clocks(m);
 	machine_verdict(m);
+	/* What is folded from here on is the machine's: owner 0's. */
+	sim_machine_set_running(m, NULL);
 	sim_fp_run_end(m);
 	if (m->fingerprint_results != NULL)
 		m->fingerprint_results(m);
+	(void)sim_engine_fingerprint(&m->eng);
 }
 
 uint64_t

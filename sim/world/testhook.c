@@ -76,7 +76,7 @@ sim_test_run(const struct sim_test_opts *o, void (*fn)(void *), void *arg,
 		res->status = status;
 		res->end_ns = sim_machine_end_time(&m);
 		res->points = m.points;
-		res->fingerprint = m.eng.fingerprint;
+		res->fingerprint = sim_engine_fingerprint(&m.eng);
 	}
 	if (status == SIM_EXIT_LIMIT)
 		fprintf(stderr, "netsim: limit: %s\n", m.stop_reason);

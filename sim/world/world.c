@@ -65,6 +65,7 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 	memset(h, 0, sizeof(*h));
 	h->m = m;
 	h->index = index;
+	h->owner = &m->eng.owners[1 + index];
 	h->sc = sc;
 	memcpy(h->run_cost, sc->cost.ns, sizeof(h->run_cost));
 	h->run_probe_cost = sc->cost.probe;
@@ -129,6 +130,9 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 		ci->index = i;
 		ci->line_bit = 1ULL << i;
 		ci->gindex = m->ncpus;
+		/* Its ties (sched.c, sched_tie): drawn in the order CPUs are
+		   made. */
+		ci->tie_salt = sim_rng_next(&m->tiebreak_rng);
 		ci->idle = true;
 		sim_cpu_set_ipl(ci, IPL_NONE);
 		snprintf(stream, sizeof(stream), "cpu.%s.%u.jitter", sc->name, i);
@@ -258,6 +262,31 @@ world_policy(const struct scenario *sc, uint64_t seed,
 	}
 }
 
+/*
+ * The lookahead (interleaving.lookahead): the least delay of any link --
+ * a frame from one host reaches another no sooner than that after its
+ * sender's CPU acted (through a switch, two links' worth).  None when off,
+ * when there is no link, or a link has no delay or is bridged to Linux
+ * (its frames come when Linux sends them).
+ */
+static uint64_t
+world_lookahead(const struct scenario *sc)
+{
+	uint64_t least = UINT64_MAX;
+
+	if (!sc->interleaving.lookahead || sc->nlinks == 0)
+		return 0;
+	for (u_int i = 0; i < sc->nlinks; i++) {
+		const struct sc_link *l = &sc->links[i];
+
+		if (l->a.kind == SC_EP_BRIDGE || l->b.kind == SC_EP_BRIDGE)
+			return 0;
+		if (l->delay_ns < least)
+			least = l->delay_ns;
+	}
+	return least;
+}
+
 int
 sim_world_build(struct sim_machine *m, const struct scenario *sc,
     uint64_t seed)
@@ -270,6 +299,7 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 		.seed = seed,
 		.end_ns = sc->duration_ns,
 		.window_ns = sc->interleaving.window_ns,
+		.lookahead_ns = world_lookahead(sc),
 		.jitter_q16 = sc->interleaving.jitter_q16,
 		.sample_interval_ns = sc->record.interval_ns,
 		.max_points = sc->limits.max_points,
@@ -283,7 +313,7 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 	sim_sched_init(m, &sp);
 	m->sc = sc;
 	world_replay(m, sc, seed);
-	if (m->eng.q.impl == NULL)
+	if (m->eng.q.impl == NULL || m->eng.owners == NULL)
 		return world_exhausted(m, ENOMEM, 0, "the event queue");
 	if (SIM_RACE && sim_race_init(m, &ro) != 0)
 		return world_exhausted(m, errno, 0, "the race detector");
@@ -302,6 +332,10 @@ sim_world_build(struct sim_machine *m, const struct scenario *sc,
 		return world_exhausted(m, errno, 0, "the table of %u hosts "
 		    "and %u CPUs", sc->nhosts, total);
 	m->nhosts = sc->nhosts;
+	/* Owner 0 the events', 1 + i host i's (engine.h, struct sim_owner). */
+	if (sim_engine_owners(&m->eng, 1 + sc->nhosts) != 0)
+		return world_exhausted(m, errno, 0, "the fingerprint chains of "
+		    "%u hosts", sc->nhosts);
 	for (u_int i = 0; i < sc->nhosts; i++)
 		if (host_init(m, &m->hosts[i], i, &sc->hosts[i]) != 0)
 			return -1;

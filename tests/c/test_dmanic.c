@@ -346,7 +346,7 @@ finish(struct sim_machine *m)
 	    "fingerprint=%016llx\n",
 	    (unsigned long long)sim_machine_end_time(m), status,
 	    (unsigned long long)m->points, (unsigned long long)m->eng.executed,
-	    (unsigned long long)m->eng.fingerprint);
+	    (unsigned long long)sim_engine_fingerprint(&m->eng));
 	return status;
 }
 

@@ -33,9 +33,9 @@ static uint64_t fold_start;
 static uint64_t
 fold(const unsigned char *p, size_t n)
 {
-	fold_engine.fingerprint = fold_start;
+	fold_engine.ctx->fp = fold_start;
 	sim_fp_mix_bytes(&fold_engine, p, n);
-	return fold_engine.fingerprint;
+	return fold_engine.ctx->fp;
 }
 
 static void
@@ -89,7 +89,7 @@ main(void)
 	uint64_t x = 0x243f6a8885a308d3ULL;
 
 	sim_engine_init(&fold_engine);
-	fold_start = fold_engine.fingerprint;
+	fold_start = fold_engine.ctx->fp;
 	for (size_t i = 0; i < sizeof(pattern); i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
