@@ -182,8 +182,8 @@ def test_100k_datagrams_across_the_router_add_up_in_counters_and_records(
     through the router over NICs and links, records on.  The first ones
     overflow ARP's hold queues (4 a neighbour) while the client and the
     router ask for the next hop; then the bursts that tick polling makes
-    overrun receive rings on the router and the server, and the sink's
-    socket queue.  Every datagram
+    overrun receive rings on the router and the server, and at some
+    seeds the sink's socket queue.  Every datagram
     is either taken by the sink or dropped under a counted reason; the
     latency view counts the same packets, says where each lost one was
     last seen, and times only the delivered ones."""
@@ -212,13 +212,11 @@ def test_100k_datagrams_across_the_router_add_up_in_counters_and_records(
     assert sent == 100000 and last(db, "client", "udp_send.errors") == 0
     assert 0 < taken < sent, "no drops: the test does not test accounting"
     assert sent == taken + sum(drops.values()), drops
-    # Ring overruns, ARP's hold queues and the sink's socket queue only,
-    # each count says where.
-    assert set(drops) == {"router.nic.wm0.drops_ring_full",
-                          "server.nic.wm0.drops_ring_full",
-                          "client.ip.default.nobufs",
-                          "router.ip.default.nobufs",
-                          "server.udp.default.fullpcq"}
+    # Ring overruns, ARP's hold queues and (when the sink fell behind)
+    # its socket queue only, each count says where.
+    assert set(drops) - {"server.udp.default.fullpcq"} == {
+        "router.nic.wm0.drops_ring_full", "server.nic.wm0.drops_ring_full",
+        "client.ip.default.nobufs", "router.ip.default.nobufs"}
     for host, nic in (("client", "wm0"), ("router", "wm1")):
         assert drops[f"{host}.ip.default.nobufs"] == \
             last(db, host, f"arp.{nic}.hold_drops")
@@ -239,7 +237,8 @@ def test_100k_datagrams_across_the_router_add_up_in_counters_and_records(
             ("wire_rx", "server"): drops["server.nic.wm0.drops_ring_full"],
             ("ip_output", "client"): drops["client.ip.default.nobufs"],
             ("ip_forward", "router"): drops["router.ip.default.nobufs"],
-            ("demux", "server"): drops["server.udp.default.fullpcq"]}
+            ("demux", "server"): drops.get("server.udp.default.fullpcq",
+                                           0)}
     assert lost_at == {k: n for k, n in want.items() if n != 0}
     assert sum(lost_at.values()) == sent - taken
     # No datagram is faster than the wires and DMAs alone allow: two hops

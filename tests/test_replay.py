@@ -20,7 +20,7 @@ from harness import COUNTER_STORE_LINE as STORE_LINE
 from harness import ROOT, run
 
 LOST = ROOT / "scenarios" / "races" / "lost-update.json"
-SEED18_FP = "a9d32fe98caa68d9"     # lost-update at seed 18 (a lost update)
+SEED18_FP = "1907e2f4514fe7e4"     # lost-update at seed 18 (a lost update)
 
 
 

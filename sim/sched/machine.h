@@ -3,10 +3,11 @@
  * loop that interleaves them with the engine's events.
  *
  * Each CPU has a local clock.  The machine always resumes the runnable CPU
- * with the smallest (clock, tiebreak) key, where the tiebreak is a hash
- * of the clock's window and a seeded salt of the CPU's, so CPUs whose
- * clocks are equal go in an order the seed decides -- but a CPU of
- * another host only once it is the lookahead behind (sched.c).  An event due at time
+ * with the smallest (clock, tiebreak) key, where the tiebreak is drawn
+ * from the CPU's own seeded stream when it gets in line or its host's
+ * CPUs overtake it, so CPUs whose clocks are equal go in an order the
+ * seed decides -- but a CPU of another host only once it is the
+ * lookahead behind (sched.c).  An event due at time
  * t runs before any CPU whose clock has reached t.  A running context
  * keeps its CPU until its next scheduling point finds some other CPU or
  * event earlier than its own clock; then it yields.  Idle CPUs do not
@@ -234,10 +235,11 @@ struct cpu_info {
 	u_int index;                    /* within its host */
 	u_int gindex;                   /* across the machine */
 	uint64_t clock;                 /* local virtual clock, ns */
-	uint64_t tiebreak;              /* odd: its tie in its key's window
-					   (sched.c, sched_tie) */
-	uint64_t tie_salt;              /* what its ties hash, with the
-					   window (from "cpu.tiebreak") */
+	uint64_t tiebreak;              /* odd, drawn when it got in line
+					   or its host overtook it
+					   (sched.c, sched_tie_next) */
+	uint64_t tie_salt;              /* its tie stream's counter, from
+					   "cpu.tiebreak" */
 	bool in_heap;                   /* waiting in the runnable heap */
 	bool idle;                      /* nothing to run: clock stands still */
 	/* Touched at every point and dispatch: beside the clock. */
@@ -403,7 +405,7 @@ sim_host_set_probe_cost(struct sim_host *h, const struct sim_probe_cost *t)
  * An interleaving policy: a pure function of the seed (SQLite-VFS style;
  * the table is in policy.c).  "time" is the scheduler's own order: the
  * runnable CPU with the least (tie window, tiebreak) key acts next, each
- * tiebreak a hash of its window and the CPU's salt from "cpu.tiebreak"
+ * tiebreak drawn from the CPU's own stream, salted from "cpu.tiebreak"
  * (sched.c) -- the only order while
  * hosts boot, whatever the policy.  The others rank the CPUs that may
  * act next (sched.c says which may: README, "How the policies reorder")
@@ -482,7 +484,7 @@ struct sim_machine {
 	uint64_t seed;
 	const struct sim_policy *policy;
 	struct sim_rng tiebreak_rng;    /* "cpu.tiebreak": each CPU's salt
-					   as it is made (sched.c, sched_tie) */
+					   as it is made (sched.c, sched_tie_next) */
 	struct sim_pol_state pol;       /* policies but time */
 
 	u_int nhosts;

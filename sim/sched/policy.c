@@ -4,10 +4,11 @@
  * policies reorder" says exactly what each may and may not reorder).
  *
  *   time    the runnable CPU with the earliest clock; CPUs whose clocks
- *           fall in one tie window go in the order of their ties there,
- *           a hash of the window and each CPU's salt from the seeded
- *           stream "cpu.tiebreak".  The default, and the only policy
- *           during boot.
+ *           fall in one tie window go in the order of their tiebreaks,
+ *           each drawn from the CPU's own stream (salted from the seeded
+ *           stream "cpu.tiebreak") when it gets in line or its host's
+ *           CPUs overtake it.  The default, and the only policy during
+ *           boot.
  *   random  at every decision, a CPU drawn uniformly from those that may
  *           act (a random walk, within the skew bound).
  *   pct     probabilistic concurrency testing (Burckhardt, Kothari,

@@ -28,8 +28,8 @@
  * the heap's array (no order kept: every decision looks at them all).
  *
  * This file must never decide anything by wall-clock time or pointer
- * value: time's tiebreaks are hashes of a CPU's window and its salt from
- * the seeded stream "cpu.tiebreak" (sched_tie); the other policies draw
+ * value: time's tiebreaks come from each CPU's own stream, salted from
+ * the seeded stream "cpu.tiebreak" (sched_tie_next); the other policies draw
  * from their own.
  */
 #include <stdarg.h>
@@ -159,30 +159,48 @@ heap_pop(struct sim_machine *m)
 }
 
 /*
- * A CPU's tiebreak in tie window w: a hash of the CPU's salt (drawn from
- * "cpu.tiebreak" when the CPU was made) and w, made odd (so every key is
- * above a limit of 0).  A function of the CPU and its clock alone, never
- * of when it got in line or was overtaken: so no pause, cut or wake of
- * another host's CPU -- and no sample, checkpoint or tracer -- moves a tie
- * between two CPUs of one host, whatever order hosts run in (the
- * lookahead's condition: sched_limit_far).  Every policy's, while the
- * hosts boot; time's order after.
+ * A CPU's tiebreak: the next draw of its own stream (a counter from a
+ * salt drawn for it from "cpu.tiebreak" when it was made, hashed), made
+ * odd (so every key is above a limit of 0).  It draws when it gets in
+ * line (woken) and when a CPU of its own host overtakes it -- never when
+ * a CPU of another host or an event cuts in, nor when the loop pauses it.
+ * Both are the same in every order hosts may run in (a host's CPUs keep
+ * their order among themselves, and a CPU always stops at its first point
+ * past a CPU of its own host), so no pause, sample, checkpoint or tracer
+ * moves a tie, and the lookahead can let hosts run in any order
+ * (sched_limit_far).  A tie is kept while its CPU runs on, so a CPU that
+ * is first keeps going until one of its host's CPUs is truly before it:
+ * a tie redrawn every window made two busy CPUs of one host trade places
+ * two and a half times as often (bench/README, "Lookahead between hosts,
+ * landed").  Every policy's, while the hosts boot; time's order after.
  */
-static inline uint64_t
-sched_tie(const struct cpu_info *ci, uint64_t w)
+static inline void
+sched_tie_next(struct cpu_info *ci)
 {
-	uint64_t x = ci->tie_salt ^ (w * 0x9e3779b97f4a7c15ULL);
+	uint64_t x = (ci->tie_salt += 0x9e3779b97f4a7c15ULL);
 
 	x = (x ^ (x >> 33)) * 0xff51afd7ed558ccdULL;
 	x = (x ^ (x >> 33)) * 0xc4ceb9fe1a85ec53ULL;
-	return (x ^ (x >> 33)) | 1;
+	ci->tiebreak = (x ^ (x >> 33)) | 1;
 }
 
-/* ci's tiebreak now: in its clock's window. */
-static inline void
-sched_tie_now(struct sim_machine *m, struct cpu_info *ci)
+/*
+ * Whether a runnable CPU of ci's host is before ci (ci was overtaken by
+ * its own host).  A host has a few CPUs: looked at directly.
+ */
+static inline bool
+sched_overtaken(const struct cpu_info *ci)
 {
-	ci->tiebreak = sched_tie(ci, ci->clock >> m->window_shift);
+	const struct sim_host *h = ci->host;
+	sim_key_t k = sim_cpu_key(ci);
+
+	for (u_int i = 0; i < h->ncpu; i++) {
+		const struct cpu_info *o = &h->cpus[i];
+
+		if (o->in_heap && sim_cpu_key(o) < k)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -216,8 +234,8 @@ sched_limit_lower(struct sim_machine *m, uint64_t c)
 
 /*
  * The least clock at which the key of ci is past k: its window (clock >>
- * shift) past k's, or equal to it with ci's tiebreak in that window past
- * k's.  UINT64_MAX when no clock is (the window would not fit: clocks
+ * shift) past k's, or equal to it with ci's tiebreak (kept while it runs)
+ * past k's.  UINT64_MAX when no clock is (the window would not fit: clocks
  * never come near).
  */
 static inline uint64_t
@@ -225,7 +243,7 @@ clock_past(const struct sim_machine *m, sim_key_t k, const struct cpu_info *ci)
 {
 	uint64_t w = (uint64_t)(k >> 64);
 
-	if (sched_tie(ci, w) <= (uint64_t)k) {
+	if (ci->tiebreak <= (uint64_t)k) {
 		if (w == UINT64_MAX)
 			return UINT64_MAX;
 		w++;
@@ -276,7 +294,7 @@ cpu_enqueue(struct sim_machine *m, struct cpu_info *ci)
 		pol_enqueue(m, ci);
 		return;
 	}
-	sched_tie_now(m, ci);
+	sched_tie_next(ci);
 	ci->idle = false;
 	heap_insert(m, ci);
 	if (m->running != NULL) {
@@ -890,9 +908,10 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
  *
  * When nothing scheduled is earlier -- only the loop wants control: a
  * sample is due, the duration ended, the points checkpoint -- the CPU is
- * paused, not overtaken: it goes back in line with its key, and the loop,
- * having done its part, resumes it.  A CPU's key is a function of its
- * clock (sched_tie), so no pause moves a tie: recording observes, never
+ * paused, not overtaken: it goes back in line with the key it had, no
+ * tiebreak is drawn, and the loop, having done its part, resumes it.  A
+ * CPU draws only when a CPU of its own host overtakes it
+ * (sched_tie_next), so no pause moves a tie: recording observes, never
  * steers.
  * (Nor does the points checkpoint, which is why a plain run's fast path
  * need not stop at it: the resumed CPU's limit is the one it left with,
@@ -926,8 +945,6 @@ sim_cpu_yield(struct cpu_info *ci)
 		    -1);
 		goto turn;
 	}
-	/* Its key where it stands (the tiebreak of its clock's window). */
-	sched_tie_now(m, ci);
 	/* Nothing below changes the events pending: their clock once. */
 	ec = next_event_clock(m);
 	if (ci->clock < ec &&
@@ -939,6 +956,8 @@ sim_cpu_yield(struct cpu_info *ci)
 		sched_arrived(m);
 		goto turn;
 	}
+	if (sched_overtaken(ci))
+		sched_tie_next(ci);
 	ci->idle = false;
 	key = sim_cpu_key(ci);
 	/* Never with a tracer: it keeps the points checkpoint at 0. */
@@ -962,9 +981,9 @@ sim_cpu_yield(struct cpu_info *ci)
 			return;
 		}
 		/*
-		 * The new tiebreak put this CPU first again (its key is not
-		 * the next CPU's, which comes before the event): go on, unless
-		 * the loop wants control.
+		 * This CPU is first again (its key is not the next CPU's,
+		 * which comes before the event): go on, unless the loop
+		 * wants control.
 		 */
 		if (key != m->heap[0].key && ci->clock < m->loop_clock) {
 			sched_limit_set(m, machine_limit_ec(m, ci,
@@ -1038,10 +1057,12 @@ cpu_dispatch_first(struct sim_machine *m, struct cpu_info *ci)
 {
 	KASSERT(m->running == NULL && !ci->in_heap);
 	cpu_dispatch(ci);
-	sched_tie_now(m, ci);           /* the switch moved its clock */
 	if (ci->clock >= next_event_clock(m) || (m->heap_n > 0 &&
 	    sim_cpu_key(ci) > m->heap[0].key)) {
-		cpu_enqueue(m, ci);
+		if (sched_overtaken(ci))
+			sched_tie_next(ci);
+		ci->idle = false;
+		heap_insert(m, ci);
 		return false;
 	}
 	return true;
@@ -1070,13 +1091,14 @@ cpu_dispatch_top(struct sim_machine *m)
 	KASSERT(m->running == NULL && !m->pol.on);
 	KASSERT(n > 0 && ci->in_heap && ci->cur == NULL);
 	cpu_dispatch(ci);
-	sched_tie_now(m, ci);           /* the switch moved its clock */
 	/* The least of the others is the lesser of the top's children. */
 	if (n > 2 && h[2].key < h[1].key)
 		c = 2;
 	if (ci->clock >= next_event_clock(m) ||
 	    (n > 1 && sim_cpu_key(ci) > h[c].key)) {
-		/* Back in line, as cpu_enqueue puts it. */
+		/* Back in line. */
+		if (sched_overtaken(ci))
+			sched_tie_next(ci);
 		ci->idle = false;
 		heap_down(m, 0, (struct sim_heap_ent){ .key = sim_cpu_key(ci),
 		    .ci = ci });

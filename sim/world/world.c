@@ -130,8 +130,8 @@ host_init(struct sim_machine *m, struct sim_host *h, u_int index,
 		ci->index = i;
 		ci->line_bit = 1ULL << i;
 		ci->gindex = m->ncpus;
-		/* Its ties (sched.c, sched_tie): drawn in the order CPUs are
-		   made. */
+		/* Its tie stream (sched.c, sched_tie_next): salted in the
+		   order CPUs are made. */
 		ci->tie_salt = sim_rng_next(&m->tiebreak_rng);
 		ci->idle = true;
 		sim_cpu_set_ipl(ci, IPL_NONE);
