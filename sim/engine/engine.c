@@ -18,7 +18,6 @@ sim_engine_init(struct sim_engine *e)
 	e->executed = 0;
 	e->on_event = NULL;
 	e->on_event_arg = NULL;
-	e->fingerprint = 0;
 	e->nowners = 0;
 	e->owners = NULL;
 	e->ctx = NULL;
@@ -60,13 +59,12 @@ sim_engine_owners(struct sim_engine *e, uint32_t n)
 }
 
 uint64_t
-sim_engine_fingerprint(struct sim_engine *e)
+sim_engine_fingerprint(const struct sim_engine *e)
 {
 	uint64_t h = 0x6e657473696d0003ULL;
 
 	for (uint32_t i = 0; i < e->nowners; i++)
 		h = sim_fp_step(h, e->owners[i].fp);
-	e->fingerprint = h;
 	return h;
 }
 
@@ -97,7 +95,7 @@ fp_lane(uint64_t l, uint64_t w)
 
 /*
  * The hash runs in locals: the bytes may alias anything, so folding
- * straight into e->fingerprint would load and store it for every word.
+ * straight into the owner's chain would load and store it for every word.
  * A chain of steps waits on each multiply, so whole 32-byte blocks go
  * through four chains at once, folded together in order at the end of
  * the blocks.  A tail shorter than a word is folded as the last eight

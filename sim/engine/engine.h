@@ -45,9 +45,6 @@ struct sim_engine {
 	struct sim_owner *ctx;  /* the owner whose context runs now */
 	uint64_t cur_seq;       /* seq of the event running or last run */
 	uint64_t executed;      /* events run so far */
-	/* The run's: its owners' chains folded in owner order, by
-	   sim_engine_fingerprint at the end. */
-	uint64_t fingerprint;
 	struct sim_owner *owners;       /* [nowners]; [0] the events' */
 	uint32_t nowners;
 	/*
@@ -68,17 +65,11 @@ void	sim_engine_fini(struct sim_engine *);
  * memory (the engine as it was).
  */
 int	sim_engine_owners(struct sim_engine *, uint32_t n);
-/* Owner i's context runs now. */
-static inline void
-sim_engine_enter(struct sim_engine *e, uint32_t i)
-{
-	e->ctx = &e->owners[i];
-}
 /*
- * The run's fingerprint, e->fingerprint: every owner's chain, in owner
- * order.  At the end of a run; the chains go on as they were.
+ * The run's fingerprint: every owner's chain, folded in owner order.  At
+ * the end of a run; the chains go on as they were.
  */
-uint64_t sim_engine_fingerprint(struct sim_engine *);
+uint64_t sim_engine_fingerprint(const struct sim_engine *);
 
 /*
  * Schedule fn(arg) at virtual time t.  Returns the event's seq, which the
@@ -123,11 +114,18 @@ sim_fp_step(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
+/* Fold a stable value into owner o's chain. */
+static inline void
+sim_owner_mix(struct sim_owner *o, uint64_t v)
+{
+	o->fp = sim_fp_step(o->fp, v);
+}
+
 /* Fold a stable value into the fingerprint: the running owner's chain. */
 static inline void
 sim_fp_mix(struct sim_engine *e, uint64_t v)
 {
-	e->ctx->fp = sim_fp_step(e->ctx->fp, v);
+	sim_owner_mix(e->ctx, v);
 }
 
 /*
@@ -145,8 +143,9 @@ sim_engine_step(struct sim_engine *e)
 		return false;
 	ev = sim_evq_take(&e->q);
 	assert(ev->time >= e->now);
-	/* Every event runs in the events' context (owner 0). */
-	e->ctx = e->owners;
+	/* Every event runs in the events' context, owner 0 (no CPU runs:
+	   sim_machine_set_running keeps it so). */
+	assert(e->ctx == e->owners);
 	e->now = ev->time;
 	e->cur_seq = ev->seq;
 	e->executed++;

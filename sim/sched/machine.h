@@ -679,16 +679,6 @@ extern struct cpu_info *sim_cur_cpu;
 struct sim_sched_params {
 	uint64_t seed;
 	uint64_t end_ns;                /* the duration: a time cap */
-	/*
-	 * What pending events are (sim_machine_run's end rule): timer
-	 * events that will find their timer cancelled or re-armed, daemons'
-	 * naps (sleep timeouts of daemon LWPs), and of the naps those begun
-	 * since the last activity -- activity being any context other than
-	 * a daemon woken by its nap going to sleep or exiting.
-	 */
-	uint64_t ev_stale;
-	uint64_t naps, naps_fresh;
-	uint64_t activity;
 	uint64_t window_ns;             /* interleaving.window */
 	uint64_t lookahead_ns;          /* the least a frame takes from one
 					   host to another; 0: none */

@@ -203,6 +203,14 @@ sched_overtaken(const struct cpu_info *ci)
 	return false;
 }
 
+/* ci draws its next tie if its own host overtook it (at a cut). */
+static inline void
+sched_tie_overtaken(struct cpu_info *ci)
+{
+	if (sched_overtaken(ci))
+		sched_tie_next(ci);
+}
+
 /*
  * The running CPU's limit is kept as a clock (m->limit_clock): the least
  * clock at which its key is past the least key of what else is due --
@@ -661,13 +669,12 @@ sched_run_end(struct sim_host *h)
 {
 	struct cpu_info *ci = h->run_ci;
 	uint64_t n = h->run_n;
-	struct sim_owner *o = h->owner;
 
 	if (ci != NULL && n != 0) {
 		KASSERT(h->run_lwp != NULL);
-		o->fp = sim_fp_step(o->fp, ci->clock ^
-		    ((uint64_t)ci->gindex << 48));
-		o->fp = sim_fp_step(o->fp, n ^ ((uint64_t)h->run_lwp->id << 32));
+		/* h's chain, whichever owner's context runs (the stop's: 0) */
+		sim_owner_mix(h->owner, ci->clock ^ ((uint64_t)ci->gindex << 48));
+		sim_owner_mix(h->owner, n ^ ((uint64_t)h->run_lwp->id << 32));
 		ci->points += n;
 	}
 	h->run_ci = NULL;
@@ -707,15 +714,14 @@ sched_run(struct sim_machine *m, struct cpu_info *ci)
 
 	KASSERT(ci->cur != NULL);
 	sim_machine_set_running(m, ci);
-	if (m->run_host != h) {
+	if (m->run_host != h || ci->cur != h->run_lwp) {
 		sched_stretch_end(m);
 		m->run_host = h;
-	}
-	if (ci->cur != h->run_lwp) {
-		sched_stretch_end(m);
-		sched_run_end(h);
-		h->run_ci = ci;
-		h->run_lwp = ci->cur;
+		if (ci->cur != h->run_lwp) {
+			sched_run_end(h);
+			h->run_ci = ci;
+			h->run_lwp = ci->cur;
+		}
 	}
 }
 
@@ -956,8 +962,7 @@ sim_cpu_yield(struct cpu_info *ci)
 		sched_arrived(m);
 		goto turn;
 	}
-	if (sched_overtaken(ci))
-		sched_tie_next(ci);
+	sched_tie_overtaken(ci);
 	ci->idle = false;
 	key = sim_cpu_key(ci);
 	/* Never with a tracer: it keeps the points checkpoint at 0. */
@@ -1055,12 +1060,11 @@ cpu_dispatch(struct cpu_info *ci)
 static bool
 cpu_dispatch_first(struct sim_machine *m, struct cpu_info *ci)
 {
-	KASSERT(m->running == NULL && !ci->in_heap);
+	KASSERT(m->running == NULL && !ci->in_heap && !m->pol.on);
 	cpu_dispatch(ci);
 	if (ci->clock >= next_event_clock(m) || (m->heap_n > 0 &&
 	    sim_cpu_key(ci) > m->heap[0].key)) {
-		if (sched_overtaken(ci))
-			sched_tie_next(ci);
+		sched_tie_overtaken(ci);
 		ci->idle = false;
 		heap_insert(m, ci);
 		return false;
@@ -1097,8 +1101,7 @@ cpu_dispatch_top(struct sim_machine *m)
 	if (ci->clock >= next_event_clock(m) ||
 	    (n > 1 && sim_cpu_key(ci) > h[c].key)) {
 		/* Back in line. */
-		if (sched_overtaken(ci))
-			sched_tie_next(ci);
+		sched_tie_overtaken(ci);
 		ci->idle = false;
 		heap_down(m, 0, (struct sim_heap_ent){ .key = sim_cpu_key(ci),
 		    .ci = ci });
@@ -1417,11 +1420,10 @@ sim_machine_run(struct sim_machine *m)
 	pol_check_clocks(m);
 	machine_verdict(m);
 	/* What is folded from here on is the machine's: owner 0's. */
-	sim_machine_set_running(m, NULL);
+	KASSERT(m->running == NULL && m->eng.ctx == m->eng.owners);
 	sim_fp_run_end(m);
 	if (m->fingerprint_results != NULL)
 		m->fingerprint_results(m);
-	(void)sim_engine_fingerprint(&m->eng);
 }
 
 uint64_t
