@@ -33,15 +33,20 @@
  * one-bit radix heap.
  *
  * Equal times leave least seq first, for any unique seqs pushed in any
- * order.  The common case pushes them in increasing order (one counter
- * for the whole machine), and then a slot's FIFO is already in seq order
- * and nothing is compared; the rest is found and handled as it comes:
- *  - every append behind another event compares its seq with the tail's
- *    and, if below, marks the slot EVQ_UNSORTED;
- *  - a redistribution empties one slot of level L, front to back, into
- *    levels below L, all empty at that moment (L is the lowest non-empty
- *    level): an in-order slot gives in-order slots, and an unsorted one
- *    marks those it disorders by the same comparison;
+ * order.  Only a level-0 slot holds a single time, and only level 0 is
+ * popped from: a slot above it is redistributed event by event, each
+ * filed by its time alone, so the order of its FIFO never matters and
+ * only level-0 slots keep seq order:
+ *  - an append into a slot above level 0, a push's or a
+ *    redistribution's, compares nothing and marks nothing;
+ *  - an append into a level-0 slot behind another event (a push in the
+ *    window of `last', or an event a redistribution brings down)
+ *    compares its seq with the tail's and, if below, marks the slot
+ *    EVQ_UNSORTED.  Every event reaches a level-0 slot by one of these
+ *    appends or into the empty slot, always at the tail, so a slot never
+ *    marked is in seq order.  Behind another event means at an equal
+ *    time: with seqs in increasing order (one counter for the whole
+ *    machine) or hosts' events at distinct times, nothing is marked;
  *  - a level 0 slot holds one time.  Popped from while in order, it gives
  *    its front; the first pop from an unsorted one moves its events into
  *    the queue's heap, a binary heap on seq, and the slot stays
@@ -119,7 +124,7 @@ struct evq_slab {
 
 /* A slot's state: bits, 0 iff the slot is empty or holds chunks only. */
 #define EVQ_FIRST       1U      /* `first' holds the front event */
-#define EVQ_UNSORTED    2U      /* an event follows one of larger seq */
+#define EVQ_UNSORTED    2U      /* level 0: an event follows a larger seq */
 #define EVQ_HEAPED      4U      /* its events are in the heap (level 0) */
 
 /*
@@ -127,7 +132,8 @@ struct evq_slab {
  * tail->ev[tail_n - 1] if head is not NULL; or, EVQ_HEAPED, neither and
  * the events are in the queue's heap.  Empty iff head is NULL and state
  * 0.  A push into an empty slot fills `first'; into any other, the
- * chunks (or the heap).  In seq order unless EVQ_UNSORTED.
+ * chunks (or the heap).  At level 0, in seq order unless EVQ_UNSORTED;
+ * above it, in no order looked at.
  */
 struct evq_slot {
 	struct sim_event first; /* the front event, if EVQ_FIRST */
@@ -308,7 +314,7 @@ evq_tail_seq(const struct evq_slot *s)
 /*
  * Append ev behind the events of slot s, which has some: the
  * redistribution's (a push's is evq_add_behind, which refills last).
- * Compares seqs only if `check' (the events come from an unsorted slot).
+ * Compares seqs only if `check' (s is of level 0).
  */
 static inline __attribute__((__always_inline__)) void
 evq_append_behind(struct sim_evq *q, struct evq_slot *s,
@@ -335,11 +341,11 @@ evq_append_behind(struct sim_evq *q, struct evq_slot *s,
 
 /*
  * Append ev to slot x (an index in slot[]) of level L (redistributing),
- * comparing seqs if `check'.
+ * comparing seqs behind another event at level 0.
  */
 static inline __attribute__((__always_inline__)) void
 evq_append(struct sim_evq *q, unsigned L, unsigned x,
-    const struct sim_event *ev, bool check)
+    const struct sim_event *ev)
 {
 	struct sim_evq_impl *h = q->impl;
 	struct evq_slot *s = &h->slot[x];
@@ -351,7 +357,7 @@ evq_append(struct sim_evq *q, unsigned L, unsigned x,
 		evq_slot_mark(h, L, x);
 		return;
 	}
-	evq_append_behind(q, s, ev, check);
+	evq_append_behind(q, s, ev, L == 0);
 }
 
 /* Mark slot x of level L empty. */
@@ -389,11 +395,11 @@ evq_lowest_slot(const struct sim_evq_impl *h, unsigned L)
 /*
  * Move a slot's chunked events, c->ev[i] .. tail->ev[tail_n - 1], to the
  * levels below L, all empty but for what this redistribution moved
- * there, relative to the new `last' t; compare their seqs if `check'.
+ * there, relative to the new `last' t.
  */
 static inline __attribute__((__always_inline__)) void
 evq_move(struct sim_evq *q, unsigned L, uint64_t t, struct evq_chunk *c,
-    uint32_t i, const struct evq_chunk *tail, uint32_t tail_n, bool check)
+    uint32_t i, const struct evq_chunk *tail, uint32_t tail_n)
 {
 	struct evq_chunk *next;
 	uint32_t end;
@@ -405,28 +411,19 @@ evq_move(struct sim_evq *q, unsigned L, uint64_t t, struct evq_chunk *c,
 			k = evq_level_of(c->ev[i].time, t);
 			assert(k < L);
 			evq_append(q, k, evq_index_of(c->ev[i].time, k),
-			    &c->ev[i], check);
+			    &c->ev[i]);
 		}
 		next = c->next;
 		evq_chunk_put(q->impl, c);
 	}
 }
 
-/* An unsorted slot's evq_move: out of line, the common loop tests nothing. */
-static void __attribute__((__noinline__))
-evq_move_unsorted(struct sim_evq *q, unsigned L, uint64_t t,
-    struct evq_chunk *c, uint32_t i, const struct evq_chunk *tail,
-    uint32_t tail_n)
-{
-	evq_move(q, L, t, c, i, tail, tail_n, true);
-}
-
 /*
  * Level 0 is empty: make t, the least time pending (the least of its
- * slot at level L), the new `last' and move its slot's events, in
- * order, to the levels below L.  They are all empty, so a slot in seq
- * order gives slots in seq order: only an unsorted one's events are
- * compared with those they land behind.
+ * slot at level L), the new `last' and move its slot's events, front
+ * to back, to the levels below L.  They are all empty: what lands
+ * behind another event at level 0 is compared with it there
+ * (evq_append), nothing else.
  */
 static void __attribute__((__noinline__))
 evq_redistribute(struct sim_evq *q, uint64_t t)
@@ -437,13 +434,12 @@ evq_redistribute(struct sim_evq *q, uint64_t t)
 	struct evq_chunk *c = s->head, *tail = s->tail;
 	uint32_t i = s->head_i, tail_n = s->tail_n;
 	bool first = (s->state & EVQ_FIRST) != 0;
-	bool unsorted = (s->state & EVQ_UNSORTED) != 0;
 	struct sim_event ev;
 
 	/* => t is the least time: L the lowest level, v its lowest slot */
 	assert(L > 0 && t > h->last && s->min_time == t);
-	/* => level 0 is empty: no slot in the heap */
-	assert(h->heap_n == 0 && (s->state & EVQ_HEAPED) == 0);
+	/* => level 0 is empty: no slot in the heap; above it none unsorted */
+	assert(h->heap_n == 0 && (s->state & ~EVQ_FIRST) == 0);
 	assert(L == (unsigned)__builtin_ctz(h->level_mask));
 	assert(v == evq_lowest_slot(h, L));
 	h->last = t;
@@ -454,12 +450,9 @@ evq_redistribute(struct sim_evq *q, uint64_t t)
 		/* The first moved: into an empty slot, nothing to compare. */
 		k = evq_level_of(ev.time, t);
 		assert(k < L);
-		evq_append(q, k, evq_index_of(ev.time, k), &ev, false);
+		evq_append(q, k, evq_index_of(ev.time, k), &ev);
 	}
-	if (__builtin_expect(unsorted, 0))
-		evq_move_unsorted(q, L, t, c, i, tail, tail_n);
-	else
-		evq_move(q, L, t, c, i, tail, tail_n, false);
+	evq_move(q, L, t, c, i, tail, tail_n);
 	/* The least time moved to level 0 (it equals the new `last'). */
 	assert((h->level_mask & 1) != 0);
 	assert((h->slot_mask[(t % EVQ_SLOTS0) / 64] &
@@ -615,30 +608,16 @@ evq_heap_add(struct sim_evq_impl *h, uint64_t t, uint64_t seq,
 }
 
 /*
- * Append (t, seq, fn, arg) behind the events of slot s.  Off the fast
- * path, called last, as is the refill here: no register saved.
+ * Append (t, seq, fn, arg) behind the events of slot s, as they are:
+ * the tail of both pushes behind another event.
  */
-static void __attribute__((__noinline__))
-evq_add_behind(struct sim_evq *q, struct evq_slot *s, uint64_t t,
+static inline __attribute__((__always_inline__)) void
+evq_push_behind(struct sim_evq *q, struct evq_slot *s, uint64_t t,
     uint64_t seq, sim_event_fn fn, void *arg)
 {
 	struct sim_evq_impl *h = q->impl;
 	struct evq_chunk *c = s->tail, *n;
-	uint64_t tail_seq;
 
-	/* The state is read only without chunks: one register fewer. */
-	if (c != NULL)
-		tail_seq = c->ev[s->tail_n - 1].seq;
-	else if (__builtin_expect((s->state & EVQ_FIRST) != 0, 1))
-		tail_seq = s->first.seq;
-	else {
-		/* Not empty, yet neither `first' nor chunks: in the heap. */
-		assert(s->state == EVQ_HEAPED);
-		evq_heap_add(h, t, seq, fn, arg);
-		return;
-	}
-	if (__builtin_expect(seq < tail_seq, 0))
-		s->state |= EVQ_UNSORTED;
 	if (c == NULL || s->tail_n == EVQ_CHUNK_EVENTS) {
 		n = evq_chunk_take(h);
 		if (c == NULL) {
@@ -656,7 +635,38 @@ evq_add_behind(struct sim_evq *q, struct evq_slot *s, uint64_t t,
 		evq_slab_add(q);
 }
 
-/* A push to level 1 and up. */
+/*
+ * Append (t, seq, fn, arg) behind the events of level-0 slot s, at their
+ * time, marking it unsorted if seq is below the tail's.  Off the fast
+ * path, called last, as is the refill here: no register saved.
+ */
+static void __attribute__((__noinline__))
+evq_add_behind(struct sim_evq *q, struct evq_slot *s, uint64_t t,
+    uint64_t seq, sim_event_fn fn, void *arg)
+{
+	struct evq_chunk *c = s->tail;
+	uint64_t tail_seq;
+
+	/* The state is read only without chunks: one register fewer. */
+	if (c != NULL)
+		tail_seq = c->ev[s->tail_n - 1].seq;
+	else if (__builtin_expect((s->state & EVQ_FIRST) != 0, 1))
+		tail_seq = s->first.seq;
+	else {
+		/* Not empty, yet neither `first' nor chunks: in the heap. */
+		assert(s->state == EVQ_HEAPED);
+		evq_heap_add(q->impl, t, seq, fn, arg);
+		return;
+	}
+	if (__builtin_expect(seq < tail_seq, 0))
+		s->state |= EVQ_UNSORTED;
+	evq_push_behind(q, s, t, seq, fn, arg);
+}
+
+/*
+ * A push to level 1 and up: behind the slot's events if any, in no
+ * order (only level 0 keeps seq order).
+ */
 static void __attribute__((__noinline__))
 evq_add_far(struct sim_evq *q, uint64_t t, uint64_t seq, sim_event_fn fn,
     void *arg)
@@ -666,7 +676,7 @@ evq_add_far(struct sim_evq *q, uint64_t t, uint64_t seq, sim_event_fn fn,
 	struct evq_slot *s = &h->slot[x];
 
 	if (s->head != NULL || s->state != 0) {
-		evq_add_behind(q, s, t, seq, fn, arg);
+		evq_push_behind(q, s, t, seq, fn, arg);
 		return;
 	}
 	s->first = (struct sim_event){ t, seq, fn, arg };

@@ -692,6 +692,40 @@ case_one_time(struct sim_rng *r, enum seq_kind kind)
 	ck_fini(&c);
 }
 
+/*
+ * Equal times filed above level 0 with their seqs out of order, behind
+ * other times of their slot.  Only a level-0 slot keeps seq order, so
+ * the order is found as redistributions bring them down: the least time
+ * (d) straight to level 0, the groups at d + 9000 and d + 3,000,000
+ * through a level between.  Seqs descending in push order, then random;
+ * pops among pushes at the time just popped.
+ */
+static void
+case_far_equal(struct sim_rng *r, enum seq_kind kind)
+{
+	static const uint64_t far[] = { 9000, 3000000, 1ULL << 30, 1ULL << 45 };
+	static const uint64_t after[] = { 0, 1, 9000, 3000000 };
+	struct checker c;
+
+	ck_init(&c, 100000, true, r, kind);
+	for (int round = 0; round < 2; round++) {
+		for (size_t f = 0; f < sizeof(far) / sizeof(far[0]); f++) {
+			for (int i = 0; i < 400; i++) {
+				uint64_t d = far[f] + after[i % 4];
+
+				ck_push_seq(&c, d, round == 0 ?
+				    (1ULL << 40) - c.next_id : ck_random_seq(&c));
+			}
+			while (ck_pending(&c) > 0) {
+				ck_pop(&c);
+				if (sim_rng_below(r, 4) == 0)
+					ck_push_seq(&c, 0, ck_random_seq(&c));
+			}
+		}
+	}
+	ck_fini(&c);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(struct sim_rng *, enum seq_kind);
@@ -716,6 +750,7 @@ static const struct {
 	{ "wide_scrambled", case_wide, SEQ_SCRAMBLED },
 	{ "now_below", case_now_below, SEQ_PUSH },
 	{ "one_time", case_one_time, SEQ_PUSH },
+	{ "far_equal", case_far_equal, SEQ_PUSH },
 };
 
 int
