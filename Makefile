@@ -410,7 +410,7 @@ explore-dist:
 # ns-3's side of udp_e2e (bench/ns3/): Debian's libns3-dev, whose
 # pkg-config files are broken, so its headers and libraries by name.
 NS3_LIBS := -lns3-core -lns3-network -lns3-internet -lns3-point-to-point \
-            -lns3-applications
+            -lns3-applications -lns3-csma -lns3-bridge
 bin/ns3/%: bench/ns3/%.cc
 	@mkdir -p $(dir $@)
 	@echo "  CXX    $@"
@@ -419,7 +419,8 @@ bin/ns3/%: bench/ns3/%.cc
 
 bench: setup
 	@./scripts/setup-deps bench
-	@$(MAKE) --no-print-directory all bin/ns3/ns3_star bin/ns3/ns3_tcp_bulk
+	@$(MAKE) --no-print-directory all bin/ns3/ns3_star bin/ns3/ns3_tcp_bulk \
+	    bin/ns3/ns3_scale
 	@$(MAKE) --no-print-directory VARIANT=explore all
 	$(PYTHON) bench/run.py $(BENCH)
 

@@ -49,10 +49,18 @@
  *
  * and for N = 10, 100 and 1000, what a long run sees:
  *
- *   scale_<N>_hosts_steady_packets_per_s  the same hosts sending 600
- *                                  datagrams each, timed from 300 a
- *                                  host (an event stamps the wall clock
- *                                  and the sinks' count) to the end
+ *   scale_<N>_hosts_steady_packets_per_s  the same hosts sending 300
+ *                                  datagrams each and then 300,000
+ *                                  more in all (at least 300 a host:
+ *                                  30,300 a host at N = 10, 600 at
+ *                                  1,000), timed from the stamp an
+ *                                  event takes at 300 a host (the wall
+ *                                  clock and the sinks' count) to the
+ *                                  end
+ *   ns3_scale_<N>_hosts_steady_packets_per_s  ns-3's copy of the same
+ *                                  (bench/ns3/ns3_scale.cc), run after
+ *                                  each of netsim's runs
+ *   scale_<N>_hosts_steady_ns3_ratio  netsim's over ns-3's, run by run
  *
  * In the first 200 a host every frame lands in a receive cluster never
  * touched before (a ring holds 256): each costs its page's first touch,
@@ -111,7 +119,7 @@
 #define SCALE_RATE      200     /* datagrams a second a host sends */
 #define SCALE_TOTAL     200000  /* SCALE_FIXED_TOTAL: datagrams in all */
 #define SCALE_WARM      300     /* steady: a host's datagrams before the stamp */
-#define SCALE_STEADY    600     /* steady: datagrams a host sends in all */
+#define SCALE_STEADY    300000  /* steady: datagrams timed, at least */
 
 struct scale_result {
 	double setup_s, run_s;
@@ -362,8 +370,8 @@ scale_generate(unsigned n, unsigned count, char *path, size_t len)
 	}
 	close(fd);
 	if (count != 0)
-		snprintf(work, sizeof(work), "--count %u --rate %d", count,
-		    SCALE_RATE);
+		snprintf(work, sizeof(work), "--count %u --rate %d "
+		    "--duration %u", count, SCALE_RATE, count / SCALE_RATE + 10);
 	else if (getenv("SCALE_FIXED_TOTAL") != NULL)
 		snprintf(work, sizeof(work), "--total %d", SCALE_TOTAL);
 	else
@@ -426,28 +434,76 @@ scale_bench(unsigned n, int runs)
 		bench_report(names[3], "s", setup, runs);
 }
 
+static char ns3_bin[PATH_MAX];         /* bin/ns3/ns3_scale, if built */
+
+/*
+ * One run of ns-3's copy of the steady workload at n hosts
+ * (bench/ns3/ns3_scale.cc): its datagrams a wall second from the stamp
+ * to the end, or a negative number if it could not be run or did not
+ * deliver what was sent.
+ */
+static double
+scale_ns3_run(unsigned n, unsigned count)
+{
+	char cmd[PATH_MAX + 64], line[128];
+	unsigned long long got, events;
+	double wall, pps = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s %u %u %d %d", ns3_bin, n, count,
+	    SCALE_RATE, SCALE_WARM);
+	if ((f = popen(cmd, "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL ||
+	    sscanf(line, "%llu %lf %llu %lf", &got, &wall, &events, &pps) != 4)
+		pps = -1;
+	/* A few of the first datagrams wait for ARP in ns-3 too; no more. */
+	if (got < (unsigned long long)n * count * 999 / 1000)
+		pps = -1;
+	if (pclose(f) != 0)
+		pps = -1;
+	return pps;
+}
+
 /*
  * scale_<N>_hosts_steady_packets_per_s: the same hosts, each sending
- * SCALE_STEADY datagrams, timed from a stamp SCALE_WARM datagrams' time
- * into the sending to the end.  The bench's own figure times each
+ * SCALE_WARM datagrams and then its share of SCALE_STEADY (but at least
+ * SCALE_WARM more), timed from a stamp SCALE_WARM datagrams' time into
+ * the sending to the end: long enough at every N to be timed well.  The bench's own figure times each
  * host's first 200 datagrams, every one landing in a receive cluster
  * never touched before (256 in a ring): the page's first touch (on some
  * guests microseconds) is then a cost a datagram at every N, which
  * both dilutes what N costs and is not what a long run sees.  Past the
- * stamp every ring has gone round once.
+ * stamp every ring has gone round once.  When ns-3's copy is built,
+ * each run is followed by one of ns-3's (ns3_scale_<N>_hosts_steady_
+ * packets_per_s) and the ratio of the two (scale_<N>_hosts_steady_ns3_
+ * ratio): how netsim and ns-3 each keep up as N grows.
  */
 static void
 scale_steady(unsigned n, int runs)
 {
-	char name[64], path[PATH_MAX];
-	double pps[SCALE_RUNS];
+	char name[64], ns3_name[64], ratio_name[64], path[PATH_MAX];
+	double pps[SCALE_RUNS], ns3[SCALE_RUNS], ratio[SCALE_RUNS];
+	unsigned count = SCALE_WARM + MAX(SCALE_WARM,
+	    (SCALE_STEADY + n - 1) / n);
+	bool with_ns3;
 
 	assert(runs >= 1 && runs <= SCALE_RUNS);
 	snprintf(name, sizeof(name), "scale_%u_hosts_steady_packets_per_s",
 	    n);
-	if (!bench_wanted(name))
+	snprintf(ns3_name, sizeof(ns3_name),
+	    "ns3_scale_%u_hosts_steady_packets_per_s", n);
+	snprintf(ratio_name, sizeof(ratio_name),
+	    "scale_%u_hosts_steady_ns3_ratio", n);
+	with_ns3 = bench_wanted(ns3_name) || bench_wanted(ratio_name);
+	if (!bench_wanted(name) && !with_ns3)
 		return;
-	scale_generate(n, SCALE_STEADY, path, sizeof(path));
+	if (with_ns3 && access(ns3_bin, X_OK) != 0) {
+		fprintf(stderr, "sim_scale: %s not built (make bench builds "
+		    "it with Debian's libns3-dev): no %s\n", ns3_bin, ns3_name);
+		with_ns3 = false;
+	}
+	scale_generate(n, count, path, sizeof(path));
 	scale_warm_ns = (uint64_t)SCALE_WARM * 1000000000 / SCALE_RATE;
 	for (int i = 0; i < runs; i++) {
 		struct scale_result r = scale_run(path);
@@ -458,16 +514,30 @@ scale_steady(unsigned n, int runs)
 			exit(1);
 		}
 		pps[i] = (double)(r.delivered - r.warm_delivered) / r.warm_s;
+		if (!with_ns3)
+			continue;
+		if ((ns3[i] = scale_ns3_run(n, count)) <= 0) {
+			fprintf(stderr, "sim_scale: %s %u %u %d %d failed\n",
+			    ns3_bin, n, count, SCALE_RATE, SCALE_WARM);
+			exit(1);
+		}
+		ratio[i] = pps[i] / ns3[i];
 	}
 	scale_warm_ns = 0;
 	unlink(path);
-	bench_report(name, "packets/s", pps, runs);
+	if (bench_wanted(name))
+		bench_report(name, "packets/s", pps, runs);
+	if (with_ns3) {
+		bench_report(ns3_name, "packets/s", ns3, runs);
+		bench_report(ratio_name, "ratio", ratio, runs);
+	}
 }
 
 int
 main(int argc, char **argv)
 {
 	char self[PATH_MAX];
+	const char *dir;
 	ssize_t n;
 
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -476,9 +546,12 @@ main(int argc, char **argv)
 		return 1;
 	}
 	self[n] = '\0';
+	dir = dirname(self);
 	/* bin/release/bench/sim_scale -> scripts/gen_scale.py */
 	snprintf(gen_path, sizeof(gen_path),
-	    "%s/../../../scripts/gen_scale.py", dirname(self));
+	    "%s/../../../scripts/gen_scale.py", dir);
+	/* bin/release/bench/sim_scale -> bin/ns3/ns3_scale */
+	snprintf(ns3_bin, sizeof(ns3_bin), "%s/../../ns3/ns3_scale", dir);
 	/*
 	 * One run of FILE in this process (so that valgrind counts it
 	 * without following a fork): the datagrams the sinks took, the
