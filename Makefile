@@ -411,7 +411,7 @@ explore-dist:
 # pkg-config files are broken, so its headers and libraries by name.
 NS3_LIBS := -lns3-core -lns3-network -lns3-internet -lns3-point-to-point \
             -lns3-applications -lns3-csma -lns3-bridge
-bin/ns3/%: bench/ns3/%.cc
+bin/ns3/%: bench/ns3/%.cc bench/ns3/ns3_flows.h
 	@mkdir -p $(dir $@)
 	@echo "  CXX    $@"
 	@g++ -O2 -std=c++17 -Wall -Wextra -Werror -I/usr/include -o $@ $< \

@@ -39,6 +39,8 @@
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
 
+#include "ns3_flows.h"
+
 using namespace ns3;
 
 static const long DOMAIN_HOSTS = 8;
@@ -139,19 +141,10 @@ main(int argc, char **argv)
 	Ipv4GlobalRoutingHelper::PopulateRoutingTables();
 
 	long interval_ns = 1000000000L / rate;
-	for (long i = 0; i < n; i++) {
-		UdpServerHelper sh(9);
-		ApplicationContainer a = sh.Install(hosts.Get(i));
-		a.Start(Seconds(0));
-		servers.push_back(DynamicCast<UdpServer>(a.Get(0)));
-
-		UdpClientHelper ch(host_addr[(i + 1) % n], 9);
-		ch.SetAttribute("MaxPackets", UintegerValue(count));
-		ch.SetAttribute("Interval", TimeValue(NanoSeconds(interval_ns)));
-		ch.SetAttribute("PacketSize", UintegerValue(64));
-		ApplicationContainer c = ch.Install(hosts.Get(i));
-		c.Start(NanoSeconds(i * interval_ns / n));
-	}
+	for (long i = 0; i < n; i++)
+		servers.push_back(ns3_udp_flow(hosts.Get(i),
+		    host_addr[(i + 1) % n], count, interval_ns,
+		    NanoSeconds(i * interval_ns / n)));
 	Simulator::Schedule(NanoSeconds(warm * interval_ns), &stamp);
 
 	auto t0 = std::chrono::steady_clock::now();

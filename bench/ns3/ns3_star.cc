@@ -33,6 +33,8 @@
 #include "ns3/network-module.h"
 #include "ns3/point-to-point-module.h"
 
+#include "ns3_flows.h"
+
 using namespace ns3;
 
 int
@@ -76,19 +78,9 @@ main(int argc, char **argv)
 	Ipv4GlobalRoutingHelper::PopulateRoutingTables();
 
 	std::vector<Ptr<UdpServer>> servers;
-	for (long i = 0; i < leaves; i++) {
-		UdpServerHelper sh(9);
-		ApplicationContainer a = sh.Install(leaf.Get(i));
-		a.Start(Seconds(0));
-		servers.push_back(DynamicCast<UdpServer>(a.Get(0)));
-
-		UdpClientHelper ch(leaf_addr[(i + 1) % leaves], 9);
-		ch.SetAttribute("MaxPackets", UintegerValue(count));
-		ch.SetAttribute("Interval", TimeValue(NanoSeconds(interval_ns)));
-		ch.SetAttribute("PacketSize", UintegerValue(64));
-		ApplicationContainer c = ch.Install(leaf.Get(i));
-		c.Start(Seconds(0));
-	}
+	for (long i = 0; i < leaves; i++)
+		servers.push_back(ns3_udp_flow(leaf.Get(i),
+		    leaf_addr[(i + 1) % leaves], count, interval_ns, Seconds(0)));
 
 	auto t0 = std::chrono::steady_clock::now();
 	Simulator::Run();
