@@ -446,7 +446,7 @@ static double
 scale_ns3_run(unsigned n, unsigned count)
 {
 	char cmd[PATH_MAX + 64], line[128];
-	unsigned long long got, events;
+	unsigned long long got = 0, events;
 	double wall, pps = -1;
 	FILE *f;
 
