@@ -41,6 +41,25 @@ bench_any_wanted(const char *const *names)
 	return 0;
 }
 
+/*
+ * Run cmd (a peer such as ns-3, or another build of a benchmark) and
+ * read the first line it prints into line: 0, or -1 if it could not be
+ * started, printed nothing or did not exit 0.
+ */
+static inline int
+bench_run_line(const char *cmd, char *line, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	int ok;
+
+	if (f == NULL)
+		return -1;
+	ok = fgets(line, (int)len, f) != NULL;
+	if (pclose(f) != 0)
+		ok = 0;
+	return ok ? 0 : -1;
+}
+
 static inline double
 bench_now_s(void)
 {

@@ -446,38 +446,24 @@ static double
 scale_ns3_run(unsigned n, unsigned count)
 {
 	char cmd[PATH_MAX + 64], line[128];
-	unsigned long long got = 0, events;
-	double wall, pps = -1;
-	FILE *f;
+	unsigned long long got, events;
+	double wall, pps;
 
 	snprintf(cmd, sizeof(cmd), "%s %u %u %d %d", ns3_bin, n, count,
 	    SCALE_RATE, SCALE_WARM);
-	if ((f = popen(cmd, "r")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) == NULL ||
+	if (bench_run_line(cmd, line, sizeof(line)) != 0 ||
 	    sscanf(line, "%llu %lf %llu %lf", &got, &wall, &events, &pps) != 4)
-		pps = -1;
+		return -1;
 	/* A few of the first datagrams wait for ARP in ns-3 too; no more. */
-	if (got < (unsigned long long)n * count * 999 / 1000)
-		pps = -1;
-	if (pclose(f) != 0)
-		pps = -1;
-	return pps;
+	return got < (unsigned long long)n * count * 999 / 1000 ? -1 : pps;
 }
 
 /*
- * scale_<N>_hosts_steady_packets_per_s: the same hosts, each sending
- * SCALE_WARM datagrams and then its share of SCALE_STEADY (but at least
- * SCALE_WARM more), timed from a stamp SCALE_WARM datagrams' time into
- * the sending to the end: long enough at every N to be timed well.  The bench's own figure times each
- * host's first 200 datagrams, every one landing in a receive cluster
- * never touched before (256 in a ring): the page's first touch (on some
- * guests microseconds) is then a cost a datagram at every N, which
- * both dilutes what N costs and is not what a long run sees.  Past the
- * stamp every ring has gone round once.  When ns-3's copy is built,
- * each run is followed by one of ns-3's (ns3_scale_<N>_hosts_steady_
- * packets_per_s) and the ratio of the two (scale_<N>_hosts_steady_ns3_
- * ratio): how netsim and ns-3 each keep up as N grows.
+ * The steady figures at n hosts (the file's head says what and why):
+ * each host sends SCALE_WARM datagrams and then its share of
+ * SCALE_STEADY (but at least SCALE_WARM more), timed from the stamp to
+ * the end; with ns-3's copy built, each run is followed by one of
+ * ns-3's and the ratio of the two.
  */
 static void
 scale_steady(unsigned n, int runs)

@@ -313,19 +313,14 @@ tcp_ns3_run(void)
 {
 	char cmd[PATH_MAX + 64], line[160];
 	unsigned long long rx, events;
-	double wall = -1, virt = 0;
-	FILE *f;
+	double wall, virt;
 
 	snprintf(cmd, sizeof(cmd), "%s %s", ns3_bin, TCP_BULK_S);
-	if ((f = popen(cmd, "r")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) == NULL ||
+	if (bench_run_line(cmd, line, sizeof(line)) != 0 ||
 	    sscanf(line, "%llu %lf %lf %llu", &rx, &wall, &virt, &events) != 4 ||
 	    rx == 0 || wall <= 0)
-		wall = -1;
-	if (pclose(f) != 0)
-		wall = -1;
-	return wall < 0 ? -1 : virt / wall;
+		return -1;
+	return virt / wall;
 }
 
 static int

@@ -207,20 +207,15 @@ e2e_ns3_run(u_int leaves, u_int count, u_int interval_ns)
 {
 	char cmd[PATH_MAX + 64], line[128];
 	unsigned long long got, events;
-	double wall = -1;
-	FILE *f;
+	double wall;
 
 	snprintf(cmd, sizeof(cmd), "%s %u %u %u", ns3_bin, leaves, count,
 	    interval_ns);
-	if ((f = popen(cmd, "r")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) == NULL ||
+	if (bench_run_line(cmd, line, sizeof(line)) != 0 ||
 	    sscanf(line, "%llu %lf %llu", &got, &wall, &events) != 3 ||
 	    got != (unsigned long long)leaves * count || wall <= 0)
-		wall = -1;
-	if (pclose(f) != 0)
-		wall = -1;
-	return wall < 0 ? -1 : (double)got / wall;
+		return -1;
+	return (double)got / wall;
 }
 
 /*
@@ -274,19 +269,14 @@ static double
 e2e_explore_run(const char *self_dir, const char *file, uint64_t *races)
 {
 	char cmd[2 * PATH_MAX + 64], line[128];
-	double wall = -1;
-	FILE *f;
+	double wall;
 
 	/* bin/release/bench -> bin/explore/bench */
 	snprintf(cmd, sizeof(cmd), "%s/../../explore/bench/sim_udp_e2e --time "
 	    "%s", self_dir, file);
-	if ((f = popen(cmd, "r")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) == NULL ||
+	if (bench_run_line(cmd, line, sizeof(line)) != 0 ||
 	    sscanf(line, "%lf %" SCNu64, &wall, races) != 2)
-		wall = -1;
-	if (pclose(f) != 0)
-		wall = -1;
+		return -1;
 	return wall;
 }
 

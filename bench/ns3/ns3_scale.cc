@@ -49,21 +49,11 @@ static std::vector<Ptr<UdpServer>> servers;
 static std::chrono::steady_clock::time_point warm_at;
 static uint64_t warm_received;
 
-static uint64_t
-received(void)
-{
-	uint64_t n = 0;
-
-	for (auto &s : servers)
-		n += s->GetReceived();
-	return n;
-}
-
 static void
 stamp(void)
 {
 	warm_at = std::chrono::steady_clock::now();
-	warm_received = received();
+	warm_received = ns3_received(servers);
 }
 
 int
@@ -150,7 +140,7 @@ main(int argc, char **argv)
 	auto t0 = std::chrono::steady_clock::now();
 	Simulator::Run();
 	auto t1 = std::chrono::steady_clock::now();
-	uint64_t total = received();
+	uint64_t total = ns3_received(servers);
 	uint64_t events = Simulator::GetEventCount();
 	Simulator::Destroy();
 	std::printf("%llu %.6f %llu %.0f\n", (unsigned long long)total,

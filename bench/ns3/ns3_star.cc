@@ -85,9 +85,7 @@ main(int argc, char **argv)
 	auto t0 = std::chrono::steady_clock::now();
 	Simulator::Run();
 	auto t1 = std::chrono::steady_clock::now();
-	uint64_t received = 0;
-	for (auto &s : servers)
-		received += s->GetReceived();
+	uint64_t received = ns3_received(servers);
 	uint64_t events = Simulator::GetEventCount();
 	Simulator::Destroy();
 	std::printf("%llu %.6f %llu\n", (unsigned long long)received,
