@@ -137,15 +137,9 @@ main(int argc, char **argv)
 		    NanoSeconds(i * interval_ns / n)));
 	Simulator::Schedule(NanoSeconds(warm * interval_ns), &stamp);
 
-	auto t0 = std::chrono::steady_clock::now();
-	Simulator::Run();
-	auto t1 = std::chrono::steady_clock::now();
-	uint64_t total = ns3_received(servers);
-	uint64_t events = Simulator::GetEventCount();
-	Simulator::Destroy();
-	std::printf("%llu %.6f %llu %.0f\n", (unsigned long long)total,
-	    std::chrono::duration<double>(t1 - t0).count(),
-	    (unsigned long long)events, (double)(total - warm_received) /
-	    std::chrono::duration<double>(t1 - warm_at).count());
+	struct ns3_run r = ns3_run_all(servers);
+	std::printf("%llu %.6f %llu %.0f\n", (unsigned long long)r.received,
+	    ns3_seconds(r.start, r.end), (unsigned long long)r.events,
+	    (double)(r.received - warm_received) / ns3_seconds(warm_at, r.end));
 	return 0;
 }

@@ -82,14 +82,8 @@ main(int argc, char **argv)
 		servers.push_back(ns3_udp_flow(leaf.Get(i),
 		    leaf_addr[(i + 1) % leaves], count, interval_ns, Seconds(0)));
 
-	auto t0 = std::chrono::steady_clock::now();
-	Simulator::Run();
-	auto t1 = std::chrono::steady_clock::now();
-	uint64_t received = ns3_received(servers);
-	uint64_t events = Simulator::GetEventCount();
-	Simulator::Destroy();
-	std::printf("%llu %.6f %llu\n", (unsigned long long)received,
-	    std::chrono::duration<double>(t1 - t0).count(),
-	    (unsigned long long)events);
+	struct ns3_run r = ns3_run_all(servers);
+	std::printf("%llu %.6f %llu\n", (unsigned long long)r.received,
+	    ns3_seconds(r.start, r.end), (unsigned long long)r.events);
 	return 0;
 }
