@@ -7,8 +7,11 @@ done nothing else first.  limits.events is one of the loop's own tests
 after every step: the run must stop after the same event, with the same
 fingerprint, whichever context ran it.  The pinned fingerprints were the
 loop's (main before events ran outside it), taken again when the
-fingerprint became one chain per host (the lookahead); a version that let
-a context run on past the limit gives others.
+fingerprint became one chain per host (the lookahead), and again when a
+frame's end stopped being an event unless a sender waits for it
+(sim/wire/link.c; checked against a run with a tracer, whose every
+point goes through the loop); a version that let a context run on past
+the limit gives others.
 """
 import json
 
@@ -18,9 +21,9 @@ from harness import ROOT, binary, run
 
 # limits.events -> the fingerprint of router.json stopped there (20 ms).
 PINNED = {
-    3000: "f44657a502f98d6c",
-    3111: "6568e04579535b1f",
-    3148: "bd5b04e5f27e2a3e",
+    3000: "9a892bc621ad1f77",
+    3111: "1383d7e6747365a8",
+    3148: "f918a39c4a4b563d",
 }
 
 
@@ -43,14 +46,15 @@ def test_event_limit_stops_after_the_same_event(tmp_path, events):
 
 # limits.points -> the fingerprint of router.json stopped there (20 ms),
 # pinned at main before a point's fast path folded its tests into one
+# (taken again, as above, when a frame's end stopped being an event)
 # compare (sim/sched/machine.h, sim_cpu_has_turn): on a plain run the
 # fast path no longer stops at the points checkpoint, so a run with
 # limits.points must keep every point on the whole path, and stop at the
 # limit's point exactly (65536 is also the first checkpoint's).
 PINNED_POINTS = {
-    65536: "241f4101bca9d3e9",
-    150001: "fc2aa233a961987b",
-    300007: "5654fb1add105a8b",
+    65536: "c6b5aa0fa66d30f2",
+    150001: "a5b6bc60dd33b0c1",
+    300007: "08d5d5674b4aad73",
 }
 
 

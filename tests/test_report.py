@@ -252,7 +252,7 @@ def test_netsim_runs_lists_runs_and_campaigns(two_runs, tmp_path):
                                 "status", "exit", "virtual", "ms",
                                 "fingerprint"]
     assert lines[1].split() == ["1", "two-hosts", "1", "time", "ok", "0",
-                                "101.002339", "d060a08ce91b844a"]
+                                "101.002339", "58aee1afaa62eeb1"]
     assert len(lines) == 3
     # What a sweep adds shows when it is there.
     copy = tmp_path / "c.db"

@@ -115,6 +115,24 @@ def test_fractions_of_a_nanosecond_never_pile_up_at_10gbit(wire):
     assert got[-1][2] == 67_200 + 500
 
 
+def test_a_frames_end_is_an_event_only_when_a_sender_waits_for_it(wire):
+    # Three frames 10 us apart: each is due (an event), arrives (one
+    # more), and ends long before the next is offered -- no event for
+    # the end.  Back to back: one due, three arrivals, and the ends of
+    # the first two, which the sender found busy and waits for; the
+    # last one's end nobody waits for.  The same times either way.
+    spaced = wire("link", "rate=1000000000", "delay=0", "sizes=60,60,60",
+                  "at=0,10000,20000").stdout
+    assert parse(spaced, "recv") == [(0, 60, 672), (1, 60, 10_672),
+                                     (2, 60, 20_672)]
+    assert "end 20672 events 6\n" in spaced
+    packed = wire("link", "rate=1000000000", "delay=0", "sizes=60,60,60",
+                  "at=0,0,0").stdout
+    assert parse(packed, "sent") == [(0, 60, 0), (1, 60, 672), (2, 60, 1344)]
+    assert "end 2016 events 6\n" in packed
+    assert "ebusy 2\n" in packed
+
+
 @pytest.mark.parametrize("rate", [3 * GBIT, 2_500_000_000, 40 * GBIT])
 def test_back_to_back_frames_average_exactly_the_line_rate(wire, rate):
     out = wire("link", f"rate={rate}", "delay=0", "count=777", "len=1514",

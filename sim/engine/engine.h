@@ -87,6 +87,41 @@ sim_engine_at(struct sim_engine *e, uint64_t t, sim_event_fn fn, void *arg)
 	return seq;
 }
 
+/*
+ * The seq the next event scheduled now would get, taken without one: a
+ * moment that orders among events as an event would, for a model that
+ * schedules one only if something waits for that moment (a link's end of
+ * transmission, link.c).  Scheduled later with sim_engine_at_seq, it runs
+ * where it would have; sim_engine_passed tells whether it is past.
+ */
+static inline uint64_t
+sim_engine_seq_take(struct sim_engine *e)
+{
+	return e->ctx->next_seq++;
+}
+
+/*
+ * Whether a moment (t, seq) taken at a time before t would have run by
+ * now, as an event: it is before the event running (or, between events,
+ * the last run).  Exact, as events run in (time, seq) order -- the one
+ * exception, an event scheduled for now with a seq below the running
+ * one's, cannot be such a moment, taken before its time.
+ */
+static inline bool
+sim_engine_passed(const struct sim_engine *e, uint64_t t, uint64_t seq)
+{
+	return t < e->now || (t == e->now && seq < e->cur_seq);
+}
+
+/* Schedule fn(arg) at (t, seq), seq from sim_engine_seq_take. */
+static inline void
+sim_engine_at_seq(struct sim_engine *e, uint64_t t, uint64_t seq,
+    sim_event_fn fn, void *arg)
+{
+	assert(t >= e->now);
+	sim_evq_add(&e->q, t, seq, fn, arg);
+}
+
 /* The time of the next event, without running it; false if none. */
 static inline bool
 sim_engine_next_time(struct sim_engine *e, uint64_t *t)

@@ -405,6 +405,7 @@ static const struct sim_device_ops nic_pio_ops = {
 static const struct sim_port_ops nic_pio_port_ops = {
 	.rx = pio_port_rx,
 	.tx_ready = pio_port_tx_ready,
+	.tx_from_cpu = true,            /* pio_tx_commit: a TXLEN write */
 };
 
 static struct device *

@@ -755,6 +755,9 @@ void	sim_cpu_wake_idle(struct cpu_info *, uint64_t at);
 /* Schedule an event, keeping the running CPU's yield limit right. */
 uint64_t sim_machine_at(struct sim_machine *, uint64_t t, sim_event_fn fn,
 	    void *arg);
+/* The same at (t, seq), seq taken earlier (sim_engine_seq_take). */
+void	sim_machine_at_seq(struct sim_machine *, uint64_t t, uint64_t seq,
+	    sim_event_fn fn, void *arg);
 
 /*
  * A timer event already scheduled will find its timer cancelled or

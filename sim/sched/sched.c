@@ -391,6 +391,15 @@ sim_machine_at(struct sim_machine *m, uint64_t t, sim_event_fn fn, void *arg)
 	return seq;
 }
 
+void
+sim_machine_at_seq(struct sim_machine *m, uint64_t t, uint64_t seq,
+    sim_event_fn fn, void *arg)
+{
+	KASSERT(t >= m->eng.now);
+	sim_engine_at_seq(&m->eng, t, seq, fn, arg);
+	sched_limit_lower(m, event_clock(m, t));
+}
+
 /* Every host has booted: real prices from now on, then the programs. */
 static void
 machine_booted(struct sim_machine *m)

@@ -125,11 +125,11 @@ static void
 bridge_tx_ready(struct sim_port *port, uint64_t t)
 {
 	struct sim_bridge *br = port->softc;
-	struct sim_frame *f = fifo_get(&br->ready);
 
 	(void)t;
-	if (f != NULL)
-		bridge_xmit(br, f);     /* the head of the line goes first */
+	/* The head of the line goes first; the next asks, to be told. */
+	while (br->ready.n > 0 && !sim_port_tx_busy(br->port))
+		bridge_xmit(br, fifo_get(&br->ready));
 }
 
 static void

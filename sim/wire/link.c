@@ -4,12 +4,23 @@
  *
  * The one idea: a direction of a link is a transmitter plus a pipe.  The
  * transmitter is busy from a frame's first bit to its last; the exact
- * instant its last bit leaves is kept as a whole nanosecond (when the
- * tx_ready event runs) minus a fraction of a nanosecond in units of
- * 1/rate_bps, so a frame sent back to back starts at the exact instant
- * and rounding never piles up.  Each frame in the pipe is one event at
- * its arrival time; the engine orders events by (time, seq), so frames
- * that arrive in the same nanosecond arrive in the order they were sent.
+ * instant its last bit leaves is kept as a whole nanosecond (end_ns)
+ * minus a fraction of a nanosecond in units of 1/rate_bps, so a frame
+ * sent back to back starts at the exact instant and rounding never piles
+ * up.  Each frame in the pipe is one event at its arrival time; the
+ * engine orders events by (time, seq), so frames that arrive in the same
+ * nanosecond arrive in the order they were sent.
+ *
+ * The end of a frame is a moment among events (its own seq, taken when
+ * the frame starts), but an event only if someone waits for it: a sender
+ * that finds the transmitter busy is told at that moment (tx_ready), and
+ * most frames' ends, which pass before the next frame is offered, cost
+ * no event -- two a datagram through a router, some 4 % of netsim's
+ * instructions (bench/README.md, "A frame's end without an event").
+ * A run computes what it did with an event at every end (checked at
+ * every seed pinned, bench/README.md), but for what counts events: the
+ * fingerprint, which folds each, limits.events, and the policies but
+ * time, which let CPUs act only before the next event.
  *
  * Every random draw comes from the direction's own named streams, and a
  * stream is drawn from only when its probability is above zero.  Every
@@ -40,7 +51,13 @@ struct sim_link_dir {
 	struct sim_port *from, *to;
 	const char *tag;                /* "ab" or "ba" */
 	struct sim_link_params p;
-	bool busy;                      /* a tx_ready event is pending */
+	bool tx_event;                  /* link_tx_done is pending */
+	/*
+	 * The last frame's end has no event (end_seq is the seq it would
+	 * have had): it passes unseen unless the sender finds the
+	 * transmitter busy before it (link_dir_busy).
+	 */
+	bool end_lazy;
 	/*
 	 * link_serialise's last frame that started on a free wire: div_bits
 	 * took div_q ns (0 bits: none).  In the holes the struct had: a
@@ -50,6 +67,7 @@ struct sim_link_dir {
 	uint32_t div_bits;
 	uint64_t end_ns;                /* when the last frame's last bit left, */
 	uint64_t end_frac;              /* ... less end_frac / rate_bps ns */
+	uint64_t end_seq;               /* see end_lazy */
 	struct sim_loss loss;           /* its own loss: Bernoulli */
 	struct sim_rng reorder_rng;
 	struct sim_link_counters c;
@@ -67,6 +85,8 @@ struct sim_link {
 };
 
 static const char *const dir_tag[2] = { "ab", "ba" };
+
+static bool link_dir_busy(struct sim_link_dir *);
 
 /* --- ports ---------------------------------------------------------------- */
 
@@ -104,9 +124,9 @@ sim_port_frame_alloc(struct sim_port *port, uint32_t len)
 }
 
 bool
-sim_port_tx_busy(const struct sim_port *port)
+sim_port_tx_busy(struct sim_port *port)
 {
-	return port->tx != NULL && port->tx->busy;
+	return port->tx != NULL && link_dir_busy(port->tx);
 }
 
 const struct sim_link_params *
@@ -149,11 +169,52 @@ link_tx_done(void *arg)
 	struct sim_link_dir *d = arg;
 	struct sim_port *from = d->from;
 
-	assert(d->busy);
+	assert(d->tx_event && !d->end_lazy);
 	assert(d->end_ns == d->link->topo->m->eng.now);
-	d->busy = false;
+	d->tx_event = false;
 	if (from->ops != NULL && from->ops->tx_ready != NULL)
 		from->ops->tx_ready(from, d->end_ns);
+}
+
+/*
+ * Is d's transmitter still sending?  The sender that asks (or sends) is
+ * told when it is free: a frame's end that had no event gets one now,
+ * at the place among events it would have had (end_seq), so tx_ready
+ * comes as it always did.  A sender that never finds it busy needs no
+ * event at all: most frames, whose end passes before the next send.
+ */
+static bool
+link_dir_busy(struct sim_link_dir *d)
+{
+	struct sim_machine *m;
+
+	if (d->tx_event)
+		return true;
+	if (!d->end_lazy)
+		return false;
+	m = d->link->topo->m;
+	/* A lazy end is asked about by events only (link_end_lazy). */
+	assert(m->running == NULL);
+	d->end_lazy = false;
+	if (sim_engine_passed(&m->eng, d->end_ns, d->end_seq))
+		return false;
+	d->tx_event = true;
+	sim_machine_at_seq(m, d->end_ns, d->end_seq, link_tx_done, d);
+	return true;
+}
+
+/*
+ * May the end of a frame sent now go without an event?  When an event
+ * sends it, ahead of its end (so sim_engine_passed can tell), on a port
+ * whose device sends from events alone: a CPU context that asked would
+ * see the transmitter as of its last scheduling point, which only an
+ * event at the end can show it (the CPU gives way to it there).
+ */
+static inline bool
+link_end_lazy(const struct sim_link_dir *d, const struct sim_machine *m)
+{
+	return m->running == NULL && d->end_ns > m->eng.now &&
+	    d->from->ops != NULL && !d->from->ops->tx_from_cpu;
 }
 
 /* A frame's last bit has arrived at the far end. */
@@ -360,7 +421,7 @@ sim_port_send(struct sim_port *port, struct sim_frame *f)
 	if (d == NULL)
 		return ENOTCONN;
 	assert(d->from == port);        /* the writer of port->tx agrees */
-	if (d->busy)
+	if (link_dir_busy(d))
 		return EBUSY;
 	if (f->len < SIM_ETHER_MIN_LEN) {
 		memset(f->data + f->len, 0, SIM_ETHER_MIN_LEN - f->len);
@@ -377,8 +438,13 @@ sim_port_send(struct sim_port *port, struct sim_frame *f)
 	now = sim_topology_now(d->link->topo);
 	wire_bits = 8 * (uint64_t)SIM_FRAME_WIRE_BYTES(f->len);
 	link_serialise(d, now, wire_bits);
-	d->busy = true;
-	sim_machine_at(m, d->end_ns, link_tx_done, d);
+	if (link_end_lazy(d, m)) {
+		d->end_lazy = true;
+		d->end_seq = sim_engine_seq_take(&m->eng);
+	} else {
+		d->tx_event = true;
+		sim_machine_at(m, d->end_ns, link_tx_done, d);
+	}
 	d->c.tx_frames++;
 	d->c.tx_bytes += f->len;
 	/* The link's own draw first, made whatever the faults say. */

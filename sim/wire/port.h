@@ -6,8 +6,9 @@
  * callbacks: rx(port, frame, t) when a frame has fully arrived (its last
  * bit, at virtual time t; the device owns the frame from then on), and
  * tx_ready(port, t) when the port's transmitter is free again (the last
- * bit of the frame it was sending has left).  sim_port_send() starts
- * sending a frame now, or says the transmitter is busy.
+ * bit of the frame it was sending has left) and the device had found it
+ * busy.  sim_port_send() starts sending a frame now, or says the
+ * transmitter is busy.
  *
  * A link is full duplex: two independent directions, a->b ("ab") and
  * b->a ("ba"), each with its own rate, propagation delay, MTU, loss and
@@ -17,7 +18,7 @@
  *   start      = now, or, if the transmitter became free this very
  *                nanosecond, the exact instant it became free
  *   last bit   = start + wire bits * 10^9 / rate_bps   (an exact fraction)
- *   tx_ready   at ceil(last bit)
+ *   tx_ready   at ceil(last bit), if the device found it busy
  *   arrival    at ceil(last bit) + delay_ns (+ reorder_delay_ns if held)
  *
  * Serialisation is kept as an exact fraction of a nanosecond from frame
@@ -74,8 +75,17 @@ struct sim_port_ops {
 	 * frees it (sim_frame_free) or passes it on.
 	 */
 	void	(*rx)(struct sim_port *, struct sim_frame *, uint64_t t_ns);
-	/* The transmitter is free again at t_ns.  May be NULL. */
+	/*
+	 * The transmitter is free again at t_ns, after the device found it
+	 * busy (sim_port_send said EBUSY, or sim_port_tx_busy true).  May
+	 * be NULL.
+	 */
 	void	(*tx_ready)(struct sim_port *, uint64_t t_ns);
+	/*
+	 * The device sends from a CPU context too (a register write), not
+	 * from events alone: the link then schedules every frame's end.
+	 */
+	bool	tx_from_cpu;
 };
 
 /*
@@ -160,11 +170,11 @@ void	sim_port_detach(struct sim_port *);
 
 /*
  * Start sending f at the current virtual time.  Returns:
- *   0          the link took f: it is on the wire (tx_ready follows when
- *              its last bit has left) or was dropped and counted (mtu,
- *              loss); the caller no longer owns it;
+ *   0          the link took f: it is on the wire or was dropped and
+ *              counted (mtu, loss); the caller no longer owns it;
  *   EBUSY      the transmitter is still sending; the caller keeps f and
- *              may try again at tx_ready;
+ *              may try again at tx_ready, which follows when the last
+ *              bit has left;
  *   ENOTCONN   the port is on no link; the caller keeps f.
  * A frame shorter than 60 bytes is padded with zeros to 60.
  * => SIM_ETHER_HDR_LEN <= f->len <= f->cap; f is on no queue
@@ -174,8 +184,11 @@ int	sim_port_send(struct sim_port *, struct sim_frame *f);
 /* A frame of len bytes from the port's topology's pool, or NULL (frame.h). */
 struct sim_frame *sim_port_frame_alloc(struct sim_port *, uint32_t len);
 
-/* Is the transmitter sending (no sim_port_send until tx_ready)? */
-bool	sim_port_tx_busy(const struct sim_port *);
+/*
+ * Is the transmitter sending (no sim_port_send until tx_ready, which
+ * follows when it is true)?
+ */
+bool	sim_port_tx_busy(struct sim_port *);
 /* The parameters of the direction the port sends on, or NULL. */
 const struct sim_link_params *sim_port_tx_params(const struct sim_port *);
 
