@@ -971,7 +971,16 @@ sim_cpu_yield(struct cpu_info *ci)
 		sched_arrived(m);
 		goto turn;
 	}
-	sched_tie_overtaken(ci);
+	/*
+	 * Overtaken by its own host: most often by the top of the heap, a
+	 * CPU of its host before it (the router's busy CPUs trading turns),
+	 * which tells without looking at the others.
+	 */
+	if (m->heap_n > 0 && m->heap[0].ci->host == ci->host &&
+	    m->heap[0].key < sim_cpu_key(ci))
+		sched_tie_next(ci);
+	else
+		sched_tie_overtaken(ci);
 	ci->idle = false;
 	key = sim_cpu_key(ci);
 	/* Never with a tracer: it keeps the points checkpoint at 0. */
