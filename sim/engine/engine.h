@@ -165,7 +165,7 @@ sim_fp_mix(struct sim_engine *e, uint64_t v)
 
 /*
  * Run the next event.  Returns false if none is pending.  Inline: the
- * machine runs every event through it, nine or so a datagram.
+ * machine runs every event through it, seven or so a datagram.
  */
 static inline bool
 sim_engine_step(struct sim_engine *e)
