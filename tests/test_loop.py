@@ -46,11 +46,11 @@ def test_event_limit_stops_after_the_same_event(tmp_path, events):
 
 # limits.points -> the fingerprint of router.json stopped there (20 ms),
 # pinned at main before a point's fast path folded its tests into one
-# (taken again, as above, when a frame's end stopped being an event)
 # compare (sim/sched/machine.h, sim_cpu_has_turn): on a plain run the
 # fast path no longer stops at the points checkpoint, so a run with
 # limits.points must keep every point on the whole path, and stop at the
-# limit's point exactly (65536 is also the first checkpoint's).
+# limit's point exactly (65536 is also the first checkpoint's).  Taken
+# again, as above, when a frame's end stopped being an event.
 PINNED_POINTS = {
     65536: "c6b5aa0fa66d30f2",
     150001: "a5b6bc60dd33b0c1",

@@ -72,22 +72,6 @@ int	sim_engine_owners(struct sim_engine *, uint32_t n);
 uint64_t sim_engine_fingerprint(const struct sim_engine *);
 
 /*
- * Schedule fn(arg) at virtual time t.  Returns the event's seq, which the
- * callback can compare with sim_engine_cur_seq() (how timers cancel
- * lazily).
- * => t >= sim_engine_now()
- */
-static inline uint64_t
-sim_engine_at(struct sim_engine *e, uint64_t t, sim_event_fn fn, void *arg)
-{
-	uint64_t seq = e->ctx->next_seq++;
-
-	assert(t >= e->now);
-	sim_evq_add(&e->q, t, seq, fn, arg);
-	return seq;
-}
-
-/*
  * The seq the next event scheduled now would get, taken without one: a
  * moment that orders among events as an event would, for a model that
  * schedules one only if something waits for that moment (a link's end of
@@ -120,6 +104,21 @@ sim_engine_at_seq(struct sim_engine *e, uint64_t t, uint64_t seq,
 {
 	assert(t >= e->now);
 	sim_evq_add(&e->q, t, seq, fn, arg);
+}
+
+/*
+ * Schedule fn(arg) at virtual time t.  Returns the event's seq, which the
+ * callback can compare with sim_engine_cur_seq() (how timers cancel
+ * lazily).
+ * => t >= sim_engine_now()
+ */
+static inline uint64_t
+sim_engine_at(struct sim_engine *e, uint64_t t, sim_event_fn fn, void *arg)
+{
+	uint64_t seq = sim_engine_seq_take(e);
+
+	sim_engine_at_seq(e, t, seq, fn, arg);
+	return seq;
 }
 
 /* The time of the next event, without running it; false if none. */

@@ -51,13 +51,13 @@ struct sim_link_dir {
 	struct sim_port *from, *to;
 	const char *tag;                /* "ab" or "ba" */
 	struct sim_link_params p;
-	bool tx_event;                  /* link_tx_done is pending */
 	/*
-	 * The last frame's end has no event (end_seq is the seq it would
-	 * have had): it passes unseen unless the sender finds the
-	 * transmitter busy before it (link_dir_busy).
+	 * The last frame's end: passed (or known to be), an event pending
+	 * (link_tx_done), or lazy -- no event, end_seq the seq it would have
+	 * had: it passes unseen unless the sender finds the transmitter busy
+	 * before it (link_dir_busy).
 	 */
-	bool end_lazy;
+	enum { END_PASSED, END_EVENT, END_LAZY } end;
 	/*
 	 * link_serialise's last frame that started on a free wire: div_bits
 	 * took div_q ns (0 bits: none).  In the holes the struct had: a
@@ -67,7 +67,7 @@ struct sim_link_dir {
 	uint32_t div_bits;
 	uint64_t end_ns;                /* when the last frame's last bit left, */
 	uint64_t end_frac;              /* ... less end_frac / rate_bps ns */
-	uint64_t end_seq;               /* see end_lazy */
+	uint64_t end_seq;               /* see end */
 	struct sim_loss loss;           /* its own loss: Bernoulli */
 	struct sim_rng reorder_rng;
 	struct sim_link_counters c;
@@ -169,9 +169,9 @@ link_tx_done(void *arg)
 	struct sim_link_dir *d = arg;
 	struct sim_port *from = d->from;
 
-	assert(d->tx_event && !d->end_lazy);
+	assert(d->end == END_EVENT);
 	assert(d->end_ns == d->link->topo->m->eng.now);
-	d->tx_event = false;
+	d->end = END_PASSED;
 	if (from->ops != NULL && from->ops->tx_ready != NULL)
 		from->ops->tx_ready(from, d->end_ns);
 }
@@ -188,17 +188,16 @@ link_dir_busy(struct sim_link_dir *d)
 {
 	struct sim_machine *m;
 
-	if (d->tx_event)
-		return true;
-	if (!d->end_lazy)
-		return false;
+	if (d->end != END_LAZY)
+		return d->end == END_EVENT;
 	m = d->link->topo->m;
 	/* A lazy end is asked about by events only (link_end_lazy). */
 	assert(m->running == NULL);
-	d->end_lazy = false;
-	if (sim_engine_passed(&m->eng, d->end_ns, d->end_seq))
+	if (sim_engine_passed(&m->eng, d->end_ns, d->end_seq)) {
+		d->end = END_PASSED;
 		return false;
-	d->tx_event = true;
+	}
+	d->end = END_EVENT;
 	sim_machine_at_seq(m, d->end_ns, d->end_seq, link_tx_done, d);
 	return true;
 }
@@ -438,12 +437,13 @@ sim_port_send(struct sim_port *port, struct sim_frame *f)
 	now = sim_topology_now(d->link->topo);
 	wire_bits = 8 * (uint64_t)SIM_FRAME_WIRE_BYTES(f->len);
 	link_serialise(d, now, wire_bits);
-	if (link_end_lazy(d, m)) {
-		d->end_lazy = true;
-		d->end_seq = sim_engine_seq_take(&m->eng);
-	} else {
-		d->tx_event = true;
-		sim_machine_at(m, d->end_ns, link_tx_done, d);
+	/* The end's place among events, an event now or when asked. */
+	d->end_seq = sim_engine_seq_take(&m->eng);
+	if (link_end_lazy(d, m))
+		d->end = END_LAZY;
+	else {
+		d->end = END_EVENT;
+		sim_machine_at_seq(m, d->end_ns, d->end_seq, link_tx_done, d);
 	}
 	d->c.tx_frames++;
 	d->c.tx_bytes += f->len;
