@@ -478,7 +478,16 @@ sim_pool_run(struct sim_pool *p)
 		while (waitpid(keeper, NULL, 0) < 0 && errno == EINTR)
 			;
 	}
-	sigaction(SIGINT, &old_int, NULL);
+	/*
+	 * Interrupted, the caller reports what was done and exits 130: a
+	 * second Ctrl-C (the one that kills the runs in flight) arriving
+	 * after they ended must not kill it before that.
+	 */
+	if (pool_interrupts > 0) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGINT, &sa, NULL);
+	} else
+		sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	p->interrupts = pool_interrupts;
 	p->handed = ps.sh->next < p->count ? ps.sh->next : p->count;
