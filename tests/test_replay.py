@@ -131,6 +131,31 @@ def test_a_trace_counts_events_and_changes_no_fingerprint(netsim, tmp_path):
                and w[7].endswith("(link_deliver)") for w in lines)
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_run_its_points_limit_stops_across_hosts_is_the_same_traced(
+        netsim, tmp_path, seed):
+    """A host's CPU runs past other hosts' by the lookahead; a tracer takes
+    every point as a checkpoint, and a checkpoint once handed the CPU to
+    whichever CPU was first in line -- another host's within the
+    lookahead -- so the traced run stopped somewhere else and replay said
+    MISMATCH (router.json at 77,777 points, seeds 1 and 2).  A CPU before
+    its limit now goes on after a checkpoint, traced or not."""
+    sc = json.loads((ROOT / "scenarios" / "net" / "router.json").read_text())
+    sc["limits"] = {"points": 77777}
+    f = tmp_path / "router-limit.json"
+    f.write_text(json.dumps(sc))
+    p = run([netsim, "run", f, "--seed", seed, "--quiet"], check=5)
+    assert "limit of 77777 scheduling points" in p.stderr
+    plain = p.stdout.split()[-1]
+    t = tmp_path / "t.txt"
+    p = run([netsim, "replay", f, "--seed", seed, "--expect", plain,
+             "--trace", t], check=5)
+    assert f"fingerprint matches: {plain}" in p.stdout
+    m = re.search(r"(\d+) scheduling points, (\d+) events", p.stdout)
+    assert int(m.group(1)) == 77777
+    assert len(trace_lines(t)) == 77777 + int(m.group(2))
+
+
 def proc_state(pid):
     with open(f"/proc/{pid}/stat") as f:
         return f.read().rsplit(")", 1)[1].split()[0]

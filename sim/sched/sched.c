@@ -60,6 +60,7 @@ static enum step pol_step(struct sim_machine *);
 static void pol_check_clocks(const struct sim_machine *);
 static inline void machine_loop_clock(struct sim_machine *);
 static bool machine_over(struct sim_machine *);
+static void machine_checkpoint_reached(struct sim_machine *);
 
 /* The run has executed its limits.events (0: no limit). */
 static inline bool
@@ -920,15 +921,14 @@ sim_sched_leave(struct cpu_info *self, struct sim_coro *from)
  * with one sift and switches straight to the other context.
  *
  * When nothing scheduled is earlier -- only the loop wants control: a
- * sample is due, the duration ended, the points checkpoint -- the CPU is
- * paused, not overtaken: it goes back in line with the key it had, no
- * tiebreak is drawn, and the loop, having done its part, resumes it.  A
- * CPU draws only when a CPU of its own host overtakes it
- * (sched_tie_next), so no pause moves a tie: recording observes, never
- * steers.
- * (Nor does the points checkpoint, which is why a plain run's fast path
- * need not stop at it: the resumed CPU's limit is the one it left with,
- * as nothing due goes away while a context runs.)
+ * sample is due, the duration ended -- the CPU is paused, not overtaken:
+ * it goes back in line with the key it had, no tiebreak is drawn, and
+ * the loop, having done its part, resumes it.  A CPU draws only when a
+ * CPU of its own host overtakes it (sched_tie_next), so no pause moves a
+ * tie: recording observes, never steers.  The points checkpoint before
+ * the CPU's limit is not even a pause: the loop's part is done here and
+ * the CPU goes on, with the limit it had (nothing due goes away while a
+ * context runs), as a plain run's fast path goes on past it.
  *
  * Under a policy but time every turn comes here (the limit is 0), and
  * the policy decides (pol_turn); what the context is about to do
@@ -957,6 +957,21 @@ sim_cpu_yield(struct cpu_info *ci)
 		pol_turn(ci, mem ? ci->turn_obj : NULL, mem ? (int)(k - PT_LOAD) :
 		    -1);
 		goto turn;
+	}
+	/*
+	 * Before its limit the CPU came only for the points checkpoint (every
+	 * point's, with a tracer): it goes on, as it would have without the
+	 * checkpoint, the loop's part done here.  Through the loop the top of
+	 * the heap would come first -- with the lookahead, maybe another
+	 * host's CPU within it -- and so a tracer, a limit or the checkpoints'
+	 * count would change the order of hosts' stretches, which a run that
+	 * a limit stops shows in its fingerprint (netsim replay --trace would
+	 * not find the run it replays).
+	 */
+	if (ci->clock < m->limit_clock && m->stop_status < 0) {
+		machine_checkpoint_reached(m);
+		if (m->stop_status < 0)
+			goto turn;
 	}
 	/* Nothing below changes the events pending: their clock once. */
 	ec = next_event_clock(m);
@@ -1284,6 +1299,23 @@ machine_checkpoint(struct sim_machine *m)
 	m->direct_points = m->stop_status >= 0 ? 0 : m->checkpoint_points;
 }
 
+/*
+ * The loop's part at the points checkpoint, or when the events' limit may
+ * have been reached: the limits, the progress display, the next
+ * checkpoint.  The loop's own, and a CPU's that reached the checkpoint
+ * before its limit (sim_cpu_yield), which goes on after it.
+ */
+static void
+machine_checkpoint_reached(struct sim_machine *m)
+{
+	machine_check_limits(m);
+	if (m->points < m->checkpoint_points)
+		return;
+	if (m->progress != NULL)
+		m->progress(m);
+	machine_checkpoint(m);
+}
+
 /* The naps begun at or before act_t, counted again after it rose. */
 static __attribute__((__noinline__)) void
 machine_naps_recount(struct sim_machine *m)
@@ -1426,14 +1458,8 @@ sim_machine_run(struct sim_machine *m)
 		if (st == STEP_BOOTED)
 			continue;
 		if (__predict_false(m->points >= m->checkpoint_points ||
-		    m->eng.executed >= max_events)) {
-			machine_check_limits(m);
-			if (m->points < m->checkpoint_points)
-				continue;
-			if (m->progress != NULL)
-				m->progress(m);
-			machine_checkpoint(m);
-		}
+		    m->eng.executed >= max_events))
+			machine_checkpoint_reached(m);
 	}
 	pol_check_clocks(m);
 	machine_verdict(m);
