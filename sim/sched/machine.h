@@ -640,7 +640,8 @@ struct sim_machine {
 	/*
 	 * Told of every scheduling point (netsim replay), or NULL.  Set
 	 * before the run starts; while set, every point takes the slow path
-	 * through the loop (checkpoint_points stays 0).
+	 * (checkpoint_points stays 0), and a CPU before its limit goes on
+	 * after it, so the order is the untraced run's (sim_cpu_yield).
 	 */
 	struct sim_tracer *tracer;
 	/* The exploration build's race detector (sim/race/), or NULL. */

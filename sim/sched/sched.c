@@ -1041,11 +1041,11 @@ sim_cpu_yield(struct cpu_info *ci)
 	sched_leave_held(m, ci, key, &ci->cur->coro);
 turn:
 	/*
-	 * The CPU has its turn and the point acts next.  Only the policy and
-	 * the two paths above come here, and with a tracer every point takes
-	 * one of them (the loop keeps the points checkpoint at 0), so the
-	 * tracer sees every point and the direct switches above pay nothing
-	 * for it.
+	 * The CPU has its turn and the point acts next.  Only the policy,
+	 * the checkpoint before the limit, the pause and a traced leave come
+	 * here, and with a tracer every point takes one of them (the loop
+	 * keeps the points checkpoint at 0), so the tracer sees every point
+	 * and the direct switches above pay nothing for it.
 	 */
 	if (__predict_false(m->tracer != NULL)) {
 		KASSERT(m->running == ci);
