@@ -10,7 +10,7 @@ loop's (main before events ran outside it), taken again when the
 fingerprint became one chain per host (the lookahead), and again when a
 frame's end stopped being an event unless a sender waits for it
 (sim/wire/link.c; checked against a run with a tracer, whose every
-point goes through the loop); a version that let a context run on past
+point is a checkpoint); a version that let a context run on past
 the limit gives others.
 """
 import json

@@ -233,8 +233,8 @@ def pinned(scenario, seed):
     ("scenarios/branes.json", 5), ("scenarios/races/abba-deadlock.json", 6),
     ("scenarios/races/lost-update.json", 7)])
 def test_a_traced_run_is_the_pinned_run(netsim, tmp_path, scenario, seed):
-    """Tracing sends every point through the scheduler's loop: the same
-    run all the same (tests/fingerprints.tsv)."""
+    """Tracing makes every point a checkpoint of the scheduler's: the
+    same run all the same (tests/fingerprints.tsv)."""
     status, fp = pinned(scenario, seed)
     p = run([netsim, "replay", ROOT / scenario, "--seed", seed, "--expect",
              fp, "--trace", tmp_path / "t.txt", "--quiet"], check=status)

@@ -7,10 +7,10 @@
  * and the engine of every event as it starts (on_event); this file
  * writes a line for each and counts them.  It reads the machine and
  * changes nothing in it -- it draws no random number, charges no CPU,
- * and a traced machine takes every point through the scheduler's loop,
- * which pauses a CPU (hosts' stretches then interleave otherwise, which
- * changes nothing a run computes: sched.c, the lookahead) -- so a traced
- * run is the run, fingerprint and all.
+ * and a traced machine makes every point a checkpoint, which a CPU
+ * before its limit takes in place and goes on (sim_cpu_yield: hosts'
+ * stretches interleave as untraced) -- so a traced run is the run,
+ * fingerprint and all, even one a limit stops.
  *
  * Where a point comes from: the stack calls the machine through
  * stack/sys/, so the interesting line is the caller of the kernel

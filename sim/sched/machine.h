@@ -532,7 +532,7 @@ struct sim_machine {
 	struct lwp *reap;               /* exited LWP whose stack to free */
 	size_t stack_size;
 
-	uint64_t checkpoint_points;     /* go through the loop at this count */
+	uint64_t checkpoint_points;     /* the loop's part at this count */
 	uint64_t loop_clock;            /* the clock past end_ns and
 					   loop_ns (sched.c) */
 	/*
@@ -919,8 +919,9 @@ sim_cpu_turn_for(struct cpu_info *ci, unsigned kind, const volatile void *obj)
 	struct sim_machine *m = ci->m;
 
 	/*
-	 * Also back through the loop at the points checkpoint (limits, a
-	 * tracer: kind and obj are for it, noted only on the slow path).
+	 * Also at the points checkpoint (limits, a tracer: kind and obj are
+	 * for it, noted only on the slow path), done in place before the
+	 * limit (sim_cpu_yield).
 	 */
 	if (__builtin_expect(ci->clock >= m->limit_clock ||
 	    m->points >= m->checkpoint_points, 0)) {

@@ -1273,8 +1273,9 @@ machine_time_cap(struct sim_machine *m)
 }
 
 /*
- * When direct switching must next come back through the loop: at once,
- * every point, while a tracer wants to see them (sim_cpu_turn_for).  And
+ * When the loop's part must next be done (in the loop, or by the CPU
+ * that reaches it before its limit: sim_cpu_yield): at once, every
+ * point, while a tracer wants to see them (sim_cpu_turn_for).  And
  * whether a point's fast path may take it (struct sim_machine's
  * turn_mask): only on a plain run, where the checkpoint is the progress
  * display's alone -- with limits.points it must stop the run at its
