@@ -42,6 +42,9 @@
  *                                  boot every host (sim_world_build to
  *                                  the moment the programs start); the
  *                                  JSON's loading is not in it
+ *   scale_<N>_hosts_load_s         wall seconds to load the scenario
+ *                                  file (sim_scenario_load: parse and
+ *                                  check it), which a user waits for too
  *   scale_<N>_hosts_peak_rss_mb    the run's peak resident set
  *   scale_<N>_hosts_bytes_per_host (peak RSS - RSS once the scenario is
  *                                  loaded) / hosts, routers included:
@@ -122,7 +125,7 @@
 #define SCALE_STEADY    300000  /* steady: datagrams timed, at least */
 
 struct scale_result {
-	double setup_s, run_s;
+	double load_s, setup_s, run_s;
 	double run_user_s, run_sys_s;   /* CPU seconds the run took */
 	uint64_t sent, delivered, dropped;
 	uint64_t points, events;
@@ -292,11 +295,13 @@ scale_child(const char *file, int fd)
 	struct scale_result r;
 	double t0, t1;
 
+	memset(&r, 0, sizeof(r));
+	t0 = bench_now_s();
 	if (sim_scenario_load(file, &sc, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sim_scale: %s\n", err);
 		_exit(1);
 	}
-	memset(&r, 0, sizeof(r));
+	r.load_s = bench_now_s() - t0;
 	scale_cur = &r;
 	r.base_rss_kb = scale_rss_kb();
 	t0 = bench_now_s();
@@ -392,9 +397,9 @@ scale_generate(unsigned n, unsigned count, char *path, size_t len)
 static void
 scale_bench(unsigned n, int runs)
 {
-	char names[4][64], path[PATH_MAX];
+	char names[5][64], path[PATH_MAX];
 	double pps[SCALE_RUNS], rss[SCALE_RUNS], bph[SCALE_RUNS];
-	double setup[SCALE_RUNS];
+	double setup[SCALE_RUNS], load[SCALE_RUNS];
 	struct scale_result last = { 0 };
 	int any = 0;
 
@@ -404,7 +409,8 @@ scale_bench(unsigned n, int runs)
 	snprintf(names[2], sizeof(names[2]), "scale_%u_hosts_bytes_per_host",
 	    n);
 	snprintf(names[3], sizeof(names[3]), "scale_%u_hosts_setup_s", n);
-	for (int i = 0; i < 4; i++)
+	snprintf(names[4], sizeof(names[4]), "scale_%u_hosts_load_s", n);
+	for (int i = 0; i < 5; i++)
 		any |= bench_wanted(names[i]);
 	if (!any)
 		return;
@@ -418,6 +424,7 @@ scale_bench(unsigned n, int runs)
 		bph[i] = (double)(r.maxrss_kb - r.base_rss_kb) * 1024.0 /
 		    (double)r.hosts;
 		setup[i] = r.setup_s;
+		load[i] = r.load_s;
 	}
 	unlink(path);
 	/* The model's work a datagram, for reading the wall figures. */
@@ -432,6 +439,8 @@ scale_bench(unsigned n, int runs)
 		bench_report(names[2], "bytes", bph, runs);
 	if (bench_wanted(names[3]))
 		bench_report(names[3], "s", setup, runs);
+	if (bench_wanted(names[4]))
+		bench_report(names[4], "s", load, runs);
 }
 
 static char ns3_bin[PATH_MAX];         /* bin/ns3/ns3_scale, if built */

@@ -49,6 +49,7 @@
 #define LD_SUGGEST_MAX  64      /* longer names get no "did you mean" */
 #define LD_MEAN_MAX     (LD_SUGGEST_MAX + 32)   /* bytes of a suggestion */
 #define LD_PROBE_NAME_MAX 80
+#define LD_APPS_MAX     64      /* programs app_table may list */
 
 /* The loader's state: where the text is and where in it we are. */
 struct ld {
@@ -62,6 +63,8 @@ struct ld {
 	const struct sc_set *sets;      /* applied to the tree (--set) */
 	unsigned nsets;
 	json_t *sweep;                  /* the file's "sweep", or NULL */
+	json_t *index;                  /* ld_index_*: what is named what */
+	unsigned app_programs[LD_APPS_MAX]; /* programs so far of each app */
 };
 
 enum ld_at {
@@ -100,6 +103,34 @@ const char *ld_mean(const char *got, const char *const *names, size_t n,
  */
 const char **ld_names(const char *first, size_t n, size_t stride,
 	    size_t extra);
+
+/*
+ * ---- load_core.c: the index: what each name (or MAC, endpoint, port)
+ * belongs to, so that finding a host by name, or the earlier object with
+ * the same name, takes one lookup: a walk of every earlier one makes a
+ * load quadratic (30,000 hosts: 38 s against 2).  kind keeps the kinds
+ * apart (LD_IX_*); the key is any string; each key holds the first index
+ * put there.  A Jansson object: never iterated, so its order decides
+ * nothing.  Freed with the load (sim_scenario_load_text).
+ */
+enum ld_ix {
+	LD_IX_HOST = 'h',       /* a host's name: its index */
+	LD_IX_SWITCH = 's',     /* a switch's name: its index */
+	LD_IX_LINK = 'l',       /* a link's name: its index */
+	LD_IX_MAC = 'm',        /* a MAC: host * SC_NICS_MAX + nic */
+	LD_IX_END = 'e',        /* an endpoint (ld_ix_end): link * 2 + b */
+	LD_IX_PCAP = 'p',       /* a capture file: the link's index */
+	LD_IX_TAP = 't',        /* a TAP device: the link's index */
+	LD_IX_UDP = 'u',        /* host/brane/port: the program's index */
+};
+/* What key was put under kind first, or -1 if nothing was. */
+int64_t	ld_index_get(struct ld *, enum ld_ix kind, const char *key);
+/*
+ * Put index under kind and key, unless something is there already
+ * (which keeps the first).  => 0, or -1 after ld_fail (out of memory)
+ */
+int	ld_index_put(struct ld *, enum ld_ix kind, const char *key,
+	    int64_t index);
 
 /* ---- load_core.c: objects and their keys. ---- */
 

@@ -148,6 +148,51 @@ ld_got(const json_t *v, char *buf, size_t len)
 	return buf;
 }
 
+/* kind then key, in buf (len bytes at least 2): NULL if it does not fit. */
+static const char *
+ld_index_key(enum ld_ix kind, const char *key, char *buf, size_t len)
+{
+	size_t n = strlen(key);
+
+	if (n + 2 > len)
+		return NULL;
+	buf[0] = (char)kind;
+	memcpy(buf + 1, key, n + 1);
+	return buf;
+}
+
+int64_t
+ld_index_get(struct ld *ld, enum ld_ix kind, const char *key)
+{
+	char buf[SC_PATH_MAX + 2];
+	const char *k = key != NULL ? ld_index_key(kind, key, buf,
+	    sizeof(buf)) : NULL;
+	json_t *v;
+
+	if (ld->index == NULL || k == NULL ||
+	    (v = json_object_get(ld->index, k)) == NULL)
+		return -1;
+	return json_integer_value(v);
+}
+
+int
+ld_index_put(struct ld *ld, enum ld_ix kind, const char *key, int64_t index)
+{
+	char buf[SC_PATH_MAX + 2];
+	const char *k = ld_index_key(kind, key, buf, sizeof(buf));
+
+	assert(k != NULL && index >= 0);
+	if (ld->index == NULL && (ld->index = json_object()) == NULL)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	if (json_object_get(ld->index, k) != NULL)
+		return 0;
+	/* Keys are the file's own strings (UTF-8 already) and ASCII. */
+	if (json_object_set_new_nocheck(ld->index, k,
+	    json_integer(index)) != 0)
+		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	return 0;
+}
+
 const char **
 ld_names(const char *first, size_t n, size_t stride, size_t extra)
 {

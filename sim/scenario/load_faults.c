@@ -180,15 +180,14 @@ ld_fault_host(struct ld *ld, const json_t *v, const struct scenario *sc,
 	const char **names;
 	char name[SC_NAME_MAX], got[LD_GOT_MAX], q[LD_GOT_MAX];
 	char list[LD_LIST_MAX], mean[LD_MEAN_MAX] = "";
+	int64_t x;
 
 	if (len < sizeof(name)) {
 		memcpy(name, s, len);
 		name[len] = '\0';
-		for (unsigned h = 0; h < sc->nhosts; h++) {
-			if (strcmp(name, sc->hosts[h].name) == 0) {
-				*out = h;
-				return 0;
-			}
+		if ((x = ld_index_get(ld, LD_IX_HOST, name)) >= 0) {
+			*out = (unsigned)x;
+			return 0;
 		}
 	} else
 		snprintf(name, sizeof(name), "?");
@@ -277,12 +276,11 @@ ld_fault_link(struct ld *ld, const json_t *v, const struct scenario *sc,
 {
 	const char **names;
 	char got[LD_GOT_MAX], list[LD_LIST_MAX], mean[LD_MEAN_MAX];
+	int64_t i = ld_index_get(ld, LD_IX_LINK, json_string_value(v));
 
-	for (unsigned i = 0; i < sc->nlinks; i++) {
-		if (strcmp(sc->links[i].name, json_string_value(v)) == 0) {
-			f->link = i;
-			return 0;
-		}
+	if (i >= 0) {
+		f->link = (unsigned)i;
+		return 0;
 	}
 	ld_got(v, got, sizeof(got));
 	if (sc->nlinks == 0)

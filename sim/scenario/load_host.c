@@ -271,34 +271,30 @@ static int
 ld_mac_unique(struct ld *ld, const struct scenario *sc, unsigned h,
     unsigned i)
 {
-	const struct sc_nic *b = &sc->hosts[h].nics[i];
+	const struct sc_nic *a, *b = &sc->hosts[h].nics[i];
 	char mac[24];
+	int64_t x;
+	unsigned g, j;
 
-	for (unsigned g = 0; g <= h; g++) {
-		for (unsigned j = 0; j < (g < h ? sc->hosts[g].nnics : i); j++) {
-			const struct sc_nic *a = &sc->hosts[g].nics[j];
-
-			if (memcmp(a->mac, b->mac, 6) != 0)
-				continue;
-			ld_format_mac(b->mac, mac, sizeof(mac));
-			if (b->mac_given) {
-				ld_path_mac(ld, h, i);
-				return ld_fail(ld, LD_AT_VALUE, "expected a MAC "
-				    "address no other NIC has, got \"%s\" (the "
-				    "%sMAC of $.hosts[%u].nics[%u], %s.%s, too)",
-				    mac, a->mac_given ? "" : "default ", g, j,
-				    sc->hosts[g].name, a->name);
-			}
-			/* Defaults differ: the earlier one was given. */
-			ld_path_mac(ld, g, j);
-			return ld_fail(ld, LD_AT_VALUE, "expected a MAC address no "
-			    "other NIC has, got \"%s\" (the default MAC of "
-			    "$.hosts[%u].nics[%u], %s.%s, derived from its host's "
-			    "and its own index)", mac, h, i, sc->hosts[h].name,
-			    b->name);
-		}
+	ld_format_mac(b->mac, mac, sizeof(mac));
+	if ((x = ld_index_get(ld, LD_IX_MAC, mac)) < 0)
+		return ld_index_put(ld, LD_IX_MAC, mac, h * SC_NICS_MAX + i);
+	g = (unsigned)(x / SC_NICS_MAX);
+	j = (unsigned)(x % SC_NICS_MAX);
+	a = &sc->hosts[g].nics[j];
+	if (b->mac_given) {
+		ld_path_mac(ld, h, i);
+		return ld_fail(ld, LD_AT_VALUE, "expected a MAC address no other "
+		    "NIC has, got \"%s\" (the %sMAC of $.hosts[%u].nics[%u], "
+		    "%s.%s, too)", mac, a->mac_given ? "" : "default ", g, j,
+		    sc->hosts[g].name, a->name);
 	}
-	return 0;
+	/* Defaults differ: the earlier one was given. */
+	ld_path_mac(ld, g, j);
+	return ld_fail(ld, LD_AT_VALUE, "expected a MAC address no other NIC "
+	    "has, got \"%s\" (the default MAC of $.hosts[%u].nics[%u], %s.%s, "
+	    "derived from its host's and its own index)", mac, h, i,
+	    sc->hosts[h].name, b->name);
 }
 
 /* No two NICs share a MAC. */
@@ -317,16 +313,14 @@ static int
 ld_host_unique(struct ld *ld, const struct scenario *sc, unsigned i)
 {
 	char got[LD_GOT_MAX];
+	int64_t j = ld_index_get(ld, LD_IX_HOST, sc->hosts[i].name);
 
-	for (unsigned j = 0; j < i; j++) {
-		if (strcmp(sc->hosts[j].name, sc->hosts[i].name) != 0)
-			continue;
-		ld_push_key(ld, "name");
-		sim_json_quote(sc->hosts[i].name, LD_GOT_CHARS, got, sizeof(got));
-		return ld_fail(ld, LD_AT_VALUE, "expected a name no other host "
-		    "has, got %s (the name of $.hosts[%u] too)", got, j);
-	}
-	return 0;
+	if (j < 0)
+		return ld_index_put(ld, LD_IX_HOST, sc->hosts[i].name, i);
+	ld_push_key(ld, "name");
+	sim_json_quote(sc->hosts[i].name, LD_GOT_CHARS, got, sizeof(got));
+	return ld_fail(ld, LD_AT_VALUE, "expected a name no other host has, "
+	    "got %s (the name of $.hosts[%u] too)", got, (unsigned)j);
 }
 
 static int

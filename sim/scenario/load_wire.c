@@ -23,23 +23,22 @@ ld_switch_unique(struct ld *ld, const struct scenario *sc, unsigned i)
 {
 	const char *name = sc->switches[i].name;
 	char got[LD_GOT_MAX];
+	int64_t j;
 
 	sim_json_quote(name, LD_GOT_CHARS, got, sizeof(got));
-	for (unsigned j = 0; j < sc->nhosts; j++) {
-		if (strcmp(sc->hosts[j].name, name) != 0)
-			continue;
+	if ((j = ld_index_get(ld, LD_IX_HOST, name)) >= 0) {
 		ld_push_key(ld, "name");
 		return ld_fail(ld, LD_AT_VALUE, "expected a name no host or other "
-		    "switch has, got %s (the name of $.hosts[%u] too)", got, j);
+		    "switch has, got %s (the name of $.hosts[%u] too)", got,
+		    (unsigned)j);
 	}
-	for (unsigned j = 0; j < i; j++) {
-		if (strcmp(sc->switches[j].name, name) != 0)
-			continue;
+	if ((j = ld_index_get(ld, LD_IX_SWITCH, name)) >= 0) {
 		ld_push_key(ld, "name");
 		return ld_fail(ld, LD_AT_VALUE, "expected a name no host or other "
-		    "switch has, got %s (the name of $.switches[%u] too)", got, j);
+		    "switch has, got %s (the name of $.switches[%u] too)", got,
+		    (unsigned)j);
 	}
-	return 0;
+	return ld_index_put(ld, LD_IX_SWITCH, name, i);
 }
 
 static int
@@ -134,6 +133,7 @@ ld_v_endpoint(struct ld *ld, const json_t *v, const struct scenario *sc,
 	char mean[LD_MEAN_MAX];
 	const char *s, *dot;
 	unsigned n = 0;
+	int64_t x;
 
 	ld_got(v, got, sizeof(got));
 	if (!json_is_string(v) ||
@@ -143,12 +143,10 @@ ld_v_endpoint(struct ld *ld, const json_t *v, const struct scenario *sc,
 		    LD_ENDPOINT_EXAMPLE ", got %s", got);
 	if ((size_t)(dot - s) < sizeof(pre)) {
 		snprintf(pre, sizeof(pre), "%.*s", (int)(dot - s), s);
-		for (unsigned h = 0; h < sc->nhosts; h++)
-			if (strcmp(sc->hosts[h].name, pre) == 0)
-				return ld_ep_nic(ld, v, sc, h, dot + 1, ep);
-		for (unsigned w = 0; w < sc->nswitches; w++)
-			if (strcmp(sc->switches[w].name, pre) == 0)
-				return ld_ep_port(ld, v, sc, w, dot + 1, ep);
+		if ((x = ld_index_get(ld, LD_IX_HOST, pre)) >= 0)
+			return ld_ep_nic(ld, v, sc, (unsigned)x, dot + 1, ep);
+		if ((x = ld_index_get(ld, LD_IX_SWITCH, pre)) >= 0)
+			return ld_ep_port(ld, v, sc, (unsigned)x, dot + 1, ep);
 	} else
 		snprintf(pre, sizeof(pre), "?");
 	if ((names = ld_names(sc->hosts[0].name, sc->nhosts,
@@ -165,10 +163,12 @@ ld_v_endpoint(struct ld *ld, const json_t *v, const struct scenario *sc,
 	    got, q, mean);
 }
 
-static bool
-ld_ep_same(const struct sc_endpoint *x, const struct sc_endpoint *y)
+/* An endpoint as the index's key (LD_IX_END). */
+static const char *
+ld_ep_key(const struct sc_endpoint *ep, char *buf, size_t len)
 {
-	return x->kind == y->kind && x->index == y->index && x->sub == y->sub;
+	snprintf(buf, len, "%d/%u/%u", (int)ep->kind, ep->index, ep->sub);
+	return buf;
 }
 
 /*
@@ -182,8 +182,8 @@ ld_link_end(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i,
 	struct sc_link *l = &sc->links[i];
 	struct sc_endpoint *ep = key[0] == 'a' ? &l->a : &l->b;
 	json_t *v = json_object_get(obj, key);
-	char got[LD_GOT_MAX];
-	const char *end = NULL;
+	char got[LD_GOT_MAX], k[48];
+	int64_t x;
 	unsigned j;
 
 	if (v == NULL)
@@ -194,17 +194,20 @@ ld_link_end(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i,
 	if (ld_v_endpoint(ld, v, sc, ep) != 0)
 		return -1;
 	ld_got(v, got, sizeof(got));
-	for (j = 0; j < i && end == NULL; j++)
-		end = ld_ep_same(&sc->links[j].a, ep) ? "a" :
-		    ld_ep_same(&sc->links[j].b, ep) ? "b" : NULL;
-	if (end != NULL)
+	/* An end is put in the index once it passes: this link's a too. */
+	x = ld_index_get(ld, LD_IX_END, ld_ep_key(ep, k, sizeof(k)));
+	j = (unsigned)(x / 2);
+	if (x >= 0 && j < i)
 		return ld_fail(ld, LD_AT_VALUE, "expected a NIC or switch port no "
 		    "other link uses, got %s (the %s end of $.links[%u], %s, too)",
-		    got, end, j - 1, sc->links[j - 1].name);
-	if (key[0] == 'b' && ld_ep_same(&l->a, ep))
+		    got, x % 2 != 0 ? "b" : "a", j, sc->links[j].name);
+	if (x >= 0)
 		return ld_fail(ld, LD_AT_VALUE, "expected an endpoint other than "
 		    "this link's a, got %s: a link joins two different ports",
 		    got);
+	if (ld_index_put(ld, LD_IX_END, k, 2 * (int64_t)i +
+	    (key[0] == 'b')) != 0)
+		return -1;
 	ld_pop(ld);
 	return 0;
 }
@@ -214,16 +217,14 @@ static int
 ld_link_unique(struct ld *ld, const struct scenario *sc, unsigned i)
 {
 	char got[LD_GOT_MAX];
+	int64_t j = ld_index_get(ld, LD_IX_LINK, sc->links[i].name);
 
-	for (unsigned j = 0; j < i; j++) {
-		if (strcmp(sc->links[j].name, sc->links[i].name) != 0)
-			continue;
-		ld_push_key(ld, "name");
-		sim_json_quote(sc->links[i].name, LD_GOT_CHARS, got, sizeof(got));
-		return ld_fail(ld, LD_AT_VALUE, "expected a name no other link "
-		    "has, got %s (the name of $.links[%u] too)", got, j);
-	}
-	return 0;
+	if (j < 0)
+		return ld_index_put(ld, LD_IX_LINK, sc->links[i].name, i);
+	ld_push_key(ld, "name");
+	sim_json_quote(sc->links[i].name, LD_GOT_CHARS, got, sizeof(got));
+	return ld_fail(ld, LD_AT_VALUE, "expected a name no other link has, "
+	    "got %s (the name of $.links[%u] too)", got, (unsigned)j);
 }
 
 /* links[i].pcap: a file name no earlier link captures to. */
@@ -232,6 +233,7 @@ ld_link_pcap(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i)
 {
 	json_t *v = json_object_get(obj, "pcap");
 	char got[LD_GOT_MAX];
+	int64_t j;
 	size_t n;
 
 	if (v == NULL)
@@ -243,12 +245,12 @@ ld_link_pcap(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i)
 		return ld_fail(ld, LD_AT_VALUE, "expected a file name such as "
 		    "\"l0.pcap\" (1 to %d bytes, no NUL), got %s", SC_PATH_MAX,
 		    got);
-	for (unsigned j = 0; j < i; j++)
-		if (sc->links[j].pcap != NULL &&
-		    strcmp(sc->links[j].pcap, json_string_value(v)) == 0)
-			return ld_fail(ld, LD_AT_VALUE, "expected a file no other "
-			    "link captures to, got %s (the pcap of $.links[%u], "
-			    "%s, too)", got, j, sc->links[j].name);
+	if ((j = ld_index_get(ld, LD_IX_PCAP, json_string_value(v))) >= 0)
+		return ld_fail(ld, LD_AT_VALUE, "expected a file no other link "
+		    "captures to, got %s (the pcap of $.links[%u], %s, too)",
+		    got, (unsigned)j, sc->links[j].name);
+	if (ld_index_put(ld, LD_IX_PCAP, json_string_value(v), i) != 0)
+		return -1;
 	if ((sc->links[i].pcap = strdup(json_string_value(v))) == NULL)
 		return ld_fail(ld, LD_AT_VALUE, "out of memory");
 	ld_pop(ld);
@@ -261,6 +263,7 @@ ld_bridge_tap(struct ld *ld, const json_t *v, struct scenario *sc,
     unsigned i)
 {
 	char name[SC_NAME_MAX], got[LD_GOT_MAX];
+	int64_t j;
 	size_t n;
 
 	if (ld_v_name(ld, v, "a TAP device's name", name) != 0)
@@ -272,14 +275,12 @@ ld_bridge_tap(struct ld *ld, const json_t *v, struct scenario *sc,
 		return ld_fail(ld, LD_AT_VALUE, "expected a TAP device's name "
 		    "of 1 to %d letters, digits, \"_\" or \"-\", got %s",
 		    SC_IFNAME_MAX - 1, got);
-	for (unsigned j = 0; j < i; j++)
-		if (sc->links[j].b.kind == SC_EP_BRIDGE &&
-		    strcmp(sc->links[j].tap, name) == 0)
-			return ld_fail(ld, LD_AT_VALUE, "expected a TAP device no "
-			    "other link is bridged to, got %s (the bridge of "
-			    "$.links[%u], %s, too)", got, j, sc->links[j].name);
+	if ((j = ld_index_get(ld, LD_IX_TAP, name)) >= 0)
+		return ld_fail(ld, LD_AT_VALUE, "expected a TAP device no other "
+		    "link is bridged to, got %s (the bridge of $.links[%u], %s, "
+		    "too)", got, (unsigned)j, sc->links[j].name);
 	memcpy(sc->links[i].tap, name, n + 1);
-	return 0;
+	return ld_index_put(ld, LD_IX_TAP, name, i);
 }
 
 /*

@@ -27,8 +27,6 @@
 
 /* ---- The workload: programs and their parameters. ---- */
 
-#define LD_APPS_MAX     64
-
 static size_t
 ld_app_names(const char *names[LD_APPS_MAX])
 {
@@ -59,8 +57,11 @@ ld_program_app(struct ld *ld, json_t *obj, struct sc_program *p)
 	ld_push_key(ld, "program");
 	r = ld_v_choice(ld, v, names, n, &k);
 	ld_pop(ld);
-	if (r == 0)
+	if (r == 0) {
 		p->app = app_table[k];
+		/* The app's how-manieth program: its counters' instance. */
+		p->args.instance = ld->app_programs[k]++;
+	}
 	return r;
 }
 
@@ -72,18 +73,16 @@ ld_program_host(struct ld *ld, json_t *obj, const struct scenario *sc,
 	const char **names;
 	char list[LD_LIST_MAX], got[LD_GOT_MAX];
 	char mean[LD_MEAN_MAX] = "";
+	int64_t x;
 
 	if (v == NULL && sc->nhosts == 1) {
 		p->host = 0;
 		return 0;
 	}
-	if (v != NULL && json_is_string(v)) {
-		for (unsigned i = 0; i < sc->nhosts; i++) {
-			if (strcmp(json_string_value(v), sc->hosts[i].name) == 0) {
-				p->host = i;
-				return 0;
-			}
-		}
+	if (v != NULL && json_is_string(v) && (x = ld_index_get(ld, LD_IX_HOST,
+	    json_string_value(v))) >= 0) {
+		p->host = (unsigned)x;
+		return 0;
 	}
 	if ((names = ld_names(sc->hosts[0].name, sc->nhosts,
 	    sizeof(sc->hosts[0]), 0)) == NULL)
@@ -166,6 +165,7 @@ ld_v_ether(struct ld *ld, const json_t *v, const struct scenario *sc,
 	char got[LD_GOT_MAX], pre[SC_NAME_MAX], q[LD_GOT_MAX];
 	char mean[LD_MEAN_MAX];
 	struct sc_endpoint ep;
+	int64_t h;
 
 	ld_got(v, got, sizeof(got));
 	if (json_is_string(v) && strcmp(json_string_value(v), "broadcast") == 0) {
@@ -178,10 +178,8 @@ ld_v_ether(struct ld *ld, const json_t *v, const struct scenario *sc,
 		return ld_fail(ld, LD_AT_VALUE, "expected " LD_ETHER_EXAMPLE
 		    ", got %s", got);
 	snprintf(pre, sizeof(pre), "%.*s", (int)(dot - s), s);
-	for (unsigned h = 0; h < sc->nhosts; h++) {
-		if (strcmp(sc->hosts[h].name, pre) != 0)
-			continue;
-		if (ld_ep_nic(ld, v, sc, h, dot + 1, &ep) != 0)
+	if ((h = ld_index_get(ld, LD_IX_HOST, pre)) >= 0) {
+		if (ld_ep_nic(ld, v, sc, (unsigned)h, dot + 1, &ep) != 0)
 			return -1;
 		*out = ld_ether_value(sc->hosts[h].nics[ep.sub].mac);
 		return 0;
@@ -397,23 +395,12 @@ ld_program_excl(struct ld *ld, json_t *obj, const struct app_desc *app)
 	return 0;
 }
 
-/* The earlier program of p's host and brane that binds UDP port port. */
-static const struct sc_program *
-ld_udp_bound(const struct scenario *sc, unsigned i, int64_t port)
+/* UDP port port of p's host and brane, as the index's key (LD_IX_UDP). */
+static const char *
+ld_udp_key(const struct sc_program *p, int64_t port, char *buf, size_t len)
 {
-	const struct sc_program *p = &sc->programs[i];
-
-	for (unsigned j = 0; j < i; j++) {
-		const struct sc_program *o = &sc->programs[j];
-
-		if (o->host != p->host || strcmp(o->brane, p->brane) != 0)
-			continue;
-		for (u_int m = 0; m < o->app->nparams; m++)
-			if (o->app->params[m].type == APP_UDP_BIND &&
-			    o->args.v[m] == port)
-				return o;
-	}
-	return NULL;
+	snprintf(buf, len, "%u/%s/%lld", p->host, p->brane, (long long)port);
+	return buf;
 }
 
 /* Program i binds no UDP port an earlier one of its brane binds. */
@@ -422,14 +409,18 @@ ld_program_binds(struct ld *ld, json_t *obj, const struct scenario *sc,
     unsigned i)
 {
 	const struct sc_program *p = &sc->programs[i], *o;
+	char ukey[SC_BRANE_NAME_MAX + 48];
+	int64_t j;
 
 	for (u_int k = 0; k < p->app->nparams; k++) {
 		const char *key = p->app->params[k].name;
 		bool given = json_object_get(obj, key) != NULL;
 
 		if (p->app->params[k].type != APP_UDP_BIND ||
-		    (o = ld_udp_bound(sc, i, p->args.v[k])) == NULL)
+		    (j = ld_index_get(ld, LD_IX_UDP, ld_udp_key(p,
+		    p->args.v[k], ukey, sizeof(ukey)))) < 0)
 			continue;
+		o = &sc->programs[j];
 		if (given)
 			ld_push_key(ld, key);
 		return ld_fail(ld, LD_AT_VALUE, "expected a UDP port no other "
@@ -437,9 +428,15 @@ ld_program_binds(struct ld *ld, json_t *obj, const struct scenario *sc,
 		    "$.workload[%u], binds it too)%s", p->brane,
 		    sc->hosts[p->host].name, given ? "" : "port ",
 		    (long long)p->args.v[k], given ? "" : ", its default",
-		    o->app->name, (unsigned)(o - sc->programs),
+		    o->app->name, (unsigned)j,
 		    given ? "" : "; give one of them another port");
 	}
+	/* Its ports in the index for later programs (not against each other). */
+	for (u_int k = 0; k < p->app->nparams; k++)
+		if (p->app->params[k].type == APP_UDP_BIND &&
+		    ld_index_put(ld, LD_IX_UDP, ld_udp_key(p, p->args.v[k],
+		    ukey, sizeof(ukey)), i) != 0)
+			return -1;
 	return 0;
 }
 
@@ -482,10 +479,6 @@ ld_program(struct ld *ld, json_t *v, struct scenario *sc, unsigned i)
 		return -1;
 	p->args.desc = p->app;
 	p->args.flow = i + 1;
-	p->args.instance = 0;
-	for (unsigned j = 0; j < i; j++)
-		if (sc->programs[j].app == p->app)
-			p->args.instance++;
 	return ld_program_params(ld, v, sc, p) != 0 ||
 	    ld_program_binds(ld, v, sc, i) != 0 ? -1 : 0;
 }

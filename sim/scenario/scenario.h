@@ -39,7 +39,9 @@
 #define SC_DURATION_MAX_NS (86400ULL * 1000000000ULL)   /* one day */
 #define SC_COST_MAX_NS  1000000000ULL   /* 1s: any one cost-table entry */
 #define SC_DESCRIPTION_MAX 4096         /* characters */
-#define SC_FILE_MAX     (16u << 20)     /* bytes of scenario text */
+/* Bytes of scenario text: 50 times a network of 30,000 hosts; a bound
+   only so that a wrong file (a device, a log) is refused, not read. */
+#define SC_FILE_MAX     ((size_t)1 << 30)
 #define SC_ERR_MAX      1024            /* an err buffer this big holds any message */
 
 /* The wires: NICs, switches, links. */
