@@ -23,6 +23,7 @@ results database, a run or campaign that is not in it, bad usage).
 """
 import argparse
 import os
+import re
 import sqlite3
 import sys
 
@@ -35,6 +36,12 @@ import views  # noqa: E402
 
 FULL_RUNS_MAX = 4       # more runs than this get a summary section each
 SERIES_MAX = 12         # lines on one rate plot (the busiest counters)
+# A big network (thousands of hosts) gets a page a reader can use: the
+# busiest of its CPUs, and its counters a row a kind, not a row a host;
+# every row is still in the database's views, which the notes name.
+CPU_ROWS_MAX = 64       # CPUs in the CPU table (the busiest)
+CPU_PANELS_MAX = 16     # CPUs on the CPU time plot (the busiest)
+COUNTER_ROWS_MAX = 500  # counter rows shown one each; more: by kind
 LINESTYLES = ({"ls": "-"}, {"ls": "--"}, {"ls": ":"}, {"ls": "-."})
 
 
@@ -171,12 +178,22 @@ def fault_windows(rows):
     return out
 
 
+def busiest(totals, n):
+    """The n (host, cpu) keys of totals with the most busy time, in
+    (host, cpu) order."""
+    keys = sorted(totals, key=lambda k: (-totals[k].get("cpu.busy_ns", 0),
+                                         k))
+    return sorted(keys[:n])
+
+
 def cpu_section(p, run, totals, samples, windows):
     if totals:
         t = pg.Table(["cpu", "busy ms", "of which interrupt ms",
                       "soft interrupt ms", "continuation ms", "idle ms",
                       "busy", "scheduling points", "dispatches"], left=(0,))
-        for (host, cpu), c in sorted(totals.items()):
+        shown = busiest(totals, CPU_ROWS_MAX)
+        for host, cpu in shown:
+            c = totals[(host, cpu)]
             busy, idle = c.get("cpu.busy_ns", 0), c.get("cpu.idle_ns", 0)
             frac = busy / (busy + idle) if busy + idle else 0
             t.add(f"{host}/cpu{cpu}", f"{busy / 1e6:.6f}",
@@ -187,6 +204,13 @@ def cpu_section(p, run, totals, samples, windows):
                   pg.num(c.get("cpu.points")),
                   pg.num(c.get("cpu.dispatches")))
         p.table(t)
+        if len(shown) < len(totals):
+            busy = sum(c.get("cpu.busy_ns", 0) for c in totals.values())
+            idle = sum(c.get("cpu.idle_ns", 0) for c in totals.values())
+            p.p(f"The {len(shown)} busiest of {pg.num(len(totals))} CPUs; "
+                f"together the {pg.num(len(totals))} were busy "
+                f"{busy / 1e6:,.3f} ms and idle {idle / 1e6:,.3f} ms.  Every "
+                "CPU's counters are in counter_last (cpu.*).", note=True)
     if not samples:
         p.p("No CPU time series (record.interval 0 or record.counters "
             "false).", note=True)
@@ -194,13 +218,23 @@ def cpu_section(p, run, totals, samples, windows):
     cpus = {}
     for s in samples:
         cpus.setdefault((s["host"], s["cpu"]), []).append(s)
-    panels = [(f"{h}/cpu{c}", v) for (h, c), v in sorted(cpus.items())]
+    keys = sorted(cpus)
+    if len(keys) > CPU_PANELS_MAX:
+        # The busiest by their samples' busy time (what the plot shows).
+        def busy(k):
+            return sum(s["interval_ns"] - s.get("idle_ns", 0)
+                       for s in cpus[k])
+        keys = sorted(sorted(keys, key=lambda k: (-busy(k), k))
+                      [:CPU_PANELS_MAX])
+    panels = [(f"{h}/cpu{c}", cpus[(h, c)]) for h, c in keys]
     p.figure(plots.cpu_time(panels, run["end_ns"] or panels[0][1][-1]["to_ns"],
                             windows, f"CPU time, {run_title(run)}"),
              "Each CPU's time between samples (cpu_time): hardware "
              "interrupts, soft interrupts, kernel continuations (whether "
              "a soft interrupt or a worker thread ran them: cpu.kcont_ns), "
-             "threads, idle.")
+             "threads, idle" +
+             (f"; the {len(keys)} busiest of {pg.num(len(cpus))} CPUs."
+              if len(keys) < len(cpus) else "."))
 
 
 def rates_section(p, run, data, windows):
@@ -236,10 +270,76 @@ def rates_section(p, run, data, windows):
                  ("; fault windows shaded." if windows else "."))
 
 
+def counter_kinds(names):
+    """{name: kind}: a counter's name with every number in it a "#", one
+    kind for the same counter of every program, link, switch port and
+    interface ("udp_sink12.received", "link.l7.ab.rx_bytes":
+    "udp_sink#.received", "link.l#.ab.rx_bytes").  A part with no number
+    is number 0 of its kind where others have one (a program's first
+    instance is "udp_sink", its second "udp_sink1")."""
+    kinds = {n: re.sub(r"[0-9]+", "#", n) for n in names}
+    have = set(kinds.values())
+    for n, k in kinds.items():
+        parts = k.split(".")
+        for i in range(len(parts)):
+            alt = ".".join(parts[:i] + [parts[i] + "#"] + parts[i + 1:])
+            if alt in have:
+                kinds[n] = alt
+                break
+    return kinds
+
+
+def counters_by_kind(p, changed, still):
+    """A big network's counters: a row a kind (counter_kinds), over every
+    host, CPU and object that has one."""
+    kind_of = counter_kinds({r["name"] for r in changed + still})
+    kinds = {}
+    for r in changed:
+        k = kinds.setdefault(kind_of[r["name"]],
+                             {"rows": 0, "sum": 0, "min": None, "max": None})
+        v = r["last_value"]
+        k["rows"] += 1
+        k["sum"] += v
+        if k["min"] is None or v < k["min"][0]:
+            k["min"] = (v, r)
+        if k["max"] is None or v > k["max"][0]:
+            k["max"] = (v, r)
+
+    def at(v, r):
+        where = r["name"] + (f" on {r['host']}" if r["host"] else "") + \
+            ("" if r["cpu"] is None else f" cpu{r['cpu']}")
+        return f"{pg.num(v)} ({where})"
+
+    t = pg.Table(["counter", "changed", "sum of last", "least last",
+                  "most last"], left=(0, 3, 4))
+    for kind, k in sorted(kinds.items()):
+        t.add(kind, pg.num(k["rows"]), pg.num(k["sum"]), at(*k["min"]),
+              at(*k["max"]))
+    p.table(t)
+    p.p(f"{pg.num(len(changed))} counters changed, more than a table can "
+        f"show ({COUNTER_ROWS_MAX}): a row a kind, every number in its "
+        "name a #; how many of that kind changed, the sum of their last "
+        "values, and the least and most of those, with where (the first "
+        "in name, host and CPU order where two tie).  Every counter is in "
+        "counter_summary and counter_last.", note=True)
+    quiet = sorted({kind_of[r["name"]] for r in still} - set(kinds))
+    if quiet:
+        t = pg.Table(["counter"], left=(0,))
+        for kind in quiet:
+            t.add(kind)
+        p.details(f"{len(quiet)} kinds of counter never changed anywhere",
+                  t)
+
+
 def counters_section(p, rows):
     rows = [r for r in rows if not r["name"].startswith("cpu.")]
-    changed = [r for r in rows if r["min_value"] != 0 or r["max_value"] != 0]
-    still = [r for r in rows if r not in changed]
+    changed, still = [], []
+    for r in rows:
+        (changed if r["min_value"] != 0 or r["max_value"] != 0
+         else still).append(r)
+    if len(changed) > COUNTER_ROWS_MAX:
+        counters_by_kind(p, changed, still)
+        return
     t = pg.Table(["counter", "host", "cpu", "samples", "min", "max",
                   "last"], left=(0, 1))
     for r in changed:

@@ -17,6 +17,12 @@ import re
 import shutil
 import subprocess
 
+# More hosts than this are not drawn: dot takes seconds a thousand hosts
+# (6 s for 1,125, growing faster than the hosts) for a picture nobody can
+# read.
+DRAW_HOSTS_MAX = 256
+DOT_TIMEOUT_S = 60
+
 
 def _q(s):
     """A dot ID in quotes.  A backslash stays (labels use \\n for a new
@@ -81,6 +87,9 @@ def dot_source(sc):
            '  edge [fontname="sans-serif", fontsize=8];']
     hosts = sc.get("hosts", [])
     only_host = hosts[0]["name"] if len(hosts) == 1 else None
+    programs = {}           # host name: [(flow, program)]
+    for fi, p in enumerate(sc.get("workload", []), 1):
+        programs.setdefault(p.get("host", only_host), []).append((fi, p))
     for hi, h in enumerate(hosts):
         hn = h["name"]
         cpus = h.get("cpus", 1)
@@ -123,9 +132,7 @@ def dot_source(sc):
                 ends.append(eid)
             out.append(f"    {ends[0]} -- {ends[1]} "
                        "[label=\"virtual pair\", color=\"#33691e\"];")
-        for fi, p in enumerate(sc.get("workload", []), 1):
-            if p.get("host", only_host) != hn:
-                continue
+        for fi, p in programs.get(hn, []):
             pid = _q(f"{hn}/flow/{fi}")
             out.append(f"    {pid} [shape=note, fillcolor=\"#fafafa\", "
                        f"label={_program_label(fi, p)}];")
@@ -175,6 +182,12 @@ def svg(sc, prefix="topo"):
     """The drawing as an <svg> element, or (None, why)."""
     if not isinstance(sc, dict) or not sc.get("hosts"):
         return None, "the run's scenario text is not there or has no hosts"
+    if len(sc["hosts"]) > DRAW_HOSTS_MAX:
+        return None, (f"{len(sc['hosts']):,} hosts, "
+                      f"{len(sc.get('switches', [])):,} switches and "
+                      f"{len(sc.get('links', [])):,} links are more than a "
+                      f"drawing can show ({DRAW_HOSTS_MAX} hosts at most); "
+                      "the scenario is in runs.scenario_text")
     dot = shutil.which("dot")
     if dot is None:
         return None, "Graphviz's dot is not installed (scripts/setup-deps)"
@@ -182,8 +195,11 @@ def svg(sc, prefix="topo"):
         src = dot_source(sc)
     except (KeyError, TypeError, AttributeError) as e:
         return None, f"the scenario could not be drawn ({e!r})"
-    p = subprocess.run([dot, "-Tsvg"], input=src, capture_output=True,
-                       text=True, timeout=60)
+    try:
+        p = subprocess.run([dot, "-Tsvg"], input=src, capture_output=True,
+                           text=True, timeout=DOT_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return None, f"dot took more than {DOT_TIMEOUT_S} s"
     if p.returncode != 0:
         return None, f"dot failed: {p.stderr.strip()[:300]}"
     text = p.stdout[p.stdout.index("<svg"):]

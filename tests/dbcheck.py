@@ -26,7 +26,7 @@ import threading
 import time
 
 FINISHED = ("ok", "violation", "deadlock", "limit", "error")
-SCHEMA_VERSION = 18  # 13: the real-time edge, 14: TCP connections, 15: short connections and kmem, 16: TCP recovery, 17: the edge's writer thread, 18: tail-loss probes in tcp_events
+SCHEMA_VERSION = 19  # 13: the real-time edge, 14: TCP connections, 15: short connections and kmem, 16: TCP recovery, 17: the edge's writer thread, 18: tail-loss probes in tcp_events, 19: counter_summary in one pass
 FINGERPRINT = re.compile(r"[0-9a-f]{16}\Z")
 
 

@@ -71,7 +71,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define SIM_RECORD_SCHEMA_VERSION 18     /* 13: the real-time edge, 14: TCP, 15: short connections, kmem, 16: TCP recovery, 17: the edge's writer thread, 18: tail-loss probes in tcp_events */
+#define SIM_RECORD_SCHEMA_VERSION 19     /* 13: the real-time edge, 14: TCP, 15: short connections, kmem, 16: TCP recovery, 17: the edge's writer thread, 18: tail-loss probes in tcp_events, 19: counter_summary in one pass */
 #define SIM_RECORD_ROWS_MAX	16384	/* rows buffered before a flush */
 #define SIM_RECORD_STRING_MAX	4096	/* bytes kept of one string */
 #define SIM_RECORD_WAIT_MS	60000	/* default bound on one busy wait */
