@@ -131,6 +131,12 @@ int64_t	ld_index_get(struct ld *, enum ld_ix kind, const char *key);
  */
 int	ld_index_put(struct ld *, enum ld_ix kind, const char *key,
 	    int64_t index);
+/*
+ * name, of $.array[i] (a noun), is no earlier one's of kind: put it in
+ * the index, or fail at its "name" naming the earlier one.
+ */
+int	ld_name_unique(struct ld *, enum ld_ix kind, const char *name,
+	    unsigned i, const char *noun, const char *array);
 
 /* ---- load_core.c: objects and their keys. ---- */
 

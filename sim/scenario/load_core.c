@@ -193,6 +193,21 @@ ld_index_put(struct ld *ld, enum ld_ix kind, const char *key, int64_t index)
 	return 0;
 }
 
+int
+ld_name_unique(struct ld *ld, enum ld_ix kind, const char *name, unsigned i,
+    const char *noun, const char *array)
+{
+	char got[LD_GOT_MAX];
+	int64_t j = ld_index_get(ld, kind, name);
+
+	if (j < 0)
+		return ld_index_put(ld, kind, name, i);
+	ld_push_key(ld, "name");
+	sim_json_quote(name, LD_GOT_CHARS, got, sizeof(got));
+	return ld_fail(ld, LD_AT_VALUE, "expected a name no other %s has, got "
+	    "%s (the name of $.%s[%u] too)", noun, got, array, (unsigned)j);
+}
+
 const char **
 ld_names(const char *first, size_t n, size_t stride, size_t extra)
 {

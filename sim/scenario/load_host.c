@@ -312,15 +312,8 @@ ld_macs(struct ld *ld, const struct scenario *sc)
 static int
 ld_host_unique(struct ld *ld, const struct scenario *sc, unsigned i)
 {
-	char got[LD_GOT_MAX];
-	int64_t j = ld_index_get(ld, LD_IX_HOST, sc->hosts[i].name);
-
-	if (j < 0)
-		return ld_index_put(ld, LD_IX_HOST, sc->hosts[i].name, i);
-	ld_push_key(ld, "name");
-	sim_json_quote(sc->hosts[i].name, LD_GOT_CHARS, got, sizeof(got));
-	return ld_fail(ld, LD_AT_VALUE, "expected a name no other host has, "
-	    "got %s (the name of $.hosts[%u] too)", got, (unsigned)j);
+	return ld_name_unique(ld, LD_IX_HOST, sc->hosts[i].name, i, "host",
+	    "hosts");
 }
 
 static int

@@ -216,15 +216,8 @@ ld_link_end(struct ld *ld, json_t *obj, struct scenario *sc, unsigned i,
 static int
 ld_link_unique(struct ld *ld, const struct scenario *sc, unsigned i)
 {
-	char got[LD_GOT_MAX];
-	int64_t j = ld_index_get(ld, LD_IX_LINK, sc->links[i].name);
-
-	if (j < 0)
-		return ld_index_put(ld, LD_IX_LINK, sc->links[i].name, i);
-	ld_push_key(ld, "name");
-	sim_json_quote(sc->links[i].name, LD_GOT_CHARS, got, sizeof(got));
-	return ld_fail(ld, LD_AT_VALUE, "expected a name no other link has, "
-	    "got %s (the name of $.links[%u] too)", got, (unsigned)j);
+	return ld_name_unique(ld, LD_IX_LINK, sc->links[i].name, i, "link",
+	    "links");
 }
 
 /* links[i].pcap: a file name no earlier link captures to. */
