@@ -63,7 +63,7 @@ struct ld {
 	const struct sc_set *sets;      /* applied to the tree (--set) */
 	unsigned nsets;
 	json_t *sweep;                  /* the file's "sweep", or NULL */
-	json_t *index;                  /* ld_index_*: what is named what */
+	void *index;                    /* ld_index_*: what is named what */
 	unsigned app_programs[LD_APPS_MAX]; /* programs so far of each app */
 };
 
@@ -110,8 +110,10 @@ const char **ld_names(const char *first, size_t n, size_t stride,
  * the same name, takes one lookup: a walk of every earlier one makes a
  * load quadratic (30,000 hosts: 38 s against 2).  kind keeps the kinds
  * apart (LD_IX_*); the key is any string; each key holds the first index
- * put there.  A Jansson object: never iterated, so its order decides
- * nothing.  Freed with the load (sim_scenario_load_text).
+ * put there.  libc's tsearch tree, of small nodes only: a hash table's
+ * bucket array, megabytes at 10,000 hosts and freed after the load, made
+ * glibc's malloc raise its mmap threshold for the rest of the run (300
+ * MB more resident there).  Freed with the load (ld_index_free).
  */
 enum ld_ix {
 	LD_IX_HOST = 'h',       /* a host's name: its index */
@@ -131,6 +133,8 @@ int64_t	ld_index_get(struct ld *, enum ld_ix kind, const char *key);
  */
 int	ld_index_put(struct ld *, enum ld_ix kind, const char *key,
 	    int64_t index);
+/* Free the index (the load's end). */
+void	ld_index_free(struct ld *);
 /*
  * name, of $.array[i] (a noun), is no earlier one's of kind: put it in
  * the index, or fail at its "name" naming the earlier one.

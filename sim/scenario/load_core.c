@@ -11,6 +11,7 @@
  * what a host or a link is.
  */
 #include <assert.h>
+#include <search.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,49 +149,79 @@ ld_got(const json_t *v, char *buf, size_t len)
 	return buf;
 }
 
-/* kind then key, in buf (len bytes at least 2): NULL if it does not fit. */
-static const char *
-ld_index_key(enum ld_ix kind, const char *key, char *buf, size_t len)
+/* An entry of the index: kind, then the key, in key[]. */
+struct ld_ix_entry {
+	int64_t index;
+	char key[];
+};
+
+static int
+ld_ix_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ld_ix_entry *)a)->key,
+	    ((const struct ld_ix_entry *)b)->key);
+}
+
+/*
+ * The entry for kind and key in e (room for len bytes of key): NULL if
+ * it does not fit.
+ */
+static struct ld_ix_entry *
+ld_ix_probe(enum ld_ix kind, const char *key, struct ld_ix_entry *e,
+    size_t len)
 {
 	size_t n = strlen(key);
 
 	if (n + 2 > len)
 		return NULL;
-	buf[0] = (char)kind;
-	memcpy(buf + 1, key, n + 1);
-	return buf;
+	e->key[0] = (char)kind;
+	memcpy(e->key + 1, key, n + 1);
+	return e;
 }
+
+#define LD_IX_KEY_MAX   (SC_PATH_MAX + 2)
 
 int64_t
 ld_index_get(struct ld *ld, enum ld_ix kind, const char *key)
 {
-	char buf[SC_PATH_MAX + 2];
-	const char *k = key != NULL ? ld_index_key(kind, key, buf,
-	    sizeof(buf)) : NULL;
-	json_t *v;
+	union {
+		struct ld_ix_entry e;
+		char room[sizeof(struct ld_ix_entry) + LD_IX_KEY_MAX];
+	} u;
+	struct ld_ix_entry *const *found;
 
-	if (ld->index == NULL || k == NULL ||
-	    (v = json_object_get(ld->index, k)) == NULL)
+	if (key == NULL ||
+	    ld_ix_probe(kind, key, &u.e, LD_IX_KEY_MAX) == NULL ||
+	    (found = tfind(&u.e, &ld->index, ld_ix_cmp)) == NULL)
 		return -1;
-	return json_integer_value(v);
+	return (*found)->index;
 }
 
 int
 ld_index_put(struct ld *ld, enum ld_ix kind, const char *key, int64_t index)
 {
-	char buf[SC_PATH_MAX + 2];
-	const char *k = ld_index_key(kind, key, buf, sizeof(buf));
+	size_t n = strlen(key) + 2;
+	struct ld_ix_entry *e, *const *got;
 
-	assert(k != NULL && index >= 0);
-	if (ld->index == NULL && (ld->index = json_object()) == NULL)
+	assert(n <= LD_IX_KEY_MAX && index >= 0);
+	if ((e = malloc(sizeof(*e) + n)) == NULL)
 		return ld_fail(ld, LD_AT_VALUE, "out of memory");
-	if (json_object_get(ld->index, k) != NULL)
-		return 0;
-	/* Keys are the file's own strings (UTF-8 already) and ASCII. */
-	if (json_object_set_new_nocheck(ld->index, k,
-	    json_integer(index)) != 0)
+	ld_ix_probe(kind, key, e, n);
+	e->index = index;
+	if ((got = tsearch(e, &ld->index, ld_ix_cmp)) == NULL) {
+		free(e);
 		return ld_fail(ld, LD_AT_VALUE, "out of memory");
+	}
+	if (*got != e)
+		free(e);        /* there already: the first stays */
 	return 0;
+}
+
+void
+ld_index_free(struct ld *ld)
+{
+	tdestroy(ld->index, free);
+	ld->index = NULL;
 }
 
 int

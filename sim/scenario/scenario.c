@@ -207,13 +207,13 @@ sim_scenario_load_text(const char *path, char *text, size_t len,
 	    ld_top(&ld, root, sc) != 0)
 		goto fail;
 	json_decref(ld.sweep);
-	json_decref(ld.index);
+	ld_index_free(&ld);
 	json_decref(root);
 	*out = sc;
 	return 0;
 fail:
 	json_decref(ld.sweep);
-	json_decref(ld.index);
+	ld_index_free(&ld);
 	json_decref(root);
 	sim_scenario_free(sc);
 	ld_sanitize(err);
