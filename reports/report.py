@@ -741,6 +741,7 @@ def connections_section(p, ids, data):
 
 
 def gather(db, ids):
+    rates = views.rates(db, ids)
     return {
         "params": views.run_params(db, ids),
         "flows": views.flows(db, ids),
@@ -750,9 +751,9 @@ def gather(db, ids):
         "breakdown": views.breakdown(db, ids),
         "cpu_totals": views.cpu_totals(db, ids),
         "cpu_time": views.cpu_time(db, ids),
-        "interrupts": views.rates(db, ids, "interrupts"),
-        "polls": views.rates(db, ids, "polls"),
-        "drops": views.rates(db, ids, "drops"),
+        "interrupts": rates["interrupts"],
+        "polls": rates["polls"],
+        "drops": rates["drops"],
         "faults": views.faults(db, ids),
         "counters": views.counters(db, ids),
         "violations": views.violations(db, ids),
