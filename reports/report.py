@@ -218,14 +218,8 @@ def cpu_section(p, run, totals, samples, windows):
     cpus = {}
     for s in samples:
         cpus.setdefault((s["host"], s["cpu"]), []).append(s)
-    keys = sorted(cpus)
-    if len(keys) > CPU_PANELS_MAX:
-        # The busiest by their samples' busy time (what the plot shows).
-        def busy(k):
-            return sum(s["interval_ns"] - s.get("idle_ns", 0)
-                       for s in cpus[k])
-        keys = sorted(sorted(keys, key=lambda k: (-busy(k), k))
-                      [:CPU_PANELS_MAX])
+    keys = sorted(cpus) if len(cpus) <= CPU_PANELS_MAX else \
+        [k for k in busiest(totals, CPU_PANELS_MAX) if k in cpus]
     panels = [(f"{h}/cpu{c}", cpus[(h, c)]) for h, c in keys]
     p.figure(plots.cpu_time(panels, run["end_ns"] or panels[0][1][-1]["to_ns"],
                             windows, f"CPU time, {run_title(run)}"),

@@ -120,7 +120,7 @@ enum ld_ix {
 	LD_IX_SWITCH = 's',     /* a switch's name: its index */
 	LD_IX_LINK = 'l',       /* a link's name: its index */
 	LD_IX_MAC = 'm',        /* a MAC: host * SC_NICS_MAX + nic */
-	LD_IX_END = 'e',        /* an endpoint (ld_ix_end): link * 2 + b */
+	LD_IX_END = 'e',        /* an endpoint (ld_ep_key): link * 2 + b */
 	LD_IX_PCAP = 'p',       /* a capture file: the link's index */
 	LD_IX_TAP = 't',        /* a TAP device: the link's index */
 	LD_IX_UDP = 'u',        /* host/brane/port: the program's index */
