@@ -139,6 +139,38 @@ def test_cpu_time_and_counter_rates_account_for_every_ns(two_runs):
     assert per_s == pytest.approx(20000, rel=0.01)     # the 20 kpps sender
 
 
+def test_the_plotted_rates_are_each_kinds_counters_that_rose(
+        two_runs, monkeypatch):
+    """What the report plots for interrupts, polls and drops is every
+    counter_rates row of every counter of that kind that rose, in order,
+    for one run or two -- whether the names are asked for all at once or
+    one at a time (views.NAMES_MAX)."""
+    _, db = two_runs
+    sys.path.insert(0, str(ROOT / "reports"))
+    import views
+    d = views.Db(db)
+    for ids in ([1], [2], [1, 2]):
+        want = {}
+        for kind, (where, _) in views.RATE_KINDS.items():
+            rose = collections.defaultdict(list)
+            for r in d.rows(
+                    "SELECT run_id, name, host, cpu, from_ns, to_ns, delta, "
+                    f"per_s FROM (SELECT *, {views.TAIL} AS tail FROM "
+                    "counter_rates WHERE run_id IN "
+                    f"({', '.join(map(str, ids))})) WHERE {where} "
+                    "ORDER BY run_id, name, host, cpu, to_ns"):
+                rose[r["run_id"], r["name"], r["host"], r["cpu"]].append(r)
+            want[kind] = {}
+            for (run_id, *_), rows in rose.items():
+                if max(r["delta"] for r in rows) > 0:
+                    want[kind].setdefault(run_id, []).extend(rows)
+        assert sorted(want["interrupts"]) == sorted(want["polls"]) == ids
+        assert views.rates(d, ids) == want
+        monkeypatch.setattr(views, "NAMES_MAX", 1)
+        assert views.rates(d, ids) == want
+        monkeypatch.undo()
+
+
 def _strict_parse(page):
     """The page parses as HTML5 without one parse error (html5lib,
     strict) and as XML; its ids are unique.  Returns the XML tree."""
