@@ -54,6 +54,10 @@
 #   tests/native/test_*.c         native (pthreads) tests of the lockless code
 #   bench/sim_*.c                 benchmarks on the simulated machine
 #   bench/native_*.c              native benchmarks of the lockless code
+#   tests/fuzz/fuzz_*.c           fuzz targets (libFuzzer's entry point):
+#                                 in every build a driver that runs them
+#                                 on files (the suite replays the corpus);
+#                                 `make fuzz` explores with libFuzzer
 
 VARIANT ?= release
 NPROC   := $(shell nproc 2>/dev/null || echo 2)
@@ -96,8 +100,16 @@ else ifeq ($(VARIANT),tsan)
 else ifeq ($(VARIANT),explore)
   OPTFLAGS := -O2
   CPPFLAGS += -DKERN_EXPLORE
+else ifeq ($(VARIANT),fuzz)
+  # libFuzzer's coverage, AddressSanitizer and UBSan (make fuzz).
+  OPTFLAGS := -O1 -fno-omit-frame-pointer \
+              -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=undefined
+  ifneq ($(origin CC),command line)
+    CC  := clang
+  endif
 else
-  $(error VARIANT must be release, clang, asan, tsan or explore)
+  $(error VARIANT must be release, clang, asan, tsan, explore or fuzz)
 endif
 
 # The exploration build.  stack/ (and the race tests, which hold stack
@@ -212,10 +224,16 @@ NTEST_SRC    := $(wildcard tests/native/test_*.c)
 NTEST_BIN    := $(patsubst tests/native/%.c,$(B)/native/%,$(NTEST_SRC))
 NBENCH_SRC   := $(wildcard bench/native_*.c)
 NBENCH_BIN   := $(patsubst bench/%.c,$(B)/bench/%,$(NBENCH_SRC))
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN     := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
-ALL := $(B)/netsim $(TEST_BIN) $(NTEST_BIN) $(SBENCH_BIN) $(NBENCH_BIN)
+ALL := $(B)/netsim $(TEST_BIN) $(NTEST_BIN) $(SBENCH_BIN) $(NBENCH_BIN) \
+       $(FUZZ_BIN)
 ifeq ($(VARIANT),tsan)
   ALL := $(NTEST_BIN)
+endif
+ifeq ($(VARIANT),fuzz)
+  ALL := $(FUZZ_BIN)
 endif
 # The exploration build: netsim, the race tests, and the bench that
 # weighs it against the release build.
@@ -224,8 +242,8 @@ ifeq ($(VARIANT),explore)
          $(B)/bench/sim_udp_e2e
 endif
 
-.PHONY: all setup run test asan tsan explore explore-dist hunt bench lint graph \
-        fingerprints schema clean
+.PHONY: all setup run test asan tsan explore explore-dist hunt fuzz bench \
+        lint graph fingerprints schema clean
 # Objects are intermediate files of the pattern rules; keep them, so a
 # second make rebuilds nothing that did not change.
 .SECONDARY:
@@ -329,6 +347,20 @@ $(B)/tests/%: $(O)/tests/c/%.c.o $(O)/lib.a
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
+# A fuzz target: libFuzzer's main in the fuzz build, the file driver in
+# every other.
+ifeq ($(VARIANT),fuzz)
+$(B)/fuzz/%: $(O)/tests/fuzz/%.c.o $(O)/lib.a
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+else
+$(B)/fuzz/%: $(O)/tests/fuzz/%.c.o $(O)/tests/fuzz/driver.c.o $(O)/lib.a
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+endif
+
 $(B)/bench/sim_%: $(O)/bench/sim_%.c.o $(O)/lib.a
 	@mkdir -p $(dir $@)
 	$(call say,LD,$@)
@@ -389,6 +421,17 @@ explore: setup
 	@$(MAKE) --no-print-directory VARIANT=explore all
 	NETSIM_VARIANT=explore $(PYTHON) -m pytest -q $(PYTEST_JOBS) \
 	    tests/test_race.py
+
+# libFuzzer on every fuzz target for FUZZ_TIME seconds each, from the
+# corpus kept in the tree (tests/fuzz/corpus/NAME/) and the shipped
+# examples; what it finds new goes to build/fuzz/corpus/NAME/, a breach's
+# input to build/fuzz/ (scripts/fuzz.py).  Not part of make test, which
+# replays the kept corpus in the release and asan builds.
+FUZZ_TIME ?= 60
+fuzz: setup
+	@./scripts/setup-deps fuzz
+	@$(MAKE) --no-print-directory VARIANT=fuzz all
+	$(PYTHON) scripts/fuzz.py --time $(FUZZ_TIME)
 
 # The product's own stack hunted: every shipped scenario under every
 # interleaving policy, SEEDS seeds each, on the exploration build (hours
