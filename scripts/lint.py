@@ -228,7 +228,8 @@ def main():
     ap.add_argument("--objdir", action="append", default=None)
     a = ap.parse_args()
     objdirs = a.objdir if a.objdir is not None else [
-        a.root / "build" / v for v in ("release", "asan", "tsan")]
+        a.root / "build" / v for v in ("release", "asan", "tsan", "clang",
+                                       "fuzz")]
     problems = (check_sources(a.root) + check_objects(a.root, objdirs) +
                 check_header_names(a.root) + check_rooms(a.root) +
                 check_interface(a.root))
